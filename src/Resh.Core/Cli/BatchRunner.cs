@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Output;
+using Resh.Core.Registry;
+using Resh.Core.Values;
+
+namespace Resh.Core.Cli;
+
+/// <summary>
+/// <c>resh batch</c>: one JSON request per stdin line, one envelope per stdout line, one process.
+/// A bad line answers with its own error envelope and the batch goes on.
+/// </summary>
+internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, OutputWriter output, GlobalOptions globals)
+{
+    public async Task<int> RunAsync(AppIO io, TimeSpan grace)
+    {
+        using var interrupt = new CancellationTokenSource();
+        System.Runtime.InteropServices.PosixSignalRegistration? sigint = null, sigterm = null;
+        if (io.HandleSignals)
+        {
+            sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; interrupt.Cancel(); });
+            sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; interrupt.Cancel(); });
+        }
+        int requests = 0, failed = 0;
+        try
+        {
+            using var reader = new StreamReader(io.Stdin, new UTF8Encoding(false), false, 64 * 1024);
+            while (!interrupt.IsCancellationRequested)
+            {
+                string? line;
+                try { line = await reader.ReadLineAsync(interrupt.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) { break; }
+                if (line is null) break;
+                if (string.IsNullOrWhiteSpace(line)) continue;
+                requests++;
+                var env = await RunLineAsync(line, interrupt.Token).ConfigureAwait(false);
+                if (!env.Ok) failed++;
+                await output.WriteEnvelopeAsync(env).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            sigint?.Dispose();
+            sigterm?.Dispose();
+            output.Flush();
+        }
+        if (interrupt.IsCancellationRequested) return ErrorCode.Interrupted.ExitStatus();
+        return failed == 0 ? 0 : ErrorCode.Partial.ExitStatus();
+    }
+
+    async Task<Envelope> RunLineAsync(string line, CancellationToken interrupt)
+    {
+        var clock = Stopwatch.StartNew();
+        JsonNode? id = null;
+        var inv = new Invocation();
+        bool dryRun = globals.DryRun;
+        TimeSpan? timeout = globals.Timeout;
+        try
+        {
+            JsonObject request;
+            try
+            {
+                request = JsonNode.Parse(line) as JsonObject
+                    ?? throw ReshError.Usage("A batch line must be a JSON object.", "Example: {\"id\":1,\"stage\":\"file:///etc/hosts\",\"verb\":\"stat\"}").ToException();
+            }
+            catch (JsonException ex)
+            {
+                throw ReshError.Usage($"The line is not valid JSON (at byte {(ex.BytePositionInLine ?? 0) + 1}).", "One JSON object per line, e.g. {\"id\":1,\"stage\":\"file:///etc/hosts\",\"verb\":\"stat\"}.").ToException();
+            }
+            id = request["id"]?.DeepClone();
+            var stage = Str(request, "stage") ?? throw ReshError.Usage("The request has no \"stage\".", "Add \"stage\": \"file:///etc/hosts\".").ToException();
+            var verb = Str(request, "verb");
+            var args = request["args"] switch
+            {
+                null => null,
+                JsonObject o => o,
+                _ => throw ReshError.Usage("\"args\" must be a JSON object.", "Example: \"args\": {\"lines\": 5}").ToException(),
+            };
+            if (request["dry_run"] is JsonValue dv && dv.GetValueKind() is JsonValueKind.True or JsonValueKind.False) dryRun = dv.GetValue<bool>();
+            if (request["timeout"] is JsonNode tn)
+            {
+                var text = tn is JsonValue tv && tv.GetValueKind() == JsonValueKind.Number ? tv.GetValue<double>() + "s" : Str(request, "timeout");
+                if (text is null || !DurationValue.TryParse(text, out var t) || t <= TimeSpan.Zero)
+                    throw ReshError.Usage("\"timeout\" must be a positive duration.", "Example: \"timeout\": \"30s\"").ToException();
+                timeout = t;
+            }
+            var parser = new CommandLineParser(registry, () => throw ReshError.Usage("Standard input carries the batch requests; @- is not available.", "Pass the value in \"args\".").ToException());
+            parser.ParseRequest(stage, verb, args, inv);
+        }
+        catch (ReshException ex)
+        {
+            return Envelope.Failure(ex.Error, inv.HandleName, inv.VerbName, inv.Handle is null ? inv.StageText : inv.EnvelopeTarget,
+                dryRun, clock.Elapsed.TotalMilliseconds, id, hasId: true);
+        }
+
+        using var timeoutCts = timeout is { } tt ? new CancellationTokenSource(tt) : null;
+        var timeoutToken = timeoutCts?.Token ?? CancellationToken.None;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(interrupt, timeoutToken);
+        var events = new EventSink(output, id, true);
+        var env = await Executor.RunAsync(inv, runtime, OutputFormat.Ndjson, events, linked.Token, timeoutToken, interrupt, dryRun, clock).ConfigureAwait(false);
+        return new Envelope
+        {
+            Ok = env.Ok, Handle = env.Handle, Verb = env.Verb, Target = env.Target, Host = env.Host, Changed = env.Changed,
+            DryRun = env.DryRun, Result = env.Result, ResultType = env.ResultType, ResultNode = env.ResultNode, Error = env.Error,
+            Warnings = env.Warnings, DurationMs = env.DurationMs, Timestamp = env.Timestamp, Id = id, HasId = true,
+        };
+    }
+
+    static string? Str(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+}

@@ -1,0 +1,58 @@
+using Resh.Core.Errors;
+using Resh.Core.Output;
+using Resh.Core.Values;
+
+namespace Resh.Core.Cli;
+
+/// <summary>One global flag: its spelling, whether it takes a value, what it does. Help is generated from this table.</summary>
+public sealed record GlobalFlag(string Name, string? ValueName, string Description, Action<GlobalOptions, string?> Apply, string? Short = null);
+
+public static class GlobalFlags
+{
+    public static readonly IReadOnlyList<GlobalFlag> All =
+    [
+        new("format", "FORMAT", "Output format: auto, json, json-pretty, ndjson, table, yaml, raw (auto = table on a terminal, json otherwise).", (o, v) =>
+        {
+            if (!OutputFormats.TryParse(v!, out var f))
+                throw ReshError.Usage($"`{v}` is not an output format.", Text.Suggest.Hint(v!, OutputFormats.Names) ?? $"One of: {string.Join(", ", OutputFormats.Names)}.").ToException();
+            o.Format = f;
+            o.FormatGiven = true;
+        }),
+        new("json-pretty", null, "Same as --format json-pretty.", (o, _) => { o.Format = OutputFormat.JsonPretty; o.FormatGiven = true; }),
+        new("dry-run", null, "Change nothing; report what would change (changed, and a diff where one makes sense).", (o, _) => o.DryRun = true),
+        new("timeout", "DURATION", "Give up after this long and answer `timeout` (e.g. 500ms, 30s, 5m).", (o, v) =>
+        {
+            if (!DurationValue.TryParse(v!, out var t) || t <= TimeSpan.Zero)
+                throw ReshError.Usage($"--timeout expects a positive duration, got `{v}`.", "Examples: 500ms, 30s, 5m.").ToException();
+            o.Timeout = t;
+        }),
+        new("quiet", null, "Print nothing on success; errors go to stderr as one line. The exit status tells the outcome.", (o, _) => o.Quiet = true, "q"),
+        new("verbose", null, "Log what resh does (resolution, backend commands, timings) to stderr.", (o, _) => o.Verbose = true, "v"),
+        new("no-color", null, "Never colour table output (also when NO_COLOR is set or stdout is not a terminal).", (o, _) => o.NoColor = true),
+        new("config", "PATH", "Read this TOML config file instead of $RESH_CONFIG, ~/.config/resh/config.toml or /etc/resh/config.toml.", (o, v) => o.ConfigPath = v),
+        new("forks", "N", "Hosts run in parallel in a fleet call (default 20).", (o, v) =>
+        {
+            if (!int.TryParse(v, out var n) || n < 1 || n > 1000)
+                throw ReshError.Usage($"--forks expects a number from 1 to 1000, got `{v}`.", null).ToException();
+            o.Forks = n;
+        }),
+        new("args", "JSON", "All verb arguments as one JSON object; `--args -` reads it from stdin.", (o, v) => o.ArgsJson = v),
+        new("version", null, "Print the version and build.", (o, _) => o.Version = true),
+        new("help", null, "Show help (also `resh help [HANDLE[.VERB]]`).", (o, _) => o.Help = true, "h"),
+        new("list-schemas", null, "Print the argument and result JSON Schema of every verb of every handle.", (o, _) => o.ListSchemas = true),
+    ];
+
+    public static GlobalFlag? Find(string name)
+    {
+        foreach (var f in All) if (f.Name == name) return f;
+        return null;
+    }
+
+    public static GlobalFlag? FindShort(string s)
+    {
+        foreach (var f in All) if (f.Short == s) return f;
+        return null;
+    }
+
+    public static IEnumerable<string> Names => All.Select(f => f.Name);
+}

@@ -1,0 +1,22 @@
+using Resh.Core.Output;
+
+namespace Resh.Core.Cli;
+
+/// <summary>The global flags of SPEC §1.</summary>
+public sealed class GlobalOptions
+{
+    public OutputFormat Format { get; set; } = OutputFormat.Auto;
+    public bool FormatGiven { get; set; }
+    public bool DryRun { get; set; }
+    public TimeSpan? Timeout { get; set; }
+    public bool Quiet { get; set; }
+    public bool Verbose { get; set; }
+    public bool NoColor { get; set; }
+    public string? ConfigPath { get; set; }
+    public bool Version { get; set; }
+    public bool Help { get; set; }
+    public bool ListSchemas { get; set; }
+    public int? Forks { get; set; }
+    /// <summary>All verb arguments as one JSON object (<c>--args JSON</c> or <c>--args -</c>).</summary>
+    public string? ArgsJson { get; set; }
+}

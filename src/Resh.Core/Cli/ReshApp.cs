@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Resh.Core.Config;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Output;
+using Resh.Core.Registry;
+
+namespace Resh.Core.Cli;
+
+/// <summary>
+/// argv to envelope: parse, pick the output format, run the verb under --timeout and signal
+/// handling, print exactly one envelope and return its exit status.
+/// </summary>
+public sealed class ReshApp(HandleRegistry registry)
+{
+    /// <summary>How long a verb gets to stop cleanly after cancellation before resh answers for it and exits.</summary>
+    public static TimeSpan CancelGrace { get; set; } = TimeSpan.FromSeconds(2);
+
+    public async Task<int> RunAsync(string[] argv, AppIO io)
+    {
+        var clock = Stopwatch.StartNew();
+        var inv = new Invocation();
+        var parser = new CommandLineParser(registry, () => ReadAll(io.Stdin));
+        ReshError? parseError = null;
+        try
+        {
+            parser.Parse(argv, inv);
+        }
+        catch (ReshException ex)
+        {
+            parseError = ex.Error;
+            PrescanOutputFlags(argv, inv.Globals);
+        }
+
+        var g = inv.Globals;
+        var format = ResolveFormat(g, inv.Verb, io.StdoutIsTerminal);
+        var color = !g.NoColor && string.IsNullOrEmpty(io.Env("NO_COLOR")) && io.StdoutIsTerminal && io.Env("TERM") != "dumb";
+        var runtime = new ReshRuntime(ReshPaths.FromEnvironment(), g.ConfigPath, g.Verbose, g.Quiet, io.Stderr, io.StderrIsTerminal, color);
+        var output = new OutputWriter(io.Stdout, io.Stderr, format, g.Quiet, new Ansi(color));
+
+        if (parseError is not null)
+        {
+            var env = Envelope.Failure(parseError, inv.HandleName, inv.VerbName, inv.Handle is null ? inv.StageText : inv.EnvelopeTarget,
+                g.DryRun, clock.Elapsed.TotalMilliseconds);
+            output.WriteEnvelope(env);
+            return env.ExitStatus;
+        }
+
+        if (inv.Handle?.Scheme == HandleRegistry.MetaScheme && inv.Verb?.Name == "batch")
+        {
+            var batchOutput = new OutputWriter(io.Stdout, io.Stderr, OutputFormat.Ndjson, false, new Ansi(false));
+            return await new BatchRunner(registry, runtime, batchOutput, g).RunAsync(io, CancelGrace).ConfigureAwait(false);
+        }
+
+        using var interrupt = new CancellationTokenSource();
+        using var timeout = new CancellationTokenSource();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(interrupt.Token, timeout.Token);
+        var gate = new FinishGate();
+        var events = new EventSink(output, null, false);
+
+        void Watchdog()
+        {
+            // The verb was asked to stop; if it does not answer within the grace period, answer for it.
+            _ = Task.Run(async () =>
+            {
+                await Task.Delay(CancelGrace).ConfigureAwait(false);
+                if (!gate.TryForce()) return;
+                var error = Executor.CancelError(timeout.Token, interrupt.Token, runtime);
+                var env = Envelope.Failure(error, inv.HandleName, inv.VerbName, inv.EnvelopeTarget, g.DryRun, clock.Elapsed.TotalMilliseconds);
+                output.WriteEnvelope(env);
+                Environment.Exit(env.ExitStatus);
+            });
+        }
+
+        PosixSignalRegistration? sigint = null, sigterm = null;
+        if (io.HandleSignals)
+        {
+            void OnSignal(PosixSignalContext c)
+            {
+                c.Cancel = true;
+                if (interrupt.IsCancellationRequested)
+                {
+                    // A second Ctrl-C: stop now.
+                    if (gate.TryForce())
+                    {
+                        var env = Envelope.Failure(ReshError.Interrupted("Interrupted twice; stopped at once.", "Check the target for partial work."),
+                            inv.HandleName, inv.VerbName, inv.EnvelopeTarget, g.DryRun, clock.Elapsed.TotalMilliseconds);
+                        output.WriteEnvelope(env);
+                        Environment.Exit(130);
+                    }
+                    return;
+                }
+                interrupt.Cancel();
+                Watchdog();
+            }
+            sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        }
+        if (g.Timeout is { } t)
+        {
+            timeout.Token.Register(Watchdog);
+            timeout.CancelAfter(t);
+        }
+
+        try
+        {
+            var envelope = await Executor.RunAsync(inv, runtime, format, events, linked.Token, timeout.Token, interrupt.Token, g.DryRun, clock).ConfigureAwait(false);
+            if (!gate.TryFinish())
+            {
+                await Task.Delay(Timeout.Infinite).ConfigureAwait(false); // the watchdog is printing and exiting
+            }
+            await output.WriteEnvelopeAsync(envelope).ConfigureAwait(false);
+            return envelope.ExitStatus;
+        }
+        finally
+        {
+            sigint?.Dispose();
+            sigterm?.Dispose();
+            output.Flush();
+        }
+    }
+
+    static OutputFormat ResolveFormat(GlobalOptions g, Model.VerbInfo? verb, bool stdoutIsTerminal)
+    {
+        var f = g.FormatGiven ? g.Format : verb?.PreferredFormat ?? OutputFormat.Auto;
+        return f == OutputFormat.Auto ? (stdoutIsTerminal ? OutputFormat.Table : OutputFormat.Json) : f;
+    }
+
+    /// <summary>After a parse error the envelope still honours the output flags that were given.</summary>
+    static void PrescanOutputFlags(string[] argv, GlobalOptions g)
+    {
+        for (int i = 0; i < argv.Length; i++)
+        {
+            var a = argv[i];
+            if (a == "--") break;
+            try
+            {
+                if (a == "--json-pretty") { g.Format = OutputFormat.JsonPretty; g.FormatGiven = true; }
+                else if (a == "--quiet" || a == "-q") g.Quiet = true;
+                else if (a == "--no-color") g.NoColor = true;
+                else if (a.StartsWith("--format=", StringComparison.Ordinal) && OutputFormats.TryParse(a[9..], out var f1)) { g.Format = f1; g.FormatGiven = true; }
+                else if (a == "--format" && i + 1 < argv.Length && OutputFormats.TryParse(argv[i + 1], out var f2)) { g.Format = f2; g.FormatGiven = true; }
+            }
+            catch (ReshException) { }
+        }
+    }
+
+    static byte[] ReadAll(Stream s)
+    {
+        using var ms = new MemoryStream();
+        s.CopyTo(ms);
+        return ms.ToArray();
+    }
+
+    /// <summary>Makes sure exactly one party (the verb's normal end, or the watchdog) prints the envelope.</summary>
+    sealed class FinishGate
+    {
+        int _state; // 0 running, 1 finished, 2 forced
+        public bool TryFinish() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
+        public bool TryForce() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;
+    }
+}

@@ -1,0 +1,52 @@
+using System.Text.Json.Serialization.Metadata;
+using Resh.Core.Errors;
+
+namespace Resh.Core.Execution;
+
+/// <summary>
+/// What a verb returns: a typed result (and whether it changed anything) or an error. Expected
+/// failures are values: <c>return ReshError.NotFound(...)</c> converts implicitly.
+/// </summary>
+public readonly struct Outcome<T>
+{
+    public Outcome(T value, bool changed)
+    {
+        Value = value;
+        Changed = changed;
+        Error = null;
+        Raw = null;
+    }
+
+    Outcome(ReshError error)
+    {
+        Value = default;
+        Changed = false;
+        Error = error;
+        Raw = null;
+    }
+
+    public T? Value { get; }
+    public bool Changed { get; }
+    public ReshError? Error { get; }
+    /// <summary>The payload printed by <c>--format raw</c>, when the verb has one.</summary>
+    public RawPayload? Raw { get; init; }
+
+    public static implicit operator Outcome<T>(T value) => new(value, changed: false);
+    public static implicit operator Outcome<T>(ReshError error) => new(error);
+
+    public Outcome<T> WithRaw(RawPayload? raw) => this with { Raw = raw };
+
+    internal VerbOutcome Erase(JsonTypeInfo type) => Error is null
+        ? new VerbOutcome(true, Value, type, Changed, null, Raw)
+        : new VerbOutcome(false, null, null, false, Error, null);
+}
+
+public static class Outcome
+{
+    /// <summary>A successful result that modified something (or, under --dry-run, would have).</summary>
+    public static Outcome<T> Changed<T>(T value, bool changed = true) => new(value, changed);
+    public static Outcome<T> Unchanged<T>(T value) => new(value, false);
+}
+
+/// <summary>An outcome with its type erased, as the executor and writers see it.</summary>
+public sealed record VerbOutcome(bool Ok, object? Value, JsonTypeInfo? Type, bool Changed, ReshError? Error, RawPayload? Raw);

@@ -1,0 +1,210 @@
+using Resh.Core.Cli;
+using Resh.Core.Grammar;
+using Resh.Core.Model;
+using Resh.Core.Output;
+using Resh.Core.Registry;
+
+namespace Resh.Core.Introspection;
+
+/// <summary>
+/// Shell completion. The scripts are thin: they hand the command line to <c>resh complete</c>, which
+/// answers from the live declarations, so completion can never drift from the verbs.
+/// </summary>
+public static class Completion
+{
+    public static string Script(string shell) => shell switch
+    {
+        "bash" => """
+            # resh bash completion: source <(resh completion bash)
+            _resh_complete() {
+                local line="${COMP_LINE:0:$COMP_POINT}"
+                local cur="${line##*[[:space:]]}"
+                local IFS=$'\n'
+                local candidates
+                candidates=($(command "${COMP_WORDS[0]}" complete --line "$line" 2>/dev/null))
+                # bash splits words at ':' and '='; offer only what follows the last split point.
+                local typed="${cur%"${cur##*[:=]}"}"
+                COMPREPLY=()
+                local c
+                for c in "${candidates[@]}"; do COMPREPLY+=("${c#"$typed"}"); done
+            }
+            complete -o nospace -o default -F _resh_complete resh
+            """ + "\n",
+        "zsh" => """
+            #compdef resh
+            # resh zsh completion: source <(resh completion zsh)
+            _resh() {
+                local -a candidates
+                candidates=("${(@f)$(command ${words[1]} complete --line "${BUFFER[1,$CURSOR]}" 2>/dev/null)}")
+                compadd -Q -S '' -- ${candidates[@]}
+            }
+            compdef _resh resh
+            """ + "\n",
+        "fish" => """
+            # resh fish completion: resh completion fish | source
+            complete -c resh -f -a '(command resh complete --line (commandline -cp) 2>/dev/null)'
+            """ + "\n",
+        _ => throw new ArgumentOutOfRangeException(nameof(shell)),
+    };
+
+    public static readonly string[] Shells = ["bash", "zsh", "fish"];
+
+    /// <summary>Candidates for the last word of a command line (the word being typed; empty after a space).</summary>
+    public static IReadOnlyList<string> Candidates(HandleRegistry registry, string line)
+    {
+        var words = Split(line);
+        if (words.Count > 0) words.RemoveAt(0); // the program name
+        var current = line.Length == 0 || char.IsWhiteSpace(line[^1]) ? "" : (words.Count > 0 ? words[^1] : "");
+        if (current.Length > 0) words.RemoveAt(words.Count - 1);
+
+        // Flags with values: --format <TAB>
+        if (words.Count > 0 && words[^1] == "--format")
+            return Filter(OutputFormats.Names, current);
+
+        var stageIndex = words.FindIndex(w => !w.StartsWith('-'));
+        if (stageIndex < 0)
+        {
+            if (current.StartsWith('-')) return Filter(GlobalFlags.Names.Select(n => "--" + n), current);
+            if (current.Contains("://")) return StageCandidates(registry, current);
+            var firsts = registry.Visible.Select(h => h.Scheme + "://")
+                .Concat((registry.Meta?.Verbs ?? []).Where(v => v.Name != "complete").Select(v => v.Name));
+            return Filter(firsts, current);
+        }
+
+        var first = words[stageIndex];
+        VerbInfo? verb = null;
+        HandleInfo? handle = null;
+        if (StageParser.LooksLikeStage(first))
+        {
+            try
+            {
+                var syntax = StageParser.Parse(first);
+                handle = registry.Find(syntax.Scheme);
+                if (handle is not null)
+                {
+                    var next = stageIndex + 1 < words.Count ? words[stageIndex + 1] : null;
+                    if (next is null && handle.FindVerb(current) is null && !current.StartsWith('-') && !current.Contains('='))
+                    {
+                        // `resh file:///etc/hosts <TAB>`: the verb as a separate word.
+                        if (!TryResolve(handle, syntax.Body, null, out _))
+                            return Filter(handle.Verbs.Select(v => v.Name), current);
+                    }
+                    TryResolve(handle, syntax.Body, next, out verb);
+                }
+            }
+            catch (Errors.ReshException) { }
+        }
+        else if (registry.Meta?.FindVerb(first) is { } builtin)
+        {
+            verb = builtin;
+            if (builtin.Name is "help" or "schema" or "docs")
+            {
+                var topics = registry.Visible.SelectMany(h => h.Verbs.Select(v => $"{h.Scheme}.{v.Name}").Prepend(h.Scheme));
+                if (!current.StartsWith('-') && !current.Contains('=')) return Filter(topics, current);
+            }
+            if (builtin.Name == "completion" && !current.StartsWith('-')) return Filter(Shells, current);
+        }
+        if (verb is null) return [];
+        return ArgCandidates(verb, current);
+    }
+
+    static bool TryResolve(HandleInfo handle, string body, string? next, out VerbInfo? verb)
+    {
+        try
+        {
+            verb = VerbResolver.Resolve(handle, body, next).Verb;
+            return true;
+        }
+        catch (Errors.ReshException)
+        {
+            verb = null;
+            return false;
+        }
+    }
+
+    static IReadOnlyList<string> StageCandidates(HandleRegistry registry, string current)
+    {
+        var sep = current.IndexOf("://", StringComparison.Ordinal);
+        var scheme = current[..sep];
+        var handle = registry.Find(scheme);
+        if (handle is null) return Filter(registry.Visible.Select(h => h.Scheme + "://"), current);
+        var body = current[(sep + 3)..];
+        var dot = body.LastIndexOf('.');
+        var results = new List<string>();
+        if (dot >= 0)
+        {
+            var prefix = current[..(sep + 3 + dot + 1)];
+            results.AddRange(Filter(handle.Verbs.Select(v => prefix + v.Name), current));
+        }
+        if (scheme == "file" && body.Length > 0)
+        {
+            results.AddRange(PathCandidates(body).Select(p => $"file://{p}"));
+        }
+        return results;
+    }
+
+    static IEnumerable<string> PathCandidates(string partial)
+    {
+        try
+        {
+            var dir = partial.EndsWith('/') ? partial : Path.GetDirectoryName(partial);
+            if (string.IsNullOrEmpty(dir)) dir = ".";
+            var prefix = partial.EndsWith('/') ? "" : Path.GetFileName(partial);
+            if (!Directory.Exists(dir)) return [];
+            return new DirectoryInfo(dir).EnumerateFileSystemInfos()
+                .Where(e => e.Name.StartsWith(prefix, StringComparison.Ordinal) && (prefix.StartsWith('.') || !e.Name.StartsWith('.')))
+                .OrderBy(e => e.Name, StringComparer.Ordinal)
+                .Take(200)
+                .Select(e => (dir == "." && !partial.StartsWith("./", StringComparison.Ordinal) ? e.Name : Path.Combine(dir, e.Name)) + (e is DirectoryInfo ? "/" : ""))
+                .ToList();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    static IReadOnlyList<string> ArgCandidates(VerbInfo verb, string current)
+    {
+        var eq = current.IndexOf('=');
+        if (eq > 0 && !current.StartsWith('-'))
+        {
+            var arg = verb.FindArg(CommandLineParser.Normalize(current[..eq]));
+            if (arg is null) return [];
+            var values = arg.Kind == ArgKind.Bool ? ["true", "false"] : arg.Choices?.ToArray() ?? [];
+            return Filter(values.Select(v => current[..(eq + 1)] + v), current);
+        }
+        if (current.StartsWith('-'))
+            return Filter(verb.Args.Select(a => "--" + a.Name.Replace('_', '-')).Concat(GlobalFlags.Names.Select(n => "--" + n)), current);
+        return Filter(verb.Args.Where(a => !a.Positional).Select(a => a.Name + "="), current);
+    }
+
+    static IReadOnlyList<string> Filter(IEnumerable<string> candidates, string current) =>
+        candidates.Where(c => c.StartsWith(current, StringComparison.Ordinal)).Distinct().ToList();
+
+    static List<string> Split(string line)
+    {
+        var words = new List<string>();
+        var sb = new System.Text.StringBuilder();
+        char quote = '\0';
+        bool any = false;
+        foreach (var c in line)
+        {
+            if (quote != '\0')
+            {
+                if (c == quote) quote = '\0';
+                else sb.Append(c);
+                continue;
+            }
+            if (c is '\'' or '"') { quote = c; any = true; continue; }
+            if (char.IsWhiteSpace(c))
+            {
+                if (any || sb.Length > 0) { words.Add(sb.ToString()); sb.Clear(); any = false; }
+                continue;
+            }
+            sb.Append(c);
+        }
+        if (any || sb.Length > 0) words.Add(sb.ToString());
+        return words;
+    }
+}

@@ -1,0 +1,55 @@
+using System.Text.Json.Nodes;
+
+namespace Resh.Core.Model;
+
+/// <summary>
+/// One declared argument of a verb. The declaration is the only description of the argument:
+/// parsing, validation, help, JSON Schema, completion and docs all read it.
+/// </summary>
+public abstract class ArgInfo
+{
+    public required string Name { get; init; }
+    public required string Description { get; init; }
+    public required ArgKind Kind { get; init; }
+    public bool Required { get; init; }
+    /// <summary>The default as JSON, for help and schema; null when there is none.</summary>
+    public JsonNode? DefaultJson { get; init; }
+    public IReadOnlyList<string>? Choices { get; init; }
+    public IReadOnlyList<string> Examples { get; init; } = [];
+    public IReadOnlyList<string> Aliases { get; init; } = [];
+    /// <summary>Never echoed in envelopes, logs or errors.</summary>
+    public bool Secret { get; init; }
+    /// <summary>Collects bare words and everything after <c>--</c> (a list argument).</summary>
+    public bool Positional { get; init; }
+    public long? Minimum { get; init; }
+    /// <summary>A leading <c>@</c> is part of the value (cron's <c>@daily</c>, ssh's <c>@group</c>), not a file reference.</summary>
+    public bool LiteralAt { get; init; }
+    public long? Maximum { get; init; }
+
+    /// <summary>Types all values given for this argument; throws <see cref="ArgValueException"/> on bad input.</summary>
+    internal abstract object? BindBoxed(IReadOnlyList<RawValue> values);
+    internal abstract object? DefaultBoxed { get; }
+
+    public bool Matches(string name)
+    {
+        if (string.Equals(Name, name, StringComparison.Ordinal)) return true;
+        foreach (var a in Aliases) if (string.Equals(a, name, StringComparison.Ordinal)) return true;
+        return false;
+    }
+}
+
+/// <summary>A typed argument; <see cref="Execution.VerbContext.Get{T}"/> reads it back with its type.</summary>
+public sealed class Arg<T> : ArgInfo
+{
+    public required Func<ArgInfo, IReadOnlyList<RawValue>, T> Parser { get; init; }
+    public T Default { get; init; } = default!;
+
+    internal override object? BindBoxed(IReadOnlyList<RawValue> values) => Parser(this, values);
+    internal override object? DefaultBoxed => Default;
+}
+
+/// <summary>A value that does not fit its argument's declared type.</summary>
+public sealed class ArgValueException(string message, string? hint = null) : Exception(message)
+{
+    public string? Hint { get; } = hint;
+}

@@ -1,0 +1,90 @@
+using System.Text.Json.Serialization.Metadata;
+using Resh.Core.Execution;
+
+namespace Resh.Core.Model;
+
+/// <summary>
+/// The one declaration of a verb: name, effect, typed arguments, result type, examples and the code
+/// that runs it. Help, JSON Schema, completion, docs and batch all derive from this object.
+/// </summary>
+public sealed class VerbInfo
+{
+    VerbInfo(string name, Effect effect, string summary, IReadOnlyList<ArgInfo> args, JsonTypeInfo resultType,
+        Func<VerbContext, ValueTask<VerbOutcome>> invoke)
+    {
+        Name = name;
+        Effect = effect;
+        Summary = summary;
+        Args = args;
+        ResultType = resultType;
+        Invoke = invoke;
+        CheckDeclaration();
+    }
+
+    public string Name { get; }
+    /// <summary>The scheme of the handle this verb belongs to (set when the handle is built).</summary>
+    public string HandleScheme { get; internal set; } = "";
+    /// <summary><c>handle.verb</c>, as used by help and schema.</summary>
+    public string FullName => HandleScheme.Length == 0 ? Name : $"{HandleScheme}.{Name}";
+    public Effect Effect { get; }
+    /// <summary>One sentence for an operator.</summary>
+    public string Summary { get; }
+    public IReadOnlyList<ArgInfo> Args { get; }
+    public JsonTypeInfo ResultType { get; }
+    public IReadOnlyList<Example> Examples { get; private init; } = [];
+    /// <summary>Longer notes for help and docs (may be several sentences).</summary>
+    public string? Notes { get; private init; }
+    /// <summary>Prints NDJSON events before its envelope (tail --follow, watch).</summary>
+    public bool Streams { get; private init; }
+    /// <summary>What the target means for this verb when it differs from the handle's description.</summary>
+    public string? TargetHelp { get; private init; }
+    /// <summary>Format used when the caller asked for none and stdout is not a terminal.</summary>
+    public Output.OutputFormat? PreferredFormat { get; private init; }
+    /// <summary>Optional human rendering for table mode (help text, for example).</summary>
+    public Func<object, string>? Human { get; private init; }
+
+    internal Func<VerbContext, ValueTask<VerbOutcome>> Invoke { get; }
+
+    public ArgInfo? FindArg(string name)
+    {
+        foreach (var a in Args) if (a.Matches(name)) return a;
+        return null;
+    }
+
+    public ArgInfo? PositionalArg => Args.FirstOrDefault(a => a.Positional);
+
+    public static VerbInfo Define<TResult>(string name, Effect effect, string summary, ArgInfo[] args,
+        JsonTypeInfo<TResult> result, Func<VerbContext, ValueTask<Outcome<TResult>>> run,
+        Example[]? examples = null, string? notes = null, bool streams = false, string? targetHelp = null,
+        Output.OutputFormat? preferredFormat = null, Func<TResult, string>? human = null)
+        => new(name, effect, summary, args, result, async ctx => (await run(ctx).ConfigureAwait(false)).Erase(result))
+        {
+            Examples = examples ?? [],
+            Notes = notes,
+            Streams = streams,
+            TargetHelp = targetHelp,
+            PreferredFormat = preferredFormat,
+            Human = human is null ? null : o => human((TResult)o),
+        };
+
+    public static VerbInfo Define<TResult>(string name, Effect effect, string summary, ArgInfo[] args,
+        JsonTypeInfo<TResult> result, Func<VerbContext, Outcome<TResult>> run,
+        Example[]? examples = null, string? notes = null, bool streams = false, string? targetHelp = null,
+        Output.OutputFormat? preferredFormat = null, Func<TResult, string>? human = null)
+        => Define(name, effect, summary, args, result, ctx => ValueTask.FromResult(run(ctx)),
+            examples, notes, streams, targetHelp, preferredFormat, human);
+
+    void CheckDeclaration()
+    {
+        // A broken declaration is a programming error: fail loudly at start-up in tests, not at a user.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var a in Args)
+        {
+            foreach (var n in a.Aliases.Prepend(a.Name))
+            {
+                if (!seen.Add(n)) throw new InvalidOperationException($"Verb {Name}: argument name `{n}` declared twice.");
+            }
+        }
+        if (Args.Count(a => a.Positional) > 1) throw new InvalidOperationException($"Verb {Name}: more than one positional argument.");
+    }
+}

@@ -1,0 +1,52 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+
+namespace Resh.Core.Output;
+
+/// <summary>The one answer of every operation (SPEC §2).</summary>
+public sealed class Envelope
+{
+    public bool Ok { get; init; }
+    public required string Handle { get; init; }
+    public required string Verb { get; init; }
+    public required string Target { get; init; }
+    public string Host { get; init; } = "local";
+    public bool Changed { get; init; }
+    public bool DryRun { get; init; }
+    /// <summary>The typed result and its source-generated type info.</summary>
+    public object? Result { get; init; }
+    public JsonTypeInfo? ResultType { get; init; }
+    /// <summary>A result that is already JSON (a remote host's envelope, a fleet summary).</summary>
+    public JsonNode? ResultNode { get; init; }
+    public ReshError? Error { get; init; }
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+    public double DurationMs { get; init; }
+    public DateTime Timestamp { get; init; } = DateTime.UtcNow;
+    /// <summary>The request id in batch mode; written first when present.</summary>
+    public JsonNode? Id { get; init; }
+    public bool HasId { get; init; }
+    public RawPayload? Raw { get; init; }
+    /// <summary>Optional human renderer for table mode, from the verb declaration.</summary>
+    public Func<object, string>? Human { get; init; }
+    public bool Mutating { get; init; }
+
+    public int ExitStatus => Ok ? 0 : (Error?.Code ?? ErrorCode.Failed).ExitStatus();
+
+    /// <summary>The result as a JSON tree, for table and YAML rendering.</summary>
+    public JsonNode? ResultAsNode()
+    {
+        if (ResultNode is not null) return ResultNode;
+        if (Result is null || ResultType is null) return null;
+        return JsonSerializer.SerializeToNode(Result, ResultType);
+    }
+
+    public static Envelope Failure(ReshError error, string handle = "resh", string verb = "", string target = "", bool dryRun = false,
+        double durationMs = 0, JsonNode? id = null, bool hasId = false) => new()
+    {
+        Ok = false, Handle = handle, Verb = verb, Target = target, Error = error, DryRun = dryRun,
+        DurationMs = durationMs, Id = id, HasId = hasId,
+    };
+}

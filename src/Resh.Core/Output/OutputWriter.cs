@@ -1,0 +1,137 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+
+namespace Resh.Core.Output;
+
+/// <summary>
+/// Prints events and envelopes in the chosen format. JSON formats are written as UTF-8 bytes
+/// straight to stdout; human formats go through <see cref="TableRenderer"/> and <see cref="YamlRenderer"/>.
+/// </summary>
+public sealed class OutputWriter
+{
+    readonly Stream _stdout;
+    readonly TextWriter _stderr;
+    readonly bool _quiet;
+    readonly Ansi _ansi;
+    readonly ArrayBufferWriter<byte> _buffer = new(4096);
+    readonly object _gate = new();
+
+    public OutputWriter(Stream stdout, TextWriter stderr, OutputFormat format, bool quiet, Ansi ansi)
+    {
+        if (format == OutputFormat.Auto) throw new ArgumentException("Resolve auto before writing.", nameof(format));
+        _stdout = stdout;
+        _stderr = stderr;
+        Format = format;
+        _quiet = quiet;
+        _ansi = ansi;
+    }
+
+    public OutputFormat Format { get; }
+    public Ansi Ansi => _ansi;
+
+    public void WriteEvent(string name, JsonObject fields, JsonNode? id = null, bool hasId = false)
+    {
+        if (_quiet) return;
+        lock (_gate)
+        {
+            switch (Format)
+            {
+                case OutputFormat.Table or OutputFormat.Raw:
+                    // A person reading a stream wants the text itself (a log line), not its wrapping.
+                    var text = fields.TryGetPropertyValue("line", out var line) && line is JsonValue lv && lv.TryGetValue<string>(out var ls) ? ls
+                        : fields.TryGetPropertyValue("text", out var t) && t is JsonValue tv && tv.TryGetValue<string>(out var ts) ? ts
+                        : $"{name} {fields.ToJsonString()}";
+                    WriteText(text.EndsWith('\n') ? text : text + "\n");
+                    break;
+                case OutputFormat.Yaml:
+                    var node = new JsonObject { ["event"] = name };
+                    foreach (var (k, v) in fields) if (k != "event") node[k] = v?.DeepClone();
+                    WriteText(YamlRenderer.Render(node));
+                    break;
+                default:
+                    _buffer.Clear();
+                    EnvelopeJson.WriteEvent(_buffer, name, fields, id, hasId);
+                    _buffer.Write("\n"u8);
+                    _stdout.Write(_buffer.WrittenSpan);
+                    break;
+            }
+            _stdout.Flush();
+        }
+    }
+
+    public async ValueTask WriteEnvelopeAsync(Envelope env, CancellationToken ct = default)
+    {
+        if (Format == OutputFormat.Raw && env.Ok && env.Raw is not null && !_quiet)
+        {
+            await env.Raw.WriteToAsync(_stdout, ct).ConfigureAwait(false);
+            await _stdout.FlushAsync(ct).ConfigureAwait(false);
+            return;
+        }
+        WriteEnvelope(env);
+    }
+
+    public void WriteEnvelope(Envelope env)
+    {
+        lock (_gate)
+        {
+            if (_quiet)
+            {
+                if (!env.Ok) WriteErrorLine(env);
+                return;
+            }
+            switch (Format)
+            {
+                case OutputFormat.Json or OutputFormat.Ndjson or OutputFormat.JsonPretty:
+                    _buffer.Clear();
+                    EnvelopeJson.Write(_buffer, env, Format == OutputFormat.JsonPretty);
+                    _buffer.Write("\n"u8);
+                    _stdout.Write(_buffer.WrittenSpan);
+                    break;
+                case OutputFormat.Yaml:
+                    _buffer.Clear();
+                    EnvelopeJson.Write(_buffer, env, false);
+                    WriteText(YamlRenderer.Render(JsonNode.Parse(_buffer.WrittenSpan)));
+                    break;
+                case OutputFormat.Table:
+                    var text = new TableRenderer(_ansi).Render(env);
+                    if (env.Ok) WriteText(text);
+                    else { _stdout.Flush(); _stderr.Write(text); _stderr.Flush(); }
+                    break;
+                case OutputFormat.Raw:
+                    if (!env.Ok) { WriteErrorLine(env); break; }
+                    var node = env.ResultAsNode();
+                    if (node is JsonValue v && v.GetValueKind() == JsonValueKind.String)
+                    {
+                        var s = v.GetValue<string>();
+                        WriteText(s.EndsWith('\n') ? s : s + "\n");
+                    }
+                    else if (node is not null) WriteText(node.ToJsonString() + "\n");
+                    break;
+            }
+            _stdout.Flush();
+        }
+    }
+
+    void WriteErrorLine(Envelope env)
+    {
+        var e = env.Error ?? ReshError.Failed("Unknown failure.");
+        _stdout.Flush();
+        _stderr.WriteLine($"resh: error[{e.Code.ToWire()}]: {e.Message}");
+        if (e.Hint is not null) _stderr.WriteLine($"resh: hint: {e.Hint}");
+        _stderr.Flush();
+    }
+
+    void WriteText(string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        _stdout.Write(bytes);
+    }
+
+    public void Flush()
+    {
+        lock (_gate) _stdout.Flush();
+    }
+}

@@ -1,0 +1,86 @@
+namespace Resh.Core.Platform;
+
+/// <summary>
+/// Atomic replacement of a file's content (SPEC §8): write a temporary file in the same directory,
+/// fsync it, rename it over the target, fsync the directory. A crash leaves the old or the new
+/// content, never a mix.
+/// </summary>
+public static class AtomicFile
+{
+    /// <summary>Writes <paramref name="content"/> to <paramref name="path"/>. <paramref name="prepare"/> runs on the
+    /// temporary file before the rename (set mode, owner, xattrs).</summary>
+    public static void Write(string path, ReadOnlySpan<byte> content, UnixFileMode? mode = null, Action<string>? prepare = null)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        var temp = TempName(full);
+        try
+        {
+            using (var fs = new FileStream(temp, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                UnixCreateMode = mode ?? (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead),
+            }))
+            {
+                fs.Write(content);
+                fs.Flush(flushToDisk: true);
+            }
+            if (mode is { } m) File.SetUnixFileMode(temp, m); // umask may have narrowed the create mode
+            prepare?.Invoke(temp);
+            File.Move(temp, full, overwrite: true);
+            LibC.FSyncDirectory(dir);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Streams into a temporary file, then renames; for content too large to hold in memory.</summary>
+    public static async Task WriteAsync(string path, Func<Stream, CancellationToken, Task> writer, UnixFileMode? mode, Action<string>? prepare, CancellationToken ct)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        var temp = TempName(full);
+        try
+        {
+            await using (var fs = new FileStream(temp, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                Options = FileOptions.Asynchronous,
+                UnixCreateMode = mode ?? (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead),
+            }))
+            {
+                await writer(fs, ct).ConfigureAwait(false);
+                fs.Flush(flushToDisk: true);
+            }
+            if (mode is { } m) File.SetUnixFileMode(temp, m);
+            prepare?.Invoke(temp);
+            File.Move(temp, full, overwrite: true);
+            LibC.FSyncDirectory(dir);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>A hidden sibling name that cannot collide with a real file or another writer.</summary>
+    public static string TempName(string fullPath)
+    {
+        var name = Path.GetFileName(fullPath);
+        if (name.Length > 180) name = name[..180];
+        return Path.Combine(Path.GetDirectoryName(fullPath)!, $".{name}.resh-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..12]}.tmp");
+    }
+
+    static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,13 @@
+using System.ComponentModel;
+using System.Text.Json.Serialization;
+
+namespace Resh.Handles.Sys;
+
+public sealed record HostnameResult(
+    [property: Description("The kernel host name (uname nodename).")] string Hostname,
+    [property: Description("The fully qualified name when DNS or /etc/hosts knows one, else null.")] string? Fqdn,
+    [property: Description("The NIS/YP domain name, when set.")] string? Domain);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(HostnameResult))]
+internal sealed partial class SystemJson : JsonSerializerContext;
