@@ -38,8 +38,7 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
                 if (string.IsNullOrWhiteSpace(line)) continue;
                 requests++;
                 var env = await RunLineAsync(line, interrupt.Token).ConfigureAwait(false);
-                if (!env.Ok) failed++;
-                await output.WriteEnvelopeAsync(env).ConfigureAwait(false);
+                if (await output.WriteEnvelopeAsync(env).ConfigureAwait(false) != 0) failed++;
             }
         }
         finally

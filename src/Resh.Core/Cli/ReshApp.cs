@@ -43,8 +43,7 @@ public sealed class ReshApp(HandleRegistry registry)
         {
             var env = Envelope.Failure(parseError, inv.HandleName, inv.VerbName, inv.Handle is null ? inv.StageText : inv.EnvelopeTarget,
                 g.DryRun, clock.Elapsed.TotalMilliseconds);
-            output.WriteEnvelope(env);
-            return env.ExitStatus;
+            return output.WriteEnvelope(env);
         }
 
         if (inv.Handle?.Scheme == HandleRegistry.MetaScheme && inv.Verb?.Name == "batch")
@@ -68,8 +67,7 @@ public sealed class ReshApp(HandleRegistry registry)
                 if (!gate.TryForce()) return;
                 var error = Executor.CancelError(timeout.Token, interrupt.Token, runtime);
                 var env = Envelope.Failure(error, inv.HandleName, inv.VerbName, inv.EnvelopeTarget, g.DryRun, clock.Elapsed.TotalMilliseconds);
-                output.WriteEnvelope(env);
-                Environment.Exit(env.ExitStatus);
+                Environment.Exit(output.WriteEnvelope(env));
             });
         }
 
@@ -110,8 +108,7 @@ public sealed class ReshApp(HandleRegistry registry)
             {
                 await Task.Delay(Timeout.Infinite).ConfigureAwait(false); // the watchdog is printing and exiting
             }
-            await output.WriteEnvelopeAsync(envelope).ConfigureAwait(false);
-            return envelope.ExitStatus;
+            return await output.WriteEnvelopeAsync(envelope).ConfigureAwait(false);
         }
         finally
         {
