@@ -34,6 +34,8 @@ public sealed class ReshApp(HandleRegistry registry)
         }
 
         var g = inv.Globals;
+        if (parseError is null && g.ConfigPath is { } cfg && !File.Exists(cfg))
+            parseError = ReshError.Usage($"Config file {cfg} does not exist.", "Pass an existing TOML file to --config, or drop the flag.");
         var format = ResolveFormat(g, inv.Verb, io.StdoutIsTerminal);
         var color = !g.NoColor && string.IsNullOrEmpty(io.Env("NO_COLOR")) && io.StdoutIsTerminal && io.Env("TERM") != "dumb";
         var runtime = new ReshRuntime(ReshPaths.FromEnvironment(), g.ConfigPath, g.Verbose, g.Quiet, io.Stderr, io.StderrIsTerminal, color);
