@@ -70,6 +70,8 @@ public static class ArchiveExtract
             if (destStat is null)
             {
                 Directory.Move(stage, destination);
+                // The staging directory was private (0700); the new destination gets the usual 0755.
+                System.IO.File.SetUnixFileMode(destination, (UnixFileMode)0x1ED);
                 var created = new MergePlan();
                 created.Created.Add(destination);
                 return Outcome.Changed(Result(path, destination, reader.Format, report, created, null), true);
