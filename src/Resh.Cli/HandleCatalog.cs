@@ -14,6 +14,7 @@ public static class HandleCatalog
         registry.Add(Resh.Handles.Sys.SystemHandle.Create());
         registry.Add(Resh.Handles.Archive.ArchiveHandle.Create());
         registry.Add(Resh.Handles.Snapshot.SnapshotHandle.Create());
+        registry.Add(Resh.Handles.Fs.FsHandle.Create());
         registry.Add(MetaHandle.Create(registry, Build_));
         return registry;
     }
