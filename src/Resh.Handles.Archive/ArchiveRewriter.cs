@@ -29,7 +29,7 @@ public static class ArchiveRewriter
                 if (!keep(item)) continue;
                 if (item.Kind == ItemKind.File)
                 {
-                    using var data = reader.OpenData();
+                    using var data = Seekable(reader.OpenData(), item.Size);
                     writer.Add(item, data);
                 }
                 else writer.Add(item, null);
@@ -42,5 +42,18 @@ public static class ArchiveRewriter
             writer.Finish();
         });
         return size;
+    }
+
+    /// <summary>TarWriter needs a data stream whose length it can read; a tar reader's entry stream has none, so buffer it.</summary>
+    static Stream Seekable(Stream data, long size)
+    {
+        if (data.CanSeek) return data;
+        Stream copy = size <= 64L << 20
+            ? new MemoryStream((int)size)
+            : new FileStream(Path.Combine(Path.GetTempPath(), $"resh-rewrite-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+        data.CopyTo(copy, 1 << 20);
+        data.Dispose();
+        copy.Position = 0;
+        return copy;
     }
 }

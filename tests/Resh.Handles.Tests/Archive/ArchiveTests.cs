@@ -117,7 +117,7 @@ public sealed class ArchiveTests
         Assert.Equal("failed", run.ErrorCode);
         Assert.Equal("max_ratio", run.Envelope["error"]!["details"]!["limit"]!.GetValue<string>());
         Assert.False(Directory.Exists(dir["out"]));
-        Assert.Equal(["bomb.zip"], Directory.EnumerateFileSystemEntries(dir.Path).Select(Path.GetFileName).ToArray());
+        Assert.Equal(["bomb.zip"], Directory.EnumerateFileSystemEntries(dir.Path).Select(p => Path.GetFileName(p)).ToList());
     }
 
     [Fact]
@@ -134,7 +134,7 @@ public sealed class ArchiveTests
         }
         var run = ReshBinary.Run($"archive://{bomb}.extract(destination={dir["out"]})");
         Assert.Equal("failed", run.ErrorCode);
-        Assert.Equal(["bomb.tar.gz"], Directory.EnumerateFileSystemEntries(dir.Path).Select(Path.GetFileName).ToArray());
+        Assert.Equal(["bomb.tar.gz"], Directory.EnumerateFileSystemEntries(dir.Path).Select(p => Path.GetFileName(p)).ToList());
     }
 
     [Fact]

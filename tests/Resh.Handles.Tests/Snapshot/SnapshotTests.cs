@@ -55,7 +55,7 @@ public sealed class SnapshotTests
         Assert.False(File.Exists(Path.Combine(tree, "new.txt")));
         Assert.Equal("more noise\n", File.ReadAllText(Path.Combine(tree, "debug.log"))); // excluded: left as it was
         Assert.Equal("main.conf", new FileInfo(Path.Combine(tree, "current")).LinkTarget);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Path).Where(p => Path.GetFileName(p).Contains("resh-", StringComparison.Ordinal)));
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(dir.Path), p => Path.GetFileName(p).Contains("resh-", StringComparison.Ordinal));
 
         var again = Run(dir, $"snapshot://{tree}.restore(name=s1)");
         Assert.True(again.Ok, again.ToString());
@@ -165,6 +165,6 @@ public sealed class SnapshotTests
         Assert.Contains("path data", ns.Exec("btrfs", "subvolume", "list", mnt)); // still a subvolume
         Assert.True(ns.Resh([$"snapshot://{data}.verify"], env).Ok);
         Assert.True(ns.Resh([$"snapshot://{data}.delete(name=s1)"], env).Changed);
-        Assert.False(ns.Exec("ls", "-a", Path.Combine(mnt, ".resh-snapshots", "data")).Contains("s1"));
+        Assert.DoesNotContain("s1", ns.Exec("ls", "-a", Path.Combine(mnt, ".resh-snapshots", "data")));
     }
 }
