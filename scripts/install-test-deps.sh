@@ -3,6 +3,11 @@
 set -euo pipefail
 packages=(
     attr        # getfattr/setfattr: cross-check file.ea.*
+    btrfs-progs xfsprogs e2fsprogs   # fs:// and snapshot:// tests on loop images (btrfs qgroups, subvolume snapshots)
+    quota       # fs:// quota-tools backend (setquota/repquota argv)
+    zstd zip unzip p7zip-full xz-utils bzip2   # archive:// interoperability tests, 7z create, xz writing
+    util-linux  # mount, umount, losetup, nsenter, unshare, blkid
+    hyperfine   # bench/storage.sh
 )
 missing=()
 for p in "${packages[@]}"; do

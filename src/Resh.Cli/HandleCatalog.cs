@@ -12,6 +12,9 @@ public static class HandleCatalog
         var registry = new HandleRegistry();
         registry.Add(Resh.Handles.File.FileHandle.Create());
         registry.Add(Resh.Handles.Sys.SystemHandle.Create());
+        registry.Add(Resh.Handles.Archive.ArchiveHandle.Create());
+        registry.Add(Resh.Handles.Snapshot.SnapshotHandle.Create());
+        registry.Add(Resh.Handles.Fs.FsHandle.Create());
         registry.Add(MetaHandle.Create(registry, Build_));
         return registry;
     }
