@@ -6,7 +6,7 @@ namespace Resh.Handles.Archive;
 /// <summary>Arguments several archive verbs share (declared once here, listed by each verb).</summary>
 public static class ArchiveArgs
 {
-    public static readonly Arg<string?> Format = Arg.Enum("format", "Archive format; auto detects it from the content (reading) or the file name (writing).",
+    public static readonly Arg<string?> Format = Arg.Enum("type", "Archive format; auto detects it from the content (reading) or the file name (writing).",
         ["auto", .. ArchiveFormat.Names], "auto");
     public static readonly Arg<IReadOnlyList<string>> Include = Arg.List("include", "Only entries matching these globs (a pattern without / matches a name at any depth; ** crosses directories).", examples: ["*.conf", "etc/**"]);
     public static readonly Arg<IReadOnlyList<string>> Exclude = Arg.List("exclude", "Leave out entries matching these globs (an excluded directory excludes its content).", examples: ["*.log", ".git"]);

@@ -13,7 +13,7 @@ namespace Resh.Core.Cli;
 /// Turns argv into an <see cref="Invocation"/>: global flags, the stage (or a top-level command),
 /// the verb, and typed arguments from every spelling of SPEC §1.
 /// </summary>
-public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> readStdin)
+public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> readStdin, Func<string, byte[]>? readFile = null)
 {
     bool _stdinUsed;
 
@@ -357,7 +357,7 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
             var path = text[1..];
             try
             {
-                return RawValue.FromBytes(File.ReadAllBytes(path), ValueOrigin.File);
+                return RawValue.FromBytes((readFile ?? File.ReadAllBytes)(path), ValueOrigin.File);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

@@ -86,5 +86,15 @@ public sealed class VerbInfo
             }
         }
         if (Args.Count(a => a.Positional) > 1) throw new InvalidOperationException($"Verb {Name}: more than one positional argument.");
+        foreach (var a in Args)
+        {
+            // `--format json` must always mean the output format; only `timeout` may be owned by a verb (SPEC §1 example).
+            foreach (var n in a.Aliases.Prepend(a.Name))
+            {
+                var flag = n.Replace('_', '-');
+                if (flag != "timeout" && Cli.GlobalFlags.Find(flag) is not null)
+                    throw new InvalidOperationException($"Verb {Name}: argument `{n}` would shadow the global flag --{flag}.");
+            }
+        }
     }
 }

@@ -95,7 +95,7 @@ public sealed record ArchiveFormat(Container Container, Codec Codec)
         {
             if (got == 0 || (got == 512 && block.AsSpan().IndexOfAnyExcept((byte)0) < 0)) return new(Container.Tar, Codec.None); // empty tar
             throw ReshError.Unsupported($"{path} is not an archive resh recognises (no tar, zip, 7z, gzip, bzip2, xz or zstd signature).",
-                "Pass format= if you know what it is; supported: " + string.Join(", ", Names) + ".").ToException();
+                "Pass type= if you know what it is; supported: " + string.Join(", ", Names) + ".").ToException();
         }
         return new(Container.None, codec);
     }

@@ -7,7 +7,7 @@ namespace Resh.Handles.Archive;
 
 public static class ArchiveCompress
 {
-    static readonly Arg<string?> Format = Arg.Enum("format", "Compression: zst, gz, xz or bz2; default from the output name, else zst.", ["auto", "zst", "gz", "xz", "bz2"], "auto");
+    static readonly Arg<string?> Format = Arg.Enum("type", "Compression: zst, gz, xz or bz2; default from the output name, else zst.", ["auto", "zst", "gz", "xz", "bz2"], "auto");
     static readonly Arg<string?> Output = Arg.String("output", "Where to write (default: the source name plus .zst/.gz/.xz/.bz2).");
     static readonly Arg<bool> Keep = Arg.Bool("keep", "Keep the source file (false removes it after a successful write, as gzip does).", true);
 
@@ -15,7 +15,7 @@ public static class ArchiveCompress
         "Compress one file into a .zst, .gz, .xz or .bz2 stream.",
         [Format, Output, ArchiveArgs.Level, Keep],
         ArchiveJson.Default.ArchiveStreamResult, Run,
-        examples: [new("archive:///var/log/big.log.compress(format=zst)", "Writes /var/log/big.log.zst."), new("archive:///tmp/dump.sql compress --format gz --keep false", "Like gzip dump.sql.")],
+        examples: [new("archive:///var/log/big.log.compress(type=zst)", "Writes /var/log/big.log.zst."), new("archive:///tmp/dump.sql compress --type gz --no-keep", "Like gzip dump.sql.")],
         targetHelp: "The file to compress.");
 
     static Outcome<ArchiveStreamResult> Run(VerbContext ctx)

@@ -23,7 +23,7 @@ public static class ArchiveCreate
             new("archive:///tmp/site.zip.create(sources=/srv/site,exclude=*.log,deterministic=true)", "A reproducible zip without logs."),
             new("archive:///tmp/secret.zip create --sources /srv/keys --password @/root/pw.txt", "An AES-256 encrypted zip."),
         ],
-        notes: "The format comes from the file name (.tar, .tar.gz/.tgz, .tar.bz2, .tar.xz, .tar.zst, .zip, .7z) unless format= is given. " +
+        notes: "The format comes from the file name (.tar, .tar.gz/.tgz, .tar.bz2, .tar.xz, .tar.zst, .zip, .7z) unless type= is given. " +
                "The archive is written to a temporary file and renamed into place. 7z is written with the system `7z` (p7zip-full); xz with the system `xz`.");
 
     static async ValueTask<Outcome<ArchiveCreateResult>> RunAsync(VerbContext ctx)
@@ -32,10 +32,10 @@ public static class ArchiveCreate
         var formatArg = ctx.Get(ArchiveArgs.Format)!;
         var format = formatArg == "auto"
             ? ArchiveFormat.FromFileName(path) ?? throw ReshError.Usage($"Cannot tell the format from the name {Path.GetFileName(path)}.",
-                "Name the file .tar.zst, .tar.gz, .zip ... or pass format=.").ToException()
+                "Name the file .tar.zst, .tar.gz, .zip ... or pass type=.").ToException()
             : ArchiveFormat.Parse(formatArg);
         if (format.IsStream)
-            return ReshError.Usage($"{format.Name} compresses a single file; it is not an archive of entries.", $"Use compress: resh archive://SOURCE.compress(format={format.Name}), or a .tar.{format.Name} name.");
+            return ReshError.Usage($"{format.Name} compresses a single file; it is not an archive of entries.", $"Use compress: resh archive://SOURCE.compress(type={format.Name}), or a .tar.{format.Name} name.");
         if (Directory.Exists(path)) return ReshError.Usage($"{path} is a directory.", "Give the archive file's path as the target.");
         if (!ctx.Get(Overwrite) && System.IO.File.Exists(path))
             return ReshError.Conflict($"{path} already exists.", "Pass overwrite=true to replace it.");

@@ -314,7 +314,7 @@ public sealed class ArchiveTests
     {
         using var dir = new TempDir("cz");
         var file = dir.File("log.txt", string.Concat(Enumerable.Repeat("line of log text\n", 5000)));
-        var c = ReshBinary.Run($"archive://{file}.compress(format={format})");
+        var c = ReshBinary.Run($"archive://{file}.compress(type={format})");
         Assert.True(c.Ok, c.ToString());
         Assert.Equal(File.ReadAllText(file), Sh.Ok(tool, "-dc", file + "." + format));
         File.Delete(file);
