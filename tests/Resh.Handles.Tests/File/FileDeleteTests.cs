@@ -10,6 +10,8 @@ public sealed class FileDeleteTests
     {
         using var dir = new TempDir("delete");
         var path = dir.File("f", "12345");
+        Resh.Ok(Resh.Run($"file://{path}.delete", "--dry-run"), changed: true);
+        Assert.True(File.Exists(path));
         var r = Resh.Ok(Resh.Run($"file://{path}.delete"), changed: true);
         Assert.Equal(5, r.Num("bytes"));
         Assert.False(File.Exists(path));

@@ -50,6 +50,15 @@ public sealed class FileHashTests : IDisposable
     }
 
     [Fact]
+    public void A_pipe_is_hashed_as_it_streams()
+    {
+        var bytes = File.ReadAllBytes(_file);
+        var r = Resh.Ok(Resh.WithStdin(bytes, "file:///dev/stdin.hash"));
+        Assert.Equal(Tool.Ok("sha256sum", _file).Split(' ')[0], r.Str("digest"));
+        Assert.Equal(bytes.Length, r.Num("size"));
+    }
+
+    [Fact]
     public void An_empty_file_has_the_well_known_digest()
     {
         var empty = _dir.File("empty", "");

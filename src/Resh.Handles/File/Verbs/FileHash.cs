@@ -60,20 +60,20 @@ public static class FileHash
     /// <summary>Double-buffered: the next block is read on the thread pool while this one is hashed.</summary>
     static async Task<(string Digest, long Size)> ComputeAsync(VerbContext ctx, string path, HashAlgorithmName name, long? total)
     {
-        using var handle = System.IO.File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan);
+        // Unbuffered (bufferSize 1) sequential reads: regular files, pipes and devices alike; one read in flight at a time.
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
         using var hash = IncrementalHash.CreateHash(name);
         using var progress = ctx.Progress("hash", total);
         var current = new byte[BlockSize];
         var next = new byte[BlockSize];
         long offset = 0;
-        int n = Read(handle, current, offset);
+        int n = ReadBlock(stream, current);
         while (n > 0)
         {
             ctx.Cancellation.ThrowIfCancellationRequested();
             offset += n;
             var buffer = next;
-            var at = offset;
-            var pending = Task.Run(() => Read(handle, buffer, at));
+            var pending = Task.Run(() => ReadBlock(stream, buffer));
             hash.AppendData(current, 0, n);
             if (progress.Enabled) progress.Report(offset);
             n = await pending.ConfigureAwait(false);
@@ -82,6 +82,16 @@ public static class FileHash
         return (Convert.ToHexStringLower(hash.GetHashAndReset()), offset);
     }
 
-    // Pipes and devices ignore the offset (RandomAccess reads them sequentially).
-    static int Read(Microsoft.Win32.SafeHandles.SafeFileHandle handle, byte[] buffer, long offset) => RandomAccess.Read(handle, buffer, offset);
+    /// <summary>Fills the buffer unless the end comes first (pipes return short reads).</summary>
+    static int ReadBlock(FileStream stream, byte[] buffer)
+    {
+        int total = 0;
+        while (total < buffer.Length)
+        {
+            int n = stream.Read(buffer, total, buffer.Length - total);
+            if (n == 0) break;
+            total += n;
+        }
+        return total;
+    }
 }

@@ -32,6 +32,7 @@ public static class FileTail
         var path = FilePaths.Resolve(ctx);
         var st = FileMetadata.StatOrThrow(path, follow: true);
         if (st.IsDirectory) return ReshError.Usage($"{path} is a directory.", "Tail a file inside it.");
+        if (!st.IsRegular) return ReshError.Usage($"{path} is a {st.TypeName}; tail reads regular files.", "Read pipes and devices with read (--format raw).");
         var want = (int)Math.Min(ctx.Get(Lines) ?? 10, int.MaxValue);
         var follow = ctx.Get(Follow);
 
