@@ -21,7 +21,8 @@ internal static class AtomicRewrite
     public static async Task<string?> WriteAsync(VerbContext ctx, string path, Func<Stream, CancellationToken, Task> writer,
         FileStatus? existing, Options options)
     {
-        uint? mode = options.Mode ?? existing?.Permissions;
+        // New files get 0666 minus the umask, as shells and editors create them.
+        uint mode = options.Mode ?? existing?.Permissions ?? (0x1B6u & ~FileNative.Umask());
         int uid = options.Owner.Uid >= 0 ? options.Owner.Uid : existing is { } e1 ? (int)e1.Uid : -1;
         int gid = options.Owner.Gid >= 0 ? options.Owner.Gid : existing is { } e2 ? (int)e2.Gid : -1;
         bool ownerAsked = !options.Owner.IsKeep;
@@ -45,12 +46,12 @@ internal static class AtomicRewrite
                 }
             }
             // chown clears setuid/setgid, so the mode goes on last.
-            if (mode is { } m) FileErrors.Check(FileNative.Chmod(temp, m), path, "set the mode of");
+            FileErrors.Check(FileNative.Chmod(temp, mode), path, "set the mode of");
         }
 
         try
         {
-            await AtomicFile.WriteAsync(path, writer, mode is { } m ? (UnixFileMode)(m & 0x1FF) : null, Prepare, ctx.Cancellation).ConfigureAwait(false);
+            await AtomicFile.WriteAsync(path, writer, (UnixFileMode)(mode & 0x1C0 /* owner bits until Prepare sets the rest */), Prepare, ctx.Cancellation).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

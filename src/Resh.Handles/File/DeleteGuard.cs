@@ -17,7 +17,8 @@ internal static class DeleteGuard
         if (path == "/") why = "it is the root directory";
         else if (Homes(ctx).FirstOrDefault(h => FilePaths.IsInside(h, path)) is { } home)
             why = home == path ? "it is the home directory" : $"it contains the home directory {home}";
-        else if (Path.GetDirectoryName(path) == "/" && st.IsDirectory) why = "it is a top-level system directory";
+        // Top-level symlinks count too: /bin, /lib and /sbin are links on merged-/usr systems.
+        else if (Path.GetDirectoryName(path) == "/" && (st.IsDirectory || st.IsSymlink)) why = "it is a top-level system directory";
         else if (!st.IsSymlink && IsMountPoint(path, st)) why = "it is a mount point";
         if (why is null) return null;
         return ReshError.Conflict($"Refusing to {verb} {path}: {why}.", "Pass force=true if you really mean it.",

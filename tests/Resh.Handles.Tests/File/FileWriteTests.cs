@@ -35,6 +35,8 @@ public sealed class FileWriteTests
         Assert.Equal(8, first.Num("size"));
         Assert.Contains("+one", first.Str("diff"));
         Assert.Equal("one\ntwo\n", File.ReadAllText(path));
+        var umask = Convert.ToInt32(File.ReadLines("/proc/self/status").First(l => l.StartsWith("Umask:"))[6..].Trim(), 8);
+        Assert.Equal(Convert.ToString(0x1B6 & ~umask, 8), Tool.Mode(path)); // 0666 minus the umask resh inherits
         var inode = Tool.Stat("%i", path);
 
         var second = Resh.Ok(Resh.Run($"file://{path}.write", "content=one\ntwo\n"), changed: false);
