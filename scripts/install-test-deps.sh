@@ -3,6 +3,9 @@
 set -euo pipefail
 packages=(
     attr        # getfattr/setfattr: cross-check file.ea.*
+    patch       # file.write: generated diffs must apply with patch(1)
+    mount       # file.delete: tests mount a tmpfs to check the mount-point guard
+    util-linux  # setpriv: file:// permission tests run resh as nobody
 )
 missing=()
 for p in "${packages[@]}"; do
