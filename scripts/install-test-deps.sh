@@ -7,7 +7,8 @@ packages=(
     quota       # fs:// quota-tools backend (setquota/repquota argv)
     zstd zip unzip p7zip-full xz-utils bzip2   # archive:// interoperability tests, 7z create, xz writing
     util-linux  # mount, umount, losetup, nsenter, unshare, blkid
-    hyperfine   # bench/storage.sh
+    patch       # file.write: generated diffs must apply with patch(1)
+    mount       # file.delete: tests mount a tmpfs to check the mount-point guard
 )
 missing=()
 for p in "${packages[@]}"; do
