@@ -238,7 +238,7 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
             var text = argsJson == "-" ? System.Text.Encoding.UTF8.GetString(ReadStdinOnce("--args -")) : argsJson;
             JsonNode? node;
             try { node = JsonNode.Parse(text); }
-            catch (JsonException ex)
+            catch (Exception ex) when (ex is JsonException or ArgumentException)
             {
                 throw ReshError.Usage($"--args is not valid JSON: {ExceptionTranslation.OneLine(ex.Message)}", "Pass one JSON object, e.g. --args '{\"lines\": 5}'.").ToException();
             }
@@ -378,7 +378,7 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
     static JsonNode? ParseJsonText(string key, string text)
     {
         try { return JsonNode.Parse(text); }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or ArgumentException)
         {
             throw ReshError.Usage($"`{key}:=` expects JSON: {ExceptionTranslation.OneLine(ex.Message)}",
                 $"Examples: {key}:=5, {key}:='[\"a\",\"b\"]', {key}:='{{\"k\":1}}'. Use {key}=text for a plain string.").ToException();

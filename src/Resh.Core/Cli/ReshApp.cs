@@ -32,6 +32,12 @@ public sealed class ReshApp(HandleRegistry registry)
             parseError = ex.Error;
             PrescanOutputFlags(argv, inv.Globals);
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A parser bug must still answer with an envelope, never a stack trace.
+            parseError = ExceptionTranslation.ToError(ex);
+            PrescanOutputFlags(argv, inv.Globals);
+        }
 
         var g = inv.Globals;
         if (parseError is null && g.ConfigPath is { } cfg && !File.Exists(cfg))
