@@ -73,10 +73,7 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
     {
         inv.StageText = stage;
         var syntax = StageParser.Parse(stage);
-        var handle = registry.Find(syntax.Scheme);
-        if (handle is null || handle.Hidden)
-            throw ReshError.Usage($"Unknown handle {syntax.Scheme}://.",
-                Suggest.Hint(syntax.Scheme, registry.Visible.Select(h => h.Scheme), suffix: "://") ?? "Run `resh handles` to list them.").ToException();
+        var handle = FindHandle(syntax);
         inv.Handle = handle;
         inv.RawTarget = syntax.Body;
         StageResolution resolution;
@@ -102,12 +99,7 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
     void ParseStage(string stage, IReadOnlyList<string> argv, int i, Invocation inv)
     {
         var syntax = StageParser.Parse(stage);
-        var handle = registry.Find(syntax.Scheme);
-        if (handle is null || handle.Hidden)
-        {
-            throw ReshError.Usage($"Unknown handle {syntax.Scheme}://.",
-                Suggest.Hint(syntax.Scheme, registry.Visible.Select(h => h.Scheme), suffix: "://") ?? "Run `resh handles` to list them.").ToException();
-        }
+        var handle = FindHandle(syntax);
         inv.Handle = handle;
         inv.RawTarget = syntax.Body;
         var wantsHelp = argv.Skip(i).TakeWhile(t => t != "--").Any(t => t is "--help" or "-h");
@@ -138,6 +130,15 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
         foreach (var piece in syntax.ParenArgs) AddPiece(piece, resolution.Verb, assignments, positional);
         ParseTokens(argv, i, resolution.Verb, inv.Globals, assignments, positional);
         inv.Args = Bind(resolution.Verb, assignments, positional, inv.Globals);
+    }
+
+    HandleInfo FindHandle(StageSyntax syntax)
+    {
+        var handle = registry.Find(syntax.Scheme);
+        if (handle is null || handle.Hidden)
+            throw ReshError.Usage($"Unknown handle {syntax.Scheme}://.",
+                Suggest.Hint(syntax.Scheme, registry.Visible.Select(h => h.Scheme), suffix: "://") ?? "Run `resh handles` to list them.").ToException();
+        return handle;
     }
 
     void SwitchToHelp(Invocation inv, HandleInfo meta, string topic)
