@@ -10,4 +10,15 @@ public sealed record HostnameResult(
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(HostnameResult))]
+[JsonSerializable(typeof(OsResult))]
+[JsonSerializable(typeof(CpuResult))]
+[JsonSerializable(typeof(MemoryResult))]
+[JsonSerializable(typeof(DiskResult))]
+[JsonSerializable(typeof(NetworkResult))]
+[JsonSerializable(typeof(UptimeResult))]
+[JsonSerializable(typeof(LoadResult))]
+[JsonSerializable(typeof(UsersResult))]
+[JsonSerializable(typeof(LimitsResult))]
+[JsonSerializable(typeof(TimeResult))]
+[JsonSerializable(typeof(InfoResult))]
 internal sealed partial class SystemJson : JsonSerializerContext;
