@@ -3,6 +3,10 @@
 set -euo pipefail
 packages=(
     attr        # getfattr/setfattr: cross-check file.ea.*
+    procps      # free, uptime: cross-check system.memory, system.uptime
+    iproute2    # ip netns/link/addr: the network namespaces of the system.network tests
+    iputils-ping # traffic for the system.network counter tests
+    util-linux  # utmpdump, prlimit, lscpu, unshare: system.users/limits/cpu/disk tests
 )
 missing=()
 for p in "${packages[@]}"; do

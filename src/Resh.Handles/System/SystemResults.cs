@@ -8,7 +8,7 @@ public sealed record HostnameResult(
     [property: Description("The fully qualified name when DNS or /etc/hosts knows one, else null.")] string? Fqdn,
     [property: Description("The NIS/YP domain name, when set.")] string? Domain);
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, GenerationMode = JsonSourceGenerationMode.Metadata)]
 [JsonSerializable(typeof(HostnameResult))]
 [JsonSerializable(typeof(OsResult))]
 [JsonSerializable(typeof(CpuResult))]

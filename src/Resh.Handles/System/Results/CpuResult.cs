@@ -24,13 +24,13 @@ public sealed record CpuResult(
 public sealed record CpuUsage(
     [property: Description("Length of the sample in seconds.")] double IntervalSeconds,
     [property: Description("Busy time: everything but idle and iowait.")] double UsagePercent,
-    double UserPercent,
-    double NicePercent,
-    double SystemPercent,
+    [property: Description("User-space time (niced excluded).")] double UserPercent,
+    [property: Description("User-space time of niced processes.")] double NicePercent,
+    [property: Description("Kernel time.")] double SystemPercent,
     [property: Description("Idle while waiting for I/O.")] double IowaitPercent,
     [property: Description("Hard and soft interrupt time.")] double IrqPercent,
     [property: Description("Time stolen by the hypervisor for other guests.")] double StealPercent,
-    double IdlePercent);
+    [property: Description("Idle, not waiting for I/O.")] double IdlePercent);
 
 [Description("One logical CPU.")]
 public sealed record CpuCore(

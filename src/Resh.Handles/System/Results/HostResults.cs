@@ -12,9 +12,9 @@ public sealed record UptimeResult(
 
 [Description("Load averages (/proc/loadavg): runnable plus uninterruptible tasks, averaged over 1, 5 and 15 minutes.")]
 public sealed record LoadResult(
-    double Load1,
-    double Load5,
-    double Load15,
+    [property: Description("Average over 1 minute.")] double Load1,
+    [property: Description("Average over 5 minutes.")] double Load5,
+    [property: Description("Average over 15 minutes.")] double Load15,
     [property: Description("Tasks runnable right now.")] long Runnable,
     [property: Description("Tasks (threads) that exist.")] long Tasks,
     [property: Description("The most recently assigned PID.")] long LastPid,
@@ -26,13 +26,13 @@ public sealed record LoadResult(
 [Description("Logged-in sessions from utmp, like who(1).")]
 public sealed record UsersResult(
     [property: Description("The utmp file read; null when none exists.")] string? File,
-    IReadOnlyList<UserSession> Sessions,
+    [property: Description("One entry per login session.")] IReadOnlyList<UserSession> Sessions,
     [property: Description("Number of sessions.")] int Count,
     [property: Description("Distinct user names, sorted.")] IReadOnlyList<string> Users);
 
 [Description("One login session (a USER_PROCESS record).")]
 public sealed record UserSession(
-    string User,
+    [property: Description("Login name.")] string User,
     [property: Description("Terminal line, e.g. pts/0, tty1.")] string Tty,
     [property: Description("Remote host or display; null for local logins.")] string? Host,
     [property: Description("Login time, RFC 3339 UTC.")] string LoginTime,
@@ -44,7 +44,7 @@ public sealed record UserSession(
 [Description("Resource limits (getrlimit/prlimit) of a process; unlimited values are null with *_unlimited true.")]
 public sealed record LimitsResult(
     [property: Description("The process whose limits these are (resh itself inherits them from its caller).")] int Pid,
-    IReadOnlyList<LimitEntry> Limits);
+    [property: Description("One entry per RLIMIT_* resource.")] IReadOnlyList<LimitEntry> Limits);
 
 [Description("One resource limit.")]
 public sealed record LimitEntry(
@@ -52,11 +52,11 @@ public sealed record LimitEntry(
     [property: Description("The RLIMIT_* constant.")] string Resource,
     [property: Description("The flag of bash's ulimit builtin, e.g. -n.")] string? UlimitFlag,
     [property: Description("bytes, seconds, microseconds, files, processes, signals, locks or priority.")] string Unit,
-    string Description,
+    [property: Description("What the resource limits.")] string Description,
     [property: Description("Soft limit (enforced); null when unlimited.")] ulong? Soft,
     [property: Description("Hard limit (ceiling for the soft one); null when unlimited.")] ulong? Hard,
-    bool SoftUnlimited,
-    bool HardUnlimited);
+    [property: Description("True when the soft limit is RLIM_INFINITY.")] bool SoftUnlimited,
+    [property: Description("True when the hard limit is RLIM_INFINITY.")] bool HardUnlimited);
 
 [Description("Clock, time zone and NTP synchronisation.")]
 public sealed record TimeResult(
@@ -67,11 +67,11 @@ public sealed record TimeResult(
     [property: Description("Where the zone came from: TZ, /etc/localtime, /etc/timezone or default.")] string TimezoneSource,
     [property: Description("Zone abbreviation in effect, e.g. CET, EDT, UTC.")] string? Abbreviation,
     [property: Description("Offset from UTC, e.g. +01:00.")] string UtcOffset,
-    int UtcOffsetSeconds,
+    [property: Description("Offset from UTC in seconds (east positive).")] int UtcOffsetSeconds,
     [property: Description("Daylight saving time in effect.")] bool? Dst,
-    NtpStatus Ntp,
+    [property: Description("The kernel's NTP discipline state (adjtimex).")] NtpStatus Ntp,
     [property: Description("Kernel clock source, e.g. tsc, kvm-clock, hpet.")] string? Clocksource,
-    IReadOnlyList<string> AvailableClocksources,
+    [property: Description("Clock sources the kernel could switch to.")] IReadOnlyList<string> AvailableClocksources,
     [property: Description("Hardware clock (RTC) time, RFC 3339, read as UTC; null without an RTC.")] string? RtcTime);
 
 [Description("The kernel's NTP state from adjtimex(2).")]

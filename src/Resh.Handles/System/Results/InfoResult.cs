@@ -4,17 +4,17 @@ namespace Resh.Handles.Sys;
 
 [Description("A summary of this machine: one line of each system:// verb.")]
 public sealed record InfoResult(
-    string Hostname,
-    InfoOs Os,
-    InfoCpu Cpu,
-    InfoMemory Memory,
-    LoadResult Load,
-    InfoUptime Uptime,
+    [property: Description("The kernel host name.")] string Hostname,
+    [property: Description("Distribution, kernel and platform, as system://.os.")] InfoOs Os,
+    [property: Description("Processor summary, as system://.cpu.")] InfoCpu Cpu,
+    [property: Description("Memory in bytes, as system://.memory.")] InfoMemory Memory,
+    [property: Description("Load averages, as system://.load.")] LoadResult Load,
+    [property: Description("Time since boot, as system://.uptime.")] InfoUptime Uptime,
     [property: Description("Mounted file systems (pseudo ones left out), as system://.disk.")] IReadOnlyList<InfoDisk> Disks,
     [property: Description("Interfaces, as system://.network.")] IReadOnlyList<InfoInterface> Network,
-    InfoUsers Users,
-    InfoLimits Limits,
-    InfoTime Time);
+    [property: Description("Logged-in sessions, as system://.users.")] InfoUsers Users,
+    [property: Description("The most consulted limits, as system://.limits.")] InfoLimits Limits,
+    [property: Description("Clock and NTP state, as system://.time.")] InfoTime Time);
 
 public sealed record InfoOs(
     string? PrettyName,
@@ -40,7 +40,10 @@ public sealed record InfoDisk(string MountPoint, string Fstype, string Device, l
 
 public sealed record InfoInterface(string Name, string? State, string? Mac, [property: Description("address/prefix, IPv4 and IPv6.")] IReadOnlyList<string> Addresses);
 
-public sealed record InfoUsers([property: Description("Logged-in sessions.")] int Sessions, IReadOnlyList<string> Users);
+public sealed record InfoUsers(
+    [property: Description("Logged-in sessions.")] int Sessions,
+    [property: Description("Distinct user names, sorted.")] IReadOnlyList<string> Users,
+    [property: Description("The utmp file read; null when the system keeps none (then nothing records logins).")] string? File);
 
 public sealed record InfoLimits(
     [property: Description("Soft limit of open files (ulimit -n); null when unlimited.")] ulong? OpenFilesSoft,

@@ -4,14 +4,14 @@ namespace Resh.Handles.Sys;
 
 [Description("Network interfaces of this network namespace, with addresses, counters, default routes and resolvers.")]
 public sealed record NetworkResult(
-    IReadOnlyList<NetInterface> Interfaces,
+    [property: Description("Every interface, sorted by name.")] IReadOnlyList<NetInterface> Interfaces,
     [property: Description("Default routes from /proc/net/route and /proc/net/ipv6_route.")] IReadOnlyList<DefaultRoute> DefaultRoutes,
     [property: Description("Name servers from /etc/resolv.conf.")] IReadOnlyList<string> DnsServers,
     [property: Description("Search domains from /etc/resolv.conf.")] IReadOnlyList<string> DnsSearch);
 
 [Description("One network interface.")]
 public sealed record NetInterface(
-    string Name,
+    [property: Description("Interface name, e.g. eth0.")] string Name,
     [property: Description("Interface index.")] int? Index,
     [property: Description("Link type: ether, loopback, none (tun), ipip, gre, ...")] string Type,
     [property: Description("Operational state: up, down, unknown (loopback and some virtual links), dormant, lowerlayerdown.")] string? State,
@@ -24,14 +24,14 @@ public sealed record NetInterface(
     [property: Description("Kernel driver of the device.")] string? Driver,
     [property: Description("The bridge or bond this interface belongs to.")] string? Master,
     [property: Description("True for software interfaces (lo, veth, bridge, tun); false for hardware.")] bool Virtual,
-    IReadOnlyList<IpAddressInfo> Addresses,
+    [property: Description("IPv4 and IPv6 addresses (getifaddrs).")] IReadOnlyList<IpAddressInfo> Addresses,
     [property: Description("Traffic counters since the interface was created (/proc/net/dev).")] NetCounters? Counters);
 
 [Description("One IP address of an interface.")]
 public sealed record IpAddressInfo(
     [property: Description("inet or inet6.")] string Family,
-    string Address,
-    int PrefixLength,
+    [property: Description("The address, e.g. 192.0.2.10 or fe80::1.")] string Address,
+    [property: Description("Network prefix length in bits.")] int PrefixLength,
     [property: Description("address/prefix_length.")] string Cidr,
     [property: Description("host, link, site or global, derived from the address.")] string Scope,
     [property: Description("IPv4 broadcast address, when set.")] string? Broadcast,

@@ -11,11 +11,11 @@ public sealed record OsResult(
     [property: Description("os-release VERSION_ID, e.g. 12 or 22.04.")] string? VersionId,
     [property: Description("os-release VERSION_CODENAME, e.g. bookworm.")] string? VersionCodename,
     [property: Description("os-release ID_LIKE: distributions this one derives from.")] IReadOnlyList<string> IdLike,
-    KernelInfo Kernel,
+    [property: Description("The running kernel (uname -s, -r, -v).")] KernelInfo Kernel,
     [property: Description("Machine hardware name (uname -m), e.g. x86_64, aarch64.")] string Architecture,
     [property: Description("The kernel host name.")] string Hostname,
     [property: Description("/etc/machine-id, when present.")] string? MachineId,
-    VirtualizationInfo Virtualization);
+    [property: Description("Best-effort hypervisor and container hints with their evidence.")] VirtualizationInfo Virtualization);
 
 [Description("The running kernel (uname -s, -r, -v).")]
 public sealed record KernelInfo(

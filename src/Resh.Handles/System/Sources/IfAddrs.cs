@@ -45,6 +45,8 @@ public static partial class IfAddrs
                 var mask = *(byte**)(p + 32);
                 var other = *(byte**)(p + 40);
                 var otherIp = other == null ? null : ToAddress(other);
+                // Without a configured broadcast (or peer), glibc puts the address itself in that slot: that is no broadcast.
+                if (otherIp is not null && otherIp.Equals(ip)) otherIp = null;
                 result.Add(new InterfaceAddress(name, family == AF_INET ? "inet" : "inet6", ip, mask == null ? 0 : PrefixLength(mask, family),
                     (flags & IFF_BROADCAST) != 0 && family == AF_INET ? otherIp : null,
                     (flags & IFF_POINTOPOINT) != 0 ? otherIp : null));

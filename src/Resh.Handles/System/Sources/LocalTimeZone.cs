@@ -16,7 +16,9 @@ public static partial class LocalTimeZone
     /// <summary>The zone name and its source: TZ, the /etc/localtime symlink, /etc/timezone, else the C library's default (UTC).</summary>
     public static (string? Name, string Source) Name(string? tzVariable)
     {
-        if (!string.IsNullOrEmpty(tzVariable))
+        // Set but empty means UTC to the C library (POSIX), not "unset".
+        if (tzVariable is "" or ":") return ("UTC", "TZ");
+        if (tzVariable is not null)
         {
             var tz = tzVariable.TrimStart(':');
             var at = tz.IndexOf("zoneinfo/", StringComparison.Ordinal);

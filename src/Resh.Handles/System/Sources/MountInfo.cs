@@ -32,8 +32,9 @@ public static class MountInfo
     public static MountEntry? ParseLine(string line)
     {
         var f = line.Split(' ');
+        if (f.Length < 10) return null;
         var dash = Array.IndexOf(f, "-", 6);
-        if (f.Length < 10 || dash < 0 || dash + 3 > f.Length) return null;
+        if (dash < 0 || dash + 3 > f.Length) return null;
         if (!int.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out var id)) return null;
         if (!int.TryParse(f[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent)) return null;
         return new MountEntry(id, parent, f[2], Unescape(f[3]), Unescape(f[4]), f[5].Split(','),

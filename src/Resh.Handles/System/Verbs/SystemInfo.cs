@@ -30,8 +30,9 @@ public static class SystemInfo
 
         var os = SystemOs.Collect();
         var disks = await SystemDisk.CollectAsync(false, null, [], ctx.Cancellation).ConfigureAwait(false);
-        var network = SystemNetwork.Collect(SysNet.InterfaceNames(), details: false, ctx.Warn);
-        var users = SystemUsers.CollectSystem(ctx.Warn);
+        var network = SystemNetwork.Summaries(ctx.Warn);
+        // No utmp is common in containers; info says so with users.file = null rather than a warning on every call.
+        var users = SystemUsers.CollectSystem(static _ => { });
         var nofile = ResourceLimits.Get(0, 7, out _);
         var nproc = ResourceLimits.Get(0, 6, out _);
         var time = SystemTime.Collect(ctx.Warn);
@@ -44,8 +45,8 @@ public static class SystemInfo
             load,
             new InfoUptime(uptime.Seconds, uptime.BootTime, uptime.Human),
             disks?.Filesystems.Select(f => new InfoDisk(f.MountPoint, f.Fstype, f.Device, f.Size, f.Used, f.Available, f.UsedPercent)).ToList() ?? [],
-            network.Interfaces.Select(i => new InfoInterface(i.Name, i.State, i.Mac, i.Addresses.Select(a => a.Cidr).ToList())).ToList(),
-            new InfoUsers(users.Count, users.Users),
+            network,
+            new InfoUsers(users.Count, users.Users, users.File),
             new InfoLimits(nofile?.Soft, nofile?.Hard, nproc?.Soft, nproc?.Hard),
             new InfoTime(time.Utc, time.Timezone, time.UtcOffset, time.Ntp.Synchronized));
     }

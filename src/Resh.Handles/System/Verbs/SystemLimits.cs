@@ -7,7 +7,7 @@ namespace Resh.Handles.Sys;
 
 public static class SystemLimits
 {
-    static readonly Arg<long?> Pid = Arg.Int("pid", "Limits of this process instead of resh's own (which are its caller's, as ulimit shows them).", min: 1,
+    static readonly Arg<long?> Pid = Arg.Int("pid", "Limits of this process instead of resh's own (which are its caller's, as ulimit shows them).", min: 1, max: int.MaxValue,
         examples: ["1", "4242"]);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("limits", Effect.Read,

@@ -28,27 +28,43 @@ public static class SystemNetwork
         if (missing.Count > 0)
             return ReshError.NotFound($"No interface named {string.Join(", ", missing)}.", $"Interfaces here: {string.Join(", ", names)}.",
                 new JsonObject { ["missing"] = new JsonArray(missing.Select(m => (JsonNode?)m).ToArray()) });
-        return Collect(wanted.Count > 0 ? wanted : names, details: true, ctx.Warn);
+        return Collect(wanted.Count > 0 ? wanted : names, ctx.Warn);
     }
 
-    public static NetworkResult Collect(IReadOnlyList<string> names, bool details, Action<string> warn)
+    public static NetworkResult Collect(IReadOnlyList<string> names, Action<string> warn)
     {
-        var addresses = IfAddrs.Read(out var errno);
-        if (addresses is null) warn($"getifaddrs failed ({Resh.Core.Platform.Posix.StrError(errno)}); addresses are missing.");
-        var counters = details ? ProcNetDev.Parse(ProcFile.ReadText(ProcNetDev.Path) ?? "") : null;
+        var addresses = Addresses(warn);
+        var counters = ProcNetDev.Parse(ProcFile.ReadText(ProcNetDev.Path) ?? "");
         var interfaces = new List<NetInterface>(names.Count);
         foreach (var name in names)
         {
             var dev = SysNet.Read(name);
-            var own = addresses is null ? [] : addresses.Where(a => a.Interface == name).Select(Describe).ToList();
+            var own = addresses.Where(a => a.Interface == name).Select(Describe).ToList();
             interfaces.Add(new NetInterface(dev.Name, dev.Index, dev.Type, dev.State, dev.Carrier, dev.Flags, dev.Mtu, dev.Mac, dev.SpeedMbps,
-                dev.Duplex, dev.Driver, dev.Master, dev.Virtual, own, counters?.GetValueOrDefault(name)));
+                dev.Duplex, dev.Driver, dev.Master, dev.Virtual, own, counters.GetValueOrDefault(name)));
         }
-        if (!details) return new NetworkResult(interfaces, [], [], []);
         var routes = NetRoutes.ParseIpv4(ProcFile.ReadText(NetRoutes.Ipv4Path) ?? "");
         routes.AddRange(NetRoutes.ParseIpv6(ProcFile.ReadText(NetRoutes.Ipv6Path) ?? ""));
         var resolver = ResolvConf.Parse(ProcFile.ReadText(ResolvConf.Path, 256 << 10) ?? "");
         return new NetworkResult(interfaces, routes, resolver.Nameservers, resolver.Search);
+    }
+
+    /// <summary>Name, state, MAC and addresses of every interface, for system://.info.</summary>
+    public static List<InfoInterface> Summaries(Action<string> warn)
+    {
+        var addresses = Addresses(warn);
+        return SysNet.InterfaceNames().Select(name =>
+        {
+            var (state, mac) = SysNet.ReadBrief(name);
+            return new InfoInterface(name, state, mac, addresses.Where(a => a.Interface == name).Select(a => $"{a.Address}/{a.PrefixLength}").ToList());
+        }).ToList();
+    }
+
+    static List<InterfaceAddress> Addresses(Action<string> warn)
+    {
+        var addresses = IfAddrs.Read(out var errno);
+        if (addresses is null) warn($"getifaddrs failed ({Resh.Core.Platform.Posix.StrError(errno)}); addresses are missing.");
+        return addresses ?? [];
     }
 
     /// <summary>The table view: one line per interface (like ip -br), then routes and resolvers.</summary>
