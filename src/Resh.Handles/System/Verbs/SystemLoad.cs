@@ -9,7 +9,7 @@ public static class SystemLoad
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("load", Effect.Read,
         "Load averages over 1, 5 and 15 minutes, task counts, and load per CPU.",
-        [], SystemJson.Default.LoadResult, Run,
+        [], () => SystemJson.Default.LoadResult, Run,
         examples: [new("system://.load", "Load averages."), new("system://.load --format raw", "\"load1 load5 load15\", as in /proc/loadavg.")]);
 
     static Outcome<LoadResult> Run(VerbContext ctx)

@@ -8,7 +8,7 @@ public static class SystemMemory
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("memory", Effect.Read,
         "RAM and swap in bytes: total, free, available, used, buffers, cache (as free -b), and the cgroup limit.",
-        [], SystemJson.Default.MemoryResult, Run,
+        [], () => SystemJson.Default.MemoryResult, Run,
         examples: [new("system://.memory", "Memory and swap in bytes."), new("system://.memory --format table", "The same for people.")],
         notes: "From /proc/meminfo. `used` is total - available and `cached` includes reclaimable slab, as procps 4 free(1) reports them.");
 

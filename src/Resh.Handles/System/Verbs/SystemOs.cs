@@ -7,7 +7,7 @@ public static class SystemOs
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("os", Effect.Read,
         "The distribution, kernel, architecture and virtualization hints.",
-        [], SystemJson.Default.OsResult, Run,
+        [], () => SystemJson.Default.OsResult, Run,
         examples: [new("system://.os", "Distribution and kernel."), new("system://.os --format raw", "Only PRETTY_NAME.")],
         notes: "Distribution from /etc/os-release (else /usr/lib/os-release), kernel from uname(2). " +
                "`virtualization` is best effort (CPUID, DMI, container marker files) and lists its evidence.");

@@ -8,7 +8,7 @@ public static class SystemTime
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("time", Effect.Read,
         "The clock: now in UTC and local time, time zone and offset, NTP synchronisation, clock source.",
-        [], SystemJson.Default.TimeResult, Run,
+        [], () => SystemJson.Default.TimeResult, Run,
         examples: [new("system://.time", "Clock, zone and NTP state."), new("system://.time --format raw", "Now, RFC 3339 UTC.")],
         notes: "The zone is TZ, else the /etc/localtime link, else /etc/timezone; offset and abbreviation come from the C library (localtime_r). " +
                "`ntp.synchronized` is the kernel's view (adjtimex STA_UNSYNC), the same as timedatectl's \"System clock synchronized\"; null when it cannot be read.");

@@ -9,7 +9,7 @@ public static class SystemUptime
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("uptime", Effect.Read,
         "Time since boot, and the boot time.",
-        [], SystemJson.Default.UptimeResult, Run,
+        [], () => SystemJson.Default.UptimeResult, Run,
         examples: [new("system://.uptime", "Seconds since boot and boot time."), new("system://.uptime --format raw", "Whole seconds since boot.")]);
 
     static Outcome<UptimeResult> Run(VerbContext ctx)
