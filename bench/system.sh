@@ -35,8 +35,9 @@ fi
 
 work="$(mktemp -d /tmp/resh-bench-system.XXXXXX)"
 runs=${RUNS:-200}
-hyperfine -N --warmup 20 --min-runs "$runs" --export-markdown "$work/startup.md" \
+hyperfine -N --warmup 20 --min-runs "$runs" --export-markdown "$work/startup.md" --export-json "$work/startup.json" \
   -n "AOT hello world" "$hello" \
+  -n "resh version (start-up floor)" "$resh version" \
   -n "resh system://.memory" "$resh system://.memory" \
   -n "free -b" "free -b" \
   -n "resh system://.uptime" "$resh system://.uptime" \
@@ -50,6 +51,18 @@ echo
 echo "Command: \`bench/system.sh\` (hyperfine -N, warm cache, $(nproc) CPUs, $(uname -r))."
 echo
 cat "$work/startup.md"
+echo
+# CPU time (user + system) is what a process costs; on a busy machine wall time mostly measures waiting.
+/usr/bin/python3 - "$work/startup.json" <<'PY'
+import json, sys
+results = json.load(open(sys.argv[1]))["results"]
+base = next(r for r in results if r["command"] == "AOT hello world")
+cpu = lambda r: (r["user"] + r["system"]) * 1000
+print("| command | CPU (user+sys) mean [ms] | vs AOT hello world |")
+print("|:---|---:|---:|")
+for r in results:
+    print(f"| `{r['command']}` | {cpu(r):.2f} | {cpu(r) / cpu(base):.2f}x |")
+PY
 echo
 echo "| command | peak RSS (KiB, max of 5) |"
 echo "|:---|---:|"
