@@ -9,6 +9,9 @@ packages=(
     util-linux  # mount, umount, losetup, nsenter, unshare, blkid
     patch       # file.write: generated diffs must apply with patch(1)
     mount       # file.delete: tests mount a tmpfs to check the mount-point guard
+    procps      # free, uptime: cross-check system.memory, system.uptime
+    iproute2    # ip netns/link/addr: the network namespaces of the system.network tests
+    iputils-ping # traffic for the system.network counter tests
 )
 missing=()
 for p in "${packages[@]}"; do
