@@ -22,7 +22,6 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
 
     public void Parse(IReadOnlyList<string> argv, Invocation inv)
     {
-        var meta = registry.Meta ?? throw new InvalidOperationException("The meta handle is not registered.");
         int i = 0;
         while (i < argv.Count && argv[i].StartsWith('-') && argv[i].Length > 1)
         {
@@ -34,8 +33,8 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
         {
             // `resh`, `resh --version`, `resh --list-schemas`, `resh --help`
             var name = inv.Globals.Version ? "version" : inv.Globals.ListSchemas ? "schema" : "help";
-            inv.Handle = meta;
-            inv.Verb = meta.FindVerb(name) ?? throw new InvalidOperationException($"meta verb {name} missing");
+            inv.Handle = Meta();
+            inv.Verb = inv.Handle.FindVerb(name) ?? throw new InvalidOperationException($"meta verb {name} missing");
             inv.Args = Bind(inv.Verb, [], [], inv.Globals);
             return;
         }
@@ -48,6 +47,7 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
             return;
         }
 
+        var meta = Meta();
         var builtin = meta.FindVerb(first);
         if (builtin is null)
         {
@@ -131,6 +131,8 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
         ParseTokens(argv, i, resolution.Verb, inv.Globals, assignments, positional);
         inv.Args = Bind(resolution.Verb, assignments, positional, inv.Globals);
     }
+
+    HandleInfo Meta() => registry.Meta ?? throw new InvalidOperationException("The meta handle is not registered.");
 
     HandleInfo FindHandle(StageSyntax syntax)
     {

@@ -16,7 +16,7 @@ public static class ArchiveCreate
     public static readonly VerbInfo Verb = VerbInfo.Define("create", Effect.Mutate,
         "Create an archive from files and directories, faithfully (modes, times, links, empty directories, owners).",
         [Sources, ArchiveArgs.Format, ArchiveArgs.Level, ArchiveArgs.Include, ArchiveArgs.Exclude, BaseDir, Deterministic, ArchiveArgs.Password, Overwrite],
-        ArchiveJson.Default.ArchiveCreateResult, RunAsync,
+        () => ArchiveJson.Default.ArchiveCreateResult, RunAsync,
         examples:
         [
             new("archive:///tmp/etc.tar.zst.create(sources=/etc/nginx)", "A zstd tarball of /etc/nginx, stored as nginx/..."),

@@ -16,7 +16,7 @@ public static class ArchiveDecompress
     public static readonly VerbInfo Verb = VerbInfo.Define("decompress", Effect.Mutate,
         "Decompress a single .zst, .gz, .xz or .bz2 file (format from its content).",
         [Output, Keep, MaxBytes, MaxRatio],
-        ArchiveJson.Default.ArchiveStreamResult, Run,
+        () => ArchiveJson.Default.ArchiveStreamResult, Run,
         examples: [new("archive:///var/log/big.log.zst.decompress", "Writes /var/log/big.log.")],
         targetHelp: "The compressed file.");
 

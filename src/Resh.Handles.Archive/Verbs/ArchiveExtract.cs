@@ -22,7 +22,7 @@ public static class ArchiveExtract
         "Extract an archive safely: nothing outside the destination, bounded expansion, all or nothing.",
         [Destination, Overwrite, ArchiveArgs.Include, ArchiveArgs.Exclude, StripComponents, ArchiveArgs.Password, ArchiveArgs.Format,
          MaxBytes, MaxEntries, MaxRatio, Owners, AllowSpecial],
-        ArchiveJson.Default.ArchiveExtractResult, Run,
+        () => ArchiveJson.Default.ArchiveExtractResult, Run,
         examples:
         [
             new("archive:///tmp/x.tar.zst.extract(destination=/tmp/out)", "Extract into /tmp/out."),

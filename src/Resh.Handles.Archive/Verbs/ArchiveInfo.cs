@@ -9,7 +9,7 @@ public static class ArchiveInfo
     public static readonly VerbInfo Verb = VerbInfo.Define("info", Effect.Read,
         "Summarise an archive: format, compression, entry counts, sizes and compression ratio.",
         [ArchiveArgs.Password, ArchiveArgs.Format],
-        ArchiveJson.Default.ArchiveInfoResult, Run,
+        () => ArchiveJson.Default.ArchiveInfoResult, Run,
         examples: [new("archive:///tmp/x.tar.zst.info", "Format, counts and ratio.")],
         notes: "The format is detected from the content (magic bytes), whatever the file is called.");
 

@@ -12,7 +12,7 @@ public static class ArchiveList
     public static readonly VerbInfo Verb = VerbInfo.Define("list", Effect.Read,
         "List an archive's entries: path, type, size, mode, time, link target, owner.",
         [ArchiveArgs.Include, ArchiveArgs.Exclude, Limit, ArchiveArgs.Password, ArchiveArgs.Format],
-        ArchiveJson.Default.ArchiveListResult, Run,
+        () => ArchiveJson.Default.ArchiveListResult, Run,
         examples: [new("archive:///tmp/x.tar.zst.list", "Every entry."), new("archive:///tmp/site.zip.list(include=*.html)", "Only HTML files.")]);
 
     static Outcome<ArchiveListResult> Run(VerbContext ctx)

@@ -10,7 +10,7 @@ public static class ArchiveTest
     public static readonly VerbInfo Verb = VerbInfo.Define("test", Effect.Read,
         "Read every entry's data and check every checksum (gzip/xz/zstd frames, zip CRC-32, tar headers).",
         [ArchiveArgs.Password, ArchiveArgs.Format],
-        ArchiveJson.Default.ArchiveTestResult, Run,
+        () => ArchiveJson.Default.ArchiveTestResult, Run,
         examples: [new("archive:///tmp/x.tar.zst.test", "Exit 0 when intact, `failed` naming the first bad entry otherwise.")]);
 
     static Outcome<ArchiveTestResult> Run(VerbContext ctx)

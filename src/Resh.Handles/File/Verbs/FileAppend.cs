@@ -13,7 +13,7 @@ public static class FileAppend
 
     public static readonly VerbInfo Verb = VerbInfo.Define("append", Effect.Mutate,
         "Add bytes at the end of a file (creating it if needed).",
-        [Content, Create, Atomic], FileJson.Default.FileAppendResult, RunAsync,
+        [Content, Create, Atomic], () => FileJson.Default.FileAppendResult, RunAsync,
         examples:
         [
             new("file:///tmp/notes.txt.append content=@-", "Append standard input."),

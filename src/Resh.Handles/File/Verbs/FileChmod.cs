@@ -13,7 +13,7 @@ public static class FileChmod
 
     public static readonly VerbInfo Verb = VerbInfo.Define("chmod", Effect.Mutate,
         "Change permission bits, octal or symbolic; changed only when bits differ.",
-        [Mode, Recursive], FileJson.Default.FileChmodResult, Run,
+        [Mode, Recursive], () => FileJson.Default.FileChmodResult, Run,
         examples:
         [
             new("file:///usr/local/bin/tool.chmod mode=0755", "Make a program executable."),

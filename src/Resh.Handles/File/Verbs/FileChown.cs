@@ -14,7 +14,7 @@ public static class FileChown
 
     public static readonly VerbInfo Verb = VerbInfo.Define("chown", Effect.Mutate,
         "Change owner and/or group, by name or id; changed only when they differ.",
-        [Owner, Group, Recursive, Follow], FileJson.Default.FileChownResult, Run,
+        [Owner, Group, Recursive, Follow], () => FileJson.Default.FileChownResult, Run,
         examples:
         [
             new("file:///srv/app.chown owner=app group=app recursive=true", "Hand a tree to the app user."),

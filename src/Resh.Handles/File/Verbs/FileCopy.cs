@@ -19,7 +19,7 @@ public static class FileCopy
 
     public static readonly VerbInfo Verb = VerbInfo.Define("copy", Effect.Mutate,
         "Copy a file, a symlink or (recursive=true) a directory tree; each file lands atomically.",
-        [To, Overwrite, Preserve, Recursive, Follow], FileJson.Default.FileCopyResult, RunAsync,
+        [To, Overwrite, Preserve, Recursive, Follow], () => FileJson.Default.FileCopyResult, RunAsync,
         examples:
         [
             new("file:///etc/hosts.copy to=/backup/", "Copy into /backup (as /backup/hosts)."),

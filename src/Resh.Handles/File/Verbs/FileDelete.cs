@@ -12,7 +12,7 @@ public static class FileDelete
 
     public static readonly VerbInfo Verb = VerbInfo.Define("delete", Effect.Destroy,
         "Remove a file, a symlink (never what it points to), or a directory tree with recursive=true.",
-        [Recursive, Force], FileJson.Default.FileDeleteResult, Run,
+        [Recursive, Force], () => FileJson.Default.FileDeleteResult, Run,
         examples:
         [
             new("file:///tmp/old.log.delete", "Remove a file; a second run is `changed: false`."),

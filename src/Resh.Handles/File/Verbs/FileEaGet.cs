@@ -14,7 +14,7 @@ public static class FileEaGet
 
     public static readonly VerbInfo Verb = VerbInfo.Define("ea.get", Effect.Read,
         "Read one extended attribute (absent attributes are `exists: false`).",
-        [Name, Encoding_, Follow], FileJson.Default.FileEaGetResult, Run,
+        [Name, Encoding_, Follow], () => FileJson.Default.FileEaGetResult, Run,
         examples:
         [
             new("file:///srv/data.bin.ea.get name=user.checksum", "Read user.checksum."),

@@ -11,7 +11,7 @@ public static class FileEaList
 
     public static readonly VerbInfo Verb = VerbInfo.Define("ea.list", Effect.Read,
         "List the extended attributes of a path, optionally with their values.",
-        [Values, Encoding_, FileEaGet.Follow], FileJson.Default.FileEaListResult, Run,
+        [Values, Encoding_, FileEaGet.Follow], () => FileJson.Default.FileEaListResult, Run,
         examples: [new("file:///srv/data.bin.ea.list values=true", "Every attribute this user can see, with values.")],
         notes: "Lists the namespaces the caller can read: user.* always, trusted.* only for root.");
 

@@ -10,7 +10,7 @@ public static class FileEaRemove
 
     public static readonly VerbInfo Verb = VerbInfo.Define("ea.remove", Effect.Mutate,
         "Remove an extended attribute; unchanged when it is already absent.",
-        [Name, FileEaGet.Follow], FileJson.Default.FileEaRemoveResult, Run,
+        [Name, FileEaGet.Follow], () => FileJson.Default.FileEaRemoveResult, Run,
         examples: [new("file:///srv/data.bin.ea.remove name=user.comment", "Drop user.comment.")]);
 
     static Outcome<FileEaRemoveResult> Run(VerbContext ctx)

@@ -13,7 +13,7 @@ public static class FileEaSet
 
     public static readonly VerbInfo Verb = VerbInfo.Define("ea.set", Effect.Mutate,
         "Set an extended attribute; unchanged when it already has that value.",
-        [Name, Value, Encoding_, FileEaGet.Follow], FileJson.Default.FileEaSetResult, Run,
+        [Name, Value, Encoding_, FileEaGet.Follow], () => FileJson.Default.FileEaSetResult, Run,
         examples:
         [
             new("file:///srv/data.bin.ea.set name=user.owner-team value=storage", "Tag a file."),

@@ -7,7 +7,7 @@ public static class FileExists
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("exists", Effect.Read,
         "Tell whether something exists at the path (a dangling symlink counts).",
-        [], FileJson.Default.FileExistsResult, Run,
+        [], () => FileJson.Default.FileExistsResult, Run,
         examples: [new("file:///etc/hosts.exists", "true or false, never an error.")]);
 
     static Outcome<FileExistsResult> Run(VerbContext ctx)

@@ -13,7 +13,7 @@ public static class FileHash
 
     public static readonly VerbInfo Verb = VerbInfo.Define("hash", Effect.Read,
         "Compute a file's digest (sha256 default, sha1, sha512, md5), streaming in constant memory.",
-        [Algorithm, Expected], FileJson.Default.FileHashResult, RunAsync,
+        [Algorithm, Expected], () => FileJson.Default.FileHashResult, RunAsync,
         examples:
         [
             new("file:///etc/hosts.hash", "sha256 of /etc/hosts."),

@@ -20,7 +20,7 @@ public static class FileLinesEnsure
 
     public static readonly VerbInfo Verb = VerbInfo.Define("lines.ensure", Effect.Mutate,
         "Make sure a line is present (replacing a regex match) or absent, like Ansible's lineinfile.",
-        [Line, State, Regex_, After, Before, Create, Backup], FileJson.Default.FileLinesEnsureResult, RunAsync,
+        [Line, State, Regex_, After, Before, Create, Backup], () => FileJson.Default.FileLinesEnsureResult, RunAsync,
         examples:
         [
             new("file:///etc/ssh/sshd_config.lines.ensure line='PermitRootLogin no' regex=^#?PermitRootLogin", "Set a directive, replacing any existing (or commented) one."),

@@ -21,7 +21,7 @@ public static class FileList
 
     public static readonly VerbInfo Verb = VerbInfo.Define("list", Effect.Read,
         "List a directory (or one file): names, types, sizes, modes, times, link targets.",
-        [Pattern, Recursive, Depth, Hidden, Type, Sort, Reverse, Limit], FileJson.Default.FileListResult, Run,
+        [Pattern, Recursive, Depth, Hidden, Type, Sort, Reverse, Limit], () => FileJson.Default.FileListResult, Run,
         examples:
         [
             new("file:///etc.list", "The entries of /etc."),

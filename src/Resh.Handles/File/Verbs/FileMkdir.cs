@@ -12,7 +12,7 @@ public static class FileMkdir
 
     public static readonly VerbInfo Verb = VerbInfo.Define("mkdir", Effect.Mutate,
         "Make sure a directory exists (with its parents), optionally with a mode.",
-        [Parents, Mode], FileJson.Default.FileMkdirResult, Run,
+        [Parents, Mode], () => FileJson.Default.FileMkdirResult, Run,
         examples:
         [
             new("file:///srv/app/releases.mkdir", "Create the directory and any missing parents."),

@@ -16,7 +16,7 @@ public static class FileMove
 
     public static readonly VerbInfo Verb = VerbInfo.Define("move", Effect.Mutate,
         "Move or rename a file, link or directory: rename(2), or copy and delete across file systems.",
-        [To, Overwrite, Force], FileJson.Default.FileMoveResult, RunAsync,
+        [To, Overwrite, Force], () => FileJson.Default.FileMoveResult, RunAsync,
         examples:
         [
             new("file:///tmp/report.txt.move to=/srv/reports/", "Move into /srv/reports."),

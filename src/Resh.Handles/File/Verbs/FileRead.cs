@@ -16,7 +16,7 @@ public static class FileRead
 
     public static readonly VerbInfo Verb = VerbInfo.Define("read", Effect.Read,
         "Read a file's content as text or base64, whole or a byte range.",
-        [Encoding_, Offset, Length, MaxSize], FileJson.Default.FileReadResult, Run,
+        [Encoding_, Offset, Length, MaxSize], () => FileJson.Default.FileReadResult, Run,
         examples:
         [
             new("file:///etc/hosts.read", "The file as text in the envelope."),

@@ -9,7 +9,7 @@ public static class FileReadlink
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("readlink", Effect.Read,
         "Where a symlink points: the stored target and the fully resolved path.",
-        [], FileJson.Default.FileReadlinkResult, Run,
+        [], () => FileJson.Default.FileReadlinkResult, Run,
         examples:
         [
             new("file:///etc/localtime.readlink", "The zoneinfo file the system time zone links to."),

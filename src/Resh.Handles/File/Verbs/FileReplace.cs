@@ -18,7 +18,7 @@ public static class FileReplace
 
     public static readonly VerbInfo Verb = VerbInfo.Define("replace", Effect.Mutate,
         "Replace regular-expression matches across a text file; reports how many.",
-        [Pattern, Replacement, Count, IgnoreCase, Multiline, Backup], FileJson.Default.FileReplaceResult, RunAsync,
+        [Pattern, Replacement, Count, IgnoreCase, Multiline, Backup], () => FileJson.Default.FileReplaceResult, RunAsync,
         examples:
         [
             new("file:///etc/nginx/nginx.conf.replace pattern=worker_processes\\s+\\d+; replacement='worker_processes auto;'", "Rewrite a directive."),

@@ -14,7 +14,7 @@ public static class FileSymlink
 
     public static readonly VerbInfo Verb = VerbInfo.Define("symlink", Effect.Mutate,
         "Make the path a symlink pointing to `to`; unchanged when it already does.",
-        [To, Force], FileJson.Default.FileSymlinkResult, Run,
+        [To, Force], () => FileJson.Default.FileSymlinkResult, Run,
         targetHelp: "The path of the link to create.",
         examples:
         [

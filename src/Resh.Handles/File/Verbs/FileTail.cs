@@ -15,7 +15,7 @@ public static class FileTail
 
     public static readonly VerbInfo Verb = VerbInfo.Define("tail", Effect.Read,
         "The last lines of a file; with follow=true, stream lines as they are written.",
-        [Lines, Follow], FileJson.Default.FileTailResult, RunAsync,
+        [Lines, Follow], () => FileJson.Default.FileTailResult, RunAsync,
         streams: true,
         examples:
         [

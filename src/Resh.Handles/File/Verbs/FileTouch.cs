@@ -14,7 +14,7 @@ public static class FileTouch
 
     public static readonly VerbInfo Verb = VerbInfo.Define("touch", Effect.Mutate,
         "Create an empty file if missing, and set its access and modification times.",
-        [Time, Follow], FileJson.Default.FileTouchResult, Run,
+        [Time, Follow], () => FileJson.Default.FileTouchResult, Run,
         examples:
         [
             new("file:///var/run/app.stamp.touch", "Create it, or set its times to now."),

@@ -17,7 +17,7 @@ public static class FileWrite
 
     public static readonly VerbInfo Verb = VerbInfo.Define("write", Effect.Mutate,
         "Replace a file's content atomically (temp file, fsync, rename), keeping its mode and owner.",
-        [Content, Mode, Owner, Group, Parents, Backup], FileJson.Default.FileWriteResult, RunAsync,
+        [Content, Mode, Owner, Group, Parents, Backup], () => FileJson.Default.FileWriteResult, RunAsync,
         examples:
         [
             new("file:///tmp/a.txt.write(content=hello)", "Write `hello` (no newline) to /tmp/a.txt."),

@@ -9,7 +9,7 @@ public static class FsInfoVerb
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("info", Effect.Read,
         "Describe the file system holding a path: type, source, UUID, label, mount options, usage.",
-        [], FsJson.Default.FsInfoResult, RunAsync,
+        [], () => FsJson.Default.FsInfoResult, RunAsync,
         examples: [new("fs:///var/lib.info", "Type, UUID, label and options of the file system under /var/lib.")],
         notes: "UUID and label come from `blkid -p` on the source device; they are null for tmpfs, overlay and other sources without a block device.");
 

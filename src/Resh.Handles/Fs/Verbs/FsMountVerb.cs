@@ -17,7 +17,7 @@ public static class FsMountVerb
 
     public static readonly VerbInfo Verb = VerbInfo.Define("mount", Effect.Mutate,
         "Mount a device, image, directory (bind) or tmpfs; already mounted as asked is changed: false.",
-        [Source, FsType, Options, Bind, Create, Persist, FstabPath], FsJson.Default.FsMountResult, RunAsync,
+        [Source, FsType, Options, Bind, Create, Persist, FstabPath], () => FsJson.Default.FsMountResult, RunAsync,
         examples:
         [
             new("fs:///mnt/scratch.mount(source=tmpfs,fstype=tmpfs,options=size=64m)", "A 64 MiB tmpfs."),

@@ -9,7 +9,7 @@ public static class FsQuotaReport
 
     public static readonly VerbInfo Verb = VerbInfo.Define("quota.report", Effect.Read,
         "Every user and group quota on a file system (quota tools), or every qgroup of a btrfs file system.",
-        [Kind, QuotaBackends.Backend], FsJson.Default.FsQuotaResult, RunAsync,
+        [Kind, QuotaBackends.Backend], () => FsJson.Default.FsQuotaResult, RunAsync,
         examples: [new("fs:///home.quota.report", "All user and group quotas on /home."), new("fs:///mnt/pool.quota.report", "All qgroups of a btrfs pool.")]);
 
     static async ValueTask<Outcome<FsQuotaResult>> RunAsync(VerbContext ctx)

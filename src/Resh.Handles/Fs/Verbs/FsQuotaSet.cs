@@ -14,7 +14,7 @@ public static class FsQuotaSet
 
     public static readonly VerbInfo Verb = VerbInfo.Define("quota.set", Effect.Mutate,
         "Set a user's or group's limits (quota tools), or a btrfs subvolume's qgroup limit; unchanged limits are changed: false.",
-        [FsQuotaGet.User, FsQuotaGet.Group, Soft, Hard, FilesSoft, FilesHard, QuotaBackends.Backend], FsJson.Default.FsQuotaResult, RunAsync,
+        [FsQuotaGet.User, FsQuotaGet.Group, Soft, Hard, FilesSoft, FilesHard, QuotaBackends.Backend], () => FsJson.Default.FsQuotaResult, RunAsync,
         examples:
         [
             new("fs:///home.quota.set(user=alice,soft=9GiB,hard=10GiB)", "Limit alice on /home."),

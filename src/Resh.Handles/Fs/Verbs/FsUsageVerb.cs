@@ -12,7 +12,7 @@ public static class FsUsageVerb
 
     public static readonly VerbInfo Verb = VerbInfo.Define("usage", Effect.Read,
         "Space and inodes per mounted file system, or for the one holding a path (like df).",
-        [All, MinUsed, Types], FsJson.Default.FsUsageResult, Run,
+        [All, MinUsed, Types], () => FsJson.Default.FsUsageResult, Run,
         examples:
         [
             new("fs://.usage", "Every real file system."),

@@ -16,7 +16,7 @@ public static class SnapshotCreate
 
     public static readonly VerbInfo Verb = VerbInfo.Define("create", Effect.Mutate,
         "Capture a directory tree; unchanged files are stored once across snapshots.",
-        [Name, Message, Tags, Include, Exclude, Backend, SnapshotArgs.Repo], SnapshotJson.Default.SnapshotCreateResult, RunAsync,
+        [Name, Message, Tags, Include, Exclude, Backend, SnapshotArgs.Repo], () => SnapshotJson.Default.SnapshotCreateResult, RunAsync,
         examples:
         [
             new("snapshot:///tmp/src.create(name=s1)", "Snapshot /tmp/src as s1."),

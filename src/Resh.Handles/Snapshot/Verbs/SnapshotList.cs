@@ -9,7 +9,7 @@ public static class SnapshotList
 
     public static readonly VerbInfo Verb = VerbInfo.Define("list", Effect.Read,
         "List a tree's snapshots, oldest first.",
-        [Tags, SnapshotArgs.Repo], SnapshotJson.Default.SnapshotListResult, Run,
+        [Tags, SnapshotArgs.Repo], () => SnapshotJson.Default.SnapshotListResult, Run,
         examples: [new("snapshot:///tmp/src.list", "Every snapshot of /tmp/src.")],
         notes: "A tree without snapshots gives an empty list, not an error.");
 

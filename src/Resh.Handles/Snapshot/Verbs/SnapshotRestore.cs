@@ -11,7 +11,7 @@ public static class SnapshotRestore
 
     public static readonly VerbInfo Verb = VerbInfo.Define("restore", Effect.Destroy,
         "Put a tree (or some paths) back as a snapshot captured it, atomically, with every object's hash checked.",
-        [SnapshotArgs.Name, Paths, SnapshotArgs.Repo], SnapshotJson.Default.SnapshotRestoreResult, RunAsync,
+        [SnapshotArgs.Name, Paths, SnapshotArgs.Repo], () => SnapshotJson.Default.SnapshotRestoreResult, RunAsync,
         examples:
         [
             new("snapshot:///tmp/src.restore(name=s1)", "Roll /tmp/src back to s1."),

@@ -10,7 +10,7 @@ public static class SnapshotVerify
 
     public static readonly VerbInfo Verb = VerbInfo.Define("verify", Effect.Read,
         "Re-hash every stored object the snapshots reference; report missing or corrupt ones.",
-        [All, SnapshotArgs.Repo], SnapshotJson.Default.SnapshotVerifyResult, RunAsync,
+        [All, SnapshotArgs.Repo], () => SnapshotJson.Default.SnapshotVerifyResult, RunAsync,
         examples: [new("snapshot:///tmp/src.verify", "Check the store behind /tmp/src's snapshots.")],
         notes: "Damage is a `failed` error whose details list each bad object and the snapshots that use it.");
 
