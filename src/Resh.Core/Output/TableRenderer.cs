@@ -20,6 +20,8 @@ public sealed class TableRenderer(Ansi ansi, int maxWidth = 120)
         var sb = new StringBuilder();
         if (!env.Ok && env.Error is { } e)
         {
+            // A partial failure (a fleet with some hosts down) shows what did happen before the error.
+            if (env.HasResult) RenderNode(sb, env.ResultAsNode(), 0);
             RenderError(sb, env, e);
             return sb.ToString();
         }
