@@ -41,6 +41,9 @@ wait_pid() { for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.05; done; 
 case $cmd in
 up)
   if ss -Hltn "sport = :$PORT" | grep -q .; then echo "port $PORT already in use" >&2; exit 1; fi
+  # Leftovers of a run that died before its teardown (our own names only).
+  for i in $(seq 1 100); do ip link del v$PFX$i 2>/dev/null || true; ip netns del $PFX$i 2>/dev/null || true; done
+  ip link del $BR 2>/dev/null || true
   mkdir -p "$DIR" "$DIR/remote-cache" "$DIR/remote-state"; chmod 700 "$DIR"; mkdir -p /run/sshd
   ssh-keygen -q -t ed25519 -N '' -C resh-test-client -f "$DIR/client_ed25519" <<<y >/dev/null
   cp "$DIR/client_ed25519.pub" "$DIR/authorized_keys"; chmod 600 "$DIR/authorized_keys"

@@ -159,7 +159,7 @@ public static class AnsibleInventory
         {
             if (quote != '\0') { cur.Append(c); if (c == quote) quote = '\0'; continue; }
             if (c is '"' or '\'') { quote = c; cur.Append(c); continue; }
-            if (c == '#' && cur.Length == 0) break; // a trailing comment
+            if (c is '#' or ';' && cur.Length == 0) break; // a trailing comment
             if (c is ' ' or '\t') { if (cur.Length > 0) { words.Add(cur.ToString()); cur.Clear(); } continue; }
             cur.Append(c);
         }

@@ -52,6 +52,8 @@ public static class SshExec
                 return ReshError.Usage($"`{e}` is not NAME=VALUE with a valid variable name.", "Example: env=LANG=C,TZ=UTC");
         }
         var timeout = ctx.Get(Timeout) ?? TimeSpan.FromMinutes(10);
+        // Under --timeout the command is also stopped on the host, not only the connection here.
+        if (ctx.TimeRemaining is { } left && left < timeout) timeout = left < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : left;
         if (ctx.DryRun)
             return Outcome.Changed(new ExecResult(display, null, "", "", false, false, 0));
 

@@ -32,9 +32,6 @@ public static class SshHostKeyTrust
         var file = state.Files.FirstOrDefault()
             ?? throw ReshError.Usage($"ssh has no UserKnownHostsFile for {host.Alias}.", "Set UserKnownHostsFile in ~/.ssh/config.").ToException();
         var info = state.Keys.Select(k => new HostKeyInfo(k.Type, k.Fingerprint, k.Key)).ToArray();
-        if (state.Status == "trusted")
-            return Outcome.Unchanged(new HostKeyTrustResult(host.Alias, state.Name, file, state.Status, [], false));
-
         var keys = state.Keys.ToList();
         if (ctx.Get(Fingerprint) is { } expected)
         {
@@ -44,6 +41,8 @@ public static class SshHostKeyTrust
                     "Do not trust this key until the fingerprint is explained (wrong host, or a machine in the middle).",
                     new JsonObject { ["host"] = host.Alias, ["expected"] = expected, ["presented"] = new JsonArray(info.Select(k => (JsonNode?)k.Fingerprint).ToArray()) });
         }
+        if (state.Status == "trusted")
+            return Outcome.Unchanged(new HostKeyTrustResult(host.Alias, state.Name, file, state.Status, [], false));
         if (state.Status == "changed" && !ctx.Get(Replace))
             return ReshError.Conflict($"known_hosts holds another key for {host.Alias}; its key has changed.",
                 "If the change is expected, compare the fingerprint out of band and pass replace=true.",
