@@ -64,6 +64,8 @@ up)
 
   # loopback sshd
   sshd_conf loop 127.0.0.1 "$PORT"
+  # More loopback addresses for the same sshd: aliases that must not share a ControlMaster with box.
+  for a in 2 3 4 5 6; do echo "ListenAddress 127.0.0.$a" >> "$DIR/sshd_loop.conf"; done
   /usr/sbin/sshd -t -f "$DIR/sshd_loop.conf"
   /usr/sbin/sshd -f "$DIR/sshd_loop.conf" -E "$DIR/sshd_loop.log"
   wait_pid "$DIR/sshd_loop.pid"

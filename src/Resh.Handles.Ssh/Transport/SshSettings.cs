@@ -52,13 +52,14 @@ public sealed class SshSettings
     }
 
     /// <summary>
-    /// ssh binds the socket as ControlPath plus a 17-character random suffix, and a unix socket path
-    /// holds at most 107 bytes: when the state dir is too deep, a private dir under /tmp is used.
+    /// ssh binds the socket as ControlPath (dir + "/" + the 40-hex %C) plus a 17-character random
+    /// suffix, and a unix socket path holds at most 107 bytes: when the state dir is too deep, a private
+    /// dir under /tmp is used. Connections are shared per %C: local host, remote host, port, user and jump host.
     /// </summary>
     static string ControlDirFor(string state)
     {
         var dir = System.IO.Path.Combine(state, "cm");
-        if (dir.Length + 1 + 40 + 17 > 104)
+        if (dir.Length + 1 + 40 + 17 > 107)
         {
             dir = $"/tmp/resh-ssh-{Resh.Core.Platform.LibC.GetEUid()}";
             if (Directory.Exists(dir))

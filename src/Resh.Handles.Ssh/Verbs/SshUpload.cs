@@ -83,8 +83,7 @@ public static class SshUpload
         foreach (var i in copy)
         {
             var target = remote[i];
-            var slash = target.LastIndexOf('/');
-            var tmp = (slash >= 0 ? target[..(slash + 1)] : "") + $".{(slash >= 0 ? target[(slash + 1)..] : target)}.resh-{Guid.NewGuid():N}"[..Math.Min(200, target.Length + 40)];
+            var tmp = TempName(target);
             batch.Append(ctx.Get(Preserve) ? "put -p " : "put ").Append(SftpBatch.Q(tree.Files[i].FullPath)).Append(' ').Append(SftpBatch.Q(tmp)).Append('\n');
             if (octal is not null) batch.Append("chmod ").Append(octal).Append(' ').Append(SftpBatch.Q(tmp)).Append('\n');
             batch.Append("rename ").Append(SftpBatch.Q(tmp)).Append(' ').Append(SftpBatch.Q(target)).Append('\n');
@@ -104,6 +103,16 @@ public static class SshUpload
             return ReshError.Failed($"{bad.Count} file(s) on {host.Alias} do not match their source after the copy.", "Run the upload again; check the host's disk.",
                 new JsonObject { ["host"] = host.Alias, ["phase"] = "verify", ["files"] = new JsonArray(bad.Select(b => (JsonNode?)b).ToArray()) });
         return Outcome.Changed(result with { Verified = true });
+    }
+
+    /// <summary>A hidden name beside the destination (same directory, so the rename is atomic), within NAME_MAX.</summary>
+    static string TempName(string target)
+    {
+        var slash = target.LastIndexOf('/');
+        var dir = slash >= 0 ? target[..(slash + 1)] : "";
+        var name = slash >= 0 ? target[(slash + 1)..] : target;
+        if (name.Length > 200) name = name[..200];
+        return $"{dir}.{name}.resh-{Guid.NewGuid():N}";
     }
 
     sealed class State(List<(string Hash, UnixFileMode? Mode)> entries, bool destMissing)

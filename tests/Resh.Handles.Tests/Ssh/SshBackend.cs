@@ -20,7 +20,8 @@ public sealed class SshBackend : IDisposable
 
     public SshBackend()
     {
-        Dir = Path.Combine("/tmp", $"resh-ssh-{Guid.NewGuid():N}"[..22]);
+        // Short: ControlMaster socket paths (state dir + 40-char hash + ssh's 17-char suffix) must fit in 107 bytes.
+        Dir = Path.Combine("/tmp", $"rs{Guid.NewGuid():N}"[..8]);
         Port = FreePort();
         try
         {
@@ -32,23 +33,23 @@ public sealed class SshBackend : IDisposable
                 Host ghost
                   HostName 10.251.0.99
                 Host changed
-                  HostName 127.0.0.1
+                  HostName 127.0.0.2
                   Port {Port}
                   HostKeyAlias changedbox
                 Host changed2
-                  HostName 127.0.0.1
+                  HostName 127.0.0.3
                   Port {Port}
                   HostKeyAlias changedbox2
                 Host fresh
-                  HostName 127.0.0.1
+                  HostName 127.0.0.4
                   Port {Port}
                   HostKeyAlias freshbox
                 Host newbox
-                  HostName 127.0.0.1
+                  HostName 127.0.0.5
                   Port {Port}
                   HostKeyAlias newbox
                 Host baduser
-                  HostName 127.0.0.1
+                  HostName 127.0.0.6
                   Port {Port}
                   User resh-no-such-user
 
@@ -91,7 +92,7 @@ public sealed class SshBackend : IDisposable
     /// <summary>A fresh resh state dir (own ControlMaster sockets, own build-id cache), closed at teardown.</summary>
     public string NewStateDir()
     {
-        var d = Path.Combine(Dir, $"st{_stateDirs.Count}");
+        var d = Path.Combine(Dir, $"s{_stateDirs.Count}");
         Directory.CreateDirectory(d);
         _stateDirs.Add(d);
         return d;
