@@ -3,6 +3,9 @@
 set -euo pipefail
 packages=(
     attr        # getfattr/setfattr: cross-check file.ea.*
+    openssh-server  # ssh:// tests: sshd on loopback and in the netns fleet
+    openssh-client  # ssh://'s transport (ssh, sftp, ssh-keygen)
+    iproute2        # ip netns / bridge for the ssh fleet
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -52,6 +52,7 @@ public sealed class SshBackend : IDisposable
                   HostName 127.0.0.6
                   Port {Port}
                   User resh-no-such-user
+                  HostKeyAlias [127.0.0.1]:{Port}
 
                 """;
             var config = Path.Combine(Dir, "ssh_config");
