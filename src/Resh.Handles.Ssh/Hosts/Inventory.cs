@@ -103,10 +103,16 @@ public sealed class Inventory
             return null;
         }
         int? invPort = int.TryParse(Var("ansible_port", "ansible_ssh_port"), out var p) && p is >= 1 and <= 65535 ? p : null;
-        return new HostTarget(host, host,
+        var target = new HostTarget(host, host,
             User: user ?? Var("ansible_user", "ansible_ssh_user"),
             Port: port ?? invPort,
             HostName: Var("ansible_host", "ansible_ssh_host"),
             IdentityFile: Var("ansible_ssh_private_key_file", "ansible_private_key_file"));
+        // These values become ssh -o options: refuse anything ssh could read as more than one value.
+        if (!HostSpec.IsHostName(host) || target.HostName is { } h && !HostSpec.IsHostName(h) || target.User is { } u && !HostSpec.IsUser(u)
+            || target.IdentityFile is { } k && k.Any(char.IsControl))
+            throw Resh.Core.Errors.ReshError.Usage($"Inventory {Source} has an invalid host name, ansible_host or ansible_user for `{host}`.",
+                "Host names are letters, digits, '.', '-', '_' and ':'; users are plain login names.").ToException();
+        return target;
     }
 }
