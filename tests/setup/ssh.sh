@@ -7,7 +7,8 @@
 #   - a host reachable only through reshf2 (sshd on 127.0.0.1:2222 inside reshf2's namespace,
 #     hostname reshinner), for ProxyJump.
 # It writes DIR/ssh_config (client config for `ssh -F`), DIR/known_hosts, DIR/client_ed25519
-# and DIR/inventory.ini (an Ansible INI inventory of the fleet). The namespaces get no default route
+# and DIR/inventory.ini (an Ansible INI inventory of the fleet); the caller writes DIR/resh.toml, which
+# remote sessions get as RESH_CONFIG (a resh running on a host never reads a real home's config). The namespaces get no default route
 # and ip_forward is untouched: nothing leaves the machine. Remote sessions get XDG_CACHE_HOME and
 # RESH_HOME inside DIR (sshd SetEnv), so the remote resh cache never lands in a real home.
 # usage: ssh.sh up DIR [N] [PORT]   |   ssh.sh down DIR
@@ -31,7 +32,7 @@ StrictModes no
 Subsystem sftp internal-sftp
 MaxStartups 100:30:200
 MaxSessions 100
-SetEnv XDG_CACHE_HOME=$DIR/remote-cache RESH_HOME=$DIR/remote-state
+SetEnv XDG_CACHE_HOME=$DIR/remote-cache RESH_HOME=$DIR/remote-state RESH_CONFIG=$DIR/resh.toml
 CFG
   ssh-keygen -q -t ed25519 -N '' -C "$1" -f "$DIR/host_$1" <<<y >/dev/null
 }

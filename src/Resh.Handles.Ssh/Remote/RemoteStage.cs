@@ -109,7 +109,8 @@ public static class RemoteStage
         {
             // The remote gives up a little before we do, so its own `timeout` envelope (or a follow's
             // normal end) arrives instead of a killed connection.
-            var margin = TimeSpan.FromMilliseconds(Math.Min(1000, left.TotalMilliseconds * 0.2));
+            // The margin covers the connection, the remote start and the way back (a quarter, 200 ms to 2 s).
+            var margin = TimeSpan.FromMilliseconds(Math.Clamp(left.TotalMilliseconds * 0.25, 200, 2000));
             var remote = left - margin;
             if (remote < TimeSpan.FromMilliseconds(50)) remote = TimeSpan.FromMilliseconds(50);
             argv.Add("--timeout");

@@ -72,6 +72,7 @@ public sealed class SshBackend : IDisposable
                 webdb = ["@web", "@db"]
                 """);
             StateDir = NewStateDir();
+            _stateDirs.Add(Path.Combine(Dir, "remote-state")); // where a resh running on a host keeps its ControlMasters
         }
         catch
         {
