@@ -77,6 +77,23 @@ public sealed class SshTransferTests(SshBackend ssh)
     }
 
     [Fact]
+    public void A_transfer_on_a_terminal_draws_a_progress_bar()
+    {
+        using var dir = new TempDir("sshprog");
+        var src = Path.Combine(dir.Path, "big.bin");
+        File.WriteAllBytes(src, new byte[8 * 1024 * 1024]);
+        var dest = Path.Combine(dir.Path, "big.copy");
+        // script(1) gives resh a pseudo-terminal, as an operator's shell would.
+        var env = string.Join(' ', ssh.Env().Select(kv => $"{kv.Key}='{kv.Value}'"));
+        var (code, output, _) = SshBackend.Run(["script", "-qec", $"env {env} {ReshBinary.Path} 'ssh://box.upload(src={src},dest={dest})'", "/dev/null"],
+            TimeSpan.FromSeconds(120), check: false);
+        Assert.Equal(0, code);
+        Assert.Contains("upload box [", output);
+        Assert.Contains("100%", output);
+        Assert.Equal(8 * 1024 * 1024, new FileInfo(dest).Length);
+    }
+
+    [Fact]
     public void Downloading_a_missing_path_is_not_found()
     {
         using var dir = new TempDir("sshdown2");
