@@ -12,6 +12,8 @@ packages=(
     procps      # free, uptime: cross-check system.memory, system.uptime
     iproute2    # ip netns/link/addr: the network namespaces of the system.network tests
     iputils-ping # traffic for the system.network counter tests
+    openssh-server  # ssh:// tests: sshd on loopback and in the netns fleet
+    openssh-client  # ssh://'s transport (ssh, sftp, ssh-keygen)
 )
 missing=()
 for p in "${packages[@]}"; do

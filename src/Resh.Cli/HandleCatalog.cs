@@ -18,6 +18,7 @@ public static class HandleCatalog
         registry.Add("archive", Resh.Handles.Archive.ArchiveHandle.Create);
         registry.Add("snapshot", Resh.Handles.Snapshot.SnapshotHandle.Create);
         registry.Add("fs", Resh.Handles.Fs.FsHandle.Create);
+        registry.Add("ssh", () => Resh.Handles.Ssh.SshHandle.Create(registry));
         registry.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(registry, BuildInfo()));
         return registry;
     }

@@ -102,7 +102,7 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
         var timeoutToken = timeoutCts?.Token ?? CancellationToken.None;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(interrupt, timeoutToken);
         var events = new EventSink(output, id, true);
-        var env = await Executor.RunAsync(inv, runtime, OutputFormat.Ndjson, events, linked.Token, timeoutToken, interrupt, dryRun, clock).ConfigureAwait(false);
+        var env = await Executor.RunAsync(inv, runtime, OutputFormat.Ndjson, events, linked.Token, timeoutToken, interrupt, dryRun, clock, timeout).ConfigureAwait(false);
         return new Envelope
         {
             Ok = env.Ok, Handle = env.Handle, Verb = env.Verb, Target = env.Target, Host = env.Host, Changed = env.Changed,

@@ -44,7 +44,7 @@ public sealed class ReshApp(HandleRegistry registry)
             parseError = ReshError.Usage($"Config file {cfg} does not exist.", "Pass an existing TOML file to --config, or drop the flag.");
         var format = ResolveFormat(g, inv.Verb, io.StdoutIsTerminal);
         var color = !g.NoColor && string.IsNullOrEmpty(io.Env("NO_COLOR")) && io.StdoutIsTerminal && io.Env("TERM") != "dumb";
-        var runtime = new ReshRuntime(ReshPaths.FromEnvironment(), g.ConfigPath, g.Verbose, g.Quiet, io.Stderr, io.StderrIsTerminal, color);
+        var runtime = new ReshRuntime(ReshPaths.FromEnvironment(), g.ConfigPath, g.Verbose, g.Quiet, io.Stderr, io.StderrIsTerminal, color) { Forks = g.Forks };
         var output = new OutputWriter(io.Stdout, io.Stderr, format, g.Quiet, new Ansi(color));
 
         if (parseError is not null)
@@ -111,7 +111,7 @@ public sealed class ReshApp(HandleRegistry registry)
 
         try
         {
-            var envelope = await Executor.RunAsync(inv, runtime, format, events, linked.Token, timeout.Token, interrupt.Token, g.DryRun, clock).ConfigureAwait(false);
+            var envelope = await Executor.RunAsync(inv, runtime, format, events, linked.Token, timeout.Token, interrupt.Token, g.DryRun, clock, g.Timeout).ConfigureAwait(false);
             if (!gate.TryFinish())
             {
                 await Task.Delay(Timeout.Infinite).ConfigureAwait(false); // the watchdog is printing and exiting

@@ -42,7 +42,7 @@ public static class EnvelopeJson
         w.WriteBoolean("changed", env.Changed);
         w.WriteBoolean("dry_run", env.DryRun);
         w.WritePropertyName("result");
-        if (!env.Ok) w.WriteNullValue();
+        if (!env.HasResult) w.WriteNullValue();
         else if (env.ResultNode is not null) env.ResultNode.WriteTo(w);
         else if (env.Result is not null && env.ResultType is not null) JsonSerializer.Serialize(w, env.Result, env.ResultType);
         else w.WriteNullValue();
