@@ -15,7 +15,7 @@ public static class ArchiveAdd
         "Add or update entries in an existing archive (rewritten atomically).",
         [Sources, BaseDir, ArchiveArgs.Include, ArchiveArgs.Exclude, ArchiveArgs.Password, ArchiveArgs.Format],
         () => ArchiveJson.Default.ArchiveUpdateResult, Run,
-        examples: [new("archive:///tmp/x.tar.gz.add(sources=/etc/hosts)", "Add hosts (stored as `hosts`).")],
+        examples: [new("'archive:///tmp/x.tar.gz.add(sources=/etc/hosts)'", "Add hosts (stored as `hosts`).")],
         notes: "An entry whose type, size, mode and modification time already match is left alone; when nothing differs the archive is not rewritten (changed: false).");
 
     static Outcome<ArchiveUpdateResult> Run(VerbContext ctx)

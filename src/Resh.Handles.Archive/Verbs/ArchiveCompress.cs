@@ -15,7 +15,7 @@ public static class ArchiveCompress
         "Compress one file into a .zst, .gz, .xz or .bz2 stream.",
         [Format, Output, ArchiveArgs.Level, Keep],
         () => ArchiveJson.Default.ArchiveStreamResult, Run,
-        examples: [new("archive:///var/log/big.log.compress(type=zst)", "Writes /var/log/big.log.zst."), new("archive:///tmp/dump.sql compress --type gz --no-keep", "Like gzip dump.sql.")],
+        examples: [new("'archive:///var/log/big.log.compress(type=zst)'", "Writes /var/log/big.log.zst."), new("archive:///tmp/dump.sql compress --type gz --no-keep", "Like gzip dump.sql.")],
         targetHelp: "The file to compress.");
 
     static Outcome<ArchiveStreamResult> Run(VerbContext ctx)

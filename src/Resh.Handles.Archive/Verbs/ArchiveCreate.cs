@@ -19,8 +19,8 @@ public static class ArchiveCreate
         () => ArchiveJson.Default.ArchiveCreateResult, RunAsync,
         examples:
         [
-            new("archive:///tmp/etc.tar.zst.create(sources=/etc/nginx)", "A zstd tarball of /etc/nginx, stored as nginx/..."),
-            new("archive:///tmp/site.zip.create(sources=/srv/site,exclude=*.log,deterministic=true)", "A reproducible zip without logs."),
+            new("'archive:///tmp/etc.tar.zst.create(sources=/etc/nginx)'", "A zstd tarball of /etc/nginx, stored as nginx/..."),
+            new("'archive:///tmp/site.zip.create(sources=/srv/site,exclude=*.log,deterministic=true)'", "A reproducible zip without logs."),
             new("archive:///tmp/secret.zip create --sources /srv/keys --password @/root/pw.txt", "An AES-256 encrypted zip."),
         ],
         notes: "The format comes from the file name (.tar, .tar.gz/.tgz, .tar.bz2, .tar.xz, .tar.zst, .zip, .7z) unless type= is given. " +

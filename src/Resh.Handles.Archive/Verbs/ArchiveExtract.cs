@@ -25,9 +25,9 @@ public static class ArchiveExtract
         () => ArchiveJson.Default.ArchiveExtractResult, Run,
         examples:
         [
-            new("archive:///tmp/x.tar.zst.extract(destination=/tmp/out)", "Extract into /tmp/out."),
+            new("'archive:///tmp/x.tar.zst.extract(destination=/tmp/out)'", "Extract into /tmp/out."),
             new("archive:///tmp/site.zip extract --destination /srv/site --overwrite replace", "Update a tree from a zip."),
-            new("archive:///tmp/x.tar.gz.extract(destination=/tmp/out) --dry-run", "List what would be written."),
+            new("'archive:///tmp/x.tar.gz.extract(destination=/tmp/out)' --dry-run", "List what would be written."),
         ],
         notes: "Entries with absolute names or `..`, symlinks and hard links pointing outside the destination, writes through symlinks, " +
                "device nodes and FIFOs are refused and listed in `refused`. The archive is first extracted into a temporary directory beside " +

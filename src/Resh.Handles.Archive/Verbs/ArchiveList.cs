@@ -13,7 +13,7 @@ public static class ArchiveList
         "List an archive's entries: path, type, size, mode, time, link target, owner.",
         [ArchiveArgs.Include, ArchiveArgs.Exclude, Limit, ArchiveArgs.Password, ArchiveArgs.Format],
         () => ArchiveJson.Default.ArchiveListResult, Run,
-        examples: [new("archive:///tmp/x.tar.zst.list", "Every entry."), new("archive:///tmp/site.zip.list(include=*.html)", "Only HTML files.")]);
+        examples: [new("archive:///tmp/x.tar.zst.list", "Every entry."), new("'archive:///tmp/site.zip.list(include=*.html)'", "Only HTML files.")]);
 
     static Outcome<ArchiveListResult> Run(VerbContext ctx)
     {

@@ -12,7 +12,7 @@ public static class ArchiveRemove
         "Remove entries from an archive (rewritten atomically).",
         [Paths, ArchiveArgs.Password, ArchiveArgs.Format],
         () => ArchiveJson.Default.ArchiveUpdateResult, Run,
-        examples: [new("archive:///tmp/x.tar.gz.remove(paths=src/cache)", "Drop src/cache and everything under it.")],
+        examples: [new("'archive:///tmp/x.tar.gz.remove(paths=src/cache)'", "Drop src/cache and everything under it.")],
         notes: "Nothing matching is not an error: the result is changed: false and the archive is untouched.");
 
     static Outcome<ArchiveUpdateResult> Run(VerbContext ctx)

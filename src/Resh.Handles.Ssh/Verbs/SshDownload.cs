@@ -22,7 +22,7 @@ public static class SshDownload
     public static readonly VerbInfo Verb = VerbInfo.Define("download", Effect.Mutate,
         "Copy a file or directory tree from the host over SFTP: only what differs, atomically per file, checksums verified.",
         [Src, Dest, Preserve, .. SshArgs.Connection], () => SshJson.Default.TransferResult, RunAsync,
-        examples: [new("ssh://box.download(src=/var/log/syslog,dest=./syslog)", "One file; a second run is unchanged.")],
+        examples: [new("'ssh://box.download(src=/var/log/syslog,dest=./syslog)'", "One file; a second run is unchanged.")],
         notes: "Each file lands under a temporary name next to its destination and replaces it only after its SHA-256 matches the host's. " +
                "With a fleet, dest gets one subdirectory per host (dest/HOST/...). Needs sha256sum and GNU find on the host.");
 

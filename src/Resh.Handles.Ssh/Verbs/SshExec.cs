@@ -30,10 +30,10 @@ public static class SshExec
         [Command, Argv, Shell, Env, Cwd, Stdin, Timeout, MaxOutput, Check, .. SshArgs.Connection], () => SshJson.Default.ExecResult, RunAsync,
         examples:
         [
-            new("ssh://box.exec(command=uname -a)", "One command, split into words, no shell."),
+            new("'ssh://box.exec(command=uname -a)'", "One command, split into words, no shell."),
             new("ssh://box exec -- ls -la /tmp", "Exact words after --."),
             new("'ssh://web[01:03].exec(shell=df -h / | tail -1)'", "A shell pipeline, on three hosts."),
-            new("ssh://box.exec(command=wc -l,stdin=one)", "Feed text to the command (stdin=@file or stdin=@- for a file or this process's stdin)."),
+            new("'ssh://box.exec(command=wc -l,stdin=one)'", "Feed text to the command (stdin=@file or stdin=@- for a file or this process's stdin)."),
         ],
         notes: "Like Ansible's command module, a non-zero exit status is an error (`failed`, with exit_code, stdout and stderr in details) unless check=false, " +
                "and a command that ran reports changed: true; under --dry-run nothing runs. Exit 127 (command not found) is `not_found`, 126 is `permission_denied`. " +

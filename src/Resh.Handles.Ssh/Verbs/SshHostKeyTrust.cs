@@ -21,8 +21,8 @@ public static class SshHostKeyTrust
         [Fingerprint, Replace, .. SshArgs.Connection], () => SshJson.Default.HostKeyTrustResult, RunAsync,
         examples:
         [
-            new("ssh://box.hostkey.trust(fingerprint=SHA256:CXMiwajsJll3L+KLdOaGHvG8GDPEr2H+BRq8fm7rkhc)", "Trust box after checking its fingerprint."),
-            new("ssh://box.hostkey.trust(replace=true)", "Accept a new key after a reinstall."),
+            new("'ssh://box.hostkey.trust(fingerprint=SHA256:CXMiwajsJll3L+KLdOaGHvG8GDPEr2H+BRq8fm7rkhc)'", "Trust box after checking its fingerprint."),
+            new("'ssh://box.hostkey.trust(replace=true)'", "Accept a new key after a reinstall."),
         ],
         notes: "Writes the first UserKnownHostsFile (hashed when HashKnownHosts is yes) atomically. A host whose key is already trusted is unchanged.");
 

@@ -15,7 +15,7 @@ public static class SshKeyRemove
     public static readonly VerbInfo Verb = VerbInfo.Define("key.remove", Effect.Destroy,
         "Stop a public key from logging in to the host (remove it from authorized_keys; idempotent).",
         [Key, SshKeysList.File, .. SshArgs.Connection], () => SshJson.Default.KeyChangeResult, RunAsync,
-        examples: [new("ssh://box.key.remove(key=SHA256:CXMiwajsJll3L+KLdOaGHvG8GDPEr2H+BRq8fm7rkhc)", "By fingerprint.")],
+        examples: [new("'ssh://box.key.remove(key=SHA256:CXMiwajsJll3L+KLdOaGHvG8GDPEr2H+BRq8fm7rkhc)'", "By fingerprint.")],
         notes: "Every line holding the key is removed, whatever its options or comment; comments and other lines are kept as they are.");
 
     static ValueTask<Outcome<KeyChangeResult>> RunAsync(VerbContext ctx) => HostVerb.RunAsync(ctx, SshJson.Default.KeyChangeResult, async (call, host) =>

@@ -24,7 +24,7 @@ public static class SshTunnel
     public static readonly VerbInfo Verb = VerbInfo.Define("tunnel", Effect.Read,
         "Forward a local port to an address reachable from the host, for a bounded time.",
         [Remote, LocalPort, Bind, Duration, .. SshArgs.Connection], () => SshJson.Default.TunnelResult, RunAsync, streams: true,
-        examples: [new("ssh://db1.tunnel(remote=localhost:5432,duration=10m)", "Reach db1's PostgreSQL on a local port for ten minutes.")],
+        examples: [new("'ssh://db1.tunnel(remote=localhost:5432,duration=10m)'", "Reach db1's PostgreSQL on a local port for ten minutes.")],
         notes: "Prints a `tunnel.open` event with the local port as soon as the forward listens, then the envelope when it closes. " +
                "It runs its own ssh connection (not the shared ControlMaster), so closing it removes the forward.");
 

@@ -24,7 +24,7 @@ public static class SshUpload
         [Src, Dest, Mode, Preserve, .. SshArgs.Connection], () => SshJson.Default.TransferResult, RunAsync,
         examples:
         [
-            new("ssh://box.upload(src=app.conf,dest=/etc/app/app.conf,mode=0644)", "One file; a second run is unchanged."),
+            new("'ssh://box.upload(src=app.conf,dest=/etc/app/app.conf,mode=0644)'", "One file; a second run is unchanged."),
             new("'ssh://web[01:03].upload(src=./site,dest=/srv/site)'", "A tree to three hosts."),
         ],
         notes: "Files whose SHA-256 already matches on the host are left alone (changed: false when nothing differs). " +

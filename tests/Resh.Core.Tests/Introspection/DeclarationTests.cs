@@ -74,6 +74,9 @@ public sealed class DeclarationTests
         Assert.NotEmpty(verb.Examples);
         foreach (var example in verb.Examples)
         {
+            // Examples are shell-ready: what a user pastes after `resh`. Metacharacters must be quoted.
+            Assert.True(UnquotedShellMeta(example.Command) is null,
+                $"{name} example `{example.Command}` has an unquoted `{UnquotedShellMeta(example.Command)}`: quote the stage for the shell.");
             var argv = SplitShell(example.Command);
             argv.RemoveAll(w => w.StartsWith('<')); // "< file" redirections in examples
             var inv = new Invocation();
@@ -119,6 +122,19 @@ public sealed class DeclarationTests
         Assert.Equal("text", props["encoding"]!["default"]!.GetValue<string>());
         Assert.Contains("base64", props["encoding"]!["enum"]!.AsArray().Select(x => x!.GetValue<string>()));
         Assert.Equal("size", props["max_size"]!["x-resh-type"]!.GetValue<string>());
+    }
+
+    /// <summary>The first shell metacharacter outside quotes (a leading `&lt; file` redirection is allowed).</summary>
+    static char? UnquotedShellMeta(string line)
+    {
+        char q = '\0';
+        foreach (var c in line)
+        {
+            if (q != '\0') { if (c == q) q = '\0'; continue; }
+            if (c is '\'' or '"') { q = c; continue; }
+            if (c is '(' or ')' or '|' or ';' or '&' or '>' or '*' or '[' or ']' or '{' or '}' or '$' or '`' or '?') return c;
+        }
+        return null;
     }
 
     static List<string> SplitShell(string line)

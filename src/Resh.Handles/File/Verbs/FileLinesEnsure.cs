@@ -23,7 +23,7 @@ public static class FileLinesEnsure
         [Line, State, Regex_, After, Before, Create, Backup], () => FileJson.Default.FileLinesEnsureResult, RunAsync,
         examples:
         [
-            new("file:///etc/ssh/sshd_config.lines.ensure line='PermitRootLogin no' regex=^#?PermitRootLogin", "Set a directive, replacing any existing (or commented) one."),
+            new("file:///etc/ssh/sshd_config.lines.ensure line='PermitRootLogin no' regex='^#?PermitRootLogin'", "Set a directive, replacing any existing (or commented) one."),
             new("file:///etc/hosts.lines.ensure line='10.0.0.5 db' after=^127\\.", "Add a host entry after the localhost lines."),
             new("file:///etc/fstab.lines.ensure state=absent regex=/mnt/old", "Remove every line mentioning /mnt/old."),
         ],

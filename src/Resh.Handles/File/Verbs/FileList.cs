@@ -25,8 +25,8 @@ public static class FileList
         examples:
         [
             new("file:///etc.list", "The entries of /etc."),
-            new("file:///var/log.list pattern=*.log sort=size limit=5", "The five largest logs."),
-            new("file:///srv.list pattern=**/*.conf", "Every .conf file below /srv."),
+            new("file:///var/log.list pattern='*.log' sort=size limit=5", "The five largest logs."),
+            new("file:///srv.list pattern='**/*.conf'", "Every .conf file below /srv."),
             new("file:///tmp.list --format raw", "Just the paths, one per line."),
         ],
         notes: "Listing a file lists just that file; a symlink to a directory lists the directory. Unreadable subdirectories are skipped with a warning.",

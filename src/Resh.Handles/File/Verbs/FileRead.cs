@@ -21,7 +21,7 @@ public static class FileRead
         [
             new("file:///etc/hosts.read", "The file as text in the envelope."),
             new("file:///etc/hosts.read --format raw", "Just the bytes, like cat."),
-            new("file:///bin/ls.read(encoding=base64,length=64)", "The first 64 bytes of a binary."),
+            new("'file:///bin/ls.read(encoding=base64,length=64)'", "The first 64 bytes of a binary."),
         ],
         notes: "With --format raw the bytes stream to stdout unchanged and max_size does not apply.");
 

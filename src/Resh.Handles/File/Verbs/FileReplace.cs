@@ -21,8 +21,8 @@ public static class FileReplace
         [Pattern, Replacement, Count, IgnoreCase, Multiline, Backup], () => FileJson.Default.FileReplaceResult, RunAsync,
         examples:
         [
-            new("file:///etc/nginx/nginx.conf.replace pattern=worker_processes\\s+\\d+; replacement='worker_processes auto;'", "Rewrite a directive."),
-            new("file:///srv/app/.env.replace pattern=^DEBUG=.*$ replacement=DEBUG=false --dry-run", "Preview the change as a diff."),
+            new("file:///etc/nginx/nginx.conf.replace pattern='worker_processes\\s+\\d+;' replacement='worker_processes auto;'", "Rewrite a directive."),
+            new("file:///srv/app/.env.replace pattern='^DEBUG=.*$' replacement=DEBUG=false --dry-run", "Preview the change as a diff."),
         ],
         notes: "Idempotent when the replacement no longer matches the pattern (second run: 0 replacements, `changed: false`). A pattern that takes over 2 s to match fails (`failed`) instead of hanging. The write is atomic and keeps mode and owner.");
 

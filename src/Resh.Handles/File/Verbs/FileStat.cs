@@ -10,7 +10,7 @@ public static class FileStat
     public static readonly VerbInfo Verb = VerbInfo.Define("stat", Effect.Read,
         "Describe a path: type, size, mode, owner, times, inode, link target.",
         [Follow], () => FileJson.Default.FileStatResult, Run,
-        examples: [new("file:///etc/hosts.stat", "Metadata of /etc/hosts."), new("file:///bin/sh.stat(follow=false)", "The symlink itself.")],
+        examples: [new("file:///etc/hosts.stat", "Metadata of /etc/hosts."), new("'file:///bin/sh.stat(follow=false)'", "The symlink itself.")],
         notes: "A missing path is not an error: the result says `exists: false`.");
 
     static Outcome<FileStatResult> Run(VerbContext ctx)

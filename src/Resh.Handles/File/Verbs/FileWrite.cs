@@ -20,7 +20,7 @@ public static class FileWrite
         [Content, Mode, Owner, Group, Parents, Backup], () => FileJson.Default.FileWriteResult, RunAsync,
         examples:
         [
-            new("file:///tmp/a.txt.write(content=hello)", "Write `hello` (no newline) to /tmp/a.txt."),
+            new("'file:///tmp/a.txt.write(content=hello)'", "Write `hello` (no newline) to /tmp/a.txt."),
             new("file:///etc/app.conf.write content=@app.conf mode=0640 owner=root group=app backup=true", "Install a config file, keeping the old one."),
             new("file:///tmp/data.bin.write content=@- --dry-run", "Show what writing standard input would change."),
         ],

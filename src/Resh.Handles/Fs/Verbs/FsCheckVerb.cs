@@ -13,7 +13,7 @@ public static class FsCheckVerb
     public static readonly VerbInfo Verb = VerbInfo.Define("check", Effect.Mutate,
         "Check an unmounted file system (fsck): read-only unless repair=true.",
         [Repair, FsType], () => FsJson.Default.FsCheckResult, RunAsync,
-        examples: [new("fs:///dev/sdb1.check", "Read-only check."), new("fs:///srv/disk.img.check(repair=true)", "Check and repair an image file.")],
+        examples: [new("fs:///dev/sdb1.check", "Read-only check."), new("'fs:///srv/disk.img.check(repair=true)'", "Check and repair an image file.")],
         notes: "ext2/3/4: e2fsck -f -n (repair: -f -y); xfs: xfs_repair -n (repair: xfs_repair); btrfs: btrfs check --readonly (repair: --repair). " +
                "A mounted file system is refused with `conflict`. Problems found by a read-only check are a `failed` error whose details hold the checker's output.",
         targetHelp: "The device or image file.");

@@ -20,9 +20,9 @@ public static class FsMountVerb
         [Source, FsType, Options, Bind, Create, Persist, FstabPath], () => FsJson.Default.FsMountResult, RunAsync,
         examples:
         [
-            new("fs:///mnt/scratch.mount(source=tmpfs,fstype=tmpfs,options=size=64m)", "A 64 MiB tmpfs."),
-            new("fs:///mnt/img.mount(source=/srv/disk.img,persist=true)", "Loop-mount an image and add it to /etc/fstab."),
-            new("fs:///srv/www.mount(source=/data/www,bind=true,options=ro)", "A read-only bind mount."),
+            new("'fs:///mnt/scratch.mount(source=tmpfs,fstype=tmpfs,options=size=64m)'", "A 64 MiB tmpfs."),
+            new("'fs:///mnt/img.mount(source=/srv/disk.img,persist=true)'", "Loop-mount an image and add it to /etc/fstab."),
+            new("'fs:///srv/www.mount(source=/data/www,bind=true,options=ro)'", "A read-only bind mount."),
         ],
         targetHelp: "The mount point.");
 

@@ -12,7 +12,7 @@ public static class FsMountsVerb
     public static readonly VerbInfo Verb = VerbInfo.Define("mounts", Effect.Read,
         "List mounts from /proc/self/mountinfo, filtered by type, source or place (the target, when given, is a directory prefix).",
         [Types, Source, All], () => FsJson.Default.FsMountsResult, Run,
-        examples: [new("fs://.mounts(types=ext4,xfs,btrfs)", "Disk file systems."), new("fs:///mnt.mounts", "Everything mounted under /mnt.")]);
+        examples: [new("'fs://.mounts(types=ext4,xfs,btrfs)'", "Disk file systems."), new("fs:///mnt.mounts", "Everything mounted under /mnt.")]);
 
     static Outcome<FsMountsResult> Run(VerbContext ctx)
     {

@@ -12,7 +12,7 @@ public static class FsQuotaGet
     public static readonly VerbInfo Verb = VerbInfo.Define("quota.get", Effect.Read,
         "Usage and limits of a user or group (quota tools), or of the btrfs subvolume at the path (qgroup).",
         [User, Group, QuotaBackends.Backend], () => FsJson.Default.FsQuotaResult, RunAsync,
-        examples: [new("fs:///home.quota.get(user=alice)", "alice's usage and limits on /home."), new("fs:///mnt/pool/data.quota.get", "The qgroup of a btrfs subvolume.")],
+        examples: [new("'fs:///home.quota.get(user=alice)'", "alice's usage and limits on /home."), new("fs:///mnt/pool/data.quota.get", "The qgroup of a btrfs subvolume.")],
         notes: "A user or group with no entry is reported with zero usage and no limits. On btrfs with quotas off the list is empty.");
 
     static async ValueTask<Outcome<FsQuotaResult>> RunAsync(VerbContext ctx)

@@ -17,8 +17,8 @@ public static class FsQuotaSet
         [FsQuotaGet.User, FsQuotaGet.Group, Soft, Hard, FilesSoft, FilesHard, QuotaBackends.Backend], () => FsJson.Default.FsQuotaResult, RunAsync,
         examples:
         [
-            new("fs:///home.quota.set(user=alice,soft=9GiB,hard=10GiB)", "Limit alice on /home."),
-            new("fs:///mnt/pool/data.quota.set(hard=10GiB)", "Limit a btrfs subvolume (enables quotas on the file system when needed)."),
+            new("'fs:///home.quota.set(user=alice,soft=9GiB,hard=10GiB)'", "Limit alice on /home."),
+            new("'fs:///mnt/pool/data.quota.set(hard=10GiB)'", "Limit a btrfs subvolume (enables quotas on the file system when needed)."),
         ],
         notes: "Limits not given keep their current value. Space limits go to the quota tools in KiB (rounded up).");
 

@@ -14,7 +14,7 @@ public static class FsResizeVerb
     public static readonly VerbInfo Verb = VerbInfo.Define("resize", Effect.Mutate,
         "Grow a mounted ext4, xfs or btrfs file system to fill its device or to a size; shrink only where supported and only with force.",
         [Size, Force], () => FsJson.Default.FsResizeResult, RunAsync,
-        examples: [new("fs:///mnt/data.resize", "Grow to fill the (enlarged) device."), new("fs:///mnt/pool.resize(size=2GiB,force=true)", "Shrink a btrfs pool.")],
+        examples: [new("fs:///mnt/data.resize", "Grow to fill the (enlarged) device."), new("'fs:///mnt/pool.resize(size=2GiB,force=true)'", "Shrink a btrfs pool.")],
         notes: "A loop device's capacity is refreshed first (losetup -c), so growing the image file and then resizing works. Already at the size asked is changed: false.",
         targetHelp: "The mount point of the file system.");
 

@@ -12,7 +12,7 @@ public static class FsUnmountVerb
     public static readonly VerbInfo Verb = VerbInfo.Define("unmount", Effect.Mutate,
         "Unmount a mount point (its loop device is released); not mounted is changed: false.",
         [Lazy, Persist, FsMountVerb.FstabPath], () => FsJson.Default.FsMountResult, RunAsync,
-        examples: [new("fs:///mnt/scratch.unmount", "Unmount /mnt/scratch."), new("fs:///mnt/img.unmount(persist=true)", "And drop it from /etc/fstab.")],
+        examples: [new("fs:///mnt/scratch.unmount", "Unmount /mnt/scratch."), new("'fs:///mnt/img.unmount(persist=true)'", "And drop it from /etc/fstab.")],
         targetHelp: "The mount point.");
 
     static async ValueTask<Outcome<FsMountResult>> RunAsync(VerbContext ctx)

@@ -17,7 +17,7 @@ public static class FsUsageVerb
         [
             new("fs://.usage", "Every real file system."),
             new("fs:///var.usage", "The file system holding /var."),
-            new("fs://.usage(min_used_percent=90)", "Only file systems at least 90% full."),
+            new("'fs://.usage(min_used_percent=90)'", "Only file systems at least 90% full."),
         ]);
 
     static Outcome<FsUsageResult> Run(VerbContext ctx)

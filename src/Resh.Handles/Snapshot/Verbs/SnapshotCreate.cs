@@ -19,9 +19,9 @@ public static class SnapshotCreate
         [Name, Message, Tags, Include, Exclude, Backend, SnapshotArgs.Repo], () => SnapshotJson.Default.SnapshotCreateResult, RunAsync,
         examples:
         [
-            new("snapshot:///tmp/src.create(name=s1)", "Snapshot /tmp/src as s1."),
+            new("'snapshot:///tmp/src.create(name=s1)'", "Snapshot /tmp/src as s1."),
             new("snapshot:///etc/nginx create --name before-upgrade --message 'pre 1.26' --exclude '*.bak'", "With a message and an exclusion."),
-            new("snapshot:///mnt/data/app.create(name=s1,backend=btrfs)", "A btrfs read-only subvolume snapshot."),
+            new("'snapshot:///mnt/data/app.create(name=s1,backend=btrfs)'", "A btrfs read-only subvolume snapshot."),
         ],
         notes: "A file whose size, mtime and inode match the previous snapshot of the same tree reuses its hash without being read, so a second snapshot of an unchanged tree costs a directory walk and a manifest.");
 

@@ -8,7 +8,7 @@ public static class SnapshotDelete
     public static readonly VerbInfo Verb = VerbInfo.Define("delete", Effect.Destroy,
         "Delete a snapshot and the stored content no other snapshot uses.",
         [SnapshotArgs.Name, SnapshotArgs.Repo], () => SnapshotJson.Default.SnapshotDeleteResult, RunAsync,
-        examples: [new("snapshot:///tmp/src.delete(name=s1)", "Forget s1 and free what only it held.")],
+        examples: [new("'snapshot:///tmp/src.delete(name=s1)'", "Forget s1 and free what only it held.")],
         notes: "Deleting a snapshot that does not exist is changed: false, not an error.");
 
     static async ValueTask<Outcome<SnapshotDeleteResult>> RunAsync(VerbContext ctx)

@@ -13,7 +13,7 @@ public static class SnapshotDiff
     public static readonly VerbInfo Verb = VerbInfo.Define("diff", Effect.Read,
         "Compare two snapshots, or a snapshot and the live tree: added, removed, modified, with text diffs.",
         [From, To, Content, SnapshotArgs.Repo], () => SnapshotJson.Default.SnapshotDiffResult, Run,
-        examples: [new("snapshot:///tmp/src.diff(from=s1)", "What changed in /tmp/src since s1."), new("snapshot:///tmp/src.diff(from=s1,to=s2)", "Between two snapshots.")],
+        examples: [new("'snapshot:///tmp/src.diff(from=s1)'", "What changed in /tmp/src since s1."), new("'snapshot:///tmp/src.diff(from=s1,to=s2)'", "Between two snapshots.")],
         notes: "The live tree is compared through the snapshot's own include/exclude, so excluded paths never show up as added.");
 
     static Outcome<SnapshotDiffResult> Run(VerbContext ctx)

@@ -15,7 +15,7 @@ public static class SnapshotPrune
     public static readonly VerbInfo Verb = VerbInfo.Define("prune", Effect.Destroy,
         "Remove old snapshots by policy (keep-last, keep-daily, keep-weekly, by age), then free unused content.",
         [KeepLast, KeepDaily, KeepWeekly, OlderThan, SnapshotArgs.Repo], () => SnapshotJson.Default.SnapshotPruneResult, RunAsync,
-        examples: [new("snapshot:///tmp/src.prune(keep_last=3)", "Keep the 3 newest."), new("snapshot:///etc.prune(keep_daily=7,keep_weekly=4) --dry-run", "Preview a restic-style policy.")],
+        examples: [new("'snapshot:///tmp/src.prune(keep_last=3)'", "Keep the 3 newest."), new("'snapshot:///etc.prune(keep_daily=7,keep_weekly=4)' --dry-run", "Preview a restic-style policy.")],
         notes: "A snapshot survives when any keep rule keeps it (as restic forget). With only older_than, every snapshot older than that goes.");
 
     static async ValueTask<Outcome<SnapshotPruneResult>> RunAsync(VerbContext ctx)

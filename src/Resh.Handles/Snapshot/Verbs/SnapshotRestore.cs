@@ -14,8 +14,8 @@ public static class SnapshotRestore
         [SnapshotArgs.Name, Paths, SnapshotArgs.Repo], () => SnapshotJson.Default.SnapshotRestoreResult, RunAsync,
         examples:
         [
-            new("snapshot:///tmp/src.restore(name=s1)", "Roll /tmp/src back to s1."),
-            new("snapshot:///etc/nginx.restore(name=before-upgrade,paths=nginx.conf) --dry-run", "Show what restoring one file would change."),
+            new("'snapshot:///tmp/src.restore(name=s1)'", "Roll /tmp/src back to s1."),
+            new("'snapshot:///etc/nginx.restore(name=before-upgrade,paths=nginx.conf)' --dry-run", "Show what restoring one file would change."),
         ],
         notes: "The whole tree is rebuilt beside the live one and swapped in with one atomic exchange (renameat2), then the old tree is removed; " +
                "paths excluded from the snapshot are carried over untouched. Files added since the snapshot are deleted. A tree already equal to the snapshot is changed: false.");

@@ -10,7 +10,7 @@ public static class SnapshotShow
     public static readonly VerbInfo Verb = VerbInfo.Define("show", Effect.Read,
         "Show a snapshot's manifest: metadata and every entry with its hash.",
         [SnapshotArgs.Name, Limit, SnapshotArgs.Repo], () => SnapshotJson.Default.SnapshotShowResult, Run,
-        examples: [new("snapshot:///tmp/src.show(name=s1)", "The manifest of s1.")]);
+        examples: [new("'snapshot:///tmp/src.show(name=s1)'", "The manifest of s1.")]);
 
     static Outcome<SnapshotShowResult> Run(VerbContext ctx)
     {

@@ -16,8 +16,8 @@ public static class SystemCpu
     public static readonly VerbInfo Verb = VerbInfo.Define("cpu", Effect.Read,
         "Processor model, cores, frequency and usage sampled over an interval.",
         [Interval, PerCpu], () => SystemJson.Default.CpuResult, RunAsync,
-        examples: [new("system://.cpu", "Model, topology and usage over 200 ms."), new("system://.cpu(interval=1s)", "Usage over one second."),
-            new("system://.cpu(interval=0,per_cpu=false)", "Static facts only, no waiting.")],
+        examples: [new("system://.cpu", "Model, topology and usage over 200 ms."), new("'system://.cpu(interval=1s)'", "Usage over one second."),
+            new("'system://.cpu(interval=0,per_cpu=false)'", "Static facts only, no waiting.")],
         notes: "Usage is the difference of two /proc/stat samples `interval` apart (busy = all but idle and iowait). " +
                "This is the only system:// verb that waits; the others answer from one read.");
 

@@ -14,8 +14,8 @@ public static class SystemDisk
     public static readonly VerbInfo Verb = VerbInfo.Define("disk", Effect.Read,
         "Mounted file systems: size, used, free, available, inodes, type, device and options.",
         [All, PathArg, Type], () => SystemJson.Default.DiskResult, RunAsync, human: Human,
-        examples: [new("system://.disk", "Every real mounted file system."), new("system://.disk(path=/var)", "The file system holding /var."),
-            new("system://.disk(type=ext4,xfs)", "Only ext4 and xfs."), new("system://.disk(all=true)", "Pseudo file systems too.")],
+        examples: [new("system://.disk", "Every real mounted file system."), new("'system://.disk(path=/var)'", "The file system holding /var."),
+            new("'system://.disk(type=ext4,xfs)'", "Only ext4 and xfs."), new("'system://.disk(all=true)'", "Pseudo file systems too.")],
         notes: "Mounts come from /proc/self/mountinfo and sizes from statvfs(3). A mount point mounted over is listed once, " +
                "with the file system visible there; as df does, a file system bind-mounted in several places is listed once unless all=true. Network file systems that do not answer within 2 s are listed with `error` set, never hang the call.");
 

@@ -13,7 +13,7 @@ public static class SystemInfo
     public static readonly VerbInfo Verb = VerbInfo.Define("info", Effect.Read,
         "A summary of this machine: OS, CPU, memory, load, uptime, disks, network, users, limits and time.",
         [Interval], () => SystemJson.Default.InfoResult, RunAsync, human: Human,
-        examples: [new("system://.info", "Everything at a glance."), new("system://.info(interval=200ms)", "With CPU usage sampled over 200 ms.")],
+        examples: [new("system://.info", "Everything at a glance."), new("'system://.info(interval=200ms)'", "With CPU usage sampled over 200 ms.")],
         notes: "Each part is a short form of the verb of the same name (system://.os, .cpu, .memory, ...); ask that verb for the details.");
 
     static async ValueTask<Outcome<InfoResult>> RunAsync(VerbContext ctx)

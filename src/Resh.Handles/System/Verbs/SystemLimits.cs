@@ -13,7 +13,7 @@ public static class SystemLimits
     public static readonly VerbInfo Verb = VerbInfo.Define("limits", Effect.Read,
         "Resource limits (ulimit): soft and hard value of every RLIMIT_* resource.",
         [Pid], () => SystemJson.Default.LimitsResult, Run,
-        examples: [new("system://.limits", "The limits this shell passes to its children (ulimit -a)."), new("system://.limits(pid=1)", "The limits of PID 1.")],
+        examples: [new("system://.limits", "The limits this shell passes to its children (ulimit -a)."), new("'system://.limits(pid=1)'", "The limits of PID 1.")],
         notes: "Read with prlimit(2), so values are exact (bytes, not ulimit's KiB blocks). Unlimited is null with `*_unlimited: true`.");
 
     static Outcome<LimitsResult> Run(VerbContext ctx)

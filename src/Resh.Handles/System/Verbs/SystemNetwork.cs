@@ -14,7 +14,7 @@ public static class SystemNetwork
     public static readonly VerbInfo Verb = VerbInfo.Define("network", Effect.Read,
         "Network interfaces: state, MAC, MTU, addresses, traffic counters; default routes and DNS servers.",
         [Interface], () => SystemJson.Default.NetworkResult, Run, human: Human,
-        examples: [new("system://.network", "Every interface of this network namespace."), new("system://.network(interface=eth0)", "One interface.")],
+        examples: [new("system://.network", "Every interface of this network namespace."), new("'system://.network(interface=eth0)'", "One interface.")],
         notes: "Links from /sys/class/net, addresses from getifaddrs(3), counters from /proc/net/dev, default routes from /proc/net/route " +
                "and /proc/net/ipv6_route, resolvers from /etc/resolv.conf. Everything describes the network namespace resh runs in.");
 

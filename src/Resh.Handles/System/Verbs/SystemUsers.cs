@@ -13,7 +13,7 @@ public static partial class SystemUsers
     public static readonly VerbInfo Verb = VerbInfo.Define("users", Effect.Read,
         "Logged-in sessions (user, terminal, remote host, login time, pid) from utmp, like who.",
         [File], () => SystemJson.Default.UsersResult, Run,
-        examples: [new("system://.users", "Who is logged in."), new("system://.users(file=/tmp/utmp.copy)", "Sessions recorded in another utmp file.")],
+        examples: [new("system://.users", "Who is logged in."), new("'system://.users(file=/tmp/utmp.copy)'", "Sessions recorded in another utmp file.")],
         notes: "Reads glibc's binary utmp (384-byte records) directly. As who(1) does, sessions whose process has gone are left out " +
                "when reading the system file, and kept (with process_alive) when a file is named. No utmp file is an empty list with a warning.");
 
