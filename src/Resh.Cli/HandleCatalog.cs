@@ -13,7 +13,7 @@ public static class HandleCatalog
     public static HandleRegistry Build()
     {
         var registry = new HandleRegistry();
-        registry.Add("file", Resh.Handles.File.FileHandle.Create);
+        registry.Add("file", Resh.Handles.Files.FileHandle.Create);
         registry.Add("system", Resh.Handles.Sys.SystemHandle.Create);
         registry.Add("archive", Resh.Handles.Archive.ArchiveHandle.Create);
         registry.Add("snapshot", Resh.Handles.Snapshot.SnapshotHandle.Create);

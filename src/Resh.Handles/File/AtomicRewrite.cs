@@ -2,7 +2,7 @@ using System.Globalization;
 using Resh.Core.Execution;
 using Resh.Core.Platform;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 /// <summary>
 /// The one way file verbs replace a file's content: <see cref="AtomicFile"/> (temporary sibling, fsync,

@@ -1,6 +1,6 @@
 using Resh.Core.Text;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 /// <summary>Unified diffs for envelopes, bounded so a large rewrite never floods the output.</summary>
 internal static class ContentDiff

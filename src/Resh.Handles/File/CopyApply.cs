@@ -1,7 +1,7 @@
 using Resh.Core.Execution;
 using Resh.Core.Platform;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 /// <summary>
 /// Carries out a <see cref="CopyPlan"/>: files through a temporary sibling and rename (a reader never

@@ -3,7 +3,7 @@ using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Platform;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 /// <summary>What to do when the destination of a copy already exists.</summary>
 internal enum OverwritePolicy { Never, Always, Newer, Skip }

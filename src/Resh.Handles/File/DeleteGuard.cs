@@ -3,7 +3,7 @@ using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Platform;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 /// <summary>
 /// Refuses the removals no operator means (SPEC §8): the root, top-level system directories, the home

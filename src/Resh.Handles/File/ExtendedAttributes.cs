@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Resh.Core.Errors;
 using Resh.Core.Platform;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 /// <summary>Names, values and errors of extended attributes, shared by the ea.* verbs.</summary>
 internal static class ExtendedAttributes

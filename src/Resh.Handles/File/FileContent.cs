@@ -1,7 +1,7 @@
 using Resh.Core.Errors;
 using Resh.Core.Platform;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 /// <summary>The current content of a file as far as a rewrite needs it: equal or not, and the bytes when small enough to diff.</summary>
 internal sealed record OldContent(bool Same, long Size, byte[]? Bytes);

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Resh.Core.Errors;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 /// <summary>The file handle's one place that turns errno values and I/O exceptions into envelopes, with the path attached.</summary>
 internal static class FileErrors

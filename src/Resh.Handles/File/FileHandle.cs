@@ -1,6 +1,6 @@
 using Resh.Core.Model;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 /// <summary>file:// — files and directories on the local (or, through ssh://, remote) file system.</summary>
 public static class FileHandle

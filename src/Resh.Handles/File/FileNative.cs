@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 /// <summary>
 /// libc calls the file handle needs beyond what .NET and the core expose. Each returns 0 or the errno,

@@ -3,7 +3,7 @@ using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Platform;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 /// <summary>The parent directories a new file needs: checked, and created (mkdir -p) when asked.</summary>
 internal static class FileParents

@@ -1,7 +1,7 @@
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 /// <summary>Turns a file:// target (or a path argument such as <c>to=</c>) into an absolute path.</summary>
 public static class FilePaths

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Text.Json.Serialization;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 [Description("Metadata of one path.")]
 public sealed record FileStatResult(

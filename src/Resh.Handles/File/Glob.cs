@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Resh.Core.Errors;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 /// <summary>
 /// Shell-style glob patterns: <c>*</c> and <c>?</c> within a name, <c>[abc]</c>/<c>[!a-z]</c> classes,

@@ -1,6 +1,6 @@
 using Resh.Core.Errors;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 /// <summary>
 /// A permission change as chmod(1) spells it: octal (<c>0644</c>, <c>644</c>, <c>4755</c>) or symbolic

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Resh.Core.Errors;
 using Resh.Core.Platform;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 /// <summary>An owner and/or group given as names or numeric ids, resolved through NSS; -1 keeps the current one.</summary>
 internal readonly record struct Ownership(int Uid, int Gid)

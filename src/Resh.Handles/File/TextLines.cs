@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Resh.Core.Errors;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 /// <summary>
 /// A text file as lines that remember their own line ending, so an edit touches only the lines it

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 /// <summary>
 /// Removing a directory tree in two steps: a plan (every entry lstat'ed, unreadable directories and

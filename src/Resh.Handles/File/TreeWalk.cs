@@ -1,6 +1,6 @@
 using Resh.Core.Platform;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 /// <summary>One entry met while walking a tree: its path, name, lstat and depth below the root (1 = child).</summary>
 internal readonly record struct WalkEntry(string Path, string Name, FileStatus Stat, int Depth);

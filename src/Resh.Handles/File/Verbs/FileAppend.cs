@@ -2,7 +2,7 @@ using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 public static class FileAppend
 {

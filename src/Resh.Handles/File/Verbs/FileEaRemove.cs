@@ -2,7 +2,7 @@ using Resh.Core.Execution;
 using Resh.Core.Model;
 using Resh.Core.Platform;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 public static class FileEaRemove
 {

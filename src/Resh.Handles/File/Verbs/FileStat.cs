@@ -1,7 +1,7 @@
 using Resh.Core.Execution;
 using Resh.Core.Model;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 public static class FileStat
 {
