@@ -12,6 +12,7 @@ public static class HandleCatalog
         var registry = new HandleRegistry();
         registry.Add(Resh.Handles.File.FileHandle.Create());
         registry.Add(Resh.Handles.Sys.SystemHandle.Create());
+        registry.Add(Resh.Handles.Proc.ProcHandle.Create());
         registry.Add(MetaHandle.Create(registry, Build_));
         return registry;
     }
