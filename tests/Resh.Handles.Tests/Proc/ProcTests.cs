@@ -69,14 +69,15 @@ public sealed class ProcTests : IDisposable
     [Fact]
     public void Info_of_a_pid_reports_argv_exe_parent_and_state()
     {
-        var sleep = _procs.Start(["sleep", "301", "--", "two words"]);
+        var sleep = _procs.Start(["sh", "-c", "sleep 301; :", "two words"]);
         var run = ReshBinary.Run($"proc://{sleep.Id}.info");
         Assert.Equal(0, run.ExitCode);
         var r = run.Result!;
-        Assert.Equal(["sleep", "301", "--", "two words"], r["argv"]!.AsArray().Select(a => a!.GetValue<string>()));
-        Assert.Equal("/usr/bin/sleep", r["exe"]!.GetValue<string>());
+        Assert.Equal(["sh", "-c", "sleep 301; :", "two words"], r["argv"]!.AsArray().Select(a => a!.GetValue<string>()));
+        Assert.Equal(new FileInfo($"/proc/{sleep.Id}/exe").LinkTarget, r["exe"]!.GetValue<string>());
         Assert.Equal(Environment.ProcessId, r["ppid"]!.GetValue<int>());
         Assert.Equal(1, r["threads"]!.GetValue<int>());
+        Assert.Equal("sh", r["name"]!.GetValue<string>());
         Assert.True(r["fd_count"]!.GetValue<int>() >= 3);
         Assert.Null(r["env"]);
     }
