@@ -13,6 +13,7 @@ public static class HandleCatalog
         registry.Add(Resh.Handles.File.FileHandle.Create());
         registry.Add(Resh.Handles.Sys.SystemHandle.Create());
         registry.Add(Resh.Handles.Proc.ProcHandle.Create());
+        registry.Add(Resh.Handles.Svc.SvcHandle.Create());
         registry.Add(MetaHandle.Create(registry, Build_));
         return registry;
     }
