@@ -27,7 +27,7 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
         while (i < argv.Count && argv[i].StartsWith('-') && argv[i].Length > 1)
         {
             if (argv[i] == "--") { i++; break; }
-            i = ApplyGlobalFlag(argv, i, inv.Globals, verb: null);
+            i = ApplyGlobalFlag(argv, i, inv.Globals, verb: null) + 1; // it returns the last token it consumed
         }
 
         if (i >= argv.Count)
