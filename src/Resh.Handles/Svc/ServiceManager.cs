@@ -35,7 +35,8 @@ internal abstract class ServiceManager : IDisposable
         var known = await KnownNamesAsync(ct).ConfigureAwait(false);
         var bare = StripSuffix(name);
         var similar = known
-            .Select(k => (Name: k, Distance: Math.Min(Suggest.Distance(name, k), Suggest.Distance(bare, StripSuffix(k)))))
+            .Select(k => (Name: k, Distance: Math.Min(Suggest.Distance(bare, StripSuffix(k)),
+                StripSuffix(k).Split('-', '@', '.', '_').Where(p => p.Length > 0).Select(p => Suggest.Distance(bare, p) + 1).DefaultIfEmpty(99).Min())))
             .Where(x => x.Distance <= Math.Max(2, bare.Length / 3) || StripSuffix(x.Name).Contains(bare, StringComparison.OrdinalIgnoreCase))
             .OrderBy(x => x.Distance).ThenBy(x => x.Name, StringComparer.Ordinal).Take(5).Select(x => x.Name).ToList();
         var hint = similar.Count > 0 ? $"did you mean `{similar[0]}`? (similar: {string.Join(", ", similar)})" : "List services with: resh svc://.list(all=true)";

@@ -22,7 +22,6 @@ internal sealed class DBusClient : IDisposable
     uint _serial;
     byte[] _buffer = new byte[64 * 1024];
     int _have;
-    bool _nudge;
 
     DBusClient(Socket socket) => _socket = socket;
 
@@ -57,9 +56,6 @@ internal sealed class DBusClient : IDisposable
         var line = ReadLine();
         if (!line.StartsWith("OK ", StringComparison.Ordinal)) throw new IOException($"D-Bus authentication was refused: {line}");
         _socket.Send("BEGIN\r\n"u8.ToArray());
-        // systemd's server stops reading after it has handled BEGIN: a first message already queued
-        // behind BEGIN is only looked at when more data arrives. Nudge it once if the first reply is late.
-        _nudge = true;
     }
 
     string ReadLine()
@@ -115,13 +111,13 @@ internal sealed class DBusClient : IDisposable
         h.ToArray().CopyTo(message, 0);
         body.ToArray().CopyTo(message, h.Length);
         _socket.Send(message);
-        if (_nudge)
-        {
-            _nudge = false;
-            // Ping until the reply starts to arrive (every ping is new input), backing off from 1 ms.
-            for (int waitUs = 1000; _have == 0 && !_socket.Poll(waitUs, SelectMode.SelectRead) && waitUs < 4_000_000; waitUs *= 2) Ping();
-        }
-
+        // systemd's server sometimes leaves a message it has already received unread until more input
+        // arrives (always so for one queued behind BEGIN). Ping while the reply is late: each ping is new
+        // input and needs no answer. Back off from 1 ms to 0.5 s; the socket timeout still bounds the call.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        for (int waitUs = 1000; _have == 0 && waited.ElapsedMilliseconds < _socket.ReceiveTimeout && !_socket.Poll(waitUs, SelectMode.SelectRead);
+             waitUs = Math.Min(waitUs * 2, 500_000))
+            Ping();
         while (true)
         {
             var (type, replySerial, errorName, sig, bodyStart, total) = ReadMessage();

@@ -14,8 +14,9 @@ internal static class Journal
     public static List<string> Args(string unit, long lines, string? since, string? until, string? priority, bool follow)
     {
         var argv = new List<string> { "journalctl", "--no-pager", "-o", "json", "-u", unit };
+        // lines=0 means everything for a plain read, and only new lines for a follow.
         if (lines > 0) argv.AddRange(["-n", lines.ToString(CultureInfo.InvariantCulture)]);
-        else if (!follow) argv.AddRange(["-n", "all"]);
+        else argv.AddRange(["-n", follow ? "0" : "all"]);
         if (since is not null) argv.Add("--since=" + since);
         if (until is not null) argv.Add("--until=" + until);
         if (priority is not null) argv.AddRange(["-p", priority]);

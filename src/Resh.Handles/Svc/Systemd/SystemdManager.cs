@@ -55,6 +55,8 @@ internal sealed class SystemdManager : ServiceManager
             ["systemctl"] = r.LastErrorLine,
             ["journal"] = new JsonArray(journal.Select(j => (JsonNode?)j).ToArray()),
         };
+        if (r.Stderr.Contains("not applicable", StringComparison.Ordinal))
+            return ReshError.Unsupported($"{name} does not support {action}.", action == "reload" ? $"It has no ExecReload=; restart it instead: resh svc://{name}.restart" : null, details);
         var why = st.Result is { } res && res != "success" ? $" (result {res}{(st.LastExitCode is { } c ? $", exit status {c}" : "")})" : "";
         return ReshError.Failed($"Could not {action} {name}{why}.", $"See the logs: resh svc://{name}.logs", details);
     }
@@ -63,6 +65,9 @@ internal sealed class SystemdManager : ServiceManager
     {
         var r = await Systemctl([action, name], ct).ConfigureAwait(false);
         if (r.Succeeded) return null;
+        if (action == "mask" && r.Stderr.Contains("already exists", StringComparison.Ordinal))
+            return ReshError.Conflict($"{name} is defined in {UnitDir}, where a mask would have to replace it.", $"Remove it instead (resh svc://{name}.remove), or disable it.",
+                new JsonObject { ["name"] = name, ["stderr"] = r.Stderr.Trim() });
         return ReshError.Failed($"systemctl {action} {name} failed: {r.LastErrorLine}", null,
             new JsonObject { ["name"] = name, ["action"] = action, ["exit_code"] = r.ExitCode, ["stderr"] = r.Stderr.Trim() });
     }
