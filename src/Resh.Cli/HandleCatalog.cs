@@ -14,6 +14,7 @@ public static class HandleCatalog
         registry.Add(Resh.Handles.Sys.SystemHandle.Create());
         registry.Add(Resh.Handles.Proc.ProcHandle.Create());
         registry.Add(Resh.Handles.Svc.SvcHandle.Create());
+        registry.Add(Resh.Handles.Cron.CronHandle.Create());
         registry.Add(MetaHandle.Create(registry, Build_));
         return registry;
     }

@@ -5,6 +5,9 @@ internal sealed class UnitProperties(Dictionary<string, object?> values)
 {
     public string? Str(string key) => values.GetValueOrDefault(key) as string;
 
+    /// <summary>The decoded value as the D-Bus reader produced it (structs object?[], arrays List).</summary>
+    public object? Raw(string key) => values.GetValueOrDefault(key);
+
     public ulong? U64(string key) => values.GetValueOrDefault(key) is ulong v ? v : null;
 
     public uint? U32(string key) => values.GetValueOrDefault(key) is uint v ? v : null;
