@@ -3,6 +3,10 @@
 set -euo pipefail
 packages=(
     attr        # getfattr/setfattr: cross-check file.ea.*
+    systemd-container  # systemd-nspawn: svc:// and cron:// timers against a real systemd (PID 1 in a container)
+    cron        # cron:// fire test: a real cron daemon in its own mount namespace
+    openrc      # svc:// OpenRC backend in a sandbox (adds a few scripts to /etc/init.d; starts nothing)
+    procps      # ps, for proc:// cross-checks and bench/proc-svc.sh
 )
 missing=()
 for p in "${packages[@]}"; do

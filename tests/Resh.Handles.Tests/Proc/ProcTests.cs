@@ -394,3 +394,28 @@ public sealed class ProcTests : IDisposable
         throw new InvalidOperationException("no unused pid");
     }
 }
+
+/// <summary>The proc:// calls issue 4 lists "exactly as written".</summary>
+public sealed class ProcExactCallsTests
+{
+    [Theory]
+    [InlineData("proc://1234.info", "info")]
+    [InlineData("proc://.list", "list")]
+    [InlineData("proc://nginx.list", "list")]
+    public void Each_listed_call_answers_with_an_envelope_for_its_verb(string stage, string verb)
+    {
+        var run = ReshBinary.Run(stage);
+        Assert.Equal("proc", run.Envelope["handle"]!.GetValue<string>());
+        Assert.Equal(verb, run.Envelope["verb"]!.GetValue<string>());
+        Assert.True(run.ExitCode == 0 || run.ErrorCode == "not_found", run.ToString());
+    }
+
+    [Fact]
+    public void Kill_of_a_pid_parses_as_written_and_dry_run_touches_nothing()
+    {
+        // --dry-run: PID 1234 may belong to someone else on this machine.
+        var run = ReshBinary.Run("--dry-run", "proc://1234.kill");
+        Assert.Equal("kill", run.Envelope["verb"]!.GetValue<string>());
+        Assert.True(run.ExitCode == 0 || run.ErrorCode is "not_found" or "usage", run.ToString());
+    }
+}
