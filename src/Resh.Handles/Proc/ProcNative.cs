@@ -13,6 +13,9 @@ internal static partial class ProcNative
     /// <summary>Sends a signal; returns 0 or errno.</summary>
     public static int Kill(int pid, int sig) => KillNative(pid, sig) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
+    [LibraryImport("libc", EntryPoint = "read")]
+    public static unsafe partial nint Read(int fd, byte* buffer, nint count);
+
     [LibraryImport("libc", EntryPoint = "setpriority", SetLastError = true)]
     private static partial int SetPriorityNative(int which, uint who, int prio);
 
