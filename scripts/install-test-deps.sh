@@ -3,10 +3,20 @@
 set -euo pipefail
 packages=(
     attr        # getfattr/setfattr: cross-check file.ea.*
+    btrfs-progs xfsprogs e2fsprogs   # fs:// and snapshot:// tests on loop images (btrfs qgroups, subvolume snapshots)
+    quota       # fs:// quota-tools backend (setquota/repquota argv)
+    zstd zip unzip p7zip-full xz-utils bzip2   # archive:// interoperability tests, 7z create, xz writing
+    util-linux  # mount, umount, losetup, nsenter, unshare, blkid
+    patch       # file.write: generated diffs must apply with patch(1)
+    mount       # file.delete: tests mount a tmpfs to check the mount-point guard
+    procps      # free, uptime: cross-check system.memory, system.uptime
+    iproute2    # ip netns/link/addr: the network namespaces of the system.network tests
+    iputils-ping # traffic for the system.network counter tests
+    openssh-server  # ssh:// tests: sshd on loopback and in the netns fleet
+    openssh-client  # ssh://'s transport (ssh, sftp, ssh-keygen)
     systemd-container  # systemd-nspawn: svc:// and cron:// timers against a real systemd (PID 1 in a container)
     cron        # cron:// fire test: a real cron daemon in its own mount namespace
     openrc      # svc:// OpenRC backend in a sandbox (adds a few scripts to /etc/init.d; starts nothing)
-    procps      # ps, for proc:// cross-checks and bench/proc-svc.sh
 )
 missing=()
 for p in "${packages[@]}"; do

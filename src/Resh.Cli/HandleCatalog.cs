@@ -4,22 +4,32 @@ using Resh.Core.Registry;
 
 namespace Resh.Cli;
 
-/// <summary>The handles of this build, registered explicitly: adding a handle means adding one line here.</summary>
+/// <summary>
+/// The handles of this build, registered explicitly: adding a handle means adding one line here.
+/// Each is a factory: a call builds only the handle its stage names.
+/// </summary>
 public static class HandleCatalog
 {
     public static HandleRegistry Build()
     {
         var registry = new HandleRegistry();
-        registry.Add(Resh.Handles.File.FileHandle.Create());
-        registry.Add(Resh.Handles.Sys.SystemHandle.Create());
-        registry.Add(Resh.Handles.Proc.ProcHandle.Create());
-        registry.Add(Resh.Handles.Svc.SvcHandle.Create());
-        registry.Add(Resh.Handles.Cron.CronHandle.Create());
-        registry.Add(MetaHandle.Create(registry, Build_));
+        registry.Add("file", Resh.Handles.Files.FileHandle.Create);
+        registry.Add("system", Resh.Handles.Sys.SystemHandle.Create);
+        registry.Add("archive", Resh.Handles.Archive.ArchiveHandle.Create);
+        registry.Add("snapshot", Resh.Handles.Snapshot.SnapshotHandle.Create);
+        registry.Add("fs", Resh.Handles.Fs.FsHandle.Create);
+        registry.Add("ssh", () => Resh.Handles.Ssh.SshHandle.Create(registry));
+        registry.Add("proc", Resh.Handles.Proc.ProcHandle.Create);
+        registry.Add("svc", Resh.Handles.Svc.SvcHandle.Create);
+        registry.Add("cron", Resh.Handles.Cron.CronHandle.Create);
+        registry.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(registry, BuildInfo()));
         return registry;
     }
 
-    static readonly BuildInfo Build_ = new(
-        typeof(HandleCatalog).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0] ?? "0.0.0",
-        typeof(HandleCatalog).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+').ElementAtOrDefault(1) ?? "dev");
+    static BuildInfo BuildInfo()
+    {
+        var informational = typeof(HandleCatalog).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+        var parts = informational.Split('+');
+        return new BuildInfo(parts[0], parts.ElementAtOrDefault(1) ?? "dev");
+    }
 }

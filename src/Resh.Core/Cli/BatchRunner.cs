@@ -38,8 +38,7 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
                 if (string.IsNullOrWhiteSpace(line)) continue;
                 requests++;
                 var env = await RunLineAsync(line, interrupt.Token).ConfigureAwait(false);
-                if (!env.Ok) failed++;
-                await output.WriteEnvelopeAsync(env).ConfigureAwait(false);
+                if (await output.WriteEnvelopeAsync(env).ConfigureAwait(false) != 0) failed++;
             }
         }
         finally
@@ -67,9 +66,10 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
                 request = JsonNode.Parse(line) as JsonObject
                     ?? throw ReshError.Usage("A batch line must be a JSON object.", "Example: {\"id\":1,\"stage\":\"file:///etc/hosts\",\"verb\":\"stat\"}").ToException();
             }
-            catch (JsonException ex)
+            catch (Exception ex) when (ex is JsonException or ArgumentException)
             {
-                throw ReshError.Usage($"The line is not valid JSON (at byte {(ex.BytePositionInLine ?? 0) + 1}).", "One JSON object per line, e.g. {\"id\":1,\"stage\":\"file:///etc/hosts\",\"verb\":\"stat\"}.").ToException();
+                var bytePos = (ex as JsonException)?.BytePositionInLine;
+                throw ReshError.Usage($"The line is not valid JSON (at byte {(bytePos ?? 0) + 1}).", "One JSON object per line.").ToException();
             }
             id = request["id"]?.DeepClone();
             var stage = Str(request, "stage") ?? throw ReshError.Usage("The request has no \"stage\".", "Add \"stage\": \"file:///etc/hosts\".").ToException();
@@ -91,9 +91,10 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
             var parser = new CommandLineParser(registry, () => throw ReshError.Usage("Standard input carries the batch requests; @- is not available.", "Pass the value in \"args\".").ToException());
             parser.ParseRequest(stage, verb, args, inv);
         }
-        catch (ReshException ex)
+        catch (Exception ex) when (ex is ReshException or not OutOfMemoryException)
         {
-            return Envelope.Failure(ex.Error, inv.HandleName, inv.VerbName, inv.Handle is null ? inv.StageText : inv.EnvelopeTarget,
+            var error = ex is ReshException r ? r.Error : ExceptionTranslation.ToError(ex);
+            return Envelope.Failure(error, inv.HandleName, inv.VerbName, inv.Handle is null ? inv.StageText : inv.EnvelopeTarget,
                 dryRun, clock.Elapsed.TotalMilliseconds, id, hasId: true);
         }
 
@@ -101,7 +102,7 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
         var timeoutToken = timeoutCts?.Token ?? CancellationToken.None;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(interrupt, timeoutToken);
         var events = new EventSink(output, id, true);
-        var env = await Executor.RunAsync(inv, runtime, OutputFormat.Ndjson, events, linked.Token, timeoutToken, interrupt, dryRun, clock).ConfigureAwait(false);
+        var env = await Executor.RunAsync(inv, runtime, OutputFormat.Ndjson, events, linked.Token, timeoutToken, interrupt, dryRun, clock, timeout).ConfigureAwait(false);
         return new Envelope
         {
             Ok = env.Ok, Handle = env.Handle, Verb = env.Verb, Target = env.Target, Host = env.Host, Changed = env.Changed,

@@ -13,7 +13,7 @@ namespace Resh.Core.Cli;
 /// Turns argv into an <see cref="Invocation"/>: global flags, the stage (or a top-level command),
 /// the verb, and typed arguments from every spelling of SPEC §1.
 /// </summary>
-public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> readStdin)
+public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> readStdin, Func<string, byte[]>? readFile = null)
 {
     bool _stdinUsed;
 
@@ -22,7 +22,6 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
 
     public void Parse(IReadOnlyList<string> argv, Invocation inv)
     {
-        var meta = registry.Meta ?? throw new InvalidOperationException("The meta handle is not registered.");
         int i = 0;
         while (i < argv.Count && argv[i].StartsWith('-') && argv[i].Length > 1)
         {
@@ -34,8 +33,8 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
         {
             // `resh`, `resh --version`, `resh --list-schemas`, `resh --help`
             var name = inv.Globals.Version ? "version" : inv.Globals.ListSchemas ? "schema" : "help";
-            inv.Handle = meta;
-            inv.Verb = meta.FindVerb(name) ?? throw new InvalidOperationException($"meta verb {name} missing");
+            inv.Handle = Meta();
+            inv.Verb = inv.Handle.FindVerb(name) ?? throw new InvalidOperationException($"meta verb {name} missing");
             inv.Args = Bind(inv.Verb, [], [], inv.Globals);
             return;
         }
@@ -48,6 +47,7 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
             return;
         }
 
+        var meta = Meta();
         var builtin = meta.FindVerb(first);
         if (builtin is null)
         {
@@ -73,10 +73,7 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
     {
         inv.StageText = stage;
         var syntax = StageParser.Parse(stage);
-        var handle = registry.Find(syntax.Scheme);
-        if (handle is null || handle.Hidden)
-            throw ReshError.Usage($"Unknown handle {syntax.Scheme}://.",
-                Suggest.Hint(syntax.Scheme, registry.Visible.Select(h => h.Scheme), suffix: "://") ?? "Run `resh handles` to list them.").ToException();
+        var handle = FindHandle(syntax);
         inv.Handle = handle;
         inv.RawTarget = syntax.Body;
         StageResolution resolution;
@@ -102,12 +99,7 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
     void ParseStage(string stage, IReadOnlyList<string> argv, int i, Invocation inv)
     {
         var syntax = StageParser.Parse(stage);
-        var handle = registry.Find(syntax.Scheme);
-        if (handle is null || handle.Hidden)
-        {
-            throw ReshError.Usage($"Unknown handle {syntax.Scheme}://.",
-                Suggest.Hint(syntax.Scheme, registry.Visible.Select(h => h.Scheme), suffix: "://") ?? "Run `resh handles` to list them.").ToException();
-        }
+        var handle = FindHandle(syntax);
         inv.Handle = handle;
         inv.RawTarget = syntax.Body;
         var wantsHelp = argv.Skip(i).TakeWhile(t => t != "--").Any(t => t is "--help" or "-h");
@@ -138,6 +130,17 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
         foreach (var piece in syntax.ParenArgs) AddPiece(piece, resolution.Verb, assignments, positional);
         ParseTokens(argv, i, resolution.Verb, inv.Globals, assignments, positional);
         inv.Args = Bind(resolution.Verb, assignments, positional, inv.Globals);
+    }
+
+    HandleInfo Meta() => registry.Meta ?? throw new InvalidOperationException("The meta handle is not registered.");
+
+    HandleInfo FindHandle(StageSyntax syntax)
+    {
+        var handle = registry.Find(syntax.Scheme);
+        if (handle is null || handle.Hidden)
+            throw ReshError.Usage($"Unknown handle {syntax.Scheme}://.",
+                Suggest.Hint(syntax.Scheme, registry.Visible.Select(h => h.Scheme), suffix: "://") ?? "Run `resh handles` to list them.").ToException();
+        return handle;
     }
 
     void SwitchToHelp(Invocation inv, HandleInfo meta, string topic)
@@ -238,7 +241,7 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
             var text = argsJson == "-" ? System.Text.Encoding.UTF8.GetString(ReadStdinOnce("--args -")) : argsJson;
             JsonNode? node;
             try { node = JsonNode.Parse(text); }
-            catch (JsonException ex)
+            catch (Exception ex) when (ex is JsonException or ArgumentException)
             {
                 throw ReshError.Usage($"--args is not valid JSON: {ExceptionTranslation.OneLine(ex.Message)}", "Pass one JSON object, e.g. --args '{\"lines\": 5}'.").ToException();
             }
@@ -357,7 +360,7 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
             var path = text[1..];
             try
             {
-                return RawValue.FromBytes(File.ReadAllBytes(path), ValueOrigin.File);
+                return RawValue.FromBytes((readFile ?? File.ReadAllBytes)(path), ValueOrigin.File);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -378,7 +381,7 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
     static JsonNode? ParseJsonText(string key, string text)
     {
         try { return JsonNode.Parse(text); }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or ArgumentException)
         {
             throw ReshError.Usage($"`{key}:=` expects JSON: {ExceptionTranslation.OneLine(ex.Message)}",
                 $"Examples: {key}:=5, {key}:='[\"a\",\"b\"]', {key}:='{{\"k\":1}}'. Use {key}=text for a plain string.").ToException();

@@ -8,4 +8,6 @@ namespace Resh.Core.Cli;
 internal sealed class EventSink(OutputWriter output, JsonNode? id, bool hasId) : IEventSink
 {
     public void Emit(string eventName, JsonObject fields) => output.WriteEvent(eventName, fields, id, hasId);
+
+    public void EmitEnvelope(Envelope envelope) => output.WriteEnvelope(hasId ? envelope.With(id: id, hasId: true) : envelope);
 }

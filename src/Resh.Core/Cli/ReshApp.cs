@@ -32,19 +32,26 @@ public sealed class ReshApp(HandleRegistry registry)
             parseError = ex.Error;
             PrescanOutputFlags(argv, inv.Globals);
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A parser bug must still answer with an envelope, never a stack trace.
+            parseError = ExceptionTranslation.ToError(ex);
+            PrescanOutputFlags(argv, inv.Globals);
+        }
 
         var g = inv.Globals;
+        if (parseError is null && g.ConfigPath is { } cfg && !File.Exists(cfg))
+            parseError = ReshError.Usage($"Config file {cfg} does not exist.", "Pass an existing TOML file to --config, or drop the flag.");
         var format = ResolveFormat(g, inv.Verb, io.StdoutIsTerminal);
         var color = !g.NoColor && string.IsNullOrEmpty(io.Env("NO_COLOR")) && io.StdoutIsTerminal && io.Env("TERM") != "dumb";
-        var runtime = new ReshRuntime(ReshPaths.FromEnvironment(), g.ConfigPath, g.Verbose, g.Quiet, io.Stderr, io.StderrIsTerminal, color);
+        var runtime = new ReshRuntime(ReshPaths.FromEnvironment(), g.ConfigPath, g.Verbose, g.Quiet, io.Stderr, io.StderrIsTerminal, color) { Forks = g.Forks };
         var output = new OutputWriter(io.Stdout, io.Stderr, format, g.Quiet, new Ansi(color));
 
         if (parseError is not null)
         {
             var env = Envelope.Failure(parseError, inv.HandleName, inv.VerbName, inv.Handle is null ? inv.StageText : inv.EnvelopeTarget,
                 g.DryRun, clock.Elapsed.TotalMilliseconds);
-            output.WriteEnvelope(env);
-            return env.ExitStatus;
+            return output.WriteEnvelope(env);
         }
 
         if (inv.Handle?.Scheme == HandleRegistry.MetaScheme && inv.Verb?.Name == "batch")
@@ -68,8 +75,7 @@ public sealed class ReshApp(HandleRegistry registry)
                 if (!gate.TryForce()) return;
                 var error = Executor.CancelError(timeout.Token, interrupt.Token, runtime);
                 var env = Envelope.Failure(error, inv.HandleName, inv.VerbName, inv.EnvelopeTarget, g.DryRun, clock.Elapsed.TotalMilliseconds);
-                output.WriteEnvelope(env);
-                Environment.Exit(env.ExitStatus);
+                Environment.Exit(output.WriteEnvelope(env));
             });
         }
 
@@ -105,13 +111,12 @@ public sealed class ReshApp(HandleRegistry registry)
 
         try
         {
-            var envelope = await Executor.RunAsync(inv, runtime, format, events, linked.Token, timeout.Token, interrupt.Token, g.DryRun, clock).ConfigureAwait(false);
+            var envelope = await Executor.RunAsync(inv, runtime, format, events, linked.Token, timeout.Token, interrupt.Token, g.DryRun, clock, g.Timeout).ConfigureAwait(false);
             if (!gate.TryFinish())
             {
                 await Task.Delay(Timeout.Infinite).ConfigureAwait(false); // the watchdog is printing and exiting
             }
-            await output.WriteEnvelopeAsync(envelope).ConfigureAwait(false);
-            return envelope.ExitStatus;
+            return await output.WriteEnvelopeAsync(envelope).ConfigureAwait(false);
         }
         finally
         {

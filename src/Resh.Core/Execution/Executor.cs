@@ -13,11 +13,11 @@ public static class Executor
 {
     public static async Task<Envelope> RunAsync(Invocation inv, ReshRuntime runtime, OutputFormat format, IEventSink events,
         CancellationToken cancellation, CancellationToken timeoutToken, CancellationToken interruptToken,
-        bool dryRun, Stopwatch clock)
+        bool dryRun, Stopwatch clock, TimeSpan? timeout = null)
     {
         var handle = inv.Handle!;
         var verb = inv.Verb!;
-        var ctx = new VerbContext(handle, verb, inv.Target, inv.RawTarget, inv.Args!, dryRun, format, runtime, events, cancellation, timeoutToken);
+        var ctx = new VerbContext(handle, verb, inv.Target, inv.RawTarget, inv.Args!, dryRun, format, runtime, events, cancellation, timeoutToken, timeout);
         VerbOutcome outcome;
         try
         {
@@ -41,6 +41,8 @@ public static class Executor
                 outcome = Failed(ExceptionTranslation.ToError(ex, inv.Target.Length > 0 ? inv.Target : null));
             }
         }
+
+        if (outcome.Forwarded is { } forwarded) return forwarded.With(durationMs: clock.Elapsed.TotalMilliseconds);
 
         return new Envelope
         {

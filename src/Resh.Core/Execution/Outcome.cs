@@ -30,13 +30,17 @@ public readonly struct Outcome<T>
     public ReshError? Error { get; }
     /// <summary>The payload printed by <c>--format raw</c>, when the verb has one.</summary>
     public RawPayload? Raw { get; init; }
+    /// <summary>A whole envelope made elsewhere (a remote host's answer, a fleet summary), printed as it is.</summary>
+    public Output.Envelope? Forwarded { get; init; }
 
     public static implicit operator Outcome<T>(T value) => new(value, changed: false);
     public static implicit operator Outcome<T>(ReshError error) => new(error);
 
     public Outcome<T> WithRaw(RawPayload? raw) => this with { Raw = raw };
 
-    internal VerbOutcome Erase(JsonTypeInfo type) => Error is null
+    internal VerbOutcome Erase(JsonTypeInfo type) => Forwarded is not null
+        ? new VerbOutcome(Forwarded.Ok, null, null, Forwarded.Changed, Forwarded.Error, null) { Forwarded = Forwarded }
+        : Error is null
         ? new VerbOutcome(true, Value, type, Changed, null, Raw)
         : new VerbOutcome(false, null, null, false, Error, null);
 }
@@ -46,7 +50,16 @@ public static class Outcome
     /// <summary>A successful result that modified something (or, under --dry-run, would have).</summary>
     public static Outcome<T> Changed<T>(T value, bool changed = true) => new(value, changed);
     public static Outcome<T> Unchanged<T>(T value) => new(value, false);
+
+    /// <summary>
+    /// Answer with an envelope built elsewhere, unchanged: ssh:// returns the remote host's envelope
+    /// (same shape as a local run, <c>host</c> set) or one fleet envelope. Only its duration is re-measured.
+    /// </summary>
+    public static Outcome<T> Forward<T>(Output.Envelope envelope) => new Outcome<T>(default!, envelope.Changed) { Forwarded = envelope };
 }
 
 /// <summary>An outcome with its type erased, as the executor and writers see it.</summary>
-public sealed record VerbOutcome(bool Ok, object? Value, JsonTypeInfo? Type, bool Changed, ReshError? Error, RawPayload? Raw);
+public sealed record VerbOutcome(bool Ok, object? Value, JsonTypeInfo? Type, bool Changed, ReshError? Error, RawPayload? Raw)
+{
+    public Output.Envelope? Forwarded { get; init; }
+}

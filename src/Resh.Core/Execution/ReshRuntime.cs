@@ -27,6 +27,8 @@ public sealed class ReshRuntime
     public TextWriter Stderr { get; }
     public bool StderrIsTerminal { get; }
     public bool Color { get; }
+    /// <summary>How many hosts a fleet call runs at once (<c>--forks</c>); null means the handle's default.</summary>
+    public int? Forks { get; init; }
 
     /// <summary>A diagnostic line on stderr under --verbose; never contains secrets (callers redact).</summary>
     public void Log(string message)

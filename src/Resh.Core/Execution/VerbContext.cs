@@ -9,11 +9,14 @@ public sealed class VerbContext
     readonly BoundArgs _args;
     readonly List<string> _warnings = [];
     readonly CancellationToken _timeoutToken;
+    readonly long? _deadline;
 
     internal VerbContext(HandleInfo handle, VerbInfo verb, string target, string rawTarget, BoundArgs args,
         bool dryRun, OutputFormat format, ReshRuntime runtime, IEventSink events,
-        CancellationToken cancellation, CancellationToken timeoutToken)
+        CancellationToken cancellation, CancellationToken timeoutToken, TimeSpan? timeout = null)
     {
+        Timeout = timeout;
+        _deadline = timeout is { } t ? Environment.TickCount64 + (long)t.TotalMilliseconds : null;
         Handle = handle;
         Verb = verb;
         Target = target;
@@ -44,6 +47,10 @@ public sealed class VerbContext
     /// <summary>True when cancellation came from --timeout (a follow ends normally then).</summary>
     public bool TimedOut => _timeoutToken.IsCancellationRequested;
     public IReadOnlyList<string> Warnings => _warnings;
+    /// <summary>The call's --timeout (or batch "timeout"), when one was given.</summary>
+    public TimeSpan? Timeout { get; }
+    /// <summary>Time left before --timeout fires, or null without one (a remote resh is handed what is left).</summary>
+    public TimeSpan? TimeRemaining => _deadline is { } d ? TimeSpan.FromMilliseconds(Math.Max(0, d - Environment.TickCount64)) : null;
 
     public T Get<T>(Arg<T> arg) => _args.Get(arg);
     public bool IsSet(ArgInfo arg) => _args.IsSet(arg);

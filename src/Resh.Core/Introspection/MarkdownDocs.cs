@@ -59,18 +59,11 @@ public static class MarkdownDocs
             {
                 sb.AppendLine();
                 sb.AppendLine("```sh");
-                foreach (var e in v.Examples) sb.AppendLine($"resh {Quote(e.Command)}    # {e.Description}");
+                foreach (var e in v.Examples) sb.AppendLine($"resh {e.Command}    # {e.Description}");
                 sb.AppendLine("```");
             }
         }
         return sb.ToString();
-    }
-
-    static string Quote(string command)
-    {
-        // Examples are stored unquoted; a stage with parentheses needs shell quotes.
-        var first = command.Split(' ')[0];
-        return first.Contains('(') || first.Contains('*') ? $"'{first}'{command[first.Length..]}" : command;
     }
 
     static string Anchor(string name) => name.Replace(".", "").Replace("_", "_").ToLowerInvariant();

@@ -30,18 +30,18 @@ public static class MetaHandle
     {
         var verbs = new List<VerbInfo>
         {
-            VerbInfo.Define("help", Effect.Read, "Show help for resh, a handle, or one verb.", [Topic], MetaJson.Default.HelpResult,
+            VerbInfo.Define("help", Effect.Read, "Show help for resh, a handle, or one verb.", [Topic], () => MetaJson.Default.HelpResult,
                 ctx => Help(registry, ctx.Get(Topic)),
                 examples: [new("help file", "The verbs of file://."), new("help file.read --format json", "One verb's arguments and result schema as JSON.")],
                 preferredFormat: OutputFormat.Table, human: RenderHelp),
-            VerbInfo.Define("handles", Effect.Read, "List the handles of this build.", [], MetaJson.Default.HandlesResult,
+            VerbInfo.Define("handles", Effect.Read, "List the handles of this build.", [], () => MetaJson.Default.HandlesResult,
                 _ => new HandlesResult(Catalog.Handles(registry)),
                 examples: [new("handles", "Every scheme with its summary.")]),
-            VerbInfo.Define("schema", Effect.Read, "Print the JSON Schema (draft 2020-12) of verb arguments and results.", [SchemaTopic, Envelope], MetaJson.Default.SchemaResult,
+            VerbInfo.Define("schema", Effect.Read, "Print the JSON Schema (draft 2020-12) of verb arguments and results.", [SchemaTopic, Envelope], () => MetaJson.Default.SchemaResult,
                 ctx => Schema(registry, ctx.Get(SchemaTopic), ctx.Get(Envelope)),
                 examples: [new("schema file.read", "Arguments and result of file.read."), new("schema file", "Every verb of file://.")],
                 preferredFormat: OutputFormat.JsonPretty),
-            VerbInfo.Define("completion", Effect.Read, "Print a shell completion script (bash, zsh or fish).", [Shell], MetaJson.Default.CompletionResult,
+            VerbInfo.Define("completion", Effect.Read, "Print a shell completion script (bash, zsh or fish).", [Shell], () => MetaJson.Default.CompletionResult,
                 ctx =>
                 {
                     var shell = ctx.Get(Shell);
@@ -51,7 +51,7 @@ public static class MetaHandle
                 },
                 examples: [new("completion bash", "Load with: source <(resh completion bash)")],
                 preferredFormat: OutputFormat.Raw),
-            VerbInfo.Define("complete", Effect.Read, "Completion candidates for a command line (used by the completion scripts).", [Line], MetaJson.Default.CompleteResult,
+            VerbInfo.Define("complete", Effect.Read, "Completion candidates for a command line (used by the completion scripts).", [Line], () => MetaJson.Default.CompleteResult,
                 ctx =>
                 {
                     var candidates = Completion.Candidates(registry, ctx.Get(Line)!);
@@ -59,14 +59,14 @@ public static class MetaHandle
                     return new Outcome<CompleteResult>(new CompleteResult(candidates), false).WithRaw(RawPayload.FromText(text, newline: false));
                 },
                 preferredFormat: OutputFormat.Raw),
-            VerbInfo.Define("docs", Effect.Mutate, "Generate docs/handles/<handle>.md from the verb declarations.", [DocsHandle, DocsOut], MetaJson.Default.DocsResult,
+            VerbInfo.Define("docs", Effect.Mutate, "Generate docs/handles/<handle>.md from the verb declarations.", [DocsHandle, DocsOut], () => MetaJson.Default.DocsResult,
                 ctx => Docs(registry, ctx),
                 examples: [new("docs out=docs/handles", "Regenerate the committed handle docs."), new("docs handle=file --format raw", "Print file://'s page.")]),
-            VerbInfo.Define("version", Effect.Read, "Print the version and build of this binary.", [], MetaJson.Default.VersionResult,
+            VerbInfo.Define("version", Effect.Read, "Print the version and build of this binary.", [], () => MetaJson.Default.VersionResult,
                 _ => new VersionResult(build.Version, build.Commit, RuntimeInformation.FrameworkDescription, RuntimeInformation.RuntimeIdentifier,
                     !RuntimeFeature.IsDynamicCodeSupported),
                 human: v => $"resh {v.Version} ({v.Commit}, {v.Rid}{(v.NativeAot ? ", native" : "")})\n"),
-            VerbInfo.Define("batch", Effect.Mutate, "Run NDJSON requests from stdin in one process, one envelope per line.", [], MetaJson.Default.BatchResult,
+            VerbInfo.Define("batch", Effect.Mutate, "Run NDJSON requests from stdin in one process, one envelope per line.", [], () => MetaJson.Default.BatchResult,
                 _ => ReshError.Usage("batch reads requests from stdin.", "printf '{\"id\":1,\"stage\":\"file:///etc/hosts\",\"verb\":\"stat\"}\\n' | resh batch"),
                 notes: "Each stdin line is one request: {\"id\": any, \"stage\": \"scheme://target[.verb][(args)]\", \"verb\": optional, \"args\": {object}, \"dry_run\": bool, \"timeout\": \"30s\"}. " +
                        "Each answer is one envelope on one line, with the request's id first. A malformed line gets an error envelope and the rest go on. " +

@@ -9,17 +9,20 @@ namespace Resh.Core.Model;
 /// </summary>
 public sealed class VerbInfo
 {
-    VerbInfo(string name, Effect effect, string summary, IReadOnlyList<ArgInfo> args, JsonTypeInfo resultType,
+    VerbInfo(string name, Effect effect, string summary, IReadOnlyList<ArgInfo> args, Func<JsonTypeInfo> resultType,
         Func<VerbContext, ValueTask<VerbOutcome>> invoke)
     {
         Name = name;
         Effect = effect;
         Summary = summary;
         Args = args;
-        ResultType = resultType;
+        _resultTypeFactory = resultType;
         Invoke = invoke;
         CheckDeclaration();
     }
+
+    readonly Func<JsonTypeInfo> _resultTypeFactory;
+    JsonTypeInfo? _resultType;
 
     public string Name { get; }
     /// <summary>The scheme of the handle this verb belongs to (set when the handle is built).</summary>
@@ -30,7 +33,11 @@ public sealed class VerbInfo
     /// <summary>One sentence for an operator.</summary>
     public string Summary { get; }
     public IReadOnlyList<ArgInfo> Args { get; }
-    public JsonTypeInfo ResultType { get; }
+    /// <summary>
+    /// The result's JSON metadata. Getting a context's type info configures the whole type graph (every
+    /// nested result type), so it is created on first use, not when the handle is registered at start-up.
+    /// </summary>
+    public JsonTypeInfo ResultType => _resultType ??= _resultTypeFactory();
     public IReadOnlyList<Example> Examples { get; private init; } = [];
     /// <summary>Longer notes for help and docs (may be several sentences).</summary>
     public string? Notes { get; private init; }
@@ -57,7 +64,17 @@ public sealed class VerbInfo
         JsonTypeInfo<TResult> result, Func<VerbContext, ValueTask<Outcome<TResult>>> run,
         Example[]? examples = null, string? notes = null, bool streams = false, string? targetHelp = null,
         Output.OutputFormat? preferredFormat = null, Func<TResult, string>? human = null)
-        => new(name, effect, summary, args, result, async ctx => (await run(ctx).ConfigureAwait(false)).Erase(result))
+        => Define(name, effect, summary, args, () => result, run, examples, notes, streams, targetHelp, preferredFormat, human);
+
+    /// <summary>
+    /// As above, with the result type named lazily (<c>() => MyJson.Default.MyResult</c>): a handle with many
+    /// result types then costs nothing at start-up for the verbs that do not run.
+    /// </summary>
+    public static VerbInfo Define<TResult>(string name, Effect effect, string summary, ArgInfo[] args,
+        Func<JsonTypeInfo<TResult>> result, Func<VerbContext, ValueTask<Outcome<TResult>>> run,
+        Example[]? examples = null, string? notes = null, bool streams = false, string? targetHelp = null,
+        Output.OutputFormat? preferredFormat = null, Func<TResult, string>? human = null)
+        => new(name, effect, summary, args, result, async ctx => (await run(ctx).ConfigureAwait(false)).Erase(result()))
         {
             Examples = examples ?? [],
             Notes = notes,
@@ -69,6 +86,13 @@ public sealed class VerbInfo
 
     public static VerbInfo Define<TResult>(string name, Effect effect, string summary, ArgInfo[] args,
         JsonTypeInfo<TResult> result, Func<VerbContext, Outcome<TResult>> run,
+        Example[]? examples = null, string? notes = null, bool streams = false, string? targetHelp = null,
+        Output.OutputFormat? preferredFormat = null, Func<TResult, string>? human = null)
+        => Define(name, effect, summary, args, result, ctx => ValueTask.FromResult(run(ctx)),
+            examples, notes, streams, targetHelp, preferredFormat, human);
+
+    public static VerbInfo Define<TResult>(string name, Effect effect, string summary, ArgInfo[] args,
+        Func<JsonTypeInfo<TResult>> result, Func<VerbContext, Outcome<TResult>> run,
         Example[]? examples = null, string? notes = null, bool streams = false, string? targetHelp = null,
         Output.OutputFormat? preferredFormat = null, Func<TResult, string>? human = null)
         => Define(name, effect, summary, args, result, ctx => ValueTask.FromResult(run(ctx)),
@@ -86,5 +110,15 @@ public sealed class VerbInfo
             }
         }
         if (Args.Count(a => a.Positional) > 1) throw new InvalidOperationException($"Verb {Name}: more than one positional argument.");
+        foreach (var a in Args)
+        {
+            // `--format json` must always mean the output format; only `timeout` may be owned by a verb (SPEC §1 example).
+            foreach (var n in a.Aliases.Prepend(a.Name))
+            {
+                var flag = n.Replace('_', '-');
+                if (flag != "timeout" && Cli.GlobalFlags.Find(flag) is not null)
+                    throw new InvalidOperationException($"Verb {Name}: argument `{n}` would shadow the global flag --{flag}.");
+            }
+        }
     }
 }

@@ -33,6 +33,21 @@ public sealed class Envelope
     public Func<object, string>? Human { get; init; }
     public bool Mutating { get; init; }
 
+    /// <summary>A copy with another duration or batch id (envelopes are immutable).</summary>
+    public Envelope With(double? durationMs = null, JsonNode? id = null, bool? hasId = null) => new()
+    {
+        Ok = Ok, Handle = Handle, Verb = Verb, Target = Target, Host = Host, Changed = Changed, DryRun = DryRun,
+        Result = Result, ResultType = ResultType, ResultNode = ResultNode, Error = Error, Warnings = Warnings,
+        DurationMs = durationMs ?? DurationMs, Timestamp = Timestamp, Id = hasId is null ? Id : id, HasId = hasId ?? HasId,
+        Raw = Raw, Human = Human, Mutating = Mutating,
+    };
+
+    /// <summary>
+    /// True when <c>result</c> is printed: on success, and on <c>partial</c> failures, whose result
+    /// says which items failed (SPEC §6: a fleet envelope holds every host's envelope).
+    /// </summary>
+    public bool HasResult => Ok || Error?.Code == ErrorCode.Partial;
+
     public int ExitStatus => Ok ? 0 : (Error?.Code ?? ErrorCode.Failed).ExitStatus();
 
     /// <summary>The result as a JSON tree, for table and YAML rendering.</summary>

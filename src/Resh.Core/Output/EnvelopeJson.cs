@@ -4,6 +4,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Resh.Core.Errors;
+using Resh.Core.Text;
 
 namespace Resh.Core.Output;
 
@@ -34,21 +35,21 @@ public static class EnvelopeJson
             if (env.Id is null) w.WriteNullValue(); else env.Id.WriteTo(w);
         }
         w.WriteBoolean("ok", env.Ok);
-        w.WriteString("handle", env.Handle);
-        w.WriteString("verb", env.Verb);
-        w.WriteString("target", env.Target);
-        w.WriteString("host", env.Host);
+        w.WriteString("handle", TextSafety.Scrub(env.Handle));
+        w.WriteString("verb", TextSafety.Scrub(env.Verb));
+        w.WriteString("target", TextSafety.Scrub(env.Target));
+        w.WriteString("host", TextSafety.Scrub(env.Host));
         w.WriteBoolean("changed", env.Changed);
         w.WriteBoolean("dry_run", env.DryRun);
         w.WritePropertyName("result");
-        if (!env.Ok) w.WriteNullValue();
+        if (!env.HasResult) w.WriteNullValue();
         else if (env.ResultNode is not null) env.ResultNode.WriteTo(w);
         else if (env.Result is not null && env.ResultType is not null) JsonSerializer.Serialize(w, env.Result, env.ResultType);
         else w.WriteNullValue();
         w.WritePropertyName("error");
         if (env.Error is null) w.WriteNullValue(); else WriteError(w, env.Error);
         w.WriteStartArray("warnings");
-        foreach (var warning in env.Warnings) w.WriteStringValue(warning);
+        foreach (var warning in env.Warnings) w.WriteStringValue(TextSafety.Scrub(warning));
         w.WriteEndArray();
         w.WriteNumber("duration_ms", Math.Round(env.DurationMs, 2));
         w.WriteString("ts", env.Timestamp.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
@@ -59,7 +60,7 @@ public static class EnvelopeJson
     {
         w.WriteStartObject();
         w.WriteString("code", e.Code.ToWire());
-        w.WriteString("message", e.Message);
+        w.WriteString("message", TextSafety.Scrub(e.Message));
         w.WritePropertyName("details");
         var details = e.Details;
         if (e.Transient)
@@ -68,7 +69,7 @@ public static class EnvelopeJson
             details["transient"] = true;
         }
         if (details is null) w.WriteNullValue(); else details.WriteTo(w);
-        if (e.Hint is null) w.WriteNull("hint"); else w.WriteString("hint", e.Hint);
+        if (e.Hint is null) w.WriteNull("hint"); else w.WriteString("hint", TextSafety.Scrub(e.Hint));
         w.WriteEndObject();
     }
 
@@ -81,7 +82,7 @@ public static class EnvelopeJson
             w.WritePropertyName("id");
             if (id is null) w.WriteNullValue(); else id.WriteTo(w);
         }
-        w.WriteString("event", eventName);
+        w.WriteString("event", TextSafety.Scrub(eventName));
         foreach (var (k, v) in fields)
         {
             if (k == "event" || k == "id") continue;

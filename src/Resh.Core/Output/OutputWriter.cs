@@ -62,20 +62,50 @@ public sealed class OutputWriter
         }
     }
 
-    public async ValueTask WriteEnvelopeAsync(Envelope env, CancellationToken ct = default)
+    /// <summary>Prints the envelope (or its raw payload) and returns the exit status of what was printed.</summary>
+    public async ValueTask<int> WriteEnvelopeAsync(Envelope env, CancellationToken ct = default)
     {
         if (Format == OutputFormat.Raw && env.Ok && env.Raw is not null && !_quiet)
         {
-            await env.Raw.WriteToAsync(_stdout, ct).ConfigureAwait(false);
-            await _stdout.FlushAsync(ct).ConfigureAwait(false);
-            return;
+            try
+            {
+                await env.Raw.WriteToAsync(_stdout, ct).ConfigureAwait(false);
+                await _stdout.FlushAsync(ct).ConfigureAwait(false);
+                return env.ExitStatus;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return WriteEnvelope(Envelope.Failure(ExceptionTranslation.ToError(ex, env.Target), env.Handle, env.Verb, env.Target, env.DryRun, env.DurationMs));
+            }
         }
-        WriteEnvelope(env);
+        return WriteEnvelope(env);
     }
 
-    public void WriteEnvelope(Envelope env)
+    /// <summary>Prints exactly one envelope and returns its exit status. If the envelope cannot be
+    /// encoded (invalid text in a result), a `failed` envelope is printed instead.</summary>
+    public int WriteEnvelope(Envelope env)
     {
         lock (_gate)
+        {
+            try
+            {
+                WriteEnvelopeCore(env);
+                return env.ExitStatus;
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or NotSupportedException or System.Text.Json.JsonException)
+            {
+                var fallback = Envelope.Failure(ReshError.Failed("The result could not be encoded as JSON.",
+                        "It held text that is not valid Unicode; this is a bug in the verb, please report it.",
+                        new JsonObject { ["reason"] = ExceptionTranslation.OneLine(ex.Message) }),
+                    env.Handle, env.Verb, env.Target, env.DryRun, env.DurationMs, env.Id, env.HasId);
+                WriteEnvelopeCore(fallback);
+                return fallback.ExitStatus;
+            }
+        }
+    }
+
+    void WriteEnvelopeCore(Envelope env)
+    {
         {
             if (_quiet)
             {
@@ -85,14 +115,12 @@ public sealed class OutputWriter
             switch (Format)
             {
                 case OutputFormat.Json or OutputFormat.Ndjson or OutputFormat.JsonPretty:
-                    _buffer.Clear();
-                    EnvelopeJson.Write(_buffer, env, Format == OutputFormat.JsonPretty);
+                    Encode(env, Format == OutputFormat.JsonPretty);
                     _buffer.Write("\n"u8);
                     _stdout.Write(_buffer.WrittenSpan);
                     break;
                 case OutputFormat.Yaml:
-                    _buffer.Clear();
-                    EnvelopeJson.Write(_buffer, env, false);
+                    Encode(env, false);
                     WriteText(YamlRenderer.Render(JsonNode.Parse(_buffer.WrittenSpan)));
                     break;
                 case OutputFormat.Table:
@@ -113,6 +141,12 @@ public sealed class OutputWriter
             }
             _stdout.Flush();
         }
+    }
+
+    void Encode(Envelope env, bool indented)
+    {
+        _buffer.Clear();
+        EnvelopeJson.Write(_buffer, env, indented);
     }
 
     void WriteErrorLine(Envelope env)

@@ -20,6 +20,9 @@ public sealed class TableRenderer(Ansi ansi, int maxWidth = 120)
         var sb = new StringBuilder();
         if (!env.Ok && env.Error is { } e)
         {
+            // A partial failure (a fleet with some hosts down) shows what did happen before the error.
+            if (env.HasResult && env.Human is not null && env.Result is not null) sb.Append(env.Human(env.Result));
+            else if (env.HasResult) RenderNode(sb, env.ResultAsNode(), 0);
             RenderError(sb, env, e);
             return sb.ToString();
         }

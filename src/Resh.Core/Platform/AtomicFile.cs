@@ -11,36 +11,14 @@ public static class AtomicFile
     /// temporary file before the rename (set mode, owner, xattrs).</summary>
     public static void Write(string path, ReadOnlySpan<byte> content, UnixFileMode? mode = null, Action<string>? prepare = null)
     {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        var temp = TempName(full);
-        try
-        {
-            using (var fs = new FileStream(temp, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                UnixCreateMode = mode ?? (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead),
-            }))
-            {
-                fs.Write(content);
-                fs.Flush(flushToDisk: true);
-            }
-            if (mode is { } m) File.SetUnixFileMode(temp, m); // umask may have narrowed the create mode
-            prepare?.Invoke(temp);
-            File.Move(temp, full, overwrite: true);
-            LibC.FSyncDirectory(dir);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
+        var bytes = content.ToArray();
+        WriteAsync(path, (fs, ct) => { fs.Write(bytes); return Task.CompletedTask; }, mode, prepare, CancellationToken.None, asynchronous: false)
+            .GetAwaiter().GetResult();
     }
 
     /// <summary>Streams into a temporary file, then renames; for content too large to hold in memory.</summary>
-    public static async Task WriteAsync(string path, Func<Stream, CancellationToken, Task> writer, UnixFileMode? mode, Action<string>? prepare, CancellationToken ct)
+    public static async Task WriteAsync(string path, Func<Stream, CancellationToken, Task> writer, UnixFileMode? mode, Action<string>? prepare,
+        CancellationToken ct, bool asynchronous = true)
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
@@ -52,7 +30,7 @@ public static class AtomicFile
                 Mode = FileMode.CreateNew,
                 Access = FileAccess.Write,
                 Share = FileShare.None,
-                Options = FileOptions.Asynchronous,
+                Options = asynchronous ? FileOptions.Asynchronous : FileOptions.None,
                 UnixCreateMode = mode ?? (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead),
             }))
             {

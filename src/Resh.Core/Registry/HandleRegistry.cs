@@ -2,28 +2,43 @@ using Resh.Core.Model;
 
 namespace Resh.Core.Registry;
 
-/// <summary>The handles this build knows, registered explicitly at start-up (no reflection scanning).</summary>
+/// <summary>
+/// The handles this build knows, registered explicitly at start-up (no reflection scanning). Each is
+/// registered as a factory and built on first use: a call touches only the declarations of the handle
+/// it names, so start-up does not grow with the number of handles. Listing commands build them all.
+/// </summary>
 public sealed class HandleRegistry
 {
-    readonly List<HandleInfo> _handles = [];
+    readonly List<(string Scheme, Lazy<HandleInfo> Handle)> _handles = [];
 
-    public HandleRegistry Add(HandleInfo handle)
+    public HandleRegistry Add(string scheme, Func<HandleInfo> factory)
     {
-        if (Find(handle.Scheme) is not null) throw new InvalidOperationException($"Scheme {handle.Scheme}:// registered twice.");
-        _handles.Add(handle);
+        if (_handles.Any(h => h.Scheme == scheme)) throw new InvalidOperationException($"Scheme {scheme}:// registered twice.");
+        _handles.Add((scheme, new Lazy<HandleInfo>(() =>
+        {
+            var handle = factory();
+            if (handle.Scheme != scheme)
+                throw new InvalidOperationException($"Handle registered as {scheme}:// declares itself {handle.Scheme}://.");
+            return handle;
+        })));
         return this;
     }
 
+    public HandleRegistry Add(HandleInfo handle) => Add(handle.Scheme, () => handle);
+
     public HandleInfo? Find(string scheme)
     {
-        foreach (var h in _handles) if (h.Scheme == scheme) return h;
+        foreach (var (s, h) in _handles) if (s == scheme) return h.Value;
         return null;
     }
 
-    public IReadOnlyList<HandleInfo> All => _handles;
+    public bool Knows(string scheme) => _handles.Any(h => h.Scheme == scheme);
+
+    /// <summary>Every handle, built.</summary>
+    public IReadOnlyList<HandleInfo> All => _handles.Select(h => h.Handle.Value).ToList();
 
     /// <summary>Handles shown to users, sorted by scheme.</summary>
-    public IEnumerable<HandleInfo> Visible => _handles.Where(h => !h.Hidden).OrderBy(h => h.Scheme, StringComparer.Ordinal);
+    public IEnumerable<HandleInfo> Visible => All.Where(h => !h.Hidden).OrderBy(h => h.Scheme, StringComparer.Ordinal);
 
     /// <summary>The built-in <c>resh</c> handle whose verbs are the top-level commands (help, schema, batch...).</summary>
     public HandleInfo? Meta => Find(MetaScheme);

@@ -10,6 +10,15 @@ public static class Diff
     {
         oldText ??= "";
         if (oldText == newText) return null;
+        // DiffPlex splits "a\n" into ["a", ""]: a final newline shows up as a phantom empty line and the
+        // hunk counts one line too many, so the diff does not apply with patch(1). When neither side
+        // lacks its final newline, drop it from both.
+        if (EndsLine(oldText) && EndsLine(newText))
+        {
+            var o = oldText.EndsWith('\n') ? oldText[..^1] : oldText;
+            var n = newText.EndsWith('\n') ? newText[..^1] : newText;
+            if (o != n) (oldText, newText) = (o, n);
+        }
         var diff = UnidiffRenderer.GenerateUnidiff(oldText, newText, "a" + Prefix(path), "b" + Prefix(path), false, false, context);
         return diff.EndsWith('\n') ? diff : diff + "\n";
     }
@@ -22,6 +31,8 @@ public static class Diff
             return Unified(oldExists ? System.Text.Encoding.UTF8.GetString(oldBytes) : "", System.Text.Encoding.UTF8.GetString(newBytes), path);
         return $"Binary content of {path} differs ({(oldExists ? oldBytes.Length + " bytes" : "absent")} -> {newBytes.Length} bytes)\n";
     }
+
+    static bool EndsLine(string text) => text.Length == 0 || text.EndsWith('\n');
 
     static bool IsText(ReadOnlySpan<byte> data) => data.IndexOf((byte)0) < 0 && System.Text.Unicode.Utf8.IsValid(data);
 

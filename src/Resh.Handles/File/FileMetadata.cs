@@ -3,7 +3,7 @@ using System.Text;
 using Resh.Core.Errors;
 using Resh.Core.Platform;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 /// <summary>Shared helpers to describe a path: stat to result, mode text, errno to error.</summary>
 public static class FileMetadata

@@ -1,12 +1,21 @@
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
-/// <summary>Turns a file:// target into an absolute path.</summary>
+/// <summary>Turns a file:// target (or a path argument such as <c>to=</c>) into an absolute path.</summary>
 public static class FilePaths
 {
     public static string Resolve(VerbContext ctx) => Resolve(ctx.Target, ctx.Runtime.Paths.Home);
+
+    /// <summary>A path given as an argument: absolute, relative to the current directory, <c>~/...</c>, or a file:// URI.</summary>
+    public static string ResolveArg(VerbContext ctx, string value, string argName)
+    {
+        var v = value.StartsWith("file://", StringComparison.Ordinal) ? Resh.Core.Grammar.PercentDecoding.Decode(value["file://".Length..]) : value;
+        if (v.Length == 0)
+            throw ReshError.Usage($"`{argName}` is empty.", $"Give a path: {argName}=/abs/path or {argName}=relative/path.").ToException();
+        return Resolve(v, ctx.Runtime.Paths.Home);
+    }
 
     public static string Resolve(string target, string home)
     {
@@ -20,5 +29,34 @@ public static class FilePaths
         var full = Path.GetFullPath(path);
         // Keep a trailing slash out of the result; "/" stays "/".
         return full.Length > 1 ? full.TrimEnd('/') : full;
+    }
+
+    /// <summary>
+    /// Where content written to <paramref name="path"/> lands: the final target when the path is a symlink
+    /// (so the link survives the atomic rename), else the path itself.
+    /// </summary>
+    public static string ContentPath(string path)
+    {
+        var st = Resh.Core.Platform.Posix.Stat(path, false, out _);
+        if (st is not { IsSymlink: true }) return path;
+        var real = FileNative.RealPath(path, out _);
+        if (real is not null) return real;
+        // A dangling link: write where it points, as `echo > link` does.
+        try
+        {
+            var target = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true);
+            return target?.FullName ?? path;
+        }
+        catch (IOException) { return path; }
+    }
+
+    /// <summary>The path relative to <paramref name="root"/>, with '/' separators.</summary>
+    public static string Relative(string root, string path) => Path.GetRelativePath(root, path);
+
+    /// <summary>True when <paramref name="path"/> is <paramref name="dir"/> or lies inside it.</summary>
+    public static bool IsInside(string path, string dir)
+    {
+        if (dir == "/") return true;
+        return path == dir || path.StartsWith(dir + "/", StringComparison.Ordinal);
     }
 }

@@ -21,11 +21,11 @@ public static class CronAdd
 
     public static readonly VerbInfo Verb = VerbInfo.Define("add", Effect.Mutate,
         "Add or update a scheduled job by id: a cron line in a marked block, or a systemd timer; idempotent.",
-        [Schedule, Command, User, Env, Comment, Backend, File, Enabled, CronLocations.RootArg], CronJson.Default.CronChangeResult, RunAsync,
+        [Schedule, Command, User, Env, Comment, Backend, File, Enabled, CronLocations.RootArg], () => CronJson.Default.CronChangeResult, RunAsync,
         examples:
         [
             new("cron://backup.add schedule=@daily -- /usr/local/bin/backup --full", "A daily backup in the current user's crontab."),
-            new("cron://report.add(schedule=0 7 * * 1-5,user=www-data,backend=systemd) -- /srv/report.sh", "A weekday timer running as www-data."),
+            new("'cron://report.add(schedule=0 7 * * 1-5,user=www-data,backend=systemd)' -- /srv/report.sh", "A weekday timer running as www-data."),
         ],
         notes: "The job lives between `# BEGIN resh ID` and `# END resh ID`; every other line of the crontab stays byte for byte. Adding the same id again replaces its block (`changed: false` when identical). Writes are atomic.");
 

@@ -12,8 +12,8 @@ public static class CronList
 
     public static readonly VerbInfo Verb = VerbInfo.Define("list", Effect.Read,
         "Every scheduled job: user crontabs, /etc/crontab, /etc/cron.d and systemd timers, with ids and next run times.",
-        [User, Backend, Count, ManagedOnly, CronJobs.TimeZoneArg, CronLocations.RootArg], CronJson.Default.CronListResult, RunAsync,
-        examples: [new("cron://.list", "All jobs and timers."), new("cron://.list(user=www-data,count=5)", "www-data's jobs with 5 next runs each.")],
+        [User, Backend, Count, ManagedOnly, CronJobs.TimeZoneArg, CronLocations.RootArg], () => CronJson.Default.CronListResult, RunAsync,
+        examples: [new("cron://.list", "All jobs and timers."), new("'cron://.list(user=www-data,count=5)'", "www-data's jobs with 5 next runs each.")],
         notes: "Ids are stable: a resh-managed job keeps the id it was added with; another crontab line is c-<hash of its file and text>; a timer is its unit name.",
         targetHelp: "Empty: cron://.list");
 

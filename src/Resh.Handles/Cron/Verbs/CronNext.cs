@@ -14,11 +14,11 @@ public static class CronNext
 
     public static readonly VerbInfo Verb = VerbInfo.Define("next", Effect.Read,
         "The next run times of a cron expression (or of a job), in a time zone.",
-        [Expression, Count, From, CronJobs.TimeZoneArg, CronLocations.RootArg], CronJson.Default.CronNextResult, RunAsync,
+        [Expression, Count, From, CronJobs.TimeZoneArg, CronLocations.RootArg], () => CronJson.Default.CronNextResult, RunAsync,
         examples:
         [
-            new("cron://.next(expression=0 3 * * *,count=3)", "The next three 03:00s."),
-            new("cron://.next(expression=@weekly,tz=America/New_York)", "Next Sunday midnights in New York."),
+            new("'cron://.next(expression=0 3 * * *,count=3)'", "The next three 03:00s."),
+            new("'cron://.next(expression=@weekly,tz=America/New_York)'", "Next Sunday midnights in New York."),
             new("cron://backup.next", "When job `backup` runs next."),
         ],
         notes: "Computed with Cronos, aware of daylight-saving changes. When day-of-month and day-of-week are both restricted, cron runs on either, and so do these times.");

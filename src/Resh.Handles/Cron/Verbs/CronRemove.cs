@@ -9,7 +9,7 @@ public static class CronRemove
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("remove", Effect.Destroy,
         "Remove a job resh added (its marked block, or its timer and service); absent is `changed: false`.",
-        [CronLocations.RootArg], CronJson.Default.CronChangeResult, RunAsync,
+        [CronLocations.RootArg], () => CronJson.Default.CronChangeResult, RunAsync,
         examples: [new("cron://backup.remove", "Undo cron://backup.add.")],
         notes: "Jobs resh did not add are refused with `conflict`: resh never edits lines it does not own.");
 

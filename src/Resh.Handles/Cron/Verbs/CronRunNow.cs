@@ -12,7 +12,7 @@ public static class CronRunNow
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("run-now", Effect.Mutate,
         "Run a job's command once, now, as its user and with cron's minimal environment; capture exit code and output.",
-        [CronLocations.RootArg], CronJson.Default.CronRunResult, RunAsync,
+        [CronLocations.RootArg], () => CronJson.Default.CronRunResult, RunAsync,
         examples: [new("cron://backup.run-now --timeout 10m", "Run the backup now and see its output.")],
         notes: "Any job can be run by id, managed or not. A non-zero exit is `failed` with exit_code, stdout and stderr in details. A systemd timer job starts its service and waits for it.");
 

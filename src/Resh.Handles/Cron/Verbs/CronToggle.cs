@@ -41,7 +41,7 @@ public static class CronEnable
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("enable", Effect.Mutate,
         "Enable a job resh manages (uncomment its line, or enable and start its timer).",
-        [CronLocations.RootArg], CronJson.Default.CronChangeResult, ctx => CronToggle.RunAsync(ctx, true),
+        [CronLocations.RootArg], () => CronJson.Default.CronChangeResult, ctx => CronToggle.RunAsync(ctx, true),
         examples: [new("cron://backup.enable", "Resume the backup job.")]);
 }
 
@@ -49,6 +49,6 @@ public static class CronDisable
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("disable", Effect.Mutate,
         "Disable a job resh manages without removing it (comment its line out, or stop and disable its timer).",
-        [CronLocations.RootArg], CronJson.Default.CronChangeResult, ctx => CronToggle.RunAsync(ctx, false),
+        [CronLocations.RootArg], () => CronJson.Default.CronChangeResult, ctx => CronToggle.RunAsync(ctx, false),
         examples: [new("cron://backup.disable", "Pause the backup job.")]);
 }

@@ -10,8 +10,8 @@ public static class CronValidate
 
     public static readonly VerbInfo Verb = VerbInfo.Define("validate", Effect.Read,
         "Check a cron expression and explain it in words (with its systemd OnCalendar= form and next runs).",
-        [Expression, CronJobs.TimeZoneArg], CronJson.Default.CronValidateResult, Run,
-        examples: [new("cron://.validate(expression=*/15 9-17 * * 1-5)", "Every 15 minutes, 9:00-17:45, Monday to Friday.")],
+        [Expression, CronJobs.TimeZoneArg], () => CronJson.Default.CronValidateResult, Run,
+        examples: [new("'cron://.validate(expression=*/15 9-17 * * 1-5)'", "Every 15 minutes, 9:00-17:45, Monday to Friday.")],
         notes: "An invalid expression is an answer, not an error: valid is false and error says why.");
 
     static Outcome<CronValidateResult> Run(VerbContext ctx)

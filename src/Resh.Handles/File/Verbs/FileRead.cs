@@ -4,7 +4,7 @@ using Resh.Core.Execution;
 using Resh.Core.Model;
 using Resh.Core.Values;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 public static class FileRead
 {
@@ -16,12 +16,12 @@ public static class FileRead
 
     public static readonly VerbInfo Verb = VerbInfo.Define("read", Effect.Read,
         "Read a file's content as text or base64, whole or a byte range.",
-        [Encoding_, Offset, Length, MaxSize], FileJson.Default.FileReadResult, Run,
+        [Encoding_, Offset, Length, MaxSize], () => FileJson.Default.FileReadResult, Run,
         examples:
         [
             new("file:///etc/hosts.read", "The file as text in the envelope."),
             new("file:///etc/hosts.read --format raw", "Just the bytes, like cat."),
-            new("file:///bin/ls.read(encoding=base64,length=64)", "The first 64 bytes of a binary."),
+            new("'file:///bin/ls.read(encoding=base64,length=64)'", "The first 64 bytes of a binary."),
         ],
         notes: "With --format raw the bytes stream to stdout unchanged and max_size does not apply.");
 

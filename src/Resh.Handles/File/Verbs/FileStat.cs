@@ -1,7 +1,7 @@
 using Resh.Core.Execution;
 using Resh.Core.Model;
 
-namespace Resh.Handles.File;
+namespace Resh.Handles.Files;
 
 public static class FileStat
 {
@@ -9,8 +9,8 @@ public static class FileStat
 
     public static readonly VerbInfo Verb = VerbInfo.Define("stat", Effect.Read,
         "Describe a path: type, size, mode, owner, times, inode, link target.",
-        [Follow], FileJson.Default.FileStatResult, Run,
-        examples: [new("file:///etc/hosts.stat", "Metadata of /etc/hosts."), new("file:///bin/sh.stat(follow=false)", "The symlink itself.")],
+        [Follow], () => FileJson.Default.FileStatResult, Run,
+        examples: [new("file:///etc/hosts.stat", "Metadata of /etc/hosts."), new("'file:///bin/sh.stat(follow=false)'", "The symlink itself.")],
         notes: "A missing path is not an error: the result says `exists: false`.");
 
     static Outcome<FileStatResult> Run(VerbContext ctx)
@@ -18,21 +18,5 @@ public static class FileStat
         var path = FilePaths.Resolve(ctx);
         var st = FileMetadata.StatOrNull(path, ctx.Get(Follow));
         return st is null ? FileMetadata.Missing(path) : FileMetadata.Describe(path, st.Value);
-    }
-}
-
-public static class FileExists
-{
-    public static readonly VerbInfo Verb = VerbInfo.Define("exists", Effect.Read,
-        "Tell whether something exists at the path (a dangling symlink counts).",
-        [], FileJson.Default.FileExistsResult, Run,
-        examples: [new("file:///etc/hosts.exists", "true or false, never an error.")]);
-
-    static Outcome<FileExistsResult> Run(VerbContext ctx)
-    {
-        var path = FilePaths.Resolve(ctx);
-        var st = FileMetadata.StatOrNull(path, follow: false);
-        return new Outcome<FileExistsResult>(new FileExistsResult(path, st is not null, st?.TypeName), false)
-            .WithRaw(Resh.Core.Execution.RawPayload.FromText(st is not null ? "true" : "false"));
     }
 }

@@ -11,8 +11,8 @@ public static class ProcChildren
 
     public static readonly VerbInfo Verb = VerbInfo.Define("children", Effect.Read,
         "The processes a process started (direct children, or all descendants).",
-        [Recursive], ProcJson.Default.ProcChildrenResult, Run,
-        examples: [new("proc://1234.children", "Direct children of PID 1234."), new("proc://1234.children(recursive=true)", "All descendants.")]);
+        [Recursive], () => ProcJson.Default.ProcChildrenResult, Run,
+        examples: [new("proc://1234.children", "Direct children of PID 1234."), new("'proc://1234.children(recursive=true)'", "All descendants.")]);
 
     static Outcome<ProcChildrenResult> Run(VerbContext ctx)
     {

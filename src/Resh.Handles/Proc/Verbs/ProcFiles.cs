@@ -11,7 +11,7 @@ public static class ProcFiles
 
     public static readonly VerbInfo Verb = VerbInfo.Define("files", Effect.Read,
         "Open file descriptors of a process: files, sockets, pipes and devices (like lsof -p).",
-        [Limit], ProcJson.Default.ProcFilesResult, Run,
+        [Limit], () => ProcJson.Default.ProcFilesResult, Run,
         examples: [new("proc://1234.files", "What PID 1234 has open.")]);
 
     static Outcome<ProcFilesResult> Run(VerbContext ctx)

@@ -11,12 +11,12 @@ public static class ProcInfo
 
     public static readonly VerbInfo Verb = VerbInfo.Define("info", Effect.Read,
         "Details of one process: command line, exe, cwd, user, state, start time, threads, memory, CPU, fds, cgroup, parent.",
-        [Env], ProcJson.Default.ProcInfoResult, Run,
+        [Env], () => ProcJson.Default.ProcInfoResult, Run,
         examples:
         [
             new("proc://1234.info", "Everything about PID 1234."),
             new("proc://self.info", "resh's own process."),
-            new("proc://sshd.info(env=true)", "The one sshd process, with its environment (secrets redacted)."),
+            new("'proc://sshd.info(env=true)'", "The one sshd process, with its environment (secrets redacted)."),
         ],
         notes: "A name must match exactly one process (else `conflict` listing the PIDs). Environment values whose names look secret (PASSWORD, TOKEN, SECRET, KEY, CREDENTIAL, AUTH...) and passwords inside URLs are replaced by ***.");
 

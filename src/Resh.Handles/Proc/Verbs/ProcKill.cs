@@ -10,11 +10,11 @@ public static class ProcKill
 
     public static readonly VerbInfo Verb = VerbInfo.Define("kill", Effect.Destroy,
         "Stop the target's processes: TERM, wait up to the grace period, then KILL; reports which was needed.",
-        [Grace, ProcSignal.Force], ProcJson.Default.ProcKillResult, RunAsync,
+        [Grace, ProcSignal.Force], () => ProcJson.Default.ProcKillResult, RunAsync,
         examples:
         [
             new("proc://1234.kill", "TERM, then KILL after 5 s if PID 1234 is still there."),
-            new("proc://worker.kill(grace=30s)", "Give every `worker` process 30 s to exit cleanly."),
+            new("'proc://worker.kill(grace=30s)'", "Give every `worker` process 30 s to exit cleanly."),
         ],
         notes: "A process counts as exited when it is gone or a zombie waiting for its parent. PID 1 and resh's own PID need force=true.");
 

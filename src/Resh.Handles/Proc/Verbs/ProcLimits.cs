@@ -11,8 +11,8 @@ public static class ProcLimitsGet
 
     public static readonly VerbInfo Verb = VerbInfo.Define("limits.get", Effect.Read,
         "Resource limits (soft and hard) of the target's processes, read with prlimit(2).",
-        [Resource], ProcJson.Default.ProcLimitsResult, Run,
-        examples: [new("proc://1234.limits.get", "Every limit of PID 1234."), new("proc://1234.limits.get(resource=nofile)", "Its open-files limit.")]);
+        [Resource], () => ProcJson.Default.ProcLimitsResult, Run,
+        examples: [new("proc://1234.limits.get", "Every limit of PID 1234."), new("'proc://1234.limits.get(resource=nofile)'", "Its open-files limit.")]);
 
     static Outcome<ProcLimitsResult> Run(VerbContext ctx)
     {
@@ -58,11 +58,11 @@ public static class ProcLimitsSet
 
     public static readonly VerbInfo Verb = VerbInfo.Define("limits.set", Effect.Mutate,
         "Change a resource limit of the target's processes (prlimit(2) on the target PID, soft and/or hard).",
-        [Resource, Soft, Hard], ProcJson.Default.ProcLimitsResult, Run,
+        [Resource, Soft, Hard], () => ProcJson.Default.ProcLimitsResult, Run,
         examples:
         [
-            new("proc://1234.limits.set(resource=nofile,soft=4096)", "Raise PID 1234's open-files soft limit."),
-            new("proc://1234.limits.set(resource=core,soft=unlimited,hard=unlimited)", "Allow unlimited core dumps."),
+            new("'proc://1234.limits.set(resource=nofile,soft=4096)'", "Raise PID 1234's open-files soft limit."),
+            new("'proc://1234.limits.set(resource=core,soft=unlimited,hard=unlimited)'", "Allow unlimited core dumps."),
         ],
         notes: "A value left out keeps its current setting. The new soft limit must not exceed the hard one.");
 

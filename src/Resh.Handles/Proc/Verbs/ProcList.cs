@@ -16,13 +16,13 @@ public static class ProcList
 
     public static readonly VerbInfo Verb = VerbInfo.Define("list", Effect.Read,
         "List processes (all, or those a name matches) with user, state, CPU and memory.",
-        [User, State, Match, Sort, Limit], ProcJson.Default.ProcListResult, Run,
+        [User, State, Match, Sort, Limit], () => ProcJson.Default.ProcListResult, Run,
         examples:
         [
             new("proc://.list", "Every process."),
             new("proc://nginx.list", "Every process named nginx (command name or argv[0])."),
-            new("proc://.list(sort=mem,limit=5)", "The five largest by resident memory."),
-            new("proc://.list(user=postgres,state=R)", "Running processes of user postgres."),
+            new("'proc://.list(sort=mem,limit=5)'", "The five largest by resident memory."),
+            new("'proc://.list(user=postgres,state=R)'", "Running processes of user postgres."),
         ],
         notes: "Read straight from /proc (no ps). cpu_percent is lifetime CPU time over elapsed time, as ps computes %CPU; use proc://.top for current use.");
 

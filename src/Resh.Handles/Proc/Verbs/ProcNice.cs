@@ -9,7 +9,7 @@ public static class ProcNiceGet
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("nice.get", Effect.Read,
         "The nice value (scheduling priority, -20 highest to 19 lowest) of the target's processes.",
-        [], ProcJson.Default.ProcNiceResult, Run,
+        [], () => ProcJson.Default.ProcNiceResult, Run,
         examples: [new("proc://1234.nice.get", "PID 1234's nice value.")]);
 
     static Outcome<ProcNiceResult> Run(VerbContext ctx)
@@ -25,8 +25,8 @@ public static class ProcNiceSet
 
     public static readonly VerbInfo Verb = VerbInfo.Define("nice.set", Effect.Mutate,
         "Set the nice value of the target's processes (every thread of each).",
-        [Value], ProcJson.Default.ProcNiceResult, Run,
-        examples: [new("proc://1234.nice.set(value=10)", "Lower PID 1234's priority."), new("proc://backup.nice.set(value=19)", "Every backup process at lowest priority.")],
+        [Value], () => ProcJson.Default.ProcNiceResult, Run,
+        examples: [new("'proc://1234.nice.set(value=10)'", "Lower PID 1234's priority."), new("'proc://backup.nice.set(value=19)'", "Every backup process at lowest priority.")],
         notes: "Linux keeps a nice value per thread; resh sets it on every thread (renice(1) changes only the main one). Lowering it (raising priority) needs root.");
 
     static Outcome<ProcNiceResult> Run(VerbContext ctx)

@@ -11,12 +11,12 @@ public static class ProcPorts
 
     public static readonly VerbInfo Verb = VerbInfo.Define("ports", Effect.Read,
         "Listening sockets (TCP listen, bound UDP) and the processes that own them, from /proc/net.",
-        [Protocol, AllStates, Port], ProcJson.Default.ProcPortsResult, Run,
+        [Protocol, AllStates, Port], () => ProcJson.Default.ProcPortsResult, Run,
         examples:
         [
             new("proc://.ports", "Every listening port and its process (like ss -lntup)."),
             new("proc://nginx.ports", "The ports nginx listens on."),
-            new("proc://.ports(port=22)", "Who listens on port 22."),
+            new("'proc://.ports(port=22)'", "Who listens on port 22."),
         ],
         notes: "Sockets of the current network namespace. Owners are found through /proc/PID/fd; without root, other users' sockets show pid null.");
 

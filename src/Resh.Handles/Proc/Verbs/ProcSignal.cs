@@ -12,12 +12,12 @@ public static class ProcSignal
 
     public static readonly VerbInfo Verb = VerbInfo.Define("signal", Effect.Mutate,
         "Send a signal to the target's processes (by name or number, Linux numbering).",
-        [Signal, Force], ProcJson.Default.ProcSignalResult, Run,
+        [Signal, Force], () => ProcJson.Default.ProcSignalResult, Run,
         examples:
         [
-            new("proc://1234.signal(signal=HUP)", "Ask PID 1234 to reload."),
-            new("proc://nginx.signal(signal=USR1)", "Every nginx process reopens its logs."),
-            new("proc://1234.signal(signal=0)", "Check that PID 1234 exists and may be signalled."),
+            new("'proc://1234.signal(signal=HUP)'", "Ask PID 1234 to reload."),
+            new("'proc://nginx.signal(signal=USR1)'", "Every nginx process reopens its logs."),
+            new("'proc://1234.signal(signal=0)'", "Check that PID 1234 exists and may be signalled."),
         ],
         notes: "A name signals every matching process. PID 1 and resh's own PID need force=true.");
 

@@ -18,11 +18,11 @@ public static class ProcSpawn
 
     public static readonly VerbInfo Verb = VerbInfo.Define("spawn", Effect.Mutate,
         "Start a detached command (new session, stdin from /dev/null, output to log files) and return its PID.",
-        [Argv, Env, CleanEnv, Cwd, Stdout, Stderr], ProcJson.Default.ProcSpawnResult, Run,
+        [Argv, Env, CleanEnv, Cwd, Stdout, Stderr], () => ProcJson.Default.ProcSpawnResult, Run,
         examples:
         [
             new("proc://.spawn stdout=/tmp/worker.log -- /usr/bin/python3 -m http.server 24280", "A detached web server logging to /tmp/worker.log."),
-            new("proc://.spawn(argv:=[\"sleep\",\"600\"])", "The same call shape from JSON."),
+            new("'proc://.spawn(argv:=[\"sleep\",\"600\"])'", "The same call shape from JSON."),
         ],
         notes: "The child runs in its own session (setsid), so it survives resh and the terminal; it is started with posix_spawn, never a shell.",
         targetHelp: "Empty: proc://.spawn");

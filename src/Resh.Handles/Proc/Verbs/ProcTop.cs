@@ -12,8 +12,8 @@ public static class ProcTop
 
     public static readonly VerbInfo Verb = VerbInfo.Define("top", Effect.Read,
         "A sampled snapshot: the processes using the most CPU (or memory) over an interval, like one frame of top.",
-        [Interval, Limit, Sort], ProcJson.Default.ProcTopResult, RunAsync,
-        examples: [new("proc://.top", "Busiest 10 processes over 1 s."), new("proc://.top(interval=3s,limit=5,sort=mem)", "The five largest, sampled over 3 s.")]);
+        [Interval, Limit, Sort], () => ProcJson.Default.ProcTopResult, RunAsync,
+        examples: [new("proc://.top", "Busiest 10 processes over 1 s."), new("'proc://.top(interval=3s,limit=5,sort=mem)'", "The five largest, sampled over 3 s.")]);
 
     static async ValueTask<Outcome<ProcTopResult>> RunAsync(VerbContext ctx)
     {

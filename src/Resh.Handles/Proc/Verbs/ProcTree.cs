@@ -9,7 +9,7 @@ public static class ProcTree
 
     public static readonly VerbInfo Verb = VerbInfo.Define("tree", Effect.Read,
         "The process tree: every process, or the subtrees rooted at the target's processes.",
-        [Kernel], ProcJson.Default.ProcTreeResult, Run,
+        [Kernel], () => ProcJson.Default.ProcTreeResult, Run,
         examples: [new("proc://.tree", "Every process, nested under its parent."), new("proc://sshd.tree", "sshd and everything it started.")]);
 
     static Outcome<ProcTreeResult> Run(VerbContext ctx)

@@ -12,8 +12,8 @@ public static class ProcWait
 
     public static readonly VerbInfo Verb = VerbInfo.Define("wait", Effect.Read,
         "Wait until the target's processes have exited, or the timeout passes.",
-        [Timeout], ProcJson.Default.ProcWaitResult, RunAsync,
-        examples: [new("proc://1234.wait(timeout=2m)", "Block until PID 1234 exits (at most 2 minutes).")],
+        [Timeout], () => ProcJson.Default.ProcWaitResult, RunAsync,
+        examples: [new("'proc://1234.wait(timeout=2m)'", "Block until PID 1234 exits (at most 2 minutes).")],
         notes: "A PID that does not exist has already exited: the result says so at once. A name that matches nothing is `not_found`.");
 
     static async ValueTask<Outcome<ProcWaitResult>> RunAsync(VerbContext ctx)

@@ -8,7 +8,7 @@ public static class SvcCat
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("cat", Effect.Read,
         "Show a service's definition: the unit file (or init script) and every drop-in that overrides it.",
-        [ServiceManagers.BackendArg], SvcJson.Default.SvcCatResult, RunAsync,
+        [ServiceManagers.BackendArg], () => SvcJson.Default.SvcCatResult, RunAsync,
         examples: [new("svc://nginx.cat", "nginx.service and its drop-ins."), new("svc://nginx.cat --format raw", "As systemctl cat prints it.")]);
 
     static async ValueTask<Outcome<SvcCatResult>> RunAsync(VerbContext ctx)

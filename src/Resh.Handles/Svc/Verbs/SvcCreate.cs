@@ -29,11 +29,11 @@ public static class SvcCreate
     public static readonly VerbInfo Verb = VerbInfo.Define("create", Effect.Mutate,
         "Write a service unit file from arguments (ExecStart argv, user, env, restart policy, ordering), then daemon-reload; idempotent.",
         [Exec, Description, User, Group, Env, WorkingDir, Type, Restart, RestartSec, After, Wants, WantedBy, Force, ServiceManagers.BackendArg],
-        SvcJson.Default.SvcFileResult, RunAsync,
+        () => SvcJson.Default.SvcFileResult, RunAsync,
         examples:
         [
             new("svc://web.create restart=on-failure user=www-data -- /usr/bin/python3 -m http.server 8080", "A web server unit restarted on failure."),
-            new("svc://job.create(exec:=[\"/usr/local/bin/job\",\"--once\"],type=oneshot)", "A oneshot job, argv as JSON."),
+            new("'svc://job.create(exec:=[\"/usr/local/bin/job\",\"--once\"],type=oneshot)'", "A oneshot job, argv as JSON."),
         ],
         notes: "Writes /etc/systemd/system/NAME.service atomically. Identical content is `changed: false` and skips the reload. Arguments are quoted for systemd (spaces, quotes, $ and % survive as written). Does not enable or start: chain svc://NAME.enable(now=true).");
 

@@ -9,6 +9,6 @@ public static class SvcDisable
 
     public static readonly VerbInfo Verb = VerbInfo.Define("disable", Effect.Mutate,
         "Disable a service at boot (now=true also stops it).",
-        [Now, ServiceManagers.BackendArg], SvcJson.Default.SvcActionResult, ctx => SvcFlow.SetStateAsync(ctx, "disable", ctx.Get(Now)),
-        examples: [new("svc://nginx.disable(now=true)", "Disable and stop nginx.")]);
+        [Now, ServiceManagers.BackendArg], () => SvcJson.Default.SvcActionResult, ctx => SvcFlow.SetStateAsync(ctx, "disable", ctx.Get(Now)),
+        examples: [new("'svc://nginx.disable(now=true)'", "Disable and stop nginx.")]);
 }

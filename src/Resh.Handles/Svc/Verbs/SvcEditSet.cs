@@ -23,11 +23,11 @@ public static class SvcEditSet
 
     public static readonly VerbInfo Verb = VerbInfo.Define("edit.set", Effect.Mutate,
         "Set unit properties in a drop-in override (/etc/systemd/system/NAME.d/override.conf), then daemon-reload.",
-        [Set, Properties, Section, File, ServiceManagers.BackendArg], SvcJson.Default.SvcFileResult, RunAsync,
+        [Set, Properties, Section, File, ServiceManagers.BackendArg], () => SvcJson.Default.SvcFileResult, RunAsync,
         examples:
         [
-            new("svc://nginx.edit.set(set=Restart=always)", "Always restart nginx."),
-            new("svc://nginx.edit.set(properties:={\"LimitNOFILE\":\"65536\",\"Environment\":[\"A=1\"]})", "Several settings at once."),
+            new("'svc://nginx.edit.set(set=Restart=always)'", "Always restart nginx."),
+            new("'svc://nginx.edit.set(properties:={\"LimitNOFILE\":\"65536\",\"Environment\":[\"A=1\"]})'", "Several settings at once."),
         ],
         notes: "Keys already in the drop-in's section are replaced; other lines stay. Exec* settings get an empty reset line first, so they replace the vendor command instead of adding one. Identical content is `changed: false`.");
 

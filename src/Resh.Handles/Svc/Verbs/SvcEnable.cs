@@ -9,6 +9,6 @@ public static class SvcEnable
 
     public static readonly VerbInfo Verb = VerbInfo.Define("enable", Effect.Mutate,
         "Enable a service at boot (now=true also starts it).",
-        [Now, ServiceManagers.BackendArg], SvcJson.Default.SvcActionResult, ctx => SvcFlow.SetStateAsync(ctx, "enable", ctx.Get(Now)),
-        examples: [new("svc://nginx.enable(now=true)", "Enable and start nginx.")]);
+        [Now, ServiceManagers.BackendArg], () => SvcJson.Default.SvcActionResult, ctx => SvcFlow.SetStateAsync(ctx, "enable", ctx.Get(Now)),
+        examples: [new("'svc://nginx.enable(now=true)'", "Enable and start nginx.")]);
 }

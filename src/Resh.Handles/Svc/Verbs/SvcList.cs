@@ -12,12 +12,12 @@ public static class SvcList
 
     public static readonly VerbInfo Verb = VerbInfo.Define("list", Effect.Read,
         "List services with their state and enablement, filtered by state and name pattern.",
-        [State, Pattern, Type, All, ServiceManagers.BackendArg], SvcJson.Default.SvcListResult, RunAsync,
+        [State, Pattern, Type, All, ServiceManagers.BackendArg], () => SvcJson.Default.SvcListResult, RunAsync,
         examples:
         [
             new("svc://.list", "Loaded services."),
-            new("svc://.list(state=failed)", "Failed services."),
-            new("svc://.list(pattern=ssh*,all=true)", "Every ssh-ish unit, loaded or not."),
+            new("'svc://.list(state=failed)'", "Failed services."),
+            new("'svc://.list(pattern=ssh*,all=true)'", "Every ssh-ish unit, loaded or not."),
         ],
         targetHelp: "Empty: svc://.list");
 

@@ -16,12 +16,12 @@ public static class SvcLogs
 
     public static readonly VerbInfo Verb = VerbInfo.Define("logs", Effect.Read,
         "A service's journal lines, filtered by time and priority; follow=true streams them.",
-        [Lines, Since, Until, Priority, Follow, ServiceManagers.BackendArg], SvcJson.Default.SvcLogsResult, RunAsync,
+        [Lines, Since, Until, Priority, Follow, ServiceManagers.BackendArg], () => SvcJson.Default.SvcLogsResult, RunAsync,
         examples:
         [
             new("svc://nginx.logs", "The last 50 lines."),
-            new("svc://nginx.logs(since=-1h,priority=warning)", "Warnings and worse from the last hour."),
-            new("svc://nginx.logs(follow=true) --timeout 1m", "Stream new lines for a minute (NDJSON events, then the envelope)."),
+            new("'svc://nginx.logs(since=-1h,priority=warning)'", "Warnings and worse from the last hour."),
+            new("'svc://nginx.logs(follow=true)' --timeout 1m", "Stream new lines for a minute (NDJSON events, then the envelope)."),
         ],
         streams: true,
         notes: "Reads the journal with journalctl's JSON output. OpenRC has no journal: there the verb is `unsupported`.");

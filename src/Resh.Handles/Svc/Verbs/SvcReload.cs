@@ -7,6 +7,6 @@ public static class SvcReload
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("reload", Effect.Mutate,
         "Ask a running service to reload its configuration.",
-        [ServiceManagers.BackendArg], SvcJson.Default.SvcActionResult, ctx => SvcFlow.ActAsync(ctx, "reload"),
+        [ServiceManagers.BackendArg], () => SvcJson.Default.SvcActionResult, ctx => SvcFlow.ActAsync(ctx, "reload"),
         examples: [new("svc://nginx.reload", "nginx re-reads its config.")]);
 }

@@ -9,7 +9,7 @@ public static class SvcRemove
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("remove", Effect.Destroy,
         "Remove a unit from /etc/systemd/system: stop it, disable it, delete its file and drop-ins, daemon-reload.",
-        [ServiceManagers.BackendArg], SvcJson.Default.SvcRemoveResult, RunAsync,
+        [ServiceManagers.BackendArg], () => SvcJson.Default.SvcRemoveResult, RunAsync,
         examples: [new("svc://web.remove", "Undo svc://web.create.")],
         notes: "A unit that does not exist is `changed: false`. Vendor units (under /usr/lib) are refused with `conflict`: mask them instead.");
 

@@ -7,7 +7,7 @@ public static class SvcStatus
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("status", Effect.Read,
         "A service's state: active/sub state, enablement, main PID, memory, since when, last exit code.",
-        [ServiceManagers.BackendArg], SvcJson.Default.ServiceStatus, RunAsync,
+        [ServiceManagers.BackendArg], () => SvcJson.Default.ServiceStatus, RunAsync,
         examples: [new("svc://nginx.status", "Is nginx running, since when, with which PID."), new("svc://ssh.service.status", "Full unit names work too.")],
         notes: "An unknown service is `not_found`, with similar names in the hint (like `systemctl status`); is-active and is-enabled answer false instead.");
 
@@ -23,7 +23,7 @@ public static class SvcIsActive
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("is-active", Effect.Read,
         "Whether a service is running (false, not an error, when it is stopped or unknown).",
-        [ServiceManagers.BackendArg], SvcJson.Default.SvcIsActiveResult, RunAsync,
+        [ServiceManagers.BackendArg], () => SvcJson.Default.SvcIsActiveResult, RunAsync,
         examples: [new("svc://nginx.is-active", "true or false.")]);
 
     static async ValueTask<Outcome<SvcIsActiveResult>> RunAsync(VerbContext ctx)
@@ -41,7 +41,7 @@ public static class SvcIsEnabled
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("is-enabled", Effect.Read,
         "Whether a service starts at boot (false, not an error, when it is disabled or unknown).",
-        [ServiceManagers.BackendArg], SvcJson.Default.SvcIsEnabledResult, RunAsync,
+        [ServiceManagers.BackendArg], () => SvcJson.Default.SvcIsEnabledResult, RunAsync,
         examples: [new("svc://nginx.is-enabled", "true or false, with the precise state (enabled, static, masked...).")]);
 
     static async ValueTask<Outcome<SvcIsEnabledResult>> RunAsync(VerbContext ctx)

@@ -7,6 +7,6 @@ public static class SvcStop
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("stop", Effect.Mutate,
         "Stop a service; already stopped is `changed: false`.",
-        [ServiceManagers.BackendArg], SvcJson.Default.SvcActionResult, ctx => SvcFlow.ActAsync(ctx, "stop"),
+        [ServiceManagers.BackendArg], () => SvcJson.Default.SvcActionResult, ctx => SvcFlow.ActAsync(ctx, "stop"),
         examples: [new("svc://nginx.stop", "Stop nginx.")]);
 }

@@ -14,8 +14,8 @@ public static class SvcWait
 
     public static readonly VerbInfo Verb = VerbInfo.Define("wait", Effect.Read,
         "Wait until a service reaches a state, or the timeout passes.",
-        [State, Timeout, ServiceManagers.BackendArg], SvcJson.Default.SvcWaitResult, RunAsync,
-        examples: [new("svc://nginx.wait(state=active,timeout=1m)", "Block until nginx is active."), new("svc://backup.wait(state=inactive)", "Until a oneshot job has finished.")]);
+        [State, Timeout, ServiceManagers.BackendArg], () => SvcJson.Default.SvcWaitResult, RunAsync,
+        examples: [new("'svc://nginx.wait(state=active,timeout=1m)'", "Block until nginx is active."), new("'svc://backup.wait(state=inactive)'", "Until a oneshot job has finished.")]);
 
     static async ValueTask<Outcome<SvcWaitResult>> RunAsync(VerbContext ctx)
     {

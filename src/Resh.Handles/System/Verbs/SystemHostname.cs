@@ -7,7 +7,7 @@ public static class SystemHostname
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("hostname", Effect.Read,
         "The host name (and fully qualified name when known).",
-        [], SystemJson.Default.HostnameResult, Run,
+        [], () => SystemJson.Default.HostnameResult, Run,
         examples: [new("system://.hostname", "This machine's name.")]);
 
     static Outcome<HostnameResult> Run(VerbContext ctx)

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Core benchmark (issue 2): resh side by side with the tools a user would otherwise run, in one run.
+#   bench/core.sh            # full run (creates a 1 GiB file under $TMPDIR)
+#   BIG_MB=256 bench/core.sh # smaller hash file
+# Prints a markdown report to stdout and writes bench/results/core.md and the raw hyperfine JSON.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+command -v hyperfine >/dev/null || apt-get -o DPkg::Lock::Timeout=900 install -y -qq hyperfine >/dev/null
+[[ -x /usr/bin/time ]] || apt-get -o DPkg::Lock::Timeout=900 install -y -qq time >/dev/null
+scripts/build-native.sh >&2
+resh="$root/.build/resh/resh"
+out="$root/bench/results"
+mkdir -p "$out"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# The floor: a bare Native AOT hello world built with the same SDK and settings.
+mkdir -p "$work/hello"
+cat > "$work/hello/hello.csproj" <<'XML'
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><PublishAot>true</PublishAot>
+    <InvariantGlobalization>true</InvariantGlobalization><UseSystemResourceKeys>true</UseSystemResourceKeys>
+  </PropertyGroup>
+</Project>
+XML
+echo 'System.Console.WriteLine("hello");' > "$work/hello/Program.cs"
+dotnet publish "$work/hello/hello.csproj" -c Release -r linux-x64 -o "$work/hello/out" -nologo -v:quiet -clp:ErrorsOnly >&2
+hello="$work/hello/out/hello"
+
+big="$work/big.bin"
+head -c "$(( ${BIG_MB:-1024} * 1024 * 1024 ))" /dev/urandom > "$big"
+for i in $(seq 1000); do echo "{\"id\":$i,\"stage\":\"file:///etc/hosts\",\"verb\":\"read\"}"; done > "$work/reads.ndjson"
+for i in $(seq 100000); do echo "{\"id\":$i,\"stage\":\"file:///etc/hosts\",\"verb\":\"stat\"}"; done > "$work/stats.ndjson"
+cat > "$work/thousand.sh" <<SH
+for i in \$(seq 1000); do "$resh" file:///etc/hosts.read >/dev/null; done
+SH
+
+hf() { hyperfine -N --warmup "${WARMUP:-10}" --runs "${RUNS:-40}" --export-json "$out/$1.json" "${@:2}" >&2; }
+hf startup  -n hello "$hello" -n "resh file.read raw" "$resh file:///etc/hosts.read --format raw" -n "cat" "cat /etc/hosts" \
+            -n "resh system.memory" "$resh system://.memory" -n "free -b" "free -b"
+RUNS=5 WARMUP=1 hf hash -n "resh file.hash" "$resh file://$big.hash" -n "sha256sum" "sha256sum $big"
+RUNS=5 WARMUP=1 hf batch -n "resh batch (1000 reads)" "bash -c '$resh batch < $work/reads.ndjson > /dev/null'" \
+            -n "1000 resh processes" "bash $work/thousand.sh"
+RUNS=5 WARMUP=1 hf stats -n "resh batch (100000 stats)" "bash -c '$resh batch < $work/stats.ndjson > /dev/null'"
+
+rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+rss_read=$(rss "$resh" file:///etc/hosts.read --format raw)
+rss_mem=$(rss "$resh" system://.memory)
+rss_hello=$(rss "$hello")
+rss_hash=$(rss "$resh" "file://$big.hash")
+
+python3 - "$out" "$rss_hello" "$rss_read" "$rss_mem" "$rss_hash" "${BIG_MB:-1024}" <<'PY' | tee "$out/core.md"
+import json, sys, os
+out, rss_hello, rss_read, rss_mem, rss_hash, big_mb = sys.argv[1:]
+def load(name):
+    return {r["command"]: r for r in json.load(open(os.path.join(out, name + ".json")))["results"]}
+s, h, b, st = load("startup"), load("hash"), load("batch"), load("stats")
+ms = lambda r: r["mean"] * 1000
+floor = ms(s["hello"])
+print("| comparison | resh | other | ratio | target |")
+print("|---|---|---|---|---|")
+print(f"| `file:///etc/hosts.read --format raw` vs `cat /etc/hosts` | {ms(s['resh file.read raw']):.2f} ms | {ms(s['cat']):.2f} ms | {ms(s['resh file.read raw'])/ms(s['cat']):.2f}x | - |")
+print(f"| `file:///etc/hosts.read --format raw` vs AOT hello-world floor | {ms(s['resh file.read raw']):.2f} ms | {floor:.2f} ms | {ms(s['resh file.read raw'])/floor:.2f}x | ≤ 1.5x |")
+print(f"| `system://.memory` vs `free -b` | {ms(s['resh system.memory']):.2f} ms | {ms(s['free -b']):.2f} ms | {ms(s['resh system.memory'])/ms(s['free -b']):.2f}x | - |")
+print(f"| `system://.memory` vs AOT hello-world floor | {ms(s['resh system.memory']):.2f} ms | {floor:.2f} ms | {ms(s['resh system.memory'])/floor:.2f}x | ≤ 1.5x |")
+print(f"| `file://BIG.hash` vs `sha256sum BIG` ({big_mb} MiB) | {h['resh file.hash']['mean']:.3f} s | {h['sha256sum']['mean']:.3f} s | {h['resh file.hash']['mean']/h['sha256sum']['mean']:.2f}x | ≤ 1.1x |")
+bb, bp = b["resh batch (1000 reads)"]["mean"], b["1000 resh processes"]["mean"]
+print(f"| 1,000 reads: `resh batch` vs 1,000 `resh` processes | {bb*1000:.0f} ms | {bp*1000:.0f} ms | {bp/bb:.1f}x faster | - |")
+rate = 100000 / st["resh batch (100000 stats)"]["mean"]
+print(f"| `file.stat` through `resh batch` | {rate:,.0f} /s | | | ≥ 20,000 /s |")
+print(f"| peak RSS: hello / file.read / system.memory / 1 GiB hash | {rss_hello} / {rss_read} / {rss_mem} / {rss_hash} KiB | | | < 40 MiB |")
+PY

@@ -1,0 +1,15 @@
+using Resh.Core.Model;
+using Resh.Handles.Archive.Formats;
+
+namespace Resh.Handles.Archive;
+
+/// <summary>Arguments several archive verbs share (declared once here, listed by each verb).</summary>
+public static class ArchiveArgs
+{
+    public static readonly Arg<string?> Format = Arg.Enum("type", "Archive format; auto detects it from the content (reading) or the file name (writing).",
+        ["auto", .. ArchiveFormat.Names], "auto");
+    public static readonly Arg<IReadOnlyList<string>> Include = Arg.List("include", "Only entries matching these globs (a pattern without / matches a name at any depth; ** crosses directories).", examples: ["*.conf", "etc/**"]);
+    public static readonly Arg<IReadOnlyList<string>> Exclude = Arg.List("exclude", "Leave out entries matching these globs (an excluded directory excludes its content).", examples: ["*.log", ".git"]);
+    public static readonly Arg<string?> Password = Arg.String("password", "Password of an encrypted zip (AES-256 when writing). Read it from a file with password=@file.", secret: true);
+    public static readonly Arg<long?> Level = Arg.Int("level", "Compression level (gzip/xz/bzip2/zip 0-9, zstd 1-19); default: the tool's usual (gzip 6, zstd 3, xz 6).", min: 0, max: 19);
+}

@@ -1,0 +1,81 @@
+using System.ComponentModel;
+using System.Text.Json.Serialization;
+
+namespace Resh.Handles.Archive;
+
+[Description("An entry left out, and why.")]
+public sealed record ArchiveRefusal(string Path,
+    [property: Description("absolute_path, parent_traversal, symlink_escape, hardlink_escape, through_symlink, parent_not_directory, device_node, fifo, unsupported_type, or (create) not_supported_by_format")] string Reason);
+
+[Description("A new archive.")]
+public sealed record ArchiveCreateResult(
+    string Archive,
+    [property: Description("tar, tar.gz, tar.bz2, tar.xz, tar.zst, zip or 7z.")] string Format,
+    long Entries, long Files, long Directories, long Symlinks, long Hardlinks,
+    [property: Description("Uncompressed bytes of file content.")] long Bytes,
+    [property: Description("Size of the archive file in bytes (null under --dry-run).")] long? Size,
+    [property: Description("Bytes / size.")] double? Ratio,
+    bool Deterministic,
+    [property: Description("True when entries are AES-256 encrypted.")] bool Encrypted,
+    [property: Description("Entries the format cannot hold (devices in zip, sockets).")] IReadOnlyList<ArchiveRefusal> Skipped,
+    [property: Description("Names that would be stored (--dry-run only; at most 1000).")] IReadOnlyList<string>? Planned);
+
+[Description("What an extraction wrote.")]
+public sealed record ArchiveExtractResult(
+    string Archive, string Destination, string Format,
+    long Files, long Directories, long Symlinks, long Hardlinks, long Special,
+    [property: Description("Bytes of file content written.")] long Bytes,
+    [property: Description("Top-level paths created in the destination.")] long Created,
+    [property: Description("Paths replaced (overwrite=replace).")] long Replaced,
+    [property: Description("Paths already identical in the destination.")] long Unchanged,
+    [property: Description("Paths kept because they differ (overwrite=skip).")] long Skipped,
+    [property: Description("Unsafe entries that were not extracted.")] IReadOnlyList<ArchiveRefusal> Refused,
+    [property: Description("Entry names that would be written (--dry-run only; at most 1000).")] IReadOnlyList<string>? Planned);
+
+[Description("One archive entry.")]
+public sealed record ArchiveEntryInfo(
+    string Path,
+    [property: Description("file, directory, symlink, hardlink, char_device, block_device, fifo, other")] string Type,
+    long Size,
+    [property: Description("Permission bits in octal.")] string Mode,
+    [property: Description("RFC 3339 UTC.")] string Mtime,
+    string? LinkTarget,
+    int Uid, int Gid, string? Owner, string? Group,
+    [property: Description("Compressed size where the format stores one per entry (zip, 7z).")] long? CompressedSize,
+    bool Encrypted);
+
+public sealed record ArchiveListResult(string Archive, string Format, long Count, IReadOnlyList<ArchiveEntryInfo> Entries,
+    [property: Description("True when more entries matched than `limit`.")] bool Truncated);
+
+[Description("Result of reading every entry's data.")]
+public sealed record ArchiveTestResult(string Archive, string Format, long Entries, [property: Description("Bytes of content read and checked.")] long Bytes,
+    [property: Description("True when every entry decoded and every checksum matched.")] bool Intact);
+
+public sealed record ArchiveInfoResult(
+    string Archive, string Format,
+    [property: Description("none, gz, bz2, xz, zst, deflate (zip) or lzma (7z).")] string Compression,
+    bool Encrypted, long Entries, long Files, long Directories, long Symlinks, long Hardlinks, long Other,
+    [property: Description("Total uncompressed bytes of file content.")] long UncompressedBytes,
+    [property: Description("Size of the archive file.")] long CompressedBytes,
+    [property: Description("Uncompressed / compressed.")] double Ratio);
+
+[Description("How an archive was rewritten.")]
+public sealed record ArchiveUpdateResult(string Archive, string Format,
+    IReadOnlyList<string> Added, IReadOnlyList<string> Replaced, IReadOnlyList<string> Removed,
+    [property: Description("Entries in the archive afterwards.")] long Entries,
+    [property: Description("Archive size afterwards (the current size under --dry-run).")] long Size);
+
+[Description("A single-file compression or decompression.")]
+public sealed record ArchiveStreamResult(string Source, string Output, string Format,
+    long InputBytes, long? OutputBytes, double? Ratio,
+    [property: Description("True when the source was removed afterwards (keep=false).")] bool SourceRemoved);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(ArchiveCreateResult))]
+[JsonSerializable(typeof(ArchiveExtractResult))]
+[JsonSerializable(typeof(ArchiveListResult))]
+[JsonSerializable(typeof(ArchiveTestResult))]
+[JsonSerializable(typeof(ArchiveInfoResult))]
+[JsonSerializable(typeof(ArchiveUpdateResult))]
+[JsonSerializable(typeof(ArchiveStreamResult))]
+internal sealed partial class ArchiveJson : JsonSerializerContext;

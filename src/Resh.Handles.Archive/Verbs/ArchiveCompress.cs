@@ -1,0 +1,66 @@
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+using Resh.Handles.Archive.Formats;
+
+namespace Resh.Handles.Archive;
+
+public static class ArchiveCompress
+{
+    static readonly Arg<string?> Format = Arg.Enum("type", "Compression: zst, gz, xz or bz2; default from the output name, else zst.", ["auto", "zst", "gz", "xz", "bz2"], "auto");
+    static readonly Arg<string?> Output = Arg.String("output", "Where to write (default: the source name plus .zst/.gz/.xz/.bz2).");
+    static readonly Arg<bool> Keep = Arg.Bool("keep", "Keep the source file (false removes it after a successful write, as gzip does).", true);
+
+    public static readonly VerbInfo Verb = VerbInfo.Define("compress", Effect.Mutate,
+        "Compress one file into a .zst, .gz, .xz or .bz2 stream.",
+        [Format, Output, ArchiveArgs.Level, Keep],
+        () => ArchiveJson.Default.ArchiveStreamResult, Run,
+        examples: [new("'archive:///var/log/big.log.compress(type=zst)'", "Writes /var/log/big.log.zst."), new("archive:///tmp/dump.sql compress --type gz --no-keep", "Like gzip dump.sql.")],
+        targetHelp: "The file to compress.");
+
+    static Outcome<ArchiveStreamResult> Run(VerbContext ctx)
+    {
+        var source = ArchivePaths.Resolve(ctx);
+        if (!System.IO.File.Exists(source)) return ReshError.NotFound($"{source} does not exist or is not a file.", "Name a regular file.");
+        var formatArg = ctx.Get(Format)!;
+        var outputArg = ctx.Get(Output);
+        Codec codec;
+        if (formatArg != "auto") codec = ArchiveFormat.Parse(formatArg).Codec;
+        else if (outputArg is not null && ArchiveFormat.FromFileName(outputArg) is { IsStream: true } f) codec = f.Codec;
+        else codec = Codec.Zstd;
+        var output = outputArg is null ? source + ArchiveFormat.Extension(codec) : ArchivePaths.Absolute(outputArg, ctx);
+        if (output == source) return ReshError.Usage("The output is the source itself.", "Give another output path.");
+        var level = ctx.Get(ArchiveArgs.Level) is { } l ? (int)l : (int?)null;
+        var inputBytes = new FileInfo(source).Length;
+        if (ctx.DryRun)
+            return Outcome.Changed(new ArchiveStreamResult(source, output, ArchiveFormat.CodecName(codec), inputBytes, null, null, !ctx.Get(Keep)));
+        using var progress = ctx.Progress("compress", inputBytes);
+        var (changed, size) = ArchiveBuilder.WriteAtomically(output, temp =>
+        {
+            using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            using var z = Codecs.OpenWrite(file, codec, level, ctx.Cancellation);
+            Copy(input, z, progress, ctx.Cancellation);
+        });
+        var removed = false;
+        if (!ctx.Get(Keep)) { System.IO.File.Delete(source); removed = true; changed = true; }
+        return Outcome.Changed(new ArchiveStreamResult(source, output, ArchiveFormat.CodecName(codec), inputBytes, size,
+            size > 0 ? Math.Round((double)inputBytes / size, 3) : null, removed), changed);
+    }
+
+    internal static long Copy(Stream from, Stream to, Resh.Core.Output.ProgressBar progress, CancellationToken ct, Action<long>? check = null)
+    {
+        var buffer = new byte[1 << 20];
+        long total = 0;
+        int n;
+        while ((n = from.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            ct.ThrowIfCancellationRequested();
+            to.Write(buffer, 0, n);
+            total += n;
+            check?.Invoke(total);
+            progress.Add(n);
+        }
+        return total;
+    }
+}

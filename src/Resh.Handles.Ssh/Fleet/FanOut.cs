@@ -1,0 +1,154 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Output;
+using Resh.Handles.Ssh.Hosts;
+
+namespace Resh.Handles.Ssh.Fleet;
+
+/// <summary>
+/// Runs one operation on many hosts, at most <c>--forks</c> (default 20) at a time. Under
+/// <c>--format ndjson</c> each host's envelope is printed the moment it finishes; the fleet envelope
+/// then follows with the summary. Otherwise the fleet envelope holds every host's envelope, in the
+/// order the hosts were named. It is ok only when every host succeeded; else its error is
+/// <c>partial</c> (exit 9) and its result still says what each host did.
+/// </summary>
+public static class FanOut
+{
+    public const int DefaultForks = 20;
+
+    /// <summary>Phases in which resh never got to run anything on the host (Ansible's "unreachable").</summary>
+    static readonly HashSet<string> UnreachablePhases = ["connect", "hostkey", "auth", "config"];
+
+    public static async Task<Envelope> RunAsync(VerbContext ctx, IReadOnlyList<HostTarget> hosts, string handle, string verb, string target,
+        Func<HostTarget, string> hostTarget, Func<HostTarget, Task<Envelope>> perHost)
+    {
+        var clock = Stopwatch.StartNew();
+        var stream = ctx.Format == OutputFormat.Ndjson;
+        var forks = Math.Max(1, ctx.Runtime.Forks ?? DefaultForks);
+        using var gate = new SemaphoreSlim(forks);
+        var results = new Envelope[hosts.Count];
+        var tasks = hosts.Select(async (host, i) =>
+        {
+            await gate.WaitAsync(ctx.Cancellation).ConfigureAwait(false);
+            try
+            {
+                results[i] = await RunOneAsync(ctx, host, handle, verb, hostTarget(host), perHost).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
+            }
+            if (stream) ctx.Events.EmitEnvelope(results[i]);
+        }).ToList();
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Hosts still queued when --timeout or Ctrl-C fired: answer for them too.
+            for (int i = 0; i < results.Length; i++)
+                results[i] ??= Failed(hosts[i], handle, verb, hostTarget(hosts[i]), CancelError(ctx), 0);
+        }
+
+        return Summarize(ctx, results, handle, verb, target, stream, clock.Elapsed.TotalMilliseconds);
+    }
+
+    static async Task<Envelope> RunOneAsync(VerbContext ctx, HostTarget host, string handle, string verb, string target, Func<HostTarget, Task<Envelope>> perHost)
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            return await perHost(host).ConfigureAwait(false);
+        }
+        catch (ReshException ex)
+        {
+            return Failed(host, handle, verb, target, ex.Error, clock.Elapsed.TotalMilliseconds);
+        }
+        catch (OperationCanceledException) when (ctx.Cancellation.IsCancellationRequested)
+        {
+            return Failed(host, handle, verb, target, CancelError(ctx), clock.Elapsed.TotalMilliseconds);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            ctx.Runtime.Log($"ssh: {host.Alias}: {ex}");
+            return Failed(host, handle, verb, target, ExceptionTranslation.ToError(ex, host.Alias), clock.Elapsed.TotalMilliseconds);
+        }
+    }
+
+    static ReshError CancelError(VerbContext ctx) => ctx.TimedOut
+        ? ReshError.Timeout("Gave up on this host when the --timeout elapsed.", "Raise --timeout, or run fewer hosts at once.")
+        : ReshError.Interrupted("Interrupted before this host finished.", "Check the host for partial work.");
+
+    public static Envelope Failed(HostTarget host, string handle, string verb, string target, ReshError error, double ms) => new()
+    {
+        Ok = false, Handle = handle, Verb = verb, Target = target, Host = host.Alias, Error = error, DurationMs = ms,
+    };
+
+    static Envelope Summarize(VerbContext ctx, Envelope[] results, string handle, string verb, string target, bool streamed, double totalMs)
+    {
+        int ok = 0, failed = 0, unreachable = 0, changed = 0;
+        var failedHosts = new JsonArray();
+        var unreachableHosts = new JsonArray();
+        Envelope? slowest = null;
+        foreach (var e in results)
+        {
+            if (e.Ok) ok++;
+            else if (e.Error?.Details?["phase"] is JsonValue p && p.TryGetValue<string>(out var phase) && UnreachablePhases.Contains(phase))
+            {
+                unreachable++;
+                unreachableHosts.Add((JsonNode?)JsonValue.Create(e.Host));
+            }
+            else
+            {
+                failed++;
+                failedHosts.Add((JsonNode?)JsonValue.Create(e.Host));
+            }
+            if (e.Changed) changed++;
+            if (slowest is null || e.DurationMs > slowest.DurationMs) slowest = e;
+        }
+        var summary = new JsonObject
+        {
+            ["hosts"] = results.Length,
+            ["ok"] = ok,
+            ["failed"] = failed,
+            ["unreachable"] = unreachable,
+            ["changed"] = changed,
+            ["slowest"] = slowest is null ? null : new JsonObject { ["host"] = slowest.Host, ["duration_ms"] = Math.Round(slowest.DurationMs, 2) },
+            ["duration_ms"] = Math.Round(totalMs, 2),
+        };
+        var result = new JsonObject
+        {
+            // Under --format ndjson every host's envelope was already printed on its own line.
+            ["hosts"] = streamed ? null : new JsonArray(results.Select(e => (JsonNode?)ToJson(e)).ToArray()),
+            ["summary"] = summary,
+        };
+        ReshError? error = null;
+        var bad = failed + unreachable;
+        if (bad > 0)
+        {
+            error = new ReshError(ErrorCode.Partial,
+                $"{bad} of {results.Length} hosts failed ({unreachable} unreachable).",
+                streamed ? "Each host's envelope is on its own line above; look at those with ok false." : "Each host's envelope is in result.hosts; look at those with ok false.",
+                new JsonObject { ["failed"] = failedHosts, ["unreachable"] = unreachableHosts });
+        }
+        return new Envelope
+        {
+            Ok = bad == 0, Handle = handle, Verb = verb, Target = target, Changed = changed > 0, DryRun = ctx.DryRun,
+            ResultNode = result, Error = error, DurationMs = totalMs, Mutating = ctx.Verb.Effect != Resh.Core.Model.Effect.Read,
+            // The table view: one row per host (JSON, YAML and ndjson print ResultNode as it is).
+            Result = result, ResultType = SshJson.Default.JsonNode, Human = FleetTable.Render,
+        };
+    }
+
+    /// <summary>An envelope as the JSON object it prints as.</summary>
+    public static JsonObject ToJson(Envelope e)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        EnvelopeJson.Write(buffer, e, indented: false);
+        return (JsonObject)JsonNode.Parse(buffer.WrittenSpan)!;
+    }
+}

@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using Resh.Core.Errors;
+using Resh.Core.Platform;
+using Resh.Handles.Ssh.Transport;
+
+namespace Resh.Handles.Ssh.Remote;
+
+/// <summary>
+/// The resh build that runs on remote hosts: this very binary, identified by its SHA-256 (first 16
+/// hex digits name the remote cache dir). Hashing 20+ MB costs tens of milliseconds, so the hash
+/// is cached in the state dir, keyed by the file's path, size, mtime and inode.
+/// </summary>
+public sealed record RemoteBinary(string LocalPath, string Hash, string Arch)
+{
+    /// <summary>The name of the per-build directory under the remote cache.</summary>
+    public string BuildId => Hash[..16];
+
+    public static RemoteBinary Locate(SshSettings settings)
+    {
+        var path = settings.Binary;
+        if (path is null)
+        {
+            if (RuntimeFeature.IsDynamicCodeSupported)
+                throw ReshError.Unsupported("Remote stages need the native resh build; this one runs on the .NET runtime and cannot be copied to a host.",
+                    "Use the published binary (scripts/build-native.sh), or set [ssh] binary = \"/path/to/native/resh\" in the config.").ToException();
+            path = Environment.ProcessPath ?? "/proc/self/exe";
+        }
+        if (!File.Exists(path))
+            throw ReshError.NotFound($"The resh binary to ship ({path}) does not exist.", "Fix [ssh] binary in the config.").ToException();
+        var arch = RuntimeInformation.ProcessArchitecture switch
+        {
+            Architecture.X64 => "x86_64",
+            Architecture.Arm64 => "aarch64",
+            var a => a.ToString().ToLowerInvariant(),
+        };
+        return new RemoteBinary(path, CachedHash(path, settings.StateDir), arch);
+    }
+
+    static string CachedHash(string path, string stateDir)
+    {
+        var info = new FileInfo(path);
+        var inode = Posix.Stat(path, follow: true, out _)?.Inode ?? 0;
+        var key = string.Join(' ', info.Length.ToString(CultureInfo.InvariantCulture), info.LastWriteTimeUtc.Ticks.ToString(CultureInfo.InvariantCulture),
+            inode.ToString(CultureInfo.InvariantCulture), Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(path))).ToLowerInvariant()[..16]);
+        var cache = Path.Combine(stateDir, "build-id");
+        try
+        {
+            var lines = File.ReadAllLines(cache);
+            if (lines.Length == 2 && lines[0] == key && lines[1].Length == 64) return lines[1];
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+
+        string hash;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
+            hash = Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
+        try { AtomicFile.Write(cache, System.Text.Encoding.UTF8.GetBytes($"{key}\n{hash}\n"), (UnixFileMode)0x180); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return hash;
+    }
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+using Resh.Core.Model;
+using Resh.Core.Output;
+
+namespace Resh.Handles.Ssh.Remote;
+
+/// <summary>
+/// A remote resh's JSON envelope read back into an <see cref="Envelope"/>: every field kept as the
+/// remote wrote it (the same shape as a local run), with <c>host</c> set to the host's alias.
+/// </summary>
+public static class RemoteEnvelope
+{
+    public static bool LooksLikeEnvelope(string line) => line.StartsWith("{\"ok\":", StringComparison.Ordinal);
+
+    public static Envelope? TryParse(string line, string host, VerbInfo innerVerb, bool typedResult)
+    {
+        JsonObject? o;
+        try { o = JsonNode.Parse(line) as JsonObject; }
+        catch (JsonException) { return null; }
+        if (o is null || o["ok"] is not JsonValue okValue || !okValue.TryGetValue<bool>(out var ok)) return null;
+
+        var resultNode = o["result"];
+        o.Remove("result"); // detach, so the node can live in another tree
+        object? typed = null;
+        if (typedResult && ok && resultNode is not null && innerVerb.Human is not null)
+        {
+            // Table mode renders the result exactly as a local run would, with the verb's own renderer.
+            try { typed = resultNode.Deserialize(innerVerb.ResultType); }
+            catch (JsonException) { }
+            catch (NotSupportedException) { }
+        }
+        return new Envelope
+        {
+            Ok = ok,
+            Handle = Str(o["handle"]) ?? innerVerb.HandleScheme,
+            Verb = Str(o["verb"]) ?? innerVerb.Name,
+            Target = Str(o["target"]) ?? "",
+            Host = host,
+            Changed = o["changed"] is JsonValue c && c.TryGetValue<bool>(out var changed) && changed,
+            DryRun = o["dry_run"] is JsonValue d && d.TryGetValue<bool>(out var dry) && dry,
+            ResultNode = ok ? resultNode : null,
+            Result = typed,
+            ResultType = typed is null ? null : innerVerb.ResultType,
+            Human = typed is null ? null : innerVerb.Human,
+            Mutating = innerVerb.Effect != Effect.Read,
+            Error = o["error"] is JsonObject e ? Error(e) : ok ? null : ReshError.Failed("The remote resh failed without an error."),
+            Warnings = o["warnings"] is JsonArray w ? w.Select(x => Str(x) ?? "").ToArray() : [],
+            DurationMs = o["duration_ms"] is JsonValue ms && ms.TryGetValue<double>(out var dms) ? dms : 0,
+            Timestamp = Str(o["ts"]) is { } ts && DateTime.TryParse(ts, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t) ? t : DateTime.UtcNow,
+        };
+    }
+
+    /// <summary>The remote error as written: details are kept as they are (a transient flag included).</summary>
+    static ReshError Error(JsonObject e)
+    {
+        var code = ErrorCodes.TryParse(Str(e["code"]) ?? "failed", out var c) ? c : ErrorCode.Failed;
+        var details = e["details"] as JsonObject;
+        e.Remove("details");
+        return new ReshError(code, Str(e["message"]) ?? "The remote operation failed.", Str(e["hint"]), details);
+    }
+
+    /// <summary><c>resh: error[code]: message</c> and <c>resh: hint: ...</c>, the error lines of --format raw.</summary>
+    public static ReshError? FromRawErrorLines(string stderr)
+    {
+        ReshError? error = null;
+        string? hint = null;
+        foreach (var line in stderr.Split('\n'))
+        {
+            if (line.StartsWith("resh: error[", StringComparison.Ordinal))
+            {
+                var close = line.IndexOf("]: ", StringComparison.Ordinal);
+                if (close < 0) continue;
+                var code = ErrorCodes.TryParse(line[12..close], out var c) ? c : ErrorCode.Failed;
+                error = new ReshError(code, line[(close + 3)..]);
+            }
+            else if (line.StartsWith("resh: hint: ", StringComparison.Ordinal)) hint = line[12..];
+        }
+        return error is null ? null : error with { Hint = hint };
+    }
+
+    static string? Str(JsonNode? n) => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+}

@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+using Resh.Core.Model;
+using Resh.Core.Output;
+using Resh.Handles.Ssh.Hosts;
+using Resh.Handles.Ssh.Transport;
+
+namespace Resh.Handles.Ssh.Remote;
+
+/// <summary>
+/// Runs one stage with resh on one host. The common case is one round trip: a shell line that
+/// execs the cached build if it is there, and otherwise prepares the cache dir and reports the
+/// platform. Only then is the binary uploaded over SFTP (temp name, chmod 0700, atomic rename) and
+/// the line run again. Events stream through as they arrive; the envelope comes back as the remote
+/// wrote it.
+/// </summary>
+public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
+{
+    public const string MissingMarker = "__RESH_MISSING__";
+    const int MissingExit = 97;
+
+    /// <summary>What a failed host's envelope names when the remote never answered.</summary>
+    public sealed record Identity(string Handle, string Verb, string Target);
+
+    public string Script(IReadOnlyList<string> reshArgs) =>
+        $"d=\"${{XDG_CACHE_HOME:-$HOME/.cache}}/resh/{binary.BuildId}\"; if [ -x \"$d/resh\" ]; then exec \"$d/resh\" {ShellQuote.Join(reshArgs)}; fi; " +
+        $"umask 077; mkdir -p \"$d\" && chmod 700 \"$d/..\" \"$d\"; echo \"{MissingMarker} $(uname -s) $(uname -m) $d\"; exit {MissingExit}";
+
+    /// <summary>Runs with <c>--format json</c>: NDJSON events go to <paramref name="onEvent"/> as they come, then the envelope.</summary>
+    public async Task<Envelope> RunJsonAsync(HostTarget host, IReadOnlyList<string> reshArgs, byte[]? stdin, TimeSpan? deadline,
+        VerbInfo innerVerb, Identity id, Action<JsonObject>? onEvent, bool typedResult)
+    {
+        var clock = Stopwatch.StartNew();
+        var ctx = client.Context;
+        for (int attempt = 0; ; attempt++)
+        {
+            var argv = SshCommand.Ssh(client.Settings, host, Script(reshArgs));
+            ctx.Runtime.Log($"ssh: {string.Join(' ', argv)}");
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
+            if (deadline is { } d) cts.CancelAfter(d);
+            using var child = ChildProcess.Start(argv);
+            var feed = child.FeedAsync(stdin, cts.Token);
+            Envelope? envelope = null;
+            string? missing = null;
+            int exit;
+            try
+            {
+                using var reader = new StreamReader(child.Stdout, new UTF8Encoding(false), false, 64 * 1024);
+                string? line;
+                while ((line = await reader.ReadLineAsync(cts.Token).ConfigureAwait(false)) is not null)
+                {
+                    if (line.StartsWith("{\"event\":", StringComparison.Ordinal) && onEvent is not null)
+                    {
+                        try { if (JsonNode.Parse(line) is JsonObject ev) onEvent(ev); }
+                        catch (JsonException) { }
+                    }
+                    else if (RemoteEnvelope.LooksLikeEnvelope(line))
+                        envelope = RemoteEnvelope.TryParse(line, host.Alias, innerVerb, typedResult) ?? envelope;
+                    else if (line.StartsWith(MissingMarker, StringComparison.Ordinal)) missing = line;
+                    // Anything else (a chatty shell rc file) is not resh's and is ignored.
+                }
+                await feed.ConfigureAwait(false);
+                exit = await child.WaitAsync(cts.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!ctx.Cancellation.IsCancellationRequested)
+            {
+                child.Kill();
+                return Failure(host, id, clock, ReshError.Timeout($"{host.Alias} did not answer within {Resh.Core.Values.DurationValue.Format(deadline!.Value)}.",
+                    "Pass a larger --timeout, or check the host's load.", new JsonObject { ["host"] = host.Alias, ["phase"] = "command" }));
+            }
+            var (stderr, _) = await child.StderrAsync().ConfigureAwait(false);
+            if (envelope is not null) return envelope.With(durationMs: clock.Elapsed.TotalMilliseconds);
+            if (missing is not null && exit == MissingExit && attempt == 0)
+            {
+                var problem = await EnsureUploadedAsync(host, missing).ConfigureAwait(false);
+                if (problem is not null) return Failure(host, id, clock, problem);
+                continue;
+            }
+            return Failure(host, id, clock, await NoAnswerAsync(host, exit, stderr).ConfigureAwait(false));
+        }
+    }
+
+    /// <summary>
+    /// Runs with <c>--format raw</c> for one host: stdout is held until the exit status says whether it
+    /// is a payload (exit 0) or the remote's error lines apply.
+    /// </summary>
+    public async Task<Envelope> RunRawAsync(HostTarget host, IReadOnlyList<string> reshArgs, byte[]? stdin, TimeSpan? deadline, Identity id)
+    {
+        var clock = Stopwatch.StartNew();
+        var ctx = client.Context;
+        for (int attempt = 0; ; attempt++)
+        {
+            var argv = SshCommand.Ssh(client.Settings, host, Script(reshArgs));
+            ctx.Runtime.Log($"ssh: {string.Join(' ', argv)}");
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
+            if (deadline is { } d) cts.CancelAfter(d);
+            using var child = ChildProcess.Start(argv);
+            var feed = child.FeedAsync(stdin, cts.Token);
+            var buffer = new SpillBuffer(client.Settings.StateDir);
+            int exit;
+            try
+            {
+                await buffer.FillAsync(child.Stdout, cts.Token).ConfigureAwait(false);
+                await feed.ConfigureAwait(false);
+                exit = await child.WaitAsync(cts.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!ctx.Cancellation.IsCancellationRequested)
+            {
+                buffer.Dispose();
+                child.Kill();
+                return Failure(host, id, clock, ReshError.Timeout($"{host.Alias} did not answer within {Resh.Core.Values.DurationValue.Format(deadline!.Value)}.",
+                    "Pass a larger --timeout, or check the host's load.", new JsonObject { ["host"] = host.Alias, ["phase"] = "command" }));
+            }
+            catch
+            {
+                buffer.Dispose();
+                throw;
+            }
+            var (stderr, _) = await child.StderrAsync().ConfigureAwait(false);
+            if (exit == 0)
+            {
+                return new Envelope
+                {
+                    Ok = true, Handle = id.Handle, Verb = id.Verb, Target = id.Target, Host = host.Alias,
+                    Raw = buffer.ToPayload(), DurationMs = clock.Elapsed.TotalMilliseconds,
+                };
+            }
+            var head = buffer.Head(512);
+            buffer.Dispose();
+            if (exit == MissingExit && attempt == 0 && head.StartsWith(MissingMarker, StringComparison.Ordinal))
+            {
+                var problem = await EnsureUploadedAsync(host, head.Split('\n')[0]).ConfigureAwait(false);
+                if (problem is not null) return Failure(host, id, clock, problem);
+                continue;
+            }
+            var error = RemoteEnvelope.FromRawErrorLines(stderr) ?? await NoAnswerAsync(host, exit, stderr).ConfigureAwait(false);
+            return Failure(host, id, clock, error);
+        }
+    }
+
+    async Task<ReshError> NoAnswerAsync(HostTarget host, int exit, string stderr)
+    {
+        if (SshClient.IsSshFailure(exit, stderr)) return await client.FailureAsync(host, stderr).ConfigureAwait(false);
+        var tail = stderr.Length > 2000 ? "…" + stderr[^2000..] : stderr;
+        return ReshError.Failed($"resh on {host.Alias} ended with status {exit} without an answer.",
+            exit is 126 or 127 ? "The remote cannot run the cached binary (noexec home, or a libc other than glibc); check the stderr in details." : "Check the stderr in details.",
+            new JsonObject { ["host"] = host.Alias, ["phase"] = "remote", ["exit_code"] = exit, ["stderr"] = tail });
+    }
+
+    /// <summary>Checks the platform the marker reported and uploads the build into the dir the remote prepared.</summary>
+    async Task<ReshError?> EnsureUploadedAsync(HostTarget host, string marker)
+    {
+        var parts = marker.Split(' ', 4);
+        if (parts.Length < 4)
+            return ReshError.Failed($"{host.Alias} answered the resh check with an unexpected line.", null, new JsonObject { ["host"] = host.Alias, ["line"] = marker });
+        var (os, arch, dir) = (parts[1], parts[2], parts[3].Trim());
+        if (os != "Linux" || arch != binary.Arch)
+            return ReshError.Unsupported($"{host.Alias} is {os} {arch}; this resh build runs on Linux {binary.Arch} only.",
+                $"Build resh for that platform (dotnet publish -r linux-{(arch == "aarch64" ? "arm64" : arch)}) and set [ssh] binary to it, or run ssh://{host.Alias}.exec instead.",
+                new JsonObject { ["host"] = host.Alias, ["phase"] = "platform", ["os"] = os, ["arch"] = arch, ["supported_arch"] = binary.Arch });
+        if (!dir.StartsWith('/'))
+            return ReshError.Failed($"{host.Alias} reported no usable cache directory.", "Check that $HOME is set on the host.", new JsonObject { ["host"] = host.Alias, ["dir"] = dir });
+        client.Context.Runtime.Log($"ssh: {host.Alias} has no resh {binary.BuildId}; uploading {binary.LocalPath} to {dir}");
+        var tmp = $"{dir}/resh.tmp.{Guid.NewGuid():N}";
+        var batch = $"put -p {SftpQuote(binary.LocalPath)} {SftpQuote(tmp)}\nchmod 700 {SftpQuote(tmp)}\nrename {SftpQuote(tmp)} {SftpQuote(dir + "/resh")}\n";
+        var r = await client.SftpAsync(host, batch, TimeSpan.FromMinutes(10)).ConfigureAwait(false);
+        if (r.ExitCode == 0) return null;
+        if (SshClient.IsSshFailure(r.ExitCode, r.Stderr)) return await client.FailureAsync(host, r.Stderr).ConfigureAwait(false);
+        // A concurrent upload may have won the rename; the binary being there is all that matters.
+        var check = await client.ExecAsync(host, $"test -x {ShellQuote.Quote(dir + "/resh")}; rc=$?; rm -f {ShellQuote.Quote(tmp)}; exit $rc", deadline: TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        if (check.ExitCode == 0) return null;
+        return ReshError.Failed($"Uploading resh to {host.Alias} failed: {r.LastErrorLine}", "Check free space and permissions of the remote cache dir (XDG_CACHE_HOME or ~/.cache).",
+            new JsonObject { ["host"] = host.Alias, ["phase"] = "upload", ["dir"] = dir, ["stderr"] = r.Stderr });
+    }
+
+    /// <summary>sftp's own quoting: double quotes, with backslash before a quote or backslash.</summary>
+    public static string SftpQuote(string path)
+    {
+        if (path.Contains('\n') || path.Contains('\r')) throw ReshError.Usage("Paths with line breaks cannot go through sftp.", null).ToException();
+        return "\"" + path.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    }
+
+    static Envelope Failure(HostTarget host, Identity id, Stopwatch clock, ReshError error) => new()
+    {
+        Ok = false, Handle = id.Handle, Verb = id.Verb, Target = id.Target, Host = host.Alias, Error = error,
+        DurationMs = clock.Elapsed.TotalMilliseconds,
+    };
+}

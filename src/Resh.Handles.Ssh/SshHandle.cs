@@ -1,0 +1,47 @@
+using Resh.Core.Model;
+using Resh.Core.Registry;
+using Resh.Handles.Ssh.Remote;
+
+namespace Resh.Handles.Ssh;
+
+/// <summary>ssh:// — run any stage on one host or a fleet with resh itself, plus ssh's own verbs.</summary>
+public static class SshHandle
+{
+    const string Notes =
+        "`ssh://HOST/STAGE` runs any stage of any handle on the host with resh itself and prints the host's envelope, the same shape as a local run with `host` set " +
+        "(`ssh://box/file:///etc/hosts.read --format raw`). The stage's own arguments are checked locally and sent as JSON on the remote resh's stdin, never on its command line. " +
+        "The first call copies this build over SFTP into `${XDG_CACHE_HOME:-~/.cache}/resh/<build>/resh` (0700) on the host; later calls reuse it. " +
+        "A host of another architecture is `unsupported`.\n\n" +
+        "Transport is the user's OpenSSH client: ~/.ssh/config (Host aliases, HostName, User, Port, IdentityFile, ProxyJump, Include), ssh-agent and known_hosts apply. " +
+        "Every ssh runs with BatchMode (never a prompt), strict host key checking (`hostkey=accept-new` is the opt-in for new hosts; a changed key is always refused), " +
+        "ConnectTimeout, and a ControlMaster kept for 5 minutes (socket in the state dir), so a repeated call skips the handshake. Key passphrases come from ssh-agent " +
+        "(resh never takes them on the command line; `secret://` is not available yet).\n\n" +
+        "Many hosts: `a,b,c`, ranges `web[01:20]`, `@group` from `[inventory]` in the config file or from an Ansible INI/YAML inventory (`inventory=PATH`, or `[ssh] inventory`). " +
+        "They run in parallel (`--forks`, default 20). The answer is one fleet envelope whose result holds `hosts` (every host's envelope) and `summary` " +
+        "(hosts, ok, failed, unreachable, changed, slowest, duration_ms); it is ok only if every host succeeded, else `partial` (exit 9). " +
+        "With `--format ndjson` each host's envelope is printed as it finishes and the fleet envelope follows (its `hosts` is then null).\n\n" +
+        "Config file `[ssh]`: `config` (an ssh_config passed as -F), `connect_timeout`, `control_persist`, `command_timeout` (default 10m for remote stages without --timeout), " +
+        "`hostkey`, `inventory`, `binary` (the resh build to copy, for another architecture).";
+
+    public static HandleInfo Create(HandleRegistry registry) => new("ssh",
+        "Remote and fleet execution over the user's OpenSSH: any stage on one host or many, plus exec, file transfer, host keys and authorized keys.",
+        "[user@]HOST[:port] — a Host alias from ~/.ssh/config, a name or an address; many hosts as a,b,c, web[01:20] or @group; " +
+        "then /STAGE to run a stage there (ssh://box/system://.hostname).",
+        [
+            Verbs.SshExec.Verb,
+            Verbs.SshUpload.Verb,
+            Verbs.SshDownload.Verb,
+            Verbs.SshTest.Verb,
+            Verbs.SshHostKeyGet.Verb,
+            Verbs.SshHostKeyTrust.Verb,
+            Verbs.SshKeysList.Verb,
+            Verbs.SshKeyAdd.Verb,
+            Verbs.SshKeyRemove.Verb,
+            Verbs.SshConfigGet.Verb,
+            Verbs.SshTunnel.Verb,
+        ])
+    {
+        Resolver = request => RemoteStage.Resolve(registry, request),
+        Notes = Notes,
+    };
+}

@@ -1,0 +1,112 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text;
+using Resh.Core.Errors;
+
+namespace Resh.Handles.Ssh.Transport;
+
+/// <summary>
+/// A running ssh/sftp child whose stdin and stdout are streams (for stdin forwarding and NDJSON
+/// events as they arrive), with stderr captured up to a bound. Killing it takes its process tree.
+/// Core's ProcessRunner covers the run-to-completion calls; this is for the streaming ones.
+/// </summary>
+public sealed class ChildProcess : IDisposable
+{
+    readonly Process _process;
+    readonly Task<(string Text, bool Truncated)> _stderr;
+
+    ChildProcess(Process process, int maxStderr)
+    {
+        _process = process;
+        _stderr = Capture(process.StandardError.BaseStream, maxStderr);
+    }
+
+    public int Pid => _process.Id;
+    public Stream Stdin => _process.StandardInput.BaseStream;
+    public Stream Stdout => _process.StandardOutput.BaseStream;
+
+    public static ChildProcess Start(IReadOnlyList<string> argv, int maxStderr = 256 * 1024)
+    {
+        var psi = new ProcessStartInfo(argv[0])
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var a in argv.Skip(1)) psi.ArgumentList.Add(a);
+        psi.Environment["LC_ALL"] = "C"; // ssh's messages are matched in SshFailure
+        var process = new Process { StartInfo = psi };
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception ex)
+        {
+            process.Dispose();
+            throw ReshError.Unavailable($"Cannot run {argv[0]}: {ExceptionTranslation.OneLine(ex.Message)}.",
+                "Install the OpenSSH client (Debian: apt-get install openssh-client).").ToException();
+        }
+        return new ChildProcess(process, maxStderr);
+    }
+
+    /// <summary>Writes all of <paramref name="input"/> (if any) and closes stdin; a child that exits early is not an error.</summary>
+    public async Task FeedAsync(ReadOnlyMemory<byte>? input, CancellationToken ct)
+    {
+        try
+        {
+            if (input is { Length: > 0 } bytes) await Stdin.WriteAsync(bytes, ct).ConfigureAwait(false);
+            Stdin.Close();
+        }
+        catch (IOException) { }
+    }
+
+    public async Task<int> WaitAsync(CancellationToken ct)
+    {
+        try
+        {
+            await _process.WaitForExitAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+            throw;
+        }
+        return _process.ExitCode;
+    }
+
+    public async Task<(string Text, bool Truncated)> StderrAsync() => await _stderr.ConfigureAwait(false);
+
+    public void Kill()
+    {
+        try { if (!_process.HasExited) _process.Kill(entireProcessTree: true); }
+        catch (InvalidOperationException) { }
+        catch (Win32Exception) { }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+
+    static async Task<(string, bool)> Capture(Stream stream, int max)
+    {
+        var kept = new MemoryStream();
+        var buffer = new byte[8192];
+        bool truncated = false;
+        int n;
+        try
+        {
+            while ((n = await stream.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+            {
+                var room = max - (int)kept.Length;
+                if (room > 0) kept.Write(buffer, 0, Math.Min(room, n));
+                if (n > room) truncated = true;
+            }
+        }
+        catch (IOException) { }
+        catch (ObjectDisposedException) { }
+        return (Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), truncated);
+    }
+}

@@ -1,0 +1,73 @@
+using System.Text;
+
+namespace Resh.Handles.Ssh.Transport;
+
+/// <summary>
+/// Quoting for the remote login shell. ssh always hands the remote side one command string, which
+/// the user's shell parses; every word resh sends is wrapped in single quotes, inside which a POSIX
+/// shell treats nothing as special, and each embedded quote becomes <c>'\''</c> (close, escaped
+/// quote, reopen). NUL cannot be carried in a command line and is refused.
+/// </summary>
+public static class ShellQuote
+{
+    public static string Quote(string word)
+    {
+        if (word.Contains('\0')) throw new ArgumentException("A shell word cannot contain NUL.", nameof(word));
+        var sb = new StringBuilder(word.Length + 2);
+        sb.Append('\'');
+        foreach (var c in word)
+        {
+            if (c == '\'') sb.Append("'\\''");
+            else sb.Append(c);
+        }
+        sb.Append('\'');
+        return sb.ToString();
+    }
+
+    public static string Join(IEnumerable<string> words) => string.Join(' ', words.Select(Quote));
+
+    /// <summary>
+    /// Splits a command line into words like a shell would for quotes and backslashes, with no
+    /// expansion of any kind (no variables, globs, pipes or redirections): <c>command=uname -a</c>.
+    /// </summary>
+    public static IReadOnlyList<string> SplitWords(string line)
+    {
+        var words = new List<string>();
+        var cur = new StringBuilder();
+        bool inWord = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (c is ' ' or '\t' or '\n')
+            {
+                if (inWord) { words.Add(cur.ToString()); cur.Clear(); inWord = false; }
+                continue;
+            }
+            inWord = true;
+            if (c == '\'')
+            {
+                var end = line.IndexOf('\'', i + 1);
+                if (end < 0) throw new FormatException("An opening ' has no closing quote.");
+                cur.Append(line, i + 1, end - i - 1);
+                i = end;
+            }
+            else if (c == '"')
+            {
+                i++;
+                for (; i < line.Length && line[i] != '"'; i++)
+                {
+                    if (line[i] == '\\' && i + 1 < line.Length && line[i + 1] is '"' or '\\' or '$' or '`') i++;
+                    cur.Append(line[i]);
+                }
+                if (i >= line.Length) throw new FormatException("An opening \" has no closing quote.");
+            }
+            else if (c == '\\' && i + 1 < line.Length)
+            {
+                cur.Append(line[++i]);
+            }
+            else cur.Append(c);
+        }
+        if (inWord) words.Add(cur.ToString());
+        return words;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Resh.Core.Config;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Values;
+
+namespace Resh.Handles.Ssh.Transport;
+
+/// <summary>
+/// How resh drives OpenSSH for one call: the config file's <c>[ssh]</c> section
+/// (<c>config</c>, <c>connect_timeout</c>, <c>control_persist</c>, <c>command_timeout</c>, <c>hostkey</c>,
+/// <c>binary</c>, <c>inventory</c>) plus the
+/// call's own <c>hostkey</c> choice. Everything else comes from the user's ~/.ssh/config.
+/// </summary>
+public sealed class SshSettings
+{
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultControlPersist = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan DefaultCommandTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>An ssh_config file given to every ssh as <c>-F</c>; null means ~/.ssh/config as usual.</summary>
+    public string? ConfigFile { get; init; }
+    public TimeSpan ConnectTimeout { get; init; } = DefaultConnectTimeout;
+    public TimeSpan ControlPersist { get; init; } = DefaultControlPersist;
+    /// <summary>How long a remote stage may run when no --timeout was given (streaming verbs excepted).</summary>
+    public TimeSpan CommandTimeout { get; init; } = DefaultCommandTimeout;
+    /// <summary><c>strict</c> (unknown or changed keys refused) or <c>accept-new</c> (unknown keys recorded, changed refused).</summary>
+    public string HostKeyPolicy { get; init; } = "strict";
+    /// <summary>The directory of ControlMaster sockets (0700), short enough for a unix socket path.</summary>
+    public required string ControlDir { get; init; }
+    /// <summary>The resh binary shipped to remote hosts (default: this process's own executable).</summary>
+    public string? Binary { get; init; }
+    /// <summary>The local state directory (build-id cache).</summary>
+    public required string StateDir { get; init; }
+
+    public static SshSettings From(VerbContext ctx, string? hostKeyPolicy)
+    {
+        var section = ctx.Runtime.Config.Section("ssh");
+        var state = ctx.Runtime.Paths.StateSubdir("ssh");
+        return new SshSettings
+        {
+            ConfigFile = Path(section, "config"),
+            ConnectTimeout = Duration(section, "connect_timeout") ?? DefaultConnectTimeout,
+            ControlPersist = Duration(section, "control_persist") ?? DefaultControlPersist,
+            CommandTimeout = Duration(section, "command_timeout") ?? DefaultCommandTimeout,
+            HostKeyPolicy = hostKeyPolicy ?? Str(section, "hostkey") ?? "strict",
+            ControlDir = ControlDirFor(state),
+            Binary = Path(section, "binary"),
+            StateDir = state,
+        };
+    }
+
+    /// <summary>
+    /// ssh binds the socket as ControlPath (dir + "/" + the 40-hex %C) plus a 17-character random
+    /// suffix, and a unix socket path holds at most 107 bytes: when the state dir is too deep, a private
+    /// dir under /tmp is used. Connections are shared per %C: local host, remote host, port, user and jump host.
+    /// </summary>
+    static string ControlDirFor(string state)
+    {
+        var dir = System.IO.Path.Combine(state, "cm");
+        if (dir.Length + 1 + 40 + 17 > 107)
+        {
+            dir = $"/tmp/resh-ssh-{Resh.Core.Platform.LibC.GetEUid()}";
+            if (Directory.Exists(dir))
+            {
+                var info = new DirectoryInfo(dir);
+                if (info.LinkTarget is not null || (File.GetUnixFileMode(dir) & (UnixFileMode)0x3f) != 0)
+                    throw ReshError.PermissionDenied($"{dir} is not a private directory; refusing to put ssh control sockets there.",
+                        "Remove it, or set RESH_HOME to a shorter path.").ToException();
+            }
+        }
+        ReshPaths.EnsurePrivateDir(dir);
+        return dir;
+    }
+
+    static string? Str(JsonObject? section, string key) => section?[key] is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0 ? s : null;
+
+    static string? Path(JsonObject? section, string key) => Str(section, key) is { } p
+        ? p.StartsWith("~/", StringComparison.Ordinal) ? System.IO.Path.Combine(Environment.GetEnvironmentVariable("HOME") ?? "/", p[2..]) : p
+        : null;
+
+    static TimeSpan? Duration(JsonObject? section, string key)
+    {
+        if (section?[key] is not JsonValue v) return null;
+        if (v.TryGetValue<long>(out var secs)) return TimeSpan.FromSeconds(secs);
+        if (v.TryGetValue<string>(out var s) && DurationValue.TryParse(s, out var t)) return t;
+        throw ReshError.Usage($"[ssh] {key} in the config file must be a duration such as \"10s\".", null).ToException();
+    }
+
+    public static string Seconds(TimeSpan t) => Math.Max(1, (int)Math.Ceiling(t.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+}

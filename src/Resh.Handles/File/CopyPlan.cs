@@ -1,0 +1,189 @@
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Platform;
+
+namespace Resh.Handles.Files;
+
+/// <summary>What to do when the destination of a copy already exists.</summary>
+internal enum OverwritePolicy { Never, Always, Newer, Skip }
+
+internal enum CopyAction { CopyFile, MakeLink, MakeDir, EnterDir, Unchanged, SyncMetadata, Skip }
+
+/// <summary>One planned step: what happens to one source entry.</summary>
+internal sealed record CopyStep(CopyAction Action, string Source, string Dest, FileStatus SourceStat, FileStatus? DestStat, string? LinkTarget);
+
+/// <summary>
+/// Plans a copy of a file, a symlink or a tree before anything is written, so --dry-run and conflicts
+/// (overwrite=never) are decided up front and a refused copy leaves the destination untouched.
+/// </summary>
+internal sealed class CopyPlan
+{
+    public List<CopyStep> Steps { get; } = [];
+    public List<string> Conflicts { get; } = [];
+    readonly OverwritePolicy _policy;
+    readonly bool _preserve;
+    readonly bool _follow;
+    readonly VerbContext _ctx;
+
+    CopyPlan(VerbContext ctx, OverwritePolicy policy, bool preserve, bool follow)
+    {
+        _ctx = ctx;
+        _policy = policy;
+        _preserve = preserve;
+        _follow = follow;
+    }
+
+    public static OverwritePolicy ParsePolicy(string? text) => text switch
+    {
+        "always" => OverwritePolicy.Always,
+        "newer" => OverwritePolicy.Newer,
+        "skip" => OverwritePolicy.Skip,
+        _ => OverwritePolicy.Never,
+    };
+
+    public static CopyPlan Build(VerbContext ctx, string source, FileStatus sourceStat, string dest, OverwritePolicy policy, bool preserve, bool follow)
+    {
+        var plan = new CopyPlan(ctx, policy, preserve, follow);
+        plan.Visit(source, sourceStat, dest);
+        return plan;
+    }
+
+    public bool Changes => Steps.Any(s => s.Action is CopyAction.CopyFile or CopyAction.MakeLink or CopyAction.MakeDir or CopyAction.SyncMetadata);
+    public long Count(CopyAction a) => Steps.LongCount(s => s.Action == a);
+    public long Overwrites => Steps.LongCount(s => s.Action is CopyAction.CopyFile or CopyAction.MakeLink && s.DestStat is not null);
+    public long BytesToCopy => Steps.Where(s => s.Action == CopyAction.CopyFile).Sum(s => s.SourceStat.Size);
+
+    public ReshError ConflictError(string dest) => ReshError.Conflict(
+        Conflicts.Count == 1 ? $"{Conflicts[0]} already exists with different content." : $"{Conflicts.Count} destination entries already exist with different content.",
+        "Choose an overwrite policy: overwrite=always (replace), newer (replace when the source is newer) or skip (keep existing).",
+        new JsonObject { ["to"] = dest, ["conflicts"] = new JsonArray(Conflicts.Take(20).Select(c => (JsonNode?)c).ToArray()) });
+
+    void Visit(string src, FileStatus ss, string dst)
+    {
+        _ctx.Cancellation.ThrowIfCancellationRequested();
+        var ds = Posix.Stat(dst, false, out var errno);
+        if (ds is null && errno != FileNative.ENOENT) throw FileErrors.Throw(errno, dst, "look up");
+
+        if (ss.IsDirectory)
+        {
+            if (ds is { IsDirectory: true } d)
+            {
+                Steps.Add(new CopyStep(MetadataDiffers(ss, d, true) ? CopyAction.SyncMetadata : CopyAction.EnterDir, src, dst, ss, d, null));
+            }
+            else if (ds is { } other)
+            {
+                if (_policy == OverwritePolicy.Skip) { Steps.Add(new CopyStep(CopyAction.Skip, src, dst, ss, other, null)); return; }
+                Conflicts.Add(dst); // a directory never replaces a file, whatever the policy (cp -r refuses too)
+                return;
+            }
+            else Steps.Add(new CopyStep(CopyAction.MakeDir, src, dst, ss, null, null));
+
+            List<string> children;
+            try { children = Directory.EnumerateFileSystemEntries(src).ToList(); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { throw FileErrors.FromException(ex, src, "read the directory").ToException(); }
+            children.Sort(StringComparer.Ordinal);
+            foreach (var child in children)
+            {
+                var cs = Posix.Stat(child, _follow, out var cerr);
+                if (cs is null)
+                {
+                    if (cerr == FileNative.ENOENT && _follow && Posix.Stat(child, false, out _) is { } dangling) cs = dangling; // copy a dangling link as a link
+                    else if (cerr == FileNative.ENOENT) continue;
+                    else throw FileErrors.Throw(cerr, child, "read");
+                }
+                Visit(child, cs.Value, Path.Combine(dst, Path.GetFileName(child)));
+            }
+            return;
+        }
+
+        if (ss.IsSymlink)
+        {
+            var target = FileErrors.Guard(src, "read the link", () => new FileInfo(src).LinkTarget) ?? "";
+            if (ds is { IsSymlink: true } dl && new FileInfo(dst).LinkTarget == target)
+            {
+                Steps.Add(new CopyStep(CopyAction.Unchanged, src, dst, ss, dl, target));
+                return;
+            }
+            Decide(src, ss, dst, ds, CopyAction.MakeLink, target);
+            return;
+        }
+
+        if (!ss.IsRegular)
+        {
+            _ctx.Warn($"Skipped {src}: a {ss.TypeName} is not copied.");
+            Steps.Add(new CopyStep(CopyAction.Skip, src, dst, ss, ds, null));
+            return;
+        }
+
+        if (ds is { IsRegular: true } df && df.Size == ss.Size && _policy != OverwritePolicy.Skip && SameContent(src, dst))
+        {
+            Steps.Add(new CopyStep(MetadataDiffers(ss, df, false) ? CopyAction.SyncMetadata : CopyAction.Unchanged, src, dst, ss, df, null));
+            return;
+        }
+        Decide(src, ss, dst, ds, CopyAction.CopyFile, null);
+    }
+
+    void Decide(string src, FileStatus ss, string dst, FileStatus? ds, CopyAction action, string? linkTarget)
+    {
+        if (ds is not { } existing)
+        {
+            Steps.Add(new CopyStep(action, src, dst, ss, null, linkTarget));
+            return;
+        }
+        if (existing.IsDirectory)
+        {
+            if (_policy == OverwritePolicy.Skip) Steps.Add(new CopyStep(CopyAction.Skip, src, dst, ss, existing, null));
+            else Conflicts.Add(dst); // never replace a directory with a file
+            return;
+        }
+        switch (_policy)
+        {
+            case OverwritePolicy.Always:
+                Steps.Add(new CopyStep(action, src, dst, ss, existing, linkTarget));
+                break;
+            case OverwritePolicy.Newer when ss.ModifyTime > existing.ModifyTime:
+                Steps.Add(new CopyStep(action, src, dst, ss, existing, linkTarget));
+                break;
+            case OverwritePolicy.Newer or OverwritePolicy.Skip:
+                Steps.Add(new CopyStep(CopyAction.Skip, src, dst, ss, existing, null));
+                break;
+            default:
+                Conflicts.Add(dst);
+                break;
+        }
+    }
+
+    bool MetadataDiffers(FileStatus source, FileStatus dest, bool directory) =>
+        _preserve && (source.Permissions != dest.Permissions || (!directory && source.ModifyTime != dest.ModifyTime));
+
+    bool SameContent(string a, string b)
+    {
+        const int Chunk = 1 << 20;
+        using var ha = FileErrors.Guard(a, "read", () => System.IO.File.OpenHandle(a, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan));
+        using var hb = FileErrors.Guard(b, "read", () => System.IO.File.OpenHandle(b, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan));
+        var ba = new byte[Chunk];
+        var bb = new byte[Chunk];
+        long pos = 0;
+        while (true)
+        {
+            _ctx.Cancellation.ThrowIfCancellationRequested();
+            int na = ReadFull(ha, ba, pos), nb = ReadFull(hb, bb, pos);
+            if (na != nb || !ba.AsSpan(0, na).SequenceEqual(bb.AsSpan(0, nb))) return false;
+            if (na == 0) return true;
+            pos += na;
+        }
+    }
+
+    static int ReadFull(Microsoft.Win32.SafeHandles.SafeFileHandle h, byte[] buffer, long offset)
+    {
+        int total = 0;
+        while (total < buffer.Length)
+        {
+            int n = RandomAccess.Read(h, buffer.AsSpan(total), offset + total);
+            if (n == 0) break;
+            total += n;
+        }
+        return total;
+    }
+}

@@ -1,0 +1,47 @@
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+
+namespace Resh.Handles.Files;
+
+public static class FileDelete
+{
+    static readonly Arg<bool> Recursive = Arg.Bool("recursive", "Required to remove a directory: removes it and everything below it.");
+    static readonly Arg<bool> Force = Arg.Bool("force", "Allow removing /, top-level directories, the home directory and mount points (or trees containing mount points).");
+
+    public static readonly VerbInfo Verb = VerbInfo.Define("delete", Effect.Destroy,
+        "Remove a file, a symlink (never what it points to), or a directory tree with recursive=true.",
+        [Recursive, Force], () => FileJson.Default.FileDeleteResult, Run,
+        examples:
+        [
+            new("file:///tmp/old.log.delete", "Remove a file; a second run is `changed: false`."),
+            new("file:///srv/app/releases/v1.delete recursive=true --dry-run", "Show how many entries and bytes would go."),
+        ],
+        notes: "A missing path is not an error: `existed: false`, `changed: false` (like Ansible's state=absent). Symlinks are removed, never followed, inside trees too. Nothing is removed when any part of a tree cannot be read (the whole plan is checked first).");
+
+    static Outcome<FileDeleteResult> Run(VerbContext ctx)
+    {
+        var path = FilePaths.Resolve(ctx);
+        var st = FileMetadata.StatOrNull(path, follow: false);
+        if (st is not { } root) return new FileDeleteResult(path, false, null, 0, 0);
+        var force = ctx.Get(Force);
+        if (!force && DeleteGuard.Check(ctx, path, root, "delete") is { } refused) return refused;
+
+        if (!root.IsDirectory)
+        {
+            if (!ctx.DryRun) FileErrors.Check(FileNative.Unlink(path), path, "delete");
+            return Outcome.Changed(new FileDeleteResult(path, true, root.TypeName, 1, root.IsRegular ? root.Size : 0));
+        }
+        if (!ctx.Get(Recursive))
+            return ReshError.Usage($"{path} is a directory.", "Pass recursive=true to remove it and everything in it.",
+                new JsonObject { ["path"] = path });
+
+        // Plan: every entry below, checked before anything is removed.
+        var tree = TreeRemoval.Plan(ctx, path);
+        if (tree.Refusal(force) is { } refusal) return refusal;
+        var result = new FileDeleteResult(path, true, "directory", tree.Count, tree.Bytes);
+        if (!ctx.DryRun) tree.Apply(ctx);
+        return Outcome.Changed(result);
+    }
+}

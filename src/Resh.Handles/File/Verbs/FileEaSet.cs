@@ -1,0 +1,49 @@
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+using Resh.Core.Platform;
+
+namespace Resh.Handles.Files;
+
+public static class FileEaSet
+{
+    static readonly Arg<string?> Name = Arg.String("name", "Attribute name; without a namespace it means user.NAME.", required: true, examples: ["user.comment", "comment"]);
+    static readonly Arg<byte[]?> Value = Arg.Bytes("value", "The value: text, @file or @- (raw bytes); with encoding=base64, base64 text.", required: true);
+    static readonly Arg<string?> Encoding_ = Arg.Enum("encoding", "How `value` is written: text (its bytes as given) or base64.", ["text", "base64"], "text");
+
+    public static readonly VerbInfo Verb = VerbInfo.Define("ea.set", Effect.Mutate,
+        "Set an extended attribute; unchanged when it already has that value.",
+        [Name, Value, Encoding_, FileEaGet.Follow], () => FileJson.Default.FileEaSetResult, Run,
+        examples:
+        [
+            new("file:///srv/data.bin.ea.set name=user.owner-team value=storage", "Tag a file."),
+            new("file:///srv/data.bin.ea.set name=user.blob value=AAEC encoding=base64", "Store binary bytes."),
+        ]);
+
+    static Outcome<FileEaSetResult> Run(VerbContext ctx)
+    {
+        var path = FilePaths.Resolve(ctx);
+        var name = ExtendedAttributes.FullName(ctx.Get(Name)!);
+        var follow = ctx.Get(FileEaGet.Follow);
+        var raw = ctx.Get(Value) ?? [];
+        byte[] value;
+        if (ctx.Get(Encoding_) == "base64")
+        {
+            try { value = Convert.FromBase64String(System.Text.Encoding.ASCII.GetString(raw).Trim()); }
+            catch (FormatException) { return ReshError.Usage("`value` is not valid base64.", "Give base64 text, or use encoding=text."); }
+        }
+        else value = raw;
+
+        FileMetadata.StatOrThrow(path, follow);
+        var current = Posix.GetXattr(path, name, follow, out var errno);
+        if (current is null && errno != Posix.ENODATA) return ExtendedAttributes.Error(errno, path, name, "read");
+        if (current is not null && current.AsSpan().SequenceEqual(value))
+            return new FileEaSetResult(path, name, false, value.Length);
+        if (!ctx.DryRun)
+        {
+            var rc = Posix.SetXattr(path, name, value, follow);
+            if (rc != 0) return ExtendedAttributes.Error(rc, path, name, "set");
+        }
+        return Outcome.Changed(new FileEaSetResult(path, name, current is null, value.Length));
+    }
+}

@@ -1,0 +1,112 @@
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+using Resh.Core.Platform;
+
+namespace Resh.Handles.Files;
+
+public static class FileMove
+{
+    static readonly Arg<string?> To = Arg.String("to", "Destination path. A trailing slash, or an existing directory when moving a file, means inside it.", required: true,
+        examples: ["/srv/archive/app.log", "/srv/archive/"], aliases: ["dest"]);
+    static readonly Arg<string?> Overwrite = Arg.Enum("overwrite", "When the destination exists: never (conflict), always (replace it), newer (replace when the source is newer), skip (leave both).",
+        FileCopy.Policies, "never");
+    static readonly Arg<bool> Force = Arg.Bool("force", "Allow moving (or replacing) /, top-level directories, the home directory and mount points.");
+
+    public static readonly VerbInfo Verb = VerbInfo.Define("move", Effect.Mutate,
+        "Move or rename a file, link or directory: rename(2), or copy and delete across file systems.",
+        [To, Overwrite, Force], () => FileJson.Default.FileMoveResult, RunAsync,
+        examples:
+        [
+            new("file:///tmp/report.txt.move to=/srv/reports/", "Move into /srv/reports."),
+            new("file:///srv/app/current.new.move to=/srv/app/current overwrite=always", "Replace a file atomically (one rename)."),
+        ],
+        notes: "When the source is gone and the destination exists, the move already happened: `already_moved: true`, `changed: false`. Across file systems the tree is copied with modes, times and (as root) owners, then the source is removed. Replacing an existing directory removes it first.");
+
+    static async ValueTask<Outcome<FileMoveResult>> RunAsync(VerbContext ctx)
+    {
+        var source = FilePaths.Resolve(ctx);
+        var rawTo = ctx.Get(To)!;
+        var force = ctx.Get(Force);
+        var ss = FileMetadata.StatOrNull(source, follow: false);
+        if (ss is not { } src)
+        {
+            var to = FilePaths.ResolveArg(ctx, rawTo, "to");
+            var inside = Path.Combine(to, Path.GetFileName(source));
+            string[] candidates = rawTo.EndsWith('/') ? [inside] : [inside, to];
+            foreach (var candidate in candidates)
+                if (FileMetadata.StatOrNull(candidate, follow: false) is not null)
+                    return new FileMoveResult(source, candidate, "none", false, false, true);
+            return FileMetadata.NotFound(source);
+        }
+
+        var dest = FileCopy.Destination(ctx, rawTo, source, src.IsDirectory);
+        if (FileCopy.SamePlace(source, dest, src) is { } same) return same;
+        if (!force && DeleteGuard.Check(ctx, source, src, "move") is { } refused) return refused;
+        if (Path.GetDirectoryName(dest) is { } parent && FileParents.Missing(parent).Count > 0)
+            return ReshError.NotFound($"The destination directory {parent} does not exist.", $"Create it first: resh file://{parent}.mkdir",
+                new JsonObject { ["to"] = dest });
+
+        var policy = CopyPlan.ParsePolicy(ctx.Get(Overwrite));
+        var ds = FileMetadata.StatOrNull(dest, follow: false);
+        TreeRemoval? replaced = null;
+        if (ds is { } existing)
+        {
+            if (existing.IsDirectory != src.IsDirectory)
+                return ReshError.Conflict($"{dest} exists and is a {existing.TypeName}; {source} is a {src.TypeName}.", "Move it elsewhere, or delete the destination first.",
+                    new JsonObject { ["from"] = source, ["to"] = dest });
+            bool replace = policy switch
+            {
+                OverwritePolicy.Always => true,
+                OverwritePolicy.Newer => src.ModifyTime > existing.ModifyTime,
+                OverwritePolicy.Skip => false,
+                _ => throw ReshError.Conflict($"{dest} already exists.", "Choose overwrite=always (replace), newer or skip.",
+                    new JsonObject { ["from"] = source, ["to"] = dest }).ToException(),
+            };
+            if (!replace) return new FileMoveResult(source, dest, "none", false, true, false);
+            if (existing.IsDirectory)
+            {
+                if (!force && DeleteGuard.Check(ctx, dest, existing, "replace") is { } r2) return r2;
+                replaced = TreeRemoval.Plan(ctx, dest);
+                if (replaced.Refusal(force) is { } refusal) return refusal;
+            }
+        }
+
+        var method = SameFileSystem(source, dest) ? "rename" : "copy+delete";
+        if (ctx.DryRun) return Outcome.Changed(new FileMoveResult(source, dest, method, ds is not null, false, false));
+
+        replaced?.Apply(ctx);
+        var errno = FileNative.Rename(source, dest);
+        if (errno == FileNative.EXDEV)
+        {
+            method = "copy+delete";
+            await MoveAcrossDevicesAsync(ctx, source, src, dest, force).ConfigureAwait(false);
+        }
+        else FileErrors.Check(errno, source, "move");
+        LibC.FSyncDirectory(Path.GetDirectoryName(dest)!);
+        return Outcome.Changed(new FileMoveResult(source, dest, method, ds is not null, false, false));
+    }
+
+    static bool SameFileSystem(string source, string dest)
+    {
+        var a = Posix.Stat(source, false, out _);
+        var b = Posix.Stat(Path.GetDirectoryName(dest)!, true, out _);
+        return a is { } x && b is { } y && x.DevMajor == y.DevMajor && x.DevMinor == y.DevMinor;
+    }
+
+    static async Task MoveAcrossDevicesAsync(VerbContext ctx, string source, FileStatus src, string dest, bool force)
+    {
+        TreeRemoval? tree = null;
+        if (src.IsDirectory)
+        {
+            tree = TreeRemoval.Plan(ctx, source);
+            if (tree.Refusal(force) is { } refusal) throw refusal.ToException();
+        }
+        var plan = CopyPlan.Build(ctx, source, src, dest, OverwritePolicy.Always, preserve: true, follow: false);
+        if (plan.Conflicts.Count > 0) throw plan.ConflictError(dest).ToException();
+        await CopyApply.RunAsync(ctx, plan, preserve: true, preserveOwner: LibC.GetEUid() == 0).ConfigureAwait(false);
+        if (tree is not null) tree.Apply(ctx);
+        else FileErrors.Check(FileNative.Unlink(source), source, "remove the moved");
+    }
+}

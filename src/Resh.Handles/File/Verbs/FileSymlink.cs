@@ -1,0 +1,72 @@
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+using Resh.Core.Platform;
+
+namespace Resh.Handles.Files;
+
+public static class FileSymlink
+{
+    static readonly Arg<string?> To = Arg.String("to", "What the link points to, stored exactly as given (a relative target is relative to the link's directory).", required: true,
+        examples: ["/srv/app/releases/v2", "../shared/config"], aliases: ["target"]);
+    static readonly Arg<bool> Force = Arg.Bool("force", "Replace an existing link or file at the path (atomically; never a directory).");
+
+    public static readonly VerbInfo Verb = VerbInfo.Define("symlink", Effect.Mutate,
+        "Make the path a symlink pointing to `to`; unchanged when it already does.",
+        [To, Force], () => FileJson.Default.FileSymlinkResult, Run,
+        targetHelp: "The path of the link to create.",
+        examples:
+        [
+            new("file:///srv/app/current.symlink to=/srv/app/releases/v2 force=true", "Switch a release atomically."),
+            new("file:///usr/local/bin/tool.symlink to=/opt/tool/bin/tool", "Put a program on PATH."),
+        ],
+        notes: "The target need not exist. An existing different link or file is a `conflict` unless force=true, which swaps it with one rename (no moment without a link); a real directory is never replaced.");
+
+    static Outcome<FileSymlinkResult> Run(VerbContext ctx)
+    {
+        var path = FilePaths.Resolve(ctx);
+        var to = ctx.Get(To)!;
+        if (to.Length == 0) return ReshError.Usage("`to` is empty.", "Give the path the link should point to.");
+        var st = FileMetadata.StatOrNull(path, follow: false);
+        string? replaced = null;
+        if (st is { } existing)
+        {
+            if (existing.IsSymlink)
+            {
+                var current = FileErrors.Guard(path, "read the link", () => new FileInfo(path).LinkTarget);
+                if (current == to) return new FileSymlinkResult(path, to, false, null);
+                replaced = current;
+            }
+            else replaced = existing.TypeName;
+            if (existing.IsDirectory)
+                return ReshError.Conflict($"{path} is a directory; a link cannot replace it.", $"Delete it first (resh file://{path}.delete recursive=true), or link elsewhere.",
+                    new JsonObject { ["path"] = path });
+            if (!ctx.Get(Force))
+                return ReshError.Conflict(existing.IsSymlink ? $"{path} is already a link to {replaced}." : $"{path} already exists as a {existing.TypeName}.",
+                    "Pass force=true to replace it.", new JsonObject { ["path"] = path, ["existing"] = replaced, ["wanted"] = to });
+        }
+        else FileParents.Ensure(ctx, path, create: false);
+
+        if (!ctx.DryRun)
+        {
+            if (st is null)
+            {
+                FileErrors.Check(FileNative.Symlink(to, path), path, "create the link");
+            }
+            else
+            {
+                var temp = AtomicFile.TempName(path);
+                FileErrors.Check(FileNative.Symlink(to, temp), path, "create the link");
+                var errno = FileNative.Rename(temp, path);
+                if (errno != 0)
+                {
+                    FileNative.Unlink(temp);
+                    FileErrors.Check(errno, path, "replace");
+                }
+            }
+            LibC.FSyncDirectory(Path.GetDirectoryName(path)!);
+        }
+        return Outcome.Changed(new FileSymlinkResult(path, to, st is null, replaced));
+    }
+}

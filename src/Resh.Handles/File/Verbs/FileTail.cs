@@ -1,0 +1,246 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Win32.SafeHandles;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+using Resh.Core.Platform;
+
+namespace Resh.Handles.Files;
+
+public static class FileTail
+{
+    static readonly Arg<long?> Lines = Arg.Int("lines", "How many lines from the end.", 10, min: 0, aliases: ["n"]);
+    static readonly Arg<bool> Follow = Arg.Bool("follow", "Keep streaming new lines as NDJSON events until --timeout or Ctrl-C; survives truncation and rotation (tail -F).", aliases: ["f"]);
+
+    public static readonly VerbInfo Verb = VerbInfo.Define("tail", Effect.Read,
+        "The last lines of a file; with follow=true, stream lines as they are written.",
+        [Lines, Follow], () => FileJson.Default.FileTailResult, RunAsync,
+        streams: true,
+        examples:
+        [
+            new("file:///var/log/syslog.tail lines=50", "The last 50 lines."),
+            new("file:///var/log/app.log.tail follow=true --timeout 30s", "Stream new lines for 30 seconds: {\"event\":\"line\",\"line\":...} per line, then the envelope."),
+        ],
+        notes: "Follow polls every 150 ms. When the file is truncated or replaced (log rotation) it emits a `truncated` or `rotated` event and reads the new content from the start. A follow ended by --timeout is a normal end (`ok: true`, `ended: \"timeout\"`); Ctrl-C ends it as `interrupted`. Lines are UTF-8 (invalid bytes become U+FFFD), without their line endings.");
+
+    const int MaxTailBytes = 16 << 20;
+    static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(150);
+
+    static async ValueTask<Outcome<FileTailResult>> RunAsync(VerbContext ctx)
+    {
+        var path = FilePaths.Resolve(ctx);
+        var st = FileMetadata.StatOrThrow(path, follow: true);
+        if (st.IsDirectory) return ReshError.Usage($"{path} is a directory.", "Tail a file inside it.");
+        if (!st.IsRegular) return ReshError.Usage($"{path} is a {st.TypeName}; tail reads regular files.", "Read pipes and devices with read (--format raw).");
+        var want = (int)Math.Min(ctx.Get(Lines) ?? 10, int.MaxValue);
+        var follow = ctx.Get(Follow);
+
+        var handle = FileErrors.Guard(path, "read", () => Open(path));
+        try
+        {
+            var size = RandomAccess.GetLength(handle);
+            var (lines, consumed) = LastLines(handle, size, want, completeOnly: follow);
+            if (!follow)
+                return new Outcome<FileTailResult>(new FileTailResult(path, lines, lines.Count, false, null, 0), false)
+                    .WithRaw(RawPayload.FromText(lines.Count == 0 ? "" : string.Join('\n', lines) + "\n", newline: false));
+
+            foreach (var line in lines) EmitLine(ctx, path, line);
+            return await FollowAsync(ctx, path, handle, st.Inode, consumed, lines.Count).ConfigureAwait(false);
+        }
+        finally
+        {
+            handle.Dispose();
+        }
+    }
+
+    static SafeFileHandle Open(string path) =>
+        System.IO.File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+
+    static SafeFileHandle? TryOpen(string path)
+    {
+        try { return Open(path); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return null; } // not there yet: the next poll tries again
+    }
+
+    static void EmitLine(VerbContext ctx, string path, string line) =>
+        ctx.Events.Emit("line", new JsonObject { ["path"] = path, ["line"] = line });
+
+    /// <summary>
+    /// The last <paramref name="want"/> lines, read backwards in blocks. Returns where the returned text ends:
+    /// with <paramref name="completeOnly"/> a final line without newline is left for the follow loop.
+    /// </summary>
+    static (List<string> Lines, long End) LastLines(SafeFileHandle handle, long size, int want, bool completeOnly)
+    {
+        if (size == 0) return ([], 0);
+        long end = size;
+        if (completeOnly)
+        {
+            // Stop after the last newline: a partial last line is still being written.
+            end = LastNewlineBefore(handle, size) is { } nl ? nl + 1 : 0;
+        }
+        if (want == 0 || end == 0) return ([], end);
+        // Find the start: after the want-th newline counted backwards, ignoring a newline that ends the text.
+        long scanEnd = end;
+        var one = new byte[1];
+        if (RandomAccess.Read(handle, one, end - 1) == 1 && one[0] == '\n') scanEnd = end - 1;
+        long start = 0;
+        int found = 0;
+        var block = new byte[64 * 1024];
+        long pos = scanEnd;
+        while (pos > 0 && found < want)
+        {
+            int len = (int)Math.Min(block.Length, pos);
+            pos -= len;
+            int n = RandomAccess.Read(handle, block.AsSpan(0, len), pos);
+            for (int i = n - 1; i >= 0; i--)
+            {
+                if (block[i] != '\n') continue;
+                if (++found == want) { start = pos + i + 1; break; }
+            }
+            if (end - pos > MaxTailBytes) { start = Math.Max(start, end - MaxTailBytes); break; }
+        }
+        var bytes = new byte[end - start];
+        int total = 0;
+        while (total < bytes.Length)
+        {
+            int n = RandomAccess.Read(handle, bytes.AsSpan(total), start + total);
+            if (n == 0) break;
+            total += n;
+        }
+        var text = Encoding.UTF8.GetString(bytes, 0, total);
+        var lines = SplitLines(text, out _);
+        // A trailing partial line (no newline) is a line too when not following.
+        if (!text.EndsWith('\n') && text.Length > 0) lines.Add(StripCr(text[(text.LastIndexOf('\n') + 1)..]));
+        return (lines, end);
+    }
+
+    static long? LastNewlineBefore(SafeFileHandle handle, long size)
+    {
+        var block = new byte[64 * 1024];
+        long pos = size;
+        while (pos > 0)
+        {
+            int len = (int)Math.Min(block.Length, pos);
+            pos -= len;
+            int n = RandomAccess.Read(handle, block.AsSpan(0, len), pos);
+            var i = block.AsSpan(0, n).LastIndexOf((byte)'\n');
+            if (i >= 0) return pos + i;
+            if (size - pos > MaxTailBytes) return null;
+        }
+        return null;
+    }
+
+    /// <summary>The complete lines of <paramref name="text"/>; the unterminated rest is returned separately.</summary>
+    static List<string> SplitLines(string text, out string rest)
+    {
+        var lines = new List<string>();
+        int start = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (text[i] != '\n') continue;
+            lines.Add(StripCr(text[start..i]));
+            start = i + 1;
+        }
+        rest = text[start..];
+        return lines;
+    }
+
+    static byte[] Signature(SafeFileHandle handle, long position)
+    {
+        var len = (int)Math.Min(64, position);
+        var sig = new byte[len];
+        var n = len == 0 ? 0 : RandomAccess.Read(handle, sig, position - len);
+        return n == len ? sig : sig[..n];
+    }
+
+    static bool StillThere(SafeFileHandle handle, long position, byte[] signature)
+    {
+        if (signature.Length == 0) return true;
+        var now = new byte[signature.Length];
+        var n = RandomAccess.Read(handle, now, position - signature.Length);
+        return n == signature.Length && now.AsSpan().SequenceEqual(signature);
+    }
+
+    static string StripCr(string line) => line.EndsWith('\r') ? line[..^1] : line;
+
+    static async Task<Outcome<FileTailResult>> FollowAsync(VerbContext ctx, string path, SafeFileHandle first, ulong inode, long position, long emitted)
+    {
+        var handle = first;
+        var pending = new List<byte>();
+        var buffer = new byte[64 * 1024];
+        long reopened = 0;
+        bool ownsHandle = false;
+
+        // The bytes just before `position`: if they change, the file was truncated and refilled between two polls.
+        var signature = Signature(handle, position);
+
+        void Drain()
+        {
+            while (true)
+            {
+                int n = RandomAccess.Read(handle, buffer, position);
+                if (n <= 0) break;
+                position += n;
+                int start = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    if (buffer[i] != '\n') continue;
+                    pending.AddRange(buffer.AsSpan(start, i - start));
+                    EmitLine(ctx, path, StripCr(Encoding.UTF8.GetString(pending.ToArray())));
+                    emitted++;
+                    pending.Clear();
+                    start = i + 1;
+                }
+                pending.AddRange(buffer.AsSpan(start, n - start));
+                signature = Signature(handle, position);
+            }
+        }
+
+        try
+        {
+            while (true)
+            {
+                // Look for truncation and rotation before reading, so refilled content is read from its start.
+                var now = Posix.Stat(path, true, out _);
+                if (now is { } same && same.Inode == inode && same.IsRegular && (same.Size < position || !StillThere(handle, position, signature)))
+                {
+                    position = 0;
+                    signature = [];
+                    pending.Clear();
+                    reopened++;
+                    ctx.Events.Emit("truncated", new JsonObject { ["path"] = path });
+                }
+                Drain();
+                if (now is { } st && st.Inode != inode && TryOpen(path) is { } next)
+                {
+                    // Rotated: the old file is finished (drained above); read the new one from its start.
+                    if (ownsHandle) handle.Dispose();
+                    handle = next;
+                    ownsHandle = true;
+                    inode = st.Inode;
+                    position = 0;
+                    signature = [];
+                    pending.Clear();
+                    reopened++;
+                    ctx.Events.Emit("rotated", new JsonObject { ["path"] = path });
+                    continue;
+                }
+                await Task.Delay(Poll, ctx.Cancellation).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (ctx.TimedOut)
+        {
+            if (pending.Count > 0)
+            {
+                EmitLine(ctx, path, StripCr(Encoding.UTF8.GetString(pending.ToArray())));
+                emitted++;
+            }
+            return new FileTailResult(path, [], emitted, true, "timeout", reopened);
+        }
+        finally
+        {
+            if (ownsHandle) handle.Dispose();
+        }
+    }
+}

@@ -1,0 +1,138 @@
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+using Resh.Core.Platform;
+
+namespace Resh.Handles.Fs;
+
+public static class FsMountVerb
+{
+    static readonly Arg<string?> Source = Arg.String("source", "What to mount: a device, an image file (mounted through a loop device), a directory (bind) or a name (tmpfs).", required: true, examples: ["/dev/sdb1", "/srv/disk.img", "tmpfs"]);
+    static readonly Arg<string?> FsType = Arg.String("fstype", "File system type (ext4, xfs, btrfs, tmpfs...); default: detected by mount. Ignored for bind.", aliases: ["type"]);
+    static readonly Arg<IReadOnlyList<string>> Options = Arg.List("options", "Mount options.", examples: ["ro,noatime", "size=64m"]);
+    static readonly Arg<bool> Bind = Arg.Bool("bind", "Bind-mount the source directory.");
+    static readonly Arg<bool> Create = Arg.Bool("create", "Create the mount point directory when missing.", true);
+    static readonly Arg<bool> Persist = Arg.Bool("persist", "Also write the mount into fstab (atomically), so it comes back at boot.");
+    public static readonly Arg<string?> FstabPath = Arg.String("fstab", "The fstab file persist edits.", "/etc/fstab");
+
+    public static readonly VerbInfo Verb = VerbInfo.Define("mount", Effect.Mutate,
+        "Mount a device, image, directory (bind) or tmpfs; already mounted as asked is changed: false.",
+        [Source, FsType, Options, Bind, Create, Persist, FstabPath], () => FsJson.Default.FsMountResult, RunAsync,
+        examples:
+        [
+            new("'fs:///mnt/scratch.mount(source=tmpfs,fstype=tmpfs,options=size=64m)'", "A 64 MiB tmpfs."),
+            new("'fs:///mnt/img.mount(source=/srv/disk.img,persist=true)'", "Loop-mount an image and add it to /etc/fstab."),
+            new("'fs:///srv/www.mount(source=/data/www,bind=true,options=ro)'", "A read-only bind mount."),
+        ],
+        targetHelp: "The mount point.");
+
+    static async ValueTask<Outcome<FsMountResult>> RunAsync(VerbContext ctx)
+    {
+        var target = FsPaths.Required(ctx, "the mount point");
+        if (target == "/") return ReshError.Usage("Refusing to mount over /.", "Mount on a directory below /.");
+        var bind = ctx.Get(Bind);
+        var rawSource = ctx.Get(Source)!;
+        var source = rawSource.StartsWith('/') || rawSource.StartsWith('.') || rawSource.StartsWith('~') ? FsPaths.Absolute(rawSource, ctx) : rawSource;
+        var options = ctx.Get(Options).ToList();
+        var fsType = bind ? null : ctx.Get(FsType);
+        var sourceStat = source.StartsWith('/') ? Posix.Stat(source, follow: true, out _) : null;
+        if (bind && sourceStat is null) return ReshError.NotFound($"Bind source {source} does not exist.", "Check the source path.");
+        if (!bind && source.StartsWith('/') && sourceStat is null) return ReshError.NotFound($"{source} does not exist.", "Check the device or image path.");
+        var isImage = !bind && sourceStat is { IsRegular: true };
+        if (isImage && !options.Contains("loop")) options.Add("loop");
+
+        var commands = new List<string[]>();
+        var mounts = MountTable.Read();
+        var current = MountTable.At(target, mounts);
+        bool changed = false;
+        if (current is not null)
+        {
+            if (!SameSource(current, source, bind, sourceStat, target, fsType))
+                return ReshError.Conflict($"{target} already has {current.Source} ({current.FsType}) mounted.", $"Unmount it first: resh fs://{target}.unmount",
+                    new System.Text.Json.Nodes.JsonObject { ["mounted_source"] = current.Source, ["fstype"] = current.FsType });
+            var wantRo = options.Contains("ro");
+            if (wantRo != current.ReadOnly)
+            {
+                commands.Add(["mount", "-o", "remount," + (wantRo ? "ro" : "rw") + (bind ? ",bind" : ""), target]);
+                changed = true;
+            }
+        }
+        else
+        {
+            if (!Directory.Exists(target))
+            {
+                if (!ctx.Get(Create)) return ReshError.NotFound($"Mount point {target} does not exist.", "Create it, or pass create=true.");
+                changed = true;
+            }
+            var argv = new List<string> { "mount" };
+            if (bind) argv.Add("--bind");
+            if (fsType is not null) { argv.Add("-t"); argv.Add(fsType); }
+            var opts = options.Where(o => !bind || o != "ro").ToList();
+            if (opts.Count > 0) { argv.Add("-o"); argv.Add(string.Join(',', opts)); }
+            argv.Add(source);
+            argv.Add(target);
+            commands.Add(argv.ToArray());
+            if (bind && options.Contains("ro")) commands.Add(["mount", "-o", "remount,bind,ro", target]);
+            changed = true;
+        }
+
+        string? fstab = null, fstabDiff = null;
+        if (ctx.Get(Persist))
+        {
+            fstab = FsPaths.Absolute(ctx.Get(FstabPath)!, ctx);
+            var type = bind ? "none" : fsType ?? current?.FsType ?? "auto";
+            var fstabOptions = bind ? string.Join(',', options.Prepend("bind")) : string.Join(',', options);
+            var (old, updated) = Fstab.Plan(fstab, target, Fstab.Line(source, target, type, fstabOptions));
+            fstabDiff = Fstab.Apply(fstab, old, updated, dryRun: true);
+            changed |= fstabDiff is not null;
+        }
+        if (!ctx.DryRun)
+        {
+            if (!Directory.Exists(target)) Directory.CreateDirectory(target);
+            foreach (var c in commands) await Run(c, ctx.Cancellation).ConfigureAwait(false);
+            if (fstab is not null && fstabDiff is not null)
+            {
+                var (old, updated) = Fstab.Plan(fstab, target, Fstab.Line(source, target, bind ? "none" : fsType ?? MountTable.At(target, MountTable.Read())?.FsType ?? "auto",
+                    bind ? string.Join(',', options.Prepend("bind")) : string.Join(',', options)));
+                fstabDiff = Fstab.Apply(fstab, old, updated, dryRun: false);
+            }
+        }
+        var mounted = ctx.DryRun ? true : MountTable.At(target, MountTable.Read()) is not null;
+        var finalType = fsType ?? (ctx.DryRun ? current?.FsType : MountTable.At(target, MountTable.Read())?.FsType);
+        return Outcome.Changed(new FsMountResult(target, source, finalType, options, mounted, fstab, fstabDiff, FsDescribe.Commands(commands)), changed);
+    }
+
+    static bool SameSource(MountEntry current, string source, bool bind, FileStatus? sourceStat, string target, string? fsType)
+    {
+        if (bind)
+        {
+            var t = Posix.Stat(target, follow: true, out _);
+            return t is { } ts && sourceStat is { } ss && ts.Inode == ss.Inode && ts.DevMajor == ss.DevMajor && ts.DevMinor == ss.DevMinor;
+        }
+        if (fsType is not null && fsType != current.FsType) return false;
+        if (current.Source == source) return true;
+        if (MountTable.LoopBackingFile(current.Source) == source) return true;
+        // /dev/disk/by-uuid/... and other symlinks name the same device.
+        try { return source.StartsWith('/') && Path.GetFullPath(new FileInfo(source).ResolveLinkTarget(true)?.FullName ?? source) == current.Source; }
+        catch (IOException) { return false; }
+    }
+
+    internal static async Task Run(string[] argv, CancellationToken ct)
+    {
+        var exe = ProcessRunner.Which(argv[0]) ?? argv[0];
+        var r = await ProcessRunner.RunAsync([exe, .. argv[1..]], null, ct).ConfigureAwait(false);
+        if (r.Succeeded) return;
+        var line = r.LastErrorLine;
+        var err = line.Contains("permission denied", StringComparison.OrdinalIgnoreCase) || line.Contains("must be superuser", StringComparison.OrdinalIgnoreCase)
+            ? ReshError.PermissionDenied($"{argv[0]} was refused: {line}", "Run as root.")
+            : ReshError.Failed($"{argv[0]} failed: {line}", null);
+        throw (err with
+        {
+            Details = new System.Text.Json.Nodes.JsonObject
+            {
+                ["command"] = new System.Text.Json.Nodes.JsonArray(argv.Select(a => (System.Text.Json.Nodes.JsonNode?)a).ToArray()),
+                ["exit_code"] = r.ExitCode,
+            },
+        }).ToException();
+    }
+}

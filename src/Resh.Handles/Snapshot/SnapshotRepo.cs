@@ -1,0 +1,201 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Resh.Core.Config;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Platform;
+using Resh.Handles.Storage;
+
+namespace Resh.Handles.Snapshot;
+
+/// <summary>
+/// The content-addressed store: objects/ab/&lt;sha256&gt; hold file contents once across every
+/// snapshot and tree; trees/&lt;tree-id&gt;/&lt;name&gt;.json hold manifests. Mutations take an exclusive lock.
+/// </summary>
+public sealed class SnapshotRepo
+{
+    public SnapshotRepo(string root)
+    {
+        Root = root;
+        ReshPaths.EnsurePrivateDir(root);
+        ReshPaths.EnsurePrivateDir(Objects);
+        ReshPaths.EnsurePrivateDir(Trees);
+    }
+
+    public string Root { get; }
+    public string Objects => Path.Combine(Root, "objects");
+    public string Trees => Path.Combine(Root, "trees");
+
+    public static SnapshotRepo For(VerbContext ctx, string? repoArg) =>
+        new(repoArg is { Length: > 0 } r ? Path.GetFullPath(r) : ctx.Runtime.Paths.StateSubdir("snapshots"));
+
+    /// <summary>A stable, readable directory name for a tree: its base name and a hash of its full path.</summary>
+    public static string TreeId(string path)
+    {
+        var hash = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(path)))[..12];
+        var name = Path.GetFileName(path);
+        return (name.Length == 0 ? "root" : name) + "-" + hash;
+    }
+
+    public string TreeDir(string path) => Path.Combine(Trees, TreeId(path));
+
+    public string ObjectPath(string sha) => Path.Combine(Objects, sha[..2], sha);
+
+    public bool HasObject(string sha) => System.IO.File.Exists(ObjectPath(sha));
+
+    /// <summary>An exclusive lock on the repository (flock through FileShare.None), held until disposed.</summary>
+    public FileStream Lock(CancellationToken ct)
+    {
+        var path = Path.Combine(Root, "lock");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                ct.WaitHandle.WaitOne(100);
+                ct.ThrowIfCancellationRequested();
+            }
+            catch (IOException)
+            {
+                throw ReshError.Conflict($"The snapshot repository {Root} is locked by another resh.", "Wait for it to finish and retry.").ToException();
+            }
+        }
+    }
+
+    public static bool ValidName(string name) =>
+        name.Length is > 0 and <= 128 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '@' or ':' or '+') && name[0] != '.';
+
+    public string ManifestPath(string tree, string name) => Path.Combine(TreeDir(tree), name + ".json");
+
+    public Manifest? Load(string tree, string name)
+    {
+        var p = ManifestPath(tree, name);
+        return System.IO.File.Exists(p) ? Read(p) : null;
+    }
+
+    public static Manifest Read(string path)
+    {
+        try { return JsonSerializer.Deserialize(System.IO.File.ReadAllBytes(path), ManifestJson.Default.Manifest) ?? throw new JsonException("empty"); }
+        catch (JsonException ex) { throw ReshError.Failed($"The manifest {path} is damaged: {ex.Message}", "Delete the snapshot or restore the file.").ToException(); }
+    }
+
+    /// <summary>Snapshots of one tree, oldest first.</summary>
+    public List<Manifest> List(string tree)
+    {
+        var dir = TreeDir(tree);
+        if (!Directory.Exists(dir)) return [];
+        return Directory.EnumerateFiles(dir, "*.json").Select(Read).OrderBy(m => m.Created, StringComparer.Ordinal).ThenBy(m => m.Name, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Every manifest in the repository, whatever the tree.</summary>
+    public IEnumerable<Manifest> All() =>
+        Directory.EnumerateFiles(Trees, "*.json", SearchOption.AllDirectories).Select(Read);
+
+    public void Save(Manifest m)
+    {
+        var dir = TreeDir(m.Path);
+        ReshPaths.EnsurePrivateDir(dir);
+        AtomicFile.Write(ManifestPath(m.Path, m.Name), JsonSerializer.SerializeToUtf8Bytes(m, ManifestJson.Default.Manifest), (UnixFileMode)0x180);
+    }
+
+    public void DeleteManifest(Manifest m) => System.IO.File.Delete(ManifestPath(m.Path, m.Name));
+
+    /// <summary>Stores a file's content, hashing while copying; returns the hash and whether the object is new.</summary>
+    public (string Sha, bool Added) Store(string file, CancellationToken ct)
+    {
+        var temp = Path.Combine(Objects, $"tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            string sha;
+            using (var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan))
+            using (var output = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = (UnixFileMode)0x180, BufferSize = 0 }))
+            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+            {
+                var buffer = new byte[1 << 20];
+                int n;
+                while ((n = input.Read(buffer, 0, buffer.Length)) > 0)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    hash.AppendData(buffer, 0, n);
+                    output.Write(buffer, 0, n);
+                }
+                sha = Convert.ToHexStringLower(hash.GetHashAndReset());
+            }
+            var target = ObjectPath(sha);
+            if (System.IO.File.Exists(target)) { System.IO.File.Delete(temp); return (sha, false); }
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!, (UnixFileMode)0x1C0);
+            System.IO.File.Move(temp, target);
+            return (sha, true);
+        }
+        finally
+        {
+            if (System.IO.File.Exists(temp)) System.IO.File.Delete(temp);
+        }
+    }
+
+    /// <summary>Copies an object to <paramref name="destination"/>, verifying its hash on the way; false when it does not match.</summary>
+    public bool CopyVerified(string sha, string destination, CancellationToken ct)
+    {
+        var source = ObjectPath(sha);
+        if (!System.IO.File.Exists(source))
+            throw ReshError.Failed($"Object {sha} is missing from the snapshot store.", "Run verify; the snapshot cannot be restored completely.", new System.Text.Json.Nodes.JsonObject { ["object"] = sha }).ToException();
+        using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        using var output = new FileStream(destination, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = (UnixFileMode)0x180, BufferSize = 0 });
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        int n;
+        while ((n = input.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            ct.ThrowIfCancellationRequested();
+            hash.AppendData(buffer, 0, n);
+            output.Write(buffer, 0, n);
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset()) == sha;
+    }
+
+    public static string HashFile(string path, CancellationToken ct)
+    {
+        using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20, FileOptions.SequentialScan);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        int n;
+        while ((n = input.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            ct.ThrowIfCancellationRequested();
+            hash.AppendData(buffer, 0, n);
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>Deletes objects no manifest references; returns (count, bytes) freed.</summary>
+    public (long Count, long Bytes) CollectGarbage()
+    {
+        var live = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var m in All())
+            foreach (var e in m.Entries)
+                if (e.Sha256 is { } s) live.Add(s);
+        long count = 0, bytes = 0;
+        foreach (var dir in Directory.EnumerateDirectories(Objects))
+        {
+            foreach (var obj in Directory.EnumerateFiles(dir))
+            {
+                if (live.Contains(Path.GetFileName(obj))) continue;
+                bytes += new FileInfo(obj).Length;
+                System.IO.File.Delete(obj);
+                count++;
+            }
+        }
+        return (count, bytes);
+    }
+
+    public static string Now() => DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static long ToNs(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
+
+    public static string Octal(uint perms) => "0" + Convert.ToString(perms & 0xFFF, 8).PadLeft(3, '0');
+
+    public static uint ParseOctal(string mode) => Convert.ToUInt32(mode, 8);
+
+    internal static FileStatus LStat(string path) => TreeWalker.Stat(path);
+}

@@ -1,0 +1,76 @@
+using System.Runtime.InteropServices;
+
+namespace Resh.Handles.Storage;
+
+/// <summary>libc calls the storage handles need that .NET does not expose (times without following links, links, nodes, exchange).</summary>
+public static partial class NativeFs
+{
+    const int AT_FDCWD = -100;
+    const int AT_SYMLINK_NOFOLLOW = 0x100;
+    const uint RENAME_EXCHANGE = 2;
+
+    [StructLayout(LayoutKind.Sequential)]
+    struct Timespec
+    {
+        public long Sec;
+        public long Nsec;
+    }
+
+    [LibraryImport("libc", EntryPoint = "utimensat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static unsafe partial int UtimensAt(int dirfd, string path, Timespec* times, int flags);
+
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int LinkNative(string oldPath, string newPath);
+
+    [LibraryImport("libc", EntryPoint = "mknod", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int MknodNative(string path, uint mode, ulong dev);
+
+    [LibraryImport("libc", EntryPoint = "renameat2", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int RenameAt2(int olddirfd, string oldPath, int newdirfd, string newPath, uint flags);
+
+    /// <summary>Sets the modification (and access) time of a path without following a symlink; returns errno or 0.</summary>
+    public static unsafe int SetTimes(string path, long mtimeSec, long mtimeNsec)
+    {
+        var times = stackalloc Timespec[2];
+        times[0] = new Timespec { Sec = mtimeSec, Nsec = mtimeNsec };
+        times[1] = times[0];
+        return UtimensAt(AT_FDCWD, path, times, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    public static int SetTimes(string path, DateTimeOffset mtime)
+    {
+        var ticks = mtime.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        var sec = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out var rem);
+        if (rem < 0) { sec--; rem += TimeSpan.TicksPerSecond; }
+        return SetTimes(path, sec, rem * 100);
+    }
+
+    public static int Link(string existing, string newPath) => LinkNative(existing, newPath) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    public static int Mknod(string path, uint mode, uint major, uint minor)
+    {
+        // glibc makedev encoding
+        ulong dev = ((ulong)(major & 0xfffff000) << 32) | ((ulong)(major & 0xfff) << 8) | ((ulong)(minor & 0xffffff00) << 12) | (minor & 0xff);
+        return MknodNative(path, mode, dev) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>Atomically swaps two paths (renameat2 RENAME_EXCHANGE); returns errno or 0.</summary>
+    public static int Exchange(string a, string b) => RenameAt2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct StatVfsBuffer
+    {
+        public ulong Bsize, Frsize, Blocks, Bfree, Bavail, Files, Ffree, Favail, Fsid, Flag, Namemax;
+        public unsafe fixed int Spare[6];
+    }
+
+    [LibraryImport("libc", EntryPoint = "statvfs", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int StatVfsNative(string path, out StatVfsBuffer buf);
+
+    public static StatVfsBuffer? StatVfs(string path, out int errno)
+    {
+        if (StatVfsNative(path, out var buf) == 0) { errno = 0; return buf; }
+        errno = Marshal.GetLastPInvokeError();
+        return null;
+    }
+}

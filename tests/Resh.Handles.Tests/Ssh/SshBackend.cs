@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Net.NetworkInformation;
+using Resh.TestSupport;
+using Xunit;
+
+namespace Resh.Handles.Tests.Ssh;
+
+/// <summary>
+/// The real backends of the ssh:// tests, started once per collection by tests/setup/ssh.sh: an sshd on
+/// loopback (alias box), 20 sshd hosts in network namespaces on bridge reshfleet0 (reshf1..reshf20, each
+/// with its own hostname and host key), and a host only reshf2 can reach (inner, via ProxyJump).
+/// resh reads a private ssh_config through [ssh] config, so the user's ~/.ssh is never read or written.
+/// Teardown closes every ControlMaster resh opened, then stops the sshd processes by PID and removes
+/// the namespaces and the bridge, even when tests failed.
+/// </summary>
+public sealed class SshBackend : IDisposable
+{
+    public const int Hosts = 20;
+    readonly List<string> _stateDirs = [];
+
+    public SshBackend()
+    {
+        // Short: ControlMaster socket paths (state dir + 40-char hash + ssh's 17-char suffix) must fit in 107 bytes.
+        Dir = Path.Combine("/tmp", $"rs{Guid.NewGuid():N}"[..8]);
+        Port = FreePort();
+        try
+        {
+            Script("up", Dir, Hosts.ToString(), Port.ToString());
+            // Aliases for the failure cases, ahead of the generated entries (the first match wins in ssh_config).
+            var loopKey = File.ReadAllText(Path.Combine(Dir, "host_loop.pub")).Split(' ');
+            var otherKey = File.ReadAllText(Path.Combine(Dir, "host_reshf1.pub")).Split(' ');
+            var extra = $"""
+                Host ghost
+                  HostName 10.251.0.99
+                Host changed
+                  HostName 127.0.0.2
+                  Port {Port}
+                  HostKeyAlias changedbox
+                Host changed2
+                  HostName 127.0.0.3
+                  Port {Port}
+                  HostKeyAlias changedbox2
+                Host fresh
+                  HostName 127.0.0.4
+                  Port {Port}
+                  HostKeyAlias freshbox
+                Host newbox
+                  HostName 127.0.0.5
+                  Port {Port}
+                  HostKeyAlias newbox
+                Host baduser
+                  HostName 127.0.0.6
+                  Port {Port}
+                  User resh-no-such-user
+                  HostKeyAlias [127.0.0.1]:{Port}
+
+                """;
+            var config = Path.Combine(Dir, "ssh_config");
+            File.WriteAllText(config, extra + File.ReadAllText(config));
+            File.AppendAllText(Path.Combine(Dir, "known_hosts"),
+                $"changedbox {otherKey[0]} {otherKey[1]}\nchangedbox2 {otherKey[0]} {otherKey[1]}\n");
+            LoopFingerprint = Fingerprint(loopKey[1]);
+            File.WriteAllText(ConfigFile, $"""
+                [ssh]
+                config = "{config}"
+                connect_timeout = "3s"
+
+                [inventory]
+                fleet = ["reshf[1:{Hosts}]"]
+                web = ["reshf1", "reshf2"]
+                db = {"{"} hosts = ["reshf3"], user = "root" {"}"}
+                webdb = ["@web", "@db"]
+                """);
+            StateDir = NewStateDir();
+            _stateDirs.Add(Path.Combine(Dir, "remote-state")); // where a resh running on a host keeps its ControlMasters
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public string Dir { get; }
+    public int Port { get; }
+    public string StateDir { get; } = "";
+    public string ConfigFile => Path.Combine(Dir, "resh.toml");
+    public string KnownHosts => Path.Combine(Dir, "known_hosts");
+    public string Inventory => Path.Combine(Dir, "inventory.ini");
+    public string RemoteCache => Path.Combine(Dir, "remote-cache");
+    public string ClientPublicKey => File.ReadAllText(Path.Combine(Dir, "client_ed25519.pub")).Trim();
+    public string LoopFingerprint { get; } = "";
+
+    /// <summary>A fresh resh state dir (own ControlMaster sockets, own build-id cache), closed at teardown.</summary>
+    public string NewStateDir()
+    {
+        var d = Path.Combine(Dir, $"s{_stateDirs.Count}");
+        Directory.CreateDirectory(d);
+        _stateDirs.Add(d);
+        return d;
+    }
+
+    public IDictionary<string, string> Env(string? stateDir = null) => new Dictionary<string, string>
+    {
+        ["RESH_HOME"] = stateDir ?? StateDir,
+        ["RESH_CONFIG"] = ConfigFile,
+        ["SSH_AUTH_SOCK"] = "", // never the user's agent
+    };
+
+    public ReshRun Run(params string[] args) => ReshBinary.Run(args, env: Env(), wait: TimeSpan.FromSeconds(120));
+
+    public ReshRun RunIn(string stateDir, params string[] args) => ReshBinary.Run(args, env: Env(stateDir), wait: TimeSpan.FromSeconds(120));
+
+    public ReshRun RunWithStdin(string stdin, params string[] args) => ReshBinary.Run(args, stdin, env: Env(), wait: TimeSpan.FromSeconds(120));
+
+    public static string Fingerprint(string base64) =>
+        "SHA256:" + Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(Convert.FromBase64String(base64))).TrimEnd('=');
+
+    public void Dispose()
+    {
+        // ControlPersist masters outlive resh: close each one resh opened, through its own socket.
+        foreach (var state in _stateDirs)
+        {
+            var cm = Path.Combine(state, "ssh", "cm");
+            if (!Directory.Exists(cm)) continue;
+            foreach (var socket in Directory.GetFiles(cm))
+                Run(["ssh", "-o", $"ControlPath={socket}", "-O", "exit", "closing"], TimeSpan.FromSeconds(10), check: false);
+        }
+        try { Script("down", Dir); } catch (InvalidOperationException) { }
+        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    static void Script(params string[] args)
+    {
+        var script = Path.Combine(ReshBinary.RepoRoot, "tests", "setup", "ssh.sh");
+        Run([script, .. args], TimeSpan.FromSeconds(120), check: true);
+    }
+
+    public static (int Code, string Out, string Err) Run(string[] argv, TimeSpan wait, bool check)
+    {
+        var psi = new ProcessStartInfo(argv[0]) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var a in argv.Skip(1)) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        p.StandardInput.Close();
+        var err = p.StandardError.ReadToEndAsync();
+        var output = p.StandardOutput.ReadToEndAsync();
+        if (!p.WaitForExit(wait))
+        {
+            p.Kill(true);
+            throw new InvalidOperationException($"{string.Join(' ', argv)} did not finish in {wait}.");
+        }
+        if (check && p.ExitCode != 0) throw new InvalidOperationException($"{string.Join(' ', argv)} failed ({p.ExitCode}): {err.Result}");
+        return (p.ExitCode, output.Result, err.Result);
+    }
+
+    static int FreePort()
+    {
+        var used = IPGlobalProperties.GetIPGlobalProperties().GetActiveTcpListeners().Select(e => e.Port).ToHashSet();
+        for (int p = 24301; p < 24400; p++) if (!used.Contains(p)) return p;
+        throw new InvalidOperationException("No free port in 24301-24399 for the test sshd.");
+    }
+}
+
+[CollectionDefinition("ssh")]
+public sealed class SshCollection : ICollectionFixture<SshBackend>;
