@@ -19,6 +19,9 @@ public static class HandleCatalog
         registry.Add("snapshot", Resh.Handles.Snapshot.SnapshotHandle.Create);
         registry.Add("fs", Resh.Handles.Fs.FsHandle.Create);
         registry.Add("ssh", () => Resh.Handles.Ssh.SshHandle.Create(registry));
+        registry.Add("proc", Resh.Handles.Proc.ProcHandle.Create);
+        registry.Add("svc", Resh.Handles.Svc.SvcHandle.Create);
+        registry.Add("cron", Resh.Handles.Cron.CronHandle.Create);
         registry.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(registry, BuildInfo()));
         return registry;
     }

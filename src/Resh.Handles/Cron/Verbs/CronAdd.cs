@@ -1,0 +1,122 @@
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+using Resh.Core.Platform;
+using Resh.Core.Text;
+
+namespace Resh.Handles.Cron;
+
+public static class CronAdd
+{
+    static readonly Arg<string?> Schedule = Arg.String("schedule", "When: five cron fields (`0 3 * * *`) or a macro (@daily, @hourly, @weekly, @monthly, @yearly, @reboot).",
+        required: true, examples: ["0 3 * * *", "@daily"], literalAt: true);
+    static readonly Arg<IReadOnlyList<string>> Command = Arg.List("command", "What: the program and its arguments (words after `--`, or command:=[...]); quoted safely for cron's /bin/sh.",
+        required: true, positional: true, aliases: ["argv"], examples: ["/usr/local/bin/backup --full"]);
+    static readonly Arg<string?> User = Arg.String("user", "Run as this user (default: the current one): their crontab, or User= of the timer.");
+    static readonly Arg<IReadOnlyList<string>> Env = Arg.List("env", "Environment for the command as NAME=value.", examples: ["LANG=C.UTF-8"]);
+    static readonly Arg<string?> Comment = Arg.String("comment", "A note kept with the job.");
+    static readonly Arg<string?> Backend = Arg.Enum("backend", "cron (a marked block in a crontab) or systemd (resh-ID.timer + resh-ID.service).", ["cron", "systemd"], "cron");
+    static readonly Arg<string?> File = Arg.String("file", "Put the job in /etc/cron.d/FILE (system format) instead of the user's crontab.", examples: ["resh"]);
+    static readonly Arg<bool> Enabled = Arg.Bool("enabled", "Add it enabled (false adds it commented out / timer stopped).", true);
+
+    public static readonly VerbInfo Verb = VerbInfo.Define("add", Effect.Mutate,
+        "Add or update a scheduled job by id: a cron line in a marked block, or a systemd timer; idempotent.",
+        [Schedule, Command, User, Env, Comment, Backend, File, Enabled, CronLocations.RootArg], () => CronJson.Default.CronChangeResult, RunAsync,
+        examples:
+        [
+            new("cron://backup.add schedule=@daily -- /usr/local/bin/backup --full", "A daily backup in the current user's crontab."),
+            new("'cron://report.add(schedule=0 7 * * 1-5,user=www-data,backend=systemd)' -- /srv/report.sh", "A weekday timer running as www-data."),
+        ],
+        notes: "The job lives between `# BEGIN resh ID` and `# END resh ID`; every other line of the crontab stays byte for byte. Adding the same id again replaces its block (`changed: false` when identical). Writes are atomic.");
+
+    static async ValueTask<Outcome<CronChangeResult>> RunAsync(VerbContext ctx)
+    {
+        var id = CronJobs.Id(ctx);
+        var schedule = CronJobs.ParseSchedule(ctx.Get(Schedule)!);
+        var argv = ctx.Get(Command);
+        if (argv.Count == 0 || argv[0].Length == 0) return ReshError.Usage("Nothing to run: give the command.", $"Example: resh cron://{id}.add schedule=@daily -- /usr/local/bin/backup");
+        var env = ctx.Get(Env);
+        var comment = ctx.Get(Comment);
+        if (comment is not null && (comment.Contains('\n') || comment.Contains('\r'))) return ReshError.Usage("comment must be one line.", null);
+        var user = ctx.Get(User) ?? Users.UserName(LibC.GetEUid()) ?? "root";
+        if (Users.User(user) is null) return ReshError.NotFound($"No user `{user}`.", "Give an existing user name.");
+        var store = new CronStore(CronLocations.From(ctx));
+        return ctx.Get(Backend) == "systemd"
+            ? await AddTimerAsync(ctx, store, id, schedule, argv, ctx.Get(User), env, comment).ConfigureAwait(false)
+            : await AddCronAsync(ctx, store, id, schedule, argv, user, env, comment).ConfigureAwait(false);
+    }
+
+    static async Task<Outcome<CronChangeResult>> AddCronAsync(VerbContext ctx, CronStore store, string id, CronSchedule schedule,
+        IReadOnlyList<string> argv, string user, IReadOnlyList<string> env, string? comment)
+    {
+        var file = ctx.Get(File);
+        if (file is not null && (file.Length == 0 || !file.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
+            return ReshError.Usage("file must be a plain name of letters, digits, '-' and '_' (cron skips other names in /etc/cron.d).", "Example: file=resh");
+        var path = file is null ? store.Locations.UserCrontab(user) : Path.Combine(store.Locations.CronD, file);
+        // An id is one job: the same id elsewhere is a different job, not this one.
+        foreach (var t in await store.TablesAsync(ctx.Cancellation).ConfigureAwait(false))
+            if (t.Path != path && Crontab.HasBlock(t.Text, id))
+                return ReshError.Conflict($"Job id {id} already exists in {t.Path}.", $"Remove it first (resh cron://{id}.remove) or choose another id.");
+        if (System.IO.File.Exists(CronTimers.TimerPath(id)) && store.Locations.IsHostRoot)
+            return ReshError.Conflict($"Job id {id} is already a systemd timer.", $"Remove it first (resh cron://{id}.remove) or choose another id.");
+
+        var command = CronCommand.Build(argv, env);
+        var line = $"{schedule.Expression} {(file is null ? "" : user + " ")}{command}";
+        var old = file is null ? await store.ReadUserAsync(user, ctx.Cancellation).ConfigureAwait(false)
+            : System.IO.File.Exists(path) ? await System.IO.File.ReadAllTextAsync(path, ctx.Cancellation).ConfigureAwait(false) : "";
+        var text = Crontab.SetBlock(old, id, Crontab.Block(id, comment, line, ctx.Get(Enabled)));
+        var entry = new CronEntry(id, "cron", path, user, schedule.Expression, command, ctx.Get(Enabled), true, comment,
+            CronJobs.NextRuns(schedule, TimeZoneInfo.Local, 3));
+        if (text == old) return new CronChangeResult(id, "cron", path, null, entry);
+        var diff = Diff.Unified(old, text, path);
+        if (ctx.DryRun) return Outcome.Changed(new CronChangeResult(id, "cron", path, diff, entry));
+        if (file is null) await store.WriteUserAsync(user, text, ctx.Cancellation).ConfigureAwait(false);
+        else store.WriteCronD(path, text);
+        return Outcome.Changed(new CronChangeResult(id, "cron", path, diff, entry));
+    }
+
+    static async Task<Outcome<CronChangeResult>> AddTimerAsync(VerbContext ctx, CronStore store, string id, CronSchedule schedule,
+        IReadOnlyList<string> argv, string? user, IReadOnlyList<string> env, string? comment)
+    {
+        if (!store.Locations.IsHostRoot) return ReshError.Unsupported("systemd timers are managed on the running system; root= applies to crontabs only.", null);
+        if (!CronTimers.SystemdRunning) return ReshError.Unavailable("systemd is not running here.", "Use backend=cron.");
+        if (schedule.AtReboot) return ReshError.Usage("@reboot has no calendar form for a timer.", "Use backend=cron for @reboot jobs.");
+        foreach (var e in env)
+            if (e.IndexOf('=') <= 0) return ReshError.Usage($"env entry `{e.Split('=')[0]}` is not NAME=value.", "Example: env=LANG=C.UTF-8");
+        foreach (var t in await store.TablesAsync(ctx.Cancellation).ConfigureAwait(false))
+            if (Crontab.HasBlock(t.Text, id))
+                return ReshError.Conflict($"Job id {id} already exists in {t.Path}.", $"Remove it first (resh cron://{id}.remove) or choose another id.");
+        var (svc, timer) = CronTimers.Render(id, schedule, argv, user, env, comment);
+        var svcPath = CronTimers.ServicePath(id);
+        var timerPath = CronTimers.TimerPath(id);
+        var oldSvc = System.IO.File.Exists(svcPath) ? await System.IO.File.ReadAllTextAsync(svcPath, ctx.Cancellation).ConfigureAwait(false) : null;
+        var oldTimer = System.IO.File.Exists(timerPath) ? await System.IO.File.ReadAllTextAsync(timerPath, ctx.Cancellation).ConfigureAwait(false) : null;
+        var enabled = ctx.Get(Enabled);
+        var unit = $"{CronTimers.Prefix}{id}.timer";
+        var state = (await CronTimers.SystemctlAsync(["is-enabled", unit], ctx.Cancellation).ConfigureAwait(false)).Stdout.Trim();
+        var active = (await CronTimers.SystemctlAsync(["is-active", unit], ctx.Cancellation).ConfigureAwait(false)).Stdout.Trim();
+        var filesChanged = oldSvc != svc || oldTimer != timer;
+        var stateChanged = enabled ? state != "enabled" || active != "active" : state == "enabled" || active == "active";
+        var diff = filesChanged ? (Diff.Unified(oldSvc, svc, svcPath) ?? "") + (Diff.Unified(oldTimer, timer, timerPath) ?? "") : null;
+        var entry = new CronEntry(id, "systemd", timerPath, user ?? "root", schedule.Expression, string.Join(' ', argv), enabled, true, comment,
+            CronJobs.NextRuns(schedule, TimeZoneInfo.Local, 3));
+        var result = new CronChangeResult(id, "systemd", timerPath, diff, entry);
+        if (!filesChanged && !stateChanged) return result;
+        if (ctx.DryRun) return Outcome.Changed(result);
+        if (filesChanged)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(svcPath)!);
+            AtomicFile.Write(svcPath, System.Text.Encoding.UTF8.GetBytes(svc), (UnixFileMode)0x1a4);
+            AtomicFile.Write(timerPath, System.Text.Encoding.UTF8.GetBytes(timer), (UnixFileMode)0x1a4);
+            await CronTimers.CheckedAsync(["daemon-reload"], ctx.Cancellation).ConfigureAwait(false);
+        }
+        if (enabled)
+        {
+            await CronTimers.CheckedAsync(["enable", unit], ctx.Cancellation).ConfigureAwait(false);
+            // restart, not start: a running timer keeps its old schedule until restarted.
+            await CronTimers.CheckedAsync([filesChanged && active == "active" ? "restart" : "start", unit], ctx.Cancellation).ConfigureAwait(false);
+        }
+        else await CronTimers.CheckedAsync(["disable", "--now", unit], ctx.Cancellation).ConfigureAwait(false);
+        return Outcome.Changed(result);
+    }
+}

@@ -1,0 +1,44 @@
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+using Resh.Core.Text;
+
+namespace Resh.Handles.Cron;
+
+public static class CronRemove
+{
+    public static readonly VerbInfo Verb = VerbInfo.Define("remove", Effect.Destroy,
+        "Remove a job resh added (its marked block, or its timer and service); absent is `changed: false`.",
+        [CronLocations.RootArg], () => CronJson.Default.CronChangeResult, RunAsync,
+        examples: [new("cron://backup.remove", "Undo cron://backup.add.")],
+        notes: "Jobs resh did not add are refused with `conflict`: resh never edits lines it does not own.");
+
+    static async ValueTask<Outcome<CronChangeResult>> RunAsync(VerbContext ctx)
+    {
+        var id = CronJobs.Id(ctx);
+        var store = new CronStore(CronLocations.From(ctx));
+        var job = await CronJobs.FindAsync(store, id, ctx.Cancellation).ConfigureAwait(false);
+        if (job is null) return new CronChangeResult(id, "cron", "", null, null);
+        if (!job.Managed) return CronJobs.NotManaged(job);
+        if (job.Backend == "systemd")
+        {
+            var unit = $"{CronTimers.Prefix}{id}.timer";
+            if (ctx.DryRun) return Outcome.Changed(new CronChangeResult(id, "systemd", job.Source, null, job));
+            await CronTimers.SystemctlAsync(["disable", "--now", unit], ctx.Cancellation).ConfigureAwait(false);
+            System.IO.File.Delete(CronTimers.TimerPath(id));
+            System.IO.File.Delete(CronTimers.ServicePath(id));
+            await CronTimers.CheckedAsync(["daemon-reload"], ctx.Cancellation).ConfigureAwait(false);
+            await CronTimers.SystemctlAsync(["reset-failed", $"{CronTimers.Prefix}{id}.service"], ctx.Cancellation).ConfigureAwait(false);
+            return Outcome.Changed(new CronChangeResult(id, "systemd", job.Source, null, job));
+        }
+        var old = await System.IO.File.ReadAllTextAsync(job.Source, ctx.Cancellation).ConfigureAwait(false);
+        var isUser = Path.GetDirectoryName(job.Source) == store.Locations.Spool;
+        if (isUser) old = await store.ReadUserAsync(job.User!, ctx.Cancellation).ConfigureAwait(false);
+        var text = Crontab.SetBlock(old, id, null);
+        var diff = Diff.Unified(old, text, job.Source);
+        if (ctx.DryRun) return Outcome.Changed(new CronChangeResult(id, "cron", job.Source, diff, job));
+        if (isUser) await store.WriteUserAsync(job.User!, text, ctx.Cancellation).ConfigureAwait(false);
+        else store.WriteCronD(job.Source, text);
+        return Outcome.Changed(new CronChangeResult(id, "cron", job.Source, diff, job));
+    }
+}

@@ -1,0 +1,31 @@
+using Resh.Core.Model;
+
+namespace Resh.Handles.Proc;
+
+/// <summary>proc:// — processes, read from /proc and acted on with system calls (no ps scraping).</summary>
+public static class ProcHandle
+{
+    public static HandleInfo Create() => new("proc",
+        "Processes: list, inspect, tree, signal, kill, wait, priorities, resource limits, ports, open files, spawn, top.",
+        "A PID (proc://1234), `self` (resh itself), a process name matching the command name or argv[0] (proc://nginx, every match), or empty for all processes (proc://.list).",
+        [
+            ProcList.Verb,
+            ProcInfo.Verb,
+            ProcTree.Verb,
+            ProcChildren.Verb,
+            ProcSignal.Verb,
+            ProcKill.Verb,
+            ProcWait.Verb,
+            ProcNiceGet.Verb,
+            ProcNiceSet.Verb,
+            ProcLimitsGet.Verb,
+            ProcLimitsSet.Verb,
+            ProcPorts.Verb,
+            ProcFiles.Verb,
+            ProcSpawn.Verb,
+            ProcTop.Verb,
+        ])
+    {
+        Notes = "Everything is read from /proc and done with system calls (kill, setpriority, prlimit, posix_spawn). Signals use Linux numbering. Signalling PID 1 or resh's own process needs force=true.",
+    };
+}

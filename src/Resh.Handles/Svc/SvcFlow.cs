@@ -1,0 +1,83 @@
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+
+namespace Resh.Handles.Svc;
+
+/// <summary>The shape shared by the state-changing verbs: look, decide, act (unless --dry-run), look again.</summary>
+internal static class SvcFlow
+{
+    /// <summary>The backend, the normalized name and its status; not_found (with similar names) when it does not exist.</summary>
+    public static async Task<(ServiceManager Manager, string Name, ServiceStatus Status)> OpenExistingAsync(VerbContext ctx)
+    {
+        var mgr = await ServiceManagers.OpenAsync(ctx).ConfigureAwait(false);
+        try
+        {
+            var name = ServiceManagers.TargetName(ctx, mgr);
+            var st = await mgr.StatusAsync(name, ctx.Cancellation).ConfigureAwait(false);
+            if (!st.Exists) throw (await mgr.NotFoundAsync(name, ctx.Cancellation).ConfigureAwait(false)).ToException();
+            return (mgr, name, st);
+        }
+        catch
+        {
+            mgr.Dispose();
+            throw;
+        }
+    }
+
+    static bool IsUp(ServiceStatus s) => s.ActiveState is "active" or "reloading";
+
+    /// <summary>start, stop, restart, reload, try-restart.</summary>
+    public static async ValueTask<Outcome<SvcActionResult>> ActAsync(VerbContext ctx, string action)
+    {
+        var (mgr, name, before) = await OpenExistingAsync(ctx).ConfigureAwait(false);
+        using var _ = mgr;
+        var needed = action switch
+        {
+            "start" => !IsUp(before),
+            "stop" => before.ActiveState is not ("inactive" or "failed"),
+            "try-restart" => IsUp(before),
+            _ => true,
+        };
+        if (before.LoadState == "masked" && action is "start" or "restart" or "reload")
+            return ReshError.Conflict($"{name} is masked; it cannot be started.", $"Unmask it first: resh svc://{name}.unmask");
+        var expected = action switch { "stop" => "inactive", "try-restart" when !needed => before.ActiveState, _ => "active" };
+        if (!needed || ctx.DryRun)
+            return Outcome.Changed(new SvcActionResult(name, mgr.Backend, action, before.ActiveState, needed ? expected : before.ActiveState, before), needed);
+        if (await mgr.ActAsync(action, name, ctx.Cancellation).ConfigureAwait(false) is { } error) return error;
+        var after = await mgr.StatusAsync(name, ctx.Cancellation).ConfigureAwait(false);
+        if (action is "start" or "restart" && after.ActiveState == "failed")
+            return ReshError.Failed($"{name} failed right after it was started (result {after.Result ?? "unknown"}).", $"See the logs: resh svc://{name}.logs",
+                new System.Text.Json.Nodes.JsonObject { ["name"] = name, ["active_state"] = after.ActiveState, ["sub_state"] = after.SubState, ["exit_code"] = after.LastExitCode });
+        return Outcome.Changed(new SvcActionResult(name, mgr.Backend, action, before.ActiveState, after.ActiveState, after));
+    }
+
+    static bool IsEnabled(string? state) => state is "enabled" or "enabled-runtime" or "alias" or "linked" or "linked-runtime";
+
+    /// <summary>enable, disable, mask, unmask (with now=true also starting or stopping).</summary>
+    public static async ValueTask<Outcome<SvcActionResult>> SetStateAsync(VerbContext ctx, string action, bool now)
+    {
+        var (mgr, name, before) = await OpenExistingAsync(ctx).ConfigureAwait(false);
+        using var _ = mgr;
+        var state = before.Enabled ?? "";
+        var masked = state.StartsWith("masked", StringComparison.Ordinal) || before.LoadState == "masked";
+        if (action == "enable" && masked)
+            return ReshError.Conflict($"{name} is masked; it cannot be enabled.", $"Unmask it first: resh svc://{name}.unmask");
+        bool fileChange = action switch
+        {
+            "enable" => !IsEnabled(state) && state is not ("static" or "indirect" or "generated" or "transient"),
+            "disable" => IsEnabled(state),
+            "mask" => !masked,
+            _ => masked,
+        };
+        if (action == "enable" && state is "static" or "indirect" or "generated" or "transient")
+            ctx.Warn($"{name} is {state}: it has no [Install] section to enable.");
+        bool run = now && (action == "enable" ? !IsUp(before) : action == "disable" && before.ActiveState is not ("inactive" or "failed"));
+        var expected = action switch { "enable" => "enabled", "disable" => "disabled", "mask" => "masked", _ => "disabled" };
+        if (!fileChange && !run || ctx.DryRun)
+            return Outcome.Changed(new SvcActionResult(name, mgr.Backend, action, before.Enabled, fileChange ? expected : before.Enabled, before), fileChange || run);
+        if (fileChange && await mgr.SetUnitFileStateAsync(action, name, ctx.Cancellation).ConfigureAwait(false) is { } error) return error;
+        if (run && await mgr.ActAsync(action == "enable" ? "start" : "stop", name, ctx.Cancellation).ConfigureAwait(false) is { } runError) return runError;
+        var after = await mgr.StatusAsync(name, ctx.Cancellation).ConfigureAwait(false);
+        return Outcome.Changed(new SvcActionResult(name, mgr.Backend, action, before.Enabled, after.Enabled, after));
+    }
+}

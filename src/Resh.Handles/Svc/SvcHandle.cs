@@ -1,0 +1,37 @@
+using Resh.Core.Model;
+
+namespace Resh.Handles.Svc;
+
+/// <summary>svc:// — system services under systemd (D-Bus + systemctl + journal) or OpenRC (rc-service, rc-update).</summary>
+public static class SvcHandle
+{
+    public static HandleInfo Create() => new("svc",
+        "Services: status, start/stop/restart/reload, enable/disable, mask, list, logs, wait, and unit files (create, edit.set, cat, remove).",
+        "A service name: svc://nginx (systemd adds .service), a full unit name (svc://ssh.socket), or empty for list (svc://.list).",
+        [
+            SvcStatus.Verb,
+            SvcStart.Verb,
+            SvcStop.Verb,
+            SvcRestart.Verb,
+            SvcReload.Verb,
+            SvcTryRestart.Verb,
+            SvcEnable.Verb,
+            SvcDisable.Verb,
+            SvcMask.Verb,
+            SvcUnmask.Verb,
+            SvcIsActive.Verb,
+            SvcIsEnabled.Verb,
+            SvcList.Verb,
+            SvcLogs.Verb,
+            SvcWait.Verb,
+            SvcCreate.Verb,
+            SvcRemove.Verb,
+            SvcCat.Verb,
+            SvcEditSet.Verb,
+        ])
+    {
+        Notes = "The backend is systemd when it is PID 1 (/run/systemd/system exists), else OpenRC when it has booted (/run/openrc/softlevel); backend= overrides. "
+            + "With systemd, state is read over D-Bus from PID 1 (the private socket as root, else the system bus) and changes go through systemctl, so job errors read as they do for an operator. "
+            + "Every change is idempotent and truthful: starting a running service is `changed: false`, a failed start is `failed` with the last journal lines in details, an unknown service is `not_found` with similar names.",
+    };
+}

@@ -1,0 +1,95 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+using Resh.Core.Platform;
+using Resh.Core.Text;
+using Resh.Handles.Svc.Systemd;
+
+namespace Resh.Handles.Svc;
+
+public static class SvcCreate
+{
+    static readonly Arg<IReadOnlyList<string>> Exec = Arg.List("exec", "ExecStart as argv: the program and its arguments (words after `--`, or exec:=[...]); quoted for systemd by resh.",
+        required: true, positional: true, aliases: ["command"], examples: ["/usr/bin/python3 -m http.server 8080"]);
+    static readonly Arg<string?> Description = Arg.String("description", "Description= (default: the name).");
+    static readonly Arg<string?> User = Arg.String("user", "User= to run as.");
+    static readonly Arg<string?> Group = Arg.String("group", "Group= to run as.");
+    static readonly Arg<IReadOnlyList<string>> Env = Arg.List("env", "Environment= entries as NAME=value.", examples: ["PORT=8080"]);
+    static readonly Arg<string?> WorkingDir = Arg.String("working_dir", "WorkingDirectory=.");
+    static readonly Arg<string?> Type = Arg.Enum("type", "Type= of the service.", ["simple", "exec", "forking", "oneshot", "notify", "idle"], "simple");
+    static readonly Arg<string?> Restart = Arg.Enum("restart", "Restart= policy.", ["no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "always"], "no");
+    static readonly Arg<TimeSpan?> RestartSec = Arg.Duration("restart_sec", "RestartSec= (pause before a restart).");
+    static readonly Arg<IReadOnlyList<string>> After = Arg.List("after", "After= units (ordering).", examples: ["network-online.target"]);
+    static readonly Arg<IReadOnlyList<string>> Wants = Arg.List("wants", "Wants= units (weak dependencies).");
+    static readonly Arg<string?> WantedBy = Arg.String("wanted_by", "WantedBy= in [Install] (what `enable` hooks it into).", "multi-user.target");
+    static readonly Arg<bool> Force = Arg.Bool("force", "Overwrite a unit file in /etc/systemd/system that resh did not create.");
+
+    public static readonly VerbInfo Verb = VerbInfo.Define("create", Effect.Mutate,
+        "Write a service unit file from arguments (ExecStart argv, user, env, restart policy, ordering), then daemon-reload; idempotent.",
+        [Exec, Description, User, Group, Env, WorkingDir, Type, Restart, RestartSec, After, Wants, WantedBy, Force, ServiceManagers.BackendArg],
+        () => SvcJson.Default.SvcFileResult, RunAsync,
+        examples:
+        [
+            new("svc://web.create restart=on-failure user=www-data -- /usr/bin/python3 -m http.server 8080", "A web server unit restarted on failure."),
+            new("'svc://job.create(exec:=[\"/usr/local/bin/job\",\"--once\"],type=oneshot)'", "A oneshot job, argv as JSON."),
+        ],
+        notes: "Writes /etc/systemd/system/NAME.service atomically. Identical content is `changed: false` and skips the reload. Arguments are quoted for systemd (spaces, quotes, $ and % survive as written). Does not enable or start: chain svc://NAME.enable(now=true).");
+
+    static async ValueTask<Outcome<SvcFileResult>> RunAsync(VerbContext ctx)
+    {
+        using var mgr = await ServiceManagers.OpenAsync(ctx).ConfigureAwait(false);
+        if (mgr is not SystemdManager sd)
+            return ReshError.Unsupported("create writes systemd units; OpenRC init scripts are shell code resh does not generate.", "Write the script with file://, then resh svc://NAME.enable.");
+        var name = ServiceManagers.TargetName(ctx, mgr);
+        if (!name.EndsWith(".service", StringComparison.Ordinal))
+            return ReshError.Usage($"create makes .service units, not {name}.", "Drop the suffix or use .service.");
+        var argv = ctx.Get(Exec);
+        if (argv.Count == 0 || argv[0].Length == 0) return ReshError.Usage("exec is empty.", "Example: resh svc://web.create -- /usr/bin/python3 -m http.server");
+        var content = Render(ctx, name, argv);
+        if (content is null) return ReshError.Usage("Values must be single lines.", "Remove newlines from description, user, group and directories.");
+        var path = Path.Combine(SystemdManager.UnitDir, name);
+        string? old = System.IO.File.Exists(path) ? await System.IO.File.ReadAllTextAsync(path, ctx.Cancellation).ConfigureAwait(false) : null;
+        if (old is not null && !old.StartsWith(UnitFileText.Marker, StringComparison.Ordinal) && !ctx.Get(Force))
+            return ReshError.Conflict($"{path} exists and was not created by resh.", "Pass force=true to replace it, or change it with edit.set.",
+                new JsonObject { ["path"] = path });
+        if (old == content) return new SvcFileResult(name, path, null, false);
+        var diff = Diff.Unified(old, content, path);
+        if (ctx.DryRun) return Outcome.Changed(new SvcFileResult(name, path, diff, false));
+        Directory.CreateDirectory(SystemdManager.UnitDir);
+        AtomicFile.Write(path, Encoding.UTF8.GetBytes(content), (UnixFileMode)0x1a4);
+        await sd.DaemonReloadAsync(ctx.Cancellation).ConfigureAwait(false);
+        var st = await sd.StatusAsync(name, ctx.Cancellation).ConfigureAwait(false);
+        if (old is not null && st.ActiveState == "active") ctx.Warn($"{name} is running the old definition; restart it to apply: resh svc://{name}.restart");
+        return Outcome.Changed(new SvcFileResult(name, path, diff, true));
+    }
+
+    static string? Render(VerbContext ctx, string name, IReadOnlyList<string> argv)
+    {
+        string?[] single = [ctx.Get(Description), ctx.Get(User), ctx.Get(Group), ctx.Get(WorkingDir), ctx.Get(WantedBy), .. ctx.Get(After), .. ctx.Get(Wants)];
+        if (single.Any(s => s is not null && (s.Contains('\n') || s.Contains('\r')))) return null;
+        var sb = new StringBuilder();
+        sb.Append(UnitFileText.Marker).Append('\n');
+        sb.Append("[Unit]\n");
+        sb.Append("Description=").Append(UnitFileText.Plain(ctx.Get(Description) ?? name[..^8])).Append('\n');
+        if (ctx.Get(After) is { Count: > 0 } after) sb.Append("After=").Append(string.Join(' ', after)).Append('\n');
+        if (ctx.Get(Wants) is { Count: > 0 } wants) sb.Append("Wants=").Append(string.Join(' ', wants)).Append('\n');
+        sb.Append("\n[Service]\n");
+        sb.Append("Type=").Append(ctx.Get(Type)).Append('\n');
+        sb.Append("ExecStart=").Append(UnitFileText.ExecLine(argv)).Append('\n');
+        if (ctx.Get(User) is { } u) sb.Append("User=").Append(UnitFileText.Plain(u)).Append('\n');
+        if (ctx.Get(Group) is { } g) sb.Append("Group=").Append(UnitFileText.Plain(g)).Append('\n');
+        if (ctx.Get(WorkingDir) is { } wd) sb.Append("WorkingDirectory=").Append(UnitFileText.Plain(wd)).Append('\n');
+        foreach (var e in ctx.Get(Env))
+        {
+            if (e.IndexOf('=') <= 0) throw ReshError.Usage($"env entry `{e.Split('=')[0]}` is not NAME=value.", "Example: env=PORT=8080").ToException();
+            sb.Append("Environment=").Append(UnitFileText.EnvironmentValue(e)).Append('\n');
+        }
+        sb.Append("Restart=").Append(ctx.Get(Restart)).Append('\n');
+        if (ctx.Get(RestartSec) is { } rs) sb.Append("RestartSec=").Append(Math.Max(0, (long)rs.TotalMilliseconds)).Append("ms\n");
+        sb.Append("\n[Install]\n");
+        sb.Append("WantedBy=").Append(ctx.Get(WantedBy)).Append('\n');
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+using Resh.Core.Platform;
+using Resh.Core.Text;
+using Resh.Handles.Svc.Systemd;
+
+namespace Resh.Handles.Svc;
+
+public static class SvcEditSet
+{
+    static readonly Arg<IReadOnlyList<string>> Set = Arg.List("set", "Settings as Key=value (repeat the argument for several).", examples: ["Restart=always", "Environment=DEBUG=1"]);
+    static readonly Arg<JsonNode?> Properties = Arg.Json("properties", "Settings as a JSON object: {\"Restart\":\"always\",\"Environment\":[\"A=1\",\"B=2\"]}.");
+    static readonly Arg<string?> Section = Arg.String("section", "The section to set them in.", "Service", examples: ["Service", "Unit"]);
+    static readonly Arg<string?> File = Arg.String("file", "Drop-in file name in NAME.d/ (systemctl edit uses override.conf).", "override.conf");
+
+    static readonly HashSet<string> ListSettings = new(StringComparer.Ordinal)
+    {
+        "ExecStart", "ExecStartPre", "ExecStartPost", "ExecStop", "ExecStopPost", "ExecReload", "ExecCondition",
+    };
+
+    public static readonly VerbInfo Verb = VerbInfo.Define("edit.set", Effect.Mutate,
+        "Set unit properties in a drop-in override (/etc/systemd/system/NAME.d/override.conf), then daemon-reload.",
+        [Set, Properties, Section, File, ServiceManagers.BackendArg], () => SvcJson.Default.SvcFileResult, RunAsync,
+        examples:
+        [
+            new("'svc://nginx.edit.set(set=Restart=always)'", "Always restart nginx."),
+            new("'svc://nginx.edit.set(properties:={\"LimitNOFILE\":\"65536\",\"Environment\":[\"A=1\"]})'", "Several settings at once."),
+        ],
+        notes: "Keys already in the drop-in's section are replaced; other lines stay. Exec* settings get an empty reset line first, so they replace the vendor command instead of adding one. Identical content is `changed: false`.");
+
+    static async ValueTask<Outcome<SvcFileResult>> RunAsync(VerbContext ctx)
+    {
+        var (mgr, name, _) = await SvcFlow.OpenExistingAsync(ctx).ConfigureAwait(false);
+        using var _m = mgr;
+        if (mgr is not SystemdManager sd)
+            return ReshError.Unsupported("Drop-in overrides are a systemd feature.", "On OpenRC edit /etc/conf.d/NAME with file://.");
+        var settings = new List<(string Key, IReadOnlyList<string> Values)>();
+        foreach (var item in ctx.Get(Set))
+        {
+            var eq = item.IndexOf('=');
+            if (eq <= 0) return ReshError.Usage($"`{item}` is not Key=value.", "Example: set=Restart=always");
+            settings.Add((item[..eq].Trim(), [item[(eq + 1)..]]));
+        }
+        if (ctx.Get(Properties) is { } props)
+        {
+            if (props is not JsonObject obj) return ReshError.Usage("properties must be a JSON object.", "Example: properties:={\"Restart\":\"always\"}");
+            foreach (var (k, v) in obj)
+            {
+                IReadOnlyList<string> values = v switch
+                {
+                    JsonArray arr => arr.Select(x => x is JsonValue xv && xv.TryGetValue<string>(out var s) ? s : x?.ToJsonString() ?? "").ToList(),
+                    JsonValue jv when jv.TryGetValue<string>(out var s) => [s],
+                    null => [],
+                    _ => [v.ToJsonString()],
+                };
+                settings.Add((k, values));
+            }
+        }
+        if (settings.Count == 0) return ReshError.Usage("Nothing to set.", "Give set=Key=value or properties:={...}.");
+        foreach (var (k, vals) in settings)
+        {
+            if (k.Length == 0 || !k.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+                return ReshError.Usage($"`{k}` is not a unit setting name.", "Setting names look like Restart or LimitNOFILE.");
+            if (vals.Any(v => v.Contains('\n') || v.Contains('\r')))
+                return ReshError.Usage($"The value of {k} spans lines.", "Give one line per value (a list for several).");
+        }
+        var fileName = ctx.Get(File)!;
+        if (fileName.Contains('/') || !fileName.EndsWith(".conf", StringComparison.Ordinal))
+            return ReshError.Usage("file must be a plain name ending in .conf.", "Example: file=override.conf");
+        var dir = Path.Combine(SystemdManager.UnitDir, name + ".d");
+        var path = Path.Combine(dir, fileName);
+        string? old = System.IO.File.Exists(path) ? await System.IO.File.ReadAllTextAsync(path, ctx.Cancellation).ConfigureAwait(false) : null;
+        var content = UnitFileText.SetInSection(old, ctx.Get(Section)!, settings, ListSettings);
+        if (old == content) return new SvcFileResult(name, path, null, false);
+        var diff = Diff.Unified(old, content, path);
+        if (ctx.DryRun) return Outcome.Changed(new SvcFileResult(name, path, diff, false));
+        Directory.CreateDirectory(dir);
+        AtomicFile.Write(path, Encoding.UTF8.GetBytes(content), (UnixFileMode)0x1a4);
+        await sd.DaemonReloadAsync(ctx.Cancellation).ConfigureAwait(false);
+        return Outcome.Changed(new SvcFileResult(name, path, diff, true));
+    }
+}

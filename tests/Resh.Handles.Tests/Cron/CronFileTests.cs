@@ -1,0 +1,182 @@
+using System.Globalization;
+using Resh.Handles.Tests.Svc;
+using Resh.TestSupport;
+using Xunit;
+
+namespace Resh.Handles.Tests.Cron;
+
+/// <summary>cron:// editing real crontab files below root= (a throwaway tree), and computing schedules.</summary>
+public sealed class CronFileTests : IDisposable
+{
+    const string HandWritten = "# my crontab, edited by hand\nMAILTO=ops@example.com\nSHELL=/bin/bash\n\n*/5  *\t* * *   /usr/bin/hand-written  --flag   \"x y\"  \n@reboot /usr/local/bin/on-boot\n# trailing comment with spaces   \n";
+
+    readonly TempDir _root = new("cronroot");
+
+    public CronFileTests()
+    {
+        Namespaced.RequireRoot();
+        Directory.CreateDirectory(_root["var/spool/cron/crontabs"]);
+        Directory.CreateDirectory(_root["etc/cron.d"]);
+    }
+
+    public void Dispose() => _root.Dispose();
+
+    string RootCrontab => _root["var/spool/cron/crontabs/root"];
+    string R => $"root={_root.Path}";
+
+    ReshRun Cron(params string[] args) => ReshBinary.Run(args);
+
+    [Fact]
+    public void Next_of_the_exact_issue_call_gives_the_next_three_3_oclocks()
+    {
+        var run = Cron("cron://.next(expression=0 3 * * *,count=3)");
+        Assert.Equal(0, run.ExitCode);
+        var times = run.Result!["times"]!.AsArray().Select(t => DateTimeOffset.Parse(t!.GetValue<string>(), CultureInfo.InvariantCulture)).ToList();
+        var zone = TimeZoneInfo.Local;
+        var now = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, zone);
+        var first = new DateTimeOffset(now.Year, now.Month, now.Day, 3, 0, 0, now.Offset);
+        if (first <= now) first = first.AddDays(1);
+        Assert.Equal([first, first.AddDays(1), first.AddDays(2)], times);
+    }
+
+    [Fact]
+    public void Next_is_time_zone_aware()
+    {
+        var run = Cron("cron://.next(expression=@daily,count=2,tz=America/New_York,from=2026-03-07T12:00:00Z)");
+        Assert.Equal(["2026-03-08T00:00:00-05:00", "2026-03-09T00:00:00-04:00"], run.Result!["times"]!.AsArray().Select(t => t!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void Next_runs_on_either_day_when_day_of_month_and_day_of_week_are_both_given()
+    {
+        var run = Cron("cron://.next(expression=0 0 13 * 5,count=4,tz=UTC,from=2026-11-01T00:00:00Z)");
+        Assert.Equal(["2026-11-06T00:00:00+00:00", "2026-11-13T00:00:00+00:00", "2026-11-20T00:00:00+00:00", "2026-11-27T00:00:00+00:00"],
+            run.Result!["times"]!.AsArray().Select(t => t!.GetValue<string>()));
+        var december = Cron("cron://.next(expression=0 0 13 * 5,count=3,tz=UTC,from=2026-12-01T00:00:00Z)");
+        Assert.Contains("2026-12-13T00:00:00+00:00", december.Result!["times"]!.AsArray().Select(t => t!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void Validate_explains_a_valid_expression_and_says_why_one_is_invalid()
+    {
+        var ok = Cron("cron://.validate(expression=0 3 * * *)");
+        Assert.True(ok.Result!["valid"]!.GetValue<bool>());
+        Assert.Contains("03:00", ok.Result["description"]!.GetValue<string>());
+        Assert.Equal(["*-*-* 03:00:00"], ok.Result["on_calendar"]!.AsArray().Select(c => c!.GetValue<string>()));
+        var bad = Cron("cron://.validate(expression=61 * * * *)");
+        Assert.Equal(0, bad.ExitCode);
+        Assert.False(bad.Result!["valid"]!.GetValue<bool>());
+        Assert.NotNull(bad.Result["error"]);
+        Assert.Equal("usage", Cron("cron://.next(expression=* * *)").ErrorCode);
+    }
+
+    [Fact]
+    public void Adding_keeps_a_hand_written_crontab_byte_for_byte_and_removing_restores_it()
+    {
+        File.WriteAllText(RootCrontab, HandWritten);
+        var add = Cron($"cron://nightly.add({R},schedule=@daily,comment=nightly run)", "--", "/usr/local/bin/backup", "--to", "/srv/backup dir");
+        Assert.Equal(0, add.ExitCode);
+        Assert.True(add.Changed);
+        var text = File.ReadAllText(RootCrontab);
+        Assert.StartsWith(HandWritten, text);
+        Assert.Contains("# BEGIN resh nightly\n", text);
+        Assert.Contains("@daily /usr/local/bin/backup --to '/srv/backup dir'\n", text);
+        var mode = File.GetUnixFileMode(RootCrontab);
+        Assert.Equal((UnixFileMode)0x180, mode);
+        var remove = Cron($"cron://nightly.remove({R})");
+        Assert.True(remove.Changed);
+        Assert.Equal(HandWritten, File.ReadAllText(RootCrontab));
+        Assert.False(Cron($"cron://nightly.remove({R})").Changed);
+    }
+
+    [Fact]
+    public void Adding_the_same_job_twice_is_unchanged_and_a_new_schedule_replaces_the_block()
+    {
+        string[] call = [$"cron://report.add({R},schedule=0 7 * * 1-5)", "--", "/srv/report.sh"];
+        Assert.True(Cron(call).Changed);
+        Assert.False(Cron(call).Changed);
+        Assert.True(Cron($"cron://report.add({R},schedule=30 7 * * 1-5)", "--", "/srv/report.sh").Changed);
+        var text = File.ReadAllText(RootCrontab);
+        Assert.Single(text.Split('\n'), l => l == "# BEGIN resh report");
+        Assert.Contains("30 7 * * 1-5 /srv/report.sh\n", text);
+    }
+
+    [Fact]
+    public void Dry_run_add_writes_nothing_but_shows_the_diff()
+    {
+        File.WriteAllText(RootCrontab, HandWritten);
+        var run = ReshBinary.Run("--dry-run", $"cron://dry.add({R},schedule=@hourly)", "--", "/bin/true");
+        Assert.True(run.Changed);
+        Assert.Contains("+# BEGIN resh dry", run.Result!["diff"]!.GetValue<string>());
+        Assert.Equal(HandWritten, File.ReadAllText(RootCrontab));
+    }
+
+    [Fact]
+    public void Disable_comments_the_job_out_and_enable_restores_it()
+    {
+        Cron($"cron://pausable.add({R},schedule=*/10 * * * *)", "--", "/bin/true");
+        var disable = Cron($"cron://pausable.disable({R})");
+        Assert.True(disable.Changed);
+        Assert.Contains("# disabled: */10 * * * * /bin/true\n", File.ReadAllText(RootCrontab));
+        Assert.False(Cron($"cron://pausable.disable({R})").Changed);
+        var listed = Cron($"cron://.list({R})").Result!["entries"]!.AsArray().Single(e => e!["id"]!.GetValue<string>() == "pausable")!;
+        Assert.False(listed["enabled"]!.GetValue<bool>());
+        Assert.True(Cron($"cron://pausable.enable({R})").Changed);
+        Assert.Contains("\n*/10 * * * * /bin/true\n", File.ReadAllText(RootCrontab));
+    }
+
+    [Fact]
+    public void Lines_resh_did_not_add_get_stable_ids_and_are_never_edited()
+    {
+        File.WriteAllText(RootCrontab, HandWritten);
+        File.WriteAllText(_root["etc/crontab"], "SHELL=/bin/sh\n17 * * * * root cd / && run-parts --report /etc/cron.hourly\n");
+        var first = Cron($"cron://.list({R})").Result!["entries"]!.AsArray();
+        var second = Cron($"cron://.list({R})").Result!["entries"]!.AsArray();
+        Assert.Equal(3, first.Count);
+        Assert.Equal(first.Select(e => e!["id"]!.GetValue<string>()), second.Select(e => e!["id"]!.GetValue<string>()));
+        var hand = first.Single(e => e!["command"]!.GetValue<string>().StartsWith("/usr/bin/hand-written", StringComparison.Ordinal))!;
+        Assert.Equal("*/5 * * * *", hand["schedule"]!.GetValue<string>());
+        Assert.Equal("/usr/bin/hand-written  --flag   \"x y\"  ", hand["command"]!.GetValue<string>());
+        var system = first.Single(e => e!["source"]!.GetValue<string>().EndsWith("etc/crontab", StringComparison.Ordinal))!;
+        Assert.Equal("root", system["user"]!.GetValue<string>());
+        var id = hand["id"]!.GetValue<string>();
+        Assert.Equal("conflict", Cron($"cron://{id}.remove({R})").ErrorCode);
+        Assert.Equal("conflict", Cron($"cron://{id}.disable({R})").ErrorCode);
+        Assert.Equal(HandWritten, File.ReadAllText(RootCrontab));
+    }
+
+    [Fact]
+    public void A_job_in_cron_d_uses_the_system_format_with_its_user()
+    {
+        var run = Cron($"cron://sysjob.add({R},schedule=15 2 * * *,file=resh,user=nobody)", "--", "/usr/bin/env");
+        Assert.True(run.Changed, run.ToString());
+        Assert.Contains("15 2 * * * nobody /usr/bin/env\n", File.ReadAllText(_root["etc/cron.d/resh"]));
+        var entry = Cron($"cron://.list({R})").Result!["entries"]!.AsArray().Single(e => e!["id"]!.GetValue<string>() == "sysjob")!;
+        Assert.Equal("nobody", entry["user"]!.GetValue<string>());
+        Assert.Equal("conflict", Cron($"cron://sysjob.add({R},schedule=@daily)", "--", "/bin/true").ErrorCode); // same id, other table
+        Assert.True(Cron($"cron://sysjob.remove({R})").Changed);
+        Assert.False(File.Exists(_root["etc/cron.d/resh"]));
+    }
+
+    [Fact]
+    public void Run_now_runs_the_command_as_cron_would_and_reports_failure()
+    {
+        Cron($"cron://echo.add({R},schedule=@daily,env=GREETING=it's 100% done)", "--", "/bin/sh", "-c", "printf '%s|%s\\n' \"$GREETING\" \"$PATH\"");
+        var run = Cron($"cron://echo.run-now({R})");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("it's 100% done|/usr/bin:/bin\n", run.Result!["stdout"]!.GetValue<string>());
+        Cron($"cron://fails.add({R},schedule=@daily)", "--", "/bin/sh", "-c", "echo broken >&2; exit 4");
+        var fail = Cron($"cron://fails.run-now({R})");
+        Assert.Equal("failed", fail.ErrorCode);
+        Assert.Equal(4, fail.Envelope["error"]!["details"]!["exit_code"]!.GetValue<int>());
+        Assert.Equal("broken\n", fail.Envelope["error"]!["details"]!["stderr"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void An_invalid_schedule_or_unknown_user_is_rejected_before_anything_is_written()
+    {
+        Assert.Equal("usage", Cron($"cron://bad.add({R},schedule=0 25 * * *)", "--", "/bin/true").ErrorCode);
+        Assert.Equal("not_found", Cron($"cron://bad.add({R},schedule=@daily,user=no-such-user-resh)", "--", "/bin/true").ErrorCode);
+        Assert.False(File.Exists(RootCrontab));
+    }
+}

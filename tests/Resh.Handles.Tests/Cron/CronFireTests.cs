@@ -1,0 +1,34 @@
+using Resh.Handles.Tests.Svc;
+using Xunit;
+
+namespace Resh.Handles.Tests.Cron;
+
+[CollectionDefinition(Name)]
+public sealed class CronFireCollection : ICollectionFixture<CronSandbox>
+{
+    public const string Name = "cron daemon";
+}
+
+/// <summary>The one slow test: a real cron daemon runs a job added through resh (up to about a minute).</summary>
+[Collection(CronFireCollection.Name)]
+public sealed class CronFireTests(CronSandbox cron)
+{
+    [Fact]
+    public void The_cron_daemon_runs_a_job_added_through_resh()
+    {
+        var fired = Path.Combine(cron.Dir, "fired.txt");
+        // cron rereads the spool at each minute's start and misses a change made in the same second it
+        // looked, so never write in the first two seconds of a minute.
+        while (DateTime.Now.Second < 2 || DateTime.Now.Second > 57) Thread.Sleep(200);
+        var add = cron.Resh("cron://fire.add(schedule=* * * * *,comment=fires every minute)", "--", "/bin/sh", "-c", $"date +%s-%M >> '{fired}'; id -un >> '{fired}'");
+        Assert.True(add.Ok, add.ToString());
+        Assert.Contains(add.Result!["entry"]!["next_runs"]!.AsArray(), t => t is not null);
+        var listed = cron.Resh("cron://.list");
+        Assert.Contains(listed.Result!["entries"]!.AsArray(), e => e!["id"]!.GetValue<string>() == "fire" && e["managed"]!.GetValue<bool>());
+        Namespaced.WaitUntil(() => File.Exists(fired) && File.ReadAllLines(fired).Length >= 2, TimeSpan.FromSeconds(70), "cron to run the job");
+        var lines = File.ReadAllLines(fired);
+        Assert.Matches(@"^\d+-\d\d$", lines[0]); // % survived cron's stdin rule as a literal
+        Assert.Equal("root", lines[1]);
+        Assert.True(cron.Resh("cron://fire.remove").Changed);
+    }
+}
