@@ -196,8 +196,27 @@ public sealed class SshRemoteStageTests(SshBackend ssh)
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), "resh did not stop at --timeout");
     }
 
-    // proc:// is not on this branch yet. When it lands, add its remote test beside the file:// and system:// ones:
-    //   var run = ssh.Run("ssh://reshf7/proc://1.info"); Assert.True(run.Ok); Assert.Equal("proc", run.Envelope["handle"]...)
+    [Fact]
+    public void A_remote_proc_stage_describes_a_process_on_that_host()
+    {
+        // The netns fleet shares this machine's PID namespace, so the test process itself is visible there.
+        var pid = Environment.ProcessId;
+        var run = ssh.Run($"ssh://reshf7/proc://{pid}.info");
+        Assert.True(run.Ok, run.ToString());
+        Assert.Equal("proc", run.Envelope["handle"]!.GetValue<string>());
+        Assert.Equal("info", run.Envelope["verb"]!.GetValue<string>());
+        Assert.Equal("reshf7", run.Envelope["host"]!.GetValue<string>());
+        Assert.Contains($"\"pid\":{pid}", run.Result!.ToJsonString());
+    }
+
+    [Fact]
+    public void The_issue_call_system_uptime_runs_remotely()
+    {
+        var run = ssh.Run("ssh://box/system://.uptime");
+        Assert.True(run.Ok, run.ToString());
+        Assert.Equal("uptime", run.Envelope["verb"]!.GetValue<string>());
+        Assert.True(run.Result!["seconds"]!.GetValue<double>() > 0);
+    }
 
     static ulong Inode(string path)
     {
