@@ -39,6 +39,12 @@ CFG
 
 wait_pid() { for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.05; done; echo "no pid file $1" >&2; return 1; }
 
+# The test hosts model ordinary servers: a login user's ~/.bashrc (bash reads it for every ssh
+# command) is blanked inside each sshd's private mount namespace. On this image root's .bashrc runs
+# pyenv init, ~140 ms per remote command for resh, plain ssh and Ansible alike.
+ROOT_RC="$(getent passwd root | cut -d: -f6)/.bashrc"
+QUIET_RC="[ -f $ROOT_RC ] && mount --bind $DIR/empty-rc $ROOT_RC;"
+
 case $cmd in
 up)
   if ss -Hltn "sport = :$PORT" | grep -q .; then echo "port $PORT already in use" >&2; exit 1; fi
@@ -46,6 +52,7 @@ up)
   for i in $(seq 1 100); do ip link del v$PFX$i 2>/dev/null || true; ip netns del $PFX$i 2>/dev/null || true; done
   ip link del $BR 2>/dev/null || true
   mkdir -p "$DIR" "$DIR/remote-cache" "$DIR/remote-state"; chmod 700 "$DIR"; mkdir -p /run/sshd
+  : > "$DIR/empty-rc"
   ssh-keygen -q -t ed25519 -N '' -C resh-test-client -f "$DIR/client_ed25519" <<<y >/dev/null
   cp "$DIR/client_ed25519.pub" "$DIR/authorized_keys"; chmod 600 "$DIR/authorized_keys"
   : > "$DIR/known_hosts"
@@ -68,7 +75,7 @@ up)
   # More loopback addresses for the same sshd: aliases that must not share a ControlMaster with box.
   for a in 2 3 4 5 6; do echo "ListenAddress 127.0.0.$a" >> "$DIR/sshd_loop.conf"; done
   /usr/sbin/sshd -t -f "$DIR/sshd_loop.conf"
-  /usr/sbin/sshd -f "$DIR/sshd_loop.conf" -E "$DIR/sshd_loop.log"
+  unshare -m --propagation private sh -c "$QUIET_RC exec /usr/sbin/sshd -f $DIR/sshd_loop.conf -E $DIR/sshd_loop.log"
   wait_pid "$DIR/sshd_loop.pid"
   echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$DIR/host_loop.pub")" >> "$DIR/known_hosts"
   {
@@ -93,7 +100,7 @@ up)
     ip -n $ns link set eth0 up
     ip -n $ns link set lo up
     sshd_conf $ns $ip 22
-    ip netns exec $ns unshare --uts sh -c "hostname $ns; exec /usr/sbin/sshd -f $DIR/sshd_$ns.conf -E $DIR/sshd_$ns.log"
+    ip netns exec $ns unshare --uts -m --propagation private sh -c "hostname $ns; $QUIET_RC exec /usr/sbin/sshd -f $DIR/sshd_$ns.conf -E $DIR/sshd_$ns.log"
     echo "$ip $(cut -d' ' -f1,2 "$DIR/host_$ns.pub")" >> "$DIR/known_hosts"
     printf 'Host %s\n  HostName %s\n' $ns $ip >> "$DIR/ssh_config.head"
     echo "f$i ansible_host=$ip" >> "$DIR/inventory.ini"
@@ -102,7 +109,7 @@ up)
 
   # a host only reshf2 can reach: ProxyJump target
   sshd_conf inner 127.0.0.1 2222
-  ip netns exec ${PFX}2 unshare --uts sh -c "hostname reshinner; exec /usr/sbin/sshd -f $DIR/sshd_inner.conf -E $DIR/sshd_inner.log"
+  ip netns exec ${PFX}2 unshare --uts -m --propagation private sh -c "hostname reshinner; $QUIET_RC exec /usr/sbin/sshd -f $DIR/sshd_inner.conf -E $DIR/sshd_inner.log"
   echo "[127.0.0.1]:2222 $(cut -d' ' -f1,2 "$DIR/host_inner.pub")" >> "$DIR/known_hosts"
   printf 'Host inner\n  HostName 127.0.0.1\n  Port 2222\n  ProxyJump %s2\n' $PFX >> "$DIR/ssh_config.head"
 
