@@ -122,6 +122,19 @@ public sealed class OutputFormatTests
         var run = ReshBinary.Run("file:///etc/hosts.stat", "--verbose");
         Assert.Equal(0, run.ExitCode);
         Assert.True(run.Ok);
+        Assert.Single(run.Stdout.TrimEnd('\n').Split('\n'));
+        Assert.Contains("resh: file.stat target=`/etc/hosts`", run.Stderr);
+        Assert.Contains("resh: file.stat ok in", run.Stderr);
+    }
+
+    [Fact]
+    public void Verbose_names_the_external_programs_a_verb_runs()
+    {
+        var run = ReshBinary.Run("fs:///.info", "--verbose");
+        Assert.True(run.Ok, run.ToString());
+        var ran = run.Stderr.Split('\n').Where(l => l.StartsWith("resh: ran [", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(ran); // fs.info asks blkid about the root device
+        Assert.All(ran, l => Assert.Matches(@"-> exit \d+ in [\d.]+ ms$", l));
     }
 
     [Fact]

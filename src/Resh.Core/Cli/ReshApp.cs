@@ -46,6 +46,13 @@ public sealed class ReshApp(HandleRegistry registry)
         var color = !g.NoColor && string.IsNullOrEmpty(io.Env("NO_COLOR")) && io.StdoutIsTerminal && io.Env("TERM") != "dumb";
         var runtime = new ReshRuntime(ReshPaths.FromEnvironment(), g.ConfigPath, g.Verbose, g.Quiet, io.Stderr, io.StderrIsTerminal, color) { Forks = g.Forks };
         var output = new OutputWriter(io.Stdout, io.Stderr, format, g.Quiet, new Ansi(color));
+        if (g.Verbose)
+        {
+            Platform.ProcessRunner.Trace = runtime.Log;
+            runtime.Log(parseError is null
+                ? $"{inv.HandleName}.{inv.VerbName} target=`{inv.Target}` format={format.ToWire()}{(g.DryRun ? " dry-run" : "")}{(g.Timeout is { } to ? $" timeout={to.TotalMilliseconds}ms" : "")} (parsed in {clock.Elapsed.TotalMilliseconds:0.00} ms)"
+                : $"parse failed: {parseError.Code.ToWire()}");
+        }
 
         if (parseError is not null)
         {
@@ -112,6 +119,7 @@ public sealed class ReshApp(HandleRegistry registry)
         try
         {
             var envelope = await Executor.RunAsync(inv, runtime, format, events, linked.Token, timeout.Token, interrupt.Token, g.DryRun, clock, g.Timeout).ConfigureAwait(false);
+            runtime.Log($"{inv.HandleName}.{inv.VerbName} {(envelope.Ok ? "ok" : envelope.Error?.Code.ToWire())}{(envelope.Changed ? " changed" : "")} in {envelope.DurationMs:0.00} ms");
             if (!gate.TryFinish())
             {
                 await Task.Delay(Timeout.Infinite).ConfigureAwait(false); // the watchdog is printing and exiting

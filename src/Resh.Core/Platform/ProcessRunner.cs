@@ -38,6 +38,9 @@ public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr, b
 /// </summary>
 public static class ProcessRunner
 {
+    /// <summary>Receives one line per program run (set by the CLI under --verbose); never given stdin or environment values.</summary>
+    public static Action<string>? Trace { get; set; }
+
     public static async Task<ProcessResult> RunAsync(IReadOnlyList<string> argv, ProcessOptions? options, CancellationToken ct)
     {
         if (argv.Count == 0) throw new ArgumentException("argv is empty", nameof(argv));
@@ -87,6 +90,7 @@ public static class ProcessRunner
         }
         var (stdout, outTrunc) = await stdoutTask.ConfigureAwait(false);
         var (stderr, errTrunc) = await stderrTask.ConfigureAwait(false);
+        Trace?.Invoke($"ran [{string.Join(' ', argv.Select(Quote))}] -> exit {process.ExitCode} in {clock.Elapsed.TotalMilliseconds:0.0} ms");
         return new ProcessResult(process.ExitCode, stdout, stderr, outTrunc, errTrunc, clock.Elapsed);
     }
 
@@ -134,6 +138,8 @@ public static class ProcessRunner
         }
         return (Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), truncated);
     }
+
+    static string Quote(string a) => a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,@%+".Contains(c)) ? a : "'" + a.Replace("'", "'\\''") + "'";
 
     static string Tail(string s, int max) => s.Length <= max ? s : "…" + s[^max..];
 }
