@@ -8,6 +8,7 @@ packages=(
     zstd zip unzip p7zip-full xz-utils bzip2   # archive:// interoperability tests, 7z create, xz writing
     util-linux  # mount, umount, losetup, nsenter, unshare, blkid
     patch       # file.write: generated diffs must apply with patch(1)
+    man-db      # resh man: the generated pages must render with man(1)
     mount       # file.delete: tests mount a tmpfs to check the mount-point guard
     procps      # free, uptime: cross-check system.memory, system.uptime
     iproute2    # ip netns/link/addr: the network namespaces of the system.network tests

@@ -134,6 +134,32 @@ public sealed class IntrospectionTests
     }
 
     [Fact]
+    public void Man_pages_are_generated_for_resh_and_each_handle_and_render_with_man()
+    {
+        var overview = ReshBinary.Run("man");
+        Assert.Equal(0, overview.ExitCode);
+        Assert.StartsWith(".TH RESH 1", overview.Stdout);
+        Assert.Contains(@"\fBfile://\fR", overview.Stdout);
+        var page = ReshBinary.Run("man", "file");
+        Assert.StartsWith(".TH RESH-FILE 1", page.Stdout);
+        Assert.Contains(".SS read", page.Stdout);
+        Assert.Contains(@"\fBencoding\fR=\fIenum\fR", page.Stdout);
+        // man(1) renders it: the page is valid roff.
+        var psi = new System.Diagnostics.ProcessStartInfo("man", ["-l", "-"]) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        psi.Environment["MANPAGER"] = "cat";
+        psi.Environment["COLUMNS"] = "100";
+        using var man = System.Diagnostics.Process.Start(psi)!;
+        man.StandardInput.Write(page.Stdout);
+        man.StandardInput.Close();
+        var rendered = man.StandardOutput.ReadToEnd();
+        man.WaitForExit();
+        Assert.Equal(0, man.ExitCode);
+        Assert.Contains("RESH-FILE(1)", rendered);
+        Assert.Contains("VERBS", rendered);
+        Assert.Equal(3, ReshBinary.Run("man", "nosuch", "--format", "json").ExitCode);
+    }
+
+    [Fact]
     public void Version_names_a_native_build()
     {
         var run = ReshBinary.Run("version", "--format", "json");

@@ -23,6 +23,7 @@ public static class MetaHandle
     static readonly Arg<bool> Envelope = Arg.Bool("envelope", "Also include the JSON Schema of the whole envelope.");
     static readonly Arg<IReadOnlyList<string>> Shell = Arg.List("shell", "bash, zsh or fish.", required: true, choices: Completion.Shells, positional: true);
     static readonly Arg<string?> Line = Arg.String("line", "The command line up to the cursor.", required: true);
+    static readonly Arg<IReadOnlyList<string>> ManTopic = Arg.List("topic", "A handle (file) for its page; empty for resh(1).", positional: true);
     static readonly Arg<string?> DocsHandle = Arg.String("handle", "Only this handle (default: all).");
     static readonly Arg<string?> DocsOut = Arg.String("out", "Write <handle>.md files into this directory (atomically) instead of printing markdown.", examples: ["docs/handles"]);
 
@@ -62,6 +63,10 @@ public static class MetaHandle
             VerbInfo.Define("docs", Effect.Mutate, "Generate docs/handles/<handle>.md from the verb declarations.", [DocsHandle, DocsOut], () => MetaJson.Default.DocsResult,
                 ctx => Docs(registry, ctx),
                 examples: [new("docs out=docs/handles", "Regenerate the committed handle docs."), new("docs handle=file --format raw", "Print file://'s page.")]),
+            VerbInfo.Define("man", Effect.Read, "Print a man page (resh(1), or resh-HANDLE(1)) generated from the declarations.", [ManTopic], () => MetaJson.Default.ManResult,
+                ctx => Man(registry, build, ctx.Get(ManTopic)),
+                examples: [new("man file | man -l -", "Read file://'s page with man.")],
+                preferredFormat: OutputFormat.Raw),
             VerbInfo.Define("version", Effect.Read, "Print the version and build of this binary.", [], () => MetaJson.Default.VersionResult,
                 _ => new VersionResult(build.Version, build.Commit, RuntimeInformation.FrameworkDescription, RuntimeInformation.RuntimeIdentifier,
                     !RuntimeFeature.IsDynamicCodeSupported),
@@ -106,6 +111,21 @@ public static class MetaHandle
         "handle" => HelpText.Handle(r.Handle!),
         _ => HelpText.Verb(r.Verb!),
     };
+
+    static Outcome<ManResult> Man(HandleRegistry registry, BuildInfo build, IReadOnlyList<string> topic)
+    {
+        string roff;
+        if (topic.Count == 0) roff = ManPage.Overview(Catalog.Handles(registry), Catalog.Commands(registry), Catalog.Flags(), build.Version);
+        else
+        {
+            var scheme = topic[0].Replace("://", "");
+            var handle = registry.Find(scheme);
+            if (handle is null || handle.Hidden)
+                return ReshError.NotFound($"No handle `{scheme}`.", Suggest.Hint(scheme, registry.Visible.Select(h => h.Scheme)) ?? "Run `resh handles`.");
+            roff = ManPage.Handle(Catalog.Handle(handle), build.Version);
+        }
+        return new Outcome<ManResult>(new ManResult(topic.Count == 0 ? "resh" : topic[0], roff), false).WithRaw(RawPayload.FromText(roff, newline: false));
+    }
 
     static Outcome<SchemaResult> Schema(HandleRegistry registry, IReadOnlyList<string> topics, bool envelope)
     {

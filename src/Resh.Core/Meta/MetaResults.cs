@@ -34,6 +34,8 @@ public sealed record DocsFile(string Handle, string Path, [property: Description
 
 public sealed record DocsResult(IReadOnlyList<DocsFile> Files, [property: Description("The markdown, when no out directory was given.")] string? Markdown);
 
+public sealed record ManResult(string Topic, [property: Description("The page in man(7) format; `resh man file | man -l -` shows it.")] string Roff);
+
 public sealed record VersionResult(string Version, string Commit, string Runtime, string Rid, bool NativeAot);
 
 public sealed record BatchResult(int Requests, int Failed);
@@ -46,5 +48,6 @@ public sealed record BatchResult(int Requests, int Failed);
 [JsonSerializable(typeof(CompleteResult))]
 [JsonSerializable(typeof(DocsResult))]
 [JsonSerializable(typeof(VersionResult))]
+[JsonSerializable(typeof(ManResult))]
 [JsonSerializable(typeof(BatchResult))]
 internal sealed partial class MetaJson : JsonSerializerContext;
