@@ -53,7 +53,7 @@ public static class Executor
             Changed = outcome.Ok && outcome.Changed,
             DryRun = dryRun,
             Result = outcome.Value,
-            ResultType = outcome.Type,
+            ResultTypeFactory = outcome.Type,
             Error = outcome.Error,
             Warnings = ctx.Warnings.ToArray(),
             DurationMs = clock.Elapsed.TotalMilliseconds,

@@ -38,7 +38,7 @@ public readonly struct Outcome<T>
 
     public Outcome<T> WithRaw(RawPayload? raw) => this with { Raw = raw };
 
-    internal VerbOutcome Erase(JsonTypeInfo type) => Forwarded is not null
+    internal VerbOutcome Erase(Func<JsonTypeInfo> type) => Forwarded is not null
         ? new VerbOutcome(Forwarded.Ok, null, null, Forwarded.Changed, Forwarded.Error, null) { Forwarded = Forwarded }
         : Error is null
         ? new VerbOutcome(true, Value, type, Changed, null, Raw)
@@ -59,7 +59,7 @@ public static class Outcome
 }
 
 /// <summary>An outcome with its type erased, as the executor and writers see it.</summary>
-public sealed record VerbOutcome(bool Ok, object? Value, JsonTypeInfo? Type, bool Changed, ReshError? Error, RawPayload? Raw)
+public sealed record VerbOutcome(bool Ok, object? Value, Func<JsonTypeInfo>? Type, bool Changed, ReshError? Error, RawPayload? Raw)
 {
     public Output.Envelope? Forwarded { get; init; }
 }

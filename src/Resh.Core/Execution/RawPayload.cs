@@ -17,23 +17,32 @@ public abstract class RawPayload
         public override async ValueTask WriteToAsync(Stream output, CancellationToken ct) => await output.WriteAsync(bytes, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Copies synchronously: a local file read never benefits from async I/O here, and async would start
+    /// the thread pool on the hot path of `file.read --format raw`. The buffer stays under the large
+    /// object heap threshold (and is as small as the file).
+    /// </summary>
     sealed class FilePayload(string path, long offset, long? length) : RawPayload
     {
-        public override async ValueTask WriteToAsync(Stream output, CancellationToken ct)
+        public override ValueTask WriteToAsync(Stream output, CancellationToken ct)
         {
             using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan);
-            var buffer = new byte[256 * 1024];
+            long size = 0;
+            try { size = RandomAccess.GetLength(handle); } catch (IOException) { }
+            var buffer = new byte[size is > 0 and < 64 * 1024 ? size - Math.Min(offset, size) + 1 : 64 * 1024];
             long pos = offset;
             long remaining = length ?? long.MaxValue;
             while (remaining > 0)
             {
+                ct.ThrowIfCancellationRequested();
                 int want = (int)Math.Min(buffer.Length, remaining);
-                int n = await RandomAccess.ReadAsync(handle, buffer.AsMemory(0, want), pos, ct).ConfigureAwait(false);
+                int n = RandomAccess.Read(handle, buffer.AsSpan(0, want), pos);
                 if (n == 0) break;
-                await output.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                output.Write(buffer, 0, n);
                 pos += n;
                 remaining -= n;
             }
+            return ValueTask.CompletedTask;
         }
     }
 }

@@ -74,7 +74,7 @@ public sealed class VerbInfo
         Func<JsonTypeInfo<TResult>> result, Func<VerbContext, ValueTask<Outcome<TResult>>> run,
         Example[]? examples = null, string? notes = null, bool streams = false, string? targetHelp = null,
         Output.OutputFormat? preferredFormat = null, Func<TResult, string>? human = null)
-        => new(name, effect, summary, args, result, async ctx => (await run(ctx).ConfigureAwait(false)).Erase(result()))
+        => new(name, effect, summary, args, result, async ctx => (await run(ctx).ConfigureAwait(false)).Erase(result))
         {
             Examples = examples ?? [],
             Notes = notes,

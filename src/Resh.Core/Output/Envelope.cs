@@ -19,6 +19,9 @@ public sealed class Envelope
     /// <summary>The typed result and its source-generated type info.</summary>
     public object? Result { get; init; }
     public JsonTypeInfo? ResultType { get; init; }
+    /// <summary>The result type, resolved only when the result is serialized (raw output never needs it).</summary>
+    public Func<JsonTypeInfo>? ResultTypeFactory { get; init; }
+    public JsonTypeInfo? ResolvedResultType => ResultType ?? ResultTypeFactory?.Invoke();
     /// <summary>A result that is already JSON (a remote host's envelope, a fleet summary).</summary>
     public JsonNode? ResultNode { get; init; }
     public ReshError? Error { get; init; }
@@ -37,7 +40,7 @@ public sealed class Envelope
     public Envelope With(double? durationMs = null, JsonNode? id = null, bool? hasId = null) => new()
     {
         Ok = Ok, Handle = Handle, Verb = Verb, Target = Target, Host = Host, Changed = Changed, DryRun = DryRun,
-        Result = Result, ResultType = ResultType, ResultNode = ResultNode, Error = Error, Warnings = Warnings,
+        Result = Result, ResultType = ResultType, ResultTypeFactory = ResultTypeFactory, ResultNode = ResultNode, Error = Error, Warnings = Warnings,
         DurationMs = durationMs ?? DurationMs, Timestamp = Timestamp, Id = hasId is null ? Id : id, HasId = hasId ?? HasId,
         Raw = Raw, Human = Human, Mutating = Mutating,
     };
@@ -54,8 +57,9 @@ public sealed class Envelope
     public JsonNode? ResultAsNode()
     {
         if (ResultNode is not null) return ResultNode;
-        if (Result is null || ResultType is null) return null;
-        return JsonSerializer.SerializeToNode(Result, ResultType);
+        var type = ResolvedResultType;
+        if (Result is null || type is null) return null;
+        return JsonSerializer.SerializeToNode(Result, type);
     }
 
     public static Envelope Failure(ReshError error, string handle = "resh", string verb = "", string target = "", bool dryRun = false,

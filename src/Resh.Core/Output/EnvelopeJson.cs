@@ -44,7 +44,7 @@ public static class EnvelopeJson
         w.WritePropertyName("result");
         if (!env.HasResult) w.WriteNullValue();
         else if (env.ResultNode is not null) env.ResultNode.WriteTo(w);
-        else if (env.Result is not null && env.ResultType is not null) JsonSerializer.Serialize(w, env.Result, env.ResultType);
+        else if (env.Result is not null && env.ResolvedResultType is { } type) JsonSerializer.Serialize(w, env.Result, type);
         else w.WriteNullValue();
         w.WritePropertyName("error");
         if (env.Error is null) w.WriteNullValue(); else WriteError(w, env.Error);
