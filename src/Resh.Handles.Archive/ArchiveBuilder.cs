@@ -68,16 +68,20 @@ public static class ArchiveBuilder
         }
     }
 
-    /// <summary>Copies one entry of a source tree into the writer (file data streamed from disk).</summary>
-    public static void AddFromDisk(ArchiveWriter writer, SourceEntry e, ArchiveItem item)
+    /// <summary>
+    /// Copies one entry of a source tree into the writer (file data streamed from disk, at the size the
+    /// file had when opened). Returns false when the file changed size while it was read.
+    /// </summary>
+    public static bool AddFromDisk(ArchiveWriter writer, SourceEntry e, ArchiveItem item)
     {
         if (item.Kind == ItemKind.File || (item.Kind == ItemKind.Hardlink && writer is not TarFormatWriter))
         {
-            using var data = new FileStream(e.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
+            using var data = SourceFileStream.Open(e.FullPath);
             var asFile = item with { Kind = ItemKind.File, Size = data.Length, LinkTarget = null };
             writer.Add(asFile, data);
-            return;
+            return !data.Changed;
         }
         writer.Add(item, null);
+        return true;
     }
 }

@@ -36,6 +36,14 @@ public sealed class SafeExtractor(ArchiveReader reader, long archiveSize, Extrac
 {
     readonly StagingReport _report = new();
     readonly List<(string Path, ArchiveItem Item)> _directories = [];
+    // What this extraction made in its private stage, by relative name: saves a stat per entry and per
+    // parent. Only exclusive creations (mkdir, O_EXCL, symlink, link, mknod) and verified directories are
+    // recorded, and any removal forgets everything, so a name it does not know is looked at on disk.
+    readonly Dictionary<string, ItemKind> _made = new(StringComparer.Ordinal);
+    readonly Dictionary<string, int?> _uids = new(StringComparer.Ordinal);
+    readonly Dictionary<string, int?> _gids = new(StringComparer.Ordinal);
+    readonly byte[] _buffer = GC.AllocateUninitializedArray<byte>(1 << 20);
+    readonly bool _chown = options.Owners && FileTree.IsRoot;
     long _entries;
     long _written;
 
@@ -103,89 +111,121 @@ public sealed class SafeExtractor(ArchiveReader reader, long archiveSize, Extrac
 
     string? Place(string stage, string name, ArchiveItem item)
     {
-        var path = Path.Combine(stage, name);
+        var path = stage + "/" + name;
         var parentRefusal = EnsureParents(stage, name);
         if (parentRefusal is not null) return parentRefusal;
-        var existing = Posix.Stat(path, follow: false, out _);
-        if (existing is { } ex)
+        if (_made.TryGetValue(name, out var made))
         {
             // A later entry of the same name wins, as with tar; a directory stays a directory.
-            if (item.Kind == ItemKind.Directory && ex.IsDirectory) { _directories.Add((path, item)); return null; }
-            FileTree.Remove(path);
+            if (item.Kind == ItemKind.Directory && made == ItemKind.Directory) { _directories.Add((path, item)); return null; }
+            RemoveFromStage(path);
         }
+        var rc = Create(stage, path, name, item, out var refusal);
+        if (rc == NewFile.EEXIST)
+        {
+            // A name this extraction did not record (a case-folding file system): look, then replace.
+            if (Posix.Stat(path, follow: false, out _) is { IsDirectory: true } && item.Kind == ItemKind.Directory)
+            {
+                _made[name] = ItemKind.Directory;
+                _directories.Add((path, item));
+                return null;
+            }
+            RemoveFromStage(path);
+            rc = Create(stage, path, name, item, out refusal);
+        }
+        if (rc != 0) throw ExceptionTranslation.FromErrno(rc, $" ({name})").ToException();
+        if (refusal is not null) return refusal;
+        _made[name] = item.Kind;
+        if (item.Kind is ItemKind.Symlink or ItemKind.CharDevice or ItemKind.BlockDevice or ItemKind.Fifo) ApplyMeta(path, item);
+        return null;
+    }
+
+    /// <summary>Creates the entry exclusively; returns 0 or the errno (EEXIST when the name is taken).</summary>
+    int Create(string stage, string path, string name, ArchiveItem item, out string? refusal)
+    {
+        refusal = null;
         switch (item.Kind)
         {
             case ItemKind.Directory:
-                Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                _directories.Add((path, item));
-                return null;
+            {
+                var rc = NativeFs.Mkdir(path, 0x1C0); // 0700 until the end, so it can be filled whatever its stored mode
+                if (rc == 0) _directories.Add((path, item));
+                return rc;
+            }
             case ItemKind.File:
-                WriteFile(path, item);
-                break;
+            {
+                var rc = NewFile.TryCreate(path, 0x180, out var file); // 0600 until its content is complete
+                if (rc != 0) return rc;
+                using (file) WriteFile(file!, item);
+                return 0;
+            }
             case ItemKind.Symlink:
-                System.IO.File.CreateSymbolicLink(path, item.LinkTarget!);
-                break;
+                return NativeFs.Symlink(item.LinkTarget!, path);
             case ItemKind.Hardlink:
             {
                 var (target, _) = EntryNames.Normalize(item.LinkTarget!, options.StripComponents);
-                var targetPath = Path.Combine(stage, target!);
+                var targetPath = stage + "/" + target;
                 var tst = Posix.Stat(targetPath, follow: false, out _);
-                if (tst is null || !tst.Value.IsRegular || EnsureParents(stage, target!) is not null) return "hardlink_escape";
-                var rc = NativeFs.Link(targetPath, path);
-                if (rc != 0) throw ExceptionTranslation.FromErrno(rc, $" ({name})").ToException();
-                return null; // shares the target's inode and metadata
+                if (tst is null || !tst.Value.IsRegular || EnsureParents(stage, target!) is not null) { refusal = "hardlink_escape"; return 0; }
+                return NativeFs.Link(targetPath, path); // shares the target's inode and metadata
             }
             case ItemKind.CharDevice or ItemKind.BlockDevice or ItemKind.Fifo:
             {
                 uint type = item.Kind switch { ItemKind.CharDevice => FileStatus.S_IFCHR, ItemKind.BlockDevice => FileStatus.S_IFBLK, _ => FileStatus.S_IFIFO };
-                var rc = NativeFs.Mknod(path, type | (item.Mode & 0xFFF), item.DevMajor, item.DevMinor);
-                if (rc != 0) throw ExceptionTranslation.FromErrno(rc, $" ({name})").ToException();
-                break;
+                return NativeFs.Mknod(path, type | (item.Mode & 0xFFF), item.DevMajor, item.DevMinor);
             }
         }
-        ApplyMeta(path, item);
-        return null;
+        return 0;
     }
 
-    /// <summary>Creates missing parent directories; refuses to go through a symlink or a non-directory.</summary>
-    static string? EnsureParents(string stage, string name)
+    /// <summary>
+    /// Creates missing parent directories; refuses to go through a symlink or a non-directory. Parents
+    /// this extraction made are known without a stat; anything else is created with mkdir, and only a
+    /// name that already exists is looked at.
+    /// </summary>
+    string? EnsureParents(string stage, string name)
     {
-        var parts = name.Split('/');
-        var current = stage;
-        for (int i = 0; i < parts.Length - 1; i++)
+        for (var slash = name.IndexOf('/'); slash >= 0; slash = name.IndexOf('/', slash + 1))
         {
-            current = Path.Combine(current, parts[i]);
-            var st = Posix.Stat(current, follow: false, out _);
-            if (st is null)
+            var rel = name[..slash];
+            if (_made.TryGetValue(rel, out var kind))
             {
-                Directory.CreateDirectory(current, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-                continue;
+                if (kind == ItemKind.Directory) continue;
+                return kind == ItemKind.Symlink ? "through_symlink" : "parent_not_directory";
             }
-            if (st.Value.IsSymlink) return "through_symlink";
-            if (!st.Value.IsDirectory) return "parent_not_directory";
+            var current = stage + "/" + rel;
+            var rc = NativeFs.Mkdir(current, 0x1ED); // 0755
+            if (rc == NewFile.EEXIST)
+            {
+                var st = Posix.Stat(current, follow: false, out _);
+                if (st is { IsSymlink: true }) return "through_symlink";
+                if (st is not { IsDirectory: true }) return "parent_not_directory";
+            }
+            else if (rc != 0) throw ExceptionTranslation.FromErrno(rc, $" ({rel})").ToException();
+            _made[rel] = ItemKind.Directory;
         }
         return null;
     }
 
-    void WriteFile(string path, ArchiveItem item)
+    /// <summary>Removes a staged path that a later entry replaces; what this extraction knows about the stage is forgotten.</summary>
+    void RemoveFromStage(string path)
+    {
+        FileTree.Remove(path);
+        _made.Clear();
+    }
+
+    void WriteFile(NewFile output, ArchiveItem item)
     {
         using var data = reader.OpenData();
-        using var output = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            Share = FileShare.None,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            BufferSize = 0,
-        });
-        var buffer = new byte[1 << 20];
+        long size = 0;
         int n;
         try
         {
-            while ((n = data.Read(buffer, 0, buffer.Length)) > 0)
+            while ((n = data.Read(_buffer, 0, _buffer.Length)) > 0)
             {
                 ct.ThrowIfCancellationRequested();
-                output.Write(buffer, 0, n);
+                output.Write(_buffer.AsSpan(0, n));
+                size += n;
                 _written += n;
                 options.Limits.CheckBytes(_written, reader.ConsumedBytes);
             }
@@ -194,19 +234,33 @@ public sealed class SafeExtractor(ArchiveReader reader, long archiveSize, Extrac
         {
             throw ReshError.Failed($"Entry {item.Name} is corrupt: {ExceptionTranslation.OneLine(ex.Message)}", "The archive is damaged; nothing was written.").ToException();
         }
-        _report.Bytes += output.Length;
+        if (_chown) output.Chown(Uid(item), Gid(item));
+        output.Chmod(item.Mode);
+        output.SetTimes(item.Mtime);
+        output.Close();
+        _report.Bytes += size;
     }
 
     void ApplyMeta(string path, ArchiveItem item)
     {
-        if (options.Owners && FileTree.IsRoot)
-        {
-            var uid = item.UserName is { Length: > 0 } u && Users.ResolveUid(u) is { } ru ? (int)ru : item.Uid;
-            var gid = item.GroupName is { Length: > 0 } g && Users.ResolveGid(g) is { } rg ? (int)rg : item.Gid;
-            Posix.Chown(path, uid, gid, follow: false);
-        }
+        if (_chown) Posix.Chown(path, Uid(item), Gid(item), follow: false);
         if (item.Kind != ItemKind.Symlink) System.IO.File.SetUnixFileMode(path, (UnixFileMode)(item.Mode & 0xFFF));
         NativeFs.SetTimes(path, item.Mtime);
+    }
+
+    /// <summary>The owner by name when the name exists here, else by number (names are looked up once per extraction).</summary>
+    int Uid(ArchiveItem item)
+    {
+        if (item.UserName is not { Length: > 0 } name) return item.Uid;
+        if (!_uids.TryGetValue(name, out var id)) _uids[name] = id = Users.ResolveUid(name) is { } u ? (int)u : null;
+        return id ?? item.Uid;
+    }
+
+    int Gid(ArchiveItem item)
+    {
+        if (item.GroupName is not { Length: > 0 } name) return item.Gid;
+        if (!_gids.TryGetValue(name, out var id)) _gids[name] = id = Users.ResolveGid(name) is { } g ? (int)g : null;
+        return id ?? item.Gid;
     }
 
     void Count(ArchiveItem item)

@@ -1,12 +1,28 @@
 using System.IO.Compression;
 using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Handles.Storage;
 
 namespace Resh.Handles.Archive.Formats;
 
-/// <summary>Compression streams: the BCL for gzip (zlib-ng, fast), ZstdSharp for zstd, SharpCompress for bzip2 and xz
-/// reading, and the system <c>xz</c> for xz writing (no managed xz encoder exists).</summary>
+/// <summary>Compression streams: the BCL for gzip (zlib-ng, fast), the system libzstd for zstd (ZstdSharp when it
+/// cannot be loaded), SharpCompress for bzip2 and xz reading, and the system <c>xz</c> for xz writing (no managed
+/// xz encoder exists).</summary>
 public static class Codecs
 {
+    /// <summary>
+    /// zstd compression threads, one per core as `zstd -T0` (the tar stream is produced on the calling
+    /// thread meanwhile). The output is standard zstd whatever the count; see docs/benchmarks.md ## storage.
+    /// </summary>
+    static int ZstdWorkers => Environment.ProcessorCount > 1 ? Environment.ProcessorCount : 0;
+
+    /// <summary>Says so in the envelope when zstd runs on the managed fallback (standard zstd still, at ~1.4x the CPU).</summary>
+    public static void WarnIfZstdFallback(VerbContext ctx, Codec codec)
+    {
+        if (codec == Codec.Zstd && !LibZstd.Available)
+            ctx.Warn("The system zstd library (libzstd.so.1) could not be loaded; zstd ran on the slower managed implementation. Install libzstd1 for full speed.");
+    }
+
     public static int DefaultLevel(Codec c) => c switch
     {
         Codec.Gzip => 6,
@@ -23,11 +39,21 @@ public static class Codecs
         _ => (0, 9),
     };
 
-    /// <summary>A decompressing view of <paramref name="input"/> (closing it closes the input).</summary>
-    public static Stream OpenRead(Stream input, Codec codec) => codec switch
+    /// <summary>
+    /// A decompressing view of <paramref name="input"/> (closing it closes the input). With
+    /// <paramref name="readAhead"/> the decoder runs on its own thread a few MiB ahead of the reader.
+    /// </summary>
+    public static Stream OpenRead(Stream input, Codec codec, bool readAhead = false)
+    {
+        var decoded = Decoder(input, codec);
+        return readAhead && codec != Codec.None ? new ReadAheadStream(decoded) : decoded;
+    }
+
+    static Stream Decoder(Stream input, Codec codec) => codec switch
     {
         Codec.None => input,
         Codec.Gzip => new GZipStream(input, CompressionMode.Decompress, leaveOpen: false),
+        Codec.Zstd when LibZstd.Available => new ZstdDecompressStream(input, leaveOpen: false),
         Codec.Zstd => new ZstdSharp.DecompressionStream(input, bufferSize: 1 << 20, checkEndOfStream: true, leaveOpen: false),
         Codec.Bzip2 => SharpCompress.Compressors.BZip2.BZip2Stream.Create(input, SharpCompress.Compressors.CompressionMode.Decompress,
             decompressConcatenated: true, leaveOpen: false, tolerateTruncatedStream: false),
@@ -47,7 +73,10 @@ public static class Codecs
             case Codec.None:
                 return output;
             case Codec.Gzip:
-                return new GZipStream(output, new ZLibCompressionOptions { CompressionLevel = lv }, leaveOpen: false);
+                // deflate is single-threaded: run it beside the thread that reads the files.
+                return new WriteBehindStream(new GZipStream(output, new ZLibCompressionOptions { CompressionLevel = lv }, leaveOpen: false));
+            case Codec.Zstd when LibZstd.Available:
+                return new ZstdCompressStream(output, lv, ZstdWorkers, leaveOpen: false);
             case Codec.Zstd:
             {
                 var z = new ZstdSharp.CompressionStream(output, lv, bufferSize: 1 << 20, leaveOpen: false);
@@ -57,8 +86,8 @@ public static class Codecs
                 return z;
             }
             case Codec.Bzip2:
-                return SharpCompress.Compressors.BZip2.BZip2Stream.Create(output, SharpCompress.Compressors.CompressionMode.Compress,
-                    decompressConcatenated: false, leaveOpen: false, tolerateTruncatedStream: false);
+                return new WriteBehindStream(SharpCompress.Compressors.BZip2.BZip2Stream.Create(output, SharpCompress.Compressors.CompressionMode.Compress,
+                    decompressConcatenated: false, leaveOpen: false, tolerateTruncatedStream: false));
             case Codec.Xz:
                 return XzPipeStream.Start(output, lv, ct);
             default:

@@ -15,7 +15,7 @@ public sealed class TarFormatReader : ArchiveReader
     {
         Format = new ArchiveFormat(Container.Tar, codec);
         _raw = new CountingStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), progress);
-        _decoded = Codecs.OpenRead(_raw, codec);
+        _decoded = Codecs.OpenRead(_raw, codec, readAhead: true);
         _reader = new TarReader(_decoded, leaveOpen: true);
     }
 

@@ -30,6 +30,7 @@ public static class ArchiveAdd
         using (var reader = ArchiveOpener.Open(path, ctx.Get(ArchiveArgs.Format), password, null))
         {
             format = reader.Format;
+            Codecs.WarnIfZstdFallback(ctx, format.Codec);
             foreach (var item in reader.Items()) existing[item.Name.TrimEnd('/')] = item;
         }
         var added = new List<string>();

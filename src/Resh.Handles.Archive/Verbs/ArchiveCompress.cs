@@ -30,6 +30,7 @@ public static class ArchiveCompress
         else codec = Codec.Zstd;
         var output = outputArg is null ? source + ArchiveFormat.Extension(codec) : ArchivePaths.Absolute(outputArg, ctx);
         if (output == source) return ReshError.Usage("The output is the source itself.", "Give another output path.");
+        Codecs.WarnIfZstdFallback(ctx, codec);
         var level = ctx.Get(ArchiveArgs.Level) is { } l ? (int)l : (int?)null;
         var inputBytes = new FileInfo(source).Length;
         if (ctx.DryRun)

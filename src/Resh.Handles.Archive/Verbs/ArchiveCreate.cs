@@ -46,6 +46,7 @@ public static class ArchiveCreate
         var deterministic = ctx.Get(Deterministic);
         var level = ctx.Get(ArchiveArgs.Level) is { } l ? (int)l : (int?)null;
         var filter = new PathFilter(ctx.Get(ArchiveArgs.Include), ctx.Get(ArchiveArgs.Exclude));
+        Codecs.WarnIfZstdFallback(ctx, format.Codec);
 
         if (format.Container == Container.SevenZip)
             return await SevenZipCreator.CreateAsync(ctx, path, ctx.Get(Sources), baseDir, level, password, filter, deterministic).ConfigureAwait(false);
@@ -79,7 +80,8 @@ public static class ArchiveCreate
             {
                 ctx.Cancellation.ThrowIfCancellationRequested();
                 if (!writer.Supports(e.Kind)) { skipped.Add(new(e.Name, "not_supported_by_format")); continue; }
-                ArchiveBuilder.AddFromDisk(writer, e, ArchiveBuilder.ToItem(e, deterministic, fixedTime));
+                if (!ArchiveBuilder.AddFromDisk(writer, e, ArchiveBuilder.ToItem(e, deterministic, fixedTime)))
+                    ctx.Warn($"{e.Name}: the file changed size while it was read; stored at its size when opened (cut or zero-padded), as GNU tar does.");
                 stored++;
                 if (e.Kind == ItemKind.File) progress.Add(e.Status.Size);
             }

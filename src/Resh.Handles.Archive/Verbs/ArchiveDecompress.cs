@@ -30,6 +30,7 @@ public static class ArchiveDecompress
         var codec = ArchiveFormat.CodecOf(head[..got]);
         if (codec == Codec.None)
             return ReshError.Unsupported($"{source} is not a gzip, bzip2, xz or zstd stream.", "For zip, tar or 7z archives use extract.");
+        Codecs.WarnIfZstdFallback(ctx, codec);
         string output;
         if (ctx.Get(Output) is { } o) output = ArchivePaths.Absolute(o, ctx);
         else
@@ -51,7 +52,7 @@ public static class ArchiveDecompress
             (changed, size) = ArchiveBuilder.WriteAtomically(output, temp =>
             {
                 var raw = new CountingStream(new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan));
-                using var input = Codecs.OpenRead(raw, codec);
+                using var input = Codecs.OpenRead(raw, codec, readAhead: true);
                 using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
                 ArchiveCompress.Copy(input, file, progress, ctx.Cancellation, total => limits.CheckBytes(total, raw.BytesRead));
             });

@@ -21,6 +21,7 @@ public static class ArchiveList
         var filter = new PathFilter(ctx.Get(ArchiveArgs.Include), ctx.Get(ArchiveArgs.Exclude));
         var limit = ctx.Get(Limit) ?? 10_000;
         using var reader = ArchiveOpener.Open(path, ctx.Get(ArchiveArgs.Format), ctx.Get(ArchiveArgs.Password), null);
+        Codecs.WarnIfZstdFallback(ctx, reader.Format.Codec);
         var entries = new List<ArchiveEntryInfo>();
         long count = 0;
         foreach (var item in reader.Items())

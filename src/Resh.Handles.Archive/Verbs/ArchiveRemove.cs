@@ -27,6 +27,7 @@ public static class ArchiveRemove
         using (var reader = Formats.ArchiveOpener.Open(path, ctx.Get(ArchiveArgs.Format), password, null))
         {
             format = reader.Format.Name;
+            Formats.Codecs.WarnIfZstdFallback(ctx, reader.Format.Codec);
             foreach (var item in reader.Items())
             {
                 total++;

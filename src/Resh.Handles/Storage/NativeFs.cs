@@ -45,6 +45,18 @@ public static partial class NativeFs
         return SetTimes(path, sec, rem * 100);
     }
 
+    [LibraryImport("libc", EntryPoint = "mkdir", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int MkdirNative(string path, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "symlink", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int SymlinkNative(string target, string linkPath);
+
+    /// <summary>Creates one directory (not its parents); returns errno or 0 (EEXIST when the name is taken by anything).</summary>
+    public static int Mkdir(string path, uint mode) => MkdirNative(path, mode) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>Creates a symlink at <paramref name="linkPath"/>; returns errno or 0 (EEXIST when the name is taken).</summary>
+    public static int Symlink(string target, string linkPath) => SymlinkNative(target, linkPath) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
     public static int Link(string existing, string newPath) => LinkNative(existing, newPath) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
     public static int Mknod(string path, uint mode, uint major, uint minor)
