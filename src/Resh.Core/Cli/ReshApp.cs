@@ -119,7 +119,7 @@ public sealed class ReshApp(HandleRegistry registry)
         try
         {
             var envelope = await Executor.RunAsync(inv, runtime, format, events, linked.Token, timeout.Token, interrupt.Token, g.DryRun, clock, g.Timeout).ConfigureAwait(false);
-            runtime.Log($"{inv.HandleName}.{inv.VerbName} {(envelope.Ok ? "ok" : envelope.Error?.Code.ToWire())}{(envelope.Changed ? " changed" : "")} in {envelope.DurationMs:0.00} ms");
+            runtime.Log($"{inv.HandleName}.{inv.VerbName} {(envelope.Ok ? "ok" : envelope.Error?.Code.ToWire())}{(envelope.Changed ? " changed" : "")} in {envelope.DurationMs:0.00} ms, {GC.GetTotalAllocatedBytes() / 1024} KiB allocated");
             if (!gate.TryFinish())
             {
                 await Task.Delay(Timeout.Infinite).ConfigureAwait(false); // the watchdog is printing and exiting

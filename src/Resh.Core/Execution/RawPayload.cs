@@ -14,7 +14,11 @@ public abstract class RawPayload
 
     sealed class BytesPayload(ReadOnlyMemory<byte> bytes) : RawPayload
     {
-        public override async ValueTask WriteToAsync(Stream output, CancellationToken ct) => await output.WriteAsync(bytes, ct).ConfigureAwait(false);
+        public override ValueTask WriteToAsync(Stream output, CancellationToken ct)
+        {
+            output.Write(bytes.Span); // synchronous: async console writes would start the thread pool
+            return ValueTask.CompletedTask;
+        }
     }
 
     /// <summary>

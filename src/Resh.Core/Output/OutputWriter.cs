@@ -70,7 +70,8 @@ public sealed class OutputWriter
             try
             {
                 await env.Raw.WriteToAsync(_stdout, ct).ConfigureAwait(false);
-                await _stdout.FlushAsync(ct).ConfigureAwait(false);
+                // Synchronous on purpose: async writes and flushes on a console stream run on the thread pool.
+                _stdout.Flush();
                 return env.ExitStatus;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
