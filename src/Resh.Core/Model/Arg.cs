@@ -17,7 +17,7 @@ public static class Arg
         string[]? examples = null, string[]? aliases = null, bool secret = false, bool literalAt = false) => new()
     {
         Name = name, Description = description, Kind = ArgKind.String, Required = required, LiteralAt = literalAt,
-        DefaultJson = @default is null ? null : JsonValue.Create(@default), Default = @default,
+        DefaultJsonFactory = @default is null ? null : () => JsonValue.Create(@default), Default = @default,
         Examples = examples ?? [], Aliases = aliases ?? [], Secret = secret,
         Parser = (a, v) => ScalarText(a, Single(a, v), trimLineEnd: true),
     };
@@ -26,7 +26,7 @@ public static class Arg
         long? min = null, long? max = null, string[]? examples = null, string[]? aliases = null) => new()
     {
         Name = name, Description = description, Kind = ArgKind.Int, Required = required,
-        DefaultJson = @default is null ? null : JsonValue.Create(@default.Value), Default = @default,
+        DefaultJsonFactory = @default is null ? null : () => JsonValue.Create(@default.Value), Default = @default,
         Minimum = min, Maximum = max, Examples = examples ?? [], Aliases = aliases ?? [],
         Parser = (a, v) => ParseInt(a, Single(a, v)),
     };
@@ -34,7 +34,7 @@ public static class Arg
     public static Arg<bool> Bool(string name, string description, bool @default = false, string[]? aliases = null) => new()
     {
         Name = name, Description = description, Kind = ArgKind.Bool,
-        DefaultJson = JsonValue.Create(@default), Default = @default, Aliases = aliases ?? [],
+        DefaultJsonFactory = () => JsonValue.Create(@default), Default = @default, Aliases = aliases ?? [],
         Parser = (a, v) => ParseBool(a, Single(a, v)),
     };
 
@@ -42,7 +42,7 @@ public static class Arg
         string[]? examples = null, string[]? aliases = null) => new()
     {
         Name = name, Description = description, Kind = ArgKind.Duration, Required = required,
-        DefaultJson = @default is null ? null : JsonValue.Create(DurationValue.Format(@default.Value)), Default = @default,
+        DefaultJsonFactory = @default is null ? null : () => JsonValue.Create(DurationValue.Format(@default.Value)), Default = @default,
         Examples = examples ?? ["500ms", "30s", "5m"], Aliases = aliases ?? [],
         Parser = (a, v) => ParseDuration(a, Single(a, v)),
     };
@@ -51,7 +51,7 @@ public static class Arg
         string[]? examples = null, string[]? aliases = null) => new()
     {
         Name = name, Description = description, Kind = ArgKind.Size, Required = required,
-        DefaultJson = @default is null ? null : JsonValue.Create(SizeValue.Format(@default.Value)), Default = @default,
+        DefaultJsonFactory = @default is null ? null : () => JsonValue.Create(SizeValue.Format(@default.Value)), Default = @default,
         Examples = examples ?? ["512", "10KiB", "5MB"], Aliases = aliases ?? [],
         Parser = (a, v) => ParseSize(a, Single(a, v)),
     };
@@ -60,7 +60,7 @@ public static class Arg
         string[]? aliases = null) => new()
     {
         Name = name, Description = description, Kind = ArgKind.Enum, Required = required, Choices = choices,
-        DefaultJson = @default is null ? null : JsonValue.Create(@default), Default = @default, Aliases = aliases ?? [],
+        DefaultJsonFactory = @default is null ? null : () => JsonValue.Create(@default), Default = @default, Aliases = aliases ?? [],
         Parser = (a, v) => ParseEnum(a, ScalarText(a, Single(a, v), trimLineEnd: true)),
     };
 
@@ -69,7 +69,7 @@ public static class Arg
     {
         Name = name, Description = description, Kind = ArgKind.List, Required = required, Choices = choices, LiteralAt = literalAt,
         Examples = examples ?? [], Aliases = aliases ?? [], Positional = positional,
-        DefaultJson = @default is null ? null : new JsonArray(@default.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()),
+        DefaultJsonFactory = @default is null ? null : () => new JsonArray(@default.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()),
         Default = @default ?? [],
         Parser = ParseList,
     };

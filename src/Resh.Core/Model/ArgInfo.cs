@@ -13,7 +13,13 @@ public abstract class ArgInfo
     public required ArgKind Kind { get; init; }
     public bool Required { get; init; }
     /// <summary>The default as JSON, for help and schema; null when there is none.</summary>
-    public JsonNode? DefaultJson { get; init; }
+    public JsonNode? DefaultJson => _defaultJson ??= DefaultJsonFactory?.Invoke();
+    JsonNode? _defaultJson;
+    /// <summary>
+    /// Makes <see cref="DefaultJson"/> when help or schema first asks: building JSON values at declaration
+    /// time would start the JSON converters on every call, for arguments that are never described.
+    /// </summary>
+    public Func<JsonNode?>? DefaultJsonFactory { get; init; }
     public IReadOnlyList<string>? Choices { get; init; }
     public IReadOnlyList<string> Examples { get; init; } = [];
     public IReadOnlyList<string> Aliases { get; init; } = [];

@@ -16,7 +16,12 @@ public sealed class HandleInfo
             v.HandleScheme = scheme;
         }
         // Longest first, so `lines.ensure` wins over a shorter `ensure` when resolving `.verb` suffixes.
-        VerbsBySuffixLength = verbs.OrderByDescending(v => v.Name.Length).ThenBy(v => v.Name, StringComparer.Ordinal).ToArray();
+        // (Array.Sort, not OrderBy/ThenBy: LINQ's ordering is resolved through generic virtual methods at run time.)
+        var bySuffix = verbs.ToArray();
+        Array.Sort(bySuffix, static (a, b) => a.Name.Length != b.Name.Length
+            ? b.Name.Length.CompareTo(a.Name.Length)
+            : string.CompareOrdinal(a.Name, b.Name));
+        VerbsBySuffixLength = bySuffix;
     }
 
     public string Scheme { get; }

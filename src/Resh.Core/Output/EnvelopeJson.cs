@@ -11,7 +11,7 @@ namespace Resh.Core.Output;
 /// <summary>Writes envelopes and events as JSON with a fixed field order, straight to UTF-8 bytes.</summary>
 public static class EnvelopeJson
 {
-    static readonly JavaScriptEncoder Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+    static readonly JavaScriptEncoder Encoder = MinimalJsonEncoder.Instance;
 
     public static JsonWriterOptions WriterOptions(bool indented) => new()
     {
@@ -26,8 +26,17 @@ public static class EnvelopeJson
         Write(w, env);
     }
 
+    /// <summary>
+    /// The serializer looks for polymorphism attributes on every result type it meets and returns them
+    /// as typed arrays; naming the array types here makes the compiler build them, so the first lookup
+    /// finds them instead of constructing them at run time.
+    /// </summary>
+    static readonly Array[] AttributeArrayTypes =
+        [Array.Empty<System.Text.Json.Serialization.JsonPolymorphicAttribute>(), Array.Empty<System.Text.Json.Serialization.JsonDerivedTypeAttribute>()];
+
     public static void Write(Utf8JsonWriter w, Envelope env)
     {
+        GC.KeepAlive(AttributeArrayTypes);
         w.WriteStartObject();
         if (env.HasId)
         {
