@@ -106,7 +106,7 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
         return new Envelope
         {
             Ok = env.Ok, Handle = env.Handle, Verb = env.Verb, Target = env.Target, Host = env.Host, Changed = env.Changed,
-            DryRun = env.DryRun, Result = env.Result, ResultType = env.ResultType, ResultTypeFactory = env.ResultTypeFactory, ResultNode = env.ResultNode, Error = env.Error,
+            DryRun = env.DryRun, Result = env.Result, ResultType = env.ResultType, ResultTypeFactory = env.ResultTypeFactory, ResultDeclaredType = env.ResultDeclaredType, ResultNode = env.ResultNode, Error = env.Error,
             Warnings = env.Warnings, DurationMs = env.DurationMs, Timestamp = env.Timestamp, Id = id, HasId = true,
         };
     }

@@ -54,6 +54,7 @@ public static class Executor
             DryRun = dryRun,
             Result = outcome.Value,
             ResultTypeFactory = outcome.Type,
+            ResultDeclaredType = outcome.DeclaredType,
             Error = outcome.Error,
             Warnings = ctx.Warnings.ToArray(),
             DurationMs = clock.Elapsed.TotalMilliseconds,

@@ -41,7 +41,7 @@ public readonly struct Outcome<T>
     internal VerbOutcome Erase(Func<JsonTypeInfo> type) => Forwarded is not null
         ? new VerbOutcome(Forwarded.Ok, null, null, Forwarded.Changed, Forwarded.Error, null) { Forwarded = Forwarded }
         : Error is null
-        ? new VerbOutcome(true, Value, type, Changed, null, Raw)
+        ? new VerbOutcome(true, Value, type, Changed, null, Raw) { DeclaredType = typeof(T).TypeHandle }
         : new VerbOutcome(false, null, null, false, Error, null);
 }
 
@@ -61,5 +61,7 @@ public static class Outcome
 /// <summary>An outcome with its type erased, as the executor and writers see it.</summary>
 public sealed record VerbOutcome(bool Ok, object? Value, Func<JsonTypeInfo>? Type, bool Changed, ReshError? Error, RawPayload? Raw)
 {
+    /// <summary>The result type the verb declares (not the value's runtime type), for <see cref="Output.ResultWriters"/>.</summary>
+    public RuntimeTypeHandle? DeclaredType { get; init; }
     public Output.Envelope? Forwarded { get; init; }
 }

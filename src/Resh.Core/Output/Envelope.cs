@@ -22,6 +22,8 @@ public sealed class Envelope
     /// <summary>The result type, resolved only when the result is serialized (raw output never needs it).</summary>
     public Func<JsonTypeInfo>? ResultTypeFactory { get; init; }
     public JsonTypeInfo? ResolvedResultType => ResultType ?? ResultTypeFactory?.Invoke();
+    /// <summary>The declared result type, which picks a generated writer (<see cref="ResultWriters"/>) when there is one.</summary>
+    public RuntimeTypeHandle? ResultDeclaredType { get; init; }
     /// <summary>A result that is already JSON (a remote host's envelope, a fleet summary).</summary>
     public JsonNode? ResultNode { get; init; }
     public ReshError? Error { get; init; }
@@ -40,7 +42,7 @@ public sealed class Envelope
     public Envelope With(double? durationMs = null, JsonNode? id = null, bool? hasId = null) => new()
     {
         Ok = Ok, Handle = Handle, Verb = Verb, Target = Target, Host = Host, Changed = Changed, DryRun = DryRun,
-        Result = Result, ResultType = ResultType, ResultTypeFactory = ResultTypeFactory, ResultNode = ResultNode, Error = Error, Warnings = Warnings,
+        Result = Result, ResultType = ResultType, ResultTypeFactory = ResultTypeFactory, ResultDeclaredType = ResultDeclaredType, ResultNode = ResultNode, Error = Error, Warnings = Warnings,
         DurationMs = durationMs ?? DurationMs, Timestamp = Timestamp, Id = hasId is null ? Id : id, HasId = hasId ?? HasId,
         Raw = Raw, Human = Human, Mutating = Mutating,
     };

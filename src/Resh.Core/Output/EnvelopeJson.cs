@@ -53,6 +53,7 @@ public static class EnvelopeJson
         w.WritePropertyName("result");
         if (!env.HasResult) w.WriteNullValue();
         else if (env.ResultNode is not null) env.ResultNode.WriteTo(w);
+        else if (env.Result is not null && env.ResultDeclaredType is { } declared && ResultWriters.Find(declared) is { } write) write(w, env.Result);
         else if (env.Result is not null && env.ResolvedResultType is { } type) JsonSerializer.Serialize(w, env.Result, type);
         else w.WriteNullValue();
         w.WritePropertyName("error");
