@@ -26,17 +26,8 @@ public static class EnvelopeJson
         Write(w, env);
     }
 
-    /// <summary>
-    /// The serializer looks for polymorphism attributes on every result type it meets and returns them
-    /// as typed arrays; naming the array types here makes the compiler build them, so the first lookup
-    /// finds them instead of constructing them at run time.
-    /// </summary>
-    static readonly Array[] AttributeArrayTypes =
-        [Array.Empty<System.Text.Json.Serialization.JsonPolymorphicAttribute>(), Array.Empty<System.Text.Json.Serialization.JsonDerivedTypeAttribute>()];
-
     public static void Write(Utf8JsonWriter w, Envelope env)
     {
-        GC.KeepAlive(AttributeArrayTypes);
         w.WriteStartObject();
         if (env.HasId)
         {

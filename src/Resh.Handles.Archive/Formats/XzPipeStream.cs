@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Resh.Core.Errors;
 using Resh.Core.Platform;
+using Resh.Handles.Storage;
 
 namespace Resh.Handles.Archive.Formats;
 
@@ -8,7 +9,7 @@ namespace Resh.Handles.Archive.Formats;
 /// Writes through the system <c>xz</c> (argv, no shell): bytes written here go to its stdin, its
 /// stdout is copied into the destination stream. Disposing waits for xz and checks its exit status.
 /// </summary>
-public sealed class XzPipeStream : Stream
+public sealed class XzPipeStream : ForwardWriteStream
 {
     readonly Process _process;
     readonly Stream _stdin;
@@ -36,16 +37,8 @@ public sealed class XzPipeStream : Stream
         return new XzPipeStream(p, output, ct);
     }
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
     public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
     public override void Flush() => _stdin.Flush();
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => _stdin.Write(buffer, offset, count);
     public override void Write(ReadOnlySpan<byte> buffer) => _stdin.Write(buffer);
 
     protected override void Dispose(bool disposing)

@@ -1,3 +1,5 @@
+using Resh.Handles.Storage;
+
 namespace Resh.Handles.Archive.Formats;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Resh.Handles.Archive.Formats;
 /// checksum, as the zstd tool writes). Writes are handed to zstd without copying; compressed bytes
 /// leave through a 1 MiB buffer. Disposing ends the frame and closes the output unless leaveOpen.
 /// </summary>
-internal sealed unsafe class ZstdCompressStream : Stream
+internal sealed unsafe class ZstdCompressStream : ForwardWriteStream
 {
     const int OutputSize = 1 << 20;
     readonly Stream _output;
@@ -28,16 +30,7 @@ internal sealed unsafe class ZstdCompressStream : Stream
         if (workers > 0) LibZstd.SetParameter(_cctx, LibZstd.NbWorkers, workers); // an error here only means no thread support
     }
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
     public override bool CanWrite => !_disposed;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {

@@ -1,3 +1,5 @@
+using Resh.Handles.Storage;
+
 namespace Resh.Handles.Archive.Formats;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Resh.Handles.Archive.Formats;
 /// skippable frames as the zstd tool reads them, checksums verified, and a stream that ends inside a
 /// frame is an error (<see cref="InvalidDataException"/>, as corrupt data is), never a short read.
 /// </summary>
-internal sealed unsafe class ZstdDecompressStream : Stream
+internal sealed unsafe class ZstdDecompressStream : ForwardReadStream
 {
     const int InputSize = 1 << 20;
     readonly Stream _input;
@@ -24,16 +26,6 @@ internal sealed unsafe class ZstdDecompressStream : Stream
     }
 
     public override bool CanRead => !_disposed;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {

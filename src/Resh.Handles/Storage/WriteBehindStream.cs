@@ -9,7 +9,7 @@ namespace Resh.Handles.Storage;
 /// gets from running gzip in another process. <see cref="Complete"/> (or disposal) waits for the
 /// thread and disposes <c>inner</c>; an error there is rethrown, with its type, to the writer.
 /// </summary>
-public sealed class WriteBehindStream : Stream
+public sealed class WriteBehindStream : ForwardWriteStream
 {
     const int ChunkSize = 1 << 20;
     readonly Stream _inner;
@@ -48,18 +48,9 @@ public sealed class WriteBehindStream : Stream
         }
     }
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
     public override bool CanWrite => !_completed;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
     /// <summary>Chunks move on when full; <see cref="Complete"/> sends the rest.</summary>
     public override void Flush() { }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
