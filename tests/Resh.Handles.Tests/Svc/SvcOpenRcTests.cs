@@ -20,7 +20,14 @@ public sealed class SvcOpenRcTests(OpenRcSandbox rc)
         Assert.Equal("active", status.Result!["active_state"]!.GetValue<string>());
         var pid = status.Result!["main_pid"]!.GetValue<int>();
         Assert.Equal(pid.ToString(System.Globalization.CultureInfo.InvariantCulture), File.ReadAllText(Path.Combine(rc.Run, "reshorc-ok.pid")).Trim());
-        Assert.Equal("sleep", File.ReadAllText($"/proc/{pid}/comm").Trim());
+        // start-stop-daemon writes the pid file before it execs the daemon: wait (bounded) for the exec.
+        var comm = "";
+        for (var i = 0; i < 100 && comm != "sleep"; i++)
+        {
+            comm = File.ReadAllText($"/proc/{pid}/comm").Trim();
+            if (comm != "sleep") Thread.Sleep(20);
+        }
+        Assert.Equal("sleep", comm);
         Assert.False(rc.Resh("svc://reshorc-ok.start").Changed);
         var stop = rc.Resh("svc://reshorc-ok.stop");
         Assert.True(stop.Changed);
