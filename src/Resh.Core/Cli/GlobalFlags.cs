@@ -36,6 +36,12 @@ public static class GlobalFlags
                 throw ReshError.Usage($"--forks expects a number from 1 to 1000, got `{v}`.", null).ToException();
             o.Forks = n;
         }),
+        new("columns", "LIST", "Table view: show only these fields, in this order (e.g. pid,name,rss); a unit suffix may be left out (rss for rss_bytes).", (o, v) =>
+        {
+            var names = (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (names.Length == 0) throw ReshError.Usage("--columns needs at least one field name.", "Example: --columns pid,name,rss").ToException();
+            o.Columns = names;
+        }),
         new("args", "JSON", "All verb arguments as one JSON object; `--args -` reads it from stdin.", (o, v) => o.ArgsJson = v),
         new("version", null, "Print the version and build.", (o, _) => o.Version = true),
         new("help", null, "Show help (also `resh help [HANDLE[.VERB]]`).", (o, _) => o.Help = true, "h"),

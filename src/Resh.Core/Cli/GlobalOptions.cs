@@ -19,4 +19,6 @@ public sealed class GlobalOptions
     public int? Forks { get; set; }
     /// <summary>All verb arguments as one JSON object (<c>--args JSON</c> or <c>--args -</c>).</summary>
     public string? ArgsJson { get; set; }
+    /// <summary>Fields shown as table columns (<c>--columns pid,name,rss</c>).</summary>
+    public IReadOnlyList<string>? Columns { get; set; }
 }
