@@ -31,7 +31,7 @@ public static class Completion
             _resh() {
                 local -a candidates
                 candidates=("${(@f)$(command ${words[1]} complete --line "${BUFFER[1,$CURSOR]}" 2>/dev/null)}")
-                compadd -Q -S '' -- ${candidates[@]}
+                compadd -S '' -- ${candidates[@]}
             }
             compdef _resh resh
             """ + "\n",

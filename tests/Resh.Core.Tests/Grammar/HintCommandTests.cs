@@ -44,7 +44,7 @@ public sealed class HintCommandTests
     [Fact]
     public void Every_suggested_command_resolves_to_its_verb()
     {
-        foreach (var (body, next) in new[] { ("/etc/hosts.raed", (string?)null), ("/etc/hosts", "red"), ("/a b/c.ea.gett", null), ("/x.line.ensure", null) })
+        foreach (var (body, next) in new[] { ("/etc/hosts.raed", (string?)null), ("/etc/hosts", "red"), ("/a b/c.ea.gett", null), ("/x.lines.ensuer", null) })
         {
             var hint = Hint(body, next);
             var command = hint[(hint.IndexOf("(resh ", StringComparison.Ordinal) + 6)..^1];

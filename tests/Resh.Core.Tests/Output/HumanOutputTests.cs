@@ -56,7 +56,7 @@ public sealed class HumanOutputTests
 
     [Theory]
     [InlineData(0.85, "850 ms")]
-    [InlineData(4.25, "4.2 s")]
+    [InlineData(4.2, "4.2 s")]
     [InlineData(185, "3m 05s")]
     [InlineData(7800, "2h 10m")]
     [InlineData(450000, "5d 05h")]
