@@ -103,9 +103,9 @@ public sealed class TerminalOutputTests : IDisposable
         var run = ReshBinary.Run($"proc://{parent}.list", "--format", "table", "--columns", "pid,name,rss");
         Assert.Equal(0, run.ExitCode);
         var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Matches(@"^PID\s+NAME\s+RSS$", lines[0]);
+        Assert.Matches(@"^\s*PID\s+NAME\s+RSS$", lines[0]);
         Assert.Matches($@"^\s*{parent}\s+sh\s+\d+(\.\d)? (KiB|MiB)$", lines[1]);
-        var bad = ReshBinary.Run($"proc://{parent}.list", "--format", "table", "--columns", "pid,nmae");
+        var bad = ReshBinary.Run($"proc://{parent}.list", "--columns", "pid,nmae");
         Assert.Equal("usage", bad.ErrorCode);
         Assert.Contains("name", bad.Envelope["error"]!["hint"]!.GetValue<string>());
     }
