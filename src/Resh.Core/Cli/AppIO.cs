@@ -9,6 +9,7 @@ public sealed class AppIO
     public required Stream Stdin { get; init; }
     public required Stream Stdout { get; init; }
     public required TextWriter Stderr { get; init; }
+    public bool StdinIsTerminal { get; init; }
     public bool StdoutIsTerminal { get; init; }
     public bool StderrIsTerminal { get; init; }
     /// <summary>Standard output was closed when resh started (`resh ... &gt;&amp;-`): the answer has nowhere to go.</summary>
@@ -40,6 +41,7 @@ public sealed class AppIO
             Stdin = new FdStream(0, write: false),
             Stdout = new BufferedStream(new FdStream(1, write: true), 64 * 1024),
             Stderr = new StreamWriter(new FdStream(2, write: true, ignoreErrors: true)) { AutoFlush = true },
+            StdinIsTerminal = tty[0],
             StdoutIsTerminal = tty[1],
             StderrIsTerminal = tty[2],
             StdoutClosed = closed[1],

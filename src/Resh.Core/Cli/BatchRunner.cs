@@ -100,7 +100,7 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
                     throw ReshError.Usage("\"timeout\" must be a positive duration.", "Example: \"timeout\": \"30s\"").ToException();
                 timeout = t;
             }
-            var parser = new CommandLineParser(registry, () => throw ReshError.Usage("Standard input carries the batch requests; @- is not available.", "Pass the value in \"args\".").ToException())
+            var parser = new CommandLineParser(registry, NoStdin)
             {
                 Defaults = () => runtime.Defaults,
             };
@@ -122,7 +122,7 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
         {
             Ok = env.Ok, Handle = env.Handle, Verb = env.Verb, Target = env.Target, Host = env.Host, Changed = env.Changed,
             DryRun = env.DryRun, Result = env.Result, ResultType = env.ResultType, ResultTypeFactory = env.ResultTypeFactory, ResultDeclaredType = env.ResultDeclaredType, ResultNode = env.ResultNode, Error = env.Error,
-            Warnings = env.Warnings, DurationMs = env.DurationMs, Timestamp = env.Timestamp, Id = id, HasId = true,
+            Warnings = env.Warnings, DurationMs = env.DurationMs, Timestamp = env.Timestamp, Id = id, HasId = true, Revealed = env.Revealed,
         };
     }
 
@@ -130,6 +130,8 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
     static readonly string[] RequestKeys = ["id", "stage", "verb", "args", "dry_run", "timeout"];
 
     static string Clip(string s) => s.Length > 60 ? s[..60] + "…" : s;
+
+    internal static StdinSource NoStdin => StdinSource.Unavailable("Standard input carries the batch requests; @- is not available.", "Pass the value in \"args\".");
 
     static string? Str(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }

@@ -16,13 +16,13 @@ public static class NdjsonLines
 {
     /// <param name="envelopeJson">The whole envelope, compact, as the json format prints it.</param>
     /// <param name="itemsAlreadyStreamed">Items went out as events while the verb ran (a fleet's host envelopes): print only the summary.</param>
-    public static void Write(Stream stdout, ArrayBufferWriter<byte> envelopeJson, bool itemsAlreadyStreamed)
+    public static void Write(Stream stdout, ReadOnlySpan<byte> envelopeJson, bool itemsAlreadyStreamed)
     {
-        var env = JsonNode.Parse(envelopeJson.WrittenSpan) as JsonObject;
+        var env = JsonNode.Parse(envelopeJson) as JsonObject;
         var result = env?["result"];
         if (env is null || !TryFindList(result, out var key, out var items))
         {
-            stdout.Write(envelopeJson.WrittenSpan);
+            stdout.Write(envelopeJson);
             stdout.Write("\n"u8);
             return;
         }

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Resh.Core.Errors;
 using Resh.Core.Platform;
 using Resh.Core.Text;
+using Resh.Core.Secrets;
 
 namespace Resh.Core.Output;
 
@@ -73,21 +74,22 @@ public sealed class OutputWriter
                     var text = fields.TryGetPropertyValue("line", out var line) && line is JsonValue lv && lv.TryGetValue<string>(out var ls) ? ls
                         : fields.TryGetPropertyValue("text", out var t) && t is JsonValue tv && tv.TryGetValue<string>(out var ts) ? ts
                         : $"{name} {fields.ToJsonString()}";
+                    text = SecretRedactor.Scrub(text);
                     if (text.EndsWith('\n')) text = text[..^1];
                     // raw is the payload as is; the table view is for a terminal, where data must not carry escape sequences.
                     WriteText((Format == OutputFormat.Table ? TerminalText.Escape(text) : text) + "\n");
                     break;
                 case OutputFormat.Yaml:
-                    var node = new JsonObject { ["event"] = name };
-                    foreach (var (k, v) in fields) if (k != "event") node[k] = v?.DeepClone();
-                    WriteText(YamlRenderer.Render(node));
+                    _buffer.Clear();
+                    EnvelopeJson.WriteEvent(_buffer, name, fields, null, false);
+                    WriteText(YamlRenderer.Render(JsonNode.Parse(Scrubbed(false))));
                     break;
                 default:
                     _streamed = true;
                     _buffer.Clear();
                     EnvelopeJson.WriteEvent(_buffer, name, fields, id, hasId);
-                    _buffer.Write("\n"u8);
-                    _stdout.Write(_buffer.WrittenSpan);
+                    _stdout.Write(Scrubbed(false));
+                    _stdout.Write("\n"u8);
                     break;
             }
             _stdout.Flush();
@@ -167,21 +169,21 @@ public sealed class OutputWriter
             {
                 case OutputFormat.Ndjson when answer && env.HasResult:
                     Encode(env, false);
-                    NdjsonLines.Write(_stdout, _buffer, itemsAlreadyStreamed: _streamed);
+                    NdjsonLines.Write(_stdout, Scrubbed(false, env.Revealed), itemsAlreadyStreamed: _streamed);
                     break;
                 case OutputFormat.Json or OutputFormat.Ndjson or OutputFormat.JsonPretty:
                     Encode(env, Format == OutputFormat.JsonPretty);
-                    _buffer.Write("\n"u8);
-                    _stdout.Write(_buffer.WrittenSpan);
+                    _stdout.Write(Scrubbed(Format == OutputFormat.JsonPretty, env.Revealed));
+                    _stdout.Write("\n"u8);
                     break;
                 case OutputFormat.Yaml:
                     Encode(env, false);
-                    WriteText(YamlRenderer.Render(JsonNode.Parse(_buffer.WrittenSpan)));
+                    WriteText(YamlRenderer.Render(JsonNode.Parse(Scrubbed(false, env.Revealed))));
                     break;
                 case OutputFormat.Table:
                     TableLayout.Width = TableWidth;
                     var units = env.Human is null || Columns is not null ? FieldUnits.From(env.ResolvedResultType) : FieldUnits.None;
-                    var text = new TableRenderer(_ansi, TableWidth, units, Columns).Render(env);
+                    var text = SecretRedactor.Scrub(new TableRenderer(_ansi, TableWidth, units, Columns).Render(env), env.Revealed);
                     if (env.Ok) WriteText(text);
                     else { _stdout.Flush(); _stderr.Write(text); _stderr.Flush(); }
                     break;
@@ -190,10 +192,17 @@ public sealed class OutputWriter
                     var node = env.ResultAsNode();
                     if (node is JsonValue v && v.GetValueKind() == JsonValueKind.String)
                     {
-                        var s = v.GetValue<string>();
+                        var s = SecretRedactor.Scrub(v.GetValue<string>(), env.Revealed);
                         WriteText(s.EndsWith('\n') ? s : s + "\n");
                     }
-                    else if (node is not null) WriteText(node.ToJsonString() + "\n");
+                    else if (node is not null)
+                    {
+                        var json = Encoding.UTF8.GetBytes(node.ToJsonString());
+                        if (SecretRedactor.Active)
+                            json = SecretRedactor.ScrubJson(json, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default }, env.Revealed) ?? json;
+                        _stdout.Write(json);
+                        _stdout.Write("\n"u8);
+                    }
                     break;
             }
             _stdout.Flush();
@@ -206,12 +215,19 @@ public sealed class OutputWriter
         EnvelopeJson.Write(_buffer, env, indented);
     }
 
+    /// <summary>The JSON in the buffer with every registered secret masked (the buffer itself when none matched).</summary>
+    ReadOnlySpan<byte> Scrubbed(bool indented, IReadOnlyList<string>? revealed = null)
+    {
+        if (!SecretRedactor.Active) return _buffer.WrittenSpan;
+        return SecretRedactor.ScrubJson(_buffer.WrittenSpan, EnvelopeJson.WriterOptions(indented), revealed) ?? _buffer.WrittenSpan;
+    }
+
     void WriteErrorLine(Envelope env)
     {
         var e = env.Error ?? ReshError.Failed("Unknown failure.");
         _stdout.Flush();
-        _stderr.WriteLine($"resh: error[{e.Code.ToWire()}]: {TerminalText.Escape(e.Message)}");
-        if (e.Hint is not null) _stderr.WriteLine($"resh: hint: {TerminalText.Escape(e.Hint)}");
+        _stderr.WriteLine(SecretRedactor.Scrub($"resh: error[{e.Code.ToWire()}]: {TerminalText.Escape(e.Message)}"));
+        if (e.Hint is not null) _stderr.WriteLine(SecretRedactor.Scrub($"resh: hint: {TerminalText.Escape(e.Hint)}"));
         _stderr.Flush();
     }
 

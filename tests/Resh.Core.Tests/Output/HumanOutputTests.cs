@@ -78,10 +78,8 @@ public sealed class HumanOutputTests
 
     static string[] Ndjson(string envelope)
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        buffer.Write(Encoding.UTF8.GetBytes(envelope));
         var output = new MemoryStream();
-        NdjsonLines.Write(output, buffer, itemsAlreadyStreamed: false);
+        NdjsonLines.Write(output, Encoding.UTF8.GetBytes(envelope), itemsAlreadyStreamed: false);
         return Encoding.UTF8.GetString(output.ToArray()).TrimEnd('\n').Split('\n');
     }
 
