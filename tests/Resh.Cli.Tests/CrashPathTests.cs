@@ -80,12 +80,14 @@ public sealed partial class CrashPathTests
         using var dir = new TempDir("big");
         var sparse = dir["sparse.img"];
         using (var f = File.Create(sparse)) f.SetLength(3L << 30);
-        var run = ReshBinary.Run($"file://{dir["out.txt"]}.write", $"content=@{sparse}");
+        var target = dir.File("out.txt", "alpha\n");
+        // A value held in memory (a pattern; file.write's content= streams on its own): refused before any byte is read.
+        var run = ReshBinary.Run($"file://{target}.replace", $"pattern=@{sparse}", "replacement=x");
         Assert.Equal("usage", run.ErrorCode);
         var message = run.Envelope["error"]!["message"]!.GetValue<string>();
         Assert.Contains("2 GiB", message);
         AssertNoResourceKey(message);
-        Assert.False(File.Exists(dir["out.txt"]));
+        Assert.Equal("alpha\n", File.ReadAllText(target));
     }
 
     [Fact]
