@@ -25,9 +25,67 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
     /// <summary>What a failed host's envelope names when the remote never answered.</summary>
     public sealed record Identity(string Handle, string Verb, string Target);
 
-    public string Script(IReadOnlyList<string> reshArgs) =>
-        $"d=\"${{XDG_CACHE_HOME:-$HOME/.cache}}/resh/{binary.BuildId}\"; if [ -x \"$d/resh\" ]; then exec \"$d/resh\" {ShellQuote.Join(reshArgs)}; fi; " +
-        $"umask 077; mkdir -p \"$d\" && chmod 700 \"$d/..\" \"$d\"; echo \"{MissingMarker} $(uname -s) $(uname -m) $d\"; exit {MissingExit}";
+    /// <summary>The first stderr line of a run that checked the cached build: the connection it was checked on.</summary>
+    public const string CheckedMarker = "__RESH_CHECKED__ ";
+
+    /// <summary>
+    /// The remote shell line. The cached build runs at once when this connection already checked it (the
+    /// connection is named by its sshd process, the session's parent, and that process's start time, read
+    /// from /proc without a fork). Otherwise its SHA-256 is compared with the build hash that names it; a
+    /// match is reported (<see cref="CheckedMarker"/>), stale temporary files are removed and the build is
+    /// run; a mismatch (truncated, replaced) is deleted and reported missing like an absent build, with a
+    /// fresh 0600 temporary file to upload into.
+    /// </summary>
+    public string Script(IReadOnlyList<string> reshArgs, string? checkedConnection)
+    {
+        var run = $"exec {launcher}\"$d/resh\" {ShellQuote.Join(reshArgs)}";
+        return $"d=\"${{XDG_CACHE_HOME:-$HOME/.cache}}/resh/{binary.BuildId}\"; {prelude}" +
+            $"if [ -x \"$d/resh\" ]; then c=; if read -r s < /proc/$PPID/stat; then s=${{s##*) }}; set -- $s; c=\"$PPID.${{20}}\"; fi 2>/dev/null; " +
+            $"if [ -n \"$c\" ] && [ \"$c\" = {ShellQuote.Quote(checkedConnection ?? "-")} ]; then {run}; fi; " +
+            $"h=$(sha256sum < \"$d/resh\" 2>/dev/null); if [ \"${{h%% *}}\" = {binary.Hash} ]; then echo \"{CheckedMarker}$c\" >&2; touch \"$d\"; " +
+            $"find \"$d\" -maxdepth 1 -name 'resh.tmp.*' -mmin +10 -exec rm -f {{}} + 2>/dev/null; {run}; fi; rm -f \"$d/resh\"; fi; " +
+            $"umask 077; mkdir -p \"$d\" && chmod 700 \"$d/..\" \"$d\" && t=\"$d/resh.tmp.$$\" && : > \"$t\" && echo \"{MissingMarker} $(uname -s) $(uname -m) $t\"; exit {MissingExit}";
+    }
+
+    /// <summary>Words put before the build's path (a become wrapper), already quoted for the shell.</summary>
+    string launcher = "";
+    /// <summary>Shell text run first (a become password read from stdin).</summary>
+    string prelude = "";
+
+    public RemoteRunner WithLauncher(string wrapper, string before)
+    {
+        launcher = wrapper;
+        prelude = before;
+        return this;
+    }
+
+    /// <summary>Where the connection that last checked this build on the host is remembered (state dir, 0600).</summary>
+    string CheckedFile(HostTarget host)
+    {
+        var key = string.Join('\u0001', host.Alias, host.Destination, host.User, host.Port, host.HostName, client.Settings.ConfigFile, binary.BuildId);
+        var name = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..24].ToLowerInvariant();
+        return Path.Combine(client.Settings.StateDir, "checked", name);
+    }
+
+    string? CheckedConnection(HostTarget host)
+    {
+        try { return File.ReadAllText(CheckedFile(host)).Trim(); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    async Task RememberCheckedAsync(HostTarget host, ChildProcess child)
+    {
+        if (await child.MarkerAsync.ConfigureAwait(false) is not { Length: > 0 } connection || connection == "-") return;
+        var file = CheckedFile(host);
+        try
+        {
+            Resh.Core.Config.ReshPaths.EnsurePrivateDir(Path.GetDirectoryName(file)!);
+            Resh.Core.Platform.AtomicFile.Write(file, Encoding.UTF8.GetBytes(connection + "\n"), (UnixFileMode)0x180);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
 
     /// <summary>Runs with <c>--format json</c>: NDJSON events go to <paramref name="onEvent"/> as they come, then the envelope.</summary>
     public async Task<Envelope> RunJsonAsync(HostTarget host, IReadOnlyList<string> reshArgs, byte[]? stdin, TimeSpan? deadline,
@@ -37,11 +95,11 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
         var ctx = client.Context;
         for (int attempt = 0; ; attempt++)
         {
-            var argv = SshCommand.Ssh(client.Settings, host, Script(reshArgs));
+            var argv = SshCommand.Ssh(client.Settings, host, Script(reshArgs, CheckedConnection(host)));
             ctx.Runtime.Log($"ssh: {string.Join(' ', argv)}");
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
             if (deadline is { } d) cts.CancelAfter(d);
-            using var child = ChildProcess.Start(argv);
+            using var child = ChildProcess.Start(argv, stderrMarker: CheckedMarker);
             var feed = child.FeedAsync(stdin, cts.Token);
             Envelope? envelope = null;
             string? missing = null;
@@ -72,7 +130,13 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
                     "Pass a larger --timeout, or check the host's load.", new JsonObject { ["host"] = host.Alias, ["phase"] = "command" }));
             }
             var (stderr, _) = await child.StderrAsync().ConfigureAwait(false);
-            if (envelope is not null) return envelope.With(durationMs: clock.Elapsed.TotalMilliseconds);
+            if (envelope is not null)
+            {
+                if (envelope.Handle != id.Handle || envelope.Verb != id.Verb)
+                    return Failure(host, id, clock, Mismatch(host, id, envelope));
+                await RememberCheckedAsync(host, child).ConfigureAwait(false);
+                return envelope.With(durationMs: clock.Elapsed.TotalMilliseconds);
+            }
             if (missing is not null && exit == MissingExit && attempt == 0)
             {
                 var problem = await EnsureUploadedAsync(host, missing).ConfigureAwait(false);
@@ -93,11 +157,11 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
         var ctx = client.Context;
         for (int attempt = 0; ; attempt++)
         {
-            var argv = SshCommand.Ssh(client.Settings, host, Script(reshArgs));
+            var argv = SshCommand.Ssh(client.Settings, host, Script(reshArgs, CheckedConnection(host)));
             ctx.Runtime.Log($"ssh: {string.Join(' ', argv)}");
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
             if (deadline is { } d) cts.CancelAfter(d);
-            using var child = ChildProcess.Start(argv);
+            using var child = ChildProcess.Start(argv, stderrMarker: CheckedMarker);
             var feed = child.FeedAsync(stdin, cts.Token);
             var buffer = new SpillBuffer(client.Settings.StateDir);
             int exit;
@@ -120,6 +184,7 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
                 throw;
             }
             var (stderr, _) = await child.StderrAsync().ConfigureAwait(false);
+            if (exit != MissingExit) await RememberCheckedAsync(host, child).ConfigureAwait(false);
             if (exit == 0)
             {
                 return new Envelope
@@ -156,7 +221,8 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
         var parts = marker.Split(' ', 4);
         if (parts.Length < 4)
             return ReshError.Failed($"{host.Alias} answered the resh check with an unexpected line.", null, new JsonObject { ["host"] = host.Alias, ["line"] = marker });
-        var (os, arch, dir) = (parts[1], parts[2], parts[3].Trim());
+        var (os, arch, tmp) = (parts[1], parts[2], parts[3].Trim());
+        var dir = tmp.Contains('/') ? tmp[..tmp.LastIndexOf('/')] : "";
         if (os != "Linux" || arch != binary.Arch)
             return ReshError.Unsupported($"{host.Alias} is {os} {arch}; this resh build runs on Linux {binary.Arch} only.",
                 $"Build resh for that platform (dotnet publish -r linux-{(arch == "aarch64" ? "arm64" : arch)}) and set [ssh] binary to it, or run ssh://{host.Alias}.exec instead.",
@@ -164,10 +230,15 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
         if (!dir.StartsWith('/'))
             return ReshError.Failed($"{host.Alias} reported no usable cache directory.", "Check that $HOME is set on the host.", new JsonObject { ["host"] = host.Alias, ["dir"] = dir });
         client.Context.Runtime.Log($"ssh: {host.Alias} has no resh {binary.BuildId}; uploading {binary.LocalPath} to {dir}");
-        var tmp = $"{dir}/resh.tmp.{Guid.NewGuid():N}";
-        var batch = $"put -p {SftpQuote(binary.LocalPath)} {SftpQuote(tmp)}\nchmod 700 {SftpQuote(tmp)}\nrename {SftpQuote(tmp)} {SftpQuote(dir + "/resh")}\n";
+        // The host made the temporary file (0600, its name in the marker): sftp writes into it without
+        // changing its mode (no -p), so the build is never readable by others, even half-written.
+        var batch = $"put {SftpQuote(binary.LocalPath)} {SftpQuote(tmp)}\nchmod 700 {SftpQuote(tmp)}\nrename {SftpQuote(tmp)} {SftpQuote(dir + "/resh")}\n";
         var r = await client.SftpAsync(host, batch, TimeSpan.FromMinutes(10)).ConfigureAwait(false);
-        if (r.ExitCode == 0) return null;
+        if (r.ExitCode == 0)
+        {
+            await PruneAsync(host, dir).ConfigureAwait(false);
+            return null;
+        }
         if (SshClient.IsSshFailure(r.ExitCode, r.Stderr)) return await client.FailureAsync(host, r.Stderr).ConfigureAwait(false);
         // A concurrent upload may have won the rename; the binary being there is all that matters.
         var check = await client.ExecAsync(host, $"test -x {ShellQuote.Quote(dir + "/resh")}; rc=$?; rm -f {ShellQuote.Quote(tmp)}; exit $rc", deadline: TimeSpan.FromSeconds(30)).ConfigureAwait(false);
@@ -176,12 +247,33 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
             new JsonObject { ["host"] = host.Alias, ["phase"] = "upload", ["dir"] = dir, ["stderr"] = r.Stderr });
     }
 
+    /// <summary>
+    /// Old builds go when a new one arrives: the build dirs of the remote cache (named by 16 hex digits) are
+    /// kept newest first by their mtime, which a check refreshes once per connection, up to [ssh] keep_builds.
+    /// </summary>
+    async Task PruneAsync(HostTarget host, string dir)
+    {
+        var parent = dir[..dir.LastIndexOf('/')];
+        var hex = string.Concat(Enumerable.Repeat("[0-9a-f]", 16));
+        var keep = client.Settings.KeepBuilds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var script = $"cd {ShellQuote.Quote(parent)} || exit 0; n=0; for b in $(ls -1td {hex} 2>/dev/null); do n=$((n+1)); " +
+                     $"if [ $n -gt {keep} ] && [ \"$b\" != {ShellQuote.Quote(binary.BuildId)} ]; then rm -rf -- \"$b\"; fi; done";
+        try { await client.ExecAsync(host, script, deadline: TimeSpan.FromSeconds(30)).ConfigureAwait(false); }
+        catch (ReshException) { } // pruning is housekeeping; the call itself goes on
+    }
+
     /// <summary>sftp's own quoting: double quotes, with backslash before a quote or backslash.</summary>
     public static string SftpQuote(string path)
     {
         if (path.Contains('\n') || path.Contains('\r')) throw ReshError.Usage("Paths with line breaks cannot go through sftp.", null).ToException();
         return "\"" + path.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
     }
+
+    /// <summary>An answer for another operation than the one asked is not trusted, whatever it says.</summary>
+    static ReshError Mismatch(HostTarget host, Identity id, Envelope answer) =>
+        ReshError.Failed($"resh on {host.Alias} answered for {answer.Handle}.{answer.Verb}, not the {id.Handle}.{id.Verb} that was asked; the answer was discarded.",
+            "The remote resh cache may have been tampered with: delete ${XDG_CACHE_HOME:-~/.cache}/resh on the host and retry.",
+            new JsonObject { ["host"] = host.Alias, ["phase"] = "remote", ["asked"] = $"{id.Handle}.{id.Verb}", ["answered"] = $"{answer.Handle}.{answer.Verb}" });
 
     static Envelope Failure(HostTarget host, Identity id, Stopwatch clock, ReshError error) => new()
     {

@@ -60,7 +60,8 @@ public static class SshExec
         var script = Script(words, env, ctx.Get(Cwd), timeout);
         var max = (int)Math.Min(int.MaxValue, ctx.Get(MaxOutput) ?? 1024 * 1024);
         var clock = Stopwatch.StartNew();
-        var r = await call.Client.ExecAsync(host, script, ctx.Get(Stdin), timeout + TimeSpan.FromSeconds(10), max).ConfigureAwait(false);
+        // Words, environment and cwd travel on the channel's stdin with the command's own input behind them.
+        var r = await StdinScript.RunAsync(call.Client, host, script, ctx.Get(Stdin), timeout + TimeSpan.FromSeconds(10), max, "command", killOnCancel: true).ConfigureAwait(false);
         var elapsed = clock.Elapsed;
         if (SshClient.IsSshFailure(r.ExitCode, r.Stderr)) return await call.Client.FailureAsync(host, r.Stderr).ConfigureAwait(false);
         if (r.ExitCode == 97 && r.Stderr.Contains(NoCwd, StringComparison.Ordinal))
@@ -111,18 +112,21 @@ public static class SshExec
         return (words, words.ToArray());
     }
 
-    /// <summary>The remote shell line: every word single-quoted; timeout(1) stops the command on the host itself.</summary>
+    /// <summary>
+    /// The remote script, one line read from stdin: every word single-quoted; timeout(1) stops the command on
+    /// the host itself; the PID it reports first lets an interrupt stop the remote process group.
+    /// </summary>
     static string Script(IReadOnlyList<string> words, IReadOnlyList<string> env, string? cwd, TimeSpan timeout)
     {
-        var sb = new System.Text.StringBuilder();
-        if (cwd is not null) sb.Append($"cd -- {ShellQuote.Quote(cwd)} 2>/dev/null || {{ echo {NoCwd} >&2; exit 97; }}; ");
+        var sb = new System.Text.StringBuilder(StdinScript.ReportPid);
+        if (cwd is not null) sb.Append($"cd -- {ShellQuote.QuoteOneLine(cwd)} 2>/dev/null || {{ echo {NoCwd} >&2; exit 97; }}; ");
         foreach (var e in env)
         {
             var eq = e.IndexOf('=');
-            sb.Append($"export {e[..eq]}={ShellQuote.Quote(e[(eq + 1)..])}; ");
+            sb.Append($"export {e[..eq]}={ShellQuote.QuoteOneLine(e[(eq + 1)..])}; ");
         }
         var secs = Math.Max(1, (long)Math.Ceiling(timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        var cmd = ShellQuote.Join(words);
+        var cmd = ShellQuote.JoinOneLine(words);
         sb.Append($"if command -v timeout >/dev/null 2>&1; then exec timeout -k 5 {secs} {cmd}; fi; exec {cmd}");
         return sb.ToString();
     }
