@@ -20,6 +20,8 @@ namespace Resh.Handles.Ssh.Remote;
 public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
 {
     public const string MissingMarker = "__RESH_MISSING__";
+    /// <summary>How long a follow's envelope is awaited after --timeout (below the executor's 2 s grace).</summary>
+    static readonly TimeSpan FollowGrace = TimeSpan.FromMilliseconds(1500);
     const int MissingExit = 97;
 
     /// <summary>What a failed host's envelope names when the remote never answered.</summary>
@@ -97,7 +99,12 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
         {
             var argv = SshCommand.Ssh(client.Settings, host, Script(reshArgs, CheckedConnection(host)));
             ctx.Runtime.Log($"ssh: {string.Join(' ', argv)}");
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
+            // A follow was handed the whole --timeout window: when it elapses here, its envelope is a moment
+            // away, so the connection is kept a little longer (Ctrl-C still ends it at once).
+            using var cts = innerVerb.Streams ? new CancellationTokenSource() : CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
+            using var relay = innerVerb.Streams
+                ? ctx.Cancellation.Register(() => { if (ctx.TimedOut) cts.CancelAfter(FollowGrace); else cts.Cancel(); })
+                : default;
             if (deadline is { } d) cts.CancelAfter(d);
             using var child = ChildProcess.Start(argv, stderrMarker: CheckedMarker);
             var feed = child.FeedAsync(stdin, cts.Token);

@@ -107,10 +107,11 @@ public static class RemoteStage
         if (ctx.DryRun) argv.Add("--dry-run");
         if (ctx.TimeRemaining is { } left)
         {
-            // The remote gives up a little before we do, so its own `timeout` envelope (or a follow's
-            // normal end) arrives instead of a killed connection.
-            // The margin covers the connection, the remote start and the way back (a quarter, 200 ms to 2 s).
-            var margin = TimeSpan.FromMilliseconds(Math.Clamp(left.TotalMilliseconds * 0.25, 200, 2000));
+            // The remote gives up a little before we do, so its own `timeout` envelope arrives instead of a
+            // killed connection. The margin covers the connection, the remote start and the way back (a
+            // quarter, 200 ms to 2 s). A follow (streaming verb) gets the whole window instead: its end at
+            // --timeout is normal, and the runner waits a moment past the deadline for its envelope.
+            var margin = inner.Streams ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Math.Clamp(left.TotalMilliseconds * 0.25, 200, 2000));
             var remote = left - margin;
             if (remote < TimeSpan.FromMilliseconds(50)) remote = TimeSpan.FromMilliseconds(50);
             argv.Add("--timeout");

@@ -18,16 +18,20 @@ public static class CronAdd
     static readonly Arg<string?> Backend = Arg.Enum("backend", "cron (a marked block in a crontab) or systemd (resh-ID.timer + resh-ID.service).", ["cron", "systemd"], "cron");
     static readonly Arg<string?> File = Arg.String("file", "Put the job in /etc/cron.d/FILE (system format) instead of the user's crontab.", examples: ["resh"]);
     static readonly Arg<bool> Enabled = Arg.Bool("enabled", "Add it enabled (false adds it commented out / timer stopped).", true);
+    static readonly Arg<TimeSpan?> Accuracy = Arg.Duration("accuracy", "backend=systemd: AccuracySec= of the timer, how late systemd may start the job to batch wake-ups (cron: on the minute).",
+        TimeSpan.FromSeconds(1));
+    static readonly Arg<bool> Persistent = Arg.Bool("persistent", "backend=systemd: Persistent= of the timer, run a start missed while the machine was off at the next boot (cron never does).");
 
     public static readonly VerbInfo Verb = VerbInfo.Define("add", Effect.Mutate,
         "Add or update a scheduled job by id: a cron line in a marked block, or a systemd timer; idempotent.",
-        [Schedule, Command, User, Env, Comment, Backend, File, Enabled, CronLocations.RootArg], () => CronJson.Default.CronChangeResult, RunAsync,
+        [Schedule, Command, User, Env, Comment, Backend, File, Enabled, Accuracy, Persistent, CronLocations.RootArg], () => CronJson.Default.CronChangeResult, RunAsync,
         examples:
         [
             new("cron://backup.add schedule=@daily -- /usr/local/bin/backup --full", "A daily backup in the current user's crontab."),
             new("'cron://report.add(schedule=0 7 * * 1-5,user=www-data,backend=systemd)' -- /srv/report.sh", "A weekday timer running as www-data."),
         ],
-        notes: "The job lives between `# BEGIN resh ID` and `# END resh ID`; every other line of the crontab stays byte for byte. Adding the same id again replaces its block (`changed: false` when identical). Writes are atomic.");
+        notes: "The job lives between `# BEGIN resh ID` and `# END resh ID`; every other line of the crontab stays byte for byte (a last line without a newline stays last, so adding and removing leaves the file as it was). " +
+               "A systemd timer behaves like cron unless asked: AccuracySec=1s (systemd's default is a minute) and Persistent=false (cron never catches up missed runs). Adding the same id again replaces its block (`changed: false` when identical). Writes are atomic.");
 
     static async ValueTask<Outcome<CronChangeResult>> RunAsync(VerbContext ctx)
     {
@@ -41,6 +45,8 @@ public static class CronAdd
         var user = ctx.Get(User) ?? Users.UserName(LibC.GetEUid()) ?? "root";
         if (Users.User(user) is null) return ReshError.NotFound($"No user `{user}`.", "Give an existing user name.");
         var store = new CronStore(CronLocations.From(ctx));
+        if (ctx.Get(Backend) != "systemd" && (ctx.IsSet(Accuracy) || ctx.IsSet(Persistent)))
+            return ReshError.Usage("accuracy and persistent apply to systemd timers only.", "Add backend=systemd, or drop them.");
         return ctx.Get(Backend) == "systemd"
             ? await AddTimerAsync(ctx, store, id, schedule, argv, ctx.Get(User), env, comment).ConfigureAwait(false)
             : await AddCronAsync(ctx, store, id, schedule, argv, user, env, comment).ConfigureAwait(false);
@@ -65,6 +71,8 @@ public static class CronAdd
         var old = file is null ? await store.ReadUserAsync(user, ctx.Cancellation).ConfigureAwait(false)
             : System.IO.File.Exists(path) ? await System.IO.File.ReadAllTextAsync(path, ctx.Cancellation).ConfigureAwait(false) : "";
         var text = Crontab.SetBlock(old, id, Crontab.Block(id, comment, line, ctx.Get(Enabled)));
+        if (Crontab.UnterminatedLastLine(old) is { } last)
+            ctx.Warn($"The last line of {path} has no newline, so cron ignores it: `{(last.Length > 60 ? last[..60] + "…" : last)}`. resh left it as it is.");
         var entry = new CronEntry(id, "cron", path, user, schedule.Expression, command, ctx.Get(Enabled), true, comment,
             CronJobs.NextRuns(schedule, TimeZoneInfo.Local, 3));
         if (text == old) return new CronChangeResult(id, "cron", path, null, entry);
@@ -86,7 +94,10 @@ public static class CronAdd
         foreach (var t in await store.TablesAsync(ctx.Cancellation).ConfigureAwait(false))
             if (Crontab.HasBlock(t.Text, id))
                 return ReshError.Conflict($"Job id {id} already exists in {t.Path}.", $"Remove it first (resh cron://{id}.remove) or choose another id.");
-        var (svc, timer) = CronTimers.Render(id, schedule, argv, user, env, comment);
+        var accuracy = ctx.Get(Accuracy)!.Value;
+        if (accuracy < TimeSpan.FromMilliseconds(1) || accuracy > TimeSpan.FromDays(1))
+            return ReshError.Usage("accuracy must be from 1ms to 1d.", "Example: accuracy=1s (the default), accuracy=1m (systemd's own default).");
+        var (svc, timer) = CronTimers.Render(id, schedule, argv, user, env, comment, accuracy, ctx.Get(Persistent));
         var svcPath = CronTimers.ServicePath(id);
         var timerPath = CronTimers.TimerPath(id);
         var oldSvc = System.IO.File.Exists(svcPath) ? await System.IO.File.ReadAllTextAsync(svcPath, ctx.Cancellation).ConfigureAwait(false) : null;

@@ -47,6 +47,13 @@ public static class SvcCreate
             return ReshError.Usage($"create makes .service units, not {name}.", "Drop the suffix or use .service.");
         var argv = ctx.Get(Exec);
         if (argv.Count == 0 || argv[0].Length == 0) return ReshError.Usage("exec is empty.", "Example: resh svc://web.create -- /usr/bin/python3 -m http.server");
+        // systemd would accept a missing User= and fail every start with 217/USER: refuse it now.
+        if (ctx.Get(User) is { } user && Users.ResolveUid(user) is null)
+            return ReshError.NotFound($"No user `{user}` on this host; the unit would fail at every start (217/USER).", "Create the user first, or name an existing one.",
+                new JsonObject { ["user"] = user });
+        if (ctx.Get(Group) is { } group && Users.ResolveGid(group) is null)
+            return ReshError.NotFound($"No group `{group}` on this host; the unit would fail at every start (216/GROUP).", "Create the group first, or name an existing one.",
+                new JsonObject { ["group"] = group });
         var content = Render(ctx, name, argv);
         if (content is null) return ReshError.Usage("Values must be single lines.", "Remove newlines from description, user, group and directories.");
         var path = Path.Combine(SystemdManager.UnitDir, name);
