@@ -24,6 +24,9 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
     static readonly TimeSpan FollowGrace = TimeSpan.FromMilliseconds(1500);
     const int MissingExit = 97;
 
+    /// <summary>The handles' schemes, to put ssh://HOST/ in front of stages named in remote hints.</summary>
+    public Func<string, bool> IsScheme { get; init; } = _ => false;
+
     /// <summary>What a failed host's envelope names when the remote never answered.</summary>
     public sealed record Identity(string Handle, string Verb, string Target);
 
@@ -38,27 +41,15 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
     /// run; a mismatch (truncated, replaced) is deleted and reported missing like an absent build, with a
     /// fresh 0600 temporary file to upload into.
     /// </summary>
-    public string Script(IReadOnlyList<string> reshArgs, string? checkedConnection)
+    public string Script(IReadOnlyList<string> reshArgs, string? checkedConnection, Become? become = null)
     {
-        var run = $"exec {launcher}\"$d/resh\" {ShellQuote.Join(reshArgs)}";
-        return $"d=\"${{XDG_CACHE_HOME:-$HOME/.cache}}/resh/{binary.BuildId}\"; {prelude}" +
+        var run = $"exec {become?.Wrapper}\"$d/resh\" {ShellQuote.Join(reshArgs)}";
+        return $"d=\"${{XDG_CACHE_HOME:-$HOME/.cache}}/resh/{binary.BuildId}\"; {become?.Prelude}" +
             $"if [ -x \"$d/resh\" ]; then c=; if read -r s < /proc/$PPID/stat; then s=${{s##*) }}; set -- $s; c=\"$PPID.${{20}}\"; fi 2>/dev/null; " +
             $"if [ -n \"$c\" ] && [ \"$c\" = {ShellQuote.Quote(checkedConnection ?? "-")} ]; then {run}; fi; " +
             $"h=$(sha256sum < \"$d/resh\" 2>/dev/null); if [ \"${{h%% *}}\" = {binary.Hash} ]; then echo \"{CheckedMarker}$c\" >&2; touch \"$d\"; " +
             $"find \"$d\" -maxdepth 1 -name 'resh.tmp.*' -mmin +10 -exec rm -f {{}} + 2>/dev/null; {run}; fi; rm -f \"$d/resh\"; fi; " +
             $"umask 077; mkdir -p \"$d\" && chmod 700 \"$d/..\" \"$d\" && t=\"$d/resh.tmp.$$\" && : > \"$t\" && echo \"{MissingMarker} $(uname -s) $(uname -m) $t\"; exit {MissingExit}";
-    }
-
-    /// <summary>Words put before the build's path (a become wrapper), already quoted for the shell.</summary>
-    string launcher = "";
-    /// <summary>Shell text run first (a become password read from stdin).</summary>
-    string prelude = "";
-
-    public RemoteRunner WithLauncher(string wrapper, string before)
-    {
-        launcher = wrapper;
-        prelude = before;
-        return this;
     }
 
     /// <summary>Where the connection that last checked this build on the host is remembered (state dir, 0600).</summary>
@@ -91,13 +82,14 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
 
     /// <summary>Runs with <c>--format json</c>: NDJSON events go to <paramref name="onEvent"/> as they come, then the envelope.</summary>
     public async Task<Envelope> RunJsonAsync(HostTarget host, IReadOnlyList<string> reshArgs, byte[]? stdin, TimeSpan? deadline,
-        VerbInfo innerVerb, Identity id, Action<JsonObject>? onEvent, bool typedResult)
+        VerbInfo innerVerb, Identity id, Action<JsonObject>? onEvent, bool typedResult, Become? become = null)
     {
+        stdin = WithPrefix(become, stdin);
         var clock = Stopwatch.StartNew();
         var ctx = client.Context;
         for (int attempt = 0; ; attempt++)
         {
-            var argv = SshCommand.Ssh(client.Settings, host, Script(reshArgs, CheckedConnection(host)));
+            var argv = SshCommand.Ssh(client.Settings, host, Script(reshArgs, CheckedConnection(host), become));
             ctx.Runtime.Log($"ssh: {string.Join(' ', argv)}");
             // A follow was handed the whole --timeout window: when it elapses here, its envelope is a moment
             // away, so the connection is kept a little longer (Ctrl-C still ends it at once).
@@ -123,7 +115,7 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
                         catch (JsonException) { }
                     }
                     else if (RemoteEnvelope.LooksLikeEnvelope(line))
-                        envelope = RemoteEnvelope.TryParse(line, host.Alias, innerVerb, typedResult) ?? envelope;
+                        envelope = RemoteEnvelope.TryParse(line, host.Alias, innerVerb, typedResult, h => RemoteHints.Prefix(h, host.Alias, IsScheme)) ?? envelope;
                     else if (line.StartsWith(MissingMarker, StringComparison.Ordinal)) missing = line;
                     // Anything else (a chatty shell rc file) is not resh's and is ignored.
                 }
@@ -150,7 +142,7 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
                 if (problem is not null) return Failure(host, id, clock, problem);
                 continue;
             }
-            return Failure(host, id, clock, await NoAnswerAsync(host, exit, stderr).ConfigureAwait(false));
+            return Failure(host, id, clock, become?.Refusal(host, stderr) ?? await NoAnswerAsync(host, exit, stderr).ConfigureAwait(false));
         }
     }
 
@@ -158,13 +150,14 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
     /// Runs with <c>--format raw</c> for one host: stdout is held until the exit status says whether it
     /// is a payload (exit 0) or the remote's error lines apply.
     /// </summary>
-    public async Task<Envelope> RunRawAsync(HostTarget host, IReadOnlyList<string> reshArgs, byte[]? stdin, TimeSpan? deadline, Identity id)
+    public async Task<Envelope> RunRawAsync(HostTarget host, IReadOnlyList<string> reshArgs, byte[]? stdin, TimeSpan? deadline, Identity id, Become? become = null)
     {
+        stdin = WithPrefix(become, stdin);
         var clock = Stopwatch.StartNew();
         var ctx = client.Context;
         for (int attempt = 0; ; attempt++)
         {
-            var argv = SshCommand.Ssh(client.Settings, host, Script(reshArgs, CheckedConnection(host)));
+            var argv = SshCommand.Ssh(client.Settings, host, Script(reshArgs, CheckedConnection(host), become));
             ctx.Runtime.Log($"ssh: {string.Join(' ', argv)}");
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
             if (deadline is { } d) cts.CancelAfter(d);
@@ -208,7 +201,8 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
                 if (problem is not null) return Failure(host, id, clock, problem);
                 continue;
             }
-            var error = RemoteEnvelope.FromRawErrorLines(stderr) ?? await NoAnswerAsync(host, exit, stderr).ConfigureAwait(false);
+            var error = become?.Refusal(host, stderr) ?? RemoteEnvelope.FromRawErrorLines(stderr, h => RemoteHints.Prefix(h, host.Alias, IsScheme))
+                ?? await NoAnswerAsync(host, exit, stderr).ConfigureAwait(false);
             return Failure(host, id, clock, error);
         }
     }
@@ -274,6 +268,12 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
     {
         if (path.Contains('\n') || path.Contains('\r')) throw ReshError.Usage("Paths with line breaks cannot go through sftp.", null).ToException();
         return "\"" + path.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    }
+
+    static byte[]? WithPrefix(Become? become, byte[]? stdin)
+    {
+        if (become?.StdinPrefix is not { Length: > 0 } prefix) return stdin;
+        return stdin is null ? prefix : [.. prefix, .. stdin];
     }
 
     /// <summary>An answer for another operation than the one asked is not trusted, whatever it says.</summary>

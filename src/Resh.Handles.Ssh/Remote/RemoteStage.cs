@@ -10,6 +10,8 @@ using Resh.Core.Registry;
 using Resh.Core.Text;
 using Resh.Core.Values;
 using Resh.Handles.Ssh.Fleet;
+using Resh.Handles.Ssh.Hosts;
+using Resh.Handles.Ssh.Transport;
 
 namespace Resh.Handles.Ssh.Remote;
 
@@ -39,19 +41,18 @@ public static class RemoteStage
             throw ReshError.Usage($"Unknown handle {inner.Scheme}:// in the remote stage.",
                 Suggest.Hint(inner.Scheme, registry.Visible.Select(h => h.Scheme), suffix: "://") ?? "Run `resh handles` to list them.").ToException();
         var resolution = VerbResolver.Resolve(handle, inner.Body, request.NextWord);
-        var verb = RemoteVerb(handle, resolution.Verb, hostText, resolution.RawTarget);
+        var verb = RemoteVerb(handle, resolution.Verb, hostText, resolution.RawTarget, registry);
         return new StageResolution(verb, $"{hostText}/{inner.Scheme}://{resolution.RawTarget}", resolution.ConsumedNextWord);
     }
 
     /// <summary>A stand-in for the inner verb: its arguments plus ssh's connection arguments, run on the host(s).</summary>
-    static VerbInfo RemoteVerb(HandleInfo handle, VerbInfo inner, string hostText, string innerRawTarget)
+    static VerbInfo RemoteVerb(HandleInfo handle, VerbInfo inner, string hostText, string innerRawTarget, HandleRegistry registry)
     {
-        var (inventory, hostKey) = SshArgs.For(inner);
+        var connection = SshArgs.For(inner);
         var args = inner.Args.ToList();
-        if (inventory is not null) args.Add(inventory);
-        if (hostKey is not null) args.Add(hostKey);
+        args.AddRange(connection.All);
         var verb = VerbInfo.Define(inner.Name, inner.Effect, inner.Summary, args.ToArray(), () => SshJson.Default.JsonNode,
-            ctx => RunAsync(ctx, handle, inner, hostText, innerRawTarget, inventory, hostKey),
+            ctx => RunAsync(ctx, handle, inner, hostText, innerRawTarget, connection, registry.Knows),
             streams: inner.Streams, preferredFormat: inner.PreferredFormat);
         // A throwaway handle stamps the verb with the inner scheme, so argument errors name file.read, not read.
         _ = new HandleInfo(handle.Scheme, handle.Summary, handle.TargetHelp, [verb]);
@@ -59,14 +60,12 @@ public static class RemoteStage
     }
 
     static async ValueTask<Outcome<JsonNode>> RunAsync(VerbContext ctx, HandleInfo handle, VerbInfo inner, string hostText, string innerRawTarget,
-        Arg<string?>? inventoryArg, Arg<string?>? hostKeyArg)
+        SshArgs connectionArgs, Func<string, bool> isScheme)
     {
-        var connection = new HashSet<ArgInfo>(ReferenceEqualityComparer.Instance);
-        if (inventoryArg is not null) connection.Add(inventoryArg);
-        if (hostKeyArg is not null) connection.Add(hostKeyArg);
-        var call = SshCall.Prepare(ctx, hostText, inventoryArg is null ? null : ctx.Get(inventoryArg), hostKeyArg is null ? null : ctx.Get(hostKeyArg));
+        var connection = new HashSet<ArgInfo>(connectionArgs.All, ReferenceEqualityComparer.Instance);
+        var call = SshCall.Prepare(ctx, hostText, connectionArgs);
         var binary = RemoteBinary.Locate(call.Settings);
-        var runner = new RemoteRunner(call.Client, binary);
+        var runner = new RemoteRunner(call.Client, binary) { IsScheme = isScheme };
         var id = new RemoteRunner.Identity(handle.Scheme, inner.Name, $"{handle.Scheme}://{innerRawTarget}");
         var raw = ctx.Format == OutputFormat.Raw && !inner.Streams && !call.Spec.IsFleet;
         var (reshArgs, stdin) = RemoteArgs(ctx, handle, inner, innerRawTarget, connection, raw);
@@ -76,14 +75,32 @@ public static class RemoteStage
         if (!call.Spec.IsFleet)
         {
             var host = call.Hosts[0];
+            var become = BecomeFor(ctx, call, host);
             var envelope = raw
-                ? await runner.RunRawAsync(host, reshArgs, stdin, deadline, id).ConfigureAwait(false)
-                : await runner.RunJsonAsync(host, reshArgs, stdin, deadline, inner, id, ev => Forward(ctx, ev, null), ctx.Format == OutputFormat.Table).ConfigureAwait(false);
+                ? await runner.RunRawAsync(host, reshArgs, stdin, deadline, id, become).ConfigureAwait(false)
+                : await runner.RunJsonAsync(host, reshArgs, stdin, deadline, inner, id, ev => Forward(ctx, ev, null), ctx.Format == OutputFormat.Table, become).ConfigureAwait(false);
             return Outcome.Forward<JsonNode>(envelope);
         }
         var fleet = await FanOut.RunAsync(ctx, call.Hosts, "ssh", inner.Name, $"ssh://{ctx.RawTarget}", _ => id.Target,
-            host => runner.RunJsonAsync(host, reshArgs, stdin, deadline, inner, id, ev => Forward(ctx, ev, host.Alias), false)).ConfigureAwait(false);
+            host => runner.RunJsonAsync(host, reshArgs, stdin, deadline, inner, id, ev => Forward(ctx, ev, host.Alias), false, BecomeFor(ctx, call, host))).ConfigureAwait(false);
         return Outcome.Forward<JsonNode>(fleet);
+    }
+
+    /// <summary>
+    /// The become settings for one host. The build is cached in the login user's private directory, which
+    /// root can read and other users cannot: a remote stage becomes root (exec, upload and download become anyone).
+    /// </summary>
+    static Become? BecomeFor(VerbContext ctx, SshCall call, HostTarget host)
+    {
+        if (call.BecomeFor(host) is not { } become) return null;
+        if (become.Unsupported() is { } error) throw error.ToException();
+        if (become.User != "root")
+            throw ReshError.Unsupported($"A remote stage can become root only, not {become.User}: the resh build is cached in the login user's private directory.",
+                $"Run it as root (become_user=root), or run a command as {become.User} with ssh://{host.Alias}.exec(become=true,become_user={become.User}).",
+                new JsonObject { ["host"] = host.Alias, ["become_user"] = become.User }).ToException();
+        if (host.BecomePassword is not null && become.Password is not null)
+            ctx.Warn($"{host.Alias}: the become password comes from the inventory as plain text; prefer --become-password secret:NAME.");
+        return become;
     }
 
     /// <summary>Re-emits a remote event; in a fleet it is tagged with the host it came from.</summary>

@@ -40,10 +40,17 @@ public sealed class SshSettings
     {
         var section = ctx.Runtime.Config.Section("ssh");
         var state = ctx.Runtime.Paths.StateSubdir("ssh");
+        var connect = Duration(section, "connect_timeout") ?? DefaultConnectTimeout;
+        // --timeout caps the connection attempts too: ssh gives up connecting with time left to answer.
+        if (ctx.TimeRemaining is { } left)
+        {
+            var cap = TimeSpan.FromSeconds(Math.Max(1, Math.Floor(left.TotalSeconds * 0.75)));
+            if (cap < connect) connect = cap;
+        }
         return new SshSettings
         {
             ConfigFile = Path(section, "config"),
-            ConnectTimeout = Duration(section, "connect_timeout") ?? DefaultConnectTimeout,
+            ConnectTimeout = connect,
             ControlPersist = Duration(section, "control_persist") ?? DefaultControlPersist,
             CommandTimeout = Duration(section, "command_timeout") ?? DefaultCommandTimeout,
             HostKeyPolicy = hostKeyPolicy ?? Str(section, "hostkey") ?? "strict",

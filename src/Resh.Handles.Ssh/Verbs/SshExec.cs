@@ -57,13 +57,17 @@ public static class SshExec
         if (ctx.DryRun)
             return Outcome.Changed(new ExecResult(display, null, "", "", false, false, 0));
 
-        var script = Script(words, env, ctx.Get(Cwd), timeout);
+        var become = call.BecomeFor(host);
+        if (become?.Unsupported() is { } unsupported) return unsupported;
+        var (script, before) = Script(words, env, ctx.Get(Cwd), timeout, become);
         var max = (int)Math.Min(int.MaxValue, ctx.Get(MaxOutput) ?? 1024 * 1024);
         var clock = Stopwatch.StartNew();
         // Words, environment and cwd travel on the channel's stdin with the command's own input behind them.
-        var r = await StdinScript.RunAsync(call.Client, host, script, ctx.Get(Stdin), timeout + TimeSpan.FromSeconds(10), max, "command", killOnCancel: true).ConfigureAwait(false);
+        byte[]? input = before.Length == 0 ? ctx.Get(Stdin) : [.. before, .. ctx.Get(Stdin) ?? []];
+        var r = await StdinScript.RunAsync(call.Client, host, script, input, timeout + TimeSpan.FromSeconds(10), max, "command", killOnCancel: true).ConfigureAwait(false);
         var elapsed = clock.Elapsed;
         if (SshClient.IsSshFailure(r.ExitCode, r.Stderr)) return await call.Client.FailureAsync(host, r.Stderr).ConfigureAwait(false);
+        if (r.ExitCode != 0 && become?.Refusal(host, r.Stderr) is { } refused) return refused;
         if (r.ExitCode == 97 && r.Stderr.Contains(NoCwd, StringComparison.Ordinal))
             return ReshError.NotFound($"{ctx.Get(Cwd)} is not a directory on {host.Alias}.", "Pass an existing cwd.", new JsonObject { ["host"] = host.Alias, ["cwd"] = ctx.Get(Cwd) });
 
@@ -114,11 +118,14 @@ public static class SshExec
 
     /// <summary>
     /// The remote script, one line read from stdin: every word single-quoted; timeout(1) stops the command on
-    /// the host itself; the PID it reports first lets an interrupt stop the remote process group.
+    /// the host itself; the PID it reports first lets an interrupt stop the remote process group. With
+    /// become, that line only starts a shell as the other user, which reads the command's own line (its
+    /// environment, directory and words) from stdin in turn: sudo resets the environment, and a value
+    /// put on its command line would be visible to everyone.
     /// </summary>
-    static string Script(IReadOnlyList<string> words, IReadOnlyList<string> env, string? cwd, TimeSpan timeout)
+    static (string Script, byte[] Before) Script(IReadOnlyList<string> words, IReadOnlyList<string> env, string? cwd, TimeSpan timeout, Become? become)
     {
-        var sb = new System.Text.StringBuilder(StdinScript.ReportPid);
+        var sb = new System.Text.StringBuilder();
         if (cwd is not null) sb.Append($"cd -- {ShellQuote.QuoteOneLine(cwd)} 2>/dev/null || {{ echo {NoCwd} >&2; exit 97; }}; ");
         foreach (var e in env)
         {
@@ -127,8 +134,16 @@ public static class SshExec
         }
         var secs = Math.Max(1, (long)Math.Ceiling(timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         var cmd = ShellQuote.JoinOneLine(words);
-        sb.Append($"if command -v timeout >/dev/null 2>&1; then exec timeout -k 5 {secs} {cmd}; fi; exec {cmd}");
-        return sb.ToString();
+        if (become is null)
+        {
+            sb.Append($"if command -v timeout >/dev/null 2>&1; then exec timeout -k 5 {secs} {cmd}; fi; exec {cmd}");
+            return (StdinScript.ReportPid + sb, []);
+        }
+        sb.Append($"exec {cmd}");
+        var shell = $"{become.Wrapper}/bin/sh -c \"$__b\"";
+        var outer = $"{StdinScript.ReportPid}{become.Prelude}__b={ShellQuote.QuoteOneLine(ShellQuote.StdinBootstrap)}; " +
+                    $"if command -v timeout >/dev/null 2>&1; then exec timeout -k 5 {secs} {shell}; fi; exec {shell}";
+        return (outer, [.. become.StdinPrefix, .. System.Text.Encoding.UTF8.GetBytes(sb + "\n")]);
     }
 
     static bool IsEnvName(string s) => s.Length > 0 && (char.IsAsciiLetter(s[0]) || s[0] == '_') && s.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');

@@ -179,4 +179,32 @@ public sealed class CronFileTests : IDisposable
         Assert.Equal("not_found", Cron($"cron://bad.add({R},schedule=@daily,user=no-such-user-resh)", "--", "/bin/true").ErrorCode);
         Assert.False(File.Exists(RootCrontab));
     }
+
+    [Fact]
+    public void Run_now_uses_the_crontabs_shell_path_and_variables_as_cron_does()
+    {
+        File.WriteAllText(RootCrontab, "SHELL=/bin/bash\nPATH=/opt/resh-test:/usr/bin:/bin\nFOO = \"two words\"\nMAILTO=ops@example.com\n" +
+            "17 3 * * * echo \"${BASH_VERSION:+bash}|$PATH|$FOO|$MAILTO|$LOGNAME|$(pwd)\"\nLATE=after\n");
+        var id = Cron($"cron://.list({R})").Result!["entries"]!.AsArray().Single()!["id"]!.GetValue<string>();
+        var run = Cron($"cron://{id}.run-now({R})");
+        Assert.True(run.Ok, run.ToString());
+        var home = File.ReadAllLines("/etc/passwd").First(l => l.StartsWith("root:", StringComparison.Ordinal)).Split(':')[5];
+        Assert.Equal($"bash|/opt/resh-test:/usr/bin:/bin|two words|ops@example.com|root|{home}\n", run.Result!["stdout"]!.GetValue<string>());
+        Assert.Equal("/bin/bash", run.Result!["command"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_crontab_without_a_final_newline_stays_byte_identical_through_add_and_remove()
+    {
+        const string original = "MAILTO=ops@example.com\n0 1 * * * /usr/bin/never-read-by-cron";
+        File.WriteAllText(RootCrontab, original);
+        var add = Cron($"cron://nl.add({R},schedule=@daily)", "--", "/bin/true");
+        Assert.True(add.Changed, add.ToString());
+        var text = File.ReadAllText(RootCrontab);
+        Assert.EndsWith("# END resh nl\n0 1 * * * /usr/bin/never-read-by-cron", text);
+        Assert.Contains(add.Envelope["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("no newline", StringComparison.Ordinal));
+        Assert.DoesNotContain("-0 1 * * *", add.Result!["diff"]!.GetValue<string>());
+        Assert.True(Cron($"cron://nl.remove({R})").Changed);
+        Assert.Equal(original, File.ReadAllText(RootCrontab));
+    }
 }
