@@ -139,53 +139,9 @@ public static class RemoteStage
         argv.Add(stage);
         argv.Add(inner.Name);
 
-        var json = new JsonObject();
-        (ArgInfo Arg, byte[] Bytes)? binary = null;
-        foreach (var (arg, value) in ctx.Args.Given)
-        {
-            if (connection.Contains(arg)) continue;
-            if (arg.Kind == ArgKind.Bytes && value is byte[] bytes && !IsUtf8(bytes))
-            {
-                if (binary is not null)
-                    throw ReshError.Unsupported($"Two binary arguments ({binary.Value.Arg.Name}, {arg.Name}) cannot both reach a remote host.", "Pass one of them as text, or upload the file first with ssh://HOST.upload.").ToException();
-                binary = (arg, bytes);
-                continue;
-            }
-            json[arg.Name] = ToJson(arg, value);
-        }
-        if (binary is null)
-        {
-            if (json.Count == 0) return (argv, null);
-            argv.Add("--args");
-            argv.Add("-");
-            return (argv, Encoding.UTF8.GetBytes(json.ToJsonString()));
-        }
-        if (inner.Args.Any(a => a.Secret && json.ContainsKey(a.Name)))
-            throw ReshError.Unsupported("A binary argument and a secret argument cannot both reach a remote host: the secret would have to go on the remote command line.",
-                "Upload the file first with ssh://HOST.upload and pass its path.").ToException();
-        argv.Add($"{binary.Value.Arg.Name}=@-");
-        if (json.Count > 0)
-        {
-            argv.Add("--args");
-            argv.Add(json.ToJsonString());
-        }
-        return (argv, binary.Value.Bytes);
+        var (tail, stdin) = ArgsForwarding.Encode(ctx.Args, inner, connection.Contains, "a remote host");
+        argv.AddRange(tail);
+        return (argv, stdin);
     }
 
-    static bool IsUtf8(byte[] bytes) => System.Text.Unicode.Utf8.IsValid(bytes);
-
-    /// <summary>A bound argument value back as the JSON its declaration reads.</summary>
-    static JsonNode? ToJson(ArgInfo arg, object? value) => value switch
-    {
-        null => null,
-        string s => JsonValue.Create(s),
-        bool b => JsonValue.Create(b),
-        long l => JsonValue.Create(l),
-        int i => JsonValue.Create(i),
-        TimeSpan t => JsonValue.Create(t.Ticks % TimeSpan.TicksPerMillisecond == 0 ? DurationValue.Format(t) : $"{t.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}ms"),
-        IReadOnlyList<string> list => new JsonArray(list.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray()),
-        JsonNode node => node.DeepClone(),
-        byte[] bytes => JsonValue.Create(Encoding.UTF8.GetString(bytes)),
-        _ => throw ReshError.Unsupported($"Argument `{arg.Name}` cannot be sent to a remote host.", null).ToException(),
-    };
 }

@@ -23,22 +23,31 @@ public static class StdinScript
     /// <summary>The line a script starts with to report its process group (the login shell's PID, kept by exec).</summary>
     public const string ReportPid = "echo \"" + PidMarker + "$$\" >&2; ";
 
+    /// <param name="become">Run the script as another user: the first line only starts a shell through sudo (su, doas), which reads the script as the next line.</param>
+    /// <param name="stdinFile">A local file whose bytes follow <paramref name="stdin"/> (streamed, not held in memory).</param>
+    /// <param name="stdoutSink">Where stdout goes instead of being captured (a download's local temporary file).</param>
     public static async Task<ProcessResult> RunAsync(SshClient client, HostTarget host, string script, byte[]? stdin, TimeSpan deadline,
-        int maxOutput, string phase, bool killOnCancel)
+        int maxOutput, string phase, bool killOnCancel, Become? become = null, string? stdinFile = null, Stream? stdoutSink = null)
     {
         if (script.Contains('\n')) throw new ArgumentException("The script must be one line (use ShellQuote.QuoteOneLine).", nameof(script));
+        if (become is not null)
+        {
+            stdin = [.. become.StdinPrefix, .. Encoding.UTF8.GetBytes(script + "\n"), .. stdin ?? []];
+            script = $"{(killOnCancel ? ReportPid : "")}{become.Prelude}__b={ShellQuote.QuoteOneLine(ShellQuote.StdinBootstrap)}; exec {become.Wrapper}/bin/sh -c \"$__b\"";
+        }
+        else if (killOnCancel && !script.StartsWith(ReportPid, StringComparison.Ordinal)) script = ReportPid + script;
         var ctx = client.Context;
         var argv = SshCommand.Ssh(client.Settings, host, ShellQuote.StdinBootstrap);
         ctx.Runtime.Log($"ssh: {string.Join(' ', argv.Select(a => a.Contains(' ') || a.Contains('\n') ? ShellQuote.Quote(a) : a))} (script and data on stdin)");
         var clock = Stopwatch.StartNew();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
         cts.CancelAfter(deadline);
-        using var child = ChildProcess.Start(argv, maxOutput, killOnCancel ? PidMarker : null);
-        var input = new MemoryStream();
-        input.Write(Encoding.UTF8.GetBytes(script + "\n"));
-        if (stdin is { Length: > 0 }) input.Write(stdin);
-        var feed = child.FeedAsync(input.ToArray(), cts.Token);
-        var stdout = Capture(child.Stdout, maxOutput);
+        using var child = ChildProcess.Start(argv, maxOutput, script.StartsWith(ReportPid, StringComparison.Ordinal) ? PidMarker : null);
+        var head = new MemoryStream();
+        head.Write(Encoding.UTF8.GetBytes(script + "\n"));
+        if (stdin is { Length: > 0 }) head.Write(stdin);
+        var feed = stdinFile is null ? child.FeedAsync(head.ToArray(), cts.Token) : FeedFileAsync(child, head.ToArray(), stdinFile, cts.Token);
+        var stdout = stdoutSink is null ? Capture(child.Stdout, maxOutput) : CopyAsync(child.Stdout, stdoutSink);
         int exit;
         try
         {
@@ -47,7 +56,7 @@ public static class StdinScript
         }
         catch (OperationCanceledException)
         {
-            if (killOnCancel && child.MarkerAsync.IsCompletedSuccessfully && child.MarkerAsync.Result is { } pid && int.TryParse(pid, out var p))
+            if (child.MarkerAsync.IsCompletedSuccessfully && child.MarkerAsync.Result is { } pid && int.TryParse(pid, out var p))
                 await KillAsync(client, host, p).ConfigureAwait(false);
             child.Kill();
             if (ctx.Cancellation.IsCancellationRequested) throw;
@@ -68,6 +77,25 @@ public static class StdinScript
         try { await ProcessRunner.RunAsync(argv, null, cts.Token).ConfigureAwait(false); }
         catch (OperationCanceledException) { }
         catch (ReshException) { }
+    }
+
+    static async Task FeedFileAsync(ChildProcess child, byte[] head, string path, CancellationToken ct)
+    {
+        try
+        {
+            await child.Stdin.WriteAsync(head, ct).ConfigureAwait(false);
+            await using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
+                await file.CopyToAsync(child.Stdin, ct).ConfigureAwait(false);
+            child.Stdin.Close();
+        }
+        catch (IOException) { }
+    }
+
+    static async Task<(string, bool)> CopyAsync(Stream from, Stream to)
+    {
+        try { await from.CopyToAsync(to).ConfigureAwait(false); }
+        catch (IOException) { }
+        return ("", false);
     }
 
     static async Task<(string, bool)> Capture(Stream stream, int max)

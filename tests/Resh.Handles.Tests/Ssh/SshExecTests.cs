@@ -109,7 +109,7 @@ public sealed class SshExecTests(SshBackend ssh)
     }
 
     [Fact]
-    public void Environment_values_and_words_never_reach_a_command_line_or_the_verbose_log()
+    public async Task Environment_values_and_words_never_reach_a_command_line_or_the_verbose_log()
     {
         var canary = "canary-" + Guid.NewGuid().ToString("N")[..12];
         var seen = new List<string>();
@@ -135,7 +135,7 @@ public sealed class SshExecTests(SshBackend ssh)
         var run = ReshBinary.Run(["--verbose", "ssh://box.exec(shell=sleep 1; printf %s \"$API_TOKEN\")", "--args", "-"],
             $"{{\"env\":[\"API_TOKEN={canary}\"]}}", env: ssh.Env(), wait: TimeSpan.FromSeconds(60));
         watcher.Cancel();
-        watch.Wait();
+        await watch;
         Assert.True(run.Ok, run.ToString());
         Assert.Equal(canary, run.Result!["stdout"]!.GetValue<string>());
         Assert.Empty(seen);
@@ -143,7 +143,7 @@ public sealed class SshExecTests(SshBackend ssh)
     }
 
     [Fact]
-    public void Interrupting_exec_stops_the_remote_command_too()
+    public async Task Interrupting_exec_stops_the_remote_command_too()
     {
         var marker = $"47.{Random.Shared.Next(100, 999)}";
         var psi = new ProcessStartInfo(ReshBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
@@ -158,7 +158,7 @@ public sealed class SshExecTests(SshBackend ssh)
             Assert.Equal(0, SshBackend.Run(["kill", "-TERM", resh.Id.ToString()], TimeSpan.FromSeconds(5), check: false).Code);
             Assert.True(resh.WaitForExit(TimeSpan.FromSeconds(15)));
             Assert.Equal(130, resh.ExitCode);
-            Assert.Contains("\"interrupted\"", stdout.Result);
+            Assert.Contains("\"interrupted\"", await stdout);
             WaitFor(() => RemoteSleep(marker) is null, "the remote sleep to be stopped");
         }
         finally
