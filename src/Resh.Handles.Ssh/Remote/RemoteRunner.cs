@@ -70,6 +70,11 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
     async Task RememberCheckedAsync(HostTarget host, ChildProcess child)
     {
         if (await child.MarkerAsync.ConfigureAwait(false) is not { Length: > 0 } connection || connection == "-") return;
+        Remember(host, connection);
+    }
+
+    void Remember(HostTarget host, string connection)
+    {
         var file = CheckedFile(host);
         try
         {
@@ -231,6 +236,31 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
         if (!dir.StartsWith('/'))
             return ReshError.Failed($"{host.Alias} reported no usable cache directory.", "Check that $HOME is set on the host.", new JsonObject { ["host"] = host.Alias, ["dir"] = dir });
         client.Context.Runtime.Log($"ssh: {host.Alias} has no resh {binary.BuildId}; uploading {binary.LocalPath} to {dir}");
+        if (await binary.CompressedAsync(client.Settings.StateDir).ConfigureAwait(false) is { } gz)
+        {
+            // One round trip: the gzipped build streams into the 0600 temporary file through gzip -d, is
+            // checked against its hash, renamed, and old builds are pruned; the host reports the connection
+            // it checked the build on, so the run that follows does not hash it again.
+            var hex = string.Concat(Enumerable.Repeat("[0-9a-f]", 16));
+            var keep = client.Settings.KeepBuilds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var script = $"t={ShellQuote.QuoteOneLine(tmp)}; d={ShellQuote.QuoteOneLine(dir)}; command -v gzip >/dev/null 2>&1 || exit 98; umask 077; " +
+                         $"if gzip -dc > \"$t\" && h=$(sha256sum < \"$t\") && [ \"${{h%% *}}\" = {binary.Hash} ] && chmod 700 \"$t\" && mv -f \"$t\" \"$d/resh\"; then :; " +
+                         "else rm -f \"$t\"; exit 99; fi; c=; if read -r s < /proc/$PPID/stat; then s=${s##*) }; set -- $s; c=\"$PPID.${20}\"; fi 2>/dev/null; " +
+                         $"echo \"{CheckedMarker}$c\"; cd \"$d/..\" && n=0 && for b in $(ls -1td {hex} 2>/dev/null); do n=$((n+1)); " +
+                         $"if [ $n -gt {keep} ] && [ \"$b\" != {binary.BuildId} ]; then rm -rf -- \"$b\"; fi; done; exit 0";
+            var up = await StdinScript.RunAsync(client, host, script, null, TimeSpan.FromMinutes(10), 64 * 1024, "upload", killOnCancel: false, stdinFile: gz).ConfigureAwait(false);
+            if (up.ExitCode == 0)
+            {
+                var line = up.Stdout.Split('\n').FirstOrDefault(l => l.StartsWith(CheckedMarker, StringComparison.Ordinal));
+                if (line?[CheckedMarker.Length..].Trim() is { Length: > 0 } connection) Remember(host, connection);
+                return null;
+            }
+            if (SshClient.IsSshFailure(up.ExitCode, up.Stderr)) return await client.FailureAsync(host, up.Stderr).ConfigureAwait(false);
+            if (up.ExitCode != 98)
+                return ReshError.Failed($"Uploading resh to {host.Alias} failed: {up.LastErrorLine}", "Check free space and permissions of the remote cache dir (XDG_CACHE_HOME or ~/.cache).",
+                    new JsonObject { ["host"] = host.Alias, ["phase"] = "upload", ["dir"] = dir, ["stderr"] = up.Stderr });
+            client.Context.Runtime.Log($"ssh: {host.Alias} has no gzip; sending the build uncompressed");
+        }
         // The host made the temporary file (0600, its name in the marker): sftp writes into it without
         // changing its mode (no -p), so the build is never readable by others, even half-written.
         var batch = $"put {SftpQuote(binary.LocalPath)} {SftpQuote(tmp)}\nchmod 700 {SftpQuote(tmp)}\nrename {SftpQuote(tmp)} {SftpQuote(dir + "/resh")}\n";

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text;
 using Resh.TestSupport;
 using Xunit;
 
@@ -93,5 +95,41 @@ public sealed class SshBecomeTests(SshBackend ssh)
         var (nopw, _) = ssh.BecomeUsers;
         var run = ssh.Run($"ssh://{nopw}@box/system://.hostname", "--become", "become_user=nobody");
         Assert.Equal("unsupported", run.ErrorCode);
+    }
+
+    [Fact]
+    public void Local_become_runs_resh_again_as_root_with_its_arguments()
+    {
+        var (nopw, pw) = ssh.BecomeUsers;
+        using var dir = new TempDir("localbecome"); // root's, 0755
+        var target = Path.Combine(dir.Path, "root.txt");
+
+        Assert.Equal("permission_denied", AsUser(nopw, "from stdin", $"file://{target}.write", "content=@-").ErrorCode);
+        var run = AsUser(nopw, "from stdin", "--become", $"file://{target}.write", "content=@-");
+        Assert.True(run.Ok, run.ToString());
+        Assert.Equal("from stdin", File.ReadAllText(target));
+        Assert.Equal(0u, Owner(target));
+
+        var refused = AsUser(pw, "", "--become", $"file://{target}.write", "content=x");
+        Assert.Equal("permission_denied", refused.ErrorCode);
+        Assert.Equal("become", refused.Envelope["error"]!["details"]!["phase"]!.GetValue<string>());
+        Assert.Equal("from stdin", File.ReadAllText(target));
+    }
+
+    /// <summary>The native resh run as a throwaway user (setpriv), with stdin.</summary>
+    static ReshRun AsUser(string user, string stdin, params string[] args)
+    {
+        var psi = new ProcessStartInfo("setpriv") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { $"--reuid={user}", $"--regid={user}", "--init-groups", "--", ReshBinary.Path }.Concat(args)) psi.ArgumentList.Add(a);
+        psi.Environment["HOME"] = $"/tmp/{user}";
+        psi.Environment.Remove("RESH_CONFIG");
+        psi.Environment.Remove("RESH_HOME");
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        var error = p.StandardError.ReadToEndAsync();
+        p.StandardInput.Write(stdin);
+        p.StandardInput.Close();
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)));
+        return new ReshRun(p.ExitCode, output.Result, error.Result, Encoding.UTF8.GetBytes(output.Result));
     }
 }
