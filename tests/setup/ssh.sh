@@ -38,10 +38,14 @@ CFG
 
 # Last in each sshd config (a Match block runs to the end of the file). Other users (the become tests'
 # throwaway users, keys in DIR/userkeys/USER) keep their own home's cache and config.
+# The loopback host caches resh builds in DIR/remote-cache; each fleet host has a cache of its own
+# (DIR/fleet-cache/NAME), as separate machines would, so a first contact uploads to every host.
 sshd_finish() {
+  local cache=$DIR/remote-cache
+  [[ $1 == $PFX* ]] && cache=$DIR/fleet-cache/$1
   cat >> "$DIR/sshd_$1.conf" <<CFG
 Match User root
-  SetEnv XDG_CACHE_HOME=$DIR/remote-cache RESH_HOME=$DIR/remote-state RESH_CONFIG=$DIR/resh.toml
+  SetEnv XDG_CACHE_HOME=$cache RESH_HOME=$DIR/remote-state RESH_CONFIG=$DIR/resh.toml
 CFG
 }
 
@@ -59,7 +63,7 @@ up)
   # Leftovers of a run that died before its teardown (our own names only).
   for i in $(seq 1 100); do ip link del v$PFX$i 2>/dev/null || true; ip netns del $PFX$i 2>/dev/null || true; done
   ip link del $BR 2>/dev/null || true
-  mkdir -p "$DIR" "$DIR/remote-cache" "$DIR/remote-state" "$DIR/userkeys"; mkdir -p /run/sshd
+  mkdir -p "$DIR" "$DIR/remote-cache" "$DIR/fleet-cache" "$DIR/remote-state" "$DIR/userkeys"; mkdir -p /run/sshd
   # Other users may pass through DIR (not list it) to reach their own key in DIR/userkeys.
   chmod 711 "$DIR" "$DIR/userkeys"
   : > "$DIR/empty-rc"
