@@ -1,5 +1,6 @@
 using Resh.Core.Execution;
 using Resh.Core.Model;
+using Resh.Core.Secrets;
 
 namespace Resh.Handles.Ssh;
 
@@ -17,6 +18,8 @@ public sealed class SshArgs
     const string BecomeUserText = "The user to become (default root; the inventory's ansible_become_user applies when this is not given).";
     const string BecomeMethodText = "How to become: sudo (default), su or doas (the inventory's ansible_become_method applies when this is not given).";
 
+    const string BecomePasswordText = "sudo's password on the host, as a secret (secret:NAME, env:VAR, file:PATH, @-); it reaches sudo on the channel's stdin, never a command line.";
+
     static readonly string[] Methods = ["sudo", "su", "doas"];
 
     public Arg<string?>? Inventory { get; private init; }
@@ -25,8 +28,9 @@ public sealed class SshArgs
     public Arg<bool>? Become { get; private init; }
     public Arg<string?>? BecomeUser { get; private init; }
     public Arg<string?>? BecomeMethod { get; private init; }
+    public Arg<SecretRef?>? BecomePassword { get; private init; }
 
-    public IEnumerable<ArgInfo> All => new ArgInfo?[] { Inventory, HostKey, Limit, Become, BecomeUser, BecomeMethod }.OfType<ArgInfo>();
+    public IEnumerable<ArgInfo> All => new ArgInfo?[] { Inventory, HostKey, Limit, Become, BecomeUser, BecomeMethod, BecomePassword }.OfType<ArgInfo>();
 
     /// <summary>The spelling for the handle's own verbs (nothing clashes there).</summary>
     public static readonly SshArgs Own = Make(_ => false);
@@ -53,6 +57,7 @@ public sealed class SshArgs
             Become = Name("become") is { } b ? Arg.Bool(b, BecomeText, aliases: Alias("become", b)) : null,
             BecomeUser = Str("become_user", BecomeUserText, ["root", "postgres"]),
             BecomeMethod = Choice("become_method", BecomeMethodText, Methods),
+            BecomePassword = Name("become_password") is { } bp ? Arg.Secret(bp, BecomePasswordText, aliases: Alias("become_password", bp)) : null,
         };
     }
 

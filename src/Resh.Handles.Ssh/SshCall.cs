@@ -52,6 +52,10 @@ public sealed class SshCall
             throw ReshError.Usage($"become_user `{user}` is not a user name.", "Example: become_user=postgres").ToException();
         if (method is not ("sudo" or "su" or "doas"))
             throw ReshError.Usage($"become_method `{method}` is not sudo, su or doas.", "resh becomes another user with sudo, su or doas.").ToException();
-        return new Become(method, user, host.BecomePassword);
+        var password = _args.BecomePassword is { } arg && _ctx.GetSecret(arg) is { } secret ? secret.Reveal() : host.BecomePassword;
+        if (password is not null) Resh.Core.Secrets.SecretRedactor.Register(password);
+        if (password is not null && ReferenceEquals(password, host.BecomePassword) && !_ctx.Warnings.Any(w => w.StartsWith(host.Alias + ": the become password", StringComparison.Ordinal)))
+            _ctx.Warn($"{host.Alias}: the become password comes from the inventory as plain text (ansible_become_password); prefer --become-password secret:NAME.");
+        return new Become(method, user, password);
     }
 }

@@ -50,6 +50,8 @@ public static class GlobalFlags
                 throw ReshError.Usage($"--become-method expects sudo, su or doas, got `{v}`.", Text.Suggest.Hint(v ?? "", ["sudo", "su", "doas"]) ?? "One of: sudo, su, doas.").ToException();
             o.BecomeMethod = v;
         }),
+        new("become-password", "SOURCE", "sudo's password for --become, as a secret: secret:NAME, env:VAR or file:PATH (never the password itself on the command line).",
+            (o, v) => o.BecomePassword = v),
         new("args", "JSON", "All verb arguments as one JSON object; `--args -` reads it from stdin.", (o, v) => o.ArgsJson = v),
         new("version", null, "Print the version and build.", (o, _) => o.Version = true),
         new("help", null, "Show help (also `resh help [HANDLE[.VERB]]`).", (o, _) => o.Help = true, "h"),

@@ -21,6 +21,8 @@ public sealed class GlobalOptions
     public bool Become { get; set; }
     public string? BecomeUser { get; set; }
     public string? BecomeMethod { get; set; }
+    /// <summary>The --become-password source as written (secret:NAME, env:VAR, file:PATH); resolved only when become runs.</summary>
+    public string? BecomePassword { get; set; }
     /// <summary>All verb arguments as one JSON object (<c>--args JSON</c> or <c>--args -</c>).</summary>
     public string? ArgsJson { get; set; }
 }

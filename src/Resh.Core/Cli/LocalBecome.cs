@@ -6,6 +6,7 @@ using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Output;
 using Resh.Core.Platform;
+using Resh.Core.Secrets;
 
 namespace Resh.Core.Cli;
 
@@ -29,13 +30,40 @@ internal static class LocalBecome
                 inv.HandleName, inv.VerbName, inv.EnvelopeTarget, g.DryRun, clock.Elapsed.TotalMilliseconds));
         if (target.Uid == LibC.GetEUid()) return null;
 
+        SecretValue? password = null;
+        if (g.BecomePassword is { } passwordSource)
+        {
+            if (method != "sudo")
+                return output.WriteEnvelope(Envelope.Failure(ReshError.Unsupported($"--become-method {method} reads a password only from a terminal, which resh never types into.",
+                    "Use --become-method sudo with a password, or allow it without one."), inv.HandleName, inv.VerbName, inv.EnvelopeTarget, g.DryRun, clock.Elapsed.TotalMilliseconds));
+            try
+            {
+                var source = SecretRef.Parse(passwordSource, warnLiteral: false);
+                if (source.Kind == SecretSourceKind.Literal)
+                    io.Stderr.WriteLine("resh: warning: --become-password was given as a literal, which other users can read in /proc/PID/cmdline; pass secret:NAME, env:VAR or file:PATH.");
+                password = SecretResolver.Resolve(source, "--become-password", runtime, CancellationToken.None);
+            }
+            catch (FormatException ex)
+            {
+                return output.WriteEnvelope(Envelope.Failure(ReshError.Usage($"--become-password: {ex.Message}", SecretNames.Rule),
+                    inv.HandleName, inv.VerbName, inv.EnvelopeTarget, g.DryRun, clock.Elapsed.TotalMilliseconds));
+            }
+            catch (ReshException ex)
+            {
+                return output.WriteEnvelope(Envelope.Failure(ex.Error, inv.HandleName, inv.VerbName, inv.EnvelopeTarget, g.DryRun, clock.Elapsed.TotalMilliseconds));
+            }
+        }
         List<string> prefix = method switch
         {
             "su" => ["su", "-s", "/bin/sh", "-c", "exec \"$0\" \"$@\"", user],
             "doas" => ["doas", "-n", "-u", user],
-            _ => ["sudo", "-n", "-u", user, "--"],
+            _ => password is null ? ["sudo", "-n", "-u", user, "--"] : ["sudo", "-A", "-u", user, "--"],
         };
-        var check = await ProcessRunner.RunAsync([.. prefix, "/bin/true"], null, CancellationToken.None).ConfigureAwait(false);
+        // sudo -A asks a helper for the password; the helper prints it from its environment (never argv).
+        Dictionary<string, string?>? environment = null;
+        if (password is not null)
+            environment = new() { ["SUDO_ASKPASS"] = Askpass(runtime), ["RESH_BECOME_PASSWORD"] = password.Reveal() };
+        var check = await ProcessRunner.RunAsync([.. prefix, "/bin/true"], new ProcessOptions { Environment = environment }, CancellationToken.None).ConfigureAwait(false);
         if (!check.Succeeded)
         {
             var error = ReshError.PermissionDenied($"Cannot become {user} with {method}: {check.LastErrorLine}",
@@ -57,12 +85,15 @@ internal static class LocalBecome
         if (stage.EndsWith(')')) stage += "()";
         argv.Add(stage);
         argv.Add(inv.Verb!.Name);
-        var (tail, stdin) = ArgsForwarding.Encode(inv.Args!, inv.Verb, _ => false, $"resh running as {user}");
+        // Secrets are resolved here (this user's store, environment and files) and go to the child on stdin.
+        var (tail, stdin) = ArgsForwarding.Encode(inv.Args!, inv.Verb, _ => false, $"resh running as {user}",
+            a => inv.Args!.Get(a) is { } source ? SecretResolver.Resolve(source, $"argument `{a.Name}`", runtime, CancellationToken.None) : null);
         argv.AddRange(tail);
         runtime.Log($"become: {string.Join(' ', argv)} (arguments on stdin)");
 
         var psi = new ProcessStartInfo(argv[0]) { UseShellExecute = false, RedirectStandardInput = true };
         foreach (var a in argv.Skip(1)) psi.ArgumentList.Add(a);
+        if (environment is not null) foreach (var (k, v) in environment) psi.Environment[k] = v;
         output.Flush();
         using var child = Process.Start(psi)!;
         // SIGTERM is passed on (sudo relays it to resh); a terminal's Ctrl-C reaches the whole process group already.
@@ -76,5 +107,15 @@ internal static class LocalBecome
         catch (IOException) { }
         await child.WaitForExitAsync().ConfigureAwait(false);
         return child.ExitCode;
+    }
+
+    /// <summary>The askpass helper (0700, in the state dir): prints $RESH_BECOME_PASSWORD, which only sudo's environment holds.</summary>
+    static string Askpass(ReshRuntime runtime)
+    {
+        var dir = runtime.Paths.StateSubdir("become");
+        var path = Path.Combine(dir, "askpass");
+        if (!File.Exists(path))
+            AtomicFile.Write(path, "#!/bin/sh\nprintf '%s\\n' \"$RESH_BECOME_PASSWORD\"\n"u8, (UnixFileMode)0x1c0);
+        return path;
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Resh.Core.Errors;
 using Resh.Core.Model;
+using Resh.Core.Secrets;
 using Resh.Core.Values;
 
 namespace Resh.Core.Execution;
@@ -16,7 +17,9 @@ namespace Resh.Core.Execution;
 public static class ArgsForwarding
 {
     /// <param name="where">Names the other process in errors ("a remote host", "the become user's resh").</param>
-    public static (List<string> Argv, byte[]? Stdin) Encode(BoundArgs args, VerbInfo verb, Func<ArgInfo, bool> skip, string where)
+    /// <param name="resolveSecret">Resolves a secret-typed argument where its source is (the value then travels on stdin only).</param>
+    public static (List<string> Argv, byte[]? Stdin) Encode(BoundArgs args, VerbInfo verb, Func<ArgInfo, bool> skip, string where,
+        Func<Arg<SecretRef?>, SecretValue?> resolveSecret)
     {
         var argv = new List<string>();
         var json = new JsonObject();
@@ -31,7 +34,9 @@ public static class ArgsForwarding
                 binary = (arg, bytes);
                 continue;
             }
-            json[arg.Name] = ToJson(arg, value, where);
+            json[arg.Name] = value is SecretRef && arg is Arg<SecretRef?> secretArg
+                ? JsonValue.Create(resolveSecret(secretArg)!.Reveal())
+                : ToJson(arg, value, where);
         }
         if (binary is null)
         {
@@ -40,7 +45,7 @@ public static class ArgsForwarding
             argv.Add("-");
             return (argv, Encoding.UTF8.GetBytes(json.ToJsonString()));
         }
-        if (verb.Args.Any(a => a.Secret && json.ContainsKey(a.Name)))
+        if (verb.Args.Any(a => a.Kind == ArgKind.Secret && json.ContainsKey(a.Name)))
             throw ReshError.Unsupported($"A binary argument and a secret argument cannot both reach {where}: the secret would have to go on a command line.",
                 "Copy the file first and pass its path.").ToException();
         argv.Add($"{binary.Value.Arg.Name}=@-");

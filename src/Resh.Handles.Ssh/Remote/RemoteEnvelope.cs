@@ -85,5 +85,21 @@ public static class RemoteEnvelope
         return error is null ? null : error with { Hint = rewrite is null ? hint : rewrite(hint) };
     }
 
+    /// <summary>
+    /// The envelope with warnings made on this side added (a literal secret argument, an inventory password):
+    /// the remote host never saw those, but the caller must.
+    /// </summary>
+    public static Envelope WithLocalWarnings(Envelope e, IReadOnlyList<string> local)
+    {
+        if (local.Count == 0) return e;
+        return new Envelope
+        {
+            Ok = e.Ok, Handle = e.Handle, Verb = e.Verb, Target = e.Target, Host = e.Host, Changed = e.Changed, DryRun = e.DryRun,
+            Result = e.Result, ResultType = e.ResultType, ResultTypeFactory = e.ResultTypeFactory, ResultDeclaredType = e.ResultDeclaredType,
+            ResultNode = e.ResultNode, Error = e.Error, Warnings = [.. local.Where(w => !e.Warnings.Contains(w)), .. e.Warnings],
+            DurationMs = e.DurationMs, Timestamp = e.Timestamp, Id = e.Id, HasId = e.HasId, Raw = e.Raw, Human = e.Human, Mutating = e.Mutating, Revealed = e.Revealed,
+        };
+    }
+
     static string? Str(JsonNode? n) => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }

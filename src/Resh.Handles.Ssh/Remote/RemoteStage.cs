@@ -7,6 +7,7 @@ using Resh.Core.Grammar;
 using Resh.Core.Model;
 using Resh.Core.Output;
 using Resh.Core.Registry;
+using Resh.Core.Secrets;
 using Resh.Core.Text;
 using Resh.Core.Values;
 using Resh.Handles.Ssh.Fleet;
@@ -79,10 +80,12 @@ public static class RemoteStage
             var envelope = raw
                 ? await runner.RunRawAsync(host, reshArgs, stdin, deadline, id, become).ConfigureAwait(false)
                 : await runner.RunJsonAsync(host, reshArgs, stdin, deadline, inner, id, ev => Forward(ctx, ev, null), ctx.Format == OutputFormat.Table, become).ConfigureAwait(false);
-            return Outcome.Forward<JsonNode>(envelope);
+            return Outcome.Forward<JsonNode>(RemoteEnvelope.WithLocalWarnings(envelope, ctx.Warnings));
         }
         var fleet = await FanOut.RunAsync(ctx, call.Hosts, "ssh", inner.Name, $"ssh://{ctx.RawTarget}", _ => id.Target,
-            host => runner.RunJsonAsync(host, reshArgs, stdin, deadline, inner, id, ev => Forward(ctx, ev, host.Alias), false, BecomeFor(ctx, call, host))).ConfigureAwait(false);
+            async host => RemoteEnvelope.WithLocalWarnings(
+                await runner.RunJsonAsync(host, reshArgs, stdin, deadline, inner, id, ev => Forward(ctx, ev, host.Alias), false, BecomeFor(ctx, call, host)).ConfigureAwait(false),
+                ctx.Warnings)).ConfigureAwait(false);
         return Outcome.Forward<JsonNode>(fleet);
     }
 
@@ -98,8 +101,6 @@ public static class RemoteStage
             throw ReshError.Unsupported($"A remote stage can become root only, not {become.User}: the resh build is cached in the login user's private directory.",
                 $"Run it as root (become_user=root), or run a command as {become.User} with ssh://{host.Alias}.exec(become=true,become_user={become.User}).",
                 new JsonObject { ["host"] = host.Alias, ["become_user"] = become.User }).ToException();
-        if (host.BecomePassword is not null && become.Password is not null)
-            ctx.Warn($"{host.Alias}: the become password comes from the inventory as plain text; prefer --become-password secret:NAME.");
         return become;
     }
 
@@ -139,7 +140,8 @@ public static class RemoteStage
         argv.Add(stage);
         argv.Add(inner.Name);
 
-        var (tail, stdin) = ArgsForwarding.Encode(ctx.Args, inner, connection.Contains, "a remote host");
+        // A secret is resolved here, where its source (secret store, env, file) is, and travels on stdin.
+        var (tail, stdin) = ArgsForwarding.Encode(ctx.Args, inner, connection.Contains, "a remote host", ctx.GetSecret);
         argv.AddRange(tail);
         return (argv, stdin);
     }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
+using Resh.Core.Secrets;
 using Resh.Handles.Ssh.Fleet;
 using Resh.Handles.Ssh.Hosts;
 using Resh.Handles.Ssh.Transport;
@@ -19,6 +20,9 @@ public static class SshExec
     static readonly Arg<string?> Shell = Arg.String("shell", "A command line for /bin/sh on the host (pipes, globs, variables): an explicit opt-in.",
         examples: ["df -h | tail -n +2"]);
     static readonly Arg<IReadOnlyList<string>> Env = Arg.List("env", "Environment variables for the command, as NAME=VALUE.", examples: ["LANG=C,TZ=UTC"]);
+    static readonly Arg<IReadOnlyList<string>> SecretEnvArg = Arg.List("secret_env",
+        "Secret environment variables, as NAME=SOURCE with a secret-typed source: secret:NAME, env:VAR or file:PATH (a literal works, with a warning).",
+        examples: ["API_TOKEN=secret:ci/token", "PGPASSWORD=env:PGPASSWORD"]);
     static readonly Arg<string?> Cwd = Arg.String("cwd", "Directory to run in (default: the login directory).");
     static readonly Arg<byte[]?> Stdin = Arg.Bytes("stdin", "Bytes for the command's standard input (stdin=@file, stdin=@-).");
     static readonly Arg<TimeSpan?> Timeout = Arg.Duration("timeout", "Stop the command after this long (killed on the host with timeout(1) where it exists).", TimeSpan.FromMinutes(10));
@@ -27,7 +31,7 @@ public static class SshExec
 
     public static readonly VerbInfo Verb = VerbInfo.Define("exec", Effect.Mutate,
         "Run a command on the host(s) and return its exit status, stdout and stderr.",
-        [Command, Argv, Shell, Env, Cwd, Stdin, Timeout, MaxOutput, Check, .. SshArgs.Connection], () => SshJson.Default.ExecResult, RunAsync,
+        [Command, Argv, Shell, Env, SecretEnvArg, Cwd, Stdin, Timeout, MaxOutput, Check, .. SshArgs.Connection], () => SshJson.Default.ExecResult, RunAsync,
         examples:
         [
             new("'ssh://box.exec(command=uname -a)'", "One command, split into words, no shell."),
@@ -35,7 +39,9 @@ public static class SshExec
             new("'ssh://web[01:03].exec(shell=df -h / | tail -1)'", "A shell pipeline, on three hosts."),
             new("'ssh://box.exec(command=wc -l,stdin=one)'", "Feed text to the command (stdin=@file or stdin=@- for a file or this process's stdin)."),
         ],
-        notes: "Like Ansible's command module, a non-zero exit status is an error (`failed`, with exit_code, stdout and stderr in details) unless check=false, " +
+        notes: "env and secret_env values, the words and cwd travel inside the script on the channel's stdin, never on a command line here or on the host; " +
+               "secret_env takes secret-typed sources and masks the values in the envelope and the --verbose log. Interrupting resh stops the command on the host too. " +
+               "Like Ansible's command module, a non-zero exit status is an error (`failed`, with exit_code, stdout and stderr in details) unless check=false, " +
                "and a command that ran reports changed: true; under --dry-run nothing runs. Exit 127 (command not found) is `not_found`, 126 is `permission_denied`. " +
                "The remote login shell must be POSIX (sh, bash, dash, zsh, ksh): every word is single-quoted for it.");
 
@@ -44,13 +50,10 @@ public static class SshExec
     static async Task<Outcome<ExecResult>> RunOnHostAsync(VerbContext ctx, SshCall call, HostTarget host)
     {
         var (words, display) = Words(ctx);
-        var env = ctx.Get(Env);
-        foreach (var e in env)
-        {
-            var eq = e.IndexOf('=');
-            if (eq <= 0 || !IsEnvName(e[..eq]))
-                return ReshError.Usage($"`{e}` is not NAME=VALUE with a valid variable name.", "Example: env=LANG=C,TZ=UTC");
-        }
+        // Values reach the host only inside the script on the channel's stdin; secrets (and plain values whose
+        // names look secret, with a warning) are masked wherever the envelope or --verbose could show them.
+        var split = SecretEnv.Split(ctx, ctx.Get(Env), ctx.Get(SecretEnvArg), "env", "secret_env", moveSecretLooking: false);
+        var env = split.Plain.Select(p => $"{p.Name}={p.Value}").Concat(split.Secret.Select(p => $"{p.Name}={p.Value.Reveal()}")).ToList();
         var timeout = ctx.Get(Timeout) ?? TimeSpan.FromMinutes(10);
         // Under --timeout the command is also stopped on the host, not only the connection here.
         if (ctx.TimeRemaining is { } left && left < timeout) timeout = left < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : left;
@@ -145,8 +148,6 @@ public static class SshExec
                     $"if command -v timeout >/dev/null 2>&1; then exec timeout -k 5 {secs} {shell}; fi; exec {shell}";
         return (outer, [.. become.StdinPrefix, .. System.Text.Encoding.UTF8.GetBytes(sb + "\n")]);
     }
-
-    static bool IsEnvName(string s) => s.Length > 0 && (char.IsAsciiLetter(s[0]) || s[0] == '_') && s.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
     static string OneLine(Resh.Core.Platform.ProcessResult r)
     {

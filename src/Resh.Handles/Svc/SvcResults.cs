@@ -56,7 +56,8 @@ public sealed record SvcFileResult(
     string Name,
     [property: Description("The file written or removed.")] string Path,
     [property: Description("Unified diff of the change (null when nothing changed).")] string? Diff,
-    [property: Description("True when the service manager re-read its configuration.")] bool Reloaded);
+    [property: Description("True when the service manager re-read its configuration.")] bool Reloaded,
+    [property: Description("The 0600 file holding the unit's secret environment (EnvironmentFile=), when it has one; its values never appear in the result or the diff.")] string? EnvironmentFile = null);
 
 public sealed record SvcUnitFile(string Path, string Content);
 

@@ -35,6 +35,7 @@ public static class SvcRemove
                 new System.Text.Json.Nodes.JsonObject { ["path"] = file });
         var removed = new List<string>();
         if (fileExists) removed.Add(file);
+        if (System.IO.File.Exists(Path.Combine(SecretEnvFile.SystemdDir, name + ".env"))) removed.Add(Path.Combine(SecretEnvFile.SystemdDir, name + ".env"));
         if (Directory.Exists(dropDir)) removed.Add(dropDir);
         var running = st.ActiveState is not ("inactive" or "failed");
         var enabled = st.Enabled is "enabled" or "enabled-runtime" or "linked" or "alias";
@@ -43,6 +44,8 @@ public static class SvcRemove
         if (enabled && await sd.SetUnitFileStateAsync("disable", name, ctx.Cancellation).ConfigureAwait(false) is { } disError) return disError;
         if (fileExists) System.IO.File.Delete(file);
         if (Directory.Exists(dropDir)) Directory.Delete(dropDir, recursive: true);
+        var envFile = Path.Combine(SecretEnvFile.SystemdDir, name + ".env");
+        if (System.IO.File.Exists(envFile)) System.IO.File.Delete(envFile);
         await sd.DaemonReloadAsync(ctx.Cancellation).ConfigureAwait(false);
         await sd.Systemctl(["reset-failed", name], ctx.Cancellation).ConfigureAwait(false); // nothing to reset is fine
         return Outcome.Changed(new SvcRemoveResult(name, true, removed, running, enabled));
