@@ -207,4 +207,27 @@ public sealed class CronFileTests : IDisposable
         Assert.True(Cron($"cron://nl.remove({R})").Changed);
         Assert.Equal(original, File.ReadAllText(RootCrontab));
     }
+
+    [Fact]
+    public void Secret_env_is_kept_in_a_0600_file_the_job_sources_and_never_in_the_crontab()
+    {
+        var secret = "tok-" + Guid.NewGuid().ToString("N")[..12];
+        var source = _root.File("secret-source", secret + "\n");
+        var add = Cron($"cron://secretjob.add({R},schedule=@daily,user=nobody,secret_env=API_TOKEN=file:{source})", "--", "/bin/sh", "-c", "printf %s \"$API_TOKEN\"");
+        Assert.True(add.Ok, add.ToString());
+        Assert.DoesNotContain(secret, add.Stdout);
+        Assert.Contains("API_TOKEN=***", add.Result!["diff"]!.GetValue<string>());
+        var crontab = File.ReadAllText(_root["var/spool/cron/crontabs/nobody"]);
+        Assert.DoesNotContain(secret, crontab);
+        var envFile = _root["etc/resh/cron/secretjob.env"];
+        Assert.Contains($". {envFile} && ", crontab);
+        Assert.Equal((UnixFileMode)0x180, File.GetUnixFileMode(envFile));
+        Assert.DoesNotContain(secret, Cron($"cron://.list({R})").Stdout);
+        var run = Cron($"cron://secretjob.run-now({R})");
+        Assert.True(run.Ok, run.ToString());
+        Assert.Equal("***", run.Result!["stdout"]!.GetValue<string>()); // it ran with the secret; the envelope masks it
+        Assert.False(Cron($"cron://secretjob.add({R},schedule=@daily,user=nobody,secret_env=API_TOKEN=file:{source})", "--", "/bin/sh", "-c", "printf %s \"$API_TOKEN\"").Changed);
+        Assert.True(Cron($"cron://secretjob.remove({R})").Changed);
+        Assert.False(File.Exists(envFile));
+    }
 }

@@ -87,6 +87,14 @@ public sealed class SshBecomeTests(SshBackend ssh)
         var refused = ssh.Run("ssh://nopwbox.exec(command=id -un)", $"inventory={inventory}");
         Assert.Equal("permission_denied", refused.ErrorCode);
         Assert.Equal("become", refused.Envelope["error"]!["details"]!["phase"]!.GetValue<string>());
+
+        // The same host with the password as a secret-typed argument instead of the inventory.
+        var env = ssh.Env();
+        env["RESH_TEST_BECOME_PW"] = ssh.BecomePassword;
+        var fromEnv = ReshBinary.Run(["ssh://nopwbox.exec(command=id -un)", $"inventory={inventory}", "--become-password", "env:RESH_TEST_BECOME_PW"], env: env);
+        Assert.True(fromEnv.Ok, fromEnv.ToString());
+        Assert.Equal("root\n", fromEnv.Result!["stdout"]!.GetValue<string>());
+        Assert.Empty(fromEnv.Envelope["warnings"]!.AsArray());
     }
 
     [Fact]
@@ -114,14 +122,21 @@ public sealed class SshBecomeTests(SshBackend ssh)
         Assert.Equal("permission_denied", refused.ErrorCode);
         Assert.Equal("become", refused.Envelope["error"]!["details"]!["phase"]!.GetValue<string>());
         Assert.Equal("from stdin", File.ReadAllText(target));
+
+        var withPassword = AsUser(pw, "", "--become", "--become-password", "env:RESH_TEST_BECOME_PW", $"file://{target}.write", "content=again");
+        Assert.True(withPassword.Ok, withPassword.ToString());
+        Assert.Equal("again", File.ReadAllText(target));
     }
 
+    string BecomePasswordOf => ssh.BecomePassword;
+
     /// <summary>The native resh run as a throwaway user (setpriv), with stdin.</summary>
-    static ReshRun AsUser(string user, string stdin, params string[] args)
+    ReshRun AsUser(string user, string stdin, params string[] args)
     {
         var psi = new ProcessStartInfo("setpriv") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { $"--reuid={user}", $"--regid={user}", "--init-groups", "--", ReshBinary.Path }.Concat(args)) psi.ArgumentList.Add(a);
         psi.Environment["HOME"] = $"/tmp/{user}";
+        psi.Environment["RESH_TEST_BECOME_PW"] = BecomePasswordOf;
         psi.Environment.Remove("RESH_CONFIG");
         psi.Environment.Remove("RESH_HOME");
         using var p = Process.Start(psi)!;

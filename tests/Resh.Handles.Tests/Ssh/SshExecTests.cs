@@ -168,6 +168,30 @@ public sealed class SshExecTests(SshBackend ssh)
         }
     }
 
+    [Fact]
+    public void Secret_env_reaches_the_command_and_is_masked_in_the_envelope()
+    {
+        var token = "tok-" + Guid.NewGuid().ToString("N")[..16];
+        var env = ssh.Env();
+        env["RESH_TEST_EXEC_TOKEN"] = token;
+        var run = ReshBinary.Run(["--verbose", "ssh://box.exec(shell=printf %s \"$API_TOKEN\" > \"$OUT\"; printf %s \"$API_TOKEN\")",
+            "secret_env=API_TOKEN=env:RESH_TEST_EXEC_TOKEN", $"env=OUT={Path.Combine(Path.GetTempPath(), "resh-exec-" + token[4..])}"], env: env);
+        var written = Path.Combine(Path.GetTempPath(), "resh-exec-" + token[4..]);
+        try
+        {
+            Assert.True(run.Ok, run.ToString());
+            Assert.Equal(token, File.ReadAllText(written)); // the command got it
+            Assert.Equal("***", run.Result!["stdout"]!.GetValue<string>()); // the envelope masks it
+            Assert.DoesNotContain(token, run.Stdout + run.Stderr);
+        }
+        finally { File.Delete(written); }
+
+        var literal = ssh.Run("ssh://box.exec(shell=printf %s \"$DB_PASSWORD\")", "env=DB_PASSWORD=literal-pw-1234");
+        Assert.True(literal.Ok, literal.ToString());
+        Assert.Contains(literal.Envelope["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("DB_PASSWORD", StringComparison.Ordinal));
+        Assert.DoesNotContain("literal-pw-1234", literal.Stdout);
+    }
+
     /// <summary>The PID of a process whose argv is exactly `sleep MARKER` (the remote command; box shares this machine).</summary>
     static string? RemoteSleep(string marker)
     {

@@ -139,4 +139,29 @@ public sealed class SvcTruthTests(SystemdContainer box)
         Assert.Equal("unavailable", run.ErrorCode);
         Assert.Null(run.Envelope["error"]!["details"]?["transient"]);
     }
+
+    [Fact]
+    public void Secret_env_goes_to_a_0600_environment_file_and_never_into_the_unit_or_the_envelope()
+    {
+        var secret = "pw-" + Guid.NewGuid().ToString("N")[..12];
+        File.WriteAllText(box.HostPath("/tmp/reshtest-secret-source"), secret + "\n");
+        string[] call = ["svc://reshtest-secretenv.create(type=oneshot)", "secret_env=DB_PASSWORD=file:/tmp/reshtest-secret-source", "env=API_TOKEN=literal-tok-9876",
+            "--", "/bin/sh", "-c", "printf '%s|%s' \"$DB_PASSWORD\" \"$API_TOKEN\" > /tmp/reshtest-secret.out"];
+        var create = box.Resh(call);
+        Assert.True(create.Ok, create.ToString());
+        Assert.DoesNotContain(secret, create.Stdout);
+        Assert.DoesNotContain("literal-tok-9876", create.Stdout);
+        Assert.Contains("DB_PASSWORD=***", create.Result!["diff"]!.GetValue<string>());
+        Assert.Contains(create.Envelope["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("API_TOKEN", StringComparison.Ordinal));
+        var unit = File.ReadAllText(box.HostPath("/etc/systemd/system/reshtest-secretenv.service"));
+        Assert.DoesNotContain(secret, unit);
+        Assert.DoesNotContain("literal-tok-9876", unit);
+        var envFile = Str(create.Result!["environment_file"]);
+        Assert.Equal((UnixFileMode)0x180, File.GetUnixFileMode(box.HostPath(envFile)));
+        Assert.True(box.Resh("svc://reshtest-secretenv.start").Ok);
+        Assert.Equal($"{secret}|literal-tok-9876", File.ReadAllText(box.HostPath("/tmp/reshtest-secret.out")));
+        Assert.False(box.Resh(call).Changed);
+        Assert.True(box.Resh("svc://reshtest-secretenv.remove").Changed);
+        Assert.False(File.Exists(box.HostPath(envFile)));
+    }
 }
