@@ -71,12 +71,37 @@ internal static class SecretEnvFile
         return vars;
     }
 
+    /// <summary>Removes the file when it is there (its directory may not be).</summary>
+    public static void Delete(string path)
+    {
+        if (File.Exists(path)) File.Delete(path);
+    }
+
+    /// <summary>
+    /// Registers the values of a file written by <see cref="ShellText"/> or <see cref="SystemdText"/> as secrets,
+    /// so a job that echoes one (cron://ID.run-now) shows *** in the envelope.
+    /// </summary>
+    public static void RegisterValues(string path)
+    {
+        if (Read(path) is not { } text) return;
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.StartsWith("export ", StringComparison.Ordinal) ? raw[7..] : raw;
+            var eq = line.IndexOf('=');
+            if (eq <= 0 || line.StartsWith('#')) continue;
+            var v = line[(eq + 1)..];
+            if (v.Length >= 2 && v[0] == '\'' && v[^1] == '\'') v = v[1..^1].Replace("'\\''", "'");
+            else if (v.Length >= 2 && v[0] == '"' && v[^1] == '"') v = v[1..^1].Replace("\\\"", "\"").Replace("\\$", "$").Replace("\\`", "`").Replace("\\\\", "\\");
+            SecretRedactor.Register(v);
+        }
+    }
+
     /// <summary>Writes (or, with no variables, removes) the file: 0600, owned by uid:gid, in a directory only root may list.</summary>
     public static void Write(string path, string? text, uint uid = 0, uint gid = 0)
     {
         if (text is null)
         {
-            File.Delete(path);
+            Delete(path);
             return;
         }
         var dir = Path.GetDirectoryName(path)!;

@@ -143,6 +143,9 @@ public sealed class SshBackend : IDisposable
         }
         // sshd without PAM refuses locked accounts (useradd's "!"), even with a key: give both a password.
         RunWithInput(["chpasswd"], $"{nopw}:{Guid.NewGuid():N}\n{pw}:{BecomePassword}\n");
+        // sudo ignores a world-writable include dir (and then every rule in it): say so rather than fail obscurely.
+        if ((File.GetUnixFileMode("/etc/sudoers.d") & (UnixFileMode.OtherWrite | UnixFileMode.GroupWrite)) != 0)
+            throw new InvalidOperationException("/etc/sudoers.d is group- or world-writable, so sudo ignores it; restore its mode (chmod 755 /etc/sudoers.d).");
         var sudoers = $"/etc/sudoers.d/{nopw}";
         File.WriteAllText(sudoers, $"{nopw} ALL=(ALL:ALL) NOPASSWD: ALL\n{pw} ALL=(ALL:ALL) ALL\n");
         File.SetUnixFileMode(sudoers, UnixFileMode.UserRead | UnixFileMode.GroupRead);

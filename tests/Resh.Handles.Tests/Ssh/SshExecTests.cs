@@ -132,8 +132,8 @@ public sealed class SshExecTests(SshBackend ssh)
                 Thread.Sleep(10);
             }
         });
-        var run = ReshBinary.Run(["--verbose", "ssh://box.exec(shell=sleep 1; printf %s \"$API_TOKEN\")", "--args", "-"],
-            $"{{\"env\":[\"API_TOKEN={canary}\"]}}", env: ssh.Env(), wait: TimeSpan.FromSeconds(60));
+        var run = ReshBinary.Run(["--verbose", "ssh://box.exec(shell=sleep 1; printf %s \"$CANARY_VALUE\")", "--args", "-"],
+            $"{{\"env\":[\"CANARY_VALUE={canary}\"]}}", env: ssh.Env(), wait: TimeSpan.FromSeconds(60));
         watcher.Cancel();
         await watch;
         Assert.True(run.Ok, run.ToString());

@@ -44,6 +44,8 @@ public static class CronRunNow
         var pw = Users.User(user);
         if (pw is null) return ReshError.NotFound($"The job's user `{user}` does not exist.", null);
         var (command, stdin) = CronCommand.AsShellSees(job.Command);
+        // A job resh added with secret_env sources a 0600 file: its values are masked in this envelope.
+        if (job.Managed) Resh.Handles.Svc.SecretEnvFile.RegisterValues(store.Locations.SecretEnvFile(job.Id, user));
         // cron's environment: HOME, LOGNAME, USER, SHELL and a short PATH, nothing inherited; then the
         // crontab's own variables (LOGNAME and USER always name the job's user, as cron keeps them).
         var vars = new List<(string Name, string Value)> { ("HOME", pw.Home), ("LOGNAME", user), ("USER", user), ("SHELL", "/bin/sh"), ("PATH", "/usr/bin:/bin") };
