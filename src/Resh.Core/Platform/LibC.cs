@@ -54,6 +54,11 @@ public static partial class LibC
         WinSize ws;
         return IoctlWinSize(fd, TIOCGWINSZ, &ws) == 0 && ws.Cols > 0 ? ws.Cols : null;
     }
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    public static partial int Kill(int pid, int signal);
+
+    public const int SIGINT = 2;
+    public const int SIGTERM = 15;
 }
 
 public static partial class LibC
