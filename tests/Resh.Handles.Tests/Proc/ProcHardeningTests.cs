@@ -121,7 +121,7 @@ public sealed class ProcHardeningTests : IDisposable
     {
         // A process that touched 64 MiB and sleeps: its VmRSS is stable while it sleeps.
         var p = _procs.Start(["python3", "-c", "import time; b = bytearray(b'x' * (64 << 20)); time.sleep(300)"]);
-        ChildProcesses.WaitUntil(() => VmRss(p.Id) > 60L << 20, 10000);
+        ChildProcesses.WaitUntil(() => VmRss(p.Id) > 60L << 20, 60000); // python under a loaded machine can take long to fill it
         // Compare while the number holds still: VmRSS before and after the call must agree with resh's.
         for (int attempt = 0; ; attempt++)
         {
