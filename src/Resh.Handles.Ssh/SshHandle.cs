@@ -15,7 +15,7 @@ public static class SshHandle
         "Transport is the user's OpenSSH client: ~/.ssh/config (Host aliases, HostName, User, Port, IdentityFile, ProxyJump, Include), ssh-agent and known_hosts apply. " +
         "Every ssh runs with BatchMode (never a prompt), strict host key checking (`hostkey=accept-new` is the opt-in for new hosts; a changed key is always refused), " +
         "ConnectTimeout, and a ControlMaster kept for 5 minutes (socket in the state dir), so a repeated call skips the handshake. Key passphrases come from ssh-agent " +
-        "(resh never takes them on the command line; `secret://` is not available yet).\n\n" +
+        "(resh never takes them on the command line). A secret-typed argument of the inner stage (`password=secret:NAME`) is resolved here and reaches the remote resh inside the JSON on its stdin.\n\n" +
         "Many hosts: `a,b,c`, ranges `web[01:20]`, `@group` from `[inventory]` in the config file or from an Ansible INI/YAML inventory (`inventory=PATH`, or `[ssh] inventory`). " +
         "They run in parallel (`--forks`, default 20). The answer is one fleet envelope whose result holds `hosts` (every host's envelope) and `summary` " +
         "(hosts, ok, failed, unreachable, changed, slowest, duration_ms); it is ok only if every host succeeded, else `partial` (exit 9). " +

@@ -11,6 +11,9 @@ public sealed class StdinSource(Func<byte[]> readAll, bool isTerminal = false, F
 {
     bool _used;
 
+    /// <summary>True when stdin is a terminal: a secret read from it is prompted for without echo.</summary>
+    public bool IsTerminal => isTerminal && promptHidden is not null;
+
     /// <summary>Everything on stdin; a second read in the same call is a usage error naming <paramref name="what"/>.</summary>
     public byte[] ReadAll(string what)
     {

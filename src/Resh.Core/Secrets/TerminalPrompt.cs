@@ -19,27 +19,27 @@ public static partial class TerminalPrompt
     [LibraryImport("libc", EntryPoint = "tcsetattr", SetLastError = true)]
     private static unsafe partial int TcSetAttr(int fd, int optionalActions, byte* termios);
 
-    /// <summary>Prompts on <paramref name="prompt"/> (stderr) and reads a line from <paramref name="input"/> (the terminal on fd 0).</summary>
-    public static unsafe byte[] ReadHidden(string prompt, Stream input, TextWriter promptOut)
+    /// <summary>Prompts on <paramref name="promptOut"/> and reads a line from <paramref name="input"/>, the terminal open as <paramref name="fd"/>.</summary>
+    public static unsafe byte[] ReadHidden(string prompt, Stream input, TextWriter promptOut, int fd = 0)
     {
         var saved = new byte[128];
         var quiet = new byte[128];
         bool restored = true;
         fixed (byte* s = saved)
         {
-            if (TcGetAttr(0, s) == 0)
+            if (TcGetAttr(fd, s) == 0)
             {
                 saved.CopyTo(quiet, 0);
                 var lflag = BitConverter.ToUInt32(quiet, LflagOffset) & ~ECHO;
                 BitConverter.TryWriteBytes(quiet.AsSpan(LflagOffset), lflag);
-                fixed (byte* q = quiet) restored = TcSetAttr(0, TCSANOW, q) != 0;
+                fixed (byte* q = quiet) restored = TcSetAttr(fd, TCSANOW, q) != 0;
             }
         }
         void Restore()
         {
             if (restored) return;
             restored = true;
-            fixed (byte* s = saved) TcSetAttr(0, TCSANOW, s);
+            fixed (byte* s = saved) TcSetAttr(fd, TCSANOW, s);
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => Restore());
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => Restore());
