@@ -19,6 +19,7 @@ packages=(
     cron        # cron:// fire test: a real cron daemon in its own mount namespace
     openrc      # svc:// OpenRC backend in a sandbox (adds a few scripts to /etc/init.d; starts nothing)
     pass gnupg  # secret:// pass backend: a password store with a throwaway gpg key
+    argon2      # secret://: the reference Argon2id the keystore's key derivation is checked against
 )
 missing=()
 for p in "${packages[@]}"; do

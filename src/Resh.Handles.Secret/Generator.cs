@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Resh.Core.Secrets;
 using Resh.Handles.Secret.Keystore;
 
@@ -23,9 +22,9 @@ internal static class Generator
     public static (SecretValue Value, string Description) Make(GeneratorSpec spec)
     {
         if (spec.Bytes is { } n)
-            return (SecretValue.FromBytes(RandomNumberGenerator.GetBytes(n)), $"{n} random bytes");
+            return (SecretValue.FromBytes(OsRandom.GetBytes(n)), $"{n} random bytes");
         var charset = spec.Charset ?? "alnum";
         var length = spec.Length ?? DefaultLength;
-        return (SecretValue.FromText(RandomNumberGenerator.GetString(Alphabet(charset), length)), $"{length} random {charset} characters");
+        return (SecretValue.FromText(OsRandom.GetString(Alphabet(charset), length)), $"{length} random {charset} characters");
     }
 }

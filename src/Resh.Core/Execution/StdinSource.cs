@@ -41,7 +41,7 @@ public sealed class StdinSource(Func<byte[]> readAll, bool isTerminal = false, F
 
     /// <summary>The process's console: prompts go to <paramref name="stderr"/>.</summary>
     public static StdinSource Console(Stream stdin, bool isTerminal, TextWriter stderr) =>
-        new(() => ReadToEnd(stdin), isTerminal, prompt => TerminalPrompt.ReadHidden(prompt, stdin, stderr));
+        new(() => ReadToEnd(stdin), isTerminal, prompt => TerminalPrompt.ReadHidden(prompt, stderr));
 
     public static byte[] ReadToEnd(Stream s)
     {

@@ -19,8 +19,15 @@ public static partial class TerminalPrompt
     [LibraryImport("libc", EntryPoint = "tcsetattr", SetLastError = true)]
     private static unsafe partial int TcSetAttr(int fd, int optionalActions, byte* termios);
 
-    /// <summary>Prompts on <paramref name="promptOut"/> and reads a line from <paramref name="input"/>, the terminal open as <paramref name="fd"/>.</summary>
-    public static unsafe byte[] ReadHidden(string prompt, Stream input, TextWriter promptOut, int fd = 0)
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    private static unsafe partial nint Read(int fd, byte* buffer, nuint count);
+
+    /// <summary>
+    /// Prompts on <paramref name="promptOut"/> and reads a line from the terminal open as <paramref name="fd"/>.
+    /// The line is read with read(2), not through .NET's console stream: the console re-applies the terminal
+    /// settings it saved at start (echo on) around each of its reads.
+    /// </summary>
+    public static unsafe byte[] ReadHidden(string prompt, TextWriter promptOut, int fd = 0)
     {
         var saved = new byte[128];
         var quiet = new byte[128];
@@ -47,10 +54,18 @@ public static partial class TerminalPrompt
         {
             promptOut.Write(prompt);
             promptOut.Flush();
-            var line = new MemoryStream();
-            var one = new byte[1];
-            while (line.Length < MaxLine && input.Read(one, 0, 1) == 1 && one[0] != '\n') line.WriteByte(one[0]);
-            return line.ToArray();
+            var line = new List<byte>();
+            byte one;
+            while (line.Count < MaxLine)
+            {
+                var n = Read(fd, &one, 1);
+                if (n < 0 && Marshal.GetLastPInvokeError() == 4) continue; // EINTR
+                if (n <= 0 || one == '\n') break;
+                line.Add(one);
+            }
+            var bytes = line.ToArray();
+            System.Runtime.InteropServices.CollectionsMarshal.AsSpan(line).Clear();
+            return bytes;
         }
         finally
         {

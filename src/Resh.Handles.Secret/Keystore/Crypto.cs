@@ -16,7 +16,7 @@ internal static class Crypto
 {
     public const int KeySize = 32, NonceSize = 12, TagSize = 16;
 
-    public static byte[] RandomBytes(int n) => System.Security.Cryptography.RandomNumberGenerator.GetBytes(n);
+    public static byte[] RandomBytes(int n) => OsRandom.GetBytes(n);
 
     /// <summary>Encrypts and authenticates <paramref name="plaintext"/> and <paramref name="aad"/>.</summary>
     public static byte[] Seal(byte[] key, ReadOnlySpan<byte> plaintext, byte[] aad)

@@ -89,7 +89,7 @@ internal static class KeyEncryptionKey
             {
                 var fd = (int)tty.SafeFileHandle.DangerousGetHandle();
                 using var writer = new StreamWriter(tty, leaveOpen: true);
-                var bytes = TerminalPrompt.ReadHidden(prompt, tty, writer, fd);
+                var bytes = TerminalPrompt.ReadHidden(prompt, writer, fd);
                 return SecretResolver.FromInput(bytes);
             }
         }
