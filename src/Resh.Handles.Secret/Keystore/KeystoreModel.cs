@@ -1,8 +1,6 @@
-using System.Text.Json.Serialization;
-
 namespace Resh.Handles.Secret.Keystore;
 
-/// <summary>The keystore's clear header: how the data key is wrapped. Authenticated by the file MAC.</summary>
+/// <summary>The keystore's clear header: how the data key is wrapped. Authenticated by the file MAC. JSON by <see cref="KeystoreCodec"/>.</summary>
 internal sealed class KeystoreHeader
 {
     /// <summary><c>keyfile</c> or <c>argon2id</c> (passphrase).</summary>
@@ -52,8 +50,3 @@ public sealed class GeneratorSpec
     public int? Length { get; set; }
     public int? Bytes { get; set; }
 }
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(KeystoreHeader))]
-[JsonSerializable(typeof(KeystoreBody))]
-internal sealed partial class KeystoreJson : JsonSerializerContext;

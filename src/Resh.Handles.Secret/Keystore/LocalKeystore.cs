@@ -48,7 +48,7 @@ internal sealed class LocalKeystore
         if (lines.Length != 5 || lines[4].Length != 0 || lines[0] != Magic)
             throw Damaged(paths, "it is not a resh keystore in a format this build reads");
         KeystoreHeader header;
-        try { header = JsonSerializer.Deserialize(lines[1], KeystoreJson.Default.KeystoreHeader) ?? throw new JsonException(); }
+        try { header = KeystoreCodec.ReadHeader(lines[1]); }
         catch (JsonException) { throw Damaged(paths, "its header is not valid"); }
 
         var kek = KeyFor(runtime, paths, header, create: false);
@@ -68,7 +68,7 @@ internal sealed class LocalKeystore
         try { actual = Convert.FromBase64String(lines[3]); } catch (FormatException) { actual = []; }
         if (!Crypto.FixedTimeEquals(expected, actual)) throw Tampered(paths, "its integrity check (HMAC) does not match");
         KeystoreBody body;
-        try { body = JsonSerializer.Deserialize(lines[2], KeystoreJson.Default.KeystoreBody) ?? throw new JsonException(); }
+        try { body = KeystoreCodec.ReadBody(lines[2]); }
         catch (JsonException) { throw Tampered(paths, "its body is not valid"); }
         return new LocalKeystore(paths, header, body, dataKey);
     }
@@ -163,8 +163,8 @@ internal sealed class LocalKeystore
 
     public void Save()
     {
-        var header = JsonSerializer.Serialize(Header, KeystoreJson.Default.KeystoreHeader);
-        var body = JsonSerializer.Serialize(Body, KeystoreJson.Default.KeystoreBody);
+        var header = KeystoreCodec.WriteHeader(Header);
+        var body = KeystoreCodec.WriteBody(Body);
         var signed = $"{Magic}\n{header}\n{body}\n";
         var mac = Convert.ToBase64String(Crypto.Hmac(MacKey(_dataKey), Encoding.UTF8.GetBytes(signed)));
         AtomicFile.Write(Paths.Keystore, Encoding.UTF8.GetBytes(signed + mac + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
