@@ -20,6 +20,7 @@ packages=(
     openrc      # svc:// OpenRC backend in a sandbox (adds a few scripts to /etc/init.d; starts nothing)
     pass gnupg  # secret:// pass backend: a password store with a throwaway gpg key
     argon2      # secret://: the reference Argon2id the keystore's key derivation is checked against
+    sudo        # ssh:// and local become (the tests add throwaway users with sudoers rules, removed after)
 )
 missing=()
 for p in "${packages[@]}"; do
