@@ -30,7 +30,8 @@ public static class SecretHandle
             + "Each version of each value is sealed with AES-256-GCM under a random data key, with its name and version as associated data, and the whole file carries an HMAC: "
             + "a keystore changed outside resh is refused (`failed`), not read. The data key is wrapped by a key file (secrets/local.key, created 0600 on first use, or RESH_SECRET_KEY_FILE, or [secret] key_file) "
             + "or, when RESH_SECRET_PASSPHRASE is set as the keystore is created, by Argon2id of that passphrase (asked for without echo on a terminal when the variable is unset). "
-            + "A keystore, key file or directory that other users can read or write is refused (`permission_denied`). "
+            + "A keystore, key file or directory that other users can read or write is refused (`permission_denied`), and so is a keystore, key file or lock that is a symbolic link "
+            + "(resh creates those itself; a key file named by RESH_SECRET_KEY_FILE or [secret] key_file may be a link, and its target is checked). "
             + "env, file and pass are read-only. Other handles read these secrets through any secret-typed argument: password=secret:db/app (secret:pass:web/api names a backend).",
     };
 

@@ -18,12 +18,12 @@ internal static class KeyEncryptionKey
     /// <summary>True when a new keystore should be protected by a passphrase rather than a key file.</summary>
     public static bool PassphraseWanted => Environment.GetEnvironmentVariable(KeystorePaths.PassphraseVariable) is { Length: > 0 };
 
-    public static byte[] FromKeyFile(string path)
+    public static byte[] FromKeyFile(string path, bool followLinks)
     {
         if (!PrivateFiles.Exists(path, "key file"))
             throw ReshError.Failed($"The key file {path} is missing, and the keystore cannot be opened without it.",
                 $"Restore the key file from a backup, or point {KeystorePaths.KeyFileVariable} at it.").ToException();
-        PrivateFiles.CheckFile(path, "key file");
+        PrivateFiles.CheckFile(path, "key file", followLinks);
         var text = File.ReadAllText(path);
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         byte[]? key = null;

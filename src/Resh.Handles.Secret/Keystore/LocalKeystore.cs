@@ -103,7 +103,7 @@ internal sealed class LocalKeystore
     static byte[] KeyFor(ReshRuntime runtime, KeystorePaths paths, KeystoreHeader header, bool create)
     {
         if (header.Kdf == "keyfile")
-            return create && !PrivateFiles.Exists(paths.KeyFile, "key file") ? KeyEncryptionKey.CreateKeyFile(paths.KeyFile) : KeyEncryptionKey.FromKeyFile(paths.KeyFile);
+            return create && !PrivateFiles.Exists(paths.KeyFile, "key file") ? KeyEncryptionKey.CreateKeyFile(paths.KeyFile) : KeyEncryptionKey.FromKeyFile(paths.KeyFile, paths.KeyFileNamed);
         if (header.Kdf != "argon2id" || header.Salt is null || header.MemoryKib is not (>= 8 and <= 4 * 1024 * 1024)
             || header.Iterations is not (>= 1 and <= 100) || header.Parallelism is not (>= 1 and <= 64))
             throw Damaged(paths, "its key settings are not valid");

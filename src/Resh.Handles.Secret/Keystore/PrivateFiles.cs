@@ -11,9 +11,17 @@ namespace Resh.Handles.Secret.Keystore;
 /// </summary>
 internal static partial class PrivateFiles
 {
-    /// <summary>Throws <c>permission_denied</c> unless <paramref name="path"/> is a regular file owned by us (or root) with no group/other bits.</summary>
-    public static void CheckFile(string path, string what)
+    /// <summary>
+    /// Throws <c>permission_denied</c> unless <paramref name="path"/> is a regular file owned by us (or root) with no
+    /// group/other bits. A symbolic link is refused unless <paramref name="followLinks"/> (a key file the user named,
+    /// such as a /run/secrets mount): resh creates its own files itself, so a link there was put by someone else.
+    /// </summary>
+    public static void CheckFile(string path, string what, bool followLinks = false)
     {
+        if (!followLinks && Posix.Stat(path, follow: false, out var lerrno) is { IsSymlink: true })
+            throw ReshError.PermissionDenied($"The {what} {path} is a symbolic link; resh does not follow it.",
+                "Remove the link and put the real file there (resh creates its own files 0600).",
+                new System.Text.Json.Nodes.JsonObject { ["path"] = path }).ToException();
         var st = Posix.Stat(path, follow: true, out var errno) ?? throw StatFailed(path, what, errno);
         if (!st.IsRegular)
             throw ReshError.PermissionDenied($"The {what} {path} is not a regular file.", "Remove it; resh creates it again where it can.").ToException();
@@ -51,7 +59,8 @@ internal static partial class PrivateFiles
     /// <summary>Whether <paramref name="path"/> exists; a path we may not look at is <c>permission_denied</c>, not "absent".</summary>
     public static bool Exists(string path, string what)
     {
-        if (Posix.Stat(path, follow: true, out var errno) is not null) return true;
+        // lstat: a dangling link is there (and refused by CheckFile), not a missing file to create in its place.
+        if (Posix.Stat(path, follow: false, out var errno) is not null) return true;
         if (errno is 2 or 20) return false; // ENOENT, ENOTDIR
         throw StatFailed(path, what, errno);
     }
@@ -71,7 +80,7 @@ internal static partial class PrivateFiles
 
     // ---- an exclusive lock for read-modify-write -------------------------------------------
 
-    const int O_RDWR = 2, O_CREAT = 0x40, O_CLOEXEC = 0x80000, LOCK_EX = 2, LOCK_UN = 8;
+    const int O_RDWR = 2, O_CREAT = 0x40, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000, LOCK_EX = 2, LOCK_UN = 8;
 
     [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
     private static partial int Flock(int fd, int operation);
@@ -79,10 +88,12 @@ internal static partial class PrivateFiles
     /// <summary>Holds an exclusive flock(2) on <paramref name="path"/> until disposed; writers of one keystore take turns.</summary>
     public static IDisposable Lock(string path, CancellationToken cancellation)
     {
-        var fd = LibC.Open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0x180); // 0600
+        var fd = LibC.Open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0x180); // 0600; never through a link
         if (fd < 0)
         {
             var errno = Marshal.GetLastPInvokeError();
+            if (errno == 40) // ELOOP: the lock is a symbolic link
+                throw ReshError.PermissionDenied($"The keystore lock {path} is a symbolic link; resh does not follow it.", "Remove the link.").ToException();
             throw errno is 13 or 1 or 30
                 ? ReshError.PermissionDenied($"Cannot write in {Path.GetDirectoryName(path)}: the keystore is not yours to change.", "Run as the keystore's owner.").ToException()
                 : ReshError.Failed($"Cannot open the keystore lock {path} (errno {errno}).").ToException();

@@ -27,8 +27,10 @@ public static class SecretImport
         var path = Path.GetFullPath(ctx.Get(SecretExport.File)!);
         var backend = SecretArgs.Writable(ctx);
         var body = Bundle.Read(path, ctx.GetSecret(SecretExport.Passphrase)!, ctx.Runtime);
+        var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var e in body.Entries)
-            if (!SecretNames.IsValid(e.Name) || e.Versions.Count == 0 || e.Versions.All(v => v.Version != e.Current))
+            if (!SecretNames.IsValid(e.Name) || !names.Add(e.Name) || e.Versions.Count == 0 || e.Versions.All(v => v.Version != e.Current)
+                || e.Versions.Select(v => v.Version).Distinct().Count() != e.Versions.Count || e.Versions.Any(v => v.Version < 1 || !IsBase64(v.Value)))
                 return ReshError.Failed($"The bundle {path} holds an invalid entry ({(SecretNames.IsValid(e.Name) ? e.Name : "a bad name")}).", "Export it again.");
         var overwrite = ctx.Get(Overwrite);
         var keep = KeystoreChange.MaxVersions(ctx);
@@ -66,5 +68,12 @@ public static class SecretImport
                     new JsonObject { ["conflicts"] = new JsonArray(conflicts.Select(c => (JsonNode?)c).ToArray()) }).ToException();
             return (new SecretImportResult(path, body.Entries.Count, imported, unchanged, conflicts), imported.Count > 0);
         });
+    }
+
+    static bool IsBase64(string? text)
+    {
+        if (text is null) return false;
+        var buffer = new byte[(text.Length * 3 + 3) / 4];
+        return Convert.TryFromBase64String(text, buffer, out _);
     }
 }

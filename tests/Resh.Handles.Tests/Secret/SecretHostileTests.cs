@@ -103,6 +103,60 @@ public sealed class SecretHostileTests
         Assert.Equal(value, kit.Run("secret://db/app.get", "reveal=true", "--format", "raw").Stdout);
     }
 
+    [Theory]
+    [MemberData(nameof(Users))]
+    public void A_symlinked_keystore_key_file_or_lock_is_refused_and_never_written_through(bool asNobody)
+    {
+        using var kit = WithTwoSecrets(asNobody, out var value);
+        // Valid copies of the keystore and key file elsewhere, owned by the caller: only the link is wrong.
+        var keystoreCopy = Path.Combine(kit.Home, "elsewhere.keystore");
+        var keyCopy = Path.Combine(kit.Home, "elsewhere.key");
+        File.Copy(kit.Keystore, keystoreCopy);
+        File.Copy(kit.KeyFile, keyCopy);
+        if (asNobody) Sh.Ok("chown", "65534:65534", keystoreCopy, keyCopy);
+        var lockTarget = Path.Combine(kit.Home, "lock-target");
+        var dangling = Path.Combine(kit.Home, "dangling.keystore");
+
+        var cases = new (string What, string Link, string Target)[]
+        {
+            ("keystore", kit.Keystore, keystoreCopy),
+            ("key file", kit.KeyFile, keyCopy),
+            ("keystore", kit.Keystore, dangling),
+            ("keystore lock", Path.Combine(kit.SecretsDir, "local.lock"), lockTarget),
+        };
+        foreach (var (what, link, target) in cases)
+        {
+            var saved = link + ".saved";
+            if (File.Exists(link)) File.Move(link, saved);
+            File.CreateSymbolicLink(link, target);
+            var targetBefore = File.Exists(target) ? File.ReadAllText(target) : null;
+            var calls = target == lockTarget
+                ? new[] { new[] { "secret://db/app.rotate" } }
+                : [["secret://db/app.get", "reveal=true"], ["secret://.list"], ["secret://db/app.rotate"], ["secret://db/new.generate"]];
+            foreach (var call in calls)
+            {
+                var run = kit.Run(call);
+                var error = SecretKit.Fails(run, "permission_denied");
+                Assert.Contains("symbolic link", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+                Assert.Contains(what, error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+                Assert.DoesNotContain(value, run.Stdout + run.Stderr);
+            }
+            Assert.True(new FileInfo(link).LinkTarget == target, $"{what}: the link was replaced");
+            Assert.Equal(targetBefore, File.Exists(target) ? File.ReadAllText(target) : null); // nothing written through it, nothing created
+            File.Delete(link);
+            if (File.Exists(saved)) File.Move(saved, link);
+        }
+        Assert.Equal(value, kit.Run("secret://db/app.get", "reveal=true", "--format", "raw").Stdout);
+
+        // A key file the user names (RESH_SECRET_KEY_FILE, e.g. a /run/secrets mount) may be a link: its target is checked.
+        var named = Path.Combine(kit.Home, "named.key");
+        File.CreateSymbolicLink(named, keyCopy);
+        kit.Env("RESH_SECRET_KEY_FILE", named);
+        Assert.Equal(value, kit.Run("secret://db/app.get", "reveal=true", "--format", "raw").Stdout);
+        File.SetUnixFileMode(keyCopy, (UnixFileMode)0x1A4); // 0644 target
+        SecretKit.Fails(kit.Run("secret://db/app.get", "reveal=true"), "permission_denied");
+    }
+
     [Fact]
     public void A_key_file_or_keystore_owned_by_another_user_is_refused()
     {
@@ -196,5 +250,39 @@ public sealed class SecretHostileTests
         SecretKit.Fails(kit.Run(["secret://.import", $"file={bundle}.missing", "passphrase=env:P"], null, env), "not_found");
         File.WriteAllBytes(bundle, Encoding.UTF8.GetBytes("RESH-SECRET-BUNDLE 1\n{\"kdf\":\"argon2id\",\"salt\":\"AAAA\",\"memory_kib\":99999999,\"iterations\":1,\"parallelism\":1}\nAAAA\n"));
         SecretKit.Fails(kit.Run(["secret://.import", $"file={bundle}", "passphrase=env:P"], null, env), "failed"); // refuses an absurd memory cost
+    }
+
+    [Fact]
+    public void A_well_sealed_bundle_with_hostile_contents_imports_nothing()
+    {
+        using var kit = WithTwoSecrets(false, out var value);
+        var env = new Dictionary<string, string> { ["P"] = "bundle-pass-5678" };
+        var passphrase = Resh.Core.Secrets.SecretValue.FromText("bundle-pass-5678");
+        static Resh.Handles.Secret.Keystore.BundleEntry Entry(string name, params (int Version, string Value)[] versions) => new()
+        {
+            Name = name, Current = versions[^1].Version,
+            Versions = versions.Select(v => new Resh.Handles.Secret.Keystore.BundleVersion { Version = v.Version, Value = v.Value }).ToList(),
+        };
+        var good = Convert.ToBase64String("fine-value"u8.ToArray());
+        var cases = new (string What, Resh.Handles.Secret.Keystore.BundleEntry[] Entries)[]
+        {
+            ("a name that is not a secret name", [Entry("../../etc/passwd", (1, good))]),
+            ("the same name twice", [Entry("x/dup", (1, good)), Entry("x/dup", (1, good))]),
+            ("a value that is not base64", [Entry("x/ok", (1, good)), Entry("x/bad", (1, "%%not base64%%"))]),
+            ("a version number twice", [Entry("x/twice", (1, good), (1, good))]),
+            ("version 0", [Entry("x/zero", (0, good))]),
+            ("no version", [new() { Name = "x/none", Current = 1 }]),
+        };
+        var before = File.ReadAllBytes(kit.Keystore);
+        foreach (var (what, entries) in cases)
+        {
+            var bundle = Path.Combine(kit.Temp, "hostile.bundle");
+            File.WriteAllBytes(bundle, Resh.Handles.Secret.Keystore.Bundle.Write(new() { Entries = [.. entries] }, passphrase));
+            var run = kit.Run(["secret://.import", $"file={bundle}", "passphrase=env:P", "overwrite=true"], null, env);
+            var error = SecretKit.Fails(run, "failed");
+            Assert.True(error["message"]!.GetValue<string>().Contains("invalid entry", StringComparison.Ordinal), $"{what}: {run}");
+            Assert.True(before.AsSpan().SequenceEqual(File.ReadAllBytes(kit.Keystore)), $"{what}: the keystore changed"); // nothing imported
+        }
+        Assert.Equal(value, kit.Run("secret://db/app.get", "reveal=true", "--format", "raw").Stdout);
     }
 }
