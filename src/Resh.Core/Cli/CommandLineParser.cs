@@ -13,7 +13,7 @@ namespace Resh.Core.Cli;
 /// Turns argv into an <see cref="Invocation"/>: global flags, the stage (or a top-level command),
 /// the verb, and typed arguments from every spelling of SPEC §1.
 /// </summary>
-public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> readStdin, Func<string, byte[]>? readFile = null)
+public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> readStdin, Func<string, byte[]>? readFile = null, Func<Stream>? openStdin = null)
 {
     bool _stdinUsed;
 
@@ -356,8 +356,26 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
         if (!a.Quoted && !arg.LiteralAt && text.Length > 0 && text[0] == '@')
         {
             if (text.StartsWith("@@", StringComparison.Ordinal)) return RawValue.FromText(text[1..], a.Origin);
+            if (text == "@-" && arg.Streams && openStdin is not null)
+            {
+                StdinOnce($"{arg.Name}=@-");
+                return RawValue.FromSource(ContentSource.FromStream(openStdin(), null, "@-"), ValueOrigin.Stdin);
+            }
             if (text == "@-") return RawValue.FromBytes(ReadStdinOnce($"{arg.Name}=@-"), ValueOrigin.Stdin);
             var path = text[1..];
+            if (arg.Streams && readFile is null)
+            {
+                var handle = Platform.Posix.OpenHandle(Platform.Posix.AT_FDCWD, path, Platform.Posix.O_RDONLY, 0, out var errno);
+                var st = handle is null ? null : Platform.Posix.FStat((int)handle.DangerousGetHandle(), out errno);
+                if (handle is null || st is null || st.Value.IsDirectory)
+                {
+                    handle?.Dispose();
+                    var why = handle is not null ? "it is a directory" : errno == Platform.Posix.ENOENT ? "it does not exist" : Platform.Posix.StrError(errno).ToLowerInvariant();
+                    throw ReshError.Usage($"Cannot read {arg.Name}=@{Clip(path)}: {why}.", "key=@path reads the value from a file; write @@ for a literal @.").ToException();
+                }
+                var fs = new FileStream(handle, FileAccess.Read, 1);
+                return RawValue.FromSource(ContentSource.FromStream(fs, st.Value.IsRegular && st.Value.Size > 0 ? st.Value.Size : null, "@" + Clip(path)), ValueOrigin.File);
+            }
             try
             {
                 return RawValue.FromBytes((readFile ?? File.ReadAllBytes)(path), ValueOrigin.File);
@@ -373,9 +391,14 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
 
     byte[] ReadStdinOnce(string what)
     {
+        StdinOnce(what);
+        return readStdin();
+    }
+
+    void StdinOnce(string what)
+    {
         if (_stdinUsed) throw ReshError.Usage($"Standard input is read twice ({what}).", "Only one argument can come from stdin (@-).").ToException();
         _stdinUsed = true;
-        return readStdin();
     }
 
     static JsonNode? ParseJsonText(string key, string text)

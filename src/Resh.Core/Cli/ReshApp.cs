@@ -21,7 +21,7 @@ public sealed class ReshApp(HandleRegistry registry)
     {
         var clock = Stopwatch.StartNew();
         var inv = new Invocation();
-        var parser = new CommandLineParser(registry, () => ReadAll(io.Stdin));
+        var parser = new CommandLineParser(registry, () => ReadAll(io.Stdin), openStdin: () => io.Stdin);
         ReshError? parseError = null;
         try
         {

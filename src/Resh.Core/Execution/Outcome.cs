@@ -17,6 +17,17 @@ public readonly struct Outcome<T>
         Raw = null;
     }
 
+    Outcome(T value, bool changed, ReshError error)
+    {
+        Value = value;
+        Changed = changed;
+        Error = error;
+        Raw = null;
+    }
+
+    /// <summary>A <c>partial</c> failure that keeps its result (which items failed and why).</summary>
+    internal static Outcome<T> PartialOf(T value, ReshError error, bool changed) => new(value, changed, error);
+
     Outcome(ReshError error)
     {
         Value = default;
@@ -42,6 +53,8 @@ public readonly struct Outcome<T>
         ? new VerbOutcome(Forwarded.Ok, null, null, Forwarded.Changed, Forwarded.Error, null) { Forwarded = Forwarded }
         : Error is null
         ? new VerbOutcome(true, Value, type, Changed, null, Raw) { DeclaredType = typeof(T).TypeHandle }
+        : Error.Code == ErrorCode.Partial && Value is not null
+        ? new VerbOutcome(false, Value, type, Changed, Error, null) { DeclaredType = typeof(T).TypeHandle }
         : new VerbOutcome(false, null, null, false, Error, null);
 }
 
@@ -50,6 +63,13 @@ public static class Outcome
     /// <summary>A successful result that modified something (or, under --dry-run, would have).</summary>
     public static Outcome<T> Changed<T>(T value, bool changed = true) => new(value, changed);
     public static Outcome<T> Unchanged<T>(T value) => new(value, false);
+
+    /// <summary>
+    /// Part of the work failed (exit 9): the envelope keeps <paramref name="value"/> as its result, saying
+    /// what was done and what was not, and <paramref name="error"/> (code <c>partial</c>) says why.
+    /// </summary>
+    public static Outcome<T> Partial<T>(T value, ReshError error, bool changed = true) =>
+        Outcome<T>.PartialOf(value, error.Code == ErrorCode.Partial ? error : error with { Code = ErrorCode.Partial }, changed);
 
     /// <summary>
     /// Answer with an envelope built elsewhere, unchanged: ssh:// returns the remote host's envelope

@@ -88,6 +88,18 @@ public static class Arg
         Parser = (a, v) => ParseBytes(a, Single(a, v)),
     };
 
+    /// <summary>
+    /// Content of any size: text inline, or <c>@file</c> / <c>@-</c> streamed to the verb (never read whole
+    /// into memory by the parser). Same wire type as <see cref="Bytes"/>.
+    /// </summary>
+    public static Arg<ContentSource?> Content(string name, string description, bool required = false, string[]? examples = null,
+        string[]? aliases = null) => new()
+    {
+        Name = name, Description = description, Kind = ArgKind.Bytes, Required = required, Examples = examples ?? [],
+        Aliases = aliases ?? [], Streams = true,
+        Parser = (a, v) => Single(a, v) is { Source: { } source } ? source : ContentSource.FromBytes(ParseBytes(a, Single(a, v))),
+    };
+
     // ---- parsers -------------------------------------------------------------------------
 
     static RawValue Single(ArgInfo a, IReadOnlyList<RawValue> values)

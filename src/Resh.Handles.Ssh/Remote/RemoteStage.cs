@@ -123,9 +123,10 @@ public static class RemoteStage
 
         var json = new JsonObject();
         (ArgInfo Arg, byte[] Bytes)? binary = null;
-        foreach (var (arg, value) in ctx.Args.Given)
+        foreach (var (arg, given) in ctx.Args.Given)
         {
             if (connection.Contains(arg)) continue;
+            var value = given is ContentSource content ? content.ReadAll() : given; // streamed content goes whole to the remote
             if (arg.Kind == ArgKind.Bytes && value is byte[] bytes && !IsUtf8(bytes))
             {
                 if (binary is not null)

@@ -1,3 +1,4 @@
+using Resh.Core.Platform;
 using System.Runtime.InteropServices;
 using Resh.Core.Errors;
 
@@ -24,7 +25,7 @@ public sealed partial class NewFile : IDisposable
         _fd = fd;
     }
 
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     private static partial int OpenNative(string path, int flags, uint mode);
 
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]

@@ -4,6 +4,7 @@ using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
 using Resh.Core.Platform;
+using Resh.Core.Text;
 
 namespace Resh.Handles.Files;
 
@@ -15,7 +16,7 @@ public static class FileList
     static readonly Arg<long?> Depth = Arg.Int("depth", "Deepest level to list when recursive (1 = direct children).", min: 1);
     static readonly Arg<bool> Hidden = Arg.Bool("hidden", "Include dotfiles and descend into dot-directories (ls -A).", aliases: ["all"]);
     static readonly Arg<string?> Type = Arg.Enum("type", "Only entries of this type.", ["file", "directory", "symlink", "other"]);
-    static readonly Arg<string?> Sort = Arg.Enum("sort", "Order: name (path, ascending), size (largest first), mtime (newest first).", ["name", "size", "mtime"], "name");
+    static readonly Arg<string?> Sort = Arg.Enum("sort", "Order: name (tree order: by name within each directory, a directory followed by its contents; streams without buffering), size (largest first), mtime (newest first).", ["name", "size", "mtime"], "name");
     static readonly Arg<bool> Reverse = Arg.Bool("reverse", "Reverse the order.");
     static readonly Arg<long?> Limit = Arg.Int("limit", "Return at most this many entries (after sorting).", min: 0);
 
@@ -38,13 +39,17 @@ public static class FileList
         var st = FileMetadata.StatOrThrow(path, follow: true);
         var glob = ctx.Get(Pattern) is { } p ? Glob.Parse(p) : null;
         var type = ctx.Get(Type);
-        var matched = new List<FileEntry>();
+        var sort = ctx.Get(Sort);
+        var reverse = ctx.Get(Reverse);
+        var limit = ctx.Get(Limit) is { } l ? (int)Math.Min(l, int.MaxValue) : (int?)null;
 
+        bool rootUnreadable = false;
+        IEnumerable<(FileEntry Entry, string Raw)> found;
         if (!st.IsDirectory)
         {
             var own = FileMetadata.StatOrThrow(path, follow: false);
-            var entry = Entry(path, Path.GetFileName(path), own, 0);
-            if ((glob is null || glob.IsMatch(entry.Name)) && TypeMatches(type, entry.Type)) matched.Add(entry);
+            var entry = Entry(path, Path.GetFileName(path), own, 0, own.IsSymlink ? Posix.ReadLink(path, out _) : null);
+            found = (glob is null || glob.IsMatch(Path.GetFileName(path))) && TypeMatches(type, entry.Type) ? [(entry, path)] : [];
         }
         else
         {
@@ -52,40 +57,53 @@ public static class FileList
             int maxDepth = 1;
             if (ctx.Get(Recursive) || glob is { MatchesPaths: true })
                 maxDepth = ctx.Get(Depth) is { } d ? (int)Math.Min(d, int.MaxValue) : glob is { MatchesPaths: true, Deep: false } g ? g.Segments : int.MaxValue;
-            bool rootUnreadable = false;
             var walk = TreeWalk.Enumerate(path, maxDepth, e => hidden || !e.Name.StartsWith('.'),
-                (where, ex) =>
+                (where, errno) =>
                 {
                     if (where == path) rootUnreadable = true;
-                    else ctx.Warn($"Skipped {where}: {ExceptionTranslation.OneLine(ex.Message)}");
+                    else ctx.Warn($"Skipped {FilePaths.Display(where)}: {Posix.StrError(errno)}");
                 }, ctx.Cancellation);
-            foreach (var w in walk)
-            {
-                if (!hidden && w.Name.StartsWith('.')) continue;
-                if (glob is not null && !glob.IsMatch(glob.MatchesPaths ? Path.GetRelativePath(path, w.Path) : w.Name)) continue;
-                var entry = Entry(w.Path, w.Name, w.Stat, w.Depth);
-                if (TypeMatches(type, entry.Type)) matched.Add(entry);
-            }
-            if (rootUnreadable)
-                return FileErrors.FromErrno(FileNative.EACCES, path, "list");
+            found = Matches(walk, path, hidden, glob, type);
         }
 
-        IEnumerable<FileEntry> ordered = ctx.Get(Sort) switch
+        // Tree order (by name within each directory, each directory followed by its contents) is the walk's own.
+        IEnumerable<(FileEntry Entry, string Raw)> ordered = sort switch
         {
-            "size" => matched.OrderByDescending(e => e.Size).ThenBy(e => e.Path, StringComparer.Ordinal),
-            "mtime" => matched.OrderByDescending(e => e.Mtime, StringComparer.Ordinal).ThenBy(e => e.Path, StringComparer.Ordinal),
-            _ => matched.OrderBy(e => e.Path, StringComparer.Ordinal),
+            "size" => found.OrderByDescending(e => e.Entry.Size).ThenBy(e => e.Raw, StringComparer.Ordinal),
+            "mtime" => found.OrderByDescending(e => e.Entry.Mtime, StringComparer.Ordinal).ThenBy(e => e.Raw, StringComparer.Ordinal),
+            _ => found,
         };
-        if (ctx.Get(Reverse)) ordered = ordered.Reverse();
-        var limit = ctx.Get(Limit);
-        var entries = (limit is { } l ? ordered.Take((int)Math.Min(l, int.MaxValue)) : ordered).ToList();
+        if (reverse) ordered = ordered.Reverse();
 
-        var result = new FileListResult(path, entries, entries.Count, matched.Count,
-            entries.Count(e => e.Type == "file"), entries.Count(e => e.Type == "directory"),
-            entries.Where(e => e.Type == "file").Sum(e => e.Size), entries.Count < matched.Count);
+        var entries = new List<FileEntry>();
         var raw = new StringBuilder();
-        foreach (var e in entries) raw.Append(e.Path).Append('\n');
-        return new Outcome<FileListResult>(result, false).WithRaw(RawPayload.FromText(raw.ToString(), newline: false));
+        int matched = 0, files = 0, dirs = 0;
+        long bytes = 0;
+        foreach (var (e, rawPath) in ordered)
+        {
+            matched++;
+            if (limit is { } max && entries.Count >= max) continue;
+            entries.Add(e);
+            if (ctx.WantsRaw) raw.Append(rawPath).Append('\n');
+            if (e.Type == "file") { files++; bytes += e.Size; }
+            else if (e.Type == "directory") dirs++;
+        }
+        if (rootUnreadable)
+            return FileErrors.FromErrno(FileNative.EACCES, path, "list");
+
+        var result = new FileListResult(FilePaths.Display(path), entries, entries.Count, matched, files, dirs, bytes, entries.Count < matched);
+        return new Outcome<FileListResult>(result, false).WithRaw(RawPayload.FromBytes(PathBytes.Encode(raw.ToString())));
+    }
+
+    static IEnumerable<(FileEntry, string)> Matches(IEnumerable<WalkEntry> walk, string root, bool hidden, Glob? glob, string? type)
+    {
+        foreach (var w in walk)
+        {
+            if (!hidden && w.Name.StartsWith('.')) continue;
+            if (glob is not null && !glob.IsMatch(glob.MatchesPaths ? Path.GetRelativePath(root, w.Path) : w.Name)) continue;
+            if (!TypeMatches(type, w.Stat.TypeName)) continue;
+            yield return (Entry(w.Path, w.Name, w.Stat, w.Depth, w.Stat.IsSymlink ? Posix.ReadLinkAt(w.DirFd, w.Name, out _) : null), w.Path);
+        }
     }
 
     static bool TypeMatches(string? wanted, string type) => wanted switch
@@ -95,14 +113,13 @@ public static class FileList
         _ => wanted == type,
     };
 
-    static FileEntry Entry(string path, string name, FileStatus st, int depth)
+    static FileEntry Entry(string path, string name, FileStatus st, int depth, string? link)
     {
-        string? link = null;
-        if (st.IsSymlink)
-        {
-            try { link = new FileInfo(path).LinkTarget; } catch (IOException) { }
-        }
-        return new FileEntry(name, path, st.TypeName, st.Size, FileMetadata.OctalMode(st.Permissions), FileMetadata.Rfc3339(st.ModifyTime), link, depth);
+        var shownPath = PathBytes.Display(path, out var e1);
+        var shownName = PathBytes.Display(name, out var e2);
+        bool e3 = false;
+        var shownLink = link is null ? null : PathBytes.Display(link, out e3);
+        return new FileEntry(shownName, shownPath, st.TypeName, st.Size, FileMetadata.OctalMode(st.Permissions), FileMetadata.Rfc3339(st.ModifyTime), shownLink, depth, e1 || e2 || e3);
     }
 
     /// <summary>ls -l style view for people.</summary>
