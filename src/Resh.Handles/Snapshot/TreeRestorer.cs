@@ -109,7 +109,8 @@ public sealed class TreeRestorer(SnapshotRepo repo, TreeView snapshot, string li
     /// <summary>Hard-links live paths the snapshot did not cover (excluded, not included, or unreadable when captured) into the stage, so a restore keeps them.</summary>
     public void CarryOver(string stage, PathFilter filter)
     {
-        foreach (var item in TreeWalker.Walk(liveRoot, PathFilter.All, ct, onUnreadable: (_, _) => { }))
+        // A directory that cannot be read cannot be carried over: the walk fails naming it, before the swap.
+        foreach (var item in TreeWalker.Walk(liveRoot, PathFilter.All, ct))
         {
             if (filter.Selects(item.Relative)) continue;
             if (item.Status.IsDirectory && !filter.IsExcluded(item.Relative)) continue; // a directory that may hold included entries

@@ -54,6 +54,49 @@ public sealed class FsTests
     }
 
     [Fact]
+    public void Mounting_again_with_other_options_remounts_and_reports_the_live_options()
+    {
+        using var dir = new TempDir("remount");
+        using var ns = new MountNamespace();
+        var mnt = dir["mnt"];
+        Assert.True(ns.Resh($"fs://{mnt}.mount(source=tmpfs,fstype=tmpfs,options=size=16m)").Changed);
+        var same = ns.Resh($"fs://{mnt}.mount(source=tmpfs,fstype=tmpfs,options=size=16384k)");
+        Assert.True(same.Ok, same.ToString());
+        Assert.False(same.Changed); // the same size, written another way
+        var bigger = ns.Resh($"fs://{mnt}.mount(source=tmpfs,fstype=tmpfs,options=size=32m,noexec)");
+        Assert.True(bigger.Ok, bigger.ToString());
+        Assert.True(bigger.Changed);
+        Assert.Equal(["mount", "-o", "remount,rw,size=32m,noexec", mnt], bigger.Result!["commands"]![0]!.AsArray().Select(a => a!.GetValue<string>()));
+        var live = bigger.Result!["options"]!.AsArray().Select(o => o!.GetValue<string>()).ToList();
+        Assert.Contains("size=32768k", live);
+        Assert.Contains("noexec", live);
+        var mountinfo = ns.Exec("cat", "/proc/self/mountinfo").Split('\n').Single(l => l.Contains($" {mnt} "));
+        Assert.Contains("size=32768k", mountinfo);
+        Assert.Contains("noexec", mountinfo);
+        Assert.False(ns.Resh($"fs://{mnt}.mount(source=tmpfs,fstype=tmpfs,options=size=32m,noexec)").Changed);
+        var ro = ns.Resh($"fs://{mnt}.mount(source=tmpfs,fstype=tmpfs,options=ro)");
+        Assert.True(ro.Changed, ro.ToString());
+        Assert.Contains("ro", ro.Result!["options"]!.AsArray().Select(o => o!.GetValue<string>()));
+        Assert.True(ns.Resh($"fs://{mnt}.unmount").Changed);
+    }
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/proc")]
+    [InlineData("/sys")]
+    [InlineData("/dev")]
+    public void Unmounting_the_system_mounts_needs_force(string target)
+    {
+        using var ns = new MountNamespace();
+        var refused = ns.Resh($"fs://{target}.unmount", "--dry-run");
+        Assert.Equal("conflict", refused.ErrorCode);
+        Assert.Contains("force", refused.Envelope["error"]!["hint"]!.GetValue<string>());
+        var forced = ns.Resh($"fs://{target}.unmount", "force=true", "--dry-run");
+        Assert.True(forced.Ok, forced.ToString());
+        Assert.Equal(["umount", target], forced.Result!["commands"]![0]!.AsArray().Select(a => a!.GetValue<string>()));
+    }
+
+    [Fact]
     public void A_bind_mount_shows_the_source_and_dry_run_only_reports_the_command()
     {
         using var dir = new TempDir("bind");
