@@ -11,6 +11,18 @@ public abstract class RawPayload
     public static RawPayload FromText(string text, bool newline = true) => new BytesPayload(Encoding.UTF8.GetBytes(newline && !text.EndsWith('\n') ? text + "\n" : text));
     /// <summary>Streams a file region without loading it (cat-like).</summary>
     public static RawPayload FromFile(string path, long offset, long? length) => new FilePayload(path, offset, length);
+    /// <summary>Bytes produced while they are printed (a listing read back from a spool), never held whole.</summary>
+    public static RawPayload FromWriter(Action<Stream, CancellationToken> write) => new WriterPayload(write);
+
+    sealed class WriterPayload(Action<Stream, CancellationToken> write) : RawPayload
+    {
+        public override ValueTask WriteToAsync(Stream output, CancellationToken ct)
+        {
+            write(output, ct);
+            return ValueTask.CompletedTask;
+        }
+    }
+
     /// <summary>Streams from an open file (opened by the verb, e.g. through a byte-exact path) and closes it.</summary>
     public static RawPayload FromHandle(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long offset, long? length) => new FilePayload(null, offset, length, handle);
 

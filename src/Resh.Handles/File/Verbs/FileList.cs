@@ -30,7 +30,9 @@ public static class FileList
             new("file:///srv.list pattern='**/*.conf'", "Every .conf file below /srv."),
             new("file:///tmp.list --format raw", "Just the paths, one per line."),
         ],
-        notes: "Listing a file lists just that file; a symlink to a directory lists the directory. Unreadable subdirectories are skipped with a warning.",
+        notes: "Listing a file lists just that file; a symlink to a directory lists the directory. Unreadable subdirectories are skipped with a warning. " +
+               "Names are bytes: a name that is not UTF-8 is shown percent-escaped (%XX per raw byte, %25 for %) with `escaped: true`, and that form is accepted back in a file:// target. " +
+               "The default order streams: memory stays constant whatever the size of the tree (sort=size, sort=mtime and reverse hold the matches in memory to sort them).",
         human: Render);
 
     static Outcome<FileListResult> Run(VerbContext ctx)
@@ -44,12 +46,13 @@ public static class FileList
         var limit = ctx.Get(Limit) is { } l ? (int)Math.Min(l, int.MaxValue) : (int?)null;
 
         bool rootUnreadable = false;
-        IEnumerable<(FileEntry Entry, string Raw)> found;
+        IEnumerable<Listed> found;
         if (!st.IsDirectory)
         {
             var own = FileMetadata.StatOrThrow(path, follow: false);
-            var entry = Entry(path, Path.GetFileName(path), own, 0, own.IsSymlink ? Posix.ReadLink(path, out _) : null);
-            found = (glob is null || glob.IsMatch(Path.GetFileName(path))) && TypeMatches(type, entry.Type) ? [(entry, path)] : [];
+            var name = Path.GetFileName(path);
+            found = (glob is null || glob.IsMatch(name)) && TypeMatches(type, own.TypeName)
+                ? [ToListed(path, name, own, 0, own.IsSymlink ? Posix.ReadLink(path, out _) : null)] : [];
         }
         else
         {
@@ -66,44 +69,64 @@ public static class FileList
             found = Matches(walk, path, hidden, glob, type);
         }
 
-        // Tree order (by name within each directory, each directory followed by its contents) is the walk's own.
-        IEnumerable<(FileEntry Entry, string Raw)> ordered = sort switch
+        // Tree order (by name within each directory, each directory followed by its contents) is the walk's own,
+        // so the default listing streams through the spool; other orders sort what matched.
+        IEnumerable<Listed> ordered = sort switch
         {
-            "size" => found.OrderByDescending(e => e.Entry.Size).ThenBy(e => e.Raw, StringComparer.Ordinal),
-            "mtime" => found.OrderByDescending(e => e.Entry.Mtime, StringComparer.Ordinal).ThenBy(e => e.Raw, StringComparer.Ordinal),
+            "size" => found.OrderByDescending(e => e.Size).ThenBy(e => e.Path, StringComparer.Ordinal),
+            "mtime" => found.OrderByDescending(e => e.MtimeTicks).ThenBy(e => e.Path, StringComparer.Ordinal),
             _ => found,
         };
         if (reverse) ordered = ordered.Reverse();
 
-        var entries = new List<FileEntry>();
-        var raw = new StringBuilder();
+        var spool = new ListingSpool();
         int matched = 0, files = 0, dirs = 0;
         long bytes = 0;
-        foreach (var (e, rawPath) in ordered)
+        foreach (var e in ordered)
         {
             matched++;
-            if (limit is { } max && entries.Count >= max) continue;
-            entries.Add(e);
-            if (ctx.WantsRaw) raw.Append(rawPath).Append('\n');
+            if (limit is { } max && spool.Count >= max) continue;
+            spool.Add(e);
             if (e.Type == "file") { files++; bytes += e.Size; }
             else if (e.Type == "directory") dirs++;
         }
         if (rootUnreadable)
             return FileErrors.FromErrno(FileNative.EACCES, path, "list");
 
-        var result = new FileListResult(FilePaths.Display(path), entries, entries.Count, matched, files, dirs, bytes, entries.Count < matched);
-        return new Outcome<FileListResult>(result, false).WithRaw(RawPayload.FromBytes(PathBytes.Encode(raw.ToString())));
+        var result = new FileListResult(FilePaths.Display(path), spool.AsList(ToEntry), spool.Count, matched, files, dirs, bytes, spool.Count < matched);
+        return new Outcome<FileListResult>(result, false).WithRaw(RawPayload.FromWriter((output, ct) =>
+        {
+            foreach (var e in spool.Entries())
+            {
+                ct.ThrowIfCancellationRequested();
+                output.Write(PathBytes.Encode(e.Path));
+                output.WriteByte((byte)'\n');
+            }
+        }));
     }
 
-    static IEnumerable<(FileEntry, string)> Matches(IEnumerable<WalkEntry> walk, string root, bool hidden, Glob? glob, string? type)
+    static IEnumerable<Listed> Matches(IEnumerable<WalkEntry> walk, string root, bool hidden, Glob? glob, string? type)
     {
         foreach (var w in walk)
         {
             if (!hidden && w.Name.StartsWith('.')) continue;
             if (glob is not null && !glob.IsMatch(glob.MatchesPaths ? Path.GetRelativePath(root, w.Path) : w.Name)) continue;
             if (!TypeMatches(type, w.Stat.TypeName)) continue;
-            yield return (Entry(w.Path, w.Name, w.Stat, w.Depth, w.Stat.IsSymlink ? Posix.ReadLinkAt(w.DirFd, w.Name, out _) : null), w.Path);
+            yield return ToListed(w.Path, w.Name, w.Stat, w.Depth, w.Stat.IsSymlink ? Posix.ReadLinkAt(w.DirFd, w.Name, out _) : null);
         }
+    }
+
+    static Listed ToListed(string path, string name, FileStatus st, int depth, string? link) =>
+        new(path, path.Length - name.Length, st.TypeName, st.Size, st.Permissions, st.ModifyTime.UtcTicks, link, depth);
+
+    static FileEntry ToEntry(Listed e)
+    {
+        var shownPath = PathBytes.Display(e.Path, out var e1);
+        var shownName = PathBytes.Display(e.Path[e.NameAt..], out var e2);
+        bool e3 = false;
+        var shownLink = e.Link is null ? null : PathBytes.Display(e.Link, out e3);
+        return new FileEntry(shownName, shownPath, e.Type, e.Size, FileMetadata.OctalMode(e.Mode),
+            FileMetadata.Rfc3339(new DateTimeOffset(e.MtimeTicks, TimeSpan.Zero)), shownLink, e.Depth, e1 || e2 || e3);
     }
 
     static bool TypeMatches(string? wanted, string type) => wanted switch
@@ -112,15 +135,6 @@ public static class FileList
         "other" => type is not ("file" or "directory" or "symlink"),
         _ => wanted == type,
     };
-
-    static FileEntry Entry(string path, string name, FileStatus st, int depth, string? link)
-    {
-        var shownPath = PathBytes.Display(path, out var e1);
-        var shownName = PathBytes.Display(name, out var e2);
-        bool e3 = false;
-        var shownLink = link is null ? null : PathBytes.Display(link, out e3);
-        return new FileEntry(shownName, shownPath, st.TypeName, st.Size, FileMetadata.OctalMode(st.Permissions), FileMetadata.Rfc3339(st.ModifyTime), shownLink, depth, e1 || e2 || e3);
-    }
 
     /// <summary>ls -l style view for people.</summary>
     static string Render(FileListResult r)
