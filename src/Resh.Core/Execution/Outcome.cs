@@ -17,21 +17,19 @@ public readonly struct Outcome<T>
         Raw = null;
     }
 
-    Outcome(T value, bool changed, ReshError error)
-    {
-        Value = value;
-        Changed = changed;
-        Error = error;
-        Raw = null;
-    }
-
-    /// <summary>A <c>partial</c> failure that keeps its result (which items failed and why).</summary>
-    internal static Outcome<T> PartialOf(T value, ReshError error, bool changed) => new(value, changed, error);
-
     Outcome(ReshError error)
     {
         Value = default;
         Changed = false;
+        Error = error;
+        Raw = null;
+    }
+
+    /// <summary>A <c>partial</c> failure that keeps its result (which items were done and which were not).</summary>
+    internal Outcome(T value, bool changed, ReshError error)
+    {
+        Value = value;
+        Changed = changed;
         Error = error;
         Raw = null;
     }
@@ -65,11 +63,11 @@ public static class Outcome
     public static Outcome<T> Unchanged<T>(T value) => new(value, false);
 
     /// <summary>
-    /// Part of the work failed (exit 9): the envelope keeps <paramref name="value"/> as its result, saying
-    /// what was done and what was not, and <paramref name="error"/> (code <c>partial</c>) says why.
+    /// Some items failed and the rest were done: exit <c>partial</c> (9) with the result kept, so the
+    /// caller sees both what was done (and whether it changed anything) and what was not.
     /// </summary>
-    public static Outcome<T> Partial<T>(T value, ReshError error, bool changed = true) =>
-        Outcome<T>.PartialOf(value, error.Code == ErrorCode.Partial ? error : error with { Code = ErrorCode.Partial }, changed);
+    public static Outcome<T> Partial<T>(T value, bool changed, string message, string? hint, System.Text.Json.Nodes.JsonObject? details = null) =>
+        new(value, changed, new ReshError(ErrorCode.Partial, message, hint, details));
 
     /// <summary>
     /// Answer with an envelope built elsewhere, unchanged: ssh:// returns the remote host's envelope

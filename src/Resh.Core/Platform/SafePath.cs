@@ -19,10 +19,10 @@ public sealed class ResolvedPath : IDisposable
     public int DirFd { get; private set; }
     /// <summary>That directory's path as resolved (for messages and results).</summary>
     public string Directory { get; }
-    /// <summary>The final component (never empty, never "." or "..").</summary>
+    /// <summary>The final component; "." when the path names a directory itself (/, or a path ending in . or ..).</summary>
     public string Name { get; }
     /// <summary>The file the change lands on, every symlink followed.</summary>
-    public string FullPath => Directory == "/" ? "/" + Name : Directory + "/" + Name;
+    public string FullPath => Name == "." ? Directory : Directory == "/" ? "/" + Name : Directory + "/" + Name;
     /// <summary>True when a symlink was followed to get here.</summary>
     public bool ViaSymlink { get; }
 
@@ -71,7 +71,7 @@ public static class SafePath
             {
                 var comp = pending.Pop();
                 bool last = pending.Count == 0;
-                if (comp == ".") { if (last) return Finish(ref cur, curPath, ".", viaSymlink, ref failure); continue; }
+                if (comp == ".") { if (last) return new ResolvedPath(Take(ref cur), Join(curPath), ".", viaSymlink); continue; }
                 if (comp == "..")
                 {
                     var up = Posix.OpenAt(cur, "..", Posix.O_PATH | Posix.O_DIRECTORY);
@@ -79,7 +79,7 @@ public static class SafePath
                     Posix.Close(cur);
                     cur = up;
                     if (curPath.Count > 0) curPath.RemoveAt(curPath.Count - 1);
-                    if (last) return Finish(ref cur, curPath, ".", viaSymlink, ref failure);
+                    if (last) return new ResolvedPath(Take(ref cur), Join(curPath), ".", viaSymlink);
                     continue;
                 }
                 var st = Posix.StatAt(cur, comp, follow: false, out var errno);
@@ -124,9 +124,8 @@ public static class SafePath
                 cur = next;
                 curPath.Add(comp);
             }
-            // The path was "/" (or resolved to it): there is no name to change.
-            failure = new(Posix.EISDIR, "/", null);
-            return null;
+            // The path was "/": the root directory itself.
+            return new ResolvedPath(Take(ref cur), "/", ".", viaSymlink);
         }
         finally
         {
@@ -138,13 +137,6 @@ public static class SafePath
     /// or when the directory's owner also owns the link.</summary>
     public static bool Refused(FileStatus directory, FileStatus link, uint euid) =>
         (directory.Mode & 0x200) != 0 && (directory.Mode & 0x2) != 0 && link.Uid != euid && link.Uid != directory.Uid;
-
-    static ResolvedPath? Finish(ref int cur, List<string> curPath, string _, bool viaSymlink, ref Failure failure)
-    {
-        // The path ends in "." or "..": it names a directory, not a file in one.
-        failure = new(Posix.EISDIR, Join(curPath), null);
-        return null;
-    }
 
     static int Take(ref int fd)
     {

@@ -59,6 +59,7 @@ internal static class TreeWalk
     static IEnumerable<WalkEntry> Walk(Dir root, int maxDepth, Func<WalkEntry, bool>? descend, Action<string, int> onError, CancellationToken ct)
     {
         var frames = new Stack<(Dir Dir, List<WalkEntry> Children, int Next)>();
+        int seen = 0;
         try
         {
             if (Read(root, 0, onError) is { } top) frames.Push((root, top, 0));
@@ -74,6 +75,7 @@ internal static class TreeWalk
                 }
                 frames.Push((dir, children, next + 1));
                 var c = children[next];
+                ListingSpool.Pace(++seen);
                 yield return c;
                 if (!c.Stat.IsDirectory || c.Depth >= maxDepth || (descend is not null && !descend(c))) continue;
                 var fd = Posix.OpenAt(dir.Fd, c.Name, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW);

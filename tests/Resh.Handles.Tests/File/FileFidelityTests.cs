@@ -10,7 +10,7 @@ namespace Resh.Handles.Tests.FileScheme;
 public sealed class FileFidelityTests
 {
     [Fact]
-    public void Append_is_in_place_by_default_so_concurrent_appenders_lose_nothing()
+    public async Task Append_is_in_place_by_default_so_concurrent_appenders_lose_nothing()
     {
         using var dir = new TempDir("append");
         var path = dir.File("shared.log", "");
@@ -19,15 +19,15 @@ public sealed class FileFidelityTests
         // A shell appends 2000 lines while resh appends 20 times.
         var writer = System.Diagnostics.Process.Start("bash", ["-c", $"for i in $(seq 1 2000); do echo shell-$i >> {path}; done"])!;
         var runs = Enumerable.Range(1, 20).Select(i => Task.Run(() => Resh.Run($"file://{path}.append", $"content=resh-{i}\n"))).ToArray();
-        Task.WaitAll(runs);
-        writer.WaitForExit();
-        foreach (var r in runs) Resh.Ok(r.Result, changed: true);
+        var results = await Task.WhenAll(runs);
+        await writer.WaitForExitAsync();
+        foreach (var r in results) Resh.Ok(r, changed: true);
         var lines = File.ReadAllLines(path);
         Assert.Equal(2020, lines.Length);
         Assert.Equal(2000, lines.Count(l => l.StartsWith("shell-")));
         Assert.Equal(inode, Tool.Stat("%i", path));
         Assert.Equal(File.ReadAllText(path), File.ReadAllText(dir["other-name"])); // the hard link shares the appends
-        Assert.True(Resh.Ok(runs[0].Result).Flag("in_place"));
+        Assert.True(Resh.Ok(results[0]).Flag("in_place"));
 
         var atomic = Resh.Ok(Resh.Run($"file://{path}.append", "content=last\n", "atomic=true"), changed: true);
         Assert.False(atomic.Flag("in_place"));

@@ -41,7 +41,7 @@ public sealed class FileNamesAsBytesTests
         Assert.Equal("bytes\n", Resh.Ok(Resh.Run($"{target}.read")).Str("content"));
         Assert.Equal(6, Resh.Ok(Resh.Run($"{target}.stat")).Num("size"));
         Resh.Ok(Resh.Run($"{target}.write", "content=new\n"), changed: true);
-        Assert.Equal(["636166e9", "313030252e747874"].Order(StringComparer.Ordinal), HexNames(dir.Path));
+        Assert.Equal(new[] { "636166e9", "313030252e747874" }.Order(StringComparer.Ordinal), HexNames(dir.Path));
         Assert.Equal("new\n", Tool.Ok("bash", "-c", "cat \"$1\"/caf$'\\xe9'", "_", dir.Path));
         Resh.Ok(Resh.Run($"{target}.copy", $"to=file://{dir.Path}/copy-%E9"), changed: true);
         Assert.Contains("636f70792de9", HexNames(dir.Path));
@@ -100,7 +100,7 @@ public sealed class FileNamesAsBytesTests
         var created = Resh.Ok(Resh.Run($"snapshot://{tree}.create", "name=s1", $"repo={repo}"), changed: true);
         Assert.Equal(2, created["snapshot"]!.Num("files"));
         var show = Resh.Ok(Resh.Run($"snapshot://{tree}.show", "name=s1", $"repo={repo}"));
-        Assert.Contains(show["entries"]!.AsArray(), e => e!.Str("path") == "caf%E9" && e.Flag("escaped"));
+        Assert.Contains(show["entries"]!.AsArray(), e => e!.Str("path") == "caf%E9" && e!.Flag("escaped"));
 
         // Change and remove them, then restore.
         Tool.Ok("bash", "-c", "echo v2 > \"$1\"/caf$'\\xe9' && rm -r \"$1\"/$'sub\\xfe' && touch \"$1\"/$'new\\xe9'", "_", tree);

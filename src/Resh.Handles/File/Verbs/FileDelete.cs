@@ -46,9 +46,9 @@ public static class FileDelete
         var report = tree.Apply(ctx);
         if (report.Complete) return Outcome.Changed(new FileDeleteResult(shown, true, "directory", report.Removed, report.Bytes, [], []));
         var result = new FileDeleteResult(shown, true, "directory", report.Removed, report.Bytes, report.RemovedPaths, report.NotRemoved);
-        return Outcome.Partial(result, ReshError.Failed(
+        return Outcome.Partial(result, report.Removed > 0,
             $"Removed {report.Removed} of {tree.Count} entries of {shown}; {report.Failures} could not be removed (first: {report.NotRemoved[0].Path}: {report.NotRemoved[0].Error}).",
             "result.not_removed lists what is left and why; fix that (permissions, immutable files, busy mounts) and run the delete again.",
-            new JsonObject { ["path"] = shown, ["removed"] = report.Removed, ["not_removed"] = report.Failures }), changed: report.Removed > 0);
+            new JsonObject { ["path"] = shown, ["removed"] = report.Removed, ["not_removed"] = report.Failures });
     }
 }

@@ -88,10 +88,10 @@ public static class FileMove
         LibC.FSyncDirectory(Path.GetDirectoryName(dest)!);
         var result = new FileMoveResult(FilePaths.Display(source), FilePaths.Display(dest), method, ds is not null, false, false, notCopied.Select(FilePaths.Display).ToList());
         if (notCopied.Count == 0) return Outcome.Changed(result);
-        return Outcome.Partial(result, ReshError.Failed(
+        return Outcome.Partial(result, true,
             $"{notCopied.Count} entr{(notCopied.Count == 1 ? "y" : "ies")} of {FilePaths.Display(source)} could not be recreated on the other file system (first: {FilePaths.Display(notCopied[0])}); everything else was copied and the source was kept whole.",
             "result.not_copied lists them; once you have dealt with them, delete the source yourself.",
-            new JsonObject { ["from"] = FilePaths.Display(source), ["to"] = FilePaths.Display(dest) }));
+            new JsonObject { ["from"] = FilePaths.Display(source), ["to"] = FilePaths.Display(dest) });
     }
 
     static bool SameFileSystem(string source, string dest)
