@@ -32,7 +32,8 @@ public static class TreeScanner
         Action<string, int>? onUnreadable = skipUnreadable ? (rel, errno) =>
         {
             // The directory was listed before it was read: take it back out, with what it holds.
-            if (entries.Count > 0 && entries[^1].Path == rel && entries[^1].Type == "directory") { entries.RemoveAt(entries.Count - 1); dirs--; }
+            var at = entries.FindLastIndex(e => e.Path == rel && e.Type == "directory");
+            if (at >= 0) { entries.RemoveAt(at); dirs--; }
             unreadable.Add(new SkippedPath(rel, Posix.StrError(errno)));
         } : null;
         foreach (var item in TreeWalker.Walk(root, filter, ct, onUnreadable: onUnreadable))
