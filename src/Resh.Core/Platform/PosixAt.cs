@@ -52,6 +52,9 @@ public static partial class Posix
     [LibraryImport(Lib, EntryPoint = "utimensat", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     private static unsafe partial int UtimensAtNative(int dirfd, string? path, long* times, int flags);
 
+    [LibraryImport(Lib, EntryPoint = "futimens", SetLastError = true)]
+    private static unsafe partial int FutimensNative(int fd, long* times);
+
     [LibraryImport(Lib, EntryPoint = "mknodat", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     private static partial int MknodAtNative(int dirfd, string path, uint mode, ulong dev);
 
@@ -142,12 +145,12 @@ public static partial class Posix
     }
 
     /// <summary>Sets access and modification times (seconds, nanoseconds) of <paramref name="path"/> relative to dirfd,
-    /// or of the descriptor itself when path is null.</summary>
+    /// or of the descriptor itself when path is null (futimens: glibc's utimensat refuses a null path).</summary>
     public static unsafe int SetTimesAt(int dirfd, string? path, long aSec, long aNsec, long mSec, long mNsec, bool follow)
     {
         long* ts = stackalloc long[4];
         ts[0] = aSec; ts[1] = aNsec; ts[2] = mSec; ts[3] = mNsec;
-        return Err(UtimensAtNative(dirfd, path, ts, follow ? 0 : AT_SYMLINK_NOFOLLOW));
+        return path is null ? Err(FutimensNative(dirfd, ts)) : Err(UtimensAtNative(dirfd, path, ts, follow ? 0 : AT_SYMLINK_NOFOLLOW));
     }
 
     /// <summary>The target stored in a symlink, byte-exact (null with errno).</summary>

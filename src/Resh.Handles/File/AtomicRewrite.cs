@@ -217,13 +217,14 @@ internal static class AtomicRewrite
         using var src = target.OpenFile(Posix.O_RDONLY | Posix.O_NONBLOCK, 0, out var errno) ?? throw FileErrors.Throw(errno, target.Path, "back up");
         using var dst = Posix.OpenHandle(target.DirFd, name, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW, target.Existing!.Value.Permissions & 0x1FF, out errno)
             ?? throw FileErrors.Throw(errno, full, "back up to");
+        int srcFd = (int)src.DangerousGetHandle(), dstFd = (int)dst.DangerousGetHandle();
         FileErrors.Guard(full, "back up to", () =>
         {
-            using var input = new FileStream(src, FileAccess.Read, 1);
-            using var output = new FileStream(dst, FileAccess.Write, 1);
+            using var input = new FileStream(new SafeFileHandle(srcFd, ownsHandle: false), FileAccess.Read, 1);
+            using var output = new FileStream(new SafeFileHandle(dstFd, ownsHandle: false), FileAccess.Write, 1);
             input.CopyTo(output, 1 << 16);
         });
-        if (Posix.TimesAt((int)src.DangerousGetHandle(), "", true) is { } t) Posix.SetTimesAt((int)dst.DangerousGetHandle(), null, t, true);
+        if (Posix.TimesAt(srcFd, "", true) is { } t) Posix.SetTimesAt(dstFd, null, t, true);
         return full;
     }
 }

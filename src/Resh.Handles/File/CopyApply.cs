@@ -124,8 +124,9 @@ internal static partial class CopyApply
             throw FileErrors.Throw(errno, dest, "copy to");
         }
         // What copy_file_range could not do (another file system on older kernels, pseudo files), the slow way.
-        await using var src = new FileStream(input, FileAccess.Read, 1);
-        await using var dst = new FileStream(output, FileAccess.Write, 1);
+        // The streams borrow the descriptors: the caller still sets owner, mode and times on them.
+        await using var src = new FileStream(new SafeFileHandle(inFd, ownsHandle: false), FileAccess.Read, 1);
+        await using var dst = new FileStream(new SafeFileHandle(outFd, ownsHandle: false), FileAccess.Write, 1);
         var buffer = new byte[1 << 20];
         int read;
         while ((read = await src.ReadAsync(buffer, ctx.Cancellation).ConfigureAwait(false)) > 0)

@@ -19,7 +19,7 @@ public sealed class FileNamesAsBytesTests
 
     /// <summary>The names in a directory as hex bytes (independent of any decoding).</summary>
     static string[] HexNames(string dir) =>
-        Tool.Ok("bash", "-c", "cd \"$1\" && for f in * .[!.]*; do [ -e \"$f\" ] || [ -L \"$f\" ] && printf '%s' \"$f\" | od -An -tx1 | tr -d ' \\n' && echo; done", "_", dir)
+        Tool.Ok("bash", "-c", "cd \"$1\" && for f in * .[!.]*; do [ -e \"$f\" ] || [ -L \"$f\" ] && printf '%s' \"$f\" | od -An -tx1 | tr -d ' \\n' && echo; done; true", "_", dir)
             .Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToArray();
 
     [Fact]

@@ -80,14 +80,14 @@ public static class FileAppend
                     return ReshError.Conflict($"{FilePaths.Display(path)} changed while it was being opened.", "Retry.");
                 try
                 {
-                    await using (var fs = new FileStream(handle, FileAccess.Write, 1))
-                        appended = await CopyContent(content, small, fs, ctx.Cancellation).ConfigureAwait(false);
+                    await using var fs = new FileStream(handle, FileAccess.Write, 1);
+                    appended = await CopyContent(content, small, fs, ctx.Cancellation).ConfigureAwait(false);
+                    FileErrors.Check(Posix.FSync(fd), path, "append to");
                 }
                 catch (IOException ioe)
                 {
                     throw FileErrors.FromException(ioe, path, "append to").ToException();
                 }
-                FileErrors.Check(Posix.FSync(fd), path, "append to");
             }
             size = target.Refresh()?.Size ?? oldSize + appended;
         }
