@@ -32,8 +32,9 @@ public sealed class SnapshotRepo
     /// <summary>A stable, readable directory name for a tree: its base name and a hash of its full path.</summary>
     public static string TreeId(string path)
     {
-        var hash = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(path)))[..12];
-        var name = Path.GetFileName(path);
+        // The exact bytes of the path (a name that is not UTF-8 must not collide with its U+FFFD look-alike).
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Resh.Core.Text.PathBytes.Encode(path)))[..12];
+        var name = Resh.Core.Text.PathBytes.Display(Path.GetFileName(path)).Replace('%', '_');
         return (name.Length == 0 ? "root" : name) + "-" + hash;
     }
 
