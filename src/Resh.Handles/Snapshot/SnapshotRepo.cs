@@ -34,7 +34,7 @@ public sealed class SnapshotRepo
     {
         // The exact bytes of the path (a name that is not UTF-8 must not collide with its U+FFFD look-alike).
         var hash = Convert.ToHexStringLower(SHA256.HashData(Resh.Core.Text.PathBytes.Encode(path)))[..12];
-        var name = Resh.Core.Text.PathBytes.Display(Path.GetFileName(path)).Replace('%', '_');
+        var name = Resh.Core.Text.PathBytes.Display(Path.GetFileName(path));
         return (name.Length == 0 ? "root" : name) + "-" + hash;
     }
 
