@@ -1,5 +1,5 @@
-using Resh.Core.Platform;
 using System.Runtime.InteropServices;
+using Resh.Core.Platform;
 
 namespace Resh.Handles.Files;
 

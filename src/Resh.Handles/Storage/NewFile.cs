@@ -1,6 +1,6 @@
-using Resh.Core.Platform;
 using System.Runtime.InteropServices;
 using Resh.Core.Errors;
+using Resh.Core.Platform;
 
 namespace Resh.Handles.Storage;
 
