@@ -3,9 +3,6 @@ using Resh.Core.Platform;
 
 namespace Resh.Handles.Files;
 
-/// <summary>One listed entry as the walk met it: the raw path (path-string convention), where its name starts, and the facts a <see cref="FileEntry"/> shows.</summary>
-internal readonly record struct Listed(string Path, int NameAt, string Type, long Size, uint Mode, long MtimeTicks, string? Link, int Depth);
-
 /// <summary>
 /// Holds the entries of a listing in the order they were found, in constant memory: the first few
 /// thousand in a list, the rest spilled to an anonymous temporary file (O_TMPFILE: nothing to clean up,
