@@ -92,6 +92,7 @@ public static class FileTree
     {
         var h = Posix.OpenHandle(Posix.AT_FDCWD, path, Posix.O_RDONLY | Posix.O_NONBLOCK, 0, out var errno)
             ?? throw ExceptionTranslation.FromErrno(errno, $" ({Resh.Core.Text.PathBytes.Display(path)})").ToException();
+        Posix.AdviseSequential((int)h.DangerousGetHandle());
         return new FileStream(h, FileAccess.Read, 1);
     }
 

@@ -63,6 +63,7 @@ public static class FileHash
         // Unbuffered (bufferSize 1) sequential reads: regular files, pipes and devices alike; one read in flight at a time.
         var handle = Resh.Core.Platform.Posix.OpenHandle(Resh.Core.Platform.Posix.AT_FDCWD, path, Resh.Core.Platform.Posix.O_RDONLY, 0, out var errno)
             ?? throw FileErrors.Throw(errno, path, "read");
+        Resh.Core.Platform.Posix.AdviseSequential((int)handle.DangerousGetHandle());
         using var stream = new FileStream(handle, FileAccess.Read, 1);
         using var hash = IncrementalHash.CreateHash(name);
         using var progress = ctx.Progress("hash", total);

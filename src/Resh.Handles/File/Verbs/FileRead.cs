@@ -40,6 +40,7 @@ public static class FileRead
             return ReshError.Usage($"offset {offset} is past the end of the file ({size} bytes).", "Use an offset below the file size.");
         long? length = ctx.Get(Length);
         var handle = Posix.OpenHandle(Posix.AT_FDCWD, path, Posix.O_RDONLY, 0, out var errno) ?? throw FileErrors.Throw(errno, path, "read");
+        if (st.IsRegular) Posix.AdviseSequential((int)handle.DangerousGetHandle());
 
         if (ctx.WantsRaw)
         {
