@@ -22,6 +22,7 @@ packages=(
     libcap2-bin # setcap/getcap: file.write keeps security.capability
     diffutils   # diff -u: resh's unified diffs must match it exactly
     time        # GNU time: peak memory of file.list and file.write on large inputs
+    sudo        # ssh:// and local become (the tests add throwaway users with sudoers rules, removed after)
 )
 missing=()
 for p in "${packages[@]}"; do
