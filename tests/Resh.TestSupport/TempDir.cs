@@ -33,6 +33,17 @@ public sealed class TempDir : IDisposable
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
+        // System.IO cannot name entries whose names are not UTF-8 (tests make them on purpose): rm can.
+        // rm never follows symbolic links, and --one-file-system keeps it off anything mounted inside.
+        if (Directory.Exists(Path))
+        {
+            try
+            {
+                using var rm = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("rm", ["-rf", "--one-file-system", "--", Path]) { UseShellExecute = false });
+                rm?.WaitForExit(60_000);
+            }
+            catch (System.ComponentModel.Win32Exception) { }
+        }
     }
 
     /// <summary>
