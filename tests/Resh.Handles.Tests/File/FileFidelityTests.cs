@@ -216,33 +216,74 @@ public sealed class FileFidelityTests
         Assert.Equal("new-name\t10.0.0.1\nother 10.0.0.2 \\1 $\n", File.ReadAllText(path));
     }
 
+    /// <summary>Type, mode, owner and group of everything under a system directory (its own file system only),
+    /// to show that a guard test changed nothing there.</summary>
+    static Dictionary<string, string> Fingerprint(string root) =>
+        Tool.Run("find", root, "-xdev", "-printf", "%y %m %U %G\t%p\n").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split('\t', 2)).ToDictionary(p => p[1], p => p[0]);
+
+    /// <summary>Every entry present both times kept its type, mode and owner (other test runs on this machine may
+    /// add or remove entries in /etc meanwhile; that is not what is checked).</summary>
+    static void AssertUntouched(Dictionary<string, string> before, string root)
+    {
+        var after = Fingerprint(root);
+        var changed = before.Where(b => after.TryGetValue(b.Key, out var a) && a != b.Value).Select(b => $"{b.Key}: {b.Value} -> {after[b.Key]}").ToList();
+        Assert.True(changed.Count == 0, "changed under " + root + ":\n" + string.Join("\n", changed.Take(20)));
+        Assert.True(after.Count > 0);
+    }
+
+    // The guards are tested on the real roots, so every call that reaches one runs as nobody and with --dry-run:
+    // were the guard and the dry run both broken, the kernel would still refuse the change. The trees are
+    // fingerprinted before and after. Allowed recursive changes run on copies in a temp dir.
     [Theory]
-    [InlineData("chmod", "mode=0755")]
-    [InlineData("chown", "owner=0")]
+    [InlineData("chmod", "mode=0777")]
+    [InlineData("chown", "owner=65534")]
     public void Recursive_chmod_and_chown_of_system_roots_and_home_need_force(string verb, string arg)
     {
+        var etcBefore = Fingerprint("/etc");
+        var bootBefore = Fingerprint("/boot");
         foreach (var root in new[] { "/", "/etc", "/usr", "/var", "/boot" })
         {
-            var error = Resh.Fails(Resh.Run($"file://{root}.{verb}", arg, "recursive=true", "--dry-run"), "conflict");
+            var error = Resh.Fails(Resh.AsNobody($"file://{root}.{verb}", arg, "recursive=true", "--dry-run"), "conflict");
             Assert.Contains("force", error["hint"]!.GetValue<string>());
         }
+        // Not recursive: no guard (nobody's dry run only reports what would change).
+        Resh.Ok(Resh.AsNobody($"file:///etc.{verb}", arg, "--dry-run"));
+        AssertUntouched(etcBefore, "/etc");
+        AssertUntouched(bootBefore, "/boot");
+
         using var home = new TempDir("home");
+        var homeFile = Path.Combine(home.Path, "notes");
+        File.WriteAllText(homeFile, "x");
+        var homeBefore = Fingerprint(home.Path);
         var env = new Dictionary<string, string> { ["HOME"] = home.Path };
         Resh.Fails(Resh.WithEnv(env, $"file://{home.Path}.{verb}", arg, "recursive=true"), "conflict");
-        Resh.Ok(Resh.WithEnv(env, $"file://{home.Path}.{verb}", arg, "recursive=true", "force=true", "--dry-run"));
-        Resh.Ok(Resh.Run($"file:///etc.{verb}", arg, "recursive=true", "force=true", "--dry-run"));
-        // Not recursive, or a directory below them: no guard.
-        Resh.Ok(Resh.Run($"file:///etc.{verb}", arg, "--dry-run"));
+        Resh.Ok(Resh.WithEnv(env, $"file://{home.Path}.{verb}", arg, "recursive=true", "force=true", "--dry-run"), changed: true);
+        AssertUntouched(homeBefore, home.Path);
+        Resh.Ok(Resh.WithEnv(env, $"file://{home.Path}.{verb}", arg, "recursive=true", "force=true"), changed: true);
+        Assert.NotEqual(homeBefore[homeFile], Fingerprint(home.Path)[homeFile]);
+
+        // A directory below them: no guard.
         using var dir = new TempDir("guard");
         dir.File("t/x", "1");
-        Resh.Ok(Resh.Run($"file://{dir["t"]}.{verb}", arg, "recursive=true"));
+        var before = Fingerprint(dir["t"]);
+        Resh.Ok(Resh.Run($"file://{dir["t"]}.{verb}", arg, "recursive=true", "--dry-run"), changed: true);
+        AssertUntouched(before, dir["t"]);
+        Resh.Ok(Resh.Run($"file://{dir["t"]}.{verb}", arg, "recursive=true"), changed: true);
+        Assert.NotEqual(before[dir["t/x"]], Fingerprint(dir["t"])[dir["t/x"]]);
     }
 
     [Fact]
-    public void A_symlink_to_a_system_root_is_guarded_like_the_root_itself()
+    public void A_symlink_to_a_system_root_is_guarded_like_the_root_itself_and_the_temp_dir_cleanup_does_not_follow_it()
     {
-        using var dir = new TempDir("guard");
-        File.CreateSymbolicLink(dir["etc-link"], "/etc");
-        Resh.Fails(Resh.Run($"file://{dir["etc-link"]}.chmod", "mode=0777", "recursive=true", "--dry-run"), "conflict");
+        var etcBefore = Fingerprint("/etc");
+        using (var dir = new TempDir("guard"))
+        {
+            File.CreateSymbolicLink(dir["etc-link"], "/etc");
+            Resh.Fails(Resh.AsNobody($"file://{dir["etc-link"]}.chmod", "mode=0777", "recursive=true", "--dry-run"), "conflict");
+            Resh.Fails(Resh.AsNobody($"file://{dir["etc-link"]}.chown", "owner=65534", "recursive=true", "--dry-run"), "conflict");
+        }
+        // TempDir's cleanup opens up the directories it removes; it once followed this very link.
+        AssertUntouched(etcBefore, "/etc");
     }
 }

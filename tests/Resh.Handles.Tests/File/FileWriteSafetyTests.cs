@@ -21,6 +21,10 @@ public sealed class FileWriteSafetyTests
     /// <summary>Everything a victim file is: content, mode, owner, inode, mtime.</summary>
     static string Fingerprint(string path) => File.ReadAllText(path) + "|" + Tool.Stat("%a %u %g %i %Y", path);
 
+    /// <summary>The whole area: every entry's type, mode, owner, size, inode, mtime and link target, and every file's content hash.</summary>
+    static string AreaFingerprint(string root) =>
+        Tool.Ok("find", root, "-printf", "%y %m %U %G %s %i %T@ %p -> %l\n") + Tool.Ok("bash", "-c", "find \"$1\" -type f -print0 | sort -z | xargs -0r sha256sum", "-", root);
+
     /// <summary>A sticky world-writable directory (like /tmp) owned by root, a root-only victim file, and a symlink
     /// to it planted in the sticky directory by nobody.</summary>
     sealed class StickyTrap : IDisposable
@@ -51,6 +55,7 @@ public sealed class FileWriteSafetyTests
     {
         using var trap = new StickyTrap();
         var before = Fingerprint(trap.Victim);
+        var area = AreaFingerprint(trap.Dir.Path);
         string[][] calls =
         [
             [$"file://{trap.Link}.write", "content=owned\n"],
@@ -72,6 +77,7 @@ public sealed class FileWriteSafetyTests
         Assert.Equal(trap.Victim, new FileInfo(trap.Link).LinkTarget);
         Assert.Equal(["link"], Directory.GetFileSystemEntries(trap.Sticky).Select(Path.GetFileName));
         Assert.Equal(["shadow"], Directory.GetFileSystemEntries(trap.Dir["secret"]).Select(Path.GetFileName));
+        Assert.Equal(area, AreaFingerprint(trap.Dir.Path));
     }
 
     [Fact]
@@ -79,11 +85,16 @@ public sealed class FileWriteSafetyTests
     {
         using var trap = new StickyTrap(victimOwner: OtherUser, victimMode: "0644");
         var before = Fingerprint(trap.Victim);
+        var area = AreaFingerprint(trap.Dir.Path);
         Resh.Fails(AsUser(OtherUser, $"file://{trap.Link}.write", "content=owned\n"), "permission_denied");
         Resh.Fails(AsUser(OtherUser, $"file://{trap.Link}.append", "content=owned\n"), "permission_denied");
         Resh.Fails(AsUser(OtherUser, $"file://{trap.Link}.chmod", "mode=0666"), "permission_denied");
+        Resh.Fails(AsUser(OtherUser, $"file://{trap.Link}.replace", "pattern=secret", "replacement=owned"), "permission_denied");
+        Resh.Fails(AsUser(OtherUser, $"file://{trap.Link}.lines.ensure", "line=owned"), "permission_denied");
+        Resh.Fails(AsUser(OtherUser, $"file://{trap.Link}.touch"), "permission_denied");
         Assert.Equal(before, Fingerprint(trap.Victim));
         Assert.Equal(["link"], Directory.GetFileSystemEntries(trap.Sticky).Select(Path.GetFileName));
+        Assert.Equal(area, AreaFingerprint(trap.Dir.Path));
     }
 
     [Fact]
