@@ -46,7 +46,7 @@ public static class VerbResolver
             var best = Suggest.Closest(attempted, names)
                 ?? (attempted.Contains('.') ? Suggest.Closest(attempted[(attempted.LastIndexOf('.') + 1)..], names) : null);
             var hint = best is not null
-                ? $"did you mean `{best}`? (resh {handle.Scheme}://{(nextWord is null ? body[..body.LastIndexOf('.')] : body)}.{best})"
+                ? $"did you mean `{best}`? (resh {handle.Scheme}://{TargetBefore(nextWord is null ? body[..body.LastIndexOf('.')] : body, best)}.{best})"
                 : $"Verbs of {handle.Scheme}://: {string.Join(", ", names)}.";
             return ReshError.Usage($"`{attempted}` is not a verb of {handle.Scheme}://.", hint,
                 new System.Text.Json.Nodes.JsonObject { ["verbs"] = new System.Text.Json.Nodes.JsonArray(names.Select(n => (System.Text.Json.Nodes.JsonNode?)n).ToArray()) });
@@ -54,5 +54,21 @@ public static class VerbResolver
         return ReshError.Usage($"No verb given for {handle.Scheme}://.",
             $"Add one: resh {handle.Scheme}://{body}.{names.FirstOrDefault() ?? "verb"} (verbs: {string.Join(", ", names)}).",
             new System.Text.Json.Nodes.JsonObject { ["verbs"] = new System.Text.Json.Nodes.JsonArray(names.Select(n => (System.Text.Json.Nodes.JsonNode?)n).ToArray()) });
+    }
+
+    /// <summary>
+    /// The target part of a corrected call: a dotted verb's leading words already typed before the typo
+    /// (<c>x.lines.ensur</c> for <c>lines.ensure</c>) belong to the verb, not to the target, so they are
+    /// not repeated (<c>x.lines.ensure</c>, not <c>x.lines.lines.ensure</c>).
+    /// </summary>
+    static string TargetBefore(string target, string verb)
+    {
+        var words = verb.Split('.');
+        for (int k = words.Length - 1; k >= 1; k--)
+        {
+            var typed = "." + string.Join('.', words[..k]);
+            if (target.EndsWith(typed, StringComparison.Ordinal) && target.Length > typed.Length) return target[..^typed.Length];
+        }
+        return target;
     }
 }
