@@ -80,6 +80,59 @@ public sealed class FsTests
         Assert.True(ns.Resh($"fs://{mnt}.unmount").Changed);
     }
 
+    [Fact]
+    public void A_mount_point_whose_name_is_not_utf8_is_listed_escaped_and_flagged_and_the_escape_is_accepted_back()
+    {
+        using var dir = new TempDir("fsbytes");
+        using var ns = new MountNamespace();
+        try
+        {
+            // "caf\xe9": Latin-1, not UTF-8. Made and mounted through bash so the exact byte reaches the kernel.
+            ns.Exec("bash", "-c", "d=\"$1/$(printf 'caf\\351')\"; mkdir \"$d\" && mount -t tmpfs -o size=4m resh-bytes \"$d\"", "-", dir.Path);
+            var escaped = dir.Path + "/caf%E9";
+            var mounts = ns.Resh($"fs://{dir.Path}.mounts", "all=true");
+            Assert.True(mounts.Ok, mounts.ToString());
+            var m = Assert.Single(mounts.Result!["mounts"]!.AsArray());
+            Assert.Equal(escaped, m!["mount_point"]!.GetValue<string>());
+            Assert.True(m["escaped"]!.GetValue<bool>());
+            Assert.Equal("resh-bytes", m["source"]!.GetValue<string>());
+
+            var usage = ns.Resh($"fs://{escaped}.usage");
+            Assert.True(usage.Ok, usage.ToString());
+            var u = Assert.Single(usage.Result!["filesystems"]!.AsArray());
+            Assert.Equal(escaped, u!["mount_point"]!.GetValue<string>());
+            Assert.True(u["escaped"]!.GetValue<bool>());
+            Assert.Equal(4L << 20, u["size"]!.GetValue<long>());
+            var info = ns.Resh($"fs://{escaped}.info");
+            Assert.True(info.Ok, info.ToString());
+            Assert.Equal(escaped, info.Result!["path"]!.GetValue<string>());
+            Assert.Equal("tmpfs", info.Result!["mount"]!["fs_type"]!.GetValue<string>());
+
+            // umount(8) would be handed U+FFFD in place of the byte, naming another path: refused, still mounted.
+            var unmount = ns.Resh($"fs://{escaped}.unmount");
+            Assert.Equal("unsupported", unmount.ErrorCode);
+            Assert.Contains("caf%E9", unmount.Envelope["error"]!["message"]!.GetValue<string>());
+            Assert.Contains("resh-bytes", ns.Exec("cat", "/proc/self/mountinfo"));
+            Assert.Equal("not_found", ns.Resh($"fs://{dir.Path}/caf%E8.usage").ErrorCode);
+        }
+        finally
+        {
+            Sh.Run("rm", "-rf", dir.Path); // .NET cannot name the non-UTF-8 entry; out here it is an empty directory (the mount is only in the namespace)
+        }
+    }
+
+    [Fact]
+    public void Checking_the_mounted_root_file_system_hints_what_can_be_done_not_unmounting_it()
+    {
+        var rootSource = Sh.Ok("findmnt", "-n", "-o", "SOURCE", "/").Trim();
+        Assert.True(File.Exists(rootSource), $"the root file system's source {rootSource} is not a device file on this machine");
+        var refused = ReshBinary.Run($"fs://{rootSource}.check", "--dry-run");
+        Assert.Equal("conflict", refused.ErrorCode);
+        var hint = refused.Envelope["error"]!["hint"]!.GetValue<string>();
+        Assert.DoesNotContain(".unmount", hint); // fs:///.unmount is refused, as it should be
+        Assert.Contains("/forcefsck", hint);
+    }
+
     [Theory]
     [InlineData("/")]
     [InlineData("/proc")]
@@ -145,7 +198,9 @@ public sealed class FsTests
         }
         Assert.Equal("conflict", ns.Resh($"fs://{mnt}.resize(size=100MiB)").ErrorCode); // shrinking needs force
 
-        Assert.Equal("conflict", ns.Resh($"fs://{image.ImagePath}.check").ErrorCode); // mounted
+        var mounted = ns.Resh($"fs://{image.ImagePath}.check");
+        Assert.Equal("conflict", mounted.ErrorCode);
+        Assert.EndsWith($"resh fs://{mnt}.unmount", mounted.Envelope["error"]!["hint"]!.GetValue<string>()); // the next line runs it
         Assert.True(ns.Resh($"fs://{mnt}.unmount").Changed);
         var check = ns.Resh($"fs://{image.ImagePath}.check");
         Assert.True(check.Ok, check.ToString());

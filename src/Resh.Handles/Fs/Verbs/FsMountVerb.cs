@@ -29,11 +29,11 @@ public static class FsMountVerb
 
     static async ValueTask<Outcome<FsMountResult>> RunAsync(VerbContext ctx)
     {
-        var target = FsPaths.Required(ctx, "the mount point");
+        var target = FsPaths.ForTool(FsPaths.Required(ctx, "the mount point"), "mount");
         if (target == "/") return ReshError.Usage("Refusing to mount over /.", "Mount on a directory below /.");
         var bind = ctx.Get(Bind);
         var rawSource = ctx.Get(Source)!;
-        var source = rawSource.StartsWith('/') || rawSource.StartsWith('.') || rawSource.StartsWith('~') ? FsPaths.Absolute(rawSource, ctx) : rawSource;
+        var source = rawSource.StartsWith('/') || rawSource.StartsWith('.') || rawSource.StartsWith('~') ? FsPaths.ForTool(FsPaths.Absolute(rawSource, ctx), "mount") : rawSource;
         var options = ctx.Get(Options).ToList();
         var fsType = bind ? null : ctx.Get(FsType);
         var sourceStat = source.StartsWith('/') ? Posix.Stat(source, follow: true, out _) : null;
@@ -49,7 +49,7 @@ public static class FsMountVerb
         if (current is not null)
         {
             if (!SameSource(current, source, bind, sourceStat, target, fsType))
-                return ReshError.Conflict($"{target} already has {current.Source} ({current.FsType}) mounted.", $"Unmount it first: resh fs://{target}.unmount",
+                return ReshError.Conflict($"{target} already has {current.Source} ({current.FsType}) mounted.", FsUnmountVerb.UnmountFirstHint(target, $"{target} holds the running system: choose another mount point (an empty directory)."),
                     new System.Text.Json.Nodes.JsonObject { ["mounted_source"] = current.Source, ["fstype"] = current.FsType });
             var wantRo = options.Contains("ro");
             var differing = MountOptions.Differing(options, current);

@@ -18,7 +18,7 @@ public static class FsUnmountVerb
 
     static async ValueTask<Outcome<FsMountResult>> RunAsync(VerbContext ctx)
     {
-        var target = FsPaths.Required(ctx, "the mount point");
+        var target = FsPaths.ForTool(FsPaths.Required(ctx, "the mount point"), "umount");
         if (!ctx.Get(Force) && IsSystemMount(target))
             return ReshError.Conflict($"Refusing to unmount {target}: the system needs it.", "Pass force=true if you really mean it (in a private mount namespace, for instance).",
                 new System.Text.Json.Nodes.JsonObject { ["mount_point"] = target });
@@ -40,6 +40,11 @@ public static class FsUnmountVerb
     }
 
     /// <summary>/, /proc, /sys and /dev, and the kernel file systems mounted on them (/dev/pts, /dev/shm, /sys/fs/cgroup...).</summary>
-    static bool IsSystemMount(string target) =>
+    internal static bool IsSystemMount(string target) =>
         target is "/" or "/proc" or "/sys" or "/dev" or "/run" or "/dev/pts" or "/dev/shm" or "/dev/mqueue" or "/sys/fs/cgroup" or "/proc/sys/fs/binfmt_misc";
+
+    /// <summary>A hint that runs as written: unmount a mount point first, unless it is one the system needs
+    /// (unmounting / would be refused, and should be), where <paramref name="instead"/> is given.</summary>
+    internal static string UnmountFirstHint(string mountPoint, string instead) =>
+        IsSystemMount(mountPoint) ? instead : $"Unmount it first: resh fs://{mountPoint}.unmount";
 }
