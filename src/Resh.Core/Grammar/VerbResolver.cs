@@ -43,7 +43,12 @@ public static class VerbResolver
         }
         if (attempted is not null)
         {
-            var best = Suggest.Closest(attempted, names)
+            // x.lines.ensur: the word before the typo may be the first word of a dotted verb; prefer that reading.
+            string? dotted = null;
+            if (nextWord is null && body.LastIndexOf('.') is var last and > 0 && body.LastIndexOf('.', last - 1) is var before and >= 0
+                && body[(before + 1)..] is var two && !two.Contains('/'))
+                dotted = Suggest.Closest(two, names.Where(n => n.Contains('.')));
+            var best = dotted ?? Suggest.Closest(attempted, names)
                 ?? (attempted.Contains('.') ? Suggest.Closest(attempted[(attempted.LastIndexOf('.') + 1)..], names) : null);
             var hint = best is not null
                 ? $"did you mean `{best}`? (resh {handle.Scheme}://{TargetBefore(nextWord is null ? body[..body.LastIndexOf('.')] : body, best)}.{best})"

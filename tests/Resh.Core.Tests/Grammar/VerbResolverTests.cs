@@ -62,6 +62,7 @@ public sealed class VerbResolverTests
     [InlineData("/etc/hosts.raed", "/etc/hosts.read")]
     [InlineData("/etc/hosts.lines.ensur", "/etc/hosts.lines.ensure")]
     [InlineData("/etc/a.lines.conf.lines.ensur", "/etc/a.lines.conf.lines.ensure")]
+    [InlineData("/etc/x.ea.gte", "/etc/x.ea.get")]
     public void The_hint_is_a_call_that_runs_as_written(string body, string call)
     {
         var ex = Assert.Throws<ReshException>(() => VerbResolver.Resolve(T, body, null));
