@@ -22,6 +22,8 @@ packages=(
     libcap2-bin # setcap/getcap: file.write keeps security.capability
     diffutils   # diff -u: resh's unified diffs must match it exactly
     time        # GNU time: peak memory of file.list and file.write on large inputs
+    pass gnupg  # secret:// pass backend: a password store with a throwaway gpg key
+    argon2      # secret://: the reference Argon2id the keystore's key derivation is checked against
     sudo        # ssh:// and local become (the tests add throwaway users with sudoers rules, removed after)
 )
 missing=()
