@@ -380,9 +380,24 @@ public sealed class CommandLineParser(HandleRegistry registry, StdinSource stdin
         if (!a.Quoted && !arg.LiteralAt && text.Length > 0 && text[0] == '@')
         {
             if (text.StartsWith("@@", StringComparison.Ordinal)) return RawValue.FromText(text[1..], a.Origin);
+            if (text == "@-" && arg.Streams && stdin.OpenStream($"{arg.Name}=@-") is { } stream)
+                return RawValue.FromSource(ContentSource.FromStream(stream, null, "@-"), ValueOrigin.Stdin);
             if (text == "@-")
                 return RawValue.FromBytes(arg.Kind == ArgKind.Secret ? stdin.ReadSecret($"{arg.Name}=@-", arg.Name) : stdin.ReadAll($"{arg.Name}=@-"), ValueOrigin.Stdin);
             var path = text[1..];
+            if (arg.Streams && readFile is null)
+            {
+                var handle = Platform.Posix.OpenHandle(Platform.Posix.AT_FDCWD, path, Platform.Posix.O_RDONLY, 0, out var errno);
+                var st = handle is null ? null : Platform.Posix.FStat((int)handle.DangerousGetHandle(), out errno);
+                if (handle is null || st is null || st.Value.IsDirectory)
+                {
+                    handle?.Dispose();
+                    var why = handle is not null ? "it is a directory" : errno == Platform.Posix.ENOENT ? "it does not exist" : Platform.Posix.StrError(errno).ToLowerInvariant();
+                    throw ReshError.Usage($"Cannot read {arg.Name}=@{Clip(path)}: {why}.", "key=@path reads the value from a file; write @@ for a literal @.").ToException();
+                }
+                var fs = new FileStream(handle, FileAccess.Read, 1);
+                return RawValue.FromSource(ContentSource.FromStream(fs, st.Value.IsRegular && st.Value.Size > 0 ? st.Value.Size : null, "@" + Clip(path)), ValueOrigin.File);
+            }
             try
             {
                 return RawValue.FromBytes((readFile ?? ReadArgumentFile)(path), ValueOrigin.File);

@@ -171,6 +171,19 @@ public sealed class OutputWriter
                     Encode(env, false);
                     NdjsonLines.Write(_stdout, Scrubbed(false, env.Revealed), itemsAlreadyStreamed: _streamed);
                     break;
+                case OutputFormat.Json or OutputFormat.Ndjson or OutputFormat.JsonPretty when !SecretRedactor.Active:
+                    // Nothing to mask: the JSON goes out as it is made, in chunks once it is large (a listing of /usr).
+                    _buffer.Clear();
+                    var spill = new SpillingBufferWriter(_stdout, _buffer);
+                    try { EnvelopeJson.Write(spill, env, Format == OutputFormat.JsonPretty); }
+                    catch when (spill.Spilled)
+                    {
+                        _stdout.Write("\n"u8); // what was printed cannot be taken back: end that line before the fallback envelope
+                        throw;
+                    }
+                    spill.Complete();
+                    _stdout.Write("\n"u8);
+                    break;
                 case OutputFormat.Json or OutputFormat.Ndjson or OutputFormat.JsonPretty:
                     Encode(env, Format == OutputFormat.JsonPretty);
                     _stdout.Write(Scrubbed(Format == OutputFormat.JsonPretty, env.Revealed));

@@ -6,8 +6,9 @@ namespace Resh.Handles.Files;
 /// <summary>The file handle's one place that turns errno values and I/O exceptions into envelopes, with the path attached.</summary>
 internal static class FileErrors
 {
-    public static ReshError FromErrno(int errno, string path, string action)
+    public static ReshError FromErrno(int errno, string rawPath, string action)
     {
+        var path = FilePaths.Display(rawPath);
         var details = new JsonObject { ["path"] = path, ["errno"] = errno, ["action"] = action };
         return errno switch
         {

@@ -24,10 +24,8 @@ public static class FsCheckVerb
         if (!System.IO.File.Exists(device)) return ReshError.NotFound($"{device} does not exist.", "Name a block device or an image file.");
         var mounts = MountTable.Read();
         if (mounts.FirstOrDefault(m => m.Source == device || MountTable.LoopBackingFile(m.Source) == device) is { } mounted)
-            return ReshError.Conflict($"{device} is mounted at {mounted.MountPoint}.", mounted.MountPoint == "/"
-                // The root file system cannot be unmounted from the running system: suggest what works.
-                ? "It is the running system's root file system: check it at the next boot (touch /forcefsck, or fsck.mode=force on the kernel command line) or from a rescue system."
-                : $"Unmount it first: {Resh.Core.Grammar.StageText.Command(ctx.Handle, mounted.MountPoint, "unmount")}");
+            return ReshError.Conflict($"{device} is mounted at {mounted.MountPoint}.", FsUnmountVerb.UnmountFirstHint(mounted.MountPoint,
+                $"{mounted.MountPoint} holds the running system and cannot be unmounted: check it at the next boot (touch /forcefsck, or fsck.mode=force on the kernel command line) or from a rescue system."));
         var type = ctx.Get(FsType) ?? (await BlockIds.ProbeAsync(device, ctx.Cancellation).ConfigureAwait(false)).GetValueOrDefault("TYPE");
         if (type is null) return ReshError.Failed($"No file system found on {device}.", "Pass fstype= if blkid cannot tell.");
         var repair = ctx.Get(Repair);
