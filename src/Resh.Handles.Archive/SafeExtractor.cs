@@ -74,6 +74,7 @@ public sealed class SafeExtractor(ArchiveReader reader, long archiveSize, Extrac
     int _cachedFd = -1;
     long _entries;
     long _written;
+    long _holes;
 
     /// <summary>Looks a name up in an existing destination the stage will be merged into (for symlink resolution).</summary>
     public Func<string, (ItemKind Kind, string? Link)?>? ExistingDestination { get; init; }
@@ -341,7 +342,7 @@ public sealed class SafeExtractor(ArchiveReader reader, long archiveSize, Extrac
         {
             if (item.Sparse is { } map)
             {
-                _written += map.RealSize - map.StoredSize; // the holes count as content for max_bytes
+                _holes += map.RealSize - map.StoredSize; // the holes count as content for max_bytes, not for the ratio
                 foreach (var (offset, length) in map.Regions)
                 {
                     var left = length;
@@ -381,7 +382,7 @@ public sealed class SafeExtractor(ArchiveReader reader, long archiveSize, Extrac
         var rc = AtCalls.WriteAll(fd, data, offset);
         if (rc != 0) throw ArchiveErrors.FromErrno(rc, name).ToException();
         _written += data.Length;
-        options.Limits.CheckBytes(_written, reader.ConsumedBytes);
+        options.Limits.CheckBytes(_written, reader.ConsumedBytes, _holes);
     }
 
     /// <summary>Owner (before the mode: chown clears set-id bits), mode, ACLs, xattrs, then times — all on the descriptor.</summary>

@@ -93,14 +93,14 @@ public sealed record ArchiveFormat(Container Container, Codec Codec)
             try { got = s.ReadAtLeast(block, 512, throwOnEndOfStream: false); }
             catch (Exception ex) when (ex is not ReshException && ex is not OperationCanceledException)
             {
-                throw ReshError.Failed($"{path} is not a readable {CodecName(codec)} stream: {ArchiveErrors.Describe(ex)}",
-                    "Check that the file is complete and not corrupted.").ToException();
+                throw Damaged(path, codec, ex);
             }
             if (got >= 512 && Tar.TarParser.LooksLikeHeader(block)) return new(Container.Tar, codec);
             if (got == 0 || block.AsSpan(0, Math.Min(got, 512)).IndexOfAnyExcept((byte)0) < 0)
             {
                 // Zeros: an empty tar (GNU tar, bsdtar and Python write 10240 zero bytes) or just zeros.
-                if (got == 512) got += s.ReadAtLeast(block.AsSpan(got), block.Length - got, throwOnEndOfStream: false);
+                try { if (got == 512) got += s.ReadAtLeast(block.AsSpan(got), block.Length - got, throwOnEndOfStream: false); }
+                catch (Exception ex) when (ex is not ReshException && ex is not OperationCanceledException) { throw Damaged(path, codec, ex); }
                 var total = codec == Codec.None ? fileSize : got;
                 if (got == 0 && codec != Codec.None)
                     throw ReshError.Failed($"{path} is an empty {CodecName(codec)} stream, not an archive.", "Check how the file was made.").ToException();
@@ -108,11 +108,32 @@ public sealed record ArchiveFormat(Container Container, Codec Codec)
                     return new(Container.Tar, codec);
             }
         }
-        if (codec != Codec.None) return new(Container.None, codec);
+        if (codec != Codec.None)
+        {
+            // A name that says tar: a damaged stream is more likely than a bare one. Decode it to the end to tell.
+            if (FromFileName(path) is { Container: Container.Tar })
+            {
+                try
+                {
+                    using var fs = ArchivePaths.OpenRead(path);
+                    using var s = Codecs.OpenRead(fs, codec);
+                    s.CopyTo(Stream.Null, 1 << 20);
+                }
+                catch (Exception ex) when (ex is not ReshException && ex is not OperationCanceledException)
+                {
+                    throw Damaged(path, codec, ex);
+                }
+            }
+            return new(Container.None, codec);
+        }
         if (ZipLocator.HasEndRecord(path)) return new(Container.Zip, Codec.None);
         throw ReshError.Unsupported($"{path} is {Describe(path, fileSize)}, not an archive resh reads.",
             "Supported: " + string.Join(", ", Names) + ". Pass type= if you know the file is one of these.").ToException();
     }
+
+    static ReshException Damaged(string path, Codec codec, Exception ex) =>
+        ReshError.Failed($"{Resh.Core.Text.PathBytes.Display(path)} is damaged: its {CodecName(codec)} data cannot be read ({ArchiveErrors.Describe(ex)}).",
+            "Check that the file is complete; restore it from a good copy.").ToException();
 
     /// <summary>The largest all-zero file taken as an empty tar (GNU tar's blocking factor 128).</summary>
     const int EmptyTarLimit = 128 * 512;
