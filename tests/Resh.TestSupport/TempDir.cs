@@ -36,5 +36,11 @@ public sealed class TempDir : IDisposable
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
+        // Names that are not UTF-8 cannot be named through the runtime's file APIs: rm can.
+        if (Directory.Exists(Path))
+        {
+            using var rm = System.Diagnostics.Process.Start("rm", ["-rf", "--", Path]);
+            rm.WaitForExit(60_000);
+        }
     }
 }

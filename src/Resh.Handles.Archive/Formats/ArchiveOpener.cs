@@ -16,14 +16,21 @@ public static class ArchiveOpener
             throw ReshError.Usage($"{PathBytes.Display(path)} is not a regular file.", "Name the archive file.").ToException();
         var decode = NameDecoder(encoding);
         var format = formatName is null or "auto" ? ArchiveFormat.Detect(path) : ArchiveFormat.Parse(formatName);
-        return format.Container switch
+        try
         {
-            Container.Tar => new TarFormatReader(path, format.Codec, progress, decode),
-            Container.Zip => new ZipFormatReader(path, password, progress, decode),
-            Container.SevenZip => new SevenZipReader(path, password, progress),
-            _ => throw ReshError.Usage($"{PathBytes.Display(path)} is a single compressed stream ({format.Name}), not an archive of entries.",
-                $"Use decompress: resh archive://{PathBytes.Display(path)}.decompress").ToException(),
-        };
+            return format.Container switch
+            {
+                Container.Tar => new TarFormatReader(path, format.Codec, progress, decode),
+                Container.Zip => new ZipFormatReader(path, password, progress, decode),
+                Container.SevenZip => new SevenZipReader(path, password, progress),
+                _ => throw ReshError.Usage($"{PathBytes.Display(path)} is a single compressed stream ({format.Name}), not an archive of entries.",
+                    $"Use decompress: resh archive://{PathBytes.Display(path)}.decompress").ToException(),
+            };
+        }
+        catch (Exception ex) when (ArchiveErrors.IsArchiveFault(ex))
+        {
+            throw ArchiveErrors.Translate(ex, path, null).ToException();
+        }
     }
 
     /// <summary>

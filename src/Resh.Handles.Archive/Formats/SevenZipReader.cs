@@ -32,7 +32,9 @@ public sealed class SevenZipReader : ArchiveReader
         {
             _raw.Dispose();
             if (password is null && ex is SharpCompress.Common.CryptographicException)
-                throw ReshError.Usage($"{path} is encrypted and no password was given.", "Pass password=... (or password=@file).").ToException();
+                throw ReshError.Usage($"{Resh.Core.Text.PathBytes.Display(path)} is encrypted and no password was given.", "Pass password=... (or password=@file).").ToException();
+            // With encrypted headers a wrong password decrypts to garbage, which fails in many ways.
+            if (password is not null) throw new WrongPasswordException("the password does not decrypt the 7z headers (or they are damaged)");
             throw Translate(ex, null);
         }
     }
@@ -75,33 +77,35 @@ public sealed class SevenZipReader : ArchiveReader
         }
         catch (Exception ex) when (ex is not ReshException and not ArchiveCorruptException and not WrongPasswordException)
         {
-            throw Translate(ex, Current?.Name);
+            throw Translate(ex, Current?.Name, Current?.Encrypted == true);
         }
     }
 
     public override Stream OpenData()
     {
-        try { return new GuardedStream(_reader.OpenEntryStream(), Current?.Name); }
-        catch (Exception ex) when (ex is not ReshException) { throw Translate(ex, Current?.Name); }
+        try { return new GuardedStream(_reader.OpenEntryStream(), Current?.Name, Current?.Encrypted == true); }
+        catch (Exception ex) when (ex is not ReshException) { throw Translate(ex, Current?.Name, Current?.Encrypted == true); }
     }
 
-    internal static Exception Translate(Exception ex, string? entry)
+    /// <summary>Library exceptions as resh's own; for an encrypted entry, bad data after decryption means the wrong password (7-Zip says the same).</summary>
+    internal static Exception Translate(Exception ex, string? entry, bool encrypted = false)
     {
         var at = entry is null ? "" : $"{PathBytes.Display(entry)}: ";
-        if (ex is SharpCompress.Common.CryptographicException) return new WrongPasswordException($"{at}the password does not decrypt the 7z data (or the data is damaged)");
+        if (ex is SharpCompress.Common.CryptographicException || (encrypted && ex is not ArchiveCorruptException and not WrongPasswordException))
+            return new WrongPasswordException($"{at}the password does not decrypt the 7z data (or the data is damaged)");
         if (ex is ArchiveCorruptException or WrongPasswordException) return ex;
         return new ArchiveCorruptException($"{at}the 7z data is damaged ({ArchiveErrors.Describe(ex)})");
     }
 
     /// <summary>Turns whatever SharpCompress throws while decoding into the reader's own exceptions.</summary>
-    sealed class GuardedStream(Stream inner, string? entry) : ForwardReadStream
+    sealed class GuardedStream(Stream inner, string? entry, bool encrypted) : ForwardReadStream
     {
         public override bool CanRead => true;
 
         public override int Read(Span<byte> buffer)
         {
             try { return inner.Read(buffer); }
-            catch (Exception ex) when (ex is not ReshException and not OperationCanceledException) { throw Translate(ex, entry); }
+            catch (Exception ex) when (ex is not ReshException and not OperationCanceledException) { throw Translate(ex, entry, encrypted); }
         }
 
         protected override void Dispose(bool disposing)

@@ -25,6 +25,7 @@ public sealed class ZipFormatReader : ArchiveReader
     readonly Func<ReadOnlySpan<byte>, string>? _decodeName;
     int _index = -1;
     long _consumed;
+    FileWindowStream? _window;
 
     public ZipFormatReader(string path, string? password, Action<long>? progress, Func<ReadOnlySpan<byte>, string>? decodeName = null)
     {
@@ -50,7 +51,8 @@ public sealed class ZipFormatReader : ArchiveReader
     }
 
     public override ArchiveFormat Format { get; } = new(Container.Zip, Codec.None);
-    public override long ConsumedBytes => _consumed;
+    /// <summary>Compressed bytes of finished entries plus what the current entry's decoder has read.</summary>
+    public override long ConsumedBytes => _consumed + (_window?.BytesRead ?? 0);
     public override long? DeclaredTotalSize { get; }
     public override int? DeclaredEntryCount { get; }
     public bool Encrypted { get; }
@@ -66,11 +68,20 @@ public sealed class ZipFormatReader : ArchiveReader
             _consumed += Entry.CompressedSize;
             _progress?.Invoke(Entry.CompressedSize);
         }
+        _window = null;
         if (++_index >= _entries.Count) return Current = null;
         var e = Entry;
         var name = Name(e);
         var unixMode = e.ExternalAttributes >> 16;
-        var hasUnixMode = (unixMode & 0xF000) != 0;
+        // Unix (3) and macOS (19) keep the mode in the high bits, sometimes without the type bits; MS-DOS, OS/2, NTFS
+        // and VFAT (0, 6, 10, 14) keep attributes only (what the high bits hold there is ignored, as bsdtar does);
+        // others count when the type bits are set.
+        var hasUnixMode = e.HostOs switch
+        {
+            3 or 19 => unixMode != 0,
+            0 or 6 or 10 or 14 => false,
+            _ => (unixMode & 0xF000) != 0,
+        };
         var isDir = name.EndsWith('/') || (hasUnixMode && (unixMode & 0xF000) == 0x4000) || (!hasUnixMode && (e.ExternalAttributes & 0x10) != 0);
         var kind = isDir ? ItemKind.Directory
             : hasUnixMode ? (unixMode & 0xF000) switch
@@ -83,8 +94,9 @@ public sealed class ZipFormatReader : ArchiveReader
                 _ => ItemKind.File,
             }
             : ItemKind.File;
+        // Without a Unix mode: 0775 / 0664, less the write bits for the MS-DOS read-only attribute (as bsdtar; the umask applies later).
         uint perms = hasUnixMode ? unixMode & 0xFFF
-            : kind == ItemKind.Directory ? 0x1EDu : (e.ExternalAttributes & 1) != 0 ? 0x124u : 0x1A4u; // 0755 / 0444 (read-only) / 0644
+            : (kind == ItemKind.Directory ? 0x1FDu : 0x1B4u) & ((e.ExternalAttributes & 1) != 0 ? ~0x92u : ~0u);
         var clean = name.Length > 1 ? name.TrimEnd('/') : name;
         var mtime = e.UnixMtime is { } t ? DateTimeOffset.FromUnixTimeSeconds(t) : DosTime(e.DosDate, e.DosTime);
         string? link = null;
@@ -114,8 +126,8 @@ public sealed class ZipFormatReader : ArchiveReader
         if (e.Utf8) name = PathBytes.Decode(e.RawName);
         else if (e.UnicodeName is { } u) name = PathBytes.Decode(u);
         else name = _decodeName is null ? PathBytes.Decode(e.RawName) : _decodeName(e.RawName);
-        // Zips made on MS-DOS and Windows may separate directories with backslashes (bsdtar reads them as slashes).
-        if (e.HostOs is 0 or 10 or 11 or 14 && name.Contains('\\')) name = name.Replace('\\', '/');
+        // Zips made on Windows separate directories with backslashes; bsdtar reads every backslash in a zip name as a slash, and so does resh.
+        if (name.Contains('\\')) name = name.Replace('\\', '/');
         return name;
     }
 
@@ -141,7 +153,9 @@ public sealed class ZipFormatReader : ArchiveReader
         if (RandomAccess.Read(_handle, local, at) != 30 || BinaryPrimitives.ReadUInt32LittleEndian(local) != 0x04034b50)
             throw new ArchiveCorruptException($"{display}: its local header is missing at byte {at}");
         var dataAt = at + 30 + BinaryPrimitives.ReadUInt16LittleEndian(local[26..]) + BinaryPrimitives.ReadUInt16LittleEndian(local[28..]);
-        Stream raw = new FileWindowStream(_handle, dataAt, e.CompressedSize);
+        var window = new FileWindowStream(_handle, dataAt, e.CompressedSize);
+        _window = window;
+        Stream raw = window;
         Action? atEnd = e.HasDataDescriptor ? () => CheckDescriptor(e, dataAt + e.CompressedSize, display) : null;
         uint? crc = e.Crc;
         long encryptedLength = e.CompressedSize;

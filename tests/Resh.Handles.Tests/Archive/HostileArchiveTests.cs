@@ -298,7 +298,7 @@ public sealed class HostileArchiveTests
 public static class ZipPatch
 {
     /// <summary>Sets the "made by" host system of the entry named <paramref name="name"/> (0 = MS-DOS, 3 = Unix).</summary>
-    public static void SetHost(string path, string name, byte host)
+    public static void SetHost(string path, string name, byte host, bool keepAttributes = false)
     {
         var bytes = File.ReadAllBytes(path);
         var nameBytes = System.Text.Encoding.UTF8.GetBytes(name);
@@ -308,7 +308,7 @@ public static class ZipPatch
             var len = BitConverter.ToUInt16(bytes, i + 28);
             if (!bytes.AsSpan(i + 46, len).SequenceEqual(nameBytes)) continue;
             bytes[i + 5] = host;
-            if (host == 0) { bytes[i + 38] = 0; bytes[i + 39] = 0; bytes[i + 40] = 0; bytes[i + 41] = 0; } // no Unix mode
+            if (host == 0 && !keepAttributes) { bytes[i + 38] = 0; bytes[i + 39] = 0; bytes[i + 40] = 0; bytes[i + 41] = 0; } // no Unix mode
         }
         File.WriteAllBytes(path, bytes);
     }

@@ -184,13 +184,13 @@ public sealed class TarParser
         }
 
         // What follows the header: directories, links and nodes carry no data whatever their size field
-        // says (bsdtar and GNU tar ignore it; dumpdirs and hard links with data are skipped).
+        // says (bsdtar and GNU tar ignore it); a GNU dumpdir's listing is skipped.
         long dataLength = size;
         SparseMap? sparse = null;
         if (type == 'S') sparse = OldGnuSparse(h, ref dataLength);
         else if (rec.ContainsKey("GNU.sparse.major") || rec.ContainsKey("GNU.sparse.map") || sparseOffsets is not null || rec.ContainsKey("GNU.sparse.size"))
             sparse = PaxSparse(rec, sparseOffsets, sparseSizes, ref dataLength);
-        if (kind is ItemKind.Symlink or ItemKind.CharDevice or ItemKind.BlockDevice or ItemKind.Fifo || type == '5')
+        if (kind is ItemKind.Symlink or ItemKind.Hardlink or ItemKind.CharDevice or ItemKind.BlockDevice or ItemKind.Fifo || type == '5')
             dataLength = 0;
         _remaining = dataLength;
         _padding = Padded(dataLength) - dataLength;

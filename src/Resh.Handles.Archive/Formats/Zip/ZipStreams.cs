@@ -9,7 +9,7 @@ internal sealed class FileWindowStream(SafeFileHandle handle, long offset, long 
     long _pos;
 
     public override bool CanRead => true;
-    public long Position_ => _pos;
+    public long BytesRead => _pos;
 
     public override int Read(Span<byte> buffer)
     {
