@@ -212,6 +212,44 @@ public sealed class ArchiveInteropTests(InteropCorpus corpus) : IClassFixture<In
     }
 
     [Fact]
+    public void A_zip_entry_compressed_with_zstd_or_xz_by_method_number_is_read_and_checked()
+    {
+        var content = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("zstd inside zip, method 93\n", 400)));
+        var plain = corpus["zstd-method.txt"];
+        File.WriteAllBytes(plain, content);
+        Sh.Ok("zstd", "-q", "-f", "-o", plain + ".zst", plain);
+        var zip = corpus["zstd-method.zip"];
+        File.WriteAllBytes(zip, RawZip("inside.txt", 93, File.ReadAllBytes(plain + ".zst"), content));
+        var run = ReshBinary.Run($"archive://{zip}.extract(destination={corpus["zstd-method-out"]})");
+        Assert.True(run.Ok, run.ToString());
+        Assert.Equal(content, File.ReadAllBytes(Path.Combine(corpus["zstd-method-out"], "inside.txt")));
+        Assert.Contains("zstd", ReshBinary.Run($"archive://{zip}.info").Result!["compression"]!.GetValue<string>());
+        // The same data with a wrong CRC is damage.
+        var broken = RawZip("inside.txt", 93, File.ReadAllBytes(plain + ".zst"), content, crcDelta: 1);
+        File.WriteAllBytes(zip, broken);
+        Assert.Equal("failed", ReshBinary.Run($"archive://{zip}.test").ErrorCode);
+    }
+
+    /// <summary>A one-entry zip with any method number, written byte by byte.</summary>
+    static byte[] RawZip(string name, ushort method, byte[] compressed, byte[] content, uint crcDelta = 0)
+    {
+        var n = Encoding.UTF8.GetBytes(name);
+        var crc = System.IO.Hashing.Crc32.HashToUInt32(content) + crcDelta;
+        var m = new MemoryStream();
+        void U16(int v) => m.Write(BitConverter.GetBytes((ushort)v));
+        void U32(uint v) => m.Write(BitConverter.GetBytes(v));
+        U32(0x04034b50); U16(63); U16(0); U16(method); U16(0); U16(0x21); U32(crc); U32((uint)compressed.Length); U32((uint)content.Length); U16(n.Length); U16(0);
+        m.Write(n); m.Write(compressed);
+        var cd = m.Position;
+        U32(0x02014b50); U16(0x033f); U16(63); U16(0); U16(method); U16(0); U16(0x21); U32(crc); U32((uint)compressed.Length); U32((uint)content.Length); U16(n.Length); U16(0); U16(0); U16(0); U16(0);
+        U32(0x81A4u << 16); U32(0);
+        m.Write(n);
+        var size = m.Position - cd;
+        U32(0x06054b50); U16(0); U16(0); U16(1); U16(1); U32((uint)size); U32((uint)cd); U16(0);
+        return m.ToArray();
+    }
+
+    [Fact]
     public void A_seven_zip_symlink_and_empty_file_keep_their_types()
     {
         var list = ReshBinary.Run($"archive://{corpus["7z-lzma2.7z"]}.list");

@@ -62,9 +62,12 @@ public sealed class TarWriter
             pax.Add(("GNU.sparse.minor", "0"u8.ToArray()));
             pax.Add(("GNU.sparse.name", name));
             pax.Add(("GNU.sparse.realsize", Ascii(sparse.RealSize)));
+            // As GNU tar writes it: the regions, then an empty one at the real size (readers extend the file to it).
+            var regions = sparse.Regions.ToList();
+            if (regions.Count == 0 || regions[^1].Offset + regions[^1].Length < sparse.RealSize) regions.Add((sparse.RealSize, 0));
             var map = new StringBuilder();
-            map.Append(sparse.Regions.Count.ToString(CultureInfo.InvariantCulture)).Append('\n');
-            foreach (var (o, n) in sparse.Regions) map.Append(o.ToString(CultureInfo.InvariantCulture)).Append('\n').Append(n.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            map.Append(regions.Count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            foreach (var (o, n) in regions) map.Append(o.ToString(CultureInfo.InvariantCulture)).Append('\n').Append(n.ToString(CultureInfo.InvariantCulture)).Append('\n');
             var bytes = Encoding.ASCII.GetBytes(map.ToString());
             sparseMapBlock = new byte[(bytes.Length + Block - 1) / Block * Block];
             bytes.CopyTo(sparseMapBlock, 0);
