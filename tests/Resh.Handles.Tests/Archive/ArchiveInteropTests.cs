@@ -52,6 +52,8 @@ public sealed class ArchiveInteropTests(InteropCorpus corpus) : IClassFixture<In
             .Select(k => $"{Show(k)}: {c.Reference} {expected.GetValueOrDefault(k) ?? "(missing)"} | resh {actual.GetValueOrDefault(k) ?? "(missing)"}").ToList();
         Assert.True(diffs.Count == 0, $"{c.Why}: {diffs.Count} entries differ from {c.Reference}\n{string.Join("\n", diffs.Take(20))}");
         ListMatchesExtraction(archive, c, actual);
+        var test = ReshBinary.Run(c.Password is null ? $"archive://{archive}.test" : $"archive://{archive}.test(password={c.Password})");
+        Assert.True(test.Ok, $"test of an archive extract reads: {test}");
         Record(c, c.Expect == Expect.ReshBetter ? "resh-better" : "agree",
             c.Expect == Expect.ReshBetter ? c.Why : $"{actual.Count} entries equal to {c.Reference}" + (reference.Exit != 0 ? $" ({c.Reference} exited {reference.Exit})" : ""));
     }
