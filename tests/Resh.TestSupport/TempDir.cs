@@ -22,16 +22,31 @@ public sealed class TempDir : IDisposable
         return p;
     }
 
+    static void MakeRemovable(string dir)
+    {
+        try { System.IO.File.SetUnixFileMode(dir, (UnixFileMode)0x1c0); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        IEnumerable<string> children;
+        try { children = Directory.EnumerateDirectories(dir, "*", new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = FileAttributes.ReparsePoint }).ToList(); }
+        catch (IOException) { return; }
+        catch (UnauthorizedAccessException) { return; }
+        foreach (var child in children)
+        {
+            FileSystemInfo info = new DirectoryInfo(child);
+            if (info.LinkTarget is not null || info.Attributes.HasFlag(FileAttributes.ReparsePoint)) continue;
+            MakeRemovable(child);
+        }
+    }
+
     public void Dispose()
     {
         try
         {
             if (!Directory.Exists(Path)) return;
-            // Make everything removable first (tests chmod things to 000).
-            foreach (var d in Directory.EnumerateDirectories(Path, "*", SearchOption.AllDirectories))
-            {
-                try { System.IO.File.SetUnixFileMode(d, (UnixFileMode)0x1ff); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            }
+            // Make everything removable first (tests chmod things to 000). Only real directories: the
+            // runtime's recursive enumeration returns symlinks to directories and descends into them, and
+            // chmod follows links, so a kept link such as `ssh -> /etc/sv/ssh` in an extracted tree would
+            // make that system directory (and everything below it) 0777. Never follow a link here.
+            MakeRemovable(Path);
             Directory.Delete(Path, recursive: true);
         }
         catch (IOException) { }

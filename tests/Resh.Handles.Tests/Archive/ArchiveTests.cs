@@ -142,17 +142,23 @@ public sealed class ArchiveTests
     {
         using var dir = new TempDir("evil");
         var evil = dir["evil.tar"];
+        // Every target outside the destination is a decoy inside this test's temp dir: a regression must
+        // never be able to write into a real system tree such as /etc.
+        var victim = dir["victim"];
+        Directory.CreateDirectory(victim);
+        File.WriteAllText(Path.Combine(victim, "passwd"), "root:x:0:0\n");
+        var absolute = Path.Combine(victim, "absolute-escape.txt");
         using (var fs = File.Create(evil))
         using (var tar = new TarWriter(fs, TarEntryFormat.Pax))
         {
             void File_(string name, string text) => tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)) });
             File_("ok.txt", "fine");
             File_("../escaped.txt", "bad");
-            File_("/tmp/resh-absolute-escape.txt", "bad");
+            File_(absolute, "bad");
             tar.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, "up") { LinkName = ".." });
-            tar.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, "etc") { LinkName = "/etc" });
+            tar.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, "etc") { LinkName = victim });
             File_("etc/owned.txt", "bad");
-            tar.WriteEntry(new PaxTarEntry(TarEntryType.HardLink, "hl") { LinkName = "../../etc/passwd" });
+            tar.WriteEntry(new PaxTarEntry(TarEntryType.HardLink, "hl") { LinkName = "../victim/passwd" });
             tar.WriteEntry(new PaxTarEntry(TarEntryType.CharacterDevice, "null") { DeviceMajor = 1, DeviceMinor = 3 });
             tar.WriteEntry(new PaxTarEntry(TarEntryType.Fifo, "pipe"));
         }
@@ -161,7 +167,7 @@ public sealed class ArchiveTests
         Assert.Equal(9, run.ExitCode);
         var refused = run.Result!["refused"]!.AsArray().ToDictionary(r => r!["path"]!.GetValue<string>(), r => r!["reason"]!.GetValue<string>());
         Assert.Equal("parent_traversal", refused["../escaped.txt"]);
-        Assert.Equal("absolute_path", refused["/tmp/resh-absolute-escape.txt"]);
+        Assert.Equal("absolute_path", refused[absolute]);
         Assert.Equal("symlink_escape", refused["up"]);
         Assert.Equal("symlink_escape", refused["etc"]);
         Assert.Equal("hardlink_escape", refused["hl"]);
@@ -169,8 +175,10 @@ public sealed class ArchiveTests
         Assert.Equal("fifo", refused["pipe"]);
         Assert.Equal("fine", File.ReadAllText(Path.Combine(dir["out"], "ok.txt")));
         Assert.False(File.Exists(dir["escaped.txt"]));
-        Assert.False(File.Exists("/tmp/resh-absolute-escape.txt"));
-        Assert.False(File.Exists("/etc/owned.txt"));
+        Assert.False(File.Exists(absolute));
+        Assert.False(File.Exists(Path.Combine(victim, "owned.txt")));
+        Assert.Equal(["passwd"], Directory.EnumerateFileSystemEntries(victim).Select(Path.GetFileName));
+        Assert.Equal(1, ArchiveKit.Stat(Path.Combine(victim, "passwd"), "%h"));
         Assert.NotEmpty(run.Envelope["warnings"]!.AsArray());
     }
 

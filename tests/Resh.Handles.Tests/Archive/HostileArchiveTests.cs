@@ -118,7 +118,7 @@ public sealed class HostileArchiveTests
     public void Names_with_parent_or_absolute_paths_are_refused_in_every_spelling(bool asNobody)
     {
         using var box = new Box(asNobody);
-        var absolute = $"/tmp/resh-abs-{Guid.NewGuid():N}";
+        var absolute = Path.Combine(box.Root, "victim", "absolute.txt"); // inside the watched area, never a real system path
         var tar = new TarBuilder()
             .File("ok.txt", "fine")
             .File("../escaped.txt", "bad")
