@@ -61,7 +61,7 @@ public static class ArchiveExtract
             ctx.Get(Xattrs), ctx.Get(Acls));
         var archiveSize = ArchivePaths.Stat(path, follow: true)?.Size ?? 0;
         using var progress = ctx.Progress("extract", archiveSize);
-        using var reader = ArchiveOpener.Open(path, ctx.Get(ArchiveArgs.Format), ctx.Get(ArchiveArgs.Password), n => progress.Add(n), ctx.Get(ArchiveArgs.Encoding));
+        using var reader = ArchiveOpener.Open(path, ctx.Get(ArchiveArgs.Format), ctx.GetSecret(ArchiveArgs.Password)?.Reveal(), n => progress.Add(n), ctx.Get(ArchiveArgs.Encoding));
         Codecs.WarnIfZstdFallback(ctx, reader.Format.Codec);
 
         var destFd = destStat is null ? -1 : FdTree.OpenDirectory(destination);

@@ -19,7 +19,7 @@ public static class ArchiveTest
         var path = ArchivePaths.Resolve(ctx);
         var size = ArchivePaths.Stat(path, follow: true)?.Size ?? 0;
         using var progress = ctx.Progress("test", size);
-        using var reader = ArchiveOpener.Open(path, ctx.Get(ArchiveArgs.Format), ctx.Get(ArchiveArgs.Password), n => progress.Add(n), ctx.Get(ArchiveArgs.Encoding));
+        using var reader = ArchiveOpener.Open(path, ctx.Get(ArchiveArgs.Format), ctx.GetSecret(ArchiveArgs.Password)?.Reveal(), n => progress.Add(n), ctx.Get(ArchiveArgs.Encoding));
         Codecs.WarnIfZstdFallback(ctx, reader.Format.Codec);
         long entries = 0, bytes = 0;
         var buffer = new byte[1 << 20];

@@ -85,6 +85,26 @@ public sealed class SshRemoteStageTests(SshBackend ssh)
     }
 
     [Fact]
+    public void A_secret_argument_is_resolved_locally_and_reaches_the_host_on_stdin_never_argv()
+    {
+        using var dir = new TempDir("sshsec");
+        var password = "canary-" + Guid.NewGuid().ToString("N");
+        File.WriteAllText(dir["a.txt"], "hello\n");
+        var env = ssh.Env();
+        env["ZIP_PASSWORD"] = password; // only the local resh has it: the remote one must be handed the value
+        var create = ReshBinary.Run([$"archive://{dir["x.zip"]}.create(sources={dir["a.txt"]})", "password=env:ZIP_PASSWORD"], env: env);
+        Assert.True(create.Ok, create.ToString());
+
+        var remote = ReshBinary.Run([$"ssh://box/archive://{dir["x.zip"]}.extract(destination={dir["o"]})", "password=env:ZIP_PASSWORD", "--verbose"],
+            env: env, wait: TimeSpan.FromSeconds(120));
+        Assert.True(remote.Ok, remote.ToString());
+        Assert.Equal("box", remote.Envelope["host"]!.GetValue<string>());
+        Assert.Empty(remote.Envelope["warnings"]!.AsArray()); // the value travelled on stdin, not as a literal on a command line
+        Assert.Equal("hello\n", File.ReadAllText(Path.Combine(dir["o"], "a.txt")));
+        Assert.DoesNotContain(password, remote.Stdout + remote.Stderr);
+    }
+
+    [Fact]
     public void A_target_full_of_shell_metacharacters_reaches_the_host_intact()
     {
         using var dir = new TempDir("sshhostile");
@@ -216,6 +236,20 @@ public sealed class SshRemoteStageTests(SshBackend ssh)
         Assert.True(run.Ok, run.ToString());
         Assert.Equal("uptime", run.Envelope["verb"]!.GetValue<string>());
         Assert.True(run.Result!["seconds"]!.GetValue<double>() > 0);
+    }
+
+    [Fact]
+    public void A_remote_follow_streams_for_the_whole_timeout_window()
+    {
+        using var dir = new TempDir("sshfollow");
+        var path = dir.File("log.txt", "start\n");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var run = ssh.Run("--timeout", "4s", $"ssh://box/file://{path}.tail(follow=true)");
+        var elapsed = clock.Elapsed;
+        Assert.True(run.Ok, run.ToString()); // a follow ending at --timeout is a normal end
+        // Before, the remote was handed a quarter less (its follow ended at 3 s of 4).
+        Assert.True(run.Envelope["duration_ms"]!.GetValue<double>() >= 3700, run.ToString());
+        Assert.True(elapsed < TimeSpan.FromSeconds(8), "resh did not end after --timeout");
     }
 
     static ulong Inode(string path)
