@@ -89,6 +89,29 @@ public sealed class ArchiveFidelityTests
         SameTree(source, Path.Combine(fromGnu, top), "GNU tar create → resh extract");
     }
 
+    /// <summary>
+    /// The round trips above keep links such as etc/runit/runsvdir/default/ssh -> /etc/sv/ssh: cleaning up the
+    /// test's tree must remove the links, never change what they point to (an earlier cleanup made
+    /// /etc/sv/ssh and every directory under a linked /usr/lib tree 0777).
+    /// </summary>
+    [Fact]
+    public void Cleaning_up_a_test_tree_never_changes_what_its_links_point_to()
+    {
+        using var outside = new TempDir("cleanup-victim");
+        var victim = outside["victim"];
+        Directory.CreateDirectory(Path.Combine(victim, "deep"));
+        foreach (var d in new[] { Path.Combine(victim, "deep"), victim }) File.SetUnixFileMode(d, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var tree = new TempDir("cleanup");
+        Directory.CreateDirectory(tree["sub"]);
+        File.CreateSymbolicLink(tree["absolute"], victim);
+        File.CreateSymbolicLink(Path.Combine(tree["sub"], "relative"), Path.GetRelativePath(tree["sub"], victim));
+        File.SetUnixFileMode(tree["sub"], UnixFileMode.None);
+        tree.Dispose();
+        Assert.False(Directory.Exists(tree.Path));
+        Assert.Equal("700", ArchiveKit.Mode(victim));
+        Assert.Equal("700", ArchiveKit.Mode(Path.Combine(victim, "deep")));
+    }
+
     [Fact]
     public void Directory_times_survive_GNU_tar_because_entries_are_written_depth_first()
     {

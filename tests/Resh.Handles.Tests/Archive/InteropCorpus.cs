@@ -23,7 +23,7 @@ public sealed class InteropCorpus : IDisposable
             try { c.Build(this); }
             catch (Exception ex) when (ex is InvalidOperationException or IOException or TimeoutException) { BuildErrors[c.Name] = ex.Message; }
         }
-        Summary = Path.Combine(Path.GetTempPath(), "resh-archive-interop.tsv");
+        Summary = Environment.GetEnvironmentVariable("RESH_INTEROP_SUMMARY") is { Length: > 0 } s ? s : Path.Combine(Path.GetTempPath(), "resh-archive-interop.tsv");
         File.WriteAllText(Summary, "case\tresult\tdetail\n");
     }
 
