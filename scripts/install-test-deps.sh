@@ -6,6 +6,8 @@ packages=(
     btrfs-progs xfsprogs e2fsprogs   # fs:// and snapshot:// tests on loop images (btrfs qgroups, subvolume snapshots)
     quota       # fs:// quota-tools backend (setquota/repquota argv)
     zstd zip unzip p7zip-full xz-utils bzip2   # archive:// interoperability tests, 7z create, xz writing
+    libarchive-tools  # bsdtar: the reference the archive interop tests compare resh with
+    acl         # setfacl/getfacl: archive xattrs=true/acls=true round trips against GNU tar --acls
     util-linux  # mount, umount, losetup, nsenter, unshare, blkid
     patch       # file.write: generated diffs must apply with patch(1)
     man-db      # resh man: the generated pages must render with man(1)
