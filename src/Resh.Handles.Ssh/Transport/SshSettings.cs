@@ -10,7 +10,7 @@ namespace Resh.Handles.Ssh.Transport;
 /// <summary>
 /// How resh drives OpenSSH for one call: the config file's <c>[ssh]</c> section
 /// (<c>config</c>, <c>connect_timeout</c>, <c>control_persist</c>, <c>command_timeout</c>, <c>hostkey</c>,
-/// <c>binary</c>, <c>inventory</c>) plus the
+/// <c>binary</c>, <c>inventory</c>, <c>keep_builds</c>, <c>max_answer_line</c>) plus the
 /// call's own <c>hostkey</c> choice. Everything else comes from the user's ~/.ssh/config.
 /// </summary>
 public sealed class SshSettings
@@ -33,6 +33,9 @@ public sealed class SshSettings
     public string? Binary { get; init; }
     /// <summary>How many resh builds the remote cache keeps per host (<c>[ssh] keep_builds</c>, default 3); older ones go when a new one is uploaded.</summary>
     public int KeepBuilds { get; init; } = 3;
+    /// <summary>The longest line of a remote stage's answer resh reads (<c>[ssh] max_answer_line</c>, bytes, default 64 MiB).</summary>
+    public long MaxAnswerLine { get; init; } = DefaultMaxAnswerLine;
+    public const long DefaultMaxAnswerLine = 64L << 20;
     /// <summary>The local state directory (build-id cache).</summary>
     public required string StateDir { get; init; }
 
@@ -60,6 +63,9 @@ public sealed class SshSettings
                 ? keep is >= 1 and <= 100 ? (int)keep : throw ReshError.Usage("[ssh] keep_builds in the config file must be a number from 1 to 100.", null).ToException()
                 : 3,
             StateDir = state,
+            MaxAnswerLine = section?["max_answer_line"] is JsonValue ml && ml.TryGetValue<long>(out var maxLine)
+                ? maxLine >= 1024 ? maxLine : throw ReshError.Usage("[ssh] max_answer_line in the config file must be a number of bytes, at least 1024.", null).ToException()
+                : DefaultMaxAnswerLine,
         };
     }
 
@@ -71,19 +77,44 @@ public sealed class SshSettings
     static string ControlDirFor(string state)
     {
         var dir = System.IO.Path.Combine(state, "cm");
-        if (dir.Length + 1 + 40 + 17 > 107)
+        if (dir.Length + 1 + 40 + 17 <= 107)
         {
-            dir = $"/tmp/resh-ssh-{Resh.Core.Platform.LibC.GetEUid()}";
-            if (Directory.Exists(dir))
-            {
-                var info = new DirectoryInfo(dir);
-                if (info.LinkTarget is not null || (File.GetUnixFileMode(dir) & (UnixFileMode)0x3f) != 0)
-                    throw ReshError.PermissionDenied($"{dir} is not a private directory; refusing to put ssh control sockets there.",
-                        "Remove it, or set RESH_HOME to a shorter path.").ToException();
-            }
+            ReshPaths.EnsurePrivateDir(dir);
+            return dir;
         }
-        ReshPaths.EnsurePrivateDir(dir);
+        // The per-user runtime dir (/run/user/UID, made by logind, owned by the user) first; else a private dir under /tmp.
+        // Either way the directory must be ours: another user may pre-create a predictable name and would then receive
+        // the multiplexed sessions (and the secrets and become passwords sent over them).
+        var euid = Resh.Core.Platform.LibC.GetEUid();
+        var runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
+        if (!string.IsNullOrEmpty(runtime) && runtime.StartsWith('/') && runtime.Length + 9 + 1 + 40 + 17 <= 107 &&
+            Resh.Core.Platform.Posix.Stat(runtime, follow: false, out _) is { IsDirectory: true } rs && rs.Uid == euid && (rs.Permissions & 0x3f) == 0)
+            dir = System.IO.Path.Combine(runtime, "resh-ssh");
+        else
+            dir = $"/tmp/resh-ssh-{euid}";
+        try { Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); }
+        catch (IOException) { } // a file or dangling symlink in the way: the check below says so
+        catch (UnauthorizedAccessException) { }
+        CheckOwnPrivateDir(dir, euid);
         return dir;
+    }
+
+    /// <summary>Refuses a control dir that is a symlink, not a directory, not owned by the effective user, or open to others.</summary>
+    internal static void CheckOwnPrivateDir(string dir, uint euid)
+    {
+        var st = Resh.Core.Platform.Posix.Stat(dir, follow: false, out _);
+        string? problem = st switch
+        {
+            null => "cannot be created",
+            { IsSymlink: true } => "is a symbolic link",
+            { IsDirectory: false } => "is not a directory",
+            { } s when s.Uid != euid => $"is owned by uid {s.Uid}, not by you (uid {euid})",
+            { } s when (s.Permissions & 0x3f) != 0 => "is open to other users",
+            _ => null,
+        };
+        if (problem is not null)
+            throw ReshError.PermissionDenied($"The ssh control directory {dir} {problem}; refusing to put ssh control sockets there.",
+                "Remove it (another user may have made it), or set RESH_HOME to a shorter path.", new JsonObject { ["path"] = dir }).ToException();
     }
 
     static string? Str(JsonObject? section, string key) => section?[key] is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0 ? s : null;
