@@ -190,7 +190,7 @@ public sealed class SshHostileTests(SshBackend ssh)
     }
 
     [Fact]
-    public void Interrupting_a_remote_stage_stops_the_remote_resh_and_what_it_runs()
+    public async Task Interrupting_a_remote_stage_stops_the_remote_resh_and_what_it_runs()
     {
         var marker = $"48.{Random.Shared.Next(100, 999)}";
         var psi = new ProcessStartInfo(ReshBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
@@ -204,7 +204,7 @@ public sealed class SshHostileTests(SshBackend ssh)
             WaitFor(() => Sleeping(marker) is not null, "the remote sleep to start");
             Assert.Equal(0, SshBackend.Run(["kill", "-TERM", resh.Id.ToString()], TimeSpan.FromSeconds(5), check: false).Code);
             Assert.True(resh.WaitForExit(TimeSpan.FromSeconds(15)));
-            Assert.Contains("\"interrupted\"", stdout.Result);
+            Assert.Contains("\"interrupted\"", await stdout);
             WaitFor(() => Sleeping(marker) is null, "the remote sleep to be stopped");
         }
         finally
