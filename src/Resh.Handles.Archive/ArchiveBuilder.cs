@@ -47,6 +47,8 @@ public static class ArchiveBuilder
     public static (bool Changed, long Size) WriteAtomically(string path, Action<string> write)
     {
         var temp = AtomicFile.TempName(path);
+        // Registered so that every way out of resh (the --timeout/SIGTERM watchdog included) removes it.
+        using var tracked = Cleanup.Track(temp);
         try
         {
             write(temp);
@@ -57,7 +59,7 @@ public static class ArchiveBuilder
                 System.IO.File.Delete(temp);
                 return (false, size);
             }
-            System.IO.File.Move(temp, path, overwrite: true);
+            tracked.Commit(() => System.IO.File.Move(temp, path, overwrite: true));
             LibC.FSyncDirectory(Path.GetDirectoryName(path)!);
             return (true, size);
         }

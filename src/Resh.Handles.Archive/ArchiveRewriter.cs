@@ -48,12 +48,19 @@ public static class ArchiveRewriter
     static Stream Seekable(Stream data, long size)
     {
         if (data.CanSeek) return data;
-        Stream copy = size <= 64L << 20
-            ? new MemoryStream((int)size)
-            : new FileStream(Path.Combine(Path.GetTempPath(), $"resh-rewrite-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+        Stream copy = size <= 64L << 20 ? new MemoryStream((int)size) : AnonymousTempFile();
         data.CopyTo(copy, 1 << 20);
         data.Dispose();
         copy.Position = 0;
         return copy;
+    }
+
+    /// <summary>A scratch file unlinked as soon as it is open: nothing is left behind however resh exits.</summary>
+    static FileStream AnonymousTempFile()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"resh-rewrite-{Guid.NewGuid():N}");
+        var fs = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
+        System.IO.File.Delete(path);
+        return fs;
     }
 }

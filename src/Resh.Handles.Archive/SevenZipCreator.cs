@@ -32,6 +32,7 @@ public static class SevenZipCreator
         if (ctx.DryRun)
             return Outcome.Changed(new ArchiveCreateResult(path, "7z", items.Count, 0, 0, 0, 0, 0, null, null, false, false, [], items.Select(i => i.Name).ToList()));
         var temp = AtomicFile.TempName(path) + ".7z";
+        using var tracked = Cleanup.Track(temp);
         try
         {
             foreach (var (cwd, name) in items)

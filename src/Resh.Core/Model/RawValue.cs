@@ -11,6 +11,8 @@ public enum ValueOrigin
     Batch,
     File,
     Stdin,
+    /// <summary>The <c>[defaults]</c> of the config file.</summary>
+    Config,
 }
 
 /// <summary>

@@ -82,39 +82,26 @@ public sealed class SshSettings
             ReshPaths.EnsurePrivateDir(dir);
             return dir;
         }
-        // The per-user runtime dir (/run/user/UID, made by logind, owned by the user) first; else a private dir under /tmp.
-        // Either way the directory must be ours: another user may pre-create a predictable name and would then receive
-        // the multiplexed sessions (and the secrets and become passwords sent over them).
+        // A shared /tmp: anyone can create this name first. It is used only if it is, after creation, a real
+        // directory owned by us and closed to others (checked with lstat, so a planted symlink is refused too).
         var euid = Resh.Core.Platform.LibC.GetEUid();
-        var runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
-        if (!string.IsNullOrEmpty(runtime) && runtime.StartsWith('/') && runtime.Length + 9 + 1 + 40 + 17 <= 107 &&
-            Resh.Core.Platform.Posix.Stat(runtime, follow: false, out _) is { IsDirectory: true } rs && rs.Uid == euid && (rs.Permissions & 0x3f) == 0)
-            dir = System.IO.Path.Combine(runtime, "resh-ssh");
-        else
-            dir = $"/tmp/resh-ssh-{euid}";
-        try { Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); }
-        catch (IOException) { } // a file or dangling symlink in the way: the check below says so
-        catch (UnauthorizedAccessException) { }
-        CheckOwnPrivateDir(dir, euid);
-        return dir;
-    }
-
-    /// <summary>Refuses a control dir that is a symlink, not a directory, not owned by the effective user, or open to others.</summary>
-    internal static void CheckOwnPrivateDir(string dir, uint euid)
-    {
+        dir = $"/tmp/resh-ssh-{euid}";
+        if (!Directory.Exists(dir)) ReshPaths.EnsurePrivateDir(dir);
         var st = Resh.Core.Platform.Posix.Stat(dir, follow: false, out _);
-        string? problem = st switch
+        string? wrong = st switch
         {
-            null => "cannot be created",
+            null => "cannot be examined",
             { IsSymlink: true } => "is a symbolic link",
             { IsDirectory: false } => "is not a directory",
-            { } s when s.Uid != euid => $"is owned by uid {s.Uid}, not by you (uid {euid})",
-            { } s when (s.Permissions & 0x3f) != 0 => "is open to other users",
+            { Uid: var owner } when owner != euid => $"belongs to another user (uid {owner})",
+            { Permissions: var mode } when (mode & 0x3f) != 0 => $"is open to other users (mode {Convert.ToString(mode & 0xfff, 8)})",
             _ => null,
         };
-        if (problem is not null)
-            throw ReshError.PermissionDenied($"The ssh control directory {dir} {problem}; refusing to put ssh control sockets there.",
-                "Remove it (another user may have made it), or set RESH_HOME to a shorter path.", new JsonObject { ["path"] = dir }).ToException();
+        if (wrong is not null)
+            throw ReshError.PermissionDenied($"{dir} {wrong}; refusing to put ssh control sockets there.",
+                "Remove it (as root, after checking who made it), or set RESH_HOME to a shorter path so the sockets stay in resh's state directory.",
+                new JsonObject { ["path"] = dir }).ToException();
+        return dir;
     }
 
     static string? Str(JsonObject? section, string key) => section?[key] is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0 ? s : null;

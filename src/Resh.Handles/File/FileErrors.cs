@@ -24,7 +24,7 @@ internal static class FileErrors
             FileNative.ENOTSUP => ReshError.Unsupported($"Cannot {action} {path}: the file system does not support it.", null, details),
             28 => ReshError.Failed($"Cannot {action} {path}: no space left on the device.", "Free some space and retry.", details),
             16 => ReshError.Conflict($"Cannot {action} {path}: the device or resource is busy.", "Something has it open or mounted; stop that first.", details),
-            36 => ReshError.Usage($"Cannot {action} {path}: the name is too long.", null, details),
+            36 => ExceptionTranslation.NameTooLong(path, null, details),
             _ => ReshError.Failed($"Cannot {action} {path}: {Resh.Core.Platform.Posix.StrError(errno)}.", null, details),
         };
     }

@@ -181,7 +181,7 @@ public sealed class SshHostileTests(SshBackend ssh)
         {
             var run = AsNobody(state, config, "ssh://box.exec(command=true)");
             Assert.Equal("permission_denied", run.ErrorCode);
-            Assert.Contains("owned by uid 0", run.Envelope["error"]!["message"]!.GetValue<string>());
+            Assert.Contains("belongs to another user (uid 0)", run.Envelope["error"]!["message"]!.GetValue<string>());
         }
         finally
         {

@@ -56,7 +56,7 @@ public static class FileReplace
         }
         catch (ArgumentException ex)
         {
-            return ReshError.Usage($"`replacement` is not valid: {ExceptionTranslation.OneLine(ex.Message)}", "Use $1 or ${name} for groups and $$ for a literal $.",
+            return ReshError.Usage($"`replacement` is not valid: {ExceptionTranslation.Describe(ex)}", "Use $1 or ${name} for groups and $$ for a literal $.",
                 new JsonObject { ["replacement"] = replacement });
         }
 
