@@ -141,7 +141,7 @@ public static class RemoteStage
         argv.Add(inner.Name);
 
         // A secret is resolved here, where its source (secret store, env, file) is, and travels on stdin.
-        var (tail, stdin) = ArgsForwarding.Encode(ctx.Args, inner, connection.Contains, "a remote host", ctx.GetSecret);
+        var (tail, stdin) = ArgsForwarding.Encode(ctx.Args, inner, connection.Contains, "a remote host", ctx.GetSecret, ctx.ResolveSecret);
         argv.AddRange(tail);
         return (argv, stdin);
     }

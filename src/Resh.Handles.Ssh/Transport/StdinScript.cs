@@ -69,7 +69,7 @@ public static class StdinScript
     }
 
     /// <summary>TERM to the remote process group, through the ControlMaster, within a short bound (the executor prints the envelope 2 s after a signal).</summary>
-    static async Task KillAsync(SshClient client, HostTarget host, int pid)
+    internal static async Task KillAsync(SshClient client, HostTarget host, int pid)
     {
         var argv = SshCommand.Ssh(client.Settings, host, $"kill -TERM -- -{pid} 2>/dev/null || kill -TERM {pid} 2>/dev/null; exit 0");
         client.Context.Runtime.Log($"ssh: stopping process group {pid} on {host.Alias}");

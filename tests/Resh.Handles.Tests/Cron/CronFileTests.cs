@@ -230,4 +230,66 @@ public sealed class CronFileTests : IDisposable
         Assert.True(Cron($"cron://secretjob.remove({R})").Changed);
         Assert.False(File.Exists(envFile));
     }
+
+    [Fact]
+    public void An_image_whose_cron_dirs_are_symlinks_to_the_host_cannot_make_resh_write_outside_it()
+    {
+        // The "host" is a throwaway tree too: the image's links point at it, never at the real /etc or spool.
+        using var image = new TempDir("cronimg");
+        using var host = new TempDir("cronhost");
+        Directory.CreateDirectory(host["spool"]);
+        Directory.CreateDirectory(host["crond"]);
+        Directory.CreateDirectory(host["etcresh"]);
+        File.WriteAllText(host["spool/root"], "# the host's own crontab\n");
+        Directory.CreateDirectory(image["var/spool/cron"]);
+        Directory.CreateDirectory(image["etc"]);
+        File.CreateSymbolicLink(image["var/spool/cron/crontabs"], host["spool"]);
+        File.CreateSymbolicLink(image["etc/cron.d"], host["crond"]);
+        File.CreateSymbolicLink(image["etc/resh"], host["etcresh"]);
+        var source = image.File("token", "s3cret-value\n");
+        var before = Snapshot(host.Path);
+
+        var user = Cron($"cron://imgjob.add(root={image.Path},schedule=@daily,secret_env=API_TOKEN=file:{source})", "--", "/bin/true");
+        Assert.False(user.Ok, user.ToString());
+        var system = Cron($"cron://imgjob2.add(root={image.Path},schedule=@daily,file=resh)", "--", "/bin/true");
+        Assert.False(system.Ok, system.ToString());
+        var listed = Cron($"cron://.list(root={image.Path})");
+        Assert.DoesNotContain("the host's own", listed.ToString());
+
+        Assert.Equal(before, Snapshot(host.Path));
+        Assert.Equal("# the host's own crontab\n", File.ReadAllText(host["spool/root"]));
+
+        // A link as the crontab itself (the spool is a real directory) is refused as well.
+        using var image2 = new TempDir("cronimg2");
+        Directory.CreateDirectory(image2["var/spool/cron/crontabs"]);
+        File.CreateSymbolicLink(image2["var/spool/cron/crontabs/root"], host["spool/root"]);
+        var leaf = Cron($"cron://imgjob3.add(root={image2.Path},schedule=@daily)", "--", "/bin/true");
+        Assert.False(leaf.Ok, leaf.ToString());
+        Assert.Equal(before, Snapshot(host.Path));
+    }
+
+    [Fact]
+    public void A_users_own_marker_for_roots_job_id_is_ambiguous_not_a_hijack()
+    {
+        Assert.True(Cron($"cron://dupjob.add({R},schedule=@daily)", "--", "/bin/true").Ok);
+        // nobody writes a block with the same id into nobody's own crontab (read before root's).
+        var forged = "# BEGIN resh dupjob\n@hourly /bin/echo forged\n# END resh dupjob\n";
+        File.WriteAllText(_root["var/spool/cron/crontabs/nobody"], forged);
+
+        var remove = Cron($"cron://dupjob.remove({R})");
+        Assert.Equal("conflict", remove.ErrorCode);
+        Assert.Contains("user=", remove.Envelope["error"]!["hint"]!.GetValue<string>());
+        var run = Cron($"cron://dupjob.run-now({R})");
+        Assert.Equal("conflict", run.ErrorCode);
+        Assert.Equal(forged, File.ReadAllText(_root["var/spool/cron/crontabs/nobody"]));
+        Assert.Contains("# BEGIN resh dupjob", File.ReadAllText(RootCrontab));
+
+        var mine = Cron($"cron://dupjob.remove({R},user=root)");
+        Assert.True(mine.Ok, mine.ToString());
+        Assert.DoesNotContain("dupjob", File.ReadAllText(RootCrontab));
+        Assert.Equal(forged, File.ReadAllText(_root["var/spool/cron/crontabs/nobody"]));
+    }
+
+    static string Snapshot(string dir) => string.Join("\n", Directory.EnumerateFileSystemEntries(dir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+        .Select(p => $"{p} {File.GetUnixFileMode(p)} {(File.Exists(p) ? File.ReadAllText(p) : "")}"));
 }

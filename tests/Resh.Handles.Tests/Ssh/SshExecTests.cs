@@ -192,6 +192,18 @@ public sealed class SshExecTests(SshBackend ssh)
         Assert.DoesNotContain("literal-pw-1234", literal.Stdout);
     }
 
+    [Fact]
+    public void Secret_env_is_masked_in_raw_output_too()
+    {
+        var token = "rawtok-" + Guid.NewGuid().ToString("N")[..16];
+        var env = ssh.Env();
+        env["RESH_TEST_EXEC_TOKEN"] = token;
+        var run = ReshBinary.Run(["--format", "raw", "ssh://box.exec(shell=printf 'value=%s' \"$API_TOKEN\")", "secret_env=API_TOKEN=env:RESH_TEST_EXEC_TOKEN"], env: env);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("value=***", run.Stdout);
+        Assert.DoesNotContain(token, run.Stdout + run.Stderr);
+    }
+
     /// <summary>The PID of a process whose argv is exactly `sleep MARKER` (the remote command; box shares this machine).</summary>
     static string? RemoteSleep(string marker)
     {

@@ -79,20 +79,20 @@ public static class CronAdd
         if (envText is not null) command = $". {CronCommand.Quote(envPath)} && {command}";
         var line = $"{schedule.Expression} {(file is null ? "" : user + " ")}{command}";
         var old = file is null ? await store.ReadUserAsync(user, ctx.Cancellation).ConfigureAwait(false)
-            : System.IO.File.Exists(path) ? await System.IO.File.ReadAllTextAsync(path, ctx.Cancellation).ConfigureAwait(false) : "";
+            : System.IO.File.Exists(store.Locations.Access(path)) ? await System.IO.File.ReadAllTextAsync(store.Locations.Access(path), ctx.Cancellation).ConfigureAwait(false) : "";
         var text = Crontab.SetBlock(old, id, Crontab.Block(id, comment, line, ctx.Get(Enabled)));
         if (Crontab.UnterminatedLastLine(old) is { } last)
             ctx.Warn($"The last line of {path} has no newline, so cron ignores it: `{(last.Length > 60 ? last[..60] + "…" : last)}`. resh left it as it is.");
         var entry = new CronEntry(id, "cron", path, user, schedule.Expression, command, ctx.Get(Enabled), true, comment,
             CronJobs.NextRuns(schedule, TimeZoneInfo.Local, 3));
-        var oldEnv = SecretEnvFile.Read(envPath);
+        var oldEnv = SecretEnvFile.Read(store.Locations.Access(envPath));
         if (text == old && oldEnv == envText) return new CronChangeResult(id, "cron", path, null, entry);
         var diff = (Diff.Unified(old, text, path) ?? "") + (SecretEnvFile.MaskedDiff(oldEnv, envText, envPath) ?? "");
         if (ctx.DryRun) return Outcome.Changed(new CronChangeResult(id, "cron", path, diff, entry));
         if (oldEnv != envText)
         {
             var pw = Users.User(user)!;
-            SecretEnvFile.Write(envPath, envText, pw.Uid, pw.Gid); // the job's user reads it; nobody else
+            SecretEnvFile.Write(store.Locations.IsHostRoot ? envPath : store.Locations.Access(envPath, create: true, dirMode: 0x1c9), envText, pw.Uid, pw.Gid); // the job's user reads it; nobody else
         }
         if (text == old) return Outcome.Changed(new CronChangeResult(id, "cron", path, diff, entry));
         if (file is null) await store.WriteUserAsync(user, text, ctx.Cancellation).ConfigureAwait(false);
@@ -116,7 +116,7 @@ public static class CronAdd
             return ReshError.Usage("accuracy must be from 1ms to 1d.", "Example: accuracy=1s (the default), accuracy=1m (systemd's own default).");
         var envPath = Path.Combine(SecretEnvFile.SystemdDir, $"{CronTimers.Prefix}{id}.service.env");
         var envText = secrets.Count > 0 ? SecretEnvFile.SystemdText(secrets) : null;
-        var oldEnv = SecretEnvFile.Read(envPath);
+        var oldEnv = SecretEnvFile.Read(store.Locations.Access(envPath));
         var (svc, timer) = CronTimers.Render(id, schedule, argv, user, env, comment, accuracy, ctx.Get(Persistent), envText is null ? null : envPath);
         var svcPath = CronTimers.ServicePath(id);
         var timerPath = CronTimers.TimerPath(id);
