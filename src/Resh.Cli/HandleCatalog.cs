@@ -22,6 +22,9 @@ public static class HandleCatalog
         registry.Add("proc", Resh.Handles.Proc.ProcHandle.Create);
         registry.Add("svc", Resh.Handles.Svc.SvcHandle.Create);
         registry.Add("cron", Resh.Handles.Cron.CronHandle.Create);
+        registry.Add("user", Resh.Handles.User.UserHandle.Create);
+        registry.Add("firewall", Resh.Handles.Firewall.FirewallHandle.Create);
+        registry.Add("pkg", Resh.Handles.Pkg.PkgHandle.Create);
         registry.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(registry, BuildInfo()));
         return registry;
     }
