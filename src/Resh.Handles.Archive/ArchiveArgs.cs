@@ -1,4 +1,5 @@
 using Resh.Core.Model;
+using Resh.Core.Secrets;
 using Resh.Handles.Archive.Formats;
 
 namespace Resh.Handles.Archive;
@@ -10,6 +11,6 @@ public static class ArchiveArgs
         ["auto", .. ArchiveFormat.Names], "auto");
     public static readonly Arg<IReadOnlyList<string>> Include = Arg.List("include", "Only entries matching these globs (a pattern without / matches a name at any depth; ** crosses directories).", examples: ["*.conf", "etc/**"]);
     public static readonly Arg<IReadOnlyList<string>> Exclude = Arg.List("exclude", "Leave out entries matching these globs (an excluded directory excludes its content).", examples: ["*.log", ".git"]);
-    public static readonly Arg<string?> Password = Arg.String("password", "Password of an encrypted zip (AES-256 when writing). Read it from a file with password=@file.", secret: true);
+    public static readonly Arg<SecretRef?> Password = Arg.Secret("password", "Password of an encrypted zip or 7z (AES-256 when writing a zip).");
     public static readonly Arg<long?> Level = Arg.Int("level", "Compression level (gzip/xz/bzip2/zip 0-9, zstd 1-19); default: the tool's usual (gzip 6, zstd 3, xz 6).", min: 0, max: 19);
 }

@@ -32,7 +32,7 @@ public static class TestHandles
     public static readonly Arg<string?> Needed = Arg.String("needed", "required", required: true);
     public static readonly Arg<IReadOnlyList<string>> Words = Arg.List("words", "positional", positional: true);
     public static readonly Arg<string?> Expression = Arg.String("expression", "cron expression");
-    public static readonly Arg<string?> Secret = Arg.String("password", "a secret", secret: true);
+    public static readonly Arg<Resh.Core.Secrets.SecretRef?> Secret = Arg.Secret("password", "a secret");
 
     static Outcome<EchoResult> Echo(VerbContext ctx)
     {
@@ -71,6 +71,7 @@ public static class TestHandles
     {
         var r = new HandleRegistry();
         r.Add(Handle());
+        r.Add(SecretTestHandle.Handle());
         r.Add(MetaHandle.Create(r, new BuildInfo("0.0.0-test", "test")));
         return r;
     }

@@ -88,7 +88,7 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
                     throw ReshError.Usage("\"timeout\" must be a positive duration.", "Example: \"timeout\": \"30s\"").ToException();
                 timeout = t;
             }
-            var parser = new CommandLineParser(registry, () => throw ReshError.Usage("Standard input carries the batch requests; @- is not available.", "Pass the value in \"args\".").ToException());
+            var parser = new CommandLineParser(registry, NoStdin);
             parser.ParseRequest(stage, verb, args, inv);
         }
         catch (Exception ex) when (ex is ReshException or not OutOfMemoryException)
@@ -107,9 +107,11 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
         {
             Ok = env.Ok, Handle = env.Handle, Verb = env.Verb, Target = env.Target, Host = env.Host, Changed = env.Changed,
             DryRun = env.DryRun, Result = env.Result, ResultType = env.ResultType, ResultTypeFactory = env.ResultTypeFactory, ResultDeclaredType = env.ResultDeclaredType, ResultNode = env.ResultNode, Error = env.Error,
-            Warnings = env.Warnings, DurationMs = env.DurationMs, Timestamp = env.Timestamp, Id = id, HasId = true,
+            Warnings = env.Warnings, DurationMs = env.DurationMs, Timestamp = env.Timestamp, Id = id, HasId = true, Revealed = env.Revealed,
         };
     }
+
+    internal static StdinSource NoStdin => StdinSource.Unavailable("Standard input carries the batch requests; @- is not available.", "Pass the value in \"args\".");
 
     static string? Str(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }

@@ -13,9 +13,10 @@ namespace Resh.Core.Cli;
 /// Turns argv into an <see cref="Invocation"/>: global flags, the stage (or a top-level command),
 /// the verb, and typed arguments from every spelling of SPEC §1.
 /// </summary>
-public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> readStdin, Func<string, byte[]>? readFile = null)
+public sealed class CommandLineParser(HandleRegistry registry, StdinSource stdin, Func<string, byte[]>? readFile = null)
 {
-    bool _stdinUsed;
+    public CommandLineParser(HandleRegistry registry, Func<byte[]> readStdin, Func<string, byte[]>? readFile = null)
+        : this(registry, new StdinSource(readStdin), readFile) { }
 
     /// <summary>An argument as written, before its declaration types it.</summary>
     sealed record Assignment(string Key, string? Text, JsonNode? Json, bool IsJson, bool Quoted, ValueOrigin Origin);
@@ -238,7 +239,7 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
         if (globals.ArgsJson is { } argsJson)
         {
             globals.ArgsJson = null; // consumed once
-            var text = argsJson == "-" ? System.Text.Encoding.UTF8.GetString(ReadStdinOnce("--args -")) : argsJson;
+            var text = argsJson == "-" ? System.Text.Encoding.UTF8.GetString(stdin.ReadAll("--args -")) : argsJson;
             JsonNode? node;
             try { node = JsonNode.Parse(text); }
             catch (Exception ex) when (ex is JsonException or ArgumentException)
@@ -247,7 +248,9 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
             }
             if (node is not JsonObject obj)
                 throw ReshError.Usage("--args must be a JSON object.", "Example: --args '{\"lines\": 5}'.").ToException();
-            foreach (var (k, v) in obj) assignments.Add(new Assignment(k, null, v?.DeepClone(), true, false, ValueOrigin.ArgsJson));
+            // Values piped in with --args - never were on a command line (a literal secret there is not warned about).
+            var origin = argsJson == "-" ? ValueOrigin.Stdin : ValueOrigin.ArgsJson;
+            foreach (var (k, v) in obj) assignments.Add(new Assignment(k, null, v?.DeepClone(), true, false, origin));
         }
     }
 
@@ -356,7 +359,8 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
         if (!a.Quoted && !arg.LiteralAt && text.Length > 0 && text[0] == '@')
         {
             if (text.StartsWith("@@", StringComparison.Ordinal)) return RawValue.FromText(text[1..], a.Origin);
-            if (text == "@-") return RawValue.FromBytes(ReadStdinOnce($"{arg.Name}=@-"), ValueOrigin.Stdin);
+            if (text == "@-")
+                return RawValue.FromBytes(arg.Kind == ArgKind.Secret ? stdin.ReadSecret($"{arg.Name}=@-", arg.Name) : stdin.ReadAll($"{arg.Name}=@-"), ValueOrigin.Stdin);
             var path = text[1..];
             try
             {
@@ -369,13 +373,6 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
             }
         }
         return RawValue.FromText(text, a.Origin);
-    }
-
-    byte[] ReadStdinOnce(string what)
-    {
-        if (_stdinUsed) throw ReshError.Usage($"Standard input is read twice ({what}).", "Only one argument can come from stdin (@-).").ToException();
-        _stdinUsed = true;
-        return readStdin();
     }
 
     static JsonNode? ParseJsonText(string key, string text)
@@ -408,6 +405,7 @@ public sealed class CommandLineParser(HandleRegistry registry, Func<byte[]> read
             ArgKind.Size => "10MiB",
             ArgKind.List => "a,b",
             ArgKind.Json => "'{}'",
+            ArgKind.Secret => "secret:NAME",
             _ => "VALUE",
         };
 

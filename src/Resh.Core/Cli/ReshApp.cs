@@ -21,7 +21,8 @@ public sealed class ReshApp(HandleRegistry registry)
     {
         var clock = Stopwatch.StartNew();
         var inv = new Invocation();
-        var parser = new CommandLineParser(registry, () => ReadAll(io.Stdin));
+        var stdin = StdinSource.Console(io.Stdin, io.StdinIsTerminal, io.Stderr);
+        var parser = new CommandLineParser(registry, stdin);
         ReshError? parseError = null;
         try
         {
@@ -44,7 +45,12 @@ public sealed class ReshApp(HandleRegistry registry)
             parseError = ReshError.Usage($"Config file {cfg} does not exist.", "Pass an existing TOML file to --config, or drop the flag.");
         var format = ResolveFormat(g, inv.Verb, io.StdoutIsTerminal);
         var color = !g.NoColor && string.IsNullOrEmpty(io.Env("NO_COLOR")) && io.StdoutIsTerminal && io.Env("TERM") != "dumb";
-        var runtime = new ReshRuntime(ReshPaths.FromEnvironment(), g.ConfigPath, g.Verbose, g.Quiet, io.Stderr, io.StderrIsTerminal, color) { Forks = g.Forks };
+        var isBatch = inv.Handle?.Scheme == HandleRegistry.MetaScheme && inv.Verb?.Name == "batch";
+        var runtime = new ReshRuntime(ReshPaths.FromEnvironment(), g.ConfigPath, g.Verbose, g.Quiet, io.Stderr, io.StderrIsTerminal, color)
+        {
+            Forks = g.Forks,
+            Stdin = isBatch ? BatchRunner.NoStdin : stdin,
+        };
         var output = new OutputWriter(io.Stdout, io.Stderr, format, g.Quiet, new Ansi(color));
         if (g.Verbose)
         {
@@ -61,7 +67,7 @@ public sealed class ReshApp(HandleRegistry registry)
             return output.WriteEnvelope(env);
         }
 
-        if (inv.Handle?.Scheme == HandleRegistry.MetaScheme && inv.Verb?.Name == "batch")
+        if (parseError is null && isBatch)
         {
             var batchOutput = new OutputWriter(io.Stdout, io.Stderr, OutputFormat.Ndjson, false, new Ansi(false));
             return await new BatchRunner(registry, runtime, batchOutput, g).RunAsync(io, CancelGrace).ConfigureAwait(false);
@@ -157,13 +163,6 @@ public sealed class ReshApp(HandleRegistry registry)
             }
             catch (ReshException) { }
         }
-    }
-
-    static byte[] ReadAll(Stream s)
-    {
-        using var ms = new MemoryStream();
-        s.CopyTo(ms);
-        return ms.ToArray();
     }
 
     /// <summary>Makes sure exactly one party (the verb's normal end, or the watchdog) prints the envelope.</summary>

@@ -61,6 +61,7 @@ public static class Executor
             Raw = outcome.Raw,
             Human = verb.Human,
             Mutating = verb.Effect != Model.Effect.Read,
+            Revealed = ctx.Revealed,
         };
     }
 

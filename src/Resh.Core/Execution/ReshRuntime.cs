@@ -1,5 +1,6 @@
 using Resh.Core.Config;
 using Resh.Core.Output;
+using Resh.Core.Secrets;
 
 namespace Resh.Core.Execution;
 
@@ -30,10 +31,14 @@ public sealed class ReshRuntime
     /// <summary>How many hosts a fleet call runs at once (<c>--forks</c>); null means the handle's default.</summary>
     public int? Forks { get; init; }
 
-    /// <summary>A diagnostic line on stderr under --verbose; never contains secrets (callers redact).</summary>
+    /// <summary>Standard input of this call (read once); batch mode has none.</summary>
+    public StdinSource Stdin { get; init; } = StdinSource.Unavailable("Standard input is not available here.", "Pass the value another way.");
+
+    /// <summary>A diagnostic line on stderr under --verbose; resolved secrets are masked (<see cref="SecretRedactor"/>).</summary>
     public void Log(string message)
     {
         if (!Verbose) return;
+        message = SecretRedactor.Scrub(message);
         lock (Stderr) Stderr.WriteLine($"resh: {message}");
     }
 

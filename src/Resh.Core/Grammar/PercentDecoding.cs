@@ -1,9 +1,12 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using Resh.Core.Errors;
+using Resh.Core.Text;
 
 namespace Resh.Core.Grammar;
 
-/// <summary>Decodes <c>%XX</c> escapes in a target as UTF-8; a literal % is written %25.</summary>
+/// <summary>Decodes <c>%XX</c> escapes in a target as UTF-8; a literal % is written %25. Escapes that are
+/// not UTF-8 are raw bytes of a name and are kept as such (<see cref="PathBytes"/>).</summary>
 public static class PercentDecoding
 {
     public static string Decode(string text)
@@ -35,14 +38,8 @@ public static class PercentDecoding
             var m = Encoding.UTF8.GetBytes(text.AsSpan(i, 1), utf8);
             for (int j = 0; j < m; j++) bytes.Add(utf8[j]);
         }
-        try
-        {
-            return new UTF8Encoding(false, true).GetString(bytes.ToArray());
-        }
-        catch (DecoderFallbackException)
-        {
-            throw ReshError.Usage("The target's percent escapes do not decode to UTF-8 text.", "Escape whole UTF-8 sequences, e.g. %C3%A9 for é.").ToException();
-        }
+        // Escapes that are not UTF-8 name raw bytes (Linux names are bytes): kept losslessly (Text/PathBytes).
+        return PathBytes.Decode(CollectionsMarshal.AsSpan(bytes));
     }
 
     static bool IsHex(char c) => char.IsAsciiHexDigit(c);

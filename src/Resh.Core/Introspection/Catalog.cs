@@ -8,7 +8,7 @@ namespace Resh.Core.Introspection;
 [Description("One argument of a verb, as declared.")]
 public sealed record ArgDoc(
     string Name,
-    [property: Description("string, integer, bool, duration, size, enum, list, json or bytes")] string Type,
+    [property: Description("string, integer, bool, duration, size, enum, list, json, bytes or secret")] string Type,
     bool Required,
     JsonNode? Default,
     string Description,

@@ -171,7 +171,12 @@ public static class Completion
         {
             var arg = verb.FindArg(CommandLineParser.Normalize(current[..eq]));
             if (arg is null) return [];
-            var values = arg.Kind == ArgKind.Bool ? ["true", "false"] : arg.Choices?.ToArray() ?? [];
+            var values = arg.Kind switch
+            {
+                ArgKind.Bool => ["true", "false"],
+                ArgKind.Secret => ["secret:", "env:", "file:", "@-"],
+                _ => arg.Choices?.ToArray() ?? [],
+            };
             return Filter(values.Select(v => current[..(eq + 1)] + v), current);
         }
         if (current.StartsWith('-'))

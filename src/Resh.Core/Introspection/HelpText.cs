@@ -89,6 +89,7 @@ public static class HelpText
                 if (a.Aliases.Count > 0) extra.Add("alias " + string.Join(", ", a.Aliases));
                 sb.AppendLine($"  {head.PadRight(w)}  {a.Description}{(extra.Count > 0 ? " (" + string.Join("; ", extra) + ")" : "")}");
             }
+            if (v.Args.Any(a => a.Type == "secret")) sb.AppendLine().AppendLine(SecretSources);
         }
         if (v.ResultSchema["properties"] is JsonObject props && props.Count > 0)
         {
@@ -110,6 +111,13 @@ public static class HelpText
         }
         return sb.ToString();
     }
+
+    /// <summary>How every secret-typed argument is given (SPEC §9); help and docs print it under the argument table.</summary>
+    public const string SecretSources =
+        "A <secret> argument names where the secret comes from: secret:NAME (the secret:// store), env:VAR, " +
+        "file:PATH (its first line), @- (stdin; a no-echo prompt on a terminal) or @PATH (the whole file). " +
+        "A literal value works but adds a warning: other users can read it in /proc/PID/cmdline. " +
+        "The value is shown as *** in every envelope, log and error.";
 
     static string Flag(string name) => name.Replace('_', '-');
 

@@ -44,6 +44,7 @@ public static class MarkdownDocs
                     if (a.Positional) extra += " Positional: words after the verb or after `--`.";
                     sb.AppendLine($"| `{a.Name}` | {Cell(type)} | {def} | {Cell(a.Description + extra)} |");
                 }
+                if (v.Args.Any(a => a.Type == "secret")) sb.AppendLine().AppendLine(HelpText.SecretSources.Replace("<secret>", "`secret`", StringComparison.Ordinal).Replace(" *** ", " `***` ", StringComparison.Ordinal));
             }
             if (v.ResultSchema["properties"] is JsonObject props && props.Count > 0)
             {

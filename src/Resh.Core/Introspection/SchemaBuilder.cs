@@ -61,6 +61,8 @@ public static class SchemaBuilder
                 ["items"] = a.Choices is { } c ? new JsonObject { ["type"] = "string", ["enum"] = Strings(c) } : new JsonObject { ["type"] = "string" },
             },
             ArgKind.Json => new JsonObject(),
+            // A source, not the value: secret:NAME, env:VAR, file:PATH, @- or a literal (warned). docs/architecture.md "Secrets".
+            ArgKind.Secret => new JsonObject { ["type"] = "string", ["format"] = "resh-secret", ["x-resh-type"] = "secret" },
             _ => new JsonObject { ["type"] = "string", ["x-resh-type"] = "bytes" },
         };
         s["description"] = a.Description;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Resh.Core.Secrets;
 using Resh.Core.Text;
 using Resh.Core.Values;
 
@@ -14,11 +15,11 @@ namespace Resh.Core.Model;
 public static class Arg
 {
     public static Arg<string?> String(string name, string description, string? @default = null, bool required = false,
-        string[]? examples = null, string[]? aliases = null, bool secret = false, bool literalAt = false) => new()
+        string[]? examples = null, string[]? aliases = null, bool literalAt = false) => new()
     {
         Name = name, Description = description, Kind = ArgKind.String, Required = required, LiteralAt = literalAt,
         DefaultJsonFactory = @default is null ? null : () => JsonValue.Create(@default), Default = @default,
-        Examples = examples ?? [], Aliases = aliases ?? [], Secret = secret,
+        Examples = examples ?? [], Aliases = aliases ?? [],
         Parser = (a, v) => ScalarText(a, Single(a, v), trimLineEnd: true),
     };
 
@@ -81,11 +82,26 @@ public static class Arg
     };
 
     public static Arg<byte[]?> Bytes(string name, string description, bool required = false, string[]? examples = null,
-        string[]? aliases = null, bool secret = false) => new()
+        string[]? aliases = null) => new()
     {
         Name = name, Description = description, Kind = ArgKind.Bytes, Required = required, Examples = examples ?? [],
-        Aliases = aliases ?? [], Secret = secret,
+        Aliases = aliases ?? [],
         Parser = (a, v) => ParseBytes(a, Single(a, v)),
+    };
+
+    /// <summary>
+    /// A password, token or key (SPEC §9). The value is a source: <c>secret:NAME</c>, <c>env:VAR</c>,
+    /// <c>file:PATH</c> (first line), <c>@-</c> (stdin, or a no-echo prompt on a terminal), <c>@PATH</c>
+    /// (whole file), or a literal, which works but adds a warning to the envelope. Read it with
+    /// <c>ctx.GetSecret(arg)</c>, which resolves the source when the verb runs and returns a
+    /// <see cref="SecretValue"/>; <c>ctx.Get(arg)</c> gives the unresolved <see cref="SecretRef"/>.
+    /// </summary>
+    public static Arg<SecretRef?> Secret(string name, string description, bool required = false,
+        string[]? examples = null, string[]? aliases = null) => new()
+    {
+        Name = name, Description = description, Kind = ArgKind.Secret, Required = required, Secret = true,
+        Examples = examples ?? ["secret:NAME", "env:VAR", "file:PATH", "@-"], Aliases = aliases ?? [],
+        Parser = (a, v) => ParseSecret(a, Single(a, v)),
     };
 
     // ---- parsers -------------------------------------------------------------------------
@@ -235,6 +251,33 @@ public static class Arg
         {
             if (v.Bytes is not null) throw new ArgValueException($"Argument `{a.Name}` expects JSON; the file is not valid JSON.", null);
             return JsonValue.Create(text); // key=value with a JSON argument: a plain string
+        }
+    }
+
+    static SecretRef ParseSecret(ArgInfo a, RawValue v)
+    {
+        if (v.Bytes is not null)
+        {
+            var value = SecretResolver.FromInput(v.Bytes);
+            if (value.Length == 0)
+                throw new ArgValueException($"Argument `{a.Name}` read an empty value from {(v.Origin == ValueOrigin.Stdin ? "stdin" : "its file")}.",
+                    "Pipe the secret in (printf %s VALUE | resh ...) or use secret:NAME, env:VAR or file:PATH.");
+            return SecretRef.FromInput(value, v.Origin == ValueOrigin.Stdin ? "@-" : "@FILE");
+        }
+        string text;
+        if (v.Text is not null) text = v.Text;
+        else if (v.Json is JsonValue jv && jv.TryGetValue<string>(out var s)) text = s;
+        else throw new ArgValueException($"Argument `{a.Name}` expects a string (secret:NAME, env:VAR, file:PATH or @-).", null);
+        if (text.Length == 0)
+            throw new ArgValueException($"Argument `{a.Name}` is empty.", "Give secret:NAME, env:VAR, file:PATH or @-.");
+        try
+        {
+            // Only values that were written somewhere others can read (argv, a request) are warned about.
+            return SecretRef.Parse(text, warnLiteral: v.Origin is not (ValueOrigin.Stdin or ValueOrigin.File));
+        }
+        catch (FormatException ex)
+        {
+            throw new ArgValueException($"Argument `{a.Name}`: {ex.Message}", text.StartsWith(SecretRef.StorePrefix, StringComparison.Ordinal) ? SecretNames.Rule : null);
         }
     }
 

@@ -23,7 +23,7 @@ public abstract class ArgInfo
     public IReadOnlyList<string>? Choices { get; init; }
     public IReadOnlyList<string> Examples { get; init; } = [];
     public IReadOnlyList<string> Aliases { get; init; } = [];
-    /// <summary>Never echoed in envelopes, logs or errors.</summary>
+    /// <summary>A secret-typed argument (<see cref="Arg.Secret"/>): never echoed in envelopes, logs or errors.</summary>
     public bool Secret { get; init; }
     /// <summary>Collects bare words and everything after <c>--</c> (a list argument).</summary>
     public bool Positional { get; init; }

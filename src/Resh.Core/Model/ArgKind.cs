@@ -13,6 +13,12 @@ public enum ArgKind
     Json,
     /// <summary>Text or bytes (for file contents); <c>@file</c> and <c>@-</c> deliver raw bytes.</summary>
     Bytes,
+    /// <summary>
+    /// A password, token or key (SPEC §9): <c>secret:NAME</c>, <c>env:VAR</c>, <c>file:PATH</c> (first line),
+    /// <c>@-</c> (stdin; a no-echo prompt on a terminal), <c>@PATH</c> (whole file), or a literal (warned).
+    /// Bound to a <see cref="Secrets.SecretRef"/>; resolved at call time by <c>ctx.GetSecret</c>.
+    /// </summary>
+    Secret,
 }
 
 public static class ArgKindExtensions
@@ -27,6 +33,7 @@ public static class ArgKindExtensions
         ArgKind.Enum => "enum",
         ArgKind.List => "list",
         ArgKind.Json => "json",
+        ArgKind.Secret => "secret",
         _ => "bytes",
     };
 }

@@ -37,6 +37,8 @@ public sealed class Envelope
     /// <summary>Optional human renderer for table mode, from the verb declaration.</summary>
     public Func<object, string>? Human { get; init; }
     public bool Mutating { get; init; }
+    /// <summary>Secret values this envelope shows on purpose (<c>reveal=true</c>); every other registered secret is masked.</summary>
+    public IReadOnlyList<string> Revealed { get; init; } = [];
 
     /// <summary>A copy with another duration or batch id (envelopes are immutable).</summary>
     public Envelope With(double? durationMs = null, JsonNode? id = null, bool? hasId = null) => new()
@@ -44,7 +46,7 @@ public sealed class Envelope
         Ok = Ok, Handle = Handle, Verb = Verb, Target = Target, Host = Host, Changed = Changed, DryRun = DryRun,
         Result = Result, ResultType = ResultType, ResultTypeFactory = ResultTypeFactory, ResultDeclaredType = ResultDeclaredType, ResultNode = ResultNode, Error = Error, Warnings = Warnings,
         DurationMs = durationMs ?? DurationMs, Timestamp = Timestamp, Id = hasId is null ? Id : id, HasId = hasId ?? HasId,
-        Raw = Raw, Human = Human, Mutating = Mutating,
+        Raw = Raw, Human = Human, Mutating = Mutating, Revealed = Revealed,
     };
 
     /// <summary>

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Resh.Core.Errors;
+using Resh.Core.Secrets;
 
 namespace Resh.Core.Output;
 
@@ -44,18 +45,19 @@ public sealed class OutputWriter
                     var text = fields.TryGetPropertyValue("line", out var line) && line is JsonValue lv && lv.TryGetValue<string>(out var ls) ? ls
                         : fields.TryGetPropertyValue("text", out var t) && t is JsonValue tv && tv.TryGetValue<string>(out var ts) ? ts
                         : $"{name} {fields.ToJsonString()}";
+                    text = SecretRedactor.Scrub(text);
                     WriteText(text.EndsWith('\n') ? text : text + "\n");
                     break;
                 case OutputFormat.Yaml:
-                    var node = new JsonObject { ["event"] = name };
-                    foreach (var (k, v) in fields) if (k != "event") node[k] = v?.DeepClone();
-                    WriteText(YamlRenderer.Render(node));
+                    _buffer.Clear();
+                    EnvelopeJson.WriteEvent(_buffer, name, fields, null, false);
+                    WriteText(YamlRenderer.Render(JsonNode.Parse(Scrubbed(false))));
                     break;
                 default:
                     _buffer.Clear();
                     EnvelopeJson.WriteEvent(_buffer, name, fields, id, hasId);
-                    _buffer.Write("\n"u8);
-                    _stdout.Write(_buffer.WrittenSpan);
+                    _stdout.Write(Scrubbed(false));
+                    _stdout.Write("\n"u8);
                     break;
             }
             _stdout.Flush();
@@ -117,15 +119,15 @@ public sealed class OutputWriter
             {
                 case OutputFormat.Json or OutputFormat.Ndjson or OutputFormat.JsonPretty:
                     Encode(env, Format == OutputFormat.JsonPretty);
-                    _buffer.Write("\n"u8);
-                    _stdout.Write(_buffer.WrittenSpan);
+                    _stdout.Write(Scrubbed(Format == OutputFormat.JsonPretty, env.Revealed));
+                    _stdout.Write("\n"u8);
                     break;
                 case OutputFormat.Yaml:
                     Encode(env, false);
-                    WriteText(YamlRenderer.Render(JsonNode.Parse(_buffer.WrittenSpan)));
+                    WriteText(YamlRenderer.Render(JsonNode.Parse(Scrubbed(false, env.Revealed))));
                     break;
                 case OutputFormat.Table:
-                    var text = new TableRenderer(_ansi).Render(env);
+                    var text = SecretRedactor.Scrub(new TableRenderer(_ansi).Render(env), env.Revealed);
                     if (env.Ok) WriteText(text);
                     else { _stdout.Flush(); _stderr.Write(text); _stderr.Flush(); }
                     break;
@@ -134,10 +136,17 @@ public sealed class OutputWriter
                     var node = env.ResultAsNode();
                     if (node is JsonValue v && v.GetValueKind() == JsonValueKind.String)
                     {
-                        var s = v.GetValue<string>();
+                        var s = SecretRedactor.Scrub(v.GetValue<string>(), env.Revealed);
                         WriteText(s.EndsWith('\n') ? s : s + "\n");
                     }
-                    else if (node is not null) WriteText(node.ToJsonString() + "\n");
+                    else if (node is not null)
+                    {
+                        var json = Encoding.UTF8.GetBytes(node.ToJsonString());
+                        if (SecretRedactor.Active)
+                            json = SecretRedactor.ScrubJson(json, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default }, env.Revealed) ?? json;
+                        _stdout.Write(json);
+                        _stdout.Write("\n"u8);
+                    }
                     break;
             }
             _stdout.Flush();
@@ -150,12 +159,19 @@ public sealed class OutputWriter
         EnvelopeJson.Write(_buffer, env, indented);
     }
 
+    /// <summary>The JSON in the buffer with every registered secret masked (the buffer itself when none matched).</summary>
+    ReadOnlySpan<byte> Scrubbed(bool indented, IReadOnlyList<string>? revealed = null)
+    {
+        if (!SecretRedactor.Active) return _buffer.WrittenSpan;
+        return SecretRedactor.ScrubJson(_buffer.WrittenSpan, EnvelopeJson.WriterOptions(indented), revealed) ?? _buffer.WrittenSpan;
+    }
+
     void WriteErrorLine(Envelope env)
     {
         var e = env.Error ?? ReshError.Failed("Unknown failure.");
         _stdout.Flush();
-        _stderr.WriteLine($"resh: error[{e.Code.ToWire()}]: {e.Message}");
-        if (e.Hint is not null) _stderr.WriteLine($"resh: hint: {e.Hint}");
+        _stderr.WriteLine(SecretRedactor.Scrub($"resh: error[{e.Code.ToWire()}]: {e.Message}"));
+        if (e.Hint is not null) _stderr.WriteLine(SecretRedactor.Scrub($"resh: hint: {e.Hint}"));
         _stderr.Flush();
     }
 

@@ -21,7 +21,7 @@ public static class ArchiveAdd
     static Outcome<ArchiveUpdateResult> Run(VerbContext ctx)
     {
         var path = ArchivePaths.Resolve(ctx);
-        var password = ctx.Get(ArchiveArgs.Password);
+        var password = ctx.GetSecret(ArchiveArgs.Password)?.Reveal();
         var baseDir = ctx.Get(BaseDir) is { } b ? ArchivePaths.Absolute(b, ctx) : null;
         var filter = new PathFilter(ctx.Get(ArchiveArgs.Include), ctx.Get(ArchiveArgs.Exclude));
         var sources = SourceCollector.Collect(ctx.Get(Sources).Select(s => ArchivePaths.Absolute(baseDir is null ? s : Path.Combine(baseDir, s), ctx)).ToList(), baseDir, filter, ctx.Cancellation);

@@ -21,7 +21,7 @@ public static class ArchiveCreate
         [
             new("'archive:///tmp/etc.tar.zst.create(sources=/etc/nginx)'", "A zstd tarball of /etc/nginx, stored as nginx/..."),
             new("'archive:///tmp/site.zip.create(sources=/srv/site,exclude=*.log,deterministic=true)'", "A reproducible zip without logs."),
-            new("archive:///tmp/secret.zip create --sources /srv/keys --password @/root/pw.txt", "An AES-256 encrypted zip."),
+            new("archive:///tmp/secret.zip create --sources /srv/keys --password secret:backup/zip", "An AES-256 encrypted zip, its password from the secret store."),
         ],
         notes: "The format comes from the file name (.tar, .tar.gz/.tgz, .tar.bz2, .tar.xz, .tar.zst, .zip, .7z) unless type= is given. " +
                "The archive is written to a temporary file and renamed into place. 7z is written with the system `7z` (p7zip-full); xz with the system `xz`.");
@@ -42,7 +42,7 @@ public static class ArchiveCreate
         var parent = Path.GetDirectoryName(path)!;
         if (!Directory.Exists(parent)) return ReshError.NotFound($"The directory {parent} does not exist.", "Create it first.");
         var baseDir = ctx.Get(BaseDir) is { } b ? ArchivePaths.Absolute(b, ctx) : null;
-        var password = ctx.Get(ArchiveArgs.Password);
+        var password = ctx.GetSecret(ArchiveArgs.Password)?.Reveal();
         var deterministic = ctx.Get(Deterministic);
         var level = ctx.Get(ArchiveArgs.Level) is { } l ? (int)l : (int?)null;
         var filter = new PathFilter(ctx.Get(ArchiveArgs.Include), ctx.Get(ArchiveArgs.Exclude));

@@ -47,7 +47,7 @@ public static class ArchiveExtract
             ctx.Get(Owners), ctx.Get(AllowSpecial), ctx.DryRun);
         var archiveSize = System.IO.File.Exists(path) ? new FileInfo(path).Length : 0;
         using var progress = ctx.Progress("extract", archiveSize);
-        using var reader = ArchiveOpener.Open(path, ctx.Get(ArchiveArgs.Format), ctx.Get(ArchiveArgs.Password), n => progress.Add(n));
+        using var reader = ArchiveOpener.Open(path, ctx.Get(ArchiveArgs.Format), ctx.GetSecret(ArchiveArgs.Password)?.Reveal(), n => progress.Add(n));
         Codecs.WarnIfZstdFallback(ctx, reader.Format.Codec);
         var extractor = new SafeExtractor(reader, archiveSize, options, ctx.Cancellation);
         if (ctx.DryRun)

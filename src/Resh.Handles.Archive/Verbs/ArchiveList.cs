@@ -20,7 +20,7 @@ public static class ArchiveList
         var path = ArchivePaths.Resolve(ctx);
         var filter = new PathFilter(ctx.Get(ArchiveArgs.Include), ctx.Get(ArchiveArgs.Exclude));
         var limit = ctx.Get(Limit) ?? 10_000;
-        using var reader = ArchiveOpener.Open(path, ctx.Get(ArchiveArgs.Format), ctx.Get(ArchiveArgs.Password), null);
+        using var reader = ArchiveOpener.Open(path, ctx.Get(ArchiveArgs.Format), ctx.GetSecret(ArchiveArgs.Password)?.Reveal(), null);
         Codecs.WarnIfZstdFallback(ctx, reader.Format.Codec);
         var entries = new List<ArchiveEntryInfo>();
         long count = 0;

@@ -18,7 +18,7 @@ public static class ArchiveRemove
     static Outcome<ArchiveUpdateResult> Run(VerbContext ctx)
     {
         var path = ArchivePaths.Resolve(ctx);
-        var password = ctx.Get(ArchiveArgs.Password);
+        var password = ctx.GetSecret(ArchiveArgs.Password)?.Reveal();
         // Anchored at the archive root: `a.txt` means the top-level a.txt, not every a.txt.
         var matcher = new PathFilter([], ctx.Get(Paths).Select(p => "/" + p.TrimStart('/')).ToList());
         var removed = new List<string>();

@@ -18,7 +18,7 @@ public static class ArchiveTest
         var path = ArchivePaths.Resolve(ctx);
         var size = System.IO.File.Exists(path) ? new FileInfo(path).Length : 0;
         using var progress = ctx.Progress("test", size);
-        using var reader = ArchiveOpener.Open(path, ctx.Get(ArchiveArgs.Format), ctx.Get(ArchiveArgs.Password), n => progress.Add(n));
+        using var reader = ArchiveOpener.Open(path, ctx.Get(ArchiveArgs.Format), ctx.GetSecret(ArchiveArgs.Password)?.Reveal(), n => progress.Add(n));
         Codecs.WarnIfZstdFallback(ctx, reader.Format.Codec);
         long entries = 0, bytes = 0;
         string current = "";

@@ -7,6 +7,7 @@ using Resh.Core.Grammar;
 using Resh.Core.Model;
 using Resh.Core.Output;
 using Resh.Core.Registry;
+using Resh.Core.Secrets;
 using Resh.Core.Text;
 using Resh.Core.Values;
 using Resh.Handles.Ssh.Fleet;
@@ -133,7 +134,10 @@ public static class RemoteStage
                 binary = (arg, bytes);
                 continue;
             }
-            json[arg.Name] = ToJson(arg, value);
+            // A secret is resolved here, where its source (secret store, env, file) is, and travels on stdin.
+            json[arg.Name] = value is SecretRef && arg is Arg<SecretRef?> secretArg
+                ? JsonValue.Create(ctx.GetSecret(secretArg)!.Reveal())
+                : ToJson(arg, value);
         }
         if (binary is null)
         {
@@ -142,7 +146,7 @@ public static class RemoteStage
             argv.Add("-");
             return (argv, Encoding.UTF8.GetBytes(json.ToJsonString()));
         }
-        if (inner.Args.Any(a => a.Secret && json.ContainsKey(a.Name)))
+        if (inner.Args.Any(a => a.Kind == ArgKind.Secret && json.ContainsKey(a.Name)))
             throw ReshError.Unsupported("A binary argument and a secret argument cannot both reach a remote host: the secret would have to go on the remote command line.",
                 "Upload the file first with ssh://HOST.upload and pass its path.").ToException();
         argv.Add($"{binary.Value.Arg.Name}=@-");

@@ -22,10 +22,19 @@ public sealed class PercentDecodingTests
     [InlineData("/tmp/%")]
     [InlineData("/tmp/%2")]
     [InlineData("/tmp/%zz")]
-    [InlineData("/tmp/%C3")]
     public void Malformed_escapes_are_usage_errors(string input)
     {
         var ex = Assert.Throws<ReshException>(() => PercentDecoding.Decode(input));
         Assert.Equal(ErrorCode.Usage, ex.Error.Code);
+    }
+
+    [Fact]
+    public void Escapes_that_are_not_utf8_are_raw_bytes_kept_losslessly()
+    {
+        var decoded = PercentDecoding.Decode("/tmp/caf%E9%25%C3");
+        Assert.True(Resh.Core.Text.PathBytes.HasRawBytes(decoded));
+        Assert.Equal("/tmp/caf"u8.ToArray().Concat(new byte[] { 0xE9, (byte)'%', 0xC3 }), Resh.Core.Text.PathBytes.Encode(decoded));
+        Assert.Equal("/tmp/caf%E9%25%C3", Resh.Core.Text.PathBytes.Display(decoded, out var escaped));
+        Assert.True(escaped);
     }
 }

@@ -85,6 +85,26 @@ public sealed class SshRemoteStageTests(SshBackend ssh)
     }
 
     [Fact]
+    public void A_secret_argument_is_resolved_locally_and_reaches_the_host_on_stdin_never_argv()
+    {
+        using var dir = new TempDir("sshsec");
+        var password = "canary-" + Guid.NewGuid().ToString("N");
+        File.WriteAllText(dir["a.txt"], "hello\n");
+        var env = ssh.Env();
+        env["ZIP_PASSWORD"] = password; // only the local resh has it: the remote one must be handed the value
+        var create = ReshBinary.Run([$"archive://{dir["x.zip"]}.create(sources={dir["a.txt"]})", "password=env:ZIP_PASSWORD"], env: env);
+        Assert.True(create.Ok, create.ToString());
+
+        var remote = ReshBinary.Run([$"ssh://box/archive://{dir["x.zip"]}.extract(destination={dir["o"]})", "password=env:ZIP_PASSWORD", "--verbose"],
+            env: env, wait: TimeSpan.FromSeconds(120));
+        Assert.True(remote.Ok, remote.ToString());
+        Assert.Equal("box", remote.Envelope["host"]!.GetValue<string>());
+        Assert.Empty(remote.Envelope["warnings"]!.AsArray()); // the value travelled on stdin, not as a literal on a command line
+        Assert.Equal("hello\n", File.ReadAllText(Path.Combine(dir["o"], "a.txt")));
+        Assert.DoesNotContain(password, remote.Stdout + remote.Stderr);
+    }
+
+    [Fact]
     public void A_target_full_of_shell_metacharacters_reaches_the_host_intact()
     {
         using var dir = new TempDir("sshhostile");

@@ -1,0 +1,158 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace Resh.Core.Secrets;
+
+/// <summary>
+/// The process-wide list of secret values resolved so far, and the scrubbing every output path applies:
+/// envelopes (JSON, YAML, table, raw), events, error lines on stderr and the --verbose log. Each
+/// <see cref="SecretValue"/> registers itself when created, so a secret a verb resolved is masked as
+/// <c>***</c> wherever it would otherwise leak (an error message quoting a backend, a diff, an echo).
+/// </summary>
+/// <remarks>
+/// Values shorter than <see cref="MinLength"/> characters are not searched for: masking every "ab" in an
+/// envelope would destroy it and protect little. A multi-line value is also masked line by line.
+/// With nothing registered (almost every call) every scrub is a single field read.
+/// </remarks>
+public static class SecretRedactor
+{
+    public const string Mask = "***";
+    public const int MinLength = 4;
+
+    sealed record Entry(string Whole, string[] Needles);
+
+    static readonly object Gate = new();
+    static volatile Entry[] _entries = [];
+    // Needles of every entry, longest first, so a secret containing another is masked whole.
+    static volatile string[] _needles = [];
+
+    /// <summary>True once any secret was registered in this process.</summary>
+    public static bool Active => _needles.Length > 0;
+
+    public static void Register(SecretValue value)
+    {
+        if (value.Length < MinLength || !value.IsText) return;
+        Register(value.Reveal());
+    }
+
+    /// <summary>Registers a plain string as secret (for values a backend hands back, such as a generated token).</summary>
+    public static void Register(string value)
+    {
+        if (value.Length < MinLength) return;
+        var needles = new List<string> { value };
+        if (value.AsSpan().IndexOfAny('\n', '\r') >= 0)
+        {
+            foreach (var line in value.Split(['\n', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                if (line.Length >= MinLength && !needles.Contains(line)) needles.Add(line);
+        }
+        else if (value.Trim() is { Length: >= MinLength } trimmed && trimmed.Length != value.Length) needles.Add(trimmed);
+        lock (Gate)
+        {
+            foreach (var e in _entries) if (e.Whole == value) return;
+            var entries = new Entry[_entries.Length + 1];
+            _entries.CopyTo(entries, 0);
+            entries[^1] = new Entry(value, needles.ToArray());
+            _entries = entries;
+            _needles = entries.SelectMany(e => e.Needles).Distinct().OrderByDescending(n => n.Length).ToArray();
+        }
+    }
+
+    /// <summary>Masks every registered secret in <paramref name="text"/>, except values in <paramref name="revealed"/>.</summary>
+    public static string Scrub(string text, IReadOnlyCollection<string>? revealed = null)
+    {
+        var needles = Needles(revealed);
+        if (needles.Length == 0 || text.Length < MinLength) return text;
+        foreach (var n in needles)
+            if (text.Contains(n, StringComparison.Ordinal)) text = text.Replace(n, Mask, StringComparison.Ordinal);
+        return text;
+    }
+
+    /// <summary>True when <paramref name="text"/> holds a registered secret.</summary>
+    public static bool Contains(string text)
+    {
+        foreach (var n in _needles) if (text.Contains(n, StringComparison.Ordinal)) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// Scrubs one JSON document (an envelope or an event): every string and property name is masked, and a
+    /// number whose digits are a secret becomes the string <c>"***"</c>. Returns null when nothing matched,
+    /// which is checked on the encoded bytes first so clean output is never re-encoded.
+    /// </summary>
+    public static byte[]? ScrubJson(ReadOnlySpan<byte> json, JsonWriterOptions options, IReadOnlyCollection<string>? revealed = null)
+    {
+        var needles = Needles(revealed);
+        if (needles.Length == 0 || !MayContain(json, needles, options)) return null;
+        var output = new ArrayBufferWriter<byte>(json.Length + 64);
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+        using (var w = new Utf8JsonWriter(output, options))
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject: w.WriteStartObject(); break;
+                    case JsonTokenType.EndObject: w.WriteEndObject(); break;
+                    case JsonTokenType.StartArray: w.WriteStartArray(); break;
+                    case JsonTokenType.EndArray: w.WriteEndArray(); break;
+                    case JsonTokenType.PropertyName: w.WritePropertyName(ScrubWith(reader.GetString()!, needles)); break;
+                    case JsonTokenType.String: w.WriteStringValue(ScrubWith(reader.GetString()!, needles)); break;
+                    case JsonTokenType.Number:
+                        var digits = Encoding.UTF8.GetString(reader.ValueSpan);
+                        if (ScrubWith(digits, needles) != digits) w.WriteStringValue(Mask);
+                        else w.WriteRawValue(reader.ValueSpan, skipInputValidation: true);
+                        break;
+                    case JsonTokenType.True: w.WriteBooleanValue(true); break;
+                    case JsonTokenType.False: w.WriteBooleanValue(false); break;
+                    case JsonTokenType.Null: w.WriteNullValue(); break;
+                }
+            }
+        }
+        return output.WrittenSpan.ToArray();
+    }
+
+    static string ScrubWith(string text, string[] needles)
+    {
+        foreach (var n in needles)
+            if (text.Contains(n, StringComparison.Ordinal)) text = text.Replace(n, Mask, StringComparison.Ordinal);
+        return text;
+    }
+
+    static bool MayContain(ReadOnlySpan<byte> json, string[] needles, JsonWriterOptions options)
+    {
+        foreach (var n in needles)
+        {
+            if (json.IndexOf(Encoding.UTF8.GetBytes(n)) >= 0) return true;
+            var escaped = JsonEncodedText.Encode(n, options.Encoder ?? System.Text.Encodings.Web.JavaScriptEncoder.Default).EncodedUtf8Bytes;
+            if (json.IndexOf(escaped) >= 0) return true;
+            // Any other escaping (a remote host's envelope, \u escapes) is caught by looking at a fragment.
+            if (n.Any(c => c > 0x7E || c < 0x20 || c is '"' or '\\' or '<' or '>' or '&' or '\'' or '+' or '`') &&
+                json.IndexOf("\\u"u8) >= 0) return true;
+        }
+        return false;
+    }
+
+    static string[] Needles(IReadOnlyCollection<string>? revealed)
+    {
+        var needles = _needles;
+        if (revealed is null || revealed.Count == 0 || needles.Length == 0) return needles;
+        var skip = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in _entries)
+            if (revealed.Contains(e.Whole)) foreach (var n in e.Needles) skip.Add(n);
+        // A needle shared with a secret that was not revealed stays masked.
+        foreach (var e in _entries)
+            if (!revealed.Contains(e.Whole)) foreach (var n in e.Needles) skip.Remove(n);
+        return skip.Count == 0 ? needles : needles.Where(n => !skip.Contains(n)).ToArray();
+    }
+
+    /// <summary>Forgets every registered value (tests only: a real process keeps them until it exits).</summary>
+    internal static void Reset()
+    {
+        lock (Gate)
+        {
+            _entries = [];
+            _needles = [];
+        }
+    }
+}
