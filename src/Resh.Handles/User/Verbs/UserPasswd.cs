@@ -2,13 +2,14 @@ using System.Text;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
+using Resh.Core.Secrets;
 
 namespace Resh.Handles.User;
 
 public static class UserPasswd
 {
-    static readonly Arg<string?> Password = Arg.String("password", "The new password (secret: never echoed; prefer password=@- to read it from stdin).", secret: true);
-    static readonly Arg<string?> Hash = Arg.String("hash", "A pre-made crypt hash ($y$..., $6$...) to set as is (secret).", secret: true);
+    static readonly Arg<SecretRef?> Password = Arg.Secret("password", "The new password: secret:NAME, env:VAR, file:PATH or @- (stdin, or a no-echo prompt).");
+    static readonly Arg<SecretRef?> Hash = Arg.Secret("hash", "A pre-made crypt hash ($y$..., $6$...) to set as is, from the same sources (hashes are secrets too).");
     static readonly Arg<string?> Scheme = Arg.Enum("scheme", "Hash scheme (default: ENCRYPT_METHOD of login.defs).", ["yescrypt", "sha512", "sha256", "bcrypt"]);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("passwd", Effect.Mutate,
@@ -17,7 +18,8 @@ public static class UserPasswd
         examples:
         [
             new("user://deploy.passwd password=@-", "Read the password from stdin (nothing in argv or shell history)."),
-            new("user://deploy.passwd hash=@deploy.hash", "Set a hash made elsewhere (mkpasswd, openssl passwd -6)."),
+            new("user://deploy.passwd password=secret:deploy-password", "From resh's secret store."),
+            new("user://deploy.passwd hash=file:deploy.hash", "Set a hash made elsewhere (mkpasswd, openssl passwd -6), read from a file."),
         ],
         notes: "The clear text is hashed inside resh (libxcrypt's crypt(3), a fresh salt) and only `name:hash` reaches `chpasswd -e`, on stdin: neither the password nor the hash is ever in a program's argv or in the envelope. "
             + "When the password already matches the current hash (same password), nothing is written and the result is `changed: false`. Setting a password clears a lock (`!`), as passwd does.");
@@ -26,17 +28,15 @@ public static class UserPasswd
     {
         var call = UserCall.OpenForChange(ctx, needsShadow: true);
         var name = call.UserName();
-        var password = ctx.Get(Password);
-        var hash = ctx.Get(Hash);
-        if ((password is null) == (hash is null))
+        if (ctx.Get(Password) is null == (ctx.Get(Hash) is null))
             return ReshError.Usage("Give exactly one of password= (a secret) or hash= (a crypt hash).", $"Example: resh user://{name}.passwd password=@-");
         var before = call.Info(name);
         var current = call.Db.Shadow(name)?.Hash
             ?? throw ReshError.NotFound($"User {name} has no entry in /etc/shadow.", "Run pwconv to create shadow entries.").ToException();
         string newHash;
-        if (hash is not null)
+        if (ctx.GetSecret(Hash) is { } hashSecret)
         {
-            hash = hash.Trim();
+            var hash = hashSecret.Reveal().Trim();
             if (!PasswordHash.LooksLikeHash(hash))
                 return ReshError.Usage("hash is not a crypt hash ($id$salt$hash).", "Pass the clear text as password= instead; resh hashes it.");
             if (hash == current) return new UserChangeResult(name, "none", [], [], before);
@@ -44,9 +44,14 @@ public static class UserPasswd
         }
         else
         {
-            if (password!.Length == 0) return ReshError.Usage("The password is empty.", "Lock the account instead: resh user://" + name + ".lock");
-            if (password.Contains('\n') || password.Contains('\0')) return ReshError.Usage("The password may not contain line breaks or NUL.", null);
-            var bytes = Encoding.UTF8.GetBytes(password);
+            var secret = ctx.GetSecret(Password)!;
+            if (secret.Length == 0) return ReshError.Usage("The password is empty.", "Lock the account instead: resh user://" + name + ".lock");
+            var bytes = secret.RevealBytes().ToArray();
+            if (bytes.Contains((byte)'\n') || bytes.Contains((byte)0))
+            {
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(bytes);
+                return ReshError.Usage("The password may not contain line breaks or NUL.", null);
+            }
             try
             {
                 if (!current.StartsWith('!') && PasswordHash.Verify(bytes, current)) return new UserChangeResult(name, "none", [], [], before);
