@@ -7,6 +7,7 @@
 #
 # usage: pkg-repo.sh build DIR          key + repository with hello 1.0 and lib 1.0 (prints the repo path)
 #        pkg-repo.sh publish DIR VER    add resh-test-hello VER to the repository and re-sign it
+#        pkg-repo.sh reset DIR          purge every resh-test-* package and release holds (between tests)
 #        pkg-repo.sh clean DIR NAME     remove the apt source NAME (sources file, keyring, lists), purge every
 #                                       resh-test-* package, stop the throwaway gpg-agent
 set -euo pipefail
@@ -55,6 +56,13 @@ publish)
     package resh-test-hello "$3" "resh-test-lib"
     index
     ;;
+reset)
+    pkgs=$(dpkg-query -W -f '${Package} ${db:Status-Abbrev}\n' 'resh-test-*' 2>/dev/null | awk '$2 != "un" {print $1}' || true)
+    if [[ -n $pkgs ]]; then
+        apt-mark unhold $pkgs >/dev/null 2>&1 || true
+        DEBIAN_FRONTEND=noninteractive dpkg --purge $pkgs >/dev/null 2>&1 || true
+    fi
+    ;;
 clean)
     NAME=$3
     rm -f "/etc/apt/sources.list.d/$NAME.sources" "/etc/apt/sources.list.d/$NAME.list" "/etc/apt/keyrings/$NAME.gpg"
@@ -62,7 +70,7 @@ clean)
     enc=$(echo "$DIR/repo" | sed 's|^/||; s|/|_|g')
     rm -f /var/lib/apt/lists/*"$enc"* 2>/dev/null || true
     pkgs=$(dpkg-query -W -f '${Package} ${db:Status-Abbrev}\n' 'resh-test-*' 2>/dev/null | awk '$2 != "un" {print $1}' || true)
-    if [[ -n $pkgs ]]; then DEBIAN_FRONTEND=noninteractive dpkg --purge $pkgs >/dev/null 2>&1 || true; fi
+    if [[ -n $pkgs ]]; then apt-mark unhold $pkgs >/dev/null 2>&1 || true; DEBIAN_FRONTEND=noninteractive dpkg --purge $pkgs >/dev/null 2>&1 || true; fi
     gpgconf --homedir "$DIR/gnupg" --kill gpg-agent 2>/dev/null || true
     ;;
 *) echo "usage: $0 build DIR | publish DIR VERSION | clean DIR NAME" >&2; exit 2 ;;

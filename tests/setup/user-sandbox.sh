@@ -11,7 +11,8 @@ set -euo pipefail
 cmd=$1; DIR=$(realpath -m "$2")
 case $cmd in
 start)
-    mkdir -p "$DIR/home" "$DIR/mail" "$DIR/log"
+    # The copy holds /etc/shadow and host keys: only root may look at it from outside.
+    mkdir -p "$DIR/home" "$DIR/mail" "$DIR/log"; chmod 700 "$DIR"
     cp -a /etc "$DIR/etc"
     : > "$DIR/log/lastlog"; : > "$DIR/log/faillog"
     chmod 2775 "$DIR/mail"; chgrp mail "$DIR/mail" 2>/dev/null || true

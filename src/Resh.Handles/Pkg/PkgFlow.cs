@@ -36,13 +36,29 @@ public static class PkgFlow
 
     public static async Task<Outcome<PkgChangeResult>> ChangeAsync(VerbContext ctx, PackageManager mgr, Transaction tx, IReadOnlyList<string> requested)
     {
+        // A busy dpkg is reported before anything else (a plan read while it works could be stale anyway).
+        if (mgr is AptManager && !ctx.DryRun) await AptManager.WaitForLockAsync(ctx).ConfigureAwait(false);
         var before = await mgr.ListAsync(ctx.Cancellation).ConfigureAwait(false);
+        // A held package named explicitly is not moved behind the operator's back: say so instead.
+        if (tx.Kind is "install" or "upgrade")
+        {
+            var held = before.Where(e => e.Held).Select(e => e.Name).ToHashSet();
+            var blocked = tx.Packages.Where(p => p.File is null && held.Contains(p.Name)).Select(p => p.Name).ToList();
+            if (blocked.Count > 0)
+                return ReshError.Conflict($"{string.Join(", ", blocked)} {(blocked.Count == 1 ? "is" : "are")} held at the installed version.",
+                    $"Release the hold first: resh pkg://{blocked[0]}.unhold");
+        }
         var argv = mgr.Argv(tx);
-        var plan = await mgr.PlanAsync(tx, ctx.Cancellation).ConfigureAwait(false);
-        var versions = before.GroupBy(e => e.Name).ToDictionary(g => g.Key, g => g.First().Version);
-        plan = plan.Select(a => a.From is null && a.Action is "upgrade" or "downgrade" or "reinstall" ? a with { From = versions.GetValueOrDefault(a.Name) } : a).ToList();
-        if (plan.Count == 0) return new PkgChangeResult(mgr.Name, requested, [], [], [], [], []);
-        if (ctx.DryRun) return Outcome.Changed(Result(mgr.Name, requested, plan, [argv]));
+        if (ctx.DryRun)
+        {
+            // The manager's own simulation: exactly what it would do, with versions.
+            var plan = await mgr.PlanAsync(tx, ctx.Cancellation).ConfigureAwait(false);
+            var versions = before.GroupBy(e => e.Name).ToDictionary(g => g.Key, g => g.First().Version);
+            plan = plan.Select(a => a.From is null && a.Action is "upgrade" or "downgrade" or "reinstall" ? a with { From = versions.GetValueOrDefault(a.Name) } : a).ToList();
+            return plan.Count == 0 ? new PkgChangeResult(mgr.Name, requested, [], [], [], [], []) : Outcome.Changed(Result(mgr.Name, requested, plan, [argv]));
+        }
+        // A real run needs no separate plan: the installed set before and after says what changed
+        // (nothing to do is `changed: false`), and the manager refuses what it cannot do.
         if (mgr is AptManager apt) await apt.RunChangeAsync(ctx, argv, $"apt-get {tx.Kind}").ConfigureAwait(false);
         else
         {

@@ -47,14 +47,14 @@ public sealed class FirewallLab : IDisposable
     public int Holder(string backend) => _ns[backend].Holder;
 
     /// <summary>resh inside the backend's namespaces; SSH_CONNECTION only when the test sets it.</summary>
-    public ReshRun Resh(string backend, string? ssh, params string[] args)
+    public ReshRun ReshAs(string backend, string? ssh, params string[] args)
     {
         var env = new Dictionary<string, string> { ["RESH_HOME"] = StateDir };
         if (ssh is not null) env["SSH_CONNECTION"] = ssh;
         return Run(["nsenter", "-t", Holder(backend).ToString(CultureInfo.InvariantCulture), "-n", "-m", "--", ReshBinary.Path, .. args], env, removeSsh: ssh is null);
     }
 
-    public ReshRun Resh(string backend, params string[] args) => Resh(backend, null, args);
+    public ReshRun Resh(string backend, params string[] args) => ReshAs(backend, null, args);
 
     /// <summary>Any program in the backend's namespaces (nft, iptables-save, firewall-cmd).</summary>
     public (int Code, string Stdout, string Stderr) Exec(string backend, params string[] argv)

@@ -83,20 +83,20 @@ public sealed class FirewallNftTests(FirewallLab lab)
     public void A_change_that_would_cut_the_ssh_session_is_refused_without_force()
     {
         const string ssh = "10.99.0.2 40000 10.99.0.1 24081";
-        var deny = lab.Resh(B, ssh, "firewall://.deny(port=24081,proto=tcp)", "backend=nftables");
+        var deny = lab.ReshAs(B, ssh, "firewall://.deny(port=24081,proto=tcp)", "backend=nftables");
         Assert.Equal("conflict", deny.ErrorCode);
-        var policy = lab.Resh(B, ssh, "firewall://.policy.set(policy=drop)", "backend=nftables");
+        var policy = lab.ReshAs(B, ssh, "firewall://.policy.set(policy=drop)", "backend=nftables");
         Assert.Equal("conflict", policy.ErrorCode);
         Assert.True(lab.Connects(B, 24081));
         // An allow for the session first makes default-drop safe.
-        Assert.True(lab.Resh(B, ssh, "firewall://.allow(port=24081,proto=tcp)", "backend=nftables").Changed);
-        var drop = lab.Resh(B, ssh, "firewall://.policy.set(policy=drop)", "backend=nftables");
+        Assert.True(lab.ReshAs(B, ssh, "firewall://.allow(port=24081,proto=tcp)", "backend=nftables").Changed);
+        var drop = lab.ReshAs(B, ssh, "firewall://.policy.set(policy=drop)", "backend=nftables");
         Assert.True(drop.Changed, drop.ToString());
         Assert.True(lab.Connects(B, 24081));
         Assert.False(lab.Connects(B, 24080));
-        Assert.Equal("conflict", lab.Resh(B, ssh, "firewall://.rules.delete(port=24081)", "backend=nftables").ErrorCode);
-        Assert.True(lab.Resh(B, ssh, "firewall://.policy.set(policy=accept)", "backend=nftables").Changed);
-        var forced = lab.Resh(B, ssh, "firewall://.deny(port=24081,proto=tcp,force=true)", "backend=nftables");
+        Assert.Equal("conflict", lab.ReshAs(B, ssh, "firewall://.rules.delete(port=24081)", "backend=nftables").ErrorCode);
+        Assert.True(lab.ReshAs(B, ssh, "firewall://.policy.set(policy=accept)", "backend=nftables").Changed);
+        var forced = lab.ReshAs(B, ssh, "firewall://.deny(port=24081,proto=tcp,force=true)", "backend=nftables");
         Assert.True(forced.Changed, forced.ToString());
         Assert.False(lab.Connects(B, 24081));
         Assert.True(R("firewall://.rules.delete(port=24081)").Changed);

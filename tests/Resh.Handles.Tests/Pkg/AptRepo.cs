@@ -42,11 +42,19 @@ public sealed class AptRepo : IDisposable
 
     public void Publish(string version) => Namespaced.Setup("pkg-repo.sh", "publish", _dir.Path, version);
 
+    /// <summary>No resh-test-* package installed or held: each test starts from the same machine state.</summary>
+    public void Reset() => Namespaced.Setup("pkg-repo.sh", "reset", _dir.Path);
+
+    /// <summary>The version apt would install now (the repository may have gained 1.1 in another test).</summary>
+    public static string Candidate(string name) =>
+        ReshBinary.Run($"pkg://{name}.info").Result!["candidate"]!.GetValue<string>();
+
     /// <summary>The installed version of a package according to dpkg itself, or null.</summary>
     public static string? DpkgVersion(string name)
     {
         var r = Sh("dpkg-query", "-W", "-f", "${db:Status-Abbrev} ${Version}", name);
-        return r.Code == 0 && r.Out.StartsWith("ii", StringComparison.Ordinal) ? r.Out.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1] : null;
+        // "ii" installed, "hi" installed and held.
+        return r.Code == 0 && r.Out.Length > 2 && r.Out[1] == 'i' && r.Out[0] is 'i' or 'h' ? r.Out.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1] : null;
     }
 
     public static (int Code, string Out) Sh(params string[] argv)

@@ -33,7 +33,7 @@ public sealed class UserBusyboxTests(UserSandbox box)
         Assert.True(Bb(null, "user://group/bbgrp.member.remove", "user=bbuser").Changed);
         Assert.True(Bb(null, "user://bbuser.delete").Changed);
         Assert.True(Bb(null, "user://group/bbgrp.group.delete").Changed);
-        Assert.Equal("unsupported", Bb(null, "user://x.add", "root=/tmp").ErrorCode);
+        Assert.Equal("unsupported", Bb(null, "user://x.add", $"root={box.Dir}").ErrorCode);
 
         var calls = File.ReadAllLines(log).Select(l => l.Split('\t')).ToList();
         string[][] expected =

@@ -13,7 +13,7 @@ namespace Resh.Handles.Firewall;
 public sealed class NftBackend : FirewallBackend
 {
     public const string Table = "resh";
-    readonly string _nft = Require("nft", "nftables");
+    readonly string? _nft = NftLib.Available ? null : Require("nft", "nftables");
 
     public override string Name => "nftables";
     public override string Where => "table inet resh (chains input, output, forward; priority -10)";
@@ -22,8 +22,7 @@ public sealed class NftBackend : FirewallBackend
 
     public override async Task<FwState> ReadAsync(CancellationToken ct)
     {
-        var r = await RunAsync([_nft, "-j", "list", "ruleset"], null, ct).ConfigureAwait(false);
-        return NftJson.Parse(r.Stdout);
+        return NftJson.Parse(await NftAsync(["-j", "list", "ruleset"], null, ct).ConfigureAwait(false));
     }
 
     public override NativePlan Plan(FwState current, DesiredState desired)
@@ -92,7 +91,7 @@ public sealed class NftBackend : FirewallBackend
     {
         var plan = new NativePlan();
         plan.Display.AddRange(text.TrimEnd('\n').Split('\n'));
-        plan.Steps.Add(ct => RunAsync([_nft, "-f", "-"], text, ct));
+        plan.Steps.Add(ct => NftAsync(["-f", "-"], text, ct));
         return plan;
     }
 
@@ -123,8 +122,38 @@ public sealed class NftBackend : FirewallBackend
         return string.Join(' ', p);
     }
 
-    public override async Task<string> SaveNativeAsync(CancellationToken ct) =>
-        (await RunAsync([_nft, "list", "ruleset"], null, ct).ConfigureAwait(false)).Stdout;
+    public override Task<string> SaveNativeAsync(CancellationToken ct) => NftAsync(["list", "ruleset"], null, ct);
+
+    /// <summary>
+    /// `nft ARGS` (with a script on stdin for -f -): in-process through libnftables when it is there,
+    /// else the nft binary. Failures are translated the same way either way.
+    /// </summary>
+    async Task<string> NftAsync(IReadOnlyList<string> args, string? script, CancellationToken ct)
+    {
+        if (_nft is not null) return (await RunAsync([_nft, .. args], script, ct).ConfigureAwait(false)).Stdout;
+        ct.ThrowIfCancellationRequested();
+        var json = args.Contains("-j");
+        var commands = script ?? string.Join(' ', args.Where(a => a != "-j"));
+        var (code, output, error) = NftLib.Run(commands, json);
+        Resh.Core.Platform.ProcessRunner.Trace?.Invoke($"libnftables [{(script is null ? commands : "nft -f -")}] -> {code}");
+        if (code != 0) throw Failure(["nft", .. args], error, script);
+        return output;
+    }
+
+    static ReshException Failure(IReadOnlyList<string> argv, string error, string? script)
+    {
+        var lower = error.ToLowerInvariant();
+        var line = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "failed";
+        var details = new System.Text.Json.Nodes.JsonObject
+        {
+            ["command"] = new System.Text.Json.Nodes.JsonArray(argv.Select(a => (System.Text.Json.Nodes.JsonNode?)a).ToArray()),
+            ["stderr"] = error.Length > 2000 ? error[..2000] : error,
+        };
+        if (script is not null) details["input"] = script.Length > 4000 ? script[..4000] + "…" : script;
+        if (lower.Contains("operation not permitted") || lower.Contains("permission denied"))
+            return ReshError.PermissionDenied($"nft failed: {line}", "Changing or reading the firewall needs root (CAP_NET_ADMIN).", details).ToException();
+        return ReshError.Failed($"nft failed: {line}", null, details).ToException();
+    }
 
     public override NativePlan RestoreNative(string content) => Script("flush ruleset\n" + content.TrimEnd('\n') + "\n");
 

@@ -334,10 +334,10 @@ public sealed class AptManager : PackageManager
     }
 
     /// <summary>
-    /// Runs a changing apt command: waits for dpkg's frontend lock (up to --timeout, else 60 s) and answers
-    /// `conflict` naming the holder when it stays held; apt's status lines drive the progress bar.
+    /// Waits while dpkg's frontend lock is held, up to --timeout (60 s without one), and answers `conflict`
+    /// naming the holder when it stays held. Returns the deadline the rest of the call must keep.
     /// </summary>
-    public async Task RunChangeAsync(VerbContext ctx, IReadOnlyList<string> argv, string label)
+    public static async Task<DateTime> WaitForLockAsync(VerbContext ctx)
     {
         var budget = ctx.TimeRemaining ?? TimeSpan.FromSeconds(60);
         var deadline = DateTime.UtcNow + budget - TimeSpan.FromMilliseconds(400);
@@ -349,6 +349,16 @@ public sealed class AptManager : PackageManager
                     new System.Text.Json.Nodes.JsonObject { ["lock"] = DpkgLock.FrontendLock, ["holder_pid"] = pid, ["holder"] = DpkgLock.ProcessName(pid) }) with { Transient = true }).ToException();
             await Task.Delay(200, ctx.Cancellation).ConfigureAwait(false);
         }
+        return deadline;
+    }
+
+    /// <summary>
+    /// Runs a changing apt command: waits for dpkg's frontend lock (up to --timeout, else 60 s) and answers
+    /// `conflict` naming the holder when it stays held; apt's status lines drive the progress bar.
+    /// </summary>
+    public async Task RunChangeAsync(VerbContext ctx, IReadOnlyList<string> argv, string label)
+    {
+        var deadline = await WaitForLockAsync(ctx).ConfigureAwait(false);
         var left = Math.Max(0, (int)(deadline - DateTime.UtcNow).TotalSeconds);
         var full = argv.ToList();
         full.InsertRange(1, ["-o", $"DPkg::Lock::Timeout={left.ToString(CultureInfo.InvariantCulture)}"]);
