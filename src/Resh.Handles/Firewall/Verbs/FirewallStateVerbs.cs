@@ -41,7 +41,7 @@ public static class FirewallApply
         [Rules, Policies, FirewallFlow.Confirm, FirewallFlow.Force, FirewallFlow.BackendArg], () => FirewallJson.Default.FwChangeResult, RunAsync,
         examples:
         [
-            new("firewall://.apply rules=@rules.json --dry-run", "What would change."),
+            new("firewall://.apply 'rules:=[{\"action\":\"accept\",\"port\":\"443\",\"proto\":\"tcp\"}]' --dry-run", "What would change (rules=@rules.json reads a file)."),
             new("'firewall://.apply(rules:=[{\"action\":\"accept\",\"port\":\"22\",\"proto\":\"tcp\"}],policies:={\"in\":\"drop\"},confirm=60s)'", "SSH only, default drop, with a safety net."),
         ],
         notes: "The file may also be what firewall://.save format=json wrote ({\"rules\": [...], \"policies\": {...}}). nftables and iptables apply it as one transaction; ufw and firewalld command by command.",

@@ -27,7 +27,7 @@ public sealed class AptManager : PackageManager
 
     public override async Task<PkgInfo?> InfoAsync(string name, CancellationToken ct)
     {
-        var installed = DpkgStatus.Read().Where(s => s.Package == name && s.State != "not-installed").ToList();
+        var installed = DpkgStatus.Read(fullDescriptions: true).Where(s => s.Package == name && s.State != "not-installed").ToList();
         var policy = (await QueryAsync(["apt-cache", "policy", name], ct, allowFailure: true).ConfigureAwait(false)).Stdout;
         var (candidate, versions) = ParsePolicy(policy, name);
         var st = installed.FirstOrDefault();

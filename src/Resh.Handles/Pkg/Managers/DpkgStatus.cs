@@ -13,16 +13,19 @@ public static class DpkgStatus
     public sealed record Stanza(string Package, string Version, string? Arch, long? InstalledKib, string Want, string State, string? Description,
         string? Section, string? Maintainer, string? Homepage, string? Depends);
 
-    public static List<Stanza> Read(string path = DefaultPath) => Parse(File.ReadAllText(path));
+    /// <summary>The status file; <paramref name="fullDescriptions"/> keeps long descriptions (info), else only their first line (list).</summary>
+    public static List<Stanza> Read(string path = DefaultPath, bool fullDescriptions = false) => Parse(File.ReadAllText(path), fullDescriptions);
 
-    public static List<Stanza> Parse(string text)
+    public static List<Stanza> Parse(string text, bool fullDescriptions = false)
     {
         var list = new List<Stanza>();
         string? pkg = null, ver = null, arch = null, status = null, desc = null, section = null, maint = null, home = null, depends = null;
         long? size = null;
         string? lastKey = null;
+        System.Text.StringBuilder? longDesc = null;
         void Flush()
         {
+            if (longDesc is not null) { desc = longDesc.ToString(); longDesc = null; }
             if (pkg is not null && status is not null)
             {
                 var st = status.Split(' ');
@@ -37,13 +40,20 @@ public static class DpkgStatus
             if (raw.Length == 0) { Flush(); continue; }
             if (raw[0] is ' ' or '\t')
             {
-                if (lastKey == "Description") { var t = raw.Trim().ToString(); desc += "\n" + (t == "." ? "" : t); }
+                if (fullDescriptions && lastKey == "Description")
+                {
+                    longDesc ??= new System.Text.StringBuilder(desc);
+                    var t = raw.Trim();
+                    longDesc.Append('\n');
+                    if (!t.SequenceEqual(".")) longDesc.Append(t);
+                }
                 continue;
             }
             var colon = raw.IndexOf(':');
             if (colon <= 0) continue;
             var key = raw[..colon];
             var value = raw[(colon + 1)..].Trim();
+            if (longDesc is not null) { desc = longDesc.ToString(); longDesc = null; }
             lastKey = null;
             switch (key)
             {

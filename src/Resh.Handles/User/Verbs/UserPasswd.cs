@@ -17,7 +17,7 @@ public static class UserPasswd
         [Password, Hash, Scheme, UserRoot.Arg, AccountTools.BackendArg], () => UserJson.Default.UserChangeResult, RunAsync,
         examples:
         [
-            new("user://deploy.passwd password=@-", "Read the password from stdin (nothing in argv or shell history)."),
+            new("user://deploy.passwd password=file:/run/secrets/deploy", "From a file's first line (password=@- reads stdin, or prompts without echo on a terminal)."),
             new("user://deploy.passwd password=secret:deploy-password", "From resh's secret store."),
             new("user://deploy.passwd hash=file:deploy.hash", "Set a hash made elsewhere (mkpasswd, openssl passwd -6), read from a file."),
         ],
