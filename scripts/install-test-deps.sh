@@ -18,7 +18,8 @@ packages=(
     systemd-container  # systemd-nspawn: svc:// and cron:// timers against a real systemd (PID 1 in a container)
     cron        # cron:// fire test: a real cron daemon in its own mount namespace
     openrc      # svc:// OpenRC backend in a sandbox (adds a few scripts to /etc/init.d; starts nothing)
-    passwd login sudo openssl   # user://: shadow-utils, visudo and sudo -l, openssl passwd for pre-made hashes
+    sudo        # ssh:// and local become (the tests add throwaway users with sudoers rules, removed after)
+    passwd login openssl        # user://: shadow-utils, visudo and sudo -l (sudo above), openssl passwd for pre-made hashes
     nftables iptables ufw firewalld dbus   # firewall://: every backend, each tried in its own network namespace
     apt-utils dpkg-dev gnupg    # pkg://: apt-ftparchive, dpkg-deb and a throwaway signing key for the local test repository
 )

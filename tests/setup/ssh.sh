@@ -22,7 +22,7 @@ ListenAddress $2
 Port $3
 HostKey $DIR/host_$1
 PidFile $DIR/sshd_$1.pid
-AuthorizedKeysFile $DIR/authorized_keys
+AuthorizedKeysFile $DIR/authorized_keys $DIR/userkeys/%u
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 PubkeyAuthentication yes
@@ -32,9 +32,21 @@ StrictModes no
 Subsystem sftp internal-sftp
 MaxStartups 100:30:200
 MaxSessions 100
-SetEnv XDG_CACHE_HOME=$DIR/remote-cache RESH_HOME=$DIR/remote-state RESH_CONFIG=$DIR/resh.toml
 CFG
   ssh-keygen -q -t ed25519 -N '' -C "$1" -f "$DIR/host_$1" <<<y >/dev/null
+}
+
+# Last in each sshd config (a Match block runs to the end of the file). Other users (the become tests'
+# throwaway users, keys in DIR/userkeys/USER) keep their own home's cache and config.
+# The loopback host caches resh builds in DIR/remote-cache; each fleet host has a cache of its own
+# (DIR/fleet-cache/NAME), as separate machines would, so a first contact uploads to every host.
+sshd_finish() {
+  local cache=$DIR/remote-cache
+  [[ $1 == $PFX* ]] && cache=$DIR/fleet-cache/$1
+  cat >> "$DIR/sshd_$1.conf" <<CFG
+Match User root
+  SetEnv XDG_CACHE_HOME=$cache RESH_HOME=$DIR/remote-state RESH_CONFIG=$DIR/resh.toml
+CFG
 }
 
 wait_pid() { for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.05; done; echo "no pid file $1" >&2; return 1; }
@@ -51,7 +63,9 @@ up)
   # Leftovers of a run that died before its teardown (our own names only).
   for i in $(seq 1 100); do ip link del v$PFX$i 2>/dev/null || true; ip netns del $PFX$i 2>/dev/null || true; done
   ip link del $BR 2>/dev/null || true
-  mkdir -p "$DIR" "$DIR/remote-cache" "$DIR/remote-state"; chmod 700 "$DIR"; mkdir -p /run/sshd
+  mkdir -p "$DIR" "$DIR/remote-cache" "$DIR/fleet-cache" "$DIR/remote-state" "$DIR/userkeys"; mkdir -p /run/sshd
+  # Other users may pass through DIR (not list it) to reach their own key in DIR/userkeys.
+  chmod 711 "$DIR" "$DIR/userkeys"
   : > "$DIR/empty-rc"
   ssh-keygen -q -t ed25519 -N '' -C resh-test-client -f "$DIR/client_ed25519" <<<y >/dev/null
   cp "$DIR/client_ed25519.pub" "$DIR/authorized_keys"; chmod 600 "$DIR/authorized_keys"
@@ -74,6 +88,7 @@ up)
   sshd_conf loop 127.0.0.1 "$PORT"
   # More loopback addresses for the same sshd: aliases that must not share a ControlMaster with box.
   for a in 2 3 4 5 6; do echo "ListenAddress 127.0.0.$a" >> "$DIR/sshd_loop.conf"; done
+  sshd_finish loop
   /usr/sbin/sshd -t -f "$DIR/sshd_loop.conf"
   unshare -m --propagation private sh -c "$QUIET_RC exec /usr/sbin/sshd -f $DIR/sshd_loop.conf -E $DIR/sshd_loop.log"
   wait_pid "$DIR/sshd_loop.pid"
@@ -100,6 +115,7 @@ up)
     ip -n $ns link set eth0 up
     ip -n $ns link set lo up
     sshd_conf $ns $ip 22
+    sshd_finish $ns
     ip netns exec $ns unshare --uts -m --propagation private sh -c "hostname $ns; $QUIET_RC exec /usr/sbin/sshd -f $DIR/sshd_$ns.conf -E $DIR/sshd_$ns.log"
     echo "$ip $(cut -d' ' -f1,2 "$DIR/host_$ns.pub")" >> "$DIR/known_hosts"
     printf 'Host %s\n  HostName %s\n' $ns $ip >> "$DIR/ssh_config.head"
@@ -109,6 +125,7 @@ up)
 
   # a host only reshf2 can reach: ProxyJump target
   sshd_conf inner 127.0.0.1 2222
+  sshd_finish inner
   ip netns exec ${PFX}2 unshare --uts -m --propagation private sh -c "hostname reshinner; $QUIET_RC exec /usr/sbin/sshd -f $DIR/sshd_inner.conf -E $DIR/sshd_inner.log"
   echo "[127.0.0.1]:2222 $(cut -d' ' -f1,2 "$DIR/host_inner.pub")" >> "$DIR/known_hosts"
   printf 'Host inner\n  HostName 127.0.0.1\n  Port 2222\n  ProxyJump %s2\n' $PFX >> "$DIR/ssh_config.head"

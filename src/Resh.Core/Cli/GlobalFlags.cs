@@ -36,6 +36,22 @@ public static class GlobalFlags
                 throw ReshError.Usage($"--forks expects a number from 1 to 1000, got `{v}`.", null).ToException();
             o.Forks = n;
         }),
+        new("become", null, "Run as another user (--become-user, default root) through --become-method (sudo, su or doas), as Ansible's become: locally, resh runs itself again as that user; ssh:// verbs take it per host.",
+            (o, _) => o.Become = true),
+        new("become-user", "USER", "The user --become runs as (default root).", (o, v) =>
+        {
+            if (string.IsNullOrEmpty(v) || v[0] == '-' || !v.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+                throw ReshError.Usage($"--become-user expects a user name, got `{v}`.", "Example: --become-user postgres").ToException();
+            o.BecomeUser = v;
+        }),
+        new("become-method", "METHOD", "How --become switches user: sudo (default), su or doas.", (o, v) =>
+        {
+            if (v is not ("sudo" or "su" or "doas"))
+                throw ReshError.Usage($"--become-method expects sudo, su or doas, got `{v}`.", Text.Suggest.Hint(v ?? "", ["sudo", "su", "doas"]) ?? "One of: sudo, su, doas.").ToException();
+            o.BecomeMethod = v;
+        }),
+        new("become-password", "SOURCE", "sudo's password for --become, as a secret: secret:NAME, env:VAR or file:PATH (never the password itself on the command line).",
+            (o, v) => o.BecomePassword = v),
         new("args", "JSON", "All verb arguments as one JSON object; `--args -` reads it from stdin.", (o, v) => o.ArgsJson = v),
         new("version", null, "Print the version and build.", (o, _) => o.Version = true),
         new("help", null, "Show help (also `resh help [HANDLE[.VERB]]`).", (o, _) => o.Help = true, "h"),

@@ -17,6 +17,12 @@ public sealed class GlobalOptions
     public bool Help { get; set; }
     public bool ListSchemas { get; set; }
     public int? Forks { get; set; }
+    /// <summary>--become: run as another user (sudo by default, root by default), as Ansible's become.</summary>
+    public bool Become { get; set; }
+    public string? BecomeUser { get; set; }
+    public string? BecomeMethod { get; set; }
+    /// <summary>The --become-password source as written (secret:NAME, env:VAR, file:PATH); resolved only when become runs.</summary>
+    public string? BecomePassword { get; set; }
     /// <summary>All verb arguments as one JSON object (<c>--args JSON</c> or <c>--args -</c>).</summary>
     public string? ArgsJson { get; set; }
 }

@@ -73,6 +73,12 @@ public sealed class ReshApp(HandleRegistry registry)
             return await new BatchRunner(registry, runtime, batchOutput, g).RunAsync(io, CancelGrace).ConfigureAwait(false);
         }
 
+        // --become on a local stage (ssh:// verbs take become per host as an argument of their own).
+        if (g.Become && inv.Handle is { } h && h.Scheme != HandleRegistry.MetaScheme && inv.Verb?.FindArg("become") is null)
+        {
+            if (await LocalBecome.RunAsync(inv, runtime, format, io, output, clock).ConfigureAwait(false) is { } code) return code;
+        }
+
         using var interrupt = new CancellationTokenSource();
         using var timeout = new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(interrupt.Token, timeout.Token);

@@ -13,6 +13,12 @@ public static partial class LibC
 
     [LibraryImport("libc", EntryPoint = "getpid")]
     public static partial int GetPid();
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    public static partial int Kill(int pid, int signal);
+
+    public const int SIGINT = 2;
+    public const int SIGTERM = 15;
 }
 
 public static partial class LibC

@@ -90,13 +90,20 @@ public static class FanOut
 
     static Envelope Summarize(VerbContext ctx, Envelope[] results, string handle, string verb, string target, bool streamed, double totalMs)
     {
-        int ok = 0, failed = 0, unreachable = 0, changed = 0;
+        int ok = 0, failed = 0, unreachable = 0, keyChanged = 0, changed = 0;
         var failedHosts = new JsonArray();
         var unreachableHosts = new JsonArray();
+        var keyChangedHosts = new JsonArray();
         Envelope? slowest = null;
         foreach (var e in results)
         {
             if (e.Ok) ok++;
+            else if (IsHostKeyChange(e))
+            {
+                // A changed host key may be a man-in-the-middle: never lumped in with hosts that are down.
+                keyChanged++;
+                keyChangedHosts.Add((JsonNode?)JsonValue.Create(e.Host));
+            }
             else if (e.Error?.Details?["phase"] is JsonValue p && p.TryGetValue<string>(out var phase) && UnreachablePhases.Contains(phase))
             {
                 unreachable++;
@@ -116,6 +123,7 @@ public static class FanOut
             ["ok"] = ok,
             ["failed"] = failed,
             ["unreachable"] = unreachable,
+            ["host_key_changed"] = keyChanged,
             ["changed"] = changed,
             ["slowest"] = slowest is null ? null : new JsonObject { ["host"] = slowest.Host, ["duration_ms"] = Math.Round(slowest.DurationMs, 2) },
             ["duration_ms"] = Math.Round(totalMs, 2),
@@ -127,13 +135,16 @@ public static class FanOut
             ["summary"] = summary,
         };
         ReshError? error = null;
-        var bad = failed + unreachable;
+        var bad = failed + unreachable + keyChanged;
         if (bad > 0)
         {
+            var keyNote = keyChanged > 0 ? $", {keyChanged} with a changed host key" : "";
             error = new ReshError(ErrorCode.Partial,
-                $"{bad} of {results.Length} hosts failed ({unreachable} unreachable).",
-                streamed ? "Each host's envelope is on its own line above; look at those with ok false." : "Each host's envelope is in result.hosts; look at those with ok false.",
-                new JsonObject { ["failed"] = failedHosts, ["unreachable"] = unreachableHosts });
+                $"{bad} of {results.Length} hosts failed ({unreachable} unreachable{keyNote}).",
+                keyChanged > 0
+                    ? "A changed host key can mean a man-in-the-middle: check those hosts' fingerprints out of band before trusting them (resh ssh://HOST.hostkey.trust replace=true)."
+                    : streamed ? "Each host's envelope is on its own line above; look at those with ok false." : "Each host's envelope is in result.hosts; look at those with ok false.",
+                new JsonObject { ["failed"] = failedHosts, ["unreachable"] = unreachableHosts, ["host_key_changed"] = keyChangedHosts });
         }
         return new Envelope
         {
@@ -143,6 +154,10 @@ public static class FanOut
             Result = result, ResultType = SshJson.Default.JsonNode, Human = FleetTable.Render,
         };
     }
+
+    static bool IsHostKeyChange(Envelope e) =>
+        e.Error?.Details is { } d && d["phase"] is JsonValue p && p.TryGetValue<string>(out var phase) && phase == "hostkey"
+        && d["reason"] is JsonValue r && r.TryGetValue<string>(out var reason) && reason == "changed";
 
     /// <summary>An envelope as the JSON object it prints as.</summary>
     public static JsonObject ToJson(Envelope e)

@@ -33,6 +33,7 @@ public static class FleetTable
         if (r["summary"] is JsonObject s)
         {
             sb.Append(CultureInfo.InvariantCulture, $"{s["hosts"]} hosts: {s["ok"]} ok, {s["failed"]} failed, {s["unreachable"]} unreachable, {s["changed"]} changed");
+            if (s["host_key_changed"] is JsonValue kc && kc.GetValue<int>() > 0) sb.Append(CultureInfo.InvariantCulture, $", {kc} HOST KEY CHANGED");
             if (s["slowest"] is JsonObject slow) sb.Append(CultureInfo.InvariantCulture, $"; slowest {Str(slow["host"])} ({slow["duration_ms"]} ms)");
             sb.Append('\n');
         }

@@ -52,12 +52,60 @@ public sealed class HostResolver
         return result;
     }
 
+    /// <summary>
+    /// Ansible's --limit: patterns separated by , or : — host names and groups, with * and ? wildcards;
+    /// <c>!pattern</c> removes hosts, <c>&amp;pattern</c> keeps only hosts that also match. Plain patterns add up;
+    /// with none, every host is the start. Order stays as the hosts were named.
+    /// </summary>
+    public IReadOnlyList<HostTarget> Limit(IReadOnlyList<HostTarget> hosts, string limit)
+    {
+        var items = limit.Split([',', ':'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (items.Length == 0) return hosts;
+        Load();
+        bool Matches(HostTarget h, string pattern)
+        {
+            if (pattern is "all" or "*") return true;
+            if (Glob.Matches(pattern, h.Alias) || Glob.Matches(pattern, h.Destination) || h.HostName is { } hn && Glob.Matches(pattern, hn)) return true;
+            foreach (var inv in Sources())
+                if (inv.HasHost(h.Destination) && inv.GroupsOf(h.Destination).Any(g => Glob.Matches(pattern, g))) return true;
+            return false;
+        }
+        var plus = items.Where(i => i[0] is not ('!' or '&')).ToList();
+        var result = hosts.Where(h => plus.Count == 0 || plus.Any(p => Matches(h, p)))
+            .Where(h => items.Where(i => i[0] == '&').All(i => Matches(h, i[1..])))
+            .Where(h => !items.Where(i => i[0] == '!').Any(i => Matches(h, i[1..])))
+            .ToList();
+        if (result.Count == 0)
+            throw ReshError.NotFound($"--limit {limit} leaves none of the {hosts.Count} host(s).", "Check the patterns: host names or groups, * wildcards, !exclude, &intersect.",
+                new JsonObject { ["limit"] = limit, ["hosts"] = new JsonArray(hosts.Select(h => (JsonNode?)h.Alias).ToArray()) }).ToException();
+        return result;
+    }
+
+    /// <summary>Shell-style * and ? matching, case-sensitive like Ansible's host patterns.</summary>
+    static class Glob
+    {
+        public static bool Matches(string pattern, string text)
+        {
+            int p = 0, t = 0, star = -1, mark = 0;
+            while (t < text.Length)
+            {
+                if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == text[t])) { p++; t++; }
+                else if (p < pattern.Length && pattern[p] == '*') { star = p++; mark = t; }
+                else if (star >= 0) { p = star + 1; t = ++mark; }
+                else return false;
+            }
+            while (p < pattern.Length && pattern[p] == '*') p++;
+            return p == pattern.Length;
+        }
+    }
+
     HostTarget PlainTarget(string name, string? user, int? port)
     {
         Load();
         foreach (var inv in Sources())
             if (inv.HasHost(name)) return inv.Target(name, user, port);
-        return new HostTarget(port is null ? name : $"{name}:{port}", name, user, port);
+        // An IPv6 address keeps its brackets next to a port, as it must be written to be pasted back.
+        return new HostTarget(port is null ? name : name.Contains(':') ? $"[{name}]:{port}" : $"{name}:{port}", name, user, port);
     }
 
     (Inventory Inventory, IReadOnlyList<string> Hosts) FindGroup(string group)

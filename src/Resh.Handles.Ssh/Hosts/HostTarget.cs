@@ -8,5 +8,12 @@ namespace Resh.Handles.Ssh.Hosts;
 public sealed record HostTarget(string Alias, string Destination, string? User = null, int? Port = null,
     string? HostName = null, string? IdentityFile = null)
 {
+    /// <summary>The inventory's ansible_become for this host (null when it says nothing).</summary>
+    public bool? Become { get; init; }
+    public string? BecomeUser { get; init; }
+    public string? BecomeMethod { get; init; }
+    /// <summary>The inventory's ansible_become_password (a literal in a file; a warning says so).</summary>
+    public string? BecomePassword { get; init; }
+
     public override string ToString() => Alias;
 }

@@ -3,7 +3,8 @@ namespace Resh.Handles.Ssh.Hosts;
 /// <summary>
 /// Groups and per-host connection settings, from the config file's <c>[inventory]</c> or from an
 /// Ansible INI or YAML inventory. Only the connection variables matter to resh: ansible_host,
-/// ansible_port, ansible_user and ansible_ssh_private_key_file (and their older ansible_ssh_* names).
+/// ansible_port, ansible_user and ansible_ssh_private_key_file (and their older ansible_ssh_* names), and
+/// ansible_become, ansible_become_user, ansible_become_method and ansible_become_password.
 /// </summary>
 public sealed class Inventory
 {
@@ -44,6 +45,9 @@ public sealed class Inventory
     }
 
     public bool HasGroup(string name) => name == "all" || _groups.ContainsKey(name);
+
+    /// <summary>The groups that hold the host (directly or through children), for --limit.</summary>
+    public IEnumerable<string> GroupsOf(string host) => GroupsHolding(host).Append("all");
     public bool HasHost(string name) => _hostVars.ContainsKey(name);
 
     /// <summary>Every host of a group and its children, in inventory order; <c>all</c> is every host.</summary>
@@ -107,7 +111,14 @@ public sealed class Inventory
             User: user ?? Var("ansible_user", "ansible_ssh_user"),
             Port: port ?? invPort,
             HostName: Var("ansible_host", "ansible_ssh_host"),
-            IdentityFile: Var("ansible_ssh_private_key_file", "ansible_private_key_file"));
+            IdentityFile: Var("ansible_ssh_private_key_file", "ansible_private_key_file"))
+        {
+            Become = Var("ansible_become") is { } b ? Resh.Core.Values.BoolValue.TryParse(b, out var on) ? on
+                : throw Resh.Core.Errors.ReshError.Usage($"Inventory {Source}: ansible_become of `{host}` is `{b}`, not true or false.", null).ToException() : null,
+            BecomeUser = Var("ansible_become_user"),
+            BecomeMethod = Var("ansible_become_method"),
+            BecomePassword = Var("ansible_become_password", "ansible_become_pass"),
+        };
         // These values become ssh -o options: refuse anything ssh could read as more than one value.
         if (!HostSpec.IsHostName(host) || target.HostName is { } h && !HostSpec.IsHostName(h) || target.User is { } u && !HostSpec.IsUser(u)
             || target.IdentityFile is { } k && k.Any(char.IsControl))

@@ -18,6 +18,39 @@ public sealed record RemoteBinary(string LocalPath, string Hash, string Arch)
     /// <summary>The name of the per-build directory under the remote cache.</summary>
     public string BuildId => Hash[..16];
 
+    Task<string?>? _compressed;
+    readonly object _gate = new();
+
+    /// <summary>
+    /// This build gzipped, made once per build and kept in the state dir (build-ID.gz, 0600): a first contact
+    /// sends a third of the bytes through ssh's encryption, which is what a fleet's first call spends its
+    /// time on. Null when it cannot be written (the upload then sends the binary as it is).
+    /// </summary>
+    public Task<string?> CompressedAsync(string stateDir)
+    {
+        lock (_gate) return _compressed ??= Task.Run(() => Compress(stateDir));
+    }
+
+    string? Compress(string stateDir)
+    {
+        var path = Path.Combine(stateDir, $"build-{BuildId}.gz");
+        try
+        {
+            if (File.Exists(path) && new FileInfo(path).Length > 0) return path;
+            var tmp = $"{path}.{Environment.ProcessId}.tmp";
+            using (var input = new FileStream(LocalPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
+            using (var output = new FileStream(tmp, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = (UnixFileMode)0x180 }))
+            using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Optimal))
+                input.CopyTo(gzip);
+            File.Move(tmp, path, overwrite: true);
+            foreach (var old in Directory.EnumerateFiles(stateDir, "build-*.gz"))
+                if (old != path) File.Delete(old);
+            return path;
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
     public static RemoteBinary Locate(SshSettings settings)
     {
         var path = settings.Binary;

@@ -15,7 +15,7 @@ public static class RemoteEnvelope
 {
     public static bool LooksLikeEnvelope(string line) => line.StartsWith("{\"ok\":", StringComparison.Ordinal);
 
-    public static Envelope? TryParse(string line, string host, VerbInfo innerVerb, bool typedResult)
+    public static Envelope? TryParse(string line, string host, VerbInfo innerVerb, bool typedResult, Func<string?, string?>? hint = null)
     {
         JsonObject? o;
         try { o = JsonNode.Parse(line) as JsonObject; }
@@ -46,7 +46,7 @@ public static class RemoteEnvelope
             ResultType = typed is null ? null : innerVerb.ResultType,
             Human = typed is null ? null : innerVerb.Human,
             Mutating = innerVerb.Effect != Effect.Read,
-            Error = o["error"] is JsonObject e ? Error(e) : ok ? null : ReshError.Failed("The remote resh failed without an error."),
+            Error = o["error"] is JsonObject e ? Error(e, hint) : ok ? null : ReshError.Failed("The remote resh failed without an error."),
             Warnings = o["warnings"] is JsonArray w ? w.Select(x => Str(x) ?? "").ToArray() : [],
             DurationMs = o["duration_ms"] is JsonValue ms && ms.TryGetValue<double>(out var dms) ? dms : 0,
             Timestamp = Str(o["ts"]) is { } ts && DateTime.TryParse(ts, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t) ? t : DateTime.UtcNow,
@@ -54,16 +54,20 @@ public static class RemoteEnvelope
     }
 
     /// <summary>The remote error as written: details are kept as they are (a transient flag included).</summary>
-    static ReshError Error(JsonObject e)
+    static ReshError Error(JsonObject e, Func<string?, string?>? hint)
     {
         var code = ErrorCodes.TryParse(Str(e["code"]) ?? "failed", out var c) ? c : ErrorCode.Failed;
         var details = e["details"] as JsonObject;
         e.Remove("details");
-        return new ReshError(code, Str(e["message"]) ?? "The remote operation failed.", Str(e["hint"]), details);
+        var h = Str(e["hint"]);
+        return new ReshError(code, Str(e["message"]) ?? "The remote operation failed.", hint is null ? h : hint(h), details)
+        {
+            Transient = details?["transient"] is JsonValue t && t.TryGetValue<bool>(out var tr) && tr,
+        };
     }
 
     /// <summary><c>resh: error[code]: message</c> and <c>resh: hint: ...</c>, the error lines of --format raw.</summary>
-    public static ReshError? FromRawErrorLines(string stderr)
+    public static ReshError? FromRawErrorLines(string stderr, Func<string?, string?>? rewrite = null)
     {
         ReshError? error = null;
         string? hint = null;
@@ -78,7 +82,23 @@ public static class RemoteEnvelope
             }
             else if (line.StartsWith("resh: hint: ", StringComparison.Ordinal)) hint = line[12..];
         }
-        return error is null ? null : error with { Hint = hint };
+        return error is null ? null : error with { Hint = rewrite is null ? hint : rewrite(hint) };
+    }
+
+    /// <summary>
+    /// The envelope with warnings made on this side added (a literal secret argument, an inventory password):
+    /// the remote host never saw those, but the caller must.
+    /// </summary>
+    public static Envelope WithLocalWarnings(Envelope e, IReadOnlyList<string> local)
+    {
+        if (local.Count == 0) return e;
+        return new Envelope
+        {
+            Ok = e.Ok, Handle = e.Handle, Verb = e.Verb, Target = e.Target, Host = e.Host, Changed = e.Changed, DryRun = e.DryRun,
+            Result = e.Result, ResultType = e.ResultType, ResultTypeFactory = e.ResultTypeFactory, ResultDeclaredType = e.ResultDeclaredType,
+            ResultNode = e.ResultNode, Error = e.Error, Warnings = [.. local.Where(w => !e.Warnings.Contains(w)), .. e.Warnings],
+            DurationMs = e.DurationMs, Timestamp = e.Timestamp, Id = e.Id, HasId = e.HasId, Raw = e.Raw, Human = e.Human, Mutating = e.Mutating, Revealed = e.Revealed,
+        };
     }
 
     static string? Str(JsonNode? n) => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;

@@ -20,28 +20,90 @@ namespace Resh.Handles.Ssh.Remote;
 public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
 {
     public const string MissingMarker = "__RESH_MISSING__";
+    /// <summary>How long a follow's envelope is awaited after --timeout (below the executor's 2 s grace).</summary>
+    static readonly TimeSpan FollowGrace = TimeSpan.FromMilliseconds(1500);
     const int MissingExit = 97;
+
+    /// <summary>The handles' schemes, to put ssh://HOST/ in front of stages named in remote hints.</summary>
+    public Func<string, bool> IsScheme { get; init; } = _ => false;
 
     /// <summary>What a failed host's envelope names when the remote never answered.</summary>
     public sealed record Identity(string Handle, string Verb, string Target);
 
-    public string Script(IReadOnlyList<string> reshArgs) =>
-        $"d=\"${{XDG_CACHE_HOME:-$HOME/.cache}}/resh/{binary.BuildId}\"; if [ -x \"$d/resh\" ]; then exec \"$d/resh\" {ShellQuote.Join(reshArgs)}; fi; " +
-        $"umask 077; mkdir -p \"$d\" && chmod 700 \"$d/..\" \"$d\"; echo \"{MissingMarker} $(uname -s) $(uname -m) $d\"; exit {MissingExit}";
+    /// <summary>The first stderr line of a run that checked the cached build: the connection it was checked on.</summary>
+    public const string CheckedMarker = "__RESH_CHECKED__ ";
+
+    /// <summary>
+    /// The remote shell line. The cached build runs at once when this connection already checked it (the
+    /// connection is named by its sshd process, the session's parent, and that process's start time, read
+    /// from /proc without a fork). Otherwise its SHA-256 is compared with the build hash that names it; a
+    /// match is reported (<see cref="CheckedMarker"/>), stale temporary files are removed and the build is
+    /// run; a mismatch (truncated, replaced) is deleted and reported missing like an absent build, with a
+    /// fresh 0600 temporary file to upload into.
+    /// </summary>
+    public string Script(IReadOnlyList<string> reshArgs, string? checkedConnection, Become? become = null)
+    {
+        var run = $"exec {become?.Wrapper}\"$d/resh\" {ShellQuote.Join(reshArgs)}";
+        return $"d=\"${{XDG_CACHE_HOME:-$HOME/.cache}}/resh/{binary.BuildId}\"; {become?.Prelude}" +
+            $"if [ -x \"$d/resh\" ]; then c=; if read -r s < /proc/$PPID/stat; then s=${{s##*) }}; set -- $s; c=\"$PPID.${{20}}\"; fi 2>/dev/null; " +
+            $"if [ -n \"$c\" ] && [ \"$c\" = {ShellQuote.Quote(checkedConnection ?? "-")} ]; then {run}; fi; " +
+            $"h=$(sha256sum < \"$d/resh\" 2>/dev/null); if [ \"${{h%% *}}\" = {binary.Hash} ]; then echo \"{CheckedMarker}$c\" >&2; touch \"$d\"; " +
+            $"find \"$d\" -maxdepth 1 -name 'resh.tmp.*' -mmin +10 -exec rm -f {{}} + 2>/dev/null; {run}; fi; rm -f \"$d/resh\"; fi; " +
+            $"umask 077; mkdir -p \"$d\" && chmod 700 \"$d/..\" \"$d\" && t=\"$d/resh.tmp.$$\" && : > \"$t\" && echo \"{MissingMarker} $(uname -s) $(uname -m) $t\"; exit {MissingExit}";
+    }
+
+    /// <summary>Where the connection that last checked this build on the host is remembered (state dir, 0600).</summary>
+    string CheckedFile(HostTarget host)
+    {
+        var key = string.Join('\u0001', host.Alias, host.Destination, host.User, host.Port, host.HostName, client.Settings.ConfigFile, binary.BuildId);
+        var name = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..24].ToLowerInvariant();
+        return Path.Combine(client.Settings.StateDir, "checked", name);
+    }
+
+    string? CheckedConnection(HostTarget host)
+    {
+        try { return File.ReadAllText(CheckedFile(host)).Trim(); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    async Task RememberCheckedAsync(HostTarget host, ChildProcess child)
+    {
+        if (await child.MarkerAsync.ConfigureAwait(false) is not { Length: > 0 } connection || connection == "-") return;
+        Remember(host, connection);
+    }
+
+    void Remember(HostTarget host, string connection)
+    {
+        var file = CheckedFile(host);
+        try
+        {
+            Resh.Core.Config.ReshPaths.EnsurePrivateDir(Path.GetDirectoryName(file)!);
+            Resh.Core.Platform.AtomicFile.Write(file, Encoding.UTF8.GetBytes(connection + "\n"), (UnixFileMode)0x180);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
 
     /// <summary>Runs with <c>--format json</c>: NDJSON events go to <paramref name="onEvent"/> as they come, then the envelope.</summary>
     public async Task<Envelope> RunJsonAsync(HostTarget host, IReadOnlyList<string> reshArgs, byte[]? stdin, TimeSpan? deadline,
-        VerbInfo innerVerb, Identity id, Action<JsonObject>? onEvent, bool typedResult)
+        VerbInfo innerVerb, Identity id, Action<JsonObject>? onEvent, bool typedResult, Become? become = null)
     {
+        stdin = WithPrefix(become, stdin);
         var clock = Stopwatch.StartNew();
         var ctx = client.Context;
         for (int attempt = 0; ; attempt++)
         {
-            var argv = SshCommand.Ssh(client.Settings, host, Script(reshArgs));
+            var argv = SshCommand.Ssh(client.Settings, host, Script(reshArgs, CheckedConnection(host), become));
             ctx.Runtime.Log($"ssh: {string.Join(' ', argv)}");
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
+            // A follow was handed the whole --timeout window: when it elapses here, its envelope is a moment
+            // away, so the connection is kept a little longer (Ctrl-C still ends it at once).
+            using var cts = innerVerb.Streams ? new CancellationTokenSource() : CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
+            using var relay = innerVerb.Streams
+                ? ctx.Cancellation.Register(() => { if (ctx.TimedOut) cts.CancelAfter(FollowGrace); else cts.Cancel(); })
+                : default;
             if (deadline is { } d) cts.CancelAfter(d);
-            using var child = ChildProcess.Start(argv);
+            using var child = ChildProcess.Start(argv, stderrMarker: CheckedMarker);
             var feed = child.FeedAsync(stdin, cts.Token);
             Envelope? envelope = null;
             string? missing = null;
@@ -58,7 +120,7 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
                         catch (JsonException) { }
                     }
                     else if (RemoteEnvelope.LooksLikeEnvelope(line))
-                        envelope = RemoteEnvelope.TryParse(line, host.Alias, innerVerb, typedResult) ?? envelope;
+                        envelope = RemoteEnvelope.TryParse(line, host.Alias, innerVerb, typedResult, h => RemoteHints.Prefix(h, host.Alias, IsScheme)) ?? envelope;
                     else if (line.StartsWith(MissingMarker, StringComparison.Ordinal)) missing = line;
                     // Anything else (a chatty shell rc file) is not resh's and is ignored.
                 }
@@ -72,14 +134,20 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
                     "Pass a larger --timeout, or check the host's load.", new JsonObject { ["host"] = host.Alias, ["phase"] = "command" }));
             }
             var (stderr, _) = await child.StderrAsync().ConfigureAwait(false);
-            if (envelope is not null) return envelope.With(durationMs: clock.Elapsed.TotalMilliseconds);
+            if (envelope is not null)
+            {
+                if (envelope.Handle != id.Handle || envelope.Verb != id.Verb)
+                    return Failure(host, id, clock, Mismatch(host, id, envelope));
+                await RememberCheckedAsync(host, child).ConfigureAwait(false);
+                return envelope.With(durationMs: clock.Elapsed.TotalMilliseconds);
+            }
             if (missing is not null && exit == MissingExit && attempt == 0)
             {
                 var problem = await EnsureUploadedAsync(host, missing).ConfigureAwait(false);
                 if (problem is not null) return Failure(host, id, clock, problem);
                 continue;
             }
-            return Failure(host, id, clock, await NoAnswerAsync(host, exit, stderr).ConfigureAwait(false));
+            return Failure(host, id, clock, become?.Refusal(host, stderr) ?? await NoAnswerAsync(host, exit, stderr).ConfigureAwait(false));
         }
     }
 
@@ -87,17 +155,18 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
     /// Runs with <c>--format raw</c> for one host: stdout is held until the exit status says whether it
     /// is a payload (exit 0) or the remote's error lines apply.
     /// </summary>
-    public async Task<Envelope> RunRawAsync(HostTarget host, IReadOnlyList<string> reshArgs, byte[]? stdin, TimeSpan? deadline, Identity id)
+    public async Task<Envelope> RunRawAsync(HostTarget host, IReadOnlyList<string> reshArgs, byte[]? stdin, TimeSpan? deadline, Identity id, Become? become = null)
     {
+        stdin = WithPrefix(become, stdin);
         var clock = Stopwatch.StartNew();
         var ctx = client.Context;
         for (int attempt = 0; ; attempt++)
         {
-            var argv = SshCommand.Ssh(client.Settings, host, Script(reshArgs));
+            var argv = SshCommand.Ssh(client.Settings, host, Script(reshArgs, CheckedConnection(host), become));
             ctx.Runtime.Log($"ssh: {string.Join(' ', argv)}");
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
             if (deadline is { } d) cts.CancelAfter(d);
-            using var child = ChildProcess.Start(argv);
+            using var child = ChildProcess.Start(argv, stderrMarker: CheckedMarker);
             var feed = child.FeedAsync(stdin, cts.Token);
             var buffer = new SpillBuffer(client.Settings.StateDir);
             int exit;
@@ -120,6 +189,7 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
                 throw;
             }
             var (stderr, _) = await child.StderrAsync().ConfigureAwait(false);
+            if (exit != MissingExit) await RememberCheckedAsync(host, child).ConfigureAwait(false);
             if (exit == 0)
             {
                 return new Envelope
@@ -136,7 +206,8 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
                 if (problem is not null) return Failure(host, id, clock, problem);
                 continue;
             }
-            var error = RemoteEnvelope.FromRawErrorLines(stderr) ?? await NoAnswerAsync(host, exit, stderr).ConfigureAwait(false);
+            var error = become?.Refusal(host, stderr) ?? RemoteEnvelope.FromRawErrorLines(stderr, h => RemoteHints.Prefix(h, host.Alias, IsScheme))
+                ?? await NoAnswerAsync(host, exit, stderr).ConfigureAwait(false);
             return Failure(host, id, clock, error);
         }
     }
@@ -156,7 +227,8 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
         var parts = marker.Split(' ', 4);
         if (parts.Length < 4)
             return ReshError.Failed($"{host.Alias} answered the resh check with an unexpected line.", null, new JsonObject { ["host"] = host.Alias, ["line"] = marker });
-        var (os, arch, dir) = (parts[1], parts[2], parts[3].Trim());
+        var (os, arch, tmp) = (parts[1], parts[2], parts[3].Trim());
+        var dir = tmp.Contains('/') ? tmp[..tmp.LastIndexOf('/')] : "";
         if (os != "Linux" || arch != binary.Arch)
             return ReshError.Unsupported($"{host.Alias} is {os} {arch}; this resh build runs on Linux {binary.Arch} only.",
                 $"Build resh for that platform (dotnet publish -r linux-{(arch == "aarch64" ? "arm64" : arch)}) and set [ssh] binary to it, or run ssh://{host.Alias}.exec instead.",
@@ -164,10 +236,40 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
         if (!dir.StartsWith('/'))
             return ReshError.Failed($"{host.Alias} reported no usable cache directory.", "Check that $HOME is set on the host.", new JsonObject { ["host"] = host.Alias, ["dir"] = dir });
         client.Context.Runtime.Log($"ssh: {host.Alias} has no resh {binary.BuildId}; uploading {binary.LocalPath} to {dir}");
-        var tmp = $"{dir}/resh.tmp.{Guid.NewGuid():N}";
-        var batch = $"put -p {SftpQuote(binary.LocalPath)} {SftpQuote(tmp)}\nchmod 700 {SftpQuote(tmp)}\nrename {SftpQuote(tmp)} {SftpQuote(dir + "/resh")}\n";
+        if (await binary.CompressedAsync(client.Settings.StateDir).ConfigureAwait(false) is { } gz)
+        {
+            // One round trip: the gzipped build streams into the 0600 temporary file through gzip -d, is
+            // checked against its hash, renamed, and old builds are pruned; the host reports the connection
+            // it checked the build on, so the run that follows does not hash it again.
+            var hex = string.Concat(Enumerable.Repeat("[0-9a-f]", 16));
+            var keep = client.Settings.KeepBuilds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var script = $"t={ShellQuote.QuoteOneLine(tmp)}; d={ShellQuote.QuoteOneLine(dir)}; command -v gzip >/dev/null 2>&1 || exit 98; umask 077; " +
+                         $"if gzip -dc > \"$t\" && h=$(sha256sum < \"$t\") && [ \"${{h%% *}}\" = {binary.Hash} ] && chmod 700 \"$t\" && mv -f \"$t\" \"$d/resh\"; then :; " +
+                         "else rm -f \"$t\"; exit 99; fi; c=; if read -r s < /proc/$PPID/stat; then s=${s##*) }; set -- $s; c=\"$PPID.${20}\"; fi 2>/dev/null; " +
+                         $"echo \"{CheckedMarker}$c\"; cd \"$d/..\" && n=0 && for b in $(ls -1td {hex} 2>/dev/null); do n=$((n+1)); " +
+                         $"if [ $n -gt {keep} ] && [ \"$b\" != {binary.BuildId} ]; then rm -rf -- \"$b\"; fi; done; exit 0";
+            var up = await StdinScript.RunAsync(client, host, script, null, TimeSpan.FromMinutes(10), 64 * 1024, "upload", killOnCancel: false, stdinFile: gz).ConfigureAwait(false);
+            if (up.ExitCode == 0)
+            {
+                var line = up.Stdout.Split('\n').FirstOrDefault(l => l.StartsWith(CheckedMarker, StringComparison.Ordinal));
+                if (line?[CheckedMarker.Length..].Trim() is { Length: > 0 } connection) Remember(host, connection);
+                return null;
+            }
+            if (SshClient.IsSshFailure(up.ExitCode, up.Stderr)) return await client.FailureAsync(host, up.Stderr).ConfigureAwait(false);
+            if (up.ExitCode != 98)
+                return ReshError.Failed($"Uploading resh to {host.Alias} failed: {up.LastErrorLine}", "Check free space and permissions of the remote cache dir (XDG_CACHE_HOME or ~/.cache).",
+                    new JsonObject { ["host"] = host.Alias, ["phase"] = "upload", ["dir"] = dir, ["stderr"] = up.Stderr });
+            client.Context.Runtime.Log($"ssh: {host.Alias} has no gzip; sending the build uncompressed");
+        }
+        // The host made the temporary file (0600, its name in the marker): sftp writes into it without
+        // changing its mode (no -p), so the build is never readable by others, even half-written.
+        var batch = $"put {SftpQuote(binary.LocalPath)} {SftpQuote(tmp)}\nchmod 700 {SftpQuote(tmp)}\nrename {SftpQuote(tmp)} {SftpQuote(dir + "/resh")}\n";
         var r = await client.SftpAsync(host, batch, TimeSpan.FromMinutes(10)).ConfigureAwait(false);
-        if (r.ExitCode == 0) return null;
+        if (r.ExitCode == 0)
+        {
+            await PruneAsync(host, dir).ConfigureAwait(false);
+            return null;
+        }
         if (SshClient.IsSshFailure(r.ExitCode, r.Stderr)) return await client.FailureAsync(host, r.Stderr).ConfigureAwait(false);
         // A concurrent upload may have won the rename; the binary being there is all that matters.
         var check = await client.ExecAsync(host, $"test -x {ShellQuote.Quote(dir + "/resh")}; rc=$?; rm -f {ShellQuote.Quote(tmp)}; exit $rc", deadline: TimeSpan.FromSeconds(30)).ConfigureAwait(false);
@@ -176,12 +278,39 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
             new JsonObject { ["host"] = host.Alias, ["phase"] = "upload", ["dir"] = dir, ["stderr"] = r.Stderr });
     }
 
+    /// <summary>
+    /// Old builds go when a new one arrives: the build dirs of the remote cache (named by 16 hex digits) are
+    /// kept newest first by their mtime, which a check refreshes once per connection, up to [ssh] keep_builds.
+    /// </summary>
+    async Task PruneAsync(HostTarget host, string dir)
+    {
+        var parent = dir[..dir.LastIndexOf('/')];
+        var hex = string.Concat(Enumerable.Repeat("[0-9a-f]", 16));
+        var keep = client.Settings.KeepBuilds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var script = $"cd {ShellQuote.Quote(parent)} || exit 0; n=0; for b in $(ls -1td {hex} 2>/dev/null); do n=$((n+1)); " +
+                     $"if [ $n -gt {keep} ] && [ \"$b\" != {ShellQuote.Quote(binary.BuildId)} ]; then rm -rf -- \"$b\"; fi; done";
+        try { await client.ExecAsync(host, script, deadline: TimeSpan.FromSeconds(30)).ConfigureAwait(false); }
+        catch (ReshException) { } // pruning is housekeeping; the call itself goes on
+    }
+
     /// <summary>sftp's own quoting: double quotes, with backslash before a quote or backslash.</summary>
     public static string SftpQuote(string path)
     {
         if (path.Contains('\n') || path.Contains('\r')) throw ReshError.Usage("Paths with line breaks cannot go through sftp.", null).ToException();
         return "\"" + path.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
     }
+
+    static byte[]? WithPrefix(Become? become, byte[]? stdin)
+    {
+        if (become?.StdinPrefix is not { Length: > 0 } prefix) return stdin;
+        return stdin is null ? prefix : [.. prefix, .. stdin];
+    }
+
+    /// <summary>An answer for another operation than the one asked is not trusted, whatever it says.</summary>
+    static ReshError Mismatch(HostTarget host, Identity id, Envelope answer) =>
+        ReshError.Failed($"resh on {host.Alias} answered for {answer.Handle}.{answer.Verb}, not the {id.Handle}.{id.Verb} that was asked; the answer was discarded.",
+            "The remote resh cache may have been tampered with: delete ${XDG_CACHE_HOME:-~/.cache}/resh on the host and retry.",
+            new JsonObject { ["host"] = host.Alias, ["phase"] = "remote", ["asked"] = $"{id.Handle}.{id.Verb}", ["answered"] = $"{answer.Handle}.{answer.Verb}" });
 
     static Envelope Failure(HostTarget host, Identity id, Stopwatch clock, ReshError error) => new()
     {

@@ -11,6 +11,8 @@ using Resh.Core.Secrets;
 using Resh.Core.Text;
 using Resh.Core.Values;
 using Resh.Handles.Ssh.Fleet;
+using Resh.Handles.Ssh.Hosts;
+using Resh.Handles.Ssh.Transport;
 
 namespace Resh.Handles.Ssh.Remote;
 
@@ -40,19 +42,18 @@ public static class RemoteStage
             throw ReshError.Usage($"Unknown handle {inner.Scheme}:// in the remote stage.",
                 Suggest.Hint(inner.Scheme, registry.Visible.Select(h => h.Scheme), suffix: "://") ?? "Run `resh handles` to list them.").ToException();
         var resolution = VerbResolver.Resolve(handle, inner.Body, request.NextWord);
-        var verb = RemoteVerb(handle, resolution.Verb, hostText, resolution.RawTarget);
+        var verb = RemoteVerb(handle, resolution.Verb, hostText, resolution.RawTarget, registry);
         return new StageResolution(verb, $"{hostText}/{inner.Scheme}://{resolution.RawTarget}", resolution.ConsumedNextWord);
     }
 
     /// <summary>A stand-in for the inner verb: its arguments plus ssh's connection arguments, run on the host(s).</summary>
-    static VerbInfo RemoteVerb(HandleInfo handle, VerbInfo inner, string hostText, string innerRawTarget)
+    static VerbInfo RemoteVerb(HandleInfo handle, VerbInfo inner, string hostText, string innerRawTarget, HandleRegistry registry)
     {
-        var (inventory, hostKey) = SshArgs.For(inner);
+        var connection = SshArgs.For(inner);
         var args = inner.Args.ToList();
-        if (inventory is not null) args.Add(inventory);
-        if (hostKey is not null) args.Add(hostKey);
+        args.AddRange(connection.All);
         var verb = VerbInfo.Define(inner.Name, inner.Effect, inner.Summary, args.ToArray(), () => SshJson.Default.JsonNode,
-            ctx => RunAsync(ctx, handle, inner, hostText, innerRawTarget, inventory, hostKey),
+            ctx => RunAsync(ctx, handle, inner, hostText, innerRawTarget, connection, registry.Knows),
             streams: inner.Streams, preferredFormat: inner.PreferredFormat);
         // A throwaway handle stamps the verb with the inner scheme, so argument errors name file.read, not read.
         _ = new HandleInfo(handle.Scheme, handle.Summary, handle.TargetHelp, [verb]);
@@ -60,14 +61,12 @@ public static class RemoteStage
     }
 
     static async ValueTask<Outcome<JsonNode>> RunAsync(VerbContext ctx, HandleInfo handle, VerbInfo inner, string hostText, string innerRawTarget,
-        Arg<string?>? inventoryArg, Arg<string?>? hostKeyArg)
+        SshArgs connectionArgs, Func<string, bool> isScheme)
     {
-        var connection = new HashSet<ArgInfo>(ReferenceEqualityComparer.Instance);
-        if (inventoryArg is not null) connection.Add(inventoryArg);
-        if (hostKeyArg is not null) connection.Add(hostKeyArg);
-        var call = SshCall.Prepare(ctx, hostText, inventoryArg is null ? null : ctx.Get(inventoryArg), hostKeyArg is null ? null : ctx.Get(hostKeyArg));
+        var connection = new HashSet<ArgInfo>(connectionArgs.All, ReferenceEqualityComparer.Instance);
+        var call = SshCall.Prepare(ctx, hostText, connectionArgs);
         var binary = RemoteBinary.Locate(call.Settings);
-        var runner = new RemoteRunner(call.Client, binary);
+        var runner = new RemoteRunner(call.Client, binary) { IsScheme = isScheme };
         var id = new RemoteRunner.Identity(handle.Scheme, inner.Name, $"{handle.Scheme}://{innerRawTarget}");
         var raw = ctx.Format == OutputFormat.Raw && !inner.Streams && !call.Spec.IsFleet;
         var (reshArgs, stdin) = RemoteArgs(ctx, handle, inner, innerRawTarget, connection, raw);
@@ -77,14 +76,32 @@ public static class RemoteStage
         if (!call.Spec.IsFleet)
         {
             var host = call.Hosts[0];
+            var become = BecomeFor(ctx, call, host);
             var envelope = raw
-                ? await runner.RunRawAsync(host, reshArgs, stdin, deadline, id).ConfigureAwait(false)
-                : await runner.RunJsonAsync(host, reshArgs, stdin, deadline, inner, id, ev => Forward(ctx, ev, null), ctx.Format == OutputFormat.Table).ConfigureAwait(false);
-            return Outcome.Forward<JsonNode>(envelope);
+                ? await runner.RunRawAsync(host, reshArgs, stdin, deadline, id, become).ConfigureAwait(false)
+                : await runner.RunJsonAsync(host, reshArgs, stdin, deadline, inner, id, ev => Forward(ctx, ev, null), ctx.Format == OutputFormat.Table, become).ConfigureAwait(false);
+            return Outcome.Forward<JsonNode>(RemoteEnvelope.WithLocalWarnings(envelope, ctx.Warnings));
         }
         var fleet = await FanOut.RunAsync(ctx, call.Hosts, "ssh", inner.Name, $"ssh://{ctx.RawTarget}", _ => id.Target,
-            host => runner.RunJsonAsync(host, reshArgs, stdin, deadline, inner, id, ev => Forward(ctx, ev, host.Alias), false)).ConfigureAwait(false);
+            async host => RemoteEnvelope.WithLocalWarnings(
+                await runner.RunJsonAsync(host, reshArgs, stdin, deadline, inner, id, ev => Forward(ctx, ev, host.Alias), false, BecomeFor(ctx, call, host)).ConfigureAwait(false),
+                ctx.Warnings)).ConfigureAwait(false);
         return Outcome.Forward<JsonNode>(fleet);
+    }
+
+    /// <summary>
+    /// The become settings for one host. The build is cached in the login user's private directory, which
+    /// root can read and other users cannot: a remote stage becomes root (exec, upload and download become anyone).
+    /// </summary>
+    static Become? BecomeFor(VerbContext ctx, SshCall call, HostTarget host)
+    {
+        if (call.BecomeFor(host) is not { } become) return null;
+        if (become.Unsupported() is { } error) throw error.ToException();
+        if (become.User != "root")
+            throw ReshError.Unsupported($"A remote stage can become root only, not {become.User}: the resh build is cached in the login user's private directory.",
+                $"Run it as root (become_user=root), or run a command as {become.User} with ssh://{host.Alias}.exec(become=true,become_user={become.User}).",
+                new JsonObject { ["host"] = host.Alias, ["become_user"] = become.User }).ToException();
+        return become;
     }
 
     /// <summary>Re-emits a remote event; in a fleet it is tagged with the host it came from.</summary>
@@ -108,10 +125,11 @@ public static class RemoteStage
         if (ctx.DryRun) argv.Add("--dry-run");
         if (ctx.TimeRemaining is { } left)
         {
-            // The remote gives up a little before we do, so its own `timeout` envelope (or a follow's
-            // normal end) arrives instead of a killed connection.
-            // The margin covers the connection, the remote start and the way back (a quarter, 200 ms to 2 s).
-            var margin = TimeSpan.FromMilliseconds(Math.Clamp(left.TotalMilliseconds * 0.25, 200, 2000));
+            // The remote gives up a little before we do, so its own `timeout` envelope arrives instead of a
+            // killed connection. The margin covers the connection, the remote start and the way back (a
+            // quarter, 200 ms to 2 s). A follow (streaming verb) gets the whole window instead: its end at
+            // --timeout is normal, and the runner waits a moment past the deadline for its envelope.
+            var margin = inner.Streams ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Math.Clamp(left.TotalMilliseconds * 0.25, 200, 2000));
             var remote = left - margin;
             if (remote < TimeSpan.FromMilliseconds(50)) remote = TimeSpan.FromMilliseconds(50);
             argv.Add("--timeout");
@@ -122,56 +140,10 @@ public static class RemoteStage
         argv.Add(stage);
         argv.Add(inner.Name);
 
-        var json = new JsonObject();
-        (ArgInfo Arg, byte[] Bytes)? binary = null;
-        foreach (var (arg, value) in ctx.Args.Given)
-        {
-            if (connection.Contains(arg)) continue;
-            if (arg.Kind == ArgKind.Bytes && value is byte[] bytes && !IsUtf8(bytes))
-            {
-                if (binary is not null)
-                    throw ReshError.Unsupported($"Two binary arguments ({binary.Value.Arg.Name}, {arg.Name}) cannot both reach a remote host.", "Pass one of them as text, or upload the file first with ssh://HOST.upload.").ToException();
-                binary = (arg, bytes);
-                continue;
-            }
-            // A secret is resolved here, where its source (secret store, env, file) is, and travels on stdin.
-            json[arg.Name] = value is SecretRef && arg is Arg<SecretRef?> secretArg
-                ? JsonValue.Create(ctx.GetSecret(secretArg)!.Reveal())
-                : ToJson(arg, value);
-        }
-        if (binary is null)
-        {
-            if (json.Count == 0) return (argv, null);
-            argv.Add("--args");
-            argv.Add("-");
-            return (argv, Encoding.UTF8.GetBytes(json.ToJsonString()));
-        }
-        if (inner.Args.Any(a => a.Kind == ArgKind.Secret && json.ContainsKey(a.Name)))
-            throw ReshError.Unsupported("A binary argument and a secret argument cannot both reach a remote host: the secret would have to go on the remote command line.",
-                "Upload the file first with ssh://HOST.upload and pass its path.").ToException();
-        argv.Add($"{binary.Value.Arg.Name}=@-");
-        if (json.Count > 0)
-        {
-            argv.Add("--args");
-            argv.Add(json.ToJsonString());
-        }
-        return (argv, binary.Value.Bytes);
+        // A secret is resolved here, where its source (secret store, env, file) is, and travels on stdin.
+        var (tail, stdin) = ArgsForwarding.Encode(ctx.Args, inner, connection.Contains, "a remote host", ctx.GetSecret);
+        argv.AddRange(tail);
+        return (argv, stdin);
     }
 
-    static bool IsUtf8(byte[] bytes) => System.Text.Unicode.Utf8.IsValid(bytes);
-
-    /// <summary>A bound argument value back as the JSON its declaration reads.</summary>
-    static JsonNode? ToJson(ArgInfo arg, object? value) => value switch
-    {
-        null => null,
-        string s => JsonValue.Create(s),
-        bool b => JsonValue.Create(b),
-        long l => JsonValue.Create(l),
-        int i => JsonValue.Create(i),
-        TimeSpan t => JsonValue.Create(t.Ticks % TimeSpan.TicksPerMillisecond == 0 ? DurationValue.Format(t) : $"{t.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}ms"),
-        IReadOnlyList<string> list => new JsonArray(list.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray()),
-        JsonNode node => node.DeepClone(),
-        byte[] bytes => JsonValue.Create(Encoding.UTF8.GetString(bytes)),
-        _ => throw ReshError.Unsupported($"Argument `{arg.Name}` cannot be sent to a remote host.", null).ToException(),
-    };
 }

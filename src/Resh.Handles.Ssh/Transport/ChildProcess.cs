@@ -14,18 +14,28 @@ public sealed class ChildProcess : IDisposable
 {
     readonly Process _process;
     readonly Task<(string Text, bool Truncated)> _stderr;
+    readonly string? _marker;
+    readonly TaskCompletionSource<string?> _markerValue = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    ChildProcess(Process process, int maxStderr)
+    ChildProcess(Process process, int maxStderr, string? stderrMarker)
     {
         _process = process;
+        _marker = stderrMarker;
+        if (_marker is null) _markerValue.TrySetResult(null);
         _stderr = Capture(process.StandardError.BaseStream, maxStderr);
     }
+
+    /// <summary>
+    /// The rest of stderr's first line when it starts with the marker given to <see cref="Start"/> (a remote
+    /// wrapper's PID, say); that line is kept out of <see cref="StderrAsync"/>. Null when it did not come.
+    /// </summary>
+    public Task<string?> MarkerAsync => _markerValue.Task;
 
     public int Pid => _process.Id;
     public Stream Stdin => _process.StandardInput.BaseStream;
     public Stream Stdout => _process.StandardOutput.BaseStream;
 
-    public static ChildProcess Start(IReadOnlyList<string> argv, int maxStderr = 256 * 1024)
+    public static ChildProcess Start(IReadOnlyList<string> argv, int maxStderr = 256 * 1024, string? stderrMarker = null)
     {
         var psi = new ProcessStartInfo(argv[0])
         {
@@ -47,7 +57,7 @@ public sealed class ChildProcess : IDisposable
             throw ReshError.Unavailable($"Cannot run {argv[0]}: {ExceptionTranslation.OneLine(ex.Message)}.",
                 "Install the OpenSSH client (Debian: apt-get install openssh-client).").ToException();
         }
-        return new ChildProcess(process, maxStderr);
+        return new ChildProcess(process, maxStderr, stderrMarker);
     }
 
     /// <summary>Writes all of <paramref name="input"/> (if any) and closes stdin; a child that exits early is not an error.</summary>
@@ -90,7 +100,7 @@ public sealed class ChildProcess : IDisposable
         _process.Dispose();
     }
 
-    static async Task<(string, bool)> Capture(Stream stream, int max)
+    async Task<(string, bool)> Capture(Stream stream, int max)
     {
         var kept = new MemoryStream();
         var buffer = new byte[8192];
@@ -103,10 +113,29 @@ public sealed class ChildProcess : IDisposable
                 var room = max - (int)kept.Length;
                 if (room > 0) kept.Write(buffer, 0, Math.Min(room, n));
                 if (n > room) truncated = true;
+                if (!_markerValue.Task.IsCompleted) TakeMarker(kept);
             }
         }
         catch (IOException) { }
         catch (ObjectDisposedException) { }
+        _markerValue.TrySetResult(null);
         return (Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), truncated);
+    }
+
+    void TakeMarker(MemoryStream kept)
+    {
+        var bytes = kept.GetBuffer().AsSpan(0, (int)kept.Length);
+        var nl = bytes.IndexOf((byte)'\n');
+        if (nl < 0) return;
+        var line = Encoding.UTF8.GetString(bytes[..nl]);
+        if (!line.StartsWith(_marker!, StringComparison.Ordinal))
+        {
+            _markerValue.TrySetResult(null);
+            return;
+        }
+        var rest = bytes[(nl + 1)..].ToArray();
+        kept.SetLength(0);
+        kept.Write(rest);
+        _markerValue.TrySetResult(line[_marker!.Length..].Trim());
     }
 }

@@ -27,6 +27,22 @@ public static class ShellQuote
     public static string Join(IEnumerable<string> words) => string.Join(' ', words.Select(Quote));
 
     /// <summary>
+    /// As <see cref="Quote"/>, but the result holds no line break: each newline becomes <c>'"$__nl"'</c>
+    /// (close the quote, a variable holding a newline, reopen), so a whole script fits on the one line
+    /// that <see cref="StdinBootstrap"/> reads.
+    /// </summary>
+    public static string QuoteOneLine(string word) => Quote(word).Replace("\n", "'\"$__nl\"'", StringComparison.Ordinal);
+
+    public static string JoinOneLine(IEnumerable<string> words) => string.Join(' ', words.Select(QuoteOneLine));
+
+    /// <summary>
+    /// The only text on the remote command line when a script comes over the channel's stdin: it defines
+    /// <c>$__nl</c>, reads one line and evaluates it. Everything after that line is the script's own stdin,
+    /// so values (environment, arguments, passwords) never appear in a command line on either side.
+    /// </summary>
+    public const string StdinBootstrap = "__nl='\n'; IFS= read -r __s || exit 96; eval \"$__s\"";
+
+    /// <summary>
     /// Splits a command line into words like a shell would for quotes and backslashes, with no
     /// expansion of any kind (no variables, globs, pipes or redirections): <c>command=uname -a</c>.
     /// </summary>

@@ -31,6 +31,8 @@ public sealed class SshSettings
     public required string ControlDir { get; init; }
     /// <summary>The resh binary shipped to remote hosts (default: this process's own executable).</summary>
     public string? Binary { get; init; }
+    /// <summary>How many resh builds the remote cache keeps per host (<c>[ssh] keep_builds</c>, default 3); older ones go when a new one is uploaded.</summary>
+    public int KeepBuilds { get; init; } = 3;
     /// <summary>The local state directory (build-id cache).</summary>
     public required string StateDir { get; init; }
 
@@ -38,15 +40,25 @@ public sealed class SshSettings
     {
         var section = ctx.Runtime.Config.Section("ssh");
         var state = ctx.Runtime.Paths.StateSubdir("ssh");
+        var connect = Duration(section, "connect_timeout") ?? DefaultConnectTimeout;
+        // --timeout caps the connection attempts too: ssh gives up connecting with time left to answer.
+        if (ctx.TimeRemaining is { } left)
+        {
+            var cap = TimeSpan.FromSeconds(Math.Max(1, Math.Floor(left.TotalSeconds * 0.75)));
+            if (cap < connect) connect = cap;
+        }
         return new SshSettings
         {
             ConfigFile = Path(section, "config"),
-            ConnectTimeout = Duration(section, "connect_timeout") ?? DefaultConnectTimeout,
+            ConnectTimeout = connect,
             ControlPersist = Duration(section, "control_persist") ?? DefaultControlPersist,
             CommandTimeout = Duration(section, "command_timeout") ?? DefaultCommandTimeout,
             HostKeyPolicy = hostKeyPolicy ?? Str(section, "hostkey") ?? "strict",
             ControlDir = ControlDirFor(state),
             Binary = Path(section, "binary"),
+            KeepBuilds = section?["keep_builds"] is JsonValue kb && kb.TryGetValue<long>(out var keep)
+                ? keep is >= 1 and <= 100 ? (int)keep : throw ReshError.Usage("[ssh] keep_builds in the config file must be a number from 1 to 100.", null).ToException()
+                : 3,
             StateDir = state,
         };
     }

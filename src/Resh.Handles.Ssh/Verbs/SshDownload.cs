@@ -24,11 +24,12 @@ public static class SshDownload
         [Src, Dest, Preserve, .. SshArgs.Connection], () => SshJson.Default.TransferResult, RunAsync,
         examples: [new("'ssh://box.download(src=/var/log/syslog,dest=./syslog)'", "One file; a second run is unchanged.")],
         notes: "Each file lands under a temporary name next to its destination and replaces it only after its SHA-256 matches the host's. " +
+               "With become, the listing and each file's bytes come through the become user's shell (cat), so root-only files can be fetched. " +
                "With a fleet, dest gets one subdirectory per host (dest/HOST/...). Needs sha256sum and GNU find on the host.");
 
     static ValueTask<Outcome<TransferResult>> RunAsync(VerbContext ctx) => HostVerb.RunAsync(ctx, SshJson.Default.TransferResult, (call, host) => DownloadAsync(ctx, call, host));
 
-    sealed record RemoteFile(string Relative, long Size, int Mode, string Hash);
+    sealed record RemoteFile(string Relative, long Size, int Mode, string Hash, long? MTime = null);
 
     static async Task<Outcome<TransferResult>> DownloadAsync(VerbContext ctx, SshCall call, HostTarget host)
     {
@@ -36,7 +37,9 @@ public static class SshDownload
         if (src.Contains('\n')) return ReshError.Usage("src cannot contain a line break.", null);
         var dest = Path.GetFullPath(ctx.Get(Dest)!);
         if (call.Spec.IsFleet) dest = Path.Combine(dest, host.Alias);
-        var (isDir, dirs, files) = await ListAsync(call.Client, host, src).ConfigureAwait(false);
+        var become = call.BecomeFor(host);
+        if (become?.Unsupported() is { } unsupported) return unsupported;
+        var (isDir, dirs, files) = await ListAsync(call.Client, host, src, become).ConfigureAwait(false);
 
         var plan = new List<TransferFile>();
         var copy = new List<RemoteFile>();
@@ -72,7 +75,33 @@ public static class SshDownload
         }
         try
         {
-            await SftpBatch.RunAsync(ctx, call.Client, host, batch.ToString(), temps.Select(t => (t.Temp, t.File.Size)).ToList(), $"download {host.Alias}").ConfigureAwait(false);
+            if (become is null)
+                await SftpBatch.RunAsync(ctx, call.Client, host, batch.ToString(), temps.Select(t => (t.Temp, t.File.Size)).ToList(), $"download {host.Alias}").ConfigureAwait(false);
+            else
+            {
+                // SFTP reads as the login user: with become each file comes through the become user's cat instead.
+                foreach (var t in temps)
+                {
+                    var remote = isDir ? $"{src.TrimEnd('/')}/{t.File.Relative}" : src;
+                    await using (var sink = new FileStream(t.Temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+                    {
+                        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(t.Temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                        var r = await StdinScript.RunAsync(call.Client, host, $"exec cat -- {ShellQuote.QuoteOneLine(remote)}", null, TimeSpan.FromMinutes(10), 64 * 1024, "transfer",
+                            killOnCancel: true, become, stdoutSink: sink).ConfigureAwait(false);
+                        if (r.ExitCode != 0)
+                        {
+                            if (SshClient.IsSshFailure(r.ExitCode, r.Stderr)) return await call.Client.FailureAsync(host, r.Stderr).ConfigureAwait(false);
+                            return become.Refusal(host, r.Stderr) ?? ReshError.Failed($"Reading {remote} on {host.Alias} as {become.User} failed: {r.LastErrorLine}", null,
+                                new JsonObject { ["host"] = host.Alias, ["phase"] = "transfer", ["stderr"] = r.Stderr });
+                        }
+                    }
+                    if (ctx.Get(Preserve))
+                    {
+                        File.SetUnixFileMode(t.Temp, (UnixFileMode)(t.File.Mode & 0xFFF));
+                        if (t.File.MTime is { } mtime) File.SetLastWriteTimeUtc(t.Temp, DateTimeOffset.FromUnixTimeSeconds(mtime).UtcDateTime);
+                    }
+                }
+            }
             var bad = temps.Where(t => !File.Exists(t.Temp) || LocalTree.Sha256(t.Temp) != t.File.Hash).Select(t => t.Local).ToList();
             if (bad.Count > 0)
                 return ReshError.Failed($"{bad.Count} file(s) from {host.Alias} do not match the host's checksum; nothing was replaced for them.", "Run the download again.",
@@ -87,15 +116,16 @@ public static class SshDownload
     }
 
     /// <summary>One round trip: whether src is a file or a tree, its directories, and each file's size, mode and SHA-256.</summary>
-    static async Task<(bool IsDir, List<(string, int)> Dirs, List<RemoteFile> Files)> ListAsync(SshClient client, HostTarget host, string src)
+    static async Task<(bool IsDir, List<(string, int)> Dirs, List<RemoteFile> Files)> ListAsync(SshClient client, HostTarget host, string src, Become? become)
     {
-        var q = ShellQuote.Quote(src);
+        var q = ShellQuote.QuoteOneLine(src);
         var script = $"s={q}; if [ -d \"$s\" ]; then cd -- \"$s\" || exit 4; echo D; " +
-                     "find . -mindepth 1 \\( -type d -printf 'd %m %P\\n' \\) -o \\( -type f -printf 'f %m %s %P\\n' \\) || exit 5; echo H; find . -type f -exec sha256sum -- {} + || exit 5; " +
-                     "elif [ -f \"$s\" ]; then echo F; stat -c 'f %a %s x' -- \"$s\" && echo H && sha256sum -- \"$s\" | sed 's/  .*/  x/' || exit 5; " +
+                     "find . -mindepth 1 \\( -type d -printf 'd %m %P\\n' \\) -o \\( -type f -printf 'f %m %s %T@ %P\\n' \\) || exit 5; echo H; find . -type f -exec sha256sum -- {} + || exit 5; " +
+                     "elif [ -f \"$s\" ]; then echo F; stat -c 'f %a %s %Y x' -- \"$s\" && echo H && sha256sum -- \"$s\" | sed 's/  .*/  x/' || exit 5; " +
                      "elif [ -e \"$s\" ]; then echo S; else echo N; fi";
-        var r = await client.ExecAsync(host, script, deadline: TimeSpan.FromMinutes(10)).ConfigureAwait(false);
+        var r = await StdinScript.RunAsync(client, host, script, null, TimeSpan.FromMinutes(10), 64 * 1024 * 1024, "list", killOnCancel: false, become).ConfigureAwait(false);
         if (SshClient.IsSshFailure(r.ExitCode, r.Stderr)) throw (await client.FailureAsync(host, r.Stderr).ConfigureAwait(false)).ToException();
+        if (r.ExitCode != 0 && become?.Refusal(host, r.Stderr) is { } refused) throw refused.ToException();
         var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var kind = lines.FirstOrDefault();
         if (kind == "N") throw ReshError.NotFound($"{src} does not exist on {host.Alias}.", "Check the path (relative paths start at the login directory).",
@@ -105,7 +135,7 @@ public static class SshDownload
             throw ReshError.Failed($"Listing {src} on {host.Alias} failed: {r.LastErrorLine}", "The host needs GNU find, stat and sha256sum; check read permission.",
                 new JsonObject { ["host"] = host.Alias, ["phase"] = "list", ["stderr"] = r.Stderr }).ToException();
         var dirs = new List<(string, int)>();
-        var meta = new Dictionary<string, (long Size, int Mode)>(StringComparer.Ordinal);
+        var meta = new Dictionary<string, (long Size, int Mode, long? MTime)>(StringComparer.Ordinal);
         var files = new List<RemoteFile>();
         bool hashes = false;
         foreach (var line in lines.Skip(1))
@@ -113,15 +143,16 @@ public static class SshDownload
             if (line == "H") { hashes = true; continue; }
             if (!hashes)
             {
-                var f = line.Split(' ', line[0] == 'd' ? 3 : 4);
+                var f = line.Split(' ', line[0] == 'd' ? 3 : 5);
                 if (f[0] == "d") dirs.Add((f[2], Convert.ToInt32(f[1], 8)));
-                else meta[f[3]] = (long.Parse(f[2], CultureInfo.InvariantCulture), Convert.ToInt32(f[1], 8));
+                else meta[f[4]] = (long.Parse(f[2], CultureInfo.InvariantCulture), Convert.ToInt32(f[1], 8),
+                    double.TryParse(f[3], NumberStyles.Float, CultureInfo.InvariantCulture, out var mt) ? (long)mt : null);
                 continue;
             }
             if (line.StartsWith('\\')) continue; // sha256sum escapes odd names; such files are skipped
             var rel = line[66..];
             if (rel.StartsWith("./", StringComparison.Ordinal)) rel = rel[2..];
-            if (meta.TryGetValue(rel, out var m)) files.Add(new RemoteFile(rel, m.Size, m.Mode, line[..64]));
+            if (meta.TryGetValue(rel, out var m)) files.Add(new RemoteFile(rel, m.Size, m.Mode, line[..64], m.MTime));
         }
         files.Sort((a, b) => string.CompareOrdinal(a.Relative, b.Relative));
         if (kind == "F" && files.Count == 1) files[0] = files[0] with { Relative = "" };

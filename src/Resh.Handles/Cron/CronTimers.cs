@@ -78,7 +78,8 @@ internal static class CronTimers
         return null;
     }
 
-    public static (string Service, string Timer) Render(string id, CronSchedule schedule, IReadOnlyList<string> argv, string? user, IReadOnlyList<string> env, string? comment)
+    public static (string Service, string Timer) Render(string id, CronSchedule schedule, IReadOnlyList<string> argv, string? user, IReadOnlyList<string> env, string? comment,
+        TimeSpan accuracy, bool persistent, string? environmentFile = null)
     {
         var head = $"# Created by resh (cron://{id}.add); remove with resh cron://{id}.remove\n{ScheduleMarker}{schedule.Expression}\n";
         var desc = UnitFileText.Plain(comment ?? $"resh job {id}");
@@ -86,10 +87,13 @@ internal static class CronTimers
         svc.Append("[Unit]\nDescription=").Append(desc).Append("\n\n[Service]\nType=oneshot\nExecStart=").Append(UnitFileText.ExecLine(argv)).Append('\n');
         if (user is not null) svc.Append("User=").Append(UnitFileText.Plain(user)).Append('\n');
         foreach (var e in env) svc.Append("Environment=").Append(UnitFileText.EnvironmentValue(e)).Append('\n');
+        if (environmentFile is not null) svc.Append("EnvironmentFile=").Append(UnitFileText.Plain(environmentFile)).Append('\n');
         var timer = new StringBuilder(head);
         timer.Append("[Unit]\nDescription=").Append(desc).Append("\n\n[Timer]\n");
         foreach (var cal in schedule.ToOnCalendar()) timer.Append("OnCalendar=").Append(cal).Append('\n');
-        timer.Append("Persistent=true\n\n[Install]\nWantedBy=timers.target\n");
+        var ms = Math.Max(1, (long)accuracy.TotalMilliseconds);
+        timer.Append("AccuracySec=").Append(ms % 1000 == 0 ? $"{ms / 1000}s" : $"{ms}ms").Append('\n');
+        timer.Append("Persistent=").Append(persistent ? "true" : "false").Append("\n\n[Install]\nWantedBy=timers.target\n");
         return (svc.ToString(), timer.ToString());
     }
 

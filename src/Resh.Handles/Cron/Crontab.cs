@@ -77,6 +77,42 @@ internal static class Crontab
 
     public static bool HasBlock(string text, string id) => FindBlock(Lines(text), id).Start >= 0;
 
+    /// <summary>The text after the last newline, which cron never reads; null when the text ends with a newline.</summary>
+    public static string? UnterminatedLastLine(string text) => Trailer(text) is { Length: > 0 } t && t.Trim().Length > 0 ? t : null;
+
+    /// <summary>
+    /// The environment a crontab gives a job, as cron builds it while reading the file: each NAME=value line
+    /// (spaces around = allowed, a value in matching quotes loses them) applies to the jobs after it.
+    /// </summary>
+    public static List<(string Name, string Value)> EnvironmentFor(string text, string jobLine)
+    {
+        var env = new List<(string, string)>();
+        foreach (var raw in Lines(text))
+        {
+            var line = raw.TrimEnd('\r');
+            if (line == jobLine) break;
+            if (ParseAssignment(line) is { } a)
+            {
+                env.RemoveAll(e => e.Item1 == a.Name);
+                env.Add(a);
+            }
+        }
+        return env;
+    }
+
+    static (string Name, string Value)? ParseAssignment(string line)
+    {
+        var t = line.TrimStart(' ', '\t');
+        if (t.Length == 0 || t[0] == '#') return null;
+        var eq = t.IndexOf('=');
+        if (eq <= 0) return null;
+        var name = t[..eq].TrimEnd(' ', '\t');
+        if (name.Length == 0 || name.Any(c => c is ' ' or '\t')) return null;
+        var value = t[(eq + 1)..].Trim(' ', '\t');
+        if (value.Length >= 2 && (value[0] == '"' && value[^1] == '"' || value[0] == '\'' && value[^1] == '\'')) value = value[1..^1];
+        return (name, value);
+    }
+
     /// <summary>The text with the block replaced (or appended when absent, or removed when <paramref name="block"/> is null).</summary>
     public static string SetBlock(string text, string id, IReadOnlyList<string>? block)
     {
@@ -90,8 +126,8 @@ internal static class Crontab
         }
         else if (block is not null)
         {
-            // cron ignores a last line without a newline; appending after it terminates it.
-            if (trailer.Length > 0) { lines.Add(trailer); trailer = ""; }
+            // A last line without a newline (which cron ignores) stays last and unterminated: the block goes
+            // before it, so adding and removing a job leaves the file byte for byte as it was.
             lines.AddRange(block);
         }
         return string.Concat(lines.Select(l => l + "\n")) + trailer;

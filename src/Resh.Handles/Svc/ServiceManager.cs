@@ -27,6 +27,16 @@ internal abstract class ServiceManager : IDisposable
     /// <summary>Names that exist, for "did you mean" hints.</summary>
     public abstract Task<IReadOnlyList<string>> KnownNamesAsync(CancellationToken ct);
 
+    /// <summary>
+    /// After a successful start or restart: watch the unit for a short window and answer the error (with
+    /// its log lines) when it fails or dies in that time; null when it held. Backends without such state say null.
+    /// </summary>
+    public virtual Task<ReshError?> SettleAsync(string name, string action, long startedUs, TimeSpan window, CancellationToken ct) => Task.FromResult<ReshError?>(null);
+
+    /// <summary>Makes the service manager re-read its unit files (systemctl daemon-reload).</summary>
+    public virtual Task DaemonReloadAsync(CancellationToken ct) =>
+        throw ReshError.Unsupported($"{Backend} has no unit files to reload.", "Nothing to do: OpenRC reads init scripts at each start.").ToException();
+
     public virtual void Dispose() { }
 
     /// <summary>not_found with the closest existing names in the hint and details.</summary>
@@ -60,6 +70,13 @@ internal static class ServiceManagers
         return "none";
     }
 
+    public static readonly Arg<bool> DaemonReloadArg = Arg.Bool("daemon_reload",
+        "Run daemon-reload first when the unit file changed on disk since systemd loaded it (otherwise the old definition runs, with a warning).");
+
+    public static readonly Arg<TimeSpan?> SettleArg = Arg.Duration("settle",
+        "After a start, watch a Type=simple unit this long and report `failed` if it dies (a missing User=, a crash at start-up); 0 does not wait.",
+        TimeSpan.FromMilliseconds(500));
+
     public static async Task<ServiceManager> OpenAsync(VerbContext ctx)
     {
         var choice = ctx.Get(BackendArg)!;
@@ -68,8 +85,9 @@ internal static class ServiceManagers
         {
             "systemd" => await Systemd.SystemdManager.ConnectAsync(ctx.Cancellation).ConfigureAwait(false),
             "openrc" => new OpenRc.OpenRcManager(),
-            _ => throw ReshError.Unavailable("No service manager is running here (systemd is not PID 1 and OpenRC has not booted).",
-                "Pass backend=systemd or backend=openrc to choose one.").ToException(),
+            // Not transient: retrying on the same host cannot make a service manager appear.
+            _ => throw (ReshError.Unavailable("No service manager is running here (systemd is not PID 1 and OpenRC has not booted).",
+                "Pass backend=systemd or backend=openrc to choose one.") with { Transient = false }).ToException(),
         };
     }
 

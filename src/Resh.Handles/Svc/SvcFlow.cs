@@ -15,6 +15,8 @@ internal static class SvcFlow
             var name = ServiceManagers.TargetName(ctx, mgr);
             var st = await mgr.StatusAsync(name, ctx.Cancellation).ConfigureAwait(false);
             if (!st.Exists) throw (await mgr.NotFoundAsync(name, ctx.Cancellation).ConfigureAwait(false)).ToException();
+            if (st.NeedDaemonReload == true && !(ctx.Verb.FindArg(ServiceManagers.DaemonReloadArg.Name) is { } a && ctx.IsSet(a) && ctx.Get(ServiceManagers.DaemonReloadArg)))
+                ctx.Warn($"{name} changed on disk since systemd loaded it; systemd still uses the old definition. Run resh svc://.daemon-reload (or pass daemon_reload=true).");
             return (mgr, name, st);
         }
         catch
@@ -31,6 +33,12 @@ internal static class SvcFlow
     {
         var (mgr, name, before) = await OpenExistingAsync(ctx).ConfigureAwait(false);
         using var _ = mgr;
+        var reloadFirst = ctx.Verb.FindArg(ServiceManagers.DaemonReloadArg.Name) is not null && ctx.Get(ServiceManagers.DaemonReloadArg) && before.NeedDaemonReload == true;
+        if (reloadFirst && !ctx.DryRun)
+        {
+            await mgr.DaemonReloadAsync(ctx.Cancellation).ConfigureAwait(false);
+            before = await mgr.StatusAsync(name, ctx.Cancellation).ConfigureAwait(false);
+        }
         var needed = action switch
         {
             "start" => !IsUp(before),
@@ -42,12 +50,15 @@ internal static class SvcFlow
             return ReshError.Conflict($"{name} is masked; it cannot be started.", $"Unmask it first: resh svc://{name}.unmask");
         var expected = action switch { "stop" => "inactive", "try-restart" when !needed => before.ActiveState, _ => "active" };
         if (!needed || ctx.DryRun)
-            return Outcome.Changed(new SvcActionResult(name, mgr.Backend, action, before.ActiveState, needed ? expected : before.ActiveState, before), needed);
+            return Outcome.Changed(new SvcActionResult(name, mgr.Backend, action, before.ActiveState, needed ? expected : before.ActiveState, before), needed || reloadFirst);
+        var startedUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
         if (await mgr.ActAsync(action, name, ctx.Cancellation).ConfigureAwait(false) is { } error) return error;
+        if (action is "start" or "restart" or "try-restart")
+        {
+            var window = ctx.Verb.FindArg(ServiceManagers.SettleArg.Name) is not null ? ctx.Get(ServiceManagers.SettleArg) ?? TimeSpan.Zero : TimeSpan.FromMilliseconds(500);
+            if (await mgr.SettleAsync(name, action, startedUs, window, ctx.Cancellation).ConfigureAwait(false) is { } failed) return failed;
+        }
         var after = await mgr.StatusAsync(name, ctx.Cancellation).ConfigureAwait(false);
-        if (action is "start" or "restart" && after.ActiveState == "failed")
-            return ReshError.Failed($"{name} failed right after it was started (result {after.Result ?? "unknown"}).", $"See the logs: resh svc://{name}.logs",
-                new System.Text.Json.Nodes.JsonObject { ["name"] = name, ["active_state"] = after.ActiveState, ["sub_state"] = after.SubState, ["exit_code"] = after.LastExitCode });
         return Outcome.Changed(new SvcActionResult(name, mgr.Backend, action, before.ActiveState, after.ActiveState, after));
     }
 

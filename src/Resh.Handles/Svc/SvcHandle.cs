@@ -28,6 +28,7 @@ public static class SvcHandle
             SvcRemove.Verb,
             SvcCat.Verb,
             SvcEditSet.Verb,
+            SvcDaemonReload.Verb,
         ])
     {
         Notes = "The backend is systemd when it is PID 1 (/run/systemd/system exists), else OpenRC when it has booted (/run/openrc/softlevel); backend= overrides. "

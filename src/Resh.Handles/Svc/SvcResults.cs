@@ -15,12 +15,13 @@ public sealed record ServiceStatus(
     [property: Description("Enablement: enabled, disabled, static, masked, generated, indirect (OpenRC: enabled/disabled in the default runlevel).")] string? Enabled,
     [property: Description("Main PID while running, else null.")] int? MainPid,
     [property: Description("Memory charged to the unit's cgroup, when accounted.")] long? MemoryBytes,
-    [property: Description("When the unit last changed state, RFC 3339 UTC.")] string? Since,
+    [property: Description("Since when the unit is in its active state (as systemctl status shows it: entered active, or left it), RFC 3339 UTC.")] string? Since,
     [property: Description("Exit status of the main process's last run.")] int? LastExitCode,
     [property: Description("systemd's Result: success, exit-code, signal, timeout, core-dump...")] string? Result,
     int? Restarts,
     [property: Description("The unit file (or init script).")] string? Path,
-    [property: Description("Drop-in files that override it.")] IReadOnlyList<string> DropIns);
+    [property: Description("Drop-in files that override it.")] IReadOnlyList<string> DropIns,
+    [property: Description("True when the unit file changed on disk since systemd loaded it (daemon-reload needed); null for OpenRC.")] bool? NeedDaemonReload = null);
 
 [Description("What a state-changing verb did.")]
 public sealed record SvcActionResult(
@@ -55,11 +56,15 @@ public sealed record SvcFileResult(
     string Name,
     [property: Description("The file written or removed.")] string Path,
     [property: Description("Unified diff of the change (null when nothing changed).")] string? Diff,
-    [property: Description("True when the service manager re-read its configuration.")] bool Reloaded);
+    [property: Description("True when the service manager re-read its configuration.")] bool Reloaded,
+    [property: Description("The 0600 file holding the unit's secret environment (EnvironmentFile=), when it has one; its values never appear in the result or the diff.")] string? EnvironmentFile = null);
 
 public sealed record SvcUnitFile(string Path, string Content);
 
 public sealed record SvcCatResult(string Name, IReadOnlyList<SvcUnitFile> Files);
+
+[Description("What daemon-reload did.")]
+public sealed record SvcDaemonReloadResult(string Backend, [property: Description("True when the service manager re-read its unit files (false under --dry-run).")] bool Reloaded);
 
 public sealed record SvcRemoveResult(string Name, bool Existed, [property: Description("Files deleted.")] IReadOnlyList<string> Removed, bool Stopped, bool Disabled);
 
@@ -74,4 +79,5 @@ public sealed record SvcRemoveResult(string Name, bool Existed, [property: Descr
 [JsonSerializable(typeof(SvcFileResult))]
 [JsonSerializable(typeof(SvcCatResult))]
 [JsonSerializable(typeof(SvcRemoveResult))]
+[JsonSerializable(typeof(SvcDaemonReloadResult))]
 internal sealed partial class SvcJson : JsonSerializerContext;

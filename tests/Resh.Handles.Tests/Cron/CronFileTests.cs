@@ -179,4 +179,55 @@ public sealed class CronFileTests : IDisposable
         Assert.Equal("not_found", Cron($"cron://bad.add({R},schedule=@daily,user=no-such-user-resh)", "--", "/bin/true").ErrorCode);
         Assert.False(File.Exists(RootCrontab));
     }
+
+    [Fact]
+    public void Run_now_uses_the_crontabs_shell_path_and_variables_as_cron_does()
+    {
+        File.WriteAllText(RootCrontab, "SHELL=/bin/bash\nPATH=/opt/resh-test:/usr/bin:/bin\nFOO = \"two words\"\nMAILTO=ops@example.com\n" +
+            "17 3 * * * echo \"${BASH_VERSION:+bash}|$PATH|$FOO|$MAILTO|$LOGNAME|$(pwd)\"\nLATE=after\n");
+        var id = Cron($"cron://.list({R})").Result!["entries"]!.AsArray().Single()!["id"]!.GetValue<string>();
+        var run = Cron($"cron://{id}.run-now({R})");
+        Assert.True(run.Ok, run.ToString());
+        var home = File.ReadAllLines("/etc/passwd").First(l => l.StartsWith("root:", StringComparison.Ordinal)).Split(':')[5];
+        Assert.Equal($"bash|/opt/resh-test:/usr/bin:/bin|two words|ops@example.com|root|{home}\n", run.Result!["stdout"]!.GetValue<string>());
+        Assert.Equal("/bin/bash", run.Result!["command"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_crontab_without_a_final_newline_stays_byte_identical_through_add_and_remove()
+    {
+        const string original = "MAILTO=ops@example.com\n0 1 * * * /usr/bin/never-read-by-cron";
+        File.WriteAllText(RootCrontab, original);
+        var add = Cron($"cron://nl.add({R},schedule=@daily)", "--", "/bin/true");
+        Assert.True(add.Changed, add.ToString());
+        var text = File.ReadAllText(RootCrontab);
+        Assert.EndsWith("# END resh nl\n0 1 * * * /usr/bin/never-read-by-cron", text);
+        Assert.Contains(add.Envelope["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("no newline", StringComparison.Ordinal));
+        Assert.DoesNotContain("-0 1 * * *", add.Result!["diff"]!.GetValue<string>());
+        Assert.True(Cron($"cron://nl.remove({R})").Changed);
+        Assert.Equal(original, File.ReadAllText(RootCrontab));
+    }
+
+    [Fact]
+    public void Secret_env_is_kept_in_a_0600_file_the_job_sources_and_never_in_the_crontab()
+    {
+        var secret = "tok-" + Guid.NewGuid().ToString("N")[..12];
+        var source = _root.File("secret-source", secret + "\n");
+        var add = Cron($"cron://secretjob.add({R},schedule=@daily,user=nobody,secret_env=API_TOKEN=file:{source})", "--", "/bin/sh", "-c", "printf %s \"$API_TOKEN\"");
+        Assert.True(add.Ok, add.ToString());
+        Assert.DoesNotContain(secret, add.Stdout);
+        Assert.Contains("API_TOKEN=***", add.Result!["diff"]!.GetValue<string>());
+        var crontab = File.ReadAllText(_root["var/spool/cron/crontabs/nobody"]);
+        Assert.DoesNotContain(secret, crontab);
+        var envFile = _root["etc/resh/cron/secretjob.env"];
+        Assert.Contains($". {envFile} && ", crontab);
+        Assert.Equal((UnixFileMode)0x180, File.GetUnixFileMode(envFile));
+        Assert.DoesNotContain(secret, Cron($"cron://.list({R})").Stdout);
+        var run = Cron($"cron://secretjob.run-now({R})");
+        Assert.True(run.Ok, run.ToString());
+        Assert.Equal("***", run.Result!["stdout"]!.GetValue<string>()); // it ran with the secret; the envelope masks it
+        Assert.False(Cron($"cron://secretjob.add({R},schedule=@daily,user=nobody,secret_env=API_TOKEN=file:{source})", "--", "/bin/sh", "-c", "printf %s \"$API_TOKEN\"").Changed);
+        Assert.True(Cron($"cron://secretjob.remove({R})").Changed);
+        Assert.False(File.Exists(envFile));
+    }
 }

@@ -42,4 +42,20 @@ public sealed class CronTimerTests(SystemdContainer box)
         Assert.False(File.Exists(box.HostPath("/etc/systemd/system/resh-nightly.timer")));
         Assert.False(File.Exists(box.HostPath("/etc/systemd/system/resh-nightly.service")));
     }
+
+    [Fact]
+    public void A_timer_behaves_like_cron_by_default_accurate_to_the_second_and_not_catching_up()
+    {
+        Assert.True(box.Resh("cron://accurate.add(schedule=*/5 * * * *,backend=systemd)", "--", "/bin/true").Ok);
+        Assert.Equal("1s", Show("resh-accurate.timer", "AccuracyUSec"));
+        Assert.Equal("no", Show("resh-accurate.timer", "Persistent"));
+        var changed = box.Resh("cron://accurate.add(schedule=*/5 * * * *,backend=systemd,accuracy=1m,persistent=true)", "--", "/bin/true");
+        Assert.True(changed.Changed, changed.ToString());
+        Assert.Equal("1min", Show("resh-accurate.timer", "AccuracyUSec"));
+        Assert.Equal("yes", Show("resh-accurate.timer", "Persistent"));
+        Assert.Equal("usage", box.Resh("cron://accurate2.add(schedule=@daily,accuracy=1m)", "--", "/bin/true").ErrorCode);
+        Assert.True(box.Resh("cron://accurate.remove").Changed);
+    }
+
+    string Show(string unit, string property) => box.Exec("systemctl", "show", "-p", property, "--value", unit).Stdout.Trim();
 }

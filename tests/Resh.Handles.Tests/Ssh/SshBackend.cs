@@ -116,6 +116,74 @@ public sealed class SshBackend : IDisposable
     public static string Fingerprint(string base64) =>
         "SHA256:" + Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(Convert.FromBase64String(base64))).TrimEnd('=');
 
+    /// <summary>
+    /// Two throwaway login users for the become tests, made on first use and removed at teardown (names
+    /// unique per run): NoPassword may sudo anything without a password; Password needs its password,
+    /// which <see cref="BecomePassword"/> holds. Their keys are in DIR/userkeys, their homes (and remote
+    /// resh caches) in a private dir under /tmp.
+    /// </summary>
+    public (string NoPassword, string Password) BecomeUsers => _becomeUsers ??= MakeBecomeUsers();
+    (string, string)? _becomeUsers;
+    readonly List<string> _users = [];
+    public string BecomePassword { get; } = "pw-" + Guid.NewGuid().ToString("N")[..16];
+
+    (string, string) MakeBecomeUsers()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var nopw = $"rbn{suffix}";
+        var pw = $"rbp{suffix}";
+        foreach (var user in new[] { nopw, pw })
+        {
+            Run(["useradd", "-m", "-d", $"/tmp/{user}", "-s", "/bin/bash", user], TimeSpan.FromSeconds(30), check: true);
+            _users.Add(user);
+            var keys = Path.Combine(Dir, "userkeys", user);
+            File.WriteAllText(keys, ClientPublicKey + "\n");
+            Run(["chown", user, keys], TimeSpan.FromSeconds(10), check: true);
+            File.SetUnixFileMode(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        // sshd without PAM refuses locked accounts (useradd's "!"), even with a key: give both a password.
+        RunWithInput(["chpasswd"], $"{nopw}:{Guid.NewGuid():N}\n{pw}:{BecomePassword}\n");
+        // sudo ignores a world-writable include dir (and then every rule in it): say so rather than fail obscurely.
+        if ((File.GetUnixFileMode("/etc/sudoers.d") & (UnixFileMode.OtherWrite | UnixFileMode.GroupWrite)) != 0)
+            throw new InvalidOperationException("/etc/sudoers.d is group- or world-writable, so sudo ignores it; restore its mode (chmod 755 /etc/sudoers.d).");
+        var sudoers = $"/etc/sudoers.d/{nopw}";
+        File.WriteAllText(sudoers, $"{nopw} ALL=(ALL:ALL) NOPASSWD: ALL\n{pw} ALL=(ALL:ALL) ALL\n");
+        File.SetUnixFileMode(sudoers, UnixFileMode.UserRead | UnixFileMode.GroupRead);
+        Run(["visudo", "-cf", sudoers], TimeSpan.FromSeconds(10), check: true);
+        return (nopw, pw);
+    }
+
+    /// <summary>PIDs of the processes running as a user (by /proc, so only the throwaway users' own).</summary>
+    static List<string> ProcessesOf(string user)
+    {
+        var uid = File.ReadAllLines("/etc/passwd").FirstOrDefault(l => l.StartsWith(user + ":", StringComparison.Ordinal))?.Split(':')[2];
+        var pids = new List<string>();
+        if (uid is null) return pids;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                var line = File.ReadLines(Path.Combine(dir, "status")).FirstOrDefault(l => l.StartsWith("Uid:", StringComparison.Ordinal));
+                if (line?.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1] == uid) pids.Add(Path.GetFileName(dir));
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return pids;
+    }
+
+    static void RunWithInput(string[] argv, string input)
+    {
+        var psi = new ProcessStartInfo(argv[0]) { RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in argv.Skip(1)) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        p.StandardInput.Write(input);
+        p.StandardInput.Close();
+        var err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{argv[0]} failed: {err}");
+    }
+
     public void Dispose()
     {
         // ControlPersist masters outlive resh: close each one resh opened, through its own socket.
@@ -127,6 +195,14 @@ public sealed class SshBackend : IDisposable
                 Run(["ssh", "-o", $"ControlPath={socket}", "-O", "exit", "closing"], TimeSpan.FromSeconds(10), check: false);
         }
         try { Script("down", Dir); } catch (InvalidOperationException) { }
+        foreach (var user in _users)
+        {
+            try { File.Delete($"/etc/sudoers.d/{_users[0]}"); } catch (IOException) { }
+            // Their sessions were children of the sshd processes stopped above; userdel refuses a user with processes.
+            foreach (var pid in ProcessesOf(user)) Run(["kill", "-KILL", pid], TimeSpan.FromSeconds(10), check: false);
+            Run(["userdel", "-r", "-f", user], TimeSpan.FromSeconds(30), check: false);
+            try { Directory.Delete($"/tmp/{user}", true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
         try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Resh.TestSupport;
 using Xunit;
 
 namespace Resh.Handles.Tests.Ssh;
@@ -104,5 +106,114 @@ public sealed class SshExecTests(SshBackend ssh)
     {
         Assert.Equal("usage", ssh.Run("ssh://box.exec").ErrorCode);
         Assert.Equal("usage", ssh.Run("ssh://box.exec(command=ls,shell=ls)").ErrorCode);
+    }
+
+    [Fact]
+    public async Task Environment_values_and_words_never_reach_a_command_line_or_the_verbose_log()
+    {
+        var canary = "canary-" + Guid.NewGuid().ToString("N")[..12];
+        var seen = new List<string>();
+        using var watcher = new CancellationTokenSource();
+        // Every process on this machine (the box host shares it): ssh here, sshd, the remote shell, the command.
+        var watch = Task.Run(() =>
+        {
+            while (!watcher.IsCancellationRequested)
+            {
+                foreach (var dir in Directory.EnumerateDirectories("/proc"))
+                {
+                    try
+                    {
+                        var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                        if (cmdline.Contains(canary, StringComparison.Ordinal)) lock (seen) seen.Add(cmdline);
+                    }
+                    catch (IOException) { }
+                    catch (UnauthorizedAccessException) { }
+                }
+                Thread.Sleep(10);
+            }
+        });
+        var run = ReshBinary.Run(["--verbose", "ssh://box.exec(shell=sleep 1; printf %s \"$CANARY_VALUE\")", "--args", "-"],
+            $"{{\"env\":[\"CANARY_VALUE={canary}\"]}}", env: ssh.Env(), wait: TimeSpan.FromSeconds(60));
+        watcher.Cancel();
+        await watch;
+        Assert.True(run.Ok, run.ToString());
+        Assert.Equal(canary, run.Result!["stdout"]!.GetValue<string>());
+        Assert.Empty(seen);
+        Assert.DoesNotContain(canary, run.Stderr);
+    }
+
+    [Fact]
+    public async Task Interrupting_exec_stops_the_remote_command_too()
+    {
+        var marker = $"47.{Random.Shared.Next(100, 999)}";
+        var psi = new ProcessStartInfo(ReshBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        psi.ArgumentList.Add($"ssh://box.exec(command=sleep {marker})");
+        foreach (var (k, v) in ssh.Env()) psi.Environment[k] = v;
+        using var resh = Process.Start(psi)!;
+        var stdout = resh.StandardOutput.ReadToEndAsync();
+        _ = resh.StandardError.ReadToEndAsync();
+        try
+        {
+            WaitFor(() => RemoteSleep(marker) is not null, "the remote sleep to start");
+            Assert.Equal(0, SshBackend.Run(["kill", "-TERM", resh.Id.ToString()], TimeSpan.FromSeconds(5), check: false).Code);
+            Assert.True(resh.WaitForExit(TimeSpan.FromSeconds(15)));
+            Assert.Equal(130, resh.ExitCode);
+            Assert.Contains("\"interrupted\"", await stdout);
+            WaitFor(() => RemoteSleep(marker) is null, "the remote sleep to be stopped");
+        }
+        finally
+        {
+            if (!resh.HasExited) resh.Kill(true);
+            if (RemoteSleep(marker) is { } pid) SshBackend.Run(["kill", "-KILL", pid], TimeSpan.FromSeconds(5), check: false);
+        }
+    }
+
+    [Fact]
+    public void Secret_env_reaches_the_command_and_is_masked_in_the_envelope()
+    {
+        var token = "tok-" + Guid.NewGuid().ToString("N")[..16];
+        var env = ssh.Env();
+        env["RESH_TEST_EXEC_TOKEN"] = token;
+        var run = ReshBinary.Run(["--verbose", "ssh://box.exec(shell=printf %s \"$API_TOKEN\" > \"$OUT\"; printf %s \"$API_TOKEN\")",
+            "secret_env=API_TOKEN=env:RESH_TEST_EXEC_TOKEN", $"env=OUT={Path.Combine(Path.GetTempPath(), "resh-exec-" + token[4..])}"], env: env);
+        var written = Path.Combine(Path.GetTempPath(), "resh-exec-" + token[4..]);
+        try
+        {
+            Assert.True(run.Ok, run.ToString());
+            Assert.Equal(token, File.ReadAllText(written)); // the command got it
+            Assert.Equal("***", run.Result!["stdout"]!.GetValue<string>()); // the envelope masks it
+            Assert.DoesNotContain(token, run.Stdout + run.Stderr);
+        }
+        finally { File.Delete(written); }
+
+        var literal = ssh.Run("ssh://box.exec(shell=printf %s \"$DB_PASSWORD\")", "env=DB_PASSWORD=literal-pw-1234");
+        Assert.True(literal.Ok, literal.ToString());
+        Assert.Contains(literal.Envelope["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("DB_PASSWORD", StringComparison.Ordinal));
+        Assert.DoesNotContain("literal-pw-1234", literal.Stdout);
+    }
+
+    /// <summary>The PID of a process whose argv is exactly `sleep MARKER` (the remote command; box shares this machine).</summary>
+    static string? RemoteSleep(string marker)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")) == $"sleep\0{marker}\0") return Path.GetFileName(dir);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return null;
+    }
+
+    static void WaitFor(Func<bool> condition, string what)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (sw.Elapsed > TimeSpan.FromSeconds(20)) throw new TimeoutException($"Timed out waiting for {what}.");
+            Thread.Sleep(50);
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Resh.TestSupport;
 using Xunit;
 
 namespace Resh.Handles.Tests.Ssh;
@@ -114,5 +115,60 @@ public sealed class SshFleetTests(SshBackend ssh)
         Assert.True(run.Ok, run.ToString());
         Assert.Equal(["reshf8\n", "reshf9\n", "reshf10\n"], run.Result!["hosts"]!.AsArray().Select(h => h!["result"]!["stdout"]!.GetValue<string>()));
         Assert.Equal(3, run.Result!["summary"]!["changed"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void A_changed_host_key_is_counted_apart_from_hosts_that_are_down()
+    {
+        var run = ssh.Run("ssh://reshf1,changed,ghost/system://.hostname");
+        Assert.Equal("partial", run.ErrorCode);
+        var summary = run.Result!["summary"]!;
+        Assert.Equal(1, summary["host_key_changed"]!.GetValue<int>());
+        Assert.Equal(1, summary["unreachable"]!.GetValue<int>());
+        Assert.Equal(["changed"], run.Envelope["error"]!["details"]!["host_key_changed"]!.AsArray().Select(h => h!.GetValue<string>()));
+        Assert.Equal(["ghost"], run.Envelope["error"]!["details"]!["unreachable"]!.AsArray().Select(h => h!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void The_overall_timeout_caps_the_connection_attempts()
+    {
+        // connect_timeout is 3s in the config; with --timeout 2s the dead host's attempt must end in time to answer for it.
+        var run = ssh.Run("--timeout", "2s", "ssh://reshf1,ghost/system://.hostname");
+        Assert.Equal(9, run.ExitCode);
+        var ghost = run.Result!["hosts"]!.AsArray().Single(h => h!["host"]!.GetValue<string>() == "ghost")!;
+        Assert.Equal("unavailable", ghost["error"]!["code"]!.GetValue<string>());
+        Assert.Equal("connect", ghost["error"]!["details"]!["phase"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Limit_narrows_a_group_as_Ansible_does()
+    {
+        string[] Hosts(ReshRun r) { Assert.True(r.Ok, r.ToString()); return r.Result!["hosts"]!.AsArray().Select(h => h!["host"]!.GetValue<string>()).ToArray(); }
+        Assert.Equal(["reshf1", "reshf11", "reshf12", "reshf13", "reshf14", "reshf15", "reshf16", "reshf17", "reshf18", "reshf19"],
+            Hosts(ssh.Run("ssh://@fleet/system://.hostname", "--limit", "reshf1*:!reshf10")));
+        Assert.Equal(["reshf1", "reshf2"], Hosts(ssh.Run("ssh://@fleet/system://.hostname", "--limit", "web")));
+        Assert.Equal(["reshf2"], Hosts(ssh.Run("ssh://@fleet/system://.hostname", "--limit", "web,&reshf2")));
+        Assert.Equal(["f3"], Hosts(ssh.Run("ssh://@fleet.exec(command=true)", $"inventory={ssh.Inventory}", "--limit", "f3")));
+        Assert.Equal("not_found", ssh.Run("ssh://@fleet/system://.hostname", "--limit", "nomatch*").ErrorCode);
+        // A remote verb with a `limit` of its own keeps it; the host filter is then ssh_limit.
+        var proc = ssh.Run("ssh://@web/proc://.list(limit=1)", "ssh_limit=reshf2");
+        Assert.Equal(["reshf2"], Hosts(proc));
+    }
+
+    [Fact]
+    public void Hints_from_a_host_name_the_host_so_they_can_be_pasted()
+    {
+        using var dir = new Resh.TestSupport.TempDir("sshhint");
+        var run = ssh.Run($"ssh://box/cron://nosuch.run-now(root={dir.Path})");
+        Assert.Equal("not_found", run.ErrorCode);
+        Assert.Contains("resh ssh://box/cron://.list", run.Envelope["error"]!["hint"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void An_IPv6_host_with_a_port_is_named_with_brackets()
+    {
+        var run = ssh.Run("ssh://[::1]:24399/system://.hostname");
+        Assert.Equal("unavailable", run.ErrorCode);
+        Assert.Equal("[::1]:24399", run.Envelope["host"]!.GetValue<string>());
     }
 }

@@ -238,6 +238,20 @@ public sealed class SshRemoteStageTests(SshBackend ssh)
         Assert.True(run.Result!["seconds"]!.GetValue<double>() > 0);
     }
 
+    [Fact]
+    public void A_remote_follow_streams_for_the_whole_timeout_window()
+    {
+        using var dir = new TempDir("sshfollow");
+        var path = dir.File("log.txt", "start\n");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var run = ssh.Run("--timeout", "4s", $"ssh://box/file://{path}.tail(follow=true)");
+        var elapsed = clock.Elapsed;
+        Assert.True(run.Ok, run.ToString()); // a follow ending at --timeout is a normal end
+        // Before, the remote was handed a quarter less (its follow ended at 3 s of 4).
+        Assert.True(run.Envelope["duration_ms"]!.GetValue<double>() >= 3700, run.ToString());
+        Assert.True(elapsed < TimeSpan.FromSeconds(8), "resh did not end after --timeout");
+    }
+
     static ulong Inode(string path)
     {
         var (code, output, _) = SshBackend.Run(["stat", "-c", "%i", path], TimeSpan.FromSeconds(10), check: true);

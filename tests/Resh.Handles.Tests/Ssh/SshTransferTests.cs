@@ -99,4 +99,83 @@ public sealed class SshTransferTests(SshBackend ssh)
         using var dir = new TempDir("sshdown2");
         Assert.Equal("not_found", ssh.Run($"ssh://box.download(src=/nonexistent/resh,dest={dir["x"]})").ErrorCode);
     }
+
+    [Fact]
+    public void Upload_creates_missing_parents_only_when_asked()
+    {
+        using var dir = new TempDir("sshparents");
+        var src = dir.File("app.conf", "x=1\n");
+        var dest = Path.Combine(dir.Path, "a", "b", "app.conf");
+        Assert.Equal("not_found", ssh.Run($"ssh://box.upload(src={src},dest={dest})").ErrorCode);
+        Assert.False(Directory.Exists(dir["a"]));
+        var run = ssh.Run($"ssh://box.upload(src={src},dest={dest},parents=true)");
+        Assert.True(run.Ok, run.ToString());
+        Assert.Equal("x=1\n", File.ReadAllText(dest));
+    }
+
+    [Fact]
+    public void Upload_skips_follows_or_keeps_symlinks_as_asked()
+    {
+        using var dir = new TempDir("sshlinks");
+        dir.File("site/real.txt", "real");
+        File.CreateSymbolicLink(dir["site/alias.txt"], "real.txt");
+        File.CreateSymbolicLink(dir["site/dangling"], "/nonexistent/resh");
+
+        var skip = ssh.Run($"ssh://box.upload(src={dir["site"]},dest={dir["skip"]})");
+        Assert.True(skip.Ok, skip.ToString());
+        Assert.False(File.Exists(dir["skip/alias.txt"]) || new FileInfo(dir["skip/alias.txt"]).LinkTarget is not null);
+        Assert.Equal(2, skip.Envelope["warnings"]!.AsArray().Count);
+
+        var follow = ssh.Run($"ssh://box.upload(src={dir["site"]},dest={dir["follow"]},links=follow)");
+        Assert.True(follow.Ok, follow.ToString());
+        Assert.Null(new FileInfo(dir["follow/alias.txt"]).LinkTarget);
+        Assert.Equal("real", File.ReadAllText(dir["follow/alias.txt"]));
+
+        var keep = ssh.Run($"ssh://box.upload(src={dir["site"]},dest={dir["keep"]},links=keep)");
+        Assert.True(keep.Ok, keep.ToString());
+        Assert.Equal("real.txt", new FileInfo(dir["keep/alias.txt"]).LinkTarget);
+        Assert.Equal("/nonexistent/resh", new FileInfo(dir["keep/dangling"]).LinkTarget);
+        Assert.False(ssh.Run($"ssh://box.upload(src={dir["site"]},dest={dir["keep"]},links=keep)").Changed);
+    }
+
+    [Fact]
+    public void An_interrupted_uploads_temporary_file_is_removed_on_the_next_upload()
+    {
+        using var dir = new TempDir("sshtmp");
+        var src = dir.File("app.conf", "v2\n");
+        var dest = dir.File("remote/app.conf", "v1\n");
+        var stale = dir.File("remote/.app.conf.resh-0123456789abcdef", "half");
+        var run = ssh.Run($"ssh://box.upload(src={src},dest={dest})");
+        Assert.True(run.Ok, run.ToString());
+        Assert.False(File.Exists(stale));
+        Assert.Equal("v2\n", File.ReadAllText(dest));
+        Assert.Equal(["app.conf"], Directory.GetFileSystemEntries(dir["remote"]).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Upload_and_download_with_become_reach_root_only_paths()
+    {
+        var (nopw, _) = ssh.BecomeUsers;
+        using var dir = new TempDir("sshbecome");
+        var secretDir = Path.Combine(dir.Path, "root-only");
+        Directory.CreateDirectory(secretDir);
+        File.SetUnixFileMode(secretDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var src = dir.File("conf/app.conf", "listen 80\n");
+        var dest = Path.Combine(secretDir, "etc", "app.conf");
+
+        Assert.Equal("permission_denied", ssh.Run($"ssh://{nopw}@box.upload(src={src},dest={dest},parents=true)").ErrorCode);
+        var up = ssh.Run($"ssh://{nopw}@box.upload(src={src},dest={dest},parents=true,mode=0600,become=true)");
+        Assert.True(up.Ok, up.ToString());
+        Assert.True(up.Result!["verified"]!.GetValue<bool>());
+        Assert.Equal("listen 80\n", File.ReadAllText(dest));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(dest));
+        Assert.False(ssh.Run($"ssh://{nopw}@box.upload(src={src},dest={dest},mode=0600,become=true)").Changed);
+
+        var local = Path.Combine(dir.Path, "back", "app.conf");
+        // Without become the login user cannot even see the file.
+        Assert.Contains(ssh.Run($"ssh://{nopw}@box.download(src={dest},dest={local})").ErrorCode, new[] { "permission_denied", "not_found" });
+        var down = ssh.Run($"ssh://{nopw}@box.download(src={dest},dest={local},become=true)");
+        Assert.True(down.Ok, down.ToString());
+        Assert.Equal("listen 80\n", File.ReadAllText(local));
+    }
 }

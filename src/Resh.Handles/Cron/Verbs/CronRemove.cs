@@ -27,6 +27,7 @@ public static class CronRemove
             await CronTimers.SystemctlAsync(["disable", "--now", unit], ctx.Cancellation).ConfigureAwait(false);
             System.IO.File.Delete(CronTimers.TimerPath(id));
             System.IO.File.Delete(CronTimers.ServicePath(id));
+            Resh.Handles.Svc.SecretEnvFile.Delete(Path.Combine(Resh.Handles.Svc.SecretEnvFile.SystemdDir, $"{CronTimers.Prefix}{id}.service.env"));
             await CronTimers.CheckedAsync(["daemon-reload"], ctx.Cancellation).ConfigureAwait(false);
             await CronTimers.SystemctlAsync(["reset-failed", $"{CronTimers.Prefix}{id}.service"], ctx.Cancellation).ConfigureAwait(false);
             return Outcome.Changed(new CronChangeResult(id, "systemd", job.Source, null, job));
@@ -39,6 +40,7 @@ public static class CronRemove
         if (ctx.DryRun) return Outcome.Changed(new CronChangeResult(id, "cron", job.Source, diff, job));
         if (isUser) await store.WriteUserAsync(job.User!, text, ctx.Cancellation).ConfigureAwait(false);
         else store.WriteCronD(job.Source, text);
+        if (job.User is { } owner) Resh.Handles.Svc.SecretEnvFile.Delete(store.Locations.SecretEnvFile(id, owner));
         return Outcome.Changed(new CronChangeResult(id, "cron", job.Source, diff, job));
     }
 }

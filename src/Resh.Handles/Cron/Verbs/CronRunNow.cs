@@ -11,10 +11,11 @@ namespace Resh.Handles.Cron;
 public static class CronRunNow
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("run-now", Effect.Mutate,
-        "Run a job's command once, now, as its user and with cron's minimal environment; capture exit code and output.",
+        "Run a job's command once, now, as cron would: its user, the crontab's SHELL, PATH and other variables; capture exit code and output.",
         [CronLocations.RootArg], () => CronJson.Default.CronRunResult, RunAsync,
         examples: [new("cron://backup.run-now --timeout 10m", "Run the backup now and see its output.")],
-        notes: "Any job can be run by id, managed or not. A non-zero exit is `failed` with exit_code, stdout and stderr in details. A systemd timer job starts its service and waits for it.");
+        notes: "The environment is cron's: HOME, LOGNAME, USER, SHELL=/bin/sh and PATH=/usr/bin:/bin, then every NAME=value line of the crontab above the job " +
+               "(SHELL among them chooses the shell that runs the command, as cron does), in the user's home directory. Any job can be run by id, managed or not. A non-zero exit is `failed` with exit_code, stdout and stderr in details. A systemd timer job starts its service and waits for it.");
 
     static async ValueTask<Outcome<CronRunResult>> RunAsync(VerbContext ctx)
     {
@@ -22,18 +23,46 @@ public static class CronRunNow
         var store = new CronStore(CronLocations.From(ctx));
         var job = await CronJobs.FindAsync(store, id, ctx.Cancellation).ConfigureAwait(false);
         if (job is null) return ReshError.NotFound($"No job with id `{id}`.", "List jobs and their ids: resh cron://.list");
-        return job.Backend == "systemd" ? await RunTimerAsync(ctx, job).ConfigureAwait(false) : await RunCronAsync(ctx, job).ConfigureAwait(false);
+        return job.Backend == "systemd" ? await RunTimerAsync(ctx, job).ConfigureAwait(false) : await RunCronAsync(ctx, store, job).ConfigureAwait(false);
     }
 
-    static async Task<Outcome<CronRunResult>> RunCronAsync(VerbContext ctx, CronEntry job)
+    /// <summary>The crontab's variables in force at the job's line (cron reads them top to bottom).</summary>
+    static async Task<List<(string Name, string Value)>> CrontabEnvironmentAsync(CronStore store, CronEntry job, CancellationToken ct)
+    {
+        foreach (var table in await store.TablesAsync(ct).ConfigureAwait(false))
+        {
+            if (table.Path != job.Source) continue;
+            foreach (var j in Crontab.Jobs(table.Text, table.SystemFormat))
+                if ((j.ManagedId ?? Crontab.ForeignId(table.Source, j.Line)) == job.Id) return Crontab.EnvironmentFor(table.Text, j.Line);
+        }
+        return [];
+    }
+
+    static async Task<Outcome<CronRunResult>> RunCronAsync(VerbContext ctx, CronStore store, CronEntry job)
     {
         var user = job.User ?? "root";
         var pw = Users.User(user);
         if (pw is null) return ReshError.NotFound($"The job's user `{user}` does not exist.", null);
         var (command, stdin) = CronCommand.AsShellSees(job.Command);
-        // cron's environment: HOME, LOGNAME, SHELL and a short PATH, nothing inherited.
-        var env = new[] { $"HOME={pw.Home}", $"LOGNAME={user}", $"USER={user}", "SHELL=/bin/sh", "PATH=/usr/bin:/bin" };
-        List<string> argv = ["env", "-i", .. env, "/bin/sh", "-c", command];
+        // A job resh added with secret_env sources a 0600 file: its values are masked in this envelope.
+        if (job.Managed) Resh.Handles.Svc.SecretEnvFile.RegisterValues(store.Locations.SecretEnvFile(job.Id, user));
+        // cron's environment: HOME, LOGNAME, USER, SHELL and a short PATH, nothing inherited; then the
+        // crontab's own variables (LOGNAME and USER always name the job's user, as cron keeps them).
+        var vars = new List<(string Name, string Value)> { ("HOME", pw.Home), ("LOGNAME", user), ("USER", user), ("SHELL", "/bin/sh"), ("PATH", "/usr/bin:/bin") };
+        foreach (var (name, value) in await CrontabEnvironmentAsync(store, job, ctx.Cancellation).ConfigureAwait(false))
+        {
+            if (name is "LOGNAME" or "USER") continue;
+            vars.RemoveAll(v => v.Name == name);
+            vars.Add((name, value));
+        }
+        var shell = vars.Last(v => v.Name == "SHELL").Value;
+        var home = vars.Last(v => v.Name == "HOME").Value;
+        List<string> argv = [shell, "-c", command];
+        // Only these variables, passed as the environment (a crontab's values stay out of argv).
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables()) environment[(string)e.Key] = null;
+        environment["LC_ALL"] = null;
+        foreach (var (name, value) in vars) environment[name] = value;
         if (pw.Uid != LibC.GetEUid())
         {
             if (LibC.GetEUid() != 0) return ReshError.PermissionDenied($"Only root can run {user}'s job.", null);
@@ -42,7 +71,8 @@ public static class CronRunNow
         if (ctx.DryRun) return Outcome.Changed(new CronRunResult(job.Id, argv, 0, "", "", 0));
         var r = await ProcessRunner.RunAsync(argv, new ProcessOptions
         {
-            WorkingDirectory = Directory.Exists(pw.Home) ? pw.Home : "/",
+            WorkingDirectory = Directory.Exists(home) ? home : "/",
+            Environment = environment,
             Stdin = stdin is null ? [] : Encoding.UTF8.GetBytes(stdin),
             MaxOutputBytes = 1024 * 1024,
         }, ctx.Cancellation).ConfigureAwait(false);

@@ -72,7 +72,45 @@ internal sealed class SystemdManager : ServiceManager
             new JsonObject { ["name"] = name, ["action"] = action, ["exit_code"] = r.ExitCode, ["stderr"] = r.Stderr.Trim() });
     }
 
-    public async Task DaemonReloadAsync(CancellationToken ct) => await ProcessRunner.RunCheckedAsync(SystemctlArgv(["daemon-reload"]), null, ct).ConfigureAwait(false);
+    public override async Task DaemonReloadAsync(CancellationToken ct) => await ProcessRunner.RunCheckedAsync(SystemctlArgv(["daemon-reload"]), null, ct).ConfigureAwait(false);
+
+    /// <summary>
+    /// systemctl start returns when the start job is done, which for Type=simple (and idle) is the fork:
+    /// a unit whose User= does not exist fails a moment later (217/USER). Such a unit is watched for the
+    /// window; failed, or dead and waiting for an automatic restart, is a failed start with its journal lines.
+    /// Other types report their failures through the job itself.
+    /// </summary>
+    public override async Task<ReshError?> SettleAsync(string name, string action, long startedUs, TimeSpan window, CancellationToken ct)
+    {
+        var type = Properties(name).Str("Type");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var st = await StatusAsync(name, ct).ConfigureAwait(false);
+            if (st.ActiveState == "failed" || st.SubState == "auto-restart")
+                return await FailedStartAsync(name, action, st, startedUs, ct).ConfigureAwait(false);
+            if (type is not ("simple" or "idle") || clock.Elapsed >= window || st.ActiveState == "inactive") return null;
+            await Task.Delay(50, ct).ConfigureAwait(false);
+        }
+    }
+
+    async Task<ReshError> FailedStartAsync(string name, string action, ServiceStatus st, long startedUs, CancellationToken ct)
+    {
+        // systemd's own lines about the failure reach the journal a moment after the state changes.
+        var journal = new List<string>();
+        for (int i = 0; i < 10 && journal.Count == 0; i++)
+        {
+            journal = await Journal.RecentMessagesAsync(name, startedUs - 1_000_000, 15, ct).ConfigureAwait(false);
+            if (journal.Count == 0) await Task.Delay(50, ct).ConfigureAwait(false);
+        }
+        var why = st.Result is { } res && res != "success" ? $" (result {res}{(st.LastExitCode is { } c ? $", exit status {c}" : "")})" : "";
+        return ReshError.Failed($"{name} failed right after it was {(action == "restart" ? "restarted" : "started")}{why}.", $"See the logs: resh svc://{name}.logs",
+            new JsonObject
+            {
+                ["name"] = name, ["action"] = action, ["active_state"] = st.ActiveState, ["sub_state"] = st.SubState, ["result"] = st.Result,
+                ["exit_code"] = st.LastExitCode, ["journal"] = new JsonArray(journal.Select(j => (JsonNode?)j).ToArray()),
+            });
+    }
 
     public Task<ProcessResult> Systemctl(IReadOnlyList<string> args, CancellationToken ct) => ProcessRunner.RunAsync(SystemctlArgv(args), null, ct);
 

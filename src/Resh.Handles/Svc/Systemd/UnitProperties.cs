@@ -37,9 +37,22 @@ internal sealed class UnitProperties(Dictionary<string, object?> values)
             string.IsNullOrEmpty(enabled) ? null : enabled,
             pid is > 0 ? (int)pid.Value : null,
             memory is { } m && m < ulong.MaxValue ? (long)m : null,
-            Timestamp("StateChangeTimestamp"), exitCode, Str("Result"),
+            Since(Str("ActiveState")), exitCode, Str("Result"),
             U32("NRestarts") is { } r ? (int)r : null,
             Str("FragmentPath") is { Length: > 0 } f ? f : null,
-            Strings("DropInPaths"));
+            Strings("DropInPaths"),
+            Bool("NeedDaemonReload"));
     }
+
+    /// <summary>
+    /// The moment systemctl status prints after "since": when the unit entered its current active state.
+    /// StateChangeTimestamp would move on every reload and sub-state change of a running unit.
+    /// </summary>
+    string? Since(string? active) => active switch
+    {
+        "active" or "reloading" => Timestamp("ActiveEnterTimestamp"),
+        "activating" => Timestamp("InactiveExitTimestamp"),
+        "deactivating" => Timestamp("ActiveExitTimestamp"),
+        _ => Timestamp("InactiveEnterTimestamp"),
+    } ?? Timestamp("StateChangeTimestamp");
 }

@@ -4,6 +4,7 @@ using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
 using Resh.Core.Platform;
+using Resh.Core.Secrets;
 using Resh.Core.Text;
 using Resh.Handles.Svc.Systemd;
 
@@ -17,6 +18,9 @@ public static class SvcCreate
     static readonly Arg<string?> User = Arg.String("user", "User= to run as.");
     static readonly Arg<string?> Group = Arg.String("group", "Group= to run as.");
     static readonly Arg<IReadOnlyList<string>> Env = Arg.List("env", "Environment= entries as NAME=value.", examples: ["PORT=8080"]);
+    static readonly Arg<IReadOnlyList<string>> SecretEnvArg = Arg.List("secret_env",
+        "Secret environment as NAME=SOURCE (secret:NAME, env:VAR, file:PATH; a literal works with a warning): written to a 0600 EnvironmentFile=, never to the unit file.",
+        examples: ["DB_PASSWORD=secret:db/app"]);
     static readonly Arg<string?> WorkingDir = Arg.String("working_dir", "WorkingDirectory=.");
     static readonly Arg<string?> Type = Arg.Enum("type", "Type= of the service.", ["simple", "exec", "forking", "oneshot", "notify", "idle"], "simple");
     static readonly Arg<string?> Restart = Arg.Enum("restart", "Restart= policy.", ["no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "always"], "no");
@@ -28,14 +32,15 @@ public static class SvcCreate
 
     public static readonly VerbInfo Verb = VerbInfo.Define("create", Effect.Mutate,
         "Write a service unit file from arguments (ExecStart argv, user, env, restart policy, ordering), then daemon-reload; idempotent.",
-        [Exec, Description, User, Group, Env, WorkingDir, Type, Restart, RestartSec, After, Wants, WantedBy, Force, ServiceManagers.BackendArg],
+        [Exec, Description, User, Group, Env, SecretEnvArg, WorkingDir, Type, Restart, RestartSec, After, Wants, WantedBy, Force, ServiceManagers.BackendArg],
         () => SvcJson.Default.SvcFileResult, RunAsync,
         examples:
         [
             new("svc://web.create restart=on-failure user=www-data -- /usr/bin/python3 -m http.server 8080", "A web server unit restarted on failure."),
             new("'svc://job.create(exec:=[\"/usr/local/bin/job\",\"--once\"],type=oneshot)'", "A oneshot job, argv as JSON."),
         ],
-        notes: "Writes /etc/systemd/system/NAME.service atomically. Identical content is `changed: false` and skips the reload. Arguments are quoted for systemd (spaces, quotes, $ and % survive as written). Does not enable or start: chain svc://NAME.enable(now=true).");
+        notes: "Writes /etc/systemd/system/NAME.service atomically. secret_env (and env values whose names look secret, with a warning) go to " +
+               "/etc/resh/env/NAME.service.env (0600, root's), named by EnvironmentFile=; the envelope and its diff show their names, never their values. Identical content is `changed: false` and skips the reload. Arguments are quoted for systemd (spaces, quotes, $ and % survive as written). Does not enable or start: chain svc://NAME.enable(now=true).");
 
     static async ValueTask<Outcome<SvcFileResult>> RunAsync(VerbContext ctx)
     {
@@ -47,25 +52,43 @@ public static class SvcCreate
             return ReshError.Usage($"create makes .service units, not {name}.", "Drop the suffix or use .service.");
         var argv = ctx.Get(Exec);
         if (argv.Count == 0 || argv[0].Length == 0) return ReshError.Usage("exec is empty.", "Example: resh svc://web.create -- /usr/bin/python3 -m http.server");
-        var content = Render(ctx, name, argv);
+        // systemd would accept a missing User= and fail every start with 217/USER: refuse it now.
+        if (ctx.Get(User) is { } user && Users.ResolveUid(user) is null)
+            return ReshError.NotFound($"No user `{user}` on this host; the unit would fail at every start (217/USER).", "Create the user first, or name an existing one.",
+                new JsonObject { ["user"] = user });
+        if (ctx.Get(Group) is { } group && Users.ResolveGid(group) is null)
+            return ReshError.NotFound($"No group `{group}` on this host; the unit would fail at every start (216/GROUP).", "Create the group first, or name an existing one.",
+                new JsonObject { ["group"] = group });
+        // Secrets (and plain values whose names look secret, with a warning) go to a 0600 file the unit names.
+        var environment = SecretEnv.Split(ctx, ctx.Get(Env), ctx.Get(SecretEnvArg), "env", "secret_env", moveSecretLooking: true);
+        var envPath = Path.Combine(SecretEnvFile.SystemdDir, name + ".env");
+        var envText = environment.Secret.Count > 0 ? SecretEnvFile.SystemdText(environment.Secret) : null;
+        var content = Render(ctx, name, argv, environment.Plain, envText is null ? null : envPath);
         if (content is null) return ReshError.Usage("Values must be single lines.", "Remove newlines from description, user, group and directories.");
         var path = Path.Combine(SystemdManager.UnitDir, name);
         string? old = System.IO.File.Exists(path) ? await System.IO.File.ReadAllTextAsync(path, ctx.Cancellation).ConfigureAwait(false) : null;
         if (old is not null && !old.StartsWith(UnitFileText.Marker, StringComparison.Ordinal) && !ctx.Get(Force))
             return ReshError.Conflict($"{path} exists and was not created by resh.", "Pass force=true to replace it, or change it with edit.set.",
                 new JsonObject { ["path"] = path });
-        if (old == content) return new SvcFileResult(name, path, null, false);
-        var diff = Diff.Unified(old, content, path);
-        if (ctx.DryRun) return Outcome.Changed(new SvcFileResult(name, path, diff, false));
+        var oldEnv = SecretEnvFile.Read(envPath);
+        var envFile = envText is null ? null : envPath;
+        if (old == content && oldEnv == envText) return new SvcFileResult(name, path, null, false, envFile);
+        var diff = (Diff.Unified(old, content, path) ?? "") + (SecretEnvFile.MaskedDiff(oldEnv, envText, envPath) ?? "");
+        if (ctx.DryRun) return Outcome.Changed(new SvcFileResult(name, path, diff, false, envFile));
         Directory.CreateDirectory(SystemdManager.UnitDir);
-        AtomicFile.Write(path, Encoding.UTF8.GetBytes(content), (UnixFileMode)0x1a4);
-        await sd.DaemonReloadAsync(ctx.Cancellation).ConfigureAwait(false);
+        if (oldEnv != envText) SecretEnvFile.Write(envPath, envText); // before the unit, which must never name a missing file
+        var reload = old != content;
+        if (reload)
+        {
+            AtomicFile.Write(path, Encoding.UTF8.GetBytes(content), (UnixFileMode)0x1a4);
+            await sd.DaemonReloadAsync(ctx.Cancellation).ConfigureAwait(false);
+        }
         var st = await sd.StatusAsync(name, ctx.Cancellation).ConfigureAwait(false);
         if (old is not null && st.ActiveState == "active") ctx.Warn($"{name} is running the old definition; restart it to apply: resh svc://{name}.restart");
-        return Outcome.Changed(new SvcFileResult(name, path, diff, true));
+        return Outcome.Changed(new SvcFileResult(name, path, diff, reload, envFile));
     }
 
-    static string? Render(VerbContext ctx, string name, IReadOnlyList<string> argv)
+    static string? Render(VerbContext ctx, string name, IReadOnlyList<string> argv, IReadOnlyList<(string Name, string Value)> env, string? envFile)
     {
         string?[] single = [ctx.Get(Description), ctx.Get(User), ctx.Get(Group), ctx.Get(WorkingDir), ctx.Get(WantedBy), .. ctx.Get(After), .. ctx.Get(Wants)];
         if (single.Any(s => s is not null && (s.Contains('\n') || s.Contains('\r')))) return null;
@@ -81,11 +104,8 @@ public static class SvcCreate
         if (ctx.Get(User) is { } u) sb.Append("User=").Append(UnitFileText.Plain(u)).Append('\n');
         if (ctx.Get(Group) is { } g) sb.Append("Group=").Append(UnitFileText.Plain(g)).Append('\n');
         if (ctx.Get(WorkingDir) is { } wd) sb.Append("WorkingDirectory=").Append(UnitFileText.Plain(wd)).Append('\n');
-        foreach (var e in ctx.Get(Env))
-        {
-            if (e.IndexOf('=') <= 0) throw ReshError.Usage($"env entry `{e.Split('=')[0]}` is not NAME=value.", "Example: env=PORT=8080").ToException();
-            sb.Append("Environment=").Append(UnitFileText.EnvironmentValue(e)).Append('\n');
-        }
+        foreach (var (n, v) in env) sb.Append("Environment=").Append(UnitFileText.EnvironmentValue($"{n}={v}")).Append('\n');
+        if (envFile is not null) sb.Append("EnvironmentFile=").Append(UnitFileText.Plain(envFile)).Append('\n');
         sb.Append("Restart=").Append(ctx.Get(Restart)).Append('\n');
         if (ctx.Get(RestartSec) is { } rs) sb.Append("RestartSec=").Append(Math.Max(0, (long)rs.TotalMilliseconds)).Append("ms\n");
         sb.Append("\n[Install]\n");

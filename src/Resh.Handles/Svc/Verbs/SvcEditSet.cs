@@ -29,11 +29,11 @@ public static class SvcEditSet
             new("'svc://nginx.edit.set(set=Restart=always)'", "Always restart nginx."),
             new("'svc://nginx.edit.set(properties:={\"LimitNOFILE\":\"65536\",\"Environment\":[\"A=1\"]})'", "Several settings at once."),
         ],
-        notes: "Keys already in the drop-in's section are replaced; other lines stay. Exec* settings get an empty reset line first, so they replace the vendor command instead of adding one. Identical content is `changed: false`.");
+        notes: "Each Environment value is one NAME=value, quoted for systemd as create does (spaces survive). Keys already in the drop-in's section are replaced; other lines stay. Exec* settings get an empty reset line first, so they replace the vendor command instead of adding one. Identical content is `changed: false`.");
 
     static async ValueTask<Outcome<SvcFileResult>> RunAsync(VerbContext ctx)
     {
-        var (mgr, name, _) = await SvcFlow.OpenExistingAsync(ctx).ConfigureAwait(false);
+        var (mgr, name, status) = await SvcFlow.OpenExistingAsync(ctx).ConfigureAwait(false);
         using var _m = mgr;
         if (mgr is not SystemdManager sd)
             return ReshError.Unsupported("Drop-in overrides are a systemd feature.", "On OpenRC edit /etc/conf.d/NAME with file://.");
@@ -67,6 +67,15 @@ public static class SvcEditSet
             if (vals.Any(v => v.Contains('\n') || v.Contains('\r')))
                 return ReshError.Usage($"The value of {k} spans lines.", "Give one line per value (a list for several).");
         }
+        // One Environment= value is one NAME=value assignment, quoted as create quotes it: unquoted, systemd
+        // would split `B=two words` at the space and drop `words`.
+        for (int i = 0; i < settings.Count; i++)
+        {
+            if (settings[i].Key != "Environment") continue;
+            foreach (var v in settings[i].Values)
+                if (v.IndexOf('=') <= 0) return ReshError.Usage($"Environment value `{v.Split('=')[0]}` is not NAME=value.", "Example: set=Environment=DEBUG=1");
+            settings[i] = (settings[i].Key, settings[i].Values.Select(UnitFileText.EnvironmentValue).ToList());
+        }
         var fileName = ctx.Get(File)!;
         if (fileName.Contains('/') || !fileName.EndsWith(".conf", StringComparison.Ordinal))
             return ReshError.Usage("file must be a plain name ending in .conf.", "Example: file=override.conf");
@@ -80,6 +89,8 @@ public static class SvcEditSet
         Directory.CreateDirectory(dir);
         AtomicFile.Write(path, Encoding.UTF8.GetBytes(content), (UnixFileMode)0x1a4);
         await sd.DaemonReloadAsync(ctx.Cancellation).ConfigureAwait(false);
+        if (status.ActiveState is "active" or "reloading" or "activating")
+            ctx.Warn($"{name} is running the old definition; restart it to apply: resh svc://{name}.restart");
         return Outcome.Changed(new SvcFileResult(name, path, diff, true));
     }
 }

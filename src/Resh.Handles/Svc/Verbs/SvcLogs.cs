@@ -24,7 +24,7 @@ public static class SvcLogs
             new("'svc://nginx.logs(follow=true)' --timeout 1m", "Stream new lines for a minute (NDJSON events, then the envelope)."),
         ],
         streams: true,
-        notes: "Reads the journal with journalctl's JSON output. OpenRC has no journal: there the verb is `unsupported`.");
+        notes: "Reads the journal with journalctl's JSON output. `--format raw` prints the lines as text (time, identifier[pid]: message), also when following. OpenRC has no journal: there the verb is `unsupported`.");
 
     static async ValueTask<Outcome<SvcLogsResult>> RunAsync(VerbContext ctx)
     {
@@ -37,12 +37,22 @@ public static class SvcLogs
         if (!follow)
         {
             var lines = await Journal.ReadAsync(argv, ctx.Cancellation).ConfigureAwait(false);
-            return new SvcLogsResult(name, lines.Count, lines, false);
+            var raw = new System.Text.StringBuilder();
+            foreach (var l in lines) raw.Append(Text(l)).Append('\n');
+            return new Outcome<SvcLogsResult>(new SvcLogsResult(name, lines.Count, lines, false), false).WithRaw(RawPayload.FromText(raw.ToString(), newline: false));
         }
         int count = 0;
         try
         {
-            count = await Journal.FollowAsync(argv, l => { count++; ctx.Events.Emit("line", Journal.ToEvent(l)); }, ctx.Cancellation).ConfigureAwait(false);
+            // A person (table) or a pipe (raw) gets each line as text; JSON formats get the fields.
+            var plain = ctx.Format is Resh.Core.Output.OutputFormat.Raw or Resh.Core.Output.OutputFormat.Table;
+            count = await Journal.FollowAsync(argv, l =>
+            {
+                count++;
+                var ev = Journal.ToEvent(l);
+                if (plain) ev["text"] = Text(l);
+                ctx.Events.Emit("line", ev);
+            }, ctx.Cancellation).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ctx.TimedOut)
         {
@@ -50,4 +60,8 @@ public static class SvcLogs
         }
         return new SvcLogsResult(name, count, [], true);
     }
+
+    /// <summary>One line as journalctl -o short-iso prints it, without the host: time, identifier[pid]: message.</summary>
+    static string Text(SvcLogLine l) =>
+        $"{l.Ts} {l.Identifier ?? "-"}{(l.Pid is { } p ? $"[{p}]" : "")}: {l.Message.ReplaceLineEndings(" ")}";
 }

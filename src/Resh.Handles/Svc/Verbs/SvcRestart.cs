@@ -7,6 +7,6 @@ public static class SvcRestart
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("restart", Effect.Mutate,
         "Restart a service (starts it when stopped).",
-        [ServiceManagers.BackendArg], () => SvcJson.Default.SvcActionResult, ctx => SvcFlow.ActAsync(ctx, "restart"),
+        [ServiceManagers.DaemonReloadArg, ServiceManagers.SettleArg, ServiceManagers.BackendArg], () => SvcJson.Default.SvcActionResult, ctx => SvcFlow.ActAsync(ctx, "restart"),
         examples: [new("svc://nginx restart", "Restart nginx.")]);
 }

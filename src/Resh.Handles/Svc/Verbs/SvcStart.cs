@@ -7,6 +7,6 @@ public static class SvcStart
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("start", Effect.Mutate,
         "Start a service; already running is `changed: false`; a failed start is `failed` with its last log lines.",
-        [ServiceManagers.BackendArg], () => SvcJson.Default.SvcActionResult, ctx => SvcFlow.ActAsync(ctx, "start"),
+        [ServiceManagers.DaemonReloadArg, ServiceManagers.SettleArg, ServiceManagers.BackendArg], () => SvcJson.Default.SvcActionResult, ctx => SvcFlow.ActAsync(ctx, "start"),
         examples: [new("svc://nginx.start", "Start nginx.")]);
 }

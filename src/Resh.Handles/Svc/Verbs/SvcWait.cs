@@ -8,8 +8,18 @@ namespace Resh.Handles.Svc;
 
 public static class SvcWait
 {
-    static readonly Arg<string?> State = Arg.String("state", "The state to wait for: an active state (active, inactive, failed...) or a sub state (running, exited, dead...).",
-        "active", examples: ["active", "inactive", "running"]);
+    /// <summary>systemd's active states and the sub states of services, sockets, timers and mounts, and OpenRC's states as svc:// reports them.</summary>
+    static readonly string[] States =
+    [
+        "active", "reloading", "inactive", "failed", "activating", "deactivating", "maintenance", "refreshing",
+        "running", "exited", "dead", "start-pre", "start", "start-post", "reload", "stop", "stop-watchdog", "stop-sigterm", "stop-sigkill",
+        "stop-post", "final-watchdog", "final-sigterm", "final-sigkill", "auto-restart", "auto-restart-queued", "cleaning", "condition",
+        "listening", "waiting", "elapsed", "mounted", "mounting", "unmounting", "plugged", "tentative",
+        "started", "stopped", "starting", "stopping", "crashed",
+    ];
+
+    static readonly Arg<string?> State = Arg.Enum("state", "The state to wait for: an active state (active, inactive, failed...) or a sub state (running, exited, dead...).",
+        States, "active");
     static readonly Arg<TimeSpan?> Timeout = Arg.Duration("timeout", "Give up (error `timeout`) after this long.", TimeSpan.FromSeconds(30));
 
     public static readonly VerbInfo Verb = VerbInfo.Define("wait", Effect.Read,

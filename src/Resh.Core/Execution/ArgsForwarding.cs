@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+using Resh.Core.Model;
+using Resh.Core.Secrets;
+using Resh.Core.Values;
+
+namespace Resh.Core.Execution;
+
+/// <summary>
+/// Hands a bound call's arguments to another resh process (a remote host's, or this one run again as
+/// another user): as one JSON object on its stdin (<c>--args -</c>), never on its command line, where
+/// other users could read them in ps. A binary byte argument (file content from @file or @-) goes raw on
+/// stdin instead (<c>name=@-</c>), with the other arguments as JSON on the command line.
+/// </summary>
+public static class ArgsForwarding
+{
+    /// <param name="where">Names the other process in errors ("a remote host", "the become user's resh").</param>
+    /// <param name="resolveSecret">Resolves a secret-typed argument where its source is (the value then travels on stdin only).</param>
+    public static (List<string> Argv, byte[]? Stdin) Encode(BoundArgs args, VerbInfo verb, Func<ArgInfo, bool> skip, string where,
+        Func<Arg<SecretRef?>, SecretValue?> resolveSecret)
+    {
+        var argv = new List<string>();
+        var json = new JsonObject();
+        (ArgInfo Arg, byte[] Bytes)? binary = null;
+        foreach (var (arg, value) in args.Given)
+        {
+            if (skip(arg)) continue;
+            if (arg.Kind == ArgKind.Bytes && value is byte[] bytes && !System.Text.Unicode.Utf8.IsValid(bytes))
+            {
+                if (binary is not null)
+                    throw ReshError.Unsupported($"Two binary arguments ({binary.Value.Arg.Name}, {arg.Name}) cannot both reach {where}.", "Pass one of them as text, or copy the file first.").ToException();
+                binary = (arg, bytes);
+                continue;
+            }
+            json[arg.Name] = value is SecretRef && arg is Arg<SecretRef?> secretArg
+                ? JsonValue.Create(resolveSecret(secretArg)!.Reveal())
+                : ToJson(arg, value, where);
+        }
+        if (binary is null)
+        {
+            if (json.Count == 0) return (argv, null);
+            argv.Add("--args");
+            argv.Add("-");
+            return (argv, Encoding.UTF8.GetBytes(json.ToJsonString()));
+        }
+        if (verb.Args.Any(a => a.Kind == ArgKind.Secret && json.ContainsKey(a.Name)))
+            throw ReshError.Unsupported($"A binary argument and a secret argument cannot both reach {where}: the secret would have to go on a command line.",
+                "Copy the file first and pass its path.").ToException();
+        argv.Add($"{binary.Value.Arg.Name}=@-");
+        if (json.Count > 0)
+        {
+            argv.Add("--args");
+            argv.Add(json.ToJsonString());
+        }
+        return (argv, binary.Value.Bytes);
+    }
+
+    /// <summary>A bound argument value back as the JSON its declaration reads.</summary>
+    public static JsonNode? ToJson(ArgInfo arg, object? value, string where) => value switch
+    {
+        null => null,
+        string s => JsonValue.Create(s),
+        bool b => JsonValue.Create(b),
+        long l => JsonValue.Create(l),
+        int i => JsonValue.Create(i),
+        TimeSpan t => JsonValue.Create(t.Ticks % TimeSpan.TicksPerMillisecond == 0 ? DurationValue.Format(t) : $"{t.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}ms"),
+        IReadOnlyList<string> list => new JsonArray(list.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray()),
+        JsonNode node => node.DeepClone(),
+        byte[] bytes => JsonValue.Create(Encoding.UTF8.GetString(bytes)),
+        _ => throw ReshError.Unsupported($"Argument `{arg.Name}` cannot be sent to {where}.", null).ToException(),
+    };
+}
