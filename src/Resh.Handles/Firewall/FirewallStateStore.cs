@@ -51,12 +51,11 @@ public static class FirewallStateStore
 
     public static void SaveDisabled(FirewallSnapshot s) => Save(DisabledPath(s.Backend), s, FirewallJson.Default.FirewallSnapshot);
 
-    public static FirewallSnapshot? TakeDisabled(string backend)
-    {
-        var s = Load(DisabledPath(backend), FirewallJson.Default.FirewallSnapshot);
-        Delete(DisabledPath(backend));
-        return s;
-    }
+    /// <summary>The rules kept aside by disable; read only (a dry run of enable must not lose them).</summary>
+    public static FirewallSnapshot? LoadDisabled(string backend) => Load(DisabledPath(backend), FirewallJson.Default.FirewallSnapshot);
+
+    /// <summary>Called once enable has really put the kept rules back.</summary>
+    public static void DeleteDisabled(string backend) => Delete(DisabledPath(backend));
 
     public static Dictionary<string, FirewalldEntry> LoadFirewalld(string zone)
     {

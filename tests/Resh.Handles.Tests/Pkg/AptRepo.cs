@@ -14,10 +14,12 @@ namespace Resh.Handles.Tests.Pkg;
 public sealed class AptRepo : IDisposable
 {
     readonly TempDir _dir = new("reshpkg");
+    FileStream? _machineLock;
 
     public AptRepo()
     {
         Namespaced.RequireRoot();
+        _machineLock = TakeMachineLock();
         Name = "resh-test-" + Guid.NewGuid().ToString("N")[..8];
         try
         {
@@ -68,11 +70,28 @@ public sealed class AptRepo : IDisposable
         return (p.ExitCode, o.Trim());
     }
 
+    /// <summary>
+    /// dpkg's database is machine-wide and reset/clean purge every resh-test-* package: two test runs
+    /// (two worktrees) must not interleave, so the fixture holds an exclusive lock on a file in /tmp
+    /// for its lifetime (FileShare.None is an flock on Linux), waiting up to 15 minutes for another run.
+    /// </summary>
+    static FileStream TakeMachineLock()
+    {
+        var sw = Stopwatch.StartNew();
+        while (true)
+        {
+            try { return new FileStream("/tmp/resh-pkg-tests.lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            catch (IOException) when (sw.Elapsed < TimeSpan.FromMinutes(15)) { Thread.Sleep(500); }
+        }
+    }
+
     public void Dispose()
     {
         try { Namespaced.Setup("pkg-repo.sh", "clean", _dir.Path, Name); }
         catch (Exception) { /* best effort: still remove the directory */ }
         _dir.Dispose();
+        _machineLock?.Dispose();
+        _machineLock = null;
     }
 }
 

@@ -90,6 +90,8 @@ public sealed class PkgAptTests(AptRepo repo)
         Assert.Equal("1.1", u["to"]!.GetValue<string>());
         Assert.Equal("1.1", AptRepo.DpkgVersion("resh-test-hello"));
         Assert.Equal("hello 1.1", AptRepo.Sh("/usr/bin/resh-test-hello").Out);
+        Assert.False(ReshBinary.Run("pkg://resh-test-hello.upgrade").Changed); // already the candidate
+        Assert.False(ReshBinary.Run("pkg://resh-test-hello.upgrade", "--dry-run").Changed);
 
         var down = ReshBinary.Run("pkg://resh-test-hello=1.0.install");
         Assert.True(down.Changed, down.ToString());

@@ -161,7 +161,7 @@ public sealed class NftBackend : FirewallBackend
     {
         if (active == current.Active) return Task.FromResult(new NativePlan());
         if (!active) return Task.FromResult(Script($"delete table inet {Table}\n"));
-        var saved = FirewallStateStore.TakeDisabled(Name);
+        var saved = FirewallStateStore.LoadDisabled(Name);
         var desired = new DesiredState(saved?.Specs() ?? [], saved?.Policies ?? new Dictionary<string, string>());
         var plan = Plan(current, desired);
         return Task.FromResult(plan.IsEmpty ? Script($"add table inet {Table}\n") : plan);

@@ -217,6 +217,7 @@ public static class FirewallToggle
         if (ctx.DryRun) return Outcome.Changed(new FwChangeResult(backend.Name, action, current.ManagedRules.ToList(), plan.Display, null, null));
         if (!on && backend is NftBackend) FirewallStateStore.SaveDisabled(new FirewallSnapshot(backend.Name, current.Managed, current.Policies));
         await backend.ExecuteAsync(plan, ctx.Cancellation).ConfigureAwait(false);
+        if (on && backend is NftBackend) FirewallStateStore.DeleteDisabled(backend.Name);
         return Outcome.Changed(new FwChangeResult(backend.Name, action, current.ManagedRules.ToList(), plan.Display, null, null));
     }
 }
