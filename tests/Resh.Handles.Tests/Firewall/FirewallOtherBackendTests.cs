@@ -153,6 +153,13 @@ public sealed class FirewallHostileTests(FirewallLab lab)
         Assert.Equal("permission_denied", AsNobody("firewall://.allow(port=1)", "backend=nftables").ErrorCode);
         Assert.Equal("permission_denied", AsNobody("firewall://.rules.list", "backend=nftables").ErrorCode);
         Assert.Equal("permission_denied", AsNobody("firewall://.policy.set(policy=drop)", "backend=iptables").ErrorCode);
+        var before = lab.Exec("nftables", "nft", "list", "ruleset").Stdout;
+        foreach (var hostile in new[] { "comment=x\" ; flush ruleset ; \"", "from=\"; flush ruleset; \"", "port=22; flush ruleset", "iface=eth0\" accept #" })
+        {
+            var r = AsNobody("firewall://.deny", hostile, "backend=nftables");
+            Assert.True(r.ErrorCode is "permission_denied" or "usage", r.ToString());
+        }
+        Assert.Equal(before, lab.Exec("nftables", "nft", "list", "ruleset").Stdout);
         // resh's table, chains and markers exist only in the test namespaces.
         var host = Resh.Handles.Tests.User.UserSandbox.RunNs(["nft", "list", "ruleset"], null, null).Stdout
                    + Resh.Handles.Tests.User.UserSandbox.RunNs(["iptables-save"], null, null).Stdout;

@@ -217,6 +217,11 @@ public sealed class PkgHostileTests(AptRepo repo)
         Assert.Equal("permission_denied", AsNobody("pkg://resh-test-hello.install").ErrorCode);
         Assert.Equal("permission_denied", AsNobody("pkg://curl.remove").ErrorCode);
         Assert.Equal("permission_denied", AsNobody($"pkg://{repo.Name}.repo.remove").ErrorCode);
+        foreach (var hostile in new[] { "pkg://x;id.install", "pkg://-oAPT::Update::Pre-Invoke::=id.install", "pkg://$(id).remove", "pkg://a b.hold" })
+        {
+            var r = AsNobody(hostile, "--dry-run");
+            Assert.Equal("usage", r.ErrorCode);
+        }
         Assert.True(File.Exists($"/etc/apt/sources.list.d/{repo.Name}.sources"));
         Assert.Null(AptRepo.DpkgVersion("resh-test-hello"));
     }

@@ -135,7 +135,16 @@ public sealed class UserHostileInputTests(UserSandbox box)
         }
         Assert.Equal("permission_denied", AsNobody("user://evil.add").ErrorCode);
         Assert.Equal("permission_denied", AsNobody("user://root.passwd", "hash=$6$abc$def").ErrorCode);
+        // Hostile names and values as nobody: refused (usage before anything else, or permission), never run.
+        foreach (var (call, arg) in new[] { ("user://-o.add", "shell=/bin/sh"), ("user://ro:ot.add", "shell=/bin/sh"), ("user://evil.add", "shell=/bin/sh\nroot::0:0::/:/bin/sh"),
+                     ("user://evil.add", "comment=a:b"), ("user://group/..%2F..%2Fetc.sudo.grant", "commands=ALL"), ("user://root.key.add", "key=ssh-ed25519 AAAA x\ncommand=\"sh\"") })
+        {
+            var r = AsNobody(call, arg);
+            Assert.True(r.ErrorCode is "permission_denied" or "usage", r.ToString());
+            Assert.DoesNotContain("at Resh.", r.Stdout + r.Stderr);
+        }
         Assert.Equal(passwd, File.ReadAllText(box.Etc("passwd")));
+        Assert.Empty(Directory.GetFiles(box.Etc("sudoers.d"), "resh-*"));
     }
 
     [Fact]
