@@ -24,6 +24,9 @@ public static class HandleCatalog
         registry.Add("cron", Resh.Handles.Cron.CronHandle.Create);
         registry.Add("secret", Resh.Handles.Secret.SecretHandle.Create);
         Resh.Core.Secrets.SecretStore.Provider = Resh.Handles.Secret.SecretHandle.ReferenceStore; // secret:NAME in any secret-typed argument
+        registry.Add("user", Resh.Handles.User.UserHandle.Create);
+        registry.Add("firewall", Resh.Handles.Firewall.FirewallHandle.Create);
+        registry.Add("pkg", Resh.Handles.Pkg.PkgHandle.Create);
         registry.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(registry, BuildInfo()));
         return registry;
     }
