@@ -46,13 +46,19 @@ public static class VerbResolver
             var best = Suggest.Closest(attempted, names)
                 ?? (attempted.Contains('.') ? Suggest.Closest(attempted[(attempted.LastIndexOf('.') + 1)..], names) : null);
             var hint = best is not null
-                ? $"did you mean `{best}`? (resh {handle.Scheme}://{(nextWord is null ? body[..body.LastIndexOf('.')] : body)}.{best})"
+                ? $"did you mean `{best}`? (resh {Pasteable($"{handle.Scheme}://{(nextWord is null ? body[..body.LastIndexOf('.')] : body)}.{best}")})"
                 : $"Verbs of {handle.Scheme}://: {string.Join(", ", names)}.";
             return ReshError.Usage($"`{attempted}` is not a verb of {handle.Scheme}://.", hint,
                 new System.Text.Json.Nodes.JsonObject { ["verbs"] = new System.Text.Json.Nodes.JsonArray(names.Select(n => (System.Text.Json.Nodes.JsonNode?)n).ToArray()) });
         }
+        // `ssh://web01/` ends in a stage separator, not a target: the verb goes on the target itself.
+        var target = body.Length > 1 && body[0] != '/' ? body.TrimEnd('/') : body;
         return ReshError.Usage($"No verb given for {handle.Scheme}://.",
-            $"Add one: resh {handle.Scheme}://{body}.{names.FirstOrDefault() ?? "verb"} (verbs: {string.Join(", ", names)}).",
+            $"Add one: resh {Pasteable($"{handle.Scheme}://{target}.{names.FirstOrDefault() ?? "verb"}")} (verbs: {string.Join(", ", names)}).",
             new System.Text.Json.Nodes.JsonObject { ["verbs"] = new System.Text.Json.Nodes.JsonArray(names.Select(n => (System.Text.Json.Nodes.JsonNode?)n).ToArray()) });
     }
+
+    /// <summary>A stage as a shell word: single-quoted when it holds characters a shell would act on.</summary>
+    public static string Pasteable(string stage) =>
+        stage.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,@%+".Contains(c)) ? stage : "'" + stage.Replace("'", "'\\''") + "'";
 }

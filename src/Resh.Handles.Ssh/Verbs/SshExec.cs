@@ -91,7 +91,8 @@ public static class SshExec
                 _ => ReshError.Failed($"The command exited with status {r.ExitCode} on {host.Alias}: {OneLine(r)}", "See stdout and stderr in details; pass check=false to accept any status.", details),
             };
         }
-        return Outcome.Changed(result).WithRaw(RawPayload.FromText(r.Stdout, newline: false));
+        // raw passes the bytes through unchanged (non-UTF-8 output included); the envelope has the decoded text.
+        return Outcome.Changed(result).WithRaw(r.StdoutBytes is { } bytes ? RawPayload.FromBytes(bytes) : RawPayload.FromText(r.Stdout, newline: false));
     }
 
     const string NoCwd = "__RESH_NO_CWD__";

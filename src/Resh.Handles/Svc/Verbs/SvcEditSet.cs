@@ -81,6 +81,8 @@ public static class SvcEditSet
             return ReshError.Usage("file must be a plain name ending in .conf.", "Example: file=override.conf");
         var dir = Path.Combine(SystemdManager.UnitDir, name + ".d");
         var path = Path.Combine(dir, fileName);
+        // Parallel edits of one drop-in would each rewrite the text they read: one at a time.
+        using var _lock = ctx.DryRun ? null : FileLock.Take(ctx.Runtime.Paths, path, ctx.Cancellation);
         string? old = System.IO.File.Exists(path) ? await System.IO.File.ReadAllTextAsync(path, ctx.Cancellation).ConfigureAwait(false) : null;
         var content = UnitFileText.SetInSection(old, ctx.Get(Section)!, settings, ListSettings);
         if (old == content) return new SvcFileResult(name, path, null, false);
