@@ -85,13 +85,11 @@ public sealed class CronFileTests : IDisposable
     }
 
     [Fact]
-    public void Parallel_adds_to_one_crontab_all_survive()
+    public async Task Parallel_adds_to_one_crontab_all_survive()
     {
-        var runs = Enumerable.Range(1, 6)
-            .Select(n => Task.Run(() => Cron($"cron://par{n}.add({R},schedule=@daily)", "--", "/bin/echo", n.ToString(CultureInfo.InvariantCulture))))
-            .ToArray();
-        Task.WaitAll(runs);
-        foreach (var r in runs) Assert.True(r.Result.Changed, r.Result.ToString());
+        var runs = await Task.WhenAll(Enumerable.Range(1, 6)
+            .Select(n => Task.Run(() => Cron($"cron://par{n}.add({R},schedule=@daily)", "--", "/bin/echo", n.ToString(CultureInfo.InvariantCulture)))));
+        foreach (var r in runs) Assert.True(r.Changed, r.ToString());
         var text = File.ReadAllText(RootCrontab);
         for (int n = 1; n <= 6; n++) Assert.Contains($"# BEGIN resh par{n}\n", text);
     }

@@ -298,13 +298,12 @@ public sealed class SvcSystemdTests(SystemdContainer box)
     }
 
     [Fact]
-    public void Parallel_edit_sets_of_one_drop_in_all_survive()
+    public async Task Parallel_edit_sets_of_one_drop_in_all_survive()
     {
         Daemon("reshtest-paredit");
         string[] settings = ["RestartSec=7", "TimeoutStopSec=9", "Nice=5", "LimitNOFILE=4096"];
-        var runs = settings.Select(set => Task.Run(() => box.Resh($"svc://reshtest-paredit.edit.set(set={set})"))).ToArray();
-        Task.WaitAll(runs);
-        foreach (var r in runs) Assert.True(r.Result.Ok, r.Result.ToString());
+        var runs = await Task.WhenAll(settings.Select(set => Task.Run(() => box.Resh($"svc://reshtest-paredit.edit.set(set={set})"))));
+        foreach (var r in runs) Assert.True(r.Ok, r.ToString());
         var text = File.ReadAllText(box.HostPath("/etc/systemd/system/reshtest-paredit.service.d/override.conf"));
         foreach (var set in settings) Assert.Contains(set + "\n", text);
     }
