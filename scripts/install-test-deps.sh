@@ -18,6 +18,8 @@ packages=(
     systemd-container  # systemd-nspawn: svc:// and cron:// timers against a real systemd (PID 1 in a container)
     cron        # cron:// fire test: a real cron daemon in its own mount namespace
     openrc      # svc:// OpenRC backend in a sandbox (adds a few scripts to /etc/init.d; starts nothing)
+    pass gnupg  # secret:// pass backend: a password store with a throwaway gpg key
+    argon2      # secret://: the reference Argon2id the keystore's key derivation is checked against
     sudo        # ssh:// and local become (the tests add throwaway users with sudoers rules, removed after)
 )
 missing=()

@@ -20,7 +20,7 @@ public static class SshHandle
         "Transport is the user's OpenSSH client: ~/.ssh/config (Host aliases, HostName, User, Port, IdentityFile, ProxyJump, Include), ssh-agent and known_hosts apply. " +
         "Every ssh runs with BatchMode (never a prompt), strict host key checking (`hostkey=accept-new` is the opt-in for new hosts; a changed key is always refused), " +
         "ConnectTimeout, and a ControlMaster kept for 5 minutes (socket in the state dir), so a repeated call skips the handshake. Key passphrases come from ssh-agent " +
-        "(resh never takes them on the command line; `secret://` is not available yet).\n\n" +
+        "(resh never takes them on the command line). A secret-typed argument of the inner stage (`password=secret:NAME`) is resolved here and reaches the remote resh inside the JSON on its stdin.\n\n" +
         "Many hosts: `a,b,c`, ranges `web[01:20]`, `@group` from `[inventory]` in the config file or from an Ansible INI/YAML inventory (`inventory=PATH`, or `[ssh] inventory`); " +
         "`--limit PATTERN` narrows them as Ansible's does (`ssh_limit` when the remote verb has a `limit` of its own). A changed host key is counted apart (`host_key_changed`), never as a host that is down. " +
         "--timeout bounds the connection attempts too. Hints from a host name it (`resh ssh://HOST/svc://x.logs`), so they can be pasted. " +

@@ -11,6 +11,9 @@ public sealed class StdinSource(Func<byte[]> readAll, bool isTerminal = false, F
 {
     bool _used;
 
+    /// <summary>True when stdin is a terminal: a secret read from it is prompted for without echo.</summary>
+    public bool IsTerminal => isTerminal && promptHidden is not null;
+
     /// <summary>Everything on stdin; a second read in the same call is a usage error naming <paramref name="what"/>.</summary>
     public byte[] ReadAll(string what)
     {
@@ -38,7 +41,7 @@ public sealed class StdinSource(Func<byte[]> readAll, bool isTerminal = false, F
 
     /// <summary>The process's console: prompts go to <paramref name="stderr"/>.</summary>
     public static StdinSource Console(Stream stdin, bool isTerminal, TextWriter stderr) =>
-        new(() => ReadToEnd(stdin), isTerminal, prompt => TerminalPrompt.ReadHidden(prompt, stdin, stderr));
+        new(() => ReadToEnd(stdin), isTerminal, prompt => TerminalPrompt.ReadHidden(prompt, stderr));
 
     public static byte[] ReadToEnd(Stream s)
     {

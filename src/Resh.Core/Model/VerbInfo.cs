@@ -112,12 +112,13 @@ public sealed class VerbInfo
         if (Args.Count(a => a.Positional) > 1) throw new InvalidOperationException($"Verb {Name}: more than one positional argument.");
         foreach (var a in Args)
         {
-            // `--format json` must always mean the output format; only `timeout` (SPEC §1 example) and become's settings
+            // `--format json` must always mean the output format; only `timeout` (SPEC §1 example), `version`
+            // (of a secret, a package: `resh --version` before any stage still prints resh's) and become's settings
             // (ssh:// takes them per host, with the same meaning) may be owned by a verb.
             foreach (var n in a.Aliases.Prepend(a.Name))
             {
                 var flag = n.Replace('_', '-');
-                if (flag is not ("timeout" or "become" or "become-user" or "become-method" or "become-password") && Cli.GlobalFlags.Find(flag) is not null)
+                if (flag is not ("timeout" or "version" or "become" or "become-user" or "become-method" or "become-password") && Cli.GlobalFlags.Find(flag) is not null)
                     throw new InvalidOperationException($"Verb {Name}: argument `{n}` would shadow the global flag --{flag}.");
             }
         }

@@ -54,7 +54,14 @@ public static class SecretRedactor
             _entries.CopyTo(entries, 0);
             entries[^1] = new Entry(value, needles.ToArray());
             _entries = entries;
-            _needles = entries.SelectMany(e => e.Needles).Distinct().OrderByDescending(n => n.Length).ToArray();
+            // No LINQ ordering here: it runs on the path of every call that resolves a secret (docs/architecture.md, start-up).
+            var all = new List<string>();
+            foreach (var e in entries)
+                foreach (var n in e.Needles)
+                    if (!all.Contains(n)) all.Add(n);
+            var sorted = all.ToArray();
+            Array.Sort(sorted, static (a, b) => b.Length.CompareTo(a.Length));
+            _needles = sorted;
         }
     }
 

@@ -3,7 +3,7 @@ namespace Resh.Core.Secrets;
 /// <summary>Where a secret-typed value comes from (SPEC §9).</summary>
 public enum SecretSourceKind
 {
-    /// <summary><c>secret:NAME</c>: the secret store (<c>secret://</c>).</summary>
+    /// <summary><c>secret:NAME</c> or <c>secret:BACKEND:NAME</c>: the secret store (<c>secret://</c>).</summary>
     Store,
     /// <summary><c>env:VAR</c>: an environment variable of the resh process.</summary>
     Env,
@@ -50,7 +50,10 @@ public sealed class SecretRef
     {
         if (TryPrefix(text, StorePrefix, out var name))
         {
-            if (!SecretNames.IsValid(name))
+            // secret:NAME, or secret:BACKEND:NAME to name the backend (secret:pass:web/api).
+            var colon = name.IndexOf(':');
+            var backend = colon < 0 ? null : name[..colon];
+            if (!SecretNames.IsValid(colon < 0 ? name : name[(colon + 1)..]) || backend is not null && (backend.Length == 0 || !backend.All(char.IsAsciiLetterLower)))
                 throw new FormatException($"`{StorePrefix}{Clip(name)}` is not a valid secret name.");
             return new SecretRef(SecretSourceKind.Store, name, null);
         }

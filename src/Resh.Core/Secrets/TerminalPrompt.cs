@@ -19,27 +19,34 @@ public static partial class TerminalPrompt
     [LibraryImport("libc", EntryPoint = "tcsetattr", SetLastError = true)]
     private static unsafe partial int TcSetAttr(int fd, int optionalActions, byte* termios);
 
-    /// <summary>Prompts on <paramref name="prompt"/> (stderr) and reads a line from <paramref name="input"/> (the terminal on fd 0).</summary>
-    public static unsafe byte[] ReadHidden(string prompt, Stream input, TextWriter promptOut)
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    private static unsafe partial nint Read(int fd, byte* buffer, nuint count);
+
+    /// <summary>
+    /// Prompts on <paramref name="promptOut"/> and reads a line from the terminal open as <paramref name="fd"/>.
+    /// The line is read with read(2), not through .NET's console stream: the console re-applies the terminal
+    /// settings it saved at start (echo on) around each of its reads.
+    /// </summary>
+    public static unsafe byte[] ReadHidden(string prompt, TextWriter promptOut, int fd = 0)
     {
         var saved = new byte[128];
         var quiet = new byte[128];
         bool restored = true;
         fixed (byte* s = saved)
         {
-            if (TcGetAttr(0, s) == 0)
+            if (TcGetAttr(fd, s) == 0)
             {
                 saved.CopyTo(quiet, 0);
                 var lflag = BitConverter.ToUInt32(quiet, LflagOffset) & ~ECHO;
                 BitConverter.TryWriteBytes(quiet.AsSpan(LflagOffset), lflag);
-                fixed (byte* q = quiet) restored = TcSetAttr(0, TCSANOW, q) != 0;
+                fixed (byte* q = quiet) restored = TcSetAttr(fd, TCSANOW, q) != 0;
             }
         }
         void Restore()
         {
             if (restored) return;
             restored = true;
-            fixed (byte* s = saved) TcSetAttr(0, TCSANOW, s);
+            fixed (byte* s = saved) TcSetAttr(fd, TCSANOW, s);
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => Restore());
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => Restore());
@@ -47,10 +54,18 @@ public static partial class TerminalPrompt
         {
             promptOut.Write(prompt);
             promptOut.Flush();
-            var line = new MemoryStream();
-            var one = new byte[1];
-            while (line.Length < MaxLine && input.Read(one, 0, 1) == 1 && one[0] != '\n') line.WriteByte(one[0]);
-            return line.ToArray();
+            var line = new List<byte>();
+            byte one;
+            while (line.Count < MaxLine)
+            {
+                var n = Read(fd, &one, 1);
+                if (n < 0 && Marshal.GetLastPInvokeError() == 4) continue; // EINTR
+                if (n <= 0 || one == '\n') break;
+                line.Add(one);
+            }
+            var bytes = line.ToArray();
+            System.Runtime.InteropServices.CollectionsMarshal.AsSpan(line).Clear();
+            return bytes;
         }
         finally
         {

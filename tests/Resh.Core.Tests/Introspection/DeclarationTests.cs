@@ -80,7 +80,8 @@ public sealed class DeclarationTests
             var argv = SplitShell(example.Command);
             argv.RemoveAll(w => w.StartsWith('<')); // "< file" redirections in examples
             var inv = new Invocation();
-            var parser = new CommandLineParser(Real, () => [], readFile: _ => "x"u8.ToArray());
+            // stdin and files hold a value, as they would for `value=@-` and `password=@file` (an empty secret is refused).
+            var parser = new CommandLineParser(Real, () => "x"u8.ToArray(), readFile: _ => "x"u8.ToArray());
             parser.Parse(argv, inv);
             Assert.Same(verb, inv.Verb);
         }

@@ -193,6 +193,12 @@ public sealed class SecretArgumentTests
 
             var missing = InProcess.Run("s://x.use", "password=secret:db/other");
             Assert.Equal("not_found", missing.Code);
+
+            // secret:BACKEND:NAME reaches the store whole; the store picks the backend.
+            SecretStore.Provider = () => new DictionaryStore(new() { ["pass:web/api"] = canary });
+            Assert.Equal("secret:pass:web/api", InProcess.Run("s://x.use", "password=secret:pass:web/api").Envelope["result"]!["source"]!.GetValue<string>());
+            Assert.Equal("usage", InProcess.Run("s://x.use", "password=secret:Pass:web/api").Code);
+            Assert.Equal("usage", InProcess.Run("s://x.use", "password=secret::web/api").Code);
         }
         finally { SecretStore.Provider = saved; }
     }
