@@ -22,6 +22,9 @@ public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr, b
 {
     public bool Succeeded => ExitCode == 0;
 
+    /// <summary>stdout exactly as the program wrote it (when the runner kept it): <c>--format raw</c> passes these bytes through.</summary>
+    public byte[]? StdoutBytes { get; init; }
+
     /// <summary>The last non-empty line of stderr (or stdout), for one-sentence error messages.</summary>
     public string LastErrorLine
     {

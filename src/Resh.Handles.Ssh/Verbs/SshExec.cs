@@ -91,9 +91,11 @@ public static class SshExec
                 _ => ReshError.Failed($"The command exited with status {r.ExitCode} on {host.Alias}: {OneLine(r)}", "See stdout and stderr in details; pass check=false to accept any status.", details),
             };
         }
-        // --format raw prints the command's own stdout, but a known secret (secret_env, a resolved secret argument) is still
-        // masked there, as everywhere (SPEC §8): a job that echoes its token does not leak it through resh.
-        return Outcome.Changed(result).WithRaw(RawPayload.FromText(SecretRedactor.Scrub(r.Stdout), newline: false));
+        // --format raw passes the command's stdout bytes through unchanged (non-UTF-8 included); a known secret
+        // (secret_env, a resolved secret argument) is still masked there, as everywhere (SPEC §8).
+        return Outcome.Changed(result).WithRaw(SecretRedactor.Active || r.StdoutBytes is null
+            ? RawPayload.FromText(SecretRedactor.Scrub(r.Stdout), newline: false)
+            : RawPayload.FromBytes(r.StdoutBytes));
     }
 
     const string NoCwd = "__RESH_NO_CWD__";

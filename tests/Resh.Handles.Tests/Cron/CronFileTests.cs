@@ -71,6 +71,53 @@ public sealed class CronFileTests : IDisposable
     }
 
     [Fact]
+    public void A_stepped_day_of_month_is_described_as_the_days_it_runs()
+    {
+        var run = Cron("cron://.validate(expression=0 0 */10 * *)");
+        var description = run.Result!["description"]!.GetValue<string>();
+        Assert.DoesNotContain("every day", description);
+        Assert.Contains("on day 1, 11, 21 and 31 of the month", description);
+        Assert.Equal(["*-*-01,11,21,31 00:00:00"], run.Result["on_calendar"]!.AsArray().Select(c => c!.GetValue<string>()));
+        // A `*`-style day field ANDs with the other (cron's rule): both limits show.
+        var and = Cron("cron://.validate(expression=0 0 */10 * 1)").Result!;
+        Assert.Contains("when it is a Monday", and["description"]!.GetValue<string>());
+        Assert.Equal(["Mon *-*-01,11,21,31 00:00:00"], and["on_calendar"]!.AsArray().Select(c => c!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Parallel_adds_to_one_crontab_all_survive()
+    {
+        var runs = await Task.WhenAll(Enumerable.Range(1, 6)
+            .Select(n => Task.Run(() => Cron($"cron://par{n}.add({R},schedule=@daily)", "--", "/bin/echo", n.ToString(CultureInfo.InvariantCulture)))));
+        foreach (var r in runs) Assert.True(r.Changed, r.ToString());
+        var text = File.ReadAllText(RootCrontab);
+        for (int n = 1; n <= 6; n++) Assert.Contains($"# BEGIN resh par{n}\n", text);
+    }
+
+    [Fact]
+    public void A_symlinked_cron_d_file_is_refused_and_left_a_link()
+    {
+        var real = _root["managed-elsewhere"];
+        File.WriteAllText(real, "# managed elsewhere\n");
+        var link = _root["etc/cron.d/linked"];
+        File.CreateSymbolicLink(link, real);
+        var run = Cron($"cron://linkjob.add({R},schedule=@daily,file=linked)", "--", "/bin/true");
+        Assert.Equal("conflict", run.ErrorCode);
+        Assert.Contains(real, run.Envelope["error"]!["hint"]!.GetValue<string>());
+        Assert.Equal(real, new FileInfo(link).LinkTarget);
+        Assert.Equal("# managed elsewhere\n", File.ReadAllText(real));
+    }
+
+    [Fact]
+    public void Run_now_in_a_dry_run_reports_no_exit_code()
+    {
+        Cron($"cron://dryrun.add({R},schedule=@daily)", "--", "/bin/true");
+        var run = ReshBinary.Run("--dry-run", $"cron://dryrun.run-now({R})");
+        Assert.True(run.Ok, run.ToString());
+        Assert.Null(run.Result!["exit_code"]);
+    }
+
+    [Fact]
     public void Adding_keeps_a_hand_written_crontab_byte_for_byte_and_removing_restores_it()
     {
         File.WriteAllText(RootCrontab, HandWritten);

@@ -27,6 +27,14 @@ public sealed class SshExecTests(SshBackend ssh)
     }
 
     [Fact]
+    public void Raw_output_passes_non_utf8_bytes_through_unchanged()
+    {
+        var run = ssh.Run(["ssh://box", "exec", "--format", "raw", "--", "printf", "a\\377b\\n"]);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(new byte[] { (byte)'a', 0xff, (byte)'b', (byte)'\n' }, run.StdoutBytes);
+    }
+
+    [Fact]
     public void A_shell_line_is_run_by_sh_only_when_asked()
     {
         var run = ssh.Run("ssh://box.exec(shell=echo one two | wc -w)");

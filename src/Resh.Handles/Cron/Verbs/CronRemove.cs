@@ -1,6 +1,7 @@
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
+using Resh.Core.Platform;
 using Resh.Core.Text;
 
 namespace Resh.Handles.Cron;
@@ -17,6 +18,7 @@ public static class CronRemove
     {
         var id = CronJobs.Id(ctx);
         var store = new CronStore(CronLocations.From(ctx));
+        using var _lock = ctx.DryRun ? null : FileLock.Take(ctx.Runtime.Paths, store.Locations.Spool, ctx.Cancellation);
         var job = await CronJobs.FindAsync(store, id, ctx.Cancellation, ctx.Get(CronJobs.OwnerArg)).ConfigureAwait(false);
         if (job is null) return new CronChangeResult(id, "cron", "", null, null);
         if (!job.Managed) return CronJobs.NotManaged(job);
@@ -32,9 +34,11 @@ public static class CronRemove
             await CronTimers.SystemctlAsync(["reset-failed", $"{CronTimers.Prefix}{id}.service"], ctx.Cancellation).ConfigureAwait(false);
             return Outcome.Changed(new CronChangeResult(id, "systemd", job.Source, null, job));
         }
-        var old = await System.IO.File.ReadAllTextAsync(store.Locations.Access(job.Source), ctx.Cancellation).ConfigureAwait(false);
+        // A user's crontab is read through crontab(1) when not root: the spool itself is closed to them.
         var isUser = Path.GetDirectoryName(job.Source) == store.Locations.Spool;
-        if (isUser) old = await store.ReadUserAsync(job.User!, ctx.Cancellation).ConfigureAwait(false);
+        if (!isUser && CronLinks.Refuse(job.Source) is { } link) return link;
+        var old = isUser ? await store.ReadUserAsync(job.User!, ctx.Cancellation).ConfigureAwait(false)
+            : await System.IO.File.ReadAllTextAsync(store.Locations.Access(job.Source), ctx.Cancellation).ConfigureAwait(false);
         var text = Crontab.SetBlock(old, id, null);
         var diff = Diff.Unified(old, text, job.Source);
         if (ctx.DryRun) return Outcome.Changed(new CronChangeResult(id, "cron", job.Source, diff, job));

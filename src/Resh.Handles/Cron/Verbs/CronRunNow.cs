@@ -68,7 +68,7 @@ public static class CronRunNow
             if (LibC.GetEUid() != 0) return ReshError.PermissionDenied($"Only root can run {user}'s job.", null);
             argv = ["setpriv", $"--reuid={pw.Uid}", $"--regid={pw.Gid}", "--init-groups", "--", .. argv];
         }
-        if (ctx.DryRun) return Outcome.Changed(new CronRunResult(job.Id, argv, 0, "", "", 0));
+        if (ctx.DryRun) return Outcome.Changed(new CronRunResult(job.Id, argv, null, "", "", 0));
         var r = await ProcessRunner.RunAsync(argv, new ProcessOptions
         {
             WorkingDirectory = Directory.Exists(home) ? home : "/",
@@ -85,7 +85,7 @@ public static class CronRunNow
         using var mgr = await SystemdManager.ConnectAsync(ctx.Cancellation).ConfigureAwait(false);
         var service = mgr.Properties(timer).Str("Unit") ?? timer[..^6] + ".service";
         List<string> argv = ["systemctl", "start", service];
-        if (ctx.DryRun) return Outcome.Changed(new CronRunResult(job.Id, argv, 0, "", "", 0));
+        if (ctx.DryRun) return Outcome.Changed(new CronRunResult(job.Id, argv, null, "", "", 0));
         var startedUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
         var r = await CronTimers.SystemctlAsync(["start", service], ctx.Cancellation).ConfigureAwait(false);
         var props = mgr.Properties(service);

@@ -1,6 +1,7 @@
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
+using Resh.Core.Platform;
 using Resh.Core.Text;
 
 namespace Resh.Handles.Cron;
@@ -12,6 +13,7 @@ internal static class CronToggle
     {
         var id = CronJobs.Id(ctx);
         var store = new CronStore(CronLocations.From(ctx));
+        using var _lock = ctx.DryRun ? null : FileLock.Take(ctx.Runtime.Paths, store.Locations.Spool, ctx.Cancellation);
         var job = await CronJobs.FindAsync(store, id, ctx.Cancellation, ctx.Get(CronJobs.OwnerArg)).ConfigureAwait(false);
         if (job is null) return ReshError.NotFound($"No job with id `{id}`.", "List jobs and their ids: resh cron://.list");
         if (!job.Managed) return CronJobs.NotManaged(job);
@@ -24,6 +26,7 @@ internal static class CronToggle
             return Outcome.Changed(new CronChangeResult(id, "systemd", job.Source, null, job with { Enabled = enable }));
         }
         var isUser = Path.GetDirectoryName(job.Source) == store.Locations.Spool;
+        if (!isUser && CronLinks.Refuse(job.Source) is { } link) return link;
         var old = isUser ? await store.ReadUserAsync(job.User!, ctx.Cancellation).ConfigureAwait(false)
             : await System.IO.File.ReadAllTextAsync(store.Locations.Access(job.Source), ctx.Cancellation).ConfigureAwait(false);
         var text = Crontab.SetEnabled(old, id, enable) ?? old;

@@ -92,6 +92,8 @@ public static class SvcEditSet
             return ReshError.Usage("file must be a plain name ending in .conf.", "Example: file=override.conf");
         var dir = Path.Combine(SystemdManager.UnitDir, name + ".d");
         var path = Path.Combine(dir, fileName);
+        // Parallel edits of one drop-in would each rewrite the text they read: one at a time.
+        using var _lock = ctx.DryRun ? null : FileLock.Take(ctx.Runtime.Paths, path, ctx.Cancellation);
         var envPath = Path.Combine(SecretEnvFile.SystemdDir, $"{name}.d-{fileName[..^5]}.env");
         var envText = environment.Secret.Count > 0 ? SecretEnvFile.SystemdText(environment.Secret) : null;
         if (envText is not null) settings.Add(("EnvironmentFile", [envPath]));
