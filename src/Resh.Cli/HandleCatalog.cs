@@ -22,6 +22,8 @@ public static class HandleCatalog
         registry.Add("proc", Resh.Handles.Proc.ProcHandle.Create);
         registry.Add("svc", Resh.Handles.Svc.SvcHandle.Create);
         registry.Add("cron", Resh.Handles.Cron.CronHandle.Create);
+        registry.Add("http", () => Resh.Handles.Net.Http.HttpHandle.Create("http"));
+        registry.Add("https", () => Resh.Handles.Net.Http.HttpHandle.Create("https"));
         registry.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(registry, BuildInfo()));
         return registry;
     }
