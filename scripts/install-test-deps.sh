@@ -19,6 +19,7 @@ packages=(
     cron        # cron:// fire test: a real cron daemon in its own mount namespace
     openrc      # svc:// OpenRC backend in a sandbox (adds a few scripts to /etc/init.d; starts nothing)
     sudo        # ssh:// and local become (the tests add throwaway users with sudoers rules, removed after)
+    curl        # http:// tests: --format raw must print the same bytes as curl -s (the server is Kestrel in the test project)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -157,6 +157,9 @@ internal static class HttpExchange
     {
         var authority = url.GetLeftPart(UriPartial.Authority);
         if (ex is ReshException rex) return rex.Error;
+        if (ex is UnauthorizedAccessException)
+            return ReshError.PermissionDenied($"Cannot write the response body: {ExceptionTranslation.OneLine(ex.Message)}",
+                "Choose an output= path this user may write.", new JsonObject { ["url"] = url.ToString() });
         if (timedOut)
             return ReshError.Timeout($"{authority} did not answer within {Resh.Core.Values.DurationValue.Format(timeout ?? TimeSpan.Zero)}.",
                 "Raise timeout= (the whole exchange) or check the server.", new JsonObject { ["url"] = url.ToString() });
@@ -166,7 +169,7 @@ internal static class HttpExchange
             switch (hre.HttpRequestError)
             {
                 case HttpRequestError.NameResolutionError:
-                    return ReshError.Unavailable($"Cannot resolve the host {url.Host}.", "Check the spelling and the resolver (resh dns://HOST.resolve).",
+                    return ReshError.Unavailable($"Cannot resolve the host {url.Host}.", "Check the spelling of the host and the resolver (/etc/resolv.conf, /etc/hosts).",
                         new JsonObject { ["host"] = url.Host });
                 case HttpRequestError.ConnectionError when inner is SocketException se:
                     return ReshError.Unavailable($"Cannot connect to {authority}: {se.SocketErrorCode switch
@@ -177,7 +180,7 @@ internal static class HttpExchange
                         SocketError.TimedOut => "timed out",
                         SocketError.HostNotFound => "host not found",
                         _ => ExceptionTranslation.OneLine(se.Message),
-                    }}.", "Is the server running and listening on that port? resh net://HOST:PORT.tcp checks.",
+                    }}.", "Is the server running and listening on that port?",
                         new JsonObject { ["url"] = url.ToString(), ["socket_error"] = se.SocketErrorCode.ToString() });
                 case HttpRequestError.SecureConnectionError:
                     var why = connector.Trust.LastFailure ?? (inner is AuthenticationException ae ? ExceptionTranslation.OneLine(ae.Message) : ExceptionTranslation.OneLine(inner.Message));
