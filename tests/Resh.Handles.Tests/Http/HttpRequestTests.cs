@@ -144,12 +144,14 @@ public sealed class HttpRequestTests(HttpBackend server)
         Assert.Equal("PUT", raw.Result!["body"]!["method"]!.GetValue<string>());
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), raw.Result!["body"]!["body_sha256"]!.GetValue<string>());
 
+        // A small file for the form, so the server echoes the whole multipart body back.
+        File.WriteAllBytes(path, data.AsSpan(0, 20_000).ToArray());
         var form = Resh($"{server.Http}/echo", "upload", $"file={path}", "field=photo", "form=album=pets", "content_type=image/jpeg");
         Assert.True(form.Ok, form.ToString());
         var echo = form.Result!["body"]!;
         Assert.Equal("POST", echo["method"]!.GetValue<string>());
         Assert.StartsWith("multipart/form-data", echo["content_type"]!.GetValue<string>());
-        Assert.True(echo["body_length"]!.GetValue<int>() > data.Length);
+        Assert.True(echo["body_length"]!.GetValue<int>() > 20_000);
         var text = echo["body"]!.GetValue<string>();
         Assert.Contains("name=photo; filename=cat.jpg", text);
         Assert.Contains("name=album", text);
