@@ -27,6 +27,8 @@ public static class HandleCatalog
         registry.Add("user", Resh.Handles.User.UserHandle.Create);
         registry.Add("firewall", Resh.Handles.Firewall.FirewallHandle.Create);
         registry.Add("pkg", Resh.Handles.Pkg.PkgHandle.Create);
+        registry.Add("http", () => Resh.Handles.Net.Http.HttpHandle.Create("http"));
+        registry.Add("https", () => Resh.Handles.Net.Http.HttpHandle.Create("https"));
         registry.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(registry, BuildInfo()));
         return registry;
     }
