@@ -21,6 +21,7 @@ packages=(
     pass gnupg  # secret:// pass backend: a password store with a throwaway gpg key
     argon2      # secret://: the reference Argon2id the keystore's key derivation is checked against
     sudo        # ssh:// and local become (the tests add throwaway users with sudoers rules, removed after)
+    openssl ssl-cert  # cert:// tests: openssl x509/verify/s_server/s_client cross-checks; ssl-cert ships the snakeoil certificate the issue reads
 )
 missing=()
 for p in "${packages[@]}"; do
