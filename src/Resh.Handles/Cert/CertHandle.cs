@@ -7,17 +7,18 @@ namespace Resh.Handles.Cert;
 public static class CertHandle
 {
     public static HandleInfo Create() => new("cert",
-        "Certificates: inspect files (PEM, DER, PKCS#12, chains, keys, CSRs) and TLS endpoints, check expiry, verify chains, create a local CA.",
+        "Certificates: inspect files (PEM, DER, PKCS#12, chains, keys, CSRs) and TLS endpoints, check expiry, verify chains, create a local CA and sign CSRs with it.",
         "A file (cert:///etc/ssl/certs/site.pem, cert://relative.pem, cert://~/ca.pem) or a TLS endpoint host:port (cert://127.0.0.1:8443, cert://[::1]:443, cert://example.org:443). A relative name that is an existing file is the file.",
         [
             CertInfoVerb.Verb,
             CertExpiryVerb.Verb,
             CertVerifyVerb.Verb,
             CertCaCreateVerb.Verb,
+            CertSignVerb.Verb,
         ])
     {
         Notes = "Uses the platform's X.509 code (System.Security.Cryptography over OpenSSL). Input files are untrusted: at most 16 MiB and 1000 certificates, a non-regular file is refused, a malformed one is `usage`. "
             + "Private keys are never printed; the keys resh writes are created 0600 with an atomic rename, and a key path that is a symbolic link is refused. "
-            + "The verbs by the tool an operator would otherwise reach for: openssl x509 -text / s_client -showcerts → info, openssl x509 -checkend → expiry, openssl verify → verify, openssl req -x509 (CA) → ca.create.",
+            + "The verbs by the tool an operator would otherwise reach for: openssl x509 -text / s_client -showcerts → info, openssl x509 -checkend → expiry, openssl verify → verify, openssl req -x509 (CA) → ca.create, openssl x509 -req -CA → sign.",
     };
 }

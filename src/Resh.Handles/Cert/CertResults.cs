@@ -84,9 +84,22 @@ public sealed record CertCaCreateResult(
     string FingerprintSha256,
     [property: Description("True when the CA was created; false when a CA with this subject already existed there.")] bool Created);
 
+[Description("A certificate issued by a local CA.")]
+public sealed record CertSignResult(
+    [property: Description("The new certificate (PEM).")] string Certificate,
+    [property: Description("The CA certificate that signed it.")] string Ca,
+    string Subject,
+    [property: Description("Serial number, upper-case hex.")] string Serial,
+    IReadOnlyList<string> Sans,
+    IReadOnlyList<string> ExtendedKeyUsage,
+    string NotAfter,
+    string FingerprintSha256,
+    [property: Description("The CA certificate follows it in the file.")] bool Chain);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(CertInfoResult))]
 [JsonSerializable(typeof(CertExpiryResult))]
 [JsonSerializable(typeof(CertVerifyResult))]
 [JsonSerializable(typeof(CertCaCreateResult))]
+[JsonSerializable(typeof(CertSignResult))]
 internal sealed partial class CertJson : JsonSerializerContext;
