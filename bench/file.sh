@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # file:// benchmarks, side by side with the tools operators would otherwise run:
-#   hash (sha256, sha512, md5) of a 1 GiB file against sha256sum/sha512sum/md5sum, page cache warm.
+#   hash (sha256, sha512, md5) of a 1 GiB file against sha256sum/sha512sum/md5sum, page cache warm;
+#   list -R of /usr against find, write of the big file against cat + sync, copy of /usr/share/doc against cp -a.
 # Usage: bench/file.sh [SIZE]   (SIZE as head -c takes it, default 1G). Needs hyperfine.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,3 +23,19 @@ hyperfine --warmup 1 --runs 5 --export-markdown "$work/hash.md" \
     -n "resh hash sha512" "$resh file://$big.hash algorithm=sha512 --format raw" -n "sha512sum" "sha512sum $big" \
     -n "resh hash md5" "$resh file://$big.hash algorithm=md5 --format raw" -n "md5sum" "md5sum $big" >&2
 cat "$work/hash.md"
+
+
+# The verbs that changed with names-as-bytes and descriptor-relative writes, against the tools they replace:
+# a recursive listing of /usr (find), writing the big file to a new name (cat + sync: resh fsyncs too), and
+# a cp -a of a documentation tree.
+tree=/usr/share/doc
+hyperfine --warmup 1 --runs 5 --export-markdown "$work/list.md" \
+    -n "resh list /usr recursive" "$resh file:///usr.list recursive=true --format raw" \
+    -n "find /usr" "find /usr -mindepth 1" >&2
+hyperfine --warmup 1 --runs 5 --export-markdown "$work/write.md" \
+    --prepare "rm -f $work/dst.bin" -n "resh write content=@BIG" "$resh file://$work/dst.bin.write content=@$big --format raw" \
+    --prepare "rm -f $work/dst.bin" -n "cat BIG > dst; sync dst" "sh -c 'cat $big > $work/dst.bin && sync $work/dst.bin'" >&2
+hyperfine --warmup 1 --runs 5 --export-markdown "$work/copy.md" \
+    --prepare "rm -rf $work/copy" -n "resh copy recursive (cp -a)" "$resh file://$tree.copy to=$work/copy recursive=true --format raw" \
+    --prepare "rm -rf $work/copy" -n "cp -a" "cp -a $tree $work/copy" >&2
+cat "$work/list.md" "$work/write.md" "$work/copy.md"

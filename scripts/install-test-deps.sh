@@ -6,6 +6,8 @@ packages=(
     btrfs-progs xfsprogs e2fsprogs   # fs:// and snapshot:// tests on loop images (btrfs qgroups, subvolume snapshots)
     quota       # fs:// quota-tools backend (setquota/repquota argv)
     zstd zip unzip p7zip-full xz-utils bzip2   # archive:// interoperability tests, 7z create, xz writing
+    libarchive-tools  # bsdtar: the reference the archive interop tests compare resh with
+    acl         # setfacl/getfacl: archive xattrs=true/acls=true round trips against GNU tar --acls
     util-linux  # mount, umount, losetup, nsenter, unshare, blkid
     patch       # file.write: generated diffs must apply with patch(1)
     man-db      # resh man: the generated pages must render with man(1)
@@ -18,6 +20,10 @@ packages=(
     systemd-container  # systemd-nspawn: svc:// and cron:// timers against a real systemd (PID 1 in a container)
     cron        # cron:// fire test: a real cron daemon in its own mount namespace
     openrc      # svc:// OpenRC backend in a sandbox (adds a few scripts to /etc/init.d; starts nothing)
+    acl         # getfacl/setfacl: file.write and file.copy keep ACLs
+    libcap2-bin # setcap/getcap: file.write keeps security.capability
+    diffutils   # diff -u: resh's unified diffs must match it exactly
+    time        # GNU time: peak memory of file.list and file.write on large inputs
     pass gnupg  # secret:// pass backend: a password store with a throwaway gpg key
     argon2      # secret://: the reference Argon2id the keystore's key derivation is checked against
     sudo        # ssh:// and local become (the tests add throwaway users with sudoers rules, removed after)

@@ -13,4 +13,6 @@ public static class ArchiveArgs
     public static readonly Arg<IReadOnlyList<string>> Exclude = Arg.List("exclude", "Leave out entries matching these globs (an excluded directory excludes its content).", examples: ["*.log", ".git"]);
     public static readonly Arg<SecretRef?> Password = Arg.Secret("password", "Password of an encrypted zip or 7z (AES-256 when writing a zip).");
     public static readonly Arg<long?> Level = Arg.Int("level", "Compression level (gzip/xz/bzip2/zip 0-9, zstd 1-19); default: the tool's usual (gzip 6, zstd 3, xz 6).", min: 0, max: 19);
+    public static readonly Arg<string?> Encoding = Arg.String("encoding", "Character set of entry names in archives that do not say (old zips and tars): cp437, cp866, cp1251, koi8-r, euc-jp, shift_jis...; default: UTF-8, other bytes kept as they are.",
+        examples: ["cp866", "shift_jis"]);
 }

@@ -7,9 +7,9 @@ public static class EntryNames
     public static (string? Name, string? Refusal) Normalize(string raw, int stripComponents)
     {
         if (raw.Contains('\0')) return (null, "invalid_name");
-        if (raw.StartsWith('/') || (raw.Length > 1 && raw[1] == ':' && char.IsAsciiLetter(raw[0]))) return (null, "absolute_path");
+        if (raw.StartsWith('/')) return (null, "absolute_path");
         var parts = new List<string>();
-        foreach (var part in raw.Replace('\\', '/').Split('/'))
+        foreach (var part in raw.Split('/'))
         {
             if (part.Length == 0 || part == ".") continue;
             if (part == "..") return (null, "parent_traversal");
@@ -17,24 +17,5 @@ public static class EntryNames
         }
         if (parts.Count <= stripComponents) return (null, null); // nothing left after strip: silently skipped, as tar does
         return (string.Join('/', parts.Skip(stripComponents)), null);
-    }
-
-    /// <summary>True when a symlink stored at <paramref name="name"/> pointing to <paramref name="target"/> stays inside the tree.</summary>
-    public static bool SymlinkStaysInside(string name, string target)
-    {
-        if (target.Length == 0 || target.StartsWith('/')) return false;
-        var depth = new List<string>(name.Split('/'));
-        depth.RemoveAt(depth.Count - 1); // the link's directory
-        foreach (var part in target.Split('/'))
-        {
-            if (part.Length == 0 || part == ".") continue;
-            if (part == "..")
-            {
-                if (depth.Count == 0) return false;
-                depth.RemoveAt(depth.Count - 1);
-            }
-            else depth.Add(part);
-        }
-        return true;
     }
 }

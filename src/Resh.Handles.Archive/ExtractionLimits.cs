@@ -15,10 +15,13 @@ public sealed record ExtractionLimits(long MaxBytes, long MaxEntries, double Max
             throw Stop($"The archive has more than {MaxEntries} entries (max_entries).", "max_entries", entries);
     }
 
-    public void CheckBytes(long written, long consumed)
+    /// <param name="written">Content bytes written so far.</param>
+    /// <param name="consumed">Compressed bytes read so far.</param>
+    /// <param name="holes">Bytes of sparse-file holes: content for max_bytes, but nothing was expanded to make them.</param>
+    public void CheckBytes(long written, long consumed, long holes = 0)
     {
-        if (written > MaxBytes)
-            throw Stop($"The archive expands beyond {SizeValue.Human(MaxBytes)} (max_bytes).", "max_bytes", written);
+        if (written + holes > MaxBytes)
+            throw Stop($"The archive expands beyond {SizeValue.Human(MaxBytes)} (max_bytes).", "max_bytes", written + holes);
         if (written > RatioFloor && consumed > 0 && (double)written / consumed > MaxRatio)
             throw Stop($"The archive expands more than {MaxRatio}x its compressed size (max_ratio): likely a decompression bomb.", "max_ratio", written);
     }

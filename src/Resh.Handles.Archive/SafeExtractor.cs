@@ -1,86 +1,127 @@
 using Resh.Core.Errors;
 using Resh.Core.Platform;
+using Resh.Core.Text;
 using Resh.Handles.Archive.Formats;
 using Resh.Handles.Storage;
 
 namespace Resh.Handles.Archive;
 
+/// <summary>How symlinks stored in an archive are treated.</summary>
+public enum LinkPolicy
+{
+    /// <summary>Refuse a symlink whose target, resolved against what the extraction made, leaves the destination (Python tarfile's `data` filter).</summary>
+    Safe,
+    /// <summary>tar semantics: links are created verbatim (absolute or outward ones too), never followed while extracting.</summary>
+    Keep,
+}
+
 public sealed record ExtractOptions(
-    string Destination,
     string Overwrite,
     PathFilter Filter,
     int StripComponents,
     ExtractionLimits Limits,
     bool Owners,
     bool AllowSpecial,
-    bool DryRun);
+    bool DryRun,
+    LinkPolicy Links = LinkPolicy.Safe,
+    bool PreservePermissions = true,
+    bool Xattrs = false,
+    bool Acls = false);
 
 /// <summary>An entry that was not extracted, and why.</summary>
 public sealed record RefusedEntry(string Path, string Reason);
 
-/// <summary>What an extraction staged: counts, refusals, and the names written (in order).</summary>
+/// <summary>What an extraction staged: counts, refusals, warnings and the names written (in order).</summary>
 public sealed class StagingReport
 {
     public long Files, Directories, Symlinks, Hardlinks, Special, Bytes;
     public List<RefusedEntry> Refused { get; } = [];
     public List<string> Names { get; } = [];
+    public List<string> Warnings { get; } = [];
 }
 
 /// <summary>
-/// Extracts into a private temporary directory beside the destination, refusing unsafe entries
-/// (absolute names, "..", symlink and hard-link escapes, writes through symlinks, device nodes and
-/// FIFOs unless root asked for them) and enforcing the expansion limits. Any failure removes the
-/// temporary tree, so nothing half-written is left behind.
+/// Extracts into a private directory (the stage) by directory handle only: every entry is created with
+/// openat/mkdirat/symlinkat/linkat/mknodat relative to a parent opened without following symlinks
+/// (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS), so no entry — however the archive arranges symlinks,
+/// renames or replacements — can make resh write, chmod or chown outside the stage. Metadata of files
+/// is set on their descriptor; directories get theirs last, by handle, after checking that the
+/// directory is still the one resh made (same inode). Unsafe entries are refused one by one; symlinks
+/// are checked at the end against the tree as extracted (chains included).
 /// </summary>
-public sealed class SafeExtractor(ArchiveReader reader, long archiveSize, ExtractOptions options, CancellationToken ct)
+public sealed class SafeExtractor(ArchiveReader reader, long archiveSize, ExtractOptions options, CancellationToken ct) : IDisposable
 {
+    sealed class Node
+    {
+        public ItemKind Kind;
+        public string? Link;
+        public ulong Inode;
+        public ArchiveItem? Meta;
+        /// <summary>True when an archive entry made it (not an implicit parent): it is in the counts and names.</summary>
+        public bool Counted;
+    }
+
     readonly StagingReport _report = new();
-    readonly List<(string Path, ArchiveItem Item)> _directories = [];
-    // What this extraction made in its private stage, by relative name: saves a stat per entry and per
-    // parent. Only exclusive creations (mkdir, O_EXCL, symlink, link, mknod) and verified directories are
-    // recorded, and any removal forgets everything, so a name it does not know is looked at on disk.
-    readonly Dictionary<string, ItemKind> _made = new(StringComparer.Ordinal);
-    readonly Dictionary<string, int?> _uids = new(StringComparer.Ordinal);
-    readonly Dictionary<string, int?> _gids = new(StringComparer.Ordinal);
+    readonly Dictionary<string, Node> _tree = new(StringComparer.Ordinal);
+    readonly Dictionary<string, uint?> _uids = new(StringComparer.Ordinal);
+    readonly Dictionary<string, uint?> _gids = new(StringComparer.Ordinal);
     readonly byte[] _buffer = GC.AllocateUninitializedArray<byte>(1 << 20);
+    readonly bool _root = FileTree.IsRoot;
     readonly bool _chown = options.Owners && FileTree.IsRoot;
+    readonly uint _umask = AtCalls.Umask();
+    int _stageFd = -1;
+    string? _cachedParent;
+    int _cachedFd = -1;
     long _entries;
     long _written;
+    long _holes;
+
+    /// <summary>Looks a name up in an existing destination the stage will be merged into (for symlink resolution).</summary>
+    public Func<string, (ItemKind Kind, string? Link)?>? ExistingDestination { get; init; }
 
     public StagingReport Report => _report;
 
-    /// <summary>Stages the archive into <paramref name="stage"/> (created here, 0700).</summary>
-    public void StageInto(string stage)
+    /// <summary>The open stage directory (valid after <see cref="StageInto"/>, until disposed).</summary>
+    public int StageFd => _stageFd;
+
+    /// <summary>
+    /// Stages the archive into the new directory <paramref name="stageName"/> under <paramref name="parentFd"/>
+    /// (created 0700). Under dry run nothing is created: the same checks run on the model alone.
+    /// </summary>
+    public void StageInto(int parentFd, string stageName)
     {
         CheckDeclared();
-        if (!options.DryRun) Directory.CreateDirectory(stage, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!options.DryRun)
+        {
+            var rc = AtCalls.MkdirAt(parentFd, stageName, 0x1C0);
+            if (rc != 0) throw ExceptionTranslation.FromErrno(rc, $" ({PathBytes.Display(stageName)})").ToException();
+            _stageFd = AtCalls.OpenAt(parentFd, stageName, AtCalls.O_RDONLY | AtCalls.O_DIRECTORY | AtCalls.O_NOFOLLOW);
+            if (_stageFd < 0) throw ExceptionTranslation.FromErrno(-_stageFd, $" ({PathBytes.Display(stageName)})").ToException();
+        }
         while (reader.Next() is { } item)
         {
             ct.ThrowIfCancellationRequested();
             options.Limits.CheckEntries(++_entries);
             var (name, refusal) = EntryNames.Normalize(item.Name, options.StripComponents);
-            if (refusal is not null) { _report.Refused.Add(new(item.Name, refusal)); continue; }
+            if (refusal is not null) { Refuse(item.Name, refusal); continue; }
             if (name is null || !options.Filter.Selects(name)) continue;
-            refusal = Check(item, name);
-            if (refusal is not null) { _report.Refused.Add(new(name, refusal)); continue; }
-            if (options.DryRun)
+            refusal = Check(item);
+            if (refusal is not null) { Refuse(name, refusal); continue; }
+            refusal = Place(name, item);
+            if (refusal is not null) { Refuse(name, refusal); continue; }
+            if (_tree.TryGetValue(name, out var placed) && !placed.Counted)
             {
-                _written += item.Size;
-                options.Limits.CheckBytes(_written, long.MaxValue);
-                Count(item);
+                placed.Counted = true;
+                Count(item.Kind, +1);
                 _report.Names.Add(name);
-                continue;
             }
-            refusal = Place(stage, name, item);
-            if (refusal is not null) { _report.Refused.Add(new(name, refusal)); continue; }
-            Count(item);
-            _report.Names.Add(name);
         }
-        if (options.DryRun) return;
-        // Directory modes and times last (deepest first), so read-only directories could still be filled.
-        foreach (var (path, item) in _directories.OrderByDescending(d => d.Path.Length))
-            ApplyMeta(path, item);
+        if (options.Links == LinkPolicy.Safe) RefuseEscapingLinks();
+        if (!options.DryRun) FixDirectories();
+        _report.Warnings.AddRange(reader.Warnings);
     }
+
+    void Refuse(string name, string reason) => _report.Refused.Add(new(name, reason));
 
     void CheckDeclared()
     {
@@ -90,188 +131,420 @@ public sealed class SafeExtractor(ArchiveReader reader, long archiveSize, Extrac
         if (reader.DeclaredTotalSize is { } total) options.Limits.CheckBytes(total, Math.Max(1, archiveSize));
     }
 
-    string? Check(ArchiveItem item, string name)
+    string? Check(ArchiveItem item) => item.Kind switch
     {
-        switch (item.Kind)
-        {
-            case ItemKind.Symlink when !EntryNames.SymlinkStaysInside(name, item.LinkTarget ?? ""):
-                return "symlink_escape";
-            case ItemKind.Hardlink:
-                var (target, bad) = EntryNames.Normalize(item.LinkTarget ?? "", options.StripComponents);
-                return bad is not null || target is null ? "hardlink_escape" : null;
-            case ItemKind.CharDevice or ItemKind.BlockDevice:
-                return options.AllowSpecial && FileTree.IsRoot ? null : "device_node";
-            case ItemKind.Fifo:
-                return options.AllowSpecial && FileTree.IsRoot ? null : "fifo";
-            case ItemKind.Other:
-                return "unsupported_type";
-        }
-        return null;
-    }
+        ItemKind.Symlink when string.IsNullOrEmpty(item.LinkTarget) => "empty_link_target",
+        ItemKind.Symlink or ItemKind.Hardlink when item.LinkTarget!.Contains('\0') => "invalid_name",
+        ItemKind.CharDevice or ItemKind.BlockDevice => options.AllowSpecial && _root ? null : "device_node",
+        ItemKind.Fifo => options.AllowSpecial ? null : "fifo",
+        ItemKind.Other => "unsupported_type",
+        _ => null,
+    };
 
-    string? Place(string stage, string name, ArchiveItem item)
+    // ---- placing entries ---------------------------------------------------------------------
+
+    string? Place(string name, ArchiveItem item)
     {
-        var path = stage + "/" + name;
-        var parentRefusal = EnsureParents(stage, name);
-        if (parentRefusal is not null) return parentRefusal;
-        if (_made.TryGetValue(name, out var made))
+        var slash = name.LastIndexOf('/');
+        var parent = slash < 0 ? "" : name[..slash];
+        var leaf = slash < 0 ? name : name[(slash + 1)..];
+        var refusal = EnsureParents(parent);
+        if (refusal is not null) return refusal;
+
+        string? linkTarget = null;
+        if (item.Kind == ItemKind.Hardlink)
         {
-            // A later entry of the same name wins, as with tar; a directory stays a directory.
-            if (item.Kind == ItemKind.Directory && made == ItemKind.Directory) { _directories.Add((path, item)); return null; }
-            RemoveFromStage(path);
+            var (target, bad) = EntryNames.Normalize(item.LinkTarget!, options.StripComponents);
+            if (bad is not null || target is null) return "hardlink_escape";
+            if (target == name) return null; // a link to itself: nothing to do (tar skips it too)
+            if (!_tree.TryGetValue(target, out var t) || t.Kind is not (ItemKind.File or ItemKind.Hardlink)) return "hardlink_target_missing";
+            linkTarget = target;
         }
-        var rc = Create(stage, path, name, item, out var refusal);
-        if (rc == NewFile.EEXIST)
+
+        if (_tree.TryGetValue(name, out var existing))
         {
-            // A name this extraction did not record (a case-folding file system): look, then replace.
-            if (Posix.Stat(path, follow: false, out _) is { IsDirectory: true } && item.Kind == ItemKind.Directory)
+            // A later entry of the same name wins, as with tar; a directory stays a directory (with the newer metadata).
+            if (item.Kind == ItemKind.Directory && existing.Kind == ItemKind.Directory) { existing.Meta = item; return null; }
+            Remove(name, existing);
+        }
+
+        if (options.DryRun)
+        {
+            _tree[name] = new Node { Kind = item.Kind == ItemKind.Hardlink ? ItemKind.Hardlink : item.Kind, Link = item.Kind == ItemKind.Symlink ? item.LinkTarget : null, Meta = item.Kind == ItemKind.Directory ? item : null };
+            _written += item.Kind == ItemKind.File ? item.Size : 0;
+            options.Limits.CheckBytes(_written, long.MaxValue);
+            return null;
+        }
+
+        var fd = ParentFd(parent);
+        var rc = Create(fd, leaf, name, item, linkTarget, out refusal);
+        if (rc == AtCalls.EEXIST)
+        {
+            // A name this extraction did not make: only a case-folding file system does this. Look, then replace.
+            var st = AtCalls.StatAt(fd, leaf, false, out _);
+            if (st is { IsDirectory: true } && item.Kind == ItemKind.Directory)
             {
-                _made[name] = ItemKind.Directory;
-                _directories.Add((path, item));
+                _tree[name] = new Node { Kind = ItemKind.Directory, Inode = st.Value.Inode, Meta = item };
                 return null;
             }
-            RemoveFromStage(path);
-            rc = Create(stage, path, name, item, out refusal);
+            if (st is { IsDirectory: true }) return "name_collision";
+            AtCalls.UnlinkAt(fd, leaf, directory: false);
+            rc = Create(fd, leaf, name, item, linkTarget, out refusal);
         }
-        if (rc != 0) throw ExceptionTranslation.FromErrno(rc, $" ({name})").ToException();
-        if (refusal is not null) return refusal;
-        _made[name] = item.Kind;
-        if (item.Kind is ItemKind.Symlink or ItemKind.CharDevice or ItemKind.BlockDevice or ItemKind.Fifo) ApplyMeta(path, item);
-        return null;
+        if (rc == AtCalls.ENAMETOOLONG) return "name_too_long";
+        if (rc != 0) throw ArchiveErrors.FromErrno(rc, name).ToException();
+        return refusal;
     }
 
-    /// <summary>Creates the entry exclusively; returns 0 or the errno (EEXIST when the name is taken).</summary>
-    int Create(string stage, string path, string name, ArchiveItem item, out string? refusal)
+    /// <summary>Creates one entry in its parent directory (by handle); returns 0 or the errno.</summary>
+    int Create(int fd, string leaf, string name, ArchiveItem item, string? linkTarget, out string? refusal)
     {
         refusal = null;
         switch (item.Kind)
         {
             case ItemKind.Directory:
             {
-                var rc = NativeFs.Mkdir(path, 0x1C0); // 0700 until the end, so it can be filled whatever its stored mode
-                if (rc == 0) _directories.Add((path, item));
-                return rc;
+                var rc = AtCalls.MkdirAt(fd, leaf, 0x1C0); // 0700 until the end, so it can be filled whatever its stored mode
+                if (rc != 0) return rc;
+                _tree[name] = new Node { Kind = ItemKind.Directory, Inode = AtCalls.StatAt(fd, leaf, false, out _)?.Inode ?? 0, Meta = item };
+                return 0;
             }
             case ItemKind.File:
             {
-                var rc = NewFile.TryCreate(path, 0x180, out var file); // 0600 until its content is complete
-                if (rc != 0) return rc;
-                using (file) WriteFile(file!, item);
+                var file = AtCalls.OpenAt(fd, leaf, AtCalls.O_WRONLY | AtCalls.O_CREAT | AtCalls.O_EXCL | AtCalls.O_NOFOLLOW, 0x180);
+                if (file < 0) return -file;
+                _tree[name] = new Node { Kind = ItemKind.File };
+                try { WriteFile(file, name, item); }
+                finally { AtCalls.Close(file); }
                 return 0;
             }
             case ItemKind.Symlink:
-                return NativeFs.Symlink(item.LinkTarget!, path);
+            {
+                var rc = AtCalls.SymlinkAt(item.LinkTarget!, fd, leaf);
+                if (rc != 0) return rc;
+                _tree[name] = new Node { Kind = ItemKind.Symlink, Link = item.LinkTarget };
+                if (_chown && Owner(item) is var (u, g)) AtCalls.LChownAt(fd, leaf, u, g);
+                AtCalls.LSetTimesAt(fd, leaf, item.Mtime);
+                return 0;
+            }
             case ItemKind.Hardlink:
             {
-                var (target, _) = EntryNames.Normalize(item.LinkTarget!, options.StripComponents);
-                var targetPath = stage + "/" + target;
-                var tst = Posix.Stat(targetPath, follow: false, out _);
-                if (tst is null || !tst.Value.IsRegular || EnsureParents(stage, target!) is not null) { refusal = "hardlink_escape"; return 0; }
-                return NativeFs.Link(targetPath, path); // shares the target's inode and metadata
+                var slash = linkTarget!.LastIndexOf('/');
+                var tparent = slash < 0 ? "" : linkTarget[..slash];
+                var tleaf = slash < 0 ? linkTarget : linkTarget[(slash + 1)..];
+                var tfd = tparent.Length == 0 ? _stageFd : AtCalls.OpenBeneath(_stageFd, tparent, AtCalls.O_RDONLY | AtCalls.O_DIRECTORY | AtCalls.O_NOFOLLOW);
+                if (tfd < 0) { refusal = "hardlink_target_missing"; return 0; }
+                try
+                {
+                    var rc = AtCalls.LinkAt(tfd, tleaf, fd, leaf); // never follows: links the inode resh made
+                    if (rc != 0) return rc;
+                }
+                finally
+                {
+                    if (tfd != _stageFd) AtCalls.Close(tfd);
+                }
+                _tree[name] = new Node { Kind = ItemKind.Hardlink };
+                return 0;
             }
             case ItemKind.CharDevice or ItemKind.BlockDevice or ItemKind.Fifo:
             {
                 uint type = item.Kind switch { ItemKind.CharDevice => FileStatus.S_IFCHR, ItemKind.BlockDevice => FileStatus.S_IFBLK, _ => FileStatus.S_IFIFO };
-                return NativeFs.Mknod(path, type | (item.Mode & 0xFFF), item.DevMajor, item.DevMinor);
+                var rc = AtCalls.MknodAt(fd, leaf, type | 0x180, item.DevMajor, item.DevMinor);
+                if (rc != 0) return rc;
+                _tree[name] = new Node { Kind = item.Kind };
+                // The node was just made in a private directory resh holds open: nothing can have replaced it.
+                if (_chown && Owner(item) is var (u, g)) AtCalls.LChownAt(fd, leaf, u, g);
+                AtCalls.ChmodAt(fd, leaf, Mode(item));
+                AtCalls.LSetTimesAt(fd, leaf, item.Mtime);
+                return 0;
             }
         }
         return 0;
     }
 
+    /// <summary>Creates missing parent directories (by handle); refuses to go through a symlink or a non-directory.</summary>
+    string? EnsureParents(string parent)
+    {
+        if (parent.Length == 0) return null;
+        if (_tree.TryGetValue(parent, out var known))
+            return known.Kind == ItemKind.Directory ? null : known.Kind == ItemKind.Symlink ? "through_symlink" : "parent_not_directory";
+        for (var slash = parent.IndexOf('/'); ; slash = parent.IndexOf('/', slash + 1))
+        {
+            var rel = slash < 0 ? parent : parent[..slash];
+            if (_tree.TryGetValue(rel, out var kind))
+            {
+                if (kind.Kind != ItemKind.Directory) return kind.Kind == ItemKind.Symlink ? "through_symlink" : "parent_not_directory";
+            }
+            else
+            {
+                if (!options.DryRun)
+                {
+                    var cut = rel.LastIndexOf('/');
+                    var fd = ParentFd(cut < 0 ? "" : rel[..cut]);
+                    var leaf = cut < 0 ? rel : rel[(cut + 1)..];
+                    var rc = AtCalls.MkdirAt(fd, leaf, 0x1FF); // implicit directories: 0777 less the umask, as tar makes them
+                    if (rc == AtCalls.ENAMETOOLONG) return "name_too_long";
+                    if (rc != 0 && rc != AtCalls.EEXIST) throw ArchiveErrors.FromErrno(rc, rel).ToException();
+                    var st = AtCalls.StatAt(fd, leaf, false, out _);
+                    if (st is not { IsDirectory: true }) return "parent_not_directory";
+                    _tree[rel] = new Node { Kind = ItemKind.Directory, Inode = st.Value.Inode };
+                }
+                else _tree[rel] = new Node { Kind = ItemKind.Directory };
+            }
+            if (slash < 0) return null;
+        }
+    }
+
+    /// <summary>The directory handle of a staged parent (one cached: archives list a directory's entries together).</summary>
+    int ParentFd(string parent)
+    {
+        if (parent.Length == 0) return _stageFd;
+        if (_cachedParent == parent) return _cachedFd;
+        DropCache();
+        var fd = AtCalls.OpenBeneath(_stageFd, parent, AtCalls.O_RDONLY | AtCalls.O_DIRECTORY | AtCalls.O_NOFOLLOW);
+        if (fd < 0) throw ArchiveErrors.FromErrno(-fd, parent).ToException();
+        _cachedParent = parent;
+        _cachedFd = fd;
+        return fd;
+    }
+
+    void DropCache()
+    {
+        if (_cachedFd >= 0) AtCalls.Close(_cachedFd);
+        _cachedFd = -1;
+        _cachedParent = null;
+    }
+
+    /// <summary>Removes a staged entry that a later one replaces (a directory with everything under it).</summary>
+    void Remove(string name, Node node)
+    {
+        var prefix = name + "/";
+        foreach (var key in _tree.Keys.Where(k => k == name || k.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+        {
+            if (_tree[key].Counted) Count(_tree[key].Kind, -1);
+            _tree.Remove(key);
+        }
+        _report.Names.RemoveAll(n => n == name || n.StartsWith(prefix, StringComparison.Ordinal));
+        if (options.DryRun) return;
+        DropCache();
+        var slash = name.LastIndexOf('/');
+        var fd = ParentFd(slash < 0 ? "" : name[..slash]);
+        var rc = FdTree.Remove(fd, slash < 0 ? name : name[(slash + 1)..]);
+        if (rc != 0) throw ArchiveErrors.FromErrno(rc, name).ToException();
+        DropCache();
+    }
+
+    // ---- content and metadata ----------------------------------------------------------------
+
+    void WriteFile(int fd, string name, ArchiveItem item)
+    {
+        using (var data = reader.OpenData())
+        {
+            if (item.Sparse is { } map)
+            {
+                _holes += map.RealSize - map.StoredSize; // the holes count as content for max_bytes, not for the ratio
+                foreach (var (offset, length) in map.Regions)
+                {
+                    var left = length;
+                    var at = offset;
+                    while (left > 0)
+                    {
+                        var n = data.Read(_buffer, 0, (int)Math.Min(left, _buffer.Length));
+                        if (n == 0) throw new ArchiveCorruptException($"{PathBytes.Display(name)}: the sparse data ends early (truncated)");
+                        Write(fd, name, _buffer.AsSpan(0, n), at);
+                        at += n;
+                        left -= n;
+                    }
+                }
+                while (data.Read(_buffer, 0, _buffer.Length) > 0) { } // lets the reader check what follows
+                var rc = AtCalls.FTruncate(fd, map.RealSize);
+                if (rc != 0) throw ArchiveErrors.FromErrno(rc, name).ToException();
+                _report.Bytes += map.RealSize;
+            }
+            else
+            {
+                long size = 0;
+                int n;
+                while ((n = data.Read(_buffer, 0, _buffer.Length)) > 0)
+                {
+                    Write(fd, name, _buffer.AsSpan(0, n), -1);
+                    size += n;
+                }
+                _report.Bytes += size;
+            }
+        }
+        ApplyMeta(fd, name, item);
+    }
+
+    void Write(int fd, string name, ReadOnlySpan<byte> data, long offset)
+    {
+        ct.ThrowIfCancellationRequested();
+        var rc = AtCalls.WriteAll(fd, data, offset);
+        if (rc != 0) throw ArchiveErrors.FromErrno(rc, name).ToException();
+        _written += data.Length;
+        options.Limits.CheckBytes(_written, reader.ConsumedBytes, _holes);
+    }
+
+    /// <summary>Owner (before the mode: chown clears set-id bits), mode, ACLs, xattrs, then times — all on the descriptor.</summary>
+    void ApplyMeta(int fd, string name, ArchiveItem item)
+    {
+        if (_chown && Owner(item) is var (u, g)) AtCalls.FChown(fd, u, g);
+        var rc = AtCalls.FChmod(fd, Mode(item));
+        if (rc != 0) throw ArchiveErrors.FromErrno(rc, name).ToException();
+        if (options.Acls)
+        {
+            SetAcl(fd, name, PosixAcl.AccessXattr, item.AclAccess);
+            if (item.Kind == ItemKind.Directory) SetAcl(fd, name, PosixAcl.DefaultXattr, item.AclDefault);
+        }
+        if (options.Xattrs && item.Xattrs is { } xattrs)
+        {
+            foreach (var (key, value) in xattrs)
+            {
+                var x = AtCalls.FSetXattr(fd, key, value);
+                if (x != 0) _report.Warnings.Add($"{PathBytes.Display(name)}: extended attribute {key} not restored ({Posix.StrError(x)})");
+            }
+        }
+        AtCalls.FSetTimes(fd, item.Mtime);
+    }
+
+    void SetAcl(int fd, string name, string xattr, string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return;
+        var value = PosixAcl.FromText(text, out var problem);
+        if (value is null) { _report.Warnings.Add($"{PathBytes.Display(name)}: ACL not restored ({problem})"); return; }
+        var rc = AtCalls.FSetXattr(fd, xattr, value);
+        if (rc != 0) _report.Warnings.Add($"{PathBytes.Display(name)}: ACL not restored ({Posix.StrError(rc)})");
+    }
+
     /// <summary>
-    /// Creates missing parent directories; refuses to go through a symlink or a non-directory. Parents
-    /// this extraction made are known without a stat; anything else is created with mkdir, and only a
-    /// name that already exists is looked at.
+    /// The mode to set: as stored for root (GNU tar's --same-permissions default there) or when
+    /// preserve_permissions is asked; otherwise without setuid/setgid and less the umask, as tar
+    /// extracts for ordinary users.
     /// </summary>
-    string? EnsureParents(string stage, string name)
+    uint Mode(ArchiveItem item)
     {
-        for (var slash = name.IndexOf('/'); slash >= 0; slash = name.IndexOf('/', slash + 1))
-        {
-            var rel = name[..slash];
-            if (_made.TryGetValue(rel, out var kind))
-            {
-                if (kind == ItemKind.Directory) continue;
-                return kind == ItemKind.Symlink ? "through_symlink" : "parent_not_directory";
-            }
-            var current = stage + "/" + rel;
-            var rc = NativeFs.Mkdir(current, 0x1ED); // 0755
-            if (rc == NewFile.EEXIST)
-            {
-                var st = Posix.Stat(current, follow: false, out _);
-                if (st is { IsSymlink: true }) return "through_symlink";
-                if (st is not { IsDirectory: true }) return "parent_not_directory";
-            }
-            else if (rc != 0) throw ExceptionTranslation.FromErrno(rc, $" ({rel})").ToException();
-            _made[rel] = ItemKind.Directory;
-        }
-        return null;
+        var mode = item.Mode & 0xFFF;
+        if (!options.PreservePermissions) mode &= ~_umask & ~0xC00u;
+        return mode;
     }
 
-    /// <summary>Removes a staged path that a later entry replaces; what this extraction knows about the stage is forgotten.</summary>
-    void RemoveFromStage(string path)
+    /// <summary>Directory modes, owners and times last (deepest first), each on a handle to the very directory resh made.</summary>
+    void FixDirectories()
     {
-        FileTree.Remove(path);
-        _made.Clear();
-    }
-
-    void WriteFile(NewFile output, ArchiveItem item)
-    {
-        using var data = reader.OpenData();
-        long size = 0;
-        int n;
-        try
+        DropCache();
+        foreach (var (name, node) in _tree.Where(kv => kv.Value.Kind == ItemKind.Directory && kv.Value.Meta is not null)
+                     .OrderByDescending(kv => kv.Key.Count(c => c == '/')).ThenByDescending(kv => kv.Key, StringComparer.Ordinal).ToList())
         {
-            while ((n = data.Read(_buffer, 0, _buffer.Length)) > 0)
+            var fd = AtCalls.OpenBeneath(_stageFd, name, AtCalls.O_RDONLY | AtCalls.O_DIRECTORY | AtCalls.O_NOFOLLOW);
+            if (fd < 0) continue;
+            try
             {
-                ct.ThrowIfCancellationRequested();
-                output.Write(_buffer.AsSpan(0, n));
-                size += n;
-                _written += n;
-                options.Limits.CheckBytes(_written, reader.ConsumedBytes);
+                if (AtCalls.FStat(fd, out _) is not { } st || st.Inode != node.Inode) continue;
+                ApplyMeta(fd, name, node.Meta!);
+            }
+            finally
+            {
+                AtCalls.Close(fd);
             }
         }
-        catch (InvalidDataException ex)
+    }
+
+    (uint, uint)? Owner(ArchiveItem item)
+    {
+        uint? uid = null, gid = null;
+        if (item.UserName is { Length: > 0 } un)
         {
-            throw ReshError.Failed($"Entry {item.Name} is corrupt: {ExceptionTranslation.OneLine(ex.Message)}", "The archive is damaged; nothing was written.").ToException();
+            if (!_uids.TryGetValue(un, out uid)) _uids[un] = uid = Users.ResolveUid(un);
         }
-        if (_chown) output.Chown(Uid(item), Gid(item));
-        output.Chmod(item.Mode);
-        output.SetTimes(item.Mtime);
-        output.Close();
-        _report.Bytes += size;
-    }
-
-    void ApplyMeta(string path, ArchiveItem item)
-    {
-        if (_chown) Posix.Chown(path, Uid(item), Gid(item), follow: false);
-        if (item.Kind != ItemKind.Symlink) System.IO.File.SetUnixFileMode(path, (UnixFileMode)(item.Mode & 0xFFF));
-        NativeFs.SetTimes(path, item.Mtime);
-    }
-
-    /// <summary>The owner by name when the name exists here, else by number (names are looked up once per extraction).</summary>
-    int Uid(ArchiveItem item)
-    {
-        if (item.UserName is not { Length: > 0 } name) return item.Uid;
-        if (!_uids.TryGetValue(name, out var id)) _uids[name] = id = Users.ResolveUid(name) is { } u ? (int)u : null;
-        return id ?? item.Uid;
-    }
-
-    int Gid(ArchiveItem item)
-    {
-        if (item.GroupName is not { Length: > 0 } name) return item.Gid;
-        if (!_gids.TryGetValue(name, out var id)) _gids[name] = id = Users.ResolveGid(name) is { } g ? (int)g : null;
-        return id ?? item.Gid;
-    }
-
-    void Count(ArchiveItem item)
-    {
-        switch (item.Kind)
+        if (item.GroupName is { Length: > 0 } gn)
         {
-            case ItemKind.File: _report.Files++; break;
-            case ItemKind.Directory: _report.Directories++; break;
-            case ItemKind.Symlink: _report.Symlinks++; break;
-            case ItemKind.Hardlink: _report.Hardlinks++; break;
-            default: _report.Special++; break;
+            if (!_gids.TryGetValue(gn, out gid)) _gids[gn] = gid = Users.ResolveGid(gn);
         }
+        uid ??= item.Uid is >= 0 and < uint.MaxValue ? (uint)item.Uid : null;
+        gid ??= item.Gid is >= 0 and < uint.MaxValue ? (uint)item.Gid : null;
+        if (uid is null || gid is null) return null;
+        return (uid.Value, gid.Value);
+    }
+
+    // ---- symlinks ----------------------------------------------------------------------------
+
+    /// <summary>
+    /// Refuses every symlink whose target, followed through the links this extraction made (and the
+    /// destination it merges into), would leave the destination: absolute targets, too many "..", and
+    /// chains such as p2 -> ../../.. then etc -> p2/../../etc. Components that do not exist are taken as
+    /// directories, so a link cannot escape once someone creates them.
+    /// </summary>
+    void RefuseEscapingLinks()
+    {
+        var escaping = _tree.Where(kv => kv.Value.Kind == ItemKind.Symlink && Escapes(kv.Key, kv.Value.Link!)).Select(kv => kv.Key).ToList();
+        foreach (var name in escaping)
+        {
+            Refuse(name, "symlink_escape");
+            if (_tree[name].Counted) Count(ItemKind.Symlink, -1);
+            _tree.Remove(name);
+            _report.Names.Remove(name);
+            if (options.DryRun) continue;
+            var slash = name.LastIndexOf('/');
+            var fd = ParentFd(slash < 0 ? "" : name[..slash]);
+            AtCalls.UnlinkAt(fd, slash < 0 ? name : name[(slash + 1)..], directory: false);
+        }
+    }
+
+    bool Escapes(string linkName, string target)
+    {
+        var stack = new List<string>(linkName.Split('/'));
+        stack.RemoveAt(stack.Count - 1);
+        var expansions = 0;
+        return Walk(stack, target, ref expansions);
+    }
+
+    /// <summary>Resolves <paramref name="target"/> from the directory <paramref name="stack"/>; true when it leaves the root.</summary>
+    bool Walk(List<string> stack, string target, ref int expansions)
+    {
+        if (target.StartsWith('/')) return true;
+        foreach (var part in target.Split('/'))
+        {
+            if (part.Length == 0 || part == ".") continue;
+            if (part == "..")
+            {
+                if (stack.Count == 0) return true;
+                stack.RemoveAt(stack.Count - 1);
+                continue;
+            }
+            stack.Add(part);
+            var (kind, link) = Lookup(string.Join('/', stack));
+            if (kind != ItemKind.Symlink) continue;
+            // The kernel gives up after 40 links; so can we: such a link resolves nowhere.
+            if (++expansions > 40) return false;
+            stack.RemoveAt(stack.Count - 1);
+            if (Walk(stack, link!, ref expansions)) return true;
+        }
+        return false;
+    }
+
+    (ItemKind Kind, string? Link) Lookup(string rel)
+    {
+        if (_tree.TryGetValue(rel, out var node)) return (node.Kind, node.Link);
+        if (ExistingDestination?.Invoke(rel) is { } found) return found;
+        return (ItemKind.Directory, null); // missing: treated as a directory someone may create later
+    }
+
+    void Count(ItemKind kind, int by)
+    {
+        switch (kind)
+        {
+            case ItemKind.File: _report.Files += by; break;
+            case ItemKind.Directory: _report.Directories += by; break;
+            case ItemKind.Symlink: _report.Symlinks += by; break;
+            case ItemKind.Hardlink: _report.Hardlinks += by; break;
+            default: _report.Special += by; break;
+        }
+    }
+
+    public void Dispose()
+    {
+        DropCache();
+        if (_stageFd >= 0) AtCalls.Close(_stageFd);
+        _stageFd = -1;
     }
 }

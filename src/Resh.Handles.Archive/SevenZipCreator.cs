@@ -30,8 +30,9 @@ public static class SevenZipCreator
             items.Add(baseDir is null ? (Path.GetDirectoryName(full)!, Path.GetFileName(full)) : (baseDir, Path.GetRelativePath(baseDir, full)));
         }
         if (ctx.DryRun)
-            return Outcome.Changed(new ArchiveCreateResult(path, "7z", items.Count, 0, 0, 0, 0, 0, null, null, false, false, [], items.Select(i => i.Name).ToList()));
+            return Outcome.Changed(new ArchiveCreateResult(Resh.Core.Text.PathBytes.Display(path), "7z", items.Count, 0, 0, 0, 0, 0, null, null, false, false, [], items.Select(i => i.Name).ToList()));
         var temp = AtomicFile.TempName(path) + ".7z";
+        using var tracked = Cleanup.Track(temp);
         try
         {
             foreach (var (cwd, name) in items)
@@ -39,7 +40,11 @@ public static class SevenZipCreator
                 await ProcessRunner.RunCheckedAsync([sevenZip, "a", "-t7z", $"-mx={level ?? 5}", "-snl", "-bd", "-y", "--", temp, name],
                     new ProcessOptions { WorkingDirectory = cwd }, ctx.Cancellation).ConfigureAwait(false);
             }
-            var (changed, size) = ArchiveBuilder.WriteAtomically(path, t => System.IO.File.Move(temp, t));
+            var (changed, size) = ArchiveBuilder.WriteAtomically(path, fs =>
+            {
+                using var made = System.IO.File.OpenRead(temp);
+                made.CopyTo(fs, 1 << 20);
+            });
             using var reader = new Formats.SevenZipReader(path, null, null);
             long files = 0, dirs = 0, links = 0, bytes = 0, entries = 0;
             while (reader.Next() is { } item)
@@ -52,7 +57,7 @@ public static class SevenZipCreator
                     case Formats.ItemKind.Symlink: links++; break;
                 }
             }
-            return Outcome.Changed(new ArchiveCreateResult(path, "7z", entries, files, dirs, links, 0, bytes, size,
+            return Outcome.Changed(new ArchiveCreateResult(Resh.Core.Text.PathBytes.Display(path), "7z", entries, files, dirs, links, 0, bytes, size,
                 size > 0 ? Math.Round((double)bytes / size, 3) : null, false, false, [], null), changed);
         }
         finally

@@ -72,6 +72,13 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
                 throw ReshError.Usage($"The line is not valid JSON (at byte {(bytePos ?? 0) + 1}).", "One JSON object per line.").ToException();
             }
             id = request["id"]?.DeepClone();
+            foreach (var (key, _) in request)
+            {
+                if (Array.IndexOf(RequestKeys, key) < 0)
+                    throw ReshError.Usage($"Unknown key \"{Clip(key)}\" in the request; nothing was run.",
+                        Text.Suggest.Hint(key, RequestKeys) ?? $"A request has the keys {string.Join(", ", RequestKeys)}.",
+                        new JsonObject { ["key"] = key }).ToException();
+            }
             var stage = Str(request, "stage") ?? throw ReshError.Usage("The request has no \"stage\".", "Add \"stage\": \"file:///etc/hosts\".").ToException();
             var verb = Str(request, "verb");
             var args = request["args"] switch
@@ -80,7 +87,12 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
                 JsonObject o => o,
                 _ => throw ReshError.Usage("\"args\" must be a JSON object.", "Example: \"args\": {\"lines\": 5}").ToException(),
             };
-            if (request["dry_run"] is JsonValue dv && dv.GetValueKind() is JsonValueKind.True or JsonValueKind.False) dryRun = dv.GetValue<bool>();
+            if (request.TryGetPropertyValue("dry_run", out var dn))
+            {
+                if (dn is not JsonValue dv || dv.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+                    throw ReshError.Usage("\"dry_run\" must be true or false; nothing was run.", "Example: \"dry_run\": true").ToException();
+                dryRun = dv.GetValue<bool>() || globals.DryRun;
+            }
             if (request["timeout"] is JsonNode tn)
             {
                 var text = tn is JsonValue tv && tv.GetValueKind() == JsonValueKind.Number ? tv.GetValue<double>() + "s" : Str(request, "timeout");
@@ -88,7 +100,10 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
                     throw ReshError.Usage("\"timeout\" must be a positive duration.", "Example: \"timeout\": \"30s\"").ToException();
                 timeout = t;
             }
-            var parser = new CommandLineParser(registry, NoStdin);
+            var parser = new CommandLineParser(registry, NoStdin)
+            {
+                Defaults = () => runtime.Defaults,
+            };
             parser.ParseRequest(stage, verb, args, inv);
         }
         catch (Exception ex) when (ex is ReshException or not OutOfMemoryException)
@@ -110,6 +125,11 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
             Warnings = env.Warnings, DurationMs = env.DurationMs, Timestamp = env.Timestamp, Id = id, HasId = true, Revealed = env.Revealed,
         };
     }
+
+    /// <summary>Every key a request may have: a misspelt one (`dryrun`) must not be ignored while the verb runs for real.</summary>
+    static readonly string[] RequestKeys = ["id", "stage", "verb", "args", "dry_run", "timeout"];
+
+    static string Clip(string s) => s.Length > 60 ? s[..60] + "…" : s;
 
     internal static StdinSource NoStdin => StdinSource.Unavailable("Standard input carries the batch requests; @- is not available.", "Pass the value in \"args\".");
 

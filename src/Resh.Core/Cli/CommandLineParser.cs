@@ -18,6 +18,9 @@ public sealed class CommandLineParser(HandleRegistry registry, StdinSource stdin
     public CommandLineParser(HandleRegistry registry, Func<byte[]> readStdin, Func<string, byte[]>? readFile = null)
         : this(registry, new StdinSource(readStdin), readFile) { }
 
+    /// <summary>The config's <c>[defaults]</c> table, asked when arguments are bound (after --config is known).</summary>
+    public Func<JsonObject?>? Defaults { get; init; }
+
     /// <summary>An argument as written, before its declaration types it.</summary>
     sealed record Assignment(string Key, string? Text, JsonNode? Json, bool IsJson, bool Quoted, ValueOrigin Origin);
 
@@ -343,6 +346,7 @@ public sealed class CommandLineParser(HandleRegistry registry, StdinSource stdin
             try { bound.Set(arg, arg.BindBoxed(groups[arg])); }
             catch (ArgValueException ex) { throw ReshError.Usage(ex.Message, ex.Hint ?? $"{arg.Name}: {arg.Description}").ToException(); }
         }
+        ApplyConfigDefaults(verb, bound);
         foreach (var arg in verb.Args)
         {
             if (arg.Required && !bound.IsSet(arg))
@@ -352,6 +356,23 @@ public sealed class CommandLineParser(HandleRegistry registry, StdinSource stdin
         return bound;
     }
 
+    /// <summary>Arguments the call left unset take their value from [defaults.HANDLE] / [defaults.HANDLE.VERB].</summary>
+    void ApplyConfigDefaults(VerbInfo verb, BoundArgs bound)
+    {
+        if (Defaults is null || verb.HandleScheme == RegistryMeta) return;
+        if (Defaults() is not { } defaults || registry.Find(verb.HandleScheme) is not { } handle) return;
+        foreach (var (arg, value) in Config.ConfigDefaults.ForVerb(defaults, handle, verb))
+        {
+            if (bound.IsSet(arg)) continue;
+            try { bound.Set(arg, arg.BindBoxed([RawValue.FromJson(value?.DeepClone(), ValueOrigin.Config)])); }
+            catch (ArgValueException ex)
+            {
+                throw ReshError.Usage($"The config file's default for {verb.FullName} `{arg.Name}` is not valid: {ex.Message}",
+                    ex.Hint ?? $"{arg.Name}: {arg.Description}").ToException();
+            }
+        }
+    }
+
     RawValue Materialize(Assignment a, ArgInfo arg)
     {
         if (a.IsJson) return RawValue.FromJson(a.Json, a.Origin);
@@ -359,20 +380,62 @@ public sealed class CommandLineParser(HandleRegistry registry, StdinSource stdin
         if (!a.Quoted && !arg.LiteralAt && text.Length > 0 && text[0] == '@')
         {
             if (text.StartsWith("@@", StringComparison.Ordinal)) return RawValue.FromText(text[1..], a.Origin);
+            if (text == "@-" && arg.Streams && stdin.OpenStream($"{arg.Name}=@-") is { } stream)
+                return RawValue.FromSource(ContentSource.FromStream(stream, null, "@-"), ValueOrigin.Stdin);
             if (text == "@-")
                 return RawValue.FromBytes(arg.Kind == ArgKind.Secret ? stdin.ReadSecret($"{arg.Name}=@-", arg.Name) : stdin.ReadAll($"{arg.Name}=@-"), ValueOrigin.Stdin);
             var path = text[1..];
+            if (arg.Streams && readFile is null)
+            {
+                var handle = Platform.Posix.OpenHandle(Platform.Posix.AT_FDCWD, path, Platform.Posix.O_RDONLY, 0, out var errno);
+                var st = handle is null ? null : Platform.Posix.FStat((int)handle.DangerousGetHandle(), out errno);
+                if (handle is null || st is null || st.Value.IsDirectory)
+                {
+                    handle?.Dispose();
+                    var why = handle is not null ? "it is a directory" : errno == Platform.Posix.ENOENT ? "it does not exist" : Platform.Posix.StrError(errno).ToLowerInvariant();
+                    throw ReshError.Usage($"Cannot read {arg.Name}=@{Clip(path)}: {why}.", "key=@path reads the value from a file; write @@ for a literal @.").ToException();
+                }
+                var fs = new FileStream(handle, FileAccess.Read, 1);
+                return RawValue.FromSource(ContentSource.FromStream(fs, st.Value.IsRegular && st.Value.Size > 0 ? st.Value.Size : null, "@" + Clip(path)), ValueOrigin.File);
+            }
             try
             {
-                return RawValue.FromBytes((readFile ?? File.ReadAllBytes)(path), ValueOrigin.File);
+                return RawValue.FromBytes((readFile ?? ReadArgumentFile)(path), ValueOrigin.File);
+            }
+            catch (ArgumentFileTooLarge big)
+            {
+                throw ReshError.Usage($"{arg.Name}=@{Clip(path)} is {Values.SizeValue.Human(big.Length)}; a value read from a file is held in memory and may be at most 2 GiB.",
+                    "Use a verb that streams a file by its path instead (file.copy, archive create, ssh upload).",
+                    new JsonObject { ["path"] = path, ["size"] = big.Length }).ToException();
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                var why = ex is FileNotFoundException or DirectoryNotFoundException ? "it does not exist" : ExceptionTranslation.OneLine(ex.Message);
+                var why = ex is FileNotFoundException or DirectoryNotFoundException ? "it does not exist" : ExceptionTranslation.Describe(ex).TrimEnd('.');
                 throw ReshError.Usage($"Cannot read {arg.Name}=@{Clip(path)}: {why}.", "key=@path reads the value from a file; write @@ for a literal @.").ToException();
             }
         }
         return RawValue.FromText(text, a.Origin);
+    }
+
+    /// <summary>Reads a key=@file value; a file beyond what one array holds is refused before any byte is read.</summary>
+    static byte[] ReadArgumentFile(string path)
+    {
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
+        if (fs.CanSeek && fs.Length > Array.MaxLength) throw new ArgumentFileTooLarge(fs.Length);
+        using var ms = fs.CanSeek && fs.Length > 0 ? new MemoryStream((int)fs.Length) : new MemoryStream();
+        var buffer = new byte[81920];
+        int n;
+        while ((n = fs.Read(buffer)) > 0)
+        {
+            if (ms.Length + n > Array.MaxLength) throw new ArgumentFileTooLarge(ms.Length + n);
+            ms.Write(buffer, 0, n);
+        }
+        return ms.Length == ms.Capacity ? ms.GetBuffer() : ms.ToArray();
+    }
+
+    sealed class ArgumentFileTooLarge(long length) : IOException
+    {
+        public long Length { get; } = length;
     }
 
     static JsonNode? ParseJsonText(string key, string text)

@@ -9,5 +9,5 @@ internal sealed class EventSink(OutputWriter output, JsonNode? id, bool hasId) :
 {
     public void Emit(string eventName, JsonObject fields) => output.WriteEvent(eventName, fields, id, hasId);
 
-    public void EmitEnvelope(Envelope envelope) => output.WriteEnvelope(hasId ? envelope.With(id: id, hasId: true) : envelope);
+    public void EmitEnvelope(Envelope envelope) => output.WriteEnvelope(hasId ? envelope.With(id: id, hasId: true) : envelope, answer: false);
 }

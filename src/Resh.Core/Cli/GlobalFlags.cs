@@ -36,6 +36,12 @@ public static class GlobalFlags
                 throw ReshError.Usage($"--forks expects a number from 1 to 1000, got `{v}`.", null).ToException();
             o.Forks = n;
         }),
+        new("columns", "LIST", "Table view: show only these fields, in this order (e.g. pid,name,rss); a unit suffix may be left out (rss for rss_bytes).", (o, v) =>
+        {
+            var names = (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (names.Length == 0) throw ReshError.Usage("--columns needs at least one field name.", "Example: --columns pid,name,rss").ToException();
+            o.Columns = names;
+        }),
         new("become", null, "Run as another user (--become-user, default root) through --become-method (sudo, su or doas), as Ansible's become: locally, resh runs itself again as that user; ssh:// verbs take it per host.",
             (o, _) => o.Become = true),
         new("become-user", "USER", "The user --become runs as (default root).", (o, v) =>

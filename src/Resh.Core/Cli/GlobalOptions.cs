@@ -25,4 +25,6 @@ public sealed class GlobalOptions
     public string? BecomePassword { get; set; }
     /// <summary>All verb arguments as one JSON object (<c>--args JSON</c> or <c>--args -</c>).</summary>
     public string? ArgsJson { get; set; }
+    /// <summary>Fields shown as table columns (<c>--columns pid,name,rss</c>).</summary>
+    public IReadOnlyList<string>? Columns { get; set; }
 }

@@ -4,6 +4,7 @@ using Resh.Core.Config;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Output;
+using Resh.Core.Platform;
 using Resh.Core.Registry;
 
 namespace Resh.Core.Cli;
@@ -21,12 +22,17 @@ public sealed class ReshApp(HandleRegistry registry)
     {
         var clock = Stopwatch.StartNew();
         var inv = new Invocation();
+        var paths = ReshPaths.FromEnvironment();
+        var configFile = new ConfigFile(paths, () => inv.Globals.ConfigPath);
         var stdin = StdinSource.Console(io.Stdin, io.StdinIsTerminal, io.Stderr);
-        var parser = new CommandLineParser(registry, stdin);
+        var parser = new CommandLineParser(registry, stdin) { Defaults = () => configFile.Defaults };
         ReshError? parseError = null;
         try
         {
             parser.Parse(argv, inv);
+            if (inv.Handle?.Scheme != HandleRegistry.MetaScheme && configFile.Defaults is { } defaults)
+                ConfigDefaults.ApplyGlobals(defaults, inv.Globals, registry);
+            if (inv.Globals.Columns is { } columns && inv.Verb is { } verb) CheckColumns(columns, verb);
         }
         catch (ReshException ex)
         {
@@ -46,12 +52,24 @@ public sealed class ReshApp(HandleRegistry registry)
         var format = ResolveFormat(g, inv.Verb, io.StdoutIsTerminal);
         var color = !g.NoColor && string.IsNullOrEmpty(io.Env("NO_COLOR")) && io.StdoutIsTerminal && io.Env("TERM") != "dumb";
         var isBatch = inv.Handle?.Scheme == HandleRegistry.MetaScheme && inv.Verb?.Name == "batch";
-        var runtime = new ReshRuntime(ReshPaths.FromEnvironment(), g.ConfigPath, g.Verbose, g.Quiet, io.Stderr, io.StderrIsTerminal, color)
+        var runtime = new ReshRuntime(paths, g.ConfigPath, g.Verbose, g.Quiet, io.Stderr, io.StderrIsTerminal, color, configFile)
         {
             Forks = g.Forks,
             Stdin = isBatch ? BatchRunner.NoStdin : stdin,
         };
-        var output = new OutputWriter(io.Stdout, io.Stderr, format, g.Quiet, new Ansi(color));
+        var output = new OutputWriter(io.Stdout, io.Stderr, format, g.Quiet, new Ansi(color))
+        {
+            OnStdoutFailure = ex => ExitAfterOutputFailure(ex, io.Stderr),
+            // Only a table needs the terminal's width: one ioctl, never on the JSON path. COLUMNS sets it when piped.
+            TableWidth = format == OutputFormat.Table ? TerminalWidthFor(io) : null,
+            Columns = g.Columns,
+        };
+        if (io.StdoutClosed && !g.Quiet)
+        {
+            // The answer would be lost: refuse before doing anything (a mutating verb must not run unreported).
+            io.Stderr.WriteLine("resh: error[failed]: standard output is closed, so the answer could not be written; nothing was run (redirect it to /dev/null to discard it, or pass --quiet).");
+            return ErrorCode.Failed.ExitStatus();
+        }
         if (g.Verbose)
         {
             Platform.ProcessRunner.Trace = runtime.Log;
@@ -69,7 +87,7 @@ public sealed class ReshApp(HandleRegistry registry)
 
         if (parseError is null && isBatch)
         {
-            var batchOutput = new OutputWriter(io.Stdout, io.Stderr, OutputFormat.Ndjson, false, new Ansi(false));
+            var batchOutput = new OutputWriter(io.Stdout, io.Stderr, OutputFormat.Json, false, new Ansi(false)) { OnStdoutFailure = ex => ExitAfterOutputFailure(ex, io.Stderr) };
             return await new BatchRunner(registry, runtime, batchOutput, g).RunAsync(io, CancelGrace).ConfigureAwait(false);
         }
 
@@ -94,7 +112,10 @@ public sealed class ReshApp(HandleRegistry registry)
                 if (!gate.TryForce()) return;
                 var error = Executor.CancelError(timeout.Token, interrupt.Token, runtime);
                 var env = Envelope.Failure(error, inv.HandleName, inv.VerbName, inv.EnvelopeTarget, g.DryRun, clock.Elapsed.TotalMilliseconds);
-                Environment.Exit(output.WriteEnvelope(env));
+                Cleanup.RunAll(); // the verb is still running: its temporary files go before the envelope says "rolled back"
+                var status = output.WriteEnvelope(env);
+                Cleanup.RunAll();
+                Environment.Exit(status);
             });
         }
 
@@ -111,6 +132,7 @@ public sealed class ReshApp(HandleRegistry registry)
                     {
                         var env = Envelope.Failure(ReshError.Interrupted("Interrupted twice; stopped at once.", "Check the target for partial work."),
                             inv.HandleName, inv.VerbName, inv.EnvelopeTarget, g.DryRun, clock.Elapsed.TotalMilliseconds);
+                        Cleanup.RunAll();
                         output.WriteEnvelope(env);
                         Environment.Exit(130);
                     }
@@ -146,9 +168,43 @@ public sealed class ReshApp(HandleRegistry registry)
         }
     }
 
+    /// <summary>
+    /// The answer could not be written. A reader that went away (EPIPE) ends resh as SIGPIPE ends other
+    /// tools: status 141, nothing on stderr. Anything else (a full disk, an I/O error) is `failed`:
+    /// status 1 and one line on stderr. Temporary files go first either way.
+    /// </summary>
+    static void ExitAfterOutputFailure(OutputStreamException ex, TextWriter stderr)
+    {
+        Cleanup.RunAll();
+        if (ex.BrokenPipe) Environment.Exit(141);
+        stderr.WriteLine($"resh: error[failed]: could not write the answer to standard output: {Posix.StrError(ex.Errno)}.");
+        Environment.Exit(ErrorCode.Failed.ExitStatus());
+    }
+
+    /// <summary>--columns names fields of the verb's result: a misspelt one is `usage` before anything runs.</summary>
+    static void CheckColumns(IReadOnlyList<string> columns, Model.VerbInfo verb)
+    {
+        var names = FieldUnits.FieldNames(verb.ResultType);
+        foreach (var c in columns)
+        {
+            if (names.Any(n => TableRenderer.Matches(n, c))) continue;
+            var shown = names.Select(FieldUnits.HeaderOf).Distinct().Order(StringComparer.Ordinal).ToList();
+            throw ReshError.Usage($"`{c}` is not a field of the {verb.FullName} result, so it cannot be a column.",
+                Text.Suggest.Hint(c, shown, prefix: "--columns ") ?? $"Fields: {string.Join(", ", shown)}.",
+                new System.Text.Json.Nodes.JsonObject { ["column"] = c }).ToException();
+        }
+    }
+
+    static int? TerminalWidthFor(AppIO io)
+    {
+        if (io.StdoutIsTerminal && io.TerminalWidth() is { } w) return w;
+        return int.TryParse(io.Env("COLUMNS"), out var c) && c > 0 ? c : null;
+    }
+
     static OutputFormat ResolveFormat(GlobalOptions g, Model.VerbInfo? verb, bool stdoutIsTerminal)
     {
-        var f = g.FormatGiven ? g.Format : verb?.PreferredFormat ?? OutputFormat.Auto;
+        // The command line, else the verb's own preference (help, completion), else [defaults] format, else auto.
+        var f = g.FormatGiven ? g.Format : verb?.PreferredFormat ?? g.Format;
         return f == OutputFormat.Auto ? (stdoutIsTerminal ? OutputFormat.Table : OutputFormat.Json) : f;
     }
 

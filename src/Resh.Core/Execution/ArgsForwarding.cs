@@ -24,9 +24,10 @@ public static class ArgsForwarding
         var argv = new List<string>();
         var json = new JsonObject();
         (ArgInfo Arg, byte[] Bytes)? binary = null;
-        foreach (var (arg, value) in args.Given)
+        foreach (var (arg, given) in args.Given)
         {
             if (skip(arg)) continue;
+            var value = given is ContentSource content ? content.ReadAll() : given; // streamed content goes whole to the other process
             if (arg.Kind == ArgKind.Bytes && value is byte[] bytes && !System.Text.Unicode.Utf8.IsValid(bytes))
             {
                 if (binary is not null)

@@ -50,7 +50,7 @@ public static class Executor
             Handle = inv.HandleName,
             Verb = verb.Name,
             Target = inv.EnvelopeTarget,
-            Changed = outcome.Ok && outcome.Changed,
+            Changed = (outcome.Ok || outcome.Error?.Code == ErrorCode.Partial) && outcome.Changed,
             DryRun = dryRun,
             Result = outcome.Value,
             ResultTypeFactory = outcome.Type,

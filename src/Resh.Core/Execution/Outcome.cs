@@ -25,6 +25,15 @@ public readonly struct Outcome<T>
         Raw = null;
     }
 
+    /// <summary>A <c>partial</c> failure that keeps its result (which items were done and which were not).</summary>
+    internal Outcome(T value, bool changed, ReshError error)
+    {
+        Value = value;
+        Changed = changed;
+        Error = error;
+        Raw = null;
+    }
+
     public T? Value { get; }
     public bool Changed { get; }
     public ReshError? Error { get; }
@@ -42,6 +51,8 @@ public readonly struct Outcome<T>
         ? new VerbOutcome(Forwarded.Ok, null, null, Forwarded.Changed, Forwarded.Error, null) { Forwarded = Forwarded }
         : Error is null
         ? new VerbOutcome(true, Value, type, Changed, null, Raw) { DeclaredType = typeof(T).TypeHandle }
+        : Error.Code == ErrorCode.Partial && Value is not null
+        ? new VerbOutcome(false, Value, type, Changed, Error, null) { DeclaredType = typeof(T).TypeHandle }
         : new VerbOutcome(false, null, null, false, Error, null);
 }
 
@@ -50,6 +61,13 @@ public static class Outcome
     /// <summary>A successful result that modified something (or, under --dry-run, would have).</summary>
     public static Outcome<T> Changed<T>(T value, bool changed = true) => new(value, changed);
     public static Outcome<T> Unchanged<T>(T value) => new(value, false);
+
+    /// <summary>
+    /// Some items failed and the rest were done: exit <c>partial</c> (9) with the result kept, so the
+    /// caller sees both what was done (and whether it changed anything) and what was not.
+    /// </summary>
+    public static Outcome<T> Partial<T>(T value, bool changed, string message, string? hint, System.Text.Json.Nodes.JsonObject? details = null) =>
+        new(value, changed, new ReshError(ErrorCode.Partial, message, hint, details));
 
     /// <summary>
     /// Answer with an envelope built elsewhere, unchanged: ssh:// returns the remote host's envelope

@@ -11,6 +11,20 @@ public abstract class RawPayload
     public static RawPayload FromText(string text, bool newline = true) => new BytesPayload(Encoding.UTF8.GetBytes(newline && !text.EndsWith('\n') ? text + "\n" : text));
     /// <summary>Streams a file region without loading it (cat-like).</summary>
     public static RawPayload FromFile(string path, long offset, long? length) => new FilePayload(path, offset, length);
+    /// <summary>Bytes produced while they are printed (a listing read back from a spool), never held whole.</summary>
+    public static RawPayload FromWriter(Action<Stream, CancellationToken> write) => new WriterPayload(write);
+
+    sealed class WriterPayload(Action<Stream, CancellationToken> write) : RawPayload
+    {
+        public override ValueTask WriteToAsync(Stream output, CancellationToken ct)
+        {
+            write(output, ct);
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>Streams from an open file (opened by the verb, e.g. through a byte-exact path) and closes it.</summary>
+    public static RawPayload FromHandle(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long offset, long? length) => new FilePayload(null, offset, length, handle);
 
     sealed class BytesPayload(ReadOnlyMemory<byte> bytes) : RawPayload
     {
@@ -26,11 +40,11 @@ public abstract class RawPayload
     /// the thread pool on the hot path of `file.read --format raw`. The buffer stays under the large
     /// object heap threshold (and is as small as the file).
     /// </summary>
-    sealed class FilePayload(string path, long offset, long? length) : RawPayload
+    sealed class FilePayload(string? path, long offset, long? length, Microsoft.Win32.SafeHandles.SafeFileHandle? opened = null) : RawPayload
     {
         public override ValueTask WriteToAsync(Stream output, CancellationToken ct)
         {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan);
+            using var handle = opened ?? File.OpenHandle(path!, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan);
             long size = 0;
             try { size = RandomAccess.GetLength(handle); } catch (IOException) { }
             var buffer = new byte[size is > 0 and < 64 * 1024 ? size - Math.Min(offset, size) + 1 : 64 * 1024];

@@ -9,7 +9,8 @@ public sealed class ReshRuntime
 {
     readonly Lazy<ReshConfig> _config;
 
-    public ReshRuntime(ReshPaths paths, string? configOverride, bool verbose, bool quiet, TextWriter stderr, bool stderrIsTerminal, bool color)
+    public ReshRuntime(ReshPaths paths, string? configOverride, bool verbose, bool quiet, TextWriter stderr, bool stderrIsTerminal, bool color,
+        ConfigFile? configFile = null)
     {
         Paths = paths;
         Verbose = verbose;
@@ -17,8 +18,14 @@ public sealed class ReshRuntime
         Stderr = stderr;
         StderrIsTerminal = stderrIsTerminal;
         Color = color;
-        _config = new Lazy<ReshConfig>(() => ReshConfig.Load(paths, configOverride));
+        _configFile = configFile;
+        _config = new Lazy<ReshConfig>(() => configFile is not null ? configFile.Config : ReshConfig.Load(paths, configOverride));
     }
+
+    readonly ConfigFile? _configFile;
+
+    /// <summary>The config's <c>[defaults]</c> table (null without one); batch requests bind argument defaults from it.</summary>
+    public System.Text.Json.Nodes.JsonObject? Defaults => _configFile?.Defaults;
 
     public ReshPaths Paths { get; }
     /// <summary>The config file, read the first time something asks for it (local file verbs never do).</summary>

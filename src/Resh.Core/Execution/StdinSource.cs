@@ -7,7 +7,7 @@ namespace Resh.Core.Execution;
 /// The process's standard input, read at most once per call (<c>key=@-</c>, <c>--args -</c>, a secret's
 /// <c>@-</c>). A secret read from a terminal is prompted for without echo instead of read to end of file.
 /// </summary>
-public sealed class StdinSource(Func<byte[]> readAll, bool isTerminal = false, Func<string, byte[]>? promptHidden = null)
+public sealed class StdinSource(Func<byte[]> readAll, bool isTerminal = false, Func<string, byte[]>? promptHidden = null, Func<Stream>? open = null)
 {
     bool _used;
 
@@ -29,6 +29,15 @@ public sealed class StdinSource(Func<byte[]> readAll, bool isTerminal = false, F
         return readAll();
     }
 
+    /// <summary>Standard input as a stream, for content that is copied rather than held (<c>content=@-</c>);
+    /// null where stdin is only available whole.</summary>
+    public Stream? OpenStream(string what)
+    {
+        if (open is null) return null;
+        Claim(what);
+        return open();
+    }
+
     void Claim(string what)
     {
         if (_used) throw ReshError.Usage($"Standard input is read twice ({what}).", "Only one value can come from stdin (@-).").ToException();
@@ -41,7 +50,7 @@ public sealed class StdinSource(Func<byte[]> readAll, bool isTerminal = false, F
 
     /// <summary>The process's console: prompts go to <paramref name="stderr"/>.</summary>
     public static StdinSource Console(Stream stdin, bool isTerminal, TextWriter stderr) =>
-        new(() => ReadToEnd(stdin), isTerminal, prompt => TerminalPrompt.ReadHidden(prompt, stderr));
+        new(() => ReadToEnd(stdin), isTerminal, prompt => TerminalPrompt.ReadHidden(prompt, stderr), () => stdin);
 
     public static byte[] ReadToEnd(Stream s)
     {

@@ -34,25 +34,48 @@ public static class VerbResolver
     static ReshError NoVerb(HandleInfo handle, string body, string? nextWord)
     {
         var names = handle.Verbs.Select(v => v.Name).ToList();
-        // What did the user most likely mean as the verb? The next word, else the text after the last dot.
-        string? attempted = nextWord;
-        if (attempted is null)
+        var verbs = new System.Text.Json.Nodes.JsonObject { ["verbs"] = new System.Text.Json.Nodes.JsonArray(names.Select(n => (System.Text.Json.Nodes.JsonNode?)n).ToArray()) };
+        // What did the user most likely mean as the verb? The next word, else the dotted suffix closest to a verb
+        // (every split is tried, so `x.lines.ensur` is target `x` and verb `lines.ensur`, not `x.lines` + `ensur`).
+        string? attempted = nextWord, target = body;
+        string? best = null;
+        if (nextWord is not null) best = Suggest.Closest(nextWord, names);
+        else
         {
-            var dot = body.LastIndexOf('.');
-            if (dot >= 0 && dot < body.Length - 1 && !body[(dot + 1)..].Contains('/')) attempted = body[(dot + 1)..];
+            int bestDistance = int.MaxValue;
+            for (int dot = body.IndexOf('.'); dot >= 0; dot = body.IndexOf('.', dot + 1))
+            {
+                var candidate = body[(dot + 1)..];
+                if (candidate.Length == 0 || candidate.Contains('/')) continue;
+                attempted ??= body[(body.LastIndexOf('.') + 1)..];
+                if (Suggest.Closest(candidate, names) is not { } match) continue;
+                var distance = Suggest.Distance(candidate.ToLowerInvariant(), match.ToLowerInvariant());
+                if (distance < bestDistance)
+                {
+                    bestDistance = distance;
+                    best = match;
+                    attempted = candidate;
+                    target = body[..dot];
+                }
+            }
         }
         if (attempted is not null)
         {
-            var best = Suggest.Closest(attempted, names)
-                ?? (attempted.Contains('.') ? Suggest.Closest(attempted[(attempted.LastIndexOf('.') + 1)..], names) : null);
             var hint = best is not null
-                ? $"did you mean `{best}`? (resh {handle.Scheme}://{(nextWord is null ? body[..body.LastIndexOf('.')] : body)}.{best})"
+                ? $"did you mean `{best}`? ({StageText.Command(handle, PercentDecodeOrRaw(target), best)})"
                 : $"Verbs of {handle.Scheme}://: {string.Join(", ", names)}.";
-            return ReshError.Usage($"`{attempted}` is not a verb of {handle.Scheme}://.", hint,
-                new System.Text.Json.Nodes.JsonObject { ["verbs"] = new System.Text.Json.Nodes.JsonArray(names.Select(n => (System.Text.Json.Nodes.JsonNode?)n).ToArray()) });
+            return ReshError.Usage($"`{attempted}` is not a verb of {handle.Scheme}://.", hint, verbs);
         }
         return ReshError.Usage($"No verb given for {handle.Scheme}://.",
-            $"Add one: resh {handle.Scheme}://{body}.{names.FirstOrDefault() ?? "verb"} (verbs: {string.Join(", ", names)}).",
-            new System.Text.Json.Nodes.JsonObject { ["verbs"] = new System.Text.Json.Nodes.JsonArray(names.Select(n => (System.Text.Json.Nodes.JsonNode?)n).ToArray()) });
+            names.Count > 0
+                ? $"Add one: {StageText.Command(handle, PercentDecodeOrRaw(body), names[0])} (verbs: {string.Join(", ", names)})."
+                : $"{handle.Scheme}:// has no verbs.",
+            verbs);
+    }
+
+    static string PercentDecodeOrRaw(string body)
+    {
+        try { return PercentDecoding.Decode(body); }
+        catch (ReshException) { return body; }
     }
 }

@@ -18,15 +18,10 @@ public static class Completion
             # resh bash completion: source <(resh completion bash)
             _resh_complete() {
                 local line="${COMP_LINE:0:$COMP_POINT}"
-                local cur="${line##*[[:space:]]}"
                 local IFS=$'\n'
-                local candidates
-                candidates=($(command "${COMP_WORDS[0]}" complete --line "$line" 2>/dev/null))
-                # bash splits words at ':' and '='; offer only what follows the last split point.
-                local typed="${cur%"${cur##*[:=]}"}"
-                COMPREPLY=()
-                local c
-                for c in "${candidates[@]}"; do COMPREPLY+=("${c#"$typed"}"); done
+                # resh writes each candidate ready for COMPREPLY: shell-escaped (a space as \ ), and only the part
+                # after the last : or = of the word, since bash splits words there.
+                COMPREPLY=($(command "${COMP_WORDS[0]}" complete --shell bash --line "$line" 2>/dev/null))
             }
             complete -o nospace -o default -F _resh_complete resh
             """ + "\n",
@@ -36,7 +31,7 @@ public static class Completion
             _resh() {
                 local -a candidates
                 candidates=("${(@f)$(command ${words[1]} complete --line "${BUFFER[1,$CURSOR]}" 2>/dev/null)}")
-                compadd -Q -S '' -- ${candidates[@]}
+                compadd -S '' -- ${candidates[@]}
             }
             compdef _resh resh
             """ + "\n",
@@ -54,7 +49,9 @@ public static class Completion
     {
         var words = Split(line);
         if (words.Count > 0) words.RemoveAt(0); // the program name
-        var current = line.Length == 0 || char.IsWhiteSpace(line[^1]) ? "" : (words.Count > 0 ? words[^1] : "");
+        // After an unescaped, unquoted space a new (empty) word starts; `my\ ` is still the same word.
+        var newWord = line.Length == 0 || (char.IsWhiteSpace(line[^1]) && Split(line + "x") is { Count: > 0 } probe && probe[^1] == "x");
+        var current = newWord ? "" : (words.Count > 0 ? words[^1] : "");
         if (current.Length > 0) words.RemoveAt(words.Count - 1);
 
         // Flags with values: --format <TAB>
@@ -187,14 +184,84 @@ public static class Completion
     static IReadOnlyList<string> Filter(IEnumerable<string> candidates, string current) =>
         candidates.Where(c => c.StartsWith(current, StringComparison.Ordinal)).Distinct().ToList();
 
+    /// <summary>
+    /// Candidates as bash's COMPREPLY wants them: bash replaces only the part of the word after its last
+    /// unquoted <c>:</c> or <c>=</c> (COMP_WORDBREAKS), and inserts the text as typed, so each candidate
+    /// loses that prefix and is backslash-escaped (a file name with a space completes as <c>my\ dir/</c>).
+    /// Inside an open quote the text is left as is.
+    /// </summary>
+    public static IReadOnlyList<string> ForBash(IReadOnlyList<string> candidates, string line)
+    {
+        // The raw current word: after the last whitespace that is neither escaped nor quoted.
+        int start = 0, breakAt = 0;
+        char quote = '\0';
+        bool escaped = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (escaped) { escaped = false; continue; }
+            if (quote == '\'') { if (c == '\'') quote = '\0'; continue; }
+            if (c == '\\') { escaped = true; continue; }
+            if (quote == '"') { if (c == '"') quote = '\0'; continue; }
+            if (c is '\'' or '"') { quote = c; continue; }
+            if (char.IsWhiteSpace(c)) { start = breakAt = i + 1; continue; }
+            if (c is ':' or '=') breakAt = i + 1;
+        }
+        // What the word holds up to the break point, unescaped: every candidate starts with it.
+        var fixedPart = Unescape(line[start..breakAt]);
+        var result = new List<string>(candidates.Count);
+        foreach (var c in candidates)
+        {
+            var rest = c.StartsWith(fixedPart, StringComparison.Ordinal) ? c[fixedPart.Length..] : c;
+            result.Add(quote != '\0' ? rest : BashEscape(rest));
+        }
+        return result;
+    }
+
+    static string Unescape(string raw)
+    {
+        var words = Split(raw);
+        return words.Count == 0 ? "" : string.Concat(words);
+    }
+
+    /// <summary>Backslash-escapes what bash would otherwise split or expand (spaces, quotes, $, `, globs, ;, &amp;, |...).</summary>
+    public static string BashEscape(string s)
+    {
+        var sb = new System.Text.StringBuilder(s.Length + 8);
+        for (int i = 0; i < s.Length; i++)
+        {
+            var c = s[i];
+            if (char.IsWhiteSpace(c) || c is '\\' or '\'' or '"' or '$' or '`' or '!' or '&' or ';' or '|' or '<' or '>' or '(' or ')'
+                or '*' or '?' or '[' or ']' or '{' or '}' or '^' || (i == 0 && c is '#' or '~'))
+                sb.Append('\\');
+            sb.Append(c);
+        }
+        return sb.ToString();
+    }
+
     static List<string> Split(string line)
     {
         var words = new List<string>();
         var sb = new System.Text.StringBuilder();
         char quote = '\0';
         bool any = false;
+        bool escaped = false;
         foreach (var c in line)
         {
+            if (escaped)
+            {
+                sb.Append(c);
+                escaped = false;
+                any = true;
+                continue;
+            }
+            if (quote == '\'')
+            {
+                if (c == quote) quote = '\0';
+                else sb.Append(c);
+                continue;
+            }
+            if (c == '\\') { escaped = true; continue; }
             if (quote != '\0')
             {
                 if (c == quote) quote = '\0';

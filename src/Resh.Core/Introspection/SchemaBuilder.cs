@@ -143,6 +143,10 @@ public static class SchemaBuilder
                 {
                     if (attr is DescriptionAttribute d) { o.Insert(0, "description", d.Description); break; }
                 }
+                foreach (var attr in provider.GetCustomAttributes(typeof(UnitAttribute), false))
+                {
+                    if (attr is UnitAttribute u) { o["x-resh-unit"] = u.Unit; break; }
+                }
             }
             return node;
         },

@@ -23,6 +23,8 @@ public static class MetaHandle
     static readonly Arg<bool> Envelope = Arg.Bool("envelope", "Also include the JSON Schema of the whole envelope.");
     static readonly Arg<IReadOnlyList<string>> Shell = Arg.List("shell", "bash, zsh or fish.", required: true, choices: Completion.Shells, positional: true);
     static readonly Arg<string?> Line = Arg.String("line", "The command line up to the cursor.", required: true);
+    static readonly Arg<string?> CompleteShell = Arg.Enum("shell", "How the raw output writes candidates: plain words, or for bash's COMPREPLY (shell-escaped, from the last : or = of the word).",
+        ["none", "bash"], "none");
     static readonly Arg<IReadOnlyList<string>> ManTopic = Arg.List("topic", "A handle (file) for its page; empty for resh(1).", positional: true);
     static readonly Arg<string?> DocsHandle = Arg.String("handle", "Only this handle (default: all).");
     static readonly Arg<string?> DocsOut = Arg.String("out", "Write <handle>.md files into this directory (atomically) instead of printing markdown.", examples: ["docs/handles"]);
@@ -52,11 +54,12 @@ public static class MetaHandle
                 },
                 examples: [new("completion bash", "Load with: source <(resh completion bash)")],
                 preferredFormat: OutputFormat.Raw),
-            VerbInfo.Define("complete", Effect.Read, "Completion candidates for a command line (used by the completion scripts).", [Line], () => MetaJson.Default.CompleteResult,
+            VerbInfo.Define("complete", Effect.Read, "Completion candidates for a command line (used by the completion scripts).", [Line, CompleteShell], () => MetaJson.Default.CompleteResult,
                 ctx =>
                 {
                     var candidates = Completion.Candidates(registry, ctx.Get(Line)!);
-                    var text = candidates.Count == 0 ? "" : string.Join("\n", candidates) + "\n";
+                    var printed = ctx.Get(CompleteShell) == "bash" ? Completion.ForBash(candidates, ctx.Get(Line)!) : candidates;
+                    var text = printed.Count == 0 ? "" : string.Join("\n", printed) + "\n";
                     return new Outcome<CompleteResult>(new CompleteResult(candidates), false).WithRaw(RawPayload.FromText(text, newline: false));
                 },
                 preferredFormat: OutputFormat.Raw),

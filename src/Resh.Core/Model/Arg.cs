@@ -90,6 +90,18 @@ public static class Arg
     };
 
     /// <summary>
+    /// Content of any size: text inline, or <c>@file</c> / <c>@-</c> streamed to the verb (never read whole
+    /// into memory by the parser). Same wire type as <see cref="Bytes"/>.
+    /// </summary>
+    public static Arg<ContentSource?> Content(string name, string description, bool required = false, string[]? examples = null,
+        string[]? aliases = null) => new()
+    {
+        Name = name, Description = description, Kind = ArgKind.Bytes, Required = required, Examples = examples ?? [],
+        Aliases = aliases ?? [], Streams = true,
+        Parser = (a, v) => Single(a, v) is { Source: { } source } ? source : ContentSource.FromBytes(ParseBytes(a, Single(a, v))),
+    };
+
+    /// <summary>
     /// A password, token or key (SPEC §9). The value is a source: <c>secret:NAME</c>, <c>env:VAR</c>,
     /// <c>file:PATH</c> (first line), <c>@-</c> (stdin, or a no-echo prompt on a terminal), <c>@PATH</c>
     /// (whole file), or a literal, which works but adds a warning to the envelope. Read it with

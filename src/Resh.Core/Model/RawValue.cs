@@ -11,6 +11,8 @@ public enum ValueOrigin
     Batch,
     File,
     Stdin,
+    /// <summary>The <c>[defaults]</c> of the config file.</summary>
+    Config,
 }
 
 /// <summary>
@@ -26,10 +28,13 @@ public sealed class RawValue
     public JsonNode? Json { get; private init; }
     public bool IsJson { get; private init; }
     public byte[]? Bytes { get; private init; }
+    /// <summary>Content left unread (<c>@file</c> or <c>@-</c> for an argument that streams, <see cref="ArgInfo.Streams"/>).</summary>
+    public ContentSource? Source { get; private init; }
 
     public static RawValue FromText(string text, ValueOrigin origin = ValueOrigin.CommandLine) => new(origin) { Text = text };
     public static RawValue FromJson(JsonNode? json, ValueOrigin origin) => new(origin) { Json = json, IsJson = true };
     public static RawValue FromBytes(byte[] bytes, ValueOrigin origin) => new(origin) { Bytes = bytes };
+    public static RawValue FromSource(ContentSource source, ValueOrigin origin) => new(origin) { Source = source };
 
-    public override string ToString() => Text ?? (IsJson ? Json?.ToJsonString() ?? "null" : $"<{Bytes?.Length ?? 0} bytes>");
+    public override string ToString() => Text ?? (IsJson ? Json?.ToJsonString() ?? "null" : Source is not null ? $"<{Source.Origin}>" : $"<{Bytes?.Length ?? 0} bytes>");
 }

@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Resh.Core.Errors;
+using Resh.Core.Platform;
+using Resh.Core.Text;
 using Resh.Core.Secrets;
 
 namespace Resh.Core.Output;
@@ -33,9 +35,36 @@ public sealed class OutputWriter
     public OutputFormat Format { get; }
     public Ansi Ansi => _ansi;
 
+    /// <summary>
+    /// What to do when stdout cannot be written (a closed pipe, a full disk). The CLI exits there
+    /// (141 for a broken pipe, else 1 with a line on stderr); without a handler the exception propagates.
+    /// </summary>
+    public Action<OutputStreamException>? OnStdoutFailure { get; set; }
+
+    /// <summary>Columns of the terminal the table view must fit; null when stdout is not a terminal.</summary>
+    public int? TableWidth { get; init; }
+
+    /// <summary>Fields to show as table columns (<c>--columns pid,name,rss</c>); null shows them all.</summary>
+    public IReadOnlyList<string>? Columns { get; init; }
+
+    bool _streamed;
+
+    void StdoutFailed(OutputStreamException ex)
+    {
+        if (OnStdoutFailure is null) throw ex;
+        OnStdoutFailure(ex);
+        throw ex; // the handler exits; this is only reached when it returns
+    }
+
     public void WriteEvent(string name, JsonObject fields, JsonNode? id = null, bool hasId = false)
     {
         if (_quiet) return;
+        try { WriteEventCore(name, fields, id, hasId); }
+        catch (OutputStreamException ex) { StdoutFailed(ex); }
+    }
+
+    void WriteEventCore(string name, JsonObject fields, JsonNode? id, bool hasId)
+    {
         lock (_gate)
         {
             switch (Format)
@@ -46,7 +75,9 @@ public sealed class OutputWriter
                         : fields.TryGetPropertyValue("text", out var t) && t is JsonValue tv && tv.TryGetValue<string>(out var ts) ? ts
                         : $"{name} {fields.ToJsonString()}";
                     text = SecretRedactor.Scrub(text);
-                    WriteText(text.EndsWith('\n') ? text : text + "\n");
+                    if (text.EndsWith('\n')) text = text[..^1];
+                    // raw is the payload as is; the table view is for a terminal, where data must not carry escape sequences.
+                    WriteText((Format == OutputFormat.Table ? TerminalText.Escape(text) : text) + "\n");
                     break;
                 case OutputFormat.Yaml:
                     _buffer.Clear();
@@ -54,6 +85,7 @@ public sealed class OutputWriter
                     WriteText(YamlRenderer.Render(JsonNode.Parse(Scrubbed(false))));
                     break;
                 default:
+                    _streamed = true;
                     _buffer.Clear();
                     EnvelopeJson.WriteEvent(_buffer, name, fields, id, hasId);
                     _stdout.Write(Scrubbed(false));
@@ -76,6 +108,11 @@ public sealed class OutputWriter
                 _stdout.Flush();
                 return env.ExitStatus;
             }
+            catch (OutputStreamException ex)
+            {
+                StdoutFailed(ex);
+                return 1;
+            }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 return WriteEnvelope(Envelope.Failure(ExceptionTranslation.ToError(ex, env.Target), env.Handle, env.Verb, env.Target, env.DryRun, env.DurationMs));
@@ -86,14 +123,26 @@ public sealed class OutputWriter
 
     /// <summary>Prints exactly one envelope and returns its exit status. If the envelope cannot be
     /// encoded (invalid text in a result), a `failed` envelope is printed instead.</summary>
-    public int WriteEnvelope(Envelope env)
+    public int WriteEnvelope(Envelope env) => WriteEnvelope(env, answer: true);
+
+    /// <summary>
+    /// Prints one envelope. <paramref name="answer"/> is false for envelopes streamed before the answer
+    /// (each host's envelope in a fleet under ndjson): those are items, printed whole.
+    /// </summary>
+    public int WriteEnvelope(Envelope env, bool answer)
     {
         lock (_gate)
         {
             try
             {
-                WriteEnvelopeCore(env);
+                if (!answer) _streamed = true;
+                WriteEnvelopeCore(env, answer);
                 return env.ExitStatus;
+            }
+            catch (OutputStreamException ex)
+            {
+                StdoutFailed(ex);
+                return 1;
             }
             catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or NotSupportedException or System.Text.Json.JsonException)
             {
@@ -101,13 +150,14 @@ public sealed class OutputWriter
                         "It held text that is not valid Unicode; this is a bug in the verb, please report it.",
                         new JsonObject { ["reason"] = ExceptionTranslation.OneLine(ex.Message) }),
                     env.Handle, env.Verb, env.Target, env.DryRun, env.DurationMs, env.Id, env.HasId);
-                WriteEnvelopeCore(fallback);
+                try { WriteEnvelopeCore(fallback, answer); }
+                catch (OutputStreamException oex) { StdoutFailed(oex); }
                 return fallback.ExitStatus;
             }
         }
     }
 
-    void WriteEnvelopeCore(Envelope env)
+    void WriteEnvelopeCore(Envelope env, bool answer)
     {
         {
             if (_quiet)
@@ -117,6 +167,23 @@ public sealed class OutputWriter
             }
             switch (Format)
             {
+                case OutputFormat.Ndjson when answer && env.HasResult:
+                    Encode(env, false);
+                    NdjsonLines.Write(_stdout, Scrubbed(false, env.Revealed), itemsAlreadyStreamed: _streamed);
+                    break;
+                case OutputFormat.Json or OutputFormat.Ndjson or OutputFormat.JsonPretty when !SecretRedactor.Active:
+                    // Nothing to mask: the JSON goes out as it is made, in chunks once it is large (a listing of /usr).
+                    _buffer.Clear();
+                    var spill = new SpillingBufferWriter(_stdout, _buffer);
+                    try { EnvelopeJson.Write(spill, env, Format == OutputFormat.JsonPretty); }
+                    catch when (spill.Spilled)
+                    {
+                        _stdout.Write("\n"u8); // what was printed cannot be taken back: end that line before the fallback envelope
+                        throw;
+                    }
+                    spill.Complete();
+                    _stdout.Write("\n"u8);
+                    break;
                 case OutputFormat.Json or OutputFormat.Ndjson or OutputFormat.JsonPretty:
                     Encode(env, Format == OutputFormat.JsonPretty);
                     _stdout.Write(Scrubbed(Format == OutputFormat.JsonPretty, env.Revealed));
@@ -127,7 +194,9 @@ public sealed class OutputWriter
                     WriteText(YamlRenderer.Render(JsonNode.Parse(Scrubbed(false, env.Revealed))));
                     break;
                 case OutputFormat.Table:
-                    var text = SecretRedactor.Scrub(new TableRenderer(_ansi).Render(env), env.Revealed);
+                    TableLayout.Width = TableWidth;
+                    var units = env.Human is null || Columns is not null ? FieldUnits.From(env.ResolvedResultType) : FieldUnits.None;
+                    var text = SecretRedactor.Scrub(new TableRenderer(_ansi, TableWidth, units, Columns).Render(env), env.Revealed);
                     if (env.Ok) WriteText(text);
                     else { _stdout.Flush(); _stderr.Write(text); _stderr.Flush(); }
                     break;
@@ -170,8 +239,8 @@ public sealed class OutputWriter
     {
         var e = env.Error ?? ReshError.Failed("Unknown failure.");
         _stdout.Flush();
-        _stderr.WriteLine(SecretRedactor.Scrub($"resh: error[{e.Code.ToWire()}]: {e.Message}"));
-        if (e.Hint is not null) _stderr.WriteLine(SecretRedactor.Scrub($"resh: hint: {e.Hint}"));
+        _stderr.WriteLine(SecretRedactor.Scrub($"resh: error[{e.Code.ToWire()}]: {TerminalText.Escape(e.Message)}"));
+        if (e.Hint is not null) _stderr.WriteLine(SecretRedactor.Scrub($"resh: hint: {TerminalText.Escape(e.Hint)}"));
         _stderr.Flush();
     }
 
@@ -183,6 +252,10 @@ public sealed class OutputWriter
 
     public void Flush()
     {
-        lock (_gate) _stdout.Flush();
+        try
+        {
+            lock (_gate) _stdout.Flush();
+        }
+        catch (OutputStreamException ex) { StdoutFailed(ex); }
     }
 }

@@ -1,19 +1,23 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Resh.Core.Errors;
+using Resh.Core.Text;
 
 namespace Resh.Core.Output;
 
 /// <summary>
-/// The human view of an envelope: a result object as aligned key/value rows, lists of records as
-/// column tables (kubectl style), long text as a block, and errors in red with their hint.
-/// It only reads the envelope; the data itself is never reshaped for humans elsewhere.
+/// The human view of an envelope (SPEC §4): a result object as aligned key/value rows, lists of
+/// records as column tables (kubectl style) that fit the terminal, trees (records with `children`)
+/// drawn as trees, sizes and durations in human units, long text as a block, and errors in red with
+/// their hint. Text from data is escaped (<see cref="TerminalText"/>): nothing in a result can send
+/// a control sequence to the terminal. It only reads the envelope; the JSON keeps exact values.
 /// </summary>
-public sealed class TableRenderer(Ansi ansi, int maxWidth = 120)
+public sealed class TableRenderer(Ansi ansi, int? width = null, FieldUnits? units = null, IReadOnlyList<string>? columns = null)
 {
+    const int BlockThreshold = 120;
     const int MaxCell = 60;
+    readonly FieldUnits _units = units ?? FieldUnits.None;
 
     public string Render(Envelope env)
     {
@@ -21,165 +25,256 @@ public sealed class TableRenderer(Ansi ansi, int maxWidth = 120)
         if (!env.Ok && env.Error is { } e)
         {
             // A partial failure (a fleet with some hosts down) shows what did happen before the error.
-            if (env.HasResult && env.Human is not null && env.Result is not null) sb.Append(env.Human(env.Result));
-            else if (env.HasResult) RenderNode(sb, env.ResultAsNode(), 0);
+            if (env.HasResult) RenderResult(sb, env);
             RenderError(sb, env, e);
             return sb.ToString();
         }
 
-        if (env.Human is not null && env.Result is not null)
-        {
-            sb.Append(env.Human(env.Result));
-            if (sb.Length > 0 && sb[^1] != '\n') sb.Append('\n');
-        }
-        else
-        {
-            RenderNode(sb, env.ResultAsNode(), 0);
-        }
+        RenderResult(sb, env);
+        if (sb.Length > 0 && sb[^1] != '\n') sb.Append('\n');
 
         var footer = new List<string>();
         if (env.DryRun) footer.Add(ansi.Yellow(env.Changed ? "dry run: would change" : "dry run: no change needed"));
         else if (env.Mutating) footer.Add(env.Changed ? ansi.Yellow("changed") : ansi.Dim("unchanged"));
-        if (env.Host != "local") footer.Add(ansi.Dim("host " + env.Host));
+        if (env.Host != "local") footer.Add(ansi.Dim("host " + Esc(env.Host)));
         if (footer.Count > 0) sb.Append(string.Join(ansi.Dim(" · "), footer)).Append('\n');
-        foreach (var w in env.Warnings) sb.Append(ansi.Yellow("warning: ")).Append(w).Append('\n');
+        foreach (var w in env.Warnings) sb.Append(ansi.Yellow("warning: ")).Append(Esc(w)).Append('\n');
         return sb.ToString();
+    }
+
+    void RenderResult(StringBuilder sb, Envelope env)
+    {
+        // A verb's own view, unless the caller picked columns (they name JSON fields, which the generic view shows).
+        if (env.Human is not null && env.Result is not null && columns is null)
+            sb.Append(TerminalText.Escape(env.Human(env.Result), keepNewlines: true));
+        else
+            RenderNode(sb, env.ResultAsNode(), 0, top: true);
     }
 
     void RenderError(StringBuilder sb, Envelope env, ReshError e)
     {
-        sb.Append(ansi.Red(ansi.Bold($"error[{e.Code.ToWire()}]"))).Append(ansi.Red(": " + e.Message)).Append('\n');
-        if (e.Hint is not null) sb.Append(ansi.Cyan("hint: ")).Append(e.Hint).Append('\n');
+        sb.Append(ansi.Red(ansi.Bold($"error[{e.Code.ToWire()}]"))).Append(ansi.Red(": " + Esc(e.Message))).Append('\n');
+        if (e.Hint is not null) sb.Append(ansi.Cyan("hint: ")).Append(Esc(e.Hint)).Append('\n');
         if (e.Details is { Count: > 0 } d)
         {
             foreach (var (k, v) in d)
             {
                 if (v is JsonValue || v is null)
-                    sb.Append(ansi.Dim($"  {k}: {Scalar(v)}")).Append('\n');
+                    sb.Append(ansi.Dim($"  {Esc(k)}: {Cell(k, v)}")).Append('\n');
                 else if (v is JsonArray arr && arr.All(x => x is JsonValue))
-                    sb.Append(ansi.Dim($"  {k}: {string.Join(", ", arr.Select(Scalar))}")).Append('\n');
+                    sb.Append(ansi.Dim($"  {Esc(k)}: {string.Join(", ", arr.Select(x => Cell(k, x)))}")).Append('\n');
                 else
-                    sb.Append(ansi.Dim($"  {k}:")).Append('\n').Append(ansi.Dim(Indent(Block(v), 4)));
+                    sb.Append(ansi.Dim($"  {Esc(k)}:")).Append('\n').Append(ansi.Dim(Indent(TerminalText.Escape(Block(v), keepNewlines: true), 4)));
             }
         }
-        foreach (var w in env.Warnings) sb.Append(ansi.Yellow("warning: ")).Append(w).Append('\n');
+        foreach (var w in env.Warnings) sb.Append(ansi.Yellow("warning: ")).Append(Esc(w)).Append('\n');
     }
 
-    void RenderNode(StringBuilder sb, JsonNode? node, int indent)
+    void RenderNode(StringBuilder sb, JsonNode? node, int indent, bool top = false)
     {
         switch (node)
         {
             case null:
                 break;
             case JsonObject obj:
-                RenderObject(sb, obj, indent);
+                RenderObject(sb, obj, indent, top);
                 break;
             case JsonArray arr when arr.Count > 0 && arr.All(x => x is JsonObject):
                 RenderTable(sb, arr, indent);
                 break;
             case JsonArray arr:
-                foreach (var item in arr) sb.Append(' ', indent).Append(Scalar(item)).Append('\n');
+                foreach (var item in arr) sb.Append(' ', indent).Append(Cell("", item)).Append('\n');
                 break;
             case JsonValue v:
-                var text = Scalar(v);
+                var text = v.GetValueKind() == JsonValueKind.String ? TerminalText.Escape(v.GetValue<string>(), keepNewlines: true) : Cell("", v);
                 sb.Append(text);
                 if (!text.EndsWith('\n')) sb.Append('\n');
                 break;
         }
     }
 
-    void RenderObject(StringBuilder sb, JsonObject obj, int indent)
+    void RenderObject(StringBuilder sb, JsonObject obj, int indent, bool top)
     {
+        // With --columns, a result holding a list is shown as that list's table alone; without a list,
+        // the columns pick the rows of the object view.
+        var hasList = obj.Any(kv => kv.Value is JsonArray a && a.Count > 0 && a.All(x => x is JsonObject));
+        if (top && columns is not null && hasList)
+        {
+            var list = (JsonArray)obj.First(kv => kv.Value is JsonArray a && a.Count > 0 && a.All(x => x is JsonObject)).Value!;
+            RenderTable(sb, list, indent);
+            return;
+        }
         var rows = new List<(string Key, string Value)>();
         var blocks = new List<(string Key, JsonNode Node)>();
         foreach (var (key, value) in obj)
         {
+            if (top && columns is not null && !hasList && !Selected(key)) continue;
             switch (value)
             {
-                case JsonValue v when v.GetValueKind() == JsonValueKind.String && (v.GetValue<string>().Contains('\n') || v.GetValue<string>().Length > maxWidth):
+                case JsonValue v when v.GetValueKind() == JsonValueKind.String && (v.GetValue<string>().Contains('\n') || v.GetValue<string>().Length > BlockThreshold):
                     blocks.Add((key, v));
                     break;
                 case JsonArray a when a.Count > 0 && a.Any(x => x is JsonObject or JsonArray):
                     blocks.Add((key, a));
                     break;
                 case JsonObject o when o.Count > 0 && o.Count <= 8 && o.All(kv => kv.Value is JsonValue or null):
-                    rows.Add((key, string.Join("  ", o.Select(kv => $"{kv.Key}={Scalar(kv.Value)}"))));
+                    rows.Add((key, string.Join("  ", o.Select(kv => $"{Esc(kv.Key)}={Cell(kv.Key, kv.Value)}"))));
                     break;
                 case JsonObject o when o.Count > 0:
                     blocks.Add((key, o));
                     break;
                 case JsonArray a:
-                    rows.Add((key, a.Count == 0 ? ansi.Dim("-") : string.Join(", ", a.Select(Scalar))));
+                    rows.Add((key, a.Count == 0 ? ansi.Dim("-") : string.Join(", ", a.Select(x => Cell(key, x)))));
                     break;
                 default:
-                    rows.Add((key, Scalar(value)));
+                    // A humanised number drops the unit from its name (rss_bytes shows as rss  1.2 MiB).
+                    rows.Add((value is JsonValue nv && nv.GetValueKind() == JsonValueKind.Number && _units.Of(key) is not null ? FieldUnits.HeaderOf(key) : key, Cell(key, value)));
                     break;
             }
         }
         if (rows.Count > 0)
         {
-            var width = rows.Max(r => r.Key.Length);
+            var keyWidth = rows.Max(r => TerminalText.Width(Esc(r.Key)));
+            var valueWidth = width is { } w ? w - indent - keyWidth - 2 : int.MaxValue;
             foreach (var (k, v) in rows)
-                sb.Append(' ', indent).Append(ansi.Bold(k.PadRight(width))).Append("  ").Append(v).Append('\n');
+            {
+                sb.Append(' ', indent).Append(ansi.Bold(TerminalText.PadRight(Esc(k), keyWidth))).Append("  ");
+                AppendWrapped(sb, v, valueWidth, indent + keyWidth + 2);
+            }
         }
         foreach (var (key, node) in blocks)
         {
-            sb.Append(' ', indent).Append(ansi.Bold(key + ":")).Append('\n');
+            sb.Append(' ', indent).Append(ansi.Bold(Esc(key) + ":")).Append('\n');
             if (node is JsonValue v)
             {
-                var text = v.GetValue<string>();
+                var text = TerminalText.Escape(v.GetValue<string>(), keepNewlines: true);
                 sb.Append(Indent(text.EndsWith('\n') ? text : text + "\n", indent + 2));
             }
             else RenderNode(sb, node, indent + 2);
         }
     }
 
-    void RenderTable(StringBuilder sb, JsonArray rows, int indent)
+    /// <summary>A value that does not fit the terminal continues on the next lines, under itself.</summary>
+    static void AppendWrapped(StringBuilder sb, string value, int width, int hang)
     {
-        var columns = new List<string>();
-        foreach (var row in rows.OfType<JsonObject>().Take(200))
-            foreach (var (k, v) in row)
-                if (!columns.Contains(k) && v is not JsonObject and not JsonArray || !columns.Contains(k) && IsSmall(v))
-                    columns.Add(k);
-        if (columns.Count == 0) return;
-
-        var cells = rows.OfType<JsonObject>()
-            .Select(r => columns.Select(c => Clip(r.TryGetPropertyValue(c, out var v) ? Scalar(v) : "")).ToArray())
-            .ToList();
-        var widths = columns.Select((c, i) => Math.Max(c.Length, cells.Count == 0 ? 0 : cells.Max(r => r[i].Length))).ToArray();
-
-        sb.Append(' ', indent);
-        for (int i = 0; i < columns.Count; i++)
+        if (width < 20 || TerminalText.Width(value) <= width || value.Contains('\x1b'))
         {
-            var head = columns[i].ToUpperInvariant();
-            sb.Append(ansi.Bold(i == columns.Count - 1 ? head : head.PadRight(widths[i]))).Append(i == columns.Count - 1 ? "" : "  ");
+            sb.Append(value).Append('\n');
+            return;
         }
-        sb.Append('\n');
-        foreach (var r in cells)
+        var rest = value;
+        var first = true;
+        while (rest.Length > 0)
         {
-            sb.Append(' ', indent);
-            for (int i = 0; i < r.Length; i++)
-                sb.Append(i == r.Length - 1 ? r[i] : r[i].PadRight(widths[i])).Append(i == r.Length - 1 ? "" : "  ");
-            sb.Append('\n');
+            var take = Math.Min(rest.Length, width);
+            if (take < rest.Length)
+            {
+                var space = rest.LastIndexOf(' ', take - 1, take);
+                if (space > width / 2) take = space + 1;
+            }
+            if (!first) sb.Append(' ', hang);
+            sb.Append(rest.AsSpan(0, take).TrimEnd()).Append('\n');
+            rest = rest[take..];
+            first = false;
         }
     }
+
+    void RenderTable(StringBuilder sb, JsonArray items, int indent)
+    {
+        // Records with `children` records are a tree (proc.tree): one row per node, the name drawn as a tree.
+        var rows = new List<(JsonObject Row, string Prefix)>();
+        var tree = items.OfType<JsonObject>().Any(r => r["children"] is JsonArray c && c.All(x => x is JsonObject));
+        if (tree)
+            foreach (var item in items) Flatten((JsonObject)item!, "", "", rows, 0);
+        else
+            foreach (var item in items) rows.Add(((JsonObject)item!, ""));
+
+        var keys = new List<string>();
+        foreach (var (row, _) in rows.Take(200))
+            foreach (var (k, v) in row)
+                if (!keys.Contains(k) && !(tree && k == "children") && (v is not JsonObject and not JsonArray || IsSmall(v)))
+                    keys.Add(k);
+        if (columns is not null)
+        {
+            var chosen = new List<string>();
+            foreach (var c in columns)
+                if (keys.FirstOrDefault(k => Matches(k, c)) is { } k && !chosen.Contains(k)) chosen.Add(k);
+            keys = chosen;
+        }
+        if (keys.Count == 0) return;
+
+        var treeColumn = tree ? TreeColumn(keys) : -1;
+        var table = new TableLayout(keys.Select(k => FieldUnits.HeaderOf(k).ToUpperInvariant()).ToList());
+        var numeric = new bool[keys.Count];
+        for (int i = 0; i < keys.Count; i++)
+            numeric[i] = rows.All(r => !r.Row.TryGetPropertyValue(keys[i], out var v) || v is null || v is JsonValue jv && jv.GetValueKind() == JsonValueKind.Number);
+        foreach (var (row, prefix) in rows)
+        {
+            var cells = new string[keys.Count];
+            for (int i = 0; i < keys.Count; i++)
+            {
+                var cell = row.TryGetPropertyValue(keys[i], out var v) ? Cell(keys[i], v, oneLine: true) : "";
+                if (i == treeColumn) cell = prefix + cell;
+                cells[i] = width is null ? Clip(cell) : cell;
+            }
+            table.Add(cells);
+        }
+        for (int i = 0; i < keys.Count; i++) if (numeric[i] && i != treeColumn) table.AlignRight(i);
+        sb.Append(table.Render(indent, ansi.Bold, width));
+    }
+
+    static void Flatten(JsonObject node, string lead, string branch, List<(JsonObject, string)> rows, int depth)
+    {
+        rows.Add((node, lead + branch));
+        if (depth > 512 || node["children"] is not JsonArray kids) return;
+        var childLead = lead + (branch.Length == 0 ? "" : branch == "└─ " ? "   " : "│  ");
+        for (int i = 0; i < kids.Count; i++)
+            if (kids[i] is JsonObject k) Flatten(k, childLead, i == kids.Count - 1 ? "└─ " : "├─ ", rows, depth + 1);
+    }
+
+    static int TreeColumn(List<string> keys)
+    {
+        foreach (var name in (ReadOnlySpan<string>)["name", "command", "path"])
+        {
+            var i = keys.IndexOf(name);
+            if (i >= 0) return i;
+        }
+        return 0;
+    }
+
+    bool Selected(string key) => columns!.Any(c => Matches(key, c));
+
+    /// <summary>A requested column matches a field by its name or by its header (rss for rss_bytes), case-insensitively.</summary>
+    public static bool Matches(string key, string requested) =>
+        string.Equals(key, requested, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(FieldUnits.HeaderOf(key), requested, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(key, requested.Replace('-', '_'), StringComparison.OrdinalIgnoreCase);
 
     static bool IsSmall(JsonNode? v) => v is JsonArray a && a.Count <= 4 && a.All(x => x is JsonValue);
 
-    static string Clip(string s)
-    {
-        s = s.ReplaceLineEndings("⏎");
-        return s.Length > MaxCell ? s[..(MaxCell - 1)] + "…" : s;
-    }
+    static string Clip(string s) => TerminalText.Truncate(s, MaxCell);
 
-    static string Scalar(JsonNode? v) => v switch
+    static string Esc(string s) => TerminalText.Escape(s);
+
+    /// <summary>One value as a cell: strings escaped, numbers with a unit humanised, null as "-".</summary>
+    string Cell(string key, JsonNode? v, bool oneLine = false)
     {
-        null => "-",
-        JsonValue jv when jv.GetValueKind() == JsonValueKind.String => jv.GetValue<string>(),
-        JsonValue jv when jv.GetValueKind() == JsonValueKind.Number && jv.TryGetValue<double>(out var d) => d.ToString(CultureInfo.InvariantCulture),
-        JsonArray a when a.All(x => x is JsonValue) => string.Join(",", a.Select(Scalar)),
-        _ => v.ToJsonString(),
-    };
+        switch (v)
+        {
+            case null:
+                return "-";
+            case JsonValue jv when jv.GetValueKind() == JsonValueKind.String:
+                var s = jv.GetValue<string>();
+                return oneLine ? Esc(s.ReplaceLineEndings("⏎")) : Esc(s);
+            case JsonValue jv when jv.GetValueKind() == JsonValueKind.Number:
+                if (_units.Of(key) is { } unit && jv.TryGetValue<double>(out var d)) return FieldUnits.Humanize(d, unit);
+                return jv.ToJsonString();
+            case JsonArray a when a.All(x => x is JsonValue):
+                return string.Join(",", a.Select(x => Cell(key, x, oneLine)));
+            default:
+                return Esc(v.ToJsonString());
+        }
+    }
 
     static string Block(JsonNode? v) => (v?.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) ?? "null") + "\n";
 

@@ -65,28 +65,51 @@ public static class YamlRenderer
         }
     }
 
-    /// <summary>Strings that a YAML reader would take for another type are quoted; multi-line text is a literal block.</summary>
+    /// <summary>
+    /// SPEC §4: a string that a YAML 1.1 or 1.2 reader could take for another type is double-quoted
+    /// (numbers in any base, sexagesimals such as <c>12:30</c> and <c>254:0</c>, octal-looking
+    /// <c>0755</c>, dates and timestamps, booleans such as <c>yes</c>/<c>on</c>/<c>y</c>, nulls, <c>.inf</c>,
+    /// the merge key <c>&lt;&lt;</c>). The rule errs on the side of quoting: a quoted string is always a string.
+    /// Text with control characters is double-quoted too, so the emitter escapes them; other multi-line
+    /// text is a literal block.
+    /// </summary>
     static Scalar StringScalar(string s)
     {
         ScalarStyle style;
-        if (s.Contains('\n') && !s.Any(c => c < ' ' && c != '\n' && c != '\t') && !s.EndsWith(' '))
+        var unsafeChars = HasUnsafeChar(s);
+        if (s.Contains('\n') && !unsafeChars && !s.EndsWith(' ') && !s.StartsWith(' '))
             style = ScalarStyle.Literal;
-        else if (LooksTyped(s) || s.Any(c => c < ' '))
+        else if (unsafeChars || LooksTyped(s))
             style = ScalarStyle.DoubleQuoted;
         else
             style = ScalarStyle.Any;
         return new Scalar(null, null, s, style, true, true);
     }
 
-    static bool LooksTyped(string s)
+    /// <summary>Characters a terminal or a YAML reader would act on: C0 (but newline and tab), DEL, C1, line separators, BOM, bidi controls.</summary>
+    static bool HasUnsafeChar(string s)
+    {
+        foreach (var c in s)
+        {
+            if (c < ' ' ? c != '\n' && c != '\t' : Text.TerminalText.IsControl(c)) return true;
+        }
+        return false;
+    }
+
+    internal static bool LooksTyped(string s)
     {
         if (s.Length == 0) return true;
+        var c0 = s[0];
+        // Every YAML 1.1/1.2 number, sexagesimal, octal, date and timestamp starts with a digit, or a sign or dot then a digit.
+        if (char.IsAsciiDigit(c0)) return true;
+        if ((c0 is '+' or '-' or '.') && s.Length > 1 && (char.IsAsciiDigit(s[1]) || s[1] == '.')) return true;
         switch (s.ToLowerInvariant())
         {
-            case "true" or "false" or "yes" or "no" or "on" or "off" or "null" or "~" or "y" or "n":
+            case "true" or "false" or "yes" or "no" or "on" or "off" or "y" or "n"
+                or "null" or "~" or "=" or "<<"
+                or ".inf" or "+.inf" or "-.inf" or ".nan":
                 return true;
         }
-        return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
-            || s.StartsWith("0x", StringComparison.OrdinalIgnoreCase) || s.StartsWith("0o", StringComparison.OrdinalIgnoreCase);
+        return false;
     }
 }

@@ -23,6 +23,7 @@ public static class AtomicFile
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
         var temp = TempName(full);
+        using var tracked = Cleanup.Track(temp);
         try
         {
             await using (var fs = new FileStream(temp, new FileStreamOptions
@@ -39,7 +40,7 @@ public static class AtomicFile
             }
             if (mode is { } m) File.SetUnixFileMode(temp, m);
             prepare?.Invoke(temp);
-            File.Move(temp, full, overwrite: true);
+            tracked.Commit(() => File.Move(temp, full, overwrite: true));
             LibC.FSyncDirectory(dir);
         }
         catch

@@ -8,12 +8,52 @@ public static partial class LibC
     [LibraryImport("libc", EntryPoint = "isatty")]
     public static partial int IsATty(int fd);
 
+    [LibraryImport("libc", EntryPoint = "isatty", SetLastError = true)]
+    private static partial int IsATtyErrno(int fd);
+
+    /// <summary>isatty(3) with its errno (EBADF: the descriptor is closed, ENOTTY: open but not a terminal).</summary>
+    public static int IsATtyChecked(int fd, out int errno)
+    {
+        var rc = IsATtyErrno(fd);
+        errno = rc == 1 ? 0 : Marshal.GetLastPInvokeError();
+        return rc;
+    }
+
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEUid();
 
     [LibraryImport("libc", EntryPoint = "getpid")]
     public static partial int GetPid();
 
+    [LibraryImport("libc", EntryPoint = "dup2")]
+    private static partial int Dup2(int from, int to);
+
+    /// <summary>Opens /dev/null on a closed standard descriptor so that nothing else can take its number.</summary>
+    public static void ReserveWithDevNull(int fd)
+    {
+        var nul = Open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0);
+        if (nul < 0 || nul == fd) return;
+        Dup2(nul, fd);
+        Close(nul);
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    struct WinSize
+    {
+        public ushort Rows, Cols, XPixel, YPixel;
+    }
+
+    [LibraryImport("libc", EntryPoint = "ioctl")]
+    private static unsafe partial int IoctlWinSize(int fd, nuint request, WinSize* size);
+
+    const nuint TIOCGWINSZ = 0x5413;
+
+    /// <summary>The width of the terminal on <paramref name="fd"/>, or null when it is not a terminal.</summary>
+    public static unsafe int? TerminalColumns(int fd)
+    {
+        WinSize ws;
+        return IoctlWinSize(fd, TIOCGWINSZ, &ws) == 0 && ws.Cols > 0 ? ws.Cols : null;
+    }
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
 
@@ -24,10 +64,11 @@ public static partial class LibC
 public static partial class LibC
 {
     public const int O_RDONLY = 0;
+    public const int O_WRONLY = 1;
     public const int O_DIRECTORY = 0x10000;
     public const int O_CLOEXEC = 0x80000;
 
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     public static partial int Open(string path, int flags, int mode);
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]

@@ -6,10 +6,10 @@ namespace Resh.Core.Platform;
 /// <summary>POSIX calls .NET does not expose: ownership, extended attributes, user and group lookup.</summary>
 public static partial class Posix
 {
-    [LibraryImport("libc", EntryPoint = "chown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "chown", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     private static partial int ChownNative(string path, int uid, int gid);
 
-    [LibraryImport("libc", EntryPoint = "lchown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "lchown", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     private static partial int LChownNative(string path, int uid, int gid);
 
     /// <summary>Changes owner and/or group (-1 keeps one); returns errno or 0.</summary>
@@ -19,30 +19,33 @@ public static partial class Posix
         return rc == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
+    /// <summary>Changes owner and/or group with unsigned ids (uint.MaxValue keeps one); returns errno or 0.</summary>
+    public static int Chown(string path, uint uid, uint gid, bool follow) => Chown(path, unchecked((int)uid), unchecked((int)gid), follow);
+
     // ---- extended attributes ------------------------------------------------------------
 
-    [LibraryImport("libc", EntryPoint = "lgetxattr", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "lgetxattr", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     private static unsafe partial nint LGetXattr(string path, string name, byte* value, nuint size);
 
-    [LibraryImport("libc", EntryPoint = "getxattr", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "getxattr", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     private static unsafe partial nint GetXattr(string path, string name, byte* value, nuint size);
 
-    [LibraryImport("libc", EntryPoint = "lsetxattr", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "lsetxattr", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     private static unsafe partial int LSetXattr(string path, string name, byte* value, nuint size, int flags);
 
-    [LibraryImport("libc", EntryPoint = "setxattr", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "setxattr", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     private static unsafe partial int SetXattr(string path, string name, byte* value, nuint size, int flags);
 
-    [LibraryImport("libc", EntryPoint = "llistxattr", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "llistxattr", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     private static unsafe partial nint LListXattr(string path, byte* list, nuint size);
 
-    [LibraryImport("libc", EntryPoint = "listxattr", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "listxattr", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     private static unsafe partial nint ListXattr(string path, byte* list, nuint size);
 
-    [LibraryImport("libc", EntryPoint = "lremovexattr", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "lremovexattr", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     private static partial int LRemoveXattr(string path, string name);
 
-    [LibraryImport("libc", EntryPoint = "removexattr", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "removexattr", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     private static partial int RemoveXattr(string path, string name);
 
     public const int ENODATA = 61, ERANGE = 34, ENOTSUP = 95;

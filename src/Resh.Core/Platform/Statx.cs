@@ -47,12 +47,12 @@ public readonly record struct FileStatus(
 
 public static partial class Posix
 {
-    const int AT_FDCWD = -100;
-    const int AT_SYMLINK_NOFOLLOW = 0x100;
+    public const int AT_FDCWD = -100;
+    public const int AT_SYMLINK_NOFOLLOW = 0x100;
     const uint STATX_BASIC_STATS = 0x7ff, STATX_BTIME = 0x800, STATX_MNT_ID = 0x1000;
     const ulong STATX_ATTR_MOUNT_ROOT = 0x2000;
 
-    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     private static unsafe partial int StatxNative(int dirfd, string path, int flags, uint mask, byte* buffer);
 
     /// <summary>stat (follow=true) or lstat (follow=false) of a path; null with errno when it fails.</summary>
@@ -66,6 +66,12 @@ public static partial class Posix
             return null;
         }
         errno = 0;
+        return Decode(buf);
+    }
+
+    /// <summary>The fields of a statx buffer.</summary>
+    static unsafe FileStatus Decode(byte* buf)
+    {
         uint mask = *(uint*)buf;
         ulong attributes = *(ulong*)(buf + 8);
         ulong attributesMask = *(ulong*)(buf + 56);

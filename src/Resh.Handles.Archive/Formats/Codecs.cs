@@ -43,20 +43,27 @@ public static class Codecs
     /// A decompressing view of <paramref name="input"/> (closing it closes the input). With
     /// <paramref name="readAhead"/> the decoder runs on its own thread a few MiB ahead of the reader.
     /// </summary>
-    public static Stream OpenRead(Stream input, Codec codec, bool readAhead = false)
+    public static Stream OpenRead(Stream input, Codec codec, bool readAhead = false, List<string>? warnings = null)
     {
-        var decoded = Decoder(input, codec);
+        var decoded = Decoder(input, codec, warnings);
         return readAhead && codec != Codec.None ? new ReadAheadStream(decoded) : decoded;
     }
 
-    static Stream Decoder(Stream input, Codec codec) => codec switch
+    /// <summary>
+    /// The decoder for a codec: the system libraries (libzstd, libbz2, liblzma) where they load, as the
+    /// zstd, bzip2 and xz tools decode (concatenated streams, skippable frames, bzip2's trailing garbage
+    /// ignored with a warning); the managed ports otherwise.
+    /// </summary>
+    static Stream Decoder(Stream input, Codec codec, List<string>? warnings) => codec switch
     {
         Codec.None => input,
         Codec.Gzip => new GZipStream(input, CompressionMode.Decompress, leaveOpen: false),
         Codec.Zstd when LibZstd.Available => new ZstdDecompressStream(input, leaveOpen: false),
         Codec.Zstd => new ZstdSharp.DecompressionStream(input, bufferSize: 1 << 20, checkEndOfStream: true, leaveOpen: false),
+        Codec.Bzip2 when LibBz2.Available => new Bzip2DecompressStream(input, warnings),
         Codec.Bzip2 => SharpCompress.Compressors.BZip2.BZip2Stream.Create(input, SharpCompress.Compressors.CompressionMode.Decompress,
             decompressConcatenated: true, leaveOpen: false, tolerateTruncatedStream: false),
+        Codec.Xz when LibLzma.Available => new XzDecompressStream(input),
         Codec.Xz => new SharpCompress.Compressors.Xz.XZStream(input),
         _ => throw new ArgumentOutOfRangeException(nameof(codec)),
     };

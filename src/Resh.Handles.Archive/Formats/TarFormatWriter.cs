@@ -1,64 +1,37 @@
-using System.Formats.Tar;
+using Resh.Handles.Archive.Formats.Tar;
 
 namespace Resh.Handles.Archive.Formats;
 
-/// <summary>GNU-format tar (what GNU tar writes by default: long names, any size) through the BCL's TarWriter.</summary>
+/// <summary>tar through resh's own <see cref="TarWriter"/> (GNU format by default, as GNU tar writes; pax on request) over a compressor.</summary>
 public sealed class TarFormatWriter : ArchiveWriter
 {
     readonly Stream _compressed;
     readonly TarWriter _writer;
+    bool _finished;
 
-    public TarFormatWriter(Stream file, Codec codec, int? level, CancellationToken ct)
+    public TarFormatWriter(Stream file, Codec codec, int? level, CancellationToken ct, TarDialect dialect = TarDialect.Gnu)
     {
         _compressed = Codecs.OpenWrite(file, codec, level, ct);
-        _writer = new TarWriter(_compressed, TarEntryFormat.Gnu, leaveOpen: true);
+        _writer = new TarWriter(_compressed, dialect);
     }
 
-    public override void Add(ArchiveItem item, Stream? data)
-    {
-        var type = item.Kind switch
-        {
-            ItemKind.Directory => TarEntryType.Directory,
-            ItemKind.Symlink => TarEntryType.SymbolicLink,
-            ItemKind.Hardlink => TarEntryType.HardLink,
-            ItemKind.CharDevice => TarEntryType.CharacterDevice,
-            ItemKind.BlockDevice => TarEntryType.BlockDevice,
-            ItemKind.Fifo => TarEntryType.Fifo,
-            _ => TarEntryType.RegularFile,
-        };
-        var entry = new GnuTarEntry(type, item.Kind == ItemKind.Directory ? item.Name + "/" : item.Name)
-        {
-            Mode = (UnixFileMode)(item.Mode & 0xFFF),
-            ModificationTime = item.Mtime,
-            // atime/ctime would make two archives of the same tree differ; store the mtime there too.
-            AccessTime = item.Mtime,
-            ChangeTime = item.Mtime,
-            Uid = item.Uid,
-            Gid = item.Gid,
-            UserName = item.UserName ?? "",
-            GroupName = item.GroupName ?? "",
-        };
-        if (item.LinkTarget is not null) entry.LinkName = item.LinkTarget;
-        if (item.Kind is ItemKind.CharDevice or ItemKind.BlockDevice)
-        {
-            entry.DeviceMajor = (int)item.DevMajor;
-            entry.DeviceMinor = (int)item.DevMinor;
-        }
-        if (item.Kind == ItemKind.File && data is not null) entry.DataStream = data;
-        _writer.WriteEntry(entry);
-    }
+    public override void Add(ArchiveItem item, Stream? data) => _writer.Write(item, data);
 
     public override bool Supports(ItemKind kind) => kind != ItemKind.Other;
+    public override bool SupportsSparse => true;
+    public override bool SupportsXattrs => true;
 
     public override void Finish()
     {
-        _writer.Dispose();
+        if (_finished) return;
+        _finished = true;
+        _writer.Finish();
         _compressed.Dispose();
     }
 
     public override void Dispose()
     {
-        _writer.Dispose();
-        _compressed.Dispose();
+        if (!_finished) _compressed.Dispose();
+        _finished = true;
     }
 }

@@ -1,7 +1,9 @@
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
+using Resh.Core.Text;
 using Resh.Handles.Archive.Formats;
+using Resh.Handles.Storage;
 
 namespace Resh.Handles.Archive;
 
@@ -21,7 +23,8 @@ public static class ArchiveCompress
     static Outcome<ArchiveStreamResult> Run(VerbContext ctx)
     {
         var source = ArchivePaths.Resolve(ctx);
-        if (!System.IO.File.Exists(source)) return ReshError.NotFound($"{source} does not exist or is not a file.", "Name a regular file.");
+        if (ArchivePaths.Stat(source, follow: true) is not { IsRegular: true } st)
+            return ReshError.NotFound($"{PathBytes.Display(source)} does not exist or is not a file.", "Name a regular file.");
         var formatArg = ctx.Get(Format)!;
         var outputArg = ctx.Get(Output);
         Codec codec;
@@ -32,21 +35,34 @@ public static class ArchiveCompress
         if (output == source) return ReshError.Usage("The output is the source itself.", "Give another output path.");
         Codecs.WarnIfZstdFallback(ctx, codec);
         var level = ctx.Get(ArchiveArgs.Level) is { } l ? (int)l : (int?)null;
-        var inputBytes = new FileInfo(source).Length;
+        var inputBytes = st.Size;
         if (ctx.DryRun)
-            return Outcome.Changed(new ArchiveStreamResult(source, output, ArchiveFormat.CodecName(codec), inputBytes, null, null, !ctx.Get(Keep)));
+            return Outcome.Changed(new ArchiveStreamResult(PathBytes.Display(source), PathBytes.Display(output), ArchiveFormat.CodecName(codec), inputBytes, null, null, !ctx.Get(Keep)));
         using var progress = ctx.Progress("compress", inputBytes);
-        var (changed, size) = ArchiveBuilder.WriteAtomically(output, temp =>
+        var (changed, size) = ArchiveBuilder.WriteAtomically(output, file =>
         {
-            using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-            using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            using var input = ArchivePaths.OpenRead(source);
             using var z = Codecs.OpenWrite(file, codec, level, ctx.Cancellation);
             Copy(input, z, progress, ctx.Cancellation);
-        });
+        }, fd => KeepMetadata(fd, st));
         var removed = false;
-        if (!ctx.Get(Keep)) { System.IO.File.Delete(source); removed = true; changed = true; }
-        return Outcome.Changed(new ArchiveStreamResult(source, output, ArchiveFormat.CodecName(codec), inputBytes, size,
-            size > 0 ? Math.Round((double)inputBytes / size, 3) : null, removed), changed);
+        if (!ctx.Get(Keep)) { RemoveSource(source); removed = true; changed = true; }
+        return Outcome.Changed(new ArchiveStreamResult(PathBytes.Display(source), PathBytes.Display(output), ArchiveFormat.CodecName(codec), inputBytes, size,
+            size > 0 ? Math.Round((double)inputBytes / size, 3) : null, removed, true), changed);
+    }
+
+    /// <summary>The output gets the source's mode, owner (when root) and times, as gzip and zstd give them.</summary>
+    internal static void KeepMetadata(int fd, Resh.Core.Platform.FileStatus source)
+    {
+        if (Storage.FileTree.IsRoot) AtCalls.FChown(fd, source.Uid, source.Gid);
+        AtCalls.FChmod(fd, source.Permissions);
+        AtCalls.FSetTimes(fd, source.ModifyTime, source.AccessTime);
+    }
+
+    internal static void RemoveSource(string source)
+    {
+        var rc = AtCalls.UnlinkAt(AtCalls.AT_FDCWD, source, directory: false);
+        if (rc != 0 && rc != AtCalls.ENOENT) throw ArchiveErrors.FromErrno(rc, source).ToException();
     }
 
     internal static long Copy(Stream from, Stream to, Resh.Core.Output.ProgressBar progress, CancellationToken ct, Action<long>? check = null)

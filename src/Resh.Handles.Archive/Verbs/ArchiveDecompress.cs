@@ -1,6 +1,7 @@
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
+using Resh.Core.Text;
 using Resh.Handles.Archive.Formats;
 using Resh.Handles.Storage;
 
@@ -23,13 +24,14 @@ public static class ArchiveDecompress
     static Outcome<ArchiveStreamResult> Run(VerbContext ctx)
     {
         var source = ArchivePaths.Resolve(ctx);
-        if (!System.IO.File.Exists(source)) return ReshError.NotFound($"{source} does not exist or is not a file.", "Name a compressed file.");
+        if (ArchivePaths.Stat(source, follow: true) is not { IsRegular: true } st)
+            return ReshError.NotFound($"{PathBytes.Display(source)} does not exist or is not a file.", "Name a compressed file.");
         Span<byte> head = stackalloc byte[8];
         int got;
-        using (var fs = System.IO.File.OpenRead(source)) got = fs.ReadAtLeast(head, 8, throwOnEndOfStream: false);
+        using (var fs = ArchivePaths.OpenRead(source)) got = fs.ReadAtLeast(head, 8, throwOnEndOfStream: false);
         var codec = ArchiveFormat.CodecOf(head[..got]);
         if (codec == Codec.None)
-            return ReshError.Unsupported($"{source} is not a gzip, bzip2, xz or zstd stream.", "For zip, tar or 7z archives use extract.");
+            return ReshError.Unsupported($"{PathBytes.Display(source)} is not a gzip, bzip2, xz or zstd stream.", "For zip, tar or 7z archives use extract.");
         Codecs.WarnIfZstdFallback(ctx, codec);
         string output;
         if (ctx.Get(Output) is { } o) output = ArchivePaths.Absolute(o, ctx);
@@ -40,30 +42,31 @@ public static class ArchiveDecompress
                 return ReshError.Usage($"Cannot derive an output name from {Path.GetFileName(source)}.", "Pass output=PATH.");
             output = source[..^ext.Length];
         }
-        var inputBytes = new FileInfo(source).Length;
+        var inputBytes = st.Size;
         if (ctx.DryRun)
-            return Outcome.Changed(new ArchiveStreamResult(source, output, ArchiveFormat.CodecName(codec), inputBytes, null, null, !ctx.Get(Keep)));
+            return Outcome.Changed(new ArchiveStreamResult(PathBytes.Display(source), PathBytes.Display(output), ArchiveFormat.CodecName(codec), inputBytes, null, null, !ctx.Get(Keep)));
         var limits = new ExtractionLimits(ctx.Get(MaxBytes)!.Value, long.MaxValue, ctx.Get(MaxRatio)!.Value);
         using var progress = ctx.Progress("decompress", null);
         bool changed;
         long size;
+        var warnings = new List<string>();
         try
         {
-            (changed, size) = ArchiveBuilder.WriteAtomically(output, temp =>
+            (changed, size) = ArchiveBuilder.WriteAtomically(output, file =>
             {
-                var raw = new CountingStream(new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan));
-                using var input = Codecs.OpenRead(raw, codec, readAhead: true);
-                using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+                var raw = new CountingStream(ArchivePaths.OpenRead(source));
+                using var input = Codecs.OpenRead(raw, codec, readAhead: true, warnings);
                 ArchiveCompress.Copy(input, file, progress, ctx.Cancellation, total => limits.CheckBytes(total, raw.BytesRead));
-            });
+            }, fd => ArchiveCompress.KeepMetadata(fd, st));
         }
-        catch (Exception ex) when (ArchiveExtract.IsCorruption(ex))
+        catch (Exception ex) when (ArchiveErrors.IsArchiveFault(ex))
         {
-            return ReshError.Failed($"{source} is corrupt: {ExceptionTranslation.OneLine(ex.Message)}", "Nothing was written.");
+            return ArchiveErrors.Translate(ex, source, null, "Nothing was written.");
         }
+        foreach (var w in warnings) ctx.Warn(w);
         var removed = false;
-        if (!ctx.Get(Keep)) { System.IO.File.Delete(source); removed = true; changed = true; }
-        return Outcome.Changed(new ArchiveStreamResult(source, output, ArchiveFormat.CodecName(codec), inputBytes, size,
-            inputBytes > 0 ? Math.Round((double)size / inputBytes, 3) : null, removed), changed);
+        if (!ctx.Get(Keep)) { ArchiveCompress.RemoveSource(source); removed = true; changed = true; }
+        return Outcome.Changed(new ArchiveStreamResult(PathBytes.Display(source), PathBytes.Display(output), ArchiveFormat.CodecName(codec), inputBytes, size,
+            inputBytes > 0 ? Math.Round((double)size / inputBytes, 3) : null, removed, true), changed);
     }
 }

@@ -1,6 +1,7 @@
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
+using Resh.Core.Text;
 using Resh.Handles.Archive.Formats;
 using Resh.Handles.Storage;
 
@@ -16,85 +17,144 @@ public static class ArchiveExtract
     static readonly Arg<long?> MaxEntries = Arg.Int("max_entries", "Stop when the archive has more entries than this.", 1_000_000, min: 1);
     static readonly Arg<long?> MaxRatio = Arg.Int("max_ratio", "Stop when content exceeds this multiple of the compressed bytes read (judged past 8 MiB).", 200, min: 1);
     static readonly Arg<bool> Owners = Arg.Bool("owners", "Restore owners and groups from the archive (root only; by name when the name exists here, else by number).", true);
-    static readonly Arg<bool> AllowSpecial = Arg.Bool("allow_special", "Create device nodes and FIFOs stored in the archive (root only); refused by default.");
+    static readonly Arg<bool> AllowSpecial = Arg.Bool("allow_special", "Create FIFOs, and (root only) device nodes, stored in the archive; refused by default.");
+    static readonly Arg<string?> Links = Arg.Enum("links", "safe: refuse symlinks that resolve outside the destination (for archives you did not make); keep: create every symlink as stored, like tar (to restore a system tree); links are never followed while extracting either way.",
+        ["safe", "keep"], "safe");
+    static readonly Arg<bool> PreservePermissions = Arg.Bool("preserve_permissions", "Keep modes exactly as stored, setuid/setgid included (default for root, as tar); otherwise set-id bits are dropped and the umask applies.");
+    static readonly Arg<bool> Strict = Arg.Bool("strict", "Refused entries make the call `partial` (exit 9) with everything else extracted; false: ok with warnings.", true);
+    static readonly Arg<bool> Xattrs = Arg.Bool("xattrs", "Restore extended attributes stored in the archive (tar SCHILY.xattr records, as tar --xattrs).");
+    static readonly Arg<bool> Acls = Arg.Bool("acls", "Restore POSIX ACLs stored in the archive (tar SCHILY.acl records, as tar --acls).");
 
     public static readonly VerbInfo Verb = VerbInfo.Define("extract", Effect.Mutate,
         "Extract an archive safely: nothing outside the destination, bounded expansion, all or nothing.",
         [Destination, Overwrite, ArchiveArgs.Include, ArchiveArgs.Exclude, StripComponents, ArchiveArgs.Password, ArchiveArgs.Format,
-         MaxBytes, MaxEntries, MaxRatio, Owners, AllowSpecial],
+         MaxBytes, MaxEntries, MaxRatio, Owners, AllowSpecial, Links, PreservePermissions, Strict, Xattrs, Acls, ArchiveArgs.Encoding],
         () => ArchiveJson.Default.ArchiveExtractResult, Run,
         examples:
         [
             new("'archive:///tmp/x.tar.zst.extract(destination=/tmp/out)'", "Extract into /tmp/out."),
             new("archive:///tmp/site.zip extract --destination /srv/site --overwrite replace", "Update a tree from a zip."),
+            new("'archive:///backup/etc.tar.zst.extract(destination=/restore,links=keep,xattrs=true,acls=true)'", "Restore a system tree exactly, as tar would."),
             new("'archive:///tmp/x.tar.gz.extract(destination=/tmp/out)' --dry-run", "List what would be written."),
         ],
-        notes: "Entries with absolute names or `..`, symlinks and hard links pointing outside the destination, writes through symlinks, " +
-               "device nodes and FIFOs are refused and listed in `refused`. The archive is first extracted into a temporary directory beside " +
-               "the destination, then renamed into place (or merged under `overwrite`), so a failure leaves nothing half-written.");
+        notes: "Entries with absolute names or `..`, hard links to names outside the archive, entries under a symlink, device nodes and FIFOs are refused and listed in " +
+               "`refused`, as are (with links=safe) symlinks that resolve outside the destination, chains of links included; the call is then `partial` (exit 9) " +
+               "with the rest extracted, unless strict=false. Every entry is created by directory handle, never through a symlink. The archive is first extracted " +
+               "into a temporary directory beside the destination, then renamed into place (or merged under `overwrite`), so a failure leaves nothing half-written.");
 
     static Outcome<ArchiveExtractResult> Run(VerbContext ctx)
     {
         var path = ArchivePaths.Resolve(ctx);
         var destination = ArchivePaths.Absolute(ctx.Get(Destination)!, ctx);
         if (destination == "/") return ReshError.Usage("Refusing to extract into /.", "Extract into a directory of its own.");
-        var destStat = Resh.Core.Platform.Posix.Stat(destination, follow: false, out _);
+        var destStat = ArchivePaths.Stat(destination, follow: true);
         if (destStat is { } ds && !ds.IsDirectory)
-            return ReshError.Conflict($"{destination} exists and is not a directory.", "Choose another destination.");
+            return ReshError.Conflict($"{PathBytes.Display(destination)} exists and is not a directory.", "Choose another destination.");
+        if (destStat is not null && ArchivePaths.Stat(destination) is { IsSymlink: true })
+            destination = Path.GetFullPath(new DirectoryInfo(destination).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? destination);
         var parent = Path.GetDirectoryName(destination)!;
-        var options = new ExtractOptions(destination, ctx.Get(Overwrite)!, new PathFilter(ctx.Get(ArchiveArgs.Include), ctx.Get(ArchiveArgs.Exclude)),
+        var destName = Path.GetFileName(destination);
+        var preserve = ctx.IsSet(PreservePermissions) ? ctx.Get(PreservePermissions) : FileTree.IsRoot;
+        var options = new ExtractOptions(ctx.Get(Overwrite)!, new PathFilter(ctx.Get(ArchiveArgs.Include), ctx.Get(ArchiveArgs.Exclude)),
             (int)(ctx.Get(StripComponents) ?? 0), new ExtractionLimits(ctx.Get(MaxBytes)!.Value, ctx.Get(MaxEntries)!.Value, ctx.Get(MaxRatio)!.Value),
-            ctx.Get(Owners), ctx.Get(AllowSpecial), ctx.DryRun);
-        var archiveSize = System.IO.File.Exists(path) ? new FileInfo(path).Length : 0;
+            ctx.Get(Owners), ctx.Get(AllowSpecial), ctx.DryRun, ctx.Get(Links) == "keep" ? LinkPolicy.Keep : LinkPolicy.Safe, preserve,
+            ctx.Get(Xattrs), ctx.Get(Acls));
+        var archiveSize = ArchivePaths.Stat(path, follow: true)?.Size ?? 0;
         using var progress = ctx.Progress("extract", archiveSize);
-        using var reader = ArchiveOpener.Open(path, ctx.Get(ArchiveArgs.Format), ctx.GetSecret(ArchiveArgs.Password)?.Reveal(), n => progress.Add(n));
+        using var reader = ArchiveOpener.Open(path, ctx.Get(ArchiveArgs.Format), ctx.GetSecret(ArchiveArgs.Password)?.Reveal(), n => progress.Add(n), ctx.Get(ArchiveArgs.Encoding));
         Codecs.WarnIfZstdFallback(ctx, reader.Format.Codec);
-        var extractor = new SafeExtractor(reader, archiveSize, options, ctx.Cancellation);
-        if (ctx.DryRun)
-        {
-            extractor.StageInto(stage: ""); // dry run: headers only, nothing is created
-            var r = extractor.Report;
-            var wouldChange = r.Names.Any(n => !Path.Exists(Path.Combine(destination, n)));
-            return Outcome.Changed(Result(path, destination, reader.Format, r, null, r.Names.Take(1000).ToList()), wouldChange || destStat is null);
-        }
-        if (!Directory.Exists(parent)) Directory.CreateDirectory(parent);
-        var stage = FileTree.SiblingTemp(destination, "extract");
+
+        var destFd = destStat is null ? -1 : FdTree.OpenDirectory(destination);
+        using var extractor = new SafeExtractor(reader, archiveSize, options, ctx.Cancellation) { ExistingDestination = destFd < 0 ? null : rel => Existing(destFd, rel) };
         try
         {
-            try { extractor.StageInto(stage); }
-            catch (Exception ex) when (IsCorruption(ex))
+            if (ctx.DryRun)
             {
-                return ReshError.Failed($"{path} is corrupt: {ExceptionTranslation.OneLine(ex.Message)}", "Nothing was written; check the archive with `test`.");
+                try { extractor.StageInto(-1, ""); }
+                catch (Exception ex) when (ArchiveErrors.IsArchiveFault(ex)) { return ArchiveErrors.Translate(ex, path, reader.Current?.Name, "Nothing would be written."); }
+                var r = extractor.Report;
+                var wouldChange = destFd < 0 || r.Names.Any(n => AtCalls.StatAt(destFd, n, false, out _) is null);
+                return Finish(ctx, Result(path, destination, reader.Format, r, null, r.Names.Take(1000).Select(n => PathBytes.Display(n)).ToList()), wouldChange, options, r.Warnings);
             }
-            var report = extractor.Report;
-            foreach (var refused in report.Refused) ctx.Warn($"refused {refused.Path}: {refused.Reason}");
-            if (destStat is null)
+
+            if (!Directory.Exists(parent)) Directory.CreateDirectory(parent);
+            var parentFd = FdTree.OpenDirectory(parent);
+            var stage = $".{(destName.Length > 100 ? destName[..100] : destName)}.resh-extract-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+            TempFiles.Register(parent, stage);
+            try
             {
-                Directory.Move(stage, destination);
-                // The staging directory was private (0700); the new destination gets the usual 0755.
-                System.IO.File.SetUnixFileMode(destination, (UnixFileMode)0x1ED);
-                var created = new MergePlan();
-                created.Created.Add(destination);
-                return Outcome.Changed(Result(path, destination, reader.Format, report, created, null), true);
+                try { extractor.StageInto(parentFd, stage); }
+                catch (Exception ex) when (ArchiveErrors.IsArchiveFault(ex)) { return ArchiveErrors.Translate(ex, path, reader.Current?.Name, "Nothing was written; check the archive with `test`."); }
+                var report = extractor.Report;
+                if (destFd < 0)
+                {
+                    // The private stage (0700) becomes the destination, with the mode mkdir would give it.
+                    AtCalls.FChmod(extractor.StageFd, 0x1FF & ~AtCalls.Umask());
+                    var rc = AtCalls.RenameAt(parentFd, stage, parentFd, destName, noReplace: true);
+                    if (rc == AtCalls.EEXIST) return ReshError.Conflict($"{PathBytes.Display(destination)} appeared while the archive was extracted; nothing was changed.", "Run the extraction again.");
+                    if (rc != 0) throw ArchiveErrors.FromErrno(rc, destination).ToException();
+                    AtCalls.FSync(parentFd);
+                    var created = new MergePlan();
+                    created.Created.Add(destination);
+                    return Finish(ctx, Result(path, destination, reader.Format, report, created, null), true, options, report.Warnings);
+                }
+                var plan = TreeMerger.Plan(extractor.StageFd, destFd, options.Overwrite);
+                if (plan.Conflicts.Count > 0) return TreeMerger.ConflictError(destination, plan);
+                TreeMerger.Apply(extractor.StageFd, destFd, plan);
+                return Finish(ctx, Result(path, destination, reader.Format, report, plan, null), plan.Changes, options, report.Warnings);
             }
-            var plan = TreeMerger.Plan(stage, destination, options.Overwrite);
-            if (plan.Conflicts.Count > 0) return TreeMerger.ConflictError(destination, plan);
-            TreeMerger.Apply(plan);
-            return Outcome.Changed(Result(path, destination, reader.Format, report, plan, null), plan.Changes);
+            finally
+            {
+                FdTree.TryRemove(parentFd, stage);
+                TempFiles.Unregister(parent, stage);
+                AtCalls.Close(parentFd);
+            }
         }
         finally
         {
-            FileTree.TryRemove(stage);
+            AtCalls.Close(destFd);
         }
     }
 
-    internal static bool IsCorruption(Exception ex) => ex is InvalidDataException or EndOfStreamException or FormatException
-        || ex.GetType().Namespace?.StartsWith("SharpCompress", StringComparison.Ordinal) == true
-        || ex.GetType().Namespace?.StartsWith("ZstdSharp", StringComparison.Ordinal) == true
-        || ex.GetType().Namespace?.StartsWith("ICSharpCode", StringComparison.Ordinal) == true;
+    /// <summary>What an existing destination holds at a relative name, looked up without following any symlink.</summary>
+    static (ItemKind, string?)? Existing(int destFd, string rel)
+    {
+        var slash = rel.LastIndexOf('/');
+        var parent = slash < 0 ? "" : rel[..slash];
+        var leaf = slash < 0 ? rel : rel[(slash + 1)..];
+        var fd = parent.Length == 0 ? destFd : AtCalls.OpenBeneath(destFd, parent, AtCalls.O_PATH | AtCalls.O_DIRECTORY | AtCalls.O_NOFOLLOW);
+        if (fd < 0) return null;
+        try
+        {
+            if (AtCalls.StatAt(fd, leaf, false, out _) is not { } st) return null;
+            if (st.IsSymlink) return (ItemKind.Symlink, AtCalls.ReadLinkAt(fd, leaf, out _) ?? "/");
+            return (st.IsDirectory ? ItemKind.Directory : ItemKind.File, null);
+        }
+        finally
+        {
+            if (fd != destFd) AtCalls.Close(fd);
+        }
+    }
+
+    /// <summary>Warnings into the envelope; refused entries make the call partial (unless strict=false).</summary>
+    static Outcome<ArchiveExtractResult> Finish(VerbContext ctx, ArchiveExtractResult result, bool changed, ExtractOptions options, List<string> warnings)
+    {
+        foreach (var w in warnings.Take(100)) ctx.Warn(w);
+        foreach (var w in result.Refused.Take(100)) ctx.Warn($"refused {w.Path}: {w.Reason}");
+        if (result.Refused.Count > 100) ctx.Warn($"... and {result.Refused.Count - 100} more refused entries (see result.refused)");
+        if (result.Refused.Count == 0 || !ctx.Get(Strict)) return Outcome.Changed(result, changed);
+        var reasons = result.Refused.Select(r => r.Reason).ToHashSet();
+        var hint = reasons.Contains("symlink_escape") && options.Links == LinkPolicy.Safe
+            ? "Symlinks that point outside the destination were refused: if you trust this archive (a backup of a system tree), extract with links=keep. Pass strict=false to accept the partial result with exit 0."
+            : reasons.Overlaps(["device_node", "fifo"])
+                ? "Device nodes and FIFOs were refused: pass allow_special=true (devices need root). Pass strict=false to accept the partial result with exit 0."
+                : "The listed entries were unsafe and were not extracted; everything else was. Pass strict=false to accept the partial result with exit 0.";
+        return Outcome.Partial(result, changed, $"{result.Refused.Count} entr{(result.Refused.Count == 1 ? "y was" : "ies were")} refused; the rest was extracted to {PathBytes.Display(result.Destination)}.", hint,
+            new System.Text.Json.Nodes.JsonObject { ["refused"] = result.Refused.Count, ["reasons"] = new System.Text.Json.Nodes.JsonArray(reasons.Order().Select(r => (System.Text.Json.Nodes.JsonNode?)r).ToArray()) });
+    }
 
     static ArchiveExtractResult Result(string path, string destination, ArchiveFormat format, StagingReport r, MergePlan? plan, List<string>? planned) =>
-        new(path, destination, format.Name, r.Files, r.Directories, r.Symlinks, r.Hardlinks, r.Special, r.Bytes,
+        new(PathBytes.Display(path), PathBytes.Display(destination), format.Name, r.Files, r.Directories, r.Symlinks, r.Hardlinks, r.Special, r.Bytes,
             plan?.Created.Count ?? 0, plan?.Replaced.Count ?? 0, plan?.Unchanged.Count ?? 0, plan?.Skipped.Count ?? 0,
-            r.Refused.Select(x => new ArchiveRefusal(x.Path, x.Reason)).ToList(), planned);
+            r.Refused.Select(x => new ArchiveRefusal(PathBytes.Display(x.Path, out var escaped), x.Reason, escaped)).ToList(), planned);
 }

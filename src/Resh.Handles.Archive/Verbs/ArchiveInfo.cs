@@ -1,5 +1,6 @@
 using Resh.Core.Execution;
 using Resh.Core.Model;
+using Resh.Core.Text;
 using Resh.Handles.Archive.Formats;
 
 namespace Resh.Handles.Archive;
@@ -20,28 +21,36 @@ public static class ArchiveInfo
         Codecs.WarnIfZstdFallback(ctx, reader.Format.Codec);
         long entries = 0, files = 0, dirs = 0, links = 0, hard = 0, other = 0, bytes = 0;
         bool encrypted = false;
-        foreach (var item in reader.Items())
+        try
         {
-            ctx.Cancellation.ThrowIfCancellationRequested();
-            entries++;
-            encrypted |= item.Encrypted;
-            switch (item.Kind)
+            foreach (var item in reader.Items())
             {
-                case ItemKind.File: files++; bytes += item.Size; break;
-                case ItemKind.Directory: dirs++; break;
-                case ItemKind.Symlink: links++; break;
-                case ItemKind.Hardlink: hard++; break;
-                default: other++; break;
+                ctx.Cancellation.ThrowIfCancellationRequested();
+                entries++;
+                encrypted |= item.Encrypted;
+                switch (item.Kind)
+                {
+                    case ItemKind.File: files++; bytes += item.Size; break;
+                    case ItemKind.Directory: dirs++; break;
+                    case ItemKind.Symlink: links++; break;
+                    case ItemKind.Hardlink: hard++; break;
+                    default: other++; break;
+                }
             }
         }
-        var size = new FileInfo(path).Length;
-        var compression = reader.Format.Container switch
+        catch (Exception ex) when (ArchiveErrors.IsArchiveFault(ex))
         {
-            Container.Zip => "deflate",
-            Container.SevenZip => "lzma",
+            return ArchiveErrors.Translate(ex, path, reader.Current?.Name);
+        }
+        foreach (var w in reader.Warnings.Take(100)) ctx.Warn(w);
+        var size = ArchivePaths.Stat(path, follow: true)?.Size ?? 0;
+        var compression = reader switch
+        {
+            ZipFormatReader z => string.Join(",", z.Methods.DefaultIfEmpty("stored")),
+            SevenZipReader => "lzma",
             _ => ArchiveFormat.CodecName(reader.Format.Codec),
         };
-        return new ArchiveInfoResult(path, reader.Format.Name, compression, encrypted, entries, files, dirs, links, hard, other, bytes, size,
+        return new ArchiveInfoResult(PathBytes.Display(path), reader.Format.Name, compression, encrypted, entries, files, dirs, links, hard, other, bytes, size,
             size > 0 ? Math.Round((double)bytes / size, 3) : 0);
     }
 }

@@ -71,18 +71,30 @@ public sealed class SshSettings
     static string ControlDirFor(string state)
     {
         var dir = System.IO.Path.Combine(state, "cm");
-        if (dir.Length + 1 + 40 + 17 > 107)
+        if (dir.Length + 1 + 40 + 17 <= 107)
         {
-            dir = $"/tmp/resh-ssh-{Resh.Core.Platform.LibC.GetEUid()}";
-            if (Directory.Exists(dir))
-            {
-                var info = new DirectoryInfo(dir);
-                if (info.LinkTarget is not null || (File.GetUnixFileMode(dir) & (UnixFileMode)0x3f) != 0)
-                    throw ReshError.PermissionDenied($"{dir} is not a private directory; refusing to put ssh control sockets there.",
-                        "Remove it, or set RESH_HOME to a shorter path.").ToException();
-            }
+            ReshPaths.EnsurePrivateDir(dir);
+            return dir;
         }
-        ReshPaths.EnsurePrivateDir(dir);
+        // A shared /tmp: anyone can create this name first. It is used only if it is, after creation, a real
+        // directory owned by us and closed to others (checked with lstat, so a planted symlink is refused too).
+        var euid = Resh.Core.Platform.LibC.GetEUid();
+        dir = $"/tmp/resh-ssh-{euid}";
+        if (!Directory.Exists(dir)) ReshPaths.EnsurePrivateDir(dir);
+        var st = Resh.Core.Platform.Posix.Stat(dir, follow: false, out _);
+        string? wrong = st switch
+        {
+            null => "cannot be examined",
+            { IsSymlink: true } => "is a symbolic link",
+            { IsDirectory: false } => "is not a directory",
+            { Uid: var owner } when owner != euid => $"belongs to another user (uid {owner})",
+            { Permissions: var mode } when (mode & 0x3f) != 0 => $"is open to other users (mode {Convert.ToString(mode & 0xfff, 8)})",
+            _ => null,
+        };
+        if (wrong is not null)
+            throw ReshError.PermissionDenied($"{dir} {wrong}; refusing to put ssh control sockets there.",
+                "Remove it (as root, after checking who made it), or set RESH_HOME to a shorter path so the sockets stay in resh's state directory.",
+                new JsonObject { ["path"] = dir }).ToException();
         return dir;
     }
 

@@ -15,11 +15,11 @@ internal static class ContentDiff
         if (oldExists && oldBytes.SequenceEqual(newBytes)) return null;
         if (oldBytes.Length > MaxDiffInput || newBytes.Length > MaxDiffInput)
             return TooLarge(path, oldExists ? oldBytes.Length : null, newBytes.Length);
-        return Cap(Diff.Unified(oldBytes, newBytes, path, oldExists));
+        return Cap(Diff.Unified(oldBytes, newBytes, FilePaths.Display(path), oldExists));
     }
 
     public static string TooLarge(string path, long? oldSize, long newSize) =>
-        $"Content of {path} changes ({(oldSize is { } o ? o + " bytes" : "absent")} -> {newSize} bytes); too large to show a line diff.\n";
+        $"Content of {FilePaths.Display(path)} changes ({(oldSize is { } o ? o + " bytes" : "absent")} -> {newSize} bytes); too large to show a line diff.\n";
 
     public static string? Cap(string? diff)
     {

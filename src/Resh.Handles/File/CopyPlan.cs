@@ -8,9 +8,10 @@ namespace Resh.Handles.Files;
 /// <summary>What to do when the destination of a copy already exists.</summary>
 internal enum OverwritePolicy { Never, Always, Newer, Skip }
 
-internal enum CopyAction { CopyFile, MakeLink, MakeDir, EnterDir, Unchanged, SyncMetadata, Skip }
+internal enum CopyAction { CopyFile, MakeLink, MakeHardLink, MakeNode, MakeDir, EnterDir, Unchanged, SyncMetadata, Skip }
 
-/// <summary>One planned step: what happens to one source entry.</summary>
+/// <summary>One planned step: what happens to one source entry. <c>LinkTarget</c> is a symlink's target, or for a
+/// hard link the destination path of the first copy of the same inode.</summary>
 internal sealed record CopyStep(CopyAction Action, string Source, string Dest, FileStatus SourceStat, FileStatus? DestStat, string? LinkTarget);
 
 /// <summary>
@@ -49,15 +50,19 @@ internal sealed class CopyPlan
         return plan;
     }
 
-    public bool Changes => Steps.Any(s => s.Action is CopyAction.CopyFile or CopyAction.MakeLink or CopyAction.MakeDir or CopyAction.SyncMetadata);
+    /// <summary>Entries that could not be copied (sockets, devices without privilege), with why.</summary>
+    public List<string> Skipped { get; } = [];
+    readonly Dictionary<(uint, uint, ulong), string> _inodes = [];
+
+    public bool Changes => Steps.Any(s => s.Action is CopyAction.CopyFile or CopyAction.MakeLink or CopyAction.MakeHardLink or CopyAction.MakeNode or CopyAction.MakeDir or CopyAction.SyncMetadata);
     public long Count(CopyAction a) => Steps.LongCount(s => s.Action == a);
-    public long Overwrites => Steps.LongCount(s => s.Action is CopyAction.CopyFile or CopyAction.MakeLink && s.DestStat is not null);
+    public long Overwrites => Steps.LongCount(s => s.Action is CopyAction.CopyFile or CopyAction.MakeLink or CopyAction.MakeHardLink or CopyAction.MakeNode && s.DestStat is not null);
     public long BytesToCopy => Steps.Where(s => s.Action == CopyAction.CopyFile).Sum(s => s.SourceStat.Size);
 
     public ReshError ConflictError(string dest) => ReshError.Conflict(
         Conflicts.Count == 1 ? $"{Conflicts[0]} already exists with different content." : $"{Conflicts.Count} destination entries already exist with different content.",
         "Choose an overwrite policy: overwrite=always (replace), newer (replace when the source is newer) or skip (keep existing).",
-        new JsonObject { ["to"] = dest, ["conflicts"] = new JsonArray(Conflicts.Take(20).Select(c => (JsonNode?)c).ToArray()) });
+        new JsonObject { ["to"] = FilePaths.Display(dest), ["conflicts"] = new JsonArray(Conflicts.Take(20).Select(c => (JsonNode?)FilePaths.Display(c)).ToArray()) });
 
     void Visit(string src, FileStatus ss, string dst)
     {
@@ -79,9 +84,8 @@ internal sealed class CopyPlan
             }
             else Steps.Add(new CopyStep(CopyAction.MakeDir, src, dst, ss, null, null));
 
-            List<string> children;
-            try { children = Directory.EnumerateFileSystemEntries(src).ToList(); }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { throw FileErrors.FromException(ex, src, "read the directory").ToException(); }
+            var entries = Posix.ReadDirectory(src, out var derr) ?? throw FileErrors.Throw(derr, src, "read the directory");
+            var children = entries.Select(e => TreeWalk.Join(src, e.Name)).ToList();
             children.Sort(StringComparer.Ordinal);
             foreach (var child in children)
             {
@@ -99,8 +103,8 @@ internal sealed class CopyPlan
 
         if (ss.IsSymlink)
         {
-            var target = FileErrors.Guard(src, "read the link", () => new FileInfo(src).LinkTarget) ?? "";
-            if (ds is { IsSymlink: true } dl && new FileInfo(dst).LinkTarget == target)
+            var target = Posix.ReadLink(src, out var lerr) ?? throw FileErrors.Throw(lerr, src, "read the link");
+            if (ds is { IsSymlink: true } dl && Posix.ReadLink(dst, out _) == target)
             {
                 Steps.Add(new CopyStep(CopyAction.Unchanged, src, dst, ss, dl, target));
                 return;
@@ -111,9 +115,45 @@ internal sealed class CopyPlan
 
         if (!ss.IsRegular)
         {
-            _ctx.Warn($"Skipped {src}: a {ss.TypeName} is not copied.");
-            Steps.Add(new CopyStep(CopyAction.Skip, src, dst, ss, ds, null));
+            // cp -a recreates FIFOs and (as root) device nodes; a socket is only meaningful to the server that made it.
+            bool canMake = ss.FileType == FileStatus.S_IFIFO
+                || (ss.FileType is FileStatus.S_IFCHR or FileStatus.S_IFBLK && Resh.Core.Platform.LibC.GetEUid() == 0);
+            if (!canMake || !_preserve && ss.FileType != FileStatus.S_IFIFO)
+            {
+                var why = ss.FileType == FileStatus.S_IFSOCK ? "a socket is not copied" : $"a {ss.TypeName} needs root to recreate";
+                _ctx.Warn($"Skipped {FilePaths.Display(src)}: {why}.");
+                Skipped.Add(src);
+                Steps.Add(new CopyStep(CopyAction.Skip, src, dst, ss, ds, null));
+                return;
+            }
+            if (ds is { } dn && dn.FileType == ss.FileType && dn.RdevMajor == ss.RdevMajor && dn.RdevMinor == ss.RdevMinor)
+            {
+                Steps.Add(new CopyStep(MetadataDiffers(ss, dn, false) ? CopyAction.SyncMetadata : CopyAction.Unchanged, src, dst, ss, dn, null));
+                return;
+            }
+            Decide(src, ss, dst, ds, CopyAction.MakeNode, null);
             return;
+        }
+
+        if (_preserve && ss.Links > 1)
+        {
+            // Hard links within the tree stay hard links (cp -a): the first name is copied, the others link to it.
+            var key = (ss.DevMajor, ss.DevMinor, ss.Inode);
+            if (_inodes.TryGetValue(key, out var first))
+            {
+                if (ds is { } dh && Posix.Stat(first, false, out _) is { } fh && fh.Inode == dh.Inode && fh.DevMajor == dh.DevMajor && fh.DevMinor == dh.DevMinor)
+                {
+                    Steps.Add(new CopyStep(CopyAction.Unchanged, src, dst, ss, dh, first));
+                    return;
+                }
+                if (ds is null)
+                {
+                    Steps.Add(new CopyStep(CopyAction.MakeHardLink, src, dst, ss, null, first));
+                    return;
+                }
+                // The destination exists as a file of its own: compared and replaced like any other file.
+            }
+            else _inodes[key] = dst;
         }
 
         if (ds is { IsRegular: true } df && df.Size == ss.Size && _policy != OverwritePolicy.Skip && SameContent(src, dst))
@@ -155,13 +195,14 @@ internal sealed class CopyPlan
     }
 
     bool MetadataDiffers(FileStatus source, FileStatus dest, bool directory) =>
-        _preserve && (source.Permissions != dest.Permissions || (!directory && source.ModifyTime != dest.ModifyTime));
+        _preserve && (source.Permissions != dest.Permissions || (!directory && source.ModifyTime != dest.ModifyTime)
+            || (Resh.Core.Platform.LibC.GetEUid() == 0 && (source.Uid != dest.Uid || source.Gid != dest.Gid)));
 
     bool SameContent(string a, string b)
     {
         const int Chunk = 1 << 20;
-        using var ha = FileErrors.Guard(a, "read", () => System.IO.File.OpenHandle(a, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan));
-        using var hb = FileErrors.Guard(b, "read", () => System.IO.File.OpenHandle(b, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan));
+        using var ha = Posix.OpenHandle(Posix.AT_FDCWD, a, Posix.O_RDONLY | Posix.O_NONBLOCK, 0, out var ea) ?? throw FileErrors.Throw(ea, a, "read");
+        using var hb = Posix.OpenHandle(Posix.AT_FDCWD, b, Posix.O_RDONLY | Posix.O_NONBLOCK, 0, out var eb) ?? throw FileErrors.Throw(eb, b, "read");
         var ba = new byte[Chunk];
         var bb = new byte[Chunk];
         long pos = 0;

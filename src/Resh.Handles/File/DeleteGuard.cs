@@ -11,7 +11,15 @@ namespace Resh.Handles.Files;
 /// </summary>
 internal static class DeleteGuard
 {
-    public static ReshError? Check(VerbContext ctx, string path, FileStatus st, string verb)
+    public static ReshError? Check(VerbContext ctx, string path, FileStatus st, string verb) => Check(ctx, path, st, verb, mountPoints: true);
+
+    /// <summary>
+    /// The same catastrophic targets for a recursive chmod or chown (chmod -R 777 / or chown -R of /etc,
+    /// /usr, /var, /boot or a home directory): refused without force. Mount points are fine here.
+    /// </summary>
+    public static ReshError? CheckRecursive(VerbContext ctx, string path, FileStatus st, string verb) => Check(ctx, path, st, verb, mountPoints: false);
+
+    static ReshError? Check(VerbContext ctx, string path, FileStatus st, string verb, bool mountPoints)
     {
         string? why = null;
         if (path == "/") why = "it is the root directory";
@@ -19,10 +27,10 @@ internal static class DeleteGuard
             why = home == path ? "it is the home directory" : $"it contains the home directory {home}";
         // Top-level symlinks count too: /bin, /lib and /sbin are links on merged-/usr systems.
         else if (Path.GetDirectoryName(path) == "/" && (st.IsDirectory || st.IsSymlink)) why = "it is a top-level system directory";
-        else if (!st.IsSymlink && IsMountPoint(path, st)) why = "it is a mount point";
+        else if (mountPoints && !st.IsSymlink && IsMountPoint(path, st)) why = "it is a mount point";
         if (why is null) return null;
-        return ReshError.Conflict($"Refusing to {verb} {path}: {why}.", "Pass force=true if you really mean it.",
-            new JsonObject { ["path"] = path, ["reason"] = why });
+        return ReshError.Conflict($"Refusing to {verb} {FilePaths.Display(path)}: {why}.", "Pass force=true if you really mean it.",
+            new JsonObject { ["path"] = FilePaths.Display(path), ["reason"] = why });
     }
 
     static IEnumerable<string> Homes(VerbContext ctx)

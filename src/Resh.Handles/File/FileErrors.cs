@@ -6,8 +6,9 @@ namespace Resh.Handles.Files;
 /// <summary>The file handle's one place that turns errno values and I/O exceptions into envelopes, with the path attached.</summary>
 internal static class FileErrors
 {
-    public static ReshError FromErrno(int errno, string path, string action)
+    public static ReshError FromErrno(int errno, string rawPath, string action)
     {
+        var path = FilePaths.Display(rawPath);
         var details = new JsonObject { ["path"] = path, ["errno"] = errno, ["action"] = action };
         return errno switch
         {
@@ -24,7 +25,7 @@ internal static class FileErrors
             FileNative.ENOTSUP => ReshError.Unsupported($"Cannot {action} {path}: the file system does not support it.", null, details),
             28 => ReshError.Failed($"Cannot {action} {path}: no space left on the device.", "Free some space and retry.", details),
             16 => ReshError.Conflict($"Cannot {action} {path}: the device or resource is busy.", "Something has it open or mounted; stop that first.", details),
-            36 => ReshError.Usage($"Cannot {action} {path}: the name is too long.", null, details),
+            36 => ExceptionTranslation.NameTooLong(path, null, details),
             _ => ReshError.Failed($"Cannot {action} {path}: {Resh.Core.Platform.Posix.StrError(errno)}.", null, details),
         };
     }

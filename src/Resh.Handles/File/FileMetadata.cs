@@ -9,16 +9,16 @@ namespace Resh.Handles.Files;
 public static class FileMetadata
 {
     public static FileStatResult Missing(string path) =>
-        new(path, false, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        new(FilePaths.Display(path), false, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     public static FileStatResult Describe(string path, FileStatus st)
     {
         string? link = null;
         if (st.IsSymlink)
         {
-            try { link = new FileInfo(path).LinkTarget; } catch (IOException) { }
+            link = Posix.ReadLink(path, out _) is { } l ? FilePaths.Display(l) : null;
         }
-        return new FileStatResult(path, true, st.TypeName, st.Size, OctalMode(st.Permissions), SymbolicMode(st.Mode),
+        return new FileStatResult(FilePaths.Display(path), true, st.TypeName, st.Size, OctalMode(st.Permissions), SymbolicMode(st.Mode),
             st.Uid, st.Gid, Users.UserName(st.Uid), Users.GroupName(st.Gid), (long)st.Inode, st.Links, st.Blocks,
             Rfc3339(st.ModifyTime), Rfc3339(st.AccessTime), Rfc3339(st.ChangeTime), st.BirthTime is { } b ? Rfc3339(b) : null,
             link, st.IsMountRoot, $"{st.DevMajor}:{st.DevMinor}");
@@ -55,13 +55,13 @@ public static class FileMetadata
         var st = Posix.Stat(path, follow, out var errno);
         if (st is not null) return st;
         if (errno is 2 or 20) return null; // ENOENT, ENOTDIR: nothing there
-        throw ExceptionTranslation.FromErrno(errno, $" ({path})").ToException();
+        throw FileErrors.Throw(errno, path, "look up");
     }
 
     public static FileStatus StatOrThrow(string path, bool follow) =>
         StatOrNull(path, follow) ?? throw NotFound(path).ToException();
 
     public static ReshError NotFound(string path) =>
-        ReshError.NotFound($"{path} does not exist.", "Check the path; file:///abs/path is absolute, file://rel/path is relative to the current directory.",
-            new System.Text.Json.Nodes.JsonObject { ["path"] = path });
+        ReshError.NotFound($"{FilePaths.Display(path)} does not exist.", "Check the path; file:///abs/path is absolute, file://rel/path is relative to the current directory.",
+            new System.Text.Json.Nodes.JsonObject { ["path"] = FilePaths.Display(path) });
 }

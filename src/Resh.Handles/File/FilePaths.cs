@@ -31,24 +31,8 @@ public static class FilePaths
         return full.Length > 1 ? full.TrimEnd('/') : full;
     }
 
-    /// <summary>
-    /// Where content written to <paramref name="path"/> lands: the final target when the path is a symlink
-    /// (so the link survives the atomic rename), else the path itself.
-    /// </summary>
-    public static string ContentPath(string path)
-    {
-        var st = Resh.Core.Platform.Posix.Stat(path, false, out _);
-        if (st is not { IsSymlink: true }) return path;
-        var real = FileNative.RealPath(path, out _);
-        if (real is not null) return real;
-        // A dangling link: write where it points, as `echo > link` does.
-        try
-        {
-            var target = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true);
-            return target?.FullName ?? path;
-        }
-        catch (IOException) { return path; }
-    }
+    /// <summary>A path as results and messages show it: unchanged when it is UTF-8, else percent-escaped (<see cref="Resh.Core.Text.PathBytes"/>).</summary>
+    public static string Display(string path) => Resh.Core.Text.PathBytes.Display(path);
 
     /// <summary>The path relative to <paramref name="root"/>, with '/' separators.</summary>
     public static string Relative(string root, string path) => Path.GetRelativePath(root, path);

@@ -49,7 +49,8 @@ public sealed record FileWriteResult(
     [property: Description("Permission bits afterwards, octal.")] string? Mode,
     [property: Description("Path of the previous version kept by backup=true.")] string? Backup,
     [property: Description("Parent directories created by parents=true.")] IReadOnlyList<string> ParentsCreated,
-    [property: Description("Unified diff of the content change (text), or a one-line note (binary, very large).")] string? Diff);
+    [property: Description("Unified diff of the content change (text), or a one-line note (binary, very large).")] string? Diff,
+    [property: Description("True when the existing inode was rewritten in place (inplace=true, or a directory you may not write), not replaced atomically.")] bool InPlace);
 
 [Description("What append did (or would do).")]
 public sealed record FileAppendResult(
@@ -57,7 +58,8 @@ public sealed record FileAppendResult(
     [property: Description("Bytes appended.")] long Appended,
     [property: Description("Size of the file afterwards.")] long Size,
     [property: Description("True when the file did not exist before.")] bool Created,
-    [property: Description("Unified diff of the change, or a one-line note.")] string? Diff);
+    [property: Description("Unified diff of the change, or a one-line note.")] string? Diff,
+    [property: Description("True when appended in place with O_APPEND (the default, like >>); false when the file was rewritten atomically (atomic=true).")] bool InPlace);
 
 [Description("One entry of a listing.")]
 public sealed record FileEntry(
@@ -68,7 +70,8 @@ public sealed record FileEntry(
     [property: Description("Permission bits, octal.")] string Mode,
     [property: Description("Modification time, RFC 3339 UTC.")] string Mtime,
     [property: Description("Where a symlink points (as stored).")] string? LinkTarget,
-    [property: Description("Depth below the listed directory (1 = direct child).")] int Depth);
+    [property: Description("Depth below the listed directory (1 = direct child).")] int Depth,
+    [property: Description("True when the name or path is not valid UTF-8: both are then percent-escaped (%XX for each raw byte, %25 for %), the form a file:// target accepts back.")] bool Escaped);
 
 [Description("A directory listing.")]
 public sealed record FileListResult(
@@ -95,15 +98,20 @@ public sealed record FileDeleteResult(
     [property: Description("False when nothing was there: nothing to do.")] bool Existed,
     [property: Description("Type of what was removed.")] string? Type,
     [property: Description("Entries removed: files, links and directories.")] long Removed,
-    [property: Description("Bytes of regular files removed.")] long Bytes);
+    [property: Description("Bytes of regular files removed.")] long Bytes,
+    [property: Description("When a recursive delete failed part-way (`partial`): paths removed, up to 100.")] IReadOnlyList<string> RemovedPaths,
+    [property: Description("Paths that could not be removed, with why (up to 100; the directories holding them stay too).")] IReadOnlyList<FileDeleteFailure> NotRemoved);
+
+[Description("A path a delete could not remove.")]
+public sealed record FileDeleteFailure(string Path, string Error);
 
 [Description("What copy did (or would do).")]
 public sealed record FileCopyResult(
     string From,
     [property: Description("The destination path (inside `to` when `to` is a directory a file goes into).")] string To,
     [property: Description("Type of the source.")] string Type,
-    [property: Description("Regular files written.")] long FilesCopied,
-    [property: Description("Symlinks created.")] long LinksCreated,
+    [property: Description("Regular files written (and FIFOs or device nodes recreated).")] long FilesCopied,
+    [property: Description("Symlinks and hard links created.")] long LinksCreated,
     [property: Description("Directories created.")] long DirsCreated,
     [property: Description("Destination files that already had the same content.")] long Unchanged,
     [property: Description("Destination files left alone by the overwrite policy.")] long Skipped,
@@ -119,7 +127,8 @@ public sealed record FileMoveResult(
     [property: Description("rename (same file system), copy+delete (across devices), or none.")] string Method,
     [property: Description("True when an existing destination was replaced.")] bool Overwritten,
     [property: Description("True when the overwrite policy left an existing destination alone.")] bool Skipped,
-    [property: Description("True when the source is gone and the destination exists: moved before.")] bool AlreadyMoved);
+    [property: Description("True when the source is gone and the destination exists: moved before.")] bool AlreadyMoved,
+    [property: Description("Entries a move across file systems could not recreate (sockets, devices without root); when any, the source is kept whole.")] IReadOnlyList<string> NotCopied);
 
 [Description("What chmod did (or would do).")]
 public sealed record FileChmodResult(

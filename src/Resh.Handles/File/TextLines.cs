@@ -82,9 +82,15 @@ internal sealed class TextLines
     public static Regex Compile(string pattern, string argName, RegexOptions options = RegexOptions.None)
     {
         try { return new Regex(pattern, options | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(2)); }
+        catch (RegexParseException ex)
+        {
+            throw ReshError.Usage(ExceptionTranslation.RegexMessage(ex, argName),
+                ".NET regular expression syntax; escape literal characters such as . ( [ with a backslash.",
+                new System.Text.Json.Nodes.JsonObject { ["pattern"] = pattern, ["position"] = ex.Offset, ["error"] = ExceptionTranslation.Words(ex.Error.ToString()) }).ToException();
+        }
         catch (ArgumentException ex)
         {
-            throw ReshError.Usage($"`{argName}` is not a valid regular expression: {ExceptionTranslation.OneLine(ex.Message)}",
+            throw ReshError.Usage($"`{argName}` is not a valid regular expression: {ExceptionTranslation.Describe(ex)}",
                 ".NET regular expression syntax; escape literal characters such as . ( [ with a backslash.").ToException();
         }
     }

@@ -1,83 +1,159 @@
 using System.Text.Json.Nodes;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
+using Resh.Core.Platform;
 
 namespace Resh.Handles.Files;
 
 /// <summary>
 /// Removing a directory tree in two steps: a plan (every entry lstat'ed, unreadable directories and
-/// nested mount points found) and then the removal, children before parents, never following links.
+/// nested mount points found) and then the removal, children before parents, through directory
+/// descriptors (openat O_NOFOLLOW, unlinkat), so a directory swapped for a symlink mid-way is removed
+/// as a link and never followed. A removal that fails part-way goes on with what it can (as rm -r
+/// does) and reports what was removed and what was not.
 /// </summary>
 internal sealed class TreeRemoval
 {
-    TreeRemoval(string root, List<WalkEntry> entries, List<string> unreadable, List<string> mounts, long bytes)
+    const int ListCap = 100;
+
+    TreeRemoval(string root, long count, List<string> unreadable, List<string> mounts, long bytes)
     {
         Root = root;
-        Entries = entries;
+        Count = count;
         Unreadable = unreadable;
         MountPoints = mounts;
         Bytes = bytes;
     }
 
     public string Root { get; }
-    public List<WalkEntry> Entries { get; }
     public List<string> Unreadable { get; }
     public List<string> MountPoints { get; }
     /// <summary>Bytes of regular files in the tree.</summary>
     public long Bytes { get; }
-    /// <summary>Entries removed, the root included.</summary>
-    public long Count => Entries.Count + 1;
+    /// <summary>Entries to remove, the root included.</summary>
+    public long Count { get; }
+
+    /// <summary>What the removal did.</summary>
+    public sealed class Report
+    {
+        public long Removed { get; set; }
+        public long Bytes { get; set; }
+        public List<string> RemovedPaths { get; } = [];
+        public List<FileDeleteFailure> NotRemoved { get; } = [];
+        public long Failures { get; set; }
+        public bool Complete => Failures == 0;
+    }
 
     public static TreeRemoval Plan(VerbContext ctx, string root)
     {
-        var entries = new List<WalkEntry>();
         var unreadable = new List<string>();
         var mounts = new List<string>();
-        long bytes = 0;
-        foreach (var e in TreeWalk.Enumerate(root, int.MaxValue, null, (where, _) => unreadable.Add(where), ctx.Cancellation))
+        long bytes = 0, count = 1;
+        foreach (var e in TreeWalk.Enumerate(root, int.MaxValue, null, (where, _) => unreadable.Add(where), ctx.Cancellation, followRoot: false))
         {
             if (e.Stat.IsDirectory && DeleteGuard.IsMountPoint(e.Path, e.Stat)) mounts.Add(e.Path);
-            entries.Add(e);
+            count++;
             if (e.Stat.IsRegular) bytes += e.Stat.Size;
         }
-        return new TreeRemoval(root, entries, unreadable, mounts, bytes);
+        return new TreeRemoval(root, count, unreadable, mounts, bytes);
     }
 
     /// <summary>An error when the plan cannot be carried out safely, else null.</summary>
     public ReshError? Refusal(bool force)
     {
         if (Unreadable.Count > 0)
-            return ReshError.PermissionDenied($"Cannot read {Unreadable.Count} director{(Unreadable.Count == 1 ? "y" : "ies")} below {Root}; nothing was removed.",
+            return ReshError.PermissionDenied($"Cannot read {Unreadable.Count} director{(Unreadable.Count == 1 ? "y" : "ies")} below {FilePaths.Display(Root)}; nothing was removed.",
                 "Run as a user who can read the whole tree (sudo).",
-                new JsonObject { ["path"] = Root, ["unreadable"] = Array(Unreadable) });
+                new JsonObject { ["path"] = FilePaths.Display(Root), ["unreadable"] = Array(Unreadable) });
         if (MountPoints.Count > 0 && !force)
-            return ReshError.Conflict($"Refusing to remove {Root}: {MountPoints.Count} mount point(s) below it.", "Unmount them first, or pass force=true to remove their content too.",
-                new JsonObject { ["path"] = Root, ["mount_points"] = Array(MountPoints) });
+            return ReshError.Conflict($"Refusing to remove {FilePaths.Display(Root)}: {MountPoints.Count} mount point(s) below it.", "Unmount them first, or pass force=true to remove their content too.",
+                new JsonObject { ["path"] = FilePaths.Display(Root), ["mount_points"] = Array(MountPoints) });
         return null;
     }
 
-    public void Apply(VerbContext ctx)
+    /// <summary>Removes the tree; never throws for one entry that cannot go (see <see cref="Report"/>).</summary>
+    public Report Apply(VerbContext ctx)
     {
-        long removed = 0;
-        try
+        var report = new Report();
+        var parent = Path.GetDirectoryName(Root) ?? "/";
+        var parentFd = Posix.OpenAt(Posix.AT_FDCWD, parent, Posix.O_PATH | Posix.O_DIRECTORY);
+        if (parentFd < 0)
         {
-            for (int i = Entries.Count - 1; i >= 0; i--)
-            {
-                ctx.Cancellation.ThrowIfCancellationRequested();
-                var e = Entries[i];
-                var errno = e.Stat.IsDirectory ? FileNative.Rmdir(e.Path) : FileNative.Unlink(e.Path);
-                if (errno != 0 && errno != FileNative.ENOENT) throw FileErrors.Throw(errno, e.Path, "delete");
-                removed++;
-            }
-            FileErrors.Check(FileNative.Rmdir(Root), Root, "delete");
+            Fail(report, Root, -parentFd);
+            return report;
         }
-        catch (ReshException ex)
-        {
-            var details = ex.Error.Details ?? new JsonObject();
-            details["removed_before_failure"] = removed;
-            throw (ex.Error with { Details = details }).ToException();
-        }
+        try { RemoveTree(ctx, report, parentFd, Path.GetFileName(Root), Root); }
+        finally { Posix.Close(parentFd); }
+        return report;
     }
 
-    static JsonArray Array(List<string> items) => new(items.Take(20).Select(u => (JsonNode?)u).ToArray());
+    /// <summary>Throws the first failure (for callers that cannot report a partial removal).</summary>
+    public void ApplyOrThrow(VerbContext ctx)
+    {
+        var report = Apply(ctx);
+        if (report.Complete) return;
+        var first = report.NotRemoved[0];
+        throw ReshError.Failed($"Could not remove {first.Path}: {first.Error}; {report.Removed} entries were removed before.",
+            "Fix the permission or unmount what is busy, and retry.",
+            new JsonObject { ["path"] = FilePaths.Display(Root), ["removed_before_failure"] = report.Removed }).ToException();
+    }
+
+    static void RemoveTree(VerbContext ctx, Report report, int parentFd, string name, string path)
+    {
+        ctx.Cancellation.ThrowIfCancellationRequested();
+        var fd = Posix.OpenAt(parentFd, name, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW);
+        if (fd < 0)
+        {
+            if (-fd is Posix.ENOTDIR or Posix.ELOOP) RemoveEntry(report, parentFd, name, path, directory: false, 0); // it is no longer a directory
+            else if (-fd != Posix.ENOENT) Fail(report, path, -fd);
+            return;
+        }
+        long failuresBefore = report.Failures;
+        try
+        {
+            var entries = Posix.ReadDirectory(fd, out var errno);
+            if (entries is null)
+            {
+                Fail(report, path, errno);
+                return;
+            }
+            foreach (var e in entries)
+            {
+                var child = TreeWalk.Join(path, e.Name);
+                var st = Posix.StatAt(fd, e.Name, follow: false, out _);
+                if (st is { IsDirectory: true }) RemoveTree(ctx, report, fd, e.Name, child);
+                else if (st is { } s) RemoveEntry(report, fd, e.Name, child, directory: false, s.IsRegular ? s.Size : 0);
+            }
+        }
+        finally
+        {
+            Posix.Close(fd);
+        }
+        if (report.Failures > failuresBefore)
+        {
+            // Something below stays, so this directory stays too.
+            report.Failures++;
+            if (report.NotRemoved.Count < ListCap) report.NotRemoved.Add(new FileDeleteFailure(FilePaths.Display(path), "not empty: entries below it could not be removed"));
+            return;
+        }
+        RemoveEntry(report, parentFd, name, path, directory: true, 0);
+    }
+
+    static void RemoveEntry(Report report, int dirFd, string name, string path, bool directory, long size)
+    {
+        var rc = Posix.UnlinkAt(dirFd, name, directory);
+        if (rc == Posix.ENOENT) return;
+        if (rc != 0) { Fail(report, path, rc); return; }
+        report.Removed++;
+        report.Bytes += size;
+        if (report.RemovedPaths.Count < ListCap) report.RemovedPaths.Add(FilePaths.Display(path));
+    }
+
+    static void Fail(Report report, string path, int errno)
+    {
+        report.Failures++;
+        if (report.NotRemoved.Count < ListCap) report.NotRemoved.Add(new FileDeleteFailure(FilePaths.Display(path), Posix.StrError(errno)));
+    }
+
+    static JsonArray Array(List<string> items) => new(items.Take(20).Select(u => (JsonNode?)FilePaths.Display(u)).ToArray());
 }

@@ -24,4 +24,17 @@ public static class FsPaths
         var full = Path.GetFullPath(t);
         return full.Length > 1 ? full.TrimEnd('/') : full;
     }
+
+    /// <summary>
+    /// A path handed to mount(8), umount(8) and the other tools goes on their command line, which .NET can only
+    /// pass as UTF-8 text: a name that is not UTF-8 would reach them changed (U+FFFD), naming another path.
+    /// Refused instead, naming it in its escaped form.
+    /// </summary>
+    public static string ForTool(string path, string tool)
+    {
+        if (Resh.Core.Text.PathBytes.HasRawBytes(path))
+            throw ReshError.Unsupported($"{Resh.Core.Text.PathBytes.Display(path)} is not UTF-8 and cannot be passed to {tool}.",
+                "Rename it (or mount on a UTF-8 path): fs:// reads such mounts but does not hand them to mount or umount.").ToException();
+        return path;
+    }
 }

@@ -1,14 +1,20 @@
 using System.ComponentModel;
 using System.Text.Json.Serialization;
+using Resh.Core.Model;
 
 namespace Resh.Handles.Fs;
 
+// The numbers carry the names system.disk gives them: free includes root's reserve, available is df's Avail.
 [Description("Space and inodes of one mounted file system (statvfs).")]
 public sealed record FsUsage(string MountPoint, string Source, string FsType,
-    [property: Description("Bytes.")] long Size, long Used,
-    [property: Description("Bytes available to unprivileged users (df's Avail).")] long Free,
-    [property: Description("Used / (used + free) × 100, as df computes it.")] double UsedPercent,
-    long Inodes, long InodesUsed, long InodesFree, double? InodesUsedPercent, bool ReadOnly);
+    [property: Description("Total size in bytes.")] long Size,
+    [property: Description("Bytes used (size - free)."), Unit(UnitAttribute.Bytes)] long Used,
+    [property: Description("Bytes free, including blocks reserved for root."), Unit(UnitAttribute.Bytes)] long Free,
+    [property: Description("Bytes available to unprivileged users (df's Avail)."), Unit(UnitAttribute.Bytes)] long Available,
+    [property: Description("used / (used + available) * 100, as df computes Use%.")] double UsedPercent,
+    [property: Description("Total inodes; 0 when the file system has no fixed inode table (btrfs).")] long InodesTotal,
+    long InodesUsed, long InodesFree, double? InodesUsedPercent, bool ReadOnly,
+    [property: Description("True when mount_point or source names bytes that are not UTF-8: they are percent-escaped (%XX), the form a target takes back.")] bool Escaped = false);
 
 public sealed record FsUsageResult(IReadOnlyList<FsUsage> Filesystems);
 
@@ -17,7 +23,8 @@ public sealed record FsMount(long MountId, string MountPoint, string Source, str
     [property: Description("Options of the file system itself (super block).")] IReadOnlyList<string> SuperOptions,
     [property: Description("The directory of the file system mounted here (not / for bind mounts).")] string Root,
     [property: Description("major:minor")] string Device, bool ReadOnly,
-    [property: Description("Backing file when the source is a loop device.")] string? BackingFile);
+    [property: Description("Backing file when the source is a loop device.")] string? BackingFile,
+    [property: Description("True when mount_point, source or root names bytes that are not UTF-8: they are percent-escaped (%XX), the form a target takes back.")] bool Escaped = false);
 
 public sealed record FsMountsResult(long Count, IReadOnlyList<FsMount> Mounts);
 

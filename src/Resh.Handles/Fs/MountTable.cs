@@ -19,7 +19,9 @@ public static class MountTable
     public static List<MountEntry> Read()
     {
         var list = new List<MountEntry>();
-        foreach (var line in System.IO.File.ReadAllLines("/proc/self/mountinfo"))
+        // Names are bytes: a mount point that is not UTF-8 keeps its exact bytes (PathBytes), not U+FFFD.
+        var text = Resh.Core.Text.PathBytes.Decode(System.IO.File.ReadAllBytes("/proc/self/mountinfo"));
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             // id parent major:minor root mountpoint options [optional...] - fstype source superoptions
             var dash = line.IndexOf(" - ", StringComparison.Ordinal);
@@ -60,7 +62,8 @@ public static class MountTable
         {
             if (s[i] == '\\' && IsOctal(s, i + 1))
             {
-                sb.Append((char)Convert.ToInt32(s.Substring(i + 1, 3), 8));
+                var b = Convert.ToInt32(s.Substring(i + 1, 3), 8);
+                sb.Append(b < 0x80 ? (char)b : (char)(0xDC00 + b)); // an escaped high byte is a raw byte
                 i += 3;
             }
             else sb.Append(s[i]);

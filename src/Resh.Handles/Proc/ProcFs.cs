@@ -26,7 +26,10 @@ internal sealed class ProcEntry
 
     public long CpuTicks => Utime + Stime;
     public bool IsZombie => State is 'Z' or 'X';
-    public long RssBytes => RssPages * Environment.SystemPageSize;
+    /// <summary>VmRSS from /proc/PID/status in bytes, when status was read (-1 otherwise).</summary>
+    public long VmRssBytes = -1;
+    /// <summary>Resident memory as ps and top show it: VmRSS (the stat field can lag behind, from per-thread counters), else stat's pages.</summary>
+    public long RssBytes => VmRssBytes >= 0 ? VmRssBytes : RssPages * Environment.SystemPageSize;
 
     /// <summary>The command line joined by spaces, or [comm] for kernel threads (as ps shows them).</summary>
     public string Command => Argv is { Length: > 0 } a ? string.Join(' ', a) : $"[{Comm}]";
@@ -153,6 +156,26 @@ internal static class ProcFs
         var s = buf.AsSpan(0, n);
         e.Uid = SecondNumber(s, "\nUid:"u8);
         e.Gid = SecondNumber(s, "\nGid:"u8);
+        // Kernel threads have no VmRSS line: their resident memory is 0.
+        e.VmRssBytes = KiloBytes(s, "\nVmRSS:"u8) is { } kb ? kb * 1024 : 0;
+    }
+
+    /// <summary>The number of a `Key:   1234 kB` line of /proc/PID/status.</summary>
+    static long? KiloBytes(ReadOnlySpan<byte> s, ReadOnlySpan<byte> key)
+    {
+        var i = s.IndexOf(key);
+        if (i < 0) return null;
+        var line = s[(i + key.Length)..];
+        var nl = line.IndexOf((byte)'\n');
+        if (nl >= 0) line = line[..nl];
+        long v = 0;
+        bool any = false;
+        foreach (var b in line)
+        {
+            if (b >= (byte)'0' && b <= (byte)'9') { v = v * 10 + (b - '0'); any = true; }
+            else if (any) break;
+        }
+        return any ? v : null;
     }
 
     /// <summary>The effective id: the second number of a `Uid:` / `Gid:` line (real, effective, saved, fs).</summary>
@@ -189,7 +212,8 @@ internal static class ProcFs
                 if (z < 0) break;
                 s = s[(z + 1)..];
             }
-            return parts.ToArray();
+            // A password on a command line is readable by every user in /proc, but resh does not repeat it (SPEC §8).
+            return SecretNames.MaskArgv(parts.ToArray());
         }
         finally
         {

@@ -118,6 +118,7 @@ internal static partial class ProcNative
         FileActionsInit(fa);
         AttrInit(attr);
         var handles = new List<GCHandle>();
+        byte** cargv = null, cenv = null;
         try
         {
             FileActionsAddOpen(fa, 0, "/dev/null", O_RDONLY, 0);
@@ -130,10 +131,11 @@ internal static partial class ProcNative
             AttrSetSigDefault(attr, all);
             AttrSetFlags(attr, (short)(POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
 
-            byte** cargv = stackalloc byte*[argv.Count + 1];
+            // On the heap: argv and env may hold hundreds of thousands of entries (up to ARG_MAX), far more than a stack.
+            cargv = (byte**)NativeMemory.Alloc((nuint)(argv.Count + 1), (nuint)sizeof(byte*));
             for (int i = 0; i < argv.Count; i++) cargv[i] = Pin(argv[i], handles);
             cargv[argv.Count] = null;
-            byte** cenv = stackalloc byte*[env.Count + 1];
+            cenv = (byte**)NativeMemory.Alloc((nuint)(env.Count + 1), (nuint)sizeof(byte*));
             for (int i = 0; i < env.Count; i++) cenv[i] = Pin(env[i], handles);
             cenv[env.Count] = null;
 
@@ -147,10 +149,20 @@ internal static partial class ProcNative
         finally
         {
             foreach (var h in handles) h.Free();
+            NativeMemory.Free(cargv);
+            NativeMemory.Free(cenv);
             FileActionsDestroy(fa);
             AttrDestroy(attr);
         }
     }
+
+    const int _SC_ARG_MAX = 0;
+
+    /// <summary>The kernel's limit on argv plus environment, in bytes (sysconf ARG_MAX; a quarter of the stack limit).</summary>
+    public static long ArgMax => SysConf(_SC_ARG_MAX) is > 0 and var v ? v : 131072;
+
+    /// <summary>The longest single argument or environment string execve accepts (MAX_ARG_STRLEN: 32 pages).</summary>
+    public const int MaxArgStrLen = 32 * 4096;
 
     static unsafe byte* Pin(string s, List<GCHandle> handles)
     {

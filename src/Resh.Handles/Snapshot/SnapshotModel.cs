@@ -14,7 +14,30 @@ public sealed record ManifestEntry(
     long Size,
     [property: Description("SHA-256 of the content (files; null for btrfs snapshots).")] string? Sha256,
     string? LinkTarget,
-    [property: Description("Inode when captured: with size and mtime it lets the next snapshot skip rehashing.")] ulong Inode);
+    [property: Description("Inode when captured: with size and mtime it lets the next snapshot skip rehashing.")] ulong Inode,
+    [property: Description("Hard link count when captured: files with more than one link and the same inode are restored as hard links of each other.")] uint Links = 0,
+    [property: Description("True when the path (or link target) is not valid UTF-8: both are then percent-escaped (%XX per raw byte, %25 for %).")] bool Escaped = false)
+{
+    /// <summary>The entry as JSON carries it: names that are not UTF-8 percent-escaped and flagged.</summary>
+    public ManifestEntry ForDisplay()
+    {
+        var path = Resh.Core.Text.PathBytes.Display(Path, out var e1);
+        bool e2 = false;
+        var link = LinkTarget is null ? null : Resh.Core.Text.PathBytes.Display(LinkTarget, out e2);
+        return e1 || e2 ? this with { Path = path, LinkTarget = link, Escaped = true } : this;
+    }
+
+    /// <summary>The entry with its names back as path strings (raw bytes as U+DC80–U+DCFF).</summary>
+    public ManifestEntry FromDisplay() => !Escaped ? this : this with
+    {
+        Path = Resh.Core.Grammar.PercentDecoding.Decode(Path),
+        LinkTarget = LinkTarget is null ? null : Resh.Core.Grammar.PercentDecoding.Decode(LinkTarget),
+        Escaped = false,
+    };
+}
+
+/// <summary>A path a snapshot could not read, left out (and kept as it is by a restore).</summary>
+public sealed record SkippedPath(string Path, [property: Description("Why it could not be read.")] string Reason, bool Escaped = false);
 
 /// <summary>A snapshot: what was captured, when, how, and every entry.</summary>
 public sealed record Manifest(
@@ -31,7 +54,8 @@ public sealed record Manifest(
     long Bytes,
     [property: Description("Bytes this snapshot added to the store (content not stored before).")] long NewBytes,
     string RootMode,
-    IReadOnlyList<ManifestEntry> Entries);
+    IReadOnlyList<ManifestEntry> Entries,
+    [property: Description("Paths that could not be read when the snapshot was taken; a restore leaves them as they are.")] IReadOnlyList<SkippedPath>? Unreadable = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false)]
 [JsonSerializable(typeof(Manifest))]

@@ -32,8 +32,9 @@ public sealed class SnapshotRepo
     /// <summary>A stable, readable directory name for a tree: its base name and a hash of its full path.</summary>
     public static string TreeId(string path)
     {
-        var hash = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(path)))[..12];
-        var name = Path.GetFileName(path);
+        // The exact bytes of the path (a name that is not UTF-8 must not collide with its U+FFFD look-alike).
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Resh.Core.Text.PathBytes.Encode(path)))[..12];
+        var name = Resh.Core.Text.PathBytes.Display(Path.GetFileName(path));
         return (name.Length == 0 ? "root" : name) + "-" + hash;
     }
 
@@ -76,9 +77,18 @@ public sealed class SnapshotRepo
 
     public static Manifest Read(string path)
     {
-        try { return JsonSerializer.Deserialize(System.IO.File.ReadAllBytes(path), ManifestJson.Default.Manifest) ?? throw new JsonException("empty"); }
+        Manifest m;
+        try { m = JsonSerializer.Deserialize(System.IO.File.ReadAllBytes(path), ManifestJson.Default.Manifest) ?? throw new JsonException("empty"); }
         catch (JsonException ex) { throw ReshError.Failed($"The manifest {path} is damaged: {ex.Message}", "Delete the snapshot or restore the file.").ToException(); }
+        // Names that are not UTF-8 are stored percent-escaped; in memory they are path strings again.
+        if (m.Entries.Any(e => e.Escaped)) m = m with { Entries = m.Entries.Select(e => e.FromDisplay()).ToList() };
+        if (m.Unreadable?.Any(u => u.Escaped) == true)
+            m = m with { Unreadable = m.Unreadable.Select(u => u.Escaped ? u with { Path = Resh.Core.Grammar.PercentDecoding.Decode(u.Path), Escaped = false } : u).ToList() };
+        return m;
     }
+
+    /// <summary>The paths of a manifest's unreadable entries, as path strings.</summary>
+    public static IEnumerable<string> UnreadablePaths(Manifest m) => m.Unreadable?.Select(u => u.Path) ?? [];
 
     /// <summary>Snapshots of one tree, oldest first.</summary>
     public List<Manifest> List(string tree)
@@ -96,7 +106,12 @@ public sealed class SnapshotRepo
     {
         var dir = TreeDir(m.Path);
         ReshPaths.EnsurePrivateDir(dir);
-        AtomicFile.Write(ManifestPath(m.Path, m.Name), JsonSerializer.SerializeToUtf8Bytes(m, ManifestJson.Default.Manifest), (UnixFileMode)0x180);
+        var stored = m with
+        {
+            Entries = m.Entries.Select(e => e.ForDisplay()).ToList(),
+            Unreadable = m.Unreadable?.Select(u => Resh.Core.Text.PathBytes.Display(u.Path, out var esc) is var p && esc ? u with { Path = p, Escaped = true } : u).ToList(),
+        };
+        AtomicFile.Write(ManifestPath(m.Path, m.Name), JsonSerializer.SerializeToUtf8Bytes(stored, ManifestJson.Default.Manifest), (UnixFileMode)0x180);
     }
 
     public void DeleteManifest(Manifest m) => System.IO.File.Delete(ManifestPath(m.Path, m.Name));
@@ -108,7 +123,7 @@ public sealed class SnapshotRepo
         try
         {
             string sha;
-            using (var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan))
+            using (var input = FileTree.OpenRead(file))
             using (var output = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = (UnixFileMode)0x180, BufferSize = 0 }))
             using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
             {
@@ -141,7 +156,9 @@ public sealed class SnapshotRepo
         if (!System.IO.File.Exists(source))
             throw ReshError.Failed($"Object {sha} is missing from the snapshot store.", "Run verify; the snapshot cannot be restored completely.", new System.Text.Json.Nodes.JsonObject { ["object"] = sha }).ToException();
         using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        using var output = new FileStream(destination, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = (UnixFileMode)0x180, BufferSize = 0 });
+        using var outHandle = Posix.OpenHandle(Posix.AT_FDCWD, destination, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW, 0x180, out var errno)
+            ?? throw ExceptionTranslation.FromErrno(errno, $" ({Resh.Core.Text.PathBytes.Display(destination)})").ToException();
+        using var output = new FileStream(outHandle, FileAccess.Write, 1);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[1 << 20];
         int n;
@@ -156,7 +173,7 @@ public sealed class SnapshotRepo
 
     public static string HashFile(string path, CancellationToken ct)
     {
-        using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20, FileOptions.SequentialScan);
+        using var input = FileTree.OpenRead(path);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[1 << 20];
         int n;
@@ -169,12 +186,22 @@ public sealed class SnapshotRepo
     }
 
     /// <summary>Deletes objects no manifest references; returns (count, bytes) freed.</summary>
-    public (long Count, long Bytes) CollectGarbage()
+    public (long Count, long Bytes) CollectGarbage() => Garbage(null, delete: true);
+
+    /// <summary>
+    /// The objects no manifest references once <paramref name="dropping"/> are gone (a dry run of a delete
+    /// or prune counts what it would free), deleted when <paramref name="delete"/> is set.
+    /// </summary>
+    public (long Count, long Bytes) Garbage(IReadOnlyCollection<Manifest>? dropping, bool delete)
     {
+        var gone = new HashSet<(string, string)>(dropping?.Select(m => (m.Path, m.Name)) ?? []);
         var live = new HashSet<string>(StringComparer.Ordinal);
         foreach (var m in All())
+        {
+            if (gone.Contains((m.Path, m.Name))) continue;
             foreach (var e in m.Entries)
                 if (e.Sha256 is { } s) live.Add(s);
+        }
         long count = 0, bytes = 0;
         foreach (var dir in Directory.EnumerateDirectories(Objects))
         {
@@ -182,7 +209,7 @@ public sealed class SnapshotRepo
             {
                 if (live.Contains(Path.GetFileName(obj))) continue;
                 bytes += new FileInfo(obj).Length;
-                System.IO.File.Delete(obj);
+                if (delete) System.IO.File.Delete(obj);
                 count++;
             }
         }

@@ -15,7 +15,8 @@ public sealed record SnapshotSummary(string Name, string Path, string Created, s
 public sealed record SnapshotCreateResult(SnapshotSummary Snapshot, string Repo, long Directories, long Symlinks,
     [property: Description("Files read and hashed (new or changed since the previous snapshot).")] long Hashed,
     [property: Description("Files whose hash was reused because size, mtime and inode were unchanged.")] long Reused,
-    [property: Description("Devices, FIFOs and sockets that hold no content and were left out.")] IReadOnlyList<string> Skipped);
+    [property: Description("Devices, FIFOs and sockets that hold no content and were left out.")] IReadOnlyList<string> Skipped,
+    [property: Description("Files and directories that could not be read: left out (with a warning), and left as they are by a restore.")] IReadOnlyList<SkippedPath> Unreadable);
 
 public sealed record SnapshotListResult(string Path, string Repo, IReadOnlyList<SnapshotSummary> Snapshots);
 

@@ -36,9 +36,9 @@ public static class TreeDiff
             string? diff = null;
             if (change == "content" && contentDiffs && x.Size <= TextDiffLimit && y.Size <= TextDiffLimit)
             {
-                var oldBytes = System.IO.File.ReadAllBytes(from.ContentPath(x));
-                var newBytes = System.IO.File.ReadAllBytes(to.ContentPath(y));
-                if (IsText(oldBytes) && IsText(newBytes)) diff = Diff.Unified(oldBytes, newBytes, path, true);
+                var oldBytes = Storage.FileTree.ReadAllBytes(from.ContentPath(x));
+                var newBytes = Storage.FileTree.ReadAllBytes(to.ContentPath(y));
+                if (IsText(oldBytes) && IsText(newBytes)) diff = Diff.Unified(oldBytes, newBytes, PathBytes.Display(path), true);
             }
             modified.Add(new DiffChange(path, change, diff));
         }

@@ -6,7 +6,11 @@ namespace Resh.Handles.Snapshot;
 
 /// <summary>What a scan of a live tree found.</summary>
 public sealed record ScanResult(List<ManifestEntry> Entries, long Files, long Directories, long Symlinks, long Bytes, long NewBytes,
-    long Hashed, long Reused, List<string> Skipped, string RootMode);
+    long Hashed, long Reused, List<string> Skipped, string RootMode)
+{
+    /// <summary>Files and directories that could not be read (left out, with why); only when the scan was asked to skip them.</summary>
+    public List<SkippedPath> Unreadable { get; init; } = [];
+}
 
 /// <summary>
 /// Reads a live tree into manifest entries. A file whose size, mtime and inode equal the previous
@@ -15,31 +19,40 @@ public sealed record ScanResult(List<ManifestEntry> Entries, long Files, long Di
 /// </summary>
 public static class TreeScanner
 {
-    public static ScanResult Scan(string root, PathFilter filter, Manifest? previous, SnapshotRepo? storeInto, bool hash, ProgressBar? progress, CancellationToken ct)
+    /// <param name="skipUnreadable">Leave out (and list) files and directories that cannot be read, instead of failing on the first.</param>
+    public static ScanResult Scan(string root, PathFilter filter, Manifest? previous, SnapshotRepo? storeInto, bool hash, ProgressBar? progress, CancellationToken ct,
+        bool skipUnreadable = false)
     {
         var prev = previous?.Entries.Where(e => e.Type == "file" && e.Sha256 is not null).ToDictionary(e => e.Path, StringComparer.Ordinal)
                    ?? new Dictionary<string, ManifestEntry>(StringComparer.Ordinal);
         var entries = new List<ManifestEntry>();
         var skipped = new List<string>();
+        var unreadable = new List<SkippedPath>();
         long files = 0, dirs = 0, links = 0, bytes = 0, newBytes = 0, hashed = 0, reused = 0;
-        foreach (var item in TreeWalker.Walk(root, filter, ct))
+        Action<string, int>? onUnreadable = skipUnreadable ? (rel, errno) =>
+        {
+            // The directory was listed before it was read: take it back out, with what it holds.
+            var at = entries.FindLastIndex(e => e.Path == rel && e.Type == "directory");
+            if (at >= 0) { entries.RemoveAt(at); dirs--; }
+            unreadable.Add(new SkippedPath(rel, Posix.StrError(errno)));
+        } : null;
+        foreach (var item in TreeWalker.Walk(root, filter, ct, onUnreadable: onUnreadable))
         {
             var st = item.Status;
             var mtime = SnapshotRepo.ToNs(st.ModifyTime);
             if (st.IsDirectory)
             {
                 dirs++;
-                entries.Add(new(item.Relative, "directory", SnapshotRepo.Octal(st.Permissions), st.Uid, st.Gid, mtime, 0, null, null, st.Inode));
+                entries.Add(new(item.Relative, "directory", SnapshotRepo.Octal(st.Permissions), st.Uid, st.Gid, mtime, 0, null, null, st.Inode, st.Links));
             }
             else if (st.IsSymlink)
             {
                 links++;
-                entries.Add(new(item.Relative, "symlink", SnapshotRepo.Octal(st.Permissions), st.Uid, st.Gid, mtime, 0, null, new FileInfo(item.FullPath).LinkTarget, st.Inode));
+                entries.Add(new(item.Relative, "symlink", SnapshotRepo.Octal(st.Permissions), st.Uid, st.Gid, mtime, 0, null,
+                    Posix.ReadLink(item.FullPath, out _) ?? "", st.Inode, st.Links));
             }
             else if (st.IsRegular)
             {
-                files++;
-                bytes += st.Size;
                 string? sha = null;
                 if (prev.TryGetValue(item.Relative, out var p) && p.Size == st.Size && p.MtimeNs == mtime && p.Inode == st.Inode
                     && (storeInto is null || storeInto.HasObject(p.Sha256!)))
@@ -47,20 +60,29 @@ public static class TreeScanner
                     sha = p.Sha256;
                     reused++;
                 }
-                else if (storeInto is not null)
+                else if (storeInto is not null || hash)
                 {
-                    var (s, added) = storeInto.Store(item.FullPath, ct);
-                    sha = s;
-                    hashed++;
-                    if (added) newBytes += st.Size;
+                    try
+                    {
+                        if (storeInto is not null)
+                        {
+                            var (s, added) = storeInto.Store(item.FullPath, ct);
+                            sha = s;
+                            if (added) newBytes += st.Size;
+                        }
+                        else sha = SnapshotRepo.HashFile(item.FullPath, ct);
+                        hashed++;
+                    }
+                    catch (Resh.Core.Errors.ReshException ex) when (skipUnreadable && ex.Error.Code == Resh.Core.Errors.ErrorCode.PermissionDenied)
+                    {
+                        unreadable.Add(new SkippedPath(item.Relative, "permission denied"));
+                        continue;
+                    }
                 }
-                else if (hash)
-                {
-                    sha = SnapshotRepo.HashFile(item.FullPath, ct);
-                    hashed++;
-                }
+                files++;
+                bytes += st.Size;
                 progress?.Add(st.Size);
-                entries.Add(new(item.Relative, "file", SnapshotRepo.Octal(st.Permissions), st.Uid, st.Gid, mtime, st.Size, sha, null, st.Inode));
+                entries.Add(new(item.Relative, "file", SnapshotRepo.Octal(st.Permissions), st.Uid, st.Gid, mtime, st.Size, sha, null, st.Inode, st.Links));
             }
             else
             {
@@ -68,7 +90,7 @@ public static class TreeScanner
             }
         }
         var rootMode = SnapshotRepo.Octal(SnapshotRepo.LStat(root).Permissions);
-        return new ScanResult(entries, files, dirs, links, bytes, newBytes, hashed, reused, skipped, rootMode);
+        return new ScanResult(entries, files, dirs, links, bytes, newBytes, hashed, reused, skipped, rootMode) { Unreadable = unreadable };
     }
 
     public static long SizeOfTree(string root, PathFilter filter, CancellationToken ct)

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Resh.Core.Platform;
 
 namespace Resh.Handles.Storage;
 
@@ -16,16 +17,16 @@ public static partial class NativeFs
         public long Nsec;
     }
 
-    [LibraryImport("libc", EntryPoint = "utimensat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "utimensat", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     private static unsafe partial int UtimensAt(int dirfd, string path, Timespec* times, int flags);
 
-    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     private static partial int LinkNative(string oldPath, string newPath);
 
-    [LibraryImport("libc", EntryPoint = "mknod", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "mknod", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     private static partial int MknodNative(string path, uint mode, ulong dev);
 
-    [LibraryImport("libc", EntryPoint = "renameat2", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "renameat2", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     private static partial int RenameAt2(int olddirfd, string oldPath, int newdirfd, string newPath, uint flags);
 
     /// <summary>Sets the modification (and access) time of a path without following a symlink; returns errno or 0.</summary>
@@ -45,10 +46,10 @@ public static partial class NativeFs
         return SetTimes(path, sec, rem * 100);
     }
 
-    [LibraryImport("libc", EntryPoint = "mkdir", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "mkdir", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     private static partial int MkdirNative(string path, uint mode);
 
-    [LibraryImport("libc", EntryPoint = "symlink", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "symlink", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     private static partial int SymlinkNative(string target, string linkPath);
 
     /// <summary>Creates one directory (not its parents); returns errno or 0 (EEXIST when the name is taken by anything).</summary>
@@ -76,7 +77,7 @@ public static partial class NativeFs
         public unsafe fixed int Spare[6];
     }
 
-    [LibraryImport("libc", EntryPoint = "statvfs", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "statvfs", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     private static partial int StatVfsNative(string path, out StatVfsBuffer buf);
 
     public static StatVfsBuffer? StatVfs(string path, out int errno)

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Resh.Core.Errors;
+using Resh.Core.Platform;
 
 namespace Resh.Handles.Storage;
 
@@ -24,7 +25,7 @@ public sealed partial class NewFile : IDisposable
         _fd = fd;
     }
 
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(PathMarshaller), SetLastError = true)]
     private static partial int OpenNative(string path, int flags, uint mode);
 
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]

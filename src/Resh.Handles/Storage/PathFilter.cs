@@ -9,11 +9,18 @@ public sealed class PathFilter
 {
     readonly Glob[] _include;
     readonly Glob[] _exclude;
+    readonly HashSet<string>? _excludedPaths;
 
-    public PathFilter(IReadOnlyList<string> include, IReadOnlyList<string> exclude)
+    /// <param name="excludedPaths">Relative paths left out exactly as written (no glob meaning), with what is below them.</param>
+    public PathFilter(IReadOnlyList<string> include, IReadOnlyList<string> exclude, IEnumerable<string>? excludedPaths = null)
     {
         _include = include.Select(p => new Glob(p)).ToArray();
         _exclude = exclude.Select(p => new Glob(p)).ToArray();
+        if (excludedPaths is not null)
+        {
+            _excludedPaths = new HashSet<string>(excludedPaths, StringComparer.Ordinal);
+            if (_excludedPaths.Count == 0) _excludedPaths = null;
+        }
     }
 
     public static PathFilter All { get; } = new([], []);
@@ -23,10 +30,13 @@ public sealed class PathFilter
     /// <summary>True when the path (or one of its parent directories) matches an exclude pattern.</summary>
     public bool IsExcluded(string relative)
     {
-        if (_exclude.Length == 0) return false;
+        if (_exclude.Length == 0 && _excludedPaths is null) return false;
         foreach (var prefix in Prefixes(relative))
+        {
+            if (_excludedPaths is not null && _excludedPaths.Contains(prefix)) return true;
             foreach (var g in _exclude)
                 if (g.Matches(prefix)) return true;
+        }
         return false;
     }
 

@@ -31,6 +31,9 @@ public sealed class SourceFileStream : Stream
         return new SourceFileStream(new SafeFileHandle(fd, ownsHandle: true));
     }
 
+    /// <summary>A file already opened (by directory handle, without following symlinks), read at its size now.</summary>
+    public static SourceFileStream Open(SafeFileHandle handle) => new(handle);
+
     /// <summary>True when the file's size changed while it was read (its stored content is cut or padded).</summary>
     public bool Changed { get; private set; }
 

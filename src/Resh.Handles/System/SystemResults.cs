@@ -5,7 +5,7 @@ namespace Resh.Handles.Sys;
 
 public sealed record HostnameResult(
     [property: Description("The kernel host name (uname nodename).")] string Hostname,
-    [property: Description("The fully qualified name when DNS or /etc/hosts knows one, else null.")] string? Fqdn,
+    [property: Description("The fully qualified name as `hostname -f` gives it (the resolver's canonical name), else null.")] string? Fqdn,
     [property: Description("The NIS/YP domain name, when set.")] string? Domain);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, GenerationMode = JsonSourceGenerationMode.Metadata)]

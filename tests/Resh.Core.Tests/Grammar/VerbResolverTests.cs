@@ -58,6 +58,19 @@ public sealed class VerbResolverTests
         Assert.Contains("`read`", ex.Error.Hint);
     }
 
+    [Theory]
+    [InlineData("/etc/hosts.raed", "/etc/hosts.read")]
+    [InlineData("/etc/hosts.lines.ensur", "/etc/hosts.lines.ensure")]
+    [InlineData("/etc/a.lines.conf.lines.ensur", "/etc/a.lines.conf.lines.ensure")]
+    [InlineData("/etc/x.ea.gte", "/etc/x.ea.get")]
+    public void The_hint_is_a_call_that_runs_as_written(string body, string call)
+    {
+        var ex = Assert.Throws<ReshException>(() => VerbResolver.Resolve(T, body, null));
+        Assert.EndsWith($"(resh t://{call})", ex.Error.Hint);
+        var corrected = VerbResolver.Resolve(T, call, null); // what the hint says resolves, and to the verb it names
+        Assert.Contains($"`{corrected.Verb.Name}`", ex.Error.Hint);
+    }
+
     [Fact]
     public void A_misspelt_next_word_hints_the_closest_verb()
     {

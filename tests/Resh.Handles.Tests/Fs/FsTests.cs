@@ -54,6 +54,102 @@ public sealed class FsTests
     }
 
     [Fact]
+    public void Mounting_again_with_other_options_remounts_and_reports_the_live_options()
+    {
+        using var dir = new TempDir("remount");
+        using var ns = new MountNamespace();
+        var mnt = dir["mnt"];
+        Assert.True(ns.Resh($"fs://{mnt}.mount(source=tmpfs,fstype=tmpfs,options=size=16m)").Changed);
+        var same = ns.Resh($"fs://{mnt}.mount(source=tmpfs,fstype=tmpfs,options=size=16384k)");
+        Assert.True(same.Ok, same.ToString());
+        Assert.False(same.Changed); // the same size, written another way
+        var bigger = ns.Resh($"fs://{mnt}.mount(source=tmpfs,fstype=tmpfs,options=size=32m,noexec)");
+        Assert.True(bigger.Ok, bigger.ToString());
+        Assert.True(bigger.Changed);
+        Assert.Equal(["mount", "-o", "remount,rw,size=32m,noexec", mnt], bigger.Result!["commands"]![0]!.AsArray().Select(a => a!.GetValue<string>()));
+        var live = bigger.Result!["options"]!.AsArray().Select(o => o!.GetValue<string>()).ToList();
+        Assert.Contains("size=32768k", live);
+        Assert.Contains("noexec", live);
+        var mountinfo = ns.Exec("cat", "/proc/self/mountinfo").Split('\n').Single(l => l.Contains($" {mnt} "));
+        Assert.Contains("size=32768k", mountinfo);
+        Assert.Contains("noexec", mountinfo);
+        Assert.False(ns.Resh($"fs://{mnt}.mount(source=tmpfs,fstype=tmpfs,options=size=32m,noexec)").Changed);
+        var ro = ns.Resh($"fs://{mnt}.mount(source=tmpfs,fstype=tmpfs,options=ro)");
+        Assert.True(ro.Changed, ro.ToString());
+        Assert.Contains("ro", ro.Result!["options"]!.AsArray().Select(o => o!.GetValue<string>()));
+        Assert.True(ns.Resh($"fs://{mnt}.unmount").Changed);
+    }
+
+    [Fact]
+    public void A_mount_point_whose_name_is_not_utf8_is_listed_escaped_and_flagged_and_the_escape_is_accepted_back()
+    {
+        using var dir = new TempDir("fsbytes");
+        using var ns = new MountNamespace();
+        try
+        {
+            // "caf\xe9": Latin-1, not UTF-8. Made and mounted through bash so the exact byte reaches the kernel.
+            ns.Exec("bash", "-c", "d=\"$1/$(printf 'caf\\351')\"; mkdir \"$d\" && mount -t tmpfs -o size=4m resh-bytes \"$d\"", "-", dir.Path);
+            var escaped = dir.Path + "/caf%E9";
+            var mounts = ns.Resh($"fs://{dir.Path}.mounts", "all=true");
+            Assert.True(mounts.Ok, mounts.ToString());
+            var m = Assert.Single(mounts.Result!["mounts"]!.AsArray());
+            Assert.Equal(escaped, m!["mount_point"]!.GetValue<string>());
+            Assert.True(m["escaped"]!.GetValue<bool>());
+            Assert.Equal("resh-bytes", m["source"]!.GetValue<string>());
+
+            var usage = ns.Resh($"fs://{escaped}.usage");
+            Assert.True(usage.Ok, usage.ToString());
+            var u = Assert.Single(usage.Result!["filesystems"]!.AsArray());
+            Assert.Equal(escaped, u!["mount_point"]!.GetValue<string>());
+            Assert.True(u["escaped"]!.GetValue<bool>());
+            Assert.Equal(4L << 20, u["size"]!.GetValue<long>());
+            var info = ns.Resh($"fs://{escaped}.info");
+            Assert.True(info.Ok, info.ToString());
+            Assert.Equal(escaped, info.Result!["path"]!.GetValue<string>());
+            Assert.Equal("tmpfs", info.Result!["mount"]!["fs_type"]!.GetValue<string>());
+
+            // umount(8) would be handed U+FFFD in place of the byte, naming another path: refused, still mounted.
+            var unmount = ns.Resh($"fs://{escaped}.unmount");
+            Assert.Equal("unsupported", unmount.ErrorCode);
+            Assert.Contains("caf%E9", unmount.Envelope["error"]!["message"]!.GetValue<string>());
+            Assert.Contains("resh-bytes", ns.Exec("cat", "/proc/self/mountinfo"));
+            Assert.Equal("not_found", ns.Resh($"fs://{dir.Path}/caf%E8.usage").ErrorCode);
+        }
+        finally
+        {
+            Sh.Run("rm", "-rf", dir.Path); // .NET cannot name the non-UTF-8 entry; out here it is an empty directory (the mount is only in the namespace)
+        }
+    }
+
+    [Fact]
+    public void Checking_the_mounted_root_file_system_hints_what_can_be_done_not_unmounting_it()
+    {
+        var rootSource = Sh.Ok("findmnt", "-n", "-o", "SOURCE", "/").Trim();
+        Assert.True(File.Exists(rootSource), $"the root file system's source {rootSource} is not a device file on this machine");
+        var refused = ReshBinary.Run($"fs://{rootSource}.check", "--dry-run");
+        Assert.Equal("conflict", refused.ErrorCode);
+        var hint = refused.Envelope["error"]!["hint"]!.GetValue<string>();
+        Assert.DoesNotContain(".unmount", hint); // fs:///.unmount is refused, as it should be
+        Assert.Contains("/forcefsck", hint);
+    }
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/proc")]
+    [InlineData("/sys")]
+    [InlineData("/dev")]
+    public void Unmounting_the_system_mounts_needs_force(string target)
+    {
+        using var ns = new MountNamespace();
+        var refused = ns.Resh($"fs://{target}.unmount", "--dry-run");
+        Assert.Equal("conflict", refused.ErrorCode);
+        Assert.Contains("force", refused.Envelope["error"]!["hint"]!.GetValue<string>());
+        var forced = ns.Resh($"fs://{target}.unmount", "force=true", "--dry-run");
+        Assert.True(forced.Ok, forced.ToString());
+        Assert.Equal(["umount", target], forced.Result!["commands"]![0]!.AsArray().Select(a => a!.GetValue<string>()));
+    }
+
+    [Fact]
     public void A_bind_mount_shows_the_source_and_dry_run_only_reports_the_command()
     {
         using var dir = new TempDir("bind");
@@ -102,7 +198,9 @@ public sealed class FsTests
         }
         Assert.Equal("conflict", ns.Resh($"fs://{mnt}.resize(size=100MiB)").ErrorCode); // shrinking needs force
 
-        Assert.Equal("conflict", ns.Resh($"fs://{image.ImagePath}.check").ErrorCode); // mounted
+        var mounted = ns.Resh($"fs://{image.ImagePath}.check");
+        Assert.Equal("conflict", mounted.ErrorCode);
+        Assert.EndsWith($"resh fs://{mnt}.unmount", mounted.Envelope["error"]!["hint"]!.GetValue<string>()); // the next line runs it
         Assert.True(ns.Resh($"fs://{mnt}.unmount").Changed);
         var check = ns.Resh($"fs://{image.ImagePath}.check");
         Assert.True(check.Ok, check.ToString());

@@ -167,4 +167,106 @@ public sealed class SnapshotTests
         Assert.True(ns.Resh([$"snapshot://{data}.delete(name=s1)"], env).Changed);
         Assert.DoesNotContain("s1", ns.Exec("ls", "-a", Path.Combine(mnt, ".resh-snapshots", "data")));
     }
+
+    [Fact]
+    public void Hard_links_come_back_as_hard_links()
+    {
+        using var dir = new TempDir("snaplink");
+        var tree = dir["tree"];
+        Directory.CreateDirectory(Path.Combine(tree, "sub"));
+        File.WriteAllText(Path.Combine(tree, "a"), "shared\n");
+        Sh.Ok("ln", Path.Combine(tree, "a"), Path.Combine(tree, "sub", "b"));
+        Assert.True(Run(dir, $"snapshot://{tree}.create(name=s1)").Ok);
+        // Break the link and change one side, then restore.
+        File.Delete(Path.Combine(tree, "sub", "b"));
+        File.WriteAllText(Path.Combine(tree, "sub", "b"), "separate\n");
+        File.Delete(Path.Combine(tree, "a"));
+        File.WriteAllText(Path.Combine(tree, "a"), "changed\n");
+        var restore = Run(dir, $"snapshot://{tree}.restore(name=s1)");
+        Assert.True(restore.Ok, restore.ToString());
+        Assert.Equal("shared\n", File.ReadAllText(Path.Combine(tree, "sub", "b")));
+        Assert.Equal(Sh.Ok("stat", "-c", "%i %h", Path.Combine(tree, "a")), Sh.Ok("stat", "-c", "%i %h", Path.Combine(tree, "sub", "b")));
+        Assert.Equal("2", Sh.Ok("stat", "-c", "%h", Path.Combine(tree, "a")).Trim());
+    }
+
+    [Fact]
+    public void An_unreadable_file_is_named_in_a_warning_left_out_and_left_alone_by_restore()
+    {
+        using var dir = new TempDir("snapperm");
+        var tree = dir["tree"];
+        Directory.CreateDirectory(Path.Combine(tree, "locked"));
+        File.WriteAllText(Path.Combine(tree, "ok.txt"), "fine\n");
+        File.WriteAllText(Path.Combine(tree, "secret"), "root only\n");
+        File.WriteAllText(Path.Combine(tree, "locked", "inner"), "hidden\n");
+        Sh.Ok("chown", "-R", "65534:65534", dir.Path);
+        Sh.Ok("chown", "0:0", Path.Combine(tree, "secret"), Path.Combine(tree, "locked"));
+        Sh.Ok("chmod", "0600", Path.Combine(tree, "secret"));
+        Sh.Ok("chmod", "0700", Path.Combine(tree, "locked"));
+        var repo = dir["repo"];
+        string[] nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", ReshBinary.Path];
+        var create = FileScheme.Tool.RunResh([.. nobody, $"snapshot://{tree}.create", "name=s1", $"repo={repo}"]);
+        Assert.True(create.Ok, create.ToString());
+        var unreadable = create.Result!["unreadable"]!.AsArray().Select(u => u!["path"]!.GetValue<string>()).ToList();
+        Assert.Equal(["locked", "secret"], unreadable.Order(StringComparer.Ordinal));
+        var warnings = create.Envelope["warnings"]!.AsArray().Select(w => w!.GetValue<string>()).ToList();
+        Assert.Contains(warnings, w => w.StartsWith("secret:"));
+        Assert.Contains(warnings, w => w.StartsWith("locked:"));
+        Assert.Equal(1, create.Result!["snapshot"]!["files"]!.GetValue<long>());
+
+        File.WriteAllText(Path.Combine(tree, "ok.txt"), "changed\n");
+        // The same user cannot carry what it cannot read into the rebuilt tree: refused, naming it, nothing changed.
+        var refused = FileScheme.Tool.RunResh([.. nobody, $"snapshot://{tree}.restore", "name=s1", $"repo={repo}"]);
+        Assert.Equal("permission_denied", refused.ErrorCode);
+        Assert.Contains(tree + "/", refused.Envelope["error"]!["message"]!.GetValue<string>());
+        Assert.Equal("changed\n", File.ReadAllText(Path.Combine(tree, "ok.txt")));
+        Assert.Equal(["locked", "ok.txt", "secret"], Directory.GetFileSystemEntries(tree).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["repo", "tree"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        // Root restores the snapshot and leaves what it could not read as it is (not deleted as "added since").
+        var restore = ReshBinary.Run($"snapshot://{tree}.restore", "name=s1", $"repo={repo}");
+        Assert.True(restore.Ok, restore.ToString());
+        Assert.Equal("fine\n", File.ReadAllText(Path.Combine(tree, "ok.txt")));
+        Assert.Equal("root only\n", File.ReadAllText(Path.Combine(tree, "secret")));
+        Assert.Equal("hidden\n", File.ReadAllText(Path.Combine(tree, "locked", "inner")));
+        Assert.Equal("0 700", Sh.Ok("stat", "-c", "%u %a", Path.Combine(tree, "locked")).Trim());
+    }
+
+    [Fact]
+    public void A_prune_dry_run_says_what_it_would_free_and_the_real_prune_frees_that()
+    {
+        using var dir = new TempDir("snapprune");
+        var tree = dir["tree"];
+        Directory.CreateDirectory(tree);
+        File.WriteAllText(Path.Combine(tree, "keep"), "always here\n");
+        File.WriteAllText(Path.Combine(tree, "v"), new string('1', 1000));
+        Assert.True(Run(dir, $"snapshot://{tree}.create(name=s1)").Ok);
+        File.WriteAllText(Path.Combine(tree, "v"), new string('2', 2000));
+        Assert.True(Run(dir, $"snapshot://{tree}.create(name=s2)").Ok);
+        var dry = Run(dir, $"snapshot://{tree}.prune(keep_last=1)", "--dry-run");
+        Assert.True(dry.Ok, dry.ToString());
+        Assert.Equal(["s1"], dry.Result!["removed"]!.AsArray().Select(x => x!.GetValue<string>()));
+        Assert.Equal(1, dry.Result!["freed_objects"]!.GetValue<long>());
+        Assert.Equal(1000, dry.Result!["freed_bytes"]!.GetValue<long>());
+        var real = Run(dir, $"snapshot://{tree}.prune(keep_last=1)");
+        Assert.Equal(dry.Result!["freed_objects"]!.GetValue<long>(), real.Result!["freed_objects"]!.GetValue<long>());
+        Assert.Equal(dry.Result!["freed_bytes"]!.GetValue<long>(), real.Result!["freed_bytes"]!.GetValue<long>());
+        var deleteDry = Run(dir, $"snapshot://{tree}.delete(name=s2)", "--dry-run");
+        Assert.Equal(2, deleteDry.Result!["freed_objects"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public void Restoring_paths_that_name_nothing_is_not_found()
+    {
+        using var dir = new TempDir("snaptypo");
+        var tree = MakeTree(dir);
+        Assert.True(Run(dir, $"snapshot://{tree}.create(name=s1)").Ok);
+        var typo = Run(dir, $"snapshot://{tree}.restore(name=s1,paths=mian.conf)");
+        Assert.Equal("not_found", typo.ErrorCode);
+        Assert.Equal(3, typo.ExitCode);
+        Assert.Contains("mian.conf", typo.Envelope["error"]!["message"]!.GetValue<string>());
+        // A path only in the live tree is a real request: restoring it deletes it.
+        File.WriteAllText(Path.Combine(tree, "added.txt"), "x");
+        var live = Run(dir, $"snapshot://{tree}.restore(name=s1,paths=added.txt)");
+        Assert.True(live.Ok, live.ToString());
+        Assert.False(File.Exists(Path.Combine(tree, "added.txt")));
+    }
 }

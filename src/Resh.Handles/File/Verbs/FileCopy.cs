@@ -13,7 +13,7 @@ public static class FileCopy
         examples: ["/backup/hosts", "/backup/"], aliases: ["dest"]);
     static readonly Arg<string?> Overwrite = Arg.Enum("overwrite", "When the destination exists with different content: never (conflict), always (replace), newer (replace when the source is newer), skip (keep it).",
         Policies, "never");
-    static readonly Arg<bool> Preserve = Arg.Bool("preserve", "Keep the source's mode and access/modification times (cp -p).", true);
+    static readonly Arg<bool> Preserve = Arg.Bool("preserve", "Keep everything cp -a keeps: mode, access/modification times, owner and group (as root; the group alone otherwise), extended attributes, ACLs, hard links within the tree, FIFOs and (as root) device nodes.", true);
     static readonly Arg<bool> Recursive = Arg.Bool("recursive", "Required to copy a directory tree.");
     static readonly Arg<bool> Follow = Arg.Bool("follow", "Copy what symlinks point to instead of the links themselves (cp -L).");
 
@@ -25,7 +25,7 @@ public static class FileCopy
             new("file:///etc/hosts.copy to=/backup/", "Copy into /backup (as /backup/hosts)."),
             new("file:///srv/site.copy to=/srv/site.bak recursive=true overwrite=always", "Mirror a tree; unchanged files are not rewritten."),
         ],
-        notes: "A directory source names the destination tree itself (files are merged into an existing one), so a second run is `changed: false`. Destination files with identical content count as unchanged under every policy; with preserve=true their mode and mtime are brought in line. Nothing is written when the plan has conflicts.");
+        notes: "A directory source names the destination tree itself (files are merged into an existing one), so a second run is `changed: false`. Destination files with identical content count as unchanged under every policy; with preserve=true their mode, mtime and (as root) owner are brought in line. Nothing is written when the plan has conflicts. Sockets are skipped with a warning. Data moves with copy_file_range(2), so file systems that can share extents (btrfs, xfs) make reflinks.");
 
     static async ValueTask<Outcome<FileCopyResult>> RunAsync(VerbContext ctx)
     {
@@ -36,14 +36,14 @@ public static class FileCopy
         var rawTo = ctx.Get(To)!;
         var dest = Destination(ctx, rawTo, source, ss.IsDirectory);
         if (ss.IsDirectory && !ctx.Get(Recursive))
-            return ReshError.Usage($"{source} is a directory.", "Pass recursive=true to copy the whole tree.", new JsonObject { ["path"] = source });
+            return ReshError.Usage($"{FilePaths.Display(source)} is a directory.", "Pass recursive=true to copy the whole tree.", new JsonObject { ["path"] = FilePaths.Display(source) });
         if (SamePlace(source, dest, ss) is { } same) return same;
 
         var policy = CopyPlan.ParsePolicy(ctx.Get(Overwrite));
         var preserve = ctx.Get(Preserve);
         if (Path.GetDirectoryName(dest) is { } parent && FileParents.Missing(parent).Count > 0)
-            return ReshError.NotFound($"The destination directory {parent} does not exist.", $"Create it first: resh file://{parent}.mkdir",
-                new JsonObject { ["to"] = dest });
+            return ReshError.NotFound($"The destination directory {FilePaths.Display(parent)} does not exist.", $"Create it first: resh file://{FilePaths.Display(parent)}.mkdir",
+                new JsonObject { ["to"] = FilePaths.Display(dest) });
 
         var plan = CopyPlan.Build(ctx, source, ss, dest, policy, preserve, follow);
         if (plan.Conflicts.Count > 0) return plan.ConflictError(dest);
@@ -62,8 +62,8 @@ public static class FileCopy
         if (!ctx.DryRun && plan.Changes)
             bytes = await CopyApply.RunAsync(ctx, plan, preserve, preserveOwner: false).ConfigureAwait(false);
 
-        var result = new FileCopyResult(source, dest, ss.TypeName,
-            plan.Count(CopyAction.CopyFile), plan.Count(CopyAction.MakeLink), plan.Count(CopyAction.MakeDir),
+        var result = new FileCopyResult(FilePaths.Display(source), FilePaths.Display(dest), ss.TypeName,
+            plan.Count(CopyAction.CopyFile) + plan.Count(CopyAction.MakeNode), plan.Count(CopyAction.MakeLink) + plan.Count(CopyAction.MakeHardLink), plan.Count(CopyAction.MakeDir),
             plan.Count(CopyAction.Unchanged) + plan.Steps.LongCount(s => s.Action == CopyAction.SyncMetadata && !s.SourceStat.IsDirectory),
             plan.Count(CopyAction.Skip), plan.Count(CopyAction.SyncMetadata), plan.Overwrites, bytes, diff);
         return Outcome.Changed(result, plan.Changes);

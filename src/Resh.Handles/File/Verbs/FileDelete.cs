@@ -18,30 +18,37 @@ public static class FileDelete
             new("file:///tmp/old.log.delete", "Remove a file; a second run is `changed: false`."),
             new("file:///srv/app/releases/v1.delete recursive=true --dry-run", "Show how many entries and bytes would go."),
         ],
-        notes: "A missing path is not an error: `existed: false`, `changed: false` (like Ansible's state=absent). Symlinks are removed, never followed, inside trees too. Nothing is removed when any part of a tree cannot be read (the whole plan is checked first).");
+        notes: "A missing path is not an error: `existed: false`, `changed: false` (like Ansible's state=absent). Symlinks are removed, never followed, inside trees too. Nothing is removed when any part of a tree cannot be read (the whole plan is checked first). " +
+               "When entries cannot be removed part-way (an immutable file, a busy mount), the rest is still removed and the call is `partial` (exit 9): result.removed_paths and result.not_removed say what went and what stayed.");
 
     static Outcome<FileDeleteResult> Run(VerbContext ctx)
     {
         var path = FilePaths.Resolve(ctx);
+        var shown = FilePaths.Display(path);
         var st = FileMetadata.StatOrNull(path, follow: false);
-        if (st is not { } root) return new FileDeleteResult(path, false, null, 0, 0);
+        if (st is not { } root) return new FileDeleteResult(shown, false, null, 0, 0, [], []);
         var force = ctx.Get(Force);
         if (!force && DeleteGuard.Check(ctx, path, root, "delete") is { } refused) return refused;
 
         if (!root.IsDirectory)
         {
             if (!ctx.DryRun) FileErrors.Check(FileNative.Unlink(path), path, "delete");
-            return Outcome.Changed(new FileDeleteResult(path, true, root.TypeName, 1, root.IsRegular ? root.Size : 0));
+            return Outcome.Changed(new FileDeleteResult(shown, true, root.TypeName, 1, root.IsRegular ? root.Size : 0, [], []));
         }
         if (!ctx.Get(Recursive))
-            return ReshError.Usage($"{path} is a directory.", "Pass recursive=true to remove it and everything in it.",
-                new JsonObject { ["path"] = path });
+            return ReshError.Usage($"{shown} is a directory.", "Pass recursive=true to remove it and everything in it.",
+                new JsonObject { ["path"] = shown });
 
         // Plan: every entry below, checked before anything is removed.
         var tree = TreeRemoval.Plan(ctx, path);
         if (tree.Refusal(force) is { } refusal) return refusal;
-        var result = new FileDeleteResult(path, true, "directory", tree.Count, tree.Bytes);
-        if (!ctx.DryRun) tree.Apply(ctx);
-        return Outcome.Changed(result);
+        if (ctx.DryRun) return Outcome.Changed(new FileDeleteResult(shown, true, "directory", tree.Count, tree.Bytes, [], []));
+        var report = tree.Apply(ctx);
+        if (report.Complete) return Outcome.Changed(new FileDeleteResult(shown, true, "directory", report.Removed, report.Bytes, [], []));
+        var result = new FileDeleteResult(shown, true, "directory", report.Removed, report.Bytes, report.RemovedPaths, report.NotRemoved);
+        return Outcome.Partial(result, report.Removed > 0,
+            $"Removed {report.Removed} of {tree.Count} entries of {shown}; {report.Failures} could not be removed (first: {report.NotRemoved[0].Path}: {report.NotRemoved[0].Error}).",
+            "result.not_removed lists what is left and why; fix that (permissions, immutable files, busy mounts) and run the delete again.",
+            new JsonObject { ["path"] = shown, ["removed"] = report.Removed, ["not_removed"] = report.Failures });
     }
 }

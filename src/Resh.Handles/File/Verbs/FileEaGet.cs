@@ -30,12 +30,12 @@ public static class FileEaGet
         var value = Posix.GetXattr(path, name, follow, out var errno);
         if (value is null)
         {
-            if (errno == Posix.ENODATA) return new FileEaGetResult(path, name, false, null, null, null);
+            if (errno == Posix.ENODATA) return new FileEaGetResult(FilePaths.Display(path), name, false, null, null, null);
             return ExtendedAttributes.Error(errno, path, name, "read");
         }
         if (ExtendedAttributes.Encode(value, ctx.Get(Encoding_)!) is not { } encoded)
             return ReshError.Failed($"The value of `{name}` is binary, not UTF-8 text.", "Read it with encoding=base64 or encoding=auto.");
-        return new Outcome<FileEaGetResult>(new FileEaGetResult(path, name, true, encoded.Value, encoded.Encoding, value.Length), false)
+        return new Outcome<FileEaGetResult>(new FileEaGetResult(FilePaths.Display(path), name, true, encoded.Value, encoded.Encoding, value.Length), false)
             .WithRaw(RawPayload.FromBytes(value));
     }
 }

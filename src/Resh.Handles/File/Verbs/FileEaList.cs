@@ -23,7 +23,7 @@ public static class FileEaList
         var names = Posix.ListXattr(path, follow, out var errno);
         if (names is null)
         {
-            if (errno == Posix.ENOTSUP) return new FileEaListResult(path, [], 0);
+            if (errno == Posix.ENOTSUP) return new FileEaListResult(FilePaths.Display(path), [], 0);
             return ExtendedAttributes.Error(errno, path, "*", "list");
         }
         var withValues = ctx.Get(Values);
@@ -42,6 +42,6 @@ public static class FileEaList
             entries.Add(new FileEaEntry(name, encoded.Value, encoded.Encoding, value.Length));
         }
         var raw = string.Concat(entries.Select(x => x.Name + "\n"));
-        return new Outcome<FileEaListResult>(new FileEaListResult(path, entries, entries.Count), false).WithRaw(RawPayload.FromText(raw, newline: false));
+        return new Outcome<FileEaListResult>(new FileEaListResult(FilePaths.Display(path), entries, entries.Count), false).WithRaw(RawPayload.FromText(raw, newline: false));
     }
 }

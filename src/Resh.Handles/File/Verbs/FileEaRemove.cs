@@ -22,7 +22,7 @@ public static class FileEaRemove
         var current = Posix.GetXattr(path, name, follow, out var errno);
         if (current is null)
         {
-            if (errno == Posix.ENODATA) return new FileEaRemoveResult(path, name, false);
+            if (errno == Posix.ENODATA) return new FileEaRemoveResult(FilePaths.Display(path), name, false);
             return ExtendedAttributes.Error(errno, path, name, "read");
         }
         if (!ctx.DryRun)
@@ -30,6 +30,6 @@ public static class FileEaRemove
             var rc = Posix.RemoveXattr(path, name, follow);
             if (rc != 0 && rc != Posix.ENODATA) return ExtendedAttributes.Error(rc, path, name, "remove");
         }
-        return Outcome.Changed(new FileEaRemoveResult(path, name, true));
+        return Outcome.Changed(new FileEaRemoveResult(FilePaths.Display(path), name, true));
     }
 }

@@ -38,12 +38,12 @@ public static class FileEaSet
         var current = Posix.GetXattr(path, name, follow, out var errno);
         if (current is null && errno != Posix.ENODATA) return ExtendedAttributes.Error(errno, path, name, "read");
         if (current is not null && current.AsSpan().SequenceEqual(value))
-            return new FileEaSetResult(path, name, false, value.Length);
+            return new FileEaSetResult(FilePaths.Display(path), name, false, value.Length);
         if (!ctx.DryRun)
         {
             var rc = Posix.SetXattr(path, name, value, follow);
             if (rc != 0) return ExtendedAttributes.Error(rc, path, name, "set");
         }
-        return Outcome.Changed(new FileEaSetResult(path, name, current is null, value.Length));
+        return Outcome.Changed(new FileEaSetResult(FilePaths.Display(path), name, current is null, value.Length));
     }
 }

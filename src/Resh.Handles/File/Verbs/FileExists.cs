@@ -14,7 +14,7 @@ public static class FileExists
     {
         var path = FilePaths.Resolve(ctx);
         var st = FileMetadata.StatOrNull(path, follow: false);
-        return new Outcome<FileExistsResult>(new FileExistsResult(path, st is not null, st?.TypeName), false)
+        return new Outcome<FileExistsResult>(new FileExistsResult(FilePaths.Display(path), st is not null, st?.TypeName), false)
             .WithRaw(Resh.Core.Execution.RawPayload.FromText(st is not null ? "true" : "false"));
     }
 }

@@ -54,14 +54,17 @@ public static class FileHash
         if (matches == false)
             return ReshError.Conflict($"The {algorithm} of {path} does not match the expected digest.", "The file differs from what was expected: download or copy it again.",
                 new JsonObject { ["path"] = path, ["algorithm"] = algorithm, ["expected"] = expected, ["actual"] = digest, ["size"] = size });
-        return new Outcome<FileHashResult>(new FileHashResult(path, algorithm, digest, size, matches), false).WithRaw(RawPayload.FromText(digest));
+        return new Outcome<FileHashResult>(new FileHashResult(FilePaths.Display(path), algorithm, digest, size, matches), false).WithRaw(RawPayload.FromText(digest));
     }
 
     /// <summary>Double-buffered: the next block is read on the thread pool while this one is hashed.</summary>
     static async Task<(string Digest, long Size)> ComputeAsync(VerbContext ctx, string path, HashAlgorithmName name, long? total)
     {
         // Unbuffered (bufferSize 1) sequential reads: regular files, pipes and devices alike; one read in flight at a time.
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
+        var handle = Resh.Core.Platform.Posix.OpenHandle(Resh.Core.Platform.Posix.AT_FDCWD, path, Resh.Core.Platform.Posix.O_RDONLY, 0, out var errno)
+            ?? throw FileErrors.Throw(errno, path, "read");
+        Resh.Core.Platform.Posix.AdviseSequential((int)handle.DangerousGetHandle());
+        using var stream = new FileStream(handle, FileAccess.Read, 1);
         using var hash = IncrementalHash.CreateHash(name);
         using var progress = ctx.Progress("hash", total);
         var current = new byte[BlockSize];

@@ -20,7 +20,7 @@ public static class FileLinesEnsure
 
     public static readonly VerbInfo Verb = VerbInfo.Define("lines.ensure", Effect.Mutate,
         "Make sure a line is present (replacing a regex match) or absent, like Ansible's lineinfile.",
-        [Line, State, Regex_, After, Before, Create, Backup], () => FileJson.Default.FileLinesEnsureResult, RunAsync,
+        [Line, State, Regex_, After, Before, Create, Backup, FileWrite.Force, FileWrite.InPlace], () => FileJson.Default.FileLinesEnsureResult, RunAsync,
         examples:
         [
             new("file:///etc/ssh/sshd_config.lines.ensure line='PermitRootLogin no' regex='^#?PermitRootLogin'", "Set a directive, replacing any existing (or commented) one."),
@@ -44,16 +44,22 @@ public static class FileLinesEnsure
         if (ctx.IsSet(After) && ctx.IsSet(Before))
             return ReshError.Usage("Give `after` or `before`, not both.", "after=REGEX|EOF or before=REGEX|BOF.");
 
-        var target = FilePaths.ContentPath(path);
-        var st = FileMetadata.StatOrNull(target, follow: false);
-        if (st is { IsDirectory: true }) return ReshError.Usage($"{path} is a directory.", "Name a text file.");
+        if (Path.GetDirectoryName(path) is { } parent && FileParents.Missing(parent).Count > 0)
+        {
+            if (state == "absent") return new FileLinesEnsureResult(FilePaths.Display(path), state, "unchanged", null, 0, false, null, null);
+            return ReshError.NotFound($"The directory {FilePaths.Display(parent)} does not exist.", $"Create it first: resh file://{FilePaths.Display(parent)}.mkdir",
+                new JsonObject { ["path"] = FilePaths.Display(path) });
+        }
+        using var target = WriteTarget.Open(path, follow: true, "edit");
+        var st = target.Existing;
+        if (st is { IsDirectory: true }) return ReshError.Usage($"{FilePaths.Display(path)} is a directory.", "Name a text file.");
+        if (st is { } other && !other.IsRegular) return ReshError.Usage($"{FilePaths.Display(path)} is a {other.TypeName}, not a regular file.", "lines.ensure edits regular text files.");
         if (st is null && (state == "absent"))
-            return new FileLinesEnsureResult(path, state, "unchanged", null, 0, false, null, null);
+            return new FileLinesEnsureResult(FilePaths.Display(path), state, "unchanged", null, 0, false, null, null);
         if (st is null && !ctx.Get(Create))
-            return ReshError.NotFound($"{path} does not exist.", "Pass create=true to create it with the line.", new JsonObject { ["path"] = path });
-        if (st is null) FileParents.Ensure(ctx, target, create: false);
+            return ReshError.NotFound($"{FilePaths.Display(path)} does not exist.", "Pass create=true to create it with the line.", new JsonObject { ["path"] = FilePaths.Display(path) });
 
-        var oldBytes = st is null ? [] : FileContent.ReadAll(target, 64L << 20, ctx.Cancellation);
+        var oldBytes = st is null ? [] : target.ReadAll(64L << 20, ctx.Cancellation);
         var lines = TextLines.Parse(TextLines.Decode(oldBytes, path));
         string action;
         int? lineNumber = null;
@@ -71,13 +77,14 @@ public static class FileLinesEnsure
 
         var created = st is null;
         if (action == "unchanged" && !created)
-            return new FileLinesEnsureResult(path, state, action, lineNumber, 0, false, null, null);
+            return new FileLinesEnsureResult(FilePaths.Display(path), state, action, lineNumber, 0, false, null, null);
         var newBytes = Encoding.UTF8.GetBytes(lines.Render());
         var diff = ContentDiff.Between(oldBytes, !created, newBytes, path);
         string? backup = null;
         if (!ctx.DryRun)
-            backup = await AtomicRewrite.WriteAsync(ctx, target, newBytes, st, new AtomicRewrite.Options(null, Ownership.Keep, ctx.Get(Backup))).ConfigureAwait(false);
-        return Outcome.Changed(new FileLinesEnsureResult(path, state, action, lineNumber, removed, created, backup, diff));
+            backup = (await AtomicRewrite.WriteAsync(ctx, target, newBytes,
+                new AtomicRewrite.Options(null, Ownership.Keep, ctx.Get(Backup), ctx.Get(FileWrite.Force), ctx.Get(FileWrite.InPlace))).ConfigureAwait(false)).Backup;
+        return Outcome.Changed(new FileLinesEnsureResult(FilePaths.Display(path), state, action, lineNumber, removed, created, backup is null ? null : FilePaths.Display(backup), diff));
     }
 
     static (string, int?, int) EnsurePresent(TextLines lines, string line, Regex? regex, string? after, string? before)

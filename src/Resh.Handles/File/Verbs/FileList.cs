@@ -4,6 +4,7 @@ using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
 using Resh.Core.Platform;
+using Resh.Core.Text;
 
 namespace Resh.Handles.Files;
 
@@ -15,7 +16,7 @@ public static class FileList
     static readonly Arg<long?> Depth = Arg.Int("depth", "Deepest level to list when recursive (1 = direct children).", min: 1);
     static readonly Arg<bool> Hidden = Arg.Bool("hidden", "Include dotfiles and descend into dot-directories (ls -A).", aliases: ["all"]);
     static readonly Arg<string?> Type = Arg.Enum("type", "Only entries of this type.", ["file", "directory", "symlink", "other"]);
-    static readonly Arg<string?> Sort = Arg.Enum("sort", "Order: name (path, ascending), size (largest first), mtime (newest first).", ["name", "size", "mtime"], "name");
+    static readonly Arg<string?> Sort = Arg.Enum("sort", "Order: name (tree order: by name within each directory, a directory followed by its contents; streams without buffering), size (largest first), mtime (newest first).", ["name", "size", "mtime"], "name");
     static readonly Arg<bool> Reverse = Arg.Bool("reverse", "Reverse the order.");
     static readonly Arg<long?> Limit = Arg.Int("limit", "Return at most this many entries (after sorting).", min: 0);
 
@@ -29,7 +30,9 @@ public static class FileList
             new("file:///srv.list pattern='**/*.conf'", "Every .conf file below /srv."),
             new("file:///tmp.list --format raw", "Just the paths, one per line."),
         ],
-        notes: "Listing a file lists just that file; a symlink to a directory lists the directory. Unreadable subdirectories are skipped with a warning.",
+        notes: "Listing a file lists just that file; a symlink to a directory lists the directory. Unreadable subdirectories are skipped with a warning. " +
+               "Names are bytes: a name that is not UTF-8 is shown percent-escaped (%XX per raw byte, %25 for %) with `escaped: true`, and that form is accepted back in a file:// target. " +
+               "The default order streams: memory stays constant whatever the size of the tree (sort=size, sort=mtime and reverse hold the matches in memory to sort them).",
         human: Render);
 
     static Outcome<FileListResult> Run(VerbContext ctx)
@@ -38,13 +41,18 @@ public static class FileList
         var st = FileMetadata.StatOrThrow(path, follow: true);
         var glob = ctx.Get(Pattern) is { } p ? Glob.Parse(p) : null;
         var type = ctx.Get(Type);
-        var matched = new List<FileEntry>();
+        var sort = ctx.Get(Sort);
+        var reverse = ctx.Get(Reverse);
+        var limit = ctx.Get(Limit) is { } l ? (int)Math.Min(l, int.MaxValue) : (int?)null;
 
+        bool rootUnreadable = false;
+        IEnumerable<Listed> found;
         if (!st.IsDirectory)
         {
             var own = FileMetadata.StatOrThrow(path, follow: false);
-            var entry = Entry(path, Path.GetFileName(path), own, 0);
-            if ((glob is null || glob.IsMatch(entry.Name)) && TypeMatches(type, entry.Type)) matched.Add(entry);
+            var name = Path.GetFileName(path);
+            found = (glob is null || glob.IsMatch(name)) && TypeMatches(type, own.TypeName)
+                ? [ToListed(path, name, own, 0, own.IsSymlink ? Posix.ReadLink(path, out _) : null)] : [];
         }
         else
         {
@@ -52,40 +60,73 @@ public static class FileList
             int maxDepth = 1;
             if (ctx.Get(Recursive) || glob is { MatchesPaths: true })
                 maxDepth = ctx.Get(Depth) is { } d ? (int)Math.Min(d, int.MaxValue) : glob is { MatchesPaths: true, Deep: false } g ? g.Segments : int.MaxValue;
-            bool rootUnreadable = false;
             var walk = TreeWalk.Enumerate(path, maxDepth, e => hidden || !e.Name.StartsWith('.'),
-                (where, ex) =>
+                (where, errno) =>
                 {
                     if (where == path) rootUnreadable = true;
-                    else ctx.Warn($"Skipped {where}: {ExceptionTranslation.OneLine(ex.Message)}");
+                    else ctx.Warn($"Skipped {FilePaths.Display(where)}: {Posix.StrError(errno)}");
                 }, ctx.Cancellation);
-            foreach (var w in walk)
-            {
-                if (!hidden && w.Name.StartsWith('.')) continue;
-                if (glob is not null && !glob.IsMatch(glob.MatchesPaths ? Path.GetRelativePath(path, w.Path) : w.Name)) continue;
-                var entry = Entry(w.Path, w.Name, w.Stat, w.Depth);
-                if (TypeMatches(type, entry.Type)) matched.Add(entry);
-            }
-            if (rootUnreadable)
-                return FileErrors.FromErrno(FileNative.EACCES, path, "list");
+            found = Matches(walk, path, hidden, glob, type);
         }
 
-        IEnumerable<FileEntry> ordered = ctx.Get(Sort) switch
+        // Tree order (by name within each directory, each directory followed by its contents) is the walk's own,
+        // so the default listing streams through the spool; other orders sort what matched.
+        IEnumerable<Listed> ordered = sort switch
         {
-            "size" => matched.OrderByDescending(e => e.Size).ThenBy(e => e.Path, StringComparer.Ordinal),
-            "mtime" => matched.OrderByDescending(e => e.Mtime, StringComparer.Ordinal).ThenBy(e => e.Path, StringComparer.Ordinal),
-            _ => matched.OrderBy(e => e.Path, StringComparer.Ordinal),
+            "size" => found.OrderByDescending(e => e.Size).ThenBy(e => e.Path, StringComparer.Ordinal),
+            "mtime" => found.OrderByDescending(e => e.MtimeTicks).ThenBy(e => e.Path, StringComparer.Ordinal),
+            _ => found,
         };
-        if (ctx.Get(Reverse)) ordered = ordered.Reverse();
-        var limit = ctx.Get(Limit);
-        var entries = (limit is { } l ? ordered.Take((int)Math.Min(l, int.MaxValue)) : ordered).ToList();
+        if (reverse) ordered = ordered.Reverse();
 
-        var result = new FileListResult(path, entries, entries.Count, matched.Count,
-            entries.Count(e => e.Type == "file"), entries.Count(e => e.Type == "directory"),
-            entries.Where(e => e.Type == "file").Sum(e => e.Size), entries.Count < matched.Count);
-        var raw = new StringBuilder();
-        foreach (var e in entries) raw.Append(e.Path).Append('\n');
-        return new Outcome<FileListResult>(result, false).WithRaw(RawPayload.FromText(raw.ToString(), newline: false));
+        var spool = new ListingSpool();
+        int matched = 0, files = 0, dirs = 0;
+        long bytes = 0;
+        foreach (var e in ordered)
+        {
+            matched++;
+            if (limit is { } max && spool.Count >= max) continue;
+            spool.Add(e);
+            if (e.Type == "file") { files++; bytes += e.Size; }
+            else if (e.Type == "directory") dirs++;
+        }
+        if (rootUnreadable)
+            return FileErrors.FromErrno(FileNative.EACCES, path, "list");
+
+        var result = new FileListResult(FilePaths.Display(path), spool.AsList(ToEntry), spool.Count, matched, files, dirs, bytes, spool.Count < matched);
+        return new Outcome<FileListResult>(result, false).WithRaw(RawPayload.FromWriter((output, ct) =>
+        {
+            foreach (var e in spool.Entries())
+            {
+                ct.ThrowIfCancellationRequested();
+                output.Write(PathBytes.Encode(e.Path));
+                output.WriteByte((byte)'\n');
+            }
+        }));
+    }
+
+    static IEnumerable<Listed> Matches(IEnumerable<WalkEntry> walk, string root, bool hidden, Glob? glob, string? type)
+    {
+        foreach (var w in walk)
+        {
+            if (!hidden && w.Name.StartsWith('.')) continue;
+            if (glob is not null && !glob.IsMatch(glob.MatchesPaths ? Path.GetRelativePath(root, w.Path) : w.Name)) continue;
+            if (!TypeMatches(type, w.Stat.TypeName)) continue;
+            yield return ToListed(w.Path, w.Name, w.Stat, w.Depth, w.Stat.IsSymlink ? Posix.ReadLinkAt(w.DirFd, w.Name, out _) : null);
+        }
+    }
+
+    static Listed ToListed(string path, string name, FileStatus st, int depth, string? link) =>
+        new(path, path.Length - name.Length, st.TypeName, st.Size, st.Permissions, st.ModifyTime.UtcTicks, link, depth);
+
+    static FileEntry ToEntry(Listed e)
+    {
+        var shownPath = PathBytes.Display(e.Path, out var e1);
+        var shownName = PathBytes.Display(e.Path[e.NameAt..], out var e2);
+        bool e3 = false;
+        var shownLink = e.Link is null ? null : PathBytes.Display(e.Link, out e3);
+        return new FileEntry(shownName, shownPath, e.Type, e.Size, FileMetadata.OctalMode(e.Mode),
+            FileMetadata.Rfc3339(new DateTimeOffset(e.MtimeTicks, TimeSpan.Zero)), shownLink, e.Depth, e1 || e2 || e3);
     }
 
     static bool TypeMatches(string? wanted, string type) => wanted switch
@@ -94,16 +135,6 @@ public static class FileList
         "other" => type is not ("file" or "directory" or "symlink"),
         _ => wanted == type,
     };
-
-    static FileEntry Entry(string path, string name, FileStatus st, int depth)
-    {
-        string? link = null;
-        if (st.IsSymlink)
-        {
-            try { link = new FileInfo(path).LinkTarget; } catch (IOException) { }
-        }
-        return new FileEntry(name, path, st.TypeName, st.Size, FileMetadata.OctalMode(st.Permissions), FileMetadata.Rfc3339(st.ModifyTime), link, depth);
-    }
 
     /// <summary>ls -l style view for people.</summary>
     static string Render(FileListResult r)

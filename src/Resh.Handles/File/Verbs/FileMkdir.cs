@@ -34,7 +34,7 @@ public static class FileMkdir
             var want = spec?.Apply(existing.Permissions, true, umask);
             var modeChanged = want is { } w && w != existing.Permissions;
             if (modeChanged && !ctx.DryRun) FileErrors.Check(FileNative.Chmod(path, want!.Value), path, "set the mode of");
-            return Outcome.Changed(new FileMkdirResult(path, false, [], FileMetadata.OctalMode(want ?? existing.Permissions), modeChanged), modeChanged);
+            return Outcome.Changed(new FileMkdirResult(FilePaths.Display(path), false, [], FileMetadata.OctalMode(want ?? existing.Permissions), modeChanged), modeChanged);
         }
 
         var missing = FileParents.Missing(path);
@@ -53,6 +53,6 @@ public static class FileMkdir
             // mkdir(2) applies the umask and ignores special bits: set the exact mode when one was asked for.
             if (spec is not null) FileErrors.Check(FileNative.Chmod(path, mode), path, "set the mode of");
         }
-        return Outcome.Changed(new FileMkdirResult(path, true, missing, FileMetadata.OctalMode(mode), false), true);
+        return Outcome.Changed(new FileMkdirResult(FilePaths.Display(path), true, missing.Select(FilePaths.Display).ToList(), FileMetadata.OctalMode(mode), false), true);
     }
 }

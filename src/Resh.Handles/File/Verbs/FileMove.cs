@@ -22,7 +22,7 @@ public static class FileMove
             new("file:///tmp/report.txt.move to=/srv/reports/", "Move into /srv/reports."),
             new("file:///srv/app/current.new.move to=/srv/app/current overwrite=always", "Replace a file atomically (one rename)."),
         ],
-        notes: "When the source is gone and the destination exists, the move already happened: `already_moved: true`, `changed: false`. Across file systems the tree is copied with modes, times and (as root) owners, then the source is removed. Replacing an existing directory removes it first.");
+        notes: "When the source is gone and the destination exists, the move already happened: `already_moved: true`, `changed: false`. Across file systems the tree is copied as cp -a would (modes, times, owners as root, extended attributes, ACLs, hard links, FIFOs, device nodes as root), then the source is removed, but only when every entry was recreated: a socket (or a device node without root) is skipped with a warning, the call is `partial` and the source stays whole. Replacing an existing directory removes it first.");
 
     static async ValueTask<Outcome<FileMoveResult>> RunAsync(VerbContext ctx)
     {
@@ -37,7 +37,7 @@ public static class FileMove
             string[] candidates = rawTo.EndsWith('/') ? [inside] : [inside, to];
             foreach (var candidate in candidates)
                 if (FileMetadata.StatOrNull(candidate, follow: false) is not null)
-                    return new FileMoveResult(source, candidate, "none", false, false, true);
+                    return new FileMoveResult(FilePaths.Display(source), FilePaths.Display(candidate), "none", false, false, true, []);
             return FileMetadata.NotFound(source);
         }
 
@@ -64,7 +64,7 @@ public static class FileMove
                 _ => throw ReshError.Conflict($"{dest} already exists.", "Choose overwrite=always (replace), newer or skip.",
                     new JsonObject { ["from"] = source, ["to"] = dest }).ToException(),
             };
-            if (!replace) return new FileMoveResult(source, dest, "none", false, true, false);
+            if (!replace) return new FileMoveResult(FilePaths.Display(source), FilePaths.Display(dest), "none", false, true, false, []);
             if (existing.IsDirectory)
             {
                 if (!force && DeleteGuard.Check(ctx, dest, existing, "replace") is { } r2) return r2;
@@ -74,18 +74,24 @@ public static class FileMove
         }
 
         var method = SameFileSystem(source, dest) ? "rename" : "copy+delete";
-        if (ctx.DryRun) return Outcome.Changed(new FileMoveResult(source, dest, method, ds is not null, false, false));
+        if (ctx.DryRun) return Outcome.Changed(new FileMoveResult(FilePaths.Display(source), FilePaths.Display(dest), method, ds is not null, false, false, []));
 
-        replaced?.Apply(ctx);
+        replaced?.ApplyOrThrow(ctx);
         var errno = FileNative.Rename(source, dest);
+        List<string> notCopied = [];
         if (errno == FileNative.EXDEV)
         {
             method = "copy+delete";
-            await MoveAcrossDevicesAsync(ctx, source, src, dest, force).ConfigureAwait(false);
+            notCopied = await MoveAcrossDevicesAsync(ctx, source, src, dest, force).ConfigureAwait(false);
         }
         else FileErrors.Check(errno, source, "move");
         LibC.FSyncDirectory(Path.GetDirectoryName(dest)!);
-        return Outcome.Changed(new FileMoveResult(source, dest, method, ds is not null, false, false));
+        var result = new FileMoveResult(FilePaths.Display(source), FilePaths.Display(dest), method, ds is not null, false, false, notCopied.Select(FilePaths.Display).ToList());
+        if (notCopied.Count == 0) return Outcome.Changed(result);
+        return Outcome.Partial(result, true,
+            $"{notCopied.Count} entr{(notCopied.Count == 1 ? "y" : "ies")} of {FilePaths.Display(source)} could not be recreated on the other file system (first: {FilePaths.Display(notCopied[0])}); everything else was copied and the source was kept whole.",
+            "result.not_copied lists them; once you have dealt with them, delete the source yourself.",
+            new JsonObject { ["from"] = FilePaths.Display(source), ["to"] = FilePaths.Display(dest) });
     }
 
     static bool SameFileSystem(string source, string dest)
@@ -95,7 +101,8 @@ public static class FileMove
         return a is { } x && b is { } y && x.DevMajor == y.DevMajor && x.DevMinor == y.DevMinor;
     }
 
-    static async Task MoveAcrossDevicesAsync(VerbContext ctx, string source, FileStatus src, string dest, bool force)
+    /// <summary>Copies like cp -a, then removes the source only when every entry was recreated; returns what was not.</summary>
+    static async Task<List<string>> MoveAcrossDevicesAsync(VerbContext ctx, string source, FileStatus src, string dest, bool force)
     {
         TreeRemoval? tree = null;
         if (src.IsDirectory)
@@ -106,7 +113,9 @@ public static class FileMove
         var plan = CopyPlan.Build(ctx, source, src, dest, OverwritePolicy.Always, preserve: true, follow: false);
         if (plan.Conflicts.Count > 0) throw plan.ConflictError(dest).ToException();
         await CopyApply.RunAsync(ctx, plan, preserve: true, preserveOwner: LibC.GetEUid() == 0).ConfigureAwait(false);
-        if (tree is not null) tree.Apply(ctx);
+        if (plan.Skipped.Count > 0) return plan.Skipped;
+        if (tree is not null) tree.ApplyOrThrow(ctx);
         else FileErrors.Check(FileNative.Unlink(source), source, "remove the moved");
+        return [];
     }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
+using Resh.Core.Platform;
 using Resh.Core.Values;
 
 namespace Resh.Handles.Files;
@@ -30,68 +31,89 @@ public static class FileRead
         var path = FilePaths.Resolve(ctx);
         var st = FileMetadata.StatOrThrow(path, follow: true);
         if (st.IsDirectory)
-            return ReshError.Usage($"{path} is a directory.", $"List it instead: resh file://{path}.list");
+            return ReshError.Usage($"{FilePaths.Display(path)} is a directory.", $"List it instead: resh file://{FilePaths.Display(path)}.list");
         var offset = ctx.Get(Offset) ?? 0;
         var size = st.Size;
-        if (offset > size && st.IsRegular)
+        // /proc and /sys files report a size of 0 or 4096 whatever they hold: only regular files with a
+        // real size are checked against it, and every read goes to the end of the file, not to the stat size.
+        if (offset > size && st.IsRegular && size > 0 && !IsPseudo(path))
             return ReshError.Usage($"offset {offset} is past the end of the file ({size} bytes).", "Use an offset below the file size.");
         long? length = ctx.Get(Length);
+        var handle = Posix.OpenHandle(Posix.AT_FDCWD, path, Posix.O_RDONLY, 0, out var errno) ?? throw FileErrors.Throw(errno, path, "read");
+        if (st.IsRegular) Posix.AdviseSequential((int)handle.DangerousGetHandle());
 
         if (ctx.WantsRaw)
         {
-            var placeholder = new FileReadResult(path, size, offset, length ?? Math.Max(0, size - offset), "raw", "", false);
-            return new Outcome<FileReadResult>(placeholder, false).WithRaw(RawPayload.FromFile(path, offset, length));
+            var placeholder = new FileReadResult(FilePaths.Display(path), size, offset, length ?? Math.Max(0, size - offset), "raw", "", false);
+            return new Outcome<FileReadResult>(placeholder, false).WithRaw(RawPayload.FromHandle(handle, offset, length));
         }
 
-        var want = length ?? Math.Max(0, size - offset);
-        var max = ctx.Get(MaxSize) ?? long.MaxValue;
-        if (st.IsRegular && want > max)
-            return ReshError.Failed($"{path} is {SizeValue.Human(want)} from offset {offset}, above max_size {SizeValue.Human(max)}.",
-                "Read a range with offset/length, raise max_size, or stream it with --format raw.");
-
-        byte[] data = ReadRange(path, offset, st.IsRegular ? want : Math.Min(want, max), st.IsRegular, ctx.Cancellation);
-        var truncated = st.IsRegular && offset + data.Length < size;
+        byte[] data;
+        bool truncated;
+        using (handle)
+        {
+            var max = ctx.Get(MaxSize) ?? long.MaxValue;
+            var want = length ?? Math.Max(0, size - offset);
+            if (st.IsRegular && size > 0 && want > max)
+                return ReshError.Failed($"{FilePaths.Display(path)} is {SizeValue.Human(want)} from offset {offset}, above max_size {SizeValue.Human(max)}.",
+                    "Read a range with offset/length, raise max_size, or stream it with --format raw.");
+            // One byte more than asked tells whether the range stopped before the end.
+            var cap = length is { } l ? Math.Min(l, max) + 1 : max + 1;
+            data = ReadRange(handle, offset, cap, st.IsRegular, ctx.Cancellation);
+            if (length is null && data.LongLength > max)
+                return ReshError.Failed($"{FilePaths.Display(path)} holds more than max_size {SizeValue.Human(max)} from offset {offset}.",
+                    "Read a range with offset/length, raise max_size, or stream it with --format raw.");
+            truncated = data.LongLength == cap;
+            if (truncated) data = data[..^1];
+        }
+        if (length is null) size = Math.Max(size, offset + data.Length);
         var encoding = ctx.Get(Encoding_)!;
         var isText = IsText(data);
         if (encoding == "text" && !isText)
-            return ReshError.Failed($"{path} holds binary data, not UTF-8 text.", "Read it with encoding=base64 (or encoding=auto), or stream it with --format raw.",
-                new System.Text.Json.Nodes.JsonObject { ["path"] = path, ["size"] = size });
+            return ReshError.Failed($"{FilePaths.Display(path)} holds binary data, not UTF-8 text.", "Read it with encoding=base64 (or encoding=auto), or stream it with --format raw.",
+                new System.Text.Json.Nodes.JsonObject { ["path"] = FilePaths.Display(path), ["size"] = size });
         var asText = encoding == "text" || (encoding == "auto" && isText);
         var content = asText ? Encoding.UTF8.GetString(data) : Convert.ToBase64String(data);
-        return new FileReadResult(path, size, offset, data.Length, asText ? "text" : "base64", content, truncated);
+        return new FileReadResult(FilePaths.Display(path), size, offset, data.Length, asText ? "text" : "base64", content, truncated);
     }
 
-    static byte[] ReadRange(string path, long offset, long length, bool regular, CancellationToken ct)
+    static bool IsPseudo(string path) => path.StartsWith("/proc/", StringComparison.Ordinal) || path.StartsWith("/sys/", StringComparison.Ordinal);
+
+    /// <summary>Up to <paramref name="cap"/> bytes from <paramref name="offset"/>, read until EOF: pread on files that seek, a skip-and-read stream otherwise.</summary>
+    static byte[] ReadRange(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long offset, long cap, bool regular, CancellationToken ct)
     {
-        using var handle = System.IO.File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var buffer = new byte[(int)Math.Clamp(cap, 0, 1 << 16)];
+        long total = 0;
         if (regular)
         {
-            var buffer = new byte[length];
-            int total = 0;
-            while (total < length)
+            while (total < cap)
             {
                 ct.ThrowIfCancellationRequested();
-                var n = RandomAccess.Read(handle, buffer.AsSpan(total), offset + total);
+                if (total == buffer.Length) Array.Resize(ref buffer, (int)Math.Min(Math.Min(buffer.Length * 2L, cap), Array.MaxLength));
+                var n = RandomAccess.Read(handle, buffer.AsSpan((int)total), offset + total);
                 if (n == 0) break;
                 total += n;
             }
-            return total == buffer.Length ? buffer : buffer[..total];
+            return total == buffer.Length ? buffer : buffer[..(int)total];
         }
-        // Character devices and FIFOs have no size: read until EOF or the cap.
-        using var fs = new FileStream(handle, FileAccess.Read);
-        using var ms = new MemoryStream();
-        var chunk = new byte[65536];
-        long skipped = 0;
-        while (ms.Length < length)
+        // Character devices and FIFOs cannot seek: skip to the offset, then read until EOF or the cap.
+        using var fs = new FileStream(handle, FileAccess.Read, 1);
+        var skip = new byte[8192];
+        for (long skipped = 0; skipped < offset;)
+        {
+            var n = fs.Read(skip, 0, (int)Math.Min(skip.Length, offset - skipped));
+            if (n == 0) return [];
+            skipped += n;
+        }
+        while (total < cap)
         {
             ct.ThrowIfCancellationRequested();
-            var n = fs.Read(chunk, 0, (int)Math.Min(chunk.Length, length - ms.Length + Math.Max(0, offset - skipped)));
+            if (total == buffer.Length) Array.Resize(ref buffer, (int)Math.Min(Math.Min(buffer.Length * 2L, cap), Array.MaxLength));
+            var n = fs.Read(buffer, (int)total, buffer.Length - (int)total);
             if (n == 0) break;
-            var start = 0;
-            if (skipped < offset) { var s = (int)Math.Min(n, offset - skipped); skipped += s; start = s; }
-            ms.Write(chunk, start, n - start);
+            total += n;
         }
-        return ms.ToArray();
+        return total == buffer.Length ? buffer : buffer[..(int)total];
     }
 
     /// <summary>Valid UTF-8 without NUL bytes counts as text.</summary>

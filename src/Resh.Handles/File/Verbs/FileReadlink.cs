@@ -23,16 +23,17 @@ public static class FileReadlink
         if (!st.IsSymlink)
             return ReshError.Usage($"{path} is a {st.TypeName}, not a symlink.", $"Describe it with resh file://{path}.stat",
                 new JsonObject { ["path"] = path, ["type"] = st.TypeName });
-        var target = FileErrors.Guard(path, "read the link", () => new FileInfo(path).LinkTarget) ?? "";
+        var target = Resh.Core.Platform.Posix.ReadLink(path, out var errno) ?? throw FileErrors.Throw(errno, path, "read the link");
         var resolved = FileNative.RealPath(path, out _);
         var exists = resolved is not null;
         if (resolved is null)
         {
             // Dangling (or a loop): resolve as far as the links go.
-            try { resolved = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName; }
-            catch (IOException) { }
-            resolved ??= Path.GetFullPath(target, Path.GetDirectoryName(path)!);
+            resolved = Path.GetFullPath(target, Path.GetDirectoryName(path)!);
+            for (int hops = 0; hops < 40 && Resh.Core.Platform.Posix.ReadLink(resolved, out _) is { } next; hops++)
+                resolved = Path.GetFullPath(next, Path.GetDirectoryName(resolved)!);
         }
-        return new Outcome<FileReadlinkResult>(new FileReadlinkResult(path, target, resolved, exists), false).WithRaw(RawPayload.FromText(target));
+        return new Outcome<FileReadlinkResult>(new FileReadlinkResult(FilePaths.Display(path), FilePaths.Display(target), FilePaths.Display(resolved), exists), false)
+            .WithRaw(RawPayload.FromBytes(Resh.Core.Text.PathBytes.Encode(target + "\n")));
     }
 }

@@ -34,8 +34,8 @@ public static class FileSymlink
         {
             if (existing.IsSymlink)
             {
-                var current = FileErrors.Guard(path, "read the link", () => new FileInfo(path).LinkTarget);
-                if (current == to) return new FileSymlinkResult(path, to, false, null);
+                var current = Posix.ReadLink(path, out var errno) ?? throw FileErrors.Throw(errno, path, "read the link");
+                if (current == to) return new FileSymlinkResult(FilePaths.Display(path), FilePaths.Display(to), false, null);
                 replaced = current;
             }
             else replaced = existing.TypeName;
@@ -56,7 +56,7 @@ public static class FileSymlink
             }
             else
             {
-                var temp = AtomicFile.TempName(path);
+                var temp = Path.Combine(Path.GetDirectoryName(path)!, AtomicRewrite.TempName(Path.GetFileName(path)));
                 FileErrors.Check(FileNative.Symlink(to, temp), path, "create the link");
                 var errno = FileNative.Rename(temp, path);
                 if (errno != 0)
@@ -67,6 +67,6 @@ public static class FileSymlink
             }
             LibC.FSyncDirectory(Path.GetDirectoryName(path)!);
         }
-        return Outcome.Changed(new FileSymlinkResult(path, to, st is null, replaced));
+        return Outcome.Changed(new FileSymlinkResult(FilePaths.Display(path), FilePaths.Display(to), st is null, replaced is null ? null : FilePaths.Display(replaced)));
     }
 }

@@ -42,7 +42,7 @@ public static class FileTail
             var size = RandomAccess.GetLength(handle);
             var (lines, consumed) = LastLines(handle, size, want, completeOnly: follow);
             if (!follow)
-                return new Outcome<FileTailResult>(new FileTailResult(path, lines, lines.Count, false, null, 0), false)
+                return new Outcome<FileTailResult>(new FileTailResult(FilePaths.Display(path), lines, lines.Count, false, null, 0), false)
                     .WithRaw(RawPayload.FromText(lines.Count == 0 ? "" : string.Join('\n', lines) + "\n", newline: false));
 
             foreach (var line in lines) EmitLine(ctx, path, line);
@@ -55,12 +55,13 @@ public static class FileTail
     }
 
     static SafeFileHandle Open(string path) =>
-        System.IO.File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        Resh.Core.Platform.Posix.OpenHandle(Resh.Core.Platform.Posix.AT_FDCWD, path, Resh.Core.Platform.Posix.O_RDONLY, 0, out var errno)
+            ?? throw FileErrors.Throw(errno, path, "read");
 
     static SafeFileHandle? TryOpen(string path)
     {
-        try { return Open(path); }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return null; } // not there yet: the next poll tries again
+        // Not there yet (or not readable yet): the next poll tries again.
+        return Resh.Core.Platform.Posix.OpenHandle(Resh.Core.Platform.Posix.AT_FDCWD, path, Resh.Core.Platform.Posix.O_RDONLY, 0, out _);
     }
 
     static void EmitLine(VerbContext ctx, string path, string line) =>
@@ -236,7 +237,7 @@ public static class FileTail
                 EmitLine(ctx, path, StripCr(Encoding.UTF8.GetString(pending.ToArray())));
                 emitted++;
             }
-            return new FileTailResult(path, [], emitted, true, "timeout", reopened);
+            return new FileTailResult(FilePaths.Display(path), [], emitted, true, "timeout", reopened);
         }
         finally
         {

@@ -35,26 +35,36 @@ public static class FileTouch
         }
         else when = DateTimeOffset.UtcNow;
 
-        // With follow, a dangling link reads as missing: touch creates the file it points to, as touch(1) does.
-        var st = FileMetadata.StatOrNull(path, follow);
+        // With follow, a dangling link reads as missing: touch creates the file it points to, as touch(1) does
+        // (resh follows the link itself, under the fs.protected_symlinks rule).
+        if (Path.GetDirectoryName(path) is { } parent && FileParents.Missing(parent).Count > 0)
+            return ReshError.NotFound($"The directory {FilePaths.Display(parent)} does not exist.", $"Create it first: resh file://{FilePaths.Display(parent)}.mkdir",
+                new System.Text.Json.Nodes.JsonObject { ["path"] = FilePaths.Display(path) });
+        using var target = WriteTarget.Open(path, follow, "touch");
+        var st = target.Existing;
         bool created = st is null;
-        if (created) FileParents.Ensure(ctx, FilePaths.ContentPath(path), create: false);
         if (!created && explicitTime && st!.Value.ModifyTime == when && st.Value.AccessTime == when)
-            return new FileTouchResult(path, false, FileMetadata.Rfc3339(when), FileMetadata.Rfc3339(when));
+            return new FileTouchResult(FilePaths.Display(path), false, FileMetadata.Rfc3339(when), FileMetadata.Rfc3339(when));
 
         if (!ctx.DryRun)
         {
             if (created)
             {
-                var target = FilePaths.ContentPath(path);
-                FileErrors.Guard(path, "create", () =>
-                {
-                    using var fs = new FileStream(target, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write,
-                        UnixCreateMode = (UnixFileMode)0x1B6 /* 0666 minus the umask, as touch */ });
-                });
+                var fd = Posix.OpenAt(target.DirFd, target.Name, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW | Posix.O_NOCTTY, 0x1B6 /* 0666 minus the umask, as touch */);
+                if (fd < 0) throw FileErrors.Throw(-fd, path, "create");
+                Posix.Close(fd);
             }
-            FileErrors.Check(FileNative.SetTimes(path, when, when, follow), path, "set the times of");
+            var (sec, nsec) = Timespec(when);
+            FileErrors.Check(Posix.SetTimesAt(target.DirFd, target.Name, sec, nsec, sec, nsec, follow: false), path, "set the times of");
         }
-        return Outcome.Changed(new FileTouchResult(path, created, FileMetadata.Rfc3339(when), FileMetadata.Rfc3339(when)));
+        return Outcome.Changed(new FileTouchResult(FilePaths.Display(path), created, FileMetadata.Rfc3339(when), FileMetadata.Rfc3339(when)));
+    }
+
+    static (long Sec, long Nsec) Timespec(DateTimeOffset t)
+    {
+        var ticks = t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        var sec = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out var rem);
+        if (rem < 0) { sec--; rem += TimeSpan.TicksPerSecond; }
+        return (sec, rem * 100);
     }
 }

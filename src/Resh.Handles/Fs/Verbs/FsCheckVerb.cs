@@ -24,7 +24,8 @@ public static class FsCheckVerb
         if (!System.IO.File.Exists(device)) return ReshError.NotFound($"{device} does not exist.", "Name a block device or an image file.");
         var mounts = MountTable.Read();
         if (mounts.FirstOrDefault(m => m.Source == device || MountTable.LoopBackingFile(m.Source) == device) is { } mounted)
-            return ReshError.Conflict($"{device} is mounted at {mounted.MountPoint}.", $"Unmount it first: resh fs://{mounted.MountPoint}.unmount");
+            return ReshError.Conflict($"{device} is mounted at {mounted.MountPoint}.", FsUnmountVerb.UnmountFirstHint(mounted.MountPoint,
+                $"{mounted.MountPoint} holds the running system and cannot be unmounted: check it at the next boot (touch /forcefsck, or fsck.mode=force on the kernel command line) or from a rescue system."));
         var type = ctx.Get(FsType) ?? (await BlockIds.ProbeAsync(device, ctx.Cancellation).ConfigureAwait(false)).GetValueOrDefault("TYPE");
         if (type is null) return ReshError.Failed($"No file system found on {device}.", "Pass fstype= if blkid cannot tell.");
         var repair = ctx.Get(Repair);

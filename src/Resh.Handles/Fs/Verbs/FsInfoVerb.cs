@@ -16,12 +16,13 @@ public static class FsInfoVerb
     static async ValueTask<Outcome<FsInfoResult>> RunAsync(VerbContext ctx)
     {
         var path = FsPaths.Optional(ctx) ?? "/";
-        if (!Path.Exists(path)) return ReshError.NotFound($"{path} does not exist.", "Name an existing path.");
+        if (Resh.Core.Platform.Posix.Stat(path, follow: true, out _) is null) // the exact bytes, not Path.Exists (UTF-8 only)
+            return ReshError.NotFound($"{Resh.Core.Text.PathBytes.Display(path)} does not exist.", "Name an existing path.");
         var mounts = MountTable.Read();
         var m = MountTable.Containing(path, mounts);
         if (m is null) return ReshError.NotFound($"No mount holds {path}.", null);
         var (uuid, label) = await BlockIds.ReadAsync(m.Source, ctx.Cancellation).ConfigureAwait(false);
-        return new FsInfoResult(path, FsDescribe.Mount(m), uuid, label, FsDescribe.Usage(m));
+        return new FsInfoResult(Resh.Core.Text.PathBytes.Display(path), FsDescribe.Mount(m), uuid, label, FsDescribe.Usage(m));
     }
 }
 

@@ -16,7 +16,7 @@ public static class FsMountVerb
     public static readonly Arg<string?> FstabPath = Arg.String("fstab", "The fstab file persist edits.", "/etc/fstab");
 
     public static readonly VerbInfo Verb = VerbInfo.Define("mount", Effect.Mutate,
-        "Mount a device, image, directory (bind) or tmpfs; already mounted as asked is changed: false.",
+        "Mount a device, image, directory (bind) or tmpfs; already mounted as asked is changed: false, mounted with other options is remounted.",
         [Source, FsType, Options, Bind, Create, Persist, FstabPath], () => FsJson.Default.FsMountResult, RunAsync,
         examples:
         [
@@ -24,15 +24,16 @@ public static class FsMountVerb
             new("'fs:///mnt/img.mount(source=/srv/disk.img,persist=true)'", "Loop-mount an image and add it to /etc/fstab."),
             new("'fs:///srv/www.mount(source=/data/www,bind=true,options=ro)'", "A read-only bind mount."),
         ],
-        targetHelp: "The mount point.");
+        targetHelp: "The mount point.",
+        notes: "A mount point that already has the same source mounted with other options (ro/rw, size=, noexec...) is remounted with the asked ones (`mount -o remount,...`); an option the kernel cannot change on a remount is `conflict`. `options` in the result are the ones the mount really has afterwards, read back from /proc/self/mountinfo.");
 
     static async ValueTask<Outcome<FsMountResult>> RunAsync(VerbContext ctx)
     {
-        var target = FsPaths.Required(ctx, "the mount point");
+        var target = FsPaths.ForTool(FsPaths.Required(ctx, "the mount point"), "mount");
         if (target == "/") return ReshError.Usage("Refusing to mount over /.", "Mount on a directory below /.");
         var bind = ctx.Get(Bind);
         var rawSource = ctx.Get(Source)!;
-        var source = rawSource.StartsWith('/') || rawSource.StartsWith('.') || rawSource.StartsWith('~') ? FsPaths.Absolute(rawSource, ctx) : rawSource;
+        var source = rawSource.StartsWith('/') || rawSource.StartsWith('.') || rawSource.StartsWith('~') ? FsPaths.ForTool(FsPaths.Absolute(rawSource, ctx), "mount") : rawSource;
         var options = ctx.Get(Options).ToList();
         var fsType = bind ? null : ctx.Get(FsType);
         var sourceStat = source.StartsWith('/') ? Posix.Stat(source, follow: true, out _) : null;
@@ -48,12 +49,18 @@ public static class FsMountVerb
         if (current is not null)
         {
             if (!SameSource(current, source, bind, sourceStat, target, fsType))
-                return ReshError.Conflict($"{target} already has {current.Source} ({current.FsType}) mounted.", $"Unmount it first: resh fs://{target}.unmount",
+                return ReshError.Conflict($"{target} already has {current.Source} ({current.FsType}) mounted.", FsUnmountVerb.UnmountFirstHint(target, $"{target} holds the running system: choose another mount point (an empty directory)."),
                     new System.Text.Json.Nodes.JsonObject { ["mounted_source"] = current.Source, ["fstype"] = current.FsType });
             var wantRo = options.Contains("ro");
-            if (wantRo != current.ReadOnly)
+            var differing = MountOptions.Differing(options, current);
+            if (wantRo != current.ReadOnly || differing.Count > 0)
             {
-                commands.Add(["mount", "-o", "remount," + (wantRo ? "ro" : "rw") + (bind ? ",bind" : ""), target]);
+                // Mounted with other options: remount with the asked ones (mount -o remount keeps the rest).
+                var remount = new List<string> { "remount" };
+                if (bind) remount.Add("bind");
+                remount.Add(wantRo ? "ro" : "rw");
+                remount.AddRange(options.Where(o => o is not ("ro" or "rw") && !MountOptions.IsMountOnly(o)));
+                commands.Add(["mount", "-o", string.Join(',', remount.Distinct()), target]);
                 changed = true;
             }
         }
@@ -97,9 +104,17 @@ public static class FsMountVerb
                 fstabDiff = Fstab.Apply(fstab, old, updated, dryRun: false);
             }
         }
-        var mounted = ctx.DryRun ? true : MountTable.At(target, MountTable.Read()) is not null;
-        var finalType = fsType ?? (ctx.DryRun ? current?.FsType : MountTable.At(target, MountTable.Read())?.FsType);
-        return Outcome.Changed(new FsMountResult(target, source, finalType, options, mounted, fstab, fstabDiff, FsDescribe.Commands(commands)), changed);
+        var after = ctx.DryRun ? null : MountTable.At(target, MountTable.Read());
+        var mounted = ctx.DryRun || after is not null;
+        var finalType = fsType ?? (ctx.DryRun ? current?.FsType : after?.FsType);
+        var remounted = commands.Any(c => c.Length > 2 && c[2].StartsWith("remount", StringComparison.Ordinal) && current is not null);
+        if (remounted && after is not null && MountOptions.Differing(options, after) is { Count: > 0 } still)
+            return ReshError.Conflict($"{target} is mounted, but the kernel kept other values for: {string.Join(", ", still)}.",
+                $"Those options cannot change on a remount; unmount it first: resh fs://{target}.unmount",
+                new System.Text.Json.Nodes.JsonObject { ["options"] = after.Options, ["super_options"] = after.SuperOptions });
+        // The options the mount really has (per-mount and file system options, as mountinfo shows them), not merely the ones asked for.
+        IReadOnlyList<string> shown = after is null ? options : MountOptions.Live(after);
+        return Outcome.Changed(new FsMountResult(target, source, finalType, shown, mounted, fstab, fstabDiff, FsDescribe.Commands(commands)), changed);
     }
 
     static bool SameSource(MountEntry current, string source, bool bind, FileStatus? sourceStat, string target, string? fsType)

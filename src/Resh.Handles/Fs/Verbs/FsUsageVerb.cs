@@ -27,7 +27,8 @@ public static class FsUsageVerb
         IEnumerable<MountEntry> selected;
         if (path is not null)
         {
-            if (!Path.Exists(path)) return ReshError.NotFound($"{path} does not exist.", "Name an existing path.");
+            if (Resh.Core.Platform.Posix.Stat(path, follow: true, out _) is null) // the exact bytes, not Path.Exists (UTF-8 only)
+            return ReshError.NotFound($"{Resh.Core.Text.PathBytes.Display(path)} does not exist.", "Name an existing path.");
             selected = MountTable.Containing(path, mounts) is { } m ? [m] : [];
         }
         else

@@ -27,6 +27,29 @@ public static class ProcSpawn
         notes: "The child runs in its own session (setsid), so it survives resh and the terminal; it is started with posix_spawn, never a shell.",
         targetHelp: "Empty: proc://.spawn");
 
+    /// <summary>What execve would refuse with E2BIG, as `usage` before anything starts: the total of argv and environment
+    /// (strings, their terminating NULs and pointers) above ARG_MAX, or one string above MAX_ARG_STRLEN.</summary>
+    static ReshError? TooLarge(IReadOnlyList<string> argv, IReadOnlyList<string> env)
+    {
+        long total = 0;
+        foreach (var list in (IReadOnlyList<string>[])[argv, env])
+        {
+            foreach (var s in list)
+            {
+                var bytes = System.Text.Encoding.UTF8.GetByteCount(s) + 1;
+                if (bytes > ProcNative.MaxArgStrLen)
+                    return ReshError.Usage($"An argument or environment entry of {bytes} bytes is longer than the kernel accepts ({ProcNative.MaxArgStrLen} bytes).",
+                        "Pass large data through a file or stdin instead of argv.", new JsonObject { ["bytes"] = bytes, ["limit"] = ProcNative.MaxArgStrLen });
+                total += bytes + IntPtr.Size;
+            }
+        }
+        var max = ProcNative.ArgMax;
+        return total + 2 * IntPtr.Size > max
+            ? ReshError.Usage($"The command line and environment take {total} bytes, more than the system's ARG_MAX ({max} bytes).",
+                "Pass fewer arguments (xargs splits long lists), or give large data through a file.", new JsonObject { ["bytes"] = total, ["arg_max"] = max })
+            : null;
+    }
+
     static Outcome<ProcSpawnResult> Run(VerbContext ctx)
     {
         if (ctx.Target.Trim().Length > 0)
@@ -58,9 +81,11 @@ public static class ProcSpawn
             if (dir is not null && !Directory.Exists(dir))
                 return ReshError.NotFound($"The directory for log file {log} does not exist.", "Create it first, or choose another path.");
         }
+        var envList = env.Select(kv => $"{kv.Key}={kv.Value}").ToList();
+        if (TooLarge(argv, envList) is { } tooLarge) return tooLarge;
         if (ctx.DryRun) return Outcome.Changed(new ProcSpawnResult(0, argv, cwd, stdout, stderr, extra));
 
-        var pid = ProcNative.SpawnDetached(argv, env.Select(kv => $"{kv.Key}={kv.Value}").ToList(), cwd, stdout, stderr, out var errno);
+        var pid = ProcNative.SpawnDetached(argv, envList, cwd, stdout, stderr, out var errno);
         if (pid < 0)
         {
             var details = new JsonObject { ["program"] = argv[0], ["errno"] = errno };

@@ -23,7 +23,9 @@ public static class SnapshotCreate
             new("snapshot:///etc/nginx create --name before-upgrade --message 'pre 1.26' --exclude '*.bak'", "With a message and an exclusion."),
             new("'snapshot:///mnt/data/app.create(name=s1,backend=btrfs)'", "A btrfs read-only subvolume snapshot."),
         ],
-        notes: "A file whose size, mtime and inode match the previous snapshot of the same tree reuses its hash without being read, so a second snapshot of an unchanged tree costs a directory walk and a manifest.");
+        notes: "A file whose size, mtime and inode match the previous snapshot of the same tree reuses its hash without being read, so a second snapshot of an unchanged tree costs a directory walk and a manifest. " +
+               "Names are kept as bytes (a name that is not UTF-8 is shown percent-escaped with `escaped: true`); hard links are recorded and restored as hard links. " +
+               "A file or directory that cannot be read is left out with a warning naming it (listed in `unreadable`), and a restore leaves it as it is.");
 
     static async ValueTask<Outcome<SnapshotCreateResult>> RunAsync(VerbContext ctx)
     {
@@ -54,26 +56,30 @@ public static class SnapshotCreate
             var subvolume = BtrfsSnapshots.SnapshotPath(tree, name);
             if (Path.Exists(subvolume)) return ReshError.Conflict($"{subvolume} already exists.", "Pick another name.");
             if (ctx.DryRun)
-                return Outcome.Changed(new SnapshotCreateResult(new SnapshotSummary(name, tree, SnapshotRepo.Now(), ctx.Get(Message), ctx.Get(Tags), "btrfs", subvolume, 0, 0, 0), repo.Root, 0, 0, 0, 0, []));
+                return Outcome.Changed(new SnapshotCreateResult(new SnapshotSummary(name, tree, SnapshotRepo.Now(), ctx.Get(Message), ctx.Get(Tags), "btrfs", subvolume, 0, 0, 0), repo.Root, 0, 0, 0, 0, [], []));
             await BtrfsSnapshots.CreateAsync(tree, subvolume, ctx.Cancellation).ConfigureAwait(false);
             var meta = TreeScanner.Scan(subvolume, PathFilter.All, null, null, hash: false, null, ctx.Cancellation);
             var bm = new Manifest(name, tree, SnapshotRepo.Now(), ctx.Get(Message), ctx.Get(Tags), [], [], "btrfs", subvolume, meta.Files, meta.Bytes, 0, meta.RootMode, []);
             repo.Save(bm);
-            return Outcome.Changed(new SnapshotCreateResult(SnapshotSummary.Of(bm), repo.Root, meta.Directories, meta.Symlinks, 0, 0, meta.Skipped));
+            return Outcome.Changed(new SnapshotCreateResult(SnapshotSummary.Of(bm), repo.Root, meta.Directories, meta.Symlinks, 0, 0, meta.Skipped.Select(Display).ToList(), []));
         }
 
         if (ctx.DryRun)
         {
             var plan = TreeScanner.Scan(tree, filter, previous, null, hash: false, null, ctx.Cancellation);
             return Outcome.Changed(new SnapshotCreateResult(new SnapshotSummary(name, tree, SnapshotRepo.Now(), ctx.Get(Message), ctx.Get(Tags), "files", null, plan.Files, plan.Bytes, 0),
-                repo.Root, plan.Directories, plan.Symlinks, plan.Files - plan.Reused, plan.Reused, plan.Skipped));
+                repo.Root, plan.Directories, plan.Symlinks, plan.Files - plan.Reused, plan.Reused, plan.Skipped.Select(Display).ToList(), []));
         }
         using var progress = ctx.Progress("snapshot", null);
-        var scan = TreeScanner.Scan(tree, filter, previous, repo, hash: true, progress, ctx.Cancellation);
+        var scan = TreeScanner.Scan(tree, filter, previous, repo, hash: true, progress, ctx.Cancellation, skipUnreadable: true);
         var manifest = new Manifest(name, tree, SnapshotRepo.Now(), ctx.Get(Message), ctx.Get(Tags), include, exclude, "files", null,
-            scan.Files, scan.Bytes, scan.NewBytes, scan.RootMode, scan.Entries);
+            scan.Files, scan.Bytes, scan.NewBytes, scan.RootMode, scan.Entries, scan.Unreadable);
         repo.Save(manifest);
-        foreach (var s in scan.Skipped) ctx.Warn($"{s}: not a file, directory or symlink; left out");
-        return Outcome.Changed(new SnapshotCreateResult(SnapshotSummary.Of(manifest), repo.Root, scan.Directories, scan.Symlinks, scan.Hashed, scan.Reused, scan.Skipped));
+        foreach (var s in scan.Skipped) ctx.Warn($"{Display(s)}: not a file, directory or symlink; left out");
+        foreach (var u in scan.Unreadable) ctx.Warn($"{Display(u.Path)}: cannot be read ({u.Reason}); left out of the snapshot, and a restore leaves it as it is");
+        return Outcome.Changed(new SnapshotCreateResult(SnapshotSummary.Of(manifest), repo.Root, scan.Directories, scan.Symlinks, scan.Hashed, scan.Reused,
+            scan.Skipped.Select(Display).ToList(), scan.Unreadable.Select(u => u with { Path = Resh.Core.Text.PathBytes.Display(u.Path, out var esc), Escaped = esc }).ToList()));
     }
+
+    static string Display(string path) => Resh.Core.Text.PathBytes.Display(path);
 }

@@ -19,7 +19,11 @@ public static class SnapshotDelete
         using var repoLock = ctx.DryRun ? null : repo.Lock(ctx.Cancellation);
         var m = repo.Load(tree, name);
         if (m is null) return new SnapshotDeleteResult(name, tree, false, 0, 0);
-        if (ctx.DryRun) return Outcome.Changed(new SnapshotDeleteResult(name, tree, true, 0, 0));
+        if (ctx.DryRun)
+        {
+            var (wouldCount, wouldBytes) = repo.Garbage([m], delete: false);
+            return Outcome.Changed(new SnapshotDeleteResult(name, tree, true, wouldCount, wouldBytes));
+        }
         var (count, bytes) = await Remove(repo, [m], ctx.Cancellation).ConfigureAwait(false);
         return Outcome.Changed(new SnapshotDeleteResult(name, tree, true, count, bytes));
     }

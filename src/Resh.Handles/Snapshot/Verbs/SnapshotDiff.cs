@@ -28,10 +28,12 @@ public static class SnapshotDiff
         else
         {
             SnapshotArgs.Tree(ctx, mustExist: true);
-            var live = TreeScanner.Scan(tree, new PathFilter(from.Include, from.Exclude), from.Backend == "files" ? from : null, null, hash: true, null, ctx.Cancellation);
+            var live = TreeScanner.Scan(tree, new PathFilter(from.Include, from.Exclude, SnapshotRepo.UnreadablePaths(from)), from.Backend == "files" ? from : null, null, hash: true, null, ctx.Cancellation);
             toView = TreeView.Live(tree, live);
         }
         var changes = TreeDiff.Compare(fromView, toView, ctx.Get(Content));
-        return new SnapshotDiffResult(tree, from.Name, toView.Label, changes.Added, changes.Removed, changes.Modified, changes.Unchanged);
+        static string D(string p) => Resh.Core.Text.PathBytes.Display(p);
+        return new SnapshotDiffResult(D(tree), from.Name, toView.Label, changes.Added.Select(D).ToList(), changes.Removed.Select(D).ToList(),
+            changes.Modified.Select(c => c with { Path = D(c.Path) }).ToList(), changes.Unchanged);
     }
 }

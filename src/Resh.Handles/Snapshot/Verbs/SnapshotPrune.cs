@@ -16,7 +16,7 @@ public static class SnapshotPrune
         "Remove old snapshots by policy (keep-last, keep-daily, keep-weekly, by age), then free unused content.",
         [KeepLast, KeepDaily, KeepWeekly, OlderThan, SnapshotArgs.Repo], () => SnapshotJson.Default.SnapshotPruneResult, RunAsync,
         examples: [new("'snapshot:///tmp/src.prune(keep_last=3)'", "Keep the 3 newest."), new("'snapshot:///etc.prune(keep_daily=7,keep_weekly=4)' --dry-run", "Preview a restic-style policy.")],
-        notes: "A snapshot survives when any keep rule keeps it (as restic forget). With only older_than, every snapshot older than that goes.");
+        notes: "A snapshot survives when any keep rule keeps it (as restic forget). With only older_than, every snapshot older than that goes. Under --dry-run, freed_objects and freed_bytes say what the prune would free.");
 
     static async ValueTask<Outcome<SnapshotPruneResult>> RunAsync(VerbContext ctx)
     {
@@ -40,8 +40,14 @@ public static class SnapshotPrune
         var remove = all.Where(m => !keep.Contains(m.Name) && (cutoff is null || Created(m) < cutoff)).ToList();
         if (!anyKeepRule && cutoff is null) remove.Clear();
         var kept = all.Where(m => !remove.Contains(m)).Select(m => m.Name).ToList();
-        if (remove.Count == 0 || ctx.DryRun)
-            return Outcome.Changed(new SnapshotPruneResult(tree, kept, remove.Select(m => m.Name).ToList(), 0, 0), remove.Count > 0);
+        if (remove.Count == 0)
+            return Outcome.Changed(new SnapshotPruneResult(tree, kept, [], 0, 0), false);
+        if (ctx.DryRun)
+        {
+            // What the removal would free: objects no remaining snapshot (of any tree) references.
+            var (wouldCount, wouldBytes) = repo.Garbage(remove, delete: false);
+            return Outcome.Changed(new SnapshotPruneResult(tree, kept, remove.Select(m => m.Name).ToList(), wouldCount, wouldBytes));
+        }
         var (count, bytes) = await SnapshotDelete.Remove(repo, remove, ctx.Cancellation).ConfigureAwait(false);
         return Outcome.Changed(new SnapshotPruneResult(tree, kept, remove.Select(m => m.Name).ToList(), count, bytes));
     }

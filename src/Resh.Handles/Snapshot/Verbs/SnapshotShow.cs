@@ -21,6 +21,6 @@ public static class SnapshotShow
             ? TreeScanner.Scan(m.Subvolume!, Storage.PathFilter.All, null, null, hash: false, null, ctx.Cancellation).Entries
             : m.Entries.ToList();
         var limit = (int)(ctx.Get(Limit) ?? 10_000);
-        return new SnapshotShowResult(SnapshotSummary.Of(m), m.Include, m.Exclude, entries.Count, entries.Take(limit).ToList(), entries.Count > limit);
+        return new SnapshotShowResult(SnapshotSummary.Of(m), m.Include, m.Exclude, entries.Count, entries.Take(limit).Select(e => e.ForDisplay()).ToList(), entries.Count > limit);
     }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Resh.Core.Model;
 
 namespace Resh.Handles.Sys;
 
@@ -18,9 +19,9 @@ public sealed record FilesystemUsage(
     [property: Description("Options of the file system itself (super block).")] IReadOnlyList<string> FsOptions,
     [property: Description("Mounted read-only.")] bool ReadOnly,
     [property: Description("Total size in bytes.")] long? Size,
-    [property: Description("Bytes used (size - free).")] long? Used,
-    [property: Description("Bytes free, including blocks reserved for root.")] long? Free,
-    [property: Description("Bytes available to unprivileged users (df's Avail).")] long? Available,
+    [property: Description("Bytes used (size - free)."), Unit(UnitAttribute.Bytes)] long? Used,
+    [property: Description("Bytes free, including blocks reserved for root."), Unit(UnitAttribute.Bytes)] long? Free,
+    [property: Description("Bytes available to unprivileged users (df's Avail)."), Unit(UnitAttribute.Bytes)] long? Available,
     [property: Description("used / (used + available) * 100, as df computes Use%.")] double? UsedPercent,
     [property: Description("Fragment size in bytes (statvfs f_frsize).")] long? BlockSize,
     [property: Description("Total inodes; 0 when the file system has no fixed inode table (btrfs).")] long? InodesTotal,

@@ -5,6 +5,7 @@ namespace Resh.Handles.Sys;
 [Description("A summary of this machine: one line of each system:// verb.")]
 public sealed record InfoResult(
     [property: Description("The kernel host name.")] string Hostname,
+    [property: Description("The fully qualified name as `hostname -f` gives it, else null (as system://.hostname).")] string? Fqdn,
     [property: Description("Distribution, kernel and platform, as system://.os.")] InfoOs Os,
     [property: Description("Processor summary, as system://.cpu.")] InfoCpu Cpu,
     [property: Description("Memory in bytes, as system://.memory.")] InfoMemory Memory,

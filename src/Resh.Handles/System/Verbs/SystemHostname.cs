@@ -15,14 +15,8 @@ public static class SystemHostname
         var host = ReadTrim("/proc/sys/kernel/hostname") ?? Environment.MachineName;
         var domain = ReadTrim("/proc/sys/kernel/domainname");
         if (domain is "(none)" or "") domain = null;
-        string? fqdn = null;
-        foreach (var line in SafeLines("/etc/hosts"))
-        {
-            var fields = line.Split('#')[0].Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length < 2 || !fields.Skip(1).Contains(host)) continue;
-            fqdn = fields.Skip(1).FirstOrDefault(f => f.Contains('.') && f.StartsWith(host + ".", StringComparison.Ordinal));
-            if (fqdn is not null) break;
-        }
+        // The resolver loads NSS modules and may ask DNS: only when the answer is more than the bare name.
+        var fqdn = ctx.WantsRaw ? null : CanonicalName.Of(host, TimeSpan.FromSeconds(2));
         var result = new HostnameResult(host, fqdn, domain);
         return new Outcome<HostnameResult>(result, false).WithRaw(RawPayload.FromText(host));
     }
@@ -32,12 +26,5 @@ public static class SystemHostname
         try { return System.IO.File.ReadAllText(path).Trim(); }
         catch (IOException) { return null; }
         catch (UnauthorizedAccessException) { return null; }
-    }
-
-    static IEnumerable<string> SafeLines(string path)
-    {
-        try { return System.IO.File.ReadAllLines(path); }
-        catch (IOException) { return []; }
-        catch (UnauthorizedAccessException) { return []; }
     }
 }

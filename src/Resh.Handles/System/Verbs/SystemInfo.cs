@@ -39,6 +39,7 @@ public static class SystemInfo
 
         return new InfoResult(
             os.Hostname,
+            CanonicalName.Of(os.Hostname, TimeSpan.FromSeconds(2)),
             new InfoOs(os.PrettyName, os.Id, os.VersionId, os.Kernel.Release, os.Architecture, os.Virtualization.Vm, os.Virtualization.Container),
             new InfoCpu(cpu.Model, cpu.LogicalCpus, cpu.OnlineCpus, cpu.PhysicalCores, cpu.Usage?.UsagePercent),
             new InfoMemory(memory.Total, memory.Available, memory.Used, memory.UsedPercent, memory.SwapTotal, memory.SwapUsed),
@@ -57,7 +58,7 @@ public static class SystemInfo
         var ci = System.Globalization.CultureInfo.InvariantCulture;
         var lines = new List<(string, string)>
         {
-            ("host", r.Hostname),
+            ("host", r.Fqdn is { } f && f != r.Hostname ? $"{r.Hostname} ({f})" : r.Hostname),
             ("os", string.Join(" · ", new[] { r.Os.PrettyName, "kernel " + r.Os.Kernel, r.Os.Architecture,
                 string.Join(", ", new[] { r.Os.Vm, r.Os.Container }.OfType<string>()) }.Where(s => !string.IsNullOrEmpty(s)))),
             ("cpu", $"{r.Cpu.Model} · {r.Cpu.OnlineCpus} cpus" + (r.Cpu.PhysicalCores is { } c ? $" ({c} cores)" : "")

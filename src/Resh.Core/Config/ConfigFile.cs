@@ -1,0 +1,46 @@
+using System.Text.Json.Nodes;
+
+namespace Resh.Core.Config;
+
+/// <summary>
+/// The config file of one call, found and read on first use. <see cref="Defaults"/> is asked on every
+/// call, so it only parses the TOML when the file mentions <c>defaults</c> (a call without a config
+/// file, or with one that sets no defaults, pays a stat or a read, not a parse); the full config is
+/// parsed when a verb asks for it (named connections, inventory).
+/// </summary>
+public sealed class ConfigFile(ReshPaths paths, Func<string?> overridePath)
+{
+    ReshConfig? _config;
+    string? _path;
+    string? _text;
+    bool _located;
+
+    public ReshConfig Config
+    {
+        get
+        {
+            if (_config is not null) return _config;
+            Read();
+            return _config = _text is null ? ReshConfig.Empty : ReshConfig.FromText(_text, _path);
+        }
+    }
+
+    /// <summary>The <c>[defaults]</c> table, or null when the config sets none.</summary>
+    public JsonObject? Defaults
+    {
+        get
+        {
+            Read();
+            if (_text is null || !_text.Contains("defaults", StringComparison.Ordinal)) return null;
+            return Config.Section("defaults");
+        }
+    }
+
+    void Read()
+    {
+        if (_located) return;
+        _located = true;
+        _path = ReshConfig.Locate(paths, overridePath());
+        if (_path is not null) _text = ReshConfig.ReadText(_path);
+    }
+}

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using Resh.TestSupport;
+using Xunit;
+
+namespace Resh.Handles.Tests.FileScheme;
+
+/// <summary>Large trees and large content in constant memory: peak RSS measured by GNU time, under 40 MiB.</summary>
+public sealed class FileMemoryTests
+{
+    const long LimitKiB = 40 * 1024;
+
+    /// <summary>Runs resh under /usr/bin/time; returns the exit code and the peak resident set in KiB.</summary>
+    static (int Exit, long PeakKiB) Measured(string stdoutFile, string? stdinFile, params string[] args)
+    {
+        var redirect = stdinFile is null ? "" : $" < '{stdinFile}'";
+        var quoted = string.Join(' ', args.Select(a => "'" + a.Replace("'", "'\\''") + "'"));
+        var (exit, _, stderr) = Tool.Run("bash", "-c", $"/usr/bin/time -f 'peak %M' '{ReshBinary.Path}' {quoted} > '{stdoutFile}'{redirect}");
+        var peak = stderr.Split('\n').Last(l => l.StartsWith("peak ", StringComparison.Ordinal));
+        return (exit, long.Parse(peak[5..]));
+    }
+
+    [Fact]
+    public void A_recursive_listing_of_usr_streams_in_constant_memory_and_is_complete()
+    {
+        using var dir = new TempDir("memlist");
+        var output = dir["list.json"];
+        var (exit, peak) = Measured(output, null, "file:///usr.list", "recursive=true");
+        Assert.Equal(0, exit);
+        Assert.True(peak < LimitKiB, $"peak RSS {peak} KiB");
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(output));
+        var result = doc.RootElement.GetProperty("result");
+        var expected = Tool.Ok("bash", "-c", "find /usr -mindepth 1 -name '.*' -prune -o -print | wc -l").Trim();
+        Assert.Equal(long.Parse(expected), result.GetProperty("count").GetInt64());
+        Assert.Equal(result.GetProperty("count").GetInt64(), result.GetProperty("entries").GetArrayLength());
+        Assert.True(result.GetProperty("count").GetInt64() > 10_000, "a tree big enough to matter");
+
+        var (rawExit, rawPeak) = Measured(dir["list.txt"], null, "file:///usr.list", "recursive=true", "--format", "raw");
+        Assert.Equal(0, rawExit);
+        Assert.True(rawPeak < LimitKiB, $"peak RSS {rawPeak} KiB (raw)");
+        Assert.Equal(long.Parse(expected), File.ReadLines(dir["list.txt"]).LongCount());
+    }
+
+    [Fact]
+    public void Writing_300_MB_from_a_file_or_stdin_streams_in_constant_memory()
+    {
+        using var dir = new TempDir("memwrite");
+        var big = dir["big.bin"];
+        Tool.Ok("bash", "-c", $"head -c 300M /dev/urandom > '{big}'");
+        var target = dir["copy.bin"];
+        var (exit, peak) = Measured(dir["out1.json"], null, $"file://{target}.write", $"content=@{big}");
+        Assert.Equal(0, exit);
+        Assert.True(peak < LimitKiB, $"peak RSS {peak} KiB (@file)");
+        Tool.Ok("cmp", big, target);
+
+        // The same bytes again: compared on the way, nothing replaced.
+        var inode = Tool.Stat("%i", target);
+        var (again, peakAgain) = Measured(dir["out2.json"], big, $"file://{target}.write", "content=@-");
+        Assert.Equal(0, again);
+        Assert.True(peakAgain < LimitKiB, $"peak RSS {peakAgain} KiB (@- unchanged)");
+        Assert.Contains("\"changed\":false", File.ReadAllText(dir["out2.json"]));
+        Assert.Equal(inode, Tool.Stat("%i", target));
+
+        File.WriteAllText(target, "small");
+        var (viaStdin, peakStdin) = Measured(dir["out3.json"], big, $"file://{target}.write", "content=@-");
+        Assert.Equal(0, viaStdin);
+        Assert.True(peakStdin < LimitKiB, $"peak RSS {peakStdin} KiB (@-)");
+        Tool.Ok("cmp", big, target);
+        Assert.Contains("\"size\":314572800", File.ReadAllText(dir["out3.json"]));
+    }
+}
