@@ -35,7 +35,7 @@ internal static class CertDescribe
             }
         }
         return new CertificateInfo(
-            c.SubjectName.Name, c.IssuerName.Name, c.SerialNumber, c.Version,
+            c.SubjectName.Name, c.IssuerName.Name, Serial(c.SerialNumber), c.Version,
             Rfc3339(notBefore), Rfc3339(notAfter), DaysLeft(notAfter, now), now > notAfter, now < notBefore,
             sans, keyType, keySize, curve, SignatureName(c.SignatureAlgorithm.Value),
             Colons(c.GetCertHash(HashAlgorithmName.SHA256)), Colons(c.GetCertHash(HashAlgorithmName.SHA1)),
@@ -51,6 +51,13 @@ internal static class CertDescribe
             if (ext is X509SubjectAlternativeNameExtension san) sans.AddRange(Sans(san));
             else if (ext.Oid?.Value == "2.5.29.17") sans.AddRange(Sans(new X509SubjectAlternativeNameExtension(ext.RawData, ext.Critical)));
         return new CsrInfo(req.SubjectName.Name, sans, type, size, curve);
+    }
+
+    /// <summary>The serial as openssl prints it: without the DER sign byte (a leading 00 pair).</summary>
+    public static string Serial(string hex)
+    {
+        while (hex.Length > 2 && hex.StartsWith("00", StringComparison.Ordinal)) hex = hex[2..];
+        return hex;
     }
 
     public static long DaysLeft(DateTimeOffset notAfter, DateTimeOffset now) => (long)Math.Floor((notAfter - now).TotalDays);

@@ -73,7 +73,8 @@ internal static class CertEndpoint
         catch (Exception ex) when (ex is AuthenticationException or IOException)
         {
             Dispose(served);
-            throw ReshError.Failed($"The TLS handshake with {target.Display} failed: {ex.Message}", "Check the port serves TLS directly (STARTTLS services are not supported yet).", Details(target)).ToException();
+            _ = ex;
+            throw ReshError.Failed($"The TLS handshake with {target.Display} failed: the server closed the connection or does not speak TLS on this port.", "Check the port serves TLS directly (STARTTLS services are not supported yet).", Details(target)).ToException();
         }
     }
 

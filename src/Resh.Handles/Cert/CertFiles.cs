@@ -53,6 +53,7 @@ internal static class CertFiles
     static CertMaterial LoadPem(CertTarget target, string text)
     {
         var m = new CertMaterial { Target = target, Format = "pem" };
+        string current = "";
         try
         {
             int blocks = 0;
@@ -65,6 +66,7 @@ internal static class CertFiles
             while (PemEncoding.TryFind(rest, out var fields))
             {
                 var label = rest[fields.Label].ToString();
+                current = label;
                 var der = Convert.FromBase64String(rest[fields.Base64Data].ToString());
                 rest = rest[fields.Location.End.Value..];
                 blocks++;
@@ -95,7 +97,8 @@ internal static class CertFiles
         catch (Exception ex) when (ex is CryptographicException or FormatException or System.Formats.Asn1.AsnContentException)
         {
             m.Dispose();
-            throw Malformed(target, "a PEM block that does not parse (" + ex.Message.TrimEnd('.') + ")");
+            _ = ex;
+            throw Malformed(target, $"a {current} PEM block that does not parse");
         }
         catch
         {
@@ -121,7 +124,7 @@ internal static class CertFiles
             return m;
         }
         catch (CryptographicException) { }
-        if (X509Certificate2.GetCertContentType(bytes) == X509ContentType.Pkcs12)
+        if (IsPkcs12(bytes))
             return LoadPkcs12(target, bytes, password);
         try
         {
@@ -140,6 +143,12 @@ internal static class CertFiles
         throw Malformed(target, "neither PEM nor a DER certificate, CSR, PKCS#8 key or PKCS#12 bundle");
     }
 
+    static bool IsPkcs12(byte[] bytes)
+    {
+        try { return X509Certificate2.GetCertContentType(bytes) == X509ContentType.Pkcs12; }
+        catch (CryptographicException) { return false; }
+    }
+
     static CertMaterial LoadPkcs12(CertTarget target, byte[] bytes, string? password)
     {
         X509Certificate2Collection collection;
@@ -147,11 +156,11 @@ internal static class CertFiles
         {
             collection = X509CertificateLoader.LoadPkcs12Collection(bytes, password, X509KeyStorageFlags.EphemeralKeySet);
         }
-        catch (CryptographicException ex)
+        catch (CryptographicException)
         {
             if (password is null)
                 throw ReshError.Usage($"{target.Display} is a PKCS#12 bundle that needs a password.", "Give password=secret:NAME (or env:VAR, file:PATH, @-).").ToException();
-            throw ReshError.Usage($"{target.Display} is a PKCS#12 bundle that cannot be opened with the password given ({ex.Message.TrimEnd('.')}).", "Check the password.").ToException();
+            throw ReshError.Usage($"{target.Display} is a PKCS#12 bundle that cannot be opened with the password given.", "Check the password.").ToException();
         }
         var m = new CertMaterial { Target = target, Format = "pkcs12" };
         // Leaf (the one with the key) first, as in a PEM chain.

@@ -4,6 +4,8 @@ using Xunit;
 
 namespace Resh.Handles.Tests.CertScheme;
 
+using Resh = global::Resh.Handles.Tests.FileScheme.Resh;
+
 /// <summary>cert:// ca.create: files and modes checked with stat and openssl, idempotence, refusals.</summary>
 public sealed class CertCaCreateTests : IDisposable
 {

@@ -32,7 +32,7 @@ public sealed class CertCorpus : IDisposable
         using var future = Leaf("CN=future.test", leafKey, inter, interKey, now.AddDays(5), now.AddDays(60));
         using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var wrongKey = Leaf("CN=wrongkey.test", leafKey, inter, otherKey, now.AddDays(-1), now.AddDays(30));
-        using var selfReq = Request("CN=self.test", leafKey);
+        var selfReq = Request("CN=self.test", leafKey);
         using var self = selfReq.CreateSelfSigned(now.AddDays(-1), now.AddDays(30));
         using var rsaKey = RSA.Create(2048);
         var rsaReq = new CertificateRequest("CN=rsa.test,O=Resh,C=DE", rsaKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);

@@ -4,6 +4,8 @@ using Xunit;
 
 namespace Resh.Handles.Tests.CertScheme;
 
+using Resh = global::Resh.Handles.Tests.FileScheme.Resh;
+
 /// <summary>cert://127.0.0.1:PORT against a real `openssl s_server`, compared with `openssl s_client -showcerts`.</summary>
 public sealed class CertEndpointTests(CertEndpointFixture fx) : IClassFixture<CertEndpointFixture>
 {

@@ -4,6 +4,8 @@ using Xunit;
 
 namespace Resh.Handles.Tests.CertScheme;
 
+using Resh = global::Resh.Handles.Tests.FileScheme.Resh;
+
 /// <summary>The cert:// calls issue 12 lists "exactly as written", run verbatim (as the shell splits them) through the native binary.</summary>
 public sealed class CertExactCallsTests(CertCorpus corpus) : IClassFixture<CertCorpus>
 {

@@ -5,6 +5,8 @@ using Xunit;
 
 namespace Resh.Handles.Tests.CertScheme;
 
+using Resh = global::Resh.Handles.Tests.FileScheme.Resh;
+
 /// <summary>Untrusted input, as root and as nobody: malformed PEM/DER, FIFOs, huge files and chains, symlinked key paths.</summary>
 public sealed class CertHostileTests(CertCorpus corpus) : IClassFixture<CertCorpus>, IDisposable
 {

@@ -6,6 +6,8 @@ using Xunit;
 
 namespace Resh.Handles.Tests.CertScheme;
 
+using Resh = global::Resh.Handles.Tests.FileScheme.Resh;
+
 /// <summary>cert:// info and expiry on files, field by field against `openssl x509`.</summary>
 public sealed class CertInfoTests(CertCorpus corpus) : IClassFixture<CertCorpus>
 {
@@ -145,7 +147,7 @@ public sealed class CertInfoTests(CertCorpus corpus) : IClassFixture<CertCorpus>
                 "-subj", "/CN=csr.test/O=Resh", "-addext", "subjectAltName=DNS:csr.test,DNS:www.csr.test", "-out", csr);
             var r = Resh.Ok(Resh.Run($"cert://{csr}.info"));
             var c = r["csrs"]![0]!;
-            Assert.Equal("CN=csr.test, O=Resh", c.Str("subject"));
+            Assert.Equal("O=Resh, CN=csr.test", c.Str("subject")); // most significant last, as .NET names it (openssl -nameopt RFC2253 says the same)
             Assert.Equal(["DNS:csr.test", "DNS:www.csr.test"], c["sans"]!.AsArray().Select(x => x!.GetValue<string>()));
             Assert.Equal("P-384", c.Str("curve"));
         }

@@ -4,6 +4,8 @@ using Xunit;
 
 namespace Resh.Handles.Tests.CertScheme;
 
+using Resh = global::Resh.Handles.Tests.FileScheme.Resh;
+
 /// <summary>cert:// sign: a CSR made by openssl, signed by a CA made by ca.create, checked with openssl verify.</summary>
 public sealed class CertSignTests : IDisposable
 {

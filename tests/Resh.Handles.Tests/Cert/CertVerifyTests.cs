@@ -3,6 +3,8 @@ using Xunit;
 
 namespace Resh.Handles.Tests.CertScheme;
 
+using Resh = global::Resh.Handles.Tests.FileScheme.Resh;
+
 /// <summary>cert:// verify on the generated corpus, each case against `openssl verify`.</summary>
 public sealed class CertVerifyTests(CertCorpus corpus) : IClassFixture<CertCorpus>
 {
