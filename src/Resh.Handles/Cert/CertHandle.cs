@@ -15,10 +15,11 @@ public static class CertHandle
             CertVerifyVerb.Verb,
             CertCaCreateVerb.Verb,
             CertSignVerb.Verb,
+            CertMatchVerb.Verb,
         ])
     {
         Notes = "Uses the platform's X.509 code (System.Security.Cryptography over OpenSSL). Input files are untrusted: at most 16 MiB and 1000 certificates, a non-regular file is refused, a malformed one is `usage`. "
             + "Private keys are never printed; the keys resh writes are created 0600 with an atomic rename, and a key path that is a symbolic link is refused. "
-            + "The verbs by the tool an operator would otherwise reach for: openssl x509 -text / s_client -showcerts → info, openssl x509 -checkend → expiry, openssl verify → verify, openssl req -x509 (CA) → ca.create, openssl x509 -req -CA → sign.",
+            + "The verbs by the tool an operator would otherwise reach for: openssl x509 -text / s_client -showcerts → info, openssl x509 -checkend → expiry, openssl verify → verify, openssl req -x509 (CA) → ca.create, openssl x509 -req -CA → sign, comparing `openssl x509 -pubkey` with `openssl pkey -pubout` → match.",
     };
 }

@@ -96,10 +96,14 @@ public sealed record CertSignResult(
     string FingerprintSha256,
     [property: Description("The CA certificate follows it in the file.")] bool Chain);
 
+[Description("A private key that belongs to the certificate (a mismatch is `conflict`).")]
+public sealed record CertMatchResult(string Target, string Key, bool Matches, string KeyType, string Subject, string FingerprintSha256);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(CertInfoResult))]
 [JsonSerializable(typeof(CertExpiryResult))]
 [JsonSerializable(typeof(CertVerifyResult))]
 [JsonSerializable(typeof(CertCaCreateResult))]
 [JsonSerializable(typeof(CertSignResult))]
+[JsonSerializable(typeof(CertMatchResult))]
 internal sealed partial class CertJson : JsonSerializerContext;
