@@ -25,6 +25,11 @@ public static class HandleCatalog
         registry.Add("secret", Resh.Handles.Secret.SecretHandle.Create);
         registry.Add("cert", Resh.Handles.Cert.CertHandle.Create);
         Resh.Core.Secrets.SecretStore.Provider = Resh.Handles.Secret.SecretHandle.ReferenceStore; // secret:NAME in any secret-typed argument
+        registry.Add("user", Resh.Handles.User.UserHandle.Create);
+        registry.Add("firewall", Resh.Handles.Firewall.FirewallHandle.Create);
+        registry.Add("pkg", Resh.Handles.Pkg.PkgHandle.Create);
+        registry.Add("http", () => Resh.Handles.Net.Http.HttpHandle.Create("http"));
+        registry.Add("https", () => Resh.Handles.Net.Http.HttpHandle.Create("https"));
         registry.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(registry, BuildInfo()));
         return registry;
     }

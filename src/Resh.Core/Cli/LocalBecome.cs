@@ -87,7 +87,8 @@ internal static class LocalBecome
         argv.Add(inv.Verb!.Name);
         // Secrets are resolved here (this user's store, environment and files) and go to the child on stdin.
         var (tail, stdin) = ArgsForwarding.Encode(inv.Args!, inv.Verb, _ => false, $"resh running as {user}",
-            a => inv.Args!.Get(a) is { } source ? SecretResolver.Resolve(source, $"argument `{a.Name}`", runtime, CancellationToken.None) : null);
+            a => inv.Args!.Get(a) is { } source ? SecretResolver.Resolve(source, $"argument `{a.Name}`", runtime, CancellationToken.None) : null,
+            (source, what) => SecretResolver.Resolve(source, what, runtime, CancellationToken.None));
         argv.AddRange(tail);
         runtime.Log($"become: {string.Join(' ', argv)} (arguments on stdin)");
 

@@ -245,7 +245,46 @@ public static class ExceptionTranslation
     public static string OneLine(string s)
     {
         var line = s.ReplaceLineEndings(" ").Trim();
-        if (IsResourceKey(line)) line = KeySentence(line) ?? Words(KeyName(line));
+        if (IsResourceKey(line))
+            line = ResourceTexts.ContainsKey(KeyName(line)) ? Readable(line) : KeySentence(line) ?? Readable(line);
         return line.Length > 300 ? line[..300] + "…" : line;
+    }
+
+    static readonly Dictionary<string, string> ResourceTexts = new(StringComparer.Ordinal)
+    {
+        ["UnauthorizedAccess_IODenied_Path"] = "Access to the path '{0}' is denied",
+        ["UnauthorizedAccess_IODenied_NoPathName"] = "Access to the path is denied",
+        ["IO_FileNotFound"] = "Unable to find the specified file",
+        ["IO_FileNotFound_FileName"] = "Could not find file '{0}'",
+        ["IO_PathNotFound_Path"] = "Could not find a part of the path '{0}'",
+        ["IO_PathNotFound_NoPathName"] = "Could not find a part of the path",
+        ["IO_FileExists_Name"] = "The file '{0}' already exists",
+        ["IO_AlreadyExists_Name"] = "Cannot create '{0}' because a file or directory with the same name already exists",
+        ["IO_SharingViolation_File"] = "The process cannot access the file '{0}' because it is being used by another process",
+        ["IO_SharingViolation_NoFileName"] = "The process cannot access the file because it is being used by another process",
+        ["IO_PathTooLong_Path"] = "The path '{0}' is too long",
+        ["IO_DiskFull_Path_Handle"] = "There is not enough space on the disk: '{0}'",
+        ["IO_FileTooLong"] = "The file is too long",
+        ["IO_EOF_ReadBeyondEOF"] = "Unable to read beyond the end of the stream",
+    };
+
+    /// <summary>
+    /// The native binary is built without the runtime's message texts (UseSystemResourceKeys), so an exception
+    /// says `UnauthorizedAccess_IODenied_Path, /x`: common keys become their English sentence, any other key
+    /// its words, so a raw resource key never reaches an envelope.
+    /// </summary>
+    public static string Readable(string message)
+    {
+        int comma = message.IndexOf(", ", StringComparison.Ordinal);
+        var key = comma < 0 ? message : message[..comma];
+        if (key.Length == 0 || !char.IsAsciiLetterUpper(key[0]) || !key.Contains('_') || !key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')) return message;
+        var args = comma < 0 ? [] : message[(comma + 2)..].Split(", ");
+        if (ResourceTexts.TryGetValue(key, out var text))
+        {
+            for (int i = 0; i < 4; i++) text = text.Replace("{" + i + "}", i < args.Length ? args[i] : "", StringComparison.Ordinal);
+            return text + ".";
+        }
+        var words = string.Join(' ', key.Split('_', StringSplitOptions.RemoveEmptyEntries)).ToLowerInvariant();
+        return args.Length == 0 ? words : $"{words}: {string.Join(", ", args)}";
     }
 }

@@ -19,7 +19,7 @@ public static class ArgsForwarding
     /// <param name="where">Names the other process in errors ("a remote host", "the become user's resh").</param>
     /// <param name="resolveSecret">Resolves a secret-typed argument where its source is (the value then travels on stdin only).</param>
     public static (List<string> Argv, byte[]? Stdin) Encode(BoundArgs args, VerbInfo verb, Func<ArgInfo, bool> skip, string where,
-        Func<Arg<SecretRef?>, SecretValue?> resolveSecret)
+        Func<Arg<SecretRef?>, SecretValue?> resolveSecret, Func<SecretRef, string, SecretValue>? resolveSource = null)
     {
         var argv = new List<string>();
         var json = new JsonObject();
@@ -37,7 +37,9 @@ public static class ArgsForwarding
             }
             json[arg.Name] = value is SecretRef && arg is Arg<SecretRef?> secretArg
                 ? JsonValue.Create(resolveSecret(secretArg)!.Reveal())
-                : ToJson(arg, value, where);
+                : arg.Name == SecretEnvName && value is IReadOnlyList<string> entries && resolveSource is not null
+                    ? new JsonArray(entries.Select(e => (JsonNode?)JsonValue.Create(ResolveEntry(e, resolveSource))).ToArray())
+                    : ToJson(arg, value, where);
         }
         if (binary is null)
         {
@@ -49,6 +51,11 @@ public static class ArgsForwarding
         if (verb.Args.Any(a => a.Kind == ArgKind.Secret && json.ContainsKey(a.Name)))
             throw ReshError.Unsupported($"A binary argument and a secret argument cannot both reach {where}: the secret would have to go on a command line.",
                 "Copy the file first and pass its path.").ToException();
+        // Environment lists may hold secrets (secret_env always; env values whose names look secret): with the
+        // binary on stdin they would have to go on the command line (ps, --verbose), so they are refused too.
+        if (json.ContainsKey(SecretEnvName) || json.ContainsKey("env"))
+            throw ReshError.Unsupported($"A binary argument and env/secret_env cannot both reach {where}: the environment would have to go on a command line.",
+                "Copy the file first and pass its path.").ToException();
         argv.Add($"{binary.Value.Arg.Name}=@-");
         if (json.Count > 0)
         {
@@ -56,6 +63,23 @@ public static class ArgsForwarding
             argv.Add(json.ToJsonString());
         }
         return (argv, binary.Value.Bytes);
+    }
+
+    const string SecretEnvName = "secret_env";
+
+    /// <summary>
+    /// A secret_env entry NAME=SOURCE resolved here (env:, file:, secret: name this machine's variables, files and
+    /// store, not the other side's) and sent in its forwarded form; a literal stays as written.
+    /// </summary>
+    static string ResolveEntry(string entry, Func<SecretRef, string, SecretValue> resolveSource)
+    {
+        var eq = entry.IndexOf('=');
+        if (eq <= 0) return entry; // the other side reports the usage error
+        SecretRef source;
+        try { source = SecretRef.Parse(entry[(eq + 1)..], warnLiteral: false); }
+        catch (FormatException) { return entry; }
+        if (source.Kind == SecretSourceKind.Literal) return entry;
+        return entry[..(eq + 1)] + SecretRef.Forwarded(resolveSource(source, $"{SecretEnvName} {entry[..eq]}"));
     }
 
     /// <summary>A bound argument value back as the JSON its declaration reads.</summary>

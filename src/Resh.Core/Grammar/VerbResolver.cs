@@ -66,9 +66,11 @@ public static class VerbResolver
                 : $"Verbs of {handle.Scheme}://: {string.Join(", ", names)}.";
             return ReshError.Usage($"`{attempted}` is not a verb of {handle.Scheme}://.", hint, verbs);
         }
+        // `ssh://web01/` ends in a stage separator, not a target: the verb goes on the target itself.
+        var stageTarget = body.Length > 1 && body[0] != '/' ? body.TrimEnd('/') : body;
         return ReshError.Usage($"No verb given for {handle.Scheme}://.",
             names.Count > 0
-                ? $"Add one: {StageText.Command(handle, PercentDecodeOrRaw(body), names[0])} (verbs: {string.Join(", ", names)})."
+                ? $"Add one: {StageText.Command(handle, PercentDecodeOrRaw(stageTarget), names[0])} (verbs: {string.Join(", ", names)})."
                 : $"{handle.Scheme}:// has no verbs.",
             verbs);
     }
@@ -78,4 +80,8 @@ public static class VerbResolver
         try { return PercentDecoding.Decode(body); }
         catch (ReshException) { return body; }
     }
+
+    /// <summary>A stage as a shell word: single-quoted when it holds characters a shell would act on.</summary>
+    public static string Pasteable(string stage) =>
+        stage.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,@%+".Contains(c)) ? stage : "'" + stage.Replace("'", "'\\''") + "'";
 }

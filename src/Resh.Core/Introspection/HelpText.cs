@@ -98,7 +98,7 @@ public static class HelpText
             var w = props.Max(p => p.Key.Length);
             foreach (var (name, schema) in props)
             {
-                var desc = schema?["description"]?.GetValue<string>() ?? "";
+                var desc = (schema as JsonObject)?["description"]?.GetValue<string>() ?? "";
                 sb.AppendLine($"  {name.PadRight(w)}  {TypeText(schema)}{(desc.Length > 0 ? " — " + desc : "")}");
             }
         }
@@ -125,14 +125,15 @@ public static class HelpText
 
     public static string TypeText(JsonNode? schema)
     {
-        var t = schema?["type"];
+        // A field of any JSON value (a JsonNode) has the schema `true`, not an object.
+        var t = (schema as JsonObject)?["type"];
         var text = t switch
         {
             JsonValue v => v.GetValue<string>(),
             JsonArray a => string.Join("|", a.Select(x => x?.GetValue<string>())),
             _ => "any",
         };
-        if (text.StartsWith("array", StringComparison.Ordinal) && schema?["items"]?["type"] is JsonNode it)
+        if (text.StartsWith("array", StringComparison.Ordinal) && (schema as JsonObject)?["items"] is JsonObject items && items["type"] is JsonNode it)
             text = $"array of {(it is JsonArray ia ? ia.FirstOrDefault(x => x?.GetValue<string>() != "null")?.GetValue<string>() : it.GetValue<string>())}";
         return text;
     }

@@ -54,7 +54,7 @@ public static class MarkdownDocs
                 sb.AppendLine("| field | type | description |");
                 sb.AppendLine("|---|---|---|");
                 foreach (var (name, schema) in props)
-                    sb.AppendLine($"| `{name}` | {Cell(HelpText.TypeText(schema))} | {Cell(schema?["description"]?.GetValue<string>() ?? "")} |");
+                    sb.AppendLine($"| `{name}` | {Cell(HelpText.TypeText(schema))} | {Cell((schema as JsonObject)?["description"]?.GetValue<string>() ?? "")} |");
             }
             if (v.Examples.Count > 0)
             {

@@ -10,7 +10,7 @@ namespace Resh.Core.Output;
 public sealed class ProgressBar : IDisposable
 {
     readonly string _label;
-    readonly long? _total;
+    long? _total;
     readonly TextWriter? _out;
     readonly Stopwatch _clock = Stopwatch.StartNew();
     long _done;
@@ -25,6 +25,9 @@ public sealed class ProgressBar : IDisposable
     }
 
     public bool Enabled => _out is not null;
+
+    /// <summary>Sets the total once it is known (a download learns it from the response headers).</summary>
+    public void SetTotal(long? total) => _total = total;
 
     public void Add(long delta) => Report(Interlocked.Add(ref _done, delta));
 

@@ -13,12 +13,17 @@ public sealed record ProcessOptions
     public string? WorkingDirectory { get; init; }
     /// <summary>Output beyond this many bytes per stream is dropped and flagged as truncated.</summary>
     public int MaxOutputBytes { get; init; } = 8 * 1024 * 1024;
+    /// <summary>Called with each complete stdout line as it arrives (progress from a tool's status output); the output is still captured.</summary>
+    public Action<string>? OnStdoutLine { get; init; }
 }
 
 /// <summary>What a program did: exit code and bounded, decoded output.</summary>
 public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr, bool StdoutTruncated, bool StderrTruncated, TimeSpan Duration)
 {
     public bool Succeeded => ExitCode == 0;
+
+    /// <summary>stdout exactly as the program wrote it (when the runner kept it): <c>--format raw</c> passes these bytes through.</summary>
+    public byte[]? StdoutBytes { get; init; }
 
     /// <summary>The last non-empty line of stderr (or stdout), for one-sentence error messages.</summary>
     public string LastErrorLine
@@ -71,8 +76,8 @@ public static class ProcessRunner
                 $"Install the package that provides `{Path.GetFileName(argv[0])}`.").ToException();
         }
 
-        var stdoutTask = Capture(process.StandardOutput.BaseStream, options.MaxOutputBytes);
-        var stderrTask = Capture(process.StandardError.BaseStream, options.MaxOutputBytes);
+        var stdoutTask = Capture(process.StandardOutput.BaseStream, options.MaxOutputBytes, options.OnStdoutLine);
+        var stderrTask = Capture(process.StandardError.BaseStream, options.MaxOutputBytes, null);
         try
         {
             if (options.Stdin is { } input)
@@ -124,14 +129,24 @@ public static class ProcessRunner
         return null;
     }
 
-    static async Task<(string Text, bool Truncated)> Capture(Stream stream, int max)
+    static async Task<(string Text, bool Truncated)> Capture(Stream stream, int max, Action<string>? onLine)
     {
         var kept = new MemoryStream();
         var buffer = new byte[16384];
+        var pending = onLine is null ? null : new MemoryStream();
         bool truncated = false;
         int n;
         while ((n = await stream.ReadAsync(buffer).ConfigureAwait(false)) > 0)
         {
+            if (pending is not null)
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    if (buffer[i] != (byte)'\n') { pending.WriteByte(buffer[i]); continue; }
+                    onLine!(Encoding.UTF8.GetString(pending.GetBuffer(), 0, (int)pending.Length));
+                    pending.SetLength(0);
+                }
+            }
             var room = max - (int)kept.Length;
             if (room > 0) kept.Write(buffer, 0, Math.Min(room, n));
             if (n > room) truncated = true; // keep draining so the child never blocks on a full pipe

@@ -26,6 +26,14 @@ public sealed class SecretRef
     public const string StorePrefix = "secret:";
     public const string EnvPrefix = "env:";
     public const string FilePrefix = "file:";
+    /// <summary>
+    /// A value this resh resolved and forwarded to another resh (a remote host's, a become user's) on its stdin:
+    /// base64 after the prefix, taken as given input (never looked up again, never warned about as a literal).
+    /// </summary>
+    public const string ForwardedPrefix = "resh-forwarded-b64:";
+
+    /// <summary>The forwarded form of a value resolved here (see <see cref="ForwardedPrefix"/>).</summary>
+    public static string Forwarded(SecretValue value) => ForwardedPrefix + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(value.Reveal()));
 
     SecretRef(SecretSourceKind kind, string? name, SecretValue? value)
     {
@@ -48,6 +56,11 @@ public sealed class SecretRef
     /// </summary>
     public static SecretRef Parse(string text, bool warnLiteral = true)
     {
+        if (TryPrefix(text, ForwardedPrefix, out var forwarded))
+        {
+            try { return new SecretRef(SecretSourceKind.Input, "@-", SecretValue.FromText(System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(forwarded)))); }
+            catch (FormatException) { throw new FormatException($"`{ForwardedPrefix}` needs base64 after it."); }
+        }
         if (TryPrefix(text, StorePrefix, out var name))
         {
             // secret:NAME, or secret:BACKEND:NAME to name the backend (secret:pass:web/api).

@@ -107,10 +107,11 @@ public sealed class Inventory
             return null;
         }
         int? invPort = int.TryParse(Var("ansible_port", "ansible_ssh_port"), out var p) && p is >= 1 and <= 65535 ? p : null;
-        var target = new HostTarget(host, host,
+        // As Ansible does, ansible_host is what ssh is given, so a Host block of ~/.ssh/config for it applies
+        // (ansible_host=web01-alias reaches that alias's HostName, ProxyJump, ...).
+        var target = new HostTarget(host, Var("ansible_host", "ansible_ssh_host") ?? host,
             User: user ?? Var("ansible_user", "ansible_ssh_user"),
             Port: port ?? invPort,
-            HostName: Var("ansible_host", "ansible_ssh_host"),
             IdentityFile: Var("ansible_ssh_private_key_file", "ansible_private_key_file"))
         {
             Become = Var("ansible_become") is { } b ? Resh.Core.Values.BoolValue.TryParse(b, out var on) ? on
@@ -120,7 +121,7 @@ public sealed class Inventory
             BecomePassword = Var("ansible_become_password", "ansible_become_pass"),
         };
         // These values become ssh -o options: refuse anything ssh could read as more than one value.
-        if (!HostSpec.IsHostName(host) || target.HostName is { } h && !HostSpec.IsHostName(h) || target.User is { } u && !HostSpec.IsUser(u)
+        if (!HostSpec.IsHostName(host) || !HostSpec.IsHostName(target.Destination) || target.User is { } u && !HostSpec.IsUser(u)
             || target.IdentityFile is { } k && k.Any(char.IsControl))
             throw Resh.Core.Errors.ReshError.Usage($"Inventory {Source} has an invalid host name, ansible_host or ansible_user for `{host}`.",
                 "Host names are letters, digits, '.', '-', '_' and ':'; users are plain login names.").ToException();

@@ -38,17 +38,48 @@ public sealed record RemoteBinary(string LocalPath, string Hash, string Arch)
         {
             if (File.Exists(path) && new FileInfo(path).Length > 0) return path;
             var tmp = $"{path}.{Environment.ProcessId}.tmp";
+            try
+            {
             using (var input = new FileStream(LocalPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
             using (var output = new FileStream(tmp, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = (UnixFileMode)0x180 }))
             using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Optimal))
                 input.CopyTo(gzip);
             File.Move(tmp, path, overwrite: true);
+            }
+            catch
+            {
+                // A full disk (or any failure) leaves no half-written temporary file behind.
+                try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                throw;
+            }
             foreach (var old in Directory.EnumerateFiles(stateDir, "build-*.gz"))
                 if (old != path) File.Delete(old);
             return path;
         }
         catch (IOException) { return null; }
         catch (UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>
+    /// Removes what an interrupted run (SIGKILL, power loss) left in the state dir: build-*.gz.PID.tmp of a
+    /// process that is gone, and raw-* spill files (normally unlinked at once) older than an hour.
+    /// </summary>
+    public static void SweepStaleTemps(string stateDir)
+    {
+        try
+        {
+            foreach (var f in Directory.EnumerateFiles(stateDir, "build-*.gz.*.tmp"))
+            {
+                var parts = Path.GetFileName(f).Split('.');
+                if (parts.Length >= 2 && int.TryParse(parts[^2], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && Directory.Exists($"/proc/{pid}")) continue;
+                try { File.Delete(f); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+            foreach (var f in Directory.EnumerateFiles(stateDir, "raw-*"))
+                if (File.GetLastWriteTimeUtc(f) < DateTime.UtcNow.AddHours(-1))
+                    try { File.Delete(f); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 
     public static RemoteBinary Locate(SshSettings settings)
@@ -69,6 +100,7 @@ public sealed record RemoteBinary(string LocalPath, string Hash, string Arch)
             Architecture.Arm64 => "aarch64",
             var a => a.ToString().ToLowerInvariant(),
         };
+        SweepStaleTemps(settings.StateDir);
         return new RemoteBinary(path, CachedHash(path, settings.StateDir), arch);
     }
 

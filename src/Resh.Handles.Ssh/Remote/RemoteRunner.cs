@@ -46,8 +46,8 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
         var run = $"exec {become?.Wrapper}\"$d/resh\" {ShellQuote.Join(reshArgs)}";
         return $"d=\"${{XDG_CACHE_HOME:-$HOME/.cache}}/resh/{binary.BuildId}\"; {become?.Prelude}" +
             $"if [ -x \"$d/resh\" ]; then c=; if read -r s < /proc/$PPID/stat; then s=${{s##*) }}; set -- $s; c=\"$PPID.${{20}}\"; fi 2>/dev/null; " +
-            $"if [ -n \"$c\" ] && [ \"$c\" = {ShellQuote.Quote(checkedConnection ?? "-")} ]; then {run}; fi; " +
-            $"h=$(sha256sum < \"$d/resh\" 2>/dev/null); if [ \"${{h%% *}}\" = {binary.Hash} ]; then echo \"{CheckedMarker}$c\" >&2; touch \"$d\"; " +
+            $"if [ -n \"$c\" ] && [ \"$c\" = {ShellQuote.Quote(checkedConnection ?? "-")} ]; then echo \"{CheckedMarker}- $$\" >&2; {run}; fi; " +
+            $"h=$(sha256sum < \"$d/resh\" 2>/dev/null); if [ \"${{h%% *}}\" = {binary.Hash} ]; then echo \"{CheckedMarker}$c $$\" >&2; touch \"$d\"; " +
             $"find \"$d\" -maxdepth 1 -name 'resh.tmp.*' -mmin +10 -exec rm -f {{}} + 2>/dev/null; {run}; fi; rm -f \"$d/resh\"; fi; " +
             $"umask 077; mkdir -p \"$d\" && chmod 700 \"$d/..\" \"$d\" && t=\"$d/resh.tmp.$$\" && : > \"$t\" && echo \"{MissingMarker} $(uname -s) $(uname -m) $t\"; exit {MissingExit}";
     }
@@ -69,7 +69,9 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
 
     async Task RememberCheckedAsync(HostTarget host, ChildProcess child)
     {
-        if (await child.MarkerAsync.ConfigureAwait(false) is not { Length: > 0 } connection || connection == "-") return;
+        if (await child.MarkerAsync.ConfigureAwait(false) is not { Length: > 0 } marker) return;
+        var connection = marker.Contains(' ') ? marker[..marker.LastIndexOf(' ')] : marker;
+        if (connection.Length == 0 || connection == "-") return;
         Remember(host, connection);
     }
 
@@ -83,6 +85,19 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>
+    /// Stops the remote resh when this call is interrupted or times out: its shell reported its PID (a process
+    /// group leader, sshd's session) with the checked marker, and closing an ssh channel without a terminal does
+    /// not stop the remote command. TERM goes to the group over a second channel, then the local ssh is killed.
+    /// </summary>
+    async Task StopRemoteAsync(HostTarget host, ChildProcess child)
+    {
+        if (child.MarkerAsync.IsCompletedSuccessfully && child.MarkerAsync.Result is { } marker &&
+            int.TryParse(marker[(marker.LastIndexOf(' ') + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) && pid > 1)
+            await StdinScript.KillAsync(client, host, pid).ConfigureAwait(false);
+        child.Kill();
     }
 
     /// <summary>Runs with <c>--format json</c>: NDJSON events go to <paramref name="onEvent"/> as they come, then the envelope.</summary>
@@ -110,7 +125,8 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
             int exit;
             try
             {
-                using var reader = new StreamReader(child.Stdout, new UTF8Encoding(false), false, 64 * 1024);
+                using var stream = new StreamReader(child.Stdout, new UTF8Encoding(false), false, 64 * 1024);
+                var reader = new BoundedLineReader(stream, client.Settings.MaxAnswerLine);
                 string? line;
                 while ((line = await reader.ReadLineAsync(cts.Token).ConfigureAwait(false)) is not null)
                 {
@@ -127,9 +143,21 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
                 await feed.ConfigureAwait(false);
                 exit = await child.WaitAsync(cts.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!ctx.Cancellation.IsCancellationRequested)
+            catch (LineTooLongException tooLong)
             {
                 child.Kill();
+                return Failure(host, id, clock, ReshError.Failed($"{host.Alias} sent an answer line longer than {tooLong.Max} bytes; resh stopped reading it.",
+                    "The remote resh is not answering as resh does (check the host), or raise [ssh] max_answer_line in the config file for a really large result.",
+                    new JsonObject { ["host"] = host.Alias, ["phase"] = "answer", ["limit"] = tooLong.Max }));
+            }
+            catch (OperationCanceledException) when (ctx.Cancellation.IsCancellationRequested)
+            {
+                await StopRemoteAsync(host, child).ConfigureAwait(false);
+                throw;
+            }
+            catch (OperationCanceledException)
+            {
+                await StopRemoteAsync(host, child).ConfigureAwait(false);
                 return Failure(host, id, clock, ReshError.Timeout($"{host.Alias} did not answer within {Resh.Core.Values.DurationValue.Format(deadline!.Value)}.",
                     "Pass a larger --timeout, or check the host's load.", new JsonObject { ["host"] = host.Alias, ["phase"] = "command" }));
             }
@@ -176,10 +204,16 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
                 await feed.ConfigureAwait(false);
                 exit = await child.WaitAsync(cts.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!ctx.Cancellation.IsCancellationRequested)
+            catch (OperationCanceledException) when (ctx.Cancellation.IsCancellationRequested)
             {
                 buffer.Dispose();
-                child.Kill();
+                await StopRemoteAsync(host, child).ConfigureAwait(false);
+                throw;
+            }
+            catch (OperationCanceledException)
+            {
+                buffer.Dispose();
+                await StopRemoteAsync(host, child).ConfigureAwait(false);
                 return Failure(host, id, clock, ReshError.Timeout($"{host.Alias} did not answer within {Resh.Core.Values.DurationValue.Format(deadline!.Value)}.",
                     "Pass a larger --timeout, or check the host's load.", new JsonObject { ["host"] = host.Alias, ["phase"] = "command" }));
             }

@@ -68,7 +68,9 @@ public static class RemoteStage
         var binary = RemoteBinary.Locate(call.Settings);
         var runner = new RemoteRunner(call.Client, binary) { IsScheme = isScheme };
         var id = new RemoteRunner.Identity(handle.Scheme, inner.Name, $"{handle.Scheme}://{innerRawTarget}");
-        var raw = ctx.Format == OutputFormat.Raw && !inner.Streams && !call.Spec.IsFleet;
+        // A streaming verb streams only while following: without follow=true (svc logs) it has a raw payload like any other.
+        var following = inner.Streams && !(inner.FindArg("follow") is Arg<bool> follow && !ctx.Get(follow));
+        var raw = ctx.Format == OutputFormat.Raw && !following && !call.Spec.IsFleet;
         var (reshArgs, stdin) = RemoteArgs(ctx, handle, inner, innerRawTarget, connection, raw);
         // A follow (streaming verb) runs until --timeout or Ctrl-C; anything else gets a deadline.
         TimeSpan? deadline = ctx.Timeout is null && !inner.Streams ? call.Settings.CommandTimeout : null;
@@ -141,7 +143,7 @@ public static class RemoteStage
         argv.Add(inner.Name);
 
         // A secret is resolved here, where its source (secret store, env, file) is, and travels on stdin.
-        var (tail, stdin) = ArgsForwarding.Encode(ctx.Args, inner, connection.Contains, "a remote host", ctx.GetSecret);
+        var (tail, stdin) = ArgsForwarding.Encode(ctx.Args, inner, connection.Contains, "a remote host", ctx.GetSecret, ctx.ResolveSecret);
         argv.AddRange(tail);
         return (argv, stdin);
     }

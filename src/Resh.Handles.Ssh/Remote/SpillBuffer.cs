@@ -21,11 +21,27 @@ public sealed class SpillBuffer(string spillDir) : IDisposable
         {
             if (_stream is MemoryStream ms && ms.Length + n > MemoryLimit)
             {
-                var file = new FileStream(Path.Combine(spillDir, $"raw-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None,
-                    1 << 16, FileOptions.DeleteOnClose);
-                ms.Position = 0;
-                await ms.CopyToAsync(file, ct).ConfigureAwait(false);
+                // 0600 from the start and unlinked at once: the bytes never have a name another user (or a
+                // later run, after a SIGKILL or a full disk) could find.
+                var path = Path.Combine(spillDir, $"raw-{Guid.NewGuid():N}");
+                var file = new FileStream(path, new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 1 << 16,
+                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                });
+                try
+                {
+                    File.Delete(path);
+                    ms.Position = 0;
+                    await ms.CopyToAsync(file, ct).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await file.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
                 _stream = file;
+                await ms.DisposeAsync().ConfigureAwait(false);
             }
             await _stream.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
         }

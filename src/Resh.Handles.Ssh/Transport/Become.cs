@@ -23,11 +23,17 @@ public sealed record Become(string Method, string User, string? Password)
         "su: must be run from a terminal", "sorry, you must have a tty", "no askpass program specified",
     ];
 
-    /// <summary>Shell text that must run before anything reads stdin: takes the password line and prepares the askpass helper.</summary>
+    /// <summary>
+    /// Shell text that must run before anything reads stdin: takes the password line and prepares the askpass helper.
+    /// The helper answers once per call: it prints the password only while the call's token file exists and
+    /// removes it, so a wrong password makes sudo's second prompt fail at once (one failed login, not sudo's
+    /// default three). Tokens sudo never asked for (cached credentials) are swept after 10 minutes.
+    /// </summary>
     public string Prelude => Password is null || Method != "sudo" ? "" :
-        "IFS= read -r __p; __a=\"${XDG_CACHE_HOME:-$HOME/.cache}/resh/askpass\"; if [ ! -x \"$__a\" ]; then (umask 077; mkdir -p \"${__a%/*}\" && " +
-        "printf '#!/bin/sh\\nprintf \"%%s\\\\n\" \"$RESH_BECOME_PASSWORD\"\\n' > \"$__a.$$\" && chmod 700 \"$__a.$$\" && mv -f \"$__a.$$\" \"$__a\"); fi; " +
-        "export RESH_BECOME_PASSWORD=\"$__p\" SUDO_ASKPASS=\"$__a\"; unset __p; ";
+        "IFS= read -r __p; __a=\"${XDG_CACHE_HOME:-$HOME/.cache}/resh/askpass-once\"; if [ ! -x \"$__a\" ]; then (umask 077; mkdir -p \"${__a%/*}\" && " +
+        "printf '#!/bin/sh\\nrm -- \"$RESH_BECOME_ONCE\" 2>/dev/null || exit 1\\nprintf \"%%s\\\\n\" \"$RESH_BECOME_PASSWORD\"\\n' > \"$__a.$$\" && chmod 700 \"$__a.$$\" && mv -f \"$__a.$$\" \"$__a\"); fi; " +
+        "find \"${__a%/*}\" -maxdepth 1 -name 'once.*' -mmin +10 -exec rm -f -- {} + 2>/dev/null; __o=\"${__a%/*}/once.$$\"; (umask 077; : > \"$__o\"); " +
+        "export RESH_BECOME_PASSWORD=\"$__p\" SUDO_ASKPASS=\"$__a\" RESH_BECOME_ONCE=\"$__o\"; unset __p; ";
 
     /// <summary>The bytes that go on stdin before anything else (the password line), or none.</summary>
     public byte[] StdinPrefix => Password is null || Method != "sudo" ? [] : Encoding.UTF8.GetBytes(Password + "\n");

@@ -8,6 +8,8 @@ namespace Resh.Handles.Ssh.Transport;
 /// ControlMaster open for a few minutes so the next call skips the handshake, and detects a dead
 /// peer. Per-host settings from <c>user@host:port</c> or an inventory are passed as <c>-o</c> options,
 /// which take precedence over ~/.ssh/config exactly as they would on ssh's own command line.
+/// A ControlMaster is shared only by calls naming the same alias with the same effective settings
+/// (<see cref="ControlKey"/>), never by two aliases that merely reach the same address.
 /// </summary>
 public static class SshCommand
 {
@@ -21,7 +23,7 @@ public static class SshCommand
         if (multiplex)
         {
             Opt(argv, "ControlMaster", "auto");
-            Opt(argv, "ControlPath", Path.Combine(s.ControlDir, "%C"));
+            Opt(argv, "ControlPath", Path.Combine(s.ControlDir, ControlKey.For(s, host)));
             Opt(argv, "ControlPersist", SshSettings.Seconds(s.ControlPersist));
         }
         else

@@ -10,7 +10,7 @@ namespace Resh.Handles.Ssh.Transport;
 /// <summary>
 /// How resh drives OpenSSH for one call: the config file's <c>[ssh]</c> section
 /// (<c>config</c>, <c>connect_timeout</c>, <c>control_persist</c>, <c>command_timeout</c>, <c>hostkey</c>,
-/// <c>binary</c>, <c>inventory</c>) plus the
+/// <c>binary</c>, <c>inventory</c>, <c>keep_builds</c>, <c>max_answer_line</c>) plus the
 /// call's own <c>hostkey</c> choice. Everything else comes from the user's ~/.ssh/config.
 /// </summary>
 public sealed class SshSettings
@@ -33,6 +33,9 @@ public sealed class SshSettings
     public string? Binary { get; init; }
     /// <summary>How many resh builds the remote cache keeps per host (<c>[ssh] keep_builds</c>, default 3); older ones go when a new one is uploaded.</summary>
     public int KeepBuilds { get; init; } = 3;
+    /// <summary>The longest line of a remote stage's answer resh reads (<c>[ssh] max_answer_line</c>, bytes, default 64 MiB).</summary>
+    public long MaxAnswerLine { get; init; } = DefaultMaxAnswerLine;
+    public const long DefaultMaxAnswerLine = 64L << 20;
     /// <summary>The local state directory (build-id cache).</summary>
     public required string StateDir { get; init; }
 
@@ -60,6 +63,9 @@ public sealed class SshSettings
                 ? keep is >= 1 and <= 100 ? (int)keep : throw ReshError.Usage("[ssh] keep_builds in the config file must be a number from 1 to 100.", null).ToException()
                 : 3,
             StateDir = state,
+            MaxAnswerLine = section?["max_answer_line"] is JsonValue ml && ml.TryGetValue<long>(out var maxLine)
+                ? maxLine >= 1024 ? maxLine : throw ReshError.Usage("[ssh] max_answer_line in the config file must be a number of bytes, at least 1024.", null).ToException()
+                : DefaultMaxAnswerLine,
         };
     }
 

@@ -63,13 +63,13 @@ public static class StdinScript
             throw ReshError.Timeout($"{host.Alias} did not finish the {phase} step within {Resh.Core.Values.DurationValue.Format(deadline)}.",
                 "Raise the verb's timeout, or check the host's load and network.", new JsonObject { ["host"] = host.Alias, ["phase"] = phase }).ToException();
         }
-        var (outText, outTrunc) = await stdout.ConfigureAwait(false);
+        var (outText, outTrunc, outBytes) = await stdout.ConfigureAwait(false);
         var (errText, errTrunc) = await child.StderrAsync().ConfigureAwait(false);
-        return new ProcessResult(exit, outText, errText, outTrunc, errTrunc, clock.Elapsed);
+        return new ProcessResult(exit, outText, errText, outTrunc, errTrunc, clock.Elapsed) { StdoutBytes = outBytes };
     }
 
     /// <summary>TERM to the remote process group, through the ControlMaster, within a short bound (the executor prints the envelope 2 s after a signal).</summary>
-    static async Task KillAsync(SshClient client, HostTarget host, int pid)
+    internal static async Task KillAsync(SshClient client, HostTarget host, int pid)
     {
         var argv = SshCommand.Ssh(client.Settings, host, $"kill -TERM -- -{pid} 2>/dev/null || kill -TERM {pid} 2>/dev/null; exit 0");
         client.Context.Runtime.Log($"ssh: stopping process group {pid} on {host.Alias}");
@@ -91,14 +91,15 @@ public static class StdinScript
         catch (IOException) { }
     }
 
-    static async Task<(string, bool)> CopyAsync(Stream from, Stream to)
+    static async Task<(string, bool, byte[]?)> CopyAsync(Stream from, Stream to)
     {
         try { await from.CopyToAsync(to).ConfigureAwait(false); }
         catch (IOException) { }
-        return ("", false);
+        return ("", false, null);
     }
 
-    static async Task<(string, bool)> Capture(Stream stream, int max)
+    /// <summary>The output decoded for the envelope, and its exact bytes for <c>--format raw</c>.</summary>
+    static async Task<(string, bool, byte[]?)> Capture(Stream stream, int max)
     {
         var kept = new MemoryStream();
         var buffer = new byte[16384];
@@ -115,6 +116,6 @@ public static class StdinScript
         }
         catch (IOException) { }
         catch (ObjectDisposedException) { }
-        return (Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), truncated);
+        return (Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), truncated, kept.ToArray());
     }
 }

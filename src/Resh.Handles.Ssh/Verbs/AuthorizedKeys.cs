@@ -17,6 +17,7 @@ public static class AuthorizedKeys
     public const string DefaultFile = ".ssh/authorized_keys";
     const string Missing = "__RESH_NO_FILE__";
     const int Raced = 98;
+    const int Linked = 93;
 
     public sealed record Line(string Text, string? Options, string Type, string Blob, string? Comment)
     {
@@ -37,11 +38,19 @@ public static class AuthorizedKeys
     {
         var q = ShellQuote.Quote(file);
         var want = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(expected))).ToLowerInvariant();
-        var script = $"umask 077; f={q}; d=$(dirname -- \"$f\"); [ -d \"$d\" ] || mkdir -p -m 700 -- \"$d\" || exit 1; " +
+        // A symlinked file is not replaced (mv would turn the link into a regular file) nor written through.
+        var script = $"umask 077; f={q}; if [ -L \"$f\" ]; then readlink -- \"$f\"; exit {Linked}; fi; d=$(dirname -- \"$f\"); [ -d \"$d\" ] || mkdir -p -m 700 -- \"$d\" || exit 1; " +
                      $"cur=$(cat -- \"$f\" 2>/dev/null | sha256sum | cut -c1-64); [ \"$cur\" = {want} ] || exit {Raced}; " +
                      "t=\"$f.resh-$$\"; cat > \"$t\" && chmod 600 -- \"$t\" && mv -f -- \"$t\" \"$f\" || { rm -f -- \"$t\"; exit 1; }";
         var r = await client.ExecAsync(host, script, Encoding.UTF8.GetBytes(content), TimeSpan.FromSeconds(60)).ConfigureAwait(false);
         if (SshClient.IsSshFailure(r.ExitCode, r.Stderr)) throw (await client.FailureAsync(host, r.Stderr).ConfigureAwait(false)).ToException();
+        if (r.ExitCode == Linked)
+        {
+            var target = r.Stdout.Trim();
+            throw ReshError.Conflict($"{file} on {host.Alias} is a symlink to {target}; resh does not replace links or write through them.",
+                $"Pass file={target} to edit the file it points to, or replace the link with a regular file.",
+                new JsonObject { ["host"] = host.Alias, ["file"] = file, ["link_target"] = target }).ToException();
+        }
         if (r.ExitCode == Raced)
             throw ReshError.Conflict($"{file} on {host.Alias} changed while resh was editing it; nothing was written.", "Run the call again.",
                 new JsonObject { ["host"] = host.Alias, ["file"] = file }).ToException();

@@ -40,7 +40,7 @@ public static class SshExec
             new("'ssh://box.exec(command=wc -l,stdin=one)'", "Feed text to the command (stdin=@file or stdin=@- for a file or this process's stdin)."),
         ],
         notes: "env and secret_env values, the words and cwd travel inside the script on the channel's stdin, never on a command line here or on the host; " +
-               "secret_env takes secret-typed sources and masks the values in the envelope and the --verbose log. Interrupting resh stops the command on the host too. " +
+               "secret_env takes secret-typed sources and masks the values in the envelope, the --verbose log and --format raw output (a command that prints its secret shows ***). Interrupting resh stops the command on the host too. " +
                "Like Ansible's command module, a non-zero exit status is an error (`failed`, with exit_code, stdout and stderr in details) unless check=false, " +
                "and a command that ran reports changed: true; under --dry-run nothing runs. Exit 127 (command not found) is `not_found`, 126 is `permission_denied`. " +
                "The remote login shell must be POSIX (sh, bash, dash, zsh, ksh): every word is single-quoted for it.");
@@ -91,7 +91,11 @@ public static class SshExec
                 _ => ReshError.Failed($"The command exited with status {r.ExitCode} on {host.Alias}: {OneLine(r)}", "See stdout and stderr in details; pass check=false to accept any status.", details),
             };
         }
-        return Outcome.Changed(result).WithRaw(RawPayload.FromText(r.Stdout, newline: false));
+        // --format raw passes the command's stdout bytes through unchanged (non-UTF-8 included); a known secret
+        // (secret_env, a resolved secret argument) is still masked there, as everywhere (SPEC §8).
+        return Outcome.Changed(result).WithRaw(SecretRedactor.Active || r.StdoutBytes is null
+            ? RawPayload.FromText(SecretRedactor.Scrub(r.Stdout), newline: false)
+            : RawPayload.FromBytes(r.StdoutBytes));
     }
 
     const string NoCwd = "__RESH_NO_CWD__";

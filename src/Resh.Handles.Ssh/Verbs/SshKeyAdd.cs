@@ -16,7 +16,7 @@ public static class SshKeyAdd
         "Allow a public key to log in to the host (append it to authorized_keys unless present; idempotent).",
         [Key, SshKeysList.File, .. SshArgs.Connection], () => SshJson.Default.KeyChangeResult, RunAsync,
         examples: [new("'ssh://box.key.add(key=\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBUpvqoMK6O2TpHqC4wHjaxW0y6Mm0vOq0bvu2ZKwB3h ci@build\")'", "Idempotent: a second run is unchanged (key=@~/.ssh/id_ed25519.pub reads a file).")],
-        notes: "A key counts as present when its type and base64 blob match, whatever its comment or options. The file is replaced atomically (temp file, mv) with mode 0600, and only if nobody changed it since it was read.");
+        notes: "A key counts as present when its type and base64 blob match, whatever its comment or options. The file is replaced atomically (temp file, mv) with mode 0600, and only if nobody changed it since it was read. A file that is a symlink is refused with `conflict` naming its target (pass that as file=): resh neither replaces the link nor writes through it.");
 
     static ValueTask<Outcome<KeyChangeResult>> RunAsync(VerbContext ctx) => HostVerb.RunAsync(ctx, SshJson.Default.KeyChangeResult, async (call, host) =>
     {

@@ -46,6 +46,11 @@ public static class SshTunnel
             return ReshError.Usage("duration must be more than 0 and at most 24h.", "Example: duration=10m");
         var port = (int)(ctx.Get(LocalPort) ?? 0);
         if (port == 0) port = FreePort(bindAddress);
+        // A port someone already listens on would look "open" at once (the check below reads /proc/net),
+        // and ssh would then exit on ExitOnForwardFailure: say so before any tunnel.open event.
+        else if (PortTaken(bindAddress, port) is { } taken)
+            return ReshError.Conflict($"Local port {port} on {bind} is already in use: {taken}.", "Pick another local_port, or leave it out to get a free one.",
+                new JsonObject { ["host"] = host.Alias, ["local_address"] = bind, ["local_port"] = port });
         var bindText = bindAddress.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{bind}]" : bind;
 
         var argv = new List<string> { "ssh" };
@@ -103,6 +108,29 @@ public static class SshTunnel
                 "Check the host; rerun to reopen.", new JsonObject { ["host"] = host.Alias, ["phase"] = "session", ["stderr"] = stderr });
         }
         return result;
+    }
+
+    /// <summary>Why the port cannot be bound (in use, or reserved), or null when it is free.</summary>
+    static string? PortTaken(IPAddress bind, int port)
+    {
+        var l = new TcpListener(bind, port);
+        try
+        {
+            l.Start();
+            return null;
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            return "another program listens there";
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AccessDenied)
+        {
+            return "ports below 1024 need root";
+        }
+        finally
+        {
+            l.Stop();
+        }
     }
 
     static int FreePort(IPAddress bind)

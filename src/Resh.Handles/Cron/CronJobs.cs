@@ -63,10 +63,25 @@ internal static class CronJobs
         return entries;
     }
 
-    public static async Task<CronEntry?> FindAsync(CronStore store, string id, CancellationToken ct)
+    /// <summary>Which crontab owner's job an id means, when the same id is in several users' crontabs.</summary>
+    public static readonly Arg<string?> OwnerArg = Arg.String("user", "Whose job the id names when several crontabs hold it (the crontab's owner).", examples: ["www-data"]);
+
+    /// <summary>
+    /// The job with this id. Anyone can write a `# BEGIN resh ID` marker into their own crontab, so the first
+    /// match is not trusted: with user= only that owner's job counts; without it, an id found in more than one
+    /// place is refused as ambiguous (conflict) rather than picked by reading order.
+    /// </summary>
+    public static async Task<CronEntry?> FindAsync(CronStore store, string id, CancellationToken ct, string? user = null)
     {
         var all = await AllAsync(store, TimeZoneInfo.Local, 1, timers: true, ct).ConfigureAwait(false);
-        return all.FirstOrDefault(e => e.Id == id) ?? all.FirstOrDefault(e => e.Backend == "systemd" && e.Id == id + ".timer");
+        var matches = all.Where(e => e.Id == id).ToList();
+        if (matches.Count == 0) matches = all.Where(e => e.Backend == "systemd" && e.Id == id + ".timer").ToList();
+        if (user is not null) matches = matches.Where(e => (e.User ?? "root") == user).ToList();
+        if (matches.Count > 1)
+            throw ReshError.Conflict($"Job id {id} is in {matches.Count} places: {string.Join(", ", matches.Select(m => $"{m.Source} (user {m.User ?? "root"})"))}.",
+                $"Give user= to say whose job you mean, e.g. cron://{id}.remove(user={matches[0].User ?? "root"}).",
+                new System.Text.Json.Nodes.JsonObject { ["id"] = id, ["sources"] = new System.Text.Json.Nodes.JsonArray(matches.Select(m => (System.Text.Json.Nodes.JsonNode?)m.Source).ToArray()) }).ToException();
+        return matches.FirstOrDefault();
     }
 
     public static ReshError NotManaged(CronEntry e) => ReshError.Conflict($"Job {e.Id} in {e.Source} was not added by resh; resh changes only the jobs it manages.",

@@ -27,4 +27,50 @@ internal sealed record CronLocations(string Root)
         var home = Resh.Core.Platform.Users.User(user)?.Home ?? Environment.GetEnvironmentVariable("HOME") ?? "/";
         return Path.Combine(home, ".config/resh/cron", id + ".env");
     }
+
+    static readonly Dictionary<string, Resh.Core.Platform.DirHandle> Opened = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The path to read or write a location by. On the host it is the path itself. Below root= (an image, which
+    /// may hold symbolic links pointing at the host's own /etc or spool) the directories are opened one component
+    /// at a time without following links (missing ones created 0700 when create is set) and the file is named
+    /// through that handle; a symbolic link on the way is refused, and a missing directory gives a path that does
+    /// not exist. The handles stay open for the process (a few per root).
+    /// </summary>
+    public string Access(string path, bool create = false, int dirMode = 0x1ed)
+    {
+        if (IsHostRoot) return path;
+        var rel = Path.GetRelativePath(Root, path);
+        if (!Resh.Core.Platform.DirHandle.IsPlainRelative(rel))
+            throw new IOException($"{path} is not below root {Root}.");
+        var dir = Path.GetDirectoryName(rel) ?? "";
+        var handle = DirBeneath(dir, create, dirMode);
+        if (handle is null) return Path.Combine("/nonexistent-resh", rel);
+        var name = Path.GetFileName(rel);
+        // A symbolic link as the file itself is refused too (reads would follow it; renames replace it anyway).
+        if (Resh.Core.Platform.Posix.Stat(handle.PathOf(name), follow: false, out _) is { IsSymlink: true })
+            throw new IOException($"{path} is a symbolic link below root {Root}; refusing to follow it.");
+        return handle.PathOf(name);
+    }
+
+    /// <summary>A directory below root by a path that resolves through a no-follow handle (see <see cref="Access"/>).</summary>
+    public string AccessDir(string path, bool create = false)
+    {
+        if (IsHostRoot) return path;
+        var rel = Path.GetRelativePath(Root, path);
+        return DirBeneath(rel == "." ? "" : rel, create, 0x1ed) is { } h ? h.PathOf("").TrimEnd('/') : "/nonexistent-resh";
+    }
+
+    Resh.Core.Platform.DirHandle? DirBeneath(string rel, bool create, int mode)
+    {
+        lock (Opened)
+        {
+            var key = Root + "\0" + rel;
+            if (Opened.TryGetValue(key, out var h)) return h;
+            if (!Opened.TryGetValue(Root + "\0", out var root)) Opened[Root + "\0"] = root = Resh.Core.Platform.DirHandle.Open(Root);
+            var d = root.OpenBeneath(rel, create, mode);
+            if (d is not null) Opened[key] = d;
+            return d;
+        }
+    }
 }

@@ -41,7 +41,7 @@ public sealed record CronValidateResult(
 public sealed record CronRunResult(
     string Id,
     IReadOnlyList<string> Command,
-    int ExitCode,
+    [property: Description("The command's exit status; null in a dry run (nothing ran).")] int? ExitCode,
     string Stdout,
     string Stderr,
     double DurationMs);

@@ -193,10 +193,16 @@ internal sealed class CronSchedule
             if (!hour.All) sb.Append(min.Values.Count == 1 ? " past hour " : ", during hour ").Append(Words(hour, null));
             else if (min.Values.Count == 1) sb.Append(" of every hour");
         }
-        if (dom.Star && dow.Star) sb.Append(", every day");
-        else if (!dom.Star && dow.Star) sb.Append(", on day ").Append(Words(dom, null)).Append(" of the month");
-        else if (dom.Star && !dow.Star) sb.Append(", on ").Append(Words(dow, DayWords));
-        else sb.Append(", on day ").Append(Words(dom, null)).Append(" of the month and on every ").Append(Words(dow, DayWords)).Append(" (either matches)");
+        // Which days: a field written with `*` (even `*/10`) makes cron AND the two day fields; both
+        // written without `*` OR them. `*/10` still restricts the days (1, 11, 21, 31).
+        bool domLimited = !dom.All, dowLimited = !dow.All;
+        if (!dom.Star && !dow.Star && domLimited && dowLimited)
+            sb.Append(", on day ").Append(Words(dom, null)).Append(" of the month and on every ").Append(Words(dow, DayWords)).Append(" (either matches)");
+        else if (!domLimited && !dowLimited || !dom.Star && !dow.Star) sb.Append(", every day");
+        else if (domLimited && dowLimited)
+            sb.Append(", on day ").Append(Words(dom, null)).Append(" of the month when it is a ").Append(Words(dow, DayWords));
+        else if (domLimited) sb.Append(", on day ").Append(Words(dom, null)).Append(" of the month");
+        else sb.Append(", on ").Append(Words(dow, DayWords));
         if (!month.Star || !month.All) sb.Append(", in ").Append(Words(month, MonthWords, offset: 1));
         return sb.Append('.').ToString();
     }
@@ -232,7 +238,7 @@ internal sealed class CronSchedule
         string Dow() => string.Join(',', Fields[4].Values.Select(v => SystemdDays[v]));
         if (DomRestricted && DowRestricted)
             return [$"*-{month}-{List(Fields[2], "00")} {time}", $"{Dow()} *-{month}-* {time}"];
-        if (DowRestricted) return [$"{Dow()} *-{month}-* {time}"];
-        return [$"*-{month}-{List(Fields[2], "00")} {time}"];
+        // Otherwise cron ANDs the day fields (`*/2` in one of them still limits it).
+        return [$"{(Fields[4].All ? "" : Dow() + " ")}*-{month}-{List(Fields[2], "00")} {time}"];
     }
 }

@@ -14,9 +14,13 @@ internal sealed class CronStore(CronLocations loc)
 
     static bool IsRoot => LibC.GetEUid() == 0;
 
-    static string? TryRead(string path)
+    string? TryRead(string path)
     {
-        try { return System.IO.File.Exists(path) ? System.IO.File.ReadAllText(path) : null; }
+        try
+        {
+            path = loc.Access(path);
+            return System.IO.File.Exists(path) ? System.IO.File.ReadAllText(path) : null;
+        }
         catch (IOException) { return null; }
         catch (UnauthorizedAccessException) { return null; }
     }
@@ -26,13 +30,13 @@ internal sealed class CronStore(CronLocations loc)
         var tables = new List<CronTable>();
         if (IsRoot || !loc.IsHostRoot)
         {
-            if (Directory.Exists(loc.Spool))
+            if (Directory.Exists(loc.AccessDir(loc.Spool)))
             {
                 try
                 {
-                    foreach (var f in Directory.EnumerateFiles(loc.Spool).Order(StringComparer.Ordinal))
+                    foreach (var name in Directory.EnumerateFiles(loc.AccessDir(loc.Spool)).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal))
                     {
-                        var name = Path.GetFileName(f);
+                        var f = loc.UserCrontab(name);
                         if (name.StartsWith('.') || name.StartsWith("tmp.", StringComparison.Ordinal)) continue;
                         if (TryRead(f) is { } text) tables.Add(new CronTable(f, $"crontab:{name}", false, name, text));
                     }
@@ -46,12 +50,12 @@ internal sealed class CronStore(CronLocations loc)
             tables.Add(new CronTable(loc.UserCrontab(me), $"crontab:{me}", false, me, await ReadViaCrontabAsync(ct).ConfigureAwait(false)));
         }
         if (TryRead(loc.SystemCrontab) is { } sys) tables.Add(new CronTable(loc.SystemCrontab, loc.SystemCrontab, true, null, sys));
-        if (Directory.Exists(loc.CronD))
+        if (Directory.Exists(loc.AccessDir(loc.CronD)))
         {
-            foreach (var f in Directory.EnumerateFiles(loc.CronD).Order(StringComparer.Ordinal))
+            foreach (var name in Directory.EnumerateFiles(loc.AccessDir(loc.CronD)).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal))
             {
                 // cron reads only run-parts style names: no dots (skips .dpkg-old, editor backups).
-                var name = Path.GetFileName(f);
+                var f = Path.Combine(loc.CronD, name);
                 if (!name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')) continue;
                 if (TryRead(f) is { } text) tables.Add(new CronTable(f, f, true, null, text));
             }
@@ -78,11 +82,11 @@ internal sealed class CronStore(CronLocations loc)
     {
         if (IsRoot || !loc.IsHostRoot)
         {
-            if (!Directory.Exists(loc.Spool))
+            if (!Directory.Exists(loc.AccessDir(loc.Spool)))
                 throw ReshError.Unavailable($"The cron spool {loc.Spool} does not exist.", "Install cron (apt-get install cron), or give root= for an image.").ToException();
             var pw = Users.User(user) ?? throw ReshError.NotFound($"No user `{user}`.", "Give an existing user name.").ToException();
             var gid = Users.Group("crontab")?.Gid ?? pw.Gid;
-            AtomicFile.Write(loc.UserCrontab(user), Encoding.UTF8.GetBytes(text), (UnixFileMode)0x180,
+            AtomicFile.Write(loc.Access(loc.UserCrontab(user)), Encoding.UTF8.GetBytes(text), (UnixFileMode)0x180,
                 temp => Posix.Chown(temp, (int)pw.Uid, (int)gid, follow: false));
             return;
         }
@@ -94,7 +98,8 @@ internal sealed class CronStore(CronLocations loc)
 
     public void WriteCronD(string path, string text)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (loc.IsHostRoot) Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        path = loc.Access(path, create: true);
         if (text.Length == 0) { System.IO.File.Delete(path); return; }
         AtomicFile.Write(path, Encoding.UTF8.GetBytes(text), (UnixFileMode)0x1a4);
     }

@@ -49,7 +49,7 @@ internal abstract class ServiceManager : IDisposable
                 StripSuffix(k).Split('-', '@', '.', '_').Where(p => p.Length > 0).Select(p => Suggest.Distance(bare, p) + 1).DefaultIfEmpty(99).Min())))
             .Where(x => x.Distance <= Math.Max(2, bare.Length / 3) || StripSuffix(x.Name).Contains(bare, StringComparison.OrdinalIgnoreCase))
             .OrderBy(x => x.Distance).ThenBy(x => x.Name, StringComparer.Ordinal).Take(5).Select(x => x.Name).ToList();
-        var hint = similar.Count > 0 ? $"did you mean `{similar[0]}`? (similar: {string.Join(", ", similar)})" : "List services with: resh svc://.list(all=true)";
+        var hint = similar.Count > 0 ? $"did you mean `{similar[0]}`? (similar: {string.Join(", ", similar)})" : "List services with: resh 'svc://.list(all=true)'";
         return ReshError.NotFound($"No service `{name}` ({Backend}).", hint,
             new JsonObject { ["name"] = name, ["backend"] = Backend, ["similar"] = new JsonArray(similar.Select(s => (JsonNode?)s).ToArray()) });
     }
@@ -97,7 +97,8 @@ internal static class ServiceManagers
         var t = ctx.Target.Trim();
         if (t.Length == 0)
             throw ReshError.Usage($"svc://.{ctx.Verb.Name} needs a service name.", $"Example: resh svc://nginx.{ctx.Verb.Name}").ToException();
-        if (t.Contains('/') || t.Any(char.IsWhiteSpace))
+        // systemd's unit-name alphabet (OpenRC's names are a subset): anything else is a typo or an injection attempt.
+        if (t.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is ':' or '-' or '_' or '.' or '@' or '\\')))
             throw ReshError.Usage($"`{t}` is not a service name.", "Names look like nginx, nginx.service or getty@tty1.service.").ToException();
         return mgr.Normalize(t);
     }

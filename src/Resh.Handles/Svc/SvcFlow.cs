@@ -50,7 +50,10 @@ internal static class SvcFlow
             return ReshError.Conflict($"{name} is masked; it cannot be started.", $"Unmask it first: resh svc://{name}.unmask");
         var expected = action switch { "stop" => "inactive", "try-restart" when !needed => before.ActiveState, _ => "active" };
         if (!needed || ctx.DryRun)
+        {
+            if (needed) WarnUnprivileged(ctx, mgr, action, name);
             return Outcome.Changed(new SvcActionResult(name, mgr.Backend, action, before.ActiveState, needed ? expected : before.ActiveState, before), needed || reloadFirst);
+        }
         var startedUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
         if (await mgr.ActAsync(action, name, ctx.Cancellation).ConfigureAwait(false) is { } error) return error;
         if (action is "start" or "restart" or "try-restart")
@@ -60,6 +63,13 @@ internal static class SvcFlow
         }
         var after = await mgr.StatusAsync(name, ctx.Cancellation).ConfigureAwait(false);
         return Outcome.Changed(new SvcActionResult(name, mgr.Backend, action, before.ActiveState, after.ActiveState, after));
+    }
+
+    /// <summary>A dry run cannot ask polkit without acting: as a non-root user it says the real call is likely refused.</summary>
+    public static void WarnUnprivileged(VerbContext ctx, ServiceManager mgr, string action, string name)
+    {
+        if (ctx.DryRun && mgr.Backend == "systemd" && Resh.Core.Platform.LibC.GetEUid() != 0)
+            ctx.Warn($"Not running as root: the real {action} of {name} needs root or a polkit grant and is likely to be refused (permission_denied).");
     }
 
     static bool IsEnabled(string? state) => state is "enabled" or "enabled-runtime" or "alias" or "linked" or "linked-runtime";

@@ -85,4 +85,26 @@ public sealed class VerbResolverTests
         Assert.Equal(ErrorCode.Usage, ex.Error.Code);
         Assert.NotNull(ex.Error.Details?["verbs"]);
     }
+
+    [Fact]
+    public void The_hint_for_a_missing_verb_can_be_pasted()
+    {
+        // ssh://web01/ ends in a stage separator: the verb goes on web01 itself, not on an empty inner stage.
+        var ex = Assert.Throws<ReshException>(() => VerbResolver.Resolve(T, "web01/", null));
+        Assert.Contains("resh t://web01.", ex.Error.Hint);
+        Assert.DoesNotContain("web01/.", ex.Error.Hint);
+        Assert.Equal("'svc://.list(all=true)'", VerbResolver.Pasteable("svc://.list(all=true)"));
+        Assert.Equal("ssh://web01.exec", VerbResolver.Pasteable("ssh://web01.exec"));
+    }
+
+    [Fact]
+    public void Runtime_resource_keys_never_reach_a_message()
+    {
+        Assert.Equal("Access to the path '/var/spool/cron/crontabs/nobody' is denied.",
+            ExceptionTranslation.Readable("UnauthorizedAccess_IODenied_Path, /var/spool/cron/crontabs/nobody"));
+        Assert.Equal("arg some thing: x", ExceptionTranslation.Readable("Arg_Some_Thing, x"));
+        Assert.Equal("Plain message, with a comma", ExceptionTranslation.Readable("Plain message, with a comma"));
+        var error = ExceptionTranslation.ToError(new UnauthorizedAccessException("UnauthorizedAccess_IODenied_Path, /x"));
+        Assert.DoesNotContain("UnauthorizedAccess_", error.Details!.ToJsonString());
+    }
 }

@@ -71,6 +71,53 @@ public sealed class CronFileTests : IDisposable
     }
 
     [Fact]
+    public void A_stepped_day_of_month_is_described_as_the_days_it_runs()
+    {
+        var run = Cron("cron://.validate(expression=0 0 */10 * *)");
+        var description = run.Result!["description"]!.GetValue<string>();
+        Assert.DoesNotContain("every day", description);
+        Assert.Contains("on day 1, 11, 21 and 31 of the month", description);
+        Assert.Equal(["*-*-01,11,21,31 00:00:00"], run.Result["on_calendar"]!.AsArray().Select(c => c!.GetValue<string>()));
+        // A `*`-style day field ANDs with the other (cron's rule): both limits show.
+        var and = Cron("cron://.validate(expression=0 0 */10 * 1)").Result!;
+        Assert.Contains("when it is a Monday", and["description"]!.GetValue<string>());
+        Assert.Equal(["Mon *-*-01,11,21,31 00:00:00"], and["on_calendar"]!.AsArray().Select(c => c!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Parallel_adds_to_one_crontab_all_survive()
+    {
+        var runs = await Task.WhenAll(Enumerable.Range(1, 6)
+            .Select(n => Task.Run(() => Cron($"cron://par{n}.add({R},schedule=@daily)", "--", "/bin/echo", n.ToString(CultureInfo.InvariantCulture)))));
+        foreach (var r in runs) Assert.True(r.Changed, r.ToString());
+        var text = File.ReadAllText(RootCrontab);
+        for (int n = 1; n <= 6; n++) Assert.Contains($"# BEGIN resh par{n}\n", text);
+    }
+
+    [Fact]
+    public void A_symlinked_cron_d_file_is_refused_and_left_a_link()
+    {
+        var real = _root["managed-elsewhere"];
+        File.WriteAllText(real, "# managed elsewhere\n");
+        var link = _root["etc/cron.d/linked"];
+        File.CreateSymbolicLink(link, real);
+        var run = Cron($"cron://linkjob.add({R},schedule=@daily,file=linked)", "--", "/bin/true");
+        Assert.Equal("conflict", run.ErrorCode);
+        Assert.Contains(real, run.Envelope["error"]!["hint"]!.GetValue<string>());
+        Assert.Equal(real, new FileInfo(link).LinkTarget);
+        Assert.Equal("# managed elsewhere\n", File.ReadAllText(real));
+    }
+
+    [Fact]
+    public void Run_now_in_a_dry_run_reports_no_exit_code()
+    {
+        Cron($"cron://dryrun.add({R},schedule=@daily)", "--", "/bin/true");
+        var run = ReshBinary.Run("--dry-run", $"cron://dryrun.run-now({R})");
+        Assert.True(run.Ok, run.ToString());
+        Assert.Null(run.Result!["exit_code"]);
+    }
+
+    [Fact]
     public void Adding_keeps_a_hand_written_crontab_byte_for_byte_and_removing_restores_it()
     {
         File.WriteAllText(RootCrontab, HandWritten);
@@ -230,4 +277,66 @@ public sealed class CronFileTests : IDisposable
         Assert.True(Cron($"cron://secretjob.remove({R})").Changed);
         Assert.False(File.Exists(envFile));
     }
+
+    [Fact]
+    public void An_image_whose_cron_dirs_are_symlinks_to_the_host_cannot_make_resh_write_outside_it()
+    {
+        // The "host" is a throwaway tree too: the image's links point at it, never at the real /etc or spool.
+        using var image = new TempDir("cronimg");
+        using var host = new TempDir("cronhost");
+        Directory.CreateDirectory(host["spool"]);
+        Directory.CreateDirectory(host["crond"]);
+        Directory.CreateDirectory(host["etcresh"]);
+        File.WriteAllText(host["spool/root"], "# the host's own crontab\n");
+        Directory.CreateDirectory(image["var/spool/cron"]);
+        Directory.CreateDirectory(image["etc"]);
+        File.CreateSymbolicLink(image["var/spool/cron/crontabs"], host["spool"]);
+        File.CreateSymbolicLink(image["etc/cron.d"], host["crond"]);
+        File.CreateSymbolicLink(image["etc/resh"], host["etcresh"]);
+        var source = image.File("token", "s3cret-value\n");
+        var before = Snapshot(host.Path);
+
+        var user = Cron($"cron://imgjob.add(root={image.Path},schedule=@daily,secret_env=API_TOKEN=file:{source})", "--", "/bin/true");
+        Assert.False(user.Ok, user.ToString());
+        var system = Cron($"cron://imgjob2.add(root={image.Path},schedule=@daily,file=resh)", "--", "/bin/true");
+        Assert.False(system.Ok, system.ToString());
+        var listed = Cron($"cron://.list(root={image.Path})");
+        Assert.DoesNotContain("the host's own", listed.ToString());
+
+        Assert.Equal(before, Snapshot(host.Path));
+        Assert.Equal("# the host's own crontab\n", File.ReadAllText(host["spool/root"]));
+
+        // A link as the crontab itself (the spool is a real directory) is refused as well.
+        using var image2 = new TempDir("cronimg2");
+        Directory.CreateDirectory(image2["var/spool/cron/crontabs"]);
+        File.CreateSymbolicLink(image2["var/spool/cron/crontabs/root"], host["spool/root"]);
+        var leaf = Cron($"cron://imgjob3.add(root={image2.Path},schedule=@daily)", "--", "/bin/true");
+        Assert.False(leaf.Ok, leaf.ToString());
+        Assert.Equal(before, Snapshot(host.Path));
+    }
+
+    [Fact]
+    public void A_users_own_marker_for_roots_job_id_is_ambiguous_not_a_hijack()
+    {
+        Assert.True(Cron($"cron://dupjob.add({R},schedule=@daily)", "--", "/bin/true").Ok);
+        // nobody writes a block with the same id into nobody's own crontab (read before root's).
+        var forged = "# BEGIN resh dupjob\n@hourly /bin/echo forged\n# END resh dupjob\n";
+        File.WriteAllText(_root["var/spool/cron/crontabs/nobody"], forged);
+
+        var remove = Cron($"cron://dupjob.remove({R})");
+        Assert.Equal("conflict", remove.ErrorCode);
+        Assert.Contains("user=", remove.Envelope["error"]!["hint"]!.GetValue<string>());
+        var run = Cron($"cron://dupjob.run-now({R})");
+        Assert.Equal("conflict", run.ErrorCode);
+        Assert.Equal(forged, File.ReadAllText(_root["var/spool/cron/crontabs/nobody"]));
+        Assert.Contains("# BEGIN resh dupjob", File.ReadAllText(RootCrontab));
+
+        var mine = Cron($"cron://dupjob.remove({R},user=root)");
+        Assert.True(mine.Ok, mine.ToString());
+        Assert.DoesNotContain("dupjob", File.ReadAllText(RootCrontab));
+        Assert.Equal(forged, File.ReadAllText(_root["var/spool/cron/crontabs/nobody"]));
+    }
+
+    static string Snapshot(string dir) => string.Join("\n", Directory.EnumerateFileSystemEntries(dir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+        .Select(p => $"{p} {File.GetUnixFileMode(p)} {(File.Exists(p) ? File.ReadAllText(p) : "")}"));
 }

@@ -32,3 +32,23 @@ public sealed class CronFireTests(CronSandbox cron)
         Assert.True(cron.Resh("cron://fire.remove").Changed);
     }
 }
+
+/// <summary>cron:// as an unprivileged user against the real spool: every change goes through crontab(1).</summary>
+[Collection(CronFireCollection.Name)]
+public sealed class CronUnprivilegedTests(CronSandbox cron)
+{
+    Resh.TestSupport.ReshRun AsNobody(params string[] args) => Namespaced.Resh(cron.CronPid, "-m -S 65534 -G 65534", Resh.TestSupport.ReshBinary.Path, args);
+
+    [Fact]
+    public void An_unprivileged_user_removes_their_own_job_through_crontab()
+    {
+        var add = AsNobody("cron://rvunobody.add(schedule=@daily)", "--", "/bin/true");
+        Assert.True(add.Ok, add.ToString());
+        var remove = AsNobody("cron://rvunobody.remove");
+        Assert.True(remove.Ok, remove.ToString());
+        Assert.True(remove.Changed);
+        Assert.DoesNotContain("UnauthorizedAccess", remove.Stdout);
+        var list = AsNobody("cron://.list");
+        Assert.DoesNotContain(list.Result!["entries"]!.AsArray(), e => e!["id"]!.GetValue<string>() == "rvunobody");
+    }
+}

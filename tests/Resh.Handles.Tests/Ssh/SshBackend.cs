@@ -48,6 +48,14 @@ public sealed class SshBackend : IDisposable
                   HostName 127.0.0.5
                   Port {Port}
                   HostKeyAlias newbox
+                Host samekey
+                  HostName 127.0.0.1
+                  Port {Port}
+                  HostKeyAlias changedbox
+                Host sameproxy
+                  HostName 127.0.0.1
+                  Port {Port}
+                  ProxyCommand /bin/false
                 Host baduser
                   HostName 127.0.0.6
                   Port {Port}

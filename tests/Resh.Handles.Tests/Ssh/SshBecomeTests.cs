@@ -98,6 +98,19 @@ public sealed class SshBecomeTests(SshBackend ssh)
     }
 
     [Fact]
+    public void A_wrong_become_password_is_tried_once()
+    {
+        var (_, pw) = ssh.BecomeUsers;
+        using var dir = new TempDir("becomewrong");
+        var inventory = dir.File("hosts.ini",
+            $"wrongbox ansible_host=127.0.0.1 ansible_port={ssh.Port} ansible_user={pw} ansible_become=true ansible_become_password=not-{ssh.BecomePassword}\n");
+        var run = ssh.Run("ssh://wrongbox.exec(command=id -un)", $"inventory={inventory}");
+        Assert.Equal("permission_denied", run.ErrorCode);
+        var reason = run.Envelope["error"]!["details"]!["reason"]!.GetValue<string>();
+        Assert.Contains("1 incorrect password attempt", reason);
+    }
+
+    [Fact]
     public void A_remote_stage_becomes_root_only()
     {
         var (nopw, _) = ssh.BecomeUsers;

@@ -42,6 +42,22 @@ public sealed class SshDiagnosticsTests(SshBackend ssh)
     }
 
     [Fact]
+    public void A_tunnel_on_a_local_port_in_use_is_a_conflict_before_any_open_event()
+    {
+        var busy = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        busy.Start();
+        try
+        {
+            var port = ((System.Net.IPEndPoint)busy.LocalEndpoint).Port;
+            var run = ssh.Run($"ssh://box.tunnel(remote=127.0.0.1:22,local_port={port},duration=5s)", "--format", "ndjson");
+            Assert.Equal("conflict", run.ErrorCode);
+            Assert.DoesNotContain("tunnel.open", run.Stdout);
+            Assert.Contains("in use", run.Envelope["error"]!["message"]!.GetValue<string>());
+        }
+        finally { busy.Stop(); }
+    }
+
+    [Fact]
     public void A_tunnel_forwards_a_local_port_to_a_server_only_the_host_can_reach()
     {
         // An echo server on reshf3's own loopback: unreachable from here except through the tunnel.

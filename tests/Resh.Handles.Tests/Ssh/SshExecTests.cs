@@ -27,6 +27,14 @@ public sealed class SshExecTests(SshBackend ssh)
     }
 
     [Fact]
+    public void Raw_output_passes_non_utf8_bytes_through_unchanged()
+    {
+        var run = ssh.Run(["ssh://box", "exec", "--format", "raw", "--", "printf", "a\\377b\\n"]);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(new byte[] { (byte)'a', 0xff, (byte)'b', (byte)'\n' }, run.StdoutBytes);
+    }
+
+    [Fact]
     public void A_shell_line_is_run_by_sh_only_when_asked()
     {
         var run = ssh.Run("ssh://box.exec(shell=echo one two | wc -w)");
@@ -190,6 +198,18 @@ public sealed class SshExecTests(SshBackend ssh)
         Assert.True(literal.Ok, literal.ToString());
         Assert.Contains(literal.Envelope["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("DB_PASSWORD", StringComparison.Ordinal));
         Assert.DoesNotContain("literal-pw-1234", literal.Stdout);
+    }
+
+    [Fact]
+    public void Secret_env_is_masked_in_raw_output_too()
+    {
+        var token = "rawtok-" + Guid.NewGuid().ToString("N")[..16];
+        var env = ssh.Env();
+        env["RESH_TEST_EXEC_TOKEN"] = token;
+        var run = ReshBinary.Run(["--format", "raw", "ssh://box.exec(shell=printf 'value=%s' \"$API_TOKEN\")", "secret_env=API_TOKEN=env:RESH_TEST_EXEC_TOKEN"], env: env);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("value=***", run.Stdout);
+        Assert.DoesNotContain(token, run.Stdout + run.Stderr);
     }
 
     /// <summary>The PID of a process whose argv is exactly `sleep MARKER` (the remote command; box shares this machine).</summary>

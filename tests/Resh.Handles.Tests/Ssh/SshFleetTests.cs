@@ -85,6 +85,17 @@ public sealed class SshFleetTests(SshBackend ssh)
     }
 
     [Fact]
+    public void An_ansible_host_that_is_an_ssh_config_alias_goes_through_that_alias()
+    {
+        // Like Ansible, resh gives ssh the ansible_host, so the `inner` Host block (127.0.0.1:2222 via ProxyJump reshf2) applies.
+        using var dir = new TempDir("inv-alias");
+        var inventory = dir.File("hosts.ini", "viaalias ansible_host=inner\n");
+        var run = ssh.Run("ssh://viaalias/system://.hostname", $"inventory={inventory}");
+        Assert.True(run.Ok, run.ToString());
+        Assert.Equal("reshinner", run.Result!["hostname"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void Nested_config_groups_and_tables_expand()
     {
         var run = ssh.Run("ssh://@webdb/system://.hostname");

@@ -19,6 +19,23 @@ public sealed class SshHostKeyTests(SshBackend ssh)
     }
 
     [Fact]
+    public void Aliases_for_the_same_address_do_not_share_a_connection()
+    {
+        // samekey and sameproxy reach box's address, port and user, but samekey expects another host
+        // key (HostKeyAlias) and sameproxy connects through a ProxyCommand that fails: neither may ride
+        // on box's open ControlMaster.
+        var state = ssh.NewStateDir();
+        var box = ssh.RunIn(state, "ssh://box.exec(command=true)");
+        Assert.True(box.Ok, box.ToString());
+        var key = ssh.RunIn(state, "ssh://samekey.exec(command=true)");
+        Assert.Equal("permission_denied", key.ErrorCode);
+        Assert.Equal("hostkey", key.Envelope["error"]!["details"]!["phase"]!.GetValue<string>());
+        var proxy = ssh.RunIn(state, "ssh://sameproxy.exec(command=true)");
+        Assert.False(proxy.Ok, proxy.ToString());
+        Assert.True(ssh.RunIn(state, "ssh://box.exec(command=true)").Ok);
+    }
+
+    [Fact]
     public void An_unknown_host_is_refused_then_trusted_only_when_asked()
     {
         var refused = ssh.Run("ssh://fresh/system://.hostname");

@@ -19,6 +19,20 @@ public sealed class SshKeysTests(SshBackend ssh)
     }
 
     [Fact]
+    public void A_symlinked_keys_file_is_refused_and_left_a_link()
+    {
+        using var dir = new TempDir("sshkeylink");
+        var real = dir.File("real", ssh.ClientPublicKey + "\n");
+        var link = Path.Combine(dir.Path, "ak");
+        File.CreateSymbolicLink(link, real);
+        var add = ssh.Run($"ssh://box.key.add(file={link})", $"key={NewKey}");
+        Assert.Equal("conflict", add.ErrorCode);
+        Assert.Contains(real, add.Envelope["error"]!["hint"]!.GetValue<string>());
+        Assert.Equal(real, new FileInfo(link).LinkTarget);
+        Assert.Equal(ssh.ClientPublicKey + "\n", File.ReadAllText(real));
+    }
+
+    [Fact]
     public void Adding_and_removing_a_key_is_idempotent_and_keeps_other_lines()
     {
         using var dir = new TempDir("sshkeys");

@@ -93,9 +93,9 @@ public sealed class SshParsingTests
         var web01 = inv.Target("web01", null, null);
         Assert.Equal("deploy", web01.User); // host vars beat group vars
         var db1 = inv.Target("db1", null, null);
-        Assert.Equal(("10.0.0.5", 5522, "ops"), (db1.HostName, db1.Port, db1.User));
+        Assert.Equal(("10.0.0.5", 5522, "ops"), (db1.Destination, db1.Port, db1.User));
         Assert.Equal(2200, inv.Target("web03", null, null).Port);
-        Assert.Equal("203.0.113.9", inv.Target("bastion", null, null).HostName);
+        Assert.Equal("203.0.113.9", inv.Target("bastion", null, null).Destination);
     }
 
     [Fact]
@@ -119,7 +119,7 @@ public sealed class SshParsingTests
         Assert.Equal(["web1", "web2"], inv.HostsOf("web"));
         Assert.Equal(["web1", "web2", "db1"], inv.HostsOf("all"));
         Assert.Equal(("root", 2201), (inv.Target("web2", null, null).User, inv.Target("web2", null, null).Port));
-        Assert.Equal(("postgres", "10.0.0.5"), (inv.Target("db1", null, null).User, inv.Target("db1", null, null).HostName));
+        Assert.Equal(("postgres", "10.0.0.5"), (inv.Target("db1", null, null).User, inv.Target("db1", null, null).Destination));
     }
 
     [Fact]

@@ -296,4 +296,52 @@ public sealed class SvcSystemdTests(SystemdContainer box)
         Assert.Contains(all.Result!["units"]!.AsArray(), u => Str(u!["name"]) == "systemd-journald.service");
         box.Resh("svc://reshtest-list.disable(now=true)");
     }
+
+    [Fact]
+    public async Task Parallel_edit_sets_of_one_drop_in_all_survive()
+    {
+        Daemon("reshtest-paredit");
+        string[] settings = ["RestartSec=7", "TimeoutStopSec=9", "Nice=5", "LimitNOFILE=4096"];
+        var runs = await Task.WhenAll(settings.Select(set => Task.Run(() => box.Resh($"svc://reshtest-paredit.edit.set(set={set})"))));
+        foreach (var r in runs) Assert.True(r.Ok, r.ToString());
+        var text = File.ReadAllText(box.HostPath("/etc/systemd/system/reshtest-paredit.service.d/override.conf"));
+        foreach (var set in settings) Assert.Contains(set + "\n", text);
+    }
+
+    [Fact]
+    public void Names_outside_the_unit_name_alphabet_are_usage_errors()
+    {
+        foreach (var name in new[] { "rvü", "rvu-web;id", "rvu web", "a$(id)" })
+        {
+            var run = box.Resh($"svc://{name}.status");
+            Assert.Equal("usage", run.ErrorCode);
+            Assert.Equal(2, run.ExitCode);
+        }
+    }
+
+    [Fact]
+    public void Logs_with_a_time_journalctl_cannot_parse_is_a_usage_error()
+    {
+        Daemon("reshtest-logsince");
+        var run = box.Resh("svc://reshtest-logsince.logs(since=garbage)");
+        Assert.Equal("usage", run.ErrorCode);
+        Assert.Equal(2, run.ExitCode);
+    }
+
+    ReshRun AsNobody(params string[] args) => Namespaced.Resh(box.Leader, "-a -S 65534 -G 65534", SystemdContainer.ReshInside, args);
+
+    [Fact]
+    public void An_unprivileged_stop_is_permission_denied_with_systemctls_words_and_its_dry_run_warns()
+    {
+        Daemon("reshtest-nobody");
+        Assert.True(box.Resh("svc://reshtest-nobody.start").Ok);
+        var stop = AsNobody("svc://reshtest-nobody.stop");
+        Assert.Equal("permission_denied", stop.ErrorCode);
+        Assert.Equal(4, stop.ExitCode);
+        Assert.False(string.IsNullOrWhiteSpace(Str(stop.Envelope["error"]!["details"]!["systemctl"])));
+        Assert.Equal("active", box.Exec("systemctl", "is-active", "reshtest-nobody").Stdout.Trim());
+        var dry = AsNobody("--dry-run", "svc://reshtest-nobody.stop");
+        Assert.Contains(dry.Envelope["warnings"]!.AsArray(), w => w!.ToJsonString().Contains("root", StringComparison.Ordinal));
+        Assert.True(box.Resh("svc://reshtest-nobody.stop").Ok);
+    }
 }

@@ -60,6 +60,26 @@ public sealed class SvcTruthTests(SystemdContainer box)
     }
 
     [Fact]
+    public void Edit_set_keeps_a_secret_looking_environment_value_out_of_the_drop_in_and_the_diff()
+    {
+        const string secret = "edit-set-s3cret-Zq81";
+        Assert.True(box.Resh("svc://reshtest-envsec.create", "--", "/bin/sleep", "100000").Ok);
+        var run = box.Resh($"svc://reshtest-envsec.edit.set(set=Environment=DB_PASSWORD={secret})");
+        Assert.True(run.Ok, run.ToString());
+        Assert.DoesNotContain(secret, run.Stdout + run.Stderr);
+        Assert.Contains(run.Envelope["warnings"]!.AsArray(), w => Str(w).Contains("DB_PASSWORD", StringComparison.Ordinal));
+        var dropIn = box.HostPath("/etc/systemd/system/reshtest-envsec.service.d/override.conf");
+        Assert.DoesNotContain(secret, File.ReadAllText(dropIn));
+        var envFile = Str(run.Result!["environment_file"]);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(box.HostPath(envFile)));
+        Assert.Contains(secret, File.ReadAllText(box.HostPath(envFile)));
+        // systemd sees the variable (through EnvironmentFile=).
+        Assert.True(box.Resh("svc://reshtest-envsec.restart").Ok);
+        var pid = box.Exec("systemctl", "show", "-p", "MainPID", "--value", "reshtest-envsec").Stdout.Trim();
+        Assert.Contains($"DB_PASSWORD={secret}", box.Exec("cat", $"/proc/{pid}/environ").Stdout.Replace('\0', '\n'));
+    }
+
+    [Fact]
     public void Since_stays_when_a_running_unit_is_reloaded()
     {
         Assert.True(box.Resh("svc://reshtest-since.create", "--", "/bin/sleep", "100000").Ok);

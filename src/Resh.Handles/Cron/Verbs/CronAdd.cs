@@ -36,7 +36,7 @@ public static class CronAdd
             new("'cron://report.add(schedule=0 7 * * 1-5,user=www-data,backend=systemd)' -- /srv/report.sh", "A weekday timer running as www-data."),
         ],
         notes: "The job lives between `# BEGIN resh ID` and `# END resh ID`; every other line of the crontab stays byte for byte (a last line without a newline stays last, so adding and removing leaves the file as it was). " +
-               "A systemd timer behaves like cron unless asked: AccuracySec=1s (systemd's default is a minute) and Persistent=false (cron never catches up missed runs). Adding the same id again replaces its block (`changed: false` when identical). Writes are atomic.");
+               "A systemd timer behaves like cron unless asked: AccuracySec=1s (systemd's default is a minute) and Persistent=false (cron never catches up missed runs). Adding the same id again replaces its block (`changed: false` when identical). Writes are atomic. A crontab file that is a symlink (file= in /etc/cron.d) is refused with `conflict` naming its target: resh neither replaces the link nor writes through it. Parallel calls take turns (a lock in the state dir), so none loses another's block.");
 
     static async ValueTask<Outcome<CronChangeResult>> RunAsync(VerbContext ctx)
     {
@@ -54,6 +54,8 @@ public static class CronAdd
         var store = new CronStore(CronLocations.From(ctx));
         if (ctx.Get(Backend) != "systemd" && (ctx.IsSet(Accuracy) || ctx.IsSet(Persistent)))
             return ReshError.Usage("accuracy and persistent apply to systemd timers only.", "Add backend=systemd, or drop them.");
+        // Parallel adds would each rewrite the crontab they read: one at a time.
+        using var _lock = ctx.DryRun ? null : FileLock.Take(ctx.Runtime.Paths, store.Locations.Spool, ctx.Cancellation);
         return ctx.Get(Backend) == "systemd"
             ? await AddTimerAsync(ctx, store, id, schedule, argv, ctx.Get(User), env, environment.Secret, comment).ConfigureAwait(false)
             : await AddCronAsync(ctx, store, id, schedule, argv, user, env, environment.Secret, comment).ConfigureAwait(false);
@@ -66,6 +68,7 @@ public static class CronAdd
         if (file is not null && (file.Length == 0 || !file.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
             return ReshError.Usage("file must be a plain name of letters, digits, '-' and '_' (cron skips other names in /etc/cron.d).", "Example: file=resh");
         var path = file is null ? store.Locations.UserCrontab(user) : Path.Combine(store.Locations.CronD, file);
+        if (file is not null && CronLinks.Refuse(path) is { } link) return link;
         // An id is one job: the same id elsewhere is a different job, not this one.
         foreach (var t in await store.TablesAsync(ctx.Cancellation).ConfigureAwait(false))
             if (t.Path != path && Crontab.HasBlock(t.Text, id))
@@ -79,20 +82,20 @@ public static class CronAdd
         if (envText is not null) command = $". {CronCommand.Quote(envPath)} && {command}";
         var line = $"{schedule.Expression} {(file is null ? "" : user + " ")}{command}";
         var old = file is null ? await store.ReadUserAsync(user, ctx.Cancellation).ConfigureAwait(false)
-            : System.IO.File.Exists(path) ? await System.IO.File.ReadAllTextAsync(path, ctx.Cancellation).ConfigureAwait(false) : "";
+            : System.IO.File.Exists(store.Locations.Access(path)) ? await System.IO.File.ReadAllTextAsync(store.Locations.Access(path), ctx.Cancellation).ConfigureAwait(false) : "";
         var text = Crontab.SetBlock(old, id, Crontab.Block(id, comment, line, ctx.Get(Enabled)));
         if (Crontab.UnterminatedLastLine(old) is { } last)
             ctx.Warn($"The last line of {path} has no newline, so cron ignores it: `{(last.Length > 60 ? last[..60] + "…" : last)}`. resh left it as it is.");
         var entry = new CronEntry(id, "cron", path, user, schedule.Expression, command, ctx.Get(Enabled), true, comment,
             CronJobs.NextRuns(schedule, TimeZoneInfo.Local, 3));
-        var oldEnv = SecretEnvFile.Read(envPath);
+        var oldEnv = SecretEnvFile.Read(store.Locations.Access(envPath));
         if (text == old && oldEnv == envText) return new CronChangeResult(id, "cron", path, null, entry);
         var diff = (Diff.Unified(old, text, path) ?? "") + (SecretEnvFile.MaskedDiff(oldEnv, envText, envPath) ?? "");
         if (ctx.DryRun) return Outcome.Changed(new CronChangeResult(id, "cron", path, diff, entry));
         if (oldEnv != envText)
         {
             var pw = Users.User(user)!;
-            SecretEnvFile.Write(envPath, envText, pw.Uid, pw.Gid); // the job's user reads it; nobody else
+            SecretEnvFile.Write(store.Locations.IsHostRoot ? envPath : store.Locations.Access(envPath, create: true, dirMode: 0x1c9), envText, pw.Uid, pw.Gid); // the job's user reads it; nobody else
         }
         if (text == old) return Outcome.Changed(new CronChangeResult(id, "cron", path, diff, entry));
         if (file is null) await store.WriteUserAsync(user, text, ctx.Cancellation).ConfigureAwait(false);
@@ -116,7 +119,7 @@ public static class CronAdd
             return ReshError.Usage("accuracy must be from 1ms to 1d.", "Example: accuracy=1s (the default), accuracy=1m (systemd's own default).");
         var envPath = Path.Combine(SecretEnvFile.SystemdDir, $"{CronTimers.Prefix}{id}.service.env");
         var envText = secrets.Count > 0 ? SecretEnvFile.SystemdText(secrets) : null;
-        var oldEnv = SecretEnvFile.Read(envPath);
+        var oldEnv = SecretEnvFile.Read(store.Locations.Access(envPath));
         var (svc, timer) = CronTimers.Render(id, schedule, argv, user, env, comment, accuracy, ctx.Get(Persistent), envText is null ? null : envPath);
         var svcPath = CronTimers.ServicePath(id);
         var timerPath = CronTimers.TimerPath(id);

@@ -12,7 +12,7 @@ public static class CronRunNow
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("run-now", Effect.Mutate,
         "Run a job's command once, now, as cron would: its user, the crontab's SHELL, PATH and other variables; capture exit code and output.",
-        [CronLocations.RootArg], () => CronJson.Default.CronRunResult, RunAsync,
+        [CronJobs.OwnerArg, CronLocations.RootArg], () => CronJson.Default.CronRunResult, RunAsync,
         examples: [new("cron://backup.run-now --timeout 10m", "Run the backup now and see its output.")],
         notes: "The environment is cron's: HOME, LOGNAME, USER, SHELL=/bin/sh and PATH=/usr/bin:/bin, then every NAME=value line of the crontab above the job " +
                "(SHELL among them chooses the shell that runs the command, as cron does), in the user's home directory. Any job can be run by id, managed or not. A non-zero exit is `failed` with exit_code, stdout and stderr in details. A systemd timer job starts its service and waits for it.");
@@ -21,7 +21,7 @@ public static class CronRunNow
     {
         var id = CronJobs.Id(ctx);
         var store = new CronStore(CronLocations.From(ctx));
-        var job = await CronJobs.FindAsync(store, id, ctx.Cancellation).ConfigureAwait(false);
+        var job = await CronJobs.FindAsync(store, id, ctx.Cancellation, ctx.Get(CronJobs.OwnerArg)).ConfigureAwait(false);
         if (job is null) return ReshError.NotFound($"No job with id `{id}`.", "List jobs and their ids: resh cron://.list");
         return job.Backend == "systemd" ? await RunTimerAsync(ctx, job).ConfigureAwait(false) : await RunCronAsync(ctx, store, job).ConfigureAwait(false);
     }
@@ -45,7 +45,7 @@ public static class CronRunNow
         if (pw is null) return ReshError.NotFound($"The job's user `{user}` does not exist.", null);
         var (command, stdin) = CronCommand.AsShellSees(job.Command);
         // A job resh added with secret_env sources a 0600 file: its values are masked in this envelope.
-        if (job.Managed) Resh.Handles.Svc.SecretEnvFile.RegisterValues(store.Locations.SecretEnvFile(job.Id, user));
+        if (job.Managed) Resh.Handles.Svc.SecretEnvFile.RegisterValues(store.Locations.Access(store.Locations.SecretEnvFile(job.Id, user)));
         // cron's environment: HOME, LOGNAME, USER, SHELL and a short PATH, nothing inherited; then the
         // crontab's own variables (LOGNAME and USER always name the job's user, as cron keeps them).
         var vars = new List<(string Name, string Value)> { ("HOME", pw.Home), ("LOGNAME", user), ("USER", user), ("SHELL", "/bin/sh"), ("PATH", "/usr/bin:/bin") };
@@ -68,7 +68,7 @@ public static class CronRunNow
             if (LibC.GetEUid() != 0) return ReshError.PermissionDenied($"Only root can run {user}'s job.", null);
             argv = ["setpriv", $"--reuid={pw.Uid}", $"--regid={pw.Gid}", "--init-groups", "--", .. argv];
         }
-        if (ctx.DryRun) return Outcome.Changed(new CronRunResult(job.Id, argv, 0, "", "", 0));
+        if (ctx.DryRun) return Outcome.Changed(new CronRunResult(job.Id, argv, null, "", "", 0));
         var r = await ProcessRunner.RunAsync(argv, new ProcessOptions
         {
             WorkingDirectory = Directory.Exists(home) ? home : "/",
@@ -85,7 +85,7 @@ public static class CronRunNow
         using var mgr = await SystemdManager.ConnectAsync(ctx.Cancellation).ConfigureAwait(false);
         var service = mgr.Properties(timer).Str("Unit") ?? timer[..^6] + ".service";
         List<string> argv = ["systemctl", "start", service];
-        if (ctx.DryRun) return Outcome.Changed(new CronRunResult(job.Id, argv, 0, "", "", 0));
+        if (ctx.DryRun) return Outcome.Changed(new CronRunResult(job.Id, argv, null, "", "", 0));
         var startedUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
         var r = await CronTimers.SystemctlAsync(["start", service], ctx.Cancellation).ConfigureAwait(false);
         var props = mgr.Properties(service);

@@ -1,6 +1,7 @@
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
+using Resh.Core.Platform;
 using Resh.Core.Text;
 
 namespace Resh.Handles.Cron;
@@ -12,7 +13,8 @@ internal static class CronToggle
     {
         var id = CronJobs.Id(ctx);
         var store = new CronStore(CronLocations.From(ctx));
-        var job = await CronJobs.FindAsync(store, id, ctx.Cancellation).ConfigureAwait(false);
+        using var _lock = ctx.DryRun ? null : FileLock.Take(ctx.Runtime.Paths, store.Locations.Spool, ctx.Cancellation);
+        var job = await CronJobs.FindAsync(store, id, ctx.Cancellation, ctx.Get(CronJobs.OwnerArg)).ConfigureAwait(false);
         if (job is null) return ReshError.NotFound($"No job with id `{id}`.", "List jobs and their ids: resh cron://.list");
         if (!job.Managed) return CronJobs.NotManaged(job);
         if (job.Backend == "systemd")
@@ -24,8 +26,9 @@ internal static class CronToggle
             return Outcome.Changed(new CronChangeResult(id, "systemd", job.Source, null, job with { Enabled = enable }));
         }
         var isUser = Path.GetDirectoryName(job.Source) == store.Locations.Spool;
+        if (!isUser && CronLinks.Refuse(job.Source) is { } link) return link;
         var old = isUser ? await store.ReadUserAsync(job.User!, ctx.Cancellation).ConfigureAwait(false)
-            : await System.IO.File.ReadAllTextAsync(job.Source, ctx.Cancellation).ConfigureAwait(false);
+            : await System.IO.File.ReadAllTextAsync(store.Locations.Access(job.Source), ctx.Cancellation).ConfigureAwait(false);
         var text = Crontab.SetEnabled(old, id, enable) ?? old;
         var after = job with { Enabled = enable };
         if (text == old) return new CronChangeResult(id, "cron", job.Source, null, after);
@@ -41,7 +44,7 @@ public static class CronEnable
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("enable", Effect.Mutate,
         "Enable a job resh manages (uncomment its line, or enable and start its timer).",
-        [CronLocations.RootArg], () => CronJson.Default.CronChangeResult, ctx => CronToggle.RunAsync(ctx, true),
+        [CronJobs.OwnerArg, CronLocations.RootArg], () => CronJson.Default.CronChangeResult, ctx => CronToggle.RunAsync(ctx, true),
         examples: [new("cron://backup.enable", "Resume the backup job.")]);
 }
 
@@ -49,6 +52,6 @@ public static class CronDisable
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("disable", Effect.Mutate,
         "Disable a job resh manages without removing it (comment its line out, or stop and disable its timer).",
-        [CronLocations.RootArg], () => CronJson.Default.CronChangeResult, ctx => CronToggle.RunAsync(ctx, false),
+        [CronJobs.OwnerArg, CronLocations.RootArg], () => CronJson.Default.CronChangeResult, ctx => CronToggle.RunAsync(ctx, false),
         examples: [new("cron://backup.disable", "Pause the backup job.")]);
 }

@@ -27,12 +27,29 @@ internal static class Journal
     public static async Task<List<SvcLogLine>> ReadAsync(IReadOnlyList<string> argv, CancellationToken ct)
     {
         var r = await ProcessRunner.RunAsync(argv, null, ct).ConfigureAwait(false);
-        if (!r.Succeeded)
-            throw ReshError.Failed($"journalctl exited with {r.ExitCode}: {r.LastErrorLine}", "Check the since/until/priority values.").ToException();
+        if (!r.Succeeded) throw Failure(r.ExitCode, r.Stderr).ToException();
         var lines = new List<SvcLogLine>();
         foreach (var line in r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
             if (Parse(line) is { } l) lines.Add(l);
+        // journalctl exits 0 with nothing when it may not open the system journal.
+        if (lines.Count == 0 && Denied(r.Stderr)) throw Failure(r.ExitCode, r.Stderr).ToException();
         return lines;
+    }
+
+    static bool Denied(string stderr) => stderr.Contains("insufficient permissions", StringComparison.Ordinal) || stderr.Contains("Permission denied", StringComparison.Ordinal);
+
+    /// <summary>journalctl's refusal as an envelope error: a bad time or priority is the caller's (usage), a closed journal permission_denied.</summary>
+    static ReshError Failure(int exitCode, string stderr)
+    {
+        var last = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault(l => !l.StartsWith("Hint:", StringComparison.Ordinal)) ?? "";
+        var details = new JsonObject { ["exit_code"] = exitCode, ["stderr"] = stderr.Trim() };
+        if (stderr.Contains("Failed to parse", StringComparison.Ordinal))
+            return ReshError.Usage($"journalctl rejected the arguments: {last}",
+                "since/until take journalctl times (-1h, today, \"2026-01-02 03:04\", @UNIXTIME); priority a level (err, warning, info) or 0-7.", details);
+        if (Denied(stderr))
+            return ReshError.PermissionDenied("This user may not read the system journal.",
+                "Run as root, or add the user to the systemd-journal (or adm) group.", details);
+        return ReshError.Failed($"journalctl exited with {exitCode}: {last}", "Check the since/until/priority values.", details);
     }
 
     /// <summary>The unit's journal since a moment (µs since the epoch), for failure details.</summary>
@@ -64,7 +81,7 @@ internal static class Journal
             throw ReshError.Unavailable($"Cannot run journalctl: {ex.Message}.", "Install systemd's journalctl.").ToException();
         }
         p.StandardInput.Close();
-        _ = p.StandardError.ReadToEndAsync(CancellationToken.None);
+        var stderr = p.StandardError.ReadToEndAsync(CancellationToken.None);
         int count = 0;
         try
         {
@@ -72,6 +89,10 @@ internal static class Journal
             {
                 if (Parse(line) is { } l) { onLine(l); count++; }
             }
+            // journalctl -f ends by itself only when it refused to start (bad time, no journal access).
+            await p.WaitForExitAsync(ct).ConfigureAwait(false);
+            if (p.ExitCode != 0 || count == 0 && Denied(await stderr.ConfigureAwait(false)))
+                throw Failure(p.ExitCode, await stderr.ConfigureAwait(false)).ToException();
         }
         finally
         {

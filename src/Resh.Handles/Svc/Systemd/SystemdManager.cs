@@ -42,6 +42,7 @@ internal sealed class SystemdManager : ServiceManager
         var startedUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
         var r = await Systemctl([action, name], ct).ConfigureAwait(false);
         if (r.Succeeded) return null;
+        if (Refused(r) is { } refused) return refused;
         var st = await StatusAsync(name, ct).ConfigureAwait(false);
         var journal = await Journal.RecentMessagesAsync(name, startedUs - 1_000_000, 15, ct).ConfigureAwait(false);
         var details = new JsonObject
@@ -65,11 +66,23 @@ internal sealed class SystemdManager : ServiceManager
     {
         var r = await Systemctl([action, name], ct).ConfigureAwait(false);
         if (r.Succeeded) return null;
+        if (Refused(r) is { } refused) return refused;
         if (action == "mask" && r.Stderr.Contains("already exists", StringComparison.Ordinal))
             return ReshError.Conflict($"{name} is defined in {UnitDir}, where a mask would have to replace it.", $"Remove it instead (resh svc://{name}.remove), or disable it.",
                 new JsonObject { ["name"] = name, ["stderr"] = r.Stderr.Trim() });
         return ReshError.Failed($"systemctl {action} {name} failed: {r.LastErrorLine}", null,
             new JsonObject { ["name"] = name, ["action"] = action, ["exit_code"] = r.ExitCode, ["stderr"] = r.Stderr.Trim() });
+    }
+
+    /// <summary>systemctl refused by polkit ("Interactive authentication required", "Access denied"): permission_denied with its words.</summary>
+    static ReshError? Refused(ProcessResult r)
+    {
+        var err = r.Stderr;
+        if (!err.Contains("Interactive authentication required", StringComparison.Ordinal) && !err.Contains("Access denied", StringComparison.Ordinal)
+            && !err.Contains("Permission denied", StringComparison.Ordinal))
+            return null;
+        return ReshError.PermissionDenied($"systemd refused: {r.LastErrorLine}", "Run as root (sudo, or --become), or grant the polkit action to this user.",
+            new JsonObject { ["exit_code"] = r.ExitCode, ["systemctl"] = err.Trim() });
     }
 
     public override async Task DaemonReloadAsync(CancellationToken ct) => await ProcessRunner.RunCheckedAsync(SystemctlArgv(["daemon-reload"]), null, ct).ConfigureAwait(false);

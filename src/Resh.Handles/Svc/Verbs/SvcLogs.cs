@@ -24,7 +24,7 @@ public static class SvcLogs
             new("'svc://nginx.logs(follow=true)' --timeout 1m", "Stream new lines for a minute (NDJSON events, then the envelope)."),
         ],
         streams: true,
-        notes: "Reads the journal with journalctl's JSON output. `--format raw` prints the lines as text (time, identifier[pid]: message), also when following. OpenRC has no journal: there the verb is `unsupported`.");
+        notes: "Reads the journal with journalctl's JSON output. `--format raw` prints the lines as text (time, identifier[pid]: message), also when following and through ssh://HOST/ (each follow event carries that line as `text` beside its fields). A time journalctl cannot parse is `usage`; a journal the user may not read is `permission_denied`. OpenRC has no journal: there the verb is `unsupported`.");
 
     static async ValueTask<Outcome<SvcLogsResult>> RunAsync(VerbContext ctx)
     {
@@ -44,13 +44,13 @@ public static class SvcLogs
         int count = 0;
         try
         {
-            // A person (table) or a pipe (raw) gets each line as text; JSON formats get the fields.
-            var plain = ctx.Format is Resh.Core.Output.OutputFormat.Raw or Resh.Core.Output.OutputFormat.Table;
+            // Each event also carries the line as text: a person (table) or a pipe (raw) sees only that, here
+            // or through ssh://HOST/svc://X.logs(follow=true), whose remote resh always answers in JSON.
             count = await Journal.FollowAsync(argv, l =>
             {
                 count++;
                 var ev = Journal.ToEvent(l);
-                if (plain) ev["text"] = Text(l);
+                ev["text"] = Text(l);
                 ctx.Events.Emit("line", ev);
             }, ctx.Cancellation).ConfigureAwait(false);
         }

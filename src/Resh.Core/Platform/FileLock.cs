@@ -1,0 +1,42 @@
+using System.Security.Cryptography;
+using System.Text;
+using Resh.Core.Config;
+using Resh.Core.Errors;
+
+namespace Resh.Core.Platform;
+
+/// <summary>
+/// An exclusive advisory lock (flock, through FileShare.None) serialising resh's read-modify-write of
+/// one shared file (a crontab, a drop-in): without it, parallel calls each read the old text and the
+/// last rename wins, so every call reports ok while only one change survives. The lock file lives in
+/// the state dir's <c>locks</c> (0700), named by a hash of the path, never next to the file it guards.
+/// Waits up to <paramref name="wait"/> (default 60 s) for another resh, then fails with <c>conflict</c>.
+/// Null when the state dir cannot be created (a user without a writable home): the call then runs unlocked.
+/// </summary>
+public static class FileLock
+{
+    public static FileStream? Take(ReshPaths paths, string guarded, CancellationToken ct, TimeSpan? wait = null)
+    {
+        string dir;
+        try { dir = paths.StateSubdir("locks"); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+        var name = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(guarded))))[..24] + ".lock";
+        var path = Path.Combine(dir, name);
+        var deadline = DateTime.UtcNow + (wait ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            catch (UnauthorizedAccessException) { return null; }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                ct.WaitHandle.WaitOne(50);
+                ct.ThrowIfCancellationRequested();
+            }
+            catch (IOException)
+            {
+                throw ReshError.Conflict($"Another resh is changing {guarded}.", "Wait for it to finish and retry.").ToException();
+            }
+        }
+    }
+}

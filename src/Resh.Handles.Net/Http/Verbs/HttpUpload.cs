@@ -1,0 +1,56 @@
+using Resh.Core.Errors;
+using Resh.Core.Model;
+
+namespace Resh.Handles.Net.Http;
+
+public static class HttpUpload
+{
+    static readonly Arg<string?> File = Arg.String("file", "The file to send, streamed (never loaded whole).", required: true);
+    static readonly Arg<string?> Field = Arg.String("field", "Send a multipart/form-data form with the file in this field (form= adds fields); default: the file is the raw body.");
+    static readonly Arg<string?> Method = Arg.Enum("method", "PUT (default for a raw body) or POST (default for a form).", ["PUT", "POST", "PATCH"]);
+
+    public static VerbInfo Create(string scheme) => VerbInfo.Define("upload", Effect.Mutate,
+        "Upload a file: streamed as the request body (PUT), or as a multipart form field (POST).",
+        [File, Field, Method, HttpArgs.Form, HttpArgs.ContentType, .. HttpArgs.Common], () => HttpJson.Default.HttpResult,
+        async ctx =>
+        {
+            var path = Path.GetFullPath(ctx.Get(File)!);
+            if (!System.IO.File.Exists(path)) return ReshError.NotFound($"The file {path} does not exist.", "file= names the file to upload.");
+            try { using var probe = System.IO.File.OpenRead(path); }
+            catch (UnauthorizedAccessException) { return ReshError.PermissionDenied($"Cannot read {path}.", null); }
+            var field = ctx.Get(Field);
+            var method = ctx.Get(Method) ?? (field is null ? "PUT" : "POST");
+            var spec = HttpRequestSpec.Build(ctx, method, withBody: false);
+            var contentType = ctx.Get(HttpArgs.ContentType) ?? "application/octet-stream";
+            var length = new FileInfo(path).Length;
+            Func<HttpContent> body;
+            if (field is null)
+            {
+                if (ctx.Get(HttpArgs.Form).Count > 0) return ReshError.Usage("form= needs field= (a multipart form).", "Add field=file.");
+                body = () => HttpRequestSpec.Stream(Open(path), contentType, length);
+            }
+            else
+            {
+                var fields = ctx.Get(HttpArgs.Form);
+                body = () =>
+                {
+                    var form = new MultipartFormDataContent();
+                    foreach (var f in fields)
+                    {
+                        var eq = f.IndexOf('=');
+                        form.Add(new StringContent(eq < 0 ? "" : f[(eq + 1)..]), eq < 0 ? f : f[..eq]);
+                    }
+                    form.Add(HttpRequestSpec.Stream(Open(path), contentType, length), field, Path.GetFileName(path));
+                    return form;
+                };
+            }
+            spec.Body = new BodySource(body, true, "file");
+            return await HttpCall.RunAsync(ctx, method, withBody: false, spec).ConfigureAwait(false);
+        },
+        examples: HttpCall.Examples(scheme, [
+            new("https://files.example.com/backups/db.dump upload file=/var/backups/db.dump bearer=env:TOKEN", "PUT a file, streamed."),
+            new("https://example.com/api/photos upload file=cat.jpg field=photo form=album=pets content_type=image/jpeg", "A multipart form upload."),
+        ]));
+
+    static FileStream Open(string path) => new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+}

@@ -1,0 +1,202 @@
+using System.Globalization;
+using System.Text;
+using Resh.Core.Errors;
+
+namespace Resh.Handles.Firewall;
+
+/// <summary>
+/// ufw, through its own command line (so its files, IPv6 twin rules and status stay as ufw keeps them).
+/// Rules are read from ufw's rule files (/etc/ufw/user.rules, user6.rules: one `### tuple ###` line per
+/// rule, comments hex-encoded); resh's carry `comment 'resh:ID ...'`. ufw applies one command at a time,
+/// so a change of several rules is not atomic.
+/// </summary>
+public sealed class UfwBackend : FirewallBackend
+{
+    readonly string _ufw = Require("ufw", "ufw");
+    const string Dir4 = "/etc/ufw/user.rules";
+    const string Dir6 = "/etc/ufw/user6.rules";
+
+    public override string Name => "ufw";
+    public override string Where => "ufw's user rules (ufw status numbered)";
+
+    public override Task<FwState> ReadAsync(CancellationToken ct)
+    {
+        var v4 = ReadFile(Dir4);
+        var v6 = ReadFile(Dir6);
+        var conf = ReadFile("/etc/ufw/ufw.conf");
+        var defaults = ReadFile("/etc/default/ufw");
+        return Task.FromResult(UfwRules.Parse(v4, v6, conf, defaults));
+    }
+
+    static string ReadFile(string path)
+    {
+        try { return File.ReadAllText(path); }
+        catch (FileNotFoundException) { return ""; }
+        catch (DirectoryNotFoundException) { return ""; }
+        catch (UnauthorizedAccessException) { throw ReshError.PermissionDenied($"Cannot read {path}.", "ufw's rules are readable by root only: run resh as root.").ToException(); }
+    }
+
+    public override NativePlan Plan(FwState current, DesiredState desired)
+    {
+        var plan = new NativePlan();
+        foreach (var (dir, pol) in desired.Policies)
+        {
+            if (current.Policies.GetValueOrDefault(dir, "accept") == pol) continue;
+            var word = dir switch { "in" => "incoming", "out" => "outgoing", _ => "routed" };
+            var p = pol switch { "accept" => "allow", "drop" => "deny", _ => "reject" };
+            Add(plan, [_ufw, "default", p, word]);
+        }
+        var have = current.ManagedRules.ToList();
+        var haveKeys = have.Select(r => r.Id + "|" + r.Comment).ToList();
+        var wantKeys = desired.Rules.Select(r => r.Id + "|" + r.Comment).ToList();
+        if (haveKeys.SequenceEqual(wantKeys)) return plan;
+        var kept = wantKeys.Where(haveKeys.Contains).ToList();
+        var reorder = !kept.SequenceEqual(haveKeys.Where(wantKeys.Contains));
+        foreach (var r in have)
+        {
+            if (!reorder && wantKeys.Contains(r.Id + "|" + r.Comment)) continue;
+            foreach (var argv in RuleArgs(RuleSpec.FromRule(r) ?? throw Partial(r), delete: true)) Add(plan, argv);
+        }
+        var others = current.Rules.Count(r => !r.Managed) + (reorder ? 0 : kept.Count);
+        var top = new List<RuleSpec>();
+        var bottom = new List<RuleSpec>();
+        bool beforeKept = true;
+        foreach (var s in desired.Rules)
+        {
+            var key = s.Id + "|" + s.Comment;
+            if (!reorder && haveKeys.Contains(key)) { beforeKept = false; continue; }
+            // Rules wanted ahead of every kept rule (deny/reject go first) are inserted at the top; the rest appended.
+            if (beforeKept && others > 0 && s.Action != "accept") top.Add(s); else bottom.Add(s);
+        }
+        for (int i = top.Count - 1; i >= 0; i--)
+            foreach (var argv in RuleArgs(top[i], delete: false, insertAt: 1)) Add(plan, argv);
+        foreach (var s in bottom)
+            foreach (var argv in RuleArgs(s, delete: false)) Add(plan, argv);
+        return plan;
+    }
+
+    static ReshException Partial(FwRule r) =>
+        ReshError.Unsupported($"resh's rule {r.Id} in ufw no longer matches what resh wrote; remove it with ufw itself.", null).ToException();
+
+    void Add(NativePlan plan, IReadOnlyList<string> argv)
+    {
+        plan.Display.Add(string.Join(' ', argv.Select(Quote)));
+        plan.Steps.Add(ct => RunAsync(argv, null, ct));
+    }
+
+    static string Quote(string a) => a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,@".Contains(c)) ? a : "'" + a + "'";
+
+    /// <summary>ufw argv for a spec: one command, or one per protocol when several ports need tcp and udp spelled out.</summary>
+    public List<IReadOnlyList<string>> RuleArgs(RuleSpec s, bool delete, int? insertAt = null)
+    {
+        if (s.Direction == "forward") throw ReshError.Unsupported("Forwarded traffic is not managed through ufw by resh.", "Use backend=nftables or iptables, or ufw route.").ToException();
+        if (s.RateLimit is not null) throw ReshError.Unsupported("ufw has no rate limit other than its fixed `limit` (6 per 30 s).", "Drop rate_limit, or use backend=nftables.").ToException();
+        if (s.Proto is "icmp" or "icmpv6") throw ReshError.Unsupported("ufw cannot match ICMP by a rule.", "Use backend=nftables.").ToException();
+        var protos = s.Proto is null && s.Ports.Count > 1 ? new string?[] { "tcp", "udp" } : [s.Proto];
+        var list = new List<IReadOnlyList<string>>();
+        foreach (var proto in protos)
+        {
+            var a = new List<string> { _ufw };
+            if (delete) a.Add("delete");
+            else if (insertAt is { } n) { a.Add("insert"); a.Add(n.ToString(CultureInfo.InvariantCulture)); }
+            a.Add(s.Action switch { "accept" => "allow", "drop" => "deny", _ => "reject" });
+            if (s.Log) a.Add("log");
+            a.Add(s.Direction);
+            if (s.Iface is not null) { a.Add("on"); a.Add(s.Iface); }
+            if (proto is not null) { a.Add("proto"); a.Add(proto); }
+            var any = s.Family switch { "ipv4" => "0.0.0.0/0", "ipv6" => "::/0", _ => "any" };
+            a.Add("from"); a.Add(s.Source ?? any);
+            a.Add("to"); a.Add(s.Destination ?? any);
+            if (s.Ports.Count > 0) { a.Add("port"); a.Add(string.Join(',', s.Ports.Select(p => p.Replace('-', ':')))); }
+            if (!delete) { a.Add("comment"); a.Add(s.MarkedComment); }
+            list.Add(a);
+        }
+        return list;
+    }
+
+    public override Task<string> SaveNativeAsync(CancellationToken ct) =>
+        Task.FromResult($"# {Dir4}\n{ReadFile(Dir4)}\n# {Dir6}\n{ReadFile(Dir6)}");
+
+    public override NativePlan RestoreNative(string content) =>
+        throw ReshError.Unsupported("ufw's rule files are restored by ufw itself; resh restores ufw from its JSON format.", "Save with format=json and restore that.").ToException();
+
+    public override Task<NativePlan> SetActiveAsync(FwState current, bool active, CancellationToken ct)
+    {
+        var plan = new NativePlan();
+        if (active != current.Active) Add(plan, active ? [_ufw, "--force", "enable"] : [_ufw, "disable"]);
+        return Task.FromResult(plan);
+    }
+}
+
+/// <summary>ufw's rule files and settings, read.</summary>
+public static class UfwRules
+{
+    public static FwState Parse(string v4, string v6, string conf, string defaults)
+    {
+        var rules = new List<FwRule>();
+        var managed = new Dictionary<string, int>();
+        int number = 0;
+        foreach (var (text, family) in new[] { (v4, "ipv4"), (v6, "ipv6") })
+        {
+            foreach (var raw in text.Split('\n'))
+            {
+                if (!raw.StartsWith("### tuple ### ", StringComparison.Ordinal)) continue;
+                number++;
+                var r = Tuple(raw["### tuple ### ".Length..].Trim(), family, number);
+                if (r is null) continue;
+                if (r.Managed && managed.TryGetValue(r.Id, out var at))
+                {
+                    var prev = rules[at];
+                    var fam = prev.Family != r.Family && prev.Source is null && prev.Destination is null ? "any" : prev.Family;
+                    var proto = prev.Proto != r.Proto && prev.Proto is "tcp" or "udp" && r.Proto is "tcp" or "udp" ? null : prev.Proto;
+                    rules[at] = prev with { Family = fam, Proto = proto };
+                    continue;
+                }
+                if (r.Managed) managed[r.Id] = rules.Count;
+                rules.Add(r);
+            }
+        }
+        var policies = new Dictionary<string, string>();
+        foreach (var line in defaults.Split('\n'))
+        {
+            var kv = line.Trim().Split('=', 2);
+            if (kv.Length != 2) continue;
+            var v = kv[1].Trim('"').ToLowerInvariant() switch { "accept" => "accept", "reject" => "reject", _ => "drop" };
+            switch (kv[0])
+            {
+                case "DEFAULT_INPUT_POLICY": policies["in"] = v; break;
+                case "DEFAULT_OUTPUT_POLICY": policies["out"] = v; break;
+                case "DEFAULT_FORWARD_POLICY": policies["forward"] = v; break;
+            }
+        }
+        var active = conf.Split('\n').Any(l => l.Trim().Equals("ENABLED=yes", StringComparison.OrdinalIgnoreCase));
+        return new FwState { Rules = rules, Policies = policies, Active = active };
+    }
+
+    /// <summary>`ACTION PROTO DPORT DST SPORT SRC DIR[_IFACE] [comment=HEX]`, as ufw writes it.</summary>
+    static FwRule? Tuple(string t, string family, int number)
+    {
+        var f = t.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (f.Length < 7) return null;
+        var act = f[0];
+        var log = act.Contains("_log", StringComparison.Ordinal);
+        var baseAct = act.Split('_')[0];
+        string? action = baseAct switch { "allow" => "accept", "deny" => "drop", "reject" => "reject", _ => null };
+        var partial = action is null || f[4] != "any";
+        var proto = f[1] == "any" ? null : f[1];
+        var ports = f[2] == "any" ? new List<string>() : f[2].Split(',').Select(p => p.Replace(':', '-')).ToList();
+        string? Addr(string a) => a is "0.0.0.0/0" or "::/0" or "any" ? null : a.EndsWith("/32", StringComparison.Ordinal) || a.EndsWith("/128", StringComparison.Ordinal) ? a[..a.LastIndexOf('/')] : a;
+        var dirIface = f[6].Split('_', 2);
+        string? comment = null;
+        for (int i = 7; i < f.Length; i++)
+            if (f[i].StartsWith("comment=", StringComparison.Ordinal))
+            {
+                try { comment = Encoding.UTF8.GetString(Convert.FromHexString(f[i][8..])); } catch (FormatException) { }
+            }
+        var marker = RuleSpec.ParseMarker(comment);
+        var n = number.ToString(CultureInfo.InvariantCulture);
+        return new FwRule(marker?.Id ?? "ufw:" + n, marker is not null, "ufw", family, null, null, dirIface[0] == "out" ? "out" : "in", proto, ports,
+            Addr(f[5]), Addr(f[3]), dirIface.Length > 1 ? dirIface[1] : null, action, baseAct == "limit" ? "6/30s" : null, log,
+            marker is not null ? marker.Value.Comment : comment, null, null, number - 1, n, t, partial);
+    }
+}

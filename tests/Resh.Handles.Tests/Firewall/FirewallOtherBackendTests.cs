@@ -1,0 +1,170 @@
+using Resh.TestSupport;
+using Xunit;
+
+namespace Resh.Handles.Tests.Firewall;
+
+[Collection(FirewallCollection.Name)]
+public sealed class FirewallIptablesTests(FirewallLab lab)
+{
+    const string B = "iptables";
+    ReshRun R(params string[] args) => lab.Resh(B, [.. args, "backend=iptables"]);
+
+    [Fact]
+    public void Rules_live_in_resh_chains_with_markers_and_block_real_traffic()
+    {
+        Assert.True(lab.Connects(B, 24080));
+        var deny = R("firewall://.deny(port=24080,from=10.99.0.2,log=true,comment=blocked)");
+        Assert.True(deny.Changed, deny.ToString());
+        Assert.False(lab.Connects(B, 24080));
+        var save = lab.Exec(B, "iptables-save", "-t", "filter").Stdout;
+        var id = deny.Result!["rules"]![0]!["id"]!.GetValue<string>();
+        Assert.Contains($"-A RESH-INPUT -s 10.99.0.2/32 -p tcp -m tcp --dport 24080 -m comment --comment \"resh:{id} blocked\" -j DROP", save);
+        Assert.Contains($"-A RESH-INPUT -s 10.99.0.2/32 -p udp -m udp --dport 24080 -m comment --comment \"resh:{id} blocked\" -j DROP", save);
+        Assert.Contains("-j LOG --log-prefix \"resh:" + id, save);
+        Assert.Contains("-A INPUT -m comment --comment \"resh:jump\" -j RESH-INPUT", save);
+        Assert.False(R("firewall://.deny(port=24080,from=10.99.0.2,log=true,comment=blocked)").Changed);
+        var listed = R("firewall://.rules.list", "managed=true").Result!["rules"]!.AsArray().Single()!;
+        Assert.Null(listed["proto"]); // tcp and udp merged back into one rule
+        Assert.True(listed["log"]!.GetValue<bool>());
+        Assert.Equal("blocked", listed["comment"]!.GetValue<string>());
+        Assert.Equal("ipv4", listed["family"]!.GetValue<string>());
+
+        var allow = R("firewall://.allow(port=24081,proto=tcp)");
+        Assert.True(allow.Changed);
+        Assert.True(lab.Connects(B, 24081));
+        Assert.Contains("-A RESH-INPUT -p tcp -m tcp --dport 24081", lab.Exec(B, "ip6tables-save", "-t", "filter").Stdout); // no address: both families
+
+        var pending = R("firewall://.deny(port=24081,proto=tcp,confirm=2s)");
+        Assert.True(pending.Ok, pending.ToString());
+        Assert.False(lab.Connects(B, 24081));
+        Assert.True(lab.Eventually(B, 24081, open: true, seconds: 8), "rollback did not restore traffic");
+
+        Assert.True(R("firewall://.rules.delete(all=true)").Changed);
+        Assert.True(lab.Connects(B, 24080));
+        Assert.DoesNotContain("resh:r", lab.Exec(B, "iptables-save").Stdout);
+        Assert.True(R("firewall://.disable").Changed);
+        Assert.DoesNotContain("resh:jump", lab.Exec(B, "iptables-save").Stdout);
+        Assert.True(R("firewall://.enable").Changed);
+    }
+}
+
+[Collection(FirewallCollection.Name)]
+public sealed class FirewallUfwTests(FirewallLab lab)
+{
+    const string B = "ufw";
+    ReshRun R(params string[] args) => lab.Resh(B, [.. args, "backend=ufw"]);
+
+    [Fact]
+    public void Ufw_is_driven_through_its_own_commands_and_its_rule_files_are_read_back()
+    {
+        var enable = R("firewall://.enable");
+        Assert.True(enable.Changed, enable.ToString());
+        Assert.Contains("ENABLED=yes", File.ReadAllText(Path.Combine(lab.Dir, "ufw", "ufw", "ufw.conf")));
+        Assert.False(lab.Connects(B, 24080)); // ufw's default: deny incoming
+        var detected = lab.Resh(B, "firewall://.status");
+        Assert.Equal("ufw", detected.Result!["backend"]!.GetValue<string>()); // auto-detected: ufw is enabled
+
+        var allow = R("firewall://.allow(port=24080,proto=tcp,comment=web)");
+        Assert.True(allow.Changed, allow.ToString());
+        var id = allow.Result!["rules"]![0]!["id"]!.GetValue<string>();
+        Assert.Contains($"comment resh:{id} web", string.Join(' ', allow.Result!["commands"]!.AsArray().Select(c => c!.GetValue<string>())).Replace("'", ""));
+        Assert.True(lab.Connects(B, 24080));
+        Assert.False(R("firewall://.allow(port=24080,proto=tcp,comment=web)").Changed);
+        var deny = R("firewall://.deny(port=24080,proto=tcp,from=10.99.0.2)");
+        Assert.True(deny.Changed, deny.ToString());
+        Assert.Contains(deny.Result!["commands"]!.AsArray(), c => c!.GetValue<string>().Contains("insert 1"));
+        Assert.False(lab.Connects(B, 24080));
+        var rules = R("firewall://.rules.list", "managed=true").Result!["rules"]!.AsArray();
+        Assert.Equal(["drop", "accept"], rules.Select(r => r!["action"]!.GetValue<string>()));
+        Assert.Equal("any", rules[1]!["family"]!.GetValue<string>()); // the v4 and v6 tuples are one rule
+        Assert.True(R("firewall://.rules.delete(action=drop)").Changed);
+        Assert.True(lab.Connects(B, 24080));
+        Assert.Contains("allow tcp 24080", File.ReadAllText(Path.Combine(lab.Dir, "ufw", "ufw", "user.rules")));
+
+        Assert.True(R("firewall://.policy.set(direction=out,policy=drop,force=true)").Changed);
+        Assert.Contains("DEFAULT_OUTPUT_POLICY=\"DROP\"", File.ReadAllText(Path.Combine(lab.Dir, "ufw", "default-ufw")));
+        Assert.True(R("firewall://.policy.set(direction=out,policy=accept)").Changed);
+        Assert.True(R("firewall://.rules.delete(all=true)").Changed);
+        Assert.True(R("firewall://.disable").Changed);
+        Assert.True(lab.Connects(B, 24080));
+    }
+}
+
+[Collection(FirewallCollection.Name)]
+public sealed class FirewalldTests(FirewallLab lab)
+{
+    const string B = "firewalld";
+    ReshRun R(params string[] args) => lab.Resh(B, [.. args, "backend=firewalld"]);
+
+    [Fact]
+    public void Firewalld_gets_rich_rules_at_runtime_and_permanently()
+    {
+        Assert.Equal("firewalld", lab.Resh(B, "firewall://.status").Result!["backend"]!.GetValue<string>()); // auto-detected
+        Assert.False(lab.Connects(B, 24080)); // zone public rejects what it does not allow
+        var allow = R("firewall://.allow(port=24080,proto=tcp,comment=web)");
+        Assert.True(allow.Changed, allow.ToString());
+        Assert.True(lab.Connects(B, 24080));
+        const string rich = "rule port port=\"24080\" protocol=\"tcp\" accept";
+        Assert.Contains(rich, lab.Exec(B, "firewall-cmd", "--list-rich-rules").Stdout);
+        Assert.Contains(rich, lab.Exec(B, "firewall-cmd", "--permanent", "--list-rich-rules").Stdout);
+        Assert.False(R("firewall://.allow(port=24080,proto=tcp,comment=web)").Changed);
+        var listed = R("firewall://.rules.list", "managed=true").Result!["rules"]!.AsArray().Single()!;
+        Assert.Equal("web", listed["comment"]!.GetValue<string>());
+
+        var deny = R("firewall://.deny(port=24080,proto=tcp,from=10.99.0.2)");
+        Assert.True(deny.Changed, deny.ToString());
+        Assert.False(lab.Connects(B, 24080)); // firewalld orders deny before allow
+        Assert.True(R("firewall://.rules.delete(action=drop)").Changed);
+        Assert.True(lab.Connects(B, 24080));
+        Assert.Equal("unsupported", R("firewall://.allow(port=24081,direction=out)").ErrorCode);
+        Assert.True(R("firewall://.rules.delete(all=true)").Changed);
+        Assert.False(lab.Connects(B, 24080));
+        Assert.DoesNotContain("24080", lab.Exec(B, "firewall-cmd", "--permanent", "--list-rich-rules").Stdout);
+    }
+}
+
+[Collection(FirewallCollection.Name)]
+public sealed class FirewallHostileTests(FirewallLab lab)
+{
+    public static TheoryData<string, string> Bad => new()
+    {
+        { "port", "22; flush ruleset" }, { "port", "-1" }, { "port", "70000" }, { "port", "1-2-3" }, { "from", "10.0.0.0/8 drop" },
+        { "from", "\"; flush ruleset; \"" }, { "iface", "eth0\" accept #" }, { "iface", "a b" }, { "comment", "x\" ; flush ruleset ; \"" },
+        { "comment", "line\nbreak" }, { "comment", "$(reboot)" }, { "rate_limit", "1/fortnight" }, { "to", "example.com" }, { "from", "::ffff:1.2.3.4" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Bad))]
+    public void Hostile_rule_fields_are_usage_errors_and_the_ruleset_is_untouched(string field, string value)
+    {
+        var before = lab.Exec("nftables", "nft", "list", "ruleset").Stdout;
+        var r = lab.Resh("nftables", "firewall://.allow", "--args", System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { [field] = value }), "backend=nftables");
+        Assert.True(r.ErrorCode == "usage", r.ToString());
+        Assert.Equal(before, lab.Exec("nftables", "nft", "list", "ruleset").Stdout);
+    }
+
+    [Fact]
+    public void An_unprivileged_user_gets_permission_denied_and_the_hosts_ruleset_is_never_touched()
+    {
+        var holder = lab.Holder("nftables").ToString(System.Globalization.CultureInfo.InvariantCulture);
+        ReshRun AsNobody(params string[] args) => Resh.Handles.Tests.User.UserSandbox.RunNs(
+            ["nsenter", "-t", holder, "-n", "-m", "--", "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", ReshBinary.Path, .. args],
+            null, new Dictionary<string, string> { ["HOME"] = "/tmp", ["RESH_HOME"] = "/tmp/resh-nobody-fw" });
+        Assert.Equal("permission_denied", AsNobody("firewall://.allow(port=1)", "backend=nftables").ErrorCode);
+        Assert.Equal("permission_denied", AsNobody("firewall://.rules.list", "backend=nftables").ErrorCode);
+        Assert.Equal("permission_denied", AsNobody("firewall://.policy.set(policy=drop)", "backend=iptables").ErrorCode);
+        var before = lab.Exec("nftables", "nft", "list", "ruleset").Stdout;
+        foreach (var hostile in new[] { "comment=x\" ; flush ruleset ; \"", "from=\"; flush ruleset; \"", "port=22; flush ruleset", "iface=eth0\" accept #" })
+        {
+            var r = AsNobody("firewall://.deny", hostile, "backend=nftables");
+            Assert.True(r.ErrorCode is "permission_denied" or "usage", r.ToString());
+        }
+        Assert.Equal(before, lab.Exec("nftables", "nft", "list", "ruleset").Stdout);
+        // resh's table, chains and markers exist only in the test namespaces.
+        var host = Resh.Handles.Tests.User.UserSandbox.RunNs(["nft", "list", "ruleset"], null, null).Stdout
+                   + Resh.Handles.Tests.User.UserSandbox.RunNs(["iptables-save"], null, null).Stdout;
+        Assert.DoesNotContain("table inet resh", host);
+        Assert.DoesNotContain("RESH-INPUT", host);
+        Assert.DoesNotContain("resh:r", host);
+    }
+}
