@@ -27,6 +27,7 @@ packages=(
     pass gnupg  # secret:// pass backend: a password store with a throwaway gpg key
     argon2      # secret://: the reference Argon2id the keystore's key derivation is checked against
     sudo        # ssh:// and local become (the tests add throwaway users with sudoers rules, removed after)
+    openssl ssl-cert  # cert:// tests: openssl x509/verify/s_server/s_client cross-checks; ssl-cert ships the snakeoil certificate the issue reads
     passwd login openssl        # user://: shadow-utils, visudo and sudo -l (sudo above), openssl passwd for pre-made hashes
     nftables iptables ufw firewalld dbus   # firewall://: every backend, each tried in its own network namespace
     apt-utils dpkg-dev gnupg    # pkg://: apt-ftparchive, dpkg-deb and a throwaway signing key for the local test repository

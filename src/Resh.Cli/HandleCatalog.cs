@@ -23,6 +23,7 @@ public static class HandleCatalog
         registry.Add("svc", Resh.Handles.Svc.SvcHandle.Create);
         registry.Add("cron", Resh.Handles.Cron.CronHandle.Create);
         registry.Add("secret", Resh.Handles.Secret.SecretHandle.Create);
+        registry.Add("cert", Resh.Handles.Cert.CertHandle.Create);
         Resh.Core.Secrets.SecretStore.Provider = Resh.Handles.Secret.SecretHandle.ReferenceStore; // secret:NAME in any secret-typed argument
         registry.Add("user", Resh.Handles.User.UserHandle.Create);
         registry.Add("firewall", Resh.Handles.Firewall.FirewallHandle.Create);

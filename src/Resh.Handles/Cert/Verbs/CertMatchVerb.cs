@@ -1,0 +1,74 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+using Resh.Core.Secrets;
+using Resh.Handles.Files;
+
+namespace Resh.Handles.Cert.Verbs;
+
+public static class CertMatchVerb
+{
+    static readonly Arg<string?> Key = Arg.String("key", "The private key file (PEM).", required: true);
+    static readonly Arg<SecretRef?> Passphrase = Arg.Secret("passphrase", "Passphrase of an encrypted private key.");
+
+    public static readonly VerbInfo Verb = VerbInfo.Define("match", Effect.Read,
+        "Whether a private key belongs to a certificate (file or endpoint): `conflict` when it does not.",
+        [Key, Passphrase, CertLoad.Password, CertLoad.ServerName], () => CertJson.Default.CertMatchResult, RunAsync,
+        examples:
+        [
+            new("cert:///etc/nginx/site.pem.match key=/etc/nginx/site.key", "Before reloading nginx with a new pair."),
+            new("cert://127.0.0.1:8443.match key=/etc/ssl/private/site.key", "Is the server using this key?"),
+        ],
+        notes: "Compares the certificate's public key with the one derived from the private key (rsa and ecdsa keys, PKCS#8 or traditional PEM, encrypted with passphrase=). The key is never printed.");
+
+    static async ValueTask<Outcome<CertMatchResult>> RunAsync(VerbContext ctx)
+    {
+        var target = CertTarget.Parse(ctx);
+        var keyPath = FilePaths.ResolveArg(ctx, ctx.Get(Key)!, "key");
+        using var m = await CertLoad.ReadAsync(ctx, target).ConfigureAwait(false);
+        if (m.Certificates.Count == 0)
+            return ReshError.Usage($"{target.Display} holds no certificate.", "Name a certificate file or a TLS endpoint.");
+        var pem = Encoding.ASCII.GetString(CertFiles.ReadBounded(keyPath));
+        var passphrase = ctx.GetSecret(Passphrase);
+        byte[] keySpki;
+        string keyType;
+        try { (keySpki, keyType) = PublicKeyOf(pem, passphrase?.Reveal()); }
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
+        {
+            return ReshError.Usage($"{keyPath} holds no rsa or ecdsa private key that can be read{(passphrase is null && pem.Contains("ENCRYPTED", StringComparison.Ordinal) ? " (it is encrypted: give passphrase=)" : "")}.",
+                "Name a PEM private key (PKCS#8 or traditional), with passphrase= when it is encrypted.");
+        }
+        var leaf = m.Certificates[0];
+        var matches = leaf.PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(keySpki);
+        var fp = CertDescribe.Colons(leaf.GetCertHash(HashAlgorithmName.SHA256));
+        if (!matches)
+            return ReshError.Conflict($"The key {keyPath} does not belong to the certificate of {target.Display}.", "Pair the certificate with the key it was issued for (or issue a new one for this key).",
+                new JsonObject { ["target"] = target.Display, ["key"] = keyPath, ["matches"] = false, ["fingerprint_sha256"] = fp });
+        return new CertMatchResult(target.Display, keyPath, true, keyType, leaf.SubjectName.Name, fp);
+    }
+
+    static (byte[] Spki, string Type) PublicKeyOf(string pem, string? passphrase)
+    {
+        bool isEc = pem.Contains("EC PRIVATE KEY", StringComparison.Ordinal);
+        if (!isEc && !pem.Contains("RSA PRIVATE KEY", StringComparison.Ordinal))
+        {
+            try { return (Import(RSA.Create(), pem, passphrase), "rsa"); }
+            catch (CryptographicException) { }
+        }
+        if (!isEc && pem.Contains("RSA PRIVATE KEY", StringComparison.Ordinal)) return (Import(RSA.Create(), pem, passphrase), "rsa");
+        return (Import(ECDsa.Create(), pem, passphrase), "ecdsa");
+    }
+
+    static byte[] Import(AsymmetricAlgorithm key, string pem, string? passphrase)
+    {
+        using (key)
+        {
+            if (passphrase is not null) key.ImportFromEncryptedPem(pem, passphrase);
+            else key.ImportFromPem(pem);
+            return key.ExportSubjectPublicKeyInfo();
+        }
+    }
+}

@@ -1,0 +1,132 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+using Resh.Handles.Files;
+
+namespace Resh.Handles.Cert.Verbs;
+
+public static class CertVerifyVerb
+{
+    static readonly Arg<string?> Ca = Arg.String("ca", "PEM bundle of trusted CA certificates (default: the system store). Intermediates in it help build the chain but are not roots.");
+    static readonly Arg<string?> Hostname = Arg.String("hostname", "Check the certificate is valid for this DNS name or IP address (default for an endpoint: its host).", aliases: ["host"]);
+    static readonly Arg<string?> Purpose = Arg.Enum("purpose", "Extended key usage the chain must allow.", ["server", "client", "any"], "server");
+
+    public static readonly VerbInfo Verb = VerbInfo.Define("verify", Effect.Read,
+        "Verify a certificate chain (file or endpoint) against the system store or a ca= bundle: trust, validity dates, signatures, purpose and host name; the reasons a chain fails are data.",
+        [Ca, Hostname, Purpose, CertLoad.Password, CertLoad.ServerName], () => CertJson.Default.CertVerifyResult, RunAsync,
+        examples:
+        [
+            new("cert:///etc/nginx/fullchain.pem.verify hostname=www.example.org", "A deployed chain, against the system store."),
+            new("cert://127.0.0.1:8443.verify ca=/tmp/ca.pem", "A local server, against a private CA."),
+        ],
+        notes: "The certificates after the first in the file (or sent by the server) are intermediates. Revocation is not checked (no network). "
+            + "A chain that does not verify is `conflict` with `reasons` in details: expired, not_yet_valid, untrusted_root, incomplete_chain, bad_signature, wrong_purpose, hostname_mismatch, revoked or another chain status in snake_case. "
+            + "Like `openssl verify`, a certificate in ca= is trusted as a root only when it is self-signed.");
+
+    static async ValueTask<Outcome<CertVerifyResult>> RunAsync(VerbContext ctx)
+    {
+        var target = CertTarget.Parse(ctx);
+        using var m = await CertLoad.ReadAsync(ctx, target).ConfigureAwait(false);
+        if (m.Certificates.Count == 0)
+            return ReshError.Usage($"{target.Display} holds no certificate.", "Name a certificate file or a TLS endpoint.");
+        CertMaterial? bundle = null;
+        if (ctx.Get(Ca) is { } caArg)
+        {
+            var caPath = FilePaths.ResolveArg(ctx, caArg, "ca");
+            bundle = CertFiles.Load(new CertTarget(caPath, null, 0), null);
+            if (bundle.Certificates.Count == 0)
+            {
+                bundle.Dispose();
+                return ReshError.Usage($"The ca= bundle {caPath} holds no certificate.", "Give a PEM file of CA certificates.");
+            }
+        }
+        using var _ = bundle;
+        var purpose = ctx.Get(Purpose)!;
+        var hostname = ctx.Get(Hostname) ?? (target.IsEndpoint ? target.Host : null);
+        var leaf = m.Certificates[0];
+
+        using var chain = new X509Chain();
+        var policy = chain.ChainPolicy;
+        policy.RevocationMode = X509RevocationMode.NoCheck;
+        policy.VerificationTime = DateTime.Now;
+        policy.DisableCertificateDownloads = true;
+        foreach (var c in m.Certificates.Skip(1)) policy.ExtraStore.Add(c);
+        if (bundle is not null)
+        {
+            policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            foreach (var c in bundle.Certificates)
+                if (c.SubjectName.RawData.AsSpan().SequenceEqual(c.IssuerName.RawData)) policy.CustomTrustStore.Add(c);
+                else policy.ExtraStore.Add(c);
+        }
+        if (purpose != "any")
+            policy.ApplicationPolicy.Add(new Oid(purpose == "server" ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2"));
+
+        bool built;
+        try { built = chain.Build(leaf); }
+        catch (CryptographicException ex)
+        {
+            return ReshError.Failed($"The chain of {target.Display} could not be built: {ex.Message}", null);
+        }
+        var reasons = new List<string>();
+        var now = DateTime.Now;
+        foreach (var element in chain.ChainElements)
+            foreach (var s in element.ChainElementStatus)
+                AddReason(reasons, s.Status, element.Certificate, now);
+        foreach (var s in chain.ChainStatus) AddReason(reasons, s.Status, null, now);
+        if (!built && reasons.Count == 0) reasons.Add("untrusted");
+        if (hostname is not null && !leaf.MatchesHostname(hostname, allowWildcards: true, allowCommonName: false))
+            reasons.Add("hostname_mismatch");
+
+        var trustedBy = bundle is null ? "system" : FilePaths.ResolveArg(ctx, ctx.Get(Ca)!, "ca");
+        var chainBuilt = chain.ChainElements.Select(e => e.Certificate.SubjectName.Name).ToList();
+        var result = new CertVerifyResult(target.Display, reasons.Count == 0, reasons, trustedBy, hostname, purpose, chainBuilt);
+        if (reasons.Count > 0)
+        {
+            var details = new JsonObject
+            {
+                ["target"] = target.Display, ["valid"] = false, ["reasons"] = new JsonArray([.. reasons.Select(r => (JsonNode)r)]),
+                ["trusted_by"] = trustedBy, ["hostname"] = hostname, ["purpose"] = purpose,
+                ["chain_built"] = new JsonArray([.. chainBuilt.Select(r => (JsonNode)r)]),
+            };
+            return ReshError.Conflict($"The certificate of {target.Display} does not verify: {string.Join(", ", reasons)}.", Hint(reasons), details);
+        }
+        return result;
+    }
+
+    static void AddReason(List<string> reasons, X509ChainStatusFlags status, X509Certificate2? cert, DateTime now)
+    {
+        foreach (X509ChainStatusFlags flag in Enum.GetValues<X509ChainStatusFlags>())
+        {
+            if (flag == X509ChainStatusFlags.NoError || !status.HasFlag(flag)) continue;
+            var reason = flag switch
+            {
+                X509ChainStatusFlags.NotTimeValid => cert is not null && now < cert.NotBefore ? "not_yet_valid" : "expired",
+                X509ChainStatusFlags.UntrustedRoot => "untrusted_root",
+                X509ChainStatusFlags.PartialChain => "incomplete_chain",
+                X509ChainStatusFlags.NotSignatureValid => "bad_signature",
+                X509ChainStatusFlags.NotValidForUsage => "wrong_purpose",
+                X509ChainStatusFlags.Revoked => "revoked",
+                X509ChainStatusFlags.RevocationStatusUnknown or X509ChainStatusFlags.OfflineRevocation => null,
+                _ => Snake(flag.ToString()),
+            };
+            if (reason is not null && !reasons.Contains(reason)) reasons.Add(reason);
+        }
+    }
+
+    static string Snake(string name) =>
+        string.Concat(name.Select((ch, i) => char.IsUpper(ch) && i > 0 ? "_" + char.ToLowerInvariant(ch) : char.ToLowerInvariant(ch).ToString()));
+
+    static string Hint(List<string> reasons) => reasons[0] switch
+    {
+        "expired" => "Renew the certificate and deploy it.",
+        "not_yet_valid" => "Check the clock, or wait for the certificate's start date.",
+        "untrusted_root" => "Give the issuing CA with ca=, or install it in the system store.",
+        "incomplete_chain" => "Serve (or append to the file) the intermediate certificates, or give them in ca=.",
+        "hostname_mismatch" => "Issue a certificate whose SANs include the host name, or check hostname=.",
+        "wrong_purpose" => "Issue the certificate with the right extended key usage, or check purpose=.",
+        _ => "Inspect the chain with cert:// info.",
+    };
+}
