@@ -117,13 +117,12 @@ public sealed class SnapshotRepo
     public void DeleteManifest(Manifest m) => System.IO.File.Delete(ManifestPath(m.Path, m.Name));
 
     /// <summary>Stores a file's content, hashing while copying; returns the hash and whether the object is new.</summary>
-    public (string Sha, bool Added) Store(string file, CancellationToken ct)
+    public (string Sha, bool Added) Store(Stream input, CancellationToken ct)
     {
         var temp = Path.Combine(Objects, $"tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
             string sha;
-            using (var input = FileTree.OpenRead(file))
             using (var output = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = (UnixFileMode)0x180, BufferSize = 0 }))
             using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
             {
@@ -150,15 +149,12 @@ public sealed class SnapshotRepo
     }
 
     /// <summary>Copies an object to <paramref name="destination"/>, verifying its hash on the way; false when it does not match.</summary>
-    public bool CopyVerified(string sha, string destination, CancellationToken ct)
+    public bool CopyVerified(string sha, Stream output, CancellationToken ct)
     {
         var source = ObjectPath(sha);
         if (!System.IO.File.Exists(source))
             throw ReshError.Failed($"Object {sha} is missing from the snapshot store.", "Run verify; the snapshot cannot be restored completely.", new System.Text.Json.Nodes.JsonObject { ["object"] = sha }).ToException();
         using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        using var outHandle = Posix.OpenHandle(Posix.AT_FDCWD, destination, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW, 0x180, out var errno)
-            ?? throw ExceptionTranslation.FromErrno(errno, $" ({Resh.Core.Text.PathBytes.Display(destination)})").ToException();
-        using var output = new FileStream(outHandle, FileAccess.Write, 1);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[1 << 20];
         int n;
@@ -174,6 +170,11 @@ public sealed class SnapshotRepo
     public static string HashFile(string path, CancellationToken ct)
     {
         using var input = FileTree.OpenRead(path);
+        return HashStream(input, ct);
+    }
+
+    public static string HashStream(Stream input, CancellationToken ct)
+    {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[1 << 20];
         int n;

@@ -12,58 +12,117 @@ namespace Resh.Handles.Snapshot;
 /// mode and owner still match the snapshot is hard-linked instead of copied. Files that were hard
 /// links of each other when captured are restored as hard links again. Every name goes to the kernel
 /// byte-exact (<see cref="PathBytes"/>), so names that are not UTF-8 come back as they were.
+/// The stage and the live tree are worked on beneath held directory handles (mkdirat, openat
+/// O_NOFOLLOW, fchmod/fchown/futimens on descriptors, linkat/renameat between held directories): a
+/// symlink planted or swapped into either is never followed.
 /// </summary>
-public sealed class TreeRestorer(SnapshotRepo repo, TreeView snapshot, string liveRoot, CancellationToken ct)
+public sealed class TreeRestorer(SnapshotRepo repo, TreeView snapshot, int liveFd, CancellationToken ct)
 {
     public long Verified { get; private set; }
     public long Linked { get; private set; }
 
-    /// <summary>Materialises the entries at or under <paramref name="rel"/> ("" = all) into <paramref name="stage"/>.</summary>
-    public void Build(string stage, string rel, uint? rootMode)
+    /// <summary>
+    /// Materialises the entries at or under <paramref name="rel"/> ("" = all) as <paramref name="stageName"/>
+    /// in the directory <paramref name="parentFd"/>; the stage must not exist yet.
+    /// </summary>
+    public void Build(int parentFd, string stageName, string rel, uint? rootMode)
     {
         var selected = snapshot.Entries.Where(e => rel.Length == 0 || e.Path == rel || e.Path.StartsWith(rel + "/", StringComparison.Ordinal)).ToList();
-        var dirs = new List<(string Path, ManifestEntry Entry)>();
+        var dirs = new List<(string Rel, ManifestEntry Entry)>();
         var inodes = new Dictionary<ulong, string>();
-        if (rel.Length == 0) Check(NativeFs.Mkdir(stage, 0x1C0), stage);
-        foreach (var e in selected)
+        var top = rel.Length == 0 ? null : selected.FirstOrDefault(e => e.Path == rel);
+        var stageFd = -1;
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            var dest = e.Path == rel ? stage : Join(stage, rel.Length == 0 ? e.Path : e.Path[(rel.Length + 1)..]);
-            MakeParents(stage, dest);
-            switch (e.Type)
+            if (rel.Length == 0 || top is null || top.Type == "directory")
             {
-                case "directory":
-                    var rc = NativeFs.Mkdir(dest, 0x1C0);
-                    if (rc != 0 && rc != Posix.EEXIST) Check(rc, dest);
-                    dirs.Add((dest, e));
-                    continue;
-                case "symlink":
-                    Check(NativeFs.Symlink(e.LinkTarget ?? "", dest), dest);
-                    break;
-                case "file":
-                    if (e.Links > 1 && e.Inode != 0 && inodes.TryGetValue(e.Inode, out var first) && NativeFs.Link(first, dest) == 0)
-                        continue; // another name of a file already restored: the same inode again
-                    if (e.Links > 1 && e.Inode != 0) inodes.TryAdd(e.Inode, dest);
-                    if (TryLinkLive(e, dest)) continue;
-                    CopyContent(e, dest);
-                    break;
+                Check(AtCalls.MkdirAt(parentFd, stageName, 0x1C0), stageName);
+                stageFd = OpenDir(parentFd, stageName);
+                if (top is not null) dirs.Add(("", top));
             }
-            ApplyMeta(dest, e);
+            foreach (var e in selected)
+            {
+                ct.ThrowIfCancellationRequested();
+                if (e.Path == rel && e.Type == "directory") continue; // the stage itself
+                var sub = e.Path == rel ? "" : rel.Length == 0 ? e.Path : e.Path[(rel.Length + 1)..];
+                var (dirFd, name) = sub.Length == 0 ? (AtCalls.Dup(parentFd), stageName) : (ParentOf(stageFd, sub, create: true), Base(sub));
+                try
+                {
+                    switch (e.Type)
+                    {
+                        case "directory":
+                            var rc = AtCalls.MkdirAt(dirFd, name, 0x1C0);
+                            if (rc != 0 && rc != AtCalls.EEXIST) Check(rc, sub);
+                            dirs.Add((sub, e));
+                            break;
+                        case "symlink":
+                            Check(AtCalls.SymlinkAt(e.LinkTarget ?? "", dirFd, name), sub);
+                            if (FileTree.IsRoot) AtCalls.LChownAt(dirFd, name, (uint)e.Uid, (uint)e.Gid);
+                            AtCalls.LSetTimesAt(dirFd, name, FromNs(e.MtimeNs));
+                            break;
+                        case "file":
+                            if (e.Links > 1 && e.Inode != 0 && inodes.TryGetValue(e.Inode, out var first) && LinkWithin(stageFd, parentFd, stageName, first, dirFd, name))
+                                break; // another name of a file already restored: the same inode again
+                            if (e.Links > 1 && e.Inode != 0) inodes.TryAdd(e.Inode, sub);
+                            if (TryLinkLive(e, dirFd, name)) break;
+                            CopyContent(e, dirFd, name, sub);
+                            break;
+                    }
+                }
+                finally
+                {
+                    AtCalls.Close(dirFd);
+                }
+            }
+            foreach (var (sub, e) in dirs.OrderByDescending(d => d.Rel.Length))
+            {
+                var fd = sub.Length == 0 ? AtCalls.Dup(stageFd) : AtCalls.OpenBeneath(stageFd, sub, AtCalls.O_RDONLY | AtCalls.O_DIRECTORY);
+                if (fd < 0) Check(-fd, sub);
+                try { ApplyMeta(fd, e); }
+                finally { AtCalls.Close(fd); }
+            }
+            if (rel.Length == 0 && rootMode is { } m) AtCalls.FChmod(stageFd, m);
         }
-        foreach (var (path, e) in dirs.OrderByDescending(d => d.Path.Length)) ApplyMeta(path, e);
-        if (rel.Length == 0 && rootMode is { } m) Posix.FChmodAt(Posix.AT_FDCWD, stage, m, follow: false);
+        finally
+        {
+            AtCalls.Close(stageFd);
+        }
     }
 
-    static string Join(string a, string b) => a.EndsWith('/') ? a + b : a + "/" + b;
+    static DateTimeOffset FromNs(long ns) => DateTimeOffset.UnixEpoch.AddTicks(ns / 100);
 
-    /// <summary>Creates the directories between the stage and an entry that the snapshot does not list itself (paths=).</summary>
-    static void MakeParents(string stage, string dest)
+    static string Base(string rel) => rel[(rel.LastIndexOf('/') + 1)..];
+
+    static int OpenDir(int dirFd, string name)
     {
-        var parent = Path.GetDirectoryName(dest)!;
-        if (parent.Length <= stage.Length || Posix.Stat(parent, false, out _) is not null) return;
-        MakeParents(stage, parent);
-        var rc = NativeFs.Mkdir(parent, 0x1ED);
-        if (rc != 0 && rc != Posix.EEXIST) Check(rc, parent);
+        var fd = AtCalls.OpenAt(dirFd, name, AtCalls.O_RDONLY | AtCalls.O_DIRECTORY | AtCalls.O_NOFOLLOW);
+        if (fd < 0) Check(-fd, name);
+        return fd;
+    }
+
+    /// <summary>
+    /// The directory holding <paramref name="rel"/> beneath <paramref name="rootFd"/>, opened one name at a
+    /// time without following symlinks; missing directories are made (0755) when <paramref name="create"/>.
+    /// </summary>
+    internal static int ParentOf(int rootFd, string rel, bool create)
+    {
+        var cut = rel.LastIndexOf('/');
+        var current = AtCalls.Dup(rootFd);
+        if (cut < 0) return current;
+        foreach (var part in rel[..cut].Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = AtCalls.OpenAt(current, part, AtCalls.O_RDONLY | AtCalls.O_DIRECTORY | AtCalls.O_NOFOLLOW);
+            if (next == -AtCalls.ENOENT && create)
+            {
+                var rc = AtCalls.MkdirAt(current, part, 0x1ED);
+                if (rc != 0 && rc != AtCalls.EEXIST) { AtCalls.Close(current); Check(rc, rel); }
+                next = AtCalls.OpenAt(current, part, AtCalls.O_RDONLY | AtCalls.O_DIRECTORY | AtCalls.O_NOFOLLOW);
+            }
+            AtCalls.Close(current);
+            if (next < 0) Check(-next, rel);
+            current = next;
+        }
+        return current;
     }
 
     static void Check(int errno, string path)
@@ -71,83 +130,132 @@ public sealed class TreeRestorer(SnapshotRepo repo, TreeView snapshot, string li
         if (errno != 0) throw ExceptionTranslation.FromErrno(errno, $" ({PathBytes.Display(path)})").ToException();
     }
 
-    bool TryLinkLive(ManifestEntry e, string dest)
+    static bool LinkWithin(int stageFd, int parentFd, string stageName, string firstRel, int dirFd, string name)
     {
-        var live = Join(liveRoot, e.Path);
-        var st = Posix.Stat(live, follow: false, out _);
-        if (st is not { IsRegular: true } s || (long)s.Size != e.Size || SnapshotRepo.ToNs(s.ModifyTime) != e.MtimeNs || s.Inode != e.Inode
-            || SnapshotRepo.Octal(s.Permissions) != e.Mode || s.Uid != e.Uid || s.Gid != e.Gid) return false;
-        if (NativeFs.Link(live, dest) != 0) return false; // another file system: copy instead
-        Linked++;
-        return true;
+        if (firstRel.Length == 0) return AtCalls.LinkAt(parentFd, stageName, dirFd, name) == 0;
+        if (stageFd < 0) return false;
+        var from = ParentOf(stageFd, firstRel, create: false);
+        try { return AtCalls.LinkAt(from, Base(firstRel), dirFd, name) == 0; }
+        finally { AtCalls.Close(from); }
     }
 
-    void CopyContent(ManifestEntry e, string dest)
+    bool TryLinkLive(ManifestEntry e, int dirFd, string name)
     {
+        int from;
+        try { from = ParentOf(liveFd, e.Path, create: false); }
+        catch (ReshException) { return false; }
+        try
+        {
+            var live = Base(e.Path);
+            var st = AtCalls.StatAt(from, live, false, out _);
+            if (st is not { IsRegular: true } s || (long)s.Size != e.Size || SnapshotRepo.ToNs(s.ModifyTime) != e.MtimeNs || s.Inode != e.Inode
+                || SnapshotRepo.Octal(s.Permissions) != e.Mode || s.Uid != e.Uid || s.Gid != e.Gid) return false;
+            if (AtCalls.LinkAt(from, live, dirFd, name) != 0) return false; // another file system: copy instead
+            Linked++;
+            return true;
+        }
+        finally
+        {
+            AtCalls.Close(from);
+        }
+    }
+
+    void CopyContent(ManifestEntry e, int dirFd, string name, string shown)
+    {
+        var fd = AtCalls.OpenAt(dirFd, name, AtCalls.O_WRONLY | AtCalls.O_CREAT | AtCalls.O_EXCL | AtCalls.O_NOFOLLOW, 0x180);
+        if (fd < 0) Check(-fd, shown);
+        using var output = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, 1);
         if (e.Sha256 is { } sha && snapshot.Label != "live" && repo.HasObject(sha) && snapshot.ContentPath(e) == repo.ObjectPath(sha))
         {
-            if (!repo.CopyVerified(sha, dest, ct))
+            if (!repo.CopyVerified(sha, output, ct))
                 throw ReshError.Failed($"The stored content of {PathBytes.Display(e.Path)} does not match its hash {sha[..12]}…; nothing was restored.",
                     "Run verify to list damaged objects.", new System.Text.Json.Nodes.JsonObject { ["path"] = PathBytes.Display(e.Path), ["object"] = sha }).ToException();
             Verified++;
-            return;
         }
-        using var input = FileTree.OpenRead(snapshot.ContentPath(e));
-        using var outHandle = Posix.OpenHandle(Posix.AT_FDCWD, dest, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW, 0x180, out var errno)
-            ?? throw ExceptionTranslation.FromErrno(errno, $" ({PathBytes.Display(dest)})").ToException();
-        using var output = new FileStream(outHandle, FileAccess.Write, 1);
-        input.CopyTo(output, 1 << 20);
+        else
+        {
+            using var input = FileTree.OpenRead(snapshot.ContentPath(e));
+            input.CopyTo(output, 1 << 20);
+        }
+        output.Flush();
+        ApplyMeta(fd, e);
     }
 
-    static void ApplyMeta(string path, ManifestEntry e)
+    static void ApplyMeta(int fd, ManifestEntry e)
     {
-        if (FileTree.IsRoot) Posix.Chown(path, (uint)e.Uid, (uint)e.Gid, follow: false);
-        if (e.Type != "symlink") Posix.FChmodAt(Posix.AT_FDCWD, path, SnapshotRepo.ParseOctal(e.Mode), follow: false);
-        NativeFs.SetTimes(path, e.MtimeNs / 1_000_000_000, e.MtimeNs % 1_000_000_000);
+        if (FileTree.IsRoot) AtCalls.FChown(fd, (uint)e.Uid, (uint)e.Gid);
+        AtCalls.FChmod(fd, SnapshotRepo.ParseOctal(e.Mode));
+        AtCalls.FSetTimes(fd, FromNs(e.MtimeNs));
     }
 
     /// <summary>Hard-links live paths the snapshot did not cover (excluded, not included, or unreadable when captured) into the stage, so a restore keeps them.</summary>
-    public void CarryOver(string stage, PathFilter filter)
+    public void CarryOver(int parentFd, string stageName, string liveRoot, PathFilter filter)
     {
-        // A directory that cannot be read cannot be carried over: the walk fails naming it, before the swap.
-        foreach (var item in TreeWalker.Walk(liveRoot, PathFilter.All, ct))
+        var stageFd = OpenDir(parentFd, stageName);
+        try
         {
-            if (filter.Selects(item.Relative)) continue;
-            if (item.Status.IsDirectory && !filter.IsExcluded(item.Relative)) continue; // a directory that may hold included entries
-            var dest = Join(stage, item.Relative);
-            if (Posix.Stat(dest, false, out _) is not null) continue;
-            MakeParents(stage, dest);
-            if (item.Status.IsDirectory)
+            // A directory that cannot be read cannot be carried over: the walk fails naming it, before the swap.
+            foreach (var item in TreeWalker.Walk(liveRoot, PathFilter.All, ct))
             {
-                Check(NativeFs.Mkdir(dest, 0x1C0), dest);
-                Posix.FChmodAt(Posix.AT_FDCWD, dest, item.Status.Permissions, follow: false);
-                if (FileTree.IsRoot) Posix.Chown(dest, item.Status.Uid, item.Status.Gid, follow: false);
+                if (filter.Selects(item.Relative)) continue;
+                if (item.Status.IsDirectory && !filter.IsExcluded(item.Relative)) continue; // a directory that may hold included entries
+                var name = Base(item.Relative);
+                var to = ParentOf(stageFd, item.Relative, create: true);
+                int from;
+                try { from = ParentOf(liveFd, item.Relative, create: false); }
+                catch (ReshException) { AtCalls.Close(to); continue; } // changed since the walk: nothing safe to carry
+                try
+                {
+                    if (AtCalls.StatAt(to, name, false, out _) is not null) continue;
+                    var now = AtCalls.StatAt(from, name, false, out _);
+                    if (now is not { } st || st.Inode != item.Status.Inode) continue;
+                    if (st.IsDirectory)
+                    {
+                        Check(AtCalls.MkdirAt(to, name, 0x1C0), item.Relative);
+                        var d = OpenDir(to, name);
+                        if (FileTree.IsRoot) AtCalls.FChown(d, st.Uid, st.Gid);
+                        AtCalls.FChmod(d, st.Permissions);
+                        AtCalls.Close(d);
+                    }
+                    else if (st.IsSymlink) Check(AtCalls.SymlinkAt(AtCalls.ReadLinkAt(from, name, out _) ?? "", to, name), item.Relative);
+                    else if (AtCalls.LinkAt(from, name, to, name) != 0) CopyLive(from, to, name, st);
+                }
+                finally
+                {
+                    AtCalls.Close(from);
+                    AtCalls.Close(to);
+                }
             }
-            else if (item.Status.IsSymlink) Check(NativeFs.Symlink(Posix.ReadLink(item.FullPath, out _) ?? "", dest), dest);
-            else if (NativeFs.Link(item.FullPath, dest) != 0) CopyLive(item.FullPath, dest, item.Status);
+        }
+        finally
+        {
+            AtCalls.Close(stageFd);
         }
     }
 
-    static void CopyLive(string from, string dest, FileStatus st)
+    static void CopyLive(int fromFd, int toFd, string name, FileStatus st)
     {
         if (!st.IsRegular) return; // a FIFO or device on another file system: nothing to carry
-        using var input = FileTree.OpenRead(from);
-        using var outHandle = Posix.OpenHandle(Posix.AT_FDCWD, dest, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW, st.Permissions & 0x1FF, out var errno)
-            ?? throw ExceptionTranslation.FromErrno(errno, $" ({PathBytes.Display(dest)})").ToException();
-        using var output = new FileStream(outHandle, FileAccess.Write, 1);
+        var ifd = AtCalls.OpenAt(fromFd, name, AtCalls.O_RDONLY | AtCalls.O_NOFOLLOW | AtCalls.O_NONBLOCK);
+        if (ifd < 0) return;
+        using var input = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(ifd, ownsHandle: true), FileAccess.Read, 1);
+        if (AtCalls.FStat(ifd, out _) is not { IsRegular: true } now || now.Inode != st.Inode) return;
+        var ofd = AtCalls.OpenAt(toFd, name, AtCalls.O_WRONLY | AtCalls.O_CREAT | AtCalls.O_EXCL | AtCalls.O_NOFOLLOW, st.Permissions & 0x1FF);
+        if (ofd < 0) Check(-ofd, name);
+        using var output = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(ofd, ownsHandle: true), FileAccess.Write, 1);
         input.CopyTo(output, 1 << 20);
     }
 
-    /// <summary>Puts <paramref name="staged"/> in place of <paramref name="target"/> atomically; the old content ends up at <paramref name="staged"/>.</summary>
-    public static void Swap(string staged, string target)
+    /// <summary>Puts <paramref name="staged"/> in place of <paramref name="target"/> (both names in <paramref name="dirFd"/>) atomically; the old content ends up at <paramref name="staged"/>.</summary>
+    public static void Swap(int dirFd, string staged, string target)
     {
-        if (Posix.Stat(target, false, out _) is null) { Check(Posix.RenameAt(Posix.AT_FDCWD, staged, Posix.AT_FDCWD, target), target); return; }
-        var rc = NativeFs.Exchange(staged, target);
+        if (AtCalls.StatAt(dirFd, target, false, out _) is null) { Check(AtCalls.RenameAt(dirFd, staged, dirFd, target), target); return; }
+        var rc = AtCalls.ExchangeAt(dirFd, staged, dirFd, target);
         if (rc == 0) return;
         // No RENAME_EXCHANGE on this file system: two renames (a crash between them leaves both trees beside each other).
-        var aside = FileTree.SiblingTemp(target, "old");
-        Check(Posix.RenameAt(Posix.AT_FDCWD, target, Posix.AT_FDCWD, aside), target);
-        Check(Posix.RenameAt(Posix.AT_FDCWD, staged, Posix.AT_FDCWD, target), target);
-        Check(Posix.RenameAt(Posix.AT_FDCWD, aside, Posix.AT_FDCWD, staged), staged);
+        var aside = Path.GetFileName(FileTree.SiblingTemp("/" + target, "old"));
+        Check(AtCalls.RenameAt(dirFd, target, dirFd, aside), target);
+        Check(AtCalls.RenameAt(dirFd, staged, dirFd, target), target);
+        Check(AtCalls.RenameAt(dirFd, aside, dirFd, staged), staged);
     }
 }

@@ -36,6 +36,11 @@ public static class TreeScanner
             if (at >= 0) { entries.RemoveAt(at); dirs--; }
             unreadable.Add(new SkippedPath(rel, Posix.StrError(errno)));
         } : null;
+        // File content is opened beneath a handle on the root, never through a symlink, and must be the
+        // very file the walk saw (a file swapped for a symlink or another file after the lstat is left out).
+        var rootFd = storeInto is not null || hash ? FdTree.OpenDirectory(root) : -1;
+        try
+        {
         foreach (var item in TreeWalker.Walk(root, filter, ct, onUnreadable: onUnreadable))
         {
             var st = item.Status;
@@ -64,13 +69,19 @@ public static class TreeScanner
                 {
                     try
                     {
+                        using var input = OpenScanned(rootFd, item.Relative, st);
+                        if (input is null)
+                        {
+                            unreadable.Add(new SkippedPath(item.Relative, "changed while it was read"));
+                            continue;
+                        }
                         if (storeInto is not null)
                         {
-                            var (s, added) = storeInto.Store(item.FullPath, ct);
+                            var (s, added) = storeInto.Store(input, ct);
                             sha = s;
                             if (added) newBytes += st.Size;
                         }
-                        else sha = SnapshotRepo.HashFile(item.FullPath, ct);
+                        else sha = SnapshotRepo.HashStream(input, ct);
                         hashed++;
                     }
                     catch (Resh.Core.Errors.ReshException ex) when (skipUnreadable && ex.Error.Code == Resh.Core.Errors.ErrorCode.PermissionDenied)
@@ -89,8 +100,37 @@ public static class TreeScanner
                 skipped.Add(item.Relative); // devices, FIFOs, sockets are not content
             }
         }
+        }
+        finally
+        {
+            AtCalls.Close(rootFd);
+        }
         var rootMode = SnapshotRepo.Octal(SnapshotRepo.LStat(root).Permissions);
         return new ScanResult(entries, files, dirs, links, bytes, newBytes, hashed, reused, skipped, rootMode) { Unreadable = unreadable };
+    }
+
+    /// <summary>
+    /// Opens a scanned regular file beneath the root without following any symlink, and checks that the
+    /// open file is the one the walk saw (device, inode, size); null when it changed in between.
+    /// </summary>
+    internal static FileStream? OpenScanned(int rootFd, string rel, FileStatus scanned)
+    {
+        var fd = AtCalls.OpenBeneath(rootFd, rel, AtCalls.O_RDONLY | AtCalls.O_NOFOLLOW | AtCalls.O_NONBLOCK);
+        if (fd < 0)
+        {
+            if (-fd is AtCalls.EACCES or AtCalls.EPERM)
+                throw Resh.Core.Errors.ExceptionTranslation.FromErrno(-fd, $" ({Resh.Core.Text.PathBytes.Display(rel)})").ToException();
+            return null; // gone, or a symlink (ELOOP/EXDEV/ENOTDIR) now stands where the file was
+        }
+        var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+        var now = AtCalls.FStat(fd, out _);
+        if (now is not { } n || !n.IsRegular || n.Inode != scanned.Inode || n.DevMajor != scanned.DevMajor || n.DevMinor != scanned.DevMinor || n.Size != scanned.Size)
+        {
+            handle.Dispose();
+            return null;
+        }
+        Posix.AdviseSequential(fd);
+        return new FileStream(handle, FileAccess.Read, 1);
     }
 
     public static long SizeOfTree(string root, PathFilter filter, CancellationToken ct)

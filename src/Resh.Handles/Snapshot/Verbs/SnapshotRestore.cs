@@ -43,7 +43,7 @@ public static class SnapshotRestore
             : new ScanResult([], 0, 0, 0, 0, 0, 0, 0, [], "0755");
         // A typo is not a no-op: a path neither in the snapshot nor in the live tree names nothing.
         var unknown = paths.Where(r => !snapView.Entries.Any(e => e.Path == r || e.Path.StartsWith(r + "/", StringComparison.Ordinal))
-                                       && Posix.Stat(Join(tree, r), false, out _) is null).ToList();
+                                       && !ExistsBeneath(tree, r)).ToList();
         if (unknown.Count > 0)
             return ReshError.NotFound($"`{PathBytes.Display(unknown[0])}` is neither in snapshot `{m.Name}` nor in {PathBytes.Display(tree)}.",
                 $"Give paths relative to the tree; see what the snapshot holds with resh 'snapshot://{PathBytes.Display(tree)}.show(name={m.Name})'.",
@@ -58,13 +58,19 @@ public static class SnapshotRestore
         if (ctx.DryRun)
             return Outcome.Changed(new SnapshotRestoreResult(m.Name, shownTree, shownPaths, Shown(changes.Added), Shown(changes.Removed), Shown(changes.Modified), 0, 0));
 
-        var restorer = new TreeRestorer(repo, snapView, tree, ctx.Cancellation);
         if (paths.Count == 0)
         {
-            var stage = FileTree.SiblingTemp(tree, "restore");
+            // The tree itself is named by the caller; everything below it is worked on by directory handle.
+            var parentFd = FdTree.OpenDirectory(Path.GetDirectoryName(tree.TrimEnd('/'))!);
+            var treeName = Path.GetFileName(tree.TrimEnd('/'));
+            var liveFd = treeExists ? AtCalls.OpenAt(parentFd, treeName, AtCalls.O_RDONLY | AtCalls.O_DIRECTORY | AtCalls.O_NOFOLLOW) : -1;
+            var stageName = Path.GetFileName(FileTree.SiblingTemp(tree, "restore"));
+            var stage = Join(Path.GetDirectoryName(tree.TrimEnd('/'))!, stageName);
             var btrfsStage = false;
+            var restorer = new TreeRestorer(repo, snapView, liveFd, ctx.Cancellation);
             try
             {
+                if (treeExists && liveFd < 0) throw ExceptionTranslation.FromErrno(-liveFd, $" ({shownTree})").ToException();
                 if (m.Backend == "btrfs" && treeExists && await BtrfsSnapshots.IsSubvolumeAsync(tree, ctx.Cancellation).ConfigureAwait(false))
                 {
                     await BtrfsSnapshots.WritableCopyAsync(m.Subvolume!, stage, ctx.Cancellation).ConfigureAwait(false);
@@ -72,48 +78,34 @@ public static class SnapshotRestore
                 }
                 else
                 {
-                    restorer.Build(stage, "", SnapshotRepo.ParseOctal(m.RootMode));
-                    if (treeExists) restorer.CarryOver(stage, filter);
+                    restorer.Build(parentFd, stageName, "", SnapshotRepo.ParseOctal(m.RootMode));
+                    if (treeExists) restorer.CarryOver(parentFd, stageName, tree, filter);
                 }
-                TreeRestorer.Swap(stage, tree);
+                TreeRestorer.Swap(parentFd, stageName, treeName);
             }
             finally
             {
                 if (btrfsStage && await BtrfsSnapshots.IsSubvolumeAsync(stage, CancellationToken.None).ConfigureAwait(false))
                     await BtrfsSnapshots.DeleteAsync(stage, CancellationToken.None).ConfigureAwait(false);
-                else FileTree.TryRemove(stage);
+                else FdTree.TryRemove(parentFd, stageName);
+                AtCalls.Close(liveFd);
+                AtCalls.Close(parentFd);
             }
+            return Outcome.Changed(new SnapshotRestoreResult(m.Name, shownTree, shownPaths, Shown(changes.Added), Shown(changes.Removed), Shown(changes.Modified), restorer.Verified, restorer.Linked));
         }
-        else
+        if (!treeExists) Directory.CreateDirectory(tree);
+        var treeFd = FdTree.OpenDirectory(tree);
+        var partial = new TreeRestorer(repo, snapView, treeFd, ctx.Cancellation);
+        try
         {
-            if (!treeExists) Directory.CreateDirectory(tree);
-            foreach (var rel in paths)
-            {
-                var live = Join(tree, rel);
-                var inSnapshot = snapView.Entries.Any(e => e.Path == rel);
-                if (!inSnapshot) { FileTree.Remove(live); continue; }
-                MakeDirs(Path.GetDirectoryName(live)!);
-                var stage = FileTree.SiblingTemp(live, "restore");
-                try
-                {
-                    restorer.Build(stage, rel, null);
-                    var stagedIsDir = Posix.Stat(stage, false, out _) is { IsDirectory: true };
-                    var liveStat = TreeScanner.LStatOrNull(live);
-                    if (stagedIsDir && liveStat is { IsDirectory: true }) TreeRestorer.Swap(stage, live);
-                    else
-                    {
-                        if (liveStat is { IsDirectory: true } || (stagedIsDir && liveStat is not null)) FileTree.Remove(live);
-                        var rc = Posix.RenameAt(Posix.AT_FDCWD, stage, Posix.AT_FDCWD, live);
-                        if (rc != 0) throw ExceptionTranslation.FromErrno(rc, $" ({PathBytes.Display(live)})").ToException();
-                    }
-                }
-                finally
-                {
-                    FileTree.TryRemove(stage);
-                }
-            }
+            foreach (var rel in paths) RestoreOne(partial, snapView, treeFd, rel);
         }
-        return Outcome.Changed(new SnapshotRestoreResult(m.Name, shownTree, shownPaths, Shown(changes.Added), Shown(changes.Removed), Shown(changes.Modified), restorer.Verified, restorer.Linked));
+        finally
+        {
+            AtCalls.Close(treeFd);
+        }
+        var restorerDone = partial;
+        return Outcome.Changed(new SnapshotRestoreResult(m.Name, shownTree, shownPaths, Shown(changes.Added), Shown(changes.Removed), Shown(changes.Modified), restorerDone.Verified, restorerDone.Linked));
     }
 
     static string Join(string tree, string rel) => tree == "/" ? "/" + rel : tree + "/" + rel;
@@ -122,11 +114,85 @@ public static class SnapshotRestore
 
     static List<DiffChange> Shown(List<DiffChange> changes) => changes.Select(c => c with { Path = PathBytes.Display(c.Path) }).ToList();
 
-    static void MakeDirs(string dir)
+    /// <summary>True when <paramref name="rel"/> names an entry of the tree itself (a symlink on the way is not followed).</summary>
+    static bool ExistsBeneath(string tree, string rel)
     {
-        if (Posix.Stat(dir, true, out _) is not null) return;
-        MakeDirs(Path.GetDirectoryName(dir)!);
-        var rc = NativeFs.Mkdir(dir, 0x1ED);
-        if (rc != 0 && rc != Posix.EEXIST) throw ExceptionTranslation.FromErrno(rc, $" ({PathBytes.Display(dir)})").ToException();
+        var fd = AtCalls.OpenAt(AtCalls.AT_FDCWD, tree, AtCalls.O_RDONLY | AtCalls.O_DIRECTORY);
+        if (fd < 0) return false;
+        try
+        {
+            var cut = rel.LastIndexOf('/');
+            var parent = cut < 0 ? AtCalls.Dup(fd) : AtCalls.OpenBeneath(fd, rel[..cut], AtCalls.O_RDONLY | AtCalls.O_DIRECTORY);
+            if (parent < 0) return false;
+            try { return AtCalls.StatAt(parent, rel[(cut + 1)..], false, out _) is not null; }
+            finally { AtCalls.Close(parent); }
+        }
+        finally
+        {
+            AtCalls.Close(fd);
+        }
+    }
+
+    /// <summary>
+    /// Restores (or deletes) one path beneath the held tree handle. The directories leading to it are
+    /// opened one name at a time with O_NOFOLLOW; a symlink or file standing where the path needs a
+    /// directory is removed as an entry of the tree (never followed) and replaced by a directory.
+    /// </summary>
+    static void RestoreOne(TreeRestorer restorer, TreeView snapView, int treeFd, string rel)
+    {
+        var inSnapshot = snapView.Entries.Any(e => e.Path == rel);
+        var parts = rel.Split('/');
+        var current = AtCalls.Dup(treeFd);
+        try
+        {
+            for (int i = 0; i < parts.Length - 1; i++)
+            {
+                var next = AtCalls.OpenAt(current, parts[i], AtCalls.O_RDONLY | AtCalls.O_DIRECTORY | AtCalls.O_NOFOLLOW);
+                if (next < 0)
+                {
+                    // Nothing of the tree lies below a missing name or a non-directory: nothing to delete.
+                    if (!inSnapshot) return;
+                    if (-next is not (AtCalls.ENOENT or AtCalls.ENOTDIR or AtCalls.ELOOP)) Fail(-next, rel);
+                    if (-next != AtCalls.ENOENT) Fail(FdTree.Remove(current, parts[i]), rel); // the link itself, not what it points at
+                    var dirPath = string.Join('/', parts[..(i + 1)]);
+                    var mode = snapView.Entries.FirstOrDefault(e => e.Path == dirPath && e.Type == "directory") is { } d ? SnapshotRepo.ParseOctal(d.Mode) : 0x1EDu;
+                    var rc = AtCalls.MkdirAt(current, parts[i], 0x1C0);
+                    if (rc != 0 && rc != AtCalls.EEXIST) Fail(rc, rel);
+                    next = AtCalls.OpenAt(current, parts[i], AtCalls.O_RDONLY | AtCalls.O_DIRECTORY | AtCalls.O_NOFOLLOW);
+                    if (next < 0) Fail(-next, rel);
+                    if (rc == 0) AtCalls.FChmod(next, mode);
+                }
+                AtCalls.Close(current);
+                current = next;
+            }
+            var name = parts[^1];
+            if (!inSnapshot) { Fail(FdTree.Remove(current, name), rel); return; }
+            var stageName = Path.GetFileName(FileTree.SiblingTemp("/" + name, "restore"));
+            try
+            {
+                restorer.Build(current, stageName, rel, null);
+                var stagedIsDir = AtCalls.StatAt(current, stageName, false, out _) is { IsDirectory: true };
+                var liveStat = AtCalls.StatAt(current, name, false, out _);
+                if (stagedIsDir && liveStat is { IsDirectory: true }) TreeRestorer.Swap(current, stageName, name);
+                else
+                {
+                    if (liveStat is { IsDirectory: true } || (stagedIsDir && liveStat is not null)) Fail(FdTree.Remove(current, name), rel);
+                    Fail(AtCalls.RenameAt(current, stageName, current, name), rel);
+                }
+            }
+            finally
+            {
+                FdTree.TryRemove(current, stageName);
+            }
+        }
+        finally
+        {
+            AtCalls.Close(current);
+        }
+    }
+
+    static void Fail(int errno, string rel)
+    {
+        if (errno != 0) throw ExceptionTranslation.FromErrno(errno, $" ({PathBytes.Display(rel)})").ToException();
     }
 }
