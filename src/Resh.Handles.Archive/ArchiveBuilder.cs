@@ -59,6 +59,11 @@ public static class ArchiveBuilder
         var dir = Path.GetDirectoryName(path) ?? "/";
         var name = Path.GetFileName(path);
         var dirFd = FdTree.OpenDirectory(dir);
+        if (AtCalls.StatAt(dirFd, name, false, out _) is { IsRegular: false } present)
+        {
+            AtCalls.Close(dirFd);
+            throw NotRegular(path, present).ToException();
+        }
         var temp = $".{(name.Length > 100 ? name[..100] : name)}.resh-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
         var done = false;
         // Registered so that every way out of resh (the --timeout/SIGTERM watchdog included) removes it,
@@ -85,6 +90,7 @@ public static class ArchiveBuilder
                 done = true;
                 return (false, size);
             }
+            if (existing is { IsRegular: false }) throw NotRegular(path, existing.Value).ToException();
             var rc = 0;
             tracked.Commit(() => rc = AtCalls.RenameAt(dirFd, temp, dirFd, name));
             if (rc != 0) throw ArchiveErrors.FromErrno(rc, path).ToException();
@@ -98,6 +104,17 @@ public static class ArchiveBuilder
             TempFiles.Unregister(dir, temp);
             AtCalls.Close(dirFd);
         }
+    }
+
+    /// <summary>
+    /// The refusal for an output path that is a symlink, directory, device, FIFO or socket: renaming over it
+    /// would silently replace the link (or the device node) with a regular file.
+    /// </summary>
+    public static ReshError NotRegular(string path, Resh.Core.Platform.FileStatus st)
+    {
+        var what = st.IsSymlink ? "a symlink" : st.IsDirectory ? "a directory" : "not a regular file";
+        return ReshError.Conflict($"{PathBytes.Display(path)} is {what}; resh does not replace it with a new file.",
+            st.IsSymlink ? "Name the link's target itself, or remove the link first." : "Write to a regular file path; writing to a device, pipe or socket is not supported.");
     }
 
     /// <summary>

@@ -37,7 +37,7 @@ public static class SevenZipCreator
         {
             foreach (var (cwd, name) in items)
             {
-                await ProcessRunner.RunCheckedAsync([sevenZip, "a", "-t7z", $"-mx={level ?? 5}", "-snl", "-bd", "-y", "--", temp, name],
+                await ProcessRunner.RunCheckedAsync([sevenZip, "a", "-t7z", $"-mx={level ?? 5}", "-snl", "-spd", "-bd", "-y", "--", temp, name],
                     new ProcessOptions { WorkingDirectory = cwd }, ctx.Cancellation).ConfigureAwait(false);
             }
             var (changed, size) = ArchiveBuilder.WriteAtomically(path, fs =>

@@ -54,7 +54,9 @@ public sealed class ZipFormatWriter : ArchiveWriter
         uint type = item.Kind switch { ItemKind.Directory => 0x4000, ItemKind.Symlink => 0xA000, _ => 0x8000 };
         var hasData = item.Kind is ItemKind.File or ItemKind.Hardlink or ItemKind.Symlink;
         var encrypt = _password is not null && hasData;
-        var method = isDir || item.Kind == ItemKind.Symlink || _stored ? 0 : 8;
+        // Empty files are stored (method 0), as Info-ZIP does: a deflate entry needs at least one block,
+        // and unzip -t / 7z t reject one with no compressed bytes.
+        var method = isDir || item.Kind == ItemKind.Symlink || _stored || (item.Kind == ItemKind.File && item.Size == 0) ? 0 : 8;
         var flags = 0;
         if (name.AsSpan().IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0 && System.Text.Unicode.Utf8.IsValid(name)) flags |= 0x800;
         if (encrypt) flags |= 1;
@@ -98,6 +100,7 @@ public sealed class ZipFormatWriter : ArchiveWriter
                 Write(check);
                 aes = new WinZipAesTransform(aesKey, macKey);
             }
+            var payloadStart = _pos;
             var sink = new SinkStream(this, aes);
             var hasher = new System.IO.Hashing.Crc32();
             Stream encoder = method == 8 ? new DeflateStream(sink, _level, leaveOpen: true) : sink;
@@ -121,7 +124,12 @@ public sealed class ZipFormatWriter : ArchiveWriter
                         size += n;
                     }
                 }
-                if (encoder != sink) encoder.Dispose();
+                if (encoder != sink)
+                {
+                    encoder.Dispose();
+                    // No input gives no deflate output at all; write the empty final stored block so the entry stays valid.
+                    if (_pos == payloadStart) sink.Write([0x03, 0x00]);
+                }
             }
             finally
             {

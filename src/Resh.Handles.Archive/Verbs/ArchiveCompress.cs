@@ -13,9 +13,11 @@ public static class ArchiveCompress
     static readonly Arg<string?> Output = Arg.String("output", "Where to write (default: the source name plus .zst/.gz/.xz/.bz2).");
     static readonly Arg<bool> Keep = Arg.Bool("keep", "Keep the source file (false removes it after a successful write, as gzip does).", true);
 
+    static readonly Arg<bool> Overwrite = Arg.Bool("overwrite", "Replace an existing output file (false: an existing output is a conflict and is left alone, as gzip -k does); a symlink or device at the output is never replaced.");
+
     public static readonly VerbInfo Verb = VerbInfo.Define("compress", Effect.Mutate,
         "Compress one file into a .zst, .gz, .xz or .bz2 stream.",
-        [Format, Output, ArchiveArgs.Level, Keep],
+        [Format, Output, ArchiveArgs.Level, Keep, Overwrite],
         () => ArchiveJson.Default.ArchiveStreamResult, Run,
         examples: [new("'archive:///var/log/big.log.compress(type=zst)'", "Writes /var/log/big.log.zst."), new("archive:///tmp/dump.sql compress --type gz --no-keep", "Like gzip dump.sql.")],
         targetHelp: "The file to compress.");
@@ -33,6 +35,12 @@ public static class ArchiveCompress
         else codec = Codec.Zstd;
         var output = outputArg is null ? source + ArchiveFormat.Extension(codec) : ArchivePaths.Absolute(outputArg, ctx);
         if (output == source) return ReshError.Usage("The output is the source itself.", "Give another output path.");
+        if (ArchivePaths.Stat(output) is { } present)
+        {
+            if (!present.IsRegular) return ArchiveBuilder.NotRegular(output, present);
+            if (!ctx.Get(Overwrite))
+                return ReshError.Conflict($"{PathBytes.Display(output)} already exists; not overwritten.", "Pass overwrite=true to replace it, or choose another output.");
+        }
         Codecs.WarnIfZstdFallback(ctx, codec);
         var level = ctx.Get(ArchiveArgs.Level) is { } l ? (int)l : (int?)null;
         var inputBytes = st.Size;

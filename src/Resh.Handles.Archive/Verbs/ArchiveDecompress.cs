@@ -14,9 +14,11 @@ public static class ArchiveDecompress
     static readonly Arg<long?> MaxBytes = Arg.Size("max_bytes", "Stop when the output would exceed this size.", 10L * 1024 * 1024 * 1024);
     static readonly Arg<long?> MaxRatio = Arg.Int("max_ratio", "Stop when the output exceeds this multiple of the input read (judged past 8 MiB).", 200, min: 1);
 
+    static readonly Arg<bool> Overwrite = Arg.Bool("overwrite", "Replace an existing output file (false: an existing output is a conflict and is left alone, as gzip -k does); a symlink or device at the output is never replaced.");
+
     public static readonly VerbInfo Verb = VerbInfo.Define("decompress", Effect.Mutate,
         "Decompress a single .zst, .gz, .xz or .bz2 file (format from its content).",
-        [Output, Keep, MaxBytes, MaxRatio],
+        [Output, Keep, MaxBytes, MaxRatio, Overwrite],
         () => ArchiveJson.Default.ArchiveStreamResult, Run,
         examples: [new("archive:///var/log/big.log.zst.decompress", "Writes /var/log/big.log.")],
         targetHelp: "The compressed file.");
@@ -41,6 +43,12 @@ public static class ArchiveDecompress
             if (ext is not (".gz" or ".zst" or ".zstd" or ".xz" or ".bz2"))
                 return ReshError.Usage($"Cannot derive an output name from {Path.GetFileName(source)}.", "Pass output=PATH.");
             output = source[..^ext.Length];
+        }
+        if (ArchivePaths.Stat(output) is { } present)
+        {
+            if (!present.IsRegular) return ArchiveBuilder.NotRegular(output, present);
+            if (!ctx.Get(Overwrite))
+                return ReshError.Conflict($"{PathBytes.Display(output)} already exists; not overwritten.", "Pass overwrite=true to replace it, or choose another output.");
         }
         var inputBytes = st.Size;
         if (ctx.DryRun)

@@ -1,6 +1,7 @@
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
+using Resh.Core.Platform;
 using Resh.Core.Text;
 using Resh.Handles.Archive.Formats;
 using Resh.Handles.Storage;
@@ -50,8 +51,17 @@ public static class ArchiveExtract
         var destStat = ArchivePaths.Stat(destination, follow: true);
         if (destStat is { } ds && !ds.IsDirectory)
             return ReshError.Conflict($"{PathBytes.Display(destination)} exists and is not a directory.", "Choose another destination.");
-        if (destStat is not null && ArchivePaths.Stat(destination) is { IsSymlink: true })
-            destination = Path.GetFullPath(new DirectoryInfo(destination).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? destination);
+        // Symlinks on the way are followed one at a time with the fs.protected_symlinks rule (as file:// does),
+        // and the guards run again on the real directory the links lead to.
+        using (var resolved = SafePath.Resolve(destination, followFinal: true, out var failure))
+        {
+            if (resolved is null && failure.RefusedLink is { } link)
+                return ReshError.PermissionDenied(
+                    $"Refusing to follow the symlink {PathBytes.Display(link)}: it sits in a sticky world-writable directory and belongs to another user (the fs.protected_symlinks rule).",
+                    "Check who planted it, and extract into the real directory.");
+            if (resolved is not null && destStat is not null) destination = resolved.FullPath;
+        }
+        if (destination == "/") return ReshError.Usage("Refusing to extract into /: the destination leads there through a symlink.", "Extract into a directory of its own.");
         var parent = Path.GetDirectoryName(destination)!;
         var destName = Path.GetFileName(destination);
         var preserve = ctx.IsSet(PreservePermissions) ? ctx.Get(PreservePermissions) : FileTree.IsRoot;

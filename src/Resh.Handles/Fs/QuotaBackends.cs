@@ -60,7 +60,7 @@ public static class QuotaBackends
     }
 
     public static string[] SetquotaArgv(string kind, string name, long blockSoftKiB, long blockHardKiB, long inodeSoft, long inodeHard, string mountPoint) =>
-        [Tool("setquota", "quota"), kind == "group" ? "-g" : "-u", name,
+        [Tool("setquota", "quota"), kind == "group" ? "-g" : "-u", "--", name,
          blockSoftKiB.ToString(CultureInfo.InvariantCulture), blockHardKiB.ToString(CultureInfo.InvariantCulture),
          inodeSoft.ToString(CultureInfo.InvariantCulture), inodeHard.ToString(CultureInfo.InvariantCulture), mountPoint];
 

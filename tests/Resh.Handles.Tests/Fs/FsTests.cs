@@ -265,6 +265,30 @@ public sealed class FsTests
         var lines = File.ReadAllLines(log);
         Assert.Equal("repquota -O csv -u /", lines[0]);
         Assert.Contains("repquota -O csv -g /", lines);
-        Assert.Equal("setquota -u nobody 1000 4096 10 50 /", lines[^1]);
+        Assert.Equal("setquota -u -- nobody 1000 4096 10 50 /", lines[^1]);
+
+        // A name that reads as an option never reaches the tools.
+        foreach (var evil in new[] { "user=-a", "group=--all", "user=bad name" })
+        {
+            var refused = ReshBinary.Run([$"fs:///tmp.quota.set({evil},hard=4MiB,backend=quota)"], env: env);
+            Assert.Equal("usage", refused.ErrorCode);
+        }
+        Assert.Equal(lines.Length, File.ReadAllLines(log).Length);
+    }
+
+    [Fact]
+    public void Mount_options_and_fstype_with_newlines_or_spaces_are_refused_before_fstab_is_touched()
+    {
+        using var dir = new TempDir("fstabinj");
+        var fstab = dir.File("fstab", "# test fstab\n");
+        var mnt = dir["mnt"];
+        // --dry-run: nothing is mounted even by the code before the fix; the refusal must come first.
+        var viaOptions = ReshBinary.Run($"fs://{mnt}", "mount", "--source", "tmpfs", "--fstype", "tmpfs",
+            "--options", "size=1m\n/dev/evil / ext4 defaults 0 0", "--persist", "--fstab", fstab, "--dry-run");
+        Assert.Equal("usage", viaOptions.ErrorCode);
+        var viaType = ReshBinary.Run($"fs://{mnt}", "mount", "--source", "tmpfs", "--fstype", "tmpfs size=1m 0 0\n/dev/evil / ext4",
+            "--persist", "--fstab", fstab, "--dry-run");
+        Assert.Equal("usage", viaType.ErrorCode);
+        Assert.Equal("# test fstab\n", File.ReadAllText(fstab));
     }
 }

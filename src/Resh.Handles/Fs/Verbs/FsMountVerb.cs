@@ -36,6 +36,11 @@ public static class FsMountVerb
         var source = rawSource.StartsWith('/') || rawSource.StartsWith('.') || rawSource.StartsWith('~') ? FsPaths.ForTool(FsPaths.Absolute(rawSource, ctx), "mount") : rawSource;
         var options = ctx.Get(Options).ToList();
         var fsType = bind ? null : ctx.Get(FsType);
+        // fstype and options land in fstab fields and in mount argv: a space, tab or newline would add fields or lines.
+        if (ctx.Get(FsType) is { } ft && (ft.Length == 0 || ft.StartsWith('-') || ft.Any(c => char.IsControl(c) || char.IsWhiteSpace(c) || c == '#')))
+            return ReshError.Usage("fstype= must be a file system type name (ext4, xfs, fuse.sshfs...): no spaces, control characters, '#' or leading '-'.", "Example: fstype=ext4");
+        if (options.Any(o => o.Any(c => char.IsControl(c) || char.IsWhiteSpace(c))))
+            return ReshError.Usage("Mount options must not contain spaces, tabs, newlines or other control characters.", "Give options as a comma-separated list without spaces, e.g. options=ro,noatime.");
         var sourceStat = source.StartsWith('/') ? Posix.Stat(source, follow: true, out _) : null;
         if (bind && sourceStat is null) return ReshError.NotFound($"Bind source {source} does not exist.", "Check the source path.");
         if (!bind && source.StartsWith('/') && sourceStat is null) return ReshError.NotFound($"{source} does not exist.", "Check the device or image path.");

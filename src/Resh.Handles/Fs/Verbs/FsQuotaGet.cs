@@ -37,6 +37,10 @@ public static class FsQuotaGet
         var group = ctx.Get(Group);
         if ((user is null) == (group is null))
             throw ReshError.Usage("Give exactly one of user= or group=.", "Example: resh fs:///home.quota.get(user=alice)").ToException();
-        return user is not null ? ("user", user) : ("group", group!);
+        var (kind, name) = user is not null ? ("user", user) : ("group", group!);
+        // The name goes into setquota/repquota argv: never let it read as an option or carry control characters.
+        if (name.Length == 0 || name.StartsWith('-') || name.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)))
+            throw ReshError.Usage($"{kind}= must be a {kind} name or number, without a leading '-', spaces or control characters.", "Example: resh fs:///home.quota.get(user=alice)").ToException();
+        return (kind, name);
     }
 }
