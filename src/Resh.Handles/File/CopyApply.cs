@@ -15,72 +15,145 @@ namespace Resh.Handles.Files;
 /// </summary>
 internal static partial class CopyApply
 {
+    /// <summary>
+    /// Every destination entry is reached beneath one descriptor held on the directory that holds the
+    /// top of the copy, one component at a time with O_NOFOLLOW: a directory of the tree swapped for a
+    /// symlink mid-copy is never followed (the step fails with ELOOP/ENOTDIR). Sources are opened and
+    /// checked against the inode the plan saw; one that changed is skipped with a warning.
+    /// </summary>
+    sealed class Beneath : IDisposable
+    {
+        public int BaseFd = -1;
+        public string BasePath = "/";
+
+        public static Beneath Open(string topDest)
+        {
+            var dir = Path.GetDirectoryName(topDest) ?? "/";
+            var fd = Posix.OpenAt(Posix.AT_FDCWD, dir, Posix.O_PATH | Posix.O_DIRECTORY);
+            if (fd < 0) throw FileErrors.Throw(-fd, dir, "copy into");
+            return new Beneath { BaseFd = fd, BasePath = dir };
+        }
+
+        /// <summary>The O_PATH descriptor of the directory holding <paramref name="dest"/> and its last name (the caller closes it).</summary>
+        public int Parent(string dest, out string name)
+        {
+            var prefix = BasePath == "/" ? "/" : BasePath + "/";
+            if (!dest.StartsWith(prefix, StringComparison.Ordinal)) throw FileErrors.Throw(Posix.EXDEV, dest, "copy to");
+            var fd = SafePath.OpenParentBeneath(BaseFd, dest[prefix.Length..], out name, out var errno);
+            if (fd < 0) throw FileErrors.Throw(errno == Posix.ENOTDIR ? Posix.ELOOP : errno, dest, "copy to");
+            return fd;
+        }
+
+        public void Dispose() { Posix.Close(BaseFd); BaseFd = -1; }
+    }
+
+    static bool SameInode(FileStatus a, FileStatus b) => a.Inode == b.Inode && a.DevMajor == b.DevMajor && a.DevMinor == b.DevMinor;
+
     public static async Task<long> RunAsync(VerbContext ctx, CopyPlan plan, bool preserve, bool preserveOwner)
     {
         long bytes = 0;
         var umask = FileNative.Umask();
-        var dirsToFinish = new List<CopyStep>();
+        var dirsToFinish = new List<(CopyStep Step, FileStatus? Made)>();
         var lost = new HashSet<string>(StringComparer.Ordinal);
+        var changed = new List<string>();
         using var progress = ctx.Progress("copy", plan.BytesToCopy);
+        if (plan.Steps.Count == 0) return 0;
+        using var beneath = Beneath.Open(plan.Steps[0].Dest);
         foreach (var step in plan.Steps)
         {
             ctx.Cancellation.ThrowIfCancellationRequested();
             switch (step.Action)
             {
                 case CopyAction.MakeDir:
-                    FileErrors.Check(FileNative.Mkdir(step.Dest, 0x1C0 /* 0700 until finished */), step.Dest, "create the directory");
-                    dirsToFinish.Add(step);
+                {
+                    var parent = beneath.Parent(step.Dest, out var name);
+                    try
+                    {
+                        FileErrors.Check(Posix.MkdirAt(parent, name, 0x1C0 /* 0700 until finished */), step.Dest, "create the directory");
+                        dirsToFinish.Add((step, Posix.StatAt(parent, name, follow: false, out _)));
+                    }
+                    finally { Posix.Close(parent); }
                     break;
+                }
                 case CopyAction.EnterDir:
                     break;
                 case CopyAction.SyncMetadata when step.SourceStat.IsDirectory:
-                    dirsToFinish.Add(step);
+                    dirsToFinish.Add((step, step.DestStat));
                     break;
                 case CopyAction.SyncMetadata:
-                    SetMetadata(step.Source, step.Dest, step.SourceStat, preserve, preserveOwner, umask, isNew: false, lost);
+                {
+                    var parent = beneath.Parent(step.Dest, out var name);
+                    try
+                    {
+                        if (Posix.StatAt(parent, name, follow: false, out _) is not { } now || step.DestStat is not { } was || !SameInode(now, was) || now.IsSymlink != was.IsSymlink)
+                            changed.Add(step.Dest);
+                        else SetMetadata(step.Source, parent, name, step.Dest, step.SourceStat, preserve, preserveOwner, umask, isNew: false, lost);
+                    }
+                    finally { Posix.Close(parent); }
                     break;
+                }
                 case CopyAction.CopyFile:
-                    await CopyFileAsync(ctx, step, preserve, preserveOwner, umask, progress, lost).ConfigureAwait(false);
-                    bytes += step.SourceStat.Size;
+                    if (await CopyFileAsync(ctx, beneath, step, preserve, preserveOwner, umask, progress, lost).ConfigureAwait(false))
+                        bytes += step.SourceStat.Size;
+                    else changed.Add(step.Source);
                     break;
                 case CopyAction.MakeLink:
-                    Replace(step, temp => FileNative.Symlink(step.LinkTarget!, temp), preserve, preserveOwner, umask, lost);
+                    Replace(beneath, step, (dir, temp) => Posix.SymlinkAt(step.LinkTarget!, dir, temp), preserve, preserveOwner, umask, lost);
                     break;
                 case CopyAction.MakeHardLink:
-                    Replace(step, temp => FileNative.Link(step.LinkTarget!, temp), preserve: false, preserveOwner: false, umask, lost);
+                    Replace(beneath, step, (dir, temp) =>
+                    {
+                        var firstParent = beneath.Parent(step.LinkTarget!, out var firstName);
+                        try { return Posix.LinkAt(firstParent, firstName, dir, temp); }
+                        finally { Posix.Close(firstParent); }
+                    }, preserve: false, preserveOwner: false, umask, lost);
                     break;
                 case CopyAction.MakeNode:
-                    Replace(step, temp => Posix.MknodAt(Posix.AT_FDCWD, temp, (step.SourceStat.Mode & FileStatus.S_IFMT) | 0x180,
+                    Replace(beneath, step, (dir, temp) => Posix.MknodAt(dir, temp, (step.SourceStat.Mode & FileStatus.S_IFMT) | 0x180,
                         step.SourceStat.RdevMajor, step.SourceStat.RdevMinor), preserve, preserveOwner, umask, lost);
                     break;
             }
         }
         for (int i = dirsToFinish.Count - 1; i >= 0; i--)
         {
-            var d = dirsToFinish[i];
-            SetMetadata(d.Source, d.Dest, d.SourceStat, preserve, preserveOwner, umask, isNew: d.Action == CopyAction.MakeDir, lost);
+            var (d, made) = dirsToFinish[i];
+            // Re-opened beneath the held root, and only when it is still the directory made (or planned): never a swapped-in one.
+            var parent = beneath.Parent(d.Dest, out var name);
+            try
+            {
+                if (made is not { } m || Posix.StatAt(parent, name, follow: false, out _) is not { IsDirectory: true } now || !SameInode(now, m))
+                    changed.Add(d.Dest);
+                else SetMetadata(d.Source, parent, name, d.Dest, d.SourceStat, preserve, preserveOwner, umask, isNew: d.Action == CopyAction.MakeDir, lost);
+            }
+            finally { Posix.Close(parent); }
         }
+        if (changed.Count > 0)
+            ctx.Warn($"Changed while copying, left alone: {string.Join(", ", changed.Take(10).Select(FilePaths.Display))}{(changed.Count > 10 ? $" and {changed.Count - 10} more" : "")}.");
         if (lost.Count > 0)
             ctx.Warn($"Not kept on the copies: {string.Join(", ", lost.Take(10))}{(lost.Count > 10 ? $" and {lost.Count - 10} more" : "")}.");
         return bytes;
     }
 
-    static async Task CopyFileAsync(VerbContext ctx, CopyStep step, bool preserve, bool preserveOwner, uint umask,
+    /// <summary>Copies one file; false (nothing written) when the source is no longer the file the plan saw.</summary>
+    static async Task<bool> CopyFileAsync(VerbContext ctx, Beneath beneath, CopyStep step, bool preserve, bool preserveOwner, uint umask,
         Resh.Core.Output.ProgressBar progress, HashSet<string> lost)
     {
         uint mode = preserve ? step.SourceStat.Permissions
             : step.DestStat is { IsRegular: true } d ? d.Permissions
             : step.SourceStat.Permissions & 0x1FF & ~umask; // cp without -p: the source's bits minus the umask
-        var dir = Path.GetDirectoryName(step.Dest)!;
-        var name = Path.GetFileName(step.Dest);
-        var dirFd = Posix.OpenAt(Posix.AT_FDCWD, dir, Posix.O_PATH | Posix.O_DIRECTORY);
-        if (dirFd < 0) throw FileErrors.Throw(-dirFd, dir, "copy into");
+        // The source: O_NOFOLLOW unless the plan itself followed a link there (follow=true), and in every case the inode the plan saw.
+        var input = Posix.OpenHandle(Posix.AT_FDCWD, step.Source, Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_NOFOLLOW | Posix.O_NOCTTY, 0, out var errno);
+        if (input is null && errno == Posix.ELOOP)
+            input = Posix.OpenHandle(Posix.AT_FDCWD, step.Source, Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_NOCTTY, 0, out errno);
+        if (input is null) throw FileErrors.Throw(errno, step.Source, "read");
+        using var _input = input;
+        if (Posix.FStat((int)input.DangerousGetHandle(), out _) is not { IsRegular: true } opened || !SameInode(opened, step.SourceStat))
+            return false;
+        var dirFd = beneath.Parent(step.Dest, out var name);
         var temp = AtomicRewrite.TempName(name);
         bool renamed = false;
         try
         {
-            using var input = Posix.OpenHandle(Posix.AT_FDCWD, step.Source, Posix.O_RDONLY | Posix.O_NONBLOCK, 0, out var errno)
-                ?? throw FileErrors.Throw(errno, step.Source, "read");
             var fd = Posix.OpenAt(dirFd, temp, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW, 0x180);
             if (fd < 0) throw FileErrors.Throw(-fd, step.Dest, "copy to");
             using (var output = new SafeFileHandle(fd, ownsHandle: true))
@@ -101,6 +174,7 @@ internal static partial class CopyApply
             if (!renamed) Posix.UnlinkAt(dirFd, temp, false);
             Posix.Close(dirFd);
         }
+        return true;
     }
 
     [LibraryImport("libc", EntryPoint = "copy_file_range", SetLastError = true)]
@@ -137,29 +211,34 @@ internal static partial class CopyApply
         await dst.FlushAsync(ctx.Cancellation).ConfigureAwait(false);
     }
 
-    /// <summary>Creates the new entry beside the destination and renames it over (links, hard links, nodes).</summary>
-    static void Replace(CopyStep step, Func<string, int> make, bool preserve, bool preserveOwner, uint umask, HashSet<string> lost)
+    /// <summary>Creates the new entry beside the destination and renames it over (links, hard links, nodes), all relative to the parent's descriptor.</summary>
+    static void Replace(Beneath beneath, CopyStep step, Func<int, string, int> make, bool preserve, bool preserveOwner, uint umask, HashSet<string> lost)
     {
-        var temp = Path.Combine(Path.GetDirectoryName(step.Dest)!, AtomicRewrite.TempName(Path.GetFileName(step.Dest)));
-        FileErrors.Check(make(temp), step.Dest, "create");
+        var dir = beneath.Parent(step.Dest, out var name);
         try
         {
-            if (step.Action != CopyAction.MakeHardLink)
+            var temp = AtomicRewrite.TempName(name);
+            FileErrors.Check(make(dir, temp), step.Dest, "create");
+            try
             {
-                if (step.Action == CopyAction.MakeLink)
+                if (step.Action != CopyAction.MakeHardLink)
                 {
-                    if (preserveOwner || preserve) Posix.Chown(temp, step.SourceStat.Uid, preserveOwner || LibC.GetEUid() == 0 ? step.SourceStat.Gid : uint.MaxValue, follow: false);
-                    if (preserve) FileNative.CopyTimes(step.Source, temp, follow: false);
+                    if (step.Action == CopyAction.MakeLink)
+                    {
+                        if (preserveOwner || preserve) Posix.FChownAt(dir, temp, step.SourceStat.Uid, preserveOwner || LibC.GetEUid() == 0 ? step.SourceStat.Gid : uint.MaxValue, follow: false);
+                        if (preserve && Posix.TimesAt(Posix.AT_FDCWD, step.Source, false) is { } t) Posix.SetTimesAt(dir, temp, t, false);
+                    }
+                    else SetMetadata(step.Source, dir, temp, step.Dest, step.SourceStat, preserve, preserveOwner, umask, isNew: true, lost);
                 }
-                else SetMetadata(step.Source, temp, step.SourceStat, preserve, preserveOwner, umask, isNew: true, lost);
+                FileErrors.Check(Posix.RenameAt(dir, temp, dir, name), step.Dest, "create");
             }
-            FileErrors.Check(FileNative.Rename(temp, step.Dest), step.Dest, "create");
+            catch
+            {
+                Posix.UnlinkAt(dir, temp, false);
+                throw;
+            }
         }
-        catch
-        {
-            FileNative.Unlink(temp);
-            throw;
-        }
+        finally { Posix.Close(dir); }
     }
 
     static void SetOwner(int fd, FileStatus source, bool tryIt)
@@ -175,25 +254,27 @@ internal static partial class CopyApply
         foreach (var l in MetadataCarry.CopyXattrs(sourceFd, destFd)) lost.Add(l);
     }
 
-    static void SetMetadata(string sourcePath, string path, FileStatus source, bool preserve, bool preserveOwner, uint umask, bool isNew, HashSet<string> lost)
+    /// <summary>Owner, attributes, mode and times of <paramref name="name"/> in <paramref name="dirFd"/>, never through a symlink.</summary>
+    static void SetMetadata(string sourcePath, int dirFd, string name, string display, FileStatus source, bool preserve, bool preserveOwner, uint umask, bool isNew, HashSet<string> lost)
     {
         if (preserve || preserveOwner)
         {
-            if (LibC.GetEUid() == 0) Posix.Chown(path, source.Uid, source.Gid, follow: false);
-            else Posix.Chown(path, uint.MaxValue, source.Gid, follow: false);
+            if (LibC.GetEUid() == 0) Posix.FChownAt(dirFd, name, source.Uid, source.Gid, follow: false);
+            else Posix.FChownAt(dirFd, name, uint.MaxValue, source.Gid, follow: false);
         }
         if (preserve && (source.IsDirectory || source.FileType == FileStatus.S_IFIFO))
         {
             // Attributes (default ACLs of directories included), read and written through descriptors
             // (device nodes are not opened: opening one can act on the device).
             var src = Posix.OpenAt(Posix.AT_FDCWD, sourcePath, Posix.O_PATH | Posix.O_NOFOLLOW);
-            var dst = Posix.OpenAt(Posix.AT_FDCWD, path, Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_NONBLOCK);
+            var dst = Posix.OpenAt(dirFd, name, Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_NONBLOCK);
             if (src >= 0 && dst >= 0) CopyXattrs(src, dst, lost);
             Posix.Close(src);
             Posix.Close(dst);
         }
-        if (preserve) FileErrors.Check(FileNative.Chmod(path, source.Permissions), path, "set the mode of");
-        else if (isNew) FileErrors.Check(FileNative.Chmod(path, source.Permissions & 0x1FF & ~umask), path, "set the mode of");
-        if (preserve) FileErrors.Check(FileNative.CopyTimes(sourcePath, path, follow: false), path, "set the times of");
+        if (preserve) FileErrors.Check(Posix.FChmodAt(dirFd, name, source.Permissions, follow: false), display, "set the mode of");
+        else if (isNew) FileErrors.Check(Posix.FChmodAt(dirFd, name, source.Permissions & 0x1FF & ~umask, follow: false), display, "set the mode of");
+        if (preserve && Posix.TimesAt(Posix.AT_FDCWD, sourcePath, false) is { } t)
+            FileErrors.Check(Posix.SetTimesAt(dirFd, name, t, false), display, "set the times of");
     }
 }

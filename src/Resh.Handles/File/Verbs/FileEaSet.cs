@@ -34,16 +34,37 @@ public static class FileEaSet
         }
         else value = raw;
 
-        FileMetadata.StatOrThrow(path, follow);
-        var current = Posix.GetXattr(path, name, follow, out var errno);
-        if (current is null && errno != Posix.ENODATA) return ExtendedAttributes.Error(errno, path, name, "read");
-        if (current is not null && current.AsSpan().SequenceEqual(value))
-            return new FileEaSetResult(FilePaths.Display(path), name, false, value.Length);
-        if (!ctx.DryRun)
+        // Resolved like write and chmod (SafePath: a symlink planted in a sticky world-writable directory by
+        // another user is refused), then set through an O_PATH|O_NOFOLLOW descriptor of what was reached
+        // (by /proc/self/fd/N, so neither read access nor opening a device is needed).
+        using var target = WriteTarget.Open(path, follow, "set an attribute on");
+        var st = target.Existing ?? throw FileMetadata.NotFound(path).ToException();
+        int fd = -1;
+        if (!st.IsSymlink)
         {
-            var rc = Posix.SetXattr(path, name, value, follow);
-            if (rc != 0) return ExtendedAttributes.Error(rc, path, name, "set");
+            fd = Posix.OpenAt(target.DirFd, target.Name, Posix.O_PATH | Posix.O_NOFOLLOW);
+            if (fd < 0) return ExtendedAttributes.Error(-fd, path, name, "set");
+            if (Posix.FStat(fd, out _) is not { } opened || opened.Inode != st.Inode || opened.DevMajor != st.DevMajor || opened.DevMinor != st.DevMinor)
+            {
+                Posix.Close(fd);
+                return ExtendedAttributes.Error(Posix.ELOOP, path, name, "set");
+            }
         }
-        return Outcome.Changed(new FileEaSetResult(FilePaths.Display(path), name, current is null, value.Length));
+        try
+        {
+            // A link itself (follow=false): the l* calls on the name resolved through descriptors.
+            var at = fd >= 0 ? $"/proc/self/fd/{fd}" : target.FullPath;
+            var current = Posix.GetXattr(at, name, fd >= 0, out var errno);
+            if (current is null && errno != Posix.ENODATA) return ExtendedAttributes.Error(errno, path, name, "read");
+            if (current is not null && current.AsSpan().SequenceEqual(value))
+                return new FileEaSetResult(FilePaths.Display(path), name, false, value.Length);
+            if (!ctx.DryRun)
+            {
+                var rc = Posix.SetXattr(at, name, value, fd >= 0);
+                if (rc != 0) return ExtendedAttributes.Error(rc, path, name, "set");
+            }
+            return Outcome.Changed(new FileEaSetResult(FilePaths.Display(path), name, current is null, value.Length));
+        }
+        finally { Posix.Close(fd); }
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
+using Resh.Core.Platform;
 
 namespace Resh.Handles.Files;
 
@@ -25,16 +26,33 @@ public static class FileMkdir
         var path = FilePaths.Resolve(ctx);
         var umask = FileNative.Umask();
         var spec = ctx.Get(Mode) is { } m ? ModeSpec.Parse(m) : null;
-        var st = FileMetadata.StatOrNull(path, follow: true);
-        if (st is { } existing)
+        // The final name is looked at itself (lstat through its parent's descriptor): a mode is only ever
+        // set on a directory resh finds or makes there, never on what a symlink points to.
+        var here = SafePath.Resolve(path, followFinal: false, out var failure);
+        if (here is null && failure.RefusedLink is not null) return WriteTarget.Error(path, failure, "create the directory");
+        using (here)
         {
-            if (!existing.IsDirectory)
-                return ReshError.Conflict($"{path} exists and is a {existing.TypeName}, not a directory.", "Delete it first, or choose another path.",
-                    new JsonObject { ["path"] = path, ["type"] = existing.TypeName });
-            var want = spec?.Apply(existing.Permissions, true, umask);
-            var modeChanged = want is { } w && w != existing.Permissions;
-            if (modeChanged && !ctx.DryRun) FileErrors.Check(FileNative.Chmod(path, want!.Value), path, "set the mode of");
-            return Outcome.Changed(new FileMkdirResult(FilePaths.Display(path), false, [], FileMetadata.OctalMode(want ?? existing.Permissions), modeChanged), modeChanged);
+            if (here?.Stat(out _) is { } existing)
+            {
+                if (existing.IsSymlink)
+                {
+                    var through = FileMetadata.StatOrNull(path, follow: true);
+                    if (through is not { IsDirectory: true })
+                        return ReshError.Conflict($"{path} exists and is a symlink{(through is { } t ? $" to a {t.TypeName}" : " that leads nowhere")}, not a directory.", "Delete it first, or choose another path.",
+                            new JsonObject { ["path"] = path, ["type"] = "symlink" });
+                    if (spec is not null && spec.Apply(through.Value.Permissions, true, umask) != through.Value.Permissions)
+                        return ReshError.Conflict($"{path} is a symlink to a directory; resh does not change a mode through a symlink.", $"Set the mode on the directory itself ({FileNative.RealPath(path, out _) ?? "its real path"}), or replace the link.",
+                            new JsonObject { ["path"] = path, ["type"] = "symlink" });
+                    return Outcome.Changed(new FileMkdirResult(FilePaths.Display(path), false, [], FileMetadata.OctalMode(through.Value.Permissions), false), false);
+                }
+                if (!existing.IsDirectory)
+                    return ReshError.Conflict($"{path} exists and is a {existing.TypeName}, not a directory.", "Delete it first, or choose another path.",
+                        new JsonObject { ["path"] = path, ["type"] = existing.TypeName });
+                var want = spec?.Apply(existing.Permissions, true, umask);
+                var modeChanged = want is { } w && w != existing.Permissions;
+                if (modeChanged && !ctx.DryRun) FileErrors.Check(Posix.FChmodAt(here.DirFd, here.Name, want!.Value, follow: false), path, "set the mode of");
+                return Outcome.Changed(new FileMkdirResult(FilePaths.Display(path), false, [], FileMetadata.OctalMode(want ?? existing.Permissions), modeChanged), modeChanged);
+            }
         }
 
         var missing = FileParents.Missing(path);
@@ -46,12 +64,16 @@ public static class FileMkdir
         {
             foreach (var dir in missing)
             {
-                var errno = FileNative.Mkdir(dir, dir == path ? mode & 0x1FF : 0x1FF);
-                if (errno == FileNative.EEXIST && dir != path) continue;
+                if (dir == path) break;
+                var errno = FileNative.Mkdir(dir, 0x1FF);
+                if (errno == FileNative.EEXIST) continue;
                 FileErrors.Check(errno, dir, "create the directory");
             }
-            // mkdir(2) applies the umask and ignores special bits: set the exact mode when one was asked for.
-            if (spec is not null) FileErrors.Check(FileNative.Chmod(path, mode), path, "set the mode of");
+            // The directory itself is made through its parent's descriptor, and its exact mode (mkdir(2) applies
+            // the umask and ignores special bits) set there without following a symlink swapped in meanwhile.
+            using var parent = SafePath.Resolve(path, followFinal: false, out var pf) ?? throw WriteTarget.Error(path, pf, "create the directory").ToException();
+            FileErrors.Check(Posix.MkdirAt(parent.DirFd, parent.Name, mode & 0x1FF), path, "create the directory");
+            if (spec is not null) FileErrors.Check(Posix.FChmodAt(parent.DirFd, parent.Name, mode, follow: false), path, "set the mode of");
         }
         return Outcome.Changed(new FileMkdirResult(FilePaths.Display(path), true, missing.Select(FilePaths.Display).ToList(), FileMetadata.OctalMode(mode), false), true);
     }
