@@ -7,7 +7,7 @@ namespace Resh.Handles.Tests.FileScheme;
 /// <summary>Large trees and large content in constant memory: peak RSS measured by GNU time, under 40 MiB.</summary>
 // The /usr listing is compared with find's count: it shares the pkg tests' collection so that no test
 // package is being installed into /usr (by dpkg) while both count.
-[Collection(Resh.Handles.Tests.Pkg.AptRepoCollection.Name)]
+[Collection(global::Resh.Handles.Tests.Pkg.AptRepoCollection.Name)]
 public sealed class FileMemoryTests
 {
     const long LimitKiB = 40 * 1024;
