@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Resh.Core.Errors;
+using Resh.Core.Text;
 using Resh.Handles.Ssh.Hosts;
 using Resh.Handles.Ssh.Transport;
 
@@ -59,56 +60,13 @@ public static class AuthorizedKeys
                 new JsonObject { ["host"] = host.Alias, ["file"] = file, ["stderr"] = r.Stderr }).ToException();
     }
 
-    public static List<Line> Parse(string content)
-    {
-        var lines = new List<Line>();
-        foreach (var raw in content.Split('\n'))
-        {
-            var t = raw.Trim();
-            if (t.Length == 0 || t[0] == '#') continue;
-            if (ParseLine(t) is { } line) lines.Add(line);
-        }
-        return lines;
-    }
+    public static List<Line> Parse(string content) =>
+        AuthorizedKeyLine.ParseAll(content, requireBase64Blob: false).Select(k => Of(k.Key)).ToList();
 
     /// <summary>A public key line: <c>[options] type base64 [comment]</c>; null when it is not one.</summary>
-    public static Line? ParseLine(string text)
-    {
-        var words = Words(text.Trim());
-        for (int i = 0; i < Math.Min(words.Count - 1, 2); i++)
-        {
-            if (!IsKeyType(words[i].Text)) continue;
-            var options = i == 0 ? null : text[..words[i].Start].Trim();
-            var comment = words.Count > i + 2 ? text[words[i + 2].Start..].Trim() : null;
-            return new Line(text.Trim(), options, words[i].Text, words[i + 1].Text, comment);
-        }
-        return null;
-    }
+    public static Line? ParseLine(string text) => AuthorizedKeyLine.Parse(text, requireBase64Blob: false) is { } k ? Of(k) : null;
 
-    public static bool LooksPrivate(string text) => text.Contains("PRIVATE KEY", StringComparison.Ordinal);
+    static Line Of(AuthorizedKeyLine k) => new(k.Text, k.Options, k.Type, k.Blob, k.Comment);
 
-    static bool IsKeyType(string s) => s.StartsWith("ssh-", StringComparison.Ordinal) || s.StartsWith("ecdsa-sha2-", StringComparison.Ordinal)
-        || s.StartsWith("sk-ssh-", StringComparison.Ordinal) || s.StartsWith("sk-ecdsa-", StringComparison.Ordinal);
-
-    /// <summary>Whitespace-separated words; double quotes (in options) keep spaces.</summary>
-    static List<(string Text, int Start)> Words(string s)
-    {
-        var words = new List<(string, int)>();
-        int i = 0;
-        while (i < s.Length)
-        {
-            while (i < s.Length && s[i] is ' ' or '\t') i++;
-            if (i >= s.Length) break;
-            int start = i;
-            bool quoted = false;
-            while (i < s.Length && (quoted || s[i] is not (' ' or '\t')))
-            {
-                if (s[i] == '"') quoted = !quoted;
-                else if (s[i] == '\\' && quoted) i++;
-                i++;
-            }
-            words.Add((s[start..Math.Min(i, s.Length)], start));
-        }
-        return words;
-    }
+    public static bool LooksPrivate(string text) => AuthorizedKeyLine.LooksPrivate(text);
 }

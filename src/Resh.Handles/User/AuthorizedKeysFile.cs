@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Resh.Core.Errors;
 using Resh.Core.Platform;
+using Resh.Core.Text;
 
 namespace Resh.Handles.User;
 
@@ -19,64 +20,20 @@ public static class AuthorizedKeysFile
 
     public static string PathOf(UserCall call, PasswdRecord u) => Path.Combine(call.Root.File(u.Home), ".ssh", "authorized_keys");
 
-    public static List<KeyLine> Parse(string content)
-    {
-        var list = new List<KeyLine>();
-        var lines = content.Split('\n');
-        for (int i = 0; i < lines.Length; i++)
-        {
-            var t = lines[i].Trim();
-            if (t.Length == 0 || t[0] == '#') continue;
-            if (ParseLine(t, i + 1) is { } k) list.Add(k);
-        }
-        return list;
-    }
+    public static List<KeyLine> Parse(string content) =>
+        AuthorizedKeyLine.ParseAll(content, requireBase64Blob: true).Select(k => Of(k.Key, k.Number)).ToList();
 
     /// <summary>A public key line, <c>[options] type base64 [comment]</c>; null when it is not one.</summary>
-    public static KeyLine? ParseLine(string text, int number = 0)
-    {
-        var words = Words(text);
-        for (int i = 0; i < Math.Min(words.Count - 1, 2); i++)
-        {
-            if (!IsKeyType(words[i].Text) || !IsBase64(words[i + 1].Text)) continue;
-            var options = i == 0 ? null : text[..words[i].Start].Trim();
-            var comment = words.Count > i + 2 ? text[words[i + 2].Start..].Trim() : null;
-            return new KeyLine(number, text, options, words[i].Text, words[i + 1].Text, comment);
-        }
-        return null;
-    }
+    public static KeyLine? ParseLine(string text, int number = 0) =>
+        AuthorizedKeyLine.Parse(text, requireBase64Blob: true) is { } k ? Of(k, number) : null;
+
+    static KeyLine Of(AuthorizedKeyLine k, int number) => new(number, k.Text, k.Options, k.Type, k.Blob, k.Comment);
 
     /// <summary>SHA256:base64 (no padding) of the key blob, as ssh-keygen -l prints it.</summary>
     public static string Fingerprint(string blob)
     {
         try { return "SHA256:" + Convert.ToBase64String(SHA256.HashData(Convert.FromBase64String(blob))).TrimEnd('='); }
         catch (FormatException) { return "invalid"; }
-    }
-
-    static bool IsKeyType(string s) => s.StartsWith("ssh-", StringComparison.Ordinal) || s.StartsWith("ecdsa-sha2-", StringComparison.Ordinal)
-        || s.StartsWith("sk-ssh-", StringComparison.Ordinal) || s.StartsWith("sk-ecdsa-", StringComparison.Ordinal);
-
-    static bool IsBase64(string s) => s.Length >= 16 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '/' or '=');
-
-    static List<(string Text, int Start)> Words(string s)
-    {
-        var words = new List<(string, int)>();
-        int i = 0;
-        while (i < s.Length)
-        {
-            while (i < s.Length && s[i] is ' ' or '\t') i++;
-            if (i >= s.Length) break;
-            int start = i;
-            bool quoted = false;
-            while (i < s.Length && (quoted || s[i] is not (' ' or '\t')))
-            {
-                if (s[i] == '"') quoted = !quoted;
-                else if (s[i] == '\\' && quoted) i++;
-                i++;
-            }
-            words.Add((s[start..Math.Min(i, s.Length)], start));
-        }
-        return words;
     }
 
     /// <summary>The file's text ("" when absent), after checking nothing on the way is a symlink.</summary>
