@@ -75,7 +75,11 @@ public static class ArchiveExtract
         Codecs.WarnIfZstdFallback(ctx, reader.Format.Codec);
 
         var destFd = destStat is null ? -1 : FdTree.OpenDirectory(destination);
-        using var extractor = new SafeExtractor(reader, archiveSize, options, ctx.Cancellation) { ExistingDestination = destFd < 0 ? null : rel => Existing(destFd, rel) };
+        using var extractor = new SafeExtractor(reader, archiveSize, options, ctx.Cancellation)
+        {
+            ExistingDestination = destFd < 0 ? null : rel => Existing(destFd, rel),
+            CompareWithDestination = ctx.DryRun && destFd >= 0 ? (rel, mode, data) => ExtractPlanner.SameFile(destFd, rel, mode, data) : null,
+        };
         try
         {
             if (ctx.DryRun)
@@ -83,8 +87,15 @@ public static class ArchiveExtract
                 try { extractor.StageInto(-1, ""); }
                 catch (Exception ex) when (ArchiveErrors.IsArchiveFault(ex)) { return ArchiveErrors.Translate(ex, path, reader.Current?.Name, "Nothing would be written."); }
                 var r = extractor.Report;
-                var wouldChange = destFd < 0 || r.Names.Any(n => AtCalls.StatAt(destFd, n, false, out _) is null);
-                return Finish(ctx, Result(path, destination, reader.Format, r, null, r.Names.Take(1000).Select(n => PathBytes.Display(n)).ToList()), wouldChange, options, r.Warnings);
+                // Compared with the destination as the real merge will be: per entry, what would happen.
+                var planned = new MergePlan();
+                var actions = ExtractPlanner.Plan(extractor, destFd, options.Overwrite, planned)
+                    .Select(a => a with { Path = PathBytes.Display(a.Path) })
+                    .Concat(r.Refused.Select(x => new ExtractAction(PathBytes.Display(x.Path), "unknown", "refused"))).Take(10_000).ToList();
+                if (planned.Conflicts.Count > 0) return TreeMerger.ConflictError(destination, planned, dryRun: true);
+                var wouldChange = destFd < 0 || planned.Created.Count + planned.Replaced.Count + planned.MetaUpdates.Count > 0;
+                var shown = Result(path, destination, reader.Format, r, destFd < 0 ? null : planned, r.Names.Take(1000).Select(n => PathBytes.Display(n)).ToList()) with { Actions = actions };
+                return Finish(ctx, shown, wouldChange, options, r.Warnings);
             }
 
             if (!Directory.Exists(parent)) Directory.CreateDirectory(parent);

@@ -246,16 +246,99 @@ public sealed class TreeRestorer(SnapshotRepo repo, TreeView snapshot, int liveF
         input.CopyTo(output, 1 << 20);
     }
 
-    /// <summary>Puts <paramref name="staged"/> in place of <paramref name="target"/> (both names in <paramref name="dirFd"/>) atomically; the old content ends up at <paramref name="staged"/>.</summary>
-    public static void Swap(int dirFd, string staged, string target)
+    /// <summary>
+    /// Makes a private directory (0700) named <paramref name="name"/> in <paramref name="dirFd"/> to build a
+    /// stage in, and returns a handle on it. The stage is then renamed out of this handle, so swapping the
+    /// private directory's name for a symlink (in a directory others can write) changes nothing.
+    /// </summary>
+    public static int MakePrivate(int dirFd, string name)
     {
-        if (AtCalls.StatAt(dirFd, target, false, out _) is null) { Check(AtCalls.RenameAt(dirFd, staged, dirFd, target), target); return; }
-        var rc = AtCalls.ExchangeAt(dirFd, staged, dirFd, target);
-        if (rc == 0) return;
-        // No RENAME_EXCHANGE on this file system: two renames (a crash between them leaves both trees beside each other).
-        var aside = Path.GetFileName(FileTree.SiblingTemp("/" + target, "old"));
-        Check(AtCalls.RenameAt(dirFd, target, dirFd, aside), target);
-        Check(AtCalls.RenameAt(dirFd, staged, dirFd, target), target);
-        Check(AtCalls.RenameAt(dirFd, aside, dirFd, staged), staged);
+        Check(AtCalls.MkdirAt(dirFd, name, 0x1C0), name);
+        return OpenDir(dirFd, name);
     }
+
+    /// <summary>Removes what is left in the private directory, and the directory itself when its name still leads to it.</summary>
+    public static void RemovePrivate(int dirFd, string name, int privFd)
+    {
+        if (privFd < 0) return;
+        foreach (var (entry, _) in AtCalls.ReadDir(privFd, out _) ?? []) FdTree.TryRemove(privFd, entry);
+        if (Same(AtCalls.StatAt(dirFd, name, false, out _), AtCalls.FStat(privFd, out _)))
+            AtCalls.UnlinkAt(dirFd, name, directory: true);
+    }
+
+    static bool Same(FileStatus? a, FileStatus? b) =>
+        a is { } x && b is { } y && x.Inode == y.Inode && x.DevMajor == y.DevMajor && x.DevMinor == y.DevMinor && x.FileType == y.FileType;
+
+    /// <summary>What <paramref name="name"/> in <paramref name="dirFd"/> is, without following a symlink.</summary>
+    public static FileStatus Identity(int dirFd, string name)
+    {
+        var st = AtCalls.StatAt(dirFd, name, false, out var errno);
+        if (st is null) Check(errno == 0 ? AtCalls.ENOENT : errno, name);
+        return st!.Value;
+    }
+
+    /// <summary>
+    /// Puts <paramref name="staged"/> (in <paramref name="fromFd"/>) in place of <paramref name="target"/> (in
+    /// <paramref name="toFd"/>), atomically where the file system can exchange two names; the old content ends
+    /// up at <paramref name="staged"/>. The stage is checked by handle (device and inode, no symlink followed)
+    /// right before the rename, and the name is checked again right after: anything else standing there is
+    /// put back (or removed, if the live entry was already gone) and the restore fails, so a stage swapped
+    /// in between never becomes an entry of the tree.
+    /// </summary>
+    public static void Swap(int fromFd, string staged, int toFd, string target, FileStatus expected)
+    {
+        Recheck(fromFd, staged, expected, target);
+        if (AtCalls.StatAt(toFd, target, false, out _) is null)
+        {
+            Check(AtCalls.RenameAt(fromFd, staged, toFd, target, noReplace: true), target);
+            if (!Same(AtCalls.StatAt(toFd, target, false, out _), expected))
+            {
+                AtCalls.RenameAt(toFd, target, fromFd, staged, noReplace: true);
+                throw Swapped(target);
+            }
+            return;
+        }
+        var rc = AtCalls.ExchangeAt(fromFd, staged, toFd, target);
+        if (rc == 0)
+        {
+            if (!Same(AtCalls.StatAt(toFd, target, false, out _), expected))
+            {
+                AtCalls.ExchangeAt(fromFd, staged, toFd, target); // the live entry goes back where it was
+                throw Swapped(target);
+            }
+            return;
+        }
+        // No RENAME_EXCHANGE on this file system: two renames (a crash between them leaves both trees beside each other).
+        const string aside = "old";
+        Check(AtCalls.RenameAt(toFd, target, fromFd, aside), target);
+        Recheck(fromFd, staged, expected, target);
+        Check(AtCalls.RenameAt(fromFd, staged, toFd, target, noReplace: true), target);
+        if (!Same(AtCalls.StatAt(toFd, target, false, out _), expected))
+        {
+            AtCalls.RenameAt(toFd, target, fromFd, staged, noReplace: true);
+            AtCalls.RenameAt(fromFd, aside, toFd, target, noReplace: true);
+            throw Swapped(target);
+        }
+        Check(AtCalls.RenameAt(fromFd, aside, fromFd, staged), staged);
+    }
+
+    /// <summary>Moves a staged entry to a name that is free (the live entry, if any, was removed first), checked like <see cref="Swap"/>.</summary>
+    public static void Place(int fromFd, string staged, int toFd, string target, FileStatus expected)
+    {
+        Recheck(fromFd, staged, expected, target);
+        Check(AtCalls.RenameAt(fromFd, staged, toFd, target), target);
+        if (Same(AtCalls.StatAt(toFd, target, false, out _), expected)) return;
+        // Something else got renamed in: take it back out of the tree, never leave it under the restored name.
+        if (AtCalls.RenameAt(toFd, target, fromFd, staged) != 0) FdTree.TryRemove(toFd, target);
+        throw Swapped(target);
+    }
+
+    static void Recheck(int fromFd, string staged, FileStatus expected, string target)
+    {
+        if (!Same(AtCalls.StatAt(fromFd, staged, false, out _), expected)) throw Swapped(target);
+    }
+
+    static ReshException Swapped(string target) =>
+        ReshError.Conflict($"The restored copy of {PathBytes.Display(target)} was replaced by something else while it was being put in place; the restore stopped before it took effect.",
+            "Someone else is writing the directory: find out who, then run the restore again.").ToException();
 }

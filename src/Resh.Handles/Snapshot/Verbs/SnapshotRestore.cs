@@ -64,13 +64,17 @@ public static class SnapshotRestore
             var parentFd = FdTree.OpenDirectory(Path.GetDirectoryName(tree.TrimEnd('/'))!);
             var treeName = Path.GetFileName(tree.TrimEnd('/'));
             var liveFd = treeExists ? AtCalls.OpenAt(parentFd, treeName, AtCalls.O_RDONLY | AtCalls.O_DIRECTORY | AtCalls.O_NOFOLLOW) : -1;
-            var stageName = Path.GetFileName(FileTree.SiblingTemp(tree, "restore"));
-            var stage = Join(Path.GetDirectoryName(tree.TrimEnd('/'))!, stageName);
+            // The stage is built in a private directory (0700) beside the tree and renamed out of its handle.
+            var privName = Path.GetFileName(FileTree.SiblingTemp(tree, "restore"));
+            const string stageName = "t";
+            var stage = Join(Join(Path.GetDirectoryName(tree.TrimEnd('/'))!, privName), stageName);
             var btrfsStage = false;
+            var privFd = -1;
             var restorer = new TreeRestorer(repo, snapView, liveFd, ctx.Cancellation);
             try
             {
                 if (treeExists && liveFd < 0) throw ExceptionTranslation.FromErrno(-liveFd, $" ({shownTree})").ToException();
+                privFd = TreeRestorer.MakePrivate(parentFd, privName);
                 if (m.Backend == "btrfs" && treeExists && await BtrfsSnapshots.IsSubvolumeAsync(tree, ctx.Cancellation).ConfigureAwait(false))
                 {
                     await BtrfsSnapshots.WritableCopyAsync(m.Subvolume!, stage, ctx.Cancellation).ConfigureAwait(false);
@@ -78,16 +82,17 @@ public static class SnapshotRestore
                 }
                 else
                 {
-                    restorer.Build(parentFd, stageName, "", SnapshotRepo.ParseOctal(m.RootMode));
-                    if (treeExists) restorer.CarryOver(parentFd, stageName, tree, filter);
+                    restorer.Build(privFd, stageName, "", SnapshotRepo.ParseOctal(m.RootMode));
+                    if (treeExists) restorer.CarryOver(privFd, stageName, tree, filter);
                 }
-                TreeRestorer.Swap(parentFd, stageName, treeName);
+                TreeRestorer.Swap(privFd, stageName, parentFd, treeName, TreeRestorer.Identity(privFd, stageName));
             }
             finally
             {
                 if (btrfsStage && await BtrfsSnapshots.IsSubvolumeAsync(stage, CancellationToken.None).ConfigureAwait(false))
                     await BtrfsSnapshots.DeleteAsync(stage, CancellationToken.None).ConfigureAwait(false);
-                else FdTree.TryRemove(parentFd, stageName);
+                TreeRestorer.RemovePrivate(parentFd, privName, privFd);
+                AtCalls.Close(privFd);
                 AtCalls.Close(liveFd);
                 AtCalls.Close(parentFd);
             }
@@ -167,22 +172,27 @@ public static class SnapshotRestore
             }
             var name = parts[^1];
             if (!inSnapshot) { Fail(FdTree.Remove(current, name), rel); return; }
-            var stageName = Path.GetFileName(FileTree.SiblingTemp("/" + name, "restore"));
+            // Built in a private directory (0700) and renamed out of its handle: the tree's directory may be
+            // writable by others, who must not be able to swap the stage for a symlink before it is put in place.
+            var privName = Path.GetFileName(FileTree.SiblingTemp("/" + name, "restore"));
+            const string stageName = "t";
+            var privFd = TreeRestorer.MakePrivate(current, privName);
             try
             {
-                restorer.Build(current, stageName, rel, null);
-                var stagedIsDir = AtCalls.StatAt(current, stageName, false, out _) is { IsDirectory: true };
+                restorer.Build(privFd, stageName, rel, null);
+                var staged = TreeRestorer.Identity(privFd, stageName);
                 var liveStat = AtCalls.StatAt(current, name, false, out _);
-                if (stagedIsDir && liveStat is { IsDirectory: true }) TreeRestorer.Swap(current, stageName, name);
+                if (staged.IsDirectory && liveStat is { IsDirectory: true }) TreeRestorer.Swap(privFd, stageName, current, name, staged);
                 else
                 {
-                    if (liveStat is { IsDirectory: true } || (stagedIsDir && liveStat is not null)) Fail(FdTree.Remove(current, name), rel);
-                    Fail(AtCalls.RenameAt(current, stageName, current, name), rel);
+                    if (liveStat is { IsDirectory: true } || (staged.IsDirectory && liveStat is not null)) Fail(FdTree.Remove(current, name), rel);
+                    TreeRestorer.Place(privFd, stageName, current, name, staged);
                 }
             }
             finally
             {
-                FdTree.TryRemove(current, stageName);
+                TreeRestorer.RemovePrivate(current, privName, privFd);
+                AtCalls.Close(privFd);
             }
         }
         finally
