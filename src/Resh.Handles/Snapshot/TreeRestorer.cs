@@ -20,6 +20,10 @@ public sealed class TreeRestorer(SnapshotRepo repo, TreeView snapshot, int liveF
 {
     public long Verified { get; private set; }
     public long Linked { get; private set; }
+    /// <summary>Sockets and device nodes of the live tree, which no snapshot can hold: kept where they are (paths relative to the tree).</summary>
+    public List<string> Kept { get; } = [];
+    /// <summary>What could not be put back as captured (an extended attribute this user may not set, ...).</summary>
+    public List<string> Warnings { get; } = [];
 
     /// <summary>
     /// Materialises the entries at or under <paramref name="rel"/> ("" = all) as <paramref name="stageName"/>
@@ -58,6 +62,13 @@ public sealed class TreeRestorer(SnapshotRepo repo, TreeView snapshot, int liveF
                         case "symlink":
                             Check(AtCalls.SymlinkAt(e.LinkTarget ?? "", dirFd, name), sub);
                             if (FileTree.IsRoot) AtCalls.LChownAt(dirFd, name, (uint)e.Uid, (uint)e.Gid);
+                            AtCalls.LSetTimesAt(dirFd, name, FromNs(e.MtimeNs));
+                            break;
+                        case "fifo":
+                            Check(AtCalls.MknodAt(dirFd, name, FileStatus.S_IFIFO | 0x180, 0, 0), sub);
+                            // Made a moment ago in the private stage, which nobody else can enter: set by name.
+                            if (FileTree.IsRoot) AtCalls.LChownAt(dirFd, name, (uint)e.Uid, (uint)e.Gid);
+                            AtCalls.ChmodAt(dirFd, name, SnapshotRepo.ParseOctal(e.Mode));
                             AtCalls.LSetTimesAt(dirFd, name, FromNs(e.MtimeNs));
                             break;
                         case "file":
@@ -150,6 +161,8 @@ public sealed class TreeRestorer(SnapshotRepo repo, TreeView snapshot, int liveF
             var st = AtCalls.StatAt(from, live, false, out _);
             if (st is not { IsRegular: true } s || (long)s.Size != e.Size || SnapshotRepo.ToNs(s.ModifyTime) != e.MtimeNs || s.Inode != e.Inode
                 || SnapshotRepo.Octal(s.Permissions) != e.Mode || s.Uid != e.Uid || s.Gid != e.Gid) return false;
+            // The same inode must also carry the captured extended attributes and ACLs; else it is copied.
+            if (!e.SameXattrs(e with { Xattrs = TreeScanner.ReadXattrs(from, live, s) })) return false;
             if (AtCalls.LinkAt(from, live, dirFd, name) != 0) return false; // another file system: copy instead
             Linked++;
             return true;
@@ -181,15 +194,25 @@ public sealed class TreeRestorer(SnapshotRepo repo, TreeView snapshot, int liveF
         ApplyMeta(fd, e);
     }
 
-    static void ApplyMeta(int fd, ManifestEntry e)
+    /// <summary>Owner, mode, then extended attributes and ACLs (after the mode, as tar --acls sets them), then times; all on the descriptor.</summary>
+    void ApplyMeta(int fd, ManifestEntry e)
     {
         if (FileTree.IsRoot) AtCalls.FChown(fd, (uint)e.Uid, (uint)e.Gid);
         AtCalls.FChmod(fd, SnapshotRepo.ParseOctal(e.Mode));
+        foreach (var (name, value) in e.Xattrs ?? new Dictionary<string, string>())
+        {
+            var rc = AtCalls.FSetXattr(fd, name, Convert.FromBase64String(value));
+            if (rc != 0) Warnings.Add($"{PathBytes.Display(e.Path)}: extended attribute {name} not restored ({(rc is AtCalls.EPERM or AtCalls.EACCES ? "not permitted" : Posix.StrError(rc))})");
+        }
         AtCalls.FSetTimes(fd, FromNs(e.MtimeNs));
     }
 
+    /// <summary>Sockets and device nodes: a snapshot cannot capture them, so a restore keeps them.</summary>
+    static bool Uncapturable(FileStatus st) => st.FileType is FileStatus.S_IFSOCK or FileStatus.S_IFCHR or FileStatus.S_IFBLK;
+
     /// <summary>Hard-links live paths the snapshot did not cover (excluded, not included, or unreadable when captured) into the stage, so a restore keeps them.</summary>
-    public void CarryOver(int parentFd, string stageName, string liveRoot, PathFilter filter)
+    /// <param name="prefix">The stage holds the tree's <paramref name="prefix"/> (a paths restore of a directory); "" for the whole tree.</param>
+    public void CarryOver(int parentFd, string stageName, string liveRoot, PathFilter filter, string prefix = "")
     {
         var stageFd = OpenDir(parentFd, stageName);
         try
@@ -197,12 +220,14 @@ public sealed class TreeRestorer(SnapshotRepo repo, TreeView snapshot, int liveF
             // A directory that cannot be read cannot be carried over: the walk fails naming it, before the swap.
             foreach (var item in TreeWalker.Walk(liveRoot, PathFilter.All, ct))
             {
-                if (filter.Selects(item.Relative)) continue;
-                if (item.Status.IsDirectory && !filter.IsExcluded(item.Relative)) continue; // a directory that may hold included entries
+                var inTree = prefix.Length == 0 ? item.Relative : prefix + "/" + item.Relative;
+                var special = Uncapturable(item.Status);
+                if (filter.Selects(inTree) && !special) continue;
+                if (item.Status.IsDirectory && !filter.IsExcluded(inTree)) continue; // a directory that may hold included entries
                 var name = Base(item.Relative);
                 var to = ParentOf(stageFd, item.Relative, create: true);
                 int from;
-                try { from = ParentOf(liveFd, item.Relative, create: false); }
+                try { from = ParentOf(liveFd, inTree, create: false); }
                 catch (ReshException) { AtCalls.Close(to); continue; } // changed since the walk: nothing safe to carry
                 try
                 {
@@ -219,6 +244,7 @@ public sealed class TreeRestorer(SnapshotRepo repo, TreeView snapshot, int liveF
                     }
                     else if (st.IsSymlink) Check(AtCalls.SymlinkAt(AtCalls.ReadLinkAt(from, name, out _) ?? "", to, name), item.Relative);
                     else if (AtCalls.LinkAt(from, name, to, name) != 0) CopyLive(from, to, name, st);
+                    if (special && AtCalls.StatAt(to, name, false, out _) is not null) Kept.Add(inTree);
                 }
                 finally
                 {

@@ -111,6 +111,7 @@ public sealed class SnapshotHostileTreeTests
             {
                 System.IO.File.WriteAllText(Path.Combine(many, "f000"), $"changed {attempt}\n");
                 Resh(false, $"snapshot://{tree}.restore", "name=s1", "paths=sub", $"repo={repo}");
+                AssertNoSymlinkRestored(tree);
                 Resh(false, $"snapshot://{tree}.restore", "name=s1", $"repo={repo}");
                 Assert.Equal(before, Fingerprint(outside));
                 AssertNoSymlinkRestored(tree);

@@ -21,7 +21,10 @@ public static class SnapshotRestore
         ],
         notes: "The whole tree is rebuilt beside the live one and swapped in with one atomic exchange (renameat2), then the old tree is removed; " +
                "paths excluded from the snapshot (or that it could not read) are carried over untouched. Files added since the snapshot are deleted. A tree already equal to the snapshot is changed: false. " +
-               "Names that are not UTF-8 come back byte for byte; hard links come back as hard links. `paths` naming nothing that exists in the snapshot or the live tree is `not_found`.");
+               "Names that are not UTF-8 come back byte for byte; hard links come back as hard links; FIFOs, extended attributes and POSIX ACLs come back as captured (an attribute this user may not set, such as trusted.* when not root, is a warning naming it). " +
+               "Sockets and device nodes cannot be captured: a restore keeps the live ones where they are and lists them in `kept` (as rsync without --specials/--devices and tar leave them), never deletes them. " +
+               "The rebuilt tree (or path) is built in a private directory and renamed into place from its handle, checked by device and inode right before and after the rename. " +
+               "`paths` naming nothing that exists in the snapshot or the live tree is `not_found`.");
 
     static async ValueTask<Outcome<SnapshotRestoreResult>> RunAsync(VerbContext ctx)
     {
@@ -96,21 +99,27 @@ public static class SnapshotRestore
                 AtCalls.Close(liveFd);
                 AtCalls.Close(parentFd);
             }
-            return Outcome.Changed(new SnapshotRestoreResult(m.Name, shownTree, shownPaths, Shown(changes.Added), Shown(changes.Removed), Shown(changes.Modified), restorer.Verified, restorer.Linked));
+            return Done(ctx, new SnapshotRestoreResult(m.Name, shownTree, shownPaths, Shown(changes.Added), Shown(changes.Removed), Shown(changes.Modified), restorer.Verified, restorer.Linked), restorer);
         }
         if (!treeExists) Directory.CreateDirectory(tree);
         var treeFd = FdTree.OpenDirectory(tree);
         var partial = new TreeRestorer(repo, snapView, treeFd, ctx.Cancellation);
         try
         {
-            foreach (var rel in paths) RestoreOne(partial, snapView, treeFd, rel);
+            foreach (var rel in paths) RestoreOne(partial, snapView, treeFd, rel, Join(tree, rel), filter);
         }
         finally
         {
             AtCalls.Close(treeFd);
         }
-        var restorerDone = partial;
-        return Outcome.Changed(new SnapshotRestoreResult(m.Name, shownTree, shownPaths, Shown(changes.Added), Shown(changes.Removed), Shown(changes.Modified), restorerDone.Verified, restorerDone.Linked));
+        return Done(ctx, new SnapshotRestoreResult(m.Name, shownTree, shownPaths, Shown(changes.Added), Shown(changes.Removed), Shown(changes.Modified), partial.Verified, partial.Linked), partial);
+    }
+
+    static Outcome<SnapshotRestoreResult> Done(VerbContext ctx, SnapshotRestoreResult result, TreeRestorer restorer)
+    {
+        foreach (var w in restorer.Warnings.Take(100)) ctx.Warn(w);
+        foreach (var k in restorer.Kept.Take(100)) ctx.Warn($"{PathBytes.Display(k)}: a socket or device node, which a snapshot cannot hold; kept as it is");
+        return Outcome.Changed(result with { Kept = restorer.Kept.Select(k => PathBytes.Display(k)).ToList() });
     }
 
     static string Join(string tree, string rel) => tree == "/" ? "/" + rel : tree + "/" + rel;
@@ -143,7 +152,7 @@ public static class SnapshotRestore
     /// opened one name at a time with O_NOFOLLOW; a symlink or file standing where the path needs a
     /// directory is removed as an entry of the tree (never followed) and replaced by a directory.
     /// </summary>
-    static void RestoreOne(TreeRestorer restorer, TreeView snapView, int treeFd, string rel)
+    static void RestoreOne(TreeRestorer restorer, TreeView snapView, int treeFd, string rel, string livePath, PathFilter filter)
     {
         var inSnapshot = snapView.Entries.Any(e => e.Path == rel);
         var parts = rel.Split('/');
@@ -180,8 +189,11 @@ public static class SnapshotRestore
             try
             {
                 restorer.Build(privFd, stageName, rel, null);
-                var staged = TreeRestorer.Identity(privFd, stageName);
                 var liveStat = AtCalls.StatAt(current, name, false, out _);
+                // Sockets, device nodes and excluded paths below a live directory stay, as with a whole-tree restore.
+                if (liveStat is { IsDirectory: true } && AtCalls.StatAt(privFd, stageName, false, out _) is { IsDirectory: true })
+                    restorer.CarryOver(privFd, stageName, livePath, filter, rel);
+                var staged = TreeRestorer.Identity(privFd, stageName);
                 if (staged.IsDirectory && liveStat is { IsDirectory: true }) TreeRestorer.Swap(privFd, stageName, current, name, staged);
                 else
                 {
