@@ -425,10 +425,11 @@ public sealed class SafeExtractor(ArchiveReader reader, long archiveSize, Extrac
     void Write(int fd, string name, ReadOnlySpan<byte> data, long offset)
     {
         ct.ThrowIfCancellationRequested();
-        var rc = AtCalls.WriteAll(fd, data, offset);
-        if (rc != 0) throw ArchiveErrors.FromErrno(rc, name).ToException();
+        // Judged before the write, so a bound set by the free space stops the extraction before the disk is full.
         _written += data.Length;
         options.Limits.CheckBytes(_written, reader.ConsumedBytes, _holes);
+        var rc = AtCalls.WriteAll(fd, data, offset);
+        if (rc != 0) throw ArchiveErrors.FromErrno(rc, name).ToException();
     }
 
     /// <summary>Owner (before the mode: chown clears set-id bits), mode, ACLs, xattrs, then times — all on the descriptor.</summary>

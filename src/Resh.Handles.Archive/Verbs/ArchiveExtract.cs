@@ -14,9 +14,9 @@ public static class ArchiveExtract
     static readonly Arg<string?> Overwrite = Arg.Enum("overwrite", "When a path already exists with different content: error (conflict, nothing extracted), skip (keep it) or replace.",
         ["error", "skip", "replace"], "error");
     static readonly Arg<long?> StripComponents = Arg.Int("strip_components", "Drop this many leading path components from every entry name (as tar --strip-components).", 0, min: 0, max: 100);
-    static readonly Arg<long?> MaxBytes = Arg.Size("max_bytes", "Stop when the content would exceed this size.", 10L * 1024 * 1024 * 1024);
+    static readonly Arg<long?> MaxBytes = Arg.Size("max_bytes", "Stop when the content would exceed this size (default: the free space of the destination's file system, checked before writing against the sizes zip and 7z declare).");
     static readonly Arg<long?> MaxEntries = Arg.Int("max_entries", "Stop when the archive has more entries than this.", 1_000_000, min: 1);
-    static readonly Arg<long?> MaxRatio = Arg.Int("max_ratio", "Stop when content exceeds this multiple of the compressed bytes read (judged past 8 MiB).", 200, min: 1);
+    static readonly Arg<long?> MaxRatio = Arg.Int("max_ratio", "Stop when content exceeds this multiple of the compressed bytes read, judged only past 4 GiB of output (0: off).", ExtractionLimits.DefaultRatio, min: 0);
     static readonly Arg<bool> Owners = Arg.Bool("owners", "Restore owners and groups from the archive (root only; by name when the name exists here, else by number).", true);
     static readonly Arg<bool> AllowSpecial = Arg.Bool("allow_special", "Create FIFOs, and (root only) device nodes, stored in the archive; refused by default.");
     static readonly Arg<string?> Links = Arg.Enum("links", "safe: refuse symlinks that resolve outside the destination (for archives you did not make); keep: create every symlink as stored, like tar (to restore a system tree); links are never followed while extracting either way.",
@@ -36,16 +36,22 @@ public static class ArchiveExtract
             new("'archive:///tmp/x.tar.zst.extract(destination=/tmp/out)'", "Extract into /tmp/out."),
             new("archive:///tmp/site.zip extract --destination /srv/site --overwrite replace", "Update a tree from a zip."),
             new("'archive:///backup/etc.tar.zst.extract(destination=/restore,links=keep,xattrs=true,acls=true)'", "Restore a system tree exactly, as tar would."),
-            new("'archive:///tmp/x.tar.gz.extract(destination=/tmp/out)' --dry-run", "List what would be written."),
+            new("'archive:///tmp/x.tar.gz.extract(destination=/tmp/out)' --dry-run", "Say per entry what would be created, replaced, left or refused (as tar -d), writing nothing."),
+            new("archive://- extract --destination /srv/site", "Extract an archive piped in: ssh host tar -czf - /srv/site | resh archive://- extract ... (as tar -xf -)."),
         ],
-        notes: "Entries with absolute names or `..`, hard links to names outside the archive, entries under a symlink, device nodes and FIFOs are refused and listed in " +
+        notes: "The target `-` (or /dev/stdin, or any pipe) reads the archive from standard input, as tar -f - does: it is copied to an anonymous temporary file first, so zip and 7z work too and the compression is found from the magic bytes. " +
+               "A dry run compares every entry with an existing destination as the real merge will (content, mode, type, link target) and lists it in `actions` as create, replace, unchanged, update, skip, conflict or refused; with overwrite=error and a difference it answers `conflict` as the real run would. " +
+               "Bounds: by default the content may fill at most the free space of the destination's file system (a zip or 7z declaring more is refused before a byte is written), " +
+               "and past 4 GiB of output it may not exceed max_ratio (1000) times the compressed bytes read; below that floor no ratio applies, as with bsdtar, 7-Zip and Python's tarfile, " +
+               "so a tar.zst of a GiB of zeros extracts. " +
+               "Entries with absolute names or `..`, hard links to names outside the archive, entries under a symlink, device nodes and FIFOs are refused and listed in " +
                "`refused`, as are (with links=safe) symlinks that resolve outside the destination, chains of links included; the call is then `partial` (exit 9) " +
                "with the rest extracted, unless strict=false. Every entry is created by directory handle, never through a symlink. The archive is first extracted " +
                "into a temporary directory beside the destination, then renamed into place (or merged under `overwrite`), so a failure leaves nothing half-written.");
 
     static Outcome<ArchiveExtractResult> Run(VerbContext ctx)
     {
-        var path = ArchivePaths.Resolve(ctx);
+        var path = ArchivePaths.ResolveInput(ctx);
         var destination = ArchivePaths.Absolute(ctx.Get(Destination)!, ctx);
         if (destination == "/") return ReshError.Usage("Refusing to extract into /.", "Extract into a directory of its own.");
         var destStat = ArchivePaths.Stat(destination, follow: true);
@@ -66,7 +72,7 @@ public static class ArchiveExtract
         var destName = Path.GetFileName(destination);
         var preserve = ctx.IsSet(PreservePermissions) ? ctx.Get(PreservePermissions) : FileTree.IsRoot;
         var options = new ExtractOptions(ctx.Get(Overwrite)!, new PathFilter(ctx.Get(ArchiveArgs.Include), ctx.Get(ArchiveArgs.Exclude)),
-            (int)(ctx.Get(StripComponents) ?? 0), new ExtractionLimits(ctx.Get(MaxBytes)!.Value, ctx.Get(MaxEntries)!.Value, ctx.Get(MaxRatio)!.Value),
+            (int)(ctx.Get(StripComponents) ?? 0), Limits(ctx, destStat is null ? parent : destination),
             ctx.Get(Owners), ctx.Get(AllowSpecial), ctx.DryRun, ctx.Get(Links) == "keep" ? LinkPolicy.Keep : LinkPolicy.Safe, preserve,
             ctx.Get(Xattrs), ctx.Get(Acls));
         var archiveSize = ArchivePaths.Stat(path, follow: true)?.Size ?? 0;
@@ -135,6 +141,14 @@ public static class ArchiveExtract
         {
             AtCalls.Close(destFd);
         }
+    }
+
+    /// <summary>max_bytes as given, else the room on the destination's file system (where the stage is written too).</summary>
+    static ExtractionLimits Limits(VerbContext ctx, string where)
+    {
+        var given = ctx.Get(MaxBytes);
+        var free = given is null ? ExtractionLimits.FreeSpace(where) : null;
+        return new ExtractionLimits(given ?? free ?? long.MaxValue, ctx.Get(MaxEntries)!.Value, ctx.Get(MaxRatio)!.Value, BytesAreFreeSpace: given is null && free is not null);
     }
 
     /// <summary>What an existing destination holds at a relative name, looked up without following any symlink.</summary>

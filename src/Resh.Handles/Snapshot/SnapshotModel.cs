@@ -66,7 +66,8 @@ public sealed record Manifest(
     [property: Description("Bytes this snapshot added to the store (content not stored before).")] long NewBytes,
     string RootMode,
     IReadOnlyList<ManifestEntry> Entries,
-    [property: Description("Paths that could not be read when the snapshot was taken; a restore leaves them as they are.")] IReadOnlyList<SkippedPath>? Unreadable = null);
+    [property: Description("Paths that could not be read when the snapshot was taken; a restore leaves them as they are.")] IReadOnlyList<SkippedPath>? Unreadable = null,
+    [property: Description("True when the tree's path is not UTF-8 and `path` holds it percent-escaped.")] bool PathEscaped = false);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false)]
 [JsonSerializable(typeof(Manifest))]

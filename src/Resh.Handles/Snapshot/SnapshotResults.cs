@@ -8,7 +8,7 @@ public sealed record SnapshotSummary(string Name, string Path, string Created, s
     [property: Description("files or btrfs")] string Backend, string? Subvolume, long Files, long Bytes,
     [property: Description("Bytes this snapshot added to the store.")] long NewBytes)
 {
-    public static SnapshotSummary Of(Manifest m) => new(m.Name, m.Path, m.Created, m.Message, m.Tags, m.Backend, m.Subvolume, m.Files, m.Bytes, m.NewBytes);
+    public static SnapshotSummary Of(Manifest m) => new(m.Name, Resh.Core.Text.PathBytes.Display(m.Path), m.Created, m.Message, m.Tags, m.Backend, m.Subvolume, m.Files, m.Bytes, m.NewBytes);
 }
 
 [Description("A new snapshot.")]

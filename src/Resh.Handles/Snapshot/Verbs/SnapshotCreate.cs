@@ -69,7 +69,7 @@ public static class SnapshotCreate
         if (ctx.DryRun)
         {
             var plan = TreeScanner.Scan(tree, filter, previous, null, hash: false, null, ctx.Cancellation);
-            return Outcome.Changed(new SnapshotCreateResult(new SnapshotSummary(name, tree, SnapshotRepo.Now(), ctx.Get(Message), ctx.Get(Tags), "files", null, plan.Files, plan.Bytes, 0),
+            return Outcome.Changed(new SnapshotCreateResult(new SnapshotSummary(name, Display(tree), SnapshotRepo.Now(), ctx.Get(Message), ctx.Get(Tags), "files", null, plan.Files, plan.Bytes, 0),
                 repo.Root, plan.Directories, plan.Symlinks, plan.Files - plan.Reused, plan.Reused, plan.Skipped.Select(Display).ToList(), []));
         }
         using var progress = ctx.Progress("snapshot", null);
