@@ -36,12 +36,9 @@ public static class ArchiveExtract
             new("'archive:///tmp/x.tar.zst.extract(destination=/tmp/out)'", "Extract into /tmp/out."),
             new("archive:///tmp/site.zip extract --destination /srv/site --overwrite replace", "Update a tree from a zip."),
             new("'archive:///backup/etc.tar.zst.extract(destination=/restore,links=keep,xattrs=true,acls=true)'", "Restore a system tree exactly, as tar would."),
-            new("'archive:///tmp/x.tar.gz.extract(destination=/tmp/out)' --dry-run", "Say per entry what would be created, replaced, left or refused (as tar -d), writing nothing."),
-            new("archive://- extract --destination /srv/site", "Extract an archive piped in: ssh host tar -czf - /srv/site | resh archive://- extract ... (as tar -xf -)."),
+            new("'archive:///tmp/x.tar.gz.extract(destination=/tmp/out)' --dry-run", "List what would be written."),
         ],
-        notes: "The target `-` (or /dev/stdin, or any pipe) reads the archive from standard input, as tar -f - does: it is copied to an anonymous temporary file first, so zip and 7z work too and the compression is found from the magic bytes. " +
-               "A dry run compares every entry with an existing destination as the real merge will (content, mode, type, link target) and lists it in `actions` as create, replace, unchanged, update, skip, conflict or refused; with overwrite=error and a difference it answers `conflict` as the real run would. " +
-               "Bounds: by default the content may fill at most the free space of the destination's file system (a zip or 7z declaring more is refused before a byte is written), " +
+        notes: "Bounds: by default the content may fill at most the free space of the destination's file system (a zip or 7z declaring more is refused before a byte is written), " +
                "and past 4 GiB of output it may not exceed max_ratio (1000) times the compressed bytes read; below that floor no ratio applies, as with bsdtar, 7-Zip and Python's tarfile, " +
                "so a tar.zst of a GiB of zeros extracts. " +
                "Entries with absolute names or `..`, hard links to names outside the archive, entries under a symlink, device nodes and FIFOs are refused and listed in " +

@@ -65,12 +65,15 @@ public sealed class TreeRestorer(SnapshotRepo repo, TreeView snapshot, int liveF
                             AtCalls.LSetTimesAt(dirFd, name, FromNs(e.MtimeNs));
                             break;
                         case "fifo":
+                        {
                             Check(AtCalls.MknodAt(dirFd, name, FileStatus.S_IFIFO | 0x180, 0, 0), sub);
-                            // Made a moment ago in the private stage, which nobody else can enter: set by name.
-                            if (FileTree.IsRoot) AtCalls.LChownAt(dirFd, name, (uint)e.Uid, (uint)e.Gid);
-                            AtCalls.ChmodAt(dirFd, name, SnapshotRepo.ParseOctal(e.Mode));
-                            AtCalls.LSetTimesAt(dirFd, name, FromNs(e.MtimeNs));
+                            // Opening a FIFO for reading with O_NONBLOCK does not wait for a writer; its metadata is then set on the descriptor.
+                            var fifo = AtCalls.OpenAt(dirFd, name, AtCalls.O_RDONLY | AtCalls.O_NONBLOCK | AtCalls.O_NOFOLLOW);
+                            if (fifo < 0) Check(-fifo, sub);
+                            try { ApplyMeta(fifo, e); }
+                            finally { AtCalls.Close(fifo); }
                             break;
+                        }
                         case "file":
                             if (e.Links > 1 && e.Inode != 0 && inodes.TryGetValue(e.Inode, out var first) && LinkWithin(stageFd, parentFd, stageName, first, dirFd, name))
                                 break; // another name of a file already restored: the same inode again

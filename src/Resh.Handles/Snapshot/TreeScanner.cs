@@ -52,7 +52,8 @@ public static class TreeScanner
             }
             else if (st.FileType == FileStatus.S_IFIFO)
             {
-                entries.Add(new(item.Relative, "fifo", SnapshotRepo.Octal(st.Permissions), st.Uid, st.Gid, mtime, 0, null, null, st.Inode, st.Links));
+                // A FIFO made in a directory with a default ACL carries an access ACL of its own.
+                entries.Add(new(item.Relative, "fifo", SnapshotRepo.Octal(st.Permissions), st.Uid, st.Gid, mtime, 0, null, null, st.Inode, st.Links) { Xattrs = ReadXattrs(rootFd, item.Relative, st) });
             }
             else if (st.IsSymlink)
             {
