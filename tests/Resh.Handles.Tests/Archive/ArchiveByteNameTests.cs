@@ -29,7 +29,7 @@ public sealed class ArchiveByteNameTests
         var create = ReshBinary.Run($"archive://{d}/a.tar.create", $"sources=file://{d}/src/n%FF");
         Assert.True(create.Ok, create.ToString());
         // GNU tar sees the raw byte, as it would have stored it itself.
-        Assert.Equal(["n\u00ff/", "n\u00ff/f"], Encoding.Latin1.GetString(Convert.FromHexString(Shell.Run($"tar -tf {Shell.Q(d + "/a.tar")} | od -An -tx1 | tr -d ' \\n'").Stdout.Trim()))
+        Assert.Equal(["n\u00ff/", "n\u00ff/f"], Encoding.Latin1.GetString(Convert.FromHexString(Shell.Run($"tar --quoting-style=literal -tf {Shell.Q(d + "/a.tar")} | od -An -tx1 | tr -d ' \\n'").Stdout.Trim()))
             .Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
 
         var extract = ReshBinary.Run($"archive://{d}/a.tar.extract", $"destination=file://{d}/out%FE");
