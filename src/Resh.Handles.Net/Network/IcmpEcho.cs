@@ -57,9 +57,12 @@ internal sealed class IcmpEcho : IDisposable
         for (int i = 8; i < packet.Length; i++) packet[i] = (byte)i;
         if (!_v6) BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), Checksum(packet)); // ICMPv6 and ping sockets: the kernel's
         var target = new IPEndPoint(to, 0);
+        EndPoint any = new IPEndPoint(_v6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        // Touch the receive path once before the clock starts, so the first reply is not charged for first-use costs.
+        _socket.Poll(0, SelectMode.SelectRead);
+        _ = Match([], seq, errors);
         var sw = Stopwatch.StartNew();
         _socket.SendTo(packet, SocketFlags.None, target);
-        EndPoint any = new IPEndPoint(_v6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         while (true)
         {
             ct.ThrowIfCancellationRequested();
