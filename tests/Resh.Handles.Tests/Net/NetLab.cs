@@ -8,7 +8,7 @@ namespace Resh.Handles.Tests.Network;
 
 /// <summary>
 /// Three network namespaces made for the net:// tests, with per-run names (reshnet-XXXXXX-c/r/s), deleted on dispose:
-/// client (c0 10.231.1.2/24, a dummy link dum0) — router (r0 10.231.1.1, r1 10.231.2.1, forwarding) — server
+/// client (c0 10.231.1.2/24, a spare veth pair dum0/dum1) — router (r0 10.231.1.1, r1 10.231.2.1, forwarding) — server
 /// (s0 10.231.2.2/24, nc listeners). Nothing of the host's own network is touched. The client allows ping sockets
 /// for every group (net.ipv4.ping_group_range); the router keeps the kernel's default (none), for the refusal test.
 /// </summary>
@@ -40,7 +40,8 @@ public sealed class NetLab : IDisposable
             foreach (var (ns, dev) in new[] { (Client, "c0"), (Router, "r0"), (Router, "r1"), (Server, "s0") }) Ip("-n", ns, "link", "set", dev, "up");
             Ip("-n", Client, "route", "add", "default", "via", RouterNear);
             Ip("-n", Server, "route", "add", "default", "via", RouterFar);
-            Ip("-n", Client, "link", "add", "dum0", "type", "dummy");
+            // A veth pair with both ends here stands in for a spare link (the dummy driver may not be available).
+            Ip("-n", Client, "link", "add", "dum0", "type", "veth", "peer", "name", "dum1");
             InNs(Router, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
             InNs(Client, "sysctl", "-q", "-w", "net.ipv4.ping_group_range=0 2147483647");
             // Listeners on the server: two TCP ports on every address and one on loopback only (5432, the README's call).
@@ -62,7 +63,7 @@ public sealed class NetLab : IDisposable
 
     public static string Ip(params string[] args) => Tools.Ok("ip", args);
     public static JsonArray IpJson(string ns, params string[] args) => JsonNode.Parse(Tools.Ok("ip", ["-n", ns, "-j", .. args]) is { Length: > 0 } s ? s : "[]")!.AsArray();
-    public static Tools.ToolRun InNs(string ns, string file, params string[] args) => Tools.Run("ip", ["netns", "exec", ns, file, .. args]);
+    internal static Tools.ToolRun InNs(string ns, string file, params string[] args) => Tools.Run("ip", ["netns", "exec", ns, file, .. args]);
 
     /// <summary>Starts `nc -lk` in a namespace; it is killed on dispose.</summary>
     public Process Listen(string ns, string address, int port)
