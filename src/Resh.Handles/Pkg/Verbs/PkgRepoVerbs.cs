@@ -58,7 +58,7 @@ public static class PkgRepoAdd
         var components = ctx.Get(Components).Select(c => AptSources.CheckWord(c, "component")).ToList();
         if (suites.Any(s => s.EndsWith('/')) && components.Count > 0) return ReshError.Usage("A flat repository (suite ending in /) takes no components.", null);
         var archs = ctx.Get(Arch).Select(a => AptSources.CheckWord(a, "arch")).ToList();
-        string? signedBy = ctx.Get(Keyring);
+        string? signedBy = ctx.Get(Keyring) is { } kr ? AptSources.CheckWord(kr, "keyring") : null;
         byte[]? keyBytes = null;
         string? keyPath = null;
         if (ctx.Get(Key) is { } key)
