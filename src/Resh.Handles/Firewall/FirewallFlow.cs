@@ -105,7 +105,9 @@ public static class FirewallFlow
                 "Run firewall://.enable first, then make the change.").ToException();
         LockoutGuard.Check(current, desired, force);
         var confirm = ctx.Get(Confirm);
-        if (FirewallStateStore.LoadPending(backend.Name) is { } open)
+        PendingState? open;
+        using (FirewallStateStore.Lock(backend.Name)) open = FirewallStateStore.LoadPending(backend.Name); // a rollback running now finishes first
+        if (open is not null)
         {
             // Its rollback restores the rules as they were before it: a later change would silently go with it.
             if (confirm is null)

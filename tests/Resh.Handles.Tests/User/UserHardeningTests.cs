@@ -113,11 +113,13 @@ public sealed class UserHardeningTests(UserSandbox box)
     {
         using var host = new TempDir("imghost");
         using var img = new TempDir("img");
-        Directory.CreateDirectory(img["etc"]);
+        Directory.CreateDirectory(img["etc/default"]);
         Directory.CreateDirectory(img["home"]);
-        File.WriteAllText(img["etc/passwd"], "root:x:0:0:root:/root:/bin/sh\nimgbob:x:24901:24901::/home/imgbob:/bin/sh\nimglink:x:24902:24902::/home/imglink:/bin/sh\n"
-            + "imgdots:x:24903:24903::/../../" + Path.GetFileName(host.Path) + "/dots:/bin/sh\n");
-        File.WriteAllText(img["etc/group"], "root:x:0:\nimgbob:x:24901:\n");
+        foreach (var f in new[] { "passwd", "group", "shadow", "gshadow", "login.defs" }) File.Copy(box.Etc(f), img[$"etc/{f}"]);
+        // Homes from the image's passwd: a plain one, one that is a link onto the host, one that climbs out with "..".
+        File.AppendAllText(img["etc/passwd"], "imgbob:x:24901:24901::/home/imgbob:/bin/sh\nimglink:x:24902:24902::/home/imglink:/bin/sh\n"
+            + "imgdots:x:24903:24903::/../" + Path.GetFileName(host.Path) + "/dots:/bin/sh\n");
+        File.AppendAllText(img["etc/group"], "imgbob:x:24901:\n");
         Directory.CreateDirectory(host["sudoers"]);
         Directory.CreateDirectory(host["home"]);
         Directory.CreateDirectory(host["dots"]);
