@@ -8,6 +8,9 @@
 # usage: pkg-repo.sh build DIR          key + repository with hello 1.0 and lib 1.0 (prints the repo path)
 #        pkg-repo.sh publish DIR VER    add resh-test-hello VER to the repository and re-sign it
 #        pkg-repo.sh reset DIR          purge every resh-test-* package and release holds (between tests)
+#        pkg-repo.sh slowdeb DIR HOLD STARTED   build DIR/slow/resh-test-slow_1.0_all.deb (not in the repository), whose
+#                                       postinst touches STARTED and waits (at most 60 s) while the file HOLD exists;
+#                                       prints its path
 #        pkg-repo.sh clean DIR NAME     remove the apt source NAME (sources file, keyring, lists), purge every
 #                                       resh-test-* package, stop the throwaway gpg-agent
 set -euo pipefail
@@ -55,6 +58,16 @@ build)
 publish)
     package resh-test-hello "$3" "resh-test-lib"
     index
+    ;;
+slowdeb)
+    HOLD=$3; STARTED=$4; root="$DIR/slow/root"
+    rm -rf "$DIR/slow"; mkdir -p "$root/DEBIAN" "$root/usr/share/resh-test-slow"
+    printf 'Package: resh-test-slow\nVersion: 1.0\nArchitecture: all\nMaintainer: resh tests <resh-test@localhost>\nDescription: resh test package with a slow postinst\n Built by tests/setup/pkg-repo.sh; safe to remove.\n' > "$root/DEBIAN/control"
+    printf '#!/bin/sh\ntouch "%s"\ni=0\nwhile [ -e "%s" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done\nexit 0\n' "$STARTED" "$HOLD" > "$root/DEBIAN/postinst"
+    chmod 755 "$root/DEBIAN/postinst"
+    echo 1.0 > "$root/usr/share/resh-test-slow/VERSION"
+    dpkg-deb --root-owner-group -Zgzip --build "$root" "$DIR/slow/resh-test-slow_1.0_all.deb" >/dev/null
+    echo "$DIR/slow/resh-test-slow_1.0_all.deb"
     ;;
 reset)
     pkgs=$(dpkg-query -W -f '${Package} ${db:Status-Abbrev}\n' 'resh-test-*' 2>/dev/null | awk '$2 != "un" {print $1}' || true)

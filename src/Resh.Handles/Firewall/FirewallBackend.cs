@@ -47,7 +47,7 @@ public abstract class FirewallBackend
     public abstract NativePlan RestoreNative(string content);
     public abstract Task<NativePlan> SetActiveAsync(FwState current, bool active, CancellationToken ct);
 
-    public async Task ExecuteAsync(NativePlan plan, CancellationToken ct)
+    public virtual async Task ExecuteAsync(NativePlan plan, CancellationToken ct)
     {
         foreach (var step in plan.Steps) await step(ct).ConfigureAwait(false);
     }

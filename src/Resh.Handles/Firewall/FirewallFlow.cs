@@ -28,7 +28,7 @@ public static class FirewallFlow
     {
         if (choice != "auto") return (Create(choice), "backend=" + choice);
         if (FirewalldRunning()) return (new FirewalldBackend(), "firewalld is running");
-        if (ProcessRunner.Which("ufw") is not null && UfwEnabled()) return (new UfwBackend(), "ufw is enabled (/etc/ufw/ufw.conf)");
+        if (ProcessRunner.Which("ufw") is not null && UfwEnabled() && UfwLoaded()) return (new UfwBackend(), "ufw is enabled (/etc/ufw/ufw.conf) and its chains are loaded");
         if (ProcessRunner.Which("nft") is not null) return (new NftBackend(), "nft is installed");
         if (ProcessRunner.Which("iptables-restore") is not null) return (new IptablesBackend(), "iptables is installed (no nft)");
         throw ReshError.Unavailable("No firewall tool found (nft, iptables, ufw, firewall-cmd).", "Install nftables.").ToException();
@@ -48,6 +48,19 @@ public static class FirewallFlow
         try { return File.ReadLines("/etc/ufw/ufw.conf").Any(l => l.Trim().Equals("ENABLED=yes", StringComparison.OrdinalIgnoreCase)); }
         catch (IOException) { return false; }
         catch (UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>
+    /// ufw.conf is shared by every network namespace of the host, but ufw's chains are per namespace: ufw counts
+    /// only where its ufw-user-input chain exists. When that cannot be read (not root), ufw.conf decides.
+    /// </summary>
+    static bool UfwLoaded()
+    {
+        if (ProcessRunner.Which("iptables") is not { } iptables) return true;
+        var r = ProcessRunner.RunAsync([iptables, "-w", "5", "-n", "-S", "ufw-user-input"], null, CancellationToken.None).GetAwaiter().GetResult();
+        if (r.Succeeded) return true;
+        var err = r.Stderr.ToLowerInvariant();
+        return !(err.Contains("no chain") || err.Contains("does not exist"));
     }
 
     /// <summary>A firewalld process in this network namespace, and a system bus to reach it.</summary>
@@ -100,7 +113,7 @@ public static class FirewallFlow
         foreach (var (k, v) in desired.Policies) policies[k] = v;
         var diff = Diff.Unified(Describe(current.Managed, current.Policies), Describe(desired.Rules, policies), "resh-rules");
         if (plan.IsEmpty) return new FwChangeResult(backend.Name, "none", affected, [], null, null);
-        if (backend is NftBackend && FirewallStateStore.LoadDisabled(backend.Name) is not null)
+        if ((backend is NftBackend || (backend is IptablesBackend && !current.Active)) && FirewallStateStore.LoadDisabled(backend.Name) is not null)
             throw ReshError.Conflict("resh's rules are switched off (firewall://.disable): a change now would replace the rules set aside.",
                 "Run firewall://.enable first, then make the change.").ToException();
         LockoutGuard.Check(current, desired, force);

@@ -22,7 +22,19 @@ public static class RuleArgs
     public static RuleSpec Spec(VerbContext ctx, string action) => RuleSpec.Create(ctx.Get(Family), ctx.Get(Direction), ctx.Get(Proto), ctx.Get(Port),
         ctx.Get(From), ctx.Get(To), ctx.Get(Iface), action, ctx.Get(RateLimit), ctx.Get(Log), ctx.Get(Comment));
 
-    /// <summary>Whether a managed rule matches the fields given (unset fields match anything).</summary>
+    /// <summary>
+    /// Whether a managed rule is the one the fields describe, as `ufw delete allow 22/tcp` means: unset fields
+    /// must have their defaults (no from=, no iface=...), so port=22 does not also take the rule for port 22 from
+    /// 10.0.0.0/8. action and comment are compared only when given.
+    /// </summary>
+    public static bool MatchesExactly(VerbContext ctx, RuleSpec r, string? action)
+    {
+        var want = RuleSpec.Create(ctx.Get(Family), ctx.Get(Direction), ctx.Get(Proto), ctx.Get(Port), ctx.Get(From), ctx.Get(To), ctx.Get(Iface),
+            action ?? r.Action, ctx.Get(RateLimit), ctx.Get(Log), ctx.Get(Comment));
+        return want.Id == r.Id && (!ctx.IsSet(Comment) || want.Comment == r.Comment);
+    }
+
+    /// <summary>Whether a managed rule matches the fields given (unset fields match anything): rules.delete with all=true.</summary>
     public static bool Matches(VerbContext ctx, RuleSpec r, string? action)
     {
         if (action is not null && r.Action != action) return false;

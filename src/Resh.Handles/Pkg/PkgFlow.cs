@@ -25,6 +25,13 @@ public static class PkgFlow
     public static string SingleName(VerbContext ctx)
     {
         if (ctx.Target.Length == 0) throw ReshError.Usage($"{ctx.Verb.Name} needs a package: pkg://NAME.{ctx.Verb.Name}.", $"Example: pkg://curl.{ctx.Verb.Name}").ToException();
+        // A path (pkg:///tmp/x.deb.info): a missing file is not_found, as for install; an existing one is not a package name.
+        if (ctx.Target.Contains('/') && !ctx.Target.Any(char.IsControl))
+        {
+            var full = Path.GetFullPath(ctx.Target);
+            if (!File.Exists(full)) throw ReshError.NotFound($"No package file {full}.", $"{ctx.Verb.Name} takes an installed or available package's name: pkg://NAME.{ctx.Verb.Name}.").ToException();
+            throw ReshError.Usage($"{ctx.Verb.Name} takes a package name, not a file ({full}).", "Install the file with pkg://PATH.install; dpkg-deb --info shows what it holds.").ToException();
+        }
         return PackageSpec.CheckName(ctx.Target);
     }
 

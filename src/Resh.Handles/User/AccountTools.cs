@@ -38,6 +38,10 @@ public abstract class AccountTools
     public abstract IReadOnlyList<string> SetHashes();
     public abstract IReadOnlyList<string> SetAccountExpiry(string name, string? date);
     public abstract IReadOnlyList<string> ForcePasswordChange(string name);
+    /// <summary>Ends a forced change: the password counts as changed today (chage -d TODAY).</summary>
+    public abstract IReadOnlyList<string> ClearForcedPasswordChange(string name, string today);
+    /// <summary>Password aging (chage -m/-M/-W/-I); null fields stay, -1 removes a limit.</summary>
+    public abstract IReadOnlyList<string> SetAging(string name, long? min, long? max, long? warn, long? inactive);
     public abstract IReadOnlyList<string> GroupAdd(string name, long? gid, bool system);
     public abstract IReadOnlyList<string> GroupDel(string name);
     public abstract IReadOnlyList<string> MemberAdd(string user, string group);
@@ -151,6 +155,19 @@ public sealed class ShadowTools(UserRoot root) : AccountTools
     }
 
     public override IReadOnlyList<string> ForcePasswordChange(string name) { var a = Cmd("chage"); a.AddRange(["-d", "0", "--", name]); return a; }
+    public override IReadOnlyList<string> ClearForcedPasswordChange(string name, string today) { var a = Cmd("chage"); a.AddRange(["-d", today, "--", name]); return a; }
+
+    public override IReadOnlyList<string> SetAging(string name, long? min, long? max, long? warn, long? inactive)
+    {
+        var a = Cmd("chage");
+        static string N(long v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (min is { } m) { a.Add("-m"); a.Add(N(m)); }
+        if (max is { } x) { a.Add("-M"); a.Add(N(x)); }
+        if (warn is { } w) { a.Add("-W"); a.Add(N(w)); }
+        if (inactive is { } i) { a.Add("-I"); a.Add(N(i)); }
+        a.Add("--"); a.Add(name);
+        return a;
+    }
 
     public override IReadOnlyList<string> GroupAdd(string name, long? gid, bool system)
     {
@@ -217,6 +234,8 @@ public sealed class BusyboxTools : AccountTools
     public override IReadOnlyList<string> SetHashes() => ["chpasswd", "-e"];
     public override IReadOnlyList<string> SetAccountExpiry(string name, string? date) => throw Unsupported("account expiry");
     public override IReadOnlyList<string> ForcePasswordChange(string name) => throw Unsupported("forcing a password change");
+    public override IReadOnlyList<string> ClearForcedPasswordChange(string name, string today) => throw Unsupported("forcing a password change");
+    public override IReadOnlyList<string> SetAging(string name, long? min, long? max, long? warn, long? inactive) => throw Unsupported("password aging");
 
     public override IReadOnlyList<string> GroupAdd(string name, long? gid, bool system)
     {

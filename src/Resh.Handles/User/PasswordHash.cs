@@ -31,7 +31,7 @@ public static unsafe partial class PasswordHash
         _ => throw ReshError.Unsupported($"Password scheme `{method}` is not supported.", "Use yescrypt, sha512, sha256 or bcrypt.").ToException(),
     };
 
-    public static string Hash(ReadOnlySpan<byte> password, string method)
+    public static string Hash(ReadOnlySpan<byte> password, string method, ulong cost = 0)
     {
         var prefix = Encoding.ASCII.GetBytes(Prefix(method) + "\0");
         var salt = new byte[256];
@@ -41,7 +41,7 @@ public static unsafe partial class PasswordHash
             fixed (byte* p = prefix)
             fixed (byte* s = salt)
             {
-                if (GenSalt(p, 0, null, 0, s, salt.Length) == null)
+                if (GenSalt(p, (nuint)cost, null, 0, s, salt.Length) == null)
                     throw ReshError.Unsupported($"This system's crypt(3) cannot make {method} hashes.", "Choose another scheme=.").ToException();
                 setting = Marshal.PtrToStringUTF8((nint)s)!;
             }
@@ -51,6 +51,14 @@ public static unsafe partial class PasswordHash
             throw ReshError.Unavailable("libcrypt.so.1 (libxcrypt) is not installed.", "Install libcrypt1, or pass a pre-made hash with hash=.").ToException();
         }
         return Crypt(password, setting) ?? throw ReshError.Failed("crypt(3) could not hash the password.", null).ToException();
+    }
+
+    /// <summary>Whether a hash was made with a scheme (its $id$ prefix; bcrypt's $2a$/$2b$/$2y$ are one scheme).</summary>
+    public static bool IsScheme(string hash, string method)
+    {
+        var h = hash.TrimStart('!');
+        var prefix = Prefix(method);
+        return prefix == "$2b$" ? h.StartsWith("$2", StringComparison.Ordinal) && h.Length > 3 && h[3] == '$' : h.StartsWith(prefix, StringComparison.Ordinal);
     }
 
     /// <summary>True when <paramref name="password"/> hashes to <paramref name="hash"/> (its own salt and scheme).</summary>

@@ -65,7 +65,7 @@ public sealed class FirewallConvergenceTests(FirewallLab lab)
             Converge("firewall://.enable");
             Assert.False(lab.Connects(B, 24080));
 
-            Converge("firewall://.rules.delete(port=24080)");
+            Converge("firewall://.rules.delete(port=24080,proto=tcp,from=10.99.0.2)");
             Assert.True(lab.Connects(B, 24080));
             Converge("firewall://.rules.delete(action=reject)");
             Assert.True(lab.Connects(B, 24081));

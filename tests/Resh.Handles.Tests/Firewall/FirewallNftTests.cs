@@ -75,7 +75,7 @@ public sealed class FirewallNftTests(FirewallLab lab)
         Assert.True(SpinUntil(() => !File.Exists($"/proc/{timer}/cmdline") || !File.ReadAllText($"/proc/{timer}/cmdline").Contains("rollback")));
         Assert.False(lab.Connects(B, 24083));
         Assert.False(R("firewall://.confirm").Changed);
-        Assert.True(R("firewall://.rules.delete(port=24083)").Changed);
+        Assert.True(R("firewall://.rules.delete(port=24083,proto=tcp)").Changed);
         Assert.True(lab.Connects(B, 24083));
     }
 
@@ -94,12 +94,12 @@ public sealed class FirewallNftTests(FirewallLab lab)
         Assert.True(drop.Changed, drop.ToString());
         Assert.True(lab.Connects(B, 24081));
         Assert.False(lab.Connects(B, 24080));
-        Assert.Equal("conflict", lab.ReshAs(B, ssh, "firewall://.rules.delete(port=24081)", "backend=nftables").ErrorCode);
+        Assert.Equal("conflict", lab.ReshAs(B, ssh, "firewall://.rules.delete(port=24081,proto=tcp)", "backend=nftables").ErrorCode);
         Assert.True(lab.ReshAs(B, ssh, "firewall://.policy.set(policy=accept)", "backend=nftables").Changed);
         var forced = lab.ReshAs(B, ssh, "firewall://.deny(port=24081,proto=tcp,force=true)", "backend=nftables");
         Assert.True(forced.Changed, forced.ToString());
         Assert.False(lab.Connects(B, 24081));
-        Assert.True(R("firewall://.rules.delete(port=24081)").Changed);
+        Assert.True(R("firewall://.rules.delete(port=24081,proto=tcp)").Changed);
         Assert.True(lab.Connects(B, 24081));
     }
 
@@ -157,7 +157,7 @@ public sealed class FirewallNftTests(FirewallLab lab)
             Assert.Contains("reject with tcp reset", lab.Exec(B, "nft", "list", "table", "inet", "resh").Stdout);
             Assert.False(lab.Connects(B, 24086));
         }
-        finally { R("firewall://.rules.delete(port=24086)"); }
+        finally { R("firewall://.rules.delete(port=24086,proto=tcp)"); }
     }
 
     [Fact]
@@ -222,6 +222,49 @@ public sealed class FirewallNftTests(FirewallLab lab)
             Assert.Contains("\"dns\"", lab.Exec(B, "nft", "list", "table", "ip", "foreign").Stdout);
         }
         finally { lab.Exec(B, "nft", "delete", "table", "ip", "foreign"); }
+    }
+
+    [Fact]
+    public void Native_save_counts_its_rules_and_iif_matches_show_their_interface()
+    {
+        // User review 13 (save as=native said "rules":0) and 16 (`iif lo` was listed with iface null, partial).
+        var script = Path.Combine(lab.Dir, "iif.nft");
+        File.WriteAllText(script, "table ip iiftest {\n chain inp {\n  type filter hook input priority 20; policy accept;\n  iif \"lo\" accept\n }\n}\n");
+        Assert.Equal(0, lab.Exec(B, "nft", "-f", script).Code);
+        try
+        {
+            var list = R("firewall://.rules.list").Result!;
+            var lo = list["rules"]!.AsArray().Single(r => r!["table"]?.GetValue<string>() == "ip iiftest")!;
+            Assert.Equal("lo", lo["iface"]!.GetValue<string>());
+            Assert.False(lo["partial"]!.GetValue<bool>());
+            var save = R("firewall://.save", "as=native");
+            Assert.True(save.Ok, save.ToString());
+            Assert.Contains("iif \"lo\" accept", save.Result!["content"]!.GetValue<string>());
+            Assert.Equal(list["count"]!.GetValue<int>(), save.Result!["rules"]!.GetValue<int>());
+        }
+        finally { lab.Exec(B, "nft", "delete", "table", "ip", "iiftest"); }
+    }
+
+    [Fact]
+    public void Rules_delete_by_fields_takes_the_rule_they_describe_not_narrower_ones()
+    {
+        // User review 18: delete(port=,proto=) also deleted the rule limited to from=10.0.0.0/8 (ufw delete needs the exact rule).
+        static IEnumerable<JsonNode> Mine(JsonNode result) => result["rules"]!.AsArray().Where(r => r!["ports"]!.AsArray().Any(p => p!.GetValue<string>() == "24087"))!;
+        try
+        {
+            Assert.True(R("firewall://.allow(port=24087,proto=tcp)").Changed);
+            Assert.True(R("firewall://.allow(port=24087,proto=tcp,from=10.0.0.0/8)").Changed);
+            var del = R("firewall://.rules.delete(port=24087,proto=tcp)");
+            Assert.True(del.Changed, del.ToString());
+            var left = Mine(R("firewall://.rules.list", "managed=true").Result!).ToList();
+            Assert.Equal(["10.0.0.0/8"], left.Select(r => r["source"]!.GetValue<string>()));
+            var again = R("firewall://.rules.delete(port=24087,proto=tcp)");
+            Assert.False(again.Changed, again.ToString());
+            Assert.Contains(again.Envelope["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("all=true", StringComparison.Ordinal));
+            Assert.True(R("firewall://.rules.delete(port=24087,all=true)").Changed);
+            Assert.Empty(Mine(R("firewall://.rules.list", "managed=true").Result!));
+        }
+        finally { R("firewall://.rules.delete(port=24087,all=true)"); }
     }
 
     static bool SpinUntil(Func<bool> cond)

@@ -46,6 +46,54 @@ public sealed class FirewallIptablesTests(FirewallLab lab)
         Assert.DoesNotContain("resh:jump", lab.Exec(B, "iptables-save").Stdout);
         Assert.True(R("firewall://.enable").Changed);
     }
+
+    [Fact]
+    public void Disable_sets_a_drop_policy_back_to_accept_and_enable_brings_it_back()
+    {
+        // User review 4: disable removed the jumps but left INPUT DROP, which dropped every inbound connection.
+        try
+        {
+            Assert.True(R("firewall://.enable").Ok);
+            var drop = R("firewall://.policy.set(policy=drop,force=true)");
+            Assert.True(drop.Changed, drop.ToString());
+            Assert.False(lab.Connects(B, 24083));
+            Assert.Contains(":INPUT DROP", lab.Exec(B, "iptables-save", "-t", "filter").Stdout);
+            var off = R("firewall://.disable");
+            Assert.True(off.Changed, off.ToString());
+            Assert.True(lab.Connects(B, 24083), "resh is off, and so must be its drop policy");
+            Assert.Contains(":INPUT ACCEPT", lab.Exec(B, "iptables-save", "-t", "filter").Stdout);
+            Assert.Contains(off.Envelope["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("ACCEPT", StringComparison.Ordinal));
+            Assert.Equal("conflict", R("firewall://.allow(port=24082,proto=tcp)").ErrorCode); // a change while off would switch it on half-way
+            var on = R("firewall://.enable");
+            Assert.True(on.Changed, on.ToString());
+            Assert.Contains(":INPUT DROP", lab.Exec(B, "iptables-save", "-t", "filter").Stdout);
+            Assert.False(lab.Connects(B, 24083));
+        }
+        finally
+        {
+            R("firewall://.enable");
+            R("firewall://.policy.set(policy=accept)");
+        }
+        Assert.True(lab.Connects(B, 24083));
+    }
+
+    [Fact]
+    public void An_ipv6_slash_32_network_keeps_its_prefix_when_read_back_and_rewritten()
+    {
+        // User review 10: 2001:db8::/32 was read back as the single address 2001:db8:: (its "/32" taken for an IPv4 host prefix).
+        try
+        {
+            var deny = R("firewall://.deny(port=24082,proto=tcp,from=2001:db8::/32)");
+            Assert.True(deny.Changed, deny.ToString());
+            var listed = R("firewall://.rules.list", "managed=true").Result!["rules"]!.AsArray().Single(r => r!["ports"]!.AsArray().Any(p => p!.GetValue<string>() == "24082"))!;
+            Assert.Equal("2001:db8::/32", listed["source"]!.GetValue<string>());
+            // Every change rewrites resh's chains from what was read: the network must not shrink to one address.
+            Assert.True(R("firewall://.allow(port=24081,proto=tcp)").Changed);
+            Assert.Contains("-A RESH-INPUT -s 2001:db8::/32 -p tcp", lab.Exec(B, "ip6tables-save", "-t", "filter").Stdout);
+            Assert.False(R("firewall://.deny(port=24082,proto=tcp,from=2001:db8::/32)").Changed);
+        }
+        finally { R("firewall://.rules.delete(all=true)"); }
+    }
 }
 
 [Collection(FirewallCollection.Name)]
@@ -72,7 +120,7 @@ public sealed class FirewallUfwTests(FirewallLab lab)
         Assert.False(R("firewall://.allow(port=24080,proto=tcp,comment=web)").Changed);
         var deny = R("firewall://.deny(port=24080,proto=tcp,from=10.99.0.2)");
         Assert.True(deny.Changed, deny.ToString());
-        Assert.Contains(deny.Result!["commands"]!.AsArray(), c => c!.GetValue<string>().Contains("insert 1"));
+        Assert.Contains(deny.Result!["commands"]!.AsArray(), c => c!.GetValue<string>().Contains("prepend"));
         Assert.False(lab.Connects(B, 24080));
         var rules = R("firewall://.rules.list", "managed=true").Result!["rules"]!.AsArray();
         Assert.Equal(["drop", "accept"], rules.Select(r => r!["action"]!.GetValue<string>()));
@@ -93,7 +141,7 @@ public sealed class FirewallUfwTests(FirewallLab lab)
         }
         var same = R("firewall://.rules.list", "managed=true").Result!["rules"]!.AsArray().Where(r => r!["ports"]!.AsArray().Any(p => p!.GetValue<string>() == "24089")).ToList();
         Assert.Equal(["drop"], same.Select(r => r!["action"]!.GetValue<string>()));
-        Assert.True(R("firewall://.rules.delete(port=24089)").Changed);
+        Assert.True(R("firewall://.rules.delete(port=24089,proto=tcp)").Changed);
 
         Assert.True(R("firewall://.policy.set(direction=out,policy=drop,force=true)").Changed);
         Assert.Contains("DEFAULT_OUTPUT_POLICY=\"DROP\"", File.ReadAllText(Path.Combine(lab.Dir, "ufw", "default-ufw")));
@@ -101,6 +149,61 @@ public sealed class FirewallUfwTests(FirewallLab lab)
         Assert.True(R("firewall://.rules.delete(all=true)").Changed);
         Assert.True(R("firewall://.disable").Changed);
         Assert.True(lab.Connects(B, 24080));
+    }
+
+    string UfwRules() => File.ReadAllText(Path.Combine(lab.Dir, "ufw", "ufw", "user.rules")) + File.ReadAllText(Path.Combine(lab.Dir, "ufw", "ufw", "user6.rules"));
+
+    [Fact]
+    public void A_failing_ufw_command_undoes_the_commands_of_the_change_that_had_run()
+    {
+        // User review 3: ufw runs one command at a time; a failure left the earlier commands of the change in place.
+        Assert.True(R("firewall://.enable").Ok);
+        try
+        {
+            Assert.True(R("firewall://.allow(port=24080,proto=tcp)").Ok);
+            var before = UfwRules();
+            // The third rule is refused by ufw itself (eight ranges count as sixteen ports; ufw takes fifteen), after 24081 was added.
+            var ranges = string.Join(",", Enumerable.Range(0, 8).Select(i => $"\"{1001 + 2 * i}-{1002 + 2 * i}\""));
+            var rules = "[{\"action\":\"accept\",\"port\":\"24080\",\"proto\":\"tcp\"},{\"action\":\"accept\",\"port\":\"24081\",\"proto\":\"tcp\"},"
+                + $"{{\"action\":\"accept\",\"proto\":\"tcp\",\"port\":[{ranges}]}}]";
+            var apply = R("firewall://.apply", $"rules:={rules}");
+            Assert.Equal("failed", apply.ErrorCode);
+            Assert.True(apply.Envelope["error"]!["details"]!["rolled_back"]!.GetValue<bool>(), apply.ToString());
+            Assert.Equal(before, UfwRules());
+            Assert.False(lab.Connects(B, 24081)); // ufw reloaded without it
+            Assert.True(lab.Connects(B, 24080));
+
+            // An IPv6-only deny goes first among the IPv6 rules (`ufw prepend`): `insert 1` is an invalid position for it.
+            var v6 = R("firewall://.deny(port=24082,proto=tcp,from=2001:db8::/32)");
+            Assert.True(v6.Changed, v6.ToString());
+            Assert.Contains("2001:db8::/32", File.ReadAllText(Path.Combine(lab.Dir, "ufw", "ufw", "user6.rules")));
+            var listed = R("firewall://.rules.list", "managed=true").Result!["rules"]!.AsArray().Single(r => r!["ports"]!.AsArray().Any(p => p!.GetValue<string>() == "24082"))!;
+            Assert.Equal("2001:db8::/32", listed["source"]!.GetValue<string>()); // user review 10, ufw's rule files
+            Assert.False(R("firewall://.deny(port=24082,proto=tcp,from=2001:db8::/32)").Changed);
+        }
+        finally
+        {
+            R("firewall://.rules.delete(all=true)");
+            R("firewall://.disable");
+        }
+    }
+
+    [Fact]
+    public void Auto_detection_skips_ufw_in_a_network_namespace_where_its_chains_are_not_loaded()
+    {
+        // User review 19: ENABLED=yes in ufw.conf (shared by every namespace) chose ufw even where ufw was never loaded.
+        Assert.True(R("firewall://.enable").Ok);
+        try
+        {
+            Assert.Equal("ufw", lab.Resh(B, "firewall://.status").Result!["backend"]!.GetValue<string>());
+            var holder = lab.Holder(B).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var fresh = Resh.Handles.Tests.User.UserSandbox.RunNs(["nsenter", "-t", holder, "-m", "--", "unshare", "-n", "--", ReshBinary.Path, "firewall://.status"],
+                null, new Dictionary<string, string> { ["RESH_HOME"] = lab.StateDir });
+            Assert.True(fresh.Ok, fresh.ToString());
+            Assert.Contains("ENABLED=yes", File.ReadAllText(Path.Combine(lab.Dir, "ufw", "ufw", "ufw.conf")));
+            Assert.Equal("nftables", fresh.Result!["backend"]!.GetValue<string>());
+        }
+        finally { R("firewall://.disable"); }
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Resh.Handles.Tests.Svc;
 using Resh.TestSupport;
 using Xunit;
 
@@ -170,6 +171,69 @@ public sealed class PkgAptTests(AptRepo repo)
         Assert.Equal("usage", ReshBinary.Run("pkg://x.repo.add", "uri=file:/x y", "suites=./").ErrorCode);
         Assert.False(ReshBinary.Run("pkg://resh-test-never-added.repo.remove").Changed);
     }
+
+    [Fact]
+    public void A_package_file_older_than_the_installed_version_is_installed_as_a_downgrade()
+    {
+        // User review 14: a .deb older than the installed version failed (apt wants --allow-downgrades); a pin passed it.
+        repo.Reset();
+        repo.Publish("1.1");
+        Assert.True(ReshBinary.Run($"pkg://.update(repo={repo.Name})").Ok);
+        try
+        {
+            Assert.True(ReshBinary.Run("pkg://resh-test-hello=1.1.install").Ok);
+            Assert.Equal("1.1", AptRepo.DpkgVersion("resh-test-hello"));
+            var deb = Path.Combine(repo.RepoPath, "resh-test-hello_1.0_all.deb");
+            var down = ReshBinary.Run($"pkg://{deb}.install");
+            Assert.True(down.Changed, down.ToString());
+            Assert.Equal("downgrade", down.Result!["actions"]!.AsArray().Single(a => a!["name"]!.GetValue<string>() == "resh-test-hello")!["action"]!.GetValue<string>());
+            Assert.Equal("1.0", AptRepo.DpkgVersion("resh-test-hello"));
+            Assert.False(ReshBinary.Run($"pkg://{deb}.install").Changed);
+        }
+        finally { repo.Reset(); }
+    }
+
+    [Fact]
+    public void Sigterm_during_an_install_reports_what_dpkg_left_unfinished_and_how_to_finish()
+    {
+        // Attacker review 9: SIGTERM mid-install left dpkg half-configured and resh said nothing about it.
+        repo.Reset();
+        var hold = Path.Combine(repo.Dir, "slow-hold");
+        var started = Path.Combine(repo.Dir, "slow-started");
+        var deb = Namespaced.Setup("pkg-repo.sh", "slowdeb", repo.Dir, hold, started);
+        File.WriteAllText(hold, "");
+        File.Delete(started);
+        var psi = new ProcessStartInfo(ReshBinary.Path) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add($"pkg://{deb}.install");
+        psi.Environment["NO_COLOR"] = "1";
+        using var resh = Process.Start(psi)!;
+        var stdout = resh.StandardOutput.ReadToEndAsync();
+        var stderr = resh.StandardError.ReadToEndAsync();
+        try
+        {
+            var sw = Stopwatch.StartNew();
+            while (!File.Exists(started) && sw.Elapsed < TimeSpan.FromSeconds(120) && !resh.HasExited) Thread.Sleep(100);
+            Assert.True(File.Exists(started), "the package's postinst never ran: " + stderr.Result);
+            Assert.Equal(0, AptRepo.Sh("kill", "-TERM", resh.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)).Code);
+            Assert.True(resh.WaitForExit(30_000), "resh did not stop after SIGTERM");
+            var run = new ReshRun(resh.ExitCode, stdout.Result, stderr.Result, System.Text.Encoding.UTF8.GetBytes(stdout.Result));
+            Assert.Equal(130, run.ExitCode);
+            Assert.Equal("interrupted", run.ErrorCode);
+            var error = run.Envelope["error"]!;
+            var slow = error["details"]!["unfinished"]!.AsArray().Single(u => u!["name"]!.GetValue<string>() == "resh-test-slow")!;
+            Assert.Equal("half-configured", slow["state"]!.GetValue<string>());
+            Assert.Contains("resh-test-slow", error["message"]!.GetValue<string>());
+            Assert.Contains("dpkg --configure -a", error["hint"]!.GetValue<string>());
+        }
+        finally
+        {
+            File.Delete(hold);
+            if (!resh.HasExited) { resh.Kill(true); resh.WaitForExit(); }
+            AptRepo.Sh("dpkg", "--configure", "resh-test-slow");
+            repo.Reset();
+        }
+        Assert.Null(AptRepo.DpkgVersion("resh-test-slow"));
+    }
 }
 
 [Collection(AptRepoCollection.Name)]
@@ -213,6 +277,9 @@ public sealed class PkgHostileTests(AptRepo repo)
     [Fact]
     public void Search_queries_and_owner_paths_cannot_become_options()
     {
+        // User review 21: a missing package file is not_found (as for install), not "not a package name".
+        Assert.Equal("not_found", ReshBinary.Run("pkg:///nonexistent-resh-test.deb.info").ErrorCode);
+        Assert.Equal("usage", ReshBinary.Run($"pkg://{ReshBinary.Path}.info").ErrorCode);
         Assert.Equal("usage", ReshBinary.Run("pkg://.search(query=-oDebug::pkgProblemResolver=1)").ErrorCode);
         Assert.Equal("usage", ReshBinary.Run("pkg://.owner(path=-S)").ErrorCode);
         Assert.Equal("usage", ReshBinary.Run("pkg://.owner(path=/usr/bin/*)").ErrorCode);

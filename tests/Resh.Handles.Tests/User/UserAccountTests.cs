@@ -80,8 +80,17 @@ public sealed class UserAccountTests(UserSandbox box)
         Assert.Equal(hash, box.ShadowLine("pwuser")![1]);
         Assert.False(box.Resh("user://pwuser.unlock").Changed);
 
+        // User review 12: the same password with another scheme= is rehashed in that scheme (it was ignored), at passwd's cost.
         var yes = box.ReshIn(secret + "\n", null, "user://pwuser.passwd", "password=@-", "scheme=yescrypt");
-        Assert.False(yes.Changed); // same password: nothing to do whatever the scheme
+        Assert.True(yes.Changed, yes.ToString());
+        Assert.StartsWith("$y$", box.ShadowLine("pwuser")![1]);
+        Assert.False(box.ReshIn(secret + "\n", null, "user://pwuser.passwd", "password=@-", "scheme=yescrypt").Changed);
+        Assert.False(box.ReshIn(secret + "\n", null, "user://pwuser.passwd", "password=@-").Changed); // no scheme=: the same password is enough
+        var bcrypt = box.ReshIn(secret + "\n", null, "user://pwuser.passwd", "password=@-", "scheme=bcrypt");
+        Assert.True(bcrypt.Changed, bcrypt.ToString());
+        var bhash = box.ShadowLine("pwuser")![1];
+        Assert.StartsWith("$2b$13$", bhash); // BCRYPT_MIN_ROUNDS' default in shadow-utils, not libxcrypt's 5
+        Assert.Equal(bhash, box.Exec("perl", "-e", "print crypt($ARGV[0], $ARGV[1])", secret, bhash).Stdout);
         var pre = box.Exec("openssl", "passwd", "-6", "-salt", "abcdefgh", "other").Stdout.Trim();
         var byHash = box.ReshIn(pre + "\n", null, "user://pwuser.passwd", "hash=@-");
         Assert.True(byHash.Changed, byHash.ToString());
@@ -222,6 +231,38 @@ public sealed class UserAccountTests(UserSandbox box)
         Assert.True(box.Resh("user://expuser.expire", "date=never").Changed);
         Assert.Equal("", box.ShadowLine("expuser")![7]);
         Assert.True(box.Resh("user://expuser.delete").Ok);
+    }
+
+    [Fact]
+    public void Expire_sets_password_aging_clears_a_forced_change_and_refuses_dates_before_1970()
+    {
+        // User review 20: no chage -M/-m/-W, password=false was "Nothing to do", date=1969-01-01 failed instead of usage.
+        Assert.True(box.Resh("user://ageuser.add").Ok);
+        try
+        {
+            var before = File.ReadAllText(box.Etc("shadow"));
+            Assert.Equal("usage", box.Resh("user://ageuser.expire", "date=1969-01-01").ErrorCode);
+            Assert.Equal("usage", box.Resh("user://ageuser.expire", "date=1970-01-01").ErrorCode);
+            Assert.Equal(before, File.ReadAllText(box.Etc("shadow")));
+            var aging = box.Resh("user://ageuser.expire", "max_days=90", "min_days=1", "warn_days=7", "inactive_days=30");
+            Assert.True(aging.Changed, aging.ToString());
+            Assert.Equal(["1", "90", "7", "30"], box.ShadowLine("ageuser")![3..7]);
+            var info = box.Resh("user://ageuser.info").Result!;
+            Assert.Equal(90, info["password_max_days"]!.GetValue<int>());
+            Assert.False(box.Resh("user://ageuser.expire", "max_days=90", "min_days=1", "warn_days=7", "inactive_days=30").Changed);
+            Assert.True(box.Resh("user://ageuser.expire", "max_days=-1", "inactive_days=-1").Changed);
+            Assert.Equal(["", ""], new[] { box.ShadowLine("ageuser")![4], box.ShadowLine("ageuser")![6] });
+            Assert.False(box.Resh("user://ageuser.expire", "max_days=-1").Changed);
+
+            Assert.False(box.Resh("user://ageuser.expire", "password=false").Changed); // no change was forced
+            Assert.True(box.Resh("user://ageuser.expire", "password=true").Changed);
+            Assert.Equal("0", box.ShadowLine("ageuser")![2]);
+            var clear = box.Resh("user://ageuser.expire", "password=false");
+            Assert.True(clear.Changed, clear.ToString());
+            Assert.Equal(((int)(DateTime.UtcNow.Date - DateTime.UnixEpoch).TotalDays).ToString(CultureInfo.InvariantCulture), box.ShadowLine("ageuser")![2]);
+            Assert.False(box.Resh("user://ageuser.info").Result!["password_must_change"]!.GetValue<bool>());
+        }
+        finally { box.Resh("user://ageuser.delete"); }
     }
 
     [Fact]

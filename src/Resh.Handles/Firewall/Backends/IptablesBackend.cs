@@ -132,9 +132,15 @@ public sealed class IptablesBackend : FirewallBackend
     {
         var plan = new NativePlan();
         if (active == current.Active) return Task.FromResult(plan);
+        // Off: the built-in policies go back to ACCEPT (resh's drop policy must not outlive its rules and lock everyone
+        // out); on: the policies kept by disable come back.
+        var policies = active ? FirewallStateStore.LoadDisabled(Name)?.Policies ?? [] : current.Policies;
         foreach (var (_, restore) in Families())
         {
             var sb = new StringBuilder("*filter\n");
+            foreach (var dir in Directions)
+                if (policies.GetValueOrDefault(dir, "accept") != "accept")
+                    sb.Append(CultureInfo.InvariantCulture, $":{BuiltinOf[dir]} {(active ? "DROP" : "ACCEPT")} [0:0]\n");
             foreach (var dir in Directions)
             {
                 if (active)

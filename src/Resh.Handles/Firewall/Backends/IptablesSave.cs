@@ -125,7 +125,10 @@ public static class IptablesSave
             (pos + 1).ToString(CultureInfo.InvariantCulture), line, partial);
     }
 
-    static string Trim32(string a) => a.EndsWith("/32", StringComparison.Ordinal) || a.EndsWith("/128", StringComparison.Ordinal) ? a[..a.LastIndexOf('/')] : a;
+    /// <summary>A single host without its prefix (/32 for IPv4, /128 for IPv6); an IPv6 /32 is a network and keeps it.</summary>
+    public static string Trim32(string a) => HostPrefix(a) ? a[..a.LastIndexOf('/')] : a;
+
+    static bool HostPrefix(string a) => a.Contains(':') ? a.EndsWith("/128", StringComparison.Ordinal) : a.EndsWith("/32", StringComparison.Ordinal);
 
     static string Rate(string r)
     {

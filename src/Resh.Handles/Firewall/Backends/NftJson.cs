@@ -124,7 +124,7 @@ public static class NftJson
                 case "nfproto":
                     if (right.ValueKind == JsonValueKind.String && right.GetString() is "ipv4" or "ipv6") { family = right.GetString()!; return true; }
                     return false;
-                case "iifname" or "oifname":
+                case "iifname" or "oifname" or "iif" or "oif": // iif/oif match the interface's index; nft shows its name
                     if (right.ValueKind == JsonValueKind.String) { iface = right.GetString(); return true; }
                     return false;
             }

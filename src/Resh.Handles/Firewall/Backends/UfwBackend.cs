@@ -8,13 +8,16 @@ namespace Resh.Handles.Firewall;
 /// ufw, through its own command line (so its files, IPv6 twin rules and status stay as ufw keeps them).
 /// Rules are read from ufw's rule files (/etc/ufw/user.rules, user6.rules: one `### tuple ###` line per
 /// rule, comments hex-encoded); resh's carry `comment 'resh:ID ...'`. ufw applies one command at a time,
-/// so a change of several rules is not atomic.
+/// so a change of several commands is made all-or-nothing by resh: when one fails, ufw's rule files and
+/// default policies are put back as they were before the change and ufw reloads them.
 /// </summary>
 public sealed class UfwBackend : FirewallBackend
 {
     readonly string _ufw = Require("ufw", "ufw");
     const string Dir4 = "/etc/ufw/user.rules";
     const string Dir6 = "/etc/ufw/user6.rules";
+    const string Conf = "/etc/ufw/ufw.conf";
+    const string Defaults = "/etc/default/ufw";
 
     public override string Name => "ufw";
     public override string Where => "ufw's user rules (ufw status numbered)";
@@ -23,8 +26,8 @@ public sealed class UfwBackend : FirewallBackend
     {
         var v4 = ReadFile(Dir4);
         var v6 = ReadFile(Dir6);
-        var conf = ReadFile("/etc/ufw/ufw.conf");
-        var defaults = ReadFile("/etc/default/ufw");
+        var conf = ReadFile(Conf);
+        var defaults = ReadFile(Defaults);
         return Task.FromResult(UfwRules.Parse(v4, v6, conf, defaults));
     }
 
@@ -71,11 +74,13 @@ public sealed class UfwBackend : FirewallBackend
         {
             var key = s.Id + "|" + s.Comment;
             if (!reorder && haveKeys.Contains(key)) { beforeKept = false; continue; }
-            // Rules wanted ahead of every kept rule (deny/reject go first) are inserted at the top; the rest appended.
+            // Rules wanted ahead of every kept rule (deny/reject go first) are prepended; the rest appended.
             if (beforeKept && others > 0 && s.Action != "accept") top.Add(s); else bottom.Add(s);
         }
+        // `ufw prepend`, not `insert 1`: ufw numbers IPv6 rules after every IPv4 one, so position 1 is invalid
+        // for an IPv6-only rule; prepend puts each address family's rule first among that family's rules.
         for (int i = top.Count - 1; i >= 0; i--)
-            foreach (var argv in RuleArgs(top[i], delete: false, insertAt: 1)) Add(plan, argv);
+            foreach (var argv in RuleArgs(top[i], delete: false, prepend: true)) Add(plan, argv);
         foreach (var s in bottom)
             foreach (var argv in RuleArgs(s, delete: false)) Add(plan, argv);
         return plan;
@@ -96,7 +101,7 @@ public sealed class UfwBackend : FirewallBackend
     static string Quote(string a) => a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,@".Contains(c)) ? a : "'" + a + "'";
 
     /// <summary>ufw argv for a spec: one command, or one per protocol when several ports need tcp and udp spelled out.</summary>
-    public List<IReadOnlyList<string>> RuleArgs(RuleSpec s, bool delete, int? insertAt = null)
+    public List<IReadOnlyList<string>> RuleArgs(RuleSpec s, bool delete, bool prepend = false)
     {
         if (s.Direction == "forward") throw ReshError.Unsupported("Forwarded traffic is not managed through ufw by resh.", "Use backend=nftables or iptables, or ufw route.").ToException();
         if (s.RateLimit is not null) throw ReshError.Unsupported("ufw has no rate limit other than its fixed `limit` (6 per 30 s).", "Drop rate_limit, or use backend=nftables.").ToException();
@@ -107,7 +112,7 @@ public sealed class UfwBackend : FirewallBackend
         {
             var a = new List<string> { _ufw };
             if (delete) a.Add("delete");
-            else if (insertAt is { } n) { a.Add("insert"); a.Add(n.ToString(CultureInfo.InvariantCulture)); }
+            else if (prepend) a.Add("prepend");
             a.Add(s.Action switch { "accept" => "allow", "drop" => "deny", _ => "reject" });
             if (s.Log) a.Add("log");
             a.Add(s.Direction);
@@ -121,6 +126,65 @@ public sealed class UfwBackend : FirewallBackend
             list.Add(a);
         }
         return list;
+    }
+
+    /// <summary>
+    /// Runs the plan's ufw commands in order; when one fails (or the call is interrupted) after others ran,
+    /// ufw's rule files and default policies are restored as they were and ufw reloads them, so a change is
+    /// all or nothing. The error then says so (details.rolled_back).
+    /// </summary>
+    public override async Task ExecuteAsync(NativePlan plan, CancellationToken ct)
+    {
+        var files = new[] { Dir4, Dir6 }.ToDictionary(p => p, ReadFile);
+        var before = UfwRules.Parse("", "", ReadFile(Conf), ReadFile(Defaults));
+        int done = 0;
+        try
+        {
+            foreach (var step in plan.Steps)
+            {
+                await step(ct).ConfigureAwait(false);
+                done++;
+            }
+        }
+        catch (Exception e) when (done > 0 && e is ReshException or OperationCanceledException)
+        {
+            string? undoError = null;
+            try { await RestoreAsync(files, before).ConfigureAwait(false); }
+            catch (ReshException u) { undoError = u.Error.Message; }
+            catch (IOException u) { undoError = u.Message; }
+            if (e is OperationCanceledException) throw;
+            var err = ((ReshException)e).Error;
+            var details = err.Details is null ? new System.Text.Json.Nodes.JsonObject() : (System.Text.Json.Nodes.JsonObject)err.Details.DeepClone();
+            details["commands_run"] = done;
+            details["rolled_back"] = undoError is null;
+            if (undoError is not null) details["rollback_error"] = undoError;
+            throw (err with
+            {
+                Message = err.Message + (undoError is null
+                    ? $" The {done} ufw command(s) of this change that had run were undone (rule files and defaults restored, ufw reloaded)."
+                    : $" Undoing the {done} ufw command(s) that had run also failed: {undoError}"),
+                Details = details,
+            }).ToException();
+        }
+    }
+
+    /// <summary>Puts ufw's rule files and default policies back and reloads ufw (when it is enabled).</summary>
+    async Task RestoreAsync(Dictionary<string, string> files, FwState before)
+    {
+        foreach (var (path, text) in files)
+        {
+            if (ReadFile(path) == text) continue;
+            var mode = File.Exists(path) ? File.GetUnixFileMode(path) : (UnixFileMode)0x1A0; // 0640, as ufw keeps them
+            Resh.Core.Platform.AtomicFile.Write(path, Encoding.UTF8.GetBytes(text), mode);
+        }
+        var now = UfwRules.Parse("", "", ReadFile(Conf), ReadFile(Defaults));
+        foreach (var (dir, pol) in before.Policies)
+        {
+            if (now.Policies.GetValueOrDefault(dir) == pol) continue;
+            var word = dir switch { "in" => "incoming", "out" => "outgoing", _ => "routed" };
+            await RunAsync([_ufw, "default", pol switch { "accept" => "allow", "drop" => "deny", _ => "reject" }, word], null, CancellationToken.None).ConfigureAwait(false);
+        }
+        if (now.Active) await RunAsync([_ufw, "reload"], null, CancellationToken.None).ConfigureAwait(false);
     }
 
     public override Task<string> SaveNativeAsync(CancellationToken ct) =>
@@ -194,7 +258,7 @@ public static class UfwRules
         var partial = action is null || f[4] != "any";
         var proto = f[1] == "any" ? null : f[1];
         var ports = f[2] == "any" ? new List<string>() : f[2].Split(',').Select(p => p.Replace(':', '-')).ToList();
-        string? Addr(string a) => a is "0.0.0.0/0" or "::/0" or "any" ? null : a.EndsWith("/32", StringComparison.Ordinal) || a.EndsWith("/128", StringComparison.Ordinal) ? a[..a.LastIndexOf('/')] : a;
+        string? Addr(string a) => a is "0.0.0.0/0" or "::/0" or "any" ? null : IptablesSave.Trim32(a);
         var dirIface = f[6].Split('_', 2);
         string? comment = null;
         for (int i = 7; i < f.Length; i++)

@@ -101,7 +101,7 @@ public static class FirewallRulesDelete
 {
     static readonly Arg<string?> Id = Arg.String("id", "The rule's id (from rules.list), or give match fields instead.", examples: ["r1a2b3c4d"]);
     static readonly Arg<string?> Action = Arg.Enum("action", "Only rules with this action.", ["accept", "drop", "reject"]);
-    static readonly Arg<bool> All = Arg.Bool("all", "With no id or fields: delete every rule resh manages.");
+    static readonly Arg<bool> All = Arg.Bool("all", "With no id or fields: delete every rule resh manages; with fields: every rule that has them (port=22 all=true also takes port 22 from 10.0.0.0/8).");
 
     public static readonly VerbInfo Verb = VerbInfo.Define("rules.delete", Effect.Mutate,
         "Delete resh's rules by id (firewall://ID.rules.delete) or by matching fields; none matching is `changed: false`.",
@@ -109,9 +109,11 @@ public static class FirewallRulesDelete
         examples:
         [
             new("firewall://r1a2b3c4d.rules.delete", "One rule by id."),
-            new("'firewall://.rules.delete(port=443,proto=tcp)'", "Every resh rule for tcp/443."),
+            new("'firewall://.rules.delete(port=443,proto=tcp)'", "The rule for tcp/443 from anywhere (not one limited to from=...)."),
+            new("'firewall://.rules.delete(port=443,all=true)'", "Every resh rule for port 443, whatever its other fields."),
         ],
-        notes: "Only rules resh added (with its marker) are deleted; other tools' rules are left alone.",
+        notes: "Match fields name one rule as allow/deny/rules.add would make it (like `ufw delete allow 443/tcp`): fields not given must be unset on the rule; action= and comment= narrow it when given. "
+            + "all=true turns the fields into a filter. Only rules resh added (with its marker) are deleted; other tools' rules are left alone.",
         targetHelp: "A rule id (firewall://r1a2b3c4d.rules.delete), or empty with id= or match fields.");
 
     static async ValueTask<Outcome<FwChangeResult>> RunAsync(VerbContext ctx)
@@ -128,8 +130,18 @@ public static class FirewallRulesDelete
         if (id is not null && current.Rules.First(r => r.Id == id) is { Managed: false } foreign)
             return ReshError.Conflict($"Rule {id} was not added by resh; resh changes only its own rules.", "Delete it with the backend's own tool.");
         var rules = current.Managed;
-        var drop = rules.Where(r => id is not null ? r.Id == id : RuleArgs.Matches(ctx, r, ctx.Get(Action))).ToList();
-        if (drop.Count == 0) return new FwChangeResult(backend.Name, "none", [], [], null, null);
+        var filter = ctx.Get(All) || !RuleArgs.Match.Any(ctx.IsSet); // all=true, or action= alone: a filter
+        var drop = rules.Where(r => id is not null ? r.Id == id
+            : filter ? RuleArgs.Matches(ctx, r, ctx.Get(Action))
+            : RuleArgs.MatchesExactly(ctx, r, ctx.Get(Action))).ToList();
+        if (drop.Count == 0)
+        {
+            var near = id is null && !filter ? rules.Where(r => RuleArgs.Matches(ctx, r, ctx.Get(Action))).ToList() : [];
+            if (near.Count > 0)
+                ctx.Warn($"No rule is exactly these fields; {string.Join(", ", near.Select(r => r.Id + " (" + r.Describe() + ")"))} also {(near.Count == 1 ? "has" : "have")} others. "
+                    + "Give the rule's other fields, its id, or all=true to delete every rule with these fields.");
+            return new FwChangeResult(backend.Name, "none", [], [], null, null);
+        }
         var desired = new DesiredState(rules.Except(drop).ToList(), new Dictionary<string, string>());
         return await FirewallFlow.ApplyAsync(ctx, backend, current, desired, "deleted", drop.Select((d, i) => d.ToRule(backend.Name, i)).ToList(), ctx.Get(FirewallFlow.Force)).ConfigureAwait(false);
     }

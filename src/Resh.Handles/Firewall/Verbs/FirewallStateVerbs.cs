@@ -135,7 +135,12 @@ public static class FirewallSave
         if (ctx.Get(Format) == "native")
         {
             content = await backend.SaveNativeAsync(ctx.Cancellation).ConfigureAwait(false);
-            count = content.Split('\n').Count(l => l.TrimStart().StartsWith("-A", StringComparison.Ordinal) || l.Contains("### tuple", StringComparison.Ordinal));
+            // The rules the dump holds: nft's text has no per-rule marker, so they are counted from its JSON listing;
+            // iptables-save rules are -A lines, ufw's ### tuple lines, firewalld's rich rules `rule ...` lines.
+            count = backend is NftBackend
+                ? (await backend.ReadAsync(ctx.Cancellation).ConfigureAwait(false)).Rules.Count
+                : content.Split('\n').Select(l => l.TrimStart()).Count(l => l.StartsWith("-A ", StringComparison.Ordinal)
+                    || l.StartsWith("### tuple", StringComparison.Ordinal) || l.StartsWith("rule ", StringComparison.Ordinal));
         }
         else
         {
@@ -198,7 +203,7 @@ public static class FirewallToggle
         "Switch resh's rules (or ufw) on: nftables recreates resh's table, iptables adds the jumps to resh's chains, ufw runs `ufw enable`.");
 
     public static readonly VerbInfo Disable = Define("disable", false,
-        "Switch resh's rules (or ufw) off without losing them: nftables keeps resh's table aside, iptables removes the jumps, ufw runs `ufw disable`.");
+        "Switch resh's rules (or ufw) off without losing them: nftables keeps resh's table aside, iptables removes the jumps and sets drop policies back to accept until enable, ufw runs `ufw disable`.");
 
     static VerbInfo Define(string name, bool on, string summary) => VerbInfo.Define(name, Effect.Mutate, summary,
         [FirewallFlow.BackendArg], () => FirewallJson.Default.FwChangeResult, ctx => RunAsync(ctx, on),
@@ -215,9 +220,14 @@ public static class FirewallToggle
         var action = on ? "enabled" : "disabled";
         if (plan.IsEmpty) return new FwChangeResult(backend.Name, "none", [], [], null, null);
         if (ctx.DryRun) return Outcome.Changed(new FwChangeResult(backend.Name, action, current.ManagedRules.ToList(), plan.Display, null, null));
-        if (!on && backend is NftBackend) FirewallStateStore.SaveDisabled(new FirewallSnapshot(backend.Name, current.Managed, current.Policies));
+        // nftables keeps the rules and policies aside (its table goes); iptables keeps the built-in chains' policies,
+        // which it sets back to ACCEPT while resh is off (as `ufw disable` does), so a drop policy cannot outlive the rules.
+        var keepsAside = backend is NftBackend or IptablesBackend;
+        if (!on && keepsAside) FirewallStateStore.SaveDisabled(new FirewallSnapshot(backend.Name, current.Managed, current.Policies));
         await backend.ExecuteAsync(plan, ctx.Cancellation).ConfigureAwait(false);
-        if (on && backend is NftBackend) FirewallStateStore.DeleteDisabled(backend.Name);
+        if (on && keepsAside) FirewallStateStore.DeleteDisabled(backend.Name);
+        if (!on && backend is IptablesBackend && current.Policies.Any(p => p.Value != "accept"))
+            ctx.Warn($"The {string.Join(", ", current.Policies.Where(p => p.Value != "accept").Select(p => p.Key).Order(StringComparer.Ordinal))} policy is ACCEPT while resh is disabled; firewall://.enable sets it back to {current.Policies.First(p => p.Value != "accept").Value}.");
         return Outcome.Changed(new FwChangeResult(backend.Name, action, current.ManagedRules.ToList(), plan.Display, null, null));
     }
 }

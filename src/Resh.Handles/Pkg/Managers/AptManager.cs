@@ -123,7 +123,8 @@ public sealed class AptManager : PackageManager
         {
             case "install":
                 a.Add("install");
-                if (tx.Packages.Any(p => p.Version is not null)) a.Add("--allow-downgrades");
+                // A pinned version or a package file is an exact version: going down to it is what was asked (as dpkg -i does).
+                if (tx.Packages.Any(p => p.Version is not null || p.File is not null)) a.Add("--allow-downgrades");
                 break;
             case "remove": a.Add(tx.Purge ? "purge" : "remove"); if (tx.AutoRemove) a.Add("--autoremove"); break;
             case "upgrade" when tx.Packages.Count > 0: a.Add("install"); a.Add("--only-upgrade"); break;
@@ -375,7 +376,10 @@ public sealed class AptManager : PackageManager
         var full = argv.ToList();
         full.InsertRange(1, ["-o", $"DPkg::Lock::Timeout={left.ToString(CultureInfo.InvariantCulture)}"]);
         using var progress = ctx.Progress(label, 100);
-        var r = await ProcessRunner.RunAsync(full, new ProcessOptions
+        ProcessResult r;
+        try
+        {
+        r = await ProcessRunner.RunAsync(full, new ProcessOptions
         {
             Environment = Environment,
             OnStdoutLine = line =>
@@ -386,6 +390,45 @@ public sealed class AptManager : PackageManager
                 if (f.Length >= 3 && double.TryParse(f[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var pct)) progress.Report((long)pct);
             },
         }, ctx.Cancellation).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ctx.Cancellation.IsCancellationRequested)
+        {
+            // apt and dpkg were stopped (their process tree is gone): say what state dpkg was left in and how to finish.
+            throw Stopped(ctx, label).ToException();
+        }
         if (!r.Succeeded) throw PkgErrors.Translate(full, r).ToException();
+    }
+
+    /// <summary>dpkg's states that mean a package operation was cut off part-way.</summary>
+    static readonly string[] UnfinishedStates = ["half-installed", "unpacked", "half-configured", "triggers-awaited", "triggers-pending"];
+
+    /// <summary>
+    /// The error of an apt run stopped by a signal or --timeout: the packages dpkg left unfinished (from its
+    /// status file, with their state) and the command that finishes or repairs them.
+    /// </summary>
+    public static ReshError Stopped(VerbContext ctx, string label, string statusPath = DpkgStatus.DefaultPath)
+    {
+        List<DpkgStatus.Stanza> unfinished;
+        try { unfinished = DpkgStatus.Read(statusPath).Where(st => UnfinishedStates.Contains(st.State)).ToList(); }
+        catch (IOException) { unfinished = []; }
+        var journal = Directory.Exists("/var/lib/dpkg/updates") && Directory.EnumerateFiles("/var/lib/dpkg/updates").Any();
+        var details = new System.Text.Json.Nodes.JsonObject
+        {
+            ["operation"] = label,
+            ["unfinished"] = new System.Text.Json.Nodes.JsonArray(unfinished.Select(st => (System.Text.Json.Nodes.JsonNode?)new System.Text.Json.Nodes.JsonObject
+            {
+                ["name"] = st.Package, ["version"] = st.Version, ["arch"] = st.Arch, ["state"] = st.State,
+            }).ToArray()),
+            ["dpkg_interrupted"] = journal,
+        };
+        var why = ctx.TimedOut ? "--timeout elapsed" : "interrupted by a signal";
+        var state = unfinished.Count == 0 && !journal
+            ? "dpkg's database shows no unfinished package"
+            : $"dpkg was stopped part-way: {string.Join(", ", unfinished.Select(st => $"{st.Package} {st.Version} ({st.State})"))}{(journal ? (unfinished.Count > 0 ? "; " : "") + "its journal has pending updates" : "")}";
+        var message = $"{label} was {why} while it ran; {state}.";
+        var hint = unfinished.Count == 0 && !journal
+            ? "Check what was installed with resh pkg://.list; run the call again to finish."
+            : "Run `dpkg --configure -a` (as root) to finish configuring, then run the call again (or remove the packages).";
+        return ctx.TimedOut ? ReshError.Timeout(message, hint, details) : ReshError.Interrupted(message, hint, details);
     }
 }

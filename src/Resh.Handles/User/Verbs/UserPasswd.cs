@@ -22,7 +22,9 @@ public static class UserPasswd
             new("user://deploy.passwd hash=file:deploy.hash", "Set a hash made elsewhere (mkpasswd, openssl passwd -6), read from a file."),
         ],
         notes: "The clear text is hashed inside resh (libxcrypt's crypt(3), a fresh salt) and only `name:hash` reaches `chpasswd -e`, on stdin: neither the password nor the hash is ever in a program's argv or in the envelope. "
-            + "When the password already matches the current hash (same password), nothing is written and the result is `changed: false`. Setting a password clears a lock (`!`), as passwd does.");
+            + "When the password already matches the current hash (same password, and the scheme= asked for if given), nothing is written and the result is `changed: false`; "
+            + "the same password with another scheme= is rehashed. Costs follow login.defs as passwd's do (SHA_CRYPT_MIN_ROUNDS, YESCRYPT_COST_FACTOR, BCRYPT_MIN_ROUNDS; bcrypt 13 when unset). "
+            + "Setting a password clears a lock (`!`), as passwd does.");
 
     static async ValueTask<Outcome<UserChangeResult>> RunAsync(VerbContext ctx)
     {
@@ -54,8 +56,12 @@ public static class UserPasswd
             }
             try
             {
-                if (!current.StartsWith('!') && PasswordHash.Verify(bytes, current)) return new UserChangeResult(name, "none", [], [], before);
-                newHash = PasswordHash.Hash(bytes, ctx.Get(Scheme) ?? call.Defs.EncryptMethod);
+                // Same password: nothing to do, unless scheme= asks for another scheme than the hash's (then it is rehashed).
+                var scheme = ctx.Get(Scheme);
+                if (!current.StartsWith('!') && PasswordHash.Verify(bytes, current) && (scheme is null || PasswordHash.IsScheme(current, scheme)))
+                    return new UserChangeResult(name, "none", [], [], before);
+                var method = scheme ?? call.Defs.EncryptMethod;
+                newHash = PasswordHash.Hash(bytes, method, call.Defs.CostFor(method));
             }
             finally { System.Security.Cryptography.CryptographicOperations.ZeroMemory(bytes); }
         }
