@@ -249,7 +249,7 @@ public sealed class FirewallNftTests(FirewallLab lab)
     public void Rules_delete_by_fields_takes_the_rule_they_describe_not_narrower_ones()
     {
         // User review 18: delete(port=,proto=) also deleted the rule limited to from=10.0.0.0/8 (ufw delete needs the exact rule).
-        static IEnumerable<JsonNode> Mine(JsonNode result) => result["rules"]!.AsArray().Where(r => r!["ports"]!.AsArray().Any(p => p!.GetValue<string>() == "24087"))!;
+        static IEnumerable<JsonNode> Mine(JsonNode result) => result["rules"]!.AsArray().Select(r => r!).Where(r => r["ports"]!.AsArray().Any(p => p!.GetValue<string>() == "24087"));
         try
         {
             Assert.True(R("firewall://.allow(port=24087,proto=tcp)").Changed);

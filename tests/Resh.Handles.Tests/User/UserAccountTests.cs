@@ -234,6 +234,23 @@ public sealed class UserAccountTests(UserSandbox box)
     }
 
     [Fact]
+    public void List_reads_every_account_even_when_two_groups_share_a_gid()
+    {
+        // Two groups with one GID are legal (groupadd -o); the listing built a GID map that threw on the second one.
+        var gid = box.Getent("group", "users")[2];
+        Assert.Equal(0, box.Exec("groupadd", "-o", "-g", gid, "resh-dupgid").Code);
+        try
+        {
+            var list = box.Resh("user://.list");
+            Assert.True(list.Ok, list.ToString());
+            var (_, getent, _) = box.Exec("getent", "passwd");
+            Assert.Equal(getent.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length, list.Result!["count"]!.GetValue<int>());
+            Assert.Equal("root", list.Result!["users"]!.AsArray().Single(u => u!["name"]!.GetValue<string>() == "root")!["group"]!.GetValue<string>());
+        }
+        finally { box.Exec("groupdel", "resh-dupgid"); }
+    }
+
+    [Fact]
     public void Expire_sets_password_aging_clears_a_forced_change_and_refuses_dates_before_1970()
     {
         // User review 20: no chage -M/-m/-W, password=false was "Nothing to do", date=1969-01-01 failed instead of usage.

@@ -134,7 +134,7 @@ public sealed class IptablesBackend : FirewallBackend
         if (active == current.Active) return Task.FromResult(plan);
         // Off: the built-in policies go back to ACCEPT (resh's drop policy must not outlive its rules and lock everyone
         // out); on: the policies kept by disable come back.
-        var policies = active ? FirewallStateStore.LoadDisabled(Name)?.Policies ?? [] : current.Policies;
+        var policies = active ? FirewallStateStore.LoadDisabled(Name)?.Policies ?? new Dictionary<string, string>() : current.Policies;
         foreach (var (_, restore) in Families())
         {
             var sb = new StringBuilder("*filter\n");

@@ -136,7 +136,7 @@ public static class FirewallRulesDelete
             : RuleArgs.MatchesExactly(ctx, r, ctx.Get(Action))).ToList();
         if (drop.Count == 0)
         {
-            var near = id is null && !filter ? rules.Where(r => RuleArgs.Matches(ctx, r, ctx.Get(Action))).ToList() : [];
+            var near = id is null && !filter ? rules.Where(r => RuleArgs.Matches(ctx, r, ctx.Get(Action))).ToList() : new List<RuleSpec>();
             if (near.Count > 0)
                 ctx.Warn($"No rule is exactly these fields; {string.Join(", ", near.Select(r => r.Id + " (" + r.Describe() + ")"))} also {(near.Count == 1 ? "has" : "have")} others. "
                     + "Give the rule's other fields, its id, or all=true to delete every rule with these fields.");

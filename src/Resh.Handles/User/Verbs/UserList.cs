@@ -22,15 +22,26 @@ public static class UserList
         var shell = ctx.Get(Shell);
         var group = ctx.Get(Group) is { } g ? call.Db.ResolveGroup(g) : null;
         if (ctx.Get(Group) is not null && group is null) return new UserListResult(0, call.Db.Source, []);
-        var groupNames = call.Db.Groups.ToDictionary(x => x.Gid, x => x.Name);
         var list = new List<UserSummary>();
-        foreach (var u in call.Db.Users)
+        void Add(string name, long uid, long gid, string gecos, string home, string sh, Dictionary<long, string> groupNames)
         {
-            var k = call.Defs.UserKind(u.Uid);
-            if (kind != "all" && k != kind) continue;
-            if (shell is not null && u.Shell != shell) continue;
-            if (group is not null && u.Gid != group.Gid && !group.Members.Contains(u.Name)) continue;
-            list.Add(new UserSummary(u.Name, u.Uid, u.Gid, groupNames.GetValueOrDefault(u.Gid), u.Home, u.Shell, u.Gecos, k));
+            var k = call.Defs.UserKind(uid);
+            if (kind != "all" && k != kind) return;
+            if (shell is not null && sh != shell) return;
+            if (group is not null && gid != group.Gid && !group.Members.Contains(name)) return;
+            list.Add(new UserSummary(name, uid, gid, groupNames.GetValueOrDefault(gid), home, sh, gecos, k));
+        }
+        if (call.Root.IsHost)
+        {
+            // Straight from NSS into the result: no record list, no group member lists (only names are shown).
+            var names = Nss.GroupNames();
+            Nss.EachUser((name, uid, gid, gecos, home, sh) => Add(name, uid, gid, gecos, home, sh, names));
+        }
+        else
+        {
+            var names = new Dictionary<long, string>();
+            foreach (var gr in call.Db.Groups) names.TryAdd(gr.Gid, gr.Name);
+            foreach (var u in call.Db.Users) Add(u.Name, u.Uid, u.Gid, u.Gecos, u.Home, u.Shell, names);
         }
         return new UserListResult(list.Count, call.Db.Source, list);
     }
