@@ -194,7 +194,7 @@ public sealed class PkgAptTests(AptRepo repo)
     }
 
     [Fact]
-    public void Sigterm_during_an_install_reports_what_dpkg_left_unfinished_and_how_to_finish()
+    public async Task Sigterm_during_an_install_reports_what_dpkg_left_unfinished_and_how_to_finish()
     {
         // Attacker review 9: SIGTERM mid-install left dpkg half-configured and resh said nothing about it.
         repo.Reset();
@@ -213,10 +213,11 @@ public sealed class PkgAptTests(AptRepo repo)
         {
             var sw = Stopwatch.StartNew();
             while (!File.Exists(started) && sw.Elapsed < TimeSpan.FromSeconds(120) && !resh.HasExited) Thread.Sleep(100);
-            Assert.True(File.Exists(started), "the package's postinst never ran: " + stderr.Result);
+            Assert.True(File.Exists(started), "the package's postinst never ran (is resh still running: " + !resh.HasExited + ")");
             Assert.Equal(0, AptRepo.Sh("kill", "-TERM", resh.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)).Code);
             Assert.True(resh.WaitForExit(30_000), "resh did not stop after SIGTERM");
-            var run = new ReshRun(resh.ExitCode, stdout.Result, stderr.Result, System.Text.Encoding.UTF8.GetBytes(stdout.Result));
+            var (outText, errText) = (await stdout, await stderr);
+            var run = new ReshRun(resh.ExitCode, outText, errText, System.Text.Encoding.UTF8.GetBytes(outText));
             Assert.Equal(130, run.ExitCode);
             Assert.Equal("interrupted", run.ErrorCode);
             var error = run.Envelope["error"]!;
