@@ -57,10 +57,12 @@ public static class FirewallFlow
     static bool UfwLoaded()
     {
         if (ProcessRunner.Which("iptables") is not { } iptables) return true;
-        var r = ProcessRunner.RunAsync([iptables, "-w", "5", "-n", "-S", "ufw-user-input"], null, CancellationToken.None).GetAwaiter().GetResult();
+        var r = ProcessRunner.RunAsync([iptables, "-w", "5", "-S", "ufw-user-input"], null, CancellationToken.None).GetAwaiter().GetResult();
         if (r.Succeeded) return true;
+        // A missing chain is "No chain/target/match" (legacy) or "chain ... is incompatible" (iptables-nft 1.8.9); only
+        // a refusal to look (not root) leaves the question open, and then ufw.conf decides.
         var err = r.Stderr.ToLowerInvariant();
-        return !(err.Contains("no chain") || err.Contains("does not exist"));
+        return err.Contains("permission denied") || err.Contains("operation not permitted") || err.Contains("must be root");
     }
 
     /// <summary>A firewalld process in this network namespace, and a system bus to reach it.</summary>
