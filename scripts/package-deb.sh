@@ -86,7 +86,7 @@ cat > "$pkg/DEBIAN/control" <<CONTROL
 Package: resh
 Version: $version
 Architecture: $arch
-Maintainer: resh team <resh@localhost>
+Maintainer: resh maintainers <maintainers@resh.invalid>
 Installed-Size: $size
 Depends: libc6 (>= $glibc)
 Recommends: openssh-client
