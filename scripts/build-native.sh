@@ -11,9 +11,9 @@ case "$rid" in
     linux-x64) out="$root/.build/resh"; cross=() ;;
     linux-arm64)
         out="$root/.build/resh-$rid"
-        # gcc does not take clang's --target: the triple is emptied (a global property wins over the
-        # ILCompiler targets) and the GNU cross compiler, linker and objcopy are named instead.
-        cross=(-p:CppCompilerAndLinker=aarch64-linux-gnu-gcc -p:ObjCopyName=aarch64-linux-gnu-objcopy -p:TargetTriple=) ;;
+        # The GNU cross compiler links (through a wrapper that drops the clang-only --target= the ILCompiler
+        # targets pass) and the GNU cross objcopy strips.
+        cross=(-p:CppCompilerAndLinker="$root/scripts/cross/aarch64-linux-gnu-cc" -p:ObjCopyName=aarch64-linux-gnu-objcopy) ;;
     *) echo "build-native.sh: unsupported RID $rid (linux-x64 or linux-arm64)" >&2; exit 2 ;;
 esac
 mkdir -p "$root/.build"
