@@ -33,6 +33,7 @@ packages=(
     apt-utils dpkg-dev gnupg    # pkg://: apt-ftparchive, dpkg-deb and a throwaway signing key for the local test repository
     curl        # http:// tests: --format raw must print the same bytes as curl -s (the server is Kestrel in the test project)
     strace      # file.copy: a recursive copy makes its files durable in batches (counts fsync/syncfs calls), no per-file fsync
+    lintian binutils  # scripts/package-deb.sh: the .deb is checked by lintian; objdump -T measures the glibc it needs
     netcat-openbsd traceroute iputils-ping   # net:// tests: listeners in namespaces (nc -l), nc -z and traceroute -I to compare with, bench/net.sh
 )
 missing=()

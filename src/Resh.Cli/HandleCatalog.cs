@@ -39,6 +39,7 @@ public static class HandleCatalog
     {
         var informational = typeof(HandleCatalog).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
         var parts = informational.Split('+');
-        return new BuildInfo(parts[0], parts.ElementAtOrDefault(1) ?? "dev");
+        var date = typeof(HandleCatalog).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "BuildDate")?.Value;
+        return new BuildInfo(parts[0], parts.ElementAtOrDefault(1) ?? "dev", string.IsNullOrEmpty(date) ? null : date);
     }
 }

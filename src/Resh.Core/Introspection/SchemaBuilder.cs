@@ -97,6 +97,7 @@ public static class SchemaBuilder
         {
             ["$schema"] = Draft,
             ["title"] = $"{verb.FullName} envelope",
+            ["x-envelope-version"] = Output.Envelope.SchemaVersion,
             ["type"] = "object",
             ["required"] = Strings(["ok", "handle", "verb", "target", "host", "changed", "dry_run", "result", "error", "warnings", "duration_ms", "ts"]),
             ["properties"] = new JsonObject

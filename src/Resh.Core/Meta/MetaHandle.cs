@@ -71,9 +71,11 @@ public static class MetaHandle
                 examples: [new("man file | man -l -", "Read file://'s page with man.")],
                 preferredFormat: OutputFormat.Raw),
             VerbInfo.Define("version", Effect.Read, "Print the version and build of this binary.", [], () => MetaJson.Default.VersionResult,
-                _ => new VersionResult(build.Version, build.Commit, RuntimeInformation.FrameworkDescription, RuntimeInformation.RuntimeIdentifier,
-                    !RuntimeFeature.IsDynamicCodeSupported),
-                human: v => $"resh {v.Version} ({v.Commit}, {v.Rid}{(v.NativeAot ? ", native" : "")})\n"),
+                _ => new VersionResult(build.Version, build.Commit, build.BuildDate, RuntimeInformation.FrameworkDescription, RuntimeInformation.RuntimeIdentifier,
+                    MachineArch(), !RuntimeFeature.IsDynamicCodeSupported, Output.Envelope.SchemaVersion),
+                notes: "envelope_version is the version of the envelope's shape (SPEC §2); it changes only when a field of the envelope changes meaning or goes away.",
+                examples: [new("version", "Version, commit, build date, runtime and architecture."), new("version --format json", "The same as JSON: result.envelope_version is what a script checks.")],
+                human: v => $"resh {v.Version} (commit {v.Commit}, built {v.BuildDate ?? "unknown"}, {v.Runtime}, {v.Rid}/{v.Arch}{(v.NativeAot ? ", native" : "")}, envelope v{v.EnvelopeVersion})\n"),
             VerbInfo.Define("batch", Effect.Mutate, "Run NDJSON requests from stdin in one process, one envelope per line.", [], () => MetaJson.Default.BatchResult,
                 _ => ReshError.Usage("batch reads requests from stdin.", "printf '{\"id\":1,\"stage\":\"file:///etc/hosts\",\"verb\":\"stat\"}\\n' | resh batch"),
                 notes: "Each stdin line is one request: {\"id\": any, \"stage\": \"scheme://target[.verb][(args)]\", \"verb\": optional, \"args\": {object}, \"dry_run\": bool, \"timeout\": \"30s\"}. " +
@@ -83,6 +85,14 @@ public static class MetaHandle
         };
         return new HandleInfo(HandleRegistry.MetaScheme, "resh itself: help, schemas, completion, docs, batch.", "(none)", verbs) { Hidden = true };
     }
+
+    /// <summary>The machine name uname -m gives (x86_64, aarch64), which is what operators and ssh:// compare.</summary>
+    public static string MachineArch() => RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => "x86_64",
+        Architecture.Arm64 => "aarch64",
+        var a => a.ToString().ToLowerInvariant(),
+    };
 
     static Outcome<HelpResult> Help(HandleRegistry registry, IReadOnlyList<string> topic)
     {

@@ -36,7 +36,11 @@ public sealed record DocsResult(IReadOnlyList<DocsFile> Files, [property: Descri
 
 public sealed record ManResult(string Topic, [property: Description("The page in man(7) format; `resh man file | man -l -` shows it.")] string Roff);
 
-public sealed record VersionResult(string Version, string Commit, string Runtime, string Rid, bool NativeAot);
+/// <summary>
+/// What `resh version` prints. <c>EnvelopeVersion</c> is <see cref="Output.Envelope.SchemaVersion"/>: scripts compare it
+/// with the version they were written for before relying on the envelope's shape.
+/// </summary>
+public sealed record VersionResult(string Version, string Commit, string? BuildDate, string Runtime, string Rid, string Arch, bool NativeAot, int EnvelopeVersion);
 
 public sealed record BatchResult(int Requests, int Failed);
 

@@ -9,6 +9,13 @@ namespace Resh.Core.Output;
 /// <summary>The one answer of every operation (SPEC §2).</summary>
 public sealed class Envelope
 {
+    /// <summary>
+    /// The version of the envelope's shape, shown by `resh version` (envelope_version) and in every envelope JSON
+    /// Schema (x-envelope-version). It goes up only when a field is removed, renamed or changes meaning; new fields
+    /// do not change it.
+    /// </summary>
+    public const int SchemaVersion = 1;
+
     public bool Ok { get; init; }
     public required string Handle { get; init; }
     public required string Verb { get; init; }

@@ -18,6 +18,21 @@ public sealed record RemoteBinary(string LocalPath, string Hash, string Arch)
     /// <summary>The name of the per-build directory under the remote cache.</summary>
     public string BuildId => Hash[..16];
 
+    /// <summary>The oldest glibc this build loads on (read from its ELF version needs once, when a host lacks the build).</summary>
+    public Version? RequiredGlibc
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (!_glibcRead) (_glibc, _glibcRead) = (ElfGlibc.Required(this.LocalPath), true);
+                return _glibc;
+            }
+        }
+    }
+    Version? _glibc;
+    bool _glibcRead;
+
     Task<string?>? _compressed;
     readonly object _gate = new();
 

@@ -49,7 +49,8 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
             $"if [ -n \"$c\" ] && [ \"$c\" = {ShellQuote.Quote(checkedConnection ?? "-")} ]; then echo \"{CheckedMarker}- $$\" >&2; {run}; fi; " +
             $"h=$(sha256sum < \"$d/resh\" 2>/dev/null); if [ \"${{h%% *}}\" = {binary.Hash} ]; then echo \"{CheckedMarker}$c $$\" >&2; touch \"$d\"; " +
             $"find \"$d\" -maxdepth 1 -name 'resh.tmp.*' -mmin +10 -exec rm -f {{}} + 2>/dev/null; {run}; fi; rm -f \"$d/resh\"; fi; " +
-            $"umask 077; mkdir -p \"$d\" && chmod 700 \"$d/..\" \"$d\" && t=\"$d/resh.tmp.$$\" && : > \"$t\" && echo \"{MissingMarker} $(uname -s) $(uname -m) $t\"; exit {MissingExit}";
+            $"umask 077; mkdir -p \"$d\" && chmod 700 \"$d/..\" \"$d\" && t=\"$d/resh.tmp.$$\" && : > \"$t\" && {{ {RemotePlatform.LibcProbe}; }} && " +
+            $"echo \"{MissingMarker} $(uname -s) $(uname -m) $l $t\"; exit {MissingExit}";
     }
 
     /// <summary>Where the connection that last checked this build on the host is remembered (state dir, 0600).</summary>
@@ -258,15 +259,17 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
     /// <summary>Checks the platform the marker reported and uploads the build into the dir the remote prepared.</summary>
     async Task<ReshError?> EnsureUploadedAsync(HostTarget host, string marker)
     {
-        var parts = marker.Split(' ', 4);
-        if (parts.Length < 4)
+        if (RemotePlatform.Parse(marker) is not { } platform)
             return ReshError.Failed($"{host.Alias} answered the resh check with an unexpected line.", null, new JsonObject { ["host"] = host.Alias, ["line"] = marker });
-        var (os, arch, tmp) = (parts[1], parts[2], parts[3].Trim());
+        var tmp = platform.TempFile;
         var dir = tmp.Contains('/') ? tmp[..tmp.LastIndexOf('/')] : "";
-        if (os != "Linux" || arch != binary.Arch)
-            return ReshError.Unsupported($"{host.Alias} is {os} {arch}; this resh build runs on Linux {binary.Arch} only.",
-                $"Build resh for that platform (dotnet publish -r linux-{(arch == "aarch64" ? "arm64" : arch)}) and set [ssh] binary to it, or run ssh://{host.Alias}.exec instead.",
-                new JsonObject { ["host"] = host.Alias, ["phase"] = "platform", ["os"] = os, ["arch"] = arch, ["supported_arch"] = binary.Arch });
+        if (platform.Check(host.Alias, binary.Arch, binary.RequiredGlibc) is { } unsupported)
+        {
+            // The empty temporary file the check made is not left behind (housekeeping: a failure here changes nothing).
+            try { await client.ExecAsync(host, $"rm -f {ShellQuote.Quote(tmp)}", deadline: TimeSpan.FromSeconds(30)).ConfigureAwait(false); }
+            catch (ReshException) { }
+            return unsupported;
+        }
         if (!dir.StartsWith('/'))
             return ReshError.Failed($"{host.Alias} reported no usable cache directory.", "Check that $HOME is set on the host.", new JsonObject { ["host"] = host.Alias, ["dir"] = dir });
         client.Context.Runtime.Log($"ssh: {host.Alias} has no resh {binary.BuildId}; uploading {binary.LocalPath} to {dir}");
