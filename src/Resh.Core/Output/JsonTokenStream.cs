@@ -40,15 +40,22 @@ internal sealed class JsonTokenStream(IJsonTokenVisitor visitor, int scanEvery =
         if (_len - _scanned >= scanEvery) Scan(final: false);
     }
 
-    public Memory<byte> GetMemory(int sizeHint = 0) => _buf.AsMemory(Reserve(sizeHint));
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Reserve(sizeHint);
+        return _buf.AsMemory(_len);
+    }
 
-    public Span<byte> GetSpan(int sizeHint = 0) => _buf.AsSpan(Reserve(sizeHint));
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Reserve(sizeHint);
+        return _buf.AsSpan(_len);
+    }
 
-    int Reserve(int sizeHint)
+    void Reserve(int sizeHint)
     {
         var need = Math.Max(sizeHint, 256);
         if (_buf.Length - _len < need) Array.Resize(ref _buf, Math.Max(_buf.Length * 2, _len + need));
-        return _len;
     }
 
     /// <summary>Reads what is left; the document must be whole.</summary>
