@@ -47,8 +47,8 @@ public sealed class VerbInfo
     public string? TargetHelp { get; private init; }
     /// <summary>Format used when the caller asked for none and stdout is not a terminal.</summary>
     public Output.OutputFormat? PreferredFormat { get; private init; }
-    /// <summary>Optional human rendering for table mode (help text, for example).</summary>
-    public Func<object, string>? Human { get; private init; }
+    /// <summary>Optional human rendering for table mode (help text, for example), written to the output as it is made.</summary>
+    public Action<object, TextWriter>? Human { get; private init; }
 
     internal Func<VerbContext, ValueTask<VerbOutcome>> Invoke { get; }
 
@@ -63,8 +63,9 @@ public sealed class VerbInfo
     public static VerbInfo Define<TResult>(string name, Effect effect, string summary, ArgInfo[] args,
         JsonTypeInfo<TResult> result, Func<VerbContext, ValueTask<Outcome<TResult>>> run,
         Example[]? examples = null, string? notes = null, bool streams = false, string? targetHelp = null,
-        Output.OutputFormat? preferredFormat = null, Func<TResult, string>? human = null)
-        => Define(name, effect, summary, args, () => result, run, examples, notes, streams, targetHelp, preferredFormat, human);
+        Output.OutputFormat? preferredFormat = null, Func<TResult, string>? human = null,
+        Action<TResult, TextWriter>? humanWriter = null)
+        => Define(name, effect, summary, args, () => result, run, examples, notes, streams, targetHelp, preferredFormat, human, humanWriter);
 
     /// <summary>
     /// As above, with the result type named lazily (<c>() => MyJson.Default.MyResult</c>): a handle with many
@@ -73,7 +74,8 @@ public sealed class VerbInfo
     public static VerbInfo Define<TResult>(string name, Effect effect, string summary, ArgInfo[] args,
         Func<JsonTypeInfo<TResult>> result, Func<VerbContext, ValueTask<Outcome<TResult>>> run,
         Example[]? examples = null, string? notes = null, bool streams = false, string? targetHelp = null,
-        Output.OutputFormat? preferredFormat = null, Func<TResult, string>? human = null)
+        Output.OutputFormat? preferredFormat = null, Func<TResult, string>? human = null,
+        Action<TResult, TextWriter>? humanWriter = null)
         => new(name, effect, summary, args, result, async ctx => (await run(ctx).ConfigureAwait(false)).Erase(result))
         {
             Examples = examples ?? [],
@@ -81,22 +83,25 @@ public sealed class VerbInfo
             Streams = streams,
             TargetHelp = targetHelp,
             PreferredFormat = preferredFormat,
-            Human = human is null ? null : o => human((TResult)o),
+            // humanWriter: a view too big to hold as one string (a listing of a whole tree) writes line by line.
+            Human = humanWriter is not null ? (o, w) => humanWriter((TResult)o, w) : human is null ? null : (o, w) => w.Write(human((TResult)o)),
         };
 
     public static VerbInfo Define<TResult>(string name, Effect effect, string summary, ArgInfo[] args,
         JsonTypeInfo<TResult> result, Func<VerbContext, Outcome<TResult>> run,
         Example[]? examples = null, string? notes = null, bool streams = false, string? targetHelp = null,
-        Output.OutputFormat? preferredFormat = null, Func<TResult, string>? human = null)
+        Output.OutputFormat? preferredFormat = null, Func<TResult, string>? human = null,
+        Action<TResult, TextWriter>? humanWriter = null)
         => Define(name, effect, summary, args, result, ctx => ValueTask.FromResult(run(ctx)),
-            examples, notes, streams, targetHelp, preferredFormat, human);
+            examples, notes, streams, targetHelp, preferredFormat, human, humanWriter);
 
     public static VerbInfo Define<TResult>(string name, Effect effect, string summary, ArgInfo[] args,
         Func<JsonTypeInfo<TResult>> result, Func<VerbContext, Outcome<TResult>> run,
         Example[]? examples = null, string? notes = null, bool streams = false, string? targetHelp = null,
-        Output.OutputFormat? preferredFormat = null, Func<TResult, string>? human = null)
+        Output.OutputFormat? preferredFormat = null, Func<TResult, string>? human = null,
+        Action<TResult, TextWriter>? humanWriter = null)
         => Define(name, effect, summary, args, result, ctx => ValueTask.FromResult(run(ctx)),
-            examples, notes, streams, targetHelp, preferredFormat, human);
+            examples, notes, streams, targetHelp, preferredFormat, human, humanWriter);
 
     void CheckDeclaration()
     {

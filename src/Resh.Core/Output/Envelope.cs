@@ -41,8 +41,8 @@ public sealed class Envelope
     public JsonNode? Id { get; init; }
     public bool HasId { get; init; }
     public RawPayload? Raw { get; init; }
-    /// <summary>Optional human renderer for table mode, from the verb declaration.</summary>
-    public Func<object, string>? Human { get; init; }
+    /// <summary>Optional human renderer for table mode, from the verb declaration; it writes to the output as it goes.</summary>
+    public Action<object, TextWriter>? Human { get; init; }
     public bool Mutating { get; init; }
     /// <summary>Secret values this envelope shows on purpose (<c>reveal=true</c>); every other registered secret is masked.</summary>
     public IReadOnlyList<string> Revealed { get; init; } = [];

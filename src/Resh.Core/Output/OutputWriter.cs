@@ -21,6 +21,7 @@ public sealed class OutputWriter
     readonly Ansi _ansi;
     readonly ArrayBufferWriter<byte> _buffer = new(4096);
     readonly object _gate = new();
+    static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
     public OutputWriter(Stream stdout, TextWriter stderr, OutputFormat format, bool quiet, Ansi ansi)
     {
@@ -167,7 +168,14 @@ public sealed class OutputWriter
             }
             switch (Format)
             {
+                case OutputFormat.Ndjson when answer && env.HasResult && !SecretRedactor.Active:
+                    // The items go out as the envelope's JSON is made (a listing of /usr in the memory of one item).
+                    var lines = NdjsonLines.Streaming(_stdout, itemsAlreadyStreamed: _streamed);
+                    EnvelopeJson.Write(lines, env, false);
+                    lines.Complete();
+                    break;
                 case OutputFormat.Ndjson when answer && env.HasResult:
+                    // Masking a secret needs the whole text.
                     Encode(env, false);
                     NdjsonLines.Write(_stdout, Scrubbed(false, env.Revealed), itemsAlreadyStreamed: _streamed);
                     break;
@@ -189,6 +197,11 @@ public sealed class OutputWriter
                     _stdout.Write(Scrubbed(Format == OutputFormat.JsonPretty, env.Revealed));
                     _stdout.Write("\n"u8);
                     break;
+                case OutputFormat.Yaml when !SecretRedactor.Active:
+                    var yaml = YamlRenderer.Streaming(_stdout);
+                    EnvelopeJson.Write(yaml, env, false);
+                    yaml.Complete();
+                    break;
                 case OutputFormat.Yaml:
                     Encode(env, false);
                     WriteText(YamlRenderer.Render(JsonNode.Parse(Scrubbed(false, env.Revealed))));
@@ -196,7 +209,15 @@ public sealed class OutputWriter
                 case OutputFormat.Table:
                     TableLayout.Width = TableWidth;
                     var units = env.Human is null || Columns is not null ? FieldUnits.From(env.ResolvedResultType) : FieldUnits.None;
-                    var text = SecretRedactor.Scrub(new TableRenderer(_ansi, TableWidth, units, Columns).Render(env), env.Revealed);
+                    var table = new TableRenderer(_ansi, TableWidth, units, Columns);
+                    if (env.Ok && !SecretRedactor.Active)
+                    {
+                        // Straight to stdout as it is made (file.list of a whole tree); masking a secret needs the whole text.
+                        using var stdout = new StreamWriter(_stdout, Utf8NoBom, 1 << 14, leaveOpen: true);
+                        table.Render(env, stdout);
+                        break;
+                    }
+                    var text = SecretRedactor.Scrub(table.Render(env), env.Revealed);
                     if (env.Ok) WriteText(text);
                     else { _stdout.Flush(); _stderr.Write(text); _stderr.Flush(); }
                     break;

@@ -21,17 +21,40 @@ public sealed class TableRenderer(Ansi ansi, int? width = null, FieldUnits? unit
 
     public string Render(Envelope env)
     {
+        var text = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        Render(env, text);
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// Writes the view to <paramref name="output"/>. A verb's own view goes out as the verb writes it (a
+    /// listing of a whole tree streams); the generic views are built first (their columns are sized from
+    /// every row), which is bounded because the results they show are.
+    /// </summary>
+    public void Render(Envelope env, TextWriter output)
+    {
         var sb = new StringBuilder();
         if (!env.Ok && env.Error is { } e)
         {
             // A partial failure (a fleet with some hosts down) shows what did happen before the error.
             if (env.HasResult) RenderResult(sb, env);
             RenderError(sb, env, e);
-            return sb.ToString();
+            output.Write(sb);
+            return;
         }
 
-        RenderResult(sb, env);
-        if (sb.Length > 0 && sb[^1] != '\n') sb.Append('\n');
+        // A verb's own view, unless the caller picked columns (they name JSON fields, which the generic view shows).
+        if (env.Human is not null && env.Result is not null && columns is null)
+        {
+            var escaped = new EscapingWriter(output);
+            env.Human(env.Result, escaped);
+            if (escaped.Last is not (null or '\n')) output.Write('\n');
+        }
+        else
+        {
+            RenderNode(sb, env.ResultAsNode(), 0, top: true);
+            if (sb.Length > 0 && sb[^1] != '\n') sb.Append('\n');
+        }
 
         var footer = new List<string>();
         if (env.DryRun) footer.Add(ansi.Yellow(env.Changed ? "dry run: would change" : "dry run: no change needed"));
@@ -39,16 +62,41 @@ public sealed class TableRenderer(Ansi ansi, int? width = null, FieldUnits? unit
         if (env.Host != "local") footer.Add(ansi.Dim("host " + Esc(env.Host)));
         if (footer.Count > 0) sb.Append(string.Join(ansi.Dim(" · "), footer)).Append('\n');
         foreach (var w in env.Warnings) sb.Append(ansi.Yellow("warning: ")).Append(Esc(w)).Append('\n');
-        return sb.ToString();
+        output.Write(sb);
     }
 
     void RenderResult(StringBuilder sb, Envelope env)
     {
-        // A verb's own view, unless the caller picked columns (they name JSON fields, which the generic view shows).
         if (env.Human is not null && env.Result is not null && columns is null)
-            sb.Append(TerminalText.Escape(env.Human(env.Result), keepNewlines: true));
+        {
+            var text = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+            env.Human(env.Result, new EscapingWriter(text));
+            sb.Append(text.GetStringBuilder());
+        }
         else
             RenderNode(sb, env.ResultAsNode(), 0, top: true);
+    }
+
+    /// <summary>Escapes each piece of a verb's own view as it is written (<see cref="TerminalText"/> works character by character).</summary>
+    sealed class EscapingWriter(TextWriter inner) : TextWriter
+    {
+        public override Encoding Encoding => inner.Encoding;
+
+        /// <summary>The last character written, or null.</summary>
+        public char? Last { get; private set; }
+
+        public override void Write(char value) => Write(value.ToString());
+
+        public override void Write(char[] buffer, int index, int count) => Write(new string(buffer, index, count));
+
+        public override void Write(ReadOnlySpan<char> buffer) => Write(new string(buffer));
+
+        public override void Write(string? value)
+        {
+            if (string.IsNullOrEmpty(value)) return;
+            inner.Write(TerminalText.Escape(value, keepNewlines: true));
+            Last = value[^1];
+        }
     }
 
     void RenderError(StringBuilder sb, Envelope env, ReshError e)

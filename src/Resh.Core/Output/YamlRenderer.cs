@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using YamlDotNet.Core;
@@ -11,58 +13,104 @@ public static class YamlRenderer
 {
     public static string Render(JsonNode? root)
     {
-        var writer = new StringWriter(CultureInfo.InvariantCulture);
-        var emitter = new Emitter(writer);
-        emitter.Emit(new StreamStart());
-        emitter.Emit(new DocumentStart(null, null, true));
-        Emit(emitter, root);
-        emitter.Emit(new DocumentEnd(true));
-        emitter.Emit(new StreamEnd());
-        return writer.ToString();
+        var json = new ArrayBufferWriter<byte>(1024);
+        using (var w = new Utf8JsonWriter(json, EnvelopeJson.WriterOptions(false)))
+        {
+            if (root is null) w.WriteNullValue(); else root.WriteTo(w);
+        }
+        var events = new Events(null);
+        var tokens = new JsonTokenStream(events);
+        tokens.Write(json.WrittenSpan);
+        tokens.Complete();
+        return events.Text;
     }
 
-    static void Emit(IEmitter e, JsonNode? node)
+    /// <summary>A sink for JSON that prints its YAML to <paramref name="stdout"/> as the JSON arrives (a listing of any size in the memory of a chunk); call <see cref="JsonTokenStream.Complete"/> at the end.</summary>
+    internal static JsonTokenStream Streaming(Stream stdout, int scanEvery = 1 << 16) => new(new Events(stdout), scanEvery);
+
+    /// <summary>
+    /// Turns JSON tokens into YAML events one by one. An array's style needs one token of look-ahead
+    /// (an empty one is written <c>[]</c>); the emitter keeps the few events it needs itself.
+    /// </summary>
+    sealed class Events : IJsonTokenVisitor
     {
-        switch (node)
+        readonly Stream? _stdout;
+        readonly StringWriter _text = new(CultureInfo.InvariantCulture);
+        readonly Emitter _emitter;
+        bool _sequenceNext;
+
+        public Events(Stream? stdout)
         {
-            case null:
-                e.Emit(new Scalar(null, null, "null", ScalarStyle.Plain, true, false));
-                break;
-            case JsonObject o:
-                e.Emit(new MappingStart(null, null, true, MappingStyle.Block));
-                foreach (var (k, v) in o)
-                {
-                    e.Emit(StringScalar(k, key: true));
-                    Emit(e, v);
-                }
-                e.Emit(new MappingEnd());
-                break;
-            case JsonArray a:
-                e.Emit(new SequenceStart(null, null, true, a.Count == 0 ? SequenceStyle.Flow : SequenceStyle.Block));
-                foreach (var v in a) Emit(e, v);
-                e.Emit(new SequenceEnd());
-                break;
-            case JsonValue v:
-                switch (v.GetValueKind())
-                {
-                    case JsonValueKind.String:
-                        e.Emit(StringScalar(v.GetValue<string>()));
-                        break;
-                    case JsonValueKind.True:
-                        e.Emit(new Scalar(null, null, "true", ScalarStyle.Plain, true, false));
-                        break;
-                    case JsonValueKind.False:
-                        e.Emit(new Scalar(null, null, "false", ScalarStyle.Plain, true, false));
-                        break;
-                    case JsonValueKind.Null:
-                        e.Emit(new Scalar(null, null, "null", ScalarStyle.Plain, true, false));
-                        break;
-                    default:
-                        e.Emit(new Scalar(null, null, v.ToJsonString(), ScalarStyle.Plain, true, false));
-                        break;
-                }
-                break;
+            _stdout = stdout;
+            _emitter = new Emitter(_text);
+            _emitter.Emit(new StreamStart());
+            _emitter.Emit(new DocumentStart(null, null, true));
         }
+
+        public string Text => _text.ToString();
+
+        public void Token(ref Utf8JsonReader reader, long start, long end)
+        {
+            var type = reader.TokenType;
+            if (_sequenceNext)
+            {
+                _sequenceNext = false;
+                _emitter.Emit(new SequenceStart(null, null, true, type == JsonTokenType.EndArray ? SequenceStyle.Flow : SequenceStyle.Block));
+            }
+            switch (type)
+            {
+                case JsonTokenType.StartObject:
+                    _emitter.Emit(new MappingStart(null, null, true, MappingStyle.Block));
+                    break;
+                case JsonTokenType.EndObject:
+                    _emitter.Emit(new MappingEnd());
+                    break;
+                case JsonTokenType.StartArray:
+                    _sequenceNext = true;
+                    break;
+                case JsonTokenType.EndArray:
+                    _emitter.Emit(new SequenceEnd());
+                    break;
+                case JsonTokenType.PropertyName:
+                    _emitter.Emit(StringScalar(reader.GetString()!, key: true));
+                    break;
+                case JsonTokenType.String:
+                    _emitter.Emit(StringScalar(reader.GetString()!));
+                    break;
+                case JsonTokenType.True:
+                    _emitter.Emit(Plain("true"));
+                    break;
+                case JsonTokenType.False:
+                    _emitter.Emit(Plain("false"));
+                    break;
+                case JsonTokenType.Null:
+                    _emitter.Emit(Plain("null"));
+                    break;
+                case JsonTokenType.Number:
+                    _emitter.Emit(Plain(Encoding.UTF8.GetString(reader.ValueSpan)));
+                    break;
+            }
+            if (_stdout is not null && _text.GetStringBuilder().Length >= 1 << 16) Drain(final: false);
+        }
+
+        public void Complete()
+        {
+            _emitter.Emit(new DocumentEnd(true));
+            _emitter.Emit(new StreamEnd());
+            if (_stdout is not null) Drain(final: true);
+        }
+
+        /// <summary>Passes the text so far to stdout (but a trailing half of a surrogate pair).</summary>
+        void Drain(bool final)
+        {
+            var sb = _text.GetStringBuilder();
+            var n = sb.Length;
+            if (!final && n > 0 && char.IsHighSurrogate(sb[n - 1])) n--;
+            _stdout!.Write(Encoding.UTF8.GetBytes(sb.ToString(0, n)));
+            sb.Remove(0, n);
+        }
+
+        static Scalar Plain(string value) => new(null, null, value, ScalarStyle.Plain, true, false);
     }
 
     /// <summary>
@@ -74,7 +122,7 @@ public static class YamlRenderer
     /// scalar loses leading and trailing ones) is double-quoted too, so the emitter escapes them. Other
     /// multi-line text that starts with a visible character is a literal block; a key never is.
     /// </summary>
-    static Scalar StringScalar(string s, bool key = false)
+    internal static Scalar StringScalar(string s, bool key = false)
     {
         ScalarStyle style;
         var unsafeChars = HasUnsafeChar(s);

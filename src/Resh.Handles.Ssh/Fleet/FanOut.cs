@@ -151,7 +151,7 @@ public static class FanOut
             Ok = bad == 0, Handle = handle, Verb = verb, Target = target, Changed = changed > 0, DryRun = ctx.DryRun,
             ResultNode = result, Error = error, DurationMs = totalMs, Mutating = ctx.Verb.Effect != Resh.Core.Model.Effect.Read,
             // The table view: one row per host (JSON, YAML and ndjson print ResultNode as it is).
-            Result = result, ResultType = SshJson.Default.JsonNode, Human = FleetTable.Render,
+            Result = result, ResultType = SshJson.Default.JsonNode, Human = (o, w) => w.Write(FleetTable.Render(o)),
         };
     }
 

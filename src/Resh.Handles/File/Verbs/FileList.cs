@@ -34,7 +34,7 @@ public static class FileList
         notes: "Listing a file lists just that file; a symlink to a directory lists the directory. Unreadable subdirectories are skipped with a warning. " +
                "Names are bytes: a name that is not UTF-8 is shown percent-escaped (%XX per raw byte, %25 for %) with `escaped: true`, and that form is accepted back in a file:// target. " +
                "The default order streams: memory stays constant whatever the size of the tree (sort=size, sort=mtime and reverse hold the matches in memory to sort them).",
-        human: Render);
+        humanWriter: Render);
 
     static Outcome<FileListResult> Run(VerbContext ctx)
     {
@@ -137,27 +137,34 @@ public static class FileList
         _ => wanted == type,
     };
 
-    /// <summary>ls -l style view for people.</summary>
-    static string Render(FileListResult r)
+    /// <summary>
+    /// ls -l style view for people, written line by line: a listing of a whole tree streams. The size column
+    /// is as wide as the widest size, found by a first pass over the listing (the spool reads back from its
+    /// file), so every row lines up whatever the tree's size, as ls does.
+    /// </summary>
+    static void Render(FileListResult r, TextWriter output)
     {
-        var sb = new StringBuilder();
         // ls -lh: sizes in human units (the JSON keeps bytes); names and link targets escaped, so a tab or a
         // line break in a name shows as \t or \n instead of breaking the row.
         var width = r.Entries.Count == 0 ? 1 : r.Entries.Max(e => SizeValue.Human(e.Size).Length);
+        var sb = new StringBuilder();
         foreach (var e in r.Entries)
         {
             var shown = e.Depth <= 1 ? e.Name : Path.GetRelativePath(r.Path, e.Path);
             var mtime = e.Mtime.Length >= 16 ? e.Mtime[..16].Replace('T', ' ') : e.Mtime;
+            sb.Clear();
             sb.Append(FileMetadata.SymbolicMode(Convert.ToUInt32(e.Mode, 8) | TypeBits(e.Type))).Append("  ")
               .Append(SizeValue.Human(e.Size).PadLeft(width)).Append("  ")
               .Append(mtime).Append("  ").Append(TerminalText.Escape(shown));
             if (e.Type == "directory") sb.Append('/');
             if (e.LinkTarget is not null) sb.Append(" -> ").Append(TerminalText.Escape(e.LinkTarget));
             sb.Append('\n');
+            output.Write(sb.ToString());
         }
+        sb.Clear();
         sb.Append(CultureInfo.InvariantCulture, $"{r.Count} entries ({r.Files} files, {r.Directories} directories, {SizeValue.Human(r.Bytes)})");
         if (r.Truncated) sb.Append(CultureInfo.InvariantCulture, $", {r.Matched - r.Count} more not shown");
-        return sb.Append('\n').ToString();
+        output.Write(sb.Append('\n').ToString());
     }
 
     static uint TypeBits(string type) => type switch
