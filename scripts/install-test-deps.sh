@@ -32,6 +32,7 @@ packages=(
     nftables iptables ufw firewalld dbus   # firewall://: every backend, each tried in its own network namespace
     apt-utils dpkg-dev gnupg    # pkg://: apt-ftparchive, dpkg-deb and a throwaway signing key for the local test repository
     curl        # http:// tests: --format raw must print the same bytes as curl -s (the server is Kestrel in the test project)
+    bind9 bind9-utils bind9-dnsutils dnsmasq   # dns:// tests: named (delegated hierarchy, TSIG updates, AXFR) and dnsmasq (the resolver path) in a netns; dig and nsupdate cross-check
 )
 missing=()
 for p in "${packages[@]}"; do
