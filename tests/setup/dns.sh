@@ -7,7 +7,8 @@
 #     127.0.0.1   ns1: example.test (dynamic updates and AXFR with the TSIG key in DIR/tsig.key),
 #                 127.in-addr.arpa, big.test (BIG records, AXFR with the key), calm.test, stale.test (serial 2)
 #     127.53.0.2  ns2: a static copy of example.test, calm.test, stale.test (serial 1)
-#   dnsmasq on 127.53.0.9:53, the system resolver of DIR/resolv.conf: db1.resolver.test from DIR/hosts,
+#   dnsmasq on 127.53.0.9:53, the system resolver of DIR/resolv.conf: db1.resolver.test from DIR/hosts (other
+#     resolver.test names are NXDOMAIN),
 #     everything under example.test forwarded to ns1.
 # Run programs there with `ip netns exec NAME CMD`; for the resolver, bind DIR/resolv.conf over
 # /etc/resolv.conf in a private mount namespace (`unshare -m`), never on the host.
@@ -92,7 +93,7 @@ CFG
     named-checkconf "$DIR/named.conf"
     ip netns exec "$NAME" /usr/sbin/named -u bind -c "$DIR/named.conf" -L "$DIR/named.log" -4
     ip netns exec "$NAME" dnsmasq --conf-file=/dev/null --keep-in-foreground --listen-address=127.53.0.9 --port=53 \
-        --bind-interfaces --no-resolv --no-hosts --addn-hosts="$DIR/hosts" --server="/example.test/127.0.0.1#$PORT" \
+        --bind-interfaces --no-resolv --no-hosts --addn-hosts="$DIR/hosts" --local=/resolver.test/ --server="/example.test/127.0.0.1#$PORT" \
         --user=nobody --group=nogroup --pid-file= </dev/null >"$DIR/dnsmasq.log" 2>&1 &
     echo $! > "$DIR/dnsmasq.pid"
     for i in $(seq 100); do
