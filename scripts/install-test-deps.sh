@@ -33,6 +33,7 @@ packages=(
     apt-utils dpkg-dev gnupg    # pkg://: apt-ftparchive, dpkg-deb and a throwaway signing key for the local test repository
     curl        # http:// tests: --format raw must print the same bytes as curl -s (the server is Kestrel in the test project)
     bind9 bind9-utils bind9-dnsutils dnsmasq   # dns:// tests: named (delegated hierarchy, TSIG updates, AXFR) and dnsmasq (the resolver path) in a netns; dig and nsupdate cross-check
+    netcat-openbsd traceroute iputils-ping   # net:// tests: listeners in namespaces (nc -l), nc -z and traceroute -I to compare with, bench/net.sh
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -31,6 +31,7 @@ public static class HandleCatalog
         registry.Add("http", () => Resh.Handles.Net.Http.HttpHandle.Create("http"));
         registry.Add("https", () => Resh.Handles.Net.Http.HttpHandle.Create("https"));
         registry.Add("dns", Resh.Handles.Dns.DnsHandle.Create);
+        registry.Add("net", Resh.Handles.Net.Network.NetHandle.Create);
         registry.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(registry, BuildInfo()));
         return registry;
     }
