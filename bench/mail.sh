@@ -11,7 +11,7 @@ resh="${RESH_BIN:-$root/.build/resh/resh}"
 [[ -x "$resh" ]] || "$root/scripts/build-native.sh"
 for t in hyperfine curl; do command -v $t >/dev/null || { echo "bench: missing $t (apt-get install hyperfine curl)" >&2; exit 1; }; done
 
-work="$(mktemp -d /tmp/resh-bench-mail.XXXXXX)"
+work="$(mktemp -d /tmp/resh-bench-mail.XXXXXX)"; chmod 755 "$work"   # dovecot drops to dovenull and must reach the Maildir
 cleanup() { "$root/tests/setup/mail.sh" down "$work/srv" >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 free() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

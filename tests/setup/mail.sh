@@ -42,6 +42,10 @@ auth_mechanisms = plain login
 log_path = $DIR/dovecot.log
 mail_location = maildir:$DIR/mail/%u
 first_valid_uid = 1
+# the tests and bench/mail.sh open many short sessions in a row; dovecot's default is 10 per user and address
+protocol imap {
+  mail_max_userip_connections = 200
+}
 namespace inbox {
   inbox = yes
   separator = /
