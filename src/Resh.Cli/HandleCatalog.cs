@@ -32,6 +32,7 @@ public static class HandleCatalog
         registry.Add("https", () => Resh.Handles.Net.Http.HttpHandle.Create("https"));
         registry.Add("dns", Resh.Handles.Dns.DnsHandle.Create);
         registry.Add("net", Resh.Handles.Net.Network.NetHandle.Create);
+        registry.Add("mail", Resh.Handles.Mail.MailHandle.Create);
         registry.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(registry, BuildInfo()));
         return registry;
     }
