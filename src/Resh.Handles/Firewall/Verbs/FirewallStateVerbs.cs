@@ -90,7 +90,7 @@ public static class FirewallApply
         if (policiesNode is JsonObject po)
             foreach (var (k, v) in po)
             {
-                var val = v?.GetValue<string>();
+                var val = v is JsonValue jv && jv.TryGetValue<string>(out var str) ? str : null;
                 if (k is not ("in" or "out" or "forward") || val is not ("accept" or "drop"))
                     throw ReshError.Usage($"policies: `{k}` must be in/out/forward with accept or drop.", "Example: policies:={\"in\":\"drop\"}").ToException();
                 pols[k] = val;
