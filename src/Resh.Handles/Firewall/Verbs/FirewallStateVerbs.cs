@@ -44,7 +44,7 @@ public static class FirewallApply
             new("firewall://.apply 'rules:=[{\"action\":\"accept\",\"port\":\"443\",\"proto\":\"tcp\"}]' --dry-run", "What would change (rules=@rules.json reads a file)."),
             new("'firewall://.apply(rules:=[{\"action\":\"accept\",\"port\":\"22\",\"proto\":\"tcp\"}],policies:={\"in\":\"drop\"},confirm=60s)'", "SSH only, default drop, with a safety net."),
         ],
-        notes: "The file may also be what firewall://.save format=json wrote ({\"rules\": [...], \"policies\": {...}}). nftables and iptables apply it as one transaction; ufw and firewalld command by command.",
+        notes: "The file may also be what firewall://.save (as=json, the default) wrote ({\"rules\": [...], \"policies\": {...}}). nftables and iptables apply it as one transaction; ufw and firewalld command by command.",
         targetHelp: "Empty: firewall://.apply(...)");
 
     static async ValueTask<Outcome<FwChangeResult>> RunAsync(VerbContext ctx)
