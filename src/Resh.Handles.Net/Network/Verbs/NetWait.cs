@@ -14,7 +14,7 @@ public static class NetWait
     public static readonly VerbInfo Verb = VerbInfo.Define("wait", Effect.Read,
         "Wait until a TCP port accepts connections, or time out: the loop every deploy script writes.",
         [NetTcp.Port, WaitTimeout, Interval], () => NetJson.Default.NetWaitResult, RunAsync,
-        examples: [new("'net://127.0.0.1:5432.wait(timeout=30s)'", "Wait up to 30 s for PostgreSQL."), new("net://[::1]:8080.wait", "An IPv6 address.")],
+        examples: [new("'net://127.0.0.1:5432.wait(timeout=30s)'", "Wait up to 30 s for PostgreSQL."), new("'net://[::1]:8080.wait'", "An IPv6 address.")],
         notes: "A name is resolved again on every attempt (a service may appear in DNS late). Each attempt waits at most for the time left. " +
                "At the timeout the error is `timeout` with the attempts and the last outcome in details.",
         targetHelp: "HOST:PORT ([v6]:PORT), or HOST with port=.");
