@@ -148,7 +148,8 @@ public sealed class HostileArchiveTests
             .File("g", "replaced")
             .Save(box.Archive("tar"));
         var run = box.Extract(tar);
-        Partial(run, ("hl", "hardlink_escape"), ("h", "hardlink_target_missing"), ("s", "symlink_escape"));
+        // A hard link to a symlink is that symlink at its own place (GNU tar links the link itself): refused as an escape.
+        Partial(run, ("hl", "hardlink_escape"), ("h", "symlink_escape"), ("s", "symlink_escape"));
         Assert.Equal("content", File.ReadAllText(Path.Combine(box.Out, "f")));
         Assert.Equal("replaced", File.ReadAllText(Path.Combine(box.Out, "g")));
         Assert.False(File.Exists(Path.Combine(box.Out, "h")) || new FileInfo(Path.Combine(box.Out, "h")).LinkTarget is not null);
