@@ -16,6 +16,12 @@ public static class CertHandle
             CertCaCreateVerb.Verb,
             CertSignVerb.Verb,
             CertMatchVerb.Verb,
+            CertKeyCreateVerb.Verb,
+            CertCsrCreateVerb.Verb,
+            CertSelfSignedCreateVerb.Verb,
+            CertRenewVerb.Verb,
+            CertRevokeVerb.Verb,
+            CertRevokeVerb.CrlVerb,
         ])
     {
         Notes = "Uses the platform's X.509 code (System.Security.Cryptography over OpenSSL). Input files are untrusted: at most 16 MiB and 1000 certificates, a non-regular file is refused, a malformed one is `usage`. "
