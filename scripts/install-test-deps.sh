@@ -31,6 +31,7 @@ packages=(
     passwd login openssl        # user://: shadow-utils, visudo and sudo -l (sudo above), openssl passwd for pre-made hashes
     nftables iptables ufw firewalld dbus   # firewall://: every backend, each tried in its own network namespace
     apt-utils dpkg-dev gnupg    # pkg://: apt-ftparchive, dpkg-deb and a throwaway signing key for the local test repository
+    pebble      # cert:// acme.issue/acme.renew: Let's Encrypt's test ACME server and pebble-challtestsrv (its DNS), on loopback
     curl        # http:// tests: --format raw must print the same bytes as curl -s (the server is Kestrel in the test project)
 )
 missing=()

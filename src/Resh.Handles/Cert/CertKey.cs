@@ -25,6 +25,9 @@ internal sealed class CertKey : IDisposable
 
     CertKey() { }
 
+    /// <summary>The ECDSA key object (ACME account keys), null for other types.</summary>
+    public ECDsa? Ecdsa => _ec;
+
     /// <summary>rsa, ecdsa or ed25519.</summary>
     public string Type => _rsa is not null ? "rsa" : _ec is not null ? "ecdsa" : "ed25519";
     public int Size => _rsa?.KeySize ?? _ec?.KeySize ?? 256;

@@ -156,6 +156,29 @@ public sealed record CertCrlResult(
     [property: Description("How many certificates the CRL lists.")] int Entries,
     [property: Description("When the CRL must be refreshed (nextUpdate), RFC 3339 UTC; null when unchanged.")] string? NextUpdate);
 
+[Description("A conversion between PEM, DER and PKCS#12.")]
+public sealed record CertConvertResult(
+    string Target,
+    [property: Description("The file written.")] string Out,
+    [property: Description("pem, der or pkcs12.")] string Format,
+    [property: Description("How many certificates it holds (leaf first).")] int Certificates,
+    [property: Description("It holds a private key (then it is 0600).")] bool Key,
+    [property: Description("SHA-256 fingerprint of the first certificate.")] string? FingerprintSha256);
+
+[Description("A certificate from an ACME CA.")]
+public sealed record CertAcmeResult(
+    [property: Description("The full chain file (PEM: leaf, then intermediates).")] string Certificate,
+    [property: Description("Its private key (0600).")] string Key,
+    [property: Description("The ACME directory URL.")] string Directory,
+    IReadOnlyList<string> Domains,
+    [property: Description("A new certificate was issued by this call (false: the one there was kept, not due).")] bool Issued,
+    string? Serial,
+    string? NotAfter,
+    long? DaysLeft,
+    string? Issuer,
+    string? FingerprintSha256,
+    [property: Description("How the challenge was answered: `http-01 listener` or `http-01 webroot`; null when nothing was asked.")] string? Challenge);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(CertInfoResult))]
 [JsonSerializable(typeof(CertExpiryResult))]
@@ -168,4 +191,6 @@ public sealed record CertCrlResult(
 [JsonSerializable(typeof(CertSelfSignedResult))]
 [JsonSerializable(typeof(CertRenewResult))]
 [JsonSerializable(typeof(CertCrlResult))]
+[JsonSerializable(typeof(CertConvertResult))]
+[JsonSerializable(typeof(CertAcmeResult))]
 internal sealed partial class CertJson : JsonSerializerContext;
