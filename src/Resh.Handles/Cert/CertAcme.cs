@@ -37,7 +37,7 @@ internal sealed class CertAcme : IDisposable
             {
                 RemoteCertificateValidationCallback = (_, cert, _, errors) => cert is not null && TrustedBy(cert, trust, errors),
             };
-        _http = new HttpClient(handler) { Timeout = timeout };
+        _http = new HttpClient(handler) { Timeout = timeout, MaxResponseContentBufferSize = 4 << 20 };
         _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("resh", "1"));
     }
 

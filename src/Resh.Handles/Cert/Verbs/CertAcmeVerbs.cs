@@ -117,8 +117,7 @@ public static class CertAcmeVerbs
                     responder = new AcmeHttpResponder(listen!, (int)ctx.Get(HttpPort)!.Value, pending.ToDictionary(p => p.Token, p => p.KeyAuth));
                 else
                 {
-                    var dir = Path.Combine(webroot, ".well-known", "acme-challenge");
-                    System.IO.Directory.CreateDirectory(dir, (UnixFileMode)0x1ed);
+                    var dir = ChallengeDir(webroot);
                     foreach (var p in pending)
                     {
                         var file = Path.Combine(dir, p.Token);
@@ -149,6 +148,25 @@ public static class CertAcmeVerbs
             foreach (var f in written) { try { File.Delete(f); } catch (IOException) { } }
             _ = keyCreated;
         }
+    }
+
+    /// <summary>WEBROOT/.well-known/acme-challenge, made 0755 where missing; a symbolic link at either level is refused (whoever owns the webroot could point it at /etc).</summary>
+    static string ChallengeDir(string webroot)
+    {
+        var dir = webroot;
+        foreach (var part in new[] { ".well-known", "acme-challenge" })
+        {
+            dir = Path.Combine(dir, part);
+            switch (Posix.Stat(dir, follow: false, out _))
+            {
+                case null: System.IO.Directory.CreateDirectory(dir, (UnixFileMode)0x1ed); break;
+                case { IsDirectory: true }: break;
+                default:
+                    throw ReshError.Conflict($"{dir} is a symbolic link or not a directory; resh does not write challenges through links.",
+                        "Make it a plain directory in the webroot.").ToException();
+            }
+        }
+        return dir;
     }
 
     static List<X509Certificate2> ParseChain(string pem)

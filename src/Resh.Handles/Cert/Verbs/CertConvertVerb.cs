@@ -16,7 +16,7 @@ namespace Resh.Handles.Cert.Verbs;
 public static class CertConvertVerb
 {
     static readonly Arg<string?> Out = Arg.String("out", "Where the converted file goes (written atomically; 0600 when it holds a private key).", required: true);
-    static readonly Arg<string?> Format = Arg.Enum("format", "Output format (default: from out's extension: .der/.cer → der, .p12/.pfx → pkcs12, else pem).", ["pem", "der", "pkcs12"]);
+    static readonly Arg<string?> Format = Arg.Enum("to", "Output format (default: from out's extension: .der/.cer → der, .p12/.pfx → pkcs12, else pem).", ["pem", "der", "pkcs12"], aliases: ["out_format"]);
     static readonly Arg<string?> KeyPath = Arg.String("key", "A private key file to bundle with the certificate (PKCS#12, or a PEM bundle).");
     static readonly Arg<SecretRef?> Passphrase = CertBuild.PassphraseArg("Passphrase of key= (or of an encrypted key in the target).");
     static readonly Arg<IReadOnlyList<string>> Chain = Arg.List("chain", "Files with intermediate (and root) certificates to bundle after the leaf.");
@@ -141,13 +141,28 @@ public static class CertConvertVerb
     {
         var store = new Pkcs12StoreBuilder().Build();
         try { store.Load(new MemoryStream(bytes), (password ?? "").ToCharArray()); }
-        catch (Exception ex) when (ex is IOException or ArgumentException or Org.BouncyCastle.Crypto.CryptoException or InvalidOperationException)
+        catch (Exception ex) when (ex is not ReshException and not OperationCanceledException and not OutOfMemoryException)
         {
             throw ReshError.Usage(password is null ? $"{path} is a PKCS#12 bundle that needs a password." : $"{path} cannot be opened with the password given.",
                 "Give password=secret:NAME (or env:VAR, file:PATH, @-).").ToException();
         }
         var certs = new List<X509Certificate2>();
         CertKey? key = null;
+        try
+        {
+            Collect(store, certs, ref key);
+        }
+        catch (Exception ex) when (ex is not ReshException and not OutOfMemoryException)
+        {
+            foreach (var c in certs) c.Dispose();
+            key?.Dispose();
+            throw ReshError.Usage($"{path} is a PKCS#12 bundle with an entry resh cannot read.", "Check it with openssl pkcs12 -info.").ToException();
+        }
+        return (certs, key);
+    }
+
+    static void Collect(Pkcs12Store store, List<X509Certificate2> certs, ref CertKey? key)
+    {
         foreach (var alias in store.Aliases)
         {
             if (!store.IsKeyEntry(alias) || key is not null) continue;
@@ -163,7 +178,6 @@ public static class CertConvertVerb
                 var raw = e.Certificate.GetEncoded();
                 if (!certs.Any(c => c.RawData.AsSpan().SequenceEqual(raw))) certs.Add(X509CertificateLoader.LoadCertificate(raw));
             }
-        return (certs, key);
     }
 
     static byte[] WritePkcs12(List<X509Certificate2> certs, CertKey? key, string password)
