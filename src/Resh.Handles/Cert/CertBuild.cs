@@ -77,9 +77,36 @@ internal static class CertBuild
 
     static string CheckDns(string name)
     {
-        if (name.Length is 0 or > 253 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '*' or '_')))
+        if (name.Length is 0 or > 253 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '*' or '_')) || !ValidWildcard(name)
+            || name.Split('.').Any(l => l.Length == 0))
             throw new FormatException();
         return name;
+    }
+
+    /// <summary>RFC 6125: a wildcard is the whole leftmost label, followed by at least two labels (*.example.org, never *.org or a*.b.c).</summary>
+    public static bool ValidWildcard(string name) =>
+        !name.Contains('*') || name.StartsWith("*.", StringComparison.Ordinal) && name.IndexOf('*', 1) < 0 && name[2..].Split('.') is { Length: >= 2 } rest && rest.All(l => l.Length > 0);
+
+    /// <summary>Whether a certificate's SANs cover a host name or address (RFC 6125: no CN fallback, wildcards only as ValidWildcard allows, one label deep).</summary>
+    public static bool HostMatches(X509Certificate2 cert, string host)
+    {
+        var ext = cert.Extensions.OfType<X509SubjectAlternativeNameExtension>().FirstOrDefault();
+        if (ext is null) return false;
+        try
+        {
+            if (IPAddress.TryParse(host.Trim('[', ']'), out var ip)) return ext.EnumerateIPAddresses().Any(a => a.Equals(ip));
+            var h = host.TrimEnd('.');
+            foreach (var raw in ext.EnumerateDnsNames())
+            {
+                var san = raw.TrimEnd('.');
+                if (string.Equals(san, h, StringComparison.OrdinalIgnoreCase)) return true;
+                if (san.StartsWith("*.", StringComparison.Ordinal) && ValidWildcard(san)
+                    && h.EndsWith(san[1..], StringComparison.OrdinalIgnoreCase) && h.Length > san.Length - 1 && !h[..^(san.Length - 1)].Contains('.'))
+                    return true;
+            }
+        }
+        catch (CryptographicException) { }
+        return false;
     }
 
     public static X509KeyUsageFlags KeyUsage(IReadOnlyList<string> names, string keyType)

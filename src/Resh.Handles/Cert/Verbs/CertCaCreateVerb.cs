@@ -30,7 +30,7 @@ public static class CertCaCreateVerb
         ],
         notes: "Idempotent: when the certificate is already a CA with this subject and the key beside it matches, nothing changes (`changed: false`). "
             + "A different certificate or key already there is `conflict` unless force=true. The key is written first, 0600, by atomic rename; a key or certificate path that is a symbolic link is refused. "
-            + "The serial file (.srl, as `openssl x509 -CAserial`) holds the next serial in hex.");
+            + "The serial file (.srl, as `openssl x509 -CAserial`) holds the last serial used, in hex; sign and openssl can share it.");
 
     static Outcome<CertCaCreateResult> Run(VerbContext ctx)
     {
@@ -80,7 +80,7 @@ public static class CertCaCreateVerb
         {
             CertBuild.WriteKey(keyPath, key, passphrase);
             CertWrites.Write(certPath, Encoding.ASCII.GetBytes(cert.ExportCertificatePem() + "\n"), CertWrites.Public);
-            CertWrites.Write(serialPath, Encoding.ASCII.GetBytes(CertSerials.Next(serial) + "\n"), CertWrites.Public);
+            CertWrites.Write(serialPath, Encoding.ASCII.GetBytes(Convert.ToHexString(serial) + "\n"), CertWrites.Public); // last used, as openssl -CAserial
         }
         return new Outcome<CertCaCreateResult>(new CertCaCreateResult(certPath, keyPath, serialPath, cert.SubjectName.Name, keyType,
             CertDescribe.Rfc3339(new DateTimeOffset(cert.NotAfter.ToUniversalTime(), TimeSpan.Zero)), CertDescribe.Colons(cert.GetCertHash(HashAlgorithmName.SHA256)), true), true);
@@ -98,7 +98,7 @@ public static class CertCaCreateVerb
         {
             var m = CertFiles.Load(new CertTarget(certPath, null, 0), null);
             var cert = m.Certificates.FirstOrDefault();
-            if (cert is null || cert.SubjectName.Name != subject.Name
+            if (cert is null || !cert.SubjectName.RawData.AsSpan().SequenceEqual(subject.RawData)
                 || cert.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault() is not { CertificateAuthority: true })
                 return null;
             using var key = CertKey.Load(CertFiles.ReadBounded(keyPath), passphrase, keyPath);

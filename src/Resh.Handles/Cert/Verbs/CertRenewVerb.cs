@@ -57,7 +57,7 @@ public static class CertRenewVerb
         if (ctx.Get(Ca) is { } caArg)
         {
             var caPath = FilePaths.ResolveArg(ctx, caArg, "ca");
-            using var ca = CertAuthority.Open(caPath, ctx.Get(CaKey) is { } ck ? FilePaths.ResolveArg(ctx, ck, "ca_key") : null, passphrase);
+            using var ca = CertAuthority.Open(caPath, ctx.Get(CaKey) is { } ck ? FilePaths.ResolveArg(ctx, ck, "ca_key") : null, passphrase, ctx.DryRun);
             if (!old.IssuerName.RawData.AsSpan().SequenceEqual(ca.Certificate.SubjectName.RawData) || !SameAuthorityKey(old, ca.Certificate))
                 return ReshError.Usage($"{certPath} was not issued by the CA {caPath}.", "Name the CA that issued it with ca=.");
             var serial = ca.NextSerial();

@@ -85,7 +85,7 @@ public static class CertRevokeVerb
     {
         crlPath = ctx.Get(Crl) is { } c ? FilePaths.ResolveArg(ctx, c, "crl") : Path.ChangeExtension(caPath, ".crl");
         CertWrites.CheckDestination(crlPath, "CRL");
-        return CertAuthority.Open(caPath, ctx.Get(CaKey) is { } k ? FilePaths.ResolveArg(ctx, k, "ca_key") : null, ctx.GetSecret(Passphrase)?.Reveal());
+        return CertAuthority.Open(caPath, ctx.Get(CaKey) is { } k ? FilePaths.ResolveArg(ctx, k, "ca_key") : null, ctx.GetSecret(Passphrase)?.Reveal(), ctx.DryRun);
     }
 
     static Outcome<CertCrlResult> Write(VerbContext ctx, CertificateRevocationListBuilder builder, CertAuthority ca, string crlPath,

@@ -65,7 +65,7 @@ public static class CertSelfSignedCreateVerb
             using (existing)
             {
                 var info = CertDescribe.Certificate(existing, DateTimeOffset.UtcNow);
-                bool same = info.SelfIssued && key.Matches(existing.PublicKey) && existing.SubjectName.Name == subject.Name && !info.Expired
+                bool same = info.SelfIssued && key.Matches(existing.PublicKey) && existing.SubjectName.RawData.AsSpan().SequenceEqual(subject.RawData) && !info.Expired
                     && SameExtensions(existing, request);
                 if (same)
                     return new CertSelfSignedResult(certPath, keyPath, false, info.Subject, info.Serial, info.Sans, info.KeyType, info.NotAfter, info.FingerprintSha256);

@@ -42,7 +42,7 @@ public static class CertSignVerb
         var validity = ctx.Get(Validity)!.Value;
         if (validity <= TimeSpan.Zero) return ReshError.Usage("validity must be positive.", "For example validity=90d.");
 
-        using var ca = CertAuthority.Open(caPath, caKeyPath, ctx.GetSecret(Passphrase)?.Reveal());
+        using var ca = CertAuthority.Open(caPath, caKeyPath, ctx.GetSecret(Passphrase)?.Reveal(), ctx.DryRun);
         var request = CertCsr.Read(csrPath);
         var wanted = ctx.Get(Sans);
         var requested = CertDescribe.Csr(request).Sans;

@@ -79,7 +79,7 @@ public static class CertVerifyVerb
         foreach (var s in chain.ChainStatus) AddReason(reasons, s.Status, null, now);
         if (!built && reasons.Count == 0) reasons.Add("untrusted");
         if (ctx.Get(Crls) is { Count: > 0 } crlPaths) CheckCrls(ctx, crlPaths, chain, reasons);
-        if (hostname is not null && !leaf.MatchesHostname(hostname, allowWildcards: true, allowCommonName: false))
+        if (hostname is not null && !CertBuild.HostMatches(leaf, hostname))
             reasons.Add("hostname_mismatch");
 
         var trustedBy = bundle is null ? "system" : FilePaths.ResolveArg(ctx, ctx.Get(Ca)!, "ca");
