@@ -32,7 +32,8 @@ public sealed record ArchiveExtractResult(
     [property: Description("Paths already identical in the destination.")] long Unchanged,
     [property: Description("Paths kept because they differ (overwrite=skip).")] long Skipped,
     [property: Description("Unsafe entries that were not extracted.")] IReadOnlyList<ArchiveRefusal> Refused,
-    [property: Description("Entry names that would be written (--dry-run only; at most 1000).")] IReadOnlyList<string>? Planned);
+    [property: Description("Entry names that would be written (--dry-run only; at most 1000).")] IReadOnlyList<string>? Planned,
+    [property: Description("--dry-run only: every entry (at most 10000) with what a real run would do to it, compared with the destination as tar -d does (content, mode, type, link target).")] IReadOnlyList<ExtractAction>? Actions = null);
 
 [Description("One archive entry.")]
 public sealed record ArchiveEntryInfo(

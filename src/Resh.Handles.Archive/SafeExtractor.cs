@@ -59,7 +59,30 @@ public sealed class SafeExtractor(ArchiveReader reader, long archiveSize, Extrac
         public ArchiveItem? Meta;
         /// <summary>True when an archive entry made it (not an implicit parent): it is in the counts and names.</summary>
         public bool Counted;
+        /// <summary>A hard link entry to a symlink or a special file: the node has the target's kind, but counts as a hard link.</summary>
+        public bool FromHardlink;
+        /// <summary>What the extraction would leave here (dry run over an existing destination): null = not compared.</summary>
+        public bool? SameAsDestination;
+        /// <summary>The mode extraction sets (files, directories, FIFOs and devices).</summary>
+        public uint Mode;
+        /// <summary>For a hard link to a file: the name it links to.</summary>
+        public string? LinkOf;
+
+        public ItemKind CountKind => FromHardlink ? ItemKind.Hardlink : Kind;
     }
+
+    /// <summary>
+    /// The node a hard link entry makes: another name of the target's inode. GNU tar links a symlink itself
+    /// (linkat without AT_SYMLINK_FOLLOW), so a link to a symlink is a symlink with the same target text,
+    /// checked by the link policy at its own place like any symlink.
+    /// </summary>
+    static Node LinkedNode(Node target) => target.Kind switch
+    {
+        ItemKind.File or ItemKind.Hardlink => new Node { Kind = ItemKind.Hardlink },
+        _ => new Node { Kind = target.Kind, Link = target.Link, FromHardlink = true },
+    };
+
+    Node? _linked;
 
     readonly StagingReport _report = new();
     readonly Dictionary<string, Node> _tree = new(StringComparer.Ordinal);
@@ -75,6 +98,16 @@ public sealed class SafeExtractor(ArchiveReader reader, long archiveSize, Extrac
     long _entries;
     long _written;
     long _holes;
+
+    /// <summary>
+    /// Dry run over an existing destination: given an entry name, the mode extraction would set and the
+    /// entry's content, says whether the destination already holds exactly that file (as tar -d compares).
+    /// </summary>
+    public Func<string, uint, Stream, bool>? CompareWithDestination { get; init; }
+
+    /// <summary>What the extraction makes (after a dry run: what it would make), by name.</summary>
+    public IEnumerable<(string Name, ItemKind Kind, string? Link, uint Mode, bool? Same, string? LinkOf)> Model =>
+        _tree.Select(kv => (kv.Key, kv.Value.Kind, kv.Value.Link, kv.Value.Mode, kv.Value.SameAsDestination, kv.Value.LinkOf));
 
     /// <summary>Looks a name up in an existing destination the stage will be merged into (for symlink resolution).</summary>
     public Func<string, (ItemKind Kind, string? Link)?>? ExistingDestination { get; init; }
@@ -157,20 +190,33 @@ public sealed class SafeExtractor(ArchiveReader reader, long archiveSize, Extrac
             var (target, bad) = EntryNames.Normalize(item.LinkTarget!, options.StripComponents);
             if (bad is not null || target is null) return "hardlink_escape";
             if (target == name) return null; // a link to itself: nothing to do (tar skips it too)
-            if (!_tree.TryGetValue(target, out var t) || t.Kind is not (ItemKind.File or ItemKind.Hardlink)) return "hardlink_target_missing";
+            if (!_tree.TryGetValue(target, out var t) || t.Kind is ItemKind.Directory or ItemKind.Other) return "hardlink_target_missing";
             linkTarget = target;
+            _linked = LinkedNode(t);
+            if (_linked.Kind == ItemKind.Hardlink) _linked.LinkOf = t.Kind == ItemKind.Hardlink ? t.LinkOf : target;
+            else _linked.Mode = t.Mode;
         }
 
         if (_tree.TryGetValue(name, out var existing))
         {
             // A later entry of the same name wins, as with tar; a directory stays a directory (with the newer metadata).
-            if (item.Kind == ItemKind.Directory && existing.Kind == ItemKind.Directory) { existing.Meta = item; return null; }
+            if (item.Kind == ItemKind.Directory && existing.Kind == ItemKind.Directory) { existing.Meta = item; existing.Mode = Mode(item); return null; }
             Remove(name, existing);
         }
 
         if (options.DryRun)
         {
-            _tree[name] = new Node { Kind = item.Kind == ItemKind.Hardlink ? ItemKind.Hardlink : item.Kind, Link = item.Kind == ItemKind.Symlink ? item.LinkTarget : null, Meta = item.Kind == ItemKind.Directory ? item : null };
+            _tree[name] = item.Kind == ItemKind.Hardlink ? _linked!
+                : new Node { Kind = item.Kind, Link = item.Kind == ItemKind.Symlink ? item.LinkTarget : null, Meta = item.Kind == ItemKind.Directory ? item : null, Mode = Mode(item) };
+            if (item.Kind == ItemKind.File && CompareWithDestination is { } compare)
+            {
+                if (item.Sparse is not null) _tree[name].SameAsDestination = false; // not compared: taken as different
+                else
+                {
+                    using var data = reader.OpenData();
+                    _tree[name].SameAsDestination = compare(name, Mode(item), data);
+                }
+            }
             _written += item.Kind == ItemKind.File ? item.Size : 0;
             options.Limits.CheckBytes(_written, long.MaxValue);
             return null;
@@ -243,7 +289,7 @@ public sealed class SafeExtractor(ArchiveReader reader, long archiveSize, Extrac
                 {
                     if (tfd != _stageFd) AtCalls.Close(tfd);
                 }
-                _tree[name] = new Node { Kind = ItemKind.Hardlink };
+                _tree[name] = _linked!;
                 return 0;
             }
             case ItemKind.CharDevice or ItemKind.BlockDevice or ItemKind.Fifo:
@@ -289,7 +335,7 @@ public sealed class SafeExtractor(ArchiveReader reader, long archiveSize, Extrac
                     if (st is not { IsDirectory: true }) return "parent_not_directory";
                     _tree[rel] = new Node { Kind = ItemKind.Directory, Inode = st.Value.Inode };
                 }
-                else _tree[rel] = new Node { Kind = ItemKind.Directory };
+                else _tree[rel] = new Node { Kind = ItemKind.Directory, Mode = 0x1FF & ~_umask };
             }
             if (slash < 0) return null;
         }
@@ -321,7 +367,7 @@ public sealed class SafeExtractor(ArchiveReader reader, long archiveSize, Extrac
         var prefix = name + "/";
         foreach (var key in _tree.Keys.Where(k => k == name || k.StartsWith(prefix, StringComparison.Ordinal)).ToList())
         {
-            if (_tree[key].Counted) Count(_tree[key].Kind, -1);
+            if (_tree[key].Counted) Count(_tree[key].CountKind, -1);
             _tree.Remove(key);
         }
         _report.Names.RemoveAll(n => n == name || n.StartsWith(prefix, StringComparison.Ordinal));
@@ -379,10 +425,11 @@ public sealed class SafeExtractor(ArchiveReader reader, long archiveSize, Extrac
     void Write(int fd, string name, ReadOnlySpan<byte> data, long offset)
     {
         ct.ThrowIfCancellationRequested();
-        var rc = AtCalls.WriteAll(fd, data, offset);
-        if (rc != 0) throw ArchiveErrors.FromErrno(rc, name).ToException();
+        // Judged before the write, so a bound set by the free space stops the extraction before the disk is full.
         _written += data.Length;
         options.Limits.CheckBytes(_written, reader.ConsumedBytes, _holes);
+        var rc = AtCalls.WriteAll(fd, data, offset);
+        if (rc != 0) throw ArchiveErrors.FromErrno(rc, name).ToException();
     }
 
     /// <summary>Owner (before the mode: chown clears set-id bits), mode, ACLs, xattrs, then times — all on the descriptor.</summary>
@@ -480,7 +527,7 @@ public sealed class SafeExtractor(ArchiveReader reader, long archiveSize, Extrac
         foreach (var name in escaping)
         {
             Refuse(name, "symlink_escape");
-            if (_tree[name].Counted) Count(ItemKind.Symlink, -1);
+            if (_tree[name].Counted) Count(_tree[name].CountKind, -1);
             _tree.Remove(name);
             _report.Names.Remove(name);
             if (options.DryRun) continue;

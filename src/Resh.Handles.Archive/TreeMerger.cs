@@ -84,6 +84,10 @@ public static class TreeMerger
     {
         if (s.FileType != d.FileType) return false;
         if (s.IsSymlink) return AtCalls.ReadLinkAt(stageDir, name, out _) == AtCalls.ReadLinkAt(destDir, name, out _);
+        // A FIFO (or device node) holds no content: the same type, mode (and device number) is the same entry, as tar -d sees it.
+        if (s.FileType is FileStatus.S_IFIFO) return s.Permissions == d.Permissions;
+        if (s.FileType is FileStatus.S_IFCHR or FileStatus.S_IFBLK)
+            return s.Permissions == d.Permissions && s.RdevMajor == d.RdevMajor && s.RdevMinor == d.RdevMinor;
         if (!s.IsRegular) return false;
         return s.Size == d.Size && s.Permissions == d.Permissions && FdTree.SameContent(stageDir, name, destDir, name);
     }
@@ -141,8 +145,8 @@ public static class TreeMerger
         return slash < 0 ? ("", rel) : (rel[..slash], rel[(slash + 1)..]);
     }
 
-    public static ReshError ConflictError(string destination, MergePlan plan) =>
-        ReshError.Conflict($"{plan.Conflicts.Count} path(s) in {PathBytes.Display(destination)} differ from the archive; nothing was extracted.",
+    public static ReshError ConflictError(string destination, MergePlan plan, bool dryRun = false) =>
+        ReshError.Conflict($"{plan.Conflicts.Count} path(s) in {PathBytes.Display(destination)} differ from the archive; {(dryRun ? "a real run would extract nothing" : "nothing was extracted")}.",
             "Pass overwrite=replace to take the archive's version, or overwrite=skip to keep what is there.",
             new System.Text.Json.Nodes.JsonObject
             {

@@ -198,4 +198,77 @@ public sealed class TerminalOutputTests : IDisposable
         Assert.Matches("^0[0-7]{3}$", parsed[2]!.GetValue<string>());
         Assert.Matches(@"^\d{4}-\d\d-\d\dT", parsed[3]!.GetValue<string>());
     }
+
+    /// <summary>Strings a plain YAML scalar cannot carry as they are: tabs anywhere, leading and trailing blanks,
+    /// indicators, line breaks in every position, typed-looking text, non-ASCII blanks and separators.</summary>
+    static readonly string[] TrickyStrings =
+    [
+        "a\tb", "\ta", "a\t", " \t ", "\t", "a: b", "- x", "#c", "a #b", "'q", "\"q", "@x", "`x", "%x", "!x", "&x", "*x", "|x", ">x",
+        "? x", "[a", "{a", "a]", "a,b", " a", "a ", "-", "?", ":", "a\n", "\nx", "\n", "\n\n", "x\n\n", "a\n\tb", "\tx\ny", "x\ny\t",
+        "a\tb\nc\td\n", "\t\n", "key: value\n\tindented\n", "a\n \nb", "  lead\nx", "x\n ", "- a\nb", "#x\ny", "a\r\nb", "x\r",
+        "a\u0085b", "a\u2028b", "x\u2029y", "\ufeffx", "a\u00a0b", "\u00a0", "…", "y", "~", "0o17", "0x1F", "1_000", "12:30", "2024-01-01",
+        "NULL", "Yes", "null\n", "1.", "-0", "\\", "a\\b", "\x1b[31m", "\x7f",
+    ];
+
+    [Fact]
+    public void Yaml_round_trips_tricky_strings_through_a_real_yaml_reader()
+    {
+        // Issue 10 review: a plain scalar with a tab was emitted as is, which PyYAML refuses ("found character '\t'
+        // that cannot start any token"), and "\n" alone came back empty. Every string below must read back exactly,
+        // as a file's content (a value) and as a file name in a listing (a value in a list of maps).
+        using var dir = new TempDir("yamltricky");
+        var names = TrickyStrings.Where(n => !n.Contains('/') && n is not ("." or "..")).ToList();
+        for (int i = 0; i < names.Count; i++) File.WriteAllText(Path.Combine(dir.Path, names[i]), "x");
+        var readFiles = new List<string>();
+        for (int i = 0; i < TrickyStrings.Length; i++)
+        {
+            var content = Path.Combine(dir.Path, "..", $"{Path.GetFileName(dir.Path)}-content-{i}");
+            File.WriteAllText(content, TrickyStrings[i]);
+            var read = ReshBinary.Run($"file://{Path.GetFullPath(content)}.read", "--format", "yaml");
+            Assert.Equal(0, read.ExitCode);
+            readFiles.Add(dir.File($"read{i}.yaml.out", read.Stdout));
+            File.Delete(content);
+        }
+        var list = ReshBinary.Run($"file://{dir.Path}.list", "--hidden", "--format", "yaml");
+        Assert.Equal(0, list.ExitCode);
+        var listFile = dir.File("list.yaml.out", list.Stdout);
+        var script = """
+            import sys, yaml, json
+            lst = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
+            contents = [yaml.safe_load(open(p, encoding="utf-8"))["result"]["content"] for p in sys.argv[2:]]
+            print(json.dumps({"names": [e["name"] for e in lst["result"]["entries"]], "contents": contents}))
+            """;
+        var py = Shell.Run($"python3 -c {Shell.Q(script)} {listFile} {string.Join(' ', readFiles)}");
+        Assert.True(py.ExitCode == 0, py.ToString());
+        var parsed = JsonNode.Parse(py.Stdout)!;
+        var readNames = parsed["names"]!.AsArray().Select(x => x!.GetValue<string>()).ToHashSet();
+        foreach (var n in names) Assert.Contains(n, readNames);
+        var contents = parsed["contents"]!.AsArray().Select(x => x!.GetValue<string>()).ToList();
+        for (int i = 0; i < TrickyStrings.Length; i++)
+            Assert.True(TrickyStrings[i] == contents[i], $"content {System.Text.Json.JsonSerializer.Serialize(TrickyStrings[i])} read back as {System.Text.Json.JsonSerializer.Serialize(contents[i])}");
+    }
+
+    [Fact]
+    public void Table_cells_escape_line_breaks_tabs_and_controls_so_every_entry_stays_on_its_row()
+    {
+        // Issue 10 review: file.list's own view printed a tab and a line break from a name as they are.
+        using var dir = new TempDir("tabcells");
+        string[] names = ["tab\there", "new\nline", "cr\rhere", "plain"];
+        foreach (var n in names) File.WriteAllText(Path.Combine(dir.Path, n), "x");
+        File.CreateSymbolicLink(dir["link"], "to\tthe\nfile");
+        foreach (var args in new[] { new[] { "--format", "table" }, ["--format", "table", "--columns", "name,size,link_target"] })
+        {
+            var run = ReshBinary.Run([$"file://{dir.Path}.list", .. args]);
+            Assert.Equal(0, run.ExitCode);
+            Assert.DoesNotContain('\t', run.Stdout);
+            Assert.DoesNotContain('\r', run.Stdout);
+            var lines = run.Stdout.TrimEnd('\n').Split('\n');
+            Assert.Contains(lines, l => l.Contains(@"tab\there"));
+            Assert.Contains(lines, l => l.Contains(@"cr\rhere") || l.Contains("cr⏎here"));
+            // The name with a line break is one row (its break escaped), never a row that ends in "new" and one that starts with "line".
+            Assert.DoesNotContain(lines, l => l.EndsWith("new", StringComparison.Ordinal) || l.StartsWith("line", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.Contains("new") && l.Contains("line"));
+            Assert.Contains(lines, l => l.Contains("to") && l.Contains("the") && l.Contains("file"));
+        }
+    }
 }

@@ -32,7 +32,7 @@ public static class YamlRenderer
                 e.Emit(new MappingStart(null, null, true, MappingStyle.Block));
                 foreach (var (k, v) in o)
                 {
-                    e.Emit(StringScalar(k));
+                    e.Emit(StringScalar(k, key: true));
                     Emit(e, v);
                 }
                 e.Emit(new MappingEnd());
@@ -70,16 +70,17 @@ public static class YamlRenderer
     /// (numbers in any base, sexagesimals such as <c>12:30</c> and <c>254:0</c>, octal-looking
     /// <c>0755</c>, dates and timestamps, booleans such as <c>yes</c>/<c>on</c>/<c>y</c>, nulls, <c>.inf</c>,
     /// the merge key <c>&lt;&lt;</c>). The rule errs on the side of quoting: a quoted string is always a string.
-    /// Text with control characters is double-quoted too, so the emitter escapes them; other multi-line
-    /// text is a literal block.
+    /// Text with control characters (a tab included: PyYAML refuses a tab in a plain scalar, and a plain
+    /// scalar loses leading and trailing ones) is double-quoted too, so the emitter escapes them. Other
+    /// multi-line text that starts with a visible character is a literal block; a key never is.
     /// </summary>
-    static Scalar StringScalar(string s)
+    static Scalar StringScalar(string s, bool key = false)
     {
         ScalarStyle style;
         var unsafeChars = HasUnsafeChar(s);
-        if (s.Contains('\n') && !unsafeChars && !s.EndsWith(' ') && !s.StartsWith(' '))
+        if (!key && s.Contains('\n') && !unsafeChars && !char.IsWhiteSpace(s[0]) && !s.EndsWith(' '))
             style = ScalarStyle.Literal;
-        else if (unsafeChars || LooksTyped(s))
+        else if (unsafeChars || s.Contains('\t') || s.Contains('\n') || LooksTyped(s))
             style = ScalarStyle.DoubleQuoted;
         else
             style = ScalarStyle.Any;

@@ -36,9 +36,12 @@ public static class AtomicFile
             }))
             {
                 await writer(fs, ct).ConfigureAwait(false);
+                // The mode is set on the descriptor, never by path: in a directory another user can write, the
+                // temporary name may be swapped for a symlink meanwhile, and a chmod by path would follow it.
+                if (mode is { } m && Posix.FChmod((int)fs.SafeFileHandle.DangerousGetHandle(), (uint)m) is var e and not 0)
+                    throw new IOException($"{temp}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(e)}", e);
                 fs.Flush(flushToDisk: true);
             }
-            if (mode is { } m) File.SetUnixFileMode(temp, m);
             prepare?.Invoke(temp);
             tracked.Commit(() => File.Move(temp, full, overwrite: true));
             LibC.FSyncDirectory(dir);

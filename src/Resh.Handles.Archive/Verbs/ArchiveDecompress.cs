@@ -11,8 +11,8 @@ public static class ArchiveDecompress
 {
     static readonly Arg<string?> Output = Arg.String("output", "Where to write (default: the source name without .zst/.gz/.xz/.bz2).");
     static readonly Arg<bool> Keep = Arg.Bool("keep", "Keep the compressed file (false removes it afterwards).", true);
-    static readonly Arg<long?> MaxBytes = Arg.Size("max_bytes", "Stop when the output would exceed this size.", 10L * 1024 * 1024 * 1024);
-    static readonly Arg<long?> MaxRatio = Arg.Int("max_ratio", "Stop when the output exceeds this multiple of the input read (judged past 8 MiB).", 200, min: 1);
+    static readonly Arg<long?> MaxBytes = Arg.Size("max_bytes", "Stop when the output would exceed this size (default: the free space of the output's file system).");
+    static readonly Arg<long?> MaxRatio = Arg.Int("max_ratio", "Stop when the output exceeds this multiple of the input read, judged only past 4 GiB of output (0: off).", ExtractionLimits.DefaultRatio, min: 0);
 
     static readonly Arg<bool> Overwrite = Arg.Bool("overwrite", "Replace an existing output file (false: an existing output is a conflict and is left alone, as gzip -k does); a symlink or device at the output is never replaced.");
 
@@ -53,7 +53,8 @@ public static class ArchiveDecompress
         var inputBytes = st.Size;
         if (ctx.DryRun)
             return Outcome.Changed(new ArchiveStreamResult(PathBytes.Display(source), PathBytes.Display(output), ArchiveFormat.CodecName(codec), inputBytes, null, null, !ctx.Get(Keep)));
-        var limits = new ExtractionLimits(ctx.Get(MaxBytes)!.Value, long.MaxValue, ctx.Get(MaxRatio)!.Value);
+        var free = ctx.Get(MaxBytes) is null ? ExtractionLimits.FreeSpace(Path.GetDirectoryName(output) ?? "/") : null;
+        var limits = new ExtractionLimits(ctx.Get(MaxBytes) ?? free ?? long.MaxValue, long.MaxValue, ctx.Get(MaxRatio)!.Value, BytesAreFreeSpace: free is not null);
         using var progress = ctx.Progress("decompress", null);
         bool changed;
         long size;

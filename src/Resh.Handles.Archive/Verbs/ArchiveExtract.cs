@@ -14,9 +14,9 @@ public static class ArchiveExtract
     static readonly Arg<string?> Overwrite = Arg.Enum("overwrite", "When a path already exists with different content: error (conflict, nothing extracted), skip (keep it) or replace.",
         ["error", "skip", "replace"], "error");
     static readonly Arg<long?> StripComponents = Arg.Int("strip_components", "Drop this many leading path components from every entry name (as tar --strip-components).", 0, min: 0, max: 100);
-    static readonly Arg<long?> MaxBytes = Arg.Size("max_bytes", "Stop when the content would exceed this size.", 10L * 1024 * 1024 * 1024);
+    static readonly Arg<long?> MaxBytes = Arg.Size("max_bytes", "Stop when the content would exceed this size (default: the free space of the destination's file system, checked before writing against the sizes zip and 7z declare).");
     static readonly Arg<long?> MaxEntries = Arg.Int("max_entries", "Stop when the archive has more entries than this.", 1_000_000, min: 1);
-    static readonly Arg<long?> MaxRatio = Arg.Int("max_ratio", "Stop when content exceeds this multiple of the compressed bytes read (judged past 8 MiB).", 200, min: 1);
+    static readonly Arg<long?> MaxRatio = Arg.Int("max_ratio", "Stop when content exceeds this multiple of the compressed bytes read, judged only past 4 GiB of output (0: off).", ExtractionLimits.DefaultRatio, min: 0);
     static readonly Arg<bool> Owners = Arg.Bool("owners", "Restore owners and groups from the archive (root only; by name when the name exists here, else by number).", true);
     static readonly Arg<bool> AllowSpecial = Arg.Bool("allow_special", "Create FIFOs, and (root only) device nodes, stored in the archive; refused by default.");
     static readonly Arg<string?> Links = Arg.Enum("links", "safe: refuse symlinks that resolve outside the destination (for archives you did not make); keep: create every symlink as stored, like tar (to restore a system tree); links are never followed while extracting either way.",
@@ -38,14 +38,17 @@ public static class ArchiveExtract
             new("'archive:///backup/etc.tar.zst.extract(destination=/restore,links=keep,xattrs=true,acls=true)'", "Restore a system tree exactly, as tar would."),
             new("'archive:///tmp/x.tar.gz.extract(destination=/tmp/out)' --dry-run", "List what would be written."),
         ],
-        notes: "Entries with absolute names or `..`, hard links to names outside the archive, entries under a symlink, device nodes and FIFOs are refused and listed in " +
+        notes: "Bounds: by default the content may fill at most the free space of the destination's file system (a zip or 7z declaring more is refused before a byte is written), " +
+               "and past 4 GiB of output it may not exceed max_ratio (1000) times the compressed bytes read; below that floor no ratio applies, as with bsdtar, 7-Zip and Python's tarfile, " +
+               "so a tar.zst of a GiB of zeros extracts. " +
+               "Entries with absolute names or `..`, hard links to names outside the archive, entries under a symlink, device nodes and FIFOs are refused and listed in " +
                "`refused`, as are (with links=safe) symlinks that resolve outside the destination, chains of links included; the call is then `partial` (exit 9) " +
                "with the rest extracted, unless strict=false. Every entry is created by directory handle, never through a symlink. The archive is first extracted " +
                "into a temporary directory beside the destination, then renamed into place (or merged under `overwrite`), so a failure leaves nothing half-written.");
 
     static Outcome<ArchiveExtractResult> Run(VerbContext ctx)
     {
-        var path = ArchivePaths.Resolve(ctx);
+        var path = ArchivePaths.ResolveInput(ctx);
         var destination = ArchivePaths.Absolute(ctx.Get(Destination)!, ctx);
         if (destination == "/") return ReshError.Usage("Refusing to extract into /.", "Extract into a directory of its own.");
         var destStat = ArchivePaths.Stat(destination, follow: true);
@@ -66,7 +69,7 @@ public static class ArchiveExtract
         var destName = Path.GetFileName(destination);
         var preserve = ctx.IsSet(PreservePermissions) ? ctx.Get(PreservePermissions) : FileTree.IsRoot;
         var options = new ExtractOptions(ctx.Get(Overwrite)!, new PathFilter(ctx.Get(ArchiveArgs.Include), ctx.Get(ArchiveArgs.Exclude)),
-            (int)(ctx.Get(StripComponents) ?? 0), new ExtractionLimits(ctx.Get(MaxBytes)!.Value, ctx.Get(MaxEntries)!.Value, ctx.Get(MaxRatio)!.Value),
+            (int)(ctx.Get(StripComponents) ?? 0), Limits(ctx, destStat is null ? parent : destination),
             ctx.Get(Owners), ctx.Get(AllowSpecial), ctx.DryRun, ctx.Get(Links) == "keep" ? LinkPolicy.Keep : LinkPolicy.Safe, preserve,
             ctx.Get(Xattrs), ctx.Get(Acls));
         var archiveSize = ArchivePaths.Stat(path, follow: true)?.Size ?? 0;
@@ -75,7 +78,11 @@ public static class ArchiveExtract
         Codecs.WarnIfZstdFallback(ctx, reader.Format.Codec);
 
         var destFd = destStat is null ? -1 : FdTree.OpenDirectory(destination);
-        using var extractor = new SafeExtractor(reader, archiveSize, options, ctx.Cancellation) { ExistingDestination = destFd < 0 ? null : rel => Existing(destFd, rel) };
+        using var extractor = new SafeExtractor(reader, archiveSize, options, ctx.Cancellation)
+        {
+            ExistingDestination = destFd < 0 ? null : rel => Existing(destFd, rel),
+            CompareWithDestination = ctx.DryRun && destFd >= 0 ? (rel, mode, data) => ExtractPlanner.SameFile(destFd, rel, mode, data) : null,
+        };
         try
         {
             if (ctx.DryRun)
@@ -83,8 +90,15 @@ public static class ArchiveExtract
                 try { extractor.StageInto(-1, ""); }
                 catch (Exception ex) when (ArchiveErrors.IsArchiveFault(ex)) { return ArchiveErrors.Translate(ex, path, reader.Current?.Name, "Nothing would be written."); }
                 var r = extractor.Report;
-                var wouldChange = destFd < 0 || r.Names.Any(n => AtCalls.StatAt(destFd, n, false, out _) is null);
-                return Finish(ctx, Result(path, destination, reader.Format, r, null, r.Names.Take(1000).Select(n => PathBytes.Display(n)).ToList()), wouldChange, options, r.Warnings);
+                // Compared with the destination as the real merge will be: per entry, what would happen.
+                var planned = new MergePlan();
+                var actions = ExtractPlanner.Plan(extractor, destFd, options.Overwrite, planned)
+                    .Select(a => a with { Path = PathBytes.Display(a.Path) })
+                    .Concat(r.Refused.Select(x => new ExtractAction(PathBytes.Display(x.Path), "unknown", "refused"))).Take(10_000).ToList();
+                if (planned.Conflicts.Count > 0) return TreeMerger.ConflictError(destination, planned, dryRun: true);
+                var wouldChange = destFd < 0 || planned.Created.Count + planned.Replaced.Count + planned.MetaUpdates.Count > 0;
+                var shown = Result(path, destination, reader.Format, r, destFd < 0 ? null : planned, r.Names.Take(1000).Select(n => PathBytes.Display(n)).ToList()) with { Actions = actions };
+                return Finish(ctx, shown, wouldChange, options, r.Warnings);
             }
 
             if (!Directory.Exists(parent)) Directory.CreateDirectory(parent);
@@ -124,6 +138,14 @@ public static class ArchiveExtract
         {
             AtCalls.Close(destFd);
         }
+    }
+
+    /// <summary>max_bytes as given, else the room on the destination's file system (where the stage is written too).</summary>
+    static ExtractionLimits Limits(VerbContext ctx, string where)
+    {
+        var given = ctx.Get(MaxBytes);
+        var free = given is null ? ExtractionLimits.FreeSpace(where) : null;
+        return new ExtractionLimits(given ?? free ?? long.MaxValue, ctx.Get(MaxEntries)!.Value, ctx.Get(MaxRatio)!.Value, BytesAreFreeSpace: given is null && free is not null);
     }
 
     /// <summary>What an existing destination holds at a relative name, looked up without following any symlink.</summary>

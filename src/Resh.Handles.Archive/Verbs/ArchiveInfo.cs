@@ -16,7 +16,7 @@ public static class ArchiveInfo
 
     static Outcome<ArchiveInfoResult> Run(VerbContext ctx)
     {
-        var path = ArchivePaths.Resolve(ctx);
+        var path = ArchivePaths.ResolveInput(ctx);
         using var reader = ArchiveOpener.Open(path, ctx.Get(ArchiveArgs.Format), ctx.GetSecret(ArchiveArgs.Password)?.Reveal(), null);
         Codecs.WarnIfZstdFallback(ctx, reader.Format.Codec);
         long entries = 0, files = 0, dirs = 0, links = 0, hard = 0, other = 0, bytes = 0;

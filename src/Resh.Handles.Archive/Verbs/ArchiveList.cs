@@ -21,7 +21,7 @@ public static class ArchiveList
 
     static Outcome<ArchiveListResult> Run(VerbContext ctx)
     {
-        var path = ArchivePaths.Resolve(ctx);
+        var path = ArchivePaths.ResolveInput(ctx);
         var filter = new PathFilter(ctx.Get(ArchiveArgs.Include), ctx.Get(ArchiveArgs.Exclude));
         var limit = ctx.Get(Limit) ?? 10_000;
         using var reader = ArchiveOpener.Open(path, ctx.Get(ArchiveArgs.Format), ctx.GetSecret(ArchiveArgs.Password)?.Reveal(), null, ctx.Get(ArchiveArgs.Encoding));

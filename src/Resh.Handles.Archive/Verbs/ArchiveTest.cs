@@ -16,7 +16,7 @@ public static class ArchiveTest
 
     static Outcome<ArchiveTestResult> Run(VerbContext ctx)
     {
-        var path = ArchivePaths.Resolve(ctx);
+        var path = ArchivePaths.ResolveInput(ctx);
         var size = ArchivePaths.Stat(path, follow: true)?.Size ?? 0;
         using var progress = ctx.Progress("test", size);
         using var reader = ArchiveOpener.Open(path, ctx.Get(ArchiveArgs.Format), ctx.GetSecret(ArchiveArgs.Password)?.Reveal(), n => progress.Add(n), ctx.Get(ArchiveArgs.Encoding));

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Resh.Core.Text;
 
 namespace Resh.Handles.Ssh.Fleet;
 
@@ -19,16 +20,17 @@ public static class FleetTable
                 var ok = h["ok"] is JsonValue v && v.GetValue<bool>();
                 var changed = h["changed"] is JsonValue c && c.GetValue<bool>();
                 var ms = h["duration_ms"] is JsonValue d ? Math.Round(d.GetValue<double>()).ToString(CultureInfo.InvariantCulture) : "";
-                var what = ok ? Brief(h["result"]) : $"{h["error"]?["code"]}: {h["error"]?["message"]}";
-                rows.Add([Str(h["host"]), ok ? "ok" : "FAILED", changed ? "yes" : "-", ms, Clip(what)]);
+                var what = ok ? Brief(h["result"]) : $"{h["error"]?["code"]}: {h["error"]?["message"]}".ReplaceLineEndings("⏎");
+                // Cells from data are escaped: a tab or a control character in a result never breaks the row.
+                rows.Add([TerminalText.Escape(Str(h["host"])), ok ? "ok" : "FAILED", changed ? "yes" : "-", ms, Clip(TerminalText.Escape(what))]);
             }
         }
         var sb = new StringBuilder();
         if (rows.Count > 1)
         {
-            var widths = Enumerable.Range(0, 4).Select(i => rows.Max(row => row[i].Length)).ToArray();
+            var widths = Enumerable.Range(0, 4).Select(i => rows.Max(row => TerminalText.Width(row[i]))).ToArray();
             foreach (var row in rows)
-                sb.Append(string.Join("  ", row.Take(4).Select((cell, i) => cell.PadRight(widths[i])))).Append("  ").Append(row[4]).Append('\n');
+                sb.Append(string.Join("  ", row.Take(4).Select((cell, i) => TerminalText.PadRight(cell, widths[i])))).Append("  ").Append(row[4]).Append('\n');
         }
         if (r["summary"] is JsonObject s)
         {

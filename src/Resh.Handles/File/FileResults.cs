@@ -86,11 +86,11 @@ public sealed record FileListResult(
 
 [Description("What mkdir did (or would do).")]
 public sealed record FileMkdirResult(
-    string Path,
+    [property: Description("The directory.")] string Path,
     [property: Description("True when the directory did not exist before.")] bool Created,
     [property: Description("Every directory created, outermost first.")] IReadOnlyList<string> CreatedDirs,
-    [property: Description("Permission bits afterwards, octal.")] string? Mode,
-    bool ModeChanged);
+    [property: Description("Permission bits afterwards, octal (of the target, for a symlink to a directory).")] string? Mode,
+    [property: Description("True when an existing directory's mode was set to `mode`.")] bool ModeChanged);
 
 [Description("What delete removed (or would remove).")]
 public sealed record FileDeleteResult(

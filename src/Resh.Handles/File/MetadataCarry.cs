@@ -29,17 +29,19 @@ internal static class MetadataCarry
     }
 
     /// <summary>Copies every extended attribute of the old file (through an O_PATH descriptor, so even an
-    /// unreadable file gives its attributes) onto <paramref name="newFd"/>; returns the names not kept with why.</summary>
-    public static List<string> CopyXattrs(int oldPathFd, int newFd)
+    /// unreadable file gives its attributes; <paramref name="readable"/>: an ordinary open descriptor, read
+    /// directly) onto <paramref name="newFd"/>; returns the names not kept with why.</summary>
+    public static List<string> CopyXattrs(int oldPathFd, int newFd, bool readable = false)
     {
         var lost = new List<string>();
         if (oldPathFd < 0) return lost;
-        var proc = $"/proc/self/fd/{oldPathFd}";
-        var names = Posix.ListXattr(proc, follow: true, out var errno);
-        if (names is null) return lost; // ENOTSUP: the old file had none either
+        var proc = readable ? null : $"/proc/self/fd/{oldPathFd}";
+        int errno;
+        IReadOnlyList<string>? names = proc is null ? Posix.FListXattr(oldPathFd, out errno) : Posix.ListXattr(proc, follow: true, out errno);
+        if (names is null || names.Count == 0) return lost; // ENOTSUP: the old file had none either
         foreach (var name in names)
         {
-            var value = Posix.GetXattr(proc, name, follow: true, out errno);
+            var value = proc is null ? Posix.FGetXattr(oldPathFd, name, out errno) : Posix.GetXattr(proc, name, follow: true, out errno);
             if (value is null) { lost.Add($"{name} ({Posix.StrError(errno)})"); continue; }
             var present = Posix.FGetXattr(newFd, name, out _);
             if (present is not null && present.AsSpan().SequenceEqual(value)) continue;

@@ -100,8 +100,22 @@ public static class FirewallFlow
         foreach (var (k, v) in desired.Policies) policies[k] = v;
         var diff = Diff.Unified(Describe(current.Managed, current.Policies), Describe(desired.Rules, policies), "resh-rules");
         if (plan.IsEmpty) return new FwChangeResult(backend.Name, "none", affected, [], null, null);
+        if (backend is NftBackend && FirewallStateStore.LoadDisabled(backend.Name) is not null)
+            throw ReshError.Conflict("resh's rules are switched off (firewall://.disable): a change now would replace the rules set aside.",
+                "Run firewall://.enable first, then make the change.").ToException();
         LockoutGuard.Check(current, desired, force);
         var confirm = ctx.Get(Confirm);
+        PendingState? open;
+        using (FirewallStateStore.Lock(backend.Name)) open = FirewallStateStore.LoadPending(backend.Name); // a rollback running now finishes first
+        if (open is not null)
+        {
+            // Its rollback restores the rules as they were before it: a later change would silently go with it.
+            if (confirm is null)
+                throw ReshError.Conflict($"A change made with confirm= ({open.Id}) is waiting for firewall://.confirm; its rollback would also undo this change.",
+                    "Run firewall://.confirm (or firewall://.rollback) first, or pass confirm= to make this change part of the pending one.",
+                    new System.Text.Json.Nodes.JsonObject { ["pending"] = open.Id }).ToException();
+            ctx.Warn($"This change joins the pending change {open.Id}: a rollback returns to the rules before both.");
+        }
         if (ctx.DryRun) return Outcome.Changed(new FwChangeResult(backend.Name, action, affected, plan.Display, diff, null));
         PendingInfo? pending = null;
         if (confirm is { } window) pending = PendingChanges.Begin(backend, current, window);

@@ -70,13 +70,28 @@ public static class LockoutGuard
         return policies.GetValueOrDefault("in", "accept");
     }
 
+    /// <summary>What happens to the session's replies going out (resh keeps no established-connection rule).</summary>
+    public static string OutboundVerdict(IEnumerable<RuleSpec> rules, IReadOnlyDictionary<string, string> policies, SshSession s)
+    {
+        foreach (var r in rules)
+            if (r.MatchesTcpReply(s.Client, s.Server)) return r.Action;
+        return policies.GetValueOrDefault("out", "accept");
+    }
+
     public static void Check(FwState current, DesiredState desired, bool force)
     {
         if (force) return;
         var session = SshSession.Current();
         if (session is null) return;
+        var merged = Merge(current.Policies, desired.Policies);
         var before = Verdict(current.Managed, current.Policies, session);
-        var after = Verdict(desired.Rules, Merge(current.Policies, desired.Policies), session);
+        var after = Verdict(desired.Rules, merged, session);
+        if (after == "accept" || before != "accept")
+        {
+            // Inbound still passes: the replies must leave too.
+            before = OutboundVerdict(current.Managed, current.Policies, session);
+            after = OutboundVerdict(desired.Rules, merged, session);
+        }
         if (after != "accept" && before == "accept")
             throw ReshError.Conflict($"This change would {after} the SSH session resh runs under ({session}).",
                 "Allow that connection first, or pass force=true (with confirm=60s for an automatic rollback) if you are sure.",

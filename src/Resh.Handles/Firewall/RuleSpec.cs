@@ -192,6 +192,22 @@ public sealed record RuleSpec(string Family, string Direction, string? Proto, IR
         return true;
     }
 
+    /// <summary>
+    /// True when an outbound rule would match the replies of that TCP session (server:port to the client's
+    /// unknown port): only rules without a port can be known to match them.
+    /// </summary>
+    public bool MatchesTcpReply(IPAddress client, IPAddress? server)
+    {
+        if (Direction != "out") return false;
+        if (Proto is not (null or "tcp")) return false;
+        var fam = client.AddressFamily == AddressFamily.InterNetworkV6 ? "ipv6" : "ipv4";
+        if (Family != "any" && Family != fam) return false;
+        if (Ports.Count > 0) return false;
+        if (Destination is not null && !Contains(Destination, client)) return false;
+        if (Source is not null && (server is null || !Contains(Source, server))) return false;
+        return true;
+    }
+
     static bool InRange(string p, int port)
     {
         var dash = p.IndexOf('-');

@@ -18,12 +18,13 @@ public static class SnapshotArgs
         if (t == "~" || t.StartsWith("~/", StringComparison.Ordinal)) t = Path.Combine(ctx.Runtime.Paths.Home, t.TrimStart('~').TrimStart('/'));
         var full = Path.GetFullPath(t);
         full = full.Length > 1 ? full.TrimEnd('/') : full;
-        if (mustExist && !Directory.Exists(full))
-            throw ReshError.NotFound($"{full} is not an existing directory.", "Snapshots capture directory trees; check the path.").ToException();
+        // By the name's exact bytes: a target such as snapshot:///srv/%FF (a name that is not UTF-8) is that directory.
+        if (mustExist && Resh.Core.Platform.Posix.Stat(full, follow: true, out _) is not { IsDirectory: true })
+            throw ReshError.NotFound($"{Resh.Core.Text.PathBytes.Display(full)} is not an existing directory.", "Snapshots capture directory trees; check the path (percent-escape bytes that are not UTF-8: %FF).").ToException();
         return full;
     }
 
     public static Manifest Find(SnapshotRepo repo, string tree, string name) =>
-        repo.Load(tree, name) ?? throw ReshError.NotFound($"No snapshot `{name}` of {tree}.", $"List them: resh snapshot://{tree}.list",
-            new System.Text.Json.Nodes.JsonObject { ["name"] = name, ["path"] = tree }).ToException();
+        repo.Load(tree, name) ?? throw ReshError.NotFound($"No snapshot `{name}` of {Resh.Core.Text.PathBytes.Display(tree)}.", $"List them: resh snapshot://{Resh.Core.Text.PathBytes.Display(tree)}.list",
+            new System.Text.Json.Nodes.JsonObject { ["name"] = name, ["path"] = Resh.Core.Text.PathBytes.Display(tree) }).ToException();
 }

@@ -16,8 +16,19 @@ public sealed record ManifestEntry(
     string? LinkTarget,
     [property: Description("Inode when captured: with size and mtime it lets the next snapshot skip rehashing.")] ulong Inode,
     [property: Description("Hard link count when captured: files with more than one link and the same inode are restored as hard links of each other.")] uint Links = 0,
-    [property: Description("True when the path (or link target) is not valid UTF-8: both are then percent-escaped (%XX per raw byte, %25 for %).")] bool Escaped = false)
+    [property: Description("True when the path (or link target) is not valid UTF-8: both are then percent-escaped (%XX per raw byte, %25 for %).")] bool Escaped = false,
+    [property: Description("Extended attributes of files and directories (name → base64 value): user.*, POSIX ACLs (system.posix_acl_*), and security.*/trusted.* as far as the capturing user can read them.")] IReadOnlyDictionary<string, string>? Xattrs = null)
 {
+    /// <summary>True when both carry the same extended attributes (none and empty are the same).</summary>
+    public bool SameXattrs(ManifestEntry other)
+    {
+        var a = Xattrs ?? EmptyXattrs;
+        var b = other.Xattrs ?? EmptyXattrs;
+        return a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
+    }
+
+    static readonly Dictionary<string, string> EmptyXattrs = new(StringComparer.Ordinal);
+
     /// <summary>The entry as JSON carries it: names that are not UTF-8 percent-escaped and flagged.</summary>
     public ManifestEntry ForDisplay()
     {
@@ -55,7 +66,8 @@ public sealed record Manifest(
     [property: Description("Bytes this snapshot added to the store (content not stored before).")] long NewBytes,
     string RootMode,
     IReadOnlyList<ManifestEntry> Entries,
-    [property: Description("Paths that could not be read when the snapshot was taken; a restore leaves them as they are.")] IReadOnlyList<SkippedPath>? Unreadable = null);
+    [property: Description("Paths that could not be read when the snapshot was taken; a restore leaves them as they are.")] IReadOnlyList<SkippedPath>? Unreadable = null,
+    [property: Description("True when the tree's path is not UTF-8 and `path` holds it percent-escaped.")] bool PathEscaped = false);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false)]
 [JsonSerializable(typeof(Manifest))]

@@ -82,6 +82,7 @@ public sealed class SnapshotRepo
         catch (JsonException ex) { throw ReshError.Failed($"The manifest {path} is damaged: {ex.Message}", "Delete the snapshot or restore the file.").ToException(); }
         // Names that are not UTF-8 are stored percent-escaped; in memory they are path strings again.
         if (m.Entries.Any(e => e.Escaped)) m = m with { Entries = m.Entries.Select(e => e.FromDisplay()).ToList() };
+        if (m.PathEscaped) m = m with { Path = Resh.Core.Grammar.PercentDecoding.Decode(m.Path), PathEscaped = false };
         if (m.Unreadable?.Any(u => u.Escaped) == true)
             m = m with { Unreadable = m.Unreadable.Select(u => u.Escaped ? u with { Path = Resh.Core.Grammar.PercentDecoding.Decode(u.Path), Escaped = false } : u).ToList() };
         return m;
@@ -108,6 +109,8 @@ public sealed class SnapshotRepo
         ReshPaths.EnsurePrivateDir(dir);
         var stored = m with
         {
+            Path = Resh.Core.Text.PathBytes.Display(m.Path, out var pathEscaped),
+            PathEscaped = pathEscaped,
             Entries = m.Entries.Select(e => e.ForDisplay()).ToList(),
             Unreadable = m.Unreadable?.Select(u => Resh.Core.Text.PathBytes.Display(u.Path, out var esc) is var p && esc ? u with { Path = p, Escaped = true } : u).ToList(),
         };

@@ -8,14 +8,14 @@ public sealed record SnapshotSummary(string Name, string Path, string Created, s
     [property: Description("files or btrfs")] string Backend, string? Subvolume, long Files, long Bytes,
     [property: Description("Bytes this snapshot added to the store.")] long NewBytes)
 {
-    public static SnapshotSummary Of(Manifest m) => new(m.Name, m.Path, m.Created, m.Message, m.Tags, m.Backend, m.Subvolume, m.Files, m.Bytes, m.NewBytes);
+    public static SnapshotSummary Of(Manifest m) => new(m.Name, Resh.Core.Text.PathBytes.Display(m.Path), m.Created, m.Message, m.Tags, m.Backend, m.Subvolume, m.Files, m.Bytes, m.NewBytes);
 }
 
 [Description("A new snapshot.")]
 public sealed record SnapshotCreateResult(SnapshotSummary Snapshot, string Repo, long Directories, long Symlinks,
     [property: Description("Files read and hashed (new or changed since the previous snapshot).")] long Hashed,
     [property: Description("Files whose hash was reused because size, mtime and inode were unchanged.")] long Reused,
-    [property: Description("Devices, FIFOs and sockets that hold no content and were left out.")] IReadOnlyList<string> Skipped,
+    [property: Description("Sockets and device nodes, which a snapshot cannot hold: left out, and kept as they are by a restore.")] IReadOnlyList<string> Skipped,
     [property: Description("Files and directories that could not be read: left out (with a warning), and left as they are by a restore.")] IReadOnlyList<SkippedPath> Unreadable);
 
 public sealed record SnapshotListResult(string Path, string Repo, IReadOnlyList<SnapshotSummary> Snapshots);
@@ -34,7 +34,8 @@ public sealed record SnapshotRestoreResult(string Name, string Path,
     [property: Description("Paths the restore deletes (absent from the snapshot).")] IReadOnlyList<string> Deleted,
     IReadOnlyList<DiffChange> Modified,
     [property: Description("Files copied from the store with their hash checked.")] long Verified,
-    [property: Description("Unchanged live files hard-linked into the new tree instead of copied.")] long Linked);
+    [property: Description("Unchanged live files hard-linked into the new tree instead of copied.")] long Linked,
+    [property: Description("Sockets and device nodes of the live tree, which a snapshot cannot hold: kept in place, never deleted (as rsync and tar leave what they cannot handle).")] IReadOnlyList<string>? Kept = null);
 
 public sealed record SnapshotDeleteResult(string Name, string Path, bool Deleted,
     [property: Description("Objects no snapshot referenced any more, removed from the store.")] long FreedObjects, long FreedBytes);

@@ -3,7 +3,7 @@ using Resh.Core.Text;
 namespace Resh.Handles.Snapshot;
 
 public sealed record DiffChange(string Path,
-    [System.ComponentModel.Description("content, mode, type or link")] string Change,
+    [System.ComponentModel.Description("content, mode, type, link or xattrs (extended attributes or ACLs)")] string Change,
     [System.ComponentModel.Description("Unified diff for text files up to 256 KiB (null for binary or large content).")] string? Diff);
 
 public sealed record TreeChanges(List<string> Added, List<string> Removed, List<DiffChange> Modified, long Unchanged)
@@ -32,6 +32,7 @@ public static class TreeDiff
             else if (x.Type == "symlink" && x.LinkTarget != y.LinkTarget) change = "link";
             else if (x.Type == "file" && (x.Size != y.Size || x.Sha256 != y.Sha256)) change = "content";
             else if (x.Mode != y.Mode) change = "mode";
+            else if (!x.SameXattrs(y)) change = "xattrs";
             if (change is null) { unchanged++; continue; }
             string? diff = null;
             if (change == "content" && contentDiffs && x.Size <= TextDiffLimit && y.Size <= TextDiffLimit)

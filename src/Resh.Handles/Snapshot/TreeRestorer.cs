@@ -20,6 +20,10 @@ public sealed class TreeRestorer(SnapshotRepo repo, TreeView snapshot, int liveF
 {
     public long Verified { get; private set; }
     public long Linked { get; private set; }
+    /// <summary>Sockets and device nodes of the live tree, which no snapshot can hold: kept where they are (paths relative to the tree).</summary>
+    public List<string> Kept { get; } = [];
+    /// <summary>What could not be put back as captured (an extended attribute this user may not set, ...).</summary>
+    public List<string> Warnings { get; } = [];
 
     /// <summary>
     /// Materialises the entries at or under <paramref name="rel"/> ("" = all) as <paramref name="stageName"/>
@@ -60,6 +64,16 @@ public sealed class TreeRestorer(SnapshotRepo repo, TreeView snapshot, int liveF
                             if (FileTree.IsRoot) AtCalls.LChownAt(dirFd, name, (uint)e.Uid, (uint)e.Gid);
                             AtCalls.LSetTimesAt(dirFd, name, FromNs(e.MtimeNs));
                             break;
+                        case "fifo":
+                        {
+                            Check(AtCalls.MknodAt(dirFd, name, FileStatus.S_IFIFO | 0x180, 0, 0), sub);
+                            // Opening a FIFO for reading with O_NONBLOCK does not wait for a writer; its metadata is then set on the descriptor.
+                            var fifo = AtCalls.OpenAt(dirFd, name, AtCalls.O_RDONLY | AtCalls.O_NONBLOCK | AtCalls.O_NOFOLLOW);
+                            if (fifo < 0) Check(-fifo, sub);
+                            try { ApplyMeta(fifo, e); }
+                            finally { AtCalls.Close(fifo); }
+                            break;
+                        }
                         case "file":
                             if (e.Links > 1 && e.Inode != 0 && inodes.TryGetValue(e.Inode, out var first) && LinkWithin(stageFd, parentFd, stageName, first, dirFd, name))
                                 break; // another name of a file already restored: the same inode again
@@ -150,6 +164,8 @@ public sealed class TreeRestorer(SnapshotRepo repo, TreeView snapshot, int liveF
             var st = AtCalls.StatAt(from, live, false, out _);
             if (st is not { IsRegular: true } s || (long)s.Size != e.Size || SnapshotRepo.ToNs(s.ModifyTime) != e.MtimeNs || s.Inode != e.Inode
                 || SnapshotRepo.Octal(s.Permissions) != e.Mode || s.Uid != e.Uid || s.Gid != e.Gid) return false;
+            // The same inode must also carry the captured extended attributes and ACLs; else it is copied.
+            if (!e.SameXattrs(e with { Xattrs = TreeScanner.ReadXattrs(from, live, s) })) return false;
             if (AtCalls.LinkAt(from, live, dirFd, name) != 0) return false; // another file system: copy instead
             Linked++;
             return true;
@@ -181,15 +197,25 @@ public sealed class TreeRestorer(SnapshotRepo repo, TreeView snapshot, int liveF
         ApplyMeta(fd, e);
     }
 
-    static void ApplyMeta(int fd, ManifestEntry e)
+    /// <summary>Owner, mode, then extended attributes and ACLs (after the mode, as tar --acls sets them), then times; all on the descriptor.</summary>
+    void ApplyMeta(int fd, ManifestEntry e)
     {
         if (FileTree.IsRoot) AtCalls.FChown(fd, (uint)e.Uid, (uint)e.Gid);
         AtCalls.FChmod(fd, SnapshotRepo.ParseOctal(e.Mode));
+        foreach (var (name, value) in e.Xattrs ?? new Dictionary<string, string>())
+        {
+            var rc = AtCalls.FSetXattr(fd, name, Convert.FromBase64String(value));
+            if (rc != 0) Warnings.Add($"{PathBytes.Display(e.Path)}: extended attribute {name} not restored ({(rc is AtCalls.EPERM or AtCalls.EACCES ? "not permitted" : Posix.StrError(rc))})");
+        }
         AtCalls.FSetTimes(fd, FromNs(e.MtimeNs));
     }
 
+    /// <summary>Sockets and device nodes: a snapshot cannot capture them, so a restore keeps them.</summary>
+    static bool Uncapturable(FileStatus st) => st.FileType is FileStatus.S_IFSOCK or FileStatus.S_IFCHR or FileStatus.S_IFBLK;
+
     /// <summary>Hard-links live paths the snapshot did not cover (excluded, not included, or unreadable when captured) into the stage, so a restore keeps them.</summary>
-    public void CarryOver(int parentFd, string stageName, string liveRoot, PathFilter filter)
+    /// <param name="prefix">The stage holds the tree's <paramref name="prefix"/> (a paths restore of a directory); "" for the whole tree.</param>
+    public void CarryOver(int parentFd, string stageName, string liveRoot, PathFilter filter, string prefix = "")
     {
         var stageFd = OpenDir(parentFd, stageName);
         try
@@ -197,12 +223,14 @@ public sealed class TreeRestorer(SnapshotRepo repo, TreeView snapshot, int liveF
             // A directory that cannot be read cannot be carried over: the walk fails naming it, before the swap.
             foreach (var item in TreeWalker.Walk(liveRoot, PathFilter.All, ct))
             {
-                if (filter.Selects(item.Relative)) continue;
-                if (item.Status.IsDirectory && !filter.IsExcluded(item.Relative)) continue; // a directory that may hold included entries
+                var inTree = prefix.Length == 0 ? item.Relative : prefix + "/" + item.Relative;
+                var special = Uncapturable(item.Status);
+                if (filter.Selects(inTree) && !special) continue;
+                if (item.Status.IsDirectory && !filter.IsExcluded(inTree)) continue; // a directory that may hold included entries
                 var name = Base(item.Relative);
                 var to = ParentOf(stageFd, item.Relative, create: true);
                 int from;
-                try { from = ParentOf(liveFd, item.Relative, create: false); }
+                try { from = ParentOf(liveFd, inTree, create: false); }
                 catch (ReshException) { AtCalls.Close(to); continue; } // changed since the walk: nothing safe to carry
                 try
                 {
@@ -219,6 +247,7 @@ public sealed class TreeRestorer(SnapshotRepo repo, TreeView snapshot, int liveF
                     }
                     else if (st.IsSymlink) Check(AtCalls.SymlinkAt(AtCalls.ReadLinkAt(from, name, out _) ?? "", to, name), item.Relative);
                     else if (AtCalls.LinkAt(from, name, to, name) != 0) CopyLive(from, to, name, st);
+                    if (special && AtCalls.StatAt(to, name, false, out _) is not null) Kept.Add(inTree);
                 }
                 finally
                 {
@@ -246,16 +275,99 @@ public sealed class TreeRestorer(SnapshotRepo repo, TreeView snapshot, int liveF
         input.CopyTo(output, 1 << 20);
     }
 
-    /// <summary>Puts <paramref name="staged"/> in place of <paramref name="target"/> (both names in <paramref name="dirFd"/>) atomically; the old content ends up at <paramref name="staged"/>.</summary>
-    public static void Swap(int dirFd, string staged, string target)
+    /// <summary>
+    /// Makes a private directory (0700) named <paramref name="name"/> in <paramref name="dirFd"/> to build a
+    /// stage in, and returns a handle on it. The stage is then renamed out of this handle, so swapping the
+    /// private directory's name for a symlink (in a directory others can write) changes nothing.
+    /// </summary>
+    public static int MakePrivate(int dirFd, string name)
     {
-        if (AtCalls.StatAt(dirFd, target, false, out _) is null) { Check(AtCalls.RenameAt(dirFd, staged, dirFd, target), target); return; }
-        var rc = AtCalls.ExchangeAt(dirFd, staged, dirFd, target);
-        if (rc == 0) return;
-        // No RENAME_EXCHANGE on this file system: two renames (a crash between them leaves both trees beside each other).
-        var aside = Path.GetFileName(FileTree.SiblingTemp("/" + target, "old"));
-        Check(AtCalls.RenameAt(dirFd, target, dirFd, aside), target);
-        Check(AtCalls.RenameAt(dirFd, staged, dirFd, target), target);
-        Check(AtCalls.RenameAt(dirFd, aside, dirFd, staged), staged);
+        Check(AtCalls.MkdirAt(dirFd, name, 0x1C0), name);
+        return OpenDir(dirFd, name);
     }
+
+    /// <summary>Removes what is left in the private directory, and the directory itself when its name still leads to it.</summary>
+    public static void RemovePrivate(int dirFd, string name, int privFd)
+    {
+        if (privFd < 0) return;
+        foreach (var (entry, _) in AtCalls.ReadDir(privFd, out _) ?? []) FdTree.TryRemove(privFd, entry);
+        if (Same(AtCalls.StatAt(dirFd, name, false, out _), AtCalls.FStat(privFd, out _)))
+            AtCalls.UnlinkAt(dirFd, name, directory: true);
+    }
+
+    static bool Same(FileStatus? a, FileStatus? b) =>
+        a is { } x && b is { } y && x.Inode == y.Inode && x.DevMajor == y.DevMajor && x.DevMinor == y.DevMinor && x.FileType == y.FileType;
+
+    /// <summary>What <paramref name="name"/> in <paramref name="dirFd"/> is, without following a symlink.</summary>
+    public static FileStatus Identity(int dirFd, string name)
+    {
+        var st = AtCalls.StatAt(dirFd, name, false, out var errno);
+        if (st is null) Check(errno == 0 ? AtCalls.ENOENT : errno, name);
+        return st!.Value;
+    }
+
+    /// <summary>
+    /// Puts <paramref name="staged"/> (in <paramref name="fromFd"/>) in place of <paramref name="target"/> (in
+    /// <paramref name="toFd"/>), atomically where the file system can exchange two names; the old content ends
+    /// up at <paramref name="staged"/>. The stage is checked by handle (device and inode, no symlink followed)
+    /// right before the rename, and the name is checked again right after: anything else standing there is
+    /// put back (or removed, if the live entry was already gone) and the restore fails, so a stage swapped
+    /// in between never becomes an entry of the tree.
+    /// </summary>
+    public static void Swap(int fromFd, string staged, int toFd, string target, FileStatus expected)
+    {
+        Recheck(fromFd, staged, expected, target);
+        if (AtCalls.StatAt(toFd, target, false, out _) is null)
+        {
+            Check(AtCalls.RenameAt(fromFd, staged, toFd, target, noReplace: true), target);
+            if (!Same(AtCalls.StatAt(toFd, target, false, out _), expected))
+            {
+                AtCalls.RenameAt(toFd, target, fromFd, staged, noReplace: true);
+                throw Swapped(target);
+            }
+            return;
+        }
+        var rc = AtCalls.ExchangeAt(fromFd, staged, toFd, target);
+        if (rc == 0)
+        {
+            if (!Same(AtCalls.StatAt(toFd, target, false, out _), expected))
+            {
+                AtCalls.ExchangeAt(fromFd, staged, toFd, target); // the live entry goes back where it was
+                throw Swapped(target);
+            }
+            return;
+        }
+        // No RENAME_EXCHANGE on this file system: two renames (a crash between them leaves both trees beside each other).
+        const string aside = "old";
+        Check(AtCalls.RenameAt(toFd, target, fromFd, aside), target);
+        Recheck(fromFd, staged, expected, target);
+        Check(AtCalls.RenameAt(fromFd, staged, toFd, target, noReplace: true), target);
+        if (!Same(AtCalls.StatAt(toFd, target, false, out _), expected))
+        {
+            AtCalls.RenameAt(toFd, target, fromFd, staged, noReplace: true);
+            AtCalls.RenameAt(fromFd, aside, toFd, target, noReplace: true);
+            throw Swapped(target);
+        }
+        Check(AtCalls.RenameAt(fromFd, aside, fromFd, staged), staged);
+    }
+
+    /// <summary>Moves a staged entry to a name that is free (the live entry, if any, was removed first), checked like <see cref="Swap"/>.</summary>
+    public static void Place(int fromFd, string staged, int toFd, string target, FileStatus expected)
+    {
+        Recheck(fromFd, staged, expected, target);
+        Check(AtCalls.RenameAt(fromFd, staged, toFd, target), target);
+        if (Same(AtCalls.StatAt(toFd, target, false, out _), expected)) return;
+        // Something else got renamed in: take it back out of the tree, never leave it under the restored name.
+        if (AtCalls.RenameAt(toFd, target, fromFd, staged) != 0) FdTree.TryRemove(toFd, target);
+        throw Swapped(target);
+    }
+
+    static void Recheck(int fromFd, string staged, FileStatus expected, string target)
+    {
+        if (!Same(AtCalls.StatAt(fromFd, staged, false, out _), expected)) throw Swapped(target);
+    }
+
+    static ReshException Swapped(string target) =>
+        ReshError.Conflict($"The restored copy of {PathBytes.Display(target)} was replaced by something else while it was being put in place; the restore stopped before it took effect.",
+            "Someone else is writing the directory: find out who, then run the restore again.").ToException();
 }

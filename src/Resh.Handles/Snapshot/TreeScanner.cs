@@ -48,7 +48,12 @@ public static class TreeScanner
             if (st.IsDirectory)
             {
                 dirs++;
-                entries.Add(new(item.Relative, "directory", SnapshotRepo.Octal(st.Permissions), st.Uid, st.Gid, mtime, 0, null, null, st.Inode, st.Links));
+                entries.Add(new(item.Relative, "directory", SnapshotRepo.Octal(st.Permissions), st.Uid, st.Gid, mtime, 0, null, null, st.Inode, st.Links) { Xattrs = ReadXattrs(rootFd, item.Relative, st) });
+            }
+            else if (st.FileType == FileStatus.S_IFIFO)
+            {
+                // A FIFO made in a directory with a default ACL carries an access ACL of its own.
+                entries.Add(new(item.Relative, "fifo", SnapshotRepo.Octal(st.Permissions), st.Uid, st.Gid, mtime, 0, null, null, st.Inode, st.Links) { Xattrs = ReadXattrs(rootFd, item.Relative, st) });
             }
             else if (st.IsSymlink)
             {
@@ -93,11 +98,11 @@ public static class TreeScanner
                 files++;
                 bytes += st.Size;
                 progress?.Add(st.Size);
-                entries.Add(new(item.Relative, "file", SnapshotRepo.Octal(st.Permissions), st.Uid, st.Gid, mtime, st.Size, sha, null, st.Inode, st.Links));
+                entries.Add(new(item.Relative, "file", SnapshotRepo.Octal(st.Permissions), st.Uid, st.Gid, mtime, st.Size, sha, null, st.Inode, st.Links) { Xattrs = ReadXattrs(rootFd, item.Relative, st) });
             }
             else
             {
-                skipped.Add(item.Relative); // devices, FIFOs, sockets are not content
+                skipped.Add(item.Relative); // sockets and devices cannot be captured: a restore keeps them as they are
             }
         }
         }
@@ -131,6 +136,33 @@ public static class TreeScanner
         }
         Posix.AdviseSequential(fd);
         return new FileStream(handle, FileAccess.Read, 1);
+    }
+
+    /// <summary>
+    /// The extended attributes (ACLs included) of a scanned file or directory, read through an O_PATH
+    /// descriptor opened beneath the root without following symlinks (and checked to be the scanned inode);
+    /// null when it has none or cannot be looked at.
+    /// </summary>
+    internal static IReadOnlyDictionary<string, string>? ReadXattrs(int rootFd, string rel, FileStatus scanned)
+    {
+        if (rootFd < 0) return null;
+        var fd = AtCalls.OpenBeneath(rootFd, rel, AtCalls.O_PATH | AtCalls.O_NOFOLLOW);
+        if (fd < 0) return null;
+        try
+        {
+            if (AtCalls.FStat(fd, out _) is not { } now || now.Inode != scanned.Inode) return null;
+            var proc = $"/proc/self/fd/{fd}";
+            var names = Posix.ListXattr(proc, follow: true, out _);
+            if (names is null || names.Count == 0) return null;
+            var map = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var name in names)
+                if (Posix.GetXattr(proc, name, follow: true, out _) is { } value) map[name] = Convert.ToBase64String(value);
+            return map.Count == 0 ? null : new Dictionary<string, string>(map, StringComparer.Ordinal);
+        }
+        finally
+        {
+            AtCalls.Close(fd);
+        }
     }
 
     public static long SizeOfTree(string root, PathFilter filter, CancellationToken ct)

@@ -9,7 +9,8 @@ namespace Resh.Handles.User;
 /// <summary>
 /// A user's ~/.ssh/authorized_keys: parsed line by line, replaced atomically, owned by the user with
 /// sshd's StrictModes permissions (directory 0700, file 0600). A symlinked ~/.ssh or authorized_keys is
-/// refused: root following a user's symlink could be made to overwrite any file.
+/// refused and every step works on descriptors, never by path: the user owns the home directory and can swap
+/// its entries while root works there.
 /// </summary>
 public static class AuthorizedKeysFile
 {
@@ -36,43 +37,88 @@ public static class AuthorizedKeysFile
         catch (FormatException) { return "invalid"; }
     }
 
-    /// <summary>The file's text ("" when absent), after checking nothing on the way is a symlink.</summary>
-    public static (bool Exists, string Content) Read(string path)
+    const string SshDir = ".ssh", FileName = "authorized_keys";
+
+    /// <summary>
+    /// The file's text ("" when absent). Everything is opened through descriptors: the home directory without
+    /// following a final symlink, ~/.ssh and the file with O_NOFOLLOW, the file with O_NONBLOCK and checked to be
+    /// a regular file, so a FIFO or device the user put there is refused, never read (a FIFO would block root).
+    /// </summary>
+    public static (bool Exists, string Content) Read(UserCall call, PasswdRecord u)
     {
-        CheckNoSymlinks(path);
-        if (!File.Exists(path)) return (false, "");
-        return (true, File.ReadAllText(path));
+        using var home = call.Root.OpenDir(u.Home);
+        if (home is null) return (false, "");
+        using var ssh = OpenSsh(home, u, create: false);
+        if (ssh is null) return (false, "");
+        var fd = Posix.OpenAt(ssh.Fd, FileName, Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_NONBLOCK);
+        if (fd == -Posix.ENOENT) return (false, "");
+        var path = Path.Combine(ssh.Display, FileName);
+        if (fd < 0) throw OpenError(-fd, path).ToException();
+        using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+        if (Posix.FStat(fd, out _) is not { IsRegular: true })
+            throw ReshError.Conflict($"{path} is not a regular file; resh does not read it.", "Replace it with a plain file (sshd ignores anything else).").ToException();
+        using var fs = new FileStream(handle, FileAccess.Read);
+        using var reader = new StreamReader(fs, Encoding.UTF8);
+        return (true, reader.ReadToEnd());
     }
 
-    public static void Write(string path, string content, PasswdRecord owner)
+    /// <summary>
+    /// Replaces the file: ~/.ssh is created with mkdirat below the held home directory and given 0700 and the
+    /// user's ownership through its descriptor; the new content goes to a temporary file created O_EXCL|O_NOFOLLOW
+    /// below the held ~/.ssh, given its mode and owner through its descriptor, then renamed over the file within
+    /// that same directory. The temporary file is removed on any failure.
+    /// </summary>
+    public static void Write(UserCall call, PasswdRecord owner, string content)
     {
-        CheckNoSymlinks(path);
-        var dir = Path.GetDirectoryName(path)!;
-        var home = Path.GetDirectoryName(dir)!;
-        if (!Directory.Exists(home))
-            throw ReshError.NotFound($"The home directory {home} does not exist.", "Create it (user://NAME.modify home=... move_home=true) first.").ToException();
-        if (!Directory.Exists(dir))
+        using var home = call.Root.OpenDir(owner.Home)
+            ?? throw ReshError.NotFound($"The home directory {call.Root.File(owner.Home)} does not exist.", "Create it (user://NAME.modify home=... move_home=true) first.").ToException();
+        using var ssh = OpenSsh(home, owner, create: true)!;
+        var temp = $".{FileName}.resh-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..12]}.tmp";
+        var target = Path.Combine(ssh.Display, FileName);
+        using var tracked = Cleanup.Track(ssh.PathOf(temp));
+        try
         {
-            Directory.CreateDirectory(dir, (UnixFileMode)0x1c0 /* 0700 */);
-            File.SetUnixFileMode(dir, (UnixFileMode)0x1c0);
-            Chown(dir, owner);
+            try
+            {
+                using var fs = ssh.CreateNew(temp, 0x180 /* 0600 */);
+                var fd = (int)fs.SafeFileHandle.DangerousGetHandle();
+                if (Posix.FChmod(fd, 0x180) != 0 || Posix.FChown(fd, (uint)owner.Uid, (uint)owner.Gid) != 0)
+                    throw ReshError.PermissionDenied($"Cannot give {target} to {owner.Name}.", "Run resh as root.").ToException();
+                fs.Write(Encoding.UTF8.GetBytes(content));
+                fs.Flush(flushToDisk: true);
+            }
+            catch (IOException e) { throw OpenError(e.HResult, target, e.Message).ToException(); }
+            tracked.Commit(() => ssh.Rename(temp, FileName));
+            Posix.FSync(ssh.Fd);
         }
-        AtomicFile.Write(path, Encoding.UTF8.GetBytes(content), (UnixFileMode)0x180 /* 0600 */, temp => Chown(temp, owner));
-    }
-
-    static void Chown(string path, PasswdRecord owner)
-    {
-        if (Posix.Chown(path, (int)owner.Uid, (int)owner.Gid, follow: false) != 0)
-            throw ReshError.PermissionDenied($"Cannot give {path} to {owner.Name}.", "Run resh as root.").ToException();
-    }
-
-    static void CheckNoSymlinks(string path)
-    {
-        foreach (var p in new[] { Path.GetDirectoryName(path)!, path })
+        catch
         {
-            var info = new FileInfo(p);
-            if (info.LinkTarget is not null || (Directory.Exists(p) && new DirectoryInfo(p).LinkTarget is not null))
-                throw ReshError.Conflict($"{p} is a symbolic link; resh does not follow it when editing keys.", "Replace the link with a real directory/file.").ToException();
+            ssh.Unlink(temp);
+            throw;
         }
     }
+
+    static DirHandle? OpenSsh(DirHandle home, PasswdRecord owner, bool create)
+    {
+        try
+        {
+            var existing = home.OpenBeneath(SshDir, create: false);
+            if (existing is not null || !create) return existing;
+            var made = home.OpenBeneath(SshDir, create: true, mode: 0x1c0 /* 0700 */)!;
+            if (Posix.FChmod(made.Fd, 0x1c0) != 0 || Posix.FChown(made.Fd, (uint)owner.Uid, (uint)owner.Gid) != 0)
+            {
+                made.Dispose();
+                throw ReshError.PermissionDenied($"Cannot give {Path.Combine(home.Display, SshDir)} to {owner.Name}.", "Run resh as root.").ToException();
+            }
+            return made;
+        }
+        catch (IOException e) { throw UserRoot.Refused(e, Path.Combine(home.Display, SshDir)).ToException(); }
+    }
+
+    static ReshError OpenError(int errno, string path, string? message = null) => errno switch
+    {
+        Posix.EACCES or Posix.EPERM => ReshError.PermissionDenied($"{path}: permission denied.", "Run resh as root (or as the user)."),
+        Posix.ELOOP => ReshError.Conflict($"{path} is a symbolic link; resh does not follow it when editing keys.", "Replace the link with a real file."),
+        _ => ReshError.Conflict(message ?? $"{path}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}", null),
+    };
 }

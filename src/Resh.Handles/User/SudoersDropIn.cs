@@ -17,6 +17,9 @@ public static class SudoersDropIn
     public static string Rule(string principal, bool isGroup, string runAs, bool noPassword, IReadOnlyList<string> commands)
     {
         var who = isGroup ? "%" + principal : principal;
+        if (commands.Count > 1 && commands.Contains("ALL"))
+            throw ReshError.Usage("ALL cannot be mixed with other commands: it would allow everything.",
+                "Give commands=ALL alone, or only absolute paths (a comma in a command string separates commands).").ToException();
         var cmds = commands.Count == 0 ? "ALL" : string.Join(", ", commands.Select(Escape));
         var runas = runAs == "ALL" ? "(ALL:ALL)" : $"({runAs})";
         return $"{who} ALL={runas} {(noPassword ? "NOPASSWD: " : "")}{cmds}";
@@ -41,19 +44,89 @@ public static class SudoersDropIn
         return sb.ToString();
     }
 
-    /// <summary>Writes the drop-in atomically after visudo accepted the exact bytes that will be renamed into place.</summary>
-    public static void Install(string path, string content, CancellationToken ct)
+    /// <summary>
+    /// The root's /etc/sudoers.d, opened through descriptors (in an image, never through a link that leaves it);
+    /// created 0755 when missing and create is set, else null.
+    /// </summary>
+    public static DirHandle? OpenDir(UserRoot root, bool create)
+    {
+        var d = root.OpenDir("/etc/sudoers.d");
+        if (d is not null || !create) return d;
+        using var etc = root.OpenDir("/etc")
+            ?? throw ReshError.NotFound($"{root.File("/etc")} does not exist.", "Give the directory that holds the system's /etc.").ToException();
+        try { return etc.OpenBeneath("sudoers.d", create: true, mode: 0x1ed)!; }
+        catch (IOException e) { throw UserRoot.Refused(e, root.SudoersD).ToException(); }
+    }
+
+    /// <summary>A drop-in's text, or null when there is none (a link or anything but a regular file is never read).</summary>
+    public static string? Read(DirHandle dir, string name)
+    {
+        using var fs = dir.OpenRead(name);
+        if (fs is null) return null;
+        using var reader = new StreamReader(fs, Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>Whom a drop-in's rule is for (its first word: user, or %group), null when it holds no rule.</summary>
+    public static string? PrincipalOf(string content)
+    {
+        foreach (var line in content.Split('\n'))
+        {
+            var t = line.Trim();
+            if (t.Length == 0 || t.StartsWith('#')) continue;
+            var end = t.IndexOfAny([' ', '\t']);
+            return end < 0 ? t : t[..end];
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Writes the drop-in atomically after visudo accepted the exact bytes that will be renamed into place: a
+    /// temporary file created O_EXCL|O_NOFOLLOW below the held directory (its name has a dot, which sudo skips),
+    /// checked, then renamed within that directory; removed on any failure.
+    /// </summary>
+    public static void Install(DirHandle dir, string name, string content, CancellationToken ct)
     {
         var visudo = ProcessRunner.Which("visudo")
             ?? throw ReshError.Unavailable("visudo is not installed, so the rule cannot be checked before it is installed.", "Install the sudo package.").ToException();
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        AtomicFile.Write(path, Encoding.UTF8.GetBytes(content), (UnixFileMode)0x120 /* 0440 */, temp =>
+        var temp = $".{name}.resh-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..12]}.tmp";
+        var display = Path.Combine(dir.Display, name);
+        using var tracked = Cleanup.Track(dir.PathOf(temp));
+        try
         {
-            var r = ProcessRunner.RunAsync([visudo, "-c", "-q", "-f", temp], null, ct).GetAwaiter().GetResult();
+            using (var fs = dir.CreateNew(temp, 0x120 /* 0440 */))
+            {
+                fs.Write(Encoding.UTF8.GetBytes(content));
+                fs.Flush(flushToDisk: true);
+            }
+            var r = ProcessRunner.RunAsync([visudo, "-c", "-f", dir.PathOf(temp)], null, ct).GetAwaiter().GetResult();
             if (!r.Succeeded)
-                throw ReshError.Usage($"visudo rejected the rule: {r.LastErrorLine}", "Check the commands and runas values.",
-                    new System.Text.Json.Nodes.JsonObject { ["visudo"] = r.Stderr + r.Stdout }).ToException();
-        });
+            {
+                var output = (r.Stderr + r.Stdout).Replace(dir.PathOf(temp), display, StringComparison.Ordinal).Trim();
+                var first = output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && !l.EndsWith("parsed OK", StringComparison.Ordinal)) ?? "no message";
+                throw ReshError.Usage($"visudo rejected the rule: {first}", "Check the commands and runas values.",
+                    new System.Text.Json.Nodes.JsonObject { ["visudo"] = output }).ToException();
+            }
+            tracked.Commit(() => dir.Rename(temp, name));
+            Posix.FSync(dir.Fd);
+        }
+        catch (IOException e)
+        {
+            dir.Unlink(temp);
+            throw ReshError.Conflict($"Cannot write {display}: {e.Message}", null).ToException();
+        }
+        catch
+        {
+            dir.Unlink(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Removes a drop-in (unlinkat on the held directory, then fsync).</summary>
+    public static void Remove(DirHandle dir, string name)
+    {
+        dir.Unlink(name);
+        Posix.FSync(dir.Fd);
     }
 
     /// <summary>Whether the main sudoers file reads the drop-in directory at all.</summary>

@@ -42,8 +42,38 @@ public static class UserOps
         var cmd = call.Tools.UserDel(name, removeHome, force);
         var changes = new List<FieldChange> { new("name", name, null) };
         if (removeHome && before.HomeExists) changes.Add(new("home", before.Home, null));
-        if (call.Ctx.DryRun) return Outcome.Changed(new UserChangeResult(name, "deleted", changes, [cmd], null));
+        if (call.Ctx.DryRun)
+        {
+            if (HasSudoDropIn(call, name)) call.Ctx.Warn($"The sudo drop-in {Path.Combine(call.Root.SudoersD, SudoersDropIn.FileName(name, false))} would be removed too.");
+            return Outcome.Changed(new UserChangeResult(name, "deleted", changes, [cmd], null));
+        }
         await call.RunAsync(cmd).ConfigureAwait(false);
+        RemoveSudoDropIn(call, name);
         return Outcome.Changed(new UserChangeResult(name, "deleted", changes, [cmd], null));
+    }
+
+    static bool HasSudoDropIn(UserCall call, string name)
+    {
+        using var dir = SudoersDropIn.OpenDir(call.Root, create: false);
+        return dir is not null && SudoersDropIn.Read(dir, SudoersDropIn.FileName(name, false)) is { } text && SudoersDropIn.PrincipalOf(text) == name;
+    }
+
+    /// <summary>
+    /// The account's resh sudo drop-in goes with it: a later account of the same name must not inherit sudo.
+    /// Only a file holding this user's rule is removed.
+    /// </summary>
+    static void RemoveSudoDropIn(UserCall call, string name)
+    {
+        try
+        {
+            if (!HasSudoDropIn(call, name)) return;
+            using var dir = SudoersDropIn.OpenDir(call.Root, create: false)!;
+            SudoersDropIn.Remove(dir, SudoersDropIn.FileName(name, false));
+            call.Ctx.Warn($"Removed the sudo drop-in {Path.Combine(call.Root.SudoersD, SudoersDropIn.FileName(name, false))} with the account.");
+        }
+        catch (Exception e) when (e is IOException or ReshException)
+        {
+            call.Ctx.Warn($"The account is gone but its sudo drop-in {Path.Combine(call.Root.SudoersD, SudoersDropIn.FileName(name, false))} could not be removed: {e.Message}");
+        }
     }
 }

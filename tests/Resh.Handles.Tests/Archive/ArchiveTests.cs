@@ -101,23 +101,63 @@ public sealed class ArchiveTests
         Assert.False(again.Changed); // identical output leaves the file alone
     }
 
-    [Fact]
-    public void A_zip_bomb_is_stopped_with_failed_and_leaves_nothing_behind()
+    /// <summary>
+    /// Runs resh in a private mount namespace where <paramref name="dir"/> is a fresh 64 MiB tmpfs: the room a
+    /// bomb would fill, the same on every machine (nothing is mounted outside that namespace).
+    /// </summary>
+    static ReshRun RunOnSmallFileSystem(string dir, params string[] args) =>
+        FileScheme.Tool.RunResh(["unshare", "-m", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o size=64m resh-small \"$1\" && shift && exec \"$@\"", "sh", dir, ReshBinary.Path, .. args]);
+
+    /// <summary>A zip whose central directory lists the one 1 GiB entry <paramref name="copies"/> times under different names (overlapping entries, as the non-recursive zip bombs do).</summary>
+    static void OverlappingZipBomb(string path, int copies)
     {
-        using var dir = new TempDir("bomb");
-        var bomb = dir["bomb.zip"];
-        using (var zip = ZipFile.Open(bomb, ZipArchiveMode.Create))
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Create))
         {
-            var e = zip.CreateEntry("zeros.bin", CompressionLevel.SmallestSize);
+            var e = zip.CreateEntry("z0000.bin", CompressionLevel.SmallestSize);
             using var s = e.Open();
             var zeros = new byte[1 << 20];
             for (int i = 0; i < 1024; i++) s.Write(zeros); // 1 GiB of zeros, about 1 MiB compressed
         }
-        var run = ReshBinary.Run($"archive://{bomb}.extract(destination={dir["out"]})");
+        var bytes = File.ReadAllBytes(path);
+        var eocd = bytes.AsSpan().LastIndexOf("PK\x05\x06"u8);
+        var cdSize = BitConverter.ToInt32(bytes, eocd + 12);
+        var cdOffset = BitConverter.ToInt32(bytes, eocd + 16);
+        var record = bytes.AsSpan(cdOffset, cdSize).ToArray();
+        using var output = new MemoryStream();
+        output.Write(bytes, 0, cdOffset);
+        for (int i = 0; i < copies; i++)
+        {
+            var copy = (byte[])record.Clone();
+            System.Text.Encoding.ASCII.GetBytes($"z{i:D4}.bin").CopyTo(copy, 46); // the name follows the 46-byte fixed part
+            output.Write(copy);
+        }
+        var tail = bytes.AsSpan(eocd, 22).ToArray();
+        BitConverter.GetBytes((ushort)copies).CopyTo(tail, 8);
+        BitConverter.GetBytes((ushort)copies).CopyTo(tail, 10);
+        BitConverter.GetBytes(cdSize * copies).CopyTo(tail, 12);
+        output.Write(tail);
+        File.WriteAllBytes(path, output.ToArray());
+    }
+
+    [Fact]
+    public void A_zip_bomb_of_overlapping_entries_is_refused_before_a_byte_is_written()
+    {
+        using var dir = new TempDir("bomb");
+        var bomb = dir["bomb.zip"];
+        OverlappingZipBomb(bomb, 300); // declares 300 GiB from about 1 MiB
+        var small = dir["small"];
+        Directory.CreateDirectory(small);
+        var run = RunOnSmallFileSystem(small, $"archive://{bomb}.extract", $"destination={small}/out");
         Assert.Equal("failed", run.ErrorCode);
-        Assert.Equal("max_ratio", run.Envelope["error"]!["details"]!["limit"]!.GetValue<string>());
+        Assert.Equal("max_bytes", run.Envelope["error"]!["details"]!["limit"]!.GetValue<string>());
+        Assert.Contains("free on the destination", run.Envelope["error"]!["message"]!.GetValue<string>());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(small));
+        Assert.Equal(["bomb.zip", "small"], Directory.EnumerateFileSystemEntries(dir.Path).Select(p => Path.GetFileName(p)).Order().ToList());
+        // On a roomy file system the ratio guard refuses it too (300 GiB from 1 MiB, past the 4 GiB floor).
+        var roomy = ReshBinary.Run($"archive://{bomb}.extract", $"destination={dir["out"]}", "max_bytes=1099511627776");
+        Assert.Equal("failed", roomy.ErrorCode);
+        Assert.Equal("max_ratio", roomy.Envelope["error"]!["details"]!["limit"]!.GetValue<string>());
         Assert.False(Directory.Exists(dir["out"]));
-        Assert.Equal(["bomb.zip"], Directory.EnumerateFileSystemEntries(dir.Path).Select(p => Path.GetFileName(p)).ToList());
     }
 
     [Fact]
@@ -132,9 +172,28 @@ public sealed class ArchiveTests
             var e = new GnuTarEntry(TarEntryType.RegularFile, "zeros.bin") { DataStream = new ZeroStream(256L << 20) };
             tar.WriteEntry(e);
         }
-        var run = ReshBinary.Run($"archive://{bomb}.extract(destination={dir["out"]})");
+        var small = dir["small"];
+        Directory.CreateDirectory(small);
+        var run = RunOnSmallFileSystem(small, $"archive://{bomb}.extract", $"destination={small}/out");
         Assert.Equal("failed", run.ErrorCode);
-        Assert.Equal(["bomb.tar.gz"], Directory.EnumerateFileSystemEntries(dir.Path).Select(p => Path.GetFileName(p)).ToList());
+        Assert.Equal("max_bytes", run.Envelope["error"]!["details"]!["limit"]!.GetValue<string>());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(small)); // the stage is gone too
+        Assert.Equal(["bomb.tar.gz", "small"], Directory.EnumerateFileSystemEntries(dir.Path).Select(p => Path.GetFileName(p)).Order().ToList());
+    }
+
+    [Fact]
+    public void A_tar_zst_of_a_GiB_of_zeros_extracts_with_the_default_limits()
+    {
+        using var dir = new TempDir("zeros");
+        // A sparse source reads as a GiB of zeros; zstd makes it a few dozen KiB (a ratio far above any fixed cap).
+        Sh.Ok("truncate", "-s", "1G", dir["zeros.img"]);
+        Sh.Ok("tar", "--zstd", "-C", dir.Path, "-cf", dir["z.tar.zst"], "zeros.img");
+        File.Delete(dir["zeros.img"]);
+        Assert.True(new FileInfo(dir["z.tar.zst"]).Length < 1 << 20);
+        var run = ReshBinary.Run($"archive://{dir["z.tar.zst"]}.extract", $"destination={dir["out"]}");
+        Assert.True(run.Ok, run.ToString());
+        Assert.Equal(1L << 30, new FileInfo(Path.Combine(dir["out"], "zeros.img")).Length);
+        File.Delete(Path.Combine(dir["out"], "zeros.img"));
     }
 
     [Fact]

@@ -85,6 +85,50 @@ public sealed class FileFidelityTests
         Resh.Ok(Resh.Run($"file://{src}.copy", $"to={dir["by-resh"]}", "recursive=true"), changed: false);
     }
 
+    [Fact]
+    public void A_tree_of_many_small_files_is_made_durable_in_batches_and_still_matches_cp_a()
+    {
+        // Issue 10 review: a recursive copy fsynced every file (one journal commit each) and walked the destination
+        // path again for each one, 3-16x slower than cp -a on small files. Now the data of up to 256 files is made
+        // durable with one syncfs(2) before their renames, and the destination directories stay open while in use.
+        using var dir = new TempDir("cpbatch");
+        const int Dirs = 12, PerDir = 50;
+        for (int d = 0; d < Dirs; d++)
+            for (int f = 0; f < PerDir; f++)
+                dir.File($"src/d{d:00}/f{f:00}.txt", $"file {d} {f}\n");
+        Tool.Ok("ln", dir["src/d00/f00.txt"], dir["src/d11/hard-to-first"]); // a hard link whose first name is in an early batch
+        Tool.Ok("ln", dir["src/d11/f49.txt"], dir["src/d11/hard-to-last"]);  // and one whose first name is still pending
+        File.CreateSymbolicLink(dir["src/d05/link"], "f01.txt");
+        Tool.Ok("chmod", "0750", dir["src/d03"]);
+        Tool.Ok("setfattr", "-n", "user.tag", "-v", "kept", dir["src/d07/f07.txt"]);
+        Tool.Ok("touch", "-d", "2003-04-05 06:07:08.123456789", dir["src/d09"], dir["src/d09/f09.txt"]);
+
+        var trace = dir["strace.txt"];
+        var run = Tool.Run("strace", "-f", "-qq", "-c", "-o", trace, "-e", "trace=fsync,fdatasync,syncfs,openat",
+            ReshBinary.Path, $"file://{dir["src"]}.copy", $"to={dir["by-resh"]}", "recursive=true");
+        Assert.True(run.Exit == 0, run.Stdout + run.Stderr);
+        var calls = File.ReadAllLines(trace).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(t => t.Length >= 5 && long.TryParse(t[3], out _)).ToDictionary(t => t[^1], t => long.Parse(t[3], System.Globalization.CultureInfo.InvariantCulture));
+        const int Files = Dirs * PerDir;
+        Assert.Equal(0, calls.GetValueOrDefault("fsync") + calls.GetValueOrDefault("fdatasync"));
+        Assert.InRange(calls.GetValueOrDefault("syncfs"), 1, 6); // 600 files: a few batches (a hard link flushes one early)
+        Assert.True(calls.GetValueOrDefault("openat") < 3 * Files, $"openat {calls.GetValueOrDefault("openat")} for {Files} files");
+
+        Tool.Ok("cp", "-a", dir["src"], dir["by-cp"]);
+        Assert.Equal(Listing(dir["by-cp"]), Listing(dir["by-resh"]));
+        Tool.Ok("diff", "-r", "--no-dereference", dir["by-cp"], dir["by-resh"]);
+        Assert.Equal(Tool.Stat("%i", dir["by-resh/d00/f00.txt"]), Tool.Stat("%i", dir["by-resh/d11/hard-to-first"]));
+        Assert.Equal(Tool.Stat("%i", dir["by-resh/d11/f49.txt"]), Tool.Stat("%i", dir["by-resh/d11/hard-to-last"]));
+        Assert.Contains("user.tag=\"kept\"", Tool.Ok("getfattr", "-d", dir["by-resh/d07/f07.txt"]));
+        Assert.DoesNotContain(".tmp", Tool.Ok("find", dir["by-resh"]));
+        Resh.Ok(Resh.Run($"file://{dir["src"]}.copy", $"to={dir["by-resh"]}", "recursive=true"), changed: false);
+    }
+
+    /// <summary>One line per entry: relative name, type, mode, owner, group, links, mtime (ns), link target, size.</summary>
+    static string Listing(string root) =>
+        string.Join('\n', Tool.Ok("find", root, "-mindepth", "1", "-printf", "%P|%y|%m|%U|%G|%n|%T@|%l|%s\n")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+
     /// <summary>Every entry below a root: type, mode, owner, group, link count within the tree, times, link target, xattrs and ACLs.</summary>
     static string Describe(string root)
     {

@@ -68,4 +68,29 @@ public sealed class FileMkdirTests
         using var dir = new TempDir("mkdir");
         Resh.Fails(Resh.AsNobody($"file://{dir["nobody-dir"]}.mkdir"), "permission_denied");
     }
+
+    [Fact]
+    public void The_declared_text_says_what_mode_does_and_the_verb_does_that()
+    {
+        // Issue 10 review: the declaration said mode is "applied to an existing directory too", which a symlink
+        // to a directory is not (mkdir refuses to chmod through it). The help must say so, and the verb must do it.
+        var help = ReshBinary.Run("help", "file.mkdir");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("never through a symlink", help.Stdout);
+        Assert.Contains("never chmodded through", help.Stdout);
+        using var dir = new TempDir("mkdir");
+        var real = dir["real"];
+        Directory.CreateDirectory(real);
+        Tool.Ok("chmod", "0755", real);
+        File.CreateSymbolicLink(dir["link"], real);
+        var refused = Resh.Fails(Resh.Run($"file://{dir["link"]}.mkdir", "mode=0700"), "conflict");
+        Assert.Contains(real, refused["hint"]!.GetValue<string>());
+        Assert.Equal("755", Tool.Mode(real));
+        Resh.Ok(Resh.Run($"file://{dir["link"]}.mkdir", "mode=0755"), changed: false);
+        Assert.True(Resh.Ok(Resh.Run($"file://{real}.mkdir", "mode=u=rwx,g=rx,o="), changed: true).Flag("mode_changed"));
+        Assert.Equal("750", Tool.Mode(real));
+        // Special bits are kept on a new directory (mkdir(2) alone would drop them), parents get 0777 minus the umask.
+        Resh.Ok(Resh.Run($"file://{dir["p/q"]}.mkdir", "mode=2770"), changed: true);
+        Assert.Equal("2770", Tool.Mode(dir["p/q"]));
+    }
 }

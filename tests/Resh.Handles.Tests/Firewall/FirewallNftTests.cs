@@ -104,6 +104,63 @@ public sealed class FirewallNftTests(FirewallLab lab)
     }
 
     [Fact]
+    public void The_lock_out_guard_also_refuses_cutting_the_sessions_replies_going_out()
+    {
+        const string ssh = "10.99.0.2 40000 10.99.0.1 24081";
+        var before = lab.Exec(B, "nft", "list", "ruleset").Stdout;
+        try
+        {
+            Assert.Equal("conflict", lab.ReshAs(B, ssh, "firewall://.policy.set(policy=drop,direction=out)", "backend=nftables").ErrorCode);
+            Assert.Equal("conflict", lab.ReshAs(B, ssh, "firewall://.rules.add(action=drop,direction=out,to=10.99.0.2)", "backend=nftables").ErrorCode);
+            Assert.Equal("conflict", lab.ReshAs(B, ssh, "firewall://.rules.add(action=reject,direction=out,proto=tcp)", "backend=nftables").ErrorCode);
+            Assert.Equal(before, lab.Exec(B, "nft", "list", "ruleset").Stdout);
+            // Outbound traffic elsewhere, or to a port the replies never use, is not the session's.
+            var other = lab.ReshAs(B, ssh, "firewall://.rules.add(action=drop,direction=out,to=192.0.2.0/24)", "backend=nftables");
+            Assert.True(other.Changed, other.ToString());
+            Assert.True(lab.Connects(B, 24081));
+        }
+        finally
+        {
+            lab.Resh(B, "firewall://.rules.delete(direction=out,to=192.0.2.0/24)", "backend=nftables");
+            lab.Resh(B, "firewall://.rules.delete(direction=out,to=10.99.0.2)", "backend=nftables");
+            lab.Resh(B, "firewall://.rules.delete(direction=out,proto=tcp,action=reject)", "backend=nftables");
+            lab.Resh(B, "firewall://.policy.set(policy=accept,direction=out)", "backend=nftables");
+        }
+    }
+
+    [Fact]
+    public void While_a_change_waits_for_confirm_an_unconfirmed_change_is_refused_and_a_confirmed_one_joins_with_a_warning()
+    {
+        var first = R("firewall://.deny(port=24084,proto=tcp,confirm=60s)");
+        Assert.True(first.Changed, first.ToString());
+        try
+        {
+            var plain = R("firewall://.allow(port=24085,proto=tcp)");
+            Assert.Equal("conflict", plain.ErrorCode);
+            Assert.DoesNotContain(R("firewall://.rules.list", "managed=true").Result!["rules"]!.AsArray(), r => r!["ports"]?[0]?.GetValue<string>() == "24085");
+            var joined = R("firewall://.allow(port=24085,proto=tcp,confirm=60s)");
+            Assert.True(joined.Changed, joined.ToString());
+            Assert.Contains(joined.Envelope["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("pending", StringComparison.Ordinal));
+        }
+        finally { R("firewall://.rollback"); }
+        var after = R("firewall://.rules.list", "managed=true").Result!["rules"]!.AsArray();
+        Assert.DoesNotContain(after, r => r!["ports"]?[0]?.GetValue<string>() is "24084" or "24085");
+    }
+
+    [Fact]
+    public void Reject_answers_tcp_with_a_reset()
+    {
+        var reject = R("firewall://.reject(port=24086,proto=tcp)");
+        Assert.True(reject.Changed, reject.ToString());
+        try
+        {
+            Assert.Contains("reject with tcp reset", lab.Exec(B, "nft", "list", "table", "inet", "resh").Stdout);
+            Assert.False(lab.Connects(B, 24086));
+        }
+        finally { R("firewall://.rules.delete(port=24086)"); }
+    }
+
+    [Fact]
     public void Apply_replaces_resh_rules_atomically_with_a_dry_run_diff_and_save_restore_round_trips()
     {
         var rules = "[{\"action\":\"accept\",\"port\":\"24080\",\"proto\":\"tcp\",\"comment\":\"a\"},{\"action\":\"drop\",\"port\":[\"24081\",\"24082-24083\"],\"proto\":\"tcp\"}]";
@@ -133,6 +190,9 @@ public sealed class FirewallNftTests(FirewallLab lab)
         // disable keeps the rules aside (traffic flows), enable brings them back.
         Assert.True(R("firewall://.disable").Changed);
         Assert.True(lab.Connects(B, 24083));
+        // A change while disabled would rebuild resh's table from nothing and lose the rules set aside: refused.
+        var whileOff = R("firewall://.allow(port=24084,proto=tcp)");
+        Assert.Equal("conflict", whileOff.ErrorCode);
         Assert.True(R("firewall://.enable").Changed);
         Assert.False(lab.Connects(B, 24083));
         Assert.True(R("firewall://.rules.delete(all=true)").Changed);

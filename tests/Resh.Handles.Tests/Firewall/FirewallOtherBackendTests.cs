@@ -81,6 +81,20 @@ public sealed class FirewallUfwTests(FirewallLab lab)
         Assert.True(lab.Connects(B, 24080));
         Assert.Contains("allow tcp 24080", File.ReadAllText(Path.Combine(lab.Dir, "ufw", "ufw", "user.rules")));
 
+        // User review 2 (security): allow then deny of the same port left IPv4 allowed (ufw "updated" one family only).
+        Assert.True(R("firewall://.allow(port=24089,proto=tcp)").Changed);
+        var denySame = R("firewall://.deny(port=24089,proto=tcp)");
+        Assert.True(denySame.Changed, denySame.ToString());
+        foreach (var file in new[] { "user.rules", "user6.rules" })
+        {
+            var text = File.ReadAllText(Path.Combine(lab.Dir, "ufw", "ufw", file));
+            Assert.DoesNotContain("allow tcp 24089", text);
+            Assert.Contains("deny tcp 24089", text);
+        }
+        var same = R("firewall://.rules.list", "managed=true").Result!["rules"]!.AsArray().Where(r => r!["ports"]!.AsArray().Any(p => p!.GetValue<string>() == "24089")).ToList();
+        Assert.Equal(["drop"], same.Select(r => r!["action"]!.GetValue<string>()));
+        Assert.True(R("firewall://.rules.delete(port=24089)").Changed);
+
         Assert.True(R("firewall://.policy.set(direction=out,policy=drop,force=true)").Changed);
         Assert.Contains("DEFAULT_OUTPUT_POLICY=\"DROP\"", File.ReadAllText(Path.Combine(lab.Dir, "ufw", "default-ufw")));
         Assert.True(R("firewall://.policy.set(direction=out,policy=accept)").Changed);

@@ -196,6 +196,21 @@ public sealed class PkgHostileTests(AptRepo repo)
     }
 
     [Fact]
+    public void A_keyring_path_cannot_inject_deb822_fields()
+    {
+        using var tmp = new TempDir("kr");
+        var keyring = tmp["kr\nTrusted: yes"];
+        File.WriteAllText(keyring, ""); // it exists, so only the word check can refuse it
+        var sources = Directory.GetFiles("/etc/apt/sources.list.d");
+        var r = ReshBinary.Run("pkg://resh-test-kr.repo.add", "uri=https://example.invalid/debian", "suites=bookworm", "components=main", $"keyring={keyring}", "--dry-run");
+        Assert.Equal("usage", r.ErrorCode);
+        Assert.DoesNotContain("Trusted", r.Stdout);
+        Assert.Equal("usage", ReshBinary.Run("pkg://resh-test-kr.repo.add", "uri=https://example.invalid/debian", "suites=bookworm", $"keyring={tmp["a b"]}", "--dry-run").ErrorCode);
+        Assert.Equal(sources, Directory.GetFiles("/etc/apt/sources.list.d"));
+        _ = repo;
+    }
+
+    [Fact]
     public void Search_queries_and_owner_paths_cannot_become_options()
     {
         Assert.Equal("usage", ReshBinary.Run("pkg://.search(query=-oDebug::pkgProblemResolver=1)").ErrorCode);

@@ -111,8 +111,10 @@ public sealed class SnapshotHostileTreeTests
             {
                 System.IO.File.WriteAllText(Path.Combine(many, "f000"), $"changed {attempt}\n");
                 Resh(false, $"snapshot://{tree}.restore", "name=s1", "paths=sub", $"repo={repo}");
+                AssertNoSymlinkRestored(tree);
                 Resh(false, $"snapshot://{tree}.restore", "name=s1", $"repo={repo}");
                 Assert.Equal(before, Fingerprint(outside));
+                AssertNoSymlinkRestored(tree);
             }
         }
         finally
@@ -122,6 +124,25 @@ public sealed class SnapshotHostileTreeTests
         }
         Assert.True(swaps > 0, "the swapper never caught a stage");
         Assert.Equal(before, Fingerprint(outside));
+    }
+
+    /// <summary>
+    /// The snapshot holds no symlink: whatever a restore put in the tree is a real directory or file. Only the
+    /// swapper's own links (named like a stage) may be there; a swapped stage must never be renamed in.
+    /// </summary>
+    static void AssertNoSymlinkRestored(string tree)
+    {
+        Assert.Null(new DirectoryInfo(tree).LinkTarget);
+        var pending = new Stack<string>([tree]);
+        while (pending.TryPop(out var dir))
+        {
+            foreach (var p in Directory.EnumerateFileSystemEntries(dir))
+            {
+                if (Path.GetFileName(p).Contains(".resh-restore-", StringComparison.Ordinal)) continue;
+                Assert.True(new FileInfo(p).LinkTarget is null, $"{p} is a symlink after a restore");
+                if (Directory.Exists(p)) pending.Push(p);
+            }
+        }
     }
 
     [Fact]

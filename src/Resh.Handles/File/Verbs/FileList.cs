@@ -5,6 +5,7 @@ using Resh.Core.Execution;
 using Resh.Core.Model;
 using Resh.Core.Platform;
 using Resh.Core.Text;
+using Resh.Core.Values;
 
 namespace Resh.Handles.Files;
 
@@ -140,19 +141,21 @@ public static class FileList
     static string Render(FileListResult r)
     {
         var sb = new StringBuilder();
-        var width = r.Entries.Count == 0 ? 1 : r.Entries.Max(e => e.Size.ToString(CultureInfo.InvariantCulture).Length);
+        // ls -lh: sizes in human units (the JSON keeps bytes); names and link targets escaped, so a tab or a
+        // line break in a name shows as \t or \n instead of breaking the row.
+        var width = r.Entries.Count == 0 ? 1 : r.Entries.Max(e => SizeValue.Human(e.Size).Length);
         foreach (var e in r.Entries)
         {
             var shown = e.Depth <= 1 ? e.Name : Path.GetRelativePath(r.Path, e.Path);
             var mtime = e.Mtime.Length >= 16 ? e.Mtime[..16].Replace('T', ' ') : e.Mtime;
             sb.Append(FileMetadata.SymbolicMode(Convert.ToUInt32(e.Mode, 8) | TypeBits(e.Type))).Append("  ")
-              .Append(e.Size.ToString(CultureInfo.InvariantCulture).PadLeft(width)).Append("  ")
-              .Append(mtime).Append("  ").Append(shown);
+              .Append(SizeValue.Human(e.Size).PadLeft(width)).Append("  ")
+              .Append(mtime).Append("  ").Append(TerminalText.Escape(shown));
             if (e.Type == "directory") sb.Append('/');
-            if (e.LinkTarget is not null) sb.Append(" -> ").Append(e.LinkTarget);
+            if (e.LinkTarget is not null) sb.Append(" -> ").Append(TerminalText.Escape(e.LinkTarget));
             sb.Append('\n');
         }
-        sb.Append(CultureInfo.InvariantCulture, $"{r.Count} entries ({r.Files} files, {r.Directories} directories, {r.Bytes} bytes)");
+        sb.Append(CultureInfo.InvariantCulture, $"{r.Count} entries ({r.Files} files, {r.Directories} directories, {SizeValue.Human(r.Bytes)})");
         if (r.Truncated) sb.Append(CultureInfo.InvariantCulture, $", {r.Matched - r.Count} more not shown");
         return sb.Append('\n').ToString();
     }

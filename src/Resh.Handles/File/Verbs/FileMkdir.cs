@@ -9,7 +9,7 @@ namespace Resh.Handles.Files;
 public static class FileMkdir
 {
     static readonly Arg<bool> Parents = Arg.Bool("parents", "Create missing parent directories too (mkdir -p).", true);
-    static readonly Arg<string?> Mode = Arg.String("mode", "Permissions of the directory: octal (0750) or symbolic (u=rwx,g=rx,o=). Applied to an existing directory too; parents get 0777 minus the umask.");
+    static readonly Arg<string?> Mode = Arg.String("mode", "Permissions the directory ends with: octal (0750, special bits kept) or symbolic (u=rwx,g=rx,o=; applied to 0777 minus the umask for a new directory, to the current bits for an existing one). An existing directory gets it too, but never through a symlink (a symlink to a directory with another mode is a conflict). Parents made on the way get 0777 minus the umask.");
 
     public static readonly VerbInfo Verb = VerbInfo.Define("mkdir", Effect.Mutate,
         "Make sure a directory exists (with its parents), optionally with a mode.",
@@ -19,7 +19,7 @@ public static class FileMkdir
             new("file:///srv/app/releases.mkdir", "Create the directory and any missing parents."),
             new("file:///srv/app/secrets.mkdir mode=0700", "Create it (or fix its mode) as 0700."),
         ],
-        notes: "An existing directory is not an error (`changed: false`), unless its mode differs from `mode`, which is then fixed. Something else at the path is a `conflict`.");
+        notes: "An existing directory is not an error (`changed: false`); when `mode` is given and differs, the directory's mode is set (`mode_changed: true`). A symlink to a directory counts as that directory but is never chmodded through: a `mode` that differs from the target's is a `conflict` naming the real path. Anything else at the path (a file, a dangling symlink) is a `conflict`. A new directory is made and chmodded through its parent's descriptor, so setgid and sticky bits in `mode` are kept (mkdir(2) alone drops them and applies the umask).");
 
     static Outcome<FileMkdirResult> Run(VerbContext ctx)
     {

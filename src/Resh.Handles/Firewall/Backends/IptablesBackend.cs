@@ -98,7 +98,7 @@ public sealed class IptablesBackend : FirewallBackend
             var match = m.ToString();
             if (s.Log) lines.Add($"{match} -j LOG --log-prefix \"{RuleSpec.Marker}{s.Id} \"");
             var limit = s.RateLimit is null ? "" : $" -m limit --limit {s.RateLimit}";
-            var target = s.Action switch { "accept" => "ACCEPT", "drop" => "DROP", _ => "REJECT" };
+            var target = s.Action switch { "accept" => "ACCEPT", "drop" => "DROP", _ when proto == "tcp" => "REJECT --reject-with tcp-reset", _ => "REJECT" };
             lines.Add($"{match}{limit} -j {target}");
         }
         _ = family;

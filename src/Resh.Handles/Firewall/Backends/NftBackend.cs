@@ -117,7 +117,8 @@ public sealed class NftBackend : FirewallBackend
         p.Add("counter");
         if (s.RateLimit is not null) p.Add($"limit rate {s.RateLimit}");
         if (s.Log) p.Add($"log prefix \"{RuleSpec.Marker}{s.Id} \"");
-        p.Add(s.Action);
+        // reject answers TCP with a reset (as the help says and ufw does), anything else with ICMP unreachable.
+        p.Add(s.Action == "reject" && s.Proto == "tcp" ? "reject with tcp reset" : s.Action);
         p.Add($"comment \"{s.MarkedComment}\"");
         return string.Join(' ', p);
     }

@@ -46,6 +46,12 @@ public sealed class UfwBackend : FirewallBackend
             var p = pol switch { "accept" => "allow", "drop" => "deny", _ => "reject" };
             Add(plan, [_ufw, "default", p, word]);
         }
+        // ufw keeps one rule per match (action aside): a second rule with the same match "updates" the first in
+        // place, for one address family only (an allow then a deny of one port left IPv4 allowed). So one rule per
+        // match is kept: the one being added now, which replaces the old one (deny after allow blocks both families).
+        var existing = current.ManagedRules.Select(r => r.Id + "|" + r.Comment).ToHashSet(StringComparer.Ordinal);
+        var chosen = desired.Rules.GroupBy(MatchKey).ToDictionary(g => g.Key, g => g.FirstOrDefault(r => !existing.Contains(r.Id + "|" + r.Comment)) ?? g.First());
+        desired = desired with { Rules = desired.Rules.Where(r => ReferenceEquals(chosen[MatchKey(r)], r)).ToList() };
         var have = current.ManagedRules.ToList();
         var haveKeys = have.Select(r => r.Id + "|" + r.Comment).ToList();
         var wantKeys = desired.Rules.Select(r => r.Id + "|" + r.Comment).ToList();
@@ -74,6 +80,9 @@ public sealed class UfwBackend : FirewallBackend
             foreach (var argv in RuleArgs(s, delete: false)) Add(plan, argv);
         return plan;
     }
+
+    static string MatchKey(RuleSpec s) =>
+        string.Join('|', s.Family, s.Direction, s.Iface ?? "", s.Proto ?? "", s.Source ?? "", s.Destination ?? "", string.Join(',', s.Ports));
 
     static ReshException Partial(FwRule r) =>
         ReshError.Unsupported($"resh's rule {r.Id} in ufw no longer matches what resh wrote; remove it with ufw itself.", null).ToException();

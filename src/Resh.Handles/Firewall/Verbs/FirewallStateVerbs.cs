@@ -44,7 +44,7 @@ public static class FirewallApply
             new("firewall://.apply 'rules:=[{\"action\":\"accept\",\"port\":\"443\",\"proto\":\"tcp\"}]' --dry-run", "What would change (rules=@rules.json reads a file)."),
             new("'firewall://.apply(rules:=[{\"action\":\"accept\",\"port\":\"22\",\"proto\":\"tcp\"}],policies:={\"in\":\"drop\"},confirm=60s)'", "SSH only, default drop, with a safety net."),
         ],
-        notes: "The file may also be what firewall://.save format=json wrote ({\"rules\": [...], \"policies\": {...}}). nftables and iptables apply it as one transaction; ufw and firewalld command by command.",
+        notes: "The file may also be what firewall://.save (as=json, the default) wrote ({\"rules\": [...], \"policies\": {...}}). nftables and iptables apply it as one transaction; ufw and firewalld command by command.",
         targetHelp: "Empty: firewall://.apply(...)");
 
     static async ValueTask<Outcome<FwChangeResult>> RunAsync(VerbContext ctx)
@@ -90,7 +90,7 @@ public static class FirewallApply
         if (policiesNode is JsonObject po)
             foreach (var (k, v) in po)
             {
-                var val = v?.GetValue<string>();
+                var val = v is JsonValue jv && jv.TryGetValue<string>(out var str) ? str : null;
                 if (k is not ("in" or "out" or "forward") || val is not ("accept" or "drop"))
                     throw ReshError.Usage($"policies: `{k}` must be in/out/forward with accept or drop.", "Example: policies:={\"in\":\"drop\"}").ToException();
                 pols[k] = val;

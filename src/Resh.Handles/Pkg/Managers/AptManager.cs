@@ -213,8 +213,7 @@ public sealed class AptManager : PackageManager
         if (name is not null) argv.Add(name);
         var r = await QueryAsync(argv, ct, allowFailure: true).ConfigureAwait(false);
         if (!r.Succeeded && r.Stdout.Length == 0) throw PkgErrors.Translate(argv, r).ToException();
-        var issues = new List<PkgVerifyIssue>();
-        Dictionary<string, string>? owners = null;
+        var found = new List<(string Path, List<string> Problems, bool Config)>();
         foreach (var line in r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             // "??5?????? c /etc/x" or "missing   c /etc/y" (dpkg --verify-format rpm)
@@ -231,18 +230,31 @@ public sealed class AptManager : PackageManager
                 for (int i = 0; i < Math.Min(f.Length, names.Length); i++) if (f[i] is not ('.' or '?')) problems.Add(names[i]);
                 if (problems.Count == 0 && f.Contains('5')) problems.Add("checksum");
             }
-            owners ??= name is null ? new Dictionary<string, string>() : null;
-            var pkg = name ?? await OwnerOfAsync(path, owners!, ct).ConfigureAwait(false);
-            issues.Add(new PkgVerifyIssue(pkg, path, problems, config));
+            found.Add((path, problems, config));
         }
-        return issues;
+        // Every owner in one dpkg-query -S per few hundred paths (it reads the file lists once), not one process per file.
+        var owners = name is null ? await OwnersAsync(found.Select(f => f.Path).Distinct().ToList(), ct).ConfigureAwait(false) : null;
+        return found.Select(f => new PkgVerifyIssue(name ?? owners!.GetValueOrDefault(f.Path, "?"), f.Path, f.Problems, f.Config)).ToList();
     }
 
-    async Task<string> OwnerOfAsync(string path, Dictionary<string, string> cache, CancellationToken ct)
+    async Task<Dictionary<string, string>> OwnersAsync(List<string> paths, CancellationToken ct)
     {
-        if (cache.TryGetValue(path, out var o)) return o;
-        var owners = await OwnerAsync(path, ct).ConfigureAwait(false);
-        return cache[path] = owners.FirstOrDefault() ?? "?";
+        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var chunk in paths.Chunk(500))
+        {
+            var r = await QueryAsync(["dpkg-query", "-S", .. chunk], ct, allowFailure: true).ConfigureAwait(false);
+            var wanted = chunk.ToHashSet(StringComparer.Ordinal);
+            foreach (var line in r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (line.StartsWith("diversion ", StringComparison.Ordinal)) continue;
+                var sep = line.LastIndexOf(": ", StringComparison.Ordinal);
+                if (sep < 0) continue;
+                var path = line[(sep + 2)..];
+                if (!wanted.Contains(path) || owners.ContainsKey(path)) continue;
+                owners[path] = line[..sep].Split(", ")[0].Split(':')[0];
+            }
+        }
+        return owners;
     }
 
     public override IReadOnlyList<string> HoldArgv(IReadOnlyList<string> names, bool hold) => ["apt-mark", hold ? "hold" : "unhold", .. names];

@@ -58,7 +58,7 @@ public static class PkgRepoAdd
         var components = ctx.Get(Components).Select(c => AptSources.CheckWord(c, "component")).ToList();
         if (suites.Any(s => s.EndsWith('/')) && components.Count > 0) return ReshError.Usage("A flat repository (suite ending in /) takes no components.", null);
         var archs = ctx.Get(Arch).Select(a => AptSources.CheckWord(a, "arch")).ToList();
-        string? signedBy = ctx.Get(Keyring);
+        string? signedBy = ctx.Get(Keyring) is { } kr ? AptSources.CheckWord(kr, "keyring") : null;
         byte[]? keyBytes = null;
         string? keyPath = null;
         if (ctx.Get(Key) is { } key)
@@ -132,6 +132,12 @@ public static class PkgRepoRemove
         var file = new[] { ".sources", ".list" }.Select(e => Path.Combine(AptSources.SourcesDir, name + e)).FirstOrDefault(File.Exists);
         var keyring = Path.Combine(AptSources.KeyringDir, name + ".gpg");
         var hasKey = File.Exists(keyring);
+        if (hasKey && UsedElsewhere(keyring, file) is { } user)
+        {
+            // Another source still verifies with it: removing it would break that source's updates.
+            ctx.Warn($"{keyring} is kept: {user} still uses it.");
+            hasKey = false;
+        }
         if (file is null && !hasKey) return new PkgRepoChangeResult(name, Path.Combine(AptSources.SourcesDir, name + ".sources"), null, null, null);
         string? diff = file is null ? null : Diff.Unified(File.ReadAllText(file), "", file);
         if (!ctx.DryRun)
@@ -140,5 +146,19 @@ public static class PkgRepoRemove
             if (hasKey) File.Delete(keyring);
         }
         return Outcome.Changed(new PkgRepoChangeResult(name, file ?? Path.Combine(AptSources.SourcesDir, name + ".sources"), hasKey ? keyring : null, null, diff));
+    }
+
+    /// <summary>The first other apt source file that names the keyring, or null.</summary>
+    static string? UsedElsewhere(string keyring, string? removed)
+    {
+        var candidates = (Directory.Exists(AptSources.SourcesDir) ? Directory.GetFiles(AptSources.SourcesDir) : []).Append("/etc/apt/sources.list");
+        foreach (var f in candidates)
+        {
+            if (f == removed || !(f.EndsWith(".sources", StringComparison.Ordinal) || f.EndsWith(".list", StringComparison.Ordinal))) continue;
+            try { if (File.ReadAllText(f).Contains(keyring, StringComparison.Ordinal)) return f; }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return null;
     }
 }

@@ -24,7 +24,9 @@ public static class SnapshotCreate
             new("'snapshot:///mnt/data/app.create(name=s1,backend=btrfs)'", "A btrfs read-only subvolume snapshot."),
         ],
         notes: "A file whose size, mtime and inode match the previous snapshot of the same tree reuses its hash without being read, so a second snapshot of an unchanged tree costs a directory walk and a manifest. " +
-               "Names are kept as bytes (a name that is not UTF-8 is shown percent-escaped with `escaped: true`); hard links are recorded and restored as hard links. " +
+               "Names are kept as bytes (a name that is not UTF-8 is shown percent-escaped with `escaped: true`); hard links are recorded and restored as hard links; " +
+               "FIFOs are captured, and so are the extended attributes of files and directories: user.*, POSIX ACLs (system.posix_acl_*), security.* and (as root) trusted.*. " +
+               "Sockets and device nodes cannot be captured: they are listed in `skipped`, and a restore keeps them where they are. " +
                "A file or directory that cannot be read is left out with a warning naming it (listed in `unreadable`), and a restore leaves it as it is.");
 
     static async ValueTask<Outcome<SnapshotCreateResult>> RunAsync(VerbContext ctx)
@@ -67,7 +69,7 @@ public static class SnapshotCreate
         if (ctx.DryRun)
         {
             var plan = TreeScanner.Scan(tree, filter, previous, null, hash: false, null, ctx.Cancellation);
-            return Outcome.Changed(new SnapshotCreateResult(new SnapshotSummary(name, tree, SnapshotRepo.Now(), ctx.Get(Message), ctx.Get(Tags), "files", null, plan.Files, plan.Bytes, 0),
+            return Outcome.Changed(new SnapshotCreateResult(new SnapshotSummary(name, Display(tree), SnapshotRepo.Now(), ctx.Get(Message), ctx.Get(Tags), "files", null, plan.Files, plan.Bytes, 0),
                 repo.Root, plan.Directories, plan.Symlinks, plan.Files - plan.Reused, plan.Reused, plan.Skipped.Select(Display).ToList(), []));
         }
         using var progress = ctx.Progress("snapshot", null);
@@ -75,7 +77,7 @@ public static class SnapshotCreate
         var manifest = new Manifest(name, tree, SnapshotRepo.Now(), ctx.Get(Message), ctx.Get(Tags), include, exclude, "files", null,
             scan.Files, scan.Bytes, scan.NewBytes, scan.RootMode, scan.Entries, scan.Unreadable);
         repo.Save(manifest);
-        foreach (var s in scan.Skipped) ctx.Warn($"{Display(s)}: not a file, directory or symlink; left out");
+        foreach (var s in scan.Skipped) ctx.Warn($"{Display(s)}: a socket or device node, which a snapshot cannot hold; left out, and a restore keeps it as it is");
         foreach (var u in scan.Unreadable) ctx.Warn($"{Display(u.Path)}: cannot be read ({u.Reason}); left out of the snapshot, and a restore leaves it as it is");
         return Outcome.Changed(new SnapshotCreateResult(SnapshotSummary.Of(manifest), repo.Root, scan.Directories, scan.Symlinks, scan.Hashed, scan.Reused,
             scan.Skipped.Select(Display).ToList(), scan.Unreadable.Select(u => u with { Path = Resh.Core.Text.PathBytes.Display(u.Path, out var esc), Escaped = esc }).ToList()));

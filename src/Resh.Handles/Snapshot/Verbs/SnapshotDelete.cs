@@ -18,14 +18,14 @@ public static class SnapshotDelete
         var name = ctx.Get(SnapshotArgs.Name)!;
         using var repoLock = ctx.DryRun ? null : repo.Lock(ctx.Cancellation);
         var m = repo.Load(tree, name);
-        if (m is null) return new SnapshotDeleteResult(name, tree, false, 0, 0);
+        if (m is null) return new SnapshotDeleteResult(name, Resh.Core.Text.PathBytes.Display(tree), false, 0, 0);
         if (ctx.DryRun)
         {
             var (wouldCount, wouldBytes) = repo.Garbage([m], delete: false);
-            return Outcome.Changed(new SnapshotDeleteResult(name, tree, true, wouldCount, wouldBytes));
+            return Outcome.Changed(new SnapshotDeleteResult(name, Resh.Core.Text.PathBytes.Display(tree), true, wouldCount, wouldBytes));
         }
         var (count, bytes) = await Remove(repo, [m], ctx.Cancellation).ConfigureAwait(false);
-        return Outcome.Changed(new SnapshotDeleteResult(name, tree, true, count, bytes));
+        return Outcome.Changed(new SnapshotDeleteResult(name, Resh.Core.Text.PathBytes.Display(tree), true, count, bytes));
     }
 
     /// <summary>Removes manifests (and btrfs subvolumes), then collects unreferenced objects.</summary>

@@ -19,6 +19,6 @@ public static class SnapshotList
         var repo = SnapshotRepo.For(ctx, ctx.Get(SnapshotArgs.Repo));
         var tags = ctx.Get(Tags);
         var list = repo.List(tree).Where(m => tags.All(t => m.Tags.Contains(t))).Select(SnapshotSummary.Of).ToList();
-        return new SnapshotListResult(tree, repo.Root, list);
+        return new SnapshotListResult(Resh.Core.Text.PathBytes.Display(tree), repo.Root, list);
     }
 }

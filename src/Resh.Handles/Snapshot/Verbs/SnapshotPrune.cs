@@ -41,15 +41,15 @@ public static class SnapshotPrune
         if (!anyKeepRule && cutoff is null) remove.Clear();
         var kept = all.Where(m => !remove.Contains(m)).Select(m => m.Name).ToList();
         if (remove.Count == 0)
-            return Outcome.Changed(new SnapshotPruneResult(tree, kept, [], 0, 0), false);
+            return Outcome.Changed(new SnapshotPruneResult(Resh.Core.Text.PathBytes.Display(tree), kept, [], 0, 0), false);
         if (ctx.DryRun)
         {
             // What the removal would free: objects no remaining snapshot (of any tree) references.
             var (wouldCount, wouldBytes) = repo.Garbage(remove, delete: false);
-            return Outcome.Changed(new SnapshotPruneResult(tree, kept, remove.Select(m => m.Name).ToList(), wouldCount, wouldBytes));
+            return Outcome.Changed(new SnapshotPruneResult(Resh.Core.Text.PathBytes.Display(tree), kept, remove.Select(m => m.Name).ToList(), wouldCount, wouldBytes));
         }
         var (count, bytes) = await SnapshotDelete.Remove(repo, remove, ctx.Cancellation).ConfigureAwait(false);
-        return Outcome.Changed(new SnapshotPruneResult(tree, kept, remove.Select(m => m.Name).ToList(), count, bytes));
+        return Outcome.Changed(new SnapshotPruneResult(Resh.Core.Text.PathBytes.Display(tree), kept, remove.Select(m => m.Name).ToList(), count, bytes));
     }
 
     static DateTimeOffset Created(Manifest m) => DateTimeOffset.Parse(m.Created, CultureInfo.InvariantCulture);

@@ -21,7 +21,10 @@ public static class SnapshotRestore
         ],
         notes: "The whole tree is rebuilt beside the live one and swapped in with one atomic exchange (renameat2), then the old tree is removed; " +
                "paths excluded from the snapshot (or that it could not read) are carried over untouched. Files added since the snapshot are deleted. A tree already equal to the snapshot is changed: false. " +
-               "Names that are not UTF-8 come back byte for byte; hard links come back as hard links. `paths` naming nothing that exists in the snapshot or the live tree is `not_found`.");
+               "Names that are not UTF-8 come back byte for byte; hard links come back as hard links; FIFOs, extended attributes and POSIX ACLs come back as captured (an attribute this user may not set, such as trusted.* when not root, is a warning naming it). " +
+               "Sockets and device nodes cannot be captured: a restore keeps the live ones where they are and lists them in `kept` (as rsync without --specials/--devices and tar leave them), never deletes them. " +
+               "The rebuilt tree (or path) is built in a private directory and renamed into place from its handle, checked by device and inode right before and after the rename. " +
+               "`paths` naming nothing that exists in the snapshot or the live tree is `not_found`.");
 
     static async ValueTask<Outcome<SnapshotRestoreResult>> RunAsync(VerbContext ctx)
     {
@@ -64,13 +67,17 @@ public static class SnapshotRestore
             var parentFd = FdTree.OpenDirectory(Path.GetDirectoryName(tree.TrimEnd('/'))!);
             var treeName = Path.GetFileName(tree.TrimEnd('/'));
             var liveFd = treeExists ? AtCalls.OpenAt(parentFd, treeName, AtCalls.O_RDONLY | AtCalls.O_DIRECTORY | AtCalls.O_NOFOLLOW) : -1;
-            var stageName = Path.GetFileName(FileTree.SiblingTemp(tree, "restore"));
-            var stage = Join(Path.GetDirectoryName(tree.TrimEnd('/'))!, stageName);
+            // The stage is built in a private directory (0700) beside the tree and renamed out of its handle.
+            var privName = Path.GetFileName(FileTree.SiblingTemp(tree, "restore"));
+            const string stageName = "t";
+            var stage = Join(Join(Path.GetDirectoryName(tree.TrimEnd('/'))!, privName), stageName);
             var btrfsStage = false;
+            var privFd = -1;
             var restorer = new TreeRestorer(repo, snapView, liveFd, ctx.Cancellation);
             try
             {
                 if (treeExists && liveFd < 0) throw ExceptionTranslation.FromErrno(-liveFd, $" ({shownTree})").ToException();
+                privFd = TreeRestorer.MakePrivate(parentFd, privName);
                 if (m.Backend == "btrfs" && treeExists && await BtrfsSnapshots.IsSubvolumeAsync(tree, ctx.Cancellation).ConfigureAwait(false))
                 {
                     await BtrfsSnapshots.WritableCopyAsync(m.Subvolume!, stage, ctx.Cancellation).ConfigureAwait(false);
@@ -78,34 +85,41 @@ public static class SnapshotRestore
                 }
                 else
                 {
-                    restorer.Build(parentFd, stageName, "", SnapshotRepo.ParseOctal(m.RootMode));
-                    if (treeExists) restorer.CarryOver(parentFd, stageName, tree, filter);
+                    restorer.Build(privFd, stageName, "", SnapshotRepo.ParseOctal(m.RootMode));
+                    if (treeExists) restorer.CarryOver(privFd, stageName, tree, filter);
                 }
-                TreeRestorer.Swap(parentFd, stageName, treeName);
+                TreeRestorer.Swap(privFd, stageName, parentFd, treeName, TreeRestorer.Identity(privFd, stageName));
             }
             finally
             {
                 if (btrfsStage && await BtrfsSnapshots.IsSubvolumeAsync(stage, CancellationToken.None).ConfigureAwait(false))
                     await BtrfsSnapshots.DeleteAsync(stage, CancellationToken.None).ConfigureAwait(false);
-                else FdTree.TryRemove(parentFd, stageName);
+                TreeRestorer.RemovePrivate(parentFd, privName, privFd);
+                AtCalls.Close(privFd);
                 AtCalls.Close(liveFd);
                 AtCalls.Close(parentFd);
             }
-            return Outcome.Changed(new SnapshotRestoreResult(m.Name, shownTree, shownPaths, Shown(changes.Added), Shown(changes.Removed), Shown(changes.Modified), restorer.Verified, restorer.Linked));
+            return Done(ctx, new SnapshotRestoreResult(m.Name, shownTree, shownPaths, Shown(changes.Added), Shown(changes.Removed), Shown(changes.Modified), restorer.Verified, restorer.Linked), restorer);
         }
         if (!treeExists) Directory.CreateDirectory(tree);
         var treeFd = FdTree.OpenDirectory(tree);
         var partial = new TreeRestorer(repo, snapView, treeFd, ctx.Cancellation);
         try
         {
-            foreach (var rel in paths) RestoreOne(partial, snapView, treeFd, rel);
+            foreach (var rel in paths) RestoreOne(partial, snapView, treeFd, rel, Join(tree, rel), filter);
         }
         finally
         {
             AtCalls.Close(treeFd);
         }
-        var restorerDone = partial;
-        return Outcome.Changed(new SnapshotRestoreResult(m.Name, shownTree, shownPaths, Shown(changes.Added), Shown(changes.Removed), Shown(changes.Modified), restorerDone.Verified, restorerDone.Linked));
+        return Done(ctx, new SnapshotRestoreResult(m.Name, shownTree, shownPaths, Shown(changes.Added), Shown(changes.Removed), Shown(changes.Modified), partial.Verified, partial.Linked), partial);
+    }
+
+    static Outcome<SnapshotRestoreResult> Done(VerbContext ctx, SnapshotRestoreResult result, TreeRestorer restorer)
+    {
+        foreach (var w in restorer.Warnings.Take(100)) ctx.Warn(w);
+        foreach (var k in restorer.Kept.Take(100)) ctx.Warn($"{PathBytes.Display(k)}: a socket or device node, which a snapshot cannot hold; kept as it is");
+        return Outcome.Changed(result with { Kept = restorer.Kept.Select(k => PathBytes.Display(k)).ToList() });
     }
 
     static string Join(string tree, string rel) => tree == "/" ? "/" + rel : tree + "/" + rel;
@@ -138,7 +152,7 @@ public static class SnapshotRestore
     /// opened one name at a time with O_NOFOLLOW; a symlink or file standing where the path needs a
     /// directory is removed as an entry of the tree (never followed) and replaced by a directory.
     /// </summary>
-    static void RestoreOne(TreeRestorer restorer, TreeView snapView, int treeFd, string rel)
+    static void RestoreOne(TreeRestorer restorer, TreeView snapView, int treeFd, string rel, string livePath, PathFilter filter)
     {
         var inSnapshot = snapView.Entries.Any(e => e.Path == rel);
         var parts = rel.Split('/');
@@ -167,22 +181,30 @@ public static class SnapshotRestore
             }
             var name = parts[^1];
             if (!inSnapshot) { Fail(FdTree.Remove(current, name), rel); return; }
-            var stageName = Path.GetFileName(FileTree.SiblingTemp("/" + name, "restore"));
+            // Built in a private directory (0700) and renamed out of its handle: the tree's directory may be
+            // writable by others, who must not be able to swap the stage for a symlink before it is put in place.
+            var privName = Path.GetFileName(FileTree.SiblingTemp("/" + name, "restore"));
+            const string stageName = "t";
+            var privFd = TreeRestorer.MakePrivate(current, privName);
             try
             {
-                restorer.Build(current, stageName, rel, null);
-                var stagedIsDir = AtCalls.StatAt(current, stageName, false, out _) is { IsDirectory: true };
+                restorer.Build(privFd, stageName, rel, null);
                 var liveStat = AtCalls.StatAt(current, name, false, out _);
-                if (stagedIsDir && liveStat is { IsDirectory: true }) TreeRestorer.Swap(current, stageName, name);
+                // Sockets, device nodes and excluded paths below a live directory stay, as with a whole-tree restore.
+                if (liveStat is { IsDirectory: true } && AtCalls.StatAt(privFd, stageName, false, out _) is { IsDirectory: true })
+                    restorer.CarryOver(privFd, stageName, livePath, filter, rel);
+                var staged = TreeRestorer.Identity(privFd, stageName);
+                if (staged.IsDirectory && liveStat is { IsDirectory: true }) TreeRestorer.Swap(privFd, stageName, current, name, staged);
                 else
                 {
-                    if (liveStat is { IsDirectory: true } || (stagedIsDir && liveStat is not null)) Fail(FdTree.Remove(current, name), rel);
-                    Fail(AtCalls.RenameAt(current, stageName, current, name), rel);
+                    if (liveStat is { IsDirectory: true } || (staged.IsDirectory && liveStat is not null)) Fail(FdTree.Remove(current, name), rel);
+                    TreeRestorer.Place(privFd, stageName, current, name, staged);
                 }
             }
             finally
             {
-                FdTree.TryRemove(current, stageName);
+                TreeRestorer.RemovePrivate(current, privName, privFd);
+                AtCalls.Close(privFd);
             }
         }
         finally

@@ -18,7 +18,7 @@ public static class UserKeysList
         var call = UserCall.Open(ctx);
         var u = call.ExistingUser(call.UserName());
         var path = AuthorizedKeysFile.PathOf(call, u);
-        var (exists, content) = AuthorizedKeysFile.Read(path);
+        var (exists, content) = AuthorizedKeysFile.Read(call, u);
         var keys = AuthorizedKeysFile.Parse(content).Select(k => k.Entry).ToList();
         return new KeysListResult(u.Name, path, exists, keys.Count, keys);
     }
@@ -51,7 +51,7 @@ public static class UserKeyAdd
         var line = options is null ? text : $"{options} {text[text.IndexOf(parsed.Type, StringComparison.Ordinal)..]}";
         parsed = AuthorizedKeysFile.ParseLine(line)!;
         var path = AuthorizedKeysFile.PathOf(call, u);
-        var (_, content) = AuthorizedKeysFile.Read(path);
+        var (_, content) = AuthorizedKeysFile.Read(call, u);
         var keys = AuthorizedKeysFile.Parse(content);
         var same = keys.FirstOrDefault(k => k.Type == parsed.Type && k.Blob == parsed.Blob);
         if (same is not null && (options is null || same.Options == options))
@@ -70,7 +70,7 @@ public static class UserKeyAdd
             updated = sb.Append(line).Append('\n').ToString();
         }
         var diff = Diff.Unified(content, updated, path);
-        if (!ctx.DryRun) AuthorizedKeysFile.Write(path, updated, u);
+        if (!ctx.DryRun) AuthorizedKeysFile.Write(call, u, updated);
         return Outcome.Changed(new KeyChangeResult(u.Name, path, [parsed.Entry], AuthorizedKeysFile.Parse(updated).Count, diff));
     }
 }
@@ -100,7 +100,7 @@ public static class UserKeyRemove
             if (wanted is null) return ReshError.Usage("key is not a public key line.", "Example: key=@~/.ssh/id_ed25519.pub");
         }
         var path = AuthorizedKeysFile.PathOf(call, u);
-        var (_, content) = AuthorizedKeysFile.Read(path);
+        var (_, content) = AuthorizedKeysFile.Read(call, u);
         var keys = AuthorizedKeysFile.Parse(content);
         var fp = ctx.Get(Fingerprint);
         var comment = ctx.Get(Comment);
@@ -111,7 +111,7 @@ public static class UserKeyRemove
         var lines = content.Split('\n');
         var updated = string.Join('\n', lines.Where((_, i) => !numbers.Contains(i + 1)));
         var diff = Diff.Unified(content, updated, path);
-        if (!ctx.DryRun) AuthorizedKeysFile.Write(path, updated, u);
+        if (!ctx.DryRun) AuthorizedKeysFile.Write(call, u, updated);
         return Outcome.Changed(new KeyChangeResult(u.Name, path, drop.Select(d => d.Entry).ToList(), keys.Count - drop.Count, diff));
     }
 }

@@ -31,13 +31,19 @@ public static class UserSudoGrant
         var runAs = ctx.Get(RunAs)!;
         if (runAs != "ALL") AccountNames.Check(runAs, "runas user");
         var rule = SudoersDropIn.Rule(principal, isGroup, runAs, ctx.Get(NoPassword), ctx.Get(Commands));
-        var path = Path.Combine(call.Root.SudoersD, SudoersDropIn.FileName(principal, isGroup));
+        var name = SudoersDropIn.FileName(principal, isGroup);
+        var path = Path.Combine(call.Root.SudoersD, name);
+        var who = isGroup ? "%" + principal : principal;
         var content = SudoersDropIn.Content(isGroup ? $"user://group/{principal}" : $"user://{principal}", rule);
-        var old = File.Exists(path) ? File.ReadAllText(path) : null;
+        using var dir = SudoersDropIn.OpenDir(call.Root, create: !ctx.DryRun);
+        var old = dir is null ? null : SudoersDropIn.Read(dir, name);
+        if (old is not null && SudoersDropIn.PrincipalOf(old) is { } holder && holder != who)
+            return ValueTask.FromResult<Outcome<SudoResult>>(ReshError.Conflict($"{path} holds the rule of {holder}, not {who}; resh does not overwrite it.",
+                "Rename one of the accounts, or remove the other grant first.", new System.Text.Json.Nodes.JsonObject { ["holder"] = holder }));
         if (!SudoersDropIn.Included(call.Root)) ctx.Warn($"{call.Root.Sudoers} has no @includedir /etc/sudoers.d: sudo will not read the drop-in.");
-        if (old == content) return ValueTask.FromResult<Outcome<SudoResult>>(new SudoResult(isGroup ? "%" + principal : principal, path, rule, null));
+        if (old == content) return ValueTask.FromResult<Outcome<SudoResult>>(new SudoResult(who, path, rule, null));
         var diff = Diff.Unified(old, content, path);
-        if (!ctx.DryRun) SudoersDropIn.Install(path, content, ctx.Cancellation);
+        if (!ctx.DryRun) SudoersDropIn.Install(dir!, name, content, ctx.Cancellation);
         return ValueTask.FromResult(Outcome.Changed(new SudoResult(isGroup ? "%" + principal : principal, path, rule, diff)));
     }
 }
@@ -54,15 +60,19 @@ public static class UserSudoRevoke
     {
         var call = UserCall.OpenForChange(ctx);
         var (principal, isGroup) = SudoTarget.Of(call);
-        var path = Path.Combine(call.Root.SudoersD, SudoersDropIn.FileName(principal, isGroup));
+        var name = SudoersDropIn.FileName(principal, isGroup);
+        var path = Path.Combine(call.Root.SudoersD, name);
         var who = isGroup ? "%" + principal : principal;
-        if (!File.Exists(path)) return new SudoResult(who, path, null, null);
-        var diff = Diff.Unified(File.ReadAllText(path), "", path);
-        if (!ctx.DryRun)
+        using var dir = SudoersDropIn.OpenDir(call.Root, create: false);
+        var old = dir is null ? null : SudoersDropIn.Read(dir, name);
+        if (old is null) return new SudoResult(who, path, null, null);
+        if (SudoersDropIn.PrincipalOf(old) is { } holder && holder != who)
         {
-            File.Delete(path);
-            Resh.Core.Platform.LibC.FSyncDirectory(Path.GetDirectoryName(path)!);
+            ctx.Warn($"{path} holds the rule of {holder}, not {who}: left in place.");
+            return new SudoResult(who, path, null, null);
         }
+        var diff = Diff.Unified(old, "", path);
+        if (!ctx.DryRun) SudoersDropIn.Remove(dir!, name);
         return Outcome.Changed(new SudoResult(who, path, null, diff));
     }
 }
