@@ -36,7 +36,7 @@ packages=(
     dovecot-imapd     # mail:// tests: a private IMAP instance with its own config (tests/setup/mail.sh), never the system service
     curl        # http:// tests: --format raw must print the same bytes as curl -s (the server is Kestrel in the test project)
     strace      # file.copy: a recursive copy makes its files durable in batches (counts fsync/syncfs calls), no per-file fsync
-    bind9 bind9-utils bind9-dnsutils dnsmasq   # dns:// tests: named (delegated hierarchy, TSIG updates, AXFR) and dnsmasq (the resolver path) in a netns; dig and nsupdate cross-check
+    bind9 bind9-utils bind9-dnsutils dnsmasq-base   # dns:// tests: named (delegated hierarchy, TSIG updates, AXFR) and dnsmasq (the resolver path) in a netns; dig and nsupdate cross-check
     netcat-openbsd traceroute iputils-ping   # net:// tests: listeners in namespaces (nc -l), nc -z and traceroute -I to compare with, bench/net.sh
 )
 missing=()
