@@ -67,12 +67,15 @@ public static class ExtractPlanner
     };
 
     /// <summary>The destination's entry at <paramref name="rel"/>, its parents opened without following symlinks.</summary>
-    static FileStatus? Look(int destFd, string rel)
+    static FileStatus? Look(int destFd, string rel) => AtParent(destFd, rel, (fd, leaf) => AtCalls.StatAt(fd, leaf, false, out _));
+
+    /// <summary>Runs <paramref name="at"/> on the directory holding <paramref name="rel"/> (opened O_NOFOLLOW below the destination) and its last name; null when that directory cannot be reached.</summary>
+    static T? AtParent<T>(int destFd, string rel, Func<int, string, T?> at)
     {
         var slash = rel.LastIndexOf('/');
         var fd = slash < 0 ? destFd : AtCalls.OpenBeneath(destFd, rel[..slash], AtCalls.O_PATH | AtCalls.O_DIRECTORY | AtCalls.O_NOFOLLOW);
-        if (fd < 0) return null;
-        try { return AtCalls.StatAt(fd, slash < 0 ? rel : rel[(slash + 1)..], false, out _); }
+        if (fd < 0) return default;
+        try { return at(fd, slash < 0 ? rel : rel[(slash + 1)..]); }
         finally { if (fd != destFd) AtCalls.Close(fd); }
     }
 
@@ -86,14 +89,7 @@ public static class ExtractPlanner
         _ => false,
     };
 
-    static string? ReadLink(int destFd, string rel)
-    {
-        var slash = rel.LastIndexOf('/');
-        var fd = slash < 0 ? destFd : AtCalls.OpenBeneath(destFd, rel[..slash], AtCalls.O_PATH | AtCalls.O_DIRECTORY | AtCalls.O_NOFOLLOW);
-        if (fd < 0) return null;
-        try { return AtCalls.ReadLinkAt(fd, slash < 0 ? rel : rel[(slash + 1)..], out _); }
-        finally { if (fd != destFd) AtCalls.Close(fd); }
-    }
+    static string? ReadLink(int destFd, string rel) => AtParent(destFd, rel, (fd, leaf) => AtCalls.ReadLinkAt(fd, leaf, out _));
 
     /// <summary>
     /// True when <paramref name="rel"/> in the destination is a regular file with exactly <paramref name="mode"/>

@@ -54,12 +54,11 @@ public static class AtomicFile
     }
 
     /// <summary>A hidden sibling name that cannot collide with a real file or another writer.</summary>
-    public static string TempName(string fullPath)
-    {
-        var name = Path.GetFileName(fullPath);
-        if (name.Length > 180) name = name[..180];
-        return Path.Combine(Path.GetDirectoryName(fullPath)!, $".{name}.resh-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..12]}.tmp");
-    }
+    public static string TempName(string fullPath) => Path.Combine(Path.GetDirectoryName(fullPath)!, TempLeaf(Path.GetFileName(fullPath)));
+
+    /// <summary>The temporary sibling's own name for an entry called <paramref name="name"/> (hidden, unique, under 255 bytes).</summary>
+    public static string TempLeaf(string name) =>
+        $".{(name.Length > 180 ? name[..180] : name)}.resh-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..12]}.tmp";
 
     static void TryDelete(string path)
     {

@@ -128,6 +128,35 @@ public sealed partial class DirHandle : IDisposable
         return new FileStream(handle, FileAccess.Write, 1 << 16);
     }
 
+    /// <summary>
+    /// Replaces <paramref name="name"/> atomically below this directory: a temporary sibling created O_EXCL|O_NOFOLLOW
+    /// with <paramref name="mode"/> set on its descriptor, filled by <paramref name="write"/> (which may also fchown
+    /// it) and flushed to disk, then shown to <paramref name="check"/> by its temporary name (a validator such as
+    /// visudo), renamed over the entry within this directory and the directory fsynced. The temporary file is
+    /// removed on any failure, and by the cleanup registry if the process is interrupted.
+    /// </summary>
+    public void Replace(string name, int mode, Action<FileStream> write, Action<string>? check = null)
+    {
+        var temp = AtomicFile.TempLeaf(name);
+        using var tracked = Cleanup.Track(PathOf(temp));
+        try
+        {
+            using (var fs = CreateNew(temp, mode))
+            {
+                write(fs);
+                fs.Flush(flushToDisk: true);
+            }
+            check?.Invoke(temp);
+            tracked.Commit(() => Rename(temp, name));
+            Posix.FSync(Fd);
+        }
+        catch
+        {
+            Unlink(temp);
+            throw;
+        }
+    }
+
     /// <summary>Renames an entry within this directory (a symlink at the target is replaced, never followed).</summary>
     public void Rename(string from, string to)
     {

@@ -73,29 +73,17 @@ public static class AuthorizedKeysFile
         using var home = call.Root.OpenDir(owner.Home)
             ?? throw ReshError.NotFound($"The home directory {call.Root.File(owner.Home)} does not exist.", "Create it (user://NAME.modify home=... move_home=true) first.").ToException();
         using var ssh = OpenSsh(home, owner, create: true)!;
-        var temp = $".{FileName}.resh-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..12]}.tmp";
         var target = Path.Combine(ssh.Display, FileName);
-        using var tracked = Cleanup.Track(ssh.PathOf(temp));
         try
         {
-            try
+            ssh.Replace(FileName, 0x180 /* 0600 */, fs =>
             {
-                using var fs = ssh.CreateNew(temp, 0x180 /* 0600 */);
-                var fd = (int)fs.SafeFileHandle.DangerousGetHandle();
-                if (Posix.FChmod(fd, 0x180) != 0 || Posix.FChown(fd, (uint)owner.Uid, (uint)owner.Gid) != 0)
+                if (Posix.FChown((int)fs.SafeFileHandle.DangerousGetHandle(), (uint)owner.Uid, (uint)owner.Gid) != 0)
                     throw ReshError.PermissionDenied($"Cannot give {target} to {owner.Name}.", "Run resh as root.").ToException();
                 fs.Write(Encoding.UTF8.GetBytes(content));
-                fs.Flush(flushToDisk: true);
-            }
-            catch (IOException e) { throw OpenError(e.HResult, target, e.Message).ToException(); }
-            tracked.Commit(() => ssh.Rename(temp, FileName));
-            Posix.FSync(ssh.Fd);
+            });
         }
-        catch
-        {
-            ssh.Unlink(temp);
-            throw;
-        }
+        catch (IOException e) { throw OpenError(e.HResult, target, e.Message).ToException(); }
     }
 
     static DirHandle? OpenSsh(DirHandle home, PasswdRecord owner, bool create)

@@ -89,37 +89,20 @@ public static class SudoersDropIn
     {
         var visudo = ProcessRunner.Which("visudo")
             ?? throw ReshError.Unavailable("visudo is not installed, so the rule cannot be checked before it is installed.", "Install the sudo package.").ToException();
-        var temp = $".{name}.resh-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..12]}.tmp";
         var display = Path.Combine(dir.Display, name);
-        using var tracked = Cleanup.Track(dir.PathOf(temp));
         try
         {
-            using (var fs = dir.CreateNew(temp, 0x120 /* 0440 */))
+            dir.Replace(name, 0x120 /* 0440 */, fs => fs.Write(Encoding.UTF8.GetBytes(content)), temp =>
             {
-                fs.Write(Encoding.UTF8.GetBytes(content));
-                fs.Flush(flushToDisk: true);
-            }
-            var r = ProcessRunner.RunAsync([visudo, "-c", "-f", dir.PathOf(temp)], null, ct).GetAwaiter().GetResult();
-            if (!r.Succeeded)
-            {
+                var r = ProcessRunner.RunAsync([visudo, "-c", "-f", dir.PathOf(temp)], null, ct).GetAwaiter().GetResult();
+                if (r.Succeeded) return;
                 var output = (r.Stderr + r.Stdout).Replace(dir.PathOf(temp), display, StringComparison.Ordinal).Trim();
                 var first = output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && !l.EndsWith("parsed OK", StringComparison.Ordinal)) ?? "no message";
                 throw ReshError.Usage($"visudo rejected the rule: {first}", "Check the commands and runas values.",
                     new System.Text.Json.Nodes.JsonObject { ["visudo"] = output }).ToException();
-            }
-            tracked.Commit(() => dir.Rename(temp, name));
-            Posix.FSync(dir.Fd);
+            });
         }
-        catch (IOException e)
-        {
-            dir.Unlink(temp);
-            throw ReshError.Conflict($"Cannot write {display}: {e.Message}", null).ToException();
-        }
-        catch
-        {
-            dir.Unlink(temp);
-            throw;
-        }
+        catch (IOException e) { throw ReshError.Conflict($"Cannot write {display}: {e.Message}", null).ToException(); }
     }
 
     /// <summary>Removes a drop-in (unlinkat on the held directory, then fsync).</summary>
