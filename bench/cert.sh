@@ -3,7 +3,8 @@
 #   1. `cert://127.0.0.1:PORT.info` vs `openssl s_client -connect ... | openssl x509 -noout -text`
 #      against one `openssl s_server` on loopback;
 #   2. reading a certificate file: `cert:///FILE.info` vs `openssl x509 -in FILE -noout -text`;
-#   3. key + self-signed create: `cert:///F ca.create` (P-256) vs `openssl req -x509 -newkey ec`.
+#   3. key + self-signed CA: `cert:///F ca.create` (P-256) vs `openssl req -x509 -newkey ec`;
+#   4. key + self-signed leaf: `cert:///F selfsigned.create` (P-256, SAN) vs `openssl req -x509 -newkey ec -addext subjectAltName`.
 #   bench/cert.sh              # ROUNDS=5 rounds of 20 runs each
 # Target: ≤ 1.0x openssl's time. Writes bench/results/cert.md and the raw hyperfine JSON.
 set -euo pipefail
@@ -37,6 +38,9 @@ for round in $(seq "${ROUNDS:-5}"); do
     hyperfine -N --warmup 3 --runs 20 --export-json "$out/cert-create-$round.json" --prepare "rm -f $work/ca.pem $work/ca.key $work/ca.srl" \
         -n "resh ca.create" "$resh cert://$work/ca.pem ca.create subject=CN=Bench" \
         -n "openssl req -x509 -newkey" "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj /CN=Bench -keyout $work/ca.key -out $work/ca.pem" >&2
+    hyperfine -N --warmup 3 --runs 20 --export-json "$out/cert-selfsigned-$round.json" --prepare "rm -f $work/s.pem $work/s.key" \
+        -n "resh selfsigned.create" "$resh cert://$work/s.pem selfsigned.create subject=CN=bench.test" \
+        -n "openssl req -x509 leaf" "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 -subj /CN=bench.test -addext subjectAltName=DNS:bench.test -keyout $work/s.key -out $work/s.pem" >&2
 done
 
 python3 - "$out" <<'PY' | tee "$out/cert.md"
@@ -48,7 +52,8 @@ print("| comparison | resh | openssl | ratio (median of rounds) | target |")
 print("|---|---|---|---|---|")
 for kind, a, b, label in [("endpoint", "resh endpoint info", "openssl s_client | x509", "`cert://127.0.0.1:PORT.info` vs `openssl s_client \\| openssl x509 -noout -text`"),
                           ("file", "resh file info", "openssl x509 -text", "`cert:///FILE.info` vs `openssl x509 -in FILE -noout -text`"),
-                          ("create", "resh ca.create", "openssl req -x509 -newkey", "key + self-signed CA: `cert:///F ca.create` vs `openssl req -x509 -newkey ec`")]:
+                          ("create", "resh ca.create", "openssl req -x509 -newkey", "key + self-signed CA: `cert:///F ca.create` vs `openssl req -x509 -newkey ec`"),
+                          ("selfsigned", "resh selfsigned.create", "openssl req -x509 leaf", "key + self-signed leaf: `cert:///F selfsigned.create` vs `openssl req -x509 -newkey ec -addext subjectAltName=...`")]:
     r = rows(kind)
     ms = lambda c: statistics.median(x[c]["median"] for x in r) * 1000
     ratio = statistics.median(x[a]["median"] / x[b]["median"] for x in r)

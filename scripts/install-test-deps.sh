@@ -31,9 +31,13 @@ packages=(
     passwd login openssl        # user://: shadow-utils, visudo and sudo -l (sudo above), openssl passwd for pre-made hashes
     nftables iptables ufw firewalld dbus   # firewall://: every backend, each tried in its own network namespace
     apt-utils dpkg-dev gnupg    # pkg://: apt-ftparchive, dpkg-deb and a throwaway signing key for the local test repository
+    pebble      # cert:// acme.issue/acme.renew: Let's Encrypt's test ACME server and pebble-challtestsrv (its DNS), on loopback
+    python3-aiosmtpd  # mail:// tests: SMTP with STARTTLS and AUTH (tests/setup/mail-smtp.py, run by Debian's /usr/bin/python3)
+    dovecot-imapd     # mail:// tests: a private IMAP instance with its own config (tests/setup/mail.sh), never the system service
     curl        # http:// tests: --format raw must print the same bytes as curl -s (the server is Kestrel in the test project)
     strace      # file.copy: a recursive copy makes its files durable in batches (counts fsync/syncfs calls), no per-file fsync
     lintian binutils  # scripts/package-deb.sh: the .deb is checked by lintian; objdump -T measures the glibc it needs
+    bind9 bind9-utils bind9-dnsutils dnsmasq-base   # dns:// tests: named (delegated hierarchy, TSIG updates, AXFR) and dnsmasq (the resolver path) in a netns; dig and nsupdate cross-check
     netcat-openbsd traceroute iputils-ping   # net:// tests: listeners in namespaces (nc -l), nc -z and traceroute -I to compare with, bench/net.sh
 )
 missing=()

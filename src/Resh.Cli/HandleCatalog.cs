@@ -30,7 +30,9 @@ public static class HandleCatalog
         registry.Add("pkg", Resh.Handles.Pkg.PkgHandle.Create);
         registry.Add("http", () => Resh.Handles.Net.Http.HttpHandle.Create("http"));
         registry.Add("https", () => Resh.Handles.Net.Http.HttpHandle.Create("https"));
+        registry.Add("dns", Resh.Handles.Dns.DnsHandle.Create);
         registry.Add("net", Resh.Handles.Net.Network.NetHandle.Create);
+        registry.Add("mail", Resh.Handles.Mail.MailHandle.Create);
         registry.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(registry, BuildInfo()));
         return registry;
     }

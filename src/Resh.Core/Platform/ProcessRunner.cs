@@ -60,6 +60,9 @@ public static class ProcessRunner
         };
         foreach (var a in argv.Skip(1)) psi.ArgumentList.Add(a);
         psi.Environment["LC_ALL"] = "C"; // stable, parseable tool output
+        // The keystore's unlocking material is resh's own: no child (secret://.exec's command, pass, gpg) inherits it.
+        psi.Environment.Remove("RESH_SECRET_PASSPHRASE");
+        psi.Environment.Remove("RESH_SECRET_KEY_FILE");
         if (options.Environment is not null)
             foreach (var (k, v) in options.Environment)
                 if (v is null) psi.Environment.Remove(k); else psi.Environment[k] = v;

@@ -56,6 +56,9 @@ internal sealed class FileBackend(string directory) : ISecretBackend
         byte[] bytes;
         try
         {
+            // Only a regular file is read: a FIFO planted in the directory would block the open (and the call) forever.
+            if (Resh.Core.Platform.Posix.Stat(path, follow: true, out _) is { IsRegular: false })
+                throw ReshError.Failed($"{path} is not a regular file; it is not a secret file.", "Put the secret in a regular file (a FIFO or device is never read).").ToException();
             using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
             if (f.Length > MaxBytes) throw ReshError.Failed($"{path} is larger than 1 MiB; it is not a secret file.", null).ToException();
             bytes = new byte[f.Length];

@@ -43,7 +43,7 @@ internal sealed class PassBackend(string store) : ISecretBackend
         if (version is not (null or 1) || !File.Exists(FileOf(name))) return null;
         if (ProcessRunner.Which("pass") is not { } pass)
             throw ReshError.Unavailable("The pass backend needs pass(1), which is not installed.", "Install the `pass` package.").ToException();
-        var run = ProcessRunner.RunAsync([pass, "show", name],
+        var run = ProcessRunner.RunAsync([pass, "show", "--", name],
             new ProcessOptions { Environment = new Dictionary<string, string?> { ["PASSWORD_STORE_DIR"] = Store }, MaxOutputBytes = 1024 * 1024 },
             cancellation).GetAwaiter().GetResult();
         if (!run.Succeeded)

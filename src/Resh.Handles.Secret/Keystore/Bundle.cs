@@ -57,7 +57,9 @@ internal static class Bundle
         {
             throw ReshError.Failed($"The bundle {path} is damaged.", "Export it again.").ToException();
         }
-        if (header.MemoryKib is < 8 or > 4 * 1024 * 1024 || header.Iterations is < 1 or > 100 || header.Parallelism is < 1 or > 64)
+        // The header is not authenticated before the key is derived: cap the work it can ask for near resh's own settings
+        // (4x the memory, a few more passes), so an edited bundle cannot make import eat gigabytes or minutes.
+        if (header.MemoryKib is < 8 or > 4 * KeyEncryptionKey.MemoryKib || header.Iterations is < 1 or > 10 || header.Parallelism is < 1 or > 4)
             throw ReshError.Failed($"The bundle {path} has key settings outside what resh accepts.", "Export it again.").ToException();
         runtime.Log($"deriving the bundle key with Argon2id ({header.MemoryKib} KiB, {header.Iterations} passes)");
         var key = Crypto.Argon2id(passphrase.RevealBytes(), salt, header.MemoryKib, header.Iterations, header.Parallelism);

@@ -32,16 +32,26 @@ internal static partial class PrivateFiles
                 new System.Text.Json.Nodes.JsonObject { ["path"] = path, ["mode"] = Convert.ToString(st.Permissions & 0xFFF, 8).PadLeft(4, '0') }).ToException();
     }
 
-    /// <summary>Throws unless the directory is ours (or root's) and no one else can write to it.</summary>
+    /// <summary>
+    /// Throws unless the directory is a real directory (not a link someone planted), ours (or root's), closed to
+    /// other users, and its parent (the state directory) is not writable by others (who could swap it).
+    /// </summary>
     public static void CheckDirectory(string path)
     {
+        if (Posix.Stat(path, follow: false, out _) is { IsSymlink: true })
+            throw ReshError.PermissionDenied($"The secrets directory {path} is a symbolic link; resh does not follow it.",
+                "Remove the link; resh creates the secrets directory 0700.").ToException();
         var st = Posix.Stat(path, follow: true, out var errno) ?? throw StatFailed(path, "secrets directory", errno);
         if (!st.IsDirectory)
             throw ReshError.PermissionDenied($"{path} is not a directory.", "Remove it; resh creates the secrets directory 0700.").ToException();
         CheckOwner(st, path, "secrets directory");
-        if ((st.Permissions & 0x12) != 0) // group or other write
-            throw ReshError.PermissionDenied($"The secrets directory {path} is writable by other users; resh refuses to use it.",
+        if ((st.Permissions & 0x3F) != 0) // any group or other bit
+            throw ReshError.PermissionDenied($"The secrets directory {path} is accessible to other users (mode {Convert.ToString(st.Permissions & 0xFFF, 8).PadLeft(4, '0')}); resh refuses to use it.",
                 $"chmod 700 {path}").ToException();
+        if (Path.GetDirectoryName(path) is { } parent && Posix.Stat(parent, follow: true, out _) is { } pst
+            && (pst.Permissions & 0x12) != 0 && (pst.Permissions & 0x200) == 0) // group/other write without the sticky bit
+            throw ReshError.PermissionDenied($"The state directory {parent} is writable by other users, who could replace the secrets directory; resh refuses to use it.",
+                $"chmod go-w {parent}").ToException();
     }
 
     static void CheckOwner(FileStatus st, string path, string what)

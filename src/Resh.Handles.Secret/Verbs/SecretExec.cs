@@ -69,12 +69,17 @@ public static class SecretExec
         {
             return ReshError.NotFound($"{words[0]} is not a program on PATH.", "Give a full path, or install it.", new JsonObject { ["command"] = words[0] });
         }
-        var result = new SecretExecResult(words, injected, r.ExitCode, r.Stdout, r.Stderr, r.StdoutTruncated, r.StderrTruncated, Math.Round(clock.Elapsed.TotalMilliseconds, 2));
+        // Mask before anything is cut: a secret split by max_output (or by the 2000-character tail of an error) would
+        // otherwise leave a part the envelope's masking cannot recognise.
+        var values = environment.Values.Where(v => !string.IsNullOrEmpty(v)).Select(v => v!).Distinct().ToList();
+        var stdout = MaskCut(Mask(r.Stdout, values), values, atEnd: r.StdoutTruncated);
+        var stderr = MaskCut(Mask(r.Stderr, values), values, atEnd: r.StderrTruncated);
+        var result = new SecretExecResult(words, injected, r.ExitCode, stdout, stderr, r.StdoutTruncated, r.StderrTruncated, Math.Round(clock.Elapsed.TotalMilliseconds, 2));
         if (ctx.Get(Check) && r.ExitCode != 0)
         {
             var details = new JsonObject
             {
-                ["exit_code"] = r.ExitCode, ["stdout"] = Tail(r.Stdout), ["stderr"] = Tail(r.Stderr),
+                ["exit_code"] = r.ExitCode, ["stdout"] = Tail(stdout, values), ["stderr"] = Tail(stderr, values),
                 ["command"] = new JsonArray(words.Select(w => (JsonNode?)w).ToArray()),
             };
             return r.ExitCode switch
@@ -90,5 +95,23 @@ public static class SecretExec
     static bool IsVariable(string name) =>
         name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
-    static string Tail(string s) => s.Length <= 2000 ? s : "…" + s[^2000..];
+    static string Tail(string s, List<string> secrets) => s.Length <= 2000 ? s : "…" + MaskCut(s[^2000..], secrets, atEnd: false);
+
+    static string Mask(string s, List<string> secrets)
+    {
+        foreach (var v in secrets) s = s.Replace(v, SecretRedactor.Mask, StringComparison.Ordinal);
+        return s;
+    }
+
+    /// <summary>Masks the part of a secret left at a cut edge: a prefix of one at the end (<paramref name="atEnd"/>), or a suffix at the start.</summary>
+    internal static string MaskCut(string s, List<string> secrets, bool atEnd)
+    {
+        foreach (var v in secrets)
+            for (int k = Math.Min(v.Length - 1, s.Length); k > 0; k--)
+            {
+                if (atEnd && s.EndsWith(v[..k], StringComparison.Ordinal)) return s[..^k] + SecretRedactor.Mask;
+                if (!atEnd && s.StartsWith(v[^k..], StringComparison.Ordinal)) return SecretRedactor.Mask + s[k..];
+            }
+        return s;
+    }
 }

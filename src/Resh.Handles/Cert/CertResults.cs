@@ -99,6 +99,86 @@ public sealed record CertSignResult(
 [Description("A private key that belongs to the certificate (a mismatch is `conflict`).")]
 public sealed record CertMatchResult(string Target, string Key, bool Matches, string KeyType, string Subject, string FingerprintSha256);
 
+[Description("A private key file (never its material).")]
+public sealed record CertKeyCreateResult(
+    [property: Description("The key file (PEM, PKCS#8, 0600).")] string Path,
+    [property: Description("rsa, ecdsa or ed25519.")] string KeyType,
+    int KeySize,
+    [property: Description("P-256, P-384 or P-521 for ecdsa.")] string? Curve,
+    [property: Description("The key is encrypted with the passphrase given.")] bool Encrypted,
+    [property: Description("SHA-256 of the public key (DER SubjectPublicKeyInfo), colon hex.")] string PublicKeySha256,
+    [property: Description("True when the key was created; false when the same kind of key was already there.")] bool Created);
+
+[Description("A certificate signing request.")]
+public sealed record CertCsrCreateResult(
+    [property: Description("The CSR (PEM).")] string Csr,
+    [property: Description("Its private key.")] string Key,
+    [property: Description("The key was created by this call (0600).")] bool KeyCreated,
+    string Subject,
+    IReadOnlyList<string> Sans,
+    string KeyType,
+    int KeySize,
+    string? Curve,
+    [property: Description("SHA-256 of the public key (DER SubjectPublicKeyInfo), colon hex.")] string PublicKeySha256);
+
+[Description("A self-signed certificate.")]
+public sealed record CertSelfSignedResult(
+    [property: Description("The certificate (PEM).")] string Certificate,
+    [property: Description("Its private key.")] string Key,
+    [property: Description("The key was created by this call (0600).")] bool KeyCreated,
+    string Subject,
+    string Serial,
+    IReadOnlyList<string> Sans,
+    string KeyType,
+    string NotAfter,
+    string FingerprintSha256);
+
+[Description("A renewal: the old and the new certificate (when it was not due, both are the old one and `renewed` is false).")]
+public sealed record CertRenewResult(
+    string Target,
+    [property: Description("Where the new certificate was written.")] string Certificate,
+    [property: Description("A new certificate was issued.")] bool Renewed,
+    string Subject,
+    string OldSerial,
+    string Serial,
+    string OldNotAfter,
+    string NotAfter,
+    long DaysLeft,
+    string FingerprintSha256);
+
+[Description("A CA's certificate revocation list after revoke or crl.create.")]
+public sealed record CertCrlResult(
+    [property: Description("The CRL file (PEM).")] string Crl,
+    [property: Description("The CA certificate.")] string Ca,
+    [property: Description("Serial revoked (revoke), upper-case hex.")] string? Serial,
+    [property: Description("The serial was added now (false: it was already revoked).")] bool Revoked,
+    [property: Description("The CRL number of the file now.")] long CrlNumber,
+    [property: Description("How many certificates the CRL lists.")] int Entries,
+    [property: Description("When the CRL must be refreshed (nextUpdate), RFC 3339 UTC; null when unchanged.")] string? NextUpdate);
+
+[Description("A conversion between PEM, DER and PKCS#12.")]
+public sealed record CertConvertResult(
+    string Target,
+    [property: Description("The file written.")] string Out,
+    [property: Description("pem, der or pkcs12.")] string Format,
+    [property: Description("How many certificates it holds (leaf first).")] int Certificates,
+    [property: Description("It holds a private key (then it is 0600).")] bool Key,
+    [property: Description("SHA-256 fingerprint of the first certificate.")] string? FingerprintSha256);
+
+[Description("A certificate from an ACME CA.")]
+public sealed record CertAcmeResult(
+    [property: Description("The full chain file (PEM: leaf, then intermediates).")] string Certificate,
+    [property: Description("Its private key (0600).")] string Key,
+    [property: Description("The ACME directory URL.")] string Directory,
+    IReadOnlyList<string> Domains,
+    [property: Description("A new certificate was issued by this call (false: the one there was kept, not due).")] bool Issued,
+    string? Serial,
+    string? NotAfter,
+    long? DaysLeft,
+    string? Issuer,
+    string? FingerprintSha256,
+    [property: Description("How the challenge was answered: `http-01 listener` or `http-01 webroot`; null when nothing was asked.")] string? Challenge);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(CertInfoResult))]
 [JsonSerializable(typeof(CertExpiryResult))]
@@ -106,4 +186,11 @@ public sealed record CertMatchResult(string Target, string Key, bool Matches, st
 [JsonSerializable(typeof(CertCaCreateResult))]
 [JsonSerializable(typeof(CertSignResult))]
 [JsonSerializable(typeof(CertMatchResult))]
+[JsonSerializable(typeof(CertKeyCreateResult))]
+[JsonSerializable(typeof(CertCsrCreateResult))]
+[JsonSerializable(typeof(CertSelfSignedResult))]
+[JsonSerializable(typeof(CertRenewResult))]
+[JsonSerializable(typeof(CertCrlResult))]
+[JsonSerializable(typeof(CertConvertResult))]
+[JsonSerializable(typeof(CertAcmeResult))]
 internal sealed partial class CertJson : JsonSerializerContext;

@@ -131,3 +131,86 @@ public sealed class CertHostileTests(CertCorpus corpus) : IClassFixture<CertCorp
         Assert.False(File.Exists(Path.Combine(work, "other.key")));
     }
 }
+
+/// <summary>The creating verbs with hostile inputs: garbage keys, CSRs, CRLs and bundles are usage errors, never a crash or a write.</summary>
+public sealed class CertHostileCreateTests : IDisposable
+{
+    readonly TempDir _dir = new("certbad2");
+
+    public void Dispose() => _dir.Dispose();
+
+    public static TheoryData<bool> Users => new() { false, true };
+
+    [Theory]
+    [MemberData(nameof(Users))]
+    public void Garbage_keys_csrs_crls_and_bundles_are_usage_errors(bool nobody)
+    {
+        File.SetUnixFileMode(_dir.Path, (UnixFileMode)0x1ff); // 0777: nobody may write its outputs here
+        ReshRun As(params string[] a) => nobody ? Resh.AsNobody(a) : Resh.Run(a);
+        var ca = _dir["ca.pem"];
+        if (!File.Exists(ca))
+        {
+            Resh.Ok(Resh.Run($"cert://{ca}", "ca.create", "subject=CN=Bad CA"));
+            File.SetUnixFileMode(_dir["ca.key"], (UnixFileMode)0x1a4); // nobody must read it for this test
+        }
+        var garbage = new Dictionary<string, byte[]>
+        {
+            ["g-b64.pem"] = "-----BEGIN PRIVATE KEY-----\n!!!\n-----END PRIVATE KEY-----\n"u8.ToArray(),
+            ["g-enc.pem"] = Encoding.ASCII.GetBytes($"-----BEGIN ENCRYPTED PRIVATE KEY-----\n{Convert.ToBase64String(new byte[] { 0x30, 0x03, 0x02, 0x01, 0x00 })}\n-----END ENCRYPTED PRIVATE KEY-----\n"),
+            ["g-csr.pem"] = Encoding.ASCII.GetBytes($"-----BEGIN CERTIFICATE REQUEST-----\n{Convert.ToBase64String(new byte[] { 0x30, 0x82, 0x7f, 0xff, 0 })}\n-----END CERTIFICATE REQUEST-----\n"),
+            ["g-crl.pem"] = Encoding.ASCII.GetBytes($"-----BEGIN X509 CRL-----\n{Convert.ToBase64String(new byte[] { 0x30, 0x05, 1, 2, 3, 4, 5 })}\n-----END X509 CRL-----\n"),
+            ["g-p12.p12"] = [0x30, 0x82, 0x01, 0x00, 0x02, 0x01, 0x03, 0x30, 0x00],
+            ["g-random"] = Enumerable.Range(0, 3000).Select(i => (byte)(i * 31 % 253)).ToArray(),
+        };
+        foreach (var (name, bytes) in garbage)
+        {
+            var p = _dir[name];
+            File.WriteAllBytes(p, bytes);
+            File.SetUnixFileMode(p, (UnixFileMode)0x1a4);
+            var outDir = _dir.Path;
+            var env = new Dictionary<string, string>();
+            foreach (var run in new[]
+            {
+                As($"cert://{outDir}/o-{name}.csr", "csr.create", "subject=CN=x", $"key={p}"),
+                As($"cert://{outDir}/o-{name}.pem", "selfsigned.create", "subject=CN=x", $"key={p}"),
+                As($"cert://{ca}", "sign", $"csr={p}", $"out={outDir}/o-{name}.crt"),
+                As($"cert://{ca}.verify", $"crl={p}"),
+                As($"cert://{p}", "convert", $"out={outDir}/o-{name}.der"),
+                As($"cert://{ca}.match", $"key={p}"),
+            })
+            {
+                Assert.True(run.ErrorCode is "usage" or "conflict", run.ToString());
+                Assert.DoesNotContain("   at ", run.Stdout + run.Stderr);
+            }
+            Assert.Empty(Directory.EnumerateFiles(outDir, $"o-{name}*"));
+        }
+        Assert.Empty(Directory.EnumerateFiles(_dir.Path, "*.tmp", new EnumerationOptions { AttributesToSkip = 0 }));
+    }
+
+    [Fact]
+    public void A_huge_encrypted_key_iteration_count_is_refused_quickly()
+    {
+        // PBES2 with PBKDF2 iterations = 2^31-1 would burn CPU for hours: refused as unreadable before any derivation.
+        var w = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
+        using (w.PushSequence())
+        {
+            using (w.PushSequence())
+            {
+                w.WriteObjectIdentifier("1.2.840.113549.1.5.13");
+                using (w.PushSequence())
+                {
+                    using (w.PushSequence())
+                    {
+                        w.WriteObjectIdentifier("1.2.840.113549.1.5.12");
+                        using (w.PushSequence()) { w.WriteOctetString(new byte[8]); w.WriteInteger(int.MaxValue); }
+                    }
+                    using (w.PushSequence()) { w.WriteObjectIdentifier("2.16.840.1.101.3.4.1.42"); w.WriteOctetString(new byte[16]); }
+                }
+            }
+            w.WriteOctetString(new byte[32]);
+        }
+        var key = _dir["slow.key"];
+        File.WriteAllText(key, System.Security.Cryptography.PemEncoding.WriteString("ENCRYPTED PRIVATE KEY", w.Encode()) + "\n");
+        Resh.Fails(Resh.WithEnv(new Dictionary<string, string> { ["PP"] = "x" }, $"cert://{_dir["s.csr"]}", "csr.create", "subject=CN=x", $"key={key}", "passphrase=env:PP"), "usage");
+    }
+}

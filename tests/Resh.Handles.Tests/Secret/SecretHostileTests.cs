@@ -85,6 +85,8 @@ public sealed class SecretHostileTests
             (kit.KeyFile, (UnixFileMode)0x184),    // 0604
             (kit.SecretsDir, (UnixFileMode)0x1FF), // 0777
             (kit.SecretsDir, (UnixFileMode)0x1F8), // 0770
+            (kit.SecretsDir, (UnixFileMode)0x1ED), // 0755 (review finding: readable by others was accepted)
+            (kit.Home, (UnixFileMode)0x1FF),       // 0777 state directory (review finding: others could swap secrets/)
         };
         foreach (var (path, mode) in cases)
         {

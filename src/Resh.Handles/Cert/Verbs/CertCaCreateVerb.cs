@@ -12,7 +12,8 @@ namespace Resh.Handles.Cert.Verbs;
 public static class CertCaCreateVerb
 {
     static readonly Arg<string?> Subject = Arg.String("subject", "Distinguished name of the CA, e.g. 'CN=Test CA,O=Example'.", required: true);
-    static readonly Arg<string?> KeyType = Arg.Enum("key_type", "Key algorithm.", ["ecdsa", "rsa"], "ecdsa");
+    static readonly Arg<string?> KeyType = Arg.Enum("key_type", "Key algorithm.", ["ecdsa", "rsa", "ed25519"], "ecdsa");
+    static readonly Arg<Core.Secrets.SecretRef?> Passphrase = CertBuild.PassphraseArg("Encrypt the CA key with this passphrase (sign, renew and revoke then need it).");
     static readonly Arg<long?> KeySize = Arg.Int("key_size", "Bits: 256, 384 or 521 for ecdsa (default 256); 2048, 3072 or 4096 for rsa (default 3072).");
     static readonly Arg<TimeSpan?> Validity = Arg.Duration("validity", "How long the CA certificate is valid.", TimeSpan.FromDays(3650));
     static readonly Arg<string?> KeyPath = Arg.String("key", "Where the CA key goes (default: the certificate path with .key instead of its extension).");
@@ -21,7 +22,7 @@ public static class CertCaCreateVerb
 
     public static readonly VerbInfo Verb = VerbInfo.Define("ca.create", Effect.Mutate,
         "Create a local certificate authority: a self-signed CA certificate, its private key (0600) and a serial file for signing.",
-        [Subject, KeyType, KeySize, Validity, KeyPath, PathLength, Force], () => CertJson.Default.CertCaCreateResult, Run,
+        [Subject, KeyType, KeySize, Validity, KeyPath, PathLength, Passphrase, Force], () => CertJson.Default.CertCaCreateResult, Run,
         examples:
         [
             new("cert:///tmp/ca.pem ca.create 'subject=CN=Test CA'", "/tmp/ca.pem, /tmp/ca.key (0600) and /tmp/ca.srl."),
@@ -29,7 +30,7 @@ public static class CertCaCreateVerb
         ],
         notes: "Idempotent: when the certificate is already a CA with this subject and the key beside it matches, nothing changes (`changed: false`). "
             + "A different certificate or key already there is `conflict` unless force=true. The key is written first, 0600, by atomic rename; a key or certificate path that is a symbolic link is refused. "
-            + "The serial file (.srl, as `openssl x509 -CAserial`) holds the next serial in hex.");
+            + "The serial file (.srl, as `openssl x509 -CAserial`) holds the last serial used, in hex; sign and openssl can share it.");
 
     static Outcome<CertCaCreateResult> Run(VerbContext ctx)
     {
@@ -45,9 +46,10 @@ public static class CertCaCreateVerb
             return ReshError.Usage($"subject={ctx.Get(Subject)} is not a distinguished name.", "Write it as 'CN=Test CA,O=Example'.");
         }
         var keyType = ctx.Get(KeyType)!;
-        int size = (int)(ctx.Get(KeySize) ?? (keyType == "rsa" ? 3072 : 256));
-        if (keyType == "rsa" ? size is not (2048 or 3072 or 4096) : size is not (256 or 384 or 521))
-            return ReshError.Usage($"key_size={size} is not valid for {keyType}.", keyType == "rsa" ? "Use 2048, 3072 or 4096." : "Use 256, 384 or 521.");
+        int size = (int)(ctx.Get(KeySize) ?? CertKey.DefaultSize(keyType));
+        if (CertKey.SizeProblem(keyType, size) is { } problem)
+            return ReshError.Usage($"key_size={size} is not valid for {keyType}.", problem);
+        var passphrase = ctx.GetSecret(Passphrase)?.Reveal();
         var validity = ctx.Get(Validity)!.Value;
         if (validity <= TimeSpan.Zero)
             return ReshError.Usage("validity must be positive.", "For example validity=3650d.");
@@ -55,17 +57,15 @@ public static class CertCaCreateVerb
         foreach (var (p, what) in new[] { (certPath, "certificate"), (keyPath, "key"), (serialPath, "serial file") })
             CertWrites.CheckDestination(p, what);
 
-        if (Existing(certPath, keyPath, subject, out var existing) is { } same)
+        if (Existing(certPath, keyPath, subject, passphrase, out var existing) is { } same)
             return new CertCaCreateResult(certPath, keyPath, serialPath, same.SubjectName.Name, CertDescribe.PublicKey(same.PublicKey).Type,
                 CertDescribe.Rfc3339(new DateTimeOffset(same.NotAfter.ToUniversalTime(), TimeSpan.Zero)), CertDescribe.Colons(same.GetCertHash(HashAlgorithmName.SHA256)), false);
         if (existing is not null && !ctx.Get(Force))
             return ReshError.Conflict($"{existing} already exists and is not a CA named {subject.Name} with its key.", "Pick other paths, or pass force=true to replace it.",
                 new JsonObject { ["path"] = existing });
 
-        using AsymmetricAlgorithm key = keyType == "rsa" ? RSA.Create(size) : ECDsa.Create(size switch { 384 => ECCurve.NamedCurves.nistP384, 521 => ECCurve.NamedCurves.nistP521, _ => ECCurve.NamedCurves.nistP256 });
-        var request = key is RSA rsa
-            ? new CertificateRequest(subject, rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
-            : new CertificateRequest(subject, (ECDsa)key, size switch { 384 => HashAlgorithmName.SHA384, 521 => HashAlgorithmName.SHA512, _ => HashAlgorithmName.SHA256 });
+        using var key = CertKey.Generate(keyType, size);
+        var request = key.Request(subject);
         var pathLength = ctx.Get(PathLength);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, pathLength is not null, (int)(pathLength ?? 0), critical: true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, critical: true));
@@ -74,27 +74,20 @@ public static class CertCaCreateVerb
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromSubjectKeyIdentifier(ski));
         var now = DateTimeOffset.UtcNow;
         var serial = CertSerials.Random();
-        using var cert = request.Create(subject, X509SignatureGenerator(key), now.AddMinutes(-5), now.Add(validity), serial);
+        using var cert = request.Create(subject, key.Signer(), now.AddMinutes(-5), now.Add(validity), serial);
 
         if (!ctx.DryRun)
         {
-            var keyPem = key is RSA r ? r.ExportPkcs8PrivateKeyPem() : ((ECDsa)key).ExportPkcs8PrivateKeyPem();
-            var keyBytes = Encoding.ASCII.GetBytes(keyPem);
-            try { CertWrites.Write(keyPath, keyBytes, CertWrites.Private); }
-            finally { CryptographicOperations.ZeroMemory(keyBytes); }
+            CertBuild.WriteKey(keyPath, key, passphrase);
             CertWrites.Write(certPath, Encoding.ASCII.GetBytes(cert.ExportCertificatePem() + "\n"), CertWrites.Public);
-            CertWrites.Write(serialPath, Encoding.ASCII.GetBytes(CertSerials.Next(serial) + "\n"), CertWrites.Public);
+            CertWrites.Write(serialPath, Encoding.ASCII.GetBytes(Convert.ToHexString(serial) + "\n"), CertWrites.Public); // last used, as openssl -CAserial
         }
         return new Outcome<CertCaCreateResult>(new CertCaCreateResult(certPath, keyPath, serialPath, cert.SubjectName.Name, keyType,
             CertDescribe.Rfc3339(new DateTimeOffset(cert.NotAfter.ToUniversalTime(), TimeSpan.Zero)), CertDescribe.Colons(cert.GetCertHash(HashAlgorithmName.SHA256)), true), true);
     }
 
-    static X509SignatureGenerator X509SignatureGenerator(AsymmetricAlgorithm key) => key is RSA rsa
-        ? System.Security.Cryptography.X509Certificates.X509SignatureGenerator.CreateForRSA(rsa, RSASignaturePadding.Pkcs1)
-        : System.Security.Cryptography.X509Certificates.X509SignatureGenerator.CreateForECDsa((ECDsa)key);
-
     /// <summary>The CA already at these paths, when it has this subject and the key there matches; else which path is in the way.</summary>
-    static X509Certificate2? Existing(string certPath, string keyPath, X500DistinguishedName subject, out string? inTheWay)
+    static X509Certificate2? Existing(string certPath, string keyPath, X500DistinguishedName subject, string? passphrase, out string? inTheWay)
     {
         inTheWay = null;
         bool certThere = File.Exists(certPath), keyThere = File.Exists(keyPath);
@@ -105,12 +98,11 @@ public static class CertCaCreateVerb
         {
             var m = CertFiles.Load(new CertTarget(certPath, null, 0), null);
             var cert = m.Certificates.FirstOrDefault();
-            if (cert is null || cert.SubjectName.Name != subject.Name
+            if (cert is null || !cert.SubjectName.RawData.AsSpan().SequenceEqual(subject.RawData)
                 || cert.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault() is not { CertificateAuthority: true })
                 return null;
-            var keyPem = Encoding.ASCII.GetString(CertFiles.ReadBounded(keyPath));
-            using var withKey = CertKeys.MatchesKey(cert, keyPem);
-            return withKey is null ? null : cert;
+            using var key = CertKey.Load(CertFiles.ReadBounded(keyPath), passphrase, keyPath);
+            return key.Matches(cert.PublicKey) ? cert : null;
         }
         catch (ReshException) { return null; }
     }

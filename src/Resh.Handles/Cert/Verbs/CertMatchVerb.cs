@@ -22,7 +22,7 @@ public static class CertMatchVerb
             new("cert:///etc/nginx/site.pem.match key=/etc/nginx/site.key", "Before reloading nginx with a new pair."),
             new("cert://127.0.0.1:8443.match key=/etc/ssl/private/site.key", "Is the server using this key?"),
         ],
-        notes: "Compares the certificate's public key with the one derived from the private key (rsa and ecdsa keys, PKCS#8 or traditional PEM, encrypted with passphrase=). The key is never printed.");
+        notes: "Compares the certificate's public key with the one derived from the private key (rsa, ecdsa and ed25519 keys, PKCS#8 or traditional PEM, encrypted PKCS#8 with passphrase=). The key is never printed.");
 
     static async ValueTask<Outcome<CertMatchResult>> RunAsync(VerbContext ctx)
     {
@@ -31,15 +31,13 @@ public static class CertMatchVerb
         using var m = await CertLoad.ReadAsync(ctx, target).ConfigureAwait(false);
         if (m.Certificates.Count == 0)
             return ReshError.Usage($"{target.Display} holds no certificate.", "Name a certificate file or a TLS endpoint.");
-        var pem = Encoding.ASCII.GetString(CertFiles.ReadBounded(keyPath));
         var passphrase = ctx.GetSecret(Passphrase);
         byte[] keySpki;
         string keyType;
-        try { (keySpki, keyType) = PublicKeyOf(pem, passphrase?.Reveal()); }
-        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
+        using (var key = CertKey.Load(CertFiles.ReadBounded(keyPath), passphrase?.Reveal(), keyPath))
         {
-            return ReshError.Usage($"{keyPath} holds no rsa or ecdsa private key that can be read{(passphrase is null && pem.Contains("ENCRYPTED", StringComparison.Ordinal) ? " (it is encrypted: give passphrase=)" : "")}.",
-                "Name a PEM private key (PKCS#8 or traditional), with passphrase= when it is encrypted.");
+            keySpki = key.ExportSubjectPublicKeyInfo();
+            keyType = key.Type;
         }
         var leaf = m.Certificates[0];
         var matches = leaf.PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(keySpki);
@@ -48,27 +46,5 @@ public static class CertMatchVerb
             return ReshError.Conflict($"The key {keyPath} does not belong to the certificate of {target.Display}.", "Pair the certificate with the key it was issued for (or issue a new one for this key).",
                 new JsonObject { ["target"] = target.Display, ["key"] = keyPath, ["matches"] = false, ["fingerprint_sha256"] = fp });
         return new CertMatchResult(target.Display, keyPath, true, keyType, leaf.SubjectName.Name, fp);
-    }
-
-    static (byte[] Spki, string Type) PublicKeyOf(string pem, string? passphrase)
-    {
-        bool isEc = pem.Contains("EC PRIVATE KEY", StringComparison.Ordinal);
-        if (!isEc && !pem.Contains("RSA PRIVATE KEY", StringComparison.Ordinal))
-        {
-            try { return (Import(RSA.Create(), pem, passphrase), "rsa"); }
-            catch (CryptographicException) { }
-        }
-        if (!isEc && pem.Contains("RSA PRIVATE KEY", StringComparison.Ordinal)) return (Import(RSA.Create(), pem, passphrase), "rsa");
-        return (Import(ECDsa.Create(), pem, passphrase), "ecdsa");
-    }
-
-    static byte[] Import(AsymmetricAlgorithm key, string pem, string? passphrase)
-    {
-        using (key)
-        {
-            if (passphrase is not null) key.ImportFromEncryptedPem(pem, passphrase);
-            else key.ImportFromPem(pem);
-            return key.ExportSubjectPublicKeyInfo();
-        }
     }
 }

@@ -12,17 +12,18 @@ public static class CertVerifyVerb
 {
     static readonly Arg<string?> Ca = Arg.String("ca", "PEM bundle of trusted CA certificates (default: the system store). Intermediates in it help build the chain but are not roots.");
     static readonly Arg<string?> Hostname = Arg.String("hostname", "Check the certificate is valid for this DNS name or IP address (default for an endpoint: its host).", aliases: ["host"]);
+    static readonly Arg<IReadOnlyList<string>> Crls = Arg.List("crl", "CRL files (PEM or DER) to check revocation against: the leaf must be covered by one signed by its issuer (as `openssl verify -crl_check`).");
     static readonly Arg<string?> Purpose = Arg.Enum("purpose", "Extended key usage the chain must allow.", ["server", "client", "any"], "server");
 
     public static readonly VerbInfo Verb = VerbInfo.Define("verify", Effect.Read,
         "Verify a certificate chain (file or endpoint) against the system store or a ca= bundle: trust, validity dates, signatures, purpose and host name; the reasons a chain fails are data.",
-        [Ca, Hostname, Purpose, CertLoad.Password, CertLoad.ServerName], () => CertJson.Default.CertVerifyResult, RunAsync,
+        [Ca, Hostname, Purpose, Crls, CertLoad.Password, CertLoad.ServerName], () => CertJson.Default.CertVerifyResult, RunAsync,
         examples:
         [
             new("cert:///etc/nginx/fullchain.pem.verify hostname=www.example.org", "A deployed chain, against the system store."),
             new("cert://127.0.0.1:8443.verify ca=/tmp/ca.pem", "A local server, against a private CA."),
         ],
-        notes: "The certificates after the first in the file (or sent by the server) are intermediates. Revocation is not checked (no network). "
+        notes: "The certificates after the first in the file (or sent by the server) are intermediates. Revocation is checked only against the crl= files given (no network fetch): revoked, crl_missing (no CRL from the leaf's issuer), crl_expired, crl_bad_signature. "
             + "A chain that does not verify is `conflict` with `reasons` in details: expired, not_yet_valid, untrusted_root, incomplete_chain, bad_signature, wrong_purpose, hostname_mismatch, revoked or another chain status in snake_case. "
             + "Like `openssl verify`, a certificate in ca= is trusted as a root only when it is self-signed.");
 
@@ -77,7 +78,8 @@ public static class CertVerifyVerb
                 AddReason(reasons, s.Status, element.Certificate, now);
         foreach (var s in chain.ChainStatus) AddReason(reasons, s.Status, null, now);
         if (!built && reasons.Count == 0) reasons.Add("untrusted");
-        if (hostname is not null && !leaf.MatchesHostname(hostname, allowWildcards: true, allowCommonName: false))
+        if (ctx.Get(Crls) is { Count: > 0 } crlPaths) CheckCrls(ctx, crlPaths, chain, reasons);
+        if (hostname is not null && !CertBuild.HostMatches(leaf, hostname))
             reasons.Add("hostname_mismatch");
 
         var trustedBy = bundle is null ? "system" : FilePaths.ResolveArg(ctx, ctx.Get(Ca)!, "ca");
@@ -94,6 +96,32 @@ public static class CertVerifyVerb
             return ReshError.Conflict($"The certificate of {target.Display} does not verify: {string.Join(", ", reasons)}.", Hint(reasons), details);
         }
         return result;
+    }
+
+    /// <summary>Each chain certificate whose issuer has a CRL among those given is checked against it; the leaf must be covered.</summary>
+    static void CheckCrls(VerbContext ctx, IReadOnlyList<string> paths, X509Chain chain, List<string> reasons)
+    {
+        var crls = paths.Select(p => FilePaths.ResolveArg(ctx, p, "crl")).Select(p => CertCrl.Parse(CertFiles.ReadBounded(p), p)).ToList();
+        var elements = chain.ChainElements;
+        for (int i = 0; i < elements.Count; i++)
+        {
+            var cert = elements[i].Certificate;
+            bool selfSigned = cert.SubjectName.RawData.AsSpan().SequenceEqual(cert.IssuerName.RawData);
+            if (selfSigned && i > 0) continue; // a root is not checked against CRLs
+            var issuer = i + 1 < elements.Count ? elements[i + 1].Certificate : selfSigned ? cert : null;
+            if (issuer is null) { if (i == 0) Add(reasons, "crl_missing"); continue; }
+            var mine = crls.Where(c => c.Issuer.AsSpan().SequenceEqual(cert.IssuerName.RawData)).ToList();
+            if (mine.Count == 0) { if (i == 0) Add(reasons, "crl_missing"); continue; }
+            var good = mine.Where(c => CertCrl.IssuedBy(c, issuer)).ToList();
+            if (good.Count == 0) { Add(reasons, "crl_bad_signature"); continue; }
+            if (good.All(c => c.NextUpdate is { } n && n < DateTimeOffset.UtcNow)) Add(reasons, "crl_expired");
+            if (good.Any(c => c.IsRevoked(cert))) Add(reasons, "revoked");
+        }
+    }
+
+    static void Add(List<string> reasons, string r)
+    {
+        if (!reasons.Contains(r)) reasons.Add(r);
     }
 
     static void AddReason(List<string> reasons, X509ChainStatusFlags status, X509Certificate2? cert, DateTime now)
@@ -127,6 +155,8 @@ public static class CertVerifyVerb
         "incomplete_chain" => "Serve (or append to the file) the intermediate certificates, or give them in ca=.",
         "hostname_mismatch" => "Issue a certificate whose SANs include the host name, or check hostname=.",
         "wrong_purpose" => "Issue the certificate with the right extended key usage, or check purpose=.",
+        "revoked" => "The certificate is on its issuer's CRL: issue a new one.",
+        "crl_missing" or "crl_expired" => "Give the issuer's current CRL with crl= (refresh it with crl.create).",
         _ => "Inspect the chain with cert:// info.",
     };
 }

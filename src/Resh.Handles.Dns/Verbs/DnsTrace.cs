@@ -1,0 +1,118 @@
+using System.Net;
+using DnsClient;
+using DnsClient.Protocol;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+
+namespace Resh.Handles.Dns;
+
+public static class DnsTrace
+{
+    static readonly Arg<IReadOnlyList<string>> Roots = Arg.List("roots",
+        "Root servers to start from, IP or IP:PORT (default: the IANA root servers on port 53). Servers found by referral are asked on the same port.",
+        examples: ["127.53.0.1:5353"]);
+    static readonly Arg<long?> MaxSteps = Arg.Int("max_steps", "Most referrals to follow before giving up (a loop guard).", 30, min: 1, max: 100);
+
+    // a.root-servers.net ... m.root-servers.net (IANA root hints).
+    static readonly string[] IanaRoots =
+    [
+        "198.41.0.4", "170.247.170.2", "192.33.4.12", "199.7.91.13", "192.203.230.10", "192.5.5.241", "192.112.36.4",
+        "198.97.190.53", "192.36.148.17", "192.58.128.30", "193.0.14.129", "199.7.83.42", "202.12.27.33",
+    ];
+
+    public static readonly VerbInfo Verb = VerbInfo.Define("trace", Effect.Read,
+        "Resolve a name iteratively from the root servers, one step per server asked, following referrals (dig +trace).",
+        [DnsArgs.Type, Roots, DnsArgs.Tcp, DnsArgs.Timeout, MaxSteps], () => DnsJson.Default.DnsTraceResult, RunAsync,
+        examples:
+        [
+            new("dns://www.example.com.trace", "From the IANA roots down to example.com's servers."),
+            new("dns://www.example.test.trace roots=127.53.0.1:5353", "From a private root on port 5353."),
+        ],
+        notes: "Each step asks one server without recursion. Glue from the referral is used; a name server without glue is itself traced from the roots (bounded). " +
+               "A server that does not answer is recorded with its error and the next server of the same referral is tried. " +
+               "`resolved: false` means no authoritative answer was reached.");
+
+    static async ValueTask<Outcome<DnsTraceResult>> RunAsync(VerbContext ctx)
+    {
+        var name = DnsNames.Fqdn(ctx.Target);
+        var type = DnsLookup.ParseType(ctx.Get(DnsArgs.Type)!);
+        var roots = ctx.Get(Roots) is { Count: > 0 } given ? given.Select(r => DnsServers.Parse(r, null)).ToList() : IanaRoots.Select(a => new IPEndPoint(IPAddress.Parse(a), 53)).ToList();
+        var port = roots[0].Port;
+        var options = new DnsLookup.Options(ctx.Get(DnsArgs.Tcp), Recursion: false, Timeout: DnsCall.Timeout(ctx));
+        var steps = new List<DnsTraceStep>();
+        var (resolved, rcode, answer) = await Walk(name, type, roots.Select(r => (r, (string?)null)).ToList(), port, options, steps, (int)ctx.Get(MaxSteps)!.Value, 0, ctx.Cancellation).ConfigureAwait(false);
+        return new DnsTraceResult(name, DnsLookup.TypeName(type), resolved, rcode, answer, steps);
+    }
+
+    static async Task<(bool Resolved, string Rcode, IReadOnlyList<DnsRecordData> Answer)> Walk(string name, QueryType type,
+        List<(IPEndPoint Address, string? Name)> servers, int port, DnsLookup.Options options, List<DnsTraceStep> steps, int maxSteps, int depth, CancellationToken token)
+    {
+        var zone = ".";
+        for (int hop = 0; hop < maxSteps; hop++)
+        {
+            IDnsQueryResponse? r = null;
+            foreach (var (address, serverName) in servers.Take(4))
+            {
+                try
+                {
+                    var (resp, _, ms) = await DnsLookup.AskAsync([address], name, type, options, token).ConfigureAwait(false);
+                    var referral = Referral(resp, zone);
+                    steps.Add(new DnsTraceStep(DnsServers.Show(address), serverName, DnsLookup.Rcode(resp), resp.Header.HasAuthorityAnswer, referral?.Zone,
+                        referral?.Names ?? [], DnsLookup.Records(resp.Answers), ms, null));
+                    r = resp;
+                    break;
+                }
+                catch (ReshException e)
+                {
+                    steps.Add(new DnsTraceStep(DnsServers.Show(address), serverName, "", false, null, [], [], 0, e.Error.Message));
+                }
+            }
+            if (r is null) return (false, "NOANSWER", []);
+            var rcode = DnsLookup.Rcode(r);
+            var next = Referral(r, zone);
+            if (r.Header.HasAuthorityAnswer || r.Answers.Count > 0 || rcode != "NOERROR" || next is null)
+                return (r.Header.HasAuthorityAnswer || r.Answers.Count > 0, rcode, DnsLookup.Records(r.Answers));
+            zone = next.Zone;
+            var glue = r.Additionals.OfType<ARecord>().ToList();
+            var nextServers = new List<(IPEndPoint, string?)>();
+            foreach (var ns in next.Names)
+            {
+                foreach (var a in glue.Where(g => DnsNames.Canonical(g.DomainName.Value) == ns)) nextServers.Add((new IPEndPoint(a.Address, port), ns));
+            }
+            if (nextServers.Count == 0 && depth < 2)
+            {
+                // No glue: find the first name server's address by tracing it from the roots of this walk.
+                foreach (var ns in next.Names.Take(2))
+                {
+                    var sub = new List<DnsTraceStep>();
+                    var (ok, _, ans) = await Walk(ns, QueryType.A, [.. RootsOf(steps)], port, options, sub, maxSteps, depth + 1, token).ConfigureAwait(false);
+                    foreach (var a in ans.Where(x => x.Type == "A")) nextServers.Add((new IPEndPoint(IPAddress.Parse(a.Data), port), ns));
+                    if (ok && nextServers.Count > 0) break;
+                }
+            }
+            if (nextServers.Count == 0) return (false, "NOADDRESS", []);
+            servers = nextServers;
+        }
+        return (false, "TOOMANYSTEPS", []);
+    }
+
+    static IEnumerable<(IPEndPoint, string?)> RootsOf(List<DnsTraceStep> steps)
+    {
+        var first = steps[0].Server;
+        var colon = first.LastIndexOf(':');
+        yield return (new IPEndPoint(IPAddress.Parse(first[..colon].Trim('[', ']')), int.Parse(first[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture)), steps[0].ServerName);
+    }
+
+    sealed record Delegation(string Zone, IReadOnlyList<string> Names);
+
+    /// <summary>The NS records of the authority section when they delegate below the current zone (a referral), else null.</summary>
+    static Delegation? Referral(IDnsQueryResponse r, string zone)
+    {
+        var ns = r.Authorities.OfType<NsRecord>().ToList();
+        if (ns.Count == 0) return null;
+        var owner = DnsNames.Canonical(ns[0].DomainName.Value);
+        var closer = owner != zone && (zone == "." || owner.EndsWith("." + zone, StringComparison.Ordinal));
+        return closer ? new Delegation(owner, ns.Select(n => DnsNames.Canonical(n.NSDName.Value)).Distinct().ToList()) : null;
+    }
+}

@@ -1,0 +1,85 @@
+using MailKit;
+using MimeKit;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+
+namespace Resh.Handles.Mail;
+
+public static class MailFetch
+{
+    static readonly Arg<long?> Uid = Arg.Int("uid", "UID of the message (from .search).", required: true, min: 1, max: uint.MaxValue);
+    static readonly Arg<string?> Dir = Arg.String("dir", "Save the attachments into this directory (created when missing); their paths are in `attachments[].saved_as`.");
+    static readonly Arg<bool> Overwrite = Arg.Bool("overwrite", "Replace files of the same name in dir= (default: refuse with `conflict`, nothing overwritten).");
+    static readonly Arg<bool> MarkSeen = Arg.Bool("mark_seen", "Set \\Seen on the message (default: read it without changing its flags).");
+    static readonly Arg<long?> MaxText = Arg.Size("max_text", "Longest text and HTML body kept in the result; longer ones are cut and `truncated` is set.", 1L << 20);
+
+    public static readonly VerbInfo Verb = VerbInfo.Define("fetch", Effect.Read,
+        "Read one message of an IMAP folder: headers, text and HTML bodies, attachments (listed with sha256; saved safely with dir=).",
+        [Uid, Dir, Overwrite, MarkSeen, MaxText, .. MailArgs.Common], () => MailJson.Default.MailFetchResult, RunAsync,
+        examples:
+        [
+            new("mail://ann@127.0.0.1:1143/INBOX.fetch uid=3 password=env:IMAP_PASSWORD", "Headers, body and attachment list of message 3."),
+            new("mail://ann@127.0.0.1:1143.fetch uid=3 dir=/tmp/att password=env:IMAP_PASSWORD", "Also save its attachments into /tmp/att."),
+        ],
+        notes: "Attachment file names come from the sender and are not trusted: only the last path component is kept, `..`, leading dots and control " +
+               "characters are removed, files are created without following symbolic links, and an existing file is never replaced without overwrite=true.");
+
+    static ValueTask<Outcome<MailFetchResult>> RunAsync(VerbContext ctx) => MailCall.RunAsync<MailFetchResult>(ctx, MailProtocol.Imap, async (session, ct) =>
+    {
+        var uid = new UniqueId((uint)ctx.Get(Uid)!.Value);
+        var markSeen = ctx.Get(MarkSeen);
+        var folder = await MailQuery.OpenAsync(session, markSeen ? FolderAccess.ReadWrite : FolderAccess.ReadOnly, ct).ConfigureAwait(false);
+        var summaries = await folder.FetchAsync([uid], MessageSummaryItems.UniqueId | MessageSummaryItems.Flags | MessageSummaryItems.Size, ct).ConfigureAwait(false);
+        if (summaries.Count == 0)
+            return ReshError.NotFound($"No message with UID {uid.Id} in {folder.FullName}.", "List the UIDs with .search.");
+        var message = await folder.GetMessageAsync(uid, ct).ConfigureAwait(false); // BODY.PEEK[]: flags unchanged
+        if (markSeen) await folder.AddFlagsAsync(uid, MessageFlags.Seen, true, ct).ConfigureAwait(false);
+
+        var max = (int)Math.Min(int.MaxValue, ctx.Get(MaxText)!.Value);
+        var truncated = false;
+        string? Cut(string? s)
+        {
+            if (s is null || s.Length <= max) return s;
+            truncated = true;
+            return s[..max];
+        }
+
+        var dir = ctx.Get(Dir);
+        using var saver = dir is null ? null : AttachmentSaver.Open(dir, ctx.Get(Overwrite));
+        var attachments = new List<MailAttachment>();
+        var index = 0;
+        foreach (var entity in message.Attachments)
+        {
+            index++;
+            byte[] bytes;
+            string? name;
+            using (var buffer = new MemoryStream())
+            {
+                if (entity is MimePart part)
+                {
+                    part.Content?.DecodeTo(buffer, ct);
+                    name = part.FileName;
+                }
+                else if (entity is MessagePart mp)
+                {
+                    mp.Message?.WriteTo(buffer, ct);
+                    name = mp.Message?.Subject is { Length: > 0 } s ? s + ".eml" : null;
+                }
+                else continue;
+                bytes = buffer.ToArray();
+            }
+            string? saved = null;
+            if (saver is not null && !ctx.DryRun) saved = saver.Save(AttachmentSaver.SafeName(name, index), bytes);
+            attachments.Add(new MailAttachment(name ?? $"attachment-{index}", entity.ContentType.MimeType, bytes.LongLength, MailCall.Sha256(bytes), saved));
+        }
+
+        var summary = summaries[0];
+        var flags = MailCall.Flags(summary.Flags | (markSeen ? MessageFlags.Seen : MessageFlags.None), summary.Keywords);
+        var result = new MailFetchResult(session.Target.Server, folder.FullName, uid.Id, message.MessageId, MailQuery.Iso(message.Date),
+            message.From.ToString(), message.To.Mailboxes.Select(m => m.ToString()).ToList(), message.Cc.Mailboxes.Select(m => m.ToString()).ToList(),
+            message.Subject, message.Headers.Select(h => new MailHeader(h.Field, h.Value)).ToList(),
+            Cut(message.TextBody), Cut(message.HtmlBody), truncated, attachments, summary.Size ?? 0, flags);
+        return (attachments.Any(a => a.SavedAs is not null) || markSeen) ? Outcome.Changed(result) : result;
+    });
+}

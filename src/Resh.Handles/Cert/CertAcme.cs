@@ -1,0 +1,327 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+
+namespace Resh.Handles.Cert;
+
+/// <summary>
+/// A small RFC 8555 ACME client on HttpClient: JWS (ES256 account key), nonces with badNonce retries, account,
+/// order, http-01 authorizations, finalize with a CSR, certificate download. Every wait is bounded by the deadline.
+/// </summary>
+internal sealed class CertAcme : IDisposable
+{
+    readonly HttpClient _http;
+    readonly ECDsa _account;
+    readonly DateTimeOffset _deadline;
+    readonly CancellationToken _ct;
+    JsonObject _directory = new();
+    string? _nonce;
+    string? _kid;
+    public string DirectoryUrl { get; }
+
+    public CertAcme(string directoryUrl, ECDsa accountKey, X509Certificate2Collection? trust, TimeSpan timeout, CancellationToken ct)
+    {
+        DirectoryUrl = directoryUrl;
+        _account = accountKey;
+        _deadline = DateTimeOffset.UtcNow + timeout;
+        _ct = ct;
+        var handler = new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(1) };
+        if (trust is not null)
+            handler.SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, cert, _, errors) => cert is not null && TrustedBy(cert, trust, errors),
+            };
+        _http = new HttpClient(handler) { Timeout = timeout, MaxResponseContentBufferSize = 4 << 20 };
+        _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("resh", "1"));
+    }
+
+    /// <summary>The server's certificate chains to a root of the ca= bundle (name checks of the platform still apply).</summary>
+    static bool TrustedBy(X509Certificate cert, X509Certificate2Collection trust, SslPolicyErrors errors)
+    {
+        if ((errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0) return false;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(trust);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var c2 = X509CertificateLoader.LoadCertificate(cert.GetRawCertData());
+        return chain.Build(c2);
+    }
+
+    // ---- protocol -------------------------------------------------------------------------
+
+    public async Task OpenAsync(string? email)
+    {
+        _directory = await GetJsonAsync(DirectoryUrl).ConfigureAwait(false);
+        var payload = new JsonObject { ["termsOfServiceAgreed"] = true };
+        if (email is not null) payload["contact"] = new JsonArray("mailto:" + email);
+        var (resp, _) = await PostAsync(Url("newAccount"), payload, useJwk: true).ConfigureAwait(false);
+        _kid = resp.Headers.Location?.ToString() ?? throw Protocol("newAccount answered without an account URL");
+    }
+
+    public async Task<(JsonObject Order, string Url)> NewOrderAsync(IEnumerable<string> domains)
+    {
+        var ids = new JsonArray();
+        foreach (var d in domains)
+            ids.Add((JsonNode)new JsonObject { ["type"] = IPAddress.TryParse(d, out _) ? "ip" : "dns", ["value"] = d });
+        var (resp, body) = await PostAsync(Url("newOrder"), new JsonObject { ["identifiers"] = ids }).ConfigureAwait(false);
+        return (body ?? throw Protocol("newOrder answered without an order"), resp.Headers.Location?.ToString() ?? throw Protocol("newOrder answered without an order URL"));
+    }
+
+    /// <summary>The pending http-01 challenges of an order: (domain, token, key authorization, challenge URL, authorization URL).</summary>
+    public async Task<List<(string Domain, string Token, string KeyAuth, string ChallengeUrl, string AuthzUrl)>> PendingAsync(JsonObject order)
+    {
+        var list = new List<(string, string, string, string, string)>();
+        foreach (var a in order["authorizations"]?.AsArray() ?? [])
+        {
+            var url = a!.GetValue<string>();
+            var authz = await PostAsGetAsync(url).ConfigureAwait(false);
+            if (authz["status"]?.GetValue<string>() == "valid") continue;
+            var domain = authz["identifier"]?["value"]?.GetValue<string>() ?? "?";
+            var ch = authz["challenges"]?.AsArray().FirstOrDefault(c => c?["type"]?.GetValue<string>() == "http-01")
+                ?? throw ReshError.Unsupported($"The ACME server offers no http-01 challenge for {domain}.", "Use a CA that allows http-01 for this name.").ToException();
+            var token = ch["token"]!.GetValue<string>();
+            if (token.Length is 0 or > 256 || !token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+                throw Protocol("a challenge token is not base64url");
+            list.Add((domain, token, token + "." + Thumbprint(), ch["url"]!.GetValue<string>(), url));
+        }
+        return list;
+    }
+
+    public Task RespondAsync(string challengeUrl) => PostAsync(challengeUrl, new JsonObject());
+
+    /// <summary>Polls an authorization until it is valid; invalid is `failed` with the CA's reason.</summary>
+    public async Task WaitValidAsync(string authzUrl, string domain)
+    {
+        while (true)
+        {
+            var authz = await PostAsGetAsync(authzUrl).ConfigureAwait(false);
+            switch (authz["status"]?.GetValue<string>())
+            {
+                case "valid": return;
+                case "invalid" or "deactivated" or "expired" or "revoked":
+                    var detail = authz["challenges"]?.AsArray().Select(c => c?["error"]?["detail"]?.GetValue<string>()).FirstOrDefault(d => d is not null);
+                    throw ReshError.Failed($"The ACME server could not validate {domain}: {detail ?? "authorization " + authz["status"]}.",
+                        "Check that http://DOMAIN/.well-known/acme-challenge/ reaches this host (port, firewall, webroot).").ToException();
+            }
+            await PauseAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async Task<string> FinalizeAsync(JsonObject order, string orderUrl, byte[] csrDer)
+    {
+        var finalize = order["finalize"]?.GetValue<string>() ?? throw Protocol("the order has no finalize URL");
+        await PostAsync(finalize, new JsonObject { ["csr"] = B64(csrDer) }).ConfigureAwait(false);
+        while (true)
+        {
+            var o = await PostAsGetAsync(orderUrl).ConfigureAwait(false);
+            switch (o["status"]?.GetValue<string>())
+            {
+                case "valid":
+                    var certUrl = o["certificate"]?.GetValue<string>() ?? throw Protocol("a valid order without a certificate URL");
+                    var (resp, _) = await PostAsync(certUrl, null, expectJson: false).ConfigureAwait(false);
+                    return await resp.Content.ReadAsStringAsync(_ct).ConfigureAwait(false);
+                case "invalid":
+                    throw ReshError.Failed($"The ACME server refused the order: {o["error"]?["detail"]?.GetValue<string>() ?? "invalid"}.", null).ToException();
+            }
+            await PauseAsync().ConfigureAwait(false);
+        }
+    }
+
+    async Task PauseAsync()
+    {
+        if (DateTimeOffset.UtcNow > _deadline)
+            throw ReshError.Timeout("The ACME server did not finish in time.", "Raise --timeout, or check the server's logs.").ToException();
+        await Task.Delay(250, _ct).ConfigureAwait(false);
+    }
+
+    // ---- JWS ------------------------------------------------------------------------------
+
+    async Task<JsonObject> PostAsGetAsync(string url)
+    {
+        var (resp, body) = await PostAsync(url, null).ConfigureAwait(false);
+        resp.Dispose();
+        return body ?? new JsonObject();
+    }
+
+    async Task<(HttpResponseMessage Response, JsonObject? Body)> PostAsync(string url, JsonObject? payload, bool useJwk = false, bool expectJson = true)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            var nonce = _nonce ?? await NewNonceAsync().ConfigureAwait(false);
+            _nonce = null;
+            var jws = Sign(url, nonce, payload, useJwk);
+            using var content = new StringContent(jws, Encoding.UTF8);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/jose+json");
+            var resp = await Send(() => _http.PostAsync(url, content, _ct)).ConfigureAwait(false);
+            if (resp.Headers.TryGetValues("Replay-Nonce", out var n)) _nonce = n.FirstOrDefault();
+            if (resp.IsSuccessStatusCode)
+            {
+                if (!expectJson) return (resp, null);
+                return (resp, await ReadJsonAsync(resp).ConfigureAwait(false));
+            }
+            var problem = await ReadJsonAsync(resp).ConfigureAwait(false);
+            var type = problem["type"]?.GetValue<string>() ?? "";
+            if (type.EndsWith(":badNonce", StringComparison.Ordinal) && attempt < 5) continue;
+            throw ReshError.Failed($"The ACME server refused a request ({(int)resp.StatusCode}): {problem["detail"]?.GetValue<string>() ?? type}.", null,
+                new JsonObject { ["type"] = type, ["status"] = (int)resp.StatusCode }).ToException();
+        }
+    }
+
+    async Task<string> NewNonceAsync()
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Head, Url("newNonce"));
+        using var resp = await Send(() => _http.SendAsync(req, _ct)).ConfigureAwait(false);
+        return resp.Headers.TryGetValues("Replay-Nonce", out var n) ? n.First() : throw Protocol("newNonce gave no Replay-Nonce");
+    }
+
+    string Sign(string url, string nonce, JsonObject? payload, bool useJwk)
+    {
+        var protectedHeader = new JsonObject { ["alg"] = "ES256", ["nonce"] = nonce, ["url"] = url };
+        if (useJwk || _kid is null) protectedHeader["jwk"] = Jwk();
+        else protectedHeader["kid"] = _kid;
+        var p = B64(Encoding.UTF8.GetBytes(protectedHeader.ToJsonString()));
+        var body = payload is null ? "" : B64(Encoding.UTF8.GetBytes(payload.ToJsonString()));
+        var sig = _account.SignData(Encoding.ASCII.GetBytes(p + "." + body), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        return new JsonObject { ["protected"] = p, ["payload"] = body, ["signature"] = B64(sig) }.ToJsonString();
+    }
+
+    JsonObject Jwk()
+    {
+        var q = _account.ExportParameters(false).Q;
+        return new JsonObject { ["crv"] = "P-256", ["kty"] = "EC", ["x"] = B64(q.X!), ["y"] = B64(q.Y!) };
+    }
+
+    /// <summary>RFC 7638 thumbprint: SHA-256 of the JWK's required members in lexicographic order, no spaces.</summary>
+    public string Thumbprint()
+    {
+        var q = _account.ExportParameters(false).Q;
+        var canonical = $"{{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"{B64(q.X!)}\",\"y\":\"{B64(q.Y!)}\"}}";
+        return B64(SHA256.HashData(Encoding.ASCII.GetBytes(canonical)));
+    }
+
+    public static string B64(byte[] data) => Convert.ToBase64String(data).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    string Url(string name) => _directory[name]?.GetValue<string>() ?? throw Protocol($"the directory has no {name}");
+
+    async Task<JsonObject> GetJsonAsync(string url)
+    {
+        using var resp = await Send(() => _http.GetAsync(url, _ct)).ConfigureAwait(false);
+        if (!resp.IsSuccessStatusCode)
+            throw ReshError.Failed($"The ACME directory {url} answered {(int)resp.StatusCode}.", "Check directory=.").ToException();
+        return await ReadJsonAsync(resp).ConfigureAwait(false);
+    }
+
+    async Task<JsonObject> ReadJsonAsync(HttpResponseMessage resp)
+    {
+        var bytes = await resp.Content.ReadAsByteArrayAsync(_ct).ConfigureAwait(false);
+        if (bytes.Length > 1 << 20) throw Protocol("an answer larger than 1 MiB");
+        try { return JsonNode.Parse(bytes) as JsonObject ?? new JsonObject(); }
+        catch (System.Text.Json.JsonException) { return new JsonObject(); }
+    }
+
+    async Task<HttpResponseMessage> Send(Func<Task<HttpResponseMessage>> send)
+    {
+        try { return await send().ConfigureAwait(false); }
+        catch (HttpRequestException ex)
+        {
+            throw (ex.InnerException is System.Security.Authentication.AuthenticationException
+                ? ReshError.Failed($"The ACME server's TLS certificate is not trusted: {DirectoryUrl}.", "Give its CA with ca=PATH (a PEM bundle).")
+                : ReshError.Unavailable($"Cannot reach the ACME server {DirectoryUrl}: {ex.Message}", "Check directory= and the network.")).ToException();
+        }
+        catch (TaskCanceledException) when (!_ct.IsCancellationRequested)
+        {
+            throw ReshError.Timeout($"The ACME server {DirectoryUrl} did not answer in time.", "Raise --timeout.").ToException();
+        }
+    }
+
+    static ReshException Protocol(string what) => ReshError.Failed($"The ACME server broke the protocol: {what}.", null).ToException();
+
+    public void Dispose() => _http.Dispose();
+}
+
+/// <summary>
+/// Serves http-01 key authorizations on a port (the built-in listener): GET /.well-known/acme-challenge/TOKEN
+/// answers the key authorization, everything else 404. Minimal HTTP/1.x, bounded request size, one request per connection.
+/// </summary>
+internal sealed class AcmeHttpResponder : IDisposable
+{
+    readonly TcpListener _listener;
+    readonly Dictionary<string, string> _answers;
+    readonly CancellationTokenSource _stop = new();
+    readonly Task _loop;
+
+    public AcmeHttpResponder(IPAddress address, int port, Dictionary<string, string> answers)
+    {
+        _answers = answers;
+        _listener = new TcpListener(address, port);
+        try { _listener.Start(); }
+        catch (SocketException ex)
+        {
+            throw (ex.SocketErrorCode == SocketError.AddressAlreadyInUse
+                ? ReshError.Conflict($"Port {port} is already in use: the http-01 listener cannot start.", "Stop the web server for a moment, or use webroot=DIR to serve the challenge through it.")
+                : ReshError.PermissionDenied($"Cannot listen on {address}:{port}: {ex.Message}", "Ports below 1024 need root (or CAP_NET_BIND_SERVICE); or use webroot=.")).ToException();
+        }
+        _loop = Task.Run(LoopAsync);
+    }
+
+    async Task LoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try { client = await _listener.AcceptTcpClientAsync(_stop.Token).ConfigureAwait(false); }
+            catch (Exception) { return; }
+            _ = Task.Run(() => ServeAsync(client));
+        }
+    }
+
+    async Task ServeAsync(TcpClient client)
+    {
+        using (client)
+        {
+            try
+            {
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                cts.CancelAfter(TimeSpan.FromSeconds(10));
+                var stream = client.GetStream();
+                var buffer = new byte[8192];
+                int total = 0;
+                while (total < buffer.Length)
+                {
+                    var n = await stream.ReadAsync(buffer.AsMemory(total), cts.Token).ConfigureAwait(false);
+                    if (n == 0) break;
+                    total += n;
+                    if (buffer.AsSpan(0, total).IndexOf("\r\n\r\n"u8) >= 0) break;
+                }
+                var line = Encoding.ASCII.GetString(buffer, 0, total).Split("\r\n")[0].Split(' ');
+                const string prefix = "/.well-known/acme-challenge/";
+                string status = "404 Not Found", body = "";
+                if (line.Length >= 2 && line[0] is "GET" or "HEAD" && line[1].StartsWith(prefix, StringComparison.Ordinal)
+                    && _answers.TryGetValue(line[1][prefix.Length..], out var answer))
+                {
+                    status = "200 OK";
+                    body = line[0] == "GET" ? answer : "";
+                }
+                var bodyBytes = Encoding.ASCII.GetBytes(body);
+                var head = Encoding.ASCII.GetBytes($"HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {bodyBytes.Length}\r\nConnection: close\r\n\r\n");
+                await stream.WriteAsync(head, cts.Token).ConfigureAwait(false);
+                await stream.WriteAsync(bodyBytes, cts.Token).ConfigureAwait(false);
+            }
+            catch (Exception) { }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        try { _loop.Wait(TimeSpan.FromSeconds(2)); } catch (AggregateException) { }
+        _stop.Dispose();
+    }
+}
