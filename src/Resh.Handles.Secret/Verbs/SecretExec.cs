@@ -37,7 +37,7 @@ public static class SecretExec
             + "and standard input, plus the named secrets; it runs without a shell. Every secret value (and each line of a multi-line one) is masked as *** "
             + "in its output as the output passes, also when a value is split across two writes; secrets shorter than 4 characters are refused (they cannot be masked "
             + "without masking ordinary text). Output: with --format raw the program's stdout and stderr are resh's stdout and stderr, streamed, and resh prints nothing "
-            + "of its own once the program ran; with table they stream the same way and a summary follows; with ndjson each line is an event "
+            + "of its own once the program ran; with table they stream the same way and a summary follows; with ndjson each line is an event (except in resh batch, which keeps one envelope per request) "
             + "{\"event\":\"stdout\"|\"stderr\",\"line\":...} and the envelope ends the stream; with json and yaml the envelope holds the last max_output of each. "
             + "Exit status: when the program ran, resh exits with the program's status (a signal N gives 128+N), as `op run` does; the envelope is ok for 0, "
             + "else `failed` with details.exit_code, stdout and stderr (127 `not_found`, 126 `permission_denied`), each still exiting with the program's status. "
@@ -89,8 +89,13 @@ public static class SecretExec
         var secrets = environment.Values.SelectMany(SecretRedactor.NeedlesOf).Distinct().ToList();
         // Where the program's output goes as it comes (docs in the notes above): resh's own descriptors for raw and
         // table, events for ndjson; json and yaml keep the tail only.
+        // Standard input passes through when resh has it as a stream: not in batch mode, where it carries the requests,
+        // nor when an argument already took it (@-, --args -). Batch answers stay one envelope per request (no events).
+        bool inheritStdin;
+        try { inheritStdin = ctx.Runtime.Stdin.OpenStream("the program's standard input") is not null; }
+        catch (ReshException) { inheritStdin = false; }
         OutputSink? onStdout = null, onStderr = null;
-        bool streamed = ctx.Format is OutputFormat.Raw or OutputFormat.Table or OutputFormat.Ndjson;
+        bool streamed = ctx.Format is OutputFormat.Raw or OutputFormat.Table || (ctx.Format == OutputFormat.Ndjson && inheritStdin);
         if (ctx.Format is OutputFormat.Raw or OutputFormat.Table)
         {
             var fd1 = new FdStream(1, write: true);
@@ -98,13 +103,11 @@ public static class SecretExec
             onStdout = b => { if (!b.IsEmpty) fd1.Write(b); };
             onStderr = b => { if (!b.IsEmpty) fd2.Write(b); };
         }
-        else if (ctx.Format == OutputFormat.Ndjson)
+        else if (streamed)
         {
             onStdout = LineEvents(ctx, "stdout");
             onStderr = LineEvents(ctx, "stderr");
         }
-        // Standard input passes through when resh has it as a stream (not in batch mode, where it carries the requests).
-        bool inheritStdin = ctx.Runtime.Stdin.OpenStream("the program's standard input") is not null;
 
         var clock = Stopwatch.StartNew();
         var tailBytes = (int)Math.Min(int.MaxValue / 4, ctx.Get(MaxOutput) ?? 1024 * 1024);
