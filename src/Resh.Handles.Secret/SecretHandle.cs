@@ -32,6 +32,10 @@ public static class SecretHandle
             + "or, when RESH_SECRET_PASSPHRASE is set as the keystore is created, by Argon2id of that passphrase (asked for without echo on a terminal when the variable is unset). "
             + "A keystore, key file or directory that other users can read or write is refused (`permission_denied`), and so is a keystore, key file or lock that is a symbolic link "
             + "(resh creates those itself; a key file named by RESH_SECRET_KEY_FILE or [secret] key_file may be a link, and its target is checked). "
+            + "Rollback: every save raises a generation number inside the authenticated keystore and records it in secrets/local.generation; a keystore older than the record "
+            + "(a backup or an old copy put back alone) is refused (`failed`, reason \"rolled back\") until its owner removes local.generation to accept it. "
+            + "This does not stop someone who can write the secrets directory (the owner, root) from putting back both files, or deleting the record: such a user can read the key file anyway. "
+            + "Values shorter than 4 characters are not stored (set) or injected (exec): output masking skips them, as it would otherwise mask ordinary text. "
             + "env, file and pass are read-only. Other handles read these secrets through any secret-typed argument: password=secret:db/app (secret:pass:web/api names a backend).",
     };
 

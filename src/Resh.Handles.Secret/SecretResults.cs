@@ -48,11 +48,12 @@ public sealed record SecretExecResult(
     [property: Description("The program and arguments that ran.")] IReadOnlyList<string> Command,
     [property: Description("Variables set from secrets (names only).")] IReadOnlyList<string> Injected,
     [property: Description("Null under --dry-run.")] int? ExitCode,
-    [property: Description("Standard output; secret values are masked as ***.")] string Stdout,
-    string Stderr,
-    bool StdoutTruncated,
+    [property: Description("The end of standard output (max_output), secret values masked as ***; empty when the output was streamed (raw, table, ndjson).")] string Stdout,
+    [property: Description("The end of standard error, as stdout.")] string Stderr,
+    [property: Description("stdout above holds only the end of the output.")] bool StdoutTruncated,
     bool StderrTruncated,
-    double DurationMs);
+    double DurationMs,
+    [property: Description("The output went out as it came (raw and table: resh's stdout/stderr; ndjson: stdout/stderr events), not into this result.")] bool Streamed);
 
 public sealed record SecretExportResult(string Path, string Backend, int Count, int Versions, IReadOnlyList<string> Names);
 

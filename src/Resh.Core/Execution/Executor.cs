@@ -62,6 +62,7 @@ public static class Executor
             Human = verb.Human,
             Mutating = verb.Effect != Model.Effect.Read,
             Revealed = ctx.Revealed,
+            ExitStatusOverride = ctx.ExitStatus,
         };
     }
 

@@ -57,6 +57,12 @@ public sealed class VerbContext
     /// <summary>Time left before --timeout fires, or null without one (a remote resh is handed what is left).</summary>
     public TimeSpan? TimeRemaining => _deadline is { } d ? TimeSpan.FromMilliseconds(Math.Max(0, d - Environment.TickCount64)) : null;
 
+    /// <summary>
+    /// The process exit status to end with instead of the one the envelope's error code maps to (SPEC §3).
+    /// Only for verbs that run a program in the foreground and pass its status through (secret.exec, like `op run`).
+    /// </summary>
+    public int? ExitStatus { get; set; }
+
     public T Get<T>(Arg<T> arg) => _args.Get(arg);
     public bool IsSet(ArgInfo arg) => _args.IsSet(arg);
     public BoundArgs Args => _args;

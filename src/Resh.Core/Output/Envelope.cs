@@ -46,6 +46,8 @@ public sealed class Envelope
     public bool Mutating { get; init; }
     /// <summary>Secret values this envelope shows on purpose (<c>reveal=true</c>); every other registered secret is masked.</summary>
     public IReadOnlyList<string> Revealed { get; init; } = [];
+    /// <summary>An exit status the verb passes through instead of the one its error code maps to (secret.exec: the program's).</summary>
+    public int? ExitStatusOverride { get; init; }
 
     /// <summary>A copy with another duration or batch id (envelopes are immutable).</summary>
     public Envelope With(double? durationMs = null, JsonNode? id = null, bool? hasId = null) => new()
@@ -53,7 +55,7 @@ public sealed class Envelope
         Ok = Ok, Handle = Handle, Verb = Verb, Target = Target, Host = Host, Changed = Changed, DryRun = DryRun,
         Result = Result, ResultType = ResultType, ResultTypeFactory = ResultTypeFactory, ResultDeclaredType = ResultDeclaredType, ResultNode = ResultNode, Error = Error, Warnings = Warnings,
         DurationMs = durationMs ?? DurationMs, Timestamp = Timestamp, Id = hasId is null ? Id : id, HasId = hasId ?? HasId,
-        Raw = Raw, Human = Human, Mutating = Mutating, Revealed = Revealed,
+        Raw = Raw, Human = Human, Mutating = Mutating, Revealed = Revealed, ExitStatusOverride = ExitStatusOverride,
     };
 
     /// <summary>
@@ -62,7 +64,7 @@ public sealed class Envelope
     /// </summary>
     public bool HasResult => Ok || Error?.Code == ErrorCode.Partial;
 
-    public int ExitStatus => Ok ? 0 : (Error?.Code ?? ErrorCode.Failed).ExitStatus();
+    public int ExitStatus => ExitStatusOverride ?? (Ok ? 0 : (Error?.Code ?? ErrorCode.Failed).ExitStatus());
 
     /// <summary>The result as a JSON tree, for table and YAML rendering.</summary>
     public JsonNode? ResultAsNode()

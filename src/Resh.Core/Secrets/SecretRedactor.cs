@@ -40,13 +40,7 @@ public static class SecretRedactor
     public static void Register(string value)
     {
         if (value.Length < MinLength) return;
-        var needles = new List<string> { value };
-        if (value.AsSpan().IndexOfAny('\n', '\r') >= 0)
-        {
-            foreach (var line in value.Split(['\n', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                if (line.Length >= MinLength && !needles.Contains(line)) needles.Add(line);
-        }
-        else if (value.Trim() is { Length: >= MinLength } trimmed && trimmed.Length != value.Length) needles.Add(trimmed);
+        var needles = NeedlesOf(value);
         lock (Gate)
         {
             foreach (var e in _entries) if (e.Whole == value) return;
@@ -63,6 +57,19 @@ public static class SecretRedactor
             Array.Sort(sorted, static (a, b) => b.Length.CompareTo(a.Length));
             _needles = sorted;
         }
+    }
+
+    /// <summary>What is searched for to mask <paramref name="value"/>: itself, each line of a multi-line value, its trimmed form (each of 4+ characters).</summary>
+    public static List<string> NeedlesOf(string value)
+    {
+        var needles = new List<string> { value };
+        if (value.AsSpan().IndexOfAny('\n', '\r') >= 0)
+        {
+            foreach (var line in value.Split(['\n', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                if (line.Length >= MinLength && !needles.Contains(line)) needles.Add(line);
+        }
+        else if (value.Trim() is { Length: >= MinLength } trimmed && trimmed.Length != value.Length) needles.Add(trimmed);
+        return needles;
     }
 
     /// <summary>Masks every registered secret in <paramref name="text"/>, except values in <paramref name="revealed"/>.</summary>

@@ -32,6 +32,7 @@ internal static class KeystoreCodec
     public static string WriteBody(KeystoreBody body) => Write(w =>
     {
         w.WriteStartObject();
+        w.WriteNumber("generation", body.Generation);
         w.WriteStartArray("entries");
         foreach (var e in body.Entries)
         {
@@ -110,6 +111,11 @@ internal static class KeystoreCodec
         {
             var name = r.GetString();
             r.Read();
+            if (name == "generation")
+            {
+                body.Generation = r.TokenType == JsonTokenType.Number && r.TryGetInt64(out var g) && g >= 0 ? g : throw new JsonException("expected a generation");
+                continue;
+            }
             if (name != "entries") { r.Skip(); continue; }
             Is(ref r, JsonTokenType.StartArray);
             while (Next(ref r) == JsonTokenType.StartObject) body.Entries.Add(ReadEntry(ref r));

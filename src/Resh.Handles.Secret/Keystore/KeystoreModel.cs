@@ -20,6 +20,8 @@ internal sealed class KeystoreHeader
 internal sealed class KeystoreBody
 {
     public List<KeystoreEntry> Entries { get; set; } = [];
+    /// <summary>Raised by one on every save; authenticated by the file MAC and recorded in the generation file (rollback check).</summary>
+    public long Generation { get; set; }
 }
 
 internal sealed class KeystoreEntry

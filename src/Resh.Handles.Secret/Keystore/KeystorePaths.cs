@@ -6,6 +6,9 @@ namespace Resh.Handles.Secret.Keystore;
 /// <param name="KeyFileNamed">The key file was named by RESH_SECRET_KEY_FILE or [secret] key_file (it may be a link).</param>
 internal sealed record KeystorePaths(string Directory, string Keystore, string KeyFile, string Lock, bool KeyFileNamed)
 {
+    /// <summary>The last generation saved (<see cref="KeystoreGeneration"/>): an older keystore put back is detected.</summary>
+    public string GenerationFile => Path.Combine(Directory, "local.generation");
+
     public const string KeyFileVariable = "RESH_SECRET_KEY_FILE";
     public const string PassphraseVariable = "RESH_SECRET_PASSPHRASE";
 

@@ -43,6 +43,9 @@ internal sealed class LocalKeystore
         PrivateFiles.CheckDirectory(paths.Directory);
         if (!PrivateFiles.Exists(paths.Keystore, "keystore")) return null;
         PrivateFiles.CheckFile(paths.Keystore, "keystore");
+        // The recorded generation is read before the keystore: a save writes the keystore first, so a read racing it
+        // can see an old generation record with a new keystore, never a new record with an old keystore.
+        var recorded = KeystoreGeneration.Read(paths);
         var text = File.ReadAllText(paths.Keystore, new UTF8Encoding(false, false));
         var lines = text.Split('\n');
         if (lines.Length != 5 || lines[4].Length != 0 || lines[0] != Magic)
@@ -70,6 +73,7 @@ internal sealed class LocalKeystore
         KeystoreBody body;
         try { body = KeystoreCodec.ReadBody(lines[2]); }
         catch (JsonException) { throw Tampered(paths, "its body is not valid"); }
+        KeystoreGeneration.Check(paths, recorded, KeystoreGeneration.StoreId(lines[1]), body.Generation);
         return new LocalKeystore(paths, header, body, dataKey);
     }
 
@@ -163,11 +167,13 @@ internal sealed class LocalKeystore
 
     public void Save()
     {
+        Body.Generation++;
         var header = KeystoreCodec.WriteHeader(Header);
         var body = KeystoreCodec.WriteBody(Body);
         var signed = $"{Magic}\n{header}\n{body}\n";
         var mac = Convert.ToBase64String(Crypto.Hmac(MacKey(_dataKey), Encoding.UTF8.GetBytes(signed)));
         AtomicFile.Write(Paths.Keystore, Encoding.UTF8.GetBytes(signed + mac + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        KeystoreGeneration.Write(Paths, KeystoreGeneration.StoreId(header), Body.Generation);
     }
 
     public static string Now() => DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);

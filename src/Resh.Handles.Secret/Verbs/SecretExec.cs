@@ -4,7 +4,9 @@ using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
 using Resh.Core.Platform;
+using Resh.Core.Output;
 using Resh.Core.Secrets;
+using Resh.Handles.Secret.Exec;
 
 namespace Resh.Handles.Secret.Verbs;
 
@@ -13,22 +15,34 @@ public static class SecretExec
     static readonly Arg<string?> Command = Arg.String("command",
         "The command line, split into words as a shell would (quotes respected) and run without a shell.", examples: ["env"], aliases: ["cmd"]);
     static readonly Arg<IReadOnlyList<string>> Argv = Arg.List("argv", "The program and its arguments as exact words (after `--`).", positional: true);
-    static readonly Arg<IReadOnlyList<string>> Env = Arg.List("env", "Variables to set from secrets, as VAR:SECRET_NAME.", required: true,
-        examples: ["DB_PASSWORD:db/app,API_TOKEN:ci/token"]);
-    static readonly Arg<bool> Check = Arg.Bool("check", "A non-zero exit status is `failed`; false reports any status as success.", true);
-    static readonly Arg<long?> MaxOutput = Arg.Size("max_output", "Keep at most this much of stdout and of stderr.", 1024 * 1024);
+    static readonly Arg<IReadOnlyList<string>> Env = Arg.List("env",
+        "Variables to set from secrets, as VAR:SECRET_NAME, or VAR:BACKEND:SECRET_NAME for another backend (local, env, file, pass).", required: true,
+        examples: ["DB_PASSWORD:db/app,API_TOKEN:pass:ci/token"]);
+    static readonly Arg<bool> Check = Arg.Bool("check",
+        "A non-zero exit status is `failed` and becomes resh's exit status; false reports any status as success (exit 0).", true);
+    static readonly Arg<long?> MaxOutput = Arg.Size("max_output",
+        "How much of the end of stdout and of stderr the envelope keeps (json, yaml; and in error details). raw, table and ndjson stream all of it.", 1024 * 1024);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("exec", Effect.Mutate,
         "Run a command with secrets in its environment, never on its command line or in the output.",
-        [Command, Argv, Env, Check, MaxOutput, .. SecretArgs.BackendArgs], () => SecretJson.Default.SecretExecResult, Run,
+        [Command, Argv, Env, Check, MaxOutput, .. SecretArgs.BackendArgs], () => SecretJson.Default.SecretExecResult, Run, streams: true,
         examples:
         [
             new("'secret://.exec(command=env,env=DB_PASSWORD:db/app)'", "The command sees DB_PASSWORD; the output shows ***."),
-            new("secret://.exec env=PGPASSWORD:db/app -- psql -h db1 -U app -c 'select 1'", "Exact words after --."),
+            new("secret://.exec env=PGPASSWORD:db/app --format raw -- psql -h db1 -U app -c 'select 1'",
+                "Like `op run`: psql's output as it comes (masked), its exit status as resh's."),
+            new("secret://.exec env=API_TOKEN:pass:ci/token -- ./deploy.sh", "A secret from another backend (password-store)."),
         ],
-        notes: "Like `op run` and `aws-vault exec`: the program inherits resh's environment plus the named secrets, runs without a shell, and its output comes back in the envelope "
-            + "with every secret value masked as ***. Every secret is resolved before the program starts: a missing one runs nothing. Under --dry-run the secrets are checked and nothing runs. "
-            + "A non-zero exit is `failed` (exit_code, stdout, stderr in details) unless check=false; 127 is `not_found`, 126 `permission_denied`.");
+        notes: "Like `op run` and `aws-vault exec`: the program inherits resh's environment (not RESH_SECRET_PASSPHRASE or RESH_SECRET_KEY_FILE) "
+            + "and standard input, plus the named secrets; it runs without a shell. Every secret value (and each line of a multi-line one) is masked as *** "
+            + "in its output as the output passes, also when a value is split across two writes; secrets shorter than 4 characters are refused (they cannot be masked "
+            + "without masking ordinary text). Output: with --format raw the program's stdout and stderr are resh's stdout and stderr, streamed, and resh prints nothing "
+            + "of its own once the program ran; with table they stream the same way and a summary follows; with ndjson each line is an event (except in resh batch, which keeps one envelope per request) "
+            + "{\"event\":\"stdout\"|\"stderr\",\"line\":...} and the envelope ends the stream; with json and yaml the envelope holds the last max_output of each. "
+            + "Exit status: when the program ran, resh exits with the program's status (a signal N gives 128+N), as `op run` does; the envelope is ok for 0, "
+            + "else `failed` with details.exit_code, stdout and stderr (127 `not_found`, 126 `permission_denied`), each still exiting with the program's status. "
+            + "check=false makes any status an ok envelope (result.exit_code) and exit 0. Before the program runs (a missing secret, a bad argument, a program not on PATH) "
+            + "the exit status is resh's own (SPEC §3). Every secret is resolved before the program starts: a missing one runs nothing. Under --dry-run the secrets are checked and nothing runs.");
 
     static async ValueTask<Outcome<SecretExecResult>> Run(VerbContext ctx)
     {
@@ -38,80 +52,126 @@ public static class SecretExec
         if (words.Count == 0)
             return ReshError.Usage("secret.exec needs a command: command=... or the words after --.", "Example: resh 'secret://.exec(command=env,env=DB_PASSWORD:db/app)'");
 
-        var backend = SecretArgs.BackendFor(ctx);
-        var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         var injected = new List<string>();
         foreach (var pair in ctx.Get(Env))
         {
             var colon = pair.IndexOf(':');
             var variable = colon > 0 ? pair[..colon] : "";
-            var name = colon > 0 ? pair[(colon + 1)..] : "";
+            var reference = colon > 0 ? pair[(colon + 1)..] : "";
+            // VAR:NAME, or VAR:BACKEND:NAME (secret names never hold a colon, so the two cannot be confused).
+            var second = reference.IndexOf(':');
+            var backendName = second > 0 ? reference[..second] : null;
+            var name = second > 0 ? reference[(second + 1)..] : reference;
             if (!IsVariable(variable) || !SecretNames.IsValid(name))
-                return ReshError.Usage($"`{pair}` is not VAR:SECRET_NAME.", "Example: env=DB_PASSWORD:db/app,API_TOKEN:ci/token");
+                return ReshError.Usage($"`{pair}` is not VAR:SECRET_NAME (or VAR:BACKEND:SECRET_NAME).", "Example: env=DB_PASSWORD:db/app,API_TOKEN:pass:ci/token");
+            if (backendName is not null && !Backends.SecretBackends.Names.Contains(backendName))
+                return ReshError.Usage($"`{backendName}` in `{pair}` is not a secret backend.", $"One of: {string.Join(", ", Backends.SecretBackends.Names)}.");
             if (environment.ContainsKey(variable)) return ReshError.Usage($"{variable} is given twice.", null);
+            var backend = backendName is null || backendName == ctx.Get(SecretArgs.Backend)
+                ? SecretArgs.BackendFor(ctx)
+                : Backends.SecretBackends.For(ctx.Runtime, backendName, null);
             var value = backend.Read(name, null, ctx.Cancellation)?.Value ?? throw KeystoreChange.NotFound(name, backend.Name);
             if (!value.IsText) return ReshError.Usage($"The secret {name} is binary; it cannot go into an environment variable.", "Store it as text (base64).");
             if (value.RevealBytes().IndexOf((byte)0) >= 0) return ReshError.Usage($"The secret {name} contains a NUL byte; it cannot go into an environment variable.", null);
+            if (value.Reveal().Length < SecretRedactor.MinLength)
+                return ReshError.Usage($"The secret {name} is shorter than {SecretRedactor.MinLength} characters: it cannot be masked in the program's output without masking ordinary text.",
+                    $"Store a longer value (resh secret://{name}.generate), or give it to the program another way.");
             environment[variable] = value.Reveal();
             injected.Add(variable);
         }
-        if (ctx.DryRun) return Outcome.Changed(new SecretExecResult(words, injected, null, "", "", false, false, 0));
+        if (ctx.DryRun) return Outcome.Changed(new SecretExecResult(words, injected, null, "", "", false, false, 0, false));
+
+        var program = words[0].Contains('/') ? words[0] : ProcessRunner.Which(words[0]);
+        if (program is null || !File.Exists(program))
+            return ReshError.NotFound($"{words[0]} is not a program on PATH.", "Give a full path, or install it.", new JsonObject { ["command"] = words[0] });
+
+        var secrets = environment.Values.SelectMany(SecretRedactor.NeedlesOf).Distinct().ToList();
+        // Where the program's output goes as it comes (docs in the notes above): resh's own descriptors for raw and
+        // table, events for ndjson; json and yaml keep the tail only.
+        // Standard input passes through when resh has it as a stream: not in batch mode, where it carries the requests,
+        // nor when an argument already took it (@-, --args -). Batch answers stay one envelope per request (no events).
+        bool inheritStdin;
+        try { inheritStdin = ctx.Runtime.Stdin.OpenStream("the program's standard input") is not null; }
+        catch (ReshException) { inheritStdin = false; }
+        OutputSink? onStdout = null, onStderr = null;
+        bool streamed = ctx.Format is OutputFormat.Raw or OutputFormat.Table || (ctx.Format == OutputFormat.Ndjson && inheritStdin);
+        if (ctx.Format is OutputFormat.Raw or OutputFormat.Table)
+        {
+            var fd1 = new FdStream(1, write: true);
+            var fd2 = new FdStream(2, write: true);
+            onStdout = b => { if (!b.IsEmpty) fd1.Write(b); };
+            onStderr = b => { if (!b.IsEmpty) fd2.Write(b); };
+        }
+        else if (streamed)
+        {
+            onStdout = LineEvents(ctx, "stdout");
+            onStderr = LineEvents(ctx, "stderr");
+        }
 
         var clock = Stopwatch.StartNew();
-        var program = words[0].Contains('/') ? words[0] : ProcessRunner.Which(words[0]) ?? words[0];
-        ProcessResult r;
+        var tailBytes = (int)Math.Min(int.MaxValue / 4, ctx.Get(MaxOutput) ?? 1024 * 1024);
+        ForegroundResult r;
         try
         {
-            r = await ProcessRunner.RunAsync([program, .. words.Skip(1)],
-                new ProcessOptions { Environment = environment, MaxOutputBytes = (int)Math.Min(int.MaxValue, ctx.Get(MaxOutput) ?? 1024 * 1024) }, ctx.Cancellation).ConfigureAwait(false);
+            r = await ForegroundProgram.RunAsync([program, .. words.Skip(1)], environment, inheritStdin, secrets, onStdout, onStderr, tailBytes, ctx.Cancellation)
+                .ConfigureAwait(false);
         }
         catch (ReshException ex) when (ex.Error.Code == ErrorCode.Unavailable)
         {
-            return ReshError.NotFound($"{words[0]} is not a program on PATH.", "Give a full path, or install it.", new JsonObject { ["command"] = words[0] });
+            return ReshError.PermissionDenied(ex.Error.Message, "Check the program's mode.", new JsonObject { ["command"] = words[0] });
         }
-        // Mask before anything is cut: a secret split by max_output (or by the 2000-character tail of an error) would
-        // otherwise leave a part the envelope's masking cannot recognise.
-        var values = environment.Values.Where(v => !string.IsNullOrEmpty(v)).Select(v => v!).Distinct().ToList();
-        var stdout = MaskCut(Mask(r.Stdout, values), values, atEnd: r.StdoutTruncated);
-        var stderr = MaskCut(Mask(r.Stderr, values), values, atEnd: r.StderrTruncated);
-        var result = new SecretExecResult(words, injected, r.ExitCode, stdout, stderr, r.StdoutTruncated, r.StderrTruncated, Math.Round(clock.Elapsed.TotalMilliseconds, 2));
-        if (ctx.Get(Check) && r.ExitCode != 0)
+        var stdout = streamed ? "" : r.Stdout.Text();
+        var stderr = streamed ? "" : r.Stderr.Text();
+        var result = new SecretExecResult(words, injected, r.ExitCode, stdout, stderr, !streamed && r.Stdout.Truncated, !streamed && r.Stderr.Truncated,
+            Math.Round(clock.Elapsed.TotalMilliseconds, 2), streamed);
+        if (!ctx.Get(Check)) return Outcome.Changed(result);
+        ctx.ExitStatus = r.ExitCode;
+        // raw prints nothing of resh's own once the program ran: its output and its status are the answer.
+        if (r.ExitCode == 0 || ctx.Format == OutputFormat.Raw) return Outcome.Changed(result).WithRaw(RawPayload.FromBytes(ReadOnlyMemory<byte>.Empty));
+        var details = new JsonObject
         {
-            var details = new JsonObject
-            {
-                ["exit_code"] = r.ExitCode, ["stdout"] = Tail(stdout, values), ["stderr"] = Tail(stderr, values),
-                ["command"] = new JsonArray(words.Select(w => (JsonNode?)w).ToArray()),
-            };
-            return r.ExitCode switch
-            {
-                127 => ReshError.NotFound($"{words[0]} was not found (exit 127).", "Check the program name and PATH.", details),
-                126 => ReshError.PermissionDenied($"{words[0]} could not be executed (exit 126).", "Check its mode.", details),
-                _ => ReshError.Failed($"{words[0]} exited with {r.ExitCode}: {r.LastErrorLine}", "Pass check=false to report any exit status as success.", details),
-            };
+            ["exit_code"] = r.ExitCode, ["stdout"] = Tail(r.Stdout.Text()), ["stderr"] = Tail(r.Stderr.Text()),
+            ["command"] = new JsonArray(words.Select(w => (JsonNode?)w).ToArray()),
+        };
+        var last = LastLine(r.Stderr.Text()) ?? LastLine(r.Stdout.Text()) ?? "";
+        return r.ExitCode switch
+        {
+            127 => ReshError.NotFound($"{words[0]} exited with 127 (a command it ran was not found).", "Check the program and its PATH.", details),
+            126 => ReshError.PermissionDenied($"{words[0]} exited with 126 (a command it ran could not be executed).", "Check its mode.", details),
+            _ => ReshError.Failed($"{words[0]} exited with {r.ExitCode}{(last.Length > 0 ? ": " + last : ".")}", "Pass check=false to report any exit status as success.", details),
+        };
+    }
+
+    /// <summary>One ndjson event per line of a stream (a last line without a line end is sent when the stream ends).</summary>
+    static OutputSink LineEvents(VerbContext ctx, string stream)
+    {
+        var line = new List<byte>();
+        void Send()
+        {
+            ctx.Events.Emit(stream, new JsonObject { ["line"] = System.Text.Encoding.UTF8.GetString(line.ToArray()) });
+            line.Clear();
         }
-        return Outcome.Changed(result);
+        return b =>
+        {
+            if (b.IsEmpty) { if (line.Count > 0) Send(); return; }
+            foreach (var c in b)
+            {
+                if (c == (byte)'\n') { Send(); continue; }
+                line.Add(c);
+                if (line.Count >= 64 * 1024) Send();
+            }
+        };
+    }
+
+    static string? LastLine(string s)
+    {
+        var line = s.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+        return line is null ? null : line.Length > 300 ? line[..300] + "…" : line;
     }
 
     static bool IsVariable(string name) =>
         name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
-    static string Tail(string s, List<string> secrets) => s.Length <= 2000 ? s : "…" + MaskCut(s[^2000..], secrets, atEnd: false);
-
-    static string Mask(string s, List<string> secrets)
-    {
-        foreach (var v in secrets) s = s.Replace(v, SecretRedactor.Mask, StringComparison.Ordinal);
-        return s;
-    }
-
-    /// <summary>Masks the part of a secret left at a cut edge: a prefix of one at the end (<paramref name="atEnd"/>), or a suffix at the start.</summary>
-    internal static string MaskCut(string s, List<string> secrets, bool atEnd)
-    {
-        foreach (var v in secrets)
-            for (int k = Math.Min(v.Length - 1, s.Length); k > 0; k--)
-            {
-                if (atEnd && s.EndsWith(v[..k], StringComparison.Ordinal)) return s[..^k] + SecretRedactor.Mask;
-                if (!atEnd && s.StartsWith(v[^k..], StringComparison.Ordinal)) return SecretRedactor.Mask + s[k..];
-            }
-        return s;
-    }
+    static string Tail(string s) => s.Length <= 2000 ? s : "…" + s[^2000..];
 }

@@ -19,13 +19,19 @@ public static class SecretSet
             new("secret://db/app.set value=env:DB_PASSWORD tags=env=prod", "From an environment variable, with a tag."),
             new("secret://tls/key.set value=@/etc/ssl/private/key.pem", "A whole file (one trailing newline dropped)."),
         ],
-        notes: "Setting the value a secret already has changes nothing (changed: false). The local keystore keeps the last 10 versions ([secret] max_versions).");
+        notes: "Values shorter than 4 characters are refused (`usage`): output masking cannot protect them. Setting the value a secret already has changes nothing (changed: false). The local keystore keeps the last 10 versions ([secret] max_versions).");
 
     static Outcome<SecretWriteResult> Run(VerbContext ctx)
     {
         var name = SecretArgs.Name(ctx);
         var backend = SecretArgs.Writable(ctx);
         var value = ctx.GetSecret(Value) ?? Prompt(ctx);
+        // Output masking (SecretRedactor) skips values this short: masking every "ab" would destroy the output it protects.
+        // GitHub Actions masks any registered value and gets noise from short ones; refusing them here keeps the promise
+        // "a stored secret is masked everywhere" true instead.
+        if ((value.IsText ? value.Reveal().Length : value.Length) < SecretRedactor.MinLength)
+            return ReshError.Usage($"The value is shorter than {SecretRedactor.MinLength} characters; a secret this short cannot be masked in output, so it is not stored.",
+                $"Use a longer value, or let resh make one: resh secret://{name}.generate");
         var tags = SecretArgs.TagsOf(ctx);
         var keep = KeystoreChange.MaxVersions(ctx);
         return KeystoreChange.Run(ctx, backend, store =>

@@ -48,8 +48,7 @@ internal static class CertDescribe
         var (type, size, curve) = PublicKey(req.PublicKey);
         var sans = new List<string>();
         foreach (var ext in req.CertificateExtensions)
-            if (ext is X509SubjectAlternativeNameExtension san) sans.AddRange(Sans(san));
-            else if (ext.Oid?.Value == "2.5.29.17") sans.AddRange(Sans(new X509SubjectAlternativeNameExtension(ext.RawData, ext.Critical)));
+            if (ext.Oid?.Value == "2.5.29.17") sans.AddRange(Sans(ext));
         return new CsrInfo(req.SubjectName.Name, sans, type, size, curve);
     }
 
@@ -66,15 +65,37 @@ internal static class CertDescribe
 
     public static string Colons(byte[] hash) => string.Join(':', hash.Select(b => b.ToString("X2", CultureInfo.InvariantCulture)));
 
-    static IEnumerable<string> Sans(X509SubjectAlternativeNameExtension san)
+    /// <summary>
+    /// Every name in a SAN extension as openssl prints it: DNS:, IP Address as IP:, email:, URI: (other forms, such
+    /// as otherName or directoryName, as othername: / dirname:). .NET enumerates only DNS names and addresses, so the
+    /// GeneralNames are read here (RFC 5280 4.2.1.6).
+    /// </summary>
+    public static List<string> Sans(X509Extension san)
     {
         var list = new List<string>();
         try
         {
-            foreach (var d in san.EnumerateDnsNames()) list.Add("DNS:" + d);
-            foreach (var ip in san.EnumerateIPAddresses()) list.Add("IP:" + ip);
+            var seq = new System.Formats.Asn1.AsnReader(san.RawData, System.Formats.Asn1.AsnEncodingRules.DER).ReadSequence();
+            while (seq.HasData)
+            {
+                var tag = seq.PeekTag();
+                if (tag.TagClass != System.Formats.Asn1.TagClass.ContextSpecific) { seq.ReadEncodedValue(); list.Add("invalid"); continue; }
+                switch (tag.TagValue)
+                {
+                    case 1: list.Add("email:" + seq.ReadCharacterString(System.Formats.Asn1.UniversalTagNumber.IA5String, tag)); break;
+                    case 2: list.Add("DNS:" + seq.ReadCharacterString(System.Formats.Asn1.UniversalTagNumber.IA5String, tag)); break;
+                    case 6: list.Add("URI:" + seq.ReadCharacterString(System.Formats.Asn1.UniversalTagNumber.IA5String, tag)); break;
+                    case 7:
+                        var bytes = seq.ReadOctetString(tag);
+                        list.Add(bytes.Length is 4 or 16 ? "IP:" + new System.Net.IPAddress(bytes) : "invalid");
+                        break;
+                    case 0: seq.ReadEncodedValue(); list.Add("othername:<unsupported>"); break;
+                    case 4: seq.ReadEncodedValue(); list.Add("dirname:<unsupported>"); break;
+                    default: seq.ReadEncodedValue(); list.Add("invalid"); break;
+                }
+            }
         }
-        catch (CryptographicException) { list.Add("invalid"); }
+        catch (Exception ex) when (ex is System.Formats.Asn1.AsnContentException or CryptographicException or ArgumentException) { list.Add("invalid"); }
         return list;
     }
 

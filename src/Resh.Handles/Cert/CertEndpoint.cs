@@ -16,7 +16,9 @@ internal static class CertEndpoint
 {
     static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
-    public static async Task<CertMaterial> FetchAsync(VerbContext ctx, CertTarget target, string? serverName)
+    public static readonly string[] StartTlsProtocols = ["smtp", "imap"];
+
+    public static async Task<CertMaterial> FetchAsync(VerbContext ctx, CertTarget target, string? serverName, string? startTls = null)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
         cts.CancelAfter(ctx.TimeRemaining ?? DefaultTimeout);
@@ -25,6 +27,7 @@ internal static class CertEndpoint
         try
         {
             await tcp.ConnectAsync(target.Host!, target.Port, cts.Token).ConfigureAwait(false);
+            if (startTls is not null) await StartTls.NegotiateAsync(tcp.GetStream(), startTls, target, cts.Token).ConfigureAwait(false);
             using var ssl = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
             var options = new SslClientAuthenticationOptions
             {
@@ -74,7 +77,7 @@ internal static class CertEndpoint
         {
             Dispose(served);
             _ = ex;
-            throw ReshError.Failed($"The TLS handshake with {target.Display} failed: the server closed the connection or does not speak TLS on this port.", "Check the port serves TLS directly (STARTTLS services are not supported yet).", Details(target)).ToException();
+            throw ReshError.Failed($"The TLS handshake with {target.Display} failed: the server closed the connection or does not speak TLS on this port.", startTls is null ? "Check the port serves TLS directly; for a mail port that starts in plain text add starttls=smtp or starttls=imap." : "Check the server offers STARTTLS on this port.", Details(target)).ToException();
         }
     }
 

@@ -61,7 +61,9 @@ public sealed record CertExpiryResult(
     bool Expired,
     [property: Description("The threshold checked: below it the call is `conflict`.")] long WarnDays,
     [property: Description("Earliest not_after in the whole chain, RFC 3339 UTC.")] string ChainNotAfter,
-    [property: Description("Subject of the chain certificate that expires first.")] string ChainFirstToExpire);
+    [property: Description("Subject of the chain certificate that expires first.")] string ChainFirstToExpire,
+    [property: Description("Leaf certificate's start of validity, RFC 3339 UTC.")] string NotBefore,
+    [property: Description("The leaf's validity has not started yet (a clock or issuing problem): `conflict`.")] bool NotYetValid);
 
 [Description("A verification that passed (a failure is `conflict` with the same fields and `reasons` in details).")]
 public sealed record CertVerifyResult(

@@ -70,6 +70,11 @@ public sealed class SecretBackendTests(PassStore pass) : IClassFixture<PassStore
         // secret:pass:NAME picks the backend inside a reference.
         var exec = kit.Run(["secret://.exec", "env=API:web/api", "backend=pass", "--", "sh", "-c", "printf %s \"${#API}\""], null, env);
         Assert.Equal(value.Length.ToString(), SecretKit.Ok(exec)["stdout"]!.GetValue<string>());
+        // VAR:pass:NAME picks the backend per variable, next to one from the local keystore (user review #10).
+        SecretKit.Ok(kit.Run(["secret://db/app.set", "value=env:LOCALV"], null, new Dictionary<string, string>(env) { ["LOCALV"] = "local-value-1" }));
+        var mixed = kit.Run(["secret://.exec", "env=API:pass:web/api,DB:db/app", "--", "sh", "-c", "printf '%s %s' \"${#API}\" \"$DB\""], null, env);
+        Assert.Equal($"{value.Length} ***", SecretKit.Ok(mixed)["stdout"]!.GetValue<string>());
+        SecretKit.Fails(kit.Run(["secret://.exec", "env=API:vault:web/api", "--", "true"], null, env), "usage");
         var src = Path.Combine(kit.Temp, "a.txt");
         File.WriteAllText(src, "x");
         SecretKit.Ok(kit.Run([$"archive://{Path.Combine(kit.Temp, "p.zip")}.create(sources={src})", "password=secret:pass:web/api"], null, env));

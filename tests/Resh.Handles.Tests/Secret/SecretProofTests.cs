@@ -43,6 +43,9 @@ public sealed class SecretProofTests
             new[] { "secret://.exec(command=env,env=CANARY:proof/canary)" },
             new[] { "secret://.exec", "env=CANARY:proof/canary", "--format", "table", "--", "sh", "-c", "sleep 0.5; printf 'got %s\\n' \"$CANARY\"" },
             new[] { "secret://.exec", "env=CANARY:proof/canary", "--", "sh", "-c", "echo \"failing with $CANARY\" >&2; exit 3" },
+            // Streamed (raw, ndjson) with the value split across two writes of the program.
+            new[] { "secret://.exec", "env=CANARY:proof/canary", "--format", "raw", "--", "sh", "-c", "h=${CANARY%??????????}; printf %s \"$h\"; sleep 0.2; printf '%s\\n' \"${CANARY#\"$h\"}\"; echo \"$CANARY\" >&2; exit 5" },
+            new[] { "secret://.exec", "env=CANARY:proof/canary", "--format", "ndjson", "--", "sh", "-c", "echo \"$CANARY\"; echo \"e $CANARY\" >&2" },
             new[] { $"archive://{zip}.create(sources={src})", "password=secret:proof/canary" },
             new[] { $"archive://{zip}.list", "password=secret:proof/canary", "--format", "ndjson" },
             new[] { $"archive://{zip}.test", "password=secret:proof/canary" },

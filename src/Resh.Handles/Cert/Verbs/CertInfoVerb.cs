@@ -7,7 +7,7 @@ public static class CertInfoVerb
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("info", Effect.Read,
         "Describe a certificate, chain, key or CSR file (PEM, DER, PKCS#12) or the chain a TLS endpoint serves: subject, issuer, SANs, validity and days left, key, fingerprints, usages.",
-        [CertLoad.Password, CertLoad.ServerName], () => CertJson.Default.CertInfoResult, RunAsync,
+        [CertLoad.Password, CertLoad.ServerName, CertLoad.StartTls], () => CertJson.Default.CertInfoResult, RunAsync,
         examples:
         [
             new("cert:///etc/ssl/certs/ssl-cert-snakeoil.pem.info", "A PEM certificate."),

@@ -16,7 +16,7 @@ public static class CertMatchVerb
 
     public static readonly VerbInfo Verb = VerbInfo.Define("match", Effect.Read,
         "Whether a private key belongs to a certificate (file or endpoint): `conflict` when it does not.",
-        [Key, Passphrase, CertLoad.Password, CertLoad.ServerName], () => CertJson.Default.CertMatchResult, RunAsync,
+        [Key, Passphrase, CertLoad.Password, CertLoad.ServerName, CertLoad.StartTls], () => CertJson.Default.CertMatchResult, RunAsync,
         examples:
         [
             new("cert:///etc/nginx/site.pem.match key=/etc/nginx/site.key", "Before reloading nginx with a new pair."),

@@ -25,7 +25,8 @@ public static class CertRenewVerb
             new("cert:///etc/ssl/web.pem renew ca=/etc/resh/ca/root.pem", "Renews when fewer than 30 days are left, with the same validity length."),
             new("cert:///tmp/dev.pem renew force=true validity=365d", "Re-signs a self-signed certificate for a year now."),
         ],
-        notes: "The target is the certificate to renew; its public key is kept, so the private key does not move. `changed` is false when it is not due (more than days= left) unless force=true. "
+        notes: "Without validity= the new certificate is exactly as long as the old one (renewing again and again does not drift). "
+            + "A renewed certificate that would itself be due (days= longer than its lifetime) gets a warning, since every run would renew it. The target is the certificate to renew; its public key is kept, so the private key does not move. `changed` is false when it is not due (more than days= left) unless force=true. "
             + "The CA must be the certificate's issuer (same name and key identifier). A chain file (certificate followed by the CA) keeps its chain. The new serial comes from the CA's .srl file.");
 
     static Outcome<CertRenewResult> Run(VerbContext ctx)
@@ -42,8 +43,11 @@ public static class CertRenewVerb
         if (!ctx.Get(Force) && oldInfo.DaysLeft >= days)
             return new CertRenewResult(certPath, outPath, false, oldInfo.Subject, oldInfo.Serial, oldInfo.Serial, oldInfo.NotAfter, oldInfo.NotAfter, oldInfo.DaysLeft, oldInfo.FingerprintSha256);
 
-        var validity = ctx.Get(Validity) ?? (old.NotAfter - old.NotBefore);
-        if (validity <= TimeSpan.FromMinutes(5)) validity = TimeSpan.FromDays(90);
+        // Same length as the old one, counted from the new start (back-dated 5 minutes for clock skew, as sign does):
+        // counting it from now instead would add those 5 minutes on every renewal.
+        var notBefore = now.AddMinutes(-5);
+        var notAfter = ctx.Get(Validity) is { } given ? now.Add(given) : notBefore.Add(old.NotAfter - old.NotBefore);
+        if (notAfter - notBefore <= TimeSpan.FromMinutes(5)) notAfter = now.AddDays(90);
         var passphrase = ctx.GetSecret(Passphrase)?.Reveal();
         CertWrites.CheckDestination(outPath, "certificate");
 
@@ -61,7 +65,9 @@ public static class CertRenewVerb
             if (!old.IssuerName.RawData.AsSpan().SequenceEqual(ca.Certificate.SubjectName.RawData) || !SameAuthorityKey(old, ca.Certificate))
                 return ReshError.Usage($"{certPath} was not issued by the CA {caPath}.", "Name the CA that issued it with ca=.");
             var serial = ca.NextSerial();
-            issued = ca.Issue(request, now.AddMinutes(-5), now.Add(validity), serial);
+            if (notAfter > CertBuild.Utc(ca.Certificate.NotAfter))
+                ctx.Warn($"The renewed certificate ends with the CA, on {CertDescribe.Rfc3339(CertBuild.Utc(ca.Certificate.NotAfter))}, before the validity asked for.");
+            issued = ca.Issue(request, notBefore, notAfter, serial);
             if (!ctx.DryRun) ca.AdvanceSerial(serial);
             caCert = chained ? X509CertificateLoader.LoadCertificate(ca.Certificate.RawData) : null;
         }
@@ -73,13 +79,15 @@ public static class CertRenewVerb
             using var key = CertKey.Load(CertFiles.ReadBounded(keyPath), passphrase, keyPath);
             if (!key.Matches(old.PublicKey))
                 return ReshError.Usage($"{keyPath} is not the private key of {certPath}.", "Name its key with key=.");
-            issued = request.Create(old.SubjectName, key.Signer(), now.AddMinutes(-5), now.Add(validity), CertSerials.Random());
+            issued = request.Create(old.SubjectName, key.Signer(), notBefore, notAfter, CertSerials.Random());
         }
         using var _ = issued;
         using var __ = caCert;
         if (!ctx.DryRun)
             CertWrites.Write(outPath, caCert is not null ? CertBuild.Pem(issued, caCert) : CertBuild.Pem(issued), CertWrites.Public);
         var info = CertDescribe.Certificate(issued, now);
+        if (!ctx.Get(Force) && info.DaysLeft < days)
+            ctx.Warn($"The renewed certificate has {info.DaysLeft} days left, fewer than days={days}: every run will renew it again. Lower days= or give a longer validity=.");
         return new Outcome<CertRenewResult>(new CertRenewResult(certPath, outPath, true, info.Subject, oldInfo.Serial, info.Serial, oldInfo.NotAfter, info.NotAfter, info.DaysLeft, info.FingerprintSha256), true);
     }
 

@@ -19,7 +19,7 @@ public static class CertSignVerb
     static readonly Arg<TimeSpan?> Validity = Arg.Duration("validity", "How long the certificate is valid.", TimeSpan.FromDays(90));
     static readonly Arg<IReadOnlyList<string>> Usage = CertBuild.EkuArg("Extended key usages (default: server).");
     static readonly Arg<Core.Secrets.SecretRef?> Passphrase = CertBuild.PassphraseArg("Passphrase of the CA key, when it is encrypted.");
-    static readonly Arg<IReadOnlyList<string>> Sans = Arg.List("sans", "Subject alternative names (DNS names or IP addresses); default: those the CSR asks for.");
+    static readonly Arg<IReadOnlyList<string>> Sans = Arg.List("sans", "Subject alternative names (DNS names, IP addresses, email:ADDR, URI:URI); default: those the CSR asks for.");
     static readonly Arg<bool> Chain = Arg.Bool("chain", "Append the CA certificate after the new one (a full chain file).");
 
     public static readonly VerbInfo Verb = VerbInfo.Define("sign", Effect.Mutate,
@@ -31,7 +31,8 @@ public static class CertSignVerb
             new("cert:///tmp/ca.pem sign csr=/tmp/app.csr out=/tmp/app.pem eku=client validity=365d", "A client certificate for a year."),
         ],
         notes: "The target is the CA certificate. The CSR's signature is checked before anything is signed. Each call issues a new certificate (`changed: true`) with the next serial of the CA's .srl file, "
-            + "which is advanced atomically. Without eku= the certificate allows server authentication.");
+            + "which is advanced atomically. Without eku= the certificate allows server authentication. A validity past the CA's expiry is cut to it (with a warning), and a certificate "
+            + "without SANs (a CN-only CSR) gets a warning: clients that follow RFC 6125 ignore the CN.");
 
     static Outcome<CertSignResult> Run(VerbContext ctx)
     {
@@ -46,7 +47,15 @@ public static class CertSignVerb
         var request = CertCsr.Read(csrPath);
         var wanted = ctx.Get(Sans);
         var requested = CertDescribe.Csr(request).Sans;
-        var sans = CertBuild.Sans(wanted.Count > 0 ? wanted : requested.Where(s => s != "invalid").ToList());
+        // The CSR's names as they are (DNS, IP, email, URI); forms resh cannot copy are left out with a warning.
+        var copied = requested.Where(s => s.StartsWith("DNS:", StringComparison.Ordinal) || s.StartsWith("IP:", StringComparison.Ordinal)
+            || s.StartsWith("email:", StringComparison.Ordinal) || s.StartsWith("URI:", StringComparison.Ordinal)).ToList();
+        if (wanted.Count == 0 && copied.Count < requested.Count)
+            ctx.Warn($"The CSR asks for names that are not copied (not DNS, IP, email or URI, or not valid): {string.Join(", ", requested.Except(copied))}.");
+        var sans = CertBuild.Sans(wanted.Count > 0 ? wanted : copied);
+        if (sans is null)
+            ctx.Warn($"The certificate has no subject alternative names: clients that follow RFC 6125 (browsers, Go, resh verify) ignore the CN {request.SubjectName.Name} "
+                + "and will not accept it for any host name. Give sans= (or put them in the CSR).");
         request.CertificateExtensions.Clear();
         if (sans is not null) request.CertificateExtensions.Add(sans);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, critical: true));
@@ -58,6 +67,9 @@ public static class CertSignVerb
         CertWrites.CheckDestination(outPath, "certificate");
         var serial = ca.NextSerial();
         var now = DateTimeOffset.UtcNow;
+        var caEnd = CertBuild.Utc(ca.Certificate.NotAfter);
+        if (now.Add(validity) > caEnd)
+            ctx.Warn($"validity={ctx.Get(Validity)!.Value.TotalDays:0.#}d reaches past the CA's own expiry: the certificate ends with the CA, on {CertDescribe.Rfc3339(caEnd)}.");
         X509Certificate2 issued;
         try { issued = ca.Issue(request, now.AddMinutes(-5), now.Add(validity), serial); }
         catch (CryptographicException ex) { return ReshError.Failed($"Signing failed: {ex.Message}", null); }

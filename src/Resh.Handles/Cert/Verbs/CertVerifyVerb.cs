@@ -17,13 +17,14 @@ public static class CertVerifyVerb
 
     public static readonly VerbInfo Verb = VerbInfo.Define("verify", Effect.Read,
         "Verify a certificate chain (file or endpoint) against the system store or a ca= bundle: trust, validity dates, signatures, purpose and host name; the reasons a chain fails are data.",
-        [Ca, Hostname, Purpose, Crls, CertLoad.Password, CertLoad.ServerName], () => CertJson.Default.CertVerifyResult, RunAsync,
+        [Ca, Hostname, Purpose, Crls, CertLoad.Password, CertLoad.ServerName, CertLoad.StartTls], () => CertJson.Default.CertVerifyResult, RunAsync,
         examples:
         [
             new("cert:///etc/nginx/fullchain.pem.verify hostname=www.example.org", "A deployed chain, against the system store."),
             new("cert://127.0.0.1:8443.verify ca=/tmp/ca.pem", "A local server, against a private CA."),
         ],
         notes: "The certificates after the first in the file (or sent by the server) are intermediates. Revocation is checked only against the crl= files given (no network fetch): revoked, crl_missing (no CRL from the leaf's issuer), crl_expired, crl_bad_signature. "
+            + "hostname= is matched against the SANs only (RFC 6125, as browsers and Go do): unlike openssl verify -verify_hostname, a certificate without SANs is not matched by its CN (a warning says so). "
             + "A chain that does not verify is `conflict` with `reasons` in details: expired, not_yet_valid, untrusted_root, incomplete_chain, bad_signature, wrong_purpose, hostname_mismatch, revoked or another chain status in snake_case. "
             + "Like `openssl verify`, a certificate in ca= is trusted as a root only when it is self-signed.");
 
@@ -76,11 +77,18 @@ public static class CertVerifyVerb
         foreach (var element in chain.ChainElements)
             foreach (var s in element.ChainElementStatus)
                 AddReason(reasons, s.Status, element.Certificate, now);
-        foreach (var s in chain.ChainStatus) AddReason(reasons, s.Status, null, now);
+        // The chain's own status repeats its elements'; a time problem there is already named (expired or not_yet_valid) by the element.
+        foreach (var s in chain.ChainStatus)
+            AddReason(reasons, reasons.Contains("expired") || reasons.Contains("not_yet_valid") ? s.Status & ~X509ChainStatusFlags.NotTimeValid : s.Status, null, now);
         if (!built && reasons.Count == 0) reasons.Add("untrusted");
         if (ctx.Get(Crls) is { Count: > 0 } crlPaths) CheckCrls(ctx, crlPaths, chain, reasons);
         if (hostname is not null && !CertBuild.HostMatches(leaf, hostname))
+        {
             reasons.Add("hostname_mismatch");
+            if (!leaf.Extensions.Any(e => e.Oid?.Value == "2.5.29.17") && string.Equals(leaf.GetNameInfo(X509NameType.SimpleName, false), hostname, StringComparison.OrdinalIgnoreCase))
+                ctx.Warn($"The certificate names {hostname} only in its CN and has no SANs: resh, like browsers and RFC 6125, does not fall back to the CN; "
+                    + "openssl verify -verify_hostname does, so it would accept it.");
+        }
 
         var trustedBy = bundle is null ? "system" : FilePaths.ResolveArg(ctx, ctx.Get(Ca)!, "ca");
         var chainBuilt = chain.ChainElements.Select(e => e.Certificate.SubjectName.Name).ToList();

@@ -1,0 +1,140 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using Resh.Core.Errors;
+using Resh.Core.Platform;
+
+namespace Resh.Handles.Secret.Exec;
+
+/// <summary>What a program run by secret.exec did: its status and the (masked) last part of each stream.</summary>
+internal sealed record ForegroundResult(int ExitCode, OutputTail Stdout, OutputTail Stderr);
+
+/// <summary>
+/// Runs a program the way <c>op run</c> does: it inherits resh's standard input (when resh has one to give),
+/// its stdout and stderr are read as they come, masked (<see cref="StreamMasker"/>) and handed on at once,
+/// and the last part of each is kept for the envelope. Unlike <see cref="ProcessRunner"/> the locale is the
+/// caller's (no LC_ALL=C) and nothing is held whole.
+/// </summary>
+internal static class ForegroundProgram
+{
+    public static async Task<ForegroundResult> RunAsync(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment,
+        bool inheritStdin, IReadOnlyList<string> secrets, OutputSink? onStdout, OutputSink? onStderr, int tailBytes, CancellationToken ct)
+    {
+        var psi = new ProcessStartInfo(argv[0])
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = !inheritStdin,
+        };
+        foreach (var a in argv.Skip(1)) psi.ArgumentList.Add(a);
+        psi.Environment.Remove("RESH_SECRET_PASSPHRASE"); // the keystore's unlocking material stays resh's
+        psi.Environment.Remove("RESH_SECRET_KEY_FILE");
+        foreach (var (k, v) in environment) psi.Environment[k] = v;
+
+        using var process = new Process { StartInfo = psi };
+        try { process.Start(); }
+        catch (Win32Exception ex)
+        {
+            throw ReshError.Unavailable($"Cannot run {argv[0]}: {ExceptionTranslation.OneLine(ex.Message)}.", "Check the program's path and mode.").ToException();
+        }
+        if (!inheritStdin) try { process.StandardInput.Close(); } catch (IOException) { }
+
+        var stdout = new OutputTail(tailBytes);
+        var stderr = new OutputTail(tailBytes);
+        var outPump = Task.Run(() => Pump(process.StandardOutput.BaseStream, new StreamMasker(secrets), stdout, onStdout), CancellationToken.None);
+        var errPump = Task.Run(() => Pump(process.StandardError.BaseStream, new StreamMasker(secrets), stderr, onStderr), CancellationToken.None);
+        try
+        {
+            await process.WaitForExitAsync(ct).ConfigureAwait(false);
+            await Task.WhenAll(outPump, errPump).WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            throw;
+        }
+        ProcessRunner.Trace?.Invoke($"ran [{string.Join(' ', argv)}] in the foreground -> exit {process.ExitCode}");
+        return new ForegroundResult(process.ExitCode, stdout, stderr);
+    }
+
+    /// <summary>
+    /// Copies one stream through the masker. When resh's own output goes away (a reader that closed the pipe),
+    /// the program's pipe is closed too, so the program gets SIGPIPE as it would writing there itself.
+    /// </summary>
+    static void Pump(Stream from, StreamMasker masker, OutputTail tail, OutputSink? sink)
+    {
+        var buffer = new byte[16 * 1024];
+        bool sinkOpen = sink is not null;
+        void Emit(ReadOnlySpan<byte> masked)
+        {
+            tail.Append(masked);
+            if (!sinkOpen) return;
+            try { sink!(masked); }
+            catch (Exception ex) when (ex is OutputStreamException or IOException) { sinkOpen = false; }
+        }
+        try
+        {
+            int n;
+            while ((n = from.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                masker.Write(buffer.AsSpan(0, n), Emit);
+                if (sink is not null && !sinkOpen) { from.Dispose(); return; }
+            }
+            masker.Complete(Emit);
+            sink?.Invoke(default); // end of stream: a line-based sink prints its last partial line
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OutputStreamException) { }
+    }
+}
+
+/// <summary>Receives masked bytes as they come; an empty span marks the end of the stream.</summary>
+internal delegate void OutputSink(ReadOnlySpan<byte> masked);
+
+/// <summary>The last <c>max</c> bytes of a stream (already masked) and how many bytes it had in all.</summary>
+internal sealed class OutputTail(int max)
+{
+    readonly object _gate = new();
+    byte[] _buffer = new byte[Math.Min(Math.Max(max, 0), 64 * 1024) * 2 + 16];
+    int _count;
+
+    public long Total { get; private set; }
+    public bool Truncated => Total > _count;
+
+    public void Append(ReadOnlySpan<byte> data)
+    {
+        lock (_gate)
+        {
+            Total += data.Length;
+            if (max <= 0) return;
+            if (data.Length >= max)
+            {
+                if (_buffer.Length < max) _buffer = new byte[max];
+                data[^max..].CopyTo(_buffer);
+                _count = max;
+                return;
+            }
+            if (_count + data.Length > _buffer.Length)
+            {
+                // Keep only what the tail can still need, then grow up to twice the tail's size.
+                int keep = Math.Min(_count, max - data.Length);
+                _buffer.AsSpan(_count - keep, keep).CopyTo(_buffer);
+                _count = keep;
+                if (_count + data.Length > _buffer.Length) Array.Resize(ref _buffer, Math.Max(_count + data.Length, Math.Min(2 * max, int.MaxValue / 2)));
+            }
+            data.CopyTo(_buffer.AsSpan(_count));
+            _count += data.Length;
+        }
+    }
+
+    /// <summary>The kept bytes as text (a character cut at the start is dropped; invalid UTF-8 becomes U+FFFD).</summary>
+    public string Text()
+    {
+        lock (_gate)
+        {
+            int from = Math.Max(0, _count - max);
+            var span = _buffer.AsSpan(from, _count - from);
+            if (Truncated) while (span.Length > 0 && (span[0] & 0xC0) == 0x80) span = span[1..];
+            return System.Text.Encoding.UTF8.GetString(span);
+        }
+    }
+}
