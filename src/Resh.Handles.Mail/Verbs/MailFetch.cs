@@ -12,11 +12,13 @@ public static class MailFetch
     static readonly Arg<string?> Dir = Arg.String("dir", "Save the attachments into this directory (created when missing); their paths are in `attachments[].saved_as`.");
     static readonly Arg<bool> Overwrite = Arg.Bool("overwrite", "Replace files of the same name in dir= (default: refuse with `conflict`, nothing overwritten).");
     static readonly Arg<bool> MarkSeen = Arg.Bool("mark_seen", "Set \\Seen on the message (default: read it without changing its flags).");
+    static readonly Arg<long?> MaxSize = Arg.Size("max_size",
+        "Largest message to fetch; a larger one (by its RFC822.SIZE, or by what the server really sends) is refused (`failed`) before it fills memory.", 64L << 20);
     static readonly Arg<long?> MaxText = Arg.Size("max_text", "Longest text and HTML body kept in the result; longer ones are cut and `truncated` is set.", 1L << 20);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("fetch", Effect.Read,
         "Read one message of an IMAP folder: headers, text and HTML bodies, attachments (listed with sha256; saved safely with dir=).",
-        [Uid, Dir, Overwrite, MarkSeen, MaxText, .. MailArgs.Common], () => MailJson.Default.MailFetchResult, RunAsync,
+        [Uid, Dir, Overwrite, MarkSeen, MaxText, MaxSize, .. MailArgs.Common], () => MailJson.Default.MailFetchResult, RunAsync,
         examples:
         [
             new("mail://ann@127.0.0.1:1143/INBOX.fetch uid=3 password=env:IMAP_PASSWORD", "Headers, body and attachment list of message 3."),
@@ -33,7 +35,14 @@ public static class MailFetch
         var summaries = await folder.FetchAsync([uid], MessageSummaryItems.UniqueId | MessageSummaryItems.Flags | MessageSummaryItems.Size, ct).ConfigureAwait(false);
         if (summaries.Count == 0)
             return ReshError.NotFound($"No message with UID {uid.Id} in {folder.FullName}.", "List the UIDs with .search.");
+        var maxSize = ctx.Get(MaxSize)!.Value;
+        if (summaries[0].Size is { } announced && announced > maxSize)
+            return ReshError.Failed($"Message {uid.Id} is {Resh.Core.Values.SizeValue.Format(announced)}, more than max_size ({Resh.Core.Values.SizeValue.Format(maxSize)}); it was not fetched.",
+                "Raise max_size= to fetch it.", new System.Text.Json.Nodes.JsonObject { ["size"] = announced, ["max_size"] = maxSize });
+        // What the server sends for BODY[] may not exceed what it announced (plus the FETCH framing), nor max_size.
+        if (session.Guard is { } guard) guard.MaxReply = Math.Min(maxSize, (long)(summaries[0].Size ?? (ulong)maxSize)) is var bound ? bound + bound / 32 + (64 << 10) : 0; // framing and TLS records
         var message = await folder.GetMessageAsync(uid, ct).ConfigureAwait(false); // BODY.PEEK[]: flags unchanged
+        if (session.Guard is { } g) g.MaxReply = MailSession.ImapMaxReply;
         if (markSeen) await folder.AddFlagsAsync(uid, MessageFlags.Seen, true, ct).ConfigureAwait(false);
 
         var max = (int)Math.Min(int.MaxValue, ctx.Get(MaxText)!.Value);
