@@ -125,6 +125,8 @@ internal sealed class MailSession : IAsyncDisposable
                 if (!client.IsSecure && mode != "none")
                     throw session.Fail("auth", ta, ReshError.Failed($"{target.Server} offered no TLS, so the password would cross the network in the clear; nothing was sent.",
                         "Use a server or port with STARTTLS or TLS (tls=implicit for 465/993), or say tls=none to send it anyway."));
+                if (!client.IsSecure)
+                    ctx.Warn($"tls=none: the password for {user} crosses the network to {target.Server} in the clear.");
                 try
                 {
                     await client.AuthenticateAsync(new NetworkCredential(user, password.Reveal()), cts.Token).ConfigureAwait(false);

@@ -57,29 +57,37 @@ public static class MailFetch
         var dir = ctx.Get(Dir);
         using var saver = dir is null ? null : AttachmentSaver.Open(dir, ctx.Get(Overwrite));
         var attachments = new List<MailAttachment>();
-        var index = 0;
+        var parts = new List<(MimeEntity Entity, string? Name)>();
         foreach (var entity in message.Attachments)
+        {
+            if (entity is MimePart part) parts.Add((entity, part.FileName));
+            else if (entity is MessagePart mp) parts.Add((entity, mp.Message?.Subject is { Length: > 0 } s ? s + ".eml" : null));
+        }
+        // Every name is checked before the first file is written: a conflict leaves dir= as it was.
+        saver?.CheckFree(parts.Select((p, i) => AttachmentSaver.SafeName(p.Name, i + 1)).ToList());
+        var index = 0;
+        foreach (var (entity, name) in parts)
         {
             index++;
             byte[] bytes;
-            string? name;
             using (var buffer = new MemoryStream())
             {
-                if (entity is MimePart part)
-                {
-                    part.Content?.DecodeTo(buffer, ct);
-                    name = part.FileName;
-                }
-                else if (entity is MessagePart mp)
-                {
-                    mp.Message?.WriteTo(buffer, ct);
-                    name = mp.Message?.Subject is { Length: > 0 } s ? s + ".eml" : null;
-                }
-                else continue;
+                if (entity is MimePart part) part.Content?.DecodeTo(buffer, ct);
+                else if (entity is MessagePart mp) mp.Message?.WriteTo(buffer, ct);
                 bytes = buffer.ToArray();
             }
             string? saved = null;
-            if (saver is not null && !ctx.DryRun) saved = saver.Save(AttachmentSaver.SafeName(name, index), bytes);
+            if (saver is not null && !ctx.DryRun)
+            {
+                try { saved = saver.Save(AttachmentSaver.SafeName(name, index), bytes); }
+                catch (ReshException e) when (attachments.Any(a => a.SavedAs is not null))
+                {
+                    // Something changed under us after the check: say what was already written.
+                    var details = e.Error.Details ?? new System.Text.Json.Nodes.JsonObject();
+                    details["saved"] = new System.Text.Json.Nodes.JsonArray(attachments.Where(a => a.SavedAs is not null).Select(a => (System.Text.Json.Nodes.JsonNode?)a.SavedAs).ToArray());
+                    return e.Error with { Code = Resh.Core.Errors.ErrorCode.Partial, Details = details };
+                }
+            }
             attachments.Add(new MailAttachment(name ?? $"attachment-{index}", entity.ContentType.MimeType, bytes.LongLength, MailCall.Sha256(bytes), saved));
         }
 
