@@ -27,7 +27,7 @@ public static class CertHandle
             CertAcmeVerbs.Renew,
         ])
     {
-        Notes = "Uses the platform's X.509 code (System.Security.Cryptography over OpenSSL), and BouncyCastle for Ed25519, CRL reading and PKCS#12 writing. Input files are untrusted: at most 16 MiB and 1000 certificates, a non-regular file is refused, a malformed one is `usage`. "
+        Notes = "Uses the platform's X.509 code (System.Security.Cryptography over OpenSSL), and BouncyCastle's Ed25519 signer for Ed25519 keys. Input files are untrusted: at most 16 MiB and 1000 certificates, a non-regular file is refused, a malformed one is `usage`. "
             + "Private keys are never printed; the keys resh writes are created 0600 with an atomic rename, and a key path that is a symbolic link is refused. "
             + "The verbs by the tool an operator would otherwise reach for: openssl x509 -text / s_client -showcerts → info, openssl x509 -checkend → expiry, openssl verify → verify, openssl req -x509 (CA) → ca.create, openssl x509 -req -CA → sign, comparing `openssl x509 -pubkey` with `openssl pkey -pubout` → match, openssl genpkey → key.create, openssl req -new → csr.create, openssl req -x509 → selfsigned.create, openssl ca -revoke / -gencrl → revoke / crl.create, openssl pkcs12 / x509 -outform → convert, certbot certonly --standalone / --webroot and certbot renew → acme.issue / acme.renew. "
             + "Passwords and passphrases are secret-typed (secret:NAME, env:VAR, file:PATH, @-): a literal works but warns.",

@@ -1,10 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using Org.BouncyCastle.Asn1.Nist;
-using Org.BouncyCastle.Asn1.Pkcs;
-using Org.BouncyCastle.Pkcs;
-using Org.BouncyCastle.Security;
+using System.Formats.Asn1;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
@@ -33,7 +30,7 @@ public static class CertConvertVerb
             new("cert:///tmp/site.pem convert out=/tmp/site.der", "The leaf certificate in DER."),
         ],
         notes: "PEM output holds the leaf, then the chain, then the key (PKCS#8, encrypted when out_password= is given). DER output holds one object: the leaf certificate, or the key when the target holds only a key. "
-            + "PKCS#12 output is PBES2 (AES-256-CBC, HMAC-SHA256 PBKDF2) with the leaf, its key and the chain, as `openssl pkcs12 -export` writes by default. Passwords are secret-typed: never put them in argv. "
+            + "PKCS#12 output is PBES2 (AES-256-CBC, HMAC-SHA256 PBKDF2) with the leaf, its key and the chain, as `openssl pkcs12 -export` writes by default; an ed25519 key is refused there (PEM keeps it). Passwords are secret-typed: never put them in argv. "
             + "Each run rewrites the output (`changed: true`) unless its content would be the same (PEM and DER).");
 
     static Outcome<CertConvertResult> Run(VerbContext ctx)
@@ -94,6 +91,9 @@ public static class CertConvertVerb
                 case "pkcs12":
                     if (certs.Count == 0) return ReshError.Usage("A PKCS#12 bundle needs a certificate.", "Convert a certificate file (with key=).");
                     if (outPassword is null) return ReshError.Usage("A PKCS#12 bundle needs a password.", "Give out_password=secret:NAME (or env:VAR, file:PATH, @-).");
+                    if (key is { Type: "ed25519" })
+                        return ReshError.Usage("resh writes no PKCS#12 bundle with an Ed25519 key (the platform's PKCS#12 writer has no EdDSA).",
+                            "Write PEM (the key stays PKCS#8, encrypted with out_password=), or leave the key out with no_key=true.");
                     output = WritePkcs12(certs, key, outPassword);
                     break;
                 default:
@@ -139,65 +139,69 @@ public static class CertConvertVerb
 
     static (List<X509Certificate2>, CertKey?) ReadPkcs12(byte[] bytes, string? password, string path)
     {
-        var store = new Pkcs12StoreBuilder().Build();
-        try { store.Load(new MemoryStream(bytes), (password ?? "").ToCharArray()); }
-        catch (Exception ex) when (ex is not ReshException and not OperationCanceledException and not OutOfMemoryException)
+        X509Certificate2Collection collection;
+        try { collection = X509CertificateLoader.LoadPkcs12Collection(bytes, password, X509KeyStorageFlags.EphemeralKeySet | X509KeyStorageFlags.Exportable); }
+        catch (CryptographicException)
         {
+            if (Opens(bytes, password))
+                throw ReshError.Usage($"{path} is a PKCS#12 bundle with an entry resh cannot read (an Ed25519 or other key the platform does not load).",
+                    "Extract it with openssl pkcs12 -nodes, then convert the PEM.").ToException();
             throw ReshError.Usage(password is null ? $"{path} is a PKCS#12 bundle that needs a password." : $"{path} cannot be opened with the password given.",
                 "Give password=secret:NAME (or env:VAR, file:PATH, @-).").ToException();
         }
-        var certs = new List<X509Certificate2>();
+        // The certificate that carries the key first (the leaf), then the others in file order, as in a PEM chain.
+        var certs = collection.OrderByDescending(c => c.HasPrivateKey).ToList();
         CertKey? key = null;
         try
         {
-            Collect(store, certs, ref key);
+            if (certs.Count > 0 && certs[0].HasPrivateKey)
+            {
+                using AsymmetricAlgorithm? alg = (AsymmetricAlgorithm?)certs[0].GetRSAPrivateKey() ?? certs[0].GetECDsaPrivateKey();
+                if (alg is null) throw new CryptographicException("unsupported key");
+                var pkcs8 = alg.ExportPkcs8PrivateKey();
+                try { key = CertKey.FromPkcs8(pkcs8); }
+                finally { CryptographicOperations.ZeroMemory(pkcs8); }
+            }
         }
-        catch (Exception ex) when (ex is not ReshException and not OutOfMemoryException)
+        catch (Exception ex) when (ex is CryptographicException or AsnContentException)
         {
             foreach (var c in certs) c.Dispose();
-            key?.Dispose();
             throw ReshError.Usage($"{path} is a PKCS#12 bundle with an entry resh cannot read.", "Check it with openssl pkcs12 -info.").ToException();
         }
         return (certs, key);
     }
 
-    static void Collect(Pkcs12Store store, List<X509Certificate2> certs, ref CertKey? key)
+    /// <summary>The bundle opens with this password when its private keys are left out (so the failure was a key resh cannot load).</summary>
+    static bool Opens(byte[] bytes, string? password)
     {
-        foreach (var alias in store.Aliases)
+        try
         {
-            if (!store.IsKeyEntry(alias) || key is not null) continue;
-            var pkcs8 = PrivateKeyInfoFactory.CreatePrivateKeyInfo(store.GetKey(alias).Key).GetDerEncoded();
-            key = CertKey.FromPkcs8(pkcs8);
-            CryptographicOperations.ZeroMemory(pkcs8);
-            foreach (var e in store.GetCertificateChain(alias) ?? [])
-                certs.Add(X509CertificateLoader.LoadCertificate(e.Certificate.GetEncoded()));
+            var limits = new Pkcs12LoaderLimits { IgnorePrivateKeys = true };
+            foreach (var c in X509CertificateLoader.LoadPkcs12Collection(bytes, password, X509KeyStorageFlags.EphemeralKeySet, limits)) c.Dispose();
+            return true;
         }
-        foreach (var alias in store.Aliases)
-            if (store.IsCertificateEntry(alias) && store.GetCertificate(alias) is { } e)
-            {
-                var raw = e.Certificate.GetEncoded();
-                if (!certs.Any(c => c.RawData.AsSpan().SequenceEqual(raw))) certs.Add(X509CertificateLoader.LoadCertificate(raw));
-            }
+        catch (CryptographicException) { return false; }
     }
 
+    /// <summary>
+    /// PKCS#12 with the platform's writer: PBES2 (AES-256-CBC, PBKDF2-HMAC-SHA256) for the key and the certificates,
+    /// HMAC-SHA256 integrity, as `openssl pkcs12 -export` writes by default. The leaf carries the key.
+    /// </summary>
     static byte[] WritePkcs12(List<X509Certificate2> certs, CertKey? key, string password)
     {
-        var store = new Pkcs12StoreBuilder()
-            .SetKeyAlgorithm(NistObjectIdentifiers.IdAes256Cbc, PkcsObjectIdentifiers.IdHmacWithSha256)
-            .SetCertAlgorithm(NistObjectIdentifiers.IdAes256Cbc, PkcsObjectIdentifiers.IdHmacWithSha256)
-            .Build();
-        var parser = new Org.BouncyCastle.X509.X509CertificateParser();
-        var entries = certs.Select(c => new X509CertificateEntry(parser.ReadCertificate(c.RawData))).ToArray();
-        if (key is not null)
+        var collection = new X509Certificate2Collection();
+        X509Certificate2? leaf = null;
+        try
         {
-            var pkcs8 = key.ExportPkcs8();
-            try { store.SetKeyEntry("1", new AsymmetricKeyEntry(PrivateKeyFactory.CreateKey(pkcs8)), entries); }
-            finally { CryptographicOperations.ZeroMemory(pkcs8); }
+            if (key is not null)
+            {
+                leaf = key.Attach(certs[0]);
+                collection.Add(leaf);
+                foreach (var c in certs.Skip(1)) collection.Add(c);
+            }
+            else foreach (var c in certs) collection.Add(c);
+            return collection.ExportPkcs12(Pkcs12ExportPbeParameters.Pbes2Aes256Sha256, password);
         }
-        else
-            for (int i = 0; i < entries.Length; i++) store.SetCertificateEntry((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), entries[i]);
-        using var ms = new MemoryStream();
-        store.Save(ms, password.ToCharArray(), new SecureRandom());
-        return ms.ToArray();
+        finally { leaf?.Dispose(); }
     }
 }

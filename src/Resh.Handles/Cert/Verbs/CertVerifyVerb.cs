@@ -110,13 +110,12 @@ public static class CertVerifyVerb
             if (selfSigned && i > 0) continue; // a root is not checked against CRLs
             var issuer = i + 1 < elements.Count ? elements[i + 1].Certificate : selfSigned ? cert : null;
             if (issuer is null) { if (i == 0) Add(reasons, "crl_missing"); continue; }
-            var mine = crls.Where(c => c.IssuerDN.GetEncoded().AsSpan().SequenceEqual(cert.IssuerName.RawData)).ToList();
+            var mine = crls.Where(c => c.Issuer.AsSpan().SequenceEqual(cert.IssuerName.RawData)).ToList();
             if (mine.Count == 0) { if (i == 0) Add(reasons, "crl_missing"); continue; }
             var good = mine.Where(c => CertCrl.IssuedBy(c, issuer)).ToList();
             if (good.Count == 0) { Add(reasons, "crl_bad_signature"); continue; }
-            if (good.All(c => c.NextUpdate is { } n && n.ToUniversalTime() < DateTime.UtcNow)) Add(reasons, "crl_expired");
-            var serial = CertCrl.Serial(cert);
-            if (good.Any(c => c.GetRevokedCertificate(serial) is not null)) Add(reasons, "revoked");
+            if (good.All(c => c.NextUpdate is { } n && n < DateTimeOffset.UtcNow)) Add(reasons, "crl_expired");
+            if (good.Any(c => c.IsRevoked(cert))) Add(reasons, "revoked");
         }
     }
 
