@@ -51,7 +51,29 @@ internal static class DnsLookup
         var start = Stopwatch.GetTimestamp();
         try
         {
-            var response = await client.QueryAsync(new DnsQuestion(name, type, QueryClass.IN), token).ConfigureAwait(false);
+            IDnsQueryResponse response;
+            try
+            {
+                response = await client.QueryAsync(new DnsQuestion(name, type, QueryClass.IN), token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e.GetType().Name == "DnsXidMismatchException" && !o.Tcp)
+            {
+                // A UDP answer with another ID (a spoofing attempt or a confused server): ask again over TCP, which an
+                // off-path sender cannot answer, instead of failing the call on one forged packet.
+                var tcp = new LookupClient(new LookupClientOptions(servers.Select(x => new NameServer(x)).ToArray())
+                {
+                    UseCache = false, Recursion = o.Recursion, UseTcpOnly = true, Retries = 1, Timeout = options.Timeout, ThrowDnsErrors = false,
+                    ContinueOnDnsError = false, ContinueOnEmptyResponse = false, UseRandomNameServer = false, EnableAuditTrail = false,
+                    RequestDnsSecRecords = o.Dnssec, ExtendedDnsBufferSize = options.ExtendedDnsBufferSize, AutoResolveNameServers = false,
+                });
+                response = await tcp.QueryAsync(new DnsQuestion(name, type, QueryClass.IN), token).ConfigureAwait(false);
+            }
+            // An answer must be to the question asked (as dig checks): records for another name are not an answer.
+            if (response.Questions.Count != 1 || !string.Equals(DnsNames.Canonical(response.Questions[0].QueryName.Value), DnsNames.Canonical(name), StringComparison.Ordinal)
+                || response.Questions[0].QuestionType != type)
+                throw new ReshException(ReshError.Failed(
+                    $"{string.Join(", ", servers.Select(DnsServers.Show))} answered another question ({(response.Questions.Count > 0 ? response.Questions[0].QueryName.Value + " " + TypeName(response.Questions[0].QuestionType) : "none")}) than {name} {TypeName(type)}; the answer is ignored.",
+                    "The server is misbehaving, or someone on the path forged the answer."));
             var ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             var from = servers.FirstOrDefault(s => response.NameServer is { } ns && ns.Address == s.Address.ToString() && ns.Port == s.Port) ?? servers[0];
             return (response, from, Math.Round(ms, 2));
@@ -65,6 +87,11 @@ internal static class DnsLookup
         {
             throw new ReshException(ReshError.Unavailable($"Query {name} {TypeName(type)} to {string.Join(", ", servers.Select(DnsServers.Show))} failed: {ExceptionTranslation.OneLine(e.Message)}",
                 "Check that a DNS server listens there (server=IP:PORT)."));
+        }
+        catch (Exception e) when (e.GetType().Name == "DnsXidMismatchException")
+        {
+            throw new ReshException(ReshError.Failed($"The answers from {string.Join(", ", servers.Select(DnsServers.Show))} for {name} {TypeName(type)} carried another query ID, over UDP and TCP; they were ignored.",
+                "The server is misbehaving, or someone forges answers."));
         }
         catch (DnsResponseException e)
         {

@@ -77,4 +77,23 @@ internal sealed partial class DnsTsig
     /// <summary>The TSIG record that signs one message (the MAC is computed when the message is encoded).</summary>
     public Ar.TSigRecord For(ushort transactionId) =>
         new(ARSoft.Tools.Net.DomainName.Parse(Name), Algorithm, DateTime.UtcNow, TimeSpan.FromSeconds(300), transactionId, Ar.ReturnCode.NoError, null, _secret);
+
+    /// <summary>
+    /// Checks that a successful answer to a signed request is itself signed with this key, its MAC computed over the
+    /// answer and the request's MAC (RFC 8945 §5.3; ARSoft verifies it when it parses the answer with the request's
+    /// key and MAC). An unsigned answer, or one whose MAC does not verify, may come from anyone on the path and is
+    /// refused: null when it is sound, else the error.
+    /// </summary>
+    public ReshError? VerifyAnswer(Ar.DnsMessageBase answer, string server, string what)
+    {
+        var tsig = answer.TSigOptions;
+        var problem = tsig is null ? "is not signed"
+            : tsig.ValidationResult != Ar.ReturnCode.NoError ? $"has a TSIG that does not verify ({tsig.ValidationResult.ToString().ToUpperInvariant()})"
+            : !string.Equals(tsig.Name.ToString().TrimEnd('.'), Name.TrimEnd('.'), StringComparison.OrdinalIgnoreCase) ? $"is signed with another key ({tsig.Name})"
+            : null;
+        if (problem is null) return null;
+        return ReshError.Failed($"The answer of {server} to {what} {problem}, though the request was signed with the key {Name}: it may be forged, so it is not trusted.",
+            "Check that server= is the zone's primary and that it has this key; a server that answers without TSIG is not the one holding the key.",
+            new System.Text.Json.Nodes.JsonObject { ["server"] = server, ["tsig"] = tsig is null ? "missing" : tsig.ValidationResult.ToString().ToUpperInvariant(), ["key_name"] = Name });
+    }
 }

@@ -44,6 +44,8 @@ internal static class DnsUpdate
         var key = DnsTsig.From(ctx);
         var prerequisites = ParsePrerequisites(ctx.Get(Require), name, type);
         var primary = await DnsPrimary.FindAsync(ctx, name, ctx.Get(Zone), ctx.Cancellation).ConfigureAwait(false);
+        if (key is not null && !ctx.IsSet(DnsArgs.Server))
+            ctx.Warn($"The primary {DnsServers.Show(primary.Server)} was found by an unsigned lookup through the system resolver; give server= to pin the server the signed update goes to.");
 
         var before = await primary.RecordSetAsync(name, type, ctx.Cancellation).ConfigureAwait(false);
         var ttl = (int)(ctx.Get(Ttl) ?? (before.Count > 0 ? before[0].TimeToLive : 300));
@@ -96,7 +98,12 @@ internal static class DnsUpdate
             return ReshError.Timeout($"{DnsServers.Show(primary.Server)} did not answer the update of {name} {DnsPrimary.TypeName(type)}.",
                 "Check server= (the zone's primary, TCP) and raise timeout= if it is slow.");
         if (Failure(response, name, type, primary, key, prereqText) is { } error) return error;
+        if (key is not null && key.VerifyAnswer(response, DnsServers.Show(primary.Server), $"the update of {name} {DnsPrimary.TypeName(type)}") is { } forged)
+            return forged;
         var after = await primary.RecordSetAsync(name, type, ctx.Cancellation).ConfigureAwait(false);
+        if (after.Count != planned.Count || !planned.All(p => after.Any(a => DnsPrimary.SameData(a, p))))
+            ctx.Warn($"{DnsServers.Show(primary.Server)} accepted the update, but {name} {DnsPrimary.TypeName(type)} now reads [{string.Join(", ", after.Select(DnsPrimary.Data))}], " +
+                     $"not the planned [{string.Join(", ", planned.Select(DnsPrimary.Data))}] (another change at the same time, or not the server that holds the zone).");
         return Outcome.Changed(Result(name, primary, type, ttl, beforeText, after.Select(DnsPrimary.Data).ToList(), true, prereqText, key));
     }
 

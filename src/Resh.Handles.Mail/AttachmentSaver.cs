@@ -48,6 +48,32 @@ internal sealed class AttachmentSaver : IDisposable
         return s;
     }
 
+    /// <summary>
+    /// Checks, before anything is written, that none of the names <see cref="Save"/> will use exists already (unless
+    /// overwrite was asked for), so that a conflict leaves the directory as it was instead of half-filled.
+    /// </summary>
+    public void CheckFree(IReadOnlyList<string> safeNames)
+    {
+        if (_overwrite) return;
+        var planned = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var safeName in safeNames)
+        {
+            var name = safeName;
+            if (!planned.Add(name))
+            {
+                var stem = Path.GetFileNameWithoutExtension(safeName);
+                var ext = Path.GetExtension(safeName);
+                for (var i = 2; !planned.Add(name = $"{stem}-{i}{ext}"); i++) { }
+            }
+            if (Posix.StatAt(_dir.Fd, name, follow: false, out _) is not null)
+            {
+                var full = Path.Combine(_dir.Display, name);
+                throw ReshError.Conflict($"{full} already exists; no attachment was saved.",
+                    "Give overwrite=true to replace it, or another dir=.", new System.Text.Json.Nodes.JsonObject { ["path"] = full }).ToException();
+            }
+        }
+    }
+
     /// <summary>Writes one attachment; returns the path it was saved at. An existing file without overwrite is a conflict.</summary>
     public string Save(string safeName, ReadOnlySpan<byte> bytes)
     {

@@ -36,6 +36,8 @@ internal sealed class MailSession : IAsyncDisposable
     public List<MailPhase> Phases { get; } = [];
     public bool Authenticated { get; private set; }
     public TlsTrust Trust { get; private init; } = null!;
+    /// <summary>The byte and time budget of each reply (raise <see cref="ReplyGuardStream.MaxReply"/> for a large fetch).</summary>
+    public ReplyGuardStream? Guard { get; private set; }
 
     public SmtpClient Smtp => (SmtpClient)Client;
     public ImapClient Imap => (ImapClient)Client;
@@ -54,6 +56,11 @@ internal sealed class MailSession : IAsyncDisposable
         var configured = TlsMode(ctx, first);
         return configured == mode ? first : MailTarget.Resolve(ctx, protocol, implicitTls: configured == "implicit");
     }
+
+    /// <summary>Largest SMTP reply (RFC 5321 replies are a few lines; EHLO lists some extensions).</summary>
+    public const long SmtpMaxReply = 1 << 20;
+    /// <summary>Largest IMAP answer to one command other than a message fetch (a SEARCH of a huge folder, a long LIST).</summary>
+    public const long ImapMaxReply = 32L << 20;
 
     /// <summary>Connects, secures and (when a user or password is given) authenticates. Failures throw <see cref="MailPhaseException"/>.</summary>
     public static async Task<MailSession> OpenAsync(VerbContext ctx, MailProtocol protocol, bool authenticate = true)
@@ -89,7 +96,12 @@ internal sealed class MailSession : IAsyncDisposable
             var t0 = Stopwatch.GetTimestamp();
             try
             {
-                await client.ConnectAsync(socket, target.Host, target.Port, options, cts.Token).ConfigureAwait(false);
+                socket.ReceiveTimeout = client.Timeout;
+                session.Guard = new ReplyGuardStream(new NetworkStream(socket, ownsSocket: true), timeout)
+                {
+                    MaxReply = protocol == MailProtocol.Smtp ? SmtpMaxReply : ImapMaxReply,
+                };
+                await client.ConnectAsync(session.Guard, target.Host, target.Port, options, cts.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not MailPhaseException)
             {
@@ -97,6 +109,8 @@ internal sealed class MailSession : IAsyncDisposable
                 var failedPhase = e is SslHandshakeException || (e is NotSupportedException && options == SecureSocketOptions.StartTls) ? "tls" : phase;
                 throw session.Fail(failedPhase, t0, Translate(e, failedPhase, session, cts.IsCancellationRequested && !ctx.Cancellation.IsCancellationRequested, timeout));
             }
+            if (!client.IsSecure && mode == "auto")
+                ctx.Warn($"{target.Server} offered no STARTTLS: this session is not encrypted, and anyone on the path can read or change it (tls=starttls refuses such a server).");
             session.Phases.Add(new MailPhase(client.IsSecure ? "tls" : phase, true, Ms(t0),
                 client.IsSecure ? $"{client.SslProtocol}, {client.SslCipherSuite}" : "no TLS (the server did not offer STARTTLS or tls=none)"));
 
@@ -111,6 +125,8 @@ internal sealed class MailSession : IAsyncDisposable
                 if (!client.IsSecure && mode != "none")
                     throw session.Fail("auth", ta, ReshError.Failed($"{target.Server} offered no TLS, so the password would cross the network in the clear; nothing was sent.",
                         "Use a server or port with STARTTLS or TLS (tls=implicit for 465/993), or say tls=none to send it anyway."));
+                if (!client.IsSecure)
+                    ctx.Warn($"tls=none: the password for {user} crosses the network to {target.Server} in the clear.");
                 try
                 {
                     await client.AuthenticateAsync(new NetworkCredential(user, password.Reveal()), cts.Token).ConfigureAwait(false);
@@ -192,6 +208,12 @@ internal sealed class MailSession : IAsyncDisposable
         var server = session?.Target.Server ?? "the server";
         if (timedOut || e is TimeoutException || (e is IOException { InnerException: SocketException { SocketErrorCode: SocketError.TimedOut } }))
             return ReshError.Timeout($"{server} did not answer within {timeout.TotalSeconds:0.###} s during {phase}.", "Raise timeout= or check the server.");
+        if (e is TimeoutException || e.InnerException is TimeoutException)
+            return ReshError.Timeout($"{server} did not answer within {timeout.TotalSeconds:0.###} s during {phase}.", "Raise timeout= or check the server.");
+        if ((e as ReplyTooLargeException ?? e.InnerException as ReplyTooLargeException) is { } big)
+            return ReshError.Failed($"{server} sent more than {Resh.Core.Values.SizeValue.Format(big.Limit)} in answer to one command during {phase}; the connection was closed.",
+                phase == "command" ? "A message larger than that needs a larger max_size= (fetch); otherwise the server is misbehaving." : "The server is misbehaving or is not a mail server.",
+                new JsonObject { ["limit_bytes"] = big.Limit });
         return e switch
         {
             SslHandshakeException => ReshError.Failed(

@@ -73,6 +73,7 @@ public sealed class TlsTrust
         custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         custom.ChainPolicy.CustomTrustStore.AddRange(_roots);
         custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        custom.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.1")); // serverAuth, as the system-store path and curl require
         if (chain is not null)
             foreach (var element in chain.ChainElements)
                 if (!element.Certificate.Equals(certificate)) custom.ChainPolicy.ExtraStore.Add(element.Certificate);

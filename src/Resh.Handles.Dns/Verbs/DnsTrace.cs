@@ -71,8 +71,13 @@ public static class DnsTrace
             if (r is null) return (false, "NOANSWER", []);
             var rcode = DnsLookup.Rcode(r);
             var next = Referral(r, zone);
-            if (r.Header.HasAuthorityAnswer || r.Answers.Count > 0 || rcode != "NOERROR" || next is null)
-                return (r.Header.HasAuthorityAnswer || r.Answers.Count > 0, rcode, DnsLookup.Records(r.Answers));
+            // Only records owned by the name asked count as its answer (an unrelated record is not a resolution).
+            var owners = new HashSet<string>(StringComparer.Ordinal) { DnsNames.Canonical(name) };
+            foreach (var c in r.Answers.OfType<CNameRecord>())
+                if (owners.Contains(DnsNames.Canonical(c.DomainName.Value))) owners.Add(DnsNames.Canonical(c.CanonicalName.Value));
+            var own = r.Answers.Where(a => owners.Contains(DnsNames.Canonical(a.DomainName.Value))).ToList();
+            if (r.Header.HasAuthorityAnswer || own.Count > 0 || rcode != "NOERROR" || next is null)
+                return (r.Header.HasAuthorityAnswer || own.Count > 0, rcode, DnsLookup.Records(own));
             zone = next.Zone;
             var glue = r.Additionals.OfType<ARecord>().ToList();
             var nextServers = new List<(IPEndPoint, string?)>();
@@ -87,7 +92,7 @@ public static class DnsTrace
                 {
                     var sub = new List<DnsTraceStep>();
                     var (ok, _, ans) = await Walk(ns, QueryType.A, [.. RootsOf(steps)], port, options, sub, maxSteps, depth + 1, token).ConfigureAwait(false);
-                    foreach (var a in ans.Where(x => x.Type == "A")) nextServers.Add((new IPEndPoint(IPAddress.Parse(a.Data), port), ns));
+                    foreach (var a in ans.Where(x => x.Type == "A" && DnsNames.Canonical(x.Name) == DnsNames.Canonical(ns))) nextServers.Add((new IPEndPoint(IPAddress.Parse(a.Data), port), ns));
                     if (ok && nextServers.Count > 0) break;
                 }
             }

@@ -29,6 +29,8 @@ public static class DnsZoneList
         var filter = ctx.Get(TypeFilter) is { Length: > 0 } t ? DnsPrimary.ParseType(t) : (Ar.RecordType?)null;
         var key = DnsTsig.From(ctx);
         var primary = await DnsPrimary.FindAsync(ctx, zone, zone, ctx.Cancellation).ConfigureAwait(false);
+        if (key is not null && !ctx.IsSet(DnsArgs.Server))
+            ctx.Warn($"The primary {DnsServers.Show(primary.Server)} was found by an unsigned lookup through the system resolver; give server= to pin the server the signed transfer comes from.");
         var maxBytes = ctx.Get(MaxBytes)!.Value;
         var transport = new BoundedTcpTransport(primary.Server.Port, maxBytes);
         var query = new Ar.DnsMessage { IsRecursionDesired = false };
@@ -49,6 +51,8 @@ public static class DnsZoneList
                 key is null ? "Transfers usually need a TSIG key: give key_file= or key_name= with key=." : "Check the key and the zone's allow-transfer.");
         if (answer.ReturnCode != Ar.ReturnCode.NoError || answer.AnswerRecords.FirstOrDefault() is not Ar.SoaRecord soa)
             return ReshError.Failed($"{DnsServers.Show(primary.Server)} answered {rcode} to a transfer of {zone.TrimEnd('.')}.", "Check that the server is authoritative for the zone.");
+        if (key is not null && key.VerifyAnswer(answer, DnsServers.Show(primary.Server), $"the transfer of {zone.TrimEnd('.')}") is { } forged)
+            return forged;
         var records = answer.AnswerRecords;
         // The transfer opens and closes with the SOA; list it once.
         if (records.Count > 1 && records[^1] is Ar.SoaRecord) records = records.Take(records.Count - 1).ToList();

@@ -12,11 +12,13 @@ public static class MailFetch
     static readonly Arg<string?> Dir = Arg.String("dir", "Save the attachments into this directory (created when missing); their paths are in `attachments[].saved_as`.");
     static readonly Arg<bool> Overwrite = Arg.Bool("overwrite", "Replace files of the same name in dir= (default: refuse with `conflict`, nothing overwritten).");
     static readonly Arg<bool> MarkSeen = Arg.Bool("mark_seen", "Set \\Seen on the message (default: read it without changing its flags).");
+    static readonly Arg<long?> MaxSize = Arg.Size("max_size",
+        "Largest message to fetch; a larger one (by its RFC822.SIZE, or by what the server really sends) is refused (`failed`) before it fills memory.", 64L << 20);
     static readonly Arg<long?> MaxText = Arg.Size("max_text", "Longest text and HTML body kept in the result; longer ones are cut and `truncated` is set.", 1L << 20);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("fetch", Effect.Read,
         "Read one message of an IMAP folder: headers, text and HTML bodies, attachments (listed with sha256; saved safely with dir=).",
-        [Uid, Dir, Overwrite, MarkSeen, MaxText, .. MailArgs.Common], () => MailJson.Default.MailFetchResult, RunAsync,
+        [Uid, Dir, Overwrite, MarkSeen, MaxText, MaxSize, .. MailArgs.Common], () => MailJson.Default.MailFetchResult, RunAsync,
         examples:
         [
             new("mail://ann@127.0.0.1:1143/INBOX.fetch uid=3 password=env:IMAP_PASSWORD", "Headers, body and attachment list of message 3."),
@@ -33,7 +35,14 @@ public static class MailFetch
         var summaries = await folder.FetchAsync([uid], MessageSummaryItems.UniqueId | MessageSummaryItems.Flags | MessageSummaryItems.Size, ct).ConfigureAwait(false);
         if (summaries.Count == 0)
             return ReshError.NotFound($"No message with UID {uid.Id} in {folder.FullName}.", "List the UIDs with .search.");
+        var maxSize = ctx.Get(MaxSize)!.Value;
+        if (summaries[0].Size is { } announced && announced > maxSize)
+            return ReshError.Failed($"Message {uid.Id} is {Resh.Core.Values.SizeValue.Format(announced)}, more than max_size ({Resh.Core.Values.SizeValue.Format(maxSize)}); it was not fetched.",
+                "Raise max_size= to fetch it.", new System.Text.Json.Nodes.JsonObject { ["size"] = announced, ["max_size"] = maxSize });
+        // What the server sends for BODY[] may not exceed what it announced (plus the FETCH framing), nor max_size.
+        if (session.Guard is { } guard) guard.MaxReply = Math.Min(maxSize, (long)(summaries[0].Size ?? (ulong)maxSize)) is var bound ? bound + bound / 32 + (64 << 10) : 0; // framing and TLS records
         var message = await folder.GetMessageAsync(uid, ct).ConfigureAwait(false); // BODY.PEEK[]: flags unchanged
+        if (session.Guard is { } g) g.MaxReply = MailSession.ImapMaxReply;
         if (markSeen) await folder.AddFlagsAsync(uid, MessageFlags.Seen, true, ct).ConfigureAwait(false);
 
         var max = (int)Math.Min(int.MaxValue, ctx.Get(MaxText)!.Value);
@@ -48,29 +57,37 @@ public static class MailFetch
         var dir = ctx.Get(Dir);
         using var saver = dir is null ? null : AttachmentSaver.Open(dir, ctx.Get(Overwrite));
         var attachments = new List<MailAttachment>();
-        var index = 0;
+        var parts = new List<(MimeEntity Entity, string? Name)>();
         foreach (var entity in message.Attachments)
+        {
+            if (entity is MimePart part) parts.Add((entity, part.FileName));
+            else if (entity is MessagePart mp) parts.Add((entity, mp.Message?.Subject is { Length: > 0 } s ? s + ".eml" : null));
+        }
+        // Every name is checked before the first file is written: a conflict leaves dir= as it was.
+        saver?.CheckFree(parts.Select((p, i) => AttachmentSaver.SafeName(p.Name, i + 1)).ToList());
+        var index = 0;
+        foreach (var (entity, name) in parts)
         {
             index++;
             byte[] bytes;
-            string? name;
             using (var buffer = new MemoryStream())
             {
-                if (entity is MimePart part)
-                {
-                    part.Content?.DecodeTo(buffer, ct);
-                    name = part.FileName;
-                }
-                else if (entity is MessagePart mp)
-                {
-                    mp.Message?.WriteTo(buffer, ct);
-                    name = mp.Message?.Subject is { Length: > 0 } s ? s + ".eml" : null;
-                }
-                else continue;
+                if (entity is MimePart part) part.Content?.DecodeTo(buffer, ct);
+                else if (entity is MessagePart mp) mp.Message?.WriteTo(buffer, ct);
                 bytes = buffer.ToArray();
             }
             string? saved = null;
-            if (saver is not null && !ctx.DryRun) saved = saver.Save(AttachmentSaver.SafeName(name, index), bytes);
+            if (saver is not null && !ctx.DryRun)
+            {
+                try { saved = saver.Save(AttachmentSaver.SafeName(name, index), bytes); }
+                catch (ReshException e) when (attachments.Any(a => a.SavedAs is not null))
+                {
+                    // Something changed under us after the check: say what was already written.
+                    var details = e.Error.Details ?? new System.Text.Json.Nodes.JsonObject();
+                    details["saved"] = new System.Text.Json.Nodes.JsonArray(attachments.Where(a => a.SavedAs is not null).Select(a => (System.Text.Json.Nodes.JsonNode?)a.SavedAs).ToArray());
+                    return e.Error with { Code = Resh.Core.Errors.ErrorCode.Partial, Details = details };
+                }
+            }
             attachments.Add(new MailAttachment(name ?? $"attachment-{index}", entity.ContentType.MimeType, bytes.LongLength, MailCall.Sha256(bytes), saved));
         }
 

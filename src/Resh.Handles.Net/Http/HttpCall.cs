@@ -61,6 +61,13 @@ internal static class HttpCall
             if (output is not null && ex.Method != "HEAD")
             {
                 long written = 0;
+                uint mode = 0x1b6 & ~OutputFile.Umask();
+                try
+                {
+                    using var outDir = DirHandle.Open(Path.GetDirectoryName(output)!);
+                    mode = OutputFile.FinalMode(outDir, Path.GetFileName(output)); // a replaced 0600 file stays 0600, as with curl -o
+                }
+                catch (IOException) { } // an unreadable or missing directory: the write below reports it
                 await AtomicFile.WriteAsync(output, async (fs, token) =>
                 {
                     var buffer = new byte[256 * 1024];
@@ -71,7 +78,7 @@ internal static class HttpCall
                         written += n;
                         read = written;
                     }
-                }, null, null, ct).ConfigureAwait(false);
+                }, (UnixFileMode)mode, null, ct).ConfigureAwait(false);
                 var done = Stopwatch.GetTimestamp();
                 response.Dispose();
                 return Outcome.Changed(Result(ex, headers, contentType, "file", null, null, written, false, encoding, output, Timings(ex, done)));

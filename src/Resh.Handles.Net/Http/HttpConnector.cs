@@ -69,7 +69,7 @@ internal sealed class HttpConnector
         return s_pool.GetOrAdd(key, _ =>
         {
             var trust = TlsTrust.Create(caPath, insecure);
-            IWebProxy? p = proxy is null || proxy.Length == 0 ? null : new WebProxy(new Uri(proxy));
+            IWebProxy? p = proxy is null || proxy.Length == 0 ? null : ProxyOf(new Uri(proxy));
             return new HttpConnector(trust, clientCert, p, proxy is { Length: 0 }, connectTimeout);
         });
     }
@@ -141,4 +141,16 @@ internal sealed class HttpConnector
     }
 
     public static double Ms(long from, long to) => Math.Round(Stopwatch.GetElapsedTime(from, to).TotalMilliseconds, 3);
+
+    /// <summary>The proxy of proxy=; user:password in its URL authenticates to the proxy (Proxy-Authorization), as curl -x does.</summary>
+    static WebProxy ProxyOf(Uri uri)
+    {
+        var proxy = new WebProxy(new UriBuilder(uri) { UserName = "", Password = "" }.Uri);
+        if (uri.UserInfo.Length > 0)
+        {
+            var parts = uri.UserInfo.Split(':', 2);
+            proxy.Credentials = new NetworkCredential(Uri.UnescapeDataString(parts[0]), parts.Length > 1 ? Uri.UnescapeDataString(parts[1]) : "");
+        }
+        return proxy;
+    }
 }

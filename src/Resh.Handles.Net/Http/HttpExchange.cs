@@ -43,10 +43,11 @@ internal static class HttpExchange
         var method = spec.Method;
         var body = spec.Body;
         var authorization = spec.Authorization;
+        var headers = spec.Headers;
         int attempts = 0;
         while (true)
         {
-            var (response, trace) = await SendWithRetriesAsync(ctx, spec, method, url, body, authorization, extraHeaders, ct,
+            var (response, trace) = await SendWithRetriesAsync(ctx, spec, method, url, body, authorization, headers, extraHeaders, ct,
                 n => attempts += n).ConfigureAwait(false);
             var status = (int)response.StatusCode;
             if (spec.Follow && status is 301 or 302 or 303 or 307 or 308 && response.Headers.Location is { } location)
@@ -70,10 +71,17 @@ internal static class HttpExchange
                 else if (body is { Replayable: false })
                     throw ReshError.Failed($"{url} answered {status} to {next}, but the body came from stdin and cannot be sent again.",
                         "Send the body from a file (body=@FILE) or to the final URL.").ToException();
-                if (authorization is not null && !string.Equals(next.GetLeftPart(UriPartial.Authority), url.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase))
+                if (!string.Equals(next.GetLeftPart(UriPartial.Authority), url.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase))
                 {
+                    // Another origin (scheme, host or port): like curl, credentials stay with the origin they were
+                    // given for; caller headers other than plain content negotiation go too (a Cookie or an
+                    // X-Api-Key is as much a secret as Authorization).
+                    var dropped = headers.Where(h => !IsSafeAcrossOrigins(h.Key)).Select(h => h.Key).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+                    if (authorization is not null) dropped.Insert(0, "Authorization (bearer=/password=)");
                     authorization = null;
-                    ctx.Warn($"Credentials were not sent to {next.GetLeftPart(UriPartial.Authority)} after the redirect (another host).");
+                    headers = headers.Where(h => IsSafeAcrossOrigins(h.Key)).ToList();
+                    if (dropped.Count > 0)
+                        ctx.Warn($"Credentials were not sent to {next.GetLeftPart(UriPartial.Authority)} after the redirect (another origin); dropped: {string.Join(", ", dropped)}.");
                 }
                 url = next;
                 continue;
@@ -83,7 +91,8 @@ internal static class HttpExchange
     }
 
     static async Task<(HttpResponseMessage, RequestTrace)> SendWithRetriesAsync(VerbContext ctx, HttpRequestSpec spec, string method, Uri url,
-        BodySource? body, string? authorization, IReadOnlyList<KeyValuePair<string, string>>? extraHeaders, CancellationToken ct, Action<int> count)
+        BodySource? body, string? authorization, List<KeyValuePair<string, string>> headers, IReadOnlyList<KeyValuePair<string, string>>? extraHeaders,
+        CancellationToken ct, Action<int> count)
     {
         var retries = HttpRequestSpec.IsIdempotent(method) && body is not { Replayable: false } ? spec.Retries : 0;
         var backoff = spec.RetryBackoff;
@@ -98,7 +107,7 @@ internal static class HttpExchange
             var trace = new RequestTrace();
             request.Options.Set(RequestTrace.Key, trace);
             if (body is not null) request.Content = body.Create();
-            foreach (var (k, v) in spec.Headers) AddHeader(request, k, v);
+            foreach (var (k, v) in headers) AddHeader(request, k, v);
             if (extraHeaders is not null) foreach (var (k, v) in extraHeaders) AddHeader(request, k, v);
             if (authorization is not null) request.Headers.TryAddWithoutValidation("Authorization", authorization);
             if (spec.AcceptEncoding) request.Headers.TryAddWithoutValidation("Accept-Encoding", "gzip, deflate, br, zstd");
@@ -140,6 +149,11 @@ internal static class HttpExchange
         }
         else request.Headers.TryAddWithoutValidation(name, value);
     }
+
+    /// <summary>Caller headers still sent after a redirect to another origin: content negotiation and the body's own headers.</summary>
+    static bool IsSafeAcrossOrigins(string name) =>
+        name.ToLowerInvariant() is "accept" or "accept-language" or "user-agent" or "cache-control" or "content-type" or "content-language"
+            or "content-encoding" or "if-none-match" or "if-modified-since";
 
     static bool IsContentHeader(string name) => name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Expires", StringComparison.OrdinalIgnoreCase) || name.Equals("Last-Modified", StringComparison.OrdinalIgnoreCase)
@@ -196,6 +210,9 @@ internal static class HttpExchange
         }
         if (ex is OperationCanceledException && inner is TimeoutException)
             return ReshError.Timeout($"Connecting to {authority} timed out.", "Raise connect_timeout= or check that the host is reachable.");
+        if (inner is IOException { HResult: 28 or 122 }) // ENOSPC, EDQUOT: the local file, not the connection
+            return ReshError.Failed($"Cannot write the response body: {ExceptionTranslation.OneLine(inner.Message)}",
+                "Free space on that file system, or choose another output=.", new JsonObject { ["url"] = url.ToString(), ["bytes_read"] = bytesRead, ["local"] = true });
         if (ex is IOException or HttpIOException)
             return ReshError.Failed($"The connection to {authority} was cut{(bytesRead >= 0 ? $" after {bytesRead} body bytes" : "")}: {ExceptionTranslation.OneLine(inner.Message)}",
                 "Try again; download resumes from where it stopped.", new JsonObject { ["url"] = url.ToString(), ["bytes_read"] = bytesRead });

@@ -104,6 +104,11 @@ internal sealed class HttpRequestSpec
         var insecure = tls == "insecure";
         if (insecure && url.Scheme == "https") ctx.Warn(TlsTrust.InsecureWarning);
         var (cert, certKey) = LoadClientCertificate(ctx);
+        if (ctx.Get(HttpArgs.Proxy) is { Length: > 0 } proxyArg && Uri.TryCreate(proxyArg, UriKind.Absolute, out var proxyUri) && proxyUri.UserInfo.Contains(':'))
+        {
+            Resh.Core.Secrets.SecretRedactor.Register(Uri.UnescapeDataString(proxyUri.UserInfo.Split(':', 2)[1]));
+            ctx.Warn("proxy= carries a password on the command line, where other users can read it (ps); the https_proxy/http_proxy environment variables keep it off argv.");
+        }
         var connector = HttpConnector.Get(ctx.Get(HttpArgs.Ca), insecure, cert, certKey, ctx.Get(HttpArgs.Proxy),
             ctx.Get(HttpArgs.ConnectTimeout)!.Value);
 

@@ -127,6 +127,8 @@ public sealed class MailHostileTests(MailBackend mail)
         Assert.Equal("conflict", refused.ErrorCode);
         Assert.Equal("ORIGINAL", File.ReadAllText(outside));
         Assert.NotNull(new FileInfo(Path.Combine(dir, "victim.txt")).LinkTarget);
+        // Every name is checked before the first file is written: the conflict leaves dir= as it was (review of issue 13).
+        Assert.Equal(new[] { "victim.txt" }, Directory.EnumerateFileSystemEntries(dir).Select(p => Path.GetFileName(p)!).ToArray());
 
         // overwrite=true replaces the link itself (rename over it), never the file it points at.
         var run = ReshBinary.Run([$"{mail.Imap}.fetch", $"uid={uid}", $"dir={dir}", "overwrite=true", .. mail.Auth]);

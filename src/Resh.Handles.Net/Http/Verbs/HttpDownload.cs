@@ -40,13 +40,24 @@ public static class HttpDownload
         if (expected is not null && (expected.Length != 64 || !expected.All(char.IsAsciiHexDigit)))
             return ReshError.Usage("sha256= must be 64 hexadecimal digits.", null);
         var clock = Stopwatch.StartNew();
-        if (expected is not null && File.Exists(output) && await HashFileAsync(output, ctx.Cancellation).ConfigureAwait(false) == expected)
-            return new HttpDownloadResult(spec.Url.ToString(), output, 0, new FileInfo(output).Length, 0, 0, expected, true, 0,
-                clock.Elapsed.TotalMilliseconds, 0, []);
+        // Everything below is relative to the held output directory: the .part and the final name are opened and
+        // renamed with openat/renameat, never by a path another user could swap for a symlink.
+        using var dir = DirHandle.Open(Path.GetDirectoryName(output)!);
+        var leaf = Path.GetFileName(output);
+        var partLeaf = leaf + ".part";
+        if (expected is not null)
+        {
+            // O_NOFOLLOW|O_NONBLOCK and a regular-file check: a FIFO or symlink planted at OUTPUT neither blocks nor counts.
+            await using var existing = dir.OpenRead(leaf);
+            if (existing is not null && Convert.ToHexStringLower(await SHA256.HashDataAsync(existing, ctx.Cancellation).ConfigureAwait(false)) == expected)
+                return new HttpDownloadResult(spec.Url.ToString(), output, 0, existing.Length, 0, 0, expected, true, 0,
+                    clock.Elapsed.TotalMilliseconds, 0, []);
+        }
         if (ctx.DryRun)
             return Outcome.Changed(new HttpDownloadResult(spec.Url.ToString(), output, 0, 0, 0, 0, null, false, 0, 0, 0, []));
         var part = output + ".part";
-        if (!ctx.Get(Resume) && File.Exists(part)) File.Delete(part);
+        var finalMode = OutputFile.FinalMode(dir, leaf);
+        await using var fs = OutputFile.OpenPart(dir, partLeaf, ctx.Get(Resume), ctx.Warn);
         var retries = (int)ctx.Get(DownloadRetries)!.Value;
         var idle = ctx.Get(DownloadTimeout)!.Value;
         long received = 0, resumedFrom = 0;
@@ -56,7 +67,7 @@ public static class HttpDownload
         using var progress = ctx.Progress("download " + Path.GetFileName(output), null);
         for (int attempt = 0; attempt <= retries; attempt++)
         {
-            var offset = File.Exists(part) ? new FileInfo(part).Length : 0;
+            var offset = RandomAccess.GetLength(fs.SafeFileHandle); // fstat of the descriptor resh holds, never the size of whatever the name points to
             if (attempt == 0) resumedFrom = offset;
             using var idleCts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
             idleCts.CancelAfter(idle);
@@ -91,24 +102,25 @@ public static class HttpDownload
                 var total = response.Content.Headers.ContentLength is { } len ? (append ? offset + len : len) : (long?)null;
                 progress.SetTotal(total);
                 var body = await response.Content.ReadAsStreamAsync(idleCts.Token).ConfigureAwait(false);
-                await using (var fs = new FileStream(part, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1))
+                // pwrite/ftruncate/fsync on the descriptor itself (no FileStream buffer that could fail again on dispose).
+                var handle = fs.SafeFileHandle;
+                if (!append) LocalWrite(part, Posix.FTruncate((int)handle.DangerousGetHandle(), 0));
+                var buffer = new byte[1024 * 1024];
+                long done = append ? offset : 0;
+                progress.Report(done);
+                int n;
+                while ((n = await body.ReadAsync(buffer, idleCts.Token).ConfigureAwait(false)) > 0)
                 {
-                    var buffer = new byte[1024 * 1024];
-                    long done = append ? offset : 0;
+                    try { RandomAccess.Write(handle, buffer.AsSpan(0, n), done); }
+                    catch (IOException e) { throw LocalError(part, e.Message); }
+                    received += n;
+                    done += n;
                     progress.Report(done);
-                    int n;
-                    while ((n = await body.ReadAsync(buffer, idleCts.Token).ConfigureAwait(false)) > 0)
-                    {
-                        fs.Write(buffer, 0, n);
-                        received += n;
-                        done += n;
-                        progress.Report(done);
-                        idleCts.CancelAfter(idle);
-                    }
-                    if (total is { } expectedLen && done != expectedLen)
-                        throw new IOException($"the body ended after {done} of {expectedLen} bytes");
-                    fs.Flush(flushToDisk: true);
+                    idleCts.CancelAfter(idle);
                 }
+                LocalWrite(part, Posix.FSync((int)handle.DangerousGetHandle()));
+                if (total is { } expectedLen && done != expectedLen)
+                    throw new IOException($"the body ended after {done} of {expectedLen} bytes");
                 response.Dispose();
                 lastError = null;
                 break;
@@ -124,7 +136,7 @@ public static class HttpDownload
         }
         if (lastError is not null)
         {
-            var kept = File.Exists(part) ? new FileInfo(part).Length : 0;
+            var kept = RandomAccess.GetLength(fs.SafeFileHandle);
             return lastError with
             {
                 Hint = kept > 0 ? $"{kept} bytes are kept in {part}; run the same download again to resume." : lastError.Hint,
@@ -134,20 +146,50 @@ public static class HttpDownload
         string? digest = null;
         if (expected is not null)
         {
-            digest = await HashFileAsync(part, ctx.Cancellation).ConfigureAwait(false);
+            // Hashed through the descriptor resh wrote, not by name.
+            var rfd = Posix.OpenAt(Posix.AT_FDCWD, $"/proc/self/fd/{fs.SafeFileHandle.DangerousGetHandle()}", Posix.O_RDONLY);
+            if (rfd < 0) return ReshError.Failed($"Cannot read back {part}: {Posix.StrError(-rfd)}.", null);
+            using (var reader = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(rfd, ownsHandle: true), FileAccess.Read, 1 << 16))
+                digest = Convert.ToHexStringLower(await SHA256.HashDataAsync(reader, ctx.Cancellation).ConfigureAwait(false));
             if (digest != expected)
             {
-                File.Delete(part);
+                DiscardPart(dir, partLeaf, fs);
                 return ReshError.Failed($"The download's SHA-256 is {digest}, not the expected {expected}; the file was discarded.",
                     "Check the URL and the digest.", new JsonObject { ["expected"] = expected, ["actual"] = digest, ["url"] = spec.Url.ToString() });
             }
         }
-        File.Move(part, output, overwrite: true);
-        LibC.FSyncDirectory(Path.GetDirectoryName(output)!);
-        var size = new FileInfo(output).Length;
+        var fd = (int)fs.SafeFileHandle.DangerousGetHandle();
+        Posix.FChmod(fd, finalMode);
+        var size = RandomAccess.GetLength(fs.SafeFileHandle);
+        if (Posix.FStat(fd, out _) is not { } mine || Posix.StatAt(dir.Fd, partLeaf, follow: false, out _) is not { } named
+            || mine.Inode != named.Inode || mine.DevMajor != named.DevMajor || mine.DevMinor != named.DevMinor)
+            return ReshError.Conflict($"{part} was replaced by someone else during the download; nothing was put in place.",
+                "Download into a directory other users cannot write.");
+        dir.Rename(partLeaf, leaf);
+        Posix.FSync(dir.Fd);
         var ms = clock.Elapsed.TotalMilliseconds;
         return Outcome.Changed(new HttpDownloadResult(spec.Url.ToString(), output, status, size, received, resumedFrom, digest, false, attempts,
             Math.Round(ms, 3), ms > 0 ? Math.Round(received / (ms / 1000)) : 0, redirects));
+    }
+
+    /// <summary>A failure of the local file (disk full, quota, I/O error) is the file's, not the connection's: it ends
+    /// the call without retrying the server.</summary>
+    static ReshException LocalError(string part, string why) =>
+        ReshError.Failed($"Cannot write {part}: {ExceptionTranslation.OneLine(why)}",
+            "Free space on that file system (or choose another output=), then run the same download again to resume.",
+            new JsonObject { ["part"] = part, ["local"] = true }).ToException();
+
+    static void LocalWrite(string part, int errno)
+    {
+        if (errno != 0) throw LocalError(part, Posix.StrError(errno));
+    }
+
+    /// <summary>Removes the .part resh wrote (only if the name still is that file).</summary>
+    static void DiscardPart(DirHandle dir, string partLeaf, FileStream fs)
+    {
+        if (Posix.FStat((int)fs.SafeFileHandle.DangerousGetHandle(), out _) is { } mine
+            && Posix.StatAt(dir.Fd, partLeaf, follow: false, out _) is { } named && mine.Inode == named.Inode)
+            dir.Unlink(partLeaf);
     }
 
     static string OutputPath(VerbContext ctx, Uri url)
@@ -162,12 +204,6 @@ public static class HttpDownload
         if (!Directory.Exists(dir))
             throw ReshError.NotFound($"The directory {dir} does not exist.", "Create it first (resh file://DIR.mkdir) or choose another output=.").ToException();
         return full;
-    }
-
-    static async Task<string> HashFileAsync(string path, CancellationToken ct)
-    {
-        await using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(fs, ct).ConfigureAwait(false));
     }
 
     static JsonObject Also(this JsonObject o, Action<JsonObject> change)

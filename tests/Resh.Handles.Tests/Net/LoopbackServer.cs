@@ -1,0 +1,45 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Resh.Handles.Tests.Network;
+
+/// <summary>
+/// A hostile server for one test: a TCP listener on 127.0.0.1 at a free port; each connection is handed to
+/// <c>serve</c> on its own task. Disposing stops the listener and cancels the connections.
+/// </summary>
+public sealed class LoopbackServer : IDisposable
+{
+    readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    readonly CancellationTokenSource _stop = new();
+
+    public int Port { get; }
+
+    public LoopbackServer(Func<NetworkStream, CancellationToken, Task> serve)
+    {
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _ = Task.Run(async () =>
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                TcpClient client;
+                try { client = await _listener.AcceptTcpClientAsync(_stop.Token); }
+                catch (Exception) { return; }
+                _ = Task.Run(async () =>
+                {
+                    using (client)
+                    {
+                        try { await serve(client.GetStream(), _stop.Token); }
+                        catch (Exception) { } // the client went away, or the test ended
+                    }
+                });
+            }
+        });
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+    }
+}
