@@ -11,7 +11,7 @@ namespace Resh.Handles.Cert;
 /// <summary>
 /// Certificate revocation lists: written with the platform's CertificateRevocationListBuilder (signed by the CA's
 /// key, any type), read with System.Formats.Asn1 (RFC 5280 §5.1) and checked with the platform's RSA/ECDSA
-/// verifiers (BouncyCastle's Ed25519 verifier for Ed25519 CAs).
+/// verifiers (BouncyCastle's Ed25519 and PSS verifiers where the platform has none or a fixed salt length).
 /// </summary>
 internal static class CertCrl
 {
@@ -133,10 +133,7 @@ internal static class CertCrl
                     case CertKey.Ed25519Oid:
                         return CertKey.VerifyEd25519(issuer.PublicKey.ExportSubjectPublicKeyInfo(), _tbs, _signature);
                     case "1.2.840.113549.1.1.10":
-                    {
-                        using var rsa = issuer.GetRSAPublicKey();
-                        return rsa is not null && rsa.VerifyData(_tbs, _signature, PssHash(_pssParameters), RSASignaturePadding.Pss);
-                    }
+                        return PssVerifies(issuer, _tbs, _signature, _pssParameters);
                 }
                 if (RsaHash(_algorithm) is { } rh)
                 {
@@ -150,7 +147,7 @@ internal static class CertCrl
                 }
                 return false;
             }
-            catch (Exception ex) when (ex is CryptographicException or AsnContentException or ArgumentException) { return false; }
+            catch (Exception ex) when (ex is CryptographicException or AsnContentException or ArgumentException or Org.BouncyCastle.Crypto.CryptoException) { return false; }
         }
 
         static HashAlgorithmName? RsaHash(string oid) => oid switch
@@ -171,22 +168,49 @@ internal static class CertCrl
             _ => null,
         };
 
-        /// <summary>RSASSA-PSS-params' hash (RFC 4055; SHA-1 when absent). The salt is taken as the hash's length, as openssl writes it.</summary>
-        static HashAlgorithmName PssHash(byte[]? parameters)
+        /// <summary>
+        /// RSASSA-PSS (RFC 4055): hash and salt length from the parameters (SHA-1 and 20 when absent; openssl signs with
+        /// the longest salt, which the platform's verifier, fixed to the hash length, refuses), MGF1 with the same hash.
+        /// Checked with BouncyCastle's PSS signer over the platform's public key numbers.
+        /// </summary>
+        static bool PssVerifies(X509Certificate2 issuer, byte[] data, byte[] signature, byte[]? parameters)
         {
-            if (parameters is null) return HashAlgorithmName.SHA1;
-            var p = new AsnReader(parameters, AsnEncodingRules.DER).ReadSequence();
-            var hashTag = new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true);
-            if (!p.HasData || !p.PeekTag().HasSameClassAndValue(hashTag)) return HashAlgorithmName.SHA1;
-            var oid = p.ReadSequence(hashTag).ReadSequence().ReadObjectIdentifier();
-            return oid switch
+            string hash = "1.3.14.3.2.26";
+            int salt = 20;
+            if (parameters is not null)
             {
-                "2.16.840.1.101.3.4.2.1" => HashAlgorithmName.SHA256,
-                "2.16.840.1.101.3.4.2.2" => HashAlgorithmName.SHA384,
-                "2.16.840.1.101.3.4.2.3" => HashAlgorithmName.SHA512,
-                "1.3.14.3.2.26" => HashAlgorithmName.SHA1,
-                _ => throw new CryptographicException($"unsupported PSS hash {oid}"),
+                var p = new AsnReader(parameters, AsnEncodingRules.DER).ReadSequence();
+                var hashTag = new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true);
+                var mgfTag = new Asn1Tag(TagClass.ContextSpecific, 1, isConstructed: true);
+                var saltTag = new Asn1Tag(TagClass.ContextSpecific, 2, isConstructed: true);
+                if (p.HasData && p.PeekTag().HasSameClassAndValue(hashTag)) hash = p.ReadSequence(hashTag).ReadSequence().ReadObjectIdentifier();
+                if (p.HasData && p.PeekTag().HasSameClassAndValue(mgfTag))
+                {
+                    var mgf = p.ReadSequence(mgfTag).ReadSequence();
+                    if (mgf.ReadObjectIdentifier() != "1.2.840.113549.1.1.8" || mgf.ReadSequence().ReadObjectIdentifier() != hash) return false;
+                }
+                if (p.HasData && p.PeekTag().HasSameClassAndValue(saltTag))
+                {
+                    if (!p.ReadSequence(saltTag).TryReadInt32(out salt) || salt is < 0 or > 1024) return false;
+                }
+            }
+            Org.BouncyCastle.Crypto.IDigest digest = hash switch
+            {
+                "2.16.840.1.101.3.4.2.1" => new Org.BouncyCastle.Crypto.Digests.Sha256Digest(),
+                "2.16.840.1.101.3.4.2.2" => new Org.BouncyCastle.Crypto.Digests.Sha384Digest(),
+                "2.16.840.1.101.3.4.2.3" => new Org.BouncyCastle.Crypto.Digests.Sha512Digest(),
+                "1.3.14.3.2.26" => new Org.BouncyCastle.Crypto.Digests.Sha1Digest(),
+                _ => throw new CryptographicException($"unsupported PSS hash {hash}"),
             };
+            using var rsa = issuer.GetRSAPublicKey();
+            if (rsa is null) return false;
+            var key = rsa.ExportParameters(false);
+            var pub = new Org.BouncyCastle.Crypto.Parameters.RsaKeyParameters(false,
+                new Org.BouncyCastle.Math.BigInteger(1, key.Modulus), new Org.BouncyCastle.Math.BigInteger(1, key.Exponent));
+            var signer = new Org.BouncyCastle.Crypto.Signers.PssSigner(new Org.BouncyCastle.Crypto.Engines.RsaEngine(), digest, salt);
+            signer.Init(false, pub);
+            signer.BlockUpdate(data, 0, data.Length);
+            return signer.VerifySignature(signature);
         }
 
         static (string Oid, byte[]? Parameters) ReadAlgorithm(AsnReader r)

@@ -51,7 +51,7 @@ public static class CertConvertVerb
         try
         {
             if (IsPkcs12(inBytes))
-                (certs, key) = ReadPkcs12(inBytes, ctx.GetSecret(CertLoad.Password)?.Reveal(), inPath);
+                (certs, key) = ReadPkcs12(inBytes, ctx.GetSecret(CertLoad.Password)?.Reveal(), inPath, ctx.Get(NoKey));
             else
             {
                 using (var m = CertFiles.Load(new CertTarget(inPath, null, 0), null))
@@ -137,10 +137,15 @@ public static class CertConvertVerb
         catch (CryptographicException) { return false; }
     }
 
-    static (List<X509Certificate2>, CertKey?) ReadPkcs12(byte[] bytes, string? password, string path)
+    static (List<X509Certificate2>, CertKey?) ReadPkcs12(byte[] bytes, string? password, string path, bool noKey)
     {
         X509Certificate2Collection collection;
-        try { collection = X509CertificateLoader.LoadPkcs12Collection(bytes, password, X509KeyStorageFlags.EphemeralKeySet | X509KeyStorageFlags.Exportable); }
+        try
+        {
+            // no_key=true: the keys are not even decrypted (so a bundle with a key the platform cannot load still gives its certificates).
+            var limits = noKey ? new Pkcs12LoaderLimits { IgnorePrivateKeys = true } : null;
+            collection = X509CertificateLoader.LoadPkcs12Collection(bytes, password, X509KeyStorageFlags.EphemeralKeySet | X509KeyStorageFlags.Exportable, limits);
+        }
         catch (CryptographicException)
         {
             if (Opens(bytes, password))
