@@ -53,7 +53,10 @@ public sealed class TlsTrust
     /// <summary>A validation callback for SslStream / SocketsHttpHandler / MailKit.</summary>
     public bool Validate(object? sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
-        if (certificate is not null) LastCertificate = certificate as X509Certificate2 ?? new X509Certificate2(certificate);
+        // An own copy: the certificate handed to the callback belongs to the connection and is disposed with it,
+        // and a server that closes after its answer (Connection: close, HTTP/1.0, `openssl s_server -www`)
+        // would leave the result reading a dead handle.
+        if (certificate is not null) LastCertificate = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         if (Insecure) return true;
         if (_roots is null)
         {

@@ -155,7 +155,7 @@ internal static class HttpCall
         if (ex.Url.Scheme != "https") return null;
         var state = connector.State(ex.Url.IdnHost);
         if (state?.Certificate is not { } cert) return null;
-        string protocol = "", cipher = "", alpn = "";
+        string protocol = state.Protocol, cipher = state.Cipher, alpn = state.Alpn;
         try
         {
             if (state.Ssl is { IsAuthenticated: true } ssl)
@@ -165,7 +165,7 @@ internal static class HttpCall
                 alpn = ssl.NegotiatedApplicationProtocol.ToString();
             }
         }
-        catch (ObjectDisposedException) { }
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException) { }
         var notAfter = cert.NotAfter.ToUniversalTime();
         return new HttpTlsInfo(protocol, cipher.Length == 0 ? null : cipher, alpn.Length == 0 ? null : alpn, cert.Subject, cert.Issuer,
             notAfter.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),

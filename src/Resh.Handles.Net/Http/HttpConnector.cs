@@ -24,6 +24,7 @@ internal sealed class ConnectionState
     public RequestTrace? Trace;
     public SslStream? Ssl;
     public X509Certificate2? Certificate;
+    public string Protocol = "", Cipher = "", Alpn = "";
     public bool Verified;
 }
 
@@ -125,6 +126,14 @@ internal sealed class HttpConnector
             var now = Stopwatch.GetTimestamp();
             state.Ssl = ssl;
             state.Certificate = Trust.LastCertificate;
+            // Read what was negotiated while the stream is alive: a server may close it right after answering.
+            try
+            {
+                state.Protocol = ssl.SslProtocol.ToString();
+                state.Cipher = ssl.NegotiatedCipherSuite.ToString();
+                state.Alpn = ssl.NegotiatedApplicationProtocol.ToString();
+            }
+            catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException) { }
             state.Verified = errors == SslPolicyErrors.None || (ok && !Trust.Insecure);
             if (state.Trace is not null) state.Trace.TlsMs = Ms(state.ConnectEnd, now);
         }

@@ -181,6 +181,12 @@ public sealed class HttpBackend : IDisposable
                 res.ContentType = "application/json";
                 await res.WriteAsync("{\"status\":\"ok\"}");
                 return;
+            case "/close":
+                // Answers and closes the connection (like `openssl s_server -www` or an HTTP/1.0 server).
+                res.Headers.Connection = "close";
+                res.ContentType = "application/json";
+                await res.WriteAsync("{\"status\":\"closing\"}");
+                return;
             case "/api/items":
             case "/echo":
             {

@@ -36,6 +36,24 @@ public sealed class HttpsAndSecretsTests(HttpBackend server)
     }
 
     [Fact]
+    public void A_server_that_closes_after_answering_still_gives_the_tls_details()
+    {
+        // The server's certificate belongs to the connection; reading it after the server closed used to fail
+        // the whole call with "m_safeCertContext is an invalid handle" (review of issue 13).
+        var r = Resh($"{server.Https}/close", "get", $"ca={server.CaPem}", "http_version=1.1");
+        Assert.True(r.Ok, r.ToString());
+        Assert.Equal("closing", r.Result!["body"]!["status"]!.GetValue<string>());
+        var tls = r.Result!["tls"]!;
+        Assert.Equal("CN=resh test CA", tls["issuer"]!.GetValue<string>());
+        Assert.True(tls["verified"]!.GetValue<bool>());
+        Assert.StartsWith("Tls", tls["protocol"]!.GetValue<string>());
+
+        var probe = Resh($"{server.Https}/close.probe", $"ca={server.CaPem}", "http_version=1.1");
+        Assert.True(probe.Ok, probe.ToString());
+        Assert.InRange(probe.Result!["cert_days_left"]!.GetValue<int>(), 18, 20);
+    }
+
+    [Fact]
     public void An_untrusted_certificate_fails_unless_insecure_which_warns()
     {
         var r = Resh($"{server.Https}/health.get");
