@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds resh for linux-arm64 (Native AOT, cross-compiled: scripts/build-native.sh linux-arm64), runs a slice
-# of end-to-end calls on it under qemu-user (qemu-aarch64-static -L /usr/aarch64-linux-gnu, no binfmt needed),
+# of end-to-end calls on it under qemu-user (qemu-aarch64-static running the aarch64 loader, no binfmt needed),
 # and packages dist/resh_VERSION_arm64.deb (lintian included).
 #
 # Not part of ./test.sh: a second Native AOT build takes 10-20 minutes on the 2-core CI machine, which the
@@ -16,7 +16,11 @@ fi
 "$root/scripts/build-native.sh" linux-arm64
 bin="$root/.build/resh-linux-arm64/resh"
 fail() { echo "arm64: FAIL: $*" >&2; exit 1; }
-resh() { qemu-aarch64-static -L /usr/aarch64-linux-gnu "$bin" "$@"; }
+# The aarch64 loader runs under qemu as the program, rather than `qemu-aarch64-static -L /usr/aarch64-linux-gnu`:
+# -L makes qemu look every absolute path up in that prefix first, so "/" opens the cross sysroot and resh's
+# component-wise path walks (openat from "/") land in it ("Cannot write /tmp: it does not exist").
+sysroot=/usr/aarch64-linux-gnu
+resh() { qemu-aarch64-static "$sysroot/lib/ld-linux-aarch64.so.1" --library-path "$sysroot/lib" "$bin" "$@"; }
 
 file -b "$bin" | grep -q "ARM aarch64" || fail "$bin is not an aarch64 ELF: $(file -b "$bin")"
 echo "arm64: $bin is $(file -b "$bin" | cut -d, -f1-2), $(du -m "$bin" | cut -f1) MB"
