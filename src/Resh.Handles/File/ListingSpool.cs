@@ -22,15 +22,11 @@ internal sealed class ListingSpool
     /// <summary>
     /// A walk of a big tree makes a few hundred bytes of short-lived garbage per entry; the GC would let
     /// that grow to its full gen0 budget before collecting. Collecting the (nearly empty) young
-    /// generation every few thousand entries keeps the peak where the live data is. What was live at
-    /// such a collection (the directory being listed, buffers) is promoted and dies later in an older
-    /// generation, which the GC would otherwise let grow with the size of the tree: every 64 Ki entries
-    /// a full, compacting collection of the (small) heap returns it, so the peak stays flat.
+    /// generation every few thousand entries keeps the peak where the live data is.
     /// </summary>
     internal static void Pace(int n)
     {
-        if (n % 65536 == 0) GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        else if (n % 8192 == 0) GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+        if (n % 8192 == 0) GC.Collect(0, GCCollectionMode.Forced, blocking: true);
     }
 
     public void Add(in Listed e)
