@@ -80,7 +80,7 @@ public sealed class DebPackageTests(DebPackage package) : IClassFixture<DebPacka
         Assert.True(package.Build.ExitCode == 0, package.Build.ToString());
         var run = Shell.Run($"{Shell.Q(Path.Combine(ReshBinary.RepoRoot, "tests", "dist", "deb-roundtrip.sh"))} {Shell.Q(package.Deb)}", wait: TimeSpan.FromMinutes(5));
         Assert.True(run.ExitCode == 0, run.ToString());
-        foreach (var check in new[] { "apt installed", "resh system://.info answered ok", "man resh and man resh-file render", "bash completion loads", "is a conffile resh reads", "purge removed all" })
+        foreach (var check in new[] { "apt installed", "resh system://.info answered ok", "man resh and man resh-file render", "bash completion loads", "/etc/resh/config.toml is a conffile resh reads", "purge removed all" })
             Assert.Contains("check: " + check, run.Stdout);
     }
 }
