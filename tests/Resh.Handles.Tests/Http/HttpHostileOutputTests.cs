@@ -22,7 +22,7 @@ public sealed class HttpHostileOutputTests(HttpBackend server)
 
     static FileStatusLite Stat(string path, bool follow = false)
     {
-        var r = NetTestKit.Run("stat", [follow ? "-L" : "-P", "-c", "%u %a %F", path]);
+        var r = NetTestKit.Run("stat", follow ? ["-L", "-c", "%u %a %F", path] : ["-c", "%u %a %F", path]); // stat does not follow links unless -L
         var parts = r.Stdout.Trim().Split(' ', 3);
         return new FileStatusLite(int.Parse(parts[0]), Convert.ToInt32(parts[1], 8), parts[2]);
     }

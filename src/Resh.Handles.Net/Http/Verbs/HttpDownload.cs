@@ -95,6 +95,8 @@ public static class HttpDownload
                         await Task.Delay(spec.RetryBackoff * (1 << Math.Min(attempt, 6)), ctx.Cancellation).ConfigureAwait(false);
                         continue;
                     }
+                    // Nothing was received: an empty .part this call made is not left behind (an older one it resumed is kept).
+                    if (RandomAccess.GetLength(fs.SafeFileHandle) == 0) DiscardPart(dir, partLeaf, fs);
                     return HttpCall.StatusError(ex, StatusExpectation.Parse(["2xx"]), excerpt, response.Content.Headers.ContentType?.ToString());
                 }
                 var append = status == 206 && offset > 0 && response.Content.Headers.ContentRange?.From == offset;
@@ -137,6 +139,7 @@ public static class HttpDownload
         if (lastError is not null)
         {
             var kept = RandomAccess.GetLength(fs.SafeFileHandle);
+            if (kept == 0) DiscardPart(dir, partLeaf, fs);
             return lastError with
             {
                 Hint = kept > 0 ? $"{kept} bytes are kept in {part}; run the same download again to resume." : lastError.Hint,
