@@ -62,6 +62,8 @@ internal static class OutputFile
                 handle.Dispose();
                 warn($"{Path.Combine(dir.Display, part)} was not resumed: {why}; it was removed and the download starts over.");
             }
+            else if (errno is Posix.EACCES or Posix.EPERM) // another user's file this user cannot open
+                warn($"{Path.Combine(dir.Display, part)} was not resumed: this user cannot open it; it was removed and the download starts over.");
             else if (errno == Posix.ELOOP)
                 warn($"{Path.Combine(dir.Display, part)} is a symbolic link; it was removed (not followed) and the download starts over.");
             else if (errno != Posix.ENOENT && errno != 6 /* ENXIO: a FIFO without a writer */)

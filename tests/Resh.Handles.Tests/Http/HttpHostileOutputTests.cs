@@ -192,8 +192,10 @@ public sealed class HttpHostileOutputTests(HttpBackend server)
         Directory.CreateDirectory(mnt);
         var key = Guid.NewGuid().ToString("N");
         // A private mount namespace: a 1 MiB tmpfs only this resh sees.
-        var run = Shell.Run($"unshare -m sh -c 'mount -t tmpfs -o size=1m none {mnt} && exec {Shell.Q(ReshBinary.Path)} " +
-                            $"{Shell.Q($"{server.Http}/cut?key={key}&cuts=0&size=3000000")} download output={mnt}/big.bin'");
+        // The commands go in a script: the URL's `&` must not meet a second level of shell quoting.
+        var script = tmp.File("full.sh", $"mount -t tmpfs -o size=1m none {Shell.Q(mnt)} && exec {Shell.Q(ReshBinary.Path)} " +
+                                         $"{Shell.Q($"{server.Http}/cut?key={key}&cuts=0&size=3000000")} download output={Shell.Q(mnt + "/big.bin")}\n");
+        var run = Shell.Run($"unshare -m sh {Shell.Q(script)}");
         var env = JsonNode.Parse(run.Stdout)!;
         Assert.False(env["ok"]!.GetValue<bool>(), run.Stdout);
         var message = env["error"]!["message"]!.GetValue<string>();
