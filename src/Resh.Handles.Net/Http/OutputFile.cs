@@ -20,18 +20,7 @@ internal static class OutputFile
     }
 
     /// <summary>The process umask, read from /proc/self/status (umask(2) would change it); 022 when unknown.</summary>
-    public static uint Umask()
-    {
-        try
-        {
-            foreach (var line in File.ReadLines("/proc/self/status"))
-                if (line.StartsWith("Umask:", StringComparison.Ordinal))
-                    return Convert.ToUInt32(line[6..].Trim(), 8);
-        }
-        catch (IOException) { }
-        catch (FormatException) { }
-        return 0x12;
-    }
+    public static uint Umask() => ProcessUmask.Read();
 
     /// <summary>
     /// Opens OUTPUT.part for the download: an existing one is resumed only when it is a regular file of this user

@@ -126,15 +126,5 @@ internal static partial class FileNative
     }
 
     /// <summary>The process umask, read without changing it (umask(2) can only be read by setting it).</summary>
-    public static uint Umask()
-    {
-        try
-        {
-            foreach (var line in System.IO.File.ReadLines("/proc/self/status"))
-                if (line.StartsWith("Umask:", StringComparison.Ordinal))
-                    return Convert.ToUInt32(line[6..].Trim(), 8);
-        }
-        catch (IOException) { }
-        return 0x12; // 022, the usual default
-    }
+    public static uint Umask() => Resh.Core.Platform.ProcessUmask.Read();
 }

@@ -60,7 +60,6 @@ public static unsafe partial class AtCalls
     [LibraryImport("libc", EntryPoint = "fgetxattr", SetLastError = true)] private static partial nint FGetXattrNative(int fd, byte* name, byte* value, nuint size);
     [LibraryImport("libc", EntryPoint = "fsetxattr", SetLastError = true)] private static partial int FSetXattrNative(int fd, byte* name, byte* value, nuint size, int flags);
     [LibraryImport("libc", EntryPoint = "flistxattr", SetLastError = true)] private static partial nint FListXattrNative(int fd, byte* list, nuint size);
-    [LibraryImport("libc", EntryPoint = "umask")] private static partial uint UmaskNative(uint mask);
 
     static int Errno() => Marshal.GetLastPInvokeError();
 
@@ -430,20 +429,7 @@ public static unsafe partial class AtCalls
     }
 
     /// <summary>The process umask, read from /proc (setting it to read it back would race other threads).</summary>
-    public static uint Umask()
-    {
-        try
-        {
-            foreach (var line in System.IO.File.ReadLines("/proc/self/status"))
-                if (line.StartsWith("Umask:", StringComparison.Ordinal))
-                    return Convert.ToUInt32(line[6..].Trim(), 8);
-        }
-        catch (IOException) { }
-        catch (FormatException) { }
-        var old = UmaskNative(0x12);
-        UmaskNative(old);
-        return old;
-    }
+    public static uint Umask() => Resh.Core.Platform.ProcessUmask.Read();
 
     static int R(int rc) => rc == 0 ? 0 : Errno();
 }
