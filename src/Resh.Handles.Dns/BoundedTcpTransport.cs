@@ -19,6 +19,10 @@ internal sealed class BoundedTcpTransport(int port, long maxBytes) : Ar.IClientT
     public long Received { get; private set; }
     public int Messages { get; private set; }
     public bool Exceeded { get; private set; }
+    /// <summary>The last request sent, in wire form (without the TCP length), for checking the answers' TSIG.</summary>
+    public byte[]? Request { get; private set; }
+    /// <summary>Every answer message handed to the client for that request, in order, in wire form.</summary>
+    public List<byte[]> Answers { get; } = [];
 
     public ushort MaximumAllowedQuerySize => ushort.MaxValue;
     public bool SupportsReliableTransfer => true;
@@ -61,6 +65,8 @@ internal sealed class BoundedTcpTransport(int port, long maxBytes) : Ar.IClientT
         {
             var data = package.ToArraySegment(true);
             _id = BinaryPrimitives.ReadUInt16BigEndian(data.AsSpan(2, 2));
+            owner.Request = data.AsSpan(2).ToArray();
+            owner.Answers.Clear();
             try
             {
                 await _stream.WriteAsync(data, token).ConfigureAwait(false);
@@ -96,6 +102,7 @@ internal sealed class BoundedTcpTransport(int port, long maxBytes) : Ar.IClientT
                     await _stream.ReadExactlyAsync(buffer.AsMemory(2), cts.Token).ConfigureAwait(false);
                     owner.Messages++;
                     if (BinaryPrimitives.ReadUInt16BigEndian(buffer.AsSpan(2, 2)) != _id) continue;
+                    owner.Answers.Add(buffer.AsSpan(2).ToArray());
                     return new Ar.DnsReceivedRawPackage(buffer, remote, (IPEndPoint)client.Client.LocalEndPoint!);
                 }
             }

@@ -25,7 +25,7 @@ public sealed record DnsQueryResult(
     string Name,
     string Type,
     [property: Description("The server that answered, IP:PORT.")] string Server,
-    [property: Description("udp or tcp.")] string Protocol,
+    [property: Description("udp or tcp: the transport the answer came over (tcp also when a truncated UDP answer was asked again over TCP).")] string Protocol,
     [property: Description("Response code: NOERROR, NXDOMAIN, SERVFAIL, REFUSED...")] string Rcode,
     DnsFlags Flags,
     [property: Description("The query carried an EDNS OPT record.")] bool Edns,

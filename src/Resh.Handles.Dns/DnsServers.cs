@@ -55,13 +55,39 @@ internal static class DnsServers
     static ReshException Bad(string spec, string why) =>
         new(ReshError.Usage($"server={spec} is not a server address: {why}.", "Give IP, IP:PORT, [IPv6]:PORT or a host name, e.g. server=127.0.0.1:5353."));
 
-    /// <summary>The system's name servers (/etc/resolv.conf), with port= applied; never a public fallback.</summary>
-    public static IReadOnlyList<IPEndPoint> SystemResolvers(int? port)
+    /// <summary>
+    /// The system's name servers: the `nameserver` lines of /etc/resolv.conf, in order, at most three (glibc's MAXNS),
+    /// loopback ones included, as dig and the libc resolver read them; port= applies to all. Never a public fallback.
+    /// </summary>
+    public static IReadOnlyList<IPEndPoint> SystemResolvers(int? port, string path = "/etc/resolv.conf")
     {
-        var list = global::DnsClient.NameServer.ResolveNameServers(skipIPv6SiteLocal: true, fallbackToGooglePublicDns: false)
-            .Select(n => new IPEndPoint(IPAddress.Parse(n.Address), port ?? n.Port)).ToList();
+        string[] lines;
+        try { lines = File.ReadAllLines(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ReshException(ReshError.Unavailable($"No name server is configured: {path} cannot be read ({ExceptionTranslation.OneLine(e.Message)}).", "Give server=IP[:PORT]."));
+        }
+        var list = ParseResolvConf(lines, port ?? 53);
         if (list.Count == 0)
-            throw new ReshException(ReshError.Unavailable("No name server is configured (/etc/resolv.conf lists none).", "Give server=IP[:PORT]."));
+            throw new ReshException(ReshError.Unavailable($"No name server is configured ({path} lists none).", "Give server=IP[:PORT]."));
+        return list;
+    }
+
+    /// <summary>The nameserver addresses of resolv.conf lines (comments with # or ;, an IPv6 zone after %), at most three.</summary>
+    internal static List<IPEndPoint> ParseResolvConf(IEnumerable<string> lines, int port)
+    {
+        var list = new List<IPEndPoint>();
+        foreach (var raw in lines)
+        {
+            var line = raw.Trim();
+            if (line.Length == 0 || line[0] is '#' or ';') continue;
+            var words = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+            if (words.Length < 2 || words[0] != "nameserver") continue;
+            if (!IPAddress.TryParse(words[1], out var ip)) continue;
+            var ep = new IPEndPoint(ip, port);
+            if (!list.Contains(ep)) list.Add(ep);
+            if (list.Count == 3) break;
+        }
         return list;
     }
 

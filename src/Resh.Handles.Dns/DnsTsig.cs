@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
@@ -73,6 +75,134 @@ internal sealed partial class DnsTsig
         "hmac-sha512" => Ar.TSigAlgorithm.Sha512,
         _ => throw new ReshException(ReshError.Unsupported($"TSIG algorithm {name} is not supported.", "Use hmac-sha256 (tsig-keygen's default), hmac-sha512, hmac-sha384, hmac-sha224, hmac-sha1 or hmac-md5.")),
     };
+
+    /// <summary>The algorithm's name on the wire (RFC 8945 §6).</summary>
+    string AlgorithmName => Algorithm switch
+    {
+        Ar.TSigAlgorithm.Md5 => "hmac-md5.sig-alg.reg.int",
+        Ar.TSigAlgorithm.Sha1 => "hmac-sha1",
+        Ar.TSigAlgorithm.Sha224 => "hmac-sha224",
+        Ar.TSigAlgorithm.Sha384 => "hmac-sha384",
+        Ar.TSigAlgorithm.Sha512 => "hmac-sha512",
+        _ => "hmac-sha256",
+    };
+
+    byte[] Hmac(byte[] data)
+    {
+        switch (Algorithm)
+        {
+            case Ar.TSigAlgorithm.Md5: return HMACMD5.HashData(_secret, data);
+            case Ar.TSigAlgorithm.Sha1: return HMACSHA1.HashData(_secret, data);
+            case Ar.TSigAlgorithm.Sha384: return HMACSHA384.HashData(_secret, data);
+            case Ar.TSigAlgorithm.Sha512: return HMACSHA512.HashData(_secret, data);
+            case Ar.TSigAlgorithm.Sha224:
+                var mac = new Org.BouncyCastle.Crypto.Macs.HMac(new Org.BouncyCastle.Crypto.Digests.Sha224Digest());
+                mac.Init(new Org.BouncyCastle.Crypto.Parameters.KeyParameter(_secret));
+                mac.BlockUpdate(data, 0, data.Length);
+                var result = new byte[mac.GetMacSize()];
+                mac.DoFinal(result, 0);
+                return result;
+            default: return HMACSHA256.HashData(_secret, data);
+        }
+    }
+
+    /// <summary>The TSIG RR of one message (the last record of its additional section), or null when it has none.</summary>
+    sealed record Signature(int Start, string KeyName, string Algorithm, ushort Class, uint Ttl, ulong TimeSigned, ushort Fudge, byte[] Mac, ushort OriginalId, ushort Error, byte[] Other);
+
+    static Signature? SignatureOf(DnsWire wire)
+    {
+        if (wire.Records.Count == 0 || wire.Records[^1] is not { Section: 3, Type: 250 } rr) return null;
+        var m = wire.Message;
+        var key = DnsWire.ReadName(m, rr.Start);
+        var p = DnsWire.SkipName(m, rr.Start);
+        var d = rr.DataStart;
+        var end = rr.DataStart + rr.DataLength;
+        var alg = DnsWire.ReadName(m, d);
+        d = DnsWire.SkipName(m, d);
+        if (key is null || alg is null || d < 0 || d + 10 > end) return null;
+        var time = ((ulong)BinaryPrimitives.ReadUInt16BigEndian(m.AsSpan(d)) << 32) | BinaryPrimitives.ReadUInt32BigEndian(m.AsSpan(d + 2));
+        var fudge = BinaryPrimitives.ReadUInt16BigEndian(m.AsSpan(d + 6));
+        var macSize = BinaryPrimitives.ReadUInt16BigEndian(m.AsSpan(d + 8));
+        d += 10;
+        if (d + macSize + 6 > end) return null;
+        var mac = m.AsSpan(d, macSize).ToArray();
+        d += macSize;
+        var originalId = BinaryPrimitives.ReadUInt16BigEndian(m.AsSpan(d));
+        var error = BinaryPrimitives.ReadUInt16BigEndian(m.AsSpan(d + 2));
+        var otherLength = BinaryPrimitives.ReadUInt16BigEndian(m.AsSpan(d + 4));
+        d += 6;
+        if (d + otherLength != end) return null;
+        return new Signature(rr.Start, key, alg, BinaryPrimitives.ReadUInt16BigEndian(m.AsSpan(p + 2)), BinaryPrimitives.ReadUInt32BigEndian(m.AsSpan(p + 4)),
+            time, fudge, mac, originalId, error, m.AsSpan(d, otherLength).ToArray());
+    }
+
+    /// <summary>The message as it was before it was signed: the TSIG RR cut off, ARCOUNT one less, the original ID (RFC 8945 §4.3.1).</summary>
+    static byte[] Unsigned(byte[] m, Signature sig)
+    {
+        var copy = m.AsSpan(0, sig.Start).ToArray();
+        BinaryPrimitives.WriteUInt16BigEndian(copy, sig.OriginalId);
+        BinaryPrimitives.WriteUInt16BigEndian(copy.AsSpan(10), (ushort)(BinaryPrimitives.ReadUInt16BigEndian(copy.AsSpan(10)) - 1));
+        return copy;
+    }
+
+    static void U16(MemoryStream s, int v) { Span<byte> b = stackalloc byte[2]; BinaryPrimitives.WriteUInt16BigEndian(b, (ushort)v); s.Write(b); }
+
+    static void U48(MemoryStream s, ulong v) { U16(s, (int)(v >> 32)); Span<byte> b = stackalloc byte[4]; BinaryPrimitives.WriteUInt32BigEndian(b, (uint)v); s.Write(b); }
+
+    /// <summary>
+    /// Checks the TSIG of every message of a zone transfer (RFC 8945 §5.3.1), strictly: each message must carry a
+    /// TSIG with this key whose MAC verifies. The first message's MAC covers the request's MAC, the message and all
+    /// TSIG variables; each later one covers the previous message's MAC, the message and the timers. (The RFC lets a
+    /// server sign only every 100th message; resh refuses that, so that no record of the listing comes from an
+    /// unsigned message that anyone on the path could have changed. BIND signs every message.) Null when all verify.
+    /// </summary>
+    public ReshError? VerifyTransfer(byte[]? request, IReadOnlyList<byte[]> messages, string server, string what)
+    {
+        var requestSig = request is null ? null : DnsWire.Parse(request) is { } rq ? SignatureOf(rq) : null;
+        if (requestSig is null || messages.Count == 0)
+            return Refuse(server, what, "could not be checked (no signed request or no answer was kept)", "missing", 0, messages.Count);
+        var previous = requestSig.Mac;
+        var keyWire = DnsWire.NameWire(Name);
+        var algWire = DnsWire.NameWire(AlgorithmName);
+        var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var wire = DnsWire.Parse(messages[i]);
+            if (wire is null) return Refuse(server, what, $"has a malformed message ({i + 1} of {messages.Count})", "FORMERR", i + 1, messages.Count);
+            var sig = SignatureOf(wire);
+            if (sig is null) return Refuse(server, what, $"has an unsigned message ({i + 1} of {messages.Count})", "missing", i + 1, messages.Count);
+            if (!string.Equals(sig.KeyName.TrimEnd('.'), Name.TrimEnd('.'), StringComparison.OrdinalIgnoreCase) || !string.Equals(sig.Algorithm.TrimEnd('.'), AlgorithmName, StringComparison.OrdinalIgnoreCase))
+                return Refuse(server, what, $"has a message ({i + 1} of {messages.Count}) signed with another key ({sig.KeyName.TrimEnd('.')}, {sig.Algorithm.TrimEnd('.')})", "BADKEY", i + 1, messages.Count);
+            if (sig.Error != 0)
+                return Refuse(server, what, $"has a message ({i + 1} of {messages.Count}) whose TSIG reports error {sig.Error}", $"RCODE{sig.Error}", i + 1, messages.Count);
+            var data = new MemoryStream();
+            U16(data, previous.Length);
+            data.Write(previous);
+            data.Write(Unsigned(wire.Message, sig));
+            if (i == 0)
+            {
+                data.Write(keyWire); U16(data, sig.Class); U16(data, (int)(sig.Ttl >> 16)); U16(data, (int)(sig.Ttl & 0xFFFF));
+                data.Write(algWire); U48(data, sig.TimeSigned); U16(data, sig.Fudge); U16(data, sig.Error); U16(data, sig.Other.Length); data.Write(sig.Other);
+            }
+            else
+            {
+                U48(data, sig.TimeSigned); U16(data, sig.Fudge);
+            }
+            var expected = Hmac(data.ToArray());
+            var shortest = Math.Max(10, expected.Length / 2);
+            if (sig.Mac.Length > expected.Length || sig.Mac.Length < shortest || !CryptographicOperations.FixedTimeEquals(sig.Mac, expected.AsSpan(0, sig.Mac.Length)))
+                return Refuse(server, what, $"has a message ({i + 1} of {messages.Count}) whose TSIG does not verify", "BADSIG", i + 1, messages.Count);
+            if ((now > sig.TimeSigned ? now - sig.TimeSigned : sig.TimeSigned - now) > sig.Fudge)
+                return Refuse(server, what, $"has a message ({i + 1} of {messages.Count}) signed at a time outside its fudge ({sig.Fudge} s) from now", "BADTIME", i + 1, messages.Count);
+            previous = sig.Mac;
+        }
+        return null;
+    }
+
+    ReshError Refuse(string server, string what, string problem, string tsig, int message, int messages) =>
+        ReshError.Failed($"The answer of {server} to {what} {problem}, though the request was signed with the key {Name}: it may be forged or altered, so none of it is trusted.",
+            "Check that server= is the zone's primary and that it signs every message of a transfer with this key.",
+            new System.Text.Json.Nodes.JsonObject { ["server"] = server, ["tsig"] = tsig, ["key_name"] = Name, ["message"] = message, ["messages"] = messages });
 
     /// <summary>The TSIG record that signs one message (the MAC is computed when the message is encoded).</summary>
     public Ar.TSigRecord For(ushort transactionId) =>

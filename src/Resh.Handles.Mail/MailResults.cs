@@ -22,7 +22,7 @@ public sealed record MailTlsInfo(
 
 [Description("A file attached to a message.")]
 public sealed record MailAttachment(
-    [property: Description("The file name the message gives (as sent, before any cleaning).")] string Name,
+    [property: Description("The file name the message gives (as sent, before any cleaning); part-N.EXT for a part that names none.")] string Name,
     string ContentType,
     long SizeBytes,
     [property: Description("sha256 of the decoded bytes.")] string Sha256,

@@ -106,7 +106,10 @@ internal sealed class MailSession : IAsyncDisposable
             catch (Exception e) when (e is not MailPhaseException)
             {
                 socket.Dispose();
-                var failedPhase = e is SslHandshakeException || (e is NotSupportedException && options == SecureSocketOptions.StartTls) ? "tls" : phase;
+                // A server that has sent nothing at all failed its greeting (banner), whatever TLS was to follow; implicit TLS
+                // speaks first, so there the silence is the TLS handshake's.
+                var failedPhase = e is SslHandshakeException || (e is NotSupportedException && options == SecureSocketOptions.StartTls) ? "tls"
+                    : options != SecureSocketOptions.SslOnConnect && session.Guard is { TotalReceived: 0 } ? "greeting" : phase;
                 throw session.Fail(failedPhase, t0, Translate(e, failedPhase, session, cts.IsCancellationRequested && !ctx.Cancellation.IsCancellationRequested, timeout));
             }
             if (!client.IsSecure && mode == "auto")

@@ -18,6 +18,9 @@ internal sealed class ReplyGuardStream(Stream inner, TimeSpan timeout) : Stream
     long _received;
     long _deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
 
+    /// <summary>Every byte the server has sent on this connection (0: not even a greeting yet).</summary>
+    public long TotalReceived { get; private set; }
+
     /// <summary>Largest reply to one command, in bytes on the wire.</summary>
     public long MaxReply { get; set; } = 1 << 20;
 
@@ -37,6 +40,7 @@ internal sealed class ReplyGuardStream(Stream inner, TimeSpan timeout) : Stream
     int Count(int n)
     {
         _received += n;
+        TotalReceived += n;
         if (_received > MaxReply) throw new ReplyTooLargeException(MaxReply);
         return n;
     }

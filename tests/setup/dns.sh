@@ -49,6 +49,8 @@ txt    IN TXT   "hello world"
 odd    IN TXT   "a\000b\255c"
 _sip._tcp IN SRV 0 5 5060 www
 ZONE
+      # 40 A records at one name: 680 bytes, more than a 512-byte UDP answer without EDNS holds (truncated, TC).
+      for i in $(seq 40); do printf 'many IN A 127.0.1.%d\n' "$i"; done
     } > "$DIR/example.test.zone"
     cp "$DIR/example.test.zone" "$DIR/example.test.ns2.zone"
     { soa ns1.example.test. 127.in-addr.arpa. 1; printf '@ IN NS ns1.example.test.\n10.0.0 IN PTR www.example.test.\n'; } > "$DIR/127.zone"

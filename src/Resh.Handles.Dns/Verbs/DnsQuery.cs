@@ -19,7 +19,8 @@ public static class DnsQuery
             new("dns://example.test.query type=SOA recurse=false tcp=true", "The SOA, non-recursive, over TCP."),
         ],
         notes: "A negative answer (NXDOMAIN, or NOERROR with no records) is data: ok, with `rcode` and empty `answer`. " +
-               "SERVFAIL and REFUSED are data as well; check `rcode`. No answer at all is `timeout`.");
+               "SERVFAIL and REFUSED are data as well; check `rcode`. No answer at all is `timeout`; a closed port (ICMP port unreachable, connection refused) is `unavailable` at once. " +
+               "A UDP answer that comes back truncated (TC) is asked again over TCP, as dig does, and `protocol` says tcp.");
 
     static async ValueTask<Outcome<DnsQueryResult>> RunAsync(VerbContext ctx)
     {
@@ -27,9 +28,10 @@ public static class DnsQuery
         var type = DnsLookup.ParseType(ctx.Get(DnsArgs.Type)!);
         var servers = DnsCall.Servers(ctx);
         var options = new DnsLookup.Options(ctx.Get(DnsArgs.Tcp), ctx.Get(Recurse), ctx.Get(Edns) || ctx.Get(Dnssec), ctx.Get(Dnssec), DnsCall.Timeout(ctx));
-        var (r, server, ms) = await DnsLookup.AskAsync(servers, name, type, options, ctx.Cancellation).ConfigureAwait(false);
+        var reply = await DnsLookup.AskAsync(servers, name, type, options, ctx.Cancellation).ConfigureAwait(false);
+        var (r, server, ms) = reply;
         var h = r.Header;
-        return new DnsQueryResult(name, DnsLookup.TypeName(type), DnsServers.Show(server), ctx.Get(DnsArgs.Tcp) ? "tcp" : "udp", DnsLookup.Rcode(r),
+        return new DnsQueryResult(name, DnsLookup.TypeName(type), DnsServers.Show(server), reply.Tcp ? "tcp" : "udp", DnsLookup.Rcode(r),
             new DnsFlags(h.HasAuthorityAnswer, h.ResultTruncated, h.RecursionDesired, h.RecursionAvailable, h.IsAuthenticData, h.IsCheckingDisabled),
             options.Edns,
             DnsLookup.Records(r.Answers), DnsLookup.Records(r.Authorities), DnsLookup.Records(r.Additionals), r.MessageSize, ms);

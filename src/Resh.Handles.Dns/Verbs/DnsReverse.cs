@@ -18,7 +18,8 @@ public static class DnsReverse
             new("dns://192.0.2.1.reverse", "PTR names of 192.0.2.1, from the system's resolvers."),
         ],
         targetHelp: "An IPv4 or IPv6 address (IPv6 may be in brackets).",
-        notes: "An address without a PTR record is data: ok with empty `names` and the server's `rcode`.");
+        notes: "An address without a PTR record (NXDOMAIN, or NOERROR with no PTR) is data: ok with empty `names` and the server's `rcode`. " +
+               "Any other answer says nothing about the address and is an error with the rcode in details: REFUSED is `permission_denied`, SERVFAIL and the rest `failed`.");
 
     static async ValueTask<Outcome<DnsReverseResult>> RunAsync(VerbContext ctx)
     {
@@ -28,7 +29,17 @@ public static class DnsReverse
         var arpa = DnsNames.ArpaName(ip);
         var (r, server, _) = await DnsLookup.AskAsync(DnsCall.Servers(ctx), arpa, QueryType.PTR,
             new DnsLookup.Options(ctx.Get(DnsArgs.Tcp), Timeout: DnsCall.Timeout(ctx)), ctx.Cancellation).ConfigureAwait(false);
+        var rcode = DnsLookup.Rcode(r);
+        if (r.Header.ResponseCode is not (DnsHeaderResponseCode.NoError or DnsHeaderResponseCode.NotExistentDomain))
+        {
+            // Only NXDOMAIN and NODATA mean "no names"; a server that refused or failed has not said anything about the address.
+            var details = new System.Text.Json.Nodes.JsonObject { ["server"] = DnsServers.Show(server), ["ptr_name"] = arpa, ["rcode"] = rcode };
+            var message = $"{DnsServers.Show(server)} answered {rcode} for {arpa} PTR: it gave no answer about {ip}.";
+            return r.Header.ResponseCode == DnsHeaderResponseCode.Refused
+                ? ReshError.PermissionDenied(message, "The server does not answer for this reverse zone (or not to this client); ask a server that does (server=IP:PORT).", details)
+                : ReshError.Failed(message, "The server could not resolve the reverse name; try again, or ask another server (server=IP:PORT).", details);
+        }
         var names = r.Answers.OfType<PtrRecord>().Select(p => p.PtrDomainName.Value).ToList();
-        return new DnsReverseResult(ip.ToString(), arpa, DnsServers.Show(server), DnsLookup.Rcode(r), names);
+        return new DnsReverseResult(ip.ToString(), arpa, DnsServers.Show(server), rcode, names);
     }
 }

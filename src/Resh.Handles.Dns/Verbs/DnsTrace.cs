@@ -31,7 +31,9 @@ public static class DnsTrace
         ],
         notes: "Each step asks one server without recursion. Glue from the referral is used; a name server without glue is itself traced from the roots (bounded). " +
                "A server that does not answer is recorded with its error and the next server of the same referral is tried. " +
-               "`resolved: false` means no authoritative answer was reached.");
+               "`resolved: false` means the last server answered without authority and without a referral (an error rcode, or a lame server). " +
+               "When no server of a step answers at all the call fails (`timeout`, or `unavailable` when they refuse), with the steps so far in details; " +
+               "a referral to servers without any address, or more than max_steps referrals, is `failed`.");
 
     static async ValueTask<Outcome<DnsTraceResult>> RunAsync(VerbContext ctx)
     {
@@ -41,17 +43,32 @@ public static class DnsTrace
         var port = roots[0].Port;
         var options = new DnsLookup.Options(ctx.Get(DnsArgs.Tcp), Recursion: false, Timeout: DnsCall.Timeout(ctx));
         var steps = new List<DnsTraceStep>();
-        var (resolved, rcode, answer) = await Walk(name, type, roots.Select(r => (r, (string?)null)).ToList(), port, options, steps, (int)ctx.Get(MaxSteps)!.Value, 0, ctx.Cancellation).ConfigureAwait(false);
-        return new DnsTraceResult(name, DnsLookup.TypeName(type), resolved, rcode, answer, steps);
+        var end = await Walk(name, type, roots.Select(r => (r, (string?)null)).ToList(), port, options, steps, (int)ctx.Get(MaxSteps)!.Value, 0, ctx.Cancellation).ConfigureAwait(false);
+        if (end.Failure is { } failure)
+        {
+            // No server of a step answered (or the walk could not go on): there is no result to report as data.
+            var details = new System.Text.Json.Nodes.JsonObject
+            {
+                ["name"] = name,
+                ["type"] = DnsLookup.TypeName(type),
+                ["steps"] = System.Text.Json.JsonSerializer.SerializeToNode(steps, DnsJson.Default.IReadOnlyListDnsTraceStep),
+            };
+            return failure with { Details = details };
+        }
+        return new DnsTraceResult(name, DnsLookup.TypeName(type), end.Resolved, end.Rcode, end.Answer, steps);
     }
 
-    static async Task<(bool Resolved, string Rcode, IReadOnlyList<DnsRecordData> Answer)> Walk(string name, QueryType type,
+    /// <summary>Where a walk ended: an answer (resolved or not, with its rcode), or a failure when it could not go on.</summary>
+    sealed record End(bool Resolved, string Rcode, IReadOnlyList<DnsRecordData> Answer, ReshError? Failure = null);
+
+    static async Task<End> Walk(string name, QueryType type,
         List<(IPEndPoint Address, string? Name)> servers, int port, DnsLookup.Options options, List<DnsTraceStep> steps, int maxSteps, int depth, CancellationToken token)
     {
         var zone = ".";
         for (int hop = 0; hop < maxSteps; hop++)
         {
             IDnsQueryResponse? r = null;
+            var errors = new List<ReshError>();
             foreach (var (address, serverName) in servers.Take(4))
             {
                 try
@@ -65,10 +82,19 @@ public static class DnsTrace
                 }
                 catch (ReshException e)
                 {
+                    errors.Add(e.Error);
                     steps.Add(new DnsTraceStep(DnsServers.Show(address), serverName, "", false, null, [], [], 0, e.Error.Message));
                 }
             }
-            if (r is null) return (false, "NOANSWER", []);
+            if (r is null)
+            {
+                var asked = string.Join(", ", servers.Take(4).Select(s => DnsServers.Show(s.Address)));
+                var where = zone == "." ? "the root servers" : $"the servers of {zone.TrimEnd('.')}";
+                var all = errors.All(e => e.Code == ErrorCode.Timeout);
+                var message = $"No server answered the trace of {name} {DnsLookup.TypeName(type)}: {where} ({asked}) {(all ? "did not answer in time" : "could not be reached")}; {errors[^1].Message}";
+                var hint = zone == "." ? "Check roots= (IP:PORT of servers that answer) and the network; raise timeout= for slow links." : "The delegation points to servers that do not answer (a lame delegation), or the network is down.";
+                return new End(false, "", [], all ? ReshError.Timeout(message, hint) : ReshError.Unavailable(message, hint));
+            }
             var rcode = DnsLookup.Rcode(r);
             var next = Referral(r, zone);
             // Only records owned by the name asked count as its answer (an unrelated record is not a resolution).
@@ -77,7 +103,7 @@ public static class DnsTrace
                 if (owners.Contains(DnsNames.Canonical(c.DomainName.Value))) owners.Add(DnsNames.Canonical(c.CanonicalName.Value));
             var own = r.Answers.Where(a => owners.Contains(DnsNames.Canonical(a.DomainName.Value))).ToList();
             if (r.Header.HasAuthorityAnswer || own.Count > 0 || rcode != "NOERROR" || next is null)
-                return (r.Header.HasAuthorityAnswer || own.Count > 0, rcode, DnsLookup.Records(own));
+                return new End(r.Header.HasAuthorityAnswer || own.Count > 0, rcode, DnsLookup.Records(own));
             zone = next.Zone;
             var glue = r.Additionals.OfType<ARecord>().ToList();
             var nextServers = new List<(IPEndPoint, string?)>();
@@ -91,15 +117,17 @@ public static class DnsTrace
                 foreach (var ns in next.Names.Take(2))
                 {
                     var sub = new List<DnsTraceStep>();
-                    var (ok, _, ans) = await Walk(ns, QueryType.A, [.. RootsOf(steps)], port, options, sub, maxSteps, depth + 1, token).ConfigureAwait(false);
-                    foreach (var a in ans.Where(x => x.Type == "A" && DnsNames.Canonical(x.Name) == DnsNames.Canonical(ns))) nextServers.Add((new IPEndPoint(IPAddress.Parse(a.Data), port), ns));
-                    if (ok && nextServers.Count > 0) break;
+                    var found = await Walk(ns, QueryType.A, [.. RootsOf(steps)], port, options, sub, maxSteps, depth + 1, token).ConfigureAwait(false);
+                    foreach (var a in found.Answer.Where(x => x.Type == "A" && DnsNames.Canonical(x.Name) == DnsNames.Canonical(ns))) nextServers.Add((new IPEndPoint(IPAddress.Parse(a.Data), port), ns));
+                    if (found.Resolved && nextServers.Count > 0) break;
                 }
             }
-            if (nextServers.Count == 0) return (false, "NOADDRESS", []);
+            if (nextServers.Count == 0)
+                return new End(false, "", [], ReshError.Failed($"The referral to {zone.TrimEnd('.')} names name servers ({string.Join(", ", next.Names)}) with no address resh could find; the trace of {name} stops there.",
+                    "The delegation lacks glue and its name servers do not resolve from these roots."));
             servers = nextServers;
         }
-        return (false, "TOOMANYSTEPS", []);
+        return new End(false, "", [], ReshError.Failed($"The trace of {name} followed {maxSteps} referrals without reaching an answer (a referral loop?).", "Raise max_steps= if the hierarchy is really that deep."));
     }
 
     static IEnumerable<(IPEndPoint, string?)> RootsOf(List<DnsTraceStep> steps)

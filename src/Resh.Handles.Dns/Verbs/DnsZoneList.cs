@@ -53,10 +53,33 @@ public static class DnsZoneList
             return ReshError.Failed($"{DnsServers.Show(primary.Server)} answered {rcode} to a transfer of {zone.TrimEnd('.')}.", "Check that the server is authoritative for the zone.");
         if (key is not null && key.VerifyAnswer(answer, DnsServers.Show(primary.Server), $"the transfer of {zone.TrimEnd('.')}") is { } forged)
             return forged;
+        // ARSoft checks only the first message's TSIG; every message of the transfer must be signed and verify.
+        if (key is not null && key.VerifyTransfer(transport.Request, transport.Answers, DnsServers.Show(primary.Server), $"the transfer of {zone.TrimEnd('.')}") is { } altered)
+            return altered;
         var records = answer.AnswerRecords;
+        var texts = RawTexts(transport.Answers, records.Count);
         // The transfer opens and closes with the SOA; list it once.
         if (records.Count > 1 && records[^1] is Ar.SoaRecord) records = records.Take(records.Count - 1).ToList();
-        var listed = records.Where(r => r.RecordType != Ar.RecordType.TSig && (filter is null || r.RecordType == filter)).Select(DnsPrimary.View).ToList();
+        var listed = records.Select((r, i) => (r, i))
+            .Where(x => x.r.RecordType != Ar.RecordType.TSig && (filter is null || x.r.RecordType == filter))
+            .Select(x => texts?[x.i] is { } text ? DnsPrimary.View(x.r) with { Data = text } : DnsPrimary.View(x.r)).ToList();
         return new DnsZoneListResult(zone, DnsServers.Show(primary.Server), soa.SerialNumber, listed.Count, transport.Received, key is not null, listed);
+    }
+
+    /// <summary>
+    /// The data of the TXT and SPF records of the transfer in dig's presentation form, read from the messages as
+    /// received (ARSoft decodes character-strings as ASCII, so a byte above 0x7F would become `?`); indexed like the
+    /// answer records, null elsewhere. Null when the messages do not line up with the parsed records.
+    /// </summary>
+    static string?[]? RawTexts(IReadOnlyList<byte[]> messages, int count)
+    {
+        var texts = new List<string?>(count);
+        foreach (var m in messages)
+        {
+            if (DnsWire.Parse(m) is not { } wire) return null;
+            foreach (var rr in wire.Records.Where(r => r.Section == 1))
+                texts.Add(rr.Type is 16 or 99 ? DnsWire.CharacterStrings(wire.Message.AsSpan(rr.DataStart, rr.DataLength)) : null);
+        }
+        return texts.Count == count ? texts.ToArray() : null;
     }
 }

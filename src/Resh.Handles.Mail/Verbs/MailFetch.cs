@@ -25,7 +25,8 @@ public static class MailFetch
             new("mail://ann@127.0.0.1:1143.fetch uid=3 dir=/tmp/att password=env:IMAP_PASSWORD", "Also save its attachments into /tmp/att."),
         ],
         notes: "Attachment file names come from the sender and are not trusted: only the last path component is kept, `..`, leading dots and control " +
-               "characters are removed, files are created without following symbolic links, and an existing file is never replaced without overwrite=true.");
+               "characters are removed, files are created without following symbolic links, and an existing file is never replaced without overwrite=true. " +
+               "Every part that is not the text or HTML body is listed (and saved with dir=), also one with no name and no disposition: it is called part-N.EXT (N its place, EXT from its type, .bin when unknown).");
 
     static ValueTask<Outcome<MailFetchResult>> RunAsync(VerbContext ctx) => MailCall.RunAsync<MailFetchResult>(ctx, MailProtocol.Imap, async (session, ct) =>
     {
@@ -57,12 +58,7 @@ public static class MailFetch
         var dir = ctx.Get(Dir);
         using var saver = dir is null ? null : AttachmentSaver.Open(dir, ctx.Get(Overwrite));
         var attachments = new List<MailAttachment>();
-        var parts = new List<(MimeEntity Entity, string? Name)>();
-        foreach (var entity in message.Attachments)
-        {
-            if (entity is MimePart part) parts.Add((entity, part.FileName));
-            else if (entity is MessagePart mp) parts.Add((entity, mp.Message?.Subject is { Length: > 0 } s ? s + ".eml" : null));
-        }
+        var parts = Parts(message);
         // Every name is checked before the first file is written: a conflict leaves dir= as it was.
         saver?.CheckFree(parts.Select((p, i) => AttachmentSaver.SafeName(p.Name, i + 1)).ToList());
         var index = 0;
@@ -88,7 +84,7 @@ public static class MailFetch
                     return e.Error with { Code = Resh.Core.Errors.ErrorCode.Partial, Details = details };
                 }
             }
-            attachments.Add(new MailAttachment(name ?? $"attachment-{index}", entity.ContentType.MimeType, bytes.LongLength, MailCall.Sha256(bytes), saved));
+            attachments.Add(new MailAttachment(name ?? AttachmentSaver.SafeName(null, index), entity.ContentType.MimeType, bytes.LongLength, MailCall.Sha256(bytes), saved));
         }
 
         var summary = summaries[0];
@@ -99,4 +95,32 @@ public static class MailFetch
             Cut(message.TextBody), Cut(message.HtmlBody), truncated, attachments, summary.Size ?? 0, flags);
         return (attachments.Any(a => a.SavedAs is not null) || markSeen) ? Outcome.Changed(result) : result;
     });
+
+    /// <summary>
+    /// The parts of a message that are not its text or HTML body, in order, with the name the message gives them:
+    /// attachments (by disposition or file name), embedded messages, and every other leaf a reader would otherwise
+    /// never see, such as an application/octet-stream part with no name and no disposition (it gets a generated
+    /// name, part-N with the type's usual extension). Text parts that are the body shown in text or html are left out.
+    /// </summary>
+    internal static List<(MimeEntity Entity, string? Name)> Parts(MimeMessage message)
+    {
+        var text = message.TextBody;
+        var html = message.HtmlBody;
+        var parts = new List<(MimeEntity Entity, string? Name)>();
+        foreach (var entity in message.BodyParts)
+        {
+            if (entity is MessagePart mp)
+            {
+                parts.Add((entity, mp.ContentDisposition?.FileName ?? (mp.Message?.Subject is { Length: > 0 } s ? s + ".eml" : null)));
+                continue;
+            }
+            if (entity is not MimePart part) continue;
+            if (!part.IsAttachment && part is TextPart tp && (tp.IsPlain && tp.Text == text || tp.IsHtml && tp.Text == html)) continue;
+            parts.Add((entity, part.FileName ?? Generated(part, parts.Count + 1)));
+        }
+        return parts;
+    }
+
+    static string Generated(MimePart part, int index) =>
+        $"part-{index}{(MimeTypes.TryGetExtension(part.ContentType.MimeType, out var ext) && part.ContentType.MimeType != "application/octet-stream" ? ext : ".bin")}";
 }

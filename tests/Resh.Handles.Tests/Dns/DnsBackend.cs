@@ -51,9 +51,12 @@ public sealed class DnsBackend : IDisposable
         NetTestKit.Run("ip", ["netns", "exec", Netns, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", ReshBinary.Path, .. args]);
 
     /// <summary>A program inside the namespace with DIR/resolv.conf (dnsmasq) bound over /etc/resolv.conf in a private mount namespace.</summary>
-    public ReshRun WithResolver(string program, params string[] args) =>
+    public ReshRun WithResolver(string program, params string[] args) => WithResolvConf(Path.Combine(Dir, "resolv.conf"), program, args);
+
+    /// <summary>A program inside the namespace with the file <paramref name="resolvConf"/> bound over /etc/resolv.conf in a private mount namespace.</summary>
+    public ReshRun WithResolvConf(string resolvConf, string program, params string[] args) =>
         NetTestKit.Run("ip", ["netns", "exec", Netns, "unshare", "-m", "--propagation", "private", "sh", "-c",
-            "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"", Path.Combine(Dir, "resolv.conf"), program, .. args]);
+            "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"", resolvConf, program, .. args]);
 
     /// <summary>dig inside the namespace; stdout lines.</summary>
     public string[] Dig(params string[] args)
