@@ -28,7 +28,9 @@ public static class SshHandle
         "(hosts, ok, failed, unreachable, changed, slowest, duration_ms); it is ok only if every host succeeded, else `partial` (exit 9). " +
         "With `--format ndjson` each host's envelope is printed as it finishes and the fleet envelope follows (its `hosts` is then null).\n\n" +
         "Config file `[ssh]`: `config` (an ssh_config passed as -F), `connect_timeout`, `control_persist`, `command_timeout` (default 10m for remote stages without --timeout), " +
-        "`hostkey`, `inventory`, `binary` (the resh build to copy, for another architecture), `keep_builds`.";
+        "`hostkey`, `inventory`, `binary` (the resh build to copy to hosts of this machine's architecture; default: this executable), " +
+        "`binaries` (a table, `aarch64 = \"PATH\"` or `x86_64 = \"PATH\"`: the build for hosts of another architecture; default: `resh-linux-arm64` or `resh-linux-x64` " +
+        "next to this executable, or `../resh-RID/resh` as scripts/build-native.sh leaves it; a host whose architecture has no build, or that is neither, answers `unsupported`), `keep_builds`.";
 
     public static HandleInfo Create(HandleRegistry registry) => new("ssh",
         "Remote and fleet execution over the user's OpenSSH: any stage on one host or many, plus exec, file transfer, host keys and authorized keys.",

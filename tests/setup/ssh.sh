@@ -4,6 +4,7 @@
 #   - a fleet of N hosts (default 20): network namespaces reshf1..reshfN on bridge reshfleet0
 #     (10.251.0.0/24, host i = 10.251.0.(10+i)), each with its own hostname (UTS namespace),
 #     its own host key and an sshd on :22;
+#   - the loopback sshd on 127.0.0.7 plays an aarch64 host (a uname on its sessions' PATH says so);
 #   - a host reachable only through reshf2 (sshd on 127.0.0.1:2222 inside reshf2's namespace,
 #     hostname reshinner), for ProxyJump.
 # It writes DIR/ssh_config (client config for `ssh -F`), DIR/known_hosts, DIR/client_ed25519
@@ -43,6 +44,15 @@ CFG
 sshd_finish() {
   local cache=$DIR/remote-cache
   [[ $1 == $PFX* ]] && cache=$DIR/fleet-cache/$1
+  # 127.0.0.7 on the loopback sshd plays an aarch64 host: its sessions find a uname first on PATH that says
+  # aarch64 to -m (the real one for anything else), and have a build cache of their own (DIR/arm-cache).
+  # sshd uses the first SetEnv that applies, so this block goes before the one for every root session.
+  if [[ $1 == loop ]]; then
+    cat >> "$DIR/sshd_$1.conf" <<CFG
+Match LocalAddress 127.0.0.7 User root
+  SetEnv PATH=$DIR/arm-bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin XDG_CACHE_HOME=$DIR/arm-cache RESH_HOME=$DIR/remote-state RESH_CONFIG=$DIR/resh.toml
+CFG
+  fi
   cat >> "$DIR/sshd_$1.conf" <<CFG
 Match User root
   SetEnv XDG_CACHE_HOME=$cache RESH_HOME=$DIR/remote-state RESH_CONFIG=$DIR/resh.toml
@@ -87,7 +97,10 @@ up)
   # loopback sshd
   sshd_conf loop 127.0.0.1 "$PORT"
   # More loopback addresses for the same sshd: aliases that must not share a ControlMaster with box.
-  for a in 2 3 4 5 6; do echo "ListenAddress 127.0.0.$a" >> "$DIR/sshd_loop.conf"; done
+  for a in 2 3 4 5 6 7; do echo "ListenAddress 127.0.0.$a" >> "$DIR/sshd_loop.conf"; done
+  mkdir -p "$DIR/arm-bin" "$DIR/arm-cache"
+  printf '#!/bin/sh\n[ "$1" = -m ] && [ $# = 1 ] && { echo aarch64; exit 0; }\nexec /usr/bin/uname "$@"\n' > "$DIR/arm-bin/uname"
+  chmod 755 "$DIR/arm-bin/uname"
   sshd_finish loop
   /usr/sbin/sshd -t -f "$DIR/sshd_loop.conf"
   unshare -m --propagation private sh -c "$QUIET_RC exec /usr/sbin/sshd -f $DIR/sshd_loop.conf -E $DIR/sshd_loop.log"

@@ -9,7 +9,7 @@ namespace Resh.Core.Platform;
 /// An exclusive advisory lock (flock, through FileShare.None) serialising resh's read-modify-write of
 /// one shared file (a crontab, a drop-in): without it, parallel calls each read the old text and the
 /// last rename wins, so every call reports ok while only one change survives. The lock file lives in
-/// the state dir's <c>locks</c> (0700), named by a hash of the path, never next to the file it guards.
+/// the state dir's <c>locks</c> (0700, the lock file 0600 as SPEC §7 wants), named by a hash of the path, never next to the file it guards.
 /// Waits up to <paramref name="wait"/> (default 60 s) for another resh, then fails with <c>conflict</c>.
 /// Null when the state dir cannot be created (a user without a writable home): the call then runs unlocked.
 /// </summary>
@@ -26,7 +26,7 @@ public static class FileLock
         var deadline = DateTime.UtcNow + (wait ?? TimeSpan.FromSeconds(60));
         while (true)
         {
-            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            try { return new FileStream(path, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }); }
             catch (UnauthorizedAccessException) { return null; }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {

@@ -48,7 +48,7 @@ public sealed record RemoteBinary(string LocalPath, string Hash, string Arch)
 
     string? Compress(string stateDir)
     {
-        var path = Path.Combine(stateDir, $"build-{BuildId}.gz");
+        var path = Path.Combine(stateDir, $"build-{Arch}-{BuildId}.gz");
         try
         {
             if (File.Exists(path) && new FileInfo(path).Length > 0) return path;
@@ -67,12 +67,21 @@ public sealed record RemoteBinary(string LocalPath, string Hash, string Arch)
                 try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
                 throw;
             }
+            // Older builds of this architecture go; another architecture's current build stays (a fleet with
+            // aarch64 and x86_64 hosts sends both).
             foreach (var old in Directory.EnumerateFiles(stateDir, "build-*.gz"))
-                if (old != path) File.Delete(old);
+                if (old != path && (ArchOf(old) ?? Arch) == Arch) File.Delete(old);
             return path;
         }
         catch (IOException) { return null; }
         catch (UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>The architecture a compressed build's name carries (build-ARCH-ID.gz), or null (an older name).</summary>
+    static string? ArchOf(string gz)
+    {
+        var name = Path.GetFileName(gz);
+        return RemoteBuilds.Rids.Keys.FirstOrDefault(a => name.StartsWith($"build-{a}-", StringComparison.Ordinal));
     }
 
     /// <summary>
@@ -109,23 +118,29 @@ public sealed record RemoteBinary(string LocalPath, string Hash, string Arch)
         }
         if (!File.Exists(path))
             throw ReshError.NotFound($"The resh binary to ship ({path}) does not exist.", "Fix [ssh] binary in the config.").ToException();
-        var arch = RuntimeInformation.ProcessArchitecture switch
-        {
-            Architecture.X64 => "x86_64",
-            Architecture.Arm64 => "aarch64",
-            var a => a.ToString().ToLowerInvariant(),
-        };
         SweepStaleTemps(settings.StateDir);
-        return new RemoteBinary(path, CachedHash(path, settings.StateDir), arch);
+        return new RemoteBinary(path, CachedHash(path, settings.StateDir, "build-id"), ProcessArch);
     }
 
-    static string CachedHash(string path, string stateDir)
+    /// <summary>This process's architecture in <c>uname -m</c> spelling.</summary>
+    public static string ProcessArch => RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => "x86_64",
+        Architecture.Arm64 => "aarch64",
+        var a => a.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>The build for another architecture at <paramref name="path"/> (its hash cached apart from this process's build).</summary>
+    public static RemoteBinary At(string path, string arch, SshSettings settings) =>
+        new(path, CachedHash(path, settings.StateDir, $"build-id-{arch}"), arch);
+
+    static string CachedHash(string path, string stateDir, string cacheName)
     {
         var info = new FileInfo(path);
         var inode = Posix.Stat(path, follow: true, out _)?.Inode ?? 0;
         var key = string.Join(' ', info.Length.ToString(CultureInfo.InvariantCulture), info.LastWriteTimeUtc.Ticks.ToString(CultureInfo.InvariantCulture),
             inode.ToString(CultureInfo.InvariantCulture), Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(path))).ToLowerInvariant()[..16]);
-        var cache = Path.Combine(stateDir, "build-id");
+        var cache = Path.Combine(stateDir, cacheName);
         try
         {
             var lines = File.ReadAllLines(cache);

@@ -40,13 +40,13 @@ public sealed record RemotePlatform(string Os, string Arch, string Libc, string 
             ["host"] = alias, ["phase"] = "platform", ["os"] = Os, ["arch"] = Arch, ["libc"] = Libc,
             ["supported_arch"] = binaryArch, ["required_glibc"] = requiredGlibc?.ToString(),
         };
-        if (Os != "Linux" || Arch != binaryArch)
+        if (Os != "Linux" || (RemoteBuilds.Normalize(Arch) ?? Arch) != binaryArch)
             return ReshError.Unsupported($"{alias} is {Os} {Arch}; this resh build runs on Linux {binaryArch} only.",
-                $"Build resh for that platform (scripts/build-native.sh linux-{(Arch == "aarch64" ? "arm64" : Arch)}) and set [ssh] binary to it, or run ssh://{alias}.exec instead.",
+                $"Build resh for that platform (scripts/build-native.sh linux-{(RemoteBuilds.Normalize(Arch) == "aarch64" ? "arm64" : Arch)}) and set [ssh.binaries] {Arch} to it, or run ssh://{alias}.exec instead.",
                 Details());
         if (Libc == "musl")
             return ReshError.Unsupported($"{alias} uses musl libc; this resh build needs glibc {requiredGlibc?.ToString() ?? "(any)"} or newer.",
-                $"resh has no musl build yet: run commands there with ssh://{alias}.exec, or use a glibc-based host.", Details());
+                $"resh has no musl build (docs/install.md says why): run commands there with ssh://{alias}.exec, or use a glibc-based host.", Details());
         if (Glibc is { } remote && requiredGlibc is { } required && remote < required)
             return ReshError.Unsupported($"{alias} has glibc {remote}; this resh build needs glibc {required} or newer.",
                 $"Upgrade the host's distribution (glibc {required}+), or run commands there with ssh://{alias}.exec.", Details());

@@ -17,8 +17,14 @@ namespace Resh.Handles.Ssh.Remote;
 /// the line run again. Events stream through as they arrive; the envelope comes back as the remote
 /// wrote it.
 /// </summary>
-public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
+public sealed class RemoteRunner(SshClient client, RemoteBuilds builds)
 {
+    /// <summary>A runner that sends one build (this process's architecture only).</summary>
+    public RemoteRunner(SshClient client, RemoteBinary binary) : this(client, new RemoteBuilds(binary)) { }
+
+    /// <summary>The build chosen for each host in this call (by the architecture it reported, or remembered from an earlier call).</summary>
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, RemoteBinary> _chosen = new(StringComparer.Ordinal);
+
     public const string MissingMarker = "__RESH_MISSING__";
     /// <summary>How long a follow's envelope is awaited after --timeout (below the executor's 2 s grace).</summary>
     static readonly TimeSpan FollowGrace = TimeSpan.FromMilliseconds(1500);
@@ -41,8 +47,9 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
     /// run; a mismatch (truncated, replaced) is deleted and reported missing like an absent build, with a
     /// fresh 0600 temporary file to upload into.
     /// </summary>
-    public string Script(IReadOnlyList<string> reshArgs, string? checkedConnection, Become? become = null)
+    public string Script(IReadOnlyList<string> reshArgs, string? checkedConnection, Become? become = null, RemoteBinary? build = null)
     {
+        var binary = build ?? builds.Local;
         var run = $"exec {become?.Wrapper}\"$d/resh\" {ShellQuote.Join(reshArgs)}";
         return $"d=\"${{XDG_CACHE_HOME:-$HOME/.cache}}/resh/{binary.BuildId}\"; {become?.Prelude}" +
             $"if [ -x \"$d/resh\" ]; then c=; if read -r s < /proc/$PPID/stat; then s=${{s##*) }}; set -- $s; c=\"$PPID.${{20}}\"; fi 2>/dev/null; " +
@@ -54,31 +61,61 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
     }
 
     /// <summary>Where the connection that last checked this build on the host is remembered (state dir, 0600).</summary>
-    string CheckedFile(HostTarget host)
+    string CheckedFile(HostTarget host, RemoteBinary binary) => HostFile(host, "checked", binary.BuildId);
+
+    string HostFile(HostTarget host, string dir, string extra)
     {
-        var key = string.Join('\u0001', host.Alias, host.Destination, host.User, host.Port, host.HostName, client.Settings.ConfigFile, binary.BuildId);
+        var key = string.Join('\u0001', host.Alias, host.Destination, host.User, host.Port, host.HostName, client.Settings.ConfigFile, extra);
         var name = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..24].ToLowerInvariant();
-        return Path.Combine(client.Settings.StateDir, "checked", name);
+        return Path.Combine(client.Settings.StateDir, dir, name);
     }
 
-    string? CheckedConnection(HostTarget host)
+    /// <summary>
+    /// The build for a host: the one chosen earlier in this call, else the one for the architecture an earlier call
+    /// learnt (state dir, arch/), else this process's own. A wrong guess costs one round trip: the host reports
+    /// its architecture and the matching build is chosen.
+    /// </summary>
+    RemoteBinary BinaryFor(HostTarget host) => _chosen.GetOrAdd(host.Alias, _ =>
     {
-        try { return File.ReadAllText(CheckedFile(host)).Trim(); }
+        try
+        {
+            if (File.ReadAllText(HostFile(host, "arch", "")).Trim() is { Length: > 0 } arch && builds.For(arch) is { } known) return known;
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return builds.Local;
+    });
+
+    void RememberArch(HostTarget host, string arch)
+    {
+        var file = HostFile(host, "arch", "");
+        try
+        {
+            Resh.Core.Config.ReshPaths.EnsurePrivateDir(Path.GetDirectoryName(file)!);
+            Resh.Core.Platform.AtomicFile.Write(file, Encoding.UTF8.GetBytes(arch + "\n"), (UnixFileMode)0x180);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    string? CheckedConnection(HostTarget host, RemoteBinary binary)
+    {
+        try { return File.ReadAllText(CheckedFile(host, binary)).Trim(); }
         catch (IOException) { return null; }
         catch (UnauthorizedAccessException) { return null; }
     }
 
-    async Task RememberCheckedAsync(HostTarget host, ChildProcess child)
+    async Task RememberCheckedAsync(HostTarget host, ChildProcess child, RemoteBinary binary)
     {
         if (await child.MarkerAsync.ConfigureAwait(false) is not { Length: > 0 } marker) return;
         var connection = marker.Contains(' ') ? marker[..marker.LastIndexOf(' ')] : marker;
         if (connection.Length == 0 || connection == "-") return;
-        Remember(host, connection);
+        Remember(host, connection, binary);
     }
 
-    void Remember(HostTarget host, string connection)
+    void Remember(HostTarget host, string connection, RemoteBinary binary)
     {
-        var file = CheckedFile(host);
+        var file = CheckedFile(host, binary);
         try
         {
             Resh.Core.Config.ReshPaths.EnsurePrivateDir(Path.GetDirectoryName(file)!);
@@ -108,9 +145,11 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
         stdin = WithPrefix(become, stdin);
         var clock = Stopwatch.StartNew();
         var ctx = client.Context;
+        var uploaded = false;
         for (int attempt = 0; ; attempt++)
         {
-            var argv = SshCommand.Ssh(client.Settings, host, Script(reshArgs, CheckedConnection(host), become));
+            var binary = BinaryFor(host);
+            var argv = SshCommand.Ssh(client.Settings, host, Script(reshArgs, CheckedConnection(host, binary), become, binary));
             ctx.Runtime.Log($"ssh: {string.Join(' ', argv)}");
             // A follow was handed the whole --timeout window: when it elapses here, its envelope is a moment
             // away, so the connection is kept a little longer (Ctrl-C still ends it at once).
@@ -167,13 +206,14 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
             {
                 if (envelope.Handle != id.Handle || envelope.Verb != id.Verb)
                     return Failure(host, id, clock, Mismatch(host, id, envelope));
-                await RememberCheckedAsync(host, child).ConfigureAwait(false);
+                await RememberCheckedAsync(host, child, binary).ConfigureAwait(false);
                 return envelope.With(durationMs: clock.Elapsed.TotalMilliseconds);
             }
-            if (missing is not null && exit == MissingExit && attempt == 0)
+            if (missing is not null && exit == MissingExit && !uploaded && attempt < 2)
             {
-                var problem = await EnsureUploadedAsync(host, missing).ConfigureAwait(false);
+                var (problem, switched) = await EnsureUploadedAsync(host, missing, binary).ConfigureAwait(false);
                 if (problem is not null) return Failure(host, id, clock, problem);
+                uploaded = !switched;
                 continue;
             }
             return Failure(host, id, clock, become?.Refusal(host, stderr) ?? await NoAnswerAsync(host, exit, stderr).ConfigureAwait(false));
@@ -189,9 +229,11 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
         stdin = WithPrefix(become, stdin);
         var clock = Stopwatch.StartNew();
         var ctx = client.Context;
+        var uploaded = false;
         for (int attempt = 0; ; attempt++)
         {
-            var argv = SshCommand.Ssh(client.Settings, host, Script(reshArgs, CheckedConnection(host), become));
+            var binary = BinaryFor(host);
+            var argv = SshCommand.Ssh(client.Settings, host, Script(reshArgs, CheckedConnection(host, binary), become, binary));
             ctx.Runtime.Log($"ssh: {string.Join(' ', argv)}");
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
             if (deadline is { } d) cts.CancelAfter(d);
@@ -224,7 +266,7 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
                 throw;
             }
             var (stderr, _) = await child.StderrAsync().ConfigureAwait(false);
-            if (exit != MissingExit) await RememberCheckedAsync(host, child).ConfigureAwait(false);
+            if (exit != MissingExit) await RememberCheckedAsync(host, child, binary).ConfigureAwait(false);
             if (exit == 0)
             {
                 return new Envelope
@@ -235,10 +277,11 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
             }
             var head = buffer.Head(512);
             buffer.Dispose();
-            if (exit == MissingExit && attempt == 0 && head.StartsWith(MissingMarker, StringComparison.Ordinal))
+            if (exit == MissingExit && !uploaded && attempt < 2 && head.StartsWith(MissingMarker, StringComparison.Ordinal))
             {
-                var problem = await EnsureUploadedAsync(host, head.Split('\n')[0]).ConfigureAwait(false);
+                var (problem, switched) = await EnsureUploadedAsync(host, head.Split('\n')[0], binary).ConfigureAwait(false);
                 if (problem is not null) return Failure(host, id, clock, problem);
+                uploaded = !switched;
                 continue;
             }
             var error = become?.Refusal(host, stderr) ?? RemoteEnvelope.FromRawErrorLines(stderr, h => RemoteHints.Prefix(h, host.Alias, IsScheme))
@@ -256,22 +299,44 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
             new JsonObject { ["host"] = host.Alias, ["phase"] = "remote", ["exit_code"] = exit, ["stderr"] = tail });
     }
 
-    /// <summary>Checks the platform the marker reported and uploads the build into the dir the remote prepared.</summary>
-    async Task<ReshError?> EnsureUploadedAsync(HostTarget host, string marker)
+    /// <summary>
+    /// Checks the platform the marker reported and uploads the build into the dir the remote prepared. A host of
+    /// another architecture than <paramref name="binary"/>'s gets the build for its own (Switched: the caller runs
+    /// the line again with it, which prepares that build's dir), or <c>unsupported</c> when there is none.
+    /// </summary>
+    async Task<(ReshError? Problem, bool Switched)> EnsureUploadedAsync(HostTarget host, string marker, RemoteBinary binary)
     {
         if (RemotePlatform.Parse(marker) is not { } platform)
-            return ReshError.Failed($"{host.Alias} answered the resh check with an unexpected line.", null, new JsonObject { ["host"] = host.Alias, ["line"] = marker });
+            return (ReshError.Failed($"{host.Alias} answered the resh check with an unexpected line.", null, new JsonObject { ["host"] = host.Alias, ["line"] = marker }), false);
         var tmp = platform.TempFile;
         var dir = tmp.Contains('/') ? tmp[..tmp.LastIndexOf('/')] : "";
+        var arch = RemoteBuilds.Normalize(platform.Arch);
+        if (platform.Os != "Linux" || arch is null || arch != binary.Arch)
+        {
+            // The empty temporary file and dir made for the wrong build are not left behind.
+            try { await client.ExecAsync(host, $"rm -f {ShellQuote.Quote(tmp)}; rmdir {ShellQuote.Quote(dir)} 2>/dev/null; exit 0", deadline: TimeSpan.FromSeconds(30)).ConfigureAwait(false); }
+            catch (ReshException) { }
+            if (platform.Os != "Linux" || arch is null || builds.For(arch) is not { } other) return (builds.NoBuild(host.Alias, platform), false);
+            client.Context.Runtime.Log($"ssh: {host.Alias} is {platform.Arch}; sending {other.LocalPath}");
+            _chosen[host.Alias] = other;
+            RememberArch(host, arch);
+            return (null, true);
+        }
         if (platform.Check(host.Alias, binary.Arch, binary.RequiredGlibc) is { } unsupported)
         {
             // The empty temporary file the check made is not left behind (housekeeping: a failure here changes nothing).
             try { await client.ExecAsync(host, $"rm -f {ShellQuote.Quote(tmp)}", deadline: TimeSpan.FromSeconds(30)).ConfigureAwait(false); }
             catch (ReshException) { }
-            return unsupported;
+            return (unsupported, false);
         }
         if (!dir.StartsWith('/'))
-            return ReshError.Failed($"{host.Alias} reported no usable cache directory.", "Check that $HOME is set on the host.", new JsonObject { ["host"] = host.Alias, ["dir"] = dir });
+            return (ReshError.Failed($"{host.Alias} reported no usable cache directory.", "Check that $HOME is set on the host.", new JsonObject { ["host"] = host.Alias, ["dir"] = dir }), false);
+        return (await UploadAsync(host, tmp, dir, binary).ConfigureAwait(false), false);
+    }
+
+    /// <summary>Uploads <paramref name="binary"/> into the temporary file <paramref name="tmp"/> the host prepared in <paramref name="dir"/>.</summary>
+    async Task<ReshError?> UploadAsync(HostTarget host, string tmp, string dir, RemoteBinary binary)
+    {
         client.Context.Runtime.Log($"ssh: {host.Alias} has no resh {binary.BuildId}; uploading {binary.LocalPath} to {dir}");
         if (await binary.CompressedAsync(client.Settings.StateDir).ConfigureAwait(false) is { } gz)
         {
@@ -289,7 +354,7 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
             if (up.ExitCode == 0)
             {
                 var line = up.Stdout.Split('\n').FirstOrDefault(l => l.StartsWith(CheckedMarker, StringComparison.Ordinal));
-                if (line?[CheckedMarker.Length..].Trim() is { Length: > 0 } connection) Remember(host, connection);
+                if (line?[CheckedMarker.Length..].Trim() is { Length: > 0 } connection) Remember(host, connection, binary);
                 return null;
             }
             if (SshClient.IsSshFailure(up.ExitCode, up.Stderr)) return await client.FailureAsync(host, up.Stderr).ConfigureAwait(false);
@@ -304,7 +369,7 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
         var r = await client.SftpAsync(host, batch, TimeSpan.FromMinutes(10)).ConfigureAwait(false);
         if (r.ExitCode == 0)
         {
-            await PruneAsync(host, dir).ConfigureAwait(false);
+            await PruneAsync(host, dir, binary).ConfigureAwait(false);
             return null;
         }
         if (SshClient.IsSshFailure(r.ExitCode, r.Stderr)) return await client.FailureAsync(host, r.Stderr).ConfigureAwait(false);
@@ -319,7 +384,7 @@ public sealed class RemoteRunner(SshClient client, RemoteBinary binary)
     /// Old builds go when a new one arrives: the build dirs of the remote cache (named by 16 hex digits) are
     /// kept newest first by their mtime, which a check refreshes once per connection, up to [ssh] keep_builds.
     /// </summary>
-    async Task PruneAsync(HostTarget host, string dir)
+    async Task PruneAsync(HostTarget host, string dir, RemoteBinary binary)
     {
         var parent = dir[..dir.LastIndexOf('/')];
         var hex = string.Concat(Enumerable.Repeat("[0-9a-f]", 16));

@@ -66,7 +66,7 @@ public static class RemoteStage
         var connection = new HashSet<ArgInfo>(connectionArgs.All, ReferenceEqualityComparer.Instance);
         var call = SshCall.Prepare(ctx, hostText, connectionArgs);
         var binary = RemoteBinary.Locate(call.Settings);
-        var runner = new RemoteRunner(call.Client, binary) { IsScheme = isScheme };
+        var runner = new RemoteRunner(call.Client, new RemoteBuilds(binary, call.Settings)) { IsScheme = isScheme };
         var id = new RemoteRunner.Identity(handle.Scheme, inner.Name, $"{handle.Scheme}://{innerRawTarget}");
         // A streaming verb streams only while following: without follow=true (svc logs) it has a raw payload like any other.
         var following = inner.Streams && !(inner.FindArg("follow") is Arg<bool> follow && !ctx.Get(follow));

@@ -10,7 +10,7 @@ namespace Resh.Handles.Ssh.Transport;
 /// <summary>
 /// How resh drives OpenSSH for one call: the config file's <c>[ssh]</c> section
 /// (<c>config</c>, <c>connect_timeout</c>, <c>control_persist</c>, <c>command_timeout</c>, <c>hostkey</c>,
-/// <c>binary</c>, <c>inventory</c>, <c>keep_builds</c>, <c>max_answer_line</c>) plus the
+/// <c>binary</c>, <c>binaries</c>, <c>inventory</c>, <c>keep_builds</c>, <c>max_answer_line</c>) plus the
 /// call's own <c>hostkey</c> choice. Everything else comes from the user's ~/.ssh/config.
 /// </summary>
 public sealed class SshSettings
@@ -31,6 +31,8 @@ public sealed class SshSettings
     public required string ControlDir { get; init; }
     /// <summary>The resh binary shipped to remote hosts (default: this process's own executable).</summary>
     public string? Binary { get; init; }
+    /// <summary>Builds for other architectures (<c>[ssh.binaries] aarch64 = "PATH"</c>), keyed by <c>uname -m</c> spelling.</summary>
+    public IReadOnlyDictionary<string, string> Binaries { get; init; } = new Dictionary<string, string>();
     /// <summary>How many resh builds the remote cache keeps per host (<c>[ssh] keep_builds</c>, default 3); older ones go when a new one is uploaded.</summary>
     public int KeepBuilds { get; init; } = 3;
     /// <summary>The longest line of a remote stage's answer resh reads (<c>[ssh] max_answer_line</c>, bytes, default 64 MiB).</summary>
@@ -59,6 +61,7 @@ public sealed class SshSettings
             HostKeyPolicy = hostKeyPolicy ?? Str(section, "hostkey") ?? "strict",
             ControlDir = ControlDirFor(state),
             Binary = Path(section, "binary"),
+            Binaries = BinariesOf(section),
             KeepBuilds = section?["keep_builds"] is JsonValue kb && kb.TryGetValue<long>(out var keep)
                 ? keep is >= 1 and <= 100 ? (int)keep : throw ReshError.Usage("[ssh] keep_builds in the config file must be a number from 1 to 100.", null).ToException()
                 : 3,
@@ -102,6 +105,22 @@ public sealed class SshSettings
                 "Remove it (as root, after checking who made it), or set RESH_HOME to a shorter path so the sockets stay in resh's state directory.",
                 new JsonObject { ["path"] = dir }).ToException();
         return dir;
+    }
+
+    /// <summary>[ssh.binaries]: architecture (x86_64, aarch64; amd64 and arm64 accepted) → path of a resh build for it.</summary>
+    static Dictionary<string, string> BinariesOf(JsonObject? section)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (section?["binaries"] is null) return map;
+        if (section["binaries"] is not JsonObject table)
+            throw ReshError.Usage("[ssh] binaries in the config file must be a table such as { aarch64 = \"/opt/resh/resh-linux-arm64\" }.", null).ToException();
+        foreach (var (key, _) in table)
+        {
+            var arch = Resh.Handles.Ssh.Remote.RemoteBuilds.Normalize(key)
+                ?? throw ReshError.Usage($"[ssh.binaries] {key} in the config file is not an architecture resh is built for (x86_64, aarch64).", null).ToException();
+            map[arch] = Path(table, key) ?? throw ReshError.Usage($"[ssh.binaries] {key} in the config file must be the path of a resh build.", null).ToException();
+        }
+        return map;
     }
 
     static string? Str(JsonObject? section, string key) => section?[key] is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0 ? s : null;

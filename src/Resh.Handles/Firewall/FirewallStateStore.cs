@@ -85,13 +85,13 @@ public static class FirewallStateStore
         try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    /// <summary>An exclusive lock around pending-change files (confirm vs. the rollback timer).</summary>
+    /// <summary>An exclusive lock around pending-change files (confirm vs. the rollback timer); the lock file is made 0600.</summary>
     public static IDisposable Lock(string backend)
     {
         var path = Path.Combine(Dir, $"lock-{backend}-{NamespaceKey}");
         for (int i = 0; ; i++)
         {
-            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            try { return new FileStream(path, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }); }
             catch (IOException) when (i < 200) { Thread.Sleep(25); }
         }
     }

@@ -56,6 +56,10 @@ public sealed class SshBackend : IDisposable
                   HostName 127.0.0.1
                   Port {Port}
                   ProxyCommand /bin/false
+                Host armbox
+                  HostName 127.0.0.7
+                  Port {Port}
+                  HostKeyAlias [127.0.0.1]:{Port}
                 Host baduser
                   HostName 127.0.0.6
                   Port {Port}
@@ -96,6 +100,8 @@ public sealed class SshBackend : IDisposable
     public string KnownHosts => Path.Combine(Dir, "known_hosts");
     public string Inventory => Path.Combine(Dir, "inventory.ini");
     public string RemoteCache => Path.Combine(Dir, "remote-cache");
+    /// <summary>The build cache of armbox, the loopback sshd's 127.0.0.7, whose sessions' uname -m says aarch64.</summary>
+    public string ArmCache => Path.Combine(Dir, "arm-cache");
     public string ClientPublicKey => File.ReadAllText(Path.Combine(Dir, "client_ed25519.pub")).Trim();
     public string LoopFingerprint { get; } = "";
 

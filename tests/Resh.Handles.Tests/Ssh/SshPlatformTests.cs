@@ -97,6 +97,27 @@ public sealed class SshPlatformTests
     }
 
     [Fact]
+    public void Architectures_are_read_in_both_spellings_and_any_other_is_unsupported()
+    {
+        Assert.Equal("aarch64", RemoteBuilds.Normalize("arm64"));
+        Assert.Equal("aarch64", RemoteBuilds.Normalize("aarch64"));
+        Assert.Equal("x86_64", RemoteBuilds.Normalize("amd64"));
+        Assert.Null(RemoteBuilds.Normalize("armv7l"));
+        var builds = new RemoteBuilds(Binary);
+        Assert.Same(Binary, builds.For("x86_64"));
+        Assert.Null(builds.For("riscv64"));
+        foreach (var (os, arch) in new[] { ("Linux", "riscv64"), ("Linux", "armv7l"), ("FreeBSD", "amd64") })
+        {
+            var error = builds.NoBuild("odd", RemotePlatform.Parse($"{RemoteRunner.MissingMarker} {os} {arch} unknown /h/t")!);
+            Assert.Equal("unsupported", error.Code.ToWire());
+            Assert.Equal($"odd is {os} {arch}; resh is built for Linux x86_64 and aarch64 only.", error.Message);
+            Assert.Contains("ssh://odd.exec", error.Hint!);
+        }
+        // A musl host of a supported architecture stays unsupported: there is no musl build.
+        Assert.Equal("unsupported", RemotePlatform.Parse($"{RemoteRunner.MissingMarker} Linux arm64 musl /h/t")!.Check("alp", "aarch64", new Version(2, 34))!.Code.ToWire());
+    }
+
+    [Fact]
     public void The_required_glibc_read_from_the_binary_is_what_objdump_lists()
     {
         var objdump = Shell.Run($"objdump -T {Shell.Q(ReshBinary.Path)} | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1");
