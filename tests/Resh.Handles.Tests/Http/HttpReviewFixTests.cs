@@ -24,7 +24,7 @@ public sealed class HttpReviewFixTests(HttpBackend server)
         using var tmp = new TempDir();
         var target = tmp.File("twelve.txt", "hello world\n");
         var link = Path.Combine(tmp.Path, "lnk");
-        File.CreateSymbolicLink(link, target); // the link itself is 10 bytes long; its target 12
+        File.CreateSymbolicLink(link, target); // lstat gives the length of the target path; the target holds 12 bytes
 
         var up = Resh($"{server.Http}/echo", "upload", $"file={link}");
         Assert.True(up.Ok, up.ToString());

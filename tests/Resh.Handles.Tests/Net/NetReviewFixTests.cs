@@ -74,6 +74,8 @@ public sealed class NetReviewFixTests(NetLab lab)
     {
         var add = NobodyInClient("net://dum0.addr.add", "address=10.231.78.1/24", "--dry-run");
         Assert.Equal("permission_denied", add.ErrorCode);
+        Assert.Contains("real run would be refused", add.Envelope["error"]!["message"]!.GetValue<string>());
+        Assert.DoesNotContain("--dry-run", add.Envelope["error"]!["hint"]!.GetValue<string>());
         var link = NobodyInClient("net://dum0.link.set", "mtu=1400", "--dry-run");
         Assert.Equal("permission_denied", link.ErrorCode);
         var route = NobodyInClient("net://10.231.79.0/24.route.add", "via=" + NetLab.RouterNear, "--dry-run");

@@ -23,7 +23,7 @@ public static class NetAddrAdd
         var (address, prefix, cidr) = NetTarget.Cidr(ctx.Get(Address)!, "address");
         if (await Addresses.HasAsync(dev, address, prefix, ctx.Cancellation).ConfigureAwait(false))
             return new NetAddrResult(dev, cidr, "present");
-        if (!IpTool.IsRoot && !await Addresses.CanChange(ctx).ConfigureAwait(false)) return IpTool.PermissionDenied($"add {cidr} to {dev}");
+        if (!IpTool.IsRoot && !await Addresses.CanChange(ctx).ConfigureAwait(false)) return IpTool.PermissionDenied($"add {cidr} to {dev}", dryRun: ctx.DryRun);
         if (ctx.DryRun) return Outcome.Changed(new NetAddrResult(dev, cidr, "added"));
         var args = new List<string> { "addr", "add", cidr, "dev", dev };
         if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6) args.Add("nodad");
@@ -61,7 +61,7 @@ public static class NetAddrDelete
             cidr = $"{address}/{prefix}";
             ctx.Warn($"address= has no prefix; {cidr}, the address as configured on {dev}, is the one deleted. Give the prefix to be exact.");
         }
-        if (!IpTool.IsRoot && !await Addresses.CanChange(ctx).ConfigureAwait(false)) return IpTool.PermissionDenied($"remove {cidr} from {dev}");
+        if (!IpTool.IsRoot && !await Addresses.CanChange(ctx).ConfigureAwait(false)) return IpTool.PermissionDenied($"remove {cidr} from {dev}", dryRun: ctx.DryRun);
         if (ctx.DryRun) return Outcome.Changed(new NetAddrResult(dev, cidr, "deleted"));
         await IpTool.ChangeAsync(["addr", "del", cidr, "dev", dev], ctx.Cancellation).ConfigureAwait(false);
         return Outcome.Changed(new NetAddrResult(dev, cidr, "deleted"));

@@ -40,7 +40,7 @@ public static class NetLinkSet
             args.Add(state);
         }
         if (changes.Count == 0) return new NetLinkResult(dev, upNow ? "up" : "down", (int)mtuNow, []);
-        if (!IpTool.IsRoot && !await Addresses.CanChange(ctx).ConfigureAwait(false)) return IpTool.PermissionDenied($"change link {dev}");
+        if (!IpTool.IsRoot && !await Addresses.CanChange(ctx).ConfigureAwait(false)) return IpTool.PermissionDenied($"change link {dev}", dryRun: ctx.DryRun);
         if (ctx.DryRun) return Outcome.Changed(new NetLinkResult(dev, upNow ? "up" : "down", (int)mtuNow, changes));
         await IpTool.ChangeAsync(args, ctx.Cancellation).ConfigureAwait(false);
         var (upAfter, mtuAfter, _, _) = await ReadAsync(dev, ctx.Cancellation).ConfigureAwait(false);
