@@ -29,6 +29,7 @@ public sealed class ReshApp(HandleRegistry registry)
         ReshError? parseError = null;
         try
         {
+            if (RawArgv.Check(argv) is { } notUtf8) throw notUtf8.ToException(); // never a silently different name (U+FFFD)
             parser.Parse(argv, inv);
             if (inv.Handle?.Scheme != HandleRegistry.MetaScheme && configFile.Defaults is { } defaults)
                 ConfigDefaults.ApplyGlobals(defaults, inv.Globals, registry);

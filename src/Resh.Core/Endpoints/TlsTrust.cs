@@ -50,6 +50,26 @@ public sealed class TlsTrust
         return new TlsTrust(caPath, insecure, roots);
     }
 
+    /// <summary>
+    /// The chain policy for an SslStream when ca= is given: the chain is built against those roots only. Without it,
+    /// .NET first builds the chain against the system store, and loading that store (every certificate of
+    /// /etc/ssl/certs parsed) was most of a handshake's time (issue 13 D24); <see cref="Validate"/> then accepts the
+    /// handshake's own verdict. Null for the system store and for tls=insecure.
+    /// </summary>
+    public X509ChainPolicy? ChainPolicy()
+    {
+        if (_roots is null || Insecure) return null;
+        var policy = new X509ChainPolicy
+        {
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = X509RevocationMode.NoCheck,
+            DisableCertificateDownloads = true,
+        };
+        policy.CustomTrustStore.AddRange(_roots);
+        policy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.1")); // serverAuth, as the system-store path and curl require
+        return policy;
+    }
+
     /// <summary>A validation callback for SslStream / SocketsHttpHandler / MailKit.</summary>
     public bool Validate(object? sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
@@ -69,6 +89,8 @@ public sealed class TlsTrust
             LastFailure = Describe(errors, chain);
             return false;
         }
+        // The handshake already built the chain with ChainPolicy(): its verdict stands.
+        if (errors == SslPolicyErrors.None && chain?.ChainPolicy.TrustMode == X509ChainTrustMode.CustomRootTrust) return true;
         using var custom = new X509Chain();
         custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         custom.ChainPolicy.CustomTrustStore.AddRange(_roots);

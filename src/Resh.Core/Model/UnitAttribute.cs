@@ -12,6 +12,8 @@ public sealed class UnitAttribute(string unit) : Attribute
     public const string Bytes = "bytes";
     public const string Seconds = "seconds";
     public const string Milliseconds = "milliseconds";
+    /// <summary>A rate (download speed): shown as 95 MiB/s.</summary>
+    public const string BytesPerSecond = "bytes_per_second";
 
     public string Unit { get; } = unit;
 }

@@ -90,6 +90,7 @@ public sealed class FieldUnits
 
     public static string? ByName(string key)
     {
+        if (key is "bytes_per_second" || key.EndsWith("_bytes_per_second", StringComparison.Ordinal)) return UnitAttribute.BytesPerSecond;
         if (key is "size" or "bytes" || key.EndsWith("_bytes", StringComparison.Ordinal) || key.EndsWith("_size", StringComparison.Ordinal))
             return UnitAttribute.Bytes;
         if (key is "seconds" || key.EndsWith("_seconds", StringComparison.Ordinal)) return UnitAttribute.Seconds;
@@ -109,6 +110,7 @@ public sealed class FieldUnits
     public static string Humanize(double value, string unit) => unit switch
     {
         UnitAttribute.Bytes => SizeValue.Human((long)value),
+        UnitAttribute.BytesPerSecond => SizeValue.Human((long)value) + "/s",
         UnitAttribute.Seconds => Duration(value),
         UnitAttribute.Milliseconds => value < 1000 ? value.ToString(value < 10 ? "0.##" : "0", CultureInfo.InvariantCulture) + " ms" : Duration(value / 1000),
         _ => value.ToString(CultureInfo.InvariantCulture),

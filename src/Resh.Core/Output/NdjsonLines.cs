@@ -24,17 +24,28 @@ public static class NdjsonLines
 {
     /// <param name="envelopeJson">The whole envelope, compact, as the json format prints it.</param>
     /// <param name="itemsAlreadyStreamed">Items went out as events while the verb ran (a fleet's host envelopes): print only the summary.</param>
-    public static void Write(Stream stdout, ReadOnlySpan<byte> envelopeJson, bool itemsAlreadyStreamed)
+    /// <param name="notItems">Result fields that are never the list (<see cref="Model.NotItemsAttribute"/>).</param>
+    public static void Write(Stream stdout, ReadOnlySpan<byte> envelopeJson, bool itemsAlreadyStreamed, IReadOnlySet<string>? notItems = null)
     {
-        var sink = Streaming(stdout, itemsAlreadyStreamed);
+        var sink = Streaming(stdout, itemsAlreadyStreamed, notItems: notItems);
         sink.Write(envelopeJson);
         sink.Complete();
     }
 
-    /// <summary>A sink for the compact envelope JSON that prints the ndjson lines as the JSON arrives; call <see cref="JsonTokenStream.Complete"/> at the end.</summary>
-    internal static JsonTokenStream Streaming(Stream stdout, bool itemsAlreadyStreamed, int scanEvery = 1 << 16)
+    /// <summary>The result fields marked <see cref="Model.NotItemsAttribute"/> (null when none: nearly every result).</summary>
+    public static IReadOnlySet<string>? NotItemsOf(System.Text.Json.Serialization.Metadata.JsonTypeInfo? type)
     {
-        var splitter = new Splitter(stdout, itemsAlreadyStreamed);
+        if (type is null || type.Kind != System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object) return null;
+        HashSet<string>? names = null;
+        foreach (var p in type.Properties)
+            if (p.AttributeProvider?.IsDefined(typeof(Model.NotItemsAttribute), false) == true) (names ??= new(StringComparer.Ordinal)).Add(p.Name);
+        return names;
+    }
+
+    /// <summary>A sink for the compact envelope JSON that prints the ndjson lines as the JSON arrives; call <see cref="JsonTokenStream.Complete"/> at the end.</summary>
+    internal static JsonTokenStream Streaming(Stream stdout, bool itemsAlreadyStreamed, int scanEvery = 1 << 16, IReadOnlySet<string>? notItems = null)
+    {
+        var splitter = new Splitter(stdout, itemsAlreadyStreamed) { NotItems = notItems };
         return splitter.Source = new JsonTokenStream(splitter, scanEvery);
     }
 
@@ -85,6 +96,7 @@ public static class NdjsonLines
         static readonly JsonDocumentOptions DeepTrees = new() { MaxDepth = 1024 };
 
         public JsonTokenStream Source = null!;
+        public IReadOnlySet<string>? NotItems;
         readonly ArrayBufferWriter<byte> _lines = new(1 << 16);
         readonly List<byte[]> _envelope = [];                               // the envelope's fields but the result, as "name":value
         readonly List<(string Name, byte[] Json)> _summary = [];            // the result's fields but the list
@@ -157,7 +169,7 @@ public static class NdjsonLines
                 case 2 when _inResult && type == JsonTokenType.PropertyName:
                     BeginMember(ref reader, start);
                     return;
-                case 2 when _inResult && type == JsonTokenType.StartArray && !_listFound:
+                case 2 when _inResult && type == JsonTokenType.StartArray && !_listFound && NotItems?.Contains(_memberName!) != true:
                     _candidate = 2;
                     return;
                 case 2 when _inResult && type is not (JsonTokenType.StartObject or JsonTokenType.StartArray):

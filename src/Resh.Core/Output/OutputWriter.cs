@@ -170,14 +170,14 @@ public sealed class OutputWriter
             {
                 case OutputFormat.Ndjson when answer && env.HasResult && !SecretRedactor.Active:
                     // The items go out as the envelope's JSON is made (a listing of /usr in the memory of one item).
-                    var lines = NdjsonLines.Streaming(_stdout, itemsAlreadyStreamed: _streamed);
+                    var lines = NdjsonLines.Streaming(_stdout, itemsAlreadyStreamed: _streamed, notItems: NdjsonLines.NotItemsOf(env.ResolvedResultType));
                     EnvelopeJson.Write(lines, env, false);
                     lines.Complete();
                     break;
                 case OutputFormat.Ndjson when answer && env.HasResult:
                     // Masking a secret needs the whole text.
                     Encode(env, false);
-                    NdjsonLines.Write(_stdout, Scrubbed(false, env.Revealed), itemsAlreadyStreamed: _streamed);
+                    NdjsonLines.Write(_stdout, Scrubbed(false, env.Revealed), itemsAlreadyStreamed: _streamed, NdjsonLines.NotItemsOf(env.ResolvedResultType));
                     break;
                 case OutputFormat.Json or OutputFormat.Ndjson or OutputFormat.JsonPretty when !SecretRedactor.Active:
                     // Nothing to mask: the JSON goes out as it is made, in chunks once it is large (a listing of /usr).

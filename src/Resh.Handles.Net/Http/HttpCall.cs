@@ -24,7 +24,7 @@ internal static class HttpCall
         var expect = StatusExpectation.Parse(ctx.Get(HttpArgs.Expect));
         var output = ctx.Get(HttpArgs.Output);
         if (output is not null) output = Path.GetFullPath(output);
-        if (ctx.DryRun && (spec.Method is not ("GET" or "HEAD" or "OPTIONS") || output is not null))
+        if (ctx.DryRun && (HttpRequestSpec.Changes(spec.Method) || output is not null))
         {
             ctx.Warn($"Dry run: {spec.Method} {spec.Url} was not sent.");
             return Outcome.Changed(new HttpResult(spec.Method, spec.Url.ToString(), 0, "", "", new Dictionary<string, string>(), null, "none", null, null,
@@ -53,10 +53,18 @@ internal static class HttpCall
             string? encoding = null, unknown = null;
             var decoded = ex.Method == "HEAD" ? raw : HttpBody.Decode(raw, response, out encoding, out unknown);
             if (unknown is not null) ctx.Warn($"The body is encoded with `{unknown}`, which resh cannot decode; it is returned as sent.");
+            if (ctx.WantsRaw && output is null && ex.Method == "HEAD")
+            {
+                // `head --format raw` is `curl -I`: the status line and the headers as received, CRLF-terminated.
+                var result0 = Result(ex, headers, contentType, "none", null, null, 0, false, null, null, Timings(ex, Stopwatch.GetTimestamp()));
+                var head = RawHead(ex);
+                response.Dispose();
+                return new Outcome<HttpResult>(result0, false).WithRaw(RawPayload.FromBytes(head));
+            }
             if (ctx.WantsRaw && output is null && ex.Method != "HEAD")
             {
                 var result0 = Result(ex, headers, contentType, "none", null, null, 0, false, encoding, null, Timings(ex, Stopwatch.GetTimestamp()));
-                return new Outcome<HttpResult>(result0, !HttpRequestSpec.IsIdempotent(spec.Method)).WithRaw(new StreamPayload(decoded, response, timeoutCts));
+                return new Outcome<HttpResult>(result0, HttpRequestSpec.Changes(spec.Method)).WithRaw(new StreamPayload(decoded, response, timeoutCts));
             }
             if (output is not null && ex.Method != "HEAD")
             {
@@ -90,7 +98,7 @@ internal static class HttpCall
                 ctx.Warn($"The body is longer than max_body ({Resh.Core.Values.SizeValue.Format(maxBody)}); only that much was read. Raise max_body= or use output=FILE.");
             var (kind, body, b64) = HttpBody.Classify(data, contentType, truncated);
             return new Outcome<HttpResult>(Result(ex, headers, contentType, kind, body, b64, data.Length, truncated, encoding, null, Timings(ex, end)),
-                !HttpRequestSpec.IsIdempotent(spec.Method));
+                HttpRequestSpec.Changes(spec.Method));
         }
         catch (Exception e) when (e is not OperationCanceledException || !ctx.Cancellation.IsCancellationRequested)
         {
@@ -141,10 +149,25 @@ internal static class HttpCall
         return ReshError.Failed($"{ex.Method} {ex.Url} answered {status} {reason}".TrimEnd() + ".", hint, details);
     }
 
+    /// <summary>The response head as curl -I prints it: status line, then each header line as received, then an empty line.</summary>
+    static byte[] RawHead(ExchangeResult ex)
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.Append(ex.Version == "2" ? "HTTP/2" : "HTTP/" + ex.Version).Append(' ').Append(ex.Status);
+        if (!string.IsNullOrEmpty(ex.Response.ReasonPhrase)) sb.Append(' ').Append(ex.Response.ReasonPhrase);
+        sb.Append("\r\n");
+        foreach (var h in ex.Response.Headers.NonValidated.Concat(ex.Response.Content.Headers.NonValidated))
+            foreach (var v in h.Value)
+                sb.Append(h.Key).Append(": ").Append(v).Append("\r\n");
+        sb.Append("\r\n");
+        return System.Text.Encoding.Latin1.GetBytes(sb.ToString());
+    }
+
     public static Dictionary<string, string> HeadersOf(HttpResponseMessage response)
     {
         var headers = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var h in response.Headers.Concat(response.Content.Headers))
+        // NonValidated: the values as the server sent them (the parsed view re-joins Server's product tokens with ", ").
+        foreach (var h in response.Headers.NonValidated.Concat(response.Content.Headers.NonValidated))
         {
             var name = h.Key.ToLowerInvariant();
             var value = string.Join(name == "set-cookie" ? "\n" : ", ", h.Value);

@@ -56,6 +56,7 @@ internal sealed class HttpConnector
             EnableMultipleHttp2Connections = false,
         };
         handler.SslOptions.RemoteCertificateValidationCallback = Validate;
+        if (trust.ChainPolicy() is { } policy) handler.SslOptions.CertificateChainPolicy = policy; // ca=: never load the system store
         if (clientCert is not null) handler.SslOptions.ClientCertificates = new X509CertificateCollection { clientCert };
         if (noProxy) handler.UseProxy = false;
         else if (proxy is not null) { handler.UseProxy = true; handler.Proxy = proxy; }
@@ -115,8 +116,12 @@ internal sealed class HttpConnector
                 throw;
             }
         }
+        LastConnectFailure = $"{host}:{context.DnsEndPoint.Port}";
         throw last!;
     }
+
+    /// <summary>HOST:PORT of the latest connection that could not be opened: the target's, or a proxy's.</summary>
+    public string? LastConnectFailure { get; private set; }
 
     bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {

@@ -24,7 +24,10 @@ internal sealed class ExchangeResult(HttpResponseMessage response, Uri url, stri
     public long Start { get; } = start;
     public long HeadersAt { get; } = Stopwatch.GetTimestamp();
     public int Status => (int)Response.StatusCode;
-    public string Version => Response.Version.Major >= 2 ? Response.Version.Major.ToString(System.Globalization.CultureInfo.InvariantCulture) : "1.1";
+    /// <summary>The version of the status line or connection: 1.0 for an HTTP/1.0 answer, 1.1, 2.</summary>
+    public string Version => Response.Version.Major >= 2
+        ? Response.Version.Major.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        : Response.Version.Minor == 0 ? "1.0" : "1.1";
 }
 
 /// <summary>
@@ -185,6 +188,10 @@ internal static class HttpExchange
                 case HttpRequestError.NameResolutionError:
                     return ReshError.Unavailable($"Cannot resolve the host {url.Host}.", "Check the spelling of the host and the resolver (/etc/resolv.conf, /etc/hosts).",
                         new JsonObject { ["host"] = url.Host });
+                case HttpRequestError.ConnectionError when inner is SocketException se && ProxyFailed(connector, url) is { } proxy:
+                    return ReshError.Unavailable($"Cannot connect to the proxy {proxy} (on the way to {authority}): {SocketReason(se)}.",
+                        "Check proxy= (or the http_proxy/https_proxy/no_proxy environment); proxy= with an empty value connects directly.",
+                        new JsonObject { ["url"] = url.ToString(), ["proxy"] = proxy, ["socket_error"] = se.SocketErrorCode.ToString() });
                 case HttpRequestError.ConnectionError when inner is SocketException se:
                     return ReshError.Unavailable($"Cannot connect to {authority}: {se.SocketErrorCode switch
                     {
@@ -219,6 +226,24 @@ internal static class HttpExchange
         return ReshError.Failed($"The exchange with {authority} failed: {ExceptionTranslation.OneLine(inner.Message)}", null,
             new JsonObject { ["url"] = url.ToString() });
     }
+
+    /// <summary>The proxy's HOST:PORT when the connection that failed was to a proxy rather than to the URL's host.</summary>
+    static string? ProxyFailed(HttpConnector connector, Uri url)
+    {
+        if (connector.LastConnectFailure is not { } failed) return null;
+        var target = $"{url.IdnHost.Trim('[', ']')}:{url.Port}";
+        return string.Equals(failed.Replace("[", "").Replace("]", ""), target, StringComparison.OrdinalIgnoreCase) ? null : failed;
+    }
+
+    static string SocketReason(SocketException se) => se.SocketErrorCode switch
+    {
+        SocketError.ConnectionRefused => "connection refused",
+        SocketError.HostUnreachable => "host unreachable",
+        SocketError.NetworkUnreachable => "network unreachable",
+        SocketError.TimedOut => "timed out",
+        SocketError.HostNotFound => "host not found",
+        _ => ExceptionTranslation.OneLine(se.Message),
+    };
 
     static Exception Innermost(Exception ex)
     {

@@ -35,6 +35,9 @@ internal sealed class HttpRequestSpec
     public TimeSpan? Timeout { get; init; }
     public bool AcceptEncoding { get; init; }
 
+    /// <summary>Whether a method changes the resource (everything but GET, HEAD, OPTIONS and TRACE): changed:true on success, as its dry run says.</summary>
+    public static bool Changes(string method) => method is not ("GET" or "HEAD" or "OPTIONS" or "TRACE");
+
     public static bool IsIdempotent(string method) => method is "GET" or "HEAD" or "PUT" or "DELETE" or "OPTIONS" or "TRACE";
 
     /// <summary>The URL of the target: SCHEME://TARGET with the query= parameters added; hostile text is a usage error.</summary>
@@ -162,6 +165,9 @@ internal sealed class HttpRequestSpec
             if (k.Length == 0 || k.Any(c => c <= ' ' || c >= 127 || c is ':' or '(' or ')' or ',' or ';' or '<' or '>' or '@' or '[' or ']' or '\\' or '"' or '/' or '?' or '=' or '{' or '}'))
                 throw ReshError.Usage($"`{Clip(k)}` is not a valid header name.", "Header names are letters, digits and -_.!#$%&'*+^`|~ only.").ToException();
             CheckHeaderValue(k, v);
+            if (v.FirstOrDefault(c => c > '~') is var wide and not '\0')
+                throw ReshError.Usage($"The value of `{Clip(k)}` contains `{wide}`, which is not ASCII; HTTP header values are sent as ASCII.",
+                    "Percent-encode the value (as for a URL), or use the RFC 8187 form name*=UTF-8''%C3%A9 where the header defines it.").ToException();
             if (k.Equals("Authorization", StringComparison.OrdinalIgnoreCase) && !ctx.Warnings.Any(w => w.Contains("Authorization", StringComparison.Ordinal)))
                 ctx.Warn("An Authorization header given on the command line is visible to other users; use bearer= or password= (secret sources).");
         }
@@ -210,12 +216,8 @@ internal sealed class HttpRequestSpec
         }
         if (body.StartsWith('@'))
         {
-            var path = Path.GetFullPath(body[1..]);
-            if (!File.Exists(path)) throw ReshError.NotFound($"The body file {path} does not exist.", "body=@FILE streams FILE; body=TEXT sends TEXT.").ToException();
-            try { using var probe = File.OpenRead(path); }
-            catch (UnauthorizedAccessException) { throw ReshError.PermissionDenied($"Cannot read the body file {path}.", null).ToException(); }
-            return new BodySource(() => Stream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan),
-                contentType ?? "application/octet-stream", new FileInfo(path).Length), true, "file");
+            var path = BodyFile.Check(body[1..], "body file", "body=@FILE streams FILE; body=TEXT sends TEXT.");
+            return new BodySource(() => BodyFile.Content(path, contentType ?? "application/octet-stream"), true, "file");
         }
         var text = Encoding.UTF8.GetBytes(body);
         return new BodySource(() => Bytes(text, contentType ?? "text/plain; charset=utf-8"), true, "text");

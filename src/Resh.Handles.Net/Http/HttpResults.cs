@@ -32,7 +32,7 @@ public sealed record HttpResult(
     [property: Description("The URL that answered (after redirects).")] string Url,
     int Status,
     string Reason,
-    [property: Description("1.1 or 2.")] string HttpVersion,
+    [property: Description("The protocol version of the answer: 1.0, 1.1 or 2.")] string HttpVersion,
     [property: Description("Response headers, names in lower case; repeated headers joined with \", \" (set-cookie with newlines).")]
     IReadOnlyDictionary<string, string> Headers,
     string? ContentType,
@@ -44,7 +44,7 @@ public sealed record HttpResult(
     [property: Description("Content-Encoding that was decoded (gzip, br, zstd, deflate), if any.")] string? ContentEncoding,
     [property: Description("File the body was written to (output=).")] string? Output,
     HttpTimings Timings,
-    IReadOnlyList<HttpRedirect> Redirects,
+    [property: Description("Redirects followed, in order (a detail: --format ndjson prints the body's list as items, never these)."), Resh.Core.Model.NotItems] IReadOnlyList<HttpRedirect> Redirects,
     HttpTlsInfo? Tls,
     [property: Description("Requests sent, retries included.")] int Attempts,
     [property: Description("The request reused a pooled connection (batch, REPL).")] bool ConnectionReused);
@@ -55,14 +55,14 @@ public sealed record HttpDownloadResult(
     string Output,
     int Status,
     [property: Description("Size of the file in bytes.")] long Bytes,
-    [property: Description("Bytes received by this call (less than bytes after a resume).")] long Received,
+    [property: Description("Bytes received by this call (less than bytes after a resume)."), Resh.Core.Model.Unit(Resh.Core.Model.UnitAttribute.Bytes)] long Received,
     [property: Description("Offset the download resumed from (an earlier .part file or a cut connection), 0 when none.")] long ResumedFrom,
     [property: Description("SHA-256 of the file (computed when sha256= was given).")] string? Sha256,
     [property: Description("The file already had the expected sha256: nothing was downloaded.")] bool AlreadyPresent,
     int Attempts,
     double DurationMs,
     [property: Description("Average bytes per second of this call.")] double BytesPerSecond,
-    IReadOnlyList<HttpRedirect> Redirects);
+    [property: Resh.Core.Model.NotItems] IReadOnlyList<HttpRedirect> Redirects);
 
 [Description("A probe: status against expectation, timings, certificate.")]
 public sealed record HttpProbeResult(
@@ -74,7 +74,7 @@ public sealed record HttpProbeResult(
     HttpTlsInfo? Tls,
     [property: Description("Days until the server certificate expires; null for http://.")] int? CertDaysLeft,
     long BodyBytes,
-    IReadOnlyList<HttpRedirect> Redirects);
+    [property: Resh.Core.Model.NotItems] IReadOnlyList<HttpRedirect> Redirects);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(HttpResult))]

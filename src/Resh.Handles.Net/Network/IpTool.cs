@@ -49,8 +49,9 @@ internal static class IpTool
         return ReshError.Failed($"ip failed: {(line.Length > 0 ? line : "exit " + r.ExitCode)}.", "See details.stderr.", details);
     }
 
-    public static ReshError PermissionDenied(string what, JsonObject? details = null) => ReshError.PermissionDenied(
-        $"Only root (or a process with CAP_NET_ADMIN) may {what}.", "Run it as root (sudo resh ...) or add --dry-run to see what would change.", details);
+    public static ReshError PermissionDenied(string what, JsonObject? details = null, bool dryRun = false) => ReshError.PermissionDenied(
+        $"Only root (or a process with CAP_NET_ADMIN) may {what}" + (dryRun ? "; the real run would be refused (this process lacks CAP_NET_ADMIN)." : "."),
+        dryRun ? "Run it as root (sudo resh ...)." : "Run it as root (sudo resh ...) or add --dry-run to see what would change.", details);
 
     public static string? Str(JsonNode? o, string key) => o?[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : o?[key] is JsonValue n ? n.ToJsonString() : null;
 

@@ -61,13 +61,13 @@ public sealed record NetNeighborsResult(int Count, IReadOnlyList<NetNeighbor> Ne
 
 [Description("One echo reply.")]
 public sealed record NetPingReply(int Seq, [property: Description("Round-trip time in milliseconds.")] double RttMs,
-    [property: Description("TTL of the reply (raw sockets only; null with ping sockets).")] int? Ttl, int Bytes);
+    [property: Description("TTL of the reply (raw sockets and the ping command; null with ping sockets).")] int? Ttl, int Bytes);
 
 [Description("ICMP echo statistics, like ping's summary.")]
 public sealed record NetPingResult(
     string Host,
     [property: Description("The address pinged.")] string Address,
-    [property: Description("ping socket (unprivileged SOCK_DGRAM ICMP) or raw socket (root).")] string Method,
+    [property: Description("ping socket (unprivileged SOCK_DGRAM ICMP), raw socket (root), or ping command (PATH): the system ping when neither socket is allowed.")] string Method,
     int Transmitted,
     int Received,
     double LossPercent,

@@ -71,6 +71,9 @@ public sealed class HttpDownloadTests(HttpBackend server)
         var r = Resh($"{server.Http}/cut?key={key}&cuts=2&at=1048576&size=3000000", "download", $"output={output}");
         Assert.True(r.Ok, r.ToString());
         Assert.Equal(3, r.Result!["attempts"]!.GetValue<int>());
+        // Issue 13 D12: the offset the completing transfer resumed from (the cut), not 0; every byte was received by this call.
+        Assert.Equal(1048576, r.Result!["resumed_from"]!.GetValue<long>());
+        Assert.Equal(3_000_000, r.Result!["received"]!.GetValue<long>());
         Assert.Equal(HttpBackend.Sha256Of(3_000_000), Sha256File(output));
         Assert.Equal("3", Resh($"{server.Http}/hits?key=cut:{key}", "get").Result!["body"]!.ToString());
     }

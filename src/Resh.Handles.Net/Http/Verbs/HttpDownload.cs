@@ -57,7 +57,17 @@ public static class HttpDownload
             return Outcome.Changed(new HttpDownloadResult(spec.Url.ToString(), output, 0, 0, 0, 0, null, false, 0, 0, 0, []));
         var part = output + ".part";
         var finalMode = OutputFile.FinalMode(dir, leaf);
-        await using var fs = OutputFile.OpenPart(dir, partLeaf, ctx.Get(Resume), ctx.Warn);
+        FileStream opened;
+        try { opened = OutputFile.OpenPart(dir, partLeaf, ctx.Get(Resume), ctx.Warn); }
+        catch (IOException e)
+        {
+            // Nothing was sent yet: the local file is the problem (a read-only or pseudo file system such as /proc, EACCES).
+            var why = e.HResult is Posix.EACCES or Posix.EPERM ? "permission denied" : ExceptionTranslation.OneLine(e.Message);
+            var error = $"Cannot create {part} next to output= (nothing was downloaded): {why}.";
+            var hint = "output= must name a file in a directory where this user may create files (/proc and /sys take no new files).";
+            return e.HResult is Posix.EACCES or Posix.EPERM ? ReshError.PermissionDenied(error, hint) : ReshError.Failed(error, hint, new JsonObject { ["part"] = part, ["local"] = true });
+        }
+        await using var fs = opened;
         var retries = (int)ctx.Get(DownloadRetries)!.Value;
         var idle = ctx.Get(DownloadTimeout)!.Value;
         long received = 0, resumedFrom = 0;
@@ -68,7 +78,6 @@ public static class HttpDownload
         for (int attempt = 0; attempt <= retries; attempt++)
         {
             var offset = RandomAccess.GetLength(fs.SafeFileHandle); // fstat of the descriptor resh holds, never the size of whatever the name points to
-            if (attempt == 0) resumedFrom = offset;
             using var idleCts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
             idleCts.CancelAfter(idle);
             ExchangeResult? ex = null;
@@ -83,6 +92,7 @@ public static class HttpDownload
                 if (status == 416 && offset > 0 && response.Content.Headers.ContentRange?.Length is { } whole && whole == offset)
                 {
                     response.Dispose();
+                    resumedFrom = offset;
                     break; // the .part is already complete
                 }
                 if (status is < 200 or >= 300)
@@ -100,7 +110,9 @@ public static class HttpDownload
                     return HttpCall.StatusError(ex, StatusExpectation.Parse(["2xx"]), excerpt, response.Content.Headers.ContentType?.ToString());
                 }
                 var append = status == 206 && offset > 0 && response.Content.Headers.ContentRange?.From == offset;
-                if (!append && offset > 0 && attempt == 0) resumedFrom = 0;
+                // The offset the transfer that completes the file started from: an earlier call's .part or a cut
+                // connection of this call; 0 when the server ignored Range and the file started over.
+                resumedFrom = append ? offset : 0;
                 var total = response.Content.Headers.ContentLength is { } len ? (append ? offset + len : len) : (long?)null;
                 progress.SetTotal(total);
                 var body = await response.Content.ReadAsStreamAsync(idleCts.Token).ConfigureAwait(false);

@@ -14,20 +14,16 @@ public static class HttpUpload
         [File, Field, Method, HttpArgs.Form, HttpArgs.ContentType, .. HttpArgs.Common], () => HttpJson.Default.HttpResult,
         async ctx =>
         {
-            var path = Path.GetFullPath(ctx.Get(File)!);
-            if (!System.IO.File.Exists(path)) return ReshError.NotFound($"The file {path} does not exist.", "file= names the file to upload.");
-            try { using var probe = System.IO.File.OpenRead(path); }
-            catch (UnauthorizedAccessException) { return ReshError.PermissionDenied($"Cannot read {path}.", null); }
+            var path = BodyFile.Check(ctx.Get(File)!, "file", "file= names the file to upload.");
             var field = ctx.Get(Field);
             var method = ctx.Get(Method) ?? (field is null ? "PUT" : "POST");
             var spec = HttpRequestSpec.Build(ctx, method, withBody: false);
             var contentType = ctx.Get(HttpArgs.ContentType) ?? "application/octet-stream";
-            var length = new FileInfo(path).Length;
             Func<HttpContent> body;
             if (field is null)
             {
                 if (ctx.Get(HttpArgs.Form).Count > 0) return ReshError.Usage("form= needs field= (a multipart form).", "Add field=file.");
-                body = () => HttpRequestSpec.Stream(Open(path), contentType, length);
+                body = () => BodyFile.Content(path, contentType);
             }
             else
             {
@@ -40,7 +36,7 @@ public static class HttpUpload
                         var eq = f.IndexOf('=');
                         form.Add(new StringContent(eq < 0 ? "" : f[(eq + 1)..]), eq < 0 ? f : f[..eq]);
                     }
-                    form.Add(HttpRequestSpec.Stream(Open(path), contentType, length), field, Path.GetFileName(path));
+                    form.Add(BodyFile.Content(path, contentType), field, Path.GetFileName(path));
                     return form;
                 };
             }
@@ -51,6 +47,4 @@ public static class HttpUpload
             new("https://files.example.com/backups/db.dump upload file=/var/backups/db.dump bearer=env:TOKEN", "PUT a file, streamed."),
             new("https://example.com/api/photos upload file=cat.jpg field=photo form=album=pets content_type=image/jpeg", "A multipart form upload."),
         ]));
-
-    static FileStream Open(string path) => new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
 }

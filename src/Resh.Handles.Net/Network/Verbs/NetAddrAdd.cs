@@ -23,8 +23,8 @@ public static class NetAddrAdd
         var (address, prefix, cidr) = NetTarget.Cidr(ctx.Get(Address)!, "address");
         if (await Addresses.HasAsync(dev, address, prefix, ctx.Cancellation).ConfigureAwait(false))
             return new NetAddrResult(dev, cidr, "present");
+        if (!IpTool.IsRoot && !await Addresses.CanChange(ctx).ConfigureAwait(false)) return IpTool.PermissionDenied($"add {cidr} to {dev}", dryRun: ctx.DryRun);
         if (ctx.DryRun) return Outcome.Changed(new NetAddrResult(dev, cidr, "added"));
-        if (!IpTool.IsRoot && !await Addresses.CanChange(ctx).ConfigureAwait(false)) return IpTool.PermissionDenied($"add {cidr} to {dev}");
         var args = new List<string> { "addr", "add", cidr, "dev", dev };
         if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6) args.Add("nodad");
         await IpTool.ChangeAsync(args, ctx.Cancellation).ConfigureAwait(false);
@@ -38,17 +38,31 @@ public static class NetAddrDelete
         "Remove an IP address from an interface; an address not there is changed: false.",
         [NetAddrAdd.Address], () => NetJson.Default.NetAddrResult, RunAsync,
         examples: [new("net://eth0.addr.delete address=192.0.2.10/24", "Remove an address (ip addr del 192.0.2.10/24 dev eth0).")],
-        notes: "Needs root or CAP_NET_ADMIN when something changes.",
+        notes: "Needs root or CAP_NET_ADMIN when something changes. An address given without a prefix is deleted with whatever prefix it has " +
+               "on the interface (with a warning, as ip addr del does); with a prefix that does not match, nothing is deleted and a warning names the prefix it has.",
         targetHelp: "The interface.");
 
     static async ValueTask<Outcome<NetAddrResult>> RunAsync(VerbContext ctx)
     {
         var dev = NetTarget.RequireInterface(ctx);
-        var (address, prefix, cidr) = NetTarget.Cidr(ctx.Get(NetAddrAdd.Address)!, "address");
+        var given = ctx.Get(NetAddrAdd.Address)!;
+        var (address, prefix, cidr) = NetTarget.Cidr(given, "address");
         if (!await Addresses.HasAsync(dev, address, prefix, ctx.Cancellation).ConfigureAwait(false))
-            return new NetAddrResult(dev, cidr, "absent");
+        {
+            var prefixes = await Addresses.PrefixesAsync(dev, address, ctx.Cancellation).ConfigureAwait(false);
+            if (prefixes.Count == 0) return new NetAddrResult(dev, cidr, "absent");
+            if (given.Contains('/'))
+            {
+                ctx.Warn($"{address} is on {dev} with prefix /{prefixes[0]}, not /{prefix}; nothing was deleted. Give address={address}/{prefixes[0]} to delete it.");
+                return new NetAddrResult(dev, cidr, "absent");
+            }
+            // No prefix given: the address itself is meant, whatever its prefix (as `ip addr del ADDRESS dev DEV`, which warns the same way).
+            prefix = prefixes[0];
+            cidr = $"{address}/{prefix}";
+            ctx.Warn($"address= has no prefix; {cidr}, the address as configured on {dev}, is the one deleted. Give the prefix to be exact.");
+        }
+        if (!IpTool.IsRoot && !await Addresses.CanChange(ctx).ConfigureAwait(false)) return IpTool.PermissionDenied($"remove {cidr} from {dev}", dryRun: ctx.DryRun);
         if (ctx.DryRun) return Outcome.Changed(new NetAddrResult(dev, cidr, "deleted"));
-        if (!IpTool.IsRoot && !await Addresses.CanChange(ctx).ConfigureAwait(false)) return IpTool.PermissionDenied($"remove {cidr} from {dev}");
         await IpTool.ChangeAsync(["addr", "del", cidr, "dev", dev], ctx.Cancellation).ConfigureAwait(false);
         return Outcome.Changed(new NetAddrResult(dev, cidr, "deleted"));
     }
@@ -64,6 +78,18 @@ internal static class Addresses
                     if (IPAddress.TryParse(IpTool.Str(a, "local") ?? "", out var local) && local.Equals(address) && IpTool.Long(a, "prefixlen") == prefix)
                         return true;
         return false;
+    }
+
+    /// <summary>The prefix lengths <paramref name="address"/> has on <paramref name="dev"/> (empty when it is not there).</summary>
+    public static async Task<List<int>> PrefixesAsync(string dev, IPAddress address, CancellationToken ct)
+    {
+        var found = new List<int>();
+        foreach (var link in await IpTool.ReadAsync(["addr", "show", "dev", dev], ct).ConfigureAwait(false))
+            if (link?["addr_info"] is System.Text.Json.Nodes.JsonArray infos)
+                foreach (var a in infos)
+                    if (IPAddress.TryParse(IpTool.Str(a, "local") ?? "", out var local) && local.Equals(address) && IpTool.Long(a, "prefixlen") is { } p)
+                        found.Add((int)p);
+        return found;
     }
 
     /// <summary>Whether this process holds CAP_NET_ADMIN (a non-root process may, through file capabilities or a user namespace).</summary>

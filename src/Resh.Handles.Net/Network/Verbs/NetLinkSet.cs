@@ -8,7 +8,7 @@ namespace Resh.Handles.Net.Network;
 public static class NetLinkSet
 {
     static readonly Arg<string?> State = Arg.Enum("state", "Administrative state.", ["up", "down"]);
-    static readonly Arg<long?> Mtu = Arg.Int("mtu", "MTU in bytes.", min: 68, max: 65535);
+    static readonly Arg<long?> Mtu = Arg.Int("mtu", "MTU in bytes, within the interface's own limits (lo takes 65536; the kernel's min_mtu/max_mtu are checked).", min: 1, max: int.MaxValue);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("link.set", Effect.Mutate,
         "Bring a link up or down and set its MTU; attributes already as asked are left alone (changed: false).",
@@ -23,7 +23,10 @@ public static class NetLinkSet
         var state = ctx.Get(State);
         var mtu = ctx.Get(Mtu);
         if (state is null && mtu is null) return ReshError.Usage("link.set needs state= or mtu=.", $"e.g. net://{dev}.link.set state=up");
-        var (upNow, mtuNow) = await ReadAsync(dev, ctx.Cancellation).ConfigureAwait(false);
+        var (upNow, mtuNow, minMtu, maxMtu) = await ReadAsync(dev, ctx.Cancellation).ConfigureAwait(false);
+        // The range is the interface's (ip -d: min_mtu/max_mtu; 0 means the driver sets no bound), not a fixed 65535.
+        if (mtu is { } asked && (minMtu > 0 && asked < minMtu || maxMtu > 0 && asked > maxMtu))
+            return ReshError.Usage($"{dev} takes an MTU from {minMtu} to {maxMtu}, not {asked}.", $"Choose an mtu= within {minMtu}-{maxMtu} (the kernel's limits for {dev}).");
         var changes = new List<NetLinkChange>();
         var args = new List<string> { "link", "set", "dev", dev };
         if (mtu is { } m && m != mtuNow)
@@ -36,18 +39,18 @@ public static class NetLinkSet
             changes.Add(new("state", upNow ? "up" : "down", state));
             args.Add(state);
         }
-        if (changes.Count == 0) return new NetLinkResult(dev, upNow ? "up" : "down", mtuNow, []);
-        if (ctx.DryRun) return Outcome.Changed(new NetLinkResult(dev, upNow ? "up" : "down", mtuNow, changes));
-        if (!IpTool.IsRoot && !await Addresses.CanChange(ctx).ConfigureAwait(false)) return IpTool.PermissionDenied($"change link {dev}");
+        if (changes.Count == 0) return new NetLinkResult(dev, upNow ? "up" : "down", (int)mtuNow, []);
+        if (!IpTool.IsRoot && !await Addresses.CanChange(ctx).ConfigureAwait(false)) return IpTool.PermissionDenied($"change link {dev}", dryRun: ctx.DryRun);
+        if (ctx.DryRun) return Outcome.Changed(new NetLinkResult(dev, upNow ? "up" : "down", (int)mtuNow, changes));
         await IpTool.ChangeAsync(args, ctx.Cancellation).ConfigureAwait(false);
-        var (upAfter, mtuAfter) = await ReadAsync(dev, ctx.Cancellation).ConfigureAwait(false);
-        return Outcome.Changed(new NetLinkResult(dev, upAfter ? "up" : "down", mtuAfter, changes));
+        var (upAfter, mtuAfter, _, _) = await ReadAsync(dev, ctx.Cancellation).ConfigureAwait(false);
+        return Outcome.Changed(new NetLinkResult(dev, upAfter ? "up" : "down", (int)mtuAfter, changes));
     }
 
-    static async Task<(bool Up, int Mtu)> ReadAsync(string dev, CancellationToken ct)
+    static async Task<(bool Up, long Mtu, long MinMtu, long MaxMtu)> ReadAsync(string dev, CancellationToken ct)
     {
-        var rows = await IpTool.ReadAsync(["link", "show", "dev", dev], ct).ConfigureAwait(false);
+        var rows = await IpTool.ReadAsync(["-d", "link", "show", "dev", dev], ct).ConfigureAwait(false);
         var link = rows.Count > 0 ? rows[0] : null;
-        return (IpTool.Strings(link, "flags").Contains("UP"), (int)(IpTool.Long(link, "mtu") ?? 0));
+        return (IpTool.Strings(link, "flags").Contains("UP"), IpTool.Long(link, "mtu") ?? 0, IpTool.Long(link, "min_mtu") ?? 0, IpTool.Long(link, "max_mtu") ?? 0);
     }
 }

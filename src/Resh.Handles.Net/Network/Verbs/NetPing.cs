@@ -20,7 +20,7 @@ public static class NetPing
         [Count, Interval, Wait, Size, Family], () => NetJson.Default.NetPingResult, RunAsync, human: Human,
         examples: [new("net://127.0.0.1.ping count=3", "Three echo requests to loopback."), new("'net://db01.example.com.ping(count=10,interval=200ms)'", "Ten, five per second.")],
         notes: "Unprivileged ping sockets (SOCK_DGRAM ICMP, allowed for the groups in net.ipv4.ping_group_range) are used first; raw sockets when those are " +
-               "refused (root or CAP_NET_RAW). A host that answers none of the requests is `unavailable` (exit status like ping's 1) with the statistics in details; " +
+               "refused (root or CAP_NET_RAW); when both are refused, the system's ping command (setuid or cap_net_raw), its reply lines read in the C locale. A host that answers none of the requests is `unavailable` (exit status like ping's 1) with the statistics in details; " +
                "partial loss is ok with loss_percent. TTL is reported with raw sockets only.",
         targetHelp: "A host name or address ([v6] brackets optional).");
 
@@ -29,16 +29,27 @@ public static class NetPing
         var host = NetTarget.Host(ctx.Target);
         var (addresses, _) = await NetTarget.ResolveAsync(host, ctx.Get(Family)!, ctx.Cancellation).ConfigureAwait(false);
         var address = ctx.Get(Family) == "all" ? addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses[0] : addresses[0];
-        using var echo = IcmpEcho.Open(address.AddressFamily);
-        if (echo is null)
-            return ReshError.PermissionDenied("This user may open neither an ICMP ping socket nor a raw socket.",
-                "Allow ping sockets for your group (sysctl net.ipv4.ping_group_range=\"0 2147483647\") or run as root.", new JsonObject { ["host"] = host });
         var count = (int)ctx.Get(Count)!.Value;
         var interval = ctx.Get(Interval)!.Value;
         if (interval < TimeSpan.FromMilliseconds(200) && !IpTool.IsRoot)
             return ReshError.Usage("An interval under 200ms needs root (as with ping).", "Use interval=200ms or more, or run as root.");
         var wait = ctx.Get(Wait)!.Value;
         var size = (int)ctx.Get(Size)!.Value;
+        using var echo = IcmpEcho.Open(address.AddressFamily);
+        if (echo is null)
+        {
+            // Neither socket is allowed (ping_group_range excludes this user's groups, no CAP_NET_RAW): the system's ping
+            // usually still works (setuid or cap_net_raw), so resh uses it as an operator would.
+            var hint = "Allow ping sockets for your group (sysctl net.ipv4.ping_group_range=\"0 2147483647\"), install iputils-ping (/bin/ping), or run as root.";
+            if (SystemPing.Path is not { } ping)
+                return ReshError.PermissionDenied("This user may open neither an ICMP ping socket nor a raw socket, and no ping command is installed.", hint,
+                    new JsonObject { ["host"] = host });
+            var (viaPing, error) = await SystemPing.RunAsync(ping, address, count, interval, wait, size, ctx.Cancellation).ConfigureAwait(false);
+            if (viaPing is null)
+                return ReshError.PermissionDenied($"This user may open neither an ICMP ping socket nor a raw socket, and {ping} failed too: {NetTarget.Show(error)}", hint,
+                    new JsonObject { ["host"] = host, ["command"] = ping });
+            return Finish(host, address.ToString(), $"ping command ({ping})", count, viaPing);
+        }
         var replies = new List<NetPingReply>();
         var start = Stopwatch.StartNew();
         for (int i = 0; i < count; i++)
@@ -54,11 +65,15 @@ public static class NetPing
             }
             if (answer is { } a) replies.Add(new NetPingReply(seq, Math.Round(a.RttMs, 3), a.Ttl, a.Bytes));
         }
-        var result = Summarise(host, address.ToString(), echo.Method, count, replies);
+        return Finish(host, address.ToString(), echo.Method, count, replies);
+    }
+
+    static Outcome<NetPingResult> Finish(string host, string address, string method, int count, List<NetPingReply> replies)
+    {
         if (replies.Count == 0)
             return ReshError.Unavailable($"{host} answered none of {count} echo requests.", "Check that the host is up and that ICMP is not filtered; net://HOST:PORT.tcp checks a TCP port instead.",
-                new JsonObject { ["host"] = host, ["address"] = address.ToString(), ["transmitted"] = count, ["received"] = 0, ["loss_percent"] = 100.0 });
-        return result;
+                new JsonObject { ["host"] = host, ["address"] = address, ["transmitted"] = count, ["received"] = 0, ["loss_percent"] = 100.0, ["method"] = method });
+        return Summarise(host, address, method, count, replies);
     }
 
     static NetPingResult Summarise(string host, string address, string method, int sent, List<NetPingReply> replies)

@@ -83,8 +83,8 @@ public static class NetRouteAdd
         if (existing.Any(spec.Matches)) return spec.Result("present");
         var sameKey = existing.Any(r => (r.Metric ?? 0) == (spec.Metric ?? 0) && r.Type is null or "unicast");
         var action = sameKey ? "replaced" : "added";
+        if (!IpTool.IsRoot && !await Addresses.CanChange(ctx).ConfigureAwait(false)) return IpTool.PermissionDenied($"add a route to {spec.Destination}", dryRun: ctx.DryRun);
         if (ctx.DryRun) return Outcome.Changed(spec.Result(action));
-        if (!IpTool.IsRoot && !await Addresses.CanChange(ctx).ConfigureAwait(false)) return IpTool.PermissionDenied($"add a route to {spec.Destination}");
         await IpTool.ChangeAsync(spec.Command(sameKey ? "replace" : "add"), ctx.Cancellation).ConfigureAwait(false);
         return Outcome.Changed(spec.Result(action));
     }
@@ -105,8 +105,8 @@ public static class NetRouteDelete
         var spec = RouteArgs.Parse(ctx, needsNextHop: false);
         var existing = await RouteArgs.ExistingAsync(spec, ctx.Cancellation).ConfigureAwait(false);
         if (!existing.Any(spec.Matches)) return spec.Result("absent");
+        if (!IpTool.IsRoot && !await Addresses.CanChange(ctx).ConfigureAwait(false)) return IpTool.PermissionDenied($"delete the route to {spec.Destination}", dryRun: ctx.DryRun);
         if (ctx.DryRun) return Outcome.Changed(spec.Result("deleted"));
-        if (!IpTool.IsRoot && !await Addresses.CanChange(ctx).ConfigureAwait(false)) return IpTool.PermissionDenied($"delete the route to {spec.Destination}");
         await IpTool.ChangeAsync(spec.Command("del"), ctx.Cancellation).ConfigureAwait(false);
         return Outcome.Changed(spec.Result("deleted"));
     }
