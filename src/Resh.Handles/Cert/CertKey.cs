@@ -99,7 +99,7 @@ internal sealed class CertKey : IDisposable
                         try { plain = CertPkcs8Crypto.Decrypt(der, passphrase); }
                         catch (CryptographicException)
                         {
-                            throw ReshError.Usage($"{where} cannot be decrypted with the passphrase given.", "Check the passphrase.").ToException();
+                            throw ReshError.PermissionDenied($"{where} cannot be decrypted with the passphrase given.", "Check the passphrase.").ToException();
                         }
                         try { return FromPkcs8(plain); }
                         finally { CryptographicOperations.ZeroMemory(plain); }
