@@ -22,7 +22,8 @@ public static class NestedCall
             ?? throw ReshError.Unsupported($"{caller.Verb.FullName} cannot call {stage} here: no handle registry in this runtime.", null).ToException();
         var inv = new Invocation();
         var parser = new CommandLineParser(registry, BatchRunner.NoStdin) { Defaults = () => caller.Runtime.Defaults };
-        parser.ParseRequest(stage, verb, args, inv);
+        // Bound exactly as a batch line's parsed JSON is (a number built in code is not yet a JSON number to the binder).
+        parser.ParseRequest(stage, verb, (JsonObject)JsonNode.Parse(args.ToJsonString())!, inv);
         var clock = Stopwatch.StartNew();
         var env = await Executor.RunAsync(inv, caller.Runtime, OutputFormat.Json, NoEvents.Instance, cancellation ?? caller.Cancellation,
             CancellationToken.None, CancellationToken.None, caller.DryRun, clock, cancellation is null ? caller.TimeRemaining : null).ConfigureAwait(false);

@@ -119,6 +119,7 @@ public sealed class CertAcmeDnsTests(AcmeDnsBackend backend) : IClassFixture<Acm
         Assert.Equal("usage", Dns.Resh($"cert://{cert}", "acme.issue", "domains=x.example.test", "challenge=http-01", $"dns_server={Dns.Server}", $"directory={Pebble.Directory}").ErrorCode);
         Assert.Equal("usage", Dns.Resh($"cert://{cert}", "acme.issue", "domains=x.example.test", $"dns_key_file={Dns.KeyFile}", "webroot=/tmp", $"directory={Pebble.Directory}").ErrorCode);
         Assert.Equal("usage", Dns.Resh($"cert://{cert}", "acme.issue", "domains=a.*.example.test", $"dns_key_file={Dns.KeyFile}", $"directory={Pebble.Directory}").ErrorCode);
+        Assert.Equal("not_found", Dns.Resh($"cert://{cert}", "acme.issue", "domains=x.example.test", $"dns_key_file={_dir["missing.key"]}", $"directory={Pebble.Directory}", "--dry-run").ErrorCode);
         Assert.Empty(Directory.GetFiles(_dir.Path));
     }
 }

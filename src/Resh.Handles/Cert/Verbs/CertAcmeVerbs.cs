@@ -118,6 +118,8 @@ public static class CertAcmeVerbs
 
         CertWrites.CheckDestination(certPath, "certificate");
         var dnsKeyFile = ctx.Get(DnsKeyFile) is { } kf ? FilePaths.ResolveArg(ctx, kf, "dns_key_file") : null;
+        if (dnsKeyFile is not null && Posix.Stat(dnsKeyFile, follow: true, out _) is not { IsDirectory: false })
+            return ReshError.NotFound($"The TSIG key file {dnsKeyFile} does not exist.", "Give the file tsig-keygen wrote (dns_key_file=PATH).");
         var webroot = ctx.Get(Webroot) is { } w ? FilePaths.ResolveArg(ctx, w, "webroot") : null;
         if (webroot is not null && Posix.Stat(webroot, follow: true, out _) is not { IsDirectory: true })
             return ReshError.NotFound($"The webroot {webroot} is not a directory.", "Name the document root the web server serves for these names.");
