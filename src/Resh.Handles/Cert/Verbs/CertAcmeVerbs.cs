@@ -61,7 +61,7 @@ public static class CertAcmeVerbs
         [
             new("cert:///etc/ssl/site.pem acme.issue domains=www.example.org,example.org email=ops@example.org", "Let's Encrypt with the built-in listener on port 80."),
             new("cert:///etc/ssl/site.pem acme.issue domains=www.example.org webroot=/var/www/html", "Through a running web server's document root."),
-            new("cert:///etc/ssl/wild.pem acme.issue domains=example.org,*.example.org dns_server=192.0.2.53 dns_key_file=/etc/bind/acme.key", "A wildcard with dns-01: TXT records by signed dynamic update."),
+            new("cert:///etc/ssl/wild.pem acme.issue 'domains=example.org,*.example.org' dns_server=192.0.2.53 dns_key_file=/etc/bind/acme.key", "A wildcard with dns-01: TXT records by signed dynamic update."),
         ],
         notes: Notes);
 
