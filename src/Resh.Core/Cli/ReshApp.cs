@@ -56,6 +56,7 @@ public sealed class ReshApp(HandleRegistry registry)
         var runtime = new ReshRuntime(paths, g.ConfigPath, g.Verbose, g.Quiet, io.Stderr, io.StderrIsTerminal, color, configFile)
         {
             Forks = g.Forks,
+            Handles = registry,
             Stdin = isBatch ? BatchRunner.NoStdin : stdin,
         };
         var output = new OutputWriter(io.Stdout, io.Stderr, format, g.Quiet, new Ansi(color))

@@ -38,6 +38,9 @@ public sealed class ReshRuntime
     /// <summary>How many hosts a fleet call runs at once (<c>--forks</c>); null means the handle's default.</summary>
     public int? Forks { get; init; }
 
+    /// <summary>The handles of this build, for a verb that calls another handle's verb (<see cref="NestedCall"/>).</summary>
+    public Registry.HandleRegistry? Handles { get; init; }
+
     /// <summary>Standard input of this call (read once); batch mode has none.</summary>
     public StdinSource Stdin { get; init; } = StdinSource.Unavailable("Standard input is not available here.", "Pass the value another way.");
 

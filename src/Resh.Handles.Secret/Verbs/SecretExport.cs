@@ -34,6 +34,7 @@ public static class SecretExport
             return ReshError.Conflict($"{path} exists already.", "Pass overwrite=true to replace it.");
         if (!Directory.Exists(Path.GetDirectoryName(path)))
             return ReshError.NotFound($"The directory of {path} does not exist.", "Create it first.");
+        if (!ctx.DryRun && WritableProblem(path) is { } problem) return problem;
         var passphrase = ctx.GetSecret(Passphrase)!;
         var backend = SecretArgs.BackendFor(ctx);
         var body = new BundleBody();
@@ -66,5 +67,31 @@ public static class SecretExport
         if (ctx.DryRun) return Outcome.Changed(result);
         AtomicFile.Write(path, Bundle.Write(body, passphrase), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return Outcome.Changed(result);
+    }
+
+    /// <summary>
+    /// The bundle is written to a temporary file beside PATH and renamed over it: a directory that takes no new file
+    /// (/proc, /sys, read-only mounts) is told before the passphrase's key is derived, not as "No such file" after it.
+    /// </summary>
+    static ReshError? WritableProblem(string path)
+    {
+        var dir = Path.GetDirectoryName(path)!;
+        if (Directory.Exists(path))
+            return ReshError.Usage($"{path} is a directory, not a bundle file.", "Give the path of a file: file=/tmp/secrets.bundle.");
+        try
+        {
+            using var probe = new FileStream(AtomicFile.TempName(path), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return ReshError.PermissionDenied($"{path} cannot be written: this user may not create files in {dir}.", "Give a path in a directory this user may write, or run as its owner.");
+        }
+        catch (IOException ex)
+        {
+            return ReshError.Usage($"{path} cannot be written: {dir} does not take new files ({ex.Message.TrimEnd('.')}).",
+                "The bundle is written to a temporary file beside it and renamed over it; give a path in a writable directory (not under /proc or /sys).",
+                new System.Text.Json.Nodes.JsonObject { ["path"] = path, ["directory"] = dir });
+        }
     }
 }

@@ -12,7 +12,7 @@ namespace Resh.Handles.Cert;
 
 /// <summary>
 /// A small RFC 8555 ACME client on HttpClient: JWS (ES256 account key), nonces with badNonce retries, account,
-/// order, http-01 authorizations, finalize with a CSR, certificate download. Every wait is bounded by the deadline.
+/// order, http-01 and dns-01 authorizations (deactivated when the call gives up), finalize with a CSR, certificate download. Every wait is bounded by the deadline.
 /// </summary>
 internal sealed class CertAcme : IDisposable
 {
@@ -73,30 +73,43 @@ internal sealed class CertAcme : IDisposable
         return (body ?? throw Protocol("newOrder answered without an order"), resp.Headers.Location?.ToString() ?? throw Protocol("newOrder answered without an order URL"));
     }
 
-    /// <summary>The pending http-01 challenges of an order: (domain, token, key authorization, challenge URL, authorization URL).</summary>
-    public async Task<List<(string Domain, string Token, string KeyAuth, string ChallengeUrl, string AuthzUrl)>> PendingAsync(JsonObject order)
+    /// <summary>
+    /// The pending challenges of an order of one type (http-01 or dns-01): the identifier (without `*.` for a
+    /// wildcard, whose authorization names the base domain), token, key authorization, challenge and authorization URLs.
+    /// </summary>
+    public async Task<List<AcmeChallenge>> PendingAsync(JsonObject order, string type)
     {
-        var list = new List<(string, string, string, string, string)>();
+        var list = new List<AcmeChallenge>();
         foreach (var a in order["authorizations"]?.AsArray() ?? [])
         {
             var url = a!.GetValue<string>();
             var authz = await PostAsGetAsync(url).ConfigureAwait(false);
             if (authz["status"]?.GetValue<string>() == "valid") continue;
             var domain = authz["identifier"]?["value"]?.GetValue<string>() ?? "?";
-            var ch = authz["challenges"]?.AsArray().FirstOrDefault(c => c?["type"]?.GetValue<string>() == "http-01")
-                ?? throw ReshError.Unsupported($"The ACME server offers no http-01 challenge for {domain}.", "Use a CA that allows http-01 for this name.").ToException();
+            var wildcard = authz["wildcard"] is JsonValue wv && wv.TryGetValue<bool>(out var isWild) && isWild;
+            var ch = authz["challenges"]?.AsArray().FirstOrDefault(c => c?["type"]?.GetValue<string>() == type)
+                ?? throw ReshError.Unsupported($"The ACME server offers no {type} challenge for {(wildcard ? "*." : "")}{domain}.",
+                    type == "http-01" ? "Wildcard names and some CAs need challenge=dns-01." : "Use challenge=http-01 for this CA.").ToException();
             var token = ch["token"]!.GetValue<string>();
             if (token.Length is 0 or > 256 || !token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
                 throw Protocol("a challenge token is not base64url");
-            list.Add((domain, token, token + "." + Thumbprint(), ch["url"]!.GetValue<string>(), url));
+            list.Add(new AcmeChallenge(domain, wildcard, token, token + "." + Thumbprint(), ch["url"]!.GetValue<string>(), url));
         }
         return list;
+    }
+
+    /// <summary>Gives up an authorization (RFC 8555 §7.5.2), so an order that cannot be completed is not left pending; the status the server answers.</summary>
+    public async Task<string?> DeactivateAsync(string authzUrl)
+    {
+        var (resp, body) = await PostAsync(authzUrl, new JsonObject { ["status"] = "deactivated" }).ConfigureAwait(false);
+        resp.Dispose();
+        return body?["status"]?.GetValue<string>();
     }
 
     public Task RespondAsync(string challengeUrl) => PostAsync(challengeUrl, new JsonObject());
 
     /// <summary>Polls an authorization until it is valid; invalid is `failed` with the CA's reason.</summary>
-    public async Task WaitValidAsync(string authzUrl, string domain)
+    public async Task WaitValidAsync(string authzUrl, string domain, string? hint = null)
     {
         while (true)
         {
@@ -107,7 +120,7 @@ internal sealed class CertAcme : IDisposable
                 case "invalid" or "deactivated" or "expired" or "revoked":
                     var detail = authz["challenges"]?.AsArray().Select(c => c?["error"]?["detail"]?.GetValue<string>()).FirstOrDefault(d => d is not null);
                     throw ReshError.Failed($"The ACME server could not validate {domain}: {detail ?? "authorization " + authz["status"]}.",
-                        "Check that http://DOMAIN/.well-known/acme-challenge/ reaches this host (port, firewall, webroot).").ToException();
+                        hint ?? "Check that http://DOMAIN/.well-known/acme-challenge/ reaches this host (port, firewall, webroot).").ToException();
             }
             await PauseAsync().ConfigureAwait(false);
         }
@@ -243,6 +256,16 @@ internal sealed class CertAcme : IDisposable
     static ReshException Protocol(string what) => ReshError.Failed($"The ACME server broke the protocol: {what}.", null).ToException();
 
     public void Dispose() => _http.Dispose();
+}
+
+/// <summary>One challenge the CA asks for: <paramref name="Domain"/> is the identifier without `*.` (wildcard authorizations name the base domain).</summary>
+internal sealed record AcmeChallenge(string Domain, bool Wildcard, string Token, string KeyAuth, string ChallengeUrl, string AuthzUrl)
+{
+    /// <summary>The dns-01 TXT value: base64url(SHA-256(key authorization)) (RFC 8555 §8.4).</summary>
+    public string DnsValue => CertAcme.B64(SHA256.HashData(Encoding.ASCII.GetBytes(KeyAuth)));
+
+    /// <summary>The dns-01 record name, `_acme-challenge.DOMAIN` (the same for a name and its wildcard).</summary>
+    public string DnsName => "_acme-challenge." + Domain.TrimEnd('.');
 }
 
 /// <summary>

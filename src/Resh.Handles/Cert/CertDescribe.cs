@@ -17,6 +17,7 @@ internal static class CertDescribe
         var eku = new List<string>();
         var sans = new List<string>();
         string? ski = null, aki = null;
+        bool? keyUsageCritical = null, ekuCritical = null;
         foreach (var ext in c.Extensions)
         {
             switch (ext)
@@ -25,13 +26,18 @@ internal static class CertDescribe
                     isCa = bc.CertificateAuthority;
                     if (bc.HasPathLengthConstraint) pathLength = bc.PathLengthConstraint;
                     break;
-                case X509KeyUsageExtension ku: keyUsage.AddRange(KeyUsageNames(ku.KeyUsages)); break;
+                case X509KeyUsageExtension ku:
+                    keyUsage.AddRange(KeyUsageNames(ku.KeyUsages));
+                    keyUsageCritical = ku.Critical;
+                    break;
                 case X509EnhancedKeyUsageExtension e:
+                    ekuCritical = e.Critical;
                     foreach (var oid in e.EnhancedKeyUsages) eku.Add(EkuName(oid.Value));
                     break;
                 case X509SubjectAlternativeNameExtension san: sans.AddRange(Sans(san)); break;
-                case X509SubjectKeyIdentifierExtension s: ski = s.SubjectKeyIdentifier; break;
-                case X509AuthorityKeyIdentifierExtension a when a.KeyIdentifier is { } id: aki = Convert.ToHexString(id.Span); break;
+                // Colon-separated, as openssl prints them and as the fingerprints are.
+                case X509SubjectKeyIdentifierExtension s: ski = Colons(s.SubjectKeyIdentifierBytes.ToArray()); break;
+                case X509AuthorityKeyIdentifierExtension a when a.KeyIdentifier is { } id: aki = Colons(id.ToArray()); break;
             }
         }
         return new CertificateInfo(
@@ -39,7 +45,7 @@ internal static class CertDescribe
             Rfc3339(notBefore), Rfc3339(notAfter), DaysLeft(notAfter, now), now > notAfter, now < notBefore,
             sans, keyType, keySize, curve, SignatureName(c.SignatureAlgorithm.Value),
             Colons(c.GetCertHash(HashAlgorithmName.SHA256)), Colons(c.GetCertHash(HashAlgorithmName.SHA1)),
-            isCa, pathLength, keyUsage, eku, ski, aki,
+            isCa, pathLength, keyUsage, keyUsageCritical, eku, ekuCritical, ski, aki,
             c.SubjectName.RawData.AsSpan().SequenceEqual(c.IssuerName.RawData));
     }
 

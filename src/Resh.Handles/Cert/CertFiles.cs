@@ -160,7 +160,8 @@ internal static class CertFiles
         {
             if (password is null)
                 throw ReshError.Usage($"{target.Display} is a PKCS#12 bundle that needs a password.", "Give password=secret:NAME (or env:VAR, file:PATH, @-).").ToException();
-            throw ReshError.Usage($"{target.Display} is a PKCS#12 bundle that cannot be opened with the password given.", "Check the password.").ToException();
+            // A wrong credential is permission_denied (SPEC §3), as a rejected login is; `usage` is for a missing one.
+            throw ReshError.PermissionDenied($"{target.Display} is a PKCS#12 bundle that cannot be opened with the password given.", "Check the password.").ToException();
         }
         var m = new CertMaterial { Target = target, Format = "pkcs12" };
         // Leaf (the one with the key) first, as in a PEM chain.

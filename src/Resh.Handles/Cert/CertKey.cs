@@ -97,9 +97,13 @@ internal sealed class CertKey : IDisposable
                             throw ReshError.Usage($"{where} is encrypted.", "Give its passphrase with passphrase=secret:NAME (or env:VAR, file:PATH, @-).").ToException();
                         byte[] plain;
                         try { plain = CertPkcs8Crypto.Decrypt(der, passphrase); }
+                        catch (Pkcs8FormatException ex)
+                        {
+                            throw ReshError.Usage($"{where} is an encrypted key resh cannot read: {ex.Message}", "Re-encrypt it with PBES2 (openssl pkcs8 -topk8 -v2 aes-256-cbc).").ToException();
+                        }
                         catch (CryptographicException)
                         {
-                            throw ReshError.Usage($"{where} cannot be decrypted with the passphrase given.", "Check the passphrase.").ToException();
+                            throw ReshError.PermissionDenied($"{where} cannot be decrypted with the passphrase given.", "Check the passphrase.").ToException();
                         }
                         try { return FromPkcs8(plain); }
                         finally { CryptographicOperations.ZeroMemory(plain); }

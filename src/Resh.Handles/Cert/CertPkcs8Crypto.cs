@@ -71,17 +71,17 @@ internal static class CertPkcs8Crypto
         {
             var top = new AsnReader(encrypted, AsnEncodingRules.BER).ReadSequence();
             var alg = top.ReadSequence();
-            if (alg.ReadObjectIdentifier() != Pbes2) throw new CryptographicException("Only PBES2-encrypted keys are supported.");
+            if (alg.ReadObjectIdentifier() != Pbes2) throw new Pkcs8FormatException("Only PBES2-encrypted keys are supported.");
             var pbes2 = alg.ReadSequence();
             var kdf = pbes2.ReadSequence();
-            if (kdf.ReadObjectIdentifier() != Pbkdf2) throw new CryptographicException("Only PBKDF2 is supported.");
+            if (kdf.ReadObjectIdentifier() != Pbkdf2) throw new Pkcs8FormatException("Only PBKDF2 is supported.");
             var kp = kdf.ReadSequence();
             var salt = kp.ReadOctetString();
-            if (!kp.TryReadInt32(out var iterations) || iterations is < 1 or > MaxIterations) throw new CryptographicException("Bad iteration count.");
+            if (!kp.TryReadInt32(out var iterations) || iterations is < 1 or > MaxIterations) throw new Pkcs8FormatException("Bad iteration count.");
             int? keyLength = null;
             if (kp.HasData && kp.PeekTag().HasSameClassAndValue(Asn1Tag.Integer))
             {
-                if (!kp.TryReadInt32(out var kl) || kl is < 1 or > 64) throw new CryptographicException("Bad key length.");
+                if (!kp.TryReadInt32(out var kl) || kl is < 1 or > 64) throw new Pkcs8FormatException("Bad key length.");
                 keyLength = kl;
             }
             var prf = HashAlgorithmName.SHA1;
@@ -94,7 +94,7 @@ internal static class CertPkcs8Crypto
                     "1.2.840.113549.2.9" => HashAlgorithmName.SHA256,
                     "1.2.840.113549.2.10" => HashAlgorithmName.SHA384,
                     "1.2.840.113549.2.11" => HashAlgorithmName.SHA512,
-                    var o => throw new CryptographicException($"Unsupported PRF {o}."),
+                    var o => throw new Pkcs8FormatException($"Unsupported PRF {o}."),
                 };
             }
             var scheme = pbes2.ReadSequence();
@@ -107,7 +107,7 @@ internal static class CertPkcs8Crypto
                 case "2.16.840.1.101.3.4.1.2" or "2.16.840.1.101.3.4.1.22" or Aes256Cbc:
                 {
                     int len = cipherOid switch { "2.16.840.1.101.3.4.1.2" => 16, "2.16.840.1.101.3.4.1.22" => 24, _ => 32 };
-                    if (keyLength is { } k && k != len || iv.Length != 16) throw new CryptographicException("Bad AES parameters.");
+                    if (keyLength is { } k && k != len || iv.Length != 16) throw new Pkcs8FormatException("Bad AES parameters.");
                     var key = Rfc2898DeriveBytes.Pbkdf2(pass, salt, iterations, prf, len);
                     using var aes = Aes.Create();
                     aes.Key = key;
@@ -116,16 +116,19 @@ internal static class CertPkcs8Crypto
                 }
                 case "1.2.840.113549.3.7":
                 {
-                    if (iv.Length != 8) throw new CryptographicException("Bad 3DES parameters.");
+                    if (iv.Length != 8) throw new Pkcs8FormatException("Bad 3DES parameters.");
                     var key = Rfc2898DeriveBytes.Pbkdf2(pass, salt, iterations, prf, 24);
                     using var des = TripleDES.Create();
                     des.Key = key;
                     CryptographicOperations.ZeroMemory(key);
                     return des.DecryptCbc(data, iv, PaddingMode.PKCS7);
                 }
-                default: throw new CryptographicException($"Unsupported cipher {cipherOid}.");
+                default: throw new Pkcs8FormatException($"Unsupported cipher {cipherOid}.");
             }
         }
-        catch (AsnContentException ex) { throw new CryptographicException("Malformed encrypted key.", ex); }
+        catch (AsnContentException ex) { throw new Pkcs8FormatException("Malformed encrypted key.", ex); }
     }
 }
+
+/// <summary>An encrypted key whose parameters resh does not take (unsupported or malformed, or a hostile iteration count): not a wrong passphrase.</summary>
+internal sealed class Pkcs8FormatException(string message, Exception? inner = null) : CryptographicException(message, inner);

@@ -24,9 +24,11 @@ public sealed record CertificateInfo(
     [property: Description("Basic constraints: a CA certificate.")] bool IsCa,
     [property: Description("Basic constraints path length, when set.")] int? PathLength,
     [property: Description("Key usage bits, snake_case (digital_signature, key_cert_sign, ...).")] IReadOnlyList<string> KeyUsage,
+    [property: Description("The key usage extension is marked critical (openssl's `X509v3 Key Usage: critical`); null without one.")] bool? KeyUsageCritical,
     [property: Description("Extended key usage: server_auth, client_auth, code_signing, email_protection, time_stamping, ocsp_signing, or the OID.")] IReadOnlyList<string> ExtendedKeyUsage,
-    [property: Description("Subject key identifier, upper-case hex.")] string? SubjectKeyId,
-    [property: Description("Authority key identifier, upper-case hex.")] string? AuthorityKeyId,
+    [property: Description("The extended key usage extension is marked critical; null without one.")] bool? ExtendedKeyUsageCritical,
+    [property: Description("Subject key identifier, colon-separated upper-case hex (as openssl prints it).")] string? SubjectKeyId,
+    [property: Description("Authority key identifier, colon-separated upper-case hex.")] string? AuthorityKeyId,
     [property: Description("Subject and issuer are the same name.")] bool SelfIssued);
 
 [Description("A private key: never its material.")]

@@ -54,9 +54,9 @@ public sealed class CertConvertTests : IDisposable
         Assert.Equal(Tool.Ok("openssl", "x509", "-in", leaf, "-noout", "-fingerprint", "-sha256"), Tool.Ok("openssl", "x509", "-in", back, "-noout", "-fingerprint", "-sha256"));
         Assert.Equal(Tool.Ok("openssl", "pkey", "-in", key, "-pubout"), Tool.Ok("openssl", "pkey", "-in", back, "-pubout"));
         Resh.Ok(Resh.WithEnv(env, $"cert://{p12}", "convert", $"out={back}", "password=env:P12"), changed: false);
-        // Wrong or missing password: usage, nothing written.
+        // Missing password: usage; a wrong one: permission_denied (a bad credential, SPEC §3; user review #14). Nothing written.
         Resh.Fails(Resh.Run($"cert://{p12}", "convert", $"out={_dir["x.pem"]}"), "usage");
-        Resh.Fails(Resh.WithEnv(new Dictionary<string, string> { ["P12"] = "nope" }, $"cert://{p12}", "convert", $"out={_dir["x.pem"]}", "password=env:P12"), "usage");
+        Resh.Fails(Resh.WithEnv(new Dictionary<string, string> { ["P12"] = "nope" }, $"cert://{p12}", "convert", $"out={_dir["x.pem"]}", "password=env:P12"), "permission_denied");
         Assert.False(File.Exists(_dir["x.pem"]));
     }
 

@@ -55,7 +55,7 @@ public sealed class CertCsrSelfSignedTests : IDisposable
         Resh.Ok(run, changed: true);
         Assert.DoesNotContain("pp-canary-31", run.Stdout + run.Stderr);
         Resh.Fails(Resh.Run($"cert://{_dir["app2.csr"]}", "csr.create", "subject=CN=app.test", $"key={key}"), "usage");
-        Resh.Fails(Resh.WithEnv(new Dictionary<string, string> { ["PP"] = "wrong" }, $"cert://{_dir["app2.csr"]}", "csr.create", "subject=CN=app.test", $"key={key}", "passphrase=env:PP"), "usage");
+        Resh.Fails(Resh.WithEnv(new Dictionary<string, string> { ["PP"] = "wrong" }, $"cert://{_dir["app2.csr"]}", "csr.create", "subject=CN=app.test", $"key={key}", "passphrase=env:PP"), "permission_denied");
         Assert.False(File.Exists(_dir["app2.csr"]));
         var ca = _dir["ca.pem"];
         Resh.Ok(Resh.Run($"cert://{ca}", "ca.create", "subject=CN=Csr CA"));

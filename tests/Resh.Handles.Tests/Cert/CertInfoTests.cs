@@ -114,7 +114,8 @@ public sealed class CertInfoTests(CertCorpus corpus) : IClassFixture<CertCorpus>
         var missing = Resh.Fails(Resh.Run($"cert://{corpus["leaf.p12"]}.info"), "usage");
         Assert.Contains("password", missing.Str("message"));
         var wrong = Resh.WithEnv(new Dictionary<string, string> { ["P12PASS"] = "wrong" }, $"cert://{corpus["leaf.p12"]}.info", "password=env:P12PASS");
-        Resh.Fails(wrong, "usage");
+        // A wrong password is a bad credential (SPEC §3): permission_denied, as a rejected login is (user review #14).
+        Assert.Contains("password", Resh.Fails(wrong, "permission_denied").Str("message"));
     }
 
     [Fact]

@@ -25,8 +25,20 @@ public sealed class PebbleServer : IDisposable
     public string CaFile => _dir["tls-ca.pem"];
     public string Dir => _dir.Path;
 
-    public PebbleServer()
+    /// <summary>Set when pebble runs inside a network namespace (<see cref="InNetns"/>).</summary>
+    readonly string? _netns;
+
+    public PebbleServer() : this(null, null) { }
+
+    /// <summary>
+    /// pebble alone inside the network namespace NETNS, resolving through DNSSERVER there (a real BIND that takes
+    /// dynamic updates, for dns-01): no challenge test server. Reach it from resh run inside the same namespace.
+    /// </summary>
+    public static PebbleServer InNetns(string netns, string dnsServer) => new(netns, dnsServer);
+
+    PebbleServer(string? netns, string? dnsServer)
     {
+        _netns = netns;
         File.SetUnixFileMode(_dir.Path, (UnixFileMode)0x1ed);
         Port = TlsServer.FreePort();
         ManagementPort = TlsServer.FreePort();
@@ -40,6 +52,13 @@ public sealed class PebbleServer : IDisposable
               "certificate": "{{{_dir["tls.pem"]}}}", "privateKey": "{{{_dir["tls.key"]}}}",
               "httpPort": {{{HttpPort}}}, "tlsPort": {{{tlsPort}}}, "ocspResponderURL": "", "externalAccountBindingRequired": false}}
             """);
+        if (netns is not null)
+        {
+            // A fresh namespace has every port free; the ones picked on the host are as good as any.
+            Start("ip", new() { ["PEBBLE_VA_NOSLEEP"] = "1", ["PEBBLE_AUTHZREUSE"] = "0" }, "netns", "exec", netns, "pebble", "-config", _dir["pebble.json"], "-dnsserver", dnsServer!);
+            WaitListening(Port);
+            return;
+        }
         Start("pebble-challtestsrv", [], "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "", "-dns01", $"127.0.0.1:{dnsPort}",
             "-http01", "", "-https01", "", "-tlsalpn01", "", "-management", $"127.0.0.1:{dnsMgmt}");
         Start("pebble", new() { ["PEBBLE_VA_NOSLEEP"] = "1", ["PEBBLE_AUTHZREUSE"] = "0" }, "-config", _dir["pebble.json"], "-dnsserver", $"127.0.0.1:{dnsPort}");
@@ -81,7 +100,7 @@ public sealed class PebbleServer : IDisposable
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         _processes.Add(p);
-        Logs[file] = log;
+        Logs[file == "ip" ? args[3] : file] = log;
     }
 
     public Dictionary<string, StringBuilder> Logs { get; } = [];
@@ -92,6 +111,15 @@ public sealed class PebbleServer : IDisposable
         {
             foreach (var p in _processes)
                 if (p.HasExited) { var logs = string.Join("\n", Logs.Values); Dispose(); throw new InvalidOperationException($"pebble exited: {logs}"); }
+            if (_netns is not null)
+            {
+                // The namespace's loopback is not the host's: probe from inside it.
+                using var probe = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", _netns, "bash", "-c", $"exec 3<>/dev/tcp/127.0.0.1/{port}"]) { RedirectStandardError = true })!;
+                probe.WaitForExit(5000);
+                if (probe.HasExited && probe.ExitCode == 0) return;
+                Thread.Sleep(50);
+                continue;
+            }
             try
             {
                 using var probe = new TcpClient();

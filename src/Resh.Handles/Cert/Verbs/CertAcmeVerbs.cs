@@ -7,6 +7,7 @@ using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
 using Resh.Core.Platform;
+using Resh.Core.Secrets;
 using Resh.Handles.Files;
 
 namespace Resh.Handles.Cert.Verbs;
@@ -28,20 +29,39 @@ public static class CertAcmeVerbs
     static readonly Arg<string?> Ca = Arg.String("ca", "PEM bundle trusted for the ACME server's own TLS (default: the system store), e.g. a test CA's.");
     static readonly Arg<long?> Days = Arg.Int("days", "Issue again only when the certificate has fewer than this many days left.", 30, min: 0, max: 3650);
     static readonly Arg<bool> Force = Arg.Bool("force", "Issue now, whatever the days left.");
+    static readonly Arg<string?> Challenge = Arg.Enum("challenge",
+        "How the names are proven: http-01 (listener or webroot) or dns-01 (TXT records by dynamic update through dns://). Default: dns-01 when a dns_ argument is given, else http-01; wildcard names need dns-01.",
+        ["http-01", "dns-01"]);
+    static readonly Arg<string?> DnsServer = Arg.String("dns_server",
+        "dns-01: the zone's primary that takes the update and answers the TXT record: IP, IP:PORT or [IPv6]:PORT (default: the SOA's primary, found through the system resolver).",
+        examples: ["127.0.0.1:5353"]);
+    static readonly Arg<string?> DnsKeyFile = Arg.String("dns_key_file", "dns-01: BIND key file (tsig-keygen output) with the TSIG key the server allows updates with; read in-process, never passed on.");
+    static readonly Arg<string?> DnsKeyName = Arg.String("dns_key_name", "dns-01: name of the TSIG key, with dns_key= (instead of dns_key_file=).");
+    static readonly Arg<SecretRef?> DnsKey = Arg.Secret("dns_key", "dns-01: the TSIG key's secret, base64, with dns_key_name=.");
+    static readonly Arg<string?> DnsAlgorithm = Arg.Enum("dns_algorithm", "dns-01: TSIG algorithm of dns_key= (default hmac-sha256).",
+        ["hmac-sha256", "hmac-sha512", "hmac-sha384", "hmac-sha224", "hmac-sha1", "hmac-md5"]);
+    static readonly Arg<string?> DnsZone = Arg.String("dns_zone", "dns-01: the zone to update (default: the zone the server says holds _acme-challenge.NAME).");
+    static readonly Arg<TimeSpan?> DnsWait = Arg.Duration("dns_wait", "dns-01: how long to wait for the server to answer the published TXT record before telling the CA.", TimeSpan.FromMinutes(2));
 
-    static readonly ArgInfo[] Args = [Directory, Domains, KeyPath, KeyType, KeySize, AccountKey, Email, HttpPort, Listen, Webroot, Ca, Days, Force];
+    static readonly ArgInfo[] Args = [Directory, Domains, KeyPath, KeyType, KeySize, AccountKey, Email, Challenge, HttpPort, Listen, Webroot,
+        DnsServer, DnsKeyFile, DnsKeyName, DnsKey, DnsAlgorithm, DnsZone, DnsWait, Ca, Days, Force];
+    static readonly ArgInfo[] DnsOnly = [DnsServer, DnsKeyFile, DnsKeyName, DnsKey, DnsAlgorithm, DnsZone, DnsWait];
 
-    const string Notes = "http-01 only: the built-in listener answers GET /.well-known/acme-challenge/TOKEN on listen:http_port for the length of the call, or webroot= writes the files for a running server. "
+    const string Notes = "http-01: the built-in listener answers GET /.well-known/acme-challenge/TOKEN on listen:http_port for the length of the call, or webroot= writes the files for a running server. "
+        + "dns-01: the _acme-challenge.NAME TXT values are added through dns://NAME.record.add (RFC 2136, signed with the TSIG key of dns_key_file= or dns_key_name= + dns_key=), "
+        + "read back from that server (TCP, no recursion) until it answers them, then the CA is told; they are deleted with dns://NAME.record.delete afterwards, also when the call fails. "
+        + "When the call fails after the order was placed, its pending authorizations are deactivated, so no order is left half-done; a key this call created is removed again. "
         + "The account key is ES256; requests are JWS-signed, nonces refreshed on badNonce. The key is written 0600 before the full chain (leaf then intermediates), both by atomic rename; symbolic links at either path are refused. "
         + "`changed` is false when the certificate already there covers the same names and has at least days= left.";
 
     public static readonly VerbInfo Issue = VerbInfo.Define("acme.issue", Effect.Mutate,
-        "Get a certificate from an ACME CA (Let's Encrypt, or any RFC 8555 server) with http-01: account, order, challenge (built-in listener or webroot), finalize, full chain and key written atomically.",
+        "Get a certificate from an ACME CA (Let's Encrypt, or any RFC 8555 server): account, order, http-01 (built-in listener or webroot) or dns-01 (dynamic update through dns://), finalize, full chain and key written atomically.",
         Args, () => CertJson.Default.CertAcmeResult, ctx => RunAsync(ctx, renew: false),
         examples:
         [
             new("cert:///etc/ssl/site.pem acme.issue domains=www.example.org,example.org email=ops@example.org", "Let's Encrypt with the built-in listener on port 80."),
             new("cert:///etc/ssl/site.pem acme.issue domains=www.example.org webroot=/var/www/html", "Through a running web server's document root."),
+            new("cert:///etc/ssl/wild.pem acme.issue 'domains=example.org,*.example.org' dns_server=192.0.2.53 dns_key_file=/etc/bind/acme.key", "A wildcard with dns-01: TXT records by signed dynamic update."),
         ],
         notes: Notes);
 
@@ -72,18 +92,39 @@ public static class CertAcmeVerbs
         if (domains.Count == 0) return ReshError.Usage("Name the domains the certificate is for.", "Give domains=www.example.org,example.org.");
         if (domains.Count > 100) return ReshError.Usage("At most 100 domains.", null);
         foreach (var d in domains)
-            if (!IPAddress.TryParse(d, out _) && Uri.CheckHostName(d) != UriHostNameType.Dns)
-                return ReshError.Usage($"`{d}` is not a domain name.", "Give DNS names: domains=www.example.org.");
+        {
+            var host = d.StartsWith("*.", StringComparison.Ordinal) ? d[2..] : d;
+            if (!IPAddress.TryParse(d, out _) && (Uri.CheckHostName(host) != UriHostNameType.Dns || host.Contains('*')))
+                return ReshError.Usage($"`{d}` is not a domain name.", "Give DNS names: domains=www.example.org (a wildcard only as the first label: *.example.org).");
+        }
+        var dnsGiven = DnsOnly.Where(ctx.IsSet).Select(a => a.Name).ToList();
+        var challenge = ctx.Get(Challenge) ?? (dnsGiven.Count > 0 ? "dns-01" : "http-01");
+        var dns01 = challenge == "dns-01";
+        if (!dns01 && domains.FirstOrDefault(d => d.StartsWith("*.", StringComparison.Ordinal)) is { } wild)
+            return ReshError.Usage($"The wildcard name {wild} can only be proven with dns-01.", "Give challenge=dns-01 with dns_server= and dns_key_file= (the TSIG key the zone allows updates with).");
+        if (!dns01 && dnsGiven.Count > 0)
+            return ReshError.Usage($"{string.Join(", ", dnsGiven.Select(n => n + "="))} only apply to challenge=dns-01.", "Drop challenge=http-01, or the dns_ arguments.");
+        if (dns01 && (ctx.IsSet(Webroot) || ctx.IsSet(HttpPort) || ctx.IsSet(Listen)))
+            return ReshError.Usage("webroot=, http_port= and listen= only apply to challenge=http-01.", "Drop them for dns-01.");
+        if (dns01 && domains.FirstOrDefault(d => IPAddress.TryParse(d, out _)) is { } ip)
+            return ReshError.Usage($"{ip} is an IP address: dns-01 proves DNS names only.", "Use challenge=http-01 for IP addresses.");
+        if (dns01 && ctx.IsSet(DnsKeyFile) && (ctx.IsSet(DnsKeyName) || ctx.IsSet(DnsKey)))
+            return ReshError.Usage("dns_key_file= names the TSIG key; dns_key_name= and dns_key= cannot be given with it.", "Give dns_key_file= alone, or dns_key_name= with dns_key=.");
+        if (dns01 && ctx.IsSet(DnsKeyName) != ctx.IsSet(DnsKey))
+            return ReshError.Usage("A TSIG key needs both dns_key_name= and dns_key=.", "Give dns_key_name=NAME dns_key=env:VAR (or secret:NAME, file:PATH), or dns_key_file=PATH.");
         var days = ctx.Get(Days)!.Value;
         if (existing is { } have && !ctx.Get(Force) && have.DaysLeft >= days && have.Domains.Order().SequenceEqual(domains.Order()))
             return new CertAcmeResult(certPath, keyPath, directory, have.Domains, false, have.Serial, have.NotAfter, have.DaysLeft, have.Issuer, have.Fingerprint, null);
 
         CertWrites.CheckDestination(certPath, "certificate");
+        var dnsKeyFile = ctx.Get(DnsKeyFile) is { } kf ? FilePaths.ResolveArg(ctx, kf, "dns_key_file") : null;
+        if (dnsKeyFile is not null && Posix.Stat(dnsKeyFile, follow: true, out _) is not { IsDirectory: false })
+            return ReshError.NotFound($"The TSIG key file {dnsKeyFile} does not exist.", "Give the file tsig-keygen wrote (dns_key_file=PATH).");
         var webroot = ctx.Get(Webroot) is { } w ? FilePaths.ResolveArg(ctx, w, "webroot") : null;
         if (webroot is not null && Posix.Stat(webroot, follow: true, out _) is not { IsDirectory: true })
             return ReshError.NotFound($"The webroot {webroot} is not a directory.", "Name the document root the web server serves for these names.");
         IPAddress? listen = null;
-        if (webroot is null && !IPAddress.TryParse(ctx.Get(Listen)!, out listen))
+        if (!dns01 && webroot is null && !IPAddress.TryParse(ctx.Get(Listen)!, out listen))
             return ReshError.Usage($"listen={ctx.Get(Listen)} is not an IP address.", "For example listen=0.0.0.0 or listen=::.");
         X509Certificate2Collection? trust = null;
         if (ctx.Get(Ca) is { } caArg)
@@ -93,8 +134,12 @@ public static class CertAcmeVerbs
             if (m.Certificates.Count == 0) return ReshError.Usage($"The ca= bundle {caPath} holds no certificate.", "Give a PEM file of CA certificates.");
             trust = [.. m.Certificates.Select(c => X509CertificateLoader.LoadCertificate(c.RawData))];
         }
+        var dns = dns01
+            ? new CertAcmeDns(ctx, ctx.Get(DnsServer), dnsKeyFile, ctx.Get(DnsKeyName), ctx.GetSecret(DnsKey), ctx.Get(DnsAlgorithm), ctx.Get(DnsZone), ctx.Get(DnsWait)!.Value)
+            : null;
+        var method = dns?.Method ?? (webroot is null ? "http-01 listener" : "http-01 webroot");
         if (ctx.DryRun)
-            return new Outcome<CertAcmeResult>(new CertAcmeResult(certPath, keyPath, directory, domains, true, null, null, null, null, null, webroot is null ? "http-01 listener" : "http-01 webroot"), true);
+            return new Outcome<CertAcmeResult>(new CertAcmeResult(certPath, keyPath, directory, domains, true, null, null, null, null, null, method), true);
 
         var accountPath = ctx.Get(AccountKey) is { } ak ? FilePaths.ResolveArg(ctx, ak, "account_key")
             : Path.Combine(ctx.Runtime.Paths.StateSubdir("cert"), "acme-account-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(directory)))[..16].ToLowerInvariant() + ".key");
@@ -104,16 +149,26 @@ public static class CertAcmeVerbs
 
         var timeout = ctx.TimeRemaining ?? TimeSpan.FromMinutes(3);
         using var acme = new CertAcme(directory, account.Ecdsa!, trust, timeout, ctx.Cancellation);
-        await acme.OpenAsync(ctx.Get(Email)).ConfigureAwait(false);
-        var (order, orderUrl) = await acme.NewOrderAsync(domains).ConfigureAwait(false);
-        var pending = await acme.PendingAsync(order).ConfigureAwait(false);
         var written = new List<string>();
         AcmeHttpResponder? responder = null;
+        List<AcmeChallenge> pending = [];
+        var finalized = false;
+        var certWritten = false;
+        JsonObject? order = null;
+        string? orderUrl = null;
         try
         {
+            await acme.OpenAsync(ctx.Get(Email)).ConfigureAwait(false);
+            (order, orderUrl) = await acme.NewOrderAsync(domains).ConfigureAwait(false);
+            pending = await acme.PendingAsync(order, challenge).ConfigureAwait(false);
             if (pending.Count > 0)
             {
-                if (webroot is null)
+                if (dns is not null)
+                {
+                    await dns.PublishAsync(pending).ConfigureAwait(false);
+                    await dns.WaitVisibleAsync().ConfigureAwait(false);
+                }
+                else if (webroot is null)
                     responder = new AcmeHttpResponder(listen!, (int)ctx.Get(HttpPort)!.Value, pending.ToDictionary(p => p.Token, p => p.KeyAuth));
                 else
                 {
@@ -127,10 +182,12 @@ public static class CertAcmeVerbs
                     }
                 }
                 foreach (var p in pending) await acme.RespondAsync(p.ChallengeUrl).ConfigureAwait(false);
-                foreach (var p in pending) await acme.WaitValidAsync(p.AuthzUrl, p.Domain).ConfigureAwait(false);
+                var hint = dns is null ? null : "Check that the CA resolves _acme-challenge.NAME through servers that have the update (secondaries, other views).";
+                foreach (var p in pending) await acme.WaitValidAsync(p.AuthzUrl, (p.Wildcard ? "*." : "") + p.Domain, hint).ConfigureAwait(false);
             }
             var request = key.Request(CertBuild.Subject("CN=" + domains[0]));
             request.CertificateExtensions.Add(CertBuild.Sans(domains)!);
+            finalized = true;
             var chainPem = await acme.FinalizeAsync(order, orderUrl, request.CreateSigningRequest(key.Signer())).ConfigureAwait(false);
             var issued = ParseChain(chainPem);
             using var leaf = issued[0];
@@ -138,16 +195,44 @@ public static class CertAcmeVerbs
             if (!key.Matches(leaf.PublicKey))
                 return ReshError.Failed("The ACME server returned a certificate for another key.", null);
             CertWrites.Write(certPath, Encoding.ASCII.GetBytes(chainPem.Replace("\r\n", "\n", StringComparison.Ordinal)), CertWrites.Public);
+            certWritten = true;
             var info = CertDescribe.Certificate(leaf, DateTimeOffset.UtcNow);
             return new Outcome<CertAcmeResult>(new CertAcmeResult(certPath, keyPath, directory, info.Sans.Select(s => s[(s.IndexOf(':') + 1)..]).ToList(), true,
-                info.Serial, info.NotAfter, info.DaysLeft, info.Issuer, info.FingerprintSha256, webroot is null ? "http-01 listener" : "http-01 webroot"), true);
+                info.Serial, info.NotAfter, info.DaysLeft, info.Issuer, info.FingerprintSha256, method), true);
+        }
+        catch (Exception ex) when (order is not null && !finalized && ex is ReshException or OperationCanceledException)
+        {
+            // The order cannot be completed: give up its authorizations so it does not stay pending at the CA.
+            var deactivated = await DeactivateAsync(acme, pending.Count > 0 ? pending.Select(p => p.AuthzUrl) : order!["authorizations"]?.AsArray().Select(a => a!.GetValue<string>()) ?? []).ConfigureAwait(false);
+            if (ex is ReshException rex)
+            {
+                var details = rex.Error.Details?.DeepClone().AsObject() ?? new System.Text.Json.Nodes.JsonObject();
+                details["order"] = orderUrl;
+                details["authorizations_deactivated"] = deactivated;
+                throw (rex.Error with { Details = details }).ToException();
+            }
+            throw;
         }
         finally
         {
             responder?.Dispose();
             foreach (var f in written) { try { File.Delete(f); } catch (IOException) { } }
-            _ = keyCreated;
+            if (dns is not null) await dns.RemoveAsync().ConfigureAwait(false);
+            // A key made for this certificate is useless without it: a failed call leaves nothing behind.
+            if (keyCreated && !certWritten) { try { File.Delete(keyPath); } catch (IOException) { } catch (UnauthorizedAccessException) { } }
         }
+    }
+
+    /// <summary>Deactivates the authorizations that are not valid yet (best effort, bounded); how many the CA reports deactivated.</summary>
+    static async Task<int> DeactivateAsync(CertAcme acme, IEnumerable<string> authzUrls)
+    {
+        var n = 0;
+        foreach (var url in authzUrls)
+        {
+            try { if (await acme.DeactivateAsync(url).ConfigureAwait(false) == "deactivated") n++; }
+            catch (Exception ex) when (ex is ReshException or OperationCanceledException) { }
+        }
+        return n;
     }
 
     /// <summary>WEBROOT/.well-known/acme-challenge, made 0755 where missing; a symbolic link at either level is refused (whoever owns the webroot could point it at /etc).</summary>

@@ -151,8 +151,9 @@ public static class CertConvertVerb
             if (Opens(bytes, password))
                 throw ReshError.Usage($"{path} is a PKCS#12 bundle with an entry resh cannot read (an Ed25519 or other key the platform does not load).",
                     "Extract it with openssl pkcs12 -nodes, then convert the PEM.").ToException();
-            throw ReshError.Usage(password is null ? $"{path} is a PKCS#12 bundle that needs a password." : $"{path} cannot be opened with the password given.",
-                "Give password=secret:NAME (or env:VAR, file:PATH, @-).").ToException();
+            throw (password is null
+                ? ReshError.Usage($"{path} is a PKCS#12 bundle that needs a password.", "Give password=secret:NAME (or env:VAR, file:PATH, @-).")
+                : ReshError.PermissionDenied($"{path} cannot be opened with the password given.", "Check the password (password=secret:NAME, env:VAR, file:PATH or @-).")).ToException();
         }
         // The certificate that carries the key first (the leaf), then the others in file order, as in a PEM chain.
         var certs = collection.OrderByDescending(c => c.HasPrivateKey).ToList();

@@ -51,7 +51,7 @@ public static class CertKeyCreateVerb
                     : encrypted != (passphrase is not null) ? (encrypted ? "it is encrypted" : "it is not encrypted")
                     : null;
             }
-            catch (ReshException ex) when (ex.Error.Code == ErrorCode.Usage) { why = ex.Error.Message.TrimEnd('.'); }
+            catch (ReshException ex) when (ex.Error.Code is ErrorCode.Usage or ErrorCode.PermissionDenied) { why = ex.Error.Message.TrimEnd('.'); }
             using (existing)
             {
                 if (why is null)
