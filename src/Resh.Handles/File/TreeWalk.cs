@@ -55,37 +55,49 @@ internal static class TreeWalk
         return Walk(new Dir(fd, path), maxDepth, descend, onError, ct);
     }
 
-    /// <summary>Depth-first, pre-order: each entry is followed by its own subtree, siblings in ordinal name order.</summary>
+    /// <summary>
+    /// Depth-first, pre-order: each entry is followed by its own subtree, siblings in ordinal name order.
+    /// A directory's frame holds only its sorted names; each child is lstat'ed when it is reached, so the
+    /// memory of a walk is the names of the open directories, not their stat records (a directory of a
+    /// few thousand entries held ~150 bytes per entry in large-object arrays, which only a full collection
+    /// frees, so a listing's peak grew with the number of big directories in the tree).
+    /// </summary>
     static IEnumerable<WalkEntry> Walk(Dir root, int maxDepth, Func<WalkEntry, bool>? descend, Action<string, int> onError, CancellationToken ct)
     {
-        var frames = new Stack<(Dir Dir, List<WalkEntry> Children, int Next)>();
+        var frames = new Stack<Frame>();
         int seen = 0;
         try
         {
-            if (Read(root, 0, onError) is { } top) frames.Push((root, top, 0));
+            if (Read(root, 0, onError) is { } top) frames.Push(top);
             else root.Release();
             while (frames.Count > 0)
             {
                 ct.ThrowIfCancellationRequested();
-                var (dir, children, next) = frames.Pop();
-                if (next == children.Count)
+                var frame = frames.Peek();
+                if (frame.Next == frame.Names.Count)
                 {
-                    dir.Release();
+                    frames.Pop().Dir.Release();
                     continue;
                 }
-                frames.Push((dir, children, next + 1));
-                var c = children[next];
+                var name = frame.Names[frame.Next++].Name;
+                var st = Posix.StatAt(frame.Dir.Fd, name, follow: false, out var errno);
+                if (st is null)
+                {
+                    if (errno != Posix.ENOENT) onError(Join(frame.Dir.Path, name), errno);
+                    continue; // removed while we looked
+                }
+                var c = new WalkEntry(Join(frame.Dir.Path, name), name, st.Value, frame.Depth + 1, frame.Dir.Fd);
                 ListingSpool.Pace(++seen);
                 yield return c;
                 if (!c.Stat.IsDirectory || c.Depth >= maxDepth || (descend is not null && !descend(c))) continue;
-                var fd = Posix.OpenAt(dir.Fd, c.Name, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW);
+                var fd = Posix.OpenAt(frame.Dir.Fd, c.Name, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW);
                 if (fd < 0)
                 {
                     if (-fd != Posix.ENOENT) onError(c.Path, -fd);
                     continue;
                 }
                 var sub = new Dir(fd, c.Path);
-                if (Read(sub, c.Depth, onError) is { } list) frames.Push((sub, list, 0));
+                if (Read(sub, c.Depth, onError) is { } list) frames.Push(list);
                 else sub.Release();
             }
         }
@@ -96,8 +108,17 @@ internal static class TreeWalk
         }
     }
 
-    /// <summary>The entries of one open directory, lstat'ed and sorted; null when it cannot be read.</summary>
-    static List<WalkEntry>? Read(Dir dir, int depth, Action<string, int> onError)
+    /// <summary>An open directory being walked: its children's names, sorted, and the next one to visit.</summary>
+    sealed class Frame(Dir dir, List<Posix.DirEntry> names, int depth)
+    {
+        public Dir Dir => dir;
+        public List<Posix.DirEntry> Names => names;
+        public int Depth => depth;
+        public int Next;
+    }
+
+    /// <summary>The sorted names of one open directory; null when it cannot be read.</summary>
+    static Frame? Read(Dir dir, int depth, Action<string, int> onError)
     {
         var names = Posix.ReadDirectory(dir.Fd, out var errno);
         if (names is null)
@@ -106,18 +127,7 @@ internal static class TreeWalk
             return null;
         }
         names.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
-        var children = new List<WalkEntry>(names.Count);
-        foreach (var n in names)
-        {
-            var st = Posix.StatAt(dir.Fd, n.Name, follow: false, out errno);
-            if (st is null)
-            {
-                if (errno != Posix.ENOENT) onError(Join(dir.Path, n.Name), errno);
-                continue; // removed while we looked
-            }
-            children.Add(new WalkEntry(Join(dir.Path, n.Name), n.Name, st.Value, depth + 1, dir.Fd));
-        }
-        return children;
+        return new Frame(dir, names, depth);
     }
 
     public static string Join(string dir, string name) => dir == "/" ? "/" + name : dir + "/" + name;

@@ -47,6 +47,23 @@ public abstract class FirewallBackend
     public abstract NativePlan RestoreNative(string content);
     public abstract Task<NativePlan> SetActiveAsync(FwState current, bool active, CancellationToken ct);
 
+    /// <summary>
+    /// iptables' multiport match and ufw take at most 15 ports per rule and count a range as two; resh's own limit
+    /// counts entries, so a rule of several ranges passes it and only failed when the command ran. Refused while
+    /// planning (dry runs too), before anything is applied.
+    /// </summary>
+    protected static void CheckMultiportSlots(DesiredState desired, string tool)
+    {
+        foreach (var rule in desired.Rules)
+        {
+            var slots = rule.Ports.Sum(p => p.Contains('-') ? 2 : 1);
+            if (slots > 15)
+                throw ReshError.Usage(
+                    $"{tool} takes at most 15 ports per rule and counts a range as two; ports {string.Join(',', rule.Ports)} need {slots}.",
+                    "Split the ports over two rules (two calls), or use the nftables backend, which has no such limit.").ToException();
+        }
+    }
+
     public virtual async Task ExecuteAsync(NativePlan plan, CancellationToken ct)
     {
         foreach (var step in plan.Steps) await step(ct).ConfigureAwait(false);

@@ -56,6 +56,13 @@ public sealed class FirewallLab : IDisposable
 
     public ReshRun Resh(string backend, params string[] args) => ReshAs(backend, null, args);
 
+    /// <summary>resh inside the backend's namespaces with <paramref name="dir"/> first on PATH (a wrapper around a real tool).</summary>
+    public ReshRun ReshWithPathFirst(string backend, string dir, params string[] args)
+    {
+        var env = new Dictionary<string, string> { ["RESH_HOME"] = StateDir, ["PATH"] = dir + ":" + Environment.GetEnvironmentVariable("PATH") };
+        return Run(["nsenter", "-t", Holder(backend).ToString(CultureInfo.InvariantCulture), "-n", "-m", "--", ReshBinary.Path, .. args], env, removeSsh: true);
+    }
+
     /// <summary>Any program in the backend's namespaces (nft, iptables-save, firewall-cmd).</summary>
     public (int Code, string Stdout, string Stderr) Exec(string backend, params string[] argv)
     {

@@ -48,6 +48,30 @@ public sealed class FirewallIptablesTests(FirewallLab lab)
     }
 
     [Fact]
+    public void Ranges_counted_twice_by_multiport_are_refused_while_planning_and_dry_runs_agree()
+    {
+        // Issue 15: resh counted ports as entries, iptables' multiport counts a range as two, so eight ranges passed the
+        // plan and failed only inside iptables-restore. Now refused before anything runs, dry run included.
+        const string eight = "24100-24101,24102-24103,24104-24105,24106-24107,24108-24109,24110-24111,24112-24113,24114-24115";
+        static string Rules(string save) => string.Join('\n', save.Split('\n').Where(l => !l.StartsWith('#')));
+        var before = lab.Exec(B, "iptables-save", "-t", "filter").Stdout;
+        foreach (var dry in new[] { true, false })
+        {
+            var args = new List<string> { "firewall://.allow", "--args", $"{{\"port\":\"{eight}\",\"proto\":\"tcp\"}}" };
+            if (dry) args.Add("--dry-run");
+            var r = R([.. args]);
+            Assert.True(r.ErrorCode == "usage", r.ToString());
+            Assert.Contains("counts a range as two", r.ToString());
+        }
+        Assert.Equal(Rules(before), Rules(lab.Exec(B, "iptables-save", "-t", "filter").Stdout));
+        // Fifteen slots (seven ranges and one port) is what multiport takes: it is applied.
+        var fifteen = R("firewall://.allow", "--args", "{\"port\":\"24100-24101,24102-24103,24104-24105,24106-24107,24108-24109,24110-24111,24112-24113,24116\",\"proto\":\"tcp\"}");
+        Assert.True(fifteen.Changed, fifteen.ToString());
+        Assert.Contains("--dports 24100:24101,24102:24103", lab.Exec(B, "iptables-save", "-t", "filter").Stdout);
+        Assert.True(R("firewall://.rules.delete(all=true)").Changed);
+    }
+
+    [Fact]
     public void Disable_sets_a_drop_policy_back_to_accept_and_enable_brings_it_back()
     {
         // User review 4: disable removed the jumps but left INPUT DROP, which dropped every inbound connection.
@@ -154,6 +178,21 @@ public sealed class FirewallUfwTests(FirewallLab lab)
     string UfwRules() => File.ReadAllText(Path.Combine(lab.Dir, "ufw", "ufw", "user.rules")) + File.ReadAllText(Path.Combine(lab.Dir, "ufw", "ufw", "user6.rules"));
 
     [Fact]
+    public void Ranges_over_ufws_fifteen_port_limit_are_refused_before_any_ufw_command_runs()
+    {
+        // Issue 15: ufw counts a range as two ports ("Bad port"); the refusal now comes from the plan, dry run included.
+        Assert.True(R("firewall://.enable").Ok);
+        var before = UfwRules();
+        var ports = "{\"port\":\"24100-24101,24102-24103,24104-24105,24106-24107,24108-24109,24110-24111,24112-24113,24114-24115\",\"proto\":\"tcp\"}";
+        var dry = R("firewall://.allow", "--args", ports, "--dry-run");
+        Assert.True(dry.ErrorCode == "usage", dry.ToString());
+        var real = R("firewall://.allow", "--args", ports);
+        Assert.True(real.ErrorCode == "usage", real.ToString());
+        Assert.Contains("ufw takes at most 15 ports", real.ToString());
+        Assert.Equal(before, UfwRules());
+    }
+
+    [Fact]
     public void A_failing_ufw_command_undoes_the_commands_of_the_change_that_had_run()
     {
         // User review 3: ufw runs one command at a time; a failure left the earlier commands of the change in place.
@@ -162,11 +201,17 @@ public sealed class FirewallUfwTests(FirewallLab lab)
         {
             Assert.True(R("firewall://.allow(port=24080,proto=tcp)").Ok);
             var before = UfwRules();
-            // The third rule is refused by ufw itself (eight ranges count as sixteen ports; ufw takes fifteen), after 24081 was added.
-            var ranges = string.Join(",", Enumerable.Range(0, 8).Select(i => $"\"{1001 + 2 * i}-{1002 + 2 * i}\""));
+            // The third rule's ufw command fails, after 24081 was added: a wrapper ahead of the real ufw on PATH refuses
+            // port 24099 (what resh can check itself, such as ufw's 15-port limit, is now refused before any command runs).
+            var wrapperDir = Path.Combine(lab.Dir, "failing-ufw");
+            Directory.CreateDirectory(wrapperDir);
+            var realUfw = new[] { "/usr/sbin/ufw", "/sbin/ufw", "/usr/bin/ufw" }.First(File.Exists);
+            var wrapper = Path.Combine(wrapperDir, "ufw");
+            File.WriteAllText(wrapper, $"#!/bin/sh\ncase \" $* \" in *\" 24099 \"*) echo 'ERROR: refused by the test wrapper' >&2; exit 1;; esac\nexec {realUfw} \"$@\"\n");
+            File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             var rules = "[{\"action\":\"accept\",\"port\":\"24080\",\"proto\":\"tcp\"},{\"action\":\"accept\",\"port\":\"24081\",\"proto\":\"tcp\"},"
-                + $"{{\"action\":\"accept\",\"proto\":\"tcp\",\"port\":[{ranges}]}}]";
-            var apply = R("firewall://.apply", $"rules:={rules}");
+                + "{\"action\":\"accept\",\"port\":\"24099\",\"proto\":\"tcp\"}]";
+            var apply = lab.ReshWithPathFirst(B, wrapperDir, "firewall://.apply", $"rules:={rules}", "backend=ufw");
             Assert.Equal("failed", apply.ErrorCode);
             Assert.True(apply.Envelope["error"]!["details"]!["rolled_back"]!.GetValue<bool>(), apply.ToString());
             Assert.Equal(before, UfwRules());

@@ -32,6 +32,7 @@ public sealed class IptablesBackend : FirewallBackend
 
     public override NativePlan Plan(FwState current, DesiredState desired)
     {
+        CheckMultiportSlots(desired, "iptables");
         var haveKeys = current.ManagedRules.Select(r => r.Direction + "|" + r.Id + "|" + r.Comment).ToList();
         var wantKeys = desired.Rules.Select(r => r.Direction + "|" + r.Id + "|" + r.Comment).ToList();
         var policiesChanged = desired.Policies.Any(p => current.Policies.GetValueOrDefault(p.Key, "accept") != p.Value);

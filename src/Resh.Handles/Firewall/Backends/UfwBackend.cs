@@ -41,6 +41,7 @@ public sealed class UfwBackend : FirewallBackend
 
     public override NativePlan Plan(FwState current, DesiredState desired)
     {
+        CheckMultiportSlots(desired, "ufw");
         var plan = new NativePlan();
         foreach (var (dir, pol) in desired.Policies)
         {
