@@ -20,6 +20,9 @@ internal sealed class DnsPrimary
 
     DnsPrimary(IPEndPoint server, string zone, TimeSpan timeout) { Server = server; Zone = zone; _timeout = timeout; }
 
+    /// <summary>The call's timeout= for one exchange with the primary.</summary>
+    public TimeSpan Timeout => _timeout;
+
     public Ar.DnsClient Client(params Ar.IClientTransport[] transports) =>
         new([Server.Address], transports.Length > 0 ? transports : [new Ar.TcpClientTransport(Server.Port)], true, (int)_timeout.TotalMilliseconds);
 

@@ -35,6 +35,9 @@ internal sealed partial class DnsTsig
         return new DnsTsig(DnsNames.Fqdn(name, "key name"), AlgorithmOf(ctx.Get(DnsArgs.Algorithm)!), Decode(secret.Reveal()));
     }
 
+    static bool IsRegular(string path) =>
+        Resh.Core.Platform.Posix.StatAt(Resh.Core.Platform.Posix.AT_FDCWD, path, follow: true, out _) is { IsRegular: true };
+
     static DnsTsig FromFile(string path)
     {
         string text;
@@ -43,7 +46,16 @@ internal sealed partial class DnsTsig
             var info = new FileInfo(path);
             if (info.Exists && info.Length > 64 * 1024)
                 throw new ReshException(ReshError.Usage($"{path} is {info.Length} bytes, too large for a key file.", "Give the file tsig-keygen wrote."));
-            text = File.ReadAllText(path);
+            if (info.Exists && !IsRegular(path))
+                throw new ReshException(ReshError.Usage($"{path} is not a regular file.", "Give the file tsig-keygen wrote."));
+            // The cap is on what is read, not on the size stat reports (0 for /dev/zero and /proc files).
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
+            var buffer = new byte[64 * 1024 + 1];
+            int total = 0, n;
+            while (total < buffer.Length && (n = stream.Read(buffer, total, buffer.Length - total)) > 0) total += n;
+            if (total > 64 * 1024)
+                throw new ReshException(ReshError.Usage($"{path} holds more than 64 KiB, too large for a key file.", "Give the file tsig-keygen wrote."));
+            text = System.Text.Encoding.UTF8.GetString(buffer, 0, total);
         }
         catch (FileNotFoundException) { throw new ReshException(ReshError.NotFound($"The key file {path} does not exist.", "Give the path of the file tsig-keygen wrote.")); }
         catch (DirectoryNotFoundException) { throw new ReshException(ReshError.NotFound($"The key file {path} does not exist.", "Give the path of the file tsig-keygen wrote.")); }

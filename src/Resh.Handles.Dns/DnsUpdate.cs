@@ -92,8 +92,19 @@ internal static class DnsUpdate
         message.Updates.AddRange(updates);
         if (key is not null) message.TSigOptions = key.For(message.TransactionID);
         Upd.DnsUpdateMessage? response;
+        // The library's transport timeout does not bound the read of the answer: a server (or anything in between)
+        // that keeps the connection open without answering held the call forever. The call's timeout= bounds it.
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation))
         using (var client = primary.Client())
-            response = await client.SendUpdateAsync(message, ctx.Cancellation).ConfigureAwait(false);
+        {
+            deadline.CancelAfter(primary.Timeout);
+            try { response = await client.SendUpdateAsync(message, deadline.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ctx.Cancellation.IsCancellationRequested)
+            {
+                return ReshError.Timeout($"{DnsServers.Show(primary.Server)} did not answer the update of {name} {DnsPrimary.TypeName(type)} within {primary.Timeout.TotalSeconds:0.###} s; the server may have applied it.",
+                    $"Check the record with dns://{name}.query server={DnsServers.Show(primary.Server)} before trying again; raise timeout= if the server is slow.");
+            }
+        }
         if (response is null)
             return ReshError.Timeout($"{DnsServers.Show(primary.Server)} did not answer the update of {name} {DnsPrimary.TypeName(type)}.",
                 "Check server= (the zone's primary, TCP) and raise timeout= if it is slow.");

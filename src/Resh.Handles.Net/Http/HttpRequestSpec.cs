@@ -107,6 +107,11 @@ internal sealed class HttpRequestSpec
         var insecure = tls == "insecure";
         if (insecure && url.Scheme == "https") ctx.Warn(TlsTrust.InsecureWarning);
         var (cert, certKey) = LoadClientCertificate(ctx);
+        if (ctx.Get(HttpArgs.Proxy) is { Length: > 0 } proxyText
+            && (!Uri.TryCreate(proxyText, UriKind.Absolute, out var parsedProxy) || parsedProxy.Scheme is not ("http" or "https" or "socks4" or "socks4a" or "socks5")
+                || parsedProxy.Host.Length == 0))
+            throw ReshError.Usage("proxy= must be a URL such as http://HOST:PORT or socks5://HOST:PORT.",
+                "Write proxy=http://127.0.0.1:3128, or leave it out to use the http_proxy/https_proxy environment.").ToException();
         if (ctx.Get(HttpArgs.Proxy) is { Length: > 0 } proxyArg && Uri.TryCreate(proxyArg, UriKind.Absolute, out var proxyUri) && proxyUri.UserInfo.Contains(':'))
         {
             Resh.Core.Secrets.SecretRedactor.Register(Uri.UnescapeDataString(proxyUri.UserInfo.Split(':', 2)[1]));

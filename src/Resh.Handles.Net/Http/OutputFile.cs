@@ -10,12 +10,14 @@ namespace Resh.Handles.Net.Http;
 /// </summary>
 internal static class OutputFile
 {
-    /// <summary>The mode the file at <paramref name="leaf"/> should end with: the replaced file's permission bits when
-    /// it is a regular file of this user, else 0666 less the umask.</summary>
+    /// <summary>The mode the file at <paramref name="leaf"/> should end with: the replaced regular file's permission bits
+    /// (a file of another user's keeps them less group/other write: a private file stays private, and a file planted
+    /// 0666 in a shared directory cannot make the caller's download writable by others); 0666 less the umask for a new
+    /// file. The new file belongs to the caller.</summary>
     public static uint FinalMode(DirHandle dir, string leaf)
     {
-        if (Posix.StatAt(dir.Fd, leaf, follow: false, out _) is { IsRegular: true } st && st.Uid == LibC.GetEUid())
-            return st.Permissions & 0x1ff;
+        if (Posix.StatAt(dir.Fd, leaf, follow: false, out _) is { IsRegular: true } st)
+            return st.Uid == LibC.GetEUid() ? st.Permissions & 0x1ff : st.Permissions & 0x1ff & ~0x12u;
         return 0x1b6 & ~Umask();
     }
 

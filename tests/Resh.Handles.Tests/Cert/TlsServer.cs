@@ -13,6 +13,9 @@ public sealed class TlsServer : IDisposable
     public TlsServer(string cert, string key, string? chain, int? port = null)
     {
         Port = port ?? FreePort();
+        // A fixed port held by another program: refuse before starting, or the readiness probe below would connect to
+        // that program (a TLS server of someone else's answered a test's expiry call with its own certificate).
+        if (port is not null && !IsFree(Port)) throw new InvalidOperationException($"port {Port} is taken");
         var psi = new ProcessStartInfo("openssl") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "s_server", "-accept", $"127.0.0.1:{Port}", "-cert", cert, "-key", key, "-www", "-quiet" }) psi.ArgumentList.Add(a);
         if (chain is not null) { psi.ArgumentList.Add("-cert_chain"); psi.ArgumentList.Add(chain); }
@@ -28,12 +31,25 @@ public sealed class TlsServer : IDisposable
             {
                 using var probe = new TcpClient();
                 probe.Connect(IPAddress.Loopback, Port);
+                if (_process.HasExited) throw new InvalidOperationException($"openssl s_server exited {_process.ExitCode} (port {Port} taken?)");
                 return;
             }
             catch (SocketException) { Thread.Sleep(50); }
         }
         Dispose();
         throw new TimeoutException($"openssl s_server did not listen on 127.0.0.1:{Port}");
+    }
+
+    static bool IsFree(int port)
+    {
+        try
+        {
+            var l = new TcpListener(IPAddress.Loopback, port);
+            l.Start();
+            l.Stop();
+            return true;
+        }
+        catch (SocketException) { return false; }
     }
 
     public static int FreePort()

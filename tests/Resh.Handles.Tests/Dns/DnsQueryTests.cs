@@ -210,4 +210,22 @@ public sealed class DnsQueryTests(DnsBackend dns)
         Assert.True(whole.Ok, whole.ToString());
         Assert.Equal(20000, whole.Result!["count"]!.GetValue<int>());
     }
+    [Fact]
+    public void A_key_file_that_is_not_a_regular_file_is_refused_without_reading_it()
+    {
+        // Attacker review s27: the 64 KiB cap came from the size stat reports (0 for /dev/zero), so key_file=/dev/zero
+        // read without end; a FIFO blocked. Both are refused now, and a key file is read at most 64 KiB.
+        var fifo = Path.Combine(Path.GetTempPath(), $"resh-key-fifo-{Guid.NewGuid():N}");
+        Resh.Handles.Tests.FileScheme.Tool.Ok("mkfifo", fifo);
+        try
+        {
+            foreach (var bad in new[] { "/dev/zero", fifo })
+            {
+                var r = dns.Resh("dns://_x.example.test", "record.add", "type=TXT", "value=\"a\"", $"server={dns.Server}", $"key_file={bad}", "--dry-run", "--timeout", "20s");
+                Assert.True(r.ErrorCode == "usage", r.ToString());
+                Assert.Contains("not a regular file", r.ToString());
+            }
+        }
+        finally { File.Delete(fifo); }
+    }
 }

@@ -136,6 +136,20 @@ public sealed class HttpHostileOutputTests(HttpBackend server)
         Assert.True(d.Ok, d.ToString());
         Assert.Equal(0x180, Stat(tok2).Mode);
 
+        // Another user's private file replaced by root's download stays private (user review s27: it became 0644);
+        // one planted 0666 does not make the download writable by others.
+        var theirs = tmp.File("theirs", "s\n");
+        File.SetUnixFileMode(theirs, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Sh($"chown 65534:65534 {theirs}");
+        var t = Resh($"{server.Http}/big.bin?size=3000", "download", $"output={theirs}");
+        Assert.True(t.Ok, t.ToString());
+        Assert.Equal(0x180, Stat(theirs).Mode);
+        var planted = tmp.File("planted", "s\n");
+        Sh($"chmod 0666 {planted} && chown 65534:65534 {planted}");
+        var p = Resh($"{server.Http}/big.bin?size=3000", "download", $"output={planted}");
+        Assert.True(p.Ok, p.ToString());
+        Assert.Equal(0x1a4, Stat(planted).Mode);
+
         // A new file follows the umask (the test runner's 022: 0644).
         var fresh = Resh($"{server.Http}/big.bin?size=3000", "download", $"output={tmp.Path}/new.bin");
         Assert.True(fresh.Ok, fresh.ToString());

@@ -161,6 +161,13 @@ public sealed class HttpReviewFixTests(HttpBackend server)
             Assert.Contains($"proxy 127.0.0.1:{closed}", p.Envelope["error"]!["message"]!.GetValue<string>());
         }
 
+        // A proxy= that is not a proxy URL is the caller's error, not "a bug in resh" (user review s27).
+        foreach (var bad in new[] { "notaurl", "ftp://127.0.0.1:21", "http://" })
+        {
+            var p = Resh($"{server.Http}/health.get", $"proxy={bad}");
+            Assert.True(p.ErrorCode == "usage", p.ToString());
+        }
+
         // A header value that is not ASCII is the caller's error.
         var wide = Resh($"{server.Http}/echo", "get", "header=X-Name: caf\u00e9");
         Assert.Equal("usage", wide.ErrorCode);
