@@ -32,6 +32,26 @@ public sealed class HttpDownloadTests(HttpBackend server)
     }
 
     [Fact]
+    public void A_second_download_of_the_same_bytes_is_unchanged_and_leaves_the_file_alone()
+    {
+        // User review s27: without sha256= every run said changed:true (Ansible's get_url reports the second as unchanged).
+        using var tmp = new TempDir();
+        var output = Path.Combine(tmp.Path, "same.bin");
+        var first = Resh($"{server.Http}/big.bin?size=200000", "download", $"output={output}");
+        Assert.True(first.Changed, first.ToString());
+        var before = global::Resh.Handles.Tests.FileScheme.Tool.Ok("stat", "-c", "%i %Y", output);
+        var again = Resh($"{server.Http}/big.bin?size=200000", "download", $"output={output}");
+        Assert.True(again.Ok, again.ToString());
+        Assert.False(again.Changed, again.ToString());
+        Assert.Equal(before, global::Resh.Handles.Tests.FileScheme.Tool.Ok("stat", "-c", "%i %Y", output)); // same inode, same mtime: not replaced
+        Assert.False(File.Exists(output + ".part"));
+        // Different bytes at the same URL name are a change.
+        var other = Resh($"{server.Http}/big.bin?size=200001", "download", $"output={output}");
+        Assert.True(other.Changed, other.ToString());
+        Assert.Equal(200001, new FileInfo(output).Length);
+    }
+
+    [Fact]
     public void A_directory_output_keeps_the_url_name_and_a_matching_digest_skips_the_download()
     {
         using var tmp = new TempDir();

@@ -174,8 +174,20 @@ public static class HttpDownload
             }
         }
         var fd = (int)fs.SafeFileHandle.DangerousGetHandle();
-        Posix.FChmod(fd, finalMode);
         var size = RandomAccess.GetLength(fs.SafeFileHandle);
+        // The same bytes as the file already there: nothing to change (a second run of the same download is
+        // changed:false, as Ansible's get_url reports it); the file keeps its inode, mode and times.
+        await using (var existing = dir.OpenRead(leaf))
+        {
+            if (existing is not null && existing.Length == size && SameAsPart(existing.SafeFileHandle, fd, size))
+            {
+                DiscardPart(dir, partLeaf, fs);
+                var same = clock.Elapsed.TotalMilliseconds;
+                return Outcome.Unchanged(new HttpDownloadResult(spec.Url.ToString(), output, status, size, received, resumedFrom, digest, false, attempts,
+                    Math.Round(same, 3), same > 0 ? Math.Round(received / (same / 1000)) : 0, redirects));
+            }
+        }
+        Posix.FChmod(fd, finalMode);
         if (Posix.FStat(fd, out _) is not { } mine || Posix.StatAt(dir.Fd, partLeaf, follow: false, out _) is not { } named
             || mine.Inode != named.Inode || mine.DevMajor != named.DevMajor || mine.DevMinor != named.DevMinor)
             return ReshError.Conflict($"{part} was replaced by someone else during the download; nothing was put in place.",
@@ -200,6 +212,31 @@ public static class HttpDownload
     }
 
     /// <summary>Removes the .part resh wrote (only if the name still is that file).</summary>
+    /// <summary>Whether the file open at <paramref name="existing"/> holds the bytes of the .part (reopened read-only through
+    /// /proc/self/fd: the descriptor resh wrote may be write-only).</summary>
+    static bool SameAsPart(Microsoft.Win32.SafeHandles.SafeFileHandle existing, int partFd, long length)
+    {
+        var rfd = Posix.OpenAt(Posix.AT_FDCWD, $"/proc/self/fd/{partFd}", Posix.O_RDONLY);
+        if (rfd < 0) return false;
+        using var part = new Microsoft.Win32.SafeHandles.SafeFileHandle(rfd, ownsHandle: true);
+        return SameBytes(existing, part, length);
+    }
+
+    /// <summary>Whether two open files hold the same <paramref name="length"/> bytes (read by offset, in 64 KiB chunks).</summary>
+    static bool SameBytes(Microsoft.Win32.SafeHandles.SafeFileHandle a, Microsoft.Win32.SafeHandles.SafeFileHandle b, long length)
+    {
+        var x = new byte[1 << 16];
+        var y = new byte[1 << 16];
+        for (long at = 0; at < length;)
+        {
+            var want = (int)Math.Min(x.Length, length - at);
+            if (RandomAccess.Read(a, x.AsSpan(0, want), at) != want || RandomAccess.Read(b, y.AsSpan(0, want), at) != want) return false;
+            if (!x.AsSpan(0, want).SequenceEqual(y.AsSpan(0, want))) return false;
+            at += want;
+        }
+        return true;
+    }
+
     static void DiscardPart(DirHandle dir, string partLeaf, FileStream fs)
     {
         if (Posix.FStat((int)fs.SafeFileHandle.DangerousGetHandle(), out _) is { } mine
