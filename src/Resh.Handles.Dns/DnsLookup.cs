@@ -12,7 +12,7 @@ namespace Resh.Handles.Dns;
 /// <summary>Queries through DnsClient: one question to one server (or the system's), the answer as data.</summary>
 internal static class DnsLookup
 {
-    public sealed record Options(bool Tcp = false, bool Recursion = true, bool Edns = true, bool Dnssec = false, TimeSpan? Timeout = null);
+    public sealed record Options(bool Tcp = false, bool Recursion = true, bool Edns = true, bool Dnssec = false, TimeSpan? Timeout = null, int Tries = 2);
 
     /// <summary>Record type from text: a mnemonic DnsClient knows, or TYPEnnn.</summary>
     public static QueryType ParseType(string text)
@@ -42,7 +42,7 @@ internal static class DnsLookup
         UseTcpOnly = tcp,
         // A truncated UDP answer is asked again over TCP here (not inside DnsClient), so the result can say it came over TCP.
         UseTcpFallback = false,
-        Retries = 1,
+        Retries = Math.Max(0, o.Tries - 1),
         Timeout = o.Timeout ?? TimeSpan.FromSeconds(5),
         ThrowDnsErrors = false,
         ContinueOnDnsError = false,
@@ -105,7 +105,7 @@ internal static class DnsLookup
         }
         catch (DnsResponseException e) when (e.Code == DnsResponseCode.ConnectionTimeout && Socket(e) is not { SocketErrorCode: SocketError.ConnectionRefused })
         {
-            throw new ReshException(ReshError.Timeout($"No answer from {shown} for {name} {TypeName(type)} within {Stopwatch.GetElapsedTime(start).TotalSeconds:0.#} s (2 tries of {timeout.TotalSeconds:0.###} s{(o.Tcp ? "" : ", UDP")}).",
+            throw new ReshException(ReshError.Timeout($"No answer from {shown} for {name} {TypeName(type)} within {Stopwatch.GetElapsedTime(start).TotalSeconds:0.#} s ({o.Tries} tr{(o.Tries == 1 ? "y" : "ies")} of {timeout.TotalSeconds:0.###} s{(o.Tcp ? "" : ", UDP")}).",
                 "Check the server address and port (server=IP:PORT), or raise timeout=."));
         }
         catch (SocketException e)

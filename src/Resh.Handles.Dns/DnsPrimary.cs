@@ -32,7 +32,7 @@ internal sealed class DnsPrimary
     /// </summary>
     public static async Task<DnsPrimary> FindAsync(VerbContext ctx, string name, string? zoneArg, CancellationToken token)
     {
-        var timeout = DnsCall.Timeout(ctx);
+        var timeout = ctx.Get(DnsArgs.Timeout) ?? TimeSpan.FromSeconds(5);
         IPEndPoint server;
         string? zone = zoneArg is { Length: > 0 } z ? DnsNames.Fqdn(z, "zone name") : null;
         if (ctx.Get(DnsArgs.Server) is { Length: > 0 } s)

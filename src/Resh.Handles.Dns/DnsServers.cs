@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Resh.Core.Errors;
+using Resh.Core.Platform;
 
 namespace Resh.Handles.Dns;
 
@@ -59,37 +60,23 @@ internal static class DnsServers
     /// The system's name servers: the `nameserver` lines of /etc/resolv.conf, in order, at most three (glibc's MAXNS),
     /// loopback ones included, as dig and the libc resolver read them; port= applies to all. Never a public fallback.
     /// </summary>
-    public static IReadOnlyList<IPEndPoint> SystemResolvers(int? port, string path = "/etc/resolv.conf")
+    public static IReadOnlyList<IPEndPoint> SystemResolvers(int? port, string path = ResolvConf.Path) =>
+        Endpoints(SystemConfig(path), port ?? 53, path);
+
+    /// <summary>resolv.conf as the C library reads it (Resh.Core's one reader); unavailable when it cannot be read.</summary>
+    public static ResolverConfig SystemConfig(string path = ResolvConf.Path)
     {
-        string[] lines;
-        try { lines = File.ReadAllLines(path); }
+        try { return ResolvConf.Parse(File.ReadAllText(path)); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ReshException(ReshError.Unavailable($"No name server is configured: {path} cannot be read ({ExceptionTranslation.OneLine(e.Message)}).", "Give server=IP[:PORT]."));
         }
-        var list = ParseResolvConf(lines, port ?? 53);
-        if (list.Count == 0)
-            throw new ReshException(ReshError.Unavailable($"No name server is configured ({path} lists none).", "Give server=IP[:PORT]."));
-        return list;
     }
 
-    /// <summary>The nameserver addresses of resolv.conf lines (comments with # or ;, an IPv6 zone after %), at most three.</summary>
-    internal static List<IPEndPoint> ParseResolvConf(IEnumerable<string> lines, int port)
-    {
-        var list = new List<IPEndPoint>();
-        foreach (var raw in lines)
-        {
-            var line = raw.Trim();
-            if (line.Length == 0 || line[0] is '#' or ';') continue;
-            var words = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
-            if (words.Length < 2 || words[0] != "nameserver") continue;
-            if (!IPAddress.TryParse(words[1], out var ip)) continue;
-            var ep = new IPEndPoint(ip, port);
-            if (!list.Contains(ep)) list.Add(ep);
-            if (list.Count == 3) break;
-        }
-        return list;
-    }
+    internal static IReadOnlyList<IPEndPoint> Endpoints(ResolverConfig config, int port, string path = ResolvConf.Path) =>
+        config.Nameservers.Count > 0
+            ? config.Nameservers.Select(ip => new IPEndPoint(ip, port)).ToList()
+            : throw new ReshException(ReshError.Unavailable($"No name server is configured ({path} lists none).", "Give server=IP[:PORT]."));
 
     public static string Show(IPEndPoint ep) => ep.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{ep.Address}]:{ep.Port}" : $"{ep.Address}:{ep.Port}";
 }

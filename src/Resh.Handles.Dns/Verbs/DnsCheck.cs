@@ -28,7 +28,7 @@ public static class DnsCheck
         var zone = DnsNames.Fqdn(ctx.Target, "zone name");
         var via = DnsCall.Servers(ctx);
         var port = DnsCall.Port(ctx) ?? (ctx.Get(DnsArgs.Server) is { Length: > 0 } ? via[0].Port : 53);
-        var options = new DnsLookup.Options(ctx.Get(DnsArgs.Tcp), Timeout: DnsCall.Timeout(ctx));
+        var options = new DnsLookup.Options(ctx.Get(DnsArgs.Tcp), Timeout: DnsCall.Timeout(ctx), Tries: DnsCall.Tries(ctx));
         var (nsResp, _, _) = await DnsLookup.AskAsync(via, zone, QueryType.NS, options, ctx.Cancellation).ConfigureAwait(false);
         var names = nsResp.Answers.OfType<NsRecord>().Select(n => DnsNames.Canonical(n.NSDName.Value)).Distinct().Order(StringComparer.Ordinal).ToList();
         if (names.Count == 0)

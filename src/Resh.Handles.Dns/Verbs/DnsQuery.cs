@@ -27,7 +27,7 @@ public static class DnsQuery
         var name = DnsNames.Fqdn(ctx.Target);
         var type = DnsLookup.ParseType(ctx.Get(DnsArgs.Type)!);
         var servers = DnsCall.Servers(ctx);
-        var options = new DnsLookup.Options(ctx.Get(DnsArgs.Tcp), ctx.Get(Recurse), ctx.Get(Edns) || ctx.Get(Dnssec), ctx.Get(Dnssec), DnsCall.Timeout(ctx));
+        var options = new DnsLookup.Options(ctx.Get(DnsArgs.Tcp), ctx.Get(Recurse), ctx.Get(Edns) || ctx.Get(Dnssec), ctx.Get(Dnssec), DnsCall.Timeout(ctx), DnsCall.Tries(ctx));
         var reply = await DnsLookup.AskAsync(servers, name, type, options, ctx.Cancellation).ConfigureAwait(false);
         var (r, server, ms) = reply;
         var h = r.Header;

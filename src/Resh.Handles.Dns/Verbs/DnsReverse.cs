@@ -28,7 +28,7 @@ public static class DnsReverse
             return ReshError.Usage($"`{ctx.Target}` is not an IP address.", "Give an IPv4 or IPv6 address: dns://192.0.2.1.reverse.");
         var arpa = DnsNames.ArpaName(ip);
         var (r, server, _) = await DnsLookup.AskAsync(DnsCall.Servers(ctx), arpa, QueryType.PTR,
-            new DnsLookup.Options(ctx.Get(DnsArgs.Tcp), Timeout: DnsCall.Timeout(ctx)), ctx.Cancellation).ConfigureAwait(false);
+            new DnsLookup.Options(ctx.Get(DnsArgs.Tcp), Timeout: DnsCall.Timeout(ctx), Tries: DnsCall.Tries(ctx)), ctx.Cancellation).ConfigureAwait(false);
         var rcode = DnsLookup.Rcode(r);
         if (r.Header.ResponseCode is not (DnsHeaderResponseCode.NoError or DnsHeaderResponseCode.NotExistentDomain))
         {

@@ -41,7 +41,7 @@ public static class DnsTrace
         var type = DnsLookup.ParseType(ctx.Get(DnsArgs.Type)!);
         var roots = ctx.Get(Roots) is { Count: > 0 } given ? given.Select(r => DnsServers.Parse(r, null)).ToList() : IanaRoots.Select(a => new IPEndPoint(IPAddress.Parse(a), 53)).ToList();
         var port = roots[0].Port;
-        var options = new DnsLookup.Options(ctx.Get(DnsArgs.Tcp), Recursion: false, Timeout: DnsCall.Timeout(ctx));
+        var options = new DnsLookup.Options(ctx.Get(DnsArgs.Tcp), Recursion: false, Timeout: ctx.Get(DnsArgs.Timeout) ?? TimeSpan.FromSeconds(5));
         var steps = new List<DnsTraceStep>();
         var end = await Walk(name, type, roots.Select(r => (r, (string?)null)).ToList(), port, options, steps, (int)ctx.Get(MaxSteps)!.Value, 0, ctx.Cancellation).ConfigureAwait(false);
         if (end.Failure is { } failure)

@@ -40,20 +40,20 @@ public sealed class DnsResolverAndTransferTests(DnsBackend dns)
             var dig = dns.WithResolvConf(conf, "dig", "+short", "+time=2", "+tries=1", "-p", "5353", "www.example.test");
             Assert.Equal("127.0.0.10", dig.Stdout.Trim());
 
+            // options timeout:1 attempts:1 bound the wait for a silent server as they bound dig's and the C library's.
+            File.WriteAllText(conf, "nameserver 127.0.0.77#silent\noptions timeout:1 attempts:1\n");
+            var silent = dns.WithResolvConf(conf, "sh", "-c",
+                "timeout 6 python3 -c 'import socket,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind((\"127.0.0.77\",53)); time.sleep(5)' >/dev/null 2>&1 & " +
+                "sleep 0.5; exec \"$0\" \"$@\"", ReshBinary.Path, "dns://www.example.test.query");
+            Assert.Equal("timeout", silent.ErrorCode);
+            Assert.Contains("(1 try of 1 s, UDP)", silent.Envelope["error"]!["message"]!.GetValue<string>());
+
             File.WriteAllText(conf, "# no nameserver line\nsearch example.test\n");
             var none = dns.WithResolvConf(conf, ReshBinary.Path, "dns://www.example.test.query");
             Assert.Equal("unavailable", none.ErrorCode);
             Assert.Contains("lists none", none.Envelope["error"]!["message"]!.GetValue<string>());
         }
         finally { File.Delete(conf); }
-    }
-
-    [Fact]
-    public void Resolv_conf_nameservers_are_read_in_order_three_at_most()
-    {
-        var list = DnsServers.ParseResolvConf(
-            ["# c", "nameserver 127.0.0.53", "  nameserver\t::1", "nameserver not-an-ip", "; x", "nameserver 127.0.0.53", "nameserver 10.0.0.1", "nameserver 10.0.0.2"], 53);
-        Assert.Equal(["127.0.0.53:53", "[::1]:53", "10.0.0.1:53"], list.Select(DnsServers.Show).ToArray());
     }
 
     [Fact]

@@ -228,14 +228,6 @@ public sealed class SmallProcFileTests
     }
 
     [Fact]
-    public void Resolv_conf_keeps_servers_in_order_and_the_last_search_line()
-    {
-        var r = ResolvConf.Parse("# generated\nnameserver 10.0.0.53\nsearch a.test b.test\n; old\nnameserver 2001:db8::53\ndomain c.test\n");
-        Assert.Equal(["10.0.0.53", "2001:db8::53"], r.Nameservers);
-        Assert.Equal(["c.test"], r.Search);
-    }
-
-    [Fact]
     public void Cgroup_files_parse()
     {
         Assert.Equal([("memory", "/a"), ("", "/b/c")], CgroupLimits.ParseProcCgroup("4:memory:/a\n0::/b/c\n"));

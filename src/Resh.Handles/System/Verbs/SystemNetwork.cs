@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
+using Resh.Core.Platform;
 
 namespace Resh.Handles.Sys;
 
@@ -46,7 +47,7 @@ public static class SystemNetwork
         var routes = NetRoutes.ParseIpv4(ProcFile.ReadText(NetRoutes.Ipv4Path) ?? "");
         routes.AddRange(NetRoutes.ParseIpv6(ProcFile.ReadText(NetRoutes.Ipv6Path) ?? ""));
         var resolver = ResolvConf.Parse(ProcFile.ReadText(ResolvConf.Path, 256 << 10) ?? "");
-        return new NetworkResult(interfaces, routes, resolver.Nameservers, resolver.Search);
+        return new NetworkResult(interfaces, routes, resolver.Nameservers.Select(ip => ip.ToString()).ToList(), resolver.Search);
     }
 
     /// <summary>Name, state, MAC and addresses of every interface, for system://.info.</summary>
