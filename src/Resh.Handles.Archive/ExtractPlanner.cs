@@ -102,25 +102,7 @@ public static class ExtractPlanner
         if (fd < 0) { Drain(content, buffer); return false; }
         using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
         if (AtCalls.FStat(fd, out _) is not { IsRegular: true } st || st.Permissions != mode) { Drain(content, buffer); return false; }
-        using var existing = new FileStream(handle, FileAccess.Read, 1);
-        var other = new byte[buffer.Length];
-        long total = 0;
-        var same = true;
-        int n;
-        while ((n = content.Read(buffer, 0, buffer.Length)) > 0)
-        {
-            total += n;
-            if (!same) continue;
-            var got = 0;
-            while (got < n)
-            {
-                var m = existing.Read(other, got, n - got);
-                if (m == 0) break;
-                got += m;
-            }
-            if (got != n || !buffer.AsSpan(0, n).SequenceEqual(other.AsSpan(0, n))) same = false;
-        }
-        return same && total == st.Size;
+        return FileCompare.SameAsStream(handle, st.Size, content);
     }
 
     static void Drain(Stream s, byte[] buffer)

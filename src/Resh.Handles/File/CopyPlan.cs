@@ -200,31 +200,8 @@ internal sealed class CopyPlan
 
     bool SameContent(string a, string b)
     {
-        const int Chunk = 1 << 20;
         using var ha = Posix.OpenHandle(Posix.AT_FDCWD, a, Posix.O_RDONLY | Posix.O_NONBLOCK, 0, out var ea) ?? throw FileErrors.Throw(ea, a, "read");
         using var hb = Posix.OpenHandle(Posix.AT_FDCWD, b, Posix.O_RDONLY | Posix.O_NONBLOCK, 0, out var eb) ?? throw FileErrors.Throw(eb, b, "read");
-        var ba = new byte[Chunk];
-        var bb = new byte[Chunk];
-        long pos = 0;
-        while (true)
-        {
-            _ctx.Cancellation.ThrowIfCancellationRequested();
-            int na = ReadFull(ha, ba, pos), nb = ReadFull(hb, bb, pos);
-            if (na != nb || !ba.AsSpan(0, na).SequenceEqual(bb.AsSpan(0, nb))) return false;
-            if (na == 0) return true;
-            pos += na;
-        }
-    }
-
-    static int ReadFull(Microsoft.Win32.SafeHandles.SafeFileHandle h, byte[] buffer, long offset)
-    {
-        int total = 0;
-        while (total < buffer.Length)
-        {
-            int n = RandomAccess.Read(h, buffer.AsSpan(total), offset + total);
-            if (n == 0) break;
-            total += n;
-        }
-        return total;
+        return FileCompare.SameBytes(ha, hb, cancellation: _ctx.Cancellation);
     }
 }

@@ -1,4 +1,5 @@
 using Resh.Core.Errors;
+using Resh.Core.Platform;
 using Resh.Core.Text;
 
 namespace Resh.Handles.Storage;
@@ -66,26 +67,10 @@ public static class FdTree
     {
         var a = AtCalls.OpenAt(dirA, nameA, AtCalls.O_RDONLY | AtCalls.O_NOFOLLOW | AtCalls.O_NONBLOCK);
         if (a < 0) return false;
+        using var ha = new Microsoft.Win32.SafeHandles.SafeFileHandle(a, ownsHandle: true);
         var b = AtCalls.OpenAt(dirB, nameB, AtCalls.O_RDONLY | AtCalls.O_NOFOLLOW | AtCalls.O_NONBLOCK);
-        if (b < 0) { AtCalls.Close(a); return false; }
-        try
-        {
-            var ba = new byte[1 << 16];
-            var bb = new byte[1 << 16];
-            long pos = 0;
-            while (true)
-            {
-                var na = AtCalls.PRead(a, ba, pos);
-                var nb = AtCalls.PRead(b, bb, pos);
-                if (na < 0 || nb < 0 || na != nb || !ba.AsSpan(0, na).SequenceEqual(bb.AsSpan(0, nb))) return false;
-                if (na == 0) return true;
-                pos += na;
-            }
-        }
-        finally
-        {
-            AtCalls.Close(a);
-            AtCalls.Close(b);
-        }
+        if (b < 0) return false;
+        using var hb = new Microsoft.Win32.SafeHandles.SafeFileHandle(b, ownsHandle: true);
+        return FileCompare.SameBytes(ha, hb);
     }
 }

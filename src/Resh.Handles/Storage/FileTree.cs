@@ -62,18 +62,7 @@ public static class FileTree
             ?? throw ExceptionTranslation.FromErrno(errno, $" ({Resh.Core.Text.PathBytes.Display(a)})").ToException();
         using var hb = Posix.OpenHandle(Posix.AT_FDCWD, b, Posix.O_RDONLY | Posix.O_NONBLOCK, 0, out errno)
             ?? throw ExceptionTranslation.FromErrno(errno, $" ({Resh.Core.Text.PathBytes.Display(b)})").ToException();
-        using var fa = new FileStream(ha, FileAccess.Read, 1);
-        using var fb = new FileStream(hb, FileAccess.Read, 1);
-        if (fa.Length != fb.Length) return false;
-        var ba = new byte[1 << 16];
-        var bb = new byte[1 << 16];
-        while (true)
-        {
-            var na = fa.ReadAtLeast(ba, ba.Length, throwOnEndOfStream: false);
-            var nb = fb.ReadAtLeast(bb, na, throwOnEndOfStream: false);
-            if (na != nb || !ba.AsSpan(0, na).SequenceEqual(bb.AsSpan(0, nb))) return false;
-            if (na == 0) return true;
-        }
+        return FileCompare.SameBytes(ha, hb);
     }
 
     /// <summary>Reads a whole (small) file by a byte-exact path.</summary>

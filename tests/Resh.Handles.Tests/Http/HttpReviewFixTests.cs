@@ -84,14 +84,7 @@ public sealed class HttpReviewFixTests(HttpBackend server)
     {
         using var old = new LoopbackServer(async (stream, ct) =>
         {
-            var buf = new byte[4096];
-            var seen = new StringBuilder();
-            while (!seen.ToString().Contains("\r\n\r\n"))
-            {
-                var n = await stream.ReadAsync(buf, ct);
-                if (n == 0) return;
-                seen.Append(Encoding.ASCII.GetString(buf, 0, n));
-            }
+            if (await LoopbackServer.ReadRequestHeadAsync(stream, ct) is null) return;
             // python's http.server: HTTP/1.0, two product tokens in Server, body until close.
             await stream.WriteAsync(Encoding.ASCII.GetBytes(
                 "HTTP/1.0 200 OK\r\nServer: BaseHTTP/0.6 Python/3.11.7\r\nContent-Type: text/plain\r\n\r\nhello"), ct);
@@ -188,14 +181,7 @@ public sealed class HttpReviewFixTests(HttpBackend server)
         // A body that is a list of records: its records are the items, then the envelope.
         using var list = new LoopbackServer(async (stream, ct) =>
         {
-            var buf = new byte[4096];
-            var seen = new StringBuilder();
-            while (!seen.ToString().Contains("\r\n\r\n"))
-            {
-                var n = await stream.ReadAsync(buf, ct);
-                if (n == 0) return;
-                seen.Append(Encoding.ASCII.GetString(buf, 0, n));
-            }
+            if (await LoopbackServer.ReadRequestHeadAsync(stream, ct) is null) return;
             const string body = "[{\"id\":1},{\"id\":2}]";
             await stream.WriteAsync(Encoding.ASCII.GetBytes(
                 $"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}"), ct);

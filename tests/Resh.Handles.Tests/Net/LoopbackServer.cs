@@ -37,6 +37,20 @@ public sealed class LoopbackServer : IDisposable
         });
     }
 
+    /// <summary>Reads an HTTP request's head (up to the blank line) and returns it, or null when the client closed first.</summary>
+    public static async Task<string?> ReadRequestHeadAsync(NetworkStream stream, CancellationToken ct)
+    {
+        var buf = new byte[4096];
+        var seen = new System.Text.StringBuilder();
+        while (!seen.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+        {
+            var n = await stream.ReadAsync(buf, ct);
+            if (n == 0) return null;
+            seen.Append(System.Text.Encoding.ASCII.GetString(buf, 0, n));
+        }
+        return seen.ToString();
+    }
+
     public void Dispose()
     {
         _stop.Cancel();

@@ -219,22 +219,7 @@ public static class HttpDownload
         var rfd = Posix.OpenAt(Posix.AT_FDCWD, $"/proc/self/fd/{partFd}", Posix.O_RDONLY);
         if (rfd < 0) return false;
         using var part = new Microsoft.Win32.SafeHandles.SafeFileHandle(rfd, ownsHandle: true);
-        return SameBytes(existing, part, length);
-    }
-
-    /// <summary>Whether two open files hold the same <paramref name="length"/> bytes (read by offset, in 64 KiB chunks).</summary>
-    static bool SameBytes(Microsoft.Win32.SafeHandles.SafeFileHandle a, Microsoft.Win32.SafeHandles.SafeFileHandle b, long length)
-    {
-        var x = new byte[1 << 16];
-        var y = new byte[1 << 16];
-        for (long at = 0; at < length;)
-        {
-            var want = (int)Math.Min(x.Length, length - at);
-            if (RandomAccess.Read(a, x.AsSpan(0, want), at) != want || RandomAccess.Read(b, y.AsSpan(0, want), at) != want) return false;
-            if (!x.AsSpan(0, want).SequenceEqual(y.AsSpan(0, want))) return false;
-            at += want;
-        }
-        return true;
+        return FileCompare.SameBytes(existing, part, length);
     }
 
     static void DiscardPart(DirHandle dir, string partLeaf, FileStream fs)
