@@ -111,6 +111,7 @@ public sealed class ReshApp(HandleRegistry registry)
             _ = Task.Run(async () =>
             {
                 await Task.Delay(CancelGrace).ConfigureAwait(false);
+                await Cleanup.WaitForHoldsAsync().ConfigureAwait(false); // undo work at a server (a dns-01 record) finishes first, bounded
                 if (!gate.TryForce()) return;
                 var error = Executor.CancelError(timeout.Token, interrupt.Token, runtime);
                 var env = Envelope.Failure(error, inv.HandleName, inv.VerbName, inv.EnvelopeTarget, g.DryRun, clock.Elapsed.TotalMilliseconds);

@@ -47,6 +47,40 @@ public static class Cleanup
         foreach (var t in pending) t.DeleteNow();
     }
 
+    static int _holds;
+
+    /// <summary>
+    /// Marks undo work that needs the network or a server (a dns-01 record to delete at a DNS server): while a hold
+    /// is open, resh answering for a verb that was cancelled (--timeout, SIGTERM, the first Ctrl-C) waits for it, up
+    /// to <see cref="HoldLimit"/>, instead of exiting after the grace period with the work half undone. A second
+    /// Ctrl-C still stops at once. Dispose the result when the undo work is done.
+    /// </summary>
+    public static IDisposable Hold()
+    {
+        Interlocked.Increment(ref _holds);
+        return new HoldRelease();
+    }
+
+    /// <summary>The longest a cancelled call waits for its holds.</summary>
+    public static TimeSpan HoldLimit { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>Waits until no hold is open, at most <see cref="HoldLimit"/>.</summary>
+    public static async Task WaitForHoldsAsync()
+    {
+        var until = DateTime.UtcNow + HoldLimit;
+        while (Volatile.Read(ref _holds) > 0 && DateTime.UtcNow < until) await Task.Delay(50).ConfigureAwait(false);
+    }
+
+    sealed class HoldRelease : IDisposable
+    {
+        int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) Interlocked.Decrement(ref _holds);
+        }
+    }
+
     /// <summary>How many paths are registered (tests).</summary>
     public static int Pending { get { lock (Gate) return Live.Count; } }
 

@@ -77,8 +77,12 @@ internal sealed class CertAcme : IDisposable
     /// The pending challenges of an order of one type (http-01 or dns-01): the identifier (without `*.` for a
     /// wildcard, whose authorization names the base domain), token, key authorization, challenge and authorization URLs.
     /// </summary>
-    public async Task<List<AcmeChallenge>> PendingAsync(JsonObject order, string type)
+    public async Task<List<AcmeChallenge>> PendingAsync(JsonObject order, string type, IReadOnlyCollection<string> ordered)
     {
+        var asked = ordered.Select(Canonical).ToHashSet(StringComparer.Ordinal);
+        var authorizations = order["authorizations"]?.AsArray() ?? [];
+        if (authorizations.Count > asked.Count)
+            throw Protocol($"the order has {authorizations.Count} authorizations for {asked.Count} names");
         var list = new List<AcmeChallenge>();
         foreach (var a in order["authorizations"]?.AsArray() ?? [])
         {
@@ -87,6 +91,10 @@ internal sealed class CertAcme : IDisposable
             if (authz["status"]?.GetValue<string>() == "valid") continue;
             var domain = authz["identifier"]?["value"]?.GetValue<string>() ?? "?";
             var wildcard = authz["wildcard"] is JsonValue wv && wv.TryGetValue<bool>(out var isWild) && isWild;
+            // A CA must only ask for names of the order: a dns-01 proof for another name would make resh write
+            // _acme-challenge records anywhere its TSIG key reaches (and a webroot file for a name nobody asked for).
+            if (!asked.Contains(Canonical((wildcard ? "*." : "") + domain)))
+                throw Protocol($"it asked to prove {(wildcard ? "*." : "")}{domain}, which is not a name of the order ({string.Join(", ", ordered)})");
             var ch = authz["challenges"]?.AsArray().FirstOrDefault(c => c?["type"]?.GetValue<string>() == type)
                 ?? throw ReshError.Unsupported($"The ACME server offers no {type} challenge for {(wildcard ? "*." : "")}{domain}.",
                     type == "http-01" ? "Wildcard names and some CAs need challenge=dns-01." : "Use challenge=http-01 for this CA.").ToException();
@@ -97,6 +105,9 @@ internal sealed class CertAcme : IDisposable
         }
         return list;
     }
+
+    /// <summary>A name as compared with the order: lower case, without a final dot.</summary>
+    static string Canonical(string name) => name.TrimEnd('.').ToLowerInvariant();
 
     /// <summary>Gives up an authorization (RFC 8555 §7.5.2), so an order that cannot be completed is not left pending; the status the server answers.</summary>
     public async Task<string?> DeactivateAsync(string authzUrl)

@@ -40,9 +40,15 @@ internal sealed class CertAcmeDns(VerbContext ctx, string? server, string? keyFi
             var values = group.Select(c => c.DnsValue).Distinct().ToList();
             var args = UpdateArgs(values);
             args["ttl"] = 60;
+            // Counted as published before the update goes out: one that timed out or was interrupted may have been
+            // applied by the server all the same, so it is removed (or named in a warning) like one that answered.
+            _published[group.Key] = (values, server);
             var env = await NestedCall.RunAsync(ctx, "dns://" + group.Key, "record.add", args).ConfigureAwait(false);
             if (!env.Ok)
+            {
+                if (env.Error!.Code is not (ErrorCode.Timeout or ErrorCode.Interrupted)) _published.Remove(group.Key); // refused: nothing was applied
                 throw (env.Error! with { Message = $"Publishing the dns-01 record {group.Key} TXT failed: {env.Error!.Message}" }).ToException();
+            }
             var result = env.ResultAsNode();
             _published[group.Key] = (values, result?["server"]?.GetValue<string>() ?? server);
         }

@@ -9,16 +9,25 @@ namespace Resh.Handles.Files;
 /// Removing a directory tree in two steps: a plan (every entry lstat'ed, unreadable directories and
 /// nested mount points found) and then the removal, children before parents, through directory
 /// descriptors (openat O_NOFOLLOW, unlinkat), so a directory swapped for a symlink mid-way is removed
-/// as a link and never followed. A removal that fails part-way goes on with what it can (as rm -r
-/// does) and reports what was removed and what was not.
+/// as a link and never followed. The plan opens the parent directory once and the removal works in that
+/// same descriptor, starting only at the very directory the plan checked (same device and inode): a
+/// parent swapped for a symlink in between, or the tree swapped for another directory, removes nothing.
+/// Each directory is checked for a mount point again as it is entered, so a mount that appears after
+/// the plan is not emptied without force. A removal that fails part-way goes on with
+/// what it can (as rm -r does) and reports what was removed and what was not.
 /// </summary>
-internal sealed class TreeRemoval
+internal sealed class TreeRemoval : IDisposable
 {
     const int ListCap = 100;
 
-    TreeRemoval(string root, long count, List<string> unreadable, List<string> mounts, long bytes)
+    readonly int _parentFd;
+    readonly FileStatus? _planned;
+
+    TreeRemoval(string root, int parentFd, FileStatus? planned, long count, List<string> unreadable, List<string> mounts, long bytes)
     {
         Root = root;
+        _parentFd = parentFd;
+        _planned = planned;
         Count = count;
         Unreadable = unreadable;
         MountPoints = mounts;
@@ -44,18 +53,39 @@ internal sealed class TreeRemoval
         public bool Complete => Failures == 0;
     }
 
+    /// <summary>
+    /// Checks the tree: every entry below <paramref name="root"/> lstat'ed through descriptors from the parent
+    /// directory opened here (and held until <see cref="Dispose"/>), unreadable directories and mount points found.
+    /// </summary>
     public static TreeRemoval Plan(VerbContext ctx, string root)
     {
         var unreadable = new List<string>();
         var mounts = new List<string>();
         long bytes = 0, count = 1;
-        foreach (var e in TreeWalk.Enumerate(root, int.MaxValue, null, (where, _) => unreadable.Add(where), ctx.Cancellation, followRoot: false))
+        var parentFd = Posix.OpenAt(Posix.AT_FDCWD, Path.GetDirectoryName(root) ?? "/", Posix.O_PATH | Posix.O_DIRECTORY);
+        if (parentFd < 0) throw FileErrors.Throw(-parentFd, root, "delete");
+        var name = Path.GetFileName(root);
+        var planned = Posix.StatAt(parentFd, name, follow: false, out _);
+        try
         {
-            if (e.Stat.IsDirectory && DeleteGuard.IsMountPoint(e.Path, e.Stat)) mounts.Add(e.Path);
-            count++;
-            if (e.Stat.IsRegular) bytes += e.Stat.Size;
+            foreach (var e in TreeWalk.EnumerateAt(parentFd, name, root, int.MaxValue, null, (where, _) => unreadable.Add(where), ctx.Cancellation))
+            {
+                if (e.Stat.IsDirectory && DeleteGuard.IsMountPoint(e.Path, e.Stat)) mounts.Add(e.Path);
+                count++;
+                if (e.Stat.IsRegular) bytes += e.Stat.Size;
+            }
         }
-        return new TreeRemoval(root, count, unreadable, mounts, bytes);
+        catch
+        {
+            Posix.Close(parentFd);
+            throw;
+        }
+        return new TreeRemoval(root, parentFd, planned, count, unreadable, mounts, bytes);
+    }
+
+    public void Dispose()
+    {
+        if (_parentFd >= 0) Posix.Close(_parentFd);
     }
 
     /// <summary>An error when the plan cannot be carried out safely, else null.</summary>
@@ -71,26 +101,29 @@ internal sealed class TreeRemoval
         return null;
     }
 
-    /// <summary>Removes the tree; never throws for one entry that cannot go (see <see cref="Report"/>).</summary>
-    public Report Apply(VerbContext ctx)
+    /// <summary>
+    /// Removes the tree; never throws for one entry that cannot go (see <see cref="Report"/>). Mount points met
+    /// on the way are entered only with <paramref name="force"/> (the plan refused the ones it saw).
+    /// </summary>
+    public Report Apply(VerbContext ctx, bool force)
     {
         var report = new Report();
-        var parent = Path.GetDirectoryName(Root) ?? "/";
-        var parentFd = Posix.OpenAt(Posix.AT_FDCWD, parent, Posix.O_PATH | Posix.O_DIRECTORY);
-        if (parentFd < 0)
+        var name = Path.GetFileName(Root);
+        var now = Posix.StatAt(_parentFd, name, follow: false, out var errno);
+        if (now is null && errno == Posix.ENOENT) return report; // gone meanwhile: nothing to do
+        if (now is not { IsDirectory: true } n || _planned is not { } p || n.Inode != p.Inode || n.DevMajor != p.DevMajor || n.DevMinor != p.DevMinor)
         {
-            Fail(report, Root, -parentFd);
+            FailWith(report, Root, "it was replaced by another directory or a link after it was checked; nothing was removed");
             return report;
         }
-        try { RemoveTree(ctx, report, parentFd, Path.GetFileName(Root), Root); }
-        finally { Posix.Close(parentFd); }
+        new Walk(ctx, report, force).RemoveTree(_parentFd, Posix.FStat(_parentFd, out _) ?? n, name, Root);
         return report;
     }
 
     /// <summary>Throws the first failure (for callers that cannot report a partial removal).</summary>
-    public void ApplyOrThrow(VerbContext ctx)
+    public void ApplyOrThrow(VerbContext ctx, bool force)
     {
-        var report = Apply(ctx);
+        var report = Apply(ctx, force);
         if (report.Complete) return;
         var first = report.NotRemoved[0];
         throw ReshError.Failed($"Could not remove {first.Path}: {first.Error}; {report.Removed} entries were removed before.",
@@ -98,45 +131,61 @@ internal sealed class TreeRemoval
             new JsonObject { ["path"] = FilePaths.Display(Root), ["removed_before_failure"] = report.Removed }).ToException();
     }
 
-    static void RemoveTree(VerbContext ctx, Report report, int parentFd, string name, string path)
+    /// <summary>One removal's walk: children before parents, by directory descriptor.</summary>
+    sealed class Walk(VerbContext ctx, Report report, bool force)
     {
-        ctx.Cancellation.ThrowIfCancellationRequested();
-        var fd = Posix.OpenAt(parentFd, name, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW);
-        if (fd < 0)
+        /// <summary>Removes <paramref name="name"/> below <paramref name="parentFd"/> (whose status is <paramref name="parent"/>) and everything in it.</summary>
+        public void RemoveTree(int parentFd, FileStatus parent, string name, string path)
         {
-            if (-fd is Posix.ENOTDIR or Posix.ELOOP) RemoveEntry(report, parentFd, name, path, directory: false, 0); // it is no longer a directory
-            else if (-fd != Posix.ENOENT) Fail(report, path, -fd);
-            return;
-        }
-        long failuresBefore = report.Failures;
-        try
-        {
-            var entries = Posix.ReadDirectory(fd, out var errno);
-            if (entries is null)
+            ctx.Cancellation.ThrowIfCancellationRequested();
+            var fd = Posix.OpenAt(parentFd, name, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW);
+            if (fd < 0)
             {
-                Fail(report, path, errno);
+                if (-fd is Posix.ENOTDIR or Posix.ELOOP) RemoveEntry(report, parentFd, name, path, directory: false, 0); // it is no longer a directory
+                else if (-fd != Posix.ENOENT) Fail(report, path, -fd);
                 return;
             }
-            foreach (var e in entries)
+            long failuresBefore = report.Failures;
+            try
             {
-                var child = TreeWalk.Join(path, e.Name);
-                var st = Posix.StatAt(fd, e.Name, follow: false, out _);
-                if (st is { IsDirectory: true }) RemoveTree(ctx, report, fd, e.Name, child);
-                else if (st is { } s) RemoveEntry(report, fd, e.Name, child, directory: false, s.IsRegular ? s.Size : 0);
+                var self = Posix.FStat(fd, out var statErrno);
+                if (self is not { } me)
+                {
+                    Fail(report, path, statErrno);
+                    return;
+                }
+                if (!force && IsMountRoot(parent, me))
+                {
+                    FailWith(report, path, "a mount point that was not there when the tree was checked; not entered (pass force=true to remove its content too)");
+                    return;
+                }
+                var entries = Posix.ReadDirectory(fd, out var errno);
+                if (entries is null)
+                {
+                    Fail(report, path, errno);
+                    return;
+                }
+                foreach (var e in entries)
+                {
+                    var child = TreeWalk.Join(path, e.Name);
+                    var st = Posix.StatAt(fd, e.Name, follow: false, out _);
+                    if (st is { IsDirectory: true }) RemoveTree(fd, me, e.Name, child);
+                    else if (st is { } s) RemoveEntry(report, fd, e.Name, child, directory: false, s.IsRegular ? s.Size : 0);
+                }
             }
+            finally
+            {
+                Posix.Close(fd);
+            }
+            if (report.Failures > failuresBefore)
+            {
+                // Something below stays, so this directory stays too.
+                report.Failures++;
+                if (report.NotRemoved.Count < ListCap) report.NotRemoved.Add(new FileDeleteFailure(FilePaths.Display(path), "not empty: entries below it could not be removed"));
+                return;
+            }
+            RemoveEntry(report, parentFd, name, path, directory: true, 0);
         }
-        finally
-        {
-            Posix.Close(fd);
-        }
-        if (report.Failures > failuresBefore)
-        {
-            // Something below stays, so this directory stays too.
-            report.Failures++;
-            if (report.NotRemoved.Count < ListCap) report.NotRemoved.Add(new FileDeleteFailure(FilePaths.Display(path), "not empty: entries below it could not be removed"));
-            return;
-        }
-        RemoveEntry(report, parentFd, name, path, directory: true, 0);
     }
 
     static void RemoveEntry(Report report, int dirFd, string name, string path, bool directory, long size)
@@ -147,6 +196,17 @@ internal sealed class TreeRemoval
         report.Removed++;
         report.Bytes += size;
         if (report.RemovedPaths.Count < ListCap) report.RemovedPaths.Add(FilePaths.Display(path));
+    }
+
+    /// <summary>A directory is the root of a mount: statx says so, or it lies on another device or mount than its parent.</summary>
+    static bool IsMountRoot(FileStatus parent, FileStatus dir) =>
+        dir.IsMountRoot || parent.DevMajor != dir.DevMajor || parent.DevMinor != dir.DevMinor
+        || (parent.MountId is { } a && dir.MountId is { } b && a != b);
+
+    static void FailWith(Report report, string path, string why)
+    {
+        report.Failures++;
+        if (report.NotRemoved.Count < ListCap) report.NotRemoved.Add(new FileDeleteFailure(FilePaths.Display(path), why));
     }
 
     static void Fail(Report report, string path, int errno)

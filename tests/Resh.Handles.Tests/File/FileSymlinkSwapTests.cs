@@ -239,4 +239,59 @@ public sealed class FileSymlinkSwapTests
         Resh.Ok(Resh.Run($"file://{dir["tmp/mine"]}.ea.set", "name=user.x", "value=ok"), changed: true);
         Assert.Equal("ok", Tool.Ok("getfattr", "--only-values", "-n", "user.x", dir["decoy"]));
     }
+
+    // ---- D: recursive delete -----------------------------------------------------------------
+
+    [Fact]
+    public void A_recursive_delete_never_empties_a_mount_that_a_parent_swapped_after_the_check_leads_to()
+    {
+        // Root deletes u/p/tree; the user who owns u flips u/p between a real directory holding tree/ and a link to
+        // ../victim, whose tree/ holds a mount point. The plan may see the harmless tree; the removal must work on
+        // that same tree (the parent held open, the tree's inode checked), never on victim/tree, whose mount the
+        // plan would have refused.
+        using var dir = new TempDir("delswap");
+        Tool.Ok("chmod", "755", dir.Path);
+        var mount = Path.Combine(dir["victim"], "tree", "m");
+        Directory.CreateDirectory(mount);
+        Tool.Ok("mount", "-t", "tmpfs", "-o", "size=1m", "resh-delswap", mount);
+        try
+        {
+            var canary = Path.Combine(mount, "canary");
+            System.IO.File.WriteAllText(canary, "keep");
+            var u = Directory.CreateDirectory(dir["u"]).FullName;
+            Tool.Ok("chown", OtherUser + ":" + OtherUser, u);
+            // The swap is one renameat2(RENAME_EXCHANGE) of p and q in a tight, time-bounded loop: p is the real
+            // directory and q the link, then the other way round, thousands of times a second.
+            var swapper = dir.File("swap.py", """
+                import ctypes, os, sys, time
+                libc = ctypes.CDLL(None, use_errno=True)
+                os.chdir(sys.argv[1])
+                def fill(top):
+                    try:
+                        if os.path.isdir(top + "/tree/d"): return
+                        os.makedirs(top + "/tree/d", exist_ok=True)
+                        for i in range(200): open(f"{top}/tree/d/f{i}", "w").close()
+                    except OSError: pass
+                fill("p")
+                os.symlink("../victim", "q")
+                real, n, end = "p", 0, time.time() + 120
+                while time.time() < end:
+                    libc.renameat2(-100, b"p", -100, b"q", 2)
+                    real = "q" if real == "p" else "p"
+                    n += 1
+                    if n % 20 == 0: fill(real)
+                """);
+            using (new Swapper($"/usr/bin/python3 {swapper} {u}", rounds: 1, asUid: OtherUser))
+            {
+                var loop = Tool.Run("bash", "-c", "for i in $(seq 1 300); do \"$0\" \"file://$1/p/tree.delete\" recursive=true >/dev/null 2>&1; done; true", ReshBinary.Path, u);
+                Assert.Equal(0, loop.Exit);
+            }
+            Assert.True(System.IO.File.Exists(canary), "the content of the mount below victim/tree was removed");
+            Assert.Equal("keep", System.IO.File.ReadAllText(canary));
+        }
+        finally
+        {
+            Tool.Run("umount", mount);
+        }
+    }
 }

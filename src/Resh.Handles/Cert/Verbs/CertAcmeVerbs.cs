@@ -146,21 +146,25 @@ public static class CertAcmeVerbs
         using var account = AccountKeyOf(ctx, accountPath);
         var (key, keyCreated) = CertBuild.KeyOrNew(ctx, keyPath, ctx.Get(KeyType)!, ctx.Get(KeySize), null);
         using var keyScope = key;
+        // A key made for this certificate is useless without it: removed unless the certificate is written, also when
+        // resh is stopped before this call's own cleanup runs (a second Ctrl-C).
+        using var newKey = keyCreated ? Cleanup.Track(keyPath) : null;
+        // Records at a DNS server are undone over the network: a cancelled call waits for that (bounded) before it exits.
+        using var undo = dns is not null ? Cleanup.Hold() : null;
 
         var timeout = ctx.TimeRemaining ?? TimeSpan.FromMinutes(3);
         using var acme = new CertAcme(directory, account.Ecdsa!, trust, timeout, ctx.Cancellation);
-        var written = new List<string>();
+        var written = new List<TempPath>();
         AcmeHttpResponder? responder = null;
         List<AcmeChallenge> pending = [];
         var finalized = false;
-        var certWritten = false;
         JsonObject? order = null;
         string? orderUrl = null;
         try
         {
             await acme.OpenAsync(ctx.Get(Email)).ConfigureAwait(false);
             (order, orderUrl) = await acme.NewOrderAsync(domains).ConfigureAwait(false);
-            pending = await acme.PendingAsync(order, challenge).ConfigureAwait(false);
+            pending = await acme.PendingAsync(order, challenge, domains).ConfigureAwait(false);
             if (pending.Count > 0)
             {
                 if (dns is not null)
@@ -177,8 +181,8 @@ public static class CertAcmeVerbs
                     {
                         var file = Path.Combine(dir, p.Token);
                         CertWrites.CheckDestination(file, "challenge");
+                        written.Add(Cleanup.Track(file));
                         CertWrites.Write(file, Encoding.ASCII.GetBytes(p.KeyAuth), CertWrites.Public);
-                        written.Add(file);
                     }
                 }
                 foreach (var p in pending) await acme.RespondAsync(p.ChallengeUrl).ConfigureAwait(false);
@@ -195,7 +199,7 @@ public static class CertAcmeVerbs
             if (!key.Matches(leaf.PublicKey))
                 return ReshError.Failed("The ACME server returned a certificate for another key.", null);
             CertWrites.Write(certPath, Encoding.ASCII.GetBytes(chainPem.Replace("\r\n", "\n", StringComparison.Ordinal)), CertWrites.Public);
-            certWritten = true;
+            newKey?.Forget();
             var info = CertDescribe.Certificate(leaf, DateTimeOffset.UtcNow);
             return new Outcome<CertAcmeResult>(new CertAcmeResult(certPath, keyPath, directory, info.Sans.Select(s => s[(s.IndexOf(':') + 1)..]).ToList(), true,
                 info.Serial, info.NotAfter, info.DaysLeft, info.Issuer, info.FingerprintSha256, method), true);
@@ -216,10 +220,8 @@ public static class CertAcmeVerbs
         finally
         {
             responder?.Dispose();
-            foreach (var f in written) { try { File.Delete(f); } catch (IOException) { } }
+            foreach (var f in written) f.Dispose();
             if (dns is not null) await dns.RemoveAsync().ConfigureAwait(false);
-            // A key made for this certificate is useless without it: a failed call leaves nothing behind.
-            if (keyCreated && !certWritten) { try { File.Delete(keyPath); } catch (IOException) { } catch (UnauthorizedAccessException) { } }
         }
     }
 

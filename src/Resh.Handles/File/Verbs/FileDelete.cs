@@ -40,10 +40,10 @@ public static class FileDelete
                 new JsonObject { ["path"] = shown });
 
         // Plan: every entry below, checked before anything is removed.
-        var tree = TreeRemoval.Plan(ctx, path);
+        using var tree = TreeRemoval.Plan(ctx, path);
         if (tree.Refusal(force) is { } refusal) return refusal;
         if (ctx.DryRun) return Outcome.Changed(new FileDeleteResult(shown, true, "directory", tree.Count, tree.Bytes, [], []));
-        var report = tree.Apply(ctx);
+        var report = tree.Apply(ctx, force);
         if (report.Complete) return Outcome.Changed(new FileDeleteResult(shown, true, "directory", report.Removed, report.Bytes, [], []));
         var result = new FileDeleteResult(shown, true, "directory", report.Removed, report.Bytes, report.RemovedPaths, report.NotRemoved);
         return Outcome.Partial(result, report.Removed > 0,

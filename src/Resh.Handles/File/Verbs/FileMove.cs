@@ -69,14 +69,18 @@ public static class FileMove
             {
                 if (!force && DeleteGuard.Check(ctx, dest, existing, "replace") is { } r2) return r2;
                 replaced = TreeRemoval.Plan(ctx, dest);
-                if (replaced.Refusal(force) is { } refusal) return refusal;
+                if (replaced.Refusal(force) is { } refusal) { replaced.Dispose(); return refusal; }
             }
         }
 
         var method = SameFileSystem(source, dest) ? "rename" : "copy+delete";
-        if (ctx.DryRun) return Outcome.Changed(new FileMoveResult(FilePaths.Display(source), FilePaths.Display(dest), method, ds is not null, false, false, []));
+        if (ctx.DryRun)
+        {
+            replaced?.Dispose();
+            return Outcome.Changed(new FileMoveResult(FilePaths.Display(source), FilePaths.Display(dest), method, ds is not null, false, false, []));
+        }
 
-        replaced?.ApplyOrThrow(ctx);
+        using (replaced) replaced?.ApplyOrThrow(ctx, force);
         var errno = FileNative.Rename(source, dest);
         List<string> notCopied = [];
         if (errno == FileNative.EXDEV)
@@ -108,14 +112,17 @@ public static class FileMove
         if (src.IsDirectory)
         {
             tree = TreeRemoval.Plan(ctx, source);
-            if (tree.Refusal(force) is { } refusal) throw refusal.ToException();
         }
-        var plan = CopyPlan.Build(ctx, source, src, dest, OverwritePolicy.Always, preserve: true, follow: false);
-        if (plan.Conflicts.Count > 0) throw plan.ConflictError(dest).ToException();
-        await CopyApply.RunAsync(ctx, plan, preserve: true, preserveOwner: LibC.GetEUid() == 0).ConfigureAwait(false);
-        if (plan.Skipped.Count > 0) return plan.Skipped;
-        if (tree is not null) tree.ApplyOrThrow(ctx);
-        else FileErrors.Check(FileNative.Unlink(source), source, "remove the moved");
+        using (tree)
+        {
+            if (tree?.Refusal(force) is { } refusal) throw refusal.ToException();
+            var plan = CopyPlan.Build(ctx, source, src, dest, OverwritePolicy.Always, preserve: true, follow: false);
+            if (plan.Conflicts.Count > 0) throw plan.ConflictError(dest).ToException();
+            await CopyApply.RunAsync(ctx, plan, preserve: true, preserveOwner: LibC.GetEUid() == 0).ConfigureAwait(false);
+            if (plan.Skipped.Count > 0) return plan.Skipped;
+            if (tree is not null) tree.ApplyOrThrow(ctx, force);
+            else FileErrors.Check(FileNative.Unlink(source), source, "remove the moved");
+        }
         return [];
     }
 }
