@@ -75,7 +75,15 @@ internal sealed class DnsPrimary
         var query = new Ar.DnsMessage { IsRecursionDesired = false };
         query.Questions.Add(new Ar.DnsQuestion(ArNet.DomainName.Parse(name), type, Ar.RecordClass.INet));
         if (key is not null) query.TSigOptions = key.For(query.TransactionID);
-        var answer = await client.SendMessageAsync(query, token).ConfigureAwait(false);
+        // As for updates: the library's transport timeout does not bound the read of the answer, so a server that
+        // takes the connection and never answers held the call (and acme dns-01 behind it) forever.
+        Ar.DnsMessage? answer;
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(token))
+        {
+            deadline.CancelAfter(_timeout);
+            try { answer = await client.SendMessageAsync(query, deadline.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !token.IsCancellationRequested) { answer = null; }
+        }
         return answer ?? throw new ReshException(ReshError.Timeout($"No answer from {DnsServers.Show(Server)} for {name} {type} within {_timeout.TotalSeconds:0.###} s.",
             "Check server=IP:PORT (TCP must be open), or raise timeout=."));
     }

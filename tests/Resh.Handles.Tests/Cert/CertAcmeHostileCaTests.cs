@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Resh.Handles.Tests.Network;
 using Resh.TestSupport;
 using Xunit;
@@ -23,30 +22,35 @@ public sealed class CertAcmeHostileCaTests : IDisposable
 
     [Theory]
     [InlineData("good.example.test", "victim.example.org")]       // another name altogether
-    [InlineData("*.good.example.test", "good.example.test")]       // the base name, not the wildcard that was ordered
+    [InlineData("*.good.example.test", "evil.example.test")]       // a wildcard order, another base name
     [InlineData("good.example.test", "x.good.example.test")]       // a name below the ordered one
     public void A_ca_that_asks_to_prove_a_name_outside_the_order_is_refused_before_anything_is_written(string ordered, string lie)
     {
         using var ca = new FakeAcmeServer { Prove = _ => lie };
-        var webroot = Directory.CreateDirectory(_dir["www"]).FullName;
-        var r = ReshBinary.Run([$"cert://{_dir["site.pem"]}", "acme.issue", $"domains={ordered}", "challenge=http-01", $"webroot={webroot}", .. Common(ca)]);
-        Assert.Equal("failed", r.ErrorCode);
-        var message = r.Envelope["error"]!["message"]!.GetValue<string>();
-        Assert.Contains(lie, message);
-        Assert.Contains("not a name of the order", message);
-        Assert.Empty(Directory.GetFileSystemEntries(webroot, "*", SearchOption.AllDirectories));
-        Assert.DoesNotContain(ca.Requests, q => q.StartsWith("POST /chall", StringComparison.Ordinal));
-        Assert.False(File.Exists(_dir["site.pem"]));
-        Assert.False(File.Exists(_dir["site.key"]), "the key made for the refused order is removed");
+        if (!ordered.StartsWith("*.", StringComparison.Ordinal)) // a wildcard is dns-01 only
+        {
+            var webroot = Directory.CreateDirectory(_dir["www"]).FullName;
+            var r = ReshBinary.Run([$"cert://{_dir["site.pem"]}", "acme.issue", $"domains={ordered}", "challenge=http-01", $"webroot={webroot}", .. Common(ca)]);
+            Assert.True(r.ErrorCode == "failed", r.ToString());
+            var message = r.Envelope["error"]!["message"]!.GetValue<string>();
+            Assert.Contains(lie, message);
+            Assert.Contains("not a name of the order", message);
+            Assert.Empty(Directory.GetFileSystemEntries(webroot, "*", SearchOption.AllDirectories));
+            Assert.DoesNotContain(ca.Requests, q => q.StartsWith("POST /chall", StringComparison.Ordinal));
+            Assert.False(File.Exists(_dir["site.pem"]));
+            Assert.False(File.Exists(_dir["site.key"]), "the key made for the refused order is removed");
+        }
 
         // dns-01: no update reaches the DNS server at all (it would write _acme-challenge records for the CA's name).
         var connections = 0;
         using var dns = new LoopbackServer((_, _) => { Interlocked.Increment(ref connections); return Task.CompletedTask; });
         var d = ReshBinary.Run([$"cert://{_dir["site.pem"]}", "acme.issue", $"domains={ordered}", "challenge=dns-01", $"dns_server=127.0.0.1:{dns.Port}",
             "dns_zone=example.test", $"dns_key_file={TsigKey()}", .. Common(ca)]);
-        Assert.Equal("failed", d.ErrorCode);
+        Assert.True(d.ErrorCode == "failed", d.ToString());
         Assert.Contains(lie, d.Envelope["error"]!["message"]!.GetValue<string>());
         Assert.Equal(0, Volatile.Read(ref connections));
+        Assert.DoesNotContain(ca.Requests, q => q.StartsWith("POST /chall", StringComparison.Ordinal));
+        Assert.False(File.Exists(_dir["site.key"]));
     }
 
     [Fact]
@@ -69,50 +73,14 @@ public sealed class CertAcmeHostileCaTests : IDisposable
         using var ca = new FakeAcmeServer();
         var connections = 0;
         using var silent = new LoopbackServer(async (_, ct) => { Interlocked.Increment(ref connections); await Task.Delay(Timeout.Infinite, ct); });
-        var r = ReshBinary.Run([$"cert://{_dir["site.pem"]}", "acme.issue", "domains=good.example.test", "challenge=dns-01", $"dns_server=127.0.0.1:{silent.Port}",
-            "dns_zone=example.test", $"dns_key_file={TsigKey()}", .. Common(ca)]);
-        Assert.Equal("timeout", r.ErrorCode);
+        var r = ReshBinary.Run(args: [$"cert://{_dir["site.pem"]}", "acme.issue", "domains=good.example.test", "challenge=dns-01", $"dns_server=127.0.0.1:{silent.Port}",
+            "dns_zone=example.test", $"dns_key_file={TsigKey()}", .. Common(ca)], wait: TimeSpan.FromSeconds(150));
+        Assert.True(r.ErrorCode == "timeout", r.ToString());
         // The update may have been applied: resh tried to delete it (a second connection) and, failing, names it.
         Assert.True(Volatile.Read(ref connections) >= 2, $"connections: {connections}");
         var warnings = string.Join("\n", r.Envelope["warnings"]!.AsArray().Select(w => w!.GetValue<string>()));
         Assert.Contains("_acme-challenge.good.example.test TXT could not be removed", warnings);
         Assert.Contains("record.delete", warnings);
         Assert.False(File.Exists(_dir["site.key"]));
-    }
-
-    [Fact]
-    public async Task An_interrupted_call_undoes_its_records_before_it_exits_even_past_the_grace_period()
-    {
-        using var ca = new FakeAcmeServer();
-        var connections = 0;
-        using var silent = new LoopbackServer(async (_, ct) => { Interlocked.Increment(ref connections); await Task.Delay(Timeout.Infinite, ct); });
-        var psi = new ProcessStartInfo(ReshBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])[$"cert://{_dir["site.pem"]}", "acme.issue", "domains=good.example.test", "challenge=dns-01", $"dns_server=127.0.0.1:{silent.Port}",
-                     "dns_zone=example.test", $"dns_key_file={TsigKey()}", .. Common(ca)])
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        _ = p.StandardError.ReadToEndAsync();
-        try
-        {
-            var until = DateTime.UtcNow.AddSeconds(20);
-            while (Volatile.Read(ref connections) == 0 && DateTime.UtcNow < until) await Task.Delay(50);
-            Assert.True(Volatile.Read(ref connections) > 0, "the update never reached the DNS server");
-            using (var kill = Process.Start("kill", ["-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!) kill.WaitForExit();
-            Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)), "resh did not stop");
-            Assert.Equal(130, p.ExitCode);
-            var env = (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse((await stdout).Trim())!;
-            Assert.Equal("interrupted", env["error"]!["code"]!.GetValue<string>());
-            // The removal ran (a second connection) and, the server being silent, the record is named for the operator:
-            // resh waited for that past its 2 s grace period instead of exiting with the record left unnamed.
-            Assert.True(Volatile.Read(ref connections) >= 2, $"connections: {connections}");
-            var warnings = string.Join("\n", env["warnings"]!.AsArray().Select(w => w!.GetValue<string>()));
-            Assert.Contains("_acme-challenge.good.example.test TXT could not be removed", warnings);
-            Assert.False(File.Exists(_dir["site.key"]));
-        }
-        finally
-        {
-            if (!p.HasExited) p.Kill(true);
-        }
     }
 }
