@@ -53,12 +53,15 @@ internal static class CacheCall
         if (e is RedisConnectionException rc)
         {
             details["failure"] = rc.FailureType.ToString();
+            if (target.TlsMode != "off" && (RedisConnections.LastTrust?.LastFailure is { } why || Inner<System.Security.Authentication.AuthenticationException>(rc) is not null))
+            {
+                details["tls_failure"] = RedisConnections.LastTrust?.LastFailure;
+                return ReshError.Unavailable($"The TLS handshake with {server} failed: {RedisConnections.LastTrust?.LastFailure ?? "its certificate was not trusted (or it does not speak TLS)"}.",
+                    Resh.Core.Endpoints.TlsTrust.Hint, details);
+            }
             if (rc.FailureType == ConnectionFailureType.AuthenticationFailure || Inner<RedisServerException>(rc) is { } auth && IsAuth(auth.Message))
                 return ReshError.PermissionDenied($"{server} refused the login: wrong or missing password (or user).",
                     "Give password=secret:NAME (or env:VAR, file:PATH) and user= for an ACL user, or set them in the [cache.NAME] table.", details);
-            if (Inner<System.Security.Authentication.AuthenticationException>(rc) is not null)
-                return ReshError.Unavailable($"The TLS handshake with {server} failed: its certificate was not trusted (or it does not speak TLS).",
-                    Resh.Core.Endpoints.TlsTrust.Hint, details);
             return ReshError.Unavailable($"Cannot connect to Redis at {server}: {Reason(rc)}.",
                 target.Kind == CacheKind.Redis ? "Check that redis-server runs there (redis-cli -h HOST -p PORT ping), or give the right host:port." : null, details);
         }

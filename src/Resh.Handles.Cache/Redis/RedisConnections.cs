@@ -16,10 +16,14 @@ internal static class RedisConnections
 {
     static readonly ConcurrentDictionary<string, Lazy<Task<ConnectionMultiplexer>>> s_pool = new(StringComparer.Ordinal);
 
+    /// <summary>The certificate check of the latest connection attempt, so a refused certificate is reported as such (the client calls it an authentication failure).</summary>
+    public static TlsTrust? LastTrust { get; private set; }
+
     public static async Task<(ConnectionMultiplexer Mux, bool Reused)> GetAsync(VerbContext ctx, CacheTarget target, SecretValue? password, TimeSpan timeout, CancellationToken ct)
     {
         var trust = target.TlsMode == "off" ? null : TlsTrust.Create(target.Ca, insecure: target.TlsMode == "insecure");
         if (target.TlsMode == "insecure") ctx.Warn(TlsTrust.InsecureWarning);
+        LastTrust = trust;
         var key = string.Join('\n', target.Host, target.Port, target.TlsMode, target.Ca ?? "", target.User ?? "",
             password is null ? "" : Convert.ToHexStringLower(SHA256.HashData(password.RevealBytes())));
         var created = false;

@@ -8,6 +8,8 @@ internal static class RedisInfo
 {
     public static JsonObject Parse(string text)
     {
+        // RESP3 verbatim strings carry a format prefix ("txt:") that StackExchange.Redis may leave in place.
+        if (text.Length > 4 && text[3] == ':' && text.StartsWith("txt", StringComparison.Ordinal)) text = text[4..];
         var root = new JsonObject();
         var section = new JsonObject();
         root["default"] = section;

@@ -5,11 +5,9 @@ namespace Resh.Handles.Cache;
 
 public static class CacheGet
 {
-    static readonly Arg<bool> WithTtl = Arg.Bool("with_ttl", "Also report the key's remaining time to live (one more round trip).");
-
     public static readonly VerbInfo Verb = VerbInfo.Define("get", Effect.Read,
         "Read a key, aware of its type: strings as text (base64 when not UTF-8), Redis hashes, lists, sets, sorted sets and streams as JSON. A missing key is exists: false.",
-        [CacheArgs.Key, WithTtl, .. CacheArgs.Common], () => CacheJson.Default.CacheGetResult, RunAsync,
+        [CacheArgs.Key, .. CacheArgs.Common], () => CacheJson.Default.CacheGetResult, RunAsync,
         examples:
         [
             new("cache://127.0.0.1:6379.get key=k", "A key of the Redis server on this machine."),
