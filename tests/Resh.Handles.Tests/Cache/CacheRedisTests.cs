@@ -298,4 +298,21 @@ public sealed class CacheRedisTests(CacheBackend cache)
         Assert.Contains("prod", missing.Envelope["error"]!["hint"]!.GetValue<string>());
         Assert.False(Directory.Exists(tmp["home/cache"]) && File.Exists(tmp["home/cache/default.store"]));
     }
+
+    [Fact]
+    public void A_batch_reuses_one_connection_per_server_for_all_its_requests()
+    {
+        var p = P();
+        long Connections() => long.Parse(cache.Cli("INFO", "stats").Split('\n').First(l => l.StartsWith("total_connections_received:"))
+            .Split(':')[1].Trim());
+        var lines = string.Join('\n', Enumerable.Range(0, 50).Select(i =>
+            $"{{\"id\":{i},\"stage\":\"{cache.Redis}\",\"verb\":\"set\",\"args\":{{\"key\":\"{p}{i}\",\"value\":\"v{i}\",\"password\":\"file:{cache.PasswordFile}\"}}}}")) + "\n";
+        var before = Connections();
+        var run = ReshBinary.Run(["batch"], stdin: lines);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(50, run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.Contains("\"ok\":true")));
+        var opened = Connections() - before - 1; // less the INFO of redis-cli itself
+        Assert.InRange(opened, 1, 2); // StackExchange.Redis: one interactive connection (and at most one for pub/sub)
+        Assert.Equal("v49", cache.Cli("GET", p + "49"));
+    }
 }
