@@ -14,8 +14,8 @@ public static class CacheKeys
         [Pattern, Limit, Cursor, .. CacheArgs.Common], () => CacheJson.Default.CacheKeysResult, RunAsync,
         examples:
         [
-            new("cache://127.0.0.1:6379.keys pattern=session:*", "Session keys, at most 1000."),
-            new("cache://127.0.0.1:6379.keys pattern=user:* limit=100 cursor=1792", "The next page of a walk."),
+            new("cache://127.0.0.1:6379.keys 'pattern=session:*'", "Session keys, at most 1000."),
+            new("cache://127.0.0.1:6379.keys 'pattern=user:*' limit=100 cursor=1792", "The next page of a walk."),
         ]);
 
     static ValueTask<Outcome<CacheKeysResult>> RunAsync(VerbContext ctx) => CacheCall.RunAsync<CacheKeysResult>(ctx, async (backend, ct) =>
