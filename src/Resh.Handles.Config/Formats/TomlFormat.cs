@@ -27,7 +27,11 @@ internal sealed class TomlFormat : TreeFormat
         public List<(int Start, int End)> Sections = [];
     }
 
-    public override JsonNode? Read(string text) => ReshConfig.FromText(text, null).Root.DeepClone();
+    public override JsonNode? Read(string text)
+    {
+        ParseTree(text); // the same checks an edit makes (duplicate keys, syntax), with the line
+        return ReshConfig.FromText(text, null).Root.DeepClone();
+    }
 
     public override string Render(JsonNode? data) => TomlText.Document(data);
 
@@ -49,7 +53,12 @@ internal sealed class TomlFormat : TreeFormat
 
     protected override SNode ParseTree(string text)
     {
-        var doc = Tomlyn.Parsing.SyntaxParser.Parse(text, "config", false);
+        DocumentSyntax doc;
+        try { doc = Tomlyn.Parsing.SyntaxParser.Parse(text, "config", false); }
+        catch (Exception ex) when (ex is Tomlyn.TomlException or InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        {
+            throw Invalid("TOML", ex.Message.Split('\n')[0].Trim());
+        }
         if (doc.HasErrors)
         {
             var d = doc.Diagnostics.FirstOrDefault();
@@ -145,6 +154,8 @@ internal sealed class TomlFormat : TreeFormat
             if (child.Tag is Info ci && ci.Where == Where.Dotted) ci.InsertAt = TextSpans.NextLineStart(text, kvEnd - 1);
             node = child;
         }
+        if (node.FindLast(segs[^1]) >= 0)
+            throw Invalid("TOML", $"the key `{string.Join(".", segs)}` is defined twice", kv.Span.Start.Line + 1);
         var value = ValueNode(text, kv.Value!, mapInfo?.Path ?? [], depth);
         node.Entries.Add(new SEntry(segs[^1], kvStart, kvEnd, value));
     }

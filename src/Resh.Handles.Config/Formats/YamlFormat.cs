@@ -121,6 +121,10 @@ internal sealed class YamlFormat : TreeFormat
         {
             throw Invalid("YAML", ex.Message.Split('\n')[0].Trim(), (int)ex.Start.Line);
         }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        {
+            throw Invalid("YAML", ex.Message.Split('\n')[0].Trim());
+        }
         return root ?? new SNode { Kind = NodeKind.Map, Start = 0, End = 0 };
 
         void Anchor(AnchorName name, SNode node)

@@ -210,6 +210,59 @@ public sealed class ConfigEditTests
     }
 
     [Fact]
+    public void Yaml_empty_values_become_tables_and_keys_with_dots_are_reached_by_pointer()
+    {
+        var f = YamlFormat.Instance;
+        var text = "a:\nb: 1\n\"x.y\": 2\n";
+        Set(f, text, "a.c", JsonValue.Create(1), [], ["  c: 1"]);
+        Set(f, text, "/x.y", JsonValue.Create(3), ["\"x.y\": 2"], ["\"x.y\": 3"]);
+        Set(f, text, "a", JsonValue.Create("v"), ["a:"], ["a: v"]);
+    }
+
+    [Fact]
+    public void Crlf_files_get_crlf_lines()
+    {
+        var after = YamlFormat.Instance.Set("a: 1\r\nb:\r\n  c: 2\r\n", KeyPath.Parse("b.d"), JsonValue.Create(3));
+        Assert.Equal("a: 1\r\nb:\r\n  c: 2\r\n  d: 3\r\n", after);
+        var ini = IniFormat.Instance.Set("[s]\r\nk = v\r\n", KeyPath.Parse("s.n"), JsonValue.Create("w"));
+        Assert.Equal("[s]\r\nk = v\r\nn = w\r\n", ini);
+    }
+
+    [Fact]
+    public void Every_format_starts_a_new_file_from_one_set()
+    {
+        var cases = new (ConfigFormat F, string Key, string Expected)[]
+        {
+            (YamlFormat.Instance, "server.port", "server:\n  port: 8080\n"),
+            (TomlFormat.Instance, "server.port", "[server]\nport = 8080\n"),
+            (IniFormat.Instance, "server.port", "[server]\nport = 8080\n"),
+            (EnvFormat.Instance, "PORT", "PORT=8080\n"),
+            (SysctlFormat.Instance, "net.core.somaxconn", "net.core.somaxconn = 8080\n"),
+            (PropertiesFormat.Instance, "server.port", "server.port=8080\n"),
+        };
+        foreach (var (f, key, expected) in cases)
+        {
+            var text = f.Set("", KeyPath.Parse(key), JsonValue.Create(8080));
+            Assert.Equal(expected, text);
+        }
+        var json = JsonFormat.Instance.Set("", KeyPath.Parse("server.port"), JsonValue.Create(8080));
+        Assert.Equal(8080, JsonFormat.Instance.Read(json)!["server"]!["port"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public void A_key_below_a_scalar_is_a_conflict_and_a_bad_index_is_usage()
+    {
+        var ex = Assert.Throws<Resh.Core.Errors.ReshException>(() => YamlFormat.Instance.Set("a: 1\n", KeyPath.Parse("a.b"), JsonValue.Create(1)));
+        Assert.Equal(Resh.Core.Errors.ErrorCode.Conflict, ex.Error.Code);
+        var bad = Assert.Throws<Resh.Core.Errors.ReshException>(() => JsonFormat.Instance.Set("{\"l\": [1]}", KeyPath.Parse("l[5]"), JsonValue.Create(1)));
+        Assert.Equal(Resh.Core.Errors.ErrorCode.Usage, bad.Error.Code);
+        Assert.Throws<Resh.Core.Errors.ReshException>(() => KeyPath.Parse("a..b"));
+        Assert.Equal(["a.b", "c"], KeyPath.Parse("a\\.b.c").Segments);
+        Assert.Equal(["s", "0", "n"], KeyPath.Parse("s[0].n").Segments);
+        Assert.Equal(["a/b", "~"], KeyPath.Parse("/a~1b/~0").Segments);
+    }
+
+    [Fact]
     public void Detection_uses_name_then_content()
     {
         Assert.Equal("sysctl", ConfigFiles.Detect("/x/sysctl.conf", ConfigCorpus.Sysctl, null, true).Name);
@@ -230,5 +283,41 @@ public sealed class ConfigDeclarationTests
         var handle = ConfigHandle.Create();
         Assert.Equal(8, handle.Verbs.Count);
         foreach (var v in handle.Verbs) Assert.NotEmpty(v.Args);
+    }
+}
+
+public sealed class ConfigMalformedTests
+{
+    [Theory]
+    [InlineData("a: [1, 2\nb: 3\n")]
+    [InlineData("a: b: c\n")]
+    [InlineData("- a\nb: 1\n")]
+    [InlineData("a: *nothing\n")]
+    [InlineData("? [a]\n: 1\n")]
+    public void Malformed_yaml_is_usage_never_an_internal_error(string text)
+    {
+        var ex = Assert.Throws<Resh.Core.Errors.ReshException>(() => YamlFormat.Instance.Set(text, KeyPath.Parse("b"), JsonValue.Create(4)));
+        Assert.Equal(Resh.Core.Errors.ErrorCode.Usage, ex.Error.Code);
+    }
+
+    [Theory]
+    [InlineData("a = \n")]
+    [InlineData("[a\nb = 1\n")]
+    [InlineData("a = 1\na = 2\n")]
+    public void Malformed_toml_is_usage(string text)
+    {
+        var ex = Assert.Throws<Resh.Core.Errors.ReshException>(() => TomlFormat.Instance.Read(text));
+        Assert.Equal(Resh.Core.Errors.ErrorCode.Usage, ex.Error.Code);
+    }
+
+    [Theory]
+    [InlineData("{\"a\": }")]
+    [InlineData("{\"a\": 1")]
+    [InlineData("{a: 1}")]
+    [InlineData("[1, 2] x")]
+    public void Malformed_json_is_usage(string text)
+    {
+        var ex = Assert.Throws<Resh.Core.Errors.ReshException>(() => JsonFormat.Instance.Read(text));
+        Assert.Equal(Resh.Core.Errors.ErrorCode.Usage, ex.Error.Code);
     }
 }

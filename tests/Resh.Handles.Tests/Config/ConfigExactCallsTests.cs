@@ -86,6 +86,8 @@ public sealed class ConfigExactCallsTests
         var again = ReshBinary.Run($"config://{file}", "delete", "key=logging.level");
         Assert.True(again.Ok && !again.Changed, again.ToString());
 
+        Assert.Equal("usage", ReshBinary.Run($"config://{file}", "convert", "to=toml").ErrorCode); // logging: is null now, and TOML has no null
+        Assert.True(ReshBinary.Run($"config://{file}", "delete", "key=logging").Changed);
         var toml = ReshBinary.Run($"config://{file}", "convert", "to=toml", $"output={dir["out.toml"]}");
         Assert.True(toml.Ok, toml.ToString());
         var back = ReshBinary.Run($"config://{dir["out.toml"]}", "diff", $"other={file}");
