@@ -321,3 +321,37 @@ public sealed class ConfigMalformedTests
         Assert.Equal(Resh.Core.Errors.ErrorCode.Usage, ex.Error.Code);
     }
 }
+
+public sealed class ConfigSchemaTests
+{
+    static List<ConfigSchemaError> Check(string schema, string data) =>
+        SchemaCheck.Validate(JsonNode.Parse(schema), JsonNode.Parse(data));
+
+    [Fact]
+    public void Schema_keywords_report_each_failing_value_by_pointer()
+    {
+        const string schema = """
+        {"type":"object","required":["server"],"additionalProperties":false,
+         "properties":{"server":{"$ref":"#/$defs/server"},"tags":{"type":"array","items":{"enum":["a","b"]},"uniqueItems":true}},
+         "$defs":{"server":{"type":"object","properties":{"port":{"type":"integer","minimum":1,"maximum":65535},"host":{"type":"string","pattern":"^[a-z.]+$"}},"required":["port"]}}}
+        """;
+        Assert.Empty(Check(schema, """{"server":{"port":8080,"host":"db.local"},"tags":["a","b"]}"""));
+        var errors = Check(schema, """{"server":{"port":70000,"host":"DB"},"tags":["a","a","c"],"extra":1}""");
+        Assert.Contains(errors, e => e.Instance == "/server/port" && e.Schema.EndsWith("/maximum"));
+        Assert.Contains(errors, e => e.Instance == "/server/host" && e.Schema.EndsWith("/pattern"));
+        Assert.Contains(errors, e => e.Instance == "/tags/2" && e.Schema.EndsWith("/enum"));
+        Assert.Contains(errors, e => e.Instance == "/tags/1" && e.Schema.EndsWith("/uniqueItems"));
+        Assert.Contains(errors, e => e.Instance == "/extra" && e.Schema.EndsWith("/additionalProperties"));
+        Assert.Contains(Check(schema, """{"server":{}}"""), e => e.Instance == "/server" && e.Schema.EndsWith("/required"));
+        Assert.Single(Check("""{"oneOf":[{"type":"integer"},{"type":"number"}]}""", "1"));
+        Assert.Empty(Check("""{"anyOf":[{"type":"string"},{"type":"null"}]}""", "null"));
+        Assert.Single(Check("""{"not":{"const":0}}""", "0"));
+    }
+
+    [Fact]
+    public void A_recursive_ref_is_bounded()
+    {
+        var ex = Assert.Throws<Resh.Core.Errors.ReshException>(() => Check("""{"$ref":"#"}""", "1"));
+        Assert.Equal(Resh.Core.Errors.ErrorCode.Usage, ex.Error.Code);
+    }
+}
