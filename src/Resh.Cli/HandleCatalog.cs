@@ -34,6 +34,7 @@ public static class HandleCatalog
         registry.Add("net", Resh.Handles.Net.Network.NetHandle.Create);
         registry.Add("mail", Resh.Handles.Mail.MailHandle.Create);
         registry.Add("cache", Resh.Handles.Cache.CacheHandle.Create);
+        registry.Add("config", Resh.Handles.Config.ConfigHandle.Create);
         registry.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(registry, BuildInfo()));
         return registry;
     }

@@ -1,0 +1,73 @@
+using System.ComponentModel;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace Resh.Handles.Config;
+
+public sealed record ConfigGetResult(
+    string Path,
+    [property: Description("The format the file was read as.")] string Format,
+    [property: Description("The key as given (empty: the whole document).")] string Key,
+    bool Exists,
+    [property: Description("object, array, string, number, boolean or null.")] string? Type,
+    JsonNode? Value);
+
+public sealed record ConfigChangeResult(
+    string Path,
+    string Format,
+    string Key,
+    [property: Description("The value before (null when the key was absent).")] JsonNode? Previous,
+    [property: Description("The value after (null after a delete).")] JsonNode? Value,
+    [property: Description("True when the file did not exist and was created.")] bool Created,
+    [property: Description("Unified diff of the file (null when unchanged).")] string? Diff);
+
+public sealed record ConfigMergeResult(
+    string Path,
+    string Format,
+    [property: Description("Keys (JSON Pointers) set or deleted by the merge.")] IReadOnlyList<string> Changed,
+    string? Diff);
+
+public sealed record ConfigKey(
+    [property: Description("The key's own name (an index for an array item).")] string Name,
+    [property: Description("JSON Pointer of the key.")] string Pointer,
+    string Type);
+
+public sealed record ConfigKeysResult(string Path, string Format, string Key, int Count, IReadOnlyList<ConfigKey> Keys);
+
+public sealed record ConfigSchemaError(
+    [property: Description("JSON Pointer of the value that fails.")] string Instance,
+    [property: Description("Where in the schema the failing keyword is.")] string Schema,
+    string Message);
+
+public sealed record ConfigValidateResult(string Path, string Format, string Schema, bool Valid, int Count, IReadOnlyList<ConfigSchemaError> Errors);
+
+public sealed record ConfigConvertResult(
+    string Path,
+    string From,
+    string To,
+    [property: Description("The file written (null: the content is in `content`).")] string? Output,
+    [property: Description("The converted document when no output file was named.")] string? Content,
+    [property: Description("Unified diff of the output file (null when unchanged or not written).")] string? Diff);
+
+public sealed record ConfigDifference(
+    [property: Description("JSON Pointer of the key.")] string Key,
+    [property: Description("add (only on the other side), remove (only in this file) or change.")] string Op,
+    JsonNode? Old,
+    JsonNode? New);
+
+public sealed record ConfigDiffResult(
+    string Path,
+    [property: Description("The other file, or `desired` for a given document.")] string Other,
+    bool Equal,
+    int Count,
+    IReadOnlyList<ConfigDifference> Differences);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(ConfigGetResult))]
+[JsonSerializable(typeof(ConfigChangeResult))]
+[JsonSerializable(typeof(ConfigMergeResult))]
+[JsonSerializable(typeof(ConfigKeysResult))]
+[JsonSerializable(typeof(ConfigValidateResult))]
+[JsonSerializable(typeof(ConfigConvertResult))]
+[JsonSerializable(typeof(ConfigDiffResult))]
+internal sealed partial class ConfigJson : JsonSerializerContext;

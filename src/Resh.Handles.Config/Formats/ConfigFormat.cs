@@ -1,0 +1,152 @@
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+
+namespace Resh.Handles.Config.Formats;
+
+/// <summary>
+/// One configuration format: reads a text into data (JSON nodes), edits the text in place (one key at a time,
+/// keeping every byte it does not touch) and renders data as a new document (convert).
+/// </summary>
+internal abstract class ConfigFormat
+{
+    /// <summary>Documents nest at most this deep (a hostile file cannot exhaust the stack).</summary>
+    public const int MaxDepth = 200;
+
+    public abstract string Name { get; }
+    public abstract JsonNode? Read(string text);
+    /// <summary>The text with the value at <paramref name="path"/> set (missing parents created).</summary>
+    public abstract string Set(string text, KeyPath path, JsonNode? value);
+    /// <summary>The text without the key; null when the key is not there.</summary>
+    public abstract string? Delete(string text, KeyPath path);
+    public abstract string Render(JsonNode? data);
+    /// <summary>The value as this format stores it (line formats hold strings), to tell whether a set changes anything.</summary>
+    public virtual JsonNode? Normalize(JsonNode? value) => value;
+
+    protected static ReshException Invalid(string format, string why, int? line = null) =>
+        ReshError.Usage($"The document is not valid {format}{(line is { } l ? $" (line {l})" : "")}: {why}",
+            "Fix the file, or pass syntax= if it was detected as the wrong format.",
+            line is { } n ? new JsonObject { ["line"] = n } : null).ToException();
+
+    protected static ReshException NotAContainer(KeyPath path, int depth, string what) =>
+        ReshError.Conflict($"`{KeyPath.Of(path.Segments.Take(depth).ToList())}` holds {what}, so `{path}` cannot be set below it.",
+            "Set the parent key itself (value:={...}), or delete it first.").ToException();
+
+    /// <summary>The remaining segments of a path as nested objects around the value.</summary>
+    protected static JsonNode? Nest(IReadOnlyList<string> segments, int from, JsonNode? value)
+    {
+        var node = value;
+        for (int i = segments.Count - 1; i >= from; i--) node = new JsonObject { [segments[i]] = node };
+        return node;
+    }
+
+    public static JsonNode? Lookup(JsonNode? data, KeyPath path, out bool found)
+    {
+        var node = data;
+        found = true;
+        foreach (var seg in path.Segments)
+        {
+            switch (node)
+            {
+                case JsonObject o when o.TryGetPropertyValue(seg, out var child): node = child; break;
+                case JsonArray a when int.TryParse(seg, out var i) && i >= 0 && i < a.Count: node = a[i]; break;
+                default: found = false; return null;
+            }
+        }
+        return node;
+    }
+
+    public static string TypeName(JsonNode? node) => node switch
+    {
+        null => "null",
+        JsonObject => "object",
+        JsonArray => "array",
+        JsonValue v => v.GetValueKind() switch
+        {
+            System.Text.Json.JsonValueKind.String => "string",
+            System.Text.Json.JsonValueKind.Number => "number",
+            System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False => "boolean",
+            _ => "null",
+        },
+        _ => "null",
+    };
+}
+
+/// <summary>
+/// Formats parsed into a tree of spans (JSON, YAML, TOML): the walk to a key is shared; each format says
+/// how to replace a value, add a key or an item, and remove one, in its own syntax and in the style of
+/// the siblings.
+/// </summary>
+internal abstract class TreeFormat : ConfigFormat
+{
+    protected abstract SNode ParseTree(string text);
+    protected abstract Splice ReplaceValue(string text, SNode? parent, SEntry? entry, SNode node, JsonNode? value);
+    protected abstract Splice InsertEntry(string text, SNode map, string key, JsonNode? value);
+    protected abstract Splice AppendItem(string text, SNode seq, JsonNode? value);
+    protected abstract Splice RemoveEntry(string text, SNode map, int index);
+    protected abstract Splice RemoveItem(string text, SNode seq, int index);
+
+    public override string Set(string text, KeyPath path, JsonNode? value)
+    {
+        if (path.IsRoot) throw ReshError.Usage("set needs a key.", "Name one: key=server.port (merge changes many keys at once).").ToException();
+        var node = ParseTree(text);
+        SNode? parent = null;
+        SEntry? entry = null;
+        var segs = path.Segments;
+        for (int i = 0; i < segs.Count; i++)
+        {
+            var seg = segs[i];
+            switch (node.Kind)
+            {
+                case NodeKind.Map:
+                    var idx = node.FindLast(seg);
+                    if (idx < 0) return InsertEntry(text, node, seg, Nest(segs, i + 1, value)).ApplyTo(text);
+                    parent = node;
+                    entry = node.Entries[idx];
+                    node = entry.Value;
+                    break;
+                case NodeKind.Seq:
+                    if (seg == "-" || (int.TryParse(seg, out var n0) && n0 == node.Items.Count))
+                        return AppendItem(text, node, Nest(segs, i + 1, value)).ApplyTo(text);
+                    if (!int.TryParse(seg, out var n) || n < 0 || n > node.Items.Count)
+                        throw ReshError.Usage($"`{KeyPath.Of(segs.Take(i).ToList())}` is an array of {node.Items.Count}; `{seg}` is not an index in it.",
+                            $"Use 0 to {node.Items.Count - 1}, or {node.Items.Count} (or -) to append.").ToException();
+                    parent = node;
+                    entry = null;
+                    node = node.Items[n];
+                    break;
+                default:
+                    if (node.IsNullScalar) return ReplaceValue(text, parent, entry, node, Nest(segs, i, value)).ApplyTo(text);
+                    throw NotAContainer(path, i, $"a {TypeName(node.Scalar)}");
+            }
+        }
+        return ReplaceValue(text, parent, entry, node, value).ApplyTo(text);
+    }
+
+    public override string? Delete(string text, KeyPath path)
+    {
+        if (path.IsRoot) throw ReshError.Usage("delete needs a key.", "Name one: key=server.port.").ToException();
+        var node = ParseTree(text);
+        var segs = path.Segments;
+        for (int i = 0; i < segs.Count; i++)
+        {
+            var last = i == segs.Count - 1;
+            switch (node.Kind)
+            {
+                case NodeKind.Map:
+                    var idx = node.FindLast(segs[i]);
+                    if (idx < 0) return null;
+                    if (last) return RemoveEntry(text, node, idx).ApplyTo(text);
+                    node = node.Entries[idx].Value;
+                    break;
+                case NodeKind.Seq:
+                    if (!int.TryParse(segs[i], out var n) || n < 0 || n >= node.Items.Count) return null;
+                    if (last) return RemoveItem(text, node, n).ApplyTo(text);
+                    node = node.Items[n];
+                    break;
+                default:
+                    return null;
+            }
+        }
+        return null;
+    }
+}

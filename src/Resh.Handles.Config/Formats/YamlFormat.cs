@@ -1,0 +1,411 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+using Resh.Core.Output;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace Resh.Handles.Config.Formats;
+
+/// <summary>
+/// YAML through YamlDotNet's parser events, whose marks give each node's place in the text: an edit splices
+/// that text only, so comments, anchors, quoting and indentation elsewhere stay. The first document of a
+/// stream is the one read and edited. Aliases are expanded when reading, within a budget (a billion-laughs
+/// file is refused, not expanded); the merge key <c>&lt;&lt;</c> is honoured.
+/// </summary>
+internal sealed class YamlFormat : TreeFormat
+{
+    public static readonly YamlFormat Instance = new();
+    /// <summary>Reading expands aliases into at most this many nodes.</summary>
+    public const long MaxNodes = 1_000_000;
+
+    public override string Name => "yaml";
+
+    sealed class Alias(SNode target) { public SNode Target { get; } = target; }
+
+    public override JsonNode? Read(string text)
+    {
+        var root = ParseTree(text);
+        long budget = MaxNodes;
+        return ToData(root, 0, ref budget);
+    }
+
+    static JsonNode? ToData(SNode n, int depth, ref long budget)
+    {
+        if (--budget < 0)
+            throw ReshError.Usage($"The YAML document expands to more than {MaxNodes:N0} nodes through its aliases; refusing to expand it (a \"billion laughs\" document?).",
+                "Check where the file came from.").ToException();
+        if (depth > MaxDepth) throw Invalid("YAML", $"nested deeper than {MaxDepth} levels (through aliases)");
+        if (n.Tag is Alias a) return ToData(a.Target, depth + 1, ref budget);
+        switch (n.Kind)
+        {
+            case NodeKind.Seq:
+                var arr = new JsonArray();
+                foreach (var item in n.Items) arr.Add(ToData(item, depth + 1, ref budget));
+                return arr;
+            case NodeKind.Map:
+                var obj = new JsonObject();
+                var merged = new List<JsonObject>();
+                foreach (var e in n.Entries)
+                {
+                    var v = ToData(e.Value, depth + 1, ref budget);
+                    if (e.Key == "<<" && v is JsonObject or JsonArray)
+                    {
+                        if (v is JsonObject mo) merged.Add(mo);
+                        else foreach (var m in (JsonArray)v!) if (m is JsonObject mo2) merged.Add(mo2);
+                        continue;
+                    }
+                    obj[e.Key] = v;
+                }
+                foreach (var m in merged)
+                    foreach (var (k, v) in m.ToList())
+                        if (!obj.ContainsKey(k)) obj[k] = v?.DeepClone();
+                return obj;
+            default:
+                return n.Scalar?.DeepClone();
+        }
+    }
+
+    protected override SNode ParseTree(string text)
+    {
+        var anchors = new Dictionary<string, SNode>(StringComparer.Ordinal);
+        var stack = new Stack<(SNode Node, string? Key, int KeyStart, int KeyEnd)>();
+        SNode? root = null;
+        try
+        {
+            var parser = new Parser(new StringReader(text));
+            while (parser.MoveNext())
+            {
+                var ev = parser.Current!;
+                if (ev is StreamStart or DocumentStart or Comment) continue;
+                if (ev is DocumentEnd or StreamEnd) break;
+                if (ev is MappingEnd or SequenceEnd)
+                {
+                    var (done, _, _, _) = stack.Pop();
+                    if (done.Flow) done.End = (int)ev.End.Index;
+                    Attach(done);
+                    continue;
+                }
+                SNode node;
+                switch (ev)
+                {
+                    case MappingStart ms:
+                        node = new SNode { Kind = NodeKind.Map, Start = (int)ms.Start.Index, End = (int)ms.End.Index, Flow = ms.Style == MappingStyle.Flow };
+                        Anchor(ms.Anchor, node);
+                        if (stack.Count >= MaxDepth) throw Invalid("YAML", $"nested deeper than {MaxDepth} levels");
+                        stack.Push((node, null, 0, 0));
+                        continue;
+                    case SequenceStart ss:
+                        node = new SNode { Kind = NodeKind.Seq, Start = (int)ss.Start.Index, End = (int)ss.End.Index, Flow = ss.Style == SequenceStyle.Flow };
+                        Anchor(ss.Anchor, node);
+                        if (stack.Count >= MaxDepth) throw Invalid("YAML", $"nested deeper than {MaxDepth} levels");
+                        stack.Push((node, null, 0, 0));
+                        continue;
+                    case Scalar sc:
+                        node = ScalarNode(text, sc);
+                        Anchor(sc.Anchor, node);
+                        break;
+                    case AnchorAlias al:
+                        if (!anchors.TryGetValue(al.Value.Value, out var target))
+                            throw Invalid("YAML", $"the alias *{al.Value.Value} names no anchor defined before it", (int)al.Start.Line);
+                        node = new SNode { Kind = target.Kind, Start = (int)al.Start.Index, End = (int)al.End.Index, Tag = new Alias(target), Quote = '*' };
+                        break;
+                    default:
+                        continue;
+                }
+                Attach(node);
+            }
+        }
+        catch (YamlException ex)
+        {
+            throw Invalid("YAML", ex.Message.Split('\n')[0].Trim(), (int)ex.Start.Line);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        {
+            throw Invalid("YAML", ex.Message.Split('\n')[0].Trim());
+        }
+        return root ?? new SNode { Kind = NodeKind.Map, Start = 0, End = 0 };
+
+        void Anchor(AnchorName name, SNode node)
+        {
+            if (!name.IsEmpty) anchors[name.Value] = node;
+        }
+
+        void Attach(SNode node)
+        {
+            if (stack.Count == 0) { root ??= node; return; }
+            var (parent, key, ks, ke) = stack.Pop();
+            if (parent.Kind == NodeKind.Map && key is not null && node.Kind == NodeKind.Scalar && node.Tag is null && node.Start == node.End && node.Scalar is null)
+            {
+                // An empty value: its mark is where the next token starts; the value's place is just after the colon.
+                var colon = text.IndexOf(':', ke);
+                node.Start = node.End = colon < 0 ? ke : colon + 1;
+            }
+            if (!parent.Flow) parent.End = Math.Max(parent.End, node.End);
+            if (parent.Kind == NodeKind.Seq)
+            {
+                if (!parent.Flow && parent.Items.Count == 0) parent.Column = DashColumn(text, node.Start);
+                parent.Items.Add(node);
+                stack.Push((parent, null, 0, 0));
+                return;
+            }
+            if (key is null)
+            {
+                if (node.Kind != NodeKind.Scalar || node.Tag is Alias)
+                    throw Invalid("YAML", "a key that is a collection or an alias (not supported for editing)");
+                if (!parent.Flow && parent.Entries.Count == 0) parent.Column = TextSpans.Column(text, node.Start);
+                stack.Push((parent, node.Scalar?.ToString() ?? "null", node.Start, node.End));
+                return;
+            }
+            parent.Entries.Add(new SEntry(key, ks, ke, node));
+            stack.Push((parent, null, 0, 0));
+        }
+    }
+
+    static int DashColumn(string text, int itemStart)
+    {
+        var i = itemStart - 1;
+        while (i >= 0 && text[i] != '-' && text[i] != '\n') i--;
+        return i >= 0 && text[i] == '-' ? TextSpans.Column(text, i) : TextSpans.Column(text, itemStart);
+    }
+
+    static SNode ScalarNode(string text, Scalar sc)
+    {
+        int start = (int)sc.Start.Index, end = (int)sc.End.Index;
+        // Skip the node's properties (&anchor, !tag): an edit replaces the value and keeps them.
+        while (start < end && text[start] is '&' or '!')
+        {
+            while (start < end && !char.IsWhiteSpace(text[start])) start++;
+            while (start < end && text[start] is ' ' or '\t') start++;
+        }
+        var quote = sc.Style switch
+        {
+            ScalarStyle.DoubleQuoted => '"',
+            ScalarStyle.SingleQuoted => '\'',
+            ScalarStyle.Literal => '|',
+            ScalarStyle.Folded => '>',
+            _ => '\0',
+        };
+        if (quote is '|' or '>') while (end > start && text[end - 1] is '\n' or '\r' or ' ' or '\t') end--;
+        JsonNode? data;
+        if (quote != '\0' || (!sc.Tag.IsEmpty && !sc.Tag.IsNonSpecific && sc.Tag.Value is "tag:yaml.org,2002:str" or "!!str")) data = JsonValue.Create(sc.Value);
+        else data = PlainValue(sc.Value);
+        return new SNode { Kind = NodeKind.Scalar, Start = start, End = end, Quote = quote, Scalar = data };
+    }
+
+    /// <summary>A plain scalar typed by the YAML 1.2 core schema.</summary>
+    public static JsonNode? PlainValue(string s)
+    {
+        switch (s)
+        {
+            case "" or "~" or "null" or "Null" or "NULL": return null;
+            case "true" or "True" or "TRUE": return JsonValue.Create(true);
+            case "false" or "False" or "FALSE": return JsonValue.Create(false);
+            case ".inf" or ".Inf" or ".INF" or "+.inf" or "+.Inf" or "+.INF": return JsonValue.Create(double.PositiveInfinity.ToString(CultureInfo.InvariantCulture));
+            case "-.inf" or "-.Inf" or "-.INF": return JsonValue.Create(double.NegativeInfinity.ToString(CultureInfo.InvariantCulture));
+            case ".nan" or ".NaN" or ".NAN": return JsonValue.Create("NaN");
+        }
+        var c0 = s[0];
+        if (!(char.IsAsciiDigit(c0) || ((c0 is '-' or '+' or '.') && s.Length > 1))) return JsonValue.Create(s);
+        if (s.StartsWith("0x", StringComparison.Ordinal) && long.TryParse(s.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var hex)) return JsonValue.Create(hex);
+        if (s.StartsWith("0o", StringComparison.Ordinal))
+        {
+            try { return JsonValue.Create(Convert.ToInt64(s[2..], 8)); } catch (Exception e) when (e is FormatException or ArgumentException or OverflowException) { }
+        }
+        bool intLike = true;
+        for (int i = c0 is '-' or '+' ? 1 : 0; i < s.Length; i++) if (!char.IsAsciiDigit(s[i])) { intLike = false; break; }
+        if (intLike && s.Length > (c0 is '-' or '+' ? 1 : 0)) return JsonText.Number(s.TrimStart('+'));
+        if (IsFloat(s)) return JsonValue.Create(double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture));
+        return JsonValue.Create(s);
+    }
+
+    static bool IsFloat(string s)
+    {
+        int i = 0;
+        if (s[i] is '-' or '+') i++;
+        int digits = 0;
+        while (i < s.Length && char.IsAsciiDigit(s[i])) { i++; digits++; }
+        if (i < s.Length && s[i] == '.') { i++; while (i < s.Length && char.IsAsciiDigit(s[i])) { i++; digits++; } }
+        if (digits == 0) return false;
+        if (i < s.Length && s[i] is 'e' or 'E')
+        {
+            i++;
+            if (i < s.Length && s[i] is '-' or '+') i++;
+            int exp = 0;
+            while (i < s.Length && char.IsAsciiDigit(s[i])) { i++; exp++; }
+            if (exp == 0) return false;
+        }
+        return i == s.Length;
+    }
+
+    // ---- rendering ----
+
+    /// <summary>A scalar on one line; a string keeps <paramref name="quote"/> when it had one, else is plain when that reads back as the same string.</summary>
+    public static string ScalarText(JsonNode? value, char quote, bool flow)
+    {
+        if (value is not JsonValue v) return value is null ? "null" : JsonText.Inline(value);
+        if (!v.TryGetValue<string>(out var s)) return JsonText.Scalar(v);
+        if (quote == '\'' && !s.Contains('\n') && !HasControl(s)) return "'" + s.Replace("'", "''", StringComparison.Ordinal) + "'";
+        if (quote == '"' || !PlainSafe(s, flow)) return JsonText.String(s);
+        return s;
+    }
+
+    static bool HasControl(string s)
+    {
+        foreach (var c in s) if (c < ' ' || c == '\x7f') return true;
+        return false;
+    }
+
+    public static bool PlainSafe(string s, bool flow)
+    {
+        if (s.Length == 0 || HasControl(s) || s != s.Trim()) return false;
+        if (PlainValue(s) is not JsonValue jv || !jv.TryGetValue<string>(out var back) || back != s) return false;
+        switch (s.ToLowerInvariant()) { case "yes" or "no" or "on" or "off" or "y" or "n" or "<<": return false; }
+        if ("-?:,[]{}#&*!|>'\"%@`".Contains(s[0])) return s.Length > 1 && s[0] is '-' or '?' or ':' && s[1] != ' ' && !flow && SafeBody(s, flow);
+        return SafeBody(s, flow);
+    }
+
+    static bool SafeBody(string s, bool flow)
+    {
+        if (s.Contains(": ", StringComparison.Ordinal) || s.Contains(" #", StringComparison.Ordinal) || s.EndsWith(':')) return false;
+        if (flow && s.AsSpan().IndexOfAny(",[]{}") >= 0) return false;
+        if (char.IsAsciiDigit(s[0]) && (s.Contains(':') || s.Count(c => c == '-') >= 2)) return false; // 1.1 sexagesimals and dates
+        return true;
+    }
+
+    static string KeyText(string key) => PlainSafe(key, false) ? key : JsonText.String(key);
+
+    /// <summary>Indented block lines (for a collection value), each line prefixed with <paramref name="indent"/>; no trailing newline.</summary>
+    static string Block(JsonNode value, string indent, string nl)
+    {
+        var rendered = YamlRenderer.Render(value).TrimEnd('\n');
+        var sb = new StringBuilder();
+        var lines = rendered.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (i > 0) sb.Append(nl);
+            if (lines[i].Length > 0) sb.Append(indent).Append(lines[i]);
+        }
+        return sb.ToString();
+    }
+
+    static bool IsBlockCollection(JsonNode? v) => v is JsonObject { Count: > 0 } or JsonArray { Count: > 0 };
+
+    static int Unit(string text)
+    {
+        foreach (var line in text.Split('\n'))
+        {
+            var t = line.TrimStart(' ');
+            if (t.Length == 0 || t[0] == '#' || t[0] == '-') continue;
+            var ws = line.Length - t.Length;
+            if (ws > 0) return ws;
+        }
+        return 2;
+    }
+
+    static string StyleOf(SNode map)
+    {
+        foreach (var e in map.Entries) if (e.Value is { Kind: NodeKind.Scalar, Quote: '"' or '\'' } s && s.Scalar is JsonValue) return s.Quote.ToString();
+        return "";
+    }
+
+    /// <summary>What follows <c>key:</c> for a value: " scalar", or a newline and an indented block.</summary>
+    static string AfterColon(JsonNode? value, int childColumn, char quote, string nl) =>
+        IsBlockCollection(value) ? nl + Block(value!, new string(' ', childColumn), nl) : " " + ScalarText(value, quote, false);
+
+    protected override Splice ReplaceValue(string text, SNode? parent, SEntry? entry, SNode node, JsonNode? value)
+    {
+        var nl = TextSpans.Newline(text);
+        if (parent is null)
+            return new Splice(node.Start, node.End, IsBlockCollection(value) ? Block(value!, "", nl) : ScalarText(value, node.Quote, false));
+        if (parent.Flow) return new Splice(node.Start, node.End, FlowText(value, node.Quote));
+        var quote = node.Kind == NodeKind.Scalar ? node.Quote is '"' or '\'' ? node.Quote : '\0' : '\0';
+        if (entry is not null)
+        {
+            var colon = text.IndexOf(':', entry.KeyEnd);
+            var childColumn = node.Kind != NodeKind.Scalar && !node.Flow && node.Column >= 0 ? node.Column : parent.Column + Unit(text);
+            if (node.Kind == NodeKind.Map && !node.Flow && node.Entries.Count > 0) childColumn = TextSpans.Column(text, node.Entries[0].KeyStart);
+            if (node.Kind == NodeKind.Scalar && !IsBlockCollection(value) && node.Start > colon && node.End > node.Start)
+                return new Splice(node.Start, node.End, ScalarText(value, quote, false));
+            return new Splice(colon + 1, node.End, AfterColon(value, childColumn, quote, nl));
+        }
+        // An item of a block sequence: the first line follows "- ", the others line up under it.
+        var column = TextSpans.Column(text, node.Start);
+        if (IsBlockCollection(value)) return new Splice(node.Start, node.End, Block(value!, new string(' ', column), nl)[column..]);
+        return new Splice(node.Start, node.End, ScalarText(value, quote, false));
+    }
+
+    static string FlowText(JsonNode? value, char quote) => value switch
+    {
+        JsonObject o => "{" + string.Join(", ", o.Select(p => (PlainSafe(p.Key, true) ? p.Key : JsonText.String(p.Key)) + ": " + FlowText(p.Value, '\0'))) + "}",
+        JsonArray a => "[" + string.Join(", ", a.Select(x => FlowText(x, '\0'))) + "]",
+        _ => ScalarText(value, quote, true),
+    };
+
+    protected override Splice InsertEntry(string text, SNode map, string key, JsonNode? value)
+    {
+        var nl = TextSpans.Newline(text);
+        if (map.Flow || (map.Entries.Count == 0 && map.End > map.Start))
+        {
+            if (map.Entries.Count == 0) return new Splice(map.Start, map.End, "{" + KeyText(key) + ": " + FlowText(value, '\0') + "}");
+            var last = map.Entries[^1];
+            return new Splice(last.Value.End, last.Value.End, ", " + (PlainSafe(key, true) ? key : JsonText.String(key)) + ": " + FlowText(value, '\0'));
+        }
+        var column = map.Entries.Count > 0 ? TextSpans.Column(text, map.Entries[0].KeyStart) : 0;
+        var quote = StyleOf(map) is { Length: 1 } q ? q[0] : '\0';
+        var line = new string(' ', column) + KeyText(key) + ":" + AfterColon(value, column + Unit(text), quote, nl);
+        var pos = map.Entries.Count == 0 ? text.Length : TextSpans.NextLineStart(text, map.End); // an empty document: at its end
+        var prefix = pos == text.Length && text.Length > 0 && text[^1] != '\n' ? nl : "";
+        return new Splice(pos, pos, prefix + line + nl);
+    }
+
+    protected override Splice AppendItem(string text, SNode seq, JsonNode? value)
+    {
+        var nl = TextSpans.Newline(text);
+        if (seq.Flow || seq.Items.Count == 0)
+        {
+            if (seq.Items.Count == 0) return new Splice(seq.Start, seq.End, "[" + FlowText(value, '\0') + "]");
+            var lastItem = seq.Items[^1];
+            return new Splice(lastItem.End, lastItem.End, ", " + FlowText(value, '\0'));
+        }
+        var column = seq.Column;
+        var body = IsBlockCollection(value) ? Block(value!, new string(' ', column + 2), nl)[(column + 2)..] : ScalarText(value, seq.Items[^1].Quote is '"' or '\'' ? seq.Items[^1].Quote : '\0', false);
+        var pos = TextSpans.NextLineStart(text, seq.End);
+        var prefix = pos == text.Length && text.Length > 0 && text[^1] != '\n' ? nl : "";
+        return new Splice(pos, pos, prefix + new string(' ', column) + "- " + body + nl);
+    }
+
+    protected override Splice RemoveEntry(string text, SNode map, int index)
+    {
+        var e = map.Entries[index];
+        if (map.Flow) return FlowRemove(text, map.Entries.Select(x => (x.KeyStart, x.Value.End)).ToList(), index, map);
+        if (TextSpans.OnlySpaceBefore(text, e.KeyStart))
+            return new Splice(TextSpans.LineStart(text, e.KeyStart), TextSpans.NextLineStart(text, Math.Max(e.Value.End - 1, e.KeyEnd)), "");
+        // The first key of a sequence item ("- name: x"): the next key moves up after the dash.
+        if (index + 1 < map.Entries.Count) return new Splice(e.KeyStart, map.Entries[index + 1].KeyStart, "");
+        return new Splice(e.KeyStart, e.Value.End, "{}");
+    }
+
+    protected override Splice RemoveItem(string text, SNode seq, int index)
+    {
+        if (seq.Flow) return FlowRemove(text, seq.Items.Select(x => (x.Start, x.End)).ToList(), index, seq);
+        var item = seq.Items[index];
+        if (seq.Items.Count == 1)
+        {
+            var dash = text.LastIndexOf('-', item.Start);
+            return new Splice(dash, item.End, "[]");
+        }
+        return new Splice(TextSpans.LineStart(text, item.Start), TextSpans.NextLineStart(text, Math.Max(item.End - 1, item.Start)), "");
+    }
+
+    static Splice FlowRemove(string text, List<(int Start, int End)> members, int index, SNode container)
+    {
+        var (start, end) = members[index];
+        if (members.Count == 1) return new Splice(container.Start + 1, container.End - 1, "");
+        if (index + 1 < members.Count) return new Splice(start, members[index + 1].Start, "");
+        return new Splice(members[index - 1].End, end, "");
+    }
+
+    public override string Render(JsonNode? data) => YamlRenderer.Render(data);
+}

@@ -1,0 +1,27 @@
+using System.Text.Json;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+
+namespace Resh.Handles.Config;
+
+public static class ConfigValidate
+{
+    static readonly Arg<string?> Schema = Arg.String("schema", "The JSON Schema file (JSON or YAML): type, enum, const, properties, required, additionalProperties, patternProperties, items, prefixItems, minimum/maximum, lengths, pattern, uniqueItems, allOf/anyOf/oneOf/not, if/then/else and local $ref.", required: true);
+
+    public static readonly VerbInfo Verb = VerbInfo.Define("validate", Effect.Read,
+        "Check the file's data against a JSON Schema; every failing value is listed with its key.",
+        [Schema, ConfigFiles.FormatArg], () => ConfigJson.Default.ConfigValidateResult, RunAsync,
+        examples: [new("config:///etc/app/config.yaml validate schema=/usr/share/app/config.schema.json", "Validate before a reload.")],
+        notes: "An invalid document is a result (`valid: false` with `errors`), as with cron's validate; a schema that cannot be read or is not a schema is `usage`. "
+            + "Data from INI, .env, properties and sysctl files is all strings.");
+
+    static ValueTask<Outcome<ConfigValidateResult>> RunAsync(VerbContext ctx)
+    {
+        using var doc = ConfigFiles.Open(ctx, ConfigFiles.ResolvePath(ctx), ctx.Get(ConfigFiles.FormatArg), false, "read");
+        using var schemaDoc = ConfigFiles.OpenArg(ctx, ctx.Get(Schema)!, "schema");
+        var errors = SchemaCheck.Validate(schemaDoc.Data, doc.Data);
+        var valid = errors.Count == 0;
+        return ValueTask.FromResult<Outcome<ConfigValidateResult>>(new ConfigValidateResult(doc.Display, doc.Format.Name, schemaDoc.Display, valid, errors.Count, errors));
+    }
+}
