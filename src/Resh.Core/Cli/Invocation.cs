@@ -15,7 +15,20 @@ public sealed class Invocation
     public BoundArgs? Args { get; set; }
 
     /// <summary>The envelope's <c>target</c>: the stage without verb and arguments.</summary>
-    public string EnvelopeTarget => Handle is null || Handle.Hidden ? (Handle?.Hidden == true ? RawTarget : StageText) : $"{Handle.Scheme}://{RawTarget}";
+    public string EnvelopeTarget => Handle is null || Handle.Hidden ? (Handle?.Hidden == true ? RawTarget : StageText) : $"{Handle.Scheme}://{WithoutPassword(RawTarget)}";
+
+    /// <summary>
+    /// A target as the envelope shows it: a password written into the authority (`user:PASSWORD@host`) is `***`
+    /// (SPEC §8: no secret in `target`, even of a call that refuses it).
+    /// </summary>
+    public static string WithoutPassword(string target)
+    {
+        var end = target.IndexOf('/');
+        var authority = end < 0 ? target : target[..end];
+        var at = authority.LastIndexOf('@');
+        var colon = authority.IndexOf(':');
+        return at < 0 || colon < 0 || colon > at ? target : target[..(colon + 1)] + "***" + target[at..];
+    }
     public string HandleName => Handle?.Scheme ?? "resh";
     public string VerbName => Verb?.Name ?? "";
 }
