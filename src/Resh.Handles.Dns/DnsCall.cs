@@ -14,7 +14,7 @@ internal static class DnsCall
 
     /// <summary>timeout= per try; without it, resolv.conf's `options timeout:N` when the system's resolvers are asked (as dig does), else 5 s.</summary>
     public static TimeSpan Timeout(VerbContext ctx) =>
-        ctx.Get(DnsArgs.Timeout) ?? TimeSpan.FromSeconds(UsesSystem(ctx) ? DnsServers.SystemConfig().Timeout : 5);
+        !ctx.IsSet(DnsArgs.Timeout) && UsesSystem(ctx) ? TimeSpan.FromSeconds(DnsServers.SystemConfig().Timeout) : ctx.Get(DnsArgs.Timeout) ?? TimeSpan.FromSeconds(5);
 
     /// <summary>Tries per query: resolv.conf's `options attempts:N` for the system's resolvers, else 2.</summary>
     public static int Tries(VerbContext ctx) => UsesSystem(ctx) ? DnsServers.SystemConfig().Attempts : 2;
