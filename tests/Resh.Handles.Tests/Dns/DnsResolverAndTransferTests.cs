@@ -43,8 +43,8 @@ public sealed class DnsResolverAndTransferTests(DnsBackend dns)
             // options timeout:1 attempts:1 bound the wait for a silent server as they bound dig's and the C library's.
             File.WriteAllText(conf, "nameserver 127.0.0.77#silent\noptions timeout:1 attempts:1\n");
             var silent = dns.WithResolvConf(conf, "sh", "-c",
-                "timeout 6 python3 -c 'import socket,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind((\"127.0.0.77\",53)); time.sleep(5)' >/dev/null 2>&1 & " +
-                "sleep 0.5; exec \"$0\" \"$@\"", ReshBinary.Path, "dns://www.example.test.query");
+                "m=$(mktemp -u); timeout 8 python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind((\"127.0.0.77\",53)); open(sys.argv[1],\"w\").close(); time.sleep(7)' \"$m\" >/dev/null 2>&1 & " +
+                "for i in $(seq 1 50); do [ -e \"$m\" ] && break; sleep 0.1; done; rm -f \"$m\"; exec \"$0\" \"$@\"", ReshBinary.Path, "dns://www.example.test.query");
             Assert.Equal("timeout", silent.ErrorCode);
             Assert.Contains("(1 try of 1 s, UDP)", silent.Envelope["error"]!["message"]!.GetValue<string>());
 
