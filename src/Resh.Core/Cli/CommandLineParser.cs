@@ -53,6 +53,12 @@ public sealed class CommandLineParser(HandleRegistry registry, StdinSource stdin
 
         var meta = Meta();
         var builtin = meta.FindVerb(first);
+        // Two-word commands (`audit verify`) are the verbs audit.verify of the resh handle.
+        if (builtin is null && i < argv.Count && IsWord(argv[i]) && meta.FindVerb($"{first}.{argv[i]}") is { } twoWord)
+        {
+            builtin = twoWord;
+            i++;
+        }
         if (builtin is null)
         {
             if (registry.Find(first.ToLowerInvariant()) is { } h)

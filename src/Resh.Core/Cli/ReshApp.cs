@@ -59,6 +59,14 @@ public sealed class ReshApp(HandleRegistry registry)
             Handles = registry,
             Stdin = isBatch ? BatchRunner.NoStdin : stdin,
         };
+        if (parseError is null && inv.Handle is { } called && (!called.Hidden || isBatch))
+        {
+            try
+            {
+                if (configFile.AuditEnabled) runtime.Audit = new Audit.AuditTrail(paths, isBatch ? "batch" : "cli", Audit.AuditTrail.LocalIdentity());
+            }
+            catch (ReshException ex) { parseError = ex.Error; } // a config that does not parse
+        }
         var output = new OutputWriter(io.Stdout, io.Stderr, format, g.Quiet, new Ansi(color))
         {
             OnStdoutFailure = ex => ExitAfterOutputFailure(ex, io.Stderr),
@@ -115,6 +123,7 @@ public sealed class ReshApp(HandleRegistry registry)
                 if (!gate.TryForce()) return;
                 var error = Executor.CancelError(timeout.Token, interrupt.Token, runtime);
                 var env = Envelope.Failure(error, inv.HandleName, inv.VerbName, inv.EnvelopeTarget, g.DryRun, clock.Elapsed.TotalMilliseconds);
+                runtime.RecordCall(inv, env);
                 Cleanup.RunAll(); // the verb is still running: its temporary files go before the envelope says "rolled back"
                 var status = output.WriteEnvelope(env);
                 Cleanup.RunAll();

@@ -36,6 +36,17 @@ public sealed class ConfigFile(ReshPaths paths, Func<string?> overridePath)
         }
     }
 
+    /// <summary>True when the config has <c>[audit] enabled = true</c> (parsed only when the file mentions audit).</summary>
+    public bool AuditEnabled
+    {
+        get
+        {
+            Read();
+            if (_text is null || !_text.Contains("audit", StringComparison.Ordinal)) return false;
+            return Config.Section("audit")?["enabled"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<bool>(out var on) && on;
+        }
+    }
+
     void Read()
     {
         if (_located) return;

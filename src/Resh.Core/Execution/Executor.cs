@@ -42,9 +42,14 @@ public static class Executor
             }
         }
 
-        if (outcome.Forwarded is { } forwarded) return forwarded.With(durationMs: clock.Elapsed.TotalMilliseconds);
+        if (outcome.Forwarded is { } forwarded)
+        {
+            var answer = forwarded.With(durationMs: clock.Elapsed.TotalMilliseconds);
+            runtime.RecordCall(inv, answer);
+            return answer;
+        }
 
-        return new Envelope
+        var envelope = new Envelope
         {
             Ok = outcome.Ok,
             Handle = inv.HandleName,
@@ -64,6 +69,8 @@ public static class Executor
             Revealed = ctx.Revealed,
             ExitStatusOverride = ctx.ExitStatus,
         };
+        runtime.RecordCall(inv, envelope);
+        return envelope;
     }
 
     static VerbOutcome Failed(ReshError error) => new(false, null, null, false, error, null);

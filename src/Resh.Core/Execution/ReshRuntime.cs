@@ -41,6 +41,17 @@ public sealed class ReshRuntime
     /// <summary>The handles of this build, for a verb that calls another handle's verb (<see cref="NestedCall"/>).</summary>
     public Registry.HandleRegistry? Handles { get; init; }
 
+    /// <summary>The audit trail calls are recorded in (SPEC §10), or null when it is off.</summary>
+    public Audit.AuditTrail? Audit { get; set; }
+
+    /// <summary>Appends the record of a finished call when the trail is on; a record that cannot be written is a warning on stderr.</summary>
+    public void RecordCall(Cli.Invocation inv, Envelope env)
+    {
+        if (Audit is null || inv.Handle is null || inv.Handle.Hidden) return;
+        if (Audit.Record(inv, env) is { } why)
+            lock (Stderr) Stderr.WriteLine($"resh: warning: the audit record of this call was not written: {SecretRedactor.Scrub(why)}");
+    }
+
     /// <summary>Standard input of this call (read once); batch mode has none.</summary>
     public StdinSource Stdin { get; init; } = StdinSource.Unavailable("Standard input is not available here.", "Pass the value another way.");
 

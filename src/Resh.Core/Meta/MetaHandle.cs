@@ -83,6 +83,7 @@ public static class MetaHandle
                        "The exit status is 0 when every request succeeded, 9 (partial) otherwise.",
                 examples: [new("batch < requests.ndjson", "Many operations, one process.")]),
         };
+        verbs.AddRange(Audit.AuditVerbs.Create());
         return new HandleInfo(HandleRegistry.MetaScheme, "resh itself: help, schemas, completion, docs, batch.", "(none)", verbs) { Hidden = true };
     }
 

@@ -1,0 +1,27 @@
+namespace Resh.Core.Audit;
+
+/// <summary>The raw lines of an audit log (bytes without the newline, as they were hashed), read a block at a time.</summary>
+public static class AuditLines
+{
+    /// <summary>Each line in order; <c>Complete</c> is false only for a last line with no newline after it.</summary>
+    public static IEnumerable<(byte[] Line, bool Complete)> Read(Stream stream)
+    {
+        var buffer = new byte[64 * 1024];
+        var pending = new MemoryStream();
+        int n;
+        while ((n = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            var start = 0;
+            while (true)
+            {
+                var nl = Array.IndexOf(buffer, (byte)'\n', start, n - start);
+                if (nl < 0) { pending.Write(buffer, start, n - start); break; }
+                pending.Write(buffer, start, nl - start);
+                yield return (pending.ToArray(), true);
+                pending.SetLength(0);
+                start = nl + 1;
+            }
+        }
+        if (pending.Length > 0) yield return (pending.ToArray(), false);
+    }
+}

@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Resh.Core.Cli;
+using Resh.Core.Errors;
+using Resh.Core.Config;
+using Resh.Core.Output;
+using Resh.Core.Platform;
+using Resh.Core.Secrets;
+
+namespace Resh.Core.Audit;
+
+/// <summary>
+/// The append-only audit trail in the state dir (SPEC §7): <c>audit/audit.jsonl</c>, one JSON record per line, each
+/// carrying the SHA-256 of the line before it (<see cref="AuditRecord.Prev"/>), and <c>audit/audit.head</c>, the
+/// sequence number and hash of the newest line, so a cut-off tail is detected too. Appends are serialised across
+/// processes by a lock file; files are 0600 in a 0700 directory.
+/// </summary>
+public sealed class AuditTrail(ReshPaths paths, string surface, string identity)
+{
+    public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
+    public string Surface { get; } = surface;
+    public string Identity { get; } = identity;
+
+    public static string LogPath(ReshPaths paths) => Path.Combine(paths.StateDir, "audit", "audit.jsonl");
+    public static string HeadPath(ReshPaths paths) => Path.Combine(paths.StateDir, "audit", "audit.head");
+
+    /// <summary>The identity of a local caller: the Unix account resh runs as (and the one sudo was run from).</summary>
+    public static string LocalIdentity()
+    {
+        var uid = LibC.GetEUid();
+        var name = Users.UserName(uid) ?? uid.ToString(CultureInfo.InvariantCulture);
+        var sudo = Environment.GetEnvironmentVariable("SUDO_USER");
+        return string.IsNullOrEmpty(sudo) || sudo == name ? $"unix:{name}" : $"unix:{name} (sudo from {sudo})";
+    }
+
+    /// <summary>Appends the record of one finished call. Returns null, or why it could not be written.</summary>
+    public string? Record(Invocation inv, Envelope env) => Append(new AuditRecord(0, "", Identity, Surface, env.Handle, env.Verb, env.Target, env.Host,
+        AuditArgs.From(inv.Args), env.Ok, env.Ok ? "ok" : (env.Error?.Code ?? Errors.ErrorCode.Failed).ToWire(), env.Changed, env.DryRun,
+        Math.Round(env.DurationMs, 3), ""));
+
+    public string? Append(AuditRecord record)
+    {
+        try
+        {
+            var dir = paths.StateSubdir("audit");
+            using var lockFile = TakeLock(Path.Combine(dir, "audit.lock"));
+            var logPath = Path.Combine(dir, "audit.jsonl");
+            using var log = new FileStream(logPath, new FileStreamOptions
+            {
+                Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+            var (lastSeq, prev) = LastLine(log);
+            var full = record with
+            {
+                Seq = lastSeq + 1,
+                Time = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+                Prev = prev,
+            };
+            var line = JsonSerializer.SerializeToUtf8Bytes(full, AuditJson.Default.AuditRecord);
+            line = SecretRedactor.ScrubJson(line, default) ?? line; // a resolved secret typed into a plain argument
+            var bytes = new byte[line.Length + 1];
+            line.CopyTo(bytes, 0);
+            bytes[^1] = (byte)'\n';
+            log.Seek(0, SeekOrigin.End);
+            log.Write(bytes);
+            log.Flush();
+            WriteHead(Path.Combine(dir, "audit.head"), full.Seq, Hash(line));
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Errors.ReshException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return ex is Errors.ReshException r ? r.Error.Message : ex.Message;
+        }
+    }
+
+    public static string Hash(ReadOnlySpan<byte> line) => Convert.ToHexStringLower(SHA256.HashData(line));
+
+    static FileStream TakeLock(string path)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, new FileStreamOptions
+                {
+                    Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None,
+                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                });
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline) { Thread.Sleep(5); }
+        }
+    }
+
+    /// <summary>The sequence number and hash of the last line (0 and <see cref="Genesis"/> for an empty log).</summary>
+    static (long Seq, string Hash) LastLine(FileStream log)
+    {
+        var length = log.Length;
+        if (length == 0) return (0, Genesis);
+        var one = new byte[1];
+        log.Seek(length - 1, SeekOrigin.Begin);
+        log.ReadExactly(one);
+        if (one[0] != (byte)'\n')
+            throw new IOException($"The audit log {log.Name} ends in an incomplete line; run `resh audit verify` before new records are added.");
+        long end = length - 1, start = 0, scan = end;
+        var buffer = new byte[64 * 1024];
+        while (scan > 0) // backwards, a block at a time, to the newline before the last line (a line may be long)
+        {
+            var n = (int)Math.Min(buffer.Length, scan);
+            var from = scan - n;
+            log.Seek(from, SeekOrigin.Begin);
+            log.ReadExactly(buffer.AsSpan(0, n));
+            var nl = buffer.AsSpan(0, n).LastIndexOf((byte)'\n');
+            if (nl >= 0) { start = from + nl + 1; break; }
+            scan = from;
+        }
+        var line = new byte[end - start];
+        log.Seek(start, SeekOrigin.Begin);
+        log.ReadExactly(line);
+        using var doc = JsonDocument.Parse(line);
+        return (doc.RootElement.GetProperty("seq").GetInt64(), Hash(line));
+    }
+
+    static void WriteHead(string path, long seq, string hash)
+    {
+        var text = Encoding.ASCII.GetBytes($"{{\"seq\":{seq.ToString("D20", CultureInfo.InvariantCulture)},\"hash\":\"{hash}\"}}\n");
+        using var head = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, Share = FileShare.ReadWrite,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        RandomAccess.Write(head.SafeFileHandle, text, 0);
+        head.SetLength(text.Length);
+    }
+}

@@ -1,0 +1,226 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Resh.TestSupport;
+using Xunit;
+
+namespace Resh.Cli.Tests.Audit;
+
+/// <summary>
+/// Issue 18: the tamper-evident audit trail. With `[audit] enabled = true` every call of the command line and of
+/// batch is appended to the state dir's audit/audit.jsonl as a hash chain; `audit verify` finds any edit, deletion,
+/// reordering or cut-off tail; `audit list` filters; secrets never reach the log.
+/// </summary>
+public sealed class AuditTrailTests : IDisposable
+{
+    readonly TempDir _dir = new("audit");
+    readonly string _state;
+    readonly string _config;
+
+    public AuditTrailTests()
+    {
+        _state = _dir["state"];
+        _config = _dir.File("config.toml", "[audit]\nenabled = true\n");
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    string Log => Path.Combine(_state, "audit", "audit.jsonl");
+    string Head => Path.Combine(_state, "audit", "audit.head");
+
+    ReshRun Resh(string[] args, string? stdin = null, IDictionary<string, string>? extraEnv = null, bool audit = true)
+    {
+        var env = new Dictionary<string, string> { ["RESH_HOME"] = _state };
+        if (audit) env["RESH_CONFIG"] = _config;
+        if (extraEnv is not null) foreach (var (k, v) in extraEnv) env[k] = v;
+        return ReshBinary.Run(args, stdin: stdin, env: env);
+    }
+
+    List<JsonObject> Records() => File.ReadAllLines(Log).Select(l => (JsonObject)JsonNode.Parse(l)!).ToList();
+
+    void MakeSomeCalls()
+    {
+        var f = _dir["notes.txt"];
+        Assert.Equal(0, Resh([$"file://{f}.write", "content=hello"]).ExitCode);
+        Assert.Equal(0, Resh([$"file://{f}.read"]).ExitCode);
+        Assert.Equal(3, Resh([$"file://{_dir["missing"]}.read"]).ExitCode);
+        Assert.Equal(0, Resh([$"file://{f}.write", "content=changed", "--dry-run"]).ExitCode);
+    }
+
+    [Fact]
+    public void Every_call_is_one_chained_record_with_who_what_and_how_it_ended()
+    {
+        MakeSomeCalls();
+        var records = Records();
+        Assert.Equal(4, records.Count);
+        Assert.Equal([1L, 2L, 3L, 4L], records.Select(r => r["seq"]!.GetValue<long>()));
+        Assert.Equal(new string('0', 64), records[0]["prev"]!.GetValue<string>());
+        var lines = File.ReadAllLines(Log);
+        for (int i = 1; i < lines.Length; i++)
+            Assert.Equal(Sha256(lines[i - 1]), records[i]["prev"]!.GetValue<string>());
+
+        Assert.All(records, r => Assert.Equal("cli", r["surface"]!.GetValue<string>()));
+        Assert.All(records, r => Assert.StartsWith("unix:", r["identity"]!.GetValue<string>()));
+        Assert.Equal(["write", "read", "read", "write"], records.Select(r => r["verb"]!.GetValue<string>()));
+        Assert.Equal(["ok", "ok", "not_found", "ok"], records.Select(r => r["code"]!.GetValue<string>()));
+        Assert.True(records[0]["changed"]!.GetValue<bool>());
+        Assert.True(records[3]["dry_run"]!.GetValue<bool>());
+        Assert.Equal("hello", records[0]["args"]!["content"]!.GetValue<string>());
+        Assert.True(DateTime.Parse(records[0]["time"]!.GetValue<string>()) > DateTime.UtcNow.AddMinutes(-5));
+
+        // 0600 files in a 0700 directory (SPEC §7).
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Log));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Head));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(Log)!));
+
+        var verify = Resh(["audit", "verify", "--format", "json"], audit: false);
+        Assert.Equal(0, verify.ExitCode);
+        var result = JsonNode.Parse(verify.Stdout)!["result"]!;
+        Assert.True(result["intact"]!.GetValue<bool>());
+        Assert.Equal(4, result["records"]!.GetValue<long>());
+        Assert.Equal(Sha256(lines[^1]), result["last_hash"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void The_trail_is_off_unless_the_config_turns_it_on_and_meta_commands_are_not_recorded()
+    {
+        var f = _dir["quiet.txt"];
+        Assert.Equal(0, Resh([$"file://{f}.write", "content=x"], audit: false).ExitCode);
+        Assert.False(Directory.Exists(Path.Combine(_state, "audit")));
+        Assert.Equal(0, Resh(["help"]).ExitCode);
+        Assert.Equal(0, Resh(["version"]).ExitCode);
+        Assert.False(File.Exists(Log));
+        var verify = Resh(["audit", "verify"], audit: false);
+        Assert.Equal(3, verify.ExitCode);
+        Assert.Contains("enabled = true", JsonNode.Parse(verify.Stdout)!["error"]!["hint"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_secret_argument_never_reaches_the_log()
+    {
+        const string password = "Audit-Secret-4711-xyzzy";
+        var src = _dir.File("src/a.txt", "data");
+        var run = Resh([$"archive://{_dir["s.zip"]}.create", $"sources={Path.GetDirectoryName(src)}", "password=env:AUDIT_PW"],
+            extraEnv: new Dictionary<string, string> { ["AUDIT_PW"] = password });
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        // The same secret typed as a literal (warned about) is masked too.
+        var lit = Resh([$"archive://{_dir["t.zip"]}.create", $"sources={Path.GetDirectoryName(src)}", $"password={password}"]);
+        Assert.True(lit.ExitCode == 0, lit.Stdout + lit.Stderr);
+        var text = File.ReadAllText(Log);
+        Assert.DoesNotContain(password, text);
+        Assert.DoesNotContain("4711", text);
+        Assert.Equal("***", Records()[0]["args"]!["password"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Batch_requests_are_recorded_one_by_one_as_the_batch_surface()
+    {
+        var f = _dir["b.txt"];
+        var input = $$"""
+            {"id":1,"stage":"file://{{f}}","verb":"write","args":{"content":"x"}}
+            {"id":2,"stage":"file://{{f}}","verb":"stat"}
+            """ + "\n";
+        var run = Resh(["batch"], stdin: input);
+        Assert.Equal(0, run.ExitCode);
+        var records = Records();
+        Assert.Equal(2, records.Count);
+        Assert.All(records, r => Assert.Equal("batch", r["surface"]!.GetValue<string>()));
+        Assert.Equal(["write", "stat"], records.Select(r => r["verb"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void An_edited_record_is_found_and_named()
+    {
+        MakeSomeCalls();
+        var lines = File.ReadAllLines(Log);
+        lines[1] = lines[1].Replace("\"ok\":true", "\"ok\":false");
+        File.WriteAllText(Log, string.Join("\n", lines) + "\n");
+        var verify = Resh(["audit", "verify"], audit: false);
+        Assert.Equal(1, verify.ExitCode);
+        var error = JsonNode.Parse(verify.Stdout)!["error"]!;
+        Assert.Equal("failed", error["code"]!.GetValue<string>());
+        Assert.Contains("(record 2) was edited", error["message"]!.GetValue<string>());
+        Assert.Equal(3, error["details"]!["problems"]![0]!["seq"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public void Editing_the_last_record_disagrees_with_the_head()
+    {
+        MakeSomeCalls();
+        var lines = File.ReadAllLines(Log);
+        lines[^1] = lines[^1].Replace("\"dry_run\":true", "\"dry_run\":false");
+        File.WriteAllText(Log, string.Join("\n", lines) + "\n");
+        var verify = Resh(["audit", "verify"], audit: false);
+        Assert.Equal(1, verify.ExitCode);
+        Assert.Contains("head", verify.Stdout);
+    }
+
+    [Fact]
+    public void Deleted_moved_and_cut_off_records_are_found()
+    {
+        MakeSomeCalls();
+        var original = File.ReadAllLines(Log);
+
+        File.WriteAllText(Log, string.Join("\n", original.Where((_, i) => i != 1)) + "\n");
+        var deleted = Resh(["audit", "verify"], audit: false);
+        Assert.Equal(1, deleted.ExitCode);
+        Assert.Contains("missing", deleted.Stdout);
+
+        File.WriteAllText(Log, string.Join("\n", new[] { original[0], original[2], original[1], original[3] }) + "\n");
+        var moved = Resh(["audit", "verify"], audit: false);
+        Assert.Equal(1, moved.ExitCode);
+
+        File.WriteAllText(Log, string.Join("\n", original.Take(3)) + "\n");
+        var cut = Resh(["audit", "verify"], audit: false);
+        Assert.Equal(1, cut.ExitCode);
+        Assert.Contains("cut off", cut.Stdout);
+
+        File.WriteAllText(Log, string.Join("\n", original.Skip(1)) + "\n");
+        var headless = Resh(["audit", "verify"], audit: false);
+        Assert.Equal(1, headless.ExitCode);
+
+        File.WriteAllText(Log, string.Join("\n", original) + "\n");
+        Assert.Equal(0, Resh(["audit", "verify"], audit: false).ExitCode);
+    }
+
+    [Fact]
+    public void List_filters_by_handle_code_and_time_and_keeps_the_newest()
+    {
+        MakeSomeCalls();
+        var all = JsonNode.Parse(Resh(["audit", "list", "--format", "json"], audit: false).Stdout)!["result"]!;
+        Assert.Equal(4, all["matched"]!.GetValue<long>());
+        var notFound = JsonNode.Parse(Resh(["audit", "list", "code=not_found"], audit: false).Stdout)!["result"]!;
+        Assert.Equal(1, notFound["matched"]!.GetValue<long>());
+        Assert.Equal("read", notFound["records"]![0]!["verb"]!.GetValue<string>());
+        var writes = JsonNode.Parse(Resh(["audit", "list", "verb=wr*", "limit=1"], audit: false).Stdout)!["result"]!;
+        Assert.Equal(2, writes["matched"]!.GetValue<long>());
+        Assert.True(writes["truncated"]!.GetValue<bool>());
+        Assert.Equal(4, writes["records"]![0]!["seq"]!.GetValue<long>());
+        var recent = JsonNode.Parse(Resh(["audit", "list", "since=1h"], audit: false).Stdout)!["result"]!;
+        Assert.Equal(4, recent["matched"]!.GetValue<long>());
+        var future = JsonNode.Parse(Resh(["audit", "list", "since=2099-01-01T00:00:00Z"], audit: false).Stdout)!["result"]!;
+        Assert.Equal(0, future["matched"]!.GetValue<long>());
+        var bad = Resh(["audit", "list", "since=yesterdayish"], audit: false);
+        Assert.Equal(2, bad.ExitCode);
+        var table = Resh(["audit", "list", "since=1h", "--format", "table"], audit: false);
+        Assert.Equal(0, table.ExitCode);
+        Assert.Contains("not_found", table.Stdout);
+    }
+
+    [Fact]
+    public void Parallel_processes_append_without_losing_or_forking_records()
+    {
+        var f = _dir["par.txt"];
+        File.WriteAllText(f, "x");
+        var runs = Enumerable.Range(0, 6).Select(_ => Task.Run(() =>
+        {
+            for (int i = 0; i < 5; i++) Assert.Equal(0, Resh([$"file://{f}.stat"]).ExitCode);
+        })).ToArray();
+        Task.WaitAll(runs);
+        var records = Records();
+        Assert.Equal(30, records.Count);
+        Assert.Equal(Enumerable.Range(1, 30).Select(i => (long)i), records.Select(r => r["seq"]!.GetValue<long>()));
+        Assert.Equal(0, Resh(["audit", "verify"], audit: false).ExitCode);
+    }
+
+    static string Sha256(string line) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(line)));
+}
