@@ -28,7 +28,7 @@ public static class AuditArgs
     {
         null => null,
         _ when arg.Kind == ArgKind.Secret || value is SecretRef or SecretValue => SecretRedactor.Mask,
-        ContentSource => new JsonObject { ["content"] = "(not recorded)" },
+        ContentSource content => content.Length is { } length ? new JsonObject { ["bytes"] = length } : new JsonObject { ["origin"] = content.Origin },
         byte[] bytes => new JsonObject { ["bytes"] = bytes.Length },
         IReadOnlyList<string> list when arg.Name is "env" or "secret_env" =>
             new JsonArray(list.Select(e => (JsonNode?)JsonValue.Create(NameOnly(e))).ToArray()),

@@ -126,7 +126,9 @@ public sealed class AuditTrail(ReshPaths paths, string surface, string identity)
 
     static void WriteHead(string path, long seq, string hash)
     {
-        var text = Encoding.ASCII.GetBytes($"{{\"seq\":{seq.ToString("D20", CultureInfo.InvariantCulture)},\"hash\":\"{hash}\"}}\n");
+        // Always the same length (padded with spaces, which JSON allows), so rewriting it in place never leaves a stale tail.
+        var json = $"{{\"seq\":{seq.ToString(CultureInfo.InvariantCulture)},\"hash\":\"{hash}\"}}";
+        var text = Encoding.ASCII.GetBytes(json.PadRight(120) + "\n");
         using var head = new FileStream(path, new FileStreamOptions
         {
             Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, Share = FileShare.ReadWrite,

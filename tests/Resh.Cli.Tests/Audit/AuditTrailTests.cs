@@ -64,7 +64,8 @@ public sealed class AuditTrailTests : IDisposable
         Assert.Equal(["ok", "ok", "not_found", "ok"], records.Select(r => r["code"]!.GetValue<string>()));
         Assert.True(records[0]["changed"]!.GetValue<bool>());
         Assert.True(records[3]["dry_run"]!.GetValue<bool>());
-        Assert.Equal("hello", records[0]["args"]!["content"]!.GetValue<string>());
+        Assert.Equal(5, records[0]["args"]!["content"]!["bytes"]!.GetValue<long>()); // the size, never the content
+        Assert.DoesNotContain("hello", File.ReadAllText(Log));
         Assert.True(DateTime.Parse(records[0]["time"]!.GetValue<string>()) > DateTime.UtcNow.AddMinutes(-5));
 
         // 0600 files in a 0700 directory (SPEC §7).
@@ -115,9 +116,9 @@ public sealed class AuditTrailTests : IDisposable
     public void Batch_requests_are_recorded_one_by_one_as_the_batch_surface()
     {
         var f = _dir["b.txt"];
-        var input = $$"""
-            {"id":1,"stage":"file://{{f}}","verb":"write","args":{"content":"x"}}
-            {"id":2,"stage":"file://{{f}}","verb":"stat"}
+        var input = $$$"""
+            {"id":1,"stage":"file://{{{f}}}","verb":"write","args":{"content":"x"}}
+            {"id":2,"stage":"file://{{{f}}}","verb":"stat"}
             """ + "\n";
         var run = Resh(["batch"], stdin: input);
         Assert.Equal(0, run.ExitCode);
@@ -207,7 +208,7 @@ public sealed class AuditTrailTests : IDisposable
     }
 
     [Fact]
-    public void Parallel_processes_append_without_losing_or_forking_records()
+    public async Task Parallel_processes_append_without_losing_or_forking_records()
     {
         var f = _dir["par.txt"];
         File.WriteAllText(f, "x");
@@ -215,7 +216,7 @@ public sealed class AuditTrailTests : IDisposable
         {
             for (int i = 0; i < 5; i++) Assert.Equal(0, Resh([$"file://{f}.stat"]).ExitCode);
         })).ToArray();
-        Task.WaitAll(runs);
+        await Task.WhenAll(runs);
         var records = Records();
         Assert.Equal(30, records.Count);
         Assert.Equal(Enumerable.Range(1, 30).Select(i => (long)i), records.Select(r => r["seq"]!.GetValue<long>()));
