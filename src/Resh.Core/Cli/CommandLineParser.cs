@@ -59,6 +59,8 @@ public sealed class CommandLineParser(HandleRegistry registry, StdinSource stdin
             builtin = twoWord;
             i++;
         }
+        if (builtin is null && meta.Verbs.Where(v => v.Name.StartsWith(first + ".", StringComparison.Ordinal)).Select(v => v.Name[(first.Length + 1)..]).ToList() is { Count: > 0 } subcommands)
+            throw ReshError.Usage($"`{Clip(first)}` needs one of: {string.Join(", ", subcommands)}.", $"Example: resh {first} {subcommands[0]}").ToException();
         if (builtin is null)
         {
             if (registry.Find(first.ToLowerInvariant()) is { } h)

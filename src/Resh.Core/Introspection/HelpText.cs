@@ -64,15 +64,22 @@ public static class HelpText
     public static string Verb(VerbDoc v)
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"{v.Handle}.{v.Name} — {v.Summary}");
+        var builtin = v.Handle == Registry.HandleRegistry.MetaScheme; // a command: `resh audit verify`, not a stage
+        sb.AppendLine(builtin ? $"resh {v.Name.Replace('.', ' ')} — {v.Summary}" : $"{v.Handle}.{v.Name} — {v.Summary}");
         sb.AppendLine();
         sb.AppendLine("Usage:");
         var positional = v.Args.FirstOrDefault(a => a.Positional);
         var tail = positional is null ? "" : $" [-- {positional.Name.ToUpperInvariant()}...]";
-        sb.AppendLine($"  resh '{v.Handle}://TARGET.{v.Name}({string.Join(",", v.Args.Where(a => !a.Positional).Take(3).Select(a => $"{a.Name}=…"))})'");
-        sb.AppendLine($"  resh {v.Handle}://TARGET {v.Name}{string.Concat(v.Args.Where(a => !a.Positional).Take(3).Select(a => a.Type == "bool" ? $" [--{Flag(a.Name)}]" : $" [--{Flag(a.Name)} {a.Type.ToUpperInvariant()}]"))}{tail}");
+        var flags = string.Concat(v.Args.Where(a => !a.Positional).Take(3).Select(a => a.Type == "bool" ? $" [--{Flag(a.Name)}]" : $" [--{Flag(a.Name)} {a.Type.ToUpperInvariant()}]"));
+        if (builtin)
+            sb.AppendLine($"  resh {v.Name.Replace('.', ' ')}{flags}{(positional is null ? "" : $" [{positional.Name.ToUpperInvariant()}...]")}");
+        else
+        {
+            sb.AppendLine($"  resh '{v.Handle}://TARGET.{v.Name}({string.Join(",", v.Args.Where(a => !a.Positional).Take(3).Select(a => $"{a.Name}=…"))})'");
+            sb.AppendLine($"  resh {v.Handle}://TARGET {v.Name}{flags}{tail}");
+        }
         sb.AppendLine();
-        sb.AppendLine($"Target: {v.Target}");
+        if (!builtin) sb.AppendLine($"Target: {v.Target}");
         sb.AppendLine($"Effect: {v.Effect}{(v.Effect == "read" ? "" : " (honours --dry-run)")}{(v.Streams ? "; streams NDJSON events" : "")}");
         if (v.Args.Count > 0)
         {
