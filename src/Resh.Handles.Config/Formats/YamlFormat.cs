@@ -337,14 +337,8 @@ internal sealed class YamlFormat : TreeFormat
     /// </summary>
     public override string Set(string text, KeyPath path, JsonNode? value)
     {
-        string? edited = null;
-        try
-        {
-            edited = base.Set(text, path, value);
-            if (ReadsBack(edited, path, value)) return edited;
-        }
-        catch (ReshException) when (OutermostFlow(text, path) is not null) { }
-        if (OutermostFlow(text, path) is not { } flow) return edited!;
+        var edited = base.Set(text, path, value); // a key below a scalar, a bad index: refused here, as before
+        if (ReadsBack(edited, path, value) || OutermostFlow(text, path) is not { } flow) return edited;
         var (node, depth) = flow;
         var data = Read(text);
         var sub = Lookup(data, KeyPath.Of(path.Segments.Take(depth).ToList()), out _)?.DeepClone();
@@ -353,7 +347,7 @@ internal sealed class YamlFormat : TreeFormat
         var result = new Splice(start, node.End, FlowText(updated, '\0')).ApplyTo(text);
         if (!ReadsBack(result, path, value))
         {
-            if (edited is not null && Parses(edited)) return edited; // a value that does not round-trip exactly (1.0 reads as 1) either way
+            if (Parses(edited)) return edited; // a value that does not round-trip exactly (1.0 reads as 1) either way
             throw ReshError.Failed($"Setting `{path}` inside a flow collection did not read back as the value set; the file is left as it was.",
                 "Set the whole collection (value:=[...] or value:={...}) instead.").ToException();
         }

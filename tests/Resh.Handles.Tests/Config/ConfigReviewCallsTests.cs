@@ -147,7 +147,7 @@ public sealed class ConfigReviewCallsTests
             {
                 var run = ReshBinary.Run([$"config://{file}", .. args]);
                 Assert.Equal("usage", run.ErrorCode);
-                Assert.True(run.Stdout.Length < 2000, run.Stdout[..2000]);
+                Assert.True(run.Stdout.Length < 2000, run.Stdout[..Math.Min(run.Stdout.Length, 2000)]);
             }
         var plain = dir.File("plain.json", "{}\n");
         var key = ReshBinary.Run($"config://{plain}", "set", $"key={deepKey}", "value=1");
@@ -157,8 +157,9 @@ public sealed class ConfigReviewCallsTests
         var ok = dir.File("ok.json", string.Concat(Enumerable.Repeat("{\"a\":", 150)) + "1" + new string('}', 150));
         var get = ReshBinary.Run($"config://{ok}", "get", "key=" + string.Join(".", Enumerable.Repeat("a", 150)));
         Assert.True(get.Ok, get.ToString());
-        var whole = ReshBinary.Run($"config://{ok}", "get");
-        Assert.True(whole.Ok || whole.ErrorCode == "usage", whole.ToString());
+        var whole = ReshBinary.Run($"config://{ok}", "get"); // the envelope nests deeper than the test's JSON reader (64) accepts
+        Assert.Equal(0, whole.ExitCode);
+        Assert.StartsWith("{\"ok\":true", whole.Stdout);
     }
 
     [Fact]
@@ -174,9 +175,9 @@ public sealed class ConfigReviewCallsTests
         Assert.Equal("[a]\r\nx = 1\r\nflag\r\ny = 2\r\n", File.ReadAllText(crlf));
         var bom = dir["bom.yaml"];
         File.WriteAllBytes(bom, [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes("a: 1\r\nb: [x]\r\n")]);
-        var set = ReshBinary.Run($"config://{bom}", "set", "key=b[1]", "value=y");
+        var set = ReshBinary.Run($"config://{bom}", "set", "key=b[1]", "value=z");
         Assert.True(set.Ok, set.ToString());
-        Assert.Equal([0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes("a: 1\r\nb: [x, y]\r\n")], File.ReadAllBytes(bom));
+        Assert.Equal([0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes("a: 1\r\nb: [x, z]\r\n")], File.ReadAllBytes(bom));
         // A link to /etc/shadow, followed by an unprivileged user: permission_denied, nothing of the file shown.
         File.SetUnixFileMode(dir.Path, (UnixFileMode)0x1ED);
         var link = dir["shadow.ini"];
