@@ -165,7 +165,7 @@ internal static class ConfigFiles
     {
         if (doc.Exists && newText == doc.Text) return null;
         var bytes = Encoding.UTF8.GetBytes(doc.Bom ? "\uFEFF" + newText : newText);
-        var diff = ContentDiff.Between(doc.Bytes, doc.Exists, bytes, doc.Path);
+        var diff = ConfigSecrets.ScrubDiff(ContentDiff.Between(doc.Bytes, doc.Exists, bytes, doc.Path), doc.Format, doc.Text, newText);
         if (!ctx.DryRun)
             await AtomicRewrite.WriteAsync(ctx, doc.Target, bytes, new AtomicRewrite.Options(null, Ownership.Keep, false)).ConfigureAwait(false);
         return diff;

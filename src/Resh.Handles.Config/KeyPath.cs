@@ -31,6 +31,17 @@ public sealed class KeyPath
 
     public static KeyPath Parse(string? text)
     {
+        var path = ParseText(text);
+        if (path.Segments.Count > Formats.ConfigFormat.MaxDepth)
+            throw ReshError.Usage($"The key `{Clip(path.Text)}` has {path.Segments.Count} levels; configuration documents here nest at most {Formats.ConfigFormat.MaxDepth}.",
+                "Name a key at most 200 levels deep.").ToException();
+        return path;
+    }
+
+    static string Clip(string text) => text.Length <= 60 ? text : text[..60] + "...";
+
+    static KeyPath ParseText(string? text)
+    {
         if (string.IsNullOrEmpty(text)) return Root;
         if (text[0] == '/') return new(ParsePointer(text), text, true);
         var segments = new List<string>();
@@ -94,5 +105,5 @@ public sealed class KeyPath
     public override string ToString() => Text.Length == 0 ? "(document)" : Text;
 
     static ReshException Bad(string text, string why) =>
-        ReshError.Usage($"The key `{text}` has {why}.", "Write a dotted path (server.tls.port, servers[0].name, a\\.b for a key with a dot) or a JSON Pointer (/server/tls.port).").ToException();
+        ReshError.Usage($"The key `{Clip(text)}` has {why}.", "Write a dotted path (server.tls.port, servers[0].name, a\\.b for a key with a dot) or a JSON Pointer (/server/tls.port).").ToException();
 }

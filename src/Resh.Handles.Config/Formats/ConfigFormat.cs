@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Resh.Core.Errors;
+using Resh.Handles.Config;
 
 namespace Resh.Handles.Config.Formats;
 
@@ -19,6 +20,9 @@ internal abstract class ConfigFormat
     /// <summary>The text without the key; null when the key is not there.</summary>
     public abstract string? Delete(string text, KeyPath path);
     public abstract string Render(JsonNode? data);
+    /// <summary>Where the text of each secret value is (<see cref="ConfigSecrets"/>), to mask it in a diff.</summary>
+    public abstract List<(int Start, int End)> SecretSpans(string text);
+
     /// <summary>The value as this format stores it (line formats hold strings), to tell whether a set changes anything.</summary>
     public virtual JsonNode? Normalize(JsonNode? value) => value;
 
@@ -84,6 +88,23 @@ internal abstract class TreeFormat : ConfigFormat
     protected abstract Splice AppendItem(string text, SNode seq, JsonNode? value);
     protected abstract Splice RemoveEntry(string text, SNode map, int index);
     protected abstract Splice RemoveItem(string text, SNode seq, int index);
+
+    public override List<(int Start, int End)> SecretSpans(string text)
+    {
+        var spans = new List<(int, int)>();
+        Collect(ParseTree(text), false, spans);
+        return spans;
+
+        static void Collect(SNode node, bool secret, List<(int, int)> into)
+        {
+            switch (node.Kind)
+            {
+                case NodeKind.Map: foreach (var e in node.Entries) Collect(e.Value, secret || ConfigSecrets.IsSecretKey(e.Key), into); break;
+                case NodeKind.Seq: foreach (var i in node.Items) Collect(i, secret, into); break;
+                default: if (secret && node.End > node.Start && node.Quote != '*') into.Add((node.Start, node.End)); break;
+            }
+        }
+    }
 
     public override string Set(string text, KeyPath path, JsonNode? value)
     {

@@ -97,10 +97,14 @@ internal abstract class LineFormat : ConfigFormat
         var (lines, sections) = Scan(text);
         var nl = TextSpans.Newline(text);
         var existing = lines.LastOrDefault(l => l.Section == section && l.Key == key);
-        if (existing is not null) return new Splice(existing.ValueStart, existing.ValueEnd, Quote(str, existing.Quote)).ApplyTo(text);
+        // A bare key (an INI flag such as skip-networking, a properties key alone) has no separator: a value brings one.
+        if (existing is not null)
+            return new Splice(existing.ValueStart, existing.ValueEnd, (existing.Separator.Length == 0 && str.Length > 0 ? DefaultSeparator : "") + Quote(str, existing.Quote)).ApplyTo(text);
         var siblings = lines.Where(l => l.Section == section).ToList();
         var style = siblings.LastOrDefault() ?? lines.LastOrDefault();
-        var line = (style?.Lead ?? "") + KeyText(key) + (style?.Separator ?? DefaultSeparator) + Quote(str, '\0') + nl;
+        // The separator comes from a sibling that has one; a bare flag line has none to copy.
+        var separator = (siblings.LastOrDefault(l => l.Separator.Length > 0) ?? lines.LastOrDefault(l => l.Separator.Length > 0))?.Separator ?? DefaultSeparator;
+        var line = (style?.Lead ?? "") + KeyText(key) + separator + Quote(str, '\0') + nl;
         if (siblings.Count > 0)
         {
             var at = siblings[^1].LineEnd;
@@ -119,6 +123,10 @@ internal abstract class LineFormat : ConfigFormat
     }
 
     protected virtual string KeyText(string key) => key;
+
+    public override List<(int Start, int End)> SecretSpans(string text) =>
+        Scan(text).Lines.Where(l => l.ValueEnd > l.ValueStart && (ConfigSecrets.IsSecretKey(l.Key) || (l.Section is not null && ConfigSecrets.IsSecretKey(l.Section))))
+            .Select(l => (l.ValueStart, l.ValueEnd)).ToList();
 
     static string Prefix(string text, int at, string nl) => at > 0 && at == text.Length && text[^1] != '\n' ? nl : "";
 
@@ -188,14 +196,37 @@ internal sealed class IniFormat : LineFormat
                 continue;
             }
             var sep = line.IndexOfAny(['=', ':'], i);
-            if (sep < 0) { lines.Add(new KvLine(section, line.Trim(), "", start, end, start + line.Length, start + line.Length, '\0', "", line[..i])); continue; }
+            var comment = CommentStart(line, i);
+            if (sep < 0 || (comment >= 0 && comment < sep))
+            {
+                // A bare key (a flag: skip-networking), possibly followed by a comment.
+                var flagEnd = comment < 0 ? line.Length : comment;
+                while (flagEnd > i && line[flagEnd - 1] is ' ' or '\t') flagEnd--;
+                lines.Add(new KvLine(section, line[i..flagEnd], "", start, end, start + flagEnd, start + flagEnd, '\0', "", line[..i]));
+                continue;
+            }
             var key = line[i..sep].TrimEnd();
             var vs = SkipSpace(line, sep + 1);
-            var ve = line.Length;
-            while (ve > vs && line[ve - 1] is ' ' or '\t') ve--;
-            var raw = line[vs..ve];
+            int ve;
+            string raw;
             char q = '\0';
-            if (raw.Length >= 2 && raw[0] is '"' or '\'' && raw[^1] == raw[0]) { q = raw[0]; raw = raw[1..^1]; }
+            // A quoted value keeps ; and # inside; after the closing quote only space or a comment may follow.
+            int closeQuote = vs < line.Length && line[vs] is '"' or '\'' ? line.IndexOf(line[vs], vs + 1) : -1;
+            int after = closeQuote < 0 ? -1 : SkipSpace(line, closeQuote + 1);
+            if (closeQuote > 0 && (after == line.Length || (after > closeQuote + 1 && line[after] is ';' or '#')))
+            {
+                q = line[vs];
+                raw = line[(vs + 1)..closeQuote];
+                ve = closeQuote + 1;
+            }
+            else
+            {
+                // Like configparser's inline_comment_prefixes, git-config and MySQL: ; or # after whitespace starts a comment.
+                var c = CommentStart(line, vs);
+                ve = c < 0 ? line.Length : c;
+                while (ve > vs && line[ve - 1] is ' ' or '\t') ve--;
+                raw = line[vs..ve];
+            }
             var keyEnd = i + key.Length;
             lines.Add(new KvLine(section, key, raw, start, end, start + vs, start + ve, q, line[keyEnd..vs], line[..i]));
         }
@@ -204,9 +235,17 @@ internal sealed class IniFormat : LineFormat
 
     static int LineNo(string text, int pos) => text.AsSpan(0, pos).Count('\n') + 1;
 
+    /// <summary>Where an inline comment starts: a ; or # at the start of the value or after whitespace; -1 when there is none.</summary>
+    static int CommentStart(string line, int from)
+    {
+        for (int j = from; j < line.Length; j++)
+            if (line[j] is ';' or '#' && j > 0 && line[j - 1] is ' ' or '\t') return j;
+        return -1;
+    }
+
     protected override string Quote(string value, char oldQuote) =>
         oldQuote != '\0' ? oldQuote + value + oldQuote
-        : value != value.Trim() || value.Contains(';') || value.Contains('#') ? "\"" + value + "\"" : value;
+        : value != value.Trim() || value.Contains(';') || value.Contains('#') || (value.Length > 1 && value[0] is '"' or '\'' && value[^1] == value[0]) ? "\"" + value + "\"" : value;
 }
 
 /// <summary>sysctl.conf and sysctl.d: key = value, # and ; comments, a leading - (ignore errors) kept with the key's line.</summary>

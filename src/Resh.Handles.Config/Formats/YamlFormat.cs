@@ -10,8 +10,8 @@ namespace Resh.Handles.Config.Formats;
 
 /// <summary>
 /// YAML through YamlDotNet's parser events, whose marks give each node's place in the text: an edit splices
-/// that text only, so comments, anchors, quoting and indentation elsewhere stay. The first document of a
-/// stream is the one read and edited. Aliases are expanded when reading, within a budget (a billion-laughs
+/// that text only, so comments, anchors, quoting and indentation elsewhere stay. A stream of several
+/// documents is refused (usage), not half-edited. Aliases are expanded when reading, within a budget (a billion-laughs
 /// file is refused, not expanded); the merge key <c>&lt;&lt;</c> is honoured.
 /// </summary>
 internal sealed class YamlFormat : TreeFormat
@@ -79,11 +79,21 @@ internal sealed class YamlFormat : TreeFormat
             {
                 var ev = parser.Current!;
                 if (ev is StreamStart or DocumentStart or Comment) continue;
-                if (ev is DocumentEnd or StreamEnd) break;
+                if (ev is DocumentEnd or StreamEnd)
+                {
+                    // Only one document is read and edited: a stream of several is refused rather than half-edited.
+                    int documents = 1;
+                    while (parser.MoveNext()) if (parser.Current is DocumentStart) documents++;
+                    if (documents > 1)
+                        throw ReshError.Usage($"The YAML file holds {documents} documents (separated by ---); config:// reads and edits a file of one document.",
+                            "Split the documents into files (one per resource), edit the one you mean, and join them again.",
+                            new JsonObject { ["documents"] = documents }).ToException();
+                    break;
+                }
                 if (ev is MappingEnd or SequenceEnd)
                 {
                     var (done, _, _, _) = stack.Pop();
-                    if (done.Flow) done.End = (int)ev.End.Index;
+                    if (done.Flow) done.End = FlowEnd(text, (int)ev.Start.Index); // the end event's mark is at the bracket: the node ends after it
                     Attach(done);
                     continue;
                 }
@@ -161,6 +171,12 @@ internal sealed class YamlFormat : TreeFormat
             parent.Entries.Add(new SEntry(key, ks, ke, node));
             stack.Push((parent, null, 0, 0));
         }
+    }
+
+    static int FlowEnd(string text, int mark)
+    {
+        while (mark < text.Length && text[mark] is not (']' or '}')) mark++;
+        return Math.Min(mark + 1, text.Length);
     }
 
     static int DashColumn(string text, int itemStart)
@@ -314,9 +330,91 @@ internal sealed class YamlFormat : TreeFormat
     static string AfterColon(JsonNode? value, int childColumn, char quote, string nl) =>
         IsBlockCollection(value) ? nl + Block(value!, new string(' ', childColumn), nl) : " " + ScalarText(value, quote, false);
 
+    /// <summary>
+    /// A set, checked: the edited text must read back with the value at the key. An edit inside a flow collection
+    /// ({...} or [...]) that does not (a splice the flow syntax cannot take) re-renders the outermost flow collection
+    /// on the path, in flow style, with the value set in its data.
+    /// </summary>
+    public override string Set(string text, KeyPath path, JsonNode? value)
+    {
+        var edited = base.Set(text, path, value); // a key below a scalar, a bad index: refused here, as before
+        if (ReadsBack(edited, path, value) || OutermostFlow(text, path) is not { } flow) return edited;
+        var (node, depth) = flow;
+        var data = Read(text);
+        var sub = Lookup(data, KeyPath.Of(path.Segments.Take(depth).ToList()), out _)?.DeepClone();
+        var updated = SetIn(sub, path.Segments, depth, value);
+        var start = FlowStart(text, node);
+        var result = new Splice(start, node.End, FlowText(updated, '\0')).ApplyTo(text);
+        if (!ReadsBack(result, path, value))
+        {
+            if (Parses(edited)) return edited; // a value that does not round-trip exactly (1.0 reads as 1) either way
+            throw ReshError.Failed($"Setting `{path}` inside a flow collection did not read back as the value set; the file is left as it was.",
+                "Set the whole collection (value:=[...] or value:={...}) instead.").ToException();
+        }
+        return result;
+    }
+
+    bool Parses(string text)
+    {
+        try { Read(text); return true; }
+        catch (ReshException) { return false; }
+    }
+
+    bool ReadsBack(string text, KeyPath path, JsonNode? value)
+    {
+        try { return JsonNode.DeepEquals(Lookup(Read(text), path, out var found), value) && found; }
+        catch (ReshException) { return false; }
+    }
+
+    /// <summary>The first flow collection on the way to the key, and how many segments lead to it; null when the path has none.</summary>
+    (SNode Node, int Depth)? OutermostFlow(string text, KeyPath path)
+    {
+        SNode node;
+        try { node = ParseTree(text); }
+        catch (ReshException) { return null; }
+        var segs = path.Segments;
+        for (int i = 0; i < segs.Count; i++)
+        {
+            if (node.Flow && node.Kind != NodeKind.Scalar && node.Tag is null) return (node, i);
+            if (node.Kind == NodeKind.Map && node.FindLast(segs[i]) is >= 0 and var idx) node = node.Entries[idx].Value;
+            else if (node.Kind == NodeKind.Seq && int.TryParse(segs[i], out var n) && n >= 0 && n < node.Items.Count) node = node.Items[n];
+            else return null;
+        }
+        return null;
+    }
+
+    /// <summary>Data with the value set at segments[from..] (missing objects created; an index one past the end appends).</summary>
+    static JsonNode? SetIn(JsonNode? node, IReadOnlyList<string> segs, int from, JsonNode? value)
+    {
+        if (from == segs.Count) return value?.DeepClone();
+        var seg = segs[from];
+        if (node is JsonArray a && (seg == "-" || int.TryParse(seg, out _)))
+        {
+            var i = seg == "-" ? a.Count : int.Parse(seg, CultureInfo.InvariantCulture);
+            if (i == a.Count) { a.Add(SetIn(null, segs, from + 1, value)); return a; }
+            if (i >= 0 && i < a.Count) { var child = a[i]; a[i] = null; a[i] = SetIn(child, segs, from + 1, value); return a; }
+        }
+        var o = node as JsonObject ?? new JsonObject();
+        o.TryGetPropertyValue(seg, out var current);
+        o.Remove(seg);
+        o[seg] = SetIn(current, segs, from + 1, value);
+        return o;
+    }
+
+    /// <summary>Where a flow collection's bracket is (after its anchor or tag).</summary>
+    static int FlowStart(string text, SNode node)
+    {
+        var i = node.Start;
+        while (i < node.End && text[i] is not ('[' or '{')) i++;
+        return i < node.End ? i : node.Start;
+    }
+
     protected override Splice ReplaceValue(string text, SNode? parent, SEntry? entry, SNode node, JsonNode? value)
     {
         var nl = TextSpans.Newline(text);
+        // A flow collection replaced by a collection stays in flow style, in its place.
+        if (node.Flow && node.Kind != NodeKind.Scalar && node.Tag is null && value is JsonObject or JsonArray)
+            return new Splice(FlowStart(text, node), node.End, FlowText(value, '\0'));
         if (parent is null)
             return new Splice(node.Start, node.End, IsBlockCollection(value) ? Block(value!, "", nl) : ScalarText(value, node.Quote, false));
         if (parent.Flow) return new Splice(node.Start, node.End, FlowText(value, node.Quote));

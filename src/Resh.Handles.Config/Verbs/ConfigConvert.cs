@@ -14,14 +14,27 @@ public static class ConfigConvert
 
     public static readonly VerbInfo Verb = VerbInfo.Define("convert", Effect.Mutate,
         "Convert a configuration file to another format, to a file or to standard output.",
-        [To, Output, ConfigFiles.FormatArg], () => ConfigJson.Default.ConfigConvertResult, RunAsync,
+        [To, Output, ConfigArgs.Reveal, ConfigFiles.FormatArg], () => ConfigJson.Default.ConfigConvertResult, RunAsync,
         examples:
         [
             new("config:///etc/app/config.yaml convert to=toml --format raw", "Print the document as TOML."),
             new("config:///srv/app/config.json convert to=yaml output=/srv/app/config.yaml", "Write a YAML copy."),
         ],
-        notes: "Comments do not carry across formats (the data does). Without output= nothing is written and `changed` is false. "
+        notes: "Comments do not carry across formats (the data does). Without output= nothing is written and `changed` is false; the content then shows secret-looking keys' values as \"***\" unless reveal=true. "
+            + "A new output file gets the source's permission bits (a 0600 file stays 0600; never wider than the umask allows) and, when root writes it, the source's owner; an existing one keeps its own. "
             + "INI keeps one level of sections and line formats (.env, properties, sysctl) flatten nested keys with dots; TOML has no null.");
+
+    /// <summary>
+    /// An existing output keeps its own mode and owner; a new one gets the source's permission bits (never wider than
+    /// the umask allows, no execute bits), and, when root writes it, the source's owner: a 0600 secret file converts to a 0600 file.
+    /// </summary>
+    static AtomicRewrite.Options NewFileOptions(ConfigDocument doc, WriteTarget target)
+    {
+        if (target.Existing is not null || doc.Target.Existing is not { } src) return new AtomicRewrite.Options(null, Ownership.Keep, false);
+        var mode = src.Permissions & 0x1B6u & ~FileNative.Umask();
+        var owner = Environment.IsPrivilegedProcess ? new Ownership(src.Uid, src.Gid) : Ownership.Keep;
+        return new AtomicRewrite.Options(mode, owner, false);
+    }
 
     static async ValueTask<Outcome<ConfigConvertResult>> RunAsync(VerbContext ctx)
     {
@@ -29,6 +42,9 @@ public static class ConfigConvert
         var to = ConfigFiles.ByName(ctx.Get(To))!;
         var content = to.Render(doc.Data);
         var output = ctx.Get(Output);
+        // Printed content masks secret values unless asked (reveal=true); a file written gets the real data.
+        if (output is null && !ctx.Get(ConfigArgs.Reveal) && ConfigSecrets.HoldsSecret(doc.Data, KeyPath.Root))
+            content = to.Render(ConfigSecrets.Masked(doc.Data, KeyPath.Root));
         if (output is null)
             return new Outcome<ConfigConvertResult>(new ConfigConvertResult(doc.Display, doc.Format.Name, to.Name, null, content, null), false).WithRaw(RawPayload.FromText(content, newline: false));
         var outPath = FilePaths.ResolveArg(ctx, output, "output");
@@ -40,8 +56,9 @@ public static class ConfigConvert
         if (old is not null && old.AsSpan().SequenceEqual(bytes))
             return new ConfigConvertResult(doc.Display, doc.Format.Name, to.Name, FilePaths.Display(outPath), null, null);
         var diff = ContentDiff.Between(old ?? [], old is not null, bytes, outPath);
+        diff = ConfigSecrets.ScrubDiff(diff, to, old is null ? "" : Encoding.UTF8.GetString(old), content);
         if (!ctx.DryRun)
-            await AtomicRewrite.WriteAsync(ctx, target, bytes, new AtomicRewrite.Options(null, Ownership.Keep, false)).ConfigureAwait(false);
+            await AtomicRewrite.WriteAsync(ctx, target, bytes, NewFileOptions(doc, target)).ConfigureAwait(false);
         return Outcome.Changed(new ConfigConvertResult(doc.Display, doc.Format.Name, to.Name, FilePaths.Display(outPath), null, diff));
     }
 }

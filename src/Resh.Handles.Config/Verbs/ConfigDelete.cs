@@ -14,17 +14,18 @@ public static class ConfigDelete
             new("config:///etc/app/config.yaml.delete key=server.debug", "Drop one key."),
             new("config:///etc/sysctl.d/99-app.conf delete key=net.ipv4.ip_forward --dry-run", "Preview."),
         ],
-        notes: "A key that is not there is `changed: false` (absent already), not an error.");
+        notes: "A key that is not there is `changed: false` (absent already), not an error. Values of secret-looking keys show as \"***\" in `previous` and the diff.");
 
     static async ValueTask<Outcome<ConfigChangeResult>> RunAsync(VerbContext ctx)
     {
         using var doc = ConfigFiles.Open(ctx, ConfigFiles.ResolvePath(ctx), ctx.Get(ConfigFiles.FormatArg), false, "edit");
         var key = KeyPath.Parse(ctx.Get(ConfigArgs.RequiredKey));
-        var previous = ConfigFormat.Lookup(doc.Data, doc.DataPath(key), out var found);
+        var dataPath = doc.DataPath(key);
+        var previous = ConfigFormat.Lookup(doc.Data, dataPath, out var found);
         var text = found ? doc.Format.Delete(doc.Text, key) : null;
         if (text is null) return new ConfigChangeResult(doc.Display, doc.Format.Name, key.Text, null, null, false, null);
         doc.Format.Read(text);
         var diff = await ConfigFiles.CommitAsync(ctx, doc, text).ConfigureAwait(false);
-        return Outcome.Changed(new ConfigChangeResult(doc.Display, doc.Format.Name, key.Text, previous?.DeepClone(), null, false, diff), diff is not null);
+        return Outcome.Changed(new ConfigChangeResult(doc.Display, doc.Format.Name, key.Text, ConfigSecrets.Masked(previous, dataPath), null, false, diff), diff is not null);
     }
 }

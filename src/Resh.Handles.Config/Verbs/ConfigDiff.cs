@@ -19,7 +19,7 @@ public static class ConfigDiff
             new("config:///etc/app/config.yaml diff other=/etc/app/config.yaml.rpmnew", "What a package update changes."),
             new("config:///etc/app/config.json diff desired:='{\"server\":{\"port\":8080}}'", "Drift from a desired document."),
         ],
-        notes: "Differences are data: `add` is only on the other side, `remove` only in this file, `change` differs. Arrays are compared item by item. "
+        notes: "Differences are data: `add` is only on the other side, `remove` only in this file, `change` differs. Arrays are compared item by item. Values of secret-looking keys show as \"***\" (a changed secret is still listed). "
             + "With desired=, keys the desired document leaves out are not reported (a desired document states what must hold, as merge would apply it).");
 
     static ValueTask<Outcome<ConfigDiffResult>> RunAsync(VerbContext ctx)
@@ -47,6 +47,9 @@ public static class ConfigDiff
         return ValueTask.FromResult<Outcome<ConfigDiffResult>>(new ConfigDiffResult(doc.Display, label, list.Count == 0, list.Count, list));
     }
 
+    /// <summary>A value as shown: masked when its key (or a key above it) looks secret.</summary>
+    static JsonNode? Shown(JsonNode? v, List<string> at) => ConfigSecrets.Masked(v, ConfigSecrets.IsSecretPath(at));
+
     static void Compare(JsonNode? mine, JsonNode? theirs, List<string> at, List<ConfigDifference> into, bool onlyTheirs)
     {
         if (mine is JsonObject a && theirs is JsonObject b)
@@ -54,10 +57,10 @@ public static class ConfigDiff
             foreach (var (k, v) in a)
             {
                 if (b.TryGetPropertyValue(k, out var w)) Compare(v, w, [.. at, k], into, onlyTheirs);
-                else if (!onlyTheirs) into.Add(new ConfigDifference(KeyPath.Pointer([.. at, k]), "remove", v?.DeepClone(), null));
+                else if (!onlyTheirs) into.Add(new ConfigDifference(KeyPath.Pointer([.. at, k]), "remove", Shown(v, [.. at, k]), null));
             }
             foreach (var (k, w) in b)
-                if (!a.ContainsKey(k)) into.Add(new ConfigDifference(KeyPath.Pointer([.. at, k]), "add", null, w?.DeepClone()));
+                if (!a.ContainsKey(k)) into.Add(new ConfigDifference(KeyPath.Pointer([.. at, k]), "add", null, Shown(w, [.. at, k])));
             return;
         }
         if (mine is JsonArray x && theirs is JsonArray y)
@@ -65,13 +68,13 @@ public static class ConfigDiff
             for (int i = 0; i < Math.Max(x.Count, y.Count); i++)
             {
                 var seg = i.ToString(CultureInfo.InvariantCulture);
-                if (i >= y.Count) into.Add(new ConfigDifference(KeyPath.Pointer([.. at, seg]), "remove", x[i]?.DeepClone(), null));
-                else if (i >= x.Count) into.Add(new ConfigDifference(KeyPath.Pointer([.. at, seg]), "add", null, y[i]?.DeepClone()));
+                if (i >= y.Count) into.Add(new ConfigDifference(KeyPath.Pointer([.. at, seg]), "remove", Shown(x[i], [.. at, seg]), null));
+                else if (i >= x.Count) into.Add(new ConfigDifference(KeyPath.Pointer([.. at, seg]), "add", null, Shown(y[i], [.. at, seg])));
                 else Compare(x[i], y[i], [.. at, seg], into, onlyTheirs);
             }
             return;
         }
         if (!JsonNode.DeepEquals(mine, theirs))
-            into.Add(new ConfigDifference(KeyPath.Pointer(at), "change", mine?.DeepClone(), theirs?.DeepClone()));
+            into.Add(new ConfigDifference(KeyPath.Pointer(at), "change", Shown(mine, at), Shown(theirs, at)));
     }
 }

@@ -20,7 +20,7 @@ public static class ConfigMerge
             new("config:///etc/app/config.toml merge from=overrides.yaml --dry-run", "Preview merging another file."),
         ],
         notes: "JSON Merge Patch semantics (RFC 7386): objects merge recursively, a null deletes the key, anything else (arrays included) replaces. "
-            + "Each changed leaf is one in-place edit, as with set, so untouched lines stay byte for byte.");
+            + "Each changed leaf is one in-place edit, as with set, so untouched lines stay byte for byte. Values of secret-looking keys show as \"***\" in the diff.");
 
     static async ValueTask<Outcome<ConfigMergeResult>> RunAsync(VerbContext ctx)
     {

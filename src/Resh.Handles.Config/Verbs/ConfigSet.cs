@@ -18,6 +18,7 @@ public static class ConfigSet
         ],
         notes: "Missing parents are created (a new key goes after its siblings, in their indentation and quoting; a new TOML table or INI section goes at the end). "
             + "Setting the value a key already has is `changed: false` and leaves the file untouched. A file that does not exist is created when syntax= or its name says the format. "
+            + "Values of secret-looking keys (password, token, secret, api_key, private_key...) show as \"***\" in `previous`, `value` and the diff. "
             + "The write is atomic and keeps mode and owner; a symlink is followed and the file it points to is edited (the link stays), refused where fs.protected_symlinks would refuse it.");
 
     static async ValueTask<Outcome<ConfigChangeResult>> RunAsync(VerbContext ctx)
@@ -26,12 +27,14 @@ public static class ConfigSet
         var key = KeyPath.Parse(ctx.Get(ConfigArgs.RequiredKey));
         var value = ctx.Get(ConfigArgs.Value);
         var normalized = doc.Format.Normalize(value);
-        var previous = ConfigFormat.Lookup(doc.Data, doc.DataPath(key), out var found);
+        var dataPath = doc.DataPath(key);
+        var previous = ConfigFormat.Lookup(doc.Data, dataPath, out var found);
         if (doc.Exists && found && JsonNode.DeepEquals(previous, normalized))
-            return new ConfigChangeResult(doc.Display, doc.Format.Name, key.Text, previous?.DeepClone(), normalized, false, null);
+            return new ConfigChangeResult(doc.Display, doc.Format.Name, key.Text, ConfigSecrets.Masked(previous, dataPath), ConfigSecrets.Masked(normalized, dataPath), false, null);
         var text = doc.Format.Set(doc.Text, key, value);
         doc.Format.Read(text); // the edit must leave a document that still parses
         var diff = await ConfigFiles.CommitAsync(ctx, doc, text).ConfigureAwait(false);
-        return Outcome.Changed(new ConfigChangeResult(doc.Display, doc.Format.Name, key.Text, found ? previous?.DeepClone() : null, normalized, !doc.Exists, diff), diff is not null || !doc.Exists);
+        return Outcome.Changed(new ConfigChangeResult(doc.Display, doc.Format.Name, key.Text, found ? ConfigSecrets.Masked(previous, dataPath) : null,
+            ConfigSecrets.Masked(normalized, dataPath), !doc.Exists, diff), diff is not null || !doc.Exists);
     }
 }

@@ -150,7 +150,7 @@ public sealed class ConfigExactCallsTests
         Assert.Equal(new[] { "secret.yaml" }, Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName).ToArray());
     }
 
-    static ReshRun AsNobody(params string[] args)
+    internal static ReshRun AsNobody(params string[] args)
     {
         var psi = new ProcessStartInfo("setpriv") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", "--", ReshBinary.Path }.Concat(args)) psi.ArgumentList.Add(a);
@@ -165,7 +165,7 @@ public sealed class ConfigExactCallsTests
         return new ReshRun(p.ExitCode, output.Result, error.Result, Encoding.UTF8.GetBytes(output.Result));
     }
 
-    static int Shell(params string[] argv)
+    internal static int Shell(params string[] argv)
     {
         var psi = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
         foreach (var a in argv.Skip(1)) psi.ArgumentList.Add(a);
@@ -174,7 +174,7 @@ public sealed class ConfigExactCallsTests
         return p.ExitCode;
     }
 
-    static string Stat(string format, string path)
+    internal static string Stat(string format, string path)
     {
         var psi = new ProcessStartInfo("stat") { UseShellExecute = false, RedirectStandardOutput = true };
         foreach (var a in new[] { "-c", format, path }) psi.ArgumentList.Add(a);
