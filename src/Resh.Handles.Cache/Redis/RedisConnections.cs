@@ -75,6 +75,16 @@ internal static class RedisConnections
         };
         // Every reply passes the guard (max_value); with TLS the tunnel does the handshake, so the guard reads plaintext.
         options.Tunnel = new GuardTunnel(limit, trust, target.Host);
-        return (await ConnectionMultiplexer.ConnectAsync(options, TextWriter.Null).ConfigureAwait(false), limit);
+        // No tie-breaker key: it is one GET more in every handshake, and resh talks to one server, never picks a primary.
+        options.TieBreaker = "";
+        // A refused reply of the handshake itself ends the connect at once (the client would wait for its connect timeout).
+        var connecting = ConnectionMultiplexer.ConnectAsync(options, TextWriter.Null);
+        try { return (await connecting.WaitAsync(limit.Refused).ConfigureAwait(false), limit); }
+        catch (Exception) when (limit.Refusal is { } refusal)
+        {
+            _ = connecting.ContinueWith(static t => { if (t.IsCompletedSuccessfully) _ = DisposeQuietly(t.Result); }, TaskScheduler.Default);
+            throw refusal;
+        }
+
     }
 }

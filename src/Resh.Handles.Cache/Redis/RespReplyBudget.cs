@@ -11,8 +11,8 @@ namespace Resh.Handles.Cache.Redis;
 internal sealed class RespReplyBudget(RedisReplyLimit limit)
 {
     const int MaxDepth = 64;
-    /// <summary>Framing allowed on top of max_value, so that a value of exactly max_value fits in its reply.</summary>
-    const long Slack = 64 * 1024;
+    /// <summary>Framing allowed on top of max_value (a sixteenth, 64 bytes to 64 KiB), so that a value of exactly max_value fits in its reply.</summary>
+    long Slack => Math.Clamp(limit.MaxValue / 16, 64, 64 * 1024);
     /// <summary>Each element of a reply costs the client an object; a reply may hold one per this many bytes of max_value.</summary>
     const long BytesPerElement = 64;
 

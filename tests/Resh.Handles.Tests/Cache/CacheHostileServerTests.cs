@@ -106,6 +106,18 @@ public sealed class CacheHostileServerTests
     }
 
     [Fact]
+    public void A_redis_server_whose_handshake_replies_are_huge_is_refused_as_too_large()
+    {
+        using var server = new FakeCacheServer(async (s, ct) =>
+        {
+            await FakeCacheServer.ReadRedisCommandAsync(s, ct);
+            await Send(s, "$2000000000\r\n", ct);
+            await FakeCacheServer.FloodAsync(s, Zeros, 300L << 20, ct);
+        });
+        RefusedAsTooLarge(MeasuredResh.Run($"cache://127.0.0.1:{server.Port}.ping", "timeout=60s"));
+    }
+
+    [Fact]
     public void A_redis_array_declaring_billions_of_elements_is_refused_before_it_is_read()
     {
         using var server = FakeCacheServer.Redis(async (cmd, s, ct) =>
