@@ -16,8 +16,11 @@ internal static class CacheCall
     {
         var target = CacheTarget.Resolve(ctx);
         var timeout = ctx.Get(CacheArgs.Timeout) ?? TimeSpan.FromSeconds(5);
+        var maxValue = Math.Max(1, ctx.Get(CacheArgs.MaxValue) ?? CacheArgs.DefaultMaxValue);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
         cts.CancelAfter(timeout);
+        RedisReplyLimit? limit = null;
+        CancellationTokenRegistration refused = default;
         try
         {
             ICacheBackend backend;
@@ -27,11 +30,17 @@ internal static class CacheCall
                     backend = new EmbeddedStore(target.StorePath!, ctx.Runtime.Paths);
                     break;
                 case CacheKind.Memcached:
-                    backend = new MemcachedBackend((await MemcachedConnection.GetAsync(target.Host, target.Port, cts.Token).ConfigureAwait(false)).Connection, target);
+                    var conn = (await MemcachedConnection.GetAsync(target.Host, target.Port, cts.Token).ConfigureAwait(false)).Connection;
+                    conn.MaxValue = maxValue;
+                    backend = new MemcachedBackend(conn, target);
                     break;
                 default:
                     var password = ctx.GetSecret(CacheArgs.Password) ?? target.Endpoint?.Secret(ctx, "password");
-                    var (mux, _) = await RedisConnections.GetAsync(ctx, target, password, timeout, cts.Token).ConfigureAwait(false);
+                    var (mux, replyLimit, _) = await RedisConnections.GetAsync(ctx, target, password, timeout, cts.Token).ConfigureAwait(false);
+                    limit = replyLimit;
+                    limit.MaxValue = maxValue;
+                    // A refused reply ends the call at once: the client would otherwise wait for it until the timeout.
+                    refused = limit.Refused.Register(static s => ((CancellationTokenSource)s!).Cancel(), cts);
                     backend = new RedisBackend(mux, target);
                     break;
             }
@@ -39,13 +48,38 @@ internal static class CacheCall
         }
         catch (Exception e) when (e is not ReshException && (e is not OperationCanceledException || !ctx.Cancellation.IsCancellationRequested))
         {
+            if (limit?.Refusal is { } refusal) return Refused(refusal, target);
             return Translate(e, target, timeout, cts.IsCancellationRequested && !ctx.Cancellation.IsCancellationRequested);
         }
+        finally
+        {
+            await refused.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A reply resh would not read: too large for max_value, or not the protocol.</summary>
+    internal static ReshError Refused(CacheReplyException e, CacheTarget target)
+    {
+        var details = new JsonObject
+        {
+            ["server"] = target.Server,
+            ["backend"] = target.Kind.ToString().ToLowerInvariant(),
+            ["reason"] = e.Reason,
+        };
+        if (e.Declared is { } declared) details["declared_bytes"] = declared;
+        if (e.Max is { } max) details["max_value"] = max;
+        return e.Reason == CacheReplyException.TooLarge
+            ? ReshError.Failed($"{target.Server}: {e.Message}",
+                "If the value really is that large, give max_value=SIZE (e.g. max_value=512MiB), or set max_value in [defaults.cache] of the config file.", details)
+            : ReshError.Failed($"{target.Server} broke the protocol: {e.Message}",
+                $"Check that {target.Server} is a {target.Kind.ToString().ToLowerInvariant()} server (and the port is right).", details);
     }
 
     internal static ReshError Translate(Exception e, CacheTarget target, TimeSpan timeout, bool timedOut)
     {
         var server = target.Server;
+        if (e is CacheReplyException cr) return Refused(cr, target);
+        if (Inner<CacheReplyException>(e) is { } inner) return Refused(inner, target);
         var details = new JsonObject { ["server"] = server, ["backend"] = target.Kind.ToString().ToLowerInvariant() };
         if (timedOut || e is TimeoutException or RedisTimeoutException || e is OperationCanceledException)
             return ReshError.Timeout($"{server} did not answer within {Resh.Core.Values.DurationValue.Format(timeout)}.",

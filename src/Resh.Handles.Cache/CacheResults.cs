@@ -49,7 +49,8 @@ public sealed record CacheExpireResult(
 [Description("A counter after incr or decr.")]
 public sealed record CacheCounterResult(
     string Backend, string Server, string Key,
-    [property: Description("The counter's value after the change (under --dry-run: the value it would have).")] long Value,
+    [property: Description("The counter's value after the change (under --dry-run: the value it would have), an integer: signed 64-bit on Redis and " +
+                           "the embedded store, unsigned 64-bit on memcached (0 to 18446744073709551615).")] decimal Value,
     [property: Description("The amount added (negative for decr).")] long By);
 
 [Description("One key of mget.")]
@@ -65,10 +66,12 @@ public sealed record CacheMSetResult(string Backend, string Server, IReadOnlyLis
 public sealed record CacheKeysResult(
     string Backend, string Server,
     [property: Description("Glob pattern (Redis syntax: *, ?, [abc], \\ escapes).")] string Pattern,
-    IReadOnlyList<string> Keys,
+    [property: Description("The keys found: text (encoding utf8), or base64 of their bytes when any of them is not UTF-8 (encoding base64); " +
+                           "address such a key with key=BASE64 key_encoding=base64.")] IReadOnlyList<string> Keys,
+    [property: Description("utf8: every key is its text; base64: some key was not UTF-8, so every key is base64.")] string Encoding,
     int Count,
     [property: Description("True when the walk stopped at limit before the end: pass cursor= to go on.")] bool Truncated,
-    [property: Description("Where the next call resumes (cursor=); \"0\" when the walk is complete.")] string Cursor);
+    [property: Description("Where the next call resumes (cursor=; opaque: a Redis cursor, or one that resumes inside a SCAN page); \"0\" when the walk is complete.")] string Cursor);
 
 [Description("Server statistics: headline fields typed, every field in fields (numbers as numbers).")]
 public sealed record CacheInfoResult(

@@ -37,5 +37,6 @@ internal static class CacheValue
     public static JsonNode Node(byte[] bytes, string encoding) =>
         JsonValue.Create(encoding == Base64Name ? Convert.ToBase64String(bytes) : Encoding.UTF8.GetString(bytes));
 
-    public static string Key(string key, string encoding) => encoding == Base64Name ? Convert.ToBase64String(Encoding.UTF8.GetBytes(key)) : key;
+    /// <summary>A key for a message: its text, or base64 of its bytes when they are not UTF-8.</summary>
+    public static string Show(byte[] key) => Encode(key).Text;
 }

@@ -12,11 +12,11 @@ internal readonly record struct KeyTtl(bool Exists, double? Seconds);
 internal sealed record TypedValue(string Type, JsonNode? Value, string Encoding, long? Length);
 
 /// <summary>One page of a bounded key walk.</summary>
-internal sealed record KeyPage(List<string> Keys, string Cursor, bool Truncated, int Scanned);
+internal sealed record KeyPage(List<byte[]> Keys, string Cursor, bool Truncated, int Scanned);
 
 /// <summary>
 /// What cache:// asks of a backend (Redis, memcached, the embedded store). Keys and values are bytes-exact:
-/// values travel as byte arrays and are encoded for the envelope by <see cref="CacheValue"/>.
+/// both travel as byte arrays (a key need not be UTF-8) and are encoded for the envelope by <see cref="CacheValue"/>.
 /// A backend that cannot do something throws a ReshException with code unsupported.
 /// </summary>
 internal interface ICacheBackend
@@ -24,19 +24,20 @@ internal interface ICacheBackend
     string Kind { get; }
     /// <summary>host:port, or the store file for the embedded backend.</summary>
     string Server { get; }
-    Task<byte[]?> GetAsync(string key, CancellationToken ct);
+    Task<byte[]?> GetAsync(byte[] key, CancellationToken ct);
     /// <summary>The type-aware read: strings as bytes, Redis hashes, lists, sets, sorted sets and streams as JSON. Null when absent.</summary>
-    Task<TypedValue?> GetTypedAsync(string key, CancellationToken ct);
+    Task<TypedValue?> GetTypedAsync(byte[] key, CancellationToken ct);
     /// <summary>Writes unless the condition says no; true when written.</summary>
-    Task<bool> SetAsync(string key, byte[] value, TimeSpan? ttl, SetCondition condition, CancellationToken ct);
-    Task<bool> DeleteAsync(string key, CancellationToken ct);
-    Task<bool> ExistsAsync(string key, CancellationToken ct);
-    Task<KeyTtl> TtlAsync(string key, CancellationToken ct);
+    Task<bool> SetAsync(byte[] key, byte[] value, TimeSpan? ttl, SetCondition condition, CancellationToken ct);
+    Task<bool> DeleteAsync(byte[] key, CancellationToken ct);
+    Task<bool> ExistsAsync(byte[] key, CancellationToken ct);
+    Task<KeyTtl> TtlAsync(byte[] key, CancellationToken ct);
     /// <summary>Sets (or with null removes) the expiry of an existing key; false when the key does not exist.</summary>
-    Task<bool> ExpireAsync(string key, TimeSpan? ttl, CancellationToken ct);
-    Task<long> IncrementAsync(string key, long by, CancellationToken ct);
-    Task<byte[]?[]> GetManyAsync(IReadOnlyList<string> keys, CancellationToken ct);
-    Task SetManyAsync(IReadOnlyList<KeyValuePair<string, byte[]>> pairs, TimeSpan? ttl, CancellationToken ct);
+    Task<bool> ExpireAsync(byte[] key, TimeSpan? ttl, CancellationToken ct);
+    /// <summary>The counter after the change: a signed 64-bit integer (Redis, embedded) or an unsigned one (memcached).</summary>
+    Task<decimal> IncrementAsync(byte[] key, long by, CancellationToken ct);
+    Task<byte[]?[]> GetManyAsync(IReadOnlyList<byte[]> keys, CancellationToken ct);
+    Task SetManyAsync(IReadOnlyList<KeyValuePair<byte[], byte[]>> pairs, TimeSpan? ttl, CancellationToken ct);
     Task<KeyPage> KeysAsync(string pattern, int limit, string cursor, CancellationToken ct);
     /// <summary>Server statistics: typed headline fields and every raw field (numbers as numbers).</summary>
     Task<CacheInfoResult> InfoAsync(string? section, CancellationToken ct);

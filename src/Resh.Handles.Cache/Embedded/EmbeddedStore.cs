@@ -12,7 +12,9 @@ namespace Resh.Handles.Cache.Embedded;
 /// cache with TTLs and no server. Every change is read-modify-write under an exclusive lock (<see cref="FileLock"/>) and
 /// replaced atomically (<see cref="AtomicFile"/>), so concurrent resh processes never lose an update and a reader sees the
 /// old or the new file, never a mix. Expired keys are invisible at once and dropped at the next write.
-/// File: <c>RESHKV1\n</c>, then per key: int32 key length, UTF-8 key, int64 expiry (Unix ms, 0 = never), int32 value length, value.
+/// File: <c>RESHKV1\n</c>, then per key: int32 key length, the key's bytes (UTF-8 text, or any bytes), int64 expiry (Unix ms, 0 = never),
+/// int32 value length, value. In memory a key is the Latin-1 string of its bytes (one char per byte), so any bytes round-trip
+/// and glob patterns match bytes, as Redis's do.
 /// </summary>
 internal sealed class EmbeddedStore(string path, ReshPaths paths) : ICacheBackend
 {
@@ -46,7 +48,7 @@ internal sealed class EmbeddedStore(string path, ReshPaths paths) : ICacheBacken
             while (pos < span.Length)
             {
                 var kl = BinaryPrimitives.ReadInt32LittleEndian(span[pos..]); pos += 4;
-                var key = Encoding.UTF8.GetString(span.Slice(pos, kl)); pos += kl;
+                var key = Encoding.Latin1.GetString(span.Slice(pos, kl)); pos += kl;
                 var exp = BinaryPrimitives.ReadInt64LittleEndian(span[pos..]); pos += 8;
                 var vl = BinaryPrimitives.ReadInt32LittleEndian(span[pos..]); pos += 4;
                 var value = span.Slice(pos, vl).ToArray(); pos += vl;
@@ -70,7 +72,7 @@ internal sealed class EmbeddedStore(string path, ReshPaths paths) : ICacheBacken
         foreach (var (key, e) in map)
         {
             if (!e.Alive(now)) continue;
-            var kb = Encoding.UTF8.GetBytes(key);
+            var kb = Encoding.Latin1.GetBytes(key);
             BinaryPrimitives.WriteInt32LittleEndian(n, kb.Length); ms.Write(n[..4]);
             ms.Write(kb);
             BinaryPrimitives.WriteInt64LittleEndian(n, e.ExpiresMs); ms.Write(n);
@@ -92,99 +94,104 @@ internal sealed class EmbeddedStore(string path, ReshPaths paths) : ICacheBacken
 
     static long Expiry(TimeSpan? ttl) => ttl is { } t ? Now + Math.Max(1, (long)Math.Ceiling(t.TotalMilliseconds)) : 0;
 
-    public Task<byte[]?> GetAsync(string key, CancellationToken ct) => Task.FromResult(Load().GetValueOrDefault(key)?.Value);
+    static string K(byte[] key) => Encoding.Latin1.GetString(key);
 
-    public Task<TypedValue?> GetTypedAsync(string key, CancellationToken ct)
+    public Task<byte[]?> GetAsync(byte[] key, CancellationToken ct) => Task.FromResult(Load().GetValueOrDefault(K(key))?.Value);
+
+    public Task<TypedValue?> GetTypedAsync(byte[] key, CancellationToken ct)
     {
-        var bytes = Load().GetValueOrDefault(key)?.Value;
+        var bytes = Load().GetValueOrDefault(K(key))?.Value;
         if (bytes is null) return Task.FromResult<TypedValue?>(null);
         var (text, enc) = CacheValue.Encode(bytes);
         return Task.FromResult<TypedValue?>(new TypedValue("string", JsonValue.Create(text), enc, bytes.LongLength));
     }
 
-    public Task<bool> SetAsync(string key, byte[] value, TimeSpan? ttl, SetCondition condition, CancellationToken ct) => Task.FromResult(Update(map =>
+    public Task<bool> SetAsync(byte[] key, byte[] value, TimeSpan? ttl, SetCondition condition, CancellationToken ct) => Task.FromResult(Update(map =>
     {
-        var exists = map.ContainsKey(key);
+        var exists = map.ContainsKey(K(key));
         if ((condition == SetCondition.IfAbsent && exists) || (condition == SetCondition.IfPresent && !exists)) return (false, false);
-        map[key] = new Entry(value, Expiry(ttl));
+        map[K(key)] = new Entry(value, Expiry(ttl));
         return (true, true);
     }, ct));
 
-    public Task<bool> DeleteAsync(string key, CancellationToken ct) => Task.FromResult(Update(map => { var r = map.Remove(key); return (r, r); }, ct));
+    public Task<bool> DeleteAsync(byte[] key, CancellationToken ct) => Task.FromResult(Update(map => { var r = map.Remove(K(key)); return (r, r); }, ct));
 
-    public Task<bool> ExistsAsync(string key, CancellationToken ct) => Task.FromResult(Load().ContainsKey(key));
+    public Task<bool> ExistsAsync(byte[] key, CancellationToken ct) => Task.FromResult(Load().ContainsKey(K(key)));
 
-    public Task<KeyTtl> TtlAsync(string key, CancellationToken ct)
+    public Task<KeyTtl> TtlAsync(byte[] key, CancellationToken ct)
     {
-        if (!Load().TryGetValue(key, out var e)) return Task.FromResult(new KeyTtl(false, null));
+        if (!Load().TryGetValue(K(key), out var e)) return Task.FromResult(new KeyTtl(false, null));
         return Task.FromResult(e.ExpiresMs == 0 ? new KeyTtl(true, null) : new KeyTtl(true, (e.ExpiresMs - Now) / 1000.0));
     }
 
-    public Task<bool> ExpireAsync(string key, TimeSpan? ttl, CancellationToken ct) => Task.FromResult(Update(map =>
+    public Task<bool> ExpireAsync(byte[] key, TimeSpan? ttl, CancellationToken ct) => Task.FromResult(Update(map =>
     {
-        if (!map.TryGetValue(key, out var e)) return (false, false);
-        map[key] = e with { ExpiresMs = Expiry(ttl) };
+        if (!map.TryGetValue(K(key), out var e)) return (false, false);
+        map[K(key)] = e with { ExpiresMs = Expiry(ttl) };
         return (true, true);
     }, ct));
 
-    public Task<long> IncrementAsync(string key, long by, CancellationToken ct) => Task.FromResult(Update(map =>
+    public Task<decimal> IncrementAsync(byte[] key, long by, CancellationToken ct) => Task.FromResult((decimal)Update(map =>
     {
         long current = 0;
         var expires = 0L;
-        if (map.TryGetValue(key, out var e))
+        if (map.TryGetValue(K(key), out var e))
         {
             if (!long.TryParse(Encoding.UTF8.GetString(e.Value), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out current))
-                throw ReshError.Conflict($"The value of `{key}` is not an integer, so it cannot be incremented.", "set it to a number first, or use another key.",
-                    new JsonObject { ["key"] = key }).ToException();
+                throw ReshError.Conflict($"The value of `{CacheValue.Show(key)}` is not an integer, so it cannot be incremented.", "set it to a number first, or use another key.",
+                    new JsonObject { ["key"] = CacheValue.Show(key) }).ToException();
             expires = e.ExpiresMs;
         }
         long next;
         try { next = checked(current + by); }
-        catch (OverflowException) { throw ReshError.Conflict($"Adding {by} to `{key}` ({current}) overflows a 64-bit integer.", null).ToException(); }
-        map[key] = new Entry(Encoding.ASCII.GetBytes(next.ToString(System.Globalization.CultureInfo.InvariantCulture)), expires);
+        catch (OverflowException) { throw ReshError.Conflict($"Adding {by} to `{CacheValue.Show(key)}` ({current}) overflows a 64-bit integer.", null).ToException(); }
+        map[K(key)] = new Entry(Encoding.ASCII.GetBytes(next.ToString(System.Globalization.CultureInfo.InvariantCulture)), expires);
         return (next, true);
     }, ct));
 
-    public Task<byte[]?[]> GetManyAsync(IReadOnlyList<string> keys, CancellationToken ct)
+    public Task<byte[]?[]> GetManyAsync(IReadOnlyList<byte[]> keys, CancellationToken ct)
     {
         var map = Load();
-        return Task.FromResult(keys.Select(k => map.GetValueOrDefault(k)?.Value).ToArray());
+        return Task.FromResult(keys.Select(k => map.GetValueOrDefault(K(k))?.Value).ToArray());
     }
 
-    public Task SetManyAsync(IReadOnlyList<KeyValuePair<string, byte[]>> pairs, TimeSpan? ttl, CancellationToken ct)
+    public Task SetManyAsync(IReadOnlyList<KeyValuePair<byte[], byte[]>> pairs, TimeSpan? ttl, CancellationToken ct)
     {
         Update(map =>
         {
             var exp = Expiry(ttl);
-            foreach (var p in pairs) map[p.Key] = new Entry(p.Value, exp);
+            foreach (var p in pairs) map[K(p.Key)] = new Entry(p.Value, exp);
             return (true, true);
         }, ct);
         return Task.CompletedTask;
     }
 
-    /// <summary>Keys in byte order; the cursor is the last key returned (<c>after:BASE64</c>), <c>0</c> to start.</summary>
+    /// <summary>Keys in byte order; the cursor is the last key returned (<c>after:BASE64</c> of its bytes), <c>0</c> to start. The pattern matches bytes.</summary>
     public Task<KeyPage> KeysAsync(string pattern, int limit, string cursor, CancellationToken ct)
     {
         string? after = null;
         if (cursor != "0")
         {
             if (!cursor.StartsWith("after:", StringComparison.Ordinal)) throw BadCursor(cursor);
-            try { after = Encoding.UTF8.GetString(Convert.FromBase64String(cursor[6..])); }
+            try { after = Encoding.Latin1.GetString(Convert.FromBase64String(cursor[6..])); }
             catch (FormatException) { throw BadCursor(cursor); }
         }
         var all = Load().Keys.Where(k => after is null || string.CompareOrdinal(k, after) > 0).Order(StringComparer.Ordinal);
+        var bytePattern = Encoding.Latin1.GetString(Encoding.UTF8.GetBytes(pattern));
         var keys = new List<string>();
         var scanned = 0;
         foreach (var k in all)
         {
-            if (!Glob.Match(pattern, k)) { scanned++; continue; }
+            if (!Glob.Match(bytePattern, k)) { scanned++; continue; }
             if (keys.Count == limit)
-                return Task.FromResult(new KeyPage(keys, "after:" + Convert.ToBase64String(Encoding.UTF8.GetBytes(keys[^1])), true, scanned));
+                return Task.FromResult(new KeyPage(Bytes(keys), "after:" + Convert.ToBase64String(Encoding.Latin1.GetBytes(keys[^1])), true, scanned));
             keys.Add(k);
             scanned++;
         }
-        return Task.FromResult(new KeyPage(keys, "0", false, scanned));
+        return Task.FromResult(new KeyPage(Bytes(keys), "0", false, scanned));
     }
+
+    static List<byte[]> Bytes(List<string> keys) => keys.Select(k => Encoding.Latin1.GetBytes(k)).ToList();
 
     static ReshException BadCursor(string cursor) =>
         ReshError.Usage($"`{cursor}` is not a cursor of the embedded store.", "Pass the cursor a previous keys call returned, or 0 to start.").ToException();

@@ -19,6 +19,8 @@ internal sealed class MemcachedBackend(MemcachedConnection conn, CacheTarget tar
 {
     public string Kind => "memcached";
     public string Server => target.Server;
+    /// <summary>memcached 1.6 reports ~100 stats; a server sending this many is broken or hostile.</summary>
+    const int MaxStatLines = 100_000;
 
     async Task<T> Locked<T>(Func<Task<T>> body, CancellationToken ct)
     {
@@ -43,7 +45,11 @@ internal sealed class MemcachedBackend(MemcachedConnection conn, CacheTarget tar
         return seconds > 60L * 60 * 24 * 30 ? DateTimeOffset.UtcNow.ToUnixTimeSeconds() + seconds : seconds;
     }
 
-    async Task<Dictionary<string, byte[]>> ReadValuesAsync(CancellationToken ct)
+    /// <summary>
+    /// The VALUE blocks of a get, up to END: only of keys that were asked for, each at most once, each at most max_value
+    /// bytes; anything else is a broken or hostile server and ends the call (its connection is not reused).
+    /// </summary>
+    async Task<Dictionary<string, byte[]>> ReadValuesAsync(IReadOnlyCollection<string> asked, CancellationToken ct)
     {
         var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         while (true)
@@ -51,23 +57,32 @@ internal sealed class MemcachedBackend(MemcachedConnection conn, CacheTarget tar
             var line = Check(await conn.ReadLineAsync(ct).ConfigureAwait(false));
             if (line == "END") return found;
             var parts = line.Split(' ');
-            if (parts.Length < 4 || parts[0] != "VALUE" || !int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var len))
-                throw new IOException($"memcached sent an unexpected reply: {line}");
+            if (parts.Length < 4 || parts[0] != "VALUE" || !long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var len))
+                throw Unexpected(parts.Length > 3 && parts[0] == "VALUE" && parts[3].Length > 0 && parts[3].All(char.IsAsciiDigit)
+                    ? CacheReplyException.Large("A memcached value", long.MaxValue, conn.MaxValue) : null, line);
+            if (!asked.Contains(parts[1]) || found.ContainsKey(parts[1]))
+                throw Unexpected(null, $"VALUE of a key {(found.ContainsKey(parts[1]) ? "sent twice" : "that was not asked for")}");
             found[parts[1]] = await conn.ReadBlockAsync(len, ct).ConfigureAwait(false);
         }
     }
 
-    public Task<byte[]?> GetAsync(string key, CancellationToken ct)
+    Exception Unexpected(CacheReplyException? refusal, string line)
     {
-        MemcachedConnection.CheckKey(key);
+        conn.MarkBroken();
+        return refusal ?? new CacheReplyException(CacheReplyException.Protocol, $"memcached sent an unexpected reply: {(line.Length > 80 ? line[..80] + "…" : line)}");
+    }
+
+    public Task<byte[]?> GetAsync(byte[] key, CancellationToken ct)
+    {
+        var k = MemcachedConnection.CheckKey(key);
         return Locked<byte[]?>(async () =>
         {
-            await conn.SendAsync(MemcachedConnection.Frame("get " + key), ct).ConfigureAwait(false);
-            return (await ReadValuesAsync(ct).ConfigureAwait(false)).GetValueOrDefault(key);
+            await conn.SendAsync(MemcachedConnection.Frame("get " + k), ct).ConfigureAwait(false);
+            return (await ReadValuesAsync([k], ct).ConfigureAwait(false)).GetValueOrDefault(k);
         }, ct);
     }
 
-    public async Task<TypedValue?> GetTypedAsync(string key, CancellationToken ct)
+    public async Task<TypedValue?> GetTypedAsync(byte[] key, CancellationToken ct)
     {
         var bytes = await GetAsync(key, ct).ConfigureAwait(false);
         if (bytes is null) return null;
@@ -75,13 +90,13 @@ internal sealed class MemcachedBackend(MemcachedConnection conn, CacheTarget tar
         return new TypedValue("string", JsonValue.Create(text), enc, bytes.LongLength);
     }
 
-    public Task<bool> SetAsync(string key, byte[] value, TimeSpan? ttl, SetCondition condition, CancellationToken ct)
+    public Task<bool> SetAsync(byte[] key, byte[] value, TimeSpan? ttl, SetCondition condition, CancellationToken ct)
     {
-        MemcachedConnection.CheckKey(key);
+        var k = MemcachedConnection.CheckKey(key);
         var verb = condition switch { SetCondition.IfAbsent => "add", SetCondition.IfPresent => "replace", _ => "set" };
         return Locked(async () =>
         {
-            await conn.SendAsync(MemcachedConnection.Frame($"{verb} {key} 0 {ExpTime(ttl)} {value.Length}", value), ct).ConfigureAwait(false);
+            await conn.SendAsync(MemcachedConnection.Frame($"{verb} {k} 0 {ExpTime(ttl)} {value.Length}", value), ct).ConfigureAwait(false);
             return Check(await conn.ReadLineAsync(ct).ConfigureAwait(false)) == "STORED";
         }, ct);
     }
@@ -92,22 +107,22 @@ internal sealed class MemcachedBackend(MemcachedConnection conn, CacheTarget tar
         return Check(await conn.ReadLineAsync(ct).ConfigureAwait(false));
     }, ct);
 
-    public async Task<bool> DeleteAsync(string key, CancellationToken ct)
+    public async Task<bool> DeleteAsync(byte[] key, CancellationToken ct)
     {
-        MemcachedConnection.CheckKey(key);
-        return await SimpleAsync("delete " + key, ct).ConfigureAwait(false) == "DELETED";
+        var k = MemcachedConnection.CheckKey(key);
+        return await SimpleAsync("delete " + k, ct).ConfigureAwait(false) == "DELETED";
     }
 
-    public async Task<bool> ExistsAsync(string key, CancellationToken ct)
+    public async Task<bool> ExistsAsync(byte[] key, CancellationToken ct)
     {
-        MemcachedConnection.CheckKey(key);
-        return (await SimpleAsync("mg " + key, ct).ConfigureAwait(false)).StartsWith("HD", StringComparison.Ordinal);
+        var k = MemcachedConnection.CheckKey(key);
+        return (await SimpleAsync("mg " + k, ct).ConfigureAwait(false)).StartsWith("HD", StringComparison.Ordinal);
     }
 
-    public async Task<KeyTtl> TtlAsync(string key, CancellationToken ct)
+    public async Task<KeyTtl> TtlAsync(byte[] key, CancellationToken ct)
     {
-        MemcachedConnection.CheckKey(key);
-        var reply = await SimpleAsync("mg " + key + " t", ct).ConfigureAwait(false); // HD t<seconds> (t-1: never), EN on a miss
+        var k = MemcachedConnection.CheckKey(key);
+        var reply = await SimpleAsync("mg " + k + " t", ct).ConfigureAwait(false); // HD t<seconds> (t-1: never), EN on a miss
         if (!reply.StartsWith("HD", StringComparison.Ordinal)) return new KeyTtl(false, null);
         var flag = reply.Split(' ').FirstOrDefault(p => p.StartsWith('t'));
         if (flag is null || !long.TryParse(flag.AsSpan(1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var s) || s < 0)
@@ -115,21 +130,29 @@ internal sealed class MemcachedBackend(MemcachedConnection conn, CacheTarget tar
         return new KeyTtl(true, s);
     }
 
-    public async Task<bool> ExpireAsync(string key, TimeSpan? ttl, CancellationToken ct)
+    public async Task<bool> ExpireAsync(byte[] key, TimeSpan? ttl, CancellationToken ct)
     {
-        MemcachedConnection.CheckKey(key);
-        return await SimpleAsync($"touch {key} {ExpTime(ttl)}", ct).ConfigureAwait(false) == "TOUCHED";
+        var k = MemcachedConnection.CheckKey(key);
+        return await SimpleAsync($"touch {k} {ExpTime(ttl)}", ct).ConfigureAwait(false) == "TOUCHED";
     }
 
-    public async Task<long> IncrementAsync(string key, long by, CancellationToken ct)
+    /// <summary>
+    /// memcached's incr/decr: counters are unsigned 64-bit (the reply is parsed as one), decr stops at 0 and incr wraps
+    /// past 2^64-1, as the server does. A missing counter starts at 0 (written with add, so a racing writer wins).
+    /// </summary>
+    public async Task<decimal> IncrementAsync(byte[] key, long by, CancellationToken ct)
     {
-        MemcachedConnection.CheckKey(key);
+        var k = MemcachedConnection.CheckKey(key);
         var verb = by >= 0 ? "incr" : "decr";
         var amount = by >= 0 ? (ulong)by : (ulong)(-(by + 1)) + 1;
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var reply = await SimpleAsync($"{verb} {key} {amount}", ct).ConfigureAwait(false);
-            if (reply != "NOT_FOUND") return long.Parse(reply, NumberStyles.None, CultureInfo.InvariantCulture);
+            var reply = await SimpleAsync($"{verb} {k} {amount}", ct).ConfigureAwait(false);
+            if (reply != "NOT_FOUND")
+            {
+                if (ulong.TryParse(reply, NumberStyles.None, CultureInfo.InvariantCulture, out var value)) return value;
+                throw new CacheReplyException(CacheReplyException.Protocol, $"memcached answered {verb} with `{(reply.Length > 40 ? reply[..40] + "…" : reply)}`, not a counter value.");
+            }
             // A missing counter starts at 0, as in Redis (memcached counters are unsigned: decr stops at 0).
             var start = by >= 0 ? by : 0;
             if (await SetAsync(key, System.Text.Encoding.ASCII.GetBytes(start.ToString(CultureInfo.InvariantCulture)), null, SetCondition.IfAbsent, ct).ConfigureAwait(false))
@@ -138,25 +161,25 @@ internal sealed class MemcachedBackend(MemcachedConnection conn, CacheTarget tar
         throw new MemcachedReplyException("NOT_FOUND (the counter kept disappearing)");
     }
 
-    public Task<byte[]?[]> GetManyAsync(IReadOnlyList<string> keys, CancellationToken ct)
+    public Task<byte[]?[]> GetManyAsync(IReadOnlyList<byte[]> keys, CancellationToken ct)
     {
-        foreach (var k in keys) MemcachedConnection.CheckKey(k);
+        var lineKeys = keys.Select(MemcachedConnection.CheckKey).ToList();
         return Locked(async () =>
         {
-            await conn.SendAsync(MemcachedConnection.Frame("get " + string.Join(' ', keys)), ct).ConfigureAwait(false);
-            var found = await ReadValuesAsync(ct).ConfigureAwait(false);
-            return keys.Select(k => found.GetValueOrDefault(k)).ToArray();
+            await conn.SendAsync(MemcachedConnection.Frame("get " + string.Join(' ', lineKeys)), ct).ConfigureAwait(false);
+            var found = await ReadValuesAsync(lineKeys.ToHashSet(StringComparer.Ordinal), ct).ConfigureAwait(false);
+            return lineKeys.Select(k => found.GetValueOrDefault(k)).ToArray();
         }, ct);
     }
 
-    public async Task SetManyAsync(IReadOnlyList<KeyValuePair<string, byte[]>> pairs, TimeSpan? ttl, CancellationToken ct)
+    public async Task SetManyAsync(IReadOnlyList<KeyValuePair<byte[], byte[]>> pairs, TimeSpan? ttl, CancellationToken ct)
     {
-        foreach (var p in pairs) MemcachedConnection.CheckKey(p.Key);
+        var lineKeys = pairs.Select(p => MemcachedConnection.CheckKey(p.Key)).ToList();
         await Locked(async () =>
         {
             // Pipelined: every set goes out, then every reply is read.
             using var ms = new MemoryStream();
-            foreach (var p in pairs) ms.Write(MemcachedConnection.Frame($"set {p.Key} 0 {ExpTime(ttl)} {p.Value.Length}", p.Value));
+            for (var i = 0; i < pairs.Count; i++) ms.Write(MemcachedConnection.Frame($"set {lineKeys[i]} 0 {ExpTime(ttl)} {pairs[i].Value.Length}", pairs[i].Value));
             await conn.SendAsync(ms.ToArray(), ct).ConfigureAwait(false);
             foreach (var _ in pairs) Check(await conn.ReadLineAsync(ct).ConfigureAwait(false));
             return true;
@@ -173,10 +196,11 @@ internal sealed class MemcachedBackend(MemcachedConnection conn, CacheTarget tar
         await Locked(async () =>
         {
             await conn.SendAsync(MemcachedConnection.Frame(section is null ? "stats" : "stats " + section), ct).ConfigureAwait(false);
-            while (true)
+            for (var lines = 0; ; lines++)
             {
                 var line = Check(await conn.ReadLineAsync(ct).ConfigureAwait(false));
                 if (line == "END") return true;
+                if (lines == MaxStatLines) throw Unexpected(null, $"more than {MaxStatLines} stats lines");
                 var parts = line.Split(' ', 3);
                 if (parts.Length == 3 && parts[0] == "STAT") fields[parts[1]] = RedisInfo.Typed(parts[2]);
             }

@@ -8,7 +8,10 @@ namespace Resh.Handles.Cache.Memcached;
 
 /// <summary>
 /// A memcached text-protocol connection (protocol.txt): command lines end in CRLF, data blocks are length-prefixed,
-/// so values are bytes-exact. One connection per server per process, used by one command at a time.
+/// so values are bytes-exact. One connection per server per process, used by one command at a time. Lines are Latin-1
+/// (one char per byte), so a key's bytes, whatever they are, go out and come back as they were. A data block longer than
+/// <see cref="MaxValue"/> is refused from its declared length, before anything is allocated; a connection that failed or
+/// was refused mid-reply is never used again.
 /// </summary>
 internal sealed class MemcachedConnection : IAsyncDisposable
 {
@@ -20,6 +23,8 @@ internal sealed class MemcachedConnection : IAsyncDisposable
     int _start, _end;
     public SemaphoreSlim Gate { get; } = new(1, 1);
     public bool Broken { get; private set; }
+    /// <summary>max_value of the call using the connection.</summary>
+    public long MaxValue { get; set; } = CacheArgs.DefaultMaxValue;
 
     MemcachedConnection(Socket socket)
     {
@@ -30,7 +35,11 @@ internal sealed class MemcachedConnection : IAsyncDisposable
     public static async Task<(MemcachedConnection Connection, bool Reused)> GetAsync(string host, int port, CancellationToken ct)
     {
         var key = host + "\n" + port;
-        if (s_pool.TryGetValue(key, out var existing) && !existing.Broken) return (existing, true);
+        if (s_pool.TryGetValue(key, out var existing))
+        {
+            if (!existing.Broken) return (existing, true);
+            if (s_pool.TryRemove(new KeyValuePair<string, MemcachedConnection>(key, existing))) await existing.DisposeAsync().ConfigureAwait(false);
+        }
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try { await socket.ConnectAsync(host, port, ct).ConfigureAwait(false); }
         catch { socket.Dispose(); throw; }
@@ -38,6 +47,9 @@ internal sealed class MemcachedConnection : IAsyncDisposable
         s_pool[key] = conn;
         return (conn, false);
     }
+
+    /// <summary>The reply was not what the protocol allows: what is left of it is never read, so the connection is not reused.</summary>
+    public void MarkBroken() => Broken = true;
 
     /// <summary>Sends one or more command lines (and data blocks), already framed.</summary>
     public async Task SendAsync(byte[] request, CancellationToken ct)
@@ -57,7 +69,7 @@ internal sealed class MemcachedConnection : IAsyncDisposable
                 var nl = span.IndexOf((byte)'\n');
                 if (nl >= 0)
                 {
-                    var line = Encoding.UTF8.GetString(span[..(nl > 0 && span[nl - 1] == '\r' ? nl - 1 : nl)]);
+                    var line = Encoding.Latin1.GetString(span[..(nl > 0 && span[nl - 1] == '\r' ? nl - 1 : nl)]);
                     _start += nl + 1;
                     return line;
                 }
@@ -68,17 +80,18 @@ internal sealed class MemcachedConnection : IAsyncDisposable
         catch { Broken = true; throw; }
     }
 
-    /// <summary>A data block of <paramref name="length"/> bytes and its CRLF.</summary>
-    public async Task<byte[]> ReadBlockAsync(int length, CancellationToken ct)
+    /// <summary>A data block of <paramref name="length"/> bytes and its CRLF; refused (before any allocation) when longer than <see cref="MaxValue"/>.</summary>
+    public async Task<byte[]> ReadBlockAsync(long length, CancellationToken ct)
     {
         try
         {
+            if (length > MaxValue || length > Array.MaxLength) throw CacheReplyException.Large("A memcached value", length, MaxValue);
             var result = new byte[length];
             var got = 0;
             while (got < length)
             {
                 if (_end == _start) await FillAsync(ct).ConfigureAwait(false);
-                var n = Math.Min(length - got, _end - _start);
+                var n = (int)Math.Min(length - got, _end - _start);
                 Buffer.BlockCopy(_buffer, _start, result, got, n);
                 _start += n;
                 got += n;
@@ -107,7 +120,7 @@ internal sealed class MemcachedConnection : IAsyncDisposable
     /// <summary>A command line (CRLF added), with an optional data block.</summary>
     public static byte[] Frame(string line, byte[]? data = null)
     {
-        var head = Encoding.UTF8.GetBytes(line + "\r\n");
+        var head = Encoding.Latin1.GetBytes(line + "\r\n");
         if (data is null) return head;
         var all = new byte[head.Length + data.Length + 2];
         head.CopyTo(all, 0);
@@ -117,13 +130,16 @@ internal sealed class MemcachedConnection : IAsyncDisposable
         return all;
     }
 
-    /// <summary>Keys are 1-250 bytes without spaces or control characters (the text protocol's rule).</summary>
-    public static void CheckKey(string key)
+    /// <summary>Keys are 1-250 bytes without spaces or control characters (the text protocol's rule); the key as it goes on a line.</summary>
+    public static string CheckKey(byte[] key)
     {
-        var bytes = Encoding.UTF8.GetByteCount(key);
-        if (bytes is 0 or > 250 || key.Any(c => c <= ' ' || c == 0x7f))
-            throw ReshError.Usage($"`{(key.Length > 40 ? key[..40] + "…" : key)}` is not a memcached key: 1-250 bytes, no spaces or control characters.",
+        if (key.Length is 0 or > 250 || key.Any(c => c <= ' ' || c == 0x7f))
+        {
+            var shown = CacheValue.Show(key);
+            throw ReshError.Usage($"`{(shown.Length > 40 ? shown[..40] + "…" : shown)}` is not a memcached key: 1-250 bytes, no spaces or control characters.",
                 "Choose a key without whitespace.").ToException();
+        }
+        return Encoding.Latin1.GetString(key);
     }
 
     public async ValueTask DisposeAsync()

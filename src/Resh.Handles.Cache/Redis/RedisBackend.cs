@@ -15,10 +15,10 @@ internal sealed class RedisBackend(ConnectionMultiplexer mux, CacheTarget target
 
     IServer ServerApi => mux.GetServer(mux.GetEndPoints()[0]);
 
-    public async Task<byte[]?> GetAsync(string key, CancellationToken ct) =>
+    public async Task<byte[]?> GetAsync(byte[] key, CancellationToken ct) =>
         (byte[]?)await _db.StringGetAsync(key).WaitAsync(ct).ConfigureAwait(false);
 
-    public async Task<TypedValue?> GetTypedAsync(string key, CancellationToken ct)
+    public async Task<TypedValue?> GetTypedAsync(byte[] key, CancellationToken ct)
     {
         var type = await _db.KeyTypeAsync(key).WaitAsync(ct).ConfigureAwait(false);
         switch (type)
@@ -80,23 +80,23 @@ internal sealed class RedisBackend(ConnectionMultiplexer mux, CacheTarget target
         }
     }
 
-    public async Task<bool> SetAsync(string key, byte[] value, TimeSpan? ttl, SetCondition condition, CancellationToken ct)
+    public async Task<bool> SetAsync(byte[] key, byte[] value, TimeSpan? ttl, SetCondition condition, CancellationToken ct)
     {
         var when = condition switch { SetCondition.IfAbsent => When.NotExists, SetCondition.IfPresent => When.Exists, _ => When.Always };
         return await _db.StringSetAsync(key, value, ttl, when).WaitAsync(ct).ConfigureAwait(false);
     }
 
-    public Task<bool> DeleteAsync(string key, CancellationToken ct) => _db.KeyDeleteAsync(key).WaitAsync(ct);
-    public Task<bool> ExistsAsync(string key, CancellationToken ct) => _db.KeyExistsAsync(key).WaitAsync(ct);
+    public Task<bool> DeleteAsync(byte[] key, CancellationToken ct) => _db.KeyDeleteAsync(key).WaitAsync(ct);
+    public Task<bool> ExistsAsync(byte[] key, CancellationToken ct) => _db.KeyExistsAsync(key).WaitAsync(ct);
 
-    public async Task<KeyTtl> TtlAsync(string key, CancellationToken ct)
+    public async Task<KeyTtl> TtlAsync(byte[] key, CancellationToken ct)
     {
         // PTTL: -2 absent, -1 no expiry, else milliseconds left.
         var ms = (long)await _db.ExecuteAsync("PTTL", key).WaitAsync(ct).ConfigureAwait(false);
         return ms switch { -2 => new KeyTtl(false, null), -1 => new KeyTtl(true, null), _ => new KeyTtl(true, ms / 1000.0) };
     }
 
-    public async Task<bool> ExpireAsync(string key, TimeSpan? ttl, CancellationToken ct)
+    public async Task<bool> ExpireAsync(byte[] key, TimeSpan? ttl, CancellationToken ct)
     {
         if (ttl is { } t) return await _db.KeyExpireAsync(key, t).WaitAsync(ct).ConfigureAwait(false);
         if (!await _db.KeyExistsAsync(key).WaitAsync(ct).ConfigureAwait(false)) return false;
@@ -104,15 +104,15 @@ internal sealed class RedisBackend(ConnectionMultiplexer mux, CacheTarget target
         return true;
     }
 
-    public Task<long> IncrementAsync(string key, long by, CancellationToken ct) => _db.StringIncrementAsync(key, by).WaitAsync(ct);
+    public async Task<decimal> IncrementAsync(byte[] key, long by, CancellationToken ct) => await _db.StringIncrementAsync(key, by).WaitAsync(ct).ConfigureAwait(false);
 
-    public async Task<byte[]?[]> GetManyAsync(IReadOnlyList<string> keys, CancellationToken ct)
+    public async Task<byte[]?[]> GetManyAsync(IReadOnlyList<byte[]> keys, CancellationToken ct)
     {
         var values = await _db.StringGetAsync(keys.Select(k => (RedisKey)k).ToArray()).WaitAsync(ct).ConfigureAwait(false);
         return values.Select(v => (byte[]?)v).ToArray();
     }
 
-    public async Task SetManyAsync(IReadOnlyList<KeyValuePair<string, byte[]>> pairs, TimeSpan? ttl, CancellationToken ct)
+    public async Task SetManyAsync(IReadOnlyList<KeyValuePair<byte[], byte[]>> pairs, TimeSpan? ttl, CancellationToken ct)
     {
         if (ttl is null)
         {
@@ -126,21 +126,42 @@ internal sealed class RedisBackend(ConnectionMultiplexer mux, CacheTarget target
         await Task.WhenAll(sets).WaitAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A SCAN walk that stops at exactly <paramref name="limit"/> keys. Each page is sorted by bytes; when the limit falls
+    /// inside a page, the cursor names that page (its start, COUNT and end cursor) and the last key returned, so the next call
+    /// scans the same page again and returns the keys after it. If the page came out different (the table was resized),
+    /// the whole page is returned: a key may repeat, as SCAN allows, but none is lost.
+    /// </summary>
     public async Task<KeyPage> KeysAsync(string pattern, int limit, string cursor, CancellationToken ct)
     {
-        var keys = new List<string>();
-        var next = cursor;
+        var resume = ScanCursor.Parse(cursor);
+        var keys = new List<byte[]>();
+        var next = resume.Start;
         var rounds = 0;
-        do
+        while (true)
         {
-            // COUNT bounds the work of each SCAN step; the walk keeps whole pages so cursor= resumes without gaps.
-            var count = Math.Clamp(limit - keys.Count, 10, 1000);
+            var count = resume.Count ?? Math.Clamp(limit - keys.Count, 10, 1000);
             var reply = (RedisResult[])(await _db.ExecuteAsync("SCAN", next, "MATCH", pattern, "COUNT", count).WaitAsync(ct).ConfigureAwait(false))!;
-            next = (string)reply[0]!;
-            foreach (var k in (RedisResult[])reply[1]!) keys.Add((string)k!);
+            var end = (string)reply[0]!;
+            var page = ((RedisResult[])reply[1]!).Select(k => (byte[])k!).ToList();
+            page.Sort(ByteOrder.Instance);
             rounds++;
-        } while (next != "0" && keys.Count < limit);
-        return new KeyPage(keys, next, next != "0", rounds);
+            if (resume.After is { } after)
+            {
+                if (end == resume.End) page.RemoveAll(k => ByteOrder.Instance.Compare(k, after) <= 0);
+                resume = ScanCursor.Begin; // the pages after it are plain SCAN pages
+            }
+            var room = limit - keys.Count;
+            if (page.Count > room)
+            {
+                keys.AddRange(page.Take(room));
+                return new KeyPage(keys, ScanCursor.Inside(next, count, end, keys[^1]), true, rounds);
+            }
+            keys.AddRange(page);
+            next = end;
+            if (next == "0") return new KeyPage(keys, "0", false, rounds);
+            if (keys.Count == limit) return new KeyPage(keys, next, true, rounds);
+        }
     }
 
     public async Task<CacheInfoResult> InfoAsync(string? section, CancellationToken ct)

@@ -14,12 +14,12 @@ namespace Resh.Handles.Cache.Redis;
 /// </summary>
 internal static class RedisConnections
 {
-    static readonly ConcurrentDictionary<string, Lazy<Task<ConnectionMultiplexer>>> s_pool = new(StringComparer.Ordinal);
+    static readonly ConcurrentDictionary<string, Lazy<Task<(ConnectionMultiplexer Mux, RedisReplyLimit Limit)>>> s_pool = new(StringComparer.Ordinal);
 
     /// <summary>The certificate check of the latest connection attempt, so a refused certificate is reported as such (the client calls it an authentication failure).</summary>
     public static TlsTrust? LastTrust { get; private set; }
 
-    public static async Task<(ConnectionMultiplexer Mux, bool Reused)> GetAsync(VerbContext ctx, CacheTarget target, SecretValue? password, TimeSpan timeout, CancellationToken ct)
+    public static async Task<(ConnectionMultiplexer Mux, RedisReplyLimit Limit, bool Reused)> GetAsync(VerbContext ctx, CacheTarget target, SecretValue? password, TimeSpan timeout, CancellationToken ct)
     {
         var trust = target.TlsMode == "off" ? null : TlsTrust.Create(target.Ca, insecure: target.TlsMode == "insecure");
         if (target.TlsMode == "insecure") ctx.Warn(TlsTrust.InsecureWarning);
@@ -30,22 +30,33 @@ internal static class RedisConnections
         var lazy = s_pool.GetOrAdd(key, _ =>
         {
             created = true;
-            return new Lazy<Task<ConnectionMultiplexer>>(() => ConnectAsync(target, password, trust, timeout));
+            return new Lazy<Task<(ConnectionMultiplexer, RedisReplyLimit)>>(() => ConnectAsync(target, password, trust, timeout));
         });
         try
         {
-            var mux = await lazy.Value.WaitAsync(ct).ConfigureAwait(false);
-            return (mux, !created);
+            var (mux, limit) = await lazy.Value.WaitAsync(ct).ConfigureAwait(false);
+            if (limit.Refusal is null) return (mux, limit, !created);
         }
         catch
         {
-            s_pool.TryRemove(new KeyValuePair<string, Lazy<Task<ConnectionMultiplexer>>>(key, lazy));
+            s_pool.TryRemove(new KeyValuePair<string, Lazy<Task<(ConnectionMultiplexer, RedisReplyLimit)>>>(key, lazy));
             throw;
         }
+        // The pooled connection refused a reply earlier (its stream is dead): drop it and connect afresh.
+        if (s_pool.TryRemove(new KeyValuePair<string, Lazy<Task<(ConnectionMultiplexer, RedisReplyLimit)>>>(key, lazy)))
+            _ = DisposeQuietly(lazy.Value.Result.Mux);
+        return await GetAsync(ctx, target, password, timeout, ct).ConfigureAwait(false);
     }
 
-    static async Task<ConnectionMultiplexer> ConnectAsync(CacheTarget target, SecretValue? password, TlsTrust? trust, TimeSpan timeout)
+    static async Task DisposeQuietly(ConnectionMultiplexer mux)
     {
+        try { await mux.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false); } catch (Exception) { }
+        try { await mux.DisposeAsync().ConfigureAwait(false); } catch (Exception) { }
+    }
+
+    static async Task<(ConnectionMultiplexer, RedisReplyLimit)> ConnectAsync(CacheTarget target, SecretValue? password, TlsTrust? trust, TimeSpan timeout)
+    {
+        var limit = new RedisReplyLimit();
         var ms = (int)Math.Clamp(timeout.TotalMilliseconds, 1, int.MaxValue);
         var options = new ConfigurationOptions
         {
@@ -62,12 +73,18 @@ internal static class RedisConnections
             SetClientLibrary = false,
             IncludeDetailInExceptions = false,
         };
-        if (trust is not null)
+        // Every reply passes the guard (max_value); with TLS the tunnel does the handshake, so the guard reads plaintext.
+        options.Tunnel = new GuardTunnel(limit, trust, target.Host);
+        // No tie-breaker key: it is one GET more in every handshake, and resh talks to one server, never picks a primary.
+        options.TieBreaker = "";
+        // A refused reply of the handshake itself ends the connect at once (the client would wait for its connect timeout).
+        var connecting = ConnectionMultiplexer.ConnectAsync(options, TextWriter.Null);
+        try { return (await connecting.WaitAsync(limit.Refused).ConfigureAwait(false), limit); }
+        catch (Exception) when (limit.Refusal is { } refusal)
         {
-            options.Ssl = true;
-            options.SslHost = target.Host;
-            options.CertificateValidation += trust.Validate;
+            _ = connecting.ContinueWith(static t => { if (t.IsCompletedSuccessfully) _ = DisposeQuietly(t.Result); }, TaskScheduler.Default);
+            throw refusal;
         }
-        return await ConnectionMultiplexer.ConnectAsync(options, TextWriter.Null).ConfigureAwait(false);
+
     }
 }

@@ -11,7 +11,7 @@ public static class CacheExpire
 
     public static readonly VerbInfo Verb = VerbInfo.Define("expire", Effect.Mutate,
         "Set (or with persist=true remove) an existing key's expiry. A missing key is not_found.",
-        [CacheArgs.Key, Ttl, Persist, .. CacheArgs.Common], () => CacheJson.Default.CacheExpireResult, RunAsync,
+        [CacheArgs.Key, Ttl, Persist, CacheArgs.KeyEncoding, .. CacheArgs.Common], () => CacheJson.Default.CacheExpireResult, RunAsync,
         examples:
         [
             new("cache://127.0.0.1:6379.expire key=k ttl=5m", "k expires in five minutes."),
@@ -30,10 +30,11 @@ public static class CacheExpire
         return CacheCall.RunAsync<CacheExpireResult>(ctx, async (backend, ct) =>
         {
             var key = ctx.Get(CacheArgs.Key)!;
+            var kb = CacheArgs.KeyBytes(ctx);
             bool exists;
             if (ctx.DryRun)
             {
-                var current = await backend.TtlAsync(key, ct).ConfigureAwait(false);
+                var current = await backend.TtlAsync(kb, ct).ConfigureAwait(false);
                 exists = current.Exists;
                 if (exists)
                 {
@@ -41,7 +42,7 @@ public static class CacheExpire
                     return Outcome.Changed(new CacheExpireResult(backend.Kind, backend.Server, key, true, ttl?.TotalSeconds), would);
                 }
             }
-            else exists = await backend.ExpireAsync(key, ttl, ct).ConfigureAwait(false);
+            else exists = await backend.ExpireAsync(kb, ttl, ct).ConfigureAwait(false);
             if (!exists)
                 return ReshError.NotFound($"The key `{key}` does not exist (or has expired).", "set it first; expire changes the expiry of an existing key.",
                     new System.Text.Json.Nodes.JsonObject { ["key"] = key });

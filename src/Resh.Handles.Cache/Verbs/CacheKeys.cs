@@ -5,12 +5,12 @@ namespace Resh.Handles.Cache;
 
 public static class CacheKeys
 {
-    static readonly Arg<string?> Pattern = Arg.String("pattern", "Glob of the keys (Redis syntax: *, ?, [abc], \\ escapes).", "*");
-    static readonly Arg<long?> Limit = Arg.Int("limit", "Stop once this many keys are found (truncated: true, resume with cursor=). Redis may add the rest of its last SCAN page.", 1000, min: 1, max: 1_000_000);
+    static readonly Arg<string?> Pattern = Arg.String("pattern", "Glob of the keys (Redis syntax: *, ?, [abc], \\ escapes; it matches bytes).", "*");
+    static readonly Arg<long?> Limit = Arg.Int("limit", "Stop once this many keys are found (exactly; truncated: true, resume with cursor=).", 1000, min: 1, max: 1_000_000);
     static readonly Arg<string?> Cursor = Arg.String("cursor", "Resume a walk where an earlier keys call stopped (its cursor); 0 starts.", "0");
 
     public static readonly VerbInfo Verb = VerbInfo.Define("keys", Effect.Read,
-        "List keys matching a pattern with SCAN (never KEYS, which blocks a live server), bounded by limit; a cursor resumes the walk.",
+        "List keys matching a pattern with SCAN (never KEYS, which blocks a live server), at most limit; a cursor resumes the walk. Keys that are not UTF-8 come back as base64.",
         [Pattern, Limit, Cursor, .. CacheArgs.Common], () => CacheJson.Default.CacheKeysResult, RunAsync,
         examples:
         [
@@ -22,6 +22,8 @@ public static class CacheKeys
     {
         var pattern = ctx.Get(Pattern)!;
         var page = await backend.KeysAsync(pattern, (int)(ctx.Get(Limit) ?? 1000), ctx.Get(Cursor)!, ct).ConfigureAwait(false);
-        return new CacheKeysResult(backend.Kind, backend.Server, pattern, page.Keys, page.Keys.Count, page.Truncated, page.Cursor);
+        var encoding = CacheValue.EncodingOf(page.Keys);
+        var keys = page.Keys.Select(k => CacheValue.Node(k, encoding).GetValue<string>()).ToList();
+        return new CacheKeysResult(backend.Kind, backend.Server, pattern, keys, encoding, keys.Count, page.Truncated, page.Cursor);
     });
 }

@@ -10,7 +10,7 @@ public static class CacheMGet
 
     public static readonly VerbInfo Verb = VerbInfo.Define("mget", Effect.Read,
         "Read several string keys in one round trip (MGET); each item says whether its key exists.",
-        [Keys, .. CacheArgs.Common], () => CacheJson.Default.CacheMGetResult, RunAsync,
+        [Keys, CacheArgs.KeyEncoding, .. CacheArgs.Common], () => CacheJson.Default.CacheMGetResult, RunAsync,
         examples: [new("cache://127.0.0.1:6379.mget keys=a,b,c", "Three keys at once.")]);
 
     static ValueTask<Outcome<CacheMGetResult>> RunAsync(VerbContext ctx)
@@ -19,7 +19,7 @@ public static class CacheMGet
         if (keys.Count == 0) return ValueTask.FromResult<Outcome<CacheMGetResult>>(ReshError.Usage("mget needs at least one key.", "Example: keys=a,b"));
         return CacheCall.RunAsync<CacheMGetResult>(ctx, async (backend, ct) =>
         {
-            var values = await backend.GetManyAsync(keys, ct).ConfigureAwait(false);
+            var values = await backend.GetManyAsync(keys.Select(k => CacheArgs.KeyBytes(ctx, k)).ToList(), ct).ConfigureAwait(false);
             var items = new List<CacheItem>(keys.Count);
             for (var i = 0; i < keys.Count; i++)
             {

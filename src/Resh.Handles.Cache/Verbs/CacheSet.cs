@@ -15,7 +15,7 @@ public static class CacheSet
 
     public static readonly VerbInfo Verb = VerbInfo.Define("set", Effect.Mutate,
         "Write a key's value, optionally with a TTL and only if absent (nx) or present (xx); changed is true only when it was written.",
-        [CacheArgs.Key, Value, Encoding, Ttl, Nx, Xx, .. CacheArgs.Common], () => CacheJson.Default.CacheSetResult, RunAsync,
+        [CacheArgs.Key, Value, Encoding, Ttl, Nx, Xx, CacheArgs.KeyEncoding, .. CacheArgs.Common], () => CacheJson.Default.CacheSetResult, RunAsync,
         examples:
         [
             new("'cache://127.0.0.1:6379.set(key=k,value=v,ttl=1m)'", "A key that expires in a minute."),
@@ -36,17 +36,18 @@ public static class CacheSet
         return CacheCall.RunAsync<CacheSetResult>(ctx, async (backend, ct) =>
         {
             var key = ctx.Get(CacheArgs.Key)!;
+            var kb = CacheArgs.KeyBytes(ctx);
             var raw = ctx.Get(Value)!;
             var bytes = ctx.Get(Encoding) == CacheValue.Base64Name ? CacheValue.Decode(System.Text.Encoding.UTF8.GetString(raw), CacheValue.Base64Name, "value") : raw;
             var condition = nx ? SetCondition.IfAbsent : xx ? SetCondition.IfPresent : SetCondition.Always;
             var conditionName = nx ? "nx" : xx ? "xx" : "always";
             if (ctx.DryRun)
             {
-                var exists = await backend.ExistsAsync(key, ct).ConfigureAwait(false);
+                var exists = await backend.ExistsAsync(kb, ct).ConfigureAwait(false);
                 var would = condition switch { SetCondition.IfAbsent => !exists, SetCondition.IfPresent => exists, _ => true };
                 return Outcome.Changed(new CacheSetResult(backend.Kind, backend.Server, key, would, conditionName, exists, ttl?.TotalSeconds, bytes.LongLength), would);
             }
-            var written = await backend.SetAsync(key, bytes, ttl, condition, ct).ConfigureAwait(false);
+            var written = await backend.SetAsync(kb, bytes, ttl, condition, ct).ConfigureAwait(false);
             bool? existed = condition switch { SetCondition.IfAbsent => !written, SetCondition.IfPresent => written, _ => null };
             return Outcome.Changed(new CacheSetResult(backend.Kind, backend.Server, key, written, conditionName, existed, ttl?.TotalSeconds, bytes.LongLength), written);
         });

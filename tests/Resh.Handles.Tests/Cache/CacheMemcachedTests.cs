@@ -92,6 +92,45 @@ public sealed class CacheMemcachedTests(CacheBackend cache)
     }
 
     [Fact]
+    public void Counters_are_unsigned_64_bit_past_2_pow_63_and_decr_stops_at_zero()
+    {
+        var k = P() + "u64";
+        Assert.Equal("STORED\n", Raw($"set {k} 0 0 19\r\n9223372036854775806"));
+        var inc = cache.M("incr", $"key={k}", "by=3");
+        Assert.Equal(9223372036854775809UL, Ok(inc)["value"]!.GetValue<ulong>());
+        Assert.Matches($"VALUE {k} 0 19\n9223372036854775809\n", Raw("get " + k));
+        var dry = cache.M("incr", $"key={k}", "by=1", "--dry-run");
+        Assert.Equal(9223372036854775810UL, Ok(dry)["value"]!.GetValue<ulong>());
+        Assert.Equal(18446744073709551615UL, Ok(cache.M("incr", $"key={k}", "by=9223372036854775806"))["value"]!.GetValue<ulong>());
+        var z = P() + "zero";
+        Ok(cache.M("set", $"key={z}", "value=2"));
+        var decr = Ok(cache.M("decr", $"key={z}", "by=5"));
+        Assert.Equal(0, decr["value"]!.GetValue<long>());
+        Assert.Equal(0, Ok(cache.M("decr", $"key={z}", "--dry-run"))["value"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public void A_value_larger_than_max_value_is_refused_and_max_value_raises_the_bound()
+    {
+        var k = P() + "big";
+        using var tmp = new TempDir("mcbig");
+        File.WriteAllBytes(tmp["v"], Enumerable.Repeat((byte)'x', 5000).ToArray());
+        Ok(cache.M("set", $"key={k}", $"value=@{tmp["v"]}"));
+        var refused = cache.M("get", $"key={k}", "max_value=4KiB");
+        Fails(refused, "failed");
+        Assert.Equal("too_large", refused.Envelope["error"]!["details"]!["reason"]!.GetValue<string>());
+        Assert.Contains("max_value", refused.Envelope["error"]!["hint"]!.GetValue<string>());
+        Assert.Equal(5000, Ok(cache.M("get", $"key={k}", "max_value=8KiB"))["length"]!.GetValue<long>());
+        // The connection the refusal broke is not reused: a batch goes on with a fresh one.
+        var lines = $"{{\"id\":1,\"stage\":\"{cache.Memcached}\",\"verb\":\"get\",\"args\":{{\"key\":\"{k}\",\"backend\":\"memcached\",\"max_value\":\"1KiB\"}}}}\n" +
+                    $"{{\"id\":2,\"stage\":\"{cache.Memcached}\",\"verb\":\"get\",\"args\":{{\"key\":\"{k}\",\"backend\":\"memcached\"}}}}\n";
+        var batch = ReshBinary.Run(["batch"], stdin: lines);
+        var answers = batch.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("\"too_large\"", answers[0]);
+        Assert.Contains("\"ok\":true", answers[1]);
+    }
+
+    [Fact]
     public void Flush_needs_force_and_then_empties_the_cache()
     {
         var k = P() + "f";

@@ -157,6 +157,77 @@ public sealed class CacheRedisTests(CacheBackend cache)
     }
 
     [Fact]
+    public void Keys_stops_at_exactly_limit_and_the_cursor_resumes_mid_page_without_losing_a_key()
+    {
+        var p = P();
+        var all = Enumerable.Range(0, 97).Select(i => $"{p}{i}").ToHashSet();
+        var items = new JsonObject();
+        foreach (var k in all) items[k] = "v";
+        Ok(ReshBinary.Run([$"{cache.Redis}.mset", $"items:={items.ToJsonString()}", cache.Auth]));
+        var seen = new List<string>();
+        var cursor = "0";
+        var pages = 0;
+        do
+        {
+            var page = Ok(cache.R("keys", $"pattern={p}*", "limit=7", $"cursor={cursor}"));
+            var keys = page["keys"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
+            Assert.Equal(keys.Count, page["count"]!.GetValue<int>());
+            cursor = page["cursor"]!.GetValue<string>();
+            Assert.Equal(cursor != "0", page["truncated"]!.GetValue<bool>());
+            if (cursor != "0") Assert.Equal(7, keys.Count); // exactly the limit, never a whole SCAN page more
+            else Assert.InRange(keys.Count, 0, 7);
+            seen.AddRange(keys);
+        } while (cursor != "0" && ++pages < 200);
+        Assert.Equal("0", cursor);
+        Assert.Equal(all.Order(), seen.Distinct().Order()); // SCAN may repeat a key; none is lost
+        Assert.True(seen.Count <= all.Count + 7, $"{seen.Count} keys for {all.Count}");
+        Fails(cache.R("keys", "cursor=not-a-cursor"), "usage");
+    }
+
+    [Fact]
+    public void Keys_that_are_not_utf8_come_back_as_base64_and_round_trip_through_key_encoding()
+    {
+        var p = P();
+        // A key whose bytes are p + FF 00 80 (not UTF-8), and a text key beside it.
+        cache.Cli("EVAL", "redis.call('SET', ARGV[1] .. string.char(255, 0, 128), 'binary'); redis.call('SET', ARGV[1] .. 'text', 't'); return 1", "0", p);
+        var raw = Encoding.UTF8.GetBytes(p).Concat(new byte[] { 0xff, 0x00, 0x80 }).ToArray();
+        var b64 = Convert.ToBase64String(raw);
+        var keys = Ok(cache.R("keys", $"pattern={p}*"));
+        Assert.Equal("base64", keys["encoding"]!.GetValue<string>());
+        var listed = keys["keys"]!.AsArray().Select(n => Convert.FromBase64String(n!.GetValue<string>())).ToList();
+        Assert.Contains(listed, k => k.SequenceEqual(raw));
+        Assert.Contains(listed, k => k.SequenceEqual(Encoding.UTF8.GetBytes(p + "text")));
+        Assert.Equal("utf8", Ok(cache.R("keys", $"pattern={p}t*"))["encoding"]!.GetValue<string>());
+
+        var get = Ok(cache.R("get", $"key={b64}", "key_encoding=base64"));
+        Assert.True(get["exists"]!.GetValue<bool>(), get.ToJsonString());
+        Assert.Equal("binary", get["value"]!.GetValue<string>());
+        Assert.Equal(b64, get["key"]!.GetValue<string>());
+        Assert.True(Ok(cache.R("exists", $"key={b64}", "key_encoding=base64"))["exists"]!.GetValue<bool>());
+        var m = Ok(cache.R("mget", $"keys={b64}", "key_encoding=base64"));
+        Assert.Equal("binary", m["items"]![0]!["value"]!.GetValue<string>());
+        Ok(cache.R("set", $"key={b64}", "value=changed", "key_encoding=base64"));
+        Assert.Equal("changed", cache.Cli("EVAL", "return redis.call('GET', ARGV[1] .. string.char(255, 0, 128))", "0", p));
+        Assert.True(Ok(cache.R("delete", $"key={b64}", "key_encoding=base64"))["deleted"]!.GetValue<bool>());
+        Assert.Equal("0", cache.Cli("EVAL", "return redis.call('EXISTS', ARGV[1] .. string.char(255, 0, 128))", "0", p));
+        Fails(cache.R("get", "key=!!not base64", "key_encoding=base64"), "usage");
+    }
+
+    [Fact]
+    public void A_value_larger_than_max_value_is_refused_and_max_value_raises_the_bound()
+    {
+        var k = P() + "big";
+        cache.Cli("EVAL", "redis.call('SET', KEYS[1], string.rep('x', 5000)); redis.call('RPUSH', KEYS[1] .. 'l', string.rep('y', 3000), string.rep('z', 3000)); return 1", "1", k);
+        var refused = cache.R("get", $"key={k}", "max_value=4KiB");
+        Fails(refused, "failed");
+        Assert.Equal("too_large", refused.Envelope["error"]!["details"]!["reason"]!.GetValue<string>());
+        Assert.Equal(5000, Ok(cache.R("get", $"key={k}", "max_value=8KiB"))["length"]!.GetValue<long>());
+        // A list is bounded as a whole reply, not only element by element.
+        Fails(cache.R("get", $"key={k}l", "max_value=4KiB"), "failed");
+        Assert.Equal(2, Ok(cache.R("get", $"key={k}l", "max_value=8KiB"))["length"]!.GetValue<long>());
+    }
+
+    [Fact]
     public void Counters_mget_mset_exists_delete_and_expire_behave_like_redis()
     {
         var p = P();
