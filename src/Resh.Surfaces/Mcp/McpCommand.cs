@@ -31,6 +31,9 @@ public static class McpCommand
             new("mcp --allow 'svc.*' --allow file.read --deny svc.remove", "Services and file reads only, never svc.remove."),
         ]);
 
+    /// <summary>After EOF, how long calls already read may run to give their answers (`printf ... | resh mcp` gets them all).</summary>
+    public static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(60);
+
     /// <summary>Runs the server until stdin ends; the exit status is 0 after a clean EOF.</summary>
     public static async Task<int> RunAsync(SurfaceStart start, string version)
     {
@@ -62,18 +65,29 @@ public static class McpCommand
         var server = new McpServerInfo(start.Registry, start.Runtime, policy, version);
         var transport = new StdioTransport(start.IO.Stdin, start.IO.Stdout);
         var session = new McpSession(server, transport);
-        using var stop = new CancellationTokenSource();
         System.Runtime.InteropServices.PosixSignalRegistration? sigint = null, sigterm = null;
         if (start.IO.HandleSignals)
         {
-            sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-            sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+            // A blocked read of stdin does not see a token: a signal cancels the calls, gives them the grace, and exits
+            // (SIGTERM is how MCP clients end a stdio server: status 0; Ctrl-C is `interrupted`, 130).
+            void Stop(System.Runtime.InteropServices.PosixSignalContext c, int status)
+            {
+                c.Cancel = true;
+                _ = Task.Run(async () =>
+                {
+                    await session.CloseAsync(TimeSpan.Zero, start.CancelGrace).ConfigureAwait(false);
+                    Resh.Core.Platform.Cleanup.RunAll();
+                    Environment.Exit(status);
+                });
+            }
+            sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => Stop(c, 130));
+            sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => Stop(c, 0));
         }
         start.Runtime.Log($"mcp: serving on stdio{(policy.ReadOnly ? ", read-only" : "")}{(policy.ForceDryRun ? ", dry-run" : "")}");
         try
         {
-            await transport.RunAsync(session, stop.Token).ConfigureAwait(false);
-            await session.CloseAsync(start.CancelGrace).ConfigureAwait(false);
+            await transport.RunAsync(session, CancellationToken.None).ConfigureAwait(false);
+            await session.CloseAsync(DrainLimit, start.CancelGrace).ConfigureAwait(false);
         }
         finally
         {

@@ -49,16 +49,19 @@ public sealed class McpPolicy
     }
 
     /// <summary>Why this call is refused, or null when it may run (subject to confirmation of destructive verbs).</summary>
-    public ReshError? Refusal(VerbInfo v, string targetUri)
+    public ReshError? Refusal(VerbInfo v, string targetUri) => Refusal(v, targetUri, targetUri);
+
+    /// <summary>As above; <paramref name="shown"/> is the target as messages may show it (a password masked).</summary>
+    public ReshError? Refusal(VerbInfo v, string targetUri, string shown)
     {
         if (ReadOnly && v.Effect != Effect.Read)
             return ReshError.PermissionDenied($"{v.FullName} changes state and this MCP server runs with --read-only.",
                 "Ask the operator to restart `resh mcp` without --read-only to allow changes.");
         if (Deny.FirstOrDefault(d => d.Matches(v, targetUri)) is { } deny)
-            return ReshError.PermissionDenied($"{v.FullName} on {targetUri} is refused by the --deny pattern `{deny.Text}`.",
+            return ReshError.PermissionDenied($"{v.FullName} on {shown} is refused by the --deny pattern `{deny.Text}`.",
                 "The operator's --deny patterns decide what this server may do; choose another verb or target.");
         if (Allow.Count > 0 && !Allow.Any(a => a.Matches(v, targetUri)))
-            return ReshError.PermissionDenied($"{v.FullName} on {targetUri} is not granted by any --allow pattern of this server.",
+            return ReshError.PermissionDenied($"{v.FullName} on {shown} is not granted by any --allow pattern of this server.",
                 $"Allowed: {string.Join(", ", Allow.Select(a => a.Text))}.");
         return null;
     }

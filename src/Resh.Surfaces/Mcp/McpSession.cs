@@ -20,10 +20,21 @@ public sealed class McpSession(McpServerInfo server, IMcpSink sink)
     public bool ClientElicits { get; private set; }
     public JsonObject? ClientInfo { get; private set; }
 
-    readonly ConcurrentDictionary<string, CancellationTokenSource> _inFlight = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, InFlight> _inFlight = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, TaskCompletionSource<JsonRpcMessage>> _pending = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<Task, byte> _running = new();
     readonly CancellationTokenSource _closing = new();
+    readonly CancellationTokenSource _inputEnded = new();
+
+    /// <summary>A request being handled; <see cref="ClientCancelled"/> once notifications/cancelled named it (then it gets no answer).</summary>
+    sealed class InFlight(CancellationTokenSource cts)
+    {
+        public CancellationTokenSource Cts { get; } = cts;
+        public volatile bool ClientCancelled;
+    }
+
+    /// <summary>Cancelled when the input ends: streaming calls (a follow) have no end of their own, so they stop then.</summary>
+    public CancellationToken InputEnded => _inputEnded.Token;
     long _nextId;
 
     /// <summary>Takes one incoming message (a line of the stdio transport, a POST body of HTTP).</summary>
@@ -53,7 +64,8 @@ public sealed class McpSession(McpServerInfo server, IMcpSink sink)
         }
         var key = msg.IdKey;
         var cts = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
-        if (!_inFlight.TryAdd(key, cts))
+        var entry = new InFlight(cts);
+        if (!_inFlight.TryAdd(key, entry))
         {
             cts.Dispose();
             Send(JsonRpcWriter.Error(msg.Id, JsonRpcCodes.InvalidRequest, "A request with this id is still in progress."));
@@ -65,7 +77,7 @@ public sealed class McpSession(McpServerInfo server, IMcpSink sink)
             {
                 var answer = await HandleAsync(msg, cts.Token).ConfigureAwait(false);
                 // A cancelled request gets no answer (MCP: the receiver SHOULD NOT respond after notifications/cancelled).
-                if (!cts.IsCancellationRequested) await SendAsync(answer).ConfigureAwait(false);
+                if (!entry.ClientCancelled) await SendAsync(answer).ConfigureAwait(false);
             }
             finally
             {
@@ -78,15 +90,19 @@ public sealed class McpSession(McpServerInfo server, IMcpSink sink)
     }
 
     /// <summary>
-    /// The input ended (EOF, or the HTTP session was deleted): calls still running are cancelled, since no one
-    /// can read their answers, and given <paramref name="grace"/> to stop.
+    /// The input ended (EOF, or the HTTP session was deleted). Requests already read still get their answers: calls
+    /// run to their end for up to <paramref name="drain"/>, except streaming ones (a follow), which stop at once, and
+    /// questions to the client (elicitation) are given up. Whatever still runs after that is cancelled and given
+    /// <paramref name="grace"/> to stop.
     /// </summary>
-    public async Task CloseAsync(TimeSpan grace)
+    public async Task CloseAsync(TimeSpan drain, TimeSpan grace)
     {
-        _closing.Cancel();
+        _inputEnded.Cancel();
         foreach (var p in _pending.Values) p.TrySetCanceled();
-        var all = Task.WhenAll(_running.Keys.ToArray());
-        await Task.WhenAny(all, Task.Delay(grace)).ConfigureAwait(false);
+        if (drain > TimeSpan.Zero)
+            await Task.WhenAny(Task.WhenAll(_running.Keys.ToArray()), Task.Delay(drain)).ConfigureAwait(false);
+        _closing.Cancel();
+        await Task.WhenAny(Task.WhenAll(_running.Keys.ToArray()), Task.Delay(grace)).ConfigureAwait(false);
     }
 
     void OnNotification(JsonRpcMessage msg)
@@ -94,10 +110,11 @@ public sealed class McpSession(McpServerInfo server, IMcpSink sink)
         switch (msg.Method)
         {
             case "notifications/cancelled":
-                if (msg.Params["requestId"] is JsonValue id && _inFlight.TryGetValue(JsonRpcMessage.KeyOf(id), out var cts))
+                if (msg.Params["requestId"] is JsonValue id && _inFlight.TryGetValue(JsonRpcMessage.KeyOf(id), out var call))
                 {
                     Server.Runtime.Log($"mcp: request {JsonRpcMessage.KeyOf(id)} cancelled by the client");
-                    try { cts.Cancel(); } catch (ObjectDisposedException) { }
+                    call.ClientCancelled = true;
+                    try { call.Cts.Cancel(); } catch (ObjectDisposedException) { }
                 }
                 break;
             // notifications/initialized, notifications/roots/list_changed, progress from the client: nothing to do.

@@ -84,7 +84,7 @@ public static class McpToolCall
         try
         {
             body = TargetBody(tool, Take(args, McpTool.TargetArg));
-            targetUri = scheme + "://" + body;
+            targetUri = scheme + "://" + Invocation.WithoutPassword(body); // as envelopes show it: no password from the authority
             if (tool.TakesHost && args.ContainsKey(McpTool.HostArg))
             {
                 host = StringArg(args, McpTool.HostArg);
@@ -98,7 +98,7 @@ public static class McpToolCall
                     throw ReshError.Usage("`dry_run` must be true or false; nothing was run.", "Example: \"dry_run\": true").ToException();
                 dryRun = dv.GetValue<bool>() || policy.ForceDryRun;
             }
-            if (policy.Refusal(tool.Verb, targetUri) is { } refusal) return Fail(refusal);
+            if (policy.Refusal(tool.Verb, scheme + "://" + body, targetUri) is { } refusal) return Fail(refusal);
 
             var escaped = Escape(body);
             var stage = host is null ? $"{scheme}://{escaped}" : $"ssh://{host}/{scheme}://{escaped}";
@@ -129,7 +129,10 @@ public static class McpToolCall
         IEventSink events = progress is null ? NullEvents.Instance : progress;
         using var timeoutCts = policy.Timeout is { } t ? new CancellationTokenSource(t) : null;
         var timeoutToken = timeoutCts?.Token ?? CancellationToken.None;
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeoutToken);
+        // A streaming verb (tail follow) has no end of its own: it also stops when the client's input ends.
+        using var linked = tool.Verb.Streams
+            ? CancellationTokenSource.CreateLinkedTokenSource(ct, timeoutToken, session.InputEnded)
+            : CancellationTokenSource.CreateLinkedTokenSource(ct, timeoutToken);
         var env = await Executor.RunAsync(inv, runtime, OutputFormat.Json, events, linked.Token, timeoutToken, CancellationToken.None, dryRun, clock, policy.Timeout)
             .ConfigureAwait(false);
         server.Runtime.Log($"mcp: {tool.Name} {(env.Ok ? "ok" : env.Error?.Code.ToWire())}{(env.Changed ? " changed" : "")} in {env.DurationMs:0.00} ms");

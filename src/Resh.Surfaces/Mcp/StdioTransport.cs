@@ -12,14 +12,26 @@ public sealed class StdioTransport(Stream input, Stream output) : IMcpSink
     public const int MaxLine = 16 * 1024 * 1024;
 
     readonly Lock _writeLock = new();
+    volatile bool _broken;
+
+    /// <summary>Writing to stdout failed (the client went away): the session ends as on EOF.</summary>
+    public bool Broken => _broken;
 
     public ValueTask SendAsync(ReadOnlyMemory<byte> message)
     {
         lock (_writeLock)
         {
-            output.Write(message.Span);
-            output.WriteByte((byte)'\n');
-            output.Flush();
+            if (_broken) return ValueTask.CompletedTask;
+            try
+            {
+                output.Write(message.Span);
+                output.WriteByte((byte)'\n');
+                output.Flush();
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or Resh.Core.Platform.OutputStreamException)
+            {
+                _broken = true;
+            }
         }
         return ValueTask.CompletedTask;
     }
@@ -30,7 +42,7 @@ public sealed class StdioTransport(Stream input, Stream output) : IMcpSink
         var buffer = new byte[64 * 1024];
         var line = new ArrayBufferWriter<byte>(64 * 1024);
         var skipping = false;
-        while (!stop.IsCancellationRequested)
+        while (!stop.IsCancellationRequested && !_broken)
         {
             int n;
             try { n = await input.ReadAsync(buffer, stop).ConfigureAwait(false); }
