@@ -27,14 +27,14 @@ public sealed class McpInspectorTests
     [Fact]
     public void Inspector_lists_the_tools_and_calls_file_read()
     {
-        var list = Inspect("--method", "tools/list", "--", ReshBinary.Path, "mcp", "--read-only");
+        var list = Inspect(ReshBinary.Path, "mcp", "--method", "tools/list", "--", "--read-only");
         var names = list["tools"]!.AsArray().Select(t => t!["name"]!.GetValue<string>()).ToList();
         Assert.Contains("file_read", names);
         Assert.DoesNotContain("file_write", names);
 
         using var dir = new TempDir();
         var path = dir.File("inspect.txt", "seen by the inspector\n");
-        var call = Inspect("--method", "tools/call", "--tool-name", "file_read", "--tool-arg", "target=file://" + path, "--", ReshBinary.Path, "mcp");
+        var call = Inspect(ReshBinary.Path, "mcp", "--method", "tools/call", "--tool-name", "file_read", "--tool-arg", "target=file://" + path);
         Assert.NotEqual(true, call["isError"]?.GetValue<bool>());
         Assert.Equal("seen by the inspector\n", call["structuredContent"]!["result"]!["content"]!.GetValue<string>());
     }

@@ -47,6 +47,9 @@ public sealed class JsonRpcMessage
 
     public static JsonRpcMessage Parse(ReadOnlySpan<byte> line)
     {
+        // Strings are decoded lazily: invalid UTF-8 would only fail when a value is read, so it is refused here, whole.
+        if (!System.Text.Unicode.Utf8.IsValid(line))
+            throw new JsonRpcException(JsonRpcCodes.ParseError, "Parse error: the message is not valid UTF-8.");
         JsonNode? node;
         try
         {

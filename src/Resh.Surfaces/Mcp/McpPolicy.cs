@@ -29,7 +29,8 @@ public sealed class McpPolicy
             var colon = trimmed.IndexOf(':');
             var verb = colon < 0 ? trimmed : trimmed[..colon];
             var target = colon < 0 ? null : trimmed[(colon + 1)..];
-            if (verb.Length == 0 || verb.Contains("://", StringComparison.Ordinal) || target is { Length: 0 })
+            // `svc://nginx` is a URI, not a pattern: its colon starts `://`.
+            if (verb.Length == 0 || (colon >= 0 && trimmed.AsSpan(colon).StartsWith("://")) || target is { Length: 0 })
                 throw ReshError.Usage($"`{text}` is not a pattern of handle.verb[:target].", "Examples: svc.*, file.read, 'file.read:file:///var/log/**'").ToException();
             if (!verb.Contains('.') && !verb.Contains('*'))
                 verb += ".*"; // `svc` alone means every verb of svc://

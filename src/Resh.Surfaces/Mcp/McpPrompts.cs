@@ -25,7 +25,7 @@ public static class McpPrompts
                 var sb = new StringBuilder();
                 sb.AppendLine(unit is { Length: > 0 } ? $"The service `{unit}` failed on this machine. Diagnose it with resh's tools:" : "A service failed on this machine. Diagnose it with resh's tools:");
                 var n = 1;
-                if (unit is not { Length: > 0 }) Step(sb, ref n, r, "svc", "list", "with `state: \"failed\"` to find the failed units; take each in turn.");
+                if (unit is not { Length: > 0 }) Step(sb, ref n, r, "svc", "list", "with `state: [\"failed\"]` to find the failed units; take each in turn.");
                 var target = unit is { Length: > 0 } ? $"svc://{unit}" : "svc://UNIT";
                 Step(sb, ref n, r, "svc", "status", $"on `{target}`: active state, sub-state, result, exit code, restarts, since when.");
                 Step(sb, ref n, r, "svc", "logs", $"on `{target}` with `lines: 100` (and `since` the failure) for the error messages around the failure.");
@@ -47,7 +47,7 @@ public static class McpPrompts
                 var n = 1;
                 Step(sb, ref n, r, "fs", "usage", $"on `fs://{path}` for size, used and available bytes and inodes.");
                 Step(sb, ref n, r, "fs", "mounts", "to see which filesystem that is and what else is mounted beneath it (so a listing does not wander into other filesystems).");
-                Step(sb, ref n, r, "file", "list", $"on `file://{path}` recursively, sorted by size, to find the largest directories and files (logs, caches, core dumps, old packages).");
+                Step(sb, ref n, r, "file", "list", $"on `file://{path}` with `recursive: true, sort: \"size\", limit: 50` (largest first) to find the largest files (logs, caches, core dumps, old packages).");
                 Step(sb, ref n, r, "svc", "logs", "only if the journal itself is large: check how much it holds before proposing a vacuum.");
                 Step(sb, ref n, r, "file", "delete", "for each file the user agrees to remove: first with `dry_run: true`, then for real once confirmed (the server asks for confirmation of destructive calls).");
                 sb.AppendLine();
@@ -67,7 +67,7 @@ public static class McpPrompts
                 Step(sb, ref n, r, "system", "load", "for the load averages against the number of CPUs.");
                 Step(sb, ref n, r, "system", "memory", "for used and available memory and swap.");
                 Step(sb, ref n, r, "fs", "usage", "on `fs:///` (and other large mounts) for free space and inodes.");
-                Step(sb, ref n, r, "svc", "list", "with `state: \"failed\"` for failed services.");
+                Step(sb, ref n, r, "svc", "list", "with `state: [\"failed\"]` for failed services.");
                 sb.AppendLine();
                 sb.AppendLine("Summarise what is healthy and what needs attention, in that order. This is read-only: change nothing.");
                 return sb.ToString();

@@ -47,6 +47,12 @@ public sealed class McpSession(McpServerInfo server, IMcpSink sink)
             Send(JsonRpcWriter.Error(ex.Id, ex.Code, ex.Message));
             return;
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Whatever else a hostile line provokes is still an answer, never the end of the session.
+            Send(JsonRpcWriter.Error(null, JsonRpcCodes.ParseError, "Parse error: " + Resh.Core.Errors.ExceptionTranslation.OneLine(ex.Message)));
+            return;
+        }
         switch (msg.Kind)
         {
             case JsonRpcKind.Response:

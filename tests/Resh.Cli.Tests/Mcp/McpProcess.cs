@@ -50,7 +50,7 @@ public sealed class McpProcess : IDisposable
 
     public JsonObject Request(object id, string method, JsonObject? parameters = null)
     {
-        var msg = new JsonObject { ["jsonrpc"] = "2.0", ["id"] = JsonValue.Create(id is int i ? (JsonNode)i : (string)id), ["method"] = method };
+        var msg = new JsonObject { ["jsonrpc"] = "2.0", ["id"] = id is int i ? JsonValue.Create(i) : JsonValue.Create((string)id), ["method"] = method };
         if (parameters is not null) msg["params"] = parameters;
         Send(msg.ToJsonString());
         return Next();
