@@ -17,7 +17,7 @@ rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 200
 
 class Session:
     def __init__(self):
-        self.p = subprocess.Popen([resh, "mcp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+        self.p = subprocess.Popen([resh, "mcp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.n = 0
 
     def call(self, method, params=None):
@@ -28,6 +28,7 @@ class Session:
         line = (json.dumps(msg) + "\n").encode()
         t = time.perf_counter()
         self.p.stdin.write(line)
+        self.p.stdin.flush()
         answer = self.p.stdout.readline()
         ms = (time.perf_counter() - t) * 1000
         reply = json.loads(answer)

@@ -13,7 +13,12 @@ public sealed class McpInspectorTests
     {
         var cli = Path.Combine(McpNodeClient.Modules, "@modelcontextprotocol", "inspector-cli", "build", "index.js");
         if (!File.Exists(cli)) throw new InvalidOperationException($"The MCP inspector CLI is missing at {cli}; run scripts/install-test-deps.sh.");
-        var psi = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // inspector-cli 1.0.3 checks for its package.json relative to the working directory but imports it relative to
+        // its module: run it from its build directory so both name the same file.
+        var psi = new ProcessStartInfo("node")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Path.GetDirectoryName(cli)!,
+        };
         psi.ArgumentList.Add(cli);
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
