@@ -39,6 +39,7 @@ packages=(
     lintian binutils  # scripts/package-deb.sh: the .deb is checked by lintian; objdump -T measures the glibc it needs
     bind9 bind9-utils bind9-dnsutils dnsmasq-base   # dns:// tests: named (delegated hierarchy, TSIG updates, AXFR) and dnsmasq (the resolver path) in a netns; dig and nsupdate cross-check
     netcat-openbsd traceroute iputils-ping   # net:// tests: listeners in namespaces (nc -l), nc -z and traceroute -I to compare with, bench/net.sh
+    nodejs npm  # resh mcp tests: the official MCP TypeScript SDK and inspector CLI run as clients (installed below from npm)
     redis-server memcached   # cache:// tests: Redis 7 (requirepass, TLS with a test CA) and memcached on loopback (tests/setup/cache.sh), never the system services
 )
 missing=()
@@ -50,4 +51,17 @@ if ((${#missing[@]})); then
     if [[ $(id -u) -ne 0 ]]; then sudo=sudo; else sudo=; fi
     $sudo apt-get -o DPkg::Lock::Timeout=900 update -qq >&2 || true
     DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# resh mcp: clients no one here wrote, from npm, into the repository's .build/ (not global): the official MCP
+# TypeScript SDK (tests/Resh.Cli.Tests/Mcp/mcp-client.cjs), Ajv to validate envelopes against each tool's
+# outputSchema, and the MCP inspector CLI. The Python SDK (mcp on PyPI) is not used: PyPI is not reachable here.
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+mcp_dir="$root/.build/mcp-client"
+if [[ ! -f "$mcp_dir/node_modules/@modelcontextprotocol/sdk/package.json" || ! -f "$mcp_dir/node_modules/@modelcontextprotocol/inspector-cli/package.json" ]]; then
+    echo "test deps: installing the MCP SDK and inspector CLI into .build/mcp-client" >&2
+    mkdir -p "$mcp_dir"
+    [[ -f "$mcp_dir/package.json" ]] || printf '{"name":"resh-mcp-test-clients","private":true}\n' > "$mcp_dir/package.json"
+    npm install --prefix "$mcp_dir" --no-audit --no-fund --loglevel=error \
+        @modelcontextprotocol/sdk@1.32.2 ajv@8.20.0 @modelcontextprotocol/inspector-cli@1.0.3 >&2
 fi

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Resh.Core.Cli;
 using Resh.Core.Meta;
 using Resh.Core.Registry;
 
@@ -35,9 +36,16 @@ public static class HandleCatalog
         registry.Add("mail", Resh.Handles.Mail.MailHandle.Create);
         registry.Add("cache", Resh.Handles.Cache.CacheHandle.Create);
         registry.Add("config", Resh.Handles.Config.ConfigHandle.Create);
-        registry.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(registry, BuildInfo()));
+        registry.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(registry, BuildInfo(), [Resh.Surfaces.Mcp.McpCommand.Declaration()]));
         return registry;
     }
+
+    /// <summary>The server surfaces by meta verb name (ReshApp asks only after parsing a meta verb).</summary>
+    public static SurfaceCommand? Surface(string verb) => verb switch
+    {
+        "mcp" => start => Resh.Surfaces.Mcp.McpCommand.RunAsync(start, BuildInfo().Version),
+        _ => null,
+    };
 
     static BuildInfo BuildInfo()
     {

@@ -1,4 +1,4 @@
 using Resh.Cli;
 using Resh.Core.Cli;
 
-return await new ReshApp(HandleCatalog.Build()).RunAsync(args, AppIO.Console());
+return await new ReshApp(HandleCatalog.Build()) { Surfaces = HandleCatalog.Surface }.RunAsync(args, AppIO.Console());

@@ -18,6 +18,12 @@ public sealed class ReshApp(HandleRegistry registry)
     /// <summary>How long a verb gets to stop cleanly after cancellation before resh answers for it and exits.</summary>
     public static TimeSpan CancelGrace { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The top-level commands that are server surfaces (`mcp`), by meta verb name. Asked only after a meta verb
+    /// was parsed, so an ordinary call never touches a surface's code.
+    /// </summary>
+    public Func<string, SurfaceCommand?>? Surfaces { get; init; }
+
     public async Task<int> RunAsync(string[] argv, AppIO io)
     {
         var clock = Stopwatch.StartNew();
@@ -53,11 +59,12 @@ public sealed class ReshApp(HandleRegistry registry)
         var format = ResolveFormat(g, inv.Verb, io.StdoutIsTerminal);
         var color = !g.NoColor && string.IsNullOrEmpty(io.Env("NO_COLOR")) && io.StdoutIsTerminal && io.Env("TERM") != "dumb";
         var isBatch = inv.Handle?.Scheme == HandleRegistry.MetaScheme && inv.Verb?.Name == "batch";
+        var surface = parseError is null && inv.Handle?.Scheme == HandleRegistry.MetaScheme && inv.Verb is { } mv ? Surfaces?.Invoke(mv.Name) : null;
         var runtime = new ReshRuntime(paths, g.ConfigPath, g.Verbose, g.Quiet, io.Stderr, io.StderrIsTerminal, color, configFile)
         {
             Forks = g.Forks,
             Handles = registry,
-            Stdin = isBatch ? BatchRunner.NoStdin : stdin,
+            Stdin = isBatch || surface is not null ? BatchRunner.NoStdin : stdin,
         };
         if (parseError is null && inv.Handle is { } called && (!called.Hidden || isBatch))
         {
@@ -100,6 +107,9 @@ public sealed class ReshApp(HandleRegistry registry)
             var batchOutput = new OutputWriter(io.Stdout, io.Stderr, OutputFormat.Json, false, new Ansi(false)) { OnStdoutFailure = ex => ExitAfterOutputFailure(ex, io.Stderr) };
             return await new BatchRunner(registry, runtime, batchOutput, g).RunAsync(io, CancelGrace).ConfigureAwait(false);
         }
+
+        if (surface is not null)
+            return await surface(new SurfaceStart(inv, registry, runtime, io, CancelGrace)).ConfigureAwait(false);
 
         // --become on a local stage (ssh:// verbs take become per host as an argument of their own).
         if (g.Become && inv.Handle is { } h && h.Scheme != HandleRegistry.MetaScheme && inv.Verb?.FindArg("become") is null)

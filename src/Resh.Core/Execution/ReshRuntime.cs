@@ -64,5 +64,30 @@ public sealed class ReshRuntime
     }
 
     public ProgressBar CreateProgress(string label, long? total) =>
-        new(label, total, StderrIsTerminal && !Quiet ? Stderr : null);
+        new(label, total, StderrIsTerminal && !Quiet ? Stderr : null, ProgressObserver);
+
+    /// <summary>Told of every progress report (label, done, total): a server surface forwards them to its client.</summary>
+    public Action<string, long, long?>? ProgressObserver { get; init; }
+
+    /// <summary>A runtime for one call of a server surface: the same paths, config and logging, its own progress observer and no stdin.</summary>
+    public ReshRuntime ForCall(Action<string, long, long?>? progress, StdinSource stdin) => new(this)
+    {
+        Forks = Forks,
+        Handles = Handles,
+        Stdin = stdin,
+        ProgressObserver = progress,
+        Audit = Audit,
+    };
+
+    ReshRuntime(ReshRuntime other)
+    {
+        Paths = other.Paths;
+        Verbose = other.Verbose;
+        Quiet = other.Quiet;
+        Stderr = other.Stderr;
+        StderrIsTerminal = false; // no progress bar drawn over a protocol's logs
+        Color = other.Color;
+        _configFile = other._configFile;
+        _config = other._config;
+    }
 }

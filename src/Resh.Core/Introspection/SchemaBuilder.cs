@@ -93,6 +93,9 @@ public static class SchemaBuilder
     {
         var resultSchema = ResultSchema(verb);
         resultSchema.Remove("$schema");
+        // The exporter's $refs point into the result's own schema (recursive types: "#/properties/children/items");
+        // embedded in the envelope that root is the first branch of `result`.
+        RebaseRefs(resultSchema, "#/properties/result/anyOf/0");
         return new JsonObject
         {
             ["$schema"] = Draft,
@@ -130,6 +133,21 @@ public static class SchemaBuilder
                 ["ts"] = new JsonObject { ["type"] = "string", ["format"] = "date-time" },
             },
         };
+    }
+
+    static void RebaseRefs(JsonNode? node, string root)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                if (o["$ref"] is JsonValue r && r.TryGetValue<string>(out var target) && target.StartsWith('#'))
+                    o["$ref"] = root + target[1..];
+                foreach (var (_, child) in o.ToList()) RebaseRefs(child, root);
+                break;
+            case JsonArray a:
+                foreach (var child in a) RebaseRefs(child, root);
+                break;
+        }
     }
 
     static readonly JsonSchemaExporterOptions ExporterOptions = new()

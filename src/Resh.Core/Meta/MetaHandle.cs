@@ -29,7 +29,7 @@ public static class MetaHandle
     static readonly Arg<string?> DocsHandle = Arg.String("handle", "Only this handle (default: all).");
     static readonly Arg<string?> DocsOut = Arg.String("out", "Write <handle>.md files into this directory (atomically) instead of printing markdown.", examples: ["docs/handles"]);
 
-    public static HandleInfo Create(HandleRegistry registry, BuildInfo build)
+    public static HandleInfo Create(HandleRegistry registry, BuildInfo build, IReadOnlyList<VerbInfo>? surfaces = null)
     {
         var verbs = new List<VerbInfo>
         {
@@ -84,6 +84,7 @@ public static class MetaHandle
                 examples: [new("batch < requests.ndjson", "Many operations, one process.")]),
         };
         verbs.AddRange(Audit.AuditVerbs.Create());
+        if (surfaces is not null) verbs.AddRange(surfaces); // server surfaces (mcp), declared where they are implemented
         return new HandleInfo(HandleRegistry.MetaScheme, "resh itself: help, schemas, completion, docs, batch.", "(none)", verbs) { Hidden = true };
     }
 

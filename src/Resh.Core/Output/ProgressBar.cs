@@ -17,11 +17,14 @@ public sealed class ProgressBar : IDisposable
     long _lastDrawMs = -1000;
     bool _drawn;
 
-    internal ProgressBar(string label, long? total, TextWriter? output)
+    readonly Action<string, long, long?>? _observer;
+
+    internal ProgressBar(string label, long? total, TextWriter? output, Action<string, long, long?>? observer = null)
     {
         _label = label;
         _total = total;
         _out = output;
+        _observer = observer;
     }
 
     public bool Enabled => _out is not null;
@@ -34,6 +37,7 @@ public sealed class ProgressBar : IDisposable
     public void Report(long done)
     {
         Volatile.Write(ref _done, done);
+        _observer?.Invoke(_label, done, _total); // a server surface (MCP progress notifications) throttles on its own
         if (_out is null) return;
         var now = _clock.ElapsedMilliseconds;
         if (now - _lastDrawMs < 100 && (_total is null || done < _total)) return;

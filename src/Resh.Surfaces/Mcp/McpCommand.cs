@@ -1,0 +1,108 @@
+using System.Text.Json.Serialization;
+using Resh.Core.Cli;
+using Resh.Core.Errors;
+using Resh.Core.Model;
+
+namespace Resh.Surfaces.Mcp;
+
+/// <summary>
+/// `resh mcp`: declared as a verb of the hidden resh handle (so its flags are parsed, validated and documented like
+/// any verb's), run by ReshApp as a server surface that owns stdin and stdout until EOF.
+/// </summary>
+public static class McpCommand
+{
+    static readonly Arg<bool> ReadOnly = Arg.Bool("read_only", "List and allow only verbs that read (effect read).");
+    static readonly Arg<IReadOnlyList<string>> Allow = Arg.List("allow",
+        "Only these verbs: globs of handle.verb, optionally :TARGET (svc.*, file.read, 'file.read:file:///var/log/**'). Repeat the flag for more.");
+    static readonly Arg<IReadOnlyList<string>> Deny = Arg.List("deny", "Never these verbs (same patterns as --allow); deny wins over allow.");
+    static readonly Arg<bool> AllowDestructive = Arg.Bool("allow_destructive",
+        "Run verbs of effect destroy without asking; by default they are confirmed through MCP elicitation, or refused when the client cannot ask.");
+
+    public static VerbInfo Declaration() => VerbInfo.Define("mcp", Effect.Mutate,
+        "Serve every verb as a Model Context Protocol tool on stdin/stdout (an MCP server for AI agents).",
+        [ReadOnly, Allow, Deny, AllowDestructive], () => McpJson.Default.McpResult,
+        _ => ReshError.Usage("mcp speaks the Model Context Protocol on stdin and stdout.", "Configure your MCP client to run: resh mcp --read-only"),
+        notes: "One tool per verb (file_read, svc_restart, ...) with the verb's argument schema plus `target`, `host` (run through ssh://) and " +
+               "`dry_run` on mutating verbs; each answer is the envelope. --dry-run makes every call a dry run; --timeout bounds each call. " +
+               "Resources are the handles' docs (resh://docs/SCHEME); prompts are operator workflows. See docs/mcp.md.",
+        examples:
+        [
+            new("mcp --read-only", "An MCP server that can only read."),
+            new("mcp --allow 'svc.*' --allow file.read --deny svc.remove", "Services and file reads only, never svc.remove."),
+        ]);
+
+    /// <summary>After EOF, how long calls already read may run to give their answers (`printf ... | resh mcp` gets them all).</summary>
+    public static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(60);
+
+    /// <summary>Runs the server until stdin ends; the exit status is 0 after a clean EOF.</summary>
+    public static async Task<int> RunAsync(SurfaceStart start, string version)
+    {
+        var inv = start.Invocation;
+        McpPolicy policy;
+        try
+        {
+            policy = new McpPolicy
+            {
+                ReadOnly = inv.Args!.Get(ReadOnly),
+                AllowDestructive = inv.Args.Get(AllowDestructive),
+                Allow = inv.Args.Get(Allow).Select(McpPolicy.Pattern.Parse).ToArray(),
+                Deny = inv.Args.Get(Deny).Select(McpPolicy.Pattern.Parse).ToArray(),
+                ForceDryRun = inv.Globals.DryRun,
+                Timeout = inv.Globals.Timeout,
+            };
+        }
+        catch (ReshException ex)
+        {
+            // A bad pattern is a usage envelope on stdout, like any bad flag; the server does not start.
+            var env = Resh.Core.Output.Envelope.Failure(ex.Error, "resh", "mcp", "", inv.Globals.DryRun);
+            var bytes = McpToolCall.EnvelopeBytes(env);
+            start.IO.Stdout.Write(bytes);
+            start.IO.Stdout.WriteByte((byte)'\n');
+            start.IO.Stdout.Flush();
+            return env.ExitStatus;
+        }
+
+        // A server surface records every call, allowed or refused, whatever [audit] says (SPEC §10, docs/security.md).
+        start.Runtime.Audit ??= new Resh.Core.Audit.AuditTrail(start.Runtime.Paths, "mcp", Resh.Core.Audit.AuditTrail.LocalIdentity());
+        var server = new McpServerInfo(start.Registry, start.Runtime, policy, version);
+        var transport = new StdioTransport(start.IO.Stdin, start.IO.Stdout);
+        var session = new McpSession(server, transport);
+        System.Runtime.InteropServices.PosixSignalRegistration? sigint = null, sigterm = null;
+        if (start.IO.HandleSignals)
+        {
+            // A blocked read of stdin does not see a token: a signal cancels the calls, gives them the grace, and exits
+            // (SIGTERM is how MCP clients end a stdio server: status 0; Ctrl-C is `interrupted`, 130).
+            void Stop(System.Runtime.InteropServices.PosixSignalContext c, int status)
+            {
+                c.Cancel = true;
+                _ = Task.Run(async () =>
+                {
+                    await session.CloseAsync(TimeSpan.Zero, start.CancelGrace).ConfigureAwait(false);
+                    Resh.Core.Platform.Cleanup.RunAll();
+                    Environment.Exit(status);
+                });
+            }
+            sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => Stop(c, 130));
+            sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => Stop(c, 0));
+        }
+        start.Runtime.Log($"mcp: serving on stdio{(policy.ReadOnly ? ", read-only" : "")}{(policy.ForceDryRun ? ", dry-run" : "")}");
+        try
+        {
+            await transport.RunAsync(session, CancellationToken.None).ConfigureAwait(false);
+            await session.CloseAsync(DrainLimit, start.CancelGrace).ConfigureAwait(false);
+        }
+        finally
+        {
+            sigint?.Dispose();
+            sigterm?.Dispose();
+        }
+        return 0;
+    }
+}
+
+/// <summary>The declared result of `resh mcp` (it never answers with one: the server owns stdout).</summary>
+public sealed record McpResult(int Requests);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(McpResult))]
+internal sealed partial class McpJson : JsonSerializerContext;

@@ -1,0 +1,69 @@
+using Resh.Core.Errors;
+using Resh.Core.Model;
+
+namespace Resh.Surfaces.Mcp;
+
+/// <summary>
+/// What this server lets its client list and call: `--read-only` (read verbs only), `--allow` and `--deny`
+/// patterns of `handle.verb` with an optional `:target` glob (deny wins; with any --allow, what no allow
+/// pattern matches is refused), and whether destructive verbs may run without a confirmation.
+/// </summary>
+public sealed class McpPolicy
+{
+    public bool ReadOnly { get; init; }
+    public bool AllowDestructive { get; init; }
+    /// <summary>Every call runs as a dry run (`resh mcp --dry-run`).</summary>
+    public bool ForceDryRun { get; init; }
+    public TimeSpan? Timeout { get; init; }
+    public IReadOnlyList<Pattern> Allow { get; init; } = [];
+    public IReadOnlyList<Pattern> Deny { get; init; } = [];
+
+    /// <summary>One --allow/--deny pattern: a glob of `handle.verb`, and optionally of the target URI after a colon.</summary>
+    public sealed record Pattern(string Text, string Verb, string? Target)
+    {
+        public static Pattern Parse(string text)
+        {
+            var trimmed = text.Trim();
+            if (trimmed.Length == 0) throw ReshError.Usage("An --allow or --deny pattern is empty.", "Example: --allow 'svc.*' --deny 'file.delete'").ToException();
+            // handle.verb:target — the first colon after the verb part; a target glob may itself hold colons (file:///...).
+            var colon = trimmed.IndexOf(':');
+            var verb = colon < 0 ? trimmed : trimmed[..colon];
+            var target = colon < 0 ? null : trimmed[(colon + 1)..];
+            // `svc://nginx` is a URI, not a pattern: its colon starts `://`.
+            if (verb.Length == 0 || (colon >= 0 && trimmed.AsSpan(colon).StartsWith("://")) || target is { Length: 0 })
+                throw ReshError.Usage($"`{text}` is not a pattern of handle.verb[:target].", "Examples: svc.*, file.read, 'file.read:file:///var/log/**'").ToException();
+            if (!verb.Contains('.') && !verb.Contains('*'))
+                verb += ".*"; // `svc` alone means every verb of svc://
+            return new Pattern(text, verb, target);
+        }
+
+        public bool MatchesVerb(VerbInfo v) => Glob.Matches(Verb, v.FullName);
+        public bool Matches(VerbInfo v, string? targetUri) => MatchesVerb(v) && (Target is null || (targetUri is not null && Glob.Matches(Target, targetUri)));
+    }
+
+    /// <summary>Listed in tools/list: what could be called with some target.</summary>
+    public bool Lists(VerbInfo v)
+    {
+        if (ReadOnly && v.Effect != Effect.Read) return false;
+        if (Deny.Any(d => d.Target is null && d.MatchesVerb(v))) return false;
+        return Allow.Count == 0 || Allow.Any(a => a.MatchesVerb(v));
+    }
+
+    /// <summary>Why this call is refused, or null when it may run (subject to confirmation of destructive verbs).</summary>
+    public ReshError? Refusal(VerbInfo v, string targetUri) => Refusal(v, targetUri, targetUri);
+
+    /// <summary>As above; <paramref name="shown"/> is the target as messages may show it (a password masked).</summary>
+    public ReshError? Refusal(VerbInfo v, string targetUri, string shown)
+    {
+        if (ReadOnly && v.Effect != Effect.Read)
+            return ReshError.PermissionDenied($"{v.FullName} changes state and this MCP server runs with --read-only.",
+                "Ask the operator to restart `resh mcp` without --read-only to allow changes.");
+        if (Deny.FirstOrDefault(d => d.Matches(v, targetUri)) is { } deny)
+            return ReshError.PermissionDenied($"{v.FullName} on {shown} is refused by the --deny pattern `{deny.Text}`.",
+                "The operator's --deny patterns decide what this server may do; choose another verb or target.");
+        if (Allow.Count > 0 && !Allow.Any(a => a.Matches(v, targetUri)))
+            return ReshError.PermissionDenied($"{v.FullName} on {shown} is not granted by any --allow pattern of this server.",
+                $"Allowed: {string.Join(", ", Allow.Select(a => a.Text))}.");
+        return null;
+    }
+}

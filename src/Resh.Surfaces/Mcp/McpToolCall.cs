@@ -1,0 +1,229 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Resh.Core.Cli;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+using Resh.Core.Output;
+using Resh.Core.Secrets;
+
+namespace Resh.Surfaces.Mcp;
+
+/// <summary>
+/// tools/call: the tool's arguments become the same <see cref="Invocation"/> a batch request builds (stage, verb,
+/// arguments as JSON), checked against the policy, confirmed through elicitation when destructive, and run by the
+/// <see cref="Executor"/>. The answer is the envelope, as structuredContent and as text; isError when it is not ok.
+/// Nothing here logs or echoes arguments: the only text sent back is the envelope, masked like the CLI's.
+/// </summary>
+public static class McpToolCall
+{
+    static StdinSource NoStdin => StdinSource.Unavailable("An MCP call has no standard input; @- is not available.", "Pass the value in the tool's arguments.");
+
+    public static async Task<byte[]> RunAsync(McpSession session, JsonRpcMessage msg, CancellationToken ct)
+    {
+        var p = msg.Params;
+        if (p["name"] is not JsonValue nv || nv.GetValueKind() != JsonValueKind.String)
+            throw new JsonRpcException(JsonRpcCodes.InvalidParams, "tools/call needs the tool's name.");
+        var name = nv.GetValue<string>();
+        var tool = session.Server.Tools.Find(name)
+            ?? throw new JsonRpcException(JsonRpcCodes.InvalidParams, $"Unknown tool: {(name.Length > 80 ? name[..80] + "…" : name)}.");
+        var arguments = p["arguments"] switch
+        {
+            null => new JsonObject(),
+            JsonObject o => o,
+            _ => throw new JsonRpcException(JsonRpcCodes.InvalidParams, "tools/call arguments must be a JSON object."),
+        };
+        var progressToken = (p["_meta"] as JsonObject)?["progressToken"] is JsonValue pt && pt.GetValueKind() is JsonValueKind.String or JsonValueKind.Number
+            ? pt.DeepClone() : null;
+
+        var envelope = await CallAsync(session, tool, arguments, progressToken, ct).ConfigureAwait(false);
+        var json = EnvelopeBytes(envelope);
+        return JsonRpcWriter.Result(msg.Id, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("content");
+            w.WriteStartObject();
+            w.WriteString("type", "text");
+            w.WriteString("text", json);
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WritePropertyName("structuredContent");
+            w.WriteRawValue(json, skipInputValidation: true);
+            w.WriteBoolean("isError", !envelope.Ok);
+            w.WriteEndObject();
+        });
+    }
+
+    /// <summary>The envelope as the CLI prints it under --format json: secrets resolved during the call are masked.</summary>
+    public static byte[] EnvelopeBytes(Envelope env)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        EnvelopeJson.Write(buffer, env, indented: false);
+        if (SecretRedactor.Active)
+            return SecretRedactor.ScrubJson(buffer.WrittenSpan, EnvelopeJson.WriterOptions(false), env.Revealed) ?? buffer.WrittenSpan.ToArray();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    static async Task<Envelope> CallAsync(McpSession session, McpTool tool, JsonObject arguments, JsonNode? progressToken, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var server = session.Server;
+        var policy = server.Policy;
+        var scheme = tool.Handle.Scheme;
+        var dryRun = policy.ForceDryRun;
+        var targetUri = scheme + "://";
+        var inv = new Invocation();
+        Envelope Fail(ReshError error)
+        {
+            var failure = Envelope.Failure(error, scheme, tool.Verb.Name, targetUri, dryRun, clock.Elapsed.TotalMilliseconds);
+            // Refused and malformed calls are audited too (their arguments only once they were parsed and typed).
+            inv.Handle = tool.Handle;
+            inv.Verb = tool.Verb;
+            server.Runtime.RecordCall(inv, failure);
+            return failure;
+        }
+
+        var args = (JsonObject)arguments.DeepClone();
+        string body;
+        string? host = null;
+        try
+        {
+            body = TargetBody(tool, Take(args, McpTool.TargetArg));
+            targetUri = scheme + "://" + Invocation.WithoutPassword(body); // as envelopes show it: no password from the authority
+            if (tool.TakesHost && args.ContainsKey(McpTool.HostArg))
+            {
+                host = StringArg(args, McpTool.HostArg);
+                if (host is null || host.Length == 0 || host.Contains('/') || host.Any(char.IsWhiteSpace))
+                    throw ReshError.Usage("`host` must be a host name ([user@]host[:port] or an ssh profile), without a path.", "Example: \"host\": \"web01\"").ToException();
+            }
+            if (tool.Mutating && args.TryGetPropertyValue(McpTool.DryRunArg, out var dn))
+            {
+                args.Remove(McpTool.DryRunArg);
+                if (dn is not JsonValue dv || dv.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+                    throw ReshError.Usage("`dry_run` must be true or false; nothing was run.", "Example: \"dry_run\": true").ToException();
+                dryRun = dv.GetValue<bool>() || policy.ForceDryRun;
+            }
+            if (policy.Refusal(tool.Verb, scheme + "://" + body, targetUri) is { } refusal) return Fail(refusal);
+
+            var escaped = Escape(body);
+            var stage = host is null ? $"{scheme}://{escaped}" : $"ssh://{host}/{scheme}://{escaped}";
+            var parser = new CommandLineParser(server.Registry, NoStdin) { Defaults = () => server.Runtime.Defaults };
+            parser.ParseRequest(stage, tool.Verb.Name, args, inv);
+        }
+        catch (ReshException ex)
+        {
+            return Fail(ex.Error);
+        }
+
+        if (tool.Verb.Effect == Effect.Destroy && !dryRun && !policy.AllowDestructive)
+        {
+            if (!session.ClientElicits)
+                return Fail(ReshError.PermissionDenied(
+                    $"{tool.Verb.FullName} removes state that cannot be recovered, and this client cannot confirm it (no elicitation capability).",
+                    "Call it with dry_run: true to see what it would do, or ask the operator to restart `resh mcp --allow-destructive`."));
+            string answer;
+            try { answer = await ConfirmAsync(session, tool, targetUri, host, ct).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return Fail(ReshError.Interrupted("Cancelled while waiting for the confirmation.", null)); }
+            if (answer != "accept")
+                return Fail(ReshError.PermissionDenied($"{tool.Verb.FullName} on {targetUri} was not confirmed (the user chose {answer}); nothing was run.",
+                    "Call it with dry_run: true to show the user what it would do first."));
+        }
+
+        using var progress = progressToken is null ? null : new McpProgress(session, progressToken);
+        var runtime = server.Runtime.ForCall(progress is null ? null : progress.Report, NoStdin);
+        IEventSink events = progress is null ? NullEvents.Instance : progress;
+        using var timeoutCts = policy.Timeout is { } t ? new CancellationTokenSource(t) : null;
+        var timeoutToken = timeoutCts?.Token ?? CancellationToken.None;
+        // A streaming verb (tail follow) has no end of its own: it also stops when the client's input ends.
+        using var linked = tool.Verb.Streams
+            ? CancellationTokenSource.CreateLinkedTokenSource(ct, timeoutToken, session.InputEnded)
+            : CancellationTokenSource.CreateLinkedTokenSource(ct, timeoutToken);
+        var env = await Executor.RunAsync(inv, runtime, OutputFormat.Json, events, linked.Token, timeoutToken, CancellationToken.None, dryRun, clock, policy.Timeout)
+            .ConfigureAwait(false);
+        server.Runtime.Log($"mcp: {tool.Name} {(env.Ok ? "ok" : env.Error?.Code.ToWire())}{(env.Changed ? " changed" : "")} in {env.DurationMs:0.00} ms");
+        return env;
+    }
+
+    /// <summary>Asks the user through the client (elicitation/create, form mode) and returns accept, decline or cancel.</summary>
+    static async Task<string> ConfirmAsync(McpSession session, McpTool tool, string targetUri, string? host, CancellationToken ct)
+    {
+        var where = host is null ? "on this machine" : $"on {host}";
+        var request = new JsonObject
+        {
+            ["message"] = $"Run {tool.Verb.FullName} on {targetUri} {where}? {tool.Verb.Summary} This cannot be undone.",
+            ["requestedSchema"] = new JsonObject
+            {
+                ["type"] = "object",
+                ["properties"] = new JsonObject
+                {
+                    ["confirm"] = new JsonObject
+                    {
+                        ["type"] = "boolean",
+                        ["title"] = "Run it",
+                        ["description"] = $"Run {tool.Verb.FullName} on {targetUri}.",
+                        ["default"] = false,
+                    },
+                },
+                ["required"] = new JsonArray("confirm"),
+            },
+        };
+        if (session.ProtocolVersion == McpProtocol.Latest) request.Insert(0, "mode", "form");
+        var response = await session.RequestAsync("elicitation/create", request, ct).ConfigureAwait(false);
+        if (response.Error is not null || response.Result is not JsonObject result) return "cancel";
+        var action = result["action"] is JsonValue a && a.GetValueKind() == JsonValueKind.String ? a.GetValue<string>() : "cancel";
+        if (action != "accept") return action is "decline" ? "decline" : "cancel";
+        // Accepting a form whose box was left unticked is not a yes.
+        return (result["content"] as JsonObject)?["confirm"] is JsonValue c && c.GetValueKind() == JsonValueKind.True ? "accept" : "decline";
+    }
+
+    /// <summary>The target as the part after scheme://; a URI of the tool's own scheme is accepted whole, another scheme is refused.</summary>
+    static string TargetBody(McpTool tool, JsonNode? target)
+    {
+        if (target is null) return "";
+        if (target is not JsonValue v || v.GetValueKind() != JsonValueKind.String)
+            throw ReshError.Usage("`target` must be a string (a URI).", $"Example: \"target\": \"{tool.Handle.Scheme}://...\"").ToException();
+        var text = v.GetValue<string>();
+        var prefix = tool.Handle.Scheme + "://";
+        if (text.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) return text[prefix.Length..];
+        var sep = text.IndexOf("://", StringComparison.Ordinal);
+        if (sep > 0 && text.AsSpan(0, sep).IndexOfAnyExcept("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-") < 0)
+            throw ReshError.Usage($"The target is a {text[..sep]}:// URI, but {tool.Name} works on {prefix} resources.",
+                $"Give a {prefix} target, or use the {McpTool.NameOf(text[..sep].ToLowerInvariant(), tool.Verb.Name)} tool if that handle has the verb.").ToException();
+        return text;
+    }
+
+    /// <summary>
+    /// The target goes into a stage, whose grammar gives `%` and a trailing `(...)` meaning: both are escaped,
+    /// so the verb receives exactly the text the client sent.
+    /// </summary>
+    static string Escape(string body)
+    {
+        if (body.AsSpan().IndexOfAny('%', '(', ')') < 0) return body;
+        var sb = new StringBuilder(body.Length + 8);
+        foreach (var c in body)
+            sb.Append(c switch { '%' => "%25", '(' => "%28", ')' => "%29", _ => c.ToString() });
+        return sb.ToString();
+    }
+
+    static JsonNode? Take(JsonObject args, string name)
+    {
+        if (!args.TryGetPropertyValue(name, out var node)) return null;
+        args.Remove(name);
+        return node;
+    }
+
+    static string? StringArg(JsonObject args, string name)
+    {
+        var node = Take(args, name);
+        return node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+    }
+
+    sealed class NullEvents : IEventSink
+    {
+        public static readonly NullEvents Instance = new();
+        public void Emit(string eventName, JsonObject fields) { }
+    }
+}
