@@ -39,13 +39,15 @@ packages=(
     lintian binutils  # scripts/package-deb.sh: the .deb is checked by lintian; objdump -T measures the glibc it needs
     bind9 bind9-utils bind9-dnsutils dnsmasq-base   # dns:// tests: named (delegated hierarchy, TSIG updates, AXFR) and dnsmasq (the resolver path) in a netns; dig and nsupdate cross-check
     netcat-openbsd traceroute iputils-ping   # net:// tests: listeners in namespaces (nc -l), nc -z and traceroute -I to compare with, bench/net.sh
-    nodejs npm  # resh mcp tests: the official MCP TypeScript SDK and inspector CLI run as clients (installed below from npm)
     redis-server memcached   # cache:// tests: Redis 7 (requirepass, TLS with a test CA) and memcached on loopback (tests/setup/cache.sh), never the system services
 )
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
+# resh mcp tests: the official MCP TypeScript SDK and inspector CLI run as clients (installed below from npm). Debian's
+# nodejs and npm only when node or npm is missing: a machine with NodeSource's nodejs (which bundles npm) keeps it.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then missing+=(nodejs npm); fi
 if ((${#missing[@]})); then
     echo "test deps: installing ${missing[*]}" >&2
     if [[ $(id -u) -ne 0 ]]; then sudo=sudo; else sudo=; fi
