@@ -16,18 +16,7 @@ internal static class ConfigSecrets
 {
     public const string Mask = SecretRedactor.Mask;
 
-    public static bool IsSecretKey(string key)
-    {
-        if (key.Length == 0 || key.Length > 200) return false;
-        var sb = new StringBuilder(key.Length + 8);
-        for (int i = 0; i < key.Length; i++)
-        {
-            var c = key[i];
-            if (char.IsAsciiLetterUpper(c) && i > 0 && char.IsAsciiLetterLower(key[i - 1])) sb.Append('_');
-            sb.Append(c is '-' or '.' or ' ' or '/' ? '_' : c);
-        }
-        return SecretEnv.LooksSecret(sb.ToString());
-    }
+    public static bool IsSecretKey(string key) => SecretKeys.LooksSecret(key);
 
     public static bool IsSecretPath(IEnumerable<string> segments) => segments.Any(IsSecretKey);
 

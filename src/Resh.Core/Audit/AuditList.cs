@@ -43,12 +43,9 @@ public static class AuditList
 {
     public static Outcome<AuditListResult> Run(string logPath, AuditFilter filter, int limit, CancellationToken ct)
     {
-        if (!File.Exists(logPath))
-            return ReshError.NotFound($"There is no audit log at {logPath}.",
-                "Turn the trail on with `[audit] enabled = true` in the config (the servers always keep one), or pass path=.");
         var kept = new Queue<AuditEntry>();
         long matched = 0;
-        using var log = new FileStream(logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var log = AuditLogFile.OpenRead(logPath);
         foreach (var (line, complete) in AuditLines.Read(log))
         {
             ct.ThrowIfCancellationRequested();

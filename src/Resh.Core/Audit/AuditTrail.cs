@@ -26,16 +26,24 @@ public sealed class AuditTrail(ReshPaths paths, string surface, string identity)
     public static string LogPath(ReshPaths paths) => Path.Combine(paths.StateDir, "audit", "audit.jsonl");
     public static string HeadPath(ReshPaths paths) => Path.Combine(paths.StateDir, "audit", "audit.head");
 
-    /// <summary>The identity of a local caller: the Unix account resh runs as (and the one sudo was run from).</summary>
+    /// <summary>
+    /// The identity of a local caller: the Unix account resh runs as, and the account that logged in when it differs
+    /// (the kernel's audit login uid, which sudo and su do not change and a caller cannot set, unlike SUDO_USER).
+    /// </summary>
     public static string LocalIdentity()
     {
         var uid = LibC.GetEUid();
         var name = Users.UserName(uid) ?? uid.ToString(CultureInfo.InvariantCulture);
-        var sudo = Environment.GetEnvironmentVariable("SUDO_USER");
-        return string.IsNullOrEmpty(sudo) || sudo == name ? $"unix:{name}" : $"unix:{name} (sudo from {sudo})";
+        try
+        {
+            if (uint.TryParse(File.ReadAllText("/proc/self/loginuid").Trim(), out var login) && login != uint.MaxValue && login != uid)
+                return $"unix:{name} (login {Users.UserName(login) ?? login.ToString(CultureInfo.InvariantCulture)})";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+        return $"unix:{name}";
     }
 
-    /// <summary>Appends the record of one finished call. Returns null, or why it could not be written.</summary>
+    /// <summary>Appends the record of one finished call. Returns null, or what the caller should be warned of.</summary>
     public string? Record(Invocation inv, Envelope env) => Append(new AuditRecord(0, "", Identity, Surface, env.Handle, env.Verb, env.Target, env.Host,
         AuditArgs.From(inv.Args), env.Ok, env.Ok ? "ok" : (env.Error?.Code ?? Errors.ErrorCode.Failed).ToWire(), env.Changed, env.DryRun,
         Math.Round(env.DurationMs, 3), ""));
@@ -45,6 +53,8 @@ public sealed class AuditTrail(ReshPaths paths, string surface, string identity)
         try
         {
             var dir = paths.StateSubdir("audit");
+            CheckPrivate(paths.StateDir);
+            CheckPrivate(dir);
             using var lockFile = TakeLock(Path.Combine(dir, "audit.lock"));
             var logPath = Path.Combine(dir, "audit.jsonl");
             using var log = new FileStream(logPath, new FileStreamOptions
@@ -52,6 +62,9 @@ public sealed class AuditTrail(ReshPaths paths, string surface, string identity)
                 Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite,
                 UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
             });
+            string? warning = null;
+            if (CutIncompleteTail(log))
+                warning = "the audit log ended in an incomplete record (a write was cut short, e.g. by a full disk); it was cut back to the last complete record";
             var (lastSeq, prev) = LastLine(log);
             var full = record with
             {
@@ -60,7 +73,6 @@ public sealed class AuditTrail(ReshPaths paths, string surface, string identity)
                 Prev = prev,
             };
             var line = JsonSerializer.SerializeToUtf8Bytes(full, AuditJson.Default.AuditRecord);
-            line = SecretRedactor.ScrubJson(line, default) ?? line; // a resolved secret typed into a plain argument
             var bytes = new byte[line.Length + 1];
             line.CopyTo(bytes, 0);
             bytes[^1] = (byte)'\n';
@@ -68,12 +80,49 @@ public sealed class AuditTrail(ReshPaths paths, string surface, string identity)
             log.Write(bytes);
             log.Flush();
             WriteHead(Path.Combine(dir, "audit.head"), full.Seq, Hash(line));
-            return null;
+            return warning;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Errors.ReshException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            return ex is Errors.ReshException r ? r.Error.Message : ex.Message;
+            return "the audit record of this call was not written: " + (ex is Errors.ReshException r ? r.Error.Message : ex.Message);
         }
+    }
+
+    /// <summary>
+    /// The state dir and its audit dir must be real directories of this user that no one else may write: otherwise
+    /// another user could plant a link where the log or head is written (and root would write through it).
+    /// </summary>
+    static void CheckPrivate(string dir)
+    {
+        var st = Posix.Stat(dir, follow: false, out _);
+        if (st is not { } s || !s.IsDirectory || s.Uid != LibC.GetEUid() || (s.Permissions & 0x12) != 0) // group or others may write (0o022)
+            throw Errors.ReshError.PermissionDenied($"{dir} is not a directory of this user that only it may write, so the audit trail is not kept there.",
+                "Set RESH_HOME to a directory you own (mode 0700).").ToException();
+    }
+
+    /// <summary>A log that does not end in a newline holds a record whose write was cut short: it goes, so the chain can go on.</summary>
+    static bool CutIncompleteTail(FileStream log)
+    {
+        var length = log.Length;
+        if (length == 0) return false;
+        var one = new byte[1];
+        log.Seek(length - 1, SeekOrigin.Begin);
+        log.ReadExactly(one);
+        if (one[0] == (byte)'\n') return false;
+        var buffer = new byte[64 * 1024];
+        long scan = length, keep = 0;
+        while (scan > 0)
+        {
+            var n = (int)Math.Min(buffer.Length, scan);
+            var from = scan - n;
+            log.Seek(from, SeekOrigin.Begin);
+            log.ReadExactly(buffer.AsSpan(0, n));
+            var nl = buffer.AsSpan(0, n).LastIndexOf((byte)'\n');
+            if (nl >= 0) { keep = from + nl + 1; break; }
+            scan = from;
+        }
+        log.SetLength(keep);
+        return true;
     }
 
     public static string Hash(ReadOnlySpan<byte> line) => Convert.ToHexStringLower(SHA256.HashData(line));
@@ -100,11 +149,6 @@ public sealed class AuditTrail(ReshPaths paths, string surface, string identity)
     {
         var length = log.Length;
         if (length == 0) return (0, Genesis);
-        var one = new byte[1];
-        log.Seek(length - 1, SeekOrigin.Begin);
-        log.ReadExactly(one);
-        if (one[0] != (byte)'\n')
-            throw new IOException($"The audit log {log.Name} ends in an incomplete line; run `resh audit verify` before new records are added.");
         long end = length - 1, start = 0, scan = end;
         var buffer = new byte[64 * 1024];
         while (scan > 0) // backwards, a block at a time, to the newline before the last line (a line may be long)

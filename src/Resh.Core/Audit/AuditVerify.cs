@@ -15,13 +15,10 @@ public static class AuditVerify
 {
     public static Outcome<AuditVerifyResult> Run(string logPath, string headPath, CancellationToken ct)
     {
-        if (!File.Exists(logPath))
-            return ReshError.NotFound($"There is no audit log at {logPath}.",
-                "Turn the trail on with `[audit] enabled = true` in the config (the servers always keep one), or pass path=.");
         var problems = new List<AuditProblem>();
         long records = 0, lineNo = 0, lastSeq = 0;
         var prevHash = AuditTrail.Genesis;
-        using (var log = new FileStream(logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        using (var log = AuditLogFile.OpenRead(logPath))
         {
             foreach (var (line, complete) in AuditLines.Read(log))
             {

@@ -91,7 +91,7 @@ public sealed class ReshApp(HandleRegistry registry)
         {
             Platform.ProcessRunner.Trace = runtime.Log;
             runtime.Log(parseError is null
-                ? $"{inv.HandleName}.{inv.VerbName} target=`{inv.Target}` format={format.ToWire()}{(g.DryRun ? " dry-run" : "")}{(g.Timeout is { } to ? $" timeout={to.TotalMilliseconds}ms" : "")} (parsed in {clock.Elapsed.TotalMilliseconds:0.00} ms)"
+                ? $"{inv.HandleName}.{inv.VerbName} target=`{Invocation.WithoutPassword(inv.Target)}` format={format.ToWire()}{(g.DryRun ? " dry-run" : "")}{(g.Timeout is { } to ? $" timeout={to.TotalMilliseconds}ms" : "")} (parsed in {clock.Elapsed.TotalMilliseconds:0.00} ms)"
                 : $"parse failed: {parseError.Code.ToWire()}");
         }
 

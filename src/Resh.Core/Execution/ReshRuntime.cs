@@ -49,7 +49,7 @@ public sealed class ReshRuntime
     {
         if (Audit is null || inv.Handle is null || inv.Handle.Hidden) return;
         if (Audit.Record(inv, env) is { } why)
-            lock (Stderr) Stderr.WriteLine($"resh: warning: the audit record of this call was not written: {SecretRedactor.Scrub(why)}");
+            lock (Stderr) Stderr.WriteLine($"resh: warning: {SecretRedactor.Scrub(why)}");
     }
 
     /// <summary>Standard input of this call (read once); batch mode has none.</summary>

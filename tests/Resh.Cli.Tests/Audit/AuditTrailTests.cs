@@ -113,6 +113,89 @@ public sealed class AuditTrailTests : IDisposable
     }
 
     [Fact]
+    public void Values_of_secret_looking_keys_never_reach_the_log()
+    {
+        // User review s29: config set key=db.password value=... kept the value in the record.
+        var yaml = _dir.File("app.yaml", "db:\n  host: a\n  password: old\napi:\n  url: x\n");
+        Assert.Equal(0, Resh([$"config://{yaml}.set", "key=db.password", "value=NewSecret-0815-abc"]).ExitCode);
+        Assert.Equal(0, Resh([$"config://{yaml}.merge", "document:={\"api\":{\"apiToken\":\"Tok-4242-merge\",\"url\":\"y\"}}"]).ExitCode);
+        Assert.Equal(0, Resh([$"config://{yaml}.set", "key=db.host", "value=plain-host"]).ExitCode);
+        var text = File.ReadAllText(Log);
+        Assert.DoesNotContain("NewSecret-0815-abc", text);
+        Assert.DoesNotContain("Tok-4242-merge", text);
+        var records = Records();
+        Assert.Equal("db.password", records[0]["args"]!["key"]!.GetValue<string>());
+        Assert.Equal("***", records[0]["args"]!["value"]!.GetValue<string>());
+        Assert.Equal("***", records[1]["args"]!["document"]!["api"]!["apiToken"]!.GetValue<string>());
+        Assert.Equal("y", records[1]["args"]!["document"]!["api"]!["url"]!.GetValue<string>());
+        Assert.Equal("plain-host", records[2]["args"]!["value"]!.GetValue<string>()); // not every value is masked
+    }
+
+    [Fact]
+    public void Another_users_log_is_permission_denied_not_missing()
+    {
+        MakeSomeCalls();
+        var run = Shell.Run($"setpriv --reuid=65534 --regid=65534 --clear-groups -- {Shell.Q(ReshBinary.Path)} audit list path={Shell.Q(Log)}");
+        Assert.Equal(4, run.ExitCode);
+        Assert.Equal("permission_denied", JsonNode.Parse(run.Stdout)!["error"]!["code"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_record_cut_short_by_a_full_disk_does_not_stop_the_trail()
+    {
+        // Attacker review s29: a half-written last record made every later append fail, silently, for good.
+        MakeSomeCalls();
+        File.AppendAllText(Log, "{\"seq\":5,\"time\":\"2026-");
+        var f = _dir["after.txt"];
+        var run = Resh([$"file://{f}.write", "content=x"]);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("incomplete record", run.Stderr);
+        var records = Records();
+        Assert.Equal(5, records.Count);
+        Assert.Equal(5, records[^1]["seq"]!.GetValue<long>());
+        Assert.Equal(0, Resh(["audit", "verify"], audit: false).ExitCode);
+    }
+
+    [Fact]
+    public void A_secret_the_caller_chose_cannot_blank_the_verb_or_target_of_its_record()
+    {
+        // Attacker review s29: resolving "create" and the file name as secrets made the record read "verb":"***".
+        var src = _dir.File("src2/a.txt", "data");
+        var zip = _dir["blank.zip"];
+        var run = Resh([$"archive://{zip}.create", $"sources={Path.GetDirectoryName(src)}", "password=env:PW"],
+            extraEnv: new Dictionary<string, string> { ["PW"] = "create" });
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        var record = Records().Single();
+        Assert.Equal("create", record["verb"]!.GetValue<string>());
+        Assert.Equal("archive://" + zip, record["target"]!.GetValue<string>());
+        Assert.Equal("***", record["args"]!["password"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_state_dir_another_user_may_write_is_not_used_and_a_planted_link_is_not_followed()
+    {
+        // Attacker review s29: a symlinked audit.head in a state dir owned by someone else made root overwrite a file.
+        var victim = _dir.File("victim.txt", "precious\n");
+        var state = _dir["foreign"];
+        Directory.CreateDirectory(Path.Combine(state, "audit"));
+        File.CreateSymbolicLink(Path.Combine(state, "audit", "audit.head"), victim);
+        Assert.Equal(0, Shell.Run($"chown -R 65534:65534 {Shell.Q(state)}").ExitCode);
+        var run = ReshBinary.Run([$"file://{victim}.stat"], env: new Dictionary<string, string> { ["RESH_HOME"] = state, ["RESH_CONFIG"] = _config });
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("not a directory of this user", run.Stderr);
+        Assert.Equal("precious\n", File.ReadAllText(victim));
+        Assert.False(File.Exists(Path.Combine(state, "audit", "audit.jsonl")));
+    }
+
+    [Fact]
+    public void Verbose_never_prints_a_password_written_into_the_target()
+    {
+        var run = Resh(["--verbose", "cache://user:Sekret-9917-pw@127.0.0.1:1/.ping", "--timeout", "5s"]);
+        Assert.DoesNotContain("Sekret-9917-pw", run.Stderr);
+        Assert.DoesNotContain("Sekret-9917-pw", File.ReadAllText(Log));
+    }
+
+    [Fact]
     public void Batch_requests_are_recorded_one_by_one_as_the_batch_surface()
     {
         var f = _dir["b.txt"];
