@@ -106,7 +106,8 @@ public static class McpToolCall
                     throw ReshError.Usage("`dry_run` must be true or false; nothing was run.", "Example: \"dry_run\": true").ToException();
                 dryRun = dv.GetValue<bool>() || policy.ForceDryRun;
             }
-            if (policy.Refusal(tool.Verb, scheme + "://" + body, targetUri) is { } refusal) return Fail(refusal);
+            var forms = McpTarget.Of(scheme, body, server.Runtime.Paths.Home, remote: host is not null);
+            if (policy.Refusal(tool.Verb, forms, targetUri) is { } refusal) return Fail(refusal);
 
             var escaped = Escape(body);
             var stage = host is null ? $"{scheme}://{escaped}" : $"ssh://{host}/{scheme}://{escaped}";
