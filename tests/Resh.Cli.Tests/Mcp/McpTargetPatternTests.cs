@@ -91,4 +91,16 @@ public sealed class McpTargetPatternTests : IDisposable
             Assert.True(Code(Call(allow, 2, "config_get", new JsonObject { ["target"] = target, ["key"] = "a" })) == "permission_denied", target);
         Assert.Equal(0, allow.CloseAndWait());
     }
+
+    [Fact]
+    public void An_ssh_tool_cannot_smuggle_another_handles_verb_past_a_verb_pattern()
+    {
+        using var mcp = new McpProcess("--read-only", "--deny", "config.*");
+        mcp.Initialize();
+        // ssh.test is a read verb; its stage resolver would turn this target into config.set on the host.
+        var env = Call(mcp, 1, "ssh_test", new JsonObject { ["target"] = "ssh://127.0.0.1:1/config:///tmp/x.yaml.set", ["key"] = "a", ["value"] = 1 });
+        Assert.Equal("permission_denied", Code(env));
+        Assert.Contains("another verb", env["error"]!["message"]!.GetValue<string>());
+        Assert.Equal(0, mcp.CloseAndWait());
+    }
 }
