@@ -20,7 +20,7 @@ public static class ConfigConvert
             new("config:///etc/app/config.yaml convert to=toml --format raw", "Print the document as TOML."),
             new("config:///srv/app/config.json convert to=yaml output=/srv/app/config.yaml", "Write a YAML copy."),
         ],
-        notes: "Comments do not carry across formats (the data does). Without output= nothing is written and `changed` is false; the content then shows secret-looking keys' values as \"***\" unless reveal=true. "
+        notes: "Comments do not carry across formats (the data does). Without output= nothing is written and `changed` is false; the content then shows secret-looking keys' values as \"***\" unless reveal=true, and --format raw of a document holding such values is refused without reveal=true (or output=) rather than printing \"***\" where a script expects the data. "
             + "A new output file gets the source's permission bits (a 0600 file stays 0600; never wider than the umask allows) and, when root writes it, the source's owner; an existing one keeps its own. "
             + "INI keeps one level of sections and line formats (.env, properties, sysctl) flatten nested keys with dots; TOML has no null.");
 
@@ -44,7 +44,13 @@ public static class ConfigConvert
         var output = ctx.Get(Output);
         // Printed content masks secret values unless asked (reveal=true); a file written gets the real data.
         if (output is null && !ctx.Get(ConfigArgs.Reveal) && ConfigSecrets.HoldsSecret(doc.Data, KeyPath.Root))
+        {
+            // As with get: raw output is what a script consumes, so "***" in place of a value would be a silently wrong file.
+            if (ctx.WantsRaw)
+                return ReshError.Usage($"{doc.Display} holds secret values; --format raw prints the converted document only with reveal=true.",
+                    $"resh config://{doc.Display}.convert to={to.Name} reveal=true --format raw, or write it with output=FILE");
             content = to.Render(ConfigSecrets.Masked(doc.Data, KeyPath.Root));
+        }
         if (output is null)
             return new Outcome<ConfigConvertResult>(new ConfigConvertResult(doc.Display, doc.Format.Name, to.Name, null, content, null), false).WithRaw(RawPayload.FromText(content, newline: false));
         var outPath = FilePaths.ResolveArg(ctx, output, "output");

@@ -50,20 +50,38 @@ public sealed class McpPolicy
     }
 
     /// <summary>Why this call is refused, or null when it may run (subject to confirmation of destructive verbs).</summary>
-    public ReshError? Refusal(VerbInfo v, string targetUri) => Refusal(v, targetUri, targetUri);
+    public ReshError? Refusal(VerbInfo v, string targetUri) => Refusal(v, new McpTargetText(targetUri), targetUri);
 
-    /// <summary>As above; <paramref name="shown"/> is the target as messages may show it (a password masked).</summary>
-    public ReshError? Refusal(VerbInfo v, string targetUri, string shown)
+    /// <summary>
+    /// As above for a call's target: target patterns are matched against every form of it (<see cref="McpTarget"/>):
+    /// a --deny refuses when it matches any form, an --allow grants only when it matches every canonical form.
+    /// <paramref name="shown"/> is the target as messages may show it (a password masked).
+    /// </summary>
+    public ReshError? Refusal(VerbInfo v, McpTarget target, string shown) => Refusal(v, new McpTargetText(target), shown);
+
+    ReshError? Refusal(VerbInfo v, McpTargetText target, string shown)
     {
         if (ReadOnly && v.Effect != Effect.Read)
             return ReshError.PermissionDenied($"{v.FullName} changes state and this MCP server runs with --read-only.",
                 "Ask the operator to restart `resh mcp` without --read-only to allow changes.");
-        if (Deny.FirstOrDefault(d => d.Matches(v, targetUri)) is { } deny)
+        if (target.Opaque && Deny.Concat(Allow).FirstOrDefault(p => p.Target is not null && p.MatchesVerb(v)) is { } restricted)
+            return ReshError.PermissionDenied($"{v.FullName} on {shown} is refused: the target has `..` segments that this server cannot resolve, and the pattern `{restricted.Text}` restricts this verb's targets.",
+                "Write the target without `..` segments (as an absolute path for a remote host).");
+        if (Deny.FirstOrDefault(d => target.Deny.Any(t => d.Matches(v, t))) is { } deny)
             return ReshError.PermissionDenied($"{v.FullName} on {shown} is refused by the --deny pattern `{deny.Text}`.",
-                "The operator's --deny patterns decide what this server may do; choose another verb or target.");
-        if (Allow.Count > 0 && !Allow.Any(a => a.Matches(v, targetUri)))
+                "The operator's --deny patterns decide what this server may do (patterns match the target's canonical and symlink-resolved forms); choose another verb or target.");
+        if (Allow.Count > 0 && !target.Allow.All(t => Allow.Any(a => a.Matches(v, t))))
             return ReshError.PermissionDenied($"{v.FullName} on {shown} is not granted by any --allow pattern of this server.",
-                $"Allowed: {string.Join(", ", Allow.Select(a => a.Text))}.");
+                $"Allowed: {string.Join(", ", Allow.Select(a => a.Text))} (matched against the target's canonical and symlink-resolved forms).");
         return null;
+    }
+
+    readonly struct McpTargetText
+    {
+        public readonly IReadOnlyList<string> Deny;
+        public readonly IReadOnlyList<string> Allow;
+        public readonly bool Opaque;
+        public McpTargetText(string uri) { Deny = [uri]; Allow = [uri]; Opaque = false; }
+        public McpTargetText(McpTarget t) { Deny = t.Deny; Allow = t.Allow; Opaque = t.Opaque; }
     }
 }

@@ -106,12 +106,20 @@ public static class McpToolCall
                     throw ReshError.Usage("`dry_run` must be true or false; nothing was run.", "Example: \"dry_run\": true").ToException();
                 dryRun = dv.GetValue<bool>() || policy.ForceDryRun;
             }
-            if (policy.Refusal(tool.Verb, scheme + "://" + body, targetUri) is { } refusal) return Fail(refusal);
+            var forms = McpTarget.Of(scheme, body, server.Runtime.Paths.Home, remote: host is not null);
+            if (policy.Refusal(tool.Verb, forms, targetUri) is { } refusal) return Fail(refusal);
 
             var escaped = Escape(body);
             var stage = host is null ? $"{scheme}://{escaped}" : $"ssh://{host}/{scheme}://{escaped}";
             var parser = new CommandLineParser(server.Registry, NoStdin) { Defaults = () => server.Runtime.Defaults };
             parser.ParseRequest(stage, tool.Verb.Name, args, inv);
+            // The policy was checked on this verb and target: a handle's own stage resolver must not turn them into others.
+            // (Through the ssh:// handle's tools, `web01/config:///x.set` would otherwise run config.set while ssh.* was checked.)
+            var resolved = host is null ? ReferenceEquals(inv.Verb, tool.Verb) && inv.Target == body
+                : inv.Verb?.Name == tool.Verb.Name && inv.Target == $"{host}/{scheme}://{body}";
+            if (!resolved)
+                return Fail(ReshError.PermissionDenied($"{tool.Verb.FullName} on {targetUri} resolves to another verb or target than the one checked against this server's patterns.",
+                    $"Give the target as a plain {scheme}:// URI."));
         }
         catch (ReshException ex)
         {

@@ -51,6 +51,16 @@ public sealed class ConfigReviewCallsTests
         Assert.Contains("app", convert.Result!["content"]!.GetValue<string>());
         var raw = ReshBinary.Run($"config://{file}", "convert", "to=toml", "--format", "raw");
         NoSecret(raw, "merged7777", "k3y-k3y-k3y");
+        // Raw output is what a script consumes: "***" in place of the values would be a valid-looking, wrong file.
+        Assert.Equal(2, raw.ExitCode);
+        Assert.DoesNotContain("***", raw.Stdout);
+        Assert.Contains("reveal=true", raw.Stderr);
+        Assert.Contains("output=", raw.Stderr);
+        Assert.Contains("merged7777", ReshBinary.Run($"config://{file}", "convert", "to=toml", "reveal=true", "--format", "raw").Stdout);
+        var plain = dir.File("plain.yaml", "name: app\nport: 80\n");
+        var plainRaw = ReshBinary.Run($"config://{plain}", "convert", "to=json", "--format", "raw");
+        Assert.Equal(0, plainRaw.ExitCode);
+        Assert.Equal(80, System.Text.Json.Nodes.JsonNode.Parse(plainRaw.Stdout)!["port"]!.GetValue<int>());
         var revealed = ReshBinary.Run($"config://{file}", "convert", "to=json", "reveal=true");
         Assert.Contains("merged7777", revealed.Result!["content"]!.GetValue<string>());
         var output = ReshBinary.Run($"config://{file}", "convert", "to=toml", $"output={dir["app.toml"]}");
