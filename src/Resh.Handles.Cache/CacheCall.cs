@@ -71,8 +71,8 @@ internal static class CacheCall
         if (e.Reason == CacheReplyException.Auth)
         {
             details["user"] = target.User ?? "default";
-            return ReshError.PermissionDenied($"{target.Server}: authentication failed for user {target.User ?? "default"} (wrong password or user); resh ran nothing.",
-                "Give the right password=secret:NAME (or env:VAR, file:PATH) and user= of an ACL user, or fix them in the [cache.NAME] table.", details);
+            return ReshError.PermissionDenied($"{target.Server}: authentication failed for user {target.User ?? "default"}; resh ran nothing.",
+                "Check the password (and user= for an ACL user): give password=secret:NAME (or env:VAR, file:PATH), or fix them in the [cache.NAME] table.", details);
         }
         return e.Reason == CacheReplyException.TooLarge
             ? ReshError.Failed($"{target.Server}: {e.Message}",

@@ -121,7 +121,7 @@ internal sealed class RespReplyBudget(RedisReplyLimit limit)
         "-WRONGPASS"u8.ToArray(),
         "-ERR invalid password"u8.ToArray(),
         "-ERR invalid username"u8.ToArray(),      // -ERR invalid username-password pair (Redis 6.0)
-        "-ERR AUTH <password> called"u8.ToArray(), // AUTH with a password while the default user has none
+        "-ERR AUTH <password>"u8.ToArray(),        // AUTH <password> called without any password configured for the default user
         "-NOAUTH HELLO"u8.ToArray(),
     ];
 
