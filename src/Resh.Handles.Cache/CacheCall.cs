@@ -68,6 +68,12 @@ internal static class CacheCall
         };
         if (e.Declared is { } declared) details["declared_bytes"] = declared;
         if (e.Max is { } max) details["max_value"] = max;
+        if (e.Reason == CacheReplyException.Auth)
+        {
+            details["user"] = target.User ?? "default";
+            return ReshError.PermissionDenied($"{target.Server}: authentication failed for user {target.User ?? "default"}; resh ran nothing.",
+                "Check the password (and user= for an ACL user): give password=secret:NAME (or env:VAR, file:PATH), or fix them in the [cache.NAME] table.", details);
+        }
         return e.Reason == CacheReplyException.TooLarge
             ? ReshError.Failed($"{target.Server}: {e.Message}",
                 "If the value really is that large, give max_value=SIZE (e.g. max_value=512MiB), or set max_value in [defaults.cache] of the config file.", details)

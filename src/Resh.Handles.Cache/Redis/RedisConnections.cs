@@ -16,6 +16,12 @@ internal static class RedisConnections
 {
     static readonly ConcurrentDictionary<string, Lazy<Task<(ConnectionMultiplexer Mux, RedisReplyLimit Limit)>>> s_pool = new(StringComparer.Ordinal);
 
+    static readonly HashSet<string> s_handshakeOnly = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE", "PUBLISH",
+        "CLUSTER", "SENTINEL", "CONFIG", "ECHO",
+    };
+
     /// <summary>The certificate check of the latest connection attempt, so a refused certificate is reported as such (the client calls it an authentication failure).</summary>
     public static TlsTrust? LastTrust { get; private set; }
 
@@ -77,6 +83,12 @@ internal static class RedisConnections
         options.Tunnel = new GuardTunnel(limit, trust, target.Host);
         // No tie-breaker key: it is one GET more in every handshake, and resh talks to one server, never picks a primary.
         options.TieBreaker = "";
+        // A least-privilege ACL user (e.g. +get +hello +ping +client +auth) must be able to connect: the handshake sends
+        // no command resh does not need. No configuration channel and no SUBSCRIBE (no subscription connection), no
+        // CLUSTER/SENTINEL discovery (resh talks to one server), no CONFIG GET, and PING instead of ECHO as the tracer.
+        // INFO stays available (the info verb); a refused INFO only leaves the server's version unknown.
+        options.ConfigurationChannel = "";
+        options.CommandMap = CommandMap.Create(s_handshakeOnly, available: false);
         // A refused reply of the handshake itself ends the connect at once (the client would wait for its connect timeout).
         var connecting = ConnectionMultiplexer.ConnectAsync(options, TextWriter.Null);
         try { return (await connecting.WaitAsync(limit.Refused).ConfigureAwait(false), limit); }

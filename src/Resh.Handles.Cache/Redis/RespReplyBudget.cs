@@ -71,6 +71,7 @@ internal sealed class RespReplyBudget(RedisReplyLimit limit)
         _lineIsSkipped = false;
         if (line.Length == 0) throw Broken("an empty line");
         var prefix = line[0];
+        if (prefix == (byte)'-' && _open.Count == 0 && IsLoginRefused(line)) throw LoginRefused(line);
         if (IsLine(prefix)) { Completed(); return; }
         var n = Number(line[1..]);
         switch (prefix)
@@ -109,6 +110,32 @@ internal sealed class RespReplyBudget(RedisReplyLimit limit)
         }
         _frameBytes = 0;
         _frameElements = 0;
+    }
+
+    /// <summary>
+    /// The errors only AUTH (and HELLO ... AUTH) answer with. StackExchange.Redis logs a failed AUTH and carries on
+    /// with the connection, which then runs every command as the default user: a wrong password must end it instead.
+    /// </summary>
+    static readonly byte[][] s_loginRefusals =
+    [
+        "-WRONGPASS"u8.ToArray(),
+        "-ERR invalid password"u8.ToArray(),
+        "-ERR invalid username"u8.ToArray(),      // -ERR invalid username-password pair (Redis 6.0)
+        "-ERR AUTH <password>"u8.ToArray(),        // AUTH <password> called without any password configured for the default user
+        "-NOAUTH HELLO"u8.ToArray(),
+    ];
+
+    static bool IsLoginRefused(ReadOnlySpan<byte> line)
+    {
+        foreach (var refusal in s_loginRefusals)
+            if (line.StartsWith(refusal)) return true;
+        return false;
+    }
+
+    static CacheReplyException LoginRefused(ReadOnlySpan<byte> line)
+    {
+        var text = System.Text.Encoding.ASCII.GetString(line[1..]);
+        return new(CacheReplyException.Auth, $"the server refused the login ({text}…)");
     }
 
     long Number(ReadOnlySpan<byte> digits)

@@ -42,7 +42,17 @@ public static class CacheExpire
                     return Outcome.Changed(new CacheExpireResult(backend.Kind, backend.Server, key, true, ttl?.TotalSeconds), would);
                 }
             }
-            else exists = await backend.ExpireAsync(kb, ttl, ct).ConfigureAwait(false);
+            else
+            {
+                if (ttl is null)
+                {
+                    // persist=true on a key without an expiry changes nothing (Redis PERSIST answers 0 then).
+                    var current = await backend.TtlAsync(kb, ct).ConfigureAwait(false);
+                    if (current.Exists && current.Seconds is null)
+                        return Outcome.Changed(new CacheExpireResult(backend.Kind, backend.Server, key, true, null), false);
+                }
+                exists = await backend.ExpireAsync(kb, ttl, ct).ConfigureAwait(false);
+            }
             if (!exists)
                 return ReshError.NotFound($"The key `{key}` does not exist (or has expired).", "set it first; expire changes the expiry of an existing key.",
                     new System.Text.Json.Nodes.JsonObject { ["key"] = key });
