@@ -107,6 +107,7 @@ public static class McpToolCall
                 dryRun = dv.GetValue<bool>() || policy.ForceDryRun;
             }
             if (policy.Refusal(tool.Verb, scheme + "://" + body, targetUri) is { } refusal) return Fail(refusal);
+            if ((McpReadOnlyRules.Refusal(policy, tool.Verb, args) ?? McpSecretSources.Refusal(policy, tool.Verb, scheme, args)) is { } unsafeArg) return Fail(unsafeArg);
 
             var escaped = Escape(body);
             var stage = host is null ? $"{scheme}://{escaped}" : $"ssh://{host}/{scheme}://{escaped}";
@@ -118,7 +119,7 @@ public static class McpToolCall
             return Fail(ex.Error);
         }
 
-        if (tool.Verb.Effect == Effect.Destroy && !dryRun && !policy.AllowDestructive)
+        if (McpDestructive.Is(tool.Verb, arguments) && !dryRun && !policy.AllowDestructive)
         {
             if (!session.ClientElicits)
                 return Fail(ReshError.PermissionDenied(
