@@ -18,12 +18,16 @@ public static class McpCommand
     static readonly Arg<bool> AllowDestructive = Arg.Bool("allow_destructive",
         "Run verbs of effect destroy without asking; by default they are confirmed through MCP elicitation, or refused when the client cannot ask.");
 
+    static readonly Arg<IReadOnlyList<string>> AllowSecret = Arg.List("allow_secret",
+        "Secret-store names (globs) that secret arguments may name as secret:NAME. Without it, secret arguments take only literal values over MCP; file:, env: and @ sources are always refused (the server would read them with its own rights).");
+
     public static VerbInfo Declaration() => VerbInfo.Define("mcp", Effect.Mutate,
         "Serve every verb as a Model Context Protocol tool on stdin/stdout (an MCP server for AI agents).",
-        [ReadOnly, Allow, Deny, AllowDestructive], () => McpJson.Default.McpResult,
+        [ReadOnly, Allow, Deny, AllowDestructive, AllowSecret], () => McpJson.Default.McpResult,
         _ => ReshError.Usage("mcp speaks the Model Context Protocol on stdin and stdout.", "Configure your MCP client to run: resh mcp --read-only"),
         notes: "One tool per verb (file_read, svc_restart, ...) with the verb's argument schema plus `target`, `host` (run through ssh://) and " +
                "`dry_run` on mutating verbs; each answer is the envelope. --dry-run makes every call a dry run; --timeout bounds each call. " +
+               "Secret arguments take literal values only, or secret:NAME where --allow-secret allows it; --read-only also refuses arguments that write files and ssh.tunnel. " +
                "Resources are the handles' docs (resh://docs/SCHEME); prompts are operator workflows. See docs/mcp.md.",
         examples:
         [
@@ -47,6 +51,7 @@ public static class McpCommand
                 AllowDestructive = inv.Args.Get(AllowDestructive),
                 Allow = inv.Args.Get(Allow).Select(McpPolicy.Pattern.Parse).ToArray(),
                 Deny = inv.Args.Get(Deny).Select(McpPolicy.Pattern.Parse).ToArray(),
+                AllowSecret = inv.Args.Get(AllowSecret).Select(p => p.Trim()).Where(p => p.Length > 0).ToArray(),
                 ForceDryRun = inv.Globals.DryRun,
                 Timeout = inv.Globals.Timeout,
             };

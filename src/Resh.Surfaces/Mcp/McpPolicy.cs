@@ -17,6 +17,8 @@ public sealed class McpPolicy
     public TimeSpan? Timeout { get; init; }
     public IReadOnlyList<Pattern> Allow { get; init; } = [];
     public IReadOnlyList<Pattern> Deny { get; init; } = [];
+    /// <summary>--allow-secret: globs of secret-store names a secret argument may name as secret:NAME (other sources are refused).</summary>
+    public IReadOnlyList<string> AllowSecret { get; init; } = [];
 
     /// <summary>One --allow/--deny pattern: a glob of `handle.verb`, and optionally of the target URI after a colon.</summary>
     public sealed record Pattern(string Text, string Verb, string? Target)
@@ -45,6 +47,7 @@ public sealed class McpPolicy
     public bool Lists(VerbInfo v)
     {
         if (ReadOnly && v.Effect != Effect.Read) return false;
+        if (ReadOnly && McpReadOnlyRules.Refuses(v)) return false;
         if (Deny.Any(d => d.Target is null && d.MatchesVerb(v))) return false;
         return Allow.Count == 0 || Allow.Any(a => a.MatchesVerb(v));
     }

@@ -87,7 +87,7 @@ public sealed class McpTool(HandleInfo handle, VerbInfo verb)
             {
                 ["title"] = Verb.FullName,
                 ["readOnlyHint"] = readOnly,
-                ["destructiveHint"] = Verb.Effect == Effect.Destroy,
+                ["destructiveHint"] = McpDestructive.Is(Verb),
                 // resh declares no idempotency; a read repeats harmlessly, a change is not promised to.
                 ["idempotentHint"] = readOnly,
                 ["openWorldHint"] = Array.IndexOf(OpenWorldSchemes, Handle.Scheme) >= 0,

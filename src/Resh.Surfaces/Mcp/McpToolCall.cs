@@ -108,6 +108,7 @@ public static class McpToolCall
             }
             var forms = McpTarget.Of(scheme, body, server.Runtime.Paths.Home, remote: host is not null);
             if (policy.Refusal(tool.Verb, forms, targetUri) is { } refusal) return Fail(refusal);
+            if ((McpReadOnlyRules.Refusal(policy, tool.Verb, args) ?? McpSecretSources.Refusal(policy, tool.Verb, scheme, args)) is { } unsafeArg) return Fail(unsafeArg);
 
             var escaped = Escape(body);
             var stage = host is null ? $"{scheme}://{escaped}" : $"ssh://{host}/{scheme}://{escaped}";
@@ -126,7 +127,7 @@ public static class McpToolCall
             return Fail(ex.Error);
         }
 
-        if (tool.Verb.Effect == Effect.Destroy && !dryRun && !policy.AllowDestructive)
+        if (McpDestructive.Is(tool.Verb, arguments) && !dryRun && !policy.AllowDestructive)
         {
             if (!session.ClientElicits)
                 return Fail(ReshError.PermissionDenied(

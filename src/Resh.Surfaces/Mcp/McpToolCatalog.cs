@@ -73,7 +73,7 @@ public sealed class McpToolCatalog(HandleRegistry registry, McpPolicy policy, Ac
                 w.WriteStartObject();
                 w.WriteStartArray("tools");
                 var end = Math.Min(offset + PageSize, _listed.Count);
-                for (int i = offset; i < end; i++) _listed[i].ToJson().WriteTo(w);
+                for (int i = offset; i < end; i++) McpReadOnlyRules.Trim(policy, _listed[i], _listed[i].ToJson()).WriteTo(w);
                 w.WriteEndArray();
                 if (end < _listed.Count) w.WriteString("nextCursor", EncodeCursor(end));
                 w.WriteEndObject();
