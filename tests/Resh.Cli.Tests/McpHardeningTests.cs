@@ -24,7 +24,7 @@ public sealed class McpHardeningTests
         var get = Call(mcp, 1, "http_get", new JsonObject { ["target"] = "http://127.0.0.1:9/", ["output"] = victim });
         Assert.Equal("permission_denied", Code(get));
         Assert.Equal("keep\n", File.ReadAllText(victim));
-        var fetch = Call(mcp, 2, "mail_fetch", new JsonObject { ["target"] = "imap://127.0.0.1:9/INBOX", ["dir"] = dir.Path, ["overwrite"] = true });
+        var fetch = Call(mcp, 2, "mail_fetch", new JsonObject { ["target"] = "mail://127.0.0.1:9/INBOX", ["dir"] = dir.Path, ["overwrite"] = true });
         Assert.Equal("permission_denied", Code(fetch));
         var save = Call(mcp, 3, "firewall_save", new JsonObject { ["path"] = victim });
         Assert.Equal("permission_denied", Code(save));
@@ -39,6 +39,9 @@ public sealed class McpHardeningTests
     [
         "net_route_get.from", "cron_next.from", "snapshot_diff.from", "snapshot_diff.to", "pkg_owner.path", "system_disk.path",
         "system_users.file", "ssh_keys_list.file", "config_diff.other",
+        "mail_search.from", "mail_search.to", "mail_count.from", "mail_count.to", // message filters, not paths
+        // These read files the caller names (a TSIG key file, a secrets directory): reads, listed as open in the stop note.
+        "dns_zone_list.key_file", "secret_get.dir", "secret_exists.dir", "secret_list.dir", "secret_versions.dir",
     ];
 
     [Fact]
