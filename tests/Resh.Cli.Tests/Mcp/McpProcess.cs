@@ -77,6 +77,7 @@ public sealed class McpProcess : IDisposable
     {
         _p.StandardInput.Close();
         if (!_p.WaitForExit(timeoutMs)) throw new TimeoutException("resh mcp did not exit after EOF.");
+        _p.WaitForExit(); // after the timed wait, this one also waits for the last stderr lines to be delivered
         return _p.ExitCode;
     }
 

@@ -52,7 +52,7 @@ public sealed class McpToolSchemaTests
         // host runs it through ssh://, unless the verb has a `host` argument of its own (cert.verify) or is ssh:// itself.
         Assert.Equal(tool.Handle.Scheme != "ssh" && tool.Verb.FindArg("host") is null, props.ContainsKey("host"));
         Assert.Equal(tool.Verb.Effect == Effect.Read, json["annotations"]!["readOnlyHint"]!.GetValue<bool>());
-        Assert.Equal(tool.Verb.Effect == Effect.Destroy, json["annotations"]!["destructiveHint"]!.GetValue<bool>());
+        Assert.Equal(Resh.Surfaces.Mcp.McpDestructive.Is(tool.Verb), json["annotations"]!["destructiveHint"]!.GetValue<bool>()); // Effect.Destroy and the irreversible verbs confirmed as destructive
         Assert.Equal("object", json["outputSchema"]!["type"]!.GetValue<string>());
         Assert.Matches("^[a-z0-9_]{1,64}$", json["name"]!.GetValue<string>());
         // The verb's own arguments are all there, with the same schemas `resh schema` prints.
