@@ -36,7 +36,7 @@ public sealed record AuditFilter(DateTime? Since, DateTime? Until, string? Ident
             && (Code is null || string.Equals(Code, e.Code, StringComparison.Ordinal));
     }
 
-    static bool Glob(string? pattern, string value) => pattern is null || WildcardMatch.IsMatch(pattern, value);
+    static bool Glob(string? pattern, string value) => pattern is null || Text.Glob.Matches(pattern, value);
 }
 
 public static class AuditList

@@ -109,18 +109,7 @@ public sealed class AuditTrail(ReshPaths paths, string surface, string identity)
         log.Seek(length - 1, SeekOrigin.Begin);
         log.ReadExactly(one);
         if (one[0] == (byte)'\n') return false;
-        var buffer = new byte[64 * 1024];
-        long scan = length, keep = 0;
-        while (scan > 0)
-        {
-            var n = (int)Math.Min(buffer.Length, scan);
-            var from = scan - n;
-            log.Seek(from, SeekOrigin.Begin);
-            log.ReadExactly(buffer.AsSpan(0, n));
-            var nl = buffer.AsSpan(0, n).LastIndexOf((byte)'\n');
-            if (nl >= 0) { keep = from + nl + 1; break; }
-            scan = from;
-        }
+        var keep = LineStart(log, length);
         log.SetLength(keep);
         return true;
     }
@@ -149,23 +138,30 @@ public sealed class AuditTrail(ReshPaths paths, string surface, string identity)
     {
         var length = log.Length;
         if (length == 0) return (0, Genesis);
-        long end = length - 1, start = 0, scan = end;
+        long end = length - 1, start = LineStart(log, end);
+        var line = new byte[end - start];
+        log.Seek(start, SeekOrigin.Begin);
+        log.ReadExactly(line);
+        using var doc = JsonDocument.Parse(line);
+        return (doc.RootElement.GetProperty("seq").GetInt64(), Hash(line));
+    }
+
+    /// <summary>Where the line that ends at <paramref name="end"/> begins: just after the newline before it, read backwards a block at a time (a line may be long).</summary>
+    static long LineStart(FileStream log, long end)
+    {
         var buffer = new byte[64 * 1024];
-        while (scan > 0) // backwards, a block at a time, to the newline before the last line (a line may be long)
+        var scan = end;
+        while (scan > 0)
         {
             var n = (int)Math.Min(buffer.Length, scan);
             var from = scan - n;
             log.Seek(from, SeekOrigin.Begin);
             log.ReadExactly(buffer.AsSpan(0, n));
             var nl = buffer.AsSpan(0, n).LastIndexOf((byte)'\n');
-            if (nl >= 0) { start = from + nl + 1; break; }
+            if (nl >= 0) return from + nl + 1;
             scan = from;
         }
-        var line = new byte[end - start];
-        log.Seek(start, SeekOrigin.Begin);
-        log.ReadExactly(line);
-        using var doc = JsonDocument.Parse(line);
-        return (doc.RootElement.GetProperty("seq").GetInt64(), Hash(line));
+        return 0;
     }
 
     static void WriteHead(string path, long seq, string hash)

@@ -1,3 +1,4 @@
+using Resh.Core.Text;
 using Resh.Core.Errors;
 using Resh.Core.Model;
 

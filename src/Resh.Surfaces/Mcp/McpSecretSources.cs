@@ -1,3 +1,4 @@
+using Resh.Core.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Resh.Core.Errors;

@@ -1,7 +1,7 @@
-namespace Resh.Surfaces.Mcp;
+namespace Resh.Core.Text;
 
 /// <summary>
-/// Shell-style globs for the --allow/--deny patterns: `*` matches any run of characters except `/`,
+/// Shell-style globs (resh mcp --allow/--deny patterns, audit list filters): `*` matches any run of characters except `/`,
 /// `**` any run including `/`, `?` one character; everything else is literal. Matching is iterative
 /// (backtracking over the last star only), so a hostile pattern cannot blow up.
 /// </summary>
