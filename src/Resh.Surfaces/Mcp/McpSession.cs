@@ -82,12 +82,14 @@ public sealed class McpSession(McpServerInfo server, IMcpSink sink)
             try
             {
                 var answer = await HandleAsync(msg, cts.Token).ConfigureAwait(false);
+                // The id is free again before the client can see the answer: a client may reuse it at once.
+                _inFlight.TryRemove(new KeyValuePair<string, InFlight>(key, entry));
                 // A cancelled request gets no answer (MCP: the receiver SHOULD NOT respond after notifications/cancelled).
                 if (!entry.ClientCancelled) await SendAsync(answer).ConfigureAwait(false);
             }
             finally
             {
-                _inFlight.TryRemove(key, out _);
+                _inFlight.TryRemove(new KeyValuePair<string, InFlight>(key, entry));
                 cts.Dispose();
             }
         });

@@ -14,8 +14,12 @@ public sealed class McpTargetPatternTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    static JsonObject Call(McpProcess mcp, int id, string tool, JsonObject arguments) =>
-        mcp.Request(id, "tools/call", new JsonObject { ["name"] = tool, ["arguments"] = arguments })["result"]!["structuredContent"]!.AsObject();
+    static JsonObject Call(McpProcess mcp, int id, string tool, JsonObject arguments)
+    {
+        var response = mcp.Request(id, "tools/call", new JsonObject { ["name"] = tool, ["arguments"] = arguments });
+        return response["result"]?["structuredContent"]?.AsObject()
+            ?? throw new Xunit.Sdk.XunitException($"{tool} {arguments.ToJsonString()}: no envelope in {response.ToJsonString()}; stderr: {mcp.Stderr}");
+    }
 
     static string? Code(JsonObject env) => env["error"]?["code"]?.GetValue<string>();
 
