@@ -9,9 +9,10 @@ namespace Resh.Surfaces.Mcp;
 
 /// <summary>
 /// The tools of this server: one per verb of every visible handle that the policy lists, in scheme order.
-/// Derived from the registry alone, on first use; each tool's JSON is made once and kept for the session.
+/// Derived from the registry alone, on first use; each tool's JSON is made once and kept for the session, and the
+/// pages are kept across sessions in <paramref name="cachePath"/> (<see cref="McpToolCache"/>) when one is given.
 /// </summary>
-public sealed class McpToolCatalog(HandleRegistry registry, McpPolicy policy, Action<string>? log = null)
+public sealed class McpToolCatalog(HandleRegistry registry, McpPolicy policy, Action<string>? log = null, string? cachePath = null)
 {
     /// <summary>Tools per tools/list page.</summary>
     public const int PageSize = 100;
@@ -20,6 +21,8 @@ public sealed class McpToolCatalog(HandleRegistry registry, McpPolicy policy, Ac
     List<McpTool>? _listed;
     Dictionary<string, McpTool>? _byName;
     readonly Dictionary<int, byte[]> _pages = [];
+    bool _cacheRead, _fromCache;
+    Task? _saving;
 
     void Build()
     {
@@ -62,24 +65,67 @@ public sealed class McpToolCatalog(HandleRegistry registry, McpPolicy policy, Ac
     public byte[] Page(string? cursor)
     {
         var offset = cursor is null ? 0 : DecodeCursor(cursor);
+        byte[] page;
         lock (_lock)
         {
-            Build();
-            if (offset > _listed!.Count) throw new JsonRpcException(JsonRpcCodes.InvalidParams, "Invalid cursor: it is not one this server gave.");
             if (_pages.TryGetValue(offset, out var cached)) return cached;
-            var buffer = new ArrayBufferWriter<byte>(64 * 1024);
-            using (var w = new Utf8JsonWriter(buffer, EnvelopeJson.WriterOptions(false)))
+            if (!_cacheRead)
             {
-                w.WriteStartObject();
-                w.WriteStartArray("tools");
-                var end = Math.Min(offset + PageSize, _listed.Count);
-                for (int i = offset; i < end; i++) McpReadOnlyRules.Trim(policy, _listed[i], _listed[i].ToJson()).WriteTo(w);
-                w.WriteEndArray();
-                if (end < _listed.Count) w.WriteString("nextCursor", EncodeCursor(end));
-                w.WriteEndObject();
+                _cacheRead = true;
+                if (cachePath is not null && McpToolCache.Load(cachePath) is { } loaded)
+                {
+                    foreach (var (at, bytes) in loaded) _pages[at] = bytes;
+                    _fromCache = true;
+                    if (_pages.TryGetValue(offset, out cached)) return cached;
+                }
             }
-            return _pages[offset] = buffer.WrittenSpan.ToArray();
+            page = BuildPage(offset);
+            if (_fromCache || _saving is not null || cachePath is null) return page;
+            // The rest of the pages are made after this answer is sent, and all of them kept for the next session.
+            _saving = Task.Run(SaveAll);
         }
+        return page;
+    }
+
+    /// <summary>Waits (bounded) for the pages being written for the next session, so a short session still leaves them.</summary>
+    public async Task SavedAsync(TimeSpan limit)
+    {
+        Task? saving;
+        lock (_lock) saving = _saving;
+        if (saving is not null) await Task.WhenAny(saving, Task.Delay(limit)).ConfigureAwait(false);
+    }
+
+    void SaveAll()
+    {
+        var pages = new Dictionary<int, byte[]>();
+        lock (_lock)
+        {
+            for (var offset = 0; ; offset += PageSize)
+            {
+                pages[offset] = _pages.TryGetValue(offset, out var built) ? built : BuildPage(offset);
+                if (offset + PageSize >= _listed!.Count) break;
+            }
+        }
+        McpToolCache.Save(cachePath!, pages);
+    }
+
+    /// <summary>Builds (and keeps) the page at an offset; the lock is held.</summary>
+    byte[] BuildPage(int offset)
+    {
+        Build();
+        if (offset > _listed!.Count) throw new JsonRpcException(JsonRpcCodes.InvalidParams, "Invalid cursor: it is not one this server gave.");
+        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+        using (var w = new Utf8JsonWriter(buffer, EnvelopeJson.WriterOptions(false)))
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("tools");
+            var end = Math.Min(offset + PageSize, _listed.Count);
+            for (int i = offset; i < end; i++) McpReadOnlyRules.Trim(policy, _listed[i], _listed[i].ToJson()).WriteTo(w);
+            w.WriteEndArray();
+            if (end < _listed.Count) w.WriteString("nextCursor", EncodeCursor(end));
+            w.WriteEndObject();
+        }
+        return _pages[offset] = buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Cursors are opaque to clients: the offset, base64 of `tools:N`.</summary>

@@ -15,14 +15,17 @@ public sealed class McpProcess : IDisposable
     /// <summary>The server's own state dir (RESH_HOME): its audit trail is in audit/audit.jsonl, never the machine's.</summary>
     public string StateDir => _state.Path;
 
-    public McpProcess(params string[] args)
+    public McpProcess(params string[] args) : this(null, args) { }
+
+    /// <param name="home">A state dir (RESH_HOME) to share between servers; null gives this server its own.</param>
+    public McpProcess(string? home, string[] args)
     {
         var psi = new ProcessStartInfo(ReshBinary.Path)
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             StandardInputEncoding = new UTF8Encoding(false),
         };
-        psi.Environment["RESH_HOME"] = _state.Path;
+        psi.Environment["RESH_HOME"] = home ?? _state.Path;
         psi.ArgumentList.Add("mcp");
         foreach (var a in args) psi.ArgumentList.Add(a);
         _p = Process.Start(psi)!;
