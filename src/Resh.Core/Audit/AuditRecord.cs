@@ -6,6 +6,9 @@ namespace Resh.Core.Audit;
 /// <summary>
 /// One line of the audit trail: who called what, with which arguments (secrets masked), and how it ended.
 /// <c>Prev</c> is the SHA-256 of the previous line's bytes, so an edit, a deletion or a reordering breaks the chain.
+/// A call that may change something is recorded twice: <c>Phase = "started"</c> (code <c>started</c>) before it runs,
+/// and its outcome after, whose <c>Started</c> names the first record; a call whose process died in between is
+/// left with a started record alone (<c>audit verify</c> lists them).
 /// </summary>
 public sealed record AuditRecord(
     long Seq,
@@ -22,7 +25,12 @@ public sealed record AuditRecord(
     bool Changed,
     bool DryRun,
     double DurationMs,
-    string Prev);
+    string Prev,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Phase = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Started = null)
+{
+    public const string StartedPhase = "started";
+}
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(AuditRecord))]

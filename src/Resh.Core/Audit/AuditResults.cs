@@ -15,7 +15,8 @@ public sealed record AuditVerifyResult(
     [property: Description("True when every record chains to the one before it and the head file names the last one.")] bool Intact,
     [property: Description("Sequence number of the last record.")] long LastSeq,
     [property: Description("SHA-256 of the last record's line: note it elsewhere to prove later that nothing before it changed.")] string LastHash,
-    [property: Description("Every break found, in log order.")] IReadOnlyList<AuditProblem> Problems);
+    [property: Description("Every break found, in log order.")] IReadOnlyList<AuditProblem> Problems,
+    [property: Description("Started records of changing calls that no outcome record names: the call is still running, or its process died (killed, crashed) after it began.")] IReadOnlyList<long> Unfinished);
 
 public sealed record AuditEntry(
     long Seq,
@@ -31,7 +32,9 @@ public sealed record AuditEntry(
     [property: Description("ok, or the error code.")] string Code,
     bool Changed,
     bool DryRun,
-    double DurationMs);
+    double DurationMs,
+    [property: Description("`started` on the record written before a changing call runs (its code is `started`); absent on outcomes.")] string? Phase = null,
+    [property: Description("On an outcome: the sequence number of the call's started record.")] long? Started = null);
 
 public sealed record AuditListResult(
     [property: Description("The matching records, oldest first (the newest `limit` of them).")] IReadOnlyList<AuditEntry> Records,

@@ -44,12 +44,27 @@ public sealed class AuditTrail(ReshPaths paths, string surface, string identity)
     }
 
     /// <summary>Appends the record of one finished call. Returns null, or what the caller should be warned of.</summary>
-    public string? Record(Invocation inv, Envelope env) => Append(new AuditRecord(0, "", Identity, Surface, env.Handle, env.Verb, env.Target, env.Host,
+    /// <param name="started">The sequence number of the call's started record, when one was written.</param>
+    public string? Record(Invocation inv, Envelope env, long? started = null) => Append(new AuditRecord(0, "", Identity, Surface, env.Handle, env.Verb, env.Target, env.Host,
         AuditArgs.From(inv.Args), env.Ok, env.Ok ? "ok" : (env.Error?.Code ?? Errors.ErrorCode.Failed).ToWire(), env.Changed, env.DryRun,
-        Math.Round(env.DurationMs, 3), ""));
+        Math.Round(env.DurationMs, 3), "", Started: started), out _);
 
-    public string? Append(AuditRecord record)
+    /// <summary>
+    /// Appends the record of a call about to run (before it can change anything), so a process killed during the call
+    /// still leaves who called what. Returns its sequence number, or null with what the caller should be warned of.
+    /// </summary>
+    public long? RecordStart(Invocation inv, out string? warning)
     {
+        warning = Append(new AuditRecord(0, "", Identity, Surface, inv.HandleName, inv.Verb!.Name, inv.EnvelopeTarget, "",
+            AuditArgs.From(inv.Args), false, AuditRecord.StartedPhase, false, false, 0, "", Phase: AuditRecord.StartedPhase), out var seq);
+        return seq;
+    }
+
+    public string? Append(AuditRecord record) => Append(record, out _);
+
+    string? Append(AuditRecord record, out long? seq)
+    {
+        seq = null;
         try
         {
             var dir = paths.StateSubdir("audit");
@@ -80,6 +95,7 @@ public sealed class AuditTrail(ReshPaths paths, string surface, string identity)
             log.Write(bytes);
             log.Flush();
             WriteHead(Path.Combine(dir, "audit.head"), full.Seq, Hash(line));
+            seq = full.Seq;
             return warning;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Errors.ReshException or JsonException or KeyNotFoundException or InvalidOperationException)

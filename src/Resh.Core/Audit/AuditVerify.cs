@@ -18,6 +18,7 @@ public static class AuditVerify
         var problems = new List<AuditProblem>();
         long records = 0, lineNo = 0, lastSeq = 0;
         var prevHash = AuditTrail.Genesis;
+        var unfinished = new SortedSet<long>();
         using (var log = AuditLogFile.OpenRead(logPath))
         {
             foreach (var (line, complete) in AuditLines.Read(log))
@@ -36,6 +37,10 @@ public static class AuditVerify
                     using var doc = JsonDocument.Parse(line);
                     seq = doc.RootElement.GetProperty("seq").GetInt64();
                     prev = doc.RootElement.GetProperty("prev").GetString();
+                    if (doc.RootElement.TryGetProperty("phase", out var phase) && phase.ValueKind == JsonValueKind.String && phase.GetString() == AuditRecord.StartedPhase)
+                        unfinished.Add(seq);
+                    if (doc.RootElement.TryGetProperty("started", out var started) && started.ValueKind == JsonValueKind.Number && started.TryGetInt64(out var of))
+                        unfinished.Remove(of);
                 }
                 catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
                 {
@@ -79,7 +84,7 @@ public static class AuditVerify
             }
         }
 
-        var result = new AuditVerifyResult(logPath, records, problems.Count == 0, lastSeq, prevHash, problems);
+        var result = new AuditVerifyResult(logPath, records, problems.Count == 0, lastSeq, prevHash, problems, unfinished.ToArray());
         if (problems.Count == 0) return result;
         var details = new JsonObject
         {
@@ -95,6 +100,7 @@ public static class AuditVerify
     {
         var sb = new StringBuilder();
         sb.Append(r.Intact ? $"intact: {r.Records} records, last {r.LastSeq} ({r.LastHash})\n" : $"ALTERED: {r.Problems.Count} problems in {r.Records} records\n");
+        if (r.Unfinished.Count > 0) sb.Append($"  started with no outcome (still running, or the process died): records {string.Join(", ", r.Unfinished)}\n");
         foreach (var p in r.Problems) sb.Append($"  line {p.Line}, record {p.Seq}: {p.Problem}\n");
         return sb.ToString();
     }

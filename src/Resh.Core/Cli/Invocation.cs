@@ -15,6 +15,9 @@ public sealed class Invocation
     public BoundArgs? Args { get; set; }
 
     /// <summary>The envelope's <c>target</c>: the stage without verb and arguments.</summary>
+    /// <summary>The sequence number of this call's started record in the audit trail, once one was written.</summary>
+    public long? AuditStarted { get; set; }
+
     public string EnvelopeTarget => Handle is null || Handle.Hidden ? (Handle?.Hidden == true ? RawTarget : StageText) : $"{Handle.Scheme}://{WithoutPassword(RawTarget)}";
 
     /// <summary>

@@ -19,6 +19,7 @@ public static class Executor
         var verb = inv.Verb!;
         var ctx = new VerbContext(handle, verb, inv.Target, inv.RawTarget, inv.Args!, dryRun, format, runtime, events, cancellation, timeoutToken, timeout);
         VerbOutcome outcome;
+        runtime.RecordStart(inv, dryRun);
         try
         {
             cancellation.ThrowIfCancellationRequested();

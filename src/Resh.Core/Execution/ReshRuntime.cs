@@ -48,8 +48,19 @@ public sealed class ReshRuntime
     public void RecordCall(Cli.Invocation inv, Envelope env)
     {
         if (Audit is null || inv.Handle is null || inv.Handle.Hidden) return;
-        if (Audit.Record(inv, env) is { } why)
+        if (Audit.Record(inv, env, inv.AuditStarted) is { } why)
             lock (Stderr) Stderr.WriteLine($"resh: warning: {SecretRedactor.Scrub(why)}");
+    }
+
+    /// <summary>
+    /// Before a call that may change something runs (not a read, not a dry run): its started record, so a process
+    /// killed during the call still leaves one. The outcome names it (<see cref="Cli.Invocation.AuditStarted"/>).
+    /// </summary>
+    public void RecordStart(Cli.Invocation inv, bool dryRun)
+    {
+        if (Audit is null || inv.Handle is null || inv.Handle.Hidden || inv.Verb is null || dryRun || inv.Verb.Effect == Model.Effect.Read) return;
+        inv.AuditStarted = Audit.RecordStart(inv, out var why);
+        if (why is not null) lock (Stderr) Stderr.WriteLine($"resh: warning: {SecretRedactor.Scrub(why)}");
     }
 
     /// <summary>Standard input of this call (read once); batch mode has none.</summary>

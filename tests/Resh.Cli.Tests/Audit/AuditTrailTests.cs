@@ -37,6 +37,9 @@ public sealed class AuditTrailTests : IDisposable
 
     List<JsonObject> Records() => File.ReadAllLines(Log).Select(l => (JsonObject)JsonNode.Parse(l)!).ToList();
 
+    /// <summary>The outcome records: without the started records written before each changing call.</summary>
+    List<JsonObject> Outcomes() => Records().Where(r => r["phase"] is null).ToList();
+
     void MakeSomeCalls()
     {
         var f = _dir["notes.txt"];
@@ -50,13 +53,21 @@ public sealed class AuditTrailTests : IDisposable
     public void Every_call_is_one_chained_record_with_who_what_and_how_it_ended()
     {
         MakeSomeCalls();
-        var records = Records();
+        var all = Records();
+        // The write that changes the file is recorded before it runs too; reads and the dry run only once.
+        Assert.Equal(5, all.Count);
+        Assert.Equal([1L, 2L, 3L, 4L, 5L], all.Select(r => r["seq"]!.GetValue<long>()));
+        Assert.Equal("started", all[0]["phase"]!.GetValue<string>());
+        Assert.Equal("started", all[0]["code"]!.GetValue<string>());
+        Assert.Equal("write", all[0]["verb"]!.GetValue<string>());
+        Assert.Equal(1, all[1]["started"]!.GetValue<long>());
+        Assert.All(all.Skip(2), r => Assert.Null(r["started"]));
+        var records = Outcomes();
         Assert.Equal(4, records.Count);
-        Assert.Equal([1L, 2L, 3L, 4L], records.Select(r => r["seq"]!.GetValue<long>()));
         Assert.Equal(new string('0', 64), records[0]["prev"]!.GetValue<string>());
         var lines = File.ReadAllLines(Log);
         for (int i = 1; i < lines.Length; i++)
-            Assert.Equal(Sha256(lines[i - 1]), records[i]["prev"]!.GetValue<string>());
+            Assert.Equal(Sha256(lines[i - 1]), all[i]["prev"]!.GetValue<string>());
 
         Assert.All(records, r => Assert.Equal("cli", r["surface"]!.GetValue<string>()));
         Assert.All(records, r => Assert.StartsWith("unix:", r["identity"]!.GetValue<string>()));
@@ -77,7 +88,8 @@ public sealed class AuditTrailTests : IDisposable
         Assert.Equal(0, verify.ExitCode);
         var result = JsonNode.Parse(verify.Stdout)!["result"]!;
         Assert.True(result["intact"]!.GetValue<bool>());
-        Assert.Equal(4, result["records"]!.GetValue<long>());
+        Assert.Equal(5, result["records"]!.GetValue<long>());
+        Assert.Empty(result["unfinished"]!.AsArray());
         Assert.Equal(Sha256(lines[^1]), result["last_hash"]!.GetValue<string>());
     }
 
@@ -123,7 +135,8 @@ public sealed class AuditTrailTests : IDisposable
         var text = File.ReadAllText(Log);
         Assert.DoesNotContain("NewSecret-0815-abc", text);
         Assert.DoesNotContain("Tok-4242-merge", text);
-        var records = Records();
+        Assert.All(Records().Where(r => r["phase"] is not null), r => Assert.NotEqual("NewSecret-0815-abc", r["args"]!["value"]?.GetValue<string>()));
+        var records = Outcomes();
         Assert.Equal("db.password", records[0]["args"]!["key"]!.GetValue<string>());
         Assert.Equal("***", records[0]["args"]!["value"]!.GetValue<string>());
         Assert.Equal("***", records[1]["args"]!["document"]!["api"]!["apiToken"]!.GetValue<string>());
@@ -151,8 +164,8 @@ public sealed class AuditTrailTests : IDisposable
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("incomplete record", run.Stderr);
         var records = Records();
-        Assert.Equal(5, records.Count);
-        Assert.Equal(5, records[^1]["seq"]!.GetValue<long>());
+        Assert.Equal(7, records.Count); // 5 before, then the write's started and outcome records
+        Assert.Equal(7, records[^1]["seq"]!.GetValue<long>());
         Assert.Equal(0, Resh(["audit", "verify"], audit: false).ExitCode);
     }
 
@@ -165,7 +178,9 @@ public sealed class AuditTrailTests : IDisposable
         var run = Resh([$"archive://{zip}.create", $"sources={Path.GetDirectoryName(src)}", "password=env:PW"],
             extraEnv: new Dictionary<string, string> { ["PW"] = "create" });
         Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
-        var record = Records().Single();
+        Assert.Equal(2, Records().Count);
+        Assert.All(Records(), r => Assert.Equal("create", r["verb"]!.GetValue<string>()));
+        var record = Outcomes().Single();
         Assert.Equal("create", record["verb"]!.GetValue<string>());
         Assert.Equal("archive://" + zip, record["target"]!.GetValue<string>());
         Assert.Equal("***", record["args"]!["password"]!.GetValue<string>());
@@ -205,9 +220,10 @@ public sealed class AuditTrailTests : IDisposable
             """ + "\n";
         var run = Resh(["batch"], stdin: input);
         Assert.Equal(0, run.ExitCode);
-        var records = Records();
+        Assert.Equal(3, Records().Count);
+        Assert.All(Records(), r => Assert.Equal("batch", r["surface"]!.GetValue<string>()));
+        var records = Outcomes();
         Assert.Equal(2, records.Count);
-        Assert.All(records, r => Assert.Equal("batch", r["surface"]!.GetValue<string>()));
         Assert.Equal(["write", "stat"], records.Select(r => r["verb"]!.GetValue<string>()));
     }
 
@@ -271,16 +287,19 @@ public sealed class AuditTrailTests : IDisposable
     {
         MakeSomeCalls();
         var all = JsonNode.Parse(Resh(["audit", "list", "--format", "json"], audit: false).Stdout)!["result"]!;
-        Assert.Equal(4, all["matched"]!.GetValue<long>());
+        Assert.Equal(5, all["matched"]!.GetValue<long>());
         var notFound = JsonNode.Parse(Resh(["audit", "list", "code=not_found"], audit: false).Stdout)!["result"]!;
         Assert.Equal(1, notFound["matched"]!.GetValue<long>());
         Assert.Equal("read", notFound["records"]![0]!["verb"]!.GetValue<string>());
         var writes = JsonNode.Parse(Resh(["audit", "list", "verb=wr*", "limit=1"], audit: false).Stdout)!["result"]!;
-        Assert.Equal(2, writes["matched"]!.GetValue<long>());
+        Assert.Equal(3, writes["matched"]!.GetValue<long>()); // started, outcome, dry run
         Assert.True(writes["truncated"]!.GetValue<bool>());
-        Assert.Equal(4, writes["records"]![0]!["seq"]!.GetValue<long>());
+        Assert.Equal(5, writes["records"]![0]!["seq"]!.GetValue<long>());
+        var started = JsonNode.Parse(Resh(["audit", "list", "code=started"], audit: false).Stdout)!["result"]!;
+        Assert.Equal(1, started["matched"]!.GetValue<long>());
+        Assert.Equal("started", started["records"]![0]!["phase"]!.GetValue<string>());
         var recent = JsonNode.Parse(Resh(["audit", "list", "since=1h"], audit: false).Stdout)!["result"]!;
-        Assert.Equal(4, recent["matched"]!.GetValue<long>());
+        Assert.Equal(5, recent["matched"]!.GetValue<long>());
         var future = JsonNode.Parse(Resh(["audit", "list", "since=2099-01-01T00:00:00Z"], audit: false).Stdout)!["result"]!;
         Assert.Equal(0, future["matched"]!.GetValue<long>());
         var bad = Resh(["audit", "list", "since=yesterdayish"], audit: false);
@@ -304,6 +323,40 @@ public sealed class AuditTrailTests : IDisposable
         Assert.Equal(30, records.Count);
         Assert.Equal(Enumerable.Range(1, 30).Select(i => (long)i), records.Select(r => r["seq"]!.GetValue<long>()));
         Assert.Equal(0, Resh(["audit", "verify"], audit: false).ExitCode);
+    }
+
+    [Fact]
+    public void A_changing_call_killed_while_it_runs_leaves_its_started_record_and_verify_names_it()
+    {
+        // Attacker review s29: records were written only after the call, so a SIGKILL left the effect with no record.
+        using var tarpit = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        tarpit.Start();
+        var port = ((System.Net.IPEndPoint)tarpit.LocalEndpoint).Port;
+        var psi = new System.Diagnostics.ProcessStartInfo(ReshBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { $"http://127.0.0.1:{port}/transfer.post", "json:={\"amount\":\"2\"}", "--timeout", "60s" }) psi.ArgumentList.Add(a);
+        psi.Environment["RESH_HOME"] = _state;
+        psi.Environment["RESH_CONFIG"] = _config;
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        try
+        {
+            // The request reached the server: the call is under way when it is killed.
+            var accept = tarpit.AcceptSocketAsync();
+            Assert.True(accept.Wait(TimeSpan.FromSeconds(30)), "resh never connected");
+            using var conn = accept.Result;
+        }
+        finally
+        {
+            p.Kill();
+            p.WaitForExit();
+        }
+        var record = Records().Single();
+        Assert.Equal("started", record["phase"]!.GetValue<string>());
+        Assert.Equal("post", record["verb"]!.GetValue<string>());
+        Assert.Equal("2", record["args"]!["json"]!["amount"]!.GetValue<string>());
+        var verify = Resh(["audit", "verify", "--format", "json"], audit: false);
+        Assert.Equal(0, verify.ExitCode);
+        Assert.Equal([1L], JsonNode.Parse(verify.Stdout)!["result"]!["unfinished"]!.AsArray().Select(n => n!.GetValue<long>()));
+        Assert.Contains("started with no outcome", Resh(["audit", "verify", "--format", "table"], audit: false).Stdout);
     }
 
     static string Sha256(string line) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(line)));
