@@ -1,0 +1,21 @@
+namespace Resh.Handles.Lock;
+
+/// <summary>
+/// What a lock's lease file holds: the token that proves ownership, the holder's process (and its start time, so a
+/// recycled PID is not taken for the holder), the command's process for run, and an optional expiry.
+/// </summary>
+public sealed record LockLease(
+    string Token,
+    int Pid,
+    long PidStart,
+    int? ChildPid,
+    long? ChildStart,
+    string Host,
+    DateTime Since,
+    DateTime? Expires,
+    string? Note)
+{
+    public LockHolder Holder => new(Pid, ChildPid, Host, Stamp(Since), Expires is { } e ? Stamp(e) : null, Note);
+
+    static string Stamp(DateTime t) => t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,53 @@
+using System.ComponentModel;
+using System.Text.Json.Serialization;
+
+namespace Resh.Handles.Lock;
+
+[Description("Who holds a lock.")]
+public sealed record LockHolder(
+    [property: Description("The process the lease belongs to: released the moment it ends.")] int Pid,
+    [property: Description("For run: the command's process, which holds the lock as long as it lives too.")] int? ChildPid,
+    [property: Description("Host name of the holder.")] string Host,
+    [property: Description("When the lock was taken (RFC 3339 UTC).")] string Since,
+    [property: Description("When the lease ends by itself (RFC 3339 UTC); null: only when released or when the holder ends.")] string? Expires,
+    [property: Description("What the holder said it is doing (the command of run, or note= of acquire).")] string? Note);
+
+[Description("The state of one named lock.")]
+public sealed record LockStatusResult(
+    string Name,
+    [property: Description("True when a live holder has it.")] bool Held,
+    [property: Description("The holder, when held.")] LockHolder? Holder);
+
+public sealed record LockListResult(
+    [property: Description("Every lock that has been used on this machine by this user, held or not, by name.")] IReadOnlyList<LockStatusResult> Locks);
+
+public sealed record LockAcquireResult(
+    string Name,
+    [property: Description("Give it to release (token=) to prove you hold the lock.")] string Token,
+    LockHolder Holder,
+    [property: Description("How long the call waited for another holder, in milliseconds.")] double WaitedMs);
+
+public sealed record LockReleaseResult(
+    string Name,
+    [property: Description("True when a live lease was removed.")] bool Released,
+    [property: Description("The holder that was released, when there was one.")] LockHolder? Holder);
+
+public sealed record LockRunResult(
+    string Name,
+    IReadOnlyList<string> Command,
+    [property: Description("The command's exit status (128+N for signal N).")] int ExitCode,
+    [property: Description("The end of its standard output (max_output).")] string Stdout,
+    [property: Description("The end of its standard error (max_output).")] string Stderr,
+    bool StdoutTruncated,
+    bool StderrTruncated,
+    [property: Description("How long the call waited for the lock, in milliseconds.")] double WaitedMs,
+    [property: Description("How long the command ran, in milliseconds.")] double RanMs);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(LockStatusResult))]
+[JsonSerializable(typeof(LockListResult))]
+[JsonSerializable(typeof(LockAcquireResult))]
+[JsonSerializable(typeof(LockReleaseResult))]
+[JsonSerializable(typeof(LockRunResult))]
+[JsonSerializable(typeof(LockLease))]
+internal sealed partial class LockJson : JsonSerializerContext;

@@ -1,0 +1,139 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Resh.Core.Config;
+using Resh.Core.Errors;
+using Resh.Handles.Proc;
+
+namespace Resh.Handles.Lock;
+
+/// <summary>
+/// The local lock backend: one lease file per name in the state dir (<c>locks/named/NAME.lease</c>, 0600), read and
+/// written only while holding a short flock on <c>NAME.lock</c> beside it, so two processes never both see a lock
+/// free. A lease counts while its holder process (or, for run, the command's process) is alive and it has not
+/// expired, so a holder killed with SIGKILL releases the lock at once; PIDs are matched with their start time, so
+/// a recycled PID is not taken for the holder.
+/// </summary>
+public sealed partial class LockStore(ReshPaths paths)
+{
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$")]
+    private static partial Regex NamePattern();
+
+    /// <summary>The lock's name from the target: <c>lock:///deploy</c> or <c>lock://deploy</c>.</summary>
+    public static string NameOf(string target)
+    {
+        var name = target.TrimStart('/');
+        if (name.Length == 0)
+            throw ReshError.Usage("The target names no lock.", "Example: resh lock:///deploy.run -- ./deploy.sh").ToException();
+        if (!NamePattern().IsMatch(name))
+            throw ReshError.Usage($"`{name}` is not a lock name: use letters, digits, `.`, `_` and `-` (at most 100, not starting with `.` or `-`).",
+                "Example: lock:///nightly-backup").ToException();
+        return name;
+    }
+
+    string Dir => paths.StateSubdir(Path.Combine("locks", "named"));
+
+    string LeasePath(string name) => Path.Combine(Dir, name + ".lease");
+
+    /// <summary>The short mutex around reading and writing one lease (held for microseconds by each caller).</summary>
+    public FileStream Mutex(string name, CancellationToken ct)
+    {
+        var path = Path.Combine(Dir, name + ".lock");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, new FileStreamOptions
+                {
+                    Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None,
+                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                });
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                ct.WaitHandle.WaitOne(5);
+                ct.ThrowIfCancellationRequested();
+            }
+        }
+    }
+
+    public LockLease? Read(string name)
+    {
+        try { return JsonSerializer.Deserialize(File.ReadAllBytes(LeasePath(name)), LockJson.Default.LockLease); }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException) { return null; }
+        catch (JsonException) { return null; } // a torn or foreign file is no lease
+    }
+
+    public void Write(string name, LockLease lease)
+    {
+        var path = LeasePath(name);
+        var temp = $"{path}.{Environment.ProcessId}.tmp";
+        using (var f = new FileStream(temp, new FileStreamOptions
+        {
+            Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        }))
+            JsonSerializer.Serialize(f, lease, LockJson.Default.LockLease);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    public void Delete(string name) => File.Delete(LeasePath(name));
+
+    /// <summary>Every lock name that has a lease or mutex file.</summary>
+    public IEnumerable<string> Names()
+    {
+        if (!Directory.Exists(Path.Combine(paths.StateDir, "locks", "named"))) return [];
+        return Directory.EnumerateFiles(Dir)
+            .Select(Path.GetFileName)
+            .Where(f => f!.EndsWith(".lease", StringComparison.Ordinal) || f.EndsWith(".lock", StringComparison.Ordinal))
+            .Select(f => f![..f!.LastIndexOf('.')])
+            .Where(n => NamePattern().IsMatch(n))
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal);
+    }
+
+    public static bool IsLive(LockLease lease)
+    {
+        if (lease.Expires is { } e && e <= DateTime.UtcNow) return false;
+        return Alive(lease.Pid, lease.PidStart) || (lease.ChildPid is { } c && lease.ChildStart is { } cs && Alive(c, cs));
+    }
+
+    static bool Alive(int pid, long start) => pid > 0 && ProcFs.ReadStat(pid) is { IsZombie: false } e && e.StartTicks == start;
+
+    /// <summary>The start time (clock ticks after boot) of a live process, or null when there is none with this PID.</summary>
+    public static long? StartOf(int pid) => pid > 0 && ProcFs.ReadStat(pid) is { IsZombie: false } e ? e.StartTicks : null;
+
+    /// <summary>
+    /// Takes the lock: waits up to <paramref name="wait"/> while a live holder has it, then writes the lease
+    /// <paramref name="make"/> gives. Held to the end of the wait: <c>conflict</c> naming the holder.
+    /// </summary>
+    public async Task<(LockLease Lease, double WaitedMs)> AcquireAsync(string name, Func<LockLease> make, TimeSpan wait, CancellationToken ct)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            LockLease holder;
+            using (Mutex(name, ct))
+            {
+                var current = Read(name);
+                if (current is null || !IsLive(current))
+                {
+                    var lease = make();
+                    Write(name, lease);
+                    return (lease, Math.Round(clock.Elapsed.TotalMilliseconds, 2));
+                }
+                holder = current;
+            }
+            var left = wait - clock.Elapsed;
+            if (left <= TimeSpan.Zero) throw Held(name, holder, wait).ToException();
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50, Math.Max(1, left.TotalMilliseconds))), ct).ConfigureAwait(false);
+        }
+    }
+
+    public static ReshError Held(string name, LockLease holder, TimeSpan wait) =>
+        ReshError.Conflict($"The lock {name} is held by PID {holder.Pid} on {holder.Host} since {holder.Holder.Since}{(wait > TimeSpan.Zero ? $"; waited {Resh.Core.Values.DurationValue.Format(wait)}" : "")}.",
+            "Wait longer (wait=5m), or see who holds it with lock:///" + name + ".status.",
+            new JsonObject { ["name"] = name, ["pid"] = holder.Pid, ["host"] = holder.Host, ["since"] = holder.Holder.Since, ["note"] = holder.Note });
+
+    public static string NewToken() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+}

@@ -1,0 +1,48 @@
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+
+namespace Resh.Handles.Lock;
+
+public static class LockAcquire
+{
+    static readonly Arg<TimeSpan?> Ttl = Arg.Duration("ttl", "The lease ends by itself after this long (default: only on release or when the owner process ends).", examples: ["30s", "1h"]);
+    static readonly Arg<long?> OwnerPid = Arg.Int("owner_pid",
+        "The process whose life the lock is tied to (default: resh's parent, the script or shell that called it).", min: 1, max: int.MaxValue);
+    static readonly Arg<string?> Note = Arg.String("note", "What the holder is doing, shown by status and list.", examples: ["deploy 1.4.2"]);
+
+    public static readonly VerbInfo Verb = VerbInfo.Define("acquire", Effect.Mutate,
+        "Take a named lock for a process (the calling script by default) until release, its ttl, or that process ends.",
+        [LockArgs.Wait, Ttl, OwnerPid, Note], () => LockJson.Default.LockAcquireResult, Run,
+        examples:
+        [
+            new("lock:///deploy.acquire wait=30s", "Held by the calling shell until release or until the shell exits; prints the token."),
+            new("lock:///nightly.acquire ttl=2h note='backup to s3'", "A lease that also ends by itself after two hours."),
+        ],
+        notes: "Give the returned token to release. The lock is not re-entrant: a second acquire by the same owner is `conflict` like any other.",
+        targetHelp: "The lock's name: lock:///deploy");
+
+    static async ValueTask<Outcome<LockAcquireResult>> Run(VerbContext ctx)
+    {
+        var name = LockStore.NameOf(ctx.Target);
+        var store = new LockStore(ctx.Runtime.Paths);
+        var pid = (int)(ctx.Get(OwnerPid) ?? Resh.Core.Platform.LibC.GetPPid());
+        if (LockStore.StartOf(pid) is not { } start)
+            return ReshError.NotFound($"There is no process {pid} to tie the lock to.", "Give owner_pid= of a running process, or leave it out.");
+        var ttl = ctx.Get(Ttl);
+        if (ttl is { } t && t <= TimeSpan.Zero) return ReshError.Usage("ttl= must be longer than zero.", "Example: ttl=30s");
+        if (ctx.DryRun)
+        {
+            using (store.Mutex(name, ctx.Cancellation))
+            {
+                if (store.Read(name) is { } held && LockStore.IsLive(held)) return LockStore.Held(name, held, TimeSpan.Zero);
+            }
+            return Outcome.Changed(new LockAcquireResult(name, "", Lease(pid, start, ttl, ctx.Get(Note)).Holder, 0));
+        }
+        var (lease, waited) = await store.AcquireAsync(name, () => Lease(pid, start, ttl, ctx.Get(Note)), ctx.Get(LockArgs.Wait)!.Value, ctx.Cancellation).ConfigureAwait(false);
+        return Outcome.Changed(new LockAcquireResult(name, lease.Token, lease.Holder, waited));
+    }
+
+    static LockLease Lease(int pid, long start, TimeSpan? ttl, string? note) =>
+        new(LockStore.NewToken(), pid, start, null, null, Environment.MachineName, DateTime.UtcNow, ttl is { } t ? DateTime.UtcNow + t : null, note);
+}

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+using Resh.Core.Platform;
+
+namespace Resh.Handles.Lock;
+
+public static class LockRun
+{
+    static readonly Arg<IReadOnlyList<string>> Argv = Arg.List("argv", "The program and its arguments (words after `--`, or argv:=[\"prog\",\"arg\"]); run without a shell.",
+        required: true, positional: true, aliases: ["command"], examples: ["./deploy.sh"]);
+    static readonly Arg<long?> MaxOutput = Arg.Size("max_output", "How much of the end of stdout and of stderr the envelope keeps.", 1024 * 1024);
+
+    public static readonly VerbInfo Verb = VerbInfo.Define("run", Effect.Mutate,
+        "Run a command while holding a named lock, like flock(1): no two runs of the same lock overlap.",
+        [LockArgs.Wait, Argv, MaxOutput], () => LockJson.Default.LockRunResult, Run,
+        examples:
+        [
+            new("lock:///deploy.run wait=10m -- ./deploy.sh", "Waits up to ten minutes for another deploy, then runs this one."),
+            new("lock:///cron-backup.run -- restic backup /srv", "A second copy started while one runs fails at once with `conflict`."),
+        ],
+        notes: "The lock is held while resh or the command lives: if resh is killed the command still holds it, and when both are gone the lock is free at once. "
+            + "The command gets an empty standard input and resh's environment; its exit status becomes resh's (ok for 0, else `failed` with details.exit_code). "
+            + "Under --dry-run nothing runs: the call only says whether the lock is free.",
+        targetHelp: "The lock's name: lock:///deploy");
+
+    static async ValueTask<Outcome<LockRunResult>> Run(VerbContext ctx)
+    {
+        var name = LockStore.NameOf(ctx.Target);
+        var words = ctx.Get(Argv);
+        if (words.Count == 0 || words[0].Length == 0)
+            return ReshError.Usage("Nothing to run: give the program and its arguments.", $"Example: resh lock:///{name}.run -- ./deploy.sh");
+        var program = words[0].Contains('/') ? words[0] : ProcessRunner.Which(words[0]);
+        if (program is null || !File.Exists(program))
+            return ReshError.NotFound($"{words[0]} is not a program on PATH.", "Give a full path, or install it.", new JsonObject { ["command"] = words[0] });
+        var store = new LockStore(ctx.Runtime.Paths);
+        if (ctx.DryRun)
+        {
+            var status = LockStatus.Of(store, name, ctx.Cancellation);
+            if (status.Held) return LockStore.Held(name, store.Read(name)!, TimeSpan.Zero);
+            return Outcome.Changed(new LockRunResult(name, words, 0, "", "", false, false, 0, 0));
+        }
+
+        var self = Environment.ProcessId;
+        var note = string.Join(' ', words);
+        var (lease, waited) = await store.AcquireAsync(name,
+            () => new LockLease(LockStore.NewToken(), self, LockStore.StartOf(self) ?? 0, null, null, Environment.MachineName, DateTime.UtcNow, null, note.Length > 200 ? note[..200] : note),
+            ctx.Get(LockArgs.Wait)!.Value, ctx.Cancellation).ConfigureAwait(false);
+        var tail = (int)Math.Min(int.MaxValue / 4, ctx.Get(MaxOutput) ?? 1024 * 1024);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var psi = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var w in words.Skip(1)) psi.ArgumentList.Add(w);
+            using var child = Process.Start(psi) ?? throw ReshError.Failed($"{words[0]} could not be started.", null).ToException();
+            child.StandardInput.Close();
+            // The command holds the lock too: if resh dies, the lock stays taken until the command ends.
+            using (store.Mutex(name, CancellationToken.None))
+                if (store.Read(name) is { } mine && mine.Token == lease.Token)
+                    store.Write(name, mine with { ChildPid = child.Id, ChildStart = LockStore.StartOf(child.Id) });
+            var stdout = Tail(child.StandardOutput, tail);
+            var stderr = Tail(child.StandardError, tail);
+            try { await child.WaitForExitAsync(ctx.Cancellation).ConfigureAwait(false); }
+            catch (OperationCanceledException)
+            {
+                try { child.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+                await child.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+            var (outText, outCut) = await stdout.ConfigureAwait(false);
+            var (errText, errCut) = await stderr.ConfigureAwait(false);
+            var code = child.ExitCode;
+            var result = new LockRunResult(name, words, code, outText, errText, outCut, errCut, waited, Math.Round(clock.Elapsed.TotalMilliseconds, 2));
+            ctx.ExitStatus = code;
+            if (code == 0) return Outcome.Changed(result);
+            var details = new JsonObject
+            {
+                ["exit_code"] = code, ["stdout"] = Last(outText), ["stderr"] = Last(errText),
+                ["command"] = new JsonArray(words.Select(w => (JsonNode?)w).ToArray()),
+            };
+            return ReshError.Failed($"{words[0]} exited with {code} while holding the lock {name}.", "See details.stderr; the lock was released.", details);
+        }
+        finally
+        {
+            using (store.Mutex(name, CancellationToken.None))
+                if (store.Read(name) is { } mine && mine.Token == lease.Token) store.Delete(name);
+        }
+    }
+
+    static string Last(string text) => text.Length > 4096 ? text[^4096..] : text;
+
+    /// <summary>Reads a stream to its end, keeping its last <paramref name="max"/> characters.</summary>
+    static async Task<(string Text, bool Truncated)> Tail(StreamReader reader, int max)
+    {
+        var sb = new StringBuilder();
+        var buffer = new char[8192];
+        var cut = false;
+        int n;
+        while ((n = await reader.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+        {
+            sb.Append(buffer, 0, n);
+            if (sb.Length > 2 * max + buffer.Length) { sb.Remove(0, sb.Length - max); cut = true; }
+        }
+        if (sb.Length > max) { sb.Remove(0, sb.Length - max); cut = true; }
+        return (sb.ToString(), cut);
+    }
+}

@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Resh.TestSupport;
+using Xunit;
+
+namespace Resh.Handles.Tests.Lock;
+
+/// <summary>
+/// Issue 16, lock:// with the local backend: runs under one lock never overlap, a holder killed with SIGKILL frees the
+/// lock at once, tokens guard release, and names cannot reach outside the lock directory.
+/// </summary>
+public sealed class LockTests : IDisposable
+{
+    readonly TempDir _dir = new("lock");
+    readonly string _home;
+
+    public LockTests()
+    {
+        _home = _dir["home"];
+        Directory.CreateDirectory(_home, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    ReshRun Resh(params string[] args) => ReshBinary.Run(args, env: new Dictionary<string, string> { ["RESH_HOME"] = _home });
+
+    static JsonNode Json(ReshRun run) => JsonNode.Parse(run.Stdout) ?? throw new Xunit.Sdk.XunitException("no JSON: " + run.Stderr);
+
+    JsonNode Status(string name) => Json(Resh($"lock:///{name}.status", "--format", "json"))["result"]!;
+
+    [Fact]
+    public async Task Twenty_concurrent_runs_increment_a_shared_counter_exactly()
+    {
+        var counter = _dir.File("counter", "0");
+        // Read, pause, write: without the lock the runs would overwrite each other's increments.
+        var script = $"n=$(cat {counter}); sleep 0.02; echo $((n+1)) > {counter}";
+        var runs = Enumerable.Range(0, 20).Select(_ => Task.Run(() => Resh("lock:///counter.run", "wait=180s", "--format", "json", "--", "/bin/sh", "-c", script))).ToArray();
+        var results = await Task.WhenAll(runs);
+        Assert.All(results, r => Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr));
+        Assert.Equal("20", File.ReadAllText(counter).Trim());
+        Assert.False(Status("counter")["held"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void A_held_lock_is_conflict_naming_its_holder_and_is_free_the_moment_the_holder_is_killed()
+    {
+        using var owner = Process.Start("sleep", "120");
+        try
+        {
+            var acquire = Resh("lock:///deploy.acquire", $"owner_pid={owner.Id}", "note=release 1.4", "--format", "json");
+            Assert.True(acquire.ExitCode == 0, acquire.Stdout + acquire.Stderr);
+            var token = Json(acquire)["result"]!["token"]!.GetValue<string>();
+            Assert.Equal(32, token.Length);
+
+            var second = Resh("lock:///deploy.acquire", "--format", "json");
+            Assert.Equal(5, second.ExitCode);
+            var error = Json(second)["error"]!;
+            Assert.Equal("conflict", error["code"]!.GetValue<string>());
+            Assert.Equal(owner.Id, error["details"]!["pid"]!.GetValue<int>());
+            Assert.Equal("release 1.4", error["details"]!["note"]!.GetValue<string>());
+
+            // A run of the same lock is refused as well, and its command never starts.
+            var marker = _dir["ran"];
+            Assert.Equal(5, Resh("lock:///deploy.run", "--", "/usr/bin/touch", marker).ExitCode);
+            Assert.False(File.Exists(marker));
+
+            var status = Status("deploy");
+            Assert.True(status["held"]!.GetValue<bool>());
+            Assert.Equal(owner.Id, status["holder"]!["pid"]!.GetValue<int>());
+        }
+        finally
+        {
+            owner.Kill();
+            owner.WaitForExit();
+        }
+        Assert.False(Status("deploy")["held"]!.GetValue<bool>());
+        Assert.Equal(0, Resh("lock:///deploy.acquire").ExitCode);
+    }
+
+    [Fact]
+    public void Release_needs_the_token_or_force_and_a_second_release_changes_nothing()
+    {
+        using var owner = Process.Start("sleep", "120");
+        try
+        {
+            var token = Json(Resh("lock:///db.acquire", $"owner_pid={owner.Id}", "--format", "json"))["result"]!["token"]!.GetValue<string>();
+            Assert.Equal(2, Resh("lock:///db.release").ExitCode);
+            var wrong = Resh("lock:///db.release", "token=" + new string('0', 32), "--format", "json");
+            Assert.Equal(5, wrong.ExitCode);
+            Assert.True(Status("db")["held"]!.GetValue<bool>());
+
+            var dry = Json(Resh("lock:///db.release", "token=" + token, "--dry-run", "--format", "json"));
+            Assert.True(dry["changed"]!.GetValue<bool>());
+            Assert.True(Status("db")["held"]!.GetValue<bool>());
+
+            var release = Json(Resh("lock:///db.release", "token=" + token, "--format", "json"));
+            Assert.True(release["changed"]!.GetValue<bool>());
+            Assert.False(Status("db")["held"]!.GetValue<bool>());
+            Assert.False(Json(Resh("lock:///db.release", "token=" + token, "--format", "json"))["changed"]!.GetValue<bool>());
+
+            Json(Resh("lock:///db.acquire", $"owner_pid={owner.Id}", "--format", "json"));
+            Assert.True(Json(Resh("lock:///db.release", "force=true", "--format", "json"))["result"]!["released"]!.GetValue<bool>());
+        }
+        finally
+        {
+            owner.Kill();
+            owner.WaitForExit();
+        }
+    }
+
+    [Fact]
+    public void A_ttl_lease_ends_by_itself()
+    {
+        using var owner = Process.Start("sleep", "120");
+        try
+        {
+            Assert.Equal(0, Resh("lock:///short.acquire", $"owner_pid={owner.Id}", "ttl=1s").ExitCode);
+            Assert.Equal(5, Resh("lock:///short.acquire").ExitCode);
+            Thread.Sleep(1500);
+            Assert.False(Status("short")["held"]!.GetValue<bool>());
+            Assert.Equal(0, Resh("lock:///short.acquire", "wait=5s").ExitCode);
+        }
+        finally
+        {
+            owner.Kill();
+            owner.WaitForExit();
+        }
+    }
+
+    [Fact]
+    public void A_failing_command_gives_its_exit_status_and_releases_the_lock()
+    {
+        var run = Resh("lock:///job.run", "--format", "json", "--", "/bin/sh", "-c", "echo out; echo boom >&2; exit 3");
+        Assert.Equal(3, run.ExitCode);
+        var error = Json(run)["error"]!;
+        Assert.Equal("failed", error["code"]!.GetValue<string>());
+        Assert.Equal(3, error["details"]!["exit_code"]!.GetValue<int>());
+        Assert.Contains("boom", error["details"]!["stderr"]!.GetValue<string>());
+        Assert.False(Status("job")["held"]!.GetValue<bool>());
+
+        var ok = Json(Resh("lock:///job.run", "--format", "json", "--", "/bin/echo", "hello"))["result"]!;
+        Assert.Equal("hello\n", ok["stdout"]!.GetValue<string>());
+        Assert.Equal(0, ok["exit_code"]!.GetValue<int>());
+        Assert.Equal(3, Resh("lock:///job.run", "--", "/nonexistent/program").ExitCode);
+    }
+
+    [Fact]
+    public async Task Killing_resh_during_a_run_keeps_the_lock_while_the_command_lives_and_frees_it_after()
+    {
+        var psi = new ProcessStartInfo(ReshBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "lock:///long.run", "--", "sleep", "120" }) psi.ArgumentList.Add(a);
+        psi.Environment["RESH_HOME"] = _home;
+        using var resh = Process.Start(psi)!;
+        int child = 0;
+        try
+        {
+            for (var i = 0; i < 200 && child == 0; i++)
+            {
+                var holder = Status("long")["holder"];
+                if (holder?["child_pid"] is { } c) child = c.GetValue<int>();
+                else await Task.Delay(50);
+            }
+            Assert.NotEqual(0, child);
+            resh.Kill(); // SIGKILL: no cleanup runs
+            await resh.WaitForExitAsync();
+            Assert.True(Status("long")["held"]!.GetValue<bool>()); // the command still runs under the lock
+        }
+        finally
+        {
+            if (child != 0) Shell.Run($"kill -9 {child}");
+            if (!resh.HasExited) resh.Kill();
+        }
+        for (var i = 0; i < 100 && Status("long")["held"]!.GetValue<bool>(); i++) await Task.Delay(50);
+        Assert.False(Status("long")["held"]!.GetValue<bool>());
+        Assert.Equal(0, Resh("lock:///long.acquire").ExitCode);
+    }
+
+    [Fact]
+    public void Names_cannot_leave_the_lock_directory_and_another_user_cannot_touch_these_locks()
+    {
+        foreach (var bad in new[] { "lock:///../x.status", "lock:///a/b.acquire", "lock:///.hidden.acquire", "lock:///.status", "lock:///-x.acquire" })
+        {
+            var run = Resh(bad, "--format", "json");
+            Assert.True(run.ExitCode == 2, bad + ": " + run.Stdout + run.Stderr);
+            Assert.NotNull(Json(run)["error"]!["hint"]);
+        }
+        Assert.False(Directory.Exists(Path.Combine(_home, "x.lease")));
+        Assert.Empty(Directory.GetFiles(_dir.Path, "*.lease", SearchOption.AllDirectories));
+
+        Assert.Equal(0, Resh("lock:///mine.acquire", "ttl=1h").ExitCode);
+        var lease = Path.Combine(_home, "locks", "named", "mine.lease");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(lease));
+        // nobody, pointed at this state dir, can neither read nor break the lock.
+        var foreign = Shell.Run($"setpriv --reuid=65534 --regid=65534 --clear-groups env RESH_HOME={Shell.Q(_home)} {Shell.Q(ReshBinary.Path)} lock:///mine.release force=true --format json");
+        Assert.Equal(4, foreign.ExitCode);
+        Assert.True(File.Exists(lease));
+
+        // A lease file that is not resh's (torn, or written by hand) is no lease.
+        File.WriteAllText(Path.Combine(_home, "locks", "named", "junk.lease"), "{\"token\":");
+        Assert.False(Status("junk")["held"]!.GetValue<bool>());
+        var list = Json(Resh("lock://.list", "--format", "json"))["result"]!["locks"]!.AsArray();
+        Assert.Contains(list, l => l!["name"]!.GetValue<string>() == "junk");
+    }
+}
