@@ -64,8 +64,8 @@ public sealed class McpEndpointPatternTests
     [Fact]
     public void A_call_with_host_meets_the_ssh_patterns()
     {
-        var read = new JsonObject { ["target"] = "file:///etc/hostname" };
-        JsonObject On(string host) { var a = (JsonObject)read.DeepClone(); a["host"] = host; return a; }
+        static JsonObject Local() => new() { ["target"] = "file:///etc/hostname" };
+        static JsonObject On(string host) { var a = Local(); a["host"] = host; return a; }
 
         foreach (var deny in new[] { "ssh", "ssh.*" })
         {
@@ -74,7 +74,7 @@ public sealed class McpEndpointPatternTests
             var env = Call(mcp, 1, "file_read", On("127.0.0.1:9"));
             AssertRefused(env, deny);
             Assert.Contains("host", env["error"]!["message"]!.GetValue<string>());
-            Assert.True(Call(mcp, 2, "file_read", read)["ok"]!.GetValue<bool>()); // on this machine it still runs
+            Assert.True(Call(mcp, 2, "file_read", Local())["ok"]!.GetValue<bool>()); // on this machine it still runs
             Assert.Equal(0, mcp.CloseAndWait());
         }
 
@@ -103,7 +103,7 @@ public sealed class McpEndpointPatternTests
         {
             mcp.Initialize();
             AssertRefused(Call(mcp, 1, "file_read", On("127.0.0.1:9")), "no ssh allow");
-            Assert.True(Call(mcp, 2, "file_read", read)["ok"]!.GetValue<bool>());
+            Assert.True(Call(mcp, 2, "file_read", Local())["ok"]!.GetValue<bool>());
             Assert.Equal(0, mcp.CloseAndWait());
         }
     }
