@@ -87,6 +87,10 @@ public sealed class McpPolicy
     public ReshError? ArgRefusal(VerbInfo v, ArgInfo a, McpTarget path, string shown) =>
         Refusal(v.FullName, new McpTargetText(path), $"{v.FullName} with `{a.Name}` {shown}", $"`{a.Name}`");
 
+    /// <summary>No call may carry `host`: a --deny names all of ssh without a target, or --allow patterns grant none of it.</summary>
+    public bool RefusesEveryHost => Deny.Any(d => d.Target is null && d.MatchesVerb("ssh.*"))
+        || (Allow.Count > 0 && !Allow.Any(a => a.MatchesVerb("ssh.*")));
+
     /// <summary>
     /// A call with `host` runs through ssh://HOST, so it also needs the patterns that name the whole ssh handle (`ssh`,
     /// `ssh.*`, `*`): checked as `ssh.*` on ssh://HOST. A host expression that fans out (a,b, @group, web[01:20]) is
@@ -95,7 +99,9 @@ public sealed class McpPolicy
     public ReshError? HostRefusal(VerbInfo v, string host, string home)
     {
         const string Ssh = "ssh.*";
-        var shown = $"{v.FullName} on host `{host}`";
+        var at = host.LastIndexOf('@');
+        var masked = at > 0 && host.IndexOf(':') is var colon and >= 0 && colon < at ? host[..colon] + ":***" + host[at..] : host;
+        var shown = $"{v.FullName} on host `{masked}`";
         if (McpHosts.FansOut(host))
         {
             if (Allow.Any(a => a.MatchesVerb(Ssh) && a.Target == "ssh://" + host)) return null;
@@ -104,7 +110,7 @@ public sealed class McpPolicy
                     "Call the tool without `host`, on this machine.");
             if (Allow.Count > 0 || Deny.Any(d => d.MatchesVerb(Ssh)))
                 return ReshError.PermissionDenied($"{shown} names several hosts, which this server's patterns cannot check one by one.",
-                    $"Call it once per host, or ask the operator to add --allow 'ssh.*:ssh://{host}'.");
+                    host.Contains(',') ? "Call it once per host." : $"Call it once per host, or ask the operator to add --allow 'ssh.*:ssh://{masked}'.");
             return null;
         }
         return Refusal(Ssh, new McpTargetText(McpTarget.Of("ssh", host, home, remote: false)), shown, "the host");

@@ -35,11 +35,16 @@ public static class McpReadOnlyRules
         return null;
     }
 
-    /// <summary>The tool's JSON as listed under --read-only: its write arguments are not offered.</summary>
+    /// <summary>
+    /// The tool's JSON as listed: under --read-only its write arguments are not offered, and `host` is not offered
+    /// where the patterns refuse every host.
+    /// </summary>
     public static JsonObject Trim(McpPolicy policy, McpTool tool, JsonObject json)
     {
-        if (!policy.ReadOnly) return json;
+        if (!policy.ReadOnly && !policy.RefusesEveryHost) return json;
         if (json["inputSchema"] is not JsonObject schema || schema["properties"] is not JsonObject props) return json;
+        if (tool.TakesHost && policy.RefusesEveryHost) props.Remove(McpTool.HostArg);
+        if (!policy.ReadOnly) return json;
         foreach (var a in tool.Verb.Args)
         {
             if (!Writes(a)) continue;

@@ -16,6 +16,19 @@ public sealed class McpEndpointPatternTests
             ?? throw new Xunit.Sdk.XunitException($"{tool} {arguments.ToJsonString()}: no envelope in {response.ToJsonString()}; stderr: {mcp.Stderr}");
     }
 
+    static JsonNode Listed(McpProcess mcp, string tool)
+    {
+        string? cursor = null;
+        for (int page = 0; page < 20; page++)
+        {
+            var r = mcp.Request(100 + page, "tools/list", cursor is null ? null : new JsonObject { ["cursor"] = cursor })["result"]!;
+            if (r["tools"]!.AsArray().FirstOrDefault(t => t!["name"]!.GetValue<string>() == tool) is { } found) return found;
+            cursor = r["nextCursor"]?.GetValue<string>();
+            if (cursor is null) break;
+        }
+        throw new Xunit.Sdk.XunitException($"{tool} is not listed.");
+    }
+
     static string? Code(JsonObject env) => env["error"]?["code"]?.GetValue<string>();
 
     static void AssertRefused(JsonObject env, string what)
@@ -75,6 +88,7 @@ public sealed class McpEndpointPatternTests
             AssertRefused(env, deny);
             Assert.Contains("host", env["error"]!["message"]!.GetValue<string>());
             Assert.True(Call(mcp, 2, "file_read", Local())["ok"]!.GetValue<bool>()); // on this machine it still runs
+            Assert.Null(Listed(mcp, "file_read")["inputSchema"]!["properties"]!["host"]); // not offered where every host is refused
             Assert.Equal(0, mcp.CloseAndWait());
         }
 
@@ -93,6 +107,7 @@ public sealed class McpEndpointPatternTests
             mcp.Initialize();
             Assert.NotEqual("permission_denied", Code(Call(mcp, 1, "file_read", On("127.1:9"))));
             Assert.NotEqual("permission_denied", Code(Call(mcp, 2, "file_read", On("@web")))); // named literally
+            Assert.NotNull(Listed(mcp, "file_read")["inputSchema"]!["properties"]!["host"]);
             foreach (var host in new[] { "127.0.0.2:9", "127.0.0.1:9,127.0.0.2:9", "@db", "127.0.0.[1:3]:9" })
                 AssertRefused(Call(mcp, 3, "file_read", On(host)), host);
             Assert.Equal(0, mcp.CloseAndWait());
