@@ -28,7 +28,7 @@ public static class McpCommand
         notes: "One tool per verb (file_read, svc_restart, ...) with the verb's argument schema plus `target`, `host` (run through ssh://) and " +
                "`dry_run` on mutating verbs; each answer is the envelope. --dry-run makes every call a dry run; --timeout bounds each call. " +
                "Secret arguments take literal values only, or secret:NAME where --allow-secret allows it; --read-only also refuses arguments that write files and ssh.tunnel. " +
-               "Path arguments meet the target patterns as scheme://PATH; a call with `host` also meets the patterns naming all of ssh (ssh, ssh.*) as ssh://HOST, and a host expression that fans out only an --allow naming it literally. " +
+               "Path arguments meet the target patterns as scheme://PATH; a call with `host` also meets the patterns naming all of ssh (ssh, ssh.*) as ssh://HOST, and a host expression that fans out passes only an --allow that names it literally. " +
                "Resources are the handles' docs (resh://docs/SCHEME); prompts are operator workflows. See docs/mcp.md.",
         examples:
         [
