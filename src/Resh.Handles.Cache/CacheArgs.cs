@@ -17,7 +17,7 @@ internal static class CacheArgs
     public static readonly Arg<string?> Tls = Arg.Enum("tls",
         "off (default for redis://): plaintext; on: TLS verified against the system store or ca= (default for rediss://); insecure: TLS without certificate verification (adds a warning).",
         ["off", "on", "insecure"]);
-    public static readonly Arg<string?> Ca = Arg.String("ca", "PEM file of the certificate authority to trust instead of the system store (implies tls=on).");
+    public static readonly Arg<string?> Ca = Arg.String("ca", "PEM file of the certificate authority to trust instead of the system store (implies tls=on).", path: PathUse.Read);
     public static readonly Arg<long?> Db = Arg.Int("db", "Redis database index (default: the target's /N, the config table's db, else 0).", min: 0, max: 65535);
     public static readonly Arg<TimeSpan?> Timeout = Arg.Duration("timeout", "Give up (error `timeout`) when connecting or one command takes longer.", TimeSpan.FromSeconds(5));
 

@@ -21,7 +21,7 @@ internal static class DnsArgs
     public static readonly Arg<string?> Algorithm = Arg.Enum("algorithm", "TSIG algorithm.",
         ["hmac-sha256", "hmac-sha512", "hmac-sha384", "hmac-sha224", "hmac-sha1", "hmac-md5"], "hmac-sha256");
     public static readonly Arg<string?> KeyFile = Arg.String("key_file",
-        "BIND key file (`key \"NAME\" { algorithm ...; secret \"...\"; };`, what tsig-keygen writes) giving the key's name, algorithm and secret; read here, never passed on.");
+        "BIND key file (`key \"NAME\" { algorithm ...; secret \"...\"; };`, what tsig-keygen writes) giving the key's name, algorithm and secret; read here, never passed on.", path: PathUse.Read);
 
     public static ArgInfo[] Connection => [Server, Port, Tcp, Timeout];
     public static ArgInfo[] Tsig => [KeyName, Key, Algorithm, KeyFile];

@@ -12,7 +12,7 @@ internal static class SecretArgs
     public static readonly Arg<string?> Backend = Arg.Enum("backend",
         "Where secrets live: local (the encrypted keystore), env, file (a directory such as /run/secrets) or pass (password-store); default [secret] backend in the config, else local.",
         SecretBackends.Names);
-    public static readonly Arg<string?> Dir = Arg.String("dir", "Directory of the file backend (default /run/secrets) or the pass store (default ~/.password-store).");
+    public static readonly Arg<string?> Dir = Arg.String("dir", "Directory of the file backend (default /run/secrets) or the pass store (default ~/.password-store).", path: PathUse.Read);
     public static readonly Arg<IReadOnlyList<string>> Tags = Arg.List("tags", "Labels as KEY=VALUE (replace the secret's tags).", examples: ["env=prod,owner=db"]);
     public static readonly Arg<long?> Version = Arg.Int("version", "A version other than the current one.", min: 1);
     public static readonly Arg<string?> Charset = Arg.Enum("charset", "Characters of a generated value.", Generator.Charsets);

@@ -8,7 +8,7 @@ namespace Resh.Core.Audit;
 /// <summary>The <c>audit verify</c> and <c>audit list</c> commands (verbs of the hidden resh handle).</summary>
 public static class AuditVerbs
 {
-    static readonly Arg<string?> LogPath = Arg.String("path", "The audit log to read (default: audit/audit.jsonl in the state dir; its audit.head is read beside it).");
+    static readonly Arg<string?> LogPath = Arg.String("path", "The audit log to read (default: audit/audit.jsonl in the state dir; its audit.head is read beside it).", path: PathUse.Read);
     static readonly Arg<string?> Since = Arg.String("since", "Only records from this time on: a duration back from now (1h, 7d) or an RFC 3339 time.", examples: ["1h"]);
     static readonly Arg<string?> Until = Arg.String("until", "Only records up to this time: a duration back from now or an RFC 3339 time.");
     static readonly Arg<string?> Identity = Arg.String("identity", "Only this caller (a glob: unix:*, token:ci).");

@@ -27,7 +27,7 @@ public static class MetaHandle
         ["none", "bash"], "none");
     static readonly Arg<IReadOnlyList<string>> ManTopic = Arg.List("topic", "A handle (file) for its page; empty for resh(1).", positional: true);
     static readonly Arg<string?> DocsHandle = Arg.String("handle", "Only this handle (default: all).");
-    static readonly Arg<string?> DocsOut = Arg.String("out", "Write <handle>.md files into this directory (atomically) instead of printing markdown.", examples: ["docs/handles"]);
+    static readonly Arg<string?> DocsOut = Arg.String("out", "Write <handle>.md files into this directory (atomically) instead of printing markdown.", examples: ["docs/handles"], path: PathUse.Write);
 
     public static HandleInfo Create(HandleRegistry registry, BuildInfo build, IReadOnlyList<VerbInfo>? surfaces = null)
     {

@@ -15,9 +15,9 @@ namespace Resh.Core.Model;
 public static class Arg
 {
     public static Arg<string?> String(string name, string description, string? @default = null, bool required = false,
-        string[]? examples = null, string[]? aliases = null, bool literalAt = false) => new()
+        string[]? examples = null, string[]? aliases = null, bool literalAt = false, PathUse path = PathUse.None) => new()
     {
-        Name = name, Description = description, Kind = ArgKind.String, Required = required, LiteralAt = literalAt,
+        Name = name, Description = description, Kind = ArgKind.String, Required = required, LiteralAt = literalAt, Path = path,
         DefaultJsonFactory = @default is null ? null : () => JsonValue.Create(@default), Default = @default,
         Examples = examples ?? [], Aliases = aliases ?? [],
         Parser = (a, v) => ScalarText(a, Single(a, v), trimLineEnd: true),
@@ -66,9 +66,10 @@ public static class Arg
     };
 
     public static Arg<IReadOnlyList<string>> List(string name, string description, bool required = false, string[]? choices = null,
-        string[]? examples = null, string[]? aliases = null, bool positional = false, string[]? @default = null, bool literalAt = false) => new()
+        string[]? examples = null, string[]? aliases = null, bool positional = false, string[]? @default = null, bool literalAt = false,
+        PathUse path = PathUse.None) => new()
     {
-        Name = name, Description = description, Kind = ArgKind.List, Required = required, Choices = choices, LiteralAt = literalAt,
+        Name = name, Description = description, Kind = ArgKind.List, Required = required, Choices = choices, LiteralAt = literalAt, Path = path,
         Examples = examples ?? [], Aliases = aliases ?? [], Positional = positional,
         DefaultJsonFactory = @default is null ? null : () => new JsonArray(@default.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()),
         Default = @default ?? [],

@@ -31,6 +31,8 @@ public abstract class ArgInfo
     /// <summary>A leading <c>@</c> is part of the value (cron's <c>@daily</c>, ssh's <c>@group</c>), not a file reference.</summary>
     public bool LiteralAt { get; init; }
     public long? Maximum { get; init; }
+    /// <summary>The value names a local file or directory the verb reads or writes (<see cref="PathUse"/>).</summary>
+    public PathUse Path { get; init; }
     /// <summary>A content argument whose <c>@file</c> and <c>@-</c> values are streamed to the verb, not read into memory first.</summary>
     public bool Streams { get; init; }
 

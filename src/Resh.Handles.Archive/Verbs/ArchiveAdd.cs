@@ -8,8 +8,8 @@ namespace Resh.Handles.Archive;
 
 public static class ArchiveAdd
 {
-    static readonly Arg<IReadOnlyList<string>> Sources = Arg.List("sources", "Files and directories to add; each is stored under its own name (or relative to base_dir).", required: true);
-    static readonly Arg<string?> BaseDir = Arg.String("base_dir", "Store entries relative to this directory.");
+    static readonly Arg<IReadOnlyList<string>> Sources = Arg.List("sources", "Files and directories to add; each is stored under its own name (or relative to base_dir).", required: true, path: PathUse.Read);
+    static readonly Arg<string?> BaseDir = Arg.String("base_dir", "Store entries relative to this directory.", path: PathUse.Read);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("add", Effect.Mutate,
         "Add or update entries in an existing archive (rewritten atomically).",

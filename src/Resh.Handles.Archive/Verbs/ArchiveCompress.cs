@@ -10,7 +10,7 @@ namespace Resh.Handles.Archive;
 public static class ArchiveCompress
 {
     static readonly Arg<string?> Format = Arg.Enum("type", "Compression: zst, gz, xz or bz2; default from the output name, else zst.", ["auto", "zst", "gz", "xz", "bz2"], "auto");
-    static readonly Arg<string?> Output = Arg.String("output", "Where to write (default: the source name plus .zst/.gz/.xz/.bz2).");
+    static readonly Arg<string?> Output = Arg.String("output", "Where to write (default: the source name plus .zst/.gz/.xz/.bz2).", path: PathUse.Write);
     static readonly Arg<bool> Keep = Arg.Bool("keep", "Keep the source file (false removes it after a successful write, as gzip does).", true);
 
     static readonly Arg<bool> Overwrite = Arg.Bool("overwrite", "Replace an existing output file (false: an existing output is a conflict and is left alone, as gzip -k does); a symlink or device at the output is never replaced.");

@@ -10,8 +10,8 @@ namespace Resh.Handles.Archive;
 
 public static class ArchiveCreate
 {
-    static readonly Arg<IReadOnlyList<string>> Sources = Arg.List("sources", "Files and directories to archive; each is stored under its own name (or relative to base_dir).", required: true, examples: ["/etc/nginx", "/srv/app,/srv/data"]);
-    static readonly Arg<string?> BaseDir = Arg.String("base_dir", "Store entries relative to this directory instead of under each source's name.");
+    static readonly Arg<IReadOnlyList<string>> Sources = Arg.List("sources", "Files and directories to archive; each is stored under its own name (or relative to base_dir).", required: true, examples: ["/etc/nginx", "/srv/app,/srv/data"], path: PathUse.Read);
+    static readonly Arg<string?> BaseDir = Arg.String("base_dir", "Store entries relative to this directory instead of under each source's name.", path: PathUse.Read);
     static readonly Arg<bool> Deterministic = Arg.Bool("deterministic", "Byte-identical output for the same tree: sorted entries, mtimes fixed to SOURCE_DATE_EPOCH (or 0), owners 0:0.");
     static readonly Arg<bool> Overwrite = Arg.Bool("overwrite", "Replace an existing archive (false: conflict when it exists). An unchanged result leaves the file alone.", true);
     internal static readonly Arg<string?> TarFormat = Arg.Enum("tar_format", "tar dialect: gnu (GNU tar's default) or pax (POSIX; sub-second times, sparse maps as pax records).", ["gnu", "pax"], "gnu");

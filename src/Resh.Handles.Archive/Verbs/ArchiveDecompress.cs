@@ -9,7 +9,7 @@ namespace Resh.Handles.Archive;
 
 public static class ArchiveDecompress
 {
-    static readonly Arg<string?> Output = Arg.String("output", "Where to write (default: the source name without .zst/.gz/.xz/.bz2).");
+    static readonly Arg<string?> Output = Arg.String("output", "Where to write (default: the source name without .zst/.gz/.xz/.bz2).", path: PathUse.Write);
     static readonly Arg<bool> Keep = Arg.Bool("keep", "Keep the compressed file (false removes it afterwards).", true);
     static readonly Arg<long?> MaxBytes = Arg.Size("max_bytes", "Stop when the output would exceed this size (default: the free space of the output's file system).");
     static readonly Arg<long?> MaxRatio = Arg.Int("max_ratio", "Stop when the output exceeds this multiple of the input read, judged only past 4 GiB of output (0: off).", ExtractionLimits.DefaultRatio, min: 0);

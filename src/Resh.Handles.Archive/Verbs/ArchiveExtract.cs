@@ -10,7 +10,7 @@ namespace Resh.Handles.Archive;
 
 public static class ArchiveExtract
 {
-    static readonly Arg<string?> Destination = Arg.String("destination", "Directory to extract into (created when missing).", required: true, aliases: ["dest", "to"]);
+    static readonly Arg<string?> Destination = Arg.String("destination", "Directory to extract into (created when missing).", required: true, aliases: ["dest", "to"], path: PathUse.Write);
     static readonly Arg<string?> Overwrite = Arg.Enum("overwrite", "When a path already exists with different content: error (conflict, nothing extracted), skip (keep it) or replace.",
         ["error", "skip", "replace"], "error");
     static readonly Arg<long?> StripComponents = Arg.Int("strip_components", "Drop this many leading path components from every entry name (as tar --strip-components).", 0, min: 0, max: 100);

@@ -10,7 +10,7 @@ namespace Resh.Handles.Config;
 public static class ConfigConvert
 {
     static readonly Arg<string?> To = Arg.Enum("to", "The format to write.", ConfigFiles.FormatNames[1..], required: true);
-    static readonly Arg<string?> Output = Arg.String("output", "Write the result to this file (atomically; an existing file keeps its mode and owner). Default: return it in `content` (--format raw prints it).", aliases: ["out"]);
+    static readonly Arg<string?> Output = Arg.String("output", "Write the result to this file (atomically; an existing file keeps its mode and owner). Default: return it in `content` (--format raw prints it).", aliases: ["out"], path: PathUse.Write);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("convert", Effect.Mutate,
         "Convert a configuration file to another format, to a file or to standard output.",

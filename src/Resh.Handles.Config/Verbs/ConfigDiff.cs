@@ -8,7 +8,7 @@ namespace Resh.Handles.Config;
 
 public static class ConfigDiff
 {
-    static readonly Arg<string?> Other = Arg.String("other", "The file to compare with (any format config:// reads).", aliases: ["with"]);
+    static readonly Arg<string?> Other = Arg.String("other", "The file to compare with (any format config:// reads).", aliases: ["with"], path: PathUse.Read);
     static readonly Arg<JsonNode?> Desired = Arg.Json("desired", "A document to compare with instead, as JSON: what the file should hold.");
 
     public static readonly VerbInfo Verb = VerbInfo.Define("diff", Effect.Read,

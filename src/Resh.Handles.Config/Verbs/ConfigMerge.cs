@@ -9,7 +9,7 @@ namespace Resh.Handles.Config;
 public static class ConfigMerge
 {
     static readonly Arg<JsonNode?> Document = Arg.Json("document", "The document to merge, as JSON (document:='{\"server\":{\"port\":8080}}').");
-    static readonly Arg<string?> From = Arg.String("from", "A file to merge instead (any format config:// reads).");
+    static readonly Arg<string?> From = Arg.String("from", "A file to merge instead (any format config:// reads).", path: PathUse.Read);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("merge", Effect.Mutate,
         "Deep-merge a document into the file, key by key, keeping everything the merge does not change.",

@@ -7,7 +7,7 @@ namespace Resh.Handles.Config;
 
 public static class ConfigValidate
 {
-    static readonly Arg<string?> Schema = Arg.String("schema", "The JSON Schema file (JSON or YAML): type, enum, const, properties, required, additionalProperties, patternProperties, items, prefixItems, minimum/maximum, lengths, pattern, uniqueItems, allOf/anyOf/oneOf/not, if/then/else and local $ref.", required: true);
+    static readonly Arg<string?> Schema = Arg.String("schema", "The JSON Schema file (JSON or YAML): type, enum, const, properties, required, additionalProperties, patternProperties, items, prefixItems, minimum/maximum, lengths, pattern, uniqueItems, allOf/anyOf/oneOf/not, if/then/else and local $ref.", required: true, path: PathUse.Read);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("validate", Effect.Read,
         "Check the file's data against a JSON Schema; every failing value is listed with its key.",

@@ -9,7 +9,7 @@ namespace Resh.Handles.Mail;
 public static class MailFetch
 {
     static readonly Arg<long?> Uid = Arg.Int("uid", "UID of the message (from .search).", required: true, min: 1, max: uint.MaxValue);
-    static readonly Arg<string?> Dir = Arg.String("dir", "Save the attachments into this directory (created when missing); their paths are in `attachments[].saved_as`.");
+    static readonly Arg<string?> Dir = Arg.String("dir", "Save the attachments into this directory (created when missing); their paths are in `attachments[].saved_as`.", path: PathUse.Write);
     static readonly Arg<bool> Overwrite = Arg.Bool("overwrite", "Replace files of the same name in dir= (default: refuse with `conflict`, nothing overwritten).");
     static readonly Arg<bool> MarkSeen = Arg.Bool("mark_seen", "Set \\Seen on the message (default: read it without changing its flags).");
     static readonly Arg<long?> MaxSize = Arg.Size("max_size",

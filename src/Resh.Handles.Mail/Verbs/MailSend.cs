@@ -15,7 +15,7 @@ public static class MailSend
     static readonly Arg<string?> Subject = Arg.String("subject", "Subject line (one line: CR and LF are refused).", "");
     static readonly Arg<ContentSource?> Text = Arg.Content("text", "Plain-text body: text as given, @FILE, or @- for stdin.", examples: ["hello", "@body.txt"]);
     static readonly Arg<ContentSource?> Html = Arg.Content("html", "HTML body (with text=, the message is multipart/alternative).", examples: ["<p>hello</p>", "@body.html"]);
-    static readonly Arg<IReadOnlyList<string>> Attach = Arg.List("attach", "Files to attach (their content type guessed from the name).", examples: ["report.pdf"]);
+    static readonly Arg<IReadOnlyList<string>> Attach = Arg.List("attach", "Files to attach (their content type guessed from the name).", examples: ["report.pdf"], path: PathUse.Read);
     static readonly Arg<IReadOnlyList<string>> Header = Arg.List("header",
         "Extra header `Name: value` (repeat for more). From, To, Cc, Bcc, Subject, MIME and Content- headers come from their own arguments.", examples: ["Reply-To: ops@example.test", "X-Ticket: 42"]);
 

@@ -35,12 +35,12 @@ internal static class HttpArgs
         "Statuses that count as success: codes, classes or ranges (200,204 or 2xx or 200-299). Default: 1xx-3xx.", examples: ["200,204", "2xx", "404"]);
     public static readonly Arg<long?> MaxBody = Arg.Size("max_body",
         "Largest response body kept in the result; the rest is not read and `truncated` is set.", 10L * 1024 * 1024);
-    public static readonly Arg<string?> Output = Arg.String("output", "Write the response body to this file (atomically) instead of the result.");
+    public static readonly Arg<string?> Output = Arg.String("output", "Write the response body to this file (atomically) instead of the result.", path: PathUse.Write);
     public static readonly Arg<string?> Proxy = Arg.String("proxy", "Proxy URL (http://host:port); default: the http_proxy/https_proxy/no_proxy environment, as curl.");
-    public static readonly Arg<string?> Ca = Arg.String("ca", "PEM file of the certificate authority to trust instead of the system store.");
+    public static readonly Arg<string?> Ca = Arg.String("ca", "PEM file of the certificate authority to trust instead of the system store.", path: PathUse.Read);
     public static readonly Arg<string?> Tls = Arg.Enum("tls", "verify (default) checks the server certificate; insecure skips the check (adds a warning).", ["verify", "insecure"], "verify");
-    public static readonly Arg<string?> Cert = Arg.String("cert", "Client certificate: a PEM file (with key= for its key) or a PKCS#12 file.");
-    public static readonly Arg<string?> Key = Arg.String("key", "PEM private key of the client certificate (when cert= holds only the certificate).");
+    public static readonly Arg<string?> Cert = Arg.String("cert", "Client certificate: a PEM file (with key= for its key) or a PKCS#12 file.", path: PathUse.Read);
+    public static readonly Arg<string?> Key = Arg.String("key", "PEM private key of the client certificate (when cert= holds only the certificate).", path: PathUse.Read);
     public static readonly Arg<SecretRef?> CertPassword = Arg.Secret("cert_password", "Passphrase of the client certificate's key (PKCS#12 or encrypted PEM).");
     public static readonly Arg<string?> HttpVersion = Arg.Enum("http_version",
         "auto: HTTP/2 when TLS negotiates it, else 1.1; 1.1 only; 2: HTTP/2 (prior knowledge on http://).", ["auto", "1.1", "2"], "auto");

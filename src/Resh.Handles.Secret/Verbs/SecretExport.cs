@@ -10,7 +10,7 @@ namespace Resh.Handles.Secret.Verbs;
 
 public static class SecretExport
 {
-    internal static readonly Arg<string?> File = Arg.String("file", "The bundle file.", required: true, aliases: ["path"]);
+    internal static readonly Arg<string?> File = Arg.String("file", "The bundle file.", required: true, aliases: ["path"], path: PathUse.Write);
     internal static readonly Arg<SecretRef?> Passphrase = Arg.Secret("passphrase",
         "Passphrase the bundle is encrypted with (Argon2id): env:VAR, file:PATH, secret:NAME or @-.", required: true);
     static readonly Arg<bool> Overwrite = Arg.Bool("overwrite", "Replace an existing bundle file.");

@@ -17,7 +17,7 @@ public static class SshDownload
     static readonly Arg<string?> Src = Arg.String("src", "File or directory on the host; relative to the login directory.", required: true,
         examples: ["/var/log/app.log"], aliases: ["source"]);
     static readonly Arg<string?> Dest = Arg.String("dest", "Local path of the copy (the file itself, or the directory a tree becomes).", required: true,
-        examples: ["./app.log"], aliases: ["destination"]);
+        examples: ["./app.log"], aliases: ["destination"], path: PathUse.Write);
     static readonly Arg<bool> Preserve = Arg.Bool("preserve", "Keep modification times and modes (sftp get -p).", true);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("download", Effect.Mutate,

@@ -13,7 +13,7 @@ namespace Resh.Handles.Ssh.Verbs;
 
 public static class SshUpload
 {
-    static readonly Arg<string?> Src = Arg.String("src", "Local file or directory to send.", required: true, examples: ["./site"], aliases: ["source"]);
+    static readonly Arg<string?> Src = Arg.String("src", "Local file or directory to send.", required: true, examples: ["./site"], aliases: ["source"], path: PathUse.Read);
     static readonly Arg<string?> Dest = Arg.String("dest", "Path of the copy on the host (the file itself, or the directory a tree becomes); relative to the login directory.",
         required: true, examples: ["/srv/site"], aliases: ["destination"]);
     static readonly Arg<string?> Mode = Arg.String("mode", "Permission bits for copied files, in octal (default: the local file's).", examples: ["0644"]);

@@ -7,7 +7,7 @@ namespace Resh.Handles.Cron;
 internal sealed record CronLocations(string Root)
 {
     public static readonly Arg<string?> RootArg = Arg.String("root", "Treat this directory as / for crontab locations (spool, /etc/crontab, /etc/cron.d).", "/",
-        examples: ["/mnt/image"]);
+        examples: ["/mnt/image"], path: PathUse.Read);
 
     public static CronLocations From(VerbContext ctx) => new(Path.GetFullPath(ctx.Get(RootArg) ?? "/"));
 

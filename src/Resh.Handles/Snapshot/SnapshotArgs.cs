@@ -7,7 +7,7 @@ namespace Resh.Handles.Snapshot;
 /// <summary>Arguments shared by the snapshot verbs, and the target rules.</summary>
 public static class SnapshotArgs
 {
-    public static readonly Arg<string?> Repo = Arg.String("repo", "Snapshot repository directory (default: the state directory's snapshots/).");
+    public static readonly Arg<string?> Repo = Arg.String("repo", "Snapshot repository directory (default: the state directory's snapshots/).", path: PathUse.Read);
     public static readonly Arg<string?> Name = Arg.String("name", "Snapshot name.", required: true, examples: ["before-upgrade", "s1"]);
 
     /// <summary>The snapshot:// target: an absolute path of a directory tree.</summary>

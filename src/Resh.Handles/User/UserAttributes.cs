@@ -12,7 +12,7 @@ public static class UserAttributes
     public static readonly Arg<string?> Group = Arg.String("group", "Primary group, by name or GID (default: a new group named like the user).", examples: ["users"]);
     public static readonly Arg<IReadOnlyList<string>> Groups = Arg.List("groups", "Supplementary groups (exactly these unless append=true).", examples: ["adm,sudo"]);
     public static readonly Arg<bool> Append = Arg.Bool("append", "Add to the listed supplementary groups instead of setting exactly them.");
-    public static readonly Arg<string?> Home = Arg.String("home", "Home directory (default: HOME of /etc/default/useradd plus the name).", examples: ["/home/deploy"]);
+    public static readonly Arg<string?> Home = Arg.String("home", "Home directory (default: HOME of /etc/default/useradd plus the name).", examples: ["/home/deploy"], path: PathUse.Write);
     public static readonly Arg<string?> Shell = Arg.String("shell", "Login shell.", examples: ["/bin/bash", "/usr/sbin/nologin"]);
     public static readonly Arg<string?> Comment = Arg.String("comment", "The GECOS field (full name and so on).", aliases: ["gecos"]);
     public static readonly Arg<bool> CreateHome = Arg.Bool("create_home", "Create the home directory from /etc/skel (default true, false for system=true).", true);

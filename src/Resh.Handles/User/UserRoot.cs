@@ -9,7 +9,7 @@ public sealed record UserRoot(string Path)
 {
     public static readonly Arg<string?> Arg = Resh.Core.Model.Arg.String("root",
         "Manage the accounts of the system below this directory (a chroot or image): the tools run with --root, files are read there.", "/",
-        examples: ["/mnt/image"]);
+        examples: ["/mnt/image"], path: Resh.Core.Model.PathUse.Read);
 
     public static UserRoot From(VerbContext ctx)
     {

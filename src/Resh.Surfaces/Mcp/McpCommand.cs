@@ -13,7 +13,7 @@ public static class McpCommand
 {
     static readonly Arg<bool> ReadOnly = Arg.Bool("read_only", "List and allow only verbs that read (effect read).");
     static readonly Arg<IReadOnlyList<string>> Allow = Arg.List("allow",
-        "Only these verbs: globs of handle.verb, optionally :TARGET (svc.*, file.read, 'file.read:file:///var/log/**'). Repeat the flag for more.");
+        "Only these verbs: globs of handle.verb, optionally :TARGET (svc.*, file.read, 'file.read:file:///var/log/**'); a TARGET also holds for the call's path arguments (to=, output=...), and ssh patterns for `host`. Repeat the flag for more.");
     static readonly Arg<IReadOnlyList<string>> Deny = Arg.List("deny", "Never these verbs (same patterns as --allow); deny wins over allow.");
     static readonly Arg<bool> AllowDestructive = Arg.Bool("allow_destructive",
         "Run verbs of effect destroy without asking; by default they are confirmed through MCP elicitation, or refused when the client cannot ask.");
@@ -28,6 +28,7 @@ public static class McpCommand
         notes: "One tool per verb (file_read, svc_restart, ...) with the verb's argument schema plus `target`, `host` (run through ssh://) and " +
                "`dry_run` on mutating verbs; each answer is the envelope. --dry-run makes every call a dry run; --timeout bounds each call. " +
                "Secret arguments take literal values only, or secret:NAME where --allow-secret allows it; --read-only also refuses arguments that write files and ssh.tunnel. " +
+               "Path arguments meet the target patterns as scheme://PATH; a call with `host` also meets the patterns naming all of ssh (ssh, ssh.*) as ssh://HOST, and a host expression that fans out passes only an --allow that names it literally. " +
                "Resources are the handles' docs (resh://docs/SCHEME); prompts are operator workflows. See docs/mcp.md.",
         examples:
         [

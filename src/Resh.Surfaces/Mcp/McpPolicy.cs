@@ -21,9 +21,15 @@ public sealed class McpPolicy
     /// <summary>--allow-secret: globs of secret-store names a secret argument may name as secret:NAME (other sources are refused).</summary>
     public IReadOnlyList<string> AllowSecret { get; init; } = [];
 
-    /// <summary>One --allow/--deny pattern: a glob of `handle.verb`, and optionally of the target URI after a colon.</summary>
+    /// <summary>
+    /// One --allow/--deny pattern: a glob of `handle.verb`, and optionally of the target URI after a colon. A target glob
+    /// that ends in `*` right after an endpoint (`cache://127.0.0.1*`) also covers every path on that endpoint.
+    /// </summary>
     public sealed record Pattern(string Text, string Verb, string? Target)
     {
+        readonly string? _withPaths = Target is { } t && t.EndsWith('*') && t.IndexOf("://", StringComparison.Ordinal) is var sep and >= 0
+            && t.IndexOf('/', sep + 3) < 0 ? t + "/**" : null;
+
         public static Pattern Parse(string text)
         {
             var trimmed = text.Trim();
@@ -40,8 +46,11 @@ public sealed class McpPolicy
             return new Pattern(text, verb, target);
         }
 
-        public bool MatchesVerb(VerbInfo v) => Glob.Matches(Verb, v.FullName);
-        public bool Matches(VerbInfo v, string? targetUri) => MatchesVerb(v) && (Target is null || (targetUri is not null && Glob.Matches(Target, targetUri)));
+        public bool MatchesVerb(VerbInfo v) => MatchesVerb(v.FullName);
+        public bool MatchesVerb(string fullName) => Glob.Matches(Verb, fullName);
+        public bool Matches(VerbInfo v, string? targetUri) => Matches(v.FullName, targetUri);
+        public bool Matches(string fullName, string? targetUri) => MatchesVerb(fullName) && (Target is null
+            || (targetUri is not null && (Glob.Matches(Target, targetUri) || (_withPaths is not null && Glob.Matches(_withPaths, targetUri)))));
     }
 
     /// <summary>Listed in tools/list: what could be called with some target.</summary>
@@ -68,15 +77,56 @@ public sealed class McpPolicy
         if (ReadOnly && v.Effect != Effect.Read)
             return ReshError.PermissionDenied($"{v.FullName} changes state and this MCP server runs with --read-only.",
                 "Ask the operator to restart `resh mcp` without --read-only to allow changes.");
-        if (target.Opaque && Deny.Concat(Allow).FirstOrDefault(p => p.Target is not null && p.MatchesVerb(v)) is { } restricted)
-            return ReshError.PermissionDenied($"{v.FullName} on {shown} is refused: the target has `..` segments that this server cannot resolve, and the pattern `{restricted.Text}` restricts this verb's targets.",
-                "Write the target without `..` segments (as an absolute path for a remote host).");
-        if (Deny.FirstOrDefault(d => target.Deny.Any(t => d.Matches(v, t))) is { } deny)
-            return ReshError.PermissionDenied($"{v.FullName} on {shown} is refused by the --deny pattern `{deny.Text}`.",
-                "The operator's --deny patterns decide what this server may do (patterns match the target's canonical and symlink-resolved forms); choose another verb or target.");
-        if (Allow.Count > 0 && !target.Allow.All(t => Allow.Any(a => a.Matches(v, t))))
-            return ReshError.PermissionDenied($"{v.FullName} on {shown} is not granted by any --allow pattern of this server.",
-                $"Allowed: {string.Join(", ", Allow.Select(a => a.Text))} (matched against the target's canonical and symlink-resolved forms).");
+        return Refusal(v.FullName, target, $"{v.FullName} on {shown}", "the target");
+    }
+
+    /// <summary>
+    /// Why a path argument (<see cref="ArgInfo.Path"/>) of this call is refused, or null: it meets the same --allow/--deny
+    /// patterns as the tool's target would (deny on any form, allow on every canonical form).
+    /// </summary>
+    public ReshError? ArgRefusal(VerbInfo v, ArgInfo a, McpTarget path, string shown) =>
+        Refusal(v.FullName, new McpTargetText(path), $"{v.FullName} with `{a.Name}` {shown}", $"`{a.Name}`");
+
+    /// <summary>No call may carry `host`: a --deny names all of ssh without a target, or --allow patterns grant none of it.</summary>
+    public bool RefusesEveryHost => Deny.Any(d => d.Target is null && d.MatchesVerb("ssh.*"))
+        || (Allow.Count > 0 && !Allow.Any(a => a.MatchesVerb("ssh.*")));
+
+    /// <summary>
+    /// A call with `host` runs through ssh://HOST, so it also needs the patterns that name the whole ssh handle (`ssh`,
+    /// `ssh.*`, `*`): checked as `ssh.*` on ssh://HOST. A host expression that fans out (a,b, @group, web[01:20]) is
+    /// refused by any such target pattern, and by --allow, unless an --allow pattern names it literally.
+    /// </summary>
+    public ReshError? HostRefusal(VerbInfo v, string host, string home)
+    {
+        const string Ssh = "ssh.*";
+        var at = host.LastIndexOf('@');
+        var masked = at > 0 && host.IndexOf(':') is var colon and >= 0 && colon < at ? host[..colon] + ":***" + host[at..] : host;
+        var shown = $"{v.FullName} on host `{masked}`";
+        if (McpHosts.FansOut(host))
+        {
+            if (Allow.Any(a => a.MatchesVerb(Ssh) && a.Target == "ssh://" + host)) return null;
+            if (Deny.FirstOrDefault(d => d.MatchesVerb(Ssh) && d.Target is null) is { } all)
+                return ReshError.PermissionDenied($"{shown} is refused by the --deny pattern `{all.Text}` (a call with `host` runs through ssh://).",
+                    "Call the tool without `host`, on this machine.");
+            if (Allow.Count > 0 || Deny.Any(d => d.MatchesVerb(Ssh)))
+                return ReshError.PermissionDenied($"{shown} names several hosts, which this server's patterns cannot check one by one.",
+                    host.Contains(',') ? "Call it once per host." : $"Call it once per host, or ask the operator to add --allow 'ssh.*:ssh://{masked}'.");
+            return null;
+        }
+        return Refusal(Ssh, new McpTargetText(McpTarget.Of("ssh", host, home, remote: false)), shown, "the host");
+    }
+
+    ReshError? Refusal(string verb, McpTargetText target, string subject, string what)
+    {
+        if (target.Opaque && Deny.Concat(Allow).FirstOrDefault(p => p.Target is not null && p.MatchesVerb(verb)) is { } restricted)
+            return ReshError.PermissionDenied($"{subject} is refused: {what} has `..` segments that this server cannot resolve, and the pattern `{restricted.Text}` restricts this verb's targets.",
+                "Write the path without `..` segments (as an absolute path for a remote host).");
+        if (Deny.FirstOrDefault(d => target.Deny.Any(t => d.Matches(verb, t))) is { } deny)
+            return ReshError.PermissionDenied($"{subject} is refused by the --deny pattern `{deny.Text}`.",
+                "The operator's --deny patterns decide what this server may do (patterns match canonical and symlink-resolved forms of targets, path arguments and hosts); choose another.");
+        if (Allow.Count > 0 && !target.Allow.All(t => Allow.Any(a => a.Matches(verb, t))))
+            return ReshError.PermissionDenied($"{subject} is not granted by any --allow pattern of this server.",
+                $"Allowed: {string.Join(", ", Allow.Select(a => a.Text))} (matched against canonical and symlink-resolved forms of targets, path arguments and hosts).");
         return null;
     }
 

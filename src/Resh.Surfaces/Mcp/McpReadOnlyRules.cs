@@ -6,27 +6,18 @@ using Resh.Core.Model;
 namespace Resh.Surfaces.Mcp;
 
 /// <summary>
-/// What `--read-only` must take away besides verbs of effect mutate and destroy: arguments of read verbs that write
-/// files or start listeners, and read verbs that start long-lived children. One table, reviewed verb by verb
-/// (tests/Resh.Cli.Tests/McpHardeningTests.cs fails when a read verb gains an argument named like a write without
-/// being classified here or there).
+/// What `--read-only` must take away besides verbs of effect mutate and destroy: path arguments of read verbs that
+/// write (declared <see cref="PathUse.Write"/> or <see cref="PathUse.LinkTarget"/> on the argument, the one rule for
+/// every handle), and read verbs that start long-lived children.
 /// </summary>
 public static class McpReadOnlyRules
 {
-    /// <summary>handle.verb → its arguments that write (a glob of the verb: http.* and https.* share HttpArgs).</summary>
-    static readonly (string Verb, string Arg)[] WriteArgs =
-    [
-        ("http.*", "output"), ("https.*", "output"),   // writes the body to a file (as the server's user)
-        ("firewall.save", "path"),                     // writes the dump to a file (its Effect.Read is about the firewall, not the file)
-        ("mail.fetch", "dir"), ("mail.fetch", "overwrite"), // stores messages as files
-    ];
-
     /// <summary>Read verbs refused whole under --read-only: they open listeners or leave children running.</summary>
     static readonly string[] RefusedVerbs = ["ssh.tunnel"];
 
     public static bool Refuses(VerbInfo v) => RefusedVerbs.Any(r => Glob.Matches(r, v.FullName));
 
-    public static bool Writes(VerbInfo v, ArgInfo a) => WriteArgs.Any(w => w.Arg == a.Name && Glob.Matches(w.Verb, v.FullName));
+    public static bool Writes(ArgInfo a) => a.Path is PathUse.Write or PathUse.LinkTarget;
 
     /// <summary>Why this call is refused under --read-only (the verb, or a write argument it sets), or null.</summary>
     public static ReshError? Refusal(McpPolicy policy, VerbInfo v, JsonObject args)
@@ -37,21 +28,26 @@ public static class McpReadOnlyRules
                 "Ask the operator to restart `resh mcp` without --read-only to allow it.");
         foreach (var (key, value) in args)
         {
-            if (value is null || v.FindArg(key.Replace('-', '_')) is not { } a || !Writes(v, a)) continue;
+            if (value is null || v.FindArg(key.Replace('-', '_')) is not { } a || !Writes(a)) continue;
             return ReshError.PermissionDenied($"{v.FullName} with `{a.Name}` writes files, and this MCP server runs with --read-only.",
                 $"Call {v.FullName} without `{a.Name}` (the result carries the content), or ask the operator to restart `resh mcp` without --read-only.");
         }
         return null;
     }
 
-    /// <summary>The tool's JSON as listed under --read-only: its write arguments are not offered.</summary>
+    /// <summary>
+    /// The tool's JSON as listed: under --read-only its write arguments are not offered, and `host` is not offered
+    /// where the patterns refuse every host.
+    /// </summary>
     public static JsonObject Trim(McpPolicy policy, McpTool tool, JsonObject json)
     {
-        if (!policy.ReadOnly) return json;
+        if (!policy.ReadOnly && !policy.RefusesEveryHost) return json;
         if (json["inputSchema"] is not JsonObject schema || schema["properties"] is not JsonObject props) return json;
+        if (tool.TakesHost && policy.RefusesEveryHost) props.Remove(McpTool.HostArg);
+        if (!policy.ReadOnly) return json;
         foreach (var a in tool.Verb.Args)
         {
-            if (!Writes(tool.Verb, a)) continue;
+            if (!Writes(a)) continue;
             props.Remove(a.Name);
             if (schema["required"] is JsonArray req && req.FirstOrDefault(n => n?.GetValue<string>() == a.Name) is { } r) req.Remove(r);
         }

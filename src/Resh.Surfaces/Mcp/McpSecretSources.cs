@@ -10,8 +10,8 @@ namespace Resh.Surfaces.Mcp;
 /// <summary>
 /// Sources a client may name in secret-typed arguments. The server resolves them with its own rights and sends the
 /// value to where the client says, so over MCP only literal values are taken by default: `file:`, `env:` and `@` are
-/// refused, and `secret:NAME` only when an --allow-secret glob of the operator names it. Arguments that make the
-/// server read other files (`inventory`, config.diff `other`, config.merge `from`) are held to the same policy.
+/// refused, and `secret:NAME` only when an --allow-secret glob of the operator names it. The ssh `inventory` argument
+/// is refused too (path arguments in general meet the target patterns: McpToolCall.PathArgRefusal).
 /// </summary>
 public static class McpSecretSources
 {
@@ -26,9 +26,6 @@ public static class McpSecretSources
             if (name == "inventory")
                 return ReshError.PermissionDenied($"`inventory` makes this server read a file of the client's choosing; it is not available over MCP.",
                     "Ask the operator to set the inventory in resh's config ([ssh] inventory) instead.");
-            if (arg is not null && text is not null && ReadsFile(v, arg) && policy.Refusal(v, scheme + "://" + text) is not null)
-                return ReshError.PermissionDenied($"{v.FullName} with `{arg.Name}` reads a file that no --allow pattern of this server grants.",
-                    "Name a file the operator's --allow patterns grant as a target.");
             // A secret argument of the verb, or one the ssh:// stage takes (become_password): names the verb does not declare.
             if (text is null || !(arg?.Secret ?? LooksSecret(name))) continue;
             SecretRef source;
@@ -56,7 +53,4 @@ public static class McpSecretSources
     static string StoreName(string name) => name.IndexOf(':') is var c and >= 0 ? name[(c + 1)..] : name;
 
     static bool LooksSecret(string name) => name.Contains("password") || name.Contains("token") || name.Contains("secret") || name.EndsWith("key") || name.Contains("bearer");
-
-    /// <summary>Arguments that read another file: under a target-restricted policy, that file must be an allowed target too.</summary>
-    static bool ReadsFile(VerbInfo v, ArgInfo a) => (v.FullName, a.Name) is ("config.diff", "other") or ("config.merge", "from");
 }

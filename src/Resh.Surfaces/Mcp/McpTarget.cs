@@ -10,28 +10,39 @@ namespace Resh.Surfaces.Mcp;
 /// symlink-resolved real path. <see cref="Deny"/> holds every form (a deny matching any of them refuses);
 /// <see cref="Allow"/> holds the canonical forms (an allow must match all of them). <see cref="Opaque"/> is set when
 /// the target has `..` segments the policy cannot resolve (a target that is not a local path, or a relative path
-/// on a remote host): a target-restricted pattern then refuses the call.
+/// on a remote host): a target-restricted pattern then refuses the call. Endpoint targets (cache://, http(s)://,
+/// dns://, mail://, ssh://, net://) also get their canonical endpoint form (<see cref="McpEndpoint"/>), so
+/// `cache://127.1:16430/` meets a pattern written for `cache://127.0.0.1:16430/`.
 /// </summary>
 public sealed class McpTarget
 {
     /// <summary>Handles whose target is a local path (FilePaths/ArchivePaths resolve it against the current directory and ~).</summary>
     static readonly HashSet<string> PathSchemes = new(StringComparer.Ordinal) { "file", "config", "archive", "cert" };
+    /// <summary>Handles whose target starts with a network endpoint ([user@]host[:port]): its spellings are canonicalised (<see cref="McpEndpoint"/>).</summary>
+    static readonly HashSet<string> AuthoritySchemes = new(StringComparer.Ordinal) { "cache", "http", "https", "dns", "mail", "ssh", "net" };
     const int MaxLinks = 40;
 
     public IReadOnlyList<string> Deny { get; }
     public IReadOnlyList<string> Allow { get; }
     public bool Opaque { get; }
+    /// <summary>
+    /// The form the policy resolved the target to, as a confirmation may show it: the symlink-resolved (else lexical)
+    /// path, or the endpoint with its host canonicalised and its user and password left out; null when the target has
+    /// no such form (the text as written is all there is).
+    /// </summary>
+    public string? Canonical { get; }
 
-    McpTarget(List<string> deny, List<string> allow, bool opaque) { Deny = deny; Allow = allow; Opaque = opaque; }
+    McpTarget(List<string> deny, List<string> allow, bool opaque, string? canonical)
+    {
+        Deny = deny; Allow = allow; Opaque = opaque; Canonical = canonical;
+    }
 
     /// <param name="body">The target after scheme://, exactly as the verb receives it.</param>
     /// <param name="home">The home directory `~` stands for.</param>
     /// <param name="remote">The call runs on another host (ssh): symlinks and relative paths cannot be resolved here.</param>
     public static McpTarget Of(string scheme, string body, string home, bool remote)
     {
-        var deny = new List<string>();
-        var allow = new List<string>();
-        var opaque = false;
+        var forms = new Forms();
         var bodies = new List<string> { body };
         // The verb receives the body verbatim, but a handle may decode escapes again (nested file:// URIs):
         // the decoded text is a form too.
@@ -42,44 +53,114 @@ public sealed class McpTarget
         }
         foreach (var b in bodies)
         {
-            Add(deny, scheme + "://" + b);
+            forms.AddDeny(scheme + "://" + b);
             var pathLike = PathSchemes.Contains(scheme) || b.StartsWith('/') || b == "~" || b.StartsWith("~/", StringComparison.Ordinal);
             if (!pathLike || b.Length == 0 || b == "-")
             {
-                Add(allow, scheme + "://" + b);
-                if (HasDotDot(b)) opaque = true;
-                continue;
-            }
-            string path = b;
-            if (path == "~") path = home;
-            else if (path.StartsWith("~/", StringComparison.Ordinal)) path = home.TrimEnd('/') + "/" + path[2..];
-            if (!path.StartsWith('/'))
-            {
-                if (remote)
+                if (AuthoritySchemes.Contains(scheme) && b.Length > 0 && McpEndpoint.Parse(b) is { } ep)
                 {
-                    // Relative to a directory on another machine: only the text as written can be matched.
-                    Add(allow, scheme + "://" + b);
-                    if (HasDotDot(b)) opaque = true;
-                    continue;
+                    // cache://x@127.1:16430/ and cache://LOCALHOST.:16430 are the endpoints they resolve to.
+                    forms.AddDeny(scheme + "://" + ep.WithUser);
+                    foreach (var l in ep.Loopback) forms.AddDeny(scheme + "://" + l);
+                    forms.AddBoth(scheme + "://" + ep.Canonical);
+                    forms.Canonical ??= scheme + "://" + ep.Canonical;
                 }
-                path = Environment.CurrentDirectory.TrimEnd('/') + "/" + path;
-            }
-            var lexical = scheme + "://" + Lexical(path);
-            Add(deny, lexical);
-            Add(allow, lexical);
-            if (remote)
-            {
+                else forms.AddAllow(scheme + "://" + b);
+                if (HasDotDot(b)) forms.Opaque = true;
                 continue;
             }
-            if (RealPath(path) is { } real)
-            {
-                var r = scheme + "://" + real;
-                Add(deny, r);
-                Add(allow, r);
-            }
-            else if (HasDotDot(b)) opaque = true; // a symlink loop: where `..` lands is unknown
+            AddPath(forms, scheme, b, home, remote, baseDir: null);
         }
-        return new McpTarget(deny, allow, opaque);
+        return forms.Build();
+    }
+
+    /// <summary>
+    /// The forms of a path argument (<see cref="Resh.Core.Model.ArgInfo.Path"/>) as `scheme://PATH`, matched by the same
+    /// patterns as the tool's targets: relative to the current directory (or <paramref name="baseDir"/>, a link's
+    /// directory), `~` expanded, a file:// URI decoded as the handles' argument resolver does.
+    /// </summary>
+    public static McpTarget OfPath(string scheme, string value, string home, bool remote, string? baseDir = null)
+    {
+        var forms = new Forms();
+        var path = value;
+        if (value.StartsWith("file://", StringComparison.Ordinal))
+        {
+            try { path = PercentDecoding.Decode(value["file://".Length..]); }
+            catch (Resh.Core.Errors.ReshException) { forms.Opaque = true; }
+            // A verb that does not take URIs reads the text as a relative path: a deny matches that spelling too.
+            var literal = new Forms();
+            AddPath(literal, scheme, value, home, remote, baseDir);
+            foreach (var d in literal.Deny) forms.AddDeny(d);
+        }
+        forms.AddDeny(scheme + "://" + path);
+        if (path.Length == 0 || path == "-") { forms.AddAllow(scheme + "://" + path); return forms.Build(); }
+        AddPath(forms, scheme, path, home, remote, baseDir);
+        return forms.Build();
+    }
+
+    /// <summary>
+    /// The directory a path target lies in, as written (`~` expanded, made absolute, not collapsed, so the kernel's
+    /// symlink-then-`..` order still applies): where a relative symlink target points from. Null when unknown.
+    /// </summary>
+    public static string? Directory(string body, string home, bool remote)
+    {
+        var path = body.StartsWith("file://", StringComparison.Ordinal) ? body["file://".Length..] : body;
+        if (path.Length == 0) return null;
+        if (path == "~") path = home;
+        else if (path.StartsWith("~/", StringComparison.Ordinal)) path = home.TrimEnd('/') + "/" + path[2..];
+        if (!path.StartsWith('/'))
+        {
+            if (remote) return null;
+            path = Environment.CurrentDirectory.TrimEnd('/') + "/" + path;
+        }
+        path = path.TrimEnd('/');
+        var slash = path.LastIndexOf('/');
+        return slash <= 0 ? "/" : path[..slash];
+    }
+
+    static void AddPath(Forms forms, string scheme, string b, string home, bool remote, string? baseDir)
+    {
+        string path = b;
+        if (path == "~") path = home;
+        else if (path.StartsWith("~/", StringComparison.Ordinal)) path = home.TrimEnd('/') + "/" + path[2..];
+        if (!path.StartsWith('/'))
+        {
+            if (remote && baseDir is null)
+            {
+                // Relative to a directory on another machine: only the text as written can be matched.
+                forms.AddAllow(scheme + "://" + b);
+                if (HasDotDot(b)) forms.Opaque = true;
+                return;
+            }
+            path = (baseDir ?? Environment.CurrentDirectory).TrimEnd('/') + "/" + path;
+        }
+        var lexical = scheme + "://" + Lexical(path);
+        forms.AddBoth(lexical);
+        if (remote)
+        {
+            forms.Canonical ??= lexical;
+            return;
+        }
+        if (RealPath(path) is { } real)
+        {
+            var r = scheme + "://" + real;
+            forms.AddBoth(r);
+            forms.Canonical ??= r;
+        }
+        else if (HasDotDot(b)) forms.Opaque = true; // a symlink loop: where `..` lands is unknown
+        forms.Canonical ??= lexical;
+    }
+
+    sealed class Forms
+    {
+        public readonly List<string> Deny = [];
+        public readonly List<string> Allow = [];
+        public bool Opaque;
+        public string? Canonical;
+        public void AddDeny(string f) => Add(Deny, f);
+        public void AddAllow(string f) { Add(Deny, f); Add(Allow, f); }
+        public void AddBoth(string f) => AddAllow(f);
+        public McpTarget Build() => new(Deny, Allow, Opaque, Canonical);
     }
 
     static void Add(List<string> forms, string form)

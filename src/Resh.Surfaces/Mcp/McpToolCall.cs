@@ -89,6 +89,7 @@ public static class McpToolCall
         var args = (JsonObject)arguments.DeepClone();
         string body;
         string? host = null;
+        McpTarget? forms = null;
         try
         {
             body = TargetBody(tool, Take(args, McpTool.TargetArg));
@@ -106,8 +107,10 @@ public static class McpToolCall
                     throw ReshError.Usage("`dry_run` must be true or false; nothing was run.", "Example: \"dry_run\": true").ToException();
                 dryRun = dv.GetValue<bool>() || policy.ForceDryRun;
             }
-            var forms = McpTarget.Of(scheme, body, server.Runtime.Paths.Home, remote: host is not null);
+            var home = server.Runtime.Paths.Home;
+            forms = McpTarget.Of(scheme, body, home, remote: host is not null);
             if (policy.Refusal(tool.Verb, forms, targetUri) is { } refusal) return Fail(refusal);
+            if (host is not null && policy.HostRefusal(tool.Verb, host, home) is { } hostRefusal) return Fail(hostRefusal);
             if ((McpReadOnlyRules.Refusal(policy, tool.Verb, args) ?? McpSecretSources.Refusal(policy, tool.Verb, scheme, args)) is { } unsafeArg) return Fail(unsafeArg);
 
             var escaped = Escape(body);
@@ -121,6 +124,7 @@ public static class McpToolCall
             if (!resolved)
                 return Fail(ReshError.PermissionDenied($"{tool.Verb.FullName} on {targetUri} resolves to another verb or target than the one checked against this server's patterns.",
                     $"Give the target as a plain {scheme}:// URI."));
+            if (PathArgRefusal(policy, tool, inv, args, body, server.Runtime.Paths.Home, host is not null) is { } pathRefusal) return Fail(pathRefusal);
         }
         catch (ReshException ex)
         {
@@ -134,7 +138,8 @@ public static class McpToolCall
                     $"{tool.Verb.FullName} removes state that cannot be recovered, and this client cannot confirm it (no elicitation capability).",
                     "Call it with dry_run: true to see what it would do, or ask the operator to restart `resh mcp --allow-destructive`."));
             string answer;
-            try { answer = await ConfirmAsync(session, tool, targetUri, host, ct).ConfigureAwait(false); }
+            // The user confirms the target the policy resolved (symlinks and `..` followed), not the spelling the client chose.
+            try { answer = await ConfirmAsync(session, tool, forms?.Canonical ?? targetUri, host, ct).ConfigureAwait(false); }
             catch (OperationCanceledException) { return Fail(ReshError.Interrupted("Cancelled while waiting for the confirmation.", null)); }
             if (answer != "accept")
                 return Fail(ReshError.PermissionDenied($"{tool.Verb.FullName} on {targetUri} was not confirmed (the user chose {answer}); nothing was run.",
@@ -154,6 +159,34 @@ public static class McpToolCall
             .ConfigureAwait(false);
         server.Runtime.Log($"mcp: {tool.Name} {(env.Ok ? "ok" : env.Error?.Code.ToWire())}{(env.Changed ? " changed" : "")} in {env.DurationMs:0.00} ms");
         return env;
+    }
+
+    /// <summary>
+    /// Every path argument the client gave (declared with <see cref="ArgInfo.Path"/>), as the verb will read it, meets the
+    /// target patterns as `scheme://PATH`: a copy's destination is as much the call's target as its source.
+    /// </summary>
+    static ReshError? PathArgRefusal(McpPolicy policy, McpTool tool, Invocation inv, JsonObject given, string body, string home, bool remote)
+    {
+        if (inv.Verb is null || inv.Args is null) return null;
+        var scheme = tool.Handle.Scheme;
+        foreach (var (key, _) in given)
+        {
+            if (inv.Verb.FindArg(CommandLineParser.Normalize(key)) is not { Path: not PathUse.None } arg) continue;
+            var value = inv.Args.Given.FirstOrDefault(g => ReferenceEquals(g.Key, arg)).Value;
+            IEnumerable<string> paths = value switch
+            {
+                string one => [one],
+                IReadOnlyList<string> many => many,
+                _ => [],
+            };
+            var baseDir = arg.Path == PathUse.LinkTarget ? McpTarget.Directory(body, home, remote) : null;
+            foreach (var path in paths)
+            {
+                var pathForms = McpTarget.OfPath(scheme, path, home, remote, baseDir);
+                if (policy.ArgRefusal(tool.Verb, arg, pathForms, pathForms.Canonical ?? path) is { } refusal) return refusal;
+            }
+        }
+        return null;
     }
 
     /// <summary>Asks the user through the client (elicitation/create, form mode) and returns accept, decline or cancel.</summary>

@@ -18,15 +18,15 @@ public static class CertAcmeVerbs
     const string LetsEncrypt = "https://acme-v02.api.letsencrypt.org/directory";
     static readonly Arg<string?> Directory = Arg.String("directory", "The ACME directory URL.", LetsEncrypt, aliases: ["server"]);
     static readonly Arg<IReadOnlyList<string>> Domains = Arg.List("domains", "Names the certificate is for (the first is the subject CN). acme.renew: default the certificate's SANs.");
-    static readonly Arg<string?> KeyPath = Arg.String("key", "The certificate's private key (default: the certificate path with .key); created 0600 when missing.");
+    static readonly Arg<string?> KeyPath = Arg.String("key", "The certificate's private key (default: the certificate path with .key); created 0600 when missing.", path: PathUse.Write);
     static readonly Arg<string?> KeyType = CertBuild.KeyTypeArg();
     static readonly Arg<long?> KeySize = CertBuild.KeySizeArg();
-    static readonly Arg<string?> AccountKey = Arg.String("account_key", "The ACME account key (ECDSA P-256, 0600; default: one per directory URL under resh's state directory, created on first use).");
+    static readonly Arg<string?> AccountKey = Arg.String("account_key", "The ACME account key (ECDSA P-256, 0600; default: one per directory URL under resh's state directory, created on first use).", path: PathUse.Write);
     static readonly Arg<string?> Email = Arg.String("email", "Contact address for the account (expiry notices).");
     static readonly Arg<long?> HttpPort = Arg.Int("http_port", "Port of the built-in http-01 listener (the CA connects to port 80; another port only behind a redirect or for a test CA).", 80, min: 1, max: 65535);
     static readonly Arg<string?> Listen = Arg.String("listen", "Address the built-in listener binds.", "0.0.0.0");
-    static readonly Arg<string?> Webroot = Arg.String("webroot", "Serve the challenge through a running web server instead: the files go under DIR/.well-known/acme-challenge/ and are removed after.");
-    static readonly Arg<string?> Ca = Arg.String("ca", "PEM bundle trusted for the ACME server's own TLS (default: the system store), e.g. a test CA's.");
+    static readonly Arg<string?> Webroot = Arg.String("webroot", "Serve the challenge through a running web server instead: the files go under DIR/.well-known/acme-challenge/ and are removed after.", path: PathUse.Write);
+    static readonly Arg<string?> Ca = Arg.String("ca", "PEM bundle trusted for the ACME server's own TLS (default: the system store), e.g. a test CA's.", path: PathUse.Read);
     static readonly Arg<long?> Days = Arg.Int("days", "Issue again only when the certificate has fewer than this many days left.", 30, min: 0, max: 3650);
     static readonly Arg<bool> Force = Arg.Bool("force", "Issue now, whatever the days left.");
     static readonly Arg<string?> Challenge = Arg.Enum("challenge",
@@ -35,7 +35,7 @@ public static class CertAcmeVerbs
     static readonly Arg<string?> DnsServer = Arg.String("dns_server",
         "dns-01: the zone's primary that takes the update and answers the TXT record: IP, IP:PORT or [IPv6]:PORT (default: the SOA's primary, found through the system resolver).",
         examples: ["127.0.0.1:5353"]);
-    static readonly Arg<string?> DnsKeyFile = Arg.String("dns_key_file", "dns-01: BIND key file (tsig-keygen output) with the TSIG key the server allows updates with; read in-process, never passed on.");
+    static readonly Arg<string?> DnsKeyFile = Arg.String("dns_key_file", "dns-01: BIND key file (tsig-keygen output) with the TSIG key the server allows updates with; read in-process, never passed on.", path: PathUse.Read);
     static readonly Arg<string?> DnsKeyName = Arg.String("dns_key_name", "dns-01: name of the TSIG key, with dns_key= (instead of dns_key_file=).");
     static readonly Arg<SecretRef?> DnsKey = Arg.Secret("dns_key", "dns-01: the TSIG key's secret, base64, with dns_key_name=.");
     static readonly Arg<string?> DnsAlgorithm = Arg.Enum("dns_algorithm", "dns-01: TSIG algorithm of dns_key= (default hmac-sha256).",

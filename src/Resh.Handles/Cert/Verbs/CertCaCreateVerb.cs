@@ -16,7 +16,7 @@ public static class CertCaCreateVerb
     static readonly Arg<Core.Secrets.SecretRef?> Passphrase = CertBuild.PassphraseArg("Encrypt the CA key with this passphrase (sign, renew and revoke then need it).");
     static readonly Arg<long?> KeySize = Arg.Int("key_size", "Bits: 256, 384 or 521 for ecdsa (default 256); 2048, 3072 or 4096 for rsa (default 3072).");
     static readonly Arg<TimeSpan?> Validity = Arg.Duration("validity", "How long the CA certificate is valid.", TimeSpan.FromDays(3650));
-    static readonly Arg<string?> KeyPath = Arg.String("key", "Where the CA key goes (default: the certificate path with .key instead of its extension).");
+    static readonly Arg<string?> KeyPath = Arg.String("key", "Where the CA key goes (default: the certificate path with .key instead of its extension).", path: PathUse.Write);
     static readonly Arg<long?> PathLength = Arg.Int("path_length", "Basic constraints path length (how many intermediates may follow); unlimited when absent.", min: 0, max: 10);
     static readonly Arg<bool> Force = Arg.Bool("force", "Replace an existing, different certificate or key at these paths.");
 

@@ -12,11 +12,11 @@ namespace Resh.Handles.Cert.Verbs;
 
 public static class CertConvertVerb
 {
-    static readonly Arg<string?> Out = Arg.String("out", "Where the converted file goes (written atomically; 0600 when it holds a private key).", required: true);
+    static readonly Arg<string?> Out = Arg.String("out", "Where the converted file goes (written atomically; 0600 when it holds a private key).", required: true, path: PathUse.Write);
     static readonly Arg<string?> Format = Arg.Enum("to", "Output format (default: from out's extension: .der/.cer → der, .p12/.pfx → pkcs12, else pem).", ["pem", "der", "pkcs12"], aliases: ["out_format"]);
-    static readonly Arg<string?> KeyPath = Arg.String("key", "A private key file to bundle with the certificate (PKCS#12, or a PEM bundle).");
+    static readonly Arg<string?> KeyPath = Arg.String("key", "A private key file to bundle with the certificate (PKCS#12, or a PEM bundle).", path: PathUse.Read);
     static readonly Arg<SecretRef?> Passphrase = CertBuild.PassphraseArg("Passphrase of key= (or of an encrypted key in the target).");
-    static readonly Arg<IReadOnlyList<string>> Chain = Arg.List("chain", "Files with intermediate (and root) certificates to bundle after the leaf.");
+    static readonly Arg<IReadOnlyList<string>> Chain = Arg.List("chain", "Files with intermediate (and root) certificates to bundle after the leaf.", path: PathUse.Read);
     static readonly Arg<SecretRef?> OutPassword = Arg.Secret("out_password", "Password of the PKCS#12 written (required for pkcs12), or passphrase to encrypt the key in PEM output.");
     static readonly Arg<bool> NoKey = Arg.Bool("no_key", "Leave the private key out of the output (certificates only).");
 

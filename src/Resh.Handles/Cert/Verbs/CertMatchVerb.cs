@@ -11,7 +11,7 @@ namespace Resh.Handles.Cert.Verbs;
 
 public static class CertMatchVerb
 {
-    static readonly Arg<string?> Key = Arg.String("key", "The private key file (PEM).", required: true);
+    static readonly Arg<string?> Key = Arg.String("key", "The private key file (PEM).", required: true, path: PathUse.Read);
     static readonly Arg<SecretRef?> Passphrase = Arg.Secret("passphrase", "Passphrase of an encrypted private key.");
 
     public static readonly VerbInfo Verb = VerbInfo.Define("match", Effect.Read,

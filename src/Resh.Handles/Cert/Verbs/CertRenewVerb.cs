@@ -8,14 +8,14 @@ namespace Resh.Handles.Cert.Verbs;
 
 public static class CertRenewVerb
 {
-    static readonly Arg<string?> Ca = Arg.String("ca", "The local CA certificate that issued it (made by ca.create). Without it the certificate must be self-signed and is re-signed with its own key.");
-    static readonly Arg<string?> CaKey = Arg.String("ca_key", "The CA's private key (default: the CA certificate path with .key).");
-    static readonly Arg<string?> KeyPath = Arg.String("key", "For a self-signed certificate: its private key (default: the certificate path with .key).");
+    static readonly Arg<string?> Ca = Arg.String("ca", "The local CA certificate that issued it (made by ca.create). Without it the certificate must be self-signed and is re-signed with its own key.", path: PathUse.Read);
+    static readonly Arg<string?> CaKey = Arg.String("ca_key", "The CA's private key (default: the CA certificate path with .key).", path: PathUse.Read);
+    static readonly Arg<string?> KeyPath = Arg.String("key", "For a self-signed certificate: its private key (default: the certificate path with .key).", path: PathUse.Read);
     static readonly Arg<Core.Secrets.SecretRef?> Passphrase = CertBuild.PassphraseArg("Passphrase of the signing key (the CA's, or the self-signed certificate's), when it is encrypted.");
     static readonly Arg<TimeSpan?> Validity = Arg.Duration("validity", "Validity of the new certificate (default: as long as the old one was).");
     static readonly Arg<long?> Days = Arg.Int("days", "Renew only when the certificate has fewer than this many days left.", 30, min: 0, max: 36500, aliases: ["renew_days"]);
     static readonly Arg<bool> Force = Arg.Bool("force", "Renew now, whatever the days left.");
-    static readonly Arg<string?> Out = Arg.String("out", "Where the new certificate goes (default: replace the target).");
+    static readonly Arg<string?> Out = Arg.String("out", "Where the new certificate goes (default: replace the target).", path: PathUse.Write);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("renew", Effect.Mutate,
         "Re-issue a certificate from the local CA (or re-sign a self-signed one) with a new validity and serial, keeping its subject, SANs, key and usages; only when it is due.",

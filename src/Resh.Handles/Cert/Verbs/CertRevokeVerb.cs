@@ -9,12 +9,12 @@ namespace Resh.Handles.Cert.Verbs;
 /// <summary>revoke and crl.create: the CA's CRL file is its revocation database (entries and CRL number).</summary>
 public static class CertRevokeVerb
 {
-    static readonly Arg<string?> Cert = Arg.String("cert", "The certificate to revoke (a file); or give serial=.");
+    static readonly Arg<string?> Cert = Arg.String("cert", "The certificate to revoke (a file); or give serial=.", path: PathUse.Read);
     static readonly Arg<string?> SerialArg = Arg.String("serial", "Serial number (hex, as `openssl x509 -serial` prints it) of the certificate to revoke.");
     static readonly Arg<string?> Reason = Arg.Enum("reason", "Revocation reason.",
         ["unspecified", "key_compromise", "ca_compromise", "affiliation_changed", "superseded", "cessation_of_operation", "certificate_hold", "privilege_withdrawn"], "unspecified");
-    static readonly Arg<string?> Crl = Arg.String("crl", "The CRL file (default: the CA certificate path with .crl).");
-    static readonly Arg<string?> CaKey = Arg.String("ca_key", "The CA's private key (default: the CA certificate path with .key).");
+    static readonly Arg<string?> Crl = Arg.String("crl", "The CRL file (default: the CA certificate path with .crl).", path: PathUse.Write);
+    static readonly Arg<string?> CaKey = Arg.String("ca_key", "The CA's private key (default: the CA certificate path with .key).", path: PathUse.Read);
     static readonly Arg<Core.Secrets.SecretRef?> Passphrase = CertBuild.PassphraseArg("Passphrase of the CA key, when it is encrypted.");
     static readonly Arg<TimeSpan?> NextUpdate = Arg.Duration("next_update", "How long the new CRL is current (its nextUpdate).", TimeSpan.FromDays(30));
 

@@ -13,7 +13,7 @@ public static class CertSelfSignedCreateVerb
 {
     static readonly Arg<string?> Subject = Arg.String("subject", "Distinguished name, e.g. 'CN=dev.local'.", required: true);
     static readonly Arg<IReadOnlyList<string>> Sans = CertBuild.SansArg("Subject alternative names: DNS names and IP addresses (default: the subject's CN when it is a host name).");
-    static readonly Arg<string?> KeyPath = Arg.String("key", "The private key (default: the certificate path with .key); created 0600 when it does not exist.");
+    static readonly Arg<string?> KeyPath = Arg.String("key", "The private key (default: the certificate path with .key); created 0600 when it does not exist.", path: PathUse.Write);
     static readonly Arg<string?> KeyType = CertBuild.KeyTypeArg();
     static readonly Arg<long?> KeySize = CertBuild.KeySizeArg();
     static readonly Arg<Core.Secrets.SecretRef?> Passphrase = CertBuild.PassphraseArg("Passphrase of the key (to read an encrypted key, or to encrypt a new one).");

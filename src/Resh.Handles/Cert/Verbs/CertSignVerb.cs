@@ -13,9 +13,9 @@ namespace Resh.Handles.Cert.Verbs;
 
 public static class CertSignVerb
 {
-    static readonly Arg<string?> Csr = Arg.String("csr", "The certificate signing request to sign (PEM or DER).", required: true);
-    static readonly Arg<string?> Out = Arg.String("out", "Where the new certificate goes (PEM, written atomically).", required: true);
-    static readonly Arg<string?> CaKey = Arg.String("ca_key", "The CA's private key (default: the CA certificate path with .key).");
+    static readonly Arg<string?> Csr = Arg.String("csr", "The certificate signing request to sign (PEM or DER).", required: true, path: PathUse.Read);
+    static readonly Arg<string?> Out = Arg.String("out", "Where the new certificate goes (PEM, written atomically).", required: true, path: PathUse.Write);
+    static readonly Arg<string?> CaKey = Arg.String("ca_key", "The CA's private key (default: the CA certificate path with .key).", path: PathUse.Read);
     static readonly Arg<TimeSpan?> Validity = Arg.Duration("validity", "How long the certificate is valid.", TimeSpan.FromDays(90));
     static readonly Arg<IReadOnlyList<string>> Usage = CertBuild.EkuArg("Extended key usages (default: server).");
     static readonly Arg<Core.Secrets.SecretRef?> Passphrase = CertBuild.PassphraseArg("Passphrase of the CA key, when it is encrypted.");

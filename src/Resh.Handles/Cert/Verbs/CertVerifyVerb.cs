@@ -10,9 +10,9 @@ namespace Resh.Handles.Cert.Verbs;
 
 public static class CertVerifyVerb
 {
-    static readonly Arg<string?> Ca = Arg.String("ca", "PEM bundle of trusted CA certificates (default: the system store). Intermediates in it help build the chain but are not roots.");
+    static readonly Arg<string?> Ca = Arg.String("ca", "PEM bundle of trusted CA certificates (default: the system store). Intermediates in it help build the chain but are not roots.", path: PathUse.Read);
     static readonly Arg<string?> Hostname = Arg.String("hostname", "Check the certificate is valid for this DNS name or IP address (default for an endpoint: its host).", aliases: ["host"]);
-    static readonly Arg<IReadOnlyList<string>> Crls = Arg.List("crl", "CRL files (PEM or DER) to check revocation against: the leaf must be covered by one signed by its issuer (as `openssl verify -crl_check`).");
+    static readonly Arg<IReadOnlyList<string>> Crls = Arg.List("crl", "CRL files (PEM or DER) to check revocation against: the leaf must be covered by one signed by its issuer (as `openssl verify -crl_check`).", path: PathUse.Read);
     static readonly Arg<string?> Purpose = Arg.Enum("purpose", "Extended key usage the chain must allow.", ["server", "client", "any"], "server");
 
     public static readonly VerbInfo Verb = VerbInfo.Define("verify", Effect.Read,

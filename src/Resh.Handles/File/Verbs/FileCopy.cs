@@ -10,7 +10,7 @@ public static class FileCopy
     internal static readonly string[] Policies = ["never", "always", "newer", "skip"];
 
     static readonly Arg<string?> To = Arg.String("to", "Destination path. A trailing slash, or an existing directory when copying a file, means inside it.", required: true,
-        examples: ["/backup/hosts", "/backup/"], aliases: ["dest"]);
+        examples: ["/backup/hosts", "/backup/"], aliases: ["dest"], path: PathUse.Write);
     static readonly Arg<string?> Overwrite = Arg.Enum("overwrite", "When the destination exists with different content: never (conflict), always (replace), newer (replace when the source is newer), skip (keep it).",
         Policies, "never");
     static readonly Arg<bool> Preserve = Arg.Bool("preserve", "Keep everything cp -a keeps: mode, access/modification times, owner and group (as root; the group alone otherwise), extended attributes, ACLs, hard links within the tree, FIFOs and (as root) device nodes.", true);

@@ -9,7 +9,7 @@ namespace Resh.Handles.Files;
 public static class FileMove
 {
     static readonly Arg<string?> To = Arg.String("to", "Destination path. A trailing slash, or an existing directory when moving a file, means inside it.", required: true,
-        examples: ["/srv/archive/app.log", "/srv/archive/"], aliases: ["dest"]);
+        examples: ["/srv/archive/app.log", "/srv/archive/"], aliases: ["dest"], path: PathUse.Write);
     static readonly Arg<string?> Overwrite = Arg.Enum("overwrite", "When the destination exists: never (conflict), always (replace it), newer (replace when the source is newer), skip (leave both).",
         FileCopy.Policies, "never");
     static readonly Arg<bool> Force = Arg.Bool("force", "Allow moving (or replacing) /, top-level directories, the home directory and mount points.");

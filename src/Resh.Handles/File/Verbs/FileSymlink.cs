@@ -9,7 +9,7 @@ namespace Resh.Handles.Files;
 public static class FileSymlink
 {
     static readonly Arg<string?> To = Arg.String("to", "What the link points to, stored exactly as given (a relative target is relative to the link's directory).", required: true,
-        examples: ["/srv/app/releases/v2", "../shared/config"], aliases: ["target"]);
+        examples: ["/srv/app/releases/v2", "../shared/config"], aliases: ["target"], path: PathUse.LinkTarget);
     static readonly Arg<bool> Force = Arg.Bool("force", "Replace an existing link or file at the path (atomically; never a directory).");
 
     public static readonly VerbInfo Verb = VerbInfo.Define("symlink", Effect.Mutate,

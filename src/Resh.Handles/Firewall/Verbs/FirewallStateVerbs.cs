@@ -119,7 +119,7 @@ public static class FirewallApply
 public static class FirewallSave
 {
     static readonly Arg<string?> Format = Arg.Enum("as", "json (resh's model: its rules and policies; restorable on any backend) or native (the backend's own dump).", ["json", "native"], "json");
-    static readonly Arg<string?> PathArg = Arg.String("path", "Write to this file (0600, atomically) instead of returning the content.", examples: ["/var/backups/firewall.json"]);
+    static readonly Arg<string?> PathArg = Arg.String("path", "Write to this file (0600, atomically) instead of returning the content.", examples: ["/var/backups/firewall.json"], path: PathUse.Write);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("save", Effect.Read,
         "Save the firewall: resh's rules and policies as JSON (for restore or apply), or the backend's native dump.",
@@ -160,7 +160,7 @@ public static class FirewallSave
 
 public static class FirewallRestore
 {
-    static readonly Arg<string?> PathArg = Arg.String("path", "A file written by firewall://.save (JSON or native).", required: true, examples: ["/var/backups/firewall.json"]);
+    static readonly Arg<string?> PathArg = Arg.String("path", "A file written by firewall://.save (JSON or native).", required: true, examples: ["/var/backups/firewall.json"], path: PathUse.Read);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("restore", Effect.Mutate,
         "Restore a saved firewall: a JSON save becomes resh's rules and policies (like apply); a native dump replaces the whole ruleset.",

@@ -7,13 +7,13 @@ namespace Resh.Handles.Fs;
 
 public static class FsMountVerb
 {
-    static readonly Arg<string?> Source = Arg.String("source", "What to mount: a device, an image file (mounted through a loop device), a directory (bind) or a name (tmpfs).", required: true, examples: ["/dev/sdb1", "/srv/disk.img", "tmpfs"]);
+    static readonly Arg<string?> Source = Arg.String("source", "What to mount: a device, an image file (mounted through a loop device), a directory (bind) or a name (tmpfs).", required: true, examples: ["/dev/sdb1", "/srv/disk.img", "tmpfs"], path: PathUse.Read);
     static readonly Arg<string?> FsType = Arg.String("fstype", "File system type (ext4, xfs, btrfs, tmpfs...); default: detected by mount. Ignored for bind.", aliases: ["type"]);
     static readonly Arg<IReadOnlyList<string>> Options = Arg.List("options", "Mount options.", examples: ["ro,noatime", "size=64m"]);
     static readonly Arg<bool> Bind = Arg.Bool("bind", "Bind-mount the source directory.");
     static readonly Arg<bool> Create = Arg.Bool("create", "Create the mount point directory when missing.", true);
     static readonly Arg<bool> Persist = Arg.Bool("persist", "Also write the mount into fstab (atomically), so it comes back at boot.");
-    public static readonly Arg<string?> FstabPath = Arg.String("fstab", "The fstab file persist edits.", "/etc/fstab");
+    public static readonly Arg<string?> FstabPath = Arg.String("fstab", "The fstab file persist edits.", "/etc/fstab", path: PathUse.Write);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("mount", Effect.Mutate,
         "Mount a device, image, directory (bind) or tmpfs; already mounted as asked is changed: false, mounted with other options is remounted.",

@@ -99,7 +99,7 @@ public static class PkgFiles
 
 public static class PkgOwner
 {
-    static readonly Arg<string?> PathArg = Arg.String("path", "The file (or the target: pkg:///usr/bin/curl.owner).", examples: ["/usr/bin/curl"]);
+    static readonly Arg<string?> PathArg = Arg.String("path", "The file (or the target: pkg:///usr/bin/curl.owner).", examples: ["/usr/bin/curl"], path: PathUse.Read);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("owner", Effect.Read,
         "Which package owns a file (found: false, not an error, when none does).",

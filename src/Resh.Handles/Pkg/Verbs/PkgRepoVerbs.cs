@@ -30,7 +30,7 @@ public static class PkgRepoAdd
     static readonly Arg<IReadOnlyList<string>> Suites = Arg.List("suites", "Suites (a distribution codename, or ./ for a flat repository).", required: true, examples: ["bookworm", "./"], aliases: ["suite"]);
     static readonly Arg<IReadOnlyList<string>> Components = Arg.List("components", "Components (none for a flat repository).", examples: ["main"]);
     static readonly Arg<byte[]?> Key = Arg.Bytes("key", "The repository's public signing key (armored or binary), usually key=@file; stored as /etc/apt/keyrings/NAME.gpg.", examples: ["@repo.asc"]);
-    static readonly Arg<string?> Keyring = Arg.String("keyring", "An existing keyring file to use as Signed-By instead of key=.", examples: ["/usr/share/keyrings/nodesource.gpg"]);
+    static readonly Arg<string?> Keyring = Arg.String("keyring", "An existing keyring file to use as Signed-By instead of key=.", examples: ["/usr/share/keyrings/nodesource.gpg"], path: PathUse.Read);
     static readonly Arg<IReadOnlyList<string>> Types = Arg.List("types", "deb and/or deb-src.", choices: ["deb", "deb-src"], @default: ["deb"]);
     static readonly Arg<IReadOnlyList<string>> Arch = Arg.List("arch", "Only these architectures.", examples: ["amd64"]);
 

@@ -12,9 +12,9 @@ public static class ProcSpawn
         required: true, positional: true, aliases: ["command"], examples: ["sleep 60"]);
     static readonly Arg<IReadOnlyList<string>> Env = Arg.List("env", "Extra environment as NAME=value (values are never echoed).", examples: ["PORT=8080"]);
     static readonly Arg<bool> CleanEnv = Arg.Bool("clean_env", "Start from an empty environment (PATH=/usr/local/bin:/usr/bin:/bin) instead of resh's.");
-    static readonly Arg<string?> Cwd = Arg.String("cwd", "Working directory (default: the current one).");
-    static readonly Arg<string?> Stdout = Arg.String("stdout", "Append standard output to this file.", "/dev/null");
-    static readonly Arg<string?> Stderr = Arg.String("stderr", "Append standard error to this file (default: same as stdout).");
+    static readonly Arg<string?> Cwd = Arg.String("cwd", "Working directory (default: the current one).", path: PathUse.Read);
+    static readonly Arg<string?> Stdout = Arg.String("stdout", "Append standard output to this file.", "/dev/null", path: PathUse.Write);
+    static readonly Arg<string?> Stderr = Arg.String("stderr", "Append standard error to this file (default: same as stdout).", path: PathUse.Write);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("spawn", Effect.Mutate,
         "Start a detached command (new session, stdin from /dev/null, output to log files) and return its PID.",

@@ -8,7 +8,7 @@ namespace Resh.Handles.Sys;
 public static class SystemDisk
 {
     static readonly Arg<bool> All = Arg.Bool("all", "Include pseudo file systems (proc, sysfs, cgroup, ...) and those of size 0, as df -a.");
-    static readonly Arg<string?> PathArg = Arg.String("path", "Only the file system that holds this path (like df PATH).", examples: ["/", "/var/lib/docker"]);
+    static readonly Arg<string?> PathArg = Arg.String("path", "Only the file system that holds this path (like df PATH).", examples: ["/", "/var/lib/docker"], path: PathUse.Read);
     static readonly Arg<IReadOnlyList<string>> Type = Arg.List("type", "Only these file system types.", examples: ["ext4,xfs", "tmpfs"]);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("disk", Effect.Read,

@@ -8,7 +8,7 @@ namespace Resh.Handles.Sys;
 public static partial class SystemUsers
 {
     static readonly Arg<string?> File = Arg.String("file", "Read this utmp-format file instead of /run/utmp (as who FILE does, e.g. /var/log/wtmp).",
-        examples: ["/var/run/utmp"]);
+        examples: ["/var/run/utmp"], path: PathUse.Read);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("users", Effect.Read,
         "Logged-in sessions (user, terminal, remote host, login time, pid) from utmp, like who.",
