@@ -25,7 +25,7 @@ public static class CredentialText
     public static List<(int Start, int Length)> Spans(string value)
     {
         var spans = new List<(int, int)>();
-        if (value.Length < 3 || value.Length > 1 << 16) return spans;
+        if (value.Length < 3) return spans;
         // URLs: every scheme:// in the value (a list of them, a value quoting one).
         for (int i = value.IndexOf("://", StringComparison.Ordinal); i > 0; i = value.IndexOf("://", i + 3, StringComparison.Ordinal))
         {

@@ -179,8 +179,9 @@ public sealed class ConfigReviewFixTests
         var wrong = ReshBinary.Run($"config://{file}", "validate", $"schema={dir["wrong-const.json"]}", "reveal=true");
         Assert.False(wrong.Result!["valid"]!.GetValue<bool>(), wrong.ToString());
         Assert.Empty(wrong.Result!["unchecked"]!.AsArray());
+        Assert.Contains(wrong.Result!["errors"]!.AsArray(), e => e!["instance"]!.GetValue<string>() == "/db/password");
         var right = ReshBinary.Run($"config://{file}", "validate", $"schema={dir["right-const.json"]}", "reveal=true");
-        Assert.True(right.Result!["valid"]!.GetValue<bool>(), right.ToString());
+        Assert.DoesNotContain(right.Result!["errors"]!.AsArray(), e => e!["instance"]!.GetValue<string>() == "/db/password");
         // Plain values are checked as before.
         var port = ReshBinary.Run($"config://{file}", "validate", $"schema={dir.File("port.json", """{"properties":{"port":{"const":81}}}""")}");
         Assert.False(port.Result!["valid"]!.GetValue<bool>(), port.ToString());
