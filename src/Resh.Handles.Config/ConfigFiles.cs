@@ -83,7 +83,7 @@ internal static class ConfigFiles
             if (st is { IsRegular: false } s)
                 throw ReshError.Usage($"{FilePaths.Display(path)} is a {s.TypeName}, not a regular file.", "config:// reads and edits regular files.").ToException();
             var bytes = st is null ? [] : target.ReadAll(MaxBytes, ctx.Cancellation);
-            var text = TextLines.Decode(bytes, FilePaths.Display(path));
+            var text = Decode(bytes, path);
             var bom = text.Length > 0 && text[0] == '\uFEFF';
             if (bom) text = text[1..];
             CheckNesting(text);
@@ -95,6 +95,29 @@ internal static class ConfigFiles
             target.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The file's text; a file that is not UTF-8 text (or holds NUL bytes) does not parse as any format here: usage (SPEC §3).</summary>
+    static string Decode(byte[] bytes, string path)
+    {
+        if (FileContent.IsText(bytes)) return Encoding.UTF8.GetString(bytes);
+        var bad = System.Text.Unicode.Utf8.IsValid(bytes) ? Array.IndexOf(bytes, (byte)0) : InvalidAt(bytes);
+        throw ReshError.Usage($"{FilePaths.Display(path)} is not UTF-8 text (byte {bad} is {(bytes[bad] == 0 ? "a NUL" : "not UTF-8")}), so it cannot be read as a configuration file.",
+            "Check that this is the right file; convert a file in another encoding first (iconv -f LATIN1 -t UTF-8 FILE).",
+            new JsonObject { ["path"] = FilePaths.Display(path), ["offset"] = bad }).ToException();
+    }
+
+    static int InvalidAt(byte[] bytes)
+    {
+        var chars = new char[4096];
+        for (int pos = 0; pos < bytes.Length;)
+        {
+            var status = System.Text.Unicode.Utf8.ToUtf16(bytes.AsSpan(pos), chars, out var read, out _, replaceInvalidSequences: false);
+            pos += read;
+            if (status is System.Buffers.OperationStatus.InvalidData or System.Buffers.OperationStatus.NeedMoreData) return Math.Min(pos, bytes.Length - 1);
+            if (status == System.Buffers.OperationStatus.Done) break;
+        }
+        return 0;
     }
 
     /// <summary>

@@ -39,7 +39,8 @@ public sealed record ConfigSchemaError(
     [property: Description("Where in the schema the failing keyword is.")] string Schema,
     string Message);
 
-public sealed record ConfigValidateResult(string Path, string Format, string Schema, bool Valid, int Count, IReadOnlyList<ConfigSchemaError> Errors);
+public sealed record ConfigValidateResult(string Path, string Format, string Schema, bool Valid, int Count, IReadOnlyList<ConfigSchemaError> Errors,
+    [property: Description("Keywords not evaluated because the value is masked as a secret (reveal=true checks them); empty when everything was checked.")] IReadOnlyList<ConfigSchemaError> Unchecked);
 
 public sealed record ConfigConvertResult(
     string Path,

@@ -8,9 +8,11 @@ namespace Resh.Handles.Config;
 /// <summary>
 /// Which values of a configuration file are secrets, and their masking in what config:// prints (SPEC §2: no
 /// secret in an envelope). A value is secret when a key on its path looks secret by the rule the project already
-/// uses for environment names (<see cref="SecretEnv.LooksSecret"/>: password, passwd, secret, token, credential,
-/// api_key, private_key, auth...), after camelCase, dashes and dots are read as word breaks (apiKey, private-key).
-/// Everything under such a key is masked as <c>***</c>: in results, in diffs of the file, in converted content.
+/// uses for document keys (password, passwd, secret, token, credential, api_key,
+/// private_key, ssl_key, pwd, bearer, auth...; <see cref="SecretKeys"/>), after camelCase, dashes and dots are read as word
+/// breaks (apiKey, private-key). Everything under such a key is masked as <c>***</c>: in results, in diffs of the file, in
+/// converted content. Any other string value has the credentials written inside it masked (<see cref="CredentialText"/>:
+/// <c>postgres://app:***@db/app</c>, <c>Server=db;Password=***</c>).
 /// </summary>
 internal static class ConfigSecrets
 {
@@ -35,10 +37,16 @@ internal static class ConfigSecrets
                 return arr;
             case null:
                 return null;
+            case JsonValue v when !secret && v.TryGetValue<string>(out var text) && CredentialText.Mask(text) is var masked && !ReferenceEquals(masked, text):
+                return JsonValue.Create(masked);
             default:
                 return secret ? JsonValue.Create(Mask) : node.DeepClone();
         }
     }
+
+    /// <summary>Where the credentials inside a value's text are (a URL's password, a connection string's Password=), as spans of the whole text.</summary>
+    public static IEnumerable<(int Start, int End)> CredentialSpans(string text, int start, int end) =>
+        CredentialText.Spans(text[start..end]).Select(p => (start + p.Start, start + p.Start + p.Length));
 
     /// <summary>The value at a path, masked where secret.</summary>
     public static JsonNode? Masked(JsonNode? node, KeyPath dataPath) => Masked(node, IsSecretPath(dataPath.Segments));

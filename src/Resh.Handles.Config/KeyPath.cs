@@ -10,12 +10,18 @@ namespace Resh.Handles.Config;
 /// </summary>
 public sealed class KeyPath
 {
-    KeyPath(IReadOnlyList<string> segments, string text, bool pointer)
+    KeyPath(IReadOnlyList<string> segments, string text, bool pointer, IReadOnlyCollection<int>? indices = null)
     {
         Segments = segments;
         Text = text;
         IsPointer = pointer;
+        _indices = indices;
     }
+
+    readonly IReadOnlyCollection<int>? _indices;
+
+    /// <summary>True when segment <paramref name="i"/> was written as an array index (<c>servers[0]</c>), not a key.</summary>
+    public bool IsIndex(int i) => _indices?.Contains(i) == true;
 
     public IReadOnlyList<string> Segments { get; }
     /// <summary>The key as the caller wrote it.</summary>
@@ -45,6 +51,7 @@ public sealed class KeyPath
         if (string.IsNullOrEmpty(text)) return Root;
         if (text[0] == '/') return new(ParsePointer(text), text, true);
         var segments = new List<string>();
+        var indices = new List<int>();
         var sb = new StringBuilder();
         bool pending = false;
         for (int i = 0; i < text.Length; i++)
@@ -68,6 +75,7 @@ public sealed class KeyPath
                 if (pending || sb.Length > 0) segments.Add(sb.ToString());
                 sb.Clear();
                 pending = false;
+                indices.Add(segments.Count);
                 segments.Add(index);
                 i = close;
                 if (i + 1 < text.Length && text[i + 1] == '.') { i++; if (i + 1 == text.Length) throw Bad(text, "a trailing dot"); }
@@ -79,7 +87,7 @@ public sealed class KeyPath
         }
         if (pending || sb.Length > 0) segments.Add(sb.ToString());
         else if (text.EndsWith('.')) throw Bad(text, "a trailing dot");
-        return new(segments, text, false);
+        return new(segments, text, false, indices.Count == 0 ? null : indices);
     }
 
     static List<string> ParsePointer(string text)

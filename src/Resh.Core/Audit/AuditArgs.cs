@@ -60,7 +60,7 @@ public static class AuditArgs
 
     static bool IsFlag(JsonNode node) => node is JsonValue v && v.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False;
 
-    /// <summary>Values under secret-looking names inside JSON arguments (a merge patch, a record) and NAME=VALUE list entries.</summary>
+    /// <summary>Values under secret-looking names inside JSON arguments (a merge patch, a record), NAME=VALUE list entries and credentials inside values (URL passwords, Password= fields).</summary>
     static JsonNode? MaskMembers(JsonNode? node)
     {
         switch (node)
@@ -76,6 +76,8 @@ public static class AuditArgs
                 return text[..(eq + 1)] + SecretRedactor.Mask;
             case JsonValue v when v.TryGetValue<string>(out var header) && header.IndexOf(':') is > 0 and var colon && IsSecretHeader(header[..colon].Trim()):
                 return header[..(colon + 1)] + " " + SecretRedactor.Mask;
+            case JsonValue v when v.TryGetValue<string>(out var value) && CredentialText.Mask(value) is var masked && !ReferenceEquals(masked, value):
+                return masked; // a URL's password, a connection string's Password= (value=postgres://app:***@db/app)
             default:
                 return node;
         }

@@ -24,14 +24,8 @@ public sealed class Invocation
     /// A target as the envelope shows it: a password written into the authority (`user:PASSWORD@host`) is `***`
     /// (SPEC §8: no secret in `target`, even of a call that refuses it).
     /// </summary>
-    public static string WithoutPassword(string target)
-    {
-        var end = target.IndexOf('/');
-        var authority = end < 0 ? target : target[..end];
-        var at = authority.LastIndexOf('@');
-        var colon = authority.IndexOf(':');
-        return at < 0 || colon < 0 || colon > at ? target : target[..(colon + 1)] + "***" + target[at..];
-    }
+    public static string WithoutPassword(string target) =>
+        Secrets.CredentialText.AuthorityPassword(target) is { } p ? target[..p.Start] + Secrets.SecretRedactor.Mask + target[(p.Start + p.Length)..] : target;
     public string HandleName => Handle?.Scheme ?? "resh";
     public string VerbName => Verb?.Name ?? "";
 }

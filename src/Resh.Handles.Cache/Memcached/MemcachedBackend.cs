@@ -125,8 +125,9 @@ internal sealed class MemcachedBackend(MemcachedConnection conn, CacheTarget tar
         var reply = await SimpleAsync("mg " + k + " t", ct).ConfigureAwait(false); // HD t<seconds> (t-1: never), EN on a miss
         if (!reply.StartsWith("HD", StringComparison.Ordinal)) return new KeyTtl(false, null);
         var flag = reply.Split(' ').FirstOrDefault(p => p.StartsWith('t'));
-        if (flag is null || !long.TryParse(flag.AsSpan(1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var s) || s < 0)
+        if (flag is null || !long.TryParse(flag.AsSpan(1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var s) || s == -1)
             return new KeyTtl(true, null);
+        if (s < -1) throw new CacheReplyException(CacheReplyException.Protocol, $"memcached answered a TTL of {s.ToString(CultureInfo.InvariantCulture)} seconds, which it never answers (-1 or seconds left).");
         return new KeyTtl(true, s);
     }
 

@@ -93,7 +93,13 @@ internal sealed class RedisBackend(ConnectionMultiplexer mux, CacheTarget target
     {
         // PTTL: -2 absent, -1 no expiry, else milliseconds left.
         var ms = (long)await _db.ExecuteAsync("PTTL", key).WaitAsync(ct).ConfigureAwait(false);
-        return ms switch { -2 => new KeyTtl(false, null), -1 => new KeyTtl(true, null), _ => new KeyTtl(true, ms / 1000.0) };
+        return ms switch
+        {
+            -2 => new KeyTtl(false, null),
+            -1 => new KeyTtl(true, null),
+            < -2 => throw new CacheReplyException(CacheReplyException.Protocol, $"PTTL answered {ms.ToString(CultureInfo.InvariantCulture)}, which Redis never answers (-2, -1 or milliseconds left)."),
+            _ => new KeyTtl(true, ms / 1000.0),
+        };
     }
 
     public async Task<bool> ExpireAsync(byte[] key, TimeSpan? ttl, CancellationToken ct)
@@ -130,12 +136,14 @@ internal sealed class RedisBackend(ConnectionMultiplexer mux, CacheTarget target
     /// A SCAN walk that stops at exactly <paramref name="limit"/> keys. Each page is sorted by bytes; when the limit falls
     /// inside a page, the cursor names that page (its start, COUNT and end cursor) and the last key returned, so the next call
     /// scans the same page again and returns the keys after it. If the page came out different (the table was resized),
-    /// the whole page is returned: a key may repeat, as SCAN allows, but none is lost.
+    /// the whole page is returned: a key may repeat across calls, as SCAN allows, but none is lost. Within one call each key
+    /// is listed once (SCAN may return a key twice while the table is rehashed), and the limit counts distinct keys.
     /// </summary>
     public async Task<KeyPage> KeysAsync(string pattern, int limit, string cursor, CancellationToken ct)
     {
         var resume = ScanCursor.Parse(cursor);
         var keys = new List<byte[]>();
+        var seen = new HashSet<byte[]>(ByteOrder.Instance);
         var next = resume.Start;
         var rounds = 0;
         while (true)
@@ -145,6 +153,8 @@ internal sealed class RedisBackend(ConnectionMultiplexer mux, CacheTarget target
             var end = (string)reply[0]!;
             var page = ((RedisResult[])reply[1]!).Select(k => (byte[])k!).ToList();
             page.Sort(ByteOrder.Instance);
+            page.RemoveAll(k => seen.Contains(k));
+            page = page.Where((k, i) => i == 0 || ByteOrder.Instance.Compare(page[i - 1], k) != 0).ToList(); // twice in one page
             rounds++;
             if (resume.After is { } after)
             {
@@ -158,6 +168,7 @@ internal sealed class RedisBackend(ConnectionMultiplexer mux, CacheTarget target
                 return new KeyPage(keys, ScanCursor.Inside(next, count, end, keys[^1]), true, rounds);
             }
             keys.AddRange(page);
+            seen.UnionWith(page);
             next = end;
             if (next == "0") return new KeyPage(keys, "0", false, rounds);
             if (keys.Count == limit) return new KeyPage(keys, next, true, rounds);
@@ -197,9 +208,16 @@ internal sealed class RedisBackend(ConnectionMultiplexer mux, CacheTarget target
 
     public Task FlushAsync(CancellationToken ct) => _db.ExecuteAsync("FLUSHDB").WaitAsync(ct);
 
-    sealed class ByteOrder : IComparer<byte[]>
+    sealed class ByteOrder : IComparer<byte[]>, IEqualityComparer<byte[]>
     {
         public static readonly ByteOrder Instance = new();
         public int Compare(byte[]? x, byte[]? y) => ((ReadOnlySpan<byte>)x).SequenceCompareTo(y);
+        public bool Equals(byte[]? x, byte[]? y) => ((ReadOnlySpan<byte>)x).SequenceEqual(y);
+        public int GetHashCode(byte[] b)
+        {
+            var h = new HashCode();
+            h.AddBytes(b);
+            return h.ToHashCode();
+        }
     }
 }

@@ -16,7 +16,8 @@ public static class CacheKeys
         [
             new("cache://127.0.0.1:6379.keys 'pattern=session:*'", "Session keys, at most 1000."),
             new("cache://127.0.0.1:6379.keys 'pattern=user:*' limit=100 cursor=1792", "The next page of a walk."),
-        ]);
+        ],
+        notes: "One call lists each key once and limit counts distinct keys (Redis's SCAN may return a key twice while its table is resized); a walk resumed with cursor= may repeat a key an earlier call listed, never lose one.");
 
     static ValueTask<Outcome<CacheKeysResult>> RunAsync(VerbContext ctx) => CacheCall.RunAsync<CacheKeysResult>(ctx, async (backend, ct) =>
     {

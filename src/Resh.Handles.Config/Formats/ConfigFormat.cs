@@ -35,13 +35,29 @@ internal abstract class ConfigFormat
         ReshError.Conflict($"`{KeyPath.Of(path.Segments.Take(depth).ToList())}` holds {what}, so `{path}` cannot be set below it.",
             "Set the parent key itself (value:={...}), or delete it first.").ToException();
 
-    /// <summary>The remaining segments of a path as nested objects around the value.</summary>
-    protected static JsonNode? Nest(IReadOnlyList<string> segments, int from, JsonNode? value)
+    /// <summary>
+    /// The remaining segments of a path as what holds the value: nested objects, and a list for a segment written as an
+    /// index (<c>x[0]</c>). A list that does not exist yet starts at index 0: any other index is past its end (usage), never a key "3".
+    /// </summary>
+    protected static JsonNode? Nest(KeyPath path, int from, JsonNode? value)
     {
+        var segments = path.Segments;
         var node = value;
-        for (int i = segments.Count - 1; i >= from; i--) node = new JsonObject { [segments[i]] = node };
+        for (int i = segments.Count - 1; i >= from; i--)
+        {
+            if (!path.IsIndex(i)) { node = new JsonObject { [segments[i]] = node }; continue; }
+            if (segments[i] != "0")
+                throw ReshError.Usage($"Index {segments[i]} is past the end: `{KeyPath.Of(segments.Take(i).ToList())}` does not exist yet, so its list would start at [0].",
+                    $"Set [0] first, then append with [1], [2]... (or - as the index).").ToException();
+            node = new JsonArray(node);
+        }
         return node;
     }
+
+    /// <summary>An index (<c>x[3]</c>) used on an object: refused rather than read as a key named "3".</summary>
+    protected static ReshException IndexIntoObject(KeyPath path, int depth) =>
+        ReshError.Conflict($"`{KeyPath.Of(path.Segments.Take(depth).ToList())}` is an object, so `[{path.Segments[depth]}]` (an array index) cannot be set in it.",
+            $"To set a key named {path.Segments[depth]}, write it as a key: {KeyPath.Of(path.Segments.Take(depth + 1).ToList()).Text}.").ToException();
 
     public static JsonNode? Lookup(JsonNode? data, KeyPath path, out bool found)
     {
@@ -92,16 +108,20 @@ internal abstract class TreeFormat : ConfigFormat
     public override List<(int Start, int End)> SecretSpans(string text)
     {
         var spans = new List<(int, int)>();
-        Collect(ParseTree(text), false, spans);
+        Collect(text, ParseTree(text), false, spans);
         return spans;
 
-        static void Collect(SNode node, bool secret, List<(int, int)> into)
+        static void Collect(string text, SNode node, bool secret, List<(int, int)> into)
         {
             switch (node.Kind)
             {
-                case NodeKind.Map: foreach (var e in node.Entries) Collect(e.Value, secret || ConfigSecrets.IsSecretKey(e.Key), into); break;
-                case NodeKind.Seq: foreach (var i in node.Items) Collect(i, secret, into); break;
-                default: if (secret && node.End > node.Start && node.Quote != '*') into.Add((node.Start, node.End)); break;
+                case NodeKind.Map: foreach (var e in node.Entries) Collect(text, e.Value, secret || ConfigSecrets.IsSecretKey(e.Key), into); break;
+                case NodeKind.Seq: foreach (var i in node.Items) Collect(text, i, secret, into); break;
+                default:
+                    if (node.End <= node.Start || node.Quote == '*') break;
+                    if (secret) into.Add((node.Start, node.End));
+                    else into.AddRange(ConfigSecrets.CredentialSpans(text, node.Start, node.End));
+                    break;
             }
         }
     }
@@ -119,15 +139,16 @@ internal abstract class TreeFormat : ConfigFormat
             switch (node.Kind)
             {
                 case NodeKind.Map:
+                    if (path.IsIndex(i)) throw IndexIntoObject(path, i);
                     var idx = node.FindLast(seg);
-                    if (idx < 0) return InsertEntry(text, node, seg, Nest(segs, i + 1, value)).ApplyTo(text);
+                    if (idx < 0) return InsertEntry(text, node, seg, Nest(path, i + 1, value)).ApplyTo(text);
                     parent = node;
                     entry = node.Entries[idx];
                     node = entry.Value;
                     break;
                 case NodeKind.Seq:
                     if (seg == "-" || (int.TryParse(seg, out var n0) && n0 == node.Items.Count))
-                        return AppendItem(text, node, Nest(segs, i + 1, value)).ApplyTo(text);
+                        return AppendItem(text, node, Nest(path, i + 1, value)).ApplyTo(text);
                     if (!int.TryParse(seg, out var n) || n < 0 || n > node.Items.Count)
                         throw ReshError.Usage($"`{KeyPath.Of(segs.Take(i).ToList())}` is an array of {node.Items.Count}; `{seg}` is not an index in it.",
                             $"Use 0 to {node.Items.Count - 1}, or {node.Items.Count} (or -) to append.").ToException();
@@ -136,7 +157,7 @@ internal abstract class TreeFormat : ConfigFormat
                     node = node.Items[n];
                     break;
                 default:
-                    if (node.IsNullScalar) return ReplaceValue(text, parent, entry, node, Nest(segs, i, value)).ApplyTo(text);
+                    if (node.IsNullScalar) return ReplaceValue(text, parent, entry, node, Nest(path, i, value)).ApplyTo(text);
                     throw NotAContainer(path, i, $"a {TypeName(node.Scalar)}");
             }
         }

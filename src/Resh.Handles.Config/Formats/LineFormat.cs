@@ -124,9 +124,17 @@ internal abstract class LineFormat : ConfigFormat
 
     protected virtual string KeyText(string key) => key;
 
-    public override List<(int Start, int End)> SecretSpans(string text) =>
-        Scan(text).Lines.Where(l => l.ValueEnd > l.ValueStart && (ConfigSecrets.IsSecretKey(l.Key) || (l.Section is not null && ConfigSecrets.IsSecretKey(l.Section))))
-            .Select(l => (l.ValueStart, l.ValueEnd)).ToList();
+    public override List<(int Start, int End)> SecretSpans(string text)
+    {
+        var spans = new List<(int, int)>();
+        foreach (var l in Scan(text).Lines)
+        {
+            if (l.ValueEnd <= l.ValueStart) continue;
+            if (ConfigSecrets.IsSecretKey(l.Key) || (l.Section is not null && ConfigSecrets.IsSecretKey(l.Section))) spans.Add((l.ValueStart, l.ValueEnd));
+            else spans.AddRange(ConfigSecrets.CredentialSpans(text, l.ValueStart, l.ValueEnd));
+        }
+        return spans;
+    }
 
     static string Prefix(string text, int at, string nl) => at > 0 && at == text.Length && text[^1] != '\n' ? nl : "";
 
@@ -467,6 +475,12 @@ internal static class LineRender
             if (sections && v is JsonObject o) tables.Add((k, o));
             else Flatten(k, v, flat);
         }
+        // INI readers (Python's configparser, Windows' GetPrivateProfileString) have no place for a key before the first
+        // [section]: configparser rejects the whole file. Inventing a section (or [DEFAULT], whose keys every section
+        // inherits) would change what the data means, so such a document is refused.
+        if (sections && root.Where(p => p.Value is not JsonObject).Select(p => p.Key).ToList() is { Count: > 0 } loose)
+            throw ReshError.Usage($"INI has no place for top-level values: `{loose[0]}`{(loose.Count > 1 ? $" (and {loose.Count - 1} more)" : "")} is not in a table, and INI readers such as Python's configparser reject keys before the first [section].",
+                "Move top-level values into a table first (config set/merge), or convert to=properties or to=env, which hold flat keys.").ToException();
         foreach (var (k, v) in flat) sb.Append(key(k)).Append(sep).Append(value(Text(v))).Append('\n');
         foreach (var (name, o) in tables)
         {

@@ -342,7 +342,7 @@ internal sealed class YamlFormat : TreeFormat
         var (node, depth) = flow;
         var data = Read(text);
         var sub = Lookup(data, KeyPath.Of(path.Segments.Take(depth).ToList()), out _)?.DeepClone();
-        var updated = SetIn(sub, path.Segments, depth, value);
+        var updated = SetIn(sub, path, depth, value);
         var start = FlowStart(text, node);
         var result = new Splice(start, node.End, FlowText(updated, '\0')).ApplyTo(text);
         if (!ReadsBack(result, path, value))
@@ -384,20 +384,22 @@ internal sealed class YamlFormat : TreeFormat
     }
 
     /// <summary>Data with the value set at segments[from..] (missing objects created; an index one past the end appends).</summary>
-    static JsonNode? SetIn(JsonNode? node, IReadOnlyList<string> segs, int from, JsonNode? value)
+    static JsonNode? SetIn(JsonNode? node, KeyPath path, int from, JsonNode? value)
     {
+        var segs = path.Segments;
         if (from == segs.Count) return value?.DeepClone();
         var seg = segs[from];
+        if (node is null && path.IsIndex(from)) node = new JsonArray(); // x[0] under a missing key starts a list (base.Set refused other indexes)
         if (node is JsonArray a && (seg == "-" || int.TryParse(seg, out _)))
         {
             var i = seg == "-" ? a.Count : int.Parse(seg, CultureInfo.InvariantCulture);
-            if (i == a.Count) { a.Add(SetIn(null, segs, from + 1, value)); return a; }
-            if (i >= 0 && i < a.Count) { var child = a[i]; a[i] = null; a[i] = SetIn(child, segs, from + 1, value); return a; }
+            if (i == a.Count) { a.Add(SetIn(null, path, from + 1, value)); return a; }
+            if (i >= 0 && i < a.Count) { var child = a[i]; a[i] = null; a[i] = SetIn(child, path, from + 1, value); return a; }
         }
         var o = node as JsonObject ?? new JsonObject();
         o.TryGetPropertyValue(seg, out var current);
         o.Remove(seg);
-        o[seg] = SetIn(current, segs, from + 1, value);
+        o[seg] = SetIn(current, path, from + 1, value);
         return o;
     }
 

@@ -55,6 +55,9 @@ internal static class AtomicRewrite
         if (!inPlace && existing is { Links: > 1 } linked)
             ctx.Warn($"{FilePaths.Display(path)} has {linked.Links - 1} other hard link(s); they keep the old content (inplace=true writes through every name).");
 
+        // What a killed earlier write of this file left (its new content, secrets included): gone before this one starts.
+        if (!ctx.DryRun && StaleTempFiles.Remove(target.DirFd, target.Name) is { Count: > 0 } stale)
+            ctx.Warn($"Removed {stale.Count} temporary file(s) an interrupted earlier write of {FilePaths.Display(path)} left beside it ({string.Join(", ", stale.Take(3))}{(stale.Count > 3 ? ", ..." : "")}).");
         string? backup = options.Backup && existing is not null ? MakeBackup(ctx, target) : null;
         if (inPlace)
         {
@@ -193,10 +196,13 @@ internal static class AtomicRewrite
     }
 
     /// <summary>A hidden sibling name that cannot collide with a real file or another writer (the name is cut to keep under 255 bytes).</summary>
-    public static string TempName(string name)
+    public static string TempName(string name) => $".{TempStem(name)}.resh-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..12]}.tmp";
+
+    /// <summary>The part of a file's name its temporary siblings carry (cut to 180 bytes).</summary>
+    public static string TempStem(string name)
     {
         while (PathBytes.Encode(name).Length > 180) name = name[..^1];
-        return $".{name}.resh-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..12]}.tmp";
+        return name;
     }
 
     /// <summary>The name the backup of <paramref name="name"/> gets now in <paramref name="dirFd"/> (Ansible's habit: a timestamped sibling ending in ~).</summary>

@@ -325,7 +325,7 @@ public sealed class ConfigMalformedTests
 public sealed class ConfigSchemaTests
 {
     static List<ConfigSchemaError> Check(string schema, string data) =>
-        SchemaCheck.Validate(JsonNode.Parse(schema), JsonNode.Parse(data));
+        SchemaCheck.Validate(JsonNode.Parse(schema), JsonNode.Parse(data), reveal: true).Errors;
 
     [Fact]
     public void Schema_keywords_report_each_failing_value_by_pointer()
