@@ -70,7 +70,7 @@ public sealed class AuditTrail(ReshPaths paths, string surface, string identity)
             var dir = paths.StateSubdir("audit");
             CheckPrivate(paths.StateDir);
             CheckPrivate(dir);
-            using var lockFile = TakeLock(Path.Combine(dir, "audit.lock"));
+            using var lockFile = FileLock.Open(Path.Combine(dir, "audit.lock"), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(5), CancellationToken.None);
             var logPath = Path.Combine(dir, "audit.jsonl");
             using var log = new FileStream(logPath, new FileStreamOptions
             {
@@ -131,23 +131,6 @@ public sealed class AuditTrail(ReshPaths paths, string surface, string identity)
     }
 
     public static string Hash(ReadOnlySpan<byte> line) => Convert.ToHexStringLower(SHA256.HashData(line));
-
-    static FileStream TakeLock(string path)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, new FileStreamOptions
-                {
-                    Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None,
-                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                });
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline) { Thread.Sleep(5); }
-        }
-    }
 
     /// <summary>The sequence number and hash of the last line (0 and <see cref="Genesis"/> for an empty log).</summary>
     static (long Seq, string Hash) LastLine(FileStream log)

@@ -22,20 +22,35 @@ public static class FileLock
         catch (IOException) { return null; }
         catch (UnauthorizedAccessException) { return null; }
         var name = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(guarded))))[..24] + ".lock";
-        var path = Path.Combine(dir, name);
-        var deadline = DateTime.UtcNow + (wait ?? TimeSpan.FromSeconds(60));
+        try { return Open(Path.Combine(dir, name), wait ?? TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(50), ct); }
+        catch (UnauthorizedAccessException) { return null; }
+        catch (IOException)
+        {
+            throw ReshError.Conflict($"Another resh is changing {guarded}.", "Wait for it to finish and retry.").ToException();
+        }
+    }
+
+    /// <summary>
+    /// Opens (creating it 0600) and flocks one lock file, retrying every <paramref name="poll"/> while another process
+    /// holds it; after <paramref name="wait"/> the last IOException is thrown.
+    /// </summary>
+    public static FileStream Open(string path, TimeSpan wait, TimeSpan poll, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + wait;
         while (true)
         {
-            try { return new FileStream(path, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }); }
-            catch (UnauthorizedAccessException) { return null; }
+            try
+            {
+                return new FileStream(path, new FileStreamOptions
+                {
+                    Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None,
+                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                });
+            }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {
-                ct.WaitHandle.WaitOne(50);
+                ct.WaitHandle.WaitOne(poll);
                 ct.ThrowIfCancellationRequested();
-            }
-            catch (IOException)
-            {
-                throw ReshError.Conflict($"Another resh is changing {guarded}.", "Wait for it to finish and retry.").ToException();
             }
         }
     }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Resh.Core.Config;
 using Resh.Core.Errors;
+using Resh.Core.Platform;
 using Resh.Handles.Proc;
 
 namespace Resh.Handles.Lock;
@@ -36,27 +37,8 @@ public sealed partial class LockStore(ReshPaths paths)
     string LeasePath(string name) => Path.Combine(Dir, name + ".lease");
 
     /// <summary>The short mutex around reading and writing one lease (held for microseconds by each caller).</summary>
-    public FileStream Mutex(string name, CancellationToken ct)
-    {
-        var path = Path.Combine(Dir, name + ".lock");
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, new FileStreamOptions
-                {
-                    Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None,
-                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                });
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                ct.WaitHandle.WaitOne(5);
-                ct.ThrowIfCancellationRequested();
-            }
-        }
-    }
+    public FileStream Mutex(string name, CancellationToken ct) =>
+        FileLock.Open(Path.Combine(Dir, name + ".lock"), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(5), ct);
 
     public LockLease? Read(string name)
     {
