@@ -22,6 +22,9 @@ public static partial class LibC
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEUid();
 
+    [LibraryImport("libc", EntryPoint = "getpgrp")]
+    public static partial int GetPgrp();
+
     [LibraryImport("libc", EntryPoint = "getppid")]
     public static partial int GetPPid();
 

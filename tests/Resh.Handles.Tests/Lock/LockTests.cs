@@ -201,4 +201,50 @@ public sealed class LockTests : IDisposable
         var list = Json(Resh("lock://.list", "--format", "json"))["result"]!["locks"]!.AsArray();
         Assert.Contains(list, l => l!["name"]!.GetValue<string>() == "junk");
     }
+
+    [Fact]
+    public void An_acquire_inside_a_command_substitution_belongs_to_the_script_not_to_the_subshell()
+    {
+        // Review s30: TOKEN=$(resh lock:///x.acquire) tied the lock to the subshell, which ends at once.
+        var resh = Shell.Q(ReshBinary.Path);
+        var script = $"T=$({resh} lock:///sub.acquire --format raw); {resh} lock:///sub.status --format json; echo \"pid=$$\"";
+        var run = Shell.Run($"RESH_HOME={Shell.Q(_home)} setsid -w /bin/sh -c {Shell.Q(script)}");
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var status = JsonNode.Parse(lines[0])!["result"]!;
+        Assert.True(status["held"]!.GetValue<bool>());
+        Assert.Equal(int.Parse(lines[1]["pid=".Length..]), status["holder"]!["pid"]!.GetValue<int>());
+        // The script has ended: so has its lock.
+        Assert.False(Status("sub")["held"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void A_run_ends_with_its_command_even_when_a_background_child_keeps_the_output_open()
+    {
+        // Review s30: `sh -c 'sleep 12 & echo x'` held the call (and the lock) until the sleep ended.
+        var marker = "37.25" + Random.Shared.Next(100, 999);
+        try
+        {
+            var run = Resh("lock:///bg.run", "--format", "json", "--", "/bin/sh", "-c", $"sleep {marker} & echo x");
+            Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+            var env = Json(run);
+            Assert.Equal("x\n", env["result"]!["stdout"]!.GetValue<string>());
+            Assert.Contains(env["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("background"));
+            Assert.False(Status("bg")["held"]!.GetValue<bool>());
+        }
+        finally
+        {
+            // The sleep this test started through the command.
+            foreach (var dir in Directory.GetDirectories("/proc"))
+            {
+                try
+                {
+                    if (File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim() == $"sleep {marker}")
+                        Shell.Run($"kill -9 {Path.GetFileName(dir)}");
+                }
+                catch (IOException) { }
+                catch (UnauthorizedAccessException) { }
+            }
+        }
+    }
 }

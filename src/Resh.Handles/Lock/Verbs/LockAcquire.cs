@@ -8,7 +8,8 @@ public static class LockAcquire
 {
     static readonly Arg<TimeSpan?> Ttl = Arg.Duration("ttl", "The lease ends by itself after this long (default: only on release or when the owner process ends).", examples: ["30s", "1h"]);
     static readonly Arg<long?> OwnerPid = Arg.Int("owner_pid",
-        "The process whose life the lock is tied to (default: resh's parent, the script or shell that called it).", min: 1, max: int.MaxValue);
+        "The process whose life the lock is tied to (default: the job that called resh: the leader of its process group, the script; or the shell when resh runs as a job of its own).",
+        min: 1, max: int.MaxValue);
     static readonly Arg<string?> Note = Arg.String("note", "What the holder is doing, shown by status and list.", examples: ["deploy 1.4.2"]);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("acquire", Effect.Mutate,
@@ -19,14 +20,16 @@ public static class LockAcquire
             new("lock:///deploy.acquire wait=30s", "Held by the calling shell until release or until the shell exits; prints the token."),
             new("lock:///nightly.acquire ttl=2h note='backup to s3'", "A lease that also ends by itself after two hours."),
         ],
-        notes: "Give the returned token to release. The lock is not re-entrant: a second acquire by the same owner is `conflict` like any other.",
+        notes: "Give the returned token to release. By default the lock lives as long as the job that called resh: the leader of resh's process group "
+            + "(the script, also when the call is inside `$(...)`), or the interactive shell when resh runs as a job of its own; owner_pid=$$ names the calling shell exactly. "
+            + "The lock is not re-entrant: a second acquire by the same owner is `conflict` like any other.",
         targetHelp: "The lock's name: lock:///deploy");
 
     static async ValueTask<Outcome<LockAcquireResult>> Run(VerbContext ctx)
     {
         var name = LockStore.NameOf(ctx.Target);
         var store = new LockStore(ctx.Runtime.Paths);
-        var pid = (int)(ctx.Get(OwnerPid) ?? Resh.Core.Platform.LibC.GetPPid());
+        var pid = (int)(ctx.Get(OwnerPid) ?? DefaultOwner());
         if (LockStore.StartOf(pid) is not { } start)
             return ReshError.NotFound($"There is no process {pid} to tie the lock to.", "Give owner_pid= of a running process, or leave it out.");
         var ttl = ctx.Get(Ttl);
@@ -41,6 +44,17 @@ public static class LockAcquire
         }
         var (lease, waited) = await store.AcquireAsync(name, () => Lease(pid, start, ttl, ctx.Get(Note)), ctx.Get(LockArgs.Wait)!.Value, ctx.Cancellation).ConfigureAwait(false);
         return Outcome.Changed(new LockAcquireResult(name, lease.Token, lease.Holder, waited));
+    }
+
+    /// <summary>
+    /// The caller that should own the lock: `TOKEN=$(resh lock:///x.acquire)` runs resh in a subshell that ends at once,
+    /// so resh's parent would free the lock immediately. The process group leader is the script (or the job) that
+    /// called it, which lives on; when resh leads its own group (a command typed at an interactive shell), the shell.
+    /// </summary>
+    static int DefaultOwner()
+    {
+        var group = Resh.Core.Platform.LibC.GetPgrp();
+        return group > 1 && group != Environment.ProcessId && LockStore.StartOf(group) is not null ? group : Resh.Core.Platform.LibC.GetPPid();
     }
 
     static LockLease Lease(int pid, long start, TimeSpan? ttl, string? note) =>

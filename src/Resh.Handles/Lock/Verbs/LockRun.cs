@@ -61,8 +61,8 @@ public static class LockRun
             using (store.Mutex(name, CancellationToken.None))
                 if (store.Read(name) is { } mine && mine.Token == lease.Token)
                     store.Write(name, mine with { ChildPid = child.Id, ChildStart = LockStore.StartOf(child.Id) });
-            var stdout = Tail(child.StandardOutput, tail);
-            var stderr = Tail(child.StandardError, tail);
+            var stdout = new OutputTail(child.StandardOutput, tail);
+            var stderr = new OutputTail(child.StandardError, tail);
             try { await child.WaitForExitAsync(ctx.Cancellation).ConfigureAwait(false); }
             catch (OperationCanceledException)
             {
@@ -70,8 +70,13 @@ public static class LockRun
                 await child.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
                 throw;
             }
-            var (outText, outCut) = await stdout.ConfigureAwait(false);
-            var (errText, errCut) = await stderr.ConfigureAwait(false);
+            // A process the command left in the background may keep its output open for ever: the call ends with the
+            // command, after a short wait for the rest of its output.
+            var drained = Task.WhenAll(stdout.Done, stderr.Done);
+            if (await Task.WhenAny(drained, Task.Delay(OutputGrace, ctx.Cancellation)).ConfigureAwait(false) != drained)
+                ctx.Warn($"{words[0]} left a process in the background that still holds its output; the lock covers only the command itself, and output after it ended is not shown.");
+            var (outText, outCut) = stdout.Snapshot();
+            var (errText, errCut) = stderr.Snapshot();
             var code = child.ExitCode;
             var result = new LockRunResult(name, words, code, outText, errText, outCut, errCut, waited, Math.Round(clock.Elapsed.TotalMilliseconds, 2));
             ctx.ExitStatus = code;
@@ -92,19 +97,40 @@ public static class LockRun
 
     static string Last(string text) => text.Length > 4096 ? text[^4096..] : text;
 
-    /// <summary>Reads a stream to its end, keeping its last <paramref name="max"/> characters.</summary>
-    static async Task<(string Text, bool Truncated)> Tail(StreamReader reader, int max)
+    static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>Reads a stream to its end in the background, keeping its last <c>max</c> characters; readable at any time.</summary>
+    sealed class OutputTail
     {
-        var sb = new StringBuilder();
-        var buffer = new char[8192];
-        var cut = false;
-        int n;
-        while ((n = await reader.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+        readonly StringBuilder _text = new();
+        readonly int _max;
+        bool _cut;
+
+        public Task Done { get; }
+
+        public OutputTail(StreamReader reader, int max)
         {
-            sb.Append(buffer, 0, n);
-            if (sb.Length > 2 * max + buffer.Length) { sb.Remove(0, sb.Length - max); cut = true; }
+            _max = max;
+            Done = Task.Run(async () =>
+            {
+                var buffer = new char[8192];
+                int n;
+                while ((n = await reader.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+                    lock (_text)
+                    {
+                        _text.Append(buffer, 0, n);
+                        if (_text.Length > 2 * _max + buffer.Length) { _text.Remove(0, _text.Length - _max); _cut = true; }
+                    }
+            });
         }
-        if (sb.Length > max) { sb.Remove(0, sb.Length - max); cut = true; }
-        return (sb.ToString(), cut);
+
+        public (string Text, bool Truncated) Snapshot()
+        {
+            lock (_text)
+            {
+                if (_text.Length > _max) { _text.Remove(0, _text.Length - _max); _cut = true; }
+                return (_text.ToString(), _cut);
+            }
+        }
     }
 }
