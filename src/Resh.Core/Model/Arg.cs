@@ -15,9 +15,9 @@ namespace Resh.Core.Model;
 public static class Arg
 {
     public static Arg<string?> String(string name, string description, string? @default = null, bool required = false,
-        string[]? examples = null, string[]? aliases = null, bool literalAt = false, PathUse path = PathUse.None) => new()
+        string[]? examples = null, string[]? aliases = null, bool literalAt = false, PathUse path = PathUse.None, ArgRole role = ArgRole.None) => new()
     {
-        Name = name, Description = description, Kind = ArgKind.String, Required = required, LiteralAt = literalAt, Path = path,
+        Name = name, Description = description, Kind = ArgKind.String, Required = required, LiteralAt = literalAt, Path = path, Role = role,
         DefaultJsonFactory = @default is null ? null : () => JsonValue.Create(@default), Default = @default,
         Examples = examples ?? [], Aliases = aliases ?? [],
         Parser = (a, v) => ScalarText(a, Single(a, v), trimLineEnd: true),
@@ -67,9 +67,9 @@ public static class Arg
 
     public static Arg<IReadOnlyList<string>> List(string name, string description, bool required = false, string[]? choices = null,
         string[]? examples = null, string[]? aliases = null, bool positional = false, string[]? @default = null, bool literalAt = false,
-        PathUse path = PathUse.None) => new()
+        PathUse path = PathUse.None, ArgRole role = ArgRole.None) => new()
     {
-        Name = name, Description = description, Kind = ArgKind.List, Required = required, Choices = choices, LiteralAt = literalAt, Path = path,
+        Name = name, Description = description, Kind = ArgKind.List, Required = required, Choices = choices, LiteralAt = literalAt, Path = path, Role = role,
         Examples = examples ?? [], Aliases = aliases ?? [], Positional = positional,
         DefaultJsonFactory = @default is null ? null : () => new JsonArray(@default.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()),
         Default = @default ?? [],

@@ -33,6 +33,8 @@ public abstract class ArgInfo
     public long? Maximum { get; init; }
     /// <summary>The value names a local file or directory the verb reads or writes (<see cref="PathUse"/>).</summary>
     public PathUse Path { get; init; }
+    /// <summary>What the values stand for beyond data: more targets of the handle, or secret sources (<see cref="ArgRole"/>).</summary>
+    public ArgRole Role { get; init; }
     /// <summary>A content argument whose <c>@file</c> and <c>@-</c> values are streamed to the verb, not read into memory first.</summary>
     public bool Streams { get; init; }
 

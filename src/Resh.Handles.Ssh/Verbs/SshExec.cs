@@ -22,7 +22,7 @@ public static class SshExec
     static readonly Arg<IReadOnlyList<string>> Env = Arg.List("env", "Environment variables for the command, as NAME=VALUE.", examples: ["LANG=C,TZ=UTC"]);
     static readonly Arg<IReadOnlyList<string>> SecretEnvArg = Arg.List("secret_env",
         "Secret environment variables, as NAME=SOURCE with a secret-typed source: secret:NAME, env:VAR or file:PATH (a literal works, with a warning).",
-        examples: ["API_TOKEN=secret:ci/token", "PGPASSWORD=env:PGPASSWORD"]);
+        examples: ["API_TOKEN=secret:ci/token", "PGPASSWORD=env:PGPASSWORD"], role: ArgRole.SecretSources);
     static readonly Arg<string?> Cwd = Arg.String("cwd", "Directory to run in (default: the login directory).");
     static readonly Arg<byte[]?> Stdin = Arg.Bytes("stdin", "Bytes for the command's standard input (stdin=@file, stdin=@-).");
     static readonly Arg<TimeSpan?> Timeout = Arg.Duration("timeout", "Stop the command after this long (killed on the host with timeout(1) where it exists).", TimeSpan.FromMinutes(10));

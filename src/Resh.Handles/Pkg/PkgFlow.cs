@@ -10,7 +10,7 @@ namespace Resh.Handles.Pkg;
 public static class PkgFlow
 {
     public static readonly Arg<IReadOnlyList<string>> Packages = Arg.List("packages", "More packages (name, name=version, name:arch, or a package file), besides the target.",
-        examples: ["curl,jq", "nginx=1.22.1-9"], aliases: ["names"]);
+        examples: ["curl,jq", "nginx=1.22.1-9"], aliases: ["names"], role: ArgRole.Target);
 
     /// <summary>The packages a call names: the target (pkg://curl) plus packages=.</summary>
     public static List<PackageSpec> Specs(VerbContext ctx, bool allowFiles = true)

@@ -1,12 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Resh.Core.Model;
+using Resh.Core.Values;
 
 namespace Resh.Surfaces.Mcp;
 
 /// <summary>
 /// Verbs the MCP server confirms (elicitation) or refuses without --allow-destructive: effect destroy, and verbs
-/// declared mutate whose change cannot be undone (a killed process, a revoked certificate, a deleted config key).
+/// declared mutate whose change cannot be undone (a killed process, a revoked certificate, a deleted config key, a
+/// lock broken with force=true).
 /// </summary>
 public static class McpDestructive
 {
@@ -20,6 +22,10 @@ public static class McpDestructive
     /// <summary>This call: proc.signal with a harmless signal is not destructive, without one (default TERM) it is.</summary>
     public static bool Is(VerbInfo v, JsonObject args)
     {
+        // lock.release force=true breaks another holder's lock (its command runs on, unguarded): it cannot be undone.
+        if (v.FullName == "lock.release")
+            return args["force"] is JsonValue f && (f.GetValueKind() == JsonValueKind.True
+                || f.GetValueKind() is JsonValueKind.String or JsonValueKind.Number && BoolValue.TryParse(f.ToString(), out var force) && force);
         if (!Is(v)) return false;
         if (v.FullName != "proc.signal") return true;
         return !((args["signal"] ?? args["sig"]) is JsonValue s && s.GetValueKind() is JsonValueKind.String or JsonValueKind.Number

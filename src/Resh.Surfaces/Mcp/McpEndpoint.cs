@@ -10,7 +10,7 @@ namespace Resh.Surfaces.Mcp;
 /// form inet_aton reads (127.1, 2130706433, 0x7f.1, 0177.0.0.1) as a dotted quad, IPv6 compressed (an IPv4-mapped
 /// address as IPv4), the port without leading zeros. <see cref="Canonical"/> leaves the user and password out;
 /// <see cref="WithUser"/> keeps the user (a deny pattern may name it), never the password. A host that reaches this
-/// machine's loopback (localhost, *.localhost, 127.0.0.1, ::1, 0.0.0.0, ::) also has the other loopback spellings as
+/// machine's loopback (localhost, *.localhost, 127.0.0.0/8, ::1, 0.0.0.0, ::; an IPv6 zone id dropped) also has the other loopback spellings as
 /// <see cref="Loopback"/> forms, for deny patterns.
 /// </summary>
 public sealed record McpEndpoint(string Canonical, string WithUser, IReadOnlyList<string> Loopback)
@@ -60,11 +60,19 @@ public sealed record McpEndpoint(string Canonical, string WithUser, IReadOnlyLis
             port = p.ToString(CultureInfo.InvariantCulture);
         var hostPort = port is null ? canonicalHost : canonicalHost + ":" + port;
         var loopback = new List<string>();
-        if (Array.IndexOf(LoopbackHosts, canonicalHost) >= 0 || canonicalHost.EndsWith(".localhost", StringComparison.Ordinal))
+        if (IsLoopback(canonicalHost))
             foreach (var l in LoopbackHosts)
                 if (l != canonicalHost) loopback.Add((port is null ? l : l + ":" + port) + rest);
         return new McpEndpoint(hostPort + rest, user is null ? hostPort + rest : user + "@" + hostPort + rest, loopback);
     }
+
+    /// <summary>
+    /// A canonical host that reaches this machine's loopback: localhost and *.localhost, all of 127.0.0.0/8 (and so
+    /// ::ffff:127.0.0.0/104, canonicalised to IPv4), ::1, and the any-addresses 0.0.0.0 and ::.
+    /// </summary>
+    public static bool IsLoopback(string canonicalHost) =>
+        Array.IndexOf(LoopbackHosts, canonicalHost) >= 0 || canonicalHost.EndsWith(".localhost", StringComparison.Ordinal)
+        || InetAton(canonicalHost) is { } v4 && v4.StartsWith("127.", StringComparison.Ordinal);
 
     /// <summary>The canonical host, or null when the text is no host at all (empty).</summary>
     public static string? Host(string host)
@@ -73,6 +81,8 @@ public sealed record McpEndpoint(string Canonical, string WithUser, IReadOnlyLis
         if (h.Length == 0) return null;
         if (InetAton(h) is { } v4) return v4;
         var bare = h.StartsWith('[') && h.EndsWith(']') ? h[1..^1] : h;
+        // An IPv6 zone id (`fe80::1%eth0`, `::1%lo`, percent-escaped `%25lo`) picks the interface, not the address: drop it.
+        if (bare.Contains(':') && bare.IndexOf('%') is var zone and > 0) bare = bare[..zone];
         if (bare.Contains(':') && IPAddress.TryParse(bare, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6)
             return ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4().ToString() : "[" + ip + "]";
         return h;

@@ -54,6 +54,14 @@ public sealed class McpTarget
         foreach (var b in bodies)
         {
             forms.AddDeny(scheme + "://" + b);
+            if (scheme == "lock")
+            {
+                // lock:///prod, lock://prod and prod are the one lock `prod` (LockStore.NameOf): its canonical form is lock:///NAME.
+                var name = "lock:///" + b.TrimStart('/');
+                forms.AddBoth(name);
+                forms.Canonical ??= name;
+                continue;
+            }
             var pathLike = PathSchemes.Contains(scheme) || b.StartsWith('/') || b == "~" || b.StartsWith("~/", StringComparison.Ordinal);
             if (!pathLike || b.Length == 0 || b == "-")
             {
@@ -69,7 +77,7 @@ public sealed class McpTarget
                 if (HasDotDot(b)) forms.Opaque = true;
                 continue;
             }
-            AddPath(forms, scheme, b, home, remote, baseDir: null);
+            AddPath(forms, scheme, b, home, remote, baseDir: null, expandTilde: true);
         }
         return forms.Build();
     }
@@ -87,14 +95,21 @@ public sealed class McpTarget
         {
             try { path = PercentDecoding.Decode(value["file://".Length..]); }
             catch (Resh.Core.Errors.ReshException) { forms.Opaque = true; }
-            // A verb that does not take URIs reads the text as a relative path: a deny matches that spelling too.
+        }
+        if (value.StartsWith("file://", StringComparison.Ordinal) || value == "~" || value.StartsWith("~/", StringComparison.Ordinal))
+        {
+            // Several handles (http.get output, ssh.download dest, secret export file, proc.spawn stdout, cron root) take
+            // the text as a path relative to the current directory (a link's target is relative to the link's directory):
+            // `~/../x` is then ./x. That reading is a form too, for deny and allow alike.
             var literal = new Forms();
-            AddPath(literal, scheme, value, home, remote, baseDir);
+            AddPath(literal, scheme, value, home, remote, baseDir, expandTilde: false);
             foreach (var d in literal.Deny) forms.AddDeny(d);
+            foreach (var a in literal.Allow) forms.AddAllow(a);
+            if (literal.Opaque) forms.Opaque = true;
         }
         forms.AddDeny(scheme + "://" + path);
         if (path.Length == 0 || path == "-") { forms.AddAllow(scheme + "://" + path); return forms.Build(); }
-        AddPath(forms, scheme, path, home, remote, baseDir);
+        AddPath(forms, scheme, path, home, remote, baseDir, expandTilde: true);
         return forms.Build();
     }
 
@@ -118,10 +133,38 @@ public sealed class McpTarget
         return slash <= 0 ? "/" : path[..slash];
     }
 
-    static void AddPath(Forms forms, string scheme, string b, string home, bool remote, string? baseDir)
+    /// <summary>
+    /// When the target's last component is a symlink: the path as a verb that acts on the link itself (file.delete,
+    /// file.move) sees it, its directories resolved and the link not followed, and where the link points, as
+    /// "scheme:///dir/link (a symlink to DEST)". Null otherwise (the resolved form is then what the verb acts on).
+    /// </summary>
+    public static string? SymlinkShown(string scheme, string body, string home, bool remote)
+    {
+        if (remote || !PathSchemes.Contains(scheme)) return null;
+        var path = body.StartsWith("file://", StringComparison.Ordinal) ? body["file://".Length..] : body;
+        if (path == "~") path = home;
+        else if (path.StartsWith("~/", StringComparison.Ordinal)) path = home.TrimEnd('/') + "/" + path[2..];
+        if (path.Length == 0) return null;
+        if (!path.StartsWith('/')) path = Environment.CurrentDirectory.TrimEnd('/') + "/" + path;
+        path = path.TrimEnd('/');
+        var slash = path.LastIndexOf('/');
+        var name = path[(slash + 1)..];
+        if (name.Length == 0 || name is "." or "..") return null;
+        var dir = RealPath(slash <= 0 ? "/" : path[..slash]);
+        if (dir is null) return null;
+        var link = dir.TrimEnd('/') + "/" + name;
+        string? dest;
+        try { dest = new FileInfo(link).LinkTarget; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        if (dest is null) return null;
+        return $"{scheme}://{link} (a symlink to {dest})";
+    }
+
+    static void AddPath(Forms forms, string scheme, string b, string home, bool remote, string? baseDir, bool expandTilde)
     {
         string path = b;
-        if (path == "~") path = home;
+        if (!expandTilde) { }
+        else if (path == "~") path = home;
         else if (path.StartsWith("~/", StringComparison.Ordinal)) path = home.TrimEnd('/') + "/" + path[2..];
         if (!path.StartsWith('/'))
         {

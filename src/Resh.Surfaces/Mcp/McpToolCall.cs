@@ -138,8 +138,12 @@ public static class McpToolCall
                     $"{tool.Verb.FullName} removes state that cannot be recovered, and this client cannot confirm it (no elicitation capability).",
                     "Call it with dry_run: true to see what it would do, or ask the operator to restart `resh mcp --allow-destructive`."));
             string answer;
-            // The user confirms the target the policy resolved (symlinks and `..` followed), not the spelling the client chose.
-            try { answer = await ConfirmAsync(session, tool, forms?.Canonical ?? targetUri, host, ct).ConfigureAwait(false); }
+            // The user confirms the target the policy resolved (directories' symlinks and `..` followed), not the spelling the client chose.
+            // A symlink the verb acts on (file.delete removes the link) is shown as itself, with where it points.
+            var shown = McpTarget.SymlinkShown(scheme, body, server.Runtime.Paths.Home, host is not null) ?? forms?.Canonical ?? targetUri;
+            // Arguments that are more targets (pkg.remove's `packages`) are named too: they are acted on as much.
+            if (MoreTargets(tool, inv) is { Count: > 0 } more) shown += " and " + string.Join(", ", more);
+            try { answer = await ConfirmAsync(session, tool, shown, host, ct).ConfigureAwait(false); }
             catch (OperationCanceledException) { return Fail(ReshError.Interrupted("Cancelled while waiting for the confirmation.", null)); }
             if (answer != "accept")
                 return Fail(ReshError.PermissionDenied($"{tool.Verb.FullName} on {targetUri} was not confirmed (the user chose {answer}); nothing was run.",
@@ -162,31 +166,54 @@ public static class McpToolCall
     }
 
     /// <summary>
-    /// Every path argument the client gave (declared with <see cref="ArgInfo.Path"/>), as the verb will read it, meets the
-    /// target patterns as `scheme://PATH`: a copy's destination is as much the call's target as its source.
+    /// Every path argument of the call (declared with <see cref="ArgInfo.Path"/>), as the verb will read it, meets the
+    /// target patterns as `scheme://PATH`: a copy's destination is as much the call's target as its source. Every value
+    /// of an argument declared <see cref="ArgRole.Target"/> (pkg's `packages`) meets them as `scheme://VALUE`, like the
+    /// target. The bound arguments are checked, so a value from the config file's [defaults.HANDLE.VERB] meets the
+    /// patterns and --read-only as a value the client sent does (the verb's own declared defaults are not bound here).
     /// </summary>
     static ReshError? PathArgRefusal(McpPolicy policy, McpTool tool, Invocation inv, JsonObject given, string body, string home, bool remote)
     {
         if (inv.Verb is null || inv.Args is null) return null;
         var scheme = tool.Handle.Scheme;
-        foreach (var (key, _) in given)
+        foreach (var (arg, value) in inv.Args.Given)
         {
-            if (inv.Verb.FindArg(CommandLineParser.Normalize(key)) is not { Path: not PathUse.None } arg) continue;
-            var value = inv.Args.Given.FirstOrDefault(g => ReferenceEquals(g.Key, arg)).Value;
-            IEnumerable<string> paths = value switch
+            if (arg.Path == PathUse.None && arg.Role != ArgRole.Target) continue;
+            if (policy.ReadOnly && McpReadOnlyRules.Writes(arg))
+                return ReshError.PermissionDenied($"{tool.Verb.FullName} with `{arg.Name}` writes files{(given.ContainsKey(arg.Name) ? "" : " (a default from the config file)")}, and this MCP server runs with --read-only.",
+                    $"Call {tool.Verb.FullName} without `{arg.Name}`, or ask the operator to remove the default or restart `resh mcp` without --read-only.");
+            foreach (var text in Values(value))
             {
-                string one => [one],
-                IReadOnlyList<string> many => many,
-                _ => [],
-            };
-            var baseDir = arg.Path == PathUse.LinkTarget ? McpTarget.Directory(body, home, remote) : null;
-            foreach (var path in paths)
-            {
-                var pathForms = McpTarget.OfPath(scheme, path, home, remote, baseDir);
-                if (policy.ArgRefusal(tool.Verb, arg, pathForms, pathForms.Canonical ?? path) is { } refusal) return refusal;
+                if (arg.Role == ArgRole.Target)
+                {
+                    var targetForms = McpTarget.Of(scheme, text, home, remote);
+                    if (policy.ArgRefusal(tool.Verb, arg, targetForms, $"{scheme}://{text}") is { } targetRefusal) return targetRefusal;
+                    continue;
+                }
+                var baseDir = arg.Path == PathUse.LinkTarget ? McpTarget.Directory(body, home, remote) : null;
+                var pathForms = McpTarget.OfPath(scheme, text, home, remote, baseDir);
+                if (policy.ArgRefusal(tool.Verb, arg, pathForms, pathForms.Canonical ?? text) is { } refusal) return refusal;
             }
         }
         return null;
+    }
+
+    static IEnumerable<string> Values(object? value) => value switch
+    {
+        string one => [one],
+        IReadOnlyList<string> many => many,
+        _ => [],
+    };
+
+    /// <summary>Values of the call's <see cref="ArgRole.Target"/> arguments as `scheme://VALUE`: what the verb acts on besides the target.</summary>
+    static List<string> MoreTargets(McpTool tool, Invocation inv)
+    {
+        var more = new List<string>();
+        if (inv.Args is null) return more;
+        foreach (var (arg, value) in inv.Args.Given)
+            if (arg.Role == ArgRole.Target)
+                foreach (var text in Values(value)) more.Add($"{tool.Handle.Scheme}://{text}");
+        return more;
     }
 
     /// <summary>Asks the user through the client (elicitation/create, form mode) and returns accept, decline or cancel.</summary>

@@ -18,7 +18,8 @@ public sealed class McpProcess : IDisposable
     public McpProcess(params string[] args) : this(null, args) { }
 
     /// <param name="home">A state dir (RESH_HOME) to share between servers; null gives this server its own.</param>
-    public McpProcess(string? home, string[] args)
+    /// <param name="env">More environment for the server (RESH_CONFIG ...).</param>
+    public McpProcess(string? home, string[] args, IReadOnlyDictionary<string, string>? env = null)
     {
         var psi = new ProcessStartInfo(ReshBinary.Path)
         {
@@ -26,6 +27,7 @@ public sealed class McpProcess : IDisposable
             StandardInputEncoding = new UTF8Encoding(false),
         };
         psi.Environment["RESH_HOME"] = home ?? _state.Path;
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         psi.ArgumentList.Add("mcp");
         foreach (var a in args) psi.ArgumentList.Add(a);
         _p = Process.Start(psi)!;

@@ -18,7 +18,7 @@ public static class CronAdd
     static readonly Arg<IReadOnlyList<string>> Env = Arg.List("env", "Environment for the command as NAME=value.", examples: ["LANG=C.UTF-8"]);
     static readonly Arg<IReadOnlyList<string>> SecretEnvArg = Arg.List("secret_env",
         "Secret environment as NAME=SOURCE (secret:NAME, env:VAR, file:PATH; a literal works with a warning): kept in a 0600 file the job sources (cron) or names in EnvironmentFile= (timer), never in the crontab.",
-        examples: ["API_TOKEN=secret:ci/token"]);
+        examples: ["API_TOKEN=secret:ci/token"], role: ArgRole.SecretSources);
     static readonly Arg<string?> Comment = Arg.String("comment", "A note kept with the job.");
     static readonly Arg<string?> Backend = Arg.Enum("backend", "cron (a marked block in a crontab) or systemd (resh-ID.timer + resh-ID.service).", ["cron", "systemd"], "cron");
     static readonly Arg<string?> File = Arg.String("file", "Put the job in /etc/cron.d/FILE (system format) instead of the user's crontab.", examples: ["resh"]);

@@ -15,14 +15,15 @@ public static class LockRun
     static readonly Arg<long?> MaxOutput = Arg.Size("max_output", "How much of the end of stdout and of stderr the envelope keeps.", 1024 * 1024);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("run", Effect.Mutate,
-        "Run a command while holding a named lock, like flock(1): no two runs of the same lock overlap.",
+        "Run any command, as resh's user, while holding a named lock, like flock(1): no two runs of the same lock overlap.",
         [LockArgs.Wait, Argv, MaxOutput], () => LockJson.Default.LockRunResult, Run,
         examples:
         [
             new("lock:///deploy.run wait=10m -- ./deploy.sh", "Waits up to ten minutes for another deploy, then runs this one."),
             new("lock:///cron-backup.run -- restic backup /srv", "A second copy started while one runs fails at once with `conflict`."),
         ],
-        notes: "The lock is held while resh or the command lives: if resh is killed the command still holds it, and when both are gone the lock is free at once. "
+        notes: "It runs any program, as the user resh runs as: a grant of lock.run (or lock.*) is a grant to run commands, as proc.spawn is. "
+            + "The lock is held while resh or the command lives: if resh is killed the command still holds it, and when both are gone the lock is free at once. "
             + "The command gets an empty standard input and resh's environment; its exit status becomes resh's (ok for 0, else `failed` with details.exit_code). "
             + "Under --dry-run nothing runs: the call only says whether the lock is free.",
         targetHelp: "The lock's name: lock:///deploy");

@@ -25,7 +25,7 @@ public static class PkgRepoList
 
 public static class PkgRepoAdd
 {
-    static readonly Arg<string?> Name = Arg.String("name", "The source's name (its file /etc/apt/sources.list.d/NAME.sources); or the target.", examples: ["nodesource"]);
+    static readonly Arg<string?> Name = Arg.String("name", "The source's name (its file /etc/apt/sources.list.d/NAME.sources); or the target.", examples: ["nodesource"], role: ArgRole.Target);
     static readonly Arg<IReadOnlyList<string>> Uris = Arg.List("uri", "Repository URL(s).", required: true, examples: ["https://deb.nodesource.com/node_22.x"], aliases: ["uris"]);
     static readonly Arg<IReadOnlyList<string>> Suites = Arg.List("suites", "Suites (a distribution codename, or ./ for a flat repository).", required: true, examples: ["bookworm", "./"], aliases: ["suite"]);
     static readonly Arg<IReadOnlyList<string>> Components = Arg.List("components", "Components (none for a flat repository).", examples: ["main"]);
@@ -116,7 +116,7 @@ public static class PkgRepoAdd
 
 public static class PkgRepoRemove
 {
-    static readonly Arg<string?> Name = Arg.String("name", "The source's name (from repo.list); or the target.", examples: ["nodesource"]);
+    static readonly Arg<string?> Name = Arg.String("name", "The source's name (from repo.list); or the target.", examples: ["nodesource"], role: ArgRole.Target);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("repo.remove", Effect.Mutate,
         "Remove an apt source file (NAME.sources or NAME.list) and the keyring resh stored for it; absent is `changed: false`.",

@@ -20,7 +20,7 @@ public static class SvcCreate
     static readonly Arg<IReadOnlyList<string>> Env = Arg.List("env", "Environment= entries as NAME=value.", examples: ["PORT=8080"]);
     static readonly Arg<IReadOnlyList<string>> SecretEnvArg = Arg.List("secret_env",
         "Secret environment as NAME=SOURCE (secret:NAME, env:VAR, file:PATH; a literal works with a warning): written to a 0600 EnvironmentFile=, never to the unit file.",
-        examples: ["DB_PASSWORD=secret:db/app"]);
+        examples: ["DB_PASSWORD=secret:db/app"], role: ArgRole.SecretSources);
     static readonly Arg<string?> WorkingDir = Arg.String("working_dir", "WorkingDirectory=.");
     static readonly Arg<string?> Type = Arg.Enum("type", "Type= of the service.", ["simple", "exec", "forking", "oneshot", "notify", "idle"], "simple");
     static readonly Arg<string?> Restart = Arg.Enum("restart", "Restart= policy.", ["no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "always"], "no");

@@ -18,7 +18,7 @@ public static class SvcEditSet
     static readonly Arg<string?> File = Arg.String("file", "Drop-in file name in NAME.d/ (systemctl edit uses override.conf).", "override.conf");
     static readonly Arg<IReadOnlyList<string>> SecretEnvArg = Arg.List("secret_env",
         "Secret environment as NAME=SOURCE (secret:NAME, env:VAR, file:PATH; a literal works with a warning): written to a 0600 EnvironmentFile= the drop-in names, never to the drop-in.",
-        examples: ["DB_PASSWORD=secret:db/app"]);
+        examples: ["DB_PASSWORD=secret:db/app"], role: ArgRole.SecretSources);
 
     static readonly HashSet<string> ListSettings = new(StringComparer.Ordinal)
     {
