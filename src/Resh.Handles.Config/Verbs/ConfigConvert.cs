@@ -38,10 +38,12 @@ public static class ConfigConvert
 
     static async ValueTask<Outcome<ConfigConvertResult>> RunAsync(VerbContext ctx)
     {
+        var output = ctx.Get(Output);
+        // Writing a file (perhaps the source itself, in place) holds its edit lock from the read to the rename, as set does.
+        using var held = output is null ? null : ConfigFiles.LockFor(ctx, FilePaths.ResolveArg(ctx, output, "output"));
         using var doc = ConfigFiles.Open(ctx, ConfigFiles.ResolvePath(ctx), ctx.Get(ConfigFiles.FormatArg), false, "read");
         var to = ConfigFiles.ByName(ctx.Get(To))!;
         var content = to.Render(doc.Data);
-        var output = ctx.Get(Output);
         // Printed content masks secret values unless asked (reveal=true); a file written gets the real data.
         if (output is null && !ctx.Get(ConfigArgs.Reveal) && ConfigSecrets.HoldsSecret(doc.Data, KeyPath.Root))
         {
