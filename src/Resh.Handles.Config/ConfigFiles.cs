@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
+using Resh.Core.Platform;
 using Resh.Handles.Config.Formats;
 using Resh.Handles.Files;
 
@@ -35,7 +36,14 @@ internal sealed class ConfigDocument : IDisposable
 
     public string Display => FilePaths.Display(Path);
 
-    public void Dispose() => Target.Dispose();
+    /// <summary>The edit lock held from the read to the write (null for reads and dry runs).</summary>
+    public FileStream? Lock { get; init; }
+
+    public void Dispose()
+    {
+        Target.Dispose();
+        Lock?.Dispose();
+    }
 }
 
 internal static class ConfigFiles
@@ -69,9 +77,27 @@ internal static class ConfigFiles
         return FilePaths.Resolve(t, ctx.Runtime.Paths.Home);
     }
 
+    /// <summary>
+    /// The lock serialising resh's read-modify-write of one file (the one cron and svc edits take): without it, parallel
+    /// sets each read the old text and the last rename wins, so every call reports changed while only one key survives.
+    /// Null for a dry run. Keyed by the file a symlink points to, so two links to one file share it.
+    /// </summary>
+    public static FileStream? LockFor(VerbContext ctx, string path) =>
+        ctx.DryRun ? null : FileLock.Take(ctx.Runtime.Paths, LockKey(path), ctx.Cancellation);
+
+    static string LockKey(string path)
+    {
+        try { return new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? System.IO.Path.GetFullPath(path); }
+        catch (IOException) { return System.IO.Path.GetFullPath(path); }
+        catch (UnauthorizedAccessException) { return System.IO.Path.GetFullPath(path); }
+    }
+
     public static ConfigDocument Open(VerbContext ctx, string path, string? format, bool mayCreate, string action)
     {
-        var target = WriteTarget.Open(path, follow: true, action);
+        var held = action == "edit" ? LockFor(ctx, path) : null;
+        WriteTarget target;
+        try { target = WriteTarget.Open(path, follow: true, action); }
+        catch { held?.Dispose(); throw; }
         try
         {
             var st = target.Existing;
@@ -88,11 +114,12 @@ internal static class ConfigFiles
             if (bom) text = text[1..];
             CheckNesting(text);
             var fmt = Detect(path, text, format, st is not null);
-            return new ConfigDocument { Path = path, Target = target, Bytes = bytes, Text = text, Format = fmt, Exists = st is not null, Bom = bom };
+            return new ConfigDocument { Path = path, Target = target, Bytes = bytes, Text = text, Format = fmt, Exists = st is not null, Bom = bom, Lock = held };
         }
         catch
         {
             target.Dispose();
+            held?.Dispose();
             throw;
         }
     }

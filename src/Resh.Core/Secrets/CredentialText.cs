@@ -9,17 +9,51 @@ namespace Resh.Core.Secrets;
 /// </summary>
 public static class CredentialText
 {
-    /// <summary>Where the password of an authority (<c>user:PASSWORD@host...</c>, the text after <c>scheme://</c>) is; null when there is none.</summary>
+    /// <summary>
+    /// Where the password of an authority (<c>user:PASSWORD@host...</c>, the text after <c>scheme://</c>) is; null when there is none.
+    /// The userinfo ends at the last <c>@</c> before the path, so a password holding <c>/</c> (<c>app:pa/ss@db/app</c>) is found
+    /// whole; a <c>host:PORT/path@x</c> (digits after the colon) has none.
+    /// </summary>
     public static (int Start, int Length)? AuthorityPassword(string text, int from = 0)
     {
-        var end = text.IndexOf('/', from);
+        // The common case: an @ before the first '/' (a password may hold spaces: u:p w@h).
+        var slash = text.IndexOf('/', from);
+        if (slash < 0) slash = text.Length;
+        if (slash > from && text.LastIndexOf('@', slash - 1, slash - from) is >= 0 and var at0)
+        {
+            var colon0 = text.IndexOf(':', from, at0 - from);
+            return colon0 < 0 ? null : (colon0 + 1, at0 - colon0 - 1);
+        }
+        var end = text.IndexOfAny(['/', '?', '#'], from);
         if (end < 0) end = text.Length;
-        if (end <= from) return null;
-        var at = text.LastIndexOf('@', end - 1, end - from);
-        if (at < 0) return null;
+        int tokenEnd = from;
+        while (tokenEnd < text.Length && !char.IsWhiteSpace(text[tokenEnd]) && text[tokenEnd] is not ('"' or '\'' or '<' or '>' or ',')) tokenEnd++;
+        if (end > tokenEnd) end = tokenEnd;
+        if (end <= from && (end >= text.Length || text[end] != '/')) return null;
+        var at = end > from ? text.LastIndexOf('@', end - 1, end - from) : -1;
+        if (at < 0)
+        {
+            // No @ before the first '/': a password with '/' in it, when the colon comes before that '/' and is not a port's.
+            var colonBefore = end > from ? text.IndexOf(':', from, end - from) : -1;
+            if (colonBefore < 0) return null;
+            var port = text.AsSpan(colonBefore + 1, end - colonBefore - 1);
+            if (port.Length > 0 && !port.ContainsAnyExcept("0123456789")) return null;
+            at = tokenEnd > end ? text.LastIndexOf('@', tokenEnd - 1, tokenEnd - end) : -1;
+            if (at < 0) return null;
+            return (colonBefore + 1, at - colonBefore - 1);
+        }
         var colon = text.IndexOf(':', from, at - from);
         return colon < 0 ? null : (colon + 1, at - colon - 1);
     }
+
+    /// <summary>Query-string parameters whose value is a credential (<c>?password=X</c>, <c>&amp;access_token=X</c>).</summary>
+    static readonly string[] QueryNames = ["password", "pwd", "passwd", "pass", "token", "secret", "api_key", "apikey", "access_token", "auth_token", "client_secret", "sslpassword"];
+
+    /// <summary>Token prefixes of well-known services (Stripe, GitHub, Slack, GitLab...): a word starting with one is a credential.</summary>
+    static readonly string[] TokenPrefixes = ["sk_live_", "sk_test_", "rk_live_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xoxb-", "xoxp-", "xoxa-", "xoxs-", "glpat-", "npm_", "AKIA"];
+
+    /// <summary>Webhook URLs whose path is the credential: everything after these is masked.</summary>
+    static readonly string[] WebhookPaths = ["hooks.slack.com/services/", "discord.com/api/webhooks/", "discordapp.com/api/webhooks/"];
 
     /// <summary>The parts of <paramref name="value"/> that are credentials, in order; empty for almost every value.</summary>
     public static List<(int Start, int Length)> Spans(string value)
@@ -32,9 +66,54 @@ public static class CredentialText
             if (!char.IsAsciiLetterOrDigit(value[i - 1]) && value[i - 1] is not ('+' or '.' or '-')) continue;
             if (AuthorityPassword(value, i + 3) is { Length: > 0 } p) spans.Add(p);
         }
-        if (value.IndexOf('=') > 0) ConnectionStringPasswords(value, spans);
+        if (value.IndexOf('=') > 0)
+        {
+            ConnectionStringPasswords(value, spans);
+            QueryPasswords(value, spans);
+        }
+        TokenWords(value, spans);
         spans.Sort();
         return spans;
+    }
+
+    /// <summary><c>?password=X</c>, <c>&amp;token=X</c> (any case): the value up to the next <c>&amp;</c>, <c>#</c>, <c>;</c>, quote or space.</summary>
+    static void QueryPasswords(string value, List<(int, int)> into)
+    {
+        for (int i = value.IndexOfAny(['?', '&']); i >= 0; i = value.IndexOfAny(['?', '&'], i + 1))
+        {
+            var eq = value.IndexOf('=', i + 1);
+            if (eq < 0) return;
+            var name = value.AsSpan(i + 1, eq - i - 1);
+            bool known = false;
+            foreach (var q in QueryNames) if (name.Equals(q, StringComparison.OrdinalIgnoreCase)) { known = true; break; }
+            if (!known) continue;
+            int e = eq + 1;
+            while (e < value.Length && value[e] is not ('&' or '#' or ';' or '"' or '\'') && !char.IsWhiteSpace(value[e])) e++;
+            if (e > eq + 1) into.Add((eq + 1, e - eq - 1));
+        }
+    }
+
+    /// <summary>Words that start with a well-known token prefix (<c>ghp_...</c>, <c>xoxb-...</c>), and the path of a webhook URL.</summary>
+    static void TokenWords(string value, List<(int, int)> into)
+    {
+        foreach (var prefix in TokenPrefixes)
+        {
+            for (int i = value.IndexOf(prefix, StringComparison.Ordinal); i >= 0; i = value.IndexOf(prefix, i + 1, StringComparison.Ordinal))
+            {
+                if (i > 0 && (char.IsAsciiLetterOrDigit(value[i - 1]) || value[i - 1] == '_')) continue;
+                int e = i + prefix.Length;
+                while (e < value.Length && (char.IsAsciiLetterOrDigit(value[e]) || value[e] is '_' or '-')) e++;
+                if (e - i - prefix.Length >= 8) into.Add((i, e - i));
+            }
+        }
+        foreach (var hook in WebhookPaths)
+        {
+            var i = value.IndexOf(hook, StringComparison.OrdinalIgnoreCase);
+            if (i < 0) continue;
+            int s = i + hook.Length, e = s;
+            while (e < value.Length && !char.IsWhiteSpace(value[e]) && value[e] is not ('"' or '\'' or '?' or '#')) e++;
+            if (e > s) into.Add((s, e - s));
+        }
     }
 
     /// <summary>The value with every credential in it as <c>***</c>; the same instance when there is none.</summary>
@@ -68,7 +147,8 @@ public static class CredentialText
             var eq = value.IndexOf('=', pos);
             if (eq < 0) return;
             var sep = semicolons ? value.IndexOf(';', pos) : IndexOfSpace(value, pos);
-            if (sep >= 0 && sep < eq) { pos = sep + 1; continue; } // a field without '='
+            // A field without '=' (libpq also allows spaces around it: password = X).
+            if (sep >= 0 && sep < eq && (semicolons || !value.AsSpan(sep, eq - sep).IsWhiteSpace())) { pos = sep + 1; continue; }
             var key = value.AsSpan(pos, eq - pos).Trim();
             var vs = eq + 1;
             while (vs < value.Length && value[vs] is ' ' or '\t') vs++;
@@ -77,6 +157,8 @@ public static class CredentialText
             {
                 var close = value[vs] == '{' ? '}' : value[vs];
                 var c = value.IndexOf(close, vs + 1);
+                // ODBC doubles a closing brace inside a braced value: Pwd={ab}}c;d} is ab}c;d.
+                while (close == '}' && c >= 0 && c + 1 < value.Length && value[c + 1] == '}') c = value.IndexOf('}', c + 2);
                 ve = c < 0 ? value.Length : c;
                 vs++;
                 next = c < 0 ? value.Length : c + 1;

@@ -4,7 +4,7 @@ namespace Resh.Core.Secrets;
 /// Whether a key in a document or store (db.password, apiKey, private-key, spring.datasource.password) names a secret:
 /// camelCase, <c>-</c>, <c>.</c>, <c>/</c>, <c>:</c> and spaces are read as word breaks. A key is secret when it holds
 /// password, passwd, secret, token, credential, apikey or passphrase anywhere; or has one of the words pass, pw, pwd,
-/// auth, private or bearer; or ends in key (<c>ssl_key</c>, <c>sslkey</c>, <c>clientKey</c>) after a word that says what
+/// auth, private, bearer, pat (<c>GITHUB_PAT</c>) or jwt; or ends in key (<c>ssl_key</c>, <c>sslkey</c>, <c>clientKey</c>) after a word that says what
 /// kind of key it is (ssl, tls, ssh, private, secret, api, access, signing, encryption, client, master, hmac, jwt, session,
 /// account, ca). Other keys ending in key (<c>primary_key</c>, <c>sort_key</c>, <c>keyboard</c>) stay visible. config://
 /// masks such values; the audit trail never records them. Values that carry a credential themselves (a URL's password,
@@ -13,7 +13,7 @@ namespace Resh.Core.Secrets;
 public static class SecretKeys
 {
     static readonly string[] Inside = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "CREDENTIAL", "APIKEY", "PASSPHRASE"];
-    static readonly string[] Words = ["PASS", "PW", "PWD", "AUTH", "PRIVATE", "BEARER"];
+    static readonly string[] Words = ["PASS", "PW", "PWD", "AUTH", "PRIVATE", "BEARER", "PAT", "JWT"];
     static readonly string[] KeyKinds =
         ["SSL", "TLS", "SSH", "PRIVATE", "SECRET", "API", "ACCESS", "SIGNING", "ENCRYPTION", "CLIENT", "MASTER", "HMAC", "JWT", "SESSION", "ACCOUNT", "CA",
          "ENCRYPT", "DECRYPTION", "SHARED", "LICENSE", "GPG", "PGP", "AES"];

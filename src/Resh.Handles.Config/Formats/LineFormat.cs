@@ -25,7 +25,31 @@ internal abstract class LineFormat : ConfigFormat
 
     public override JsonNode? Normalize(JsonNode? value) => JsonValue.Create(AsText(value));
 
-    public override string Render(JsonNode? data) => LineRender.Render(data, Sections, RenderKey, DefaultSeparator, v => Quote(v, '\0'));
+    public override string Render(JsonNode? data) => LineRender.Render(data, Sections,
+        k => { var r = RenderKey(k); CheckKey(r); return r; }, DefaultSeparator, (k, v) => { CheckValue(k, v); return Quote(v, '\0'); }, CheckSection);
+
+    /// <summary>
+    /// Refuses a key this format cannot hold on a line of its own: written unchecked, a key such as <c>$(touch x)</c> or
+    /// <c>A=B</c> would become a different line (in a sourced .env, a command). Throws usage naming the key.
+    /// </summary>
+    protected virtual void CheckKey(string key)
+    {
+        if (key.Length == 0 || key.Any(char.IsControl))
+            throw BadKey(key, "is empty or holds a control character (a newline would start another line)");
+    }
+
+    protected virtual void CheckSection(string section) { }
+
+    protected virtual void CheckValue(string key, string value) { }
+
+    protected ReshException BadKey(string key, string why) =>
+        ReshError.Usage($"The key `{Shown(key)}` {why}, so it cannot be written to a {Name} file.", KeyHint).ToException();
+
+    /// <summary>A key or name as a message shows it: control characters escaped, so the message stays one line.</summary>
+    protected static string Shown(string s) =>
+        string.Concat(s.Select(c => c switch { '\n' => "\\n", '\r' => "\\r", '\t' => "\\t", < ' ' => "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture), _ => c.ToString() }));
+
+    protected virtual string KeyHint => "Use a key of letters, digits, '_', '-' and '.'.";
 
     protected virtual string RenderKey(string key) => KeyText(key);
 
@@ -94,12 +118,15 @@ internal abstract class LineFormat : ConfigFormat
         if (key is null)
             throw ReshError.Usage(path.IsRoot ? "set needs a key." : $"`{path}` is a section; set one of its keys.", "key=section.name value=...").ToException();
         var str = AsText(value);
+        CheckValue(key, str);
         var (lines, sections) = Scan(text);
         var nl = TextSpans.Newline(text);
         var existing = lines.LastOrDefault(l => l.Section == section && l.Key == key);
         // A bare key (an INI flag such as skip-networking, a properties key alone) has no separator: a value brings one.
         if (existing is not null)
             return new Splice(existing.ValueStart, existing.ValueEnd, (existing.Separator.Length == 0 && str.Length > 0 ? DefaultSeparator : "") + Quote(str, existing.Quote)).ApplyTo(text);
+        CheckKey(key);
+        if (section is not null && !sections.Any(s => s.Name == section)) CheckSection(section);
         var siblings = lines.Where(l => l.Section == section).ToList();
         var style = siblings.LastOrDefault() ?? lines.LastOrDefault();
         // The separator comes from a sibling that has one; a bare flag line has none to copy.
@@ -251,6 +278,32 @@ internal sealed class IniFormat : LineFormat
         return -1;
     }
 
+    protected override void CheckKey(string key)
+    {
+        base.CheckKey(key);
+        if (key != key.Trim()) throw BadKey(key, "starts or ends with a space (INI readers trim it)");
+        if (key.IndexOfAny(['=', ':']) >= 0) throw BadKey(key, "holds '=' or ':' (INI readers split the line there)");
+        if (key[0] is '[' or '#' or ';') throw BadKey(key, $"starts with '{key[0]}' (INI readers take that line for a section or a comment)");
+    }
+
+    protected override void CheckSection(string section)
+    {
+        if (section.Length == 0 || section != section.Trim() || section.Any(char.IsControl) || section.IndexOfAny(['[', ']']) >= 0)
+            throw ReshError.Usage($"The section name `{Shown(section)}` is empty, has spaces around it, or holds '[', ']' or a control character, so it cannot be an INI [section].",
+                "Use a section name of letters, digits, '_', '-' and '.'.").ToException();
+    }
+
+    /// <summary>
+    /// A value on more than one line is refused: written raw, the next line reads back as a key of its own here, and
+    /// configparser reads it as a continuation only when indented (resh reads one line per key).
+    /// </summary>
+    protected override void CheckValue(string key, string value)
+    {
+        if (value.Contains('\n') || value.Contains('\r'))
+            throw ReshError.Usage($"The value of `{Shown(key)}` has more than one line, and an INI value is one line.",
+                "Join its lines (or encode them, e.g. with \\n) before writing INI; convert to=yaml, toml or json keep multi-line values.").ToException();
+    }
+
     protected override string Quote(string value, char oldQuote) =>
         oldQuote != '\0' ? oldQuote + value + oldQuote
         : value != value.Trim() || value.Contains(';') || value.Contains('#') || (value.Length > 1 && value[0] is '"' or '\'' && value[^1] == value[0]) ? "\"" + value + "\"" : value;
@@ -283,8 +336,17 @@ internal sealed class SysctlFormat : LineFormat
         return (lines, []);
     }
 
+    protected override void CheckKey(string key)
+    {
+        base.CheckKey(key);
+        if (key.Any(char.IsWhiteSpace) || key.Contains('=')) throw BadKey(key, "holds a space or '=' (sysctl splits the line there)");
+        if (key[0] is '#' or ';' or '-') throw BadKey(key, $"starts with '{key[0]}' (sysctl takes that line for a comment or an ignore-errors mark)");
+    }
+
+    protected override string KeyHint => "Name a kernel parameter, e.g. net.ipv4.ip_forward.";
+
     protected override string Quote(string value, char oldQuote) =>
-        value.Contains('\n') ? throw ReshError.Usage("A sysctl value is one line.", null).ToException() : value;
+        value.Contains('\n') || value.Contains('\r') ? throw ReshError.Usage("A sysctl value is one line.", "Write the value on one line.").ToException() : value;
 }
 
 /// <summary>.env files (docker compose, systemd EnvironmentFile, dotenv): KEY=value, optional export, quoting kept.</summary>
@@ -298,6 +360,18 @@ internal sealed class EnvFormat : LineFormat
     }
     public override string Name => "env";
     protected override bool Sections => false;
+
+    /// <summary>
+    /// A .env key must be a shell variable name: the file is also sourced (set -a; . ./.env) and read by systemd's
+    /// EnvironmentFile, so a key such as <c>$(touch x)</c>, <c>#X</c>, <c>A=B</c> or one with a space would be a command, a comment or another variable.
+    /// </summary>
+    protected override void CheckKey(string key)
+    {
+        if (key.Length == 0 || !(char.IsAsciiLetter(key[0]) || key[0] == '_') || !key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+            throw BadKey(key, "is not a variable name (a shell sourcing the file would run or misread that line)");
+    }
+
+    protected override string KeyHint => "A .env key is a letter or '_' followed by letters, digits and '_' (LOG_LEVEL).";
     protected override string DefaultSeparator => "=";
 
     protected override (List<KvLine>, List<SectionLine>) Scan(string text)
@@ -430,10 +504,22 @@ internal sealed class PropertiesFormat : LineFormat
         return sb.ToString();
     }
 
+    /// <summary>Any key can be written: <see cref="KeyText"/> escapes separators, comment marks and control characters.</summary>
+    protected override void CheckKey(string key) { }
+
     protected override string KeyText(string key)
     {
         var sb = new StringBuilder();
-        foreach (var c in key) sb.Append(c is '=' or ':' or ' ' or '#' or '!' or '\\' ? "\\" + c : c.ToString());
+        foreach (var c in key)
+            sb.Append(c switch
+            {
+                '=' or ':' or ' ' or '#' or '!' or '\\' => "\\" + c,
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                < ' ' => "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture),
+                _ => c.ToString(),
+            });
         return sb.ToString();
     }
 
@@ -463,7 +549,7 @@ internal sealed class PropertiesFormat : LineFormat
 internal static class LineRender
 {
     /// <summary>Data as lines of a line format: INI keeps one level of sections; deeper keys are joined with dots.</summary>
-    public static string Render(JsonNode? data, bool sections, Func<string, string> key, string sep, Func<string, string> value)
+    public static string Render(JsonNode? data, bool sections, Func<string, string> key, string sep, Func<string, string, string> value, Action<string> section)
     {
         if (data is not JsonObject root)
             throw ReshError.Usage("Only an object (keys and values) can be written in this format.", "Convert an object, not a list or a single value.").ToException();
@@ -481,14 +567,15 @@ internal static class LineRender
         if (sections && root.Where(p => p.Value is not JsonObject).Select(p => p.Key).ToList() is { Count: > 0 } loose)
             throw ReshError.Usage($"INI has no place for top-level values: `{loose[0]}`{(loose.Count > 1 ? $" (and {loose.Count - 1} more)" : "")} is not in a table, and INI readers such as Python's configparser reject keys before the first [section].",
                 "Move top-level values into a table first (config set/merge), or convert to=properties or to=env, which hold flat keys.").ToException();
-        foreach (var (k, v) in flat) sb.Append(key(k)).Append(sep).Append(value(Text(v))).Append('\n');
+        foreach (var (k, v) in flat) sb.Append(key(k)).Append(sep).Append(value(k, Text(v))).Append('\n');
         foreach (var (name, o) in tables)
         {
             if (sb.Length > 0) sb.Append('\n');
+            section(name);
             sb.Append('[').Append(name).Append("]\n");
             var inner = new List<(string, JsonNode?)>();
             foreach (var (k, v) in o) Flatten(k, v, inner);
-            foreach (var (k, v) in inner) sb.Append(key(k)).Append(sep).Append(value(Text(v))).Append('\n');
+            foreach (var (k, v) in inner) sb.Append(key(k)).Append(sep).Append(value(name + "." + k, Text(v))).Append('\n');
         }
         return sb.ToString();
     }

@@ -72,9 +72,11 @@ internal sealed class YamlFormat : TreeFormat
         var anchors = new Dictionary<string, SNode>(StringComparer.Ordinal);
         var stack = new Stack<(SNode Node, string? Key, int KeyStart, int KeyEnd)>();
         SNode? root = null;
+        Scanner? scanner = null;
         try
         {
-            var parser = new Parser(new StringReader(text));
+            scanner = new Scanner(new StringReader(text));
+            var parser = new Parser(scanner);
             while (parser.MoveNext())
             {
                 var ev = parser.Current!;
@@ -133,7 +135,13 @@ internal sealed class YamlFormat : TreeFormat
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or OverflowException)
         {
-            throw Invalid("YAML", ex.Message.Split('\n')[0].Trim());
+            // The parser's own state errors ("Operation is not valid due to the current state of the object") say nothing
+            // a user can act on: name where the scanner stopped instead.
+            var at = scanner?.CurrentPosition;
+            var why = ex is InvalidOperationException
+                ? $"the structure is broken near column {at?.Column ?? 0} (an unclosed [ or {{, a key indented wrongly, or a tab used for indentation)"
+                : ex.Message.Split('\n')[0].Trim();
+            throw Invalid("YAML", why, at is { } m ? (int)m.Line : null);
         }
         return root ?? new SNode { Kind = NodeKind.Map, Start = 0, End = 0 };
 

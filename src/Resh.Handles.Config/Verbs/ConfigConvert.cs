@@ -22,7 +22,9 @@ public static class ConfigConvert
         ],
         notes: "Comments do not carry across formats (the data does). Without output= nothing is written and `changed` is false; the content then shows secret-looking keys' values, and the passwords inside URLs and connection strings, as \"***\" unless reveal=true, and --format raw of a document holding such values is refused without reveal=true (or output=) rather than printing \"***\" where a script expects the data. "
             + "A new output file gets the source's permission bits (a 0600 file stays 0600; never wider than the umask allows) and, when root writes it, the source's owner; an existing one keeps its own. "
-            + "INI keeps one level of sections (a document with top-level values that are not tables is refused: INI readers such as Python's configparser reject keys before the first section) and line formats (.env, properties, sysctl) flatten nested keys with dots; TOML has no null.");
+            + "INI keeps one level of sections (a document with top-level values that are not tables is refused: INI readers such as Python's configparser reject keys before the first section) and line formats (.env, properties, sysctl) flatten nested keys with dots; TOML has no null. "
+            + "An INI value is one line (a value with a newline is refused, naming its key), and a key holding '=' or ':' or starting with '[', '#' or ';' is refused; a value with ';' or '#' is written in double quotes, which resh and MySQL strip but Python's configparser keeps; "
+            + "a '%' is written as is, so read such a file with configparser's RawConfigParser (or interpolation=None): its default interpolation treats '%' as a reference.");
 
     /// <summary>
     /// An existing output keeps its own mode and owner; a new one gets the source's permission bits (never wider than
@@ -38,10 +40,12 @@ public static class ConfigConvert
 
     static async ValueTask<Outcome<ConfigConvertResult>> RunAsync(VerbContext ctx)
     {
+        var output = ctx.Get(Output);
+        // Writing a file (perhaps the source itself, in place) holds its edit lock from the read to the rename, as set does.
+        using var held = output is null ? null : ConfigFiles.LockFor(ctx, FilePaths.ResolveArg(ctx, output, "output"));
         using var doc = ConfigFiles.Open(ctx, ConfigFiles.ResolvePath(ctx), ctx.Get(ConfigFiles.FormatArg), false, "read");
         var to = ConfigFiles.ByName(ctx.Get(To))!;
         var content = to.Render(doc.Data);
-        var output = ctx.Get(Output);
         // Printed content masks secret values unless asked (reveal=true); a file written gets the real data.
         if (output is null && !ctx.Get(ConfigArgs.Reveal) && ConfigSecrets.HoldsSecret(doc.Data, KeyPath.Root))
         {
