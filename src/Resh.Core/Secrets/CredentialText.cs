@@ -50,7 +50,7 @@ public static class CredentialText
     static readonly string[] QueryNames = ["password", "pwd", "passwd", "pass", "token", "secret", "api_key", "apikey", "access_token", "auth_token", "client_secret", "sslpassword"];
 
     /// <summary>Token prefixes of well-known services (Stripe, GitHub, Slack, GitLab...): a word starting with one is a credential.</summary>
-    static readonly string[] TokenPrefixes = ["sk_live_", "sk_test_", "rk_live_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xoxb-", "xoxp-", "xoxa-", "xoxs-", "glpat-", "npm_", "AKIA"];
+    static readonly string[] TokenPrefixes = ["sk_live_", "sk_test_", "rk_live_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xoxb-", "xoxp-", "xoxa-", "xoxs-", "glpat-"];
 
     /// <summary>Webhook URLs whose path is the credential: everything after these is masked.</summary>
     static readonly string[] WebhookPaths = ["hooks.slack.com/services/", "discord.com/api/webhooks/", "discordapp.com/api/webhooks/"];
