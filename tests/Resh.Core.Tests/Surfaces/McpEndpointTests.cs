@@ -42,9 +42,10 @@ public sealed class McpEndpointTests
     public void A_deny_holds_for_every_spelling_and_an_allow_ending_in_star_covers_the_paths()
     {
         var deny = new McpPolicy { Deny = [McpPolicy.Pattern.Parse("cache.*:cache://127.0.0.1*")] };
-        foreach (var body in new[] { "127.0.0.1:16430/", "127.1:16430", "LOCALHOST:16430/", "2130706433:16430/", "x@127.0.0.1:16430/", "0.0.0.0:16430/" })
+        // Every loopback spelling is the denied server, 127.0.0.0/8 and IPv6 zone ids included (review s30).
+        foreach (var body in new[] { "127.0.0.1:16430/", "127.1:16430", "LOCALHOST:16430/", "2130706433:16430/", "x@127.0.0.1:16430/", "0.0.0.0:16430/", "127.0.0.2:16430/", "[::1%lo]:16430/" })
             Assert.NotNull(deny.Refusal(CachePing, McpTarget.Of("cache", body, "/home/u", remote: false), body));
-        Assert.Null(deny.Refusal(CachePing, McpTarget.Of("cache", "127.0.0.2:16430/", "/home/u", remote: false), "other"));
+        Assert.Null(deny.Refusal(CachePing, McpTarget.Of("cache", "10.1.2.3:16430/", "/home/u", remote: false), "other"));
 
         var allow = new McpPolicy { Allow = [McpPolicy.Pattern.Parse("cache.*:cache://127.0.0.1:16430*")] };
         Assert.Null(allow.Refusal(CachePing, McpTarget.Of("cache", "x@127.1:16430/3", "/home/u", remote: false), "ok"));
