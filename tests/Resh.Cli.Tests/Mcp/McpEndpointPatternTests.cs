@@ -9,12 +9,7 @@ namespace Resh.Cli.Tests.Mcp;
 /// </summary>
 public sealed class McpEndpointPatternTests
 {
-    static JsonObject Call(McpProcess mcp, int id, string tool, JsonObject arguments)
-    {
-        var response = mcp.Request(id, "tools/call", new JsonObject { ["name"] = tool, ["arguments"] = arguments });
-        return response["result"]?["structuredContent"]?.AsObject()
-            ?? throw new Xunit.Sdk.XunitException($"{tool} {arguments.ToJsonString()}: no envelope in {response.ToJsonString()}; stderr: {mcp.Stderr}");
-    }
+    static JsonObject Call(McpProcess mcp, int id, string tool, JsonObject arguments) => mcp.CallTool(id, tool, arguments);
 
     static JsonNode Listed(McpProcess mcp, string tool)
     {
@@ -29,7 +24,7 @@ public sealed class McpEndpointPatternTests
         throw new Xunit.Sdk.XunitException($"{tool} is not listed.");
     }
 
-    static string? Code(JsonObject env) => env["error"]?["code"]?.GetValue<string>();
+    static string? Code(JsonObject env) => McpProcess.Code(env);
 
     static void AssertRefused(JsonObject env, string what)
     {

@@ -14,14 +14,9 @@ public sealed class McpPathArgumentTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    static JsonObject Call(McpProcess mcp, int id, string tool, JsonObject arguments)
-    {
-        var response = mcp.Request(id, "tools/call", new JsonObject { ["name"] = tool, ["arguments"] = arguments });
-        return response["result"]?["structuredContent"]?.AsObject()
-            ?? throw new Xunit.Sdk.XunitException($"{tool} {arguments.ToJsonString()}: no envelope in {response.ToJsonString()}; stderr: {mcp.Stderr}");
-    }
+    static JsonObject Call(McpProcess mcp, int id, string tool, JsonObject arguments) => mcp.CallTool(id, tool, arguments);
 
-    static string? Code(JsonObject env) => env["error"]?["code"]?.GetValue<string>();
+    static string? Code(JsonObject env) => McpProcess.Code(env);
 
     static void AssertRefused(JsonObject env, string argName, string what)
     {

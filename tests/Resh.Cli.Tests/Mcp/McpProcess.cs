@@ -66,6 +66,17 @@ public sealed class McpProcess : IDisposable
         return Next();
     }
 
+    /// <summary>tools/call: the envelope (structuredContent), or a test failure that shows the whole response and stderr.</summary>
+    public JsonObject CallTool(int id, string tool, JsonObject arguments)
+    {
+        var response = Request(id, "tools/call", new JsonObject { ["name"] = tool, ["arguments"] = arguments });
+        return response["result"]?["structuredContent"]?.AsObject()
+            ?? throw new Xunit.Sdk.XunitException($"{tool} {arguments.ToJsonString()}: no envelope in {response.ToJsonString()}; stderr: {Stderr}");
+    }
+
+    /// <summary>An envelope's error code, or null when it is ok.</summary>
+    public static string? Code(JsonObject env) => env["error"]?["code"]?.GetValue<string>();
+
     public JsonObject Initialize(string version = "2025-11-25") => Request(0, "initialize", new JsonObject
     {
         ["protocolVersion"] = version,
