@@ -49,14 +49,7 @@ public sealed partial class LockStore(ReshPaths paths)
 
     public void Write(string name, LockLease lease)
     {
-        var path = LeasePath(name);
-        var temp = $"{path}.{Environment.ProcessId}.tmp";
-        using (var f = new FileStream(temp, new FileStreamOptions
-        {
-            Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        }))
-            JsonSerializer.Serialize(f, lease, LockJson.Default.LockLease);
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.Write(LeasePath(name), JsonSerializer.SerializeToUtf8Bytes(lease, LockJson.Default.LockLease), UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
     public void Delete(string name) => File.Delete(LeasePath(name));

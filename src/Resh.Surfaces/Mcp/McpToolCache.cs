@@ -60,36 +60,26 @@ public static class McpToolCache
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return null; }
     }
 
-    /// <summary>Writes the pages (0600, through a temporary file and a rename); a cache that cannot be written is not an error.</summary>
+    /// <summary>Writes the pages (0600, atomically); a cache that cannot be written is not an error.</summary>
     public static void Save(string path, IReadOnlyDictionary<int, byte[]> pages)
     {
         var dir = Path.GetDirectoryName(path)!;
-        var temp = $"{path}.{Environment.ProcessId}.tmp";
         try
         {
             ReshPaths.EnsurePrivateDir(Path.GetDirectoryName(dir)!);
             ReshPaths.EnsurePrivateDir(dir);
-            using (var f = new FileStream(temp, new FileStreamOptions
+            using var data = new MemoryStream();
+            data.Write(Magic);
+            Span<byte> head = stackalloc byte[8];
+            foreach (var (offset, bytes) in pages.OrderBy(p => p.Key))
             {
-                Mode = FileMode.CreateNew, Access = FileAccess.Write,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            }))
-            {
-                f.Write(Magic);
-                Span<byte> head = stackalloc byte[8];
-                foreach (var (offset, bytes) in pages.OrderBy(p => p.Key))
-                {
-                    BinaryPrimitives.WriteInt32LittleEndian(head, offset);
-                    BinaryPrimitives.WriteInt32LittleEndian(head[4..], bytes.Length);
-                    f.Write(head);
-                    f.Write(bytes);
-                }
+                BinaryPrimitives.WriteInt32LittleEndian(head, offset);
+                BinaryPrimitives.WriteInt32LittleEndian(head[4..], bytes.Length);
+                data.Write(head);
+                data.Write(bytes);
             }
-            File.Move(temp, path, overwrite: true);
+            AtomicFile.Write(path, data.GetBuffer().AsSpan(0, (int)data.Length), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            try { File.Delete(temp); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
     }
 }
