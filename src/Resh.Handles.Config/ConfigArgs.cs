@@ -12,7 +12,7 @@ internal static class ConfigArgs
     public static readonly Arg<string?> RequiredKey = Arg.String("key", "Key path: dotted (server.tls.port, servers[0].name, a\\.b for a key holding a dot) or a JSON Pointer (/server/tls.port).",
         required: true, examples: ["server.port", "/server/tls.port", "servers[0].name"]);
 
-    public static readonly Arg<bool> Reveal = Arg.Bool("reveal", "Show the values of secret-looking keys (password, token, secret, api_key, private_key...) and the passwords inside URLs and connection strings; without it they are \"***\".");
+    public static readonly Arg<bool> Reveal = Arg.Bool("reveal", "Show the values of secret-looking keys (password, token, secret, api_key, private_key...) and the passwords inside URLs and connection strings; without it they are \"***\".", role: ArgRole.Reveal);
 
     /// <summary>
     /// A value typed the way the caller wrote it: <c>value:=8080</c> is JSON (a number here), <c>value=8080</c> is the

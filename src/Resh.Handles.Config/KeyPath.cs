@@ -71,7 +71,7 @@ public sealed class KeyPath
                 var close = text.IndexOf(']', i);
                 if (close < 0) throw Bad(text, "an unclosed [");
                 var index = text[(i + 1)..close];
-                if (index.Length == 0 || !index.All(char.IsAsciiDigit)) throw Bad(text, $"[{index}] is not an array index");
+                if (index.Length == 0 || !index.All(char.IsAsciiDigit)) throw Bad(text, $"[{Clip(index)}], which is not an array index (indexes count 0, 1, 2 ...; the next free index appends)");
                 if (pending || sb.Length > 0) segments.Add(sb.ToString());
                 sb.Clear();
                 pending = false;

@@ -1,3 +1,4 @@
+using Resh.Core.Errors;
 using Resh.Core.Platform;
 
 namespace Resh.Core.Config;
@@ -34,8 +35,18 @@ public sealed class ReshPaths
     public string StateSubdir(string name)
     {
         var dir = Path.Combine(StateDir, name);
-        EnsurePrivateDir(StateDir);
-        EnsurePrivateDir(dir);
+        try
+        {
+            EnsurePrivateDir(StateDir);
+            EnsurePrivateDir(dir);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            // A daemon account's HOME is often /nonexistent: name the state dir and the way out, not a bare path error.
+            throw ReshError.PermissionDenied($"resh cannot create its state directory {dir}: {ex.Message}",
+                "Set RESH_HOME to a directory this user may write (state: locks, queues, caches, the audit trail), or give the user a home.",
+                new System.Text.Json.Nodes.JsonObject { ["state_dir"] = StateDir, ["reason"] = ex.Message }).ToException();
+        }
         return dir;
     }
 

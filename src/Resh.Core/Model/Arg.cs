@@ -32,9 +32,9 @@ public static class Arg
         Parser = (a, v) => ParseInt(a, Single(a, v)),
     };
 
-    public static Arg<bool> Bool(string name, string description, bool @default = false, string[]? aliases = null) => new()
+    public static Arg<bool> Bool(string name, string description, bool @default = false, string[]? aliases = null, ArgRole role = ArgRole.None) => new()
     {
-        Name = name, Description = description, Kind = ArgKind.Bool,
+        Name = name, Description = description, Kind = ArgKind.Bool, Role = role,
         DefaultJsonFactory = () => JsonValue.Create(@default), Default = @default, Aliases = aliases ?? [],
         Parser = (a, v) => ParseBool(a, Single(a, v)),
     };
@@ -74,6 +74,17 @@ public static class Arg
         DefaultJsonFactory = @default is null ? null : () => new JsonArray(@default.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()),
         Default = @default ?? [],
         Parser = ParseList,
+    };
+
+    /// <summary>
+    /// A command as argv: the words after <c>--</c> (verbatim), a JSON array of exact words, or one line
+    /// (<c>command=sleep 1</c>) split into words as a shell would for quotes and backslashes, with no expansion and no shell.
+    /// </summary>
+    public static Arg<IReadOnlyList<string>> Command(string name, string description, bool required = false, string[]? examples = null,
+        string[]? aliases = null, bool positional = false) => new()
+    {
+        Name = name, Description = description, Kind = ArgKind.List, Required = required, Examples = examples ?? [], Aliases = aliases ?? [],
+        Positional = positional, Default = [], Parser = ParseCommand,
     };
 
     public static Arg<JsonNode?> Json(string name, string description, bool required = false, string[]? examples = null) => new()
@@ -253,6 +264,25 @@ public static class Arg
             for (int i = 0; i < items.Count; i++) items[i] = ParseEnum(a, items[i]);
         }
         return items;
+    }
+
+    static IReadOnlyList<string> ParseCommand(ArgInfo a, IReadOnlyList<RawValue> values)
+    {
+        var words = new List<string>();
+        foreach (var v in values)
+        {
+            if (v.IsJson && v.Json is JsonArray) words.AddRange(ParseList(a, [v]));
+            else if (a.Positional && v.Text is not null && v.Origin == ValueOrigin.CommandLine) words.Add(v.Text);
+            else
+            {
+                try { words.AddRange(Platform.CommandWords.Split(ScalarText(a, v, true))); }
+                catch (FormatException ex)
+                {
+                    throw new ArgValueException($"Argument `{a.Name}`: {ex.Message}", "Balance the quotes, or give the exact words after --.");
+                }
+            }
+        }
+        return words;
     }
 
     static JsonNode? ParseJson(ArgInfo a, RawValue v)

@@ -12,4 +12,6 @@ public enum ArgRole
     Target,
     /// <summary>Each value is NAME=SOURCE where SOURCE is a secret-typed source (secret:NAME, env:VAR, file:PATH or a literal): `secret_env`.</summary>
     SecretSources,
+    /// <summary>A boolean that shows secret values in clear (`reveal`): a surface may refuse it (resh mcp without --allow-reveal).</summary>
+    Reveal,
 }

@@ -46,11 +46,7 @@ public static class SecretExec
 
     static async ValueTask<Outcome<SecretExecResult>> Run(VerbContext ctx)
     {
-        var words = ctx.Get(Argv).Count > 0 ? ctx.Get(Argv).ToList() : ctx.Get(Command) is { } line ? CommandWords.Split(line) : [];
-        if (ctx.Get(Command) is not null && ctx.Get(Argv).Count > 0)
-            return ReshError.Usage("Give the command either as command= or as words after --, not both.", null);
-        if (words.Count == 0)
-            return ReshError.Usage("secret.exec needs a command: command=... or the words after --.", "Example: resh 'secret://.exec(command=env,env=DB_PASSWORD:db/app)'");
+        var words = CommandWords.Of(ctx.Get(Command), ctx.Get(Argv), "Example: resh 'secret://.exec(command=env,env=DB_PASSWORD:db/app)'").ToList();
 
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         var injected = new List<string>();

@@ -7,7 +7,7 @@ namespace Resh.Handles.Secret.Verbs;
 
 public static class SecretGet
 {
-    static readonly Arg<bool> Reveal = Arg.Bool("reveal", "Show the value; without it the value is \"***\".");
+    static readonly Arg<bool> Reveal = Arg.Bool("reveal", "Show the value; without it the value is \"***\".", role: ArgRole.Reveal);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("get", Effect.Read,
         "A secret's metadata, and its value with reveal=true (--format raw prints the bare value for scripts).",

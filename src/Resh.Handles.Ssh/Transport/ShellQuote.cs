@@ -41,49 +41,4 @@ public static class ShellQuote
     /// so values (environment, arguments, passwords) never appear in a command line on either side.
     /// </summary>
     public const string StdinBootstrap = "__nl='\n'; IFS= read -r __s || exit 96; eval \"$__s\"";
-
-    /// <summary>
-    /// Splits a command line into words like a shell would for quotes and backslashes, with no
-    /// expansion of any kind (no variables, globs, pipes or redirections): <c>command=uname -a</c>.
-    /// </summary>
-    public static IReadOnlyList<string> SplitWords(string line)
-    {
-        var words = new List<string>();
-        var cur = new StringBuilder();
-        bool inWord = false;
-        for (int i = 0; i < line.Length; i++)
-        {
-            var c = line[i];
-            if (c is ' ' or '\t' or '\n')
-            {
-                if (inWord) { words.Add(cur.ToString()); cur.Clear(); inWord = false; }
-                continue;
-            }
-            inWord = true;
-            if (c == '\'')
-            {
-                var end = line.IndexOf('\'', i + 1);
-                if (end < 0) throw new FormatException("An opening ' has no closing quote.");
-                cur.Append(line, i + 1, end - i - 1);
-                i = end;
-            }
-            else if (c == '"')
-            {
-                i++;
-                for (; i < line.Length && line[i] != '"'; i++)
-                {
-                    if (line[i] == '\\' && i + 1 < line.Length && line[i + 1] is '"' or '\\' or '$' or '`') i++;
-                    cur.Append(line[i]);
-                }
-                if (i >= line.Length) throw new FormatException("An opening \" has no closing quote.");
-            }
-            else if (c == '\\' && i + 1 < line.Length)
-            {
-                cur.Append(line[++i]);
-            }
-            else cur.Append(c);
-        }
-        if (inWord) words.Add(cur.ToString());
-        return words;
-    }
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
+using Resh.Core.Platform;
 using Resh.Core.Secrets;
 using Resh.Handles.Ssh.Fleet;
 using Resh.Handles.Ssh.Hosts;
@@ -114,7 +115,7 @@ public static class SshExec
         IReadOnlyList<string> words;
         if (ctx.Get(Command) is { } line)
         {
-            try { words = ShellQuote.SplitWords(line); }
+            try { words = CommandWords.Split(line); }
             catch (FormatException ex) { throw ReshError.Usage($"command: {ex.Message}", "Balance the quotes, or pass exact words after --.").ToException(); }
         }
         else words = ctx.Get(Argv);

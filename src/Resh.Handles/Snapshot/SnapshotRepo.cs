@@ -14,9 +14,11 @@ namespace Resh.Handles.Snapshot;
 /// </summary>
 public sealed class SnapshotRepo
 {
-    public SnapshotRepo(string root)
+    /// <summary>The repository at <paramref name="root"/>; only a verb that writes snapshots creates it.</summary>
+    public SnapshotRepo(string root, bool create = true)
     {
         Root = root;
+        if (!create) return;
         ReshPaths.EnsurePrivateDir(root);
         ReshPaths.EnsurePrivateDir(Objects);
         ReshPaths.EnsurePrivateDir(Trees);
@@ -26,8 +28,22 @@ public sealed class SnapshotRepo
     public string Objects => Path.Combine(Root, "objects");
     public string Trees => Path.Combine(Root, "trees");
 
-    public static SnapshotRepo For(VerbContext ctx, string? repoArg) =>
-        new(repoArg is { Length: > 0 } r ? Path.GetFullPath(r) : ctx.Runtime.Paths.StateSubdir("snapshots"));
+    /// <summary>
+    /// The repository a call names (repo=, else the state dir's). Reads (<paramref name="create"/> false) never create
+    /// directories: a repo= that does not exist is `not_found`, and a default repository not made yet holds no snapshots.
+    /// </summary>
+    public static SnapshotRepo For(VerbContext ctx, string? repoArg, bool create = true)
+    {
+        if (create) return new(repoArg is { Length: > 0 } r ? Path.GetFullPath(r) : ctx.Runtime.Paths.StateSubdir("snapshots"));
+        if (repoArg is { Length: > 0 } given)
+        {
+            var root = Path.GetFullPath(given);
+            if (!Directory.Exists(Path.Combine(root, "trees")))
+                throw ReshError.NotFound($"No snapshot repository at {root}.", "Check repo=; snapshot.create makes a repository on first use.").ToException();
+            return new(root, create: false);
+        }
+        return new(Path.Combine(ctx.Runtime.Paths.StateDir, "snapshots"), create: false);
+    }
 
     /// <summary>A stable, readable directory name for a tree: its base name and a hash of its full path.</summary>
     public static string TreeId(string path)
@@ -100,8 +116,9 @@ public sealed class SnapshotRepo
     }
 
     /// <summary>Every manifest in the repository, whatever the tree.</summary>
-    public IEnumerable<Manifest> All() =>
-        Directory.EnumerateFiles(Trees, "*.json", SearchOption.AllDirectories).Select(Read);
+    public IEnumerable<Manifest> All() => Directory.Exists(Trees)
+        ? Directory.EnumerateFiles(Trees, "*.json", SearchOption.AllDirectories).Select(Read)
+        : [];
 
     public void Save(Manifest m)
     {

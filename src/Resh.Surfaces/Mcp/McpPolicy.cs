@@ -20,6 +20,8 @@ public sealed class McpPolicy
     public IReadOnlyList<Pattern> Deny { get; init; } = [];
     /// <summary>--allow-secret: globs of secret-store names a secret argument may name as secret:NAME (other sources are refused).</summary>
     public IReadOnlyList<string> AllowSecret { get; init; } = [];
+    /// <summary>--allow-reveal: arguments of role <see cref="ArgRole.Reveal"/> (secret.get and config's `reveal`) may show secret values.</summary>
+    public bool AllowReveal { get; init; }
 
     /// <summary>
     /// One --allow/--deny pattern: a glob of `handle.verb`, and optionally of the target URI after a colon. A target glob

@@ -36,18 +36,16 @@ public static class McpReadOnlyRules
     }
 
     /// <summary>
-    /// The tool's JSON as listed: under --read-only its write arguments are not offered, and `host` is not offered
-    /// where the patterns refuse every host.
+    /// The tool's JSON as listed: under --read-only its write arguments are not offered, `reveal` is not offered without
+    /// --allow-reveal, and `host` is not offered where the patterns refuse every host.
     /// </summary>
     public static JsonObject Trim(McpPolicy policy, McpTool tool, JsonObject json)
     {
-        if (!policy.ReadOnly && !policy.RefusesEveryHost) return json;
         if (json["inputSchema"] is not JsonObject schema || schema["properties"] is not JsonObject props) return json;
         if (tool.TakesHost && policy.RefusesEveryHost) props.Remove(McpTool.HostArg);
-        if (!policy.ReadOnly) return json;
         foreach (var a in tool.Verb.Args)
         {
-            if (!Writes(a)) continue;
+            if (!(policy.ReadOnly && Writes(a)) && !McpRevealRule.Hides(policy, a)) continue;
             props.Remove(a.Name);
             if (schema["required"] is JsonArray req && req.FirstOrDefault(n => n?.GetValue<string>() == a.Name) is { } r) req.Remove(r);
         }

@@ -25,7 +25,7 @@ public static class McpToolCache
         var key = new StringBuilder()
             .Append(exe.DevMajor).Append(':').Append(exe.DevMinor).Append(':').Append(exe.Inode).Append(':').Append(exe.Size)
             .Append(':').Append(exe.ChangeTime.UtcTicks).Append(':').Append(exe.ModifyTime.UtcTicks)
-            .Append("\nro=").Append(policy.ReadOnly).Append(" destructive=").Append(policy.AllowDestructive).Append(" dry=").Append(policy.ForceDryRun);
+            .Append("\nro=").Append(policy.ReadOnly).Append(" destructive=").Append(policy.AllowDestructive).Append(" dry=").Append(policy.ForceDryRun).Append(" reveal=").Append(policy.AllowReveal);
         foreach (var p in policy.Allow) key.Append("\nallow ").Append(p.Text);
         foreach (var p in policy.Deny) key.Append("\ndeny ").Append(p.Text);
         foreach (var s in policy.AllowSecret) key.Append("\nsecret ").Append(s);

@@ -206,4 +206,66 @@ public sealed class McpPolicyRoleTests : IDisposable
         Assert.True(File.Exists(link));
         Assert.Equal(0, mcp.CloseAndWait());
     }
+
+    static Dictionary<string, JsonNode> Tools(McpProcess mcp)
+    {
+        var tools = new Dictionary<string, JsonNode>();
+        string? cursor = null;
+        for (int page = 0; page < 20; page++)
+        {
+            var r = mcp.Request(500 + page, "tools/list", cursor is null ? null : new JsonObject { ["cursor"] = cursor })["result"]!;
+            foreach (var t in r["tools"]!.AsArray()) tools[t!["name"]!.GetValue<string>()] = t;
+            cursor = r["nextCursor"]?.GetValue<string>();
+            if (cursor is null) break;
+        }
+        return tools;
+    }
+
+    [Fact]
+    public void Reveal_is_the_operators_to_grant_with_allow_reveal()
+    {
+        // user s30: config.get reveal=true handed clear secrets to a --read-only client. `reveal` (ArgRole.Reveal) is now
+        // neither offered nor accepted unless the operator starts the server with --allow-reveal; from the config file's
+        // [defaults] neither.
+        var file = Path.Combine(_dir, "app.yaml");
+        File.WriteAllText(file, "db:\n  password: Hunter2secret\n");
+        using (var mcp = new McpProcess("--read-only"))
+        {
+            mcp.Initialize();
+            var tools = Tools(mcp);
+            Assert.Null(tools["config_get"]["inputSchema"]!["properties"]!["reveal"]);
+            Assert.Null(tools["secret_get"]["inputSchema"]!["properties"]!["reveal"]);
+            Assert.NotNull(tools["config_get"]["inputSchema"]!["properties"]!["key"]);
+            var masked = Call(mcp, 1, "config_get", new JsonObject { ["target"] = $"config://{file}" });
+            Assert.Null(Code(masked));
+            Assert.DoesNotContain("Hunter2secret", masked.ToJsonString());
+            foreach (var value in new JsonNode[] { JsonValue.Create(true), JsonValue.Create("true"), JsonValue.Create("yes") })
+            {
+                var refused = Call(mcp, 2, "config_get", new JsonObject { ["target"] = $"config://{file}", ["reveal"] = value.DeepClone() });
+                AssertRefused(refused, "reveal", "reveal=" + value.ToJsonString());
+                Assert.DoesNotContain("Hunter2secret", refused.ToJsonString());
+            }
+            Assert.Null(Code(Call(mcp, 3, "config_get", new JsonObject { ["target"] = $"config://{file}", ["reveal"] = false })));
+            Assert.Equal(0, mcp.CloseAndWait());
+        }
+        var config = Path.Combine(_dir, "resh.toml");
+        File.WriteAllText(config, "[defaults.config.get]\nreveal = true\n");
+        using (var mcp = new McpProcess(null, ["--read-only"], new Dictionary<string, string> { ["RESH_CONFIG"] = config }))
+        {
+            mcp.Initialize();
+            var fromDefaults = Call(mcp, 1, "config_get", new JsonObject { ["target"] = $"config://{file}" });
+            AssertRefused(fromDefaults, "reveal", "reveal from [defaults]");
+            Assert.DoesNotContain("Hunter2secret", fromDefaults.ToJsonString());
+            Assert.Equal(0, mcp.CloseAndWait());
+        }
+        using (var mcp = new McpProcess("--read-only", "--allow-reveal"))
+        {
+            mcp.Initialize();
+            Assert.NotNull(Tools(mcp)["config_get"]["inputSchema"]!["properties"]!["reveal"]);
+            var shown = Call(mcp, 1, "config_get", new JsonObject { ["target"] = $"config://{file}", ["reveal"] = true });
+            Assert.Null(Code(shown));
+            Assert.Contains("Hunter2secret", shown.ToJsonString());
+            Assert.Equal(0, mcp.CloseAndWait());
+        }
+    }
 }

@@ -42,6 +42,24 @@ public sealed class LockTests : IDisposable
     }
 
     [Fact]
+    public void A_command_given_as_one_line_is_split_into_words_without_a_shell()
+    {
+        // The call, exactly as written.
+        var nightly = Resh("lock:///nightly.run(command=sleep 1,wait=5s)", "--format", "json");
+        Assert.True(nightly.ExitCode == 0, nightly.Stdout + nightly.Stderr);
+        Assert.Equal(["sleep", "1"], Json(nightly)["result"]!["command"]!.AsArray().Select(w => w!.GetValue<string>()));
+
+        // Quotes group words; nothing is expanded ($HOME stays as written, ; is an ordinary character).
+        var quoted = Resh("lock:///words.run", "command=printf '%s|' 'a b' \$HOME c;d", "--format", "json");
+        Assert.True(quoted.ExitCode == 0, quoted.Stdout + quoted.Stderr);
+        Assert.Equal("a b|$HOME|c;d|", Json(quoted)["result"]!["stdout"]!.GetValue<string>());
+
+        var open = Resh("lock:///words.run", "command=echo 'open", "--format", "json");
+        Assert.Equal(2, open.ExitCode);
+        Assert.Equal("usage", Json(open)["error"]!["code"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void A_held_lock_is_conflict_naming_its_holder_and_is_free_the_moment_the_holder_is_killed()
     {
         using var owner = Process.Start("sleep", "120");

@@ -269,4 +269,24 @@ public sealed class SnapshotTests
         Assert.True(live.Ok, live.ToString());
         Assert.False(File.Exists(Path.Combine(tree, "added.txt")));
     }
+
+    [Fact]
+    public void Reads_never_create_a_repository()
+    {
+        // attacker s30 #9: list/verify/show/diff with repo= made the directories (a read-only MCP server could plant a
+        // directory where a file belongs). A missing repo= is not_found; a default repository not made yet is empty.
+        using var dir = new TempDir("snap-ro");
+        var tree = MakeTree(dir);
+        var missing = Path.Combine(dir.Path, "no", "repo");
+        foreach (var verb in new[] { "list", "verify" })
+        {
+            var run = Run(dir, $"snapshot://{tree}.{verb}", $"repo={missing}");
+            Assert.Equal("not_found", run.ErrorCode);
+            Assert.False(Directory.Exists(Path.Combine(dir.Path, "no")), verb + " created the repository's parent");
+        }
+        var list = Run(dir, $"snapshot://{tree}.list");
+        Assert.True(list.Ok, list.ToString());
+        Assert.Empty(list.Result!["snapshots"]!.AsArray());
+        Assert.False(Directory.Exists(Path.Combine(dir["home"], "snapshots")), "list created the default repository");
+    }
 }

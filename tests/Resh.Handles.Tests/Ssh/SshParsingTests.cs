@@ -66,9 +66,9 @@ public sealed class SshParsingTests
     [Fact]
     public void Command_lines_split_like_a_shell_without_expansion()
     {
-        Assert.Equal(["uname", "-a"], ShellQuote.SplitWords("uname -a"));
-        Assert.Equal(["echo", "a b", "c\"d", "$x", "e f"], ShellQuote.SplitWords("echo 'a b' \"c\\\"d\" $x e\\ f"));
-        Assert.Throws<FormatException>(() => ShellQuote.SplitWords("echo 'open"));
+        Assert.Equal(["uname", "-a"], Resh.Core.Platform.CommandWords.Split("uname -a"));
+        Assert.Equal(["echo", "a b", "c\"d", "$x", "e f"], Resh.Core.Platform.CommandWords.Split("echo 'a b' \"c\\\"d\" $x e\\ f"));
+        Assert.Throws<FormatException>(() => Resh.Core.Platform.CommandWords.Split("echo 'open"));
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public static class CronAdd
 {
     static readonly Arg<string?> Schedule = Arg.String("schedule", "When: five cron fields (`0 3 * * *`) or a macro (@daily, @hourly, @weekly, @monthly, @yearly, @reboot).",
         required: true, examples: ["0 3 * * *", "@daily"], literalAt: true);
-    static readonly Arg<IReadOnlyList<string>> Command = Arg.List("command", "What: the program and its arguments (words after `--`, or command:=[...]); quoted safely for cron's /bin/sh.",
+    static readonly Arg<IReadOnlyList<string>> Command = Arg.Command("command", "What: the program and its arguments (words after `--`, command:=[...], or command=\"prog arg\" split into words as a shell would); quoted safely for cron's /bin/sh.",
         required: true, positional: true, aliases: ["argv"], examples: ["/usr/local/bin/backup --full"]);
     static readonly Arg<string?> User = Arg.String("user", "Run as this user (default: the current one): their crontab, or User= of the timer.");
     static readonly Arg<IReadOnlyList<string>> Env = Arg.List("env", "Environment for the command as NAME=value.", examples: ["LANG=C.UTF-8"]);

@@ -10,7 +10,7 @@ namespace Resh.Handles.Lock;
 
 public static class LockRun
 {
-    static readonly Arg<IReadOnlyList<string>> Argv = Arg.List("argv", "The program and its arguments (words after `--`, or argv:=[\"prog\",\"arg\"]); run without a shell.",
+    static readonly Arg<IReadOnlyList<string>> Argv = Arg.Command("argv", "The program and its arguments: the words after `--`, argv:=[\"prog\",\"arg\"], or command=\"prog arg\" split into words as a shell would (quotes respected); run without a shell.",
         required: true, positional: true, aliases: ["command"], examples: ["./deploy.sh"]);
     static readonly Arg<long?> MaxOutput = Arg.Size("max_output", "How much of the end of stdout and of stderr the envelope keeps.", 1024 * 1024);
 

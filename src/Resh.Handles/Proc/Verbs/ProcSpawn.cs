@@ -8,7 +8,7 @@ namespace Resh.Handles.Proc;
 
 public static class ProcSpawn
 {
-    static readonly Arg<IReadOnlyList<string>> Argv = Arg.List("argv", "The program and its arguments (words after `--`, or argv:=[\"prog\",\"arg\"]).",
+    static readonly Arg<IReadOnlyList<string>> Argv = Arg.Command("argv", "The program and its arguments: the words after `--`, argv:=[\"prog\",\"arg\"], or command=\"prog arg\" split into words as a shell would (quotes respected); never run through a shell.",
         required: true, positional: true, aliases: ["command"], examples: ["sleep 60"]);
     static readonly Arg<IReadOnlyList<string>> Env = Arg.List("env", "Extra environment as NAME=value (values are never echoed).", examples: ["PORT=8080"]);
     static readonly Arg<bool> CleanEnv = Arg.Bool("clean_env", "Start from an empty environment (PATH=/usr/local/bin:/usr/bin:/bin) instead of resh's.");

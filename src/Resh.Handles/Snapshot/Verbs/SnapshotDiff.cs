@@ -19,7 +19,7 @@ public static class SnapshotDiff
     static Outcome<SnapshotDiffResult> Run(VerbContext ctx)
     {
         var tree = SnapshotArgs.Tree(ctx, mustExist: false);
-        var repo = SnapshotRepo.For(ctx, ctx.Get(SnapshotArgs.Repo));
+        var repo = SnapshotRepo.For(ctx, ctx.Get(SnapshotArgs.Repo), create: false);
         var from = SnapshotArgs.Find(repo, tree, ctx.Get(From)!);
         var fromView = TreeView.Resolve(from, repo, ctx.Cancellation);
         TreeView toView;

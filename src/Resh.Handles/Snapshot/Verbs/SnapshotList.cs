@@ -16,7 +16,7 @@ public static class SnapshotList
     static Outcome<SnapshotListResult> Run(VerbContext ctx)
     {
         var tree = SnapshotArgs.Tree(ctx, mustExist: false);
-        var repo = SnapshotRepo.For(ctx, ctx.Get(SnapshotArgs.Repo));
+        var repo = SnapshotRepo.For(ctx, ctx.Get(SnapshotArgs.Repo), create: false);
         var tags = ctx.Get(Tags);
         var list = repo.List(tree).Where(m => tags.All(t => m.Tags.Contains(t))).Select(SnapshotSummary.Of).ToList();
         return new SnapshotListResult(Resh.Core.Text.PathBytes.Display(tree), repo.Root, list);

@@ -15,7 +15,7 @@ public static class SnapshotShow
     static Outcome<SnapshotShowResult> Run(VerbContext ctx)
     {
         var tree = SnapshotArgs.Tree(ctx, mustExist: false);
-        var repo = SnapshotRepo.For(ctx, ctx.Get(SnapshotArgs.Repo));
+        var repo = SnapshotRepo.For(ctx, ctx.Get(SnapshotArgs.Repo), create: false);
         var m = SnapshotArgs.Find(repo, tree, ctx.Get(SnapshotArgs.Name)!);
         var entries = m.Backend == "btrfs"
             ? TreeScanner.Scan(m.Subvolume!, Storage.PathFilter.All, null, null, hash: false, null, ctx.Cancellation).Entries

@@ -16,7 +16,7 @@ public static class SnapshotVerify
 
     static async ValueTask<Outcome<SnapshotVerifyResult>> RunAsync(VerbContext ctx)
     {
-        var repo = SnapshotRepo.For(ctx, ctx.Get(SnapshotArgs.Repo));
+        var repo = SnapshotRepo.For(ctx, ctx.Get(SnapshotArgs.Repo), create: false);
         var manifests = ctx.Get(All) ? repo.All().ToList() : repo.List(SnapshotArgs.Tree(ctx, mustExist: false));
         var users = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var badSubvolumes = new List<string>();

@@ -12,7 +12,7 @@ namespace Resh.Handles.Svc;
 
 public static class SvcCreate
 {
-    static readonly Arg<IReadOnlyList<string>> Exec = Arg.List("exec", "ExecStart as argv: the program and its arguments (words after `--`, or exec:=[...]); quoted for systemd by resh.",
+    static readonly Arg<IReadOnlyList<string>> Exec = Arg.Command("exec", "ExecStart as argv: the program and its arguments (words after `--`, exec:=[...], or command=\"prog arg\" split into words as a shell would); quoted for systemd by resh.",
         required: true, positional: true, aliases: ["command"], examples: ["/usr/bin/python3 -m http.server 8080"]);
     static readonly Arg<string?> Description = Arg.String("description", "Description= (default: the name).");
     static readonly Arg<string?> User = Arg.String("user", "User= to run as.");

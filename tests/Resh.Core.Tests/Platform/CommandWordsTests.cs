@@ -1,0 +1,34 @@
+using Resh.Core.Errors;
+using Resh.Core.Platform;
+using Xunit;
+
+namespace Resh.Core.Tests.Platform;
+
+public sealed class CommandWordsTests
+{
+    [Theory]
+    [InlineData("sleep 1", new[] { "sleep", "1" })]
+    [InlineData("  uname\t-a \n", new[] { "uname", "-a" })]
+    [InlineData("echo 'a b' \"c\\\"d\" $x e\\ f", new[] { "echo", "a b", "c\"d", "$x", "e f" })]
+    [InlineData("sh -c 'ls | wc -l; rm x'", new[] { "sh", "-c", "ls | wc -l; rm x" })]
+    [InlineData("a''b \"\"", new[] { "ab", "" })]
+    public void A_line_splits_into_the_words_a_shell_would_give_without_expanding_anything(string line, string[] words) =>
+        Assert.Equal(words, CommandWords.Split(line));
+
+    [Theory]
+    [InlineData("echo 'open")]
+    [InlineData("echo \"open")]
+    public void An_unclosed_quote_is_refused(string line) => Assert.Throws<FormatException>(() => CommandWords.Split(line));
+
+    [Fact]
+    public void Of_takes_exactly_one_form_and_refuses_an_empty_command_or_a_NUL()
+    {
+        Assert.Equal(["ls", "-l"], CommandWords.Of("ls -l", [], "example"));
+        Assert.Equal(["a b"], CommandWords.Of(null, ["a b"], "example"));
+        foreach (var (line, argv) in new (string?, string[])[] { ("ls", ["ls"]), (null, []), ("   ", []), ("a\0b", []), ("echo 'x", []) })
+        {
+            var ex = Assert.Throws<ReshException>(() => CommandWords.Of(line, argv, "example"));
+            Assert.Equal(ErrorCode.Usage, ex.Error.Code);
+        }
+    }
+}
