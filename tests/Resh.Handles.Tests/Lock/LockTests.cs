@@ -50,7 +50,7 @@ public sealed class LockTests : IDisposable
         Assert.Equal(["sleep", "1"], Json(nightly)["result"]!["command"]!.AsArray().Select(w => w!.GetValue<string>()));
 
         // Quotes group words; nothing is expanded ($HOME stays as written, ; is an ordinary character).
-        var quoted = Resh("lock:///words.run", "command=printf '%s|' 'a b' \$HOME c;d", "--format", "json");
+        var quoted = Resh("lock:///words.run", "command=printf '%s|' 'a b' \\$HOME c;d", "--format", "json");
         Assert.True(quoted.ExitCode == 0, quoted.Stdout + quoted.Stderr);
         Assert.Equal("a b|$HOME|c;d|", Json(quoted)["result"]!["stdout"]!.GetValue<string>());
 
