@@ -31,6 +31,7 @@ public static class TestHandles
     public static readonly Arg<string?> Sql = Arg.String("sql", "sql text");
     public static readonly Arg<string?> Needed = Arg.String("needed", "required", required: true);
     public static readonly Arg<IReadOnlyList<string>> Words = Arg.List("words", "positional", positional: true);
+    public static readonly Arg<IReadOnlyList<string>> Argv = Arg.Command("argv", "a command", positional: true, aliases: ["command"]);
     public static readonly Arg<string?> Expression = Arg.String("expression", "cron expression");
     public static readonly Arg<Resh.Core.Secrets.SecretRef?> Secret = Arg.Secret("password", "a secret");
 
@@ -64,6 +65,7 @@ public static class TestHandles
         V("ensure", Name),
         V("need", Needed),
         V("run", Words, Force),
+        V("exec", Argv),
         V("gz", Name),
     ]);
 

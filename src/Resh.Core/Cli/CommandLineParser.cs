@@ -200,7 +200,7 @@ public sealed class CommandLineParser(HandleRegistry registry, StdinSource stdin
         for (; i < argv.Count; i++)
         {
             var t = argv[i];
-            if (rest) { positional.Add(RawValue.FromText(t)); continue; }
+            if (rest) { positional.Add(RawValue.Word(t)); continue; }
             if (t == "--") { rest = true; continue; }
             if (t.StartsWith("--", StringComparison.Ordinal) && t.Length > 2)
             {
@@ -244,7 +244,7 @@ public sealed class CommandLineParser(HandleRegistry registry, StdinSource stdin
                 else assignments.Add(new Assignment(key, val, null, false, false, ValueOrigin.CommandLine));
                 continue;
             }
-            positional.Add(RawValue.FromText(t));
+            positional.Add(RawValue.Word(t));
         }
 
         if (globals.ArgsJson is { } argsJson)

@@ -35,6 +35,18 @@ public sealed class ReshPaths
     public string StateSubdir(string name)
     {
         var dir = Path.Combine(StateDir, name);
+        EnsurePrivateDir(StateDir);
+        EnsurePrivateDir(dir);
+        return dir;
+    }
+
+    /// <summary>
+    /// <see cref="StateSubdir"/> for state a verb cannot work without (lock leases, queues): a directory that cannot be
+    /// made is `permission_denied` naming the state dir and RESH_HOME, not a bare path error.
+    /// </summary>
+    public string RequiredStateSubdir(string name)
+    {
+        var dir = Path.Combine(StateDir, name);
         try
         {
             EnsurePrivateDir(StateDir);

@@ -272,7 +272,7 @@ public static class Arg
         foreach (var v in values)
         {
             if (v.IsJson && v.Json is JsonArray) words.AddRange(ParseList(a, [v]));
-            else if (a.Positional && v.Text is not null && v.Origin == ValueOrigin.CommandLine) words.Add(v.Text);
+            else if (v.IsWord && v.Text is not null) words.Add(v.Text);
             else
             {
                 try { words.AddRange(Platform.CommandWords.Split(ScalarText(a, v, true))); }

@@ -32,6 +32,9 @@ public sealed class RawValue
     public ContentSource? Source { get; private init; }
 
     public static RawValue FromText(string text, ValueOrigin origin = ValueOrigin.CommandLine) => new(origin) { Text = text };
+    /// <summary>A bare word of the command line (not key=value): a command's words are taken exactly as the shell gave them.</summary>
+    public static RawValue Word(string text) => new(ValueOrigin.CommandLine) { Text = text, IsWord = true };
+    public bool IsWord { get; private init; }
     public static RawValue FromJson(JsonNode? json, ValueOrigin origin) => new(origin) { Json = json, IsJson = true };
     public static RawValue FromBytes(byte[] bytes, ValueOrigin origin) => new(origin) { Bytes = bytes };
     public static RawValue FromSource(ContentSource source, ValueOrigin origin) => new(origin) { Source = source };

@@ -32,7 +32,7 @@ public sealed partial class LockStore(ReshPaths paths)
         return name;
     }
 
-    string Dir => paths.StateSubdir(Path.Combine("locks", "named"));
+    string Dir => paths.RequiredStateSubdir(Path.Combine("locks", "named"));
 
     string LeasePath(string name) => Path.Combine(Dir, name + ".lease");
 

@@ -32,3 +32,27 @@ public sealed class CommandWordsTests
         }
     }
 }
+
+/// <summary>Arg.Command: the words after -- exactly, a JSON array exactly, and a line (command=..., in parentheses too) split like a shell.</summary>
+public sealed class CommandArgTests
+{
+    [Theory]
+    [InlineData(new[] { "t://x.exec", "command=printf '%s|' 'a b' \\$HOME c;d" }, "[printf|%s||a b|$HOME|c;d]")]
+    [InlineData(new[] { "t://x.exec(command=sleep 1)" }, "[sleep|1]")]
+    [InlineData(new[] { "t://x.exec", "--", "a b", "c,d" }, "[a b|c,d]")]
+    [InlineData(new[] { "t://x.exec", "argv:=[\"a b\",\"c\"]" }, "[a b|c]")]
+    [InlineData(new[] { "t://x.exec", "--args", "{\"command\":\"ls  -l\"}" }, "[ls|-l]")]
+    public void Each_form_gives_the_words_it_means(string[] argv, string words)
+    {
+        var r = InProcess.Run(argv);
+        Assert.True(r.Exit == 0, r.Stdout + r.Stderr);
+        Assert.Equal(words, r.Arg("argv"));
+    }
+
+    [Fact]
+    public void An_unclosed_quote_is_usage()
+    {
+        var r = InProcess.Run("t://x.exec", "command=echo 'open");
+        Assert.Equal("usage", r.Code);
+    }
+}
