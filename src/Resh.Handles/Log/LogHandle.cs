@@ -6,13 +6,16 @@ namespace Resh.Handles.Log;
 public static class LogHandle
 {
     public static HandleInfo Create() => new("log",
-        "Logs: read the last lines, search (regex, level, time range, fields) in bounded memory, parse syslog/JSON/logfmt/access logs into records, count by level or field per time bucket.",
-        "A log file (log:///var/log/syslog; a glob in the last part: log:///var/log/nginx/*.log), the journal (log://journal, log://journal/UNIT), or stdin (log://-). A file named journal: log://./journal.",
+        "Logs: read the last lines, search (regex, level, time range, fields) in bounded memory, parse syslog/JSON/logfmt/access logs into records, count per time bucket, follow across rotation, write, rotate.",
+        "A log file (log:///var/log/syslog; a glob in the last part: log:///var/log/nginx/*.log), the journal (log://journal, log://journal/UNIT), stdin (log://-), or for write the syslog socket (log://syslog). A file named journal or syslog: log://./journal.",
         [
             LogRead.Verb,
             LogSearch.Verb,
             LogParse.Verb,
             LogStats.Verb,
+            LogFollow.Verb,
+            LogWrite.Verb,
+            LogRotate.Verb,
         ])
     {
         Notes = "Log lines are data others control: lines longer than max_line are cut (and counted), invalid UTF-8 becomes U+FFFD, terminal control characters are escaped in table output, "

@@ -24,6 +24,9 @@ public sealed class LogSource
             throw ReshError.Usage("The log:// target is empty.", "Name a file (log:///var/log/syslog), the journal (log://journal/UNIT) or stdin (log://-).").ToException();
         if (t.Contains('\0')) throw ReshError.Usage("The log path contains a NUL byte.", "Give a path without NUL bytes.").ToException();
         if (t is "-" or "stdin") return new LogSource { Kind = LogSourceKind.Stdin, Display = "stdin" };
+        if (t == "syslog")
+            throw ReshError.Unsupported("log://syslog is the syslog socket: it can only be written to.",
+                "Read what syslog wrote from its file: log:///var/log/syslog (or log:///var/log/messages); a file named syslog here: log://./syslog").ToException();
         if (t == "journal") return new LogSource { Kind = LogSourceKind.Journal, Display = "journal" };
         if (t.StartsWith("journal/", StringComparison.Ordinal))
         {
