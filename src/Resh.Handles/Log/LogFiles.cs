@@ -48,7 +48,9 @@ public static partial class LogFiles
                 throw Missing(full, errno);
             }
             if (st.Value.IsDirectory) throw ReshError.Usage($"{full} is a directory.", $"Give a file or a glob: log://{full}/*.log").ToException();
-            files.Add(new LogFile(full, n.EndsWith(".gz", StringComparison.Ordinal), st.Value.Size, st.Value.ModifyTime));
+            // A symlinked log is read where it leads, and named so: the result shows which file was really read.
+            if (Posix.Stat(full, false, out _) is { IsSymlink: true } && new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true) is { } real) full = real.FullName;
+            files.Add(new LogFile(full, full.EndsWith(".gz", StringComparison.Ordinal), st.Value.Size, st.Value.ModifyTime));
         }
         return files;
     }

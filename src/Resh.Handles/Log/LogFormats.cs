@@ -209,6 +209,8 @@ public static partial class LogFormats
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object) return null;
             var e = new LogEntry { Format = "json" };
+            int appRank = int.MaxValue;
+            string? appKey = null;
             foreach (var p in doc.RootElement.EnumerateObject())
             {
                 var v = p.Value;
@@ -233,7 +235,13 @@ public static partial class LogFormats
                 }
                 if (e.Message.Length == 0 && MessageKeys.Contains(p.Name) && v.ValueKind is JsonValueKind.String or JsonValueKind.Array) { e.Message = text; continue; }
                 if (e.Host is null && HostKeys.Contains(p.Name) && v.ValueKind == JsonValueKind.String) { e.Host = text; continue; }
-                if (e.App is null && AppKeys.Contains(p.Name) && v.ValueKind == JsonValueKind.String) { e.App = text; continue; }
+                if (Array.IndexOf(AppKeys, p.Name) is >= 0 and var rank && rank < appRank && v.ValueKind == JsonValueKind.String)
+                {
+                    // SYSLOG_IDENTIFIER names the program better than _COMM, whichever comes first in the object.
+                    if (appKey is not null) e.Set(appKey, e.App!);
+                    (e.App, appRank, appKey) = (text, rank, p.Name);
+                    continue;
+                }
                 if (e.Pid is null && PidKeys.Contains(p.Name) && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) { e.Pid = pid; continue; }
                 e.Set(p.Name, text);
             }

@@ -3,12 +3,15 @@ namespace Resh.Handles.Log;
 /// <summary>The last lines of one plain file, found by reading backwards from its end: a multi-GB file costs only its tail.</summary>
 public static class LogTail
 {
-    /// <summary>Where the last <paramref name="want"/> lines begin (reading back at most want × (max_line + 2) bytes).</summary>
+    /// <summary>
+    /// Where the last <paramref name="want"/> lines begin, found by counting newlines backwards in 64 KiB blocks
+    /// (memory stays bounded however long the lines are; the forward read from there cuts them to max_line).
+    /// </summary>
     public static long StartOfLast(Stream file, long size, int want, int maxLine)
     {
         if (size == 0 || want == 0) return size;
         var block = new byte[64 * 1024];
-        long pos = size, limit = Math.Max(0, size - (long)want * (maxLine + 2));
+        long pos = size, limit = 0;
         int found = 0;
         bool first = true;
         while (pos > limit)
