@@ -5,6 +5,9 @@ namespace Resh.Handles.Log;
 /// <summary>Turns lines and parsed entries into result records.</summary>
 static class LogLines
 {
+    /// <summary>The text a result may hold (lines, matches, records): 32 Mi characters, whatever lines= or limit= say.</summary>
+    public const long MaxResultChars = 32L << 20;
+
     public static string? FileName(LogFile? f) => f is null ? null : Resh.Handles.Files.FilePaths.Display(f.Path);
 
     public static LogLine Line(LogFile? file, long? no, string text, LogEntry? e, DateTimeOffset? time, bool cut) =>

@@ -252,6 +252,21 @@ public sealed class LogFileTests : IDisposable
     }
 
     [Fact]
+    public void A_result_holds_at_most_32_Mi_characters_of_lines_whatever_lines_or_limit_ask()
+    {
+        // 700 lines of 60,000 characters (42 MB): 559 of them fit in 32 Mi characters.
+        var log = _dir["wide.log"];
+        File.WriteAllText(log, string.Concat(Enumerable.Repeat(new string('w', 60_000) + "\n", 700)));
+        var read = Ok($"log://{log}.read", "lines=1000");
+        Assert.Equal(559, read.Result!["count"]!.GetValue<long>());
+        Assert.Contains(read.Envelope["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("Mi characters"));
+        var search = Ok($"log://{log}.search", "pattern=w", "limit=1000").Result!;
+        Assert.Equal(700, search["count"]!.GetValue<long>());
+        Assert.Equal(559, search["matches"]!.AsArray().Count);
+        Assert.True(search["truncated"]!.GetValue<bool>());
+    }
+
+    [Fact]
     public void Invalid_utf8_becomes_replacement_characters_in_valid_json()
     {
         var log = _dir["bad.log"];

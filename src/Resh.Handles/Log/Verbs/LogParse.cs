@@ -32,7 +32,8 @@ public static class LogParse
         var maxLine = LogArgs.LineLimit(ctx);
         var records = new List<LogRecord>();
         var formats = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        long count = 0;
+        long count = 0, chars = 0;
+        bool Room(LogEntry e) => records.Count < limit && (chars += e.Message.Length + 64 + (e.Fields?.Sum(f => f.Key.Length + f.Value.Length) ?? 0)) <= LogLines.MaxResultChars;
 
         if (source.Kind == LogSourceKind.Journal)
         {
@@ -42,7 +43,7 @@ public static class LogParse
                 if (!filter.Passes(e, e.Time)) return true;
                 count++;
                 formats["journal"] = formats.GetValueOrDefault("journal") + 1;
-                if (records.Count < limit) records.Add(LogLines.Record(null, null, e));
+                if (Room(e)) records.Add(LogLines.Record(null, null, e));
                 return true;
             }).ConfigureAwait(false);
             return new LogParseResult(source.Display, ["journal"], records, count, formats, count > records.Count, 0);
@@ -63,7 +64,7 @@ public static class LogParse
             if (cut) e.Set("cut", "true");
             count++;
             formats[e.Format] = formats.GetValueOrDefault(e.Format) + 1;
-            if (records.Count < limit) records.Add(LogLines.Record(file, no, e));
+            if (Room(e)) records.Add(LogLines.Record(file, no, e));
             return true;
         });
         return LogScan.Finish(new LogParseResult(source.Display, totals.Files, records, count, formats, count > records.Count, totals.CutLines), totals, maxLine);

@@ -28,17 +28,17 @@ public static class LogRead
         var want = (int)(ctx.Get(Lines) ?? 100);
         var filter = LogFilter.From(ctx, null, null, LogArgs.Level, null, LogArgs.Format);
         var maxLine = LogArgs.LineLimit(ctx);
-        var kept = new Queue<LogLine>();
+        var kept = new Ring(want);
 
         if (source.Kind == LogSourceKind.Journal)
         {
             await JournalReader.ReadAsync(ctx, JournalReader.From(ctx, source, filter, want, false), maxLine, (e, text) =>
             {
-                kept.Enqueue(LogLines.Line(null, null, text, e, e.Time, false));
-                if (kept.Count > want) kept.Dequeue();
+                kept.Add(LogLines.Line(null, null, text, e, e.Time, false));
                 return true;
             }).ConfigureAwait(false);
-            return Done(source, ["journal"], kept, 0);
+            kept.WarnIfShort(ctx);
+            return Done(source, ["journal"], kept.Lines, 0);
         }
 
         var files = source.Kind == LogSourceKind.File ? LogFiles.Resolve(source.Path!, ctx.Get(LogArgs.Rotated)) : [];
@@ -58,17 +58,17 @@ public static class LogRead
                 if (e.Time is not null) last = e.Time;
                 if (!filter.Passes(e, e.Time ?? last)) return true;
             }
-            kept.Enqueue(new LogLine(LogLines.FileName(file), no, null, null, text, cut));
-            if (kept.Count > want) kept.Dequeue();
+            kept.Add(new LogLine(LogLines.FileName(file), no, null, null, text, cut));
             return true;
         });
-        return LogScan.Finish(Result(source, totals.Files, Annotate(kept, filter), totals.CutLines), totals, maxLine)
-            .WithRaw(LogLines.Raw(kept.Select(l => l.Text)));
+        kept.WarnIfShort(ctx);
+        return LogScan.Finish(Result(source, totals.Files, Annotate(kept.Lines, filter), totals.CutLines), totals, maxLine)
+            .WithRaw(LogLines.Raw(kept.Lines.Select(l => l.Text)));
     }
 
     static Outcome<LogReadResult> FromEnd(VerbContext ctx, LogSource source, LogFile file, int want, int maxLine, LogFilter filter)
     {
-        var kept = new Queue<LogLine>();
+        var kept = new Ring(want);
         long cut = 0;
         using (var stream = LogFiles.Open(file, long.MaxValue))
         {
@@ -81,12 +81,12 @@ public static class LogRead
             {
                 if (partialFirst) { partialFirst = false; return true; }
                 if (isCut) cut++;
-                kept.Enqueue(new LogLine(LogLines.FileName(file), null, null, null, LogScan.Text(bytes), isCut));
-                if (kept.Count > want) kept.Dequeue();
+                kept.Add(new LogLine(LogLines.FileName(file), null, null, null, LogScan.Text(bytes), isCut));
                 return true;
             }, ctx.Cancellation);
         }
-        return Outcome.Unchanged(Result(source, [LogLines.FileName(file)!], Annotate(kept, filter), cut)).WithRaw(LogLines.Raw(kept.Select(l => l.Text)));
+        kept.WarnIfShort(ctx);
+        return Outcome.Unchanged(Result(source, [LogLines.FileName(file)!], Annotate(kept.Lines, filter), cut)).WithRaw(LogLines.Raw(kept.Lines.Select(l => l.Text)));
     }
 
     static bool AfterNewline(Stream s, long at)
@@ -103,7 +103,33 @@ public static class LogRead
             return l with { Ts = e.Time is { } t ? LogTime.Format(t) : null, Level = LogLevels.Name(e.Level) };
         }).ToList();
 
-    static Outcome<LogReadResult> Done(LogSource source, IReadOnlyList<string> files, Queue<LogLine> kept, long cut) =>
+    /// <summary>The last lines, at most <c>want</c> of them and at most <see cref="LogLines.MaxResultChars"/> of text.</summary>
+    sealed class Ring(int want)
+    {
+        readonly Queue<LogLine> _lines = new();
+        long _chars;
+        bool _short;
+
+        public IEnumerable<LogLine> Lines => _lines;
+
+        public void Add(LogLine line)
+        {
+            _lines.Enqueue(line);
+            _chars += line.Text.Length;
+            while (_lines.Count > want || _chars > LogLines.MaxResultChars && _lines.Count > 1)
+            {
+                if (_lines.Count <= want) _short = true;
+                _chars -= _lines.Dequeue().Text.Length;
+            }
+        }
+
+        public void WarnIfShort(VerbContext ctx)
+        {
+            if (_short) ctx.Warn($"Only the last {_lines.Count} lines are shown: a result holds at most {LogLines.MaxResultChars >> 20} Mi characters of lines.");
+        }
+    }
+
+    static Outcome<LogReadResult> Done(LogSource source, IReadOnlyList<string> files, IEnumerable<LogLine> kept, long cut) =>
         Outcome.Unchanged(Result(source, files, kept.ToList(), cut)).WithRaw(LogLines.Raw(kept.Select(l => l.Text)));
 
     static LogReadResult Result(LogSource source, IReadOnlyList<string> files, List<LogLine> lines, long cut) =>

@@ -36,7 +36,9 @@ public static class LogSearch
         var limit = countOnly ? 0 : (int)(ctx.Get(Limit) ?? 100);
         var maxLine = LogArgs.LineLimit(ctx);
         var matches = new List<LogLine>();
-        long count = 0;
+        long count = 0, chars = 0;
+        // Matches are kept up to limit= and up to the result's text budget; the count goes on.
+        bool Room(string text) => matches.Count < limit && (chars += text.Length) <= LogLines.MaxResultChars;
 
         if (source.Kind == LogSourceKind.Journal)
         {
@@ -45,7 +47,7 @@ public static class LogSearch
                 if (filter.Pattern is { } p && !p.IsMatch(e.Message)) return true;
                 if (!filter.Passes(e, e.Time)) return true;
                 count++;
-                if (matches.Count < limit) matches.Add(LogLines.Line(null, null, text, e, e.Time, false));
+                if (Room(text)) matches.Add(LogLines.Line(null, null, text, e, e.Time, false));
                 return true;
             }).ConfigureAwait(false);
             return Outcome.Unchanged(new LogSearchResult(source.Display, ["journal"], count, matches, count > matches.Count && !countOnly, scanned, 0, 0))
@@ -55,7 +57,7 @@ public static class LogSearch
         var files = source.Kind == LogSourceKind.File ? LogFiles.Resolve(source.Path!, ctx.Get(LogArgs.Rotated)) : [];
         ScanTotals totals;
         if (!filter.NeedsEntry && filter.Pattern is { IsLiteral: true } literal)
-            totals = Literal(ctx, source, files, literal, maxLine, limit, matches, ref count);
+            totals = Literal(ctx, source, files, literal, maxLine, limit, matches, ref count, Room);
         else
         {
             DateTimeOffset? last = null;
@@ -75,9 +77,10 @@ public static class LogSearch
                 }
                 if (filter.Pattern is { } p && !p.IsMatch(bytes)) return true;
                 n++;
-                if (matches.Count < limit)
+                if (matches.Count < limit && chars <= LogLines.MaxResultChars)
                 {
                     text ??= LogScan.Text(bytes);
+                    if (!Room(text)) return true;
                     e ??= LogFormats.Parse(text, filter.Format, filter.Now);
                     matches.Add(LogLines.Line(file, no, text, e, e.Time ?? last, cut));
                 }
@@ -93,7 +96,7 @@ public static class LogSearch
     /// The fast path for a plain word and no other filter: a vectorised byte search over whole blocks, line boundaries
     /// found only around a hit. A hit past a line's max_line head does not count, as it would not in the slow path.
     /// </summary>
-    static ScanTotals Literal(VerbContext ctx, LogSource source, IReadOnlyList<LogFile> files, LogMatcher literal, int maxLine, int limit, List<LogLine> matches, ref long count)
+    static ScanTotals Literal(VerbContext ctx, LogSource source, IReadOnlyList<LogFile> files, LogMatcher literal, int maxLine, int limit, List<LogLine> matches, ref long count, Func<string, bool> room)
     {
         long n = 0, cut = 0;
         var needle = literal.Literal.ToArray();
@@ -118,13 +121,13 @@ public static class LogSearch
                 if (hit + needle.Length - start <= maxLine)
                 {
                     n++;
-                    if (matches.Count < limit)
+                    if (matches.Count < limit && room(""))
                     {
                         lineNo += block[counted..start].Count((byte)'\n');
                         counted = start;
                         var text = LogScan.Text(block.Slice(start, Math.Min(lineLen, maxLine)));
                         var e = LogFormats.Parse(text, "auto", now);
-                        matches.Add(LogLines.Line(file, lineNo, text, e, e.Time, isCut));
+                        if (room(text)) matches.Add(LogLines.Line(file, lineNo, text, e, e.Time, isCut));
                     }
                 }
                 pos = end + 1;
