@@ -1,0 +1,198 @@
+using System.Text.Json.Nodes;
+using Microsoft.Win32.SafeHandles;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+using Resh.Core.Platform;
+
+namespace Resh.Handles.Log;
+
+public static class LogFollow
+{
+    static readonly Arg<long?> Lines = Arg.Int("lines", "How many of the last lines to stream first (0: only new ones).", 0, min: 0, max: 100_000, aliases: ["n"]);
+    static readonly Arg<long?> Count = Arg.Int("count", "Stop after this many lines (that pass pattern/level).", min: 1);
+
+    public static readonly VerbInfo Verb = VerbInfo.Define("follow", Effect.Read,
+        "Stream new lines of a log file or the journal as NDJSON events until --timeout, count= or Ctrl-C; survives rotation and truncation.",
+        [Lines, Count, LogArgs.Pattern, LogArgs.IgnoreCase, LogArgs.Level, LogArgs.Format, LogArgs.MaxLine, LogArgs.Directory, LogArgs.Identifier],
+        () => LogJson.Default.LogFollowResult, RunAsync,
+        streams: true,
+        examples:
+        [
+            new("log:///var/log/syslog.follow --timeout 1m", "Stream new lines for a minute: {\"event\":\"line\",\"text\":...} per line, then the envelope."),
+            new("log:///var/log/app.log.follow pattern=ERROR count=1 --timeout 10m", "Wait for the first ERROR line, up to ten minutes."),
+            new("log://journal/nginx.service.follow level=warning --timeout 1h", "nginx's warnings as they come."),
+        ],
+        notes: "A file is polled every 100 ms. When it is replaced (rename rotation: a new inode at the path) the rest of the old file is read, "
+            + "a `rotated` event is emitted and the new file is read from its start; when it shrinks (copytruncate) a `truncated` event is emitted and it is read from the start. "
+            + "A path that does not exist yet is waited for. An end by --timeout is a normal end (`ended: \"timeout\"`).",
+        targetHelp: "One file (log:///var/log/syslog), log://journal or log://journal/UNIT.");
+
+    static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
+
+    static async ValueTask<Outcome<LogFollowResult>> RunAsync(VerbContext ctx)
+    {
+        var source = LogSource.Of(ctx);
+        var filter = LogFilter.From(ctx, LogArgs.Pattern, LogArgs.IgnoreCase, LogArgs.Level, null, LogArgs.Format);
+        var maxLine = LogArgs.LineLimit(ctx);
+        long? stopAt = ctx.Get(Count);
+        var backlog = (int)(ctx.Get(Lines) ?? 0);
+        long emitted = 0;
+        bool reachedCount = false;
+
+        bool Emit(string text, LogEntry? e, bool cut, string? file)
+        {
+            if (filter.Pattern is { } p && !p.IsMatch(text)) return true;
+            e ??= LogFormats.Parse(text, filter.Format, filter.Now);
+            if (!filter.Passes(e, e.Time)) return true;
+            var ev = new JsonObject { ["file"] = file, ["ts"] = e.Time is { } t ? LogTime.Format(t) : null, ["level"] = LogLevels.Name(e.Level), ["text"] = text };
+            if (cut) ev["cut"] = true;
+            ctx.Events.Emit("line", ev);
+            emitted++;
+            if (stopAt is { } max && emitted >= max) { reachedCount = true; return false; }
+            return true;
+        }
+
+        if (source.Kind == LogSourceKind.Journal)
+        {
+            try
+            {
+                await JournalReader.ReadAsync(ctx, JournalReader.From(ctx, source, filter, backlog, true), maxLine, (e, text) => Emit(text, e, false, null)).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ctx.TimedOut)
+            {
+                return new LogFollowResult(source.Display, emitted, "timeout", 0, 0);
+            }
+            return new LogFollowResult(source.Display, emitted, reachedCount ? "count" : "end", 0, 0);
+        }
+        if (source.Kind != LogSourceKind.File) return ReshError.Unsupported("follow reads a file or the journal.", "To filter stdin as it comes, use .search on log://-.");
+        var path = source.Path!;
+        if (path.IndexOfAny(['*', '?', '[']) >= 0) return ReshError.Usage("follow takes one file, not a glob.", "Follow each file in its own call, or name one: log:///var/log/syslog.follow");
+        var display = Resh.Handles.Files.FilePaths.Display(path);
+
+        var tail = new TailState(path, maxLine);
+        long rotations = 0, truncations = 0;
+        try
+        {
+            tail.TryOpen(fromEnd: true);
+            if (tail.Handle is not null && backlog > 0)
+            {
+                using var s = new FileStream(new SafeFileHandle(tail.Handle.DangerousGetHandle(), false), FileAccess.Read, 0);
+                tail.Position = LogTail.StartOfLast(s, tail.Position, backlog, maxLine);
+                if (tail.Position > 0) { s.Position = tail.Position - 1; if (s.ReadByte() != '\n') tail.SkipFirst = true; }
+            }
+            else if (tail.Handle is null && Posix.Stat(path, true, out var errno) is null && errno == Posix.EACCES)
+                return ReshError.PermissionDenied($"This user may not read {display}.", "Run as a user who may (root, or a member of the adm group for /var/log).");
+            while (true)
+            {
+                if (tail.Handle is not null)
+                {
+                    var now = Posix.Stat(path, true, out _);
+                    if (now is { } same && same.Inode == tail.Inode && same.Size < tail.Position)
+                    {
+                        tail.Restart();
+                        truncations++;
+                        ctx.Events.Emit("truncated", new JsonObject { ["file"] = display });
+                    }
+                    if (!tail.Drain((text, cut) => Emit(text, null, cut, display))) break;
+                    if (now is { } st && st.Inode != tail.Inode || now is null && tail.Inode != 0)
+                    {
+                        if (now is not null && tail.Reopen())
+                        {
+                            rotations++;
+                            ctx.Events.Emit("rotated", new JsonObject { ["file"] = display });
+                            continue;
+                        }
+                    }
+                }
+                else if (tail.TryOpen(fromEnd: false)) continue;
+                await Task.Delay(Poll, ctx.Cancellation).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (ctx.TimedOut)
+        {
+            tail.Flush((text, cut) => Emit(text, null, cut, display));
+            return new LogFollowResult(display, emitted, "timeout", rotations, truncations);
+        }
+        finally { tail.Dispose(); }
+        return new LogFollowResult(display, emitted, "count", rotations, truncations);
+    }
+
+    /// <summary>An open file being followed: where reading stands, and the bytes of a line not yet ended.</summary>
+    sealed class TailState(string path, int maxLine) : IDisposable
+    {
+        readonly byte[] _buffer = new byte[64 * 1024];
+        readonly List<byte> _pending = [];
+        bool _pendingCut;
+
+        public SafeFileHandle? Handle { get; private set; }
+        public ulong Inode { get; private set; }
+        public long Position { get; set; }
+        public bool SkipFirst { get; set; }
+
+        public bool TryOpen(bool fromEnd)
+        {
+            var h = Posix.OpenHandle(Posix.AT_FDCWD, path, Posix.O_RDONLY | Posix.O_CLOEXEC | Posix.O_NONBLOCK, 0, out _);
+            if (h is null) return false;
+            var st = Posix.FStat((int)h.DangerousGetHandle(), out _);
+            if (st is not { IsRegular: true } s)
+            {
+                h.Dispose();
+                throw ReshError.Usage($"{path} is not a regular file.", "follow reads regular files.").ToException();
+            }
+            Handle?.Dispose();
+            Handle = h;
+            Inode = s.Inode;
+            Position = fromEnd ? s.Size : 0;
+            return true;
+        }
+
+        public bool Reopen() { var ok = TryOpen(fromEnd: false); if (ok) Restart(); return ok; }
+
+        public void Restart() { Position = 0; _pending.Clear(); _pendingCut = false; SkipFirst = false; }
+
+        /// <summary>Reads to the current end; complete lines go to <paramref name="emit"/> (false: stop following).</summary>
+        public bool Drain(Func<string, bool, bool> emit)
+        {
+            while (true)
+            {
+                int n = RandomAccess.Read(Handle!, _buffer, Position);
+                if (n <= 0) return true;
+                Position += n;
+                int start = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    if (_buffer[i] != '\n') continue;
+                    Append(start, i - start);
+                    start = i + 1;
+                    if (!Line(emit)) return false;
+                }
+                Append(start, n - start);
+            }
+        }
+
+        void Append(int start, int count)
+        {
+            int room = maxLine - _pending.Count;
+            if (count > room) { _pendingCut = true; count = Math.Max(0, room); }
+            _pending.AddRange(_buffer.AsSpan(start, count));
+        }
+
+        bool Line(Func<string, bool, bool> emit)
+        {
+            var bytes = _pending.ToArray();
+            int len = bytes.Length > 0 && bytes[^1] == '\r' ? bytes.Length - 1 : bytes.Length;
+            var text = System.Text.Encoding.UTF8.GetString(bytes, 0, len);
+            var cut = _pendingCut;
+            _pending.Clear();
+            _pendingCut = false;
+            if (SkipFirst) { SkipFirst = false; return true; }
+            return emit(text, cut);
+        }
+
+        /// <summary>At the end: a last line without its newline yet.</summary>
+        public void Flush(Func<string, bool, bool> emit) { if (_pending.Count > 0) Line(emit); }
+
+        public void Dispose() => Handle?.Dispose();
+    }
+}

@@ -1,0 +1,217 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Resh.TestSupport;
+using Xunit;
+
+namespace Resh.Handles.Tests.Log;
+
+/// <summary>Issue 16, log:// follow, write and rotate on real files: rotation by rename and by copytruncate while following, symlinks refused.</summary>
+public sealed class LogWriteRotateTests : IDisposable
+{
+    readonly TempDir _dir = new("logw");
+
+    public void Dispose() => _dir.Dispose();
+
+    static ReshRun Resh(params string[] args) => ReshBinary.Run(args, env: new Dictionary<string, string> { ["TZ"] = "UTC" });
+
+    static ReshRun Ok(params string[] args)
+    {
+        var run = Resh([.. args, "--format", "json"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return run;
+    }
+
+    [Fact]
+    public async Task Follow_streams_new_lines_through_rename_rotation_and_copytruncate()
+    {
+        var log = _dir.File("app.log", "before\n");
+        var follow = Task.Run(() => ReshBinary.Run([$"log://{log}.follow", "--timeout", "6s", "--format", "ndjson"], wait: TimeSpan.FromSeconds(30)));
+        await Task.Delay(1500);
+        File.AppendAllText(log, "one\n");
+        await Task.Delay(400);
+        // Rotation by rename, as resh's own rotate does it.
+        Ok($"log://{log}.rotate", "compress=none");
+        File.AppendAllText(log, "two\n");
+        await Task.Delay(400);
+        File.AppendAllText(log, "three\n");
+        await Task.Delay(400);
+        Ok($"log://{log}.rotate", "mode=copytruncate", "compress=none");
+        await Task.Delay(400);
+        File.AppendAllText(log, "four\n");
+        var run = await follow;
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var events = run.Events;
+        Assert.Equal(["one", "two", "three", "four"], events.Where(e => e["event"]!.GetValue<string>() == "line").Select(e => e["text"]!.GetValue<string>()));
+        Assert.Contains(events, e => e["event"]!.GetValue<string>() == "rotated");
+        Assert.Contains(events, e => e["event"]!.GetValue<string>() == "truncated");
+        var result = run.Result!;
+        Assert.Equal(("timeout", 4L, 1L, 1L), (result["ended"]!.GetValue<string>(), result["count"]!.GetValue<long>(), result["rotations"]!.GetValue<long>(), result["truncations"]!.GetValue<long>()));
+    }
+
+    [Fact]
+    public async Task Follow_stops_after_count_matching_lines()
+    {
+        var log = _dir.File("app.log", "");
+        var follow = Task.Run(() => ReshBinary.Run([$"log://{log}.follow", "pattern=ERROR", "count=2", "--timeout", "20s", "--format", "ndjson"], wait: TimeSpan.FromSeconds(30)));
+        await Task.Delay(1500);
+        var clock = Stopwatch.StartNew();
+        File.AppendAllText(log, "INFO a\nERROR b\nINFO c\nERROR d\nERROR e\n");
+        var run = await follow;
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10));
+        Assert.Equal(["ERROR b", "ERROR d"], run.Events.Select(e => e["text"]!.GetValue<string>()));
+        Assert.Equal("count", run.Result!["ended"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Write_appends_one_line_per_call_and_escapes_line_breaks_and_control_characters()
+    {
+        var log = _dir["out.log"];
+        Ok($"log://{log}.write", "message=first\nFAKE 2026 root: forged", "app=deploy");
+        Ok($"log://{log}.write", "message=second \u001b[2J", "format_out=json", "level=err");
+        Ok($"log://{log}.write", "message=third", "format_out=logfmt", "level=warning", "app=x");
+        var lines = File.ReadAllLines(log);
+        Assert.Equal(3, lines.Length);
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 \S+ deploy\[\d+\]: first\\nFAKE 2026 root: forged$", lines[0]);
+        var json = JsonNode.Parse(lines[1])!;
+        Assert.Equal(("err", "second \u001b[2J"), (json["level"]!.GetValue<string>(), json["msg"]!.GetValue<string>()));
+        Assert.Contains("level=warning app=x", lines[2]);
+        Assert.Equal("640", Convert.ToString((int)File.GetUnixFileMode(log) & 0x1FF, 8));
+
+        // What was written parses back.
+        var records = Ok($"log://{log}.parse").Result!["records"]!.AsArray();
+        Assert.Equal(["deploy", "resh", "x"], records.Select(r => r!["app"]!.GetValue<string>()));
+        Assert.Equal(["rfc3164", "json", "logfmt"], records.Select(r => r!["format"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void Write_refuses_a_symlinked_log_path_and_leaves_its_target_alone()
+    {
+        var victim = _dir.File("victim", "precious\n");
+        var link = _dir["app.log"];
+        File.CreateSymbolicLink(link, victim);
+        var run = Resh($"log://{link}.write", "message=x", "--format", "json");
+        Assert.Equal("usage", run.ErrorCode);
+        Assert.Contains("symbolic link", run.Envelope["error"]!["message"]!.GetValue<string>());
+        Assert.Equal("precious\n", File.ReadAllText(victim));
+        Assert.Equal("not_found", Resh($"log://{_dir["no/such/dir.log"]}.write", "message=x", "--format", "json").ErrorCode);
+        Assert.Equal("usage", Resh($"log://{_dir["a.log"]}.write", "message=x", "app=bad name", "--format", "json").ErrorCode);
+    }
+
+    [Fact]
+    public void Write_to_syslog_sends_an_rfc3164_datagram_to_the_socket()
+    {
+        var path = _dir["dev-log"];
+        using var server = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        server.Bind(new UnixDomainSocketEndPoint(path));
+        var run = Ok("log://syslog.write", "message=backup failed", "level=err", "app=backup", "facility=daemon", $"socket={path}");
+        var buffer = new byte[4096];
+        server.ReceiveTimeout = 5000;
+        var n = server.Receive(buffer);
+        var datagram = Encoding.UTF8.GetString(buffer, 0, n);
+        // daemon (3) * 8 + err (3) = 27
+        Assert.Matches(@"^<27>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d backup\[\d+\]: backup failed$", datagram);
+        Assert.Equal(datagram, run.Result!["line"]!.GetValue<string>());
+        Assert.Equal("unavailable", Resh("log://syslog.write", "message=x", $"socket={_dir["nobody"]}", "--format", "json").ErrorCode);
+    }
+
+    [Fact]
+    public void Rotate_shifts_compresses_and_keeps_n_copies()
+    {
+        var log = _dir.File("app.log", "gen1\n");
+        for (int gen = 2; gen <= 5; gen++)
+        {
+            var r = Ok($"log://{log}.rotate", "keep=3").Result!;
+            Assert.True(r["rotated"]!.GetValue<bool>());
+            Assert.Equal(log + ".1.gz", r["rotated_to"]!.GetValue<string>());
+            File.WriteAllText(log, $"gen{gen}\n");
+        }
+        Assert.Equal(["app.log", "app.log.1.gz", "app.log.2.gz", "app.log.3.gz"], Directory.GetFiles(_dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(("gen4\n", "gen3\n", "gen2\n"), (Gunzip(log + ".1.gz"), Gunzip(log + ".2.gz"), Gunzip(log + ".3.gz")));
+        Assert.Equal("gen5\n", File.ReadAllText(log));
+        // The rotated copies are searchable in order.
+        var all = Ok($"log://{log}.search", "pattern=gen", "rotated=true").Result!["matches"]!.AsArray();
+        Assert.Equal(["gen2", "gen3", "gen4", "gen5"], all.Select(m => m!["text"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void Rotate_by_size_and_age_only_when_due_and_keeps_mode_and_leaves_empty_files()
+    {
+        var log = _dir.File("app.log", new string('x', 1000) + "\n");
+        File.SetUnixFileMode(log, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        var notYet = Ok($"log://{log}.rotate", "size=10KiB").Result!;
+        Assert.False(notYet["rotated"]!.GetValue<bool>());
+        Assert.False(File.Exists(log + ".1.gz"));
+        var dry = Resh($"log://{log}.rotate", "size=100", "--dry-run", "--format", "json");
+        Assert.True(dry.Result!["rotated"]!.GetValue<bool>());
+        Assert.False(File.Exists(log + ".1.gz"));
+        Assert.Equal("size", Ok($"log://{log}.rotate", "size=100").Result!["reason"]!.GetValue<string>());
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(log));
+        Assert.Equal(0, new FileInfo(log).Length);
+        Assert.Equal("empty", Ok($"log://{log}.rotate").Result!["reason"]!.GetValue<string>());
+        File.WriteAllText(log, "more\n");
+        Assert.False(Ok($"log://{log}.rotate", "age=1h").Result!["rotated"]!.GetValue<bool>());
+        File.SetLastWriteTimeUtc(log + ".1.gz", DateTime.UtcNow.AddHours(-2));
+        Assert.Equal("age", Ok($"log://{log}.rotate", "age=1h").Result!["reason"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Rotate_with_copytruncate_keeps_the_writers_file_and_signals_with_rename()
+    {
+        var log = _dir.File("app.log", "old content\n");
+        var go = _dir["go"];
+        // A writer that holds its log open with O_APPEND (>>), as daemons do, and writes again after the rotation.
+        using var writer = Process.Start("sh", ["-c", $"exec 3>>{Shell.Q(log)}; while [ ! -e {Shell.Q(go)} ]; do sleep 0.05; done; echo new >&3"]);
+        var inode = Inode(log);
+        Ok($"log://{log}.rotate", "mode=copytruncate", "compress=none");
+        Assert.Equal(inode, Inode(log));
+        Assert.Equal("old content\n", File.ReadAllText(log + ".1"));
+        File.WriteAllText(go, "");
+        Assert.True(writer.WaitForExit(10_000));
+        Assert.Equal("new\n", File.ReadAllText(log));
+
+        // rename + signal: a process that reopens on SIGHUP is told.
+        var marker = _dir["hup"];
+        var script = _dir.File("reopen.sh", $"trap 'touch {marker}' HUP\necho $$ > {_dir["pid"]}\nwhile :; do sleep 0.1; done\n");
+        using var child = Process.Start("bash", script);
+        try
+        {
+            for (int i = 0; i < 100 && !File.Exists(_dir["pid"]); i++) Thread.Sleep(50);
+            Ok($"log://{log}.rotate", "keep=2", $"pid_file={_dir["pid"]}");
+            for (int i = 0; i < 100 && !File.Exists(marker); i++) Thread.Sleep(50);
+            Assert.True(File.Exists(marker));
+        }
+        finally { child.Kill(); child.WaitForExit(); }
+    }
+
+    [Fact]
+    public void Rotate_refuses_symlinks_as_the_log_or_among_its_copies()
+    {
+        var victim = _dir.File("victim", "precious\n");
+        var log = _dir.File("app.log", "content\n");
+        File.CreateSymbolicLink(log + ".2.gz", victim);
+        var run = Resh($"log://{log}.rotate", "keep=5", "--format", "json");
+        Assert.Equal("usage", run.ErrorCode);
+        Assert.False(string.IsNullOrEmpty(run.Envelope["error"]!["hint"]?.GetValue<string>()));
+        Assert.Equal("precious\n", File.ReadAllText(victim));
+        Assert.Equal("content\n", File.ReadAllText(log));
+
+        var link = _dir["link.log"];
+        File.CreateSymbolicLink(link, victim);
+        Assert.Equal("usage", Resh($"log://{link}.rotate", "--format", "json").ErrorCode);
+        Assert.Equal("precious\n", File.ReadAllText(victim));
+        Assert.Equal("not_found", Resh($"log://{_dir["none.log"]}.rotate", "--format", "json").ErrorCode);
+    }
+
+    static string Gunzip(string path)
+    {
+        using var gz = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+        using var reader = new StreamReader(gz);
+        return reader.ReadToEnd();
+    }
+
+    static string Inode(string path) => Shell.Run($"stat -c %i {Shell.Q(path)}").Stdout.Trim();
+}
