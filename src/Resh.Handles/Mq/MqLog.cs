@@ -42,7 +42,7 @@ public sealed class MqLog : IDisposable
 
     string PathOf(long first) => Path.Combine(_dir, SegmentName(first));
 
-    public static MqLog Open(string dir, SafeFileHandle lockHandle, long fallbackNext)
+    public static MqLog Open(string dir, SafeFileHandle lockHandle, Func<long> fallbackNext)
     {
         var segments = new List<long>();
         foreach (var file in Directory.EnumerateFiles(dir, "*.seg"))
@@ -56,12 +56,12 @@ public sealed class MqLog : IDisposable
         return log;
     }
 
-    void FindTail(long fallbackNext)
+    void FindTail(Func<long> fallbackNext)
     {
         var hint = ReadHint();
         if (_segments.Count == 0)
         {
-            NextSeq = Math.Max(hint?.Next ?? 0, fallbackNext);
+            NextSeq = Math.Max(hint?.Next ?? 0, fallbackNext());
             TailSegment = NextSeq;
             TailOffset = 0;
             return;

@@ -45,13 +45,19 @@ public sealed class MqQueue : IDisposable
         }
     }
 
-    public static bool Exists(ReshPaths paths, string name) =>
-        Posix.Stat(Path.Combine(paths.StateDir, "mq", name), follow: false, out _) is { IsDirectory: true };
+    public static bool Exists(ReshPaths paths, string name)
+    {
+        var dir = Path.Combine(paths.StateDir, "mq", name);
+        if (Posix.Stat(dir, follow: false, out var errno) is { } st) return st.IsDirectory || st.IsSymlink;
+        if (errno == 13) throw Denied(dir, "cannot be read").ToException();
+        return false;
+    }
 
     /// <summary>Opens (with <paramref name="create"/>: creates) a queue and takes its lock.</summary>
     public static MqQueue Open(ReshPaths paths, string name, bool create, CancellationToken ct)
     {
         var root = Root(paths);
+        CheckOwned(root, Posix.Stat(root, follow: false, out _));
         var dir = Path.Combine(root, name);
         var st = Posix.Stat(dir, follow: false, out var errno);
         if (st is null)
@@ -71,11 +77,26 @@ public sealed class MqQueue : IDisposable
         {
             throw ReshError.Conflict($"The queue {name} stayed locked by another resh for 60 s.", "Retry; see which process holds it with `fuser " + Path.Combine(dir, "lock") + "`.").ToException();
         }
+        if (!File.Exists(Path.Combine(dir, "lock")) || !Directory.Exists(dir))
+        {
+            // Deleted by the process that held the lock while this one waited for it.
+            lockFile.Dispose();
+            if (!create) throw Missing(paths, name).ToException();
+            return Open(paths, name, create, ct);
+        }
         try
         {
-            var state = ReadState(dir, name, out var stateWarning);
-            var log = MqLog.Open(dir, lockFile.SafeFileHandle, state?.Next ?? 0);
-            var q = new MqQueue(name, dir, lockFile, log) { _state = state };
+            // The state is read only when a verb needs it (publish does not), or when the log has no segment to number from.
+            string? stateWarning = null;
+            MqState? state = null;
+            bool read = false;
+            var log = MqLog.Open(dir, lockFile.SafeFileHandle, () =>
+            {
+                read = true;
+                state = ReadState(dir, name, out stateWarning);
+                return state?.Next ?? 0;
+            });
+            var q = new MqQueue(name, dir, lockFile, log) { _state = state, _stateRead = read };
             if (stateWarning is not null) q._warnings.Add(stateWarning);
             return q;
         }
@@ -115,7 +136,11 @@ public sealed class MqQueue : IDisposable
     public static IReadOnlyList<string> Names(ReshPaths paths)
     {
         var root = Path.Combine(paths.StateDir, "mq");
-        if (!Directory.Exists(root)) return [];
+        if (Posix.Stat(root, follow: false, out var errno) is not { IsDirectory: true })
+        {
+            if (errno == 13) throw Denied(root, "cannot be read").ToException();
+            return [];
+        }
         try
         {
             return Directory.EnumerateDirectories(root).Select(d => Path.GetFileName(d)!).Where(MqName.IsValid).Order(StringComparer.Ordinal).ToArray();
@@ -126,8 +151,10 @@ public sealed class MqQueue : IDisposable
     static MqState? ReadState(string dir, string name, out string? warning)
     {
         warning = null;
+        var path = Path.Combine(dir, "state.json");
+        if (!File.Exists(path)) return null;
         byte[] bytes;
-        try { bytes = File.ReadAllBytes(Path.Combine(dir, "state.json")); }
+        try { bytes = File.ReadAllBytes(path); }
         catch (FileNotFoundException) { return null; }
         try { return JsonSerializer.Deserialize(bytes, MqJson.Default.MqState) ?? throw new JsonException(); }
         catch (JsonException)
@@ -137,10 +164,18 @@ public sealed class MqQueue : IDisposable
         }
     }
 
+    bool _stateRead;
+
     public MqState State
     {
         get
         {
+            if (!_stateRead)
+            {
+                _stateRead = true;
+                _state = ReadState(Dir, Name, out var warning);
+                if (warning is not null) _warnings.Add(warning);
+            }
             if (_state is null)
             {
                 var first = Log.Segments.Count > 0 ? Log.Segments[0] : Log.NextSeq;
@@ -155,7 +190,8 @@ public sealed class MqQueue : IDisposable
         get
         {
             if (_config is not null) return _config;
-            try { _config = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(Dir, "queue.json")), MqJson.Default.MqConfig); }
+            var path = Path.Combine(Dir, "queue.json");
+            try { if (File.Exists(path)) _config = JsonSerializer.Deserialize(File.ReadAllBytes(path), MqJson.Default.MqConfig); }
             catch (FileNotFoundException) { }
             catch (JsonException) { _warnings.Add($"Queue {Name}: queue.json is unreadable; the default settings apply."); }
             return _config ??= new MqConfig();
