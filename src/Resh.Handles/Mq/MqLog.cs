@@ -20,10 +20,10 @@ public sealed class MqLog : IDisposable
     readonly string _dir;
     readonly SafeFileHandle _lock;
     readonly Dictionary<long, SafeFileHandle> _open = [];
-    readonly List<long> _segments;
+    List<long>? _segments;
 
-    /// <summary>First sequence numbers of the segments, oldest first.</summary>
-    public IReadOnlyList<long> Segments => _segments;
+    /// <summary>First sequence numbers of the segments, oldest first (the directory is listed on first use: a publish with a good hint never lists it).</summary>
+    public IReadOnlyList<long> Segments => _segments ??= List();
     public long TailSegment { get; private set; }
     public long TailOffset { get; private set; }
     /// <summary>The sequence number the next message gets.</summary>
@@ -31,55 +31,71 @@ public sealed class MqLog : IDisposable
     /// <summary>Bytes cut off a torn last record when the log was opened (0 normally).</summary>
     public long Recovered { get; private set; }
 
-    MqLog(string dir, SafeFileHandle lockHandle, List<long> segments)
+    MqLog(string dir, SafeFileHandle lockHandle)
     {
         _dir = dir;
         _lock = lockHandle;
-        _segments = segments;
     }
 
     public static string SegmentName(long first) => first.ToString("D20", CultureInfo.InvariantCulture) + ".seg";
 
     string PathOf(long first) => Path.Combine(_dir, SegmentName(first));
 
-    public static MqLog Open(string dir, SafeFileHandle lockHandle, Func<long> fallbackNext)
+    List<long> List()
     {
         var segments = new List<long>();
-        foreach (var file in Directory.EnumerateFiles(dir, "*.seg"))
+        foreach (var file in Directory.EnumerateFiles(_dir, "*.seg"))
         {
             var leaf = Path.GetFileName(file);
             if (leaf.Length == 24 && long.TryParse(leaf.AsSpan(0, 20), NumberStyles.None, CultureInfo.InvariantCulture, out var first)) segments.Add(first);
         }
         segments.Sort();
-        var log = new MqLog(dir, lockHandle, segments);
+        return segments;
+    }
+
+    public static MqLog Open(string dir, SafeFileHandle lockHandle, Func<long> fallbackNext)
+    {
+        var log = new MqLog(dir, lockHandle);
         log.FindTail(fallbackNext);
         return log;
     }
 
+    /// <summary>
+    /// Finds the end of the log. The hint is written before a new segment is created, so the segment it names is always
+    /// the newest one when it exists; only when it does not (or the hint is unreadable) is the directory listed.
+    /// </summary>
     void FindTail(Func<long> fallbackNext)
     {
         var hint = ReadHint();
-        if (_segments.Count == 0)
+        long last, pos = 0, expect;
+        SafeFileHandle? handle = null;
+        if (hint is { } h && h.Next >= h.Segment && TryHandle(h.Segment) is { } hinted)
         {
-            NextSeq = Math.Max(hint?.Next ?? 0, fallbackNext());
-            TailSegment = NextSeq;
-            TailOffset = 0;
-            return;
+            handle = hinted;
+            last = h.Segment;
+            var length = RandomAccess.GetLength(hinted);
+            if (h.Offset <= length) { pos = h.Offset; expect = h.Next; }
+            else expect = last;
         }
-        var last = _segments[^1];
-        var handle = Handle(last);
-        var length = RandomAccess.GetLength(handle);
-        long pos = 0, expect = last;
-        if (hint is { } h && h.Segment == last && h.Offset <= length && h.Next >= last)
+        else
         {
-            pos = h.Offset;
-            expect = h.Next;
+            if (Segments.Count == 0)
+            {
+                NextSeq = Math.Max(hint?.Next ?? 0, fallbackNext());
+                TailSegment = NextSeq;
+                TailOffset = 0;
+                return;
+            }
+            last = Segments[^1];
+            handle = Handle(last);
+            expect = last;
         }
-        if (pos < length) (pos, expect) = Scan(handle, pos, expect, length);
-        if (pos < length)
+        var size = RandomAccess.GetLength(handle);
+        if (pos < size) (pos, expect) = Scan(handle, pos, expect, size);
+        if (pos < size)
         {
             // A torn write at the end (a publisher killed mid-write, or a crash before its data reached the disk).
-            Recovered = length - pos;
+            Recovered = size - pos;
             RandomAccess.SetLength(handle, pos);
             LibC.FSync((int)handle.DangerousGetHandle());
         }
@@ -126,10 +142,20 @@ public sealed class MqLog : IDisposable
         RandomAccess.Write(_lock, b, 0);
     }
 
-    SafeFileHandle Handle(long first, bool create = false)
+    SafeFileHandle Handle(long first, bool create = false) =>
+        TryHandle(first, create) ?? throw new IOException($"The segment {PathOf(first)} could not be opened.");
+
+    /// <summary>A segment's descriptor (plain open(2): no flock, never through a symlink), kept for this operation; null when it is not there.</summary>
+    SafeFileHandle? TryHandle(long first, bool create = false)
     {
         if (_open.TryGetValue(first, out var h)) return h;
-        h = File.OpenHandle(PathOf(first), create ? FileMode.OpenOrCreate : FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        h = Posix.OpenHandle(Posix.AT_FDCWD, PathOf(first), Posix.O_RDWR | Posix.O_NOFOLLOW | (create ? Posix.O_CREAT : 0), 0x180, out var errno);
+        if (h is null)
+        {
+            if (errno == Posix.ENOENT) return null;
+            if (errno == Posix.EACCES) throw new UnauthorizedAccessException($"{PathOf(first)}: {Posix.StrError(errno)}");
+            throw new IOException($"{PathOf(first)}: {Posix.StrError(errno)}", errno);
+        }
         _open[first] = h;
         return h;
     }
@@ -141,17 +167,14 @@ public sealed class MqLog : IDisposable
     public (string Segment, bool NewFile) Append(IReadOnlyList<Func<long, byte[]>> records)
     {
         bool created = false;
-        if (_segments.Count == 0 || TailOffset >= MqLimits.SegmentSize)
+        if (TryHandle(TailSegment) is null || TailOffset >= MqLimits.SegmentSize)
         {
+            // The hint names the new segment before it exists: a crash in between leaves a hint that is simply not used.
             TailSegment = NextSeq;
             TailOffset = 0;
-            var path = PathOf(TailSegment);
-            using (new FileStream(path, new FileStreamOptions
-            {
-                Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, Share = FileShare.ReadWrite,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            })) { }
-            if (_segments.Count == 0 || _segments[^1] != TailSegment) _segments.Add(TailSegment);
+            WriteHint();
+            Handle(TailSegment, create: true);
+            if (_segments is { } list && (list.Count == 0 || list[^1] != TailSegment)) list.Add(TailSegment);
             created = true;
         }
         var handle = Handle(TailSegment, create: true);
@@ -184,21 +207,22 @@ public sealed class MqLog : IDisposable
     }
 
     /// <summary>Length of a segment (0 when it is gone).</summary>
-    public long LengthOf(long first) => _segments.Contains(first) ? RandomAccess.GetLength(Handle(first)) : 0;
+    public long LengthOf(long first) => Segments.Contains(first) ? RandomAccess.GetLength(Handle(first)) : 0;
 
     /// <summary>The segment after <paramref name="first"/>, or null when it is the last.</summary>
     public long? After(long first)
     {
-        var i = _segments.BinarySearch(first);
+        var list = _segments ??= List();
+        var i = list.BinarySearch(first);
         i = i < 0 ? ~i : i + 1;
-        return i < _segments.Count ? _segments[i] : null;
+        return i < list.Count ? list[i] : null;
     }
 
     /// <summary>The segment that holds <paramref name="seq"/> (the last one that starts at or before it).</summary>
     public long? SegmentOf(long seq)
     {
         long? found = null;
-        foreach (var s in _segments) if (s <= seq) found = s;
+        foreach (var s in Segments) if (s <= seq) found = s;
         return found;
     }
 
@@ -207,7 +231,7 @@ public sealed class MqLog : IDisposable
     /// <summary>The record at an offset of a segment, and where the next one starts.</summary>
     public (ReadStatus Status, MqRecord? Record, long NextOffset) Read(long segment, long offset)
     {
-        if (!_segments.Contains(segment)) return (ReadStatus.End, null, offset);
+        if (!Segments.Contains(segment)) return (ReadStatus.End, null, offset);
         var handle = Handle(segment);
         var length = segment == TailSegment ? TailOffset : RandomAccess.GetLength(handle);
         if (offset >= length) return (ReadStatus.End, null, offset);
@@ -240,12 +264,13 @@ public sealed class MqLog : IDisposable
     public int Compact(long low)
     {
         int removed = 0;
-        while (_segments.Count > 1 && _segments[1] <= low)
+        var list = _segments ??= List();
+        while (list.Count > 1 && list[1] <= low)
         {
-            var first = _segments[0];
+            var first = list[0];
             if (_open.Remove(first, out var h)) h.Dispose();
             File.Delete(PathOf(first));
-            _segments.RemoveAt(0);
+            list.RemoveAt(0);
             removed++;
         }
         return removed;
@@ -255,29 +280,25 @@ public sealed class MqLog : IDisposable
     public void Purge()
     {
         var first = NextSeq;
-        using (new FileStream(PathOf(first), new FileStreamOptions
-        {
-            Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, Share = FileShare.ReadWrite,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        })) { }
-        LibC.FSyncDirectory(_dir);
+        var old = Segments.ToArray();
         TailSegment = first;
         TailOffset = 0;
         WriteHint();
-        foreach (var s in _segments.ToArray())
+        Handle(first, create: true);
+        LibC.FSyncDirectory(_dir);
+        foreach (var s in old)
         {
             if (s == first) continue;
             if (_open.Remove(s, out var h)) h.Dispose();
             File.Delete(PathOf(s));
         }
-        _segments.Clear();
-        _segments.Add(first);
+        _segments = [first];
     }
 
     public long TotalBytes()
     {
         long sum = 0;
-        foreach (var s in _segments) sum += s == TailSegment ? TailOffset : RandomAccess.GetLength(Handle(s));
+        foreach (var s in Segments) sum += s == TailSegment ? TailOffset : RandomAccess.GetLength(Handle(s));
         return sum;
     }
 

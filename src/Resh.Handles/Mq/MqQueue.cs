@@ -56,8 +56,15 @@ public sealed class MqQueue : IDisposable
     /// <summary>Opens (with <paramref name="create"/>: creates) a queue and takes its lock.</summary>
     public static MqQueue Open(ReshPaths paths, string name, bool create, CancellationToken ct)
     {
-        var root = Root(paths);
-        CheckOwned(root, Posix.Stat(root, follow: false, out _));
+        var root = Path.Combine(paths.StateDir, "mq");
+        var rootStat = Posix.Stat(root, follow: false, out var rootErrno);
+        if (rootStat is null && rootErrno == Posix.ENOENT)
+        {
+            root = Root(paths);
+            rootStat = Posix.Stat(root, follow: false, out rootErrno);
+        }
+        if (rootStat is null && rootErrno == Posix.EACCES) throw Denied(root, "cannot be read").ToException();
+        CheckOwned(root, rootStat);
         var dir = Path.Combine(root, name);
         var st = Posix.Stat(dir, follow: false, out var errno);
         if (st is null)
@@ -77,7 +84,7 @@ public sealed class MqQueue : IDisposable
         {
             throw ReshError.Conflict($"The queue {name} stayed locked by another resh for 60 s.", "Retry; see which process holds it with `fuser " + Path.Combine(dir, "lock") + "`.").ToException();
         }
-        if (!File.Exists(Path.Combine(dir, "lock")) || !Directory.Exists(dir))
+        if (!Directory.Exists(dir))
         {
             // Deleted by the process that held the lock while this one waited for it.
             lockFile.Dispose();

@@ -229,4 +229,38 @@ public sealed class MqTests : MqTestBase
         Assert.True(stats["disk_bytes"]!.GetValue<long>() < 16L * 1024 * 1024, stats.ToJsonString());
         Assert.Single(Directory.GetFiles(QueueDir("bulk"), "*.seg"));
     }
+
+    [Fact]
+    public async Task A_batch_answers_a_publish_at_once_when_no_further_line_is_waiting()
+    {
+        // Group commit holds answers only while more input is already there: a caller that waits for each answer
+        // must get it without sending the next line.
+        var psi = new ProcessStartInfo(ReshBinary.Path, ["batch"]) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        psi.Environment["RESH_HOME"] = Home;
+        using var batch = Process.Start(psi)!;
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await batch.StandardInput.WriteLineAsync(Publish("chat", $"line-{i}").ToJsonString());
+                await batch.StandardInput.FlushAsync();
+                var read = batch.StandardOutput.ReadLineAsync();
+                Assert.True(await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(20))) == read, $"no answer to line {i} while the batch waits for more input");
+                var env = JsonNode.Parse((await read)!)!;
+                Assert.True(env["ok"]!.GetValue<bool>(), env.ToJsonString());
+                Assert.Equal(i, env["result"]!["seq"]!.GetValue<long>());
+            }
+            // A read in the same batch after publishes sees them (their fsync ran before it).
+            await batch.StandardInput.WriteLineAsync(new JsonObject { ["id"] = "s", ["stage"] = "mq:///chat", ["verb"] = "stats" }.ToJsonString());
+            batch.StandardInput.Close();
+            var stats = JsonNode.Parse((await batch.StandardOutput.ReadLineAsync())!)!;
+            Assert.Equal(3, stats["result"]!["depth"]!.GetValue<long>());
+            Assert.True(batch.WaitForExit(20_000));
+            Assert.Equal(0, batch.ExitCode);
+        }
+        finally
+        {
+            if (!batch.HasExited) batch.Kill();
+        }
+    }
 }
