@@ -197,7 +197,13 @@ public sealed class MqLog : IDisposable
     public static void Sync(string dir, string segment, bool newFile)
     {
         var fd = LibC.Open(segment, LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
-        if (fd < 0) throw new IOException($"Could not open {segment} to flush it.");
+        if (fd < 0)
+        {
+            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            // Deleted meanwhile: every message in it was consumed and acked, so nothing is left to make durable.
+            if (errno == Posix.ENOENT) return;
+            throw new IOException($"Could not open {segment} to flush it: {Posix.StrError(errno)}.", errno);
+        }
         try
         {
             if (LibC.FSync(fd) != 0) throw new IOException($"fsync of {segment} failed: {Posix.StrError(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}.");
