@@ -20,7 +20,7 @@ public static class MqPublish
         examples:
         [
             new("'mq:///jobs.publish(body=hello)'", "seq of the new message; durable:true."),
-            new("mq:///jobs.publish body=@- < job.json", "The body from standard input."),
+            new("mq:///jobs.publish body=@-", "The body from standard input (resh ... < job.json)."),
             new("mq:///jobs.publish file=job.json key=order-12 headers:='{\"trace\":\"ab12\"}'", "With a key and headers."),
         ],
         notes: "The message is fsynced before ok is answered. Inside `resh batch`, consecutive publishes share one fsync (group commit): "
