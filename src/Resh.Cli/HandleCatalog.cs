@@ -23,6 +23,7 @@ public static class HandleCatalog
         registry.Add("proc", Resh.Handles.Proc.ProcHandle.Create);
         registry.Add("lock", Resh.Handles.Lock.LockHandle.Create);
         registry.Add("log", Resh.Handles.Log.LogHandle.Create);
+        registry.Add("mq", Resh.Handles.Mq.MqHandle.Create);
         registry.Add("svc", Resh.Handles.Svc.SvcHandle.Create);
         registry.Add("cron", Resh.Handles.Cron.CronHandle.Create);
         registry.Add("secret", Resh.Handles.Secret.SecretHandle.Create);

@@ -26,9 +26,10 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
             sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; interrupt.Cancel(); });
         }
         int requests = 0, failed = 0;
+        var deferred = runtime.Deferred = new DeferredSync();
         try
         {
-            using var reader = new StreamReader(io.Stdin, new UTF8Encoding(false), false, 64 * 1024);
+            var reader = new BatchLines(io.Stdin);
             while (!interrupt.IsCancellationRequested)
             {
                 string? line;
@@ -37,12 +38,23 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
                 if (line is null) break;
                 if (string.IsNullOrWhiteSpace(line)) continue;
                 requests++;
-                var env = await RunLineAsync(line, interrupt.Token).ConfigureAwait(false);
-                if (await output.WriteEnvelopeAsync(env).ConfigureAwait(false) != 0) failed++;
+                var before = deferred.Registered;
+                var env = await RunLineAsync(line, interrupt.Token, async () => failed += await FlushHeldAsync().ConfigureAwait(false)).ConfigureAwait(false);
+                var deferredOne = deferred.Registered != before;
+                if (_held.Count == 0 && !deferredOne)
+                {
+                    if (await output.WriteEnvelopeAsync(env).ConfigureAwait(false) != 0) failed++;
+                    continue;
+                }
+                // Group commit: the answer waits for the fsync it deferred, shared with the next lines while they are already waiting.
+                _held.Add((env, deferredOne));
+                if (_held.Count >= MaxHeld || !reader.NextReady()) failed += await FlushHeldAsync().ConfigureAwait(false);
             }
         }
         finally
         {
+            failed += await FlushHeldAsync().ConfigureAwait(false);
+            runtime.Deferred = null;
             sigint?.Dispose();
             sigterm?.Dispose();
             output.Flush();
@@ -51,7 +63,32 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
         return failed == 0 ? 0 : ErrorCode.Partial.ExitStatus();
     }
 
-    async Task<Envelope> RunLineAsync(string line, CancellationToken interrupt)
+    /// <summary>Answers held for a deferred fsync (in order), and whether each deferred one.</summary>
+    readonly List<(Envelope Env, bool Deferred)> _held = [];
+
+    /// <summary>At most this many answers wait for one group fsync.</summary>
+    const int MaxHeld = 1000;
+
+    /// <summary>Runs the pending fsyncs, then writes the held answers; a failed sync turns every line that deferred one into a failure. Returns how many failed.</summary>
+    async Task<int> FlushHeldAsync()
+    {
+        if (_held.Count == 0 && runtime.Deferred is not { Pending: true }) return 0;
+        var error = runtime.Deferred?.Flush();
+        int failed = 0;
+        foreach (var (env, deferredOne) in _held)
+        {
+            var answer = env;
+            if (error is not null && deferredOne && env.Ok)
+                answer = Envelope.Failure(ReshError.Failed($"The data was written but could not be flushed to disk: {error.Message}",
+                        "Check the disk and the state directory, then send the request again (it may have been kept)."),
+                    env.Handle, env.Verb, env.Target, env.DryRun, env.DurationMs, env.Id, hasId: true);
+            if (await output.WriteEnvelopeAsync(answer).ConfigureAwait(false) != 0) failed++;
+        }
+        _held.Clear();
+        return failed;
+    }
+
+    async Task<Envelope> RunLineAsync(string line, CancellationToken interrupt, Func<Task> flushBefore)
     {
         var clock = Stopwatch.StartNew();
         JsonNode? id = null;
@@ -113,6 +150,8 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
                 dryRun, clock.Elapsed.TotalMilliseconds, id, hasId: true);
         }
 
+        // A line that does not defer its own fsync runs only after every earlier line's data is on disk (and answered).
+        if (inv.Verb is not { DefersSync: true } || dryRun) await flushBefore().ConfigureAwait(false);
         using var timeoutCts = timeout is { } tt ? new CancellationTokenSource(tt) : null;
         var timeoutToken = timeoutCts?.Token ?? CancellationToken.None;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(interrupt, timeoutToken);

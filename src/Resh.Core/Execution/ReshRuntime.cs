@@ -63,6 +63,9 @@ public sealed class ReshRuntime
         if (why is not null) lock (Stderr) Stderr.WriteLine($"resh: warning: {SecretRedactor.Scrub(why)}");
     }
 
+    /// <summary>Inside `resh batch`: fsyncs a verb leaves to the runner, which answers only after they ran; null elsewhere (sync at once).</summary>
+    public DeferredSync? Deferred { get; set; }
+
     /// <summary>Standard input of this call (read once); batch mode has none.</summary>
     public StdinSource Stdin { get; init; } = StdinSource.Unavailable("Standard input is not available here.", "Pass the value another way.");
 

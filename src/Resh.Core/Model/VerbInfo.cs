@@ -50,6 +50,19 @@ public sealed class VerbInfo
     /// <summary>Optional human rendering for table mode (help text, for example), written to the output as it is made.</summary>
     public Action<object, TextWriter>? Human { get; private init; }
 
+    /// <summary>
+    /// Inside `resh batch` the verb may leave its fsync to the runner (<see cref="DeferredSync"/>): consecutive calls share one,
+    /// and their envelopes wait for it. Any other verb runs only after every pending sync is done.
+    /// </summary>
+    public bool DefersSync { get; private set; }
+
+    /// <summary>Marks the verb as one that may defer its fsync in a batch (<see cref="DefersSync"/>).</summary>
+    public VerbInfo WithDeferredSync()
+    {
+        DefersSync = true;
+        return this;
+    }
+
     internal Func<VerbContext, ValueTask<VerbOutcome>> Invoke { get; }
 
     public ArgInfo? FindArg(string name)

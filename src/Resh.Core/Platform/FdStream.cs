@@ -50,6 +50,13 @@ public sealed partial class FdStream : Stream
         }
     }
 
+    /// <summary>True when a read would return at once (data waiting, or end of input): poll(2) with no wait.</summary>
+    public unsafe bool ReadReady()
+    {
+        var pfd = new PollFd { Fd = _fd, Events = POLLIN };
+        return Poll(&pfd, 1, 0) > 0;
+    }
+
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override unsafe void Write(ReadOnlySpan<byte> buffer)

@@ -1,0 +1,113 @@
+using System.ComponentModel;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace Resh.Handles.Mq;
+
+[Description("One message as delivered or peeked.")]
+public sealed record MqMessage(
+    [property: Description("The message's sequence number in its queue (its id).")] long Seq,
+    [property: Description("The body: UTF-8 text, or base64 when it is not valid UTF-8 (see encoding).")] string Body,
+    [property: Description("utf-8 or base64.")] string Encoding,
+    [property: Description("Size of the body in bytes.")] long Bytes,
+    [property: Description("The key given at publish, if any.")] string? Key,
+    [property: Description("The headers given at publish, if any.")] IReadOnlyDictionary<string, string>? Headers,
+    [property: Description("When it was published (RFC 3339 UTC).")] string Published,
+    [property: Description("How many times it has been delivered, this delivery included (0 for peek of a new message).")] int Deliveries,
+    [property: Description("How many times it was delivered before this delivery (a lease that expired, or a nack).")] int Redeliveries,
+    [property: Description("With ack=manual: give it to ack or nack before lease_until.")] string? Receipt,
+    [property: Description("With ack=manual: when the lease ends and the message is delivered again (RFC 3339 UTC).")] string? LeaseUntil,
+    [property: Description("In a dead-letter queue: where the message came from and why it was dead-lettered.")] JsonObject? Origin);
+
+public sealed record MqPublishResult(
+    string Queue,
+    [property: Description("The message's sequence number in the queue.")] long Seq,
+    [property: Description("Size of the body in bytes.")] long Bytes,
+    [property: Description("True when the message was on disk (fsync) before this answer; false with persistent=false.")] bool Durable,
+    [property: Description("When it was published (RFC 3339 UTC).")] string Published);
+
+public sealed record MqConsumeResult(
+    string Queue,
+    [property: Description("auto (acked on delivery) or manual (leased until acked).")] string Ack,
+    IReadOnlyList<MqMessage> Messages,
+    int Count,
+    [property: Description("Messages moved to the dead-letter queue instead of delivered (max_deliveries reached).")] int DeadLettered);
+
+public sealed record MqAckResult(
+    string Queue,
+    [property: Description("Sequence numbers acked by this call.")] IReadOnlyList<long> Acked,
+    [property: Description("Sequence numbers that were already done (acked before, purged).")] IReadOnlyList<long> AlreadyDone);
+
+public sealed record MqNackResult(
+    string Queue,
+    [property: Description("Sequence numbers put back, delivered again by the next consume.")] IReadOnlyList<long> Requeued,
+    [property: Description("Sequence numbers moved to the dead-letter queue.")] IReadOnlyList<long> DeadLettered,
+    [property: Description("The dead-letter queue's name.")] string DeadLetterQueue);
+
+public sealed record MqPeekResult(
+    string Queue,
+    [property: Description("The next messages a consume would get, in order, untouched.")] IReadOnlyList<MqMessage> Messages,
+    [property: Description("Messages ready for delivery.")] long Depth);
+
+[Description("One queue and its counts.")]
+public sealed record MqQueueInfo(
+    string Name,
+    [property: Description("Messages ready for delivery (new, or whose lease ended).")] long Depth,
+    [property: Description("Messages delivered with ack=manual and not yet acked, whose lease still runs.")] long InFlight,
+    [property: Description("Messages moved from this queue to its dead-letter queue so far.")] long DeadLettered,
+    [property: Description("Messages published to it so far.")] long Published,
+    [property: Description("After this many deliveries a message goes to NAME.dlq instead (not for a dead-letter queue itself).")] int MaxDeliveries);
+
+public sealed record MqQueuesResult(IReadOnlyList<MqQueueInfo> Queues);
+
+public sealed record MqCreateResult(
+    string Queue,
+    [property: Description("False when it existed already (its settings are updated).")] bool Created,
+    int MaxDeliveries,
+    [property: Description("Where messages go after max_deliveries or nack dead_letter=true.")] string DeadLetterQueue);
+
+public sealed record MqDeleteResult(
+    string Queue,
+    [property: Description("False when there was no such queue.")] bool Deleted,
+    [property: Description("Messages that were still in it (ready or in flight).")] long Dropped);
+
+public sealed record MqPurgeResult(
+    string Queue,
+    [property: Description("Messages removed (ready and in flight).")] long Purged);
+
+public sealed record MqStatsResult(
+    string Queue,
+    long Depth,
+    long InFlight,
+    long Published,
+    long Delivered,
+    [property: Description("Deliveries after the first (expired leases and nacks).")] long Redelivered,
+    long Acked,
+    long Nacked,
+    long DeadLettered,
+    int MaxDeliveries,
+    [property: Description("Age of the oldest ready message in milliseconds; null when none is ready.")] double? OldestReadyMs,
+    [property: Description("Segment files on disk (fully acked ones are deleted).")] int Segments,
+    [property: Description("Bytes in those segments.")] long DiskBytes);
+
+public sealed record MqSubscribeResult(
+    string Queue,
+    [property: Description("Messages streamed as NDJSON `message` events.")] long Received,
+    [property: Description("count (count= reached), timeout (--timeout, a normal end).")] string Ended);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(MqPublishResult))]
+[JsonSerializable(typeof(MqConsumeResult))]
+[JsonSerializable(typeof(MqAckResult))]
+[JsonSerializable(typeof(MqNackResult))]
+[JsonSerializable(typeof(MqPeekResult))]
+[JsonSerializable(typeof(MqQueuesResult))]
+[JsonSerializable(typeof(MqCreateResult))]
+[JsonSerializable(typeof(MqDeleteResult))]
+[JsonSerializable(typeof(MqPurgeResult))]
+[JsonSerializable(typeof(MqStatsResult))]
+[JsonSerializable(typeof(MqSubscribeResult))]
+[JsonSerializable(typeof(MqMessage))]
+[JsonSerializable(typeof(MqState))]
+[JsonSerializable(typeof(MqConfig))]
+internal sealed partial class MqJson : JsonSerializerContext;

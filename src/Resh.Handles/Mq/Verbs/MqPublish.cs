@@ -1,0 +1,100 @@
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+
+namespace Resh.Handles.Mq;
+
+public static class MqPublish
+{
+    static readonly Arg<ContentSource?> Body = Arg.Content("body", "The message: text, @FILE, or @- for standard input.", examples: ["hello", "@job.json", "@-"]);
+    static readonly Arg<string?> FromFile = Arg.String("file", "Read the body from this file instead of body=.", path: PathUse.Read, examples: ["./job.json"]);
+    static readonly Arg<JsonNode?> Headers = Arg.Json("headers", "String headers kept with the message (a JSON object).", examples: ["{\"trace\":\"ab12\"}"]);
+    static readonly Arg<string?> Key = Arg.String("key", "A key kept with the message (a partition or deduplication key for the consumer).", examples: ["order-1234"]);
+    static readonly Arg<bool> Persistent = Arg.Bool("persistent", "Wait until the message is on disk (fsync) before answering; false answers after the write alone.", true);
+    static readonly Arg<long?> MaxBody = Arg.Size("max_body", "Refuse bodies larger than this (at most 64MiB).", MqLimits.DefaultMaxBody);
+
+    public static readonly VerbInfo Verb = VerbInfo.Define("publish", Effect.Mutate,
+        "Add a message to a queue (created on first use); answers once it is on disk.",
+        [Body, FromFile, Headers, Key, Persistent, MaxBody, MqArgs.Backend], () => MqJson.Default.MqPublishResult, Run,
+        examples:
+        [
+            new("'mq:///jobs.publish(body=hello)'", "seq of the new message; durable:true."),
+            new("mq:///jobs.publish body=@-", "The body from standard input (resh ... < job.json)."),
+            new("mq:///jobs.publish file=job.json key=order-12 headers:='{\"trace\":\"ab12\"}'", "With a key and headers."),
+        ],
+        notes: "The message is fsynced before ok is answered. Inside `resh batch`, consecutive publishes share one fsync (group commit): "
+            + "their answers are written after it, so none says ok before its message is on disk. Bodies are bytes; consumers see UTF-8 text, or base64 when it is not UTF-8.",
+        targetHelp: "The queue: mq:///jobs").WithDeferredSync();
+
+    static Outcome<MqPublishResult> Run(VerbContext ctx)
+    {
+        var name = MqArgs.Queue(ctx);
+        var max = ctx.Get(MaxBody) ?? MqLimits.DefaultMaxBody;
+        if (max <= 0 || max > MqLimits.MaxBodyCeiling)
+            return ReshError.Usage("max_body= must be between 1 byte and 64MiB.", "Example: max_body=8MiB");
+        var body = ReadBody(ctx, (int)max);
+        var headers = HeadersOf(ctx.Get(Headers));
+        var key = ctx.Get(Key);
+        var now = MqQueue.NowMs;
+        if (ctx.DryRun)
+        {
+            if (MqQueue.Exists(ctx.Runtime.Paths, name)) { using var peek = MqQueue.Open(ctx.Runtime.Paths, name, create: false, ctx.Cancellation); }
+            return Outcome.Changed(new MqPublishResult(name, 0, body.Length, false, MqQueue.Stamp(now)));
+        }
+        var durable = ctx.Get(Persistent);
+        using var q = MqQueue.Open(ctx.Runtime.Paths, name, create: true, ctx.Cancellation);
+        MqArgs.Forward(ctx, q);
+        var seq = q.Append([s => new MqRecord(s, now, key, headers, null, body).Encode()], durable, ctx.Runtime.Deferred);
+        return Outcome.Changed(new MqPublishResult(name, seq, body.Length, durable, MqQueue.Stamp(now)));
+    }
+
+    static byte[] ReadBody(VerbContext ctx, int max)
+    {
+        var path = ctx.Get(FromFile);
+        using var content = ctx.Get(Body);
+        if (path is not null && content is not null)
+            throw ReshError.Usage("Give the body once: body= or file=, not both.", "Example: mq:///jobs.publish file=job.json").ToException();
+        if (path is not null)
+        {
+            FileStream fs;
+            try { fs = new FileStream(path, FileMode.Open, FileAccess.Read); }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                throw ReshError.NotFound($"There is no file {path} to publish.", "Check the path (file= is read as the body).").ToException();
+            }
+            using (fs)
+            {
+                if (fs.Length > max) throw TooLarge(fs.Length, max).ToException();
+                return ContentSource.FromStream(fs, fs.Length, "@" + path).TryBuffer(max) ?? throw TooLarge(null, max).ToException();
+            }
+        }
+        if (content is null)
+            throw ReshError.Usage("The message has no body: give body=TEXT, body=@FILE, body=@- (standard input) or file=PATH.",
+                "Example: resh 'mq:///jobs.publish(body=hello)'").ToException();
+        return content.TryBuffer(max) ?? throw TooLarge(content.Length, max).ToException();
+    }
+
+    static ReshError TooLarge(long? size, int max) =>
+        ReshError.Usage($"The body is larger than max_body ({Resh.Core.Values.SizeValue.Format(max)}){(size is { } s ? $": {Resh.Core.Values.SizeValue.Format(s)}" : "")}.",
+            "Raise max_body= (at most 64MiB), or publish a reference (a path or URL) to the data instead of the data.",
+            new JsonObject { ["max_body"] = max, ["size"] = size });
+
+    static Dictionary<string, string>? HeadersOf(JsonNode? node)
+    {
+        if (node is null) return null;
+        if (node is not JsonObject o)
+            throw ReshError.Usage("headers= must be a JSON object of strings.", "Example: headers:='{\"trace\":\"ab12\"}'").ToException();
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal);
+        long size = 0;
+        foreach (var (k, v) in o)
+        {
+            if (v is not JsonValue jv || !jv.TryGetValue<string>(out var text))
+                throw ReshError.Usage($"Header `{k}` is not a string.", "Quote every header value: headers:='{\"attempt\":\"2\"}'").ToException();
+            size += k.Length + text.Length;
+            headers[k] = text;
+        }
+        if (size > 64 * 1024) throw ReshError.Usage("The headers are larger than 64KiB together.", "Keep headers small; put data in the body.").ToException();
+        return headers;
+    }
+}
