@@ -58,12 +58,14 @@ public sealed class RedisLockBackend : ILockBackend
     readonly IDatabase _db;
     readonly CacheTarget _target;
     readonly RedisReplyLimit _limit;
+    readonly TimeSpan _timeout;
 
-    RedisLockBackend(ConnectionMultiplexer mux, RedisReplyLimit limit, CacheTarget target)
+    RedisLockBackend(ConnectionMultiplexer mux, RedisReplyLimit limit, CacheTarget target, TimeSpan timeout)
     {
         _db = mux.GetDatabase(target.Db);
         _limit = limit;
         _target = target;
+        _timeout = timeout;
     }
 
     public string Kind => "redis";
@@ -74,18 +76,19 @@ public sealed class RedisLockBackend : ILockBackend
     public static async Task<ILockBackend> ConnectAsync(VerbContext ctx, Endpoint endpoint, CancellationToken ct)
     {
         var target = TargetOf(endpoint);
+        var timeout = TimeoutOf(endpoint);
         var password = endpoint.Secret(ctx, "password");
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(DefaultTimeout);
+        cts.CancelAfter(timeout);
         try
         {
-            var (mux, limit, _) = await RedisConnections.GetAsync(ctx, target, password, DefaultTimeout, cts.Token).ConfigureAwait(false);
+            var (mux, limit, _) = await RedisConnections.GetAsync(ctx, target, password, timeout, cts.Token).ConfigureAwait(false);
             limit.MaxValue = MaxReply;
-            return new RedisLockBackend(mux, limit, target);
+            return new RedisLockBackend(mux, limit, target, timeout);
         }
         catch (Exception e) when (e is not ReshException && (e is not OperationCanceledException || !ct.IsCancellationRequested))
         {
-            throw ForLock(CacheCall.Translate(e, target, DefaultTimeout, cts.IsCancellationRequested && !ct.IsCancellationRequested), endpoint).ToException();
+            throw ForLock(CacheCall.Translate(e, target, timeout, cts.IsCancellationRequested && !ct.IsCancellationRequested), endpoint).ToException();
         }
     }
 
@@ -109,6 +112,14 @@ public sealed class RedisLockBackend : ILockBackend
         if (tls is not ("on" or "off" or "insecure"))
             throw ReshError.Usage($"tls = \"{tls}\" in {table} is not a TLS mode.", "Use off, on or insecure.").ToException();
         return new CacheTarget(CacheKind.Redis, endpoint, endpoint.Host, endpoint.Port ?? CacheTarget.RedisPort, db, tls, ca, endpoint.User, null);
+    }
+
+    /// <summary>How long one connect or command may take: the table's timeout = "10s", else 5 s.</summary>
+    static TimeSpan TimeoutOf(Endpoint endpoint)
+    {
+        if (endpoint.Setting("timeout") is not { } text) return DefaultTimeout;
+        if (Resh.Core.Values.DurationValue.TryParse(text, out var t) && t > TimeSpan.Zero && t <= TimeSpan.FromHours(1)) return t;
+        throw ReshError.Usage($"timeout = \"{text}\" in [lock.{endpoint.Profile}] is not a duration between 1ms and 1h.", "Example: timeout = \"10s\"").ToException();
     }
 
     static RedisKey LeaseKey(string name) => "resh:lock:{" + name + "}";
@@ -222,7 +233,7 @@ public sealed class RedisLockBackend : ILockBackend
     async Task<T> Call<T>(Func<IDatabase, Task<T>> body, CancellationToken ct)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(DefaultTimeout);
+        cts.CancelAfter(_timeout);
         // A refused reply ends the call at once: the client would otherwise wait for it until the timeout.
         using var refused = _limit.Refused.Register(static s => ((CancellationTokenSource)s!).Cancel(), cts);
         try
@@ -233,7 +244,7 @@ public sealed class RedisLockBackend : ILockBackend
         catch (Exception e) when (e is not ReshException && (e is not OperationCanceledException || !ct.IsCancellationRequested))
         {
             var error = _limit.Refusal is { } refusal ? CacheCall.Refused(refusal, _target)
-                : CacheCall.Translate(e, _target, DefaultTimeout, cts.IsCancellationRequested && !ct.IsCancellationRequested);
+                : CacheCall.Translate(e, _target, _timeout, cts.IsCancellationRequested && !ct.IsCancellationRequested);
             throw ForLock(error, _target.Endpoint).ToException();
         }
     }

@@ -17,6 +17,7 @@ public sealed record LockLease(
     string? Note,
     long? Fence = null)
 {
+    [System.Text.Json.Serialization.JsonIgnore]
     public LockHolder Holder => new(Pid, ChildPid, Host, Stamp(Since), Expires is { } e ? Stamp(e) : null,
         Expires is { } left ? Math.Round(Math.Max(0, (left - DateTime.UtcNow).TotalSeconds), 3) : null, Fence, Note);
 
