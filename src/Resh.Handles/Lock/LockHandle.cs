@@ -7,7 +7,9 @@ public static class LockHandle
 {
     public static HandleInfo Create() => new("lock",
         "Named locks: run a command while holding one (like flock), acquire and release across calls, status and list.",
-        "The lock's name (lock:///deploy or lock://deploy): letters, digits, `.`, `_`, `-`; empty for lock://.list.",
+        "The lock's name, and where it lives: lock://deploy (always local), lock:///deploy ([lock.default] if configured, else local), "
+            + "lock://PROFILE/deploy (the [lock.PROFILE] table), lock://HOST:PORT/deploy (a Redis server without password). "
+            + "Names: letters, digits, `.`, `_`, `-`, no `..`. list takes only the server: lock://.list, lock://PROFILE.list.",
         [
             LockRun.Verb,
             LockAcquire.Verb,
@@ -18,6 +20,10 @@ public static class LockHandle
     {
         Notes = "Local backend: leases in the state dir (locks/named/, 0600), shared by every resh of the same user on this machine. "
             + "A lease lasts while its holder process lives (and, with ttl=, until it expires): a holder killed with SIGKILL frees the lock at once. "
-            + "Redis and etcd backends for locks across hosts are not built yet.",
+            + "Redis backend, for locks across hosts: a [lock.NAME] table with url = \"redis://HOST:6379\" (or rediss:// for TLS), user, password (secret: env:VAR, file:PATH, secret:NAME), tls, ca, db, timeout (per command, default 5s); "
+            + "[lock.default] makes it the server of lock:///NAME. A lease is a key resh:lock:NAME (SET NX PX, value: token and holder) with a fencing counter resh:fence:NAME "
+            + "(INCR, returned as fence: larger for every acquire); release and renewal compare the token atomically (Lua). A Redis lease always has a TTL (ttl=, default 30s): "
+            + "run renews it every ttl/3 while the command runs, and a holder killed with SIGKILL frees the lock when its TTL ends, not before. "
+            + "The etcd backend is not built yet.",
     };
 }

@@ -10,20 +10,28 @@ public sealed record LockHolder(
     [property: Description("Host name of the holder.")] string Host,
     [property: Description("When the lock was taken (RFC 3339 UTC).")] string Since,
     [property: Description("When the lease ends by itself (RFC 3339 UTC); null: only when released or when the holder ends.")] string? Expires,
+    [property: Description("Seconds until the lease ends by itself (null: no expiry).")] double? TtlLeft,
+    [property: Description("Redis: the fencing number this lease drew; every acquire of the lock draws a larger one.")] long? Fence,
     [property: Description("What the holder said it is doing (the command of run, or note= of acquire).")] string? Note);
 
 [Description("The state of one named lock.")]
 public sealed record LockStatusResult(
     string Name,
+    [property: Description("Where the lock lives: local (this machine's state dir) or redis.")] string Backend,
+    [property: Description("The Redis server (host:port); null for local.")] string? Server,
     [property: Description("True when a live holder has it.")] bool Held,
     [property: Description("The holder, when held.")] LockHolder? Holder);
 
 public sealed record LockListResult(
-    [property: Description("Every lock that has been used on this machine by this user, held or not, by name.")] IReadOnlyList<LockStatusResult> Locks);
+    string Backend,
+    string? Server,
+    [property: Description("Local: every lock used on this machine by this user, held or not; Redis: every held lock. By name.")] IReadOnlyList<LockStatusResult> Locks);
 
 public sealed record LockAcquireResult(
     string Name,
     [property: Description("Give it to release (token=) to prove you hold the lock.")] string Token,
+    string Backend,
+    [property: Description("Redis: the fencing number of this lease (larger than every earlier holder's); pass it to what the lock guards so a stale holder is refused.")] long? Fence,
     LockHolder Holder,
     [property: Description("How long the call waited for another holder, in milliseconds.")] double WaitedMs);
 
@@ -35,6 +43,8 @@ public sealed record LockReleaseResult(
 public sealed record LockRunResult(
     string Name,
     IReadOnlyList<string> Command,
+    string Backend,
+    [property: Description("Redis: the fencing number of the lease the command ran under.")] long? Fence,
     [property: Description("The command's exit status (128+N for signal N).")] int ExitCode,
     [property: Description("The end of its standard output (max_output).")] string Stdout,
     [property: Description("The end of its standard error (max_output).")] string Stderr,

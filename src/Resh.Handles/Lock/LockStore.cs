@@ -15,7 +15,7 @@ namespace Resh.Handles.Lock;
 /// expired, so a holder killed with SIGKILL releases the lock at once; PIDs are matched with their start time, so
 /// a recycled PID is not taken for the holder.
 /// </summary>
-public sealed partial class LockStore(ReshPaths paths)
+public sealed partial class LockStore(ReshPaths paths) : ILockBackend
 {
     [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$")]
     private static partial Regex NamePattern();
@@ -26,8 +26,8 @@ public sealed partial class LockStore(ReshPaths paths)
         var name = target.TrimStart('/');
         if (name.Length == 0)
             throw ReshError.Usage("The target names no lock.", "Example: resh lock:///deploy.run -- ./deploy.sh").ToException();
-        if (!NamePattern().IsMatch(name))
-            throw ReshError.Usage($"`{name}` is not a lock name: use letters, digits, `.`, `_` and `-` (at most 100, not starting with `.` or `-`).",
+        if (!NamePattern().IsMatch(name) || name.Contains("..", StringComparison.Ordinal))
+            throw ReshError.Usage($"`{name}` is not a lock name: use letters, digits, `.`, `_` and `-` (at most 100, not starting with `.` or `-`, no `..`).",
                 "Example: lock:///nightly-backup").ToException();
         return name;
     }
@@ -78,37 +78,63 @@ public sealed partial class LockStore(ReshPaths paths)
     /// <summary>The start time (clock ticks after boot) of a live process, or null when there is none with this PID.</summary>
     public static long? StartOf(int pid) => pid > 0 && ProcFs.ReadStat(pid) is { IsZombie: false } e ? e.StartTicks : null;
 
-    /// <summary>
-    /// Takes the lock: waits up to <paramref name="wait"/> while a live holder has it, then writes the lease
-    /// <paramref name="make"/> gives. Held to the end of the wait: <c>conflict</c> naming the holder.
-    /// </summary>
-    public async Task<(LockLease Lease, double WaitedMs)> AcquireAsync(string name, Func<LockLease> make, TimeSpan wait, CancellationToken ct)
+    public static ReshError Held(string name, LockLease holder, TimeSpan wait, string? display = null) =>
+        ReshError.Conflict($"The lock {name} is held by PID {holder.Pid} on {holder.Host} since {holder.Holder.Since}{(wait > TimeSpan.Zero ? $"; waited {Resh.Core.Values.DurationValue.Format(wait)}" : "")}.",
+            $"Wait longer (wait=5m), or see who holds it with {display ?? "lock:///" + name}.status.",
+            new JsonObject { ["name"] = name, ["pid"] = holder.Pid, ["host"] = holder.Host, ["since"] = holder.Holder.Since, ["note"] = holder.Note, ["fence"] = holder.Fence });
+
+    public string Kind => "local";
+    public string? Server => null;
+    public TimeSpan? DefaultTtl => null;
+
+    public Task<LockAttempt> TryAcquireAsync(string name, LockLease lease, TimeSpan? ttl, CancellationToken ct)
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
+        using (Mutex(name, ct))
         {
-            LockLease holder;
-            using (Mutex(name, ct))
-            {
-                var current = Read(name);
-                if (current is null || !IsLive(current))
-                {
-                    var lease = make();
-                    Write(name, lease);
-                    return (lease, Math.Round(clock.Elapsed.TotalMilliseconds, 2));
-                }
-                holder = current;
-            }
-            var left = wait - clock.Elapsed;
-            if (left <= TimeSpan.Zero) throw Held(name, holder, wait).ToException();
-            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50, Math.Max(1, left.TotalMilliseconds))), ct).ConfigureAwait(false);
+            var current = Read(name);
+            if (current is not null && IsLive(current)) return Task.FromResult(new LockAttempt(null, current));
+            Write(name, lease);
+            return Task.FromResult(new LockAttempt(lease, null));
         }
     }
 
-    public static ReshError Held(string name, LockLease holder, TimeSpan wait) =>
-        ReshError.Conflict($"The lock {name} is held by PID {holder.Pid} on {holder.Host} since {holder.Holder.Since}{(wait > TimeSpan.Zero ? $"; waited {Resh.Core.Values.DurationValue.Format(wait)}" : "")}.",
-            "Wait longer (wait=5m), or see who holds it with lock:///" + name + ".status.",
-            new JsonObject { ["name"] = name, ["pid"] = holder.Pid, ["host"] = holder.Host, ["since"] = holder.Holder.Since, ["note"] = holder.Note });
+    public Task<LockLease?> ReadAsync(string name, CancellationToken ct)
+    {
+        using (Mutex(name, ct))
+            return Task.FromResult(Read(name) is { } lease && IsLive(lease) ? lease : null);
+    }
+
+    public Task<LockReleaseOutcome> ReleaseAsync(string name, string? token, bool dryRun, CancellationToken ct)
+    {
+        using (Mutex(name, ct))
+        {
+            var lease = Read(name);
+            if (lease is null || !IsLive(lease)) return Task.FromResult(new LockReleaseOutcome(LockReleaseState.NotHeld, null));
+            if (token is not null && !SameToken(lease.Token, token)) return Task.FromResult(new LockReleaseOutcome(LockReleaseState.WrongToken, lease));
+            if (!dryRun) Delete(name);
+            return Task.FromResult(new LockReleaseOutcome(LockReleaseState.Released, lease));
+        }
+    }
+
+    /// <summary>A local lease lives as long as its holder: there is nothing to renew while the token still holds it.</summary>
+    public Task<bool> RenewAsync(string name, string token, TimeSpan ttl, CancellationToken ct)
+    {
+        using (Mutex(name, ct))
+            return Task.FromResult(Read(name) is { } lease && lease.Token == token);
+    }
+
+    public Task AdoptChildAsync(string name, string token, int childPid, CancellationToken ct)
+    {
+        using (Mutex(name, ct))
+            if (Read(name) is { } mine && mine.Token == token)
+                Write(name, mine with { ChildPid = childPid, ChildStart = StartOf(childPid) });
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<string>> NamesAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<string>>(Names().ToList());
+
+    public static bool SameToken(string a, string b) => System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+        System.Text.Encoding.UTF8.GetBytes(a), System.Text.Encoding.UTF8.GetBytes(b));
 
     public static string NewToken() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 }

@@ -6,7 +6,7 @@ namespace Resh.Handles.Lock;
 
 public static class LockAcquire
 {
-    static readonly Arg<TimeSpan?> Ttl = Arg.Duration("ttl", "The lease ends by itself after this long (default: only on release or when the owner process ends).", examples: ["30s", "1h"]);
+    static readonly Arg<TimeSpan?> Ttl = Arg.Duration("ttl", "The lease ends by itself after this long (local default: only on release or when the owner process ends; Redis default: 30s).", examples: ["30s", "1h"]);
     static readonly Arg<long?> OwnerPid = Arg.Int("owner_pid",
         "The process whose life the lock is tied to (default: the job that called resh: the leader of its process group, the script; or the shell when resh runs as a job of its own).",
         min: 1, max: int.MaxValue);
@@ -22,28 +22,26 @@ public static class LockAcquire
         ],
         notes: "Give the returned token to release. By default the lock lives as long as the job that called resh: the leader of resh's process group "
             + "(the script, also when the call is inside `$(...)`), or the interactive shell when resh runs as a job of its own; owner_pid=$$ names the calling shell exactly. "
-            + "The lock is not re-entrant: a second acquire by the same owner is `conflict` like any other.",
+            + "The lock is not re-entrant: a second acquire by the same owner is `conflict` like any other. "
+            + "On Redis the owner process is only recorded (a server cannot see it end): the lease ends at release or after ttl (30s by default), and the result carries the fencing number.",
         targetHelp: "The lock's name: lock:///deploy");
 
     static async ValueTask<Outcome<LockAcquireResult>> Run(VerbContext ctx)
     {
-        var name = LockStore.NameOf(ctx.Target);
-        var store = new LockStore(ctx.Runtime.Paths);
+        var (name, backend) = await LockTarget.OpenAsync(ctx).ConfigureAwait(false);
         var pid = (int)(ctx.Get(OwnerPid) ?? DefaultOwner());
         if (LockStore.StartOf(pid) is not { } start)
             return ReshError.NotFound($"There is no process {pid} to tie the lock to.", "Give owner_pid= of a running process, or leave it out.");
-        var ttl = ctx.Get(Ttl);
-        if (ttl is { } t && t <= TimeSpan.Zero) return ReshError.Usage("ttl= must be longer than zero.", "Example: ttl=30s");
+        if (LockArgs.CheckTtl(ctx, Ttl, backend) is { } bad) return bad;
+        var ttl = ctx.Get(Ttl) ?? backend.DefaultTtl;
         if (ctx.DryRun)
         {
-            using (store.Mutex(name, ctx.Cancellation))
-            {
-                if (store.Read(name) is { } held && LockStore.IsLive(held)) return LockStore.Held(name, held, TimeSpan.Zero);
-            }
-            return Outcome.Changed(new LockAcquireResult(name, "", Lease(pid, start, ttl, ctx.Get(Note)).Holder, 0));
+            if (await backend.ReadAsync(name, ctx.Cancellation).ConfigureAwait(false) is { } held) return LockStore.Held(name, held, TimeSpan.Zero, LockArgs.Display(ctx));
+            return Outcome.Changed(new LockAcquireResult(name, "", backend.Kind, null, Lease(pid, start, ttl, ctx.Get(Note)).Holder, 0));
         }
-        var (lease, waited) = await store.AcquireAsync(name, () => Lease(pid, start, ttl, ctx.Get(Note)), ctx.Get(LockArgs.Wait)!.Value, ctx.Cancellation).ConfigureAwait(false);
-        return Outcome.Changed(new LockAcquireResult(name, lease.Token, lease.Holder, waited));
+        var (lease, waited) = await LockWait.AcquireAsync(backend, name, LockArgs.Display(ctx), () => Lease(pid, start, ttl, ctx.Get(Note)), ttl,
+            ctx.Get(LockArgs.Wait)!.Value, ctx.Cancellation).ConfigureAwait(false);
+        return Outcome.Changed(new LockAcquireResult(name, lease.Token, backend.Kind, lease.Fence, lease.Holder, waited));
     }
 
     /// <summary>

@@ -19,23 +19,19 @@ public static class LockRelease
         ],
         targetHelp: "The lock's name: lock:///deploy");
 
-    static Outcome<LockReleaseResult> Run(VerbContext ctx)
+    static async ValueTask<Outcome<LockReleaseResult>> Run(VerbContext ctx)
     {
-        var name = LockStore.NameOf(ctx.Target);
+        var (name, backend) = await LockTarget.OpenAsync(ctx).ConfigureAwait(false);
         var token = ctx.Get(Token);
         var force = ctx.Get(Force);
-        if (token is null && !force) return ReshError.Usage("release needs the token acquire gave, or force=true.", $"Example: resh lock:///{name}.release token=TOKEN");
-        var store = new LockStore(ctx.Runtime.Paths);
-        using (store.Mutex(name, ctx.Cancellation))
+        if (token is null && !force) return ReshError.Usage("release needs the token acquire gave, or force=true.", $"Example: resh {LockArgs.Display(ctx)}.release token=TOKEN");
+        var outcome = await backend.ReleaseAsync(name, force ? null : token, ctx.DryRun, ctx.Cancellation).ConfigureAwait(false);
+        return outcome.State switch
         {
-            var lease = store.Read(name);
-            if (lease is null || !LockStore.IsLive(lease))
-                return Outcome.Unchanged(new LockReleaseResult(name, false, null));
-            if (!force && !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-                    System.Text.Encoding.UTF8.GetBytes(lease.Token), System.Text.Encoding.UTF8.GetBytes(token!)))
-                return ReshError.Conflict($"The lock {name} is held by PID {lease.Pid} under another token.", "Give the token your acquire returned, or force=true to break it.");
-            if (!ctx.DryRun) store.Delete(name);
-            return Outcome.Changed(new LockReleaseResult(name, true, lease.Holder));
-        }
+            LockReleaseState.NotHeld => Outcome.Unchanged(new LockReleaseResult(name, false, null)),
+            LockReleaseState.WrongToken => ReshError.Conflict($"The lock {name} is held by PID {outcome.Holder!.Pid} on {outcome.Holder.Host} under another token.",
+                "Give the token your acquire returned, or force=true to break it.", new System.Text.Json.Nodes.JsonObject { ["name"] = name, ["pid"] = outcome.Holder.Pid, ["host"] = outcome.Holder.Host }),
+            _ => Outcome.Changed(new LockReleaseResult(name, true, outcome.Holder?.Holder)),
+        };
     }
 }

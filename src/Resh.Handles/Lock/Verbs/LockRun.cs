@@ -12,56 +12,62 @@ public static class LockRun
 {
     static readonly Arg<IReadOnlyList<string>> Argv = Arg.Command("argv", "The program and its arguments: the words after `--`, argv:=[\"prog\",\"arg\"], or command=\"prog arg\" split into words as a shell would (quotes respected); run without a shell.",
         required: true, positional: true, aliases: ["command"], examples: ["./deploy.sh"]);
+    static readonly Arg<TimeSpan?> Ttl = Arg.Duration("ttl",
+        "Redis: the lease length, renewed every ttl/3 while the command runs, so a holder that dies frees the lock after at most this long (default 30s). Locally the lock lives exactly as long as the command and ttl= is not used.",
+        examples: ["30s", "2m"]);
     static readonly Arg<long?> MaxOutput = Arg.Size("max_output", "How much of the end of stdout and of stderr the envelope keeps.", 1024 * 1024);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("run", Effect.Mutate,
         "Run any command, as resh's user, while holding a named lock, like flock(1): no two runs of the same lock overlap.",
-        [LockArgs.Wait, Argv, MaxOutput], () => LockJson.Default.LockRunResult, Run,
+        [LockArgs.Wait, Ttl, Argv, MaxOutput], () => LockJson.Default.LockRunResult, Run,
         examples:
         [
             new("lock:///deploy.run wait=10m -- ./deploy.sh", "Waits up to ten minutes for another deploy, then runs this one."),
             new("lock:///cron-backup.run -- restic backup /srv", "A second copy started while one runs fails at once with `conflict`."),
+            new("lock://prod/deploy.run wait=10m ttl=30s -- ./deploy.sh", "Across hosts: the lock lives on the Redis server of [lock.prod], renewed every 10 s while deploy.sh runs."),
         ],
         notes: "It runs any program, as the user resh runs as: a grant of lock.run (or lock.*) is a grant to run commands, as proc.spawn is. "
             + "The lock is held while resh or the command lives: if resh is killed the command still holds it, and when both are gone the lock is free at once. "
             + "The command gets an empty standard input and resh's environment; its exit status becomes resh's (ok for 0, else `failed` with details.exit_code). "
-            + "Under --dry-run nothing runs: the call only says whether the lock is free.",
+            + "Under --dry-run nothing runs: the call only says whether the lock is free. "
+            + "On Redis the lease is renewed every ttl/3 while the command runs; if resh dies the lease ends after ttl (the command is not stopped), "
+            + "and if a renewal finds the lock lost (expired or broken with force=true) the envelope warns.",
         targetHelp: "The lock's name: lock:///deploy");
 
     static async ValueTask<Outcome<LockRunResult>> Run(VerbContext ctx)
     {
-        var name = LockStore.NameOf(ctx.Target);
+        var (name, backend) = await LockTarget.OpenAsync(ctx).ConfigureAwait(false);
         var words = ctx.Get(Argv);
         if (words.Count == 0 || words[0].Length == 0)
             return ReshError.Usage("Nothing to run: give the program and its arguments.", $"Example: resh lock:///{name}.run -- ./deploy.sh");
         var program = words[0].Contains('/') ? words[0] : ProcessRunner.Which(words[0]);
         if (program is null || !File.Exists(program))
             return ReshError.NotFound($"{words[0]} is not a program on PATH.", "Give a full path, or install it.", new JsonObject { ["command"] = words[0] });
-        var store = new LockStore(ctx.Runtime.Paths);
+        if (LockArgs.CheckTtl(ctx, Ttl, backend) is { } bad) return bad;
+        var ttl = backend.Server is null ? null : ctx.Get(Ttl) ?? backend.DefaultTtl;
         if (ctx.DryRun)
         {
-            var status = LockStatus.Of(store, name, ctx.Cancellation);
-            if (status.Held) return LockStore.Held(name, store.Read(name)!, TimeSpan.Zero);
-            return Outcome.Changed(new LockRunResult(name, words, 0, "", "", false, false, 0, 0));
+            if (await backend.ReadAsync(name, ctx.Cancellation).ConfigureAwait(false) is { } held) return LockStore.Held(name, held, TimeSpan.Zero, LockArgs.Display(ctx));
+            return Outcome.Changed(new LockRunResult(name, words, backend.Kind, null, 0, "", "", false, false, 0, 0));
         }
 
         var self = Environment.ProcessId;
         var note = string.Join(' ', words);
-        var (lease, waited) = await store.AcquireAsync(name,
-            () => new LockLease(LockStore.NewToken(), self, LockStore.StartOf(self) ?? 0, null, null, Environment.MachineName, DateTime.UtcNow, null, note.Length > 200 ? note[..200] : note),
-            ctx.Get(LockArgs.Wait)!.Value, ctx.Cancellation).ConfigureAwait(false);
+        var (lease, waited) = await LockWait.AcquireAsync(backend, name, LockArgs.Display(ctx),
+            () => new LockLease(LockStore.NewToken(), self, LockStore.StartOf(self) ?? 0, null, null, Environment.MachineName, DateTime.UtcNow,
+                ttl is { } t ? DateTime.UtcNow + t : null, note.Length > 200 ? note[..200] : note),
+            ttl, ctx.Get(LockArgs.Wait)!.Value, ctx.Cancellation).ConfigureAwait(false);
         var tail = (int)Math.Min(int.MaxValue / 4, ctx.Get(MaxOutput) ?? 1024 * 1024);
         var clock = Stopwatch.StartNew();
+        using var renewal = ttl is { } period ? new LockRenewal(backend, name, lease.Token, period) : null;
         try
         {
             var psi = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var w in words.Skip(1)) psi.ArgumentList.Add(w);
             using var child = Process.Start(psi) ?? throw ReshError.Failed($"{words[0]} could not be started.", null).ToException();
             child.StandardInput.Close();
-            // The command holds the lock too: if resh dies, the lock stays taken until the command ends.
-            using (store.Mutex(name, CancellationToken.None))
-                if (store.Read(name) is { } mine && mine.Token == lease.Token)
-                    store.Write(name, mine with { ChildPid = child.Id, ChildStart = LockStore.StartOf(child.Id) });
+            // The command holds the lock too: if resh dies, the lock stays taken until the command ends (locally).
+            await backend.AdoptChildAsync(name, lease.Token, child.Id, CancellationToken.None).ConfigureAwait(false);
             var stdout = new OutputTail(child.StandardOutput, tail);
             var stderr = new OutputTail(child.StandardError, tail);
             try { await child.WaitForExitAsync(ctx.Cancellation).ConfigureAwait(false); }
@@ -79,7 +85,7 @@ public static class LockRun
             var (outText, outCut) = stdout.Snapshot();
             var (errText, errCut) = stderr.Snapshot();
             var code = child.ExitCode;
-            var result = new LockRunResult(name, words, code, outText, errText, outCut, errCut, waited, Math.Round(clock.Elapsed.TotalMilliseconds, 2));
+            var result = new LockRunResult(name, words, backend.Kind, lease.Fence, code, outText, errText, outCut, errCut, waited, Math.Round(clock.Elapsed.TotalMilliseconds, 2));
             ctx.ExitStatus = code;
             if (code == 0) return Outcome.Changed(result);
             var details = new JsonObject
@@ -91,8 +97,20 @@ public static class LockRun
         }
         finally
         {
-            using (store.Mutex(name, CancellationToken.None))
-                if (store.Read(name) is { } mine && mine.Token == lease.Token) store.Delete(name);
+            if (renewal is not null) await renewal.StopAsync().ConfigureAwait(false);
+            var lost = renewal?.Lost;
+            try
+            {
+                var release = await backend.ReleaseAsync(name, lease.Token, dryRun: false, CancellationToken.None).ConfigureAwait(false);
+                if (release.State != LockReleaseState.Released && lost is null)
+                    lost = $"the lease was gone when the command ended ({(release.State == LockReleaseState.WrongToken ? "another holder has the lock now" : "it expired")})";
+            }
+            catch (ReshException e) when (backend.Server is not null)
+            {
+                ctx.Warn($"The lock {name} could not be released ({e.Error.Message.TrimEnd('.')}); it ends by itself within {Resh.Core.Values.DurationValue.Format(ttl!.Value)}.");
+            }
+            if (lost is not null)
+                ctx.Warn($"The lock {name} was lost while the command ran: {lost}; another holder may have run at the same time (fence {lease.Fence}).");
         }
     }
 

@@ -6,17 +6,23 @@ namespace Resh.Handles.Lock;
 public static class LockStatus
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("status", Effect.Read,
-        "Whether a lock is held, and by whom (PID, host, since, expiry, note).",
-        [], () => LockJson.Default.LockStatusResult, ctx => Outcome.Unchanged(Of(new LockStore(ctx.Runtime.Paths), LockStore.NameOf(ctx.Target), ctx.Cancellation)),
-        examples: [new("lock:///deploy.status", "held:false, or the holder.")],
-        targetHelp: "The lock's name: lock:///deploy");
+        "Whether a lock is held, and by whom (PID, host, since, expiry and ttl left, fencing number, note).",
+        [], () => LockJson.Default.LockStatusResult, Run,
+        examples:
+        [
+            new("lock:///deploy.status", "held:false, or the holder."),
+            new("lock://prod/deploy.status", "The lock deploy on the Redis server of the [lock.prod] table."),
+        ],
+        targetHelp: "The lock's name: lock:///deploy, lock://PROFILE/deploy, lock://HOST:PORT/deploy");
 
-    public static LockStatusResult Of(LockStore store, string name, CancellationToken ct)
+    static async ValueTask<Outcome<LockStatusResult>> Run(VerbContext ctx)
     {
-        using (store.Mutex(name, ct))
-        {
-            var lease = store.Read(name);
-            return lease is not null && LockStore.IsLive(lease) ? new LockStatusResult(name, true, lease.Holder) : new LockStatusResult(name, false, null);
-        }
+        var (name, backend) = await LockTarget.OpenAsync(ctx).ConfigureAwait(false);
+        return Outcome.Unchanged(await OfAsync(backend, name, ctx.Cancellation).ConfigureAwait(false));
     }
+
+    public static async Task<LockStatusResult> OfAsync(ILockBackend backend, string name, CancellationToken ct) =>
+        await backend.ReadAsync(name, ct).ConfigureAwait(false) is { } lease
+            ? new LockStatusResult(name, backend.Kind, backend.Server, true, lease.Holder)
+            : new LockStatusResult(name, backend.Kind, backend.Server, false, null);
 }
