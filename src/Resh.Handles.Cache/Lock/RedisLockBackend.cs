@@ -125,25 +125,25 @@ public sealed class RedisLockBackend : ILockBackend
     static RedisKey LeaseKey(string name) => "resh:lock:{" + name + "}";
     static RedisKey FenceKey(string name) => "resh:fence:{" + name + "}";
 
-    public async Task<LockAttempt> TryAcquireAsync(string name, LockLease lease, TimeSpan? ttl, CancellationToken ct)
+    public Task<LockAttempt> TryAcquireAsync(string name, LockLease lease, TimeSpan? ttl, CancellationToken ct)
     {
         var ms = (long)Math.Ceiling((ttl ?? DefaultTtl!.Value).TotalMilliseconds);
         var body = JsonSerializer.Serialize(lease with { Token = "", Expires = null, Fence = null }, LockRedisJson.Default.LockLease);
-        var reply = await Call(db => db.ScriptEvaluateAsync(AcquireScript, [LeaseKey(name), FenceKey(name)], [lease.Token, ms, body]), ct).ConfigureAwait(false);
-        var parts = Parts(reply, 2);
-        if ((long)parts[0] == 1)
+        return Call(db => db.ScriptEvaluateAsync(AcquireScript, [LeaseKey(name), FenceKey(name)], [lease.Token, ms, body]), reply =>
         {
-            var fence = (long)parts[1];
-            return new LockAttempt(lease with { Fence = fence, Expires = DateTime.UtcNow.AddMilliseconds(ms) }, null);
-        }
-        return new LockAttempt(null, Parse((byte[]?)parts[1], parts.Length > 2 ? (long)parts[2] : -1) ?? Unknown(-1));
+            var parts = Parts(reply, 2);
+            if (Int(parts[0]) == 1)
+                return new LockAttempt(lease with { Fence = Int(parts[1]), Expires = DateTime.UtcNow.AddMilliseconds(ms) }, null);
+            return new LockAttempt(null, Parse(Bulk(parts[1]), parts.Length > 2 ? Int(parts[2]) : -1) ?? Unknown(-1));
+        }, ct);
     }
 
-    public async Task<LockLease?> ReadAsync(string name, CancellationToken ct)
-    {
-        var parts = Parts(await Call(db => db.ScriptEvaluateAsync(ReadScript, [LeaseKey(name)]), ct).ConfigureAwait(false), 2);
-        return Parse((byte[]?)parts[0], (long)parts[1]);
-    }
+    public Task<LockLease?> ReadAsync(string name, CancellationToken ct) =>
+        Call(db => db.ScriptEvaluateAsync(ReadScript, [LeaseKey(name)]), reply =>
+        {
+            var parts = Parts(reply, 2);
+            return Parse(Bulk(parts[0]), Int(parts[1]));
+        }, ct);
 
     public async Task<LockReleaseOutcome> ReleaseAsync(string name, string? token, bool dryRun, CancellationToken ct)
     {
@@ -161,19 +161,22 @@ public sealed class RedisLockBackend : ILockBackend
             var held = await ReadAsync(name, ct).ConfigureAwait(false);
             return new LockReleaseOutcome(held is null ? LockReleaseState.NotHeld : LockReleaseState.WrongToken, held);
         }
-        var parts = Parts(await Call(db => db.ScriptEvaluateAsync(ReleaseScript, [LeaseKey(name)], [token ?? ""]), ct).ConfigureAwait(false), 1);
-        return (long)parts[0] switch
+        return await Call(db => db.ScriptEvaluateAsync(ReleaseScript, [LeaseKey(name)], [token ?? ""]), reply =>
         {
-            0 => new LockReleaseOutcome(LockReleaseState.NotHeld, null),
-            1 => new LockReleaseOutcome(LockReleaseState.Released, Parse((byte[]?)parts[1], -1)),
-            _ => new LockReleaseOutcome(LockReleaseState.WrongToken, Parse((byte[]?)parts[1], parts.Length > 2 ? (long)parts[2] : -1)),
-        };
+            var parts = Parts(reply, 1);
+            return Int(parts[0]) switch
+            {
+                0 => new LockReleaseOutcome(LockReleaseState.NotHeld, null),
+                1 => new LockReleaseOutcome(LockReleaseState.Released, Parse(Bulk(Parts(reply, 2)[1]), -1)),
+                _ => new LockReleaseOutcome(LockReleaseState.WrongToken, Parse(Bulk(Parts(reply, 2)[1]), parts.Length > 2 ? Int(parts[2]) : -1) ?? Unknown(-1)),
+            };
+        }, ct).ConfigureAwait(false);
     }
 
-    public async Task<bool> RenewAsync(string name, string token, TimeSpan ttl, CancellationToken ct)
+    public Task<bool> RenewAsync(string name, string token, TimeSpan ttl, CancellationToken ct)
     {
         var ms = (long)Math.Ceiling(ttl.TotalMilliseconds);
-        return (long)await Call(db => db.ScriptEvaluateAsync(RenewScript, [LeaseKey(name)], [token, ms]), ct).ConfigureAwait(false) == 1;
+        return Call(db => db.ScriptEvaluateAsync(RenewScript, [LeaseKey(name)], [token, ms]), reply => Int(reply) == 1, ct);
     }
 
     /// <summary>A server cannot watch a local process: the lease lives by its TTL and run's renewals.</summary>
@@ -183,22 +186,25 @@ public sealed class RedisLockBackend : ILockBackend
     {
         var names = new SortedSet<string>(StringComparer.Ordinal);
         var cursor = "0";
-        do
+        // Bounded: a server that never ends its SCAN (cursor never 0) is cut off after this many pages.
+        for (var round = 0; round < 10_000 && names.Count < MaxNames; round++)
         {
-            var reply = await Call(db => db.ExecuteAsync("SCAN", cursor, "MATCH", "resh:lock:{*}", "COUNT", 1000), ct).ConfigureAwait(false);
-            var page = Parts(reply, 2);
-            cursor = (string?)page[0] ?? "0";
-            foreach (var k in (RedisResult[])page[1]!)
+            var (next, keys) = await Call(db => db.ExecuteAsync("SCAN", cursor, "MATCH", "resh:lock:{*}", "COUNT", 1000), reply =>
             {
-                var key = (string?)k ?? "";
-                if (key.StartsWith("resh:lock:{", StringComparison.Ordinal) && key.EndsWith('}'))
-                {
-                    var name = key["resh:lock:{".Length..^1];
-                    try { names.Add(LockStore.NameOf(name)); } catch (ReshException) { } // not a name resh writes
-                }
+                var page = Parts(reply, 2);
+                if (page[0].Resp2Type != ResultType.BulkString || page[1].Resp2Type != ResultType.Array)
+                    throw new CacheReplyException(CacheReplyException.Protocol, "SCAN answered something else than a cursor and a page of keys");
+                return ((string?)page[0] ?? "0", ((RedisResult[])page[1]!).Select(k => Bulk(k) is { } b ? Encoding.UTF8.GetString(b) : "").ToList());
+            }, ct).ConfigureAwait(false);
+            foreach (var key in keys)
+            {
+                if (!key.StartsWith("resh:lock:{", StringComparison.Ordinal) || !key.EndsWith('}')) continue;
+                var name = key["resh:lock:{".Length..^1];
+                try { names.Add(LockStore.NameOf(name)); } catch (ReshException) { } // not a name resh writes
             }
-            if (names.Count >= MaxNames) break;
-        } while (cursor != "0");
+            cursor = next;
+            if (cursor == "0") break;
+        }
         return names.ToList();
     }
 
@@ -223,6 +229,12 @@ public sealed class RedisLockBackend : ILockBackend
     static LockLease Unknown(long pttl) =>
         new("", 0, 0, null, null, "unknown", DateTime.UnixEpoch, pttl > 0 ? DateTime.UtcNow.AddMilliseconds(pttl) : null, "not a lease resh wrote");
 
+    static long Int(RedisResult r) => r.Resp2Type == ResultType.Integer ? (long)r
+        : throw new CacheReplyException(CacheReplyException.Protocol, "a lock script answered a non-integer where it returns a number");
+
+    static byte[]? Bulk(RedisResult r) => r.IsNull ? null : r.Resp2Type == ResultType.BulkString ? (byte[]?)r
+        : throw new CacheReplyException(CacheReplyException.Protocol, "a lock script answered a non-string where it returns a value");
+
     static RedisResult[] Parts(RedisResult reply, int min)
     {
         if (reply.Resp2Type != ResultType.Array || (RedisResult[]?)reply is not { } parts || parts.Length < min)
@@ -230,7 +242,8 @@ public sealed class RedisLockBackend : ILockBackend
         return parts;
     }
 
-    async Task<T> Call<T>(Func<IDatabase, Task<T>> body, CancellationToken ct)
+    /// <summary>Sends one command and reads its reply within the timeout; whatever fails becomes an envelope error (a malformed reply: the protocol was broken).</summary>
+    async Task<T> Call<T>(Func<IDatabase, Task<RedisResult>> send, Func<RedisResult, T> read, CancellationToken ct)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(_timeout);
@@ -238,8 +251,7 @@ public sealed class RedisLockBackend : ILockBackend
         using var refused = _limit.Refused.Register(static s => ((CancellationTokenSource)s!).Cancel(), cts);
         try
         {
-            var result = await body(_db).WaitAsync(cts.Token).ConfigureAwait(false);
-            return result;
+            return read(await send(_db).WaitAsync(cts.Token).ConfigureAwait(false));
         }
         catch (Exception e) when (e is not ReshException && (e is not OperationCanceledException || !ct.IsCancellationRequested))
         {
