@@ -269,6 +269,9 @@ public static class Arg
     static IReadOnlyList<string> ParseCommand(ArgInfo a, IReadOnlyList<RawValue> values)
     {
         var words = new List<string>();
+        if (values.Any(v => v.IsWord) && values.Any(v => !v.IsWord))
+            throw new ArgValueException($"Give `{a.Name}` either as command=... or as the words after --, not both.",
+                "Example: resh lock:///x.run -- echo hi, or resh 'lock:///x.run(command=echo hi)'");
         foreach (var v in values)
         {
             if (v.IsJson && v.Json is JsonArray) words.AddRange(ParseList(a, [v]));

@@ -251,6 +251,36 @@ public sealed class MqLog : IDisposable
         return rec is null ? (ReadStatus.Corrupt, null, offset) : (ReadStatus.Ok, rec, offset + MqRecord.FrameSize + plen);
     }
 
+    /// <summary>
+    /// The first whole record after a damaged one in the same segment: the next offset past <paramref name="from"/> where a
+    /// frame's magic starts and the record's checksum holds. Null when the rest of the segment holds none.
+    /// </summary>
+    public (long Offset, MqRecord Record)? Resync(long segment, long from)
+    {
+        if (!Segments.Contains(segment)) return null;
+        var handle = Handle(segment);
+        var length = segment == TailSegment ? TailOffset : RandomAccess.GetLength(handle);
+        Span<byte> magic = stackalloc byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(magic, MqRecord.Magic);
+        var chunk = new byte[1024 * 1024 + 3];
+        for (long pos = from + 1; pos < length;)
+        {
+            var n = RandomAccess.Read(handle, chunk.AsSpan(0, (int)Math.Min(chunk.Length, length - pos)), pos);
+            if (n < 4) return null;
+            var span = chunk.AsSpan(0, n);
+            for (int i = span.IndexOf(magic); i >= 0;)
+            {
+                var (status, rec, _) = Read(segment, pos + i);
+                if (status == ReadStatus.Ok) return (pos + i, rec!);
+                var next = span[(i + 1)..].IndexOf(magic);
+                i = next < 0 ? -1 : i + 1 + next;
+            }
+            pos += n - 3; // a magic may straddle two chunks
+            if (n < chunk.Length) break;
+        }
+        return null;
+    }
+
     /// <summary>Where message <paramref name="seq"/> starts, found by walking its segment (after a lost state file).</summary>
     public (long Segment, long Offset)? Locate(long seq)
     {

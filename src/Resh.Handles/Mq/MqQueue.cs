@@ -281,7 +281,18 @@ public sealed class MqQueue : IDisposable
                 s.NextOffset = 0;
                 continue;
             }
-            // Corrupt (or out of order): skip what cannot be read.
+            // Corrupt: every record has its own checksum, so the next whole one in this segment is read again (s31 review: one
+            // flipped byte used to drop every good message after it up to the next segment).
+            if (status == MqLog.ReadStatus.Corrupt && Log.Resync(s.NextSegment, s.NextOffset) is { } found && found.Record.Seq > s.Next)
+            {
+                _warnings.Add(found.Record.Seq - 1 == s.Next
+                    ? $"Queue {Name}: message {s.Next} could not be read (damaged on disk) and was skipped."
+                    : $"Queue {Name}: messages {s.Next}–{found.Record.Seq - 1} could not be read (damaged on disk) and were skipped.");
+                s.Next = found.Record.Seq;
+                s.NextOffset = found.Offset;
+                continue;
+            }
+            // Out of order, or nothing whole after the damage in this segment: skip to the next segment.
             var skipTo = Log.After(s.NextSegment) ?? Log.NextSeq;
             _warnings.Add($"Queue {Name}: messages {s.Next}–{skipTo - 1} could not be read (a damaged segment) and were skipped.");
             s.Next = skipTo;

@@ -60,6 +60,7 @@ public sealed class McpPolicy
     {
         if (ReadOnly && v.Effect != Effect.Read) return false;
         if (ReadOnly && McpReadOnlyRules.Refuses(v)) return false;
+        if (McpRevealRule.RefusesVerb(this, v)) return false;
         if (Deny.Any(d => d.Target is null && d.MatchesVerb(v))) return false;
         return Allow.Count == 0 || Allow.Any(a => a.MatchesVerb(v));
     }

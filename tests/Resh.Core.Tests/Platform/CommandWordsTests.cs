@@ -50,6 +50,14 @@ public sealed class CommandArgTests
     }
 
     [Fact]
+    public void Both_forms_at_once_are_usage_not_joined()
+    {
+        // s31 user review D7: command='echo hi' -- echo there ran `echo hi echo there`.
+        var r = InProcess.Run("t://x.exec", "command=echo hi", "--", "echo", "there");
+        Assert.Equal("usage", r.Code);
+    }
+
+    [Fact]
     public void An_unclosed_quote_is_usage()
     {
         var r = InProcess.Run("t://x.exec", "command=echo 'open");

@@ -102,6 +102,28 @@ public sealed class LogWriteRotateTests : IDisposable
     }
 
     [Fact]
+    public void Write_follows_no_directory_link_and_refuses_proc_and_sys()
+    {
+        // s31 user review D6: a planted directory link sent a write to /etc, and /proc files were accepted.
+        var target = Directory.CreateDirectory(_dir["real"]).FullName;
+        var linkDir = _dir["linked"];
+        File.CreateSymbolicLink(linkDir, target);
+        foreach (var dry in new[] { false, true })
+        {
+            string[] args = [$"log://{linkDir}/app.log.write", "message=x", "--format", "json", .. dry ? new[] { "--dry-run" } : []];
+            var run = Resh(args);
+            Assert.Equal("usage", run.ErrorCode);
+            Assert.Contains("symbolic link", run.Envelope["error"]!["message"]!.GetValue<string>());
+        }
+        Assert.Empty(Directory.GetFileSystemEntries(target));
+        foreach (var kernel in new[] { "/proc/self/comm", "/sys/kernel/profiling" })
+        {
+            var run = Resh($"log://{kernel}.write", "message=x", "format_out=raw", "--format", "json");
+            Assert.Equal("usage", run.ErrorCode);
+        }
+    }
+
+    [Fact]
     public void Write_to_syslog_sends_an_rfc3164_datagram_to_the_socket()
     {
         var path = _dir["dev-log"];
@@ -185,6 +207,24 @@ public sealed class LogWriteRotateTests : IDisposable
             Assert.True(File.Exists(marker));
         }
         finally { child.Kill(); child.WaitForExit(); }
+    }
+
+    [Fact]
+    public void Rotate_signals_only_a_process_of_the_pid_files_owner()
+    {
+        // s31 attacker #2: a pid file the service user writes named a root process, and root signalled it.
+        if (global::Resh.Core.Platform.LibC.GetEUid() != 0) return; // the case needs root: as a user resh cannot signal others anyway
+        var log = _dir.File("svc.log", "content\n");
+        using var rootSleep = Process.Start("sleep", "120");
+        try
+        {
+            var pidFile = _dir.File("svc.pid", rootSleep.Id + "\n");
+            Assert.Equal(0, Shell.Run($"chown 65534:65534 {Shell.Q(pidFile)}").ExitCode);
+            var run = Ok($"log://{log}.rotate", "force=true", $"pid_file={pidFile}");
+            Assert.Contains(run.Envelope["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("was not signalled"));
+            Assert.False(rootSleep.WaitForExit(300), "the root process was signalled");
+        }
+        finally { rootSleep.Kill(); rootSleep.WaitForExit(); }
     }
 
     [Fact]

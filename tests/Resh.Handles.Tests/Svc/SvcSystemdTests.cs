@@ -20,6 +20,18 @@ public sealed class SvcSystemdTests(SystemdContainer box)
     }
 
     [Fact]
+    public void Create_refuses_a_program_that_systemd_would_read_as_an_exec_prefix()
+    {
+        // s31 attacker #1: systemd unquotes before it reads prefixes, so "+/bin/sh" ran with full privileges despite User=.
+        foreach (var program in new[] { "+/bin/sh", "!/bin/sh", "-/bin/sh", "@/bin/sh", ":/bin/sh", "|/bin/sh" })
+        {
+            var run = box.Resh("svc://reshtest-prefix.create", "user=nobody", "--", program, "-c", "id");
+            Assert.True(run.ErrorCode == "usage", program + ": " + run);
+        }
+        Assert.Equal("usage", box.Resh("svc://reshtest-prefix.create", "command=+/bin/sh -c id").ErrorCode);
+    }
+
+    [Fact]
     public void Status_of_a_running_unit_reports_active_state_main_pid_and_enablement()
     {
         var unit = Daemon("reshtest-status");

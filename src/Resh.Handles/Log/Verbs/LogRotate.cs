@@ -163,6 +163,20 @@ public static class LogRotate
             ctx.Warn($"Rotated, but the writer was not signalled: {pidFile} does not hold a PID.");
             return;
         }
+        // s31 review: the pid file is often the service user's to write; root must not signal whatever PID it names.
+        // The process must belong to the pid file's owner (a root-owned pid file may name any process).
+        var fileOwner = Posix.Stat(pidFile, follow: false, out _)?.Uid;
+        var procOwner = Posix.Stat($"/proc/{pid}", follow: false, out _)?.Uid;
+        if (fileOwner is null || procOwner is null)
+        {
+            ctx.Warn($"Rotated, but the writer was not signalled: PID {pid} from {pidFile} is not running (or {pidFile} is a link).");
+            return;
+        }
+        if (fileOwner != 0 && procOwner != fileOwner)
+        {
+            ctx.Warn($"Rotated, but PID {pid} was not signalled: it runs as uid {procOwner}, while {pidFile} belongs to uid {fileOwner}; a pid file may only name its owner's processes.");
+            return;
+        }
         var sig = signal switch { "USR1" => 10, "USR2" => 12, _ => 1 };
         if (LibC.Kill(pid, sig) != 0) ctx.Warn($"Rotated, but signalling PID {pid} with SIG{signal} failed (is it running?).");
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
@@ -72,6 +73,7 @@ public static class LogWrite
             _ => $"{now.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffffzzz", CultureInfo.InvariantCulture)} {Environment.MachineName} {app}[{pid}]: {Escape(message)}",
         };
         var bytes = Encoding.UTF8.GetBytes(text + "\n");
+        ResolveNoLinks(path).Dispose(); // a dry run refuses what the write would
         if (!ctx.DryRun)
         {
             using var handle = OpenForAppend(path);
@@ -84,9 +86,41 @@ public static class LogWrite
     static readonly string[] FacilityCodes = ["user", "daemon", "auth", "cron", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"];
     static readonly int[] FacilityNumbers = [1, 3, 4, 9, 16, 17, 18, 19, 20, 21, 22, 23];
 
+    /// <summary>
+    /// The log's directory, opened without following a symlink anywhere in the path (s31 review: a planted directory link
+    /// sent a write to /etc), and never under /proc or /sys, where a "log" is a kernel interface.
+    /// </summary>
+    public static ResolvedPath ResolveNoLinks(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var display = Resh.Handles.Files.FilePaths.Display(full);
+        var resolved = SafePath.Resolve(full, followFinal: false, out var failure);
+        if (resolved is null)
+            throw (failure.Errno switch
+            {
+                Posix.EACCES or Posix.EPERM => ReshError.PermissionDenied($"This user may not reach {display}.", "Run as the log's owner or root."),
+                Posix.ENOENT or Posix.ENOTDIR => ReshError.NotFound($"The directory of {display} does not exist.", "Create it first: resh file://DIR.mkdir"),
+                _ => ReshError.Failed($"Cannot reach {display}: {Posix.StrError(failure.Errno)}.", "Check the path."),
+            }).ToException();
+        if (resolved.ViaSymlink)
+        {
+            var real = resolved.FullPath;
+            resolved.Dispose();
+            throw ReshError.Usage($"{display} goes through a symbolic link (to {Resh.Handles.Files.FilePaths.Display(real)}); log writes follow no links.",
+                $"Write to the real path, if you trust it: log://{real}.write", new JsonObject { ["resolved"] = real }).ToException();
+        }
+        if (resolved.Directory is "/proc" or "/sys" || resolved.Directory.StartsWith("/proc/", StringComparison.Ordinal) || resolved.Directory.StartsWith("/sys/", StringComparison.Ordinal))
+        {
+            resolved.Dispose();
+            throw ReshError.Usage($"{display} is a kernel interface under /proc or /sys, not a log file.", "Write logs to a regular file, log://syslog or log://journal.").ToException();
+        }
+        return resolved;
+    }
+
     public static Microsoft.Win32.SafeHandles.SafeFileHandle OpenForAppend(string path)
     {
-        var h = Posix.OpenHandle(Posix.AT_FDCWD, path, Posix.O_WRONLY | Posix.O_APPEND | Posix.O_CREAT | Posix.O_NOFOLLOW | Posix.O_CLOEXEC | Posix.O_NOCTTY | Posix.O_NONBLOCK, 0x1A0, out var errno);
+        using var dir = ResolveNoLinks(path);
+        var h = Posix.OpenHandle(dir.DirFd, dir.Name, Posix.O_WRONLY | Posix.O_APPEND | Posix.O_CREAT | Posix.O_NOFOLLOW | Posix.O_CLOEXEC | Posix.O_NOCTTY | Posix.O_NONBLOCK, 0x1A0, out var errno);
         if (h is not null)
         {
             if (Posix.FStat((int)h.DangerousGetHandle(), out _) is { IsRegular: false } st)

@@ -11,7 +11,8 @@ internal static class UnitFileText
     /// <summary>
     /// One ExecStart= argument. `%` starts a specifier and `$` a variable everywhere, so they are doubled;
     /// anything beyond a conservative safe set is double-quoted with C escapes, which also keeps a lone `;`
-    /// from being read as a command separator and a leading @-:+! from being read as a prefix.
+    /// from being read as a command separator. Quotes do not keep systemd from reading a leading @-:+! of the first word as
+    /// a prefix (it unquotes first): svc.create refuses such a program name.
     /// </summary>
     public static string ExecArg(string arg)
     {

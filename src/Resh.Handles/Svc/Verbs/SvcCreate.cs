@@ -52,6 +52,11 @@ public static class SvcCreate
             return ReshError.Usage($"create makes .service units, not {name}.", "Drop the suffix or use .service.");
         var argv = ctx.Get(Exec);
         if (argv.Count == 0 || argv[0].Length == 0) return ReshError.Usage("exec is empty.", "Example: resh svc://web.create -- /usr/bin/python3 -m http.server");
+        // systemd removes the quotes before it reads ExecStart='s prefixes, so a quoted "+/bin/sh" would still run with full
+        // privileges (+), ignore failures (-) or skip User= (!): the program's name may not start with one.
+        if (argv[0][0] is '@' or '-' or ':' or '+' or '!' or '|')
+            return ReshError.Usage($"The program `{argv[0]}` starts with `{argv[0][0]}`, which systemd reads as an ExecStart= prefix (+ full privileges, ! no User=, - ignore failure, @ argv0).",
+                "Give the program's path (/usr/bin/...); resh writes no ExecStart= prefixes.", new JsonObject { ["program"] = argv[0] });
         // systemd would accept a missing User= and fail every start with 217/USER: refuse it now.
         if (ctx.Get(User) is { } user && Users.ResolveUid(user) is null)
             return ReshError.NotFound($"No user `{user}` on this host; the unit would fail at every start (217/USER).", "Create the user first, or name an existing one.",
