@@ -21,7 +21,7 @@ public static class LockHandle
         Notes = "Local backend: leases in the state dir (locks/named/, 0600), shared by every resh of the same user on this machine. "
             + "A lease lasts while its holder process lives (and, with ttl=, until it expires): a holder killed with SIGKILL frees the lock at once. "
             + "Redis backend, for locks across hosts: a [lock.NAME] table with url = \"redis://HOST:6379\" (or rediss:// for TLS), user, password (secret: env:VAR, file:PATH, secret:NAME), tls, ca, db, timeout (per command, default 5s); "
-            + "[lock.default] makes it the server of lock:///NAME. A lease is a key resh:lock:NAME (SET NX PX, value: token and holder) with a fencing counter resh:fence:NAME "
+            + "[lock.default] makes it the server of lock:///NAME. A lease is a key resh:lock:{NAME} (braces included: one cluster slot for both keys; SET NX PX, value: token and holder) with a fencing counter resh:fence:{NAME} "
             + "(INCR, returned as fence: larger for every acquire); release and renewal compare the token atomically (Lua). A Redis lease always has a TTL (ttl=, default 30s): "
             + "run renews it every ttl/3 while the command runs, and a holder killed with SIGKILL frees the lock when its TTL ends, not before. "
             + "The etcd backend is not built yet.",

@@ -130,10 +130,20 @@ public static class LogRotate
         {
             var dst = Posix.OpenHandle(Posix.AT_FDCWD, to, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW | Posix.O_CLOEXEC, st.Permissions, out errno)
                 ?? throw LogRotation.Fail(errno, to, "create");
-            using var output = new FileStream(dst, FileAccess.Write, 0);
-            using var input = new FileStream(src, FileAccess.Read, 0);
-            input.CopyTo(output, 1 << 20);
-            Posix.FChown((int)dst.DangerousGetHandle(), st.Uid, st.Gid);
+            try
+            {
+                using var output = new FileStream(dst, FileAccess.Write, 0);
+                using var input = new FileStream(src, FileAccess.Read, 0);
+                input.CopyTo(output, 1 << 20);
+                output.Flush(flushToDisk: true);
+                Posix.FChown((int)dst.DangerousGetHandle(), st.Uid, st.Gid);
+            }
+            catch
+            {
+                // A full disk (s31 review): no partial copy is left behind, and the log itself was not truncated yet.
+                File.Delete(to);
+                throw;
+            }
         }
     }
 
