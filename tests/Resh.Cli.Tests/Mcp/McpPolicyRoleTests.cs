@@ -258,6 +258,22 @@ public sealed class McpPolicyRoleTests : IDisposable
             Assert.DoesNotContain("Hunter2secret", fromDefaults.ToJsonString());
             Assert.Equal(0, mcp.CloseAndWait());
         }
+        // s31 attacker #3: secret.exec returned secrets reversed or base64-encoded past the masking; it is a reveal too.
+        using (var mcp = new McpProcess())
+        {
+            mcp.Initialize();
+            Assert.False(Tools(mcp).ContainsKey("secret_exec"));
+            var exec = Call(mcp, 1, "secret_exec", new JsonObject { ["env"] = "X:nothing", ["command"] = "sh -c 'echo $X | rev'" });
+            Assert.NotNull(Code(exec));
+            Assert.NotEqual("ok", Code(exec));
+            Assert.Equal(0, mcp.CloseAndWait());
+        }
+        using (var mcp = new McpProcess("--allow-reveal"))
+        {
+            mcp.Initialize();
+            Assert.True(Tools(mcp).ContainsKey("secret_exec"));
+            Assert.Equal(0, mcp.CloseAndWait());
+        }
         using (var mcp = new McpProcess("--read-only", "--allow-reveal"))
         {
             mcp.Initialize();
