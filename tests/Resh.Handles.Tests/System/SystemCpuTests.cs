@@ -55,7 +55,7 @@ public sealed class SystemCpuTests
         var run = ReshBinary.Run("system://.cpu", "interval=300ms");
         Assert.True(run.Ok, run.ToString());
         var u = run.Result!["usage"]!;
-        Assert.True(u["interval_seconds"]!.GetValue<double>() >= 0.3);
+        Assert.True(u["interval_seconds"]!.GetValue<double>() >= 0.29, u.ToJsonString()); // a timer may fire a little early
         var parts = new[] { "user", "nice", "system", "iowait", "irq", "steal", "idle" }.Sum(n => u[n + "_percent"]!.GetValue<double>());
         Assert.InRange(parts, 99.0, 101.0); // each part is rounded to 0.1
         var busy = u["usage_percent"]!.GetValue<double>();
