@@ -182,6 +182,9 @@ public static class FileTail
             {
                 int n = RandomAccess.Read(handle, buffer, position);
                 if (n <= 0) break;
+                // Truncated and refilled after this poll's check: what was read is the new file's middle, not an append.
+                // Leave it; the next poll sees the changed bytes before `position` and starts over with `truncated`.
+                if (!StillThere(handle, position, signature)) break;
                 position += n;
                 int start = 0;
                 for (int i = 0; i < n; i++)
