@@ -17,19 +17,9 @@ rm -f "$out"/startup*.json "$out"/hash.json "$out"/batch.json "$out"/stats.json
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# The floor: a bare Native AOT hello world built with the same SDK and settings.
-mkdir -p "$work/hello"
-cat > "$work/hello/hello.csproj" <<'XML'
-<Project Sdk="Microsoft.NET.Sdk">
-  <PropertyGroup>
-    <OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><PublishAot>true</PublishAot>
-    <InvariantGlobalization>true</InvariantGlobalization><UseSystemResourceKeys>true</UseSystemResourceKeys>
-  </PropertyGroup>
-</Project>
-XML
-echo 'System.Console.WriteLine("hello");' > "$work/hello/Program.cs"
-hello="${HELLO:-$work/hello/out/hello}"  # HELLO=path reuses a hello world built as below
-[[ -n "${HELLO:-}" ]] || dotnet publish "$work/hello/hello.csproj" -c Release -r linux-x64 -o "$work/hello/out" -nologo -v:quiet -clp:ErrorsOnly >&2
+# The floor: a bare Native AOT hello world built with the same SDK (bench/hello-world.sh); HELLO=path reuses one.
+hello="${HELLO:-$work/hello/out/hello}"
+[[ -n "${HELLO:-}" ]] || "$root/bench/hello-world.sh" "$work/hello"
 
 startup_only="${STARTUP_ONLY:-}"
 big="$work/big.bin"

@@ -12,20 +12,7 @@ command -v valgrind >/dev/null || apt-get -o DPkg::Lock::Timeout=900 install -y 
 resh="${RESH:-$root/.build/resh/resh}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-if [[ -z "${HELLO:-}" ]]; then
-    mkdir -p "$work/hello"
-    cat > "$work/hello/hello.csproj" <<'XML'
-<Project Sdk="Microsoft.NET.Sdk">
-  <PropertyGroup>
-    <OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><PublishAot>true</PublishAot>
-    <InvariantGlobalization>true</InvariantGlobalization><UseSystemResourceKeys>true</UseSystemResourceKeys>
-  </PropertyGroup>
-</Project>
-XML
-    echo 'System.Console.WriteLine("hello");' > "$work/hello/Program.cs"
-    dotnet publish "$work/hello/hello.csproj" -c Release -r linux-x64 -o "$work/hello/out" -nologo -v:quiet -clp:ErrorsOnly >&2
-    rm -f "$work/hello/out/"*.dbg   # valgrind 3.19 cannot read the DWARF the SDK writes
-fi
+[[ -n "${HELLO:-}" ]] || "$root/bench/hello-world.sh" "$work/hello"
 hello="${HELLO:-$work/hello/out/hello}"
 
 # Ir of one run, and the share of its biggest function.
