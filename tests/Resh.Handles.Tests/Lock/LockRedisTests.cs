@@ -234,9 +234,10 @@ public sealed class LockRedisTests : IDisposable
         Assert.True(down.ErrorCode == "unavailable", down.ToString());
         Assert.NotNull(down.Envelope["error"]!["hint"]);
 
-        var etcd = _dir.File("etcd.toml", "[lock.e]\nurl = \"etcd://127.0.0.1:2379\"\n[lock.odd]\nurl = \"ftp://127.0.0.1\"\n");
+        // etcd:// names the etcd backend (LockEtcdTests); nothing listens on this port.
+        var etcd = _dir.File("etcd.toml", $"[lock.e]\nurl = \"etcd://127.0.0.1:{FreePort()}\"\n[lock.odd]\nurl = \"ftp://127.0.0.1\"\n");
         var env = new Dictionary<string, string>(_env) { ["RESH_CONFIG"] = etcd };
-        Assert.Equal("unsupported", ReshBinary.Run(["lock://e/x.status", "--format", "json"], env: env).ErrorCode);
+        Assert.Equal("unavailable", ReshBinary.Run(["lock://e/x.status", "--format", "json"], env: env).ErrorCode);
         Assert.Equal("usage", ReshBinary.Run(["lock://odd/x.status", "--format", "json"], env: env).ErrorCode);
     }
 
