@@ -71,6 +71,7 @@ public sealed class ReshApp(HandleRegistry registry)
             try
             {
                 if (configFile.AuditEnabled) runtime.Audit = new Audit.AuditTrail(paths, isBatch ? "batch" : "cli", Audit.AuditTrail.LocalIdentity());
+                runtime.RecordChanges = configFile.EventsRecord;
             }
             catch (ReshException ex) { parseError = ex.Error; } // a config that does not parse
         }

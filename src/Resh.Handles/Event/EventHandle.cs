@@ -17,6 +17,7 @@ public static class EventHandle
             EventRulesAdd.Verb,
             EventRulesList.Verb,
             EventRulesRemove.Verb,
+            EventServe.Verb,
         ])
     {
         Notes = "Embedded backend: the `events` directory of the state dir (0700, refused when another user owns it): append-only segment files "

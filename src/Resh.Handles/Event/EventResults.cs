@@ -53,13 +53,14 @@ public sealed record EventTopicsResult(
     [property: Description("Segment files on disk.")] int Segments,
     [property: Description("Bytes in those segments.")] long DiskBytes);
 
-[Description("A rule: on events whose topic matches `on` (and every `where` filter), run `stage` with `args` rendered from the event.")]
+[Description("A rule: on events whose topic matches `on` (and every `where` filter), run the stage `run` with the arguments `with` rendered from the event.")]
 public sealed record EventRule(
     [property: Description("The rule's name (unique).")] string Name,
     [property: Description("The topic pattern (NATS-style: `*` one token, `>` the rest).")] string On,
     [property: Description("Field filters that must all hold (PATH=VALUE, PATH!=VALUE).")] IReadOnlyList<string> Where,
-    [property: Description("The stage run, as text (no placeholders: the target is fixed).")] string Stage,
-    [property: Description("Arguments of the stage; string values may hold {{path}} placeholders into the event ({{data.version}}, {{topic}}, {{seq}}).")] JsonObject Args,
+    [property: Description("The stage run, as text (no placeholders: the target is fixed).")] string Run,
+    [property: Description("The verb it runs.")] string Verb,
+    [property: Description("Argument templates of the stage; string values may hold {{path}} placeholders into the event ({{data.version}}, {{topic}}, {{seq}}).")] JsonObject With,
     [property: Description("The rule applies to events from this sequence number on (the next one when it was added).")] long FromSeq,
     string Created,
     [property: Description("Who added it.")] string? Who);

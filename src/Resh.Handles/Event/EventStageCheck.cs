@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
-using Resh.Core.Grammar;
 
 namespace Resh.Handles.Event;
 
@@ -12,21 +11,19 @@ namespace Resh.Handles.Event;
 /// </summary>
 public static class EventStageCheck
 {
-    public static void Check(VerbContext ctx, string stage, JsonObject args)
+    public static StageAction Check(VerbContext ctx, string stage, JsonObject with)
     {
-        if (stage.Contains("{{", StringComparison.Ordinal) || stage.Contains("}}", StringComparison.Ordinal))
-            throw ReshError.Usage($"The stage `{EventTopic.Clip(stage)}` holds a placeholder: placeholders are allowed in argument values only, never in the stage (an event must not choose the target).",
-                "Fix the target and pass event fields as arguments: stage=file:///var/log/deploys.append args:='{\"text\":\"{{data.version}}\"}'").ToException();
         if (stage.Any(char.IsControl))
-            throw ReshError.Usage("The stage holds a control character.", "Example: stage=snapshot://.prune").ToException();
-        var syntax = StageParser.Parse(stage);
-        if (ctx.Runtime.Handles is { } registry && !registry.Knows(syntax.Scheme))
-            throw ReshError.Usage($"There is no handle {EventTopic.Clip(syntax.Scheme)}:// in this build.", "See the handles with: resh handles").ToException();
-        if (syntax.Scheme == "event" && syntax.Body.EndsWith(".serve", StringComparison.Ordinal))
-            throw ReshError.Usage("A rule may not run event serve.", "Run serve as a service instead (see resh help event://serve).").ToException();
-        foreach (var (key, _) in args)
+            throw ReshError.Usage("The stage holds a control character.", "Example: run=snapshot://.prune").ToException();
+        foreach (var (key, _) in with)
             if (key.Contains("{{", StringComparison.Ordinal))
                 throw ReshError.Usage($"The argument name `{EventTopic.Clip(key)}` holds a placeholder: placeholders are allowed in argument values only.",
-                    "Example: args:='{\"text\":\"{{data.version}}\"}'").ToException();
+                    "Example: with:='{\"text\":\"{{data.version}}\"}'").ToException();
+        var registry = ctx.Runtime.Handles
+            ?? throw ReshError.Unsupported("Rules cannot be checked here: no handle registry in this runtime.", null).ToException();
+        var action = StageAction.Create(registry, stage, with);
+        if (action.VerbName is "event.serve" or "event.follow")
+            throw ReshError.Usage("A rule may not run event serve or follow (they run until stopped).", "Run serve as a service instead (see resh help event://serve).").ToException();
+        return action;
     }
 }
