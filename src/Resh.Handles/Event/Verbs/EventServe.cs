@@ -88,6 +88,7 @@ public static class EventServe
                         ctx.Events.Emit("run", (JsonObject)JsonSerializer.SerializeToNode(run, EventJson.Default.EventRuleRun)!);
                     }
                     if (!ctx.DryRun) server.Advance(rec.Seq);
+                    ctx.Cancellation.ThrowIfCancellationRequested();
                 }
                 if (batch.Count > 0) { pause = TimeSpan.FromMilliseconds(10); continue; }
                 if (once) return Outcome.Changed(new EventServeResult(name, events, runs, failed, server.After, "caught_up"), runs > 0);
@@ -131,7 +132,8 @@ public static class EventServe
         try
         {
             var env = await action.RunAsync(ctx, doc, cts.Token).ConfigureAwait(false);
-            ctx.Cancellation.ThrowIfCancellationRequested();
+            // Stopped (SIGTERM, --timeout) in the middle of the run: the event is not done, its rules run again at the next start.
+            if (!env.Ok && ctx.Cancellation.IsCancellationRequested) throw new OperationCanceledException(ctx.Cancellation);
             return new EventRuleRun(rec.Seq, rec.Topic, rule.Name, rule.Run, env.Ok, env.Changed, env.Error?.Code.ToWire(), env.Error?.Message, Math.Round(clock.Elapsed.TotalMilliseconds, 1));
         }
         catch (ReshException ex)
