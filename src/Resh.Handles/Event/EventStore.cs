@@ -211,8 +211,11 @@ public sealed class EventStore : IDisposable
         return h;
     }
 
-    /// <summary>Appends one event (its sequence number is <see cref="NextSeq"/>), fsynced unless <paramref name="durable"/> is false.</summary>
-    public EventRecord Append(Func<long, EventRecord> make, long segmentSize, bool durable)
+    /// <summary>
+    /// Appends one event (its sequence number is <see cref="NextSeq"/>), fsynced unless <paramref name="durable"/> is false:
+    /// now, or by <paramref name="defer"/> (a batch's group commit, which answers only after it ran).
+    /// </summary>
+    public EventRecord Append(Func<long, EventRecord> make, long segmentSize, bool durable, Resh.Core.Execution.DeferredSync? defer = null)
     {
         bool created = false;
         if (TryHandle(TailSegment) is null || TailOffset >= segmentSize)
@@ -229,7 +232,14 @@ public sealed class EventStore : IDisposable
         var bytes = rec.Encode();
         var handle = Handle(TailSegment);
         RandomAccess.Write(handle, bytes, TailOffset);
-        if (durable)
+        if (durable && defer is not null)
+        {
+            var path = PathOf(TailSegment);
+            var dir = Dir;
+            defer.Add(path, () => Sync(path));
+            if (created) defer.Add("dir:" + dir, () => LibC.FSyncDirectory(dir));
+        }
+        else if (durable)
         {
             if (LibC.FSync((int)handle.DangerousGetHandle()) != 0) throw new IOException($"fsync of {PathOf(TailSegment)} failed.");
             if (created) LibC.FSyncDirectory(Dir);
@@ -238,6 +248,23 @@ public sealed class EventStore : IDisposable
         NextSeq++;
         WriteHint();
         return rec;
+    }
+
+    /// <summary>fsync of a segment by path (a batch's group commit runs it after the store was closed).</summary>
+    static void Sync(string segment)
+    {
+        var fd = LibC.Open(segment, LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (errno == Posix.ENOENT) return; // deleted by retention meanwhile: nothing left to make durable
+            throw new IOException($"Could not open {segment} to flush it: {Posix.StrError(errno)}.", errno);
+        }
+        try
+        {
+            if (LibC.FSync(fd) != 0) throw new IOException($"fsync of {segment} failed: {Posix.StrError(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}.");
+        }
+        finally { LibC.Close(fd); }
     }
 
     /// <summary>

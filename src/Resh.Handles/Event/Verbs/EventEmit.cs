@@ -24,8 +24,9 @@ public static class EventEmit
         ],
         notes: "The topic is the target: tokens of letters, digits, `_` and `-` joined by `.` (at most 200 characters). The data is at most "
             + "[events] max_data (1MiB by default) as JSON. Each emit also applies retention: whole old segments are deleted while the trail is "
-            + "larger than [events] max_size (256MiB) or their newest event is older than [events] max_age (30d).",
-        targetHelp: "The topic: event:///deploy.created");
+            + "larger than [events] max_size (256MiB) or their newest event is older than [events] max_age (30d). Inside `resh batch`, consecutive emits "
+            + "share one fsync (group commit): their answers are written after it, so none says ok before its event is on disk.",
+        targetHelp: "The topic: event:///deploy.created").WithDeferredSync();
 
     static Outcome<EventEmitResult> Run(VerbContext ctx)
     {
@@ -50,7 +51,7 @@ public static class EventEmit
         }
         var durable = ctx.Get(Persistent);
         using var store = EventStore.Open(ctx.Runtime.Paths, create: true, ctx.Cancellation)!;
-        var rec = store.Append(seq => new EventRecord(seq, EventRecord.NewId(), now, topic, source, correlation, who, data), settings.SegmentSize, durable);
+        var rec = store.Append(seq => new EventRecord(seq, EventRecord.NewId(), now, topic, source, correlation, who, data), settings.SegmentSize, durable, ctx.Runtime.Deferred);
         var dropped = store.Retain(settings.MaxSize, settings.MaxAge);
         EventArgs.Forward(ctx, store);
         return Outcome.Changed(new EventEmitResult(topic, rec.Seq, rec.Id, EventRecord.Stamp(now), bytes, durable, dropped));
