@@ -61,7 +61,7 @@ public sealed class EventServeTests : EventTestBase
     }
 
     [Fact]
-    public void A_long_lived_serve_runs_a_rule_for_an_event_another_process_emits_and_a_second_server_of_that_name_is_refused()
+    public async Task A_long_lived_serve_runs_a_rule_for_an_event_another_process_emits_and_a_second_server_of_that_name_is_refused()
     {
         var marker = Dir["marker.txt"];
         Ok(Resh("event:///disk.full.rules.add", "name=mark", $"run=file://{marker}.write", "with:={\"content\":\"{{data.mount}}\"}"));
@@ -83,7 +83,7 @@ public sealed class EventServeTests : EventTestBase
             Thread.Sleep(300); // the cursor is written right after the run
             Shell.Run($"kill -TERM {serve.Id}");
             Assert.True(serve.WaitForExit(20_000));
-            _ = output.Result;
+            await output;
         }
         finally
         {

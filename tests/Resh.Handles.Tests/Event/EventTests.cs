@@ -56,7 +56,7 @@ public sealed class EventTests : EventTestBase
     }
 
     [Fact]
-    public void Follow_streams_events_emitted_by_other_processes()
+    public async Task Follow_streams_events_emitted_by_other_processes()
     {
         var start = Emit("job.started", "{\"n\":0}")["seq"]!.GetValue<long>();
         var psi = new ProcessStartInfo(ReshBinary.Path, ["event:///job.>.follow", $"after={start}", "count=2", "poll=50ms", "--timeout", "60s", "--format", "ndjson"])
@@ -74,7 +74,7 @@ public sealed class EventTests : EventTestBase
             Thread.Sleep(300);
             Emit("job.failed", "{\"n\":3}");
             Assert.True(follow.WaitForExit(60_000), "follow did not end");
-            var lines = output.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+            var lines = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
             Assert.Equal(3, lines.Count);
             Assert.Equal(["job.done", "job.failed"], lines.Take(2).Select(l => l["topic"]!.GetValue<string>()));
             Assert.Equal("event", lines[0]["event"]!.GetValue<string>());
