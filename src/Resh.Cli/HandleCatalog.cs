@@ -25,6 +25,8 @@ public static class HandleCatalog
         Resh.Handles.Lock.LockTarget.RedisProvider = Resh.Handles.Cache.Lock.RedisLockBackend.ConnectAsync; // lock://PROFILE/NAME on Redis (the cache project owns Redis)
         registry.Add("log", Resh.Handles.Log.LogHandle.Create);
         registry.Add("mq", Resh.Handles.Mq.MqHandle.Create);
+        registry.Add("event", Resh.Handles.Event.EventHandle.Create);
+        Resh.Core.Execution.ReshRuntime.ChangeRecorder = Resh.Handles.Event.EventRecorder.Record; // [events] record = true: changed calls become events
         registry.Add("svc", Resh.Handles.Svc.SvcHandle.Create);
         registry.Add("cron", Resh.Handles.Cron.CronHandle.Create);
         registry.Add("secret", Resh.Handles.Secret.SecretHandle.Create);

@@ -71,8 +71,15 @@ public sealed class ReshApp(HandleRegistry registry)
             try
             {
                 if (configFile.AuditEnabled) runtime.Audit = new Audit.AuditTrail(paths, isBatch ? "batch" : "cli", Audit.AuditTrail.LocalIdentity());
+                runtime.RecordChanges = configFile.EventsRecord;
             }
             catch (ReshException ex) { parseError = ex.Error; } // a config that does not parse
+        }
+        else if (parseError is null && surface is not null)
+        {
+            // A server surface (resh mcp) records its calls' changes as events too when [events] record = true.
+            try { runtime.RecordChanges = configFile.EventsRecord; }
+            catch (ReshException ex) { parseError = ex.Error; }
         }
         var output = new OutputWriter(io.Stdout, io.Stderr, format, g.Quiet, new Ansi(color))
         {

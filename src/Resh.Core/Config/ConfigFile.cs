@@ -47,6 +47,17 @@ public sealed class ConfigFile(ReshPaths paths, Func<string?> overridePath)
         }
     }
 
+    /// <summary>True when the config has <c>[events] record = true</c> (parsed only when the file mentions both).</summary>
+    public bool EventsRecord
+    {
+        get
+        {
+            Read();
+            if (_text is null || !_text.Contains("record", StringComparison.Ordinal) || !_text.Contains("events", StringComparison.Ordinal)) return false;
+            return Config.Section("events")?["record"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<bool>(out var on) && on;
+        }
+    }
+
     void Read()
     {
         if (_located) return;

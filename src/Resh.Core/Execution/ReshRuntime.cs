@@ -44,12 +44,23 @@ public sealed class ReshRuntime
     /// <summary>The audit trail calls are recorded in (SPEC §10), or null when it is off.</summary>
     public Audit.AuditTrail? Audit { get; set; }
 
+    /// <summary>
+    /// Records a call that answered <c>changed: true</c> as an event (event://, <c>[events] record = true</c>): set by the CLI's
+    /// handle catalog, since the core knows no handle. Returns why it could not, or null.
+    /// </summary>
+    public static Func<ReshRuntime, Cli.Invocation, Envelope, string?>? ChangeRecorder { get; set; }
+
+    /// <summary>True when <c>[events] record = true</c>: every changed call is also an event (see <see cref="ChangeRecorder"/>).</summary>
+    public bool RecordChanges { get; set; }
+
     /// <summary>Appends the record of a finished call when the trail is on; a record that cannot be written is a warning on stderr.</summary>
     public void RecordCall(Cli.Invocation inv, Envelope env)
     {
-        if (Audit is null || inv.Handle is null || inv.Handle.Hidden) return;
-        if (Audit.Record(inv, env, inv.AuditStarted) is { } why)
+        if (inv.Handle is null || inv.Handle.Hidden) return;
+        if (Audit is not null && Audit.Record(inv, env, inv.AuditStarted) is { } why)
             lock (Stderr) Stderr.WriteLine($"resh: warning: {SecretRedactor.Scrub(why)}");
+        if (RecordChanges && env.Changed && !env.DryRun && ChangeRecorder is { } record && record(this, inv, env) is { } failed)
+            lock (Stderr) Stderr.WriteLine($"resh: warning: {SecretRedactor.Scrub(failed)}");
     }
 
     /// <summary>
@@ -91,6 +102,7 @@ public sealed class ReshRuntime
         Stdin = stdin,
         ProgressObserver = progress,
         Audit = Audit,
+        RecordChanges = RecordChanges,
     };
 
     ReshRuntime(ReshRuntime other)
