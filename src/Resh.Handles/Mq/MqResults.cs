@@ -20,16 +20,18 @@ public sealed record MqMessage(
     [property: Description("In a dead-letter queue: where the message came from and why it was dead-lettered.")] JsonObject? Origin);
 
 public sealed record MqPublishResult(
-    string Queue,
+    [property: JsonPropertyOrder(0)] string Queue,
     long Seq,
-    [property: Description("Size of the body in bytes.")] long Bytes,
+    [property: JsonPropertyOrder(2), Description("Size of the body in bytes.")] long Bytes,
     bool Durable,
-    [property: Description("When it was published (RFC 3339 UTC).")] string Published)
+    [property: JsonPropertyOrder(4), Description("When it was published (RFC 3339 UTC).")] string Published)
 {
     /// <summary>Settable: inside `resh batch` a NATS publish learns its sequence number from the server's ack, after the line ran and before its answer is written.</summary>
+    [JsonPropertyOrder(1)]
     [Description("The message's sequence number in the queue (NATS: in its stream; 0 with persistent=false, which does not wait for the server's ack).")]
     public long Seq { get; set; } = Seq;
 
+    [JsonPropertyOrder(3)]
     [Description("True when the message was stored before this answer: on disk (fsync) for the embedded queue, acked by the JetStream server for NATS; false with persistent=false.")]
     public bool Durable { get; set; } = Durable;
 }
@@ -90,9 +92,9 @@ public sealed record MqStatsResult(
     long InFlight,
     long Published,
     long Delivered,
-    [property: Description("Deliveries after the first (expired leases and nacks).")] long Redelivered,
-    long Acked,
-    long Nacked,
+    [property: Description("Deliveries after the first (expired leases and nacks); NATS: messages now pending that were delivered more than once.")] long Redelivered,
+    [property: Description("Acks counted so far; null for NATS (the server does not count them).")] long? Acked,
+    [property: Description("Nacks counted so far; null for NATS (the server does not count them).")] long? Nacked,
     long DeadLettered,
     int MaxDeliveries,
     [property: Description("Age of the oldest ready message in milliseconds; null when none is ready.")] double? OldestReadyMs,
