@@ -40,6 +40,7 @@ packages=(
     bind9 bind9-utils bind9-dnsutils dnsmasq-base   # dns:// tests: named (delegated hierarchy, TSIG updates, AXFR) and dnsmasq (the resolver path) in a netns; dig and nsupdate cross-check
     netcat-openbsd traceroute iputils-ping   # net:// tests: listeners in namespaces (nc -l), nc -z and traceroute -I to compare with, bench/net.sh
     redis-server memcached   # cache:// tests: Redis 7 (requirepass, TLS with a test CA) and memcached on loopback (tests/setup/cache.sh), never the system services
+    nats-server  # mq:// NATS JetStream tests: nats-server 2.9 with -js on loopback (tests/setup/nats.sh), never a system service
 )
 missing=()
 for p in "${packages[@]}"; do
