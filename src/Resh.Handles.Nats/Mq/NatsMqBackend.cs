@@ -118,9 +118,11 @@ public sealed partial class NatsMqBackend : IMqBackend
         }
         var clock = Stopwatch.StartNew();
         var pause = TimeSpan.FromMilliseconds(10);
+        var dead = 0;
         while (true)
         {
-            var (messages, dead) = await TakeAsync(ctx, queue, consumer, take, maxDeliveries, take.Count).ConfigureAwait(false);
+            var (messages, deadNow) = await TakeAsync(ctx, queue, consumer, take, maxDeliveries, take.Count).ConfigureAwait(false);
+            dead += deadNow; // messages dead-lettered while waiting are counted, not forgotten by the next look
             if (messages.Count > 0 || clock.Elapsed >= wait)
                 return Outcome.Changed(new MqConsumeResult(queue, ackMode, messages, messages.Count, dead), messages.Count > 0 || dead > 0);
             var left = wait - clock.Elapsed;

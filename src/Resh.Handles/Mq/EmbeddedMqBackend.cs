@@ -40,11 +40,20 @@ public sealed class EmbeddedMqBackend(ReshPaths paths) : IMqBackend
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var pause = TimeSpan.FromMilliseconds(10);
+        var dead = 0;
         while (true)
         {
+            if (wait > TimeSpan.Zero && clock.Elapsed < wait && !MqQueue.Exists(paths, name))
+            {
+                // Not created yet: a publisher may create it while we wait (at the end of wait it is not_found, as without wait).
+                await Task.Delay(pause, ctx.Cancellation).ConfigureAwait(false);
+                pause = TimeSpan.FromMilliseconds(Math.Min(200, pause.TotalMilliseconds * 2));
+                continue;
+            }
             using (var q = MqQueue.Open(paths, name, create: false, ctx.Cancellation))
             {
-                var (messages, dead) = MqDelivery.Take(q, take.Count, take.Manual, take.Visibility, paths, ctx.Cancellation);
+                var (messages, deadNow) = MqDelivery.Take(q, take.Count, take.Manual, take.Visibility, paths, ctx.Cancellation);
+                dead += deadNow; // messages dead-lettered while waiting are counted, not forgotten by the next look
                 Forward(ctx, q);
                 if (messages.Count > 0 || clock.Elapsed >= wait)
                     return Outcome.Changed(new MqConsumeResult(name, ackMode, messages, messages.Count, dead), messages.Count > 0 || dead > 0);
@@ -277,9 +286,14 @@ public sealed class EmbeddedMqBackend(ReshPaths paths) : IMqBackend
         {
             var dot = r.IndexOf('.');
             if (dot <= 0 || !long.TryParse(r.AsSpan(0, dot), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seq)
-                || r.Length - dot - 1 != 16 || r.AsSpan(dot + 1).IndexOfAnyExcept("0123456789abcdef") >= 0)
+                || r.Length - dot - 1 is not (16 or 24) || r.AsSpan(dot + 1).IndexOfAnyExcept("0123456789abcdef") >= 0)
                 throw ReshError.Usage($"`{MqArgs.Clip(r)}` is not a receipt of the embedded queue {queue}: a receipt is SEQ.TOKEN as consume ack=manual returned it.",
                     $"Example: resh mq:///{queue}.ack 17.3f9c0a1b2c3d4e5f").ToException();
+            // A 24-digit token starts with its queue's tag (16 digits: a receipt given before tags, accepted as it was).
+            if (r.Length - dot - 1 == 24 && !r.AsSpan(dot + 1, 8).SequenceEqual(MqQueue.Tag(queue)))
+                throw ReshError.Usage($"The receipt {MqArgs.Clip(r)} belongs to another queue, not to {queue}.",
+                    $"Ack it on the queue whose consume gave it; receipts of {queue} come from resh mq:///{queue}.consume ack=manual.",
+                    new JsonObject { ["receipt"] = MqArgs.Clip(r) }).ToException();
             list.Add((seq, r[(dot + 1)..], r));
         }
         if (list.Count == 0) throw ReshError.Usage("No receipt given.", "Example: resh mq:///jobs.ack 17.3f9c0a1b2c3d4e5f").ToException();
