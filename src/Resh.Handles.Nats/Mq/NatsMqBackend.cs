@@ -268,11 +268,12 @@ public sealed partial class NatsMqBackend : IMqBackend
     {
         long received = 0;
         if (ctx.DryRun) return Outcome.Changed(new MqSubscribeResult(queue, 0, "dry_run"), false);
-        await EnsureQueueAsync(ctx, queue, null).ConfigureAwait(false);
-        var (consumer, maxDeliveries) = await ConsumerAsync(ctx, queue, take).ConfigureAwait(false);
         var pause = TimeSpan.FromMilliseconds(10);
         try
         {
+            // Inside the try: a --timeout that ends during the first connect is a normal end too.
+            await EnsureQueueAsync(ctx, queue, null).ConfigureAwait(false);
+            var (consumer, maxDeliveries) = await ConsumerAsync(ctx, queue, take).ConfigureAwait(false);
             while (limit is null || received < limit)
             {
                 var want = (int)Math.Min(100, (limit ?? long.MaxValue) - received);

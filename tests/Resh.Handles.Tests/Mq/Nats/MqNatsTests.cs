@@ -73,7 +73,7 @@ public sealed class MqNatsTests(NatsBackend nats)
     [Fact]
     public void A_consumer_killed_before_its_ack_gets_its_message_redelivered()
     {
-        Ok(nats.Resh("mq://events/work.create", "visibility=2s"));
+        Ok(nats.Resh("mq://events/work.create", "visibility=10s")); // long enough for the checks below on a loaded machine
         Ok(nats.Resh("mq://events/work.publish", "body=task-1"));
         var output = Path.Combine(nats.Dir, "consumed-" + Guid.NewGuid().ToString("N")[..8] + ".json");
         var script = $"{Shell.Q(ReshBinary.Path)} mq://events/work.consume ack=manual --format json > {Shell.Q(output)}; sleep 120";
@@ -98,7 +98,7 @@ public sealed class MqNatsTests(NatsBackend nats)
         Assert.Empty(Ok(nats.Resh("mq://events/work.consume", "ack=manual"))["messages"]!.AsArray());
         Assert.Equal(1, Ok(nats.Resh("mq://events/work.stats"))["in_flight"]!.GetValue<long>());
 
-        var again = Ok(nats.Resh("mq://events/work.consume", "ack=manual", "wait=15s"))["messages"]![0]!;
+        var again = Ok(nats.Resh("mq://events/work.consume", "ack=manual", "wait=40s"))["messages"]![0]!;
         Assert.Equal("task-1", again["body"]!.GetValue<string>());
         Assert.Equal(2, again["deliveries"]!.GetValue<int>());
         Assert.Equal(1, again["redeliveries"]!.GetValue<int>());
@@ -162,9 +162,9 @@ public sealed class MqNatsTests(NatsBackend nats)
         Assert.Equal(["m0", "m1", "m2"], lines.Where(e => e["event"]?.GetValue<string>() == "message").Select(e => e["body"]!.GetValue<string>()));
         Assert.Equal("count", lines[^1]["result"]!["ended"]!.GetValue<string>());
         var clock = Stopwatch.StartNew();
-        var timed = ReshBinary.Run(["mq://events/sub.subscribe", "--timeout", "1s", "--format", "json"], env: nats.Env, wait: TimeSpan.FromSeconds(30));
+        var timed = ReshBinary.Run(["mq://events/sub.subscribe", "--timeout", "3s", "--format", "json"], env: nats.Env, wait: TimeSpan.FromSeconds(30));
         Assert.Equal(0, timed.ExitCode);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), clock.Elapsed.ToString());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), clock.Elapsed.ToString());
         Assert.Contains("\"ended\":\"timeout\"", timed.Stdout);
     }
 
