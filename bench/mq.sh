@@ -2,6 +2,8 @@
 # mq:// benchmarks (issue 16), embedded queue: 100,000 publishes from one `resh batch` (target >= 5,000/s durable: every
 # answer is written after its message was fsynced; consecutive publishes share one fsync), then the same messages
 # consumed by one batch of consume count=100 calls. Also the fsync count, to show the grouping.
+# Then the same on NATS JetStream (target >= 50,000/s: every answer written after the server's ack; consecutive publishes
+# do not wait for each ack in turn), against a nats-server started here on a free loopback port (skipped without nats-server).
 # Usage: bench/mq.sh   (N=messages, default 100000)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -9,7 +11,8 @@ resh="${RESH_BIN:-$root/.build/resh/resh}"
 [[ -x "$resh" ]] || "$root/scripts/build-native.sh"
 n="${N:-100000}"
 work="$(mktemp -d /tmp/resh-bench-mq.XXXXXX)"
-trap 'rm -rf "$work"' EXIT
+nats_pid=""
+trap '[[ -n "$nats_pid" ]] && kill "$nats_pid" 2>/dev/null; rm -rf "$work"' EXIT
 export RESH_HOME="$work/home"
 mkdir -m 0700 "$RESH_HOME"
 
@@ -35,15 +38,41 @@ fi
 mid=$(date +%s%N)
 cat "$work/consume.ndjson" | "$resh" batch > "$work/consumed.ndjson"
 end=$(date +%s%N)
+pub_ms=$(( (mid - start) / 1000000 )); con_ms=$(( (end - mid) / 1000000 ))
 
-/usr/bin/python3 - "$work" "$n" "$(( (mid - start) / 1000000 ))" "$(( (end - mid) / 1000000 ))" "$fsyncs" <<'PY'
+nats_pub_ms=0; nats_con_ms=0
+if command -v nats-server >/dev/null; then
+  port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  nats-server -a 127.0.0.1 -p "$port" -js -sd "$work/js" -l "$work/nats.log" >/dev/null 2>&1 &
+  nats_pid=$!
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+  sed "s|mq:///bench|mq://127.0.0.1:$port/bench|" "$work/publish.ndjson" > "$work/nats-publish.ndjson"
+  sed "s|mq:///bench|mq://127.0.0.1:$port/bench|" "$work/consume.ndjson" > "$work/nats-consume.ndjson"
+  "$resh" "mq://127.0.0.1:$port/bench.create" >/dev/null
+  start=$(date +%s%N)
+  "$resh" batch < "$work/nats-publish.ndjson" > "$work/nats-published.ndjson"
+  mid=$(date +%s%N)
+  "$resh" batch < "$work/nats-consume.ndjson" > "$work/nats-consumed.ndjson"
+  end=$(date +%s%N)
+  nats_pub_ms=$(( (mid - start) / 1000000 )); nats_con_ms=$(( (end - mid) / 1000000 ))
+fi
+
+/usr/bin/python3 - "$work" "$n" "$pub_ms" "$con_ms" "$fsyncs" "$nats_pub_ms" "$nats_con_ms" <<'PY'
 import json, os, sys
 d, n, pub_ms, con_ms, fsyncs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+nats_pub_ms, nats_con_ms = int(sys.argv[6]), int(sys.argv[7])
 ok = sum(1 for l in open(f"{d}/published.ndjson") if json.loads(l)["ok"])
 got = sum(len(json.loads(l)["result"]["messages"]) for l in open(f"{d}/consumed.ndjson") if json.loads(l)["ok"])
 print("| measurement | messages | wall | rate |")
 print("|---|---|---|---|")
 print(f"| publish, one resh batch, durable (fsync before each answer; fsyncs: {fsyncs}) | {ok}/{n} ok | {pub_ms} ms | {ok / (pub_ms / 1000):,.0f}/s |")
 print(f"| consume count=100 (auto ack), one resh batch | {got} | {con_ms} ms | {got / (con_ms / 1000):,.0f}/s |")
+if nats_pub_ms:
+    ok = sum(1 for l in open(f"{d}/nats-published.ndjson") if json.loads(l)["ok"])
+    got = sum(len(json.loads(l)["result"]["messages"]) for l in open(f"{d}/nats-consumed.ndjson") if json.loads(l)["ok"])
+    print(f"| NATS JetStream publish, one resh batch (answer after the server's ack; acks awaited together) | {ok}/{n} ok | {nats_pub_ms} ms | {ok / (nats_pub_ms / 1000):,.0f}/s |")
+    print(f"| NATS consume count=100 (auto ack, double ack each), one resh batch | {got} | {nats_con_ms} ms | {got / (nats_con_ms / 1000):,.0f}/s |")
+else:
+    print("| NATS JetStream | skipped: no nats-server | | |")
 print(f"\nload average: {os.getloadavg()[0]:.1f}")
 PY

@@ -41,6 +41,7 @@ packages=(
     netcat-openbsd traceroute iputils-ping   # net:// tests: listeners in namespaces (nc -l), nc -z and traceroute -I to compare with, bench/net.sh
     etcd-server etcd-client  # lock:// etcd backend tests: a private etcd 3.4 with auth on loopback (tests/setup/etcd.sh)
     redis-server memcached   # cache:// tests: Redis 7 (requirepass, TLS with a test CA) and memcached on loopback (tests/setup/cache.sh), never the system services
+    nats-server  # mq:// NATS JetStream tests: nats-server 2.9 with -js on loopback (tests/setup/nats.sh), never a system service
 )
 missing=()
 for p in "${packages[@]}"; do

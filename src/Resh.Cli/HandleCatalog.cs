@@ -23,6 +23,7 @@ public static class HandleCatalog
         registry.Add("proc", Resh.Handles.Proc.ProcHandle.Create);
         registry.Add("lock", Resh.Handles.Lock.LockHandle.Create);
         Resh.Handles.Lock.LockTarget.RedisProvider = Resh.Handles.Cache.Lock.RedisLockBackend.ConnectAsync; // lock://PROFILE/NAME on Redis (the cache project owns Redis)
+        Resh.Handles.Mq.MqTarget.NatsProvider = Resh.Handles.Nats.Mq.NatsMqBackend.ConnectAsync; // mq://HOST:PORT/Q and mq://PROFILE/Q on NATS JetStream (its own project)
         registry.Add("log", Resh.Handles.Log.LogHandle.Create);
         registry.Add("mq", Resh.Handles.Mq.MqHandle.Create);
         registry.Add("event", Resh.Handles.Event.EventHandle.Create);

@@ -40,7 +40,7 @@ public static class MqDelivery
             s.Redelivered++;
             if (manual)
             {
-                lease.Token = MqQueue.NewToken();
+                lease.Token = MqQueue.NewToken(q.Name);
                 lease.Until = now + (long)visibility.TotalMilliseconds;
                 messages.Add(Message(rec, lease.Deliveries, Receipt(lease), lease.Until));
             }
@@ -60,7 +60,7 @@ public static class MqDelivery
                 var lease = new MqLease
                 {
                     Seq = next.Record.Seq, Segment = next.Segment, Offset = next.Offset, Deliveries = 1,
-                    Token = MqQueue.NewToken(), Until = now + (long)visibility.TotalMilliseconds,
+                    Token = MqQueue.NewToken(q.Name), Until = now + (long)visibility.TotalMilliseconds,
                 };
                 s.Leases.Add(lease);
                 messages.Add(Message(next.Record, 1, Receipt(lease), lease.Until));

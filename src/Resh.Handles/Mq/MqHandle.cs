@@ -7,7 +7,7 @@ public static class MqHandle
 {
     public static HandleInfo Create() => new("mq",
         "Message queues between jobs: publish, consume (auto or manual ack with a visibility timeout), ack, nack, dead-letter queues, peek, subscribe.",
-        "The queue: mq:///jobs (or mq://jobs): letters, digits, `.`, `_`, `-`; empty for mq://.queues. mq://HOST/QUEUE and mq://PROFILE/QUEUE name remote backends (not built yet).",
+        "The queue: mq:///jobs (or mq://jobs): letters, digits, `.`, `_`, `-`; empty for mq://.queues. mq://HOST:PORT/QUEUE is a NATS JetStream server named inline, mq://PROFILE/QUEUE a [mq.PROFILE] table (url = \"nats://HOST:4222\", user, password, tls, ca); mq:///QUEUE is [mq.default] when configured, else embedded.",
         [
             MqPublish.Verb,
             MqConsume.Verb,
@@ -15,6 +15,7 @@ public static class MqHandle
             MqNack.Verb,
             MqPeek.Verb,
             MqSubscribe.Verb,
+            MqRequest.Verb,
             MqQueues.Verb,
             MqCreate.Verb,
             MqDelete.Verb,
@@ -27,6 +28,10 @@ public static class MqHandle
             + "Every operation holds the queue's lock (flock), so any number of processes may publish and consume at once. Delivery is at least once: "
             + "a message leased with ack=manual and not acked within `visibility` is delivered again, with its redelivery count; after max_deliveries "
             + "it goes to the dead-letter queue NAME.dlq. Segments whose messages are all done are deleted. A torn write at the end of the log (a "
-            + "publisher killed mid-write, a crash) is cut off when the queue is next opened. NATS, RabbitMQ, Redis Streams and MQTT backends are not built yet.",
+            + "publisher killed mid-write, a crash) is cut off when the queue is next opened. "
+            + "NATS JetStream backend: queue Q is stream Q (dots become `_`) on subject Q with work-queue retention and file storage, consumed through the "
+            + "durable pull consumer `resh` (explicit acks; ack_wait is the visibility timeout, set by create). Receipts are the JetStream ack subjects, "
+            + "so they name their stream and work from any process; nack dead_letter=true copies the message to Q.dlq and terminates it. "
+            + "RabbitMQ, Redis Streams and MQTT backends are not built yet.",
     };
 }

@@ -4,7 +4,7 @@ using Resh.Core.Errors;
 
 namespace Resh.Handles.Mq;
 
-/// <summary>Queue names from targets: <c>mq:///jobs</c> or <c>mq://jobs</c>; <c>mq://HOST/jobs</c> and <c>mq://PROFILE/jobs</c> name remote backends.</summary>
+/// <summary>Queue names from targets: <c>mq:///jobs</c> or <c>mq://jobs</c> (and the QUEUE of <c>mq://HOST/QUEUE</c>, <c>mq://PROFILE/QUEUE</c>).</summary>
 public static partial class MqName
 {
     [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$")]
@@ -18,15 +18,10 @@ public static partial class MqName
 
     public static string DeadLetterOf(string name) => name + DeadLetterSuffix;
 
-    /// <summary>The queue's name from the target; a remote form (mq://HOST/QUEUE) is <c>unsupported</c> for now.</summary>
+    /// <summary>The queue's name: the target without its leading slash (MqTarget has taken off any server part).</summary>
     public static string Of(string target)
     {
-        string name;
-        if (target.StartsWith('/')) name = target[1..];
-        else if (target.IndexOf('/') is var slash and > 0)
-            throw ReshError.Unsupported($"Remote queues ({Clip(target[..slash])}) are not built yet: only the embedded backend is.",
-                $"Use the embedded queue on this machine: mq:///{Clip(target[(slash + 1)..])}").ToException();
-        else name = target;
+        var name = target.StartsWith('/') ? target[1..] : target;
         if (name.Length == 0)
             throw ReshError.Usage("The target names no queue.", "Example: resh 'mq:///jobs.publish(body=hello)'").ToException();
         if (!IsValid(name))

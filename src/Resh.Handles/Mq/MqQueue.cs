@@ -334,7 +334,11 @@ public sealed class MqQueue : IDisposable
     public static string Stamp(long ms) =>
         DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    public static string NewToken() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+    /// <summary>A receipt token: the queue's tag (<see cref="Tag"/>) then 16 random hex digits, so a receipt names its queue.</summary>
+    public static string NewToken(string queue) => Tag(queue) + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+
+    /// <summary>8 hex digits of the SHA-256 of the queue's name: a receipt of another queue is refused, not taken as "already done".</summary>
+    public static string Tag(string queue) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(queue)).AsSpan(0, 4));
 
     public void Dispose()
     {

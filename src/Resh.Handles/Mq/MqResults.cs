@@ -20,11 +20,21 @@ public sealed record MqMessage(
     [property: Description("In a dead-letter queue: where the message came from and why it was dead-lettered.")] JsonObject? Origin);
 
 public sealed record MqPublishResult(
-    string Queue,
-    [property: Description("The message's sequence number in the queue.")] long Seq,
-    [property: Description("Size of the body in bytes.")] long Bytes,
-    [property: Description("True when the message was on disk (fsync) before this answer; false with persistent=false.")] bool Durable,
-    [property: Description("When it was published (RFC 3339 UTC).")] string Published);
+    [property: JsonPropertyOrder(0)] string Queue,
+    long Seq,
+    [property: JsonPropertyOrder(2), Description("Size of the body in bytes.")] long Bytes,
+    bool Durable,
+    [property: JsonPropertyOrder(4), Description("When it was published (RFC 3339 UTC).")] string Published)
+{
+    /// <summary>Settable: inside `resh batch` a NATS publish learns its sequence number from the server's ack, after the line ran and before its answer is written.</summary>
+    [JsonPropertyOrder(1)]
+    [Description("The message's sequence number in the queue (NATS: in its stream; 0 with persistent=false, which does not wait for the server's ack).")]
+    public long Seq { get; set; } = Seq;
+
+    [JsonPropertyOrder(3)]
+    [Description("True when the message was stored before this answer: on disk (fsync) for the embedded queue, acked by the JetStream server for NATS; false with persistent=false.")]
+    public bool Durable { get; set; } = Durable;
+}
 
 public sealed record MqConsumeResult(
     string Queue,
@@ -56,7 +66,8 @@ public sealed record MqQueueInfo(
     [property: Description("Messages delivered with ack=manual and not yet acked, whose lease still runs.")] long InFlight,
     [property: Description("Messages moved from this queue to its dead-letter queue so far.")] long DeadLettered,
     [property: Description("Messages published to it so far.")] long Published,
-    [property: Description("After this many deliveries a message goes to NAME.dlq instead (not for a dead-letter queue itself).")] int MaxDeliveries);
+    [property: Description("After this many deliveries a message goes to NAME.dlq instead (not for a dead-letter queue itself).")] int MaxDeliveries,
+    [property: Description("Consumers the server knows for it (NATS: the stream's consumers); null for the embedded queue, which has no registry of consumers.")] int? Consumers);
 
 public sealed record MqQueuesResult(IReadOnlyList<MqQueueInfo> Queues);
 
@@ -81,19 +92,28 @@ public sealed record MqStatsResult(
     long InFlight,
     long Published,
     long Delivered,
-    [property: Description("Deliveries after the first (expired leases and nacks).")] long Redelivered,
-    long Acked,
-    long Nacked,
+    [property: Description("Deliveries after the first (expired leases and nacks); NATS: messages now pending that were delivered more than once.")] long Redelivered,
+    [property: Description("Acks counted so far; null for NATS (the server does not count them).")] long? Acked,
+    [property: Description("Nacks counted so far; null for NATS (the server does not count them).")] long? Nacked,
     long DeadLettered,
     int MaxDeliveries,
     [property: Description("Age of the oldest ready message in milliseconds; null when none is ready.")] double? OldestReadyMs,
-    [property: Description("Segment files on disk (fully acked ones are deleted).")] int Segments,
-    [property: Description("Bytes in those segments.")] long DiskBytes);
+    [property: Description("Segment files on disk (fully acked ones are deleted); null for NATS.")] int? Segments,
+    [property: Description("Bytes in those segments (NATS: the stream's bytes).")] long? DiskBytes,
+    [property: Description("Consumers of the queue (NATS: the stream's consumers); null for the embedded queue.")] int? Consumers);
 
 public sealed record MqSubscribeResult(
     string Queue,
     [property: Description("Messages streamed as NDJSON `message` events.")] long Received,
     [property: Description("count (count= reached), timeout (--timeout, a normal end).")] string Ended);
+
+public sealed record MqRequestResult(
+    [property: Description("The subject the request was sent to.")] string Subject,
+    [property: Description("The reply's body: UTF-8 text, or base64 when it is not valid UTF-8 (see encoding).")] string Body,
+    [property: Description("utf-8 or base64.")] string Encoding,
+    [property: Description("Size of the reply's body in bytes.")] long Bytes,
+    [property: Description("The reply's headers, if any.")] IReadOnlyDictionary<string, string>? Headers,
+    [property: Description("How long the reply took, in milliseconds.")] double ElapsedMs);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(MqPublishResult))]
@@ -107,7 +127,8 @@ public sealed record MqSubscribeResult(
 [JsonSerializable(typeof(MqPurgeResult))]
 [JsonSerializable(typeof(MqStatsResult))]
 [JsonSerializable(typeof(MqSubscribeResult))]
+[JsonSerializable(typeof(MqRequestResult))]
 [JsonSerializable(typeof(MqMessage))]
 [JsonSerializable(typeof(MqState))]
 [JsonSerializable(typeof(MqConfig))]
-internal sealed partial class MqJson : JsonSerializerContext;
+public sealed partial class MqJson : JsonSerializerContext;

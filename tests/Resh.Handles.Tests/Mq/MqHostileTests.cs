@@ -24,8 +24,8 @@ public sealed class MqHostileTests : MqTestBase
         }
         Assert.False(Directory.Exists(Path.Combine(Home, "mq")) && Directory.EnumerateFileSystemEntries(Path.Combine(Home, "mq")).Any());
         Assert.False(File.Exists(Path.Combine(Home, "x")));
-        Assert.Equal(8, Resh("mq://127.0.0.1:4222/jobs.publish", "body=1").ExitCode);
-        Assert.Equal(8, Resh("mq:///jobs.publish", "body=1", "backend=nats").ExitCode);
+        // backend=nats names no server here (the NATS tests cover mq://HOST:PORT/QUEUE).
+        Assert.Equal(2, Resh("mq:///jobs.publish", "body=1", "backend=nats").ExitCode);
         Assert.Equal(2, Resh("mq:///jobs.publish", "body=1", "backend=kafka").ExitCode);
         Assert.Equal(2, Resh("mq:///jobs.ack", "not-a-receipt").ExitCode);
         Assert.Equal(2, Resh("mq:///jobs.publish", "body=1", "headers:=[1]").ExitCode);

@@ -24,32 +24,10 @@ public static class MqConsume
 
     static async ValueTask<Outcome<MqConsumeResult>> RunAsync(VerbContext ctx)
     {
-        var name = MqArgs.Queue(ctx);
-        var count = (int)(ctx.Get(Count) ?? 1);
-        var manual = ctx.Get(MqArgs.Ack) == "manual";
-        var visibility = MqArgs.VisibilityOf(ctx);
+        var (name, backend) = await MqTarget.OpenAsync(ctx).ConfigureAwait(false);
+        var take = MqArgs.TakeOf(ctx, (int)(ctx.Get(Count) ?? 1));
         var wait = ctx.Get(Wait) ?? TimeSpan.Zero;
         if (wait < TimeSpan.Zero) return ReshError.Usage("wait= cannot be negative.", "Example: wait=10s");
-        var ackMode = manual ? "manual" : "auto";
-        if (ctx.DryRun)
-        {
-            var peek = MqPeek.Of(ctx, name, count);
-            return Outcome.Changed(new MqConsumeResult(name, ackMode, peek.Messages, peek.Messages.Count, 0), peek.Messages.Count > 0);
-        }
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var pause = TimeSpan.FromMilliseconds(10);
-        while (true)
-        {
-            using (var q = MqQueue.Open(ctx.Runtime.Paths, name, create: false, ctx.Cancellation))
-            {
-                var (messages, dead) = MqDelivery.Take(q, count, manual, visibility, ctx.Runtime.Paths, ctx.Cancellation);
-                MqArgs.Forward(ctx, q);
-                if (messages.Count > 0 || clock.Elapsed >= wait)
-                    return Outcome.Changed(new MqConsumeResult(name, ackMode, messages, messages.Count, dead), messages.Count > 0 || dead > 0);
-            }
-            var left = wait - clock.Elapsed;
-            await Task.Delay(left < pause ? left : pause, ctx.Cancellation).ConfigureAwait(false);
-            pause = TimeSpan.FromMilliseconds(Math.Min(200, pause.TotalMilliseconds * 2));
-        }
+        return await backend.ConsumeAsync(ctx, name, take, wait).ConfigureAwait(false);
     }
 }

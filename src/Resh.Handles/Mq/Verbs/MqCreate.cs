@@ -10,27 +10,19 @@ public static class MqCreate
 
     public static readonly VerbInfo Verb = VerbInfo.Define("create", Effect.Mutate,
         "Create a queue (or change its settings): how many deliveries before a message is dead-lettered.",
-        [MaxDeliveries, MqArgs.Backend], () => MqJson.Default.MqCreateResult, Run,
-        examples: [new("mq:///jobs.create max_deliveries=3", "A message that fails three times goes to jobs.dlq.")],
-        notes: "Publishing to a queue that does not exist creates it with the defaults (max_deliveries=5); create is needed only to change them.",
+        [MaxDeliveries, MqArgs.Visibility, MqArgs.Backend], () => MqJson.Default.MqCreateResult, RunAsync,
+        examples: [new("mq:///jobs.create max_deliveries=3", "A message that fails three times goes to jobs.dlq."), new("mq://events/jobs.create visibility=2m", "On NATS: the stream and its consumer, with a 2-minute ack_wait.")],
+        notes: "Publishing to a queue that does not exist creates it with the defaults (max_deliveries=5); create is needed only to change them. "
+            + "NATS: queue Q is the JetStream stream Q (dots become `_`: a.b is stream a_b) on subject Q (work-queue retention, file storage) with the "
+            + "durable pull consumer `resh` (explicit acks, ack_wait = visibility=, default 30s); Q.dlq is a queue of its own. max_deliveries is kept in the "
+            + "stream's description and applied by resh's consume (a message delivered more often goes to Q.dlq).",
         targetHelp: "The queue: mq:///jobs");
 
-    static Outcome<MqCreateResult> Run(VerbContext ctx)
+    static async ValueTask<Outcome<MqCreateResult>> RunAsync(VerbContext ctx)
     {
-        var name = MqArgs.Queue(ctx);
+        var (name, backend) = await MqTarget.OpenAsync(ctx).ConfigureAwait(false);
         var max = (int)(ctx.Get(MaxDeliveries) ?? MqLimits.DefaultMaxDeliveries);
-        var existed = MqQueue.Exists(ctx.Runtime.Paths, name);
-        if (ctx.DryRun)
-        {
-            if (!existed) return Outcome.Changed(new MqCreateResult(name, true, max, MqName.DeadLetterOf(name)));
-            using var peek = MqQueue.Open(ctx.Runtime.Paths, name, create: false, ctx.Cancellation);
-            return Outcome.Changed(new MqCreateResult(name, false, max, MqName.DeadLetterOf(name)), peek.Config.MaxDeliveries != max);
-        }
-        using var q = MqQueue.Open(ctx.Runtime.Paths, name, create: true, ctx.Cancellation);
-        MqArgs.Forward(ctx, q);
-        var hadConfig = File.Exists(Path.Combine(q.Dir, "queue.json"));
-        var changed = !existed || !hadConfig || q.Config.MaxDeliveries != max;
-        if (changed) q.SaveConfig(new MqConfig { MaxDeliveries = max, Created = q.Config.Created ?? MqQueue.Stamp(MqQueue.NowMs) });
-        return Outcome.Changed(new MqCreateResult(name, !existed, max, MqName.DeadLetterOf(name)), changed);
+        TimeSpan? visibility = ctx.IsSet(MqArgs.Visibility) ? MqArgs.VisibilityOf(ctx) : null;
+        return await backend.CreateAsync(ctx, name, new MqQueueSettings(max, visibility)).ConfigureAwait(false);
     }
 }

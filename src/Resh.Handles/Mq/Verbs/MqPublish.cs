@@ -7,49 +7,41 @@ namespace Resh.Handles.Mq;
 
 public static class MqPublish
 {
-    static readonly Arg<ContentSource?> Body = Arg.Content("body", "The message: text, @FILE, or @- for standard input.", examples: ["hello", "@job.json", "@-"]);
-    static readonly Arg<string?> FromFile = Arg.String("file", "Read the body from this file instead of body=.", path: PathUse.Read, examples: ["./job.json"]);
-    static readonly Arg<JsonNode?> Headers = Arg.Json("headers", "String headers kept with the message (a JSON object).", examples: ["{\"trace\":\"ab12\"}"]);
+    internal static readonly Arg<ContentSource?> Body = Arg.Content("body", "The message: text, @FILE, or @- for standard input.", examples: ["hello", "@job.json", "@-"]);
+    internal static readonly Arg<string?> FromFile = Arg.String("file", "Read the body from this file instead of body=.", path: PathUse.Read, examples: ["./job.json"]);
+    internal static readonly Arg<JsonNode?> Headers = Arg.Json("headers", "String headers kept with the message (a JSON object).", examples: ["{\"trace\":\"ab12\"}"]);
     static readonly Arg<string?> Key = Arg.String("key", "A key kept with the message (a partition or deduplication key for the consumer).", examples: ["order-1234"]);
     static readonly Arg<bool> Persistent = Arg.Bool("persistent", "Wait until the message is on disk (fsync) before answering; false answers after the write alone.", true);
-    static readonly Arg<long?> MaxBody = Arg.Size("max_body", "Refuse bodies larger than this (at most 64MiB).", MqLimits.DefaultMaxBody);
+    internal static readonly Arg<long?> MaxBody = Arg.Size("max_body", "Refuse bodies larger than this (at most 64MiB).", MqLimits.DefaultMaxBody);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("publish", Effect.Mutate,
         "Add a message to a queue (created on first use); answers once it is on disk.",
-        [Body, FromFile, Headers, Key, Persistent, MaxBody, MqArgs.Backend], () => MqJson.Default.MqPublishResult, Run,
+        [Body, FromFile, Headers, Key, Persistent, MaxBody, MqArgs.Backend], () => MqJson.Default.MqPublishResult, RunAsync,
         examples:
         [
             new("'mq:///jobs.publish(body=hello)'", "seq of the new message; durable:true."),
             new("mq:///jobs.publish body=@-", "The body from standard input (resh ... < job.json)."),
             new("mq:///jobs.publish file=job.json key=order-12 headers:='{\"trace\":\"ab12\"}'", "With a key and headers."),
+            new("'mq://127.0.0.1:4222/jobs.publish(body=hello)'", "To the JetStream stream of queue jobs on a NATS server."),
         ],
-        notes: "The message is fsynced before ok is answered. Inside `resh batch`, consecutive publishes share one fsync (group commit): "
-            + "their answers are written after it, so none says ok before its message is on disk. Bodies are bytes; consumers see UTF-8 text, or base64 when it is not UTF-8.",
-        targetHelp: "The queue: mq:///jobs").WithDeferredSync();
+        notes: "Embedded: the message is fsynced before ok is answered. NATS: ok is answered after the JetStream server's ack (the message is stored in "
+            + "the stream; the server fsyncs on its own sync_interval); persistent=false sends without waiting for it. Inside `resh batch`, consecutive publishes "
+            + "share one fsync, and on NATS do not wait for each ack in turn (group commit): their answers are written after it, so none says ok before its "
+            + "message is stored. Bodies are bytes; consumers see UTF-8 text, or base64 when it is not UTF-8.",
+        targetHelp: "The queue: mq:///jobs, mq://HOST:4222/jobs (NATS), mq://PROFILE/jobs").WithDeferredSync();
 
-    static Outcome<MqPublishResult> Run(VerbContext ctx)
+    static async ValueTask<Outcome<MqPublishResult>> RunAsync(VerbContext ctx)
     {
-        var name = MqArgs.Queue(ctx);
+        var (name, backend) = await MqTarget.OpenAsync(ctx).ConfigureAwait(false);
         var max = ctx.Get(MaxBody) ?? MqLimits.DefaultMaxBody;
         if (max <= 0 || max > MqLimits.MaxBodyCeiling)
             return ReshError.Usage("max_body= must be between 1 byte and 64MiB.", "Example: max_body=8MiB");
         var body = ReadBody(ctx, (int)max);
         var headers = HeadersOf(ctx.Get(Headers));
-        var key = ctx.Get(Key);
-        var now = MqQueue.NowMs;
-        if (ctx.DryRun)
-        {
-            if (MqQueue.Exists(ctx.Runtime.Paths, name)) { using var peek = MqQueue.Open(ctx.Runtime.Paths, name, create: false, ctx.Cancellation); }
-            return Outcome.Changed(new MqPublishResult(name, 0, body.Length, false, MqQueue.Stamp(now)));
-        }
-        var durable = ctx.Get(Persistent);
-        using var q = MqQueue.Open(ctx.Runtime.Paths, name, create: true, ctx.Cancellation);
-        MqArgs.Forward(ctx, q);
-        var seq = q.Append([s => new MqRecord(s, now, key, headers, null, body).Encode()], durable, ctx.Runtime.Deferred);
-        return Outcome.Changed(new MqPublishResult(name, seq, body.Length, durable, MqQueue.Stamp(now)));
+        return await backend.PublishAsync(ctx, name, new MqOutgoing(body, ctx.Get(Key), headers, ctx.Get(Persistent))).ConfigureAwait(false);
     }
 
-    static byte[] ReadBody(VerbContext ctx, int max)
+    internal static byte[] ReadBody(VerbContext ctx, int max)
     {
         var path = ctx.Get(FromFile);
         using var content = ctx.Get(Body);
@@ -80,7 +72,7 @@ public static class MqPublish
             "Raise max_body= (at most 64MiB), or publish a reference (a path or URL) to the data instead of the data.",
             new JsonObject { ["max_body"] = max, ["size"] = size });
 
-    static Dictionary<string, string>? HeadersOf(JsonNode? node)
+    internal static Dictionary<string, string>? HeadersOf(JsonNode? node)
     {
         if (node is null) return null;
         if (node is not JsonObject o)

@@ -25,40 +25,12 @@ public static class MqSubscribe
 
     static async ValueTask<Outcome<MqSubscribeResult>> RunAsync(VerbContext ctx)
     {
-        var name = MqArgs.Queue(ctx);
+        var (name, backend) = await MqTarget.OpenAsync(ctx).ConfigureAwait(false);
         var limit = ctx.Get(Count);
-        var manual = ctx.Get(MqArgs.Ack) == "manual";
-        var visibility = MqArgs.VisibilityOf(ctx);
+        var take = MqArgs.TakeOf(ctx, 100);
         var maxPause = ctx.Get(Poll) ?? TimeSpan.FromMilliseconds(250);
         if (maxPause <= TimeSpan.Zero || maxPause > TimeSpan.FromMinutes(1))
             return Resh.Core.Errors.ReshError.Usage("poll= must be longer than zero and at most 1m.", "Example: poll=250ms");
-        long received = 0;
-        var pause = TimeSpan.FromMilliseconds(10);
-        try
-        {
-            while (limit is null || received < limit)
-            {
-                int got;
-                using (var q = MqQueue.Open(ctx.Runtime.Paths, name, create: !ctx.DryRun, ctx.Cancellation))
-                {
-                    var want = (int)Math.Min(100, (limit ?? long.MaxValue) - received);
-                    var messages = ctx.DryRun ? [] : MqDelivery.Take(q, want, manual, visibility, ctx.Runtime.Paths, ctx.Cancellation).Messages;
-                    MqArgs.Forward(ctx, q);
-                    foreach (var m in messages)
-                        ctx.Events.Emit("message", (JsonObject)JsonSerializer.SerializeToNode(m, MqJson.Default.MqMessage)!);
-                    got = messages.Count;
-                    received += got;
-                }
-                if (ctx.DryRun) break;
-                if (got > 0) { pause = TimeSpan.FromMilliseconds(10); continue; }
-                await Task.Delay(pause, ctx.Cancellation).ConfigureAwait(false);
-                pause = TimeSpan.FromMilliseconds(Math.Min(maxPause.TotalMilliseconds, pause.TotalMilliseconds * 2));
-            }
-        }
-        catch (OperationCanceledException) when (ctx.TimedOut)
-        {
-            return Outcome.Changed(new MqSubscribeResult(name, received, "timeout"), received > 0);
-        }
-        return Outcome.Changed(new MqSubscribeResult(name, received, ctx.DryRun ? "dry_run" : "count"), received > 0);
+        return await backend.SubscribeAsync(ctx, name, limit, take, maxPause).ConfigureAwait(false);
     }
 }

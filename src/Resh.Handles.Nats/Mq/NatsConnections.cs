@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using Resh.Core.Endpoints;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+
+namespace Resh.Handles.Nats.Mq;
+
+/// <summary>The server of a target or profile: where to connect, as whom, with which TLS, and how long one call may take.</summary>
+sealed record NatsServer(string Host, int Port, string? User, string? Password, string Tls, string? Ca, TimeSpan Timeout, string Label)
+{
+    public const int DefaultPort = 4222;
+    public string Display => (Host.Contains(':') ? $"[{Host}]" : Host) + ":" + Port.ToString(CultureInfo.InvariantCulture);
+    public string Key => $"{Display}|{User}|{Tls}|{Ca}";
+}
+
+/// <summary>
+/// One NATS connection per server per process (a batch's publishes share it). Connects once, without reconnect
+/// attempts: a server that is down is an <c>unavailable</c> envelope at once, not a retry loop.
+/// </summary>
+static class NatsConnections
+{
+    static readonly ConcurrentDictionary<string, (NatsConnection Nats, NatsJSContext Js)> Open = new(StringComparer.Ordinal);
+
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
+
+    public static NatsServer ServerOf(VerbContext ctx, Endpoint endpoint)
+    {
+        var table = endpoint.Profile is null ? "the target" : $"[mq.{endpoint.Profile}]";
+        var url = endpoint.Setting("url") is { } u && Uri.TryCreate(u, UriKind.Absolute, out var uri) ? uri : null;
+        var ca = endpoint.Setting("ca");
+        var tls = endpoint.Setting("tls") ?? (url?.Scheme == "tls" || ca is not null ? "on" : "auto");
+        if (tls is "true" or "verify" or "required") tls = "on";
+        if (tls is "false" or "none" or "disabled") tls = "off";
+        if (tls is not ("on" or "off" or "auto" or "insecure"))
+            throw ReshError.Usage($"tls = \"{tls}\" in {table} is not a TLS mode.", "Use auto (TLS when the server asks for it), on, off or insecure.").ToException();
+        if (tls == "insecure") ctx.Warn(TlsTrust.InsecureWarning);
+        var timeout = DefaultTimeout;
+        if (endpoint.Setting("timeout") is { } text)
+        {
+            if (!Resh.Core.Values.DurationValue.TryParse(text, out timeout) || timeout <= TimeSpan.Zero || timeout > TimeSpan.FromHours(1))
+                throw ReshError.Usage($"timeout = \"{text}\" in {table} is not a duration between 1ms and 1h.", "Example: timeout = \"10s\"").ToException();
+        }
+        var password = endpoint.Secret(ctx, "password");
+        if (password is not null && endpoint.User is null)
+            throw ReshError.Usage($"{table} has a password but no user.", "Add user = \"NAME\" next to the password.").ToException();
+        return new NatsServer(endpoint.Host, endpoint.Port ?? NatsServer.DefaultPort, endpoint.User, password?.Reveal(), tls, ca, timeout,
+            endpoint.Profile is null ? endpoint.Display(NatsServer.DefaultPort) : $"[mq.{endpoint.Profile}] ({endpoint.Display(NatsServer.DefaultPort)})");
+    }
+
+    public static async Task<(NatsConnection Nats, NatsJSContext Js)> GetAsync(NatsServer server, CancellationToken ct)
+    {
+        if (Open.TryGetValue(server.Key, out var open)) return open;
+        var host = server.Host.Contains(':') ? $"[{server.Host}]" : server.Host;
+        var opts = NatsOpts.Default with
+        {
+            Url = $"nats://{host}:{server.Port.ToString(CultureInfo.InvariantCulture)}",
+            Name = "resh",
+            AuthOpts = NatsAuthOpts.Default with { Username = server.User, Password = server.Password },
+            TlsOpts = new NatsTlsOpts
+            {
+                Mode = server.Tls switch { "on" or "insecure" => TlsMode.Require, "off" => TlsMode.Disable, _ => TlsMode.Auto },
+                CaFile = server.Ca,
+                InsecureSkipVerify = server.Tls == "insecure",
+            },
+            ConnectTimeout = server.Timeout,
+            RequestTimeout = server.Timeout,
+            CommandTimeout = server.Timeout,
+            MaxReconnectRetry = 0,
+            RetryOnInitialConnect = false,
+            LoggerFactory = NullLoggerFactory.Instance,
+            SerializerRegistry = NatsDefaultSerializerRegistry.Default,
+        };
+        var nats = new NatsConnection(opts);
+        try
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            cts.CancelAfter(server.Timeout);
+            await nats.ConnectAsync().AsTask().WaitAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            _ = nats.DisposeAsync().AsTask();
+            throw;
+        }
+        var pair = (nats, new NatsJSContext(nats));
+        Open[server.Key] = pair;
+        return pair;
+    }
+}
