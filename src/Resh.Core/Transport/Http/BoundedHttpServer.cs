@@ -115,6 +115,7 @@ public sealed class BoundedHttpServer : IDisposable
             using var headCts = CancellationTokenSource.CreateLinkedTokenSource(serverCt);
             headCts.CancelAfter(_limits.HeadTimeout);
             HttpServerResponse response;
+            bool unread = false;
             try
             {
                 if (_certificate is not null)
@@ -148,11 +149,13 @@ public sealed class BoundedHttpServer : IDisposable
             }
             catch (HttpRequestRejected r)
             {
+                unread = true;
                 _handler.Rejected(head, remote, r.Status, r.Message);
                 response = HttpServerResponse.Text(r.Status, r.Message);
             }
             catch (OperationCanceledException) when (!serverCt.IsCancellationRequested)
             {
+                unread = true;
                 var why = $"The request head did not arrive within {_limits.HeadTimeout.TotalSeconds:0.#} s.";
                 _handler.Rejected(head, remote, 408, why);
                 response = HttpServerResponse.Text(408, why);
@@ -160,6 +163,7 @@ public sealed class BoundedHttpServer : IDisposable
             using var writeCts = new CancellationTokenSource(_limits.WriteTimeout);
             await WriteAsync(stream, response, writeCts.Token).ConfigureAwait(false);
             try { client.Shutdown(SocketShutdown.Send); } catch (SocketException) { }
+            if (unread) await DrainAsync(client).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or EndOfStreamException
                                       or System.Security.Authentication.AuthenticationException or ObjectDisposedException)
@@ -172,6 +176,24 @@ public sealed class BoundedHttpServer : IDisposable
             client.Dispose();
             Interlocked.Decrement(ref _active);
         }
+    }
+
+    /// <summary>
+    /// After refusing a request whose body was not read (413, 431): read and drop what the client still sends, up to
+    /// 256 KiB or 1 s, before closing. Closing with unread data makes the kernel send a reset, which can destroy the
+    /// answer before the client reads it.
+    /// </summary>
+    static async Task DrainAsync(Socket client)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        var buffer = new byte[16 * 1024];
+        long total = 0;
+        try
+        {
+            int n;
+            while (total < 256 * 1024 && (n = await client.ReceiveAsync(buffer, SocketFlags.None, cts.Token).ConfigureAwait(false)) > 0) total += n;
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException) { }
     }
 
     static Task WriteAsync(Stream stream, HttpServerResponse response, CancellationToken ct)
