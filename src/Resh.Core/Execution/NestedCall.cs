@@ -16,7 +16,7 @@ namespace Resh.Core.Execution;
 public static class NestedCall
 {
     /// <param name="cancellation">Instead of the caller's (clean-up that must run after the caller was cancelled); the callee then has no deadline of its own.</param>
-    public static async Task<Envelope> RunAsync(VerbContext caller, string stage, string verb, JsonObject args, CancellationToken? cancellation = null)
+    public static async Task<Envelope> RunAsync(VerbContext caller, string stage, string? verb, JsonObject args, CancellationToken? cancellation = null)
     {
         var registry = caller.Runtime.Handles
             ?? throw ReshError.Unsupported($"{caller.Verb.FullName} cannot call {stage} here: no handle registry in this runtime.", null).ToException();
@@ -27,7 +27,7 @@ public static class NestedCall
         var clock = Stopwatch.StartNew();
         var env = await Executor.RunAsync(inv, caller.Runtime, OutputFormat.Json, NoEvents.Instance, cancellation ?? caller.Cancellation,
             CancellationToken.None, CancellationToken.None, caller.DryRun, clock, cancellation is null ? caller.TimeRemaining : null).ConfigureAwait(false);
-        foreach (var w in env.Warnings) caller.Warn($"{inv.EnvelopeTarget} {verb}: {w}");
+        foreach (var w in env.Warnings) caller.Warn($"{inv.EnvelopeTarget} {inv.Verb?.Name ?? verb}: {w}");
         return env;
     }
 

@@ -24,6 +24,8 @@ public static class LockHandle
             + "[lock.default] makes it the server of lock:///NAME. A lease is a key resh:lock:{NAME} (braces included: one cluster slot for both keys; SET NX PX, value: token and holder) with a fencing counter resh:fence:{NAME} "
             + "(INCR, returned as fence: larger for every acquire); release and renewal compare the token atomically (Lua). A Redis lease always has a TTL (ttl=, default 30s): "
             + "run renews it every ttl/3 while the command runs, and a holder killed with SIGKILL frees the lock when its TTL ends, not before. "
-            + "The etcd backend is not built yet.",
+            + "etcd backend (v3, 3.4 or later, through its JSON gateway): a [lock.NAME] table with url = \"http://HOST:2379\" (https:// with ca or tls = \"insecure\"), user and password when etcd auth is on, timeout. "
+            + "A lease is the key resh/lock/NAME on an etcd lease of ttl seconds (default 30s, whole seconds), put only if absent in one transaction; "
+            + "its fence is the key's create revision (etcd's revision only grows); release deletes it only if unchanged since read and the token matched; run keeps the etcd lease alive every ttl/3.",
     };
 }

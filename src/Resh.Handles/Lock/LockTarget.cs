@@ -8,7 +8,8 @@ namespace Resh.Handles.Lock;
 /// Which backend and lock a target names (SPEC §9). <c>lock://NAME</c> (no slash) is the local lock NAME, as always;
 /// <c>lock:///NAME</c> is <c>[lock.default]</c> when the config has one, else local; <c>lock://HOST:PORT/NAME</c> is
 /// a Redis server named inline (no password: use a profile for one); <c>lock://PROFILE/NAME</c> is the
-/// <c>[lock.PROFILE]</c> table (url = "redis://..." or "rediss://...", user, password, tls, ca, db; backend = "local").
+/// <c>[lock.PROFILE]</c> table (url = "redis://..." or "rediss://...", user, password, tls, ca, db; url = "http://HOST:2379",
+/// "https://..." or "etcd://..." for etcd; backend = "local").
 /// For list, which names no lock, the target is only the server: <c>lock://PROFILE.list</c>, <c>lock://HOST:PORT/.list</c>.
 /// </summary>
 public static class LockTarget
@@ -58,10 +59,9 @@ public static class LockTarget
                 var provider = RedisProvider ?? throw ReshError.Unsupported("This build of resh has no Redis lock backend.", "Use a local lock: lock:///NAME.").ToException();
                 return (name, await provider(ctx, endpoint, ctx.Cancellation).ConfigureAwait(false));
             case "etcd":
-                throw ReshError.Unsupported($"[lock.{endpoint.Profile}] names an etcd server; the etcd lock backend is not built yet.",
-                    "Use a Redis server (url = \"redis://HOST:6379\") or a local lock (lock:///NAME).").ToException();
+                return (name, await EtcdLockBackend.ConnectAsync(ctx, endpoint, ctx.Cancellation).ConfigureAwait(false));
             default:
-                throw ReshError.Usage($"`{backend}` is not a lock backend.", "Use backend = \"redis\" or \"local\" in the [lock.NAME] table.").ToException();
+                throw ReshError.Usage($"`{backend}` is not a lock backend.", "Use backend = \"redis\", \"etcd\" or \"local\" in the [lock.NAME] table.").ToException();
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Resh.Core.Errors;
 using Resh.Core.Model;
 
@@ -20,22 +19,20 @@ public static class McpRevealRule
 
     public static bool RefusesVerb(McpPolicy policy, VerbInfo v) => !policy.AllowReveal && Array.IndexOf(RevealingVerbs, v.FullName) >= 0;
 
-    /// <summary>Why this call is refused (it sets a reveal argument to true without --allow-reveal), or null.</summary>
-    public static ReshError? Refusal(McpPolicy policy, VerbInfo v, JsonObject args)
-    {
-        if (policy.AllowReveal) return null;
-        if (RefusesVerb(policy, v))
-            return ReshError.PermissionDenied($"{v.FullName} hands secret values to a program the client chooses, which can return them in any form, and this MCP server does not reveal secrets.",
-                "Ask the operator to restart `resh mcp` with --allow-reveal to allow it.");
-        foreach (var (key, value) in args)
-        {
-            if (v.FindArg(key.Replace('-', '_')) is not { } a || a.Role != ArgRole.Reveal) continue;
-            if (value is JsonValue j && (j.TryGetValue<bool>(out var b) ? !b : j.TryGetValue<string>(out var s) && s.Trim().ToLowerInvariant() is "false" or "no" or "0" or "off"))
-                continue;
-            if (value is null) continue;
-            return ReshError.PermissionDenied($"{v.FullName} with `{a.Name}` would show secret values in clear, and this MCP server does not reveal them.",
-                $"Call {v.FullName} without `{a.Name}` (secret values come back as ***), or ask the operator to restart `resh mcp` with --allow-reveal.");
-        }
-        return null;
-    }
+    /// <summary>
+    /// Why this verb is refused (it hands secrets to a client-written program) without --allow-reveal, or null. A reveal
+    /// argument is checked after binding (McpToolCall), so a client's "yes" and a config file default meet the same rule.
+    /// </summary>
+    public static ReshError? Refusal(McpPolicy policy, VerbInfo v) => RefusesVerb(policy, v)
+        ? ReshError.PermissionDenied($"{v.FullName} hands secret values to a program the client chooses, which can return them in any form, and this MCP server does not reveal secrets.",
+            "Ask the operator to restart `resh mcp` with --allow-reveal to allow it.")
+        : null;
+
+    /// <summary>Why a bound reveal argument set to true is refused, or null.</summary>
+    public static ReshError? ArgRefusal(McpPolicy policy, VerbInfo v, ArgInfo a, object? value, bool fromDefaults) =>
+        Hides(policy, a) && value is true
+            ? ReshError.PermissionDenied($"{v.FullName} with `{a.Name}`{(fromDefaults ? " (a default from the config file)" : "")} would show secret values in clear, and this MCP server does not reveal them.",
+                fromDefaults ? "Ask the operator to remove the default or restart `resh mcp` with --allow-reveal."
+                    : $"Call {v.FullName} without `{a.Name}` (secret values come back as ***), or ask the operator to restart `resh mcp` with --allow-reveal.")
+            : null;
 }

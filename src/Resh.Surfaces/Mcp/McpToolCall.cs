@@ -111,7 +111,7 @@ public static class McpToolCall
             forms = McpTarget.Of(scheme, body, home, remote: host is not null);
             if (policy.Refusal(tool.Verb, forms, targetUri) is { } refusal) return Fail(refusal);
             if (host is not null && policy.HostRefusal(tool.Verb, host, home) is { } hostRefusal) return Fail(hostRefusal);
-            if ((McpReadOnlyRules.Refusal(policy, tool.Verb, args) ?? McpRevealRule.Refusal(policy, tool.Verb, args) ?? McpSecretSources.Refusal(policy, tool.Verb, scheme, args)) is { } unsafeArg) return Fail(unsafeArg);
+            if ((McpReadOnlyRules.Refusal(policy, tool.Verb, args) ?? McpRevealRule.Refusal(policy, tool.Verb) ?? McpSecretSources.Refusal(policy, tool.Verb, scheme, args)) is { } unsafeArg) return Fail(unsafeArg);
 
             var escaped = Escape(body);
             var stage = host is null ? $"{scheme}://{escaped}" : $"ssh://{host}/{scheme}://{escaped}";
@@ -178,9 +178,7 @@ public static class McpToolCall
         var scheme = tool.Handle.Scheme;
         foreach (var (arg, value) in inv.Args.Given)
         {
-            if (McpRevealRule.Hides(policy, arg) && value is true)
-                return ReshError.PermissionDenied($"{tool.Verb.FullName} with `{arg.Name}` (a default from the config file) would show secret values in clear, and this MCP server does not reveal them.",
-                    "Ask the operator to remove the default or restart `resh mcp` with --allow-reveal.");
+            if (McpRevealRule.ArgRefusal(policy, tool.Verb, arg, value, !given.ContainsKey(arg.Name)) is { } reveal) return reveal;
             if (arg.Path == PathUse.None && arg.Role != ArgRole.Target) continue;
             if (policy.ReadOnly && McpReadOnlyRules.Writes(arg))
                 return ReshError.PermissionDenied($"{tool.Verb.FullName} with `{arg.Name}` writes files{(given.ContainsKey(arg.Name) ? "" : " (a default from the config file)")}, and this MCP server runs with --read-only.",

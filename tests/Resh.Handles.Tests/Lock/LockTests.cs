@@ -81,6 +81,14 @@ public sealed class LockTests : IDisposable
             var marker = _dir["ran"];
             Assert.Equal(5, Resh("lock:///deploy.run", "--", "/usr/bin/touch", marker).ExitCode);
             Assert.False(File.Exists(marker));
+            // s31 user D8: a command's own exit status 5 and lock.run's `conflict` were the same number; conflict_exit=
+            // (flock -E) tells them apart, for a lock held and for a wait that runs out, and the envelope still says conflict.
+            var told = Resh("lock:///deploy.run", "conflict_exit=75", "--format", "json", "--", "/usr/bin/touch", marker);
+            Assert.Equal(75, told.ExitCode);
+            Assert.Equal("conflict", Json(told)["error"]!["code"]!.GetValue<string>());
+            Assert.Equal(75, Resh("lock:///deploy.run", "conflict_exit=75", "wait=200ms", "--", "/usr/bin/touch", marker).ExitCode);
+            Assert.False(File.Exists(marker));
+            Assert.Equal(2, Resh("lock:///deploy.run", "conflict_exit=0", "--", "/bin/true").ExitCode);
 
             var status = Status("deploy");
             Assert.True(status["held"]!.GetValue<bool>());

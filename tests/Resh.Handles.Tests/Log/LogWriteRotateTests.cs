@@ -52,6 +52,21 @@ public sealed class LogWriteRotateTests : IDisposable
     }
 
     [Fact]
+    public async Task Follow_reads_a_file_truncated_and_rewritten_longer_between_two_polls_from_its_start()
+    {
+        // s31 user D1: a truncation followed by a longer rewrite before the next poll was read from the old position,
+        // the middle of the new content. The bytes before the position are now checked, as file.tail does.
+        var log = _dir.File("app.log", "old line\n");
+        var follow = Task.Run(() => ReshBinary.Run([$"log://{log}.follow", "--timeout", "4s", "--format", "ndjson"], wait: TimeSpan.FromSeconds(30)));
+        await Task.Delay(1500);
+        File.WriteAllText(log, "replaced first\nreplaced second\n");
+        var run = await follow;
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(["replaced first", "replaced second"], run.Events.Where(e => e["event"]!.GetValue<string>() == "line").Select(e => e["text"]!.GetValue<string>()));
+        Assert.Contains(run.Events, e => e["event"]!.GetValue<string>() == "truncated");
+    }
+
+    [Fact]
     public async Task Follow_stops_after_count_matching_lines()
     {
         var log = _dir.File("app.log", "");
@@ -244,6 +259,16 @@ public sealed class LogWriteRotateTests : IDisposable
         Assert.Equal("usage", Resh($"log://{link}.rotate", "--format", "json").ErrorCode);
         Assert.Equal("precious\n", File.ReadAllText(victim));
         Assert.Equal("not_found", Resh($"log://{_dir["none.log"]}.rotate", "--format", "json").ErrorCode);
+
+        // s31 review: a directory link on the way (logs -> a directory elsewhere) is refused too; nothing is renamed or created there.
+        var elsewhere = Directory.CreateDirectory(_dir["elsewhere"]).FullName;
+        File.WriteAllText(Path.Combine(elsewhere, "x.log"), "kept\n");
+        Directory.CreateSymbolicLink(_dir["logs"], elsewhere);
+        var via = Resh($"log://{_dir["logs"]}/x.log.rotate", "force=true", "--format", "json");
+        Assert.Equal("usage", via.ErrorCode);
+        Assert.Contains("symbolic link", via.Envelope["error"]!["message"]!.GetValue<string>());
+        Assert.Equal(new[] { "x.log" }, Directory.GetFileSystemEntries(elsewhere).Select(p => Path.GetFileName(p)!).ToArray());
+        Assert.Equal("kept\n", File.ReadAllText(Path.Combine(elsewhere, "x.log")));
     }
 
     static string Gunzip(string path)

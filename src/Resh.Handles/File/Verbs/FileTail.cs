@@ -147,22 +147,6 @@ public static class FileTail
         return lines;
     }
 
-    static byte[] Signature(SafeFileHandle handle, long position)
-    {
-        var len = (int)Math.Min(64, position);
-        var sig = new byte[len];
-        var n = len == 0 ? 0 : RandomAccess.Read(handle, sig, position - len);
-        return n == len ? sig : sig[..n];
-    }
-
-    static bool StillThere(SafeFileHandle handle, long position, byte[] signature)
-    {
-        if (signature.Length == 0) return true;
-        var now = new byte[signature.Length];
-        var n = RandomAccess.Read(handle, now, position - signature.Length);
-        return n == signature.Length && now.AsSpan().SequenceEqual(signature);
-    }
-
     static string StripCr(string line) => line.EndsWith('\r') ? line[..^1] : line;
 
     static async Task<Outcome<FileTailResult>> FollowAsync(VerbContext ctx, string path, SafeFileHandle first, ulong inode, long position, long emitted)
@@ -174,7 +158,7 @@ public static class FileTail
         bool ownsHandle = false;
 
         // The bytes just before `position`: if they change, the file was truncated and refilled between two polls.
-        var signature = Signature(handle, position);
+        var signature = RefillCheck.Take(handle, position);
 
         void Drain()
         {
@@ -184,7 +168,7 @@ public static class FileTail
                 if (n <= 0) break;
                 // Truncated and refilled after this poll's check: what was read is the new file's middle, not an append.
                 // Leave it; the next poll sees the changed bytes before `position` and starts over with `truncated`.
-                if (!StillThere(handle, position, signature)) break;
+                if (!RefillCheck.Holds(handle, position, signature)) break;
                 position += n;
                 int start = 0;
                 for (int i = 0; i < n; i++)
@@ -197,7 +181,7 @@ public static class FileTail
                     start = i + 1;
                 }
                 pending.AddRange(buffer.AsSpan(start, n - start));
-                signature = Signature(handle, position);
+                signature = RefillCheck.Take(handle, position);
             }
         }
 
@@ -207,7 +191,7 @@ public static class FileTail
             {
                 // Look for truncation and rotation before reading, so refilled content is read from its start.
                 var now = Posix.Stat(path, true, out _);
-                if (now is { } same && same.Inode == inode && same.IsRegular && (same.Size < position || !StillThere(handle, position, signature)))
+                if (now is { } same && same.Inode == inode && same.IsRegular && (same.Size < position || !RefillCheck.Holds(handle, position, signature)))
                 {
                     position = 0;
                     signature = [];

@@ -15,15 +15,19 @@ public static class LockRun
     static readonly Arg<TimeSpan?> Ttl = Arg.Duration("ttl",
         "Redis: the lease length, renewed every ttl/3 while the command runs, so a holder that dies frees the lock after at most this long (default 30s). Locally the lock lives exactly as long as the command and ttl= is not used.",
         examples: ["30s", "2m"]);
+    static readonly Arg<long?> ConflictExit = Arg.Int("conflict_exit",
+        "The exit status when the lock is not had (held by another, or wait= ran out), like flock -E; by default the `conflict` or `timeout` status, which a command's own exit status may also be.",
+        min: 1, max: 255, examples: ["75"]);
     static readonly Arg<long?> MaxOutput = Arg.Size("max_output", "How much of the end of stdout and of stderr the envelope keeps.", 1024 * 1024);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("run", Effect.Mutate,
         "Run any command, as resh's user, while holding a named lock, like flock(1): no two runs of the same lock overlap.",
-        [LockArgs.Wait, Ttl, Argv, MaxOutput], () => LockJson.Default.LockRunResult, Run,
+        [LockArgs.Wait, Ttl, Argv, ConflictExit, MaxOutput], () => LockJson.Default.LockRunResult, Run,
         examples:
         [
             new("lock:///deploy.run wait=10m -- ./deploy.sh", "Waits up to ten minutes for another deploy, then runs this one."),
             new("lock:///cron-backup.run -- restic backup /srv", "A second copy started while one runs fails at once with `conflict`."),
+            new("lock:///cron-backup.run conflict_exit=75 -- restic backup /srv", "As above, but a run that finds the lock taken exits 75, told apart from restic's own exit statuses."),
             new("lock://prod/deploy.run wait=10m ttl=30s -- ./deploy.sh", "Across hosts: the lock lives on the Redis server of [lock.prod], renewed every 10 s while deploy.sh runs."),
         ],
         notes: "It runs any program, as the user resh runs as: a grant of lock.run (or lock.*) is a grant to run commands, as proc.spawn is. "
@@ -53,10 +57,20 @@ public static class LockRun
 
         var self = Environment.ProcessId;
         var note = string.Join(' ', words);
-        var (lease, waited) = await LockWait.AcquireAsync(backend, name, LockArgs.Display(ctx),
+        LockLease lease;
+        double waited;
+        try
+        {
+            (lease, waited) = await LockWait.AcquireAsync(backend, name, LockArgs.Display(ctx),
             () => new LockLease(LockStore.NewToken(), self, LockStore.StartOf(self) ?? 0, null, null, Environment.MachineName, DateTime.UtcNow,
                 ttl is { } t ? DateTime.UtcNow + t : null, note.Length > 200 ? note[..200] : note),
             ttl, ctx.Get(LockArgs.Wait)!.Value, ctx.Cancellation).ConfigureAwait(false);
+        }
+        catch (ReshException e) when (e.Error.Code is ErrorCode.Conflict or ErrorCode.Timeout && ctx.Get(ConflictExit) is { } status)
+        {
+            ctx.ExitStatus = (int)status;
+            throw;
+        }
         var tail = (int)Math.Min(int.MaxValue / 4, ctx.Get(MaxOutput) ?? 1024 * 1024);
         var clock = Stopwatch.StartNew();
         using var renewal = ttl is { } period ? new LockRenewal(backend, name, lease.Token, period) : null;

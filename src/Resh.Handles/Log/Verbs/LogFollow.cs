@@ -78,7 +78,7 @@ public static class LogFollow
             if (tail.Handle is not null && backlog > 0)
             {
                 using var s = new FileStream(new SafeFileHandle(tail.Handle.DangerousGetHandle(), false), FileAccess.Read, 0);
-                tail.Position = LogTail.StartOfLast(s, tail.Position, backlog, maxLine);
+                tail.Seek(LogTail.StartOfLast(s, tail.Position, backlog, maxLine));
                 if (tail.Position > 0) { s.Position = tail.Position - 1; if (s.ReadByte() != '\n') tail.SkipFirst = true; }
             }
             else if (tail.Handle is null && Posix.Stat(path, true, out var errno) is null && errno == Posix.EACCES)
@@ -88,7 +88,8 @@ public static class LogFollow
                 if (tail.Handle is not null)
                 {
                     var now = Posix.Stat(path, true, out _);
-                    if (now is { } same && same.Inode == tail.Inode && same.Size < tail.Position)
+                    // Shrunk, or truncated and refilled past the position between two polls (the bytes before it changed).
+                    if (now is { } same && same.Inode == tail.Inode && (same.Size < tail.Position || !tail.Unchanged()))
                     {
                         tail.Restart();
                         truncations++;
@@ -127,7 +128,9 @@ public static class LogFollow
 
         public SafeFileHandle? Handle { get; private set; }
         public ulong Inode { get; private set; }
-        public long Position { get; set; }
+        public long Position { get; private set; }
+
+        public void Seek(long position) { Position = position; _signature = Resh.Handles.Files.RefillCheck.Take(Handle!, position); }
         public bool SkipFirst { get; set; }
 
         public bool TryOpen(bool fromEnd)
@@ -144,12 +147,18 @@ public static class LogFollow
             Handle = h;
             Inode = s.Inode;
             Position = fromEnd ? s.Size : 0;
+            _signature = Resh.Handles.Files.RefillCheck.Take(h, Position);
             return true;
         }
 
+        byte[] _signature = [];
+
+        /// <summary>The bytes before the position are still those read (the file was not truncated and refilled).</summary>
+        public bool Unchanged() => Resh.Handles.Files.RefillCheck.Holds(Handle!, Position, _signature);
+
         public bool Reopen() { var ok = TryOpen(fromEnd: false); if (ok) Restart(); return ok; }
 
-        public void Restart() { Position = 0; _pending.Clear(); _pendingCut = false; SkipFirst = false; }
+        public void Restart() { Position = 0; _signature = []; _pending.Clear(); _pendingCut = false; SkipFirst = false; }
 
         /// <summary>Reads to the current end; complete lines go to <paramref name="emit"/> (false: stop following).</summary>
         public bool Drain(Func<string, bool, bool> emit)
@@ -158,6 +167,8 @@ public static class LogFollow
             {
                 int n = RandomAccess.Read(Handle!, _buffer, Position);
                 if (n <= 0) return true;
+                // Truncated and refilled after this poll's check: leave it, the next poll starts over with `truncated`.
+                if (!Unchanged()) return true;
                 Position += n;
                 int start = 0;
                 for (int i = 0; i < n; i++)
@@ -168,6 +179,7 @@ public static class LogFollow
                     if (!Line(emit)) return false;
                 }
                 Append(start, n - start);
+                _signature = Resh.Handles.Files.RefillCheck.Take(Handle!, Position);
             }
         }
 

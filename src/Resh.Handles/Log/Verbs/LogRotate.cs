@@ -42,6 +42,8 @@ public static class LogRotate
         var path = source.Path!;
         if (path.IndexOfAny(['*', '?', '[']) >= 0) return ReshError.Usage("rotate takes one file, not a glob.", "Rotate each file in its own call.");
         var display = source.Display;
+        // s31 review: a directory link on the way (/var/log/app -> /etc) made rotation rename and create files where it led.
+        LogWrite.ResolveNoLinks(path, "rotate").Dispose();
         var st = Posix.Stat(path, false, out var errno);
         if (st is null)
             return errno == Posix.ENOENT ? ReshError.NotFound($"{display} does not exist.", "Check the path.") : LogRotation.Fail(errno, display, "read").Error;

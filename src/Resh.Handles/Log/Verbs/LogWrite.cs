@@ -90,7 +90,7 @@ public static class LogWrite
     /// The log's directory, opened without following a symlink anywhere in the path (s31 review: a planted directory link
     /// sent a write to /etc), and never under /proc or /sys, where a "log" is a kernel interface.
     /// </summary>
-    public static ResolvedPath ResolveNoLinks(string path)
+    public static ResolvedPath ResolveNoLinks(string path, string verb = "write")
     {
         var full = Path.GetFullPath(path);
         var display = Resh.Handles.Files.FilePaths.Display(full);
@@ -106,8 +106,8 @@ public static class LogWrite
         {
             var real = resolved.FullPath;
             resolved.Dispose();
-            throw ReshError.Usage($"{display} goes through a symbolic link (to {Resh.Handles.Files.FilePaths.Display(real)}); log writes follow no links.",
-                $"Write to the real path, if you trust it: log://{real}.write", new JsonObject { ["resolved"] = real }).ToException();
+            throw ReshError.Usage($"{display} goes through a symbolic link (to {Resh.Handles.Files.FilePaths.Display(real)}); log {verb}s follow no links.",
+                $"Use the real path, if you trust it: log://{real}.{verb}", new JsonObject { ["resolved"] = real }).ToException();
         }
         if (resolved.Directory is "/proc" or "/sys" || resolved.Directory.StartsWith("/proc/", StringComparison.Ordinal) || resolved.Directory.StartsWith("/sys/", StringComparison.Ordinal))
         {

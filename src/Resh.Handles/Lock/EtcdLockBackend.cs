@@ -1,0 +1,273 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Resh.Core.Endpoints;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+
+namespace Resh.Handles.Lock;
+
+/// <summary>
+/// lock:// on etcd (v3), through its JSON gateway over HTTP(S): no client library, a few POSTs. A lease is the key
+/// <c>resh/lock/NAME</c> holding the holder's JSON, attached to an etcd lease of ttl seconds; taking it is one
+/// transaction that puts the key only if it does not exist (create_revision = 0), so two takers never both win.
+/// The fencing number is the key's create revision: etcd's revision counter only grows, so a later holder always has
+/// a larger one. Release deletes the key only if it is unchanged since it was read (mod_revision compare) and its
+/// token matched, then revokes the etcd lease; renewal is a keep-alive of that lease.
+/// </summary>
+public sealed class EtcdLockBackend : ILockBackend
+{
+    const string Prefix = "resh/lock/";
+    const int MaxReply = 4 << 20;
+    const int MaxNames = 100_000;
+    static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
+
+    readonly HttpClient _http;
+    readonly Uri _base;
+    readonly string _server;
+    readonly TlsTrust? _trust;
+    string? _authToken;
+
+    EtcdLockBackend(HttpClient http, Uri baseUri, TlsTrust? trust)
+    {
+        _http = http;
+        _base = baseUri;
+        _trust = trust;
+        _server = baseUri.IsDefaultPort ? baseUri.Host : $"{baseUri.Host}:{baseUri.Port.ToString(CultureInfo.InvariantCulture)}";
+    }
+
+    public string Kind => "etcd";
+    public string? Server => _server;
+    public TimeSpan? DefaultTtl => TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The etcd server of a [lock.NAME] table: url = "http://HOST:2379", "https://HOST:2379" or "etcd://HOST:2379"
+    /// (plain HTTP), user and password (secret-typed) when auth is on, ca or tls = "insecure" for HTTPS, timeout.
+    /// </summary>
+    public static async Task<ILockBackend> ConnectAsync(VerbContext ctx, Endpoint endpoint, CancellationToken ct)
+    {
+        var table = endpoint.Profile is null ? "the target" : $"[lock.{endpoint.Profile}]";
+        var url = endpoint.Setting("url") is { } u && Uri.TryCreate(u, UriKind.Absolute, out var parsed) ? parsed : null;
+        var https = url?.Scheme == "https" || endpoint.Setting("ca") is not null || endpoint.Setting("tls") is "on" or "insecure";
+        var port = url is { IsDefaultPort: false } ? url.Port : endpoint.Port ?? 2379;
+        var host = url?.Host ?? endpoint.Host;
+        var baseUri = new UriBuilder(https ? "https" : "http", host.Trim('[', ']'), port).Uri;
+        var timeout = DefaultTimeout;
+        if (endpoint.Setting("timeout") is { } text
+            && !(Resh.Core.Values.DurationValue.TryParse(text, out timeout) && timeout > TimeSpan.Zero && timeout <= TimeSpan.FromHours(1)))
+            throw ReshError.Usage($"timeout = \"{text}\" in {table} is not a duration between 1ms and 1h.", "Example: timeout = \"10s\"").ToException();
+
+        TlsTrust? trust = null;
+        var handler = new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = timeout };
+        if (https)
+        {
+            var insecure = endpoint.Setting("tls") == "insecure";
+            trust = TlsTrust.Create(endpoint.Setting("ca"), insecure);
+            if (insecure) ctx.Warn(TlsTrust.InsecureWarning);
+            handler.SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = trust.Validate, CertificateChainPolicy = trust.ChainPolicy() };
+        }
+        var http = new HttpClient(handler) { Timeout = timeout, MaxResponseContentBufferSize = MaxReply };
+        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("resh", "1"));
+        var backend = new EtcdLockBackend(http, baseUri, trust);
+        var user = endpoint.User ?? endpoint.Setting("user");
+        if (user is not null)
+        {
+            var password = endpoint.Secret(ctx, "password")
+                ?? throw ReshError.Usage($"{table} names user = \"{user}\" but no password.", "Add password = \"env:ETCD_PASSWORD\" (or secret:NAME, file:PATH).").ToException();
+            backend._login = (user, password);
+            await backend.LoginAsync(ct).ConfigureAwait(false);
+        }
+        return backend;
+    }
+
+    (string User, Resh.Core.Secrets.SecretValue Password)? _login;
+
+    /// <summary>Authenticates (again: etcd's simple tokens expire after minutes, longer than a run may hold a lock).</summary>
+    async Task LoginAsync(CancellationToken ct)
+    {
+        var (user, password) = _login!.Value;
+        _authToken = null;
+        var answer = await PostAsync("/v3/auth/authenticate", new JsonObject { ["name"] = user, ["password"] = password.Reveal() }, ct, secretBody: true).ConfigureAwait(false);
+        _authToken = answer["token"]?.GetValue<string>()
+            ?? throw ReshError.PermissionDenied($"etcd at {_server} gave no token for user {user}.", "Check the user and password.").ToException();
+    }
+
+    static string Key(string name) => Prefix + name;
+    static string B64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
+    static string Text(JsonNode? b64) => b64 is null ? "" : Encoding.UTF8.GetString(Convert.FromBase64String(b64.GetValue<string>()));
+    static long Num(JsonNode? n) => n is null ? 0 : n.GetValueKind() == JsonValueKind.String
+        ? long.Parse(n.GetValue<string>(), CultureInfo.InvariantCulture) : n.GetValue<long>();
+
+    public async Task<LockAttempt> TryAcquireAsync(string name, LockLease lease, TimeSpan? ttl, CancellationToken ct)
+    {
+        var seconds = (long)Math.Ceiling((ttl ?? DefaultTtl!.Value).TotalSeconds);
+        var grant = await PostAsync("/v3/lease/grant", new JsonObject { ["TTL"] = seconds }, ct).ConfigureAwait(false);
+        var leaseId = grant["ID"]?.ToString() ?? throw Protocol("lease grant answered without an ID");
+        var granted = Num(grant["TTL"]);
+        var key = B64(Key(name));
+        var body = JsonSerializer.Serialize(lease with { Expires = null, Fence = null }, LockJson.Default.LockLease);
+        var txn = new JsonObject
+        {
+            ["compare"] = new JsonArray(new JsonObject { ["key"] = key, ["result"] = "EQUAL", ["target"] = "CREATE", ["create_revision"] = "0" }),
+            ["success"] = new JsonArray(new JsonObject { ["request_put"] = new JsonObject { ["key"] = key, ["value"] = B64(body), ["lease"] = leaseId } }),
+            ["failure"] = new JsonArray(new JsonObject { ["request_range"] = new JsonObject { ["key"] = key } }),
+        };
+        JsonObject answer;
+        try { answer = await PostAsync("/v3/kv/txn", txn, ct).ConfigureAwait(false); }
+        catch { await RevokeQuietly(leaseId).ConfigureAwait(false); throw; }
+        if (answer["succeeded"]?.GetValue<bool>() == true)
+        {
+            // The put's revision is the key's create revision: the fencing number.
+            var revision = Num(answer["header"]?["revision"]);
+            return new LockAttempt(lease with { Fence = revision, Expires = DateTime.UtcNow.AddSeconds(granted > 0 ? granted : seconds) }, null);
+        }
+        await RevokeQuietly(leaseId).ConfigureAwait(false);
+        var kv = answer["responses"]?[0]?["response_range"]?["kvs"]?[0];
+        var holder = kv is null ? null : await LeaseOf(kv, ct).ConfigureAwait(false);
+        return new LockAttempt(null, holder ?? Unknown());
+    }
+
+    public async Task<LockLease?> ReadAsync(string name, CancellationToken ct)
+    {
+        var kv = await RangeOne(name, ct).ConfigureAwait(false);
+        return kv is null ? null : await LeaseOf(kv, ct).ConfigureAwait(false);
+    }
+
+    public async Task<LockReleaseOutcome> ReleaseAsync(string name, string? token, bool dryRun, CancellationToken ct)
+    {
+        // Read, check the token, delete only if the key is still that version: bounded retries if it changed between.
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var kv = await RangeOne(name, ct).ConfigureAwait(false);
+            if (kv is null) return new LockReleaseOutcome(LockReleaseState.NotHeld, null);
+            var lease = await LeaseOf(kv, ct).ConfigureAwait(false);
+            if (token is not null && !LockStore.SameToken(lease.Token, token)) return new LockReleaseOutcome(LockReleaseState.WrongToken, lease);
+            if (dryRun) return new LockReleaseOutcome(LockReleaseState.Released, lease);
+            var key = B64(Key(name));
+            var txn = new JsonObject
+            {
+                ["compare"] = new JsonArray(new JsonObject { ["key"] = key, ["result"] = "EQUAL", ["target"] = "MOD", ["mod_revision"] = kv["mod_revision"]?.ToString() ?? "0" }),
+                ["success"] = new JsonArray(new JsonObject { ["request_delete_range"] = new JsonObject { ["key"] = key } }),
+            };
+            var answer = await PostAsync("/v3/kv/txn", txn, ct).ConfigureAwait(false);
+            if (answer["succeeded"]?.GetValue<bool>() != true) continue;
+            if (kv["lease"] is { } id) await RevokeQuietly(id.ToString()).ConfigureAwait(false);
+            return new LockReleaseOutcome(LockReleaseState.Released, lease);
+        }
+        throw ReshError.Conflict($"The lock {name} kept changing while it was being released.", "Retry; another client is taking and releasing it fast.").ToException();
+    }
+
+    public async Task<bool> RenewAsync(string name, string token, TimeSpan ttl, CancellationToken ct)
+    {
+        var kv = await RangeOne(name, ct).ConfigureAwait(false);
+        if (kv is null || kv["lease"] is not { } id) return false;
+        var lease = await LeaseOf(kv, ct).ConfigureAwait(false);
+        if (!LockStore.SameToken(lease.Token, token)) return false;
+        // One keep-alive on the gateway's stream: it answers {"result":{"TTL":...}}; a TTL of 0 or none means the lease is gone.
+        var answer = await PostAsync("/v3/lease/keepalive", new JsonObject { ["ID"] = id.ToString() }, ct).ConfigureAwait(false);
+        return Num((answer["result"] ?? answer)["TTL"]) > 0;
+    }
+
+    /// <summary>A server cannot watch a local process: the lease lives by its TTL and run's renewals.</summary>
+    public Task AdoptChildAsync(string name, string token, int childPid, CancellationToken ct) => Task.CompletedTask;
+
+    public async Task<IReadOnlyList<string>> NamesAsync(CancellationToken ct)
+    {
+        var end = Prefix[..^1] + (char)(Prefix[^1] + 1);
+        var answer = await PostAsync("/v3/kv/range", new JsonObject
+        {
+            ["key"] = B64(Prefix), ["range_end"] = B64(end), ["keys_only"] = true, ["limit"] = MaxNames,
+        }, ct).ConfigureAwait(false);
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var kv in answer["kvs"]?.AsArray() ?? [])
+            if (Text(kv?["key"]) is { } k && k.StartsWith(Prefix, StringComparison.Ordinal)) names.Add(k[Prefix.Length..]);
+        return names.ToList();
+    }
+
+    async Task<JsonNode?> RangeOne(string name, CancellationToken ct)
+    {
+        var answer = await PostAsync("/v3/kv/range", new JsonObject { ["key"] = B64(Key(name)) }, ct).ConfigureAwait(false);
+        return answer["kvs"]?[0];
+    }
+
+    /// <summary>The holder a key's value names, with the fence (create revision) and the expiry its etcd lease has left.</summary>
+    async Task<LockLease> LeaseOf(JsonNode kv, CancellationToken ct)
+    {
+        LockLease? lease;
+        try { lease = JsonSerializer.Deserialize(Text(kv["value"]), LockJson.Default.LockLease); }
+        catch (Exception e) when (e is JsonException or FormatException) { lease = null; }
+        lease ??= Unknown();
+        DateTime? expires = null;
+        if (kv["lease"] is { } id)
+        {
+            var ttl = await PostAsync("/v3/lease/timetolive", new JsonObject { ["ID"] = id.ToString() }, ct).ConfigureAwait(false);
+            if (Num(ttl["TTL"]) is var left && left >= 0) expires = DateTime.UtcNow.AddSeconds(left);
+        }
+        return lease with { Fence = Num(kv["create_revision"]), Expires = expires };
+    }
+
+    /// <summary>A value resh did not write (or cannot read): the lock is held, by someone unknown.</summary>
+    static LockLease Unknown() => new("", 0, 0, null, null, "unknown", DateTime.UtcNow, null, "held by a value resh cannot read");
+
+    async Task RevokeQuietly(string leaseId)
+    {
+        try { await PostAsync("/v3/lease/revoke", new JsonObject { ["ID"] = leaseId }, CancellationToken.None).ConfigureAwait(false); }
+        catch (ReshException) { } // the lease ends by its TTL
+    }
+
+    async Task<JsonObject> PostAsync(string path, JsonObject body, CancellationToken ct, bool secretBody = false)
+    {
+        try { return await PostOnceAsync(path, body, ct, secretBody).ConfigureAwait(false); }
+        catch (ReshException e) when (!secretBody && _login is not null && e.Error.Message.Contains("invalid auth token", StringComparison.OrdinalIgnoreCase))
+        {
+            await LoginAsync(ct).ConfigureAwait(false);
+            return await PostOnceAsync(path, body, ct, secretBody).ConfigureAwait(false);
+        }
+    }
+
+    async Task<JsonObject> PostOnceAsync(string path, JsonObject body, CancellationToken ct, bool secretBody)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_base, path))
+        {
+            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
+        };
+        if (_authToken is not null) request.Headers.TryAddWithoutValidation("Authorization", _authToken);
+        HttpResponseMessage response;
+        try { response = await _http.SendAsync(request, ct).ConfigureAwait(false); }
+        catch (HttpRequestException e)
+        {
+            var why = _trust?.LastFailure is { } tls ? $"its certificate was refused: {tls}" : ExceptionTranslation.OneLine(e.InnerException?.Message ?? e.Message);
+            throw ReshError.Unavailable($"Cannot reach etcd at {_server}: {why}.", "Check that etcd listens there (url = \"http://HOST:2379\" in the [lock.NAME] table).").ToException();
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw ReshError.Timeout($"etcd at {_server} did not answer within {Resh.Core.Values.DurationValue.Format(_http.Timeout)}.", "Check the server, or raise timeout = in the [lock.NAME] table.").ToException();
+        }
+        using (response)
+        {
+            string text;
+            try { text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false); }
+            catch (HttpRequestException) { throw Protocol($"its answer to {path} was larger than {MaxReply >> 20} MiB"); }
+            JsonNode? json;
+            try { json = JsonNode.Parse(text.Split('\n', 2)[0]); }
+            catch (JsonException) { json = null; }
+            if (!response.IsSuccessStatusCode)
+            {
+                var message = json?["message"]?.GetValue<string>() ?? json?["error"]?["message"]?.GetValue<string>() ?? response.ReasonPhrase ?? "error";
+                if (secretBody) message = "authentication failed";
+                throw (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden || message.Contains("permission denied", StringComparison.OrdinalIgnoreCase)
+                        || message.Contains("authentication failed", StringComparison.OrdinalIgnoreCase) || message.Contains("invalid auth token", StringComparison.OrdinalIgnoreCase) || message.Contains("user name is empty", StringComparison.OrdinalIgnoreCase)
+                    ? ReshError.PermissionDenied($"etcd at {_server} refused {path}: {ExceptionTranslation.OneLine(message)}.", "Check user and password in the [lock.NAME] table, and the user's role on the prefix resh/lock/.")
+                    : ReshError.Failed($"etcd at {_server} answered {(int)response.StatusCode} to {path}: {ExceptionTranslation.OneLine(message)}.", "Check the server's log.")).ToException();
+            }
+            return json as JsonObject ?? throw Protocol($"its answer to {path} is not a JSON object");
+        }
+    }
+
+    ReshException Protocol(string what) =>
+        ReshError.Failed($"etcd at {_server} answered something resh cannot read: {what}.", "Check that the url names an etcd v3 server (3.4 or later).").ToException();
+}
