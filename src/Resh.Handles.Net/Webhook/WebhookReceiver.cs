@@ -110,7 +110,11 @@ internal sealed class WebhookReceiver(VerbContext ctx, IReadOnlyList<WebhookRout
         }
         Envelope env;
         await _actions.WaitAsync(ct).ConfigureAwait(false);
-        try { env = await WebhookAction.RunAsync(ctx, route.Action, route.Args, doc, ct).ConfigureAwait(false); }
+        try { env = await route.Action.RunAsync(ctx, doc, ct).ConfigureAwait(false); }
+        catch (ReshException e) // a placeholder naming a field the payload lacks: the sender's mistake, 400
+        {
+            env = new Envelope { Ok = false, Handle = "webhook", Verb = "listen", Target = route.Path, Error = e.Error };
+        }
         finally { _actions.Release(); }
         if (!env.Ok)
         {

@@ -15,8 +15,7 @@ internal sealed class WebhookRoute : IDisposable
     public required long MaxBody { get; init; }
     public required TimeSpan Window { get; init; }
     /// <summary>The stage an accepted request runs (`file:///tmp/x.write`), or null: the delivery is only reported.</summary>
-    public string? Action { get; init; }
-    public JsonObject? Args { get; init; }
+    public StageAction? Action { get; init; }
     public required WebhookReplayStore Replays { get; init; }
 
     public void Dispose() => Replays.Dispose();
@@ -77,13 +76,13 @@ internal sealed class WebhookRoute : IDisposable
         CheckSecret(secret, path);
         var action = ctx.Get(WebhookListenArgs.Action);
         var args = ctx.Get(WebhookListenArgs.ActionArgs);
-        if (args is not null and not JsonObject) throw ReshError.Usage("action_args= must be a JSON object of argument templates.", "Write action_args:={\"content\":\"{{payload.ref}}\"}.").ToException();
-        if (args is not null && action is null) throw ReshError.Usage("action_args= needs action=.", "Add action=STAGE, e.g. action=file:///tmp/last.write.").ToException();
-        if (action is not null) WebhookAction.Check(action, "action=");
+        if (args is not null and not JsonObject) throw ReshError.Usage("with= must be a JSON object of argument templates.", "Write with:={\"content\":\"{{payload.ref}}\"}.").ToException();
+        if (args is not null && action is null) throw ReshError.Usage("with= needs action=.", "Add action=STAGE, e.g. action=file:///tmp/last.write.").ToException();
+        var stage = action is null ? null : StageAction.Create(Registry(ctx), action, (JsonObject?)args);
         return new WebhookRoute
         {
             Name = path, Path = path, Style = d.Style, Secret = secret, MaxBody = d.MaxBody, Window = d.Window,
-            Action = action, Args = (JsonObject?)args, Replays = new WebhookReplayStore(dir, path, d.Remember),
+            Action = stage, Replays = new WebhookReplayStore(dir, path, d.Remember),
         };
     }
 
@@ -103,9 +102,11 @@ internal sealed class WebhookRoute : IDisposable
         if (!WebhookSignature.Styles.Contains(style))
             throw ReshError.Usage($"{where} style `{style}` is not github, gitlab or generic.", null).ToException();
         var action = Text(table, "action", where);
-        if (action is not null) WebhookAction.Check(action, $"{where} action");
         var args = table["args"];
         if (args is not null and not JsonObject) throw ReshError.Usage($"{where} args must be a table of argument templates.", "Write args = { content = \"{{payload.ref}}\" }.").ToException();
+        StageAction? stage;
+        try { stage = action is null ? null : StageAction.Create(Registry(ctx), action, (JsonObject?)args?.DeepClone()); }
+        catch (ReshException e) { throw ReshError.Usage($"{where}: {e.Error.Message}", e.Error.Hint).ToException(); }
         long maxBody = d.MaxBody;
         if (Text(table, "max_body", where) is { } mb)
             maxBody = Resh.Core.Values.SizeValue.TryParse(mb, out var n) && n > 0 ? n : throw ReshError.Usage($"{where} max_body `{mb}` is not a size.", "Write max_body = \"1MiB\".").ToException();
@@ -115,9 +116,12 @@ internal sealed class WebhookRoute : IDisposable
         return new WebhookRoute
         {
             Name = name, Path = path, Style = style, Secret = secret, MaxBody = maxBody, Window = window,
-            Action = action, Args = (JsonObject?)args?.DeepClone(), Replays = new WebhookReplayStore(dir, path, d.Remember),
+            Action = stage, Replays = new WebhookReplayStore(dir, path, d.Remember),
         };
     }
+
+    static Resh.Core.Registry.HandleRegistry Registry(VerbContext ctx) => ctx.Runtime.Handles
+        ?? throw ReshError.Unsupported("Webhook actions need the handle registry, which this runtime does not have.", null).ToException();
 
     static void CheckSecret(SecretValue secret, string where)
     {

@@ -39,7 +39,7 @@ public sealed class WebhookListenTests : IDisposable
     {
         var log = _dir["deploys.log"];
         var port = FreePort();
-        using var l = Listen(port, "/deploy", $"action=file://{log}.append", "action_args:={\"content\":\"{{payload.ref}} {{delivery_id}}\\n\"}", "count=2");
+        using var l = Listen(port, "/deploy", $"action=file://{log}.append", "with:={\"content\":\"{{payload.ref}} {{delivery_id}}\\n\"}", "count=2");
         var first = Send(port, "/deploy", "json:={\"ref\":\"main\"}", "id=delivery-1");
         Assert.True(first.Ok, first.ToString());
         Assert.Equal(200, first.Result!["status"]!.GetValue<int>());
@@ -68,7 +68,7 @@ public sealed class WebhookListenTests : IDisposable
     {
         var log = _dir["never.log"];
         var port = FreePort();
-        using var l = Listen(port, "/deploy", $"action=file://{log}.append", "action_args:={\"content\":\"{{payload.ref}}\\n\"}", "max_body=1KiB", "count=7");
+        using var l = Listen(port, "/deploy", $"action=file://{log}.append", "with:={\"content\":\"{{payload.ref}}\\n\"}", "max_body=1KiB", "count=7");
         const string body = "{\"ref\":\"main\"}";
 
         // Signed for one body, another body sent: 401.
@@ -108,12 +108,12 @@ public sealed class WebhookListenTests : IDisposable
         const string body = "{\"ref\":\"v1\"}";
         var headers = Generic(body, "restart-1");
         var port = FreePort();
-        using (var l = Listen(port, "/deploy", $"action=file://{log}.append", "action_args:={\"content\":\"{{payload.ref}}\\n\"}", "count=1"))
+        using (var l = Listen(port, "/deploy", $"action=file://{log}.append", "with:={\"content\":\"{{payload.ref}}\\n\"}", "count=1"))
         {
             Assert.Equal(200, Post(port, "/deploy", body, headers).Status);
             Assert.True(l.Finish().Ok);
         }
-        using (var l = Listen(port, "/deploy", $"action=file://{log}.append", "action_args:={\"content\":\"{{payload.ref}}\\n\"}", "count=2"))
+        using (var l = Listen(port, "/deploy", $"action=file://{log}.append", "with:={\"content\":\"{{payload.ref}}\\n\"}", "count=2"))
         {
             // The very same request (same id, timestamp and signature) again, to a new process: 409.
             var again = Post(port, "/deploy", body, headers);
@@ -134,7 +134,7 @@ public sealed class WebhookListenTests : IDisposable
     {
         var log = _dir["styles.log"];
         var gh = FreePort();
-        using (var l = Listen(gh, "/gh", "style=github", $"action=file://{log}.append", "action_args:={\"content\":\"{{headers.x-github-event}} {{payload.after}}\\n\"}", "count=3"))
+        using (var l = Listen(gh, "/gh", "style=github", $"action=file://{log}.append", "with:={\"content\":\"{{headers.x-github-event}} {{payload.after}}\\n\"}", "count=3"))
         {
             var sent = Send(gh, "/gh", "style=github", "event=push", "json:={\"after\":\"abc123\"}");
             Assert.True(sent.Ok, sent.ToString());
@@ -149,18 +149,18 @@ public sealed class WebhookListenTests : IDisposable
 
         var leak = _dir["leak.log"];
         var gl = FreePort();
-        using (var l = Listen(gl, "/gl", "style=gitlab", $"action=file://{leak}.append", "action_args:={\"content\":\"[{{headers.x-gitlab-token}}] {{payload.ref}}\\n\"}", "count=2"))
+        using (var l = Listen(gl, "/gl", "style=gitlab", $"action=file://{leak}.append", "with:={\"content\":\"[{{headers.x-gitlab-token}}] {{payload.ref}}\\n\"}", "count=2"))
         {
             const string body = "{\"ref\":\"main\"}";
             Assert.Equal(401, Post(gl, "/gl", body, [("X-Gitlab-Token", "wrong-token-value"), ("X-Gitlab-Event-UUID", "gl-1")]).Status);
+            // The token header is not part of what templates see: the placeholder names a missing field (400), nothing runs.
             var ok = Post(gl, "/gl", body, [("X-Gitlab-Token", HookSecret), ("X-Gitlab-Event-UUID", "gl-2"), ("X-Gitlab-Event", "Push Hook")]);
-            Assert.Equal(200, ok.Status);
+            Assert.Equal(400, ok.Status);
+            Assert.Contains("headers.x-gitlab-token", ok.Body);
             var done = l.Finish();
             NoSecretIn(ok.Body, done.Stdout, done.Stderr);
         }
-        // The token header is not part of what templates see.
-        Assert.Equal("[] main\n", File.ReadAllText(leak));
-        NoSecretIn(File.ReadAllText(leak));
+        Assert.False(File.Exists(leak));
     }
 
     [Fact]
@@ -168,7 +168,7 @@ public sealed class WebhookListenTests : IDisposable
     {
         var log = _dir["hostile.log"];
         var port = FreePort();
-        using var l = Listen(port, "/deploy", $"action=file://{log}.append", "action_args:={\"content\":\"{{payload.ref}}\\n\"}", "count=1");
+        using var l = Listen(port, "/deploy", $"action=file://{log}.append", "with:={\"content\":\"{{payload.ref}}\\n\"}", "count=1");
         var sent = Send(port, "/deploy", "json:={\"ref\":\"@/etc/hostname\"}");
         Assert.True(sent.Ok, sent.ToString());
         Assert.True(l.Finish().Ok);

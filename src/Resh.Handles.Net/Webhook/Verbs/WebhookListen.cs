@@ -19,11 +19,11 @@ public static class WebhookListen
         streams: true,
         examples:
         [
-            new("webhook://127.0.0.1:9000/deploy.listen secret=env:HOOK_SECRET style=github action=file:///srv/last-deploy.write 'action_args:={\"content\":\"{{payload.after}}\"}'",
+            new("webhook://127.0.0.1:9000/deploy.listen secret=env:HOOK_SECRET style=github action=file:///srv/last-deploy.write 'with:={\"content\":\"{{payload.after}}\"}'",
                 "Write the pushed commit of each signed GitHub delivery to a file; a tampered, replayed or oversized one is refused."),
             new("webhook://0.0.0.0:8443.listen cert=/etc/ssl/hook.pem key=/etc/ssl/hook.key", "Serve every [webhook.NAME] route of the config over HTTPS."),
             new("webhook://127.0.0.1:9000/ci.listen secret=env:HOOK_SECRET count=1 --timeout 10m", "Wait for one signed delivery and print its payload as an event."),
-            new("svc://resh-webhook.create 'command=resh webhook://0.0.0.0:9000.listen' user=resh restart=always", "Install the config's routes as a service."),
+            new("svc://resh-webhook.create restart=always user=resh -- /usr/bin/resh webhook://0.0.0.0:9000.listen", "Install the config's routes as a service (a `resh svc://` line, run as root)."),
         ],
         notes: "Answers: 200 with the action's envelope; 4xx/5xx with an error envelope: 400 usage, 401 bad or missing signature, 404 no such route, 405 not POST, " +
             "408 head or body too slow, 409 replay (a delivery id or signature seen before, or a generic timestamp outside window=), 413 body over max_body, " +
@@ -44,7 +44,7 @@ public static class WebhookListen
         {
             var certificate = LoadCertificate(ctx);
             var scheme = certificate is null ? "http" : "https";
-            var infos = routes.Select(r => new WebhookRouteInfo(r.Name, r.Path, r.Style, r.Action, r.MaxBody)).ToList();
+            var infos = routes.Select(r => new WebhookRouteInfo(r.Name, r.Path, r.Style, r.Action?.Stage, r.MaxBody)).ToList();
             var url = $"{scheme}://{target.EndPoint}";
             if (ctx.DryRun)
             {

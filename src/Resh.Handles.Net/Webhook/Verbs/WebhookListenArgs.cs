@@ -8,8 +8,8 @@ internal static class WebhookListenArgs
     public static readonly Arg<string?> Action = Arg.String("action",
         "The stage an accepted delivery runs, in this process (file:///srv/last.write, event:///deploy.emit, mq:///jobs.publish). Without it, deliveries are only reported as events.",
         examples: ["file:///tmp/last-deploy.write", "event:///deploy.emit"]);
-    public static readonly Arg<System.Text.Json.Nodes.JsonNode?> ActionArgs = Arg.Json("action_args",
-        "The action's arguments; string values may hold {{payload.FIELD}}, {{headers.NAME}}, {{delivery_id}}, {{event}}, {{route}} (never in the stage).",
+    public static readonly Arg<System.Text.Json.Nodes.JsonNode?> ActionArgs = Arg.Json("with",
+        "The action's arguments (templates); string values may hold {{payload.FIELD}}, {{headers.NAME}}, {{delivery_id}}, {{event}}, {{route}} (never in the stage, a target or a secret argument).",
         examples: ["{\"content\":\"{{payload.ref}}\"}"]);
     public static readonly Arg<long?> MaxBody = Arg.Size("max_body", "Largest request body; a larger one is answered 413 without being read.", 1024 * 1024);
     public static readonly Arg<TimeSpan?> Window = Arg.Duration("window", "generic style: how far X-Webhook-Timestamp may be from now; older is a replay (409).", TimeSpan.FromMinutes(5));
