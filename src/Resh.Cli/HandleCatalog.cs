@@ -40,6 +40,7 @@ public static class HandleCatalog
         registry.Add("https", () => Resh.Handles.Net.Http.HttpHandle.Create("https"));
         registry.Add("dns", Resh.Handles.Dns.DnsHandle.Create);
         registry.Add("net", Resh.Handles.Net.Network.NetHandle.Create);
+        registry.Add("webhook", Resh.Handles.Net.Webhook.WebhookHandle.Create);
         registry.Add("mail", Resh.Handles.Mail.MailHandle.Create);
         registry.Add("cache", Resh.Handles.Cache.CacheHandle.Create);
         registry.Add("config", Resh.Handles.Config.ConfigHandle.Create);

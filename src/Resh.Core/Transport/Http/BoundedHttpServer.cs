@@ -1,0 +1,256 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace Resh.Core.Transport.Http;
+
+/// <summary>
+/// A small HTTP/1.1 server on a Socket (SslStream for HTTPS) for resh's own listeners (webhook:// listen; later
+/// `resh serve`). No ASP.NET Core: under Native AOT its type data would be expanded at every resh start. One request
+/// per connection (the answer says `Connection: close`); everything a client controls is bounded by
+/// <see cref="HttpServerLimits"/>: head size, header count, body size, the time to send the head and the body, the
+/// time to take the answer, and the number of connections at once (one more is answered 503 and closed).
+/// </summary>
+public sealed class BoundedHttpServer : IDisposable
+{
+    readonly Socket _listener;
+    readonly HttpServerLimits _limits;
+    readonly IHttpRequestHandler _handler;
+    readonly X509Certificate2? _certificate;
+    int _active;
+    readonly List<Task> _connections = [];
+
+    BoundedHttpServer(Socket listener, HttpServerLimits limits, IHttpRequestHandler handler, X509Certificate2? certificate)
+    {
+        _listener = listener;
+        _limits = limits;
+        _handler = handler;
+        _certificate = certificate;
+    }
+
+    /// <summary>The address and port bound (port 0 asks the kernel for a free one).</summary>
+    public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndPoint!;
+    public bool Tls => _certificate is not null;
+
+    /// <summary>Binds and listens now (so a port in use is an error before anything else runs); serve with <see cref="RunAsync"/>.</summary>
+    public static BoundedHttpServer Listen(IPEndPoint endPoint, HttpServerLimits limits, IHttpRequestHandler handler, X509Certificate2? certificate = null)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = endPoint.Address.Equals(IPAddress.IPv6Any);
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(endPoint);
+            socket.Listen(128);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        return new BoundedHttpServer(socket, limits, handler, certificate);
+    }
+
+    /// <summary>Accepts until <paramref name="ct"/> fires, then waits for the connections in flight (each bounded by the limits).</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                Socket client;
+                try { client = await _listener.AcceptAsync(ct).ConfigureAwait(false); }
+                catch (OperationCanceledException) { break; }
+                catch (SocketException) when (!ct.IsCancellationRequested) { continue; } // a connection reset before accept
+                client.NoDelay = true;
+                Task task;
+                if (Interlocked.Increment(ref _active) > _limits.MaxConnections)
+                    task = BusyAsync(client);
+                else
+                    task = Task.Run(() => ServeAsync(client, ct), CancellationToken.None);
+                lock (_connections)
+                {
+                    _connections.RemoveAll(t => t.IsCompleted);
+                    _connections.Add(task);
+                }
+            }
+        }
+        finally
+        {
+            _listener.Dispose();
+            Task[] pending;
+            lock (_connections) pending = [.. _connections];
+            await Task.WhenAll(pending).ConfigureAwait(false);
+        }
+    }
+
+    async Task BusyAsync(Socket client)
+    {
+        var remote = client.RemoteEndPoint as IPEndPoint;
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            using var stream = new NetworkStream(client, ownsSocket: true);
+            if (_certificate is null) // over TLS a plain answer is noise: just close
+                await WriteAsync(stream, HttpServerResponse.Text(503, "Too many connections; try again."), cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException) { }
+        finally
+        {
+            client.Dispose();
+            Interlocked.Decrement(ref _active);
+            _handler.Rejected(null, remote, 503, "Too many connections at once.");
+        }
+    }
+
+    async Task ServeAsync(Socket client, CancellationToken serverCt)
+    {
+        var remote = client.RemoteEndPoint as IPEndPoint;
+        HttpRequestHead? head = null;
+        Stream stream = new NetworkStream(client, ownsSocket: true);
+        try
+        {
+            using var headCts = CancellationTokenSource.CreateLinkedTokenSource(serverCt);
+            headCts.CancelAfter(_limits.HeadTimeout);
+            HttpServerResponse response;
+            bool unread = false;
+            try
+            {
+                if (_certificate is not null)
+                {
+                    var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+                    stream = ssl;
+                    await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                    {
+                        ServerCertificate = _certificate,
+                        ClientCertificateRequired = false,
+                        ApplicationProtocols = [SslApplicationProtocol.Http11],
+                    }, headCts.Token).ConfigureAwait(false);
+                }
+                var reader = new HttpRequestReader(stream, _limits);
+                head = await reader.ReadHeadAsync(remote, _certificate is not null, headCts.Token).ConfigureAwait(false);
+                var framing = HttpRequestReader.Framing(head);
+                var maxBody = _handler.MaxBody(head);
+                if (framing > maxBody)
+                    throw new HttpRequestRejected(413, $"The body ({framing} bytes) is larger than the limit ({maxBody} bytes).");
+                using var bodyCts = CancellationTokenSource.CreateLinkedTokenSource(serverCt);
+                bodyCts.CancelAfter(_limits.BodyTimeout);
+                if (framing != 0 && head.Header("Expect") is { } expect && expect.Equals("100-continue", StringComparison.OrdinalIgnoreCase))
+                    await WriteRawAsync(stream, "HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray(), bodyCts.Token).ConfigureAwait(false);
+                byte[] body;
+                try { body = await reader.ReadBodyAsync(head, framing, maxBody, bodyCts.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) when (!serverCt.IsCancellationRequested)
+                {
+                    throw new HttpRequestRejected(408, $"The body did not arrive within {_limits.BodyTimeout.TotalSeconds:0.#} s.");
+                }
+                response = await _handler.HandleAsync(new HttpServerRequest(head, body), serverCt).ConfigureAwait(false);
+            }
+            catch (HttpRequestRejected r)
+            {
+                unread = true;
+                _handler.Rejected(head, remote, r.Status, r.Message);
+                response = HttpServerResponse.Text(r.Status, r.Message);
+            }
+            catch (OperationCanceledException) when (!serverCt.IsCancellationRequested)
+            {
+                unread = true;
+                var why = $"The request head did not arrive within {_limits.HeadTimeout.TotalSeconds:0.#} s.";
+                _handler.Rejected(head, remote, 408, why);
+                response = HttpServerResponse.Text(408, why);
+            }
+            using var writeCts = new CancellationTokenSource(_limits.WriteTimeout);
+            await WriteAsync(stream, response, writeCts.Token).ConfigureAwait(false);
+            try { client.Shutdown(SocketShutdown.Send); } catch (SocketException) { }
+            if (unread) await DrainAsync(client).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or EndOfStreamException
+                                      or System.Security.Authentication.AuthenticationException or ObjectDisposedException)
+        {
+            // The client went away, the TLS handshake failed, or the server is stopping: nothing to answer.
+        }
+        finally
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            client.Dispose();
+            Interlocked.Decrement(ref _active);
+        }
+    }
+
+    /// <summary>
+    /// After refusing a request whose body was not read (413, 431): read and drop what the client still sends, up to
+    /// 256 KiB or 1 s, before closing. Closing with unread data makes the kernel send a reset, which can destroy the
+    /// answer before the client reads it.
+    /// </summary>
+    static async Task DrainAsync(Socket client)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        var buffer = new byte[16 * 1024];
+        long total = 0;
+        try
+        {
+            int n;
+            while (total < 256 * 1024 && (n = await client.ReceiveAsync(buffer, SocketFlags.None, cts.Token).ConfigureAwait(false)) > 0) total += n;
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException) { }
+    }
+
+    static Task WriteAsync(Stream stream, HttpServerResponse response, CancellationToken ct)
+    {
+        var sb = new StringBuilder();
+        sb.Append("HTTP/1.1 ").Append(response.Status).Append(' ').Append(Reason(response.Status)).Append("\r\n");
+        sb.Append("Content-Type: ").Append(response.ContentType).Append("\r\n");
+        sb.Append("Content-Length: ").Append(response.Body.Length).Append("\r\n");
+        sb.Append("Date: ").Append(DateTime.UtcNow.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).Append("\r\n");
+        foreach (var (k, v) in response.Headers)
+        {
+            if (k.AsSpan().IndexOfAny("\r\n:") >= 0 || v.AsSpan().IndexOfAny("\r\n\0") >= 0) continue; // never split the head
+            sb.Append(k).Append(": ").Append(v).Append("\r\n");
+        }
+        sb.Append("Connection: close\r\n\r\n");
+        var head = Encoding.Latin1.GetBytes(sb.ToString());
+        var all = new byte[head.Length + response.Body.Length];
+        head.CopyTo(all, 0);
+        response.Body.CopyTo(all, head.Length);
+        return WriteRawAsync(stream, all, ct);
+    }
+
+    static async Task WriteRawAsync(Stream stream, byte[] bytes, CancellationToken ct)
+    {
+        await stream.WriteAsync(bytes, ct).ConfigureAwait(false);
+        await stream.FlushAsync(ct).ConfigureAwait(false);
+    }
+
+    public static string Reason(int status) => status switch
+    {
+        200 => "OK",
+        202 => "Accepted",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        411 => "Length Required",
+        413 => "Content Too Large",
+        414 => "URI Too Long",
+        415 => "Unsupported Media Type",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        _ => "Status",
+    };
+
+    public void Dispose()
+    {
+        _listener.Dispose();
+        _certificate?.Dispose();
+    }
+}

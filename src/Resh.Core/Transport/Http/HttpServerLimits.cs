@@ -1,0 +1,25 @@
+namespace Resh.Core.Transport.Http;
+
+/// <summary>
+/// The bounds of <see cref="BoundedHttpServer"/>: every byte a client sends before the handler runs is counted against
+/// one of these, and every wait has a deadline, so a slow or hostile client costs a bounded amount of memory and time.
+/// </summary>
+public sealed record HttpServerLimits
+{
+    /// <summary>Longest request line (METHOD TARGET HTTP/1.1); longer is 414.</summary>
+    public int MaxRequestLine { get; init; } = 8 * 1024;
+    /// <summary>Largest request head (request line, headers, chunked trailers); larger is 431.</summary>
+    public int MaxHeadBytes { get; init; } = 32 * 1024;
+    /// <summary>Most header lines; more is 431.</summary>
+    public int MaxHeaderCount { get; init; } = 100;
+    /// <summary>The whole head (and the TLS handshake) must arrive within this from the connection's accept; else 408.</summary>
+    public TimeSpan HeadTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>The whole body must arrive within this after the head; else 408.</summary>
+    public TimeSpan BodyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Writing the answer must finish within this (a client that never reads cannot hold a connection).</summary>
+    public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Connections served at once; one more is answered 503 at once and closed.</summary>
+    public int MaxConnections { get; init; } = 64;
+    /// <summary>The largest body when the handler names no limit of its own.</summary>
+    public long DefaultMaxBody { get; init; } = 1024 * 1024;
+}

@@ -1,0 +1,65 @@
+using System.Net;
+
+namespace Resh.Core.Transport.Http;
+
+/// <summary>A request's line and headers, as read before its body (the handler picks the body limit from these).</summary>
+public sealed class HttpRequestHead
+{
+    public required string Method { get; init; }
+    /// <summary>The request target as sent (origin form: /path?query).</summary>
+    public required string Target { get; init; }
+    /// <summary>The path of the target, percent escapes kept, without the query.</summary>
+    public required string Path { get; init; }
+    public required string Query { get; init; }
+    /// <summary>1.0 or 1.1.</summary>
+    public required string Version { get; init; }
+    /// <summary>Header lines in order, names as sent.</summary>
+    public required IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; }
+    public required IPEndPoint? Remote { get; init; }
+    public bool Tls { get; init; }
+
+    /// <summary>The value of a header (case-insensitive name); repeated headers joined with ", ".</summary>
+    public string? Header(string name)
+    {
+        string? value = null;
+        foreach (var (k, v) in Headers)
+            if (string.Equals(k, name, StringComparison.OrdinalIgnoreCase))
+                value = value is null ? v : value + ", " + v;
+        return value;
+    }
+}
+
+/// <summary>A whole request: its head and its body, read within the server's limits.</summary>
+public sealed class HttpServerRequest(HttpRequestHead head, byte[] body)
+{
+    public HttpRequestHead Head { get; } = head;
+    public byte[] Body { get; } = body;
+}
+
+/// <summary>The answer to one request; the server adds Content-Length, Date and Connection: close.</summary>
+public sealed class HttpServerResponse(int status, byte[] body, string contentType = "application/json")
+{
+    public int Status { get; } = status;
+    public byte[] Body { get; } = body;
+    public string ContentType { get; } = contentType;
+    public List<KeyValuePair<string, string>> Headers { get; } = [];
+
+    public static HttpServerResponse Text(int status, string text) =>
+        new(status, System.Text.Encoding.UTF8.GetBytes(text + "\n"), "text/plain; charset=utf-8");
+}
+
+/// <summary>A request the server refuses before the handler sees it: the status to answer and why.</summary>
+public sealed class HttpRequestRejected(int status, string reason) : Exception(reason)
+{
+    public int Status { get; } = status;
+}
+
+/// <summary>What the server calls: the body limit for a head, the handler of a whole request, and a report of what it refused.</summary>
+public interface IHttpRequestHandler
+{
+    /// <summary>The largest body this request may have (by its path, say); larger is answered 413 without reading it.</summary>
+    long MaxBody(HttpRequestHead head);
+    Task<HttpServerResponse> HandleAsync(HttpServerRequest request, CancellationToken ct);
+    /// <summary>The server answered <paramref name="status"/> itself (limits, timeouts, bad syntax); head is null when it was not read.</summary>
+    void Rejected(HttpRequestHead? head, IPEndPoint? remote, int status, string reason);
+}

@@ -1,0 +1,188 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Output;
+using Resh.Core.Secrets;
+using Resh.Core.Transport.Http;
+
+namespace Resh.Handles.Net.Webhook;
+
+/// <summary>
+/// Answers the requests of one listener: finds the route by exact path (404), takes POST only (405), bounds the body
+/// by the route's max_body (413, before reading it), checks the signature (401), the timestamp window and the delivery
+/// id (409), then runs the action, one at a time in arrival order, and answers with its envelope. Every answer is an
+/// envelope; every request is reported as a `delivery` event (never with a header that carries the secret).
+/// </summary>
+internal sealed class WebhookReceiver(VerbContext ctx, IReadOnlyList<WebhookRoute> routes, long? stopAfter, Action stop) : IHttpRequestHandler
+{
+    readonly SemaphoreSlim _actions = new(1, 1);
+    readonly System.Threading.Lock _lock = new();
+    long _requests, _accepted, _refused, _actionFailed;
+
+    public long Requests => Interlocked.Read(ref _requests);
+    public long Accepted => Interlocked.Read(ref _accepted);
+    public long Refused => Interlocked.Read(ref _refused);
+    public long ActionFailed => Interlocked.Read(ref _actionFailed);
+
+    WebhookRoute? RouteOf(string path) => routes.FirstOrDefault(r => r.Path == path);
+
+    public long MaxBody(HttpRequestHead head) => RouteOf(head.Path)?.MaxBody ?? 64 * 1024;
+
+    public void Rejected(HttpRequestHead? head, IPEndPoint? remote, int status, string reason)
+    {
+        Interlocked.Increment(ref _refused);
+        Interlocked.Increment(ref _requests);
+        Report(head?.Path, remote, status, null, reason, null, 0);
+        Counted();
+    }
+
+    public async Task<HttpServerResponse> HandleAsync(HttpServerRequest request, CancellationToken ct)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var head = request.Head;
+        var route = RouteOf(head.Path);
+        HttpServerResponse response;
+        string? deliveryId = null;
+        bool accepted = false;
+        try
+        {
+            if (route is null)
+                response = Refuse(head.Path, 404, ReshError.NotFound($"No webhook route at {Clip(head.Path)}.", "Check the URL the sender posts to."));
+            else if (head.Method != "POST")
+            {
+                response = Refuse(route.Path, 405, ReshError.Usage($"{Clip(head.Method)} is not accepted; webhooks are POSTed.", null));
+                response.Headers.Add(new("Allow", "POST"));
+            }
+            else
+            {
+                var verdict = WebhookSignature.Verify(route.Style, route.Secret, head, request.Body, route.Window, DateTimeOffset.UtcNow);
+                deliveryId = verdict.DeliveryId is { } d ? Clip(d) : null;
+                if (!verdict.Valid)
+                    response = Refuse(route.Path, 401, ReshError.PermissionDenied($"The request was refused: {verdict.Reason}",
+                        $"The sender must sign with the route's secret ({route.Style} style)."));
+                else if (verdict.Stale)
+                    response = Refuse(route.Path, 409, ReshError.Conflict($"The delivery was refused as a replay: {verdict.Reason}",
+                        "Send a fresh delivery (a new timestamp); check that the sender's clock is right."));
+                else
+                {
+                    var keys = new List<string>();
+                    if (verdict.DeliveryId is { } id) keys.Add("id:" + id);
+                    if (verdict.SignatureKey is { } sig) keys.Add("sig:" + sig.Trim().ToLowerInvariant());
+                    if (keys.Count == 0)
+                        response = Refuse(route.Path, 400, ReshError.Usage($"The request has no {WebhookSignature.DeliveryHeader(route.Style)} header.",
+                            "Each delivery needs an id, so a replay can be told apart."));
+                    else if (!route.Replays.TryRecord(keys))
+                        response = Refuse(route.Path, 409, ReshError.Conflict($"Delivery {deliveryId ?? "(signature)"} was already accepted: a replay.",
+                            "A webhook runs its action once per delivery id; send a new delivery."));
+                    else
+                    {
+                        accepted = true;
+                        Interlocked.Increment(ref _accepted);
+                        response = await RunAsync(route, head, request.Body, deliveryId, keys, ct).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            response = Refuse(route?.Path ?? head.Path, 500, ExceptionTranslation.ToError(e));
+        }
+        Interlocked.Increment(ref _requests);
+        if (!accepted) Interlocked.Increment(ref _refused);
+        Report(head.Path, head.Remote, response.Status, deliveryId, null, route?.Name, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        Counted();
+        return response;
+    }
+
+    async Task<HttpServerResponse> RunAsync(WebhookRoute route, HttpRequestHead head, byte[] body, string? deliveryId, List<string> keys, CancellationToken ct)
+    {
+        var doc = Document(route, head, body, deliveryId);
+        if (route.Action is null)
+        {
+            var receipt = new JsonObject { ["route"] = route.Name, ["delivery_id"] = deliveryId, ["event"] = doc["event"]?.DeepClone(), ["body_bytes"] = body.Length };
+            ctx.Events.Emit("payload", new JsonObject { ["route"] = route.Name, ["delivery_id"] = deliveryId, ["event"] = doc["event"]?.DeepClone(), ["payload"] = doc["payload"]?.DeepClone() });
+            return Answer(200, new Envelope { Ok = true, Handle = "webhook", Verb = "listen", Target = route.Path, ResultNode = receipt, Changed = false });
+        }
+        Envelope env;
+        await _actions.WaitAsync(ct).ConfigureAwait(false);
+        try { env = await route.Action.RunAsync(ctx, doc, ct).ConfigureAwait(false); }
+        catch (ReshException e) // a placeholder naming a field the payload lacks: the sender's mistake, 400
+        {
+            env = new Envelope { Ok = false, Handle = "webhook", Verb = "listen", Target = route.Path, Error = e.Error };
+        }
+        finally { _actions.Release(); }
+        if (!env.Ok)
+        {
+            Interlocked.Increment(ref _actionFailed);
+            route.Replays.Forget(keys); // the action did not do its work: the sender may deliver again
+        }
+        return Answer(WebhookStatus.Of(env), env);
+    }
+
+    /// <summary>What an action's templates see: the payload (JSON, else text), headers without credentials, and the delivery.</summary>
+    static JsonObject Document(WebhookRoute route, HttpRequestHead head, byte[] body, string? deliveryId)
+    {
+        JsonNode? payload;
+        try { payload = body.Length == 0 ? null : JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }); }
+        catch (JsonException) { payload = Encoding.UTF8.GetString(body); }
+        var headers = new JsonObject();
+        foreach (var (k, v) in head.Headers)
+        {
+            if (WebhookSignature.IsCredentialHeader(k)) continue;
+            var name = k.ToLowerInvariant();
+            headers[name] = headers[name] is JsonValue prior ? prior.GetValue<string>() + ", " + v : v;
+        }
+        return new JsonObject
+        {
+            ["payload"] = payload,
+            ["headers"] = headers,
+            ["route"] = route.Name,
+            ["path"] = head.Path,
+            ["query"] = head.Query,
+            ["delivery_id"] = deliveryId,
+            ["event"] = head.Header(WebhookSignature.EventHeader(route.Style)),
+        };
+    }
+
+    HttpServerResponse Refuse(string path, int status, ReshError error) =>
+        Answer(status, new Envelope { Ok = false, Handle = "webhook", Verb = "listen", Target = Clip(path), Error = error });
+
+    static HttpServerResponse Answer(int status, Envelope env)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        EnvelopeJson.Write(buffer, env, indented: false);
+        var json = SecretRedactor.Scrub(Encoding.UTF8.GetString(buffer.WrittenSpan)) + "\n";
+        return new HttpServerResponse(status, Encoding.UTF8.GetBytes(json));
+    }
+
+    void Report(string? path, IPEndPoint? remote, int status, string? deliveryId, string? reason, string? route, double ms)
+    {
+        var ev = new JsonObject
+        {
+            ["route"] = route,
+            ["path"] = path is null ? null : Clip(path),
+            ["remote"] = remote?.ToString(),
+            ["status"] = status,
+            ["delivery_id"] = deliveryId,
+            ["duration_ms"] = Math.Round(ms, 2),
+        };
+        if (reason is not null) ev["reason"] = reason;
+        lock (_lock) ctx.Events.Emit("delivery", ev);
+    }
+
+    void Counted()
+    {
+        if (stopAfter is { } max && Interlocked.Read(ref _requests) >= max) stop();
+    }
+
+    static string Clip(string s)
+    {
+        var t = new string(s.Where(c => !char.IsControl(c)).Take(200).ToArray());
+        return t;
+    }
+}
