@@ -14,6 +14,19 @@ namespace Resh.Handles.Event;
 /// </summary>
 public static class EventRecorder
 {
+    /// <summary>The source of a change a rule of event.serve made: serve runs no rules on such events, so a rule on `resh.>` cannot trigger itself.</summary>
+    public const string RuleSource = "event.serve";
+
+    static readonly AsyncLocal<bool> InRule = new();
+
+    /// <summary>Marks the changes of the rule run in <paramref name="run"/> as made by a rule (recorded with source event.serve).</summary>
+    public static async Task<T> AsRuleAsync<T>(Func<Task<T>> run)
+    {
+        InRule.Value = true;
+        try { return await run().ConfigureAwait(false); }
+        finally { InRule.Value = false; }
+    }
+
     public static string? Record(ReshRuntime runtime, Invocation inv, Envelope env)
     {
         if (inv.Handle is not { } handle || inv.Verb is not { } verb || handle.Scheme == "event") return null;
@@ -35,7 +48,7 @@ public static class EventRecorder
             var correlation = env.Id is JsonValue id && id.TryGetValue<string>(out var s) && s.Length <= EventLimits.MaxSourceLength && !s.Any(char.IsControl) ? s : null;
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             using var store = EventStore.Open(runtime.Paths, create: true, CancellationToken.None)!;
-            store.Append(seq => new EventRecord(seq, EventRecord.NewId(), now, topic, "resh", correlation, EventArgs.Who(), data), settings.SegmentSize, durable: true);
+            store.Append(seq => new EventRecord(seq, EventRecord.NewId(), now, topic, InRule.Value ? RuleSource : "resh", correlation, EventArgs.Who(), data), settings.SegmentSize, durable: true);
             store.Retain(settings.MaxSize, settings.MaxAge);
             return null;
         }

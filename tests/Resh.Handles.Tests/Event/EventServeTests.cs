@@ -8,6 +8,23 @@ namespace Resh.Handles.Tests.Event;
 public sealed class EventServeTests : EventTestBase
 {
     [Fact]
+    public void A_change_a_rule_makes_is_recorded_but_triggers_no_rule_so_a_rule_on_resh_changes_cannot_loop()
+    {
+        // Found at integration: with [events] record = true a rule on `resh.>` whose stage changes something recorded a
+        // change, which matched the rule again, without end. Changes made by rules are recorded with source event.serve
+        // and serve runs no rule on them.
+        File.WriteAllText(Config, "[events]\nrecord = true\n");
+        var log = Dir["changes.log"];
+        Ok(Resh("event:///resh.>.rules.add", "name=audit", $"run=file://{log}.append", "with:={\"content\":\"{{topic}}\\n\"}"));
+        Ok(Resh($"file://{Dir["target.txt"]}.write", "content=one"));
+        for (var i = 0; i < 3; i++) Ok(Resh("event://.serve", "once=true"));
+        Assert.Equal("resh.file.write\n", File.ReadAllText(log));
+        var recorded = List("/resh.>");
+        Assert.Equal(["resh.file.write", "resh.file.append"], recorded.Select(e => e!["topic"]!.GetValue<string>()));
+        Assert.Equal(["resh", "event.serve"], recorded.Select(e => e!["source"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public void Serve_runs_a_rules_stage_once_per_event_and_a_restart_does_not_run_it_again()
     {
         var log = Dir["deploys.log"];

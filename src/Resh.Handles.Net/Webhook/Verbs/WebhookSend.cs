@@ -75,6 +75,7 @@ public static class WebhookSend
         var attempts = new List<WebhookAttempt>();
         int status = 0;
         JsonNode? answer = null;
+        ReshError? tlsFailure = null;
         for (int n = 1; ; n++)
         {
             var t0 = Stopwatch.GetTimestamp();
@@ -111,8 +112,11 @@ public static class WebhookSend
                 {
                     status = 0;
                     answer = null;
-                    error = HttpExchange.Translate(e, url, connector, false, perAttempt).Message;
+                    var translated = HttpExchange.Translate(e, url, connector, false, perAttempt);
+                    error = translated.Message;
                     retry = e.HttpRequestError is not HttpRequestError.SecureConnectionError;
+                    // A refused certificate is not the receiver being away: `failed`, as http:// says it, and not retried.
+                    tlsFailure = retry ? null : translated;
                 }
             }
             var ms = Math.Round(Stopwatch.GetElapsedTime(t0).TotalMilliseconds, 2);
@@ -138,6 +142,8 @@ public static class WebhookSend
         };
         var last = attempts[^1];
         var tries = attempts.Count == 1 ? "1 attempt" : $"{attempts.Count} attempts";
+        if (status == 0 && tlsFailure is not null)
+            return ReshError.Failed(tlsFailure.Message, tlsFailure.Hint, details);
         return status == 0
             ? ReshError.Unavailable($"{url.GetLeftPart(UriPartial.Authority)} did not take the delivery after {tries}: {last.Error}.", "Is the receiver running? retries= and retry_backoff= set how long to keep trying.", details)
             : ReshError.Failed($"{url} answered {status} after {tries}.", status switch

@@ -76,6 +76,8 @@ public static class EventServe
                     foreach (var rule in rules)
                     {
                         if (rec.Seq < rule.FromSeq || !EventTopic.Matches(rule.On, rec.Topic)) continue;
+                        // A change a rule made ([events] record = true) triggers no rule: a rule on resh.> would otherwise run for ever.
+                        if (rec.Source == EventRecorder.RuleSource) continue;
                         if (!Filters(rule, out var filters, WarnOnce) || !EventFilter.All(filters, rec)) continue;
                         if (ActionOf(ctx, rule, actions, WarnOnce) is not { } action) continue;
                         runs++;
@@ -131,7 +133,7 @@ public static class EventServe
         cts.CancelAfter(timeout);
         try
         {
-            var env = await action.RunAsync(ctx, doc, cts.Token).ConfigureAwait(false);
+            var env = await EventRecorder.AsRuleAsync(() => action.RunAsync(ctx, doc, cts.Token)).ConfigureAwait(false);
             // Stopped (SIGTERM, --timeout) in the middle of the run: the event is not done, its rules run again at the next start.
             if (!env.Ok && ctx.Cancellation.IsCancellationRequested) throw new OperationCanceledException(ctx.Cancellation);
             return new EventRuleRun(rec.Seq, rec.Topic, rule.Name, rule.Run, env.Ok, env.Changed, env.Error?.Code.ToWire(), env.Error?.Message, Math.Round(clock.Elapsed.TotalMilliseconds, 1));
