@@ -23,9 +23,9 @@ public static class WebhookListen
                 "Write the pushed commit of each signed GitHub delivery to a file; a tampered, replayed or oversized one is refused."),
             new("webhook://0.0.0.0:8443.listen cert=/etc/ssl/hook.pem key=/etc/ssl/hook.key", "Serve every [webhook.NAME] route of the config over HTTPS."),
             new("webhook://127.0.0.1:9000/ci.listen secret=env:HOOK_SECRET count=1 --timeout 10m", "Wait for one signed delivery and print its payload as an event."),
-            new("svc://resh-webhook.create restart=always user=resh -- /usr/bin/resh webhook://0.0.0.0:9000.listen", "Install the config's routes as a service (a `resh svc://` line, run as root)."),
         ],
-        notes: "Answers: 200 with the action's envelope; 4xx/5xx with an error envelope: 400 usage, 401 bad or missing signature, 404 no such route, 405 not POST, " +
+        notes: "As a service (run as root): `resh svc://resh-webhook.create restart=always user=resh -- /usr/bin/resh webhook://0.0.0.0:9000.listen` serves the config's routes. " +
+            "Answers: 200 with the action's envelope; 4xx/5xx with an error envelope: 400 usage, 401 bad or missing signature, 404 no such route, 405 not POST, " +
             "408 head or body too slow, 409 replay (a delivery id or signature seen before, or a generic timestamp outside window=), 413 body over max_body, " +
             "414/431 request line or head too large, 500/502 the action failed (then the delivery id is forgotten, so the sender may retry). " +
             "Actions run one at a time, in arrival order. Accepted delivery ids are fsync'd to the state dir before the action runs. " +

@@ -37,7 +37,7 @@ public static class WebhookSend
         examples:
         [
             new("'webhook://https://hooks.example/deploy.send(json:={\"ref\":\"main\"})' secret=env:HOOK_SECRET", "A signed generic delivery; retried on 5xx, 429 and connection errors."),
-            new("webhook://http://127.0.0.1:9000/deploy.send style=github event=push json:={\\\"after\\\":\\\"abc\\\"} secret=secret:hook", "What GitHub would send, to a local listener."),
+            new("webhook://http://127.0.0.1:9000/deploy.send style=github event=push \'json:={\"after\":\"abc\"}\' secret=secret:hook", "What GitHub would send, to a local listener."),
             new("webhook://https://hooks.example/x.send body=hello secret=env:HOOK_SECRET --dry-run", "Show the signature and headers without sending (never the secret)."),
         ],
         notes: "The body is signed once; every retry sends the same bytes, the same delivery id and (generic) the same timestamp, so a receiver that saw it runs it once (a resh listener answers 409). " +

@@ -22,7 +22,6 @@ public static class EventServe
         [
             new("event://.serve", "Run the rules until stopped (Ctrl-C, SIGTERM); each run as {\"event\":\"run\",\"seq\":...,\"rule\":...,\"ok\":...}."),
             new("event://.serve once=true", "Handle what is pending, then end (from cron, or to catch up)."),
-            new("svc://resh-events.create restart=always -- /usr/local/bin/resh event://.serve", "Install it as a systemd service (then svc://resh-events.enable and .start)."),
         ],
         notes: "The cursor (events/serve/NAME.cursor) is written after each event's rules ran, so a restart neither runs an event's rules again nor "
             + "skips an event; only a crash in the middle of an event's rules runs that event's rules again when the server starts (at least once). "
