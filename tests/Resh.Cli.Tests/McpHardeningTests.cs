@@ -43,6 +43,7 @@ public sealed class McpHardeningTests
         "mail_fetch.overwrite", // only with dir=, which --read-only refuses
         // These read files the caller names (declared PathUse.Read): they meet the target patterns (Mcp/McpPathArgumentTests).
         "dns_zone_list.key_file", "secret_get.dir", "secret_exists.dir", "secret_list.dir", "secret_versions.dir",
+        "event_follow.from", // end or start of the trail, not a path
         "log_read.directory", "log_search.directory", "log_parse.directory", "log_stats.directory", "log_follow.directory", // journalctl -D
     ];
 

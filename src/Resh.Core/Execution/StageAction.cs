@@ -14,7 +14,7 @@ namespace Resh.Core.Execution;
 /// string values may hold <c>{{path}}</c> placeholders, filled from a JSON document (the event, the request).
 /// A placeholder that is the whole value takes the document's value with its JSON type; one inside text takes its text.
 /// Placeholders are allowed only in argument values, never in the stage text, and never in arguments that name more
-/// targets, secret sources or reveal: whoever writes the document chooses values, not what is acted on or which secret is read.
+/// targets, files or directories (declared paths), secret sources or reveal: whoever writes the document chooses values, not what is acted on or which secret is read.
 /// The stage runs in-process through <see cref="NestedCall"/>, so the callee's own declaration validates the values.
 /// </summary>
 public sealed class StageAction
@@ -46,8 +46,9 @@ public sealed class StageAction
                     $"Its arguments: {string.Join(", ", verb.Args.Select(a => a.Name))}.").ToException();
             var placeholders = Placeholders(value).ToList();
             if (placeholders.Count == 0) continue;
-            if (arg.Secret || arg.Role is ArgRole.SecretSources or ArgRole.Target or ArgRole.Reveal)
-                throw ReshError.Usage($"The argument `{key}` of {verb.FullName} may not take a placeholder: it names {(arg.Role == ArgRole.Target ? "more targets" : arg.Role == ArgRole.Reveal ? "whether secrets show" : "a secret")}.",
+            // s32 attacker #1: a path argument (file.copy to=, mail.send attach=, http output=) is as much what is acted on as the target.
+            if (arg.Secret || arg.Role is ArgRole.SecretSources or ArgRole.Target or ArgRole.Reveal || arg.Path != PathUse.None)
+                throw ReshError.Usage($"The argument `{key}` of {verb.FullName} may not take a placeholder: it names {(arg.Role == ArgRole.Target ? "more targets" : arg.Role == ArgRole.Reveal ? "whether secrets show" : arg.Path != PathUse.None ? "a file or directory" : "a secret")}.",
                     "Give it a fixed value in the action; templates fill only plain values.").ToException();
             foreach (var p in placeholders) CheckPath(p);
         }

@@ -49,6 +49,7 @@ internal sealed class WebhookReceiver(VerbContext ctx, IReadOnlyList<WebhookRout
         HttpServerResponse response;
         string? deliveryId = null;
         bool accepted = false;
+        List<string>? recorded = null;
         try
         {
             if (route is null)
@@ -81,6 +82,7 @@ internal sealed class WebhookReceiver(VerbContext ctx, IReadOnlyList<WebhookRout
                             "A webhook runs its action once per delivery id; send a new delivery."));
                     else
                     {
+                        recorded = keys;
                         accepted = true;
                         Interlocked.Increment(ref _accepted);
                         response = await RunAsync(route, head, request.Body, deliveryId, keys, ct).ConfigureAwait(false);
@@ -90,6 +92,8 @@ internal sealed class WebhookReceiver(VerbContext ctx, IReadOnlyList<WebhookRout
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Whatever failed after the delivery was recorded, it did not do its work: forget it, so a retry is not a "replay".
+            if (recorded is not null) route?.Replays.Forget(recorded);
             response = Refuse(route?.Path ?? head.Path, 500, ExceptionTranslation.ToError(e));
         }
         Interlocked.Increment(ref _requests);
@@ -114,6 +118,13 @@ internal sealed class WebhookReceiver(VerbContext ctx, IReadOnlyList<WebhookRout
         catch (ReshException e) // a placeholder naming a field the payload lacks: the sender's mistake, 400
         {
             env = new Envelope { Ok = false, Handle = "webhook", Verb = "listen", Target = route.Path, Error = e.Error };
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Anything else (a payload .NET's JSON refuses late, e.g. a duplicate key: s32 attacker #12) fails this
+            // delivery, which is then forgotten below so the sender may retry.
+            env = new Envelope { Ok = false, Handle = "webhook", Verb = "listen", Target = route.Path,
+                Error = ReshError.Usage($"The delivery could not be handed to the action: {ExceptionTranslation.OneLine(e.Message)}", "Check the payload (valid JSON, no duplicate keys).") };
         }
         finally { _actions.Release(); }
         if (!env.Ok)

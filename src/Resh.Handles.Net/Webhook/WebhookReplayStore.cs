@@ -90,7 +90,13 @@ internal sealed class WebhookReplayStore : IDisposable
             foreach (var h in hashes)
                 if (_seen.TryGetValue(h, out var at) && at >= cutoff) return false;
             foreach (var h in hashes) _seen[h] = now;
-            Append(hashes, '+', now);
+            try { Append(hashes, '+', now); }
+            catch
+            {
+                // Not on disk (a full disk): not seen either, or every retry of the sender would be a "replay" (s32 attacker #6).
+                foreach (var h in hashes) _seen.Remove(h);
+                throw;
+            }
             if (_seen.Count > MaxEntries)
                 foreach (var (k, _) in _seen.OrderBy(kv => kv.Value).Take(_seen.Count - MaxEntries).ToList()) _seen.Remove(k);
             return true;
@@ -104,7 +110,9 @@ internal sealed class WebhookReplayStore : IDisposable
         lock (_lock)
         {
             foreach (var h in hashes) _seen.Remove(h);
-            Append(hashes, '-', DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            // Forgotten in memory at once; a `-` line that cannot be written leaves the key remembered after a restart only.
+            try { Append(hashes, '-', DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()); }
+            catch (IOException) { }
         }
     }
 

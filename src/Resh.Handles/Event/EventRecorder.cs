@@ -19,6 +19,9 @@ public static class EventRecorder
 
     static readonly AsyncLocal<bool> InRule = new();
 
+    /// <summary>True while a rule of event.serve runs: an event emitted then is the rule's (source event.serve).</summary>
+    public static bool InRuleRun => InRule.Value;
+
     /// <summary>Marks the changes of the rule run in <paramref name="run"/> as made by a rule (recorded with source event.serve).</summary>
     public static async Task<T> AsRuleAsync<T>(Func<Task<T>> run)
     {

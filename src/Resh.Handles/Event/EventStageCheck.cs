@@ -18,7 +18,7 @@ public static class EventStageCheck
         foreach (var (key, _) in with)
             if (key.Contains("{{", StringComparison.Ordinal))
                 throw ReshError.Usage($"The argument name `{EventTopic.Clip(key)}` holds a placeholder: placeholders are allowed in argument values only.",
-                    "Example: with:='{\"text\":\"{{data.version}}\"}'").ToException();
+                    "Example: with:='{\"content\":\"{{data.version}}\"}'").ToException();
         var registry = ctx.Runtime.Handles
             ?? throw ReshError.Unsupported("Rules cannot be checked here: no handle registry in this runtime.", null).ToException();
         var action = StageAction.Create(registry, stage, with);

@@ -78,6 +78,8 @@ public sealed class EtcdLockBackend : ILockBackend
         {
             var password = endpoint.Secret(ctx, "password")
                 ?? throw ReshError.Usage($"{table} names user = \"{user}\" but no password.", "Add password = \"env:ETCD_PASSWORD\" (or secret:NAME, file:PATH).").ToException();
+            if (!https)
+                ctx.Warn($"The password for {table} goes to etcd over plain http:// (readable on the network); use an https:// url with ca=.");
             backend._login = (user, password);
             await backend.LoginAsync(ct).ConfigureAwait(false);
         }
@@ -102,7 +104,9 @@ public sealed class EtcdLockBackend : ILockBackend
     static long Num(JsonNode? n) => n is null ? 0 : n.GetValueKind() == JsonValueKind.String
         ? long.Parse(n.GetValue<string>(), CultureInfo.InvariantCulture) : n.GetValue<long>();
 
-    public async Task<LockAttempt> TryAcquireAsync(string name, LockLease lease, TimeSpan? ttl, CancellationToken ct)
+    public Task<LockAttempt> TryAcquireAsync(string name, LockLease lease, TimeSpan? ttl, CancellationToken ct) => Guard(() => TryAcquireCore(name, lease, ttl, ct));
+
+    async Task<LockAttempt> TryAcquireCore(string name, LockLease lease, TimeSpan? ttl, CancellationToken ct)
     {
         var seconds = (long)Math.Ceiling((ttl ?? DefaultTtl!.Value).TotalSeconds);
         var grant = await PostAsync("/v3/lease/grant", new JsonObject { ["TTL"] = seconds }, ct).ConfigureAwait(false);
@@ -119,7 +123,7 @@ public sealed class EtcdLockBackend : ILockBackend
         JsonObject answer;
         try { answer = await PostAsync("/v3/kv/txn", txn, ct).ConfigureAwait(false); }
         catch { await RevokeQuietly(leaseId).ConfigureAwait(false); throw; }
-        if (answer["succeeded"]?.GetValue<bool>() == true)
+        if (answer["succeeded"] is JsonValue { } done && done.GetValueKind() == JsonValueKind.True)
         {
             // The put's revision is the key's create revision: the fencing number.
             var revision = Num(answer["header"]?["revision"]);
@@ -131,13 +135,17 @@ public sealed class EtcdLockBackend : ILockBackend
         return new LockAttempt(null, holder ?? Unknown());
     }
 
-    public async Task<LockLease?> ReadAsync(string name, CancellationToken ct)
+    public Task<LockLease?> ReadAsync(string name, CancellationToken ct) => Guard(() => ReadCore(name, ct));
+
+    async Task<LockLease?> ReadCore(string name, CancellationToken ct)
     {
         var kv = await RangeOne(name, ct).ConfigureAwait(false);
         return kv is null ? null : await LeaseOf(kv, ct).ConfigureAwait(false);
     }
 
-    public async Task<LockReleaseOutcome> ReleaseAsync(string name, string? token, bool dryRun, CancellationToken ct)
+    public Task<LockReleaseOutcome> ReleaseAsync(string name, string? token, bool dryRun, CancellationToken ct) => Guard(() => ReleaseCore(name, token, dryRun, ct));
+
+    async Task<LockReleaseOutcome> ReleaseCore(string name, string? token, bool dryRun, CancellationToken ct)
     {
         // Read, check the token, delete only if the key is still that version: bounded retries if it changed between.
         for (var attempt = 0; attempt < 5; attempt++)
@@ -161,7 +169,9 @@ public sealed class EtcdLockBackend : ILockBackend
         throw ReshError.Conflict($"The lock {name} kept changing while it was being released.", "Retry; another client is taking and releasing it fast.").ToException();
     }
 
-    public async Task<bool> RenewAsync(string name, string token, TimeSpan ttl, CancellationToken ct)
+    public Task<bool> RenewAsync(string name, string token, TimeSpan ttl, CancellationToken ct) => Guard(() => RenewCore(name, token, ct));
+
+    async Task<bool> RenewCore(string name, string token, CancellationToken ct)
     {
         var kv = await RangeOne(name, ct).ConfigureAwait(false);
         if (kv is null || kv["lease"] is not { } id) return false;
@@ -175,7 +185,9 @@ public sealed class EtcdLockBackend : ILockBackend
     /// <summary>A server cannot watch a local process: the lease lives by its TTL and run's renewals.</summary>
     public Task AdoptChildAsync(string name, string token, int childPid, CancellationToken ct) => Task.CompletedTask;
 
-    public async Task<IReadOnlyList<string>> NamesAsync(CancellationToken ct)
+    public Task<IReadOnlyList<string>> NamesAsync(CancellationToken ct) => Guard(() => NamesCore(ct));
+
+    async Task<IReadOnlyList<string>> NamesCore(CancellationToken ct)
     {
         var end = Prefix[..^1] + (char)(Prefix[^1] + 1);
         var answer = await PostAsync("/v3/kv/range", new JsonObject
@@ -265,6 +277,19 @@ public sealed class EtcdLockBackend : ILockBackend
                     : ReshError.Failed($"etcd at {_server} answered {(int)response.StatusCode} to {path}: {ExceptionTranslation.OneLine(message)}.", "Check the server's log.")).ToException();
             }
             return json as JsonObject ?? throw Protocol($"its answer to {path} is not a JSON object");
+        }
+    }
+
+    /// <summary>
+    /// A reply resh cannot read (a lying or foreign server: a string where a number or a bool belongs, bad base64, a
+    /// shape that is not etcd's) is the protocol error, not an internal one (s32 attacker #4).
+    /// </summary>
+    async Task<T> Guard<T>(Func<Task<T>> call)
+    {
+        try { return await call().ConfigureAwait(false); }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or JsonException or OverflowException or ArgumentException or KeyNotFoundException or NullReferenceException)
+        {
+            throw Protocol(ExceptionTranslation.OneLine(e.Message));
         }
     }
 

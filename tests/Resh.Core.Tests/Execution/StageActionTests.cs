@@ -13,6 +13,7 @@ public class StageActionTests
     static readonly Arg<string?> StageArg = Arg.String("stage", "the action's stage", required: true);
     static readonly Arg<JsonNode?> ArgsArg = Arg.Json("with", "argument templates");
     static readonly Arg<JsonNode?> DocArg = Arg.Json("doc", "the document");
+    static readonly Arg<string?> ToArg = Arg.String("to", "a destination path", path: PathUse.Write);
 
     /// <summary>`act://x.fire`: declares an action and runs it against a document, answering with the callee's echo.</summary>
     static async ValueTask<Outcome<EchoResult>> Fire(VerbContext ctx)
@@ -30,6 +31,8 @@ public class StageActionTests
         r.Add(TestHandles.Handle());
         r.Add(new HandleInfo("act", "action test handle", "anything",
             [VerbInfo.Define("fire", Effect.Read, "runs an action", [StageArg, ArgsArg, DocArg], TestJson.Default.EchoResult, Fire)]));
+        r.Add(new HandleInfo("p", "path test handle", "anything",
+            [VerbInfo.Define("copy", Effect.Mutate, "copies", [ToArg, TestHandles.Name], TestJson.Default.EchoResult, ctx => new EchoResult(ctx.Target, "copy", new()))]));
         r.Add(MetaHandle.Create(r, new BuildInfo("0.0.0-test", "test")));
         return r;
     }
@@ -84,6 +87,16 @@ public class StageActionTests
         var r = Fire("t://thing.read", """{"password":"{{data.pw}}"}""", """{"data":{"pw":"file:/etc/shadow"}}""");
         Assert.Equal("usage", r.Code);
         Assert.Contains("password", r.Envelope["error"]!["message"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_placeholder_in_a_path_argument_is_refused()
+    {
+        // s32 attacker #1: `to={{payload.version}}` let a payload pick the file a copy wrote (../../victim).
+        var r = Fire("p://src.copy", """{"to":"/srv/releases/{{data.v}}.txt"}""", """{"data":{"v":"../../victim/x"}}""");
+        Assert.Equal("usage", r.Code);
+        Assert.Contains("`to`", r.Envelope["error"]!["message"]!.GetValue<string>());
+        Assert.Equal(0, Fire("p://src.copy", """{"to":"/srv/fixed.txt","name":"{{data.v}}"}""", """{"data":{"v":"x"}}""").Exit);
     }
 
     [Fact]

@@ -8,6 +8,26 @@ namespace Resh.Handles.Tests.Event;
 public sealed class EventServeTests : EventTestBase
 {
     [Fact]
+    public void Adding_the_same_rule_again_changes_nothing_and_events_already_waiting_still_run_it()
+    {
+        // s32 user #2: an identical rules.add moved from_seq past the events waiting for serve, which then never ran the rule.
+        var log = Dir["again.log"];
+        string[] add = ["event:///u.rules.add", "name=r4", $"run=file://{log}.append", "with:={\"content\":\"{{seq}}\\n\"}"];
+        var first = Ok(Resh(add));
+        Emit("u", "{}");
+        var again = Resh(add);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.False(again.Changed);
+        Assert.Equal(first["rule"]!["from_seq"]!.GetValue<long>(), again.Result!["rule"]!["from_seq"]!.GetValue<long>());
+        Assert.Equal(1, Ok(Resh("event://.serve", "once=true"))["runs"]!.GetValue<long>());
+        Assert.Equal($"{first["rule"]!["from_seq"]!.GetValue<long>()}\n", File.ReadAllText(log));
+        // A changed rule of the same name replaces it (changed, created:false).
+        var changed = Resh([.. add[..3], "with:={\"content\":\"x\"}"]);
+        Assert.True(changed.Changed, changed.ToString());
+        Assert.False(changed.Result!["created"]!.GetValue<bool>());
+    }
+
+    [Fact]
     public void A_change_a_rule_makes_is_recorded_but_triggers_no_rule_so_a_rule_on_resh_changes_cannot_loop()
     {
         // Found at integration: with [events] record = true a rule on `resh.>` whose stage changes something recorded a
@@ -22,6 +42,15 @@ public sealed class EventServeTests : EventTestBase
         var recorded = List("/resh.>");
         Assert.Equal(["resh.file.write", "resh.file.append"], recorded.Select(e => e!["topic"]!.GetValue<string>()));
         Assert.Equal(["resh", "event.serve"], recorded.Select(e => e!["source"]!.GetValue<string>()));
+
+        // s32 attacker #7: a rule that emits its own topic ran 780 times in 8 s; its emit is the rule's and runs no rule.
+        Ok(Resh("event:///loop.a.rules.add", "name=loop", "run=event:///loop.a.emit"));
+        Emit("loop.a", "{}");
+        Assert.Equal(1, Ok(Resh("event://.serve", "once=true"))["runs"]!.GetValue<long>());
+        Assert.Equal(0, Ok(Resh("event://.serve", "once=true"))["runs"]!.GetValue<long>());
+        var loop = List("/loop.a");
+        Assert.Equal(2, loop.Count);
+        Assert.Equal("event.serve", loop[1]!["source"]!.GetValue<string>());
     }
 
     [Fact]

@@ -216,7 +216,8 @@ public sealed class LogWriteRotateTests : IDisposable
         using var child = Process.Start("bash", script);
         try
         {
-            for (int i = 0; i < 100 && !File.Exists(_dir["pid"]); i++) Thread.Sleep(50);
+            // The pid file exists before bash has written its number: wait for the number (seen in a full run).
+            for (int i = 0; i < 100 && !(File.Exists(_dir["pid"]) && File.ReadAllText(_dir["pid"]).Trim().Length > 0); i++) Thread.Sleep(50);
             Ok($"log://{log}.rotate", "keep=2", $"pid_file={_dir["pid"]}");
             for (int i = 0; i < 100 && !File.Exists(marker); i++) Thread.Sleep(50);
             Assert.True(File.Exists(marker));

@@ -102,6 +102,24 @@ public sealed class WebhookListenTests : IDisposable
     }
 
     [Fact]
+    public void A_failed_action_is_a_5xx_the_sender_may_retry_and_its_retry_runs_once_the_action_can()
+    {
+        // s32 user #1: an action that failed with not_found was answered 404 ("no such route"), which no sender retries.
+        var dir = _dir["later"];
+        var log = Path.Combine(dir, "hook.log");
+        const string body = "{\"ref\":\"r1\"}";
+        var headers = Generic(body, "retry-1");
+        var port = FreePort();
+        using var l = Listen(port, "/deploy", $"action=file://{log}.append", "with:={\"content\":\"{{payload.ref}}\\n\",\"create\":true}", "count=3");
+        Assert.Equal(502, Post(port, "/deploy", body, headers).Status);   // the directory is missing: the action fails
+        Assert.Equal(502, Post(port, "/deploy", body, headers).Status);   // the id was forgotten: the retry is not a replay
+        Directory.CreateDirectory(dir);
+        Assert.Equal(200, Post(port, "/deploy", body, headers).Status);   // now it can
+        Assert.True(l.Finish().Ok);
+        Assert.Equal("r1\n", File.ReadAllText(log));
+    }
+
+    [Fact]
     public void A_replay_is_refused_after_the_listener_restarts()
     {
         var log = _dir["restart.log"];

@@ -27,7 +27,7 @@ public static class WebhookListen
         notes: "As a service (run as root): `resh svc://resh-webhook.create restart=always user=resh -- /usr/bin/resh webhook://0.0.0.0:9000.listen` serves the config's routes. " +
             "Answers: 200 with the action's envelope; 4xx/5xx with an error envelope: 400 usage, 401 bad or missing signature, 404 no such route, 405 not POST, " +
             "408 head or body too slow, 409 replay (a delivery id or signature seen before, or a generic timestamp outside window=), 413 body over max_body, " +
-            "414/431 request line or head too large, 500/502 the action failed (then the delivery id is forgotten, so the sender may retry). " +
+            "414/431 request line or head too large, 400 the payload's values were refused by the action, 503 the action met a busy or unreachable backend, 502 it failed otherwise (then the delivery id is forgotten, so the sender may retry). " +
             "Actions run one at a time, in arrival order. Accepted delivery ids are fsync'd to the state dir before the action runs. " +
             "Every request is a `delivery` NDJSON event (status, route, delivery id, remote; never a credential header); without action= an accepted one is also a `payload` event. " +
             "Routes: the target's path with the arguments, or (target without a path) every [webhook.NAME] table: path, secret, style, action, args, max_body, window. " +

@@ -40,7 +40,8 @@ public static class EventEmit
             return ReshError.Usage($"The data is larger than max_data ({SizeValue.Format(settings.MaxData)}): {SizeValue.Format(bytes)} as JSON.",
                 "Emit a reference (a path or URL) to the data instead of the data, or raise [events] max_data in the config (at most 16MiB).",
                 new JsonObject { ["reason"] = "too_large", ["max_data"] = settings.MaxData, ["size"] = bytes });
-        var source = Text(ctx.Get(Source), "source");
+        // An event a rule of serve emits is the rule's: serve runs no rule on it, so a rule emitting its own topic cannot loop (s32 attacker #7).
+        var source = EventRecorder.InRuleRun ? EventRecorder.RuleSource : Text(ctx.Get(Source), "source");
         var correlation = Text(ctx.Get(Correlation), "correlation");
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var who = EventArgs.Who();

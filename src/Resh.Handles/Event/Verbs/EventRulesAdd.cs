@@ -10,7 +10,7 @@ public static class EventRulesAdd
     static readonly Arg<string?> Name = Arg.String("name", "The rule's name (letters, digits, `.`, `_`, `-`); a rule of the same name is replaced.", required: true, examples: ["prune-on-full"]);
     static readonly Arg<string?> Stage = Arg.String("run", "The stage to run, without placeholders: the target is fixed here.", required: true, examples: ["snapshot://.prune", "file:///var/log/deploys.log.append"]);
     static readonly Arg<JsonNode?> With = Arg.Json("with", "The stage's arguments as a JSON object; string values may hold {{path}} placeholders into the event ({{data.version}}, {{topic}}, {{seq}}, {{source}}).",
-        examples: ["{\"text\":\"deployed {{data.version}}\\n\"}"]);
+        examples: ["{\"content\":\"deployed {{data.version}}\\n\"}"]);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("rules.add", Effect.Mutate,
         "Add (or replace) a rule: on events whose topic matches the target's pattern (and every where= filter), `serve` runs a stage with fields of the event as arguments.",
@@ -18,7 +18,7 @@ public static class EventRulesAdd
         examples:
         [
             new("event:///disk.full.rules.add name=prune run=snapshot://.prune", "On every disk.full event, prune snapshots."),
-            new("'event:///deploy.*.rules.add' name=deploy-log run=file:///var/log/deploys.log.append with:='{\"text\":\"{{topic}} {{data.version}}\\n\"}' where=data.env=prod",
+            new("'event:///deploy.*.rules.add' name=deploy-log run=file:///var/log/deploys.log.append with:='{\"content\":\"{{topic}} {{data.version}}\\n\"}' where=data.env=prod",
                 "Append a line per prod deploy event."),
         ],
         notes: "A rule applies to events emitted after it was added (from_seq). Placeholders are rendered only in argument values, never in the stage, "
@@ -38,7 +38,7 @@ public static class EventRulesAdd
         {
             null => new JsonObject(),
             JsonObject o => o,
-            _ => throw ReshError.Usage("with= must be a JSON object.", "Example: with:='{\"text\":\"{{data.version}}\"}'").ToException(),
+            _ => throw ReshError.Usage("with= must be a JSON object.", "Example: with:='{\"content\":\"{{data.version}}\"}'").ToException(),
         };
         var action = EventStageCheck.Check(ctx, stage, with);
         var created = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -46,6 +46,11 @@ public static class EventRulesAdd
             return Outcome.Changed(new EventRuleAddResult(new EventRule(name, on, where, action.Stage, action.VerbName, action.Args, 0, EventRecord.Stamp(created), EventArgs.Who()), true));
         using var store = EventStore.Open(ctx.Runtime.Paths, create: true, ctx.Cancellation)!;
         var set = EventRules.Read(store.Dir);
+        // The same rule again (Ansible, cron re-applying rules) changes nothing and keeps its from_seq: events already
+        // waiting for serve still run it (s32 user #2).
+        if (set.Rules.FirstOrDefault(r => r.Name == name) is { } same && same.On == on && same.Run == action.Stage
+            && same.Where.SequenceEqual(where) && JsonNode.DeepEquals(same.With, action.Args))
+            return new EventRuleAddResult(same, false);
         var rule = new EventRule(name, on, where, action.Stage, action.VerbName, action.Args, store.NextSeq, EventRecord.Stamp(created), EventArgs.Who());
         var existed = set.Rules.RemoveAll(r => r.Name == name) > 0;
         set.Rules.Add(rule);
