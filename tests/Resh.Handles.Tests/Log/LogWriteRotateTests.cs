@@ -213,7 +213,8 @@ public sealed class LogWriteRotateTests : IDisposable
         // rename + signal: a process that reopens on SIGHUP is told.
         var marker = _dir["hup"];
         var script = _dir.File("reopen.sh", $"trap 'touch {marker}' HUP\necho $$ > {_dir["pid"]}\nwhile :; do sleep 0.1; done\n");
-        using var child = Process.Start("bash", script);
+        // env --default-signal: a shell started with SIGHUP ignored (a suite run under nohup) cannot trap it.
+        using var child = Process.Start("env", ["--default-signal=HUP", "bash", script]);
         try
         {
             // The pid file exists before bash has written its number: wait for the number (seen in a full run).
