@@ -20,27 +20,6 @@ internal sealed class WebhookRoute : IDisposable
 
     public void Dispose() => Replays.Dispose();
 
-    /// <summary>
-    /// The routes of one listener: the target's path with the arguments, else every `[webhook.NAME]` table of the
-    /// config (or those named by route=). A table holds path, secret, style, action, args, max_body and window; a value
-    /// it leaves out comes from the arguments.
-    /// </summary>
-    /// <summary>
-    /// The replay logs' directory must be this user's own, not a link, and writable by no one else (s32 attacker #5: a
-    /// planted link in a directory another user could write made root append to a file of its choosing).
-    /// </summary>
-    static void CheckOwned(string dir)
-    {
-        var st = Resh.Core.Platform.Posix.Stat(dir, false, out _);
-        if (st is not { } s || !s.IsDirectory)
-            throw ReshError.PermissionDenied($"{dir} is not a directory resh made (a {(st?.IsSymlink == true ? "symbolic link" : "file")}); it does not follow it.",
-                "Remove it; resh creates the webhook state directory itself.").ToException();
-        if (s.Uid != Resh.Core.Platform.LibC.GetEUid())
-            throw ReshError.PermissionDenied($"The webhook state directory {dir} belongs to user {s.Uid}, not to you; its replay logs cannot be trusted.",
-                "Use a state directory of your own (RESH_HOME), or remove that directory.").ToException();
-        if ((s.Mode & 0x12) != 0)
-            throw ReshError.PermissionDenied($"The webhook state directory {dir} is writable by other users, so its replay logs cannot be trusted.", $"chmod 700 {dir}").ToException();
-    }
 
     public static List<WebhookRoute> Build(VerbContext ctx, WebhookListenTarget target, RouteDefaults defaults)
     {
@@ -48,7 +27,7 @@ internal sealed class WebhookRoute : IDisposable
         var section = ctx.Runtime.Config.Section("webhook");
         var wanted = ctx.Get(WebhookListenArgs.Route);
         var dir = ctx.Runtime.Paths.RequiredStateSubdir("webhook");
-        CheckOwned(dir);
+        Resh.Core.Config.OwnedStateDir.Check(dir, Resh.Core.Platform.Posix.Stat(dir, false, out _), "webhook state directory", "replay logs");
         try
         {
             if (target.Path is not null)

@@ -72,7 +72,7 @@ public sealed class EventStore : IDisposable
             catch (IOException ex) { throw ReshError.Failed($"Could not create {dir}: {ex.Message}", "Check the state directory (RESH_HOME).").ToException(); }
             st = Posix.Stat(dir, follow: false, out _);
         }
-        CheckOwned(dir, st);
+        OwnedStateDir.Check(dir, st, "event directory", "events");
         return dir;
     }
 
@@ -100,18 +100,6 @@ public sealed class EventStore : IDisposable
         }
     }
 
-    static void CheckOwned(string dir, FileStatus? st)
-    {
-        if (st is not { } s) throw Denied(dir, "cannot be read").ToException();
-        if (!s.IsDirectory)
-            throw ReshError.PermissionDenied($"{dir} is a {(s.IsSymlink ? "symbolic link" : "file")}, not the event directory; resh does not follow it.",
-                "Remove it; resh creates the event directory itself.").ToException();
-        if (s.Uid != LibC.GetEUid())
-            throw ReshError.PermissionDenied($"The event directory {dir} belongs to user {s.Uid}, not to you; resh does not use another user's event trail.",
-                "Use a state directory of your own (RESH_HOME), or remove that directory.", new JsonObject { ["owner_uid"] = s.Uid }).ToException();
-        if ((s.Mode & 0x12) != 0)
-            throw ReshError.PermissionDenied($"The event directory {dir} is writable by other users, so its events cannot be trusted.", $"chmod 700 {dir}").ToException();
-    }
 
     static ReshError Denied(string path, string what) =>
         ReshError.PermissionDenied($"The event directory {path} {what} as this user.", "Run as the user that owns the trail, or set RESH_HOME to a state directory of your own.");

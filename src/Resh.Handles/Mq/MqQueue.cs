@@ -64,7 +64,7 @@ public sealed class MqQueue : IDisposable
             rootStat = Posix.Stat(root, follow: false, out rootErrno);
         }
         if (rootStat is null && rootErrno == Posix.EACCES) throw Denied(root, "cannot be read").ToException();
-        CheckOwned(root, rootStat);
+        OwnedStateDir.Check(root, rootStat, "queue directory", "queues");
         var dir = Path.Combine(root, name);
         var st = Posix.Stat(dir, follow: false, out var errno);
         if (st is null)
@@ -76,7 +76,7 @@ public sealed class MqQueue : IDisposable
             LibC.FSyncDirectory(root);
             st = Posix.Stat(dir, follow: false, out _);
         }
-        CheckOwned(dir, st);
+        OwnedStateDir.Check(dir, st, "queue directory", "messages");
         FileStream lockFile;
         try { lockFile = FileLock.Open(Path.Combine(dir, "lock"), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(1), ct); }
         catch (UnauthorizedAccessException) { throw Denied(dir, "cannot be written").ToException(); }
@@ -114,19 +114,6 @@ public sealed class MqQueue : IDisposable
         }
     }
 
-    static void CheckOwned(string dir, FileStatus? st)
-    {
-        if (st is not { } s) throw Denied(dir, "cannot be read").ToException();
-        if (!s.IsDirectory)
-            throw ReshError.PermissionDenied($"{dir} is a {(s.IsSymlink ? "symbolic link" : "file")}, not a queue directory; resh does not follow it.",
-                "Remove it; resh creates the queue directory itself.").ToException();
-        if (s.Uid != LibC.GetEUid())
-            throw ReshError.PermissionDenied($"The queue directory {dir} belongs to user {s.Uid}, not to you; resh does not use another user's queue.",
-                "Use a queue of your own state directory (RESH_HOME), or remove that directory.", new JsonObject { ["owner_uid"] = s.Uid }).ToException();
-        if ((s.Mode & 0x12) != 0)
-            throw ReshError.PermissionDenied($"The queue directory {dir} is writable by other users, so its messages cannot be trusted.",
-                $"chmod 700 {dir}").ToException();
-    }
 
     static ReshError Denied(string path, string what) =>
         ReshError.PermissionDenied($"The queue directory {path} {what} as this user.", "Run as the user that owns the queues, or set RESH_HOME to a state directory of your own.");

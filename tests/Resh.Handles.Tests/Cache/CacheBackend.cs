@@ -17,7 +17,7 @@ public sealed class CacheBackend : IDisposable
     {
         Dir = Path.Combine(Path.GetTempPath(), $"resh-cache-{Guid.NewGuid():N}"[..21]);
         Directory.CreateDirectory(Dir);
-        var ports = FreePorts(3);
+        var ports = LoopbackPorts.Free(3);
         (RedisPort, TlsPort, MemcachedPort) = (ports[0], ports[1], ports[2]);
         var up = Shell.Run($"{Shell.Q(Script)} up {Shell.Q(Dir)} {RedisPort} {TlsPort} {MemcachedPort}", wait: TimeSpan.FromSeconds(60));
         if (up.ExitCode != 0)
@@ -54,14 +54,6 @@ public sealed class CacheBackend : IDisposable
 
     static string Script => Path.Combine(ReshBinary.RepoRoot, "tests", "setup", "cache.sh");
 
-    static int[] FreePorts(int n)
-    {
-        var listeners = Enumerable.Range(0, n).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
-    }
 
     public void Dispose()
     {

@@ -12,10 +12,7 @@ public sealed class EtcdBackend : IDisposable
     {
         Dir = Path.Combine(Path.GetTempPath(), $"resh-etcd-{Guid.NewGuid():N}"[..20]);
         Directory.CreateDirectory(Dir);
-        var listeners = Enumerable.Range(0, 2).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
+        var ports = LoopbackPorts.Free(2);
         Port = ports[0];
         var up = Shell.Run($"{Shell.Q(Script)} up {Shell.Q(Dir)} {ports[0]} {ports[1]}", wait: TimeSpan.FromSeconds(90));
         if (up.ExitCode != 0)

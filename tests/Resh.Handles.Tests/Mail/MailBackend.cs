@@ -17,7 +17,7 @@ public sealed class MailBackend : IDisposable
     {
         Dir = Path.Combine(Path.GetTempPath(), $"resh-mail-{Guid.NewGuid():N}"[..20]);
         Directory.CreateDirectory(Dir);
-        var ports = FreePorts(3);
+        var ports = LoopbackPorts.Free(3);
         (SmtpPort, PlainPort, ImapPort) = (ports[0], ports[1], ports[2]);
         var up = Shell.Run($"{Shell.Q(Script)} up {Shell.Q(Dir)} {SmtpPort} {PlainPort} {ImapPort}", wait: TimeSpan.FromSeconds(60));
         if (up.ExitCode != 0)
@@ -47,14 +47,6 @@ public sealed class MailBackend : IDisposable
 
     static string Script => Path.Combine(ReshBinary.RepoRoot, "tests", "setup", "mail.sh");
 
-    static int[] FreePorts(int n)
-    {
-        var listeners = Enumerable.Range(0, n).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
-    }
 
     public void Dispose()
     {

@@ -252,7 +252,7 @@ public sealed class MqNatsTests(NatsBackend nats)
     [Fact]
     public void A_server_that_is_down_is_unavailable_at_once_and_bad_targets_are_usage_errors()
     {
-        var port = NatsBackend.FreePorts(1)[0];
+        var port = LoopbackPorts.Free(1)[0];
         var clock = Stopwatch.StartNew();
         var down = nats.Resh($"mq://127.0.0.1:{port}/jobs.publish", "body=1");
         Fails(down, "unavailable", 7);

@@ -19,7 +19,7 @@ public sealed class NatsBackend : IDisposable
         Directory.CreateDirectory(Dir);
         Home = Path.Combine(Dir, "home");
         Directory.CreateDirectory(Home);
-        var ports = FreePorts(2);
+        var ports = LoopbackPorts.Free(2);
         (Port, MonitorPort) = (ports[0], ports[1]);
         var up = Shell.Run($"{Shell.Q(Script)} up {Shell.Q(Dir)} {Port} {MonitorPort}", wait: TimeSpan.FromSeconds(60));
         if (up.ExitCode != 0)
@@ -62,14 +62,6 @@ public sealed class NatsBackend : IDisposable
 
     static string Script => Path.Combine(ReshBinary.RepoRoot, "tests", "setup", "nats.sh");
 
-    public static int[] FreePorts(int n)
-    {
-        var listeners = Enumerable.Range(0, n).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
-    }
 
     public void Dispose()
     {
