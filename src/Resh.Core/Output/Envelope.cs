@@ -64,7 +64,8 @@ public sealed class Envelope
     /// </summary>
     public bool HasResult => Ok || Error?.Code == ErrorCode.Partial;
 
-    public int ExitStatus => ExitStatusOverride ?? (Ok ? 0 : (Error?.Code ?? ErrorCode.Failed).ExitStatus());
+    /// <summary>The process exit status: a verb's override (a command's own status), except that a failed envelope never exits 0.</summary>
+    public int ExitStatus => ExitStatusOverride is { } own && (own != 0 || Ok) ? own : (Ok ? 0 : (Error?.Code ?? ErrorCode.Failed).ExitStatus());
 
     /// <summary>The result as a JSON tree, for table and YAML rendering.</summary>
     public JsonNode? ResultAsNode()

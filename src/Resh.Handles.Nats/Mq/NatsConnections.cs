@@ -12,6 +12,9 @@ namespace Resh.Handles.Nats.Mq;
 /// <summary>The server of a target or profile: where to connect, as whom, with which TLS, and how long one call may take.</summary>
 sealed record NatsServer(string Host, int Port, string? User, string? Password, string Tls, string? Ca, TimeSpan Timeout, string Label)
 {
+    /// <summary>TLS is required only because a password is configured and tls was left at auto (s32 attacker #2).</summary>
+    public bool TlsForPassword { get; init; }
+
     public const int DefaultPort = 4222;
     public string Display => (Host.Contains(':') ? $"[{Host}]" : Host) + ":" + Port.ToString(CultureInfo.InvariantCulture);
     public string Key => $"{Display}|{User}|{Tls}|{Ca}";
@@ -47,9 +50,19 @@ static class NatsConnections
         var password = endpoint.Secret(ctx, "password");
         if (password is not null && endpoint.User is null)
             throw ReshError.Usage($"{table} has a password but no user.", "Add user = \"NAME\" next to the password.").ToException();
+        // A password never goes in clear unless the operator says so: with tls left at auto, a server that does not offer
+        // TLS (or an on-path rewrite of its INFO) would otherwise receive it as plain text.
+        var forPassword = password is not null && tls == "auto";
+        if (forPassword) tls = "on";
+        if (password is not null && tls == "off" && !IsLoopback(endpoint.Host))
+            ctx.Warn($"The password for {table} goes to {endpoint.Display(NatsServer.DefaultPort)} without TLS (tls = \"off\"): readable on the network.");
         return new NatsServer(endpoint.Host, endpoint.Port ?? NatsServer.DefaultPort, endpoint.User, password?.Reveal(), tls, ca, timeout,
-            endpoint.Profile is null ? endpoint.Display(NatsServer.DefaultPort) : $"[mq.{endpoint.Profile}] ({endpoint.Display(NatsServer.DefaultPort)})");
+            endpoint.Profile is null ? endpoint.Display(NatsServer.DefaultPort) : $"[mq.{endpoint.Profile}] ({endpoint.Display(NatsServer.DefaultPort)})")
+        { TlsForPassword = forPassword };
     }
+
+    static bool IsLoopback(string host) =>
+        host.Trim('[', ']') is var h && (h == "localhost" || (System.Net.IPAddress.TryParse(h, out var ip) && System.Net.IPAddress.IsLoopback(ip)));
 
     public static async Task<(NatsConnection Nats, NatsJSContext Js)> GetAsync(NatsServer server, CancellationToken ct)
     {

@@ -6,7 +6,7 @@ using Resh.Core.Model;
 using Resh.Core.Platform;
 using Resh.Core.Output;
 using Resh.Core.Secrets;
-using Resh.Handles.Secret.Exec;
+using Resh.Core.Execution.Foreground;
 
 namespace Resh.Handles.Secret.Verbs;
 
@@ -83,40 +83,23 @@ public static class SecretExec
             return ReshError.NotFound($"{words[0]} is not a program on PATH.", "Give a full path, or install it.", new JsonObject { ["command"] = words[0] });
 
         var secrets = environment.Values.SelectMany(SecretRedactor.NeedlesOf).Distinct().ToList();
-        // Where the program's output goes as it comes (docs in the notes above): resh's own descriptors for raw and
-        // table, events for ndjson; json and yaml keep the tail only.
-        // Standard input passes through when resh has it as a stream: not in batch mode, where it carries the requests,
-        // nor when an argument already took it (@-, --args -). Batch answers stay one envelope per request (no events).
-        bool inheritStdin;
-        try { inheritStdin = ctx.Runtime.Stdin.OpenStream("the program's standard input") is not null; }
-        catch (ReshException) { inheritStdin = false; }
-        OutputSink? onStdout = null, onStderr = null;
-        bool streamed = ctx.Format is OutputFormat.Raw or OutputFormat.Table || (ctx.Format == OutputFormat.Ndjson && inheritStdin);
-        if (ctx.Format is OutputFormat.Raw or OutputFormat.Table)
-        {
-            var fd1 = new FdStream(1, write: true);
-            var fd2 = new FdStream(2, write: true);
-            onStdout = b => { if (!b.IsEmpty) fd1.Write(b); };
-            onStderr = b => { if (!b.IsEmpty) fd2.Write(b); };
-        }
-        else if (streamed)
-        {
-            onStdout = LineEvents(ctx, "stdout");
-            onStderr = LineEvents(ctx, "stderr");
-        }
+        var output = ForegroundOutput.For(ctx, "the program's standard input");
+        var streamed = output.Streamed;
 
         var clock = Stopwatch.StartNew();
         var tailBytes = (int)Math.Min(int.MaxValue / 4, ctx.Get(MaxOutput) ?? 1024 * 1024);
         ForegroundResult r;
         try
         {
-            r = await ForegroundProgram.RunAsync([program, .. words.Skip(1)], environment, inheritStdin, secrets, onStdout, onStderr, tailBytes, ctx.Cancellation)
+            r = await ForegroundProgram.RunAsync([program, .. words.Skip(1)], environment, output.InheritStdin, secrets, output.OnStdout, output.OnStderr, tailBytes, ctx.Cancellation)
                 .ConfigureAwait(false);
         }
         catch (ReshException ex) when (ex.Error.Code == ErrorCode.Unavailable)
         {
             return ReshError.PermissionDenied(ex.Error.Message, "Check the program's mode.", new JsonObject { ["command"] = words[0] });
         }
+        if (r.OutputHeldOpen)
+            ctx.Warn($"{words[0]} left a process in the background that still holds its output; output after it ended is not shown.");
         var stdout = streamed ? "" : r.Stdout.Text();
         var stderr = streamed ? "" : r.Stderr.Text();
         var result = new SecretExecResult(words, injected, r.ExitCode, stdout, stderr, !streamed && r.Stdout.Truncated, !streamed && r.Stderr.Truncated,
@@ -136,27 +119,6 @@ public static class SecretExec
             127 => ReshError.NotFound($"{words[0]} exited with 127 (a command it ran was not found).", "Check the program and its PATH.", details),
             126 => ReshError.PermissionDenied($"{words[0]} exited with 126 (a command it ran could not be executed).", "Check its mode.", details),
             _ => ReshError.Failed($"{words[0]} exited with {r.ExitCode}{(last.Length > 0 ? ": " + last : ".")}", "Pass check=false to report any exit status as success.", details),
-        };
-    }
-
-    /// <summary>One ndjson event per line of a stream (a last line without a line end is sent when the stream ends).</summary>
-    static OutputSink LineEvents(VerbContext ctx, string stream)
-    {
-        var line = new List<byte>();
-        void Send()
-        {
-            ctx.Events.Emit(stream, new JsonObject { ["line"] = System.Text.Encoding.UTF8.GetString(line.ToArray()) });
-            line.Clear();
-        }
-        return b =>
-        {
-            if (b.IsEmpty) { if (line.Count > 0) Send(); return; }
-            foreach (var c in b)
-            {
-                if (c == (byte)'\n') { Send(); continue; }
-                line.Add(c);
-                if (line.Count >= 64 * 1024) Send();
-            }
         };
     }
 

@@ -125,8 +125,15 @@ public sealed class EtcdLockBackend : ILockBackend
         catch { await RevokeQuietly(leaseId).ConfigureAwait(false); throw; }
         if (answer["succeeded"] is JsonValue { } done && done.GetValueKind() == JsonValueKind.True)
         {
-            // The put's revision is the key's create revision: the fencing number.
-            var revision = Num(answer["header"]?["revision"]);
+            // The put's revision is the key's create revision: the fencing number. An answer resh cannot read after the
+            // put took effect still gives the lease back, so the lock is not left taken until its TTL.
+            long revision;
+            try { revision = Num(answer["header"]?["revision"]); }
+            catch (Exception e) when (e is FormatException or InvalidOperationException or OverflowException or ArgumentException)
+            {
+                await RevokeQuietly(leaseId).ConfigureAwait(false);
+                throw Protocol($"the lock was taken, but its revision is unreadable ({ExceptionTranslation.OneLine(e.Message).TrimEnd('.')}); the lease was revoked");
+            }
             return new LockAttempt(lease with { Fence = revision, Expires = DateTime.UtcNow.AddSeconds(granted > 0 ? granted : seconds) }, null);
         }
         await RevokeQuietly(leaseId).ConfigureAwait(false);

@@ -38,12 +38,14 @@ public sealed class LockRenewal : IDisposable
                 }
                 sinceOk.Restart();
             }
-            catch (Exception e) when (e is ReshException or OperationCanceledException or IOException or TimeoutException)
+            catch (Exception e)
             {
+                // Any failure (a backend's answer it could not read included) counts against the TTL, never ends renewals
+                // silently: the loop goes on until the lock is renewed, the TTL has passed (Lost), or the run ends.
                 if (stop.IsCancellationRequested) return;
                 if (sinceOk.Elapsed >= ttl)
                 {
-                    Lost = $"it could not be renewed for {Resh.Core.Values.DurationValue.Format(ttl)} ({(e is ReshException r ? r.Error.Message.TrimEnd('.') : e.GetType().Name)})";
+                    Lost = $"it could not be renewed for {Resh.Core.Values.DurationValue.Format(ttl)} ({(e is ReshException r ? r.Error.Message.TrimEnd('.') : Resh.Core.Errors.ExceptionTranslation.OneLine(e.Message).TrimEnd('.'))})";
                     return;
                 }
             }

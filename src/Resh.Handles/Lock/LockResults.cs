@@ -46,12 +46,13 @@ public sealed record LockRunResult(
     string Backend,
     [property: Description("Redis: the fencing number of the lease the command ran under.")] long? Fence,
     [property: Description("The command's exit status (128+N for signal N).")] int ExitCode,
-    [property: Description("The end of its standard output (max_output).")] string Stdout,
-    [property: Description("The end of its standard error (max_output).")] string Stderr,
+    [property: Description("The end of its standard output (max_output); empty when the output was streamed (raw, table, ndjson).")] string Stdout,
+    [property: Description("The end of its standard error (max_output); empty when streamed.")] string Stderr,
     bool StdoutTruncated,
     bool StderrTruncated,
     [property: Description("How long the call waited for the lock, in milliseconds.")] double WaitedMs,
-    [property: Description("How long the command ran, in milliseconds.")] double RanMs);
+    [property: Description("How long the command ran, in milliseconds.")] double RanMs,
+    [property: Description("The output went out as it came (raw and table: resh's stdout/stderr; ndjson: stdout/stderr events), not into this result.")] bool Streamed = false);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(LockStatusResult))]

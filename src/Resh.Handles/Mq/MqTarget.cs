@@ -25,18 +25,22 @@ public static class MqTarget
         var chosen = ctx.Get(MqArgs.Backend);
         string authority, path;
         var slash = target.IndexOf('/');
+        if (slash < 0 && (named || target.Length == 0))
+            return (named ? MqName.Of(target) : "", Embedded(ctx, chosen, null)); // mq://jobs (or mq://.queues): the embedded queue
         if (slash < 0)
         {
-            // mq://jobs (or mq://.queues): the embedded queue.
-            if (!named && target.Length > 0)
-                throw ReshError.Usage("queues lists every queue: give no queue name.", "Example: resh mq://.queues (or mq:///jobs.stats for one queue)").ToException();
-            return (named ? MqName.Of(target) : "", Embedded(ctx, chosen, null));
+            // mq://PROFILE.queues (or mq://HOST:PORT.queues): the target names only the server, as lock://PROFILE.list does.
+            authority = target;
+            path = "";
         }
-        authority = target[..slash];
-        path = target[(slash + 1)..];
+        else
+        {
+            authority = target[..slash];
+            path = target[(slash + 1)..];
+        }
         if (!named && path.Trim('/').Length > 0)
             throw ReshError.Usage("queues lists every queue: give no queue name (the target names only the server).",
-                "Examples: mq://.queues (embedded), mq://PROFILE/.queues, mq://127.0.0.1:4222/.queues").ToException();
+                "Examples: mq://.queues (embedded), mq://PROFILE.queues, mq://127.0.0.1:4222/.queues").ToException();
         var queue = named ? MqName.Of(path) : "";
         var endpoint = EndpointResolver.Resolve(ctx, "mq", authority);
         if (endpoint is null) return (queue, Embedded(ctx, chosen, null));

@@ -171,6 +171,27 @@ public sealed class LockTests : IDisposable
     }
 
     [Fact]
+    public void With_format_raw_the_command_gets_resh_stdin_and_its_output_streams_through_like_flock()
+    {
+        // s32 user #10: flock(1) is transparent; lock.run --format raw is too (stdin in, stdout and stderr out, its status).
+        var run = ReshBinary.Run(["lock:///pipe.run", "--format", "raw", "--", "/bin/sh", "-c", "tr a-z A-Z; echo to-err >&2; exit 4"],
+            stdin: "quiet input\n", env: new Dictionary<string, string> { ["RESH_HOME"] = _home });
+        Assert.Equal(4, run.ExitCode);
+        Assert.Equal("QUIET INPUT\n", run.Stdout);
+        Assert.Contains("to-err", run.Stderr);
+        Assert.DoesNotContain("\"ok\"", run.Stdout + run.Stderr);
+        Assert.False(Status("pipe")["held"]!.GetValue<bool>());
+
+        // ndjson: a line event per output line, then the envelope, which says the output was streamed.
+        var nd = ReshBinary.Run(["lock:///pipe.run", "--format", "ndjson", "--", "/bin/sh", "-c", "echo one; echo two"],
+            stdin: "", env: new Dictionary<string, string> { ["RESH_HOME"] = _home });
+        Assert.Equal(0, nd.ExitCode);
+        Assert.Equal(["one", "two"], nd.Events.Where(e => e["event"]!.GetValue<string>() == "stdout").Select(e => e["line"]!.GetValue<string>()));
+        Assert.True(nd.Result!["streamed"]!.GetValue<bool>());
+        Assert.Equal("", nd.Result!["stdout"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Killing_resh_during_a_run_keeps_the_lock_while_the_command_lives_and_frees_it_after()
     {
         var psi = new ProcessStartInfo(ReshBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true };

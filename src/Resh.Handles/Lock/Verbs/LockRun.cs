@@ -3,7 +3,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
+using Resh.Core.Execution.Foreground;
 using Resh.Core.Model;
+using Resh.Core.Output;
 using Resh.Core.Platform;
 
 namespace Resh.Handles.Lock;
@@ -32,7 +34,10 @@ public static class LockRun
         ],
         notes: "It runs any program, as the user resh runs as: a grant of lock.run (or lock.*) is a grant to run commands, as proc.spawn is. "
             + "The lock is held while resh or the command lives: if resh is killed the command still holds it, and when both are gone the lock is free at once. "
-            + "The command gets an empty standard input and resh's environment; its exit status becomes resh's (ok for 0, else `failed` with details.exit_code). "
+            + "The command gets resh's standard input (when resh has it: not in `resh batch`) and resh's environment; its exit status becomes resh's (ok for 0, else `failed` with details.exit_code). "
+            + "Output, as secret.exec: with --format raw the command's stdout and stderr are resh's, streamed, and resh prints nothing of its own, as flock(1); "
+            + "with table they stream the same way and a summary follows; with ndjson each line is an event {\"event\":\"stdout\"|\"stderr\",\"line\":...} "
+            + "and the envelope ends the stream; with json and yaml the envelope keeps the last max_output of each. "
             + "Under --dry-run nothing runs: the call only says whether the lock is free. "
             + "On Redis the lease is renewed every ttl/3 while the command runs; if resh dies the lease ends after ttl (the command is not stopped), "
             + "and if a renewal finds the lock lost (expired or broken with force=true) the envelope warns.",
@@ -76,35 +81,32 @@ public static class LockRun
         using var renewal = ttl is { } period ? new LockRenewal(backend, name, lease.Token, period) : null;
         try
         {
-            var psi = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var w in words.Skip(1)) psi.ArgumentList.Add(w);
-            using var child = Process.Start(psi) ?? throw ReshError.Failed($"{words[0]} could not be started.", null).ToException();
-            child.StandardInput.Close();
-            // The command holds the lock too: if resh dies, the lock stays taken until the command ends (locally).
-            await backend.AdoptChildAsync(name, lease.Token, child.Id, CancellationToken.None).ConfigureAwait(false);
-            var stdout = new OutputTail(child.StandardOutput, tail);
-            var stderr = new OutputTail(child.StandardError, tail);
-            try { await child.WaitForExitAsync(ctx.Cancellation).ConfigureAwait(false); }
-            catch (OperationCanceledException)
+            // Output as secret.exec gives it (ForegroundOutput): streamed for raw, table and ndjson, the tail kept for json.
+            var output = ForegroundOutput.For(ctx, "the command's standard input");
+            ForegroundResult r;
+            try
             {
-                try { child.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-                await child.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-                throw;
+                r = await ForegroundProgram.RunAsync([program, .. words.Skip(1)], new Dictionary<string, string>(), output.InheritStdin, [],
+                    output.OnStdout, output.OnStderr, tail, ctx.Cancellation,
+                    // The command holds the lock too: if resh dies, the lock stays taken until the command ends (locally).
+                    started: pid => backend.AdoptChildAsync(name, lease.Token, pid, CancellationToken.None)).ConfigureAwait(false);
             }
-            // A process the command left in the background may keep its output open for ever: the call ends with the
-            // command, after a short wait for the rest of its output.
-            var drained = Task.WhenAll(stdout.Done, stderr.Done);
-            if (await Task.WhenAny(drained, Task.Delay(OutputGrace, ctx.Cancellation)).ConfigureAwait(false) != drained)
+            catch (ReshException e) when (e.Error.Code == ErrorCode.Unavailable)
+            {
+                return ReshError.PermissionDenied(e.Error.Message, "Check the program's mode.", new JsonObject { ["command"] = words[0] });
+            }
+            if (r.OutputHeldOpen)
                 ctx.Warn($"{words[0]} left a process in the background that still holds its output; the lock covers only the command itself, and output after it ended is not shown.");
-            var (outText, outCut) = stdout.Snapshot();
-            var (errText, errCut) = stderr.Snapshot();
-            var code = child.ExitCode;
-            var result = new LockRunResult(name, words, backend.Kind, lease.Fence, code, outText, errText, outCut, errCut, waited, Math.Round(clock.Elapsed.TotalMilliseconds, 2));
+            var (outText, errText) = output.Streamed ? ("", "") : (r.Stdout.Text(), r.Stderr.Text());
+            var code = r.ExitCode;
+            var result = new LockRunResult(name, words, backend.Kind, lease.Fence, code, outText, errText,
+                !output.Streamed && r.Stdout.Truncated, !output.Streamed && r.Stderr.Truncated, waited, Math.Round(clock.Elapsed.TotalMilliseconds, 2), output.Streamed);
             ctx.ExitStatus = code;
-            if (code == 0) return Outcome.Changed(result);
+            // raw prints nothing of resh's own once the command ran, as flock(1): its output and its status are the answer.
+            if (code == 0 || ctx.Format == OutputFormat.Raw) return Outcome.Changed(result).WithRaw(RawPayload.FromBytes(ReadOnlyMemory<byte>.Empty));
             var details = new JsonObject
             {
-                ["exit_code"] = code, ["stdout"] = Last(outText), ["stderr"] = Last(errText),
+                ["exit_code"] = code, ["stdout"] = Last(r.Stdout.Text()), ["stderr"] = Last(r.Stderr.Text()),
                 ["command"] = new JsonArray(words.Select(w => (JsonNode?)w).ToArray()),
             };
             return ReshError.Failed($"{words[0]} exited with {code} while holding the lock {name}.", "See details.stderr; the lock was released.", details);
@@ -129,41 +131,4 @@ public static class LockRun
     }
 
     static string Last(string text) => text.Length > 4096 ? text[^4096..] : text;
-
-    static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(2);
-
-    /// <summary>Reads a stream to its end in the background, keeping its last <c>max</c> characters; readable at any time.</summary>
-    sealed class OutputTail
-    {
-        readonly StringBuilder _text = new();
-        readonly int _max;
-        bool _cut;
-
-        public Task Done { get; }
-
-        public OutputTail(StreamReader reader, int max)
-        {
-            _max = max;
-            Done = Task.Run(async () =>
-            {
-                var buffer = new char[8192];
-                int n;
-                while ((n = await reader.ReadAsync(buffer).ConfigureAwait(false)) > 0)
-                    lock (_text)
-                    {
-                        _text.Append(buffer, 0, n);
-                        if (_text.Length > 2 * _max + buffer.Length) { _text.Remove(0, _text.Length - _max); _cut = true; }
-                    }
-            });
-        }
-
-        public (string Text, bool Truncated) Snapshot()
-        {
-            lock (_text)
-            {
-                if (_text.Length > _max) { _text.Remove(0, _text.Length - _max); _cut = true; }
-                return (_text.ToString(), _cut);
-            }
-        }
-    }
 }

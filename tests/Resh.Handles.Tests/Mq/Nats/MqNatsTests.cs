@@ -45,6 +45,18 @@ public sealed class MqNatsTests(NatsBackend nats)
     }
 
     [Fact]
+    public void A_password_never_goes_in_clear_unless_the_profile_says_tls_off()
+    {
+        // s32 attacker #2: with tls left at auto, a server that offers no TLS would get the password as plain text.
+        var refused = nats.Resh("mq://cleartext/clear.publish(body=x)");
+        Fails(refused, "unavailable", 7);
+        Assert.Contains("tls = \"off\"", refused.Envelope["error"]!["hint"]!.GetValue<string>());
+        Assert.DoesNotContain(nats.Password, refused.Stdout + refused.Stderr);
+        // Nothing was published: the profile that opts out (tls = "off", loopback) sees an empty queue.
+        Assert.Equal("not_found", nats.Resh("mq://events/clear.stats").ErrorCode);
+    }
+
+    [Fact]
     public void A_message_crosses_processes_with_key_headers_and_binary_body_and_auto_ack_removes_it()
     {
         Ok(nats.Resh("mq://events/cross.publish(body=hello)", "key=order-7", "headers:={\"trace\":\"ab12\"}"));

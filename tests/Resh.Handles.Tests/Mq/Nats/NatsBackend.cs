@@ -34,11 +34,18 @@ public sealed class NatsBackend : IDisposable
             url = "nats://127.0.0.1:{Port}"
             user = "resh"
             password = "env:RESH_TEST_NATS_PW"
+            tls = "off"
 
             [mq.wrong]
             url = "nats://127.0.0.1:{Port}"
             user = "resh"
             password = "env:RESH_TEST_NATS_WRONG"
+            tls = "off"
+
+            [mq.cleartext]
+            url = "nats://127.0.0.1:{Port}"
+            user = "resh"
+            password = "env:RESH_TEST_NATS_PW"
             """);
     }
 

@@ -3,21 +3,28 @@ using System.Diagnostics;
 using Resh.Core.Errors;
 using Resh.Core.Platform;
 
-namespace Resh.Handles.Secret.Exec;
-
-/// <summary>What a program run by secret.exec did: its status and the (masked) last part of each stream.</summary>
-internal sealed record ForegroundResult(int ExitCode, OutputTail Stdout, OutputTail Stderr);
+namespace Resh.Core.Execution.Foreground;
 
 /// <summary>
-/// Runs a program the way <c>op run</c> does: it inherits resh's standard input (when resh has one to give),
-/// its stdout and stderr are read as they come, masked (<see cref="StreamMasker"/>) and handed on at once,
-/// and the last part of each is kept for the envelope. Unlike <see cref="ProcessRunner"/> the locale is the
-/// caller's (no LC_ALL=C) and nothing is held whole.
+/// What a program run in the foreground did: its status, the (masked) last part of each stream, and whether a process it
+/// left in the background still held its output when it ended (that output is not waited for).
 /// </summary>
-internal static class ForegroundProgram
+public sealed record ForegroundResult(int ExitCode, OutputTail Stdout, OutputTail Stderr, bool OutputHeldOpen);
+
+/// <summary>
+/// Runs a program the way <c>op run</c> and <c>flock(1)</c> do (secret.exec, lock.run): it inherits resh's standard
+/// input (when resh has one to give), its stdout and stderr are read as they come, masked (<see cref="StreamMasker"/>)
+/// and handed on at once, and the last part of each is kept for the envelope. Unlike <see cref="ProcessRunner"/> the
+/// locale is the caller's (no LC_ALL=C) and nothing is held whole. The keystore's unlocking variables are never passed on.
+/// </summary>
+public static class ForegroundProgram
 {
+    /// <summary>How long, after the program ended, output still coming from a process it left in the background is read.</summary>
+    public static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(2);
+
     public static async Task<ForegroundResult> RunAsync(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment,
-        bool inheritStdin, IReadOnlyList<string> secrets, OutputSink? onStdout, OutputSink? onStderr, int tailBytes, CancellationToken ct)
+        bool inheritStdin, IReadOnlyList<string> secrets, OutputSink? onStdout, OutputSink? onStderr, int tailBytes, CancellationToken ct,
+        Func<int, Task>? started = null)
     {
         var psi = new ProcessStartInfo(argv[0])
         {
@@ -39,34 +46,44 @@ internal static class ForegroundProgram
         }
         if (!inheritStdin) try { process.StandardInput.Close(); } catch (IOException) { }
 
+        if (started is not null) await started(process.Id).ConfigureAwait(false);
         var stdout = new OutputTail(tailBytes);
         var stderr = new OutputTail(tailBytes);
-        var outPump = Task.Run(() => Pump(process.StandardOutput.BaseStream, new StreamMasker(secrets), stdout, onStdout), CancellationToken.None);
-        var errPump = Task.Run(() => Pump(process.StandardError.BaseStream, new StreamMasker(secrets), stderr, onStderr), CancellationToken.None);
+        var ended = new System.Runtime.CompilerServices.StrongBox<bool>(false);
+        var outPump = Task.Run(() => Pump(process.StandardOutput.BaseStream, new StreamMasker(secrets), stdout, onStdout, ended), CancellationToken.None);
+        var errPump = Task.Run(() => Pump(process.StandardError.BaseStream, new StreamMasker(secrets), stderr, onStderr, ended), CancellationToken.None);
+        bool heldOpen;
         try
         {
             await process.WaitForExitAsync(ct).ConfigureAwait(false);
-            await Task.WhenAll(outPump, errPump).WaitAsync(ct).ConfigureAwait(false);
+            // A process the program left in the background may keep its output open for ever: the call ends with the
+            // program, after a short wait for the rest of its output.
+            var drained = Task.WhenAll(outPump, errPump);
+            heldOpen = await Task.WhenAny(drained, Task.Delay(OutputGrace, ct)).ConfigureAwait(false) != drained;
+            ended.Value = true; // what still comes is dropped: the answer is being written
+            ct.ThrowIfCancellationRequested();
         }
         catch (OperationCanceledException)
         {
             try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
             throw;
         }
         ProcessRunner.Trace?.Invoke($"ran [{string.Join(' ', argv)}] in the foreground -> exit {process.ExitCode}");
-        return new ForegroundResult(process.ExitCode, stdout, stderr);
+        return new ForegroundResult(process.ExitCode, stdout, stderr, heldOpen);
     }
 
     /// <summary>
     /// Copies one stream through the masker. When resh's own output goes away (a reader that closed the pipe),
     /// the program's pipe is closed too, so the program gets SIGPIPE as it would writing there itself.
     /// </summary>
-    static void Pump(Stream from, StreamMasker masker, OutputTail tail, OutputSink? sink)
+    static void Pump(Stream from, StreamMasker masker, OutputTail tail, OutputSink? sink, System.Runtime.CompilerServices.StrongBox<bool> ended)
     {
         var buffer = new byte[16 * 1024];
         bool sinkOpen = sink is not null;
         void Emit(ReadOnlySpan<byte> masked)
         {
+            if (ended.Value) return;
             tail.Append(masked);
             if (!sinkOpen) return;
             try { sink!(masked); }
@@ -81,17 +98,17 @@ internal static class ForegroundProgram
                 if (sink is not null && !sinkOpen) { from.Dispose(); return; }
             }
             masker.Complete(Emit);
-            sink?.Invoke(default); // end of stream: a line-based sink prints its last partial line
+            if (!ended.Value) sink?.Invoke(default); // end of stream: a line-based sink prints its last partial line
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or OutputStreamException) { }
     }
 }
 
 /// <summary>Receives masked bytes as they come; an empty span marks the end of the stream.</summary>
-internal delegate void OutputSink(ReadOnlySpan<byte> masked);
+public delegate void OutputSink(ReadOnlySpan<byte> masked);
 
 /// <summary>The last <c>max</c> bytes of a stream (already masked) and how many bytes it had in all.</summary>
-internal sealed class OutputTail(int max)
+public sealed class OutputTail(int max)
 {
     readonly object _gate = new();
     byte[] _buffer = new byte[Math.Min(Math.Max(max, 0), 64 * 1024) * 2 + 16];

@@ -2,14 +2,14 @@ using System.Buffers;
 using System.Text;
 using Resh.Core.Secrets;
 
-namespace Resh.Handles.Secret.Exec;
+namespace Resh.Core.Execution.Foreground;
 
 /// <summary>
-/// Masks secret values in a byte stream as it passes (a program's stdout or stderr under secret.exec): every
+/// Masks secret values in a byte stream as it passes (a program's stdout or stderr under secret.exec; with no values, a pass-through): every
 /// occurrence becomes <c>***</c>, also when a value is split across two reads. Bytes that could be the start
 /// of a value are held back until the next read (or the end) says whether they are; the rest goes out at once.
 /// </summary>
-internal sealed class StreamMasker
+public sealed class StreamMasker
 {
     static readonly byte[] Mask = Encoding.UTF8.GetBytes(SecretRedactor.Mask);
 
