@@ -7,7 +7,7 @@ public static class MqHandle
 {
     public static HandleInfo Create() => new("mq",
         "Message queues between jobs: publish, consume (auto or manual ack with a visibility timeout), ack, nack, dead-letter queues, peek, subscribe.",
-        "The queue: mq:///jobs (or mq://jobs): letters, digits, `.`, `_`, `-`; empty for mq://.queues. mq://HOST:PORT/QUEUE is a NATS JetStream server named inline, mq://PROFILE/QUEUE a [mq.PROFILE] table (url = \"nats://HOST:4222\", user, password, tls, ca); mq:///QUEUE is [mq.default] when configured, else embedded.",
+        "The queue: mq:///jobs (or mq://jobs): letters, digits, `.`, `_`, `-`; empty for mq://.queues (mq://PROFILE.queues for a server). mq://HOST:PORT/QUEUE is a NATS JetStream server named inline, mq://PROFILE/QUEUE a [mq.PROFILE] table (url = \"nats://HOST:4222\", user, password, tls, ca; a password goes only over TLS unless tls = \"off\"); mq:///QUEUE is [mq.default] when configured, else embedded.",
         [
             MqPublish.Verb,
             MqConsume.Verb,

@@ -57,6 +57,18 @@ public sealed class MqNatsTests(NatsBackend nats)
     }
 
     [Fact]
+    public void A_profile_lists_its_queues_with_or_without_the_slash()
+    {
+        // s32 user #7: mq://PROFILE.queues is the server, as lock://PROFILE.list is.
+        Ok(nats.Resh("mq://events/listed.publish(body=x)"));
+        foreach (var target in new[] { "mq://events.queues", "mq://events/.queues" })
+        {
+            var queues = Ok(nats.Resh(target))["queues"]!.AsArray();
+            Assert.Contains(queues, q => q!["name"]!.GetValue<string>() == "listed");
+        }
+    }
+
+    [Fact]
     public void A_message_crosses_processes_with_key_headers_and_binary_body_and_auto_ack_removes_it()
     {
         Ok(nats.Resh("mq://events/cross.publish(body=hello)", "key=order-7", "headers:={\"trace\":\"ab12\"}"));
