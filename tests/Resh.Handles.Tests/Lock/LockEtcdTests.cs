@@ -167,4 +167,12 @@ public sealed class LockEtcdTests : IDisposable
         Assert.True(down.ErrorCode == "unavailable", down.ToString());
         Assert.NotNull(down.Envelope["error"]!["hint"]);
     }
+
+    [Fact]
+    public void The_command_gets_the_lock_name_and_its_fence_in_the_environment()
+    {
+        var name = Name();
+        var run = Ok(Resh($"lock://et/{name}.run", "--", "/bin/sh", "-c", "printf '%s %s' \"$RESH_LOCK_NAME\" \"$RESH_LOCK_FENCE\""));
+        Assert.Equal($"{name} {run["fence"]!.GetValue<long>()}", run["stdout"]!.GetValue<string>());
+    }
 }

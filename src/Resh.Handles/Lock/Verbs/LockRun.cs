@@ -34,7 +34,7 @@ public static class LockRun
         ],
         notes: "It runs any program, as the user resh runs as: a grant of lock.run (or lock.*) is a grant to run commands, as proc.spawn is. "
             + "The lock is held while resh or the command lives: if resh is killed the command still holds it, and when both are gone the lock is free at once. "
-            + "The command gets resh's standard input (when resh has it: not in `resh batch`) and resh's environment; its exit status becomes resh's (ok for 0, else `failed` with details.exit_code). "
+            + "The command gets resh's standard input (when resh has it: not in `resh batch`) and resh's environment, with RESH_LOCK_NAME and, on Redis and etcd, RESH_LOCK_FENCE (the lease's fencing number, to hand to what it writes); its exit status becomes resh's (ok for 0, else `failed` with details.exit_code). "
             + "Output, as secret.exec: with --format raw the command's stdout and stderr are resh's, streamed, and resh prints nothing of its own, as flock(1); "
             + "with table they stream the same way and a summary follows; with ndjson each line is an event {\"event\":\"stdout\"|\"stderr\",\"line\":...} "
             + "and the envelope ends the stream; with json and yaml the envelope keeps the last max_output of each. "
@@ -86,7 +86,11 @@ public static class LockRun
             ForegroundResult r;
             try
             {
-                r = await ForegroundProgram.RunAsync([program, .. words.Skip(1)], new Dictionary<string, string>(), output.InheritStdin, [],
+                // The command learns which lock it runs under, and the fence to hand to what it writes (a store that
+                // refuses a smaller fence than it has seen keeps out a holder whose lease ran out).
+                var environment = new Dictionary<string, string> { ["RESH_LOCK_NAME"] = name };
+                if (lease.Fence is { } fence) environment["RESH_LOCK_FENCE"] = fence.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                r = await ForegroundProgram.RunAsync([program, .. words.Skip(1)], environment, output.InheritStdin, [],
                     output.OnStdout, output.OnStderr, tail, ctx.Cancellation,
                     // The command holds the lock too: if resh dies, the lock stays taken until the command ends (locally).
                     started: pid => backend.AdoptChildAsync(name, lease.Token, pid, CancellationToken.None)).ConfigureAwait(false);
