@@ -138,7 +138,7 @@ public sealed class HttpRequestReader(Stream stream, HttpServerLimits limits)
             int got = 0;
             while (got < size) got += await ReadSomeAsync(chunk.AsMemory(got), ct).ConfigureAwait(false);
             output.Write(chunk);
-            if (await ReadLineAsync(0, ct).ConfigureAwait(false) != "") throw new HttpRequestRejected(400, "A chunk does not end with CRLF.");
+            if (await ReadLineAsync(2, ct).ConfigureAwait(false) != "") throw new HttpRequestRejected(400, "A chunk does not end with CRLF.");
         }
         while (true) // trailers: counted against the head limit, then dropped
         {
