@@ -303,7 +303,7 @@ public sealed class WebhookHardeningTests : IDisposable
         }
         Assert.Equal("with 7\n", File.ReadAllText(a));
 
-        File.AppendAllText(config, "args = { content = \"x\" }\n");
+        File.AppendAllText(config, "\nargs = { content = \"x\" }\n");
         var both = ReshBinary.Run([$"webhook://127.0.0.1:{port}.listen", "--dry-run"], env: env);
         Assert.Equal("usage", both.ErrorCode);
         Assert.Contains("`with`", both.Envelope["error"]!["hint"]!.GetValue<string>());
