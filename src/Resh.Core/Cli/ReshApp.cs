@@ -125,6 +125,7 @@ public sealed class ReshApp(HandleRegistry registry)
         }
 
         using var interrupt = new CancellationTokenSource();
+        using var terminate = new CancellationTokenSource(); // SIGTERM: also cancels interrupt; a long-lived server ends normally on it
         using var timeout = new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(interrupt.Token, timeout.Token);
         var gate = new FinishGate();
@@ -167,6 +168,7 @@ public sealed class ReshApp(HandleRegistry registry)
                     }
                     return;
                 }
+                if (c.Signal == PosixSignal.SIGTERM) terminate.Cancel();
                 interrupt.Cancel();
                 Watchdog();
             }
@@ -181,7 +183,7 @@ public sealed class ReshApp(HandleRegistry registry)
 
         try
         {
-            var envelope = await Executor.RunAsync(inv, runtime, format, events, linked.Token, timeout.Token, interrupt.Token, g.DryRun, clock, g.Timeout).ConfigureAwait(false);
+            var envelope = await Executor.RunAsync(inv, runtime, format, events, linked.Token, timeout.Token, interrupt.Token, g.DryRun, clock, g.Timeout, terminate.Token).ConfigureAwait(false);
             runtime.Log($"{inv.HandleName}.{inv.VerbName} {(envelope.Ok ? "ok" : envelope.Error?.Code.ToWire())}{(envelope.Changed ? " changed" : "")} in {envelope.DurationMs:0.00} ms, {GC.GetTotalAllocatedBytes() / 1024} KiB allocated");
             if (!gate.TryFinish())
             {

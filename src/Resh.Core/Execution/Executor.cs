@@ -13,11 +13,11 @@ public static class Executor
 {
     public static async Task<Envelope> RunAsync(Invocation inv, ReshRuntime runtime, OutputFormat format, IEventSink events,
         CancellationToken cancellation, CancellationToken timeoutToken, CancellationToken interruptToken,
-        bool dryRun, Stopwatch clock, TimeSpan? timeout = null)
+        bool dryRun, Stopwatch clock, TimeSpan? timeout = null, CancellationToken terminateToken = default)
     {
         var handle = inv.Handle!;
         var verb = inv.Verb!;
-        var ctx = new VerbContext(handle, verb, inv.Target, inv.RawTarget, inv.Args!, dryRun, format, runtime, events, cancellation, timeoutToken, timeout);
+        var ctx = new VerbContext(handle, verb, inv.Target, inv.RawTarget, inv.Args!, dryRun, format, runtime, events, cancellation, timeoutToken, timeout, terminateToken);
         VerbOutcome outcome;
         runtime.RecordStart(inv, dryRun);
         try

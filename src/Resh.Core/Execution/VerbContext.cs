@@ -11,13 +11,14 @@ public sealed class VerbContext
 {
     readonly BoundArgs _args;
     readonly List<string> _warnings = [];
-    readonly CancellationToken _timeoutToken;
+    readonly CancellationToken _timeoutToken, _terminateToken;
     readonly long? _deadline;
 
     internal VerbContext(HandleInfo handle, VerbInfo verb, string target, string rawTarget, BoundArgs args,
         bool dryRun, OutputFormat format, ReshRuntime runtime, IEventSink events,
-        CancellationToken cancellation, CancellationToken timeoutToken, TimeSpan? timeout = null)
+        CancellationToken cancellation, CancellationToken timeoutToken, TimeSpan? timeout = null, CancellationToken terminateToken = default)
     {
+        _terminateToken = terminateToken;
         Timeout = timeout;
         _deadline = timeout is { } t ? Environment.TickCount64 + (long)t.TotalMilliseconds : null;
         Handle = handle;
@@ -51,6 +52,11 @@ public sealed class VerbContext
     public CancellationToken Cancellation { get; }
     /// <summary>True when cancellation came from --timeout (a follow ends normally then).</summary>
     public bool TimedOut => _timeoutToken.IsCancellationRequested;
+    /// <summary>
+    /// True when cancellation came from SIGTERM (a supervisor's stop: systemctl stop, docker stop). A long-lived server
+    /// (webhook listen, event serve) then ends normally, with its counts and status 0; other verbs end `interrupted`.
+    /// </summary>
+    public bool Terminated => _terminateToken.IsCancellationRequested;
     public IReadOnlyList<string> Warnings => _warnings;
     /// <summary>The call's --timeout (or batch "timeout"), when one was given.</summary>
     public TimeSpan? Timeout { get; }

@@ -20,7 +20,7 @@ public sealed record WebhookListenResult(
     [property: Description("Requests whose signature was valid and whose action ran (or that were reported, without an action).")] long Accepted,
     [property: Description("Requests refused: bad signature, replay, too big, unknown path, bad request, timeout.")] long Refused,
     [property: Description("Accepted requests whose action failed.")] long ActionFailed,
-    [property: Description("count (count= reached), timeout (--timeout) or interrupted.")] string Ended);
+    [property: Description("count (count= reached), timeout (--timeout) or terminated (SIGTERM): normal ends; Ctrl-C ends the call as interrupted (130).")] string Ended);
 
 [Description("One attempt of a delivery.")]
 public sealed record WebhookAttempt(
@@ -38,7 +38,7 @@ public sealed record WebhookSendResult(
     [property: Description("The signature header sent (never the secret: a gitlab token shows as ***).")] IReadOnlyDictionary<string, string> Signed,
     long BodyBytes,
     [property: Description("The final status (0: no answer).")] int Status,
-    [property: Description("The receiver's answer, JSON when it sent JSON (a resh listener answers with its action's envelope), else text up to 64 KiB.")] JsonNode? Response,
+    [property: Description("The receiver's answer, JSON when it sent JSON (a resh listener answers with a receipt envelope: ok, changed, route, delivery id, status, an error code), else text up to 64 KiB.")] JsonNode? Response,
     [property: Description("One record per attempt, in order.")] IReadOnlyList<WebhookAttempt> Attempts,
     [property: Description("True when a 2xx answer came.")] bool Delivered);
 

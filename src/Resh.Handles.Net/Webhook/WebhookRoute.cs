@@ -76,6 +76,7 @@ internal sealed class WebhookRoute : IDisposable
         if (args is not null and not JsonObject) throw ReshError.Usage("with= must be a JSON object of argument templates.", "Write with:={\"content\":\"{{payload.ref}}\"}.").ToException();
         if (args is not null && action is null) throw ReshError.Usage("with= needs action=.", "Add action=STAGE, e.g. action=file:///tmp/last.write.").ToException();
         var stage = action is null ? null : StageAction.Create(Registry(ctx), action, (JsonObject?)args);
+        CheckRemember(d.Style, d.Window, d.Remember, $"The route {path}");
         return new WebhookRoute
         {
             Name = path, Path = path, Style = d.Style, Secret = secret, MaxBody = d.MaxBody, Window = d.Window,
@@ -87,9 +88,9 @@ internal sealed class WebhookRoute : IDisposable
     {
         var where = $"[webhook.{name}]";
         foreach (var (key, _) in table)
-            if (key is not ("path" or "secret" or "style" or "action" or "args" or "max_body" or "window"))
+            if (key is not ("path" or "secret" or "style" or "action" or "with" or "args" or "max_body" or "window"))
                 throw ReshError.Usage($"{where} has an unknown key `{key}`.",
-                    Resh.Core.Text.Suggest.Hint(key, ["path", "secret", "style", "action", "args", "max_body", "window"]) ?? "Keys: path, secret, style, action, args, max_body, window.").ToException();
+                    Resh.Core.Text.Suggest.Hint(key, TableKeys) ?? $"Keys: {string.Join(", ", TableKeys)}.").ToException();
         var path = Text(table, "path", where) ?? throw ReshError.Usage($"{where} has no path.", "Add path = \"/deploy\".").ToException();
         WebhookListenTarget.CheckPath(path, $"{where} path");
         var secret = ctx.GetConfigSecret(table, "secret", $"webhook.{name}")
@@ -99,8 +100,11 @@ internal sealed class WebhookRoute : IDisposable
         if (!WebhookSignature.Styles.Contains(style))
             throw ReshError.Usage($"{where} style `{style}` is not github, gitlab or generic.", null).ToException();
         var action = Text(table, "action", where);
-        var args = table["args"];
-        if (args is not null and not JsonObject) throw ReshError.Usage($"{where} args must be a table of argument templates.", "Write args = { content = \"{{payload.ref}}\" }.").ToException();
+        // `with`, as on the command line (with:={...}); `args`, its first name, is still read (s32 user #6).
+        if (table.ContainsKey("with") && table.ContainsKey("args"))
+            throw ReshError.Usage($"{where} has both `with` and `args`.", "Keep `with` (`args` is its old name).").ToException();
+        var args = table["with"] ?? table["args"];
+        if (args is not null and not JsonObject) throw ReshError.Usage($"{where} with must be a table of argument templates.", "Write with = { content = \"{{payload.ref}}\" }.").ToException();
         StageAction? stage;
         try { stage = action is null ? null : StageAction.Create(Registry(ctx), action, (JsonObject?)args?.DeepClone()); }
         catch (ReshException e) { throw ReshError.Usage($"{where}: {e.Error.Message}", e.Error.Hint).ToException(); }
@@ -110,11 +114,25 @@ internal sealed class WebhookRoute : IDisposable
         var window = d.Window;
         if (Text(table, "window", where) is { } w)
             window = Resh.Core.Values.DurationValue.TryParse(w, out var t) && t > TimeSpan.Zero ? t : throw ReshError.Usage($"{where} window `{w}` is not a duration.", "Write window = \"5m\".").ToException();
+        CheckRemember(style, window, d.Remember, where);
         return new WebhookRoute
         {
             Name = name, Path = path, Style = style, Secret = secret, MaxBody = maxBody, Window = window,
             Action = stage, Replays = new WebhookReplayStore(dir, path, d.Remember),
         };
+    }
+
+    static readonly string[] TableKeys = ["path", "secret", "style", "action", "with", "max_body", "window"];
+
+    /// <summary>
+    /// A generic delivery is acceptable for window= after its timestamp; forgetting its id and signature sooner would let a
+    /// captured copy in again inside that window (s32 attacker #11).
+    /// </summary>
+    static void CheckRemember(string style, TimeSpan window, TimeSpan remember, string where)
+    {
+        if (style == "generic" && remember < window)
+            throw ReshError.Usage($"{where}: remember= ({Resh.Core.Values.DurationValue.Format(remember)}) is shorter than window= ({Resh.Core.Values.DurationValue.Format(window)}), so a captured delivery could be replayed inside its window.",
+                $"Give remember= at least window= (remember={Resh.Core.Values.DurationValue.Format(window)} or more; the default is 7d), or a shorter window=.").ToException();
     }
 
     static Resh.Core.Registry.HandleRegistry Registry(VerbContext ctx) => ctx.Runtime.Handles

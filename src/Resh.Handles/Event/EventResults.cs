@@ -93,7 +93,7 @@ public sealed record EventServeResult(
     [property: Description("Rule runs, successful or not.")] long Runs,
     [property: Description("Rule runs that failed.")] long Failed,
     [property: Description("The cursor: the last event handled.")] long LastSeq,
-    [property: Description("caught_up (once=true), count, timeout (--timeout, a normal end).")] string Ended);
+    [property: Description("caught_up (once=true), timeout (--timeout) or terminated (SIGTERM): normal ends.")] string Ended);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(EventEmitResult))]

@@ -107,7 +107,7 @@ public sealed class EventServeTests : EventTestBase
     }
 
     [Fact]
-    public async Task A_long_lived_serve_runs_a_rule_for_an_event_another_process_emits_and_a_second_server_of_that_name_is_refused()
+    public async Task A_long_lived_serve_runs_a_rule_for_an_event_another_process_emits_a_second_server_of_that_name_is_refused_and_SIGTERM_ends_it_normally()
     {
         var marker = Dir["marker.txt"];
         Ok(Resh("event:///disk.full.rules.add", "name=mark", $"run=file://{marker}.write", "with:={\"content\":\"{{data.mount}}\"}"));
@@ -129,7 +129,13 @@ public sealed class EventServeTests : EventTestBase
             Thread.Sleep(300); // the cursor is written right after the run
             Shell.Run($"kill -TERM {serve.Id}");
             Assert.True(serve.WaitForExit(20_000));
-            await output;
+            // s32 user #5: SIGTERM (systemctl stop) is a normal end with the counts, status 0 (it was interrupted, 130, result null).
+            var text = await output;
+            Assert.True(serve.ExitCode == 0, text);
+            var env = JsonNode.Parse(text.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1])!;
+            Assert.True(env["ok"]!.GetValue<bool>(), text);
+            Assert.Equal("terminated", env["result"]!["ended"]!.GetValue<string>());
+            Assert.Equal(1, env["result"]!["runs"]!.GetValue<long>());
         }
         finally
         {

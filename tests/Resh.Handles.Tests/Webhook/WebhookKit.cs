@@ -60,6 +60,9 @@ public sealed class Listener : IDisposable
         }
     }
 
+    /// <summary>Sends a signal (TERM, INT) to the listener, as a supervisor or a terminal would.</summary>
+    public void Signal(string name) => Sh.Ok("kill", "-" + name, _p.Id.ToString(CultureInfo.InvariantCulture));
+
     public string Stdout { get { lock (_out) return _out.ToString(); } }
     public string Stderr { get { lock (_err) return _err.ToString(); } }
 
@@ -112,10 +115,11 @@ public static class WebhookKit
         return Exchange(port, Encoding.UTF8.GetBytes(sb.ToString()));
     }
 
-    /// <summary>Sends bytes as they are, reads the answer until the server closes (bounded at 10 s).</summary>
-    public static (int Status, string Body) Exchange(int port, byte[] request, TimeSpan? pauseAfter = null)
+    /// <summary>Sends bytes as they are, reads the answer until the server closes (bounded at 10 s); from another loopback address with <paramref name="from"/>.</summary>
+    public static (int Status, string Body) Exchange(int port, byte[] request, TimeSpan? pauseAfter = null, string? from = null)
     {
         using var client = new TcpClient();
+        if (from is not null) client.Client.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(from), 0));
         client.Connect("127.0.0.1", port);
         client.ReceiveTimeout = 10_000;
         var s = client.GetStream();

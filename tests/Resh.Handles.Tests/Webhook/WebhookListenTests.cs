@@ -43,9 +43,10 @@ public sealed class WebhookListenTests : IDisposable
         var first = Send(port, "/deploy", "json:={\"ref\":\"main\"}", "id=delivery-1");
         Assert.True(first.Ok, first.ToString());
         Assert.Equal(200, first.Result!["status"]!.GetValue<int>());
-        // The answer is the action's own envelope.
-        Assert.Equal("file", first.Result!["response"]!["handle"]!.GetValue<string>());
-        Assert.Equal("append", first.Result!["response"]!["verb"]!.GetValue<string>());
+        // The answer is the listener's receipt (the action's own envelope stays in the listener's output).
+        Assert.Equal("webhook", first.Result!["response"]!["handle"]!.GetValue<string>());
+        Assert.Equal("delivery-1", first.Result!["response"]!["result"]!["delivery_id"]!.GetValue<string>());
+        Assert.True(first.Result!["response"]!["changed"]!.GetValue<bool>());
         Assert.Equal("main delivery-1\n", File.ReadAllText(log));
 
         var replay = Send(port, "/deploy", "json:={\"ref\":\"main\"}", "id=delivery-1");

@@ -59,8 +59,10 @@ public sealed class WebhookTlsAndUserTests : IDisposable
             Assert.Equal(200, Post(port, "/n", "{}", Generic("{}", "nobody-1")).Status);
             Assert.True(l.Finish().Ok);
         }
-        var store = Directory.GetFiles(Path.Combine(state, "webhook")).Single();
-        Assert.Equal(65534, StatUid(store));
+        // The replay log and its lock file, both the listener user's.
+        var files = Directory.GetFiles(Path.Combine(state, "webhook"));
+        Assert.Equal(2, files.Length);
+        Assert.All(files, f => Assert.Equal(65534, StatUid(f)));
         var low = Shell.Run($"HOOK_SECRET={HookSecret} RESH_HOME={Shell.Q(state)} setpriv --reuid=65534 --regid=65534 --clear-groups -- {Shell.Q(ReshBinary.Path)} webhook://127.0.0.1:80/n.listen secret=env:HOOK_SECRET");
         Assert.Contains("\"permission_denied\"", low.Stdout);
         Assert.DoesNotContain(HookSecret, low.Stdout + low.Stderr);

@@ -11,7 +11,8 @@ namespace Resh.Core.Transport.Http;
 /// `resh serve`). No ASP.NET Core: under Native AOT its type data would be expanded at every resh start. One request
 /// per connection (the answer says `Connection: close`); everything a client controls is bounded by
 /// <see cref="HttpServerLimits"/>: head size, header count, body size, the time to send the head and the body, the
-/// time to take the answer, and the number of connections at once (one more is answered 503 and closed).
+/// time to take the answer, and the number of connections at once, in all and from one client address (one more is
+/// answered 503 and closed). Every refusal the server makes itself is answered with what the handler returns for it.
 /// </summary>
 public sealed class BoundedHttpServer : IDisposable
 {
@@ -19,8 +20,11 @@ public sealed class BoundedHttpServer : IDisposable
     readonly HttpServerLimits _limits;
     readonly IHttpRequestHandler _handler;
     readonly X509Certificate2? _certificate;
-    int _active;
+    int _active, _busy;
+    readonly Dictionary<IPAddress, int> _perClient = [];
     readonly List<Task> _connections = [];
+    /// <summary>Refusals (503) being answered at once; beyond this a connection is closed without an answer.</summary>
+    const int MaxBusyAnswers = 256;
 
     BoundedHttpServer(Socket listener, HttpServerLimits limits, IHttpRequestHandler handler, X509Certificate2? certificate)
     {
@@ -65,11 +69,20 @@ public sealed class BoundedHttpServer : IDisposable
                 catch (OperationCanceledException) { break; }
                 catch (SocketException) when (!ct.IsCancellationRequested) { continue; } // a connection reset before accept
                 client.NoDelay = true;
+                var address = ClientAddress(client);
                 Task task;
-                if (Interlocked.Increment(ref _active) > _limits.MaxConnections)
-                    task = BusyAsync(client);
+                if (Enter(address) is { } refusal)
+                {
+                    if (Interlocked.Increment(ref _busy) > MaxBusyAnswers)
+                    {
+                        Interlocked.Decrement(ref _busy);
+                        client.Dispose();
+                        continue;
+                    }
+                    task = BusyAsync(client, refusal);
+                }
                 else
-                    task = Task.Run(() => ServeAsync(client, ct), CancellationToken.None);
+                    task = Task.Run(() => ServeAsync(client, address, ct), CancellationToken.None);
                 lock (_connections)
                 {
                     _connections.RemoveAll(t => t.IsCompleted);
@@ -86,26 +99,57 @@ public sealed class BoundedHttpServer : IDisposable
         }
     }
 
-    async Task BusyAsync(Socket client)
+    static IPAddress ClientAddress(Socket client)
+    {
+        var address = (client.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        return address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+    }
+
+    /// <summary>Takes a slot for a connection from <paramref name="address"/>; null when taken, else why not.</summary>
+    string? Enter(IPAddress address)
+    {
+        lock (_perClient)
+        {
+            if (_active >= _limits.MaxConnections) return $"Too many connections at once (max_connections {_limits.MaxConnections}); try again.";
+            _perClient.TryGetValue(address, out var mine);
+            if (mine >= _limits.MaxPerClient) return $"Too many connections from {address} at once (max_per_client {_limits.MaxPerClient}); try again.";
+            _perClient[address] = mine + 1;
+            _active++;
+            return null;
+        }
+    }
+
+    void Leave(IPAddress address)
+    {
+        lock (_perClient)
+        {
+            _active--;
+            if (_perClient.TryGetValue(address, out var mine) && mine > 1) _perClient[address] = mine - 1;
+            else _perClient.Remove(address);
+        }
+    }
+
+    async Task BusyAsync(Socket client, string why)
     {
         var remote = client.RemoteEndPoint as IPEndPoint;
         try
         {
+            var response = _handler.Rejected(null, remote, 503, why);
+            response.Headers.Add(new("Retry-After", "1"));
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             using var stream = new NetworkStream(client, ownsSocket: true);
             if (_certificate is null) // over TLS a plain answer is noise: just close
-                await WriteAsync(stream, HttpServerResponse.Text(503, "Too many connections; try again."), cts.Token).ConfigureAwait(false);
+                await WriteAsync(stream, response, cts.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException) { }
         finally
         {
             client.Dispose();
-            Interlocked.Decrement(ref _active);
-            _handler.Rejected(null, remote, 503, "Too many connections at once.");
+            Interlocked.Decrement(ref _busy);
         }
     }
 
-    async Task ServeAsync(Socket client, CancellationToken serverCt)
+    async Task ServeAsync(Socket client, IPAddress address, CancellationToken serverCt)
     {
         var remote = client.RemoteEndPoint as IPEndPoint;
         HttpRequestHead? head = null;
@@ -150,15 +194,13 @@ public sealed class BoundedHttpServer : IDisposable
             catch (HttpRequestRejected r)
             {
                 unread = true;
-                _handler.Rejected(head, remote, r.Status, r.Message);
-                response = HttpServerResponse.Text(r.Status, r.Message);
+                response = _handler.Rejected(head, remote, r.Status, r.Message);
             }
             catch (OperationCanceledException) when (!serverCt.IsCancellationRequested)
             {
                 unread = true;
                 var why = $"The request head did not arrive within {_limits.HeadTimeout.TotalSeconds:0.#} s.";
-                _handler.Rejected(head, remote, 408, why);
-                response = HttpServerResponse.Text(408, why);
+                response = _handler.Rejected(head, remote, 408, why);
             }
             using var writeCts = new CancellationTokenSource(_limits.WriteTimeout);
             await WriteAsync(stream, response, writeCts.Token).ConfigureAwait(false);
@@ -174,7 +216,7 @@ public sealed class BoundedHttpServer : IDisposable
         {
             await stream.DisposeAsync().ConfigureAwait(false);
             client.Dispose();
-            Interlocked.Decrement(ref _active);
+            Leave(address);
         }
     }
 

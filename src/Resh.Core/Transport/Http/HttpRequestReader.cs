@@ -6,7 +6,8 @@ namespace Resh.Core.Transport.Http;
 /// <summary>
 /// Reads one HTTP/1.x request from a stream within <see cref="HttpServerLimits"/>: the head up to MaxHeadBytes (the
 /// request line up to MaxRequestLine, at most MaxHeaderCount headers), then a Content-Length or chunked body up to the
-/// handler's limit. Ambiguous framing (Content-Length with Transfer-Encoding, two different lengths, obsolete line
+/// handler's limit (a chunked body also by its number of chunks and framing bytes, read through the buffer, not a byte
+/// per call). Ambiguous framing (Content-Length with Transfer-Encoding, two different lengths, obsolete line
 /// folding, a bare CR or LF) is refused, so a proxy in front cannot read the request differently (request smuggling).
 /// The caller bounds the time with the cancellation token.
 /// </summary>
@@ -116,10 +117,17 @@ public sealed class HttpRequestReader(Stream stream, HttpServerLimits limits)
             return body;
         }
         var output = new MemoryStream();
-        int trailerBytes = 0;
+        int trailerBytes = 0, chunks = 0;
+        long framingBytes = 0;
         while (true)
         {
             var sizeLine = await ReadLineAsync(1024, ct).ConfigureAwait(false);
+            // Bounded by count and by framing bytes as well as by size: a million one-byte chunks stay under max_body (s32 attacker #8).
+            framingBytes += sizeLine.Length + 4;
+            if (++chunks > limits.MaxChunks)
+                throw new HttpRequestRejected(413, $"The chunked body has more than {limits.MaxChunks} chunks; send it in fewer, larger chunks or with Content-Length.");
+            if (framingBytes > limits.MaxChunkFramingBytes)
+                throw new HttpRequestRejected(413, $"The chunked body's framing (chunk sizes and extensions) is larger than {limits.MaxChunkFramingBytes} bytes.");
             var semi = sizeLine.IndexOf(';');
             var hex = (semi < 0 ? sizeLine : sizeLine[..semi]).Trim();
             if (hex.Length == 0 || hex.Length > 15 || !hex.All(char.IsAsciiHexDigit)) throw new HttpRequestRejected(400, "A chunk size is not hexadecimal.");
@@ -142,37 +150,53 @@ public sealed class HttpRequestReader(Stream stream, HttpServerLimits limits)
         return output.ToArray();
     }
 
-    async Task<int> ReadSomeAsync(Memory<byte> into, CancellationToken ct)
+    /// <summary>Bytes of the request into <paramref name="into"/>: what is buffered first; a large read goes straight to the stream.</summary>
+    async ValueTask<int> ReadSomeAsync(Memory<byte> into, CancellationToken ct)
     {
-        if (_start < _end)
+        if (_start == _end)
         {
-            var n = Math.Min(into.Length, _end - _start);
-            _buffer.AsMemory(_start, n).CopyTo(into);
-            _start += n;
-            return n;
+            if (into.Length >= _buffer.Length)
+            {
+                var direct = await stream.ReadAsync(into, ct).ConfigureAwait(false);
+                if (direct == 0) throw new EndOfStreamException("The client closed the connection in the middle of the body.");
+                return direct;
+            }
+            await FillAsync(ct).ConfigureAwait(false);
         }
-        var read = await stream.ReadAsync(into, ct).ConfigureAwait(false);
-        if (read == 0) throw new EndOfStreamException("The client closed the connection in the middle of the body.");
-        return read;
+        var n = Math.Min(into.Length, _end - _start);
+        _buffer.AsMemory(_start, n).CopyTo(into);
+        _start += n;
+        return n;
     }
 
-    /// <summary>One CRLF-terminated line of at most <paramref name="max"/> bytes (chunk sizes, trailers).</summary>
-    async Task<string> ReadLineAsync(int max, CancellationToken ct)
+    /// <summary>Refills the (used up) buffer with one read of the stream.</summary>
+    async ValueTask FillAsync(CancellationToken ct)
+    {
+        _start = 0;
+        _end = 0;
+        var read = await stream.ReadAsync(_buffer, ct).ConfigureAwait(false);
+        if (read == 0) throw new EndOfStreamException("The client closed the connection in the middle of the body.");
+        _end = read;
+    }
+
+    /// <summary>One CRLF-terminated line of at most <paramref name="max"/> bytes (chunk sizes, trailers), parsed from the buffer.</summary>
+    async ValueTask<string> ReadLineAsync(int max, CancellationToken ct)
     {
         var sb = new StringBuilder();
-        var one = new byte[1];
         while (true)
         {
-            await ReadSomeAsync(one, ct).ConfigureAwait(false);
-            if (one[0] == '\r')
-            {
-                await ReadSomeAsync(one, ct).ConfigureAwait(false);
-                if (one[0] != '\n') throw new HttpRequestRejected(400, "A bare CR in the chunked body framing.");
-                return sb.ToString();
-            }
-            if (one[0] == '\n') throw new HttpRequestRejected(400, "A bare LF in the chunked body framing.");
-            if (sb.Length >= max) throw new HttpRequestRejected(400, "A line of the chunked body framing is too long.");
-            sb.Append((char)one[0]);
+            if (_start == _end) await FillAsync(ct).ConfigureAwait(false);
+            var span = _buffer.AsSpan(_start, _end - _start);
+            var i = span.IndexOfAny((byte)'\r', (byte)'\n');
+            var take = i < 0 ? span.Length : i;
+            if (sb.Length + take > max) throw new HttpRequestRejected(400, "A line of the chunked body framing is too long.");
+            foreach (var b in span[..take]) sb.Append((char)b);
+            if (i < 0) { _start = _end; continue; }
+            _start += i + 1;
+            if (span[i] == '\n') throw new HttpRequestRejected(400, "A bare LF in the chunked body framing.");
+            if (_start == _end) await FillAsync(ct).ConfigureAwait(false);
+            if (_buffer[_start++] != '\n') throw new HttpRequestRejected(400, "A bare CR in the chunked body framing.");
+            return sb.ToString();
         }
     }
 

@@ -20,6 +20,15 @@ public sealed record HttpServerLimits
     public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>Connections served at once; one more is answered 503 at once and closed.</summary>
     public int MaxConnections { get; init; } = 64;
+    /// <summary>
+    /// Connections served at once from one client address; one more is answered 503 at once and closed, so a single
+    /// peer (slow heads, reconnecting as soon as it is answered) cannot take every slot (s32 attacker #3).
+    /// </summary>
+    public int MaxPerClient { get; init; } = 8;
+    /// <summary>Most chunks in a chunked body; more is 413 (a million one-byte chunks is a CPU burn before any signature check).</summary>
+    public int MaxChunks { get; init; } = 4096;
+    /// <summary>Most bytes of chunk framing (size lines with their extensions and CRLFs) in one body; more is 413.</summary>
+    public int MaxChunkFramingBytes { get; init; } = 64 * 1024;
     /// <summary>The largest body when the handler names no limit of its own.</summary>
     public long DefaultMaxBody { get; init; } = 1024 * 1024;
 }

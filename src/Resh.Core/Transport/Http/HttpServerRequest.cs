@@ -60,6 +60,9 @@ public interface IHttpRequestHandler
     /// <summary>The largest body this request may have (by its path, say); larger is answered 413 without reading it.</summary>
     long MaxBody(HttpRequestHead head);
     Task<HttpServerResponse> HandleAsync(HttpServerRequest request, CancellationToken ct);
-    /// <summary>The server answered <paramref name="status"/> itself (limits, timeouts, bad syntax); head is null when it was not read.</summary>
-    void Rejected(HttpRequestHead? head, IPEndPoint? remote, int status, string reason);
+    /// <summary>
+    /// The server refuses a request itself (limits, timeouts, bad syntax, too many connections): the handler reports it
+    /// and returns the answer to send (an error envelope for resh's listeners); head is null when it was not read.
+    /// </summary>
+    HttpServerResponse Rejected(HttpRequestHead? head, IPEndPoint? remote, int status, string reason);
 }

@@ -11,10 +11,10 @@ namespace Resh.Handles.Net.Webhook;
 public static class WebhookListen
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("listen", Effect.Mutate,
-        "Serve webhooks over HTTP(S): verify signatures (github, gitlab, generic), refuse replays and big bodies, run a stage per accepted delivery and answer with its envelope.",
+        "Serve webhooks over HTTP(S): verify signatures (github, gitlab, generic), refuse replays and big bodies, run a stage per accepted delivery and answer with a receipt envelope.",
         [WebhookArgs.Secret, WebhookArgs.Style, WebhookListenArgs.Action, WebhookListenArgs.ActionArgs, WebhookListenArgs.MaxBody, WebhookListenArgs.Window,
             WebhookListenArgs.Remember, WebhookListenArgs.Count, WebhookListenArgs.Route, WebhookListenArgs.Cert, WebhookListenArgs.Key,
-            WebhookListenArgs.MaxConnections, WebhookListenArgs.HeaderTimeout, WebhookListenArgs.BodyTimeout],
+            WebhookListenArgs.MaxConnections, WebhookListenArgs.MaxPerClient, WebhookListenArgs.HeaderTimeout, WebhookListenArgs.BodyTimeout],
         () => WebhookJson.Default.WebhookListenResult, RunAsync,
         streams: true,
         examples:
@@ -25,13 +25,17 @@ public static class WebhookListen
             new("webhook://127.0.0.1:9000/ci.listen secret=env:HOOK_SECRET count=1 --timeout 10m", "Wait for one signed delivery and print its payload as an event."),
         ],
         notes: "As a service (run as root): `resh svc://resh-webhook.create restart=always user=resh -- /usr/bin/resh webhook://0.0.0.0:9000.listen` serves the config's routes. " +
-            "Answers: 200 with the action's envelope; 4xx/5xx with an error envelope: 400 usage, 401 bad or missing signature, 404 no such route, 405 not POST, " +
-            "408 head or body too slow, 409 replay (a delivery id or signature seen before, or a generic timestamp outside window=), 413 body over max_body, " +
-            "414/431 request line or head too large, 400 the payload's values were refused by the action, 503 the action met a busy or unreachable backend, 502 it failed otherwise (then the delivery id is forgotten, so the sender may retry). " +
-            "Actions run one at a time, in arrival order. Accepted delivery ids are fsync'd to the state dir before the action runs. " +
-            "Every request is a `delivery` NDJSON event (status, route, delivery id, remote; never a credential header); without action= an accepted one is also a `payload` event. " +
-            "Routes: the target's path with the arguments, or (target without a path) every [webhook.NAME] table: path, secret, style, action, args, max_body, window. " +
-            "Runs until count=, --timeout (a normal end) or SIGTERM.",
+            "Every answer is a JSON envelope. 200: a receipt (ok, changed, and result route, delivery_id, status); the action's own envelope (a diff, paths) is never sent back, it is in the listener's `delivery` event. " +
+            "4xx/5xx: an error envelope: 400 usage (a malformed request, or the payload's values refused by the action), 401 bad or missing signature, 404 no such route, 405 not POST, " +
+            "408 head or body too slow (timeout), 409 replay (a delivery id or signature seen before, or a generic timestamp outside window=), 413 body over max_body or chunked in more than 4096 chunks, " +
+            "414/431 request line or head too large, 503 too many connections (max_connections=, max_per_client= per client address) or the action met a busy or unreachable backend, 502 the action failed otherwise " +
+            "(after a failed action the delivery id is forgotten, so the sender may retry); the failed action's code is in the error, its message only in the listener's output. " +
+            "Actions run one at a time, in arrival order. Accepted delivery ids and signatures are fsync'd to the state dir before the action runs; listeners of the same path share them (under a lock), so a delivery sent to two runs once. " +
+            "A generic delivery is told apart by its signature as well as its id (the id is not signed): the same signed timestamp and body under a new id is a replay. " +
+            "remember= must be at least window=; a github or gitlab delivery (no timestamp) would be accepted again after remember=. " +
+            "Every request is a `delivery` NDJSON event (status, route, delivery id, remote, the action's envelope; never a credential header); without action= an accepted one is also a `payload` event. " +
+            "Routes: the target's path with the arguments, or (target without a path) every [webhook.NAME] table: path, secret, style, action, with (args is its old name), max_body, window. " +
+            "Runs until count=, --timeout or SIGTERM (normal ends: the counts, status 0); Ctrl-C ends it as interrupted (130).",
         targetHelp: "ADDRESS:PORT[/PATH]: 127.0.0.1:9000/deploy serves /deploy; 0.0.0.0:9000 serves the config's routes.");
 
     static async ValueTask<Outcome<WebhookListenResult>> RunAsync(VerbContext ctx)
@@ -57,6 +61,7 @@ public static class WebhookListen
             var limits = new HttpServerLimits
             {
                 MaxConnections = (int)ctx.Get(WebhookListenArgs.MaxConnections)!.Value,
+                MaxPerClient = (int)ctx.Get(WebhookListenArgs.MaxPerClient)!.Value,
                 HeadTimeout = ctx.Get(WebhookListenArgs.HeaderTimeout)!.Value,
                 BodyTimeout = ctx.Get(WebhookListenArgs.BodyTimeout)!.Value,
             };
@@ -81,7 +86,8 @@ public static class WebhookListen
                 ctx.Events.Emit("listening", new System.Text.Json.Nodes.JsonObject { ["url"] = url, ["routes"] = new System.Text.Json.Nodes.JsonArray(routes.Select(r => (System.Text.Json.Nodes.JsonNode?)r.Path).ToArray()) });
                 await server.RunAsync(stop.Token).ConfigureAwait(false);
             }
-            var ended = ctx.Cancellation.IsCancellationRequested ? (ctx.TimedOut ? "timeout" : "interrupted") : "count";
+            // SIGTERM (systemctl stop) is a normal end with the counts, status 0; Ctrl-C (SIGINT) stays `interrupted`, 130.
+            var ended = ctx.Cancellation.IsCancellationRequested ? (ctx.TimedOut ? "timeout" : ctx.Terminated ? "terminated" : "interrupted") : "count";
             if (ended == "interrupted") ctx.Cancellation.ThrowIfCancellationRequested();
             return Outcome.Changed(new WebhookListenResult(url, infos, receiver.Requests, receiver.Accepted, receiver.Refused, receiver.ActionFailed, ended),
                 receiver.Accepted > 0 && routes.Any(r => r.Action is not null));

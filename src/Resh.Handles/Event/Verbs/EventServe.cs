@@ -27,8 +27,8 @@ public static class EventServe
             + "skips an event; only a crash in the middle of an event's rules runs that event's rules again when the server starts (at least once). "
             + "A rule applies to events emitted after it was added. Each run's envelope is summarised in its `run` line (ok, changed, error); a "
             + "failed run is also a warning in serve's envelope, and serve goes on. Rules are read again at each look, so rules.add and "
-            + "rules.remove take effect without a restart. An end by --timeout is normal (`ended: \"timeout\"`); SIGTERM and Ctrl-C end it as "
-            + "`interrupted`, with the cursor saved. As a service: `resh svc://resh-events.create restart=always -- /usr/local/bin/resh event://.serve` "
+            + "rules.remove take effect without a restart. An end by --timeout or SIGTERM is normal (`ended: \"timeout\"` or `\"terminated\"`, "
+            + "the counts, status 0: a supervisor's stop is not a failure); Ctrl-C ends it as `interrupted` (130). The cursor is saved either way. As a service: `resh svc://resh-events.create restart=always -- /usr/local/bin/resh event://.serve` "
             + "(for root the trail is /var/lib/resh/events; add user=NAME to serve another user's trail).",
         targetHelp: "Empty: event://.serve");
 
@@ -97,9 +97,10 @@ public static class EventServe
                 pause = TimeSpan.FromMilliseconds(Math.Min(maxPause.TotalMilliseconds, pause.TotalMilliseconds * 2));
             }
         }
-        catch (OperationCanceledException) when (ctx.TimedOut)
+        catch (OperationCanceledException) when (ctx.TimedOut || ctx.Terminated)
         {
-            return Outcome.Changed(new EventServeResult(name, events, runs, failed, server.After, "timeout"), runs > 0);
+            // --timeout and SIGTERM (a supervisor's stop) are normal ends, with the counts; Ctrl-C stays `interrupted` (130).
+            return Outcome.Changed(new EventServeResult(name, events, runs, failed, server.After, ctx.TimedOut ? "timeout" : "terminated"), runs > 0);
         }
     }
 
