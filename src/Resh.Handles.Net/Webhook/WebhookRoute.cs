@@ -80,7 +80,7 @@ internal sealed class WebhookRoute : IDisposable
         return new WebhookRoute
         {
             Name = path, Path = path, Style = d.Style, Secret = secret, MaxBody = d.MaxBody, Window = d.Window,
-            Action = stage, Replays = new WebhookReplayStore(dir, path, d.Remember),
+            Action = stage, Replays = new WebhookReplayStore(dir, ReplayKey(path, secret), d.Remember),
         };
     }
 
@@ -118,9 +118,16 @@ internal sealed class WebhookRoute : IDisposable
         return new WebhookRoute
         {
             Name = name, Path = path, Style = style, Secret = secret, MaxBody = maxBody, Window = window,
-            Action = stage, Replays = new WebhookReplayStore(dir, path, d.Remember),
+            Action = stage, Replays = new WebhookReplayStore(dir, ReplayKey(path, secret), d.Remember),
         };
     }
+
+    /// <summary>
+    /// The replay log's identity: the path and the secret, so listeners of one route (the same secret) share it while a
+    /// route of another secret on the same path keeps its own (s33 attacker #7: ids accepted there must not refuse ours).
+    /// </summary>
+    static string ReplayKey(string path, Resh.Core.Secrets.SecretValue secret) =>
+        path + "\n" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(secret.RevealBytes().ToArray(), System.Text.Encoding.UTF8.GetBytes("resh webhook replay log")));
 
     static readonly string[] TableKeys = ["path", "secret", "style", "action", "with", "max_body", "window"];
 

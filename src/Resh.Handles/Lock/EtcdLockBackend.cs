@@ -128,11 +128,18 @@ public sealed class EtcdLockBackend : ILockBackend
             // The put's revision is the key's create revision: the fencing number. An answer resh cannot read after the
             // put took effect still gives the lease back, so the lock is not left taken until its TTL.
             long revision;
+            string? unreadable = null;
+            revision = 0;
             try { revision = Num(answer["header"]?["revision"]); }
             catch (Exception e) when (e is FormatException or InvalidOperationException or OverflowException or ArgumentException)
             {
+                unreadable = ExceptionTranslation.OneLine(e.Message).TrimEnd('.');
+            }
+            // A fence must be a revision etcd could have made: positive (a missing one reads as 0; s33 attacker #8).
+            if (unreadable is not null || revision <= 0)
+            {
                 await RevokeQuietly(leaseId).ConfigureAwait(false);
-                throw Protocol($"the lock was taken, but its revision is unreadable ({ExceptionTranslation.OneLine(e.Message).TrimEnd('.')}); the lease was revoked");
+                throw Protocol($"the lock was taken, but its revision {(unreadable is null ? $"({revision}) is not a positive number" : $"is unreadable ({unreadable})")}; the lease was revoked");
             }
             return new LockAttempt(lease with { Fence = revision, Expires = DateTime.UtcNow.AddSeconds(granted > 0 ? granted : seconds) }, null);
         }

@@ -16,6 +16,7 @@ public sealed class LockEtcdHostileTests : IDisposable
     readonly HttpListener _server = new();
     readonly List<string> _calls = [];
     readonly Dictionary<string, string> _env;
+    volatile string _txnAnswer = """{"header":{"revision":"x1"},"succeeded":true}""";
 
     public LockEtcdHostileTests()
     {
@@ -42,7 +43,7 @@ public sealed class LockEtcdHostileTests : IDisposable
             {
                 "/v3/lease/grant" => """{"header":{"revision":"3"},"ID":"7587","TTL":"5"}""",
                 // The put "succeeded", but the revision (the fence) is no number.
-                "/v3/kv/txn" => """{"header":{"revision":"x1"},"succeeded":true}""",
+                "/v3/kv/txn" => _txnAnswer,
                 _ => """{"header":{"revision":"3"}}""",
             };
             var bytes = Encoding.UTF8.GetBytes(answer);
@@ -69,5 +70,18 @@ public sealed class LockEtcdHostileTests : IDisposable
         Assert.Contains("cannot read", message);
         Assert.DoesNotContain("bug in resh", run.Stdout);
         lock (_calls) Assert.Contains(_calls, c => c.StartsWith("/v3/lease/revoke", StringComparison.Ordinal) && c.Contains("7587"));
+    }
+
+    [Theory]
+    [InlineData("""{"succeeded":true}""")]                              // no revision: it would read as fence 0
+    [InlineData("""{"header":{"revision":"-5"},"succeeded":true}""")]   // no revision etcd makes
+    public void A_fence_that_is_not_a_positive_revision_is_refused_and_the_lease_revoked(string txn)
+    {
+        _txnAnswer = txn;
+        var run = ReshBinary.Run(["lock://liar/y.run", "--format", "json", "--", "/bin/sh", "-c", "echo ran > /dev/null"], env: _env);
+        Assert.Equal("failed", run.ErrorCode);
+        Assert.Contains("positive", run.Envelope["error"]!["message"]!.GetValue<string>());
+        Assert.NotEqual(0, run.ExitCode);
+        lock (_calls) Assert.Contains(_calls, c => c.StartsWith("/v3/lease/revoke", StringComparison.Ordinal));
     }
 }

@@ -189,6 +189,12 @@ public sealed class LockTests : IDisposable
         Assert.Equal(["one", "two"], nd.Events.Where(e => e["event"]!.GetValue<string>() == "stdout").Select(e => e["line"]!.GetValue<string>()));
         Assert.True(nd.Result!["streamed"]!.GetValue<bool>());
         Assert.Equal("", nd.Result!["stdout"]!.GetValue<string>());
+
+        // A last line without a line end still comes out when a process left in the background holds the pipe (s33 attacker #9).
+        var held = ReshBinary.Run(["lock:///pipe.run", "--format", "ndjson", "--", "/bin/sh", "-c", "printf 'partial line' >&2; sleep 4 & exit 0"],
+            stdin: "", env: new Dictionary<string, string> { ["RESH_HOME"] = _home });
+        Assert.Equal(0, held.ExitCode);
+        Assert.Contains(held.Events, e => e["event"]!.GetValue<string>() == "stderr" && e["line"]!.GetValue<string>() == "partial line");
     }
 
     [Fact]

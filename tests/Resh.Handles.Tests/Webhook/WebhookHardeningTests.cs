@@ -180,6 +180,22 @@ public sealed class WebhookHardeningTests : IDisposable
     }
 
     [Fact]
+    public void A_route_of_another_secret_on_the_same_path_keeps_its_own_replay_log()
+    {
+        // s33 attacker #7: the log was keyed by the path alone, so ids accepted by another secret's listener refused ours.
+        const string other = "another-secret-0123456789";
+        var (p1, p2) = (FreePort(), FreePort());
+        using var mine = Listen(p1, "/deploy", "count=1");
+        using var theirs = new Listener(p2, State, [$"webhook://127.0.0.1:{p2}/deploy.listen", "secret=env:OTHER_SECRET", "count=1"],
+            new Dictionary<string, string>(Env) { ["OTHER_SECRET"] = other });
+        const string body = "{\"v\":1}";
+        Assert.Equal(200, Post(p2, "/deploy", body, Generic(body, "shared-1001", secret: other)).Status);
+        Assert.Equal(200, Post(p1, "/deploy", body, Generic(body, "shared-1001")).Status);
+        Assert.True(mine.Finish().Ok);
+        Assert.True(theirs.Finish().Ok);
+    }
+
+    [Fact]
     public void The_same_signed_request_under_a_new_id_is_a_replay_and_says_so()
     {
         // s32 user #3: the message named the new id as "already accepted". The signature is still a key: the generic

@@ -60,7 +60,17 @@ public static class ForegroundProgram
             // program, after a short wait for the rest of its output.
             var drained = Task.WhenAll(outPump, errPump);
             heldOpen = await Task.WhenAny(drained, Task.Delay(OutputGrace, ct)).ConfigureAwait(false) != drained;
-            ended.Value = true; // what still comes is dropped: the answer is being written
+            lock (ended)
+            {
+                // What still comes is dropped: the answer is being written. A line-based sink still has the last line
+                // the program wrote without a line end (s33 attacker #9): it goes out now.
+                if (heldOpen)
+                {
+                    onStdout?.Invoke(default);
+                    onStderr?.Invoke(default);
+                }
+                ended.Value = true;
+            }
             ct.ThrowIfCancellationRequested();
         }
         catch (OperationCanceledException)
@@ -83,11 +93,14 @@ public static class ForegroundProgram
         bool sinkOpen = sink is not null;
         void Emit(ReadOnlySpan<byte> masked)
         {
-            if (ended.Value) return;
-            tail.Append(masked);
-            if (!sinkOpen) return;
-            try { sink!(masked); }
-            catch (Exception ex) when (ex is OutputStreamException or IOException) { sinkOpen = false; }
+            lock (ended)
+            {
+                if (ended.Value) return;
+                tail.Append(masked);
+                if (!sinkOpen) return;
+                try { sink!(masked); }
+                catch (Exception ex) when (ex is OutputStreamException or IOException) { sinkOpen = false; }
+            }
         }
         try
         {
@@ -98,7 +111,7 @@ public static class ForegroundProgram
                 if (sink is not null && !sinkOpen) { from.Dispose(); return; }
             }
             masker.Complete(Emit);
-            if (!ended.Value) sink?.Invoke(default); // end of stream: a line-based sink prints its last partial line
+            lock (ended) if (!ended.Value) sink?.Invoke(default); // end of stream: a line-based sink prints its last partial line
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or OutputStreamException) { }
     }

@@ -102,7 +102,12 @@ public sealed class BoundedHttpServer : IDisposable
     static IPAddress ClientAddress(Socket client)
     {
         var address = (client.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
-        return address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        if (address.IsIPv4MappedToIPv6) return address.MapToIPv4();
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6 || IPAddress.IsLoopback(address)) return address;
+        // An IPv6 client commonly holds a whole /64: counted per /64, or one host could take every slot (s33 attacker #3).
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new IPAddress(bytes);
     }
 
     /// <summary>Takes a slot for a connection from <paramref name="address"/>; null when taken, else why not.</summary>
