@@ -59,6 +59,8 @@ public sealed partial class RedisMqBackend : IMqBackend
             if (e.Error.Message.Contains("Invalid stream ID", StringComparison.OrdinalIgnoreCase) || e.Error.Message.Contains("unknown command", StringComparison.OrdinalIgnoreCase))
                 throw ReshError.Unsupported($"{Label} is older than Redis 7, which mq:// on Redis Streams needs (XADD ids 0-*, XPENDING ranges).",
                     "Upgrade the server to Redis 7 or later, or use NATS or the embedded queue.", details).ToException();
+            if (e.Error.Hint is null)
+                throw (e.Error with { Hint = $"Check the queue (resh mq://SERVER/{(queue.Length > 0 ? queue : "QUEUE")}.stats) and the Redis server's log." }).ToException();
             throw;
         }
     }
@@ -196,11 +198,9 @@ public sealed partial class RedisMqBackend : IMqBackend
         args.AddRange(["STREAMS", stream, ">"]);
         var reply = await Call(ctx, queue, db => db.ExecuteAsync("XREADGROUP", args), r => r, _redis.Timeout + block).ConfigureAwait(false);
         var ids = new List<object>();
-        foreach (var perStream in RedisStreamMap.Array(reply))
+        foreach (var entries in RedisStreamMap.StreamsOf(reply))
         {
-            var pair = RedisStreamMap.Array(perStream);
-            if (pair.Length < 2) continue;
-            foreach (var entry in RedisStreamMap.Array(pair[1]))
+            foreach (var entry in entries)
             {
                 var id = (string?)RedisStreamMap.Array(entry)[0] ?? "";
                 var seq = RedisStreamMap.SeqOf(queue, id);

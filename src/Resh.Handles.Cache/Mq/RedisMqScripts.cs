@@ -23,21 +23,21 @@ internal static class RedisMqScripts
         """;
 
     /// <summary>XACK and XDEL (an acked entry leaves the stream).</summary>
-    public const string Ack = Check + """
+    public const string Ack = Check + "\n" + """
         redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
         redis.call('XDEL', KEYS[1], ARGV[2])
-        """ + DropIfEmpty + "\nreturn {1, count}";
+        """ + "\n" + DropIfEmpty + "\nreturn {1, count}";
 
     /// <summary>Parks the entry under the requeue consumer (JUSTID: its delivery count stays), for the next consume to take over.</summary>
-    public const string Requeue = Check + """
+    public const string Requeue = Check + "\n" + """
         redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[5], 0, ARGV[2], 'JUSTID')
-        """ + DropIfEmpty + "\nreturn {1, count}";
+        """ + "\n" + DropIfEmpty + "\nreturn {1, count}";
 
     /// <summary>
     /// Copies the entry to the dead-letter stream KEYS[2] (its group made when missing) with where it came from and why,
     /// then acks and deletes it. ARGV[5] reason, ARGV[6] the queue's name, ARGV[7] the sequence number.
     /// </summary>
-    public const string DeadLetter = Check + """
+    public const string DeadLetter = Check + "\n" + """
         local e = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])
         if #e > 0 then
           local f = e[1][2]
@@ -54,7 +54,7 @@ internal static class RedisMqScripts
         end
         redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
         redis.call('XDEL', KEYS[1], ARGV[2])
-        """ + DropIfEmpty + "\nreturn {1, count}";
+        """ + "\n" + DropIfEmpty + "\nreturn {1, count}";
 
     /// <summary>Drops a consumer holding nothing (after an auto-ack consume, or once its entries were taken over). ARGV: group, consumer.</summary>
     public const string DropConsumer = """

@@ -131,6 +131,24 @@ internal static partial class RedisStreamMap
     public static RedisResult[] Array(RedisResult r) =>
         r.IsNull ? [] : r.Resp2Type == ResultType.Array ? (RedisResult[])r! : throw new CacheReplyException(CacheReplyException.Protocol, "a stream command answered something else than an array");
 
+    /// <summary>The entries per stream of an XREADGROUP reply: <c>[[key, entries], ...]</c> in RESP2, a map <c>{key: entries}</c> (flattened) in RESP3.</summary>
+    public static IEnumerable<RedisResult[]> StreamsOf(RedisResult reply)
+    {
+        var top = Array(reply);
+        for (var i = 0; i < top.Length; i++)
+        {
+            if (top[i].Resp2Type == ResultType.Array)
+            {
+                var pair = Array(top[i]);
+                if (pair.Length >= 2) yield return Array(pair[1]);
+            }
+            else if (i + 1 < top.Length)
+            {
+                yield return Array(top[++i]);
+            }
+        }
+    }
+
     public static long Int(RedisResult r) => r.Resp2Type == ResultType.Integer ? (long)r
         : long.TryParse((string?)r, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n
         : throw new CacheReplyException(CacheReplyException.Protocol, "a stream command answered a non-integer where it gives a number");
