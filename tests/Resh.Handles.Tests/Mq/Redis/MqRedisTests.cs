@@ -33,6 +33,11 @@ public sealed class MqRedisTests : IDisposable
             password = "env:{PasswordVar}"
             timeout = "20s"
 
+            [mq.tls]
+            url = "rediss://127.0.0.1:{redis.TlsPort}"
+            ca = "{redis.Ca}"
+            password = "env:{PasswordVar}"
+
             [mq.wrong]
             url = "redis://127.0.0.1:{redis.RedisPort}"
             password = "env:RESH_TEST_MQ_REDIS_WRONG"
@@ -96,6 +101,17 @@ public sealed class MqRedisTests : IDisposable
         Fails(wrong, "permission_denied", 4);
         Assert.Contains("[mq.wrong]", wrong.Envelope["error"]!["hint"]!.GetValue<string>());
         NoPassword(wrong);
+    }
+
+    [Fact]
+    public void A_rediss_profile_speaks_tls_with_its_ca_and_shares_the_queue()
+    {
+        var q = Q();
+        var sent = Resh($"mq://tls/{q}.publish(body=over-tls)");
+        Assert.Equal(1, Ok(sent)["seq"]!.GetValue<long>());
+        NoPassword(sent);
+        // The same server through its plain port sees the message: one stream, two ways in.
+        Assert.Equal("over-tls", Ok(Resh($"mq://rq/{q}.consume"))["messages"]![0]!["body"]!.GetValue<string>());
     }
 
     [Fact]
