@@ -4,6 +4,8 @@
 # consumed by one batch of consume count=100 calls. Also the fsync count, to show the grouping.
 # Then the same on NATS JetStream (target >= 50,000/s: every answer written after the server's ack; consecutive publishes
 # do not wait for each ack in turn), against a nats-server started here on a free loopback port (skipped without nats-server).
+# Then on Redis Streams (every answer written after XADD's reply; a batch's XADDs are pipelined), against a redis-server
+# started here on a free loopback port without persistence (skipped without redis-server).
 # Usage: bench/mq.sh   (N=messages, default 100000)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,7 +14,8 @@ resh="${RESH_BIN:-$root/.build/resh/resh}"
 n="${N:-100000}"
 work="$(mktemp -d /tmp/resh-bench-mq.XXXXXX)"
 nats_pid=""
-trap '[[ -n "$nats_pid" ]] && kill "$nats_pid" 2>/dev/null; rm -rf "$work"' EXIT
+redis_pid=""
+trap '[[ -n "$nats_pid" ]] && kill "$nats_pid" 2>/dev/null; [[ -n "$redis_pid" ]] && kill "$redis_pid" 2>/dev/null; rm -rf "$work"' EXIT
 export RESH_HOME="$work/home"
 mkdir -m 0700 "$RESH_HOME"
 
@@ -57,10 +60,29 @@ if command -v nats-server >/dev/null; then
   nats_pub_ms=$(( (mid - start) / 1000000 )); nats_con_ms=$(( (end - mid) / 1000000 ))
 fi
 
-/usr/bin/python3 - "$work" "$n" "$pub_ms" "$con_ms" "$fsyncs" "$nats_pub_ms" "$nats_con_ms" <<'PY'
+redis_pub_ms=0; redis_con_ms=0
+if command -v redis-server >/dev/null; then
+  port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  mkdir "$work/redis"
+  redis-server --bind 127.0.0.1 --port "$port" --save "" --appendonly no --dir "$work/redis" --logfile "$work/redis.log" >/dev/null 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+  sed -e "s|mq:///bench|mq://127.0.0.1:$port/bench|" -e 's|"args": {|"args": {"backend": "redis", |' "$work/publish.ndjson" > "$work/redis-publish.ndjson"
+  sed -e "s|mq:///bench|mq://127.0.0.1:$port/bench|" -e 's|"args": {|"args": {"backend": "redis", |' "$work/consume.ndjson" > "$work/redis-consume.ndjson"
+  "$resh" "mq://127.0.0.1:$port/bench.create" backend=redis >/dev/null
+  start=$(date +%s%N)
+  "$resh" batch < "$work/redis-publish.ndjson" > "$work/redis-published.ndjson"
+  mid=$(date +%s%N)
+  "$resh" batch < "$work/redis-consume.ndjson" > "$work/redis-consumed.ndjson"
+  end=$(date +%s%N)
+  redis_pub_ms=$(( (mid - start) / 1000000 )); redis_con_ms=$(( (end - mid) / 1000000 ))
+fi
+
+/usr/bin/python3 - "$work" "$n" "$pub_ms" "$con_ms" "$fsyncs" "$nats_pub_ms" "$nats_con_ms" "$redis_pub_ms" "$redis_con_ms" <<'PY'
 import json, os, sys
 d, n, pub_ms, con_ms, fsyncs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 nats_pub_ms, nats_con_ms = int(sys.argv[6]), int(sys.argv[7])
+redis_pub_ms, redis_con_ms = int(sys.argv[8]), int(sys.argv[9])
 ok = sum(1 for l in open(f"{d}/published.ndjson") if json.loads(l)["ok"])
 got = sum(len(json.loads(l)["result"]["messages"]) for l in open(f"{d}/consumed.ndjson") if json.loads(l)["ok"])
 print("| measurement | messages | wall | rate |")
@@ -74,5 +96,12 @@ if nats_pub_ms:
     print(f"| NATS consume count=100 (auto ack, double ack each), one resh batch | {got} | {nats_con_ms} ms | {got / (nats_con_ms / 1000):,.0f}/s |")
 else:
     print("| NATS JetStream | skipped: no nats-server | | |")
+if redis_pub_ms:
+    ok = sum(1 for l in open(f"{d}/redis-published.ndjson") if json.loads(l)["ok"])
+    got = sum(len(json.loads(l)["result"]["messages"]) for l in open(f"{d}/redis-consumed.ndjson") if json.loads(l)["ok"])
+    print(f"| Redis Streams publish, one resh batch (answer after XADD's reply; XADDs pipelined) | {ok}/{n} ok | {redis_pub_ms} ms | {ok / (redis_pub_ms / 1000):,.0f}/s |")
+    print(f"| Redis consume count=100 (auto ack: NOACK + XDEL), one resh batch | {got} | {redis_con_ms} ms | {got / (redis_con_ms / 1000):,.0f}/s |")
+else:
+    print("| Redis Streams | skipped: no redis-server | | |")
 print(f"\nload average: {os.getloadavg()[0]:.1f}")
 PY

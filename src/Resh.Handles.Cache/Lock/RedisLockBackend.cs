@@ -19,7 +19,6 @@ namespace Resh.Handles.Cache.Lock;
 /// </summary>
 public sealed class RedisLockBackend : ILockBackend
 {
-    static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
     const long MaxReply = 1024 * 1024;
     const int MaxNames = 100_000;
 
@@ -55,72 +54,17 @@ public sealed class RedisLockBackend : ILockBackend
         return 0
         """;
 
-    readonly IDatabase _db;
-    readonly CacheTarget _target;
-    readonly RedisReplyLimit _limit;
-    readonly TimeSpan _timeout;
+    readonly RedisSession _redis;
 
-    RedisLockBackend(ConnectionMultiplexer mux, RedisReplyLimit limit, CacheTarget target, TimeSpan timeout)
-    {
-        _db = mux.GetDatabase(target.Db);
-        _limit = limit;
-        _target = target;
-        _timeout = timeout;
-    }
+    RedisLockBackend(RedisSession redis) => _redis = redis;
 
     public string Kind => "redis";
-    public string? Server => _target.Server;
+    public string? Server => _redis.Target.Server;
     public TimeSpan? DefaultTtl => TimeSpan.FromSeconds(30);
 
     /// <summary>Connects to the endpoint's Redis (the provider the CLI hands to <see cref="LockTarget.RedisProvider"/>).</summary>
-    public static async Task<ILockBackend> ConnectAsync(VerbContext ctx, Endpoint endpoint, CancellationToken ct)
-    {
-        var target = TargetOf(endpoint);
-        var timeout = TimeoutOf(endpoint);
-        var password = endpoint.Secret(ctx, "password");
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(timeout);
-        try
-        {
-            var (mux, limit, _) = await RedisConnections.GetAsync(ctx, target, password, timeout, cts.Token).ConfigureAwait(false);
-            limit.MaxValue = MaxReply;
-            return new RedisLockBackend(mux, limit, target, timeout);
-        }
-        catch (Exception e) when (e is not ReshException && (e is not OperationCanceledException || !ct.IsCancellationRequested))
-        {
-            throw ForLock(CacheCall.Translate(e, target, timeout, cts.IsCancellationRequested && !ct.IsCancellationRequested), endpoint).ToException();
-        }
-    }
-
-    /// <summary>The Redis server of a [lock.NAME] table or an inline host:port: url redis:// or rediss://, db, tls, ca, user.</summary>
-    static CacheTarget TargetOf(Endpoint endpoint)
-    {
-        var table = endpoint.Profile is null ? "the target" : $"[lock.{endpoint.Profile}]";
-        var url = endpoint.Setting("url") is { } u && Uri.TryCreate(u, UriKind.Absolute, out var uri) ? uri : null;
-        var db = 0;
-        if (endpoint.IntSetting("db") is { } tableDb) db = (int)tableDb;
-        else if (url is not null && url.AbsolutePath.Trim('/') is { Length: > 0 } p)
-        {
-            if (!int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out db))
-                throw ReshError.Usage($"`/{p}` in the url of {table} is not a Redis database index.", "Write url = \"redis://HOST:6379/0\" (or leave the path out).").ToException();
-        }
-        if (db is < 0 or > 10_000) throw ReshError.Usage($"db = {db} in {table} is not a Redis database index.", "Use 0-15 (the server's databases setting).").ToException();
-        var ca = endpoint.Setting("ca");
-        var tls = endpoint.Setting("tls") ?? (url?.Scheme == "rediss" || ca is not null ? "on" : "off");
-        if (tls is "true" or "verify" or "required") tls = "on";
-        if (tls is "false" or "none" or "disabled") tls = "off";
-        if (tls is not ("on" or "off" or "insecure"))
-            throw ReshError.Usage($"tls = \"{tls}\" in {table} is not a TLS mode.", "Use off, on or insecure.").ToException();
-        return new CacheTarget(CacheKind.Redis, endpoint, endpoint.Host, endpoint.Port ?? CacheTarget.RedisPort, db, tls, ca, endpoint.User, null);
-    }
-
-    /// <summary>How long one connect or command may take: the table's timeout = "10s", else 5 s.</summary>
-    static TimeSpan TimeoutOf(Endpoint endpoint)
-    {
-        if (endpoint.Setting("timeout") is not { } text) return DefaultTimeout;
-        if (Resh.Core.Values.DurationValue.TryParse(text, out var t) && t > TimeSpan.Zero && t <= TimeSpan.FromHours(1)) return t;
-        throw ReshError.Usage($"timeout = \"{text}\" in [lock.{endpoint.Profile}] is not a duration between 1ms and 1h.", "Example: timeout = \"10s\"").ToException();
-    }
+    public static async Task<ILockBackend> ConnectAsync(VerbContext ctx, Endpoint endpoint, CancellationToken ct) =>
+        new RedisLockBackend(await RedisSession.ConnectAsync(ctx, endpoint, "lock", MaxReply, ct).ConfigureAwait(false));
 
     static RedisKey LeaseKey(string name) => "resh:lock:{" + name + "}";
     static RedisKey FenceKey(string name) => "resh:fence:{" + name + "}";
@@ -242,34 +186,7 @@ public sealed class RedisLockBackend : ILockBackend
         return parts;
     }
 
-    /// <summary>Sends one command and reads its reply within the timeout; whatever fails becomes an envelope error (a malformed reply: the protocol was broken).</summary>
-    async Task<T> Call<T>(Func<IDatabase, Task<RedisResult>> send, Func<RedisResult, T> read, CancellationToken ct)
-    {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(_timeout);
-        // A refused reply ends the call at once: the client would otherwise wait for it until the timeout.
-        using var refused = _limit.Refused.Register(static s => ((CancellationTokenSource)s!).Cancel(), cts);
-        try
-        {
-            return read(await send(_db).WaitAsync(cts.Token).ConfigureAwait(false));
-        }
-        catch (Exception e) when (e is not ReshException && (e is not OperationCanceledException || !ct.IsCancellationRequested))
-        {
-            var error = _limit.Refusal is { } refusal ? CacheCall.Refused(refusal, _target)
-                : CacheCall.Translate(e, _target, _timeout, cts.IsCancellationRequested && !ct.IsCancellationRequested);
-            throw ForLock(error, _target.Endpoint).ToException();
-        }
-    }
-
-    /// <summary>The cache's hints name cache:// tables and password=; a lock's password lives in its [lock.NAME] table.</summary>
-    static ReshError ForLock(ReshError error, Endpoint? endpoint) => error.Code == ErrorCode.PermissionDenied
-        ? error with
-        {
-            Hint = endpoint?.Profile is { } p
-                ? $"Check password (and user for an ACL user) in the [lock.{p}] table: password = \"env:VAR\", \"file:PATH\" or \"secret:NAME\"."
-                : "An inline lock://HOST:PORT/NAME carries no password: add a [lock.NAME] table with url = \"redis://HOST:PORT\" and password = \"env:VAR\" (or file:PATH, secret:NAME), and use lock://NAME/LOCK.",
-        }
-        : error;
+    Task<T> Call<T>(Func<IDatabase, Task<RedisResult>> send, Func<RedisResult, T> read, CancellationToken ct) => _redis.Call(send, read, ct);
 }
 
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower)]

@@ -6,8 +6,8 @@ namespace Resh.Handles.Mq;
 public static class MqHandle
 {
     public static HandleInfo Create() => new("mq",
-        "Message queues between jobs: publish, consume (auto or manual ack with a visibility timeout), ack, nack, dead-letter queues, peek, subscribe.",
-        "The queue: mq:///jobs (or mq://jobs): letters, digits, `.`, `_`, `-`; empty for mq://.queues (mq://PROFILE.queues for a server). mq://HOST:PORT/QUEUE is a NATS JetStream server named inline, mq://PROFILE/QUEUE a [mq.PROFILE] table (url = \"nats://HOST:4222\", user, password, tls, ca; a password goes only over TLS unless tls = \"off\"); mq:///QUEUE is [mq.default] when configured, else embedded.",
+        "Message queues between jobs (embedded, NATS JetStream, Redis Streams or MQTT): publish, consume (auto or manual ack with a visibility timeout), ack, nack, dead-letter queues, peek, subscribe.",
+        "The queue: mq:///jobs (or mq://jobs): letters, digits, `.`, `_`, `-`; empty for mq://.queues (mq://PROFILE.queues for a server). mq://HOST:PORT/QUEUE is a NATS JetStream server named inline, mq://PROFILE/QUEUE a [mq.PROFILE] table (url = \"nats://HOST:4222\" or \"redis://HOST:6379\", user, password, tls, ca; a NATS password goes only over TLS unless tls = \"off\"); backend=redis makes an inline server Redis Streams; mq:///QUEUE is [mq.default] when configured, else embedded.",
         [
             MqPublish.Verb,
             MqConsume.Verb,
@@ -32,6 +32,17 @@ public static class MqHandle
             + "NATS JetStream backend: queue Q is stream Q (dots become `_`) on subject Q with work-queue retention and file storage, consumed through the "
             + "durable pull consumer `resh` (explicit acks; ack_wait is the visibility timeout, set by create). Receipts are the JetStream ack subjects, "
             + "so they name their stream and work from any process; nack dead_letter=true copies the message to Q.dlq and terminates it. "
-            + "RabbitMQ, Redis Streams and MQTT backends are not built yet.",
+            + "Redis Streams backend (Redis 7 or later; backend=redis, or a [mq.NAME] table with url = \"redis://HOST:6379[/DB]\" or \"rediss://...\" for TLS, "
+            + "user, password secret-typed, ca, timeout): queue Q is the stream resh:mq:Q with the consumer group `resh`; max_deliveries is kept in the hash "
+            + "resh:mq:Q:meta. publish is XADD with the id 0-* (seq is the id's second part; no MAXLEN: a queue never drops an unconsumed message), the body, "
+            + "key and headers as fields; durable means Redis answered (on disk as the server's appendfsync says). consume first takes over pending entries "
+            + "whose lease ended (XPENDING, then XCLAIM with the lease as the minimum idle time, so only one consumer gets each), then reads new ones "
+            + "(XREADGROUP; wait= blocks in slices of at most 1 s); each consume reads as a consumer of its own named after its visibility, which leaves the "
+            + "group once it holds nothing. ack=auto reads with NOACK and deletes the entries at once; ack deletes too (XACK + XDEL), so the stream holds only "
+            + "what is not done. Receipts are QUEUE/SEQ/DELIVERIES/CONSUMER: an ack, nack or dead-letter checks in one script that the consumer still holds "
+            + "the entry with that count (else `conflict`: stale). nack parks the entry for the next consume (its delivery count grows by one); "
+            + "dead_letter=true and max_deliveries copy it to Q.dlq with its origin, then ack and delete it. peek reads past the group's last-delivered id; "
+            + "queues scans resh:mq:* for streams; purge (force) empties the stream and makes the group afresh. request is `unsupported`: Streams have no responders. "
+            + "RabbitMQ and MQTT backends are not built yet.",
     };
 }

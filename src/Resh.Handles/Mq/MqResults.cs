@@ -28,11 +28,11 @@ public sealed record MqPublishResult(
 {
     /// <summary>Settable: inside `resh batch` a NATS publish learns its sequence number from the server's ack, after the line ran and before its answer is written.</summary>
     [JsonPropertyOrder(1)]
-    [Description("The message's sequence number in the queue (NATS: in its stream; 0 with persistent=false, which does not wait for the server's ack).")]
+    [Description("The message's sequence number in the queue (NATS: in its stream; Redis: the stream id 0-SEQ; 0 with persistent=false, which does not wait for the server's ack).")]
     public long Seq { get; set; } = Seq;
 
     [JsonPropertyOrder(3)]
-    [Description("True when the message was stored before this answer: on disk (fsync) for the embedded queue, acked by the JetStream server for NATS; false with persistent=false.")]
+    [Description("True when the message was stored before this answer: on disk (fsync) for the embedded queue, acked by the JetStream server for NATS, answered by XADD for Redis; false with persistent=false.")]
     public bool Durable { get; set; } = Durable;
 }
 
@@ -67,7 +67,7 @@ public sealed record MqQueueInfo(
     [property: Description("Messages moved from this queue to its dead-letter queue so far.")] long DeadLettered,
     [property: Description("Messages published to it so far.")] long Published,
     [property: Description("After this many deliveries a message goes to NAME.dlq instead (not for a dead-letter queue itself).")] int MaxDeliveries,
-    [property: Description("Consumers the server knows for it (NATS: the stream's consumers); null for the embedded queue, which has no registry of consumers.")] int? Consumers);
+    [property: Description("Consumers the server knows for it (NATS: the stream's consumers; Redis: the group's consumers holding leases); null for the embedded queue, which has no registry of consumers.")] int? Consumers);
 
 public sealed record MqQueuesResult(IReadOnlyList<MqQueueInfo> Queues);
 
@@ -93,13 +93,13 @@ public sealed record MqStatsResult(
     long Published,
     long Delivered,
     [property: Description("Deliveries after the first (expired leases and nacks); NATS: messages now pending that were delivered more than once.")] long Redelivered,
-    [property: Description("Acks counted so far; null for NATS (the server does not count them).")] long? Acked,
-    [property: Description("Nacks counted so far; null for NATS (the server does not count them).")] long? Nacked,
+    [property: Description("Acks counted so far; null for NATS and Redis (the server does not count them).")] long? Acked,
+    [property: Description("Nacks counted so far; null for NATS and Redis (the server does not count them).")] long? Nacked,
     long DeadLettered,
     int MaxDeliveries,
     [property: Description("Age of the oldest ready message in milliseconds; null when none is ready.")] double? OldestReadyMs,
-    [property: Description("Segment files on disk (fully acked ones are deleted); null for NATS.")] int? Segments,
-    [property: Description("Bytes in those segments (NATS: the stream's bytes).")] long? DiskBytes,
+    [property: Description("Segment files on disk (fully acked ones are deleted); null for NATS and Redis.")] int? Segments,
+    [property: Description("Bytes in those segments (NATS: the stream's bytes; null for Redis).")] long? DiskBytes,
     [property: Description("Consumers of the queue (NATS: the stream's consumers); null for the embedded queue.")] int? Consumers);
 
 public sealed record MqSubscribeResult(

@@ -8,15 +8,19 @@ namespace Resh.Handles.Mq;
 /// <summary>
 /// Which backend and queue a target names (SPEC §9). <c>mq://QUEUE</c> (no slash) is the embedded queue, as always;
 /// <c>mq:///QUEUE</c> is <c>[mq.default]</c> when the config has one, else embedded; <c>mq://HOST:PORT/QUEUE</c> is a
-/// server named inline, NATS unless <c>backend=</c> says otherwise (NATS is the one server backend built; no password
+/// server named inline, NATS unless <c>backend=</c> says otherwise (<c>backend=redis</c>: Redis Streams; no password
 /// inline: use a profile); <c>mq://PROFILE/QUEUE</c> is the <c>[mq.PROFILE]</c> table (url = "nats://HOST:4222" or
-/// "tls://...", user, password (secret-typed), tls, ca, timeout; backend = "embedded" keeps it on this machine).
+/// "tls://...", or "redis://HOST:6379[/DB]" or "rediss://..." for Redis; user, password (secret-typed), tls, ca, timeout;
+/// backend = "embedded" keeps it on this machine).
 /// For queues, which names no queue, the target is only the server: <c>mq://.queues</c>, <c>mq://PROFILE/.queues</c>.
 /// </summary>
 public static class MqTarget
 {
     /// <summary>Connects the NATS backend for an endpoint; set by the CLI's catalog (Resh.Handles.Nats owns the NATS client).</summary>
     public static Func<VerbContext, Endpoint, CancellationToken, Task<IMqBackend>>? NatsProvider { get; set; }
+
+    /// <summary>Connects the Redis Streams backend for an endpoint; set by the CLI's catalog (Resh.Handles.Cache owns the Redis client).</summary>
+    public static Func<VerbContext, Endpoint, CancellationToken, Task<IMqBackend>>? RedisProvider { get; set; }
 
     /// <summary>The queue's name (empty when <paramref name="named"/> is false) and its backend.</summary>
     public static async Task<(string Queue, IMqBackend Backend)> OpenAsync(VerbContext ctx, bool named = true)
@@ -69,9 +73,12 @@ public static class MqTarget
             case "nats":
                 var provider = NatsProvider ?? throw ReshError.Unsupported("This build of resh has no NATS backend.", "Use the embedded queue: mq:///QUEUE.").ToException();
                 return (queue, await provider(ctx, endpoint, ctx.Cancellation).ConfigureAwait(false));
+            case "redis":
+                var redis = RedisProvider ?? throw ReshError.Unsupported("This build of resh has no Redis backend.", "Use the embedded queue: mq:///QUEUE.").ToException();
+                return (queue, await redis(ctx, endpoint, ctx.Cancellation).ConfigureAwait(false));
             default:
-                throw ReshError.Unsupported($"The {backend} backend of mq:// is not built yet; the embedded queue and NATS JetStream are.",
-                    "Use a NATS server (url = \"nats://HOST:4222\") or the embedded queue (mq:///QUEUE).",
+                throw ReshError.Unsupported($"The {backend} backend of mq:// is not built yet; the embedded queue, NATS JetStream and Redis Streams are.",
+                    "Use a NATS server (url = \"nats://HOST:4222\"), a Redis server (url = \"redis://HOST:6379\") or the embedded queue (mq:///QUEUE).",
                     new JsonObject { ["backend"] = backend }).ToException();
         }
     }

@@ -23,12 +23,14 @@ public static class MqPublish
             new("mq:///jobs.publish body=@-", "The body from standard input (resh ... < job.json)."),
             new("mq:///jobs.publish file=job.json key=order-12 headers:='{\"trace\":\"ab12\"}'", "With a key and headers."),
             new("'mq://127.0.0.1:4222/jobs.publish(body=hello)'", "To the JetStream stream of queue jobs on a NATS server."),
+            new("'mq://127.0.0.1:6379/jobs.publish(body=hello,backend=redis)'", "To the Redis stream resh:mq:jobs."),
         ],
         notes: "Embedded: the message is fsynced before ok is answered. NATS: ok is answered after the JetStream server's ack (the message is stored in "
-            + "the stream; the server fsyncs on its own sync_interval); persistent=false sends without waiting for it. Inside `resh batch`, consecutive publishes "
-            + "share one fsync, and on NATS do not wait for each ack in turn (group commit): their answers are written after it, so none says ok before its "
+            + "the stream; the server fsyncs on its own sync_interval); persistent=false sends without waiting for it. Redis: ok is answered after XADD's reply (in the "
+            + "server's memory; on disk as its appendfsync says). Inside `resh batch`, consecutive publishes "
+            + "share one fsync, and on NATS and Redis do not wait for each ack or reply in turn (group commit; on Redis the XADDs are pipelined): their answers are written after it, so none says ok before its "
             + "message is stored. Bodies are bytes; consumers see UTF-8 text, or base64 when it is not UTF-8.",
-        targetHelp: "The queue: mq:///jobs, mq://HOST:4222/jobs (NATS), mq://PROFILE/jobs").WithDeferredSync();
+        targetHelp: "The queue: mq:///jobs, mq://HOST:4222/jobs (NATS), mq://HOST:6379/jobs backend=redis, mq://PROFILE/jobs").WithDeferredSync();
 
     static async ValueTask<Outcome<MqPublishResult>> RunAsync(VerbContext ctx)
     {

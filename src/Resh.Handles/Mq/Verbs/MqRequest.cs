@@ -17,7 +17,7 @@ public static class MqRequest
         ],
         notes: "NATS: a core request (publish with a reply inbox) on the subject named by the target; no responder answers `unavailable` at once, "
             + "no reply within wait= answers `timeout`. A subject a JetStream stream stores (a queue's own subject) is answered by the stream's ack, not "
-            + "by a responder: use a subject of its own for services. The embedded queue has no responders: request on it is `unsupported`.",
+            + "by a responder: use a subject of its own for services. The embedded queue and Redis Streams have no responders: request on them is `unsupported`.",
         targetHelp: "The subject: mq://PROFILE/svc.time, mq://HOST:4222/svc.time");
 
     static async ValueTask<Outcome<MqRequestResult>> RunAsync(VerbContext ctx)
