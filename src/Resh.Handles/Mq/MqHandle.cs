@@ -32,6 +32,14 @@ public static class MqHandle
             + "NATS JetStream backend: queue Q is stream Q (dots become `_`) on subject Q with work-queue retention and file storage, consumed through the "
             + "durable pull consumer `resh` (explicit acks; ack_wait is the visibility timeout, set by create). Receipts are the JetStream ack subjects, "
             + "so they name their stream and work from any process; nack dead_letter=true copies the message to Q.dlq and terminates it. "
-            + "RabbitMQ, Redis Streams and MQTT backends are not built yet.",
+            + "MQTT 5 backend (backend=mqtt, url = \"mqtt://HOST:1883\" or \"mqtts://HOST:8883\"; user, password, ca, tls, timeout, consumer): queue Q is the "
+            + "topic Q as named (no `/`, `+`, `#` or NUL can be named); publish is QoS 1, answered after the broker's PUBACK (QoS 0 with persistent=false); "
+            + "headers and key are MQTT 5 user properties. The queue's consumer is the persistent session resh-CONSUMER-Q (clean start false, never expiring, "
+            + "CONSUMER from the profile, default `default`) subscribed with QoS 1; the broker keeps messages for it from its first create, consume or subscribe "
+            + "on, not before. resh sends the PUBACK only once a message is done, so a message whose consumer dies (or, with ack=manual, is not acked) is "
+            + "delivered again by the session's next connection: at least once, with redeliveries 1 when the broker set DUP. ack and nack reconnect the "
+            + "session and find the redelivered message their receipt (PACKETID.HASH) names. MQTT has no depth, peek, purge, stats, dead-letter queue or "
+            + "queue list: those answer `unsupported`. request publishes with an MQTT 5 response topic (resh/reply/TOKEN) and correlation data. "
+            + "RabbitMQ and Redis Streams backends are not built yet.",
     };
 }

@@ -18,6 +18,9 @@ public static class MqTarget
     /// <summary>Connects the NATS backend for an endpoint; set by the CLI's catalog (Resh.Handles.Nats owns the NATS client).</summary>
     public static Func<VerbContext, Endpoint, CancellationToken, Task<IMqBackend>>? NatsProvider { get; set; }
 
+    /// <summary>The MQTT 5 backend for an endpoint (backend=mqtt, url = "mqtt://..." or "mqtts://..."); set by the CLI's catalog (Resh.Handles.Mqtt owns the MQTT client).</summary>
+    public static Func<VerbContext, Endpoint, CancellationToken, Task<IMqBackend>>? MqttProvider { get; set; }
+
     /// <summary>The queue's name (empty when <paramref name="named"/> is false) and its backend.</summary>
     public static async Task<(string Queue, IMqBackend Backend)> OpenAsync(VerbContext ctx, bool named = true)
     {
@@ -65,8 +68,11 @@ public static class MqTarget
             case "nats":
                 var provider = NatsProvider ?? throw ReshError.Unsupported("This build of resh has no NATS backend.", "Use the embedded queue: mq:///QUEUE.").ToException();
                 return (queue, await provider(ctx, endpoint, ctx.Cancellation).ConfigureAwait(false));
+            case "mqtt":
+                var mqtt = MqttProvider ?? throw ReshError.Unsupported("This build of resh has no MQTT backend.", "Use the embedded queue: mq:///QUEUE.").ToException();
+                return (queue, await mqtt(ctx, endpoint, ctx.Cancellation).ConfigureAwait(false));
             default:
-                throw ReshError.Unsupported($"The {backend} backend of mq:// is not built yet; the embedded queue and NATS JetStream are.",
+                throw ReshError.Unsupported($"The {backend} backend of mq:// is not built yet; the embedded queue, NATS JetStream and MQTT are.",
                     "Use a NATS server (url = \"nats://HOST:4222\") or the embedded queue (mq:///QUEUE).",
                     new JsonObject { ["backend"] = backend }).ToException();
         }
