@@ -4,6 +4,9 @@
 # consumed by one batch of consume count=100 calls. Also the fsync count, to show the grouping.
 # Then the same on NATS JetStream (target >= 50,000/s: every answer written after the server's ack; consecutive publishes
 # do not wait for each ack in turn), against a nats-server started here on a free loopback port (skipped without nats-server).
+# Then MQTT 5 against a mosquitto started here by tests/setup/mosquitto.sh (persistence on; skipped without mosquitto): the
+# queue's session is made first (MQTT keeps messages only for sessions), every publish is QoS 1 and answered after its
+# PUBACK, consume count=100 acks (PUBACK) each message it returns.
 # Usage: bench/mq.sh   (N=messages, default 100000)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,7 +15,7 @@ resh="${RESH_BIN:-$root/.build/resh/resh}"
 n="${N:-100000}"
 work="$(mktemp -d /tmp/resh-bench-mq.XXXXXX)"
 nats_pid=""
-trap '[[ -n "$nats_pid" ]] && kill "$nats_pid" 2>/dev/null; rm -rf "$work"' EXIT
+trap '[[ -n "$nats_pid" ]] && kill "$nats_pid" 2>/dev/null; [[ -d "$work/mqtt" ]] && "$root/tests/setup/mosquitto.sh" down "$work/mqtt"; rm -rf "$work"' EXIT
 export RESH_HOME="$work/home"
 mkdir -m 0700 "$RESH_HOME"
 
@@ -57,10 +60,26 @@ if command -v nats-server >/dev/null; then
   nats_pub_ms=$(( (mid - start) / 1000000 )); nats_con_ms=$(( (end - mid) / 1000000 ))
 fi
 
-/usr/bin/python3 - "$work" "$n" "$pub_ms" "$con_ms" "$fsyncs" "$nats_pub_ms" "$nats_con_ms" <<'PY'
+mqtt_pub_ms=0; mqtt_con_ms=0
+if command -v mosquitto >/dev/null; then
+  port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "$root/tests/setup/mosquitto.sh" up "$work/mqtt" "$port" >&2
+  sed "s|mq:///bench|mq://127.0.0.1:$port/bench|; s|\"args\": {|\"args\": {\"backend\": \"mqtt\", |" "$work/publish.ndjson" > "$work/mqtt-publish.ndjson"
+  sed "s|mq:///bench|mq://127.0.0.1:$port/bench|; s|\"args\": {|\"args\": {\"backend\": \"mqtt\", |" "$work/consume.ndjson" > "$work/mqtt-consume.ndjson"
+  "$resh" "mq://127.0.0.1:$port/bench.create" backend=mqtt >/dev/null
+  start=$(date +%s%N)
+  "$resh" batch < "$work/mqtt-publish.ndjson" > "$work/mqtt-published.ndjson"
+  mid=$(date +%s%N)
+  "$resh" batch < "$work/mqtt-consume.ndjson" > "$work/mqtt-consumed.ndjson"
+  end=$(date +%s%N)
+  mqtt_pub_ms=$(( (mid - start) / 1000000 )); mqtt_con_ms=$(( (end - mid) / 1000000 ))
+fi
+
+/usr/bin/python3 - "$work" "$n" "$pub_ms" "$con_ms" "$fsyncs" "$nats_pub_ms" "$nats_con_ms" "$mqtt_pub_ms" "$mqtt_con_ms" <<'PY'
 import json, os, sys
 d, n, pub_ms, con_ms, fsyncs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 nats_pub_ms, nats_con_ms = int(sys.argv[6]), int(sys.argv[7])
+mqtt_pub_ms, mqtt_con_ms = int(sys.argv[8]), int(sys.argv[9])
 ok = sum(1 for l in open(f"{d}/published.ndjson") if json.loads(l)["ok"])
 got = sum(len(json.loads(l)["result"]["messages"]) for l in open(f"{d}/consumed.ndjson") if json.loads(l)["ok"])
 print("| measurement | messages | wall | rate |")
@@ -74,5 +93,12 @@ if nats_pub_ms:
     print(f"| NATS consume count=100 (auto ack, double ack each), one resh batch | {got} | {nats_con_ms} ms | {got / (nats_con_ms / 1000):,.0f}/s |")
 else:
     print("| NATS JetStream | skipped: no nats-server | | |")
+if mqtt_pub_ms:
+    ok = sum(1 for l in open(f"{d}/mqtt-published.ndjson") if json.loads(l)["ok"] and json.loads(l)["result"]["durable"])
+    got = sum(len(json.loads(l)["result"]["messages"]) for l in open(f"{d}/mqtt-consumed.ndjson") if json.loads(l)["ok"])
+    print(f"| MQTT (mosquitto) publish QoS 1, one resh batch (answer after each PUBACK) | {ok}/{n} durable | {mqtt_pub_ms} ms | {ok / (mqtt_pub_ms / 1000):,.0f}/s |")
+    print(f"| MQTT consume count=100 (persistent session, PUBACK each), one resh batch | {got} | {mqtt_con_ms} ms | {got / (mqtt_con_ms / 1000):,.0f}/s |")
+else:
+    print("| MQTT | skipped: no mosquitto | | |")
 print(f"\nload average: {os.getloadavg()[0]:.1f}")
 PY
