@@ -232,6 +232,18 @@ public sealed class MqMqttTests(MosquittoBackend mqtt)
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), clock.Elapsed.ToString());
         Fails(mqtt.Resh($"mq://127.0.0.1:{port}/jobs.subscribe", "backend=mqtt", "--timeout", "30s"), "unavailable", 7);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), clock.Elapsed.ToString());
+
+        // A listener that accepts the connection and never answers CONNACK: timeout after the profile's timeout, no hang.
+        var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        try
+        {
+            var silentPort = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+            clock.Restart();
+            Fails(mqtt.Resh($"mq://127.0.0.1:{silentPort}/jobs.consume", "wait=60s", "backend=mqtt"), "timeout", 6);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), clock.Elapsed.ToString());
+        }
+        finally { silent.Stop(); }
     }
 
     [Fact]
