@@ -28,7 +28,8 @@ public sealed partial class MqttMqBackend
     {
         if (take.Manual && take.VisibilityGiven) ctx.Warn(NoVisibility);
         if (ctx.DryRun)
-            return NoSuch("look without taking (a dry run of consume)", $"consume ack=manual takes messages without acking them: they are delivered again by the next consume of {queue}.");
+            return ReshError.Unsupported("A dry run of consume would need to look at messages without taking them, and MQTT has no peek.",
+                $"consume ack=manual takes messages without acking them: they are delivered again by the next consume of {queue}.", new JsonObject { ["backend"] = "mqtt" });
         var ackMode = take.Manual ? "manual" : "auto";
         var session = await MqttSession.OpenAsync(ctx, _server, queue, (ushort)Math.Min(take.Count, ushort.MaxValue), subscribe: true).ConfigureAwait(false);
         await using (session.ConfigureAwait(false))

@@ -89,13 +89,21 @@ sealed class MqttSession : IAsyncDisposable
             ? Task.CompletedTask
             : Call(ctx, async ct => { await e.AcknowledgeAsync(ct).ConfigureAwait(false); return 0; });
 
-    /// <summary>Ends the session's connection (DISCONNECT keeps the session); <paramref name="drop"/> ends the session itself (session expiry 0).</summary>
+    /// <summary>
+    /// Ends the session's connection (DISCONNECT keeps the session); <paramref name="drop"/> then ends the session itself:
+    /// a second connection with clean start and session expiry 0 makes the broker discard it with what it held.
+    /// </summary>
     public async Task CloseAsync(VerbContext ctx, bool drop)
     {
-        if (_client is not { IsConnected: true } client) return;
-        var options = new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection);
-        if (drop) options = options.WithSessionExpiryInterval(0);
-        await Call(ctx, async ct => { await client.DisconnectAsync(options.Build(), ct).ConfigureAwait(false); return 0; }).ConfigureAwait(false);
+        if (_client is { IsConnected: true } client)
+        {
+            var options = new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build();
+            await Call(ctx, async ct => { await client.DisconnectAsync(options, ct).ConfigureAwait(false); return 0; }).ConfigureAwait(false);
+        }
+        if (!drop) return;
+        var (clean, _) = await MqttConnections.ConnectAsync(_server, MqttConnections.Options(_server, ClientId, persistent: false, 1), null, ctx.Cancellation).ConfigureAwait(false);
+        using (clean)
+            await Call(ctx, async ct => { await clean.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), ct).ConfigureAwait(false); return 0; }).ConfigureAwait(false);
     }
 
     async Task<T> Call<T>(VerbContext ctx, Func<CancellationToken, Task<T>> call)
