@@ -63,6 +63,7 @@ fi
 mqtt_pub_ms=0; mqtt_con_ms=0
 if command -v mosquitto >/dev/null; then
   port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  chmod 711 "$work" # mosquitto, started as root, drops to the user mosquitto, which must reach its files
   "$root/tests/setup/mosquitto.sh" up "$work/mqtt" "$port" >&2
   sed "s|mq:///bench|mq://127.0.0.1:$port/bench|; s|\"args\": {|\"args\": {\"backend\": \"mqtt\", |" "$work/publish.ndjson" > "$work/mqtt-publish.ndjson"
   sed "s|mq:///bench|mq://127.0.0.1:$port/bench|; s|\"args\": {|\"args\": {\"backend\": \"mqtt\", |" "$work/consume.ndjson" > "$work/mqtt-consume.ndjson"

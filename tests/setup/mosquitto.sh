@@ -3,7 +3,7 @@
 # mosquitto 2 with its own config (listener on 127.0.0.1 only, persistence in DIR/data, no limit on queued messages), a
 # password file with the user `resh` (its password in DIR/password, 0600), and anonymous clients allowed so that an inline
 # mq://127.0.0.1:PORT/QUEUE target (no credentials) works too. Never the system service; stopped by the PID recorded here.
-# As root, mosquitto drops to the user `mosquitto`: its files are handed to that user.
+# As root, mosquitto drops to the user `mosquitto`: its files are handed to that user (DIR's parents must let it through).
 # usage: mosquitto.sh up DIR PORT   |   mosquitto.sh down DIR
 set -euo pipefail
 cmd=$1; DIR=$(realpath -m "$2")
