@@ -6,6 +6,9 @@
 # do not wait for each ack in turn), against a nats-server started here on a free loopback port (skipped without nats-server).
 # Then on Redis Streams (every answer written after XADD's reply; a batch's XADDs are pipelined), against a redis-server
 # started here on a free loopback port without persistence (skipped without redis-server).
+# Then MQTT 5 against a mosquitto started here by tests/setup/mosquitto.sh (persistence on; skipped without mosquitto): the
+# queue's session is made first (MQTT keeps messages only for sessions), every publish is QoS 1 and answered after its
+# PUBACK, consume count=100 acks (PUBACK) each message it returns.
 # Usage: bench/mq.sh   (N=messages, default 100000)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,7 +18,7 @@ n="${N:-100000}"
 work="$(mktemp -d /tmp/resh-bench-mq.XXXXXX)"
 nats_pid=""
 redis_pid=""
-trap '[[ -n "$nats_pid" ]] && kill "$nats_pid" 2>/dev/null; [[ -n "$redis_pid" ]] && kill "$redis_pid" 2>/dev/null; rm -rf "$work"' EXIT
+trap '[[ -n "$nats_pid" ]] && kill "$nats_pid" 2>/dev/null; [[ -n "$redis_pid" ]] && kill "$redis_pid" 2>/dev/null; [[ -d "$work/mqtt" ]] && "$root/tests/setup/mosquitto.sh" down "$work/mqtt"; rm -rf "$work"' EXIT
 export RESH_HOME="$work/home"
 mkdir -m 0700 "$RESH_HOME"
 
@@ -62,27 +65,14 @@ fi
 
 redis_pub_ms=0; redis_con_ms=0
 if command -v redis-server >/dev/null; then
-  port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  mkdir "$work/redis"
-  redis-server --bind 127.0.0.1 --port "$port" --save "" --appendonly no --dir "$work/redis" --logfile "$work/redis.log" >/dev/null 2>&1 &
-  redis_pid=$!
-  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
-  sed -e "s|mq:///bench|mq://127.0.0.1:$port/bench|" -e 's|"args": {|"args": {"backend": "redis", |' "$work/publish.ndjson" > "$work/redis-publish.ndjson"
-  sed -e "s|mq:///bench|mq://127.0.0.1:$port/bench|" -e 's|"args": {|"args": {"backend": "redis", |' "$work/consume.ndjson" > "$work/redis-consume.ndjson"
-  "$resh" "mq://127.0.0.1:$port/bench.create" backend=redis >/dev/null
-  start=$(date +%s%N)
-  "$resh" batch < "$work/redis-publish.ndjson" > "$work/redis-published.ndjson"
-  mid=$(date +%s%N)
-  "$resh" batch < "$work/redis-consume.ndjson" > "$work/redis-consumed.ndjson"
-  end=$(date +%s%N)
-  redis_pub_ms=$(( (mid - start) / 1000000 )); redis_con_ms=$(( (end - mid) / 1000000 ))
-fi
-
-/usr/bin/python3 - "$work" "$n" "$pub_ms" "$con_ms" "$fsyncs" "$nats_pub_ms" "$nats_con_ms" "$redis_pub_ms" "$redis_con_ms" <<'PY'
+  port=$(mqtt_pub_ms=0; mqtt_con_ms=0
+if command -v mosquitto >/dev/null; then
+  port=$(/usr/bin/python3 - "$work" "$n" "$pub_ms" "$con_ms" "$fsyncs" "$nats_pub_ms" "$nats_con_ms" "$redis_pub_ms" "$redis_con_ms" "$mqtt_pub_ms" "$mqtt_con_ms" <<'PY'
 import json, os, sys
 d, n, pub_ms, con_ms, fsyncs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 nats_pub_ms, nats_con_ms = int(sys.argv[6]), int(sys.argv[7])
 redis_pub_ms, redis_con_ms = int(sys.argv[8]), int(sys.argv[9])
+mqtt_pub_ms, mqtt_con_ms = int(sys.argv[10]), int(sys.argv[11])
 ok = sum(1 for l in open(f"{d}/published.ndjson") if json.loads(l)["ok"])
 got = sum(len(json.loads(l)["result"]["messages"]) for l in open(f"{d}/consumed.ndjson") if json.loads(l)["ok"])
 print("| measurement | messages | wall | rate |")
@@ -103,5 +93,12 @@ if redis_pub_ms:
     print(f"| Redis consume count=100 (auto ack: NOACK + XDEL), one resh batch | {got} | {redis_con_ms} ms | {got / (redis_con_ms / 1000):,.0f}/s |")
 else:
     print("| Redis Streams | skipped: no redis-server | | |")
+if mqtt_pub_ms:
+    ok = sum(1 for l in open(f"{d}/mqtt-published.ndjson") if json.loads(l)["ok"] and json.loads(l)["result"]["durable"])
+    got = sum(len(json.loads(l)["result"]["messages"]) for l in open(f"{d}/mqtt-consumed.ndjson") if json.loads(l)["ok"])
+    print(f"| MQTT (mosquitto) publish QoS 1, one resh batch (answer after each PUBACK) | {ok}/{n} durable | {mqtt_pub_ms} ms | {ok / (mqtt_pub_ms / 1000):,.0f}/s |")
+    print(f"| MQTT consume count=100 (persistent session, PUBACK each), one resh batch | {got} | {mqtt_con_ms} ms | {got / (mqtt_con_ms / 1000):,.0f}/s |")
+else:
+    print("| MQTT | skipped: no mosquitto | | |")
 print(f"\nload average: {os.getloadavg()[0]:.1f}")
 PY

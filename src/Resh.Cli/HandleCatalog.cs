@@ -25,6 +25,7 @@ public static class HandleCatalog
         Resh.Handles.Lock.LockTarget.RedisProvider = Resh.Handles.Cache.Lock.RedisLockBackend.ConnectAsync; // lock://PROFILE/NAME on Redis (the cache project owns Redis)
         Resh.Handles.Mq.MqTarget.NatsProvider = Resh.Handles.Nats.Mq.NatsMqBackend.ConnectAsync; // mq://HOST:PORT/Q and mq://PROFILE/Q on NATS JetStream (its own project)
         Resh.Handles.Mq.MqTarget.RedisProvider = Resh.Handles.Cache.Mq.RedisMqBackend.ConnectAsync; // mq://... backend=redis and [mq.NAME] url = "redis://..." on Redis Streams (the cache project owns Redis)
+        Resh.Handles.Mq.MqTarget.MqttProvider = Resh.Handles.Mqtt.Mq.MqttMqBackend.ConnectAsync; // backend=mqtt, url = "mqtt://..." on an MQTT 5 broker (its own project)
         registry.Add("log", Resh.Handles.Log.LogHandle.Create);
         registry.Add("mq", Resh.Handles.Mq.MqHandle.Create);
         registry.Add("event", Resh.Handles.Event.EventHandle.Create);

@@ -21,6 +21,8 @@ public static class MqTarget
 
     /// <summary>Connects the Redis Streams backend for an endpoint; set by the CLI's catalog (Resh.Handles.Cache owns the Redis client).</summary>
     public static Func<VerbContext, Endpoint, CancellationToken, Task<IMqBackend>>? RedisProvider { get; set; }
+    /// <summary>The MQTT 5 backend for an endpoint (backend=mqtt, url = "mqtt://..." or "mqtts://..."); set by the CLI's catalog (Resh.Handles.Mqtt owns the MQTT client).</summary>
+    public static Func<VerbContext, Endpoint, CancellationToken, Task<IMqBackend>>? MqttProvider { get; set; }
 
     /// <summary>The queue's name (empty when <paramref name="named"/> is false) and its backend.</summary>
     public static async Task<(string Queue, IMqBackend Backend)> OpenAsync(VerbContext ctx, bool named = true)
@@ -76,9 +78,12 @@ public static class MqTarget
             case "redis":
                 var redis = RedisProvider ?? throw ReshError.Unsupported("This build of resh has no Redis backend.", "Use the embedded queue: mq:///QUEUE.").ToException();
                 return (queue, await redis(ctx, endpoint, ctx.Cancellation).ConfigureAwait(false));
+            case "mqtt":
+                var mqtt = MqttProvider ?? throw ReshError.Unsupported("This build of resh has no MQTT backend.", "Use the embedded queue: mq:///QUEUE.").ToException();
+                return (queue, await mqtt(ctx, endpoint, ctx.Cancellation).ConfigureAwait(false));
             default:
-                throw ReshError.Unsupported($"The {backend} backend of mq:// is not built yet; the embedded queue, NATS JetStream and Redis Streams are.",
-                    "Use a NATS server (url = \"nats://HOST:4222\"), a Redis server (url = \"redis://HOST:6379\") or the embedded queue (mq:///QUEUE).",
+                throw ReshError.Unsupported($"The {backend} backend of mq:// is not built yet; the embedded queue, NATS JetStream, Redis Streams and MQTT are.",
+                    "Use a NATS server (url = \"nats://HOST:4222\"), a Redis server (url = \"redis://HOST:6379\"), an MQTT broker (url = \"mqtt://HOST:1883\") or the embedded queue (mq:///QUEUE).",
                     new JsonObject { ["backend"] = backend }).ToException();
         }
     }

@@ -7,7 +7,7 @@ namespace Resh.Handles.Mq;
 static class MqArgs
 {
     public static readonly Arg<string?> Backend = Arg.Enum("backend",
-        "Where the queue lives: embedded (the state directory of this machine; the default without a server), nats (JetStream; the default for mq://HOST:PORT/QUEUE) or redis (Redis Streams, Redis 7 or later). rabbitmq and mqtt are not built yet.",
+        "Where the queue lives: embedded (the state directory of this machine; the default without a server), nats (JetStream; the default for mq://HOST:PORT/QUEUE), redis (Redis Streams, Redis 7 or later) or mqtt (an MQTT 5 broker such as mosquitto). rabbitmq is not built yet.",
         ["embedded", "nats", "rabbitmq", "redis", "mqtt"]);
 
     public static readonly Arg<string?> Ack = Arg.Enum("ack",
