@@ -65,9 +65,39 @@ fi
 
 redis_pub_ms=0; redis_con_ms=0
 if command -v redis-server >/dev/null; then
-  port=$(mqtt_pub_ms=0; mqtt_con_ms=0
+  port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  mkdir "$work/redis"
+  redis-server --bind 127.0.0.1 --port "$port" --save "" --appendonly no --dir "$work/redis" --logfile "$work/redis.log" >/dev/null 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+  sed -e "s|mq:///bench|mq://127.0.0.1:$port/bench|" -e 's|"args": {|"args": {"backend": "redis", |' "$work/publish.ndjson" > "$work/redis-publish.ndjson"
+  sed -e "s|mq:///bench|mq://127.0.0.1:$port/bench|" -e 's|"args": {|"args": {"backend": "redis", |' "$work/consume.ndjson" > "$work/redis-consume.ndjson"
+  "$resh" "mq://127.0.0.1:$port/bench.create" backend=redis >/dev/null
+  start=$(date +%s%N)
+  "$resh" batch < "$work/redis-publish.ndjson" > "$work/redis-published.ndjson"
+  mid=$(date +%s%N)
+  "$resh" batch < "$work/redis-consume.ndjson" > "$work/redis-consumed.ndjson"
+  end=$(date +%s%N)
+  redis_pub_ms=$(( (mid - start) / 1000000 )); redis_con_ms=$(( (end - mid) / 1000000 ))
+fi
+
+mqtt_pub_ms=0; mqtt_con_ms=0
 if command -v mosquitto >/dev/null; then
-  port=$(/usr/bin/python3 - "$work" "$n" "$pub_ms" "$con_ms" "$fsyncs" "$nats_pub_ms" "$nats_con_ms" "$redis_pub_ms" "$redis_con_ms" "$mqtt_pub_ms" "$mqtt_con_ms" <<'PY'
+  port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  chmod 711 "$work" # mosquitto, started as root, drops to the user mosquitto, which must reach its files
+  "$root/tests/setup/mosquitto.sh" up "$work/mqtt" "$port" >&2
+  sed "s|mq:///bench|mq://127.0.0.1:$port/bench|; s|\"args\": {|\"args\": {\"backend\": \"mqtt\", |" "$work/publish.ndjson" > "$work/mqtt-publish.ndjson"
+  sed "s|mq:///bench|mq://127.0.0.1:$port/bench|; s|\"args\": {|\"args\": {\"backend\": \"mqtt\", |" "$work/consume.ndjson" > "$work/mqtt-consume.ndjson"
+  "$resh" "mq://127.0.0.1:$port/bench.create" backend=mqtt >/dev/null
+  start=$(date +%s%N)
+  "$resh" batch < "$work/mqtt-publish.ndjson" > "$work/mqtt-published.ndjson"
+  mid=$(date +%s%N)
+  "$resh" batch < "$work/mqtt-consume.ndjson" > "$work/mqtt-consumed.ndjson"
+  end=$(date +%s%N)
+  mqtt_pub_ms=$(( (mid - start) / 1000000 )); mqtt_con_ms=$(( (end - mid) / 1000000 ))
+fi
+
+/usr/bin/python3 - "$work" "$n" "$pub_ms" "$con_ms" "$fsyncs" "$nats_pub_ms" "$nats_con_ms" "$redis_pub_ms" "$redis_con_ms" "$mqtt_pub_ms" "$mqtt_con_ms" <<'PY'
 import json, os, sys
 d, n, pub_ms, con_ms, fsyncs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 nats_pub_ms, nats_con_ms = int(sys.argv[6]), int(sys.argv[7])
