@@ -41,6 +41,9 @@ internal sealed class RedisSession
         var target = TargetOf(endpoint, handle);
         var timeout = TimeoutOf(endpoint, handle);
         var password = endpoint.Secret(ctx, "password");
+        // As etcd over http:// and MQTT: a password that goes to another host in clear is said (s33 attacker #4).
+        if (password is not null && target.TlsMode == "off" && !IsLoopback(endpoint.Host))
+            ctx.Warn($"The password for {(endpoint.Profile is { } p ? $"[{handle}.{p}]" : endpoint.Display(CacheTarget.RedisPort))} goes to Redis without TLS (readable on the network); use url = \"rediss://...\" with ca=.");
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(timeout);
         try
@@ -119,4 +122,7 @@ internal sealed class RedisSession
                 : $"An inline {handle}://HOST:PORT/NAME carries no password: add a [{handle}.NAME] table with url = \"redis://HOST:PORT\" and password = \"env:VAR\" (or file:PATH, secret:NAME), and use {handle}://NAME/{(handle == "lock" ? "LOCK" : "QUEUE")}.",
         }
         : error;
+
+    static bool IsLoopback(string host) =>
+        host.Trim('[', ']') is var h && (h == "localhost" || (System.Net.IPAddress.TryParse(h, out var ip) && System.Net.IPAddress.IsLoopback(ip)));
 }

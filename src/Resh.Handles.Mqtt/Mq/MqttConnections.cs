@@ -76,7 +76,10 @@ static class MqttConnections
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(60))
             .WithCleanStart(!persistent)
             .WithSessionExpiryInterval(persistent ? uint.MaxValue : 0)
-            .WithReceiveMaximum(receiveMaximum);
+            .WithReceiveMaximum(receiveMaximum)
+            // The broker must not send more than mq's largest body (plus the packet's own fields): a bigger message is
+            // dropped by the broker for this client instead of filling resh's memory (s33 attacker #6).
+            .WithMaximumPacketSize((uint)Resh.Handles.Mq.MqRecord.MaxPayload);
         if (server.User is not null) b = b.WithCredentials(server.User, server.Password ?? "");
         if (server.Tls && server.Trust is { } trust)
             b = b.WithTlsOptions(o => o.UseTls().WithTargetHost(server.Host)

@@ -36,9 +36,15 @@ sealed class MqttSession : IAsyncDisposable
     {
         var session = new MqttSession(server, MqttTopicMap.ClientIdOf(server.Consumer, queue));
         var options = MqttConnections.Options(server, session.ClientId, persistent: true, receiveMaximum);
+        var topic = MqttTopicMap.TopicOf(queue);
         var (client, result) = await MqttConnections.ConnectAsync(server, options, e =>
         {
             e.AutoAcknowledge = false;
+            // Only the queue's own topic is a message of the queue: a subscription someone else added to this session
+            // (another client connecting with its id) must not hand other topics' messages to this consume (s33 attacker #2).
+            // They are acknowledged, so the session does not keep them for ever.
+            if (!string.Equals(e.ApplicationMessage.Topic, topic, StringComparison.Ordinal))
+                return e.ApplicationMessage.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce ? Task.CompletedTask : e.AcknowledgeAsync(CancellationToken.None);
             session._inbox.Writer.TryWrite(e);
             return Task.CompletedTask;
         }, ctx.Cancellation).ConfigureAwait(false);

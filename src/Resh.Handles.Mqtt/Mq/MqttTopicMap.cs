@@ -13,7 +13,7 @@ namespace Resh.Handles.Mqtt.Mq;
 /// <summary>
 /// How a queue maps onto MQTT 5: queue Q is the topic Q, exactly as named (mq:// names hold no `/`, `+`, `#`, NUL or
 /// leading `$`, so no wildcard and no system topic can be named); its consumer is the persistent session
-/// <c>resh-CONSUMER-Q</c> (CONSUMER = the profile's <c>consumer</c>, default <c>default</c>) subscribed to Q with QoS 1.
+/// <c>resh:CONSUMER:Q</c> (CONSUMER = the profile's <c>consumer</c>, default <c>default</c>) subscribed to Q with QoS 1.
 /// Headers and the key travel as MQTT 5 user properties (the key as <c>Resh-Key</c>, the publish time as
 /// <c>Resh-Published</c>). A receipt is <c>PACKETID.HASH</c>: the packet identifier of the delivery (a redelivery in the
 /// next session keeps it) and a hash of the session, topic and payload, so a receipt never acks another message.
@@ -25,7 +25,8 @@ static class MqttTopicMap
 
     public static string TopicOf(string queue) => queue;
 
-    public static string ClientIdOf(string consumer, string queue) => $"resh-{consumer}-{queue}";
+    /// <summary>The queue's session: `:` is in neither a consumer nor a queue name, so two pairs never share one (s33 attacker #2).</summary>
+    public static string ClientIdOf(string consumer, string queue) => $"resh:{consumer}:{queue}";
 
     public static bool IsConsumerName(string name) =>
         name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-') && char.IsAsciiLetterOrDigit(name[0]);

@@ -45,7 +45,7 @@ public static class MqHandle
             + "queues scans resh:mq:* for streams; purge (force) empties the stream and makes the group afresh. request is `unsupported`: Streams have no responders. "
             + "MQTT 5 backend (backend=mqtt, url = \"mqtt://HOST:1883\" or \"mqtts://HOST:8883\"; user, password, ca, tls, timeout, consumer): queue Q is the "
             + "topic Q as named (no `/`, `+`, `#` or NUL can be named); publish is QoS 1, answered after the broker's PUBACK (QoS 0 with persistent=false); "
-            + "headers and key are MQTT 5 user properties. The queue's consumer is the persistent session resh-CONSUMER-Q (clean start false, never expiring, "
+            + "headers and key are MQTT 5 user properties. The queue's consumer is the persistent session resh:CONSUMER:Q (clean start false, never expiring, "
             + "CONSUMER from the profile, default `default`) subscribed with QoS 1; the broker keeps messages for it from its first create, consume or subscribe "
             + "on, not before. resh sends the PUBACK only once a message is done, so a message whose consumer dies (or, with ack=manual, is not acked) is "
             + "delivered again by the session's next connection: at least once, with redeliveries 1 when the broker set DUP. ack and nack reconnect the "

@@ -74,13 +74,13 @@ public static class MqTarget
                     $"Use mq:///{(queue.Length > 0 ? queue : "QUEUE")} for the embedded queue, or leave out backend= for NATS.").ToException();
             case "nats":
                 var provider = NatsProvider ?? throw ReshError.Unsupported("This build of resh has no NATS backend.", "Use the embedded queue: mq:///QUEUE.").ToException();
-                return (queue, await provider(ctx, endpoint, ctx.Cancellation).ConfigureAwait(false));
+                return (queue, new GuardedMqBackend(await provider(ctx, endpoint, ctx.Cancellation).ConfigureAwait(false)));
             case "redis":
                 var redis = RedisProvider ?? throw ReshError.Unsupported("This build of resh has no Redis backend.", "Use the embedded queue: mq:///QUEUE.").ToException();
-                return (queue, await redis(ctx, endpoint, ctx.Cancellation).ConfigureAwait(false));
+                return (queue, new GuardedMqBackend(await redis(ctx, endpoint, ctx.Cancellation).ConfigureAwait(false)));
             case "mqtt":
                 var mqtt = MqttProvider ?? throw ReshError.Unsupported("This build of resh has no MQTT backend.", "Use the embedded queue: mq:///QUEUE.").ToException();
-                return (queue, await mqtt(ctx, endpoint, ctx.Cancellation).ConfigureAwait(false));
+                return (queue, new GuardedMqBackend(await mqtt(ctx, endpoint, ctx.Cancellation).ConfigureAwait(false)));
             default:
                 throw ReshError.Unsupported($"The {backend} backend of mq:// is not built yet; the embedded queue, NATS JetStream, Redis Streams and MQTT are.",
                     "Use a NATS server (url = \"nats://HOST:4222\"), a Redis server (url = \"redis://HOST:6379\"), an MQTT broker (url = \"mqtt://HOST:1883\") or the embedded queue (mq:///QUEUE).",
