@@ -35,7 +35,7 @@ static class NatsErrors
         if (inner.Contains("Authorization Violation", StringComparison.OrdinalIgnoreCase) || inner.Contains("Authentication", StringComparison.OrdinalIgnoreCase))
             return ReshError.PermissionDenied($"{where} refused the user and password.", "Check user and password (password = \"env:VAR\", \"secret:NAME\" or \"file:PATH\") of the [mq.NAME] table.", details);
         if (server.TlsForPassword && inner.Contains("TLS", StringComparison.OrdinalIgnoreCase))
-            return ReshError.Unavailable($"{where} offers no TLS, and resh does not send a password in clear: {inner}.",
+            return ReshError.Unsupported($"{where} offers no TLS, and resh does not send a password in clear.",
                 "Enable TLS on the server (tls { cert_file, key_file } in nats.conf) and set ca = \"PATH\", or write tls = \"off\" in the [mq.NAME] table to send the password in clear (loopback only).", details);
         if (e is NatsException or System.Net.Sockets.SocketException or IOException)
             return ReshError.Unavailable($"Cannot connect to NATS at {where}: {inner}.",

@@ -198,6 +198,38 @@ public sealed class LockTests : IDisposable
     }
 
     [Fact]
+    public async Task SIGTERM_to_resh_gives_the_command_SIGTERM_and_time_to_run_its_handler()
+    {
+        // s33 user #7: the command was killed at once (SIGKILL), so a backup's TERM handler never ran.
+        var marker = _dir["trapped"];
+        var psi = new ProcessStartInfo(ReshBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var a in new[] { "lock:///term.run", "--", "/bin/sh", "-c", $"trap 'sleep 0.3; echo trapped > {marker}; exit 0' TERM; while :; do sleep 0.1; done" })
+            psi.ArgumentList.Add(a);
+        psi.Environment["RESH_HOME"] = _home;
+        using var resh = Process.Start(psi)!;
+        try
+        {
+            var started = false;
+            for (var i = 0; i < 200 && !started; i++)
+            {
+                started = Status("term")["holder"]?["child_pid"] is not null;
+                if (!started) await Task.Delay(50);
+            }
+            Assert.True(started);
+            Shell.Run($"kill -TERM {resh.Id}");
+            using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await resh.WaitForExitAsync(bounded.Token);
+            Assert.Equal("trapped\n", File.ReadAllText(marker));
+            Assert.NotEqual(0, resh.ExitCode);
+        }
+        finally
+        {
+            if (!resh.HasExited) resh.Kill(entireProcessTree: true);
+        }
+        Assert.False(Status("term")["held"]!.GetValue<bool>());
+    }
+
+    [Fact]
     public async Task Killing_resh_during_a_run_keeps_the_lock_while_the_command_lives_and_frees_it_after()
     {
         var psi = new ProcessStartInfo(ReshBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true };

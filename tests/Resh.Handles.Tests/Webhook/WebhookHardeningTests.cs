@@ -196,6 +196,19 @@ public sealed class WebhookHardeningTests : IDisposable
     }
 
     [Fact]
+    public void A_second_listener_on_a_port_in_use_is_a_conflict_not_a_shared_port()
+    {
+        // s33 user #10: SO_REUSEPORT let a second listener take half the connections and answer them 404.
+        var port = FreePort();
+        using var first = Listen(port, "/a", "count=1");
+        var second = ReshBinary.Run([$"webhook://127.0.0.1:{port}/b.listen", "secret=env:HOOK_SECRET", "count=1", "--timeout", "20s", "--format", "json"], env: Env);
+        Assert.Equal("conflict", second.ErrorCode);
+        const string body = "{\"v\":1}";
+        Assert.Equal(200, Post(port, "/a", body, Generic(body, "only-1")).Status);
+        Assert.True(first.Finish().Ok);
+    }
+
+    [Fact]
     public void The_same_signed_request_under_a_new_id_is_a_replay_and_says_so()
     {
         // s32 user #3: the message named the new id as "already accepted". The signature is still a key: the generic

@@ -22,6 +22,9 @@ public static class ForegroundProgram
     /// <summary>How long, after the program ended, output still coming from a process it left in the background is read.</summary>
     public static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long a program has, after SIGTERM when the call is ended, before it is killed.</summary>
+    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
+
     public static async Task<ForegroundResult> RunAsync(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment,
         bool inheritStdin, IReadOnlyList<string> secrets, OutputSink? onStdout, OutputSink? onStderr, int tailBytes, CancellationToken ct,
         Func<int, Task>? started = null)
@@ -75,8 +78,16 @@ public static class ForegroundProgram
         }
         catch (OperationCanceledException)
         {
-            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            // Ended (SIGTERM, Ctrl-C, --timeout): the program gets SIGTERM and StopGrace to finish as its handlers say (a
+            // backup closing its repository), then the whole tree is killed (s33 user #7; `timeout -k` does the same).
+            try { LibC.Kill(process.Id, 15); } catch (Exception e) when (e is InvalidOperationException or EntryPointNotFoundException) { }
+            using var grace = new CancellationTokenSource(StopGrace);
+            try { await process.WaitForExitAsync(grace.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException)
+            {
+                try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
             throw;
         }
         ProcessRunner.Trace?.Invoke($"ran [{string.Join(' ', argv)}] in the foreground -> exit {process.ExitCode}");

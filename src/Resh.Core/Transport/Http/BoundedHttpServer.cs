@@ -45,7 +45,8 @@ public sealed class BoundedHttpServer : IDisposable
         try
         {
             if (endPoint.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = endPoint.Address.Equals(IPAddress.IPv6Any);
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // No ReuseAddress: on Linux .NET sets SO_REUSEPORT with it, and a second listener would share the port and
+            // answer half the deliveries (s33 user #10). .NET already sets SO_REUSEADDR for a restart over TIME_WAIT.
             socket.Bind(endPoint);
             socket.Listen(128);
         }

@@ -34,6 +34,7 @@ public static class LockRun
         ],
         notes: "It runs any program, as the user resh runs as: a grant of lock.run (or lock.*) is a grant to run commands, as proc.spawn is. "
             + "The lock is held while resh or the command lives: if resh is killed the command still holds it, and when both are gone the lock is free at once. "
+            + "SIGTERM or Ctrl-C to resh (and --timeout) send the command SIGTERM and give it 10 s to end as its handlers say before it is killed. "
             + "The command gets resh's standard input (when resh has it: not in `resh batch`) and resh's environment, with RESH_LOCK_NAME and, on Redis and etcd, RESH_LOCK_FENCE (the lease's fencing number, to hand to what it writes); its exit status becomes resh's (ok for 0, else `failed` with details.exit_code). "
             + "Output, as secret.exec: with --format raw the command's stdout and stderr are resh's, streamed, and resh prints nothing of its own, as flock(1); "
             + "with table they stream the same way and a summary follows; with ndjson each line is an event {\"event\":\"stdout\"|\"stderr\",\"line\":...} "

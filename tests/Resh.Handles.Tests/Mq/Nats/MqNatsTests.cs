@@ -49,7 +49,7 @@ public sealed class MqNatsTests(NatsBackend nats)
     {
         // s32 attacker #2: with tls left at auto, a server that offers no TLS would get the password as plain text.
         var refused = nats.Resh("mq://cleartext/clear.publish(body=x)");
-        Fails(refused, "unavailable", 7);
+        Fails(refused, "unsupported", 8);
         Assert.Contains("tls = \"off\"", refused.Envelope["error"]!["hint"]!.GetValue<string>());
         Assert.DoesNotContain(nats.Password, refused.Stdout + refused.Stderr);
         // Nothing was published: the profile that opts out (tls = "off", loopback) sees an empty queue.
