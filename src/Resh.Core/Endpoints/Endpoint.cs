@@ -15,6 +15,24 @@ namespace Resh.Core.Endpoints;
 public sealed record Endpoint(string Scheme, string? Profile, string Host, int? Port, string? User, JsonObject? Table)
 {
     /// <summary>A string setting of the profile (<c>tls</c>, <c>ca</c>, <c>backend</c>...), or null.</summary>
+    /// <summary>
+    /// The table's <c>tls</c> setting (or <paramref name="fallback"/>, from the url's scheme or a ca), normalised to on, off,
+    /// insecure, or auto where the protocol negotiates TLS; anything else is a usage error naming <paramref name="table"/>.
+    /// </summary>
+    public string TlsMode(string table, string fallback, bool allowAuto = false)
+    {
+        var tls = Setting("tls") ?? fallback;
+        if (tls is "true" or "verify" or "required") tls = "on";
+        if (tls is "false" or "none" or "disabled") tls = "off";
+        if (tls is not ("on" or "off" or "insecure") && !(allowAuto && tls == "auto"))
+            throw ReshError.Usage($"tls = \"{tls}\" in {table} is not a TLS mode.",
+                allowAuto ? "Use auto (TLS when the server asks for it), on, off or insecure." : "Use on, off or insecure.").ToException();
+        return tls;
+    }
+
+    /// <summary>True when the endpoint's host is this machine's loopback (localhost, 127.0.0.0/8, ::1): nothing sent there crosses a network.</summary>
+    public bool IsLoopback => Host.Trim('[', ']') is var h && (h == "localhost" || (IPAddress.TryParse(h, out var ip) && IPAddress.IsLoopback(ip)));
+
     public string? Setting(string key) =>
         Table is not null && Table.TryGetPropertyValue(key, out var n) && n is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 

@@ -325,42 +325,15 @@ public sealed partial class RedisMqBackend : IMqBackend
         return Outcome.Unchanged(new MqPeekResult(queue, messages, counts.Depth));
     }
 
-    public async ValueTask<Outcome<MqSubscribeResult>> SubscribeAsync(VerbContext ctx, string queue, long? limit, MqTake take, TimeSpan maxPause)
+    public ValueTask<Outcome<MqSubscribeResult>> SubscribeAsync(VerbContext ctx, string queue, long? limit, MqTake take, TimeSpan maxPause)
     {
-        long received = 0;
-        if (ctx.DryRun) return Outcome.Changed(new MqSubscribeResult(queue, 0, "dry_run"), false);
-        var pause = TimeSpan.FromMilliseconds(10);
         var consumer = RedisStreamMap.NewConsumer(take.Manual ? take.Visibility : null);
-        try
+        return MqPolling.SubscribeAsync(ctx, queue, limit, maxPause, async () =>
         {
-            // Inside the try: a --timeout that ends during the first connect is a normal end too.
             await EnsureQueueAsync(ctx, queue).ConfigureAwait(false);
             var max = await MaxDeliveriesAsync(ctx, queue).ConfigureAwait(false);
-            while (limit is null || received < limit)
-            {
-                var want = (int)Math.Min(100, (limit ?? long.MaxValue) - received);
-                var (messages, _) = await TakeAsync(ctx, queue, consumer, take, max, want, TimeSpan.Zero).ConfigureAwait(false);
-                foreach (var m in messages)
-                    ctx.Events.Emit("message", (JsonObject)JsonSerializer.SerializeToNode(m, MqJson.Default.MqMessage)!);
-                received += messages.Count;
-                if (messages.Count > 0) { pause = TimeSpan.FromMilliseconds(10); continue; }
-                await Task.Delay(pause, ctx.Cancellation).ConfigureAwait(false);
-                pause = TimeSpan.FromMilliseconds(Math.Min(maxPause.TotalMilliseconds, pause.TotalMilliseconds * 2));
-            }
-        }
-        catch (OperationCanceledException) when (ctx.TimedOut)
-        {
-            return Outcome.Changed(new MqSubscribeResult(queue, received, "timeout"), received > 0);
-        }
-        catch (ReshException) when (ctx.TimedOut)
-        {
-            return Outcome.Changed(new MqSubscribeResult(queue, received, "timeout"), received > 0);
-        }
-        finally
-        {
-            await DropConsumerAsync(queue, consumer).ConfigureAwait(false);
-        }
-        return Outcome.Changed(new MqSubscribeResult(queue, received, "count"), received > 0);
+            return async want => (await TakeAsync(ctx, queue, consumer, take, max, want, TimeSpan.Zero).ConfigureAwait(false)).Messages;
+        }, () => DropConsumerAsync(queue, consumer));
     }
 
     /// <summary>Redis Streams have no responders: a reply would need a service reading the stream and writing a reply stream, which is not request-reply.</summary>

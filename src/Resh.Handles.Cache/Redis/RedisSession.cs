@@ -42,7 +42,7 @@ internal sealed class RedisSession
         var timeout = TimeoutOf(endpoint, handle);
         var password = endpoint.Secret(ctx, "password");
         // As etcd over http:// and MQTT: a password that goes to another host in clear is said (s33 attacker #4).
-        if (password is not null && target.TlsMode == "off" && !IsLoopback(endpoint.Host))
+        if (password is not null && target.TlsMode == "off" && !endpoint.IsLoopback)
             ctx.Warn($"The password for {(endpoint.Profile is { } p ? $"[{handle}.{p}]" : endpoint.Display(CacheTarget.RedisPort))} goes to Redis without TLS (readable on the network); use url = \"rediss://...\" with ca=.");
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(timeout);
@@ -72,11 +72,7 @@ internal sealed class RedisSession
         }
         if (db is < 0 or > 10_000) throw ReshError.Usage($"db = {db} in {table} is not a Redis database index.", "Use 0-15 (the server's databases setting).").ToException();
         var ca = endpoint.Setting("ca");
-        var tls = endpoint.Setting("tls") ?? (url?.Scheme == "rediss" || ca is not null ? "on" : "off");
-        if (tls is "true" or "verify" or "required") tls = "on";
-        if (tls is "false" or "none" or "disabled") tls = "off";
-        if (tls is not ("on" or "off" or "insecure"))
-            throw ReshError.Usage($"tls = \"{tls}\" in {table} is not a TLS mode.", "Use off, on or insecure.").ToException();
+        var tls = endpoint.TlsMode(table, url?.Scheme == "rediss" || ca is not null ? "on" : "off");
         return new CacheTarget(CacheKind.Redis, endpoint, endpoint.Host, endpoint.Port ?? CacheTarget.RedisPort, db, tls, ca, endpoint.User, null);
     }
 
@@ -122,7 +118,4 @@ internal sealed class RedisSession
                 : $"An inline {handle}://HOST:PORT/NAME carries no password: add a [{handle}.NAME] table with url = \"redis://HOST:PORT\" and password = \"env:VAR\" (or file:PATH, secret:NAME), and use {handle}://NAME/{(handle == "lock" ? "LOCK" : "QUEUE")}.",
         }
         : error;
-
-    static bool IsLoopback(string host) =>
-        host.Trim('[', ']') is var h && (h == "localhost" || (System.Net.IPAddress.TryParse(h, out var ip) && System.Net.IPAddress.IsLoopback(ip)));
 }

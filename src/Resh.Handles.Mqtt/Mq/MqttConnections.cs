@@ -34,11 +34,7 @@ static class MqttConnections
         var table = endpoint.Profile is null ? "the target" : $"[mq.{endpoint.Profile}]";
         var url = endpoint.Setting("url") is { } u && Uri.TryCreate(u, UriKind.Absolute, out var uri) ? uri : null;
         var ca = endpoint.Setting("ca");
-        var mode = endpoint.Setting("tls") ?? (url?.Scheme == "mqtts" || ca is not null ? "on" : "off");
-        if (mode is "true" or "verify" or "required") mode = "on";
-        if (mode is "false" or "none" or "disabled") mode = "off";
-        if (mode is not ("on" or "off" or "insecure"))
-            throw ReshError.Usage($"tls = \"{mode}\" in {table} is not a TLS mode for MQTT.", "Use on (mqtts://), off (mqtt://) or insecure.").ToException();
+        var mode = endpoint.TlsMode(table, url?.Scheme == "mqtts" || ca is not null ? "on" : "off");
         if (mode == "insecure") ctx.Warn(TlsTrust.InsecureWarning);
         var tls = mode != "off";
         var timeout = DefaultTimeout;
@@ -54,16 +50,13 @@ static class MqttConnections
         var password = endpoint.Secret(ctx, "password");
         if (password is not null && endpoint.User is null)
             throw ReshError.Usage($"{table} has a password but no user.", "Add user = \"NAME\" next to the password.").ToException();
-        if (password is not null && !tls && !IsLoopback(endpoint.Host))
+        if (password is not null && !tls && !endpoint.IsLoopback)
             ctx.Warn($"The password for {endpoint.Host} goes over plain MQTT (no TLS): anyone on the path can read it. Use url = \"mqtts://...\".");
         var port = endpoint.Port ?? (tls ? MqttServer.DefaultTlsPort : MqttServer.DefaultPort);
         var shown = endpoint.Display(port);
         return new MqttServer(endpoint.Host, port, endpoint.User, password?.Reveal(), tls, tls ? TlsTrust.Create(ca, mode == "insecure") : null, timeout,
             endpoint.Profile is null ? shown : $"[mq.{endpoint.Profile}] ({shown})", consumer);
     }
-
-    static bool IsLoopback(string host) =>
-        host is "localhost" || (System.Net.IPAddress.TryParse(host, out var ip) && System.Net.IPAddress.IsLoopback(ip));
 
     /// <summary>Client options: MQTT 5, no reconnects, the call timeout; a persistent session (clean start false, never expiring) when <paramref name="persistent"/>.</summary>
     public static MqttClientOptions Options(MqttServer server, string clientId, bool persistent, ushort receiveMaximum)

@@ -35,11 +35,7 @@ static class NatsConnections
         var table = endpoint.Profile is null ? "the target" : $"[mq.{endpoint.Profile}]";
         var url = endpoint.Setting("url") is { } u && Uri.TryCreate(u, UriKind.Absolute, out var uri) ? uri : null;
         var ca = endpoint.Setting("ca");
-        var tls = endpoint.Setting("tls") ?? (url?.Scheme == "tls" || ca is not null ? "on" : "auto");
-        if (tls is "true" or "verify" or "required") tls = "on";
-        if (tls is "false" or "none" or "disabled") tls = "off";
-        if (tls is not ("on" or "off" or "auto" or "insecure"))
-            throw ReshError.Usage($"tls = \"{tls}\" in {table} is not a TLS mode.", "Use auto (TLS when the server asks for it), on, off or insecure.").ToException();
+        var tls = endpoint.TlsMode(table, url?.Scheme == "tls" || ca is not null ? "on" : "auto", allowAuto: true);
         if (tls == "insecure") ctx.Warn(TlsTrust.InsecureWarning);
         var timeout = DefaultTimeout;
         if (endpoint.Setting("timeout") is { } text)
@@ -54,15 +50,12 @@ static class NatsConnections
         // TLS (or an on-path rewrite of its INFO) would otherwise receive it as plain text.
         var forPassword = password is not null && tls == "auto";
         if (forPassword) tls = "on";
-        if (password is not null && tls == "off" && !IsLoopback(endpoint.Host))
+        if (password is not null && tls == "off" && !endpoint.IsLoopback)
             ctx.Warn($"The password for {table} goes to {endpoint.Display(NatsServer.DefaultPort)} without TLS (tls = \"off\"): readable on the network.");
         return new NatsServer(endpoint.Host, endpoint.Port ?? NatsServer.DefaultPort, endpoint.User, password?.Reveal(), tls, ca, timeout,
             endpoint.Profile is null ? endpoint.Display(NatsServer.DefaultPort) : $"[mq.{endpoint.Profile}] ({endpoint.Display(NatsServer.DefaultPort)})")
         { TlsForPassword = forPassword };
     }
-
-    static bool IsLoopback(string host) =>
-        host.Trim('[', ']') is var h && (h == "localhost" || (System.Net.IPAddress.TryParse(h, out var ip) && System.Net.IPAddress.IsLoopback(ip)));
 
     public static async Task<(NatsConnection Nats, NatsJSContext Js)> GetAsync(NatsServer server, CancellationToken ct)
     {

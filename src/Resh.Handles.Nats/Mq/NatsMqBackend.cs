@@ -264,38 +264,13 @@ public sealed partial class NatsMqBackend : IMqBackend
         return Outcome.Unchanged(new MqPeekResult(queue, messages, (long)info.Info.NumPending));
     }
 
-    public async ValueTask<Outcome<MqSubscribeResult>> SubscribeAsync(VerbContext ctx, string queue, long? limit, MqTake take, TimeSpan maxPause)
-    {
-        long received = 0;
-        if (ctx.DryRun) return Outcome.Changed(new MqSubscribeResult(queue, 0, "dry_run"), false);
-        var pause = TimeSpan.FromMilliseconds(10);
-        try
+    public ValueTask<Outcome<MqSubscribeResult>> SubscribeAsync(VerbContext ctx, string queue, long? limit, MqTake take, TimeSpan maxPause) =>
+        MqPolling.SubscribeAsync(ctx, queue, limit, maxPause, async () =>
         {
-            // Inside the try: a --timeout that ends during the first connect is a normal end too.
             await EnsureQueueAsync(ctx, queue, null).ConfigureAwait(false);
             var (consumer, maxDeliveries) = await ConsumerAsync(ctx, queue, take).ConfigureAwait(false);
-            while (limit is null || received < limit)
-            {
-                var want = (int)Math.Min(100, (limit ?? long.MaxValue) - received);
-                var (messages, _) = await TakeAsync(ctx, queue, consumer, take, maxDeliveries, want).ConfigureAwait(false);
-                foreach (var m in messages)
-                    ctx.Events.Emit("message", (JsonObject)JsonSerializer.SerializeToNode(m, MqJson.Default.MqMessage)!);
-                received += messages.Count;
-                if (messages.Count > 0) { pause = TimeSpan.FromMilliseconds(10); continue; }
-                await Task.Delay(pause, ctx.Cancellation).ConfigureAwait(false);
-                pause = TimeSpan.FromMilliseconds(Math.Min(maxPause.TotalMilliseconds, pause.TotalMilliseconds * 2));
-            }
-        }
-        catch (OperationCanceledException) when (ctx.TimedOut)
-        {
-            return Outcome.Changed(new MqSubscribeResult(queue, received, "timeout"), received > 0);
-        }
-        catch (ReshException) when (ctx.TimedOut)
-        {
-            return Outcome.Changed(new MqSubscribeResult(queue, received, "timeout"), received > 0);
-        }
-        return Outcome.Changed(new MqSubscribeResult(queue, received, "count"), received > 0);
-    }
+            return async want => (await TakeAsync(ctx, queue, consumer, take, maxDeliveries, want).ConfigureAwait(false)).Messages;
+        });
 
     public async ValueTask<Outcome<MqRequestResult>> RequestAsync(VerbContext ctx, string queue, MqOutgoing message, TimeSpan timeout)
     {
