@@ -350,6 +350,6 @@ public sealed class MqRedisTests : IDisposable
         Fails(Resh($"mq://127.0.0.1:{port}/jobs.publish", "body=1", "backend=redis"), "unavailable", 7);
         Fails(Resh($"mq://127.0.0.1:{port}/jobs.consume", "wait=30s", "backend=redis"), "unavailable", 7);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), clock.Elapsed.ToString());
-        Fails(Resh($"mq://127.0.0.1:{port}/jobs.publish", "body=1", "backend=mqtt"), "unsupported", 8);
+        Fails(Resh($"mq://127.0.0.1:{port}/jobs.publish", "body=1", "backend=rabbitmq"), "unsupported", 8);
     }
 }
