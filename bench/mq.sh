@@ -46,55 +46,52 @@ cat "$work/consume.ndjson" | "$resh" batch > "$work/consumed.ndjson"
 end=$(date +%s%N)
 pub_ms=$(( (mid - start) / 1000000 )); con_ms=$(( (end - mid) / 1000000 ))
 
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && break; sleep 0.05; done; }
+
+# One server backend: the batches pointed at mq://127.0.0.1:PORT/bench (with backend=BACKEND when given), the queue made
+# first, then one publish batch and one consume batch timed; sets NAME_pub_ms and NAME_con_ms.
+time_server() {
+  local name=$1 port=$2 backend=${3:-} start mid end
+  local edit="s|mq:///bench|mq://127.0.0.1:$port/bench|" create=()
+  if [[ -n "$backend" ]]; then edit="$edit; s|\"args\": {|\"args\": {\"backend\": \"$backend\", |"; create=("backend=$backend"); fi
+  sed "$edit" "$work/publish.ndjson" > "$work/$name-publish.ndjson"
+  sed "$edit" "$work/consume.ndjson" > "$work/$name-consume.ndjson"
+  "$resh" "mq://127.0.0.1:$port/bench.create" "${create[@]}" >/dev/null
+  start=$(date +%s%N)
+  "$resh" batch < "$work/$name-publish.ndjson" > "$work/$name-published.ndjson"
+  mid=$(date +%s%N)
+  "$resh" batch < "$work/$name-consume.ndjson" > "$work/$name-consumed.ndjson"
+  end=$(date +%s%N)
+  printf -v "${name}_pub_ms" '%d' $(( (mid - start) / 1000000 ))
+  printf -v "${name}_con_ms" '%d' $(( (end - mid) / 1000000 ))
+}
+
 nats_pub_ms=0; nats_con_ms=0
 if command -v nats-server >/dev/null; then
-  port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  port=$(free_port)
   nats-server -a 127.0.0.1 -p "$port" -js -sd "$work/js" -l "$work/nats.log" >/dev/null 2>&1 &
   nats_pid=$!
-  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
-  sed "s|mq:///bench|mq://127.0.0.1:$port/bench|" "$work/publish.ndjson" > "$work/nats-publish.ndjson"
-  sed "s|mq:///bench|mq://127.0.0.1:$port/bench|" "$work/consume.ndjson" > "$work/nats-consume.ndjson"
-  "$resh" "mq://127.0.0.1:$port/bench.create" >/dev/null
-  start=$(date +%s%N)
-  "$resh" batch < "$work/nats-publish.ndjson" > "$work/nats-published.ndjson"
-  mid=$(date +%s%N)
-  "$resh" batch < "$work/nats-consume.ndjson" > "$work/nats-consumed.ndjson"
-  end=$(date +%s%N)
-  nats_pub_ms=$(( (mid - start) / 1000000 )); nats_con_ms=$(( (end - mid) / 1000000 ))
+  wait_port "$port"
+  time_server nats "$port"
 fi
 
 redis_pub_ms=0; redis_con_ms=0
 if command -v redis-server >/dev/null; then
-  port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  port=$(free_port)
   mkdir "$work/redis"
   redis-server --bind 127.0.0.1 --port "$port" --save "" --appendonly no --dir "$work/redis" --logfile "$work/redis.log" >/dev/null 2>&1 &
   redis_pid=$!
-  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
-  sed -e "s|mq:///bench|mq://127.0.0.1:$port/bench|" -e 's|"args": {|"args": {"backend": "redis", |' "$work/publish.ndjson" > "$work/redis-publish.ndjson"
-  sed -e "s|mq:///bench|mq://127.0.0.1:$port/bench|" -e 's|"args": {|"args": {"backend": "redis", |' "$work/consume.ndjson" > "$work/redis-consume.ndjson"
-  "$resh" "mq://127.0.0.1:$port/bench.create" backend=redis >/dev/null
-  start=$(date +%s%N)
-  "$resh" batch < "$work/redis-publish.ndjson" > "$work/redis-published.ndjson"
-  mid=$(date +%s%N)
-  "$resh" batch < "$work/redis-consume.ndjson" > "$work/redis-consumed.ndjson"
-  end=$(date +%s%N)
-  redis_pub_ms=$(( (mid - start) / 1000000 )); redis_con_ms=$(( (end - mid) / 1000000 ))
+  wait_port "$port"
+  time_server redis "$port" redis
 fi
 
 mqtt_pub_ms=0; mqtt_con_ms=0
 if command -v mosquitto >/dev/null; then
-  port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  port=$(free_port)
   chmod 711 "$work" # mosquitto, started as root, drops to the user mosquitto, which must reach its files
   "$root/tests/setup/mosquitto.sh" up "$work/mqtt" "$port" >&2
-  sed "s|mq:///bench|mq://127.0.0.1:$port/bench|; s|\"args\": {|\"args\": {\"backend\": \"mqtt\", |" "$work/publish.ndjson" > "$work/mqtt-publish.ndjson"
-  sed "s|mq:///bench|mq://127.0.0.1:$port/bench|; s|\"args\": {|\"args\": {\"backend\": \"mqtt\", |" "$work/consume.ndjson" > "$work/mqtt-consume.ndjson"
-  "$resh" "mq://127.0.0.1:$port/bench.create" backend=mqtt >/dev/null
-  start=$(date +%s%N)
-  "$resh" batch < "$work/mqtt-publish.ndjson" > "$work/mqtt-published.ndjson"
-  mid=$(date +%s%N)
-  "$resh" batch < "$work/mqtt-consume.ndjson" > "$work/mqtt-consumed.ndjson"
-  end=$(date +%s%N)
-  mqtt_pub_ms=$(( (mid - start) / 1000000 )); mqtt_con_ms=$(( (end - mid) / 1000000 ))
+  time_server mqtt "$port" mqtt
 fi
 
 /usr/bin/python3 - "$work" "$n" "$pub_ms" "$con_ms" "$fsyncs" "$nats_pub_ms" "$nats_con_ms" "$redis_pub_ms" "$redis_con_ms" "$mqtt_pub_ms" "$mqtt_con_ms" <<'PY'
