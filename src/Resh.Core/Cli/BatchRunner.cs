@@ -47,7 +47,7 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
                     continue;
                 }
                 // Group commit: the answer waits for the fsync it deferred, shared with the next lines while they are already waiting.
-                _held.Add((env, deferredOne));
+                _held.Add((env, deferredOne ? deferred.Registered : 0));
                 if (_held.Count >= MaxHeld || !reader.NextReady()) failed += await FlushHeldAsync().ConfigureAwait(false);
             }
         }
@@ -63,8 +63,8 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
         return failed == 0 ? 0 : ErrorCode.Partial.ExitStatus();
     }
 
-    /// <summary>Answers held for a deferred fsync (in order), and whether each deferred one.</summary>
-    readonly List<(Envelope Env, bool Deferred)> _held = [];
+    /// <summary>Answers held for a deferred fsync (in order), and the registration each deferred (0: none).</summary>
+    readonly List<(Envelope Env, long Registration)> _held = [];
 
     /// <summary>At most this many answers wait for one group fsync.</summary>
     const int MaxHeld = 1000;
@@ -75,10 +75,13 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
         if (_held.Count == 0 && runtime.Deferred is not { Pending: true }) return 0;
         var error = runtime.Deferred?.Flush();
         int failed = 0;
-        foreach (var (env, deferredOne) in _held)
+        foreach (var (env, registration) in _held)
         {
             var answer = env;
-            if (error is not null && deferredOne && env.Ok)
+            var own = registration > 0 ? runtime.Deferred?.TakeLineFailure(registration) : null;
+            if (own is not null && env.Ok)
+                answer = Envelope.Failure(own, env.Handle, env.Verb, env.Target, env.DryRun, env.DurationMs, env.Id, hasId: true);
+            else if (error is not null && registration > 0 && env.Ok)
                 answer = Envelope.Failure(ReshError.Failed($"The data was written but could not be flushed to disk: {error.Message}",
                         "Check the disk and the state directory, then send the request again (it may have been kept)."),
                     env.Handle, env.Verb, env.Target, env.DryRun, env.DurationMs, env.Id, hasId: true);

@@ -14,8 +14,8 @@ namespace Resh.Handles.Cache.Mq;
 /// <summary>
 /// mq:// on Redis Streams (see <see cref="RedisStreamMap"/> for the keys, ids and fields), through the cache handle's
 /// connections. Publish is XADD; consume first takes over pending entries whose lease ended (XPENDING, then XCLAIM with the
-/// lease as its minimum idle time, so two consumers never take the same one), then reads new ones (XREADGROUP; NOACK with
-/// ack=auto, whose entries are deleted at once). Acked entries are deleted (XDEL): the stream holds only what is not done.
+/// lease as its minimum idle time, so two consumers never take the same one), then reads new ones (XREADGROUP; with
+/// ack=auto its entries are acked and deleted once the reply was read). Acked entries are deleted (XDEL): the stream holds only what is not done.
 /// </summary>
 public sealed partial class RedisMqBackend : IMqBackend
 {
@@ -89,9 +89,9 @@ public sealed partial class RedisMqBackend : IMqBackend
         {
             // resh batch: the XADDs are pipelined; their replies are awaited together before the answers are written.
             var adds = RedisPendingAdds.For(_redis.Mux);
-            adds.Add(_redis.Db.ExecuteAsync("XADD", args), queue, result);
-            var timeout = _redis.Timeout;
-            deferred.Add("redis-xadd:" + Server, () => adds.WaitAll(timeout));
+            var (timeout, label) = (_redis.Timeout, Label);
+            var line = deferred.Add("redis-xadd:" + Server, () => adds.WaitAll(timeout, deferred, label));
+            adds.Add(_redis.Db.ExecuteAsync("XADD", args), queue, result, line);
             return Outcome.Changed(result);
         }
         for (var attempt = 0; ; attempt++)
@@ -181,11 +181,7 @@ public sealed partial class RedisMqBackend : IMqBackend
             {
                 var receipt = take.Manual ? RedisStreamMap.Receipt(queue, seq, deliveries + 1, consumer) : null;
                 if (RedisStreamMap.Message(queue, entry, deliveries + 1, receipt, until) is not { } message) continue;
-                if (!take.Manual)
-                {
-                    await Exec(ctx, queue, "XACK", stream, RedisStreamMap.Group, id).ConfigureAwait(false);
-                    await Exec(ctx, queue, "XDEL", stream, id).ConfigureAwait(false);
-                }
+                if (!take.Manual) await Script(ctx, queue, RedisMqScripts.Done, [stream], [RedisStreamMap.Group, id]).ConfigureAwait(false);
                 messages.Add(message);
             }
             if (holder != consumer) await DropConsumerAsync(queue, holder).ConfigureAwait(false);
@@ -194,7 +190,6 @@ public sealed partial class RedisMqBackend : IMqBackend
 
         var args = new List<object> { "GROUP", RedisStreamMap.Group, consumer, "COUNT", count - messages.Count };
         if (messages.Count == 0 && dead == 0 && block > TimeSpan.Zero) { args.Add("BLOCK"); args.Add((long)Math.Max(1, block.TotalMilliseconds)); }
-        if (!take.Manual) args.Add("NOACK");
         args.AddRange(["STREAMS", stream, ">"]);
         var reply = await Call(ctx, queue, db => db.ExecuteAsync("XREADGROUP", args), r => r, _redis.Timeout + block).ConfigureAwait(false);
         var ids = new List<object>();
@@ -209,8 +204,10 @@ public sealed partial class RedisMqBackend : IMqBackend
                 ids.Add(id);
             }
         }
-        // ack=auto: NOACK left them out of the pending list; done means gone from the stream.
-        if (!take.Manual && ids.Count > 0) await Exec(ctx, queue, "XDEL", [stream, .. ids]).ConfigureAwait(false);
+        // ack=auto: acked and deleted only once the reply was read, so a reply lost on the way leaves them pending under this
+        // consumer, to be taken over when its lease ends (NOACK would have lost them).
+        if (!take.Manual && ids.Count > 0)
+            await Script(ctx, queue, RedisMqScripts.Done, [stream], [RedisStreamMap.Group, .. ids.Select(i => (RedisValue)(string)i)]).ConfigureAwait(false);
         return (messages, dead);
     }
 

@@ -56,6 +56,14 @@ internal static class RedisMqScripts
         redis.call('XDEL', KEYS[1], ARGV[2])
         """ + "\n" + DropIfEmpty + "\nreturn {1, count}";
 
+    /// <summary>ack=auto after a read: XACK and XDEL of the entries read. ARGV: group, then the ids.</summary>
+    public const string Done = """
+        local ids = {unpack(ARGV, 2)}
+        redis.call('XACK', KEYS[1], ARGV[1], unpack(ids))
+        redis.call('XDEL', KEYS[1], unpack(ids))
+        return #ids
+        """;
+
     /// <summary>Drops a consumer holding nothing (after an auto-ack consume, or once its entries were taken over). ARGV: group, consumer.</summary>
     public const string DropConsumer = """
         local ok, p = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2])

@@ -91,9 +91,9 @@ public sealed partial class NatsMqBackend : IMqBackend
         if (ctx.Runtime.Deferred is { } deferred)
         {
             var acks = await Call(ctx, ct => NatsPubAcks.ForAsync(_nats, ct)).ConfigureAwait(false);
-            await Call(ctx, async ct => { await acks.SendAsync(subject, m.Body, headers, result, ct).ConfigureAwait(false); return 0; }).ConfigureAwait(false);
-            var timeout = _server.Timeout;
-            deferred.Add("nats-puback:" + _server.Key, () => acks.WaitAll(timeout));
+            var (timeout, label) = (_server.Timeout, _server.Label);
+            var line = deferred.Add("nats-puback:" + _server.Key, () => acks.WaitAll(timeout, deferred, label));
+            await Call(ctx, async ct => { await acks.SendAsync(subject, m.Body, headers, result, line, ct).ConfigureAwait(false); return 0; }).ConfigureAwait(false);
             return Outcome.Changed(result);
         }
         var reply = await Call(ctx, ct => _nats.RequestAsync(subject, m.Body, headers, Raw, Raw, cancellationToken: ct).AsTask()).ConfigureAwait(false);

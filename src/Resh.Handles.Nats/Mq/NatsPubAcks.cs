@@ -1,6 +1,10 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using NATS.Client.Core;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Values;
 using Resh.Handles.Mq;
 
 namespace Resh.Handles.Nats.Mq;
@@ -44,14 +48,14 @@ readonly record struct NatsPubAck(string? Stream, ulong Seq, bool Duplicate, int
 /// <summary>
 /// Group commit for NATS publishes in <c>resh batch</c>: each publish goes out at once with its own reply subject under
 /// one inbox subscription, and the batch runner's deferred sync waits for all their acks together (in order, one round
-/// trip for many), then fills in each answer's seq before the answers are written.
+/// trip for many), then fills in each answer's seq before the answers are written; a refused message fails its own line only.
 /// </summary>
 sealed class NatsPubAcks
 {
     readonly NatsConnection _nats;
     readonly string _prefix;
     readonly ConcurrentDictionary<long, TaskCompletionSource<NatsPubAck>> _waiting = new();
-    readonly List<(long Id, TaskCompletionSource<NatsPubAck> Ack, MqPublishResult Result)> _pending = [];
+    readonly List<(long Id, TaskCompletionSource<NatsPubAck> Ack, MqPublishResult Result, long Line)> _pending = [];
     long _next;
     Task? _reader;
     INatsSub<byte[]>? _sub;
@@ -88,48 +92,45 @@ sealed class NatsPubAcks
         }
     }
 
-    /// <summary>Sends the message now; its ack is awaited by <see cref="WaitAll"/>, which sets <paramref name="result"/>'s seq.</summary>
-    public async Task SendAsync(string subject, byte[] body, NatsHeaders? headers, MqPublishResult result, CancellationToken ct)
+    /// <summary>
+    /// Sends the message now; its ack is awaited by <see cref="WaitAll"/>, which sets <paramref name="result"/>'s seq, or fails
+    /// the batch line whose deferred registration is <paramref name="line"/>.
+    /// </summary>
+    public async Task SendAsync(string subject, byte[] body, NatsHeaders? headers, MqPublishResult result, long line, CancellationToken ct)
     {
         var id = Interlocked.Increment(ref _next);
         var tcs = new TaskCompletionSource<NatsPubAck>(TaskCreationOptions.RunContinuationsAsynchronously);
         _waiting[id] = tcs;
-        lock (_pending) _pending.Add((id, tcs, result));
+        lock (_pending) _pending.Add((id, tcs, result, line));
         await _nats.PublishAsync(subject, body, headers, _prefix + id.ToString(System.Globalization.CultureInfo.InvariantCulture),
             NatsRawSerializer<byte[]>.Default, cancellationToken: ct).ConfigureAwait(false);
     }
 
-    /// <summary>Waits for every outstanding ack; throws IOException (the batch's sync failure) when one is missing or refused.</summary>
-    public void WaitAll(TimeSpan timeout)
+    /// <summary>Waits for every outstanding ack; a message the server refused, or did not ack in time, fails its own line.</summary>
+    public void WaitAll(TimeSpan timeout, DeferredSync lines, string label)
     {
-        List<(long Id, TaskCompletionSource<NatsPubAck> Ack, MqPublishResult Result)> batch;
+        List<(long Id, TaskCompletionSource<NatsPubAck> Ack, MqPublishResult Result, long Line)> batch;
         lock (_pending) { batch = [.. _pending]; _pending.Clear(); }
         var deadline = DateTime.UtcNow + timeout;
-        string? failure = null;
-        foreach (var (id, tcs, result) in batch)
+        foreach (var (id, tcs, result, line) in batch)
         {
             var left = deadline - DateTime.UtcNow;
             if (left < TimeSpan.Zero || !tcs.Task.Wait(left > TimeSpan.Zero ? left : TimeSpan.Zero))
             {
-                failure ??= $"the NATS server did not ack message {id} of this batch within {Resh.Core.Values.DurationValue.Format(timeout)}";
                 _waiting.TryRemove(id, out _);
-                result.Durable = false;
+                lines.FailLine(line, ReshError.Unavailable($"The JetStream server {label} did not ack this message within {DurationValue.Format(timeout)}: it may have been stored.",
+                    "Look at the queue (peek or stats) before publishing it again."));
                 continue;
             }
-            Apply(tcs.Task.Result, result, ref failure);
+            var ack = tcs.Task.Result;
+            if (ack.Error is not null)
+            {
+                lines.FailLine(line, ReshError.Failed($"The JetStream server {label} refused the message: {ack.Error}.",
+                    "Check the stream's limits (resh mq://.../QUEUE.stats) and the server's log.", new JsonObject { ["code"] = ack.ErrorCode }));
+                continue;
+            }
+            result.Seq = (long)ack.Seq;
+            result.Durable = true;
         }
-        if (failure is not null) throw new IOException(failure);
-    }
-
-    static void Apply(NatsPubAck ack, MqPublishResult result, ref string? failure)
-    {
-        if (ack.Error is not null)
-        {
-            failure ??= $"the JetStream server refused a message: {ack.Error}";
-            result.Durable = false;
-            return;
-        }
-        result.Seq = (long)ack.Seq;
-        result.Durable = true;
     }
 }

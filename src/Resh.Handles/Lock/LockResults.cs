@@ -45,7 +45,7 @@ public sealed record LockRunResult(
     IReadOnlyList<string> Command,
     string Backend,
     [property: Description("Redis: the fencing number of the lease the command ran under.")] long? Fence,
-    [property: Description("The command's exit status (128+N for signal N).")] int ExitCode,
+    [property: Description("The command's exit status (128+N for signal N); null under --dry-run, where nothing ran.")] int? ExitCode,
     [property: Description("The end of its standard output (max_output); empty when the output was streamed (raw, table, ndjson).")] string Stdout,
     [property: Description("The end of its standard error (max_output); empty when streamed.")] string Stderr,
     bool StdoutTruncated,

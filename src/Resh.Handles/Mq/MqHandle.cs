@@ -38,7 +38,7 @@ public static class MqHandle
             + "key and headers as fields; durable means Redis answered (on disk as the server's appendfsync says). consume first takes over pending entries "
             + "whose lease ended (XPENDING, then XCLAIM with the lease as the minimum idle time, so only one consumer gets each), then reads new ones "
             + "(XREADGROUP; wait= blocks in slices of at most 1 s); each consume reads as a consumer of its own named after its visibility, which leaves the "
-            + "group once it holds nothing. ack=auto reads with NOACK and deletes the entries at once; ack deletes too (XACK + XDEL), so the stream holds only "
+            + "group once it holds nothing. ack=auto acks and deletes the entries once the reply is read (a reply lost on the way leaves them pending, taken over after 30 s); ack deletes too (XACK + XDEL), so the stream holds only "
             + "what is not done. Receipts are QUEUE/SEQ/DELIVERIES/CONSUMER: an ack, nack or dead-letter checks in one script that the consumer still holds "
             + "the entry with that count (else `conflict`: stale). nack parks the entry for the next consume (its delivery count grows by one); "
             + "dead_letter=true and max_deliveries copy it to Q.dlq with its origin, then ack and delete it. peek reads past the group's last-delivered id; "

@@ -168,6 +168,12 @@ public sealed class LockTests : IDisposable
         Assert.Equal("hello\n", ok["stdout"]!.GetValue<string>());
         Assert.Equal(0, ok["exit_code"]!.GetValue<int>());
         Assert.Equal(3, Resh("lock:///job.run", "--", "/nonexistent/program").ExitCode);
+
+        // A dry run runs nothing, so it has no exit status to report (not a made-up 0), and leaves no trace.
+        var marker = Path.Combine(Path.GetTempPath(), "resh-lock-dry-" + Guid.NewGuid().ToString("N"));
+        var dry = Json(Resh("lock:///job.run", "--dry-run", "--format", "json", "--", "/usr/bin/touch", marker))["result"]!;
+        Assert.Null(dry["exit_code"]);
+        Assert.False(File.Exists(marker));
     }
 
     [Fact]

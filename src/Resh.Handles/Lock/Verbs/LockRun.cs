@@ -58,7 +58,7 @@ public static class LockRun
         if (ctx.DryRun)
         {
             if (await backend.ReadAsync(name, ctx.Cancellation).ConfigureAwait(false) is { } held) return LockStore.Held(name, held, TimeSpan.Zero, LockArgs.Display(ctx));
-            return Outcome.Changed(new LockRunResult(name, words, backend.Kind, null, 0, "", "", false, false, 0, 0));
+            return Outcome.Changed(new LockRunResult(name, words, backend.Kind, null, null, "", "", false, false, 0, 0));
         }
 
         var self = Environment.ProcessId;

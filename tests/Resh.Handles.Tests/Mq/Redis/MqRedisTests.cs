@@ -322,6 +322,31 @@ public sealed class MqRedisTests : IDisposable
     }
 
     [Fact]
+    public void A_publish_Redis_refuses_in_a_batch_fails_its_own_line_and_the_others_are_stored()
+    {
+        var (good, taken) = (Q(), Q());
+        Ok(Resh($"mq://rq/{taken}.create"));
+        // Another program's entry with a time-based id: resh's 0-* ids can no longer follow it.
+        _redis.Cli("XADD", $"resh:mq:{taken}", "*", "f", "v");
+        var input = string.Join('\n', new[] { (good, "a1"), (taken, "b1"), (good, "a2") }.Select((l, i) =>
+            new JsonObject { ["id"] = i, ["stage"] = $"mq://rq/{l.Item1}", ["verb"] = "publish", ["args"] = new JsonObject { ["body"] = l.Item2 } }.ToJsonString())) + "\n";
+        var run = ReshBinary.Run(["batch"], stdin: input, env: _env, wait: TimeSpan.FromMinutes(1));
+        Assert.Equal(9, run.ExitCode); // partial
+        var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal(3, lines.Count);
+        Assert.Equal(1, lines[0]["result"]!["seq"]!.GetValue<long>());
+        Assert.Equal(2, lines[2]["result"]!["seq"]!.GetValue<long>());
+        Assert.False(lines[1]["ok"]!.GetValue<bool>());
+        Assert.Equal("conflict", lines[1]["error"]!["code"]!.GetValue<string>());
+        Assert.Contains("did not write", lines[1]["error"]!["message"]!.GetValue<string>());
+        Assert.DoesNotContain("flushed", lines[1]["error"]!["message"]!.GetValue<string>());
+        Assert.Equal("2", _redis.Cli("XLEN", $"resh:mq:{good}"));
+        Assert.Equal("1", _redis.Cli("XLEN", $"resh:mq:{taken}"));
+        Ok(Resh($"mq://rq/{good}.delete", "force=true"));
+        _redis.Cli("DEL", $"resh:mq:{taken}", $"resh:mq:{taken}:meta");
+    }
+
+    [Fact]
     public void The_inline_form_works_and_a_server_that_goes_down_is_unavailable_at_once()
     {
         // A throwaway Redis without a password: the inline target carries none.
