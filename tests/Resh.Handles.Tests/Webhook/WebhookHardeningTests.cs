@@ -69,6 +69,43 @@ public sealed class WebhookHardeningTests : IDisposable
     }
 
     [Fact]
+    public void Slow_requests_from_many_addresses_holding_every_slot_make_room_for_a_delivery()
+    {
+        // s33 attacker #3: addresses each below max_per_client, together holding every slot with slow heads, kept deliveries at 503.
+        var log = _dir["many.log"];
+        var port = FreePort();
+        using var l = Listen(port, "/deploy", $"action=file://{log}.append", "with:={\"content\":\"{{payload.ref}}\\n\"}", "max_connections=4", "max_per_client=2", "header_timeout=30s");
+        var hogs = new List<TcpClient>();
+        try
+        {
+            foreach (var from in new[] { "127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.3" })
+            {
+                var c = new TcpClient();
+                hogs.Add(c);
+                c.Client.Bind(new IPEndPoint(IPAddress.Parse(from), 0));
+                c.Connect("127.0.0.1", port);
+                c.ReceiveTimeout = 20_000;
+                c.GetStream().Write("P"u8);
+                Thread.Sleep(100); // hogs[0] is the oldest
+            }
+            Thread.Sleep(1500); // past the age below which nothing is cut off
+            const string payload = "{\"ref\":\"main\"}";
+            var real = Post(port, "/deploy", payload, Generic(payload, "room-1"));
+            Assert.Equal(200, real.Status);
+            // The oldest slow request made the room, answered 408 with why; the others are still open.
+            var (status, body) = ReadAnswer(hogs[0].GetStream());
+            Assert.Equal(408, status);
+            Assert.Contains("slowest to arrive", body);
+            Assert.False(hogs[3].Client.Poll(0, SelectMode.SelectRead), "a younger slow connection was cut off too");
+        }
+        finally
+        {
+            foreach (var c in hogs) c.Dispose();
+        }
+        Assert.Equal("main\n", File.ReadAllText(log));
+    }
+
+    [Fact]
     public void A_body_in_thousands_of_tiny_chunks_is_refused_and_ordinary_chunking_is_accepted()
     {
         // s32 attacker #8: one-byte chunks were read a byte per system call, all of them before the signature was checked.

@@ -12,7 +12,10 @@ namespace Resh.Core.Transport.Http;
 /// per connection (the answer says `Connection: close`); everything a client controls is bounded by
 /// <see cref="HttpServerLimits"/>: head size, header count, body size, the time to send the head and the body, the
 /// time to take the answer, and the number of connections at once, in all and from one client address (one more is
-/// answered 503 and closed). Every refusal the server makes itself is answered with what the handler returns for it.
+/// answered 503 and closed). When every slot is taken, a newcomer from an address below its own limit does not wait:
+/// the connection that has spent longest still sending its request (head or body) is cut off with 408 and the newcomer
+/// takes its place, so many addresses each holding a few slow connections cannot keep everyone else out (a distributed
+/// slowloris: s33 attacker #3). Every refusal the server makes itself is answered with what the handler returns for it.
 /// </summary>
 public sealed class BoundedHttpServer : IDisposable
 {
@@ -23,6 +26,22 @@ public sealed class BoundedHttpServer : IDisposable
     int _active, _busy;
     readonly Dictionary<IPAddress, int> _perClient = [];
     readonly List<Task> _connections = [];
+    /// <summary>Connections still receiving their request, oldest first (under the <see cref="_perClient"/> lock).</summary>
+    readonly LinkedList<Arriving> _arriving = [];
+    /// <summary>Connections cut off to make room that have not left yet: at most <see cref="MaxEvicting"/>, the overshoot of max_connections.</summary>
+    int _evicting;
+    int MaxEvicting => Math.Max(1, _limits.MaxConnections / 4);
+    /// <summary>A connection younger than this is never cut off to make room (a client that is just slow to start).</summary>
+    static readonly TimeSpan MinAgeToEvict = TimeSpan.FromSeconds(1);
+
+    /// <summary>A connection still receiving its request: cancelling <see cref="Cut"/> ends its reading with 408.</summary>
+    sealed class Arriving(long started)
+    {
+        public readonly CancellationTokenSource Cut = new();
+        public readonly long Started = started;
+        public bool Evicted;
+        public LinkedListNode<Arriving>? Node;
+    }
     /// <summary>Refusals (503) being answered at once; beyond this a connection is closed without an answer.</summary>
     const int MaxBusyAnswers = 256;
 
@@ -72,7 +91,8 @@ public sealed class BoundedHttpServer : IDisposable
                 client.NoDelay = true;
                 var address = ClientAddress(client);
                 Task task;
-                if (Enter(address) is { } refusal)
+                var (refusal, arriving) = Enter(address);
+                if (refusal is not null)
                 {
                     if (Interlocked.Increment(ref _busy) > MaxBusyAnswers)
                     {
@@ -83,7 +103,7 @@ public sealed class BoundedHttpServer : IDisposable
                     task = BusyAsync(client, refusal);
                 }
                 else
-                    task = Task.Run(() => ServeAsync(client, address, ct), CancellationToken.None);
+                    task = Task.Run(() => ServeAsync(client, address, arriving!, ct), CancellationToken.None);
                 lock (_connections)
                 {
                     _connections.RemoveAll(t => t.IsCompleted);
@@ -111,28 +131,60 @@ public sealed class BoundedHttpServer : IDisposable
         return new IPAddress(bytes);
     }
 
-    /// <summary>Takes a slot for a connection from <paramref name="address"/>; null when taken, else why not.</summary>
-    string? Enter(IPAddress address)
+    /// <summary>
+    /// Takes a slot for a connection from <paramref name="address"/> (cutting off the slowest arriving request when every
+    /// slot is taken); the refusal when it cannot, else the connection's place among those arriving.
+    /// </summary>
+    (string? Refusal, Arriving? Arriving) Enter(IPAddress address)
+    {
+        Arriving? cut = null;
+        Arriving arriving;
+        lock (_perClient)
+        {
+            _perClient.TryGetValue(address, out var mine);
+            if (mine >= _limits.MaxPerClient) return ($"Too many connections from {address} at once (max_per_client {_limits.MaxPerClient}); try again.", null);
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (_active >= _limits.MaxConnections)
+            {
+                cut = _arriving.First?.Value;
+                if (cut is null || _evicting >= MaxEvicting || System.Diagnostics.Stopwatch.GetElapsedTime(cut.Started, now) < MinAgeToEvict)
+                    return ($"Too many connections at once (max_connections {_limits.MaxConnections}); try again.", null);
+                cut.Evicted = true;
+                _arriving.Remove(cut.Node!);
+                cut.Node = null;
+                _evicting++;
+            }
+            _perClient[address] = mine + 1;
+            _active++;
+            arriving = new Arriving(now);
+            arriving.Node = _arriving.AddLast(arriving);
+        }
+        cut?.Cut.Cancel(); // outside the lock: cancelling runs the cut connection's callbacks
+        return (null, arriving);
+    }
+
+    /// <summary>The connection's request has arrived whole (or it failed): it can no longer be cut off to make room.</summary>
+    void Arrived(Arriving arriving)
     {
         lock (_perClient)
         {
-            if (_active >= _limits.MaxConnections) return $"Too many connections at once (max_connections {_limits.MaxConnections}); try again.";
-            _perClient.TryGetValue(address, out var mine);
-            if (mine >= _limits.MaxPerClient) return $"Too many connections from {address} at once (max_per_client {_limits.MaxPerClient}); try again.";
-            _perClient[address] = mine + 1;
-            _active++;
-            return null;
+            if (arriving.Node is { } node) _arriving.Remove(node);
+            arriving.Node = null;
         }
     }
 
-    void Leave(IPAddress address)
+    void Leave(IPAddress address, Arriving arriving)
     {
         lock (_perClient)
         {
+            if (arriving.Node is { } node) _arriving.Remove(node);
+            arriving.Node = null;
+            if (arriving.Evicted) _evicting--;
             _active--;
             if (_perClient.TryGetValue(address, out var mine) && mine > 1) _perClient[address] = mine - 1;
             else _perClient.Remove(address);
         }
+        arriving.Cut.Dispose();
     }
 
     async Task BusyAsync(Socket client, string why)
@@ -155,14 +207,14 @@ public sealed class BoundedHttpServer : IDisposable
         }
     }
 
-    async Task ServeAsync(Socket client, IPAddress address, CancellationToken serverCt)
+    async Task ServeAsync(Socket client, IPAddress address, Arriving arriving, CancellationToken serverCt)
     {
         var remote = client.RemoteEndPoint as IPEndPoint;
         HttpRequestHead? head = null;
         Stream stream = new NetworkStream(client, ownsSocket: true);
         try
         {
-            using var headCts = CancellationTokenSource.CreateLinkedTokenSource(serverCt);
+            using var headCts = CancellationTokenSource.CreateLinkedTokenSource(serverCt, arriving.Cut.Token);
             headCts.CancelAfter(_limits.HeadTimeout);
             HttpServerResponse response;
             bool unread = false;
@@ -185,7 +237,7 @@ public sealed class BoundedHttpServer : IDisposable
                 var maxBody = _handler.MaxBody(head);
                 if (framing > maxBody)
                     throw new HttpRequestRejected(413, $"The body ({framing} bytes) is larger than the limit ({maxBody} bytes).");
-                using var bodyCts = CancellationTokenSource.CreateLinkedTokenSource(serverCt);
+                using var bodyCts = CancellationTokenSource.CreateLinkedTokenSource(serverCt, arriving.Cut.Token);
                 bodyCts.CancelAfter(_limits.BodyTimeout);
                 if (framing != 0 && head.Header("Expect") is { } expect && expect.Equals("100-continue", StringComparison.OrdinalIgnoreCase))
                     await WriteRawAsync(stream, "HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray(), bodyCts.Token).ConfigureAwait(false);
@@ -193,8 +245,9 @@ public sealed class BoundedHttpServer : IDisposable
                 try { body = await reader.ReadBodyAsync(head, framing, maxBody, bodyCts.Token).ConfigureAwait(false); }
                 catch (OperationCanceledException) when (!serverCt.IsCancellationRequested)
                 {
-                    throw new HttpRequestRejected(408, $"The body did not arrive within {_limits.BodyTimeout.TotalSeconds:0.#} s.");
+                    throw new HttpRequestRejected(408, arriving.Evicted ? CutOff : $"The body did not arrive within {_limits.BodyTimeout.TotalSeconds:0.#} s.");
                 }
+                Arrived(arriving);
                 response = await _handler.HandleAsync(new HttpServerRequest(head, body), serverCt).ConfigureAwait(false);
             }
             catch (HttpRequestRejected r)
@@ -205,7 +258,7 @@ public sealed class BoundedHttpServer : IDisposable
             catch (OperationCanceledException) when (!serverCt.IsCancellationRequested)
             {
                 unread = true;
-                var why = $"The request head did not arrive within {_limits.HeadTimeout.TotalSeconds:0.#} s.";
+                var why = arriving.Evicted ? CutOff : $"The request head did not arrive within {_limits.HeadTimeout.TotalSeconds:0.#} s.";
                 response = _handler.Rejected(head, remote, 408, why);
             }
             using var writeCts = new CancellationTokenSource(_limits.WriteTimeout);
@@ -222,9 +275,11 @@ public sealed class BoundedHttpServer : IDisposable
         {
             await stream.DisposeAsync().ConfigureAwait(false);
             client.Dispose();
-            Leave(address);
+            Leave(address, arriving);
         }
     }
+
+    const string CutOff = "Every connection slot was taken and this request was the slowest to arrive; send it whole at once.";
 
     /// <summary>
     /// After refusing a request whose body was not read (413, 431): read and drop what the client still sends, up to

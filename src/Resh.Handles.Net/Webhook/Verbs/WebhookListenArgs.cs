@@ -18,7 +18,7 @@ internal static class WebhookListenArgs
     public static readonly Arg<IReadOnlyList<string>> Route = Arg.List("route", "Serve only these [webhook.NAME] tables of the config (when the target has no path).");
     public static readonly Arg<string?> Cert = Arg.String("cert", "PEM certificate (chain) to serve HTTPS with; key= names its key when the file holds only certificates.", path: PathUse.Read);
     public static readonly Arg<string?> Key = Arg.String("key", "PEM private key of cert=.", path: PathUse.Read);
-    public static readonly Arg<long?> MaxConnections = Arg.Int("max_connections", "Connections served at once; more are answered 503.", 64, min: 1, max: 10_000);
+    public static readonly Arg<long?> MaxConnections = Arg.Int("max_connections", "Connections served at once. When all are taken, the one that has spent longest (over 1 s) still sending its request is cut off with 408 to make room; else more are answered 503.", 64, min: 1, max: 10_000);
     public static readonly Arg<long?> MaxPerClient = Arg.Int("max_per_client", "Connections served at once from one client address (one sender cannot take every slot); more are answered 503.", 8, min: 1, max: 10_000);
     public static readonly Arg<TimeSpan?> HeaderTimeout = Arg.Duration("header_timeout", "The request head (and TLS handshake) must arrive within this of connecting; else 408 (slowloris).", TimeSpan.FromSeconds(10));
     public static readonly Arg<TimeSpan?> BodyTimeout = Arg.Duration("body_timeout", "The body must arrive within this after the head; else 408.", TimeSpan.FromSeconds(30));
