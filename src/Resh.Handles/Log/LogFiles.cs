@@ -5,12 +5,29 @@ using Resh.Core.Platform;
 
 namespace Resh.Handles.Log;
 
-/// <summary>One file of a log source: its path as given (or found by a glob), and whether it is gzip-compressed.</summary>
-public sealed record LogFile(string Path, bool Gzip, long Size, DateTimeOffset Modified);
+/// <summary>One file of a log source: its path as given (or found by a glob), and whether it is compressed (.gz or .zst).</summary>
+public sealed record LogFile(string Path, bool Compressed, long Size, DateTimeOffset Modified)
+{
+    public LogFile(string path, long size, DateTimeOffset modified) : this(path, LogCompressions.Of(path) != LogCompression.None, size, modified) { }
+}
+
+/// <summary>How a rotated copy is compressed, told by its name's suffix.</summary>
+public enum LogCompression { None, Gzip, Zstd }
+
+public static class LogCompressions
+{
+    public static string Suffix(this LogCompression c) => c switch { LogCompression.Gzip => ".gz", LogCompression.Zstd => ".zst", _ => "" };
+
+    public static LogCompression Of(string name) =>
+        name.EndsWith(".gz", StringComparison.Ordinal) ? LogCompression.Gzip : name.EndsWith(".zst", StringComparison.Ordinal) ? LogCompression.Zstd : LogCompression.None;
+
+    /// <summary>The name without its compression suffix.</summary>
+    public static string Strip(string name) => name[..^LogCompressions.Of(name).Suffix().Length];
+}
 
 /// <summary>
 /// The files behind a file target: one path, or a glob in its last component (`/var/log/nginx/*.log`), each with
-/// its rotated siblings when asked (`syslog.1`, `syslog.2.gz`, `syslog-20261201.gz`), oldest first.
+/// its rotated siblings when asked (`syslog.1`, `syslog.2.gz`, `app.log.3.zst`, `syslog-20261201.gz`), oldest first.
 /// </summary>
 public static partial class LogFiles
 {
@@ -50,7 +67,7 @@ public static partial class LogFiles
             if (st.Value.IsDirectory) throw ReshError.Usage($"{full} is a directory.", $"Give a file or a glob: log://{full}/*.log").ToException();
             // A symlinked log is read where it leads, and named so: the result shows which file was really read.
             if (Posix.Stat(full, false, out _) is { IsSymlink: true } && new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true) is { } real) full = real.FullName;
-            files.Add(new LogFile(full, full.EndsWith(".gz", StringComparison.Ordinal), st.Value.Size, st.Value.ModifyTime));
+            files.Add(new LogFile(full, st.Value.Size, st.Value.ModifyTime));
         }
         return files;
     }
@@ -59,10 +76,10 @@ public static partial class LogFiles
         ? ReshError.PermissionDenied($"This user may not read {path}.", "Run as a user who may (root, or a member of the adm group for /var/log).").ToException()
         : ReshError.NotFound($"{path} does not exist.", "Check the path; with rotated=true its rotated copies are read too.").ToException();
 
-    [GeneratedRegex(@"(\.\d+(\.gz)?|-\d{8}(\.gz)?|\.gz)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(\.\d+(\.gz|\.zst)?|-\d{8}(\.gz|\.zst)?|\.gz|\.zst)$", RegexOptions.CultureInvariant)]
     private static partial Regex RotatedSuffix();
 
-    /// <summary>NAME.1, NAME.2.gz, ... (highest number first) and NAME-YYYYMMDD[.gz] (oldest date first): the order they were written in.</summary>
+    /// <summary>NAME.1, NAME.2.gz, NAME.3.zst ... (highest number first) and NAME-YYYYMMDD[.gz] (oldest date first): the order they were written in.</summary>
     static IEnumerable<LogFile> Siblings(string dir, string name)
     {
         if (!Directory.Exists(dir)) yield break;
@@ -73,14 +90,14 @@ public static partial class LogFiles
             var n = System.IO.Path.GetFileName(f);
             if (n.Length <= name.Length + 1 || !n.StartsWith(name, StringComparison.Ordinal)) continue;
             var rest = n[name.Length..];
-            var core = rest.EndsWith(".gz", StringComparison.Ordinal) ? rest[..^3] : rest;
+            var core = LogCompressions.Strip(rest);
             if (core.Length > 1 && core[0] == '.' && long.TryParse(core.AsSpan(1), System.Globalization.NumberStyles.None, null, out var num)) numbered.Add((num, f));
             else if (core.Length == 9 && core[0] == '-' && core.AsSpan(1).IndexOfAnyExceptInRange('0', '9') < 0) dated.Add((core, f));
         }
         foreach (var (_, p) in dated.OrderBy(d => d.D, StringComparer.Ordinal).Concat(numbered.OrderByDescending(x => x.N).Select(x => (x.N.ToString(), x.Path))))
         {
             var st = Posix.Stat(p, true, out _);
-            if (st is { IsRegular: true } s) yield return new LogFile(p, p.EndsWith(".gz", StringComparison.Ordinal), s.Size, s.ModifyTime);
+            if (st is { IsRegular: true } s) yield return new LogFile(p, s.Size, s.ModifyTime);
         }
     }
 
@@ -97,8 +114,12 @@ public static partial class LogFiles
         }
         Posix.AdviseSequential((int)handle.DangerousGetHandle());
         Stream stream = new FileStream(handle, FileAccess.Read, 0);
-        if (!file.Gzip) return stream;
-        return new BoundedStream(new GZipStream(stream, CompressionMode.Decompress), maxUnzipped, file.Path);
+        return LogCompressions.Of(file.Path) switch
+        {
+            LogCompression.Gzip => new BoundedStream(new GZipStream(stream, CompressionMode.Decompress), maxUnzipped, file.Path),
+            LogCompression.Zstd => new BoundedStream(new ZstdSharp.DecompressionStream(stream), maxUnzipped, file.Path),
+            _ => stream,
+        };
     }
 }
 

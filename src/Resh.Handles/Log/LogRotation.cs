@@ -5,20 +5,22 @@ using Resh.Core.Platform;
 namespace Resh.Handles.Log;
 
 /// <summary>
-/// The files of one rotation: NAME.1 ... NAME.keep, each plain or .gz. Every step works on names in the log's
+/// The files of one rotation: NAME.1 ... NAME.keep, each plain, .gz or .zst. Every step works on names in the log's
 /// directory and never follows a symbolic link (rename and unlink act on the link itself; reads use O_NOFOLLOW).
 /// </summary>
 sealed class LogRotation(string path)
 {
     public string Path { get; } = path;
 
-    public string Numbered(int n, bool gz) => $"{Path}.{n}{(gz ? ".gz" : "")}";
+    public string Numbered(int n, LogCompression c) => $"{Path}.{n}{c.Suffix()}";
 
-    /// <summary>NAME.n or NAME.n.gz, whichever exists (null: neither).</summary>
+    public static readonly LogCompression[] Kinds = [LogCompression.Gzip, LogCompression.Zstd, LogCompression.None];
+
+    /// <summary>NAME.n, NAME.n.gz or NAME.n.zst, whichever exists (null: none).</summary>
     public string? Existing(int n)
     {
-        foreach (var gz in new[] { true, false })
-            if (Posix.Stat(Numbered(n, gz), false, out _) is not null) return Numbered(n, gz);
+        foreach (var c in Kinds)
+            if (Posix.Stat(Numbered(n, c), false, out _) is not null) return Numbered(n, c);
         return null;
     }
 
@@ -34,7 +36,7 @@ sealed class LogRotation(string path)
             var n = System.IO.Path.GetFileName(f);
             if (!n.StartsWith(name + ".", StringComparison.Ordinal)) continue;
             var rest = n[(name.Length + 1)..];
-            if (rest.EndsWith(".gz", StringComparison.Ordinal)) rest = rest[..^3];
+            rest = LogCompressions.Strip(rest);
             if (int.TryParse(rest, System.Globalization.NumberStyles.None, null, out var k) && k >= keep && k > 0)
             {
                 if (!dryRun) Check(Posix.UnlinkAt(Posix.AT_FDCWD, f, false), f, "remove");
@@ -44,17 +46,17 @@ sealed class LogRotation(string path)
         for (int k = keep - 1; k >= 1; k--)
         {
             if (Existing(k) is not { } from) continue;
-            var to = Numbered(k + 1, from.EndsWith(".gz", StringComparison.Ordinal));
+            var to = Numbered(k + 1, LogCompressions.Of(from));
             if (!dryRun) Check(Posix.RenameAt(Posix.AT_FDCWD, from, Posix.AT_FDCWD, to), from, "rename");
         }
         removed.Sort(StringComparer.Ordinal);
         return removed;
     }
 
-    /// <summary>Compresses a plain file to FILE.gz (a temporary sibling renamed into place, same mode), then removes the plain one.</summary>
-    public static string Gzip(string file, CancellationToken ct)
+    /// <summary>Compresses a plain file to FILE.gz or FILE.zst (a temporary sibling renamed into place, same mode), then removes the plain one.</summary>
+    public static string Compress(string file, LogCompression kind, CancellationToken ct)
     {
-        var target = file + ".gz";
+        var target = file + kind.Suffix();
         var temp = $"{System.IO.Path.GetDirectoryName(file)}/.{System.IO.Path.GetFileName(target)}.resh-{Environment.ProcessId}.tmp";
         var src = Posix.OpenHandle(Posix.AT_FDCWD, file, Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC, 0, out var errno)
             ?? throw Fail(errno, file, "read");
@@ -65,10 +67,10 @@ sealed class LogRotation(string path)
             var dst = Posix.OpenHandle(Posix.AT_FDCWD, temp, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW | Posix.O_CLOEXEC, mode, out errno)
                 ?? throw Fail(errno, temp, "create");
             using (var output = new FileStream(dst, FileAccess.Write, 0))
-            using (var gz = new GZipStream(output, CompressionLevel.Optimal))
+            using (Stream packed = kind == LogCompression.Zstd ? new ZstdSharp.CompressionStream(output, 3) : new GZipStream(output, CompressionLevel.Optimal))
             using (var input = new FileStream(src, FileAccess.Read, 0))
             {
-                input.CopyToAsync(gz, 1 << 20, ct).GetAwaiter().GetResult();
+                input.CopyToAsync(packed, 1 << 20, ct).GetAwaiter().GetResult();
             }
             Posix.FChmodAt(Posix.AT_FDCWD, temp, mode, false);
             tmp.Commit(() => Check(Posix.RenameAt(Posix.AT_FDCWD, temp, Posix.AT_FDCWD, target), temp, "rename"));

@@ -51,9 +51,10 @@ public static class LogScan
                 totals.Skipped.Add(new LogSkipped(Resh.Handles.Files.FilePaths.Display(file.Path), $"decompresses to more than {ex.Limit} bytes (max_unzipped); read up to that point"));
                 continue;
             }
-            catch (InvalidDataException)
+            catch (Exception ex) when (ex is InvalidDataException or ZstdSharp.ZstdException)
             {
-                totals.Skipped.Add(new LogSkipped(Resh.Handles.Files.FilePaths.Display(file.Path), "not valid gzip data; read up to the damage"));
+                var kind = LogCompressions.Of(file.Path) == LogCompression.Zstd ? "zstd" : "gzip";
+                totals.Skipped.Add(new LogSkipped(Resh.Handles.Files.FilePaths.Display(file.Path), $"not valid {kind} data; read up to the damage"));
                 continue;
             }
             catch (IOException ex)

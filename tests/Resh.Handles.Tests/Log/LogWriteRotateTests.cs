@@ -175,6 +175,47 @@ public sealed class LogWriteRotateTests : IDisposable
     }
 
     [Fact]
+    public void Rotate_with_zstd_writes_copies_zstd_reads_and_log_reads_them_among_gzip_ones()
+    {
+        var log = _dir.File("z.log", "gen1\n");
+        Ok($"log://{log}.rotate", "keep=4"); // gen1 → z.log.1.gz
+        File.WriteAllText(log, "gen2\n");
+        for (int gen = 3; gen <= 4; gen++)
+        {
+            var r = Ok($"log://{log}.rotate", "keep=4", "compress=zstd").Result!;
+            Assert.Equal(log + ".1.zst", r["rotated_to"]!.GetValue<string>());
+            File.WriteAllText(log, $"gen{gen}\n");
+        }
+        Assert.Equal(["z.log", "z.log.1.zst", "z.log.2.zst", "z.log.3.gz"], Directory.GetFiles(_dir.Path, "z.log*").Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        // The reference tool reads what resh wrote.
+        var dc = Shell.Run($"zstd -dc {Shell.Q(log + ".2.zst")}");
+        Assert.True(dc.ExitCode == 0, dc.Stderr);
+        Assert.Equal("gen2\n", dc.Stdout);
+        Assert.Equal("gen1\n", Gunzip(log + ".3.gz"));
+        var all = Ok($"log://{log}.search", "pattern=gen", "rotated=true").Result!["matches"]!.AsArray();
+        Assert.Equal(["gen1", "gen2", "gen3", "gen4"], all.Select(m => m!["text"]!.GetValue<string>()));
+        // A copy the zstd tool wrote is read too; a damaged one is skipped and named (partial), a zstd bomb stops at max_unzipped.
+        File.WriteAllText(_dir["w.log"], "live\n");
+        File.WriteAllText(_dir["w.log.1.src"], "from zstd\n");
+        Assert.Equal(0, Shell.Run($"zstd -q -o {Shell.Q(_dir["w.log.1.zst"])} {Shell.Q(_dir["w.log.1.src"])}").ExitCode);
+        File.Delete(_dir["w.log.1.src"]);
+        Assert.Equal(["from zstd", "live"], Ok($"log://{_dir["w.log"]}.read", "rotated=true").Result!["lines"]!.AsArray().Select(l => l!["text"]!.GetValue<string>()));
+        File.WriteAllBytes(_dir["w.log.2.zst"], [0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x58, 0xde, 0xad, 0xbe, 0xef]);
+        using (var f = File.Create(_dir["w.log.3.zst"]))
+        using (var z = new ZstdSharp.CompressionStream(f, 1))
+        {
+            var zeros = new byte[1 << 20];
+            for (int i = 0; i < 256; i++) z.Write(zeros);
+        }
+        var damaged = Resh($"log://{_dir["w.log"]}.search", "pattern=live", "rotated=true", "max_unzipped=16MiB", "--format", "json");
+        Assert.Equal("partial", damaged.ErrorCode);
+        var skipped = damaged.Envelope["error"]!["details"]!["skipped"]!.AsArray().Select(s => s!.ToJsonString()).ToList();
+        Assert.Equal(2, skipped.Count);
+        Assert.Contains(skipped, s => s.Contains("w.log.2.zst") && s.Contains("zstd"));
+        Assert.Contains(skipped, s => s.Contains("w.log.3.zst") && s.Contains("max_unzipped"));
+    }
+
+    [Fact]
     public void Rotate_by_size_and_age_only_when_due_and_keeps_mode_and_leaves_empty_files()
     {
         var log = _dir.File("app.log", new string('x', 1000) + "\n");

@@ -13,7 +13,7 @@ static class LogArgs
     public static readonly Arg<IReadOnlyList<string>> Where = Arg.List("where", "FIELD=VALUE a parsed line must have (repeatable): app, host, pid, level, or a field of the format (status, method, ...).",
         examples: ["status=500", "app=sshd"]);
     public static readonly Arg<string?> Format = Arg.Enum("format_in", "How the lines are written; auto detects per line.", LogFormats.Names, "auto", aliases: ["log_format"]);
-    public static readonly Arg<bool> Rotated = Arg.Bool("rotated", "Read the rotated copies too (NAME.1, NAME.2.gz, NAME-YYYYMMDD.gz), oldest first.");
+    public static readonly Arg<bool> Rotated = Arg.Bool("rotated", "Read the rotated copies too (NAME.1, NAME.2.gz, NAME.3.zst, NAME-YYYYMMDD.gz), oldest first.");
     public static readonly Arg<long?> MaxLine = Arg.Size("max_line", "Longer lines are cut to this many bytes (only their head is matched and shown; cut lines are counted).", 64 * 1024);
     public static readonly Arg<long?> MaxUnzipped = Arg.Size("max_unzipped", "A compressed rotated file is read only up to this many decompressed bytes (a gzip bomb stops there; the call is then `partial`).", 4L << 30);
     public static readonly Arg<string?> Directory = Arg.String("directory", "Journal only: read the journal files in this directory (journalctl -D) instead of the system journal.", path: PathUse.Read);

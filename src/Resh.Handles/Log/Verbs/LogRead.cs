@@ -42,7 +42,7 @@ public static class LogRead
         }
 
         var files = source.Kind == LogSourceKind.File ? LogFiles.Resolve(source.Path!, ctx.Get(LogArgs.Rotated)) : [];
-        if (!filter.NeedsEntry && files.Count == 1 && !files[0].Gzip && source.Kind == LogSourceKind.File && files[0].Size > 0)
+        if (!filter.NeedsEntry && files.Count == 1 && !files[0].Compressed && source.Kind == LogSourceKind.File && files[0].Size > 0)
             return FromEnd(ctx, source, files[0], want, maxLine, filter);
 
         DateTimeOffset? last = null;

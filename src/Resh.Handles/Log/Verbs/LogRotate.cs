@@ -11,7 +11,7 @@ public static class LogRotate
     static readonly Arg<long?> Keep = Arg.Int("keep", "How many rotated copies to keep (NAME.1 ... NAME.keep); older ones are removed. 0 keeps none.", 5, min: 0, max: 1000);
     static readonly Arg<long?> Size = Arg.Size("size", "Rotate only when the file is at least this big.", examples: ["100MiB", "1GB"]);
     static readonly Arg<TimeSpan?> Age = Arg.Duration("age", "Rotate only when the last rotation (NAME.1's time) is at least this old, or there is none.", examples: ["1d", "7d"]);
-    static readonly Arg<string?> Compress = Arg.Enum("compress", "Compress rotated copies (gzip: NAME.1.gz).", ["gzip", "none"], "gzip");
+    static readonly Arg<string?> Compress = Arg.Enum("compress", "Compress rotated copies (gzip: NAME.1.gz; zstd: NAME.1.zst, faster and smaller, read by log:// and `zstdcat`).", ["gzip", "zstd", "none"], "gzip");
     static readonly Arg<bool> DelayCompress = Arg.Bool("delay_compress", "Leave the newest copy (NAME.1) plain and compress it at the next rotation, for writers that keep the old file open until signalled.");
     static readonly Arg<string?> Mode = Arg.Enum("mode", "rename: move the file to NAME.1 and create a new empty one (writers must reopen: give signal=); copytruncate: copy it and truncate it in place (for writers that cannot reopen; lines written during the copy can be lost).",
         ["rename", "copytruncate"], "rename");
@@ -53,7 +53,7 @@ public static class LogRotate
 
         var keep = (int)(ctx.Get(Keep) ?? 5);
         var mode = ctx.Get(Mode) ?? "rename";
-        var gzip = ctx.Get(Compress) != "none";
+        var compression = ctx.Get(Compress) switch { "zstd" => LogCompression.Zstd, "none" => LogCompression.None, _ => LogCompression.Gzip };
         var delay = ctx.Get(DelayCompress);
         var rotation = new LogRotation(path);
         var size = st.Value.Size;
@@ -78,11 +78,11 @@ public static class LogRotate
 
         // Every copy name must be a plain file (or absent): a link among them is refused before anything moves.
         for (int k = 1; k <= Math.Max(keep, 1) + 1; k++)
-            foreach (var gz in new[] { false, true })
-                if (Posix.Stat(rotation.Numbered(k, gz), false, out _) is { } c && !c.IsRegular)
-                    return ReshError.Usage($"{rotation.Numbered(k, gz)} is a {c.TypeName}, not a rotated copy.", "Remove it, then rotate again.");
+            foreach (var kind in LogRotation.Kinds)
+                if (Posix.Stat(rotation.Numbered(k, kind), false, out _) is { } c && !c.IsRegular)
+                    return ReshError.Usage($"{rotation.Numbered(k, kind)} is a {c.TypeName}, not a rotated copy.", "Remove it, then rotate again.");
 
-        var first = rotation.Numbered(1, gzip && !delay);
+        var first = rotation.Numbered(1, delay ? LogCompression.None : compression);
         if (ctx.DryRun)
         {
             var wouldRemove = rotation.Shift(keep, dryRun: true);
@@ -95,8 +95,8 @@ public static class LogRotate
         {
             if (keep > 0)
             {
-                CopyTo(path, rotation.Numbered(1, false), st.Value);
-                rotatedTo = rotation.Numbered(1, false);
+                CopyTo(path, rotation.Numbered(1, LogCompression.None), st.Value);
+                rotatedTo = rotation.Numbered(1, LogCompression.None);
             }
             var h = Posix.OpenHandle(Posix.AT_FDCWD, path, Posix.O_WRONLY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC | Posix.O_NONBLOCK, 0, out errno) ?? throw LogRotation.Fail(errno, display, "truncate");
             using (h) { var rc = Posix.FTruncate((int)h.DangerousGetHandle(), 0); if (rc != 0) throw LogRotation.Fail(rc, display, "truncate"); }
@@ -105,9 +105,9 @@ public static class LogRotate
         {
             if (keep > 0)
             {
-                var rc = Posix.RenameAt(Posix.AT_FDCWD, path, Posix.AT_FDCWD, rotation.Numbered(1, false));
+                var rc = Posix.RenameAt(Posix.AT_FDCWD, path, Posix.AT_FDCWD, rotation.Numbered(1, LogCompression.None));
                 if (rc != 0) throw LogRotation.Fail(rc, display, "rename");
-                rotatedTo = rotation.Numbered(1, false);
+                rotatedTo = rotation.Numbered(1, LogCompression.None);
             }
             else
             {
@@ -117,10 +117,10 @@ public static class LogRotate
             CreateLike(path, st.Value);
             if (ctx.Get(PidFile) is { } pidFile) SignalWriter(ctx, Resh.Handles.Files.FilePaths.ResolveArg(ctx, pidFile, "pid_file"), ctx.Get(Signal) ?? "HUP");
         }
-        if (gzip)
+        if (compression != LogCompression.None)
         {
-            if (!delay && rotatedTo is not null) rotatedTo = LogRotation.Gzip(rotatedTo, ctx.Cancellation);
-            else if (delay && rotation.Existing(2) is { } second && !second.EndsWith(".gz", StringComparison.Ordinal)) LogRotation.Gzip(second, ctx.Cancellation);
+            if (!delay && rotatedTo is not null) rotatedTo = LogRotation.Compress(rotatedTo, compression, ctx.Cancellation);
+            else if (delay && rotation.Existing(2) is { } second && LogCompressions.Of(second) == LogCompression.None) LogRotation.Compress(second, compression, ctx.Cancellation);
         }
         return Outcome.Changed(new LogRotateResult(display, true, reason, mode, rotatedTo is null ? null : Resh.Handles.Files.FilePaths.Display(rotatedTo), size, removed));
     }
