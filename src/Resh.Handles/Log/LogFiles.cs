@@ -76,6 +76,9 @@ public static partial class LogFiles
         ? ReshError.PermissionDenied($"This user may not read {path}.", "Run as a user who may (root, or a member of the adm group for /var/log).").ToException()
         : ReshError.NotFound($"{path} does not exist.", "Check the path; with rotated=true its rotated copies are read too.").ToException();
 
+    /// <summary>NAME.1, NAME.2.gz, NAME-20261201.zst ...: a rotated copy, not a live log.</summary>
+    public static bool IsRotatedCopy(string name) => RotatedSuffix().IsMatch(name);
+
     [GeneratedRegex(@"(\.\d+(\.gz|\.zst)?|-\d{8}(\.gz|\.zst)?|\.gz|\.zst)$", RegexOptions.CultureInvariant)]
     private static partial Regex RotatedSuffix();
 

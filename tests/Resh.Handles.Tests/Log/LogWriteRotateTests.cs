@@ -52,6 +52,37 @@ public sealed class LogWriteRotateTests : IDisposable
     }
 
     [Fact]
+    public async Task Follow_on_a_glob_streams_every_matching_file_picks_up_new_ones_and_skips_rotated_copies()
+    {
+        var dir = _dir["nginx"];
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "access.log"), "a-old-1\na-old-2\n");
+        File.WriteAllText(Path.Combine(dir, "error.log"), "e-old\n");
+        File.WriteAllText(Path.Combine(dir, "access.log.1"), "rotated copy\n");
+        File.WriteAllText(Path.Combine(dir, "notes.txt"), "not a log\n");
+        var follow = Task.Run(() => ReshBinary.Run([$"log://{dir}/*.log.follow", "lines=1", "--timeout", "7s", "--format", "ndjson"], wait: TimeSpan.FromSeconds(30)));
+        await Task.Delay(2000);
+        File.AppendAllText(Path.Combine(dir, "access.log"), "a-new\n");
+        File.AppendAllText(Path.Combine(dir, "error.log"), "e-new\n");
+        File.AppendAllText(Path.Combine(dir, "access.log.1"), "never\n");
+        File.AppendAllText(Path.Combine(dir, "notes.txt"), "never\n");
+        await Task.Delay(500);
+        File.WriteAllText(Path.Combine(dir, "late.log"), "late-1\n"); // appears after the start: read from its start
+        await Task.Delay(2000);
+        File.AppendAllText(Path.Combine(dir, "late.log"), "late-2\n");
+        var run = await follow;
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var lines = run.Events.Where(e => e["event"]!.GetValue<string>() == "line")
+            .Select(e => (Path.GetFileName(e["file"]!.GetValue<string>()), e["text"]!.GetValue<string>())).ToList();
+        Assert.Equal([("access.log", "a-old-2"), ("access.log", "a-new")], lines.Where(l => l.Item1 == "access.log"));
+        Assert.Equal([("error.log", "e-old"), ("error.log", "e-new")], lines.Where(l => l.Item1 == "error.log"));
+        Assert.Equal([("late.log", "late-1"), ("late.log", "late-2")], lines.Where(l => l.Item1 == "late.log"));
+        Assert.DoesNotContain(lines, l => l.Item2 == "never" || l.Item2 == "rotated copy");
+        Assert.Equal(6, run.Result!["count"]!.GetValue<long>());
+        Assert.Equal("usage", Resh($"log://{_dir.Path}/*/x.log.follow", "--timeout", "1s", "--format", "json").ErrorCode);
+    }
+
+    [Fact]
     public async Task Follow_reads_a_file_truncated_and_rewritten_longer_between_two_polls_from_its_start()
     {
         // s31 user D1: a truncation followed by a longer rewrite before the next poll was read from the old position,

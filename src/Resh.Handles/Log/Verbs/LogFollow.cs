@@ -13,7 +13,7 @@ public static class LogFollow
     static readonly Arg<long?> Count = Arg.Int("count", "Stop after this many lines (that pass pattern/level).", min: 1);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("follow", Effect.Read,
-        "Stream new lines of a log file or the journal as NDJSON events until --timeout, count= or Ctrl-C; survives rotation and truncation.",
+        "Stream new lines of a log file, a glob of files or the journal as NDJSON events until --timeout, count= or Ctrl-C; survives rotation and truncation.",
         [Lines, Count, LogArgs.Pattern, LogArgs.IgnoreCase, LogArgs.Level, LogArgs.Format, LogArgs.MaxLine, LogArgs.Directory, LogArgs.Identifier],
         () => LogJson.Default.LogFollowResult, RunAsync,
         streams: true,
@@ -22,11 +22,15 @@ public static class LogFollow
             new("log:///var/log/syslog.follow --timeout 1m", "Stream new lines for a minute: {\"event\":\"line\",\"text\":...} per line, then the envelope."),
             new("log:///var/log/app.log.follow pattern=ERROR count=1 --timeout 10m", "Wait for the first ERROR line, up to ten minutes."),
             new("log://journal/nginx.service.follow level=warning --timeout 1h", "nginx's warnings as they come."),
+            new("'log:///var/log/nginx/*.log.follow' --timeout 10m", "Every nginx log at once, new files included; each line names its file."),
         ],
         notes: "A file is polled every 100 ms. When it is replaced (rename rotation: a new inode at the path) the rest of the old file is read, "
             + "a `rotated` event is emitted and the new file is read from its start; when it shrinks (copytruncate) a `truncated` event is emitted and it is read from the start. "
-            + "A path that does not exist yet is waited for. An end by --timeout is a normal end (`ended: \"timeout\"`).",
-        targetHelp: "One file (log:///var/log/syslog), log://journal or log://journal/UNIT.");
+            + "A path that does not exist yet is waited for. A glob in the file name (log:///var/log/nginx/*.log) follows every matching file "
+            + "(rotated copies such as NAME.1 or NAME.2.gz are not followed; at most 256 files), like tail -F: each line event names its file, "
+            + "files there at the start are read from their end (after lines= of each), and files that appear later are picked up within a second and read from their start. "
+            + "An end by --timeout is a normal end (`ended: \"timeout\"`).",
+        targetHelp: "One file (log:///var/log/syslog), a glob of files (log:///var/log/nginx/*.log), log://journal or log://journal/UNIT.");
 
     static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
 
@@ -67,56 +71,136 @@ public static class LogFollow
         }
         if (source.Kind != LogSourceKind.File) return ReshError.Unsupported("follow reads a file or the journal.", "To filter stdin as it comes, use .search on log://-.");
         var path = source.Path!;
-        if (path.IndexOfAny(['*', '?', '[']) >= 0) return ReshError.Usage("follow takes one file, not a glob.", "Follow each file in its own call, or name one: log:///var/log/syslog.follow");
         var display = Resh.Handles.Files.FilePaths.Display(path);
+        var glob = System.IO.Path.GetFileName(path).IndexOfAny(['*', '?', '[']) >= 0;
+        if (System.IO.Path.GetDirectoryName(path) is { } dir && dir.IndexOfAny(['*', '?', '[']) >= 0)
+            return ReshError.Usage("Only the last part of a log path may hold a glob.", "Example: log:///var/log/nginx/*.log.follow");
 
-        var tail = new TailState(path, maxLine);
+        var followed = new Dictionary<string, Followed>(StringComparer.Ordinal);
         long rotations = 0, truncations = 0;
+        // The glob's matches, plain files only (rotated copies are not followed); new ones are picked up at every rescan.
+        void Scan(bool first)
+        {
+            foreach (var file in GlobMatches(path))
+            {
+                if (followed.ContainsKey(file)) continue;
+                if (followed.Count >= MaxFiles)
+                {
+                    ctx.Warn($"More than {MaxFiles} files match {display}; the others are not followed.");
+                    return;
+                }
+                var f = new Followed(file, maxLine);
+                followed[file] = f;
+                // A file there at the start is followed from its end (after its backlog); one that appears later from its start, as tail -F does.
+                if (f.Tail.TryOpen(fromEnd: first) && first && backlog > 0) f.Backlog(backlog);
+            }
+        }
         try
         {
-            tail.TryOpen(fromEnd: true);
-            if (tail.Handle is not null && backlog > 0)
+            if (glob) Scan(first: true);
+            else
             {
-                using var s = new FileStream(new SafeFileHandle(tail.Handle.DangerousGetHandle(), false), FileAccess.Read, 0);
-                tail.Seek(LogTail.StartOfLast(s, tail.Position, backlog, maxLine));
-                if (tail.Position > 0) { s.Position = tail.Position - 1; if (s.ReadByte() != '\n') tail.SkipFirst = true; }
+                var only = new Followed(path, maxLine);
+                followed[path] = only;
+                only.Tail.TryOpen(fromEnd: true);
+                if (only.Tail.Handle is not null && backlog > 0) only.Backlog(backlog);
+                else if (only.Tail.Handle is null && Posix.Stat(path, true, out var errno) is null && errno == Posix.EACCES)
+                    return ReshError.PermissionDenied($"This user may not read {display}.", "Run as a user who may (root, or a member of the adm group for /var/log).");
             }
-            else if (tail.Handle is null && Posix.Stat(path, true, out var errno) is null && errno == Posix.EACCES)
-                return ReshError.PermissionDenied($"This user may not read {display}.", "Run as a user who may (root, or a member of the adm group for /var/log).");
-            while (true)
+            // The backlog lines first, each file's in turn.
+            foreach (var f in followed.Values)
+                if (!f.Tail.Drain((text, cut) => Emit(text, null, cut, f.Display))) return new LogFollowResult(display, emitted, "count", 0, 0);
+            for (long poll = 1; ; poll++)
             {
-                if (tail.Handle is not null)
+                foreach (var f in followed.Values)
                 {
-                    var now = Posix.Stat(path, true, out _);
-                    // Shrunk, or truncated and refilled past the position between two polls (the bytes before it changed).
-                    if (now is { } same && same.Inode == tail.Inode && (same.Size < tail.Position || !tail.Unchanged()))
-                    {
-                        tail.Restart();
-                        truncations++;
-                        ctx.Events.Emit("truncated", new JsonObject { ["file"] = display });
-                    }
-                    if (!tail.Drain((text, cut) => Emit(text, null, cut, display))) break;
-                    if (now is { } st && st.Inode != tail.Inode || now is null && tail.Inode != 0)
-                    {
-                        if (now is not null && tail.Reopen())
-                        {
-                            rotations++;
-                            ctx.Events.Emit("rotated", new JsonObject { ["file"] = display });
-                            continue;
-                        }
-                    }
+                    var (go, rotated, truncated) = f.Step(ctx, (text, cut) => Emit(text, null, cut, f.Display));
+                    rotations += rotated;
+                    truncations += truncated;
+                    if (!go) return new LogFollowResult(display, emitted, "count", rotations, truncations);
                 }
-                else if (tail.TryOpen(fromEnd: false)) continue;
+                if (glob && poll % RescanEvery == 0) Scan(first: false);
                 await Task.Delay(Poll, ctx.Cancellation).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (ctx.TimedOut)
         {
-            tail.Flush((text, cut) => Emit(text, null, cut, display));
+            foreach (var f in followed.Values) f.Tail.Flush((text, cut) => Emit(text, null, cut, f.Display));
             return new LogFollowResult(display, emitted, "timeout", rotations, truncations);
         }
-        finally { tail.Dispose(); }
-        return new LogFollowResult(display, emitted, "count", rotations, truncations);
+        finally
+        {
+            foreach (var f in followed.Values) f.Tail.Dispose();
+        }
+    }
+
+    /// <summary>Most files one follow keeps open (a glob over a huge directory must not exhaust file descriptors).</summary>
+    const int MaxFiles = 256;
+    /// <summary>A glob is looked at again every this many polls (1 s) for files that appeared.</summary>
+    const int RescanEvery = 10;
+
+    static IEnumerable<string> GlobMatches(string path)
+    {
+        var dir = System.IO.Path.GetDirectoryName(path) ?? "/";
+        var pattern = System.IO.Path.GetFileName(path);
+        if (!Directory.Exists(dir)) yield break;
+        var names = new List<string>();
+        try
+        {
+            foreach (var f in Directory.EnumerateFiles(dir))
+            {
+                var n = System.IO.Path.GetFileName(f);
+                if (Resh.Core.Text.Glob.Matches(pattern, n) && !LogFiles.IsRotatedCopy(n)) names.Add(f);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { yield break; }
+        names.Sort(StringComparer.Ordinal);
+        foreach (var n in names) yield return n;
+    }
+
+    /// <summary>One file of a follow: its tail, and one poll's step (truncation, new lines, replacement).</summary>
+    sealed class Followed(string path, int maxLine)
+    {
+        public readonly TailState Tail = new(path, maxLine);
+        public readonly string Display = Resh.Handles.Files.FilePaths.Display(path);
+
+        /// <summary>Positions the tail at the start of its last <paramref name="lines"/> lines.</summary>
+        public void Backlog(int lines)
+        {
+            using var s = new FileStream(new SafeFileHandle(Tail.Handle!.DangerousGetHandle(), false), FileAccess.Read, 0);
+            Tail.Seek(LogTail.StartOfLast(s, Tail.Position, lines, maxLine));
+            if (Tail.Position > 0) { s.Position = Tail.Position - 1; if (s.ReadByte() != '\n') Tail.SkipFirst = true; }
+        }
+
+        /// <summary>One poll: false when the emitter asked to stop; how many rotations and truncations it saw.</summary>
+        public (bool Go, int Rotated, int Truncated) Step(VerbContext ctx, Func<string, bool, bool> emit)
+        {
+            int rotated = 0, truncated = 0;
+            while (true)
+            {
+                if (Tail.Handle is null)
+                {
+                    if (Tail.TryOpen(fromEnd: false)) continue;
+                    return (true, rotated, truncated);
+                }
+                var now = Posix.Stat(path, true, out _);
+                // Shrunk, or truncated and refilled past the position between two polls (the bytes before it changed).
+                if (now is { } same && same.Inode == Tail.Inode && (same.Size < Tail.Position || !Tail.Unchanged()))
+                {
+                    Tail.Restart();
+                    truncated++;
+                    ctx.Events.Emit("truncated", new JsonObject { ["file"] = Display });
+                }
+                if (!Tail.Drain(emit)) return (false, rotated, truncated);
+                if ((now is { } st && st.Inode != Tail.Inode || now is null && Tail.Inode != 0) && now is not null && Tail.Reopen())
+                {
+                    rotated++;
+                    ctx.Events.Emit("rotated", new JsonObject { ["file"] = Display });
+                    continue;
+                }
+                return (true, rotated, truncated);
+            }
+        }
     }
 
     /// <summary>An open file being followed: where reading stands, and the bytes of a line not yet ended.</summary>
