@@ -60,6 +60,12 @@ public sealed class LogWriteRotateTests : IDisposable
         File.WriteAllText(Path.Combine(dir, "error.log"), "e-old\n");
         File.WriteAllText(Path.Combine(dir, "access.log.1"), "rotated copy\n");
         File.WriteAllText(Path.Combine(dir, "notes.txt"), "not a log\n");
+        // Planted by whoever may write the directory: a FIFO (reading it would block) and a link to an endless device.
+        Assert.Equal(0, Shell.Run($"mkfifo {Shell.Q(Path.Combine(dir, "fifo.log"))}").ExitCode);
+        File.CreateSymbolicLink(Path.Combine(dir, "zero.log"), "/dev/zero");
+        // And a link to a file elsewhere the planter may not read: a glob's files are regular files, never links.
+        File.WriteAllText(_dir["private.txt"], "SHADOWSECRET\n");
+        File.CreateSymbolicLink(Path.Combine(dir, "shadow.log"), _dir["private.txt"]);
         var follow = Task.Run(() => ReshBinary.Run([$"log://{dir}/*.log.follow", "lines=1", "--timeout", "7s", "--format", "ndjson"], wait: TimeSpan.FromSeconds(30)));
         await Task.Delay(2000);
         File.AppendAllText(Path.Combine(dir, "access.log"), "a-new\n");
@@ -77,8 +83,13 @@ public sealed class LogWriteRotateTests : IDisposable
         Assert.Equal([("access.log", "a-old-2"), ("access.log", "a-new")], lines.Where(l => l.Item1 == "access.log"));
         Assert.Equal([("error.log", "e-old"), ("error.log", "e-new")], lines.Where(l => l.Item1 == "error.log"));
         Assert.Equal([("late.log", "late-1"), ("late.log", "late-2")], lines.Where(l => l.Item1 == "late.log"));
-        Assert.DoesNotContain(lines, l => l.Item2 == "never" || l.Item2 == "rotated copy");
+        Assert.DoesNotContain(lines, l => l.Item2 == "never" || l.Item2 == "rotated copy" || l.Item2.Contains("SHADOWSECRET"));
         Assert.Equal(6, run.Result!["count"]!.GetValue<long>());
+        var warnings = run.Envelope["warnings"]!.AsArray().Select(w => w!.ToJsonString()).ToList();
+        Assert.Contains(warnings, w => w.Contains("fifo.log") && w.Contains("not followed"));
+        Assert.Contains(warnings, w => w.Contains("zero.log") && w.Contains("not followed"));
+        Assert.Contains(warnings, w => w.Contains("shadow.log") && w.Contains("not followed"));
+        Assert.Single(warnings, w => w.Contains("zero.log")); // once, not at every rescan
         Assert.Equal("usage", Resh($"log://{_dir.Path}/*/x.log.follow", "--timeout", "1s", "--format", "json").ErrorCode);
     }
 

@@ -77,6 +77,7 @@ public static class LogFollow
             return ReshError.Usage("Only the last part of a log path may hold a glob.", "Example: log:///var/log/nginx/*.log.follow");
 
         var followed = new Dictionary<string, Followed>(StringComparer.Ordinal);
+        bool capped = false;
         long rotations = 0, truncations = 0;
         // The glob's matches, plain files only (rotated copies are not followed); new ones are picked up at every rescan.
         void Scan(bool first)
@@ -86,13 +87,27 @@ public static class LogFollow
                 if (followed.ContainsKey(file)) continue;
                 if (followed.Count >= MaxFiles)
                 {
-                    ctx.Warn($"More than {MaxFiles} files match {display}; the others are not followed.");
+                    if (!capped) ctx.Warn($"More than {MaxFiles} files match {display}; the others are not followed.");
+                    capped = true;
                     return;
                 }
-                var f = new Followed(file, maxLine);
+                var f = new Followed(file, maxLine, inGlob: true);
                 followed[file] = f;
                 // A file there at the start is followed from its end (after its backlog); one that appears later from its start, as tail -F does.
-                if (f.Tail.TryOpen(fromEnd: first) && first && backlog > 0) f.Backlog(backlog);
+                try
+                {
+                    if (f.Tail.TryOpen(fromEnd: first))
+                    {
+                        if (first && backlog > 0) f.Backlog(backlog);
+                    }
+                    else if (f.Tail.OpenError == Posix.EACCES)
+                        ctx.Warn($"This user may not read {f.Display}; it is followed once it can be read.");
+                }
+                catch (ReshException e)
+                {
+                    // A FIFO, socket or device among the matches is left alone (reading one could block or never end), not the end of the follow.
+                    f.Drop(ctx, e);
+                }
             }
         }
         try
@@ -100,7 +115,7 @@ public static class LogFollow
             if (glob) Scan(first: true);
             else
             {
-                var only = new Followed(path, maxLine);
+                var only = new Followed(path, maxLine, inGlob: false);
                 followed[path] = only;
                 only.Tail.TryOpen(fromEnd: true);
                 if (only.Tail.Handle is not null && backlog > 0) only.Backlog(backlog);
@@ -109,11 +124,12 @@ public static class LogFollow
             }
             // The backlog lines first, each file's in turn.
             foreach (var f in followed.Values)
-                if (!f.Tail.Drain((text, cut) => Emit(text, null, cut, f.Display))) return new LogFollowResult(display, emitted, "count", 0, 0);
+                if (!f.Dropped && f.Tail.Handle is not null && !f.Tail.Drain((text, cut) => Emit(text, null, cut, f.Display))) return new LogFollowResult(display, emitted, "count", 0, 0);
             for (long poll = 1; ; poll++)
             {
                 foreach (var f in followed.Values)
                 {
+                    if (f.Dropped) continue;
                     var (go, rotated, truncated) = f.Step(ctx, (text, cut) => Emit(text, null, cut, f.Display));
                     rotations += rotated;
                     truncations += truncated;
@@ -125,7 +141,7 @@ public static class LogFollow
         }
         catch (OperationCanceledException) when (ctx.TimedOut)
         {
-            foreach (var f in followed.Values) f.Tail.Flush((text, cut) => Emit(text, null, cut, f.Display));
+            foreach (var f in followed.Values.Where(f => !f.Dropped)) f.Tail.Flush((text, cut) => Emit(text, null, cut, f.Display));
             return new LogFollowResult(display, emitted, "timeout", rotations, truncations);
         }
         finally
@@ -159,10 +175,20 @@ public static class LogFollow
     }
 
     /// <summary>One file of a follow: its tail, and one poll's step (truncation, new lines, replacement).</summary>
-    sealed class Followed(string path, int maxLine)
+    sealed class Followed(string path, int maxLine, bool inGlob)
     {
-        public readonly TailState Tail = new(path, maxLine);
+        public readonly TailState Tail = new(path, maxLine, noFollow: inGlob);
         public readonly string Display = Resh.Handles.Files.FilePaths.Display(path);
+
+        /// <summary>Not followed any more: a glob's match that is (or was replaced by) something other than a regular file.</summary>
+        public bool Dropped { get; private set; }
+
+        public void Drop(VerbContext ctx, ReshException why)
+        {
+            Dropped = true;
+            Tail.Dispose();
+            ctx.Warn($"{why.Error.Message} It is not followed.");
+        }
 
         /// <summary>Positions the tail at the start of its last <paramref name="lines"/> lines.</summary>
         public void Backlog(int lines)
@@ -174,6 +200,16 @@ public static class LogFollow
 
         /// <summary>One poll: false when the emitter asked to stop; how many rotations and truncations it saw.</summary>
         public (bool Go, int Rotated, int Truncated) Step(VerbContext ctx, Func<string, bool, bool> emit)
+        {
+            try { return Poll(ctx, emit); }
+            catch (ReshException e) when (inGlob)
+            {
+                Drop(ctx, e);
+                return (true, 0, 0);
+            }
+        }
+
+        (bool Go, int Rotated, int Truncated) Poll(VerbContext ctx, Func<string, bool, bool> emit)
         {
             int rotated = 0, truncated = 0;
             while (true)
@@ -204,13 +240,15 @@ public static class LogFollow
     }
 
     /// <summary>An open file being followed: where reading stands, and the bytes of a line not yet ended.</summary>
-    sealed class TailState(string path, int maxLine) : IDisposable
+    sealed class TailState(string path, int maxLine, bool noFollow) : IDisposable
     {
         readonly byte[] _buffer = new byte[64 * 1024];
         readonly List<byte> _pending = [];
         bool _pendingCut;
 
         public SafeFileHandle? Handle { get; private set; }
+        /// <summary>Why the last open failed (errno), 0 when it did not.</summary>
+        public int OpenError { get; private set; }
         public ulong Inode { get; private set; }
         public long Position { get; private set; }
 
@@ -219,8 +257,16 @@ public static class LogFollow
 
         public bool TryOpen(bool fromEnd)
         {
-            var h = Posix.OpenHandle(Posix.AT_FDCWD, path, Posix.O_RDONLY | Posix.O_CLOEXEC | Posix.O_NONBLOCK, 0, out _);
-            if (h is null) return false;
+            // A glob's matches are opened without following a symbolic link: whoever may write the directory could plant
+            // one to a file they may not read (/etc/shadow) or an endless one (/proc/1/status) and have root stream it.
+            var h = Posix.OpenHandle(Posix.AT_FDCWD, path, Posix.O_RDONLY | Posix.O_CLOEXEC | Posix.O_NONBLOCK | (noFollow ? Posix.O_NOFOLLOW : 0), 0, out var errno);
+            OpenError = h is null ? errno : 0;
+            if (h is null)
+            {
+                if (errno == Posix.ELOOP)
+                    throw ReshError.Usage($"{path} is a symbolic link; the files of a glob are followed only when they are regular files.", "Follow the file it points to by its own name.").ToException();
+                return false;
+            }
             var st = Posix.FStat((int)h.DangerousGetHandle(), out _);
             if (st is not { IsRegular: true } s)
             {
