@@ -34,7 +34,11 @@ public sealed class GitAuth : IDisposable
             _env["RESH_GIT_USER"] = user ?? "x-access-token";
         }
         if (sshKey is not null)
-            _env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes -o IdentitiesOnly=yes -i '" + sshKey.Replace("'", "'\\''") + "'";
+        {
+            // The caller's own ssh command (GIT_SSH_COMMAND: a config file, a jump host) stays; the key is added to it.
+            var ssh = System.Environment.GetEnvironmentVariable("GIT_SSH_COMMAND") is { Length: > 0 } own ? own : "ssh";
+            _env["GIT_SSH_COMMAND"] = ssh + " -o BatchMode=yes -o IdentitiesOnly=yes -i '" + sshKey.Replace("'", "'\\''") + "'";
+        }
     }
 
     /// <summary>Extra environment for git; entries override the defaults of <see cref="Git"/>.</summary>

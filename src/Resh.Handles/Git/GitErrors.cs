@@ -32,9 +32,12 @@ public static class GitErrors
                 "Run resh as the repository's owner, or trust it explicitly for this user: git config --global --add safe.directory " + (repo ?? "PATH") + " (its config and hooks can then run code).", details);
         if (Has("not a git repository"))
             return ReshError.NotFound($"{repo} is not a git repository.", "Check the path, or clone into it: git:///PATH.clone url=URL (or .ensure).", details);
+        if (Has("Host key verification failed") || Has("REMOTE HOST IDENTIFICATION HAS CHANGED"))
+            return ReshError.PermissionDenied("The SSH host key of the remote is unknown or has changed; ssh refused to connect.",
+                "Check the host's key and add it to known_hosts (ssh-keyscan -p PORT HOST >> ~/.ssh/known_hosts after verifying it); resh never accepts a new key by itself.", details);
         if (Has("Authentication failed") || Has("could not read Username") || Has("could not read Password") || Has("terminal prompts disabled")
             || Has("Permission denied (publickey") || Has("Permission denied, please try again") || Has("The requested URL returned error: 401")
-            || Has("The requested URL returned error: 403") || Has("Host key verification failed") || Has("access denied") || Has("HTTP Basic: Access denied"))
+            || Has("The requested URL returned error: 403") || Has("access denied") || Has("HTTP Basic: Access denied"))
             return ReshError.PermissionDenied($"The remote refused the credentials: {line}",
                 "Give token= (https) or ssh_key= / an ssh agent (ssh); a new SSH host must be in known_hosts.", details);
         if (Has("Could not resolve host") || Has("Connection refused") || Has("unable to connect") || Has("Connection timed out") || Has("Network is unreachable")
