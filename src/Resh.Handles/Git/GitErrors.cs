@@ -45,7 +45,7 @@ public static class GitErrors
             || Has("Failed to connect") || Has("Connection closed by"))
             return ReshError.Unavailable($"The remote cannot be reached: {line}", "Check the URL, the network and that the server runs; retry later.", details);
         if (Has("does not appear to be a git repository") || Has("Repository not found") || (Has("repository '") && Has("' not found")) || Has("No such remote")
-            || Has("not found: did you run git update-server-info") || Has("Could not read from remote repository"))
+            || Has("not found: did you run git update-server-info") || Has("no such repository") || Has("Could not read from remote repository"))
             return ReshError.NotFound($"The remote repository was not found: {line}", "Check the URL and that you may read it.", details);
         if (Has("unknown revision") || Has("bad revision") || Has("invalid reference") || Has("did not match any file(s) known to git") || Has("couldn't find remote ref")
             || Has("not a valid ref") || Has("Needed a single revision") || Has("not a valid object name") || Has("not found in upstream") || Has("ambiguous argument")

@@ -56,7 +56,7 @@ public sealed class GitRemoteTests(GitBackend git)
         Assert.True(run.Changed, run.ToString());
         Assert.DoesNotContain(git.Token, run.Stdout + run.Stderr);
         Assert.DoesNotContain(git.Token, File.ReadAllText(Path.Combine(app, ".git", "config")));
-        Assert.Empty(Directory.GetDirectories(Path.GetTempPath(), "resh-askpass-*").Where(d => !askpassBefore.Contains(d))); // the helper is gone
+        Assert.DoesNotContain(Directory.GetDirectories(Path.GetTempPath(), "resh-askpass-*"), d => !askpassBefore.Contains(d)); // the helper is gone
 
         // Without it, or with a wrong one: permission_denied, no prompt, no hang.
         Fails(G(tmp["b"], "clone", $"url={git.HttpUrl}"), "permission_denied");

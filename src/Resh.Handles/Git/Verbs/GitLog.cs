@@ -34,7 +34,7 @@ public static class GitLog
         var r = await Git.RunAsync(ctx, path, args).ConfigureAwait(false);
         if (!r.Succeeded)
         {
-            if (rev == "HEAD" && r.Stderr.Contains("does not have any commits yet", StringComparison.Ordinal))
+            if (rev == "HEAD" && (r.Stderr.Contains("does not have any commits yet", StringComparison.Ordinal) || r.Stderr.Contains("bad revision 'HEAD'", StringComparison.Ordinal)))
                 return new GitLogResult(path, rev, 0, []);
             throw GitErrors.From(r, path, args).ToException();
         }
