@@ -1,0 +1,76 @@
+using Resh.Core.Execution;
+using Resh.Core.Model;
+using Resh.Core.Platform;
+using Resh.Core.Secrets;
+
+namespace Resh.Handles.Git;
+
+/// <summary>
+/// Credentials for verbs that talk to a remote. A token (token=, or a password taken out of the URL) reaches git
+/// only through GIT_ASKPASS: a fixed helper script in a fresh 0700 directory prints the user name, or the token
+/// from a 0600 file (SecretFile, on a tmpfs when there is one); both are removed when the call ends. The token is
+/// never in argv, the environment or a URL. SSH uses the agent or ssh_key= (ssh -i), always in batch mode.
+/// </summary>
+public sealed class GitAuth : IDisposable
+{
+    public static readonly Arg<SecretRef?> TokenArg = Arg.Secret("token", "Token or password for an https remote, given to git through GIT_ASKPASS (never argv or the URL).");
+    public static readonly Arg<string?> UserArg = Arg.String("user", "User name sent with token= (GitHub: x-access-token, GitLab: oauth2).", "x-access-token");
+    public static readonly Arg<string?> SshKeyArg = Arg.String("ssh_key", "Private key for an SSH remote (ssh -i KEY -o IdentitiesOnly=yes); else the agent and ~/.ssh.", path: PathUse.Read);
+
+    public static ArgInfo[] Args => [TokenArg, UserArg, SshKeyArg];
+
+    readonly SecretFile? _token;
+    readonly TempPath? _scriptDir;
+    readonly Dictionary<string, string?> _env = [];
+
+    GitAuth(SecretFile? token, TempPath? scriptDir, string? scriptPath, string? user, string? sshKey)
+    {
+        _token = token;
+        _scriptDir = scriptDir;
+        if (token is not null && scriptPath is not null)
+        {
+            _env["GIT_ASKPASS"] = scriptPath;
+            _env["RESH_GIT_TOKEN_FILE"] = token.Path;
+            _env["RESH_GIT_USER"] = user ?? "x-access-token";
+        }
+        if (sshKey is not null)
+        {
+            // The caller's own ssh command (GIT_SSH_COMMAND: a config file, a jump host) stays; the key is added to it.
+            var ssh = System.Environment.GetEnvironmentVariable("GIT_SSH_COMMAND") is { Length: > 0 } own ? own : "ssh";
+            _env["GIT_SSH_COMMAND"] = ssh + " -o BatchMode=yes -o IdentitiesOnly=yes -i '" + sshKey.Replace("'", "'\\''") + "'";
+        }
+    }
+
+    /// <summary>Extra environment for git; entries override the defaults of <see cref="Git"/>.</summary>
+    public IReadOnlyDictionary<string, string?> Environment => _env;
+
+    /// <summary>Credentials for this call: token= (else the URL's password), ssh_key=.</summary>
+    public static GitAuth From(VerbContext ctx, string? urlUser = null, string? urlPassword = null)
+    {
+        var token = ctx.GetSecret(TokenArg);
+        if (token is null && !string.IsNullOrEmpty(urlPassword))
+        {
+            token = SecretValue.FromText(urlPassword); // registers it with the redactor: masked wherever it might surface
+        }
+        var user = ctx.IsSet(UserArg) || string.IsNullOrEmpty(urlUser) ? ctx.Get(UserArg) : urlUser;
+        var key = ctx.Get(SshKeyArg) is { } k ? Path.GetFullPath(k) : null;
+        if (token is null) return new GitAuth(null, null, null, null, key);
+        var file = SecretFile.Create(token, "token");
+        var dir = Path.Combine(Path.GetTempPath(), "resh-askpass-" + Guid.NewGuid().ToString("N")[..12]);
+        var tracked = Cleanup.Track(dir, directory: true);
+        Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var script = Path.Combine(dir, "askpass");
+        // git asks "Username for '...': " then "Password for '...': "; the script answers from the environment and the 0600 file.
+        File.WriteAllText(script, "#!/bin/sh\ncase \"$1\" in\nUsername*) printf '%s\\n' \"$RESH_GIT_USER\" ;;\n*) cat \"$RESH_GIT_TOKEN_FILE\"; echo ;;\nesac\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return new GitAuth(file, tracked, script, user, key);
+    }
+
+    public bool HasToken => _token is not null;
+
+    public void Dispose()
+    {
+        _token?.Dispose();
+        _scriptDir?.Dispose();
+    }
+}
