@@ -24,14 +24,15 @@ internal static class BackupSnapshots
     /// The snapshot an argument names, as the tool takes it: restic gets the id (or `latest`) checked by restic itself;
     /// borg gets the archive name, `latest` being the newest archive.
     /// </summary>
-    public static async Task<string> ResolveAsync(BackupSession s, string name)
+    /// <param name="latestForRestic">Resolve `latest` for restic too (its diff takes ids only).</param>
+    public static async Task<string> ResolveAsync(BackupSession s, string name, bool latestForRestic = false)
     {
         if (name.Length == 0 || name.StartsWith('-') || name.Any(char.IsControl) || name.Contains("::", StringComparison.Ordinal) || name.Contains('/'))
             throw ReshError.Usage($"`{name}` is not a snapshot id.", $"Name one from resh backup://{s.Target.Display}.list, or `latest`.").ToException();
-        if (!s.IsBorg || name != "latest") return name;
+        if (name != "latest" || !s.IsBorg && !latestForRestic) return name;
         var list = await ListAsync(s).ConfigureAwait(false);
         return list.Count == 0
             ? throw ReshError.NotFound($"The repository {s.Target.Display} has no snapshots yet.", $"Create one: resh 'backup://{s.Target.Display}.create(paths=...)'").ToException()
-            : list[^1].Name!;
+            : list[^1].Id;
     }
 }

@@ -17,8 +17,8 @@ public static class BackupDiff
     static async ValueTask<Outcome<BackupDiffResult>> RunAsync(VerbContext ctx)
     {
         using var s = BackupSession.Open(ctx);
-        var from = await BackupSnapshots.ResolveAsync(s, ctx.Get(From)!).ConfigureAwait(false);
-        var to = await BackupSnapshots.ResolveAsync(s, ctx.Get(To)!).ConfigureAwait(false);
+        var from = await BackupSnapshots.ResolveAsync(s, ctx.Get(From)!, latestForRestic: true).ConfigureAwait(false);
+        var to = await BackupSnapshots.ResolveAsync(s, ctx.Get(To)!, latestForRestic: true).ConfigureAwait(false);
         List<string> added = [], removed = [], modified = [];
         if (s.IsBorg)
         {
