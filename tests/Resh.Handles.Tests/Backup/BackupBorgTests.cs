@@ -20,53 +20,53 @@ public sealed class BackupBorgTests : IDisposable
     [Fact]
     public void A_borg_repository_round_trips_a_tree_and_keep_rules_remove_the_older_archive()
     {
-        var init = Resh(Stage("init"), "backend=borg", PasswordArg);
+        var init = Run(Stage("init"), "backend=borg", PasswordArg);
         Assert.True(init.Ok, init.ToString());
         Assert.True(File.Exists(Path.Combine(Repo, "README")));
         // The kind of an existing repository is read from its layout: no backend= from here on.
-        var first = Resh(Stage("create"), $"paths={Src}", "name=first", "tags=a", "tags=b", PasswordArg);
+        var first = Run(Stage("create"), $"paths={Src}", "name=first", "tags=a", "tags=b", PasswordArg);
         Assert.True(first.Ok, first.ToString());
         Assert.Equal("borg", first.Result!["backend"]!.GetValue<string>());
         Assert.Equal("first", first.Result!["snapshot"]!.GetValue<string>());
         Assert.Equal(5, first.Result!["files_new"]!.GetValue<long>());
 
         File.AppendAllText(Path.Combine(Src, "run.sh"), "echo more\n");
-        var second = Resh(Stage("create"), $"paths={Src}", "name=second", PasswordArg);
+        var second = Run(Stage("create"), $"paths={Src}", "name=second", PasswordArg);
         Assert.True(second.Ok, second.ToString());
         Assert.Equal(1, second.Result!["files_changed"]!.GetValue<long>());
 
-        var list = Resh(Stage("list"), PasswordArg);
+        var list = Run(Stage("list"), PasswordArg);
         Assert.True(list.Ok, list.ToString());
         var archives = list.Result!["snapshots"]!.AsArray();
         Assert.Equal(["first", "second"], archives.Select(a => a!["id"]!.GetValue<string>()));
         Assert.Equal(["a", "b"], archives[0]!["tags"]!.AsArray().Select(t => t!.GetValue<string>()));
 
-        var ls = Resh(Stage("ls"), "snapshot=first", $"path={Src}/conf-link", PasswordArg);
+        var ls = Run(Stage("ls"), "snapshot=first", $"path={Src}/conf-link", PasswordArg);
         Assert.True(ls.Ok, ls.ToString());
         var link = Assert.Single(ls.Result!["entries"]!.AsArray());
         Assert.Equal("symlink", link!["type"]!.GetValue<string>());
         Assert.Equal("etc/app/app.conf", link["link"]!.GetValue<string>());
 
-        var diff = Resh(Stage("diff"), "from=first", "to=second", PasswordArg);
+        var diff = Run(Stage("diff"), "from=first", "to=second", PasswordArg);
         Assert.True(diff.Ok, diff.ToString());
         Assert.Equal([$"{Src}/run.sh"], diff.Result!["modified"]!.AsArray().Select(p => p!.GetValue<string>()));
 
         var to = _dir["restore"];
-        var restore = Resh(Stage("restore"), $"to={to}", PasswordArg); // latest = second
+        var restore = Run(Stage("restore"), $"to={to}", PasswordArg); // latest = second
         Assert.True(restore.Ok, restore.ToString());
         Assert.Equal("second", restore.Result!["snapshot"]!.GetValue<string>());
         AssertRestored(Src, to);
 
-        var forget = Resh(Stage("forget"), "keep_last=1", "--dry-run", PasswordArg);
+        var forget = Run(Stage("forget"), "keep_last=1", "--dry-run", PasswordArg);
         Assert.True(forget.Ok, forget.ToString());
         Assert.Equal(["first"], forget.Result!["removed"]!.AsArray().Select(x => x!.GetValue<string>()));
         Assert.Equal(["second"], forget.Result!["kept"]!.AsArray().Select(x => x!.GetValue<string>()));
-        var real = Resh(Stage("forget"), "keep_last=1", "prune=true", PasswordArg);
+        var real = Run(Stage("forget"), "keep_last=1", "prune=true", PasswordArg);
         Assert.True(real.Ok, real.ToString());
         Assert.True(real.Changed);
-        Assert.Equal(["second"], Resh(Stage("list"), PasswordArg).Result!["snapshots"]!.AsArray().Select(a => a!["id"]!.GetValue<string>()));
+        Assert.Equal(["second"], Run(Stage("list"), PasswordArg).Result!["snapshots"]!.AsArray().Select(a => a!["id"]!.GetValue<string>()));
 
-        var check = Resh(Stage("check"), PasswordArg);
+        var check = Run(Stage("check"), PasswordArg);
         Assert.True(check.Ok, check.ToString());
         Assert.True(check.Result!["intact"]!.GetValue<bool>());
     }
@@ -74,10 +74,10 @@ public sealed class BackupBorgTests : IDisposable
     [Fact]
     public void Wrong_password_and_a_held_lock_are_permission_denied_and_conflict()
     {
-        Assert.True(Resh(Stage("init"), "backend=borg", PasswordArg).Ok);
-        var wrong = ReshWith("Not-the-password-42", Stage("list"), PasswordArg);
+        Assert.True(Run(Stage("init"), "backend=borg", PasswordArg).Ok);
+        var wrong = RunWith("Not-the-password-42", Stage("list"), PasswordArg);
         Assert.Equal("permission_denied", wrong.ErrorCode);
-        var mismatch = Resh(Stage("list"), "backend=restic", PasswordArg);
+        var mismatch = Run(Stage("list"), "backend=restic", PasswordArg);
         Assert.Equal("conflict", mismatch.ErrorCode);
 
         var pwFile = _dir.File("pw", Password);
@@ -90,7 +90,7 @@ public sealed class BackupBorgTests : IDisposable
             var deadline = DateTime.UtcNow.AddSeconds(90);
             while (!Directory.Exists(Path.Combine(Repo, "lock.exclusive")) && DateTime.UtcNow < deadline) Thread.Sleep(100);
             Assert.True(Directory.Exists(Path.Combine(Repo, "lock.exclusive")));
-            var locked = Resh(Stage("create"), $"paths={Src}", PasswordArg);
+            var locked = Run(Stage("create"), $"paths={Src}", PasswordArg);
             Assert.Equal("conflict", locked.ErrorCode);
             Assert.Contains(".unlock", locked.Envelope["error"]!["hint"]!.GetValue<string>());
         }
@@ -99,7 +99,7 @@ public sealed class BackupBorgTests : IDisposable
             holder.Kill(true);
             holder.WaitForExit(30_000);
         }
-        var unlock = Resh(Stage("unlock"), PasswordArg);
+        var unlock = Run(Stage("unlock"), PasswordArg);
         Assert.True(unlock.Ok, unlock.ToString());
         Assert.False(Directory.Exists(Path.Combine(Repo, "lock.exclusive")));
     }

@@ -30,13 +30,13 @@ public sealed class BackupScheduleTests : IDisposable
     public void Schedule_adds_one_idempotent_cron_entry_running_resh_backup_create_and_removes_it()
     {
         var repo = _dir["repo"];
-        Assert.True(Resh($"backup://{repo}.init", PasswordArg).Ok);
+        Assert.True(Run($"backup://{repo}.init", PasswordArg).Ok);
         var pwFile = _dir.File("backup.pass", Password);
         File.SetUnixFileMode(pwFile, (UnixFileMode)0x180);
         string[] call = [$"backup://{repo}.schedule", "name=nightly", "schedule=0 3 * * *", $"paths={_dir["src"]}", "tags=cron", $"password=file:{pwFile}", $"root={_root.Path}"];
         Directory.CreateDirectory(_dir["src"]);
 
-        var add = Resh(call);
+        var add = Run(call);
         Assert.True(add.Ok, add.ToString());
         Assert.True(add.Changed);
         Assert.Equal("backup-nightly", add.Result!["job"]!.GetValue<string>());
@@ -52,19 +52,19 @@ public sealed class BackupScheduleTests : IDisposable
         var line = text.Split('\n').Single(l => l.StartsWith("0 3 * * * ", StringComparison.Ordinal))["0 3 * * * ".Length..];
         var ran = Shell.Run(line);
         Assert.True(ran.ExitCode == 0, ran.ToString());
-        var list = Resh($"backup://{repo}.list", PasswordArg);
+        var list = Run($"backup://{repo}.list", PasswordArg);
         Assert.Equal(["cron"], list.Result!["snapshots"]!.AsArray().Single()!["tags"]!.AsArray().Select(t => t!.GetValue<string>()));
 
-        var same = Resh(call);
+        var same = Run(call);
         Assert.True(same.Ok, same.ToString());
         Assert.False(same.Changed);
         Assert.Equal(text, File.ReadAllText(Crontab));
 
-        var remove = Resh($"backup://{repo}.schedule", "name=nightly", "remove=true", $"root={_root.Path}");
+        var remove = Run($"backup://{repo}.schedule", "name=nightly", "remove=true", $"root={_root.Path}");
         Assert.True(remove.Ok, remove.ToString());
         Assert.True(remove.Changed);
         Assert.DoesNotContain("backup-nightly", File.ReadAllText(Crontab));
-        var gone = Resh($"backup://{repo}.schedule", "name=nightly", "remove=true", $"root={_root.Path}");
+        var gone = Run($"backup://{repo}.schedule", "name=nightly", "remove=true", $"root={_root.Path}");
         Assert.False(gone.Changed);
     }
 
@@ -72,16 +72,16 @@ public sealed class BackupScheduleTests : IDisposable
     public void A_scheduled_password_must_be_a_reference_and_an_env_value_stays_out_of_the_crontab()
     {
         var repo = _dir["repo"];
-        Assert.True(Resh($"backup://{repo}.init", PasswordArg).Ok);
-        var literal = Resh($"backup://{repo}.schedule", "name=x", "schedule=@daily", "paths=/etc", "password=" + Password, $"root={_root.Path}");
+        Assert.True(Run($"backup://{repo}.init", PasswordArg).Ok);
+        var literal = Run($"backup://{repo}.schedule", "name=x", "schedule=@daily", "paths=/etc", "password=" + Password, $"root={_root.Path}");
         Assert.Equal("usage", literal.ErrorCode);
         Assert.False(File.Exists(Crontab) && File.ReadAllText(Crontab).Contains("backup-x"));
 
-        var env = Resh($"backup://{repo}.schedule", "name=envjob", "schedule=@daily", "paths=/etc", PasswordArg, $"root={_root.Path}");
+        var env = Run($"backup://{repo}.schedule", "name=envjob", "schedule=@daily", "paths=/etc", PasswordArg, $"root={_root.Path}");
         Assert.True(env.Ok, env.ToString());
         var text = File.ReadAllText(Crontab);
         Assert.Contains($"password=env:{PasswordVar}", text);
         Assert.DoesNotContain(Password, text);
-        Assert.True(Resh($"backup://{repo}.schedule", "name=envjob", "remove=true", $"root={_root.Path}").Ok);
+        Assert.True(Run($"backup://{repo}.schedule", "name=envjob", "remove=true", $"root={_root.Path}").Ok);
     }
 }

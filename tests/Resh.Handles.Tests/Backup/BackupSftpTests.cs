@@ -43,29 +43,29 @@ public sealed class BackupSftpTests : IDisposable
     {
         var repoDir = _dir["remote-" + backend];
         var target = $"backup://sftp:backupbox:{repoDir}";
-        var init = Resh($"{target}.init", $"backend={backend}", SshConfig, PasswordArg);
+        var init = Run($"{target}.init", $"backend={backend}", SshConfig, PasswordArg);
         Assert.True(init.Ok, init.ToString());
         Assert.Equal(backend, init.Result!["backend"]!.GetValue<string>());
         Assert.True(File.Exists(Path.Combine(repoDir, "config")), "the repository was made on the ssh host's side");
-        var create = Resh($"{target}.create", $"paths={_dir["src"]}", $"backend={backend}", SshConfig, PasswordArg);
+        var create = Run($"{target}.create", $"paths={_dir["src"]}", $"backend={backend}", SshConfig, PasswordArg);
         Assert.True(create.Ok, create.ToString());
         Assert.Equal(5, create.Result!["files_new"]!.GetValue<long>());
-        var list = Resh($"{target}.list", $"backend={backend}", SshConfig, PasswordArg);
+        var list = Run($"{target}.list", $"backend={backend}", SshConfig, PasswordArg);
         Assert.True(list.Ok, list.ToString());
         Assert.Single(list.Result!["snapshots"]!.AsArray());
         var to = _dir["restore-" + backend];
-        var restore = Resh($"{target}.restore", $"to={to}", $"backend={backend}", SshConfig, PasswordArg);
+        var restore = Run($"{target}.restore", $"to={to}", $"backend={backend}", SshConfig, PasswordArg);
         Assert.True(restore.Ok, restore.ToString());
         AssertRestored(_dir["src"], to);
 
-        var wrong = ReshWith("Not-the-password-42", $"{target}.list", $"backend={backend}", SshConfig, PasswordArg);
+        var wrong = RunWith("Not-the-password-42", $"{target}.list", $"backend={backend}", SshConfig, PasswordArg);
         Assert.Equal("permission_denied", wrong.ErrorCode);
     }
 
     [Fact]
     public void An_sftp_repository_that_is_not_there_is_not_found()
     {
-        var missing = Resh($"backup://sftp:backupbox:{_dir["nothing"]}.list", SshConfig, PasswordArg);
+        var missing = Run($"backup://sftp:backupbox:{_dir["nothing"]}.list", SshConfig, PasswordArg);
         Assert.Equal("not_found", missing.ErrorCode);
     }
 }

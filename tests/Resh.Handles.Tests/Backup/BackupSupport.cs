@@ -11,9 +11,9 @@ public static class BackupSupport
     public const string PasswordVar = "RESH_TEST_BACKUP_PW";
     public const string PasswordArg = "password=env:" + PasswordVar;
 
-    public static ReshRun Resh(params string[] args) => ReshWith(Password, args);
+    public static ReshRun Run(params string[] args) => RunWith(Password, args);
 
-    public static ReshRun ReshWith(string password, params string[] args)
+    public static ReshRun RunWith(string password, params string[] args)
     {
         var run = ReshBinary.Run(args, env: new Dictionary<string, string> { [PasswordVar] = password }, wait: TimeSpan.FromMinutes(5));
         // The password never reaches an envelope, a warning or stderr, whatever the call did.
