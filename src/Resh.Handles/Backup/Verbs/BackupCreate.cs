@@ -44,7 +44,7 @@ public static class BackupCreate
     {
         var argv = new List<string> { "backup", "--json" };
         if (ctx.DryRun) argv.Add("--dry-run");
-        foreach (var t in tags) argv.AddRange(["--tag", t]);
+        foreach (var t in tags) argv.Add("--tag=" + t);
         foreach (var e in ctx.Get(Excludes)) argv.Add("--exclude=" + e);
         argv.Add("--");
         argv.AddRange(paths);

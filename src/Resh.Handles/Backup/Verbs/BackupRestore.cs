@@ -34,14 +34,14 @@ public static class BackupRestore
         Directory.CreateDirectory(to);
         if (s.IsBorg)
         {
-            var argv = new List<string> { "extract", "--log-json", s.Repo + "::" + snap };
+            var argv = new List<string> { "extract", "--log-json", "--", s.Repo + "::" + snap };
             argv.AddRange(only.Select(p => p.TrimStart('/')).Where(p => p.Length > 0));
             await s.RunAsync(argv, workingDirectory: to).ConfigureAwait(false);
         }
         else
         {
             var argv = new List<string> { "restore", snap, "--target", to };
-            foreach (var p in only.Where(p => p != "/")) argv.AddRange(["--include", p]);
+            foreach (var p in only.Where(p => p != "/")) argv.Add("--include=" + p);
             await s.RunAsync(argv).ConfigureAwait(false);
         }
         long files = 0, dirs = 0, links = 0, bytes = 0;
