@@ -22,7 +22,8 @@ public static class BackupCreate
             new("'backup:///tmp/repo.create(paths=/etc,password=env:RESTIC_PASSWORD)'", "Back up /etc into the restic repository /tmp/repo."),
             new("backup:///srv/backup/repo.create paths=/srv/app paths=/etc excludes='*.log' tags=nightly password=file:/etc/resh/backup.pass", "Two paths, an exclusion and a tag."),
         ],
-        notes: "files_new, files_changed and files_unmodified compare with the previous snapshot of the same paths (restic) or the files cache (borg). " +
+        notes: "files_new, files_changed and files_unmodified compare with the previous snapshot of the same paths (restic) or come from borg's files cache " +
+               "(borg: A = not in the cache, M = changed since cached; files modified within the last run are not cached, so borg may count a changed file as new). " +
                "A file the tool cannot read is left out with a warning (restic exit 3, borg warnings); the snapshot is still made. --dry-run runs the tool's own dry run (nothing is written).");
 
     static async ValueTask<Outcome<BackupCreateResult>> RunAsync(VerbContext ctx)

@@ -13,11 +13,13 @@ public static class BackupSchedule
         examples: ["0 3 * * *", "@daily"], literalAt: true, aliases: ["at"]);
     static readonly Arg<string?> Via = Arg.Enum("via", "cron (a marked block in the user's crontab) or systemd (a resh-backup-NAME.timer).", ["cron", "systemd"], "cron");
     static readonly Arg<string?> Root = Arg.String("root", "cron only: treat this directory as / for the crontab (an image, a sandbox).", path: PathUse.Read);
+    static readonly Arg<IReadOnlyList<string>> Paths = Arg.List("paths", "Files and directories the job backs up (made absolute). Required unless remove=true.",
+        examples: ["/etc", "/srv/app"], path: PathUse.Read);
     static readonly Arg<bool> Remove = Arg.Bool("remove", "Remove the schedule instead (absent is `changed: false`).");
 
     public static readonly VerbInfo Verb = VerbInfo.Define("schedule", Effect.Mutate,
         "Run this backup on a schedule: a cron entry or systemd timer (through cron://) calling resh backup://TARGET.create; idempotent by name.",
-        [Name, When, BackupCreate.Paths, BackupCreate.Excludes, BackupCreate.Tags, Via, Root, Remove, .. BackupArgs.Common],
+        [Name, When, Paths, BackupCreate.Excludes, BackupCreate.Tags, Via, Root, Remove, .. BackupArgs.Common],
         () => BackupJson.Default.BackupScheduleResult, RunAsync,
         examples:
         [
@@ -44,7 +46,7 @@ public static class BackupSchedule
                 was?["entry"]?["schedule"]?.GetValue<string>(), [], gone.Changed, was?["diff"]?.GetValue<string>()), gone.Changed);
         }
         var when = ctx.Get(When) ?? throw ReshError.Usage("schedule needs schedule= (when to run).", "Example: schedule=\"0 3 * * *\" or schedule=@daily.").ToException();
-        var paths = ctx.Get(BackupCreate.Paths).Select(p => Path.GetFullPath(p)).ToList();
+        var paths = ctx.Get(Paths).Select(p => Path.GetFullPath(p)).ToList();
         if (paths.Count == 0) return ReshError.Usage("schedule needs paths= (what to back up).", "Example: paths=/etc.");
         var password = ctx.Get(BackupArgs.Password)
             ?? throw ReshError.Usage("schedule needs password= as a reference the job can read.", "Pass password=file:PATH, env:VAR or secret:NAME.").ToException();
