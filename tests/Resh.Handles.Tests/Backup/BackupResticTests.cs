@@ -133,6 +133,26 @@ public sealed class BackupResticTests : IDisposable
     }
 
     [Fact]
+    public void A_missing_tool_is_unsupported_with_the_package_to_install_and_option_like_ids_are_refused()
+    {
+        // No restic or borg on PATH (resh also looks in the sbin directories, where neither lives).
+        var noTool = RunEnv(new() { ["PATH"] = "/nonexistent" }, Stage("init"), "backend=restic", PasswordArg);
+        Assert.Equal("unsupported", noTool.ErrorCode);
+        Assert.Contains("apt-get install restic", noTool.Envelope["error"]!["hint"]!.GetValue<string>());
+        var noBorg = RunEnv(new() { ["PATH"] = "/nonexistent" }, Stage("init"), "backend=borg", PasswordArg);
+        Assert.Contains("apt-get install borgbackup", noBorg.Envelope["error"]!["hint"]!.GetValue<string>());
+
+        Assert.True(Run(Stage("init"), PasswordArg).Ok);
+        foreach (var id in new[] { "--help", "-r/tmp", "a/b" })
+        {
+            var bad = Run(Stage("ls"), $"snapshot={id}", PasswordArg);
+            Assert.Equal("usage", bad.ErrorCode);
+        }
+        var sftpHost = Run("backup://sftp:-oProxyCommand=touch /tmp/x:/r.list", PasswordArg);
+        Assert.Equal("usage", sftpHost.ErrorCode);
+    }
+
+    [Fact]
     public void A_repository_locked_by_a_running_restic_is_a_conflict_pointing_at_unlock()
     {
         Assert.True(Run(Stage("init"), PasswordArg).Ok);

@@ -13,9 +13,12 @@ public static class BackupSupport
 
     public static ReshRun Run(params string[] args) => RunWith(Password, args);
 
-    public static ReshRun RunWith(string password, params string[] args)
+    public static ReshRun RunWith(string password, params string[] args) => RunEnv(new Dictionary<string, string> { [PasswordVar] = password }, args);
+
+    public static ReshRun RunEnv(Dictionary<string, string> env, params string[] args)
     {
-        var run = ReshBinary.Run(args, env: new Dictionary<string, string> { [PasswordVar] = password }, wait: TimeSpan.FromMinutes(5));
+        env.TryAdd(PasswordVar, Password);
+        var run = ReshBinary.Run(args, env: env, wait: TimeSpan.FromMinutes(5));
         // The password never reaches an envelope, a warning or stderr, whatever the call did.
         Assert.DoesNotContain(Password, run.Stdout);
         Assert.DoesNotContain(Password, run.Stderr);
