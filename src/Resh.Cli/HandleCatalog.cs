@@ -32,6 +32,7 @@ public static class HandleCatalog
         Resh.Core.Execution.ReshRuntime.ChangeRecorder = Resh.Handles.Event.EventRecorder.Record; // [events] record = true: changed calls become events
         registry.Add("svc", Resh.Handles.Svc.SvcHandle.Create);
         registry.Add("cron", Resh.Handles.Cron.CronHandle.Create);
+        registry.Add("backup", Resh.Handles.Backup.BackupHandle.Create);
         registry.Add("secret", Resh.Handles.Secret.SecretHandle.Create);
         registry.Add("cert", Resh.Handles.Cert.CertHandle.Create);
         Resh.Core.Secrets.SecretStore.Provider = Resh.Handles.Secret.SecretHandle.ReferenceStore; // secret:NAME in any secret-typed argument

@@ -34,6 +34,7 @@ public sealed class ResultWriterTests(ITestOutputHelper output)
         r.Add("proc", global::Resh.Handles.Proc.ProcHandle.Create);
         r.Add("svc", global::Resh.Handles.Svc.SvcHandle.Create);
         r.Add("cron", global::Resh.Handles.Cron.CronHandle.Create);
+        r.Add("backup", global::Resh.Handles.Backup.BackupHandle.Create);
         r.Add("secret", global::Resh.Handles.Secret.SecretHandle.Create);
         r.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(r, new BuildInfo("0.0.0", "test")));
         return r;

@@ -15,6 +15,8 @@ public sealed record ProcessOptions
     public int MaxOutputBytes { get; init; } = 8 * 1024 * 1024;
     /// <summary>Called with each complete stdout line as it arrives (progress from a tool's status output); the output is still captured.</summary>
     public Action<string>? OnStdoutLine { get; init; }
+    /// <summary>Called with each complete stderr line as it arrives (borg's --log-json progress); the output is still captured.</summary>
+    public Action<string>? OnStderrLine { get; init; }
 }
 
 /// <summary>What a program did: exit code and bounded, decoded output.</summary>
@@ -80,7 +82,7 @@ public static class ProcessRunner
         }
 
         var stdoutTask = Capture(process.StandardOutput.BaseStream, options.MaxOutputBytes, options.OnStdoutLine);
-        var stderrTask = Capture(process.StandardError.BaseStream, options.MaxOutputBytes, null);
+        var stderrTask = Capture(process.StandardError.BaseStream, options.MaxOutputBytes, options.OnStderrLine);
         try
         {
             if (options.Stdin is { } input)
