@@ -36,9 +36,10 @@ public sealed class SecretFile : IDisposable
     public string Path { get; }
 
     /// <param name="content">Written as is; add a trailing newline if the program wants a line.</param>
-    public static SecretFile Create(SecretValue content, string fileName = "secret")
+    /// <param name="executable">A helper script will be run from the directory (<see cref="AddFile"/>): pass over noexec mounts (Docker's /dev/shm).</param>
+    public static SecretFile Create(SecretValue content, string fileName = "secret", bool executable = false)
     {
-        var parent = Candidates().FirstOrDefault(Trusted)
+        var parent = Candidates().FirstOrDefault(d => Trusted(d) && !(executable && NoExec(d)))
             ?? throw Errors.ReshError.Failed("No private place for a temporary secret file: no directory among $XDG_RUNTIME_DIR, /dev/shm, $TMPDIR and /tmp is owned by root or this user and safe from others.",
                 "Set TMPDIR to a directory this user owns (mode 0700).").ToException();
         SweepStale(parent);
@@ -81,6 +82,28 @@ public sealed class SecretFile : IDisposable
         const uint groupOrOtherWrite = 0x12, sticky = 0x200;
         if ((st.Permissions & groupOrOtherWrite) != 0 && (st.Permissions & sticky) == 0) return false;
         return me == 0 || Posix.AccessAt(Posix.AT_FDCWD, dir, 2 | 1) == 0; // W_OK | X_OK
+    }
+
+    /// <summary>The mount holding <paramref name="dir"/> (the longest mount point above it in /proc/self/mounts) is noexec.</summary>
+    static bool NoExec(string dir)
+    {
+        try
+        {
+            string? best = null;
+            bool noexec = false;
+            foreach (var line in File.ReadLines("/proc/self/mounts"))
+            {
+                var f = line.Split(' ');
+                if (f.Length < 4) continue;
+                var point = f[1].Replace("\\040", " ");
+                if (!(dir == point || dir.StartsWith(point.TrimEnd('/') + "/", StringComparison.Ordinal))) continue;
+                if (best is not null && point.Length < best.Length) continue;
+                best = point;
+                noexec = f[3].Split(',').Contains("noexec");
+            }
+            return noexec;
+        }
+        catch (IOException) { return false; }
     }
 
     static (string Dir, SafeFileHandle Handle) CreatePrivateDir(string parent)

@@ -62,9 +62,13 @@ public sealed class BackupSession : IDisposable
         string? workingDirectory = null, Func<ProcessResult, bool>? allowFailure = null, int maxOutput = 64 * 1024 * 1024)
     {
         var cmd = Command(verb);
+        var env = cmd.Environment;
+        // password=env:NAME: the tool gets the password from its file only, not also from the variable resh read it from (s34 attacker #2).
+        if (_ctx.Get(BackupArgs.Password) is { Kind: Resh.Core.Secrets.SecretSourceKind.Env, Name: { } variable })
+            env = new Dictionary<string, string?>(env, StringComparer.Ordinal) { [variable] = null };
         var result = await ProcessRunner.RunAsync(cmd.Argv, new ProcessOptions
         {
-            Environment = cmd.Environment, OnStdoutLine = onStdoutLine, OnStderrLine = onStderrLine,
+            Environment = env, OnStdoutLine = onStdoutLine, OnStderrLine = onStderrLine,
             WorkingDirectory = workingDirectory, MaxOutputBytes = maxOutput,
         }, _ctx.Cancellation).ConfigureAwait(false);
         if (result.Succeeded || allowFailure?.Invoke(result) == true) return result;

@@ -48,7 +48,9 @@ public static class Git
         var argv = new List<string>(Safety.Length + args.Count + 8) { program };
         argv.AddRange(Safety);
         if (!options.Hooks) { argv.Add("-c"); argv.Add("core.hooksPath=/dev/null"); }
-        if (options.Auth is { HasToken: true }) { argv.Add("-c"); argv.Add("credential.helper="); }
+        // With a token: no stored credential helper, and no redirect followed (git would send the token to whatever host the
+        // remote redirects to: s34 attacker #8).
+        if (options.Auth is { HasToken: true }) { argv.Add("-c"); argv.Add("credential.helper="); argv.Add("-c"); argv.Add("http.followRedirects=false"); }
         foreach (var c in options.Config) { argv.Add("-c"); argv.Add(c); }
         if (repo is not null) { argv.Add("-C"); argv.Add(repo); }
         argv.AddRange(args);

@@ -7,7 +7,7 @@ namespace Resh.Handles.Git;
 
 /// <summary>
 /// Credentials for verbs that talk to a remote. A token (token=, or a password taken out of the URL) reaches git
-/// only through GIT_ASKPASS: a fixed helper script in a fresh 0700 directory prints the user name, or the token
+/// only through GIT_ASKPASS: a fixed helper script in the secret's private 0700 directory (SecretFile) prints the user name, or the token
 /// from a 0600 file (SecretFile, on a tmpfs when there is one); both are removed when the call ends. The token is
 /// never in argv, the environment or a URL. SSH uses the agent or ssh_key= (ssh -i), always in batch mode.
 /// </summary>
@@ -20,13 +20,11 @@ public sealed class GitAuth : IDisposable
     public static ArgInfo[] Args => [TokenArg, UserArg, SshKeyArg];
 
     readonly SecretFile? _token;
-    readonly TempPath? _scriptDir;
     readonly Dictionary<string, string?> _env = [];
 
-    GitAuth(SecretFile? token, TempPath? scriptDir, string? scriptPath, string? user, string? sshKey)
+    GitAuth(SecretFile? token, string? scriptPath, string? user, string? sshKey)
     {
         _token = token;
-        _scriptDir = scriptDir;
         if (token is not null && scriptPath is not null)
         {
             _env["GIT_ASKPASS"] = scriptPath;
@@ -54,16 +52,13 @@ public sealed class GitAuth : IDisposable
         }
         var user = ctx.IsSet(UserArg) || string.IsNullOrEmpty(urlUser) ? ctx.Get(UserArg) : urlUser;
         var key = ctx.Get(SshKeyArg) is { } k ? Path.GetFullPath(k) : null;
-        if (token is null) return new GitAuth(null, null, null, null, key);
-        var file = SecretFile.Create(token, "token");
-        var dir = Path.Combine(Path.GetTempPath(), "resh-askpass-" + Guid.NewGuid().ToString("N")[..12]);
-        var tracked = Cleanup.Track(dir, directory: true);
-        Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var script = Path.Combine(dir, "askpass");
+        if (token is null) return new GitAuth(null, null, null, key);
+        var file = SecretFile.Create(token, "token", executable: true);
+        // The helper script lives in the secret's own private directory (never $TMPDIR, which may be another user's: s34 attacker #13).
         // git asks "Username for '...': " then "Password for '...': "; the script answers from the environment and the 0600 file.
-        File.WriteAllText(script, "#!/bin/sh\ncase \"$1\" in\nUsername*) printf '%s\\n' \"$RESH_GIT_USER\" ;;\n*) cat \"$RESH_GIT_TOKEN_FILE\"; echo ;;\nesac\n");
-        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return new GitAuth(file, tracked, script, user, key);
+        var script = file.AddFile("askpass", "#!/bin/sh\ncase \"$1\" in\nUsername*) printf '%s\\n' \"$RESH_GIT_USER\" ;;\n*) cat \"$RESH_GIT_TOKEN_FILE\"; echo ;;\nesac\n",
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return new GitAuth(file, script, user, key);
     }
 
     public bool HasToken => _token is not null;
@@ -71,6 +66,5 @@ public sealed class GitAuth : IDisposable
     public void Dispose()
     {
         _token?.Dispose();
-        _scriptDir?.Dispose();
     }
 }

@@ -51,12 +51,12 @@ public sealed class GitRemoteTests(GitBackend git)
     {
         using var tmp = new TempDir("git-token");
         var app = tmp["app"];
-        var askpassBefore = Directory.GetDirectories(Path.GetTempPath(), "resh-askpass-*").ToHashSet();
+        var askpassBefore = SecretDirs().ToHashSet();
         var run = G(app, "clone", $"url={git.HttpUrl}", $"token=file:{git.TokenFile}", "user=deploy");
         Assert.True(run.Changed, run.ToString());
         Assert.DoesNotContain(git.Token, run.Stdout + run.Stderr);
         Assert.DoesNotContain(git.Token, File.ReadAllText(Path.Combine(app, ".git", "config")));
-        Assert.DoesNotContain(Directory.GetDirectories(Path.GetTempPath(), "resh-askpass-*"), d => !askpassBefore.Contains(d)); // the helper is gone
+        Assert.DoesNotContain(SecretDirs(), d => !askpassBefore.Contains(d)); // the helper is gone
 
         // Without it, or with a wrong one: permission_denied, no prompt, no hang.
         Fails(G(tmp["b"], "clone", $"url={git.HttpUrl}"), "permission_denied");
@@ -144,4 +144,9 @@ public sealed class GitRemoteTests(GitBackend git)
         Fails(ReshBinary.Run(["git://.ls-remote"]), "usage");
         Fails(ReshBinary.Run(["git://.ls-remote", "url=--upload-pack=touch /tmp/x"]), "usage");
     }
+
+    /// <summary>resh's private secret directories holding an askpass helper (with the token file), wherever SecretFile may put them.</summary>
+    static string[] SecretDirs() =>
+        [.. new[] { "/dev/shm", Path.GetTempPath(), "/tmp" }.Distinct().Where(Directory.Exists)
+            .SelectMany(d => Directory.GetDirectories(d, "resh-secret-*")).Where(d => File.Exists(Path.Combine(d, "askpass")))];
 }
