@@ -45,6 +45,8 @@ public sealed class McpHardeningTests
         "dns_zone_list.key_file", "secret_get.dir", "secret_exists.dir", "secret_list.dir", "secret_versions.dir",
         "event_follow.from", // end or start of the trail, not a path
         "log_read.directory", "log_search.directory", "log_parse.directory", "log_stats.directory", "log_follow.directory", // journalctl -D
+        "backup_ls.path", // a path inside the snapshot, listed, not a local path
+        "backup_diff.from", "backup_diff.to", "git_diff.from", "git_diff.to", // snapshot ids and revisions, not paths
     ];
 
     [Fact]
