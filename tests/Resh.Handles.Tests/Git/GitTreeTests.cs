@@ -45,7 +45,7 @@ public sealed class GitTreeTests(GitBackend git)
     {
         using var tmp = new TempDir("git-diff");
         var repo = Repo(tmp);
-        GitBackend.Sh($"cd {Shell.Q(repo)} && printf 'a\\nB\\nc\\nd\\n' > a.txt && head -c 100 /dev/urandom > bin.dat && git add bin.dat");
+        GitBackend.Sh($"cd {Shell.Q(repo)} && printf 'a\\nB\\nc\\nd\\n' > a.txt && printf 'bin\\000ary\\000' > bin.dat && git add bin.dat");
         var d = Ok(G(repo, "diff"));
         var file = d["files"]!.AsArray().Single()!;
         Assert.Equal("a.txt", S(file["path"]));
