@@ -97,6 +97,17 @@ public static class Git
         return r.Succeeded ? r.Stdout.Trim() : null;
     }
 
+    /// <summary>
+    /// The full hash of a revision the caller named: a path that is no repository is
+    /// git's own error (not_found), a revision that names no commit is not_found with a hint to list refs.
+    /// </summary>
+    public static async Task<string> CommitAsync(VerbContext ctx, string repo, string rev)
+    {
+        if (await ResolveAsync(ctx, repo, rev).ConfigureAwait(false) is { } commit) return commit;
+        await CheckedAsync(ctx, repo, ["rev-parse", "--git-dir"]).ConfigureAwait(false);
+        throw ReshError.NotFound($"`{rev}` does not name a commit in {repo}.", "List branches and tags: git://PATH.branch.list, .tag.list.").ToException();
+    }
+
     /// <summary>HEAD's commit, or null before the first commit.</summary>
     public static Task<string?> HeadAsync(VerbContext ctx, string repo) => ResolveAsync(ctx, repo, "HEAD");
 

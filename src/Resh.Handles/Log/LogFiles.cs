@@ -44,12 +44,7 @@ public static partial class LogFiles
         else
         {
             if (!Directory.Exists(dir)) throw ReshError.NotFound($"The directory {dir} does not exist.", "Check the path of the glob.").ToException();
-            foreach (var f in Directory.EnumerateFiles(dir))
-            {
-                var n = System.IO.Path.GetFileName(f);
-                if (Resh.Core.Text.Glob.Matches(name, n) && !RotatedSuffix().IsMatch(n)) names.Add(n);
-            }
-            names.Sort(StringComparer.Ordinal);
+            names = GlobMatches(dir, name);
             if (names.Count == 0) throw ReshError.NotFound($"No file in {dir} matches {name}.", "List the directory: resh file://" + dir + ".list").ToException();
         }
 
@@ -78,6 +73,19 @@ public static partial class LogFiles
 
     /// <summary>NAME.1, NAME.2.gz, NAME-20261201.zst ...: a rotated copy, not a live log.</summary>
     public static bool IsRotatedCopy(string name) => RotatedSuffix().IsMatch(name);
+
+    /// <summary>The file names in <paramref name="dir"/> a glob matches, rotated copies left out, in ordinal order (read and follow share it).</summary>
+    public static List<string> GlobMatches(string dir, string pattern)
+    {
+        var names = new List<string>();
+        foreach (var f in Directory.EnumerateFiles(dir))
+        {
+            var n = System.IO.Path.GetFileName(f);
+            if (Resh.Core.Text.Glob.Matches(pattern, n) && !IsRotatedCopy(n)) names.Add(n);
+        }
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
 
     [GeneratedRegex(@"(\.\d+(\.gz|\.zst)?|-\d{8}(\.gz|\.zst)?|\.gz|\.zst)$", RegexOptions.CultureInvariant)]
     private static partial Regex RotatedSuffix();

@@ -21,12 +21,7 @@ public static class GitBranchCreate
         var path = GitTarget.Existing(ctx);
         var name = GitRefs.Name(ctx.Get(Name), "branch");
         var start = GitRefs.Rev(ctx.Get(Start)!, "start");
-        var target = await Git.ResolveAsync(ctx, path, start).ConfigureAwait(false);
-        if (target is null)
-        {
-            await Git.CheckedAsync(ctx, path, ["rev-parse", "--git-dir"]).ConfigureAwait(false); // not a repository → not_found from git
-            return ReshError.NotFound($"`{start}` does not name a commit in {path}.", "List branches and tags: git://PATH.branch.list, .tag.list.");
-        }
+        var target = await Git.CommitAsync(ctx, path, start).ConfigureAwait(false);
         var existing = await Git.ResolveAsync(ctx, path, "refs/heads/" + name).ConfigureAwait(false);
         if (existing == target) return new GitRefChangeResult(path, "branch", name, existing, target);
         if (existing is not null && !ctx.Get(Force))

@@ -23,12 +23,7 @@ public static class GitReset
             return ReshError.Usage("mode=hard discards uncommitted changes and needs force=true.", "Add force=true, or use mode=mixed to keep the tree.");
         var rev = GitRefs.Rev(ctx.Get(Ref)!, "ref");
         var before = await Git.HeadAsync(ctx, path).ConfigureAwait(false);
-        var target = await Git.ResolveAsync(ctx, path, rev).ConfigureAwait(false);
-        if (target is null)
-        {
-            await Git.CheckedAsync(ctx, path, ["rev-parse", "--git-dir"]).ConfigureAwait(false);
-            return ReshError.NotFound($"`{rev}` does not name a commit in {path}.", "List branches and tags: git://PATH.branch.list, .tag.list.");
-        }
+        var target = await Git.CommitAsync(ctx, path, rev).ConfigureAwait(false);
         var status = GitStatusParser.Parse(path, (await Git.CheckedAsync(ctx, path, ["status", "--porcelain=v2", "-z", "--untracked-files=no"]).ConfigureAwait(false)).Stdout);
         var touches = mode switch
         {

@@ -23,12 +23,7 @@ public static class GitTagCreate
         var path = GitTarget.Existing(ctx);
         var name = GitRefs.Name(ctx.Get(Name), "tag");
         var rev = GitRefs.Rev(ctx.Get(Ref)!, "ref");
-        var target = await Git.ResolveAsync(ctx, path, rev).ConfigureAwait(false);
-        if (target is null)
-        {
-            await Git.CheckedAsync(ctx, path, ["rev-parse", "--git-dir"]).ConfigureAwait(false);
-            return ReshError.NotFound($"`{rev}` does not name a commit in {path}.", "List branches and tags: git://PATH.branch.list, .tag.list.");
-        }
+        var target = await Git.CommitAsync(ctx, path, rev).ConfigureAwait(false);
         var existing = await Git.ResolveAsync(ctx, path, "refs/tags/" + name).ConfigureAwait(false);
         if (existing == target) return new GitRefChangeResult(path, "tag", name, existing, target);
         if (existing is not null && !ctx.Get(Force))

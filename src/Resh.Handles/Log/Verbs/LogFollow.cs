@@ -160,18 +160,10 @@ public static class LogFollow
         var dir = System.IO.Path.GetDirectoryName(path) ?? "/";
         var pattern = System.IO.Path.GetFileName(path);
         if (!Directory.Exists(dir)) yield break;
-        var names = new List<string>();
-        try
-        {
-            foreach (var f in Directory.EnumerateFiles(dir))
-            {
-                var n = System.IO.Path.GetFileName(f);
-                if (Resh.Core.Text.Glob.Matches(pattern, n) && !LogFiles.IsRotatedCopy(n)) names.Add(f);
-            }
-        }
+        List<string> names;
+        try { names = LogFiles.GlobMatches(dir, pattern); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { yield break; }
-        names.Sort(StringComparer.Ordinal);
-        foreach (var n in names) yield return n;
+        foreach (var n in names) yield return System.IO.Path.Combine(dir, n);
     }
 
     /// <summary>One file of a follow: its tail, and one poll's step (truncation, new lines, replacement).</summary>
