@@ -107,6 +107,42 @@ public sealed class BackupResticTests : IDisposable
     }
 
     [Fact]
+    public void A_restore_never_writes_through_a_link_at_the_target_and_fills_an_empty_directory_in_place()
+    {
+        Assert.True(Run($"backup://{Repo}.init({PasswordArg})").Ok);
+        Assert.True(Run($"backup://{Repo}.create(paths={Src},{PasswordArg})").Ok);
+
+        // to= is a link someone placed (to a directory they want written): refused, nothing written where it leads.
+        var victim = _dir["victim"];
+        Directory.CreateDirectory(victim);
+        var link = _dir["restore-link"];
+        File.CreateSymbolicLink(link, victim);
+        var refused = Run(Stage("restore"), $"to={link}", PasswordArg);
+        Assert.Equal("conflict", refused.ErrorCode);
+        Assert.Contains("symbolic link", refused.Envelope["error"]!["message"]!.GetValue<string>());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(victim));
+        var forced = Run(Stage("restore"), $"to={link}", "force=true", PasswordArg);
+        Assert.Equal("conflict", forced.ErrorCode);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(victim));
+
+        // An existing empty directory is filled under its own name and keeps its mode; no private work directory is left.
+        var empty = _dir["restore-empty"];
+        Directory.CreateDirectory(empty);
+        File.SetUnixFileMode(empty, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+        var restore = Run(Stage("restore"), $"to={empty}", PasswordArg);
+        Assert.True(restore.Ok, restore.ToString());
+        AssertRestored(Src, empty);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute, File.GetUnixFileMode(empty));
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(_dir.Path), p => Path.GetFileName(p).Contains("resh-restore"));
+
+        // A restore that fails (wrong snapshot) leaves no work directory behind either.
+        var missing = Run(Stage("restore"), "snapshot=deadbeef", $"to={_dir["restore-none"]}", PasswordArg);
+        Assert.False(missing.Ok);
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(_dir.Path), p => Path.GetFileName(p).Contains("resh-restore"));
+        Assert.False(Directory.Exists(_dir["restore-none"]));
+    }
+
+    [Fact]
     public void Wrong_password_missing_repository_and_missing_arguments_get_their_codes()
     {
         Assert.True(Run(Stage("init"), PasswordArg).Ok);

@@ -1,6 +1,7 @@
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
+using Resh.Core.Platform;
 
 namespace Resh.Handles.Backup;
 
@@ -25,24 +26,29 @@ public static class BackupRestore
     {
         var to = Path.GetFullPath(ctx.Get(To)!);
         var only = ctx.Get(Only).Select(p => "/" + p.Trim('/')).ToList();
-        if (File.Exists(to)) return ReshError.Conflict($"{to} is a file, not a directory.", "Give a directory for to=.");
-        if (Directory.Exists(to) && Directory.EnumerateFileSystemEntries(to).Any() && !ctx.Get(Force))
+        var st = Posix.Stat(to, false, out _);
+        if (st is { IsSymlink: true })
+            return ReshError.Conflict($"{to} is a symbolic link.", "Give the directory itself: a restore never writes through a link someone else may have placed.");
+        if (st is { IsDirectory: false }) return ReshError.Conflict($"{to} is a file, not a directory.", "Give a directory for to=.");
+        var empty = st is null || !Directory.EnumerateFileSystemEntries(to).Any();
+        if (!empty && !ctx.Get(Force))
             return ReshError.Conflict($"{to} is not empty.", "Restore into an empty or new directory, or pass force=true to overwrite what is there.");
         using var s = BackupSession.Open(ctx);
         var snap = await BackupSnapshots.ResolveAsync(s, ctx.Get(BackupArgs.Snapshot)!).ConfigureAwait(false);
         if (ctx.DryRun) return Outcome.Changed(new BackupRestoreResult(s.Target.Display, s.Kind, snap, to, only, 0, 0, 0, 0));
-        Directory.CreateDirectory(to);
-        if (s.IsBorg)
+        // Into an empty or new target, the tool writes into a fresh private directory beside it that nobody else can
+        // have prepared, which then takes the target's name without replacing anything (s34 attacker: a link swapped in
+        // for to= between the check and the tool's writes redirected the restore).
+        var into = empty ? FreshSibling(to) : to;
+        try
         {
-            var argv = new List<string> { "extract", "--log-json", "--", s.Repo + "::" + snap };
-            argv.AddRange(only.Select(p => p.TrimStart('/')).Where(p => p.Length > 0));
-            await s.RunAsync(argv, workingDirectory: to).ConfigureAwait(false);
+            await RestoreIntoAsync(s, snap, only, into).ConfigureAwait(false);
+            if (empty) TakeName(into, to, st?.Permissions ?? (0x1FFu & ~ProcessUmask.Read()));
         }
-        else
+        catch when (empty)
         {
-            var argv = new List<string> { "restore", snap, "--target", to };
-            foreach (var p in only.Where(p => p != "/")) argv.Add("--include=" + p);
-            await s.RunAsync(argv).ConfigureAwait(false);
+            try { Directory.Delete(into, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
         }
         long files = 0, dirs = 0, links = 0, bytes = 0;
         foreach (var e in new DirectoryInfo(to).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true }))
@@ -58,5 +64,49 @@ public static class BackupRestore
             catch (IOException) { files++; }
         }
         return Outcome.Changed(new BackupRestoreResult(s.Target.Display, s.Kind, snap, to, only, files, dirs, links, bytes));
+    }
+
+    static async Task RestoreIntoAsync(BackupSession s, string snap, List<string> only, string into)
+    {
+        if (s.IsBorg)
+        {
+            var argv = new List<string> { "extract", "--log-json", "--", s.Repo + "::" + snap };
+            argv.AddRange(only.Select(p => p.TrimStart('/')).Where(p => p.Length > 0));
+            await s.RunAsync(argv, workingDirectory: into).ConfigureAwait(false);
+        }
+        else
+        {
+            var argv = new List<string> { "restore", snap, "--target", into };
+            foreach (var p in only.Where(p => p != "/")) argv.Add("--include=" + p);
+            await s.RunAsync(argv).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A new 0700 directory next to <paramref name="to"/> (same file system, so a rename can move it there).</summary>
+    static string FreshSibling(string to)
+    {
+        var parent = Path.GetDirectoryName(to) ?? "/";
+        if (!Directory.Exists(parent))
+            throw ReshError.NotFound($"The directory {parent} does not exist.", "Create it first, or restore below an existing directory.").ToException();
+        for (var i = 0; i < 16; i++)
+        {
+            var dir = Path.Combine(parent, $".{Path.GetFileName(to)}.resh-restore-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6))}");
+            var err = Posix.MkdirAt(Posix.AT_FDCWD, dir, 0x1C0);
+            if (err == 0) return dir;
+            if (err != Posix.EEXIST)
+                throw ReshError.PermissionDenied($"Cannot create a directory in {parent} to restore into (errno {err}).", "Restore below a directory you can write.").ToException();
+        }
+        throw ReshError.Failed($"Could not make a fresh directory in {parent}.", "Try again.").ToException();
+    }
+
+    /// <summary>The restored tree takes the target's name: an empty target directory is removed first, and the rename
+    /// replaces nothing (a link or file that appeared there meanwhile makes it fail rather than be followed).</summary>
+    static void TakeName(string into, string to, uint mode)
+    {
+        if (Directory.Exists(to) && Posix.UnlinkAt(Posix.AT_FDCWD, to, directory: true) is var rm and not 0 and not Posix.ENOENT)
+            throw ReshError.Conflict($"{to} changed while restoring (errno {rm}).", "Restore again into an empty or new directory.").ToException();
+        if (Posix.RenameAt(Posix.AT_FDCWD, into, Posix.AT_FDCWD, to, Posix.RENAME_NOREPLACE) is var err and not 0)
+            throw ReshError.Conflict($"{to} appeared while restoring (errno {err}).", "Restore again into an empty or new directory.").ToException();
+        Posix.FChmodAt(Posix.AT_FDCWD, to, mode, follow: false);
     }
 }
