@@ -83,9 +83,17 @@ public sealed class GitTreeTests(GitBackend git)
         Assert.Equal("two.txt", GitBackend.Sh($"git -C {Shell.Q(repo)} status --porcelain | cut -c4-"));
 
         File.Delete(Path.Combine(repo, "a.txt"));
+        File.WriteAllText(Path.Combine(repo, "one.txt"), "1 changed");
+        // The dry run of all=true names each path as the commit would record it (git add --dry-run says "add" for all).
+        var dryAll = ReshBinary.Run([$"git://{repo}.commit", "message=-rest", "all=true", "--dry-run"], env: GitBackend.Ident);
+        var planned = Ok(dryAll)["files"]!.AsArray().ToDictionary(x => S(x!["path"]), x => S(x!["status"]));
+        Assert.Equal("added", planned["two.txt"]);
+        Assert.Equal("modified", planned["one.txt"]);
+        Assert.Equal("deleted", planned["a.txt"]);
         var all = ReshBinary.Run([$"git://{repo}.commit", "message=-rest", "all=true"], env: GitBackend.Ident);
         var files = Ok(all)["files"]!.AsArray().ToDictionary(x => S(x!["path"]), x => S(x!["status"]));
         Assert.Equal("added", files["two.txt"]);
+        Assert.Equal("modified", files["one.txt"]);
         Assert.Equal("deleted", files["a.txt"]);
         Assert.Equal("-rest", GitBackend.Sh($"git -C {Shell.Q(repo)} log -1 --format=%s"));
         Assert.Equal("", GitBackend.Sh($"git -C {Shell.Q(repo)} status --porcelain"));

@@ -58,14 +58,21 @@ public static class GitCommit
         {
             var added = await Git.CheckedAsync(ctx, path, stage).ConfigureAwait(false);
             if (ctx.DryRun)
+            {
+                // git add --dry-run says "add 'path'" for new and changed files alike; the tree's status tells them apart.
+                var tree = GitStatusParser.Parse(path, (await Git.CheckedAsync(ctx, path, ["status", "--porcelain=v2", "-z", "--untracked-files=all"]).ConfigureAwait(false)).Stdout);
                 foreach (var line in added.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
                 {
                     // "add 'path'" / "remove 'path'"
                     var sp = line.IndexOf(' ');
                     if (sp < 0) continue;
                     var p = line[(sp + 1)..].Trim('\'');
-                    files.Add(new GitPathChange(p, line.StartsWith("remove", StringComparison.Ordinal) ? "deleted" : "modified", null));
+                    var status = line.StartsWith("remove", StringComparison.Ordinal) ? "deleted"
+                        : tree.Untracked.Contains(p) ? "added"
+                        : tree.Unstaged.FirstOrDefault(u => u.Path == p)?.Status ?? "modified";
+                    files.Add(new GitPathChange(p, status, null));
                 }
+            }
         }
         var staged = await Git.CheckedAsync(ctx, path, ["diff", "--cached", "--name-status", "-z", "-M"]).ConfigureAwait(false);
         foreach (var f in NameStatus(staged.Stdout))
