@@ -135,6 +135,11 @@ public sealed class BackupResticTests : IDisposable
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute, File.GetUnixFileMode(empty));
         Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(_dir.Path), p => Path.GetFileName(p).Contains("resh-restore"));
 
+        // paths= that match nothing in the snapshot: not_found, and no empty target left looking like a restore.
+        var typo = Run(Stage("restore"), $"paths={Src}/no-such-dir", $"to={_dir["restore-typo"]}", PasswordArg);
+        Assert.Equal("not_found", typo.ErrorCode);
+        Assert.False(Directory.Exists(_dir["restore-typo"]));
+
         // A restore that fails (wrong snapshot) leaves no work directory behind either.
         var missing = Run(Stage("restore"), "snapshot=deadbeef", $"to={_dir["restore-none"]}", PasswordArg);
         Assert.False(missing.Ok);

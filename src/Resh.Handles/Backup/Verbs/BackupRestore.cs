@@ -43,7 +43,10 @@ public static class BackupRestore
         try
         {
             await RestoreIntoAsync(s, snap, only, into).ConfigureAwait(false);
-            if (empty) TakeName(into, to, st?.Permissions ?? (0x1FFu & ~ProcessUmask.Read()));
+            if (empty && only.Count > 0 && !Directory.EnumerateFileSystemEntries(into).Any())
+                throw ReshError.NotFound($"None of {string.Join(", ", only)} is in snapshot {snap}; nothing was restored.",
+                    "List the snapshot's files: backup://REPO.ls snapshot=" + snap).ToException();
+            if (empty) TakeName(into, to, st);
         }
         catch when (empty)
         {
@@ -101,12 +104,15 @@ public static class BackupRestore
 
     /// <summary>The restored tree takes the target's name: an empty target directory is removed first, and the rename
     /// replaces nothing (a link or file that appeared there meanwhile makes it fail rather than be followed).</summary>
-    static void TakeName(string into, string to, uint mode)
+    static void TakeName(string into, string to, FileStatus? was)
     {
+        var mode = was?.Permissions ?? (0x1FFu & ~ProcessUmask.Read());
         if (Directory.Exists(to) && Posix.UnlinkAt(Posix.AT_FDCWD, to, directory: true) is var rm and not 0 and not Posix.ENOENT)
             throw ReshError.Conflict($"{to} changed while restoring (errno {rm}).", "Restore again into an empty or new directory.").ToException();
         if (Posix.RenameAt(Posix.AT_FDCWD, into, Posix.AT_FDCWD, to, Posix.RENAME_NOREPLACE) is var err and not 0)
             throw ReshError.Conflict($"{to} appeared while restoring (errno {err}).", "Restore again into an empty or new directory.").ToException();
+        // The directory keeps the owner and mode it had (a new one: the caller's, with the umask).
+        if (was is { } w) Posix.FChownAt(Posix.AT_FDCWD, to, w.Uid, w.Gid, follow: false);
         Posix.FChmodAt(Posix.AT_FDCWD, to, mode, follow: false);
     }
 }
