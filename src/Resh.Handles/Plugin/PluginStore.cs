@@ -24,6 +24,19 @@ public sealed class PluginStore(string root)
 
     public static PluginStore Default => FromPaths(ReshPaths.FromEnvironment());
 
+    /// <summary>What install recorded about the plugin's source (for update); null when not installed or nothing recorded.</summary>
+    public static JsonObject? ReadSource(ReshPaths paths, string name) =>
+        FromPaths(paths) is var s && s.IsInstalled(name) ? s.ReadState(name).Source : null;
+
+    /// <summary>The installed version, or null when the plugin is not installed (or its manifest does not load).</summary>
+    public static string? InstalledVersion(ReshPaths paths, string name)
+    {
+        var store = FromPaths(paths);
+        if (!store.IsInstalled(name)) return null;
+        try { return PluginManifest.Load(Path.Combine(store.DirOf(name), PluginManifest.FileName)).Version; }
+        catch (ReshException) { return null; }
+    }
+
     public string DirOf(string name) => Path.Combine(Root, name);
     string StateFile(string name) => Path.Combine(Root, ".state", name + ".json");
 
