@@ -1,0 +1,142 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Resh.Core.Config;
+using Resh.Core.Errors;
+using Resh.Core.Platform;
+
+namespace Resh.Handles.Plugin;
+
+/// <summary>What the store keeps about an installed plugin besides its files (plugins/.state/NAME.json).</summary>
+public sealed record PluginState(bool Enabled, string? InstalledAt, string? Origin, JsonObject? Source);
+
+/// <summary>
+/// The plugin store in the state dir (SPEC §7): <c>plugins/NAME/</c> is the installed copy of the plugin directory (0700,
+/// exactly the files its manifest's checksums list plus plugin.json), <c>plugins/.state/NAME.json</c> whether it is
+/// enabled and where it came from. Installs build <c>plugins/.install-NAME-RANDOM/</c> and rename it into place.
+/// </summary>
+public sealed class PluginStore(string root)
+{
+    public string Root { get; } = root;
+
+    /// <summary>The store of this user (RESH_HOME, else the default state dir).</summary>
+    public static PluginStore FromPaths(ReshPaths paths) => new(Path.Combine(paths.StateDir, "plugins"));
+
+    public static PluginStore Default => FromPaths(ReshPaths.FromEnvironment());
+
+    /// <summary>What install recorded about the plugin's source (for update); null when not installed or nothing recorded.</summary>
+    public static JsonObject? ReadSource(ReshPaths paths, string name) =>
+        FromPaths(paths) is var s && s.IsInstalled(name) ? s.ReadState(name).Source : null;
+
+    /// <summary>The installed version, or null when the plugin is not installed (or its manifest does not load).</summary>
+    public static string? InstalledVersion(ReshPaths paths, string name)
+    {
+        var store = FromPaths(paths);
+        if (!store.IsInstalled(name)) return null;
+        try { return PluginManifest.Load(Path.Combine(store.DirOf(name), PluginManifest.FileName)).Version; }
+        catch (ReshException) { return null; }
+    }
+
+    public string DirOf(string name) => Path.Combine(Root, name);
+    string StateFile(string name) => Path.Combine(Root, ".state", name + ".json");
+
+    /// <summary>Names of installed plugins (directories with a valid name), sorted.</summary>
+    public IReadOnlyList<string> Names()
+    {
+        if (!Directory.Exists(Root)) return [];
+        var names = new List<string>();
+        foreach (var d in Directory.EnumerateDirectories(Root))
+        {
+            var n = Path.GetFileName(d);
+            if (PluginManifest.IsValidName(n)) names.Add(n);
+        }
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    public bool IsInstalled(string name) => PluginManifest.IsValidName(name) && Directory.Exists(DirOf(name));
+
+    public PluginState ReadState(string name)
+    {
+        try
+        {
+            var path = StateFile(name);
+            if (!File.Exists(path)) return new PluginState(true, null, null, null);
+            if (JsonNode.Parse(File.ReadAllBytes(path)) is not JsonObject o) return new PluginState(true, null, null, null);
+            return new PluginState(
+                o["enabled"] is JsonValue e && e.TryGetValue<bool>(out var en) ? en : true,
+                o["installed_at"]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? o["installed_at"]!.GetValue<string>() : null,
+                o["origin"]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? o["origin"]!.GetValue<string>() : null,
+                o["source"] as JsonObject is { } s ? (JsonObject)s.DeepClone() : null);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            return new PluginState(true, null, null, null);
+        }
+    }
+
+    public void WriteState(string name, PluginState state)
+    {
+        EnsureRoot();
+        var dir = Path.Combine(Root, ".state");
+        ReshPaths.EnsurePrivateDir(dir);
+        var o = new JsonObject { ["enabled"] = state.Enabled, ["installed_at"] = state.InstalledAt, ["origin"] = state.Origin };
+        if (state.Source is not null) o["source"] = state.Source.DeepClone();
+        AtomicFile.Write(StateFile(name), Encoding.UTF8.GetBytes(o.ToJsonString() + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    public void DeleteState(string name)
+    {
+        try { File.Delete(StateFile(name)); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    public void EnsureRoot()
+    {
+        try { ReshPaths.EnsurePrivateDir(Path.GetDirectoryName(Root)!); ReshPaths.EnsurePrivateDir(Root); }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            throw ReshError.PermissionDenied($"resh cannot create its plugin store {Root}: {ExceptionTranslation.OneLine(ex.Message)}",
+                "Set RESH_HOME to a directory this user may write.").ToException();
+        }
+    }
+
+    /// <summary>
+    /// Refuses a store directory that another user owns or others may write: a plugin run from there could be swapped
+    /// under this user (root running a file another user can change is a privilege escalation).
+    /// </summary>
+    public static ReshError? CheckOwnership(string path)
+    {
+        var st = Posix.Stat(path, follow: false, out _);
+        if (st is not { } s) return null;
+        var euid = LibC.GetEUid();
+        if (s.IsSymlink)
+            return ReshError.PermissionDenied($"{path} is a symbolic link; resh runs plugins only from its own store.", "Remove it and install the plugin again.");
+        if (s.Uid != euid || (s.Permissions & 0x12) != 0)
+            return ReshError.PermissionDenied($"{path} is owned by uid {s.Uid} or writable by others; resh runs plugins only from a store this user owns alone.",
+                $"Fix it: chown -R {euid} {path} && chmod -R go-w {path}, or install the plugin again.",
+                new JsonObject { ["path"] = path, ["uid"] = s.Uid, ["mode"] = Convert.ToString(s.Permissions, 8) });
+        return null;
+    }
+
+    /// <summary>sha256:HEX of a file, read in constant memory.</summary>
+    public static string Sha256(string path)
+    {
+        using var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Options = FileOptions.SequentialScan });
+        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>The files whose content differs from the manifest's checksums (missing, not a regular file, or changed).</summary>
+    public static List<string> Mismatches(string dir, PluginManifest manifest)
+    {
+        var bad = new List<string>();
+        foreach (var (file, sum) in manifest.Checksums)
+        {
+            var path = Path.Combine(dir, file);
+            var st = Posix.Stat(path, follow: false, out _);
+            if (st is not { IsRegular: true }) { bad.Add(file); continue; }
+            try { if (Sha256(path) != sum) bad.Add(file); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { bad.Add(file); }
+        }
+        return bad;
+    }
+}
