@@ -17,7 +17,7 @@ public static class HandleCatalog
         registry.Add("file", Resh.Handles.Files.FileHandle.Create);
         registry.Add("system", Resh.Handles.Sys.SystemHandle.Create);
         registry.Add("archive", Resh.Handles.Archive.ArchiveHandle.Create);
-        Resh.Handles.Plugin.Sources.PluginArchives.Extractor = Resh.Handles.Archive.PluginArchiveExtraction.Extract; // plugin://.install from an archive (archive://'s safe extraction)
+        Resh.Handles.Plugin.Sources.PluginSources.Register(Resh.Handles.Archive.PluginArchiveExtraction.Extract); // plugin://.install from archives (archive://'s safe extraction), git and a signed registry; update, search
         registry.Add("snapshot", Resh.Handles.Snapshot.SnapshotHandle.Create);
         registry.Add("fs", Resh.Handles.Fs.FsHandle.Create);
         registry.Add("ssh", () => Resh.Handles.Ssh.SshHandle.Create(registry));

@@ -8,7 +8,7 @@ namespace Resh.Handles.Plugin.Sources;
 /// <see cref="Source"/> in the store's state (so update can re-resolve it), and disposes this, which removes the
 /// temporary directory (archives, clones and downloads; a local directory source is left alone).
 /// </summary>
-public sealed class PluginFetch : IDisposable, IAsyncDisposable
+public sealed class PluginFetch : IFetchedPlugin, IDisposable
 {
     readonly TempPath? _temp;
 

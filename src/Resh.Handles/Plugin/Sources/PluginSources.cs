@@ -16,6 +16,23 @@ namespace Resh.Handles.Plugin.Sources;
 /// </summary>
 public static class PluginSources
 {
+    /// <summary>
+    /// Called once by the CLI's HandleCatalog: install takes these sources and arguments, plugin:// gets update and
+    /// search, and archives are extracted by <paramref name="extractor"/> (archive://'s, which this project cannot reference).
+    /// </summary>
+    public static void Register(Func<string, string, string, long, CancellationToken, PluginExtraction> extractor)
+    {
+        PluginArchives.Extractor = extractor;
+        PluginSourcesHook.Fetch = async (ctx, from, force, ct) => IsPlainDirectory(from) ? null : await FetchAsync(ctx, from, force, ct).ConfigureAwait(false);
+        PluginSourcesHook.InstallArgs = PluginSourceArgs.Install;
+        PluginSourcesHook.Verbs = [PluginUpdate.Verb, PluginSearch.Verb];
+    }
+
+    /// <summary>A local directory given as it is (install reads it directly).</summary>
+    static bool IsPlainDirectory(string from) =>
+        !from.StartsWith("registry:", StringComparison.Ordinal) && !PluginGitSource.IsGit(from) && !PluginHttp.IsUrl(from)
+        && from.Length > 0 && Directory.Exists(Path.GetFullPath(from));
+
     public static async Task<PluginFetch> FetchAsync(VerbContext ctx, string from, bool force, CancellationToken ct = default)
     {
         if (string.IsNullOrWhiteSpace(from))
