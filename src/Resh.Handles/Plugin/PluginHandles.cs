@@ -21,6 +21,9 @@ public sealed class PluginHandles(Func<ReshPaths> paths) : IExternalHandles
 
     /// <summary>Bumped by install, enable, disable and remove, so a batch or an MCP session sees the change.</summary>
     internal static int Generation;
+
+    /// <summary>Tells the registry the store changed (an install, update or removal in this process): the next lookup reads it again.</summary>
+    public static void Changed() => Interlocked.Increment(ref Generation);
     int _loadedGeneration = -1;
 
     /// <summary>Registers the installed plugins with <paramref name="registry"/> (the CLI's catalog calls this once).</summary>

@@ -92,24 +92,21 @@ public static class PluginScaffold
     const string Bash = """
 #!/usr/bin/env bash
 # A resh plugin (protocol 1): one JSON request on stdin, one JSON envelope on stdout, diagnostics on stderr.
-# The request is parsed with python3, so no jq is needed.
+# python3 reads the request (one line per field, so no jq is needed) and writes the answer as JSON.
 set -euo pipefail
-request=$(cat)
-field() { python3 -c 'import json,sys; r=json.loads(sys.argv[1]); v=r
-for k in sys.argv[2].split("."): v=v.get(k) if isinstance(v, dict) else None
-print("" if v is None else v)' "$request" "$1"; }
-verb=$(field verb)
-target=$(field target)
+{ read -r verb; read -r target; read -r greeting; read -r times; } < <(python3 -c '
+import json, sys
+r = json.load(sys.stdin); a = r.get("args") or {}
+for v in (r.get("verb"), r.get("target"), a.get("greeting", "Hello"), a.get("times", 1)): print(str(v).replace("\n", " "))')
+[[ $times =~ ^[0-9]+$ ]] || times=1 # never let request text reach bash arithmetic
 case "$verb" in
   greet)
-    greeting=$(field args.greeting)
-    times=$(field args.times)
-    python3 -c 'import json,sys; g,t,n=sys.argv[1],sys.argv[2],int(sys.argv[3] or 1)
-msg=" ".join([g+", "+(t or "world")+"!"]*n)
-print(json.dumps({"ok":True,"changed":False,"result":{"message":msg}}))' "${greeting:-Hello}" "$target" "${times:-1}"
+    message=""
+    for ((i = 0; i < times; i++)); do message+="${message:+ }${greeting}, ${target:-world}!"; done
+    python3 -c 'import json, sys; print(json.dumps({"ok": True, "changed": False, "result": {"message": sys.argv[1]}}))' "$message"
     ;;
   *)
-    printf '{"ok":false,"error":{"code":"usage","message":"Unknown verb.","hint":"This plugin knows greet."}}\n'
+    printf '%s\n' '{"ok":false,"error":{"code":"usage","message":"Unknown verb.","hint":"This plugin knows greet."}}'
     ;;
 esac
 

@@ -31,7 +31,7 @@ public static class PluginInstall
             ctx.Cancellation, origin: fetched is null ? Path.GetFullPath(from) : from,
             source: fetched?.Source ?? new JsonObject { ["kind"] = "dir", ["from"] = Path.GetFullPath(from) },
             store: PluginHandle.Store(ctx)).ConfigureAwait(false);
-        if (result.Changed && !ctx.DryRun) Interlocked.Increment(ref PluginHandles.Generation);
+        if (result.Changed && !ctx.DryRun) PluginHandles.Changed();
         return Outcome.Changed(result, result.Changed);
     }
 }
@@ -108,7 +108,7 @@ public static class PluginToggle
         if (!ctx.DryRun)
         {
             store.WriteState(name, state with { Enabled = enable });
-            Interlocked.Increment(ref PluginHandles.Generation);
+            PluginHandles.Changed();
         }
         return Outcome.Changed(new PluginToggleResult(name, enable));
     }
@@ -136,7 +136,7 @@ public static class PluginRemove
         Directory.Move(dir, aside);
         store.DeleteState(name);
         PluginInstaller.TryDelete(aside);
-        Interlocked.Increment(ref PluginHandles.Generation);
+        PluginHandles.Changed();
         return Outcome.Changed(new PluginRemoveResult(name, version, dir, true));
     }
 }
