@@ -51,7 +51,7 @@ public static class PluginInstaller
         var files = Enumerate(dir, manifest, ct);
         var mismatch = PluginStore.Mismatches(dir, manifest);
         if (mismatch.Count > 0)
-            throw ReshError.Conflict($"{mismatch.Count} file(s) of the plugin do not match the manifest's checksums: {string.Join(", ", mismatch.Take(5))}.",
+            throw ReshError.PermissionDenied($"{mismatch.Count} file(s) of the plugin do not match the manifest's checksums: {string.Join(", ", mismatch.Take(5))}.",
                 "Rebuild the checksums after an edit: resh plugin://.checksums path=DIR (only for a plugin you wrote yourself).",
                 new JsonObject { ["files"] = new JsonArray(mismatch.Select(m => (JsonNode?)m).ToArray()) }).ToException();
 
