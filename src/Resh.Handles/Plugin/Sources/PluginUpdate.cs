@@ -38,6 +38,8 @@ public static class PluginUpdate
         List<string> names;
         if (name is not null)
         {
+            if (!PluginManifest.IsValidName(name))
+                throw ReshError.Usage($"`{(name.Length > 40 ? name[..40] + "…" : name)}` is not a plugin name (a lower-case letter, then letters, digits or hyphens).", "Run resh plugin://.list for the installed ones.").ToException();
             if (!store.IsInstalled(name))
                 throw ReshError.NotFound($"No plugin `{name}` is installed.", Resh.Core.Text.Suggest.Hint(name, store.Names()) ?? "List them: resh plugin://.list",
                     new JsonObject { ["name"] = name }).ToException();
@@ -100,6 +102,7 @@ public static class PluginUpdate
         var r = await PluginInstaller.InstallDirectoryAsync(fetched.Directory, force: false, dryRun: false, expectedName: name, ctx.Cancellation,
             origin: origin, source: fetched.Source, store: store).ConfigureAwait(false);
         foreach (var note in r.Notes) ctx.Warn(note);
+        if (r.Changed) PluginHandles.Changed();
         return new PluginUpdateEntry(name, installed, r.Version, r.Changed ? "updated" : "up_to_date", kind, null);
     }
 
