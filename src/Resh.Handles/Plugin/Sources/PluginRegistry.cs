@@ -20,7 +20,8 @@ public sealed record RegistryPlugin(string Name, string? Summary, IReadOnlyList<
 }
 
 /// <summary>A fetched index and how far it is trusted.</summary>
-public sealed record RegistryIndex(Uri Url, IReadOnlyList<RegistryPlugin> Plugins, bool Verified, string? KeyId, IReadOnlyList<string> Warnings);
+/// <param name="Key">The trusted key that verified it (ed25519:BASE64), recorded with an install so update checks against the same key.</param>
+public sealed record RegistryIndex(Uri Url, IReadOnlyList<RegistryPlugin> Plugins, bool Verified, string? KeyId, string? Key, IReadOnlyList<string> Warnings);
 
 /// <summary>
 /// A plugin registry: a static index.json over HTTP(S) signed by a detached Ed25519 signature at URL + ".sig". The
@@ -58,7 +59,7 @@ public static partial class PluginRegistry
         return keys;
     }
 
-    public static async Task<RegistryIndex> FetchIndexAsync(VerbContext ctx, string registryUrl, bool force)
+    public static async Task<RegistryIndex> FetchIndexAsync(VerbContext ctx, string registryUrl, bool force, IEnumerable<string>? recordedKeys = null, string refusal = " Nothing was installed.")
     {
         var url = PluginHttp.ParseUrl(registryUrl, "registry index");
         var shown = PluginHttp.Display(url.ToString());
@@ -66,11 +67,12 @@ public static partial class PluginRegistry
         using var sigStream = new MemoryStream();
         var signed = await PluginHttp.GetAsync(ctx, new Uri(url + ".sig"), sigStream, PluginHttp.MaxSignatureBytes, "index signature", missingOk: true).ConfigureAwait(false);
         var keys = TrustedKeys(ctx);
+        foreach (var k in recordedKeys ?? []) keys.Add(PluginSignature.ParseKey(k, "the plugin's recorded source"));
         var warnings = new List<string>();
-        string? keyId = null;
+        string? keyId = null, keyText = null;
         void Distrust(string message, string hint, JsonObject details)
         {
-            if (!force) throw ReshError.PermissionDenied(message + " Nothing was installed.", hint, details).ToException();
+            if (!force) throw ReshError.PermissionDenied(message + refusal, hint, details).ToException();
             warnings.Add(message + " Used anyway because force=true.");
         }
         var details = new JsonObject { ["registry"] = shown };
@@ -88,9 +90,9 @@ public static partial class PluginRegistry
                         ? $"The signature file of the registry index {shown} does not hold an Ed25519 signature."
                         : $"The signature of the registry index {shown} does not verify with any trusted key (a changed index, or another key).",
                     "Check the key with the registry's publisher; pass force=true only if you trust this index as it is.", details);
-            else keyId = by.Id;
+            else (keyId, keyText) = (by.Id, "ed25519:" + Convert.ToBase64String(by.Raw));
         }
-        return new RegistryIndex(url, ParseIndex(bytes, url, shown), keyId is not null, keyId, warnings);
+        return new RegistryIndex(url, ParseIndex(bytes, url, shown), keyId is not null, keyId, keyText, warnings);
     }
 
     static List<RegistryPlugin> ParseIndex(byte[] bytes, Uri indexUrl, string shown)
@@ -176,7 +178,7 @@ public static partial class PluginRegistry
                 ["url"] = shown,
                 ["sha256"] = actual,
                 ["verified"] = index.Verified && actual == version.Sha256,
-                ["key"] = index.KeyId,
+                ["key"] = index.Key,
             };
             return new PluginFetch(dir, source, plugin.Name, version.Version, work);
         }

@@ -23,7 +23,7 @@ public static class PluginSearch
     {
         var registry = PluginRegistry.RegistryUrl(ctx)
             ?? throw Resh.Core.Errors.ReshError.Usage("No plugin registry is configured.", "Pass registry=https://.../index.json, or set [plugin] registry in the config.").ToException();
-        var index = await PluginRegistry.FetchIndexAsync(ctx, registry, ctx.Get(Force)).ConfigureAwait(false);
+        var index = await PluginRegistry.FetchIndexAsync(ctx, registry, ctx.Get(Force), refusal: "").ConfigureAwait(false);
         foreach (var w in index.Warnings) ctx.Warn(w);
         var q = ctx.Get(Query);
         var entries = index.Plugins

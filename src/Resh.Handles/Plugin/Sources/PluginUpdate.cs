@@ -75,7 +75,9 @@ public static class PluginUpdate
         {
             var registry = PluginRegistry.RegistryUrl(ctx, ctx.IsSet(PluginSourceArgs.Registry) ? null : Str(source!["registry"]));
             if (registry is null) return Skip(name, installed, kind, "no registry is recorded or configured", single);
-            var index = await PluginRegistry.FetchIndexAsync(ctx, registry, force).ConfigureAwait(false);
+            // The key that verified the index at install stays trusted for this plugin (with key= and [plugin] trusted_keys).
+            var recorded = Str(source!["key"]) is { } k ? new[] { k } : [];
+            var index = await PluginRegistry.FetchIndexAsync(ctx, registry, force, recorded, " Nothing was updated.").ConfigureAwait(false);
             foreach (var w in index.Warnings) ctx.Warn(w);
             var entry = PluginRegistry.Find(index, Str(source!["name"]) ?? name);
             var pick = PluginRegistry.Pick(entry, ctx.Get(PluginSourceArgs.Version));
