@@ -123,7 +123,7 @@ public sealed class PluginHandles(Func<ReshPaths> paths) : IExternalHandles
         var examples = v.Examples.Select(e => new Example(e.Call, e.Description ?? (v.Summary.Length > 0 ? v.Summary : v.Name))).ToArray();
         return VerbInfo.Define(v.Name, effect, v.Summary.Length > 0 ? v.Summary : $"The {v.Name} verb of the {plugin.Manifest.Name} plugin.",
             args.Select(a => a.Arg).ToArray(), () => PluginJson.Default.JsonNode,
-            ctx => RunVerbAsync(ctx, plugin, v, args), examples: examples, notes: v.Notes);
+            ctx => RunVerbAsync(ctx, plugin, v, args), examples: examples, notes: v.Notes).WithResultSchema((JsonObject)v.Result.DeepClone());
     }
 
     static async ValueTask<Outcome<JsonNode>> RunVerbAsync(VerbContext ctx, LoadedPlugin plugin, PluginVerb v, IReadOnlyList<PluginArg> args)

@@ -127,10 +127,9 @@ public sealed class PluginHostileTests : IDisposable
         Assert.Equal("conflict", _kit.Install(dir2).ErrorCode);
     }
 
-    static string Manifest(string name = "evil", string scheme = "evil", string executable = "run.sh", string extraVerb = "") => $$"""
-        {"protocol":1,"name":"{{name}}","version":"1.0.0","scheme":"{{scheme}}","summary":"s","executable":"{{executable}}",
-         "verbs":[{"name":"go","summary":"g"{{extraVerb}}}],"checksums":{"{{executable}}":"sha256:{{new string('0', 64)}}"}}
-        """;
+    static string Manifest(string name = "evil", string scheme = "evil", string executable = "run.sh", string extraVerb = "") =>
+        "{\"protocol\":1,\"name\":\"" + name + "\",\"version\":\"1.0.0\",\"scheme\":\"" + scheme + "\",\"summary\":\"s\",\"executable\":\"" + executable + "\","
+        + "\"verbs\":[{\"name\":\"go\",\"summary\":\"g\"" + extraVerb + "}],\"checksums\":{\"" + executable + "\":\"sha256:" + new string('0', 64) + "\"}}";
 
     string Dir(string manifest, Action<string>? more = null)
     {
