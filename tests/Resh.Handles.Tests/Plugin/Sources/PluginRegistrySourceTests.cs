@@ -203,4 +203,34 @@ public sealed class PluginRegistrySourceTests(RegistryServer server)
         RegistryServer.Sh($"openssl pkeyutl -sign -rawin -inkey {Shell.Q(server.KeyPem)} -in {Shell.Q(reg.IndexPath)} | base64 -w0 > {Shell.Q(reg.IndexPath + ".sig")}");
         kit.Fails(kit.Resh("plugin://.install", "from=hello-bash", $"registry={reg.IndexUrl}", $"key={server.PublicKey}"), "failed", 1);
     }
+
+    [Fact]
+    public void A_server_that_never_answers_is_bounded_by_timeout_and_a_huge_index_is_refused()
+    {
+        using var kit = new SourceKit();
+        var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var held = new List<System.Net.Sockets.Socket>();
+        var accept = Task.Run(async () => { try { while (true) held.Add(await silent.AcceptSocketAsync()); } catch (Exception) { } });
+        try
+        {
+            var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var run = kit.Resh("plugin://.install", "from=hello-bash", $"registry=http://127.0.0.1:{port}/index.json", $"key={server.PublicKey}", "--timeout", "2s");
+            Assert.Equal("timeout", run.ErrorCode);
+            Assert.Equal(6, run.ExitCode);
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
+        }
+        finally
+        {
+            silent.Stop();
+            foreach (var s in held) s.Dispose();
+        }
+
+        var reg = NewRegistry();
+        File.WriteAllText(reg.IndexPath, "{\"plugins\":[]," + new string(' ', 5 << 20) + "}");
+        var huge = kit.Resh("plugin://.search", $"registry={reg.IndexUrl}", "force=true");
+        kit.Fails(huge, "failed", 1);
+        Assert.Contains("larger than", huge.Envelope["error"]!["message"]!.GetValue<string>());
+    }
 }
