@@ -50,7 +50,7 @@ public static class PluginGitSource
             var dir = Path.Combine(work.Path, "repo");
             using var auth = GitAuth.From(ctx, user, password);
             var safety = new GitOptions { Auth = auth, Config = ["protocol.ext.allow=never", "protocol.fd.allow=never", "submodule.recurse=false", "core.symlinks=true"] };
-            var isHash = gitRef is { Length: >= 7 and <= 64 } && gitRef.All(char.IsAsciiHexDigit);
+            var isHash = gitRef is { Length: 40 or 64 } && gitRef.All(char.IsAsciiHexDigit); // a full commit id: fetched by id
             if (!isHash)
             {
                 var args = new List<string> { "clone", "--quiet", "--depth=1", "--no-recurse-submodules", "--no-tags" };
@@ -61,7 +61,7 @@ public static class PluginGitSource
                 {
                     var err = GitErrors.From(r, null, args);
                     if (gitRef is not null && r.Stderr.Contains("not found in upstream", StringComparison.Ordinal))
-                        err = ReshError.NotFound($"The repository has no branch or tag `{gitRef}`.", "Check the #REF part of the URL.", err.Details);
+                        err = ReshError.NotFound($"The repository has no branch or tag `{gitRef}`.", "Check the #REF part of the URL: a branch, a tag, or a full 40-character commit id.", err.Details);
                     throw err.ToException();
                 }
             }
@@ -69,7 +69,14 @@ public static class PluginGitSource
             {
                 await GitCli.CheckedAsync(ctx, null, ["init", "--quiet", "--", dir], safety).ConfigureAwait(false);
                 await GitCli.CheckedAsync(ctx, dir, ["remote", "add", "origin", "--", plain], safety).ConfigureAwait(false);
-                await GitCli.CheckedAsync(ctx, dir, ["fetch", "--quiet", "--depth=1", "--no-recurse-submodules", "origin", "--end-of-options", gitRef!], safety).ConfigureAwait(false);
+                var fetch = await GitCli.RunAsync(ctx, dir, ["fetch", "--quiet", "--depth=1", "--no-recurse-submodules", "origin", "--end-of-options", gitRef!], safety).ConfigureAwait(false);
+                if (!fetch.Succeeded)
+                {
+                    var err = GitErrors.From(fetch, null, ["fetch", "origin", gitRef!]);
+                    throw (fetch.Stderr.Contains("remote ref", StringComparison.Ordinal) || fetch.Stderr.Contains("not our ref", StringComparison.Ordinal)
+                        ? ReshError.NotFound($"The repository has no commit {gitRef}, or does not serve commits by id.", "Name a branch or tag after # instead.", err.Details)
+                        : err).ToException();
+                }
                 await GitCli.CheckedAsync(ctx, dir, ["checkout", "--quiet", "--detach", "FETCH_HEAD"], safety).ConfigureAwait(false);
             }
             var commit = await GitCli.HeadAsync(ctx, dir).ConfigureAwait(false);

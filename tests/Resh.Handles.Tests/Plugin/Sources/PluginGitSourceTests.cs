@@ -55,6 +55,11 @@ public sealed class PluginGitSourceTests
         var stay = pinned.Resh("plugin://hello-bash.update");
         Assert.False(stay.Changed, stay.ToString());
         pinned.Fails(pinned.Resh("plugin://.install", $"from=git+file://{repo}#no-such-tag"), "not_found", 3);
+
+        // A full commit id is fetched by id.
+        using var byId = new SourceKit();
+        var first = Shell.Run($"git -C {Shell.Q(repo)} rev-parse v1.0.0^{{commit}}").Stdout.Trim();
+        Assert.Equal("1.0.0", byId.Ok(byId.Resh("plugin://.install", $"from=git+file://{repo}#{first}"))["version"]!.GetValue<string>());
     }
 
     [Theory]
