@@ -77,6 +77,8 @@ public static class PluginSources
                 await PluginHttp.GetAsync(ctx, url, fs, PluginHttp.MaxArchiveBytes, "plugin archive").ConfigureAwait(false);
             var (dir, report) = PluginArchives.Extract(file, work.Path, shown, ctx.Cancellation);
             var sha = Sha256(file);
+            if (url.Scheme == "http" && !url.IsLoopback)
+                ctx.Warn($"{shown} was fetched over plain http with no checksum to check it against: anyone on the way could have changed it. Prefer https or a signed registry.");
             return new PluginFetch(dir, new JsonObject { ["kind"] = "archive", ["from"] = shown, ["url"] = shown, ["format"] = report.Format, ["sha256"] = sha }, null, null, work);
         }
         catch

@@ -8,9 +8,9 @@ public sealed record PluginUpdateEntry(
     string Name,
     [property: Description("The installed version before.")] string? From,
     [property: Description("The version installed now (or, under --dry-run, that would be); equal to from when up to date.")] string? To,
-    [property: Description("updated, would_update, up_to_date, or skipped (a source update cannot re-resolve).")] string Action,
+    [property: Description("updated, would_update, up_to_date, skipped (no source to re-resolve) or failed (the source could not be read: see reason).")] string Action,
     [property: Description("directory, archive, git or registry.")] string? Source,
-    [property: Description("Why it was skipped; null otherwise.")] string? Reason);
+    [property: Description("Why it was skipped or failed; null otherwise.")] string? Reason);
 
 public sealed record PluginUpdateResult(
     [property: Description("Plugins updated (or that would be, under --dry-run).")] int Updated,

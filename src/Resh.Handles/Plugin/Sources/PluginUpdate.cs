@@ -53,10 +53,22 @@ public static class PluginUpdate
         foreach (var n in names)
         {
             ctx.Cancellation.ThrowIfCancellationRequested();
-            entries.Add(await UpdateOneAsync(ctx, store, n, names.Count == 1).ConfigureAwait(false));
+            if (names.Count == 1) { entries.Add(await UpdateOneAsync(ctx, store, n, single: true).ConfigureAwait(false)); continue; }
+            // Every plugin: one that cannot be updated (its registry is down, its source is gone) does not stop the others.
+            try { entries.Add(await UpdateOneAsync(ctx, store, n, single: false).ConfigureAwait(false)); }
+            catch (ReshException ex) when (ex.Error.Code is not ErrorCode.Interrupted and not ErrorCode.Timeout)
+            {
+                entries.Add(new PluginUpdateEntry(n, PluginStore.InstalledVersion(ctx.Runtime.Paths, n), null, "failed", Str(store.ReadState(n).Source?["kind"]), ex.Error.Message));
+            }
         }
         var moved = entries.Count(e => e.Action is "updated" or "would_update");
-        return Outcome.Changed(new PluginUpdateResult(moved, entries), moved > 0);
+        var result = new PluginUpdateResult(moved, entries);
+        var failed = entries.Where(e => e.Action == "failed").ToList();
+        if (failed.Count > 0)
+            return Outcome.Partial(result, moved > 0, $"{failed.Count} of {entries.Count} plugins could not be updated ({string.Join(", ", failed.Select(f => f.Name))}).",
+                "See result.plugins[].reason; update one alone for its full error: resh plugin://NAME.update",
+                new JsonObject { ["failed"] = new JsonArray(failed.Select(f => (JsonNode?)f.Name).ToArray()) });
+        return Outcome.Changed(result, moved > 0);
     }
 
     static async Task<PluginUpdateEntry> UpdateOneAsync(VerbContext ctx, PluginStore store, string name, bool single)

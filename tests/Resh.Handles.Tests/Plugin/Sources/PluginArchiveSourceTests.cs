@@ -88,4 +88,25 @@ public sealed class PluginArchiveSourceTests(RegistryServer server)
         Assert.Null(kit.Installed());
         kit.Fails(kit.Resh("plugin://.install", $"from={kit["missing.tar.gz"]}"), "not_found", 3);
     }
+
+    [Fact]
+    public void Updating_every_plugin_reports_one_whose_source_is_gone_and_updates_the_rest()
+    {
+        using var kit = new SourceKit();
+        var py = kit["py"];
+        RegistryServer.Sh($"cp -a {Shell.Q(Path.Combine(PluginKit.Samples, "hello-py"))} {Shell.Q(py)}");
+        kit.Ok(kit.Resh("plugin://.install", $"from={py}"));
+        var archive = kit["hb.tar.gz"];
+        Pack.TarGz(Pack.Sample(kit["v1"], "1.0.0"), archive, topFolder: true);
+        kit.Ok(kit.Resh("plugin://.install", $"from={archive}"));
+
+        Directory.Delete(py, recursive: true);
+        File.Delete(archive);
+        Pack.TarGz(Pack.Sample(kit["v2"], "1.1.0"), archive, topFolder: true);
+        var run = kit.Resh("plugin://.update");
+        Assert.Equal(9, run.ExitCode);
+        Assert.Equal("partial", run.ErrorCode);
+        Assert.True(run.Changed, run.ToString());
+        Assert.Equal("1.1.0", kit.Installed());
+    }
 }
