@@ -258,7 +258,7 @@ public sealed class PluginTests : IDisposable
         Assert.True(_kit.Install(dir).Ok);
         Assert.Equal("2.0.0", Json.S(_kit.Resh("plugin://hello-py.info").Result!["version"]));
         // No temporary directories are left in the store.
-        Assert.Empty(Directory.GetDirectories(Path.Combine(_kit.Home, "plugins")).Where(d => Path.GetFileName(d).StartsWith('.') && Path.GetFileName(d) != ".state"));
+        Assert.DoesNotContain(Directory.GetDirectories(Path.Combine(_kit.Home, "plugins")), d => Path.GetFileName(d).StartsWith('.') && Path.GetFileName(d) != ".state");
     }
 
     [Fact]
@@ -287,5 +287,20 @@ public sealed class PluginTests : IDisposable
         Assert.Equal("usage", open.ErrorCode); // unknown: the plugin does not load...
         Assert.Contains("writable by others", open.Envelope["error"]!["hint"]!.GetValue<string>()); // ...and the hint says why
         Assert.Contains("writable by others", _kit.Resh("plugin://.list").Result!["plugins"]![0]!["problem"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_built_in_call_never_reads_the_plugin_store()
+    {
+        Assert.True(_kit.Install(Path.Combine(PluginKit.Samples, "hello-bash")).Ok);
+        var trace = _kit["trace"];
+        var run = Shell.Run($"RESH_HOME={Shell.Q(_kit.Home)} strace -f -qq -e trace=%file -o {Shell.Q(trace)} {Shell.Q(ReshBinary.Path)} file:///etc/hostname.stat --format json");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var lines = File.ReadAllLines(trace);
+        Assert.Contains(lines, l => l.Contains("/etc/hostname", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("/plugins", StringComparison.Ordinal));
+        // An unknown scheme does look (a plugin could provide it).
+        Shell.Run($"RESH_HOME={Shell.Q(_kit.Home)} strace -f -qq -e trace=%file -o {Shell.Q(trace)} {Shell.Q(ReshBinary.Path)} hellob://x.greet name=a --format json");
+        Assert.Contains(File.ReadAllLines(trace), l => l.Contains("/plugins", StringComparison.Ordinal));
     }
 }
