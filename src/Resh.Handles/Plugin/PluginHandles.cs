@@ -53,6 +53,24 @@ public sealed class PluginHandles(Func<ReshPaths> paths) : IExternalHandles
         return _problems!.GetValueOrDefault(scheme);
     }
 
+    /// <summary>Each installed plugin's name, manifest (inode, size, change time) and state file: any install, update, toggle or removal changes it.</summary>
+    public string Fingerprint()
+    {
+        var store = PluginStore.FromPaths(paths());
+        var text = new System.Text.StringBuilder();
+        IReadOnlyList<string> names;
+        try { names = store.Names(); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return "unreadable"; }
+        foreach (var name in names)
+        {
+            text.Append(name);
+            foreach (var file in new[] { Path.Combine(store.DirOf(name), PluginManifest.FileName), Path.Combine(store.Root, ".state", name + ".json") })
+                text.Append(Resh.Core.Platform.Posix.Stat(file, follow: false, out _) is { } st ? $":{st.Inode}:{st.Size}:{st.ChangeTime.UtcTicks}" : ":-");
+            text.Append(';');
+        }
+        return text.ToString();
+    }
+
     void Load()
     {
         if (_byScheme is not null && _loadedGeneration == Generation) return;
