@@ -40,9 +40,10 @@ direct="$RESH_HOME/plugins/fast/fast.sh"
 "$resh" fast://x.hi name=a | grep -q '"ok":true'
 
 for round in $(seq "${ROUNDS:-3}"); do
-    hyperfine -N --warmup 5 --runs 30 --input "$work/request.json" --export-json "$out/plugin-$round.json" \
-        -n "resh fast://x.hi" "$resh fast://x.hi name=a" \
-        -n "plugin executable directly" "$direct" >&2
+    # Through a shell (hyperfine subtracts its cost) so the direct run gets the request on stdin; resh gets /dev/null.
+    hyperfine --warmup 5 --runs 30 --export-json "$out/plugin-$round.json" \
+        -n "resh fast://x.hi" "$resh fast://x.hi name=a </dev/null" \
+        -n "plugin executable directly" "$direct <$work/request.json" >&2
 done
 
 python3 - "$out" <<'PY' | tee "$out/plugin.md"

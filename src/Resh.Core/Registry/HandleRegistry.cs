@@ -43,6 +43,9 @@ public sealed class HandleRegistry
 
     public bool Knows(string scheme) => IsBuiltIn(scheme) || External?.Find(scheme) is not null;
 
+    /// <summary>Changes whenever the external handles may have changed (see <see cref="IExternalHandles.Fingerprint"/>); empty without any.</summary>
+    public string ExternalFingerprint => External?.Fingerprint() ?? "";
+
     /// <summary>Why an unknown scheme is unknown, when the external handles know (a disabled plugin), else null.</summary>
     public string? UnknownHint(string scheme) => IsBuiltIn(scheme) ? null : External?.UnknownHint(scheme);
 

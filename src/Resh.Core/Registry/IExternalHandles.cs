@@ -17,4 +17,10 @@ public interface IExternalHandles
 
     /// <summary>Why <paramref name="scheme"/> is not available when something is known about it (a disabled or broken plugin), else null.</summary>
     string? UnknownHint(string scheme);
+
+    /// <summary>
+    /// A short text that changes whenever the external handles may have changed (an install, an update, enable, disable,
+    /// removal): caches of what the registry lists (MCP's tools/list pages) include it in their key.
+    /// </summary>
+    string Fingerprint();
 }

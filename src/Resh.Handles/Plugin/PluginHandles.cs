@@ -53,6 +53,24 @@ public sealed class PluginHandles(Func<ReshPaths> paths) : IExternalHandles
         return _problems!.GetValueOrDefault(scheme);
     }
 
+    /// <summary>Each installed plugin's name, manifest (inode, size, change time) and state file: any install, update, toggle or removal changes it.</summary>
+    public string Fingerprint()
+    {
+        var store = PluginStore.FromPaths(paths());
+        var text = new System.Text.StringBuilder();
+        IReadOnlyList<string> names;
+        try { names = store.Names(); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return "unreadable"; }
+        foreach (var name in names)
+        {
+            text.Append(name);
+            foreach (var file in new[] { Path.Combine(store.DirOf(name), PluginManifest.FileName), Path.Combine(store.Root, ".state", name + ".json") })
+                text.Append(Resh.Core.Platform.Posix.Stat(file, follow: false, out _) is { } st ? $":{st.Inode}:{st.Size}:{st.ChangeTime.UtcTicks}" : ":-");
+            text.Append(';');
+        }
+        return text.ToString();
+    }
+
     void Load()
     {
         if (_byScheme is not null && _loadedGeneration == Generation) return;
@@ -65,8 +83,7 @@ public sealed class PluginHandles(Func<ReshPaths> paths) : IExternalHandles
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { names = []; }
         foreach (var name in names)
         {
-            var (plugin, problem) = TryLoad(store, name);
-            var scheme = plugin?.Manifest.Scheme ?? name;
+            var (plugin, problem) = TryLoad(store, name, out var scheme);
             if (problem is not null)
             {
                 problems[scheme] = problem;
@@ -90,18 +107,25 @@ public sealed class PluginHandles(Func<ReshPaths> paths) : IExternalHandles
     }
 
     /// <summary>Loads an installed plugin's manifest after checking who owns its files; the problem says why not.</summary>
-    public static (LoadedPlugin? Plugin, string? Problem) TryLoad(PluginStore store, string name)
+    public static (LoadedPlugin? Plugin, string? Problem) TryLoad(PluginStore store, string name) => TryLoad(store, name, out _);
+
+    /// <summary>As above; <paramref name="scheme"/> is the manifest's scheme even when the plugin may not run (for the hint of an unknown scheme).</summary>
+    public static (LoadedPlugin? Plugin, string? Problem) TryLoad(PluginStore store, string name, out string scheme)
     {
         var dir = store.DirOf(name);
-        if (PluginStore.CheckOwnership(store.Root) is { } rootError) return (null, rootError.Message);
-        if (PluginStore.CheckOwnership(dir) is { } dirError) return (null, dirError.Message);
+        scheme = name;
+        PluginManifest manifest;
         try
         {
-            var manifest = PluginManifest.Load(Path.Combine(dir, PluginManifest.FileName));
-            if (manifest.Name != name) return (null, $"The plugin in {dir} names itself {manifest.Name}; install it again.");
-            return (new LoadedPlugin(dir, manifest), null);
+            manifest = PluginManifest.Load(Path.Combine(dir, PluginManifest.FileName));
+            scheme = manifest.Scheme;
         }
         catch (ReshException ex) { return (null, $"The plugin {name} does not load: {ex.Error.Message} (resh plugin://{name}.info)"); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return (null, $"The plugin {name} cannot be read: {ex.Message}"); }
+        if (PluginStore.CheckOwnership(store.Root) is { } rootError) return (null, rootError.Message + " " + rootError.Hint);
+        if (PluginStore.CheckOwnership(dir) is { } dirError) return (null, dirError.Message + " " + dirError.Hint);
+        if (manifest.Name != name) return (null, $"The plugin in {dir} names itself {manifest.Name}; install it again.");
+        return (new LoadedPlugin(dir, manifest), null);
     }
 
     /// <summary>The handle a plugin declares: one verb per manifest verb, arguments typed from the args schema.</summary>

@@ -258,7 +258,7 @@ public sealed class PluginTests : IDisposable
         Assert.True(_kit.Install(dir).Ok);
         Assert.Equal("2.0.0", Json.S(_kit.Resh("plugin://hello-py.info").Result!["version"]));
         // No temporary directories are left in the store.
-        Assert.Empty(Directory.GetDirectories(Path.Combine(_kit.Home, "plugins")).Where(d => Path.GetFileName(d).StartsWith('.') && Path.GetFileName(d) != ".state"));
+        Assert.DoesNotContain(Directory.GetDirectories(Path.Combine(_kit.Home, "plugins")), d => Path.GetFileName(d).StartsWith('.') && Path.GetFileName(d) != ".state");
     }
 
     [Fact]
@@ -287,5 +287,47 @@ public sealed class PluginTests : IDisposable
         Assert.Equal("usage", open.ErrorCode); // unknown: the plugin does not load...
         Assert.Contains("writable by others", open.Envelope["error"]!["hint"]!.GetValue<string>()); // ...and the hint says why
         Assert.Contains("writable by others", _kit.Resh("plugin://.list").Result!["plugins"]![0]!["problem"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_built_in_call_never_reads_the_plugin_store()
+    {
+        Assert.True(_kit.Install(Path.Combine(PluginKit.Samples, "hello-bash")).Ok);
+        var trace = _kit["trace"];
+        var run = Shell.Run($"RESH_HOME={Shell.Q(_kit.Home)} strace -f -qq -e trace=%file -o {Shell.Q(trace)} {Shell.Q(ReshBinary.Path)} file:///etc/hostname.stat --format json");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var lines = File.ReadAllLines(trace);
+        Assert.Contains(lines, l => l.Contains("/etc/hostname", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("/plugins", StringComparison.Ordinal));
+        // An unknown scheme does look (a plugin could provide it).
+        Shell.Run($"RESH_HOME={Shell.Q(_kit.Home)} strace -f -qq -e trace=%file -o {Shell.Q(trace)} {Shell.Q(ReshBinary.Path)} hellob://x.greet name=a --format json");
+        Assert.Contains(File.ReadAllLines(trace), l => l.Contains("/plugins", StringComparison.Ordinal));
+    }
+
+    /// <summary>All tool names over every tools/list page of one session.</summary>
+    List<string> McpToolNames()
+    {
+        var names = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var input = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}\n"
+                + (cursor is null ? "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}\n" : $"{{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\",\"params\":{{\"cursor\":\"{cursor}\"}}}}\n");
+            var run = _kit.Resh(["mcp"], input);
+            var page = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).Single(r => r["id"]?.GetValue<int>() == 2);
+            names.AddRange(page["result"]!["tools"]!.AsArray().Select(t => Json.S(t!["name"])));
+            cursor = page["result"]!["nextCursor"]?.GetValue<string>();
+        } while (cursor is not null);
+        return names;
+    }
+
+    [Fact]
+    public void Mcps_cached_tool_list_follows_installs_and_disables()
+    {
+        Assert.DoesNotContain("hellob_greet", McpToolNames()); // fills the state dir's tools/list cache
+        Assert.True(_kit.Install(Path.Combine(PluginKit.Samples, "hello-bash")).Ok);
+        Assert.Contains("hellob_greet", McpToolNames());
+        Assert.True(_kit.Resh("plugin://hello-bash.disable").Ok);
+        Assert.DoesNotContain("hellob_greet", McpToolNames());
     }
 }
