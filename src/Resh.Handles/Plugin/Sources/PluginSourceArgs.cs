@@ -16,6 +16,10 @@ public static class PluginSourceArgs
     public static readonly Arg<string?> Version = Arg.String("version",
         "The registry version to install (exact); default: the highest release in the index.", examples: ["1.2.0"]);
 
+    public static readonly Arg<string?> Sha256 = Arg.String("sha256",
+        "The archive's expected SHA-256 (hex, optionally sha256:HEX): checked for an archive file or URL; needed for a plain http:// URL (else force=true).",
+        examples: ["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"]);
+
     /// <summary>Append to the install verb's arguments.</summary>
-    public static ArgInfo[] Install => [Registry, Key, Version];
+    public static ArgInfo[] Install => [Registry, Key, Version, Sha256];
 }

@@ -13,7 +13,7 @@ namespace Resh.Handles.Plugin.Sources;
 public static class PluginUpdate
 {
     static readonly Arg<string?> Name = Arg.String("name", "The plugin to update (same as plugin://NAME.update); default: every installed plugin.");
-    static readonly Arg<bool> Force = Arg.Bool("force", "Accept an unsigned or unverifiable registry index and an archive whose sha256 differs from the index (each a warning).");
+    static readonly Arg<bool> Force = Arg.Bool("force", "Accept an unsigned or unverifiable registry index, an archive whose sha256 differs from the index (each a warning), a plain-http archive URL, and re-read a local directory or archive source (skipped without it).");
 
     public static readonly VerbInfo Verb = VerbInfo.Define("update", Effect.Mutate,
         "Update installed plugins from where they were installed (registry, git, archive, directory) when a higher version is there.",
@@ -25,7 +25,8 @@ public static class PluginUpdate
             new("plugin://hello.update version=1.2.0", "Move hello to the registry's version 1.2.0 (an older one needs a remove first)."),
         ],
         notes: "A registry source is looked up again in the index it came from (registry= overrides it), with its signature checked as at install; " +
-               "a git source is cloned again at the same URL and ref; an archive or directory source is read again from the same path or URL. " +
+               "a git source is cloned again at the same URL and ref; an https archive URL is fetched again. A local directory or archive file is skipped " +
+               "with a warning (whoever can re-create that path would choose the code): reinstall it with plugin://.install, or pass force=true. " +
                "Only a higher version is installed; the same or a lower one leaves the plugin as it is (up_to_date). --dry-run fetches the index " +
                "(and a git or archive source) but changes nothing, and reports from→to.",
         targetHelp: "The plugin's name; empty for every installed plugin.");
@@ -101,6 +102,14 @@ public static class PluginUpdate
 
         if (ctx.IsSet(PluginSourceArgs.Version))
             throw ReshError.Usage($"version= applies to registry sources; {name} was installed from a {kind}.", "Update it without version=.").ToException();
+        // A local directory or archive file carries no trust of its own: whoever can re-create that path would choose what is
+        // installed next. Only the registry (signature + key) and git (URL + ref) are followed without force=true.
+        if (!force && (kind is "dir" or "directory" || (kind == "archive" && source!["url"] is null)))
+        {
+            var reason = $"it was installed from the local {(kind == "archive" ? "archive" : "directory")} {from}, which update does not trust; reinstall with plugin://.install from=PATH (or update with force=true)";
+            ctx.Warn($"{name} was not updated: {reason}.");
+            return new PluginUpdateEntry(name, installed, installed, "skipped", kind, reason);
+        }
         var fetch = await PluginSources.FetchAsync(ctx, from, force).ConfigureAwait(false);
         await using (fetch)
         {

@@ -41,11 +41,13 @@ public sealed class PluginArchiveSourceTests(RegistryServer server)
         var archive = Path.Combine(dir, "hello-bash.zip");
         Pack.Zip(Pack.Sample(Path.Combine(dir, "v1"), "1.0.0"), archive);
         var url = server.Url(Path.GetFileName(dir) + "/hello-bash.zip");
-        Assert.Equal("1.0.0", kit.Ok(kit.Resh("plugin://.install", $"from={url}"))["version"]!.GetValue<string>());
+        Assert.Equal("1.0.0", kit.Ok(kit.Resh("plugin://.install", $"from={url}", $"sha256={Pack.Sha256(archive)}"))["version"]!.GetValue<string>());
 
         File.Delete(archive);
         Pack.Zip(Pack.Sample(Path.Combine(dir, "v2"), "1.1.0"), archive);
-        var up = kit.Resh("plugin://hello-bash.update");
+        // Plain http (the test server): update needs force=true (no sha256 to check the new archive against).
+        kit.Fails(kit.Resh("plugin://hello-bash.update"), "permission_denied", 4);
+        var up = kit.Resh("plugin://hello-bash.update", "force=true");
         Assert.True(up.Changed, up.ToString());
         Assert.Equal("1.1.0", kit.Installed());
     }
@@ -103,7 +105,7 @@ public sealed class PluginArchiveSourceTests(RegistryServer server)
         Directory.Delete(py, recursive: true);
         File.Delete(archive);
         Pack.TarGz(Pack.Sample(kit["v2"], "1.1.0"), archive, topFolder: true);
-        var run = kit.Resh("plugin://.update");
+        var run = kit.Resh("plugin://.update", "force=true"); // local sources are re-read only with force=true
         Assert.Equal(9, run.ExitCode);
         Assert.Equal("partial", run.ErrorCode);
         Assert.True(run.Changed, run.ToString());
