@@ -90,9 +90,10 @@ public sealed class PluginHandles(Func<ReshPaths> paths) : IExternalHandles
                 problems.TryAdd(name, problem);
                 continue;
             }
-            if (!store.ReadState(name).Enabled)
+            if (store.ReadState(name) is { Enabled: false } st)
             {
-                problems[scheme] = $"The plugin {name} that provides {scheme}:// is disabled: resh plugin://{name}.enable";
+                problems[scheme] = st.Problem is { } why ? $"The plugin {name} that provides {scheme}:// is disabled: {why}"
+                    : $"The plugin {name} that provides {scheme}:// is disabled: resh plugin://{name}.enable";
                 continue;
             }
             if (PluginInstaller.IsBuiltInScheme(scheme) || byScheme.ContainsKey(scheme)) continue;
@@ -152,6 +153,10 @@ public sealed class PluginHandles(Func<ReshPaths> paths) : IExternalHandles
 
     static async ValueTask<Outcome<JsonNode>> RunVerbAsync(VerbContext ctx, LoadedPlugin plugin, PluginVerb v, IReadOnlyList<PluginArg> args)
     {
+        if (ctx.DryRun && v.Effect is "write" or "destroy" && !v.DryRun)
+            return ReshError.Unsupported($"The {v.Name} verb of the plugin {plugin.Manifest.Name} does not declare that it honours --dry-run; it was not run.",
+                $"Run it without --dry-run, or (as its author) declare \"dry_run\": true on the verb in plugin.json once it changes nothing when the request says dry_run.",
+                new JsonObject { ["plugin"] = plugin.Manifest.Name, ["verb"] = v.Name, ["effect"] = v.Effect });
         if (CheckIntegrity(plugin) is { } refused) return refused;
         var json = new JsonObject();
         foreach (var a in args)

@@ -9,7 +9,8 @@ namespace Resh.Handles.Plugin;
 public sealed record PluginExample(string Call, string? Description, string Target, JsonObject Args, JsonNode? Result, bool HasResult);
 
 /// <summary>One verb a plugin declares: its arguments and result as JSON Schemas.</summary>
-public sealed record PluginVerb(string Name, string Summary, string Effect, JsonObject Args, JsonObject Result, IReadOnlyList<PluginExample> Examples, string? Notes);
+/// <param name="DryRun">The manifest's `"dry_run": true`: the plugin honours the request's dry_run (changes nothing); without it resh refuses --dry-run on a write or destroy verb instead of running it.</param>
+public sealed record PluginVerb(string Name, string Summary, string Effect, JsonObject Args, JsonObject Result, IReadOnlyList<PluginExample> Examples, string? Notes, bool DryRun = false);
 
 /// <summary>
 /// A plugin's <c>plugin.json</c>, read from JSON nodes (no reflection) and checked field by field: every value a plugin
@@ -141,7 +142,13 @@ public sealed partial record PluginManifest(
             }
         }
         else if (v["examples"] is not null) throw Bad(where, $"{at}.examples must be an array.");
-        return new PluginVerb(name, summary, effect, args, result, examples, notes);
+        var dryRun = v["dry_run"] switch
+        {
+            null => false,
+            JsonValue d when d.TryGetValue<bool>(out var b) => b,
+            _ => throw Bad(where, $"{at}.dry_run must be true or false."),
+        };
+        return new PluginVerb(name, summary, effect, args, result, examples, notes, dryRun);
     }
 
     static void CheckArgs(JsonObject args, string at, string where)

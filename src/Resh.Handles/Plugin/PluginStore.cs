@@ -8,7 +8,7 @@ using Resh.Core.Platform;
 namespace Resh.Handles.Plugin;
 
 /// <summary>What the store keeps about an installed plugin besides its files (plugins/.state/NAME.json).</summary>
-public sealed record PluginState(bool Enabled, string? InstalledAt, string? Origin, JsonObject? Source);
+public sealed record PluginState(bool Enabled, string? InstalledAt, string? Origin, JsonObject? Source, string? Problem = null);
 
 /// <summary>
 /// The plugin store in the state dir (SPEC §7): <c>plugins/NAME/</c> is the installed copy of the plugin directory (0700,
@@ -56,22 +56,29 @@ public sealed class PluginStore(string root)
 
     public bool IsInstalled(string name) => PluginManifest.IsValidName(name) && Directory.Exists(DirOf(name));
 
+    /// <summary>
+    /// The plugin's state. A missing, unreadable or damaged state file fails closed: the plugin counts as disabled and
+    /// <see cref="PluginState.Problem"/> says why (a disable must not be undone by a truncated or unreadable file).
+    /// </summary>
     public PluginState ReadState(string name)
     {
+        var path = StateFile(name);
+        PluginState Broken(string why) => new(false, null, null, null,
+            $"its state file {path} {why}, so it is treated as disabled; check it, then resh plugin://{name}.enable");
         try
         {
-            var path = StateFile(name);
-            if (!File.Exists(path)) return new PluginState(true, null, null, null);
-            if (JsonNode.Parse(File.ReadAllBytes(path)) is not JsonObject o) return new PluginState(true, null, null, null);
-            return new PluginState(
-                o["enabled"] is JsonValue e && e.TryGetValue<bool>(out var en) ? en : true,
+            if (!File.Exists(path))
+                return Directory.Exists(DirOf(name)) ? Broken("is missing") : new PluginState(true, null, null, null);
+            if (JsonNode.Parse(File.ReadAllBytes(path)) is not JsonObject o) return Broken("is not a JSON object");
+            if (!(o["enabled"] is JsonValue e && e.TryGetValue<bool>(out var en))) return Broken("has no enabled: true/false");
+            return new PluginState(en,
                 o["installed_at"]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? o["installed_at"]!.GetValue<string>() : null,
                 o["origin"]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? o["origin"]!.GetValue<string>() : null,
                 o["source"] as JsonObject is { } s ? (JsonObject)s.DeepClone() : null);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
         {
-            return new PluginState(true, null, null, null);
+            return Broken(ex is System.Text.Json.JsonException ? "is damaged (not valid JSON)" : $"cannot be read ({ExceptionTranslation.OneLine(ex.Message)})");
         }
     }
 

@@ -41,6 +41,10 @@ public static class PluginTest
             var store = PluginHandle.Store(ctx);
             var name = PluginHandle.NameOf(ctx, Name);
             if (!store.IsInstalled(name)) return PluginHandle.NotInstalled(store, name);
+            if (store.ReadState(name) is { Enabled: false } st)
+                return ReshError.Conflict($"The plugin {name} is disabled{(st.Problem is { } why ? $" ({why})" : "")}; resh does not run a disabled plugin, not even its examples.",
+                    $"Enable it first (resh plugin://{name}.enable), or test its source directory: resh plugin://.test path=DIR",
+                    new JsonObject { ["name"] = name });
             var (loaded, problem) = PluginHandles.TryLoad(store, name);
             if (loaded is null) return ReshError.Failed(problem ?? $"The plugin {name} does not load.", $"resh plugin://{name}.info");
             if (PluginHandles.CheckIntegrity(loaded) is { } refused) return refused;

@@ -50,10 +50,11 @@ public static class PluginList
         foreach (var name in store.Names())
         {
             var (plugin, problem) = PluginHandles.TryLoad(store, name);
-            var enabled = store.ReadState(name).Enabled;
-            if (plugin is null) { list.Add(new PluginListEntry(name, null, null, enabled, 0, store.DirOf(name), problem, null)); continue; }
+            var state = store.ReadState(name);
+            var enabled = state.Enabled;
+            if (plugin is null) { list.Add(new PluginListEntry(name, null, null, enabled, 0, store.DirOf(name), problem ?? state.Problem, null)); continue; }
             var m = plugin.Manifest;
-            list.Add(new PluginListEntry(name, m.Version, m.Scheme, enabled, m.Verbs.Count, plugin.Dir, null, m.Summary));
+            list.Add(new PluginListEntry(name, m.Version, m.Scheme, enabled, m.Verbs.Count, plugin.Dir, state.Problem, m.Summary));
         }
         return new PluginListResult(list);
     }
@@ -76,6 +77,7 @@ public static class PluginInfo
         var dir = store.DirOf(name);
         var manifest = PluginManifest.Load(Path.Combine(dir, PluginManifest.FileName));
         var state = store.ReadState(name);
+        if (state.Problem is { } why) ctx.Warn($"{name}: {why}.");
         var bad = PluginStore.Mismatches(dir, manifest);
         var owner = PluginStore.CheckOwnership(dir)?.Message;
         var verbs = manifest.Verbs.Select(v => new PluginVerbSummary(v.Name, v.Effect, v.Summary,
