@@ -102,7 +102,8 @@ public static class PluginInstaller
         if (dryRun) return result with { Changed = true };
 
         store.EnsureRoot();
-        var tmp = Path.Combine(store.Root, $".install-{manifest.Name}-{Guid.NewGuid():N}"[..40]);
+        store.SweepLeftovers();
+        var tmp = Path.Combine(store.Root, PluginStore.WorkName("install", manifest.Name));
         using var tracked = Cleanup.Track(tmp, directory: true);
         Directory.CreateDirectory(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         try
@@ -203,7 +204,7 @@ public static class PluginInstaller
             LibC.FSyncDirectory(store.Root);
             return;
         }
-        var aside = Path.Combine(store.Root, $".old-{name}-{Guid.NewGuid():N}"[..36]);
+        var aside = Path.Combine(store.Root, PluginStore.WorkName("old", name));
         Directory.Move(target, aside);
         try { Directory.Move(tmp, target); }
         catch

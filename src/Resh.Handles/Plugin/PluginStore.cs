@@ -97,6 +97,57 @@ public sealed class PluginStore(string root)
         try { File.Delete(StateFile(name)); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
+    /// <summary>
+    /// The name of a work directory in the store: <c>.KIND-PID-NAME-RANDOM</c> (KIND install, old or remove), so a later
+    /// call can tell whether its creator is still alive (<see cref="SweepLeftovers"/>).
+    /// </summary>
+    public static string WorkName(string kind, string name) => $".{kind}-{Environment.ProcessId}-{name}-{Guid.NewGuid():N}"[..(kind.Length + name.Length + 32)];
+
+    /// <summary>
+    /// Removes the work directories of installs and removes whose process is gone (killed with SIGKILL, power loss): a
+    /// <c>.install-</c> or <c>.remove-</c> directory is deleted; an <c>.old-</c> directory is the previous version moved aside
+    /// during a swap, so it is put back when its plugin has no directory, else deleted. Names without a PID (older resh)
+    /// count as dead after an hour. Best effort: a directory that cannot be removed stays for the next call.
+    /// </summary>
+    public void SweepLeftovers()
+    {
+        IEnumerable<string> dirs;
+        try { if (!Directory.Exists(Root)) return; dirs = Directory.EnumerateDirectories(Root).ToList(); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return; }
+        foreach (var d in dirs)
+        {
+            var n = Path.GetFileName(d);
+            var kind = n.StartsWith(".install-", StringComparison.Ordinal) ? "install" : n.StartsWith(".old-", StringComparison.Ordinal) ? "old"
+                : n.StartsWith(".remove-", StringComparison.Ordinal) ? "remove" : null;
+            if (kind is null) continue;
+            var rest = n[(kind.Length + 2)..];
+            var dash = rest.IndexOf('-');
+            string? plugin = null;
+            if (dash > 0 && int.TryParse(rest.AsSpan(0, dash), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid))
+            {
+                if (pid == Environment.ProcessId || Directory.Exists($"/proc/{pid}")) continue;
+                var tail = rest[(dash + 1)..];
+                var last = tail.LastIndexOf('-');
+                plugin = last > 0 ? tail[..last] : null;
+            }
+            else
+            {
+                try { if (DateTime.UtcNow - Directory.GetLastWriteTimeUtc(d) < TimeSpan.FromHours(1)) continue; }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { continue; }
+            }
+            try
+            {
+                if (kind == "old" && plugin is not null && PluginManifest.IsValidName(plugin) && !Directory.Exists(DirOf(plugin)))
+                {
+                    Directory.Move(d, DirOf(plugin));
+                    continue;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+            PluginInstaller.TryDelete(d);
+        }
+    }
+
     public void EnsureRoot()
     {
         try { ReshPaths.EnsurePrivateDir(Path.GetDirectoryName(Root)!); ReshPaths.EnsurePrivateDir(Root); }

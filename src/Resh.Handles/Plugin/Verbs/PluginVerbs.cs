@@ -46,6 +46,7 @@ public static class PluginList
     static Outcome<PluginListResult> Run(VerbContext ctx)
     {
         var store = PluginHandle.Store(ctx);
+        store.SweepLeftovers();
         var list = new List<PluginListEntry>();
         foreach (var name in store.Names())
         {
@@ -134,7 +135,7 @@ public static class PluginRemove
         try { version = PluginManifest.Load(Path.Combine(dir, PluginManifest.FileName)).Version; } catch (ReshException) { }
         if (ctx.DryRun) return Outcome.Changed(new PluginRemoveResult(name, version, dir, false));
         // Renamed aside first, so a half-deleted plugin is never loaded.
-        var aside = Path.Combine(store.Root, $".remove-{name}-{Guid.NewGuid():N}"[..36]);
+        var aside = Path.Combine(store.Root, PluginStore.WorkName("remove", name));
         Directory.Move(dir, aside);
         store.DeleteState(name);
         PluginInstaller.TryDelete(aside);
