@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Resh.Core.Errors;
+using Resh.Core.Platform;
 
 namespace Resh.Handles.Plugin;
 
@@ -28,7 +29,9 @@ public static class PluginRunner
     public static async Task<PluginAnswer> RunAsync(LoadedPlugin plugin, JsonObject request, TimeSpan? timeout, Func<bool> timedOut, CancellationToken ct)
     {
         var exe = Path.Combine(plugin.Dir, plugin.Manifest.Executable);
-        var psi = new ProcessStartInfo(exe)
+        // The plugin leads its own session and process group (setsid execs it in place, so its pid is the group's id):
+        // after the answer, a timeout or an interrupt the whole group is killed, children in the background included.
+        var psi = new ProcessStartInfo(Setsid ?? exe)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -36,6 +39,7 @@ public static class PluginRunner
             RedirectStandardError = true,
             WorkingDirectory = plugin.Dir,
         };
+        if (Setsid is not null) psi.ArgumentList.Add(exe);
         psi.Environment.Clear();
         psi.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") is { Length: > 0 } path ? path : "/usr/local/bin:/usr/bin:/bin";
         psi.Environment["HOME"] = Environment.GetEnvironmentVariable("HOME") ?? "/";
@@ -69,6 +73,7 @@ public static class PluginRunner
             }
             catch (IOException) { } // it exited without reading its request
             await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
+            KillGroup(process); // what the plugin left running in the background does not outlive the call
         }
         catch (OperationCanceledException)
         {
@@ -89,6 +94,10 @@ public static class PluginRunner
         }
         var exit = process.ExitCode;
         var stderrTail = await Drain(stderrTask).ConfigureAwait(false);
+        if (Setsid is not null && exit is 126 or 127 && stderrTail.StartsWith("setsid: failed to execute", StringComparison.Ordinal))
+            return Fail(ReshError.Failed($"The plugin {plugin.Manifest.Name} could not be started: {ExceptionTranslation.OneLine(stderrTail.Trim())}.",
+                "Check the executable's first line (#!) names an interpreter that is installed, and that it is executable.",
+                new JsonObject { ["executable"] = exe }), exit, stderrTail, clock);
         byte[] stdout;
         try { stdout = await stdoutTask.ConfigureAwait(false); }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException) { stdout = []; }
@@ -167,11 +176,24 @@ public static class PluginRunner
 
     static string Clip(string s, int max) => s.Length <= max ? s : s[..max] + "…";
 
+    /// <summary>/usr/bin/setsid (util-linux) when installed; else the plugin runs in resh's process group (tree kill only).</summary>
+    static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+
     static void Kill(Process p)
     {
         try { p.Kill(entireProcessTree: true); }
         catch (InvalidOperationException) { }
         catch (Win32Exception) { }
+        KillGroup(p);
+    }
+
+    /// <summary>SIGKILL to the plugin's process group (its pid, as setsid made it a group leader); a gone group is ESRCH, ignored.</summary>
+    static void KillGroup(Process p)
+    {
+        if (Setsid is null) return;
+        int pid;
+        try { pid = p.Id; } catch (InvalidOperationException) { return; }
+        if (pid > 1 && pid != Environment.ProcessId && pid != LibC.GetPgrp()) _ = LibC.Kill(-pid, 9);
     }
 
     static async Task<string> Drain(Task<string> stderr)
