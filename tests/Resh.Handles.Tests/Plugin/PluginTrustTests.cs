@@ -21,7 +21,12 @@ public sealed class PluginTrustTests : IDisposable
         {
             var manifest = Path.Combine(dir, "plugin.json");
             var json = JsonNode.Parse(File.ReadAllText(manifest))!.AsObject();
-            foreach (var v in json["verbs"]!.AsArray()) v!.AsObject().Remove("dry_run");
+            foreach (var v in json["verbs"]!.AsArray())
+            {
+                v!.AsObject().Remove("dry_run");
+                if (Json.S(v["name"]) == "touch")
+                    v["examples"] = new JsonArray(new JsonObject { ["call"] = "hellopy://F.touch content=x", ["target"] = _kit["example.txt"], ["args"] = new JsonObject { ["content"] = "x" } });
+            }
             File.WriteAllText(manifest, json.ToJsonString());
         }
         var run = _kit.Install(dir);
@@ -53,6 +58,11 @@ public sealed class PluginTrustTests : IDisposable
         Assert.Equal("unsupported", dry.ErrorCode);
         Assert.Contains("dry_run", dry.Envelope["error"]!["hint"]!.GetValue<string>());
         Assert.False(File.Exists(file));
+        // plugin://NAME.test --dry-run does not run that verb's examples either.
+        var test = _kit.Resh("plugin://hello-py.test", "--dry-run");
+        Assert.Contains(test.Envelope["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("touch"));
+        Assert.DoesNotContain(test.Envelope["result"]!["cases"]!.AsArray(), c => Json.S(c!["verb"]) == "touch");
+        Assert.False(File.Exists(_kit["example.txt"]));
         // A read verb still runs under --dry-run, and the write verb runs without it.
         Assert.True(_kit.Resh("hellopy://x.echo", "name=n", "--dry-run").Ok);
         Assert.True(_kit.Resh($"hellopy://{file}.touch", "content=x").Ok);

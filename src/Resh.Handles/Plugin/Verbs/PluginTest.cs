@@ -55,6 +55,11 @@ public static class PluginTest
         var m = plugin.Manifest;
         foreach (var verb in m.Verbs)
         {
+            if (ctx.DryRun && verb.Effect is "write" or "destroy" && !verb.DryRun && verb.Examples.Count > 0)
+            {
+                ctx.Warn($"The examples of {verb.Name} ({verb.Effect}) were not run: the verb does not declare \"dry_run\": true, so under --dry-run resh does not run it.");
+                continue;
+            }
             foreach (var example in verb.Examples)
             {
                 ctx.Cancellation.ThrowIfCancellationRequested();

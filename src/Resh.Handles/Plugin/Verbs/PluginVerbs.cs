@@ -9,7 +9,7 @@ namespace Resh.Handles.Plugin.Verbs;
 
 public static class PluginInstall
 {
-    static readonly Arg<string?> From = Arg.String("from", "Where the plugin is: a directory holding plugin.json (more sources when this build has them: FILE.tar.gz, git+URL, registry:NAME).",
+    static readonly Arg<string?> From = Arg.String("from", "Where the plugin is: a directory holding plugin.json, written as a path (./hello; a bare NAME is the registry's), or FILE.tar.gz, git+URL, registry:NAME when this build has those sources.",
         required: true, aliases: ["path"], examples: ["./hello"], path: PathUse.Read);
     static readonly Arg<string?> Name = Arg.String("name", "The name the plugin must have (refused when its manifest says otherwise).");
     static readonly Arg<bool> Force = Arg.Bool("force", "Replace an installed plugin with an older version, or the same version with other content.");
