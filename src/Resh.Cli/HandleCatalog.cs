@@ -17,6 +17,7 @@ public static class HandleCatalog
         registry.Add("file", Resh.Handles.Files.FileHandle.Create);
         registry.Add("system", Resh.Handles.Sys.SystemHandle.Create);
         registry.Add("archive", Resh.Handles.Archive.ArchiveHandle.Create);
+        Resh.Handles.Plugin.Sources.PluginSources.Register(Resh.Handles.Archive.PluginArchiveExtraction.Extract); // plugin://.install from archives (archive://'s safe extraction), git and a signed registry; update, search
         registry.Add("snapshot", Resh.Handles.Snapshot.SnapshotHandle.Create);
         registry.Add("fs", Resh.Handles.Fs.FsHandle.Create);
         registry.Add("ssh", () => Resh.Handles.Ssh.SshHandle.Create(registry));
@@ -48,6 +49,9 @@ public static class HandleCatalog
         registry.Add("cache", Resh.Handles.Cache.CacheHandle.Create);
         registry.Add("config", Resh.Handles.Config.ConfigHandle.Create);
         registry.Add("git", Resh.Handles.Git.GitHandle.Create);
+        registry.Add("plugin", Resh.Handles.Plugin.PluginHandle.Create);
+        Resh.Handles.Plugin.PluginHandles.Attach(registry); // installed plugins: asked only for schemes no built-in has, and by listings
+        Resh.Handles.Plugin.PluginSchema.Validator = Resh.Handles.Config.SchemaValidation.Problems; // plugin://.test checks with config://'s validator
         registry.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(registry, BuildInfo(), [Resh.Surfaces.Mcp.McpCommand.Declaration()]));
         return registry;
     }

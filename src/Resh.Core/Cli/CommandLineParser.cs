@@ -151,7 +151,7 @@ public sealed class CommandLineParser(HandleRegistry registry, StdinSource stdin
         var handle = registry.Find(syntax.Scheme);
         if (handle is null || handle.Hidden)
             throw ReshError.Usage($"Unknown handle {syntax.Scheme}://.",
-                Suggest.Hint(syntax.Scheme, registry.Visible.Select(h => h.Scheme), suffix: "://") ?? "Run `resh handles` to list them.").ToException();
+                registry.UnknownHint(syntax.Scheme) ?? Suggest.Hint(syntax.Scheme, registry.Visible.Select(h => h.Scheme), suffix: "://") ?? "Run `resh handles` to list them.").ToException();
         return handle;
     }
 

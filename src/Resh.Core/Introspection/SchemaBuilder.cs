@@ -79,7 +79,7 @@ public static class SchemaBuilder
 
     public static JsonObject ResultSchema(VerbInfo verb)
     {
-        var node = JsonSchemaExporter.GetJsonSchemaAsNode(verb.ResultType, ExporterOptions);
+        var node = verb.DeclaredResultSchema is { } declared ? declared.DeepClone() : JsonSchemaExporter.GetJsonSchemaAsNode(verb.ResultType, ExporterOptions);
         var obj = node as JsonObject ?? new JsonObject { ["type"] = node.ToJsonString() };
         var result = new JsonObject { ["$schema"] = Draft, ["title"] = $"{verb.FullName} result" };
         foreach (var (k, v) in obj) result[k] = v?.DeepClone();

@@ -56,6 +56,19 @@ public sealed class VerbInfo
     /// </summary>
     public bool DefersSync { get; private set; }
 
+    /// <summary>
+    /// A result schema declared as JSON Schema rather than by a result type (a plugin's manifest): `resh schema`,
+    /// MCP's outputSchema and the docs show it instead of the schema exported from <see cref="ResultType"/>.
+    /// </summary>
+    public System.Text.Json.Nodes.JsonObject? DeclaredResultSchema { get; private set; }
+
+    /// <summary>Sets <see cref="DeclaredResultSchema"/>.</summary>
+    public VerbInfo WithResultSchema(System.Text.Json.Nodes.JsonObject schema)
+    {
+        DeclaredResultSchema = schema;
+        return this;
+    }
+
     /// <summary>Marks the verb as one that may defer its fsync in a batch (<see cref="DefersSync"/>).</summary>
     public VerbInfo WithDeferredSync()
     {

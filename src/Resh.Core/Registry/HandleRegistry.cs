@@ -26,16 +26,41 @@ public sealed class HandleRegistry
 
     public HandleRegistry Add(HandleInfo handle) => Add(handle.Scheme, () => handle);
 
+    /// <summary>
+    /// Handles installed at run time (plugins). Asked only for a scheme no built-in has and by the listings, so a
+    /// call to a built-in never reads the plugin store.
+    /// </summary>
+    public IExternalHandles? External { get; set; }
+
     public HandleInfo? Find(string scheme)
     {
         foreach (var (s, h) in _handles) if (s == scheme) return h.Value;
-        return null;
+        return External?.Find(scheme);
     }
 
-    public bool Knows(string scheme) => _handles.Any(h => h.Scheme == scheme);
+    /// <summary>A built-in scheme (plugins may not take these).</summary>
+    public bool IsBuiltIn(string scheme) => _handles.Any(h => h.Scheme == scheme);
 
-    /// <summary>Every handle, built.</summary>
-    public IReadOnlyList<HandleInfo> All => _handles.Select(h => h.Handle.Value).ToList();
+    public bool Knows(string scheme) => IsBuiltIn(scheme) || External?.Find(scheme) is not null;
+
+    /// <summary>Changes whenever the external handles may have changed (see <see cref="IExternalHandles.Fingerprint"/>); empty without any.</summary>
+    public string ExternalFingerprint => External?.Fingerprint() ?? "";
+
+    /// <summary>Why an unknown scheme is unknown, when the external handles know (a disabled plugin), else null.</summary>
+    public string? UnknownHint(string scheme) => IsBuiltIn(scheme) ? null : External?.UnknownHint(scheme);
+
+    /// <summary>Every handle, built: the built-ins, then the external handles whose schemes no built-in has.</summary>
+    public IReadOnlyList<HandleInfo> All
+    {
+        get
+        {
+            var all = _handles.Select(h => h.Handle.Value).ToList();
+            if (External is { } external)
+                foreach (var h in external.All())
+                    if (!IsBuiltIn(h.Scheme)) all.Add(h);
+            return all;
+        }
+    }
 
     /// <summary>Handles shown to users, sorted by scheme.</summary>
     public IEnumerable<HandleInfo> Visible => All.Where(h => !h.Hidden).OrderBy(h => h.Scheme, StringComparer.Ordinal);

@@ -10,7 +10,7 @@ public sealed class McpServerInfo(HandleRegistry registry, ReshRuntime runtime, 
     public ReshRuntime Runtime { get; } = runtime;
     public McpPolicy Policy { get; } = policy;
     public string Version { get; } = version;
-    public McpToolCatalog Tools { get; } = new(registry, policy, runtime.Log, McpToolCache.PathFor(runtime.Paths, policy));
+    public McpToolCatalog Tools { get; } = new(registry, policy, runtime.Log, McpToolCache.PathFor(runtime.Paths, policy, registry.ExternalFingerprint));
 
     public const string Instructions =
         "resh exposes every resource of this machine as a URI and every operation as a verb: one tool per verb " +

@@ -19,13 +19,15 @@ public static class McpToolCache
     const long MaxFile = 64L << 20;
 
     /// <summary>The cache file for this binary and policy, or null when the executable cannot be identified.</summary>
-    public static string? PathFor(ReshPaths paths, McpPolicy policy)
+    /// <param name="external">The registry's external handles (installed plugins) as a fingerprint: another set of plugins misses.</param>
+    public static string? PathFor(ReshPaths paths, McpPolicy policy, string external = "")
     {
         if (Posix.Stat("/proc/self/exe", follow: true, out _) is not { } exe) return null;
         var key = new StringBuilder()
             .Append(exe.DevMajor).Append(':').Append(exe.DevMinor).Append(':').Append(exe.Inode).Append(':').Append(exe.Size)
             .Append(':').Append(exe.ChangeTime.UtcTicks).Append(':').Append(exe.ModifyTime.UtcTicks)
             .Append("\nro=").Append(policy.ReadOnly).Append(" destructive=").Append(policy.AllowDestructive).Append(" dry=").Append(policy.ForceDryRun).Append(" reveal=").Append(policy.AllowReveal);
+        if (external.Length > 0) key.Append("\nexternal ").Append(external);
         foreach (var p in policy.Allow) key.Append("\nallow ").Append(p.Text);
         foreach (var p in policy.Deny) key.Append("\ndeny ").Append(p.Text);
         foreach (var s in policy.AllowSecret) key.Append("\nsecret ").Append(s);

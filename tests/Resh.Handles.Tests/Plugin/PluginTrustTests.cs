@@ -1,0 +1,186 @@
+using System.Text.Json.Nodes;
+using Resh.TestSupport;
+using Xunit;
+
+namespace Resh.Handles.Tests.Plugin;
+
+/// <summary>
+/// Review s35 (P5–P8): a disabled plugin does not run (not through test, not after its state file is damaged),
+/// --dry-run runs a write verb only when the manifest says it honours it, leftovers of killed installs are swept,
+/// and a plugin's children do not outlive the call.
+/// </summary>
+public sealed class PluginTrustTests : IDisposable
+{
+    readonly PluginKit _kit = new();
+    public void Dispose() => _kit.Dispose();
+
+    string InstallPy(bool dryRunDeclared = true)
+    {
+        var dir = _kit.CopySample("hello-py");
+        if (!dryRunDeclared)
+        {
+            var manifest = Path.Combine(dir, "plugin.json");
+            var json = JsonNode.Parse(File.ReadAllText(manifest))!.AsObject();
+            foreach (var v in json["verbs"]!.AsArray())
+            {
+                v!.AsObject().Remove("dry_run");
+                if (Json.S(v["name"]) == "touch")
+                    v["examples"] = new JsonArray(new JsonObject { ["call"] = "hellopy://F.touch content=x", ["target"] = _kit["example.txt"], ["args"] = new JsonObject { ["content"] = "x" } });
+            }
+            File.WriteAllText(manifest, json.ToJsonString());
+        }
+        var run = _kit.Install(dir);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return dir;
+    }
+
+    [Fact]
+    public void P5_test_refuses_a_disabled_plugin_and_runs_none_of_its_examples()
+    {
+        InstallPy();
+        Assert.True(_kit.Resh("plugin://hello-py.disable").Ok);
+        var run = _kit.Resh("plugin://hello-py.test");
+        Assert.Equal(5, run.ExitCode);
+        Assert.Equal("conflict", run.ErrorCode);
+        Assert.Contains("disabled", run.Envelope["error"]!["message"]!.GetValue<string>());
+        Assert.Contains("path=", run.Envelope["error"]!["hint"]!.GetValue<string>());
+        Assert.True(_kit.Resh("plugin://hello-py.enable").Ok);
+        Assert.True(_kit.Resh("plugin://hello-py.test").Ok);
+    }
+
+    [Fact]
+    public void P6_dry_run_of_a_write_verb_that_does_not_declare_dry_run_is_unsupported_and_runs_nothing()
+    {
+        InstallPy(dryRunDeclared: false);
+        var file = _kit["made.txt"];
+        var dry = _kit.Resh($"hellopy://{file}.touch", "content=x", "--dry-run");
+        Assert.Equal(8, dry.ExitCode);
+        Assert.Equal("unsupported", dry.ErrorCode);
+        Assert.Contains("dry_run", dry.Envelope["error"]!["hint"]!.GetValue<string>());
+        Assert.False(File.Exists(file));
+        // plugin://NAME.test --dry-run does not run that verb's examples either.
+        var test = _kit.Resh("plugin://hello-py.test", "--dry-run");
+        Assert.Contains(test.Envelope["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("touch"));
+        Assert.DoesNotContain(test.Envelope["result"]!["cases"]!.AsArray(), c => Json.S(c!["verb"]) == "touch");
+        Assert.False(File.Exists(_kit["example.txt"]));
+        // A read verb still runs under --dry-run, and the write verb runs without it.
+        Assert.True(_kit.Resh("hellopy://x.echo", "name=n", "--dry-run").Ok);
+        Assert.True(_kit.Resh($"hellopy://{file}.touch", "content=x").Ok);
+        Assert.True(File.Exists(file));
+    }
+
+    [Theory]
+    [InlineData("{\"enabled\":false")]
+    [InlineData("[]")]
+    [InlineData("")]
+    [InlineData(null)]
+    public void P7_a_damaged_or_missing_state_file_fails_closed(string? content)
+    {
+        InstallPy();
+        Assert.True(_kit.Resh("plugin://hello-py.disable").Ok);
+        var state = Path.Combine(_kit.Home, "plugins", ".state", "hello-py.json");
+        if (content is null) File.Delete(state); else File.WriteAllText(state, content);
+
+        var call = _kit.Resh("hellopy://x.echo", "name=n");
+        Assert.False(call.Ok, call.ToString());
+        Assert.Contains("state file", call.Envelope["error"]!["hint"]!.GetValue<string>() + call.Envelope["error"]!["message"]!.GetValue<string>());
+        var listed = _kit.Resh("plugin://.list").Result!["plugins"]!.AsArray().Single()!;
+        Assert.False(listed["enabled"]!.GetValue<bool>());
+        Assert.Contains("state file", Json.S(listed["problem"]));
+        Assert.Equal("conflict", _kit.Resh("plugin://hello-py.test").ErrorCode);
+
+        Assert.True(_kit.Resh("plugin://hello-py.enable").Ok);
+        Assert.True(_kit.Resh("hellopy://x.echo", "name=n").Ok);
+    }
+
+    [Fact]
+    public void P8_list_and_install_sweep_work_dirs_of_dead_installs_and_put_a_moved_aside_plugin_back()
+    {
+        InstallPy();
+        var root = Path.Combine(_kit.Home, "plugins");
+        var dead = 999_999;
+        while (Directory.Exists($"/proc/{dead}")) dead--;
+        var leftover = Path.Combine(root, $".install-{dead}-big-0123456789abcdef");
+        var removing = Path.Combine(root, $".remove-{dead}-gone-0123456789abcdef");
+        var live = Path.Combine(root, $".install-{Environment.ProcessId}-busy-0123456789abcdef");
+        foreach (var d in new[] { leftover, removing, live }) { Directory.CreateDirectory(d); File.WriteAllText(Path.Combine(d, "f"), "x"); }
+        // A swap killed between its two renames: the installed copy is only in .old-PID-NAME-*.
+        var aside = Path.Combine(root, $".old-{dead}-hello-py-0123456789abcdef");
+        Directory.Move(Path.Combine(root, "hello-py"), aside);
+
+        var list = _kit.Resh("plugin://.list");
+        Assert.True(list.Ok, list.ToString());
+        Assert.False(Directory.Exists(leftover));
+        Assert.False(Directory.Exists(removing));
+        Assert.False(Directory.Exists(aside));
+        Assert.True(Directory.Exists(live)); // its creator (this test process) is alive
+        Assert.Equal("hello-py", Json.S(list.Result!["plugins"]!.AsArray().Single()!["name"]));
+        Assert.True(_kit.Resh("hellopy://x.echo", "name=n").Ok);
+
+        // Install sweeps too.
+        Directory.CreateDirectory(leftover);
+        Assert.True(_kit.Install(Path.Combine(PluginKit.Samples, "hello-bash")).Ok);
+        Assert.False(Directory.Exists(leftover));
+    }
+
+    /// <summary>A bash plugin whose verbs start 50 background sleeps, then answer (go) or hang (hang).</summary>
+    string ForkPlugin(string marker)
+    {
+        var dir = _kit["forkb"];
+        Directory.CreateDirectory(dir);
+        var script = $$$"""
+#!/usr/bin/env bash
+read -r req
+for i in $(seq 50); do (sleep {{{marker}}} </dev/null >/dev/null 2>&1 &); done
+case "$req" in
+  *'"hang"'*) exec sleep {{{marker}}} </dev/null >/dev/null 2>&1 ;;
+esac
+printf '%s\n' '{"ok":true,"changed":false,"result":{}}'
+
+""";
+        File.WriteAllText(Path.Combine(dir, "run.sh"), script);
+        File.SetUnixFileMode(Path.Combine(dir, "run.sh"), (UnixFileMode)0x1ED);
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(dir, "run.sh"))));
+        var manifest = new JsonObject
+        {
+            ["protocol"] = 1, ["name"] = "forkb", ["version"] = "1.0.0", ["scheme"] = "forkb", ["summary"] = "Leaves children.",
+            ["executable"] = "run.sh", ["mode"] = "oneshot",
+            ["verbs"] = new JsonArray(new JsonObject { ["name"] = "go" }, new JsonObject { ["name"] = "hang" }),
+            ["checksums"] = new JsonObject { ["run.sh"] = "sha256:" + sha },
+        };
+        File.WriteAllText(Path.Combine(dir, "plugin.json"), manifest.ToJsonString());
+        var run = _kit.Install(dir);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return dir;
+    }
+
+    static int[] Sleepers(string marker)
+    {
+        var r = Shell.Run($"pgrep -f -x {Shell.Q("sleep " + marker)} || true");
+        return r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
+    }
+
+    [Fact]
+    public void P4_children_of_a_plugin_do_not_outlive_a_normal_answer_or_a_timeout()
+    {
+        var marker = "4" + Random.Shared.Next(100_000, 999_999) + ".5";
+        ForkPlugin(marker);
+        try
+        {
+            var ok = _kit.Resh("forkb://x.go");
+            Assert.True(ok.Ok, ok.ToString());
+            Thread.Sleep(300);
+            Assert.Empty(Sleepers(marker));
+
+            var hang = _kit.Resh("forkb://x.hang", "--timeout", "2s");
+            Assert.Equal("timeout", hang.ErrorCode);
+            Thread.Sleep(300);
+            Assert.Empty(Sleepers(marker));
+        }
+        finally
+        {
+            foreach (var pid in Sleepers(marker))
+                try { System.Diagnostics.Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { } catch (InvalidOperationException) { }
+        }
+    }
+}
