@@ -47,6 +47,7 @@ public static class HandleCatalog
         registry.Add("mail", Resh.Handles.Mail.MailHandle.Create);
         registry.Add("cache", Resh.Handles.Cache.CacheHandle.Create);
         registry.Add("config", Resh.Handles.Config.ConfigHandle.Create);
+        registry.Add("template", Resh.Handles.Template.TemplateHandle.Create);
         registry.Add("git", Resh.Handles.Git.GitHandle.Create);
         registry.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(registry, BuildInfo(), [Resh.Surfaces.Mcp.McpCommand.Declaration()]));
         return registry;
