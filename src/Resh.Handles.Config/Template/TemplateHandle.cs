@@ -26,6 +26,6 @@ public static class TemplateHandle
             + "Undefined variables are errors by default (strict=true, like Ansible): `usage` naming the variable with file:line:column. None prints as an empty string (Ansible's finalize). "
             + "secret(\"NAME\") reads secret://'s store; its value never reaches the envelope, a diff, a warning or an error. "
             + "Bounds: include/extends/import nesting 32 (cycles are errors), output and every built string max_size (64 MiB), 10,000,000 loop iterations, macro recursion 1000, regular expressions 1 s per match (`timeout`). "
-            + "Template files must be regular UTF-8 files below the root (a FIFO, a device or a symlink out of the root is refused without being opened for reading).",
+            + "Template files must be regular UTF-8 files below the root: a name leaving the root by .., an absolute path or a symlink is `permission_denied`; each file is opened non-blocking without following a last symlink and checked with fstat, so a FIFO or a device is refused (`usage`) instead of hanging the render.",
     };
 }
