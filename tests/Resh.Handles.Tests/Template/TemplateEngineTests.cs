@@ -177,6 +177,14 @@ public sealed class TemplateEngineTests
         Assert.Equal("failed", Fails("{% for a in range(10000) %}{% for b in range(10000) %}{% endfor %}{% endfor %}").Kind);
         Assert.Contains("recurses", Fails("{% macro r(n) %}{{ r(n + 1) }}{% endmacro %}{{ r(0) }}").Message);
         Assert.Contains("deeper than", Fails("{{ " + new string('(', 5000) + "1" + new string(')', 5000) + " }}").Message);
+        // Long operator chains and values nested by a loop are bounded before they can overflow the stack.
+        Assert.Contains("deeper than", Fails("{{ 1" + string.Concat(Enumerable.Repeat(" + 1", 100_000)) + " }}").Message);
+        Assert.Contains("deeper than", Fails("{{ x" + string.Concat(Enumerable.Repeat(".a", 100_000)) + " }}").Message);
+        Assert.Contains("deeper than", Fails("{{ x" + string.Concat(Enumerable.Repeat("|upper", 100_000)) + " }}").Message);
+        Assert.Contains("deeper than", Fails(string.Concat(Enumerable.Repeat("{% if true %}", 50_000))).Message);
+        Assert.Contains("nests deeper", Fails("{% set ns = namespace(x=[]) %}{% for i in range(100000) %}{% set ns.x = [ns.x] %}{% endfor %}{{ ns.x == ns.x }}").Message);
+        Assert.Contains("nests deeper", Fails("{% set ns = namespace(x=[]) %}{% for i in range(100000) %}{% set ns.x = [ns.x] %}{% endfor %}{{ ns.x | to_yaml }}").Message);
+        Assert.Equal("201", Render("{{ 1" + string.Concat(Enumerable.Repeat(" + 1", 200)) + " }}"));
         var started = DateTime.UtcNow;
         var e = Fails("{{ ('a' * 40 ~ '!')|regex_replace('(a+)+$', 'x') }}");
         Assert.Equal("timeout", e.Kind);

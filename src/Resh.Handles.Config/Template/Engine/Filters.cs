@@ -404,6 +404,7 @@ internal static class Filters
 
     static void Flatten(List<object?> items, long levels, List<object?> into, long depth)
     {
+        if (depth > V.MaxNesting) throw new TemplateError($"flatten: the list nests deeper than {V.MaxNesting} levels.", null);
         foreach (var x in items)
         {
             if (x is List<object?> l && depth < levels) Flatten(l, levels, into, depth + 1);
@@ -414,14 +415,15 @@ internal static class Filters
     static Dictionary<string, object?> Copy(Dictionary<string, object?> d) => new(d, StringComparer.Ordinal);
 
     /// <summary>Ansible's combine: later keys win; recursive merges dicts inside dicts.</summary>
-    public static void Merge(Dictionary<string, object?> into, Dictionary<string, object?> from, bool recursive)
+    public static void Merge(Dictionary<string, object?> into, Dictionary<string, object?> from, bool recursive, int depth = 0)
     {
+        if (depth > V.MaxNesting) throw new TemplateError($"combine: the dicts nest deeper than {V.MaxNesting} levels.", null);
         foreach (var (k, v) in from)
         {
             if (recursive && v is Dictionary<string, object?> dv && into.TryGetValue(k, out var old) && old is Dictionary<string, object?> dold)
             {
                 var merged = Copy(dold);
-                Merge(merged, dv, true);
+                Merge(merged, dv, true, depth + 1);
                 into[k] = merged;
             }
             else into[k] = v;
@@ -587,7 +589,7 @@ internal static class Json
 
     static void Write(StringBuilder sb, object? v, int? indent, bool sort, bool ascii, int depth)
     {
-        if (depth > 200) throw new TemplateError("A value nests deeper than 200 levels.", null);
+        if (depth > V.MaxNesting) throw new TemplateError($"A value nests deeper than {V.MaxNesting} levels.", null);
         string itemSep = indent is null ? ", " : ",";
         void NewLine(int d)
         {

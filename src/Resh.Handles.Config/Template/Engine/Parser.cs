@@ -5,7 +5,7 @@ namespace Resh.Handles.Template.Engine;
 /// <summary>Jinja2 statements and expressions to an AST (recursive descent; nesting is bounded so input cannot overflow the stack).</summary>
 internal sealed class Parser
 {
-    const int MaxDepth = 200;
+    const int MaxDepth = 400;
     readonly List<Token> _t;
     readonly Lexer _lexer;
     int _i;
@@ -78,6 +78,15 @@ internal sealed class Parser
     };
 
     static string Clip(string s) => s.Length > 40 ? s[..40] + "..." : s;
+
+    /// <summary>One more operator of a chain (a + b + c ..., a.b.c ..., x|f|g ...): each makes the tree one level deeper.</summary>
+    void Chain(ref int links)
+    {
+        links++;
+        Enter();
+    }
+
+    void Leave(int links) => _depth -= links;
 
     void Enter()
     {
@@ -370,15 +379,19 @@ internal sealed class Parser
 
     Expr ParseOr(bool noCond)
     {
+        int links = 0;
         var e = ParseAnd();
-        while (IsName("or")) { var at = Here; _i++; e = new BinaryExpr(at, "or", e, ParseAnd()); }
+        while (IsName("or")) { Chain(ref links); var at = Here; _i++; e = new BinaryExpr(at, "or", e, ParseAnd()); }
+        Leave(links);
         return e;
     }
 
     Expr ParseAnd()
     {
+        int links = 0;
         var e = ParseNot();
-        while (IsName("and")) { var at = Here; _i++; e = new BinaryExpr(at, "and", e, ParseNot()); }
+        while (IsName("and")) { Chain(ref links); var at = Here; _i++; e = new BinaryExpr(at, "and", e, ParseNot()); }
+        Leave(links);
         return e;
     }
 
@@ -400,42 +413,51 @@ internal sealed class Parser
 
     Expr ParseCompare()
     {
+        int links = 0;
         var e = ParseMath1();
         while (true)
         {
             var at = Here;
-            if (Peek.Kind == Tok.Op && CompareOps.Contains(Peek.Value)) { var op = Next().Value; e = new BinaryExpr(at, op, e, ParseMath1()); }
-            else if (IsName("in")) { _i++; e = new BinaryExpr(at, "in", e, ParseMath1()); }
-            else if (IsName("not") && PeekAt(1) is { Kind: Tok.Name, Value: "in" }) { _i += 2; e = new BinaryExpr(at, "not in", e, ParseMath1()); }
-            else return e;
+            if (Peek.Kind == Tok.Op && CompareOps.Contains(Peek.Value)) { Chain(ref links); var op = Next().Value; e = new BinaryExpr(at, op, e, ParseMath1()); }
+            else if (IsName("in")) { Chain(ref links); _i++; e = new BinaryExpr(at, "in", e, ParseMath1()); }
+            else if (IsName("not") && PeekAt(1) is { Kind: Tok.Name, Value: "in" }) { Chain(ref links); _i += 2; e = new BinaryExpr(at, "not in", e, ParseMath1()); }
+            else { Leave(links); return e; }
         }
     }
 
     Expr ParseMath1()
     {
+        int links = 0;
         var e = ParseConcat();
-        while (IsOp("+") || IsOp("-")) { var at = Here; var op = Next().Value; e = new BinaryExpr(at, op, e, ParseConcat()); }
+        while (IsOp("+") || IsOp("-")) { Chain(ref links); var at = Here; var op = Next().Value; e = new BinaryExpr(at, op, e, ParseConcat()); }
+        Leave(links);
         return e;
     }
 
     Expr ParseConcat()
     {
+        int links = 0;
         var e = ParseMath2();
-        while (IsOp("~")) { var at = Here; _i++; e = new BinaryExpr(at, "~", e, ParseMath2()); }
+        while (IsOp("~")) { Chain(ref links); var at = Here; _i++; e = new BinaryExpr(at, "~", e, ParseMath2()); }
+        Leave(links);
         return e;
     }
 
     Expr ParseMath2()
     {
+        int links = 0;
         var e = ParsePow();
-        while (IsOp("*") || IsOp("/") || IsOp("//") || IsOp("%")) { var at = Here; var op = Next().Value; e = new BinaryExpr(at, op, e, ParsePow()); }
+        while (IsOp("*") || IsOp("/") || IsOp("//") || IsOp("%")) { Chain(ref links); var at = Here; var op = Next().Value; e = new BinaryExpr(at, op, e, ParsePow()); }
+        Leave(links);
         return e;
     }
 
     Expr ParsePow()
     {
+        int links = 0;
         var e = ParseUnary();
-        while (IsOp("**")) { var at = Here; _i++; e = new BinaryExpr(at, "**", e, ParseUnary()); }
+        while (IsOp("**")) { Chain(ref links); var at = Here; _i++; e = new BinaryExpr(at, "**", e, ParseUnary()); }
+        Leave(links);
         return e;
     }
 
@@ -531,8 +553,10 @@ internal sealed class Parser
 
     Expr ParsePostfix(Expr e)
     {
+        int links = 0;
         while (true)
         {
+            if (IsOp(".") || IsOp("[") || IsOp("(")) Chain(ref links);
             var at = Here;
             if (SkipOp("."))
             {
@@ -556,7 +580,7 @@ internal sealed class Parser
                 e = slice ? new SliceExpr(at, e, start, stop, step) : new IndexExpr(at, e, start!);
             }
             else if (IsOp("(")) e = new CallExpr(at, e, ParseArgs());
-            else return e;
+            else { Leave(links); return e; }
         }
     }
 
@@ -586,8 +610,10 @@ internal sealed class Parser
 
     Expr ParseFilters(Expr e)
     {
+        int links = 0;
         while (true)
         {
+            if (IsOp("|") || IsName("is")) Chain(ref links);
             var at = Here;
             if (SkipOp("|"))
             {
@@ -611,7 +637,7 @@ internal sealed class Parser
                 else args = Args.None;
                 e = new TestExpr(at, e, name, args, neg);
             }
-            else return e;
+            else { Leave(links); return e; }
         }
     }
 }

@@ -70,22 +70,27 @@ internal static class V
         }
     }
 
-    public static JsonNode? ToJson(object? v) => v switch
+    /// <summary>Values built by a template can nest without bound (set x = [x] in a loop): recursion stops here.</summary>
+    public const int MaxNesting = 200;
+
+    static TemplateError TooDeep() => new($"A value nests deeper than {MaxNesting} levels.", null);
+
+    public static JsonNode? ToJson(object? v, int depth = 0) => depth > MaxNesting ? throw TooDeep() : v switch
     {
         null or Undefined => null,
         bool b => JsonValue.Create(b),
         long l => JsonValue.Create(l),
         double d => double.IsFinite(d) ? JsonValue.Create(d) : JsonValue.Create(Str(d)),
         string s => JsonValue.Create(s),
-        Dictionary<string, object?> d => ToJsonObject(d),
-        List<object?> l => new JsonArray(l.Select(ToJson).ToArray()),
+        Dictionary<string, object?> d => ToJsonObject(d, depth),
+        List<object?> l => new JsonArray(l.Select(x => ToJson(x, depth + 1)).ToArray()),
         _ => JsonValue.Create(Str(v)),
     };
 
-    static JsonObject ToJsonObject(Dictionary<string, object?> d)
+    static JsonObject ToJsonObject(Dictionary<string, object?> d, int depth)
     {
         var o = new JsonObject();
-        foreach (var (k, x) in d) o[k] = ToJson(x);
+        foreach (var (k, x) in d) o[k] = ToJson(x, depth + 1);
         return o;
     }
 
@@ -154,7 +159,7 @@ internal static class V
 
     static void Repr(StringBuilder sb, object? v, int depth)
     {
-        if (depth > 200) throw new TemplateError("A value nests deeper than 200 levels.", null);
+        if (depth > MaxNesting) throw TooDeep();
         switch (v)
         {
             case string s: ReprString(sb, s); break;
@@ -218,8 +223,11 @@ internal static class V
         _ => "object",
     };
 
-    public static new bool Equals(object? a, object? b)
+    public static new bool Equals(object? a, object? b) => Equals(a, b, 0);
+
+    static bool Equals(object? a, object? b, int depth)
     {
+        if (depth > MaxNesting) throw TooDeep();
         if (a is Undefined || b is Undefined) return a is Undefined && b is Undefined;
         if (a is null || b is null) return a is null && b is null;
         if (IsNumber(a) && IsNumber(b)) return a is long la && b is long lb ? la == lb : ToDouble(a) == ToDouble(b);
@@ -229,21 +237,22 @@ internal static class V
         if (a is List<object?> xa && b is List<object?> xb)
         {
             if (xa.Count != xb.Count) return false;
-            for (int i = 0; i < xa.Count; i++) if (!Equals(xa[i], xb[i])) return false;
+            for (int i = 0; i < xa.Count; i++) if (!Equals(xa[i], xb[i], depth + 1)) return false;
             return true;
         }
         if (a is Dictionary<string, object?> da && b is Dictionary<string, object?> db)
         {
             if (da.Count != db.Count) return false;
-            foreach (var (k, x) in da) if (!db.TryGetValue(k, out var y) || !Equals(x, y)) return false;
+            foreach (var (k, x) in da) if (!db.TryGetValue(k, out var y) || !Equals(x, y, depth + 1)) return false;
             return true;
         }
         return ReferenceEquals(a, b);
     }
 
     /// <summary>Ordering for comparisons and sort: numbers with numbers, strings with strings, lists element-wise.</summary>
-    public static int Compare(object? a, object? b, bool caseSensitive = true)
+    public static int Compare(object? a, object? b, bool caseSensitive = true, int depth = 0)
     {
+        if (depth > MaxNesting) throw TooDeep();
         if ((IsNumber(a) || a is bool) && (IsNumber(b) || b is bool))
             return a is long la && b is long lb ? la.CompareTo(lb) : ToDouble(a).CompareTo(ToDouble(b));
         if (a is string sa && b is string sb)
@@ -252,7 +261,7 @@ internal static class V
         {
             for (int i = 0; i < Math.Min(xa.Count, xb.Count); i++)
             {
-                var c = Compare(xa[i], xb[i], caseSensitive);
+                var c = Compare(xa[i], xb[i], caseSensitive, depth + 1);
                 if (c != 0) return c;
             }
             return xa.Count.CompareTo(xb.Count);
