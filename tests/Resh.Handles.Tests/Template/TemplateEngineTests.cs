@@ -229,6 +229,34 @@ public sealed class TemplateEngineTests
         Assert.Equal("not_found", e.Kind);
     }
 
+    [Theory]
+    [InlineData("env:PATH")]
+    [InlineData("file:/etc/passwd")]
+    [InlineData("secret:db")]
+    [InlineData("file:db")]
+    [InlineData("../db")]
+    public void Secret_reads_the_keystore_by_name_only(string name)
+    {
+        using var dir = new TempDir("tmpl");
+        var top = dir.File("top.j2", "{{ secret('" + name + "') }}");
+        var asked = new List<string>();
+        var e = Assert.Throws<TemplateError>(() => RenderIn(dir.Path, top, secret: n => { asked.Add(n); return "leaked-value"; }));
+        Assert.Equal("usage", e.Kind);
+        Assert.Contains("secret()", e.Message);
+        Assert.Empty(asked);
+    }
+
+    [Fact]
+    public void Secret_is_read_once_per_render()
+    {
+        using var dir = new TempDir("tmpl");
+        var top = dir.File("top.j2", "{% for i in range(1000) %}{{ secret('db') }}{% endfor %}{{ secret('db2') }}{{ secret('db') }}");
+        var asked = new List<string>();
+        var text = RenderIn(dir.Path, top, secret: n => { asked.Add(n); return "v"; });
+        Assert.Equal(1002, text.Length);
+        Assert.Equal(["db", "db2"], asked);
+    }
+
     [Fact]
     public void Vars_lists_free_variables_across_includes_only()
     {

@@ -100,9 +100,17 @@ internal sealed partial class Renderer
     {
         if (args.Count != 1 || args[0] is not string name || name.Length == 0)
             throw new TemplateError("secret() takes one secret name, e.g. secret(\"db_password\").", at);
+        if (name.Contains(':'))
+            throw new TemplateError("secret() reads the secret:// keystore by name only; a source prefix (env:, file:, secret:, a backend) is refused.", at,
+                "Store the value with resh secret://NAME.set and read it with secret(\"NAME\").");
+        if (!global::Resh.Core.Secrets.SecretNames.IsValid(name))
+            throw new TemplateError("secret() takes a secret name of the keystore.", at, global::Resh.Core.Secrets.SecretNames.Rule);
         if (_opt.Secret is null) throw new TemplateError("secret() is not available here.", at, null, "unsupported");
+        var known = SecretNames.IndexOf(name);
+        if (known >= 0) return SecretValues[known]; // read once per render
         var value = _opt.Secret(name) ?? throw new TemplateError($"No secret named '{name}'.", at, "List them with resh secret://.list; add one with secret://NAME.set.", "not_found");
-        if (!SecretNames.Contains(name)) { SecretNames.Add(name); SecretValues.Add(value); }
+        SecretNames.Add(name);
+        SecretValues.Add(value);
         return value;
     }
 
