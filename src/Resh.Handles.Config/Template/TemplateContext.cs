@@ -149,6 +149,29 @@ internal static class TemplateContext
         };
     }
 
+    /// <summary>
+    /// An error of a render that read a secret: only its place and kind, since its message, hint or details could hold
+    /// a value derived from the secret (a filter's result, an index, a comparison).
+    /// </summary>
+    public static TemplateError Withheld(TemplateError e, Renderer? renderer) => renderer is { SecretNames.Count: > 0 }
+        ? new TemplateError($"The render failed after reading a secret (a {e.Kind.Replace('_', ' ')} error); the message is withheld so that no value derived from the secret shows.", e.At,
+            "Look at the template at this place; errors of a render that read a secret name only the place and the kind.", e.Kind)
+        : e;
+
+    /// <summary>What a diff of a render that read a secret becomes: only its counts.</summary>
+    public static string? WithholdDiff(string? diff)
+    {
+        if (diff is null) return null;
+        int added = 0, removed = 0;
+        foreach (var line in diff.Split('\n'))
+        {
+            if (line.StartsWith("+++", StringComparison.Ordinal) || line.StartsWith("---", StringComparison.Ordinal)) continue;
+            if (line.StartsWith('+')) added++;
+            else if (line.StartsWith('-')) removed++;
+        }
+        return $"diff withheld: the template reads a secret ({added} line{(added == 1 ? "" : "s")} added, {removed} removed)";
+    }
+
     /// <summary>Lines of a diff that show a secret's value become one redacted line (the redactor masks values of 4+ characters; this covers shorter ones too).</summary>
     public static string? ScrubDiff(string? diff, IReadOnlyList<string> secrets)
     {

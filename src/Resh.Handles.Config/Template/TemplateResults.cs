@@ -6,11 +6,11 @@ namespace Resh.Handles.Template;
 public sealed record TemplateRenderResult(
     [property: Description("The template rendered.")] string Path,
     [property: Description("The file written (null: the text is in `content`).")] string? Dest,
-    [property: Description("The rendered text when no dest is given (secret values shown as ***).")] string? Content,
+    [property: Description("The rendered text when no dest is given (null when the template read a secret: render those to a file with dest=).")] string? Content,
     [property: Description("Size of the rendered text in bytes.")] long Bytes,
     [property: Description("True when dest did not exist and was created.")] bool Created,
     [property: Description("dest's mode after the render (octal).")] string? Mode,
-    [property: Description("Unified diff of dest (null when unchanged or without dest); lines showing a secret are redacted.")] string? Diff,
+    [property: Description("Unified diff of dest (null when unchanged or without dest); when the template read a secret only the counts of lines added and removed.")] string? Diff,
     [property: Description("Names of the secrets the template read with secret(); their values never appear here.")] IReadOnlyList<string> Secrets,
     [property: Description("Every template file read (the template, its parents, includes and imports), relative to the root.")] IReadOnlyList<string> Templates);
 
@@ -45,7 +45,7 @@ public sealed record TemplateCaseResult(
     string Name,
     bool Passed,
     [property: Description("Why the case failed (null when it passed).")] string? Message,
-    [property: Description("The rendered text of a failed case (at most 4 KiB, secrets as ***).")] string? Output);
+    [property: Description("The rendered text of a failed case (at most 4 KiB; null when the render read a secret).")] string? Output);
 
 public sealed record TemplateTestResult(
     string Path,

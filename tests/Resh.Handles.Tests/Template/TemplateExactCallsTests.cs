@@ -143,7 +143,7 @@ public sealed class TemplateExactCallsTests
 
         var dry = kit.Run($"template://{tmpl}", "render", $"dest={dest}", "vars:={\"host\":\"db\"}", "--dry-run");
         Assert.True(dry.Ok, dry.ToString());
-        Assert.Contains("+*** (secret content redacted)", dry.Result!["diff"]!.GetValue<string>());
+        Assert.Equal("diff withheld: the template reads a secret (3 lines added, 0 removed)", dry.Result!["diff"]!.GetValue<string>());
         Assert.False(File.Exists(dest));
 
         var render = kit.Run($"template://{tmpl}", "render", $"dest={dest}", "vars:={\"host\":\"db\"}");
@@ -155,12 +155,15 @@ public sealed class TemplateExactCallsTests
         File.WriteAllText(tmpl, "password={{ secret('db_password') }}\nhost={{ host }}\n");
         var changed = kit.Run($"template://{tmpl}", "render", $"dest={dest}", "vars:={\"host\":\"db2\"}");
         Assert.True(changed.Ok, changed.ToString());
-        Assert.Contains("*** (secret content redacted)", changed.Result!["diff"]!.GetValue<string>());
+        Assert.StartsWith("diff withheld: the template reads a secret", changed.Result!["diff"]!.GetValue<string>());
 
         var stdout = kit.Run($"template://{tmpl}", "render", "vars:={\"host\":\"x\"}");
-        Assert.Contains("password=***", stdout.Result!["content"]!.GetValue<string>());
+        Assert.True(stdout.Ok, stdout.ToString());
+        Assert.Null(stdout.Result!["content"]);
         var raw = kit.Run($"template://{tmpl}", "render", "vars:={\"host\":\"x\"}", "--format", "raw");
-        Assert.Contains("password=***", raw.Stdout);
+        Assert.Equal(2, raw.ExitCode); // usage: --format raw prints no text of a render that read a secret
+        Assert.Contains("error[usage]", raw.Stderr);
+        Assert.Contains("dest=", raw.Stderr);
         kit.Run($"template://{tmpl}", "validate", "vars:={\"host\":\"x\"}");
         File.WriteAllText(tmpl, "password={{ secret('db_password') }}\n{{ secret('db_password') | int(default=undefined_name) }}{{ nope }}\n");
         var error = kit.Run($"template://{tmpl}", "render");
@@ -174,6 +177,51 @@ public sealed class TemplateExactCallsTests
 
         foreach (var run in kit.Runs)
             Assert.DoesNotContain(value, run.Stdout + run.Stderr);
+    }
+
+    [Fact]
+    public void A_secret_does_not_leak_through_filters_diffs_errors_or_tests()
+    {
+        using var kit = new SecretKit();
+        const string value = "Hunter2Secret";
+        SecretKit.Ok(kit.Stdin(value, "secret://db/pw.set", "value=@-"));
+        string[] forms = [value, "HUNTER2SECRET", "SHVudGVyMlNlY3JldA==", "terceS2retnuH", "H-u-n-t-e-r", "unter2Secret", "Hunter2_ecret", "Hun"];
+        var tmpl = Path.Combine(kit.Temp, "s.j2");
+        foreach (var body in new[]
+        {
+            "{{ secret('db/pw') | upper }}", "{{ secret('db/pw') | b64encode }}", "{{ secret('db/pw') | reverse }}",
+            "{{ secret('db/pw') | list | join('-') }}", "{{ secret('db/pw')[1:] }}", "{{ secret('db/pw') | replace('S','_') }}",
+            "x{{ secret('db/pw')[0:3] }}", "{{ {}[secret('db/pw')|upper] }}", "{{ secret('db/pw') | int + 'x' }}",
+        })
+        {
+            File.WriteAllText(tmpl, body);
+            kit.Run($"template://{tmpl}", "render");
+            kit.Run($"template://{tmpl}", "render", "--format", "raw");
+            kit.Run($"template://{tmpl}", "validate", "vars:={}");
+        }
+        var undefinedIndex = kit.Runs[^6];
+        Assert.Equal("usage", undefinedIndex.ErrorCode);
+        Assert.Contains("s.j2:1:", undefinedIndex.Envelope["error"]!["message"]!.GetValue<string>());
+
+        var dest = Path.Combine(kit.Temp, "dest.txt");
+        File.WriteAllText(dest, "old\n");
+        File.WriteAllText(tmpl, "pw={{ secret('db/pw') | b64encode }}\n");
+        var dry = kit.Run($"template://{tmpl}", "render", $"dest={dest}", "--dry-run");
+        Assert.Equal("diff withheld: the template reads a secret (1 line added, 1 removed)", dry.Result!["diff"]!.GetValue<string>());
+        Assert.Equal("old\n", File.ReadAllText(dest));
+
+        File.WriteAllText(tmpl, "pw={{ secret('db/pw') }}\n");
+        var cases = Path.Combine(kit.Temp, "cases.yml");
+        File.WriteAllText(cases, "- {name: a, contains: \"pw=Hunt\"}\n- {name: b, contains: \"pw=Hunx\"}\n- {name: c, expect: \"pw=Hunter2Sxx\"}\n- {name: d, not_contains: \"Hun\"}\n");
+        var test = kit.Run($"template://{tmpl}", "test", $"cases={cases}");
+        Assert.Equal("partial", test.ErrorCode);
+        Assert.Equal(4, test.Result!["failed"]!.GetValue<int>());
+        foreach (var r in test.Result!["results"]!.AsArray())
+            Assert.Contains("read a secret", r!["message"]!.GetValue<string>());
+
+        foreach (var run in kit.Runs)
+            foreach (var form in forms)
+                Assert.DoesNotContain(form, run.Stdout + run.Stderr);
     }
 
     [Fact]

@@ -27,7 +27,8 @@ public static class TemplateRender
             new("template:///etc/templates/db.conf.j2 render dest=/etc/app/db.conf mode=0640 group=app --dry-run", "Show the unified diff and write nothing."),
         ],
         notes: "Same bytes, mode and owner as dest has: `changed: false` and nothing is written. --dry-run returns the diff and writes nothing. "
-            + "Lines of the diff that show a value read with secret() read `*** (secret content redacted)`; without dest the secret's value shows as *** in the result (and in --format raw): render secrets into a file with dest=. "
+            + "Once the template (or any file it reads) calls secret(), no rendered text reaches the envelope: without dest `content` is null with a warning and --format raw is refused (render secrets into a file with dest=), "
+            + "the diff is withheld (only the counts of lines added and removed), and an error names only its place and kind. "
             + "A new dest that holds a secret is created 0600 unless mode= says otherwise; an existing one keeps its mode, with a warning when group or others may read it.");
 
     static async ValueTask<Outcome<TemplateRenderResult>> RunAsync(VerbContext ctx)
@@ -35,14 +36,14 @@ public static class TemplateRender
         string text;
         Loader loader;
         ParsedTemplate top;
-        Renderer renderer;
+        Renderer? renderer = null;
         try
         {
             (loader, top) = TemplateContext.Load(ctx);
             renderer = TemplateContext.Renderer(ctx, loader);
             text = renderer.Render(top, TemplateContext.Variables(ctx));
         }
-        catch (TemplateError e) { return TemplateContext.ToError(e); }
+        catch (TemplateError e) { return TemplateContext.ToError(TemplateContext.Withheld(e, renderer)); }
         var secrets = renderer.SecretValues;
         var files = loader.Loaded.Select(t => t.Display).ToList();
         var display = FilePaths.Display(top.Path);
@@ -50,6 +51,14 @@ public static class TemplateRender
 
         if (ctx.Get(Dest) is not { } destArg)
         {
+            if (secrets.Count > 0)
+            {
+                // Any filter, slice or loop can change how a secret looks, so no text of such a render is shown.
+                if (ctx.WantsRaw)
+                    return ReshError.Usage("The template reads a secret, so its rendered text is not printed.", "render to a file with dest= (a new file is created 0600).");
+                ctx.Warn("The output holds a secret, so `content` is withheld: render to a file with dest=.");
+                return new TemplateRenderResult(display, null, null, bytes.Length, false, null, null, renderer.SecretNames, files);
+            }
             var shown = TemplateContext.Mask(text, secrets);
             Outcome<TemplateRenderResult> plain = new TemplateRenderResult(display, null, shown, bytes.Length, false, null, null, renderer.SecretNames, files);
             return ctx.WantsRaw ? plain.WithRaw(RawPayload.FromText(shown, newline: false)) : plain;
@@ -72,7 +81,9 @@ public static class TemplateRender
         bool ownerChanged = existing is { } e2 && owner.Differs(e2);
         var old = existing is null ? null : FileContent.Compare(target, existing.Value, bytes, ctx.Cancellation);
         bool contentChanged = existing is null || !old!.Same;
-        var diff = contentChanged ? TemplateContext.ScrubDiff(FileContent.Diff(old, bytes, path), secrets) : null;
+        var diff = !contentChanged ? null
+            : secrets.Count > 0 ? TemplateContext.WithholdDiff(FileContent.Diff(old, bytes, path))
+            : FileContent.Diff(old, bytes, path);
 
         if (!ctx.DryRun)
         {

@@ -38,10 +38,11 @@ public static class TemplateValidate
         {
             var vars = TemplateContext.Variables(ctx);
             undefined.AddRange(free.Where(f => !vars.ContainsKey(f.Name)).Select(f => new TemplateVariable(f.Name, f.At.File, f.At.Line, f.At.Column)));
-            try { TemplateContext.Renderer(ctx, loader).Render(top, vars); }
+            var trial = TemplateContext.Renderer(ctx, loader);
+            try { trial.Render(top, vars); }
             catch (TemplateError e) when (!(e.Message.EndsWith("is undefined.", StringComparison.Ordinal) && undefined.Any(u => e.Message.StartsWith($"'{u.Name}", StringComparison.Ordinal))))
             {
-                errors.Add(Issue(e));
+                errors.Add(Issue(TemplateContext.Withheld(e, trial)));
             }
             catch (TemplateError) { }
         }
