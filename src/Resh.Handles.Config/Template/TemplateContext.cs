@@ -78,7 +78,7 @@ internal static class TemplateContext
     {
         var path = FilePaths.Resolve(ctx);
         var rootArg = ctx.Get(Root);
-        var root = rootArg is null ? Path.GetDirectoryName(RealPath.Resolve(path, out _) ?? path)! : FilePaths.ResolveArg(ctx, rootArg, "root");
+        var root = rootArg is null ? Path.GetDirectoryName(Path.GetFullPath(path))! : FilePaths.ResolveArg(ctx, rootArg, "root");
         var loader = new Loader(root, new LexOptions(ctx.Get(TrimBlocks), ctx.Get(LstripBlocks)), ConfigFiles.MaxBytes);
         return (loader, loader.LoadTop(path));
     }

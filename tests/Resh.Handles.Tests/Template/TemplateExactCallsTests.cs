@@ -225,6 +225,45 @@ public sealed class TemplateExactCallsTests
     }
 
     [Fact]
+    public void A_template_symlink_is_refused_where_protected_symlinks_would_and_may_not_leave_its_directory()
+    {
+        using var dir = new TempDir("tmpl");
+        File.SetUnixFileMode(dir.Path, (UnixFileMode)0x1ED); // 0755
+        var victim = Directory.CreateDirectory(dir["victim"]).FullName;
+        var rootFile = Path.Combine(victim, "rootfile");
+        File.WriteAllText(rootFile, "ROOT ONLY DATA\n");
+        File.SetUnixFileMode(rootFile, (UnixFileMode)0x180);
+        var sticky = Directory.CreateDirectory(dir["sticky"]).FullName;
+        File.SetUnixFileMode(sticky, (UnixFileMode)0x3FF); // 1777
+        var plantedTarget = Path.Combine(sticky, "target.j2");
+        File.WriteAllText(plantedTarget, "ROOT ONLY DATA\n");
+        File.SetUnixFileMode(plantedTarget, (UnixFileMode)0x180);
+        Assert.Equal(0, Sh.Run("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", "ln", "-s", plantedTarget, Path.Combine(sticky, "evil.j2")).Code);
+        var top = ReshBinary.Run($"template://{sticky}/evil.j2", "render");
+        Assert.Equal("permission_denied", top.ErrorCode);
+        Assert.Contains("protected_symlinks", top.Envelope["error"]!["message"]!.GetValue<string>());
+        Assert.DoesNotContain("ROOT ONLY", top.Stdout);
+
+        Assert.Equal(0, Sh.Run("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", "ln", "-s", "target.j2", Path.Combine(sticky, "inc.j2")).Code);
+        File.WriteAllText(Path.Combine(sticky, "main.j2"), "{% include 'inc.j2' %}");
+        var inc = ReshBinary.Run($"template://{sticky}/main.j2", "render");
+        Assert.Equal("permission_denied", inc.ErrorCode);
+        Assert.DoesNotContain("ROOT ONLY", inc.Stdout);
+
+        var esc = Directory.CreateDirectory(dir["esc"]).FullName;
+        File.CreateSymbolicLink(Path.Combine(esc, "sh.j2"), rootFile);
+        var outOfDir = ReshBinary.Run($"template://{esc}/sh.j2", "render");
+        Assert.Equal("permission_denied", outOfDir.ErrorCode);
+        Assert.DoesNotContain("ROOT ONLY", outOfDir.Stdout);
+
+        File.WriteAllText(Path.Combine(esc, "real.j2"), "{% include 'part.j2' %}");
+        File.WriteAllText(Path.Combine(esc, "part.j2"), "in esc");
+        File.WriteAllText(Path.Combine(victim, "part.j2"), "in victim");
+        File.CreateSymbolicLink(Path.Combine(esc, "alias.j2"), "real.j2");
+        Assert.Equal("in esc", ReshBinary.Run($"template://{esc}/alias.j2", "render").Result!["content"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void Hostile_templates_are_bounded()
     {
         using var dir = new TempDir("tmpl");
