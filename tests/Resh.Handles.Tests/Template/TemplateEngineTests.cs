@@ -246,6 +246,20 @@ public sealed class TemplateEngineTests
         Assert.Empty(asked);
     }
 
+    [Theory]
+    [InlineData("{{ ('ab' * 200) | b64encode | length }}")]
+    [InlineData("{{ ('a' * 499) | to_json | length }}")]
+    [InlineData("{{ [('a' * 300), ('b' * 300)] | to_yaml | length }}")]
+    [InlineData("{{ ('a\\n' * 200) | indent(8) | length }}")]
+    [InlineData("{{ '%s%s' | format('a' * 300, 'b' * 300) | length }}")]
+    [InlineData("{{ '-'.join(['a' * 300, 'b' * 300]) | length }}")]
+    public void Max_size_bounds_every_string_a_filter_builds(string template)
+    {
+        var e = Fails(template, maxSize: 500);
+        Assert.Equal("failed", e.Kind);
+        Assert.Contains("max_size", e.Message);
+    }
+
     [Fact]
     public void Secret_is_read_once_per_render()
     {

@@ -354,7 +354,9 @@ internal sealed partial class Renderer
             {
                 obj = Force(obj, a.Target);
                 var (args, kwargs) = EvalArgs(call.Args, frame);
-                return Methods.Call(this, obj, a.Name, args, kwargs, call.At, NameOf(a.Target));
+                var made = Methods.Call(this, obj, a.Name, args, kwargs, call.At, NameOf(a.Target));
+                if (made is string ms && ms.Length > _opt.MaxSize) throw new TemplateError($"A string grows past max_size ({_opt.MaxSize} bytes).", call.At, "Raise max_size if this is intended.", "failed");
+                return made;
             }
         }
         return Invoke(Eval(call.Target, frame), call, frame, caller);

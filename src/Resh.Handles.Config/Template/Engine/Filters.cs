@@ -36,7 +36,10 @@ internal static class Filters
             }
             var v = r.Force(raw, f.Target);
             if (v is Undefined) v = null; // strict=false: an undefined value filters as none
-            return Run(r, f, v, A, pos, named);
+            var result = Run(r, f, v, A, pos, named);
+            // Every string a filter builds (to_json, to_yaml, b64encode, indent, format...) is bounded by max_size.
+            if (result is string s && s.Length > r.Options.MaxSize) throw Big(r.Options.MaxSize);
+            return result;
         }
         catch (TemplateError e) when (e.At is null)
         {
