@@ -23,7 +23,7 @@ public static class TemplateRender
         examples:
         [
             new("'template:///tmp/nginx.conf.tmpl.render(dest=/tmp/nginx.conf,vars:={\"port\":8080})'", "Render into a file; a second run is `changed: false`."),
-            new("template:///srv/app/app.ini.j2 render vars=@vars.yml --format raw", "Print the rendered text, as cat would."),
+            new("'template:///srv/app/app.ini.j2.render(vars:={\"app\":\"web\"})' --format raw", "Print the rendered text, as cat would (vars=@vars.yml reads the vars from a file)."),
             new("template:///etc/templates/db.conf.j2 render dest=/etc/app/db.conf mode=0640 group=app --dry-run", "Show the unified diff and write nothing."),
         ],
         notes: "Same bytes, mode and owner as dest has: `changed: false` and nothing is written. --dry-run returns the diff and writes nothing. "
