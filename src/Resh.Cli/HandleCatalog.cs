@@ -48,6 +48,7 @@ public static class HandleCatalog
         registry.Add("mail", Resh.Handles.Mail.MailHandle.Create);
         registry.Add("cache", Resh.Handles.Cache.CacheHandle.Create);
         registry.Add("config", Resh.Handles.Config.ConfigHandle.Create);
+        registry.Add("template", Resh.Handles.Template.TemplateHandle.Create);
         registry.Add("git", Resh.Handles.Git.GitHandle.Create);
         registry.Add("plugin", Resh.Handles.Plugin.PluginHandle.Create);
         Resh.Handles.Plugin.PluginHandles.Attach(registry); // installed plugins: asked only for schemes no built-in has, and by listings

@@ -36,6 +36,7 @@ public sealed class ResultWriterTests(ITestOutputHelper output)
         r.Add("cron", global::Resh.Handles.Cron.CronHandle.Create);
         r.Add("backup", global::Resh.Handles.Backup.BackupHandle.Create);
         r.Add("secret", global::Resh.Handles.Secret.SecretHandle.Create);
+        r.Add("template", global::Resh.Handles.Template.TemplateHandle.Create);
         r.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(r, new BuildInfo("0.0.0", "test")));
         return r;
     }

@@ -1,0 +1,105 @@
+using System.Text;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+using Resh.Core.Platform;
+using Resh.Handles.Files;
+using Resh.Handles.Template.Engine;
+
+namespace Resh.Handles.Template;
+
+public static class TemplateRender
+{
+    static readonly Arg<string?> Dest = Arg.String("dest", "Write the result to this file (atomically: temporary file, fsync, rename); without it the rendered text is the result.", path: PathUse.Write,
+        examples: ["/etc/nginx/nginx.conf"]);
+    static readonly Arg<string?> Mode = Arg.String("mode", "dest's permissions: octal (0644) or symbolic (u=rw,go=r). Default: keep an existing file's mode; a new file gets 0666 minus the umask, or 0600 when the template read a secret.");
+    static readonly Arg<string?> Owner = Arg.String("owner", "dest's owner (user name or uid). Default: keep the existing owner.");
+    static readonly Arg<string?> Group = Arg.String("group", "dest's group (name or gid). Default: keep the existing group.");
+    static readonly Arg<bool> Backup = Arg.Bool("backup", "Keep dest's previous version as DEST.TIMESTAMP~ when the content changes.");
+
+    public static readonly VerbInfo Verb = VerbInfo.Define("render", Effect.Mutate,
+        "Render a Jinja2 template with vars (and facts, secrets): the text as the result, or into dest= atomically with a truthful `changed` (Ansible's template module).",
+        [Dest, .. TemplateContext.Common, Mode, Owner, Group, Backup], () => TemplateJson.Default.TemplateRenderResult, RunAsync,
+        examples:
+        [
+            new("'template:///tmp/nginx.conf.tmpl.render(dest=/tmp/nginx.conf,vars:={\"port\":8080})'", "Render into a file; a second run is `changed: false`."),
+            new("'template:///srv/app/app.ini.j2.render(vars:={\"app\":\"web\"})' --format raw", "Print the rendered text, as cat would (vars=@vars.yml reads the vars from a file)."),
+            new("template:///etc/templates/db.conf.j2 render dest=/etc/app/db.conf mode=0640 group=app --dry-run", "Show the unified diff and write nothing."),
+        ],
+        notes: "Same bytes, mode and owner as dest has: `changed: false` and nothing is written. --dry-run returns the diff and writes nothing. "
+            + "Once the template (or any file it reads) calls secret(), no rendered text reaches the envelope: without dest `content` is null with a warning and --format raw is refused (render secrets into a file with dest=), "
+            + "the diff is withheld (only the counts of lines added and removed), and an error names only its place and kind. "
+            + "A new dest that holds a secret is created 0600 unless mode= says otherwise; an existing one keeps its mode, with a warning when group or others may read it.");
+
+    static async ValueTask<Outcome<TemplateRenderResult>> RunAsync(VerbContext ctx)
+    {
+        string text;
+        Loader loader;
+        ParsedTemplate top;
+        Renderer? renderer = null;
+        try
+        {
+            (loader, top) = TemplateContext.Load(ctx);
+            renderer = TemplateContext.Renderer(ctx, loader);
+            text = renderer.Render(top, TemplateContext.Variables(ctx));
+        }
+        catch (TemplateError e) { return TemplateContext.ToError(TemplateContext.Withheld(e, renderer)); }
+        var secrets = renderer.SecretValues;
+        var files = loader.Loaded.Select(t => t.Display).ToList();
+        var display = FilePaths.Display(top.Path);
+        var bytes = Encoding.UTF8.GetBytes(text);
+
+        if (ctx.Get(Dest) is not { } destArg)
+        {
+            if (secrets.Count > 0)
+            {
+                // Any filter, slice or loop can change how a secret looks, so no text of such a render is shown.
+                if (ctx.WantsRaw)
+                    return ReshError.Usage("The template reads a secret, so its rendered text is not printed.", "render to a file with dest= (a new file is created 0600).");
+                ctx.Warn("The output holds a secret, so `content` is withheld: render to a file with dest=.");
+                return new TemplateRenderResult(display, null, null, bytes.Length, false, null, null, renderer.SecretNames, files);
+            }
+            var shown = TemplateContext.Mask(text, secrets);
+            Outcome<TemplateRenderResult> plain = new TemplateRenderResult(display, null, shown, bytes.Length, false, null, null, renderer.SecretNames, files);
+            return ctx.WantsRaw ? plain.WithRaw(RawPayload.FromText(shown, newline: false)) : plain;
+        }
+
+        var path = FilePaths.ResolveArg(ctx, destArg, "dest");
+        var owner = Ownership.Resolve(ctx.Get(Owner), ctx.Get(Group));
+        var modeSpec = ctx.Get(Mode) is { } m ? ModeSpec.Parse(m) : null;
+        using var target = WriteTarget.Open(path, follow: true, "write");
+        var existing = target.Existing;
+        if (existing is { IsDirectory: true })
+            return ReshError.Usage($"dest {FilePaths.Display(path)} is a directory.", "Name the file to write, e.g. dest=/etc/app/app.conf.");
+        if (existing is { } ex && !ex.IsRegular)
+            return ReshError.Usage($"dest {FilePaths.Display(path)} is a {ex.TypeName}, not a regular file.", "render writes regular files only.");
+
+        var umask = FileNative.Umask();
+        uint? mode = modeSpec?.Apply(existing?.Permissions ?? (0x1B6u & ~umask), false, umask);
+        if (mode is null && existing is null && secrets.Count > 0) mode = 0x180; // 0600: the file holds a secret
+        bool modeChanged = existing is { } e1 && mode is { } nm && nm != e1.Permissions;
+        bool ownerChanged = existing is { } e2 && owner.Differs(e2);
+        var old = existing is null ? null : FileContent.Compare(target, existing.Value, bytes, ctx.Cancellation);
+        bool contentChanged = existing is null || !old!.Same;
+        var diff = !contentChanged ? null
+            : secrets.Count > 0 ? TemplateContext.WithholdDiff(FileContent.Diff(old, bytes, path))
+            : FileContent.Diff(old, bytes, path);
+
+        if (!ctx.DryRun)
+        {
+            if (contentChanged)
+                await AtomicRewrite.WriteAsync(ctx, target, bytes, new AtomicRewrite.Options(mode, owner, ctx.Get(Backup))).ConfigureAwait(false);
+            else if (modeChanged || ownerChanged)
+            {
+                if (ownerChanged) FileErrors.Check(Posix.FChownAt(target.DirFd, target.Name, owner.UidArg, owner.GidArg, follow: false), path, "change the owner of");
+                if (mode is { } nm2) FileErrors.Check(Posix.FChmodAt(target.DirFd, target.Name, nm2, follow: false), path, "set the mode of");
+            }
+        }
+        var after = ctx.DryRun ? null : target.Refresh();
+        var finalMode = after?.Permissions ?? mode ?? existing?.Permissions ?? (0x1B6u & ~umask);
+        if (secrets.Count > 0 && (finalMode & 0x3F) != 0 && (finalMode & 0x24) != 0)
+            ctx.Warn($"{FilePaths.Display(path)} holds secret content and is readable by group or others (mode {FileMetadata.OctalMode(finalMode)}); pass mode=0600 or mode=0640.");
+        return Outcome.Changed(new TemplateRenderResult(display, FilePaths.Display(path), null, bytes.Length, existing is null,
+            FileMetadata.OctalMode(finalMode), diff, renderer.SecretNames, files), contentChanged || modeChanged || ownerChanged);
+    }
+}

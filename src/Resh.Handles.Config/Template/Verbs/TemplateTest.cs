@@ -1,0 +1,103 @@
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+using Resh.Handles.Config;
+using Resh.Handles.Files;
+using Resh.Handles.Template.Engine;
+
+namespace Resh.Handles.Template;
+
+public static class TemplateTest
+{
+    static readonly Arg<string?> Cases = Arg.String("cases", "The cases file (JSON or YAML): a list of {name, vars, expect | contains | not_contains}; vars of a case are merged over vars=.",
+        required: true, path: PathUse.Read, examples: ["nginx.cases.yml"]);
+
+    public static readonly VerbInfo Verb = VerbInfo.Define("test", Effect.Read,
+        "Render the template once per case of a cases file and check the output: expect (the exact text), contains and not_contains (a string or a list); exit `partial` when a case fails.",
+        [Cases, .. TemplateContext.Common], () => TemplateJson.Default.TemplateTestResult, RunAsync,
+        examples: [new("template:///srv/templates/nginx.conf.j2 test cases=nginx.cases.yml", "Run the template's test cases.")],
+        notes: "A case whose render fails (an undefined variable, a syntax error) fails with that error as its message; `expect_error` (a substring of the error) makes such a case pass. "
+            + "A case whose render reads a secret may not compare the output (expect, contains, not_contains fail it), so a test is no oracle for a secret's value. "
+            + "The result keeps every case; when any fails the envelope is ok=false with code `partial` (exit 9), like a fan-out with failed items.");
+
+    static ValueTask<Outcome<TemplateTestResult>> RunAsync(VerbContext ctx)
+    {
+        Loader loader;
+        ParsedTemplate top;
+        try { (loader, top) = TemplateContext.Load(ctx); }
+        catch (TemplateError e) { return Done(TemplateContext.ToError(e)); }
+        using var doc = ConfigFiles.OpenArg(ctx, ctx.Get(Cases)!, "cases");
+        var list = doc.Data as JsonArray ?? (doc.Data as JsonObject)?["cases"] as JsonArray
+            ?? throw ReshError.Usage($"{doc.Display} holds no list of cases.", "Write a list of {name, vars, expect | contains | not_contains} (or {cases: [...]}).").ToException();
+        var results = new List<TemplateCaseResult>();
+        int i = 0;
+        foreach (var item in list)
+        {
+            i++;
+            if (item is not JsonObject c)
+                throw ReshError.Usage($"Case {i} of {doc.Display} is not a mapping.", "Each case is {name, vars, expect | contains | not_contains}.").ToException();
+            var name = c["name"]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? c["name"]!.GetValue<string>() : $"case {i}";
+            results.Add(RunCase(ctx, loader, top, name, c));
+        }
+        var failed = results.Count(r => !r.Passed);
+        var result = new TemplateTestResult(FilePaths.Display(top.Path), doc.Display, results.Count, results.Count - failed, failed, results);
+        if (failed == 0) return Done(result);
+        return Done(Outcome.Partial(result, false, $"{failed} of {results.Count} template test case(s) failed: {string.Join(", ", results.Where(r => !r.Passed).Select(r => r.Name).Take(5))}.",
+            "Each failed case has its message and output in result.results."));
+    }
+
+    static TemplateCaseResult RunCase(VerbContext ctx, Loader loader, ParsedTemplate top, string name, JsonObject c)
+    {
+        var renderer = TemplateContext.Renderer(ctx, loader);
+        string output;
+        try
+        {
+            if (c["vars"] is { } v && v is not JsonObject)
+                return new TemplateCaseResult(name, false, "The case's vars is not a mapping.", null);
+            output = renderer.Render(top, TemplateContext.Variables(ctx, c["vars"] as JsonObject));
+        }
+        catch (TemplateError e)
+        {
+            var message = TemplateContext.ToError(TemplateContext.Withheld(e, renderer)).Message;
+            if (Text(c["expect_error"]) is { } want)
+                return message.Contains(want, StringComparison.Ordinal) ? new(name, true, null, null) : new(name, false, $"The error does not contain '{want}': {message}", null);
+            return new TemplateCaseResult(name, false, message, null);
+        }
+        if (renderer.SecretValues.Count > 0)
+        {
+            if (c["expect"] is not null || c["contains"] is not null || c["not_contains"] is not null)
+                return new(name, false, "The render read a secret, so expect, contains and not_contains are refused for this case: comparing would reveal the secret.", null);
+            if (c["expect_error"] is not null) return new(name, false, "The render succeeded; the case expects an error.", null);
+            return new(name, true, null, null);
+        }
+        var shown = output;
+        var clipped = shown.Length > 4096 ? shown[..4096] + "..." : shown;
+        if (c["expect_error"] is not null) return new(name, false, "The render succeeded; the case expects an error.", clipped);
+        if (Text(c["expect"]) is { } expect && output != expect && output.TrimEnd('\n') != expect.TrimEnd('\n'))
+            return new(name, false, $"The output differs from expect (first difference at character {FirstDifference(output, expect)}).", clipped);
+        foreach (var s in Strings(c["contains"]))
+            if (!output.Contains(s, StringComparison.Ordinal)) return new(name, false, $"The output does not contain '{TemplateContext.Mask(s, renderer.SecretValues)}'.", clipped);
+        foreach (var s in Strings(c["not_contains"]))
+            if (output.Contains(s, StringComparison.Ordinal)) return new(name, false, $"The output contains '{TemplateContext.Mask(s, renderer.SecretValues)}'.", clipped);
+        return new(name, true, null, null);
+    }
+
+    static int FirstDifference(string a, string b)
+    {
+        int i = 0;
+        while (i < a.Length && i < b.Length && a[i] == b[i]) i++;
+        return i;
+    }
+
+    static string? Text(JsonNode? n) => n is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String ? v.GetValue<string>() : n?.ToJsonString();
+
+    static IEnumerable<string> Strings(JsonNode? n) => n switch
+    {
+        null => [],
+        JsonArray a => a.Select(x => Text(x) ?? "null"),
+        _ => [Text(n)!],
+    };
+
+    static ValueTask<Outcome<TemplateTestResult>> Done(Outcome<TemplateTestResult> o) => ValueTask.FromResult(o);
+}
