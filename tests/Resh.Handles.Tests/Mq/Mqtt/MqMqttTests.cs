@@ -157,11 +157,14 @@ public sealed class MqMqttTests(MosquittoBackend mqtt)
         var lines = sub.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
         Assert.Equal(["m0", "m1", "m2"], lines.Where(e => e["event"]?.GetValue<string>() == "message").Select(e => e["body"]!.GetValue<string>()));
         Assert.Equal("count", lines[^1]["result"]!["ended"]!.GetValue<string>());
-        var clock = Stopwatch.StartNew();
-        var timed = ReshBinary.Run(["mq://broker/sub.subscribe", "--timeout", "3s", "--format", "json"], env: mqtt.Env, wait: TimeSpan.FromSeconds(30));
+        var timed = ReshBinary.Run(["mq://broker/sub.subscribe", "--timeout", "3s", "--format", "json"], env: mqtt.Env, wait: TimeSpan.FromSeconds(60));
         Assert.Equal(0, timed.ExitCode);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), clock.Elapsed.ToString());
         Assert.Contains("\"ended\":\"timeout\"", timed.Stdout);
+        // The verb's own clock (the envelope's duration_ms): a loaded CI machine once took 29 s of wall time around a
+        // 3 s run, start-up and exit included; what is asserted is that the subscription ends at its timeout.
+        var end = JsonNode.Parse(timed.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1])!;
+        var ms = end["duration_ms"]!.GetValue<double>();
+        Assert.True(ms is >= 2_900 and < 20_000, $"duration_ms {ms}: {timed.Stdout}");
     }
 
     [Fact]
