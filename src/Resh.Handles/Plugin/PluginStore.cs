@@ -120,13 +120,10 @@ public sealed class PluginStore(string root)
             var kind = n.StartsWith(".install-", StringComparison.Ordinal) ? "install" : n.StartsWith(".old-", StringComparison.Ordinal) ? "old"
                 : n.StartsWith(".remove-", StringComparison.Ordinal) ? "remove" : null;
             if (kind is null) continue;
-            var rest = n[(kind.Length + 2)..];
-            var dash = rest.IndexOf('-');
             string? plugin = null;
-            if (dash > 0 && int.TryParse(rest.AsSpan(0, dash), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid))
+            if (CreatorPid.Parse(n[(kind.Length + 2)..], out var tail) is { } pid)
             {
-                if (pid == Environment.ProcessId || Directory.Exists($"/proc/{pid}")) continue;
-                var tail = rest[(dash + 1)..];
+                if (CreatorPid.Runs(pid)) continue;
                 var last = tail.LastIndexOf('-');
                 plugin = last > 0 ? tail[..last] : null;
             }
