@@ -136,8 +136,11 @@ public sealed class PluginHandles(Func<ReshPaths> paths) : IExternalHandles
         var verbs = m.Verbs.Select(v => BuildVerb(plugin, v)).ToList();
         return new HandleInfo(m.Scheme, m.Summary, m.Target, verbs)
         {
-            Notes = $"A plugin: {m.Name} {m.Version}, installed in {plugin.Dir}. Each call runs {m.Executable} once with one JSON request on stdin "
-                + "(protocol 1; see resh help plugin). Manage it with plugin://: info, test, disable, remove.",
+            Notes = $"A plugin: {m.Name} {m.Version}, installed in {plugin.Dir}. "
+                + (m.Mode == "ndjson"
+                    ? $"{m.Executable} is started once per resh process and answers one JSON request per line (protocol 1, mode ndjson; see resh help plugin). "
+                    : $"Each call runs {m.Executable} once with one JSON request on stdin (protocol 1; see resh help plugin). ")
+                + "Manage it with plugin://: info, test, disable, remove.",
         };
     }
 

@@ -45,8 +45,6 @@ public static class PluginInstaller
                 new JsonObject { ["expected"] = expectedName, ["found"] = manifest.Name }).ToException();
         if (IsBuiltInScheme(manifest.Scheme) || manifest.Scheme == "plugin")
             throw ReshError.Conflict($"The plugin's scheme {manifest.Scheme}:// is a built-in handle of resh.", "Give the plugin another scheme in plugin.json.").ToException();
-        if (manifest.Mode == "ndjson")
-            warnings.Add("mode ndjson: this resh runs the plugin once per call (oneshot protocol); the plugin must answer one request and exit.");
 
         var files = Enumerate(dir, manifest, ct);
         var mismatch = PluginStore.Mismatches(dir, manifest);

@@ -183,4 +183,77 @@ printf '%s\n' '{"ok":true,"changed":false,"result":{}}'
                 try { System.Diagnostics.Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { } catch (InvalidOperationException) { }
         }
     }
+
+    /// <summary>Waits for a file of two pids (the plugin and its background child) a plugin writes.</summary>
+    static int[] WaitForPids(string pidfile)
+    {
+        for (int i = 0; i < 300; i++)
+        {
+            try
+            {
+                var pids = File.ReadAllText(pidfile).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
+                if (pids.Length == 2) return pids;
+            }
+            catch (Exception ex) when (ex is IOException or FormatException) { }
+            Thread.Sleep(100);
+        }
+        return [];
+    }
+
+    static void KillLeftovers(IEnumerable<int> pids)
+    {
+        foreach (var pid in pids)
+            try { System.Diagnostics.Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { } catch (InvalidOperationException) { }
+    }
+
+    [Theory]
+    [InlineData("bad", "bad://.hang")]   // oneshot, in the middle of a call
+    [InlineData("nd", "nd://x.hang")]    // ndjson, its long-lived process
+    public void P4_a_plugin_and_its_grandchild_die_when_resh_is_killed_with_SIGKILL(string sample, string call)
+    {
+        Assert.True(_kit.Install(Path.Combine(PluginKit.Samples, sample)).Ok);
+        var pidfile = _kit["pids"];
+        if (sample == "nd")
+        {
+            // The nd plugin's spawn verb writes the pids, then hang keeps the call open.
+            var psiNd = Start("batch");
+            using var ndResh = System.Diagnostics.Process.Start(psiNd)!;
+            ndResh.StandardInput.WriteLine(new JsonObject { ["id"] = 1, ["stage"] = "nd://x.spawn", ["args"] = new JsonObject { ["pidfile"] = pidfile } }.ToJsonString());
+            ndResh.StandardInput.WriteLine(new JsonObject { ["id"] = 2, ["stage"] = call }.ToJsonString());
+            ndResh.StandardInput.Flush();
+            KilledResh(ndResh, pidfile);
+            return;
+        }
+        var psi = Start(call, $"pidfile={pidfile}", "--timeout", "120s");
+        using var resh = System.Diagnostics.Process.Start(psi)!;
+        KilledResh(resh, pidfile);
+    }
+
+    System.Diagnostics.ProcessStartInfo Start(params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(ReshBinary.Path)
+        {
+            UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["RESH_HOME"] = _kit.Home;
+        psi.Environment.Remove("RESH_CONFIG");
+        return psi;
+    }
+
+    static void KilledResh(System.Diagnostics.Process resh, string pidfile)
+    {
+        var pids = WaitForPids(pidfile);
+        try
+        {
+            Assert.Equal(2, pids.Length);
+            Thread.Sleep(300); // the hang request is in flight
+            Assert.All(pids, pid => Assert.True(Directory.Exists($"/proc/{pid}"), $"{pid} is not running before the kill"));
+            resh.Kill(); // SIGKILL to resh alone: no cleanup code of resh runs
+            Assert.True(resh.WaitForExit(10_000));
+            foreach (var pid in pids) Assert.True(PluginHostileTests.GoneSoon(pid), $"process {pid} outlived resh killed with SIGKILL");
+        }
+        finally { KillLeftovers(pids); }
+    }
+
 }
