@@ -256,4 +256,35 @@ printf '%s\n' '{"ok":true,"changed":false,"result":{}}'
         finally { KillLeftovers(pids); }
     }
 
+    [Fact]
+    public void Mcp_read_only_offers_plugin_verbs_only_when_the_operator_allows_plugin_reads()
+    {
+        Assert.True(_kit.Install(Path.Combine(PluginKit.Samples, "nd")).Ok);
+        var pidfile = _kit["mcp-pids"];
+        string Session() => string.Join("\n",
+            """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""",
+            """{"jsonrpc":"2.0","method":"notifications/initialized"}""",
+            """{"jsonrpc":"2.0","id":2,"method":"tools/list"}""",
+            new JsonObject { ["jsonrpc"] = "2.0", ["id"] = 3, ["method"] = "tools/call", ["params"] = new JsonObject { ["name"] = "nd_spawn", ["arguments"] = new JsonObject { ["target"] = "x", ["pidfile"] = pidfile } } }.ToJsonString()) + "\n";
+        List<JsonObject> Mcp(params string[] flags)
+        {
+            var run = _kit.Resh(["mcp", "--read-only", "--allow", "nd.*", .. flags], Session(), wait: TimeSpan.FromSeconds(60));
+            return run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => (JsonObject)JsonNode.Parse(l)!).ToList();
+        }
+        static JsonObject ById(List<JsonObject> lines, int id) => lines.Single(l => l["id"]?.GetValue<int>() == id);
+        static string[] Tools(List<JsonObject> lines) => ById(lines, 2)["result"]!["tools"]!.AsArray().Select(t => t!["name"]!.GetValue<string>()).ToArray();
+        static JsonObject Envelope(List<JsonObject> lines) => ById(lines, 3)["result"]!["structuredContent"]!.AsObject();
+
+        var strict = Mcp();
+        Assert.DoesNotContain("nd_spawn", Tools(strict));
+        Assert.Equal("permission_denied", Envelope(strict)["error"]!["code"]!.GetValue<string>());
+        Assert.Contains("--allow-plugin-reads", Envelope(strict)["error"]!["hint"]!.GetValue<string>());
+        Assert.False(File.Exists(pidfile), "a plugin verb ran under --read-only");
+
+        var opted = Mcp("--allow-plugin-reads");
+        Assert.Contains("nd_spawn", Tools(opted));
+        Assert.True(Envelope(opted)["ok"]!.GetValue<bool>(), Envelope(opted).ToJsonString());
+        Assert.True(File.Exists(pidfile));
+        KillLeftovers(WaitForPids(pidfile));
+    }
 }
