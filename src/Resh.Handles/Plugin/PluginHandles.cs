@@ -164,7 +164,13 @@ public sealed class PluginHandles(Func<ReshPaths> paths) : IExternalHandles
         var json = new JsonObject();
         foreach (var a in args)
         {
-            if (ctx.IsSet(a.Arg))
+            if (a.Arg is Arg<Resh.Core.Secrets.SecretRef?> secret)
+            {
+                // Resolved from its source (secret:NAME, env:, file:, @-) now; the value travels only in the stdin request
+                // and is masked wherever the plugin's answer or error repeats it (the resolved value is registered for scrubbing).
+                if (ctx.GetSecret(secret) is { } value) json[a.Arg.Name] = value.Reveal();
+            }
+            else if (ctx.IsSet(a.Arg))
             {
                 var value = ctx.Args.Given.First(g => ReferenceEquals(g.Key, a.Arg)).Value;
                 json[a.Arg.Name] = ArgsForwarding.ToJson(a.Arg, value, $"the plugin {plugin.Manifest.Name}");
