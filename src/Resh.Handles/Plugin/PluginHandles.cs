@@ -124,6 +124,7 @@ public sealed class PluginHandles(Func<ReshPaths> paths) : IExternalHandles
         catch (ReshException ex) { return (null, $"The plugin {name} does not load: {ex.Error.Message} (resh plugin://{name}.info)"); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return (null, $"The plugin {name} cannot be read: {ex.Message}"); }
         if (PluginStore.CheckOwnership(store.Root) is { } rootError) return (null, rootError.Message + " " + rootError.Hint);
+        if (PluginStore.CheckParents(store.Root) is { } parentError) return (null, parentError.Message + " " + parentError.Hint);
         if (PluginStore.CheckOwnership(dir) is { } dirError) return (null, dirError.Message + " " + dirError.Hint);
         if (manifest.Name != name) return (null, $"The plugin in {dir} names itself {manifest.Name}; install it again.");
         return (new LoadedPlugin(dir, manifest), null);

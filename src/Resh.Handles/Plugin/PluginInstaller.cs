@@ -37,6 +37,7 @@ public static class PluginInstaller
         var st = Posix.Stat(dir, follow: true, out _);
         if (st is null) throw ReshError.NotFound($"No plugin directory {dir}.", "Name a directory that holds plugin.json.").ToException();
         if (!st.Value.IsDirectory) throw ReshError.Usage($"{dir} is not a directory.", "Name the plugin's directory (the one that holds plugin.json).").ToException();
+        if (PluginStore.CheckParents(store.Root) is { } unsafeParent) throw unsafeParent.ToException();
         var manifestPath = Path.Combine(dir, PluginManifest.FileName);
         var manifest = PluginManifest.Load(manifestPath);
         var warnings = new List<string>();

@@ -257,6 +257,36 @@ printf '%s\n' '{"ok":true,"changed":false,"result":{}}'
     }
 
     [Fact]
+    public void A_store_below_a_directory_others_may_write_is_refused_at_install_and_run()
+    {
+        var open = _kit["open"];
+        Directory.CreateDirectory(open);
+        var home = Path.Combine(open, "home");
+        Directory.CreateDirectory(home, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var env = new Dictionary<string, string> { ["RESH_HOME"] = home };
+        ReshRun Run(params string[] args) => ReshBinary.Run(args.Append("--format").Append("json"), env: env);
+        var src = _kit.CopySample("hello-py");
+        Assert.True(Run("plugin://.install", $"from={src}").Ok); // open is 0755 so far
+        var marker = _kit["ran"];
+        Assert.True(Run("hellopy://" + marker + ".touch").Ok);
+        File.Delete(marker);
+
+        File.SetUnixFileMode(open, (UnixFileMode)0x1ff); // 0777, no sticky bit: anyone may rename home away
+        var call = Run("hellopy://" + marker + ".touch");
+        Assert.False(call.Ok);
+        Assert.Contains("group or others may write", call.Stdout);
+        Assert.Contains(open, call.Stdout);
+        Assert.False(File.Exists(marker), "the plugin ran from a store others could swap");
+        var install = Run("plugin://.install", $"from={src}", "force=true");
+        Assert.Equal("permission_denied", install.ErrorCode);
+        Assert.Contains(open, install.Envelope["error"]!["details"]!["parent"]!.GetValue<string>());
+
+        File.SetUnixFileMode(open, (UnixFileMode)0x3ff); // 1777: sticky, others cannot rename what this user owns
+        Assert.True(Run("hellopy://" + marker + ".touch").Ok);
+        Assert.True(File.Exists(marker));
+    }
+
+    [Fact]
     public void Mcp_read_only_offers_plugin_verbs_only_when_the_operator_allows_plugin_reads()
     {
         Assert.True(_kit.Install(Path.Combine(PluginKit.Samples, "nd")).Ok);
