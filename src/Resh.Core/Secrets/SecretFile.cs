@@ -136,10 +136,7 @@ public sealed class SecretFile : IDisposable
             var me = LibC.GetEUid();
             foreach (var dir in Directory.EnumerateDirectories(parent, Prefix + "*"))
             {
-                var rest = System.IO.Path.GetFileName(dir)[Prefix.Length..];
-                var dash = rest.IndexOf('-');
-                if (dash <= 0 || !int.TryParse(rest.AsSpan(0, dash), out var pid) || pid == Environment.ProcessId) continue;
-                if (Directory.Exists($"/proc/{pid}")) continue;
+                if (CreatorPid.Parse(System.IO.Path.GetFileName(dir)[Prefix.Length..], out _) is not { } pid || CreatorPid.Runs(pid)) continue;
                 if (Posix.Stat(dir, false, out _) is not { IsDirectory: true } st || st.Uid != me) continue;
                 var handle = Posix.OpenHandle(Posix.AT_FDCWD, dir, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC, 0, out _);
                 if (handle is null) continue;

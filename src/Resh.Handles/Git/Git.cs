@@ -17,6 +17,8 @@ public sealed record GitOptions
     public IReadOnlyList<string> Config { get; init; } = [];
     /// <summary>Extra environment.</summary>
     public IReadOnlyDictionary<string, string?>? Environment { get; init; }
+    /// <summary>Ends the command early (a size bound); else the call's own cancellation.</summary>
+    public CancellationToken? Cancellation { get; init; }
 }
 
 /// <summary>
@@ -79,7 +81,7 @@ public static class Git
             Environment = env,
             Stdin = options.Stdin,
             MaxOutputBytes = options.MaxOutputBytes,
-        }, ctx.Cancellation).ConfigureAwait(false);
+        }, options.Cancellation ?? ctx.Cancellation).ConfigureAwait(false);
     }
 
     /// <summary>Runs and requires exit 0; otherwise the git error mapped to a resh code (<see cref="GitErrors"/>).</summary>

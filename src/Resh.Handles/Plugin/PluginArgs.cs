@@ -30,6 +30,7 @@ public static class PluginArgs
             {
                 "string" when s["enum"] is JsonArray en => Arg.Enum(name, desc, en.Select(x => x!.GetValue<string>()).ToArray(), def?.GetValue<string>(), req),
                 "string" => Arg.String(name, desc, def?.GetValue<string>(), req),
+                "secret" => Arg.Secret(name, desc, req),
                 "integer" => Arg.Int(name, desc, def is JsonValue iv && iv.TryGetValue<long>(out var l) ? l : null, req,
                     min: s["minimum"] is JsonValue mn && mn.TryGetValue<long>(out var mnl) ? mnl : null,
                     max: s["maximum"] is JsonValue mx && mx.TryGetValue<long>(out var mxl) ? mxl : null),

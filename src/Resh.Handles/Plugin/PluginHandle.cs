@@ -33,7 +33,10 @@ public static class PluginHandle
             + "request {protocol, scheme, target, verb, args, dry_run} to its stdin and reads one envelope {ok, changed, result, warnings} or "
             + "{ok:false, error:{code, message, hint, details}} from its stdout (at most 16 MiB; error codes outside SPEC §3 become failed). "
             + "--timeout (default 60s) bounds a call; the plugin's process tree is killed then. A crash, garbage, an exit without an envelope or a "
-            + "flood of output is failed with details (exit_code, signal, stderr_tail). A built-in call never reads the plugin store.",
+            + "flood of output is failed with details (exit_code, signal, stderr_tail). Mode ndjson (manifest \"mode\": \"ndjson\"): one process per resh "
+            + "run answers a request per line, id-matched; a crash is unavailable and the next call restarts it (3 restarts at most). A plugin's process "
+            + "group dies with resh, even when resh is killed with SIGKILL. Arguments of type secret take env:, file:, @- and secret:NAME and reach the "
+            + "plugin only on stdin, masked in every output. A built-in call never reads the plugin store.",
     };
 
     /// <summary>The plugin a verb names: the target, or name=.</summary>

@@ -124,6 +124,7 @@ public sealed class PluginHandles(Func<ReshPaths> paths) : IExternalHandles
         catch (ReshException ex) { return (null, $"The plugin {name} does not load: {ex.Error.Message} (resh plugin://{name}.info)"); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return (null, $"The plugin {name} cannot be read: {ex.Message}"); }
         if (PluginStore.CheckOwnership(store.Root) is { } rootError) return (null, rootError.Message + " " + rootError.Hint);
+        if (PluginStore.CheckParents(store.Root) is { } parentError) return (null, parentError.Message + " " + parentError.Hint);
         if (PluginStore.CheckOwnership(dir) is { } dirError) return (null, dirError.Message + " " + dirError.Hint);
         if (manifest.Name != name) return (null, $"The plugin in {dir} names itself {manifest.Name}; install it again.");
         return (new LoadedPlugin(dir, manifest), null);
@@ -136,8 +137,11 @@ public sealed class PluginHandles(Func<ReshPaths> paths) : IExternalHandles
         var verbs = m.Verbs.Select(v => BuildVerb(plugin, v)).ToList();
         return new HandleInfo(m.Scheme, m.Summary, m.Target, verbs)
         {
-            Notes = $"A plugin: {m.Name} {m.Version}, installed in {plugin.Dir}. Each call runs {m.Executable} once with one JSON request on stdin "
-                + "(protocol 1; see resh help plugin). Manage it with plugin://: info, test, disable, remove.",
+            Notes = $"A plugin: {m.Name} {m.Version}, installed in {plugin.Dir}. "
+                + (m.Mode == "ndjson"
+                    ? $"{m.Executable} is started once per resh process and answers one JSON request per line (protocol 1, mode ndjson; see resh help plugin). "
+                    : $"Each call runs {m.Executable} once with one JSON request on stdin (protocol 1; see resh help plugin). ")
+                + "Manage it with plugin://: info, test, disable, remove.",
         };
     }
 
@@ -161,7 +165,13 @@ public sealed class PluginHandles(Func<ReshPaths> paths) : IExternalHandles
         var json = new JsonObject();
         foreach (var a in args)
         {
-            if (ctx.IsSet(a.Arg))
+            if (a.Arg is Arg<Resh.Core.Secrets.SecretRef?> secret)
+            {
+                // Resolved from its source (secret:NAME, env:, file:, @-) now; the value travels only in the stdin request
+                // and is masked wherever the plugin's answer or error repeats it (the resolved value is registered for scrubbing).
+                if (ctx.GetSecret(secret) is { } value) json[a.Arg.Name] = value.Reveal();
+            }
+            else if (ctx.IsSet(a.Arg))
             {
                 var value = ctx.Args.Given.First(g => ReferenceEquals(g.Key, a.Arg)).Value;
                 json[a.Arg.Name] = ArgsForwarding.ToJson(a.Arg, value, $"the plugin {plugin.Manifest.Name}");

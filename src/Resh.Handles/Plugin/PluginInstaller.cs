@@ -37,6 +37,7 @@ public static class PluginInstaller
         var st = Posix.Stat(dir, follow: true, out _);
         if (st is null) throw ReshError.NotFound($"No plugin directory {dir}.", "Name a directory that holds plugin.json.").ToException();
         if (!st.Value.IsDirectory) throw ReshError.Usage($"{dir} is not a directory.", "Name the plugin's directory (the one that holds plugin.json).").ToException();
+        if (PluginStore.CheckParents(store.Root) is { } unsafeParent) throw unsafeParent.ToException();
         var manifestPath = Path.Combine(dir, PluginManifest.FileName);
         var manifest = PluginManifest.Load(manifestPath);
         var warnings = new List<string>();
@@ -45,8 +46,6 @@ public static class PluginInstaller
                 new JsonObject { ["expected"] = expectedName, ["found"] = manifest.Name }).ToException();
         if (IsBuiltInScheme(manifest.Scheme) || manifest.Scheme == "plugin")
             throw ReshError.Conflict($"The plugin's scheme {manifest.Scheme}:// is a built-in handle of resh.", "Give the plugin another scheme in plugin.json.").ToException();
-        if (manifest.Mode == "ndjson")
-            warnings.Add("mode ndjson: this resh runs the plugin once per call (oneshot protocol); the plugin must answer one request and exit.");
 
         var files = Enumerate(dir, manifest, ct);
         var mismatch = PluginStore.Mismatches(dir, manifest);

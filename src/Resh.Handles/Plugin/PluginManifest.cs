@@ -34,7 +34,8 @@ public sealed partial record PluginManifest(
     public static bool IsValidName(string name) => NameRegex().IsMatch(name);
 
     /// <summary>The schema types an argument may have.</summary>
-    public static readonly string[] ArgTypes = ["string", "integer", "number", "boolean", "array", "object"];
+    /// <remarks>"secret" is resh's own: a string that takes resh's secret sources (secret:NAME, env:VAR, file:PATH, @-) and reaches the plugin only in the stdin request.</remarks>
+    public static readonly string[] ArgTypes = ["string", "integer", "number", "boolean", "array", "object", "secret"];
 
     static ReshException Bad(string where, string message) =>
         ReshError.Usage($"The plugin manifest {where} is invalid: {message}", "See docs/plugins.md for the manifest format; `resh plugin://.new name=NAME language=bash` writes a working one.",
@@ -177,6 +178,7 @@ public sealed partial record PluginManifest(
                 if (type != "string" || en is not JsonArray ea || ea.Count == 0 || ea.Any(x => x is not JsonValue xv || xv.GetValueKind() != JsonValueKind.String))
                     throw Bad(where, $"{pat}.enum must be a non-empty array of strings on a string argument.");
             }
+            if (type == "secret" && s.ContainsKey("default")) throw Bad(where, $"{pat} is a secret: it cannot have a default (it would sit in plugin.json).");
             if (s["default"] is { } def && !Matches(type, def)) throw Bad(where, $"{pat}.default is not a {type}.");
         }
         if (args["required"] is { } req)
@@ -189,7 +191,7 @@ public sealed partial record PluginManifest(
     /// <summary>Whether a JSON value has a schema type.</summary>
     public static bool Matches(string type, JsonNode? value) => type switch
     {
-        "string" => value is JsonValue v && v.GetValueKind() == JsonValueKind.String,
+        "string" or "secret" => value is JsonValue v && v.GetValueKind() == JsonValueKind.String,
         "integer" => value is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out _),
         "number" => value is JsonValue v && v.GetValueKind() == JsonValueKind.Number,
         "boolean" => value is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False,
@@ -197,6 +199,20 @@ public sealed partial record PluginManifest(
         "object" => value is JsonObject,
         _ => false,
     };
+
+    /// <summary>The schema as JSON Schema knows it: resh's "secret" type is a string there (write-only).</summary>
+    public static JsonObject WireSchema(JsonObject schema)
+    {
+        var copy = (JsonObject)schema.DeepClone();
+        if (copy["properties"] is JsonObject props)
+            foreach (var (_, p) in props)
+                if (p is JsonObject o && o["type"] is JsonValue t && t.TryGetValue<string>(out var ts) && ts == "secret")
+                {
+                    o["type"] = "string";
+                    o["writeOnly"] = true;
+                }
+        return copy;
+    }
 
     /// <summary>A path inside the plugin directory: relative, no empty, `.` or `..` component, no NUL or backslash.</summary>
     public static void CheckRelativePath(string path, string what, string where)

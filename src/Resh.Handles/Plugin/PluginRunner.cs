@@ -26,9 +26,15 @@ public static class PluginRunner
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 
     /// <param name="timedOut">Whether a cancellation of <paramref name="ct"/> is the call's --timeout (else an interrupt, rethrown).</param>
-    public static async Task<PluginAnswer> RunAsync(LoadedPlugin plugin, JsonObject request, TimeSpan? timeout, Func<bool> timedOut, CancellationToken ct)
+    public static Task<PluginAnswer> RunAsync(LoadedPlugin plugin, JsonObject request, TimeSpan? timeout, Func<bool> timedOut, CancellationToken ct) =>
+        plugin.Manifest.Mode == "ndjson"
+            ? PluginSessions.RunAsync(plugin, request, timeout, timedOut, ct)
+            : RunOnceAsync(plugin, request, timeout, timedOut, ct);
+
+    /// <summary>How the plugin's executable is started, in either mode.</summary>
+    internal static ProcessStartInfo StartInfo(LoadedPlugin plugin, out string exe)
     {
-        var exe = Path.Combine(plugin.Dir, plugin.Manifest.Executable);
+        exe = Path.Combine(plugin.Dir, plugin.Manifest.Executable);
         // The plugin leads its own session and process group (setsid execs it in place, so its pid is the group's id):
         // after the answer, a timeout or an interrupt the whole group is killed, children in the background included.
         var psi = new ProcessStartInfo(Setsid ?? exe)
@@ -47,16 +53,34 @@ public static class PluginRunner
         if (Environment.GetEnvironmentVariable("TMPDIR") is { Length: > 0 } tmp) psi.Environment["TMPDIR"] = tmp;
         psi.Environment["RESH_PLUGIN_DIR"] = plugin.Dir;
         psi.Environment["RESH_PROTOCOL"] = PluginManifest.CurrentProtocol.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        psi.Environment["RESH_PLUGIN_MODE"] = plugin.Manifest.Mode;
+        return psi;
+    }
 
+    internal static ReshError NotStarted(LoadedPlugin plugin, string why, string exe) =>
+        ReshError.Failed($"The plugin {plugin.Manifest.Name} could not be started: {ExceptionTranslation.OneLine(why)}.",
+            "Check the executable's first line (#!) names an interpreter that is installed, and that it is executable.",
+            new JsonObject { ["executable"] = exe });
+
+    /// <summary>setsid's own complaint when it could not exec the plugin (126/127 and its message on stderr).</summary>
+    internal static bool SetsidFailed(int exit, string stderrTail) =>
+        Setsid is not null && exit is 126 or 127 && stderrTail.StartsWith("setsid: failed to execute", StringComparison.Ordinal);
+
+    static async Task<PluginAnswer> RunOnceAsync(LoadedPlugin plugin, JsonObject request, TimeSpan? timeout, Func<bool> timedOut, CancellationToken ct)
+    {
+        var psi = StartInfo(plugin, out var exe);
         var clock = Stopwatch.StartNew();
         using var process = new Process { StartInfo = psi };
         try { process.Start(); }
-        catch (Win32Exception ex)
-        {
-            return Fail(ReshError.Failed($"The plugin {plugin.Manifest.Name} could not be started: {ExceptionTranslation.OneLine(ex.Message)}.",
-                "Check the executable's first line (#!) names an interpreter that is installed, and that it is executable.",
-                new JsonObject { ["executable"] = exe }), null, "", clock);
-        }
+        catch (Win32Exception ex) { return Fail(NotStarted(plugin, ex.Message, exe), null, "", clock); }
+        if (Setsid is not null) PluginReaper.Watch(process.Id);
+        try { return await AnswerOnceAsync(plugin, process, request, timeout, timedOut, ct, clock).ConfigureAwait(false); }
+        finally { if (Setsid is not null) PluginReaper.Forget(process.Id); }
+    }
+
+    static async Task<PluginAnswer> AnswerOnceAsync(LoadedPlugin plugin, Process process, JsonObject request, TimeSpan? timeout, Func<bool> timedOut,
+        CancellationToken ct, Stopwatch clock)
+    {
 
         using var limit = new CancellationTokenSource(timeout ?? DefaultTimeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, limit.Token);
@@ -94,10 +118,8 @@ public static class PluginRunner
         }
         var exit = process.ExitCode;
         var stderrTail = await Drain(stderrTask).ConfigureAwait(false);
-        if (Setsid is not null && exit is 126 or 127 && stderrTail.StartsWith("setsid: failed to execute", StringComparison.Ordinal))
-            return Fail(ReshError.Failed($"The plugin {plugin.Manifest.Name} could not be started: {ExceptionTranslation.OneLine(stderrTail.Trim())}.",
-                "Check the executable's first line (#!) names an interpreter that is installed, and that it is executable.",
-                new JsonObject { ["executable"] = exe }), exit, stderrTail, clock);
+        if (SetsidFailed(exit, stderrTail))
+            return Fail(NotStarted(plugin, stderrTail.Trim(), Path.Combine(plugin.Dir, plugin.Manifest.Executable)), exit, stderrTail, clock);
         byte[] stdout;
         try { stdout = await stdoutTask.ConfigureAwait(false); }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException) { stdout = []; }
@@ -135,6 +157,13 @@ public static class PluginRunner
                 "A plugin prints exactly one JSON object ({\"ok\":true,\"result\":...}) on stdout; diagnostics go to stderr. Try resh plugin://NAME.test.",
                 Details(new JsonObject { ["stdout_head"] = head, ["stdout_bytes"] = stdout.Length })), exit, stderrTail, clock);
         }
+        return FromEnvelope(plugin, envelope, exit, stderrTail, clock, Details());
+    }
+
+    /// <summary>The answer an envelope gives; <paramref name="exit"/> is null for a long-lived (ndjson) plugin.</summary>
+    internal static PluginAnswer FromEnvelope(LoadedPlugin plugin, JsonObject envelope, int? exit, string stderrTail, Stopwatch clock, JsonObject details)
+    {
+        JsonObject Details() => (JsonObject)details.DeepClone();
         if (envelope["ok"] is not JsonValue okv || !okv.TryGetValue<bool>(out var ok))
             return Fail(ReshError.Failed($"The plugin {plugin.Manifest.Name} answered an envelope without a boolean `ok`.",
                 "The envelope is {\"ok\":true,\"changed\":false,\"result\":...} or {\"ok\":false,\"error\":{\"code\",\"message\"}}.", Details()), exit, stderrTail, clock, envelope);
@@ -144,7 +173,7 @@ public static class PluginRunner
                 if (w is JsonValue wv && wv.TryGetValue<string>(out var ws)) warnings.Add(Clip(ws, 500));
         if (ok)
         {
-            if (exit != 0)
+            if (exit is not (null or 0))
                 return Fail(ReshError.Failed($"The plugin {plugin.Manifest.Name} answered ok but exited with {exit}.", "Exit 0 after a successful answer.", Details()), exit, stderrTail, clock, envelope);
             var changed = envelope["changed"] is JsonValue cv && cv.TryGetValue<bool>(out var c) && c;
             return new PluginAnswer(true, changed, envelope["result"]?.DeepClone(), warnings, null, exit, stderrTail, clock.Elapsed.TotalMilliseconds, envelope);
@@ -171,15 +200,15 @@ public static class PluginRunner
         return new ReshError(code, message, hint, details);
     }
 
-    static PluginAnswer Fail(ReshError error, int? exit, string tail, Stopwatch clock, JsonObject? envelope = null) =>
+    internal static PluginAnswer Fail(ReshError error, int? exit, string tail, Stopwatch clock, JsonObject? envelope = null) =>
         new(false, false, null, [], error, exit, tail, clock.Elapsed.TotalMilliseconds, envelope);
 
-    static string Clip(string s, int max) => s.Length <= max ? s : s[..max] + "…";
+    internal static string Clip(string s, int max) => s.Length <= max ? s : s[..max] + "…";
 
     /// <summary>/usr/bin/setsid (util-linux) when installed; else the plugin runs in resh's process group (tree kill only).</summary>
-    static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+    internal static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
 
-    static void Kill(Process p)
+    internal static void Kill(Process p)
     {
         try { p.Kill(entireProcessTree: true); }
         catch (InvalidOperationException) { }
@@ -188,7 +217,7 @@ public static class PluginRunner
     }
 
     /// <summary>SIGKILL to the plugin's process group (its pid, as setsid made it a group leader); a gone group is ESRCH, ignored.</summary>
-    static void KillGroup(Process p)
+    internal static void KillGroup(Process p)
     {
         if (Setsid is null) return;
         int pid;

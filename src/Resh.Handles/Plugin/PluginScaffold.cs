@@ -20,7 +20,8 @@ public static class PluginScaffold
     };
 
     /// <summary>The files of a new plugin (path → content, executable flag); plugin.json last, with the checksums of the others.</summary>
-    public static List<(string Path, string Content, bool Executable)> Files(string name, string scheme, string language)
+    /// <param name="mode">oneshot (one process per call), or ndjson (one long-lived process per resh run; python only).</param>
+    public static List<(string Path, string Content, bool Executable)> Files(string name, string scheme, string language, string mode = "oneshot")
     {
         var files = new List<(string, string, bool)>();
         string exe;
@@ -32,7 +33,7 @@ public static class PluginScaffold
                 break;
             case "python":
                 exe = name + ".py";
-                files.Add((exe, Python, true));
+                files.Add((exe, mode == "ndjson" ? PythonNdjson : Python, true));
                 break;
             default:
                 exe = "run.sh";
@@ -53,7 +54,7 @@ public static class PluginScaffold
             ["summary"] = $"The {name} plugin: says hello.",
             ["target"] = "Whom to greet (the text after the scheme).",
             ["executable"] = exe,
-            ["mode"] = "oneshot",
+            ["mode"] = mode,
             ["verbs"] = new JsonArray(new JsonObject
             {
                 ["name"] = "greet",
@@ -136,6 +137,49 @@ def main():
         answer = {"ok": True, "changed": False, "result": verb(request.get("target", ""), request.get("args", {}))}
     json.dump(answer, sys.stdout)
     sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
+
+""";
+
+    const string PythonNdjson = """
+#!/usr/bin/env python3
+# A resh plugin (protocol 1, mode ndjson): started once per resh process (a call, a batch, an MCP session).
+# Each line on stdin is one JSON request with an "id"; answer each with one JSON envelope line on stdout that carries
+# the same "id", and flush. Diagnostics go to stderr. Exit when stdin ends.
+import json
+import sys
+
+
+def greet(target, args):
+    message = " ".join([f"{args.get('greeting', 'Hello')}, {target or 'world'}!"] * int(args.get("times", 1)))
+    return {"message": message}
+
+
+VERBS = {"greet": greet}
+
+
+def answer(request):
+    verb = VERBS.get(request.get("verb"))
+    if verb is None:
+        return {"ok": False, "error": {"code": "usage", "message": "Unknown verb.", "hint": "This plugin knows: " + ", ".join(VERBS)}}
+    try:
+        return {"ok": True, "changed": False, "result": verb(request.get("target", ""), request.get("args", {}))}
+    except Exception as e:  # one bad request must not end the process
+        return {"ok": False, "error": {"code": "failed", "message": str(e) or type(e).__name__}}
+
+
+def main():
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        reply = answer(request)
+        reply["id"] = request.get("id")
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":

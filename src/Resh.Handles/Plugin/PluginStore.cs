@@ -120,13 +120,10 @@ public sealed class PluginStore(string root)
             var kind = n.StartsWith(".install-", StringComparison.Ordinal) ? "install" : n.StartsWith(".old-", StringComparison.Ordinal) ? "old"
                 : n.StartsWith(".remove-", StringComparison.Ordinal) ? "remove" : null;
             if (kind is null) continue;
-            var rest = n[(kind.Length + 2)..];
-            var dash = rest.IndexOf('-');
             string? plugin = null;
-            if (dash > 0 && int.TryParse(rest.AsSpan(0, dash), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid))
+            if (CreatorPid.Parse(n[(kind.Length + 2)..], out var tail) is { } pid)
             {
-                if (pid == Environment.ProcessId || Directory.Exists($"/proc/{pid}")) continue;
-                var tail = rest[(dash + 1)..];
+                if (CreatorPid.Runs(pid)) continue;
                 var last = tail.LastIndexOf('-');
                 plugin = last > 0 ? tail[..last] : null;
             }
@@ -174,6 +171,42 @@ public sealed class PluginStore(string root)
                 $"Fix it: chown -R {euid} {path} && chmod -R go-w {path}, or install the plugin again.",
                 new JsonObject { ["path"] = path, ["uid"] = s.Uid, ["mode"] = Convert.ToString(s.Permissions, 8) });
         return null;
+    }
+
+    /// <summary>
+    /// Refuses a store below a directory that another user (not root) owns, or that group or others may write without the
+    /// sticky bit: whoever may rename entries there can swap the whole store for one of their own, whatever the store's own
+    /// owner and mode say. Every directory from the store's parent up to / is checked on the real path (symbolic links
+    /// resolved), as SecretFile and OwnedStateDir check their parents. A parent that does not exist yet is skipped.
+    /// </summary>
+    public static ReshError? CheckParents(string path)
+    {
+        var euid = LibC.GetEUid();
+        var start = Path.GetDirectoryName(Path.GetFullPath(path).TrimEnd('/'));
+        while (start is not null && !Directory.Exists(start)) start = Path.GetDirectoryName(start);
+        if (start is null) return null;
+        var real = RealDirectory(start) ?? start;
+        for (var dir = real; dir is not null; dir = Path.GetDirectoryName(dir))
+        {
+            if (Posix.Stat(dir, follow: false, out _) is not { } s) continue;
+            var foreign = s.Uid != 0 && s.Uid != euid;
+            var open = (s.Permissions & 0x12) != 0 && (s.Permissions & 0x200) == 0;
+            if (!foreign && !open) continue;
+            return ReshError.PermissionDenied(
+                $"The plugin store {path} lies below {dir}, which {(foreign ? $"uid {s.Uid} owns" : "group or others may write")}: whoever may rename entries there could swap the store, so resh runs no plugin from it.",
+                $"Fix {dir} (owned by root or uid {euid}; chmod go-w, or +t for a shared directory), or set RESH_HOME to a directory below safe ones.",
+                new JsonObject { ["path"] = path, ["parent"] = dir, ["uid"] = s.Uid, ["mode"] = Convert.ToString(s.Permissions, 8) });
+        }
+        return null;
+    }
+
+    /// <summary>The directory's path with every symbolic link resolved (the kernel's name of an open handle), or null.</summary>
+    static string? RealDirectory(string dir)
+    {
+        using var h = Posix.OpenHandle(Posix.AT_FDCWD, dir, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, 0, out _);
+        if (h is null) return null;
+        try { return new FileInfo($"/proc/self/fd/{(int)h.DangerousGetHandle()}").LinkTarget is { } t && t.StartsWith('/') ? t : null; }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return null; }
     }
 
     /// <summary>sha256:HEX of a file, read in constant memory.</summary>

@@ -24,13 +24,16 @@ public static class McpCommand
     static readonly Arg<bool> AllowReveal = Arg.Bool("allow_reveal",
         "Let clients set `reveal` (secret.get, config.get/diff/validate/convert) and see secret values in clear; without it `reveal` is not offered and is refused.");
 
+    static readonly Arg<bool> AllowPluginReads = Arg.Bool("allow_plugin_reads",
+        "With --read-only, also list and run plugin verbs whose manifest declares them read; without it --read-only offers no plugin verb (resh cannot check what a plugin's program does).");
+
     public static VerbInfo Declaration() => VerbInfo.Define("mcp", Effect.Mutate,
         "Serve every verb as a Model Context Protocol tool on stdin/stdout (an MCP server for AI agents).",
-        [ReadOnly, Allow, Deny, AllowDestructive, AllowSecret, AllowReveal], () => McpJson.Default.McpResult,
+        [ReadOnly, Allow, Deny, AllowDestructive, AllowSecret, AllowReveal, AllowPluginReads], () => McpJson.Default.McpResult,
         _ => ReshError.Usage("mcp speaks the Model Context Protocol on stdin and stdout.", "Configure your MCP client to run: resh mcp --read-only"),
         notes: "One tool per verb (file_read, svc_restart, ...) with the verb's argument schema plus `target`, `host` (run through ssh://) and " +
                "`dry_run` on mutating verbs; each answer is the envelope. --dry-run makes every call a dry run; --timeout bounds each call. " +
-               "Secret arguments take literal values only, or secret:NAME where --allow-secret allows it; --read-only also refuses arguments that write files and ssh.tunnel; `reveal` (secret values in clear) needs --allow-reveal. " +
+               "Secret arguments take literal values only, or secret:NAME where --allow-secret allows it; --read-only also refuses arguments that write files, ssh.tunnel, and plugin verbs unless --allow-plugin-reads; `reveal` (secret values in clear) needs --allow-reveal. " +
                "Path arguments meet the target patterns as scheme://PATH; a call with `host` also meets the patterns naming all of ssh (ssh, ssh.*) as ssh://HOST, and a host expression that fans out passes only an --allow that names it literally. " +
                "Resources are the handles' docs (resh://docs/SCHEME); prompts are operator workflows. See docs/mcp.md.",
         examples:
@@ -57,6 +60,8 @@ public static class McpCommand
                 Deny = inv.Args.Get(Deny).Select(McpPolicy.Pattern.Parse).ToArray(),
                 AllowSecret = inv.Args.Get(AllowSecret).Select(p => p.Trim()).Where(p => p.Length > 0).ToArray(),
                 AllowReveal = inv.Args.Get(AllowReveal),
+                AllowPluginReads = inv.Args.Get(AllowPluginReads),
+                IsPlugin = scheme => !start.Registry.IsBuiltIn(scheme) && start.Registry.External?.Find(scheme) is not null,
                 ForceDryRun = inv.Globals.DryRun,
                 Timeout = inv.Globals.Timeout,
             };

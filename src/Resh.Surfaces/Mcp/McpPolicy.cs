@@ -22,6 +22,15 @@ public sealed class McpPolicy
     public IReadOnlyList<string> AllowSecret { get; init; } = [];
     /// <summary>--allow-reveal: arguments of role <see cref="ArgRole.Reveal"/> (secret.get and config's `reveal`) may show secret values.</summary>
     public bool AllowReveal { get; init; }
+    /// <summary>
+    /// --allow-plugin-reads: under --read-only, plugin verbs whose manifest says `read` are listed and may run. Without it
+    /// they are not: resh cannot check what a plugin's program does, so its `read` is only the author's claim.
+    /// </summary>
+    public bool AllowPluginReads { get; init; }
+    /// <summary>Whether a scheme is an installed plugin's (not built into resh).</summary>
+    public Func<string, bool> IsPlugin { get; init; } = static _ => false;
+
+    bool RefusesPlugin(VerbInfo v) => ReadOnly && !AllowPluginReads && IsPlugin(v.HandleScheme);
 
     /// <summary>
     /// One --allow/--deny pattern: a glob of `handle.verb`, and optionally of the target URI after a colon. A target glob
@@ -60,6 +69,7 @@ public sealed class McpPolicy
     {
         if (ReadOnly && v.Effect != Effect.Read) return false;
         if (ReadOnly && McpReadOnlyRules.Refuses(v)) return false;
+        if (RefusesPlugin(v)) return false;
         if (McpRevealRule.RefusesVerb(this, v)) return false;
         if (Deny.Any(d => d.Target is null && d.MatchesVerb(v))) return false;
         return Allow.Count == 0 || Allow.Any(a => a.MatchesVerb(v));
@@ -80,6 +90,9 @@ public sealed class McpPolicy
         if (ReadOnly && v.Effect != Effect.Read)
             return ReshError.PermissionDenied($"{v.FullName} changes state and this MCP server runs with --read-only.",
                 "Ask the operator to restart `resh mcp` without --read-only to allow changes.");
+        if (RefusesPlugin(v))
+            return ReshError.PermissionDenied($"{v.FullName} is a plugin's verb: its effect `read` is only what the plugin's manifest claims, and this MCP server runs with --read-only.",
+                "Ask the operator to add --allow-plugin-reads (trusting the read verbs of installed plugins), or to restart `resh mcp` without --read-only.");
         return Refusal(v.FullName, target, $"{v.FullName} on {shown}", "the target");
     }
 

@@ -26,7 +26,7 @@ public static class McpToolCache
         var key = new StringBuilder()
             .Append(exe.DevMajor).Append(':').Append(exe.DevMinor).Append(':').Append(exe.Inode).Append(':').Append(exe.Size)
             .Append(':').Append(exe.ChangeTime.UtcTicks).Append(':').Append(exe.ModifyTime.UtcTicks)
-            .Append("\nro=").Append(policy.ReadOnly).Append(" destructive=").Append(policy.AllowDestructive).Append(" dry=").Append(policy.ForceDryRun).Append(" reveal=").Append(policy.AllowReveal);
+            .Append("\nro=").Append(policy.ReadOnly).Append(" destructive=").Append(policy.AllowDestructive).Append(" dry=").Append(policy.ForceDryRun).Append(" reveal=").Append(policy.AllowReveal).Append(" plugin_reads=").Append(policy.AllowPluginReads);
         if (external.Length > 0) key.Append("\nexternal ").Append(external);
         foreach (var p in policy.Allow) key.Append("\nallow ").Append(p.Text);
         foreach (var p in policy.Deny) key.Append("\ndeny ").Append(p.Text);

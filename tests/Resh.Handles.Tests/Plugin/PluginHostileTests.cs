@@ -58,7 +58,7 @@ public sealed class PluginHostileTests : IDisposable
     }
 
     /// <summary>Gone, or a zombie waiting for init to reap it (dead either way).</summary>
-    static bool GoneSoon(int pid)
+    internal static bool GoneSoon(int pid)
     {
         for (int i = 0; i < 50; i++)
         {

@@ -183,4 +183,138 @@ printf '%s\n' '{"ok":true,"changed":false,"result":{}}'
                 try { System.Diagnostics.Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { } catch (InvalidOperationException) { }
         }
     }
+
+    /// <summary>Waits for a file of two pids (the plugin and its background child) a plugin writes.</summary>
+    static int[] WaitForPids(string pidfile)
+    {
+        for (int i = 0; i < 300; i++)
+        {
+            try
+            {
+                var pids = File.ReadAllText(pidfile).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
+                if (pids.Length == 2) return pids;
+            }
+            catch (Exception ex) when (ex is IOException or FormatException) { }
+            Thread.Sleep(100);
+        }
+        return [];
+    }
+
+    static void KillLeftovers(IEnumerable<int> pids)
+    {
+        foreach (var pid in pids)
+            try { System.Diagnostics.Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { } catch (InvalidOperationException) { }
+    }
+
+    [Theory]
+    [InlineData("bad", "bad://.hang")]   // oneshot, in the middle of a call
+    [InlineData("nd", "nd://x.hang")]    // ndjson, its long-lived process
+    public void P4_a_plugin_and_its_grandchild_die_when_resh_is_killed_with_SIGKILL(string sample, string call)
+    {
+        Assert.True(_kit.Install(Path.Combine(PluginKit.Samples, sample)).Ok);
+        var pidfile = _kit["pids"];
+        if (sample == "nd")
+        {
+            // The nd plugin's spawn verb writes the pids, then hang keeps the call open.
+            var psiNd = Start("batch");
+            using var ndResh = System.Diagnostics.Process.Start(psiNd)!;
+            ndResh.StandardInput.WriteLine(new JsonObject { ["id"] = 1, ["stage"] = "nd://x.spawn", ["args"] = new JsonObject { ["pidfile"] = pidfile } }.ToJsonString());
+            ndResh.StandardInput.WriteLine(new JsonObject { ["id"] = 2, ["stage"] = call }.ToJsonString());
+            ndResh.StandardInput.Flush();
+            KilledResh(ndResh, pidfile);
+            return;
+        }
+        var psi = Start(call, $"pidfile={pidfile}", "--timeout", "120s");
+        using var resh = System.Diagnostics.Process.Start(psi)!;
+        KilledResh(resh, pidfile);
+    }
+
+    System.Diagnostics.ProcessStartInfo Start(params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(ReshBinary.Path)
+        {
+            UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["RESH_HOME"] = _kit.Home;
+        psi.Environment.Remove("RESH_CONFIG");
+        return psi;
+    }
+
+    static void KilledResh(System.Diagnostics.Process resh, string pidfile)
+    {
+        var pids = WaitForPids(pidfile);
+        try
+        {
+            Assert.Equal(2, pids.Length);
+            Thread.Sleep(300); // the hang request is in flight
+            Assert.All(pids, pid => Assert.True(Directory.Exists($"/proc/{pid}"), $"{pid} is not running before the kill"));
+            resh.Kill(); // SIGKILL to resh alone: no cleanup code of resh runs
+            Assert.True(resh.WaitForExit(10_000));
+            foreach (var pid in pids) Assert.True(PluginHostileTests.GoneSoon(pid), $"process {pid} outlived resh killed with SIGKILL");
+        }
+        finally { KillLeftovers(pids); }
+    }
+
+    [Fact]
+    public void A_store_below_a_directory_others_may_write_is_refused_at_install_and_run()
+    {
+        var open = _kit["open"];
+        Directory.CreateDirectory(open);
+        var home = Path.Combine(open, "home");
+        Directory.CreateDirectory(home, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var env = new Dictionary<string, string> { ["RESH_HOME"] = home };
+        ReshRun Run(params string[] args) => ReshBinary.Run(args.Append("--format").Append("json"), env: env);
+        var src = _kit.CopySample("hello-py");
+        Assert.True(Run("plugin://.install", $"from={src}").Ok); // open is 0755 so far
+        var marker = _kit["ran"];
+        Assert.True(Run("hellopy://" + marker + ".touch").Ok);
+        File.Delete(marker);
+
+        File.SetUnixFileMode(open, (UnixFileMode)0x1ff); // 0777, no sticky bit: anyone may rename home away
+        var call = Run("hellopy://" + marker + ".touch");
+        Assert.False(call.Ok);
+        Assert.Contains("group or others may write", call.Stdout);
+        Assert.Contains(open, call.Stdout);
+        Assert.False(File.Exists(marker), "the plugin ran from a store others could swap");
+        var install = Run("plugin://.install", $"from={src}", "force=true");
+        Assert.Equal("permission_denied", install.ErrorCode);
+        Assert.Contains(open, install.Envelope["error"]!["details"]!["parent"]!.GetValue<string>());
+
+        File.SetUnixFileMode(open, (UnixFileMode)0x3ff); // 1777: sticky, others cannot rename what this user owns
+        Assert.True(Run("hellopy://" + marker + ".touch").Ok);
+        Assert.True(File.Exists(marker));
+    }
+
+    [Fact]
+    public void Mcp_read_only_offers_plugin_verbs_only_when_the_operator_allows_plugin_reads()
+    {
+        Assert.True(_kit.Install(Path.Combine(PluginKit.Samples, "nd")).Ok);
+        var pidfile = _kit["mcp-pids"];
+        string Session() => string.Join("\n",
+            """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""",
+            """{"jsonrpc":"2.0","method":"notifications/initialized"}""",
+            """{"jsonrpc":"2.0","id":2,"method":"tools/list"}""",
+            new JsonObject { ["jsonrpc"] = "2.0", ["id"] = 3, ["method"] = "tools/call", ["params"] = new JsonObject { ["name"] = "nd_spawn", ["arguments"] = new JsonObject { ["target"] = "x", ["pidfile"] = pidfile } } }.ToJsonString()) + "\n";
+        List<JsonObject> Mcp(params string[] flags)
+        {
+            var run = _kit.Resh(["mcp", "--read-only", "--allow", "nd.*", .. flags], Session(), wait: TimeSpan.FromSeconds(60));
+            return run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => (JsonObject)JsonNode.Parse(l)!).ToList();
+        }
+        static JsonObject ById(List<JsonObject> lines, int id) => lines.Single(l => l["id"]?.GetValue<int>() == id);
+        static string[] Tools(List<JsonObject> lines) => ById(lines, 2)["result"]!["tools"]!.AsArray().Select(t => t!["name"]!.GetValue<string>()).ToArray();
+        static JsonObject Envelope(List<JsonObject> lines) => ById(lines, 3)["result"]!["structuredContent"]!.AsObject();
+
+        var strict = Mcp();
+        Assert.DoesNotContain("nd_spawn", Tools(strict));
+        Assert.Equal("permission_denied", Envelope(strict)["error"]!["code"]!.GetValue<string>());
+        Assert.Contains("--allow-plugin-reads", Envelope(strict)["error"]!["hint"]!.GetValue<string>());
+        Assert.False(File.Exists(pidfile), "a plugin verb ran under --read-only");
+
+        var opted = Mcp("--allow-plugin-reads");
+        Assert.Contains("nd_spawn", Tools(opted));
+        Assert.True(Envelope(opted)["ok"]!.GetValue<bool>(), Envelope(opted).ToJsonString());
+        Assert.True(File.Exists(pidfile));
+        KillLeftovers(WaitForPids(pidfile));
+    }
 }

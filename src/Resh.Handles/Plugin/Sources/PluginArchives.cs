@@ -21,6 +21,33 @@ public static class PluginArchives
     /// <summary>Content bound of an extracted plugin.</summary>
     public const long MaxExtractedBytes = 512L << 20;
 
+    /// <summary>File bound of an extracted archive or a cloned repository (a plugin is a handful of files).</summary>
+    public const int MaxFiles = 10_000;
+
+    /// <summary>Files and bytes under a directory, counting stops once either bound is passed.</summary>
+    public static (long Files, long Bytes) Measure(string dir)
+    {
+        long files = 0, bytes = 0;
+        try
+        {
+            foreach (var f in new DirectoryInfo(dir).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 }))
+            {
+                files++;
+                try { bytes += f.Length; } catch (IOException) { }
+                if (files > MaxFiles || bytes > MaxExtractedBytes) break;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+        return (files, bytes);
+    }
+
+    /// <summary>The refusal of a source over the bounds; nothing is installed.</summary>
+    public static ReshException TooLarge(string shownAs, long files, long bytes) =>
+        ReshError.PermissionDenied(
+            $"The plugin source {shownAs} holds more than {(files > MaxFiles ? $"{MaxFiles} files" : $"{MaxExtractedBytes >> 20} MiB")}; it was not installed.",
+            "A plugin is a small directory; ask its publisher for a smaller source (no build output or history).",
+            new System.Text.Json.Nodes.JsonObject { ["max_files"] = MaxFiles, ["max_bytes"] = MaxExtractedBytes, ["files_seen"] = files, ["bytes_seen"] = bytes }).ToException();
+
     /// <summary>Set by the CLI's HandleCatalog to archive://'s extractor (archive, parent dir, new stage name, max bytes, ct).</summary>
     public static Func<string, string, string, long, CancellationToken, PluginExtraction>? Extractor { get; set; }
 
@@ -34,6 +61,7 @@ public static class PluginArchives
     {
         var extractor = Extractor ?? throw ReshError.Unsupported("This build of resh cannot extract plugin archives.", "Install from a directory.").ToException();
         var report = extractor(archive, work, "tree", MaxExtractedBytes, ct);
+        if (report.Files > MaxFiles) throw TooLarge(shownAs, report.Files, 0);
         if (report.Refused.Count > 0)
         {
             var first = report.Refused[0];

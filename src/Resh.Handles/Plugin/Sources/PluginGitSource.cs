@@ -49,7 +49,30 @@ public static class PluginGitSource
         {
             var dir = Path.Combine(work.Path, "repo");
             using var auth = GitAuth.From(ctx, user, password);
-            var safety = new GitOptions { Auth = auth, Config = ["protocol.ext.allow=never", "protocol.fd.allow=never", "submodule.recurse=false", "core.symlinks=true"] };
+            // Bounded like an archive: a watcher measures the clone while git writes it and stops git past the bounds.
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
+            (long Files, long Bytes)? over = null;
+            var watcher = Task.Run(async () =>
+            {
+                while (!bound.IsCancellationRequested)
+                {
+                    try { await Task.Delay(200, bound.Token).ConfigureAwait(false); } catch (OperationCanceledException) { return; }
+                    var seen = PluginArchives.Measure(work.Path);
+                    if (seen.Files > PluginArchives.MaxFiles || seen.Bytes > PluginArchives.MaxExtractedBytes)
+                    {
+                        over = seen;
+                        bound.Cancel();
+                        return;
+                    }
+                }
+            });
+            void CheckBound()
+            {
+                if (over is { } o) throw PluginArchives.TooLarge(GitUrl.Display(url), o.Files, o.Bytes);
+            }
+            var safety = new GitOptions { Auth = auth, Config = ["protocol.ext.allow=never", "protocol.fd.allow=never", "submodule.recurse=false", "core.symlinks=true"], Cancellation = bound.Token };
+            try
+            {
             var isHash = gitRef is { Length: 40 or 64 } && gitRef.All(char.IsAsciiHexDigit); // a full commit id: fetched by id
             if (!isHash)
             {
@@ -57,6 +80,7 @@ public static class PluginGitSource
                 if (gitRef is not null) args.Add("--branch=" + gitRef);
                 args.AddRange(["--", plain, dir]);
                 var r = await GitCli.RunAsync(ctx, null, args, safety).ConfigureAwait(false);
+                CheckBound();
                 if (!r.Succeeded)
                 {
                     var err = GitErrors.From(r, null, args);
@@ -70,6 +94,7 @@ public static class PluginGitSource
                 await GitCli.CheckedAsync(ctx, null, ["init", "--quiet", "--", dir], safety).ConfigureAwait(false);
                 await GitCli.CheckedAsync(ctx, dir, ["remote", "add", "origin", "--", plain], safety).ConfigureAwait(false);
                 var fetch = await GitCli.RunAsync(ctx, dir, ["fetch", "--quiet", "--depth=1", "--no-recurse-submodules", "origin", "--end-of-options", gitRef!], safety).ConfigureAwait(false);
+                CheckBound();
                 if (!fetch.Succeeded)
                 {
                     var err = GitErrors.From(fetch, null, ["fetch", "origin", gitRef!]);
@@ -79,8 +104,18 @@ public static class PluginGitSource
                 }
                 await GitCli.CheckedAsync(ctx, dir, ["checkout", "--quiet", "--detach", "FETCH_HEAD"], safety).ConfigureAwait(false);
             }
+            }
+            catch (OperationCanceledException) when (over is not null) { CheckBound(); throw; }
+            finally
+            {
+                bound.Cancel();
+                await watcher.ConfigureAwait(false);
+            }
+            CheckBound();
             var commit = await GitCli.HeadAsync(ctx, dir).ConfigureAwait(false);
             Directory.Delete(Path.Combine(dir, ".git"), recursive: true);
+            var tree = PluginArchives.Measure(dir);
+            if (tree.Files > PluginArchives.MaxFiles || tree.Bytes > PluginArchives.MaxExtractedBytes) throw PluginArchives.TooLarge(GitUrl.Display(url), tree.Files, tree.Bytes);
             var root = PluginArchives.PluginRoot(dir, GitUrl.Display(url));
             var source = new JsonObject
             {

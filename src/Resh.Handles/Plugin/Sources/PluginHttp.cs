@@ -43,8 +43,13 @@ public static class PluginHttp
     }
 
     /// <summary>GET into <paramref name="sink"/>; null when the server answers 404 and <paramref name="missingOk"/>.</summary>
-    public static async Task<bool> GetAsync(VerbContext ctx, Uri url, Stream sink, long max, string what, bool missingOk = false)
+    /// <param name="bearer">A token for the Authorization header: sent over https only, to <paramref name="url"/>'s host only (redirects stay on it).</param>
+    public static async Task<bool> GetAsync(VerbContext ctx, Uri url, Stream sink, long max, string what, bool missingOk = false,
+        Resh.Core.Secrets.SecretValue? bearer = null)
     {
+        if (bearer is not null && url.Scheme != "https")
+            throw ReshError.Usage($"token= is sent only over https; {Display(url.ToString())} is {url.Scheme}://, so nothing was fetched.",
+                "Use the https URL of the archive.").ToException();
         using var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -64,6 +69,7 @@ public static class PluginHttp
             {
                 using var req = new HttpRequestMessage(HttpMethod.Get, current);
                 req.Headers.UserAgent.ParseAdd("resh-plugin/1");
+                if (bearer is not null) req.Headers.TryAddWithoutValidation("Authorization", "Bearer " + bearer.Reveal());
                 using var resp = await client.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, cts.Token).ConfigureAwait(false);
                 var code = (int)resp.StatusCode;
                 if (code is >= 300 and < 400 && resp.Headers.Location is { } loc)

@@ -21,5 +21,9 @@ public static class PluginSourceArgs
         examples: ["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"]);
 
     /// <summary>Append to the install verb's arguments.</summary>
-    public static ArgInfo[] Install => [Registry, Key, Version, Sha256];
+    /// <summary>
+    /// token= (and user=) for a private https source: git's (through GIT_ASKPASS, the same argument git:// takes) and an
+    /// https archive URL's (an Authorization: Bearer header, sent to that host only). Secret-typed: never in argv or output.
+    /// </summary>
+    public static ArgInfo[] Install => [Registry, Key, Version, Sha256, Resh.Handles.Git.GitAuth.TokenArg, Resh.Handles.Git.GitAuth.UserArg];
 }

@@ -147,7 +147,7 @@ public static class PluginSources
         {
             var file = Path.Combine(work.Path, "download");
             await using (var fs = new FileStream(file, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
-                await PluginHttp.GetAsync(ctx, url, fs, PluginHttp.MaxArchiveBytes, "plugin archive").ConfigureAwait(false);
+                await PluginHttp.GetAsync(ctx, url, fs, PluginHttp.MaxArchiveBytes, "plugin archive", bearer: ctx.GetSecret(Resh.Handles.Git.GitAuth.TokenArg)).ConfigureAwait(false);
             CheckSha(file, shown, sha256);
             var (dir, report) = PluginArchives.Extract(file, work.Path, shown, ctx.Cancellation);
             var sha = Sha256(file);

@@ -64,7 +64,7 @@ public static class PluginTest
             {
                 ctx.Cancellation.ThrowIfCancellationRequested();
                 var problems = new List<string>();
-                foreach (var p in PluginSchema.Validate(verb.Args, example.Args)) problems.Add("request args: " + p);
+                foreach (var p in PluginSchema.Validate(PluginManifest.WireSchema(verb.Args), example.Args)) problems.Add("request args: " + p);
                 var request = PluginHandles.Request(m, example.Target, verb.Name, (JsonObject)example.Args.DeepClone(), ctx.DryRun);
                 var answer = await PluginRunner.RunAsync(plugin, request, ctx.TimeRemaining ?? ctx.Timeout, () => ctx.TimedOut, ctx.Cancellation).ConfigureAwait(false);
                 if (answer.Envelope is { } env)

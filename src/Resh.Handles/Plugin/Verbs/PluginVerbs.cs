@@ -151,14 +151,17 @@ public static class PluginNew
         PluginScaffold.Languages, "bash");
     static readonly Arg<string?> Dir = Arg.String("dir", "Where to write it (default ./NAME); must not exist or be empty.", path: PathUse.Write);
     static readonly Arg<string?> Scheme = Arg.String("scheme", "The scheme of its handle (default: the name).");
+    static readonly Arg<string?> Mode = Arg.Enum("mode", "oneshot: one process per call; ndjson: one long-lived process per resh run that answers a JSON request per line (language=python).",
+        ["oneshot", "ndjson"], "oneshot");
 
     public static readonly VerbInfo Verb = VerbInfo.Define("new", Effect.Mutate,
         "Write a working starter plugin: plugin.json with one verb, an example and checksums, and the executable.",
-        [Name, Language, Dir, Scheme], () => PluginJson.Default.PluginNewResult, Run,
+        [Name, Language, Dir, Scheme, Mode], () => PluginJson.Default.PluginNewResult, Run,
         examples:
         [
             new("plugin://.new name=hello language=bash", "A bash plugin in ./hello."),
             new("plugin://.new name=hello language=python dir=/tmp/hello", "A Python plugin in /tmp/hello."),
+            new("plugin://.new name=hello language=python mode=ndjson", "A long-lived Python plugin (one process per resh run, a request per line)."),
         ],
         notes: "Then: resh plugin://.test path=./hello (runs its example), resh plugin://.install from=./hello, resh hello://world.greet. "
             + "After editing a file, resh plugin://.checksums path=./hello brings the manifest's checksums up to date.");
@@ -173,10 +176,14 @@ public static class PluginNew
         if (PluginInstaller.IsBuiltInScheme(scheme) || scheme == "plugin")
             return ReshError.Conflict($"{scheme}:// is a built-in handle of resh.", "Pick another name, or scheme=.");
         var language = ctx.Get(Language)!;
+        var pluginMode = ctx.Get(Mode)!;
+        if (pluginMode == "ndjson" && language != "python")
+            return ReshError.Unsupported($"The {language} scaffold is oneshot only; the ndjson scaffold is written in Python.",
+                "Use language=python mode=ndjson, or mode=oneshot (docs/plugins.md describes the ndjson protocol for any language).");
         var dir = Path.GetFullPath(ctx.Get(Dir) ?? name);
         if (File.Exists(dir) || (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any()))
             return ReshError.Conflict($"{dir} exists and is not empty.", "Pick another dir=, or remove it first.");
-        var files = PluginScaffold.Files(name, scheme, language);
+        var files = PluginScaffold.Files(name, scheme, language, pluginMode);
         var next = new List<string> { $"resh plugin://.test path={dir}", $"resh plugin://.install from={dir}", $"resh {scheme}://world.greet" };
         var result = new PluginNewResult(name, language, dir, files.Select(f => f.Path).ToList(), PluginScaffold.Requires(language), next);
         if (ctx.DryRun) return Outcome.Changed(result);

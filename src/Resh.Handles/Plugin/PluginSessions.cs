@@ -1,0 +1,300 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Resh.Core.Errors;
+
+namespace Resh.Handles.Plugin;
+
+/// <summary>
+/// Long-lived plugins (manifest <c>"mode": "ndjson"</c>): the executable is started once per resh process (a single call,
+/// or a whole batch, serve or mcp run) and answers one request per line. resh writes the protocol-1 request plus an
+/// integer <c>id</c> as one line on its stdin and reads lines from its stdout until one carries that id: the envelope.
+/// Requests to one plugin go one at a time. A crash (stdout ends) fails the request in flight with <c>unavailable</c>
+/// and the next call starts the plugin again, at most <see cref="MaxRestarts"/> times per resh process; a request that
+/// outlives --timeout (default 60 s), garbage, a wrong id or a line over 16 MiB kills the process (its whole group)
+/// and the next call starts a new one. stderr is read all along; its last 8 KiB go into the details of a failure.
+/// The process group is killed when resh ends (<see cref="PluginReaper"/>).
+/// </summary>
+public static class PluginSessions
+{
+    public const int MaxRestarts = 3;
+
+    sealed class Slot
+    {
+        public readonly SemaphoreSlim Gate = new(1, 1);
+        public PluginSession? Current;
+        public int Starts;
+        public string Key = "";
+    }
+
+    static readonly Dictionary<string, Slot> Slots = new(StringComparer.Ordinal);
+    static readonly System.Threading.Lock SlotsGate = new();
+
+    public static async Task<PluginAnswer> RunAsync(LoadedPlugin plugin, JsonObject request, TimeSpan? timeout, Func<bool> timedOut, CancellationToken ct)
+    {
+        var m = plugin.Manifest;
+        Slot slot;
+        lock (SlotsGate)
+        {
+            if (!Slots.TryGetValue(plugin.Dir, out slot!)) Slots[plugin.Dir] = slot = new Slot();
+        }
+        // Another version or executable in the same directory (an update during a serve run) is a new process.
+        var key = m.Version + " " + m.Checksums.GetValueOrDefault(m.Executable);
+        var clock = Stopwatch.StartNew();
+        var limitSpan = timeout ?? PluginRunner.DefaultTimeout;
+        using var limit = new CancellationTokenSource(limitSpan);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, limit.Token);
+        try { await slot.Gate.WaitAsync(linked.Token).ConfigureAwait(false); }
+        catch (OperationCanceledException)
+        {
+            if (ct.IsCancellationRequested && !timedOut()) throw;
+            return TimedOut(plugin, limitSpan, null, "", clock, "waiting for its previous request");
+        }
+        try
+        {
+            if (slot.Key != key)
+            {
+                slot.Current?.Stop();
+                slot.Current = null;
+                slot.Starts = 0;
+                slot.Key = key;
+            }
+            if (slot.Current is { Alive: false } gone)
+            {
+                gone.Stop();
+                slot.Current = null;
+            }
+            if (slot.Current is null)
+            {
+                if (slot.Starts > MaxRestarts)
+                    return PluginRunner.Fail(ReshError.Unavailable(
+                        $"The plugin {m.Name} stopped {slot.Starts} times in this resh process; it is not started again.",
+                        $"Look at its stderr (resh plugin://{m.Name}.test shows it), fix the plugin, and run resh again.",
+                        new JsonObject { ["starts"] = slot.Starts, ["max_restarts"] = MaxRestarts }), null, "", clock);
+                var (session, error) = PluginSession.Start(plugin);
+                if (error is not null) return PluginRunner.Fail(error, null, "", clock);
+                slot.Starts++;
+                slot.Current = session;
+            }
+            return await slot.Current!.AskAsync(plugin, request, limitSpan, linked.Token, ct, timedOut, clock, slot.Starts - 1).ConfigureAwait(false);
+        }
+        finally { slot.Gate.Release(); }
+    }
+
+    internal static PluginAnswer TimedOut(LoadedPlugin plugin, TimeSpan limit, int? pid, string tail, Stopwatch clock, string? waiting = null)
+    {
+        var text = Resh.Core.Values.DurationValue.Format(limit);
+        return PluginRunner.Fail(ReshError.Timeout(
+            waiting is null ? $"The plugin {plugin.Manifest.Name} did not answer within {text}; it was killed (the next call starts it again)."
+                : $"The plugin {plugin.Manifest.Name} did not answer within {text} ({waiting}).",
+            "Raise --timeout if the work takes longer, or fix the plugin (resh plugin://NAME.test runs its examples).",
+            new JsonObject { ["pid"] = pid, ["killed"] = pid is not null, ["stderr_tail"] = tail }), null, tail, clock);
+    }
+}
+
+/// <summary>One running ndjson plugin: its stdin, the lines of its stdout, the tail of its stderr.</summary>
+sealed class PluginSession
+{
+    readonly Process _process;
+    readonly Stream _stdin;
+    readonly Channel<byte[]?> _lines = Channel.CreateUnbounded<byte[]?>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    readonly StderrTail _stderr = new(PluginRunner.StderrTailBytes);
+    readonly int _pid;
+    long _nextId;
+    volatile bool _stopped;
+
+    PluginSession(Process process)
+    {
+        _process = process;
+        _pid = process.Id;
+        _stdin = process.StandardInput.BaseStream;
+        _ = Task.Run(() => ReadLines(process.StandardOutput.BaseStream));
+        _ = Task.Run(() => _stderr.ReadAsync(process.StandardError.BaseStream));
+    }
+
+    public bool Alive
+    {
+        get
+        {
+            if (_stopped) return false;
+            try { return !_process.HasExited; }
+            catch (InvalidOperationException) { return false; }
+        }
+    }
+
+    public static (PluginSession?, ReshError?) Start(LoadedPlugin plugin)
+    {
+        var psi = PluginRunner.StartInfo(plugin, out var exe);
+        var process = new Process { StartInfo = psi };
+        try { process.Start(); }
+        catch (Win32Exception ex)
+        {
+            process.Dispose();
+            return (null, PluginRunner.NotStarted(plugin, ex.Message, exe));
+        }
+        if (PluginRunner.Setsid is not null) PluginReaper.Watch(process.Id);
+        return (new PluginSession(process), null);
+    }
+
+    /// <summary>Closes its stdin and kills its process group (idempotent).</summary>
+    public void Stop()
+    {
+        if (_stopped) return;
+        _stopped = true;
+        try { _stdin.Dispose(); } catch (IOException) { }
+        PluginRunner.Kill(_process);
+        try { _process.WaitForExit(2000); } catch (InvalidOperationException) { }
+        if (PluginRunner.Setsid is not null) PluginReaper.Forget(_pid);
+        _process.Dispose();
+    }
+
+    public async Task<PluginAnswer> AskAsync(LoadedPlugin plugin, JsonObject request, TimeSpan limit, CancellationToken token, CancellationToken ct,
+        Func<bool> timedOut, Stopwatch clock, int restarts)
+    {
+        var name = plugin.Manifest.Name;
+        var id = ++_nextId;
+        var line = (JsonObject)request.DeepClone();
+        line["id"] = id;
+        var bytes = Encoding.UTF8.GetBytes(line.ToJsonString() + "\n");
+        JsonObject Details(JsonObject? extra = null)
+        {
+            var d = new JsonObject { ["pid"] = _pid, ["request_id"] = id, ["restarts"] = restarts, ["stderr_tail"] = _stderr.Snapshot() };
+            if (extra is not null) foreach (var (k, v) in extra) d[k] = v?.DeepClone();
+            return d;
+        }
+        PluginAnswer Broken(string why, string hint, JsonObject? extra = null)
+        {
+            Stop();
+            return PluginRunner.Fail(ReshError.Failed($"The plugin {name} broke the ndjson protocol: {why}; it was stopped (the next call starts it again).", hint, Details(extra)),
+                null, _stderr.Snapshot(), clock);
+        }
+        try
+        {
+            try
+            {
+                await _stdin.WriteAsync(bytes, token).ConfigureAwait(false);
+                await _stdin.FlushAsync(token).ConfigureAwait(false);
+            }
+            catch (IOException) { } // it is gone: its stdout ends too
+            while (true)
+            {
+                byte[]? answer;
+                try { answer = await _lines.Reader.ReadAsync(token).ConfigureAwait(false); }
+                catch (ChannelClosedException) { return Crashed(plugin, clock, Details); }
+                if (answer is null)
+                    return Broken($"a line of its stdout is longer than {PluginRunner.MaxStdoutBytes >> 20} MiB",
+                        "An ndjson plugin answers each request with one JSON line; stream large data to a file and return its path.");
+                var text = answer.AsSpan().Trim("\r\t "u8);
+                if (text.Length == 0) continue;
+                JsonObject? envelope;
+                try { envelope = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 256 }) as JsonObject; }
+                catch (JsonException) { envelope = null; }
+                if (envelope is null)
+                    return Broken("a line of its stdout is not a JSON object",
+                        "Write exactly one JSON object per line on stdout (flush after each); diagnostics go to stderr.",
+                        new JsonObject { ["stdout_line"] = PluginRunner.Clip(Encoding.UTF8.GetString(text), 300) });
+                var got = envelope["id"] is JsonValue iv && iv.TryGetValue<long>(out var n) ? n : (long?)null;
+                if (got != id)
+                    return Broken(got is null ? $"its answer to request {id} carries no id" : $"it answered id {got} to request {id}",
+                        "Copy the request's \"id\" into the answer line, one answer per request, in order.");
+                envelope.Remove("id");
+                return PluginRunner.FromEnvelope(plugin, envelope, null, _stderr.Snapshot(), clock, Details());
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Stop();
+            if (ct.IsCancellationRequested && !timedOut()) throw;
+            return PluginSessions.TimedOut(plugin, limit, _pid, _stderr.Snapshot(), clock);
+        }
+    }
+
+    PluginAnswer Crashed(LoadedPlugin plugin, Stopwatch clock, Func<JsonObject?, JsonObject> details)
+    {
+        int? exit = null;
+        try { if (_process.WaitForExit(2000)) exit = _process.ExitCode; } catch (InvalidOperationException) { }
+        Thread.Sleep(50); // the last of stderr
+        var tail = _stderr.Snapshot();
+        Stop();
+        if (exit is { } e && PluginRunner.SetsidFailed(e, tail))
+            return PluginRunner.Fail(PluginRunner.NotStarted(plugin, tail.Trim(), Path.Combine(plugin.Dir, plugin.Manifest.Executable)), e, tail, clock);
+        var d = details(new JsonObject { ["exit_code"] = exit, ["signal"] = exit > 128 && exit < 128 + 65 ? exit - 128 : null });
+        d["stderr_tail"] = tail;
+        var how = exit is null ? "closed its stdout" : exit > 128 ? $"died (signal {exit - 128})" : $"exited with {exit}";
+        return PluginRunner.Fail(ReshError.Unavailable($"The plugin {plugin.Manifest.Name} {how} before answering; the next call starts it again.",
+            "Look at details.stderr_tail; an ndjson plugin keeps reading requests until its stdin ends.", d), exit, tail, clock);
+    }
+
+    async Task ReadLines(Stream s)
+    {
+        var pending = new MemoryStream();
+        var buffer = new byte[65536];
+        try
+        {
+            while (true)
+            {
+                int n;
+                try { n = await s.ReadAsync(buffer).ConfigureAwait(false); }
+                catch (Exception ex) when (ex is IOException or ObjectDisposedException) { break; }
+                if (n == 0) break;
+                var start = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    if (buffer[i] != (byte)'\n') continue;
+                    pending.Write(buffer, start, i - start);
+                    _lines.Writer.TryWrite(pending.ToArray());
+                    pending.SetLength(0);
+                    start = i + 1;
+                }
+                pending.Write(buffer, start, n - start);
+                if (pending.Length > PluginRunner.MaxStdoutBytes)
+                {
+                    _lines.Writer.TryWrite(null); // too long: the asker stops the plugin
+                    break;
+                }
+            }
+        }
+        finally { _lines.Writer.TryComplete(); }
+    }
+}
+
+/// <summary>The last bytes a long-lived process wrote to a stream, readable while it runs.</summary>
+sealed class StderrTail(int size)
+{
+    readonly byte[] _ring = new byte[size];
+    long _total;
+    readonly System.Threading.Lock _gate = new();
+
+    public async Task ReadAsync(Stream s)
+    {
+        var buffer = new byte[16384];
+        while (true)
+        {
+            int n;
+            try { n = await s.ReadAsync(buffer).ConfigureAwait(false); }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException) { return; }
+            if (n == 0) return;
+            lock (_gate)
+            {
+                for (int i = 0; i < n; i++) _ring[(_total + i) % size] = buffer[i];
+                _total += n;
+            }
+        }
+    }
+
+    public string Snapshot()
+    {
+        lock (_gate)
+        {
+            if (_total <= size) return Encoding.UTF8.GetString(_ring, 0, (int)_total);
+            var start = (int)(_total % size);
+            var bytes = new byte[size];
+            Array.Copy(_ring, start, bytes, 0, size - start);
+            Array.Copy(_ring, 0, bytes, size - start, start);
+            return "…" + Encoding.UTF8.GetString(bytes);
+        }
+    }
+}
