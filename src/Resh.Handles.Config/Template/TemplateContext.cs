@@ -49,7 +49,7 @@ internal static class TemplateContext
             catch (JsonException e) { throw new ArgValueException($"Argument `vars` is not valid JSON: {e.Message}", "Check the file's syntax."); }
         }
         if (text.Length > ConfigFiles.MaxBytes) throw new ArgValueException("Argument `vars` is larger than 64 MiB.", null);
-        var format = ConfigFiles.Sniff(text) is TomlFormat ? (ConfigFormat)TomlFormat.Instance : YamlFormat.Instance;
+        var format = ConfigFiles.Sniff(text) is TomlFormat ? (ConfigFormat)TomlFormat.Instance : YamlFormat.Yaml11; // YAML 1.1, as Ansible (PyYAML) reads vars files
         try { return format.Read(text); }
         catch (ReshException e) { throw new ArgValueException($"Argument `vars` could not be read as {format.Name}: {e.Error.Message}", "Give a JSON, YAML or TOML mapping."); }
     }
