@@ -98,4 +98,63 @@ public sealed class TemplateLeftoversTests
         Assert.True(run.Ok, run.ToString());
         Assert.Equal("gzip off; ssl=False mode=420 q=no big=1001 n=True\n", run.Result!["content"]!.GetValue<string>());
     }
+
+    // ---- D4: validate ----
+
+    [Fact]
+    public void Validate_does_not_report_guarded_variables_and_exits_partial_when_invalid()
+    {
+        using var dir = new TempDir("tmpl");
+        var tmpl = dir.File("nginx.conf.j2",
+            "# {{ ansible_managed | default('managed by resh') }}\nworker_connections {{ conns | d(1024) }};\n"
+            + "{% if tls is defined %}ssl {{ tls.cert }};{% endif %}\n{% if extra is undefined %}none{% else %}{{ extra }}{% endif %}\n"
+            + "{{ name if name is defined and name else 'x' }}\n{% if not (port is defined) %}80{% else %}{{ port }}{% endif %}\n"
+            + "{% include 'nope.j2' ignore missing %}{{ needed }}\n");
+        var vars = dir.File("vars.yml", "needed: 1\n");
+        var ok = ReshBinary.Run($"template://{tmpl}", "validate", $"vars=@{vars}");
+        Assert.True(ok.Ok, ok.ToString());
+        Assert.True(ok.Result!["valid"]!.GetValue<bool>());
+        Assert.Empty(ok.Result!["undefined"]!.AsArray());
+
+        // A guarded use does not hide an unguarded one of the same name.
+        var bad = dir.File("bad.j2", "{{ conns | default(1) }} {{ conns }}\n");
+        var r = ReshBinary.Run($"template://{bad}", "validate", "vars:={}");
+        Assert.False(r.Ok, r.ToString());
+        Assert.Equal(9, r.ExitCode);
+        Assert.Equal("partial", r.Envelope["error"]!["code"]!.GetValue<string>());
+        Assert.False(r.Result!["valid"]!.GetValue<bool>());
+        var undef = Assert.Single(r.Result!["undefined"]!.AsArray());
+        Assert.Equal("conns", undef!["name"]!.GetValue<string>());
+        Assert.Equal(29, undef["column"]!.GetValue<int>()); // the unguarded use is the one named
+    }
+
+    [Fact]
+    public void Validate_finds_self_includes_and_accepts_ignore_missing()
+    {
+        using var dir = new TempDir("tmpl");
+        var self = dir.File("self2.j2", "a{% include 'self2.j2' %}\n");
+        var r = ReshBinary.Run($"template://{self}", "validate");
+        Assert.False(r.Ok, r.ToString());
+        Assert.Equal(9, r.ExitCode);
+        Assert.False(r.Result!["valid"]!.GetValue<bool>());
+        Assert.Contains("itself", r.Result!["errors"]![0]!["message"]!.GetValue<string>());
+        dir.File("a.j2", "{% include 'b.j2' %}");
+        dir.File("b.j2", "{% import 'a.j2' as a %}");
+        var cyc = ReshBinary.Run($"template://{dir["a.j2"]}", "validate");
+        Assert.Equal(9, cyc.ExitCode);
+        Assert.Contains("a.j2 -> b.j2 -> a.j2", cyc.Result!["errors"]![0]!["message"]!.GetValue<string>());
+
+        var missing = dir.File("m.j2", "{% include 'nope.j2' ignore missing %}ok\n");
+        var m = ReshBinary.Run($"template://{missing}", "validate");
+        Assert.True(m.Ok, m.ToString());
+        Assert.True(m.Result!["valid"]!.GetValue<bool>());
+        var hard = dir.File("h.j2", "{% include 'nope.j2' %}ok\n");
+        var h = ReshBinary.Run($"template://{hard}", "validate");
+        Assert.Equal(9, h.ExitCode); // an include that render would not find: invalid
+        Assert.Contains("not found", h.Result!["errors"]![0]!["message"]!.GetValue<string>());
+        // A diamond (two includes of one file) is no cycle.
+        dir.File("d.j2", "{% include 'leaf.j2' %}{% include 'leaf.j2' %}");
+        dir.File("leaf.j2", "x");
+        Assert.True(ReshBinary.Run($"template://{dir["d.j2"]}", "validate").Ok);
+    }
 }
