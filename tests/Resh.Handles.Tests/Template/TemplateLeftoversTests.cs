@@ -157,4 +157,32 @@ public sealed class TemplateLeftoversTests
         dir.File("leaf.j2", "x");
         Assert.True(ReshBinary.Run($"template://{dir["d.j2"]}", "validate").Ok);
     }
+
+    // ---- D5: test cases ----
+
+    [Fact]
+    public void Test_cases_with_an_unknown_key_or_no_assertion_are_usage_errors()
+    {
+        using var dir = new TempDir("tmpl");
+        var tmpl = dir.File("t.j2", "x={{ x }}\n");
+        var typo = dir.File("typo.yml", "- name: ok\n  vars: {x: 1}\n  expect: \"x=1\"\n- name: bad key\n  vars: {}\n  contians: x\n");
+        var r = ReshBinary.Run($"template://{tmpl}", "test", $"cases={typo}");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("usage", r.Envelope["error"]!["code"]!.GetValue<string>());
+        Assert.Contains("'bad key'", r.Envelope["error"]!["message"]!.GetValue<string>());
+        Assert.Contains("'contians'", r.Envelope["error"]!["message"]!.GetValue<string>());
+        Assert.Contains("contains", r.Envelope["error"]!["hint"]!.GetValue<string>());
+
+        var none = dir.File("none.yml", "- name: nothing\n  vars: {x: 1}\n");
+        var n = ReshBinary.Run($"template://{tmpl}", "test", $"cases={none}");
+        Assert.Equal(2, n.ExitCode);
+        Assert.Contains("'nothing'", n.Envelope["error"]!["message"]!.GetValue<string>());
+        Assert.Contains("no assertion", n.Envelope["error"]!["message"]!.GetValue<string>());
+
+        // Case vars in YAML read as YAML 1.1, as vars=@FILE does.
+        var yaml11 = dir.File("y.yml", "- name: off is false\n  vars: {x: off}\n  expect: \"x=False\"\n- name: octal\n  vars: {x: 0644}\n  expect: \"x=420\"\n");
+        var y = ReshBinary.Run($"template://{tmpl}", "test", $"cases={yaml11}");
+        Assert.True(y.Ok, y.ToString());
+        Assert.Equal(2, y.Result!["passed"]!.GetValue<int>());
+    }
 }
