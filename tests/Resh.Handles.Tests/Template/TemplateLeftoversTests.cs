@@ -185,4 +185,48 @@ public sealed class TemplateLeftoversTests
         Assert.True(y.Ok, y.ToString());
         Assert.Equal(2, y.Result!["passed"]!.GetValue<int>());
     }
+
+    // ---- T4: filters are bounded while they build, nested collections count ----
+
+    static string Render(string template, string vars = "{}", long maxSize = 64L << 20, Dictionary<string, string>? files = null)
+    {
+        using var dir = new TempDir("tmpl");
+        var top = dir.File("top.j2", template);
+        if (files is not null) foreach (var (name, text) in files) dir.File(name, text);
+        var loader = new Loader(dir.Path, new LexOptions(true, false), 1 << 20);
+        var renderer = new Renderer(loader, new RenderOptions { Strict = true, MaxSize = maxSize });
+        return renderer.Render(loader.LoadTop(top), (Dictionary<string, object?>)V.FromJson(JsonNode.Parse(vars))!);
+    }
+
+    static TemplateError Fails(string template, long maxSize = 64L << 20, string vars = "{}") =>
+        Assert.Throws<TemplateError>(() => Render(template, vars, maxSize));
+
+    [Theory]
+    [InlineData("{% set a = range(100000)|list %}{% set b = [a, a, a, a, a, a, a, a] %}{{ b | to_json | length }}")]
+    [InlineData("{% set a = range(100000)|list %}{% set b = [a, a, a, a, a, a, a, a] %}{{ b | to_yaml | length }}")]
+    [InlineData("{% set a = range(100000)|list %}{% set b = {'x': a, 'y': a} %}{{ b | string | length }}")]
+    [InlineData("{% set a = range(100000)|list %}{{ [a, a] }}")]
+    [InlineData("{% set a = range(100000)|list %}{{ 'x' ~ [a, a] }}")]
+    [InlineData("{{ ('ab' * 400000) | b64encode | length }}")]
+    [InlineData("{{ ('a\\n' * 300000) | indent(8) | length }}")]
+    public void Filters_refuse_text_past_max_size_before_building_it(string template)
+    {
+        var e = Fails(template, maxSize: 1_000_000);
+        Assert.Equal("failed", e.Kind);
+        Assert.Contains("max_size", e.Message);
+    }
+
+    [Fact]
+    public void Nested_lists_count_toward_the_item_bound()
+    {
+        var e = Fails("{% set a = range(5000000)|list %}{% set b = [a, a, a] %}{{ b | length }}");
+        Assert.Equal("failed", e.Kind);
+        Assert.Contains("10,000,000 items", e.Message);
+        Assert.Contains("10,000,000 items", Fails("{% set a = range(5000000)|list %}{% set b = {'x': a, 'y': a, 'z': a} %}{{ b | length }}").Message);
+        Assert.Contains("10,000,000 items", Fails("{% set a = range(3000000)|list %}{{ ([a] * 4) | length }}").Message);
+        Assert.Contains("10,000,000 items", Fails("{% set a = range(6000000)|list %}{{ ([a] + [a]) | length }}").Message);
+        // Within the bound: fine, and a list grown in a loop is not walked again each time (this would take minutes).
+        Assert.Equal("3", Render("{% set a = range(1000)|list %}{{ [a, a, a] | length }}"));
+        Assert.Equal("20000", Render("{% set ns = namespace(l=[]) %}{% for i in range(20000) %}{% set ns.l = ns.l + [[i]] %}{% endfor %}{{ ns.l | length }}"));
+    }
 }

@@ -36,6 +36,11 @@ internal static class Filters
             }
             var v = r.Force(raw, f.Target);
             if (v is Undefined) v = null; // strict=false: an undefined value filters as none
+            // A filter that prints a whole value (to_json of a list holding one list eight times) is refused before the
+            // text is built, when the value is already too big to print within max_size.
+            var max = r.Options.MaxSize;
+            if (Prints.Contains(f.Name) && v is List<object?> or Dictionary<string, object?> && V.MinSize(v, max) > max) throw Big(max);
+            if (f.Name == "b64encode" && v is string bs && bs.Length / 3 * 4L > max) throw Big(max);
             var result = Run(r, f, v, A, pos, named);
             // Every string a filter builds (to_json, to_yaml, b64encode, indent, format...) is bounded by max_size.
             if (result is string s && s.Length > r.Options.MaxSize) throw Big(r.Options.MaxSize);
@@ -52,6 +57,9 @@ internal static class Filters
                 "Simplify the pattern (avoid nested quantifiers such as (a+)+).", "timeout");
         }
     }
+
+    /// <summary>The filters whose text holds all of the value.</summary>
+    static readonly HashSet<string> Prints = ["json", "to_json", "tojson", "to_nice_json", "yaml", "to_yaml", "to_nice_yaml", "toml", "to_toml", "string", "join", "b64encode", "indent", "e", "escape", "upper", "lower", "title", "capitalize", "quote", "sha256", "sha1", "md5", "hash"];
 
     delegate object? ArgFn(int i, string name, object? dflt);
 
@@ -162,9 +170,9 @@ internal static class Filters
                 };
             }
             case "json" or "to_json" or "tojson":
-                return Json.Write(v, A(0, "indent", null) is long ind ? (int)ind : null, V.Truthy(A(1, "sort_keys", false)), f.Name == "tojson" ? false : !named.ContainsKey("ensure_ascii") || V.Truthy(named["ensure_ascii"]));
+                return Json.Write(v, A(0, "indent", null) is long ind ? (int)Math.Clamp(ind, 0, 1024) : null, V.Truthy(A(1, "sort_keys", false)), f.Name == "tojson" ? false : !named.ContainsKey("ensure_ascii") || V.Truthy(named["ensure_ascii"]), max);
             case "to_nice_json":
-                return Json.Write(v, A(0, "indent", 4L) is long ni ? (int)ni : 4, V.Truthy(A(1, "sort_keys", true)), !named.ContainsKey("ensure_ascii") || V.Truthy(named["ensure_ascii"]));
+                return Json.Write(v, A(0, "indent", 4L) is long ni ? (int)Math.Clamp(ni, 0, 1024) : 4, V.Truthy(A(1, "sort_keys", true)), !named.ContainsKey("ensure_ascii") || V.Truthy(named["ensure_ascii"]), max);
             case "yaml" or "to_yaml" or "to_nice_yaml":
                 return v is string ys && !ys.Contains('\n') ? YamlFormat.Instance.Render(V.ToJson(v)).TrimEnd('\n') : YamlFormat.Instance.Render(V.ToJson(v));
             case "toml" or "to_toml":
@@ -192,7 +200,9 @@ internal static class Filters
                 var width = A(0, "width", 4L);
                 var pad = width is string ws ? ws : new string(' ', (int)Math.Clamp(width is long wl ? wl : 4, 0, 1024));
                 bool first = V.Truthy(A(1, "first", false)), blank = V.Truthy(A(2, "blank", false));
-                var lines = S(v).Split('\n');
+                var text = S(v);
+                var lines = text.Split('\n');
+                if (text.Length + (long)pad.Length * lines.Length > max && text.Length + (long)pad.Length * lines.Count(l => blank || l.Length > 0) > max) throw Big(max);
                 var sb = new StringBuilder();
                 for (int i = 0; i < lines.Length; i++)
                 {
@@ -583,16 +593,18 @@ internal static class Filters
 /// <summary>JSON text the way Python's json.dumps writes it (Ansible's to_json and to_nice_json).</summary>
 internal static class Json
 {
-    public static string Write(object? v, int? indent, bool sortKeys, bool ensureAscii)
+    public static string Write(object? v, int? indent, bool sortKeys, bool ensureAscii, long max = long.MaxValue)
     {
         var sb = new StringBuilder();
-        Write(sb, v, indent, sortKeys, ensureAscii, 0);
+        Write(sb, v, indent, sortKeys, ensureAscii, 0, max);
         return sb.ToString();
     }
 
-    static void Write(StringBuilder sb, object? v, int? indent, bool sort, bool ascii, int depth)
+    static void Write(StringBuilder sb, object? v, int? indent, bool sort, bool ascii, int depth, long max)
     {
         if (depth > V.MaxNesting) throw new TemplateError($"A value nests deeper than {V.MaxNesting} levels.", null);
+        // Bounded while it is built (escapes and indents make the text larger than the value).
+        if (sb.Length > max) throw new TemplateError($"A string grows past max_size ({max} bytes).", null, "Raise max_size if this is intended.", "failed");
         string itemSep = indent is null ? ", " : ",";
         void NewLine(int d)
         {
@@ -613,7 +625,7 @@ internal static class Json
                 {
                     if (i > 0) sb.Append(itemSep);
                     NewLine(depth + 1);
-                    Write(sb, list[i], indent, sort, ascii, depth + 1);
+                    Write(sb, list[i], indent, sort, ascii, depth + 1, max);
                 }
                 NewLine(depth);
                 sb.Append(']');
@@ -630,7 +642,7 @@ internal static class Json
                     NewLine(depth + 1);
                     String(sb, k, ascii);
                     sb.Append(": ");
-                    Write(sb, x, indent, sort, ascii, depth + 1);
+                    Write(sb, x, indent, sort, ascii, depth + 1, max);
                 }
                 NewLine(depth);
                 sb.Append('}');

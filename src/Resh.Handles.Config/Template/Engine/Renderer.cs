@@ -154,6 +154,45 @@ internal sealed partial class Renderer
         foreach (var n in nodes) RenderNode(n, frame, sb);
     }
 
+    /// <summary>str() of a value, refused before it is built when a list or dict is too big to print within max_size.</summary>
+    internal string Str(object? v)
+    {
+        if (v is List<object?> or Dictionary<string, object?> && V.MinSize(v, _opt.MaxSize) > _opt.MaxSize)
+            throw new TemplateError($"A string grows past max_size ({_opt.MaxSize} bytes).", null, "Raise max_size if this is intended.", "failed");
+        return V.Str(v);
+    }
+
+    /// <summary>Lists and dicts of this render, with the number of items they hold, nested ones included.</summary>
+    readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, System.Runtime.CompilerServices.StrongBox<long>> _weights = new();
+    public const long MaxItems = 10_000_000;
+
+    /// <summary>The items of a value, nested ones counted (a list holding one list of a million items eight times holds 8,000,008).</summary>
+    internal long Weight(object? v, int depth = 0)
+    {
+        if (v is not (List<object?> or Dictionary<string, object?>)) return 1;
+        if (_weights.TryGetValue(v, out var known)) return known.Value;
+        if (depth > V.MaxNesting) throw new TemplateError($"A value nests deeper than {V.MaxNesting} levels.", null);
+        long w = 1;
+        if (v is List<object?> l) foreach (var x in l) { w += Weight(x, depth + 1); if (w > MaxItems) break; }
+        else foreach (var x in ((Dictionary<string, object?>)v).Values) { w += Weight(x, depth + 1); if (w > MaxItems) break; }
+        _weights.AddOrUpdate(v, new System.Runtime.CompilerServices.StrongBox<long>(w));
+        return w;
+    }
+
+    /// <summary>Remembers the count of a list or dict just built from counted parts.</summary>
+    internal T Weighed<T>(T v, long items) where T : class
+    {
+        _weights.AddOrUpdate(v, new System.Runtime.CompilerServices.StrongBox<long>(items));
+        return v;
+    }
+
+    /// <summary>A new list or dict of this many items (nested ones counted) is refused past the 10,000,000-item bound.</summary>
+    internal void CheckItems(long items, Loc? at)
+    {
+        if (items > MaxItems)
+            throw new TemplateError($"A list or dict grows past {MaxItems:N0} items (the items of nested lists and dicts count).", at, "Values are bounded; check what the template builds.", "failed");
+    }
+
     void Append(StringBuilder sb, string s)
     {
         if (sb.Length + (long)s.Length > _opt.MaxSize || (_produced += s.Length) > 4 * _opt.MaxSize)
@@ -171,7 +210,7 @@ internal sealed partial class Renderer
                 case OutputNode o:
                 {
                     var v = Force(Eval(o.Value, frame), o.Value);
-                    if (v is not null) Append(sb, V.Str(v)); // None prints nothing (Ansible's finalize)
+                    if (v is not null) Append(sb, Str(v)); // None prints nothing (Ansible's finalize)
                     break;
                 }
                 case IfNode i:
@@ -191,7 +230,7 @@ internal sealed partial class Renderer
                 {
                     var caller = new Macro("caller", null, _current, frame) { CallerBody = c.Body, CallerParams = c.Params };
                     var v = Call(c.Call, frame, caller);
-                    if (v is not null) Append(sb, V.Str(v));
+                    if (v is not null) Append(sb, Str(v));
                     break;
                 }
                 case ImportNode imp: frame.Vars[imp.Alias] = Import(imp.Name, frame, imp.At); break;
