@@ -71,13 +71,34 @@ internal static class TemplateContext
     public static readonly Arg<bool> LstripBlocks = Arg.Bool("lstrip_blocks", "Strip spaces and tabs before a {% %} tag at the start of a line.");
     public static readonly Arg<long?> MaxSize = Arg.Size("max_size", "The largest output (and any string built while rendering); more is refused.", 64L << 20);
 
-    public static readonly ArgInfo[] Common = [Vars, Facts, Strict, Root, TrimBlocks, LstripBlocks, MaxSize];
+    public static readonly Arg<string?> Inline = Arg.String("inline", "The template's text itself, instead of a file named by the target (template://.render(inline=...)); its includes resolve below root= (default: the current directory).",
+        examples: ["'port={{ port }}'"]);
+
+    public static readonly ArgInfo[] Common = [Vars, Facts, Strict, Root, TrimBlocks, LstripBlocks, MaxSize, Inline];
+
+    /// <summary>The template as results show it: its path, or &lt;inline&gt;.</summary>
+    public static string Display(ParsedTemplate top) => top.Display == Loader.InlineName ? Loader.InlineName : FilePaths.Display(top.Path);
+
+    /// <summary>The target as results show it, before it is loaded.</summary>
+    public static string DisplayTarget(VerbContext ctx) => ctx.Get(Inline) is not null ? Loader.InlineName : ctx.Target.Length == 0 ? throw EmptyTarget() : FilePaths.Display(FilePaths.Resolve(ctx));
+
+    static ReshException EmptyTarget() =>
+        ReshError.Usage("The template:// target is empty.", "Name a template file (template:///etc/templates/app.j2) or give its text: template://.render(inline='{{ x }}').").ToException();
 
     /// <summary>The template file of the target, and its loader.</summary>
     public static (Loader loader, ParsedTemplate top) Load(VerbContext ctx)
     {
-        var path = FilePaths.Resolve(ctx);
         var rootArg = ctx.Get(Root);
+        if (ctx.Get(Inline) is { } inline)
+        {
+            if (ctx.Target.Length > 0)
+                throw ReshError.Usage($"Both a template file ({ctx.Target}) and inline= are given.", "Give one: template://PATH.render or template://.render(inline=...).").ToException();
+            var inlineRoot = rootArg is null ? Directory.GetCurrentDirectory() : FilePaths.ResolveArg(ctx, rootArg, "root");
+            var inlineLoader = new Loader(inlineRoot, new LexOptions(ctx.Get(TrimBlocks), ctx.Get(LstripBlocks)), ConfigFiles.MaxBytes);
+            return (inlineLoader, inlineLoader.LoadInline(inline));
+        }
+        if (ctx.Target.Length == 0) throw EmptyTarget();
+        var path = FilePaths.Resolve(ctx);
         var root = rootArg is null ? Path.GetDirectoryName(Path.GetFullPath(path))! : FilePaths.ResolveArg(ctx, rootArg, "root");
         var loader = new Loader(root, new LexOptions(ctx.Get(TrimBlocks), ctx.Get(LstripBlocks)), ConfigFiles.MaxBytes);
         return (loader, loader.LoadTop(path));

@@ -229,4 +229,84 @@ public sealed class TemplateLeftoversTests
         Assert.Equal("3", Render("{% set a = range(1000)|list %}{{ [a, a, a] | length }}"));
         Assert.Equal("20000", Render("{% set ns = namespace(l=[]) %}{% for i in range(20000) %}{% set ns.l = ns.l + [[i]] %}{% endfor %}{{ ns.l | length }}"));
     }
+
+    // ---- Issue 17: inline=, with, filter blocks, recursive loops (compared with Jinja2) ----
+
+    const string Jinja2Render = """
+        import sys, json, jinja2
+        req = json.load(sys.stdin)
+        env = jinja2.Environment(trim_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined, finalize=lambda x: '' if x is None else x)
+        print(json.dumps([env.from_string(t).render(**req["vars"]) for t in req["templates"]]))
+        """;
+
+    static readonly string[] FeatureTemplates =
+    [
+        "{% with a = 1, b = a %}{{ a }}-{{ b }}{% endwith %}|{{ a }}",
+        "{% with %}{% set z = 3 %}{{ z }}{% endwith %}",
+        "{% with xs = [1, 2] %}{% for x in xs %}{{ x }}{% endfor %}{% endwith %}",
+        "{% filter upper %}hello {{ name }}{% endfilter %}!",
+        "{% filter upper | replace('L', 'l') %}hello{% endfilter %}",
+        "{% filter indent(2, true) %}\na\nb\n{% endfilter %}",
+        "{% for n in tree recursive %}[{{ n.name }}:{{ loop.depth }}/{{ loop.depth0 }}{% if n.children %}{{ loop(n.children) }}{% endif %}]{% endfor %}",
+        "<ul>\n{% for n in tree recursive %}\n<li>{{ n.name }}{% if n.children %}<ul>{{ loop(n.children) }}</ul>{% endif %}</li>\n{% endfor %}\n</ul>\n",
+        "{% for n in tree if n.name != 'b' recursive %}{{ n.name }}{{ loop.index }}{% if n.children %}({{ loop(n.children) }}){% endif %}{% endfor %}",
+        "{% for x in [1] %}{% for y in [2] %}{{ loop.depth }}{% endfor %}{% endfor %}",
+        "{% for x in [1, 2] %}{% with y = x * 10 %}{{ y }}{% endwith %}{% endfor %}",
+    ];
+
+    const string TreeVars = """{"name": "World", "a": 7, "tree": [{"name": "a", "children": [{"name": "b", "children": [{"name": "c", "children": []}]}, {"name": "d", "children": []}]}, {"name": "e", "children": []}]}""";
+
+    [Fact]
+    public void With_filter_blocks_and_recursive_loops_render_as_jinja2()
+    {
+        var request = new JsonObject { ["vars"] = JsonNode.Parse(TreeVars), ["templates"] = new JsonArray(FeatureTemplates.Select(t => (JsonNode?)t).ToArray()) };
+        var expected = JsonNode.Parse(Python(Jinja2Render, request.ToJsonString()))!.AsArray();
+        for (int i = 0; i < FeatureTemplates.Length; i++)
+            Assert.True(expected[i]!.GetValue<string>() == Render(FeatureTemplates[i], TreeVars), $"{FeatureTemplates[i]}\nJinja2: {expected[i]}\nresh:   {Render(FeatureTemplates[i], TreeVars)}");
+    }
+
+    [Fact]
+    public void Feature_errors_are_usage_with_a_place()
+    {
+        Assert.Contains("recursive", Fails("{% for x in [1] %}{{ loop([2]) }}{% endfor %}").Message);
+        Assert.Contains("never closed", Fails("{% with a = 1 %}x").Message);
+        Assert.Contains("never closed", Fails("{% filter upper %}x").Message);
+        Assert.Contains("Unknown filter", Fails("{% filter nope %}x{% endfilter %}").Message);
+        Assert.Equal("usage", Fails("{% with a %}x{% endwith %}").Kind);
+        var deep = Fails("{% for n in [t] recursive %}{{ loop([n]) }}{% endfor %}", vars: "{\"t\": 1}");
+        Assert.Contains("deeper than 1000", deep.Message);
+    }
+
+    [Fact]
+    public void Inline_templates_render_validate_and_list_vars()
+    {
+        using var dir = new TempDir("tmpl");
+        dir.File("inc.j2", "inc:{{ port }}");
+        var r = ReshBinary.Run("template://.render", "inline={% include 'inc.j2' %} {{ port | default(1) }}", "vars:={\"port\": 8080}", $"root={dir.Path}");
+        Assert.True(r.Ok, r.ToString());
+        Assert.Equal("inc:8080 8080", r.Result!["content"]!.GetValue<string>());
+        Assert.Equal("<inline>", r.Result!["path"]!.GetValue<string>());
+
+        var dest = dir["out.conf"];
+        var w = ReshBinary.Run("template://.render", "inline=a={{ a }}\n", "vars:={\"a\": 1}", $"dest={dest}");
+        Assert.True(w.Ok, w.ToString());
+        Assert.Equal("a=1\n", File.ReadAllText(dest));
+
+        var v = ReshBinary.Run("template://.vars", "inline={{ x }}{{ y | default(2) }}");
+        Assert.True(v.Ok, v.ToString());
+        Assert.Equal(["x", "y"], v.Result!["variables"]!.AsArray().Select(x => x!["name"]!.GetValue<string>()));
+
+        var bad = ReshBinary.Run("template://.validate", "inline={% if %}");
+        Assert.Equal(9, bad.ExitCode);
+        Assert.Equal("<inline>", bad.Result!["errors"]![0]!["file"]!.GetValue<string>());
+
+        var both = ReshBinary.Run($"template://{dir["inc.j2"]}", "render", "inline=x");
+        Assert.Equal(2, both.ExitCode);
+        var neither = ReshBinary.Run("template://.render", "vars:={}");
+        Assert.Equal(2, neither.ExitCode);
+        Assert.Contains("template://", neither.Envelope["error"]!["message"]!.GetValue<string>());
+        // Includes of an inline template stay below its root.
+        var esc = ReshBinary.Run("template://.render", "inline={% include '../../../../etc/passwd' %}", $"root={dir.Path}");
+        Assert.Equal(4, esc.ExitCode);
+    }
 }

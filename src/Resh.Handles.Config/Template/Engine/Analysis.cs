@@ -112,6 +112,18 @@ internal sealed class Analysis
                 if (s.Attr is not null) Use(s.Targets[0], s.At, scope);
                 else foreach (var target in s.Targets) scope.Add(target);
                 break;
+            case WithNode w:
+            {
+                foreach (var (_, value) in w.Assigns) Expr(value, scope);
+                var inner = new HashSet<string>(scope, StringComparer.Ordinal);
+                foreach (var (name, _) in w.Assigns) inner.Add(name);
+                Nodes(t, w.Body, inner);
+                break;
+            }
+            case FilterBlockNode fb:
+                Nodes(t, fb.Body, new HashSet<string>(scope, StringComparer.Ordinal));
+                Expr(fb.Chain, new HashSet<string>(scope, StringComparer.Ordinal) { FilterBlockNode.BodyName });
+                break;
             case IncludeNode inc: Follow(t, inc.Name, scope, inc.WithContext, inc.IgnoreMissing); break;
             case ExtendsNode ext: Follow(t, ext.Name, scope, true); break;
             case BlockNode b: Nodes(t, b.Body, new HashSet<string>(scope, StringComparer.Ordinal)); break;

@@ -384,6 +384,7 @@ internal sealed partial class Renderer
         return callee switch
         {
             Macro m => CallMacro(m, args, kwargs, call.At, caller),
+            LoopInfo loop => RecurseLoop(loop, args, call.At),
             Builtin f => f.Call(args, kwargs, call.At),
             _ => throw TypeError($"'{NameOf(call.Target)}' is a {V.TypeName(callee)}, not a macro or function.", call.At),
         };

@@ -49,6 +49,9 @@ internal sealed class LoopInfo(int length, int depth)
     public int Length = length;
     public int Depth = depth;
     public object? Prev, Next;
+    /// <summary>A recursive loop: its statement and the frame it runs in, for loop(items).</summary>
+    public ForNode? Node;
+    public Frame? Outer;
 }
 
 sealed class BreakSignal : Exception;
@@ -220,7 +223,24 @@ internal sealed partial class Renderer
                     if (i.Else is not null) RenderNodes(i.Else, frame, sb);
                     break;
                 }
-                case ForNode f: RenderFor(f, frame, sb); break;
+                case ForNode f: RenderFor(f, frame, sb, Force(Eval(f.Iter, frame), f.Iter), 1); break;
+                case WithNode w:
+                {
+                    var inner = new Frame(frame);
+                    foreach (var (name, value) in w.Assigns) inner.Vars[name] = Eval(value, frame); // computed outside, as Jinja2 does
+                    RenderNodes(w.Body, inner, sb);
+                    break;
+                }
+                case FilterBlockNode fb:
+                {
+                    var body = new StringBuilder();
+                    RenderNodes(fb.Body, new Frame(frame), body);
+                    var inner = new Frame(frame);
+                    inner.Vars[FilterBlockNode.BodyName] = body.ToString();
+                    var v = Force(Eval(fb.Chain, inner), fb.Chain);
+                    if (v is not null) Append(sb, Str(v));
+                    break;
+                }
                 case SetNode s: RenderSet(s, frame); break;
                 case IncludeNode inc: RenderInclude(inc, frame, sb); break;
                 case ExtendsNode: break; // handled by RenderTemplate
@@ -257,9 +277,24 @@ internal sealed partial class Renderer
         }
     }
 
-    void RenderFor(ForNode f, Frame frame, StringBuilder sb)
+    /// <summary>loop(items) in a recursive loop: the loop again on items, one level deeper, as text.</summary>
+    internal string RecurseLoop(LoopInfo loop, List<object?> args, Loc at)
     {
-        var source = Force(Eval(f.Iter, frame), f.Iter);
+        if (loop.Node is null || loop.Outer is null)
+            throw new TemplateError("loop(...) works only in a loop marked recursive: {% for x in items recursive %}.", at, "Add `recursive` to the for tag.");
+        if (args.Count != 1) throw new TemplateError($"loop() takes the items to loop over, {args.Count} given.", at);
+        if (++_calls > 1000) throw new TemplateError("A recursive loop goes deeper than 1000 levels.", at, "Check the data for a cycle.");
+        try
+        {
+            var sb = new StringBuilder();
+            RenderFor(loop.Node, loop.Outer, sb, Force(args[0]), loop.Depth + 1);
+            return sb.ToString();
+        }
+        finally { _calls--; }
+    }
+
+    void RenderFor(ForNode f, Frame frame, StringBuilder sb, object? source, int depth)
+    {
         if (source is not (List<object?> or Dictionary<string, object?> or string or null or Undefined))
             throw new TemplateError($"Cannot loop over a {V.TypeName(source)}.", f.Iter.At, "Loop over a list, a dict (its keys) or dict.items().");
         var items = V.Iterate(source);
@@ -275,8 +310,8 @@ internal sealed partial class Renderer
             items = kept;
         }
         else items = [.. items]; // the body may change the list it loops over
-        int depth = frame.TryGet("loop", out var outer) && outer is LoopInfo ol ? ol.Depth + 1 : 1;
-        var loop = new LoopInfo(items.Count, depth);
+        // loop.depth counts recursion levels of a recursive loop only: a loop nested in another is at depth 1 (Jinja2).
+        var loop = new LoopInfo(items.Count, depth) { Node = f.Recursive ? f : null, Outer = f.Recursive ? frame : null };
         loopFrame.Vars["loop"] = loop;
         for (int i = 0; i < items.Count; i++)
         {

@@ -46,7 +46,7 @@ public static class TemplateRender
         catch (TemplateError e) { return TemplateContext.ToError(TemplateContext.Withheld(e, renderer)); }
         var secrets = renderer.SecretValues;
         var files = loader.Loaded.Select(t => t.Display).ToList();
-        var display = FilePaths.Display(top.Path);
+        var display = TemplateContext.Display(top);
         var bytes = Encoding.UTF8.GetBytes(text);
 
         if (ctx.Get(Dest) is not { } destArg)

@@ -53,7 +53,7 @@ public static class TemplateTest
             results.Add(RunCase(ctx, loader, top, name, c));
         }
         var failed = results.Count(r => !r.Passed);
-        var result = new TemplateTestResult(FilePaths.Display(top.Path), doc.Display, results.Count, results.Count - failed, failed, results);
+        var result = new TemplateTestResult(TemplateContext.Display(top), doc.Display, results.Count, results.Count - failed, failed, results);
         if (failed == 0) return Done(result);
         return Done(Outcome.Partial(result, false, $"{failed} of {results.Count} template test case(s) failed: {string.Join(", ", results.Where(r => !r.Passed).Select(r => r.Name).Take(5))}.",
             "Each failed case has its message and output in result.results."));

@@ -24,7 +24,7 @@ public static class TemplateValidate
 
     static ValueTask<Outcome<TemplateValidateResult>> RunAsync(VerbContext ctx)
     {
-        var display = FilePaths.Display(FilePaths.Resolve(ctx));
+        var display = TemplateContext.DisplayTarget(ctx);
         Loader loader;
         ParsedTemplate top;
         try { (loader, top) = TemplateContext.Load(ctx); }
