@@ -309,4 +309,33 @@ public sealed class TemplateLeftoversTests
         var esc = ReshBinary.Run("template://.render", "inline={% include '../../../../etc/passwd' %}", $"root={dir.Path}");
         Assert.Equal(4, esc.ExitCode);
     }
+
+    // ---- D9, D11: Python's formatting and rounding, newlines and BOM (compared with Jinja2) ----
+
+    static readonly string[] PythonTemplates =
+    [
+        "{{ \"%05.1f\"|format(3.14159) }}",
+        "{{ \"%-6s|%+d|%x|%#o|%e|%g|%.3g|%5.2f%%\"|format(\"ab\", 5, 255, 8, 12345.678, 0.00001234, 1234567, 3.14159) }}",
+        "{{ \"{:>5}\".format(\"ab\") }}|{{ \"{0}-{1}-{0}\".format(\"a\", \"b\") }}|{{ \"{name}!\".format(name=\"x\") }}|{{ \"{:08.3f}\".format(3.14159) }}|{{ \"{:,}\".format(1234567) }}|{{ \"{:^9}\".format(\"mid\") }}|{{ \"{:x}\".format(255) }}|{{ \"{:.2%}\".format(0.256) }}",
+        "{{ 2.5|round }} {{ -2.5|round }} {{ 1.25|round(1) }} {{ 2.675|round(2) }} {{ 2|round }} {{ 0.5|round }} {{ 1.5|round }} {{ 3.14159|round(3) }} {{ 1234|round(-2) }} {{ 1250.0|round(-2) }} {{ 2.5|round(0, 'floor') }}",
+        "{{ \"%s-%s\" % (\"a\", \"b\") }} {{ \"%d%%\" % 5 }} {{ \"%(a)s\"|format(a=1) }} {{ \"%.2e\"|format(0.000123) }} {{ \"%G\"|format(1e-10) }} {{ \"{:e}\".format(1234.5) }} {{ \"{:g}\".format(0.0001) }} {{ \"{:.3}\".format(2.0) }} {{ \"{}\".format(1.0) }} {{ \"{!r}\".format(\"a\") }}",
+        "{{ \"{:+08.2f}|{:<6}|{:*>7}|{:=+6d}|{:#x}|{:b}|{:o}|{:_}\".format(-3.14159, 12, \"r\", 42, 255, 5, 8, 1000000) }}",
+        "{{ \"%5s|%-5d|%05d|% d|%c|%r\"|format(\"x\", 3, -42, 7, 65, \"q\") }}",
+        "\ufeffa\r\nb {{ 1 }}\r\n{% if true %}\r\nx\r\n{% endif %}\r\nlast\rline\n",
+    ];
+
+    [Fact]
+    public void Python_formatting_rounding_and_newlines_match_jinja2()
+    {
+        var request = new JsonObject { ["vars"] = new JsonObject(), ["templates"] = new JsonArray(PythonTemplates.Select(t => (JsonNode?)t).ToArray()) };
+        var expected = JsonNode.Parse(Python(Jinja2Render, request.ToJsonString()))!.AsArray();
+        for (int i = 0; i < PythonTemplates.Length; i++)
+        {
+            var got = Render(PythonTemplates[i]);
+            Assert.True(expected[i]!.GetValue<string>() == got, $"{PythonTemplates[i]}\nJinja2: {JsonValue.Create(expected[i]!.GetValue<string>()).ToJsonString()}\nresh:   {JsonValue.Create(got).ToJsonString()}");
+        }
+        Assert.Contains("not enough arguments", Fails("{{ '%s %s'|format(1) }}").Message);
+        Assert.Contains("unsupported conversion", Fails("{{ '%y'|format(1) }}").Message);
+        Assert.Contains("no argument 2", Fails("{{ '{2}'.format(1) }}").Message);
+    }
 }

@@ -302,6 +302,7 @@ internal sealed partial class Renderer
                 return r;
             }
         }
+        if (op == "%" && x is string fmt) return Checked(PyFormat.Printf(fmt, y is List<object?> tuple ? tuple : [y], at), at); // "%05.1f" % x
         if (!V.IsNumber(x) || !V.IsNumber(y))
             throw TypeError($"Cannot apply '{op}' to {V.TypeName(x)} and {V.TypeName(y)}.", at,
                 op == "+" && (x is string || y is string) ? "Join text with ~ ({{ a ~ b }}), which converts numbers." : null);

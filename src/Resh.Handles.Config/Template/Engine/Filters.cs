@@ -158,7 +158,7 @@ internal static class Filters
             case "abs": return v switch { long l => (object)Math.Abs(l), double d => Math.Abs(d), _ => throw new TemplateError($"abs needs a number, got {V.TypeName(v)}.", f.At) };
             case "round":
             {
-                var precision = A(0, "precision", 0L) is long p ? (int)Math.Clamp(p, 0, 15) : 0;
+                var precision = A(0, "precision", 0L) is long p ? (int)Math.Clamp(p, -400, 400) : 0;
                 var method = S(A(1, "method", "common"));
                 var d = v is long or double ? V.ToDouble(v) : throw new TemplateError($"round needs a number, got {V.TypeName(v)}.", f.At);
                 var factor = Math.Pow(10, precision);
@@ -166,7 +166,9 @@ internal static class Filters
                 {
                     "ceil" => Math.Ceiling(d * factor) / factor,
                     "floor" => Math.Floor(d * factor) / factor,
-                    _ => Math.Round(d, precision, MidpointRounding.AwayFromZero),
+                    // Python's round(): half to even on the exact value; an int stays an int
+                    "common" => v is long l ? (object)(precision >= 0 ? l : (long)PyFormat.Round(d, precision)) : PyFormat.Round(d, precision),
+                    _ => throw new TemplateError($"round: unknown method '{method}'.", f.At, "common, ceil or floor."),
                 };
             }
             case "json" or "to_json" or "tojson":
@@ -371,7 +373,7 @@ internal static class Filters
             }
             case "e" or "escape":
                 return S(v).Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&#34;").Replace("'", "&#39;");
-            case "format": return Format(S(v), pos, f.At);
+            case "format": return PyFormat.Printf(S(v), named.Count > 0 ? [named] : pos, f.At); // value % args, or value % kwargs
         }
         var near = Resh.Core.Text.Suggest.Closest(f.Name, Names);
         throw new TemplateError($"Unknown filter '{f.Name}'.", f.At, near is null ? "See resh help template for the filters." : $"Did you mean '{near}'?");
@@ -506,38 +508,7 @@ internal static class Filters
     }
 
     /// <summary>printf-style "%s" formatting (Jinja2's format filter): %s, %d, %i, %f with precision, %%.</summary>
-    public static string Format(string fmt, List<object?> args, Loc at)
-    {
-        var sb = new StringBuilder();
-        int ai = 0;
-        for (int i = 0; i < fmt.Length; i++)
-        {
-            if (fmt[i] != '%' || i + 1 >= fmt.Length) { sb.Append(fmt[i]); continue; }
-            int j = i + 1;
-            while (j < fmt.Length && (char.IsAsciiDigit(fmt[j]) || fmt[j] is '.' or '-')) j++;
-            if (j >= fmt.Length) { sb.Append(fmt, i, fmt.Length - i); break; }
-            var spec = fmt[(i + 1)..j];
-            char conv = fmt[j];
-            if (conv == '%') { sb.Append('%'); i = j; continue; }
-            if (ai >= args.Count) throw new TemplateError("format: not enough arguments for the format string.", at);
-            var a = args[ai++];
-            string text = conv switch
-            {
-                's' => a is null ? "None" : V.Str(a),
-                'd' or 'i' => a is long or double or bool ? ((long)V.ToDouble(a)).ToString(CultureInfo.InvariantCulture) : throw new TemplateError($"format: %{conv} needs a number.", at),
-                'f' => V.IsNumber(a) ? V.ToDouble(a).ToString("F" + (spec.Contains('.') && int.TryParse(spec[(spec.IndexOf('.') + 1)..], out var p) ? Math.Clamp(p, 0, 20) : 6), CultureInfo.InvariantCulture) : throw new TemplateError("format: %f needs a number.", at),
-                'r' => V.Repr(a),
-                'x' => a is long lx ? lx.ToString("x", CultureInfo.InvariantCulture) : throw new TemplateError("format: %x needs an integer.", at),
-                _ => throw new TemplateError($"format: unsupported conversion %{conv}.", at, "Use %s, %d, %f, %x or %%."),
-            };
-            var width = spec.Split('.')[0];
-            if (int.TryParse(width, out var w) && w != 0)
-                text = w > 0 ? text.PadLeft(Math.Min(w, 4096)) : text.PadRight(Math.Min(-w, 4096));
-            sb.Append(text);
-            i = j;
-        }
-        return sb.ToString();
-    }
+    public static string Format(string fmt, List<object?> args, Loc at) => PyFormat.Printf(fmt, args, at);
 
     /// <summary>A compiled pattern (Python syntax: (?P&lt;name&gt;...) is accepted) with a 1 s match timeout.</summary>
     public static Regex Regex(Renderer r, string pattern, bool ignoreCase, bool multiline, Loc at)

@@ -192,7 +192,6 @@ internal sealed class Loader(string root, LexOptions options, long maxFileBytes)
         var span = bytes.AsSpan(0, n);
         if (!System.Text.Unicode.Utf8.IsValid(span) || span.Contains((byte)0))
             throw new TemplateError($"{display} is not UTF-8 text.", at, "Convert it to UTF-8 first (iconv -t UTF-8).");
-        var text = Encoding.UTF8.GetString(span);
-        return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
+        return Encoding.UTF8.GetString(span); // a BOM stays, as in Jinja2 and Ansible
     }
 }

@@ -54,7 +54,7 @@ internal static class Methods
             case (string s, "count"): return (long)(S(0).Length == 0 ? s.Length + 1 : (s.Length - s.Replace(S(0), "", StringComparison.Ordinal).Length) / S(0).Length);
             case (string s, "zfill"): return A(0) is long w ? s.PadLeft((int)Math.Min(w, 1 << 20), '0') : s;
             case (string s, "isdigit"): return s.Length > 0 && s.All(char.IsDigit);
-            case (string s, "format"): return Filters.Format(s, args, at);
+            case (string s, "format"): return PyFormat.Format(s, args, kwargs, at); // str.format: {} fields, not %
         }
         throw new TemplateError($"{what} (a {V.TypeName(obj)}) has no method '{name}'.", at,
             obj is Dictionary<string, object?> ? "Dict methods: items(), keys(), values(), get(key, default)." : null);

@@ -19,6 +19,8 @@ internal sealed class Parser
 
     public static List<Node> Parse(string source, string file, LexOptions options)
     {
+        // Newlines in the template become \n, as Jinja2's lexer and Ansible's newline_sequence make them.
+        if (source.Contains('\r')) source = source.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
         var lexer = new Lexer(source, file, options);
         var p = new Parser(lexer.Tokenize(), lexer);
         var (body, end) = p.ParseBody([]);
