@@ -338,4 +338,24 @@ public sealed class TemplateLeftoversTests
         Assert.Contains("unsupported conversion", Fails("{{ '%y'|format(1) }}").Message);
         Assert.Contains("no argument 2", Fails("{{ '{2}'.format(1) }}").Message);
     }
+
+    // ---- D13: a dest in /proc or /sys ----
+
+    [Theory]
+    [InlineData("/proc/sys/kernel/hostname")]
+    [InlineData("/proc/self/comm")]
+    [InlineData("/sys/kernel/mm/transparent_hugepage/enabled")]
+    public void Dest_in_a_kernel_file_system_is_unsupported_also_under_dry_run(string dest)
+    {
+        using var dir = new TempDir("tmpl");
+        var tmpl = dir.File("h.j2", "x\n");
+        var before = File.Exists(dest) ? File.ReadAllText(dest) : null;
+        foreach (var dry in new[] { true, false })
+        {
+            var r = dry ? ReshBinary.Run($"template://{tmpl}", "render", $"dest={dest}", "--dry-run") : ReshBinary.Run($"template://{tmpl}", "render", $"dest={dest}");
+            Assert.Equal(8, r.ExitCode);
+            Assert.Equal("unsupported", r.Envelope["error"]!["code"]!.GetValue<string>());
+        }
+        Assert.Equal(before, File.Exists(dest) ? File.ReadAllText(dest) : null);
+    }
 }

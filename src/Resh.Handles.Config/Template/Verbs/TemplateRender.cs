@@ -65,6 +65,13 @@ public static class TemplateRender
         }
 
         var path = FilePaths.ResolveArg(ctx, destArg, "dest");
+        // /proc and /sys hold kernel files, not regular ones: the atomic write (a temporary file, then rename) cannot
+        // happen there, so --dry-run must not promise it either.
+        var destDir = Path.GetDirectoryName(path) ?? "/";
+        var realDir = Resh.Handles.Sys.RealPath.Resolve(destDir, out _) ?? destDir;
+        if (realDir is "/proc" or "/sys" || realDir.StartsWith("/proc/", StringComparison.Ordinal) || realDir.StartsWith("/sys/", StringComparison.Ordinal))
+            return ReshError.Unsupported($"dest {FilePaths.Display(path)} is in {realDir.Split('/')[1] switch { "proc" => "/proc", _ => "/sys" }}, a kernel file system: render writes regular files atomically (a temporary file renamed into place), which it cannot hold.",
+                "Render without dest= and write the value with file://PATH.write (an in-place write), or use the setting's own handle.");
         var owner = Ownership.Resolve(ctx.Get(Owner), ctx.Get(Group));
         var modeSpec = ctx.Get(Mode) is { } m ? ModeSpec.Parse(m) : null;
         using var target = WriteTarget.Open(path, follow: true, "write");
