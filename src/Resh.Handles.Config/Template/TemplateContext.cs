@@ -23,7 +23,7 @@ internal static class TemplateContext
     public static readonly Arg<JsonNode?> Vars = new()
     {
         Name = "vars",
-        Description = "Variables: vars:='{\"port\": 8080}' (a JSON object) or vars=@vars.yml (a JSON, YAML or TOML file); give both to merge the JSON over the file (deep merge).",
+        Description = "Variables: vars:='{\"port\": 8080}' (a JSON object) or vars=@vars.yml (a JSON, YAML or TOML file; YAML is read as YAML 1.1 like Ansible, so yes/no/on/off are booleans and 0644 is octal); give both to merge the JSON over the file (deep merge).",
         Kind = ArgKind.Json,
         Examples = ["'{\"port\": 8080}'", "@vars.yml"],
         Parser = (a, values) =>
