@@ -358,4 +358,26 @@ public sealed class TemplateLeftoversTests
         }
         Assert.Equal(before, File.Exists(dest) ? File.ReadAllText(dest) : null);
     }
+
+    // ---- D14: no silent non-atomic fallback ----
+
+    [Fact]
+    public void A_dest_that_cannot_be_replaced_atomically_needs_unsafe_writes()
+    {
+        using var dir = new TempDir("tmpl");
+        File.SetUnixFileMode(dir.Path, (UnixFileMode)0x1ED); // 0755, root's: nobody cannot create a temporary file here
+        var tmpl = dir.File("t.j2", "new={{ 1 }}\n");
+        File.SetUnixFileMode(tmpl, (UnixFileMode)0x1A4);
+        var dest = dir.File("app.conf", "old\n");
+        Assert.Equal(0, Sh.Run("chown", "65534:65534", dest).Code); // nobody may write the file itself
+        string[] asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", ReshBinary.Path];
+        var refused = Sh.Run(asNobody[0], [.. asNobody[1..], $"template://{tmpl}", "render", $"dest={dest}", "--format", "json"]);
+        Assert.Equal(4, refused.Code);
+        Assert.Contains("unsafe_writes=true", refused.Out);
+        Assert.Equal("old\n", File.ReadAllText(dest));
+        var allowed = Sh.Run(asNobody[0], [.. asNobody[1..], $"template://{tmpl}", "render", $"dest={dest}", "unsafe_writes=true", "--format", "json"]);
+        Assert.Equal(0, allowed.Code);
+        Assert.Contains("not atomically", allowed.Out);
+        Assert.Equal("new=1\n", File.ReadAllText(dest));
+    }
 }

@@ -16,10 +16,11 @@ public static class TemplateRender
     static readonly Arg<string?> Owner = Arg.String("owner", "dest's owner (user name or uid). Default: keep the existing owner.");
     static readonly Arg<string?> Group = Arg.String("group", "dest's group (name or gid). Default: keep the existing group.");
     static readonly Arg<bool> Backup = Arg.Bool("backup", "Keep dest's previous version as DEST.TIMESTAMP~ when the content changes.");
+    static readonly Arg<bool> UnsafeWrites = Arg.Bool("unsafe_writes", "When dest's directory does not let you create a temporary file (a file you may write in a directory you may not), rewrite dest in place, not atomically (Ansible's unsafe_writes); without it that is permission_denied.");
 
     public static readonly VerbInfo Verb = VerbInfo.Define("render", Effect.Mutate,
         "Render a Jinja2 template with vars (and facts, secrets): the text as the result, or into dest= atomically with a truthful `changed` (Ansible's template module).",
-        [Dest, .. TemplateContext.Common, Mode, Owner, Group, Backup], () => TemplateJson.Default.TemplateRenderResult, RunAsync,
+        [Dest, .. TemplateContext.Common, Mode, Owner, Group, Backup, UnsafeWrites], () => TemplateJson.Default.TemplateRenderResult, RunAsync,
         examples:
         [
             new("'template:///tmp/nginx.conf.tmpl.render(dest=/tmp/nginx.conf,vars:={\"port\":8080})'", "Render into a file; a second run is `changed: false`."),
@@ -95,7 +96,7 @@ public static class TemplateRender
         if (!ctx.DryRun)
         {
             if (contentChanged)
-                await AtomicRewrite.WriteAsync(ctx, target, bytes, new AtomicRewrite.Options(mode, owner, ctx.Get(Backup))).ConfigureAwait(false);
+                await AtomicRewrite.WriteAsync(ctx, target, bytes, new AtomicRewrite.Options(mode, owner, ctx.Get(Backup), NotAtomic: "unsafe_writes", AllowNotAtomic: ctx.Get(UnsafeWrites))).ConfigureAwait(false);
             else if (modeChanged || ownerChanged)
             {
                 if (ownerChanged) FileErrors.Check(Posix.FChownAt(target.DirFd, target.Name, owner.UidArg, owner.GidArg, follow: false), path, "change the owner of");
