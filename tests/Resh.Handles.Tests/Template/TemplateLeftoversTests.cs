@@ -322,6 +322,9 @@ public sealed class TemplateLeftoversTests
         "{{ \"{:+08.2f}|{:<6}|{:*>7}|{:=+6d}|{:#x}|{:b}|{:o}|{:_}\".format(-3.14159, 12, \"r\", 42, 255, 5, 8, 1000000) }}",
         "{{ \"%5s|%-5d|%05d|% d|%c|%r\"|format(\"x\", 3, -42, 7, 65, \"q\") }}",
         "\ufeffa\r\nb {{ 1 }}\r\n{% if true %}\r\nx\r\n{% endif %}\r\nlast\rline\n",
+        "{% raw %}\nx\n{% endraw %}\ny",
+        "  {% raw %}\n  x\n  {% endraw %}\n",
+        "{{ 'ab'|replace('', '-') }}|{{ 'ab'.replace('', '-') }}|{{ 'abc'|replace('', '-', 2) }}|{{ ''|replace('', '+') }}",
     ];
 
     [Fact]
@@ -337,6 +340,16 @@ public sealed class TemplateLeftoversTests
         Assert.Contains("not enough arguments", Fails("{{ '%s %s'|format(1) }}").Message);
         Assert.Contains("unsupported conversion", Fails("{{ '%y'|format(1) }}").Message);
         Assert.Contains("no argument 2", Fails("{{ '{2}'.format(1) }}").Message);
+    }
+
+    [Fact]
+    public void Raw_blocks_keep_their_first_newline_and_lstrip_before_endraw_as_jinja2()
+    {
+        using var dir = new TempDir("tmpl");
+        var top = dir.File("top.j2", "  {% raw %}\n  x\n  {% endraw %}\n");
+        var loader = new Loader(dir.Path, new LexOptions(true, true), 1 << 20);
+        var text = new Renderer(loader, new RenderOptions()).Render(loader.LoadTop(top), []);
+        Assert.Equal("\n  x\n", text); // Jinja2 3.1 with trim_blocks and lstrip_blocks
     }
 
     // ---- D13: a dest in /proc or /sys ----

@@ -78,7 +78,7 @@ internal static class Filters
             {
                 var (old, @new) = (S(A(0, "old", "")), S(A(1, "new", "")));
                 var s = S(v);
-                if (old.Length == 0) return s;
+                if (old.Length == 0) return ReplaceEmpty(s, @new, A(2, "count", null) is long en ? en : -1, max);
                 var result = A(2, "count", null) is long n ? ReplaceCount(s, old, @new, n) : s.Replace(old, @new, StringComparison.Ordinal);
                 return result.Length > max ? throw Big(max) : result;
             }
@@ -380,6 +380,21 @@ internal static class Filters
     }
 
     static TemplateError Big(long max) => new($"A string grows past max_size ({max} bytes).", null, "Raise max_size if this is intended.", "failed");
+
+    /// <summary>Python's s.replace('', new, count): new before each character and at the end ('ab' -> '-a-b-').</summary>
+    internal static string ReplaceEmpty(string s, string @new, long count, long max)
+    {
+        var runes = V.Iterate(s);
+        long inserts = count < 0 ? runes.Count + 1 : Math.Min(count, runes.Count + 1);
+        if (s.Length + inserts * @new.Length > max) throw Big(max);
+        var sb = new StringBuilder();
+        for (int i = 0; i <= runes.Count; i++)
+        {
+            if (i < inserts) sb.Append(@new);
+            if (i < runes.Count) sb.Append((string)runes[i]!);
+        }
+        return sb.ToString();
+    }
 
     static string ReplaceCount(string s, string old, string @new, long count)
     {

@@ -46,7 +46,7 @@ internal static class Methods
             case (string s, "splitlines"): return s.Split('\n').Select(x => (object?)x.TrimEnd('\r')).SkipLastIfEmpty().ToList();
             case (string s, "startswith"): return A(0) is List<object?> ps ? ps.Any(p => s.StartsWith(V.Str(p), StringComparison.Ordinal)) : s.StartsWith(S(0), StringComparison.Ordinal);
             case (string s, "endswith"): return A(0) is List<object?> ps2 ? ps2.Any(p => s.EndsWith(V.Str(p), StringComparison.Ordinal)) : s.EndsWith(S(0), StringComparison.Ordinal);
-            case (string s, "replace"): return S(0).Length == 0 ? s : s.Replace(S(0), S(1), StringComparison.Ordinal);
+            case (string s, "replace"): return S(0).Length == 0 ? Filters.ReplaceEmpty(s, S(1), A(2) is long rc ? rc : -1, r.Options.MaxSize) : s.Replace(S(0), S(1), StringComparison.Ordinal);
             case (string s, "title"): return Filters.Title(s);
             case (string s, "capitalize"): return Filters.Capitalize(s);
             case (string s, "join"): return string.Join(s, V.Iterate(r.Force(A(0), null!)).Select(V.Str));
