@@ -44,7 +44,8 @@ packages=(
     nats-server  # mq:// NATS JetStream tests: nats-server 2.9 with -js on loopback (tests/setup/nats.sh), never a system service
     restic borgbackup  # backup:// tests: real restic 0.14 and borg 1.2 repositories, local and over the loopback sshd (tests/setup/backup-sshd.sh)
     python3     # plugin:// tests: the sample plugins in Python, and the bash scaffold reads its JSON request with python3 (no jq)
-    python3-jinja2  # bench/template.sh: Jinja2 renders the same template (the reference output and the time to beat)
+    python3-jinja2  # bench/template.sh and template:// tests: Jinja2 renders the same template (the reference output and the time to beat)
+    python3-yaml    # template:// tests: PyYAML (what Ansible reads vars files with) types the YAML 1.1 scalars resh must match
     mosquitto mosquitto-clients  # mq:// MQTT tests: a private mosquitto 2 (own config, password file, persistence) on loopback (tests/setup/mosquitto.sh), never the system service; mosquitto_pub/sub cross-check
 )
 missing=()

@@ -14,9 +14,15 @@ namespace Resh.Handles.Config.Formats;
 /// documents is refused (usage), not half-edited. Aliases are expanded when reading, within a budget (a billion-laughs
 /// file is refused, not expanded); the merge key <c>&lt;&lt;</c> is honoured.
 /// </summary>
-internal sealed class YamlFormat : TreeFormat
+internal sealed partial class YamlFormat : TreeFormat
 {
     public static readonly YamlFormat Instance = new();
+    /// <summary>
+    /// Reads plain scalars by YAML 1.1's implicit types, exactly as PyYAML's resolver (what Ansible reads vars files with):
+    /// yes/no/on/off are booleans, 0644 is octal, 1_000 and 1:30 (base 60) are integers. Only template vars use it.
+    /// </summary>
+    public static readonly YamlFormat Yaml11 = new() { Is11 = true };
+    bool Is11 { get; init; }
     /// <summary>Reading expands aliases into at most this many nodes.</summary>
     public const long MaxNodes = 1_000_000;
 
@@ -115,7 +121,7 @@ internal sealed class YamlFormat : TreeFormat
                         stack.Push((node, null, 0, 0));
                         continue;
                     case Scalar sc:
-                        node = ScalarNode(text, sc);
+                        node = ScalarNode(text, sc, Is11);
                         Anchor(sc.Anchor, node);
                         break;
                     case AnchorAlias al:
@@ -194,7 +200,7 @@ internal sealed class YamlFormat : TreeFormat
         return i >= 0 && text[i] == '-' ? TextSpans.Column(text, i) : TextSpans.Column(text, itemStart);
     }
 
-    static SNode ScalarNode(string text, Scalar sc)
+    static SNode ScalarNode(string text, Scalar sc, bool yaml11)
     {
         int start = (int)sc.Start.Index, end = (int)sc.End.Index;
         // Skip the node's properties (&anchor, !tag): an edit replaces the value and keeps them.
@@ -214,7 +220,7 @@ internal sealed class YamlFormat : TreeFormat
         if (quote is '|' or '>') while (end > start && text[end - 1] is '\n' or '\r' or ' ' or '\t') end--;
         JsonNode? data;
         if (quote != '\0' || (!sc.Tag.IsEmpty && !sc.Tag.IsNonSpecific && sc.Tag.Value is "tag:yaml.org,2002:str" or "!!str")) data = JsonValue.Create(sc.Value);
-        else data = PlainValue(sc.Value);
+        else data = yaml11 ? Yaml11Value(sc.Value) : PlainValue(sc.Value);
         return new SNode { Kind = NodeKind.Scalar, Start = start, End = end, Quote = quote, Scalar = data };
     }
 
@@ -243,6 +249,60 @@ internal sealed class YamlFormat : TreeFormat
         if (IsFloat(s)) return JsonValue.Create(double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture));
         return JsonValue.Create(s);
     }
+
+    /// <summary>
+    /// A plain scalar typed by PyYAML's YAML 1.1 resolver (resolver.py) and constructors (constructor.py): the same
+    /// patterns in the same order. Timestamps stay strings (a date prints the same); .inf and .nan become the strings
+    /// Python prints for them.
+    /// </summary>
+    public static JsonNode? Yaml11Value(string s)
+    {
+        switch (s)
+        {
+            case "" or "~" or "null" or "Null" or "NULL": return null;
+            case "yes" or "Yes" or "YES" or "true" or "True" or "TRUE" or "on" or "On" or "ON": return JsonValue.Create(true);
+            case "no" or "No" or "NO" or "false" or "False" or "FALSE" or "off" or "Off" or "OFF": return JsonValue.Create(false);
+        }
+        if (Yaml11Float().IsMatch(s))
+        {
+            var f = s.Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
+            var sign = 1.0;
+            if (f[0] is '-' or '+') { if (f[0] == '-') sign = -1; f = f[1..]; }
+            if (f == ".inf") return JsonValue.Create(sign < 0 ? "-inf" : "inf");
+            if (f == ".nan") return JsonValue.Create("nan");
+            if (f.Contains(':'))
+            {
+                double value = 0;
+                foreach (var part in f.Split(':')) value = value * 60 + double.Parse(part, NumberStyles.Float, CultureInfo.InvariantCulture);
+                return JsonValue.Create(sign * value);
+            }
+            var d = sign * double.Parse(f, NumberStyles.Float, CultureInfo.InvariantCulture);
+            return double.IsFinite(d) ? JsonValue.Create(d) : JsonValue.Create(d > 0 ? "inf" : "-inf");
+        }
+        if (Yaml11Int().IsMatch(s))
+        {
+            var t = s.Replace("_", "", StringComparison.Ordinal);
+            var negative = false;
+            if (t[0] is '-' or '+') { negative = t[0] == '-'; t = t[1..]; }
+            System.Numerics.BigInteger n = 0;
+            if (t == "0") n = 0;
+            else if (t.StartsWith("0b", StringComparison.Ordinal)) foreach (var c in t[2..]) n = n * 2 + (c - '0');
+            else if (t.StartsWith("0x", StringComparison.Ordinal)) foreach (var c in t[2..]) n = n * 16 + Convert.ToInt32(c.ToString(), 16);
+            else if (t[0] == '0') foreach (var c in t) n = n * 8 + (c - '0');
+            else if (t.Contains(':')) foreach (var part in t.Split(':')) n = n * 60 + System.Numerics.BigInteger.Parse(part, CultureInfo.InvariantCulture);
+            else n = System.Numerics.BigInteger.Parse(t, CultureInfo.InvariantCulture);
+            if (negative) n = -n;
+            return JsonText.Number(n.ToString(CultureInfo.InvariantCulture));
+        }
+        return JsonValue.Create(s);
+    }
+
+    // PyYAML's implicit resolvers for float and int (YAML 1.1), tried in this order: a float first.
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex Yaml11Float();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex Yaml11Int();
 
     static bool IsFloat(string s)
     {

@@ -23,7 +23,7 @@ internal static class TemplateContext
     public static readonly Arg<JsonNode?> Vars = new()
     {
         Name = "vars",
-        Description = "Variables: vars:='{\"port\": 8080}' (a JSON object) or vars=@vars.yml (a JSON, YAML or TOML file); give both to merge the JSON over the file (deep merge).",
+        Description = "Variables: vars:='{\"port\": 8080}' (a JSON object) or vars=@vars.yml (a JSON, YAML or TOML file; YAML is read as YAML 1.1 like Ansible, so yes/no/on/off are booleans and 0644 is octal); give both to merge the JSON over the file (deep merge).",
         Kind = ArgKind.Json,
         Examples = ["'{\"port\": 8080}'", "@vars.yml"],
         Parser = (a, values) =>
@@ -49,7 +49,7 @@ internal static class TemplateContext
             catch (JsonException e) { throw new ArgValueException($"Argument `vars` is not valid JSON: {e.Message}", "Check the file's syntax."); }
         }
         if (text.Length > ConfigFiles.MaxBytes) throw new ArgValueException("Argument `vars` is larger than 64 MiB.", null);
-        var format = ConfigFiles.Sniff(text) is TomlFormat ? (ConfigFormat)TomlFormat.Instance : YamlFormat.Instance;
+        var format = ConfigFiles.Sniff(text) is TomlFormat ? (ConfigFormat)TomlFormat.Instance : YamlFormat.Yaml11; // YAML 1.1, as Ansible (PyYAML) reads vars files
         try { return format.Read(text); }
         catch (ReshException e) { throw new ArgValueException($"Argument `vars` could not be read as {format.Name}: {e.Error.Message}", "Give a JSON, YAML or TOML mapping."); }
     }
@@ -71,13 +71,34 @@ internal static class TemplateContext
     public static readonly Arg<bool> LstripBlocks = Arg.Bool("lstrip_blocks", "Strip spaces and tabs before a {% %} tag at the start of a line.");
     public static readonly Arg<long?> MaxSize = Arg.Size("max_size", "The largest output (and any string built while rendering); more is refused.", 64L << 20);
 
-    public static readonly ArgInfo[] Common = [Vars, Facts, Strict, Root, TrimBlocks, LstripBlocks, MaxSize];
+    public static readonly Arg<string?> Inline = Arg.String("inline", "The template's text itself, instead of a file named by the target (template://.render(inline=...)); its includes resolve below root= (default: the current directory).",
+        examples: ["'port={{ port }}'"]);
+
+    public static readonly ArgInfo[] Common = [Vars, Facts, Strict, Root, TrimBlocks, LstripBlocks, MaxSize, Inline];
+
+    /// <summary>The template as results show it: its path, or &lt;inline&gt;.</summary>
+    public static string Display(ParsedTemplate top) => top.Display == Loader.InlineName ? Loader.InlineName : FilePaths.Display(top.Path);
+
+    /// <summary>The target as results show it, before it is loaded.</summary>
+    public static string DisplayTarget(VerbContext ctx) => ctx.Get(Inline) is not null ? Loader.InlineName : ctx.Target.Length == 0 ? throw EmptyTarget() : FilePaths.Display(FilePaths.Resolve(ctx));
+
+    static ReshException EmptyTarget() =>
+        ReshError.Usage("The template:// target is empty.", "Name a template file (template:///etc/templates/app.j2) or give its text: template://.render(inline='{{ x }}').").ToException();
 
     /// <summary>The template file of the target, and its loader.</summary>
     public static (Loader loader, ParsedTemplate top) Load(VerbContext ctx)
     {
-        var path = FilePaths.Resolve(ctx);
         var rootArg = ctx.Get(Root);
+        if (ctx.Get(Inline) is { } inline)
+        {
+            if (ctx.Target.Length > 0)
+                throw ReshError.Usage($"Both a template file ({ctx.Target}) and inline= are given.", "Give one: template://PATH.render or template://.render(inline=...).").ToException();
+            var inlineRoot = rootArg is null ? Directory.GetCurrentDirectory() : FilePaths.ResolveArg(ctx, rootArg, "root");
+            var inlineLoader = new Loader(inlineRoot, new LexOptions(ctx.Get(TrimBlocks), ctx.Get(LstripBlocks)), ConfigFiles.MaxBytes);
+            return (inlineLoader, inlineLoader.LoadInline(inline));
+        }
+        if (ctx.Target.Length == 0) throw EmptyTarget();
+        var path = FilePaths.Resolve(ctx);
         var root = rootArg is null ? Path.GetDirectoryName(Path.GetFullPath(path))! : FilePaths.ResolveArg(ctx, rootArg, "root");
         var loader = new Loader(root, new LexOptions(ctx.Get(TrimBlocks), ctx.Get(LstripBlocks)), ConfigFiles.MaxBytes);
         return (loader, loader.LoadTop(path));

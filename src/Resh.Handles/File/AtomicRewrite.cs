@@ -21,7 +21,9 @@ internal static class AtomicRewrite
 {
     /// <summary>What to do besides writing the bytes.</summary>
     /// <param name="Unchanged">Asked after the content is written to the temporary file: true discards it (the bytes turned out equal).</param>
-    public sealed record Options(uint? Mode, Ownership Owner, bool Backup, bool Force = false, bool InPlace = false, Func<bool>? Unchanged = null);
+    /// <param name="NotAtomic">Null: a file whose directory refuses a temporary file is rewritten in place with a warning. Otherwise the
+    /// name of the argument that allows that (template's unsafe_writes, as Ansible's): without it, such a write is refused.</param>
+    public sealed record Options(uint? Mode, Ownership Owner, bool Backup, bool Force = false, bool InPlace = false, Func<bool>? Unchanged = null, string? NotAtomic = null, bool AllowNotAtomic = true);
 
     /// <summary>What happened: the backup's path when one was made, whether the inode was written in place,
     /// and whether the new content was discarded as equal to the old.</summary>
@@ -71,7 +73,7 @@ internal static class AtomicRewrite
         {
             if (-fd is Posix.EACCES or Posix.EPERM && existing is not null && writable)
             {
-                WarnNotAtomic(ctx, target);
+                WarnNotAtomic(ctx, target, options);
                 await InPlaceAsync(ctx, target, writer, options).ConfigureAwait(false);
                 return new Written(backup, true);
             }
@@ -122,7 +124,7 @@ internal static class AtomicRewrite
             {
                 // A sticky directory lets only a file's owner replace it; the file itself is writable.
                 Posix.UnlinkAt(target.DirFd, temp, false);
-                WarnNotAtomic(ctx, target);
+                WarnNotAtomic(ctx, target, options);
                 await InPlaceAsync(ctx, target, writer, options).ConfigureAwait(false);
                 return new Written(backup, true);
             }
@@ -141,8 +143,15 @@ internal static class AtomicRewrite
         }
     }
 
-    static void WarnNotAtomic(VerbContext ctx, WriteTarget target) =>
+    static void WarnNotAtomic(VerbContext ctx, WriteTarget target, Options options)
+    {
+        if (!options.AllowNotAtomic)
+            throw ReshError.PermissionDenied(
+                $"Cannot replace {FilePaths.Display(target.Path)} atomically: {FilePaths.Display(target.Resolved.Directory)} does not let you create a temporary file beside it.",
+                $"Run as a user who may write the directory, or pass {options.NotAtomic}=true to rewrite the file in place (not atomic: a crash mid-write can leave it partly written).",
+                new JsonObject { ["path"] = FilePaths.Display(target.Path) }).ToException();
         ctx.Warn($"{FilePaths.Display(target.Resolved.Directory)} does not let you replace {FilePaths.Display(target.Name)}, so it was rewritten in place, not atomically (a crash mid-write can leave it partly written).");
+    }
 
     /// <summary>Writes through the existing inode: every hard link sees the change; not atomic.</summary>
     static async Task InPlaceAsync(VerbContext ctx, WriteTarget target, Func<Stream, CancellationToken, Task> writer, Options options)

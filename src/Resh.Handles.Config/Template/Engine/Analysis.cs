@@ -1,7 +1,11 @@
 namespace Resh.Handles.Template.Engine;
 
-/// <summary>A variable a template reads from its context: the name and where it is first used.</summary>
-internal sealed record FreeVariable(string Name, Loc At);
+/// <summary>
+/// A variable a template reads from its context: the name and where it is first used. Guarded: every use is
+/// <c>x | default(...)</c>, <c>x is defined</c> (or undefined), or inside a branch that tests <c>x is defined</c>, so a
+/// render without it does not fail.
+/// </summary>
+internal sealed record FreeVariable(string Name, Loc At, bool Guarded = false);
 
 /// <summary>
 /// The free variables of a template and of everything it includes, extends and imports (names given as
@@ -15,6 +19,10 @@ internal sealed class Analysis
     readonly Dictionary<string, FreeVariable> _free = new(StringComparer.Ordinal);
     readonly HashSet<string> _visited = new(StringComparer.Ordinal);
     readonly List<string> _notFollowed = [];
+    /// <summary>The templates being read, outermost first: one that is reached again includes itself.</summary>
+    readonly List<ParsedTemplate> _chain = [];
+    /// <summary>Names an enclosing `if x is defined` (or `x is undefined` ... else) guards.</summary>
+    readonly List<string> _guards = [];
 
     Analysis(Loader loader) => _loader = loader;
 
@@ -26,8 +34,11 @@ internal sealed class Analysis
         return (a._free.Values.OrderBy(f => f.Name, StringComparer.Ordinal).ToList(), a._notFollowed);
     }
 
-    void Template(ParsedTemplate t, HashSet<string> bound)
+    void Template(ParsedTemplate t, HashSet<string> bound, Loc? at = null)
     {
+        if (_chain.Any(c => c.Path == t.Path))
+            throw new TemplateError($"{t.Display} includes, extends or imports itself ({string.Join(" -> ", _chain.Select(c => c.Display))} -> {t.Display}).", at,
+                "Break the cycle: a render of it fails.");
         if (!_visited.Add(t.Path)) return;
         if (_visited.Count > 1000) throw new TemplateError("More than 1000 templates are included.", null);
         var scope = new HashSet<string>(bound, StringComparer.Ordinal);
@@ -39,10 +50,12 @@ internal sealed class Analysis
                 case ImportNode i: scope.Add(i.Alias); break;
                 case FromImportNode fi: foreach (var (_, alias) in fi.Names) scope.Add(alias); break;
             }
-        Nodes(t, t.Body, scope);
+        _chain.Add(t);
+        try { Nodes(t, t.Body, scope); }
+        finally { _chain.RemoveAt(_chain.Count - 1); }
     }
 
-    void Follow(ParsedTemplate from, Expr name, HashSet<string> scope, bool withContext)
+    void Follow(ParsedTemplate from, Expr name, HashSet<string> scope, bool withContext, bool ignoreMissing = false)
     {
         if (name is not Literal { Value: string s })
         {
@@ -52,8 +65,8 @@ internal sealed class Analysis
         }
         ParsedTemplate t;
         try { t = _loader.Load(s, from, name.At); }
-        catch (TemplateError e) when (e.Kind == "not_found") { throw; }
-        Template(t, withContext ? scope : []);
+        catch (TemplateError e) when (e.Kind == "not_found" && ignoreMissing) { return; } // render skips it too
+        Template(t, withContext ? scope : [], name.At);
     }
 
     void Nodes(ParsedTemplate t, List<Node> nodes, HashSet<string> scope)
@@ -67,9 +80,22 @@ internal sealed class Analysis
         {
             case OutputNode o: Expr(o.Value, scope); break;
             case IfNode i:
-                foreach (var (test, body) in i.Branches) { Expr(test, scope); Nodes(t, body, scope); }
+            {
+                // `if x is defined` guards x in its branch; `if x is undefined` guards it in the branches after.
+                var mark = _guards.Count;
+                foreach (var (test, body) in i.Branches)
+                {
+                    Expr(test, scope);
+                    var branchMark = _guards.Count;
+                    _guards.AddRange(DefinedBy(test, true));
+                    Nodes(t, body, scope);
+                    _guards.RemoveRange(branchMark, _guards.Count - branchMark);
+                    _guards.AddRange(DefinedBy(test, false));
+                }
                 if (i.Else is not null) Nodes(t, i.Else, scope);
+                _guards.RemoveRange(mark, _guards.Count - mark);
                 break;
+            }
             case ForNode f:
             {
                 Expr(f.Iter, scope);
@@ -86,7 +112,19 @@ internal sealed class Analysis
                 if (s.Attr is not null) Use(s.Targets[0], s.At, scope);
                 else foreach (var target in s.Targets) scope.Add(target);
                 break;
-            case IncludeNode inc: Follow(t, inc.Name, scope, inc.WithContext); break;
+            case WithNode w:
+            {
+                foreach (var (_, value) in w.Assigns) Expr(value, scope);
+                var inner = new HashSet<string>(scope, StringComparer.Ordinal);
+                foreach (var (name, _) in w.Assigns) inner.Add(name);
+                Nodes(t, w.Body, inner);
+                break;
+            }
+            case FilterBlockNode fb:
+                Nodes(t, fb.Body, new HashSet<string>(scope, StringComparer.Ordinal));
+                Expr(fb.Chain, new HashSet<string>(scope, StringComparer.Ordinal) { FilterBlockNode.BodyName });
+                break;
+            case IncludeNode inc: Follow(t, inc.Name, scope, inc.WithContext, inc.IgnoreMissing); break;
             case ExtendsNode ext: Follow(t, ext.Name, scope, true); break;
             case BlockNode b: Nodes(t, b.Body, new HashSet<string>(scope, StringComparer.Ordinal)); break;
             case MacroNode m:
@@ -113,11 +151,27 @@ internal sealed class Analysis
         }
     }
 
-    void Use(string name, Loc at, HashSet<string> scope)
+    void Use(string name, Loc at, HashSet<string> scope, bool guarded = false)
     {
-        if (scope.Contains(name) || Builtins.Contains(name) || _free.ContainsKey(name)) return;
-        _free[name] = new FreeVariable(name, at);
+        if (scope.Contains(name) || Builtins.Contains(name)) return;
+        guarded = guarded || _guards.Contains(name);
+        if (_free.TryGetValue(name, out var seen) && (guarded || !seen.Guarded)) return;
+        _free[name] = new FreeVariable(name, at, guarded); // the first unguarded use, after guarded ones: no longer guarded
     }
+
+    /// <summary>
+    /// The names a test proves defined when it is <paramref name="truth"/>: `x is defined`, `x is not undefined`, and the
+    /// parts of `and` (when true) or `or` (when false), through `not`.
+    /// </summary>
+    static IEnumerable<string> DefinedBy(Expr test, bool truth) => test switch
+    {
+        TestExpr { Name: "defined", Target: NameExpr n } te when te.Negated != truth => [n.Name],
+        TestExpr { Name: "undefined", Target: NameExpr n } te when te.Negated == truth => [n.Name],
+        UnaryExpr { Op: "not" } u => DefinedBy(u.Operand, !truth),
+        BinaryExpr { Op: "and" } b when truth => DefinedBy(b.Left, true).Concat(DefinedBy(b.Right, true)),
+        BinaryExpr { Op: "or" } b when !truth => DefinedBy(b.Left, false).Concat(DefinedBy(b.Right, false)),
+        _ => [],
+    };
 
     void Expr(Expr e, HashSet<string> scope)
     {
@@ -133,16 +187,35 @@ internal sealed class Analysis
                 if (s.Step is not null) Expr(s.Step, scope);
                 break;
             case UnaryExpr u: Expr(u.Operand, scope); break;
+            case BinaryExpr { Op: "and" or "or" } b:
+            {
+                // `x is defined and x`: the right side runs only when the left side allows it.
+                Expr(b.Left, scope);
+                var mark = _guards.Count;
+                _guards.AddRange(DefinedBy(b.Left, b.Op == "and"));
+                Expr(b.Right, scope);
+                _guards.RemoveRange(mark, _guards.Count - mark);
+                break;
+            }
             case BinaryExpr b: Expr(b.Left, scope); Expr(b.Right, scope); break;
             case CondExpr c:
+            {
                 Expr(c.Test, scope);
+                var mark = _guards.Count;
+                _guards.AddRange(DefinedBy(c.Test, true));
                 Expr(c.Then, scope);
+                _guards.RemoveRange(mark, _guards.Count - mark);
+                _guards.AddRange(DefinedBy(c.Test, false));
                 if (c.Else is not null) Expr(c.Else, scope);
+                _guards.RemoveRange(mark, _guards.Count - mark);
                 break;
+            }
             case ListExpr l: foreach (var x in l.Items) Expr(x, scope); break;
             case DictExpr d: foreach (var (k, v) in d.Items) { Expr(k, scope); Expr(v, scope); } break;
             case CallExpr call: Expr(call.Target, scope); ArgsOf(call.Args, scope); break;
+            case FilterExpr { Name: "default" or "d", Target: NameExpr n } f: Use(n.Name, n.At, scope, guarded: true); ArgsOf(f.Args, scope); break;
             case FilterExpr f: Expr(f.Target, scope); ArgsOf(f.Args, scope); break;
+            case TestExpr { Name: "defined" or "undefined", Target: NameExpr n } t: Use(n.Name, n.At, scope, guarded: true); ArgsOf(t.Args, scope); break;
             case TestExpr t: Expr(t.Target, scope); ArgsOf(t.Args, scope); break;
         }
     }

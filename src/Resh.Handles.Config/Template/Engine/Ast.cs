@@ -27,7 +27,16 @@ internal abstract record Node(Loc At);
 internal sealed record TextNode(Loc At, string Text) : Node(At);
 internal sealed record OutputNode(Loc At, Expr Value) : Node(At);
 internal sealed record IfNode(Loc At, List<(Expr Test, List<Node> Body)> Branches, List<Node>? Else) : Node(At);
-internal sealed record ForNode(Loc At, List<string> Targets, Expr Iter, Expr? Filter, List<Node> Body, List<Node>? Else) : Node(At);
+/// <summary>A for loop; a recursive one may call loop(items) in its body to run itself on them one level deeper.</summary>
+internal sealed record ForNode(Loc At, List<string> Targets, Expr Iter, Expr? Filter, List<Node> Body, List<Node>? Else, bool Recursive = false) : Node(At);
+/// <summary>{% with a = 1, b = x %}...{% endwith %}: names bound for the body only (the values are computed outside).</summary>
+internal sealed record WithNode(Loc At, List<(string Name, Expr Value)> Assigns, List<Node> Body) : Node(At);
+/// <summary>{% filter upper | indent(2) %}...{% endfilter %}: the body's text through a filter chain whose innermost target is <see cref="Body"/>.</summary>
+internal sealed record FilterBlockNode(Loc At, Expr Chain, List<Node> Body) : Node(At)
+{
+    /// <summary>The name the body's text is bound to while the chain runs (not an identifier a template can write).</summary>
+    public const string BodyName = "(filter body)";
+}
 /// <summary>{% set a = x %}, {% set a, b = x %}, {% set ns.attr = x %}, or a block set (Body, Value null).</summary>
 internal sealed record SetNode(Loc At, List<string> Targets, string? Attr, Expr? Value, List<Node>? Body) : Node(At);
 internal sealed record IncludeNode(Loc At, Expr Name, bool IgnoreMissing, bool WithContext) : Node(At);
@@ -71,6 +80,8 @@ internal sealed class ParsedTemplate(string path, string display, List<Node> bod
                 case BlockNode b: _blocks![b.Name] = b; Collect(b.Body); break;
                 case IfNode i: foreach (var br in i.Branches) Collect(br.Body); if (i.Else is not null) Collect(i.Else); break;
                 case ForNode f: Collect(f.Body); if (f.Else is not null) Collect(f.Else); break;
+                case WithNode w: Collect(w.Body); break;
+                case FilterBlockNode fb: Collect(fb.Body); break;
             }
         }
     }

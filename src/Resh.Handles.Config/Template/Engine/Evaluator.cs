@@ -18,14 +18,26 @@ internal sealed partial class Renderer
             case ListExpr le:
             {
                 var list = new List<object?>(le.Items.Count);
-                foreach (var item in le.Items) list.Add(Eval(item, frame));
-                return list;
+                long items = 1;
+                foreach (var item in le.Items)
+                {
+                    var x = Eval(item, frame);
+                    CheckItems(items += Weight(x), le.At);
+                    list.Add(x);
+                }
+                return Weighed(list, items);
             }
             case DictExpr de:
             {
                 var d = new Dictionary<string, object?>(StringComparer.Ordinal);
-                foreach (var (k, v) in de.Items) d[V.Str(Force(Eval(k, frame), k))] = Eval(v, frame);
-                return d;
+                long items = 1;
+                foreach (var (k, v) in de.Items)
+                {
+                    var x = Eval(v, frame);
+                    CheckItems(items += Weight(x), de.At);
+                    d[Str(Force(Eval(k, frame), k))] = x;
+                }
+                return Weighed(d, items);
             }
             case UnaryExpr u:
             {
@@ -231,7 +243,7 @@ internal sealed partial class Renderer
             case ">=": return Cmp(x, y, b) >= 0;
             case "in": return Contains(y, x, b.At);
             case "not in": return !Contains(y, x, b.At);
-            case "~": return Checked(V.Str(x is null ? "None" : x) + V.Str(y is null ? "None" : y), b.At);
+            case "~": return Checked(Str(x is null ? "None" : x) + Str(y is null ? "None" : y), b.At);
         }
         return Arith(b.Op, x, y, b.At);
     }
@@ -266,7 +278,9 @@ internal sealed partial class Renderer
             if (x is List<object?> lx && y is List<object?> ly)
             {
                 if ((long)lx.Count + ly.Count > 10_000_000) throw new TemplateError("A list grows past 10,000,000 items.", at, null, "failed");
-                return new List<object?>([.. lx, .. ly]);
+                var items = Weight(lx) + Weight(ly) - 1;
+                CheckItems(items, at);
+                return Weighed(new List<object?>([.. lx, .. ly]), items); // known, so a list grown in a loop is not walked again
             }
         }
         if (op == "*")
@@ -282,11 +296,13 @@ internal sealed partial class Renderer
             {
                 if (m <= 0) return new List<object?>();
                 if (l.Count * (double)m > 10_000_000) throw new TemplateError("A list grows past 10,000,000 items.", at, null, "failed");
+                if (Weight(l) * (double)m > MaxItems) CheckItems(MaxItems + 1, at);
                 var r = new List<object?>();
                 for (long i = 0; i < m; i++) r.AddRange(l);
                 return r;
             }
         }
+        if (op == "%" && x is string fmt) return Checked(PyFormat.Printf(fmt, y is List<object?> tuple ? tuple : [y], at), at); // "%05.1f" % x
         if (!V.IsNumber(x) || !V.IsNumber(y))
             throw TypeError($"Cannot apply '{op}' to {V.TypeName(x)} and {V.TypeName(y)}.", at,
                 op == "+" && (x is string || y is string) ? "Join text with ~ ({{ a ~ b }}), which converts numbers." : null);
@@ -369,6 +385,7 @@ internal sealed partial class Renderer
         return callee switch
         {
             Macro m => CallMacro(m, args, kwargs, call.At, caller),
+            LoopInfo loop => RecurseLoop(loop, args, call.At),
             Builtin f => f.Call(args, kwargs, call.At),
             _ => throw TypeError($"'{NameOf(call.Target)}' is a {V.TypeName(callee)}, not a macro or function.", call.At),
         };

@@ -36,6 +36,11 @@ internal static class Filters
             }
             var v = r.Force(raw, f.Target);
             if (v is Undefined) v = null; // strict=false: an undefined value filters as none
+            // A filter that prints a whole value (to_json of a list holding one list eight times) is refused before the
+            // text is built, when the value is already too big to print within max_size.
+            var max = r.Options.MaxSize;
+            if (Prints.Contains(f.Name) && v is List<object?> or Dictionary<string, object?> && V.MinSize(v, max) > max) throw Big(max);
+            if (f.Name == "b64encode" && v is string bs && bs.Length / 3 * 4L > max) throw Big(max);
             var result = Run(r, f, v, A, pos, named);
             // Every string a filter builds (to_json, to_yaml, b64encode, indent, format...) is bounded by max_size.
             if (result is string s && s.Length > r.Options.MaxSize) throw Big(r.Options.MaxSize);
@@ -52,6 +57,9 @@ internal static class Filters
                 "Simplify the pattern (avoid nested quantifiers such as (a+)+).", "timeout");
         }
     }
+
+    /// <summary>The filters whose text holds all of the value.</summary>
+    static readonly HashSet<string> Prints = ["json", "to_json", "tojson", "to_nice_json", "yaml", "to_yaml", "to_nice_yaml", "toml", "to_toml", "string", "join", "b64encode", "indent", "e", "escape", "upper", "lower", "title", "capitalize", "quote", "sha256", "sha1", "md5", "hash"];
 
     delegate object? ArgFn(int i, string name, object? dflt);
 
@@ -70,7 +78,7 @@ internal static class Filters
             {
                 var (old, @new) = (S(A(0, "old", "")), S(A(1, "new", "")));
                 var s = S(v);
-                if (old.Length == 0) return s;
+                if (old.Length == 0) return ReplaceEmpty(s, @new, A(2, "count", null) is long en ? en : -1, max);
                 var result = A(2, "count", null) is long n ? ReplaceCount(s, old, @new, n) : s.Replace(old, @new, StringComparison.Ordinal);
                 return result.Length > max ? throw Big(max) : result;
             }
@@ -150,7 +158,7 @@ internal static class Filters
             case "abs": return v switch { long l => (object)Math.Abs(l), double d => Math.Abs(d), _ => throw new TemplateError($"abs needs a number, got {V.TypeName(v)}.", f.At) };
             case "round":
             {
-                var precision = A(0, "precision", 0L) is long p ? (int)Math.Clamp(p, 0, 15) : 0;
+                var precision = A(0, "precision", 0L) is long p ? (int)Math.Clamp(p, -400, 400) : 0;
                 var method = S(A(1, "method", "common"));
                 var d = v is long or double ? V.ToDouble(v) : throw new TemplateError($"round needs a number, got {V.TypeName(v)}.", f.At);
                 var factor = Math.Pow(10, precision);
@@ -158,13 +166,15 @@ internal static class Filters
                 {
                     "ceil" => Math.Ceiling(d * factor) / factor,
                     "floor" => Math.Floor(d * factor) / factor,
-                    _ => Math.Round(d, precision, MidpointRounding.AwayFromZero),
+                    // Python's round(): half to even on the exact value; an int stays an int
+                    "common" => v is long l ? (object)(precision >= 0 ? l : (long)PyFormat.Round(d, precision)) : PyFormat.Round(d, precision),
+                    _ => throw new TemplateError($"round: unknown method '{method}'.", f.At, "common, ceil or floor."),
                 };
             }
             case "json" or "to_json" or "tojson":
-                return Json.Write(v, A(0, "indent", null) is long ind ? (int)ind : null, V.Truthy(A(1, "sort_keys", false)), f.Name == "tojson" ? false : !named.ContainsKey("ensure_ascii") || V.Truthy(named["ensure_ascii"]));
+                return Json.Write(v, A(0, "indent", null) is long ind ? (int)Math.Clamp(ind, 0, 1024) : null, V.Truthy(A(1, "sort_keys", false)), f.Name == "tojson" ? false : !named.ContainsKey("ensure_ascii") || V.Truthy(named["ensure_ascii"]), max);
             case "to_nice_json":
-                return Json.Write(v, A(0, "indent", 4L) is long ni ? (int)ni : 4, V.Truthy(A(1, "sort_keys", true)), !named.ContainsKey("ensure_ascii") || V.Truthy(named["ensure_ascii"]));
+                return Json.Write(v, A(0, "indent", 4L) is long ni ? (int)Math.Clamp(ni, 0, 1024) : 4, V.Truthy(A(1, "sort_keys", true)), !named.ContainsKey("ensure_ascii") || V.Truthy(named["ensure_ascii"]), max);
             case "yaml" or "to_yaml" or "to_nice_yaml":
                 return v is string ys && !ys.Contains('\n') ? YamlFormat.Instance.Render(V.ToJson(v)).TrimEnd('\n') : YamlFormat.Instance.Render(V.ToJson(v));
             case "toml" or "to_toml":
@@ -192,7 +202,9 @@ internal static class Filters
                 var width = A(0, "width", 4L);
                 var pad = width is string ws ? ws : new string(' ', (int)Math.Clamp(width is long wl ? wl : 4, 0, 1024));
                 bool first = V.Truthy(A(1, "first", false)), blank = V.Truthy(A(2, "blank", false));
-                var lines = S(v).Split('\n');
+                var text = S(v);
+                var lines = text.Split('\n');
+                if (text.Length + (long)pad.Length * lines.Length > max && text.Length + (long)pad.Length * lines.Count(l => blank || l.Length > 0) > max) throw Big(max);
                 var sb = new StringBuilder();
                 for (int i = 0; i < lines.Length; i++)
                 {
@@ -361,13 +373,28 @@ internal static class Filters
             }
             case "e" or "escape":
                 return S(v).Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&#34;").Replace("'", "&#39;");
-            case "format": return Format(S(v), pos, f.At);
+            case "format": return PyFormat.Printf(S(v), named.Count > 0 ? [named] : pos, f.At); // value % args, or value % kwargs
         }
         var near = Resh.Core.Text.Suggest.Closest(f.Name, Names);
         throw new TemplateError($"Unknown filter '{f.Name}'.", f.At, near is null ? "See resh help template for the filters." : $"Did you mean '{near}'?");
     }
 
     static TemplateError Big(long max) => new($"A string grows past max_size ({max} bytes).", null, "Raise max_size if this is intended.", "failed");
+
+    /// <summary>Python's s.replace('', new, count): new before each character and at the end ('ab' -> '-a-b-').</summary>
+    internal static string ReplaceEmpty(string s, string @new, long count, long max)
+    {
+        var runes = V.Iterate(s);
+        long inserts = count < 0 ? runes.Count + 1 : Math.Min(count, runes.Count + 1);
+        if (s.Length + inserts * @new.Length > max) throw Big(max);
+        var sb = new StringBuilder();
+        for (int i = 0; i <= runes.Count; i++)
+        {
+            if (i < inserts) sb.Append(@new);
+            if (i < runes.Count) sb.Append((string)runes[i]!);
+        }
+        return sb.ToString();
+    }
 
     static string ReplaceCount(string s, string old, string @new, long count)
     {
@@ -496,38 +523,7 @@ internal static class Filters
     }
 
     /// <summary>printf-style "%s" formatting (Jinja2's format filter): %s, %d, %i, %f with precision, %%.</summary>
-    public static string Format(string fmt, List<object?> args, Loc at)
-    {
-        var sb = new StringBuilder();
-        int ai = 0;
-        for (int i = 0; i < fmt.Length; i++)
-        {
-            if (fmt[i] != '%' || i + 1 >= fmt.Length) { sb.Append(fmt[i]); continue; }
-            int j = i + 1;
-            while (j < fmt.Length && (char.IsAsciiDigit(fmt[j]) || fmt[j] is '.' or '-')) j++;
-            if (j >= fmt.Length) { sb.Append(fmt, i, fmt.Length - i); break; }
-            var spec = fmt[(i + 1)..j];
-            char conv = fmt[j];
-            if (conv == '%') { sb.Append('%'); i = j; continue; }
-            if (ai >= args.Count) throw new TemplateError("format: not enough arguments for the format string.", at);
-            var a = args[ai++];
-            string text = conv switch
-            {
-                's' => a is null ? "None" : V.Str(a),
-                'd' or 'i' => a is long or double or bool ? ((long)V.ToDouble(a)).ToString(CultureInfo.InvariantCulture) : throw new TemplateError($"format: %{conv} needs a number.", at),
-                'f' => V.IsNumber(a) ? V.ToDouble(a).ToString("F" + (spec.Contains('.') && int.TryParse(spec[(spec.IndexOf('.') + 1)..], out var p) ? Math.Clamp(p, 0, 20) : 6), CultureInfo.InvariantCulture) : throw new TemplateError("format: %f needs a number.", at),
-                'r' => V.Repr(a),
-                'x' => a is long lx ? lx.ToString("x", CultureInfo.InvariantCulture) : throw new TemplateError("format: %x needs an integer.", at),
-                _ => throw new TemplateError($"format: unsupported conversion %{conv}.", at, "Use %s, %d, %f, %x or %%."),
-            };
-            var width = spec.Split('.')[0];
-            if (int.TryParse(width, out var w) && w != 0)
-                text = w > 0 ? text.PadLeft(Math.Min(w, 4096)) : text.PadRight(Math.Min(-w, 4096));
-            sb.Append(text);
-            i = j;
-        }
-        return sb.ToString();
-    }
+    public static string Format(string fmt, List<object?> args, Loc at) => PyFormat.Printf(fmt, args, at);
 
     /// <summary>A compiled pattern (Python syntax: (?P&lt;name&gt;...) is accepted) with a 1 s match timeout.</summary>
     public static Regex Regex(Renderer r, string pattern, bool ignoreCase, bool multiline, Loc at)
@@ -583,16 +579,18 @@ internal static class Filters
 /// <summary>JSON text the way Python's json.dumps writes it (Ansible's to_json and to_nice_json).</summary>
 internal static class Json
 {
-    public static string Write(object? v, int? indent, bool sortKeys, bool ensureAscii)
+    public static string Write(object? v, int? indent, bool sortKeys, bool ensureAscii, long max = long.MaxValue)
     {
         var sb = new StringBuilder();
-        Write(sb, v, indent, sortKeys, ensureAscii, 0);
+        Write(sb, v, indent, sortKeys, ensureAscii, 0, max);
         return sb.ToString();
     }
 
-    static void Write(StringBuilder sb, object? v, int? indent, bool sort, bool ascii, int depth)
+    static void Write(StringBuilder sb, object? v, int? indent, bool sort, bool ascii, int depth, long max)
     {
         if (depth > V.MaxNesting) throw new TemplateError($"A value nests deeper than {V.MaxNesting} levels.", null);
+        // Bounded while it is built (escapes and indents make the text larger than the value).
+        if (sb.Length > max) throw new TemplateError($"A string grows past max_size ({max} bytes).", null, "Raise max_size if this is intended.", "failed");
         string itemSep = indent is null ? ", " : ",";
         void NewLine(int d)
         {
@@ -613,7 +611,7 @@ internal static class Json
                 {
                     if (i > 0) sb.Append(itemSep);
                     NewLine(depth + 1);
-                    Write(sb, list[i], indent, sort, ascii, depth + 1);
+                    Write(sb, list[i], indent, sort, ascii, depth + 1, max);
                 }
                 NewLine(depth);
                 sb.Append(']');
@@ -630,7 +628,7 @@ internal static class Json
                     NewLine(depth + 1);
                     String(sb, k, ascii);
                     sb.Append(": ");
-                    Write(sb, x, indent, sort, ascii, depth + 1);
+                    Write(sb, x, indent, sort, ascii, depth + 1, max);
                 }
                 NewLine(depth);
                 sb.Append('}');

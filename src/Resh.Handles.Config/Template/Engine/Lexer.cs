@@ -90,10 +90,11 @@ internal sealed class Lexer
             {
                 var (endOpen, endClose) = FindEndRaw(rawBody, open);
                 var raw = _src.AsSpan(rawBody, endOpen - rawBody);
-                // {% raw -%} strips the start of the raw text; {%- endraw %} its end.
+                // {% raw -%} strips the start of the raw text; {%- endraw %} its end. As in Jinja2, trim_blocks keeps the
+                // newline after {% raw %} (the raw text is data), and lstrip_blocks strips the indent before {% endraw %}.
                 if (_src[rawBody - 3] == '-') raw = raw.TrimStart();
-                else if (_opt.TrimBlocks && _src[rawBody - 3] != '+') raw = raw.StartsWith("\n") ? raw[1..] : raw;
                 if (_src[endOpen + 2] == '-') raw = raw.TrimEnd();
+                else if (_opt.LstripBlocks && _src[endOpen + 2] != '+') raw = LstripLine(raw);
                 Emit(Tok.Text, raw, rawBody);
                 (stripNext, trimNewline) = EdgeFlags(endClose, '%');
                 pos = endClose + 2;

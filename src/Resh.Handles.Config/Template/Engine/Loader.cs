@@ -49,6 +49,20 @@ internal sealed class Loader(string root, LexOptions options, long maxFileBytes)
         return parsed;
     }
 
+    /// <summary>The display name of a template given as text (inline=) instead of a file.</summary>
+    public const string InlineName = "<inline>";
+
+    /// <summary>A template given as text: its includes, extends and imports resolve below the root.</summary>
+    public ParsedTemplate LoadInline(string text)
+    {
+        if (text.Length > maxFileBytes)
+            throw new TemplateError($"inline= is {text.Length} characters, more than the {maxFileBytes}-byte limit for a template.", null, "A template is not a data set: pass data in vars.");
+        if (text.Contains('\0')) throw new TemplateError("inline= holds a NUL character.", null, "Give the template as text.");
+        var parsed = new ParsedTemplate(Path.Combine(_rootReal, InlineName), InlineName, Parser.Parse(text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text, InlineName, options));
+        _cache["\0" + InlineName] = parsed; // not a path any file can have
+        return parsed;
+    }
+
     /// <summary>
     /// Opens <paramref name="full"/> (inside the root) by walking from a descriptor of the root, one component at a
     /// time with O_NOFOLLOW: a symlink met on the way is read by descriptor and followed only when it stays inside the
@@ -178,7 +192,6 @@ internal sealed class Loader(string root, LexOptions options, long maxFileBytes)
         var span = bytes.AsSpan(0, n);
         if (!System.Text.Unicode.Utf8.IsValid(span) || span.Contains((byte)0))
             throw new TemplateError($"{display} is not UTF-8 text.", at, "Convert it to UTF-8 first (iconv -t UTF-8).");
-        var text = Encoding.UTF8.GetString(span);
-        return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
+        return Encoding.UTF8.GetString(span); // a BOM stays, as in Jinja2 and Ansible
     }
 }

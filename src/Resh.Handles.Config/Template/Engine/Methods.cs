@@ -46,7 +46,7 @@ internal static class Methods
             case (string s, "splitlines"): return s.Split('\n').Select(x => (object?)x.TrimEnd('\r')).SkipLastIfEmpty().ToList();
             case (string s, "startswith"): return A(0) is List<object?> ps ? ps.Any(p => s.StartsWith(V.Str(p), StringComparison.Ordinal)) : s.StartsWith(S(0), StringComparison.Ordinal);
             case (string s, "endswith"): return A(0) is List<object?> ps2 ? ps2.Any(p => s.EndsWith(V.Str(p), StringComparison.Ordinal)) : s.EndsWith(S(0), StringComparison.Ordinal);
-            case (string s, "replace"): return S(0).Length == 0 ? s : s.Replace(S(0), S(1), StringComparison.Ordinal);
+            case (string s, "replace"): return S(0).Length == 0 ? Filters.ReplaceEmpty(s, S(1), A(2) is long rc ? rc : -1, r.Options.MaxSize) : s.Replace(S(0), S(1), StringComparison.Ordinal);
             case (string s, "title"): return Filters.Title(s);
             case (string s, "capitalize"): return Filters.Capitalize(s);
             case (string s, "join"): return string.Join(s, V.Iterate(r.Force(A(0), null!)).Select(V.Str));
@@ -54,7 +54,7 @@ internal static class Methods
             case (string s, "count"): return (long)(S(0).Length == 0 ? s.Length + 1 : (s.Length - s.Replace(S(0), "", StringComparison.Ordinal).Length) / S(0).Length);
             case (string s, "zfill"): return A(0) is long w ? s.PadLeft((int)Math.Min(w, 1 << 20), '0') : s;
             case (string s, "isdigit"): return s.Length > 0 && s.All(char.IsDigit);
-            case (string s, "format"): return Filters.Format(s, args, at);
+            case (string s, "format"): return PyFormat.Format(s, args, kwargs, at); // str.format: {} fields, not %
         }
         throw new TemplateError($"{what} (a {V.TypeName(obj)}) has no method '{name}'.", at,
             obj is Dictionary<string, object?> ? "Dict methods: items(), keys(), values(), get(key, default)." : null);

@@ -19,6 +19,8 @@ internal sealed class Parser
 
     public static List<Node> Parse(string source, string file, LexOptions options)
     {
+        // Newlines in the template become \n, as Jinja2's lexer and Ansible's newline_sequence make them.
+        if (source.Contains('\r')) source = source.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
         var lexer = new Lexer(source, file, options);
         var p = new Parser(lexer.Tokenize(), lexer);
         var (body, end) = p.ParseBody([]);
@@ -137,7 +139,7 @@ internal sealed class Parser
         }
     }
 
-    static readonly string[] EndTags = ["endif", "endfor", "endblock", "endmacro", "endset", "endcall", "elif", "else", "endraw"];
+    static readonly string[] EndTags = ["endif", "endfor", "endblock", "endmacro", "endset", "endcall", "endwith", "endfilter", "elif", "else", "endraw"];
 
     Node ParseStatement(Token name, Loc at)
     {
@@ -156,6 +158,8 @@ internal sealed class Parser
             case "block": return ParseBlock(at);
             case "macro": return ParseMacro(at);
             case "call": return ParseCallBlock(at);
+            case "with": return ParseWith(at);
+            case "filter": return ParseFilterBlock(at);
             case "import": return ParseImport(at);
             case "from": return ParseFromImport(at);
             case "break" or "continue":
@@ -165,7 +169,7 @@ internal sealed class Parser
                 if (EndTags.Contains(name.Value))
                     throw Error($"Unexpected {{% {name.Value} %}}: no open tag it closes.", name.Offset, "Check the nesting of if/for/block/macro tags.");
                 throw Error($"Unknown statement '{name.Value}'.", name.Offset,
-                    "Statements: if, for, set, include, extends, block, macro, call, import, from, raw, break, continue.");
+                    "Statements: if, for, set, include, extends, block, macro, call, with, filter, import, from, raw, break, continue.");
         }
     }
 
@@ -212,7 +216,7 @@ internal sealed class Parser
         var iter = ParseOr(noCond: true);
         Expr? filter = null;
         if (SkipName("if")) filter = ParseExpr();
-        if (IsName("recursive")) throw Error("Recursive loops are not supported.", Peek.Offset, "Use a macro that calls itself.");
+        bool recursive = SkipName("recursive");
         ExpectBlockEnd("for");
         var body = Expect("for", at, out var end, "else", "endfor");
         List<Node>? elseBody = null;
@@ -222,7 +226,37 @@ internal sealed class Parser
             elseBody = Expect("for", at, out _, "endfor");
         }
         ExpectBlockEnd("endfor");
-        return new ForNode(at, targets, iter, filter, body, elseBody);
+        return new ForNode(at, targets, iter, filter, body, elseBody, recursive);
+    }
+
+    Node ParseWith(Loc at)
+    {
+        var assigns = new List<(string, Expr)>();
+        while (Peek.Kind != Tok.BlockEnd)
+        {
+            if (assigns.Count > 0) ExpectOp(",");
+            var name = ExpectName("a variable name");
+            ExpectOp("=");
+            assigns.Add((name, ParseExpr()));
+        }
+        ExpectBlockEnd("with");
+        var body = Expect("with", at, out _, "endwith");
+        ExpectBlockEnd("endwith");
+        return new WithNode(at, assigns, body);
+    }
+
+    Node ParseFilterBlock(Loc at)
+    {
+        // The chain is parsed as `BODY | name(args) | ...` with a placeholder for the body's text.
+        var first = Here;
+        var name = ExpectName("a filter name");
+        while (IsOp(".") && PeekAt(1).Kind == Tok.Name) { _i++; name = Next().Value; }
+        var args = IsOp("(") ? ParseArgs() : Args.None;
+        var chain = ParseFilters(new FilterExpr(first, new NameExpr(first, FilterBlockNode.BodyName), name, args));
+        ExpectBlockEnd("filter");
+        var body = Expect("filter", at, out _, "endfilter");
+        ExpectBlockEnd("endfilter");
+        return new FilterBlockNode(at, chain, body);
     }
 
     Node ParseSet(Loc at)

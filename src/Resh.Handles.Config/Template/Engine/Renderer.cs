@@ -49,6 +49,9 @@ internal sealed class LoopInfo(int length, int depth)
     public int Length = length;
     public int Depth = depth;
     public object? Prev, Next;
+    /// <summary>A recursive loop: its statement and the frame it runs in, for loop(items).</summary>
+    public ForNode? Node;
+    public Frame? Outer;
 }
 
 sealed class BreakSignal : Exception;
@@ -154,6 +157,45 @@ internal sealed partial class Renderer
         foreach (var n in nodes) RenderNode(n, frame, sb);
     }
 
+    /// <summary>str() of a value, refused before it is built when a list or dict is too big to print within max_size.</summary>
+    internal string Str(object? v)
+    {
+        if (v is List<object?> or Dictionary<string, object?> && V.MinSize(v, _opt.MaxSize) > _opt.MaxSize)
+            throw new TemplateError($"A string grows past max_size ({_opt.MaxSize} bytes).", null, "Raise max_size if this is intended.", "failed");
+        return V.Str(v);
+    }
+
+    /// <summary>Lists and dicts of this render, with the number of items they hold, nested ones included.</summary>
+    readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, System.Runtime.CompilerServices.StrongBox<long>> _weights = new();
+    public const long MaxItems = 10_000_000;
+
+    /// <summary>The items of a value, nested ones counted (a list holding one list of a million items eight times holds 8,000,008).</summary>
+    internal long Weight(object? v, int depth = 0)
+    {
+        if (v is not (List<object?> or Dictionary<string, object?>)) return 1;
+        if (_weights.TryGetValue(v, out var known)) return known.Value;
+        if (depth > V.MaxNesting) throw new TemplateError($"A value nests deeper than {V.MaxNesting} levels.", null);
+        long w = 1;
+        if (v is List<object?> l) foreach (var x in l) { w += Weight(x, depth + 1); if (w > MaxItems) break; }
+        else foreach (var x in ((Dictionary<string, object?>)v).Values) { w += Weight(x, depth + 1); if (w > MaxItems) break; }
+        _weights.AddOrUpdate(v, new System.Runtime.CompilerServices.StrongBox<long>(w));
+        return w;
+    }
+
+    /// <summary>Remembers the count of a list or dict just built from counted parts.</summary>
+    internal T Weighed<T>(T v, long items) where T : class
+    {
+        _weights.AddOrUpdate(v, new System.Runtime.CompilerServices.StrongBox<long>(items));
+        return v;
+    }
+
+    /// <summary>A new list or dict of this many items (nested ones counted) is refused past the 10,000,000-item bound.</summary>
+    internal void CheckItems(long items, Loc? at)
+    {
+        if (items > MaxItems)
+            throw new TemplateError($"A list or dict grows past {MaxItems:N0} items (the items of nested lists and dicts count).", at, "Values are bounded; check what the template builds.", "failed");
+    }
+
     void Append(StringBuilder sb, string s)
     {
         if (sb.Length + (long)s.Length > _opt.MaxSize || (_produced += s.Length) > 4 * _opt.MaxSize)
@@ -171,7 +213,7 @@ internal sealed partial class Renderer
                 case OutputNode o:
                 {
                     var v = Force(Eval(o.Value, frame), o.Value);
-                    if (v is not null) Append(sb, V.Str(v)); // None prints nothing (Ansible's finalize)
+                    if (v is not null) Append(sb, Str(v)); // None prints nothing (Ansible's finalize)
                     break;
                 }
                 case IfNode i:
@@ -181,7 +223,24 @@ internal sealed partial class Renderer
                     if (i.Else is not null) RenderNodes(i.Else, frame, sb);
                     break;
                 }
-                case ForNode f: RenderFor(f, frame, sb); break;
+                case ForNode f: RenderFor(f, frame, sb, Force(Eval(f.Iter, frame), f.Iter), 1); break;
+                case WithNode w:
+                {
+                    var inner = new Frame(frame);
+                    foreach (var (name, value) in w.Assigns) inner.Vars[name] = Eval(value, frame); // computed outside, as Jinja2 does
+                    RenderNodes(w.Body, inner, sb);
+                    break;
+                }
+                case FilterBlockNode fb:
+                {
+                    var body = new StringBuilder();
+                    RenderNodes(fb.Body, new Frame(frame), body);
+                    var inner = new Frame(frame);
+                    inner.Vars[FilterBlockNode.BodyName] = body.ToString();
+                    var v = Force(Eval(fb.Chain, inner), fb.Chain);
+                    if (v is not null) Append(sb, Str(v));
+                    break;
+                }
                 case SetNode s: RenderSet(s, frame); break;
                 case IncludeNode inc: RenderInclude(inc, frame, sb); break;
                 case ExtendsNode: break; // handled by RenderTemplate
@@ -191,7 +250,7 @@ internal sealed partial class Renderer
                 {
                     var caller = new Macro("caller", null, _current, frame) { CallerBody = c.Body, CallerParams = c.Params };
                     var v = Call(c.Call, frame, caller);
-                    if (v is not null) Append(sb, V.Str(v));
+                    if (v is not null) Append(sb, Str(v));
                     break;
                 }
                 case ImportNode imp: frame.Vars[imp.Alias] = Import(imp.Name, frame, imp.At); break;
@@ -218,9 +277,24 @@ internal sealed partial class Renderer
         }
     }
 
-    void RenderFor(ForNode f, Frame frame, StringBuilder sb)
+    /// <summary>loop(items) in a recursive loop: the loop again on items, one level deeper, as text.</summary>
+    internal string RecurseLoop(LoopInfo loop, List<object?> args, Loc at)
     {
-        var source = Force(Eval(f.Iter, frame), f.Iter);
+        if (loop.Node is null || loop.Outer is null)
+            throw new TemplateError("loop(...) works only in a loop marked recursive: {% for x in items recursive %}.", at, "Add `recursive` to the for tag.");
+        if (args.Count != 1) throw new TemplateError($"loop() takes the items to loop over, {args.Count} given.", at);
+        if (++_calls > 1000) throw new TemplateError("A recursive loop goes deeper than 1000 levels.", at, "Check the data for a cycle.");
+        try
+        {
+            var sb = new StringBuilder();
+            RenderFor(loop.Node, loop.Outer, sb, Force(args[0]), loop.Depth + 1);
+            return sb.ToString();
+        }
+        finally { _calls--; }
+    }
+
+    void RenderFor(ForNode f, Frame frame, StringBuilder sb, object? source, int depth)
+    {
         if (source is not (List<object?> or Dictionary<string, object?> or string or null or Undefined))
             throw new TemplateError($"Cannot loop over a {V.TypeName(source)}.", f.Iter.At, "Loop over a list, a dict (its keys) or dict.items().");
         var items = V.Iterate(source);
@@ -236,8 +310,8 @@ internal sealed partial class Renderer
             items = kept;
         }
         else items = [.. items]; // the body may change the list it loops over
-        int depth = frame.TryGet("loop", out var outer) && outer is LoopInfo ol ? ol.Depth + 1 : 1;
-        var loop = new LoopInfo(items.Count, depth);
+        // loop.depth counts recursion levels of a recursive loop only: a loop nested in another is at depth 1 (Jinja2).
+        var loop = new LoopInfo(items.Count, depth) { Node = f.Recursive ? f : null, Outer = f.Recursive ? frame : null };
         loopFrame.Vars["loop"] = loop;
         for (int i = 0; i < items.Count; i++)
         {

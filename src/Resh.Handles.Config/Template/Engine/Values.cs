@@ -149,6 +149,37 @@ internal static class V
         return $"{mant}e{sign}{digits}";
     }
 
+    /// <summary>
+    /// A lower bound of the text any printer (str, to_json, to_yaml, toml) makes of a value, counted without building it;
+    /// the count stops once it passes <paramref name="limit"/>. A list repeated by reference counts each time it is printed.
+    /// </summary>
+    public static long MinSize(object? v, long limit)
+    {
+        long size = 0;
+        var stack = new Stack<object?>();
+        stack.Push(v);
+        while (stack.Count > 0)
+        {
+            switch (stack.Pop())
+            {
+                case string s: size += s.Length; break;
+                case List<object?> l:
+                    size += 2 + l.Count; // brackets or dashes, and a separator per item
+                    if (size > limit) return size;
+                    for (int i = l.Count - 1; i >= 0; i--) stack.Push(l[i]);
+                    break;
+                case Dictionary<string, object?> d:
+                    size += 2 + 2L * d.Count; // braces, ": " or " = " per entry
+                    if (size > limit) return size;
+                    foreach (var (k, x) in d) { size += k.Length; stack.Push(x); }
+                    break;
+                default: size += 1; break;
+            }
+            if (size > limit) return size;
+        }
+        return size;
+    }
+
     /// <summary>Python's repr(): how lists and dicts print.</summary>
     public static string Repr(object? v)
     {

@@ -16,10 +16,11 @@ public static class TemplateRender
     static readonly Arg<string?> Owner = Arg.String("owner", "dest's owner (user name or uid). Default: keep the existing owner.");
     static readonly Arg<string?> Group = Arg.String("group", "dest's group (name or gid). Default: keep the existing group.");
     static readonly Arg<bool> Backup = Arg.Bool("backup", "Keep dest's previous version as DEST.TIMESTAMP~ when the content changes.");
+    static readonly Arg<bool> UnsafeWrites = Arg.Bool("unsafe_writes", "When dest's directory does not let you create a temporary file (a file you may write in a directory you may not), rewrite dest in place, not atomically (Ansible's unsafe_writes); without it that is permission_denied.");
 
     public static readonly VerbInfo Verb = VerbInfo.Define("render", Effect.Mutate,
         "Render a Jinja2 template with vars (and facts, secrets): the text as the result, or into dest= atomically with a truthful `changed` (Ansible's template module).",
-        [Dest, .. TemplateContext.Common, Mode, Owner, Group, Backup], () => TemplateJson.Default.TemplateRenderResult, RunAsync,
+        [Dest, .. TemplateContext.Common, Mode, Owner, Group, Backup, UnsafeWrites], () => TemplateJson.Default.TemplateRenderResult, RunAsync,
         examples:
         [
             new("'template:///tmp/nginx.conf.tmpl.render(dest=/tmp/nginx.conf,vars:={\"port\":8080})'", "Render into a file; a second run is `changed: false`."),
@@ -46,7 +47,7 @@ public static class TemplateRender
         catch (TemplateError e) { return TemplateContext.ToError(TemplateContext.Withheld(e, renderer)); }
         var secrets = renderer.SecretValues;
         var files = loader.Loaded.Select(t => t.Display).ToList();
-        var display = FilePaths.Display(top.Path);
+        var display = TemplateContext.Display(top);
         var bytes = Encoding.UTF8.GetBytes(text);
 
         if (ctx.Get(Dest) is not { } destArg)
@@ -65,6 +66,13 @@ public static class TemplateRender
         }
 
         var path = FilePaths.ResolveArg(ctx, destArg, "dest");
+        // /proc and /sys hold kernel files, not regular ones: the atomic write (a temporary file, then rename) cannot
+        // happen there, so --dry-run must not promise it either.
+        var destDir = Path.GetDirectoryName(path) ?? "/";
+        var realDir = Resh.Handles.Sys.RealPath.Resolve(destDir, out _) ?? destDir;
+        if (realDir is "/proc" or "/sys" || realDir.StartsWith("/proc/", StringComparison.Ordinal) || realDir.StartsWith("/sys/", StringComparison.Ordinal))
+            return ReshError.Unsupported($"dest {FilePaths.Display(path)} is in {realDir.Split('/')[1] switch { "proc" => "/proc", _ => "/sys" }}, a kernel file system: render writes regular files atomically (a temporary file renamed into place), which it cannot hold.",
+                "Render without dest= and write the value with file://PATH.write (an in-place write), or use the setting's own handle.");
         var owner = Ownership.Resolve(ctx.Get(Owner), ctx.Get(Group));
         var modeSpec = ctx.Get(Mode) is { } m ? ModeSpec.Parse(m) : null;
         using var target = WriteTarget.Open(path, follow: true, "write");
@@ -88,7 +96,7 @@ public static class TemplateRender
         if (!ctx.DryRun)
         {
             if (contentChanged)
-                await AtomicRewrite.WriteAsync(ctx, target, bytes, new AtomicRewrite.Options(mode, owner, ctx.Get(Backup))).ConfigureAwait(false);
+                await AtomicRewrite.WriteAsync(ctx, target, bytes, new AtomicRewrite.Options(mode, owner, ctx.Get(Backup), NotAtomic: "unsafe_writes", AllowNotAtomic: ctx.Get(UnsafeWrites))).ConfigureAwait(false);
             else if (modeChanged || ownerChanged)
             {
                 if (ownerChanged) FileErrors.Check(Posix.FChownAt(target.DirFd, target.Name, owner.UidArg, owner.GidArg, follow: false), path, "change the owner of");

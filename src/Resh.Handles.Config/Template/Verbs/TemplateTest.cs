@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
+using Resh.Core.Text;
 using Resh.Handles.Config;
 using Resh.Handles.Files;
 using Resh.Handles.Template.Engine;
@@ -10,7 +11,7 @@ namespace Resh.Handles.Template;
 
 public static class TemplateTest
 {
-    static readonly Arg<string?> Cases = Arg.String("cases", "The cases file (JSON or YAML): a list of {name, vars, expect | contains | not_contains}; vars of a case are merged over vars=.",
+    static readonly Arg<string?> Cases = Arg.String("cases", "The cases file (JSON or YAML): a list of {name, vars, expect | contains | not_contains | expect_error}; vars of a case are merged over vars= (YAML vars read as YAML 1.1, as vars=@FILE). An unknown key or a case without an assertion is `usage`.",
         required: true, path: PathUse.Read, examples: ["nginx.cases.yml"]);
 
     public static readonly VerbInfo Verb = VerbInfo.Define("test", Effect.Read,
@@ -28,8 +29,9 @@ public static class TemplateTest
         try { (loader, top) = TemplateContext.Load(ctx); }
         catch (TemplateError e) { return Done(TemplateContext.ToError(e)); }
         using var doc = ConfigFiles.OpenArg(ctx, ctx.Get(Cases)!, "cases");
-        var list = doc.Data as JsonArray ?? (doc.Data as JsonObject)?["cases"] as JsonArray
-            ?? throw ReshError.Usage($"{doc.Display} holds no list of cases.", "Write a list of {name, vars, expect | contains | not_contains} (or {cases: [...]}).").ToException();
+        var list = Cases_(doc.Data) ?? throw ReshError.Usage($"{doc.Display} holds no list of cases.", "Write a list of {name, vars, expect | contains | not_contains} (or {cases: [...]}).").ToException();
+        // The vars of a case are template vars: in a YAML file they read as YAML 1.1, as vars=@FILE does (yes/no, 0644).
+        var vars11 = doc.Format is Resh.Handles.Config.Formats.YamlFormat ? Cases_(Resh.Handles.Config.Formats.YamlFormat.Yaml11.Read(doc.Text)) : null;
         var results = new List<TemplateCaseResult>();
         int i = 0;
         foreach (var item in list)
@@ -38,10 +40,20 @@ public static class TemplateTest
             if (item is not JsonObject c)
                 throw ReshError.Usage($"Case {i} of {doc.Display} is not a mapping.", "Each case is {name, vars, expect | contains | not_contains}.").ToException();
             var name = c["name"]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? c["name"]!.GetValue<string>() : $"case {i}";
+            // A misspelt key (contians:) or a case with nothing to check would pass without checking anything.
+            foreach (var (key, _) in c)
+                if (!Keys.Contains(key))
+                    throw ReshError.Usage($"Case '{name}' of {doc.Display} has an unknown key '{key}'.",
+                        (Suggest.Hint(key, Keys) is { } h ? h + " " : "") + $"A case takes {string.Join(", ", Keys)}.",
+                        new JsonObject { ["case"] = name, ["key"] = key }).ToException();
+            if (!Assertions.Any(c.ContainsKey))
+                throw ReshError.Usage($"Case '{name}' of {doc.Display} has no assertion, so it would pass without checking anything.",
+                    "Give it expect, contains, not_contains or expect_error.", new JsonObject { ["case"] = name }).ToException();
+            if (vars11?.ElementAtOrDefault(i - 1) is JsonObject c11 && c11["vars"] is JsonObject v11) c["vars"] = v11.DeepClone();
             results.Add(RunCase(ctx, loader, top, name, c));
         }
         var failed = results.Count(r => !r.Passed);
-        var result = new TemplateTestResult(FilePaths.Display(top.Path), doc.Display, results.Count, results.Count - failed, failed, results);
+        var result = new TemplateTestResult(TemplateContext.Display(top), doc.Display, results.Count, results.Count - failed, failed, results);
         if (failed == 0) return Done(result);
         return Done(Outcome.Partial(result, false, $"{failed} of {results.Count} template test case(s) failed: {string.Join(", ", results.Where(r => !r.Passed).Select(r => r.Name).Take(5))}.",
             "Each failed case has its message and output in result.results."));
@@ -82,6 +94,11 @@ public static class TemplateTest
             if (output.Contains(s, StringComparison.Ordinal)) return new(name, false, $"The output contains '{TemplateContext.Mask(s, renderer.SecretValues)}'.", clipped);
         return new(name, true, null, null);
     }
+
+    static readonly string[] Assertions = ["expect", "contains", "not_contains", "expect_error"];
+    static readonly string[] Keys = ["name", "vars", .. Assertions];
+
+    static JsonArray? Cases_(JsonNode? data) => data as JsonArray ?? (data as JsonObject)?["cases"] as JsonArray;
 
     static int FirstDifference(string a, string b)
     {

@@ -7,7 +7,7 @@ namespace Resh.Handles.Template;
 
 public static class TemplateVars
 {
-    static readonly ArgInfo[] Args = [TemplateContext.Root, TemplateContext.TrimBlocks, TemplateContext.LstripBlocks];
+    static readonly ArgInfo[] Args = [TemplateContext.Root, TemplateContext.TrimBlocks, TemplateContext.LstripBlocks, TemplateContext.Inline];
 
     public static readonly VerbInfo Verb = VerbInfo.Define("vars", Effect.Read,
         "The variables a template reads from its context, with where each is first used, across its includes, parents and imports.",
@@ -24,7 +24,7 @@ public static class TemplateVars
             var (loader, top) = TemplateContext.Load(ctx);
             var (free, notFollowed) = Analysis.Run(loader, top);
             var vars = free.Select(f => new TemplateVariable(f.Name, f.At.File, f.At.Line, f.At.Column)).ToList();
-            return ValueTask.FromResult<Outcome<TemplateVarsResult>>(new TemplateVarsResult(FilePaths.Display(top.Path), vars.Count, vars,
+            return ValueTask.FromResult<Outcome<TemplateVarsResult>>(new TemplateVarsResult(TemplateContext.Display(top), vars.Count, vars,
                 loader.Loaded.Select(t => t.Display).ToList(), notFollowed));
         }
         catch (TemplateError e) { return ValueTask.FromResult<Outcome<TemplateVarsResult>>(TemplateContext.ToError(e)); }
