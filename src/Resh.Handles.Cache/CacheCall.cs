@@ -81,12 +81,33 @@ internal static class CacheCall
                 $"Check that {target.Server} is a {target.Kind.ToString().ToLowerInvariant()} server (and the port is right).", details);
     }
 
+    /// <summary>
+    /// True when host:port refuses a TCP connection at once. The Redis client reports a refused port as "could not connect"
+    /// only when its own connect loop notices before the call's timeout; on a loaded machine the timeout came first and a
+    /// server that is down was reported as slow.
+    /// </summary>
+    static bool Refuses(string host, int port)
+    {
+        try
+        {
+            using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            socket.ConnectAsync(host, port, cts.Token).AsTask().GetAwaiter().GetResult();
+            return false;
+        }
+        catch (SocketException se) { return se.SocketErrorCode == SocketError.ConnectionRefused; }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or ArgumentException) { return false; }
+    }
+
     internal static ReshError Translate(Exception e, CacheTarget target, TimeSpan timeout, bool timedOut)
     {
         var server = target.Server;
         if (e is CacheReplyException cr) return Refused(cr, target);
         if (Inner<CacheReplyException>(e) is { } inner) return Refused(inner, target);
         var details = new JsonObject { ["server"] = server, ["backend"] = target.Kind.ToString().ToLowerInvariant() };
+        if ((timedOut || e is TimeoutException or RedisTimeoutException || e is OperationCanceledException) && target.Kind != CacheKind.Embedded && Refuses(target.Host, target.Port))
+            return ReshError.Unavailable($"Cannot connect to {server}: the connection was refused (nothing listens there).",
+                target.Kind == CacheKind.Redis ? "Check that redis-server runs there (redis-cli -h HOST -p PORT ping), or give the right host:port." : "Check that the server runs there, or give the right host:port.", details);
         if (timedOut || e is TimeoutException or RedisTimeoutException || e is OperationCanceledException)
             return ReshError.Timeout($"{server} did not answer within {Resh.Core.Values.DurationValue.Format(timeout)}.",
                 "Check that the server is up and not overloaded; give a longer timeout= if it is just slow.", details);
