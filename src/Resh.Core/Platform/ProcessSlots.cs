@@ -24,6 +24,7 @@ public static class ProcessSlots
     static readonly TimeSpan AloneWait = TimeSpan.FromSeconds(2);
 
     static readonly object Gate = new();
+    static readonly SemaphoreSlim Starting = new(1, 1);
     static int _live;
     static TaskCompletionSource _freed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -48,31 +49,38 @@ public static class ProcessSlots
             Task freed;
             int seen;
             lock (Gate) (freed, seen) = (_freed.Task, _releases);
-            // A new Process each try: one whose start failed is not started again.
+            // A new Process each try: one whose start failed is not started again. Starts go one at a time: each
+            // holds six pipe ends until its child runs, and twenty at once under a small limit fail each other.
             var process = new Process { StartInfo = psi };
+            int errno;
+            await Starting.WaitAsync(ct).ConfigureAwait(false);
             try
             {
                 process.Start();
                 Interlocked.Increment(ref _live);
                 return (process, new Slot());
             }
-            catch (Win32Exception ex) when (Exhausted(ex) is { } errno)
+            catch (Win32Exception ex) when (Exhausted(ex) is { } e)
             {
                 process.Dispose();
-                lock (Gate) if (_releases != seen) lastFreed = clock.Elapsed;
-                var waited = clock.Elapsed - lastFreed;
-                if (Live == 0 ? clock.Elapsed >= AloneWait : waited >= Patience) throw RanOut(program, errno, clock.Elapsed).ToException();
-                // A child ending wakes the waiters at once; the delay bounds the wait for what others (not ours) free.
-                await Task.WhenAny(freed, Task.Delay(delay, ct)).ConfigureAwait(false);
-                ct.ThrowIfCancellationRequested();
-                if (freed.IsCompleted) lastFreed = clock.Elapsed;
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 250));
+                errno = e;
             }
             catch
             {
                 process.Dispose();
                 throw;
             }
+            finally
+            {
+                Starting.Release();
+            }
+            lock (Gate) if (_releases != seen) lastFreed = clock.Elapsed;
+            if (Live == 0 ? clock.Elapsed >= AloneWait : clock.Elapsed - lastFreed >= Patience) throw RanOut(program, errno, clock.Elapsed).ToException();
+            // A child ending wakes the waiters at once; the delay bounds the wait for what others (not ours) free.
+            await Task.WhenAny(freed, Task.Delay(delay, ct)).ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
+            if (freed.IsCompleted) lastFreed = clock.Elapsed;
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 250));
         }
     }
 

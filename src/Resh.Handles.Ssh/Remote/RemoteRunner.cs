@@ -343,25 +343,28 @@ public sealed class RemoteRunner(SshClient client, RemoteBuilds builds)
     async Task<ReshError?> UploadAsync(HostTarget host, string tmp, string dir, RemoteBinary binary)
     {
         client.Context.Runtime.Log($"ssh: {host.Alias} has no resh {binary.BuildId}; uploading {binary.LocalPath} to {dir}");
-        if (await binary.CompressedAsync(client.Settings.StateDir).ConfigureAwait(false) is { } gz)
+        // zstd where the host has it (a sixth of gzip's CPU to unpack), else gzip, else the build as it is.
+        foreach (var (tool, make) in new (string, Func<string, Task<string?>>)[] { ("zstd", binary.ZstdAsync), ("gzip", binary.CompressedAsync) })
         {
-            // One round trip: the gzipped build streams into the 0600 temporary file through gzip -d, is
+            if (await make(client.Settings.StateDir).ConfigureAwait(false) is not { } packed) continue;
+            // One round trip: the compressed build streams into the 0600 temporary file through TOOL -dc, is
             // checked against its hash, renamed, and old builds are pruned; the host reports the connection
             // it checked the build on, so the run that follows does not hash it again.
             var hex = string.Concat(Enumerable.Repeat("[0-9a-f]", 16));
             var keep = client.Settings.KeepBuilds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var script = $"t={ShellQuote.QuoteOneLine(tmp)}; d={ShellQuote.QuoteOneLine(dir)}; command -v gzip >/dev/null 2>&1 || exit 98; umask 077; " +
-                         $"if gzip -dc > \"$t\" && h=$(sha256sum < \"$t\") && [ \"${{h%% *}}\" = {binary.Hash} ] && chmod 700 \"$t\" && mv -f \"$t\" \"$d/resh\"; then :; " +
+            var script = $"t={ShellQuote.QuoteOneLine(tmp)}; d={ShellQuote.QuoteOneLine(dir)}; command -v {tool} >/dev/null 2>&1 || exit 98; umask 077; " +
+                         $"if {tool} -dc > \"$t\" && h=$(sha256sum < \"$t\") && [ \"${{h%% *}}\" = {binary.Hash} ] && chmod 700 \"$t\" && mv -f \"$t\" \"$d/resh\"; then :; " +
                          "else rm -f \"$t\"; exit 99; fi; c=; if read -r s < /proc/$PPID/stat; then s=${s##*) }; set -- $s; c=\"$PPID.${20}\"; fi 2>/dev/null; " +
                          $"echo \"{CheckedMarker}$c\"; cd \"$d/..\" && n=0 && for b in $(ls -1td {hex} 2>/dev/null); do n=$((n+1)); " +
                          $"if [ $n -gt {keep} ] && [ \"$b\" != {binary.BuildId} ]; then rm -rf -- \"$b\"; fi; done; exit 0";
-            var size = new FileInfo(gz).Length;
+            client.Context.Runtime.Log($"ssh: sending {host.Alias} the build {tool}-compressed ({packed})");
+            var size = new FileInfo(packed).Length;
             var bar = UploadStarted(size);
             var fed = 0L;
             ProcessResult up;
             try
             {
-                up = await StdinScript.RunAsync(client, host, script, null, TimeSpan.FromMinutes(10), 64 * 1024, "upload", killOnCancel: false, stdinFile: gz,
+                up = await StdinScript.RunAsync(client, host, script, null, TimeSpan.FromMinutes(10), 64 * 1024, "upload", killOnCancel: false, stdinFile: packed,
                     onFed: n => { fed += n; bar.Add(n); }).ConfigureAwait(false);
             }
             finally
@@ -378,7 +381,7 @@ public sealed class RemoteRunner(SshClient client, RemoteBuilds builds)
             if (up.ExitCode != 98)
                 return ReshError.Failed($"Uploading resh to {host.Alias} failed: {up.LastErrorLine}", "Check free space and permissions of the remote cache dir (XDG_CACHE_HOME or ~/.cache).",
                     new JsonObject { ["host"] = host.Alias, ["phase"] = "upload", ["dir"] = dir, ["stderr"] = up.Stderr });
-            client.Context.Runtime.Log($"ssh: {host.Alias} has no gzip; sending the build uncompressed");
+            client.Context.Runtime.Log($"ssh: {host.Alias} has no {tool}");
         }
         // The host made the temporary file (0600, its name in the marker): sftp writes into it without
         // changing its mode (no -p), so the build is never readable by others, even half-written.

@@ -116,4 +116,18 @@ public sealed class SshFleetLimitsTests(SshBackend ssh)
         Assert.True(code == 0, output);
         Assert.DoesNotContain("uploading the build", output);
     }
+
+    [Fact]
+    public void A_host_with_zstd_gets_the_build_zstd_compressed_and_checked()
+    {
+        var cache = Path.Combine(ssh.Dir, "fleet-cache", "reshf6", "resh");
+        if (Directory.Exists(cache)) Directory.Delete(cache, recursive: true);
+        var run = ssh.RunIn(ssh.NewStateDir(), "--verbose", "ssh://reshf6/system://.hostname");
+        Assert.True(run.Ok, run.ToString());
+        Assert.Equal("reshf6", run.Result!["hostname"]!.GetValue<string>());
+        Assert.Contains("the build zstd-compressed", run.Stderr);
+        // What landed on the host is this very build, byte for byte (the host checked its SHA-256 before the rename).
+        var landed = Assert.Single(Directory.EnumerateFiles(cache, "resh", SearchOption.AllDirectories));
+        Assert.Equal(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(ReshBinary.Path)), System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(landed)));
+    }
 }
