@@ -84,6 +84,10 @@ public static class ProcessRunner
         }
         using var held = slot;
         using var owned = process;
+        // Process.Dispose leaves the pipes a caller has touched open until the GC finalizes them: closed here, at once.
+        using var stdinPipe = process.StandardInput.BaseStream;
+        using var stdoutPipe = process.StandardOutput.BaseStream;
+        using var stderrPipe = process.StandardError.BaseStream;
 
         var stdoutTask = Capture(process.StandardOutput.BaseStream, options.MaxOutputBytes, options.OnStdoutLine);
         var stderrTask = Capture(process.StandardError.BaseStream, options.MaxOutputBytes, options.OnStderrLine);

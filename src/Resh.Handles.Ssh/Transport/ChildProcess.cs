@@ -99,11 +99,26 @@ public sealed class ChildProcess : IDisposable
         catch (Win32Exception) { }
     }
 
+    int _disposed;
+
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return; // RemoteRunner disposes before an upload, then its using again
         Kill();
+        // Process.Dispose leaves the pipes a caller has touched open (until the GC finalizes them): they are closed
+        // here, or a fleet under a small limit runs out of descriptors while none of its children runs.
+        CloseQuietly(_process.StandardInput.BaseStream);
+        CloseQuietly(_process.StandardOutput.BaseStream);
+        CloseQuietly(_process.StandardError.BaseStream);
         _process.Dispose();
         _slot.Dispose();
+    }
+
+    static void CloseQuietly(Stream stream)
+    {
+        try { stream.Dispose(); }
+        catch (IOException) { }
+        catch (ObjectDisposedException) { }
     }
 
     async Task<(string, bool)> Capture(Stream stream, int max)

@@ -41,6 +41,9 @@ public static class ControlKey
             var (started, slot) = Resh.Core.Platform.ProcessSlots.Start(psi);
             using var held = slot;
             using var p = started;
+            using var pipeIn = p.StandardInput.BaseStream; // Process.Dispose leaves touched pipes to the GC
+            using var pipeOut = p.StandardOutput.BaseStream;
+            using var pipeErr = p.StandardError.BaseStream;
             p.StandardInput.Close();
             var errTask = p.StandardError.ReadToEndAsync();
             var text = p.StandardOutput.ReadToEnd();

@@ -60,10 +60,11 @@ public sealed class SshFleetLimitsTests(SshBackend ssh)
         AllHostsAnswered(run, SshBackend.Hosts);
     }
 
-    // Known gap (s36): under a hard limit of 30 (and of 64), 16-17 of 20 hosts still fail with EMFILE while no child
-    // of resh runs (children_running 0), so something other than the ssh children's pipes holds the descriptors
-    // then; the wait gives up after 2 s. The message is right (EMFILE, the limit, no "install OpenSSH").
-    [Fact(Skip = "known gap: EMFILE with no child running under a hard limit of 30-64 (see the comment); the soft-limit case passes")]
+    // Known gap (s36): with the build of 89cc782, under a hard limit of 30 (and of 64) 16-20 of 20 hosts still failed
+    // with EMFILE while no child of resh ran (children_running 0): /proc showed pipes held by resh alone. Process.Dispose
+    // leaves the pipes a caller touched open until the GC finalizes them; ChildProcess, ProcessRunner and ControlKey
+    // now close them (the commit after b7ce4c6), not yet run in a native build: un-skip this test with the next one.
+    [Fact(Skip = "known gap until the next native build: pipes of ended children were left to the GC (see the comment)")]
     public void Under_a_low_hard_limit_hosts_wait_for_a_slot_instead_of_failing()
     {
         // Three hosts lack the build, so their first contact also runs the upload's ssh under the limit.
