@@ -98,7 +98,7 @@ hyperfine -N --runs 3 --export-markdown "$DIR/first.md" \
     -n "resh --forks 10" --prepare "$fresh" "env RESH_HOME=$DIR/first $RESH --forks 10 ssh://@fleet/$stage" \
     -n "resh --forks 20" --prepare "$fresh" "env RESH_HOME=$DIR/first $RESH --forks 20 ssh://@fleet/$stage"
 cat "$DIR/first.md"
-echo "build: $(stat -c %s "$RESH") bytes, gzipped $(stat -c %s "$DIR"/first/ssh/build-*.gz) bytes"
+echo "build: $(stat -c %s "$RESH") bytes; compressed: $(cd "$DIR"/first/ssh && stat -c "%n %s" build-*.gz build-*.zst 2>/dev/null | tr "\n" " ")"
 
 echo "== one warm remote operation on loopback"
 RESH_HOME="$DIR/warm" "$RESH" "ssh://box/$stage" >/dev/null

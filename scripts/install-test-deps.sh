@@ -17,6 +17,7 @@ packages=(
     iputils-ping # traffic for the system.network counter tests
     openssh-server  # ssh:// tests: sshd on loopback and in the netns fleet
     openssh-client  # ssh://'s transport (ssh, sftp, ssh-keygen)
+    zstd        # ssh:// first contact: hosts with the zstd tool get the build zstd-compressed (SshFleetLimitsTests)
     systemd-container  # systemd-nspawn: svc:// and cron:// timers against a real systemd (PID 1 in a container)
     cron        # cron:// fire test: a real cron daemon in its own mount namespace
     openrc      # svc:// OpenRC backend in a sandbox (adds a few scripts to /etc/init.d; starts nothing)

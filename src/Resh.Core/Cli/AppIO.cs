@@ -25,6 +25,7 @@ public sealed class AppIO
         // isatty doubles as the "is it open" check: EBADF means the descriptor is closed. A closed
         // descriptor is taken by /dev/null at once, so no file resh opens later can land on 0, 1 or 2
         // (and receive the envelope meant for stdout).
+        LibC.RaiseOpenFileLimit();
         var closed = new bool[3];
         var tty = new bool[3];
         for (int fd = 0; fd < 3; fd++)

@@ -60,6 +60,40 @@ public static partial class LibC
         WinSize ws;
         return IoctlWinSize(fd, TIOCGWINSZ, &ws) == 0 && ws.Cols > 0 ? ws.Cols : null;
     }
+    [StructLayout(LayoutKind.Sequential)]
+    struct RLimit
+    {
+        public ulong Cur, Max;
+    }
+
+    [LibraryImport("libc", EntryPoint = "getrlimit")]
+    private static unsafe partial int GetRLimit(int resource, RLimit* limit);
+
+    [LibraryImport("libc", EntryPoint = "setrlimit")]
+    private static unsafe partial int SetRLimit(int resource, RLimit* limit);
+
+    const int RLIMIT_NOFILE = 7;
+
+    /// <summary>
+    /// Raises the soft limit on open files to the hard limit, as the Go runtime does at start: a fleet call
+    /// holds three pipes per ssh child, and distributions still hand out a soft limit of 1024 (or less) under a
+    /// hard one of 512k+. Two system calls; a failure leaves the limit as it was.
+    /// </summary>
+    public static unsafe void RaiseOpenFileLimit()
+    {
+        RLimit l;
+        if (GetRLimit(RLIMIT_NOFILE, &l) != 0 || l.Cur >= l.Max) return;
+        l.Cur = l.Max;
+        SetRLimit(RLIMIT_NOFILE, &l);
+    }
+
+    /// <summary>The soft and hard limits on open files (for messages), or null.</summary>
+    public static unsafe (ulong Soft, ulong Hard)? OpenFileLimit()
+    {
+        RLimit l;
+        return GetRLimit(RLIMIT_NOFILE, &l) == 0 ? (l.Cur, l.Max) : null;
+    }
+
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
 

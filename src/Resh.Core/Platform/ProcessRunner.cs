@@ -70,16 +70,24 @@ public static class ProcessRunner
                 if (v is null) psi.Environment.Remove(k); else psi.Environment[k] = v;
 
         var clock = Stopwatch.StartNew();
-        using var process = new Process { StartInfo = psi };
+        Process process;
+        ProcessSlots.Slot slot;
         try
         {
-            process.Start();
+            // Waits for a slot while file descriptors or processes have run out (ProcessSlots says what ran out when none frees).
+            (process, slot) = await ProcessSlots.StartAsync(psi, ct).ConfigureAwait(false);
         }
         catch (Win32Exception ex)
         {
             throw ReshError.Unavailable($"Cannot run {argv[0]}: {ExceptionTranslation.OneLine(ex.Message)}.",
                 $"Install the package that provides `{Path.GetFileName(argv[0])}`.").ToException();
         }
+        using var held = slot;
+        using var owned = process;
+        // Process.Dispose leaves the pipes a caller has touched open until the GC finalizes them: closed here, at once.
+        using var stdinPipe = process.StandardInput.BaseStream;
+        using var stdoutPipe = process.StandardOutput.BaseStream;
+        using var stderrPipe = process.StandardError.BaseStream;
 
         var stdoutTask = Capture(process.StandardOutput.BaseStream, options.MaxOutputBytes, options.OnStdoutLine);
         var stderrTask = Capture(process.StandardError.BaseStream, options.MaxOutputBytes, options.OnStderrLine);

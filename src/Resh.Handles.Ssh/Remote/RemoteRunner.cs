@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Resh.Core.Errors;
 using Resh.Core.Model;
 using Resh.Core.Output;
+using Resh.Core.Platform;
 using Resh.Handles.Ssh.Hosts;
 using Resh.Handles.Ssh.Transport;
 
@@ -158,7 +159,7 @@ public sealed class RemoteRunner(SshClient client, RemoteBuilds builds)
                 ? ctx.Cancellation.Register(() => { if (ctx.TimedOut) cts.CancelAfter(FollowGrace); else cts.Cancel(); })
                 : default;
             if (deadline is { } d) cts.CancelAfter(d);
-            using var child = ChildProcess.Start(argv, stderrMarker: CheckedMarker);
+            using var child = await ChildProcess.StartAsync(argv, cts.Token, stderrMarker: CheckedMarker).ConfigureAwait(false);
             var feed = child.FeedAsync(stdin, cts.Token);
             Envelope? envelope = null;
             string? missing = null;
@@ -211,6 +212,9 @@ public sealed class RemoteRunner(SshClient client, RemoteBuilds builds)
             }
             if (missing is not null && exit == MissingExit && !uploaded && attempt < 2)
             {
+                // This run's pipes are closed before the upload starts another ssh: under a low limit on open files
+                // a host never holds one slot while it waits for a second.
+                child.Dispose();
                 var (problem, switched) = await EnsureUploadedAsync(host, missing, binary).ConfigureAwait(false);
                 if (problem is not null) return Failure(host, id, clock, problem);
                 uploaded = !switched;
@@ -237,7 +241,7 @@ public sealed class RemoteRunner(SshClient client, RemoteBuilds builds)
             ctx.Runtime.Log($"ssh: {string.Join(' ', argv)}");
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
             if (deadline is { } d) cts.CancelAfter(d);
-            using var child = ChildProcess.Start(argv, stderrMarker: CheckedMarker);
+            using var child = await ChildProcess.StartAsync(argv, cts.Token, stderrMarker: CheckedMarker).ConfigureAwait(false);
             var feed = child.FeedAsync(stdin, cts.Token);
             var buffer = new SpillBuffer(client.Settings.StateDir);
             int exit;
@@ -279,6 +283,7 @@ public sealed class RemoteRunner(SshClient client, RemoteBuilds builds)
             buffer.Dispose();
             if (exit == MissingExit && !uploaded && attempt < 2 && head.StartsWith(MissingMarker, StringComparison.Ordinal))
             {
+                child.Dispose();
                 var (problem, switched) = await EnsureUploadedAsync(host, head.Split('\n')[0], binary).ConfigureAwait(false);
                 if (problem is not null) return Failure(host, id, clock, problem);
                 uploaded = !switched;
@@ -338,19 +343,34 @@ public sealed class RemoteRunner(SshClient client, RemoteBuilds builds)
     async Task<ReshError?> UploadAsync(HostTarget host, string tmp, string dir, RemoteBinary binary)
     {
         client.Context.Runtime.Log($"ssh: {host.Alias} has no resh {binary.BuildId}; uploading {binary.LocalPath} to {dir}");
-        if (await binary.CompressedAsync(client.Settings.StateDir).ConfigureAwait(false) is { } gz)
+        // zstd where the host has it (a sixth of gzip's CPU to unpack), else gzip, else the build as it is.
+        foreach (var (tool, make) in new (string, Func<string, Task<string?>>)[] { ("zstd", binary.ZstdAsync), ("gzip", binary.CompressedAsync) })
         {
-            // One round trip: the gzipped build streams into the 0600 temporary file through gzip -d, is
+            if (await make(client.Settings.StateDir).ConfigureAwait(false) is not { } packed) continue;
+            // One round trip: the compressed build streams into the 0600 temporary file through TOOL -dc, is
             // checked against its hash, renamed, and old builds are pruned; the host reports the connection
             // it checked the build on, so the run that follows does not hash it again.
             var hex = string.Concat(Enumerable.Repeat("[0-9a-f]", 16));
             var keep = client.Settings.KeepBuilds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var script = $"t={ShellQuote.QuoteOneLine(tmp)}; d={ShellQuote.QuoteOneLine(dir)}; command -v gzip >/dev/null 2>&1 || exit 98; umask 077; " +
-                         $"if gzip -dc > \"$t\" && h=$(sha256sum < \"$t\") && [ \"${{h%% *}}\" = {binary.Hash} ] && chmod 700 \"$t\" && mv -f \"$t\" \"$d/resh\"; then :; " +
+            var script = $"t={ShellQuote.QuoteOneLine(tmp)}; d={ShellQuote.QuoteOneLine(dir)}; command -v {tool} >/dev/null 2>&1 || exit 98; umask 077; " +
+                         $"if {tool} -dc > \"$t\" && h=$(sha256sum < \"$t\") && [ \"${{h%% *}}\" = {binary.Hash} ] && chmod 700 \"$t\" && mv -f \"$t\" \"$d/resh\"; then :; " +
                          "else rm -f \"$t\"; exit 99; fi; c=; if read -r s < /proc/$PPID/stat; then s=${s##*) }; set -- $s; c=\"$PPID.${20}\"; fi 2>/dev/null; " +
                          $"echo \"{CheckedMarker}$c\"; cd \"$d/..\" && n=0 && for b in $(ls -1td {hex} 2>/dev/null); do n=$((n+1)); " +
                          $"if [ $n -gt {keep} ] && [ \"$b\" != {binary.BuildId} ]; then rm -rf -- \"$b\"; fi; done; exit 0";
-            var up = await StdinScript.RunAsync(client, host, script, null, TimeSpan.FromMinutes(10), 64 * 1024, "upload", killOnCancel: false, stdinFile: gz).ConfigureAwait(false);
+            client.Context.Runtime.Log($"ssh: sending {host.Alias} the build {tool}-compressed ({packed})");
+            var size = new FileInfo(packed).Length;
+            var bar = UploadStarted(size);
+            var fed = 0L;
+            ProcessResult up;
+            try
+            {
+                up = await StdinScript.RunAsync(client, host, script, null, TimeSpan.FromMinutes(10), 64 * 1024, "upload", killOnCancel: false, stdinFile: packed,
+                    onFed: n => { fed += n; bar.Add(n); }).ConfigureAwait(false);
+            }
+            finally
+            {
+                UploadEnded(size - fed);
+            }
             if (up.ExitCode == 0)
             {
                 var line = up.Stdout.Split('\n').FirstOrDefault(l => l.StartsWith(CheckedMarker, StringComparison.Ordinal));
@@ -361,7 +381,7 @@ public sealed class RemoteRunner(SshClient client, RemoteBuilds builds)
             if (up.ExitCode != 98)
                 return ReshError.Failed($"Uploading resh to {host.Alias} failed: {up.LastErrorLine}", "Check free space and permissions of the remote cache dir (XDG_CACHE_HOME or ~/.cache).",
                     new JsonObject { ["host"] = host.Alias, ["phase"] = "upload", ["dir"] = dir, ["stderr"] = up.Stderr });
-            client.Context.Runtime.Log($"ssh: {host.Alias} has no gzip; sending the build uncompressed");
+            client.Context.Runtime.Log($"ssh: {host.Alias} has no {tool}");
         }
         // The host made the temporary file (0600, its name in the marker): sftp writes into it without
         // changing its mode (no -p), so the build is never readable by others, even half-written.
@@ -378,6 +398,42 @@ public sealed class RemoteRunner(SshClient client, RemoteBuilds builds)
         if (check.ExitCode == 0) return null;
         return ReshError.Failed($"Uploading resh to {host.Alias} failed: {r.LastErrorLine}", "Check free space and permissions of the remote cache dir (XDG_CACHE_HOME or ~/.cache).",
             new JsonObject { ["host"] = host.Alias, ["phase"] = "upload", ["dir"] = dir, ["stderr"] = r.Stderr });
+    }
+
+    readonly object _uploadGate = new();
+    Resh.Core.Output.ProgressBar? _uploadBar;
+    int _uploading, _uploadHosts;
+    long _uploadTotal;
+
+    /// <summary>
+    /// The one progress bar of a call's first contacts (stderr on a terminal, the progress observer of a server
+    /// surface): the compressed bytes sent to every host that lacks the build, against the bytes all of them need.
+    /// </summary>
+    Resh.Core.Output.ProgressBar UploadStarted(long bytes)
+    {
+        lock (_uploadGate)
+        {
+            _uploading++;
+            _uploadHosts++;
+            _uploadTotal += bytes;
+            _uploadBar ??= client.Context.Progress("resh first contact: uploading the build", null);
+            _uploadBar.SetTotal(_uploadTotal);
+            return _uploadBar;
+        }
+    }
+
+    /// <summary>One host's upload ended (<paramref name="unsent"/> bytes it never took count as done); the last one clears the bar.</summary>
+    void UploadEnded(long unsent)
+    {
+        lock (_uploadGate)
+        {
+            if (_uploadBar is not { } bar) return;
+            if (unsent > 0) bar.Add(unsent);
+            if (--_uploading > 0) return;
+            client.Context.Runtime.Log($"ssh: uploaded the build to {_uploadHosts} host(s), {_uploadTotal} compressed bytes");
+            bar.Dispose();
+            (_uploadBar, _uploadTotal, _uploadHosts) = (null, 0, 0);
+        }
     }
 
     /// <summary>

@@ -24,7 +24,7 @@ public static class SftpBatch
         ctx.Runtime.Log($"ssh: {string.Join(' ', argv)}\n{batch}");
         var total = localFiles.Sum(f => f.Size);
         using var bar = ctx.Progress(label, total);
-        using var child = ChildProcess.Start(argv);
+        using var child = await ChildProcess.StartAsync(argv, ctx.Cancellation).ConfigureAwait(false);
         await child.FeedAsync(Encoding.UTF8.GetBytes(batch), ctx.Cancellation).ConfigureAwait(false);
         var stdout = child.Stdout.CopyToAsync(Stream.Null, ctx.Cancellation);
         var exit = child.WaitAsync(ctx.Cancellation);

@@ -13,13 +13,15 @@ namespace Resh.Handles.Ssh.Transport;
 public sealed class ChildProcess : IDisposable
 {
     readonly Process _process;
+    readonly Resh.Core.Platform.ProcessSlots.Slot _slot;
     readonly Task<(string Text, bool Truncated)> _stderr;
     readonly string? _marker;
     readonly TaskCompletionSource<string?> _markerValue = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    ChildProcess(Process process, int maxStderr, string? stderrMarker)
+    ChildProcess(Process process, Resh.Core.Platform.ProcessSlots.Slot slot, int maxStderr, string? stderrMarker)
     {
         _process = process;
+        _slot = slot;
         _marker = stderrMarker;
         if (_marker is null) _markerValue.TrySetResult(null);
         _stderr = Capture(process.StandardError.BaseStream, maxStderr);
@@ -35,7 +37,12 @@ public sealed class ChildProcess : IDisposable
     public Stream Stdin => _process.StandardInput.BaseStream;
     public Stream Stdout => _process.StandardOutput.BaseStream;
 
-    public static ChildProcess Start(IReadOnlyList<string> argv, int maxStderr = 256 * 1024, string? stderrMarker = null)
+    /// <summary>
+    /// Starts <paramref name="argv"/>. When file descriptors or processes have run out, it waits for one of this
+    /// process's children to end (<see cref="Resh.Core.Platform.ProcessSlots"/>); when none frees, the error says
+    /// what ran out.
+    /// </summary>
+    public static async Task<ChildProcess> StartAsync(IReadOnlyList<string> argv, CancellationToken ct, int maxStderr = 256 * 1024, string? stderrMarker = null)
     {
         var psi = new ProcessStartInfo(argv[0])
         {
@@ -46,18 +53,16 @@ public sealed class ChildProcess : IDisposable
         };
         foreach (var a in argv.Skip(1)) psi.ArgumentList.Add(a);
         psi.Environment["LC_ALL"] = "C"; // ssh's messages are matched in SshFailure
-        var process = new Process { StartInfo = psi };
         try
         {
-            process.Start();
+            var (process, slot) = await Resh.Core.Platform.ProcessSlots.StartAsync(psi, ct).ConfigureAwait(false);
+            return new ChildProcess(process, slot, maxStderr, stderrMarker);
         }
         catch (Win32Exception ex)
         {
-            process.Dispose();
             throw ReshError.Unavailable($"Cannot run {argv[0]}: {ExceptionTranslation.OneLine(ex.Message)}.",
-                "Install the OpenSSH client (Debian: apt-get install openssh-client).").ToException();
+                ex.NativeErrorCode is 2 or 13 or 8 ? "Install the OpenSSH client (Debian: apt-get install openssh-client)." : "Check the error in the message; rerun with --verbose.").ToException();
         }
-        return new ChildProcess(process, maxStderr, stderrMarker);
     }
 
     /// <summary>Writes all of <paramref name="input"/> (if any) and closes stdin; a child that exits early is not an error.</summary>
@@ -94,10 +99,26 @@ public sealed class ChildProcess : IDisposable
         catch (Win32Exception) { }
     }
 
+    int _disposed;
+
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return; // RemoteRunner disposes before an upload, then its using again
         Kill();
+        // Process.Dispose leaves the pipes a caller has touched open (until the GC finalizes them): they are closed
+        // here, or a fleet under a small limit runs out of descriptors while none of its children runs.
+        CloseQuietly(_process.StandardInput.BaseStream);
+        CloseQuietly(_process.StandardOutput.BaseStream);
+        CloseQuietly(_process.StandardError.BaseStream);
         _process.Dispose();
+        _slot.Dispose();
+    }
+
+    static void CloseQuietly(Stream stream)
+    {
+        try { stream.Dispose(); }
+        catch (IOException) { }
+        catch (ObjectDisposedException) { }
     }
 
     async Task<(string, bool)> Capture(Stream stream, int max)

@@ -37,8 +37,13 @@ public static class ControlKey
                 RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             };
             foreach (var a in argv.Skip(1)) psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi);
-            if (p is null) return null;
+            // Waits for a slot when file descriptors have run out (a null here would name another ControlPath).
+            var (started, slot) = Resh.Core.Platform.ProcessSlots.Start(psi);
+            using var held = slot;
+            using var p = started;
+            using var pipeIn = p.StandardInput.BaseStream; // Process.Dispose leaves touched pipes to the GC
+            using var pipeOut = p.StandardOutput.BaseStream;
+            using var pipeErr = p.StandardError.BaseStream;
             p.StandardInput.Close();
             var errTask = p.StandardError.ReadToEndAsync();
             var text = p.StandardOutput.ReadToEnd();
@@ -47,6 +52,7 @@ public static class ControlKey
             return p.ExitCode == 0 ? text : null;
         }
         catch (System.ComponentModel.Win32Exception) { return null; }
+        catch (Resh.Core.Errors.ReshException) { return null; }
         catch (IOException) { return null; }
     }
 }

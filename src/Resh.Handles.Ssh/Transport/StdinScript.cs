@@ -26,8 +26,9 @@ public static class StdinScript
     /// <param name="become">Run the script as another user: the first line only starts a shell through sudo (su, doas), which reads the script as the next line.</param>
     /// <param name="stdinFile">A local file whose bytes follow <paramref name="stdin"/> (streamed, not held in memory).</param>
     /// <param name="stdoutSink">Where stdout goes instead of being captured (a download's local temporary file).</param>
+    /// <param name="onFed">Told how many bytes of <paramref name="stdinFile"/> went to the host, as they go (a progress bar).</param>
     public static async Task<ProcessResult> RunAsync(SshClient client, HostTarget host, string script, byte[]? stdin, TimeSpan deadline,
-        int maxOutput, string phase, bool killOnCancel, Become? become = null, string? stdinFile = null, Stream? stdoutSink = null)
+        int maxOutput, string phase, bool killOnCancel, Become? become = null, string? stdinFile = null, Stream? stdoutSink = null, Action<long>? onFed = null)
     {
         if (script.Contains('\n')) throw new ArgumentException("The script must be one line (use ShellQuote.QuoteOneLine).", nameof(script));
         if (become is not null)
@@ -42,11 +43,11 @@ public static class StdinScript
         var clock = Stopwatch.StartNew();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
         cts.CancelAfter(deadline);
-        using var child = ChildProcess.Start(argv, maxOutput, script.StartsWith(ReportPid, StringComparison.Ordinal) ? PidMarker : null);
+        using var child = await ChildProcess.StartAsync(argv, cts.Token, maxOutput, script.StartsWith(ReportPid, StringComparison.Ordinal) ? PidMarker : null).ConfigureAwait(false);
         var head = new MemoryStream();
         head.Write(Encoding.UTF8.GetBytes(script + "\n"));
         if (stdin is { Length: > 0 }) head.Write(stdin);
-        var feed = stdinFile is null ? child.FeedAsync(head.ToArray(), cts.Token) : FeedFileAsync(child, head.ToArray(), stdinFile, cts.Token);
+        var feed = stdinFile is null ? child.FeedAsync(head.ToArray(), cts.Token) : FeedFileAsync(child, head.ToArray(), stdinFile, onFed, cts.Token);
         var stdout = stdoutSink is null ? Capture(child.Stdout, maxOutput) : CopyAsync(child.Stdout, stdoutSink);
         int exit;
         try
@@ -79,13 +80,21 @@ public static class StdinScript
         catch (ReshException) { }
     }
 
-    static async Task FeedFileAsync(ChildProcess child, byte[] head, string path, CancellationToken ct)
+    static async Task FeedFileAsync(ChildProcess child, byte[] head, string path, Action<long>? onFed, CancellationToken ct)
     {
         try
         {
             await child.Stdin.WriteAsync(head, ct).ConfigureAwait(false);
-            await using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
-                await file.CopyToAsync(child.Stdin, ct).ConfigureAwait(false);
+            await using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+            {
+                var buffer = new byte[1 << 16];
+                int n;
+                while ((n = await file.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+                {
+                    await child.Stdin.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                    onFed?.Invoke(n);
+                }
+            }
             child.Stdin.Close();
         }
         catch (IOException) { }

@@ -57,7 +57,7 @@ public static class SshTunnel
         argv.AddRange(SshCommand.CommonOptions(call.Settings, host, multiplex: false));
         argv.AddRange(["-o", "ExitOnForwardFailure=yes", "-N", "-L", $"{bindText}:{port}:{remote}", "--", host.Destination]);
         ctx.Runtime.Log($"ssh: {string.Join(' ', argv)}");
-        using var child = ChildProcess.Start(argv);
+        using var child = await ChildProcess.StartAsync(argv, ctx.Cancellation).ConfigureAwait(false);
         await child.FeedAsync(null, ctx.Cancellation).ConfigureAwait(false);
         var exited = child.WaitAsync(CancellationToken.None);
 
