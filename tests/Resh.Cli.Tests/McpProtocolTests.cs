@@ -132,7 +132,7 @@ public sealed class McpProtocolTests
         var help = ReshBinary.Run("mcp", "--help", "--format", "json");
         Assert.Equal(0, help.ExitCode);
         var args = help.Envelope["result"]!["verb"]!["args"]!.AsArray().Select(a => a!["name"]!.GetValue<string>()).ToList();
-        Assert.Equal(["read_only", "allow", "deny", "allow_destructive", "allow_secret", "allow_reveal"], args);
+        Assert.Equal(["read_only", "allow", "deny", "allow_destructive", "allow_secret", "allow_reveal", "allow_plugin_reads"], args);
     }
 
     [Fact]

@@ -83,9 +83,13 @@ public static partial class LibC
     {
         RLimit l;
         if (GetRLimit(RLIMIT_NOFILE, &l) != 0 || l.Cur >= l.Max) return;
+        var soft = l.Cur;
         l.Cur = l.Max;
-        SetRLimit(RLIMIT_NOFILE, &l);
+        if (SetRLimit(RLIMIT_NOFILE, &l) == 0) CallerOpenFileSoftLimit = soft;
     }
+
+    /// <summary>The soft limit on open files resh was started with, when <see cref="RaiseOpenFileLimit"/> raised it; else null.</summary>
+    public static ulong? CallerOpenFileSoftLimit { get; private set; }
 
     /// <summary>The soft and hard limits on open files (for messages), or null.</summary>
     public static unsafe (ulong Soft, ulong Hard)? OpenFileLimit()

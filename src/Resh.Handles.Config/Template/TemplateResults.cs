@@ -7,7 +7,7 @@ public sealed record TemplateRenderResult(
     [property: Description("The template rendered.")] string Path,
     [property: Description("The file written (null: the text is in `content`).")] string? Dest,
     [property: Description("The rendered text when no dest is given (null when the template read a secret: render those to a file with dest=).")] string? Content,
-    [property: Description("Size of the rendered text in bytes.")] long Bytes,
+    [property: Description("Size of the rendered text in bytes (null without dest when the template read a secret: a length answers questions about the value).")] long? Bytes,
     [property: Description("True when dest did not exist and was created.")] bool Created,
     [property: Description("dest's mode after the render (octal).")] string? Mode,
     [property: Description("Unified diff of dest (null when unchanged or without dest); when the template read a secret only the counts of lines added and removed.")] string? Diff,

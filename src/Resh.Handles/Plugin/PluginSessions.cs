@@ -13,7 +13,8 @@ namespace Resh.Handles.Plugin;
 /// or a whole batch, serve or mcp run) and answers one request per line. resh writes the protocol-1 request plus an
 /// integer <c>id</c> as one line on its stdin and reads lines from its stdout until one carries that id: the envelope.
 /// Requests to one plugin go one at a time. A crash (stdout ends) fails the request in flight with <c>unavailable</c>
-/// and the next call starts the plugin again, at most <see cref="MaxRestarts"/> times per resh process; a request that
+/// and the next call starts the plugin again, at most <see cref="MaxRestarts"/> times in a row (a request answered by
+/// a process that lives on resets the count); a request that
 /// outlives --timeout (default 60 s), garbage, a wrong id or a line over 16 MiB kills the process (its whole group)
 /// and the next call starts a new one. stderr is read all along; its last 8 KiB go into the details of a failure.
 /// The process group is killed when resh ends (<see cref="PluginReaper"/>).
@@ -79,7 +80,12 @@ public static class PluginSessions
                 slot.Starts++;
                 slot.Current = session;
             }
-            return await slot.Current!.AskAsync(plugin, request, limitSpan, linked.Token, ct, timedOut, clock, slot.Starts - 1).ConfigureAwait(false);
+            var answer = await slot.Current!.AskAsync(plugin, request, limitSpan, linked.Token, ct, timedOut, clock, slot.Starts - 1).ConfigureAwait(false);
+            // A process that is still alive after a request answered it: the plugin is healthy, and only failures in a row
+            // (crash, garbage, timeouts) count toward the limit, so a long `resh mcp` run does not lose the plugin to a
+            // few slow requests spread over hours (s36 user).
+            if (slot.Current is { Alive: true }) slot.Starts = 1;
+            return answer;
         }
         finally { slot.Gate.Release(); }
     }

@@ -15,7 +15,9 @@ public static class McpRevealRule
     /// Verbs that hand secret values to a program the client writes: its output is masked for the exact values only, so
     /// the program can return them transformed (reversed, base64). Over MCP they are reveals, listed and run only with --allow-reveal.
     /// </summary>
-    static readonly string[] RevealingVerbs = ["secret.exec"];
+    /// A template is such a program: secret("NAME") hands it any keystore secret, and whether it renders, fails or how
+    /// long its output is answers questions about the value (s36 user #1: a 10-character secret recovered in 516 calls).
+    static readonly string[] RevealingVerbs = ["secret.exec", "template.render", "template.validate", "template.test"];
 
     public static bool RefusesVerb(McpPolicy policy, VerbInfo v) => !policy.AllowReveal && Array.IndexOf(RevealingVerbs, v.FullName) >= 0;
 

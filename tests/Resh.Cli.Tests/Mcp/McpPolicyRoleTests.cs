@@ -266,6 +266,11 @@ public sealed class McpPolicyRoleTests : IDisposable
             var exec = Call(mcp, 1, "secret_exec", new JsonObject { ["env"] = "X:nothing", ["command"] = "sh -c 'echo $X | rev'" });
             Assert.NotNull(Code(exec));
             Assert.NotEqual("ok", Code(exec));
+            // s36 user #1: a template's secret("NAME") answered questions about a keystore value (render, fails, length).
+            foreach (var tool in new[] { "template_render", "template_validate", "template_test" })
+                Assert.False(Tools(mcp).ContainsKey(tool), tool);
+            var oracle = Call(mcp, 2, "template_validate", new JsonObject { ["target"] = "template://", ["inline"] = "{% if secret('db/pw').startswith('P') %}{{ 1 // 0 }}{% endif %}" });
+            Assert.Equal("permission_denied", Code(oracle));
             Assert.Equal(0, mcp.CloseAndWait());
         }
         using (var mcp = new McpProcess("--allow-reveal"))

@@ -94,7 +94,7 @@ public sealed class SshFleetLimitsTests(SshBackend ssh)
     }
 
     /// <summary>A limit on open files with room for resh itself but not for an ssh child's pipes.</summary>
-    const int NoRoomLimit = 16;
+    const int NoRoomLimit = 11;
 
     [Fact]
     public void First_contact_on_a_terminal_shows_the_upload_progress_and_a_host_that_has_the_build_gets_none()

@@ -393,4 +393,46 @@ public sealed class TemplateLeftoversTests
         Assert.Contains("not atomically", allowed.Out);
         Assert.Equal("new=1\n", File.ReadAllText(dest));
     }
+
+    // ---- s36 user #3: a symlink another user planted as dest ----
+
+    [Fact]
+    public void A_dest_symlink_of_another_user_is_not_followed_unless_asked()
+    {
+        using var dir = new TempDir("tmpl");
+        var tmpl = dir.File("t.j2", "rendered={{ 1 }}\n");
+        var victim = dir.File("root-only.conf", "secret stays\n");
+        File.SetUnixFileMode(victim, (UnixFileMode)0x180);
+        var dest = Path.Combine(dir.Path, "app.conf");
+        File.CreateSymbolicLink(dest, victim);
+        Assert.Equal(0, Sh.Run("chown", "-h", "65534:65534", dest).Code); // the link is nobody's, as if nobody planted it
+        var refused = Sh.Run(ReshBinary.Path, $"template://{tmpl}", "render", $"dest={dest}", "--format", "json");
+        Assert.Equal(4, refused.Code);
+        Assert.Contains("belongs to another user", refused.Out);
+        Assert.Equal("secret stays\n", File.ReadAllText(victim));
+        Assert.NotNull(new FileInfo(dest).LinkTarget);
+
+        // follow=false replaces the link itself; the file it pointed at is untouched.
+        var replaced = Sh.Run(ReshBinary.Path, $"template://{tmpl}", "render", $"dest={dest}", "follow=false", "--format", "json");
+        Assert.Equal(0, replaced.Code);
+        Assert.Null(new FileInfo(dest).LinkTarget);
+        Assert.Equal("rendered=1\n", File.ReadAllText(dest));
+        Assert.Equal("secret stays\n", File.ReadAllText(victim));
+
+        // A link of the caller's own is followed as before.
+        File.Delete(dest);
+        File.CreateSymbolicLink(dest, victim);
+        var own = Sh.Run(ReshBinary.Path, $"template://{tmpl}", "render", $"dest={dest}", "--format", "json");
+        Assert.Equal(0, own.Code);
+        Assert.Equal("rendered=1\n", File.ReadAllText(victim));
+    }
+
+    [Fact]
+    public void A_template_in_proc_is_read_to_its_end_not_to_its_reported_size()
+    {
+        // /proc files report 0 bytes; the template rendered empty before.
+        var run = Sh.Run(ReshBinary.Path, "template:///proc/sys/kernel/ostype", "render", "--format", "json");
+        Assert.Equal(0, run.Code);
+        Assert.Contains("\"content\":\"Linux\\n\"", run.Out);
+    }
 }

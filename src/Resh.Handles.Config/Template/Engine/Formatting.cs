@@ -12,6 +12,18 @@ internal static class PyFormat
 {
     const int MaxWidth = 1 << 20;
 
+    /// <summary>A width or precision written in digits, capped at <paramref name="max"/> (99999999999 overflowed int: s36 attacker #8).</summary>
+    static int Saturated(ReadOnlySpan<char> digits, int max)
+    {
+        long v = 0;
+        foreach (var c in digits)
+        {
+            v = v * 10 + (c - '0');
+            if (v >= max) return max;
+        }
+        return (int)v;
+    }
+
     // ---- printf-style ----
 
     /// <summary>fmt % args: flags (-, +, space, #, 0), width, precision (or *), %(key)s from one dict argument.</summary>
@@ -43,13 +55,13 @@ internal static class PyFormat
                 switch (fmt[j]) { case '-': left = true; break; case '+': plus = true; break; case ' ': space = true; break; case '#': alt = true; break; default: zero = true; break; }
             int? width = null, precision = null;
             if (j < fmt.Length && fmt[j] == '*') { width = (int)Math.Clamp(AsLong(Next(), at), -MaxWidth, MaxWidth); j++; }
-            else { int w0 = j; while (j < fmt.Length && char.IsAsciiDigit(fmt[j])) j++; if (j > w0) width = Math.Min(int.Parse(fmt.AsSpan(w0, j - w0), CultureInfo.InvariantCulture), MaxWidth); }
+            else { int w0 = j; while (j < fmt.Length && char.IsAsciiDigit(fmt[j])) j++; if (j > w0) width = Saturated(fmt.AsSpan(w0, j - w0), MaxWidth); }
             if (width < 0) { left = true; width = -width; }
             if (j < fmt.Length && fmt[j] == '.')
             {
                 j++;
                 if (j < fmt.Length && fmt[j] == '*') { precision = (int)Math.Clamp(AsLong(Next(), at), 0, 1000); j++; }
-                else { int p0 = j; while (j < fmt.Length && char.IsAsciiDigit(fmt[j])) j++; precision = j > p0 ? Math.Min(int.Parse(fmt.AsSpan(p0, j - p0), CultureInfo.InvariantCulture), 1000) : 0; }
+                else { int p0 = j; while (j < fmt.Length && char.IsAsciiDigit(fmt[j])) j++; precision = j > p0 ? Saturated(fmt.AsSpan(p0, j - p0), 1000) : 0; }
             }
             while (j < fmt.Length && fmt[j] is 'h' or 'l' or 'L') j++;
             if (j >= fmt.Length) throw new TemplateError("format: incomplete format.", at);
@@ -304,14 +316,14 @@ internal static class PyFormat
         if (i < spec.Length && spec[i] == '0') { zero = true; i++; }
         int w0 = i;
         while (i < spec.Length && char.IsAsciiDigit(spec[i])) i++;
-        if (i > w0) width = Math.Min(int.Parse(spec.AsSpan(w0, i - w0), CultureInfo.InvariantCulture), MaxWidth);
+        if (i > w0) width = Saturated(spec.AsSpan(w0, i - w0), MaxWidth);
         if (i < spec.Length && spec[i] is ',' or '_') grouping = spec[i++];
         if (i < spec.Length && spec[i] == '.')
         {
             int p0 = ++i;
             while (i < spec.Length && char.IsAsciiDigit(spec[i])) i++;
             if (i == p0) throw new TemplateError("format: a '.' in a format spec needs a precision.", at);
-            precision = Math.Min(int.Parse(spec.AsSpan(p0, i - p0), CultureInfo.InvariantCulture), 1000);
+            precision = Saturated(spec.AsSpan(p0, i - p0), 1000);
         }
         char type = i < spec.Length ? spec[i++] : '\0';
         if (i < spec.Length) throw new TemplateError($"format: invalid format spec '{spec}'.", at);

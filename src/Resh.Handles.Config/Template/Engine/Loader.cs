@@ -181,10 +181,17 @@ internal sealed class Loader(string root, LexOptions options, long maxFileBytes)
         if (st.IsDirectory) throw new TemplateError($"{display} is a directory, not a template file.", at, "Name a file.");
         if (!st.IsRegular) throw new TemplateError($"{display} is a {st.TypeName}, not a regular file.", at, "Templates must be regular files.");
         if (st.Size > max) throw new TemplateError($"{display} is {st.Size} bytes, more than the {max}-byte limit for a template.", at, "A template is not a data set: pass data in vars.");
-        var bytes = new byte[st.Size];
+        // Read to the end, not to the size stat reports: files of /proc and /sys say 0 bytes and have text (s36 user: a
+        // template there rendered empty, with no error).
+        var bytes = new byte[(int)Math.Min(Math.Max(st.Size + 1, 4096), max + 1)];
         int n = 0;
-        while (n < bytes.Length)
+        while (true)
         {
+            if (n == bytes.Length)
+            {
+                if (n > max) throw new TemplateError($"{display} is more than the {max}-byte limit for a template.", at, "A template is not a data set: pass data in vars.");
+                Array.Resize(ref bytes, (int)Math.Min((long)bytes.Length * 2, max + 1));
+            }
             int r = RandomAccess.Read(handle, bytes.AsSpan(n), n);
             if (r <= 0) break;
             n += r;

@@ -16,11 +16,12 @@ public static class TemplateRender
     static readonly Arg<string?> Owner = Arg.String("owner", "dest's owner (user name or uid). Default: keep the existing owner.");
     static readonly Arg<string?> Group = Arg.String("group", "dest's group (name or gid). Default: keep the existing group.");
     static readonly Arg<bool> Backup = Arg.Bool("backup", "Keep dest's previous version as DEST.TIMESTAMP~ when the content changes.");
+    static readonly Arg<bool> Follow = Arg.Bool("follow", "When dest is a symlink: true writes where it points whoever owns the link; false replaces the link itself with the rendered file (Ansible's follow: no). Unset: the link is followed only when it belongs to you or root; a link another user planted is refused.", true);
     static readonly Arg<bool> UnsafeWrites = Arg.Bool("unsafe_writes", "When dest's directory does not let you create a temporary file (a file you may write in a directory you may not), rewrite dest in place, not atomically (Ansible's unsafe_writes); without it that is permission_denied.");
 
     public static readonly VerbInfo Verb = VerbInfo.Define("render", Effect.Mutate,
         "Render a Jinja2 template with vars (and facts, secrets): the text as the result, or into dest= atomically with a truthful `changed` (Ansible's template module).",
-        [Dest, .. TemplateContext.Common, Mode, Owner, Group, Backup, UnsafeWrites], () => TemplateJson.Default.TemplateRenderResult, RunAsync,
+        [Dest, .. TemplateContext.Common, Mode, Owner, Group, Backup, Follow, UnsafeWrites], () => TemplateJson.Default.TemplateRenderResult, RunAsync,
         examples:
         [
             new("'template:///tmp/nginx.conf.tmpl.render(dest=/tmp/nginx.conf,vars:={\"port\":8080})'", "Render into a file; a second run is `changed: false`."),
@@ -58,7 +59,7 @@ public static class TemplateRender
                 if (ctx.WantsRaw)
                     return ReshError.Usage("The template reads a secret, so its rendered text is not printed.", "render to a file with dest= (a new file is created 0600).");
                 ctx.Warn("The output holds a secret, so `content` is withheld: render to a file with dest=.");
-                return new TemplateRenderResult(display, null, null, bytes.Length, false, null, null, renderer.SecretNames, files);
+                return new TemplateRenderResult(display, null, null, null, false, null, null, renderer.SecretNames, files);
             }
             var shown = TemplateContext.Mask(text, secrets);
             Outcome<TemplateRenderResult> plain = new TemplateRenderResult(display, null, shown, bytes.Length, false, null, null, renderer.SecretNames, files);
@@ -75,7 +76,17 @@ public static class TemplateRender
                 "Render without dest= and write the value with file://PATH.write (an in-place write), or use the setting's own handle.");
         var owner = Ownership.Resolve(ctx.Get(Owner), ctx.Get(Group));
         var modeSpec = ctx.Get(Mode) is { } m ? ModeSpec.Parse(m) : null;
-        using var target = WriteTarget.Open(path, follow: true, "write");
+        // s36 user #3: root rendering into a directory another user owns followed their symlink onto a root-only file.
+        // The kernel's protected_symlinks covers sticky directories only; a link's owner is checked here too.
+        if (!ctx.IsSet(Follow) && Posix.Stat(path, follow: false, out _) is { } link && link.FileType == FileStatus.S_IFLNK
+            && link.Uid != LibC.GetEUid() && link.Uid != 0)
+            return ReshError.PermissionDenied($"dest {FilePaths.Display(path)} is a symlink that belongs to another user (uid {link.Uid}), so render does not follow it.",
+                "Check who planted it; pass follow=false to replace the link with the rendered file, or follow=true to write where it points.");
+        using var target = WriteTarget.Open(path, follow: ctx.Get(Follow), "write");
+        // The check above saw the path as given; a followed symlink may land in /proc or /sys too (s36 attacker #4).
+        if (target.FullPath.StartsWith("/proc/", StringComparison.Ordinal) || target.FullPath.StartsWith("/sys/", StringComparison.Ordinal))
+            return ReshError.Unsupported($"dest {FilePaths.Display(path)} leads to {FilePaths.Display(target.FullPath)}, in a kernel file system: render writes regular files atomically, which it cannot hold.",
+                "Render without dest= and write the value with file://PATH.write (an in-place write), or use the setting's own handle.");
         var existing = target.Existing;
         if (existing is { IsDirectory: true })
             return ReshError.Usage($"dest {FilePaths.Display(path)} is a directory.", "Name the file to write, e.g. dest=/etc/app/app.conf.");

@@ -49,6 +49,10 @@ public static class PluginGitSource
         {
             var dir = Path.Combine(work.Path, "repo");
             using var auth = GitAuth.From(ctx, user, password);
+            // As for archives: a credential never goes over a clear-text transport (git would send it as Basic auth).
+            if (auth.HasToken && !plain.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+                throw ReshError.Usage($"token= (or a password in the URL) is sent only over https, and `{GitUrl.Display(url)}` is not https.",
+                    "Use the repository's https:// URL (or ssh:// with ssh_key=).").ToException();
             // Bounded like an archive: a watcher measures the clone while git writes it and stops git past the bounds.
             using var bound = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
             (long Files, long Bytes)? over = null;

@@ -28,7 +28,8 @@ public static class PluginInstall
         var force = ctx.Get(Force);
         await using var fetched = PluginSourcesHook.Fetch is { } fetch ? await fetch(ctx, from, force, ctx.Cancellation).ConfigureAwait(false) : null;
         var result = await PluginInstaller.InstallDirectoryAsync(fetched?.Directory ?? from, force, ctx.DryRun, ctx.Get(Name) ?? fetched?.ExpectedName,
-            ctx.Cancellation, origin: fetched is null ? Path.GetFullPath(from) : from,
+            // The state file and plugin://NAME.info show the origin: credentials in a URL are masked (s36 attacker #5).
+            ctx.Cancellation, origin: fetched is null ? Path.GetFullPath(from) : Resh.Handles.Git.GitUrl.Display(from),
             source: fetched?.Source ?? new JsonObject { ["kind"] = "dir", ["from"] = Path.GetFullPath(from) },
             store: PluginHandle.Store(ctx)).ConfigureAwait(false);
         if (result.Changed && !ctx.DryRun) PluginHandles.Changed();

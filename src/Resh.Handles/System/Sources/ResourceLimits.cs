@@ -47,6 +47,9 @@ public static partial class ResourceLimits
             return null;
         }
         errno = 0;
+        // resh raised its own soft open-file limit at start (LibC.RaiseOpenFileLimit): its own limits are reported as
+        // the caller set them, which is what ulimit in the same shell says.
+        if (pid == 0 && resource == 7 && Resh.Core.Platform.LibC.CallerOpenFileSoftLimit is { } caller) old[0] = caller;
         return new ResourceLimit(old[0] == RlimInfinity ? null : old[0], old[1] == RlimInfinity ? null : old[1]);
     }
 }

@@ -55,5 +55,13 @@ public sealed class PluginSourceLimitTests : IDisposable
         Assert.DoesNotContain(Token, run.Stdout + run.Stderr);
         var schema = _kit.Resh("schema", "plugin.install");
         Assert.Contains("token", schema.Stdout);
+        // s36 user #2: a git source over plain http sent the token as Basic auth; refused before git starts.
+        foreach (var from in new[] { "git+http://127.0.0.1:9/p.git", "git://127.0.0.1:9/p.git" })
+        {
+            var git = _kit.Install(from, $"token={Token}");
+            Assert.True(git.ErrorCode == "usage", from + ": " + git);
+            Assert.Contains("only over https", git.Envelope["error"]!["message"]!.GetValue<string>());
+            Assert.DoesNotContain(Token, git.Stdout + git.Stderr);
+        }
     }
 }
