@@ -47,8 +47,9 @@ public sealed class McpClientTests
         // Every verb of every handle, as `resh schema` lists them, and nothing else.
         var schema = ReshBinary.Run("schema", "--format", "json");
         var verbs = ((JsonArray)schema.Envelope["result"]!["schemas"]!).Select(s => s!["name"]!.GetValue<string>()).ToList();
-        // secret.exec hands secrets to a program the client writes: it is a reveal, listed only with --allow-reveal.
-        var expected = verbs.Select(v => v.Replace('.', '_').Replace('-', '_')).Where(n => n != "secret_exec").Order().ToList();
+        // secret.exec and the template verbs hand secrets to a program the client writes: reveals, listed only with --allow-reveal.
+        string[] reveals = ["secret_exec", "template_render", "template_validate", "template_test"];
+        var expected = verbs.Select(v => v.Replace('.', '_').Replace('-', '_')).Where(n => !reveals.Contains(n)).Order().ToList();
         Assert.Equal(expected, Names(list).Order().ToList());
 
         var read = Tool(list, "file_read");

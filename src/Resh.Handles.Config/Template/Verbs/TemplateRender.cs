@@ -87,6 +87,8 @@ public static class TemplateRender
         if (target.FullPath.StartsWith("/proc/", StringComparison.Ordinal) || target.FullPath.StartsWith("/sys/", StringComparison.Ordinal))
             return ReshError.Unsupported($"dest {FilePaths.Display(path)} leads to {FilePaths.Display(target.FullPath)}, in a kernel file system: render writes regular files atomically, which it cannot hold.",
                 "Render without dest= and write the value with file://PATH.write (an in-place write), or use the setting's own handle.");
+        // follow=false: a symlink at dest is replaced like an absent file (the rename lands on the link itself).
+        if (!ctx.Get(Follow) && target.Existing is { } maybeLink && maybeLink.FileType == FileStatus.S_IFLNK) target.ReplaceLink();
         var existing = target.Existing;
         if (existing is { IsDirectory: true })
             return ReshError.Usage($"dest {FilePaths.Display(path)} is a directory.", "Name the file to write, e.g. dest=/etc/app/app.conf.");
