@@ -71,9 +71,7 @@ public static class TemplateRender
         // happen there, so --dry-run must not promise it either.
         var destDir = Path.GetDirectoryName(path) ?? "/";
         var realDir = Resh.Handles.Sys.RealPath.Resolve(destDir, out _) ?? destDir;
-        if (realDir is "/proc" or "/sys" || realDir.StartsWith("/proc/", StringComparison.Ordinal) || realDir.StartsWith("/sys/", StringComparison.Ordinal))
-            return ReshError.Unsupported($"dest {FilePaths.Display(path)} is in {realDir.Split('/')[1] switch { "proc" => "/proc", _ => "/sys" }}, a kernel file system: render writes regular files atomically (a temporary file renamed into place), which it cannot hold.",
-                "Render without dest= and write the value with file://PATH.write (an in-place write), or use the setting's own handle.");
+        if (InKernelFs(path, realDir) is { } kernelDir) return kernelDir;
         var owner = Ownership.Resolve(ctx.Get(Owner), ctx.Get(Group));
         var modeSpec = ctx.Get(Mode) is { } m ? ModeSpec.Parse(m) : null;
         // s36 user #3: root rendering into a directory another user owns followed their symlink onto a root-only file.
@@ -84,9 +82,7 @@ public static class TemplateRender
                 "Check who planted it; pass follow=false to replace the link with the rendered file, or follow=true to write where it points.");
         using var target = WriteTarget.Open(path, follow: ctx.Get(Follow), "write");
         // The check above saw the path as given; a followed symlink may land in /proc or /sys too (s36 attacker #4).
-        if (target.FullPath.StartsWith("/proc/", StringComparison.Ordinal) || target.FullPath.StartsWith("/sys/", StringComparison.Ordinal))
-            return ReshError.Unsupported($"dest {FilePaths.Display(path)} leads to {FilePaths.Display(target.FullPath)}, in a kernel file system: render writes regular files atomically, which it cannot hold.",
-                "Render without dest= and write the value with file://PATH.write (an in-place write), or use the setting's own handle.");
+        if (InKernelFs(path, target.FullPath) is { } kernelFile) return kernelFile;
         // follow=false: a symlink at dest is replaced like an absent file (the rename lands on the link itself).
         if (!ctx.Get(Follow) && target.Existing is { } maybeLink && maybeLink.FileType == FileStatus.S_IFLNK) target.ReplaceLink();
         var existing = target.Existing;
@@ -122,5 +118,15 @@ public static class TemplateRender
             ctx.Warn($"{FilePaths.Display(path)} holds secret content and is readable by group or others (mode {FileMetadata.OctalMode(finalMode)}); pass mode=0600 or mode=0640.");
         return Outcome.Changed(new TemplateRenderResult(display, FilePaths.Display(path), null, bytes.Length, existing is null,
             FileMetadata.OctalMode(finalMode), diff, renderer.SecretNames, files), contentChanged || modeChanged || ownerChanged);
+    }
+
+    /// <summary>unsupported when <paramref name="real"/> (dest's directory or where dest leads) is in /proc or /sys, else null.</summary>
+    static ReshError? InKernelFs(string path, string real)
+    {
+        var fs = real is "/proc" || real.StartsWith("/proc/", StringComparison.Ordinal) ? "/proc"
+            : real is "/sys" || real.StartsWith("/sys/", StringComparison.Ordinal) ? "/sys" : null;
+        return fs is null ? null : ReshError.Unsupported(
+            $"dest {FilePaths.Display(path)} is in {fs}{(real == path || real == Path.GetDirectoryName(path) ? "" : $" (it leads to {FilePaths.Display(real)})")}, a kernel file system: render writes regular files atomically (a temporary file renamed into place), which it cannot hold.",
+            "Render without dest= and write the value with file://PATH.write (an in-place write), or use the setting's own handle.");
     }
 }
