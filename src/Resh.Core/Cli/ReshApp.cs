@@ -174,6 +174,17 @@ public sealed class ReshApp(HandleRegistry registry)
             }
             sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
             sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+            // The reader of stdout is gone (a remote stage whose caller's ssh died, `resh ... | head` after head
+            // exited): nobody will read the answer, so the verb is stopped as on SIGTERM, with its rollback.
+            if (!io.StdoutIsTerminal && !io.StdoutClosed)
+                StdoutHangup.Watch(() =>
+                {
+                    if (interrupt.IsCancellationRequested) return; // a signal came first and is being handled
+                    runtime.Log("stdout: its reader is gone; stopping the verb");
+                    terminate.Cancel();
+                    interrupt.Cancel();
+                    Watchdog();
+                });
         }
         if (g.Timeout is { } t)
         {

@@ -17,6 +17,9 @@ public sealed class SshBackend : IDisposable
 {
     public const int Hosts = 20;
     readonly List<string> _stateDirs = [];
+    // The fleet's namespaces and bridge have fixed names: two suites on one machine (two clones, a helper's run)
+    // would tear down each other's hosts. The second one waits for the first.
+    readonly FileStream? _fleetLock = AcquireFleetLock();
 
     public SshBackend()
     {
@@ -218,6 +221,18 @@ public sealed class SshBackend : IDisposable
             try { Directory.Delete($"/tmp/{user}", true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
         try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        _fleetLock?.Dispose();
+    }
+
+    /// <summary>An exclusive flock on /tmp/resh-ssh-fleet.lock (released when this process ends, however it ends), waited for up to 40 minutes.</summary>
+    static FileStream AcquireFleetLock()
+    {
+        var sw = Stopwatch.StartNew();
+        while (true)
+        {
+            try { return new FileStream("/tmp/resh-ssh-fleet.lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            catch (IOException) when (sw.Elapsed < TimeSpan.FromMinutes(40)) { Thread.Sleep(1000); }
+        }
     }
 
     static void Script(params string[] args)
