@@ -214,6 +214,56 @@ public sealed class SshHostileTests(SshBackend ssh)
         }
     }
 
+    [Fact]
+    public async Task A_remote_stage_whose_connection_dies_stops_the_remote_resh()
+    {
+        // The caller's ssh dies (SIGKILL: no chance to send a kill over a second channel). sshd closes the session's
+        // pipes, but without a terminal nothing signals the remote command: the remote resh must notice that its
+        // stdout has no reader left and stop its verb (here an exec on the next hop, stopped there by its own cancellation).
+        var marker = $"49.{Random.Shared.Next(100, 999)}";
+        var psi = new ProcessStartInfo(ReshBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        psi.ArgumentList.Add($"ssh://box/ssh://box.exec(command=sleep {marker})");
+        foreach (var (k, v) in ssh.Env()) psi.Environment[k] = v;
+        using var resh = Process.Start(psi)!;
+        var stdout = resh.StandardOutput.ReadToEndAsync();
+        _ = resh.StandardError.ReadToEndAsync();
+        string? Remote() => Sleeping(marker);
+        try
+        {
+            WaitFor(() => Remote() is not null, "the remote sleep to start");
+            var sshChild = ChildrenOf(resh.Id).FirstOrDefault(pid => Comm(pid) == "ssh");
+            Assert.NotNull(sshChild);
+            Assert.Equal(0, SshBackend.Run(["kill", "-KILL", sshChild], TimeSpan.FromSeconds(5), check: false).Code);
+            WaitFor(() => Remote() is null, "the remote sleep to stop");
+            Assert.True(resh.WaitForExit(TimeSpan.FromSeconds(30)));
+            Assert.Contains("\"ok\":false", await stdout);
+        }
+        finally
+        {
+            if (!resh.HasExited) resh.Kill(true);
+            if (Remote() is { } pid) SshBackend.Run(["kill", "-KILL", pid], TimeSpan.FromSeconds(5), check: false);
+        }
+    }
+
+    static IEnumerable<string> ChildrenOf(int parent)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            string stat;
+            try { stat = File.ReadAllText(Path.Combine(dir, "stat")); }
+            catch (IOException) { continue; }
+            catch (UnauthorizedAccessException) { continue; }
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            if (fields.Length > 1 && fields[1] == parent.ToString()) yield return Path.GetFileName(dir);
+        }
+    }
+
+    static string Comm(string pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/comm").Trim(); }
+        catch (IOException) { return ""; }
+    }
+
     static string? Sleeping(string marker)
     {
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
