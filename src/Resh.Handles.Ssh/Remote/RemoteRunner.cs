@@ -129,13 +129,14 @@ public sealed class RemoteRunner(SshClient client, RemoteBuilds builds)
     /// <summary>
     /// Stops the remote resh when this call is interrupted or times out: its shell reported its PID (a process
     /// group leader, sshd's session) with the checked marker, and closing an ssh channel without a terminal does
-    /// not stop the remote command. TERM goes to the group over a second channel, then the local ssh is killed.
+    /// not signal the remote command (the remote resh notices its stdout has no reader, but only once the channel is
+    /// closed). TERM goes to the remote resh over a second channel (its group a little later), then the local ssh is killed.
     /// </summary>
     async Task StopRemoteAsync(HostTarget host, ChildProcess child)
     {
         if (child.MarkerAsync.IsCompletedSuccessfully && child.MarkerAsync.Result is { } marker &&
             int.TryParse(marker[(marker.LastIndexOf(' ') + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) && pid > 1)
-            await StdinScript.KillAsync(client, host, pid).ConfigureAwait(false);
+            await StdinScript.KillAsync(client, host, pid, reshFirst: true).ConfigureAwait(false);
         child.Kill();
     }
 

@@ -69,10 +69,19 @@ public static class StdinScript
         return new ProcessResult(exit, outText, errText, outTrunc, errTrunc, clock.Elapsed) { StdoutBytes = outBytes };
     }
 
-    /// <summary>TERM to the remote process group, through the ControlMaster, within a short bound (the executor prints the envelope 2 s after a signal).</summary>
-    internal static async Task KillAsync(SshClient client, HostTarget host, int pid)
+    /// <summary>
+    /// TERM through the ControlMaster, within a short bound (the executor prints the envelope 2 s after a signal).
+    /// A plain command's whole process group gets it at once. A remote resh (<paramref name="reshFirst"/>) gets it
+    /// alone first, so that it stops its verb its own way (a next hop's ssh is still alive to stop what runs there;
+    /// TERM to the group would kill that ssh before resh could use it); the group follows 5 s later for anything
+    /// left behind.
+    /// </summary>
+    internal static async Task KillAsync(SshClient client, HostTarget host, int pid, bool reshFirst = false)
     {
-        var argv = SshCommand.Ssh(client.Settings, host, $"kill -TERM -- -{pid} 2>/dev/null || kill -TERM {pid} 2>/dev/null; exit 0");
+        var command = reshFirst
+            ? $"kill -TERM {pid} 2>/dev/null; (sleep 5; kill -TERM -- -{pid}) </dev/null >/dev/null 2>&1 & exit 0"
+            : $"kill -TERM -- -{pid} 2>/dev/null || kill -TERM {pid} 2>/dev/null; exit 0";
+        var argv = SshCommand.Ssh(client.Settings, host, command);
         client.Context.Runtime.Log($"ssh: stopping process group {pid} on {host.Alias}");
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(1500));
         try { await ProcessRunner.RunAsync(argv, null, cts.Token).ConfigureAwait(false); }
