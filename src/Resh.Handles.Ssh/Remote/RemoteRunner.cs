@@ -27,9 +27,23 @@ public sealed class RemoteRunner(SshClient client, RemoteBuilds builds)
     readonly System.Collections.Concurrent.ConcurrentDictionary<string, RemoteBinary> _chosen = new(StringComparer.Ordinal);
 
     public const string MissingMarker = "__RESH_MISSING__";
-    /// <summary>How long a follow's envelope is awaited after --timeout (below the executor's 2 s grace).</summary>
+    /// <summary>How long a follow's envelope is awaited after --timeout, beyond the remote's start delay.</summary>
     static readonly TimeSpan FollowGrace = TimeSpan.FromMilliseconds(1500);
+    /// <summary>The most a follow's grace grows by for a slow remote start.</summary>
+    static readonly TimeSpan MaxStartDelay = TimeSpan.FromSeconds(20);
     const int MissingExit = 97;
+
+    /// <summary>Keeps the executor from answering for a timed-out follow while its envelope is still on the way.</summary>
+    sealed class GraceHold : IDisposable
+    {
+        IDisposable? _hold;
+        public void Take()
+        {
+            var hold = Resh.Core.Platform.Cleanup.Hold();
+            if (Interlocked.CompareExchange(ref _hold, hold, null) is not null) hold.Dispose();
+        }
+        public void Dispose() => Interlocked.Exchange(ref _hold, null)?.Dispose();
+    }
 
     /// <summary>The handles' schemes, to put ssh://HOST/ in front of stages named in remote hints.</summary>
     public Func<string, bool> IsScheme { get; init; } = _ => false;
@@ -153,14 +167,23 @@ public sealed class RemoteRunner(SshClient client, RemoteBuilds builds)
             var binary = BinaryFor(host);
             var argv = SshCommand.Ssh(client.Settings, host, Script(reshArgs, CheckedConnection(host, binary), become, binary));
             ctx.Runtime.Log($"ssh: {string.Join(' ', argv)}");
-            // A follow was handed the whole --timeout window: when it elapses here, its envelope is a moment
-            // away, so the connection is kept a little longer (Ctrl-C still ends it at once).
+            // A follow was handed the whole --timeout window, which began on the host when its resh started (the
+            // checked marker): when the window elapses here, its envelope is that start delay plus a moment away,
+            // so the connection is kept that much longer, holding the executor's grace (Ctrl-C still ends it at once).
+            var remoteStartedAfter = TimeSpan.Zero;
+            using var graceHold = new GraceHold();
             using var cts = innerVerb.Streams ? new CancellationTokenSource() : CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
             using var relay = innerVerb.Streams
-                ? ctx.Cancellation.Register(() => { if (ctx.TimedOut) cts.CancelAfter(FollowGrace); else cts.Cancel(); })
+                ? ctx.Cancellation.Register(() =>
+                {
+                    if (!ctx.TimedOut) { cts.Cancel(); return; }
+                    graceHold.Take();
+                    cts.CancelAfter(FollowGrace + (remoteStartedAfter < MaxStartDelay ? remoteStartedAfter : MaxStartDelay));
+                })
                 : default;
             if (deadline is { } d) cts.CancelAfter(d);
             using var child = await ChildProcess.StartAsync(argv, cts.Token, stderrMarker: CheckedMarker).ConfigureAwait(false);
+            if (innerVerb.Streams) _ = child.MarkerAsync.ContinueWith(_ => remoteStartedAfter = clock.Elapsed, TaskScheduler.Default);
             var feed = child.FeedAsync(stdin, cts.Token);
             Envelope? envelope = null;
             string? missing = null;
