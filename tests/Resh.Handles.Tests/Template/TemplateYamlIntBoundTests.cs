@@ -63,11 +63,13 @@ public sealed class TemplateYamlIntBoundTests : IDisposable
         foreach (var c in bin[2..]) expected = expected * 2 + (c - '0');
         Assert.Equal(expected.ToString(), YamlFormat.Yaml11Value(bin)!.ToJsonString());
         Assert.Equal(new string('9', 4300), YamlFormat.Yaml11Value(new string('9', 4300))!.ToJsonString());
+        var dec = "-" + string.Concat(Enumerable.Repeat("1234567890", 200)) + "123";
+        Assert.Equal(System.Numerics.BigInteger.Parse(dec).ToString(), YamlFormat.Yaml11Value(dec)!.ToJsonString());
         Assert.Throws<OverflowException>(() => YamlFormat.Yaml11Value(new string('9', 4301)));
 
         // 4 MB of integers at the bound: a bounded parse, not minutes of CPU.
         var text = new StringBuilder();
-        for (int i = 0; i < 900; i++) text.Append("k").Append(i).Append(": ").Append(i % 2 == 0 ? "0x" + new string('f', 4300) : "0b" + new string('1', 4300)).Append('\n');
+        for (int i = 0; i < 900; i++) text.Append("k").Append(i).Append(": ").Append((i % 3) switch { 0 => "0x" + new string('f', 4300), 1 => "0b" + new string('1', 4300), _ => new string('7', 4300) }).Append('\n');
         var vars = _dir.File("many.yml", text.ToString());
         var clock = Stopwatch.StartNew();
         var run = Render(vars, "{{ k0|string|length }}");
