@@ -82,6 +82,37 @@ public static class SecretRedactor
         return text;
     }
 
+    /// <summary>The shortest fragment of a secret <see cref="ScrubEdges"/> masks at a cut.</summary>
+    public const int MinFragment = 4;
+
+    /// <summary>
+    /// Masks what a cut left of a registered secret at the edges of a text taken out of a longer one (the tail of a
+    /// stream): a suffix of a secret at the start (<paramref name="start"/>), a prefix at the end (<paramref name="end"/>),
+    /// each of at least <see cref="MinFragment"/> characters. Whole values are <see cref="Scrub"/>'s; run it first.
+    /// </summary>
+    public static string ScrubEdges(string text, bool start, bool end)
+    {
+        var needles = _needles;
+        if (needles.Length == 0) return text;
+        foreach (var n in needles)
+        {
+            if (start)
+            {
+                // A cut inside a multi-byte character decodes as U+FFFD: the fragment starts after it.
+                var skip = 0;
+                while (skip < text.Length && text[skip] == '\uFFFD') skip++;
+                for (int k = Math.Min(n.Length - 1, text.Length - skip); k >= MinFragment; k--)
+                    if (text.AsSpan(skip).StartsWith(n.AsSpan(n.Length - k), StringComparison.Ordinal)) { text = Mask + text[(skip + k)..]; break; }
+            }
+            if (end)
+            {
+                for (int k = Math.Min(n.Length - 1, text.Length); k >= MinFragment; k--)
+                    if (text.AsSpan().EndsWith(n.AsSpan(0, k), StringComparison.Ordinal)) { text = text[..^k] + Mask; break; }
+            }
+        }
+        return text;
+    }
+
     /// <summary>True when <paramref name="text"/> holds a registered secret.</summary>
     public static bool Contains(string text)
     {

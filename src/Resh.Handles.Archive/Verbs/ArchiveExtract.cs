@@ -78,6 +78,12 @@ public static class ArchiveExtract
         Codecs.WarnIfZstdFallback(ctx, reader.Format.Codec);
 
         var destFd = destStat is null ? -1 : FdTree.OpenDirectory(destination);
+        // A surface's path patterns judge the directory every entry is merged into, as opened (WriteConfinement).
+        if (destFd >= 0 && Resh.Core.Platform.WriteConfinement.Check(destFd, ".") is { } refusedDest)
+        {
+            AtCalls.Close(destFd);
+            return refusedDest;
+        }
         using var extractor = new SafeExtractor(reader, archiveSize, options, ctx.Cancellation)
         {
             ExistingDestination = destFd < 0 ? null : rel => Existing(destFd, rel),
@@ -103,6 +109,11 @@ public static class ArchiveExtract
 
             if (!Directory.Exists(parent)) Directory.CreateDirectory(parent);
             var parentFd = FdTree.OpenDirectory(parent);
+            if (destFd < 0 && Resh.Core.Platform.WriteConfinement.Check(parentFd, destName) is { } refusedNew)
+            {
+                AtCalls.Close(parentFd);
+                return refusedNew;
+            }
             var stage = $".{(destName.Length > 100 ? destName[..100] : destName)}.resh-extract-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
             TempFiles.Register(parent, stage);
             try

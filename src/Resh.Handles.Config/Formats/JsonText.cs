@@ -73,6 +73,10 @@ internal static class JsonText
         if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)) return JsonValue.Create(l);
         if (!text.Contains('e', StringComparison.OrdinalIgnoreCase) && !text.Contains('.')
             && decimal.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var m)) return JsonValue.Create(m);
+        // An integer beyond decimal keeps its digits (a double would round it, or be infinite past 1e308: s36 attacker #7).
+        var digits = text.StartsWith('-') ? text.AsSpan(1) : text.AsSpan();
+        if (digits.Length > 1 && digits[0] != '0' && !digits.ContainsAnyExcept("0123456789"))
+            return JsonNode.Parse(text)!;
         return JsonValue.Create(double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture));
     }
 }

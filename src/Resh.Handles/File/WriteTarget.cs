@@ -35,6 +35,13 @@ internal sealed class WriteTarget : IDisposable
     {
         var resolved = SafePath.Resolve(path, follow, out var failure);
         if (resolved is null) throw Error(path, failure, action).ToException();
+        // A surface's path patterns (resh mcp --allow/--deny) judge the directory descriptor every later step goes
+        // through, not the name they checked before the call: a symlink flipped meanwhile cannot take the write elsewhere.
+        if (WriteConfinement.Check(resolved.DirFd, resolved.Name) is { } refused)
+        {
+            resolved.Dispose();
+            throw refused.ToException();
+        }
         var existing = resolved.Stat(out var errno);
         if (existing is null && errno != Posix.ENOENT)
         {

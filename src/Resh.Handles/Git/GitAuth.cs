@@ -63,8 +63,13 @@ public sealed class GitAuth : IDisposable
 
     public bool HasToken => _token is not null;
 
+    bool _disposed;
+
+    /// <summary>Wipes and removes the token file (once: a caller may end its life early, right after the network step).</summary>
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         _token?.Dispose();
     }
 }

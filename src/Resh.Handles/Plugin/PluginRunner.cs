@@ -254,26 +254,11 @@ public static class PluginRunner
         return kept.ToArray();
     }
 
-    /// <summary>Reads a stream to its end, keeping its last <paramref name="tail"/> bytes as text.</summary>
+    /// <summary>Reads a stream to its end, keeping its last <paramref name="tail"/> bytes as text (secrets masked before the cut).</summary>
     static async Task<string> ReadTail(Stream s, int tail)
     {
-        var ring = new byte[tail];
-        long total = 0;
-        var buffer = new byte[16384];
-        while (true)
-        {
-            int n;
-            try { n = await s.ReadAsync(buffer).ConfigureAwait(false); }
-            catch (Exception ex) when (ex is IOException or ObjectDisposedException) { break; }
-            if (n == 0) break;
-            for (int i = 0; i < n; i++) ring[(total + i) % tail] = buffer[i];
-            total += n;
-        }
-        if (total <= tail) return Encoding.UTF8.GetString(ring, 0, (int)total);
-        var start = (int)(total % tail);
-        var bytes = new byte[tail];
-        Array.Copy(ring, start, bytes, 0, tail - start);
-        Array.Copy(ring, 0, bytes, tail - start, start);
-        return "…" + Encoding.UTF8.GetString(bytes);
+        var ring = new StderrTail(tail);
+        await ring.ReadAsync(s).ConfigureAwait(false);
+        return ring.Snapshot();
     }
 }

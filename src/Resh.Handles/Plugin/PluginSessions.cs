@@ -11,12 +11,14 @@ namespace Resh.Handles.Plugin;
 /// <summary>
 /// Long-lived plugins (manifest <c>"mode": "ndjson"</c>): the executable is started once per resh process (a single call,
 /// or a whole batch, serve or mcp run) and answers one request per line. resh writes the protocol-1 request plus an
-/// integer <c>id</c> as one line on its stdin and reads lines from its stdout until one carries that id: the envelope.
-/// Requests to one plugin go one at a time. A crash (stdout ends) fails the request in flight with <c>unavailable</c>
+/// integer <c>id</c> (random, below 2^53: a plugin cannot answer a request it has not read) as one line on its stdin and
+/// reads lines from its stdout until one carries that id: the envelope. Requests to one plugin go one at a time. A crash (stdout ends) fails the request in flight with <c>unavailable</c>
 /// and the next call starts the plugin again, at most <see cref="MaxRestarts"/> times in a row (a request answered by
 /// a process that lives on resets the count); a request that
-/// outlives --timeout (default 60 s), garbage, a wrong id or a line over 16 MiB kills the process (its whole group)
-/// and the next call starts a new one. stderr is read all along; its last 8 KiB go into the details of a failure.
+/// outlives --timeout (default 60 s), garbage, a wrong id, a line written while no request was in flight, or more
+/// than 16 MiB or <see cref="PluginSession.MaxLines"/> lines on stdout for one request (blank lines count toward the
+/// bytes) kills the process (its whole group) and the next call starts a new one: what resh holds of a plugin's stdout
+/// is bounded whether or not a request is in flight. stderr is read all along; its last 8 KiB go into the details of a failure.
 /// The process group is killed when resh ends (<see cref="PluginReaper"/>).
 /// </summary>
 public static class PluginSessions
@@ -104,12 +106,21 @@ public static class PluginSessions
 /// <summary>One running ndjson plugin: its stdin, the lines of its stdout, the tail of its stderr.</summary>
 sealed class PluginSession
 {
+    /// <summary>Lines (not blank) a plugin may write for one request, counted from the request until the next one: one is the answer.</summary>
+    public const int MaxLines = 64;
+
+    /// <summary>A line of stdout, or (<see cref="Over"/> set) the bound it broke, after which nothing more is read.</summary>
+    sealed record Line(byte[]? Bytes, string? Over);
+
     readonly Process _process;
     readonly Stream _stdin;
-    readonly Channel<byte[]?> _lines = Channel.CreateUnbounded<byte[]?>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    // Unbounded as a channel, bounded by what the reader lets in: at most MaxStdoutBytes and MaxLines per request.
+    readonly Channel<Line> _lines = Channel.CreateUnbounded<Line>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     readonly StderrTail _stderr = new(PluginRunner.StderrTailBytes);
     readonly int _pid;
-    long _nextId;
+    // What stdout brought since the last request was written (blank lines included in the bytes).
+    long _windowBytes;
+    int _windowLines;
     volatile bool _stopped;
 
     PluginSession(Process process)
@@ -161,7 +172,7 @@ sealed class PluginSession
         Func<bool> timedOut, Stopwatch clock, int restarts)
     {
         var name = plugin.Manifest.Name;
-        var id = ++_nextId;
+        var id = NewId();
         var line = (JsonObject)request.DeepClone();
         line["id"] = id;
         var bytes = Encoding.UTF8.GetBytes(line.ToJsonString() + "\n");
@@ -179,6 +190,14 @@ sealed class PluginSession
         }
         try
         {
+            // Whatever the plugin wrote after its last answer was read is no answer to this request (it has not read it
+            // yet): a line there, or a bound broken, stops it (s36 attacker #6, #12).
+            if (_lines.Reader.TryRead(out var early))
+                return early.Over is { } over ? Broken(over, OverHint)
+                    : Broken($"it wrote a line before request {id} was sent", "Answer each request once, after reading it; write nothing between requests.",
+                        new JsonObject { ["stdout_line"] = PluginRunner.Clip(Encoding.UTF8.GetString(early.Bytes!.AsSpan(0, Math.Min(early.Bytes!.Length, 600))), 300) });
+            Interlocked.Exchange(ref _windowBytes, 0);
+            Interlocked.Exchange(ref _windowLines, 0);
             try
             {
                 await _stdin.WriteAsync(bytes, token).ConfigureAwait(false);
@@ -187,13 +206,11 @@ sealed class PluginSession
             catch (IOException) { } // it is gone: its stdout ends too
             while (true)
             {
-                byte[]? answer;
-                try { answer = await _lines.Reader.ReadAsync(token).ConfigureAwait(false); }
+                Line read;
+                try { read = await _lines.Reader.ReadAsync(token).ConfigureAwait(false); }
                 catch (ChannelClosedException) { return Crashed(plugin, clock, Details); }
-                if (answer is null)
-                    return Broken($"a line of its stdout is longer than {PluginRunner.MaxStdoutBytes >> 20} MiB",
-                        "An ndjson plugin answers each request with one JSON line; stream large data to a file and return its path.");
-                var text = answer.AsSpan().Trim("\r\t "u8);
+                if (read.Over is { } over) return Broken(over, OverHint);
+                var text = read.Bytes.AsSpan().Trim("\r\t "u8);
                 if (text.Length == 0) continue;
                 JsonObject? envelope;
                 try { envelope = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 256 }) as JsonObject; }
@@ -218,6 +235,17 @@ sealed class PluginSession
         }
     }
 
+    const string OverHint = "An ndjson plugin answers each request with one JSON line and writes nothing else on stdout; stream large data to a file and return its path, diagnostics go to stderr.";
+
+    /// <summary>A request id a plugin cannot guess (1 to 2^53-1: exact in any JSON reader).</summary>
+    static long NewId()
+    {
+        Span<byte> b = stackalloc byte[8];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(b);
+        var id = (long)(BitConverter.ToUInt64(b) >> 11);
+        return id == 0 ? 1 : id;
+    }
+
     PluginAnswer Crashed(LoadedPlugin plugin, Stopwatch clock, Func<JsonObject?, JsonObject> details)
     {
         int? exit = null;
@@ -234,10 +262,17 @@ sealed class PluginSession
             "Look at details.stderr_tail; an ndjson plugin keeps reading requests until its stdin ends.", d), exit, tail, clock);
     }
 
+    /// <summary>
+    /// Splits stdout into lines for the asker. Blank lines are dropped here (their bytes still count); past
+    /// <see cref="PluginRunner.MaxStdoutBytes"/> bytes or <see cref="MaxLines"/> lines since the last request the bound is
+    /// queued and reading stops (the plugin then blocks on a full pipe until it is stopped), so a plugin that floods
+    /// stdout between requests costs bounded memory and time.
+    /// </summary>
     async Task ReadLines(Stream s)
     {
         var pending = new MemoryStream();
         var buffer = new byte[65536];
+        const int Max = PluginRunner.MaxStdoutBytes;
         try
         {
             while (true)
@@ -250,16 +285,33 @@ sealed class PluginSession
                 for (int i = 0; i < n; i++)
                 {
                     if (buffer[i] != (byte)'\n') continue;
-                    pending.Write(buffer, start, i - start);
-                    _lines.Writer.TryWrite(pending.ToArray());
+                    var size = pending.Length + (i - start) + 1;
+                    if (Interlocked.Add(ref _windowBytes, size) > Max)
+                    {
+                        _lines.Writer.TryWrite(new Line(null, $"it wrote more than {Max >> 20} MiB to stdout for one request (blank lines included)"));
+                        return;
+                    }
+                    var blank = true;
+                    for (int k = start; k < i && blank; k++) blank = buffer[k] is (byte)' ' or (byte)'\t' or (byte)'\r';
+                    if (blank && pending.Length > 0) blank = pending.ToArray().All(b => b is (byte)' ' or (byte)'\t' or (byte)'\r');
+                    if (!blank)
+                    {
+                        if (Interlocked.Increment(ref _windowLines) > MaxLines)
+                        {
+                            _lines.Writer.TryWrite(new Line(null, $"it wrote more than {MaxLines} lines to stdout for one request"));
+                            return;
+                        }
+                        pending.Write(buffer, start, i - start);
+                        _lines.Writer.TryWrite(new Line(pending.ToArray(), null));
+                    }
                     pending.SetLength(0);
                     start = i + 1;
                 }
                 pending.Write(buffer, start, n - start);
-                if (pending.Length > PluginRunner.MaxStdoutBytes)
+                if (Interlocked.Read(ref _windowBytes) + pending.Length > Max)
                 {
-                    _lines.Writer.TryWrite(null); // too long: the asker stops the plugin
-                    break;
+                    _lines.Writer.TryWrite(new Line(null, $"a line of its stdout is longer than {Max >> 20} MiB"));
+                    return;
                 }
             }
         }
@@ -267,10 +319,16 @@ sealed class PluginSession
     }
 }
 
-/// <summary>The last bytes a long-lived process wrote to a stream, readable while it runs.</summary>
+/// <summary>
+/// The last bytes a process wrote to a stream, readable while it runs. Secrets are masked before the text is cut to its
+/// last <c>size</c> bytes: the ring keeps <see cref="Slack"/> bytes more, so a secret that starts before the tail is
+/// still whole when it is masked, and a fragment left at either edge is masked too (s36 attacker #9).
+/// </summary>
 sealed class StderrTail(int size)
 {
-    readonly byte[] _ring = new byte[size];
+    /// <summary>Bytes kept before the tail, so a secret cut by the tail's start is masked whole (a secret longer than this: its fragment).</summary>
+    public const int Slack = 64 << 10;
+    readonly byte[] _ring = new byte[size + Slack];
     long _total;
     readonly System.Threading.Lock _gate = new();
 
@@ -285,7 +343,7 @@ sealed class StderrTail(int size)
             if (n == 0) return;
             lock (_gate)
             {
-                for (int i = 0; i < n; i++) _ring[(_total + i) % size] = buffer[i];
+                for (int i = 0; i < n; i++) _ring[(_total + i) % _ring.Length] = buffer[i];
                 _total += n;
             }
         }
@@ -293,14 +351,25 @@ sealed class StderrTail(int size)
 
     public string Snapshot()
     {
+        byte[] kept;
+        long total;
         lock (_gate)
         {
-            if (_total <= size) return Encoding.UTF8.GetString(_ring, 0, (int)_total);
-            var start = (int)(_total % size);
-            var bytes = new byte[size];
-            Array.Copy(_ring, start, bytes, 0, size - start);
-            Array.Copy(_ring, 0, bytes, size - start, start);
-            return "…" + Encoding.UTF8.GetString(bytes);
+            total = _total;
+            var cap = _ring.Length;
+            if (total <= cap) kept = _ring.AsSpan(0, (int)total).ToArray();
+            else
+            {
+                var start = (int)(total % cap);
+                kept = new byte[cap];
+                Array.Copy(_ring, start, kept, 0, cap - start);
+                Array.Copy(_ring, 0, kept, cap - start, start);
+            }
         }
+        var text = Encoding.UTF8.GetString(kept);
+        if (Resh.Core.Secrets.SecretRedactor.Active)
+            text = Resh.Core.Secrets.SecretRedactor.ScrubEdges(Resh.Core.Secrets.SecretRedactor.Scrub(text), start: total > kept.Length, end: true);
+        if (total <= size && text.Length <= size) return text;
+        return "…" + (text.Length > size ? text[^size..] : text);
     }
 }

@@ -19,8 +19,29 @@ public sealed class PluginStore(string root)
 {
     public string Root { get; } = root;
 
-    /// <summary>The store of this user (RESH_HOME, else the default state dir).</summary>
-    public static PluginStore FromPaths(ReshPaths paths) => new(Path.Combine(paths.StateDir, "plugins"));
+    /// <summary>
+    /// The store of this user (RESH_HOME, else the default state dir), named by its real path (every symbolic link on
+    /// the way resolved once, here): the ownership checks (<see cref="CheckParents"/>) and the exec then name the same
+    /// directories, so whoever owns a directory that held a link on the given path cannot swap the store between the
+    /// checks and the exec (s36 attacker #1). A store that does not exist yet is named below its parent's real path.
+    /// </summary>
+    public static PluginStore FromPaths(ReshPaths paths) => new(Resolved(Path.Combine(paths.StateDir, "plugins")));
+
+    /// <summary><paramref name="path"/> with its directories' symbolic links resolved (the kernel's name of an open descriptor).</summary>
+    internal static string Resolved(string path)
+    {
+        var full = Path.GetFullPath(path).TrimEnd('/');
+        if (full.Length == 0) return "/";
+        if (RealDirectory(full) is { } real) return real;
+        // Not there yet (the first install): the nearest existing parent resolved, the rest as given.
+        var rest = new List<string>();
+        for (var dir = full; Path.GetDirectoryName(dir) is { } parent; dir = parent)
+        {
+            rest.Insert(0, Path.GetFileName(dir));
+            if (RealDirectory(parent) is { } p) return (p == "/" ? "" : p) + "/" + string.Join('/', rest);
+        }
+        return full;
+    }
 
     public static PluginStore Default => FromPaths(ReshPaths.FromEnvironment());
 
@@ -111,6 +132,8 @@ public sealed class PluginStore(string root)
     /// </summary>
     public void SweepLeftovers()
     {
+        // The temp-dir work directories of fetches (a clone with its token) a killed resh left behind go too.
+        Sources.PluginArchives.SweepWorkDirs(Path.GetTempPath());
         IEnumerable<string> dirs;
         try { if (!Directory.Exists(Root)) return; dirs = Directory.EnumerateDirectories(Root).ToList(); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return; }
@@ -203,10 +226,10 @@ public sealed class PluginStore(string root)
     /// <summary>The directory's path with every symbolic link resolved (the kernel's name of an open handle), or null.</summary>
     static string? RealDirectory(string dir)
     {
-        using var h = Posix.OpenHandle(Posix.AT_FDCWD, dir, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, 0, out _);
-        if (h is null) return null;
-        try { return new FileInfo($"/proc/self/fd/{(int)h.DangerousGetHandle()}").LinkTarget is { } t && t.StartsWith('/') ? t : null; }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return null; }
+        var fd = Posix.OpenAt(Posix.AT_FDCWD, dir, Posix.O_PATH | Posix.O_DIRECTORY | Posix.O_CLOEXEC);
+        if (fd < 0) return null;
+        try { return Posix.DescriptorPath(fd); }
+        finally { Posix.Close(fd); }
     }
 
     /// <summary>sha256:HEX of a file, read in constant memory.</summary>

@@ -103,6 +103,21 @@ public sealed class McpPolicy
     public ReshError? ArgRefusal(VerbInfo v, ArgInfo a, McpTarget path, string shown) =>
         Refusal(v.FullName, new McpTargetText(path), $"{v.FullName} with `{a.Name}` {shown}", $"`{a.Name}`");
 
+    /// <summary>
+    /// Whether a pattern with a target glob names this verb: then where the verb writes is checked again at the write,
+    /// on the directory it really writes into (<see cref="WriteRefusal"/>, Resh.Core.Platform.WriteConfinement).
+    /// </summary>
+    public bool RestrictsTargets(VerbInfo v) => Allow.Any(p => p.Target is not null && p.MatchesVerb(v)) || Deny.Any(p => p.Target is not null && p.MatchesVerb(v));
+
+    /// <summary>
+    /// Why the verb may not write <paramref name="realPath"/>, the kernel's name of the file a write lands on (its
+    /// directory's descriptor plus the final name), or null: the same patterns as the path arguments, on that one form.
+    /// A path argument is checked before the call; this closes the gap between that check and the write (a symlink
+    /// flipped meanwhile by whoever owns a directory on the way: s36 attacker #3).
+    /// </summary>
+    public ReshError? WriteRefusal(VerbInfo v, string scheme, string realPath) =>
+        Refusal(v.FullName, new McpTargetText(scheme + "://" + realPath), $"{v.FullName} writing {scheme}://{realPath} (where the path leads now)", "the file written");
+
     /// <summary>No call may carry `host`: a --deny names all of ssh without a target, or --allow patterns grant none of it.</summary>
     public bool RefusesEveryHost => Deny.Any(d => d.Target is null && d.MatchesVerb("ssh.*"))
         || (Allow.Count > 0 && !Allow.Any(a => a.MatchesVerb("ssh.*")));

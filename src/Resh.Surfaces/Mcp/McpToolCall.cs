@@ -8,6 +8,7 @@ using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
 using Resh.Core.Output;
+using Resh.Core.Platform;
 using Resh.Core.Secrets;
 
 namespace Resh.Surfaces.Mcp;
@@ -159,6 +160,9 @@ public static class McpToolCall
         using var linked = tool.Verb.Streams
             ? CancellationTokenSource.CreateLinkedTokenSource(ct, timeoutToken, session.InputEnded)
             : CancellationTokenSource.CreateLinkedTokenSource(ct, timeoutToken);
+        // The patterns judged the path arguments as named before the call; writers check again what they really open.
+        using var confined = WriteConfinement.Enter(host is null && policy.RestrictsTargets(tool.Verb)
+            ? path => policy.WriteRefusal(tool.Verb, scheme, path) : null);
         var env = await Executor.RunAsync(inv, runtime, OutputFormat.Json, events, linked.Token, timeoutToken, CancellationToken.None, dryRun, clock, policy.Timeout)
             .ConfigureAwait(false);
         server.Runtime.Log($"mcp: {tool.Name} {(env.Ok ? "ok" : env.Error?.Code.ToWire())}{(env.Changed ? " changed" : "")} in {env.DurationMs:0.00} ms");

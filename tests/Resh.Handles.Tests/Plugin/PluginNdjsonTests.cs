@@ -97,7 +97,9 @@ public sealed class PluginNdjsonTests : IDisposable
         var byId = lines.ToDictionary(l => l["id"]!.GetValue<int>());
         Assert.Equal("failed", Code(byId[2]));
         Assert.Contains(said, byId[2]["error"]!["message"]!.GetValue<string>());
-        Assert.Contains($"request 2: {verb}", byId[2]["error"]!["details"]!["stderr_tail"]!.GetValue<string>());
+        // Request ids are random (s36 attacker #12): the plugin logged the one in details.
+        var requestId = byId[2]["error"]!["details"]!["request_id"]!.GetValue<long>();
+        Assert.Contains($"request {requestId}: {verb}", byId[2]["error"]!["details"]!["stderr_tail"]!.GetValue<string>());
         Assert.NotEqual(byId[1]["result"]!["pid"]!.GetValue<int>(), byId[3]["result"]!["pid"]!.GetValue<int>());
     }
 

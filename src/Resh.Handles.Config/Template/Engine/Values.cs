@@ -61,7 +61,8 @@ internal static class V
             case JsonValueKind.Number:
                 if (v.TryGetValue<long>(out var l)) return l;
                 if (v.TryGetValue<int>(out var i)) return (long)i;
-                if (v.TryGetValue<double>(out var d)) return d;
+                // An integer past 1e308 is no double: its exact digits print (Python prints the int), never "inf".
+                if (v.TryGetValue<double>(out var d)) return double.IsFinite(d) ? d : v.ToJsonString();
                 if (v.TryGetValue<decimal>(out var m)) return (double)m;
                 if (v.TryGetValue<JsonElement>(out var e))
                     return e.TryGetInt64(out var el) ? el : e.GetDouble();

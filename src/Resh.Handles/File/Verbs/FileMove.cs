@@ -81,7 +81,19 @@ public static class FileMove
         }
 
         using (replaced) replaced?.ApplyOrThrow(ctx, force);
-        var errno = FileNative.Rename(source, dest);
+        // Renamed into the destination's directory as opened here, which a surface's path patterns judge (WriteConfinement).
+        int errno;
+        var destDirFd = Posix.OpenAt(Posix.AT_FDCWD, Path.GetDirectoryName(dest)!, Posix.O_PATH | Posix.O_DIRECTORY);
+        if (destDirFd < 0) errno = -destDirFd;
+        else
+        {
+            try
+            {
+                WriteConfinement.Enforce(destDirFd, Path.GetFileName(dest));
+                errno = Posix.RenameAt(Posix.AT_FDCWD, source, destDirFd, Path.GetFileName(dest));
+            }
+            finally { Posix.Close(destDirFd); }
+        }
         List<string> notCopied = [];
         if (errno == FileNative.EXDEV)
         {

@@ -93,12 +93,41 @@ public static class PluginArchives
         return fi.Exists && !fi.Attributes.HasFlag(FileAttributes.ReparsePoint);
     }
 
-    /// <summary>A private (0700) work directory for one fetch, removed on dispose and on every exit of resh.</summary>
+    /// <summary>
+    /// A private (0700) work directory for one fetch (<c>resh-plugin-PID-RANDOM</c> in the temp directory), removed on
+    /// dispose and on every exit of resh; what a resh killed with SIGKILL left is swept first (<see cref="SweepWorkDirs"/>).
+    /// </summary>
     public static TempPath WorkDir()
     {
+        SweepWorkDirs(Path.GetTempPath());
         // mkdtemp: a new 0700 directory that did not exist before (never one planted in a shared /tmp).
-        var dir = Directory.CreateTempSubdirectory("resh-plugin-").FullName;
+        var dir = Directory.CreateTempSubdirectory($"{WorkPrefix}{Environment.ProcessId}-").FullName;
         return Cleanup.Track(dir, directory: true);
+    }
+
+    const string WorkPrefix = "resh-plugin-";
+
+    /// <summary>
+    /// Removes the work directories of fetches whose resh is gone (killed with SIGKILL: a clone, an archive, a token file
+    /// of an older resh): only directories this user owns (lstat, not followed), named resh-plugin-PID-… with PID not
+    /// running, or, without a PID (resh before s37), older than an hour. Best effort: what cannot be removed stays.
+    /// </summary>
+    public static void SweepWorkDirs(string parent)
+    {
+        List<string> dirs;
+        try { dirs = Directory.EnumerateDirectories(parent, WorkPrefix + "*").ToList(); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return; }
+        var me = LibC.GetEUid();
+        foreach (var d in dirs)
+        {
+            if (Posix.Stat(d, follow: false, out _) is not { IsDirectory: true } st || st.Uid != me) continue;
+            if (CreatorPid.Parse(Path.GetFileName(d)[WorkPrefix.Length..], out _) is { } pid)
+            {
+                if (CreatorPid.Runs(pid)) continue;
+            }
+            else if (DateTime.UtcNow - st.ModifyTime.UtcDateTime < TimeSpan.FromHours(1)) continue;
+            PluginInstaller.TryDelete(d);
+        }
     }
 
     public static string Display(string path) => PathBytes.Display(path);

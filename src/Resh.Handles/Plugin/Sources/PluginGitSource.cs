@@ -112,6 +112,8 @@ public static class PluginGitSource
             catch (OperationCanceledException) when (over is not null) { CheckBound(); throw; }
             finally
             {
+                // The token is needed by the clone or fetch only: its file is wiped now, not when the install ends (s36 attacker #11).
+                auth.Dispose();
                 bound.Cancel();
                 await watcher.ConfigureAwait(false);
             }
