@@ -53,6 +53,7 @@ internal sealed partial class YamlFormat : TreeFormat
             case NodeKind.Map:
                 var obj = new JsonObject();
                 var merged = new List<JsonObject>();
+                var own = new List<(string Key, JsonNode? Value)>();
                 foreach (var e in n.Entries)
                 {
                     var v = ToData(e.Value, depth + 1, ref budget);
@@ -62,11 +63,13 @@ internal sealed partial class YamlFormat : TreeFormat
                         else foreach (var m in (JsonArray)v!) if (m is JsonObject mo2) merged.Add(mo2);
                         continue;
                     }
-                    obj[e.Key] = v;
+                    own.Add((e.Key, v));
                 }
-                foreach (var m in merged)
-                    foreach (var (k, v) in m.ToList())
-                        if (!obj.ContainsKey(k)) obj[k] = v?.DeepClone();
+                // As PyYAML: the merged keys come first (a later map of `<<: [a, b]` first, an earlier one overriding it),
+                // then the mapping's own keys, which override a merged value in its place (s36 user #8).
+                for (int i = merged.Count - 1; i >= 0; i--)
+                    foreach (var (k, v) in merged[i].ToList()) obj[k] = v?.DeepClone();
+                foreach (var (k, v) in own) obj[k] = v;
                 return obj;
             default:
                 return n.Scalar?.DeepClone();

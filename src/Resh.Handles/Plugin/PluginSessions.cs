@@ -80,8 +80,8 @@ public static class PluginSessions
                 slot.Starts++;
                 slot.Current = session;
             }
-            var session = slot.Current!;
-            var answer = await session.AskAsync(plugin, request, limitSpan, linked.Token, ct, timedOut, clock, slot.Starts - 1,
+            var current = slot.Current!;
+            var answer = await current.AskAsync(plugin, request, limitSpan, linked.Token, ct, timedOut, clock, slot.Starts - 1,
                 lastChance: slot.Starts > MaxRestarts).ConfigureAwait(false);
             // A process that is still alive after a request answered it: the plugin is healthy, and only failures in a row
             // (crash, garbage) count toward the limit, so a long `resh mcp` run does not lose the plugin to a
@@ -90,7 +90,7 @@ public static class PluginSessions
             // A request that outlived --timeout was killed by resh, not a crash of the plugin: its restart is not counted
             // (s37 user #13: four slow requests disabled the plugin for the rest of a serve or mcp run). Each costs the
             // caller the full timeout, so a plugin that always hangs is bounded by that.
-            else if (session.KilledForTimeout) slot.Starts = Math.Max(0, slot.Starts - 1);
+            else if (current.KilledForTimeout) slot.Starts = Math.Max(0, slot.Starts - 1);
             return answer;
         }
         finally { slot.Gate.Release(); }

@@ -176,6 +176,15 @@ internal static class Filters
                 return Json.Write(v, A(0, "indent", null) is long ind ? (int)Math.Clamp(ind, 0, 1024) : null, V.Truthy(A(1, "sort_keys", false)), f.Name == "tojson" ? false : !named.ContainsKey("ensure_ascii") || V.Truthy(named["ensure_ascii"]), max);
             case "to_nice_json":
                 return Json.Write(v, A(0, "indent", 4L) is long ni ? (int)Math.Clamp(ni, 0, 1024) : 4, V.Truthy(A(1, "sort_keys", true)), !named.ContainsKey("ensure_ascii") || V.Truthy(named["ensure_ascii"]), max);
+            case "yaml" or "to_yaml" or "to_nice_yaml" when v is List<object?> or Dictionary<string, object?>:
+            {
+                // As Ansible (PyYAML's yaml.dump): to_yaml keeps a list or dict of scalars in flow style, to_nice_yaml is
+                // block style with indent 4; keys sorted (s37 user #9).
+                bool nice = f.Name == "to_nice_yaml";
+                var indent = A(nice ? 0 : 99, "indent", nice ? 4L : 2L) is long yi ? (int)yi : nice ? 4 : 2;
+                bool flowLeaves = !nice && !(named.TryGetValue("default_flow_style", out var dfs) && dfs is false);
+                return PyYaml.Dump(v, indent, flowLeaves, max);
+            }
             case "yaml" or "to_yaml" or "to_nice_yaml":
                 return v is string ys && !ys.Contains('\n') ? YamlFormat.Instance.Render(V.ToJson(v)).TrimEnd('\n') : YamlFormat.Instance.Render(V.ToJson(v));
             case "toml" or "to_toml":
