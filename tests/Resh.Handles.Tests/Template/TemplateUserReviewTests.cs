@@ -114,6 +114,48 @@ public sealed class TemplateUserReviewTests
         Assert.False(byName["plain"].Guarded);
     }
 
+    static readonly string[] YamlValues =
+    [
+        "{\"b\":[1,true],\"a\":\"yes\"}",
+        "{\"c\":{\"x\":[{\"k\":1},\"s\"],\"n\":null,\"e\":[],\"f\":{},\"g\":\"a b: c\",\"h\":\"0644\",\"i\":1.5,\"j\":1e20,\"t\":\"2001-12-14\",\"u\":\"ünï\",\"o\":\"on\",\"z\":\"\"}}",
+        "[[1,2],[3],{\"a\":[{\"b\":{\"c\":1}}]}]",
+        "{\"long\":\"" + string.Join(' ', Enumerable.Repeat("word", 30)) + "\",\"q\":\"it's\",\"h\":\"#x\",\"d\":\"- x\",\"s\":\" lead\"}",
+        "{\"m\":\"multi\\nline\",\"deep\":{\"a\":{\"b\":[1,2]}}}",
+    ];
+
+    [Fact]
+    public void To_yaml_and_to_nice_yaml_write_what_ansible_writes()
+    {
+        // s36 user #9: Ansible's to_yaml is yaml.dump(default_flow_style=None), to_nice_yaml yaml.dump(indent=4, default_flow_style=False).
+        const string script = """
+            import sys, json, yaml
+            out = []
+            for v in json.load(sys.stdin):
+                d = json.loads(v)
+                out.append(yaml.dump(d, allow_unicode=True, default_flow_style=None))
+                out.append(yaml.dump(d, allow_unicode=True, default_flow_style=False, indent=4))
+            print(json.dumps(out))
+            """;
+        var expected = JsonNode.Parse(TemplateLeftoversTests.Python(script, new JsonArray(YamlValues.Select(v => (JsonNode?)v).ToArray()).ToJsonString()))!.AsArray()
+            .Select(x => x!.GetValue<string>()).ToList();
+        var got = new List<string>();
+        foreach (var v in YamlValues)
+        {
+            got.Add(Render("{{ v | to_yaml }}", "{\"v\":" + v + "}"));
+            got.Add(Render("{{ v | to_nice_yaml }}", "{\"v\":" + v + "}"));
+        }
+        Assert.Equal(expected, got);
+    }
+
+    [Fact]
+    public void Yaml_merge_keys_come_first_as_pyyaml_reads_them()
+    {
+        const string yaml = "base: &b {k: 1, z: 9}\nother: &o {z: 5, w: 0}\nx:\n  z: 2\n  <<: *b\ny:\n  <<: [*b, *o]\n  a: 1\n";
+        var ours = Resh.Handles.Config.Formats.YamlFormat.Yaml11.Read(yaml)!.ToJsonString();
+        var theirs = TemplateLeftoversTests.Python("import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read()), separators=(',', ':')))", yaml).Trim();
+        Assert.Equal(theirs, ours);
+    }
+
     // ---- through the binary ---------------------------------------------------------------------------------------
 
     static string Message(ReshRun run) => run.Envelope["error"]!["message"]!.GetValue<string>();

@@ -54,14 +54,22 @@ internal static class PyYaml
                 e.Emit(new SequenceEnd());
                 break;
             }
-            case string s: e.Emit(new Scalar(null, null, s, ScalarStyle.Any, !ReadsAsOtherType(s), true)); break;
+            case string s: Text(e, s); break;
             case null or Undefined: Plain(e, "null"); break;
             case bool b: Plain(e, b ? "true" : "false"); break;
             case long n: Plain(e, n.ToString(CultureInfo.InvariantCulture)); break;
             case double f: Plain(e, Float(f)); break;
-            default: e.Emit(new Scalar(null, null, V.Str(v), ScalarStyle.Any, !ReadsAsOtherType(V.Str(v)), true)); break;
+            default: Text(e, V.Str(v)); break;
         }
     }
+
+    /// <summary>
+    /// A string: plain when YAML 1.1 reads it back as this string and the emitter allows it, else single-quoted, else
+    /// double-quoted. PyYAML never picks a block style (| or >) by itself, so text with line breaks is asked for
+    /// single-quoted (the emitter falls back to double quotes where single ones cannot hold it).
+    /// </summary>
+    static void Text(IEmitter e, string s) =>
+        e.Emit(new Scalar(null, null, s, s.Contains('\n') ? ScalarStyle.SingleQuoted : ScalarStyle.Any, !ReadsAsOtherType(s), true));
 
     static void Plain(IEmitter e, string text) => e.Emit(new Scalar(null, null, text, ScalarStyle.Plain, true, false));
 
