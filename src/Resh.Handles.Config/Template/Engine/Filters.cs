@@ -258,7 +258,7 @@ internal static class Filters
                 {
                     if (m.Groups.Count == 1) list.Add(m.Value);
                     else if (m.Groups.Count == 2) list.Add(m.Groups[1].Value);
-                    else list.Add(m.Groups.Cast<Group>().Skip(1).Select(g => (object?)g.Value).ToList());
+                    else list.Add(new PyTuple(m.Groups.Cast<Group>().Skip(1).Select(g => (object?)g.Value))); // re.findall: tuples
                 }
                 return list;
             }
