@@ -80,6 +80,11 @@ public sealed class TemplateUserReviewTests
         // Python: "%s:%s" % ["a", "b"] is TypeError: not enough arguments.
         var e = Assert.Throws<TemplateError>(() => Render("{{ \"%s:%s\" % xs }}", "{\"xs\":[\"a\",\"b\"]}"));
         Assert.Contains("not enough arguments", e.Message);
+        // re.findall's groups are tuples, so they work as the argument tuple (Ansible's regex_findall).
+        Assert.Equal("[('a', '1'), ('b', '2')]|a:1;b:2;", Render("""{{ "a=1 b=2" | regex_findall("(\\w)=(\\d)") }}|{% for m in "a=1 b=2" | regex_findall("(\\w)=(\\d)") %}{{ "%s:%s" % m }};{% endfor %}"""));
+        // str.format reads a dict's keys with [], not with . (Python: AttributeError).
+        Assert.Equal("1", Render("""{{ "{x[y]}".format(x={"y": 1}) }}"""));
+        Assert.Contains("no attribute 'y'", Assert.Throws<TemplateError>(() => Render("""{{ "{x.y}".format(x={"y": 1}) }}""")).Message);
     }
 
     [Fact]
