@@ -161,6 +161,19 @@ public sealed class TemplateUserReviewTests
         Assert.Equal(theirs, ours);
     }
 
+    [Fact]
+    public void Yaml_timestamps_print_as_python_prints_the_datetime_pyyaml_reads()
+    {
+        string[] stamps = ["2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10", "2001-12-14T21:59:43Z", "2002-12-14", "2001-1-2 3:04:05",
+            "2001-12-14 21:59:43.1234567 +5", "2001-12-14 21:59:43 -05:30", "2001-12-14 21:59:43.000"];
+        var theirs = JsonNode.Parse(TemplateLeftoversTests.Python("import sys, json, yaml; print(json.dumps([str(yaml.safe_load('v: ' + s)['v']) for s in json.load(sys.stdin)]))",
+            new JsonArray(stamps.Select(x => (JsonNode?)x).ToArray()).ToJsonString()))!.AsArray().Select(x => x!.GetValue<string>());
+        var yaml = string.Concat(stamps.Select((x, i) => $"t{i}: {x}\n"));
+        var vars = Resh.Handles.Config.Formats.YamlFormat.Yaml11.Read(yaml)!.ToJsonString();
+        var ours = Render(string.Concat(stamps.Select((_, i) => $"{{{{ t{i} }}}}|")), vars).Split('|', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(theirs, ours);
+    }
+
     // ---- through the binary ---------------------------------------------------------------------------------------
 
     static string Message(ReshRun run) => run.Envelope["error"]!["message"]!.GetValue<string>();
