@@ -255,8 +255,8 @@ internal sealed partial class YamlFormat : TreeFormat
 
     /// <summary>
     /// A plain scalar typed by PyYAML's YAML 1.1 resolver (resolver.py) and constructors (constructor.py): the same
-    /// patterns in the same order. Timestamps stay strings (a date prints the same); .inf and .nan become the strings
-    /// Python prints for them.
+    /// patterns in the same order. Timestamps stay strings (a date prints the same, a time is written as Python's str() of
+    /// the datetime); .inf and .nan become the strings Python prints for them.
     /// </summary>
     public static JsonNode? Yaml11Value(string s)
     {
