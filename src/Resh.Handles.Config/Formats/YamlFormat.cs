@@ -53,6 +53,7 @@ internal sealed partial class YamlFormat : TreeFormat
             case NodeKind.Map:
                 var obj = new JsonObject();
                 var merged = new List<JsonObject>();
+                var own = new List<(string Key, JsonNode? Value)>();
                 foreach (var e in n.Entries)
                 {
                     var v = ToData(e.Value, depth + 1, ref budget);
@@ -62,11 +63,13 @@ internal sealed partial class YamlFormat : TreeFormat
                         else foreach (var m in (JsonArray)v!) if (m is JsonObject mo2) merged.Add(mo2);
                         continue;
                     }
-                    obj[e.Key] = v;
+                    own.Add((e.Key, v));
                 }
-                foreach (var m in merged)
-                    foreach (var (k, v) in m.ToList())
-                        if (!obj.ContainsKey(k)) obj[k] = v?.DeepClone();
+                // As PyYAML: the merged keys come first (a later map of `<<: [a, b]` first, an earlier one overriding it),
+                // then the mapping's own keys, which override a merged value in its place (s36 user #8).
+                for (int i = merged.Count - 1; i >= 0; i--)
+                    foreach (var (k, v) in merged[i].ToList()) obj[k] = v?.DeepClone();
+                foreach (var (k, v) in own) obj[k] = v;
                 return obj;
             default:
                 return n.Scalar?.DeepClone();
@@ -252,8 +255,8 @@ internal sealed partial class YamlFormat : TreeFormat
 
     /// <summary>
     /// A plain scalar typed by PyYAML's YAML 1.1 resolver (resolver.py) and constructors (constructor.py): the same
-    /// patterns in the same order. Timestamps stay strings (a date prints the same); .inf and .nan become the strings
-    /// Python prints for them.
+    /// patterns in the same order. Timestamps stay strings (a date prints the same, a time is written as Python's str() of
+    /// the datetime); .inf and .nan become the strings Python prints for them.
     /// </summary>
     public static JsonNode? Yaml11Value(string s)
     {
@@ -301,6 +304,9 @@ internal sealed partial class YamlFormat : TreeFormat
             if (negative) n = -n;
             return JsonText.Number(n.ToString(CultureInfo.InvariantCulture));
         }
+        // A timestamp with a time is a datetime in PyYAML: it stays text here, written as Python's str() of it writes it
+        // (2001-12-14t21:59:43.10-05:00 is 2001-12-14 21:59:43.100000-05:00: s36 user #8). A date alone prints as written.
+        if (Yaml11Timestamp().Match(s) is { Success: true } ts && PythonDateTime(ts) is { } text) return JsonValue.Create(text);
         return JsonValue.Create(s);
     }
 
@@ -327,6 +333,33 @@ internal sealed partial class YamlFormat : TreeFormat
     }
 
     // PyYAML's implicit resolvers for float and int (YAML 1.1), tried in this order: a float first.
+    static string? PythonDateTime(System.Text.RegularExpressions.Match m)
+    {
+        int G(string name) => int.Parse(m.Groups[name].Value, CultureInfo.InvariantCulture);
+        int year = G("year"), month = G("month"), day = G("day"), hour = G("hour"), minute = G("minute"), second = G("second");
+        if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(Math.Max(1, year), month) || hour > 23 || minute > 59 || second > 59 || year < 1) return null;
+        var fraction = m.Groups["fraction"].Value;
+        var micro = fraction.Length == 0 ? 0 : int.Parse(fraction.Length > 6 ? fraction[..6] : fraction.PadRight(6, '0'), CultureInfo.InvariantCulture);
+        var sb = new System.Text.StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"{year:D4}-{month:D2}-{day:D2} {hour:D2}:{minute:D2}:{second:D2}");
+        if (micro != 0) sb.Append(CultureInfo.InvariantCulture, $".{micro:D6}");
+        if (m.Groups["tz"].Success)
+        {
+            if (m.Groups["tzsign"].Success)
+            {
+                int th = G("tzhour"), tm = m.Groups["tzminute"].Success ? G("tzminute") : 0;
+                if (th > 23 || tm > 59) return null;
+                sb.Append(CultureInfo.InvariantCulture, $"{m.Groups["tzsign"].Value}{th:D2}:{tm:D2}");
+            }
+            else sb.Append("+00:00");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>PyYAML's timestamp pattern with a time part (resolver.py); a date alone is left as written.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?<year>[0-9]{4})-(?<month>[0-9][0-9]?)-(?<day>[0-9][0-9]?)(?:[Tt]|[ \t]+)(?<hour>[0-9][0-9]?):(?<minute>[0-9][0-9]):(?<second>[0-9][0-9])(?:\.(?<fraction>[0-9]*))?(?<tz>[ \t]*(?:Z|(?<tzsign>[-+])(?<tzhour>[0-9][0-9]?)(?::(?<tzminute>[0-9][0-9]))?))?$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex Yaml11Timestamp();
+
     [System.Text.RegularExpressions.GeneratedRegex(@"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex Yaml11Float();
 

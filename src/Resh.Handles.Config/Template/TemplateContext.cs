@@ -32,6 +32,11 @@ internal static class TemplateContext
             foreach (var v in values.Where(v => !v.IsJson).Concat(values.Where(v => v.IsJson)))
             {
                 var node = v.IsJson ? v.Json?.DeepClone() : ParseVarsText(v.Bytes is not null ? Encoding.UTF8.GetString(v.Bytes) : v.Text ?? "");
+                // s37 user #15: in a JSON request (batch, serve, mcp) every value is JSON, and "@/path" is text, not a file to
+                // read: a request must not make resh read files on its side (an MCP client or a serve caller is someone else).
+                if (v.IsJson && node is JsonValue jv && jv.GetValueKind() == JsonValueKind.String && jv.GetValue<string>().StartsWith('@'))
+                    throw new ArgValueException("Argument `vars` of a JSON request (batch, serve, mcp) must be an object; \"@FILE\" is read from a file only on the command line, by design, so a request never makes resh read a file.",
+                        "Put the mapping itself in the request (\"vars\": {\"port\": 8080}), or give vars=@FILE on a command line.");
                 if (node is not JsonObject o)
                     throw new ArgValueException($"Argument `vars` must be an object (key: value), not {(node is null ? "null" : node.GetValueKind().ToString().ToLowerInvariant())}.",
                         "vars:='{\"name\": \"value\"}' or vars=@vars.yml holding a mapping.");

@@ -32,8 +32,10 @@ internal sealed class ModeSpec
         if (s.Length == 0) throw Bad(text, argName);
         if (s.All(c => c is >= '0' and <= '7'))
         {
-            if (s.Length > 4) throw Bad(text, argName);
-            return new ModeSpec(Convert.ToUInt32(s, 8), [], s);
+            // Leading zeros are free (04755, 00644, as chmod and Ansible take them: s37 user #16); the value is at most 07777.
+            var digits = s.TrimStart('0');
+            if (digits.Length > 4) throw Bad(text, argName);
+            return new ModeSpec(digits.Length == 0 ? 0 : Convert.ToUInt32(digits, 8), [], s);
         }
         var clauses = new List<Clause>();
         foreach (var part in s.Split(','))
@@ -87,7 +89,7 @@ internal sealed class ModeSpec
 
     static ReshException Bad(string text, string argName) => ReshError.Usage(
         $"`{text}` is not a valid {argName}.",
-        "Use octal (0644, 755, 4755) or symbolic clauses (u+x, g-w, o=r, a+X, u=rwx,go=rx).").ToException();
+        "Use octal (0644, 755, 04755; at most 07777) or symbolic clauses (u+x, g-w, o=r, a+X, u=rwx,go=rx).").ToException();
 
     /// <summary>The new permission bits (07777) for a path whose current bits are <paramref name="current"/>.</summary>
     public uint Apply(uint current, bool isDirectory, uint umask)

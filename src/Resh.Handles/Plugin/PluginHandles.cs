@@ -169,7 +169,13 @@ public sealed class PluginHandles(Func<ReshPaths> paths) : IExternalHandles
             {
                 // Resolved from its source (secret:NAME, env:, file:, @-) now; the value travels only in the stdin request
                 // and is masked wherever the plugin's answer or error repeats it (the resolved value is registered for scrubbing).
-                if (ctx.GetSecret(secret) is { } value) json[a.Arg.Name] = value.Reveal();
+                if (ctx.GetSecret(secret) is { } value)
+                {
+                    json[a.Arg.Name] = value.Reveal();
+                    // s37 user #17: masking every "1" or "ab" would garble the output, so short values are not masked: say so.
+                    if (value.Length < Resh.Core.Secrets.SecretRedactor.MinLength)
+                        ctx.Warn($"The secret argument `{a.Arg.Name}` is shorter than {Resh.Core.Secrets.SecretRedactor.MinLength} characters, so it is not masked (***) in output: masking every short string would garble it.");
+                }
             }
             else if (ctx.IsSet(a.Arg))
             {

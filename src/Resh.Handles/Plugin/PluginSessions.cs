@@ -74,19 +74,25 @@ public static class PluginSessions
             {
                 if (slot.Starts > MaxRestarts)
                     return PluginRunner.Fail(ReshError.Unavailable(
-                        $"The plugin {m.Name} stopped {slot.Starts} times in this resh process; it is not started again.",
+                        $"The plugin {m.Name} stopped {slot.Starts} times in a row in this resh process; it is not started again.",
                         $"Look at its stderr (resh plugin://{m.Name}.test shows it), fix the plugin, and run resh again.",
-                        new JsonObject { ["starts"] = slot.Starts, ["max_restarts"] = MaxRestarts }), null, "", clock);
+                        new JsonObject { ["starts"] = slot.Starts, ["max_restarts"] = MaxRestarts }) with { Transient = false }, null, "", clock);
                 var (session, error) = PluginSession.Start(plugin);
                 if (error is not null) return PluginRunner.Fail(error, null, "", clock);
                 slot.Starts++;
                 slot.Current = session;
             }
-            var answer = await slot.Current!.AskAsync(plugin, request, limitSpan, linked.Token, ct, timedOut, clock, slot.Starts - 1).ConfigureAwait(false);
+            var current = slot.Current!;
+            var answer = await current.AskAsync(plugin, request, limitSpan, linked.Token, ct, timedOut, clock, slot.Starts - 1,
+                lastChance: slot.Starts > MaxRestarts).ConfigureAwait(false);
             // A process that is still alive after a request answered it: the plugin is healthy, and only failures in a row
-            // (crash, garbage, timeouts) count toward the limit, so a long `resh mcp` run does not lose the plugin to a
+            // (crash, garbage) count toward the limit, so a long `resh mcp` run does not lose the plugin to a
             // few slow requests spread over hours (s36 user).
             if (slot.Current is { Alive: true }) slot.Starts = 1;
+            // A request that outlived --timeout was killed by resh, not a crash of the plugin: its restart is not counted
+            // (s37 user #13: four slow requests disabled the plugin for the rest of a serve or mcp run). Each costs the
+            // caller the full timeout, so a plugin that always hangs is bounded by that.
+            else if (current.KilledForTimeout) slot.Starts = Math.Max(0, slot.Starts - 1);
             return answer;
         }
         finally { slot.Gate.Release(); }
@@ -96,7 +102,7 @@ public static class PluginSessions
     {
         var text = Resh.Core.Values.DurationValue.Format(limit);
         return PluginRunner.Fail(ReshError.Timeout(
-            waiting is null ? $"The plugin {plugin.Manifest.Name} did not answer within {text}; it was killed (the next call starts it again)."
+            waiting is null ? $"The plugin {plugin.Manifest.Name} did not answer within {text}; it was killed (a next call in this resh process starts it again)."
                 : $"The plugin {plugin.Manifest.Name} did not answer within {text} ({waiting}).",
             "Raise --timeout if the work takes longer, or fix the plugin (resh plugin://NAME.test runs its examples).",
             new JsonObject { ["pid"] = pid, ["killed"] = pid is not null, ["stderr_tail"] = tail }), null, tail, clock);
@@ -122,11 +128,18 @@ sealed class PluginSession
     long _windowBytes;
     int _windowLines;
     volatile bool _stopped;
+    // Completes when the process exits. Its stdout may stay open after that (a child it started holds it: s37 user #7),
+    // so an ended process is noticed here, not only by the end of its stdout.
+    readonly Task _exited;
+
+    /// <summary>True once a request outlived its timeout and resh killed the process for it.</summary>
+    public bool KilledForTimeout { get; private set; }
 
     PluginSession(Process process)
     {
         _process = process;
         _pid = process.Id;
+        _exited = process.WaitForExitAsync();
         _stdin = process.StandardInput.BaseStream;
         _ = Task.Run(() => ReadLines(process.StandardOutput.BaseStream));
         _ = Task.Run(() => _stderr.ReadAsync(process.StandardError.BaseStream));
@@ -169,7 +182,7 @@ sealed class PluginSession
     }
 
     public async Task<PluginAnswer> AskAsync(LoadedPlugin plugin, JsonObject request, TimeSpan limit, CancellationToken token, CancellationToken ct,
-        Func<bool> timedOut, Stopwatch clock, int restarts)
+        Func<bool> timedOut, Stopwatch clock, int restarts, bool lastChance = false)
     {
         var name = plugin.Manifest.Name;
         var id = NewId();
@@ -185,7 +198,7 @@ sealed class PluginSession
         PluginAnswer Broken(string why, string hint, JsonObject? extra = null)
         {
             Stop();
-            return PluginRunner.Fail(ReshError.Failed($"The plugin {name} broke the ndjson protocol: {why}; it was stopped (the next call starts it again).", hint, Details(extra)),
+            return PluginRunner.Fail(ReshError.Failed($"The plugin {name} broke the ndjson protocol: {why}; it was stopped ({Again(lastChance)}).", hint, Details(extra)),
                 null, _stderr.Snapshot(), clock);
         }
         try
@@ -207,8 +220,19 @@ sealed class PluginSession
             while (true)
             {
                 Line read;
-                try { read = await _lines.Reader.ReadAsync(token).ConfigureAwait(false); }
-                catch (ChannelClosedException) { return Crashed(plugin, clock, Details); }
+                try
+                {
+                    var next = _lines.Reader.ReadAsync(token).AsTask();
+                    if (!next.IsCompleted && await Task.WhenAny(next, _exited).ConfigureAwait(false) != next)
+                    {
+                        // The process ended while its stdout is still open: what it wrote before exiting is read for a
+                        // moment; no line then is a crash, reported now rather than as a timeout later.
+                        if (await Task.WhenAny(next, Task.Delay(300, token)).ConfigureAwait(false) != next)
+                            return Crashed(plugin, clock, Details, lastChance);
+                    }
+                    read = await next.ConfigureAwait(false);
+                }
+                catch (ChannelClosedException) { return Crashed(plugin, clock, Details, lastChance); }
                 if (read.Over is { } over) return Broken(over, OverHint);
                 var text = read.Bytes.AsSpan().Trim("\r\t "u8);
                 if (text.Length == 0) continue;
@@ -231,6 +255,7 @@ sealed class PluginSession
         {
             Stop();
             if (ct.IsCancellationRequested && !timedOut()) throw;
+            KilledForTimeout = true;
             return PluginSessions.TimedOut(plugin, limit, _pid, _stderr.Snapshot(), clock);
         }
     }
@@ -246,7 +271,12 @@ sealed class PluginSession
         return id == 0 ? 1 : id;
     }
 
-    PluginAnswer Crashed(LoadedPlugin plugin, Stopwatch clock, Func<JsonObject?, JsonObject> details)
+    /// <summary>What happens next, said truthfully: after the last allowed restart there is none (s37 user #13).</summary>
+    static string Again(bool lastChance) => lastChance
+        ? $"it is not started again in this resh process: {PluginSessions.MaxRestarts} restarts in a row are used up"
+        : "a next call in this resh process starts it again";
+
+    PluginAnswer Crashed(LoadedPlugin plugin, Stopwatch clock, Func<JsonObject?, JsonObject> details, bool lastChance)
     {
         int? exit = null;
         try { if (_process.WaitForExit(2000)) exit = _process.ExitCode; } catch (InvalidOperationException) { }
@@ -258,8 +288,9 @@ sealed class PluginSession
         var d = details(new JsonObject { ["exit_code"] = exit, ["signal"] = exit > 128 && exit < 128 + 65 ? exit - 128 : null });
         d["stderr_tail"] = tail;
         var how = exit is null ? "closed its stdout" : exit > 128 ? $"died (signal {exit - 128})" : $"exited with {exit}";
-        return PluginRunner.Fail(ReshError.Unavailable($"The plugin {plugin.Manifest.Name} {how} before answering; the next call starts it again.",
-            "Look at details.stderr_tail; an ndjson plugin keeps reading requests until its stdin ends.", d), exit, tail, clock);
+        // After the last restart a retry cannot succeed in this process: not transient.
+        return PluginRunner.Fail(ReshError.Unavailable($"The plugin {plugin.Manifest.Name} {how} before answering; {Again(lastChance)}.",
+            "Look at details.stderr_tail; an ndjson plugin keeps reading requests until its stdin ends.", d) with { Transient = !lastChance }, exit, tail, clock);
     }
 
     /// <summary>

@@ -153,11 +153,11 @@ public sealed class TemplateEngineTests
     [InlineData("{{ 'a\nb\n\nc'|indent(2) }}|{{ 'a\nb'|indent(2, first=true) }}", "a\n  b\n\n  c|  a\n  b")]
     [InlineData("{{ 'port=80'|regex_replace('port=(\\\\d+)', 'port=\\\\1\\\\1') }}|{{ 'abc123'|regex_search('[0-9]+') }}|{{ 'a1b22'|regex_findall('\\\\d+') }}", "port=8080|123|['1', '22']")]
     [InlineData("{{ \"it's\"|quote }}|{{ 'simple-word'|quote }}|{{ ''|quote }}|{{ '$(rm -rf /)'|quote }}", "'it'\"'\"'s'|simple-word|''|'$(rm -rf /)'")]
-    [InlineData("{{ {'a': 1}|dict2items }}|{{ [{'key': 'k', 'value': 2}]|items2dict }}|{{ {'a': 1}|items|list }}|{{ {'a': 1, 'b': 2}|keys }}|{{ {'a': 1}|values }}", "[{'key': 'a', 'value': 1}]|{'k': 2}|[['a', 1]]|['a', 'b']|[1]")]
+    [InlineData("{{ {'a': 1}|dict2items }}|{{ [{'key': 'k', 'value': 2}]|items2dict }}|{{ {'a': 1}|items|list }}|{{ {'a': 1, 'b': 2}|keys }}|{{ {'a': 1}|values }}", "[{'key': 'a', 'value': 1}]|{'k': 2}|[('a', 1)]|['a', 'b']|[1]")]
     [InlineData("{{ [3,1,2]|min }}|{{ [3,1,2]|max }}|{{ [1,2,3.5]|sum }}|{{ range(3)|list }}|{{ range(1, 10, 4)|list }}", "1|3|6.5|[0, 1, 2]|[1, 5, 9]")]
     [InlineData("{{ users|map(attribute='name')|join(',') }}|{{ users|selectattr('admin')|map(attribute='name')|list }}|{{ [1,2,3,4]|select('even')|list }}", "a,b|['b']|[2, 4]")]
     [InlineData("{{ {'a': {'x': 1}}|combine({'a': {'y': 2}}, recursive=true) }}|{{ none|default('d', true) }}|{{ ''|d('e', true) }}", "{'a': {'x': 1, 'y': 2}}|d|e")]
-    [InlineData("{{ 'a'|to_yaml }}|{{ {'a': [1, 2]}|to_yaml }}", "a|a:\n- 1\n- 2\n")]
+    [InlineData("{{ 'a'|to_yaml }}|{{ {'a': [1, 2]}|to_yaml }}|{{ {'a': [1, 2]}|to_nice_yaml }}", "a|a: [1, 2]\n|a:\n- 1\n- 2\n")]
     [InlineData("{{ {'server': {'port': 80}}|toml }}", "[server]\nport = 80\n")]
     [InlineData("{{ '%s:%d'|format('h', 80) }}|{{ 'x'|center(5) }}|{{ [[1,[2]],3]|flatten }}", "h:80|  x  |[1, 2, 3]")]
     public void Filters_compute_like_jinja2_and_ansible(string template, string expected) =>

@@ -165,8 +165,8 @@ internal sealed class Analysis
     /// </summary>
     static IEnumerable<string> DefinedBy(Expr test, bool truth) => test switch
     {
-        TestExpr { Name: "defined", Target: NameExpr n } te when te.Negated != truth => [n.Name],
-        TestExpr { Name: "undefined", Target: NameExpr n } te when te.Negated == truth => [n.Name],
+        TestExpr { Name: "defined" } te when te.Negated != truth && Root(te.Target) is { } n => [n.Name],
+        TestExpr { Name: "undefined" } te when te.Negated == truth && Root(te.Target) is { } n => [n.Name],
         UnaryExpr { Op: "not" } u => DefinedBy(u.Operand, !truth),
         BinaryExpr { Op: "and" } b when truth => DefinedBy(b.Left, true).Concat(DefinedBy(b.Right, true)),
         BinaryExpr { Op: "or" } b when !truth => DefinedBy(b.Left, false).Concat(DefinedBy(b.Right, false)),
@@ -213,10 +213,30 @@ internal sealed class Analysis
             case ListExpr l: foreach (var x in l.Items) Expr(x, scope); break;
             case DictExpr d: foreach (var (k, v) in d.Items) { Expr(k, scope); Expr(v, scope); } break;
             case CallExpr call: Expr(call.Target, scope); ArgsOf(call.Args, scope); break;
-            case FilterExpr { Name: "default" or "d", Target: NameExpr n } f: Use(n.Name, n.At, scope, guarded: true); ArgsOf(f.Args, scope); break;
+            // x.y | default(...) and x.y is defined guard x too (chainable undefined, as Ansible); an index inside is still a use.
+            case FilterExpr { Name: "default" or "d" } f when Root(f.Target) is { } n: Guarded(f.Target, n, scope); ArgsOf(f.Args, scope); break;
             case FilterExpr f: Expr(f.Target, scope); ArgsOf(f.Args, scope); break;
-            case TestExpr { Name: "defined" or "undefined", Target: NameExpr n } t: Use(n.Name, n.At, scope, guarded: true); ArgsOf(t.Args, scope); break;
+            case TestExpr { Name: "defined" or "undefined" } t when Root(t.Target) is { } n: Guarded(t.Target, n, scope); ArgsOf(t.Args, scope); break;
             case TestExpr t: Expr(t.Target, scope); ArgsOf(t.Args, scope); break;
+        }
+    }
+
+    /// <summary>The name an attribute and item chain starts from (x of x.y["z"]), or null when it starts elsewhere.</summary>
+    static NameExpr? Root(Expr e) => e switch
+    {
+        NameExpr n => n,
+        AttrExpr a => Root(a.Target),
+        IndexExpr i => Root(i.Target),
+        _ => null,
+    };
+
+    void Guarded(Expr chain, NameExpr root, HashSet<string> scope)
+    {
+        Use(root.Name, root.At, scope, guarded: true);
+        for (var e = chain; e is not NameExpr;)
+        {
+            if (e is IndexExpr i) { Expr(i.Index, scope); e = i.Target; }
+            else e = ((AttrExpr)e).Target;
         }
     }
 

@@ -11,7 +11,8 @@ internal sealed record SliceExpr(Loc At, Expr Target, Expr? Start, Expr? Stop, E
 internal sealed record UnaryExpr(Loc At, string Op, Expr Operand) : Expr(At);
 internal sealed record BinaryExpr(Loc At, string Op, Expr Left, Expr Right) : Expr(At);
 internal sealed record CondExpr(Loc At, Expr Test, Expr Then, Expr? Else) : Expr(At);
-internal sealed record ListExpr(Loc At, List<Expr> Items) : Expr(At);
+/// <summary>A list literal, or a tuple ((1, 2), or a, b in set and for): <see cref="Tuple"/> makes a <see cref="PyTuple"/>.</summary>
+internal sealed record ListExpr(Loc At, List<Expr> Items, bool Tuple = false) : Expr(At);
 internal sealed record DictExpr(Loc At, List<(Expr Key, Expr Value)> Items) : Expr(At);
 internal sealed record Args(List<Expr> Positional, List<(string Name, Expr Value)> Named)
 {

@@ -17,7 +17,7 @@ internal sealed partial class Renderer
             case SliceExpr s: return Slice(s, frame);
             case ListExpr le:
             {
-                var list = new List<object?>(le.Items.Count);
+                var list = le.Tuple ? new PyTuple(le.Items.Count) : new List<object?>(le.Items.Count);
                 long items = 1;
                 foreach (var item in le.Items)
                 {
@@ -61,6 +61,26 @@ internal sealed partial class Renderer
     }
 
     static TemplateError TypeError(string message, Loc at, string? hint = null) => new(message, at, hint);
+
+    /// <summary>
+    /// The target of `| default` and `is defined`: an attribute or item of an undefined value is undefined too, not an error
+    /// (Ansible's chainable undefined: {{ x.y | default(1) }} with x undefined is 1, s37 user #6). Elsewhere strict mode
+    /// still stops at x.
+    /// </summary>
+    internal object? EvalGuarded(Expr e, Frame frame) => e switch
+    {
+        AttrExpr a => EvalGuarded(a.Target, frame) switch
+        {
+            Undefined u => new Undefined($"{u.Name}.{a.Name}", a.At),
+            var t => GetAttr(t, a.Name, a.Target, a.At),
+        },
+        IndexExpr ix => EvalGuarded(ix.Target, frame) switch
+        {
+            Undefined u => new Undefined($"{u.Name}[...]", ix.At),
+            var t => GetItem(t, Force(Eval(ix.Index, frame), ix.Index), ix.Target, ix.At),
+        },
+        _ => Eval(e, frame),
+    };
 
     object? Lookup(string name, Frame frame, Loc at)
     {
@@ -270,6 +290,9 @@ internal sealed partial class Renderer
 
     object? Arith(string op, object? x, object? y, Loc at)
     {
+        // "%05.1f" % x, before booleans turn into numbers ("%s" % true is True, as in Python: s37 user #4). Only a tuple is
+        // an argument tuple; a list is one argument ("%s" % [1, 2] is "[1, 2]": s37 user #5).
+        if (op == "%" && x is string fmt) return Checked(PyFormat.Printf(fmt, y is PyTuple tuple ? tuple : [y], at), at);
         if (x is bool bx) x = bx ? 1L : 0L;
         if (y is bool by) y = by ? 1L : 0L;
         if (op == "+")
@@ -302,7 +325,6 @@ internal sealed partial class Renderer
                 return r;
             }
         }
-        if (op == "%" && x is string fmt) return Checked(PyFormat.Printf(fmt, y is List<object?> tuple ? tuple : [y], at), at); // "%05.1f" % x
         if (!V.IsNumber(x) || !V.IsNumber(y))
             throw TypeError($"Cannot apply '{op}' to {V.TypeName(x)} and {V.TypeName(y)}.", at,
                 op == "+" && (x is string || y is string) ? "Join text with ~ ({{ a ~ b }}), which converts numbers." : null);

@@ -20,7 +20,7 @@ internal static class Filters
 
     public static object? Apply(Renderer r, FilterExpr f, Frame frame)
     {
-        var raw = r.Eval(f.Target, frame);
+        var raw = f.Name is "default" or "d" ? r.EvalGuarded(f.Target, frame) : r.Eval(f.Target, frame);
         var pos = f.Args.Positional.Select(a => r.Eval(a, frame)).ToList();
         var named = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var (n, a) in f.Args.Named) named[n] = r.Eval(a, frame);
@@ -69,10 +69,11 @@ internal static class Filters
         var max = r.Options.MaxSize;
         switch (f.Name)
         {
-            case "upper": return S(v).ToUpperInvariant();
-            case "lower": return S(v).ToLowerInvariant();
-            case "capitalize": return Capitalize(S(v));
-            case "title": return Title(S(v));
+            // Jinja2 converts with str() first: none | upper is NONE, none | title is None (s37 user #10).
+            case "upper": return Upper(V.Str(v));
+            case "lower": return Lower(V.Str(v));
+            case "capitalize": return Capitalize(V.Str(v));
+            case "title": return Title(V.Str(v));
             case "trim" or "strip": return A(0, "chars", null) is string chars ? S(v).Trim(chars.ToCharArray()) : S(v).Trim();
             case "replace":
             {
@@ -175,6 +176,15 @@ internal static class Filters
                 return Json.Write(v, A(0, "indent", null) is long ind ? (int)Math.Clamp(ind, 0, 1024) : null, V.Truthy(A(1, "sort_keys", false)), f.Name == "tojson" ? false : !named.ContainsKey("ensure_ascii") || V.Truthy(named["ensure_ascii"]), max);
             case "to_nice_json":
                 return Json.Write(v, A(0, "indent", 4L) is long ni ? (int)Math.Clamp(ni, 0, 1024) : 4, V.Truthy(A(1, "sort_keys", true)), !named.ContainsKey("ensure_ascii") || V.Truthy(named["ensure_ascii"]), max);
+            case "yaml" or "to_yaml" or "to_nice_yaml" when v is List<object?> or Dictionary<string, object?>:
+            {
+                // As Ansible (PyYAML's yaml.dump): to_yaml keeps a list or dict of scalars in flow style, to_nice_yaml is
+                // block style with indent 4; keys sorted (s37 user #9).
+                bool nice = f.Name == "to_nice_yaml";
+                var indent = A(nice ? 0 : 99, "indent", nice ? 4L : 2L) is long yi ? (int)yi : nice ? 4 : 2;
+                bool flowLeaves = !nice && !(named.TryGetValue("default_flow_style", out var dfs) && dfs is false);
+                return PyYaml.Dump(v, indent, flowLeaves, max);
+            }
             case "yaml" or "to_yaml" or "to_nice_yaml":
                 return v is string ys && !ys.Contains('\n') ? YamlFormat.Instance.Render(V.ToJson(v)).TrimEnd('\n') : YamlFormat.Instance.Render(V.ToJson(v));
             case "toml" or "to_toml":
@@ -248,7 +258,7 @@ internal static class Filters
                 {
                     if (m.Groups.Count == 1) list.Add(m.Value);
                     else if (m.Groups.Count == 2) list.Add(m.Groups[1].Value);
-                    else list.Add(m.Groups.Cast<Group>().Skip(1).Select(g => (object?)g.Value).ToList());
+                    else list.Add(new PyTuple(m.Groups.Cast<Group>().Skip(1).Select(g => (object?)g.Value))); // re.findall: tuples
                 }
                 return list;
             }
@@ -274,7 +284,7 @@ internal static class Filters
                 }
                 return d;
             }
-            case "items": return Dict(v, f).Select(kv => (object?)new List<object?> { kv.Key, kv.Value }).ToList();
+            case "items": return Dict(v, f).Select(kv => (object?)new PyTuple { kv.Key, kv.Value }).ToList();
             case "keys": return Dict(v, f).Keys.Select(k => (object?)k).ToList();
             case "values": return Dict(v, f).Values.ToList();
             case "min" or "max":
@@ -351,16 +361,9 @@ internal static class Filters
                 var items = d.ToList();
                 items.Sort((a, b) => byValue ? V.Compare(a.Value, b.Value, V.Truthy(A(0, "case_sensitive", false))) : V.Compare(a.Key, b.Key, V.Truthy(A(0, "case_sensitive", false))));
                 if (rev) items.Reverse();
-                return items.Select(kv => (object?)new List<object?> { kv.Key, kv.Value }).ToList();
+                return items.Select(kv => (object?)new PyTuple { kv.Key, kv.Value }).ToList();
             }
-            case "center":
-            {
-                var s = S(v);
-                var w = (int)Math.Clamp(A(0, "width", 80L) is long cw ? cw : 80, 0, 1 << 20);
-                if (s.Length >= w) return s;
-                int left = (w - s.Length) / 2 + ((w - s.Length) % 2 == 1 && s.Length % 2 == 1 ? 1 : 0);
-                return new string(' ', left) + s + new string(' ', w - s.Length - left);
-            }
+            case "center": return Center(S(v), A(0, "width", 80L) is long cw ? cw : 80, " ");
             case "ternary": return V.Truthy(v) ? A(0, "true_val", null) : v is null && pos.Count > 2 ? pos[2] : A(1, "false_val", null);
             case "basename": return Path.GetFileName(S(v));
             case "dirname": return Path.GetDirectoryName(S(v)) ?? "";
@@ -482,6 +485,35 @@ internal static class Filters
     }
 
     static string Hex(byte[] hash) => Convert.ToHexStringLower(hash);
+
+    /// <summary>Python's str.center: the extra space of an odd margin goes left when the width is odd ('ab'.center(5) is '  ab ').</summary>
+    public static string Center(string s, long width, string fill)
+    {
+        var w = (int)Math.Clamp(width, 0, 1 << 20);
+        if (s.Length >= w) return s;
+        int marg = w - s.Length, left = marg / 2 + (marg & w & 1);
+        return string.Concat(Enumerable.Repeat(fill, left)) + s + string.Concat(Enumerable.Repeat(fill, marg - left));
+    }
+
+    /// <summary>Python's str.upper: the full case mappings (ß is SS, the ligature ﬁ is FI), not only one character for one.</summary>
+    public static string Upper(string s)
+    {
+        var up = s.ToUpperInvariant();
+        if (!up.AsSpan().ContainsAny(SpecialUpper)) return up;
+        var sb = new StringBuilder(up.Length + 4);
+        foreach (var c in up)
+            sb.Append(c switch
+            {
+                'ß' => "SS", 'ŉ' => "ʼN", 'ﬀ' => "FF", 'ﬁ' => "FI", 'ﬂ' => "FL", 'ﬃ' => "FFI", 'ﬄ' => "FFL", 'ﬅ' or 'ﬆ' => "ST",
+                _ => c.ToString(),
+            });
+        return sb.ToString();
+    }
+
+    static readonly System.Buffers.SearchValues<char> SpecialUpper = System.Buffers.SearchValues.Create("ßŉﬀﬁﬂﬃﬄﬅﬆ");
+
+    /// <summary>Python's str.lower: İ (capital I with a dot) becomes i and a combining dot, two characters.</summary>
+    public static string Lower(string s) => s.Contains('İ') ? s.Replace("İ", "i\u0307").ToLowerInvariant() : s.ToLowerInvariant();
 
     public static string Capitalize(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..].ToLowerInvariant();
 

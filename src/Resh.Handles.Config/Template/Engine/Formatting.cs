@@ -280,7 +280,9 @@ internal static class PyFormat
                 int e = k + 1;
                 while (e < field.Length && field[e] is not ('.' or '[')) e++;
                 var name = field[(k + 1)..e];
-                value = value is Dictionary<string, object?> d && d.TryGetValue(name, out var x) ? x : throw new TemplateError($"format: no attribute '{name}'.", at);
+                // Python: "{x.y}".format(x={"y": 1}) is an AttributeError; a dict's keys are {x[y]} (s36 user #10).
+                value = value is Namespace ns && ns.TryGetValue(name, out var x) ? x
+                    : throw new TemplateError($"format: a {V.TypeName(value)} has no attribute '{name}'.", at, value is Dictionary<string, object?> ? $"A dict's key is written {{name[{name}]}} in str.format." : null);
                 k = e;
             }
             else

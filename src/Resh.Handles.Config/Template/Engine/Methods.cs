@@ -7,6 +7,7 @@ internal static class Methods
     [
         "items", "keys", "values", "get", "update", "upper", "lower", "strip", "lstrip", "rstrip", "split", "splitlines", "startswith", "endswith",
         "replace", "title", "capitalize", "join", "find", "count", "append", "extend", "index", "cycle", "format", "zfill", "isdigit",
+        "center", "ljust", "rjust",
     ];
 
     public static bool Has(string name) => Names.Contains(name);
@@ -15,10 +16,11 @@ internal static class Methods
     {
         object? A(int i, object? dflt = null) => i < args.Count ? args[i] : dflt;
         string S(int i) => A(i) is string s ? s : throw new TemplateError($"{what}.{name}() needs a string argument, got {V.TypeName(A(i))}.", at);
+        string Fill(object? f) => f is null ? " " : f is string fs && fs.Length == 1 ? fs : throw new TemplateError($"{what}.{name}() takes one fill character.", at);
         switch (obj, name)
         {
             case (LoopInfo loop, "cycle"): return r.Cycle(loop, args, at);
-            case (Dictionary<string, object?> d, "items"): return d.Select(kv => (object?)new List<object?> { kv.Key, kv.Value }).ToList();
+            case (Dictionary<string, object?> d, "items"): return d.Select(kv => (object?)new PyTuple { kv.Key, kv.Value }).ToList();
             case (Dictionary<string, object?> d, "keys"): return d.Keys.Select(k => (object?)k).ToList();
             case (Dictionary<string, object?> d, "values"): return d.Values.ToList();
             case (Dictionary<string, object?> d, "get"): return d.TryGetValue(V.Str(A(0)), out var v) ? v : A(1);
@@ -37,8 +39,11 @@ internal static class Methods
                 for (int i = 0; i < l.Count; i++) if (V.Equals(l[i], A(0))) return (long)i;
                 throw new TemplateError($"{V.Repr(A(0))} is not in {what}.", at);
             case (List<object?> l, "count"): return (long)l.Count(x => V.Equals(x, A(0)));
-            case (string s, "upper"): return s.ToUpperInvariant();
-            case (string s, "lower"): return s.ToLowerInvariant();
+            case (string s, "upper"): return Filters.Upper(s);
+            case (string s, "lower"): return Filters.Lower(s);
+            case (string s, "center"): return Filters.Center(s, A(0) is long cw ? cw : throw new TemplateError($"{what}.center() needs a width.", at), Fill(A(1)));
+            case (string s, "ljust"): return A(0) is long lw ? s + string.Concat(Enumerable.Repeat(Fill(A(1)), (int)Math.Clamp(lw - s.Length, 0, 1 << 20))) : throw new TemplateError($"{what}.ljust() needs a width.", at);
+            case (string s, "rjust"): return A(0) is long rw ? string.Concat(Enumerable.Repeat(Fill(A(1)), (int)Math.Clamp(rw - s.Length, 0, 1 << 20))) + s : throw new TemplateError($"{what}.rjust() needs a width.", at);
             case (string s, "strip"): return A(0) is string c1 ? s.Trim(c1.ToCharArray()) : s.Trim();
             case (string s, "lstrip"): return A(0) is string c2 ? s.TrimStart(c2.ToCharArray()) : s.TrimStart();
             case (string s, "rstrip"): return A(0) is string c3 ? s.TrimEnd(c3.ToCharArray()) : s.TrimEnd();
@@ -73,7 +78,7 @@ internal static class Tests
 {
     public static bool Apply(Renderer r, TestExpr t, Frame frame)
     {
-        var raw = r.Eval(t.Target, frame);
+        var raw = t.Name is "defined" or "undefined" ? r.EvalGuarded(t.Target, frame) : r.Eval(t.Target, frame);
         if (t.Name == "defined") return raw is not Undefined;
         if (t.Name == "undefined") return raw is Undefined;
         var v = r.Force(raw, t.Target);

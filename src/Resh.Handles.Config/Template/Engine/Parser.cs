@@ -391,7 +391,7 @@ internal sealed class Parser
             if (Peek.Kind is Tok.BlockEnd or Tok.VarEnd) break;
             items.Add(ParseExpr());
         }
-        return new ListExpr(at, items);
+        return new ListExpr(at, items, Tuple: true);
     }
 
     public Expr ParseExpr()
@@ -543,13 +543,13 @@ internal sealed class Parser
             case Tok.Op when t.Value == "(":
             {
                 _i++;
-                if (SkipOp(")")) return new ListExpr(at, []);
+                if (SkipOp(")")) return new ListExpr(at, [], Tuple: true);
                 var e = ParseExpr();
                 if (IsOp(","))
                 {
                     var items = new List<Expr> { e };
                     while (SkipOp(",") && !IsOp(")")) items.Add(ParseExpr());
-                    e = new ListExpr(at, items);
+                    e = new ListExpr(at, items, Tuple: true);
                 }
                 ExpectOp(")");
                 return e;

@@ -22,6 +22,17 @@ internal readonly record struct Loc(string File, int Line, int Column)
     public override string ToString() => $"{File}:{Line}:{Column}";
 }
 
+/// <summary>
+/// A Python tuple: (1, 2), a, b, dict.items()'s pairs, dictsort's. It is a list to every filter and loop; it differs where
+/// Python differs: it prints (1, 2), and only a tuple is the argument tuple of the % operator.
+/// </summary>
+internal sealed class PyTuple : List<object?>
+{
+    public PyTuple() { }
+    public PyTuple(int capacity) : base(capacity) { }
+    public PyTuple(IEnumerable<object?> items) : base(items) { }
+}
+
 /// <summary>A mutable object made by namespace(): its attributes may be set from inside a loop.</summary>
 internal sealed class Namespace : Dictionary<string, object?>;
 
@@ -195,6 +206,11 @@ internal static class V
         switch (v)
         {
             case string s: ReprString(sb, s); break;
+            case PyTuple t:
+                sb.Append('(');
+                for (int i = 0; i < t.Count; i++) { if (i > 0) sb.Append(", "); Repr(sb, t[i], depth + 1); }
+                sb.Append(t.Count == 1 ? ",)" : ")");
+                break;
             case List<object?> l:
                 sb.Append('[');
                 for (int i = 0; i < l.Count; i++) { if (i > 0) sb.Append(", "); Repr(sb, l[i], depth + 1); }

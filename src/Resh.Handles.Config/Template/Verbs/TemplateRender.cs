@@ -17,11 +17,14 @@ public static class TemplateRender
     static readonly Arg<string?> Group = Arg.String("group", "dest's group (name or gid). Default: keep the existing group.");
     static readonly Arg<bool> Backup = Arg.Bool("backup", "Keep dest's previous version as DEST.TIMESTAMP~ when the content changes.");
     static readonly Arg<bool> Follow = Arg.Bool("follow", "When dest is a symlink: true writes where it points whoever owns the link; false replaces the link itself with the rendered file (Ansible's follow: no). Unset: the link is followed only when it belongs to you or root; a link another user planted is refused.", true);
+    static readonly Arg<IReadOnlyList<string>> Validate = Arg.Command("validate",
+        "A command that checks the rendered file before it replaces dest (Ansible's validate): argv words (validate:='[\"nginx\",\"-t\",\"-c\",\"%s\"]', or validate='visudo -cf %s' split into words as a shell would, no shell runs); %s is a private copy of the new content. A non-zero exit leaves dest untouched: `failed`, with its output's tail.",
+        examples: ["nginx -t -c %s", "visudo -cf %s"]);
     static readonly Arg<bool> UnsafeWrites = Arg.Bool("unsafe_writes", "When dest's directory does not let you create a temporary file (a file you may write in a directory you may not), rewrite dest in place, not atomically (Ansible's unsafe_writes); without it that is permission_denied.");
 
     public static readonly VerbInfo Verb = VerbInfo.Define("render", Effect.Mutate,
         "Render a Jinja2 template with vars (and facts, secrets): the text as the result, or into dest= atomically with a truthful `changed` (Ansible's template module).",
-        [Dest, .. TemplateContext.Common, Mode, Owner, Group, Backup, Follow, UnsafeWrites], () => TemplateJson.Default.TemplateRenderResult, RunAsync,
+        [Dest, .. TemplateContext.Common, Mode, Owner, Group, Backup, Follow, UnsafeWrites, Validate], () => TemplateJson.Default.TemplateRenderResult, RunAsync,
         examples:
         [
             new("'template:///tmp/nginx.conf.tmpl.render(dest=/tmp/nginx.conf,vars:={\"port\":8080})'", "Render into a file; a second run is `changed: false`."),
@@ -31,7 +34,8 @@ public static class TemplateRender
         notes: "Same bytes, mode and owner as dest has: `changed: false` and nothing is written. --dry-run returns the diff and writes nothing. "
             + "Once the template (or any file it reads) calls secret(), no rendered text reaches the envelope: without dest `content` is null with a warning and --format raw is refused (render secrets into a file with dest=), "
             + "the diff is withheld (only the counts of lines added and removed), and an error names only its place and kind. "
-            + "A new dest that holds a secret is created 0600 unless mode= says otherwise; an existing one keeps its mode, with a warning when group or others may read it.");
+            + "A new dest that holds a secret is created 0600 unless mode= says otherwise; an existing one keeps its mode, with a warning when group or others may read it. "
+            + "validate= runs only when the content changes and not under --dry-run (as Ansible's check mode); the command gets the new content as a 0600 file in a private directory, removed afterwards.");
 
     static async ValueTask<Outcome<TemplateRenderResult>> RunAsync(VerbContext ctx)
     {
@@ -72,6 +76,10 @@ public static class TemplateRender
         var destDir = Path.GetDirectoryName(path) ?? "/";
         var realDir = Resh.Handles.Sys.RealPath.Resolve(destDir, out _) ?? destDir;
         if (InKernelFs(path, realDir) is { } kernelDir) return kernelDir;
+        var validate = ctx.Get(Validate);
+        if (validate.Count > 0 && !validate.Any(w => w.Contains("%s", StringComparison.Ordinal)))
+            return ReshError.Usage("validate= needs %s where the command takes the file to check, e.g. validate='nginx -t -c %s'.",
+                "%s is replaced by a private copy of the rendered content; the command runs before dest is replaced.");
         var owner = Ownership.Resolve(ctx.Get(Owner), ctx.Get(Group));
         var modeSpec = ctx.Get(Mode) is { } m ? ModeSpec.Parse(m) : null;
         // s36 user #3: root rendering into a directory another user owns followed their symlink onto a root-only file.
@@ -102,6 +110,9 @@ public static class TemplateRender
             : secrets.Count > 0 ? TemplateContext.WithholdDiff(FileContent.Diff(old, bytes, path))
             : FileContent.Diff(old, bytes, path);
 
+        if (!ctx.DryRun && contentChanged && validate.Count > 0
+            && await RunValidateAsync(ctx, validate, path, bytes, secrets).ConfigureAwait(false) is { } rejected)
+            return rejected;
         if (!ctx.DryRun)
         {
             if (contentChanged)
@@ -119,6 +130,37 @@ public static class TemplateRender
         return Outcome.Changed(new TemplateRenderResult(display, FilePaths.Display(path), null, bytes.Length, existing is null,
             FileMetadata.OctalMode(finalMode), diff, renderer.SecretNames, files), contentChanged || modeChanged || ownerChanged);
     }
+
+    /// <summary>
+    /// Runs validate= on a copy of the new content (a 0600 file named as dest, in a new 0700 directory): null when it exits 0,
+    /// else the `failed` error with the tail of its output (masked when the template read a secret). Argv only, no shell.
+    /// </summary>
+    static async Task<ReshError?> RunValidateAsync(VerbContext ctx, IReadOnlyList<string> command, string dest, byte[] bytes, IReadOnlyList<string> secrets)
+    {
+        var dir = Directory.CreateTempSubdirectory("resh-validate-").FullName; // mkdtemp: 0700, new
+        using var cleanup = Resh.Core.Platform.Cleanup.Track(dir, directory: true);
+        var copy = Path.Combine(dir, Path.GetFileName(dest));
+        using (var fs = new FileStream(copy, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
+            await fs.WriteAsync(bytes, ctx.Cancellation).ConfigureAwait(false);
+        var argv = command.Select(w => w.Replace("%s", copy, StringComparison.Ordinal)).ToList();
+        var run = await ProcessRunner.RunAsync(argv, new ProcessOptions { MaxOutputBytes = 1 << 20 }, ctx.Cancellation).ConfigureAwait(false);
+        if (run.ExitCode == 0) return null;
+        var output = run.Stderr.Trim().Length > 0 ? run.Stderr : run.Stdout;
+        output = TemplateContext.Mask(output.Replace(copy, "%s", StringComparison.Ordinal), secrets).TrimEnd();
+        var tail = output.Length > 2000 ? "…" + output[^2000..] : output;
+        var last = tail.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "";
+        return ReshError.Failed(
+            $"validate ({Path.GetFileName(command[0])}) rejected the rendered content with exit {run.ExitCode}, so {FilePaths.Display(dest)} was not changed{(last.Length > 0 ? $": {Clip(last)}" : ".")}",
+            "Fix the template or its vars; details.output_tail has the command's output (%s stands for the checked copy).",
+            new System.Text.Json.Nodes.JsonObject
+            {
+                ["command"] = new System.Text.Json.Nodes.JsonArray(command.Select(w => (System.Text.Json.Nodes.JsonNode?)w).ToArray()),
+                ["exit_code"] = run.ExitCode,
+                ["output_tail"] = tail,
+            });
+    }
+
+    static string Clip(string s) => s.Length > 300 ? s[..300] + "…" : s;
 
     /// <summary>unsupported when <paramref name="real"/> (dest's directory or where dest leads) is in /proc or /sys, else null.</summary>
     static ReshError? InKernelFs(string path, string real)

@@ -46,9 +46,17 @@ public static class TemplateTest
                     throw ReshError.Usage($"Case '{name}' of {doc.Display} has an unknown key '{key}'.",
                         (Suggest.Hint(key, Keys) is { } h ? h + " " : "") + $"A case takes {string.Join(", ", Keys)}.",
                         new JsonObject { ["case"] = name, ["key"] = key }).ToException();
-            if (!Assertions.Any(c.ContainsKey))
+            if (c["expect"] is null && !Assertions.Skip(1).Any(k => Checks(c[k])))
                 throw ReshError.Usage($"Case '{name}' of {doc.Display} has no assertion, so it would pass without checking anything.",
-                    "Give it expect, contains, not_contains or expect_error.", new JsonObject { ["case"] = name }).ToException();
+                    "Give it expect, contains, not_contains or expect_error; an empty list or string (contains: []) checks nothing.", new JsonObject { ["case"] = name }).ToException();
+            // s37 user #14: an empty contains: [] passed without checking, and expect with expect_error could never both hold.
+            foreach (var key in (string[])["contains", "not_contains", "expect_error"])
+                if (c.ContainsKey(key) && !Checks(c[key]))
+                    throw ReshError.Usage($"Case '{name}' of {doc.Display} has an empty {key}, which checks nothing.",
+                        $"Give {key} a string or a list of strings, or remove it.", new JsonObject { ["case"] = name, ["key"] = key }).ToException();
+            if (c.ContainsKey("expect_error") && (c.ContainsKey("expect") || c.ContainsKey("contains") || c.ContainsKey("not_contains")))
+                throw ReshError.Usage($"Case '{name}' of {doc.Display} expects both an error (expect_error) and output (expect, contains or not_contains); a render has one or the other.",
+                    "Split it into two cases.", new JsonObject { ["case"] = name }).ToException();
             if (vars11?.ElementAtOrDefault(i - 1) is JsonObject c11 && c11["vars"] is JsonObject v11) c["vars"] = v11.DeepClone();
             results.Add(RunCase(ctx, loader, top, name, c));
         }
@@ -96,6 +104,14 @@ public static class TemplateTest
     }
 
     static readonly string[] Assertions = ["expect", "contains", "not_contains", "expect_error"];
+
+    /// <summary>Whether an assertion's value checks something: expect may be any value (even ""), the others need a non-empty string or list.</summary>
+    static bool Checks(JsonNode? n) => n switch
+    {
+        null => false,
+        JsonArray a => a.Count > 0 && a.All(x => Text(x) is { Length: > 0 }),
+        _ => Text(n) is { Length: > 0 },
+    };
     static readonly string[] Keys = ["name", "vars", .. Assertions];
 
     static JsonArray? Cases_(JsonNode? data) => data as JsonArray ?? (data as JsonObject)?["cases"] as JsonArray;

@@ -25,12 +25,15 @@ public sealed class PluginSourceLimitTests : IDisposable
     [Fact]
     public void An_archive_of_more_than_the_file_bound_is_refused()
     {
-        // archive://'s extractor already stops at 10,000 entries (max_entries, `failed`); the plugin bound stays behind it.
+        // archive://'s extractor stops at 10,000 entries (its max_entries); for a plugin source that is the policy bound:
+        // permission_denied, as for a git clone and as docs/plugins.md says (s37 user #12: it was `failed`).
         var dir = Crowded();
         var tgz = _kit["crowded.tgz"];
         Pack.TarGz(dir, tgz, topFolder: true);
         var run = _kit.Install(tgz);
         Assert.False(run.Ok);
+        Assert.Equal("permission_denied", run.ErrorCode);
+        Assert.Equal(4, run.ExitCode);
         Assert.Contains("more than 10000 entries", run.Envelope["error"]!["message"]!.GetValue<string>());
         Assert.DoesNotContain("hello-bash", _kit.Resh("plugin://.list").Stdout);
     }
