@@ -2,12 +2,12 @@
 # resh serve (issue 18): POST /v1/call of system://.uptime with token auth, RBAC and the audit trail on, from a small
 # C# load generator (bench/serve-load/Program.cs, one POST per connection as the server answers Connection: close).
 # Prints requests/s, p50/p99 latency, status counts, and the server's RSS before and after the run.
-#   bench/serve-call.sh            CONCURRENCY=32 DURATION=30 bench/serve-call.sh
+#   bench/serve-call.sh            CONCURRENCY=32 DURATION=300 bench/serve-call.sh   (defaults: 8 connections, 20 s)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 resh="${RESH_BIN:-$root/.build/resh/resh}"
 [[ -x "$resh" ]] || "$root/scripts/build-native.sh"
-concurrency="${CONCURRENCY:-32}" duration="${DURATION:-20}"
+concurrency="${CONCURRENCY:-8}" duration="${DURATION:-20}"
 
 work="$(mktemp -d /tmp/resh-bench-serve.XXXXXX)" server=""
 trap '[[ -n "$server" ]] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
