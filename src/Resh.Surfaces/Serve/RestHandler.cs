@@ -154,7 +154,7 @@ public sealed class RestHandler : IHttpRequestHandler
 
     static HttpServerResponse? Method(HttpRequestHead head, string method)
     {
-        if (head.Method == method || (method == "GET" && head.Method == "HEAD")) return null;
+        if (head.Method == method) return null; // not HEAD: the server would send the body it must not
         var r = Json(405, Envelope.Failure(ReshError.Usage($"{head.Path} takes {method}, not {Clip(head.Method)}.", $"Send {method} {head.Path}."), "resh", "serve", head.Path));
         r.Headers.Add(new("Allow", method));
         return r;
