@@ -53,7 +53,8 @@ public static class HandleCatalog
         registry.Add("plugin", Resh.Handles.Plugin.PluginHandle.Create);
         Resh.Handles.Plugin.PluginHandles.Attach(registry); // installed plugins: asked only for schemes no built-in has, and by listings
         Resh.Handles.Plugin.PluginSchema.Validator = Resh.Handles.Config.SchemaValidation.Problems; // plugin://.test checks with config://'s validator
-        registry.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(registry, BuildInfo(), [Resh.Surfaces.Mcp.McpCommand.Declaration()]));
+        registry.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(registry, BuildInfo(),
+            [Resh.Surfaces.Mcp.McpCommand.Declaration(), Resh.Surfaces.Serve.ServeCommand.Declaration(), .. Resh.Surfaces.Serve.TokenVerbs.Create()]));
         return registry;
     }
 
@@ -61,6 +62,7 @@ public static class HandleCatalog
     public static SurfaceCommand? Surface(string verb) => verb switch
     {
         "mcp" => start => Resh.Surfaces.Mcp.McpCommand.RunAsync(start, BuildInfo().Version),
+        "serve" => start => Resh.Surfaces.Serve.ServeCommand.RunAsync(start, BuildInfo().Version),
         _ => null,
     };
 

@@ -29,6 +29,13 @@ public sealed class McpPolicy
     public bool AllowPluginReads { get; init; }
     /// <summary>Whether a scheme is an installed plugin's (not built into resh).</summary>
     public Func<string, bool> IsPlugin { get; init; } = static _ => false;
+    /// <summary>
+    /// Set by `resh serve` for a token's role ([roles.NAME]): deny by default (a role without allow patterns grants
+    /// nothing), and refusals name the role rather than this server's flags.
+    /// </summary>
+    public string? Role { get; init; }
+
+    string DenySource => Role is null ? "--deny pattern" : $"deny pattern of the role `{Role}`";
 
     bool RefusesPlugin(VerbInfo v) => ReadOnly && !AllowPluginReads && IsPlugin(v.HandleScheme);
 
@@ -72,7 +79,7 @@ public sealed class McpPolicy
         if (RefusesPlugin(v)) return false;
         if (McpRevealRule.RefusesVerb(this, v)) return false;
         if (Deny.Any(d => d.Target is null && d.MatchesVerb(v))) return false;
-        return Allow.Count == 0 || Allow.Any(a => a.MatchesVerb(v));
+        return (Allow.Count == 0 && Role is null) || Allow.Any(a => a.MatchesVerb(v));
     }
 
     /// <summary>Why this call is refused, or null when it may run (subject to confirmation of destructive verbs).</summary>
@@ -88,8 +95,11 @@ public sealed class McpPolicy
     ReshError? Refusal(VerbInfo v, McpTargetText target, string shown)
     {
         if (ReadOnly && v.Effect != Effect.Read)
-            return ReshError.PermissionDenied($"{v.FullName} changes state and this MCP server runs with --read-only.",
-                "Ask the operator to restart `resh mcp` without --read-only to allow changes.");
+            return Role is null
+                ? ReshError.PermissionDenied($"{v.FullName} changes state and this MCP server runs with --read-only.",
+                    "Ask the operator to restart `resh mcp` without --read-only to allow changes.")
+                : ReshError.PermissionDenied($"{v.FullName} changes state and the role `{Role}` is read-only.",
+                    "Ask the operator for a token whose role may change state.");
         if (RefusesPlugin(v))
             return ReshError.PermissionDenied($"{v.FullName} is a plugin's verb: its effect `read` is only what the plugin's manifest claims, and this MCP server runs with --read-only.",
                 "Ask the operator to add --allow-plugin-reads (trusting the read verbs of installed plugins), or to restart `resh mcp` without --read-only.");
@@ -153,8 +163,11 @@ public sealed class McpPolicy
             return ReshError.PermissionDenied($"{subject} is refused: {what} has `..` segments that this server cannot resolve, and the pattern `{restricted.Text}` restricts this verb's targets.",
                 "Write the path without `..` segments (as an absolute path for a remote host).");
         if (Deny.FirstOrDefault(d => target.Deny.Any(t => d.Matches(verb, t))) is { } deny)
-            return ReshError.PermissionDenied($"{subject} is refused by the --deny pattern `{deny.Text}`.",
+            return ReshError.PermissionDenied($"{subject} is refused by the {DenySource} `{deny.Text}`.",
                 "The operator's --deny patterns decide what this server may do (patterns match canonical and symlink-resolved forms of targets, path arguments and hosts); choose another.");
+        if (Role is not null && !target.Allow.All(t => Allow.Any(a => a.Matches(verb, t))))
+            return ReshError.PermissionDenied($"{subject} is not granted by the role `{Role}`.",
+                Allow.Count == 0 ? $"The role grants nothing: add allow = [...] to its [roles.{Role}] table." : $"The role allows: {string.Join(", ", Allow.Select(a => a.Text))}.");
         if (Allow.Count > 0 && !target.Allow.All(t => Allow.Any(a => a.Matches(verb, t))))
             return ReshError.PermissionDenied($"{subject} is not granted by any --allow pattern of this server.",
                 $"Allowed: {string.Join(", ", Allow.Select(a => a.Text))} (matched against canonical and symlink-resolved forms of targets, path arguments and hosts).");

@@ -74,9 +74,8 @@ public static class McpToolCall
         var server = session.Server;
         var policy = server.Policy;
         var scheme = tool.Handle.Scheme;
-        var dryRun = policy.ForceDryRun;
-        var targetUri = scheme + "://";
-        var inv = new Invocation();
+        var call = Check(server.Registry, server.Runtime, policy, tool, arguments);
+        var (inv, dryRun, targetUri, body, host, forms) = (call.Invocation, call.DryRun, call.TargetUri, call.Body, call.Host, call.Forms);
         Envelope Fail(ReshError error)
         {
             var failure = Envelope.Failure(error, scheme, tool.Verb.Name, targetUri, dryRun, clock.Elapsed.TotalMilliseconds);
@@ -86,51 +85,7 @@ public static class McpToolCall
             server.Runtime.RecordCall(inv, failure);
             return failure;
         }
-
-        var args = (JsonObject)arguments.DeepClone();
-        string body;
-        string? host = null;
-        McpTarget? forms = null;
-        try
-        {
-            body = TargetBody(tool, Take(args, McpTool.TargetArg));
-            targetUri = scheme + "://" + Invocation.WithoutPassword(body); // as envelopes show it: no password from the authority
-            if (tool.TakesHost && args.ContainsKey(McpTool.HostArg))
-            {
-                host = StringArg(args, McpTool.HostArg);
-                if (host is null || host.Length == 0 || host.Contains('/') || host.Any(char.IsWhiteSpace))
-                    throw ReshError.Usage("`host` must be a host name ([user@]host[:port] or an ssh profile), without a path.", "Example: \"host\": \"web01\"").ToException();
-            }
-            if (tool.Mutating && args.TryGetPropertyValue(McpTool.DryRunArg, out var dn))
-            {
-                args.Remove(McpTool.DryRunArg);
-                if (dn is not JsonValue dv || dv.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
-                    throw ReshError.Usage("`dry_run` must be true or false; nothing was run.", "Example: \"dry_run\": true").ToException();
-                dryRun = dv.GetValue<bool>() || policy.ForceDryRun;
-            }
-            var home = server.Runtime.Paths.Home;
-            forms = McpTarget.Of(scheme, body, home, remote: host is not null);
-            if (policy.Refusal(tool.Verb, forms, targetUri) is { } refusal) return Fail(refusal);
-            if (host is not null && policy.HostRefusal(tool.Verb, host, home) is { } hostRefusal) return Fail(hostRefusal);
-            if ((McpReadOnlyRules.Refusal(policy, tool.Verb, args) ?? McpRevealRule.Refusal(policy, tool.Verb) ?? McpSecretSources.Refusal(policy, tool.Verb, scheme, args)) is { } unsafeArg) return Fail(unsafeArg);
-
-            var escaped = Escape(body);
-            var stage = host is null ? $"{scheme}://{escaped}" : $"ssh://{host}/{scheme}://{escaped}";
-            var parser = new CommandLineParser(server.Registry, NoStdin) { Defaults = () => server.Runtime.Defaults };
-            parser.ParseRequest(stage, tool.Verb.Name, args, inv);
-            // The policy was checked on this verb and target: a handle's own stage resolver must not turn them into others.
-            // (Through the ssh:// handle's tools, `web01/config:///x.set` would otherwise run config.set while ssh.* was checked.)
-            var resolved = host is null ? ReferenceEquals(inv.Verb, tool.Verb) && inv.Target == body
-                : inv.Verb?.Name == tool.Verb.Name && inv.Target == $"{host}/{scheme}://{body}";
-            if (!resolved)
-                return Fail(ReshError.PermissionDenied($"{tool.Verb.FullName} on {targetUri} resolves to another verb or target than the one checked against this server's patterns.",
-                    $"Give the target as a plain {scheme}:// URI."));
-            if (PathArgRefusal(policy, tool, inv, args, body, server.Runtime.Paths.Home, host is not null) is { } pathRefusal) return Fail(pathRefusal);
-        }
-        catch (ReshException ex)
-        {
-            return Fail(ex.Error);
-        }
+        if (call.Error is { } refused) return Fail(refused);
 
         if (McpDestructive.Is(tool.Verb, arguments) && !dryRun && !policy.AllowDestructive)
         {
@@ -167,6 +122,69 @@ public static class McpToolCall
             .ConfigureAwait(false);
         server.Runtime.Log($"mcp: {tool.Name} {(env.Ok ? "ok" : env.Error?.Code.ToWire())}{(env.Changed ? " changed" : "")} in {env.DurationMs:0.00} ms");
         return env;
+    }
+
+    /// <summary>The outcome of <see cref="Check"/>: the parsed call, or why it is refused (with what was known of it).</summary>
+    internal sealed record CheckedCall(Invocation Invocation, bool DryRun, string TargetUri, string Body, string? Host, McpTarget? Forms, ReshError? Error);
+
+    /// <summary>
+    /// Everything a call must pass before it may run, shared by every server surface (MCP here, REST in Serve): the
+    /// target, `host` and `dry_run` arguments, the policy's patterns on the target and the host, read-only, reveal and
+    /// secret-source rules, the parse of the arguments, that the parse resolved to the verb and target checked, and
+    /// the patterns on every path argument. Not the confirmation of destructive verbs (a surface's own business).
+    /// </summary>
+    internal static CheckedCall Check(Resh.Core.Registry.HandleRegistry registry, ReshRuntime runtime, McpPolicy policy, McpTool tool, JsonObject arguments)
+    {
+        var scheme = tool.Handle.Scheme;
+        var dryRun = policy.ForceDryRun;
+        var targetUri = scheme + "://";
+        var inv = new Invocation();
+        string body = "";
+        string? host = null;
+        McpTarget? forms = null;
+        CheckedCall Refuse(ReshError e) => new(inv, dryRun, targetUri, body, host, forms, e);
+        var args = (JsonObject)arguments.DeepClone();
+        try
+        {
+            body = TargetBody(tool, Take(args, McpTool.TargetArg));
+            targetUri = scheme + "://" + Invocation.WithoutPassword(body); // as envelopes show it: no password from the authority
+            if (tool.TakesHost && args.ContainsKey(McpTool.HostArg))
+            {
+                host = StringArg(args, McpTool.HostArg);
+                if (host is null || host.Length == 0 || host.Contains('/') || host.Any(char.IsWhiteSpace))
+                    throw ReshError.Usage("`host` must be a host name ([user@]host[:port] or an ssh profile), without a path.", "Example: \"host\": \"web01\"").ToException();
+            }
+            if (tool.Mutating && args.TryGetPropertyValue(McpTool.DryRunArg, out var dn))
+            {
+                args.Remove(McpTool.DryRunArg);
+                if (dn is not JsonValue dv || dv.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+                    throw ReshError.Usage("`dry_run` must be true or false; nothing was run.", "Example: \"dry_run\": true").ToException();
+                dryRun = dv.GetValue<bool>() || policy.ForceDryRun;
+            }
+            var home = runtime.Paths.Home;
+            forms = McpTarget.Of(scheme, body, home, remote: host is not null);
+            if (policy.Refusal(tool.Verb, forms, targetUri) is { } refusal) return Refuse(refusal);
+            if (host is not null && policy.HostRefusal(tool.Verb, host, home) is { } hostRefusal) return Refuse(hostRefusal);
+            if ((McpReadOnlyRules.Refusal(policy, tool.Verb, args) ?? McpRevealRule.Refusal(policy, tool.Verb) ?? McpSecretSources.Refusal(policy, tool.Verb, scheme, args)) is { } unsafeArg) return Refuse(unsafeArg);
+
+            var escaped = Escape(body);
+            var stage = host is null ? $"{scheme}://{escaped}" : $"ssh://{host}/{scheme}://{escaped}";
+            var parser = new CommandLineParser(registry, NoStdin) { Defaults = () => runtime.Defaults };
+            parser.ParseRequest(stage, tool.Verb.Name, args, inv);
+            // The policy was checked on this verb and target: a handle's own stage resolver must not turn them into others.
+            // (Through the ssh:// handle's tools, `web01/config:///x.set` would otherwise run config.set while ssh.* was checked.)
+            var resolved = host is null ? ReferenceEquals(inv.Verb, tool.Verb) && inv.Target == body
+                : inv.Verb?.Name == tool.Verb.Name && inv.Target == $"{host}/{scheme}://{body}";
+            if (!resolved)
+                return Refuse(ReshError.PermissionDenied($"{tool.Verb.FullName} on {targetUri} resolves to another verb or target than the one checked against this server's patterns.",
+                    $"Give the target as a plain {scheme}:// URI."));
+            if (PathArgRefusal(policy, tool, inv, args, body, runtime.Paths.Home, host is not null) is { } pathRefusal) return Refuse(pathRefusal);
+        }
+        catch (ReshException ex)
+        {
+            return Refuse(ex.Error);
+        }
+        return new(inv, dryRun, targetUri, body, host, forms, null);
     }
 
     /// <summary>

@@ -1,0 +1,401 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Resh.Core.Audit;
+using Resh.Core.Cli;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Output;
+using Resh.Core.Registry;
+using Resh.Core.Text;
+using Resh.Core.Transport.Http;
+using Resh.Surfaces.Mcp;
+
+namespace Resh.Surfaces.Serve;
+
+/// <summary>
+/// The routes of `resh serve` on <see cref="BoundedHttpServer"/>. Every /v1 route needs a bearer token; a call is checked
+/// against the token's role (an <see cref="McpPolicy"/> built from [roles.NAME], the checks `resh mcp` makes), run by the
+/// same <see cref="Executor"/> as the CLI, audited with the token's identity and surface `rest`, and answered with the
+/// envelope, whose error code sets the HTTP status (<see cref="StatusOf"/>).
+/// </summary>
+public sealed class RestHandler : IHttpRequestHandler
+{
+    readonly HandleRegistry _registry;
+    readonly ReshRuntime _runtime;
+    readonly TokenCache _tokens;
+    readonly string _version;
+    readonly bool _forceDryRun;
+    readonly TimeSpan? _timeout;
+    readonly ConcurrentDictionary<string, AuditTrail> _trails = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, (McpPolicy? Policy, ReshError? Error)> _roles = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<(string, string), McpTool> _tools = new();
+    byte[]? _openApi;
+
+    public ServeMetrics Metrics { get; } = new();
+
+    /// <summary>The timeout of a streaming verb when neither the request nor --timeout gives one.</summary>
+    public static readonly TimeSpan StreamTimeout = TimeSpan.FromSeconds(60);
+
+    public const long MaxCallBody = 1024 * 1024, MaxBatchBody = 8 * 1024 * 1024, MaxBatchLines = 1000;
+
+    public RestHandler(HandleRegistry registry, ReshRuntime runtime, string version, bool forceDryRun, TimeSpan? timeout)
+    {
+        _registry = registry;
+        _runtime = runtime;
+        _tokens = new TokenCache(TokenStore.PathOf(runtime.Paths));
+        _version = version;
+        _forceDryRun = forceDryRun;
+        _timeout = timeout;
+    }
+
+    static StdinSource NoStdin => StdinSource.Unavailable("A REST call has no standard input; @- is not available.", "Pass the value in \"args\".");
+
+    /// <summary>The HTTP status of an envelope: 200 when ok, else by its error code (docs/serve.md).</summary>
+    public static int StatusOf(Envelope env) => env.Ok ? 200 : (env.Error?.Code ?? ErrorCode.Failed) switch
+    {
+        ErrorCode.Usage => 400,
+        ErrorCode.PermissionDenied => 403,
+        ErrorCode.NotFound => 404,
+        ErrorCode.Conflict => 409,
+        ErrorCode.Unsupported => 422,
+        ErrorCode.Unavailable or ErrorCode.Interrupted => 503,
+        ErrorCode.Timeout => 504,
+        _ => 500, // failed, partial
+    };
+
+    public long MaxBody(HttpRequestHead head) => head.Method == "POST"
+        ? head.Path == "/v1/batch" ? MaxBatchBody : MaxCallBody
+        : 0;
+
+    public HttpServerResponse Rejected(HttpRequestHead? head, IPEndPoint? remote, int status, string reason)
+    {
+        Metrics.Response(status);
+        var error = status switch
+        {
+            408 => ReshError.Timeout(reason, "Send the whole request at once."),
+            413 => ReshError.Usage(reason, $"A /v1/call body is at most {MaxCallBody / 1024} KiB and a /v1/batch body {MaxBatchBody / 1024 / 1024} MiB; GET requests have none."),
+            414 or 431 => ReshError.Usage(reason, "Send a shorter request line and fewer, smaller headers."),
+            501 or 505 => ReshError.Unsupported(reason, "Send HTTP/1.1 with Content-Length or Transfer-Encoding: chunked."),
+            503 => ReshError.Unavailable(reason, "Retry in a moment (the server limits connections at once, in all and per client address)."),
+            _ => ReshError.Usage(reason, "Send a well-formed HTTP/1.1 request."),
+        };
+        return Json(status, Envelope.Failure(error, "resh", "serve", head?.Path ?? ""));
+    }
+
+    public async Task<HttpServerResponse> HandleAsync(HttpServerRequest request, CancellationToken ct)
+    {
+        var response = await RouteAsync(request, ct).ConfigureAwait(false);
+        Metrics.Response(response.Status);
+        return response;
+    }
+
+    async Task<HttpServerResponse> RouteAsync(HttpServerRequest request, CancellationToken ct)
+    {
+        var head = request.Head;
+        var path = head.Path;
+        switch (path)
+        {
+            case "/healthz":
+                return Method(head, "GET") ?? new HttpServerResponse(200, Encoding.UTF8.GetBytes($"{{\"ok\":true,\"status\":\"serving\",\"version\":{JsonSerializer.Serialize(_version, ServeJson.Default.String)}}}\n"));
+            case "/openapi.json":
+                return Method(head, "GET") ?? new HttpServerResponse(200, _openApi ??= Encoding.UTF8.GetBytes(ServeOpenApi.Build(_registry, _version).ToJsonString()));
+        }
+        var clock = Stopwatch.StartNew();
+        var isCall = path == "/v1/call" || path == "/v1/batch" || path.StartsWith("/v1/call/", StringComparison.Ordinal);
+        if (path != "/metrics" && !path.StartsWith("/v1/", StringComparison.Ordinal))
+            return Json(404, Envelope.Failure(ReshError.NotFound($"No route {Clip(path)}.", "Routes: POST /v1/call, POST /v1/batch, GET /v1/handles, GET /v1/schema/{handle}.{verb}, GET /openapi.json, GET /healthz, GET /metrics."), "resh", "serve", Clip(path)));
+        var (identity, refusal) = Authenticate(head);
+        if (refusal is not null)
+        {
+            Metrics.Unauthorized();
+            var env = Envelope.Failure(refusal, "resh", "serve", Clip(path), false, clock.Elapsed.TotalMilliseconds);
+            var caller = identity is { } known ? "token:" + known.Name : "anonymous";
+            if (isCall) Trail(caller).Append(new AuditRecord(0, "", caller, "rest", "", "", Clip(path), "", [], false,
+                ErrorCode.PermissionDenied.ToWire(), false, false, Math.Round(clock.Elapsed.TotalMilliseconds, 3), ""));
+            var r = Json(401, env);
+            r.Headers.Add(new("WWW-Authenticate", "Bearer realm=\"resh\""));
+            return r;
+        }
+        var (name, role) = identity!.Value;
+        var who = "token:" + name;
+        switch (path)
+        {
+            case "/metrics":
+                return Method(head, "GET") ?? new HttpServerResponse(200, Encoding.UTF8.GetBytes(Metrics.Render()), "text/plain; version=0.0.4; charset=utf-8");
+            case "/v1/handles":
+                return Method(head, "GET") ?? Json(await MetaAsync(["handles"], ct).ConfigureAwait(false));
+            case "/v1/call":
+                return Method(head, "POST") ?? Json(await CallBodyAsync(who, role, request.Body, null, clock, ct).ConfigureAwait(false));
+            case "/v1/batch":
+                return Method(head, "POST") ?? await BatchAsync(who, role, request.Body, ct).ConfigureAwait(false);
+        }
+        if (path.StartsWith("/v1/schema/", StringComparison.Ordinal))
+        {
+            if (Method(head, "GET") is { } wrong) return wrong;
+            var topic = Uri.UnescapeDataString(path["/v1/schema/".Length..]);
+            // The topic goes to the schema verb as a word of argv: only names, never a flag.
+            if (topic.Length is 0 or > 200 || topic.AsSpan().IndexOfAnyExcept("abcdefghijklmnopqrstuvwxyz0123456789_.-+") >= 0 || topic[0] == '-')
+                return Json(404, Envelope.Failure(ReshError.NotFound($"No schema `{Clip(topic)}`.", "Ask for a verb (/v1/schema/file.read) or a handle (/v1/schema/file)."), "resh", "schema", ""));
+            return Json(await MetaAsync(["schema", topic], ct).ConfigureAwait(false));
+        }
+        if (path.StartsWith("/v1/call/", StringComparison.Ordinal))
+        {
+            if (Method(head, "POST") is { } wrong) return wrong;
+            var full = Uri.UnescapeDataString(path["/v1/call/".Length..]);
+            var dot = full.IndexOf('.');
+            return Json(await CallBodyAsync(who, role, request.Body, dot > 0 ? (full[..dot], full[(dot + 1)..]) : (full, ""), clock, ct).ConfigureAwait(false));
+        }
+        return Json(404, Envelope.Failure(ReshError.NotFound($"No route {Clip(path)}.", "See GET /openapi.json for the routes."), "resh", "serve", Clip(path)));
+    }
+
+    static HttpServerResponse? Method(HttpRequestHead head, string method)
+    {
+        if (head.Method == method) return null; // not HEAD: the server would send the body it must not
+        var r = Json(405, Envelope.Failure(ReshError.Usage($"{head.Path} takes {method}, not {Clip(head.Method)}.", $"Send {method} {head.Path}."), "resh", "serve", head.Path));
+        r.Headers.Add(new("Allow", method));
+        return r;
+    }
+
+    /// <summary>The token's name and role, or why the request is refused (401): no token, an unknown one, a revoked or expired one.</summary>
+    ((string Name, string Role)?, ReshError?) Authenticate(HttpRequestHead head)
+    {
+        var auth = head.Header("Authorization");
+        if (auth is null || !auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            return (null, ReshError.PermissionDenied("This route needs an API token (Authorization: Bearer TOKEN).", "Create one with `resh token create name=NAME role=ROLE` on the server."));
+        var secret = auth[7..].Trim();
+        StoredToken? token;
+        try { token = secret.Length is > 0 and <= 256 ? _tokens.Find(secret) : null; }
+        catch (ReshException ex) { return (null, ex.Error); }
+        if (token is null)
+            return (null, ReshError.PermissionDenied("The API token is not known to this server.", "Check the token; `resh token list` on the server shows the valid ones."));
+        if (token.Revoked is not null)
+            return ((token.Name, token.Role), ReshError.PermissionDenied($"The API token `{token.Name}` was revoked at {token.Revoked}.", "Ask the operator for a new token (resh token create)."));
+        if (TokenStore.ParseTime(token.Expires) is { } x && x <= DateTime.UtcNow)
+            return ((token.Name, token.Role), ReshError.PermissionDenied($"The API token `{token.Name}` expired at {token.Expires}.", "Ask the operator for a new token (resh token create ... expires=30d)."));
+        return ((token.Name, token.Role), null);
+    }
+
+    AuditTrail Trail(string identity) => _trails.GetOrAdd(identity, id => new AuditTrail(_runtime.Paths, "rest", id));
+
+    (McpPolicy? Policy, ReshError? Error) PolicyOf(string role) => _roles.GetOrAdd(role, r =>
+    {
+        try { return (ServeRoles.Policy(_runtime.Config, r, _timeout, _forceDryRun), null); }
+        catch (ReshException ex) { return (null, ex.Error); }
+    });
+
+    async Task<Envelope> MetaAsync(string[] argv, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var inv = new Invocation();
+        try { new CommandLineParser(_registry, NoStdin).Parse(argv, inv); }
+        catch (ReshException ex) { return Envelope.Failure(ex.Error, inv.HandleName, inv.VerbName, "", false, clock.Elapsed.TotalMilliseconds); }
+        var runtime = _runtime.ForCall(null, NoStdin);
+        return await Executor.RunAsync(inv, runtime, OutputFormat.Json, NullEvents.Instance, ct, CancellationToken.None, CancellationToken.None, false, clock).ConfigureAwait(false);
+    }
+
+    /// <summary>A /v1/call body ({stage, verb, args, dry_run, timeout, id}), or with <paramref name="route"/> a /v1/call/{handle}.{verb} body ({target, args, dry_run, timeout}).</summary>
+    async Task<Envelope> CallBodyAsync(string who, string role, byte[] body, (string Scheme, string Verb)? route, Stopwatch clock, CancellationToken ct)
+    {
+        JsonObject request;
+        try
+        {
+            request = (body.Length == 0 ? null : JsonNode.Parse(body) as JsonObject)
+                ?? throw ReshError.Usage("The body must be a JSON object.", route is null ? "Example: {\"stage\":\"system://\",\"verb\":\"uptime\"}" : "Example: {\"target\":\"/etc/hosts\",\"args\":{}}").ToException();
+        }
+        catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
+        {
+            return Refused(who, ReshError.Usage($"The body is not valid JSON (at byte {((ex as JsonException)?.BytePositionInLine ?? 0) + 1}).", "Send one JSON object."), clock);
+        }
+        catch (ReshException ex) { return Refused(who, ex.Error, clock); }
+        return await CallAsync(who, role, request, route, clock, ct).ConfigureAwait(false);
+    }
+
+    static readonly string[] CallKeys = ["id", "stage", "verb", "args", "dry_run", "timeout"];
+    static readonly string[] RouteKeys = ["id", "target", "args", "dry_run", "timeout"];
+
+    async Task<Envelope> CallAsync(string who, string role, JsonObject request, (string Scheme, string Verb)? route, Stopwatch clock, CancellationToken ct)
+    {
+        var keys = route is null ? CallKeys : RouteKeys;
+        foreach (var (key, _) in request)
+            if (Array.IndexOf(keys, key) < 0)
+                return Refused(who, ReshError.Usage($"Unknown key \"{Clip(key)}\" in the request; nothing was run.", Suggest.Hint(key, keys) ?? $"A request has the keys {string.Join(", ", keys)}."), clock);
+        string stage;
+        string? verbName;
+        if (route is { } rt)
+        {
+            var target = request["target"] switch
+            {
+                null => "",
+                JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+                _ => null,
+            };
+            if (target is null) return Refused(who, ReshError.Usage("\"target\" must be a string.", "Example: \"target\": \"/etc/hosts\""), clock);
+            if (_registry.Find(rt.Scheme) is not { Hidden: false } h || h.FindVerb(rt.Verb) is null)
+                return Refused(who, ReshError.NotFound($"No verb {Clip(rt.Scheme)}.{Clip(rt.Verb)}.", "GET /openapi.json lists every /v1/call/{handle}.{verb} route."), clock);
+            var prefix = rt.Scheme + "://";
+            stage = target.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) ? target : prefix + Escape(target);
+            verbName = rt.Verb;
+        }
+        else
+        {
+            if (request["stage"] is not JsonValue sv || sv.GetValueKind() != JsonValueKind.String)
+                return Refused(who, ReshError.Usage("The request needs \"stage\" (a string: scheme://target).", "Example: {\"stage\":\"system://\",\"verb\":\"uptime\"}"), clock);
+            stage = sv.GetValue<string>();
+            verbName = request["verb"] is JsonValue vv && vv.GetValueKind() == JsonValueKind.String ? vv.GetValue<string>() : null;
+            if (request["verb"] is not null && verbName is null) return Refused(who, ReshError.Usage("\"verb\" must be a string.", "Example: \"verb\": \"read\""), clock);
+        }
+        var args = request["args"] switch
+        {
+            null => new JsonObject(),
+            JsonObject o => (JsonObject)o.DeepClone(),
+            _ => null,
+        };
+        if (args is null) return Refused(who, ReshError.Usage("\"args\" must be a JSON object.", "Example: \"args\": {\"lines\": 5}"), clock);
+        bool? dryRun = null;
+        if (request.TryGetPropertyValue("dry_run", out var dn))
+        {
+            if (dn is not JsonValue dv || dv.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+                return Refused(who, ReshError.Usage("\"dry_run\" must be true or false; nothing was run.", "Example: \"dry_run\": true"), clock);
+            dryRun = dv.GetValue<bool>();
+        }
+        TimeSpan? timeout = _timeout;
+        if (request["timeout"] is JsonNode tn)
+        {
+            var text = tn is JsonValue tv && tv.GetValueKind() == JsonValueKind.Number ? tv.GetValue<double>() + "s" : tn is JsonValue ts && ts.GetValueKind() == JsonValueKind.String ? ts.GetValue<string>() : null;
+            if (text is null || !Resh.Core.Values.DurationValue.TryParse(text, out var t) || t <= TimeSpan.Zero)
+                return Refused(who, ReshError.Usage("\"timeout\" must be a positive duration.", "Example: \"timeout\": \"30s\""), clock);
+            timeout = timeout is { } cap && cap < t ? cap : t;
+        }
+        foreach (var reserved in (string[])[McpTool.TargetArg, McpTool.HostArg, McpTool.DryRunArg])
+            if (args.ContainsKey(reserved))
+                return Refused(who, ReshError.Usage($"\"args\" has `{reserved}`, which a REST call gives elsewhere; nothing was run.",
+                    reserved == McpTool.DryRunArg ? "Put \"dry_run\" beside \"args\"." : reserved == McpTool.HostArg ? "Run on another host with an ssh:// stage (ssh://HOST/scheme://target)." : "Put the target in the stage (scheme://target)."), clock);
+        var trimmed = stage.TrimEnd();
+        if (trimmed.EndsWith(')'))
+            return Refused(who, ReshError.Usage("The stage ends in (...), arguments inside the stage; a REST call takes them in \"args\".", "Write the arguments as \"args\": {...} (a `)` of the target is written %29)."), clock);
+
+        // Resolve the stage as the CLI would, to learn the handle, verb and target the role is checked on.
+        var probe = new Invocation();
+        try { new CommandLineParser(_registry, NoStdin).ParseRequest(stage, verbName, null, probe); }
+        catch (ReshException ex)
+        {
+            if (probe.Handle is { Hidden: false } && probe.Verb is not null && ex.Error.Code == ErrorCode.Usage) { } // a missing required argument: the real parse below says it
+            else return Refused(who, ex.Error, clock, probe.Handle is { Hidden: false } ? probe : null);
+        }
+        if (probe.Handle is not { Hidden: false } handle || probe.Verb is not { } verb)
+            return Refused(who, ReshError.NotFound($"No handle for the stage `{Clip(stage)}`.", "GET /v1/handles lists the handles a REST call may use."), clock);
+
+        // A streaming verb (tail follow) has no end of its own and a REST answer comes only at the end: it gets a bound.
+        if (verb.Streams && timeout is null) timeout = StreamTimeout;
+        var tool = _tools.GetOrAdd((handle.Scheme, verb.Name), _ => new McpTool(handle, verb));
+        var (policy, roleError) = PolicyOf(role);
+        var runtime = _runtime.ForCall(null, NoStdin);
+        runtime.Audit = Trail(who);
+        if (policy is null)
+            return Fail(runtime, tool, roleError!, "", _forceDryRun, clock, new Invocation());
+        var arguments = args;
+        arguments[McpTool.TargetArg] = handle.Scheme + "://" + probe.Target;
+        if (dryRun is { } d && tool.Mutating) arguments[McpTool.DryRunArg] = d;
+        var call = McpToolCall.Check(_registry, runtime, policy, tool, arguments);
+        if (call.Error is { } refusal)
+            return Fail(runtime, tool, refusal, call.TargetUri, call.DryRun, clock, call.Invocation);
+        var effectiveDryRun = call.DryRun || (dryRun == true);
+        using var timeoutCts = timeout is { } tt ? new CancellationTokenSource(tt) : null;
+        var timeoutToken = timeoutCts?.Token ?? CancellationToken.None;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeoutToken);
+        var env = await Executor.RunAsync(call.Invocation, runtime, OutputFormat.Json, NullEvents.Instance, linked.Token, timeoutToken, ct, effectiveDryRun, clock, timeout)
+            .ConfigureAwait(false);
+        Metrics.Call(handle.Scheme, verb.Name, env.Ok ? "ok" : (env.Error?.Code ?? ErrorCode.Failed).ToWire(), clock.Elapsed.TotalSeconds);
+        return env;
+    }
+
+    Envelope Fail(ReshRuntime runtime, McpTool tool, ReshError error, string targetUri, bool dryRun, Stopwatch clock, Invocation inv)
+    {
+        var failure = Envelope.Failure(error, tool.Handle.Scheme, tool.Verb.Name, targetUri.Length > 0 ? targetUri : tool.Handle.Scheme + "://", dryRun, clock.Elapsed.TotalMilliseconds);
+        inv.Handle = tool.Handle;
+        inv.Verb = tool.Verb;
+        runtime.RecordCall(inv, failure);
+        Metrics.Call(tool.Handle.Scheme, tool.Verb.Name, error.Code.ToWire(), clock.Elapsed.TotalSeconds);
+        return failure;
+    }
+
+    /// <summary>A request refused before its verb was known: audited with what is known, counted under empty labels.</summary>
+    Envelope Refused(string who, ReshError error, Stopwatch clock, Invocation? known = null)
+    {
+        var env = Envelope.Failure(error, known?.HandleName ?? "resh", known?.VerbName ?? "", known?.EnvelopeTarget ?? "", false, clock.Elapsed.TotalMilliseconds);
+        Trail(who).Append(new AuditRecord(0, "", who, "rest", env.Handle, env.Verb, env.Target, "", [], false, error.Code.ToWire(), false, false,
+            Math.Round(clock.Elapsed.TotalMilliseconds, 3), ""));
+        Metrics.Call(known?.Handle?.Scheme ?? "", known?.Verb?.Name ?? "", error.Code.ToWire(), clock.Elapsed.TotalSeconds);
+        return env;
+    }
+
+    /// <summary>POST /v1/batch: one request per line, run in order; one envelope per line, with the request's id first.</summary>
+    async Task<HttpServerResponse> BatchAsync(string who, string role, byte[] body, CancellationToken ct)
+    {
+        var text = Encoding.UTF8.GetString(body);
+        var lines = text.Split('\n');
+        var count = lines.Count(l => l.Trim().Length > 0);
+        if (count > MaxBatchLines)
+            return Json(400, Refused(who, ReshError.Usage($"The batch has {count} requests; at most {MaxBatchLines} are taken at once.", "Split it into several POSTs."), Stopwatch.StartNew()));
+        var output = new MemoryStream();
+        foreach (var raw in lines)
+        {
+            var line = raw.TrimEnd('\r');
+            if (line.Trim().Length == 0) continue;
+            var clock = Stopwatch.StartNew();
+            JsonNode? id = null;
+            Envelope env;
+            try
+            {
+                var request = JsonNode.Parse(line) as JsonObject
+                    ?? throw ReshError.Usage("A batch line must be a JSON object.", "Example: {\"id\":1,\"stage\":\"system://\",\"verb\":\"uptime\"}").ToException();
+                id = request["id"]?.DeepClone();
+                env = await CallAsync(who, role, request, null, clock, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
+            {
+                env = Refused(who, ReshError.Usage($"The line is not valid JSON (at byte {((ex as JsonException)?.BytePositionInLine ?? 0) + 1}).", "One JSON object per line."), clock);
+            }
+            catch (ReshException ex) { env = Refused(who, ex.Error, clock); }
+            var bytes = McpToolCall.EnvelopeBytes(env);
+            output.WriteByte((byte)'{');
+            output.Write("\"id\":"u8);
+            output.Write(Encoding.UTF8.GetBytes(id?.ToJsonString() ?? "null"));
+            if (bytes.Length > 2) output.WriteByte((byte)',');
+            output.Write(bytes, 1, bytes.Length - 1);
+            output.WriteByte((byte)'\n');
+        }
+        return new HttpServerResponse(200, output.ToArray(), "application/x-ndjson");
+    }
+
+    static HttpServerResponse Json(Envelope env) => Json(StatusOf(env), env);
+
+    static HttpServerResponse Json(int status, Envelope env)
+    {
+        var bytes = McpToolCall.EnvelopeBytes(env);
+        var withNewline = new byte[bytes.Length + 1];
+        bytes.CopyTo(withNewline, 0);
+        withNewline[^1] = (byte)'\n';
+        return new HttpServerResponse(status, withNewline);
+    }
+
+    static string Escape(string body)
+    {
+        if (body.AsSpan().IndexOfAny('%', '(', ')') < 0) return body;
+        var sb = new StringBuilder(body.Length + 8);
+        foreach (var c in body) sb.Append(c switch { '%' => "%25", '(' => "%28", ')' => "%29", _ => c.ToString() });
+        return sb.ToString();
+    }
+
+    static string Clip(string s) => s.Length > 80 ? s[..80] + "…" : s;
+
+    sealed class NullEvents : IEventSink
+    {
+        public static readonly NullEvents Instance = new();
+        public void Emit(string eventName, JsonObject fields) { }
+    }
+}
