@@ -115,14 +115,20 @@ public static class McpToolCall
         using var linked = tool.Verb.Streams
             ? CancellationTokenSource.CreateLinkedTokenSource(ct, timeoutToken, session.InputEnded)
             : CancellationTokenSource.CreateLinkedTokenSource(ct, timeoutToken);
-        // The patterns judged the path arguments as named before the call; writers check again what they really open.
-        using var confined = WriteConfinement.Enter(host is null && policy.RestrictsTargets(tool.Verb)
-            ? path => policy.WriteRefusal(tool.Verb, scheme, path) : null);
+        using var confined = Confine(policy, tool, host);
         var env = await Executor.RunAsync(inv, runtime, OutputFormat.Json, events, linked.Token, timeoutToken, CancellationToken.None, dryRun, clock, policy.Timeout)
             .ConfigureAwait(false);
         server.Runtime.Log($"mcp: {tool.Name} {(env.Ok ? "ok" : env.Error?.Code.ToWire())}{(env.Changed ? " changed" : "")} in {env.DurationMs:0.00} ms");
         return env;
     }
+
+    /// <summary>
+    /// The patterns judged the path arguments as named before the call; writers check again what they really open
+    /// (a symlink flipped in between cannot take the write outside). Every server surface runs its verbs inside this.
+    /// </summary>
+    internal static WriteConfinement.Scope Confine(McpPolicy policy, McpTool tool, string? host) =>
+        WriteConfinement.Enter(host is null && policy.RestrictsTargets(tool.Verb)
+            ? path => policy.WriteRefusal(tool.Verb, tool.Handle.Scheme, path) : null);
 
     /// <summary>The outcome of <see cref="Check"/>: the parsed call, or why it is refused (with what was known of it).</summary>
     internal sealed record CheckedCall(Invocation Invocation, bool DryRun, string TargetUri, string Body, string? Host, McpTarget? Forms, ReshError? Error);

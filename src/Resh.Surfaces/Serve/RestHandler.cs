@@ -307,6 +307,7 @@ public sealed class RestHandler : IHttpRequestHandler
         using var timeoutCts = timeout is { } tt ? new CancellationTokenSource(tt) : null;
         var timeoutToken = timeoutCts?.Token ?? CancellationToken.None;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeoutToken);
+        using var confined = McpToolCall.Confine(policy, tool, call.Host);
         var env = await Executor.RunAsync(call.Invocation, runtime, OutputFormat.Json, NullEvents.Instance, linked.Token, timeoutToken, ct, effectiveDryRun, clock, timeout)
             .ConfigureAwait(false);
         Metrics.Call(handle.Scheme, verb.Name, env.Ok ? "ok" : (env.Error?.Code ?? ErrorCode.Failed).ToWire(), clock.Elapsed.TotalSeconds);
