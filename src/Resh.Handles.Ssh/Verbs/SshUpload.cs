@@ -170,7 +170,7 @@ public static class SshUpload
             var item = items[i];
             var f = ShellQuote.QuoteOneLine(item.Remote);
             var clean = $"f={f}; d=${{f%/*}}; [ \"$d\" = \"$f\" ] && d=.; [ -z \"$d\" ] && d=/; b=${{f##*/}}; " +
-                        "for o in \"$d/.$b.resh-\"*; do if [ -e \"$o\" ] || [ -L \"$o\" ]; then rm -f -- \"$o\"; fi; done; mkdir -p -- \"$d\" || exit 4; t=\"$d/.$b.resh-$$\"; ";
+                        "for o in \"$d/.$b.resh-\"*; do if [ -n \"$(find \"$o\" -maxdepth 0 -mmin +10 2>/dev/null)\" ]; then rm -f -- \"$o\"; fi; done; mkdir -p -- \"$d\" || exit 4; t=\"$d/.$b.resh-$$\"; ";
             if (item.File is not { } file)
             {
                 await BecomeScriptAsync(client, host, become, clean + $"ln -s -- {ShellQuote.QuoteOneLine(item.LinkTarget!)} \"$t\" && mv -fT -- \"$t\" \"$f\" || {{ rm -f -- \"$t\"; exit 5; }}",
@@ -223,7 +223,8 @@ public static class SshUpload
     /// <summary>
     /// One round trip (paths on stdin): whether dest and its parent exist, then per item its SHA-256 and mode
     /// ("-" when missing, "!" when in the way; for a kept symlink "=" when it already points there). With
-    /// <paramref name="apply"/> it also removes temporary files an interrupted upload left beside each path
+    /// <paramref name="apply"/> it also removes temporary files an interrupted upload left beside each path (over 10
+    /// minutes old: a younger one may be another upload's in flight, from another caller or a host on the same file system)
     /// and creates an empty 0600 temporary file for each file that will be copied (a link's gets only a name).
     /// </summary>
     static async Task<State> RemoteState(SshClient client, HostTarget host, string top, IReadOnlyList<Item> items, bool apply, bool parents, bool isDir, Become? become)
@@ -235,7 +236,7 @@ public static class SshUpload
                      "elif [ \"$parents\" != 1 ]; then if ls -d -- \"$p\" 2>&1 | grep -q 'Permission denied'; then echo parent denied; else echo parent 0; fi; exit 0; fi; fi; echo parent 1; n=0; " +
                      "while IFS= read -r line; do n=$((n+1)); k=${line%%\t*}; r=${line#*\t}; w=${r%%\t*}; f=${r#*\t}; " +
                      "d=${f%/*}; [ \"$d\" = \"$f\" ] && d=.; [ -z \"$d\" ] && d=/; b=${f##*/}; t=-; " +
-                     "if [ \"$apply\" = 1 ]; then for o in \"$d/.$b.resh-\"*; do if [ -e \"$o\" ] || [ -L \"$o\" ]; then rm -f -- \"$o\"; fi; done; fi; " +
+                     "if [ \"$apply\" = 1 ]; then for o in \"$d/.$b.resh-\"*; do if [ -n \"$(find \"$o\" -maxdepth 0 -mmin +10 2>/dev/null)\" ]; then rm -f -- \"$o\"; fi; done; fi; " +
                      "if [ \"$k\" = l ]; then if [ -L \"$f\" ] && [ \"$(readlink -- \"$f\")\" = \"$w\" ]; then echo '= - -'; continue; fi; " +
                      "if [ -d \"$f\" ] && [ ! -L \"$f\" ]; then echo '! - -'; continue; fi; " +
                      "if [ \"$apply\" = 1 ]; then mkdir -p -- \"$d\" 2>/dev/null; t=\"$d/.$b.resh-$$-$n\"; fi; echo \"~ - $t\"; continue; fi; " +

@@ -145,11 +145,14 @@ public sealed class SshTransferTests(SshBackend ssh)
         var src = dir.File("app.conf", "v2\n");
         var dest = dir.File("remote/app.conf", "v1\n");
         var stale = dir.File("remote/.app.conf.resh-0123456789abcdef", "half");
+        File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddHours(-1));
+        // A young one may be another upload's in flight (another caller, or a second host on the same file system): kept.
+        dir.File("remote/.app.conf.resh-4242-1", "");
         var run = ssh.Run($"ssh://box.upload(src={src},dest={dest})");
         Assert.True(run.Ok, run.ToString());
         Assert.False(File.Exists(stale));
         Assert.Equal("v2\n", File.ReadAllText(dest));
-        Assert.Equal(["app.conf"], Directory.GetFileSystemEntries(dir["remote"]).Select(Path.GetFileName));
+        Assert.Equal([".app.conf.resh-4242-1", "app.conf"], Directory.GetFileSystemEntries(dir["remote"]).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]
