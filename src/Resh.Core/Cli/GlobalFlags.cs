@@ -9,6 +9,9 @@ public sealed record GlobalFlag(string Name, string? ValueName, string Descripti
 
 public static class GlobalFlags
 {
+    /// <summary>The longest --timeout: a timer's bound (int.MaxValue milliseconds), in whole days.</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(24);
+
     public static readonly IReadOnlyList<GlobalFlag> All =
     [
         new("format", "FORMAT", "Output format: auto, json, json-pretty, ndjson, table, yaml, raw (auto = table on a terminal, json otherwise).", (o, v) =>
@@ -24,6 +27,8 @@ public static class GlobalFlags
         {
             if (!DurationValue.TryParse(v!, out var t) || t <= TimeSpan.Zero)
                 throw ReshError.Usage($"--timeout expects a positive duration, got `{v}`.", "Examples: 500ms, 30s, 5m.").ToException();
+            if (t > MaxTimeout) // timers take at most ~24.8 days
+                throw ReshError.Usage($"--timeout {v} is longer than resh can wait ({(int)MaxTimeout.TotalDays} days).", "Leave --timeout out to wait as long as the verb takes.").ToException();
             o.Timeout = t;
         }),
         new("quiet", null, "Print nothing on success; errors go to stderr as one line. The exit status tells the outcome.", (o, _) => o.Quiet = true, "q"),

@@ -81,10 +81,10 @@ public static class Arg
     /// (<c>command=sleep 1</c>) split into words as a shell would for quotes and backslashes, with no expansion and no shell.
     /// </summary>
     public static Arg<IReadOnlyList<string>> Command(string name, string description, bool required = false, string[]? examples = null,
-        string[]? aliases = null, bool positional = false) => new()
+        string[]? aliases = null, bool positional = false, ArgRole role = ArgRole.None) => new()
     {
         Name = name, Description = description, Kind = ArgKind.List, Required = required, Examples = examples ?? [], Aliases = aliases ?? [],
-        Positional = positional, Default = [], Parser = ParseCommand,
+        Positional = positional, Default = [], Parser = ParseCommand, Role = role,
     };
 
     public static Arg<JsonNode?> Json(string name, string description, bool required = false, string[]? examples = null) => new()

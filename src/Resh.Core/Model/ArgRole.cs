@@ -14,4 +14,9 @@ public enum ArgRole
     SecretSources,
     /// <summary>A boolean that shows secret values in clear (`reveal`): a surface may refuse it (resh mcp without --allow-reveal).</summary>
     Reveal,
+    /// <summary>
+    /// A command run beside what the verb does (template.render's `validate`): a server surface (resh mcp, resh serve)
+    /// refuses it, since its patterns judge targets and paths, not what a program does.
+    /// </summary>
+    SideCommand,
 }

@@ -207,6 +207,9 @@ public static class McpToolCall
         foreach (var (arg, value) in inv.Args.Given)
         {
             if (McpRevealRule.ArgRefusal(policy, tool.Verb, arg, value, !given.ContainsKey(arg.Name)) is { } reveal) return reveal;
+            if (arg.Role == ArgRole.SideCommand && Values(value).Any())
+                return ReshError.PermissionDenied($"{tool.Verb.FullName} with `{arg.Name}` runs a program{(given.ContainsKey(arg.Name) ? "" : " (a default from the config file)")}, which this server does not allow: its patterns judge targets and paths, not commands.",
+                    $"Call {tool.Verb.FullName} without `{arg.Name}` and check the result another way, or run it with `{arg.Name}` from the command line.");
             if (arg.Path == PathUse.None && arg.Role != ArgRole.Target) continue;
             if (policy.ReadOnly && McpReadOnlyRules.Writes(arg))
                 return ReshError.PermissionDenied($"{tool.Verb.FullName} with `{arg.Name}` writes files{(given.ContainsKey(arg.Name) ? "" : " (a default from the config file)")}, and this MCP server runs with --read-only.",

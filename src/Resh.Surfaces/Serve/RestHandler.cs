@@ -88,9 +88,27 @@ public sealed class RestHandler : IHttpRequestHandler
 
     public async Task<HttpServerResponse> HandleAsync(HttpServerRequest request, CancellationToken ct)
     {
-        var response = await RouteAsync(request, ct).ConfigureAwait(false);
+        HttpServerResponse response;
+        try { response = await RouteAsync(request, ct).ConfigureAwait(false); }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bug must still answer (and be counted), never drop the connection silently.
+            _runtime.Log($"serve: {request.Head.Method} {request.Head.Path}: {ex.GetType().Name}: {ex.Message}");
+            response = Json(500, Envelope.Failure(ReshError.Failed("Internal error while handling the request; nothing more is known.",
+                "Run `resh serve --verbose` to see the cause in its log, and report it."), "resh", "serve", request.Head.Path));
+        }
         Metrics.Response(response.Status);
         return response;
+    }
+
+    /// <summary>
+    /// The request with every member read now: a JsonObject reads its members lazily, so a duplicate key (or a lone
+    /// surrogate, found when it is written) would otherwise throw in the middle of a call instead of at the parse.
+    /// </summary>
+    static JsonObject? Whole(JsonObject? request)
+    {
+        _ = request?.ToJsonString();
+        return request;
     }
 
     async Task<HttpServerResponse> RouteAsync(HttpServerRequest request, CancellationToken ct)
@@ -183,7 +201,7 @@ public sealed class RestHandler : IHttpRequestHandler
 
     (McpPolicy? Policy, ReshError? Error) PolicyOf(string role) => _roles.GetOrAdd(role, r =>
     {
-        try { return (ServeRoles.Policy(_runtime.Config, r, _timeout, _forceDryRun), null); }
+        try { return (ServeRoles.Policy(_runtime.Config, r, _timeout, _forceDryRun, scheme => !_registry.IsBuiltIn(scheme) && _registry.External?.Find(scheme) is not null), null); }
         catch (ReshException ex) { return (null, ex.Error); }
     });
 
@@ -203,12 +221,12 @@ public sealed class RestHandler : IHttpRequestHandler
         JsonObject request;
         try
         {
-            request = (body.Length == 0 ? null : JsonNode.Parse(body) as JsonObject)
+            request = (body.Length == 0 ? null : Whole(JsonNode.Parse(body) as JsonObject))
                 ?? throw ReshError.Usage("The body must be a JSON object.", route is null ? "Example: {\"stage\":\"system://\",\"verb\":\"uptime\"}" : "Example: {\"target\":\"/etc/hosts\",\"args\":{}}").ToException();
         }
         catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
         {
-            return Refused(who, ReshError.Usage($"The body is not valid JSON (at byte {((ex as JsonException)?.BytePositionInLine ?? 0) + 1}).", "Send one JSON object."), clock);
+            return Refused(who, ReshError.Usage(ex is JsonException je ? $"The body is not valid JSON (at byte {(je.BytePositionInLine ?? 0) + 1})." : "The body is not valid JSON: a key appears twice, or a string holds invalid Unicode.", "Send one JSON object."), clock);
         }
         catch (ReshException ex) { return Refused(who, ex.Error, clock); }
         return await CallAsync(who, role, request, route, clock, ct).ConfigureAwait(false);
@@ -266,8 +284,8 @@ public sealed class RestHandler : IHttpRequestHandler
         if (request["timeout"] is JsonNode tn)
         {
             var text = tn is JsonValue tv && tv.GetValueKind() == JsonValueKind.Number ? tv.GetValue<double>() + "s" : tn is JsonValue ts && ts.GetValueKind() == JsonValueKind.String ? ts.GetValue<string>() : null;
-            if (text is null || !Resh.Core.Values.DurationValue.TryParse(text, out var t) || t <= TimeSpan.Zero)
-                return Refused(who, ReshError.Usage("\"timeout\" must be a positive duration.", "Example: \"timeout\": \"30s\""), clock);
+            if (text is null || !Resh.Core.Values.DurationValue.TryParse(text, out var t) || t <= TimeSpan.Zero || t > Resh.Core.Cli.GlobalFlags.MaxTimeout)
+                return Refused(who, ReshError.Usage($"\"timeout\" must be a positive duration of at most {(int)Resh.Core.Cli.GlobalFlags.MaxTimeout.TotalDays} days.", "Example: \"timeout\": \"30s\""), clock);
             timeout = timeout is { } cap && cap < t ? cap : t;
         }
         foreach (var reserved in (string[])[McpTool.TargetArg, McpTool.HostArg, McpTool.DryRunArg])
@@ -352,7 +370,7 @@ public sealed class RestHandler : IHttpRequestHandler
             Envelope env;
             try
             {
-                var request = JsonNode.Parse(line) as JsonObject
+                var request = Whole(JsonNode.Parse(line) as JsonObject)
                     ?? throw ReshError.Usage("A batch line must be a JSON object.", "Example: {\"id\":1,\"stage\":\"system://\",\"verb\":\"uptime\"}").ToException();
                 id = request["id"]?.DeepClone();
                 env = await CallAsync(who, role, request, null, clock, ct).ConfigureAwait(false);

@@ -20,7 +20,7 @@ public static class ServeRoles
         TokenStore.ValidName(role) ? config.Section("roles")?[role] as JsonObject : null;
 
     /// <summary>The policy of a role, or the refusal when the config has no such role or it is malformed.</summary>
-    public static McpPolicy Policy(ReshConfig config, string role, TimeSpan? timeout, bool dryRun)
+    public static McpPolicy Policy(ReshConfig config, string role, TimeSpan? timeout, bool dryRun, Func<string, bool> isPlugin)
     {
         var table = Find(config, role)
             ?? throw ReshError.PermissionDenied($"The role `{role}` is not defined in the config file, so it may call nothing.",
@@ -38,6 +38,7 @@ public static class ServeRoles
             AllowSecret = Strings(table, "allow_secret", role),
             AllowDestructive = true, // no one to ask over REST: a role's allow patterns are the consent
             AllowPluginReads = false,
+            IsPlugin = isPlugin, // a read_only role runs no plugin verb: its `read` is only the manifest's claim
             ForceDryRun = dryRun,
             Timeout = timeout,
             Role = role,

@@ -38,6 +38,7 @@ public static class TokenVerbs
         if (!TokenStore.ValidName(role)) return ReshError.Usage($"`{Clip(role)}` is not a role name.", "Use the name of a [roles.NAME] table of the config file (role=ops).");
         var expires = ctx.Get(Expires);
         if (expires is { } e && e <= TimeSpan.Zero) return ReshError.Usage("expires= must be a positive duration.", "Example: expires=30d");
+        if (expires is { } far && far > TimeSpan.FromDays(3650)) return ReshError.Usage("expires= is at most 3650d (ten years).", "Leave expires out for a token that never expires, or give at most 3650d.");
         var now = DateTime.UtcNow;
         var expiry = expires is { } d ? (now + d).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) : null;
         if (ServeRoles.Find(ctx.Runtime.Config, role) is null)

@@ -40,6 +40,10 @@ public sealed class ServeTests : IDisposable
 
             [roles.nothing]
             read_only = true
+
+            [roles.render]
+            allow = ["template.render:template://{{_data}}/**"]
+            allow_reveal = true
             """);
     }
 
@@ -356,6 +360,41 @@ public sealed class ServeTests : IDisposable
         Assert.Contains("resh_rest_calls_total{handle=\"file\",verb=\"read\",code=\"permission_denied\"} 1", text);
         Assert.Contains("resh_rest_call_duration_seconds_bucket{handle=\"system\",verb=\"uptime\",le=\"+Inf\"} 1", text);
         Assert.Contains("resh_rest_call_duration_seconds_count{handle=\"file\",verb=\"read\"} 2", text);
+    }
+
+    [Fact]
+    public async Task A_command_beside_the_verb_and_malformed_bodies_are_refused_with_envelopes()
+    {
+        // template.render's validate= runs a program: a role that may render into a tree may not run commands through it.
+        var token = Token("r", "render");
+        var url = Start();
+        var template = Path.Combine(_data, "t.j2");
+        File.WriteAllText(template, "x={{ 1 }}\n");
+        var dest = Path.Combine(_data, "out.conf");
+        var marker = Path.Combine(_data, "ran");
+        var (s, e, _) = await CallAsync(url, token, $$"""{"stage":"template://{{template}}","verb":"render","args":{"dest":"{{dest}}","validate":["touch","{{marker}}"]}}""");
+        Assert.Equal((403, "permission_denied"), (s, Code(e)));
+        Assert.Contains("validate", e["error"]!["message"]!.GetValue<string>());
+        Assert.False(File.Exists(marker));
+        Assert.False(File.Exists(dest));
+        (s, e, _) = await CallAsync(url, token, $$"""{"stage":"template://{{template}}","verb":"render","args":{"dest":"{{dest}}"}}""");
+        Assert.Equal(200, s);
+        Assert.Equal("x=1\n", File.ReadAllText(dest));
+
+        // A duplicate key, a lone surrogate, a timeout no timer can hold: usage envelopes, not a dropped connection.
+        foreach (var body in new[]
+        {
+            """{"stage":"system://","verb":"uptime","verb":"uptime"}""",
+            $$"""{"stage":"template://{{template}}","verb":"render","args":{"dest":"{{_data}}/\ud800"}}""",
+            """{"stage":"system://","verb":"uptime","timeout":"100000d"}""",
+        })
+        {
+            (s, e, _) = await CallAsync(url, token, body);
+            Assert.Equal((400, "usage"), (s, Code(e)));
+        }
+        var cli = Resh("--timeout", "100000d", "system://.uptime");
+        Assert.Equal(2, cli.ExitCode);
+        Assert.Contains("\"usage\"", cli.Stdout);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public static class TemplateRender
     static readonly Arg<bool> Follow = Arg.Bool("follow", "When dest is a symlink: true writes where it points whoever owns the link; false replaces the link itself with the rendered file (Ansible's follow: no). Unset: the link is followed only when it belongs to you or root; a link another user planted is refused.", true);
     static readonly Arg<IReadOnlyList<string>> Validate = Arg.Command("validate",
         "A command that checks the rendered file before it replaces dest (Ansible's validate): argv words (validate:='[\"nginx\",\"-t\",\"-c\",\"%s\"]', or validate='visudo -cf %s' split into words as a shell would, no shell runs); %s is a private copy of the new content. A non-zero exit leaves dest untouched: `failed`, with its output's tail.",
-        examples: ["nginx -t -c %s", "visudo -cf %s"]);
+        examples: ["nginx -t -c %s", "visudo -cf %s"], role: ArgRole.SideCommand);
     static readonly Arg<bool> UnsafeWrites = Arg.Bool("unsafe_writes", "When dest's directory does not let you create a temporary file (a file you may write in a directory you may not), rewrite dest in place, not atomically (Ansible's unsafe_writes); without it that is permission_denied.");
 
     public static readonly VerbInfo Verb = VerbInfo.Define("render", Effect.Mutate,
