@@ -107,8 +107,36 @@ public sealed class RestHandler : IHttpRequestHandler
     /// </summary>
     static JsonObject? Whole(JsonObject? request)
     {
-        _ = request?.ToJsonString();
+        if (request is not null) Walk(request, 0);
         return request;
+    }
+
+    static void Walk(JsonNode? node, int depth)
+    {
+        if (depth > 256) throw new ArgumentException("too deep");
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (key, value) in o) { CheckText(key); Walk(value, depth + 1); } // enumerating reads every member: a duplicate throws
+                break;
+            case JsonArray a:
+                foreach (var item in a) Walk(item, depth + 1);
+                break;
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                CheckText(v.GetValue<string>());
+                break;
+        }
+    }
+
+    /// <summary>A lone surrogate (`"\ud800"` in JSON) is not text: nothing resh writes (envelope, audit) could carry it.</summary>
+    static void CheckText(string s)
+    {
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (!char.IsSurrogate(s[i])) continue;
+            if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) { i++; continue; }
+            throw new ArgumentException("lone surrogate");
+        }
     }
 
     async Task<HttpServerResponse> RouteAsync(HttpServerRequest request, CancellationToken ct)

@@ -372,12 +372,12 @@ public sealed class ServeTests : IDisposable
         File.WriteAllText(template, "x={{ 1 }}\n");
         var dest = Path.Combine(_data, "out.conf");
         var marker = Path.Combine(_data, "ran");
-        var (s, e, _) = await CallAsync(url, token, $$"""{"stage":"template://{{template}}","verb":"render","args":{"dest":"{{dest}}","validate":["touch","{{marker}}"]}}""");
+        var (s, e, _) = await CallAsync(url, token, $$$"""{"stage":"template://{{{template}}}","verb":"render","args":{"dest":"{{{dest}}}","validate":["touch","{{{marker}}}"]}}""");
         Assert.Equal((403, "permission_denied"), (s, Code(e)));
         Assert.Contains("validate", e["error"]!["message"]!.GetValue<string>());
         Assert.False(File.Exists(marker));
         Assert.False(File.Exists(dest));
-        (s, e, _) = await CallAsync(url, token, $$"""{"stage":"template://{{template}}","verb":"render","args":{"dest":"{{dest}}"}}""");
+        (s, e, _) = await CallAsync(url, token, $$$"""{"stage":"template://{{{template}}}","verb":"render","args":{"dest":"{{{dest}}}"}}""");
         Assert.Equal(200, s);
         Assert.Equal("x=1\n", File.ReadAllText(dest));
 
@@ -385,7 +385,7 @@ public sealed class ServeTests : IDisposable
         foreach (var body in new[]
         {
             """{"stage":"system://","verb":"uptime","verb":"uptime"}""",
-            $$"""{"stage":"template://{{template}}","verb":"render","args":{"dest":"{{_data}}/\ud800"}}""",
+            $$$"""{"stage":"template://{{{template}}}","verb":"render","args":{"dest":"{{{_data}}}/\ud800"}}""",
             """{"stage":"system://","verb":"uptime","timeout":"100000d"}""",
         })
         {
