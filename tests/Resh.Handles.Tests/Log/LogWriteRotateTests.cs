@@ -28,7 +28,8 @@ public sealed class LogWriteRotateTests : IDisposable
     public async Task Follow_streams_new_lines_through_rename_rotation_and_copytruncate()
     {
         var log = _dir.File("app.log", "before\n");
-        var follow = Task.Run(() => ReshBinary.Run([$"log://{log}.follow", "--timeout", "6s", "--format", "ndjson"], wait: TimeSpan.FromSeconds(30)));
+        // A wide window: on a loaded machine the two rotate calls below can take seconds each.
+        var follow = Task.Run(() => ReshBinary.Run([$"log://{log}.follow", "--timeout", "15s", "--format", "ndjson"], wait: TimeSpan.FromSeconds(60)));
         await Task.Delay(1500);
         File.AppendAllText(log, "one\n");
         await Task.Delay(400);
