@@ -214,7 +214,12 @@ internal sealed class Analysis
             case DictExpr d: foreach (var (k, v) in d.Items) { Expr(k, scope); Expr(v, scope); } break;
             case CallExpr call: Expr(call.Target, scope); ArgsOf(call.Args, scope); break;
             // x.y | default(...) and x.y is defined guard x too (chainable undefined, as Ansible); an index inside is still a use.
-            case FilterExpr { Name: "default" or "d" } f when Root(f.Target) is { } n: Guarded(f.Target, n, scope); ArgsOf(f.Args, scope); break;
+            case FilterExpr { Name: "default" or "d" } f:
+                if (Root(f.Target) is { } fr) Guarded(f.Target, fr, scope); else Expr(f.Target, scope);
+                // its fallback is only needed when the value is undefined: a chain there is guarded too (default(y.z))
+                foreach (var a in f.Args.Positional.Concat(f.Args.Named.Select(x => x.Value)))
+                    if (Root(a) is { } ar) Guarded(a, ar, scope); else Expr(a, scope);
+                break;
             case FilterExpr f: Expr(f.Target, scope); ArgsOf(f.Args, scope); break;
             case TestExpr { Name: "defined" or "undefined" } t when Root(t.Target) is { } n: Guarded(t.Target, n, scope); ArgsOf(t.Args, scope); break;
             case TestExpr t: Expr(t.Target, scope); ArgsOf(t.Args, scope); break;

@@ -21,9 +21,12 @@ internal static class Filters
     public static object? Apply(Renderer r, FilterExpr f, Frame frame)
     {
         var raw = f.Name is "default" or "d" ? r.EvalGuarded(f.Target, frame) : r.Eval(f.Target, frame);
-        var pos = f.Args.Positional.Select(a => r.Eval(a, frame)).ToList();
+        // default's own value is chainable too: {{ x | default(y.z) }} with x defined never needs y (s37 user #21); when it
+        // is used, an undefined one still fails where it is printed, as in Ansible.
+        Func<Expr, object?> eval = f.Name is "default" or "d" ? a => r.EvalGuarded(a, frame) : a => r.Eval(a, frame);
+        var pos = f.Args.Positional.Select(eval).ToList();
         var named = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var (n, a) in f.Args.Named) named[n] = r.Eval(a, frame);
+        foreach (var (n, a) in f.Args.Named) named[n] = eval(a);
         object? A(int i, string name, object? dflt) => i < pos.Count ? pos[i] : named.TryGetValue(name, out var x) ? x : dflt;
         try
         {

@@ -69,7 +69,26 @@ internal static class PyYaml
     /// single-quoted (the emitter falls back to double quotes where single ones cannot hold it).
     /// </summary>
     static void Text(IEmitter e, string s) =>
-        e.Emit(new Scalar(null, null, s, s.Contains('\n') ? ScalarStyle.SingleQuoted : ScalarStyle.Any, !ReadsAsOtherType(s), true));
+        e.Emit(new Scalar(null, null, s, Special(s) ? ScalarStyle.DoubleQuoted : s.Contains('\n') ? ScalarStyle.SingleQuoted : ScalarStyle.Any,
+            !ReadsAsOtherType(s), true));
+
+    /// <summary>
+    /// Characters PyYAML's analyze_scalar calls special (a tab, CR, other control characters, a BOM, a lone surrogate), which
+    /// only a double-quoted scalar holds with its escapes; the other line breaks (NEL, LS, PS) are folded or dropped by a
+    /// loader in the other styles, so they are double-quoted too (s37 user #5: `a\tb`, `x\r\ny` and `\r` loaded back changed).
+    /// </summary>
+    static bool Special(string s)
+    {
+        for (var i = 0; i < s.Length; i++)
+        {
+            var c = s[i];
+            if (c == '\n' || c is >= ' ' and <= '~') continue;
+            if (c < ' ' || c is >= '\x7F' and < '\xA0' || c is '\x85' or '\u2028' or '\u2029' or '\uFEFF' or '\uFFFE' or '\uFFFF') return true;
+            if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) { i++; continue; }
+            if (char.IsSurrogate(c)) return true;
+        }
+        return false;
+    }
 
     static void Plain(IEmitter e, string text) => e.Emit(new Scalar(null, null, text, ScalarStyle.Plain, true, false));
 
