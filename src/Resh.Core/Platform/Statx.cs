@@ -69,6 +69,21 @@ public static partial class Posix
         return Decode(buf);
     }
 
+    /// <summary>fstat of an open descriptor; null with errno when it fails.</summary>
+    public static unsafe FileStatus? StatDescriptor(int fd, out int errno)
+    {
+        const int AT_EMPTY_PATH = 0x1000;
+        byte* buf = stackalloc byte[256];
+        var rc = StatxNative(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, buf);
+        if (rc != 0)
+        {
+            errno = Marshal.GetLastPInvokeError();
+            return null;
+        }
+        errno = 0;
+        return Decode(buf);
+    }
+
     /// <summary>The fields of a statx buffer.</summary>
     static unsafe FileStatus Decode(byte* buf)
     {

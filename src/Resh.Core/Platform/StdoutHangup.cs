@@ -7,7 +7,7 @@ namespace Resh.Core.Platform;
 /// of a remote stage after the caller's ssh died), and says so once. Closing an ssh channel that has no terminal does
 /// not signal the remote command: without this, a remote stage would run on until it next wrote. A thread waits in
 /// poll(2) on descriptor 1 asking for no events: only POLLERR (a pipe with no reader left) and POLLHUP (a socket whose
-/// peer closed) wake it, so on a terminal, a file or /dev/null it sleeps, costing nothing, until the process ends.
+/// peer closed) wake it, and it is started only when descriptor 1 is a pipe or a socket.
 /// </summary>
 public static partial class StdoutHangup
 {
@@ -28,6 +28,8 @@ public static partial class StdoutHangup
     /// <summary>Starts the watch; <paramref name="onHangup"/> runs on the watching thread when the reader is gone.</summary>
     public static void Watch(Action onHangup)
     {
+        // Only a pipe or a socket loses its reader; a file, /dev/null or a terminal never wakes poll, so no thread for them.
+        if (Posix.StatDescriptor(1, out _)?.FileType is not (FileStatus.S_IFIFO or FileStatus.S_IFSOCK)) return;
         var thread = new Thread(() =>
         {
             if (WaitForHangup()) onHangup();

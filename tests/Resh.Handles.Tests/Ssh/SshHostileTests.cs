@@ -192,26 +192,12 @@ public sealed class SshHostileTests(SshBackend ssh)
     [Fact]
     public async Task Interrupting_a_remote_stage_stops_the_remote_resh_and_what_it_runs()
     {
-        var marker = $"48.{Random.Shared.Next(100, 999)}";
-        var psi = new ProcessStartInfo(ReshBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        psi.ArgumentList.Add($"ssh://box/ssh://box.exec(command=sleep {marker})");
-        foreach (var (k, v) in ssh.Env()) psi.Environment[k] = v;
-        using var resh = Process.Start(psi)!;
-        var stdout = resh.StandardOutput.ReadToEndAsync();
-        _ = resh.StandardError.ReadToEndAsync();
-        try
-        {
-            WaitFor(() => Sleeping(marker) is not null, "the remote sleep to start");
-            Assert.Equal(0, SshBackend.Run(["kill", "-TERM", resh.Id.ToString()], TimeSpan.FromSeconds(5), check: false).Code);
-            Assert.True(resh.WaitForExit(TimeSpan.FromSeconds(15)));
-            Assert.Contains("\"interrupted\"", await stdout);
-            WaitFor(() => Sleeping(marker) is null, "the remote sleep to be stopped");
-        }
-        finally
-        {
-            if (!resh.HasExited) resh.Kill(true);
-            if (Sleeping(marker) is { } pid) SshBackend.Run(["kill", "-KILL", pid], TimeSpan.FromSeconds(5), check: false);
-        }
+        using var run = RemoteSleep.Start(ssh, "48");
+        WaitFor(() => run.Remote() is not null, "the remote sleep to start");
+        Assert.Equal(0, SshBackend.Run(["kill", "-TERM", run.Resh.Id.ToString()], TimeSpan.FromSeconds(5), check: false).Code);
+        Assert.True(run.Resh.WaitForExit(TimeSpan.FromSeconds(15)));
+        Assert.Contains("\"interrupted\"", await run.Stdout);
+        WaitFor(() => run.Remote() is null, "the remote sleep to be stopped");
     }
 
     [Fact]
@@ -220,28 +206,51 @@ public sealed class SshHostileTests(SshBackend ssh)
         // The caller's ssh dies (SIGKILL: no chance to send a kill over a second channel). sshd closes the session's
         // pipes, but without a terminal nothing signals the remote command: the remote resh must notice that its
         // stdout has no reader left and stop its verb (here an exec on the next hop, stopped there by its own cancellation).
-        var marker = $"49.{Random.Shared.Next(100, 999)}";
-        var psi = new ProcessStartInfo(ReshBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        psi.ArgumentList.Add($"ssh://box/ssh://box.exec(command=sleep {marker})");
-        foreach (var (k, v) in ssh.Env()) psi.Environment[k] = v;
-        using var resh = Process.Start(psi)!;
-        var stdout = resh.StandardOutput.ReadToEndAsync();
-        _ = resh.StandardError.ReadToEndAsync();
-        string? Remote() => Sleeping(marker);
-        try
+        using var run = RemoteSleep.Start(ssh, "49");
+        WaitFor(() => run.Remote() is not null, "the remote sleep to start");
+        var sshChild = ChildrenOf(run.Resh.Id).FirstOrDefault(pid => Comm(pid) == "ssh");
+        Assert.NotNull(sshChild);
+        Assert.Equal(0, SshBackend.Run(["kill", "-KILL", sshChild], TimeSpan.FromSeconds(5), check: false).Code);
+        WaitFor(() => run.Remote() is null, "the remote sleep to stop");
+        Assert.True(run.Resh.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Contains("\"ok\":false", await run.Stdout);
+    }
+
+    /// <summary>
+    /// `resh ssh://box/ssh://box.exec(command=sleep MARKER)` running as a child, with a marker no other test's sleep has;
+    /// disposing kills whatever of it is left (the local resh and the remote sleep).
+    /// </summary>
+    sealed class RemoteSleep : IDisposable
+    {
+        readonly string _marker;
+        public Process Resh { get; }
+        public Task<string> Stdout { get; }
+
+        RemoteSleep(Process resh, string marker)
         {
-            WaitFor(() => Remote() is not null, "the remote sleep to start");
-            var sshChild = ChildrenOf(resh.Id).FirstOrDefault(pid => Comm(pid) == "ssh");
-            Assert.NotNull(sshChild);
-            Assert.Equal(0, SshBackend.Run(["kill", "-KILL", sshChild], TimeSpan.FromSeconds(5), check: false).Code);
-            WaitFor(() => Remote() is null, "the remote sleep to stop");
-            Assert.True(resh.WaitForExit(TimeSpan.FromSeconds(30)));
-            Assert.Contains("\"ok\":false", await stdout);
+            Resh = resh;
+            _marker = marker;
+            Stdout = resh.StandardOutput.ReadToEndAsync();
+            _ = resh.StandardError.ReadToEndAsync();
         }
-        finally
+
+        public static RemoteSleep Start(SshBackend ssh, string prefix)
         {
-            if (!resh.HasExited) resh.Kill(true);
+            var marker = $"{prefix}.{Random.Shared.Next(100, 999)}";
+            var psi = new ProcessStartInfo(ReshBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+            psi.ArgumentList.Add($"ssh://box/ssh://box.exec(command=sleep {marker})");
+            foreach (var (k, v) in ssh.Env()) psi.Environment[k] = v;
+            return new RemoteSleep(Process.Start(psi)!, marker);
+        }
+
+        /// <summary>The PID of the remote sleep, or null once it is gone.</summary>
+        public string? Remote() => Sleeping(_marker);
+
+        public void Dispose()
+        {
+            if (!Resh.HasExited) Resh.Kill(true);
             if (Remote() is { } pid) SshBackend.Run(["kill", "-KILL", pid], TimeSpan.FromSeconds(5), check: false);
+            Resh.Dispose();
         }
     }
 
