@@ -28,6 +28,15 @@ public sealed class SymlinkFlipper : IDisposable
         var psi = new ProcessStartInfo("setpriv", [$"--reuid={uid}", $"--regid={uid}", "--clear-groups", "/usr/bin/python3", "-c", Script, dir, a, b, seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)])
         { UseShellExecute = false };
         _process = Process.Start(psi)!;
+        // Returns once the swap is seen happening (python takes a while to start; a fast caller would race nothing).
+        var first = new FileInfo(Path.Combine(dir, a)).LinkTarget is null;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(20) && !_process.HasExited)
+        {
+            if ((new FileInfo(Path.Combine(dir, a)).LinkTarget is null) != first) return;
+            Thread.Sleep(1);
+        }
+        throw new InvalidOperationException($"The flipper did not swap {a} and {b} in {dir} within 20 s.");
     }
 
     public bool Running => !_process.HasExited;
