@@ -251,6 +251,36 @@ public sealed class ServeConfineRaceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_rest_client_alone_cannot_build_a_swap_that_deletes_outside_the_role()
+    {
+        // s37 #1b: a relative link checked where it is made points outside once its directory is moved; a second
+        // client loop moves directories around while the first deletes through the link's name.
+        if (!IsRoot) return;
+        Setup("victim");
+        var token = Token("app");
+        var url = Start();
+        async Task Ok(JsonObject call) { var e = await CallAsync(url, token, call); Assert.True(Code(e) == "ok", e.ToJsonString()); }
+        await Ok(new JsonObject { ["stage"] = $"file://{_app}/k1/k2/m", ["verb"] = "mkdir", ["args"] = new JsonObject { ["parents"] = true } });
+        // From k1/k2/m, ../../outside is k1/outside (inside the role); from A, two levels up, it is the outside area.
+        await Ok(new JsonObject { ["stage"] = $"file://{_app}/k1/k2/m/s", ["verb"] = "symlink", ["args"] = new JsonObject { ["to"] = "../../outside" } });
+        await Ok(new JsonObject { ["stage"] = $"file://{_app}/k1/k2/m", ["verb"] = "move", ["args"] = new JsonObject { ["to"] = $"{_app}/A" } });
+        Assert.Equal(_outside, Path.GetFullPath(Path.Combine(_app, "A", new FileInfo(Path.Combine(_app, "A", "s")).LinkTarget!)));
+        var before = Outside();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var mover = Task.Run(async () =>
+        {
+            while (!cts.IsCancellationRequested)
+                foreach (var (from, to) in new[] { ("M", "B"), ("A", "M"), ("M", "A"), ("B", "M") })
+                    await CallAsync(url, token, new JsonObject { ["stage"] = $"file://{_app}/{from}", ["verb"] = "move", ["args"] = new JsonObject { ["to"] = $"{_app}/{to}" } });
+        });
+        for (int i = 0; i < Tries && !cts.IsCancellationRequested; i++)
+            await CallAsync(url, token, new JsonObject { ["stage"] = $"file://{_app}/M/s/victim{i}", ["verb"] = "delete" });
+        await cts.CancelAsync();
+        await mover;
+        Assert.Equal(before, Outside());
+    }
+
+    [Fact]
     public async Task A_verb_that_acts_by_name_is_refused_under_a_roles_path_patterns_and_the_audit_names_what_was_acted_on()
     {
         if (!IsRoot) return;
