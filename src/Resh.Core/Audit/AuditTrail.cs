@@ -47,7 +47,29 @@ public sealed class AuditTrail(ReshPaths paths, string surface, string identity)
     /// <param name="started">The sequence number of the call's started record, when one was written.</param>
     public string? Record(Invocation inv, Envelope env, long? started = null) => Append(new AuditRecord(0, "", Identity, Surface, env.Handle, env.Verb, env.Target, env.Host,
         AuditArgs.From(inv.Args), env.Ok, env.Ok ? "ok" : (env.Error?.Code ?? Errors.ErrorCode.Failed).ToWire(), env.Changed, env.DryRun,
-        Math.Round(env.DurationMs, 3), "", Started: started), out _);
+        Math.Round(env.DurationMs, 3), "", Started: started, ActedOn: ActedOn(inv, env)), out _);
+
+    /// <summary>
+    /// Under a surface's path patterns: the kernel's names of what the call read, removed or wrote, when they differ from
+    /// the paths it was given (a symlink on the way), so the record says what was acted on; null otherwise.
+    /// </summary>
+    static IReadOnlyList<string>? ActedOn(Invocation inv, Envelope env)
+    {
+        var acted = Platform.PathConfinement.Acted;
+        if (acted.Count == 0) return null;
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        var sep = env.Target.IndexOf("://", StringComparison.Ordinal);
+        if (sep >= 0) named.Add(env.Target[(sep + 3)..]);
+        if (inv.Args is not null)
+            foreach (var (_, value) in inv.Args.Given)
+                switch (value)
+                {
+                    case string t: named.Add(t); named.Add(t.TrimStart('@')); break;
+                    case IEnumerable<string> list: foreach (var t in list) named.Add(t); break;
+                }
+        var differing = acted.Where(p => !named.Contains(p)).ToList();
+        return differing.Count == 0 ? null : acted;
+    }
 
     /// <summary>
     /// Appends the record of a call about to run (before it can change anything), so a process killed during the call

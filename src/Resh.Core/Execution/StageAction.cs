@@ -47,8 +47,8 @@ public sealed class StageAction
             var placeholders = Placeholders(value).ToList();
             if (placeholders.Count == 0) continue;
             // s32 attacker #1: a path argument (file.copy to=, mail.send attach=, http output=) is as much what is acted on as the target.
-            if (arg.Secret || arg.Role is ArgRole.SecretSources or ArgRole.Target or ArgRole.Reveal || arg.Path != PathUse.None)
-                throw ReshError.Usage($"The argument `{key}` of {verb.FullName} may not take a placeholder: it names {(arg.Role == ArgRole.Target ? "more targets" : arg.Role == ArgRole.Reveal ? "whether secrets show" : arg.Path != PathUse.None ? "a file or directory" : "a secret")}.",
+            if (arg.Secret || arg.Role is ArgRole.SecretSources or ArgRole.Target or ArgRole.Reveal || arg.Path is not (PathUse.None or PathUse.ReadAt))
+                throw ReshError.Usage($"The argument `{key}` of {verb.FullName} may not take a placeholder: it names {(arg.Role == ArgRole.Target ? "more targets" : arg.Role == ArgRole.Reveal ? "whether secrets show" : arg.Path is not (PathUse.None or PathUse.ReadAt) ? "a file or directory" : "a secret")}.",
                     "Give it a fixed value in the action; templates fill only plain values.").ToException();
             foreach (var p in placeholders) CheckPath(p);
         }

@@ -73,7 +73,7 @@ public static class SchemaBuilder
         if (a.Secret) s["writeOnly"] = true;
         if (a.Aliases.Count > 0) s["x-resh-aliases"] = Strings(a.Aliases);
         if (a.Positional) s["x-resh-positional"] = true;
-        if (a.Path != PathUse.None) s["x-resh-path"] = a.Path == PathUse.Read ? "read" : "write";
+        if (a.Path != PathUse.None) s["x-resh-path"] = a.Path switch { PathUse.Read => "read", PathUse.ReadAt => "read-at", _ => "write" };
         return s;
     }
 

@@ -37,6 +37,14 @@ public abstract class ArgInfo
     public ArgRole Role { get; init; }
     /// <summary>A content argument whose <c>@file</c> and <c>@-</c> values are streamed to the verb, not read into memory first.</summary>
     public bool Streams { get; init; }
+    /// <summary>
+    /// The verb resolves this path argument to a descriptor and has <see cref="Platform.PathConfinement"/> judge the
+    /// kernel's name before it acts through the descriptor: a server surface whose path patterns restrict the verb
+    /// refuses a path argument without it (its check by name could not hold the verb to what it acts on).
+    /// </summary>
+    public bool ConfinesPath { get; private set; }
+
+    internal void MarkConfined() => ConfinesPath = true;
 
     /// <summary>Types all values given for this argument; throws <see cref="ArgValueException"/> on bad input.</summary>
     internal abstract object? BindBoxed(IReadOnlyList<RawValue> values);
@@ -55,6 +63,13 @@ public sealed class Arg<T> : ArgInfo
 {
     public required Func<ArgInfo, IReadOnlyList<RawValue>, T> Parser { get; init; }
     public T Default { get; init; } = default!;
+
+    /// <summary>Marks the argument as <see cref="ArgInfo.ConfinesPath"/>.</summary>
+    public Arg<T> WithPathConfinement()
+    {
+        MarkConfined();
+        return this;
+    }
 
     internal override object? BindBoxed(IReadOnlyList<RawValue> values) => Parser(this, values);
     internal override object? DefaultBoxed => Default;

@@ -14,4 +14,6 @@ public enum PathUse
     Write,
     /// <summary>The verb writes a link that points here: a relative value is relative to the target's directory, not the current one.</summary>
     LinkTarget,
+    /// <summary>A value `@FILE` names a file the verb reads (`@-`: standard input); any other value is data (http's body=).</summary>
+    ReadAt,
 }

@@ -69,6 +69,21 @@ public sealed class VerbInfo
         return this;
     }
 
+    /// <summary>
+    /// The verb's target, when it is a local path, is resolved to a descriptor and judged by <see cref="Platform.PathConfinement"/>
+    /// on the kernel's name before the act, which then goes through the descriptor (path arguments say so on their own:
+    /// <see cref="ArgInfo.ConfinesPath"/>). A server surface whose path patterns restrict the verb refuses a verb without
+    /// it whose target is a path (a symlink swapped between its check by name and the act would take it elsewhere).
+    /// </summary>
+    public bool ConfinesPaths { get; private set; }
+
+    /// <summary>Marks the verb as <see cref="ConfinesPaths"/>.</summary>
+    public VerbInfo WithPathConfinement()
+    {
+        ConfinesPaths = true;
+        return this;
+    }
+
     /// <summary>Marks the verb as one that may defer its fsync in a batch (<see cref="DefersSync"/>).</summary>
     public VerbInfo WithDeferredSync()
     {

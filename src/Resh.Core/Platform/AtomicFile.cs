@@ -17,9 +17,16 @@ public static class AtomicFile
     }
 
     /// <summary>Streams into a temporary file, then renames; for content too large to hold in memory.</summary>
+    /// <param name="callerNamed">The path comes from the caller (an output= argument), not from resh's own state: under a
+    /// surface's path patterns it is written through its directory's descriptor, judged on the kernel's name (PathConfinement).</param>
     public static async Task WriteAsync(string path, Func<Stream, CancellationToken, Task> writer, UnixFileMode? mode, Action<string>? prepare,
-        CancellationToken ct, bool asynchronous = true)
+        CancellationToken ct, bool asynchronous = true, bool callerNamed = false)
     {
+        if (callerNamed && PathConfinement.Active)
+        {
+            await WriteConfinedAsync(path, writer, mode, prepare, ct).ConfigureAwait(false);
+            return;
+        }
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
         var temp = TempName(full);
@@ -52,6 +59,51 @@ public static class AtomicFile
             throw;
         }
     }
+
+    /// <summary>
+    /// As <see cref="WriteAsync"/>, every step relative to the directory's descriptor as resolved and judged once
+    /// (PathConfinement): the temporary file is created there (O_EXCL, O_NOFOLLOW) and renamed there.
+    /// </summary>
+    static async Task WriteConfinedAsync(string path, Func<Stream, CancellationToken, Task> writer, UnixFileMode? mode, Action<string>? prepare, CancellationToken ct)
+    {
+        using var parent = PathConfinement.Parent(path, PathAct.Write, f => ResolveError(path, f))!;
+        if (parent.Name == ".") throw Errors.ReshError.Usage($"{path} is a directory; a file is needed.", "Name a file inside it.").ToException();
+        var leaf = TempLeaf(parent.Name);
+        var createMode = (uint)(mode ?? (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead));
+        var handle = Posix.OpenHandle(parent.DirFd, leaf, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW, createMode, out var errno)
+            ?? throw new IOException($"{path}: {Posix.StrError(errno)}", errno);
+        var tempByFd = $"/proc/self/fd/{parent.DirFd}/{leaf}";
+        using var tracked = Cleanup.Track(tempByFd);
+        try
+        {
+            await using (var fs = new FileStream(handle, FileAccess.Write, 1))
+            {
+                await writer(fs, ct).ConfigureAwait(false);
+                if (mode is { } m && Posix.FChmod((int)handle.DangerousGetHandle(), (uint)m) is var e and not 0)
+                    throw new IOException($"{path}: {Posix.StrError(e)}", e);
+                fs.Flush(flushToDisk: true);
+            }
+            prepare?.Invoke(tempByFd);
+            tracked.Commit(() =>
+            {
+                var rc = Posix.RenameAt(parent.DirFd, leaf, parent.DirFd, parent.Name);
+                if (rc != 0) throw new IOException($"{path}: {Posix.StrError(rc)}", rc);
+            });
+            LibC.FSyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        }
+        catch
+        {
+            Posix.UnlinkAt(parent.DirFd, leaf, directory: false);
+            throw;
+        }
+    }
+
+    static Errors.ReshError ResolveError(string path, SafePath.Failure failure) =>
+        failure.RefusedLink is { } link
+            ? Errors.ReshError.PermissionDenied($"Refusing to follow the symlink {link}: it sits in a sticky world-writable directory and belongs to another user (the fs.protected_symlinks rule).", "Write to the real path.")
+            : failure.Errno == Posix.ENOENT
+                ? Errors.ReshError.NotFound($"The directory of {path} does not exist ({failure.At}).", "Create it first.")
+                : Errors.ReshError.Failed($"Cannot write {path}: {Posix.StrError(failure.Errno)} ({failure.At}).", null);
 
     /// <summary>A hidden sibling name that cannot collide with a real file or another writer.</summary>
     public static string TempName(string fullPath) => Path.Combine(Path.GetDirectoryName(fullPath)!, TempLeaf(Path.GetFileName(fullPath)));

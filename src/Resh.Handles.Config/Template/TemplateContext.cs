@@ -71,7 +71,7 @@ internal static class TemplateContext
 
     public static readonly Arg<bool> Facts = Arg.Bool("facts", "Add `facts` from system://'s readers: hostname, os (id, name, version_id, codename, pretty_name), kernel, arch, cpus, memory (total, available), ipv4, ipv6 and interfaces.");
     public static readonly Arg<bool> Strict = Arg.Bool("strict", "An undefined variable is a `usage` error naming it and its line (Ansible's behaviour); false renders it empty, as Jinja2's default.", true);
-    public static readonly Arg<string?> Root = Arg.String("root", "The directory include, extends and import may read below (default: the template's own directory); names leaving it, by .. or a symlink, are refused.", path: PathUse.Read);
+    public static readonly Arg<string?> Root = Arg.String("root", "The directory include, extends and import may read below (default: the template's own directory); names leaving it, by .. or a symlink, are refused.", path: PathUse.Read).WithPathConfinement();
     public static readonly Arg<bool> TrimBlocks = Arg.Bool("trim_blocks", "Drop the first newline after a {% %} tag (Ansible's default).", true);
     public static readonly Arg<bool> LstripBlocks = Arg.Bool("lstrip_blocks", "Strip spaces and tabs before a {% %} tag at the start of a line.");
     public static readonly Arg<long?> MaxSize = Arg.Size("max_size", "The largest output (and any string built while rendering); more is refused.", 64L << 20);

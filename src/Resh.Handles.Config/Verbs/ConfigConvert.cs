@@ -10,7 +10,7 @@ namespace Resh.Handles.Config;
 public static class ConfigConvert
 {
     static readonly Arg<string?> To = Arg.Enum("to", "The format to write.", ConfigFiles.FormatNames[1..], required: true);
-    static readonly Arg<string?> Output = Arg.String("output", "Write the result to this file (atomically; an existing file keeps its mode and owner). Default: return it in `content` (--format raw prints it).", aliases: ["out"], path: PathUse.Write);
+    static readonly Arg<string?> Output = Arg.String("output", "Write the result to this file (atomically; an existing file keeps its mode and owner). Default: return it in `content` (--format raw prints it).", aliases: ["out"], path: PathUse.Write).WithPathConfinement();
 
     public static readonly VerbInfo Verb = VerbInfo.Define("convert", Effect.Mutate,
         "Convert a configuration file to another format, to a file or to standard output.",
@@ -24,7 +24,7 @@ public static class ConfigConvert
             + "A new output file gets the source's permission bits (a 0600 file stays 0600; never wider than the umask allows) and, when root writes it, the source's owner; an existing one keeps its own. "
             + "INI keeps one level of sections (a document with top-level values that are not tables is refused: INI readers such as Python's configparser reject keys before the first section) and line formats (.env, properties, sysctl) flatten nested keys with dots; TOML has no null. "
             + "An INI value is one line (a value with a newline is refused, naming its key), and a key holding '=' or ':' or starting with '[', '#' or ';' is refused; a value with ';' or '#' is written in double quotes, which resh and MySQL strip but Python's configparser keeps; "
-            + "a '%' is written as is, so read such a file with configparser's RawConfigParser (or interpolation=None): its default interpolation treats '%' as a reference.");
+            + "a '%' is written as is, so read such a file with configparser's RawConfigParser (or interpolation=None): its default interpolation treats '%' as a reference.").WithPathConfinement();
 
     /// <summary>
     /// An existing output keeps its own mode and owner; a new one gets the source's permission bits (never wider than

@@ -14,7 +14,7 @@ public static class ConfigDelete
             new("config:///etc/app/config.yaml.delete key=server.debug", "Drop one key."),
             new("config:///etc/sysctl.d/99-app.conf delete key=net.ipv4.ip_forward --dry-run", "Preview."),
         ],
-        notes: "A key that is not there is `changed: false` (absent already), not an error. Values of secret-looking keys show as \"***\" in `previous` and the diff.");
+        notes: "A key that is not there is `changed: false` (absent already), not an error. Values of secret-looking keys show as \"***\" in `previous` and the diff.").WithPathConfinement();
 
     static async ValueTask<Outcome<ConfigChangeResult>> RunAsync(VerbContext ctx)
     {

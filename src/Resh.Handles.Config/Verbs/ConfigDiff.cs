@@ -8,7 +8,7 @@ namespace Resh.Handles.Config;
 
 public static class ConfigDiff
 {
-    static readonly Arg<string?> Other = Arg.String("other", "The file to compare with (any format config:// reads).", aliases: ["with"], path: PathUse.Read);
+    static readonly Arg<string?> Other = Arg.String("other", "The file to compare with (any format config:// reads).", aliases: ["with"], path: PathUse.Read).WithPathConfinement();
     static readonly Arg<JsonNode?> Desired = Arg.Json("desired", "A document to compare with instead, as JSON: what the file should hold.");
 
     public static readonly VerbInfo Verb = VerbInfo.Define("diff", Effect.Read,
@@ -20,7 +20,7 @@ public static class ConfigDiff
             new("config:///etc/app/config.json diff desired:='{\"server\":{\"port\":8080}}'", "Drift from a desired document."),
         ],
         notes: "Differences are data: `add` is only on the other side, `remove` only in this file, `change` differs. Arrays are compared item by item. Values of secret-looking keys show as \"***\" (a changed secret is still listed). "
-            + "With desired=, keys the desired document leaves out are not reported (a desired document states what must hold, as merge would apply it).");
+            + "With desired=, keys the desired document leaves out are not reported (a desired document states what must hold, as merge would apply it).").WithPathConfinement();
 
     static ValueTask<Outcome<ConfigDiffResult>> RunAsync(VerbContext ctx)
     {

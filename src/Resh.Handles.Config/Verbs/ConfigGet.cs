@@ -15,7 +15,7 @@ public static class ConfigGet
             new("config:///etc/app/config.toml get key=/servers/0/name --format raw", "Print just the value (JSON Pointer key)."),
         ],
         notes: "A missing key is data (`exists: false`, `value: null`), not an error; a missing file is `not_found`. --format raw prints a string value as it is and anything else as JSON. "
-            + "Values of secret-looking keys (and everything below one), and the passwords inside URLs and connection strings (postgres://app:***@db/app, Password=***), show as \"***\" unless reveal=true, as with secret://NAME.get; --format raw of such a value without reveal=true is refused rather than printing \"***\" where a script expects the value.");
+            + "Values of secret-looking keys (and everything below one), and the passwords inside URLs and connection strings (postgres://app:***@db/app, Password=***), show as \"***\" unless reveal=true, as with secret://NAME.get; --format raw of such a value without reveal=true is refused rather than printing \"***\" where a script expects the value.").WithPathConfinement();
 
     static ValueTask<Outcome<ConfigGetResult>> RunAsync(VerbContext ctx)
     {

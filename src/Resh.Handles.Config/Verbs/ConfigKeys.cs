@@ -12,7 +12,7 @@ public static class ConfigKeys
     public static readonly VerbInfo Verb = VerbInfo.Define("keys", Effect.Read,
         "List the keys under a key (or at the top of the document), with their types.",
         [ConfigArgs.Key, ConfigFiles.FormatArg], () => ConfigJson.Default.ConfigKeysResult, RunAsync,
-        examples: [new("config:///etc/app/config.yaml.keys key=server", "Keys of the server table.")]);
+        examples: [new("config:///etc/app/config.yaml.keys key=server", "Keys of the server table.")]).WithPathConfinement();
 
     static ValueTask<Outcome<ConfigKeysResult>> RunAsync(VerbContext ctx)
     {

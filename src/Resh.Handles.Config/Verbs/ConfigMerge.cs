@@ -9,7 +9,7 @@ namespace Resh.Handles.Config;
 public static class ConfigMerge
 {
     static readonly Arg<JsonNode?> Document = Arg.Json("document", "The document to merge, as JSON (document:='{\"server\":{\"port\":8080}}').");
-    static readonly Arg<string?> From = Arg.String("from", "A file to merge instead (any format config:// reads).", path: PathUse.Read);
+    static readonly Arg<string?> From = Arg.String("from", "A file to merge instead (any format config:// reads).", path: PathUse.Read).WithPathConfinement();
 
     public static readonly VerbInfo Verb = VerbInfo.Define("merge", Effect.Mutate,
         "Deep-merge a document into the file, key by key, keeping everything the merge does not change.",
@@ -20,7 +20,7 @@ public static class ConfigMerge
             new("config:///etc/app/config.toml merge from=overrides.yaml --dry-run", "Preview merging another file."),
         ],
         notes: "JSON Merge Patch semantics (RFC 7386): objects merge recursively, a null deletes the key, anything else (arrays included) replaces. "
-            + "Each changed leaf is one in-place edit, as with set, so untouched lines stay byte for byte. Values of secret-looking keys show as \"***\" in the diff.");
+            + "Each changed leaf is one in-place edit, as with set, so untouched lines stay byte for byte. Values of secret-looking keys show as \"***\" in the diff.").WithPathConfinement();
 
     static async ValueTask<Outcome<ConfigMergeResult>> RunAsync(VerbContext ctx)
     {

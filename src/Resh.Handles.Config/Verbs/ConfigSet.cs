@@ -20,7 +20,7 @@ public static class ConfigSet
             + "An index in brackets makes a list: servers[0] under a missing key starts one, an index equal to a list's length appends, any other index past the end is `usage` (a JSON Pointer segment such as /x/3 is a key). "
             + "Setting the value a key already has is `changed: false` and leaves the file untouched. A file that does not exist is created when syntax= or its name says the format. "
             + "Values of secret-looking keys (password, token, secret, api_key, private_key...) show as \"***\" in `previous`, `value` and the diff. "
-            + "The write is atomic and keeps mode and owner; a symlink is followed and the file it points to is edited (the link stays), refused where fs.protected_symlinks would refuse it.");
+            + "The write is atomic and keeps mode and owner; a symlink is followed and the file it points to is edited (the link stays), refused where fs.protected_symlinks would refuse it.").WithPathConfinement();
 
     static async ValueTask<Outcome<ConfigChangeResult>> RunAsync(VerbContext ctx)
     {

@@ -7,7 +7,7 @@ namespace Resh.Handles.Config;
 
 public static class ConfigValidate
 {
-    static readonly Arg<string?> Schema = Arg.String("schema", "The JSON Schema file (JSON or YAML): type, enum, const, properties, required, additionalProperties, patternProperties, items, prefixItems, minimum/maximum, lengths, pattern, uniqueItems, allOf/anyOf/oneOf/not, if/then/else and local $ref.", required: true, path: PathUse.Read);
+    static readonly Arg<string?> Schema = Arg.String("schema", "The JSON Schema file (JSON or YAML): type, enum, const, properties, required, additionalProperties, patternProperties, items, prefixItems, minimum/maximum, lengths, pattern, uniqueItems, allOf/anyOf/oneOf/not, if/then/else and local $ref.", required: true, path: PathUse.Read).WithPathConfinement();
 
     public static readonly VerbInfo Verb = VerbInfo.Define("validate", Effect.Read,
         "Check the file's data against a JSON Schema; every failing value is listed with its key.",
@@ -16,7 +16,7 @@ public static class ConfigValidate
         notes: "An invalid document is a result (`valid: false` with `errors`), as with cron's validate; a schema that cannot be read or is not a schema is `usage`. "
             + "Data from INI, .env, properties and sysctl files is all strings. "
             + "A value shown as \"***\" (a secret-looking key's, or a string with a password inside) is checked for its type only unless reveal=true: "
-            + "its enum, const, pattern, lengths and bounds would tell a caller, guess by guess, what the secret is. Those keywords are listed in `unchecked` (and named in a warning), not counted as errors.");
+            + "its enum, const, pattern, lengths and bounds would tell a caller, guess by guess, what the secret is. Those keywords are listed in `unchecked` (and named in a warning), not counted as errors.").WithPathConfinement();
 
     static ValueTask<Outcome<ConfigValidateResult>> RunAsync(VerbContext ctx)
     {

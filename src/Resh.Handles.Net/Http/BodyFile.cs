@@ -1,4 +1,5 @@
 using Resh.Core.Errors;
+using Resh.Core.Platform;
 
 namespace Resh.Handles.Net.Http;
 
@@ -14,6 +15,15 @@ internal static class BodyFile
     public static string Check(string given, string what, string hint)
     {
         var path = Path.GetFullPath(given);
+        // Under a surface's path patterns nothing is looked at by name first: the open (through descriptors) is judged.
+        if (PathConfinement.Active)
+        {
+            try { using var confined = Open(path); }
+            catch (FileNotFoundException) { throw ReshError.NotFound($"The {what} {path} does not exist.", hint).ToException(); }
+            catch (UnauthorizedAccessException) { throw ReshError.PermissionDenied($"Cannot read the {what} {path}.", null).ToException(); }
+            catch (IOException e) { throw ReshError.Failed($"Cannot open the {what} {path}: {ExceptionTranslation.OneLine(e.Message)}", hint).ToException(); }
+            return path;
+        }
         if (Directory.Exists(path))
             throw ReshError.Usage($"The {what} {path} is a directory.", hint).ToException();
         if (!File.Exists(path))
@@ -39,5 +49,26 @@ internal static class BodyFile
         return content;
     }
 
-    static FileStream Open(string path) => new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+    /// <summary>
+    /// Opens the file; under a surface's path patterns through descriptors, judged as a read on the kernel's name of the
+    /// open file (PathConfinement), so a symlink swapped after the check by name cannot send another file.
+    /// </summary>
+    internal static FileStream Open(string path)
+    {
+        var handle = PathConfinement.OpenRead(path, Posix.O_RDONLY, out var errno, out var confined);
+        if (!confined) return new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        if (handle is null)
+            throw errno switch
+            {
+                Posix.ENOENT => new FileNotFoundException(Posix.StrError(errno)),
+                Posix.EACCES or Posix.EPERM => new UnauthorizedAccessException(Posix.StrError(errno)),
+                _ => new IOException(Posix.StrError(errno)),
+            };
+        if (Posix.FStat((int)handle.DangerousGetHandle(), out _) is { IsDirectory: true })
+        {
+            handle.Dispose();
+            throw new IOException("Is a directory");
+        }
+        return new FileStream(handle, FileAccess.Read, 1);
+    }
 }

@@ -19,7 +19,7 @@ internal static class HttpArgs
         "Form fields `name=value` sent as application/x-www-form-urlencoded (multipart with upload).", examples: ["user=ann"]);
     public static readonly Arg<string?> Body = Arg.String("body",
         "Request body: text as given, `@FILE` streamed from a file (never loaded whole), `@-` streamed from stdin.",
-        examples: ["hello", "@payload.bin", "@-"], literalAt: true);
+        examples: ["hello", "@payload.bin", "@-"], literalAt: true, path: PathUse.ReadAt).WithPathConfinement();
     public static readonly Arg<string?> ContentType = Arg.String("content_type", "Content-Type of the request body (default from json/form/body).");
     public static readonly Arg<string?> User = Arg.String("user", "User name for HTTP basic authentication (the password comes from password=).");
     public static readonly Arg<SecretRef?> Password = Arg.Secret("password", "Password for HTTP basic authentication.");
@@ -35,7 +35,7 @@ internal static class HttpArgs
         "Statuses that count as success: codes, classes or ranges (200,204 or 2xx or 200-299). Default: 1xx-3xx.", examples: ["200,204", "2xx", "404"]);
     public static readonly Arg<long?> MaxBody = Arg.Size("max_body",
         "Largest response body kept in the result; the rest is not read and `truncated` is set.", 10L * 1024 * 1024);
-    public static readonly Arg<string?> Output = Arg.String("output", "Write the response body to this file (atomically) instead of the result.", path: PathUse.Write);
+    public static readonly Arg<string?> Output = Arg.String("output", "Write the response body to this file (atomically) instead of the result.", path: PathUse.Write).WithPathConfinement();
     public static readonly Arg<string?> Proxy = Arg.String("proxy", "Proxy URL (http://host:port); default: the http_proxy/https_proxy/no_proxy environment, as curl.");
     public static readonly Arg<string?> Ca = Arg.String("ca", "PEM file of the certificate authority to trust instead of the system store.", path: PathUse.Read);
     public static readonly Arg<string?> Tls = Arg.Enum("tls", "verify (default) checks the server certificate; insecure skips the check (adds a warning).", ["verify", "insecure"], "verify");

@@ -86,7 +86,7 @@ internal static class HttpCall
                         written += n;
                         read = written;
                     }
-                }, (UnixFileMode)mode, null, ct).ConfigureAwait(false);
+                }, (UnixFileMode)mode, null, ct, callerNamed: true).ConfigureAwait(false);
                 var done = Stopwatch.GetTimestamp();
                 response.Dispose();
                 return Outcome.Changed(Result(ex, headers, contentType, "file", null, null, written, false, encoding, output, Timings(ex, done)));

@@ -24,13 +24,23 @@ internal static class FileParents
         if (!ctx.DryRun)
             foreach (var dir in missing)
             {
-                var errno = FileNative.Mkdir(dir, 0x1FF); // 0777 minus the umask, as mkdir -p does
+                var errno = Mkdir(dir, 0x1FF); // 0777 minus the umask, as mkdir -p does
                 if (errno != 0 && errno != FileNative.EEXIST) throw FileErrors.Throw(errno, dir, "create the directory");
             }
         return missing;
     }
 
     /// <summary>The directories from the first missing ancestor down to <paramref name="dir"/>; a non-directory in the way is an error.</summary>
+    /// <summary>
+    /// mkdir(2) of a missing parent (errno or 0); under a surface's path patterns made in its own parent as opened and
+    /// judged (PathConfinement, mkdirat), so a symlink swapped on the way cannot create it elsewhere.
+    /// </summary>
+    public static int Mkdir(string dir, uint mode)
+    {
+        using var parent = PathConfinement.Parent(dir, PathAct.Write, f => WriteTarget.Error(dir, f, "create the directory"));
+        return parent is null ? FileNative.Mkdir(dir, mode) : Posix.MkdirAt(parent.DirFd, parent.Name, mode);
+    }
+
     public static List<string> Missing(string dir)
     {
         var missing = new List<string>();

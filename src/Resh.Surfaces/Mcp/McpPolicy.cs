@@ -120,13 +120,20 @@ public sealed class McpPolicy
     public bool RestrictsTargets(VerbInfo v) => Allow.Any(p => p.Target is not null && p.MatchesVerb(v)) || Deny.Any(p => p.Target is not null && p.MatchesVerb(v));
 
     /// <summary>
-    /// Why the verb may not write <paramref name="realPath"/>, the kernel's name of the file a write lands on (its
-    /// directory's descriptor plus the final name), or null: the same patterns as the path arguments, on that one form.
-    /// A path argument is checked before the call; this closes the gap between that check and the write (a symlink
-    /// flipped meanwhile by whoever owns a directory on the way: s36 attacker #3).
+    /// Why the verb may not act on <paramref name="realPath"/>, the kernel's name of what it reads, removes or writes (a
+    /// descriptor's /proc/self/fd name plus the final name), or null: the same patterns as the path arguments, on that
+    /// one form. A path argument is checked by name before the call; this closes the gap between that check and the act
+    /// (a symlink flipped meanwhile by whoever owns a directory on the way: s36 attacker #3, s37 attacker #1).
     /// </summary>
-    public ReshError? WriteRefusal(VerbInfo v, string scheme, string realPath) =>
-        Refusal(v.FullName, new McpTargetText(scheme + "://" + realPath), $"{v.FullName} writing {scheme}://{realPath} (where the path leads now)", "the file written");
+    public ReshError? PathRefusal(VerbInfo v, string scheme, Resh.Core.Platform.PathAct act, string realPath)
+    {
+        var doing = act switch { Resh.Core.Platform.PathAct.Read => "reading", Resh.Core.Platform.PathAct.Delete => "removing", _ => "writing" };
+        var what = act switch { Resh.Core.Platform.PathAct.Read => "the file read", Resh.Core.Platform.PathAct.Delete => "the file removed", _ => "the file written" };
+        return Refusal(v.FullName, new McpTargetText(scheme + "://" + realPath), $"{v.FullName} {doing} {scheme}://{realPath} (where the path leads now)", what);
+    }
+
+    /// <summary>As <see cref="PathRefusal"/> for a write.</summary>
+    public ReshError? WriteRefusal(VerbInfo v, string scheme, string realPath) => PathRefusal(v, scheme, Resh.Core.Platform.PathAct.Write, realPath);
 
     /// <summary>No call may carry `host`: a --deny names all of ssh without a target, or --allow patterns grant none of it.</summary>
     public bool RefusesEveryHost => Deny.Any(d => d.Target is null && d.MatchesVerb("ssh.*"))

@@ -87,6 +87,11 @@ public sealed class McpTarget
     /// patterns as the tool's targets: relative to the current directory (or <paramref name="baseDir"/>, a link's
     /// directory), `~` expanded, a file:// URI decoded as the handles' argument resolver does.
     /// </summary>
+    /// <summary>Whether a target names a local file or directory: a path scheme's, or a body that is an absolute or `~` path.</summary>
+    public static bool IsLocalPath(string scheme, string body) =>
+        scheme != "lock" && body.Length > 0 && body != "-"
+        && (PathSchemes.Contains(scheme) || body.StartsWith('/') || body == "~" || body.StartsWith("~/", StringComparison.Ordinal) || body.StartsWith("file://", StringComparison.Ordinal));
+
     public static McpTarget OfPath(string scheme, string value, string home, bool remote, string? baseDir = null)
     {
         var forms = new Forms();

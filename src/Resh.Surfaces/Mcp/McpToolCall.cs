@@ -123,12 +123,34 @@ public static class McpToolCall
     }
 
     /// <summary>
-    /// The patterns judged the path arguments as named before the call; writers check again what they really open
-    /// (a symlink flipped in between cannot take the write outside). Every server surface runs its verbs inside this.
+    /// The patterns judged the target and path arguments as named before the call; the verb checks again what it really
+    /// opens, removes or writes (a symlink flipped in between cannot take the act outside). Every server surface runs its
+    /// verbs inside this.
     /// </summary>
-    internal static WriteConfinement.Scope Confine(McpPolicy policy, McpTool tool, string? host) =>
-        WriteConfinement.Enter(host is null && policy.RestrictsTargets(tool.Verb)
-            ? path => policy.WriteRefusal(tool.Verb, tool.Handle.Scheme, path) : null);
+    internal static PathConfinement.Scope Confine(McpPolicy policy, McpTool tool, string? host) =>
+        PathConfinement.Enter(host is null && policy.RestrictsTargets(tool.Verb)
+            ? (act, path) => policy.PathRefusal(tool.Verb, tool.Handle.Scheme, act, path) : null);
+
+    /// <summary>
+    /// Under path patterns that restrict the verb (<see cref="McpPolicy.RestrictsTargets"/>), a verb that is given a local
+    /// path (its target, or a declared path argument) must act through descriptors it judges (<see cref="VerbInfo.ConfinesPaths"/>):
+    /// one that acts by name is refused, since its check by name cannot hold it to what it acts on.
+    /// </summary>
+    static ReshError? UnconfinedRefusal(McpPolicy policy, McpTool tool, Invocation inv, string body, string? host)
+    {
+        if (host is not null || !policy.RestrictsTargets(tool.Verb)) return null;
+        string? what = !tool.Verb.ConfinesPaths && McpTarget.IsLocalPath(tool.Handle.Scheme, body) ? "its target" : null;
+        if (what is null && inv.Args is not null)
+            foreach (var (arg, value) in inv.Args.Given)
+                if (arg.Path != PathUse.None && !arg.ConfinesPath && Values(value).Any(v => v.Length > 0 && (arg.Path != PathUse.ReadAt || v.StartsWith('@'))))
+                {
+                    what = $"`{arg.Name}`";
+                    break;
+                }
+        if (what is null) return null;
+        return ReshError.PermissionDenied($"{tool.Verb.FullName} acts on {what} by name, so this server's path patterns, checked before the call, cannot hold it to what it acts on (a symlink may be swapped in between); it is refused under patterns that restrict it.",
+            $"Use a verb that acts through checked descriptors (file.read, file.write, file.delete, file.move, file.symlink, http.* body=@FILE and output=), or ask the operator to grant {tool.Verb.FullName} without a target pattern.");
+    }
 
     /// <summary>The outcome of <see cref="Check"/>: the parsed call, or why it is refused (with what was known of it).</summary>
     internal sealed record CheckedCall(Invocation Invocation, bool DryRun, string TargetUri, string Body, string? Host, McpTarget? Forms, ReshError? Error);
@@ -185,6 +207,7 @@ public static class McpToolCall
                 return Refuse(ReshError.PermissionDenied($"{tool.Verb.FullName} on {targetUri} resolves to another verb or target than the one checked against this server's patterns.",
                     $"Give the target as a plain {scheme}:// URI."));
             if (PathArgRefusal(policy, tool, inv, args, body, runtime.Paths.Home, host is not null) is { } pathRefusal) return Refuse(pathRefusal);
+            if (UnconfinedRefusal(policy, tool, inv, body, host) is { } unconfined) return Refuse(unconfined);
         }
         catch (ReshException ex)
         {
@@ -214,8 +237,18 @@ public static class McpToolCall
             if (policy.ReadOnly && McpReadOnlyRules.Writes(arg))
                 return ReshError.PermissionDenied($"{tool.Verb.FullName} with `{arg.Name}` writes files{(given.ContainsKey(arg.Name) ? "" : " (a default from the config file)")}, and this MCP server runs with --read-only.",
                     $"Call {tool.Verb.FullName} without `{arg.Name}`, or ask the operator to remove the default or restart `resh mcp` without --read-only.");
-            foreach (var text in Values(value))
+            foreach (var value0 in Values(value))
             {
+                var text = value0;
+                if (arg.Path == PathUse.ReadAt)
+                {
+                    // body=@FILE reads FILE (checked as a path read), body=@- the server's own standard input; other text is data.
+                    if (text == "@-")
+                        return ReshError.PermissionDenied($"{tool.Verb.FullName} with `{arg.Name}` @- would read this server's own standard input, which a client may not.",
+                            $"Pass the data in `{arg.Name}` itself, or @FILE for a file this server's patterns grant.");
+                    if (!text.StartsWith('@')) continue;
+                    text = text[1..];
+                }
                 if (arg.Role == ArgRole.Target)
                 {
                     var targetForms = McpTarget.Of(scheme, text, home, remote);

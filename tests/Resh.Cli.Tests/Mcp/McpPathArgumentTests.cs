@@ -55,10 +55,43 @@ public sealed class McpPathArgumentTests : IDisposable
         Assert.Equal("precious\n", File.ReadAllText(target));
         Assert.True(File.Exists(evil));
 
-        // A destination the pattern does not name is copied to.
+        // file.copy reads its source by name, so under patterns that restrict it it is refused whatever the destination
+        // (s37 attacker #1: what is checked by name is not what is acted on); a move, which acts through checked
+        // descriptors, goes to a destination the pattern does not name.
         var env = Call(mcp, id++, "file_copy", new JsonObject { ["target"] = "file://" + evil, ["to"] = pub + "/copy" });
+        Assert.Equal("permission_denied", Code(env));
+        Assert.Contains("by name", env["error"]!["message"]!.GetValue<string>());
+        Assert.False(File.Exists(Path.Combine(pub, "copy")));
+        env = Call(mcp, id++, "file_move", new JsonObject { ["target"] = "file://" + evil, ["to"] = pub + "/moved" });
         Assert.True(env["ok"]!.GetValue<bool>(), env.ToJsonString());
-        Assert.Equal("evil\n", File.ReadAllText(Path.Combine(pub, "copy")));
+        Assert.Equal("evil\n", File.ReadAllText(Path.Combine(pub, "moved")));
+        Assert.Equal(0, mcp.CloseAndWait());
+    }
+
+    [Fact]
+    public void A_post_body_from_a_file_meets_the_patterns_and_the_servers_own_stdin_is_refused()
+    {
+        // s37 attacker #1c: body=@FILE was no declared path, so any file the server could read was sent.
+        var pub = Directory.CreateDirectory(Path.Combine(_dir, "pub")).FullName;
+        var shadow = Path.Combine(_dir, "shadow");
+        File.WriteAllText(shadow, "root:$6$hash-that-must-not-leak\n");
+        File.WriteAllText(Path.Combine(pub, "payload"), "ok\n");
+        File.CreateSymbolicLink(Path.Combine(pub, "escape"), shadow);
+        using var mcp = new McpProcess("--allow", "http.*:http://127.0.0.1:9*", "--allow", $"http.*:http://{pub}/**");
+        mcp.Initialize();
+        var id = 1;
+        foreach (var body in new[] { "@" + shadow, "@" + pub + "/../shadow", "@" + pub + "/escape" })
+        {
+            var env = Call(mcp, id++, "http_post", new JsonObject { ["target"] = "http://127.0.0.1:9/", ["body"] = body });
+            AssertRefused(env, "body", body);
+            Assert.DoesNotContain("must-not-leak", env.ToJsonString());
+        }
+        var stdin = Call(mcp, id++, "http_put", new JsonObject { ["target"] = "http://127.0.0.1:9/", ["body"] = "@-" });
+        AssertRefused(stdin, "body", "@-");
+        Assert.Contains("standard input", stdin["error"]!["message"]!.GetValue<string>());
+        // Text is data, and a file the patterns grant is sent (port 9 refuses the connection: not a permission error).
+        Assert.NotEqual("permission_denied", Code(Call(mcp, id++, "http_post", new JsonObject { ["target"] = "http://127.0.0.1:9/", ["body"] = "hello" })));
+        Assert.NotEqual("permission_denied", Code(Call(mcp, id++, "http_post", new JsonObject { ["target"] = "http://127.0.0.1:9/", ["body"] = "@" + pub + "/payload" })));
         Assert.Equal(0, mcp.CloseAndWait());
     }
 

@@ -177,6 +177,9 @@ internal sealed class Loader(string root, LexOptions options, long maxFileBytes)
     static string ReadFd(int fd, string display, Loc? at, long max)
     {
         using var handle = new SafeFileHandle(fd, ownsHandle: true);
+        // Under a surface's path patterns every template file read (the top one, includes, imports) is judged on the
+        // kernel's name of the open descriptor it is read from (PathConfinement).
+        if (PathConfinement.CheckFile(PathAct.Read, fd) is { } refused) throw refused.ToException();
         var st = Posix.FStat(fd, out var serr) ?? throw new TemplateError($"{display} cannot be examined: {Posix.StrError(serr)}.", at, null, "failed");
         if (st.IsDirectory) throw new TemplateError($"{display} is a directory, not a template file.", at, "Name a file.");
         if (!st.IsRegular) throw new TemplateError($"{display} is a {st.TypeName}, not a regular file.", at, "Templates must be regular files.");

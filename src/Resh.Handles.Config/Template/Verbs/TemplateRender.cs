@@ -11,7 +11,7 @@ namespace Resh.Handles.Template;
 public static class TemplateRender
 {
     static readonly Arg<string?> Dest = Arg.String("dest", "Write the result to this file (atomically: temporary file, fsync, rename); without it the rendered text is the result.", path: PathUse.Write,
-        examples: ["/etc/nginx/nginx.conf"]);
+        examples: ["/etc/nginx/nginx.conf"]).WithPathConfinement();
     static readonly Arg<string?> Mode = Arg.String("mode", "dest's permissions: octal (0644) or symbolic (u=rw,go=r). Default: keep an existing file's mode; a new file gets 0666 minus the umask, or 0600 when the template read a secret.");
     static readonly Arg<string?> Owner = Arg.String("owner", "dest's owner (user name or uid). Default: keep the existing owner.");
     static readonly Arg<string?> Group = Arg.String("group", "dest's group (name or gid). Default: keep the existing group.");
@@ -35,7 +35,7 @@ public static class TemplateRender
             + "Once the template (or any file it reads) calls secret(), no rendered text reaches the envelope: without dest `content` is null with a warning and --format raw is refused (render secrets into a file with dest=), "
             + "the diff is withheld (only the counts of lines added and removed), and an error names only its place and kind. "
             + "A new dest that holds a secret is created 0600 unless mode= says otherwise; an existing one keeps its mode, with a warning when group or others may read it. "
-            + "validate= runs only when the content changes and not under --dry-run (as Ansible's check mode); the command gets the new content as a 0600 file in a private directory, removed afterwards.");
+            + "validate= runs only when the content changes and not under --dry-run (as Ansible's check mode); the command gets the new content as a 0600 file in a private directory, removed afterwards.").WithPathConfinement();
 
     static async ValueTask<Outcome<TemplateRenderResult>> RunAsync(VerbContext ctx)
     {

@@ -5,7 +5,7 @@ namespace Resh.Handles.Net.Http;
 
 public static class HttpUpload
 {
-    static readonly Arg<string?> File = Arg.String("file", "The file to send, streamed (never loaded whole).", required: true, path: PathUse.Read);
+    static readonly Arg<string?> File = Arg.String("file", "The file to send, streamed (never loaded whole).", required: true, path: PathUse.Read).WithPathConfinement();
     static readonly Arg<string?> Field = Arg.String("field", "Send a multipart/form-data form with the file in this field (form= adds fields); default: the file is the raw body.");
     static readonly Arg<string?> Method = Arg.Enum("method", "PUT (default for a raw body) or POST (default for a form).", ["PUT", "POST", "PATCH"]);
 

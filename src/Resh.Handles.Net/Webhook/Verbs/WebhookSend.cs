@@ -15,7 +15,7 @@ public static class WebhookSend
 {
     static readonly Arg<JsonNode?> Json = Arg.Json("json", "The payload as JSON (sent as application/json).", examples: ["{\"ref\":\"main\"}"]);
     static readonly Arg<string?> Body = Arg.String("body", "The payload as text, sent as given.", literalAt: true);
-    static readonly Arg<string?> File = Arg.String("file", "Send this file's bytes as the payload (up to 10 MiB; it is signed whole).", path: PathUse.Read);
+    static readonly Arg<string?> File = Arg.String("file", "Send this file's bytes as the payload (up to 10 MiB; it is signed whole).", path: PathUse.Read).WithPathConfinement();
     static readonly Arg<string?> ContentType = Arg.String("content_type", "Content-Type (default: application/json for json=, text/plain for body=, application/octet-stream for file=).");
     static readonly Arg<IReadOnlyList<string>> Header = Arg.List("header", "Extra header `Name: value` (repeat for more).", examples: ["X-Env: prod"]);
     static readonly Arg<JsonNode?> Headers = Arg.Json("headers", "Extra headers as a JSON object.", examples: ["{\"X-Env\":\"prod\"}"]);
@@ -204,7 +204,7 @@ public static class WebhookSend
         if (ctx.IsSet(Json)) return (Encoding.UTF8.GetBytes(ctx.Get(Json)?.ToJsonString() ?? "null"), type ?? "application/json");
         if (ctx.IsSet(Body)) return (Encoding.UTF8.GetBytes(ctx.Get(Body) ?? ""), type ?? "text/plain; charset=utf-8");
         var path = BodyFile.Check(ctx.Get(File)!, "payload file", "file= names the file to send.");
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        using var fs = BodyFile.Open(path);
         var ms = new MemoryStream();
         var buffer = new byte[64 * 1024];
         int n;

@@ -24,7 +24,7 @@ public static class FileAppend
         notes: "Not converging by nature: every run with non-empty content appends and reports `changed: true` (use lines.ensure for an idempotent line). " +
                "By default the bytes are appended with O_APPEND through the existing inode, as `>>` does: concurrent appenders each keep their lines and hard links keep sharing the file. " +
                "atomic=true copies the file to a temporary sibling, appends there and renames it over the original (keeping mode, owner, ACLs and extended attributes). " +
-               "Symlinks are followed under the fs.protected_symlinks rule (see write).");
+               "Symlinks are followed under the fs.protected_symlinks rule (see write).").WithPathConfinement();
 
     static async ValueTask<Outcome<FileAppendResult>> RunAsync(VerbContext ctx)
     {

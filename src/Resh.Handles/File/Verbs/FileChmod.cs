@@ -21,7 +21,7 @@ public static class FileChmod
             new("file:///srv/site.chmod mode=u=rwX,go=rX recursive=true", "Directories 755, files 644 (X: execute only for directories and executables)."),
         ],
         notes: "Symbolic clauses without a who (+x) honour the umask, as chmod(1) does. A symlink target follows the link (under the fs.protected_symlinks rule, see write); links met inside a tree are skipped. " +
-               "Every change is made relative to its directory's descriptor, so a directory swapped for a symlink mid-walk is never followed. A recursive change of /, a top-level directory or a home directory needs force=true.");
+               "Every change is made relative to its directory's descriptor, so a directory swapped for a symlink mid-walk is never followed. A recursive change of /, a top-level directory or a home directory needs force=true.").WithPathConfinement();
 
     static Outcome<FileChmodResult> Run(VerbContext ctx)
     {

@@ -22,7 +22,7 @@ public static class FileChown
             new("file:///var/lib/thing.chown group=1001", "Change only the group, by gid."),
         ],
         notes: "Unknown users or groups are `not_found`. Ids are unsigned 32-bit (owner=3000000000 works). Changing the owner needs root (or CAP_CHOWN); otherwise `permission_denied`. " +
-               "follow=true follows a symlink under the fs.protected_symlinks rule (see write). A recursive change of /, a top-level directory or a home directory needs force=true.");
+               "follow=true follows a symlink under the fs.protected_symlinks rule (see write). A recursive change of /, a top-level directory or a home directory needs force=true.").WithPathConfinement();
 
     static Outcome<FileChownResult> Run(VerbContext ctx)
     {

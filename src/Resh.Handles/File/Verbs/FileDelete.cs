@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
+using Resh.Core.Platform;
 
 namespace Resh.Handles.Files;
 
@@ -19,7 +20,8 @@ public static class FileDelete
             new("file:///srv/app/releases/v1.delete recursive=true --dry-run", "Show how many entries and bytes would go."),
         ],
         notes: "A missing path is not an error: `existed: false`, `changed: false` (like Ansible's state=absent). Symlinks are removed, never followed, inside trees too. Nothing is removed when any part of a tree cannot be read (the whole plan is checked first). " +
-               "When entries cannot be removed part-way (an immutable file, a busy mount), the rest is still removed and the call is `partial` (exit 9): result.removed_paths and result.not_removed say what went and what stayed.");
+               "When entries cannot be removed part-way (an immutable file, a busy mount), the rest is still removed and the call is `partial` (exit 9): result.removed_paths and result.not_removed say what went and what stayed. " +
+               "Under a server's path patterns (resh mcp --allow, resh serve roles) the name is removed from its directory as opened and checked, and recursive=true is refused.").WithPathConfinement();
 
     static Outcome<FileDeleteResult> Run(VerbContext ctx)
     {
@@ -30,9 +32,22 @@ public static class FileDelete
         var force = ctx.Get(Force);
         if (!force && DeleteGuard.Check(ctx, path, root, "delete") is { } refused) return refused;
 
+        // Under a surface's path patterns the name is removed from its directory as opened and judged here (unlinkat),
+        // not looked up again by path: a symlink swapped on the way meanwhile cannot take the delete elsewhere.
+        using var parent = PathConfinement.Parent(path, PathAct.Delete, f => WriteTarget.Error(path, f, "delete"));
+        if (parent is not null)
+        {
+            if (parent.Stat(out var perr) is not { } now)
+                return perr == Posix.ENOENT ? new FileDeleteResult(shown, false, null, 0, 0, [], []) : throw FileErrors.Throw(perr, path, "delete");
+            root = now;
+            if (root.IsDirectory && ctx.Get(Recursive))
+                return ReshError.PermissionDenied($"{shown} is a directory, and a recursive delete cannot yet be held to this server's path patterns entry by entry.",
+                    "Delete the files one by one, or run the recursive delete from the command line.", new JsonObject { ["path"] = shown });
+        }
         if (!root.IsDirectory)
         {
-            if (!ctx.DryRun) FileErrors.Check(FileNative.Unlink(path), path, "delete");
+            if (!ctx.DryRun)
+                FileErrors.Check(parent is null ? FileNative.Unlink(path) : Posix.UnlinkAt(parent.DirFd, parent.Name, directory: false), path, "delete");
             return Outcome.Changed(new FileDeleteResult(shown, true, root.TypeName, 1, root.IsRegular ? root.Size : 0, [], []));
         }
         if (!ctx.Get(Recursive))

@@ -27,7 +27,7 @@ public static class FileLinesEnsure
             new("file:///etc/hosts.lines.ensure line='10.0.0.5 db' after=^127\\.", "Add a host entry after the localhost lines."),
             new("file:///etc/fstab.lines.ensure state=absent regex=/mnt/old", "Remove every line mentioning /mnt/old."),
         ],
-        notes: "Idempotent: with `regex`, the last matching line is replaced (unchanged if it already equals `line`); without a match, or without `regex`, the line is inserted only if no line equals it exactly. The file's line endings (LF/CRLF) and its final-newline convention are kept; the write is atomic and keeps mode and owner.");
+        notes: "Idempotent: with `regex`, the last matching line is replaced (unchanged if it already equals `line`); without a match, or without `regex`, the line is inserted only if no line equals it exactly. The file's line endings (LF/CRLF) and its final-newline convention are kept; the write is atomic and keeps mode and owner.").WithPathConfinement();
 
     static async ValueTask<Outcome<FileLinesEnsureResult>> RunAsync(VerbContext ctx)
     {

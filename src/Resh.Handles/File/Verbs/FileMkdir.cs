@@ -19,7 +19,7 @@ public static class FileMkdir
             new("file:///srv/app/releases.mkdir", "Create the directory and any missing parents."),
             new("file:///srv/app/secrets.mkdir mode=0700", "Create it (or fix its mode) as 0700."),
         ],
-        notes: "An existing directory is not an error (`changed: false`); when `mode` is given and differs, the directory's mode is set (`mode_changed: true`). A symlink to a directory counts as that directory but is never chmodded through: a `mode` that differs from the target's is a `conflict` naming the real path. Anything else at the path (a file, a dangling symlink) is a `conflict`. A new directory is made and chmodded through its parent's descriptor, so setgid and sticky bits in `mode` are kept (mkdir(2) alone drops them and applies the umask).");
+        notes: "An existing directory is not an error (`changed: false`); when `mode` is given and differs, the directory's mode is set (`mode_changed: true`). A symlink to a directory counts as that directory but is never chmodded through: a `mode` that differs from the target's is a `conflict` naming the real path. Anything else at the path (a file, a dangling symlink) is a `conflict`. A new directory is made and chmodded through its parent's descriptor, so setgid and sticky bits in `mode` are kept (mkdir(2) alone drops them and applies the umask).").WithPathConfinement();
 
     static Outcome<FileMkdirResult> Run(VerbContext ctx)
     {
@@ -66,7 +66,7 @@ public static class FileMkdir
             foreach (var dir in missing)
             {
                 if (dir == path) break;
-                var errno = FileNative.Mkdir(dir, 0x1FF);
+                var errno = FileParents.Mkdir(dir, 0x1FF);
                 if (errno == FileNative.EEXIST) continue;
                 FileErrors.Check(errno, dir, "create the directory");
             }

@@ -9,7 +9,7 @@ namespace Resh.Handles.Files;
 public static class FileMove
 {
     static readonly Arg<string?> To = Arg.String("to", "Destination path. A trailing slash, or an existing directory when moving a file, means inside it.", required: true,
-        examples: ["/srv/archive/app.log", "/srv/archive/"], aliases: ["dest"], path: PathUse.Write);
+        examples: ["/srv/archive/app.log", "/srv/archive/"], aliases: ["dest"], path: PathUse.Write).WithPathConfinement();
     static readonly Arg<string?> Overwrite = Arg.Enum("overwrite", "When the destination exists: never (conflict), always (replace it), newer (replace when the source is newer), skip (leave both).",
         FileCopy.Policies, "never");
     static readonly Arg<bool> Force = Arg.Bool("force", "Allow moving (or replacing) /, top-level directories, the home directory and mount points.");
@@ -22,7 +22,7 @@ public static class FileMove
             new("file:///tmp/report.txt.move to=/srv/reports/", "Move into /srv/reports."),
             new("file:///srv/app/current.new.move to=/srv/app/current overwrite=always", "Replace a file atomically (one rename)."),
         ],
-        notes: "When the source is gone and the destination exists, the move already happened: `already_moved: true`, `changed: false`. Across file systems the tree is copied as cp -a would (modes, times, owners as root, extended attributes, ACLs, hard links, FIFOs, device nodes as root), then the source is removed, but only when every entry was recreated: a socket (or a device node without root) is skipped with a warning, the call is `partial` and the source stays whole. Replacing an existing directory removes it first.");
+        notes: "When the source is gone and the destination exists, the move already happened: `already_moved: true`, `changed: false`. Across file systems the tree is copied as cp -a would (modes, times, owners as root, extended attributes, ACLs, hard links, FIFOs, device nodes as root), then the source is removed, but only when every entry was recreated: a socket (or a device node without root) is skipped with a warning, the call is `partial` and the source stays whole. Replacing an existing directory removes it first. Under a server's path patterns (resh mcp --allow, resh serve roles) the source is renamed out of its directory as opened and checked; replacing a directory and moves across file systems are refused.").WithPathConfinement();
 
     static async ValueTask<Outcome<FileMoveResult>> RunAsync(VerbContext ctx)
     {
@@ -67,6 +67,9 @@ public static class FileMove
             if (!replace) return new FileMoveResult(FilePaths.Display(source), FilePaths.Display(dest), "none", false, true, false, []);
             if (existing.IsDirectory)
             {
+                if (PathConfinement.Active)
+                    return ReshError.PermissionDenied($"{FilePaths.Display(dest)} is an existing directory, and replacing a whole tree cannot yet be held to this server's path patterns entry by entry.",
+                        "Delete the destination's files first, or move to a new name.", new JsonObject { ["from"] = FilePaths.Display(source), ["to"] = FilePaths.Display(dest) });
                 if (!force && DeleteGuard.Check(ctx, dest, existing, "replace") is { } r2) return r2;
                 replaced = TreeRemoval.Plan(ctx, dest);
                 if (replaced.Refusal(force) is { } refusal) { replaced.Dispose(); return refusal; }
@@ -81,6 +84,9 @@ public static class FileMove
         }
 
         using (replaced) replaced?.ApplyOrThrow(ctx, force);
+        // Under a surface's path patterns the source is renamed out of its directory as opened and judged here, not
+        // looked up again by name (PathConfinement): a symlink swapped on the way cannot bring another file in.
+        using var srcParent = PathConfinement.Parent(source, PathAct.Delete, f => WriteTarget.Error(source, f, "move"));
         // Renamed into the destination's directory as opened here, which a surface's path patterns judge (WriteConfinement).
         int errno;
         var destDirFd = Posix.OpenAt(Posix.AT_FDCWD, Path.GetDirectoryName(dest)!, Posix.O_PATH | Posix.O_DIRECTORY);
@@ -90,11 +96,15 @@ public static class FileMove
             try
             {
                 WriteConfinement.Enforce(destDirFd, Path.GetFileName(dest));
-                errno = Posix.RenameAt(Posix.AT_FDCWD, source, destDirFd, Path.GetFileName(dest));
+                errno = srcParent is null ? Posix.RenameAt(Posix.AT_FDCWD, source, destDirFd, Path.GetFileName(dest))
+                    : Posix.RenameAt(srcParent.DirFd, srcParent.Name, destDirFd, Path.GetFileName(dest));
             }
             finally { Posix.Close(destDirFd); }
         }
         List<string> notCopied = [];
+        if (errno == FileNative.EXDEV && srcParent is not null)
+            return ReshError.PermissionDenied($"{FilePaths.Display(source)} and {FilePaths.Display(dest)} are on different file systems, and a copy across them cannot yet be held to this server's path patterns entry by entry.",
+                "Move it within one file system, or from the command line.", new JsonObject { ["from"] = FilePaths.Display(source), ["to"] = FilePaths.Display(dest) });
         if (errno == FileNative.EXDEV)
         {
             method = "copy+delete";

@@ -24,12 +24,24 @@ public static class FileRead
             new("file:///etc/hosts.read --format raw", "Just the bytes, like cat."),
             new("'file:///bin/ls.read(encoding=base64,length=64)'", "The first 64 bytes of a binary."),
         ],
-        notes: "With --format raw the bytes stream to stdout unchanged and max_size does not apply.");
+        notes: "With --format raw the bytes stream to stdout unchanged and max_size does not apply.").WithPathConfinement();
 
     static Outcome<FileReadResult> Run(VerbContext ctx)
     {
         var path = FilePaths.Resolve(ctx);
-        var st = FileMetadata.StatOrThrow(path, follow: true);
+        // Under a surface's path patterns the file is opened through descriptors and judged on the kernel's name of the
+        // open file, whose stat and bytes are all that is used after (PathConfinement); elsewhere by path as ever.
+        var confinedHandle = PathConfinement.OpenRead(path, Posix.O_RDONLY, out var confinedErrno, out var confined);
+        if (confined && confinedHandle is null) throw FileErrors.Throw(confinedErrno, path, "read");
+        FileStatus st;
+        if (confinedHandle is not null)
+        {
+            var fst = Posix.FStat((int)confinedHandle.DangerousGetHandle(), out var serr);
+            if (fst is null) { confinedHandle.Dispose(); throw FileErrors.Throw(serr, path, "read"); }
+            st = fst.Value;
+        }
+        else st = FileMetadata.StatOrThrow(path, follow: true);
+        if (st.IsDirectory) confinedHandle?.Dispose();
         if (st.IsDirectory)
             return ReshError.Usage($"{FilePaths.Display(path)} is a directory.", $"List it instead: resh file://{FilePaths.Display(path)}.list");
         var offset = ctx.Get(Offset) ?? 0;
@@ -37,9 +49,12 @@ public static class FileRead
         // /proc and /sys files report a size of 0 or 4096 whatever they hold: only regular files with a
         // real size are checked against it, and every read goes to the end of the file, not to the stat size.
         if (offset > size && st.IsRegular && size > 0 && !IsPseudo(path))
+        {
+            confinedHandle?.Dispose();
             return ReshError.Usage($"offset {offset} is past the end of the file ({size} bytes).", "Use an offset below the file size.");
+        }
         long? length = ctx.Get(Length);
-        var handle = Posix.OpenHandle(Posix.AT_FDCWD, path, Posix.O_RDONLY, 0, out var errno) ?? throw FileErrors.Throw(errno, path, "read");
+        var handle = confinedHandle ?? Posix.OpenHandle(Posix.AT_FDCWD, path, Posix.O_RDONLY, 0, out var errno) ?? throw FileErrors.Throw(errno, path, "read");
         if (st.IsRegular) Posix.AdviseSequential((int)handle.DangerousGetHandle());
 
         if (ctx.WantsRaw)

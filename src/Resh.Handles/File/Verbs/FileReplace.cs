@@ -25,7 +25,7 @@ public static class FileReplace
             new("file:///srv/app/.env.replace pattern='^DEBUG=.*$' replacement=DEBUG=false --dry-run", "Preview the change as a diff."),
             new("file:///etc/hosts.replace pattern='^(\\S+)\\s+old-name$' replacement='\\1 new-name'", "Keep the address with a sed-style backreference."),
         ],
-        notes: "Idempotent when the replacement no longer matches the pattern (second run: 0 replacements, `changed: false`). A pattern that takes over 2 s to match fails (`failed`) instead of hanging. The write is atomic and keeps mode and owner.");
+        notes: "Idempotent when the replacement no longer matches the pattern (second run: 0 replacements, `changed: false`). A pattern that takes over 2 s to match fails (`failed`) instead of hanging. The write is atomic and keeps mode and owner.").WithPathConfinement();
 
     static async ValueTask<Outcome<FileReplaceResult>> RunAsync(VerbContext ctx)
     {

@@ -20,7 +20,7 @@ public static class FileTouch
             new("file:///var/run/app.stamp.touch", "Create it, or set its times to now."),
             new("file:///srv/site/index.html.touch time=2024-01-31T12:00:00Z", "Pin the times (a second run is `changed: false`)."),
         ],
-        notes: "Without `time` every run changes the times (that is what touch is for); with an explicit `time` equal to the current times nothing changes.");
+        notes: "Without `time` every run changes the times (that is what touch is for); with an explicit `time` equal to the current times nothing changes.").WithPathConfinement();
 
     static Outcome<FileTouchResult> Run(VerbContext ctx)
     {

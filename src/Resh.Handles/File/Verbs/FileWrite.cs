@@ -33,7 +33,7 @@ public static class FileWrite
                "Like `echo >`, a file you may not write is `permission_denied` unless force=true; a file you may write in a directory you may not is rewritten in place, with a warning that this is not atomic. " +
                "A file with other hard links is replaced (they keep the old content, with a warning) unless inplace=true. " +
                "`diff` is a unified diff for text, a one-line note for binary or very large content. Content from @file or @- is streamed to the temporary file and compared on the way, in constant memory. " +
-               "A process killed mid-write leaves the old content and, at worst, a hidden `.NAME.resh-PID-ID.tmp` sibling.");
+               "A process killed mid-write leaves the old content and, at worst, a hidden `.NAME.resh-PID-ID.tmp` sibling.").WithPathConfinement();
 
     static async ValueTask<Outcome<FileWriteResult>> RunAsync(VerbContext ctx)
     {
