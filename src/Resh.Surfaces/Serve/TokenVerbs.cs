@@ -18,7 +18,7 @@ public static class TokenVerbs
             () => ServeJson.Default.TokenCreateResult,
             ctx => CreateToken(ctx),
             notes: "The token is shown only in this answer: resh keeps its SHA-256 alone (serve/tokens.json in the state dir, 0600). " +
-                   "Clients send it as `Authorization: Bearer TOKEN`. The role is looked up in the config file on every request, so changing a role's grants needs no new token.",
+                   "Clients send it as `Authorization: Bearer TOKEN`. The role is looked up in the config file, which a running server re-reads when it changes (or on SIGHUP), so changing a role's grants needs no new token and no restart.",
             examples: [new("token create name=ci role=ops expires=30d", "A token for CI that acts as the ops role for 30 days.")]);
         yield return VerbInfo.Define("token.list", Effect.Read, "List the API tokens (names, roles, expiry; never the tokens).", [],
             () => ServeJson.Default.TokenListResult,
