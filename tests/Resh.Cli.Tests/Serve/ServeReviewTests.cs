@@ -47,6 +47,9 @@ public sealed class ServeReviewTests : IDisposable
         [roles.viewer]
         allow = ["file.*:file://{{_data}}/**"]
         read_only = true
+
+        [roles.render]
+        allow = ["template.render:template://{{_data}}/**"]
         """;
 
     async Task SlowServerAsync()
@@ -413,6 +416,45 @@ public sealed class ServeReviewTests : IDisposable
         // Without plugins installed the document with a token is the same one.
         var (_, withToken, _) = await SendAsync(HttpMethod.Get, url + "/openapi.json", token);
         Assert.Equal(doc["paths"]!.AsObject().Count, withToken["paths"]!.AsObject().Count);
+    }
+
+    [Fact]
+    public async Task A_role_without_allow_reveal_renders_templates_but_their_secret_calls_are_refused()
+    {
+        var token = Token("r", "render");
+        var (url, _, _) = StartServer();
+        File.WriteAllText(Path.Combine(_data, "t.j2"), "port={{ port }}\n");
+        File.WriteAllText(Path.Combine(_data, "s.j2"), "pw={{ secret('db_pw') }}\n");
+        var dest = Path.Combine(_data, "out.conf");
+        var (s, e, _) = await CallAsync(url, token, $$$"""{"stage":"template://{{{_data}}}/t.j2","verb":"render","args":{"dest":"{{{dest}}}","vars":{"port":8080} } }""");
+        Assert.True(s == 200, e.ToJsonString());
+        Assert.Equal("port=8080\n", File.ReadAllText(dest));
+        var other = Path.Combine(_data, "secret.conf");
+        (s, e, _) = await CallAsync(url, token, $$$"""{"stage":"template://{{{_data}}}/s.j2","verb":"render","args":{"dest":"{{{other}}}"}}""");
+        Assert.Equal((403, "permission_denied"), (s, Code(e)));
+        Assert.Contains("secret(", e["error"]!["message"]!.GetValue<string>());
+        Assert.Contains("allow_reveal", e["error"]!["hint"]!.GetValue<string>());
+        Assert.DoesNotContain("MCP server", e.ToJsonString());
+        Assert.False(File.Exists(other));
+        // validate= (a command) stays refused over REST, naming it.
+        (s, e, _) = await CallAsync(url, token, $$$"""{"stage":"template://{{{_data}}}/t.j2","verb":"render","args":{"dest":"{{{dest}}}","validate":["true","%s"]}}""");
+        Assert.Equal((403, "permission_denied"), (s, Code(e)));
+        Assert.Contains("validate", e["error"]!["message"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Token_list_is_json_when_piped_a_raw_create_prints_the_bare_token_and_validate_needs_dest()
+    {
+        var raw = Resh("token", "create", "name=bare", "role=ops", "--format", "raw");
+        Assert.Equal(0, raw.ExitCode);
+        Assert.Matches("^resh_[A-Za-z0-9_-]{43}\n$", raw.Stdout);
+        var list = Resh("token", "list"); // stdout is a pipe: auto means JSON
+        Assert.Equal(0, list.ExitCode);
+        Assert.Equal("bare", JsonNode.Parse(list.Stdout)!["result"]!["tokens"]![0]!["name"]!.GetValue<string>());
+        var render = Resh("template://", "render", "--args", """{"inline":"x","validate":["true","%s"]}""");
+        Assert.Equal(2, render.ExitCode);
+        Assert.Equal("usage", render.ErrorCode);
+        Assert.Contains("dest", render.Envelope["error"]!["message"]!.GetValue<string>());
     }
 
     static JsonNode? Resolve(JsonNode doc, string pointer)
