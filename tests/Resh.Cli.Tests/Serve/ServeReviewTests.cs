@@ -451,6 +451,10 @@ public sealed class ServeReviewTests : IDisposable
         var list = Resh("token", "list"); // stdout is a pipe: auto means JSON
         Assert.Equal(0, list.ExitCode);
         Assert.Equal("bare", JsonNode.Parse(list.Stdout)!["result"]!["tokens"]![0]!["name"]!.GetValue<string>());
+        // s37 user #17: the usage line of `resh serve` names every flag.
+        var help = Resh("help", "serve");
+        foreach (var flag in new[] { "--listen", "--tls-cert", "--allow-plaintext", "--max-connections", "--max-per-client" })
+            Assert.Contains(flag, help.Stdout.Split('\n').First(l => l.TrimStart().StartsWith("resh serve [", StringComparison.Ordinal)));
         var render = Resh("template://", "render", "--args", """{"inline":"x","validate":["true","%s"]}""");
         Assert.Equal(2, render.ExitCode);
         Assert.Equal("usage", render.ErrorCode);
