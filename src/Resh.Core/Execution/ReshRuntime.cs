@@ -45,6 +45,12 @@ public sealed class ReshRuntime
     public Audit.AuditTrail? Audit { get; set; }
 
     /// <summary>
+    /// A server surface that does not reveal secrets runs this call: programs the client wrote (a template's secret())
+    /// may not read the keystore. Set by McpToolCall.Check from the policy (allow_reveal / --allow-reveal).
+    /// </summary>
+    public bool SecretsWithheld { get; set; }
+
+    /// <summary>
     /// Records a call that answered <c>changed: true</c> as an event (event://, <c>[events] record = true</c>): set by the CLI's
     /// handle catalog, since the core knows no handle. Returns why it could not, or null.
     /// </summary>
@@ -103,6 +109,7 @@ public sealed class ReshRuntime
         ProgressObserver = progress,
         Audit = Audit,
         RecordChanges = RecordChanges,
+        SecretsWithheld = SecretsWithheld,
     };
 
     ReshRuntime(ReshRuntime other)

@@ -70,7 +70,8 @@ public static class HelpText
         sb.AppendLine("Usage:");
         var positional = v.Args.FirstOrDefault(a => a.Positional);
         var tail = positional is null ? "" : $" [-- {positional.Name.ToUpperInvariant()}...]";
-        var flags = string.Concat(v.Args.Where(a => !a.Positional).Take(3).Select(a => a.Type == "bool" ? $" [--{Flag(a.Name)}]" : $" [--{Flag(a.Name)} {a.Type.ToUpperInvariant()}]"));
+        // A command (resh serve) shows every flag: its usage line is the whole interface (s37 user #17); a verb its first three.
+        var flags = string.Concat(v.Args.Where(a => !a.Positional).Take(builtin ? int.MaxValue : 3).Select(a => a.Type == "bool" ? $" [--{Flag(a.Name)}]" : $" [--{Flag(a.Name)} {a.Type.ToUpperInvariant()}]"));
         if (builtin)
             sb.AppendLine($"  resh {v.Name.Replace('.', ' ')}{flags}{(positional is null ? "" : $" [{positional.Name.ToUpperInvariant()}...]")}");
         else

@@ -116,6 +116,9 @@ internal static class TemplateContext
         Cancellation = ctx.Cancellation,
         Secret = name =>
         {
+            if (ctx.Runtime.SecretsWithheld) // a REST role or MCP server without allow_reveal: the client wrote this template
+                throw new TemplateError($"secret(\"{name}\") is refused: this server does not hand secrets to templates its clients send.", null,
+                    "Ask the operator for a role with allow_reveal = true (resh serve) or a server started with --allow-reveal (resh mcp).", "permission_denied");
             var store = SecretStore.Provider?.Invoke() ?? throw new TemplateError("No secret store in this build.", null, null, "unavailable");
             var value = store.Read(name, ctx.Runtime, ctx.Cancellation);
             return value?.Reveal();

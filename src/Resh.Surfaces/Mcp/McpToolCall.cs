@@ -194,6 +194,7 @@ public static class McpToolCall
             if (policy.Refusal(tool.Verb, forms, targetUri) is { } refusal) return Refuse(refusal);
             if (host is not null && policy.HostRefusal(tool.Verb, host, home) is { } hostRefusal) return Refuse(hostRefusal);
             if ((McpReadOnlyRules.Refusal(policy, tool.Verb, args) ?? McpRevealRule.Refusal(policy, tool.Verb) ?? McpSecretSources.Refusal(policy, tool.Verb, scheme, args)) is { } unsafeArg) return Refuse(unsafeArg);
+            runtime.SecretsWithheld = !policy.AllowReveal; // a template's secret() is refused, the render itself runs (s37 user #6)
 
             var escaped = Escape(body);
             var stage = host is null ? $"{scheme}://{escaped}" : $"ssh://{host}/{scheme}://{escaped}";

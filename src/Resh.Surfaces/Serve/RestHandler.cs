@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Resh.Core.Audit;
 using Resh.Core.Cli;
+using Resh.Core.Config;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Output;
@@ -33,7 +34,14 @@ public sealed class RestHandler : IHttpRequestHandler
     readonly ConcurrentDictionary<string, AuditTrail> _trails = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, (McpPolicy? Policy, ReshError? Error)> _roles = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<(string, string), McpTool> _tools = new();
-    byte[]? _openApi;
+    readonly RefusalAudit _refusals;
+    byte[]? _openApi, _openApiWithPlugins;
+    // Roles are re-read when the config file changes (size or mtime) or on SIGHUP (ReloadRoles): the next request uses them.
+    readonly Lock _rolesLock = new();
+    ReshConfig? _rolesConfig;
+    ReshError? _rolesError;
+    (DateTime Mtime, long Size) _rolesStamp;
+    volatile bool _reloadRoles;
 
     public ServeMetrics Metrics { get; } = new();
 
@@ -50,7 +58,14 @@ public sealed class RestHandler : IHttpRequestHandler
         _version = version;
         _forceDryRun = forceDryRun;
         _timeout = timeout;
+        _refusals = new RefusalAudit(record => Trail(record.Identity).Append(record));
     }
+
+    /// <summary>Re-read the roles before the next request (SIGHUP).</summary>
+    public void ReloadRoles() => _reloadRoles = true;
+
+    /// <summary>Writes the summaries of coalesced refusals still pending (at shutdown and from a timer).</summary>
+    public void FlushRefusals(bool all) => _refusals.Flush(all);
 
     static StdinSource NoStdin => StdinSource.Unavailable("A REST call has no standard input; @- is not available.", "Pass the value in \"args\".");
 
@@ -86,6 +101,60 @@ public sealed class RestHandler : IHttpRequestHandler
         return Json(status, Envelope.Failure(error, "resh", "serve", head?.Path ?? ""));
     }
 
+    /// <summary>The method a route takes, or null for no such route.</summary>
+    static string? RouteMethod(string path) => path switch
+    {
+        "/healthz" or "/openapi.json" or "/metrics" or "/v1/handles" => "GET",
+        "/v1/call" or "/v1/batch" => "POST",
+        _ when path.StartsWith("/v1/call/", StringComparison.Ordinal) => "POST",
+        _ when path.StartsWith("/v1/schema/", StringComparison.Ordinal) => "GET",
+        _ => null,
+    };
+
+    /// <summary>
+    /// From the head alone: an unknown route (404), a request without a valid token (401) and a wrong method (405) are
+    /// answered before the body is read, so a client without a token cannot make the server buffer a body (s37 attacker #5).
+    /// </summary>
+    public HttpServerResponse? Screen(HttpRequestHead head)
+    {
+        HttpServerResponse? response;
+        try
+        {
+            var path = head.Path;
+            if (RouteMethod(path) is not { } method) response = NoRoute(path);
+            else if (path is "/healthz" or "/openapi.json") response = Method(head, method);
+            else
+            {
+                var (identity, refusal) = Authenticate(head);
+                response = refusal is not null ? Unauthorized(head, identity, refusal, Stopwatch.StartNew()) : Method(head, method);
+            }
+        }
+        catch (Exception ex)
+        {
+            _runtime.Log($"serve: {head.Method} {head.Path}: {ex.GetType().Name}: {ex.Message}");
+            return null; // HandleAsync answers it
+        }
+        if (response is not null) Metrics.Response(response.Status);
+        return response;
+    }
+
+    static HttpServerResponse NoRoute(string path) =>
+        Json(404, Envelope.Failure(ReshError.NotFound($"No route {Clip(path)}.", "Routes: POST /v1/call, POST /v1/call/{handle}.{verb}, POST /v1/batch, GET /v1/handles, GET /v1/schema/{handle}.{verb}, GET /openapi.json, GET /healthz, GET /metrics."), "resh", "serve", Clip(path)));
+
+    /// <summary>401 for a request without a valid token; audited on call routes, floods coalesced per client (<see cref="RefusalAudit"/>).</summary>
+    HttpServerResponse Unauthorized(HttpRequestHead head, (string Name, string Role)? identity, ReshError refusal, Stopwatch clock)
+    {
+        Metrics.Unauthorized();
+        var path = head.Path;
+        var env = Envelope.Failure(refusal, "resh", "serve", Clip(path), false, clock.Elapsed.TotalMilliseconds);
+        var caller = identity is { } known ? "token:" + known.Name : "anonymous";
+        if (path == "/v1/call" || path == "/v1/batch" || path.StartsWith("/v1/call/", StringComparison.Ordinal))
+            _refusals.Refused(caller, head.Remote?.Address, Clip(path), Math.Round(clock.Elapsed.TotalMilliseconds, 3));
+        var r = Json(401, env);
+        r.Headers.Add(new("WWW-Authenticate", "Bearer realm=\"resh\""));
+        return r;
+    }
+
     public async Task<HttpServerResponse> HandleAsync(HttpServerRequest request, CancellationToken ct)
     {
         HttpServerResponse response;
@@ -113,11 +182,13 @@ public sealed class RestHandler : IHttpRequestHandler
 
     static void Walk(JsonNode? node, int depth)
     {
-        if (depth > 256) throw new ArgumentException("too deep");
+        if (depth > 256) throw ReshError.Usage("The request is nested deeper than 256 levels.", "Send a flatter JSON object.").ToException();
         switch (node)
         {
             case JsonObject o:
-                foreach (var (key, value) in o) { CheckText(key); Walk(value, depth + 1); } // enumerating reads every member: a duplicate throws
+                try { _ = o.Count; } // reads every member: a duplicate key throws here
+                catch (ArgumentException) { throw ReshError.Usage("A key appears twice in one JSON object of the request; nothing was run.", "Give each key once.").ToException(); }
+                foreach (var (key, value) in o) { CheckText(key); Walk(value, depth + 1); }
                 break;
             case JsonArray a:
                 foreach (var item in a) Walk(item, depth + 1);
@@ -135,7 +206,7 @@ public sealed class RestHandler : IHttpRequestHandler
         {
             if (!char.IsSurrogate(s[i])) continue;
             if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) { i++; continue; }
-            throw new ArgumentException("lone surrogate");
+            throw ReshError.Usage("A string of the request holds a lone UTF-16 surrogate (such as \\ud800), which is not text; nothing was run.", "Escape characters outside the BMP as a surrogate pair, or send them as UTF-8.").ToException();
         }
     }
 
@@ -148,24 +219,12 @@ public sealed class RestHandler : IHttpRequestHandler
             case "/healthz":
                 return Method(head, "GET") ?? new HttpServerResponse(200, Encoding.UTF8.GetBytes($"{{\"ok\":true,\"status\":\"serving\",\"version\":{JsonSerializer.Serialize(_version, ServeJson.Default.String)}}}\n"));
             case "/openapi.json":
-                return Method(head, "GET") ?? new HttpServerResponse(200, _openApi ??= Encoding.UTF8.GetBytes(ServeOpenApi.Build(_registry, _version).ToJsonString()));
+                return Method(head, "GET") ?? new HttpServerResponse(200, OpenApi(Authenticate(head).Item2 is null));
         }
         var clock = Stopwatch.StartNew();
-        var isCall = path == "/v1/call" || path == "/v1/batch" || path.StartsWith("/v1/call/", StringComparison.Ordinal);
-        if (path != "/metrics" && !path.StartsWith("/v1/", StringComparison.Ordinal))
-            return Json(404, Envelope.Failure(ReshError.NotFound($"No route {Clip(path)}.", "Routes: POST /v1/call, POST /v1/batch, GET /v1/handles, GET /v1/schema/{handle}.{verb}, GET /openapi.json, GET /healthz, GET /metrics."), "resh", "serve", Clip(path)));
+        if (RouteMethod(path) is null) return NoRoute(path);
         var (identity, refusal) = Authenticate(head);
-        if (refusal is not null)
-        {
-            Metrics.Unauthorized();
-            var env = Envelope.Failure(refusal, "resh", "serve", Clip(path), false, clock.Elapsed.TotalMilliseconds);
-            var caller = identity is { } known ? "token:" + known.Name : "anonymous";
-            if (isCall) Trail(caller).Append(new AuditRecord(0, "", caller, "rest", "", "", Clip(path), "", [], false,
-                ErrorCode.PermissionDenied.ToWire(), false, false, Math.Round(clock.Elapsed.TotalMilliseconds, 3), ""));
-            var r = Json(401, env);
-            r.Headers.Add(new("WWW-Authenticate", "Bearer realm=\"resh\""));
-            return r;
-        }
+        if (refusal is not null) return Unauthorized(head, identity, refusal, clock); // revoked between the head and the body
         var (name, role) = identity!.Value;
         var who = "token:" + name;
         switch (path)
@@ -177,7 +236,7 @@ public sealed class RestHandler : IHttpRequestHandler
             case "/v1/call":
                 return Method(head, "POST") ?? Json(await CallBodyAsync(who, role, request.Body, null, clock, ct).ConfigureAwait(false));
             case "/v1/batch":
-                return Method(head, "POST") ?? await BatchAsync(who, role, request.Body, ct).ConfigureAwait(false);
+                return Method(head, "POST") ?? Batch(who, role, request.Body);
         }
         if (path.StartsWith("/v1/schema/", StringComparison.Ordinal))
         {
@@ -195,12 +254,12 @@ public sealed class RestHandler : IHttpRequestHandler
             var dot = full.IndexOf('.');
             return Json(await CallBodyAsync(who, role, request.Body, dot > 0 ? (full[..dot], full[(dot + 1)..]) : (full, ""), clock, ct).ConfigureAwait(false));
         }
-        return Json(404, Envelope.Failure(ReshError.NotFound($"No route {Clip(path)}.", "See GET /openapi.json for the routes."), "resh", "serve", Clip(path)));
+        return NoRoute(path);
     }
 
     static HttpServerResponse? Method(HttpRequestHead head, string method)
     {
-        if (head.Method == method) return null; // not HEAD: the server would send the body it must not
+        if (head.Method == method || (method == "GET" && head.Method == "HEAD")) return null; // HEAD: the server sends the head without the body
         var r = Json(405, Envelope.Failure(ReshError.Usage($"{head.Path} takes {method}, not {Clip(head.Method)}.", $"Send {method} {head.Path}."), "resh", "serve", head.Path));
         r.Headers.Add(new("Allow", method));
         return r;
@@ -225,13 +284,68 @@ public sealed class RestHandler : IHttpRequestHandler
         return ((token.Name, token.Role), null);
     }
 
+    /// <summary>/openapi.json: built-in handles for everyone; plugins' verbs only for a valid token (s37 attacker #9).</summary>
+    byte[] OpenApi(bool withPlugins) => withPlugins
+        ? _openApiWithPlugins ??= Encoding.UTF8.GetBytes(ServeOpenApi.Build(_registry, _version, true).ToJsonString())
+        : _openApi ??= Encoding.UTF8.GetBytes(ServeOpenApi.Build(_registry, _version, false).ToJsonString());
+
     AuditTrail Trail(string identity) => _trails.GetOrAdd(identity, id => new AuditTrail(_runtime.Paths, "rest", id));
 
-    (McpPolicy? Policy, ReshError? Error) PolicyOf(string role) => _roles.GetOrAdd(role, r =>
+    (McpPolicy? Policy, ReshError? Error) PolicyOf(string role)
     {
-        try { return (ServeRoles.Policy(_runtime.Config, r, _timeout, _forceDryRun, scheme => !_registry.IsBuiltIn(scheme) && _registry.External?.Find(scheme) is not null), null); }
-        catch (ReshException ex) { return (null, ex.Error); }
-    });
+        var config = RolesConfig(out var configError);
+        if (configError is not null) return (null, configError);
+        return _roles.GetOrAdd(role, r =>
+        {
+            try { return (ServeRoles.Policy(config, r, _timeout, _forceDryRun, scheme => !_registry.IsBuiltIn(scheme) && _registry.External?.Find(scheme) is not null), null); }
+            catch (ReshException ex) { return (null, ex.Error); }
+        });
+    }
+
+    /// <summary>
+    /// The config the roles come from: read again when the file's size or mtime changed, or after SIGHUP. A file that
+    /// no longer parses refuses every call (fail closed: an operator narrowing a role must not keep the old grants by a typo).
+    /// </summary>
+    ReshConfig RolesConfig(out ReshError? error)
+    {
+        lock (_rolesLock)
+        {
+            var path = _runtime.Config.Path;
+            if (_rolesConfig is null && _rolesError is null)
+            {
+                _rolesConfig = _runtime.Config;
+                _rolesStamp = Stamp(path);
+            }
+            else if (path is not null && (_reloadRoles || Stamp(path) != _rolesStamp))
+            {
+                _reloadRoles = false;
+                _rolesStamp = Stamp(path);
+                _roles.Clear();
+                try
+                {
+                    _rolesConfig = ReshConfig.Parse(path);
+                    _rolesError = null;
+                    _runtime.Log($"serve: roles re-read from {path}");
+                }
+                catch (ReshException ex)
+                {
+                    _rolesError = ReshError.Unavailable($"The config file could not be read again, so no role grants anything until it is fixed: {ex.Error.Message}",
+                        ex.Error.Hint ?? "Fix the config file; the server re-reads it on the next request.");
+                    _runtime.Log("serve: " + _rolesError.Message);
+                }
+            }
+            _reloadRoles = false;
+            error = _rolesError;
+            return _rolesConfig ?? _runtime.Config;
+        }
+    }
+
+    static (DateTime, long) Stamp(string? path)
+    {
+        if (path is null) return default;
+        var info = new FileInfo(path);
+        return info.Exists ? (info.LastWriteTimeUtc, info.Length) : (DateTime.MinValue, -1);
+    }
 
     async Task<Envelope> MetaAsync(string[] argv, CancellationToken ct)
     {
@@ -244,9 +358,10 @@ public sealed class RestHandler : IHttpRequestHandler
     }
 
     /// <summary>A /v1/call body ({stage, verb, args, dry_run, timeout, id}), or with <paramref name="route"/> a /v1/call/{handle}.{verb} body ({target, args, dry_run, timeout}).</summary>
-    async Task<Envelope> CallBodyAsync(string who, string role, byte[] body, (string Scheme, string Verb)? route, Stopwatch clock, CancellationToken ct)
+    async Task<(Envelope, JsonNode?)> CallBodyAsync(string who, string role, byte[] body, (string Scheme, string Verb)? route, Stopwatch clock, CancellationToken ct)
     {
         JsonObject request;
+        var asked = route is { } r0 ? (r0.Scheme + "://", r0.Verb) : ((string, string)?)null;
         try
         {
             request = (body.Length == 0 ? null : Whole(JsonNode.Parse(body) as JsonObject))
@@ -254,10 +369,11 @@ public sealed class RestHandler : IHttpRequestHandler
         }
         catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
         {
-            return Refused(who, ReshError.Usage(ex is JsonException je ? $"The body is not valid JSON (at byte {(je.BytePositionInLine ?? 0) + 1})." : "The body is not valid JSON: a key appears twice, or a string holds invalid Unicode.", "Send one JSON object."), clock);
+            return (Refused(who, ReshError.Usage(ex is JsonException je ? $"The body is not valid JSON (at byte {(je.BytePositionInLine ?? 0) + 1}): {ExceptionTranslation.OneLine(je.Message).Split(" LineNumber", 2)[0]}" : "The body is not valid JSON.", "Send one JSON object in UTF-8."), clock, null, asked), null);
         }
-        catch (ReshException ex) { return Refused(who, ex.Error, clock); }
-        return await CallAsync(who, role, request, route, clock, ct).ConfigureAwait(false);
+        catch (ReshException ex) { return (Refused(who, ex.Error, clock, null, asked), null); }
+        var id = request["id"]?.DeepClone();
+        return (await CallAsync(who, role, request, route, clock, ct).ConfigureAwait(false), id);
     }
 
     static readonly string[] CallKeys = ["id", "stage", "verb", "args", "dry_run", "timeout"];
@@ -266,6 +382,12 @@ public sealed class RestHandler : IHttpRequestHandler
     async Task<Envelope> CallAsync(string who, string role, JsonObject request, (string Scheme, string Verb)? route, Stopwatch clock, CancellationToken ct)
     {
         var keys = route is null ? CallKeys : RouteKeys;
+        // What was asked for, for the audit record of a refusal before the verb is known (s37 user #11).
+        var asked = route is { } r0
+            ? (r0.Scheme + "://" + (request["target"] is JsonValue t0 && t0.GetValueKind() == JsonValueKind.String ? t0.GetValue<string>() : ""), r0.Verb)
+            : (request["stage"] is JsonValue s0 && s0.GetValueKind() == JsonValueKind.String ? s0.GetValue<string>() : "",
+               request["verb"] is JsonValue v0 && v0.GetValueKind() == JsonValueKind.String ? v0.GetValue<string>() : "");
+        Envelope Refused(string who, ReshError error, Stopwatch clock, Invocation? known = null) => this.Refused(who, error, clock, known, asked);
         foreach (var (key, _) in request)
             if (Array.IndexOf(keys, key) < 0)
                 return Refused(who, ReshError.Usage($"Unknown key \"{Clip(key)}\" in the request; nothing was run.", Suggest.Hint(key, keys) ?? $"A request has the keys {string.Join(", ", keys)}."), clock);
@@ -324,6 +446,11 @@ public sealed class RestHandler : IHttpRequestHandler
         if (trimmed.EndsWith(')'))
             return Refused(who, ReshError.Usage("The stage ends in (...), arguments inside the stage; a REST call takes them in \"args\".", "Write the arguments as \"args\": {...} (a `)` of the target is written %29)."), clock);
 
+        // An unknown (or hidden) handle is not_found, as on /v1/call/{handle}.{verb} (s37 user #12).
+        var sep = stage.IndexOf("://", StringComparison.Ordinal);
+        if (sep > 0 && stage.AsSpan(0, sep).IndexOfAny("/.") < 0 && _registry.Find(stage[..sep].ToLowerInvariant()) is not { Hidden: false })
+            return Refused(who, ReshError.NotFound($"No handle `{Clip(stage[..sep])}`.", Suggest.Hint(stage[..sep], _registry.Visible.Select(h => h.Scheme).ToArray()) ?? "GET /v1/handles lists the handles a REST call may use."), clock);
+
         // Resolve the stage as the CLI would, to learn the handle, verb and target the role is checked on.
         var probe = new Invocation();
         try { new CommandLineParser(_registry, NoStdin).ParseRequest(stage, verbName, null, probe); }
@@ -371,64 +498,114 @@ public sealed class RestHandler : IHttpRequestHandler
     }
 
     /// <summary>A request refused before its verb was known: audited with what is known, counted under empty labels.</summary>
-    Envelope Refused(string who, ReshError error, Stopwatch clock, Invocation? known = null)
+    Envelope Refused(string who, ReshError error, Stopwatch clock, Invocation? known = null, (string Stage, string Verb)? asked = null)
     {
         var env = Envelope.Failure(error, known?.HandleName ?? "resh", known?.VerbName ?? "", known?.EnvelopeTarget ?? "", false, clock.Elapsed.TotalMilliseconds);
-        Trail(who).Append(new AuditRecord(0, "", who, "rest", env.Handle, env.Verb, env.Target, "", [], false, error.Code.ToWire(), false, false,
+        // The audit keeps what the client asked for (clipped), even when it named no real handle or verb.
+        var stage = asked?.Stage ?? "";
+        var sep = stage.IndexOf("://", StringComparison.Ordinal);
+        var askedHandle = sep > 0 ? Clip(stage[..sep]) : "";
+        Trail(who).Append(new AuditRecord(0, "", who, "rest", known is not null ? env.Handle : askedHandle.Length > 0 ? askedHandle : env.Handle,
+            known is not null ? env.Verb : Clip(asked?.Verb ?? ""), known is not null ? env.Target : Clip(stage), "", [], false, error.Code.ToWire(), false, false,
             Math.Round(clock.Elapsed.TotalMilliseconds, 3), ""));
         Metrics.Call(known?.Handle?.Scheme ?? "", known?.Verb?.Name ?? "", error.Code.ToWire(), clock.Elapsed.TotalSeconds);
         return env;
     }
 
-    /// <summary>POST /v1/batch: one request per line, run in order; one envelope per line, with the request's id first.</summary>
-    async Task<HttpServerResponse> BatchAsync(string who, string role, byte[] body, CancellationToken ct)
+    static readonly UTF8Encoding StrictUtf8 = new(false, true);
+
+    /// <summary>How long one line of a batch answer may take to reach the client before the batch stops.</summary>
+    static readonly TimeSpan LineWriteTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// POST /v1/batch: one request per line, run in order; one envelope per line, with the request's id first. The
+    /// answer is streamed (chunked), a line as soon as its call ends, so the server never holds the whole answer
+    /// (s37 attacker #8); when the client goes away, the lines not yet run are not run.
+    /// </summary>
+    HttpServerResponse Batch(string who, string role, byte[] body)
     {
-        var text = Encoding.UTF8.GetString(body);
-        var lines = text.Split('\n');
-        var count = lines.Count(l => l.Trim().Length > 0);
-        if (count > MaxBatchLines)
-            return Json(400, Refused(who, ReshError.Usage($"The batch has {count} requests; at most {MaxBatchLines} are taken at once.", "Split it into several POSTs."), Stopwatch.StartNew()));
-        var output = new MemoryStream();
-        foreach (var raw in lines)
+        var lines = new List<(int Start, int Length)>();
+        for (int i = 0, start = 0; i <= body.Length; i++)
         {
-            var line = raw.TrimEnd('\r');
-            if (line.Trim().Length == 0) continue;
-            var clock = Stopwatch.StartNew();
-            JsonNode? id = null;
-            Envelope env;
-            try
-            {
-                var request = Whole(JsonNode.Parse(line) as JsonObject)
-                    ?? throw ReshError.Usage("A batch line must be a JSON object.", "Example: {\"id\":1,\"stage\":\"system://\",\"verb\":\"uptime\"}").ToException();
-                id = request["id"]?.DeepClone();
-                env = await CallAsync(who, role, request, null, clock, ct).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
-            {
-                env = Refused(who, ReshError.Usage($"The line is not valid JSON (at byte {((ex as JsonException)?.BytePositionInLine ?? 0) + 1}).", "One JSON object per line."), clock);
-            }
-            catch (ReshException ex) { env = Refused(who, ex.Error, clock); }
-            var bytes = McpToolCall.EnvelopeBytes(env);
-            output.WriteByte((byte)'{');
-            output.Write("\"id\":"u8);
-            output.Write(Encoding.UTF8.GetBytes(id?.ToJsonString() ?? "null"));
-            if (bytes.Length > 2) output.WriteByte((byte)',');
-            output.Write(bytes, 1, bytes.Length - 1);
-            output.WriteByte((byte)'\n');
+            if (i < body.Length && body[i] != (byte)'\n') continue;
+            var len = i - start;
+            if (len > 0 && body[start + len - 1] == (byte)'\r') len--;
+            if (body.AsSpan(start, len).Trim(" \t"u8).Length > 0) lines.Add((start, len));
+            start = i + 1;
         }
-        return new HttpServerResponse(200, output.ToArray(), "application/x-ndjson");
+        if (lines.Count > MaxBatchLines)
+            return Json(400, Refused(who, ReshError.Usage($"The batch has {lines.Count} requests; at most {MaxBatchLines} are taken at once.", "Split it into several POSTs."), Stopwatch.StartNew()));
+        return new HttpServerResponse(200, [], "application/x-ndjson")
+        {
+            Writer = async (stream, ct) =>
+            {
+                foreach (var (start, length) in lines)
+                {
+                    var clock = Stopwatch.StartNew();
+                    JsonNode? id = null;
+                    Envelope env;
+                    try
+                    {
+                        string line;
+                        try { line = StrictUtf8.GetString(body, start, length); }
+                        catch (DecoderFallbackException e)
+                        {
+                            throw ReshError.Usage($"The line is not valid UTF-8 (at byte {e.Index + 1}); nothing of it was run.", "Send UTF-8 text.").ToException();
+                        }
+                        var request = Whole(JsonNode.Parse(line) as JsonObject)
+                            ?? throw ReshError.Usage("A batch line must be a JSON object.", "Example: {\"id\":1,\"stage\":\"system://\",\"verb\":\"uptime\"}").ToException();
+                        id = request["id"]?.DeepClone();
+                        env = await CallAsync(who, role, request, null, clock, ct).ConfigureAwait(false);
+                    }
+                    catch (JsonException ex)
+                    {
+                        env = Refused(who, ReshError.Usage($"The line is not valid JSON (at byte {(ex.BytePositionInLine ?? 0) + 1}).", "One JSON object per line."), clock);
+                    }
+                    catch (ReshException ex) { env = Refused(who, ex.Error, clock); }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        _runtime.Log($"serve: batch line: {ex.GetType().Name}: {ex.Message}");
+                        env = Envelope.Failure(ReshError.Failed("Internal error while handling the line; nothing more is known.", "Run `resh serve --verbose` to see the cause in its log, and report it."), "resh", "serve", "");
+                    }
+                    using var write = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                    write.CancelAfter(LineWriteTimeout);
+                    try { await stream.WriteAsync(Line(env, id, true), write.Token).ConfigureAwait(false); }
+                    catch (Exception e) when (e is IOException or OperationCanceledException or System.Net.Sockets.SocketException or ObjectDisposedException)
+                    {
+                        _runtime.Log("serve: a batch client stopped reading; the rest of its batch is not run.");
+                        throw new IOException("The client stopped reading.", e);
+                    }
+                }
+            },
+        };
     }
+
+    /// <summary>An envelope as one line, with `"id":...` first when the request gave one (always in a batch).</summary>
+    static byte[] Line(Envelope env, JsonNode? id, bool alwaysId)
+    {
+        var bytes = McpToolCall.EnvelopeBytes(env);
+        if (id is null && !alwaysId)
+        {
+            var plain = new byte[bytes.Length + 1];
+            bytes.CopyTo(plain, 0);
+            plain[^1] = (byte)'\n';
+            return plain;
+        }
+        var output = new MemoryStream(bytes.Length + 32);
+        output.WriteByte((byte)'{');
+        output.Write("\"id\":"u8);
+        output.Write(Encoding.UTF8.GetBytes(id?.ToJsonString() ?? "null"));
+        if (bytes.Length > 2) output.WriteByte((byte)',');
+        output.Write(bytes, 1, bytes.Length - 1);
+        output.WriteByte((byte)'\n');
+        return output.ToArray();
+    }
+
+    static HttpServerResponse Json((Envelope Env, JsonNode? Id) answer) => new(StatusOf(answer.Env), Line(answer.Env, answer.Id, false));
 
     static HttpServerResponse Json(Envelope env) => Json(StatusOf(env), env);
 
-    static HttpServerResponse Json(int status, Envelope env)
-    {
-        var bytes = McpToolCall.EnvelopeBytes(env);
-        var withNewline = new byte[bytes.Length + 1];
-        bytes.CopyTo(withNewline, 0);
-        withNewline[^1] = (byte)'\n';
-        return new HttpServerResponse(status, withNewline);
-    }
+    static HttpServerResponse Json(int status, Envelope env) => new(status, Line(env, null, false));
 
     static string Escape(string body)
     {

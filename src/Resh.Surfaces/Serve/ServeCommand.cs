@@ -28,6 +28,9 @@ public static class ServeCommand
     static readonly Arg<long?> MaxConnections = Arg.Int("max_connections", "Connections served at once; one more is answered 503.", 256, min: 1, max: 65536);
     static readonly Arg<long?> MaxPerClient = Arg.Int("max_per_client", "Connections served at once from one client address; one more is answered 503.", 64, min: 1, max: 65536);
 
+    /// <summary>How long SIGTERM waits for the calls in flight before it interrupts them.</summary>
+    public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(30);
+
     public static VerbInfo Declaration() => VerbInfo.Define("serve", Effect.Mutate,
         "Serve every verb over a REST API (POST /v1/call, OpenAPI at /openapi.json) with API tokens, roles and an audit trail.",
         [Listen, TlsCert, TlsKey, AllowPlaintext, MaxConnections, MaxPerClient], () => ServeJson.Default.ServeResult,
@@ -36,7 +39,8 @@ public static class ServeCommand
                "A call is allowed only when its token's role ([roles.NAME] in the config file: allow, deny, read_only) grants it: deny by default. " +
                "Every call, allowed or refused, is appended to the audit trail with identity token:NAME and surface rest. " +
                "The HTTP status follows the envelope's error code (usage 400, permission_denied 403, not_found 404, conflict 409, unsupported 422, failed 500, unavailable 503, timeout 504; 401 for a missing or refused token). " +
-               "--dry-run makes every call a dry run; --timeout bounds each call. Roles are read when the server starts; tokens on every request. See docs/serve.md.",
+               "--dry-run makes every call a dry run; --timeout bounds each call. Tokens and roles are re-read when their files change (and roles on SIGHUP), so the next request uses them. " +
+               "SIGTERM or SIGINT stops accepting and lets the calls in flight finish (at most 30 s, then they are interrupted); the server exits 0. See docs/serve.md.",
         examples:
         [
             new("serve --listen 127.0.0.1:8080", "The REST API on loopback."),
@@ -86,23 +90,37 @@ public static class ServeCommand
             return env.ExitStatus;
         }
 
+        // SIGINT/SIGTERM drain: stop accepting at once, let the calls in flight finish for up to DrainTimeout, then
+        // interrupt them; a second signal interrupts at once (s37 user #18). SIGHUP re-reads the roles.
         using var stop = new CancellationTokenSource();
-        PosixSignalRegistration? sigint = null, sigterm = null;
+        using var interrupt = new CancellationTokenSource();
+        void Stop()
+        {
+            if (stop.IsCancellationRequested) { interrupt.Cancel(); return; }
+            lock (start.IO.Stderr) start.IO.Stderr.WriteLine($"resh serve: stopping; calls in flight get up to {DrainTimeout.TotalSeconds:0} s to finish (a second signal interrupts them)");
+            stop.Cancel();
+            interrupt.CancelAfter(DrainTimeout);
+        }
+        PosixSignalRegistration? sigint = null, sigterm = null, sighup = null;
         if (start.IO.HandleSignals)
         {
-            sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-            sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+            sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; Stop(); });
+            sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; Stop(); });
+            sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; handler.ReloadRoles(); });
         }
+        using var sweep = new Timer(_ => handler.FlushRefusals(false), null, RefusalAudit.Window, RefusalAudit.Window);
         var scheme = server.Tls ? "https" : "http";
         lock (start.IO.Stderr) start.IO.Stderr.WriteLine($"resh serve: listening on {scheme}://{Format(server.LocalEndPoint)}{(inv.Globals.DryRun ? " (dry-run)" : "")}");
         try
         {
-            using (server) await server.RunAsync(stop.Token).ConfigureAwait(false);
+            using (server) await server.RunAsync(stop.Token, interrupt.Token).ConfigureAwait(false);
         }
         finally
         {
             sigint?.Dispose();
             sigterm?.Dispose();
+            sighup?.Dispose();
+            handler.FlushRefusals(true);
         }
         return 0;
     }

@@ -10,12 +10,16 @@ namespace Resh.Surfaces.Serve;
 /// `GET /openapi.json`: OpenAPI 3.1 derived from the registry alone. Every verb of every visible handle is one
 /// operation, <c>POST /v1/call/{handle}.{verb}</c>, whose request body holds the verb's argument schema and whose
 /// answer is the verb's envelope schema, both the JSON Schemas `resh schema` prints (no second list anywhere).
-/// Each embedded schema gets an <c>$id</c>, so its internal <c>#/...</c> references resolve inside it.
+/// The verbs' schemas live in <c>components/schemas</c> (<c>{operationId}_args</c>, <c>{operationId}_envelope</c>) with
+/// their internal <c>#/...</c> references rewritten to absolute pointers, so tools that do not follow <c>$id</c>
+/// (openapi-spec-validator, Redocly, openapi-typescript) resolve every one (s37 user #4); examples that do not match
+/// their own schema are left out. Plugins' verbs are listed only for a client with a valid token (s37 attacker #9).
 /// </summary>
 public static class ServeOpenApi
 {
-    public static JsonObject Build(HandleRegistry registry, string version)
+    public static JsonObject Build(HandleRegistry registry, string version, bool withPlugins)
     {
+        var schemas = new JsonObject();
         var paths = new JsonObject
         {
             ["/v1/call"] = new JsonObject
@@ -36,7 +40,7 @@ public static class ServeOpenApi
                             ["args"] = new JsonObject { ["type"] = "object", ["description"] = "The verb's arguments by name." },
                             ["dry_run"] = new JsonObject { ["type"] = "boolean", ["description"] = "Change nothing; report what would change." },
                             ["timeout"] = Str("Give up after this long (30s, 2m); never longer than the server's --timeout."),
-                            ["id"] = new JsonObject { ["description"] = "Echoed in the envelope." },
+                            ["id"] = new JsonObject { ["description"] = "Any JSON value, echoed first in the envelope (\"id\")." },
                         },
                     }),
                     ["responses"] = Responses(AnyEnvelope()),
@@ -59,16 +63,15 @@ public static class ServeOpenApi
         };
         foreach (var handle in registry.Visible.OrderBy(h => h.Scheme, StringComparer.Ordinal))
         {
+            if (!withPlugins && !registry.IsBuiltIn(handle.Scheme)) continue;
             foreach (var verb in handle.Verbs)
             {
-                var args = SchemaBuilder.ArgsSchema(verb);
-                args.Remove("$schema");
-                args["$id"] = $"urn:resh:{verb.FullName}:args";
-                var envelope = SchemaBuilder.EnvelopeSchema(verb);
-                envelope.Remove("$schema");
-                envelope["$id"] = $"urn:resh:{verb.FullName}:envelope";
+                var op = McpTool.NameOf(handle.Scheme, verb.Name);
+                var args = Component(schemas, op + "_args", SchemaBuilder.ArgsSchema(verb));
+                var envelope = Component(schemas, op + "_envelope", SchemaBuilder.EnvelopeSchema(verb));
                 var props = new JsonObject
                 {
+                    ["id"] = new JsonObject { ["description"] = "Any JSON value, echoed first in the envelope (\"id\")." },
                     ["target"] = Str($"The resource after {handle.Scheme}:// (or the whole URI). {verb.TargetHelp ?? handle.TargetHelp}"),
                     ["args"] = args,
                 };
@@ -78,7 +81,7 @@ public static class ServeOpenApi
                 {
                     ["post"] = new JsonObject
                     {
-                        ["operationId"] = McpTool.NameOf(handle.Scheme, verb.Name),
+                        ["operationId"] = op,
                         ["tags"] = new JsonArray(handle.Scheme),
                         ["summary"] = verb.Summary,
                         ["description"] = verb.Notes ?? verb.Summary,
@@ -99,9 +102,107 @@ public static class ServeOpenApi
                 ["description"] = "Every resource a URI, every operation a verb, every answer one JSON envelope. The HTTP status follows the envelope's error code (usage 400, permission_denied 403, not_found 404, conflict 409, unsupported 422, failed and partial 500, unavailable and interrupted 503, timeout 504); a missing or refused token is 401.",
             },
             ["jsonSchemaDialect"] = "https://json-schema.org/draft/2020-12/schema",
-            ["components"] = new JsonObject { ["securitySchemes"] = new JsonObject { ["bearer"] = new JsonObject { ["type"] = "http", ["scheme"] = "bearer", ["description"] = "A token from `resh token create`." } } },
+            ["servers"] = new JsonArray(new JsonObject { ["url"] = "/", ["description"] = "The server that answered this document." }),
+            ["components"] = new JsonObject
+            {
+                ["schemas"] = schemas,
+                ["securitySchemes"] = new JsonObject { ["bearer"] = new JsonObject { ["type"] = "http", ["scheme"] = "bearer", ["description"] = "A token from `resh token create`." } },
+            },
             ["security"] = new JsonArray(new JsonObject { ["bearer"] = new JsonArray() }),
             ["paths"] = paths,
+        };
+    }
+
+    /// <summary>
+    /// Puts <paramref name="schema"/> into components/schemas as <paramref name="name"/>, its `#...` references made
+    /// absolute and its examples checked; returns the $ref to it.
+    /// </summary>
+    static JsonObject Component(JsonObject schemas, string name, JsonObject schema)
+    {
+        schema.Remove("$schema");
+        schema.Remove("$id");
+        var pointer = "#/components/schemas/" + name.Replace("~", "~0").Replace("/", "~1");
+        Rebase(schema, pointer);
+        DropBadExamples(schema, 0);
+        schemas[name] = schema;
+        return new JsonObject { ["$ref"] = pointer };
+    }
+
+    static void Rebase(JsonNode? node, string pointer)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (key, value) in o.ToArray())
+                {
+                    if (key == "$ref" && value is JsonValue v && v.TryGetValue<string>(out var r) && r.StartsWith('#'))
+                        o["$ref"] = pointer + r[1..];
+                    else Rebase(value, pointer);
+                }
+                break;
+            case JsonArray a:
+                foreach (var item in a) Rebase(item, pointer);
+                break;
+        }
+    }
+
+    /// <summary>Leaves out `examples` a schema's own type, enum or items refuse (a validator reports them as errors).</summary>
+    static void DropBadExamples(JsonNode? node, int depth)
+    {
+        if (depth > 64) return;
+        switch (node)
+        {
+            case JsonObject o:
+                if (o["examples"] is JsonArray examples)
+                {
+                    var good = examples.Where(e => Matches(o, e, 0)).Select(e => e?.DeepClone()).ToArray();
+                    if (good.Length == 0) o.Remove("examples");
+                    else if (good.Length != examples.Count) o["examples"] = new JsonArray(good);
+                }
+                if (o["example"] is { } single && !Matches(o, single, 0)) o.Remove("example");
+                foreach (var (key, value) in o.ToArray())
+                    if (key is not ("examples" or "example" or "default" or "enum" or "const")) DropBadExamples(value, depth + 1);
+                break;
+            case JsonArray a:
+                foreach (var item in a) DropBadExamples(item, depth + 1);
+                break;
+        }
+    }
+
+    /// <summary>A conservative check of a value against a schema: type, enum, array items and object properties (refs are not followed).</summary>
+    public static bool Matches(JsonObject schema, JsonNode? value, int depth)
+    {
+        if (depth > 32) return true;
+        if (schema["type"] is { } type)
+        {
+            var types = type is JsonArray ta ? ta.Select(t => t?.GetValue<string>()).ToArray() : [type.GetValue<string>()];
+            if (!types.Any(t => IsType(t, value))) return false;
+        }
+        if (schema["enum"] is JsonArray en && !en.Any(e => JsonNode.DeepEquals(e, value))) return false;
+        if (value is JsonArray arr && schema["items"] is JsonObject items && !arr.All(i => Matches(items, i, depth + 1))) return false;
+        if (value is JsonObject obj && schema["properties"] is JsonObject props)
+        {
+            foreach (var (k, v) in obj)
+                if (props[k] is JsonObject ps && !Matches(ps, v, depth + 1)) return false;
+            if (schema["additionalProperties"] is JsonValue ap && ap.GetValueKind() == System.Text.Json.JsonValueKind.False && obj.Any(p => !props.ContainsKey(p.Key))) return false;
+            if (schema["required"] is JsonArray req && req.Any(r => r is JsonValue rv && rv.TryGetValue<string>(out var rn) && !obj.ContainsKey(rn))) return false;
+        }
+        return true;
+    }
+
+    static bool IsType(string? type, JsonNode? value)
+    {
+        var kind = value?.GetValueKind() ?? System.Text.Json.JsonValueKind.Null;
+        return type switch
+        {
+            "string" => kind == System.Text.Json.JsonValueKind.String,
+            "boolean" => kind is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False,
+            "number" => kind == System.Text.Json.JsonValueKind.Number,
+            "integer" => kind == System.Text.Json.JsonValueKind.Number && double.TryParse(value!.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) && Math.Floor(d) == d,
+            "array" => kind == System.Text.Json.JsonValueKind.Array,
+            "object" => kind == System.Text.Json.JsonValueKind.Object,
+            "null" => kind == System.Text.Json.JsonValueKind.Null,
+            _ => true,
         };
     }
 

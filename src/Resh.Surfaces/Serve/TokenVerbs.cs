@@ -18,12 +18,16 @@ public static class TokenVerbs
             () => ServeJson.Default.TokenCreateResult,
             ctx => CreateToken(ctx),
             notes: "The token is shown only in this answer: resh keeps its SHA-256 alone (serve/tokens.json in the state dir, 0600). " +
-                   "Clients send it as `Authorization: Bearer TOKEN`. The role is looked up in the config file on every request, so changing a role's grants needs no new token.",
-            examples: [new("token create name=ci role=ops expires=30d", "A token for CI that acts as the ops role for 30 days.")]);
+                   "Clients send it as `Authorization: Bearer TOKEN`. The role is looked up in the config file, which a running server re-reads when it changes (or on SIGHUP), so changing a role's grants needs no new token and no restart.",
+            examples:
+            [
+                new("token create name=ci role=ops expires=30d", "A token for CI that acts as the ops role for 30 days."),
+                new("token create name=ci role=ops --format raw", "Prints the bare token (TOKEN=$(resh token create ... --format raw))."),
+            ]);
         yield return VerbInfo.Define("token.list", Effect.Read, "List the API tokens (names, roles, expiry; never the tokens).", [],
             () => ServeJson.Default.TokenListResult,
             ctx => new TokenListResult(TokenStore.Load(TokenStore.PathOf(ctx.Runtime.Paths)).Select(Entry).ToArray()),
-            examples: [new("token list --format table", "Every token and its state.")], preferredFormat: Resh.Core.Output.OutputFormat.Table);
+            examples: [new("token list --format table", "Every token and its state.")]); // auto: a table on a terminal, JSON when piped
         yield return VerbInfo.Define("token.revoke", Effect.Mutate, "Revoke an API token: the server refuses it from its next request.", [Name],
             () => ServeJson.Default.TokenEntry,
             ctx => Revoke(ctx),
@@ -58,7 +62,8 @@ public static class TokenVerbs
             return true;
         });
         if (!created) return Exists(name);
-        return Outcome.Changed(new TokenCreateResult(name, role, secret, expiry, TokenStore.PathOf(ctx.Runtime.Paths)), true);
+        var result = Outcome.Changed(new TokenCreateResult(name, role, secret, expiry, TokenStore.PathOf(ctx.Runtime.Paths)), true);
+        return ctx.WantsRaw ? result.WithRaw(RawPayload.FromText(secret)) : result; // TOKEN=$(resh token create ... --format raw)
     }
 
     static ReshError Exists(string name) => ReshError.Conflict($"A token named `{name}` exists.", $"Revoke it first (resh token revoke name={name}) or choose another name.");

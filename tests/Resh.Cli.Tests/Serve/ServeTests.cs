@@ -131,8 +131,8 @@ public sealed class ServeTests : IDisposable
 
         (status, env, _) = await CallAsync(url, token, $$"""{"stage":"file://{{_data}}/missing.txt","verb":"read"}""");
         Assert.Equal((404, "not_found"), (status, Code(env)));
-        (status, env, _) = await CallAsync(url, token, """{"stage":"nosuch://x","verb":"read"}"""); // as on the command line: an unknown scheme is a usage error
-        Assert.Equal((400, "usage"), (status, Code(env)));
+        (status, env, _) = await CallAsync(url, token, """{"stage":"nosuch://x","verb":"read"}"""); // as on /v1/call/nosuch.read: no such handle
+        Assert.Equal((404, "not_found"), (status, Code(env)));
         (status, env, _) = await CallAsync(url, token, """{"stage":"system://","verb":"uptime","args":{"bogus":1}}""");
         Assert.Equal((400, "usage"), (status, Code(env)));
         (status, env, _) = await CallAsync(url, token, "{not json");
@@ -306,10 +306,13 @@ public sealed class ServeTests : IDisposable
         Assert.Equal(verbs.Count, paths.Count(p => p.Key.StartsWith("/v1/call/")));
         var read = paths["/v1/call/file.read"]!["post"]!;
         Assert.Equal("file_read", read["operationId"]!.GetValue<string>());
-        var argsSchema = read["requestBody"]!["content"]!["application/json"]!["schema"]!["properties"]!["args"]!;
+        var argsRef = read["requestBody"]!["content"]!["application/json"]!["schema"]!["properties"]!["args"]!["$ref"]!.GetValue<string>();
+        Assert.Equal("#/components/schemas/file_read_args", argsRef);
+        var argsSchema = doc["components"]!["schemas"]!["file_read_args"]!;
         var fromSchema = schema.Result!["schemas"]!.AsArray().First(v => v!["name"]!.GetValue<string>() == "file.read")!["args"]!;
         Assert.Equal(fromSchema["properties"]!.ToJsonString(), argsSchema["properties"]!.ToJsonString());
-        Assert.NotNull(read["responses"]!["200"]!["content"]!["application/json"]!["schema"]!["properties"]!["result"]);
+        Assert.Equal("#/components/schemas/file_read_envelope", read["responses"]!["200"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>());
+        Assert.NotNull(doc["components"]!["schemas"]!["file_read_envelope"]!["properties"]!["result"]);
         Assert.Null(paths["/v1/call/file.read"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!["properties"]!["dry_run"]);
         Assert.NotNull(paths["/v1/call/file.write"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!["properties"]!["dry_run"]);
         Assert.Empty(paths["/healthz"]!["get"]!["security"]!.AsArray());

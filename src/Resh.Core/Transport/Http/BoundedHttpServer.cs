@@ -78,7 +78,13 @@ public sealed class BoundedHttpServer : IDisposable
     }
 
     /// <summary>Accepts until <paramref name="ct"/> fires, then waits for the connections in flight (each bounded by the limits).</summary>
-    public async Task RunAsync(CancellationToken ct)
+    public Task RunAsync(CancellationToken ct) => RunAsync(ct, ct);
+
+    /// <summary>
+    /// Accepts until <paramref name="ct"/> fires, then waits for the connections in flight; <paramref name="interrupt"/>
+    /// is the token their handlers run with (a drain: stop accepting first, interrupt the calls later).
+    /// </summary>
+    public async Task RunAsync(CancellationToken ct, CancellationToken interrupt)
     {
         try
         {
@@ -103,7 +109,7 @@ public sealed class BoundedHttpServer : IDisposable
                     task = BusyAsync(client, refusal);
                 }
                 else
-                    task = Task.Run(() => ServeAsync(client, address, arriving!, ct), CancellationToken.None);
+                    task = Task.Run(() => ServeAsync(client, address, arriving!, interrupt), CancellationToken.None);
                 lock (_connections)
                 {
                     _connections.RemoveAll(t => t.IsCompleted);
@@ -233,6 +239,7 @@ public sealed class BoundedHttpServer : IDisposable
                 }
                 var reader = new HttpRequestReader(stream, _limits);
                 head = await reader.ReadHeadAsync(remote, _certificate is not null, headCts.Token).ConfigureAwait(false);
+                if (_handler.Screen(head) is { } early) throw new Screened(early); // answered from the head: the body is never read
                 var framing = HttpRequestReader.Framing(head);
                 var maxBody = _handler.MaxBody(head);
                 if (framing > maxBody)
@@ -250,6 +257,11 @@ public sealed class BoundedHttpServer : IDisposable
                 Arrived(arriving);
                 response = await _handler.HandleAsync(new HttpServerRequest(head, body), serverCt).ConfigureAwait(false);
             }
+            catch (Screened s)
+            {
+                unread = true;
+                response = s.Response;
+            }
             catch (HttpRequestRejected r)
             {
                 unread = true;
@@ -262,7 +274,15 @@ public sealed class BoundedHttpServer : IDisposable
                 response = _handler.Rejected(head, remote, 408, why);
             }
             using var writeCts = new CancellationTokenSource(_limits.WriteTimeout);
-            await WriteAsync(stream, response, writeCts.Token).ConfigureAwait(false);
+            var headOnly = head?.Method == "HEAD"; // a HEAD answer has the head of a GET's, never a body
+            await WriteAsync(stream, response, writeCts.Token, headOnly).ConfigureAwait(false);
+            if (response.Writer is { } writer && !headOnly)
+            {
+                var chunked = new ChunkedStream(stream);
+                await writer(chunked, serverCt).ConfigureAwait(false);
+                using var endCts = new CancellationTokenSource(_limits.WriteTimeout);
+                await chunked.EndAsync(endCts.Token).ConfigureAwait(false);
+            }
             try { client.Shutdown(SocketShutdown.Send); } catch (SocketException) { }
             if (unread) await DrainAsync(client).ConfigureAwait(false);
         }
@@ -276,6 +296,42 @@ public sealed class BoundedHttpServer : IDisposable
             await stream.DisposeAsync().ConfigureAwait(false);
             client.Dispose();
             Leave(address, arriving);
+        }
+    }
+
+    sealed class Screened(HttpServerResponse response) : Exception
+    {
+        public HttpServerResponse Response { get; } = response;
+    }
+
+    /// <summary>Transfer-Encoding: chunked over the connection: each write is one chunk, <see cref="EndAsync"/> the last.</summary>
+    sealed class ChunkedStream(Stream inner) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override Task FlushAsync(CancellationToken ct) => inner.FlushAsync(ct);
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
+        {
+            if (buffer.Length == 0) return; // an empty chunk would end the body
+            await inner.WriteAsync(Encoding.ASCII.GetBytes(buffer.Length.ToString("x", System.Globalization.CultureInfo.InvariantCulture) + "\r\n"), ct).ConfigureAwait(false);
+            await inner.WriteAsync(buffer, ct).ConfigureAwait(false);
+            await inner.WriteAsync("\r\n"u8.ToArray(), ct).ConfigureAwait(false);
+            await inner.FlushAsync(ct).ConfigureAwait(false);
+        }
+
+        public async Task EndAsync(CancellationToken ct)
+        {
+            await inner.WriteAsync("0\r\n\r\n"u8.ToArray(), ct).ConfigureAwait(false);
+            await inner.FlushAsync(ct).ConfigureAwait(false);
         }
     }
 
@@ -299,12 +355,13 @@ public sealed class BoundedHttpServer : IDisposable
         catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException) { }
     }
 
-    static Task WriteAsync(Stream stream, HttpServerResponse response, CancellationToken ct)
+    static Task WriteAsync(Stream stream, HttpServerResponse response, CancellationToken ct, bool headOnly = false)
     {
         var sb = new StringBuilder();
         sb.Append("HTTP/1.1 ").Append(response.Status).Append(' ').Append(Reason(response.Status)).Append("\r\n");
         sb.Append("Content-Type: ").Append(response.ContentType).Append("\r\n");
-        sb.Append("Content-Length: ").Append(response.Body.Length).Append("\r\n");
+        if (response.Writer is null) sb.Append("Content-Length: ").Append(response.Body.Length).Append("\r\n");
+        else sb.Append("Transfer-Encoding: chunked\r\n");
         sb.Append("Date: ").Append(DateTime.UtcNow.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).Append("\r\n");
         foreach (var (k, v) in response.Headers)
         {
@@ -313,9 +370,9 @@ public sealed class BoundedHttpServer : IDisposable
         }
         sb.Append("Connection: close\r\n\r\n");
         var head = Encoding.Latin1.GetBytes(sb.ToString());
-        var all = new byte[head.Length + response.Body.Length];
+        var all = new byte[head.Length + (headOnly ? 0 : response.Body.Length)];
         head.CopyTo(all, 0);
-        response.Body.CopyTo(all, head.Length);
+        if (!headOnly) response.Body.CopyTo(all, head.Length);
         return WriteRawAsync(stream, all, ct);
     }
 

@@ -44,6 +44,12 @@ public sealed class HttpServerResponse(int status, byte[] body, string contentTy
     public string ContentType { get; } = contentType;
     public List<KeyValuePair<string, string>> Headers { get; } = [];
 
+    /// <summary>
+    /// A body written as it is made (Transfer-Encoding: chunked) instead of <see cref="Body"/>: the writer gets the
+    /// connection's stream and the server's interrupt token, bounds each of its writes itself, and catches its own errors.
+    /// </summary>
+    public Func<Stream, CancellationToken, Task>? Writer { get; init; }
+
     public static HttpServerResponse Text(int status, string text) =>
         new(status, System.Text.Encoding.UTF8.GetBytes(text + "\n"), "text/plain; charset=utf-8");
 }
@@ -60,6 +66,11 @@ public interface IHttpRequestHandler
     /// <summary>The largest body this request may have (by its path, say); larger is answered 413 without reading it.</summary>
     long MaxBody(HttpRequestHead head);
     Task<HttpServerResponse> HandleAsync(HttpServerRequest request, CancellationToken ct);
+    /// <summary>
+    /// An answer from the head alone, before any of the body is read (a missing token, an unknown route), or null to
+    /// read the body and call <see cref="HandleAsync"/>. A client refused here cannot make the server buffer its body.
+    /// </summary>
+    HttpServerResponse? Screen(HttpRequestHead head) => null;
     /// <summary>
     /// The server refuses a request itself (limits, timeouts, bad syntax, too many connections): the handler reports it
     /// and returns the answer to send (an error envelope for resh's listeners); head is null when it was not read.

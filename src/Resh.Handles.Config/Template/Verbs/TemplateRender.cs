@@ -41,6 +41,8 @@ public static class TemplateRender
     {
         string text;
         Loader loader;
+        if (ctx.Get(Dest) is null && ctx.Get(Validate).Count > 0) // s37 user #14: it would be silently ignored
+            return ReshError.Usage("validate= checks the file that replaces dest, and no dest= is given.", "Add dest=FILE, or drop validate=.");
         ParsedTemplate top;
         Renderer? renderer = null;
         try
