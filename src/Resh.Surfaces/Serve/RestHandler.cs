@@ -42,8 +42,14 @@ public sealed class RestHandler : IHttpRequestHandler
 
     public const long MaxCallBody = 1024 * 1024, MaxBatchBody = 8 * 1024 * 1024, MaxBatchLines = 1000;
 
-    public RestHandler(HandleRegistry registry, ReshRuntime runtime, string version, bool forceDryRun, TimeSpan? timeout)
+    readonly Identity.ServeAuthenticator _auth;
+    readonly Identity.RateLimiter? _limiter;
+
+    public RestHandler(HandleRegistry registry, ReshRuntime runtime, string version, bool forceDryRun, TimeSpan? timeout,
+        Identity.ServeAuthenticator? auth = null, Identity.RateLimiter? limiter = null)
     {
+        _auth = auth ?? new Identity.ServeAuthenticator(null, null, false);
+        _limiter = limiter;
         _registry = registry;
         _runtime = runtime;
         _tokens = new TokenCache(TokenStore.PathOf(runtime.Paths));
@@ -154,20 +160,32 @@ public sealed class RestHandler : IHttpRequestHandler
         var isCall = path == "/v1/call" || path == "/v1/batch" || path.StartsWith("/v1/call/", StringComparison.Ordinal);
         if (path != "/metrics" && !path.StartsWith("/v1/", StringComparison.Ordinal))
             return Json(404, Envelope.Failure(ReshError.NotFound($"No route {Clip(path)}.", "Routes: POST /v1/call, POST /v1/batch, GET /v1/handles, GET /v1/schema/{handle}.{verb}, GET /openapi.json, GET /healthz, GET /metrics."), "resh", "serve", Clip(path)));
-        var (identity, refusal) = Authenticate(head);
-        if (refusal is not null)
+        // Authentication (Identity/): a token, an LDAP login or a client certificate; then the identity's rate limit.
+        var outcome = await _auth.AuthenticateAsync(request, Authenticate, ct).ConfigureAwait(false);
+        if (outcome.Refusal is { } refusal)
         {
             Metrics.Unauthorized();
             var env = Envelope.Failure(refusal, "resh", "serve", Clip(path), false, clock.Elapsed.TotalMilliseconds);
-            var caller = identity is { } known ? "token:" + known.Name : "anonymous";
+            var caller = outcome.Caller ?? "anonymous";
             if (isCall) Trail(caller).Append(new AuditRecord(0, "", caller, "rest", "", "", Clip(path), "", [], false,
-                ErrorCode.PermissionDenied.ToWire(), false, false, Math.Round(clock.Elapsed.TotalMilliseconds, 3), ""));
-            var r = Json(401, env);
-            r.Headers.Add(new("WWW-Authenticate", "Bearer realm=\"resh\""));
+                refusal.Code.ToWire(), false, false, Math.Round(clock.Elapsed.TotalMilliseconds, 3), ""));
+            var r = Json(outcome.Status, env);
+            if (outcome.Status == 401) foreach (var c in _auth.Challenges()) r.Headers.Add(new("WWW-Authenticate", c));
             return r;
         }
-        var (name, role) = identity!.Value;
-        var who = "token:" + name;
+        var identity = outcome.Identity!;
+        var (who, role) = (identity.Key, identity.Role);
+        if (_limiter?.Take(who) is { } limited)
+        {
+            var env = Envelope.Failure(ReshError.Unavailable($"`{Clip(who)}` sent more requests than its rate ({_limiter.Describe}).",
+                $"Retry after {limited.RetryAfter} s (Retry-After), and send fewer requests.", new JsonObject { ["retry_after_s"] = limited.RetryAfter }),
+                "resh", "serve", Clip(path), false, clock.Elapsed.TotalMilliseconds);
+            if (isCall && limited.Audit) Trail(who).Append(new AuditRecord(0, "", who, "rest", "", "", Clip(path), "", [], false,
+                ErrorCode.Unavailable.ToWire(), false, false, Math.Round(clock.Elapsed.TotalMilliseconds, 3), ""));
+            var r = Json(429, env);
+            r.Headers.Add(new("Retry-After", limited.RetryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            return r;
+        }
         switch (path)
         {
             case "/metrics":

@@ -34,6 +34,8 @@ public sealed class HttpServerRequest(HttpRequestHead head, byte[] body)
 {
     public HttpRequestHead Head { get; } = head;
     public byte[] Body { get; } = body;
+    /// <summary>The client's certificate, verified by the TLS handshake against the server's client roots (mTLS); null without one.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCertificate { get; init; }
 }
 
 /// <summary>The answer to one request; the server adds Content-Length, Date and Connection: close.</summary>
