@@ -59,8 +59,18 @@ public static class ServeCommand
                 throw ReshError.Usage($"{endPoint} is not a loopback address, and without TLS the API tokens would cross the network in clear.",
                     "Give --tls-cert (and --tls-key), or --allow-plaintext behind a TLS proxy, or listen on 127.0.0.1.").ToException();
             var clientPolicy = ClientPolicy(inv.Args.Get(ClientCa), certificate is not null);
-            var auth = Identity.ServeAuthenticator.Create(start.Runtime.Config, start.Runtime, clientPolicy is not null, inv.Args.Get(AllowPlaintext));
-            handler = new RestHandler(start.Registry, start.Runtime, version, inv.Globals.DryRun, inv.Globals.Timeout, auth, Identity.RateLimiter.FromConfig(start.Runtime.Config));
+            Identity.ServeAuthenticator auth;
+            Identity.RateLimiter? limiter;
+            try
+            {
+                auth = Identity.ServeAuthenticator.Create(start.Runtime.Config, start.Runtime, clientPolicy is not null, inv.Args.Get(AllowPlaintext));
+                limiter = Identity.RateLimiter.FromConfig(start.Runtime.Config);
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or System.Text.Json.JsonException)
+            {
+                throw ReshError.Usage($"The [serve] tables of the config file cannot be read: {ExceptionTranslation.OneLine(e.Message)}", "See docs/serve.md for [serve], [serve.clients] and [serve.ldap].").ToException();
+            }
+            handler = new RestHandler(start.Registry, start.Runtime, version, inv.Globals.DryRun, inv.Globals.Timeout, auth, limiter);
             var limits = new HttpServerLimits
             {
                 MaxConnections = (int)inv.Args.Get(MaxConnections)!.Value,

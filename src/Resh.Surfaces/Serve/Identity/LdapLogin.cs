@@ -73,7 +73,7 @@ public sealed class LdapLogin
         foreach (var f in new[] { _filter, _groupFilter })
             try { LdapFilter.Encode(f.Replace("{user}", "x").Replace("{dn}", "x")); }
             catch (FormatException e) { throw ReshError.Usage($"[serve.ldap] filter `{f}` is not an LDAP filter: {e.Message}.", "Example: filter = \"(uid={user})\"").ToException(); }
-        var seconds = t["timeout"] is JsonValue tv && tv.GetValueKind() == System.Text.Json.JsonValueKind.Number ? tv.GetValue<double>() : 5;
+        var seconds = t["timeout"] is null ? 5 : ServeAuthenticator.Number(t["timeout"]) ?? -1;
         if (seconds is <= 0 or > 300) throw ReshError.Usage("[serve.ldap] timeout is seconds, 0 to 300.", "Example: timeout = 5").ToException();
         _timeout = TimeSpan.FromSeconds(seconds);
         if (t["groups"] is JsonObject groups)

@@ -48,9 +48,9 @@ public sealed class RateLimiter
         double burst = Math.Max(1, Math.Ceiling(perSecond));
         if (serve["burst"] is { } b)
         {
-            if (b is not JsonValue bv || bv.GetValueKind() != System.Text.Json.JsonValueKind.Number || bv.GetValue<double>() is < 1 or > 1e6)
+            if (ServeAuthenticator.Number(b) is not { } n2 || n2 is < 1 or > 1e6)
                 throw ReshError.Usage("[serve] burst must be a number from 1 to 1000000.", "Example: burst = 40").ToException();
-            burst = bv.GetValue<double>();
+            burst = n2;
         }
         return new RateLimiter(perSecond, burst);
     }

@@ -76,6 +76,11 @@ public sealed class ServeAuthenticator
     public static ServeAuthenticator Create(ReshConfig config, ReshRuntime runtime, bool clientCa, bool allowPlaintext) =>
         new(clientCa ? ClientCertificateMap.FromConfig(config) : null, LdapLogin.FromConfig(config, runtime), allowPlaintext);
 
+    /// <summary>A TOML number (integer or float) as a double; null when absent or not a number.</summary>
+    internal static double? Number(JsonNode? node) => node is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number
+        ? v.TryGetValue<long>(out var l) ? l : v.TryGetValue<int>(out var i) ? i : v.TryGetValue<double>(out var d) ? d : null
+        : null;
+
     internal static string? Str(JsonObject table, string key, string section)
     {
         var node = table[key];

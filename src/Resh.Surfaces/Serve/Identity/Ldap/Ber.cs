@@ -80,7 +80,8 @@ public static class Ber
 
     // ---- encoding: a tiny writer that builds nested elements ----
 
-    public static byte[] Tlv(byte tag, ReadOnlySpan<byte> content)
+    /// <summary>A primitive element: the tag and the content bytes as they are.</summary>
+    public static byte[] Raw(byte tag, ReadOnlySpan<byte> content)
     {
         var ms = new MemoryStream(content.Length + 6);
         ms.WriteByte(tag);
@@ -89,11 +90,12 @@ public static class Ber
         return ms.ToArray();
     }
 
+    /// <summary>A constructed element: the tag and its children, encoded one after the other.</summary>
     public static byte[] Tlv(byte tag, params byte[][] children)
     {
         var ms = new MemoryStream();
         foreach (var c in children) ms.Write(c);
-        return Tlv(tag, ms.ToArray());
+        return Raw(tag, ms.ToArray());
     }
 
     public static byte[] Int(long v, byte tag = Integer)
@@ -102,12 +104,12 @@ public static class Ber
         do { bytes.Insert(0, (byte)(v & 0xFF)); v >>= 8; } while (v != 0 && v != -1);
         if (v == 0 && (bytes[0] & 0x80) != 0) bytes.Insert(0, 0);
         if (v == -1 && (bytes[0] & 0x80) == 0) bytes.Insert(0, 0xFF);
-        return Tlv(tag, bytes.ToArray());
+        return Raw(tag, bytes.ToArray());
     }
 
-    public static byte[] Str(string s, byte tag = OctetString) => Tlv(tag, Encoding.UTF8.GetBytes(s));
+    public static byte[] Str(string s, byte tag = OctetString) => Raw(tag, Encoding.UTF8.GetBytes(s));
 
-    public static byte[] Bool(bool b) => Tlv(Boolean, [b ? (byte)0xFF : (byte)0]);
+    public static byte[] Bool(bool b) => Raw(Boolean, [b ? (byte)0xFF : (byte)0]);
 
     static void WriteLength(Stream s, int length)
     {

@@ -78,7 +78,7 @@ public sealed class LdapClient : IAsyncDisposable
     public async Task BindAsync(string dn, ReadOnlyMemory<byte> password, CancellationToken ct)
     {
         if (password.Length == 0) throw new LdapResultException(LdapResultException.InvalidCredentials, "empty password");
-        var op = Ber.Tlv(Ber.Application(0), Ber.Int(3), Ber.Str(dn), Ber.Tlv(Ber.Context(0), password.Span));
+        var op = Ber.Tlv(Ber.Application(0), Ber.Int(3), Ber.Str(dn), Ber.Raw(Ber.Context(0), password.Span));
         var reply = await RoundTripAsync(op, ct).ConfigureAwait(false);
         CheckResult(reply, 1, "bind");
     }
@@ -184,7 +184,7 @@ public sealed class LdapClient : IAsyncDisposable
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-            await _stream.WriteAsync(Ber.Tlv(Ber.Sequence, Ber.Int(_nextId++), Ber.Tlv(Ber.Application(2, false), ReadOnlySpan<byte>.Empty)), cts.Token).ConfigureAwait(false);
+            await _stream.WriteAsync(Ber.Tlv(Ber.Sequence, Ber.Int(_nextId++), Ber.Raw(Ber.Application(2, false), ReadOnlySpan<byte>.Empty)), cts.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException) { }
         await _stream.DisposeAsync().ConfigureAwait(false);

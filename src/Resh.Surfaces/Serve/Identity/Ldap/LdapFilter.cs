@@ -77,16 +77,16 @@ public static class LdapFilter
         int vstart = pos;
         while (pos < s.Length && s[pos] != ')') { if (s[pos] == '(') throw new FormatException("an unescaped `(` in a value"); pos++; }
         var raw = s[vstart..pos];
-        if (op != 3) return Ber.Tlv(Ber.Context(op, true), Ber.Str(attr), Ber.Tlv(Ber.OctetString, Unescape(raw)));
+        if (op != 3) return Ber.Tlv(Ber.Context(op, true), Ber.Str(attr), Ber.Raw(Ber.OctetString, Unescape(raw)));
         if (raw == "*") return Ber.Str(attr, Ber.Context(7));
-        if (!raw.Contains('*')) return Ber.Tlv(Ber.Context(3, true), Ber.Str(attr), Ber.Tlv(Ber.OctetString, Unescape(raw)));
+        if (!raw.Contains('*')) return Ber.Tlv(Ber.Context(3, true), Ber.Str(attr), Ber.Raw(Ber.OctetString, Unescape(raw)));
         var parts = raw.Split('*');
         var subs = new List<byte[]>();
         for (int i = 0; i < parts.Length; i++)
         {
             if (parts[i].Length == 0) continue;
             var kind = i == 0 ? 0 : i == parts.Length - 1 ? 2 : 1;
-            subs.Add(Ber.Tlv(Ber.Context(kind), Unescape(parts[i])));
+            subs.Add(Ber.Raw(Ber.Context(kind), Unescape(parts[i])));
         }
         return Ber.Tlv(Ber.Context(4, true), Ber.Str(attr), Ber.Tlv(Ber.Sequence, subs.ToArray()));
     }
