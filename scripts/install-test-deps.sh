@@ -47,6 +47,7 @@ packages=(
     python3     # plugin:// tests: the sample plugins in Python, and the bash scaffold reads its JSON request with python3 (no jq)
     python3-jinja2  # bench/template.sh and template:// tests: Jinja2 renders the same template (the reference output and the time to beat)
     python3-yaml    # template:// tests: PyYAML (what Ansible reads vars files with) types the YAML 1.1 scalars resh must match
+    slapd ldap-utils  # resh serve LDAP logins: a private slapd on loopback (own slapd.conf and mdb in a temp dir, ServeLdapTests), never the system service; ldapadd loads its users and groups
     mosquitto mosquitto-clients  # mq:// MQTT tests: a private mosquitto 2 (own config, password file, persistence) on loopback (tests/setup/mosquitto.sh), never the system service; mosquitto_pub/sub cross-check
 )
 missing=()

@@ -25,13 +25,14 @@ public sealed class RefusalAudit(Action<AuditRecord> append)
         public DateTime Start;
         public long Suppressed;
         public string LastPath = "";
+        public ErrorCode Code = ErrorCode.PermissionDenied;
     }
 
     readonly Lock _lock = new();
     readonly Dictionary<(string Caller, string Client), Entry> _entries = [];
 
     /// <summary>A refusal: written now when it is the first of its client's minute, else counted.</summary>
-    public void Refused(string caller, IPAddress? address, string path, double durationMs)
+    public void Refused(string caller, IPAddress? address, string path, double durationMs, ErrorCode code = ErrorCode.PermissionDenied)
     {
         var client = ClientKey(address);
         var now = DateTime.UtcNow;
@@ -48,7 +49,7 @@ public sealed class RefusalAudit(Action<AuditRecord> append)
             if (entry is null || now - entry.Start >= Window)
             {
                 if (entry is { Suppressed: > 0 }) summary = Summary(key.Item1, key.Item2, entry);
-                _entries[key] = new Entry { Start = now, LastPath = path };
+                _entries[key] = new Entry { Start = now, LastPath = path, Code = code };
                 record = true;
             }
             else
@@ -61,7 +62,7 @@ public sealed class RefusalAudit(Action<AuditRecord> append)
         if (summary is not null) append(summary);
         if (record)
             append(new AuditRecord(0, "", caller, "rest", "", "", path, "", new JsonObject { ["client"] = client }, false,
-                ErrorCode.PermissionDenied.ToWire(), false, false, durationMs, ""));
+                code.ToWire(), false, false, durationMs, ""));
     }
 
     /// <summary>Writes the summaries of minutes that are over (all of them with <paramref name="all"/>) and forgets idle clients.</summary>
@@ -87,7 +88,7 @@ public sealed class RefusalAudit(Action<AuditRecord> append)
             ["client"] = client,
             ["coalesced"] = entry.Suppressed,
             ["first"] = entry.Start.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture),
-        }, false, ErrorCode.PermissionDenied.ToWire(), false, false, 0, "");
+        }, false, entry.Code.ToWire(), false, false, 0, "");
 
     static string ClientKey(IPAddress? address)
     {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -50,8 +51,14 @@ public sealed class RestHandler : IHttpRequestHandler
 
     public const long MaxCallBody = 1024 * 1024, MaxBatchBody = 8 * 1024 * 1024, MaxBatchLines = 1000;
 
-    public RestHandler(HandleRegistry registry, ReshRuntime runtime, string version, bool forceDryRun, TimeSpan? timeout)
+    readonly Identity.ServeAuthenticator _auth;
+    readonly Identity.RateLimiter? _limiter;
+
+    public RestHandler(HandleRegistry registry, ReshRuntime runtime, string version, bool forceDryRun, TimeSpan? timeout,
+        Identity.ServeAuthenticator? auth = null, Identity.RateLimiter? limiter = null)
     {
+        _auth = auth ?? new Identity.ServeAuthenticator(null, null, false);
+        _limiter = limiter;
         _registry = registry;
         _runtime = runtime;
         _tokens = new TokenCache(TokenStore.PathOf(runtime.Paths));
@@ -112,10 +119,11 @@ public sealed class RestHandler : IHttpRequestHandler
     };
 
     /// <summary>
-    /// From the head alone: an unknown route (404), a request without a valid token (401) and a wrong method (405) are
-    /// answered before the body is read, so a client without a token cannot make the server buffer a body (s37 attacker #5).
+    /// From the head alone: an unknown route (404), a request without a valid identity (401/403/503), one over its
+    /// identity's rate (429) and a wrong method (405) are answered before the body is read, so a client without
+    /// credentials cannot make the server buffer a body (s37 attacker #5). The rate is taken here only, once per request.
     /// </summary>
-    public HttpServerResponse? Screen(HttpRequestHead head)
+    public async ValueTask<HttpServerResponse?> ScreenAsync(HttpRequestHead head, X509Certificate2? clientCertificate, CancellationToken ct)
     {
         HttpServerResponse? response;
         try
@@ -125,11 +133,14 @@ public sealed class RestHandler : IHttpRequestHandler
             else if (path is "/healthz" or "/openapi.json") response = Method(head, method);
             else
             {
-                var (identity, refusal) = Authenticate(head);
-                response = refusal is not null ? Unauthorized(head, identity, refusal, Stopwatch.StartNew()) : Method(head, method);
+                var clock = Stopwatch.StartNew();
+                var outcome = await _auth.AuthenticateAsync(head, clientCertificate, Authenticate, ct).ConfigureAwait(false);
+                if (outcome.Refusal is not null) response = Unauthorized(head, outcome, clock);
+                else if (_limiter?.Take(outcome.Identity!.Key) is { } limited) response = Limited(head, outcome.Identity!.Key, limited, clock);
+                else response = Method(head, method);
             }
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             _runtime.Log($"serve: {head.Method} {head.Path}: {ex.GetType().Name}: {ex.Message}");
             return null; // HandleAsync answers it
@@ -141,17 +152,36 @@ public sealed class RestHandler : IHttpRequestHandler
     static HttpServerResponse NoRoute(string path) =>
         Json(404, Envelope.Failure(ReshError.NotFound($"No route {Clip(path)}.", "Routes: POST /v1/call, POST /v1/call/{handle}.{verb}, POST /v1/batch, GET /v1/handles, GET /v1/schema/{handle}.{verb}, GET /openapi.json, GET /healthz, GET /metrics."), "resh", "serve", Clip(path)));
 
-    /// <summary>401 for a request without a valid token; audited on call routes, floods coalesced per client (<see cref="RefusalAudit"/>).</summary>
-    HttpServerResponse Unauthorized(HttpRequestHead head, (string Name, string Role)? identity, ReshError refusal, Stopwatch clock)
+    static bool IsCall(string path) => path == "/v1/call" || path == "/v1/batch" || path.StartsWith("/v1/call/", StringComparison.Ordinal);
+
+    /// <summary>
+    /// A request without a valid identity: 401 (403 for a certificate or login without a role, 503 when LDAP is down);
+    /// audited on call routes, floods coalesced per client (<see cref="RefusalAudit"/>).
+    /// </summary>
+    HttpServerResponse Unauthorized(HttpRequestHead head, Identity.AuthOutcome outcome, Stopwatch clock)
     {
         Metrics.Unauthorized();
         var path = head.Path;
+        var refusal = outcome.Refusal!;
         var env = Envelope.Failure(refusal, "resh", "serve", Clip(path), false, clock.Elapsed.TotalMilliseconds);
-        var caller = identity is { } known ? "token:" + known.Name : "anonymous";
-        if (path == "/v1/call" || path == "/v1/batch" || path.StartsWith("/v1/call/", StringComparison.Ordinal))
-            _refusals.Refused(caller, head.Remote?.Address, Clip(path), Math.Round(clock.Elapsed.TotalMilliseconds, 3));
-        var r = Json(401, env);
-        r.Headers.Add(new("WWW-Authenticate", "Bearer realm=\"resh\""));
+        if (IsCall(path))
+            _refusals.Refused(outcome.Caller ?? "anonymous", head.Remote?.Address, Clip(path), Math.Round(clock.Elapsed.TotalMilliseconds, 3), refusal.Code);
+        var r = Json(outcome.Status, env);
+        if (outcome.Status == 401) foreach (var c in _auth.Challenges()) r.Headers.Add(new("WWW-Authenticate", c));
+        return r;
+    }
+
+    /// <summary>429 for an identity over its rate ([serve] rate), with Retry-After; the first refusal of each wait is audited.</summary>
+    HttpServerResponse Limited(HttpRequestHead head, string who, (int RetryAfter, bool Audit) limited, Stopwatch clock)
+    {
+        var path = head.Path;
+        var env = Envelope.Failure(ReshError.Unavailable($"`{Clip(who)}` sent more requests than its rate ({_limiter!.Describe}).",
+            $"Retry after {limited.RetryAfter} s (Retry-After), and send fewer requests.", new JsonObject { ["retry_after_s"] = limited.RetryAfter }),
+            "resh", "serve", Clip(path), false, clock.Elapsed.TotalMilliseconds);
+        if (IsCall(path) && limited.Audit) Trail(who).Append(new AuditRecord(0, "", who, "rest", "", "", Clip(path), "", [], false,
+            ErrorCode.Unavailable.ToWire(), false, false, Math.Round(clock.Elapsed.TotalMilliseconds, 3), ""));
+        var r = Json(429, env);
+        r.Headers.Add(new("Retry-After", limited.RetryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         return r;
     }
 
@@ -223,10 +253,10 @@ public sealed class RestHandler : IHttpRequestHandler
         }
         var clock = Stopwatch.StartNew();
         if (RouteMethod(path) is null) return NoRoute(path);
-        var (identity, refusal) = Authenticate(head);
-        if (refusal is not null) return Unauthorized(head, identity, refusal, clock); // revoked between the head and the body
-        var (name, role) = identity!.Value;
-        var who = "token:" + name;
+        // Screened already (identity and rate); asked again for the identity, which a revocation may have changed since the head.
+        var outcome = await _auth.AuthenticateAsync(head, request.ClientCertificate, Authenticate, ct).ConfigureAwait(false);
+        if (outcome.Refusal is not null) return Unauthorized(head, outcome, clock);
+        var (who, role) = (outcome.Identity!.Key, outcome.Identity.Role);
         switch (path)
         {
             case "/metrics":

@@ -23,6 +23,8 @@ public static class ServeCommand
         examples: ["127.0.0.1:8080", "[::1]:8080", "0.0.0.0:8443"]);
     static readonly Arg<string?> TlsCert = Arg.String("tls_cert", "PEM certificate (chain first) to serve HTTPS with; the key may be in it or in --tls-key.", path: PathUse.Read);
     static readonly Arg<string?> TlsKey = Arg.String("tls_key", "PEM private key of --tls-cert (unencrypted).", path: PathUse.Read);
+    static readonly Arg<string?> ClientCa = Arg.String("client_ca",
+        "PEM root certificate(s) of client certificates (mTLS): a client may present one chaining to them, named to a role in [serve.clients]; needs --tls-cert.", path: PathUse.Read);
     static readonly Arg<bool> AllowPlaintext = Arg.Bool("allow_plaintext",
         "Listen on a non-loopback address without TLS (tokens then cross the network in clear: only behind a TLS proxy on a trusted network).");
     static readonly Arg<long?> MaxConnections = Arg.Int("max_connections", "Connections served at once; one more is answered 503.", 256, min: 1, max: 65536);
@@ -33,9 +35,10 @@ public static class ServeCommand
 
     public static VerbInfo Declaration() => VerbInfo.Define("serve", Effect.Mutate,
         "Serve every verb over a REST API (POST /v1/call, OpenAPI at /openapi.json) with API tokens, roles and an audit trail.",
-        [Listen, TlsCert, TlsKey, AllowPlaintext, MaxConnections, MaxPerClient], () => ServeJson.Default.ServeResult,
+        [Listen, TlsCert, TlsKey, ClientCa, AllowPlaintext, MaxConnections, MaxPerClient], () => ServeJson.Default.ServeResult,
         _ => ReshError.Usage("serve runs as a server until it is stopped.", "resh serve --listen 127.0.0.1:8080"),
-        notes: "Every /v1 route and /metrics needs `Authorization: Bearer TOKEN` (resh token create); /healthz and /openapi.json do not. " +
+        notes: "Every /v1 route and /metrics needs an identity: `Authorization: Bearer TOKEN` (resh token create), `Authorization: Basic` checked by LDAP ([serve.ldap], over TLS), " +
+               "or a client certificate (--client-ca, [serve.clients]); /healthz and /openapi.json do not. [serve] rate = \"N/s\" limits requests per identity (429). " +
                "A call is allowed only when its token's role ([roles.NAME] in the config file: allow, deny, read_only) grants it: deny by default. " +
                "Every call, allowed or refused, is appended to the audit trail with identity token:NAME and surface rest. " +
                "The HTTP status follows the envelope's error code (usage 400, permission_denied 403, not_found 404, conflict 409, unsupported 422, failed 500, unavailable 503, timeout 504; 401 for a missing or refused token). " +
@@ -59,14 +62,26 @@ public static class ServeCommand
             if (certificate is null && !IPAddress.IsLoopback(endPoint.Address) && !inv.Args.Get(AllowPlaintext))
                 throw ReshError.Usage($"{endPoint} is not a loopback address, and without TLS the API tokens would cross the network in clear.",
                     "Give --tls-cert (and --tls-key), or --allow-plaintext behind a TLS proxy, or listen on 127.0.0.1.").ToException();
-            handler = new RestHandler(start.Registry, start.Runtime, version, inv.Globals.DryRun, inv.Globals.Timeout);
+            var clientPolicy = ClientPolicy(inv.Args.Get(ClientCa), certificate is not null);
+            Identity.ServeAuthenticator auth;
+            Identity.RateLimiter? limiter;
+            try
+            {
+                auth = Identity.ServeAuthenticator.Create(start.Runtime.Config, start.Runtime, clientPolicy is not null, inv.Args.Get(AllowPlaintext));
+                limiter = Identity.RateLimiter.FromConfig(start.Runtime.Config);
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or System.Text.Json.JsonException)
+            {
+                throw ReshError.Usage($"The [serve] tables of the config file cannot be read: {ExceptionTranslation.OneLine(e.Message)}", "See docs/serve.md for [serve], [serve.clients] and [serve.ldap].").ToException();
+            }
+            handler = new RestHandler(start.Registry, start.Runtime, version, inv.Globals.DryRun, inv.Globals.Timeout, auth, limiter);
             var limits = new HttpServerLimits
             {
                 MaxConnections = (int)inv.Args.Get(MaxConnections)!.Value,
                 MaxPerClient = (int)inv.Args.Get(MaxPerClient)!.Value,
                 DefaultMaxBody = RestHandler.MaxCallBody,
             };
-            try { server = BoundedHttpServer.Listen(endPoint, limits, handler, certificate); }
+            try { server = BoundedHttpServer.Listen(endPoint, limits, handler, certificate, clientPolicy); }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
             {
                 throw ReshError.Conflict($"{endPoint} is already in use.", "Stop the other listener or choose another port (--listen 127.0.0.1:PORT).").ToException();
@@ -135,6 +150,24 @@ public static class ServeCommand
         if (!IPEndPoint.TryParse(t, out var ep) || t.LastIndexOf(':') < 0 || (ep.AddressFamily == AddressFamily.InterNetworkV6 && !t.StartsWith('[')))
             throw ReshError.Usage($"--listen `{(text.Length > 80 ? text[..80] : text)}` is not ADDRESS:PORT.", "Examples: 127.0.0.1:8080, [::1]:8080, 0.0.0.0:8443").ToException();
         return ep;
+    }
+
+    /// <summary>mTLS: the chain a client certificate must pass (only the --client-ca roots, clientAuth usage, no revocation fetch).</summary>
+    static X509ChainPolicy? ClientPolicy(string? caPath, bool tls)
+    {
+        if (caPath is null) return null;
+        if (!tls) throw ReshError.Usage("--client-ca needs TLS.", "Give --tls-cert (and --tls-key) with --client-ca.").ToException();
+        var trust = Resh.Core.Endpoints.TlsTrust.Create(Path.GetFullPath(caPath), false);
+        var roots = trust.ChainPolicy()!.CustomTrustStore;
+        var policy = new X509ChainPolicy
+        {
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = X509RevocationMode.NoCheck,
+            DisableCertificateDownloads = true,
+        };
+        policy.CustomTrustStore.AddRange(roots);
+        policy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.2")); // clientAuth (a certificate with no EKU extension passes)
+        return policy;
     }
 
     static X509Certificate2? LoadCertificate(string? cert, string? key)

@@ -23,6 +23,8 @@ public sealed class BoundedHttpServer : IDisposable
     readonly HttpServerLimits _limits;
     readonly IHttpRequestHandler _handler;
     readonly X509Certificate2? _certificate;
+    /// <summary>With roots, the TLS handshake asks for a client certificate and accepts one only if it chains to them (mTLS).</summary>
+    readonly X509ChainPolicy? _clientPolicy;
     int _active, _busy;
     readonly Dictionary<IPAddress, int> _perClient = [];
     readonly List<Task> _connections = [];
@@ -45,8 +47,9 @@ public sealed class BoundedHttpServer : IDisposable
     /// <summary>Refusals (503) being answered at once; beyond this a connection is closed without an answer.</summary>
     const int MaxBusyAnswers = 256;
 
-    BoundedHttpServer(Socket listener, HttpServerLimits limits, IHttpRequestHandler handler, X509Certificate2? certificate)
+    BoundedHttpServer(Socket listener, HttpServerLimits limits, IHttpRequestHandler handler, X509Certificate2? certificate, X509ChainPolicy? clientPolicy)
     {
+        _clientPolicy = clientPolicy;
         _listener = listener;
         _limits = limits;
         _handler = handler;
@@ -58,7 +61,11 @@ public sealed class BoundedHttpServer : IDisposable
     public bool Tls => _certificate is not null;
 
     /// <summary>Binds and listens now (so a port in use is an error before anything else runs); serve with <see cref="RunAsync"/>.</summary>
-    public static BoundedHttpServer Listen(IPEndPoint endPoint, HttpServerLimits limits, IHttpRequestHandler handler, X509Certificate2? certificate = null)
+    /// <param name="clientPolicy">mTLS: the chain policy a client certificate must pass (its custom roots, clientAuth); a client
+    /// may still send none (the handler then sees no <see cref="HttpServerRequest.ClientCertificate"/>), but one that fails it
+    /// ends the handshake.</param>
+    public static BoundedHttpServer Listen(IPEndPoint endPoint, HttpServerLimits limits, IHttpRequestHandler handler, X509Certificate2? certificate = null,
+        X509ChainPolicy? clientPolicy = null)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -74,7 +81,7 @@ public sealed class BoundedHttpServer : IDisposable
             socket.Dispose();
             throw;
         }
-        return new BoundedHttpServer(socket, limits, handler, certificate);
+        return new BoundedHttpServer(socket, limits, handler, certificate, clientPolicy);
     }
 
     /// <summary>Accepts until <paramref name="ct"/> fires, then waits for the connections in flight (each bounded by the limits).</summary>
@@ -224,6 +231,7 @@ public sealed class BoundedHttpServer : IDisposable
             headCts.CancelAfter(_limits.HeadTimeout);
             HttpServerResponse response;
             bool unread = false;
+            X509Certificate2? clientCertificate = null;
             try
             {
                 if (_certificate is not null)
@@ -233,13 +241,20 @@ public sealed class BoundedHttpServer : IDisposable
                     await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
                     {
                         ServerCertificate = _certificate,
-                        ClientCertificateRequired = false,
+                        ClientCertificateRequired = _clientPolicy is not null,
+                        CertificateChainPolicy = _clientPolicy,
+                        // No certificate is allowed (the request may carry a token); one that does not chain to the roots is not.
+                        RemoteCertificateValidationCallback = _clientPolicy is null ? null
+                            : (_, _, _, errors) => errors is SslPolicyErrors.None or SslPolicyErrors.RemoteCertificateNotAvailable,
                         ApplicationProtocols = [SslApplicationProtocol.Http11],
                     }, headCts.Token).ConfigureAwait(false);
+                    if (_clientPolicy is not null && ssl.RemoteCertificate is { } rc)
+                        clientCertificate = X509CertificateLoader.LoadCertificate(rc.GetRawCertData());
                 }
                 var reader = new HttpRequestReader(stream, _limits);
                 head = await reader.ReadHeadAsync(remote, _certificate is not null, headCts.Token).ConfigureAwait(false);
-                if (_handler.Screen(head) is { } early) throw new Screened(early); // answered from the head: the body is never read
+                if (await _handler.ScreenAsync(head, clientCertificate, headCts.Token).ConfigureAwait(false) is { } early)
+                    throw new Screened(early); // answered from the head: the body is never read
                 var framing = HttpRequestReader.Framing(head);
                 var maxBody = _handler.MaxBody(head);
                 if (framing > maxBody)
@@ -255,7 +270,7 @@ public sealed class BoundedHttpServer : IDisposable
                     throw new HttpRequestRejected(408, arriving.Evicted ? CutOff : $"The body did not arrive within {_limits.BodyTimeout.TotalSeconds:0.#} s.");
                 }
                 Arrived(arriving);
-                response = await _handler.HandleAsync(new HttpServerRequest(head, body), serverCt).ConfigureAwait(false);
+                response = await _handler.HandleAsync(new HttpServerRequest(head, body) { ClientCertificate = clientCertificate }, serverCt).ConfigureAwait(false);
             }
             catch (Screened s)
             {

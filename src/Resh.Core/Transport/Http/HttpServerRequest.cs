@@ -34,6 +34,8 @@ public sealed class HttpServerRequest(HttpRequestHead head, byte[] body)
 {
     public HttpRequestHead Head { get; } = head;
     public byte[] Body { get; } = body;
+    /// <summary>The client's certificate, verified by the TLS handshake against the server's client roots (mTLS); null without one.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCertificate { get; init; }
 }
 
 /// <summary>The answer to one request; the server adds Content-Length, Date and Connection: close.</summary>
@@ -68,9 +70,11 @@ public interface IHttpRequestHandler
     Task<HttpServerResponse> HandleAsync(HttpServerRequest request, CancellationToken ct);
     /// <summary>
     /// An answer from the head alone, before any of the body is read (a missing token, an unknown route), or null to
-    /// read the body and call <see cref="HandleAsync"/>. A client refused here cannot make the server buffer its body.
+    /// read the body and call <see cref="HandleAsync"/>; the client's verified certificate (mTLS) or null. A client refused
+    /// here cannot make the server buffer its body.
     /// </summary>
-    HttpServerResponse? Screen(HttpRequestHead head) => null;
+    ValueTask<HttpServerResponse?> ScreenAsync(HttpRequestHead head, System.Security.Cryptography.X509Certificates.X509Certificate2? clientCertificate, CancellationToken ct) =>
+        ValueTask.FromResult<HttpServerResponse?>(null);
     /// <summary>
     /// The server refuses a request itself (limits, timeouts, bad syntax, too many connections): the handler reports it
     /// and returns the answer to send (an error envelope for resh's listeners); head is null when it was not read.
