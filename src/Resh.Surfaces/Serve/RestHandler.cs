@@ -37,6 +37,13 @@ public sealed class RestHandler : IHttpRequestHandler
 
     public ServeMetrics Metrics { get; } = new();
 
+    /// <summary>The MCP endpoint (`resh serve --mcp`), or null.</summary>
+    public McpHttpTransport? Mcp { get; private set; }
+
+    /// <summary>Mounts MCP's Streamable HTTP transport at /mcp: the same tokens, and each token's role as its policy.</summary>
+    public McpHttpTransport MountMcp(bool loopback, IReadOnlyList<string> origins) =>
+        Mcp = new McpHttpTransport(_registry, _runtime, _version, Authenticate, PolicyOf, loopback, origins);
+
     /// <summary>The timeout of a streaming verb when neither the request nor --timeout gives one.</summary>
     public static readonly TimeSpan StreamTimeout = TimeSpan.FromSeconds(60);
 
@@ -150,6 +157,7 @@ public sealed class RestHandler : IHttpRequestHandler
             case "/openapi.json":
                 return Method(head, "GET") ?? new HttpServerResponse(200, _openApi ??= Encoding.UTF8.GetBytes(ServeOpenApi.Build(_registry, _version).ToJsonString()));
         }
+        if (path == McpHttpTransport.Endpoint && Mcp is { } mcp) return await mcp.HandleAsync(request, ct).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
         var isCall = path == "/v1/call" || path == "/v1/batch" || path.StartsWith("/v1/call/", StringComparison.Ordinal);
         if (path != "/metrics" && !path.StartsWith("/v1/", StringComparison.Ordinal))

@@ -28,18 +28,25 @@ public static class ServeCommand
     static readonly Arg<long?> MaxConnections = Arg.Int("max_connections", "Connections served at once; one more is answered 503.", 256, min: 1, max: 65536);
     static readonly Arg<long?> MaxPerClient = Arg.Int("max_per_client", "Connections served at once from one client address; one more is answered 503.", 64, min: 1, max: 65536);
 
+    static readonly Arg<bool> Mcp = Arg.Bool("mcp",
+        "Also serve MCP (Streamable HTTP) at /mcp on the same listener: the same tokens, each token's role as the tool policy, audited with surface mcp-http.");
+    static readonly Arg<IReadOnlyList<string>> McpOrigin = Arg.List("mcp_origin",
+        "Web origins (https://host[:port]) whose pages may call /mcp; requests with any other Origin but loopback are refused (403). Repeat the flag for more.");
+
     public static VerbInfo Declaration() => VerbInfo.Define("serve", Effect.Mutate,
         "Serve every verb over a REST API (POST /v1/call, OpenAPI at /openapi.json) with API tokens, roles and an audit trail.",
-        [Listen, TlsCert, TlsKey, AllowPlaintext, MaxConnections, MaxPerClient], () => ServeJson.Default.ServeResult,
+        [Listen, TlsCert, TlsKey, AllowPlaintext, MaxConnections, MaxPerClient, Mcp, McpOrigin], () => ServeJson.Default.ServeResult,
         _ => ReshError.Usage("serve runs as a server until it is stopped.", "resh serve --listen 127.0.0.1:8080"),
         notes: "Every /v1 route and /metrics needs `Authorization: Bearer TOKEN` (resh token create); /healthz and /openapi.json do not. " +
                "A call is allowed only when its token's role ([roles.NAME] in the config file: allow, deny, read_only) grants it: deny by default. " +
                "Every call, allowed or refused, is appended to the audit trail with identity token:NAME and surface rest. " +
                "The HTTP status follows the envelope's error code (usage 400, permission_denied 403, not_found 404, conflict 409, unsupported 422, failed 500, unavailable 503, timeout 504; 401 for a missing or refused token). " +
+               "--mcp adds MCP's Streamable HTTP transport at /mcp (Mcp-Session-Id sessions, answers as JSON or server-sent events) with the same token and role checks. " +
                "--dry-run makes every call a dry run; --timeout bounds each call. Roles are read when the server starts; tokens on every request. See docs/serve.md.",
         examples:
         [
             new("serve --listen 127.0.0.1:8080", "The REST API on loopback."),
+            new("serve --mcp --listen 127.0.0.1:8080", "The REST API and an MCP server (Streamable HTTP) at http://127.0.0.1:8080/mcp."),
             new("serve --listen 0.0.0.0:8443 --tls-cert /etc/resh/tls.pem --tls-key /etc/resh/tls.key", "HTTPS on every address."),
         ]);
 
@@ -56,6 +63,8 @@ public static class ServeCommand
                 throw ReshError.Usage($"{endPoint} is not a loopback address, and without TLS the API tokens would cross the network in clear.",
                     "Give --tls-cert (and --tls-key), or --allow-plaintext behind a TLS proxy, or listen on 127.0.0.1.").ToException();
             handler = new RestHandler(start.Registry, start.Runtime, version, inv.Globals.DryRun, inv.Globals.Timeout);
+            if (inv.Args.Get(Mcp)) handler.MountMcp(IPAddress.IsLoopback(endPoint.Address), inv.Args.Get(McpOrigin));
+            else if (inv.Args.Get(McpOrigin).Count > 0) throw ReshError.Usage("--mcp-origin needs --mcp.", "Add --mcp to serve MCP at /mcp.").ToException();
             var limits = new HttpServerLimits
             {
                 MaxConnections = (int)inv.Args.Get(MaxConnections)!.Value,
@@ -94,10 +103,11 @@ public static class ServeCommand
             sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         }
         var scheme = server.Tls ? "https" : "http";
-        lock (start.IO.Stderr) start.IO.Stderr.WriteLine($"resh serve: listening on {scheme}://{Format(server.LocalEndPoint)}{(inv.Globals.DryRun ? " (dry-run)" : "")}");
+        lock (start.IO.Stderr) start.IO.Stderr.WriteLine($"resh serve: listening on {scheme}://{Format(server.LocalEndPoint)}{(inv.Globals.DryRun ? " (dry-run)" : "")}{(handler.Mcp is not null ? $"; MCP at {scheme}://{Format(server.LocalEndPoint)}{McpHttpTransport.Endpoint}" : "")}");
         try
         {
             using (server) await server.RunAsync(stop.Token).ConfigureAwait(false);
+            if (handler.Mcp is { } mcp) await mcp.CloseAllAsync(start.CancelGrace).ConfigureAwait(false);
         }
         finally
         {
