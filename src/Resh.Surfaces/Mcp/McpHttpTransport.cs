@@ -108,6 +108,13 @@ public sealed class McpHttpTransport
             if (answer is not null) _messages.Writer.TryWrite(answer);
             _messages.Writer.TryComplete();
         }
+
+        /// <summary>The client is gone (its stream failed): later messages of the call are dropped, not queued.</summary>
+        public void Abandon()
+        {
+            _done = true;
+            _messages.Writer.TryComplete();
+        }
     }
 
     public async Task<HttpServerResponse> HandleAsync(HttpServerRequest request, CancellationToken ct)
@@ -237,7 +244,11 @@ public sealed class McpHttpTransport
                         while (await reader.WaitToReadAsync(stop).ConfigureAwait(false))
                             while (reader.TryRead(out var next)) await body.WriteAsync(Event(next)).ConfigureAwait(false);
                     }
-                    finally { Release(session); }
+                    finally
+                    {
+                        exchange.Abandon();
+                        Release(session);
+                    }
                 },
             };
             streamed.Headers.Add(new("Cache-Control", "no-cache"));

@@ -70,6 +70,7 @@ public static class ServeCommand
                 MaxConnections = (int)inv.Args.Get(MaxConnections)!.Value,
                 MaxPerClient = (int)inv.Args.Get(MaxPerClient)!.Value,
                 DefaultMaxBody = RestHandler.MaxCallBody,
+                MaxRequestsPerConnection = 1000, // keep-alive: an MCP session's POSTs and a REST client's calls reuse one connection
             };
             try { server = BoundedHttpServer.Listen(endPoint, limits, handler, certificate); }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)

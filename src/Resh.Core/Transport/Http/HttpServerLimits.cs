@@ -34,8 +34,11 @@ public sealed record HttpServerLimits
     /// a connection idle this long is closed without an answer (the answer's `Keep-Alive: timeout=` says so).
     /// </summary>
     public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(5);
-    /// <summary>Requests served on one connection; the last answer says `Connection: close`.</summary>
-    public int MaxRequestsPerConnection { get; init; } = 1000;
+    /// <summary>
+    /// Requests served on one connection (HTTP/1.1 keep-alive); the last answer says `Connection: close`. 1 (the
+    /// default: webhook:// listen) closes after every answer; `resh serve` keeps connections alive.
+    /// </summary>
+    public int MaxRequestsPerConnection { get; init; } = 1;
     /// <summary>The largest body when the handler names no limit of its own.</summary>
     public long DefaultMaxBody { get; init; } = 1024 * 1024;
 }
