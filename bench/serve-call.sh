@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # resh serve (issue 18): POST /v1/call of system://.uptime with token auth, RBAC and the audit trail on, from a small
-# C# load generator (bench/serve-load/Program.cs, one POST per connection as the server answers Connection: close).
+# C# load generator (bench/serve-load/Program.cs, one POST per connection: it asks for Connection: close).
 # Prints requests/s, p50/p99 latency, status counts, and the server's RSS before and after the run.
 #   bench/serve-call.sh            CONCURRENCY=32 DURATION=300 bench/serve-call.sh   (defaults: 8 connections, 20 s)
 set -euo pipefail

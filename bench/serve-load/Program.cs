@@ -1,5 +1,5 @@
 // A small HTTP/1.1 load generator for bench/serve-call.sh: CONCURRENCY workers, each sending one POST per
-// connection (resh serve answers with Connection: close) for DURATION seconds; prints one JSON line with
+// connection (it asks for Connection: close and reads the answer to the end) for DURATION seconds; prints one JSON line with
 // requests/s, latency percentiles and the status counts.
 //   dotnet ServeLoad.dll URL TOKEN BODY CONCURRENCY DURATION_S [WARMUP_S]
 using System.Diagnostics;
@@ -14,7 +14,7 @@ var concurrency = int.Parse(args[3]);
 var duration = TimeSpan.FromSeconds(double.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture));
 var warmup = TimeSpan.FromSeconds(args.Length > 5 ? double.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture) : 2);
 var endpoint = new IPEndPoint(IPAddress.Parse(url.Host), url.Port);
-var head = Encoding.ASCII.GetBytes($"POST {url.PathAndQuery} HTTP/1.1\r\nHost: {url.Authority}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n");
+var head = Encoding.ASCII.GetBytes($"POST {url.PathAndQuery} HTTP/1.1\r\nHost: {url.Authority}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n");
 var request = head.Concat(body).ToArray();
 
 async Task<(int Status, double Ms)> OneAsync(byte[] buffer)

@@ -4,13 +4,14 @@ using Resh.Core.Registry;
 namespace Resh.Surfaces.Mcp;
 
 /// <summary>What every session of one server shares: the registry, the policy, the tool catalog and the base runtime.</summary>
-public sealed class McpServerInfo(HandleRegistry registry, ReshRuntime runtime, McpPolicy policy, string version)
+/// <remarks>Streamable HTTP shares one <paramref name="tools"/> catalog among the sessions of one role.</remarks>
+public sealed class McpServerInfo(HandleRegistry registry, ReshRuntime runtime, McpPolicy policy, string version, McpToolCatalog? tools = null)
 {
     public HandleRegistry Registry { get; } = registry;
     public ReshRuntime Runtime { get; } = runtime;
     public McpPolicy Policy { get; } = policy;
     public string Version { get; } = version;
-    public McpToolCatalog Tools { get; } = new(registry, policy, runtime.Log, McpToolCache.PathFor(runtime.Paths, policy, registry.ExternalFingerprint));
+    public McpToolCatalog Tools { get; } = tools ?? new(registry, policy, runtime.Log, McpToolCache.PathFor(runtime.Paths, policy, registry.ExternalFingerprint));
 
     public const string Instructions =
         "resh exposes every resource of this machine as a URI and every operation as a verb: one tool per verb " +

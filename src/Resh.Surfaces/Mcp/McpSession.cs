@@ -37,20 +37,37 @@ public sealed class McpSession(McpServerInfo server, IMcpSink sink)
     public CancellationToken InputEnded => _inputEnded.Token;
     long _nextId;
 
+    /// <summary>The exchange of the request being handled (Streamable HTTP); it flows into the call and what it sends.</summary>
+    static readonly AsyncLocal<IMcpExchange?> Route = new();
+
     /// <summary>Takes one incoming message (a line of the stdio transport, a POST body of HTTP).</summary>
-    public void Receive(ReadOnlySpan<byte> message)
+    public void Receive(ReadOnlySpan<byte> message) => Receive(message, null);
+
+    /// <summary>
+    /// Takes one incoming message; with <paramref name="exchange"/>, everything its handling sends (progress, elicitation)
+    /// and its answer go there instead of to <see cref="Sink"/> (Streamable HTTP: one POST, one exchange).
+    /// </summary>
+    public void Receive(ReadOnlySpan<byte> message, IMcpExchange? exchange)
+    {
+        var outer = Route.Value;
+        Route.Value = exchange;
+        try { ReceiveRouted(message, exchange); }
+        finally { Route.Value = outer; }
+    }
+
+    void ReceiveRouted(ReadOnlySpan<byte> message, IMcpExchange? exchange)
     {
         JsonRpcMessage msg;
         try { msg = JsonRpcMessage.Parse(message); }
         catch (JsonRpcException ex)
         {
-            Send(JsonRpcWriter.Error(ex.Id, ex.Code, ex.Message));
+            Respond(JsonRpcWriter.Error(ex.Id, ex.Code, ex.Message));
             return;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Whatever else a hostile line provokes is still an answer, never the end of the session.
-            Send(JsonRpcWriter.Error(null, JsonRpcCodes.ParseError, "Parse error: " + Resh.Core.Errors.ExceptionTranslation.OneLine(ex.Message)));
+            Respond(JsonRpcWriter.Error(null, JsonRpcCodes.ParseError, "Parse error: " + Resh.Core.Errors.ExceptionTranslation.OneLine(ex.Message)));
             return;
         }
         switch (msg.Kind)
@@ -65,7 +82,7 @@ public sealed class McpSession(McpServerInfo server, IMcpSink sink)
         if (msg.Method is "initialize" or "ping")
         {
             // Cheap and order-sensitive: answered at once, before the next message is read.
-            Respond(msg, Handle(msg, CancellationToken.None));
+            Respond(Handle(msg, CancellationToken.None));
             return;
         }
         var key = msg.IdKey;
@@ -74,23 +91,26 @@ public sealed class McpSession(McpServerInfo server, IMcpSink sink)
         if (!_inFlight.TryAdd(key, entry))
         {
             cts.Dispose();
-            Send(JsonRpcWriter.Error(msg.Id, JsonRpcCodes.InvalidRequest, "A request with this id is still in progress."));
+            Respond(JsonRpcWriter.Error(msg.Id, JsonRpcCodes.InvalidRequest, "A request with this id is still in progress."));
             return;
         }
         var task = Task.Run(async () =>
         {
+            byte[]? answer = null;
             try
             {
-                var answer = await HandleAsync(msg, cts.Token).ConfigureAwait(false);
+                answer = await HandleAsync(msg, cts.Token).ConfigureAwait(false);
                 // The id is free again before the client can see the answer: a client may reuse it at once.
                 _inFlight.TryRemove(new KeyValuePair<string, InFlight>(key, entry));
                 // A cancelled request gets no answer (MCP: the receiver SHOULD NOT respond after notifications/cancelled).
-                if (!entry.ClientCancelled) await SendAsync(answer).ConfigureAwait(false);
+                if (entry.ClientCancelled) answer = null;
+                else if (exchange is null) await SendAsync(answer).ConfigureAwait(false);
             }
             finally
             {
                 _inFlight.TryRemove(new KeyValuePair<string, InFlight>(key, entry));
                 cts.Dispose();
+                exchange?.Answer(answer); // an exchange always ends, answered or not
             }
         });
         _running.TryAdd(task, 0);
@@ -216,11 +236,15 @@ public sealed class McpSession(McpServerInfo server, IMcpSink sink)
         }
     }
 
-    public ValueTask SendAsync(byte[] message) => Sink.SendAsync(message);
+    /// <summary>Sends a message: to the exchange of the request being handled (Streamable HTTP), else to the session's sink.</summary>
+    public ValueTask SendAsync(byte[] message) => (Route.Value ?? Sink).SendAsync(message);
 
-    void Send(byte[] message) => Sink.SendAsync(message).AsTask().GetAwaiter().GetResult();
-
-    void Respond(JsonRpcMessage msg, byte[] answer) => Send(answer);
+    /// <summary>Answers the message being received: its exchange ends with it, or the sink takes it.</summary>
+    void Respond(byte[] answer)
+    {
+        if (Route.Value is { } exchange) exchange.Answer(answer);
+        else Sink.SendAsync(answer).AsTask().GetAwaiter().GetResult();
+    }
 
     static string Clip(string s) => s.Length > 80 ? s[..80] + "…" : s;
 }

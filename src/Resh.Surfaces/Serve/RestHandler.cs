@@ -46,6 +46,13 @@ public sealed class RestHandler : IHttpRequestHandler
 
     public ServeMetrics Metrics { get; } = new();
 
+    /// <summary>The MCP endpoint (`resh serve --mcp`), or null.</summary>
+    public McpHttpTransport? Mcp { get; private set; }
+
+    /// <summary>Mounts MCP's Streamable HTTP transport at /mcp: the same tokens, and each token's role as its policy.</summary>
+    public McpHttpTransport MountMcp(bool loopback, IReadOnlyList<string> origins) =>
+        Mcp = new McpHttpTransport(_registry, _runtime, _version, (head, cert, ct) => _auth.AuthenticateAsync(head, cert, Authenticate, ct), PolicyOf, loopback, origins);
+
     /// <summary>The timeout of a streaming verb when neither the request nor --timeout gives one.</summary>
     public static readonly TimeSpan StreamTimeout = TimeSpan.FromSeconds(60);
 
@@ -129,7 +136,13 @@ public sealed class RestHandler : IHttpRequestHandler
         try
         {
             var path = head.Path;
-            if (RouteMethod(path) is not { } method) response = NoRoute(path);
+            if (path == McpHttpTransport.Endpoint && Mcp is { } mcp)
+            {
+                var clock = Stopwatch.StartNew();
+                var (refused, identity) = await mcp.AdmitAsync(head, clientCertificate, ct).ConfigureAwait(false);
+                response = refused ?? (_limiter?.Take(identity!.Key) is { } limited ? Limited(head, identity!.Key, limited, clock) : null);
+            }
+            else if (RouteMethod(path) is not { } method) response = NoRoute(path);
             else if (path is "/healthz" or "/openapi.json") response = Method(head, method);
             else
             {
@@ -251,6 +264,7 @@ public sealed class RestHandler : IHttpRequestHandler
             case "/openapi.json":
                 return Method(head, "GET") ?? new HttpServerResponse(200, OpenApi(Authenticate(head).Item2 is null));
         }
+        if (path == McpHttpTransport.Endpoint && Mcp is { } mcp) return await mcp.HandleAsync(request, ct).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
         if (RouteMethod(path) is null) return NoRoute(path);
         // Screened already (identity and rate); asked again for the identity, which a revocation may have changed since the head.
@@ -544,9 +558,6 @@ public sealed class RestHandler : IHttpRequestHandler
 
     static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
-    /// <summary>How long one line of a batch answer may take to reach the client before the batch stops.</summary>
-    static readonly TimeSpan LineWriteTimeout = TimeSpan.FromSeconds(30);
-
     /// <summary>
     /// POST /v1/batch: one request per line, run in order; one envelope per line, with the request's id first. The
     /// answer is streamed (chunked), a line as soon as its call ends, so the server never holds the whole answer
@@ -567,7 +578,7 @@ public sealed class RestHandler : IHttpRequestHandler
             return Json(400, Refused(who, ReshError.Usage($"The batch has {lines.Count} requests; at most {MaxBatchLines} are taken at once.", "Split it into several POSTs."), Stopwatch.StartNew()));
         return new HttpServerResponse(200, [], "application/x-ndjson")
         {
-            Writer = async (stream, ct) =>
+            Streamed = async (writer, ct) =>
             {
                 foreach (var (start, length) in lines)
                 {
@@ -597,9 +608,8 @@ public sealed class RestHandler : IHttpRequestHandler
                         _runtime.Log($"serve: batch line: {ex.GetType().Name}: {ex.Message}");
                         env = Envelope.Failure(ReshError.Failed("Internal error while handling the line; nothing more is known.", "Run `resh serve --verbose` to see the cause in its log, and report it."), "resh", "serve", "");
                     }
-                    using var write = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                    write.CancelAfter(LineWriteTimeout);
-                    try { await stream.WriteAsync(Line(env, id, true), write.Token).ConfigureAwait(false); }
+                    // Each line is bounded by the server's write timeout: a client that stops reading ends the batch.
+                    try { await writer.WriteAsync(Line(env, id, true)).ConfigureAwait(false); }
                     catch (Exception e) when (e is IOException or OperationCanceledException or System.Net.Sockets.SocketException or ObjectDisposedException)
                     {
                         _runtime.Log("serve: a batch client stopped reading; the rest of its batch is not run.");

@@ -30,23 +30,30 @@ public static class ServeCommand
     static readonly Arg<long?> MaxConnections = Arg.Int("max_connections", "Connections served at once; one more is answered 503.", 256, min: 1, max: 65536);
     static readonly Arg<long?> MaxPerClient = Arg.Int("max_per_client", "Connections served at once from one client address; one more is answered 503.", 64, min: 1, max: 65536);
 
+    static readonly Arg<bool> Mcp = Arg.Bool("mcp",
+        "Also serve MCP (Streamable HTTP) at /mcp on the same listener: the same tokens, each token's role as the tool policy, audited with surface mcp-http.");
+    static readonly Arg<IReadOnlyList<string>> McpOrigin = Arg.List("mcp_origin",
+        "Web origins (https://host[:port]) whose pages may call /mcp; requests with any other Origin but loopback are refused (403). Repeat the flag for more.");
+
     /// <summary>How long SIGTERM waits for the calls in flight before it interrupts them.</summary>
     public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(30);
 
     public static VerbInfo Declaration() => VerbInfo.Define("serve", Effect.Mutate,
         "Serve every verb over a REST API (POST /v1/call, OpenAPI at /openapi.json) with API tokens, roles and an audit trail.",
-        [Listen, TlsCert, TlsKey, ClientCa, AllowPlaintext, MaxConnections, MaxPerClient], () => ServeJson.Default.ServeResult,
+        [Listen, TlsCert, TlsKey, ClientCa, AllowPlaintext, MaxConnections, MaxPerClient, Mcp, McpOrigin], () => ServeJson.Default.ServeResult,
         _ => ReshError.Usage("serve runs as a server until it is stopped.", "resh serve --listen 127.0.0.1:8080"),
         notes: "Every /v1 route and /metrics needs an identity: `Authorization: Bearer TOKEN` (resh token create), `Authorization: Basic` checked by LDAP ([serve.ldap], over TLS), " +
                "or a client certificate (--client-ca, [serve.clients]); /healthz and /openapi.json do not. [serve] rate = \"N/s\" limits requests per identity (429). " +
                "A call is allowed only when its token's role ([roles.NAME] in the config file: allow, deny, read_only) grants it: deny by default. " +
                "Every call, allowed or refused, is appended to the audit trail with identity token:NAME and surface rest. " +
                "The HTTP status follows the envelope's error code (usage 400, permission_denied 403, not_found 404, conflict 409, unsupported 422, failed 500, unavailable 503, timeout 504; 401 for a missing or refused token). " +
+               "--mcp adds MCP's Streamable HTTP transport at /mcp (Mcp-Session-Id sessions, answers as JSON or server-sent events) with the same identity and role checks. " +
                "--dry-run makes every call a dry run; --timeout bounds each call. Tokens and roles are re-read when their files change (and roles on SIGHUP), so the next request uses them. " +
                "SIGTERM or SIGINT stops accepting and lets the calls in flight finish (at most 30 s, then they are interrupted); the server exits 0. See docs/serve.md.",
         examples:
         [
             new("serve --listen 127.0.0.1:8080", "The REST API on loopback."),
+            new("serve --mcp --listen 127.0.0.1:8080", "The REST API and an MCP server (Streamable HTTP) at http://127.0.0.1:8080/mcp."),
             new("serve --listen 0.0.0.0:8443 --tls-cert /etc/resh/tls.pem --tls-key /etc/resh/tls.key", "HTTPS on every address."),
         ]);
 
@@ -75,11 +82,14 @@ public static class ServeCommand
                 throw ReshError.Usage($"The [serve] tables of the config file cannot be read: {ExceptionTranslation.OneLine(e.Message)}", "See docs/serve.md for [serve], [serve.clients] and [serve.ldap].").ToException();
             }
             handler = new RestHandler(start.Registry, start.Runtime, version, inv.Globals.DryRun, inv.Globals.Timeout, auth, limiter);
+            if (inv.Args.Get(Mcp)) handler.MountMcp(IPAddress.IsLoopback(endPoint.Address), inv.Args.Get(McpOrigin));
+            else if (inv.Args.Get(McpOrigin).Count > 0) throw ReshError.Usage("--mcp-origin needs --mcp.", "Add --mcp to serve MCP at /mcp.").ToException();
             var limits = new HttpServerLimits
             {
                 MaxConnections = (int)inv.Args.Get(MaxConnections)!.Value,
                 MaxPerClient = (int)inv.Args.Get(MaxPerClient)!.Value,
                 DefaultMaxBody = RestHandler.MaxCallBody,
+                MaxRequestsPerConnection = 1000, // keep-alive: an MCP session's POSTs and a REST client's calls reuse one connection
             };
             try { server = BoundedHttpServer.Listen(endPoint, limits, handler, certificate, clientPolicy); }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
@@ -125,10 +135,11 @@ public static class ServeCommand
         }
         using var sweep = new Timer(_ => handler.FlushRefusals(false), null, RefusalAudit.Window, RefusalAudit.Window);
         var scheme = server.Tls ? "https" : "http";
-        lock (start.IO.Stderr) start.IO.Stderr.WriteLine($"resh serve: listening on {scheme}://{Format(server.LocalEndPoint)}{(inv.Globals.DryRun ? " (dry-run)" : "")}");
+        lock (start.IO.Stderr) start.IO.Stderr.WriteLine($"resh serve: listening on {scheme}://{Format(server.LocalEndPoint)}{(inv.Globals.DryRun ? " (dry-run)" : "")}{(handler.Mcp is not null ? $"; MCP at {scheme}://{Format(server.LocalEndPoint)}{McpHttpTransport.Endpoint}" : "")}");
         try
         {
             using (server) await server.RunAsync(stop.Token, interrupt.Token).ConfigureAwait(false);
+            if (handler.Mcp is { } mcp) await mcp.CloseAllAsync(start.CancelGrace).ConfigureAwait(false);
         }
         finally
         {

@@ -2,6 +2,8 @@
 // Usage: node mcp-client.cjs CONFIG_JSON
 //   CONFIG_JSON = {"resh": "/path/to/resh", "serverArgs": ["--read-only"], "elicit": "accept"|"decline"|"cancel"|"unchecked"|null,
 //                  "steps": [{"op": "list"}, {"op": "call", "name": "file_read", "args": {...}, "progress": true, "abortAfterMs": 300}, ...]}
+// With "url" (and "token"): the SDK's StreamableHTTPClientTransport to `resh serve --mcp` instead of stdio; the step
+// {"op": "terminate"} ends the session (DELETE), and the output has "sessionId" (as initialize answered it).
 // Prints one JSON object: {"server": serverInfo, "capabilities": ..., "instructions": ..., "steps": [result per step]}.
 // Every structuredContent is validated twice: by the SDK itself (callTool checks it against the listed outputSchema and
 // throws when it does not match) and explicitly with Ajv (draft 2020-12), reported as "ajvValid"/"ajvErrors".
@@ -13,6 +15,7 @@ if (!modules) { console.error('MCP_CLIENT_MODULES must name the node_modules fol
 const req = createRequire(path.join(modules, 'x.js'));
 const { Client } = req('@modelcontextprotocol/sdk/client/index.js');
 const { StdioClientTransport } = req('@modelcontextprotocol/sdk/client/stdio.js');
+const { StreamableHTTPClientTransport } = req('@modelcontextprotocol/sdk/client/streamableHttp.js');
 const { ElicitRequestSchema } = req('@modelcontextprotocol/sdk/types.js');
 const Ajv2020 = req('ajv/dist/2020').default;
 
@@ -31,10 +34,13 @@ async function main() {
     });
   }
   const stderr = [];
-  const transport = new StdioClientTransport({ command: config.resh, args: ['mcp', ...(config.serverArgs || [])], stderr: 'pipe', env: process.env });
+  const transport = config.url
+    ? new StreamableHTTPClientTransport(new URL(config.url), { requestInit: { headers: config.token ? { Authorization: 'Bearer ' + config.token } : {} } })
+    : new StdioClientTransport({ command: config.resh, args: ['mcp', ...(config.serverArgs || [])], stderr: 'pipe', env: process.env });
   transport.stderr?.on('data', (d) => stderr.push(d.toString()));
   await client.connect(transport);
   const out = { server: client.getServerVersion(), capabilities: client.getServerCapabilities(), instructions: client.getInstructions(), steps: [] };
+  if (config.url) out.sessionId = transport.sessionId ?? null;
   const schemas = new Map();
   async function listAll() {
     const tools = [];
@@ -90,6 +96,7 @@ async function main() {
         case 'read': out.steps.push({ op: 'read', ...(await client.readResource({ uri: step.uri })), ms: ms() }); break;
         case 'prompts': out.steps.push({ op: 'prompts', ...(await client.listPrompts()), ms: ms() }); break;
         case 'prompt': out.steps.push({ op: 'prompt', ...(await client.getPrompt({ name: step.name, arguments: step.args || {} })), ms: ms() }); break;
+        case 'terminate': await transport.terminateSession(); out.steps.push({ op: 'terminate', sessionId: transport.sessionId ?? null, ms: ms() }); break;
         case 'sleep': await new Promise((r) => setTimeout(r, step.ms)); out.steps.push({ op: 'sleep' }); break;
         default: throw new Error('unknown op ' + step.op);
       }

@@ -8,8 +8,9 @@ namespace Resh.Core.Transport.Http;
 
 /// <summary>
 /// A small HTTP/1.1 server on a Socket (SslStream for HTTPS) for resh's own listeners (webhook:// listen; later
-/// `resh serve`). No ASP.NET Core: under Native AOT its type data would be expanded at every resh start. One request
-/// per connection (the answer says `Connection: close`); everything a client controls is bounded by
+/// `resh serve`). No ASP.NET Core: under Native AOT its type data would be expanded at every resh start. HTTP/1.1
+/// keep-alive (bounded requests per connection, an idle timeout) and streamed answers (chunked: server-sent events,
+/// NDJSON) while the handler runs; everything a client controls is bounded by
 /// <see cref="HttpServerLimits"/>: head size, header count, body size, the time to send the head and the body, the
 /// time to take the answer, and the number of connections at once, in all and from one client address (one more is
 /// answered 503 and closed). When every slot is taken, a newcomer from an address below its own limit does not wait:
@@ -40,7 +41,7 @@ public sealed class BoundedHttpServer : IDisposable
     sealed class Arriving(long started)
     {
         public readonly CancellationTokenSource Cut = new();
-        public readonly long Started = started;
+        public long Started = started;
         public bool Evicted;
         public LinkedListNode<Arriving>? Node;
     }
@@ -210,7 +211,7 @@ public sealed class BoundedHttpServer : IDisposable
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             using var stream = new NetworkStream(client, ownsSocket: true);
             if (_certificate is null) // over TLS a plain answer is noise: just close
-                await WriteAsync(stream, response, cts.Token).ConfigureAwait(false);
+                await WriteAsync(stream, response, keepAlive: false, http11: true, cts.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException) { }
         finally
@@ -223,83 +224,97 @@ public sealed class BoundedHttpServer : IDisposable
     async Task ServeAsync(Socket client, IPAddress address, Arriving arriving, CancellationToken serverCt)
     {
         var remote = client.RemoteEndPoint as IPEndPoint;
-        HttpRequestHead? head = null;
         Stream stream = new NetworkStream(client, ownsSocket: true);
         try
         {
-            using var headCts = CancellationTokenSource.CreateLinkedTokenSource(serverCt, arriving.Cut.Token);
-            headCts.CancelAfter(_limits.HeadTimeout);
-            HttpServerResponse response;
-            bool unread = false;
+            HttpRequestReader? reader = null;
             X509Certificate2? clientCertificate = null;
-            try
+            // HTTP/1.1 keep-alive: requests one after another on the connection, each within the same limits; between
+            // them the connection counts as arriving again (it can be cut off to make room, like a slow head).
+            for (var served = 0; ; served++)
             {
-                if (_certificate is not null)
+                HttpRequestHead? head = null;
+                using var headCts = CancellationTokenSource.CreateLinkedTokenSource(serverCt, arriving.Cut.Token);
+                headCts.CancelAfter(served == 0 ? _limits.HeadTimeout : _limits.KeepAliveTimeout);
+                HttpServerResponse response;
+                bool unread = false;
+                try
                 {
-                    var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
-                    stream = ssl;
-                    await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                    if (reader is null)
                     {
-                        ServerCertificate = _certificate,
-                        ClientCertificateRequired = _clientPolicy is not null,
-                        CertificateChainPolicy = _clientPolicy,
-                        // No certificate is allowed (the request may carry a token); one that does not chain to the roots is not.
-                        RemoteCertificateValidationCallback = _clientPolicy is null ? null
-                            : (_, _, _, errors) => errors is SslPolicyErrors.None or SslPolicyErrors.RemoteCertificateNotAvailable,
-                        ApplicationProtocols = [SslApplicationProtocol.Http11],
-                    }, headCts.Token).ConfigureAwait(false);
-                    if (_clientPolicy is not null && ssl.RemoteCertificate is { } rc)
-                        clientCertificate = X509CertificateLoader.LoadCertificate(rc.GetRawCertData());
+                        if (_certificate is not null)
+                        {
+                            var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+                            stream = ssl;
+                            await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                            {
+                                ServerCertificate = _certificate,
+                                ClientCertificateRequired = _clientPolicy is not null,
+                                CertificateChainPolicy = _clientPolicy,
+                                // No certificate is allowed (the request may carry a token); one that does not chain to the roots is not.
+                                RemoteCertificateValidationCallback = _clientPolicy is null ? null
+                                    : (_, _, _, errors) => errors is SslPolicyErrors.None or SslPolicyErrors.RemoteCertificateNotAvailable,
+                                ApplicationProtocols = [SslApplicationProtocol.Http11],
+                            }, headCts.Token).ConfigureAwait(false);
+                            if (_clientPolicy is not null && ssl.RemoteCertificate is { } rc)
+                                clientCertificate = X509CertificateLoader.LoadCertificate(rc.GetRawCertData());
+                        }
+                        reader = new HttpRequestReader(stream, _limits);
+                    }
+                    try { head = await reader.ReadHeadAsync(remote, _certificate is not null, headCts.Token).ConfigureAwait(false); }
+                    catch (Exception e) when (served > 0 && !reader.HasPending && e is EndOfStreamException or OperationCanceledException or IOException)
+                    {
+                        return; // a kept-alive connection closed, idle too long, or cut off to make room: nothing to answer
+                    }
+                    if (await _handler.ScreenAsync(head, clientCertificate, headCts.Token).ConfigureAwait(false) is { } early)
+                        throw new Screened(early); // answered from the head: the body is never read
+                    var framing = HttpRequestReader.Framing(head);
+                    var maxBody = _handler.MaxBody(head);
+                    if (framing > maxBody)
+                        throw new HttpRequestRejected(413, $"The body ({framing} bytes) is larger than the limit ({maxBody} bytes).");
+                    using var bodyCts = CancellationTokenSource.CreateLinkedTokenSource(serverCt, arriving.Cut.Token);
+                    bodyCts.CancelAfter(_limits.BodyTimeout);
+                    if (framing != 0 && head.Header("Expect") is { } expect && expect.Equals("100-continue", StringComparison.OrdinalIgnoreCase))
+                        await WriteRawAsync(stream, "HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray(), bodyCts.Token).ConfigureAwait(false);
+                    byte[] body;
+                    try { body = await reader.ReadBodyAsync(head, framing, maxBody, bodyCts.Token).ConfigureAwait(false); }
+                    catch (OperationCanceledException) when (!serverCt.IsCancellationRequested)
+                    {
+                        throw new HttpRequestRejected(408, arriving.Evicted ? CutOff : $"The body did not arrive within {_limits.BodyTimeout.TotalSeconds:0.#} s.");
+                    }
+                    Arrived(arriving);
+                    response = await _handler.HandleAsync(new HttpServerRequest(head, body) { ClientCertificate = clientCertificate }, serverCt).ConfigureAwait(false);
                 }
-                var reader = new HttpRequestReader(stream, _limits);
-                head = await reader.ReadHeadAsync(remote, _certificate is not null, headCts.Token).ConfigureAwait(false);
-                if (await _handler.ScreenAsync(head, clientCertificate, headCts.Token).ConfigureAwait(false) is { } early)
-                    throw new Screened(early); // answered from the head: the body is never read
-                var framing = HttpRequestReader.Framing(head);
-                var maxBody = _handler.MaxBody(head);
-                if (framing > maxBody)
-                    throw new HttpRequestRejected(413, $"The body ({framing} bytes) is larger than the limit ({maxBody} bytes).");
-                using var bodyCts = CancellationTokenSource.CreateLinkedTokenSource(serverCt, arriving.Cut.Token);
-                bodyCts.CancelAfter(_limits.BodyTimeout);
-                if (framing != 0 && head.Header("Expect") is { } expect && expect.Equals("100-continue", StringComparison.OrdinalIgnoreCase))
-                    await WriteRawAsync(stream, "HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray(), bodyCts.Token).ConfigureAwait(false);
-                byte[] body;
-                try { body = await reader.ReadBodyAsync(head, framing, maxBody, bodyCts.Token).ConfigureAwait(false); }
+                catch (Screened screened)
+                {
+                    unread = true;
+                    response = screened.Response;
+                }
+                catch (HttpRequestRejected r)
+                {
+                    unread = true;
+                    response = _handler.Rejected(head, remote, r.Status, r.Message);
+                }
                 catch (OperationCanceledException) when (!serverCt.IsCancellationRequested)
                 {
-                    throw new HttpRequestRejected(408, arriving.Evicted ? CutOff : $"The body did not arrive within {_limits.BodyTimeout.TotalSeconds:0.#} s.");
+                    unread = true;
+                    var why = arriving.Evicted ? CutOff : served == 0
+                        ? $"The request head did not arrive within {_limits.HeadTimeout.TotalSeconds:0.#} s."
+                        : $"The request head did not arrive within {_limits.KeepAliveTimeout.TotalSeconds:0.#} s of the previous answer.";
+                    response = _handler.Rejected(head, remote, 408, why);
                 }
-                Arrived(arriving);
-                response = await _handler.HandleAsync(new HttpServerRequest(head, body) { ClientCertificate = clientCertificate }, serverCt).ConfigureAwait(false);
+                var keepAlive = !unread && head is { Version: "1.1" } && served + 1 < _limits.MaxRequestsPerConnection && !response.Close
+                    && !serverCt.IsCancellationRequested && !WantsClose(head);
+                // A HEAD answer has the head of a GET's, never a body.
+                keepAlive = await WriteAsync(stream, response, keepAlive, head?.Version == "1.1", serverCt, headOnly: head?.Method == "HEAD").ConfigureAwait(false);
+                if (!keepAlive)
+                {
+                    try { client.Shutdown(SocketShutdown.Send); } catch (SocketException) { }
+                    if (unread) await DrainAsync(client).ConfigureAwait(false);
+                    return;
+                }
+                Rearrive(arriving);
             }
-            catch (Screened s)
-            {
-                unread = true;
-                response = s.Response;
-            }
-            catch (HttpRequestRejected r)
-            {
-                unread = true;
-                response = _handler.Rejected(head, remote, r.Status, r.Message);
-            }
-            catch (OperationCanceledException) when (!serverCt.IsCancellationRequested)
-            {
-                unread = true;
-                var why = arriving.Evicted ? CutOff : $"The request head did not arrive within {_limits.HeadTimeout.TotalSeconds:0.#} s.";
-                response = _handler.Rejected(head, remote, 408, why);
-            }
-            using var writeCts = new CancellationTokenSource(_limits.WriteTimeout);
-            var headOnly = head?.Method == "HEAD"; // a HEAD answer has the head of a GET's, never a body
-            await WriteAsync(stream, response, writeCts.Token, headOnly).ConfigureAwait(false);
-            if (response.Writer is { } writer && !headOnly)
-            {
-                var chunked = new ChunkedStream(stream);
-                await writer(chunked, serverCt).ConfigureAwait(false);
-                using var endCts = new CancellationTokenSource(_limits.WriteTimeout);
-                await chunked.EndAsync(endCts.Token).ConfigureAwait(false);
-            }
-            try { client.Shutdown(SocketShutdown.Send); } catch (SocketException) { }
-            if (unread) await DrainAsync(client).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or EndOfStreamException
                                       or System.Security.Authentication.AuthenticationException or ObjectDisposedException)
@@ -319,34 +334,17 @@ public sealed class BoundedHttpServer : IDisposable
         public HttpServerResponse Response { get; } = response;
     }
 
-    /// <summary>Transfer-Encoding: chunked over the connection: each write is one chunk, <see cref="EndAsync"/> the last.</summary>
-    sealed class ChunkedStream(Stream inner) : Stream
+    /// <summary>The request asks for the connection to end after its answer (`Connection: close`).</summary>
+    static bool WantsClose(HttpRequestHead head) =>
+        head.Header("Connection") is { } c && c.Split(',').Any(t => t.Trim().Equals("close", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>After an answer on a kept-alive connection: it waits for its next request, so it may be cut off to make room again.</summary>
+    void Rearrive(Arriving arriving)
     {
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() => inner.Flush();
-        public override Task FlushAsync(CancellationToken ct) => inner.FlushAsync(ct);
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
+        lock (_perClient)
         {
-            if (buffer.Length == 0) return; // an empty chunk would end the body
-            await inner.WriteAsync(Encoding.ASCII.GetBytes(buffer.Length.ToString("x", System.Globalization.CultureInfo.InvariantCulture) + "\r\n"), ct).ConfigureAwait(false);
-            await inner.WriteAsync(buffer, ct).ConfigureAwait(false);
-            await inner.WriteAsync("\r\n"u8.ToArray(), ct).ConfigureAwait(false);
-            await inner.FlushAsync(ct).ConfigureAwait(false);
-        }
-
-        public async Task EndAsync(CancellationToken ct)
-        {
-            await inner.WriteAsync("0\r\n\r\n"u8.ToArray(), ct).ConfigureAwait(false);
-            await inner.FlushAsync(ct).ConfigureAwait(false);
+            arriving.Started = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (arriving.Node is null) arriving.Node = _arriving.AddLast(arriving);
         }
     }
 
@@ -370,25 +368,77 @@ public sealed class BoundedHttpServer : IDisposable
         catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException) { }
     }
 
-    static Task WriteAsync(Stream stream, HttpServerResponse response, CancellationToken ct, bool headOnly = false)
+    /// <summary>Writes the answer; true when the connection stays open for another request.</summary>
+    async Task<bool> WriteAsync(Stream stream, HttpServerResponse response, bool keepAlive, bool http11, CancellationToken serverCt, bool headOnly = false)
     {
+        var streamed = headOnly ? null : response.Streamed;
+        var chunked = streamed is not null && http11;
+        if (streamed is not null && !chunked) keepAlive = false; // HTTP/1.0: the close ends the body
         var sb = new StringBuilder();
         sb.Append("HTTP/1.1 ").Append(response.Status).Append(' ').Append(Reason(response.Status)).Append("\r\n");
         sb.Append("Content-Type: ").Append(response.ContentType).Append("\r\n");
-        if (response.Writer is null) sb.Append("Content-Length: ").Append(response.Body.Length).Append("\r\n");
-        else sb.Append("Transfer-Encoding: chunked\r\n");
+        if (chunked) sb.Append("Transfer-Encoding: chunked\r\n");
+        else if (headOnly && response.Streamed is not null) { }
+        else if (streamed is null) sb.Append("Content-Length: ").Append(response.Body.Length).Append("\r\n");
         sb.Append("Date: ").Append(DateTime.UtcNow.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).Append("\r\n");
         foreach (var (k, v) in response.Headers)
         {
             if (k.AsSpan().IndexOfAny("\r\n:") >= 0 || v.AsSpan().IndexOfAny("\r\n\0") >= 0) continue; // never split the head
             sb.Append(k).Append(": ").Append(v).Append("\r\n");
         }
-        sb.Append("Connection: close\r\n\r\n");
+        if (keepAlive) sb.Append("Connection: keep-alive\r\nKeep-Alive: timeout=").Append((int)Math.Max(1, _limits.KeepAliveTimeout.TotalSeconds)).Append("\r\n\r\n");
+        else sb.Append("Connection: close\r\n\r\n");
         var head = Encoding.Latin1.GetBytes(sb.ToString());
-        var all = new byte[head.Length + (headOnly ? 0 : response.Body.Length)];
-        head.CopyTo(all, 0);
-        if (!headOnly) response.Body.CopyTo(all, head.Length);
-        return WriteRawAsync(stream, all, ct);
+        if (streamed is null)
+        {
+            var all = new byte[head.Length + (headOnly ? 0 : response.Body.Length)];
+            head.CopyTo(all, 0);
+            if (!headOnly) response.Body.CopyTo(all, head.Length);
+            using var writeCts = new CancellationTokenSource(_limits.WriteTimeout);
+            await WriteRawAsync(stream, all, writeCts.Token).ConfigureAwait(false);
+            return keepAlive;
+        }
+        using (var headCts = new CancellationTokenSource(_limits.WriteTimeout))
+            await WriteRawAsync(stream, head, headCts.Token).ConfigureAwait(false);
+        var writer = new BodyWriter(stream, chunked, _limits.WriteTimeout);
+        try { await streamed(writer, serverCt).ConfigureAwait(false); }
+        catch (Exception e) when (e is not (IOException or OperationCanceledException or OutOfMemoryException))
+        {
+            // The body cannot be finished (a bug in its writer): the connection ends without the last chunk, so the client sees it cut short.
+            throw new IOException("The streamed answer failed: " + e.Message, e);
+        }
+        if (chunked)
+        {
+            using var endCts = new CancellationTokenSource(_limits.WriteTimeout);
+            await WriteRawAsync(stream, "0\r\n\r\n"u8.ToArray(), endCts.Token).ConfigureAwait(false);
+        }
+        return keepAlive;
+    }
+
+    /// <summary>A streamed body's writes: each one a chunk (HTTP/1.1) or the bytes as they are (HTTP/1.0), flushed, within the write timeout.</summary>
+    sealed class BodyWriter(Stream stream, bool chunked, TimeSpan timeout) : IHttpBodyWriter
+    {
+        readonly SemaphoreSlim _one = new(1, 1);
+
+        public async ValueTask WriteAsync(ReadOnlyMemory<byte> data)
+        {
+            if (data.IsEmpty) return; // an empty chunk would end the body
+            byte[] bytes;
+            if (chunked)
+            {
+                var size = Encoding.ASCII.GetBytes(data.Length.ToString("x", System.Globalization.CultureInfo.InvariantCulture) + "\r\n");
+                bytes = new byte[size.Length + data.Length + 2];
+                size.CopyTo(bytes, 0);
+                data.CopyTo(bytes.AsMemory(size.Length));
+                bytes[^2] = (byte)'\r';
+                bytes[^1] = (byte)'\n';
+            }
+            else bytes = data.ToArray();
+            using var cts = new CancellationTokenSource(timeout);
+            await _one.WaitAsync(cts.Token).ConfigureAwait(false);
+            try { await WriteRawAsync(stream, bytes, cts.Token).ConfigureAwait(false); }
+            finally { _one.Release(); }
+        }
     }
 
     static async Task WriteRawAsync(Stream stream, byte[] bytes, CancellationToken ct)
@@ -401,6 +451,7 @@ public sealed class BoundedHttpServer : IDisposable
     {
         200 => "OK",
         202 => "Accepted",
+        204 => "No Content",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
@@ -411,6 +462,7 @@ public sealed class BoundedHttpServer : IDisposable
         411 => "Length Required",
         413 => "Content Too Large",
         414 => "URI Too Long",
+        406 => "Not Acceptable",
         415 => "Unsupported Media Type",
         429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",

@@ -16,8 +16,18 @@ public sealed class HttpRequestReader(Stream stream, HttpServerLimits limits)
     readonly byte[] _buffer = new byte[limits.MaxHeadBytes];
     int _start, _end; // unread bytes after the head are _buffer[_start.._end]
 
+    /// <summary>Bytes of a next request have arrived (read ahead, or part of a head): a keep-alive wait is not idle.</summary>
+    public bool HasPending => _end > _start;
+
+    /// <summary>Reads the next request's head; on a kept-alive connection what was read ahead of it is kept.</summary>
     public async Task<HttpRequestHead> ReadHeadAsync(IPEndPoint? remote, bool tls, CancellationToken ct)
     {
+        if (_start > 0)
+        {
+            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+            _end -= _start;
+            _start = 0;
+        }
         int headEnd;
         while ((headEnd = IndexOf(_buffer.AsSpan(0, _end), "\r\n\r\n"u8)) < 0)
         {

@@ -29,6 +29,16 @@ public sealed record HttpServerLimits
     public int MaxChunks { get; init; } = 4096;
     /// <summary>Most bytes of chunk framing (size lines with their extensions and CRLFs) in one body; more is 413.</summary>
     public int MaxChunkFramingBytes { get; init; } = 64 * 1024;
+    /// <summary>
+    /// After an answer, how long an HTTP/1.1 connection may wait for its next request (keep-alive) and send its head;
+    /// a connection idle this long is closed without an answer (the answer's `Keep-Alive: timeout=` says so).
+    /// </summary>
+    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// Requests served on one connection (HTTP/1.1 keep-alive); the last answer says `Connection: close`. 1 (the
+    /// default: webhook:// listen) closes after every answer; `resh serve` keeps connections alive.
+    /// </summary>
+    public int MaxRequestsPerConnection { get; init; } = 1;
     /// <summary>The largest body when the handler names no limit of its own.</summary>
     public long DefaultMaxBody { get; init; } = 1024 * 1024;
 }

@@ -38,22 +38,33 @@ public sealed class HttpServerRequest(HttpRequestHead head, byte[] body)
     public System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCertificate { get; init; }
 }
 
-/// <summary>The answer to one request; the server adds Content-Length, Date and Connection: close.</summary>
+/// <summary>
+/// The answer to one request; the server adds Content-Length (or chunked framing for <see cref="Streamed"/>), Date and
+/// Connection (keep-alive or close).
+/// </summary>
 public sealed class HttpServerResponse(int status, byte[] body, string contentType = "application/json")
 {
     public int Status { get; } = status;
     public byte[] Body { get; } = body;
     public string ContentType { get; } = contentType;
     public List<KeyValuePair<string, string>> Headers { get; } = [];
-
     /// <summary>
-    /// A body written as it is made (Transfer-Encoding: chunked) instead of <see cref="Body"/>: the writer gets the
-    /// connection's stream and the server's interrupt token, bounds each of its writes itself, and catches its own errors.
+    /// A body written while it is made (server-sent events, NDJSON): each write is sent at once as a chunk (HTTP/1.1;
+    /// HTTP/1.0 gets the bytes and the close). <see cref="Body"/> is ignored then. Each write is bounded by the server's
+    /// write timeout; the token is cancelled when the server stops.
     /// </summary>
-    public Func<Stream, CancellationToken, Task>? Writer { get; init; }
+    public Func<IHttpBodyWriter, CancellationToken, Task>? Streamed { get; init; }
+    /// <summary>Close the connection after this answer (no keep-alive).</summary>
+    public bool Close { get; init; }
 
     public static HttpServerResponse Text(int status, string text) =>
         new(status, System.Text.Encoding.UTF8.GetBytes(text + "\n"), "text/plain; charset=utf-8");
+}
+
+/// <summary>Where a <see cref="HttpServerResponse.Streamed"/> body goes: each write is sent and flushed at once.</summary>
+public interface IHttpBodyWriter
+{
+    ValueTask WriteAsync(ReadOnlyMemory<byte> data);
 }
 
 /// <summary>A request the server refuses before the handler sees it: the status to answer and why.</summary>

@@ -1,0 +1,410 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Resh.Core.Audit;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Registry;
+using Resh.Core.Transport.Http;
+
+namespace Resh.Surfaces.Mcp;
+
+/// <summary>
+/// MCP's Streamable HTTP transport (protocol 2025-11-25) at one endpoint, /mcp, of `resh serve --mcp`: a POST carries one
+/// JSON-RPC message; a request is answered with application/json, or with text/event-stream when its handling sends
+/// something before the answer (progress, elicitation); a notification or a response is answered 202. initialize opens
+/// a session (Mcp-Session-Id), every later POST names it, DELETE ends it; GET (a stream the server opens) is 405.
+/// The caller is the REST token's identity and its role the policy, so MCP and REST refuse the same calls; a session
+/// belongs to the token that opened it. Browsers' cross-site requests are refused by Origin (and by Host on a loopback
+/// listener: DNS rebinding). Sessions are bounded in number (in all and per identity) and expire when idle.
+/// </summary>
+public sealed class McpHttpTransport
+{
+    public const string Endpoint = "/mcp";
+    public const string SessionHeader = "Mcp-Session-Id";
+    /// <summary>What a client sends before it knows (MCP: assume 2025-03-26 when the header is absent).</summary>
+    const string AssumedVersion = "2025-03-26";
+
+    /// <summary>Who the caller is (a token, LDAP login or client certificate: serve's authentication step), or why not.</summary>
+    public delegate Task<Serve.Identity.AuthOutcome> Authenticator(HttpRequestHead head, System.Security.Cryptography.X509Certificates.X509Certificate2? clientCertificate, CancellationToken ct);
+
+    readonly HandleRegistry _registry;
+    readonly ReshRuntime _runtime;
+    readonly string _version;
+    readonly Authenticator _authenticate;
+    readonly Func<string, (McpPolicy? Policy, ReshError? Error)> _policyOf;
+    readonly bool _loopback;
+    readonly IReadOnlyList<string> _origins;
+    readonly ConcurrentDictionary<string, HttpSession> _sessions = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, McpToolCatalog> _catalogs = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, AuditTrail> _trails = new(StringComparer.Ordinal);
+    readonly Lock _admit = new();
+    long _lastSweep = Environment.TickCount64;
+
+    /// <summary>Sessions open at once; one more initialize first ends the caller's own idlest session, else is 503.</summary>
+    public int MaxSessions { get; init; } = 256;
+    /// <summary>Sessions one identity may hold; an initialize beyond ends that identity's least recently used one.</summary>
+    public int MaxSessionsPerIdentity { get; init; } = 32;
+    /// <summary>A session with no request for this long is ended (its id is then 404: the client initializes again).</summary>
+    public TimeSpan IdleExpiry { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <param name="loopback">The server listens on a loopback address: the Host header must name loopback too.</param>
+    /// <param name="origins">Origins (scheme://host[:port]) browsers may call from, beyond the loopback ones.</param>
+    public McpHttpTransport(HandleRegistry registry, ReshRuntime runtime, string version, Authenticator authenticate,
+        Func<string, (McpPolicy? Policy, ReshError? Error)> policyOf, bool loopback, IReadOnlyList<string> origins)
+    {
+        _registry = registry;
+        _runtime = runtime;
+        _version = version;
+        _authenticate = authenticate;
+        _policyOf = policyOf;
+        _loopback = loopback;
+        _origins = origins.Select(o => o.Trim().TrimEnd('/')).Where(o => o.Length > 0).ToArray();
+    }
+
+    /// <summary>Sessions open now (tests, metrics).</summary>
+    public int SessionCount => _sessions.Count;
+
+    /// <summary>One session: its MCP state, the identity it belongs to, when it was last used, requests in flight.</summary>
+    sealed class HttpSession(string id, string identity, McpSession session)
+    {
+        public string Id { get; } = id;
+        public string Identity { get; } = identity;
+        public McpSession Session { get; } = session;
+        public long LastUsed = Environment.TickCount64;
+        public int Busy;
+        public bool Ended;
+    }
+
+    /// <summary>Messages sent to no request (there is no GET stream): nowhere to deliver them.</summary>
+    sealed class Nowhere : IMcpSink
+    {
+        public static readonly Nowhere Instance = new();
+        public ValueTask SendAsync(ReadOnlyMemory<byte> message) => ValueTask.CompletedTask;
+    }
+
+    /// <summary>One POSTed request's messages, in order, ending with its answer (or none: cancelled).</summary>
+    sealed class Exchange : IMcpExchange
+    {
+        readonly Channel<byte[]> _messages = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+        volatile bool _done;
+        public byte[]? Final;
+        public ChannelReader<byte[]> Reader => _messages.Reader;
+
+        public ValueTask SendAsync(ReadOnlyMemory<byte> message)
+        {
+            if (!_done) _messages.Writer.TryWrite(message.ToArray());
+            return ValueTask.CompletedTask;
+        }
+
+        public void Answer(byte[]? answer)
+        {
+            if (_done) return;
+            Final = answer;
+            _done = true;
+            if (answer is not null) _messages.Writer.TryWrite(answer);
+            _messages.Writer.TryComplete();
+        }
+
+        /// <summary>The client is gone (its stream failed): later messages of the call are dropped, not queued.</summary>
+        public void Abandon()
+        {
+            _done = true;
+            _messages.Writer.TryComplete();
+        }
+    }
+
+    /// <summary>
+    /// The checks from the head alone (Origin, Host, identity): a refusal to answer, or the caller's identity. `resh serve`
+    /// asks before it reads a body (so a client without credentials cannot make it buffer one) and again in HandleAsync.
+    /// </summary>
+    public async ValueTask<(HttpServerResponse? Refused, Serve.Identity.ServeIdentity? Identity)> AdmitAsync(HttpRequestHead head,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? clientCertificate, CancellationToken ct)
+    {
+        // DNS rebinding and cross-site calls: a browser always says where the page came from.
+        if (ForeignOrigin(head) is { } why) return (Error(403, -32000, why, "permission_denied", "Call the MCP endpoint from a local client, or name the page's origin in --mcp-origin."), null);
+        if (_loopback && ForeignHost(head) is { } host)
+            return (Error(403, -32000, $"The Host header `{Clip(host)}` is not this loopback server's name.", "permission_denied", "Call it as 127.0.0.1, [::1] or localhost."), null);
+        var outcome = await _authenticate(head, clientCertificate, ct).ConfigureAwait(false);
+        if (outcome.Refusal is { } refusal)
+        {
+            var caller = outcome.Caller ?? "anonymous";
+            if (head.Method == "POST")
+                Trail(caller).Append(new AuditRecord(0, "", caller, Surface, "", "", Endpoint, "", [], false, refusal.Code.ToWire(), false, false, 0, ""));
+            var r = Error(outcome.Status, -32001, refusal.Message, refusal.Code.ToWire(), refusal.Hint ?? "Send Authorization: Bearer TOKEN.");
+            if (outcome.Status == 401) r.Headers.Add(new("WWW-Authenticate", "Bearer realm=\"resh\""));
+            return (r, null);
+        }
+        return (null, outcome.Identity);
+    }
+
+    public async Task<HttpServerResponse> HandleAsync(HttpServerRequest request, CancellationToken ct)
+    {
+        var head = request.Head;
+        var (refused, identity) = await AdmitAsync(head, request.ClientCertificate, ct).ConfigureAwait(false);
+        if (refused is not null) return refused;
+        var (who, role) = (identity!.Key, identity.Role);
+        if (head.Header("MCP-Protocol-Version") is { } pv && Array.IndexOf(McpProtocol.Supported, pv.Trim()) < 0)
+            return Error(400, JsonRpcCodes.InvalidRequest, $"MCP-Protocol-Version `{Clip(pv)}` is not one this server speaks.", "usage",
+                $"Send one of {string.Join(", ", McpProtocol.Supported)} (the version agreed at initialize).");
+        Sweep();
+        return head.Method switch
+        {
+            "POST" => await PostAsync(request, who, role, ct).ConfigureAwait(false),
+            "DELETE" => Delete(head, who),
+            _ => NotAllowed(head),
+        };
+    }
+
+    const string Surface = "mcp-http";
+
+    static HttpServerResponse NotAllowed(HttpRequestHead head)
+    {
+        var r = Error(405, -32000, head.Method == "GET"
+                ? "This server opens no stream of its own (GET): every message comes as the answer to a POST."
+                : $"{Endpoint} takes POST and DELETE, not {Clip(head.Method)}.", "usage",
+            "POST one JSON-RPC message; DELETE with Mcp-Session-Id ends the session.");
+        r.Headers.Add(new("Allow", "POST, DELETE"));
+        return r;
+    }
+
+    async Task<HttpServerResponse> PostAsync(HttpServerRequest request, string who, string role, CancellationToken ct)
+    {
+        var head = request.Head;
+        if (head.Header("Content-Type") is { } type && !type.Split(';')[0].Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase))
+            return Error(415, JsonRpcCodes.InvalidRequest, $"The body must be application/json, not {Clip(type)}.", "usage", "Send Content-Type: application/json.");
+        var accept = head.Header("Accept");
+        var sse = accept is null || Accepts(accept, "text/event-stream");
+        if (accept is not null && !sse && !Accepts(accept, "application/json"))
+            return Error(406, JsonRpcCodes.InvalidRequest, "The answer is application/json or text/event-stream, and Accept names neither.", "usage", "Send Accept: application/json, text/event-stream.");
+        JsonRpcMessage msg;
+        try { msg = JsonRpcMessage.Parse(request.Body); }
+        catch (JsonRpcException ex) { return Json(400, JsonRpcWriter.Error(ex.Id, ex.Code, ex.Message)); }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return Json(400, JsonRpcWriter.Error(null, JsonRpcCodes.ParseError, "Parse error: " + ExceptionTranslation.OneLine(ex.Message)));
+        }
+
+        HttpSession session;
+        var id = head.Header(SessionHeader);
+        var opening = msg.Kind == JsonRpcKind.Request && msg.Method == "initialize";
+        if (opening)
+        {
+            if (id is not null)
+                return Error(400, JsonRpcCodes.InvalidRequest, "initialize opens a new session; it is not sent with Mcp-Session-Id.", "usage", "Send initialize without the header.", msg.Id);
+            var (policy, error) = _policyOf(role);
+            if (policy is null)
+                return Error(403, -32000, error!.Message, error.Code.ToWire(), error.Hint, msg.Id);
+            if (Open(who, role, policy) is not { } opened)
+                return Error(503, -32000, $"Too many MCP sessions are open (at most {MaxSessions}); try again later.", "unavailable",
+                    "End sessions you no longer use with DELETE /mcp.", msg.Id);
+            session = opened;
+        }
+        else
+        {
+            if (id is null)
+                return Error(400, JsonRpcCodes.InvalidRequest, "Mcp-Session-Id is missing; every message but initialize names its session.", "usage",
+                    "Send initialize first and the Mcp-Session-Id it answered with on every later POST.", msg.Id);
+            // Another token's session is as unknown as an ended one: its id says nothing to anyone else.
+            if (!_sessions.TryGetValue(id, out var found) || found.Identity != who || found.Ended)
+                return Error(404, -32001, "The session does not exist or has ended.", "not_found", "Send initialize again (without Mcp-Session-Id) for a new session.", msg.Id);
+            session = found;
+        }
+
+        Interlocked.Increment(ref session.Busy);
+        Volatile.Write(ref session.LastUsed, Environment.TickCount64);
+        try
+        {
+            if (msg.Kind != JsonRpcKind.Request)
+            {
+                session.Session.Receive(request.Body, null); // a notification, or the client's answer to elicitation
+                return new HttpServerResponse(202, []);
+            }
+            var exchange = new Exchange();
+            session.Session.Receive(request.Body, exchange);
+            var reader = exchange.Reader;
+            // Answered at once (most calls): one JSON answer. Anything before the answer: an event stream from there on.
+            if (!await reader.WaitToReadAsync(ct).ConfigureAwait(false))
+                return Done(session, new HttpServerResponse(202, [])); // cancelled by the client: no answer
+            var first = await reader.ReadAsync(ct).ConfigureAwait(false);
+            if (ReferenceEquals(first, exchange.Final) || !sse)
+            {
+                if (!ReferenceEquals(first, exchange.Final))
+                {
+                    // The client takes only JSON: what comes before the answer cannot be delivered, so it is dropped.
+                    var answer = first;
+                    while (!ReferenceEquals(answer, exchange.Final) && await reader.WaitToReadAsync(ct).ConfigureAwait(false)) answer = await reader.ReadAsync(ct).ConfigureAwait(false);
+                    if (exchange.Final is null) return Done(session, new HttpServerResponse(202, []));
+                    first = exchange.Final;
+                }
+                var json = Json(200, first);
+                if (opening) json.Headers.Add(new(SessionHeader, session.Id));
+                return Done(session, json);
+            }
+            Interlocked.Increment(ref session.Busy); // the stream holds the session busy until it ends
+            var streamed = new HttpServerResponse(200, [], "text/event-stream")
+            {
+                Streamed = async (body, stop) =>
+                {
+                    try
+                    {
+                        await body.WriteAsync(Event(first)).ConfigureAwait(false);
+                        while (await reader.WaitToReadAsync(stop).ConfigureAwait(false))
+                            while (reader.TryRead(out var next)) await body.WriteAsync(Event(next)).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        exchange.Abandon();
+                        Release(session);
+                    }
+                },
+            };
+            streamed.Headers.Add(new("Cache-Control", "no-cache"));
+            if (opening) streamed.Headers.Add(new(SessionHeader, session.Id));
+            return Done(session, streamed);
+        }
+        catch
+        {
+            Release(session);
+            throw;
+        }
+    }
+
+    static HttpServerResponse Done(HttpSession session, HttpServerResponse response)
+    {
+        Release(session);
+        return response;
+    }
+
+    static void Release(HttpSession session)
+    {
+        Volatile.Write(ref session.LastUsed, Environment.TickCount64);
+        Interlocked.Decrement(ref session.Busy);
+    }
+
+    /// <summary>`event: message` with the JSON-RPC message as its one data line (the JSON has no line breaks).</summary>
+    static byte[] Event(byte[] message)
+    {
+        var prefix = "event: message\ndata: "u8;
+        var bytes = new byte[prefix.Length + message.Length + 2];
+        prefix.CopyTo(bytes);
+        message.CopyTo(bytes, prefix.Length);
+        bytes[^2] = (byte)'\n';
+        bytes[^1] = (byte)'\n';
+        return bytes;
+    }
+
+    HttpServerResponse Delete(HttpRequestHead head, string who)
+    {
+        var id = head.Header(SessionHeader);
+        if (id is null) return Error(400, JsonRpcCodes.InvalidRequest, "DELETE needs the Mcp-Session-Id of the session to end.", "usage", "Send the header initialize answered with.");
+        if (!_sessions.TryGetValue(id, out var found) || found.Identity != who || found.Ended)
+            return Error(404, -32001, "The session does not exist or has ended.", "not_found", "Nothing to end.");
+        End(found, "deleted by the client");
+        return new HttpServerResponse(204, []);
+    }
+
+    /// <summary>A new session for the caller, making room by ending its own least recently used one; null when every slot is taken.</summary>
+    HttpSession? Open(string who, string role, McpPolicy policy)
+    {
+        lock (_admit)
+        {
+            var mine = _sessions.Values.Where(s => s.Identity == who && !s.Ended).ToList();
+            if (mine.Count >= MaxSessionsPerIdentity)
+                End(mine.OrderBy(s => Volatile.Read(ref s.Busy) > 0 ? 1 : 0).ThenBy(s => Volatile.Read(ref s.LastUsed)).First(), "the identity opened more than max sessions");
+            if (_sessions.Count >= MaxSessions)
+            {
+                var idle = mine.Where(s => !s.Ended && Volatile.Read(ref s.Busy) == 0).OrderBy(s => Volatile.Read(ref s.LastUsed)).FirstOrDefault();
+                if (idle is null) return null;
+                End(idle, "every session slot was taken");
+            }
+            var catalog = _catalogs.GetOrAdd(role, _ => new McpToolCatalog(_registry, policy, _runtime.Log, McpToolCache.PathFor(_runtime.Paths, policy, _registry.ExternalFingerprint)));
+            var runtime = _runtime.ForCall(null, StdinSource.Unavailable("An MCP call has no standard input; @- is not available.", "Pass the value in the tool's arguments."));
+            runtime.Audit = Trail(who);
+            var server = new McpServerInfo(_registry, runtime, policy, _version, catalog);
+            var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+            var session = new HttpSession(id, who, new McpSession(server, Nowhere.Instance));
+            _sessions[id] = session;
+            _runtime.Log($"mcp-http: session {id[..8]}… opened by {who} (role {role}); {_sessions.Count} open");
+            return session;
+        }
+    }
+
+    void End(HttpSession session, string why)
+    {
+        session.Ended = true;
+        _sessions.TryRemove(new KeyValuePair<string, HttpSession>(session.Id, session));
+        _runtime.Log($"mcp-http: session {session.Id[..8]}… of {session.Identity} ended: {why}");
+        // Calls still running are cancelled and given a moment; the answers they still make go to their POSTs.
+        _ = Task.Run(() => session.Session.CloseAsync(TimeSpan.Zero, TimeSpan.FromSeconds(5)));
+    }
+
+    /// <summary>Ends the sessions idle past <see cref="IdleExpiry"/> (looked at most once every 10 s).</summary>
+    void Sweep()
+    {
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastSweep);
+        if (now - last < 10_000 || Interlocked.CompareExchange(ref _lastSweep, now, last) != last) return;
+        foreach (var s in _sessions.Values)
+            if (Volatile.Read(ref s.Busy) == 0 && now - Volatile.Read(ref s.LastUsed) > IdleExpiry.TotalMilliseconds)
+                End(s, $"idle for more than {IdleExpiry.TotalMinutes:0.#} min");
+    }
+
+    /// <summary>Ends every session (the server stops).</summary>
+    public async Task CloseAllAsync(TimeSpan grace)
+    {
+        var all = _sessions.Values.ToArray();
+        _sessions.Clear();
+        await Task.WhenAll(all.Select(s => { s.Ended = true; return s.Session.CloseAsync(TimeSpan.Zero, grace); })).ConfigureAwait(false);
+    }
+
+    /// <summary>Why the Origin is refused: present and neither loopback nor one of --mcp-origin. Absent is a non-browser client.</summary>
+    string? ForeignOrigin(HttpRequestHead head)
+    {
+        var origin = head.Header("Origin");
+        if (origin is null) return null;
+        origin = origin.Trim();
+        if (_origins.Any(o => o.Equals(origin, StringComparison.OrdinalIgnoreCase))) return null;
+        if (Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && IsLoopbackName(uri.Host)) return null;
+        return $"The Origin `{Clip(origin)}` may not call this server (a web page of another site).";
+    }
+
+    /// <summary>The Host header when it is not a loopback name (a DNS-rebinding page names its own host).</summary>
+    static string? ForeignHost(HttpRequestHead head)
+    {
+        var host = head.Header("Host");
+        if (host is null) return null;
+        if (Uri.TryCreate("http://" + host.Trim(), UriKind.Absolute, out var uri) && IsLoopbackName(uri.Host)) return null;
+        return host;
+    }
+
+    static bool IsLoopbackName(string host)
+    {
+        var h = host.Trim('[', ']');
+        if (h.Equals("localhost", StringComparison.OrdinalIgnoreCase)) return true;
+        return IPAddress.TryParse(h, out var ip) && IPAddress.IsLoopback(ip);
+    }
+
+    static bool Accepts(string accept, string type) =>
+        accept.Split(',').Select(t => t.Split(';')[0].Trim()).Any(t => t.Equals(type, StringComparison.OrdinalIgnoreCase) || t == "*/*"
+            || (t.EndsWith("/*", StringComparison.Ordinal) && type.StartsWith(t[..^1], StringComparison.OrdinalIgnoreCase)));
+
+    AuditTrail Trail(string identity) => _trails.GetOrAdd(identity, id => new AuditTrail(_runtime.Paths, Surface, id));
+
+    static HttpServerResponse Json(int status, byte[] message)
+    {
+        var body = new byte[message.Length + 1];
+        message.CopyTo(body, 0);
+        body[^1] = (byte)'\n';
+        return new HttpServerResponse(status, body);
+    }
+
+    /// <summary>A refusal before any MCP handling: a JSON-RPC error whose data is resh's error (code, hint).</summary>
+    static HttpServerResponse Error(int status, int rpcCode, string message, string code, string? hint, JsonNode? id = null) =>
+        Json(status, JsonRpcWriter.Error(id?.DeepClone(), rpcCode, message, new JsonObject { ["code"] = code, ["hint"] = hint }));
+
+    static string Clip(string s) => s.Length > 80 ? s[..80] + "…" : s;
+}
