@@ -15,7 +15,7 @@ public static class AuditVerbs
     static readonly Arg<string?> HandleFilter = Arg.String("handle", "Only calls of this handle (a glob: svc, c*).");
     static readonly Arg<string?> VerbFilter = Arg.String("verb", "Only calls of this verb (a glob: restart, acme.*).");
     static readonly Arg<string?> Code = Arg.String("code", "Only calls that ended with this code (ok, permission_denied, ...).");
-    static readonly Arg<string?> Surface = Arg.Enum("surface", "Only calls made through this surface.", ["cli", "batch", "mcp", "rest"]);
+    static readonly Arg<string?> Surface = Arg.Enum("surface", "Only calls made through this surface.", ["cli", "batch", "mcp", "mcp-http", "rest"]);
     static readonly Arg<long?> Limit = Arg.Int("limit", "At most this many records (the newest).", 100, min: 1, max: 1_000_000);
 
     public static IEnumerable<VerbInfo> Create()

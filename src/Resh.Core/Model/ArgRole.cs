@@ -15,8 +15,9 @@ public enum ArgRole
     /// <summary>A boolean that shows secret values in clear (`reveal`): a surface may refuse it (resh mcp without --allow-reveal).</summary>
     Reveal,
     /// <summary>
-    /// A command run beside what the verb does (template.render's `validate`): a server surface (resh mcp, resh serve)
-    /// refuses it, since its patterns judge targets and paths, not what a program does.
+    /// A command or stage run beside what the verb does, now or later (template.render's `validate`, webhook.listen's
+    /// `action`, event.rules.add's `run`): a server surface (resh mcp, resh serve) refuses it, since its patterns judge
+    /// the verb's targets and paths, not what that program or stage does (s38 attacker #13, #14).
     /// </summary>
     SideCommand,
 }

@@ -39,10 +39,14 @@ public sealed class McpHttpTransport
     readonly bool _loopback;
     readonly IReadOnlyList<string> _origins;
     readonly ConcurrentDictionary<string, HttpSession> _sessions = new(StringComparer.Ordinal);
-    readonly ConcurrentDictionary<string, McpToolCatalog> _catalogs = new(StringComparer.Ordinal);
+    // One tool catalog per role, made again when the role's policy changes (the config re-read).
+    readonly ConcurrentDictionary<string, (McpPolicy Policy, McpToolCatalog Catalog)> _catalogs = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, AuditTrail> _trails = new(StringComparer.Ordinal);
     readonly Lock _admit = new();
     long _lastSweep = Environment.TickCount64;
+
+    /// <summary>Where a refused request is audited (serve's coalescing <see cref="Serve.RefusalAudit"/>); null: not audited.</summary>
+    public Action<string, IPAddress?, ErrorCode>? RefusedAudit { get; init; }
 
     /// <summary>Sessions open at once; one more initialize first ends the caller's own idlest session, else is 503.</summary>
     public int MaxSessions { get; init; } = 256;
@@ -69,10 +73,12 @@ public sealed class McpHttpTransport
     public int SessionCount => _sessions.Count;
 
     /// <summary>One session: its MCP state, the identity it belongs to, when it was last used, requests in flight.</summary>
-    sealed class HttpSession(string id, string identity, McpSession session)
+    sealed class HttpSession(string id, string identity, McpSession session, McpPolicy policy)
     {
         public string Id { get; } = id;
         public string Identity { get; } = identity;
+        /// <summary>The role's policy the session was opened under; when the role changes, the session ends.</summary>
+        public McpPolicy Policy { get; } = policy;
         public McpSession Session { get; } = session;
         public long LastUsed = Environment.TickCount64;
         public int Busy;
@@ -132,8 +138,8 @@ public sealed class McpHttpTransport
         if (outcome.Refusal is { } refusal)
         {
             var caller = outcome.Caller ?? "anonymous";
-            if (head.Method == "POST")
-                Trail(caller).Append(new AuditRecord(0, "", caller, Surface, "", "", Endpoint, "", [], false, refusal.Code.ToWire(), false, false, 0, ""));
+            // Coalesced per identity and client like REST's refusals (s38 attacker #2): a flood cannot fill the disk.
+            if (head.Method == "POST") RefusedAudit?.Invoke(caller, head.Remote?.Address, refusal.Code);
             var r = Error(outcome.Status, -32001, refusal.Message, refusal.Code.ToWire(), refusal.Hint ?? "Send Authorization: Bearer TOKEN.");
             if (outcome.Status == 401) r.Headers.Add(new("WWW-Authenticate", "Bearer realm=\"resh\""));
             return (r, null);
@@ -211,6 +217,16 @@ public sealed class McpHttpTransport
             // Another token's session is as unknown as an ended one: its id says nothing to anyone else.
             if (!_sessions.TryGetValue(id, out var found) || found.Identity != who || found.Ended)
                 return Error(404, -32001, "The session does not exist or has ended.", "not_found", "Send initialize again (without Mcp-Session-Id) for a new session.", msg.Id);
+            // A session holds the grants its role had when it opened: when the role was changed, removed or the
+            // config broke since (re-read on change or SIGHUP), the session ends and the client opens a new one under
+            // what the role grants now (its tool list included).
+            var (now, _) = _policyOf(role);
+            if (!ReferenceEquals(now, found.Policy))
+            {
+                End(found, "its role changed");
+                return Error(404, -32001, "The session has ended: its role's grants changed since it opened.", "not_found",
+                    "Send initialize again (without Mcp-Session-Id) for a session under the role's current grants.", msg.Id);
+            }
             session = found;
         }
 
@@ -321,12 +337,14 @@ public sealed class McpHttpTransport
                 if (idle is null) return null;
                 End(idle, "every session slot was taken");
             }
-            var catalog = _catalogs.GetOrAdd(role, _ => new McpToolCatalog(_registry, policy, _runtime.Log, McpToolCache.PathFor(_runtime.Paths, policy, _registry.ExternalFingerprint)));
+            if (!_catalogs.TryGetValue(role, out var known) || !ReferenceEquals(known.Policy, policy))
+                _catalogs[role] = known = (policy, new McpToolCatalog(_registry, policy, _runtime.Log, McpToolCache.PathFor(_runtime.Paths, policy, _registry.ExternalFingerprint)));
+            var catalog = known.Catalog;
             var runtime = _runtime.ForCall(null, StdinSource.Unavailable("An MCP call has no standard input; @- is not available.", "Pass the value in the tool's arguments."));
             runtime.Audit = Trail(who);
             var server = new McpServerInfo(_registry, runtime, policy, _version, catalog);
             var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-            var session = new HttpSession(id, who, new McpSession(server, Nowhere.Instance));
+            var session = new HttpSession(id, who, new McpSession(server, Nowhere.Instance), policy);
             _sessions[id] = session;
             _runtime.Log($"mcp-http: session {id[..8]}… opened by {who} (role {role}); {_sessions.Count} open");
             return session;
@@ -362,12 +380,19 @@ public sealed class McpHttpTransport
     }
 
     /// <summary>Why the Origin is refused: present and neither loopback nor one of --mcp-origin. Absent is a non-browser client.</summary>
-    string? ForeignOrigin(HttpRequestHead head)
+    string? ForeignOrigin(HttpRequestHead head) => ForeignOrigin(head, _origins);
+
+    /// <summary>
+    /// Why a request from a web page may not call this server: its Origin is neither a loopback page nor one of
+    /// <paramref name="origins"/> (--mcp-origin). Clients that are not browsers send no Origin. REST uses it too: a client
+    /// certificate or a Basic login is sent by a browser on its own, so a foreign page must not be able to use it.
+    /// </summary>
+    public static string? ForeignOrigin(HttpRequestHead head, IReadOnlyList<string> origins)
     {
         var origin = head.Header("Origin");
         if (origin is null) return null;
         origin = origin.Trim();
-        if (_origins.Any(o => o.Equals(origin, StringComparison.OrdinalIgnoreCase))) return null;
+        if (origins.Any(o => o.Equals(origin, StringComparison.OrdinalIgnoreCase))) return null;
         if (Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && IsLoopbackName(uri.Host)) return null;
         return $"The Origin `{Clip(origin)}` may not call this server (a web page of another site).";
     }

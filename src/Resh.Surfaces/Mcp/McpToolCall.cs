@@ -232,8 +232,8 @@ public static class McpToolCall
         {
             if (McpRevealRule.ArgRefusal(policy, tool.Verb, arg, value, !given.ContainsKey(arg.Name)) is { } reveal) return reveal;
             if (arg.Role == ArgRole.SideCommand && Values(value).Any())
-                return ReshError.PermissionDenied($"{tool.Verb.FullName} with `{arg.Name}` runs a program{(given.ContainsKey(arg.Name) ? "" : " (a default from the config file)")}, which this server does not allow: its patterns judge targets and paths, not commands.",
-                    $"Call {tool.Verb.FullName} without `{arg.Name}` and check the result another way, or run it with `{arg.Name}` from the command line.");
+                return ReshError.PermissionDenied($"{tool.Verb.FullName} with `{arg.Name}` runs a program or stage of the caller's choosing{(given.ContainsKey(arg.Name) ? "" : " (a default from the config file)")}, which this server does not allow: its patterns judge targets and paths, not commands.",
+                    $"Call {tool.Verb.FullName} without `{arg.Name}`, or set it up from the command line (or in the config file) on the server.");
             if (arg.Path == PathUse.None && arg.Role != ArgRole.Target) continue;
             if (policy.ReadOnly && McpReadOnlyRules.Writes(arg))
                 return ReshError.PermissionDenied($"{tool.Verb.FullName} with `{arg.Name}` writes files{(given.ContainsKey(arg.Name) ? "" : " (a default from the config file)")}, and this MCP server runs with --read-only.",

@@ -49,23 +49,49 @@ public sealed class RestHandler : IHttpRequestHandler
     /// <summary>The MCP endpoint (`resh serve --mcp`), or null.</summary>
     public McpHttpTransport? Mcp { get; private set; }
 
+    /// <summary>The authentication step of the config now in force (re-read first when the file changed or after SIGHUP).</summary>
+    Identity.ServeAuthenticator Auth
+    {
+        get
+        {
+            RolesConfig(out _);
+            return _auth;
+        }
+    }
+
     /// <summary>Mounts MCP's Streamable HTTP transport at /mcp: the same tokens, and each token's role as its policy.</summary>
-    public McpHttpTransport MountMcp(bool loopback, IReadOnlyList<string> origins) =>
-        Mcp = new McpHttpTransport(_registry, _runtime, _version, (head, cert, ct) => _auth.AuthenticateAsync(head, cert, Authenticate, ct), PolicyOf, loopback, origins);
+    public McpHttpTransport MountMcp(bool loopback, IReadOnlyList<string> origins)
+    {
+        _origins = origins;
+        return Mcp = new McpHttpTransport(_registry, _runtime, _version, (head, cert, ct) => Auth.AuthenticateAsync(head, cert, Authenticate, ct), PolicyOf, loopback, origins)
+        {
+            RefusedAudit = (caller, address, code) => _refusals.Refused(caller, address, McpHttpTransport.Endpoint, 0, code),
+        };
+    }
+
+    /// <summary>Web origins whose pages may call (--mcp-origin); any other Origin but a loopback page is refused (403).</summary>
+    IReadOnlyList<string> _origins = [];
 
     /// <summary>The timeout of a streaming verb when neither the request nor --timeout gives one.</summary>
     public static readonly TimeSpan StreamTimeout = TimeSpan.FromSeconds(60);
 
     public const long MaxCallBody = 1024 * 1024, MaxBatchBody = 8 * 1024 * 1024, MaxBatchLines = 1000;
 
-    readonly Identity.ServeAuthenticator _auth;
+    volatile Identity.ServeAuthenticator _auth;
+    readonly Func<ReshConfig, Identity.ServeAuthenticator>? _authFrom;
     readonly Identity.RateLimiter? _limiter;
 
+    /// <param name="authFrom">Builds the authentication step from a config ([serve.clients], [serve.ldap]): called again
+    /// when the config is re-read, so a removed certificate or group mapping stops working without a restart.</param>
     public RestHandler(HandleRegistry registry, ReshRuntime runtime, string version, bool forceDryRun, TimeSpan? timeout,
-        Identity.ServeAuthenticator? auth = null, Identity.RateLimiter? limiter = null)
+        Identity.ServeAuthenticator? auth = null, Identity.RateLimiter? limiter = null, Func<ReshConfig, Identity.ServeAuthenticator>? authFrom = null)
     {
         _auth = auth ?? new Identity.ServeAuthenticator(null, null, false);
+        _authFrom = authFrom;
         _limiter = limiter;
+        // The config as read at start, and the file's stamp now: an edit made after start, before the first request, is seen by it.
+        _rolesConfig = runtime.Config;
+        _rolesStamp = Stamp(runtime.Config.Path);
         _registry = registry;
         _runtime = runtime;
         _tokens = new TokenCache(TokenStore.PathOf(runtime.Paths));
@@ -144,10 +170,16 @@ public sealed class RestHandler : IHttpRequestHandler
             }
             else if (RouteMethod(path) is not { } method) response = NoRoute(path);
             else if (path is "/healthz" or "/openapi.json") response = Method(head, method);
+            else if (McpHttpTransport.ForeignOrigin(head, _origins) is { } foreign)
+            {
+                // A browser sends a client certificate or a Basic login by itself: a page of another site must not use them.
+                response = Json(403, Envelope.Failure(ReshError.PermissionDenied(foreign + " Nothing was run.",
+                    "Call the API from a program (no Origin header), or name the page's origin with --mcp-origin."), "resh", "serve", Clip(path)));
+            }
             else
             {
                 var clock = Stopwatch.StartNew();
-                var outcome = await _auth.AuthenticateAsync(head, clientCertificate, Authenticate, ct).ConfigureAwait(false);
+                var outcome = await Auth.AuthenticateAsync(head, clientCertificate, Authenticate, ct).ConfigureAwait(false);
                 if (outcome.Refusal is not null) response = Unauthorized(head, outcome, clock);
                 else if (_limiter?.Take(outcome.Identity!.Key) is { } limited) response = Limited(head, outcome.Identity!.Key, limited, clock);
                 else response = Method(head, method);
@@ -268,7 +300,7 @@ public sealed class RestHandler : IHttpRequestHandler
         var clock = Stopwatch.StartNew();
         if (RouteMethod(path) is null) return NoRoute(path);
         // Screened already (identity and rate); asked again for the identity, which a revocation may have changed since the head.
-        var outcome = await _auth.AuthenticateAsync(head, request.ClientCertificate, Authenticate, ct).ConfigureAwait(false);
+        var outcome = await Auth.AuthenticateAsync(head, request.ClientCertificate, Authenticate, ct).ConfigureAwait(false);
         if (outcome.Refusal is not null) return Unauthorized(head, outcome, clock);
         var (who, role) = (outcome.Identity!.Key, outcome.Identity.Role);
         switch (path)
@@ -355,19 +387,23 @@ public sealed class RestHandler : IHttpRequestHandler
         lock (_rolesLock)
         {
             var path = _runtime.Config.Path;
-            if (_rolesConfig is null && _rolesError is null)
-            {
-                _rolesConfig = _runtime.Config;
-                _rolesStamp = Stamp(path);
-            }
-            else if (path is not null && (_reloadRoles || Stamp(path) != _rolesStamp))
+            if (path is not null && (_reloadRoles || Stamp(path) != _rolesStamp))
             {
                 _reloadRoles = false;
                 _rolesStamp = Stamp(path);
                 _roles.Clear();
                 try
                 {
-                    _rolesConfig = ReshConfig.Parse(path);
+                    var config = ReshConfig.Parse(path);
+                    if (_authFrom is not null)
+                    {
+                        try { _auth = _authFrom(config); }
+                        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or System.Text.Json.JsonException)
+                        {
+                            throw ReshError.Usage($"The [serve] tables cannot be read: {ExceptionTranslation.OneLine(e.Message)}", "See docs/serve.md for [serve.clients] and [serve.ldap].").ToException();
+                        }
+                    }
+                    _rolesConfig = config;
                     _rolesError = null;
                     _runtime.Log($"serve: roles re-read from {path}");
                 }

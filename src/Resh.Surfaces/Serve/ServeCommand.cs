@@ -81,7 +81,10 @@ public static class ServeCommand
             {
                 throw ReshError.Usage($"The [serve] tables of the config file cannot be read: {ExceptionTranslation.OneLine(e.Message)}", "See docs/serve.md for [serve], [serve.clients] and [serve.ldap].").ToException();
             }
-            handler = new RestHandler(start.Registry, start.Runtime, version, inv.Globals.DryRun, inv.Globals.Timeout, auth, limiter);
+            var clientCa = clientPolicy is not null;
+            var allowPlaintext = inv.Args.Get(AllowPlaintext);
+            handler = new RestHandler(start.Registry, start.Runtime, version, inv.Globals.DryRun, inv.Globals.Timeout, auth, limiter,
+                config => Identity.ServeAuthenticator.Create(config, start.Runtime, clientCa, allowPlaintext));
             if (inv.Args.Get(Mcp)) handler.MountMcp(IPAddress.IsLoopback(endPoint.Address), inv.Args.Get(McpOrigin));
             else if (inv.Args.Get(McpOrigin).Count > 0) throw ReshError.Usage("--mcp-origin needs --mcp.", "Add --mcp to serve MCP at /mcp.").ToException();
             var limits = new HttpServerLimits

@@ -209,6 +209,31 @@ public sealed class McpHttpTests : IDisposable
     }
 
     [Fact]
+    public async Task A_session_ends_when_its_role_changes_and_a_new_one_gets_the_new_grants()
+    {
+        // s38 user #2: a session kept the grants its role had when it opened, after the role was narrowed or removed.
+        var url = Start();
+        var token = Token("agent", "ops");
+        var session = await OpenAsync(url, token);
+        var list = """{"jsonrpc":"2.0","id":2,"method":"tools/list"}""";
+        var (status, body, _) = await PostAsync(url, token, list, session);
+        Assert.True(status == 200, body);
+        Assert.Contains("system_uptime", body);
+        // ops loses system.*: the open session ends (404: the client initializes again) and the new one lists no system tool.
+        var config = File.ReadAllText(_config);
+        File.WriteAllText(_config, config.Replace("allow = [\"system.*\", ", "allow = [") + "\n# narrowed\n");
+        (status, body, _) = await PostAsync(url, token, list, session);
+        Assert.True(status == 404, body);
+        var again = await OpenAsync(url, token);
+        (status, body, _) = await PostAsync(url, token, list, again);
+        Assert.True(status == 200, body);
+        Assert.DoesNotContain("system_uptime", body);
+        // The audit lists the surface by the name the docs give it.
+        var audit = ReshBinary.Run(["audit", "list", "surface=mcp-http", "--format", "json"], env: Env);
+        Assert.True(audit.ErrorCode != "usage", audit.ToString());
+    }
+
+    [Fact]
     public void The_role_is_the_policy_a_refused_tool_is_an_error_envelope()
     {
         var url = Start();

@@ -155,9 +155,9 @@ public sealed class ServeIdentityTests : IDisposable
             Assert.Equal(401, (await CallAsync(http, url, new AuthenticationHeaderValue("Bearer", "resh_wrong"))).Status);
 
         var records = Audit(config);
-        Assert.Contains(records, r => r["identity"]!.GetValue<string>() == "cert:ci-runner" && r["code"]!.GetValue<string>() == "ok");
-        Assert.Contains(records, r => r["identity"]!.GetValue<string>() == "cert:deploy.example.test" && r["code"]!.GetValue<string>() == "permission_denied");
-        Assert.Contains(records, r => r["identity"]!.GetValue<string>() == "cert:stranger" && r["code"]!.GetValue<string>() == "permission_denied");
+        Assert.Contains(records, r => r["identity"]!.GetValue<string>() == "cert:cn:ci-runner" && r["code"]!.GetValue<string>() == "ok");
+        Assert.Contains(records, r => r["identity"]!.GetValue<string>() == "cert:dns:deploy.example.test" && r["code"]!.GetValue<string>() == "permission_denied");
+        Assert.Contains(records, r => r["identity"]!.GetValue<string>() == "cert:cn:stranger" && r["code"]!.GetValue<string>() == "permission_denied");
         Assert.Contains(records, r => r["identity"]!.GetValue<string>() == "token:ci" && r["code"]!.GetValue<string>() == "ok");
     }
 

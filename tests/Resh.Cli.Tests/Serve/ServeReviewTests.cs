@@ -50,6 +50,9 @@ public sealed class ServeReviewTests : IDisposable
 
         [roles.render]
         allow = ["template.render:template://{{_data}}/**"]
+
+        [roles.hooks]
+        allow = ["webhook.listen:webhook://127.0.0.1:19000/**", "event.rules.add:event:///**", "event.rules.list"]
         """;
 
     async Task SlowServerAsync()
@@ -341,6 +344,69 @@ public sealed class ServeReviewTests : IDisposable
         (s, e, _) = await CallAsync(url, token, """{"stage":"system://","verb":"uptime"}""");
         Assert.Equal((503, "unavailable"), (s, Code(e)));
         Assert.False(server.HasExited);
+    }
+
+    [Fact]
+    public async Task A_config_edited_after_start_and_before_the_first_request_is_in_force_at_it()
+    {
+        // s38 user #3: the roles were stamped at the first request, so an edit between start and then was never seen.
+        var token = Token("ci", "ops");
+        var (url, _, _) = StartServer();
+        var wide = Roles(withRead: true);
+        var narrow = Roles(withRead: false);
+        File.WriteAllText(_config, narrow + "#" + new string('x', wide.Length - narrow.Length - 2) + "\n");
+        var (s, e, _) = await CallAsync(url, token, $$"""{"stage":"file://{{_data}}/notes.txt","verb":"read"}""");
+        Assert.Equal((403, "permission_denied"), (s, Code(e)));
+    }
+
+    [Fact]
+    public async Task A_stage_run_later_by_the_server_is_refused_like_a_command()
+    {
+        // s38 attacker #14, #13: webhook.listen action= and event.rules.add run= name a stage the server runs later as
+        // itself, outside the role's check; like template.render validate=, they are refused on server surfaces.
+        var token = Token("hooks", "hooks");
+        var (url, _, _) = StartServer();
+        var marker = Path.Combine(_data, "pwned");
+        var with = new JsonObject { ["argv"] = new JsonArray("touch", marker) }.ToJsonString();
+        var listen = $$$"""{"stage":"webhook://127.0.0.1:19000/x","verb":"listen","timeout":"3s","args":{"secret":"s3cret-s3cret-s3cret","count":1,"action":"proc://.spawn","with":{{{with}}} } }""";
+        var (s, e, _) = await CallAsync(url, token, listen);
+        Assert.Equal((403, "permission_denied"), (s, Code(e)));
+        Assert.Contains("`action`", e["error"]!["message"]!.GetValue<string>());
+        var rule = $$$"""{"stage":"event:///deploy","verb":"rules.add","args":{"name":"deploy.x","run":"proc://.spawn","with":{{{with}}} } }""";
+        (s, e, _) = await CallAsync(url, token, rule);
+        Assert.Equal((403, "permission_denied"), (s, Code(e)));
+        Assert.Contains("`run`", e["error"]!["message"]!.GetValue<string>());
+        Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
+    public async Task A_request_from_a_foreign_web_page_is_refused_before_it_runs()
+    {
+        // s38 user #1: a browser sends a client certificate or Basic login by itself, so a page of another site could
+        // use them; its Origin says where it comes from. Programs send no Origin; a loopback page may call.
+        var token = Token("ci", "ops");
+        var (url, _, _) = StartServer();
+        var target = Path.Combine(_data, "csrf.txt");
+        var body = $$$"""{"stage":"file://{{{target}}}","verb":"write","args":{"content":"x"}}""";
+        using (var req = new HttpRequestMessage(HttpMethod.Post, url + "/v1/call"))
+        {
+            req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            req.Headers.Add("Origin", "https://evil.example");
+            req.Content = new StringContent(body, Encoding.UTF8, "text/plain");
+            var resp = await Http.SendAsync(req);
+            Assert.Equal(403, (int)resp.StatusCode);
+            Assert.Contains("permission_denied", await resp.Content.ReadAsStringAsync());
+        }
+        Assert.False(File.Exists(target));
+        using (var req = new HttpRequestMessage(HttpMethod.Post, url + "/v1/call"))
+        {
+            req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            req.Headers.Add("Origin", "http://127.0.0.1:3000");
+            req.Content = new StringContent(body, Encoding.UTF8, "application/json");
+            var resp = await Http.SendAsync(req);
+            Assert.Equal(200, (int)resp.StatusCode);
+        }
+        Assert.Equal("x", File.ReadAllText(target));
     }
 
     [Fact]

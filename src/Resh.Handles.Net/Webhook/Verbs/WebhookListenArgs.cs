@@ -7,7 +7,7 @@ internal static class WebhookListenArgs
 {
     public static readonly Arg<string?> Action = Arg.String("action",
         "The stage an accepted delivery runs, in this process (file:///srv/last.write, event:///deploy.emit, mq:///jobs.publish). Without it, deliveries are only reported as events.",
-        examples: ["file:///tmp/last-deploy.write", "event:///deploy.emit"]);
+        examples: ["file:///tmp/last-deploy.write", "event:///deploy.emit"], role: ArgRole.SideCommand);
     public static readonly Arg<System.Text.Json.Nodes.JsonNode?> ActionArgs = Arg.Json("with",
         "The action's arguments (templates); string values may hold {{payload.FIELD}}, {{headers.NAME}}, {{delivery_id}}, {{event}}, {{route}} (never in the stage, a target or a secret argument).",
         examples: ["{\"content\":\"{{payload.ref}}\"}"]);

@@ -8,7 +8,7 @@ namespace Resh.Handles.Event;
 public static class EventRulesAdd
 {
     static readonly Arg<string?> Name = Arg.String("name", "The rule's name (letters, digits, `.`, `_`, `-`); a rule of the same name is replaced.", required: true, examples: ["prune-on-full"]);
-    static readonly Arg<string?> Stage = Arg.String("run", "The stage to run, without placeholders: the target is fixed here.", required: true, examples: ["snapshot://.prune", "file:///var/log/deploys.log.append"]);
+    static readonly Arg<string?> Stage = Arg.String("run", "The stage to run, without placeholders: the target is fixed here.", required: true, examples: ["snapshot://.prune", "file:///var/log/deploys.log.append"], role: ArgRole.SideCommand);
     static readonly Arg<JsonNode?> With = Arg.Json("with", "The stage's arguments as a JSON object; string values may hold {{path}} placeholders into the event ({{data.version}}, {{topic}}, {{seq}}, {{source}}).",
         examples: ["{\"content\":\"deployed {{data.version}}\\n\"}"]);
 

@@ -187,9 +187,11 @@ public sealed class LdapLogin
                 foreach (var e in await client.SearchAsync(_groupBase, 2, filter, ["1.1"], cts.Token).ConfigureAwait(false)) groups.Add(NormalizeDn(e.Dn));
             }
             foreach (var (group, role) in _groups)
-                if (groups.Contains(group)) return AuthOutcome.Ok(new ServeIdentity("ldap", user, role));
+                // The directory matches user names without case (uid, sAMAccountName): so does the identity, or ALICE
+                // and alice would be two identities with two rate limits, session quotas and audit names.
+                if (groups.Contains(group)) return AuthOutcome.Ok(new ServeIdentity("ldap", user.ToLowerInvariant(), role));
             return AuthOutcome.Refused(ReshError.PermissionDenied($"The LDAP user `{Clip(user)}` is in no group that [serve.ldap.groups] maps to a role.",
-                "Ask the operator to add the user to a mapped group."), 403, "ldap:" + Clip(user));
+                "Ask the operator to add the user to a mapped group."), 403, "ldap:" + Clip(user.ToLowerInvariant()));
         }
         catch (Exception e) when (e is SocketException or IOException or LdapProtocolException or LdapResultException or AuthenticationException
                                        or OperationCanceledException && !ct.IsCancellationRequested)

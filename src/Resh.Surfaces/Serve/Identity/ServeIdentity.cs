@@ -93,7 +93,7 @@ public sealed class ServeAuthenticator
 /// <summary>
 /// mTLS identities: [serve.clients] maps a name of a verified client certificate to a role. Keys are `cn:NAME` (the
 /// subject's common name), `dns:NAME`, `email:ADDRESS` or `uri:URI` (its subject alternative names); the first key
-/// that matches, in that order, names the identity `cert:NAME` (the part after the prefix).
+/// that matches, in that order, names the identity `cert:KEY` (`cert:cn:ci-runner`, `cert:dns:deploy.example.com`).
 /// </summary>
 public sealed class ClientCertificateMap
 {
@@ -150,10 +150,11 @@ public sealed class ClientCertificateMap
         foreach (var prefix in Prefixes)
             foreach (var n in names)
                 if (n.StartsWith(prefix, StringComparison.Ordinal) && _roles.TryGetValue(n, out var role))
-                    return AuthOutcome.Ok(new ServeIdentity("cert", Clip(n[prefix.Length..]), role));
+                    // The identity keeps the field: cn:x and dns:x are two certificates' names, not one identity (s38 attacker #7).
+                    return AuthOutcome.Ok(new ServeIdentity("cert", Clip(n), role));
         var shown = names.Count > 0 ? Clip(names[0]) : "(no name)";
         return AuthOutcome.Refused(ReshError.PermissionDenied($"The client certificate `{shown}` is valid but [serve.clients] maps none of its names to a role.",
-            $"Add \"{shown}\" = \"ROLE\" under [serve.clients] in the server's config."), 403, "cert:" + (names.Count > 0 ? Clip(names[0][(names[0].IndexOf(':') + 1)..]) : "unnamed"));
+            $"Add \"{shown}\" = \"ROLE\" under [serve.clients] in the server's config."), 403, "cert:" + (names.Count > 0 ? Clip(names[0]) : "unnamed"));
     }
 
     static string Clip(string s) => s.Length > 128 ? s[..128] : s;
