@@ -340,6 +340,34 @@ public sealed class ServeConfineRaceTests : IDisposable
     }
 
     [Fact]
+    public async Task Copy_under_a_racing_symlink_never_copies_a_file_from_outside_the_role()
+    {
+        if (!IsRoot) return;
+        Setup("cp");
+        var copies = Directory.CreateDirectory(Path.Combine(_app, "copies")).FullName;
+        await RaceAsync("app", i => FileCall("copy", "cp", i, new JsonObject { ["to"] = $"{copies}/cp{i}" }));
+        Assert.NotEmpty(Directory.EnumerateFiles(copies));
+        foreach (var f in Directory.EnumerateFiles(copies))
+            Assert.Equal("decoy\n", File.ReadAllText(f));
+    }
+
+    [Fact]
+    public async Task Tail_under_a_racing_symlink_never_returns_lines_from_outside_the_role()
+    {
+        if (!IsRoot) return;
+        Setup("tl");
+        int leaked = 0, tailed = 0;
+        await RaceAsync("app", i => FileCall("tail", "tl", i), env =>
+        {
+            if (Code(env) != "ok") return;
+            tailed++;
+            if (env.ToJsonString().Contains("SHADOWHASH")) leaked++;
+        });
+        Assert.Equal(0, leaked);
+        Assert.True(tailed > 0, "no tail went through at all");
+    }
+
+    [Fact]
     public async Task Read_verbs_work_inside_the_role_and_refuse_through_a_link_to_outside()
     {
         if (!IsRoot) return;
@@ -366,8 +394,30 @@ public sealed class ServeConfineRaceTests : IDisposable
         var one = await Call($"{_u}/d/in2", "list");
         Assert.Equal(1, one["result"]!["count"]!.GetValue<int>());
         Assert.Equal("not_found", Code(await Call($"{_u}/d/missing", "hash")));
+        var tail = await Call($"{_u}/d/alias", "tail", new JsonObject { ["lines"] = 1 });
+        Assert.Equal("decoy", tail["result"]!["lines"]![0]!.GetValue<string>());
+        var link = await Call($"{_u}/d/alias", "readlink");
+        Assert.Equal("in0", link["result"]!["target"]!.GetValue<string>());
+        Assert.Equal($"{_u}/d/in0", link["result"]!["resolved"]!.GetValue<string>());
+        Assert.True(link["result"]!["resolved_exists"]!.GetValue<bool>());
+        // A link inside the role that leads outside: refused (the role's check by name resolves the link), nothing of the outside file told.
+        File.CreateSymbolicLink($"{_u}/d/out", $"{_outside}/in0");
+        var outLink = await Call($"{_u}/d/out", "readlink");
+        Assert.True(Code(outLink) == "permission_denied", outLink.ToJsonString());
+        var copy = await Call($"{_u}/d/in3", "copy", new JsonObject { ["to"] = $"{_app}/in3.copy" });
+        Assert.True(Code(copy) == "ok", copy.ToJsonString());
+        Assert.Equal("decoy\n", File.ReadAllText($"{_app}/in3.copy"));
+        File.WriteAllText($"{_u}/d/other", "other\n");
+        Assert.Equal("conflict", Code(await Call($"{_u}/d/other", "copy", new JsonObject { ["to"] = $"{_app}/in3.copy" })));
+        Assert.Equal("ok", Code(await Call($"{_u}/d/other", "copy", new JsonObject { ["to"] = $"{_app}/in3.copy", ["overwrite"] = "skip" })));
+        Assert.Equal("decoy\n", File.ReadAllText($"{_app}/in3.copy"));
+        var again = await Call($"{_u}/d/in3", "copy", new JsonObject { ["to"] = $"{_app}/in3.copy" });
+        Assert.Equal(1, again["result"]!["unchanged"]!.GetValue<long>());
+        // The destination outside the role is refused, through a link or by name.
+        Assert.Equal("permission_denied", Code(await Call($"{_u}/d/in3", "copy", new JsonObject { ["to"] = $"{_u}/l/in3-new" })));
+        Assert.False(File.Exists($"{_outside}/in3-new"));
         // Through the link to outside, every one of them is refused, and a missing name there is refused too (no probing).
-        foreach (var (target, verb) in new[] { ($"{_u}/l/in0", "stat"), ($"{_u}/l/in0", "exists"), ($"{_u}/l/in0", "hash"), ($"{_u}/l", "list"), ($"{_u}/l/nothing", "stat"), ($"{_u}/l/nothing", "exists"), ($"{_u}/l/no/such", "hash") })
+        foreach (var (target, verb) in new[] { ($"{_u}/l/in0", "stat"), ($"{_u}/l/in0", "exists"), ($"{_u}/l/in0", "hash"), ($"{_u}/l", "list"), ($"{_u}/l/nothing", "stat"), ($"{_u}/l/nothing", "exists"), ($"{_u}/l/no/such", "hash"), ($"{_u}/l/in0", "tail"), ($"{_u}/l/in0", "readlink") })
         {
             var env = await Call(target, verb);
             Assert.True(Code(env) == "permission_denied", $"{verb} {target}: {env.ToJsonString()}");
@@ -381,11 +431,11 @@ public sealed class ServeConfineRaceTests : IDisposable
         Setup("c");
         var token = Token("app");
         var url = Start();
-        // file.copy reads its source by name: refused under the role's patterns, before anything runs.
-        var copy = await CallAsync(url, token, new JsonObject { ["stage"] = $"file://{_u}/d/c0", ["verb"] = "copy", ["args"] = new JsonObject { ["to"] = $"{_app}/copied" } });
-        Assert.Equal("permission_denied", Code(copy));
-        Assert.Contains("by name", copy["error"]!["message"]!.GetValue<string>());
-        Assert.False(File.Exists($"{_app}/copied"));
+        // file.ea.list acts on its file by name: refused under the role's patterns, before anything runs.
+        var touch = await CallAsync(url, token, new JsonObject { ["stage"] = $"file://{_app}/touched", ["verb"] = "ea.list" });
+        Assert.Equal("permission_denied", Code(touch));
+        Assert.Contains("by name", touch["error"]!["message"]!.GetValue<string>());
+        Assert.False(File.Exists($"{_app}/touched"));
         // A read through a symlink inside the role: the audit record names the file read.
         File.WriteAllText($"{_app}/real.txt", "inside\n");
         File.CreateSymbolicLink($"{_app}/alias.txt", $"{_app}/real.txt");
