@@ -93,6 +93,42 @@ public static class PathConfinement
         return Judge(act, path);
     }
 
+    /// <summary>As <see cref="Check(PathAct, int, string)"/> without keeping the path for the audit (nothing is acted on there).</summary>
+    static ReshError? Refuses(PathAct act, int dirFd, string name)
+    {
+        if (Current.Value is not { } s) return null;
+        if (Posix.DescriptorPath(dirFd) is not { } dir)
+            return ReshError.PermissionDenied($"The directory this call acts in cannot be named (it was removed meanwhile), so this server's path patterns cannot check it; nothing was {Verb(act)}.",
+                "Call it again once the directory exists.");
+        return s.Check(act, name is "." or "" ? dir : dir == "/" ? "/" + name : dir + "/" + name);
+    }
+
+    /// <summary>
+    /// Under a check: the directory holding <paramref name="path"/>'s final name (not followed), judged for a read of that
+    /// name, for verbs that look at the name itself (lstat, readlink). Null without a check. A resolution that fails is a
+    /// null result with <paramref name="errno"/> (where it stopped judged first: a refusal is thrown, not an errno).
+    /// </summary>
+    public static ResolvedPath? ParentForRead(string path, out int errno, out bool confined)
+    {
+        errno = 0;
+        confined = Current.Value is not null;
+        if (!confined) return null;
+        var full = Path.GetFullPath(path);
+        var resolved = SafePath.Resolve(full, followFinal: false, out var failure);
+        if (resolved is null)
+        {
+            if (Current.Value!.Check(PathAct.Read, failure.At) is { } outside) throw outside.ToException();
+            errno = failure.Errno;
+            return null;
+        }
+        if (Check(PathAct.Read, resolved.DirFd, resolved.Name) is { } refused)
+        {
+            resolved.Dispose();
+            throw refused.ToException();
+        }
+        return resolved;
+    }
+
     /// <summary>As <see cref="Check(PathAct, int, string)"/>, thrown.</summary>
     public static void Enforce(PathAct act, int dirFd, string name)
     {
@@ -131,9 +167,19 @@ public static class PathConfinement
         if (!confined) return null;
         var full = Path.GetFullPath(path);
         using var resolved = SafePath.Resolve(full, followFinal: true, out var failure);
-        if (resolved is null) { errno = failure.Errno; return null; }
+        if (resolved is null)
+        {
+            // Where the resolution stopped is judged too, so a link to outside cannot tell whether a name exists there.
+            if (Current.Value!.Check(PathAct.Read, failure.At) is { } outside) throw outside.ToException();
+            errno = failure.Errno;
+            return null;
+        }
         var handle = Posix.OpenHandle(resolved.DirFd, resolved.Name, flags | Posix.O_NOFOLLOW | Posix.O_NOCTTY, 0, out errno);
-        if (handle is null) return null;
+        if (handle is null)
+        {
+            if (Refuses(PathAct.Read, resolved.DirFd, resolved.Name) is { } outside) throw outside.ToException();
+            return null;
+        }
         if (CheckFile(PathAct.Read, (int)handle.DangerousGetHandle()) is { } refused)
         {
             handle.Dispose();

@@ -11,13 +11,13 @@ public static class FileMetadata
     public static FileStatResult Missing(string path) =>
         new(FilePaths.Display(path), false, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
-    public static FileStatResult Describe(string path, FileStatus st)
+    public static FileStatResult Describe(string path, FileStatus st) =>
+        Describe(path, st, st.IsSymlink ? Posix.ReadLink(path, out _) : null);
+
+    /// <summary>As <see cref="Describe(string, FileStatus)"/> with the link's target as read already (readlinkat on a judged directory).</summary>
+    public static FileStatResult Describe(string path, FileStatus st, string? linkTarget)
     {
-        string? link = null;
-        if (st.IsSymlink)
-        {
-            link = Posix.ReadLink(path, out _) is { } l ? FilePaths.Display(l) : null;
-        }
+        string? link = st.IsSymlink && linkTarget is { } l ? FilePaths.Display(l) : null;
         return new FileStatResult(FilePaths.Display(path), true, st.TypeName, st.Size, OctalMode(st.Permissions), SymbolicMode(st.Mode),
             st.Uid, st.Gid, Users.UserName(st.Uid), Users.GroupName(st.Gid), (long)st.Inode, st.Links, st.Blocks,
             Rfc3339(st.ModifyTime), Rfc3339(st.AccessTime), Rfc3339(st.ChangeTime), st.BirthTime is { } b ? Rfc3339(b) : null,
@@ -56,6 +56,34 @@ public static class FileMetadata
         if (st is not null) return st;
         if (errno is 2 or 20) return null; // ENOENT, ENOTDIR: nothing there
         throw FileErrors.Throw(errno, path, "look up");
+    }
+
+    /// <summary>
+    /// Under a surface's path patterns (<see cref="PathConfinement"/>): stat (follow: through a descriptor opened by
+    /// <see cref="PathConfinement.OpenRead"/>, fstat of it) or lstat (fstatat of the final name in its judged directory),
+    /// with the link target read there too; a missing path is null. Without a check: not confined (use the path).
+    /// </summary>
+    public static FileStatus? ConfinedStat(string path, bool follow, out bool confined, out string? linkTarget)
+    {
+        linkTarget = null;
+        if (follow)
+        {
+            using var handle = PathConfinement.OpenRead(path, Posix.O_PATH, out var errno, out confined);
+            if (!confined) return null;
+            if (handle is null) return errno is 2 or 20 ? null : throw FileErrors.Throw(errno, path, "look up");
+            var fd = (int)handle.DangerousGetHandle();
+            var st = Posix.FStat(fd, out errno) ?? throw FileErrors.Throw(errno, path, "look up");
+            // O_PATH|O_NOFOLLOW opens a link put in place after the resolution as the link itself (judged where it is).
+            if (st.IsSymlink) linkTarget = Posix.ReadLinkAt(fd, "", out _);
+            return st;
+        }
+        using var resolved = PathConfinement.ParentForRead(path, out var perrno, out confined);
+        if (!confined) return null;
+        if (resolved is null) return perrno is 2 or 20 ? null : throw FileErrors.Throw(perrno, path, "look up");
+        var own = Posix.StatAt(resolved.DirFd, resolved.Name, follow: false, out perrno);
+        if (own is null) return perrno is 2 or 20 ? null : throw FileErrors.Throw(perrno, path, "look up");
+        if (own.Value.IsSymlink) linkTarget = Posix.ReadLinkAt(resolved.DirFd, resolved.Name, out _);
+        return own;
     }
 
     public static FileStatus StatOrThrow(string path, bool follow) =>

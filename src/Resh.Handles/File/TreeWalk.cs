@@ -42,6 +42,11 @@ internal static class TreeWalk
         return Walk(new Dir(rootFd, root), maxDepth, descend, onError, ct);
     }
 
+    /// <summary>Walks the open directory <paramref name="fd"/> (O_RDONLY|O_DIRECTORY; the walk owns and closes it), named <paramref name="root"/>.</summary>
+    public static IEnumerable<WalkEntry> EnumerateFd(int fd, string root, int maxDepth, Func<WalkEntry, bool>? descend,
+        Action<string, int> onError, CancellationToken ct) =>
+        Walk(new Dir(fd, root), maxDepth, descend, onError, ct);
+
     /// <summary>Walks the directory <paramref name="name"/> inside <paramref name="parentFd"/> (opened without following a link).</summary>
     public static IEnumerable<WalkEntry> EnumerateAt(int parentFd, string name, string path, int maxDepth, Func<WalkEntry, bool>? descend,
         Action<string, int> onError, CancellationToken ct)

@@ -149,7 +149,7 @@ public static class McpToolCall
                 }
         if (what is null) return null;
         return ReshError.PermissionDenied($"{tool.Verb.FullName} acts on {what} by name, so this server's path patterns, checked before the call, cannot hold it to what it acts on (a symlink may be swapped in between); it is refused under patterns that restrict it.",
-            $"Use a verb that acts through checked descriptors (file.read, file.write, file.delete, file.move, file.symlink, http.* body=@FILE and output=), or ask the operator to grant {tool.Verb.FullName} without a target pattern.");
+            $"Use a verb that acts through checked descriptors (file.read, file.stat, file.list, file.hash, file.tail, file.copy, file.write, file.delete, file.move, file.symlink, http.* body=@FILE and output=), or ask the operator to grant {tool.Verb.FullName} without a target pattern.");
     }
 
     /// <summary>The outcome of <see cref="Check"/>: the parsed call, or why it is refused (with what was known of it).</summary>

@@ -280,6 +280,150 @@ public sealed class ServeConfineRaceTests : IDisposable
         Assert.Equal(before, Outside());
     }
 
+    /// <summary>The inodes of every file in the outside area (a stat that reached one would show it).</summary>
+    HashSet<long> OutsideInodes() => Directory.EnumerateFiles(_outside).Select(f => long.Parse(Shell.Run($"stat -c %i {Shell.Q(f)}").Stdout.Trim())).ToHashSet();
+
+    [Fact]
+    public async Task Stat_under_a_racing_symlink_never_describes_a_file_outside_the_role()
+    {
+        if (!IsRoot) return;
+        Setup("st");
+        var inodes = OutsideInodes();
+        int leaked = 0, described = 0;
+        await RaceAsync("app", i => FileCall("stat", "st", i), env =>
+        {
+            if (Code(env) != "ok" || env["result"]?["exists"]?.GetValue<bool>() != true) return;
+            described++;
+            if (env["result"]!["size"]!.GetValue<long>() != 6 || inodes.Contains(env["result"]!["inode"]!.GetValue<long>())) leaked++;
+        });
+        Assert.Equal(0, leaked);
+        Assert.True(described > 0, "no stat went through at all");
+    }
+
+    [Fact]
+    public async Task Hash_under_a_racing_symlink_never_digests_a_file_outside_the_role()
+    {
+        if (!IsRoot) return;
+        Setup("hs");
+        var secretDigest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Secret + "\n")));
+        int leaked = 0, hashed = 0;
+        await RaceAsync("app", i => FileCall("hash", "hs", i), env =>
+        {
+            if (Code(env) != "ok") return;
+            hashed++;
+            if (env["result"]!["digest"]!.GetValue<string>() == secretDigest || env["result"]!["size"]!.GetValue<long>() != 6) leaked++;
+        });
+        Assert.Equal(0, leaked);
+        Assert.True(hashed > 0, "no hash went through at all");
+    }
+
+    [Fact]
+    public async Task List_under_a_racing_symlink_never_names_an_entry_outside_the_role()
+    {
+        if (!IsRoot) return;
+        Setup("ls");
+        File.WriteAllText(Path.Combine(_outside, "only-outside-name"), Secret);
+        int leaked = 0, listed = 0;
+        await RaceAsync("app", i => new JsonObject
+        {
+            ["stage"] = $"file://{_u}/{(i == Tries ? "l" : "d")}",
+            ["verb"] = "list",
+            ["args"] = i % 2 == 0 ? new JsonObject() : new JsonObject { ["recursive"] = true },
+        }, env =>
+        {
+            if (Code(env) != "ok") return;
+            listed++;
+            if (env.ToJsonString().Contains("only-outside-name")) leaked++;
+        });
+        Assert.Equal(0, leaked);
+        Assert.True(listed > 0, "no list went through at all");
+    }
+
+    [Fact]
+    public async Task Copy_under_a_racing_symlink_never_copies_a_file_from_outside_the_role()
+    {
+        if (!IsRoot) return;
+        Setup("cp");
+        var copies = Directory.CreateDirectory(Path.Combine(_app, "copies")).FullName;
+        await RaceAsync("app", i => FileCall("copy", "cp", i, new JsonObject { ["to"] = $"{copies}/cp{i}" }));
+        Assert.NotEmpty(Directory.EnumerateFiles(copies));
+        foreach (var f in Directory.EnumerateFiles(copies))
+            Assert.Equal("decoy\n", File.ReadAllText(f));
+    }
+
+    [Fact]
+    public async Task Tail_under_a_racing_symlink_never_returns_lines_from_outside_the_role()
+    {
+        if (!IsRoot) return;
+        Setup("tl");
+        int leaked = 0, tailed = 0;
+        await RaceAsync("app", i => FileCall("tail", "tl", i), env =>
+        {
+            if (Code(env) != "ok") return;
+            tailed++;
+            if (env.ToJsonString().Contains("SHADOWHASH")) leaked++;
+        });
+        Assert.Equal(0, leaked);
+        Assert.True(tailed > 0, "no tail went through at all");
+    }
+
+    [Fact]
+    public async Task Read_verbs_work_inside_the_role_and_refuse_through_a_link_to_outside()
+    {
+        if (!IsRoot) return;
+        Setup("in");
+        var token = Token("app");
+        var url = Start();
+        async Task<JsonObject> Call(string target, string verb, JsonObject? args = null) =>
+            await CallAsync(url, token, new JsonObject { ["stage"] = $"file://{target}", ["verb"] = verb, ["args"] = args ?? new JsonObject() });
+        File.CreateSymbolicLink($"{_u}/d/alias", "in0");
+        var stat = await Call($"{_u}/d/in0", "stat");
+        Assert.Equal("ok", Code(stat));
+        Assert.Equal(6, stat["result"]!["size"]!.GetValue<long>());
+        var lstat = await Call($"{_u}/d/alias", "stat", new JsonObject { ["follow"] = false });
+        Assert.Equal("symlink", lstat["result"]!["type"]!.GetValue<string>());
+        Assert.Equal("in0", lstat["result"]!["link_target"]?.GetValue<string>() ?? lstat["result"]!["target"]?.GetValue<string>());
+        Assert.False((await Call($"{_u}/d/missing", "stat"))["result"]!["exists"]!.GetValue<bool>());
+        Assert.True((await Call($"{_u}/d/in1", "exists"))["result"]!["exists"]!.GetValue<bool>());
+        Assert.False((await Call($"{_u}/d/missing", "exists"))["result"]!["exists"]!.GetValue<bool>());
+        var hash = await Call($"{_u}/d/alias", "hash");
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("decoy\n"u8.ToArray())), hash["result"]!["digest"]!.GetValue<string>());
+        var list = await Call($"{_u}/d", "list", new JsonObject { ["pattern"] = "in1*" });
+        Assert.Equal("ok", Code(list));
+        Assert.Equal(Enumerable.Range(0, Tries + 1).Count(i => $"in{i}".StartsWith("in1", StringComparison.Ordinal)), list["result"]!["count"]!.GetValue<int>());
+        var one = await Call($"{_u}/d/in2", "list");
+        Assert.Equal(1, one["result"]!["count"]!.GetValue<int>());
+        Assert.Equal("not_found", Code(await Call($"{_u}/d/missing", "hash")));
+        var tail = await Call($"{_u}/d/alias", "tail", new JsonObject { ["lines"] = 1 });
+        Assert.Equal("decoy", tail["result"]!["lines"]![0]!.GetValue<string>());
+        var link = await Call($"{_u}/d/alias", "readlink");
+        Assert.Equal("in0", link["result"]!["target"]!.GetValue<string>());
+        Assert.Equal($"{_u}/d/in0", link["result"]!["resolved"]!.GetValue<string>());
+        Assert.True(link["result"]!["resolved_exists"]!.GetValue<bool>());
+        // A link inside the role that leads outside: refused (the role's check by name resolves the link), nothing of the outside file told.
+        File.CreateSymbolicLink($"{_u}/d/out", $"{_outside}/in0");
+        var outLink = await Call($"{_u}/d/out", "readlink");
+        Assert.True(Code(outLink) == "permission_denied", outLink.ToJsonString());
+        var copy = await Call($"{_u}/d/in3", "copy", new JsonObject { ["to"] = $"{_app}/in3.copy" });
+        Assert.True(Code(copy) == "ok", copy.ToJsonString());
+        Assert.Equal("decoy\n", File.ReadAllText($"{_app}/in3.copy"));
+        File.WriteAllText($"{_u}/d/other", "other\n");
+        Assert.Equal("conflict", Code(await Call($"{_u}/d/other", "copy", new JsonObject { ["to"] = $"{_app}/in3.copy" })));
+        Assert.Equal("ok", Code(await Call($"{_u}/d/other", "copy", new JsonObject { ["to"] = $"{_app}/in3.copy", ["overwrite"] = "skip" })));
+        Assert.Equal("decoy\n", File.ReadAllText($"{_app}/in3.copy"));
+        var again = await Call($"{_u}/d/in3", "copy", new JsonObject { ["to"] = $"{_app}/in3.copy" });
+        Assert.Equal(1, again["result"]!["unchanged"]!.GetValue<long>());
+        // The destination outside the role is refused, through a link or by name.
+        Assert.Equal("permission_denied", Code(await Call($"{_u}/d/in3", "copy", new JsonObject { ["to"] = $"{_u}/l/in3-new" })));
+        Assert.False(File.Exists($"{_outside}/in3-new"));
+        // Through the link to outside, every one of them is refused, and a missing name there is refused too (no probing).
+        foreach (var (target, verb) in new[] { ($"{_u}/l/in0", "stat"), ($"{_u}/l/in0", "exists"), ($"{_u}/l/in0", "hash"), ($"{_u}/l", "list"), ($"{_u}/l/nothing", "stat"), ($"{_u}/l/nothing", "exists"), ($"{_u}/l/no/such", "hash"), ($"{_u}/l/in0", "tail"), ($"{_u}/l/in0", "readlink") })
+        {
+            var env = await Call(target, verb);
+            Assert.True(Code(env) == "permission_denied", $"{verb} {target}: {env.ToJsonString()}");
+        }
+    }
+
     [Fact]
     public async Task A_verb_that_acts_by_name_is_refused_under_a_roles_path_patterns_and_the_audit_names_what_was_acted_on()
     {
@@ -287,11 +431,11 @@ public sealed class ServeConfineRaceTests : IDisposable
         Setup("c");
         var token = Token("app");
         var url = Start();
-        // file.copy reads its source by name: refused under the role's patterns, before anything runs.
-        var copy = await CallAsync(url, token, new JsonObject { ["stage"] = $"file://{_u}/d/c0", ["verb"] = "copy", ["args"] = new JsonObject { ["to"] = $"{_app}/copied" } });
-        Assert.Equal("permission_denied", Code(copy));
-        Assert.Contains("by name", copy["error"]!["message"]!.GetValue<string>());
-        Assert.False(File.Exists($"{_app}/copied"));
+        // file.ea.list acts on its file by name: refused under the role's patterns, before anything runs.
+        var touch = await CallAsync(url, token, new JsonObject { ["stage"] = $"file://{_app}/touched", ["verb"] = "ea.list" });
+        Assert.Equal("permission_denied", Code(touch));
+        Assert.Contains("by name", touch["error"]!["message"]!.GetValue<string>());
+        Assert.False(File.Exists($"{_app}/touched"));
         // A read through a symlink inside the role: the audit record names the file read.
         File.WriteAllText($"{_app}/real.txt", "inside\n");
         File.CreateSymbolicLink($"{_app}/alias.txt", $"{_app}/real.txt");

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
+using Resh.Core.Platform;
 
 namespace Resh.Handles.Files;
 
@@ -20,16 +21,31 @@ public static class FileHash
             new("file:///tmp/image.iso.hash algorithm=sha512 expected=9f86d0...", "Verify a download."),
             new("file:///tmp/image.iso.hash --format raw", "Just the hex digest."),
         ],
-        notes: "Reads 1 MiB blocks, reading the next block while hashing the current one, so memory stays constant for files of any size. A mismatch with `expected` is `conflict` with both digests in `details`.");
+        notes: "Reads 1 MiB blocks, reading the next block while hashing the current one, so memory stays constant for files of any size. A mismatch with `expected` is `conflict` with both digests in `details`.").WithPathConfinement();
 
     const int BlockSize = 1 << 20;
 
     static async ValueTask<Outcome<FileHashResult>> RunAsync(VerbContext ctx)
     {
         var path = FilePaths.Resolve(ctx);
-        var st = FileMetadata.StatOrThrow(path, follow: true);
+        // Under a surface's path patterns the file is opened through descriptors and judged on the kernel's name of the
+        // open file, whose stat and bytes are all that is used after (PathConfinement); elsewhere by path as ever.
+        var confinedHandle = PathConfinement.OpenRead(path, Posix.O_RDONLY, out var confinedErrno, out var confined);
+        if (confined && confinedHandle is null)
+            return confinedErrno is 2 or 20 ? FileMetadata.NotFound(path) : FileErrors.FromErrno(confinedErrno, path, "read");
+        FileStatus st;
+        if (confinedHandle is not null)
+        {
+            var fst = Posix.FStat((int)confinedHandle.DangerousGetHandle(), out var serr);
+            if (fst is null) { confinedHandle.Dispose(); return FileErrors.FromErrno(serr, path, "read"); }
+            st = fst.Value;
+        }
+        else st = FileMetadata.StatOrThrow(path, follow: true);
         if (st.IsDirectory)
+        {
+            confinedHandle?.Dispose();
             return ReshError.Usage($"{path} is a directory.", "Hash a file; list the directory to find them.");
+        }
         var algorithm = ctx.Get(Algorithm)!;
         var name = algorithm switch
         {
@@ -43,7 +59,7 @@ public static class FileHash
         long size;
         try
         {
-            (digest, size) = await ComputeAsync(ctx, path, name, st.IsRegular ? st.Size : null).ConfigureAwait(false);
+            (digest, size) = await ComputeAsync(ctx, path, confinedHandle, name, st.IsRegular ? st.Size : null).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -58,12 +74,12 @@ public static class FileHash
     }
 
     /// <summary>Double-buffered: the next block is read on the thread pool while this one is hashed.</summary>
-    static async Task<(string Digest, long Size)> ComputeAsync(VerbContext ctx, string path, HashAlgorithmName name, long? total)
+    static async Task<(string Digest, long Size)> ComputeAsync(VerbContext ctx, string path, Microsoft.Win32.SafeHandles.SafeFileHandle? opened, HashAlgorithmName name, long? total)
     {
         // Unbuffered (bufferSize 1) sequential reads: regular files, pipes and devices alike; one read in flight at a time.
-        var handle = Resh.Core.Platform.Posix.OpenHandle(Resh.Core.Platform.Posix.AT_FDCWD, path, Resh.Core.Platform.Posix.O_RDONLY, 0, out var errno)
+        var handle = opened ?? Posix.OpenHandle(Posix.AT_FDCWD, path, Posix.O_RDONLY, 0, out var errno)
             ?? throw FileErrors.Throw(errno, path, "read");
-        Resh.Core.Platform.Posix.AdviseSequential((int)handle.DangerousGetHandle());
+        Posix.AdviseSequential((int)handle.DangerousGetHandle());
         using var stream = new FileStream(handle, FileAccess.Read, 1);
         using var hash = IncrementalHash.CreateHash(name);
         using var progress = ctx.Progress("hash", total);

@@ -34,26 +34,51 @@ public static class FileList
         notes: "Listing a file lists just that file; a symlink to a directory lists the directory. Unreadable subdirectories are skipped with a warning. " +
                "Names are bytes: a name that is not UTF-8 is shown percent-escaped (%XX per raw byte, %25 for %) with `escaped: true`, and that form is accepted back in a file:// target. " +
                "The default order streams: memory stays constant whatever the size of the tree (sort=size, sort=mtime and reverse hold the matches in memory to sort them).",
-        humanWriter: Render);
+        humanWriter: Render).WithPathConfinement();
 
     static Outcome<FileListResult> Run(VerbContext ctx)
     {
         var path = FilePaths.Resolve(ctx);
-        var st = FileMetadata.StatOrThrow(path, follow: true);
         var glob = ctx.Get(Pattern) is { } p ? Glob.Parse(p) : null;
         var type = ctx.Get(Type);
         var sort = ctx.Get(Sort);
         var reverse = ctx.Get(Reverse);
         var limit = ctx.Get(Limit) is { } l ? (int)Math.Min(l, int.MaxValue) : (int?)null;
+        // Under a surface's path patterns the target is opened through descriptors and judged on the kernel's name, and the
+        // entries are read from that descriptor (getdents64, fstatat, openat O_NOFOLLOW below it); elsewhere by path as ever.
+        int confinedDir = -1;
+        FileStatus st;
+        using (var judged = PathConfinement.OpenRead(path, Posix.O_PATH, out var confinedErrno, out var confined))
+        {
+            if (confined)
+            {
+                if (judged is null) throw confinedErrno is 2 or 20 ? FileMetadata.NotFound(path).ToException() : FileErrors.Throw(confinedErrno, path, "list");
+                st = Posix.FStat((int)judged.DangerousGetHandle(), out var serr) ?? throw FileErrors.Throw(serr, path, "list");
+                if (st.IsDirectory)
+                {
+                    confinedDir = Posix.OpenAt((int)judged.DangerousGetHandle(), ".", Posix.O_RDONLY | Posix.O_DIRECTORY);
+                    if (confinedDir < 0) return FileErrors.FromErrno(-confinedDir, path, "list");
+                }
+            }
+            else st = FileMetadata.StatOrThrow(path, follow: true);
+        }
 
         bool rootUnreadable = false;
         IEnumerable<Listed> found;
         if (!st.IsDirectory)
         {
-            var own = FileMetadata.StatOrThrow(path, follow: false);
+            FileStatus own;
+            string? link = null;
+            if (PathConfinement.Active)
+                own = FileMetadata.ConfinedStat(path, follow: false, out _, out link) ?? throw FileMetadata.NotFound(path).ToException();
+            else
+            {
+                own = FileMetadata.StatOrThrow(path, follow: false);
+                if (own.IsSymlink) link = Posix.ReadLink(path, out _);
+            }
             var name = Path.GetFileName(path);
             found = (glob is null || glob.IsMatch(name)) && TypeMatches(type, own.TypeName)
-                ? [ToListed(path, name, own, 0, own.IsSymlink ? Posix.ReadLink(path, out _) : null)] : [];
+                ? [ToListed(path, name, own, 0, link)] : [];
         }
         else
         {
@@ -61,12 +86,15 @@ public static class FileList
             int maxDepth = 1;
             if (ctx.Get(Recursive) || glob is { MatchesPaths: true })
                 maxDepth = ctx.Get(Depth) is { } d ? (int)Math.Min(d, int.MaxValue) : glob is { MatchesPaths: true, Deep: false } g ? g.Segments : int.MaxValue;
-            var walk = TreeWalk.Enumerate(path, maxDepth, e => hidden || !e.Name.StartsWith('.'),
-                (where, errno) =>
-                {
-                    if (where == path) rootUnreadable = true;
-                    else ctx.Warn($"Skipped {FilePaths.Display(where)}: {Posix.StrError(errno)}");
-                }, ctx.Cancellation);
+            Func<WalkEntry, bool> descend = e => hidden || !e.Name.StartsWith('.');
+            Action<string, int> onError = (where, errno) =>
+            {
+                if (where == path) rootUnreadable = true;
+                else ctx.Warn($"Skipped {FilePaths.Display(where)}: {Posix.StrError(errno)}");
+            };
+            var walk = confinedDir >= 0
+                ? TreeWalk.EnumerateFd(confinedDir, path, maxDepth, descend, onError, ctx.Cancellation)
+                : TreeWalk.Enumerate(path, maxDepth, descend, onError, ctx.Cancellation);
             found = Matches(walk, path, hidden, glob, type);
         }
 

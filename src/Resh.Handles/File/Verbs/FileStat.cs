@@ -11,12 +11,17 @@ public static class FileStat
         "Describe a path: type, size, mode, owner, times, inode, link target.",
         [Follow], () => FileJson.Default.FileStatResult, Run,
         examples: [new("file:///etc/hosts.stat", "Metadata of /etc/hosts."), new("'file:///bin/sh.stat(follow=false)'", "The symlink itself.")],
-        notes: "A missing path is not an error: the result says `exists: false`.");
+        notes: "A missing path is not an error: the result says `exists: false`.").WithPathConfinement();
 
     static Outcome<FileStatResult> Run(VerbContext ctx)
     {
         var path = FilePaths.Resolve(ctx);
-        var st = FileMetadata.StatOrNull(path, ctx.Get(Follow));
+        var follow = ctx.Get(Follow);
+        // Under a surface's path patterns: what is described is what was judged (a descriptor's fstat, or the name in its
+        // judged directory); elsewhere by path as ever.
+        var confinedStat = FileMetadata.ConfinedStat(path, follow, out var confined, out var link);
+        if (confined) return confinedStat is { } cs ? FileMetadata.Describe(path, cs, link) : FileMetadata.Missing(path);
+        var st = FileMetadata.StatOrNull(path, follow);
         return st is null ? FileMetadata.Missing(path) : FileMetadata.Describe(path, st.Value);
     }
 }

@@ -22,7 +22,7 @@ public static class FileTail
             new("file:///var/log/syslog.tail lines=50", "The last 50 lines."),
             new("file:///var/log/app.log.tail follow=true --timeout 30s", "Stream new lines for 30 seconds: {\"event\":\"line\",\"line\":...} per line, then the envelope."),
         ],
-        notes: "Follow polls every 150 ms. When the file is truncated or replaced (log rotation) it emits a `truncated` or `rotated` event and reads the new content from the start. A follow ended by --timeout is a normal end (`ok: true`, `ended: \"timeout\"`); Ctrl-C ends it as `interrupted`. Lines are UTF-8 (invalid bytes become U+FFFD), without their line endings.");
+        notes: "Follow polls every 150 ms. When the file is truncated or replaced (log rotation) it emits a `truncated` or `rotated` event and reads the new content from the start. A follow ended by --timeout is a normal end (`ok: true`, `ended: \"timeout\"`); Ctrl-C ends it as `interrupted`. Lines are UTF-8 (invalid bytes become U+FFFD), without their line endings.").WithPathConfinement();
 
     const int MaxTailBytes = 16 << 20;
     static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(150);
@@ -30,13 +30,27 @@ public static class FileTail
     static async ValueTask<Outcome<FileTailResult>> RunAsync(VerbContext ctx)
     {
         var path = FilePaths.Resolve(ctx);
-        var st = FileMetadata.StatOrThrow(path, follow: true);
-        if (st.IsDirectory) return ReshError.Usage($"{path} is a directory.", "Tail a file inside it.");
-        if (!st.IsRegular) return ReshError.Usage($"{path} is a {st.TypeName}; tail reads regular files.", "Read pipes and devices with read (--format raw).");
         var want = (int)Math.Min(ctx.Get(Lines) ?? 10, int.MaxValue);
         var follow = ctx.Get(Follow);
+        // Under a surface's path patterns the file is opened through descriptors (O_NONBLOCK: a FIFO must not block the
+        // open; regular files ignore it) and judged on the kernel's name of the open file; its fstat and bytes are all
+        // that is used after.
+        FileStatus st;
+        var confinedHandle = PathConfinement.OpenRead(path, Posix.O_RDONLY | Posix.O_NONBLOCK, out var confinedErrno, out var confined);
+        if (confinedHandle is not null)
+        {
+            var fst = Posix.FStat((int)confinedHandle.DangerousGetHandle(), out var serr);
+            if (fst is null) { confinedHandle.Dispose(); throw FileErrors.Throw(serr, path, "read"); }
+            st = fst.Value;
+            if (!st.IsRegular) confinedHandle.Dispose();
+        }
+        else if (confined)
+            throw confinedErrno is 2 or 20 ? FileMetadata.NotFound(path).ToException() : FileErrors.Throw(confinedErrno, path, "read");
+        else st = FileMetadata.StatOrThrow(path, follow: true);
+        if (st.IsDirectory) return ReshError.Usage($"{path} is a directory.", "Tail a file inside it.");
+        if (!st.IsRegular) return ReshError.Usage($"{path} is a {st.TypeName}; tail reads regular files.", "Read pipes and devices with read (--format raw).");
 
-        var handle = FileErrors.Guard(path, "read", () => Open(path));
+        var handle = confinedHandle ?? FileErrors.Guard(path, "read", () => Open(path));
         try
         {
             var size = RandomAccess.GetLength(handle);
@@ -51,6 +65,24 @@ public static class FileTail
         finally
         {
             handle.Dispose();
+        }
+    }
+
+    /// <summary>Under a surface's path patterns: the file at <paramref name="path"/> now, opened and judged again (a rotation
+    /// may have put anything there); null when it is not there or not allowed (the next poll tries again).</summary>
+    static SafeFileHandle? TryOpenConfined(string path)
+    {
+        try
+        {
+            var handle = PathConfinement.OpenRead(path, Posix.O_RDONLY | Posix.O_NONBLOCK, out _, out _);
+            if (handle is null) return null;
+            if (Posix.FStat((int)handle.DangerousGetHandle(), out _) is { IsRegular: true }) return handle;
+            handle.Dispose();
+            return null;
+        }
+        catch (ReshException)
+        {
+            return null;
         }
     }
 
@@ -156,6 +188,7 @@ public static class FileTail
         var buffer = new byte[64 * 1024];
         long reopened = 0;
         bool ownsHandle = false;
+        var confined = PathConfinement.Active;
 
         // The bytes just before `position`: if they change, the file was truncated and refilled between two polls.
         var signature = RefillCheck.Take(handle, position);
@@ -190,7 +223,9 @@ public static class FileTail
             while (true)
             {
                 // Look for truncation and rotation before reading, so refilled content is read from its start.
-                var now = Posix.Stat(path, true, out _);
+                // Under a surface's path patterns only the open (judged) file is looked at; the name is looked up only to
+                // notice a rotation, and what is there then is opened and judged again before anything of it is used.
+                var now = confined ? Posix.FStat((int)handle.DangerousGetHandle(), out _) : Posix.Stat(path, true, out _);
                 if (now is { } same && same.Inode == inode && same.IsRegular && (same.Size < position || !RefillCheck.Holds(handle, position, signature)))
                 {
                     position = 0;
@@ -200,8 +235,19 @@ public static class FileTail
                     ctx.Events.Emit("truncated", new JsonObject { ["path"] = path });
                 }
                 Drain();
-                if (now is { } st && st.Inode != inode && TryOpen(path) is { } next)
+                var named = confined ? Posix.Stat(path, true, out _) : now;
+                if (named is { } st && st.Inode != inode && (confined ? TryOpenConfined(path) : TryOpen(path)) is { } next)
                 {
+                    if (confined && Posix.FStat((int)next.DangerousGetHandle(), out _) is { } opened)
+                    {
+                        if (opened.Inode == inode)
+                        {
+                            next.Dispose();
+                            await Task.Delay(Poll, ctx.Cancellation).ConfigureAwait(false);
+                            continue;
+                        }
+                        st = opened;
+                    }
                     // Rotated: the old file is finished (drained above); read the new one from its start.
                     if (ownsHandle) handle.Dispose();
                     handle = next;
