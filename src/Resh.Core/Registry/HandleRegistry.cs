@@ -43,6 +43,9 @@ public sealed class HandleRegistry
 
     public bool Knows(string scheme) => IsBuiltIn(scheme) || External?.Find(scheme) is not null;
 
+    /// <summary>A scheme an installed plugin serves (not a built-in): server surfaces hold plugins to stricter rules.</summary>
+    public bool IsPlugin(string scheme) => !IsBuiltIn(scheme) && External?.Find(scheme) is not null;
+
     /// <summary>Changes whenever the external handles may have changed (see <see cref="IExternalHandles.Fingerprint"/>); empty without any.</summary>
     public string ExternalFingerprint => External?.Fingerprint() ?? "";
 

@@ -61,7 +61,7 @@ public static class McpCommand
                 AllowSecret = inv.Args.Get(AllowSecret).Select(p => p.Trim()).Where(p => p.Length > 0).ToArray(),
                 AllowReveal = inv.Args.Get(AllowReveal),
                 AllowPluginReads = inv.Args.Get(AllowPluginReads),
-                IsPlugin = scheme => !start.Registry.IsBuiltIn(scheme) && start.Registry.External?.Find(scheme) is not null,
+                IsPlugin = start.Registry.IsPlugin,
                 ForceDryRun = inv.Globals.DryRun,
                 Timeout = inv.Globals.Timeout,
             };

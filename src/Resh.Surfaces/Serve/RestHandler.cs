@@ -373,7 +373,7 @@ public sealed class RestHandler : IHttpRequestHandler
         if (configError is not null) return (null, configError);
         return _roles.GetOrAdd(role, r =>
         {
-            try { return (ServeRoles.Policy(config, r, _timeout, _forceDryRun, scheme => !_registry.IsBuiltIn(scheme) && _registry.External?.Find(scheme) is not null), null); }
+            try { return (ServeRoles.Policy(config, r, _timeout, _forceDryRun, _registry.IsPlugin), null); }
             catch (ReshException ex) { return (null, ex.Error); }
         });
     }
