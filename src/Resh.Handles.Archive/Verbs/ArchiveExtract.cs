@@ -78,8 +78,8 @@ public static class ArchiveExtract
         Codecs.WarnIfZstdFallback(ctx, reader.Format.Codec);
 
         var destFd = destStat is null ? -1 : FdTree.OpenDirectory(destination);
-        // A surface's path patterns judge the directory every entry is merged into, as opened (WriteConfinement).
-        if (destFd >= 0 && Resh.Core.Platform.WriteConfinement.Check(destFd, ".") is { } refusedDest)
+        // A surface's path patterns judge the directory every entry is merged into, as opened (PathConfinement).
+        if (destFd >= 0 && Resh.Core.Platform.PathConfinement.Check(Resh.Core.Platform.PathAct.Write, destFd, ".") is { } refusedDest)
         {
             AtCalls.Close(destFd);
             return refusedDest;
@@ -109,7 +109,7 @@ public static class ArchiveExtract
 
             if (!Directory.Exists(parent)) Directory.CreateDirectory(parent);
             var parentFd = FdTree.OpenDirectory(parent);
-            if (destFd < 0 && Resh.Core.Platform.WriteConfinement.Check(parentFd, destName) is { } refusedNew)
+            if (destFd < 0 && Resh.Core.Platform.PathConfinement.Check(Resh.Core.Platform.PathAct.Write, parentFd, destName) is { } refusedNew)
             {
                 AtCalls.Close(parentFd);
                 return refusedNew;

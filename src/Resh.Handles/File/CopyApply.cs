@@ -34,9 +34,9 @@ internal static partial class CopyApply
             var dir = Path.GetDirectoryName(topDest) ?? "/";
             var fd = Posix.OpenAt(Posix.AT_FDCWD, dir, Posix.O_PATH | Posix.O_DIRECTORY);
             if (fd < 0) throw FileErrors.Throw(-fd, dir, "copy into");
-            // Every entry is written beneath this descriptor: a surface's path patterns judge it (WriteConfinement): the
+            // Every entry is written beneath this descriptor: a surface's path patterns judge it (PathConfinement): the
             // copy's top path, or the directory it lands in (a copy into a directory the patterns grant).
-            if (WriteConfinement.Check(fd, Path.GetFileName(topDest)) is { } refused && WriteConfinement.Check(fd, ".") is not null)
+            if (PathConfinement.Check(PathAct.Write, fd, Path.GetFileName(topDest)) is { } refused && PathConfinement.Check(PathAct.Write, fd, ".") is not null)
             {
                 Posix.Close(fd);
                 throw refused.ToException();

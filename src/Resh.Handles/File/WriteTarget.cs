@@ -37,7 +37,7 @@ internal sealed class WriteTarget : IDisposable
         if (resolved is null) throw Error(path, failure, action).ToException();
         // A surface's path patterns (resh mcp --allow/--deny) judge the directory descriptor every later step goes
         // through, not the name they checked before the call: a symlink flipped meanwhile cannot take the write elsewhere.
-        if (WriteConfinement.Check(resolved.DirFd, resolved.Name) is { } refused)
+        if (PathConfinement.Check(PathAct.Write, resolved.DirFd, resolved.Name) is { } refused)
         {
             resolved.Dispose();
             throw refused.ToException();

@@ -115,7 +115,7 @@ public sealed class McpPolicy
 
     /// <summary>
     /// Whether a pattern with a target glob names this verb: then where the verb writes is checked again at the write,
-    /// on the directory it really writes into (<see cref="WriteRefusal"/>, Resh.Core.Platform.WriteConfinement).
+    /// on the directory it really writes into (<see cref="WriteRefusal"/>, Resh.Core.Platform.PathConfinement).
     /// </summary>
     public bool RestrictsTargets(VerbInfo v) => Allow.Any(p => p.Target is not null && p.MatchesVerb(v)) || Deny.Any(p => p.Target is not null && p.MatchesVerb(v));
 

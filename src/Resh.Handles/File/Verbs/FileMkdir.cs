@@ -50,7 +50,7 @@ public static class FileMkdir
                         new JsonObject { ["path"] = path, ["type"] = existing.TypeName });
                 var want = spec?.Apply(existing.Permissions, true, umask);
                 var modeChanged = want is { } w && w != existing.Permissions;
-                if (modeChanged && !ctx.DryRun) WriteConfinement.Enforce(here.DirFd, here.Name);
+                if (modeChanged && !ctx.DryRun) PathConfinement.Enforce(PathAct.Write, here.DirFd, here.Name);
                 if (modeChanged && !ctx.DryRun) FileErrors.Check(Posix.FChmodAt(here.DirFd, here.Name, want!.Value, follow: false), path, "set the mode of");
                 return Outcome.Changed(new FileMkdirResult(FilePaths.Display(path), false, [], FileMetadata.OctalMode(want ?? existing.Permissions), modeChanged), modeChanged);
             }
@@ -73,7 +73,7 @@ public static class FileMkdir
             // The directory itself is made through its parent's descriptor, and its exact mode (mkdir(2) applies
             // the umask and ignores special bits) set there without following a symlink swapped in meanwhile.
             using var parent = SafePath.Resolve(path, followFinal: false, out var pf) ?? throw WriteTarget.Error(path, pf, "create the directory").ToException();
-            WriteConfinement.Enforce(parent.DirFd, parent.Name);
+            PathConfinement.Enforce(PathAct.Write, parent.DirFd, parent.Name);
             FileErrors.Check(Posix.MkdirAt(parent.DirFd, parent.Name, mode & 0x1FF), path, "create the directory");
             if (spec is not null) FileErrors.Check(Posix.FChmodAt(parent.DirFd, parent.Name, mode, follow: false), path, "set the mode of");
         }

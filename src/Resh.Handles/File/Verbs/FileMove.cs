@@ -87,7 +87,7 @@ public static class FileMove
         // Under a surface's path patterns the source is renamed out of its directory as opened and judged here, not
         // looked up again by name (PathConfinement): a symlink swapped on the way cannot bring another file in.
         using var srcParent = PathConfinement.Parent(source, PathAct.Delete, f => WriteTarget.Error(source, f, "move"));
-        // Renamed into the destination's directory as opened here, which a surface's path patterns judge (WriteConfinement).
+        // Renamed into the destination's directory as opened here, which a surface's path patterns judge (PathConfinement).
         int errno;
         var destDirFd = Posix.OpenAt(Posix.AT_FDCWD, Path.GetDirectoryName(dest)!, Posix.O_PATH | Posix.O_DIRECTORY);
         if (destDirFd < 0) errno = -destDirFd;
@@ -95,7 +95,7 @@ public static class FileMove
         {
             try
             {
-                WriteConfinement.Enforce(destDirFd, Path.GetFileName(dest));
+                PathConfinement.Enforce(PathAct.Write, destDirFd, Path.GetFileName(dest));
                 errno = srcParent is null ? Posix.RenameAt(Posix.AT_FDCWD, source, destDirFd, Path.GetFileName(dest))
                     : Posix.RenameAt(srcParent.DirFd, srcParent.Name, destDirFd, Path.GetFileName(dest));
             }
