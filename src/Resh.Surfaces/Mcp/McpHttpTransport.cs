@@ -73,6 +73,8 @@ public sealed class McpHttpTransport
     public int SessionCount => _sessions.Count;
 
     /// <summary>One session: its MCP state, the identity it belongs to, when it was last used, requests in flight.</summary>
+    static long _uses;
+
     sealed class HttpSession(string id, string identity, McpSession session, McpPolicy policy)
     {
         public string Id { get; } = id;
@@ -81,6 +83,11 @@ public sealed class McpHttpTransport
         public McpPolicy Policy { get; } = policy;
         public McpSession Session { get; } = session;
         public long LastUsed = Environment.TickCount64;
+        /// <summary>
+        /// Which session was used last, strictly ordered (sessions opened or used within one millisecond share a
+        /// LastUsed): the least recently used one is the smallest.
+        /// </summary>
+        public long UseOrder = Interlocked.Increment(ref _uses);
         public int Busy;
         public bool Ended;
     }
@@ -232,6 +239,7 @@ public sealed class McpHttpTransport
 
         Interlocked.Increment(ref session.Busy);
         Volatile.Write(ref session.LastUsed, Environment.TickCount64);
+        Volatile.Write(ref session.UseOrder, Interlocked.Increment(ref _uses));
         try
         {
             if (msg.Kind != JsonRpcKind.Request)
@@ -298,6 +306,7 @@ public sealed class McpHttpTransport
     static void Release(HttpSession session)
     {
         Volatile.Write(ref session.LastUsed, Environment.TickCount64);
+        Volatile.Write(ref session.UseOrder, Interlocked.Increment(ref _uses));
         Interlocked.Decrement(ref session.Busy);
     }
 
@@ -330,10 +339,10 @@ public sealed class McpHttpTransport
         {
             var mine = _sessions.Values.Where(s => s.Identity == who && !s.Ended).ToList();
             if (mine.Count >= MaxSessionsPerIdentity)
-                End(mine.OrderBy(s => Volatile.Read(ref s.Busy) > 0 ? 1 : 0).ThenBy(s => Volatile.Read(ref s.LastUsed)).First(), "the identity opened more than max sessions");
+                End(mine.OrderBy(s => Volatile.Read(ref s.Busy) > 0 ? 1 : 0).ThenBy(s => Volatile.Read(ref s.UseOrder)).First(), "the identity opened more than max sessions");
             if (_sessions.Count >= MaxSessions)
             {
-                var idle = mine.Where(s => !s.Ended && Volatile.Read(ref s.Busy) == 0).OrderBy(s => Volatile.Read(ref s.LastUsed)).FirstOrDefault();
+                var idle = mine.Where(s => !s.Ended && Volatile.Read(ref s.Busy) == 0).OrderBy(s => Volatile.Read(ref s.UseOrder)).FirstOrDefault();
                 if (idle is null) return null;
                 End(idle, "every session slot was taken");
             }
