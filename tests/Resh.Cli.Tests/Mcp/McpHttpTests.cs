@@ -169,7 +169,7 @@ public sealed class McpHttpTests : IDisposable
         var token = Token("agent", "ops");
         var log = Path.Combine(_data, "growing.log");
         File.WriteAllText(log, "start\n");
-        using var writer = Task.Run(async () =>
+        var writer = Task.Run(async () =>
         {
             for (int i = 0; i < 20; i++) { await Task.Delay(100); File.AppendAllText(log, $"line {i}\n"); }
         });
@@ -185,6 +185,7 @@ public sealed class McpHttpTests : IDisposable
         var values = progress.Select(p => p!["progress"]!.GetValue<double>()).ToList();
         Assert.Equal(values.Order().Distinct().ToList(), values);
         Assert.Equal("start", Envelope(Step(run, 1))["result"]!["content"]!.GetValue<string>()[..5]);
+        Assert.True(writer.Wait(TimeSpan.FromSeconds(30)), "the log writer did not finish");
     }
 
     [Fact]
