@@ -44,7 +44,7 @@ public sealed class DebPackageTests(DebPackage package) : IClassFixture<DebPacka
                      "/usr/share/man/man1/resh.1.gz", "/usr/share/man/man1/resh-file.1.gz", "/usr/share/man/man1/resh-ssh.1.gz",
                      "/usr/share/bash-completion/completions/resh", "/usr/share/zsh/vendor-completions/_resh",
                      "/usr/share/fish/vendor_completions.d/resh.fish", "/etc/resh/config.toml",
-                     "/usr/share/doc/resh/copyright", "/usr/share/doc/resh/changelog.gz",
+                     "/usr/share/doc/resh/copyright", "/usr/share/doc/resh/changelog.gz", "/lib/systemd/system/resh-serve.service",
                  })
             Assert.True(entries.ContainsKey(path), $"{path} is not in the package:\n{list.Stdout}");
         // One man page per visible handle, from the declarations.
@@ -80,7 +80,7 @@ public sealed class DebPackageTests(DebPackage package) : IClassFixture<DebPacka
         Assert.True(package.Build.ExitCode == 0, package.Build.ToString());
         var run = Shell.Run($"{Shell.Q(Path.Combine(ReshBinary.RepoRoot, "tests", "dist", "deb-roundtrip.sh"))} {Shell.Q(package.Deb)}", wait: TimeSpan.FromMinutes(5));
         Assert.True(run.ExitCode == 0, run.ToString());
-        foreach (var check in new[] { "apt installed", "resh system://.info answered ok", "man resh and man resh-file render", "bash completion loads", "/etc/resh/config.toml is a conffile resh reads", "purge removed all" })
+        foreach (var check in new[] { "apt installed", "resh system://.info answered ok", "man resh and man resh-file render", "bash completion loads", "/etc/resh/config.toml is a conffile resh reads", "resh-serve.service verifies and is not enabled", "purge removed all" })
             Assert.Contains("check: " + check, run.Stdout);
     }
 }

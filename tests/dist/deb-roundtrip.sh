@@ -61,11 +61,18 @@ echo "check: bash completion loads and completes resh fi -> file://"
 grep -qx /etc/resh/config.toml /var/lib/dpkg/info/resh.conffiles || fail "config.toml is not a conffile"
 RESH_CONFIG=/etc/resh/config.toml resh system://.hostname --format json >/dev/null || fail "resh does not accept the shipped config.toml"
 echo "check: /etc/resh/config.toml is a conffile resh reads"
+unit=/lib/systemd/system/resh-serve.service
+[[ -f $unit ]] || fail "$unit is not installed"
+out="$(systemd-analyze verify "$unit" 2>&1)" || fail "systemd-analyze verify $unit: $out"
+[[ -z "$out" ]] || fail "systemd-analyze verify $unit warned: $out"
+grep -qx "ExecStart=/usr/bin/resh serve --listen 127.0.0.1:8080 --mcp" "$unit" || fail "$unit does not run resh serve on loopback"
+for d in /etc/systemd/system/*.wants; do [[ ! -e "$d/resh-serve.service" ]] || fail "resh-serve.service was enabled ($d)"; done
+echo "check: resh-serve.service verifies and is not enabled"
 apt-get purge -y -q resh >/tmp/apt.log 2>&1 || { cat /tmp/apt.log >&2; fail "apt purge"; }
 dpkg -s resh >/dev/null 2>&1 && fail "dpkg still knows resh after purge"
 left=0
 while read -r f; do
-    case "$f" in /.|/etc|/usr|/usr/bin|/usr/share|/usr/share/*/|/usr/share/man|/usr/share/man/man1|/usr/share/doc|/usr/share/bash-completion|/usr/share/bash-completion/completions|/usr/share/zsh|/usr/share/zsh/vendor-completions|/usr/share/fish|/usr/share/fish/vendor_completions.d) continue ;; esac
+    case "$f" in /.|/lib|/lib/systemd|/lib/systemd/system|/etc|/usr|/usr/bin|/usr/share|/usr/share/*/|/usr/share/man|/usr/share/man/man1|/usr/share/doc|/usr/share/bash-completion|/usr/share/bash-completion/completions|/usr/share/zsh|/usr/share/zsh/vendor-completions|/usr/share/fish|/usr/share/fish/vendor_completions.d) continue ;; esac
     # A directory another installed package also owns (/usr/share/lintian/overrides with lintian) stays.
     if [[ -d "$f" && ! -L "$f" ]] && dpkg-query -S "$f" >/dev/null 2>&1; then continue; fi
     if [[ -e "$f" || -L "$f" ]]; then echo "left behind: $f" >&2; left=1; fi
