@@ -60,6 +60,22 @@ public sealed class DebPackageTests(DebPackage package) : IClassFixture<DebPacka
     }
 
     [Fact]
+    public void The_copyright_file_names_every_package_linked_into_the_binary()
+    {
+        // The build's package graph (restore's project.assets.json): every package that brings a runtime assembly
+        // is linked into the one native file, so its license must be in debian/copyright.
+        var assets = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(ReshBinary.RepoRoot, "src", "Resh.Cli", "obj", "project.assets.json")))!;
+        var target = assets["targets"]!.AsObject().Single(t => t.Key.EndsWith("/linux-x64", StringComparison.Ordinal)).Value!.AsObject();
+        var linked = target.Where(p => p.Value!["type"]!.GetValue<string>() == "package"
+                                       && p.Value["runtime"] is System.Text.Json.Nodes.JsonObject rt && rt.Any(f => !f.Key.EndsWith("/_._", StringComparison.Ordinal)))
+            .Select(p => p.Key.Split('/')[0]).ToList();
+        Assert.Contains("NATS.Client.Core", linked);
+        var copyright = File.ReadAllText(Path.Combine(ReshBinary.RepoRoot, "packaging", "debian", "copyright"));
+        var missing = linked.Where(name => !System.Text.RegularExpressions.Regex.IsMatch(copyright, $@"[\s,]{System.Text.RegularExpressions.Regex.Escape(name)}[,.\s(]")).ToList();
+        Assert.True(missing.Count == 0, $"packaging/debian/copyright does not name: {string.Join(", ", missing)}");
+    }
+
+    [Fact]
     public void The_shipped_config_only_holds_comments_and_its_defaults_are_valid_when_uncommented()
     {
         var shipped = File.ReadAllLines(Path.Combine(ReshBinary.RepoRoot, "packaging", "debian", "config.toml"));
