@@ -26,7 +26,7 @@ public sealed class CertConvertTests : IDisposable
     [Theory]
     [InlineData("ecdsa")]
     [InlineData("rsa")]
-    // Not ed25519 yet: BouncyCastle's PKCS#12 key bag for an Ed25519 key is refused by openssl (known gap, issue 12 report).
+    [InlineData("ed25519")]
     public void Pem_to_pkcs12_with_key_and_chain_and_back(string keyType)
     {
         var (ca, leaf, key) = Issue(keyType);
@@ -87,6 +87,25 @@ public sealed class CertConvertTests : IDisposable
         Resh.Fails(Resh.WithEnv(env, $"cert://{leaf}", "convert", $"out={_dir["m.p12"]}", $"key={_dir["other.key"]}", "out_password=env:P12"), "usage");
         Resh.Fails(Resh.Run($"cert://{leaf}", "convert", $"out={_dir["m.p12"]}", $"key={key}"), "usage"); // no password
         Assert.False(File.Exists(_dir["m.p12"]));
+    }
+
+    [Fact]
+    public void An_openssl_pkcs12_with_an_ed25519_key_is_read_whole()
+    {
+        var (ca, leaf, key) = Issue("ed25519");
+        var op12 = _dir["ed.p12"];
+        Tool.Ok("openssl", "pkcs12", "-export", "-in", leaf, "-inkey", key, "-certfile", ca, "-passout", $"pass:{Canary}", "-out", op12);
+        var env = new Dictionary<string, string> { ["P12"] = Canary };
+        var pem = _dir["ed.pem"];
+        var r = Resh.Ok(Resh.WithEnv(env, $"cert://{op12}", "convert", $"out={pem}", "password=env:P12"), changed: true);
+        Assert.True(r.Flag("key"));
+        Assert.Equal(2, r.Num("certificates"));
+        Assert.Equal("600", Tool.Mode(pem));
+        Assert.Equal(Tool.Ok("openssl", "x509", "-in", leaf, "-noout", "-fingerprint", "-sha256"), Tool.Ok("openssl", "x509", "-in", pem, "-noout", "-fingerprint", "-sha256"));
+        Assert.Equal(Tool.Ok("openssl", "pkey", "-in", key, "-pubout"), Tool.Ok("openssl", "pkey", "-in", pem, "-pubout"));
+        // The wrong password opens nothing and writes nothing.
+        Resh.Fails(Resh.WithEnv(new Dictionary<string, string> { ["P12"] = "nope" }, $"cert://{op12}", "convert", $"out={_dir["x.pem"]}", "password=env:P12"), "permission_denied");
+        Assert.False(File.Exists(_dir["x.pem"]));
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public static class CertConvertVerb
             new("cert:///tmp/site.pem convert out=/tmp/site.der", "The leaf certificate in DER."),
         ],
         notes: "PEM output holds the leaf, then the chain, then the key (PKCS#8, encrypted when out_password= is given). DER output holds one object: the leaf certificate, or the key when the target holds only a key. "
-            + "PKCS#12 output is PBES2 (AES-256-CBC, HMAC-SHA256 PBKDF2) with the leaf, its key and the chain, as `openssl pkcs12 -export` writes by default; an ed25519 key is refused there (PEM keeps it). Passwords are secret-typed: never put them in argv. "
+            + "PKCS#12 output is PBES2 (AES-256-CBC, HMAC-SHA256 PBKDF2) with the leaf, its key and the chain, as `openssl pkcs12 -export` writes by default, for rsa, ecdsa and ed25519 keys; bundles openssl writes (PBES2) are read, an ed25519 key included. Passwords are secret-typed: never put them in argv. "
             + "Each run rewrites the output (`changed: true`) unless its content would be the same (PEM and DER).");
 
     static Outcome<CertConvertResult> Run(VerbContext ctx)
@@ -91,10 +91,7 @@ public static class CertConvertVerb
                 case "pkcs12":
                     if (certs.Count == 0) return ReshError.Usage("A PKCS#12 bundle needs a certificate.", "Convert a certificate file (with key=).");
                     if (outPassword is null) return ReshError.Usage("A PKCS#12 bundle needs a password.", "Give out_password=secret:NAME (or env:VAR, file:PATH, @-).");
-                    if (key is { Type: "ed25519" })
-                        return ReshError.Usage("resh writes no PKCS#12 bundle with an Ed25519 key (the platform's PKCS#12 writer has no EdDSA).",
-                            "Write PEM (the key stays PKCS#8, encrypted with out_password=), or leave the key out with no_key=true.");
-                    output = WritePkcs12(certs, key, outPassword);
+                    output = key is { Type: "ed25519" } ? CertPkcs12Ed25519.Write(certs, key, outPassword) : WritePkcs12(certs, key, outPassword);
                     break;
                 default:
                     var sb = new StringBuilder();
@@ -148,6 +145,7 @@ public static class CertConvertVerb
         }
         catch (CryptographicException)
         {
+            if (Opens(bytes, password) && CertPkcs12Ed25519.TryRead(bytes, password, noKey) is { } ed) return ed;
             if (Opens(bytes, password))
                 throw ReshError.Usage($"{path} is a PKCS#12 bundle with an entry resh cannot read (an Ed25519 or other key the platform does not load).",
                     "Extract it with openssl pkcs12 -nodes, then convert the PEM.").ToException();
