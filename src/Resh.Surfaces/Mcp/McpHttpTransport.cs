@@ -250,45 +250,65 @@ public sealed class McpHttpTransport
             var exchange = new Exchange();
             session.Session.Receive(request.Body, exchange);
             var reader = exchange.Reader;
-            // Answered at once (most calls): one JSON answer. Anything before the answer: an event stream from there on.
-            if (!await reader.WaitToReadAsync(ct).ConfigureAwait(false))
-                return Done(session, new HttpServerResponse(202, [])); // cancelled by the client: no answer
-            var first = await reader.ReadAsync(ct).ConfigureAwait(false);
-            if (ReferenceEquals(first, exchange.Final) || !sse)
+            // The client's connection closing (the server cancels ct) cancels the call as notifications/cancelled would,
+            // also while its event stream runs: a follow whose client left ends and frees its slot (s38 attacker #10).
+            var key = msg.IdKey;
+            var cancelOnGone = ct.Register(() => session.Session.CancelRequest(key));
+            var streaming = false;
+            try
             {
-                if (!ReferenceEquals(first, exchange.Final))
+                // Answered at once (most calls): one JSON answer. Anything before the answer: an event stream from there on.
+                if (!await reader.WaitToReadAsync(ct).ConfigureAwait(false))
+                    return Done(session, new HttpServerResponse(202, [])); // cancelled by the client: no answer
+                var first = await reader.ReadAsync(ct).ConfigureAwait(false);
+                if (ReferenceEquals(first, exchange.Final) || !sse)
                 {
-                    // The client takes only JSON: what comes before the answer cannot be delivered, so it is dropped.
-                    var answer = first;
-                    while (!ReferenceEquals(answer, exchange.Final) && await reader.WaitToReadAsync(ct).ConfigureAwait(false)) answer = await reader.ReadAsync(ct).ConfigureAwait(false);
-                    if (exchange.Final is null) return Done(session, new HttpServerResponse(202, []));
-                    first = exchange.Final;
+                    if (!ReferenceEquals(first, exchange.Final))
+                    {
+                        // The client takes only JSON: what comes before the answer cannot be delivered, so it is dropped.
+                        var answer = first;
+                        while (!ReferenceEquals(answer, exchange.Final) && await reader.WaitToReadAsync(ct).ConfigureAwait(false)) answer = await reader.ReadAsync(ct).ConfigureAwait(false);
+                        if (exchange.Final is null) return Done(session, new HttpServerResponse(202, []));
+                        first = exchange.Final;
+                    }
+                    var json = Json(200, first);
+                    if (opening) json.Headers.Add(new(SessionHeader, session.Id));
+                    return Done(session, json);
                 }
-                var json = Json(200, first);
-                if (opening) json.Headers.Add(new(SessionHeader, session.Id));
-                return Done(session, json);
-            }
-            Interlocked.Increment(ref session.Busy); // the stream holds the session busy until it ends
-            var streamed = new HttpServerResponse(200, [], "text/event-stream")
-            {
-                Streamed = async (body, stop) =>
+                Interlocked.Increment(ref session.Busy); // the stream holds the session busy until it ends
+                var streamed = new HttpServerResponse(200, [], "text/event-stream")
                 {
-                    try
+                    Streamed = async (body, stop) =>
                     {
-                        await body.WriteAsync(Event(first)).ConfigureAwait(false);
-                        while (await reader.WaitToReadAsync(stop).ConfigureAwait(false))
-                            while (reader.TryRead(out var next)) await body.WriteAsync(Event(next)).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        exchange.Abandon();
-                        Release(session);
-                    }
-                },
-            };
-            streamed.Headers.Add(new("Cache-Control", "no-cache"));
-            if (opening) streamed.Headers.Add(new(SessionHeader, session.Id));
-            return Done(session, streamed);
+                        using var gone = stop.Register(() => session.Session.CancelRequest(key));
+                        try
+                        {
+                            await body.WriteAsync(Event(first)).ConfigureAwait(false);
+                            while (await reader.WaitToReadAsync(stop).ConfigureAwait(false))
+                                while (reader.TryRead(out var next)) await body.WriteAsync(Event(next)).ConfigureAwait(false);
+                        }
+                        catch
+                        {
+                            session.Session.CancelRequest(key); // the stream failed (the client stopped reading): the call ends too
+                            throw;
+                        }
+                        finally
+                        {
+                            cancelOnGone.Dispose();
+                            exchange.Abandon();
+                            Release(session);
+                        }
+                    },
+                };
+                streamed.Headers.Add(new("Cache-Control", "no-cache"));
+                if (opening) streamed.Headers.Add(new(SessionHeader, session.Id));
+                streaming = true;
+                return Done(session, streamed);
+            }
+            finally
+            {
+                if (!streaming) cancelOnGone.Dispose();
+            }
         }
         catch
         {
@@ -434,6 +454,14 @@ public sealed class McpHttpTransport
         message.CopyTo(body, 0);
         body[^1] = (byte)'\n';
         return new HttpServerResponse(status, body);
+    }
+
+    /// <summary>429 for an identity over its rate ([serve] rate): a JSON-RPC error with data {code unavailable, hint, retry_after_s} and Retry-After.</summary>
+    public static HttpServerResponse RateLimited(string message, string hint, int retryAfter)
+    {
+        var r = Json(429, JsonRpcWriter.Error(null, -32000, message, new JsonObject { ["code"] = "unavailable", ["hint"] = hint, ["retry_after_s"] = retryAfter }));
+        r.Headers.Add(new("Retry-After", retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        return r;
     }
 
     /// <summary>A refusal before any MCP handling: a JSON-RPC error whose data is resh's error (code, hint).</summary>

@@ -133,6 +133,18 @@ public sealed class McpSession(McpServerInfo server, IMcpSink sink)
         await Task.WhenAny(Task.WhenAll(_running.Keys.ToArray()), Task.Delay(grace)).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Cancels the request with this id key as notifications/cancelled does (it gets no answer): Streamable HTTP when the
+    /// client's connection closed while the request ran.
+    /// </summary>
+    public void CancelRequest(string key)
+    {
+        if (!_inFlight.TryGetValue(key, out var call)) return;
+        Server.Runtime.Log($"mcp: request {key} cancelled: its client has gone");
+        call.ClientCancelled = true;
+        try { call.Cts.Cancel(); } catch (ObjectDisposedException) { }
+    }
+
     void OnNotification(JsonRpcMessage msg)
     {
         switch (msg.Method)

@@ -87,6 +87,14 @@ public sealed class McpTarget
     /// patterns as the tool's targets: relative to the current directory (or <paramref name="baseDir"/>, a link's
     /// directory), `~` expanded, a file:// URI decoded as the handles' argument resolver does.
     /// </summary>
+    /// <summary>
+    /// The namespace a path argument of this handle's verbs is matched in: `file://` for handles whose target is a
+    /// network endpoint (http.get `output=`, http.post `body=@FILE`, ssh.download `dest=`: a URL glob such as
+    /// `http.*:http://**` must not match `http:///etc/shadow`, s38 attacker #8), else the handle's own scheme (a
+    /// config.diff `other=` is `config://PATH`, as its target).
+    /// </summary>
+    public static string PathArgScheme(string scheme) => AuthoritySchemes.Contains(scheme) ? "file" : scheme;
+
     /// <summary>Whether a target names a local file or directory: a path scheme's, or a body that is an absolute or `~` path.</summary>
     public static bool IsLocalPath(string scheme, string body) =>
         scheme != "lock" && body.Length > 0 && body != "-"

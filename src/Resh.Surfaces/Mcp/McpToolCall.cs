@@ -129,7 +129,7 @@ public static class McpToolCall
     /// </summary>
     internal static PathConfinement.Scope Confine(McpPolicy policy, McpTool tool, string? host) =>
         PathConfinement.Enter(host is null && policy.RestrictsTargets(tool.Verb)
-            ? (act, path) => policy.PathRefusal(tool.Verb, tool.Handle.Scheme, act, path) : null);
+            ? (act, path) => policy.PathRefusal(tool.Verb, McpTarget.PathArgScheme(tool.Handle.Scheme), act, path) : null);
 
     /// <summary>
     /// Under path patterns that restrict the verb (<see cref="McpPolicy.RestrictsTargets"/>), a verb that is given a local
@@ -257,7 +257,7 @@ public static class McpToolCall
                     continue;
                 }
                 var baseDir = arg.Path == PathUse.LinkTarget ? McpTarget.Directory(body, home, remote) : null;
-                var pathForms = McpTarget.OfPath(scheme, text, home, remote, baseDir);
+                var pathForms = McpTarget.OfPath(McpTarget.PathArgScheme(scheme), text, home, remote, baseDir);
                 if (policy.ArgRefusal(tool.Verb, arg, pathForms, pathForms.Canonical ?? text) is { } refusal) return refusal;
             }
         }

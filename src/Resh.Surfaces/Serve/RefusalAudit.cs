@@ -90,7 +90,8 @@ public sealed class RefusalAudit(Action<AuditRecord> append)
             ["first"] = entry.Start.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture),
         }, false, entry.Code.ToWire(), false, false, 0, "");
 
-    static string ClientKey(IPAddress? address)
+    /// <summary>How a client address is named in the audit trail and counted: IPv4 as is, an IPv6 client per /64.</summary>
+    internal static string ClientKey(IPAddress? address)
     {
         if (address is null) return "?";
         if (address.IsIPv4MappedToIPv6) return address.MapToIPv4().ToString();

@@ -75,6 +75,16 @@ public sealed class RestHandler : IHttpRequestHandler
     /// <summary>The timeout of a streaming verb when neither the request nor --timeout gives one.</summary>
     public static readonly TimeSpan StreamTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The longest a call runs (s38 attacker #10): a request's "timeout" may not be longer, and a call without one ends
+    /// then. --timeout longer than this raises it (and, as always, bounds every call to itself).
+    /// </summary>
+    public static readonly TimeSpan MaxCallTimeout = TimeSpan.FromHours(1);
+
+    TimeSpan CallCap => _timeout is { } t && t > MaxCallTimeout ? t : MaxCallTimeout;
+
+    static string Describe(TimeSpan t) => t.TotalSeconds % 3600 == 0 ? $"{t.TotalHours:0} h" : t.TotalSeconds % 60 == 0 ? $"{t.TotalMinutes:0} min" : $"{t.TotalSeconds:0.###} s";
+
     public const long MaxCallBody = 1024 * 1024, MaxBatchBody = 8 * 1024 * 1024, MaxBatchLines = 1000;
 
     volatile Identity.ServeAuthenticator _auth;
@@ -129,6 +139,13 @@ public sealed class RestHandler : IHttpRequestHandler
     public HttpServerResponse Rejected(HttpRequestHead? head, IPEndPoint? remote, int status, string reason)
     {
         Metrics.Response(status);
+        if (reason == BoundedHttpServer.Draining)
+        {
+            // A drain (SIGTERM): a kept-alive connection's next request is refused and the connection closed; a health check learns why.
+            if (head?.Path == "/healthz")
+                return new HttpServerResponse(503, Encoding.UTF8.GetBytes($"{{\"ok\":false,\"status\":\"draining\",\"version\":{JsonSerializer.Serialize(_version, ServeJson.Default.String)}}}\n"));
+            return Json(503, Envelope.Failure(ReshError.Unavailable(reason + " Nothing was run.", "Retry on a new connection once the server (or another instance) is up again."), "resh", "serve", head?.Path ?? ""));
+        }
         var error = status switch
         {
             408 => ReshError.Timeout(reason, "Send the whole request at once."),
@@ -166,7 +183,10 @@ public sealed class RestHandler : IHttpRequestHandler
             {
                 var clock = Stopwatch.StartNew();
                 var (refused, identity) = await mcp.AdmitAsync(head, clientCertificate, ct).ConfigureAwait(false);
-                response = refused ?? (_limiter?.Take(identity!.Key) is { } limited ? Limited(head, identity!.Key, limited, clock) : null);
+                // Over its rate: a JSON-RPC error (an MCP client reads nothing else), with Retry-After (s38 user #11).
+                response = refused ?? (_limiter?.Take(identity!.Key) is { } limited
+                    ? McpHttpTransport.RateLimited($"`{Clip(identity!.Key)}` sent more requests than its rate ({_limiter!.Describe}).", $"Retry after {limited.RetryAfter} s (Retry-After), and send fewer requests.", limited.RetryAfter)
+                    : null);
             }
             else if (RouteMethod(path) is not { } method) response = NoRoute(path);
             else if (path is "/healthz" or "/openapi.json") response = Method(head, method);
@@ -213,6 +233,7 @@ public sealed class RestHandler : IHttpRequestHandler
             _refusals.Refused(outcome.Caller ?? "anonymous", head.Remote?.Address, Clip(path), Math.Round(clock.Elapsed.TotalMilliseconds, 3), refusal.Code);
         var r = Json(outcome.Status, env);
         if (outcome.Status == 401) foreach (var c in _auth.Challenges()) r.Headers.Add(new("WWW-Authenticate", c));
+        if (outcome.RetryAfter is { } wait) r.Headers.Add(new("Retry-After", wait.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         return r;
     }
 
@@ -514,8 +535,8 @@ public sealed class RestHandler : IHttpRequestHandler
         if (request["timeout"] is JsonNode tn)
         {
             var text = tn is JsonValue tv && tv.GetValueKind() == JsonValueKind.Number ? tv.GetValue<double>() + "s" : tn is JsonValue ts && ts.GetValueKind() == JsonValueKind.String ? ts.GetValue<string>() : null;
-            if (text is null || !Resh.Core.Values.DurationValue.TryParse(text, out var t) || t <= TimeSpan.Zero || t > Resh.Core.Cli.GlobalFlags.MaxTimeout)
-                return Refused(who, ReshError.Usage($"\"timeout\" must be a positive duration of at most {(int)Resh.Core.Cli.GlobalFlags.MaxTimeout.TotalDays} days.", "Example: \"timeout\": \"30s\""), clock);
+            if (text is null || !Resh.Core.Values.DurationValue.TryParse(text, out var t) || t <= TimeSpan.Zero || t > CallCap)
+                return Refused(who, ReshError.Usage($"\"timeout\" must be a positive duration of at most {Describe(CallCap)}.", "Example: \"timeout\": \"30s\" (the server bounds every call; --timeout sets a longer bound)."), clock);
             timeout = timeout is { } cap && cap < t ? cap : t;
         }
         foreach (var reserved in (string[])[McpTool.TargetArg, McpTool.HostArg, McpTool.DryRunArg])
@@ -544,6 +565,7 @@ public sealed class RestHandler : IHttpRequestHandler
 
         // A streaming verb (tail follow) has no end of its own and a REST answer comes only at the end: it gets a bound.
         if (verb.Streams && timeout is null) timeout = StreamTimeout;
+        timeout ??= CallCap; // every call ends (its client leaving ends it sooner)
         var tool = _tools.GetOrAdd((handle.Scheme, verb.Name), _ => new McpTool(handle, verb));
         var (policy, roleError) = PolicyOf(role);
         var runtime = _runtime.ForCall(null, NoStdin);
@@ -616,6 +638,7 @@ public sealed class RestHandler : IHttpRequestHandler
         {
             Streamed = async (writer, ct) =>
             {
+                var taken = 0;
                 foreach (var (start, length) in lines)
                 {
                     var clock = Stopwatch.StartNew();
@@ -632,7 +655,10 @@ public sealed class RestHandler : IHttpRequestHandler
                         var request = Whole(JsonNode.Parse(line) as JsonObject)
                             ?? throw ReshError.Usage("A batch line must be a JSON object.", "Example: {\"id\":1,\"stage\":\"system://\",\"verb\":\"uptime\"}").ToException();
                         id = request["id"]?.DeepClone();
-                        env = await CallAsync(who, role, request, null, clock, ct).ConfigureAwait(false);
+                        // The rate counts calls (s38 attacker #11): the request took the first line's token, each other line takes one.
+                        env = taken++ > 0 && _limiter?.Take(who) is { } limited
+                            ? LimitedLine(who, limited, clock)
+                            : await CallAsync(who, role, request, null, clock, ct).ConfigureAwait(false);
                     }
                     catch (JsonException ex)
                     {
@@ -654,6 +680,17 @@ public sealed class RestHandler : IHttpRequestHandler
                 }
             },
         };
+    }
+
+    /// <summary>A batch line over its identity's rate: not run; the first of each wait is audited.</summary>
+    Envelope LimitedLine(string who, (int RetryAfter, bool Audit) limited, Stopwatch clock)
+    {
+        var env = Envelope.Failure(ReshError.Unavailable($"`{Clip(who)}` has used its rate ({_limiter!.Describe}), which counts each line of a batch; this line was not run.",
+            $"Retry the lines not run after {limited.RetryAfter} s, and send fewer calls.", new JsonObject { ["retry_after_s"] = limited.RetryAfter }),
+            "resh", "serve", "", false, clock.Elapsed.TotalMilliseconds);
+        if (limited.Audit) Trail(who).Append(new AuditRecord(0, "", who, "rest", "", "", "/v1/batch", "", [], false,
+            ErrorCode.Unavailable.ToWire(), false, false, Math.Round(clock.Elapsed.TotalMilliseconds, 3), ""));
+        return env;
     }
 
     /// <summary>An envelope as one line, with `"id":...` first when the request gave one (always in a batch).</summary>

@@ -75,7 +75,7 @@ public sealed class McpPathArgumentTests : IDisposable
         File.WriteAllText(shadow, "root:$6$hash-that-must-not-leak\n");
         File.WriteAllText(Path.Combine(pub, "payload"), "ok\n");
         File.CreateSymbolicLink(Path.Combine(pub, "escape"), shadow);
-        using var mcp = new McpProcess("--allow", "http.*:http://127.0.0.1:9*", "--allow", $"http.*:http://{pub}/**");
+        using var mcp = new McpProcess("--allow", "http.*:http://127.0.0.1:9*", "--allow", $"http.*:file://{pub}/**");
         mcp.Initialize();
         var id = 1;
         foreach (var body in new[] { "@" + shadow, "@" + pub + "/../shadow", "@" + pub + "/escape" })
@@ -147,8 +147,8 @@ public sealed class McpPathArgumentTests : IDisposable
         var victim = Path.Combine(_dir, "victim.txt");
         File.WriteAllText(victim, "keep\n");
 
-        // http.get is granted on one endpoint: its output= must also be granted, as http:///PATH.
-        using (var mcp = new McpProcess("--allow", "http.get:http://127.0.0.1:9*", "--allow", $"http.get:http://{pub}/**"))
+        // http.get is granted on one endpoint: its output= must also be granted, as file:///PATH (a URL pattern grants no file).
+        using (var mcp = new McpProcess("--allow", "http.get:http://127.0.0.1:9*", "--allow", $"http.get:file://{pub}/**"))
         {
             mcp.Initialize();
             AssertRefused(Call(mcp, 1, "http_get", new JsonObject { ["target"] = "http://127.0.0.1:9/", ["output"] = victim }), "output", "outside");

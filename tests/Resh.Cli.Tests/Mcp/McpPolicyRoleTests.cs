@@ -133,7 +133,7 @@ public sealed class McpPolicyRoleTests : IDisposable
             AssertRefused(Call(mcp, 1, "http_get", (JsonObject)get.DeepClone()), "`output`", "read-only default");
             Assert.Equal(0, mcp.CloseAndWait());
         }
-        using (var mcp = new McpProcess(null, ["--deny", $"http.*:http://{victim}/**"], env))
+        using (var mcp = new McpProcess(null, ["--deny", $"http.*:file://{victim}/**"], env))
         {
             mcp.Initialize();
             AssertRefused(Call(mcp, 1, "http_get", (JsonObject)get.DeepClone()), "`output`", "denied default");
@@ -149,7 +149,7 @@ public sealed class McpPolicyRoleTests : IDisposable
         var cwd = Environment.CurrentDirectory;
         // http.get writes `~/../../REL` at CWD/~/../../REL = parent(CWD)/REL: inside the denied tree.
         var output = "~/../../" + Path.GetRelativePath(Path.GetDirectoryName(cwd)!, Path.Combine(victim, "via-tilde"));
-        using var mcp = new McpProcess("--deny", $"http.*:http://{victim}/**");
+        using var mcp = new McpProcess("--deny", $"http.*:file://{victim}/**");
         mcp.Initialize();
         AssertRefused(Call(mcp, 1, "http_get", new JsonObject { ["target"] = "http://127.0.0.1:9/page", ["output"] = output }), "`output`", output);
         AssertRefused(Call(mcp, 2, "http_get", new JsonObject { ["target"] = "http://127.0.0.1:9/page", ["output"] = "file://" + victim + "/x" }), "`output`", "file uri");

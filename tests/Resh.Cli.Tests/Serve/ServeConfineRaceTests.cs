@@ -63,7 +63,7 @@ public sealed class ServeConfineRaceTests : IDisposable
             [roles.app]
             allow = ["file.*:file://{{_app}}/**"]
             [roles.web]
-            allow = ["http.*:http://127.0.0.1:{{port}}/**", "http.*:http://{{_app}}/**"]
+            allow = ["http.*:http://127.0.0.1:{{port}}/**", "http.*:file://{{_app}}/**"]
             """);
     }
 

@@ -125,6 +125,29 @@ public sealed class ServeLdapClientTests
     }
 
     [Fact]
+    public async Task Replies_larger_than_a_login_needs_are_refused_in_all_not_only_per_message()
+    {
+        // s38 attacker #9: three entries of 900 KiB each (every message under the 1 MiB limit): 2.7 MB for one login.
+        var big = new string('g', 900 * 1024);
+        byte[] Entry(int n) => Ber.Tlv(Ber.Sequence, Ber.Int(1), Ber.Tlv(Ber.Application(4), Ber.Str($"cn=g{n}"),
+            Ber.Tlv(Ber.Sequence, Ber.Tlv(Ber.Sequence, Ber.Str("memberOf"), Ber.Tlv(Ber.Set, Ber.Str(big))))));
+        byte[] done = Ber.Tlv(Ber.Sequence, Ber.Int(1), Ber.Tlv(Ber.Application(5), Ber.Int(0, Ber.Enumerated), Ber.Str(""), Ber.Str("")));
+        var (port, server) = await FakeAsync([.. Entry(1), .. Entry(2), .. Entry(3), .. done]);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await using (var c = await LdapClient.ConnectAsync(new Uri($"ldap://127.0.0.1:{port}"), false, TlsTrust.Create(null, false), cts.Token))
+        {
+            var e = await Assert.ThrowsAsync<LdapProtocolException>(() => c.SearchAsync("uid=a", 0, "(objectClass=*)", ["memberOf"], cts.Token));
+            Assert.Contains("MiB", e.Message);
+        }
+        await Task.WhenAny(server, Task.Delay(TimeSpan.FromSeconds(10))); // its send of the rest fails once the client has gone
+        // One entry of the same size is still read (a login's replies are far smaller, but one large group list is fine).
+        (port, server) = await FakeAsync([.. Entry(1), .. done]);
+        await using (var c = await LdapClient.ConnectAsync(new Uri($"ldap://127.0.0.1:{port}"), false, TlsTrust.Create(null, false), cts.Token))
+            Assert.Single(await c.SearchAsync("uid=a", 0, "(objectClass=*)", ["memberOf"], cts.Token));
+        await server.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task An_empty_password_is_never_sent_as_a_bind()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));

@@ -90,7 +90,9 @@ public sealed class BoundedHttpServer : IDisposable
 
     /// <summary>
     /// Accepts until <paramref name="ct"/> fires, then waits for the connections in flight; <paramref name="interrupt"/>
-    /// is the token their handlers run with (a drain: stop accepting first, interrupt the calls later).
+    /// is the token their handlers run with (a drain: stop accepting first, interrupt the calls later). From the drain
+    /// on, every answer closes its connection (`Connection: close`) and a request that arrives on a kept-alive
+    /// connection is refused 503 (<see cref="IHttpRequestHandler.Rejected"/>) without being handled.
     /// </summary>
     public async Task RunAsync(CancellationToken ct, CancellationToken interrupt)
     {
@@ -117,7 +119,7 @@ public sealed class BoundedHttpServer : IDisposable
                     task = BusyAsync(client, refusal);
                 }
                 else
-                    task = Task.Run(() => ServeAsync(client, address, arriving!, interrupt), CancellationToken.None);
+                    task = Task.Run(() => ServeAsync(client, address, arriving!, interrupt, ct), CancellationToken.None);
                 lock (_connections)
                 {
                     _connections.RemoveAll(t => t.IsCompleted);
@@ -221,7 +223,10 @@ public sealed class BoundedHttpServer : IDisposable
         }
     }
 
-    async Task ServeAsync(Socket client, IPAddress address, Arriving arriving, CancellationToken serverCt)
+    /// <summary>What the server refuses a request with during a drain.</summary>
+    public const string Draining = "The server is stopping (draining its calls in flight) and takes no new request.";
+
+    async Task ServeAsync(Socket client, IPAddress address, Arriving arriving, CancellationToken serverCt, CancellationToken draining)
     {
         var remote = client.RemoteEndPoint as IPEndPoint;
         Stream stream = new NetworkStream(client, ownsSocket: true);
@@ -238,6 +243,9 @@ public sealed class BoundedHttpServer : IDisposable
                 headCts.CancelAfter(served == 0 ? _limits.HeadTimeout : _limits.KeepAliveTimeout);
                 HttpServerResponse response;
                 bool unread = false;
+                // While the request is handled, the connection is watched: a client that closes it cancels the call (s38 attacker #10).
+                CancellationTokenSource? call = null, watching = null;
+                Task? watch = null;
                 try
                 {
                     if (reader is null)
@@ -266,6 +274,7 @@ public sealed class BoundedHttpServer : IDisposable
                     {
                         return; // a kept-alive connection closed, idle too long, or cut off to make room: nothing to answer
                     }
+                    if (draining.IsCancellationRequested) throw new HttpRequestRejected(503, Draining);
                     if (await _handler.ScreenAsync(head, clientCertificate, headCts.Token).ConfigureAwait(false) is { } early)
                         throw new Screened(early); // answered from the head: the body is never read
                     var framing = HttpRequestReader.Framing(head);
@@ -283,7 +292,17 @@ public sealed class BoundedHttpServer : IDisposable
                         throw new HttpRequestRejected(408, arriving.Evicted ? CutOff : $"The body did not arrive within {_limits.BodyTimeout.TotalSeconds:0.#} s.");
                     }
                     Arrived(arriving);
-                    response = await _handler.HandleAsync(new HttpServerRequest(head, body) { ClientCertificate = clientCertificate }, serverCt).ConfigureAwait(false);
+                    call = CancellationTokenSource.CreateLinkedTokenSource(serverCt);
+                    watching = new CancellationTokenSource();
+                    var cancel = call;
+                    watch = reader.WatchAsync(() => { try { cancel.Cancel(); } catch (ObjectDisposedException) { } }, watching.Token);
+                    response = await _handler.HandleAsync(new HttpServerRequest(head, body) { ClientCertificate = clientCertificate }, call.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (call is { IsCancellationRequested: true } && !serverCt.IsCancellationRequested)
+                {
+                    watching!.Cancel();
+                    call.Dispose();
+                    return; // the client went away while its request was handled: nothing to answer
                 }
                 catch (Screened screened)
                 {
@@ -304,9 +323,24 @@ public sealed class BoundedHttpServer : IDisposable
                     response = _handler.Rejected(head, remote, 408, why);
                 }
                 var keepAlive = !unread && head is { Version: "1.1" } && served + 1 < _limits.MaxRequestsPerConnection && !response.Close
-                    && !serverCt.IsCancellationRequested && !WantsClose(head);
-                // A HEAD answer has the head of a GET's, never a body.
-                keepAlive = await WriteAsync(stream, response, keepAlive, head?.Version == "1.1", serverCt, headOnly: head?.Method == "HEAD").ConfigureAwait(false);
+                    && !serverCt.IsCancellationRequested && !draining.IsCancellationRequested && !WantsClose(head);
+                try
+                {
+                    // A HEAD answer has the head of a GET's, never a body. A streamed body runs with the call's token.
+                    keepAlive = await WriteAsync(stream, response, keepAlive, head?.Version == "1.1", call?.Token ?? serverCt, headOnly: head?.Method == "HEAD").ConfigureAwait(false);
+                    if (draining.IsCancellationRequested) keepAlive = false; // a drain that began while the answer was made or streamed
+                }
+                finally
+                {
+                    if (watching is not null)
+                    {
+                        watching.Cancel();
+                        await watch!.ConfigureAwait(false);
+                        watching.Dispose();
+                    }
+                    call?.Dispose();
+                }
+                if (call is { IsCancellationRequested: true } && !serverCt.IsCancellationRequested) return; // the client has gone
                 if (!keepAlive)
                 {
                     try { client.Shutdown(SocketShutdown.Send); } catch (SocketException) { }

@@ -19,29 +19,94 @@ public sealed class HttpRequestReader(Stream stream, HttpServerLimits limits)
     /// <summary>Bytes of a next request have arrived (read ahead, or part of a head): a keep-alive wait is not idle.</summary>
     public bool HasPending => _end > _start;
 
+    /// <summary>A read of the stream started by <see cref="WatchAsync"/> that has not been taken yet: its bytes land at _buffer[_end..].</summary>
+    Task<int>? _ahead;
+    /// <summary>The client closed its side (or the connection failed) while a request was handled.</summary>
+    bool _closed;
+
+    /// <summary>
+    /// While a request is handled: reads what the client sends next (a pipelined request, kept in the buffer for
+    /// <see cref="ReadHeadAsync"/>) so that its closing the connection is seen at once; <paramref name="closed"/> runs then
+    /// (the call's cancellation). Stops at <paramref name="stop"/> (the answer is sent), leaving a read in flight for the
+    /// next head, or when the buffer is full (a client that pipelines that much is not watched any longer).
+    /// </summary>
+    public async Task WatchAsync(Action closed, CancellationToken stop)
+    {
+        if (_start > 0 && _ahead is null)
+        {
+            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+            _end -= _start;
+            _start = 0;
+        }
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = stop.Register(() => stopped.TrySetResult());
+        while (!stop.IsCancellationRequested && !_closed)
+        {
+            if (_ahead is null)
+            {
+                if (_end == _buffer.Length) return;
+                try { _ahead = stream.ReadAsync(_buffer.AsMemory(_end), CancellationToken.None).AsTask(); }
+                catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException) { _ahead = Task.FromResult(0); }
+            }
+            if (await Task.WhenAny(_ahead, stopped.Task).ConfigureAwait(false) != _ahead) return;
+            if (TakeAhead() == 0)
+            {
+                closed();
+                return;
+            }
+        }
+    }
+
+    /// <summary>The bytes of the read <see cref="WatchAsync"/> left (0: the client closed), added to the buffer.</summary>
+    int TakeAhead()
+    {
+        var ahead = _ahead!;
+        _ahead = null;
+        int n;
+        try { n = ahead.GetAwaiter().GetResult(); }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or System.Net.Sockets.SocketException) { n = 0; }
+        if (n == 0) _closed = true;
+        else _end += n;
+        return n;
+    }
+
+    /// <summary>Waits for the read <see cref="WatchAsync"/> left in flight and takes its bytes (none: the client closed).</summary>
+    async ValueTask AwaitAheadAsync(CancellationToken ct)
+    {
+        if (_ahead is null) return;
+        await _ahead.WaitAsync(ct).ConfigureAwait(false);
+        TakeAhead();
+    }
+
     /// <summary>Reads the next request's head; on a kept-alive connection what was read ahead of it is kept.</summary>
     public async Task<HttpRequestHead> ReadHeadAsync(IPEndPoint? remote, bool tls, CancellationToken ct)
     {
-        if (_start > 0)
+        // A read left in flight by the watch writes at _end: the buffer moves only once it is taken, and it is waited
+        // for only when the bytes at hand hold no whole head (pipelined requests already read are served first).
+        if (_ahead is { IsCompleted: true }) TakeAhead();
+        if (_ahead is not null && IndexOf(_buffer.AsSpan(_start, _end - _start), "\r\n\r\n"u8) < 0) await AwaitAheadAsync(ct).ConfigureAwait(false);
+        if (_closed && _end == _start) throw new EndOfStreamException("The client closed the connection.");
+        if (_start > 0 && _ahead is null)
         {
             _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
             _end -= _start;
             _start = 0;
         }
         int headEnd;
-        while ((headEnd = IndexOf(_buffer.AsSpan(0, _end), "\r\n\r\n"u8)) < 0)
+        while ((headEnd = IndexOf(_buffer.AsSpan(_start, _end - _start), "\r\n\r\n"u8)) < 0)
         {
-            var firstLine = IndexOf(_buffer.AsSpan(0, _end), "\r\n"u8);
+            // Here nothing is read ahead (it was waited for above) and the buffer starts at 0.
+            var firstLine = IndexOf(_buffer.AsSpan(_start, _end - _start), "\r\n"u8);
             if ((firstLine < 0 ? _end : firstLine) > limits.MaxRequestLine)
                 throw new HttpRequestRejected(414, $"The request line is longer than {limits.MaxRequestLine} bytes.");
             if (_end == _buffer.Length)
                 throw new HttpRequestRejected(431, $"The request head is larger than {limits.MaxHeadBytes} bytes.");
-            var n = await stream.ReadAsync(_buffer.AsMemory(_end), ct).ConfigureAwait(false);
+            var n = _closed ? 0 : await stream.ReadAsync(_buffer.AsMemory(_end), ct).ConfigureAwait(false);
             if (n == 0) throw new EndOfStreamException(_end == 0 ? "The client closed the connection without a request." : "The client closed the connection in the middle of the request head.");
             _end += n;
         }
-        _start = headEnd + 4;
-        var text = Encoding.Latin1.GetString(_buffer, 0, headEnd);
+        var text = Encoding.Latin1.GetString(_buffer, _start, headEnd);
+        _start += headEnd + 4;
         var lines = text.Split("\r\n");
         foreach (var line in lines)
             if (line.Contains('\r') || line.Contains('\n') || line.Contains('\0'))
@@ -165,7 +230,7 @@ public sealed class HttpRequestReader(Stream stream, HttpServerLimits limits)
     {
         if (_start == _end)
         {
-            if (into.Length >= _buffer.Length)
+            if (into.Length >= _buffer.Length && _ahead is null && !_closed)
             {
                 var direct = await stream.ReadAsync(into, ct).ConfigureAwait(false);
                 if (direct == 0) throw new EndOfStreamException("The client closed the connection in the middle of the body.");
@@ -182,6 +247,12 @@ public sealed class HttpRequestReader(Stream stream, HttpServerLimits limits)
     /// <summary>Refills the (used up) buffer with one read of the stream.</summary>
     async ValueTask FillAsync(CancellationToken ct)
     {
+        if (_ahead is not null)
+        {
+            await AwaitAheadAsync(ct).ConfigureAwait(false);
+            if (_end > _start) return;
+        }
+        if (_closed) throw new EndOfStreamException("The client closed the connection in the middle of the body.");
         _start = 0;
         _end = 0;
         var read = await stream.ReadAsync(_buffer, ct).ConfigureAwait(false);

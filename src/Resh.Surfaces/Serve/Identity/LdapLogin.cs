@@ -20,7 +20,9 @@ namespace Resh.Surfaces.Serve.Identity;
 /// with `group_base`, the groups found by `group_filter` (default member, uniqueMember or memberUid). A wrong user
 /// and a wrong password give the same 401 in about the same time; the LDAP server unreachable is 503.
 /// Successful logins are remembered for <see cref="CacheFor"/> (keyed by a salted hash of user and password), so a
-/// client sending Basic on every request does not bind on every request.
+/// client sending Basic on every request does not bind on every request. Failed logins are throttled per user name and
+/// client address (<see cref="LoginThrottle"/>: 429 with Retry-After, the directory not asked). A refusal never names
+/// the unverified user: it is the client's (`anonymous` and its address in the audit trail).
 /// </summary>
 public sealed class LdapLogin
 {
@@ -38,6 +40,8 @@ public sealed class LdapLogin
     readonly Dictionary<string, (ServeIdentity Id, DateTime Until)> _cache = new(StringComparer.Ordinal);
     readonly Lock _lock = new();
     readonly SemaphoreSlim _binds = new(8);
+    /// <summary>One for the process: it outlives the logins built again when the config file changes.</summary>
+    static readonly LoginThrottle Throttle = new();
 
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(60);
     public const int MaxUser = 256, MaxPassword = 1024;
@@ -95,8 +99,8 @@ public sealed class LdapLogin
 
     static AuthOutcome WrongLogin() => AuthOutcome.Refused(ReshError.PermissionDenied("The user name or password is wrong.", "Check them; the server verifies them against its LDAP directory."));
 
-    /// <summary>Verifies the credentials of a `Basic` header (base64 of user:password).</summary>
-    public async Task<AuthOutcome> LoginAsync(string basic, CancellationToken ct)
+    /// <summary>Verifies the credentials of a `Basic` header (base64 of user:password) sent from <paramref name="address"/>.</summary>
+    public async Task<AuthOutcome> LoginAsync(string basic, System.Net.IPAddress? address, CancellationToken ct)
     {
         byte[] raw;
         try { raw = basic.Length <= 4 * (MaxUser + MaxPassword) ? Convert.FromBase64String(basic) : throw new FormatException(); }
@@ -120,10 +124,26 @@ public sealed class LdapLogin
         CryptographicOperations.ZeroMemory(raw.AsSpan(0, colon));
         lock (_lock)
             if (_cache.TryGetValue(key, out var hit) && hit.Until > DateTime.UtcNow) { CryptographicOperations.ZeroMemory(raw); return AuthOutcome.Ok(hit.Id); }
+        var name = user.ToLowerInvariant();
+        var client = RefusalAudit.ClientKey(address);
+        if (Throttle.Begin(name, client) is { } wait)
+        {
+            CryptographicOperations.ZeroMemory(raw);
+            return AuthOutcome.Refused(ReshError.Unavailable("Too many failed logins for this user name or from this client address; this one was not checked.",
+                $"Retry after {wait} s (Retry-After) with the right password; the wait doubles with every further failure.", new JsonObject { ["retry_after_s"] = wait }), 429) with { RetryAfter = wait };
+        }
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        var counted = false;
         try
         {
             var outcome = await VerifyAsync(user, password, ct).ConfigureAwait(false);
+            counted = true;
+            if (outcome.Status != 401)
+            {
+                // A right password (a role or not) resets the pair; the directory unreachable is no failure.
+                if (outcome.Identity is not null || outcome.Status == 403) Throttle.Succeeded(name, client);
+                else Throttle.NotFailed(name, client);
+            }
             if (outcome.Identity is { } id)
                 lock (_lock)
                 {
@@ -138,13 +158,17 @@ public sealed class LdapLogin
             }
             return outcome;
         }
-        finally { CryptographicOperations.ZeroMemory(raw); }
+        finally
+        {
+            if (!counted) Throttle.NotFailed(name, client); // cancelled (the client went away) or a bug: not a failed login
+            CryptographicOperations.ZeroMemory(raw);
+        }
     }
 
     async Task<AuthOutcome> VerifyAsync(string user, Memory<byte> password, CancellationToken ct)
     {
         if (!await _binds.WaitAsync(_timeout, ct).ConfigureAwait(false))
-            return AuthOutcome.Refused(ReshError.Unavailable("Too many logins are being verified at once.", "Retry in a moment."), 503, "ldap:" + user);
+            return AuthOutcome.Refused(ReshError.Unavailable("Too many logins are being verified at once.", "Retry in a moment."), 503); // the client's, not the unverified name's (s38 attacker #4)
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(_timeout);
         try
@@ -183,7 +207,7 @@ public sealed class LdapLogin
             catch (LdapResultException) { }
             if (_groupBase is not null)
             {
-                var filter = _groupFilter!.Replace("{dn}", LdapFilter.Escape(dn)).Replace("{user}", LdapFilter.Escape(user));
+                var filter = Substitute(_groupFilter!, LdapFilter.Escape(dn), LdapFilter.Escape(user));
                 foreach (var e in await client.SearchAsync(_groupBase, 2, filter, ["1.1"], cts.Token).ConfigureAwait(false)) groups.Add(NormalizeDn(e.Dn));
             }
             foreach (var (group, role) in _groups)
@@ -207,6 +231,22 @@ public sealed class LdapLogin
     }
 
     static string Clip(string s) => s.Length > 64 ? s[..64] : s;
+
+    /// <summary>
+    /// {dn} and {user} of a filter template replaced in one pass: a `{user}` inside the DN (or the name) is text, not
+    /// another placeholder (s38 attacker #12).
+    /// </summary>
+    public static string Substitute(string template, string dn, string user)
+    {
+        var sb = new StringBuilder(template.Length + dn.Length + user.Length);
+        for (int i = 0; i < template.Length;)
+        {
+            if (string.CompareOrdinal(template, i, "{dn}", 0, 4) == 0) { sb.Append(dn); i += 4; }
+            else if (string.CompareOrdinal(template, i, "{user}", 0, 6) == 0) { sb.Append(user); i += 6; }
+            else sb.Append(template[i++]);
+        }
+        return sb.ToString();
+    }
 
     /// <summary>RFC 4514 §2.4: a value inside a DN with its special characters escaped.</summary>
     public static string EscapeDn(string value)

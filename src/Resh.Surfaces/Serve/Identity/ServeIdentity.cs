@@ -15,9 +15,12 @@ public sealed record ServeIdentity(string Kind, string Name, string Role)
     public string Key => Kind + ":" + Name;
 }
 
-/// <summary>The outcome of the authentication step: an identity, or a refusal with its HTTP status (401, 403, 503).</summary>
+/// <summary>The outcome of the authentication step: an identity, or a refusal with its HTTP status (401, 403, 429, 503).</summary>
 public sealed record AuthOutcome(ServeIdentity? Identity, ReshError? Refusal, int Status, string? Caller)
 {
+    /// <summary>A 429 (failed logins throttled): the seconds to send as Retry-After.</summary>
+    public int? RetryAfter { get; init; }
+
     public static AuthOutcome Ok(ServeIdentity id) => new(id, null, 200, id.Key);
     public static AuthOutcome Refused(ReshError error, int status = 401, string? caller = null) => new(null, error, status, caller);
 }
@@ -60,7 +63,7 @@ public sealed class ServeAuthenticator
                 return AuthOutcome.Refused(ReshError.PermissionDenied("This server takes no user/password logins (no [serve.ldap] in its config).", "Send Authorization: Bearer TOKEN."));
             if (!head.Tls && !_allowPlaintextBasic && !(head.Remote is { } r && IPAddress.IsLoopback(r.Address)))
                 return AuthOutcome.Refused(ReshError.PermissionDenied("A password is taken only over TLS.", "Call the server with https:// (it needs --tls-cert)."));
-            return await _ldap.LoginAsync(auth[6..].Trim(), ct).ConfigureAwait(false);
+            return await _ldap.LoginAsync(auth[6..].Trim(), head.Remote?.Address, ct).ConfigureAwait(false);
         }
         if (auth is not null || clientCertificate is null)
         {

@@ -35,6 +35,13 @@ public sealed class LdapClient : IAsyncDisposable
 
     public const int MaxEntries = 1000;
 
+    /// <summary>
+    /// All the replies of one connection (one login) together: a login needs a few KiB (a bind result, the user's
+    /// groups), so a hostile server cannot make resh hold hundreds of MB per login (s38 attacker #9).
+    /// </summary>
+    public const long MaxReceived = 2 * 1024 * 1024;
+    long _received;
+
     /// <summary>Connects to ldap://host:port or ldaps://host:port; with <paramref name="startTls"/> an ldap:// connection is upgraded first.</summary>
     public static async Task<LdapClient> ConnectAsync(Uri url, bool startTls, TlsTrust trust, CancellationToken ct)
     {
@@ -162,6 +169,9 @@ public sealed class LdapClient : IAsyncDisposable
                 await ReadExactlyAsync(_header.AsMemory(have, 1), ct).ConfigureAwait(false);
                 have++;
             }
+            _received += headerSize + length;
+            if (_received > MaxReceived)
+                throw new LdapProtocolException($"the server's replies to one login are larger than {MaxReceived / 1024 / 1024} MiB, far more than a login needs");
             var content = new byte[length];
             await ReadExactlyAsync(content, ct).ConfigureAwait(false);
             var message = new BerElement(Ber.Sequence, content).Children();
