@@ -15,6 +15,9 @@ sealed record NatsServer(string Host, int Port, string? User, string? Password, 
     /// <summary>TLS is required only because a password is configured and tls was left at auto (s32 attacker #2).</summary>
     public bool TlsForPassword { get; init; }
 
+    /// <summary>Where its settings are written, for hints: the [mq.NAME] table, or event://'s [events].</summary>
+    public string Table { get; init; } = "the [mq.NAME] table";
+
     public const int DefaultPort = 4222;
     public string Display => (Host.Contains(':') ? $"[{Host}]" : Host) + ":" + Port.ToString(CultureInfo.InvariantCulture);
     public string Key => $"{Display}|{User}|{Tls}|{Ca}";
@@ -61,7 +64,7 @@ static class NatsConnections
             ctx.Warn($"The password for {table} goes to {endpoint.Display(NatsServer.DefaultPort)} without TLS (tls = \"off\"): readable on the network.");
         return new NatsServer(endpoint.Host, endpoint.Port ?? NatsServer.DefaultPort, endpoint.User, secret?.Reveal(), tls, ca, timeout,
             label is null ? endpoint.Display(NatsServer.DefaultPort) : $"{label} ({endpoint.Display(NatsServer.DefaultPort)})")
-        { TlsForPassword = forPassword };
+        { TlsForPassword = forPassword, Table = table.StartsWith('[') ? "the " + table + " table" : "the [mq.NAME] table" };
     }
 
     public static async Task<(NatsConnection Nats, NatsJSContext Js)> GetAsync(NatsServer server, CancellationToken ct)
