@@ -30,6 +30,7 @@ public static class HandleCatalog
         registry.Add("log", Resh.Handles.Log.LogHandle.Create);
         registry.Add("mq", Resh.Handles.Mq.MqHandle.Create);
         registry.Add("event", Resh.Handles.Event.EventHandle.Create);
+        Resh.Handles.Event.EventLogs.NatsProvider = Resh.Handles.Nats.Event.NatsEventLog.ConnectAsync; // [events] backend = "nats": the trail on a JetStream stream (its own project)
         Resh.Core.Execution.ReshRuntime.ChangeRecorder = Resh.Handles.Event.EventRecorder.Record; // [events] record = true: changed calls become events
         registry.Add("svc", Resh.Handles.Svc.SvcHandle.Create);
         registry.Add("cron", Resh.Handles.Cron.CronHandle.Create);

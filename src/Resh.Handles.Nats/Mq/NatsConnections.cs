@@ -15,6 +15,9 @@ sealed record NatsServer(string Host, int Port, string? User, string? Password, 
     /// <summary>TLS is required only because a password is configured and tls was left at auto (s32 attacker #2).</summary>
     public bool TlsForPassword { get; init; }
 
+    /// <summary>Where its settings are written, for hints: the [mq.NAME] table, or event://'s [events].</summary>
+    public string Table { get; init; } = "the [mq.NAME] table";
+
     public const int DefaultPort = 4222;
     public string Display => (Host.Contains(':') ? $"[{Host}]" : Host) + ":" + Port.ToString(CultureInfo.InvariantCulture);
     public string Key => $"{Display}|{User}|{Tls}|{Ca}";
@@ -30,9 +33,16 @@ static class NatsConnections
 
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
 
-    public static NatsServer ServerOf(VerbContext ctx, Endpoint endpoint)
+    public static NatsServer ServerOf(VerbContext ctx, Endpoint endpoint) =>
+        ServerOf(ctx, endpoint, endpoint.Profile is null ? "the target" : $"[mq.{endpoint.Profile}]", endpoint.Profile is null ? null : $"[mq.{endpoint.Profile}]",
+            () => endpoint.Secret(ctx, "password"));
+
+    /// <summary>
+    /// The server of a table that is not an [mq.NAME] profile (event://'s [events]): <paramref name="table"/> names it in
+    /// messages, <paramref name="label"/> (null: host:port) in the server's label, <paramref name="password"/> reads its secret.
+    /// </summary>
+    public static NatsServer ServerOf(VerbContext ctx, Endpoint endpoint, string table, string? label, Func<Resh.Core.Secrets.SecretValue?> password)
     {
-        var table = endpoint.Profile is null ? "the target" : $"[mq.{endpoint.Profile}]";
         var url = endpoint.Setting("url") is { } u && Uri.TryCreate(u, UriKind.Absolute, out var uri) ? uri : null;
         var ca = endpoint.Setting("ca");
         var tls = endpoint.TlsMode(table, url?.Scheme == "tls" || ca is not null ? "on" : "auto", allowAuto: true);
@@ -43,18 +53,18 @@ static class NatsConnections
             if (!Resh.Core.Values.DurationValue.TryParse(text, out timeout) || timeout <= TimeSpan.Zero || timeout > TimeSpan.FromHours(1))
                 throw ReshError.Usage($"timeout = \"{text}\" in {table} is not a duration between 1ms and 1h.", "Example: timeout = \"10s\"").ToException();
         }
-        var password = endpoint.Secret(ctx, "password");
-        if (password is not null && endpoint.User is null)
+        var secret = password();
+        if (secret is not null && endpoint.User is null)
             throw ReshError.Usage($"{table} has a password but no user.", "Add user = \"NAME\" next to the password.").ToException();
         // A password never goes in clear unless the operator says so: with tls left at auto, a server that does not offer
         // TLS (or an on-path rewrite of its INFO) would otherwise receive it as plain text.
-        var forPassword = password is not null && tls == "auto";
+        var forPassword = secret is not null && tls == "auto";
         if (forPassword) tls = "on";
-        if (password is not null && tls == "off" && !endpoint.IsLoopback)
+        if (secret is not null && tls == "off" && !endpoint.IsLoopback)
             ctx.Warn($"The password for {table} goes to {endpoint.Display(NatsServer.DefaultPort)} without TLS (tls = \"off\"): readable on the network.");
-        return new NatsServer(endpoint.Host, endpoint.Port ?? NatsServer.DefaultPort, endpoint.User, password?.Reveal(), tls, ca, timeout,
-            endpoint.Profile is null ? endpoint.Display(NatsServer.DefaultPort) : $"[mq.{endpoint.Profile}] ({endpoint.Display(NatsServer.DefaultPort)})")
-        { TlsForPassword = forPassword };
+        return new NatsServer(endpoint.Host, endpoint.Port ?? NatsServer.DefaultPort, endpoint.User, secret?.Reveal(), tls, ca, timeout,
+            label is null ? endpoint.Display(NatsServer.DefaultPort) : $"{label} ({endpoint.Display(NatsServer.DefaultPort)})")
+        { TlsForPassword = forPassword, Table = table.StartsWith('[') ? "the " + table + " table" : "the [mq.NAME] table" };
     }
 
     public static async Task<(NatsConnection Nats, NatsJSContext Js)> GetAsync(NatsServer server, CancellationToken ct)

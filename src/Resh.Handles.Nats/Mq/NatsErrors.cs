@@ -30,13 +30,13 @@ static class NatsErrors
             };
         }
         if (timedOut || e is TimeoutException or NatsNoReplyException or OperationCanceledException)
-            return ReshError.Timeout($"{where} did not answer in time.", "Check that the server is up and reachable; raise timeout = \"10s\" in the [mq.NAME] table.", details);
+            return ReshError.Timeout($"{where} did not answer in time.", $"Check that the server is up and reachable; raise timeout = \"10s\" in {server.Table}.", details);
         var inner = Inner(e);
         if (inner.Contains("Authorization Violation", StringComparison.OrdinalIgnoreCase) || inner.Contains("Authentication", StringComparison.OrdinalIgnoreCase))
-            return ReshError.PermissionDenied($"{where} refused the user and password.", "Check user and password (password = \"env:VAR\", \"secret:NAME\" or \"file:PATH\") of the [mq.NAME] table.", details);
+            return ReshError.PermissionDenied($"{where} refused the user and password.", $"Check user and password (password = \"env:VAR\", \"secret:NAME\" or \"file:PATH\") of {server.Table}.", details);
         if (server.TlsForPassword && inner.Contains("TLS", StringComparison.OrdinalIgnoreCase))
             return ReshError.Unsupported($"{where} offers no TLS, and resh does not send a password in clear.",
-                "Enable TLS on the server (tls { cert_file, key_file } in nats.conf) and set ca = \"PATH\", or write tls = \"off\" in the [mq.NAME] table to send the password in clear (loopback only).", details);
+                $"Enable TLS on the server (tls {{ cert_file, key_file }} in nats.conf) and set ca = \"PATH\", or write tls = \"off\" in {server.Table} to send the password in clear (loopback only).", details);
         if (e is NatsException or System.Net.Sockets.SocketException or IOException)
             return ReshError.Unavailable($"Cannot connect to NATS at {where}: {inner}.",
                 "Check that nats-server runs there (with -js for JetStream) and the address and port are right.", details);

@@ -53,10 +53,26 @@ public sealed record EventRecord(long Seq, string Id, long TimeMs, string Topic,
         var json = line[9..];
         Hex(Crc32.HashToUInt32(json), want);
         if (!line[..8].SequenceEqual(want)) return null;
+        return Parse(json, null);
+    }
+
+    /// <summary>The event as a message body of another backend (NATS): its JSON without seq, which is the message's sequence there.</summary>
+    public byte[] EncodeBody()
+    {
+        var o = ToJson();
+        o.Remove("seq");
+        return Encoding.UTF8.GetBytes(o.ToJsonString());
+    }
+
+    /// <summary>The event of a message body (<see cref="EncodeBody"/>) with sequence number <paramref name="seq"/>; null when it is not one.</summary>
+    public static EventRecord? FromBody(long seq, ReadOnlySpan<byte> json) => Parse(json, seq);
+
+    static EventRecord? Parse(ReadOnlySpan<byte> json, long? knownSeq)
+    {
         try
         {
             if (JsonNode.Parse(json) is not JsonObject o) return null;
-            var seq = o["seq"]!.GetValue<long>();
+            var seq = knownSeq ?? o["seq"]!.GetValue<long>();
             var id = o["id"]!.GetValue<string>();
             var time = DateTimeOffset.Parse(o["time"]!.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).ToUnixTimeMilliseconds();
             var topic = o["topic"]!.GetValue<string>();

@@ -44,8 +44,8 @@ public static class EventTopic
         string name;
         if (target.StartsWith('/')) name = target[1..];
         else if (target.IndexOf('/') is var slash and > 0)
-            throw ReshError.Unsupported($"Remote event backends ({Clip(target[..slash])}) are not built yet: only the embedded trail is.",
-                $"Use the embedded trail on this machine: event:///{Clip(target[(slash + 1)..])}").ToException();
+            throw ReshError.Unsupported($"A server in the target ({Clip(target[..slash])}) is not how event:// names its backend.",
+                $"Write event:///{Clip(target[(slash + 1)..])} and name a NATS server in the config: [events] url = \"nats://HOST:4222\".").ToException();
         else name = target;
         if (name.Length == 0) return null;
         if (Check(name, pattern) is { } why)

@@ -7,8 +7,8 @@ namespace Resh.Handles.Event;
 
 static class EventArgs
 {
-    public static readonly Arg<string?> Backend = Arg.Enum("backend", "Where the trail lives: embedded (the state directory of this machine); nats is not built yet.",
-        ["embedded", "nats"], "embedded");
+    public static readonly Arg<string?> Backend = Arg.Enum("backend", "Where the trail lives: embedded (the state directory of this machine) or nats (the JetStream server of the config's [events] url). Default: the config's [events] backend (nats when it has a url), else embedded.",
+        ["embedded", "nats"]);
 
     public static readonly Arg<IReadOnlyList<string>> Where = Arg.List("where",
         "Field filters that must all hold: PATH=VALUE or PATH!=VALUE, PATH a dotted path into the event (data.version, source, who, correlation).",
@@ -21,19 +21,8 @@ static class EventArgs
 
     public static readonly Arg<long?> After = Arg.Int("after", "Only events with a sequence number above this one (a cursor from an earlier list or follow).", min: 0, examples: ["1041"]);
 
-    /// <summary>The topic pattern of the target (null: every topic), after checking the backend is one that exists.</summary>
-    public static string? Pattern(VerbContext ctx)
-    {
-        CheckBackend(ctx);
-        return EventTopic.OfTarget(ctx.Target, pattern: true);
-    }
-
-    public static void CheckBackend(VerbContext ctx)
-    {
-        if (ctx.Get(Backend) is { } b and not "embedded")
-            throw ReshError.Unsupported($"The {b} backend of event:// is not built yet; only the embedded trail is.",
-                "Leave out backend= to use the embedded trail in the state directory.").ToException();
-    }
+    /// <summary>The topic pattern of the target (null: every topic).</summary>
+    public static string? Pattern(VerbContext ctx) => EventTopic.OfTarget(ctx.Target, pattern: true);
 
     public static (long? Since, long? Until) Window(VerbContext ctx)
     {

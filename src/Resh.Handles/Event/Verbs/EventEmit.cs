@@ -16,7 +16,7 @@ public static class EventEmit
 
     public static readonly VerbInfo Verb = VerbInfo.Define("emit", Effect.Mutate,
         "Append an event to the trail: a topic, JSON data, source, correlation id; answers once it is on disk.",
-        [Data, Source, Correlation, Persistent, EventArgs.Backend], () => EventJson.Default.EventEmitResult, Run,
+        [Data, Source, Correlation, Persistent, EventArgs.Backend], () => EventJson.Default.EventEmitResult, RunAsync,
         examples:
         [
             new("'event:///deploy.emit(data:={\"version\":\"1.2\"})'", "seq, id and time of the new event."),
@@ -25,12 +25,13 @@ public static class EventEmit
         notes: "The topic is the target: tokens of letters, digits, `_` and `-` joined by `.` (at most 200 characters). The data is at most "
             + "[events] max_data (1MiB by default) as JSON. Each emit also applies retention: whole old segments are deleted while the trail is "
             + "larger than [events] max_size (256MiB) or their newest event is older than [events] max_age (30d). Inside `resh batch`, consecutive emits "
-            + "share one fsync (group commit): their answers are written after it, so none says ok before its event is on disk.",
+            + "share one fsync (group commit): their answers are written after it, so none says ok before its event is on disk. "
+            + "On the nats backend an emit is a JetStream publish answered after the server's ack (stored; seq is the stream's sequence); "
+            + "persistent=false does not wait for it (seq 0), and retention is the stream's own (max_age, max_size as its MaxAge, MaxBytes).",
         targetHelp: "The topic: event:///deploy.created").WithDeferredSync();
 
-    static Outcome<EventEmitResult> Run(VerbContext ctx)
+    static async ValueTask<Outcome<EventEmitResult>> RunAsync(VerbContext ctx)
     {
-        EventArgs.CheckBackend(ctx);
         var topic = EventTopic.OfTarget(ctx.Target, pattern: false)
             ?? throw ReshError.Usage("The target names no topic.", "Example: resh 'event:///deploy.emit(data:={\"version\":\"1.2\"})'").ToException();
         var settings = EventSettings.From(ctx.Runtime.Config);
@@ -45,17 +46,15 @@ public static class EventEmit
         var correlation = Text(ctx.Get(Correlation), "correlation");
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var who = EventArgs.Who();
+        var log = await EventLogs.OpenAsync(ctx).ConfigureAwait(false);
         if (ctx.DryRun)
         {
-            using (var peek = EventStore.Open(ctx.Runtime.Paths, create: false, ctx.Cancellation)) { if (peek is not null) EventArgs.Forward(ctx, peek); }
+            await log.CheckAsync(ctx).ConfigureAwait(false);
             return Outcome.Changed(new EventEmitResult(topic, 0, "", EventRecord.Stamp(now), bytes, false, 0));
         }
         var durable = ctx.Get(Persistent);
-        using var store = EventStore.Open(ctx.Runtime.Paths, create: true, ctx.Cancellation)!;
-        var rec = store.Append(seq => new EventRecord(seq, EventRecord.NewId(), now, topic, source, correlation, who, data), settings.SegmentSize, durable, ctx.Runtime.Deferred);
-        var dropped = store.Retain(settings.MaxSize, settings.MaxAge);
-        EventArgs.Forward(ctx, store);
-        return Outcome.Changed(new EventEmitResult(topic, rec.Seq, rec.Id, EventRecord.Stamp(now), bytes, durable, dropped));
+        var (rec, dropped) = await log.AppendAsync(ctx, seq => new EventRecord(seq, EventRecord.NewId(), now, topic, source, correlation, who, data), durable, settings).ConfigureAwait(false);
+        return Outcome.Changed(new EventEmitResult(topic, rec.Seq, rec.Id, EventRecord.Stamp(now), bytes, durable && rec.Seq > 0, dropped));
     }
 
     static string? Text(string? value, string name)

@@ -23,7 +23,8 @@ public static class EventFollow
             new("event://.follow after=1041 count=5", "The five events after 1041 (waiting for them if need be)."),
         ],
         notes: "The trail is polled (at most `poll` apart), so events from other processes appear within that. The envelope's last_seq is the cursor "
-            + "to go on from with after=. An end by --timeout is normal (`ok: true`, `ended: \"timeout\"`); Ctrl-C ends it as `interrupted`.",
+            + "to go on from with after=. An end by --timeout is normal (`ok: true`, `ended: \"timeout\"`); Ctrl-C ends it as `interrupted`. "
+            + "On the nats backend follow is an ordered consumer on the pattern's subjects: events arrive as the server delivers them (poll is unused).",
         targetHelp: "A topic or pattern: event:///deploy.>; empty for all");
 
     static async ValueTask<Outcome<EventFollowResult>> RunAsync(VerbContext ctx)
@@ -34,47 +35,24 @@ public static class EventFollow
         var maxPause = ctx.Get(Poll) ?? TimeSpan.FromMilliseconds(250);
         if (maxPause <= TimeSpan.Zero || maxPause > TimeSpan.FromMinutes(1))
             return ReshError.Usage("poll= must be longer than zero and at most 1m.", "Example: poll=250ms");
-        EventStore.Position pos;
-        if (ctx.Get(EventArgs.After) is { } after) pos = new(0, 0, after);
-        else if (ctx.Get(From) == "start") pos = new(0, 0, 0);
-        else
-        {
-            using var store = EventStore.Open(ctx.Runtime.Paths, create: false, ctx.Cancellation);
-            pos = store is null ? new(0, 0, 0) : new(store.TailSegment, store.TailOffset, store.NextSeq - 1);
-        }
+        long? after = ctx.Get(EventArgs.After) is { } a ? a : ctx.Get(From) == "start" ? 0 : null;
+        var log = await EventLogs.OpenAsync(ctx).ConfigureAwait(false);
+        var last = new System.Runtime.CompilerServices.StrongBox<long>(after ?? 0);
         long received = 0;
-        var warned = new HashSet<string>(StringComparer.Ordinal);
-        var pause = TimeSpan.FromMilliseconds(10);
         try
         {
-            while (limit is null || received < limit)
+            await log.FollowAsync(ctx, pattern, after, last, maxPause, rec =>
             {
-                int got = 0;
-                using (var store = EventStore.Open(ctx.Runtime.Paths, create: false, ctx.Cancellation))
-                {
-                    if (store is not null)
-                    {
-                        pos = store.Read(pos, null, rec =>
-                        {
-                            if (!EventTopic.Matches(pattern, rec.Topic) || !EventFilter.All(filters, rec)) return true;
-                            ctx.Events.Emit("event", (JsonObject)JsonSerializer.SerializeToNode(EventItem.Of(rec), EventJson.Default.EventItem)!);
-                            got++;
-                            received++;
-                            return limit is null || received < limit;
-                        });
-                        foreach (var w in store.Warnings) if (warned.Add(w)) ctx.Warn(w);
-                    }
-                }
-                if (ctx.DryRun) break;
-                if (got > 0) { pause = TimeSpan.FromMilliseconds(10); continue; }
-                await Task.Delay(pause, ctx.Cancellation).ConfigureAwait(false);
-                pause = TimeSpan.FromMilliseconds(Math.Min(maxPause.TotalMilliseconds, pause.TotalMilliseconds * 2));
-            }
+                if (!EventTopic.Matches(pattern, rec.Topic) || !EventFilter.All(filters, rec)) return true;
+                ctx.Events.Emit("event", (JsonObject)JsonSerializer.SerializeToNode(EventItem.Of(rec), EventJson.Default.EventItem)!);
+                received++;
+                return limit is null || received < limit;
+            }).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ctx.TimedOut)
         {
-            return new EventFollowResult(pattern, received, pos.After, "timeout");
+            return new EventFollowResult(pattern, received, last.Value, "timeout");
         }
-        return new EventFollowResult(pattern, received, pos.After, ctx.DryRun ? "dry_run" : "count");
+        return new EventFollowResult(pattern, received, last.Value, ctx.DryRun ? "dry_run" : "count");
     }
 }

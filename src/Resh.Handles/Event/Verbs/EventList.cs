@@ -10,7 +10,7 @@ public static class EventList
 
     public static readonly VerbInfo Verb = VerbInfo.Define("list", Effect.Read,
         "Events of the trail whose topic matches the target's pattern, oldest first: since/until, field filters, after a sequence number.",
-        [EventArgs.Since, EventArgs.Until, EventArgs.Where, EventArgs.After, Limit, EventArgs.Backend], () => EventJson.Default.EventListResult, Run,
+        [EventArgs.Since, EventArgs.Until, EventArgs.Where, EventArgs.After, Limit, EventArgs.Backend], () => EventJson.Default.EventListResult, RunAsync,
         examples:
         [
             new("event:///deploy.list", "The last 100 deploy events."),
@@ -18,16 +18,17 @@ public static class EventList
             new("event://.list limit=20 --format table", "The newest 20 events of every topic."),
         ],
         notes: "Topic patterns are NATS-style: `deploy.*` matches one more token (deploy.created), `deploy.>` one or more (deploy.created.eu). "
-            + "An empty target lists every topic. A damaged record is skipped with a warning.",
+            + "An empty target lists every topic. A damaged record is skipped with a warning. On the nats backend the pattern is the subject filter "
+            + "of an ordered consumer (topic deploy.created is subject resh.events.deploy.created) started at after= or since=.",
         targetHelp: "A topic or pattern: event:///deploy, event:///deploy.*, event:///deploy.>; empty for all");
 
     public static readonly VerbInfo QueryVerb = VerbInfo.Define("query", Effect.Read,
         "The same as list (a second name for it).",
-        [EventArgs.Since, EventArgs.Until, EventArgs.Where, EventArgs.After, Limit, EventArgs.Backend], () => EventJson.Default.EventListResult, Run,
+        [EventArgs.Since, EventArgs.Until, EventArgs.Where, EventArgs.After, Limit, EventArgs.Backend], () => EventJson.Default.EventListResult, RunAsync,
         examples: [new("'event:///deploy.*.query' where=data.env=prod since=1d", "Prod deploy events of the last day.")],
         targetHelp: "A topic or pattern: event:///deploy, event:///deploy.*, event:///deploy.>; empty for all");
 
-    static Outcome<EventListResult> Run(VerbContext ctx)
+    static async ValueTask<Outcome<EventListResult>> RunAsync(VerbContext ctx)
     {
         var pattern = EventArgs.Pattern(ctx);
         var filters = EventFilter.Parse(ctx.Get(EventArgs.Where));
@@ -36,19 +37,15 @@ public static class EventList
         var after = ctx.Get(EventArgs.After) ?? 0;
         var kept = new Queue<EventRecord>();
         bool truncated = false;
-        using (var store = EventStore.Open(ctx.Runtime.Paths, create: false, ctx.Cancellation))
+        var log = await EventLogs.OpenAsync(ctx).ConfigureAwait(false);
+        await log.ReadAsync(ctx, pattern, after, since, rec =>
         {
-            if (store is null) return new EventListResult(pattern, [], 0, false);
-            store.Read(new EventStore.Position(0, 0, after), since, rec =>
-            {
-                ctx.Cancellation.ThrowIfCancellationRequested();
-                if (!Wanted(rec, pattern, filters, since, until)) return true;
-                kept.Enqueue(rec);
-                if (kept.Count > limit) { kept.Dequeue(); truncated = true; }
-                return true;
-            });
-            EventArgs.Forward(ctx, store);
-        }
+            ctx.Cancellation.ThrowIfCancellationRequested();
+            if (!Wanted(rec, pattern, filters, since, until)) return true;
+            kept.Enqueue(rec);
+            if (kept.Count > limit) { kept.Dequeue(); truncated = true; }
+            return true;
+        }).ConfigureAwait(false);
         var items = kept.Select(EventItem.Of).ToArray();
         return new EventListResult(pattern, items, items.Length, truncated);
     }

@@ -14,7 +14,7 @@ public static class EventRulesAdd
 
     public static readonly VerbInfo Verb = VerbInfo.Define("rules.add", Effect.Mutate,
         "Add (or replace) a rule: on events whose topic matches the target's pattern (and every where= filter), `serve` runs a stage with fields of the event as arguments.",
-        [Name, Stage, With, EventArgs.Where, EventArgs.Backend], () => EventJson.Default.EventRuleAddResult, Run,
+        [Name, Stage, With, EventArgs.Where, EventArgs.Backend], () => EventJson.Default.EventRuleAddResult, RunAsync,
         examples:
         [
             new("event:///disk.full.rules.add name=prune run=snapshot://.prune", "On every disk.full event, prune snapshots."),
@@ -22,10 +22,11 @@ public static class EventRulesAdd
                 "Append a line per prod deploy event."),
         ],
         notes: "A rule applies to events emitted after it was added (from_seq). Placeholders are rendered only in argument values, never in the stage, "
-            + "so an event cannot choose the target a rule acts on. Rules run in `event://.serve`.",
+            + "so an event cannot choose the target a rule acts on. Rules run in `event://.serve`. Rules are kept on this host (events/rules.json "
+            + "in the state dir) with either backend; on the nats backend from_seq is the stream's next sequence number.",
         targetHelp: "The topic pattern the rule is on: event:///disk.full, event:///deploy.*, event:///deploy.>");
 
-    static Outcome<EventRuleAddResult> Run(VerbContext ctx)
+    static async ValueTask<Outcome<EventRuleAddResult>> RunAsync(VerbContext ctx)
     {
         var on = EventArgs.Pattern(ctx)
             ?? throw ReshError.Usage("The target names no topic pattern for the rule.", "Example: resh event:///disk.full.rules.add name=prune run=snapshot://.prune").ToException();
@@ -44,6 +45,9 @@ public static class EventRulesAdd
         var created = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         if (ctx.DryRun)
             return Outcome.Changed(new EventRuleAddResult(new EventRule(name, on, where, action.Stage, action.VerbName, action.Args, 0, EventRecord.Stamp(created), EventArgs.Who()), true));
+        // The rule applies from the next event of the trail serve reads: the stream's on the nats backend.
+        var log = await EventLogs.OpenAsync(ctx).ConfigureAwait(false);
+        long? next = log is EmbeddedEventLog ? null : await log.LastSeqAsync(ctx).ConfigureAwait(false) + 1;
         using var store = EventStore.Open(ctx.Runtime.Paths, create: true, ctx.Cancellation)!;
         var set = EventRules.Read(store.Dir);
         // The same rule again (Ansible, cron re-applying rules) changes nothing and keeps its from_seq: events already
@@ -51,7 +55,7 @@ public static class EventRulesAdd
         if (set.Rules.FirstOrDefault(r => r.Name == name) is { } same && same.On == on && same.Run == action.Stage
             && same.Where.SequenceEqual(where) && JsonNode.DeepEquals(same.With, action.Args))
             return new EventRuleAddResult(same, false);
-        var rule = new EventRule(name, on, where, action.Stage, action.VerbName, action.Args, store.NextSeq, EventRecord.Stamp(created), EventArgs.Who());
+        var rule = new EventRule(name, on, where, action.Stage, action.VerbName, action.Args, next ?? store.NextSeq, EventRecord.Stamp(created), EventArgs.Who());
         var existed = set.Rules.RemoveAll(r => r.Name == name) > 0;
         set.Rules.Add(rule);
         EventRules.Write(store.Dir, set);

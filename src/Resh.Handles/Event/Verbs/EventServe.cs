@@ -29,7 +29,10 @@ public static class EventServe
             + "failed run is also a warning in serve's envelope, and serve goes on. Rules are read again at each look, so rules.add and "
             + "rules.remove take effect without a restart. An end by --timeout or SIGTERM is normal (`ended: \"timeout\"` or `\"terminated\"`, "
             + "the counts, status 0: a supervisor's stop is not a failure); Ctrl-C ends it as `interrupted` (130). The cursor is saved either way. As a service: `resh svc://resh-events.create restart=always -- /usr/local/bin/resh event://.serve` "
-            + "(for root the trail is /var/lib/resh/events; add user=NAME to serve another user's trail).",
+            + "(for root the trail is /var/lib/resh/events; add user=NAME to serve another user's trail). "
+            + "On the nats backend the cursor is a durable JetStream consumer resh-serve-NAME (`.` in NAME becomes `_`) on the stream: every "
+            + "serve of that name, on any host, shares it, so each event is run by one of them (at least once: an event whose rules did not "
+            + "finish is delivered again after run_timeout + 30s); give each host its own name to run every event on every host.",
         targetHelp: "Empty: event://.serve");
 
     static async ValueTask<Outcome<EventServeResult>> RunAsync(VerbContext ctx)
@@ -45,8 +48,9 @@ public static class EventServe
         if (runTimeout <= TimeSpan.Zero) return ReshError.Usage("run_timeout= must be longer than zero.", "Example: run_timeout=5m");
         var once = ctx.Get(Once);
         if (ctx.DryRun) once = true;
+        var log = await EventLogs.OpenAsync(ctx).ConfigureAwait(false);
         var dir = EventStore.Root(ctx.Runtime.Paths, create: true)!;
-        using var server = EventServer.Start(dir, name, ctx.Cancellation);
+        using var server = await log.FeedAsync(ctx, name, runTimeout).ConfigureAwait(false);
         long events = 0, runs = 0, failed = 0;
         var warned = new HashSet<string>(StringComparer.Ordinal);
         var actions = new Dictionary<string, (EventRule Rule, StageAction? Action)>(StringComparer.Ordinal);
@@ -56,18 +60,11 @@ public static class EventServe
         {
             while (true)
             {
-                var batch = new List<EventRecord>();
-                List<EventRule> rules;
-                using (var store = EventStore.Open(ctx.Runtime.Paths, create: true, ctx.Cancellation)!)
-                {
-                    var ruleWarnings = new List<string>();
-                    rules = EventRules.Read(store.Dir, ruleWarnings).Rules;
-                    foreach (var w in ruleWarnings) WarnOnce(w);
-                    store.Read(new EventStore.Position(0, 0, server.After), null, rec => { batch.Add(rec); return batch.Count < 100; });
-                    foreach (var w in store.Warnings) WarnOnce(w);
-                    // Damaged records skipped at the end: the cursor still moves past them.
-                    if (batch.Count == 0 && store.NextSeq - 1 > server.After && !ctx.DryRun) server.Advance(store.NextSeq - 1);
-                }
+                var batch = await server.NextAsync(ctx, WarnOnce).ConfigureAwait(false);
+                // Rules are read after the events: a rule added meanwhile has a from_seq past every event of this batch.
+                var ruleWarnings = new List<string>();
+                var rules = EventRules.Read(dir, ruleWarnings).Rules;
+                foreach (var w in ruleWarnings) WarnOnce(w);
                 foreach (var rec in batch)
                 {
                     events++;
@@ -88,7 +85,7 @@ public static class EventServe
                         }
                         ctx.Events.Emit("run", (JsonObject)JsonSerializer.SerializeToNode(run, EventJson.Default.EventRuleRun)!);
                     }
-                    if (!ctx.DryRun) server.Advance(rec.Seq);
+                    await server.DoneAsync(ctx, rec).ConfigureAwait(false);
                     ctx.Cancellation.ThrowIfCancellationRequested();
                 }
                 if (batch.Count > 0) { pause = TimeSpan.FromMilliseconds(10); continue; }
