@@ -39,14 +39,16 @@ hyperfine -N --warmup 3 --runs "${RUNS:-30}" --export-json "$work/one.json" \
 
 echo 0 > "$work/c1"; echo 0 > "$work/c2"; echo 0 > "$work/c3"; echo 0 > "$work/c4"
 inc() { echo "n=\$(cat $1); sleep 0.01; echo \$((n+1)) > $1"; }
+# A bare `wait` would also wait for the etcd server started above, for ever: each loop waits for its own runs.
+pids=()
 start=$(date +%s%N)
-for i in $(seq 20); do "$resh" lock:///counter.run wait=120s --format raw -- /bin/sh -c "$(inc "$work/c1")" & done; wait
+for i in $(seq 20); do "$resh" lock:///counter.run wait=120s --format raw -- /bin/sh -c "$(inc "$work/c1")" & pids+=($!); done; wait "${pids[@]}"; pids=()
 mid=$(date +%s%N)
-for i in $(seq 20); do flock -w 120 "$work/counter.lock" /bin/sh -c "$(inc "$work/c2")" & done; wait
+for i in $(seq 20); do flock -w 120 "$work/counter.lock" /bin/sh -c "$(inc "$work/c2")" & pids+=($!); done; wait "${pids[@]}"; pids=()
 end=$(date +%s%N)
-for i in $(seq 20); do "$resh" "$redis/counter.run" wait=120s --format raw -- /bin/sh -c "$(inc "$work/c3")" & done; wait
+for i in $(seq 20); do "$resh" "$redis/counter.run" wait=120s --format raw -- /bin/sh -c "$(inc "$work/c3")" & pids+=($!); done; wait "${pids[@]}"; pids=()
 last=$(date +%s%N)
-for i in $(seq 20); do "$resh" lock://et/counter.run wait=120s --format raw -- /bin/sh -c "$(inc "$work/c4")" & done; wait
+for i in $(seq 20); do "$resh" lock://et/counter.run wait=120s --format raw -- /bin/sh -c "$(inc "$work/c4")" & pids+=($!); done; wait "${pids[@]}"; pids=()
 etcd_end=$(date +%s%N)
 
 /usr/bin/python3 - "$work" "$(( (mid - start) / 1000000 ))" "$(( (end - mid) / 1000000 ))" "$(cat "$work/c1")" "$(cat "$work/c2")" \

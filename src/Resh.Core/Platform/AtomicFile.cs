@@ -8,11 +8,13 @@ namespace Resh.Core.Platform;
 public static class AtomicFile
 {
     /// <summary>Writes <paramref name="content"/> to <paramref name="path"/>. <paramref name="prepare"/> runs on the
-    /// temporary file before the rename (set mode, owner, xattrs).</summary>
-    public static void Write(string path, ReadOnlySpan<byte> content, UnixFileMode? mode = null, Action<string>? prepare = null)
+    /// temporary file before the rename (set mode, owner, xattrs). <paramref name="durable"/> false skips both fsyncs:
+    /// the rename still makes the change atomic for readers, but a crash may leave the old content (for state that means
+    /// nothing after a reboot, such as a lock lease whose holder died with the machine).</summary>
+    public static void Write(string path, ReadOnlySpan<byte> content, UnixFileMode? mode = null, Action<string>? prepare = null, bool durable = true)
     {
         var bytes = content.ToArray();
-        WriteAsync(path, (fs, ct) => { fs.Write(bytes); return Task.CompletedTask; }, mode, prepare, CancellationToken.None, asynchronous: false)
+        WriteAsync(path, (fs, ct) => { fs.Write(bytes); return Task.CompletedTask; }, mode, prepare, CancellationToken.None, asynchronous: false, durable: durable)
             .GetAwaiter().GetResult();
     }
 
@@ -20,7 +22,7 @@ public static class AtomicFile
     /// <param name="callerNamed">The path comes from the caller (an output= argument), not from resh's own state: under a
     /// surface's path patterns it is written through its directory's descriptor, judged on the kernel's name (PathConfinement).</param>
     public static async Task WriteAsync(string path, Func<Stream, CancellationToken, Task> writer, UnixFileMode? mode, Action<string>? prepare,
-        CancellationToken ct, bool asynchronous = true, bool callerNamed = false)
+        CancellationToken ct, bool asynchronous = true, bool callerNamed = false, bool durable = true)
     {
         if (callerNamed && PathConfinement.Active)
         {
@@ -47,11 +49,11 @@ public static class AtomicFile
                 // temporary name may be swapped for a symlink meanwhile, and a chmod by path would follow it.
                 if (mode is { } m && Posix.FChmod((int)fs.SafeFileHandle.DangerousGetHandle(), (uint)m) is var e and not 0)
                     throw new IOException($"{temp}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(e)}", e);
-                fs.Flush(flushToDisk: true);
+                fs.Flush(flushToDisk: durable);
             }
             prepare?.Invoke(temp);
             tracked.Commit(() => File.Move(temp, full, overwrite: true));
-            LibC.FSyncDirectory(dir);
+            if (durable) LibC.FSyncDirectory(dir);
         }
         catch
         {

@@ -101,6 +101,31 @@ public static partial class LibC
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
 
+    [LibraryImport("libc", EntryPoint = "getrandom", SetLastError = true)]
+    private static unsafe partial nint GetRandom(byte* buffer, nuint length, uint flags);
+
+    /// <summary>
+    /// Cryptographically secure random bytes from the kernel (getrandom(2)), without loading OpenSSL as
+    /// RandomNumberGenerator does on Linux; RandomNumberGenerator only where getrandom is missing.
+    /// </summary>
+    public static unsafe byte[] RandomBytes(int count)
+    {
+        var bytes = new byte[count];
+        int done = 0;
+        fixed (byte* p = bytes)
+        {
+            while (done < count)
+            {
+                var n = GetRandom(p + done, (nuint)(count - done), 0);
+                if (n > 0) { done += (int)n; continue; }
+                if (n < 0 && Marshal.GetLastPInvokeError() == 4) continue; // EINTR
+                System.Security.Cryptography.RandomNumberGenerator.Fill(bytes.AsSpan(done));
+                break;
+            }
+        }
+        return bytes;
+    }
+
     public const int SIGINT = 2;
     public const int SIGTERM = 15;
 }

@@ -52,30 +52,25 @@ public static class ProcessRunner
     {
         if (argv.Count == 0) throw new ArgumentException("argv is empty", nameof(argv));
         options ??= new ProcessOptions();
-        var psi = new ProcessStartInfo(argv[0])
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            WorkingDirectory = options.WorkingDirectory ?? "",
+            ["LC_ALL"] = "C", // stable, parseable tool output
+            // The keystore's unlocking material is resh's own: no child (secret://.exec's command, pass, gpg) inherits it.
+            ["RESH_SECRET_PASSPHRASE"] = null,
+            ["RESH_SECRET_KEY_FILE"] = null,
         };
-        foreach (var a in argv.Skip(1)) psi.ArgumentList.Add(a);
-        psi.Environment["LC_ALL"] = "C"; // stable, parseable tool output
-        // The keystore's unlocking material is resh's own: no child (secret://.exec's command, pass, gpg) inherits it.
-        psi.Environment.Remove("RESH_SECRET_PASSPHRASE");
-        psi.Environment.Remove("RESH_SECRET_KEY_FILE");
         if (options.Environment is not null)
-            foreach (var (k, v) in options.Environment)
-                if (v is null) psi.Environment.Remove(k); else psi.Environment[k] = v;
+            foreach (var (k, v) in options.Environment) environment[k] = v;
 
         var clock = Stopwatch.StartNew();
-        Process process;
+        SpawnedChild child;
         ProcessSlots.Slot slot;
         try
         {
-            // Waits for a slot while file descriptors or processes have run out (ProcessSlots says what ran out when none frees).
-            (process, slot) = await ProcessSlots.StartAsync(psi, ct).ConfigureAwait(false);
+            // posix_spawn, not System.Diagnostics.Process (SpawnedChild says why). Waits for a slot while file descriptors
+            // or processes have run out (ProcessSlots says what ran out when none frees).
+            (child, slot) = await ProcessSlots.StartAsync(argv[0], () => SpawnedChild.Start(argv, environment, options.WorkingDirectory, SpawnStdin.Pipe), ct)
+                .ConfigureAwait(false);
         }
         catch (Win32Exception ex)
         {
@@ -83,33 +78,23 @@ public static class ProcessRunner
                 $"Install the package that provides `{Path.GetFileName(argv[0])}`.").ToException();
         }
         using var held = slot;
-        using var owned = process;
-        // Process.Dispose leaves the pipes a caller has touched open until the GC finalizes them: closed here, at once.
-        using var stdinPipe = process.StandardInput.BaseStream;
-        using var stdoutPipe = process.StandardOutput.BaseStream;
-        using var stderrPipe = process.StandardError.BaseStream;
+        using var owned = child; // disposed first: the pipes are closed before the slot frees
 
-        var stdoutTask = Capture(process.StandardOutput.BaseStream, options.MaxOutputBytes, options.OnStdoutLine);
-        var stderrTask = Capture(process.StandardError.BaseStream, options.MaxOutputBytes, options.OnStderrLine);
-        try
+        var stdout = new Capture(options.MaxOutputBytes, options.OnStdoutLine);
+        var stderr = new Capture(options.MaxOutputBytes, options.OnStderrLine);
+        var input = options.Stdin ?? [];
+        // One thread of its own feeds stdin, reads both pipes with poll(2) and reaps the child: many runs at once (a
+        // fleet) each have theirs, and a single run costs one thread start rather than the thread pool's warm-up.
+        var end = await Task.Factory.StartNew(() => child.Pump(input, stdout.Take, stderr.Take, grace: null, ct),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+        if (end != PumpEnd.Exited)
         {
-            if (options.Stdin is { } input)
-            {
-                try { await process.StandardInput.BaseStream.WriteAsync(input, ct).ConfigureAwait(false); }
-                catch (IOException) { } // the program exited without reading everything
-            }
-            try { process.StandardInput.Close(); } catch (IOException) { }
-            await process.WaitForExitAsync(ct).ConfigureAwait(false);
+            child.KillTree();
+            child.WaitForExit();
+            throw new OperationCanceledException(ct);
         }
-        catch (OperationCanceledException)
-        {
-            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            throw;
-        }
-        var (stdout, outTrunc) = await stdoutTask.ConfigureAwait(false);
-        var (stderr, errTrunc) = await stderrTask.ConfigureAwait(false);
-        Trace?.Invoke($"ran [{string.Join(' ', argv.Select(Quote))}] -> exit {process.ExitCode} in {clock.Elapsed.TotalMilliseconds:0.0} ms");
-        return new ProcessResult(process.ExitCode, stdout, stderr, outTrunc, errTrunc, clock.Elapsed);
+        Trace?.Invoke($"ran [{string.Join(' ', argv.Select(Quote))}] -> exit {child.ExitCode} in {clock.Elapsed.TotalMilliseconds:0.0} ms");
+        return new ProcessResult(child.ExitCode, stdout.Text, stderr.Text, stdout.Truncated, stderr.Truncated, clock.Elapsed);
     }
 
     /// <summary>Runs and requires exit 0; otherwise a <c>failed</c> error with the tool's last stderr line.</summary>
@@ -142,29 +127,33 @@ public static class ProcessRunner
         return null;
     }
 
-    static async Task<(string Text, bool Truncated)> Capture(Stream stream, int max, Action<string>? onLine)
+    /// <summary>One stream's output: kept up to a bound (the rest is read and dropped, so the child never blocks on a full pipe), and complete lines handed on as they come.</summary>
+    sealed class Capture(int max, Action<string>? onLine)
     {
-        var kept = new MemoryStream();
-        var buffer = new byte[16384];
-        var pending = onLine is null ? null : new MemoryStream();
-        bool truncated = false;
-        int n;
-        while ((n = await stream.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+        readonly MemoryStream _kept = new();
+        readonly MemoryStream? _pending = onLine is null ? null : new MemoryStream();
+
+        public bool Truncated { get; private set; }
+
+        public string Text => Encoding.UTF8.GetString(_kept.GetBuffer(), 0, (int)_kept.Length);
+
+        public bool Take(ReadOnlySpan<byte> chunk)
         {
-            if (pending is not null)
+            if (chunk.IsEmpty) return true; // the end of the stream
+            if (_pending is not null)
             {
-                for (int i = 0; i < n; i++)
+                foreach (var b in chunk)
                 {
-                    if (buffer[i] != (byte)'\n') { pending.WriteByte(buffer[i]); continue; }
-                    onLine!(Encoding.UTF8.GetString(pending.GetBuffer(), 0, (int)pending.Length));
-                    pending.SetLength(0);
+                    if (b != (byte)'\n') { _pending.WriteByte(b); continue; }
+                    onLine!(Encoding.UTF8.GetString(_pending.GetBuffer(), 0, (int)_pending.Length));
+                    _pending.SetLength(0);
                 }
             }
-            var room = max - (int)kept.Length;
-            if (room > 0) kept.Write(buffer, 0, Math.Min(room, n));
-            if (n > room) truncated = true; // keep draining so the child never blocks on a full pipe
+            var room = max - (int)_kept.Length;
+            if (room > 0) _kept.Write(chunk[..Math.Min(room, chunk.Length)]);
+            if (chunk.Length > room) Truncated = true;
+            return true;
         }
-        return (Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), truncated);
     }
 
     static string Quote(string a) => a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,@%+".Contains(c)) ? a : "'" + a.Replace("'", "'\\''") + "'";

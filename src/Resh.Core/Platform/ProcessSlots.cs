@@ -38,9 +38,22 @@ public static class ProcessSlots
     /// Starts a process from <paramref name="psi"/>, waiting for a slot while resources are exhausted. Dispose the
     /// slot after disposing the process (its pipes are closed then). Other start failures are thrown as they are.
     /// </summary>
-    public static async Task<(Process Process, Slot Slot)> StartAsync(ProcessStartInfo psi, CancellationToken ct)
+    public static Task<(Process Process, Slot Slot)> StartAsync(ProcessStartInfo psi, CancellationToken ct) =>
+        StartAsync(psi.FileName, () =>
+        {
+            // A new Process each try: one whose start failed is not started again.
+            var process = new Process { StartInfo = psi };
+            try { process.Start(); }
+            catch { process.Dispose(); throw; }
+            return process;
+        }, ct);
+
+    /// <summary>
+    /// Starts a child with <paramref name="start"/> (which throws <see cref="Win32Exception"/> when it cannot), waiting
+    /// for a slot while resources are exhausted, as <see cref="StartAsync(ProcessStartInfo, CancellationToken)"/>.
+    /// </summary>
+    public static async Task<(T Started, Slot Slot)> StartAsync<T>(string program, Func<T> start, CancellationToken ct)
     {
-        var program = psi.FileName;
         var clock = Stopwatch.StartNew();
         var lastFreed = clock.Elapsed;
         var delay = TimeSpan.FromMilliseconds(10);
@@ -49,26 +62,19 @@ public static class ProcessSlots
             Task freed;
             int seen;
             lock (Gate) (freed, seen) = (_freed.Task, _releases);
-            // A new Process each try: one whose start failed is not started again. Starts go one at a time: each
-            // holds six pipe ends until its child runs, and twenty at once under a small limit fail each other.
-            var process = new Process { StartInfo = psi };
+            // Starts go one at a time: each holds six pipe ends until its child runs, and twenty at once under a
+            // small limit fail each other.
             int errno;
             await Starting.WaitAsync(ct).ConfigureAwait(false);
             try
             {
-                process.Start();
+                var started = start();
                 Interlocked.Increment(ref _live);
-                return (process, new Slot());
+                return (started, new Slot());
             }
             catch (Win32Exception ex) when (Exhausted(ex) is { } e)
             {
-                process.Dispose();
                 errno = e;
-            }
-            catch
-            {
-                process.Dispose();
-                throw;
             }
             finally
             {

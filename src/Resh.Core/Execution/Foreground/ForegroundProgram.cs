@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Diagnostics;
 using Resh.Core.Errors;
 using Resh.Core.Platform;
 
@@ -29,102 +28,84 @@ public static class ForegroundProgram
         bool inheritStdin, IReadOnlyList<string> secrets, OutputSink? onStdout, OutputSink? onStderr, int tailBytes, CancellationToken ct,
         Func<int, Task>? started = null)
     {
-        var psi = new ProcessStartInfo(argv[0])
+        var changes = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = !inheritStdin,
+            ["RESH_SECRET_PASSPHRASE"] = null, // the keystore's unlocking material stays resh's
+            ["RESH_SECRET_KEY_FILE"] = null,
         };
-        foreach (var a in argv.Skip(1)) psi.ArgumentList.Add(a);
-        psi.Environment.Remove("RESH_SECRET_PASSPHRASE"); // the keystore's unlocking material stays resh's
-        psi.Environment.Remove("RESH_SECRET_KEY_FILE");
-        foreach (var (k, v) in environment) psi.Environment[k] = v;
+        foreach (var (k, v) in environment) changes[k] = v;
 
-        using var process = new Process { StartInfo = psi };
-        try { process.Start(); }
+        SpawnedChild child;
+        try
+        {
+            // posix_spawn (SpawnedChild): stdin is resh's when it has one to give, else an empty pipe.
+            child = SpawnedChild.Start(argv, changes, null, inheritStdin ? SpawnStdin.Inherit : SpawnStdin.Pipe);
+        }
         catch (Win32Exception ex)
         {
             throw ReshError.Unavailable($"Cannot run {argv[0]}: {ExceptionTranslation.OneLine(ex.Message)}.", "Check the program's path and mode.").ToException();
         }
-        if (!inheritStdin) try { process.StandardInput.Close(); } catch (IOException) { }
-
-        if (started is not null) await started(process.Id).ConfigureAwait(false);
+        using var owned = child;
+        if (started is not null) await started(child.Pid).ConfigureAwait(false);
         var stdout = new OutputTail(tailBytes);
         var stderr = new OutputTail(tailBytes);
-        var ended = new System.Runtime.CompilerServices.StrongBox<bool>(false);
-        var outPump = Task.Run(() => Pump(process.StandardOutput.BaseStream, new StreamMasker(secrets), stdout, onStdout, ended), CancellationToken.None);
-        var errPump = Task.Run(() => Pump(process.StandardError.BaseStream, new StreamMasker(secrets), stderr, onStderr, ended), CancellationToken.None);
-        bool heldOpen;
-        try
+        var outSink = Sink(new StreamMasker(secrets), stdout, onStdout);
+        var errSink = Sink(new StreamMasker(secrets), stderr, onStderr);
+        // One thread of its own reads both pipes (poll) and reaps the program; the call's thread waits for it.
+        var heldOpen = await Task.Factory.StartNew(() =>
         {
-            await process.WaitForExitAsync(ct).ConfigureAwait(false);
             // A process the program left in the background may keep its output open for ever: the call ends with the
-            // program, after a short wait for the rest of its output.
-            var drained = Task.WhenAll(outPump, errPump);
-            heldOpen = await Task.WhenAny(drained, Task.Delay(OutputGrace, ct)).ConfigureAwait(false) != drained;
-            lock (ended)
+            // program, after a short wait (OutputGrace) for the rest of its output.
+            var end = child.Pump([], outSink, errSink, OutputGrace, ct);
+            if (end == PumpEnd.Cancelled)
             {
-                // What still comes is dropped: the answer is being written. A line-based sink still has the last line
-                // the program wrote without a line end (s33 attacker #9): it goes out now.
-                if (heldOpen)
-                {
-                    onStdout?.Invoke(default);
-                    onStderr?.Invoke(default);
-                }
-                ended.Value = true;
+                // Ended (SIGTERM, Ctrl-C, --timeout): the program gets SIGTERM and StopGrace to finish as its handlers say (a
+                // backup closing its repository), its output still passed on, then the whole tree is killed (s33 user #7;
+                // `timeout -k` does the same).
+                child.Signal(LibC.SIGTERM);
+                var deadline = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(StopGrace.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+                if (child.Pump([], outSink, errSink, OutputGrace, CancellationToken.None, deadline) == PumpEnd.Deadline && !child.HasExited) child.KillTree();
+                child.WaitForExit();
+                throw new OperationCanceledException(ct);
             }
-            ct.ThrowIfCancellationRequested();
-        }
-        catch (OperationCanceledException)
-        {
-            // Ended (SIGTERM, Ctrl-C, --timeout): the program gets SIGTERM and StopGrace to finish as its handlers say (a
-            // backup closing its repository), then the whole tree is killed (s33 user #7; `timeout -k` does the same).
-            try { LibC.Kill(process.Id, 15); } catch (Exception e) when (e is InvalidOperationException or EntryPointNotFoundException) { }
-            using var grace = new CancellationTokenSource(StopGrace);
-            try { await process.WaitForExitAsync(grace.Token).ConfigureAwait(false); }
-            catch (OperationCanceledException)
+            // What still comes is dropped: the answer is being written. A line-based sink still has the last line
+            // the program wrote without a line end (s33 attacker #9): it goes out now.
+            if (end == PumpEnd.HeldOpen)
             {
-                try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                onStdout?.Invoke(default);
+                onStderr?.Invoke(default);
             }
-            throw;
-        }
-        ProcessRunner.Trace?.Invoke($"ran [{string.Join(' ', argv)}] in the foreground -> exit {process.ExitCode}");
-        return new ForegroundResult(process.ExitCode, stdout, stderr, heldOpen);
+            return end == PumpEnd.HeldOpen;
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+        ProcessRunner.Trace?.Invoke($"ran [{string.Join(' ', argv)}] in the foreground -> exit {child.ExitCode}");
+        return new ForegroundResult(child.ExitCode, stdout, stderr, heldOpen);
     }
 
     /// <summary>
-    /// Copies one stream through the masker. When resh's own output goes away (a reader that closed the pipe),
-    /// the program's pipe is closed too, so the program gets SIGPIPE as it would writing there itself.
+    /// One stream through the masker into the tail and the sink. When resh's own output goes away (a reader that closed
+    /// the pipe), the program's pipe is closed too, so the program gets SIGPIPE as it would writing there itself.
     /// </summary>
-    static void Pump(Stream from, StreamMasker masker, OutputTail tail, OutputSink? sink, System.Runtime.CompilerServices.StrongBox<bool> ended)
+    static ChunkSink Sink(StreamMasker masker, OutputTail tail, OutputSink? sink)
     {
-        var buffer = new byte[16 * 1024];
         bool sinkOpen = sink is not null;
         void Emit(ReadOnlySpan<byte> masked)
         {
-            lock (ended)
-            {
-                if (ended.Value) return;
-                tail.Append(masked);
-                if (!sinkOpen) return;
-                try { sink!(masked); }
-                catch (Exception ex) when (ex is OutputStreamException or IOException) { sinkOpen = false; }
-            }
+            tail.Append(masked);
+            if (!sinkOpen) return;
+            try { sink!(masked); }
+            catch (Exception ex) when (ex is OutputStreamException or IOException) { sinkOpen = false; }
         }
-        try
+        return chunk =>
         {
-            int n;
-            while ((n = from.Read(buffer, 0, buffer.Length)) > 0)
+            if (chunk.IsEmpty)
             {
-                masker.Write(buffer.AsSpan(0, n), Emit);
-                if (sink is not null && !sinkOpen) { from.Dispose(); return; }
+                masker.Complete(Emit);
+                if (sinkOpen) sink!(default); // end of stream: a line-based sink prints its last partial line
+                return true;
             }
-            masker.Complete(Emit);
-            lock (ended) if (!ended.Value) sink?.Invoke(default); // end of stream: a line-based sink prints its last partial line
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OutputStreamException) { }
+            masker.Write(chunk, Emit);
+            return sink is null || sinkOpen;
+        };
     }
 }
 
