@@ -160,10 +160,15 @@ public static class AgentHandle
         if (hosts.Count == 0)
             return ReshError.NotFound($"No agent answered for `{filterText}` within {DurationValue(settings.DiscoverWait)}.",
                 "List the agents with resh 'agent://*.discover'; check their [agent] roles and labels, and that they run.");
-        var deadline = ctx.TimeRemaining ?? settings.Timeout;
+        // The wait ends a little before --timeout (a quarter, 200 ms to 1 s), so hosts that did not answer are reported as
+        // unreachable instead of the whole call timing out; the request expires then too, which bounds the run on the agents.
+        var deadline = settings.Timeout;
+        if (ctx.TimeRemaining is { } left)
+            deadline = left - TimeSpan.FromMilliseconds(Math.Clamp(left.TotalMilliseconds * 0.25, 200, 1000));
+        if (deadline < TimeSpan.FromMilliseconds(100)) deadline = TimeSpan.FromMilliseconds(100);
+        if (deadline > AgentWire.MaxLifetime) deadline = AgentWire.MaxLifetime;
         var now = DateTime.UtcNow;
-        var lifetime = deadline + TimeSpan.FromSeconds(5);
-        if (lifetime > AgentWire.MaxLifetime) lifetime = AgentWire.MaxLifetime;
+        var lifetime = deadline;
         var request = new AgentWire.Request(AgentWire.NewId(), callerName, now, now + lifetime, hosts, $"{handle.Scheme}://{innerRawTarget}", inner.Name, args, ctx.DryRun);
         var target = $"{handle.Scheme}://{innerRawTarget}";
 
@@ -191,7 +196,7 @@ public static class AgentHandle
         async Task<Envelope> PerHost(HostTarget host)
         {
             try { return await answers[host.Alias].Task.WaitAsync(deadlineCts.Token).ConfigureAwait(false); }
-            catch (OperationCanceledException) when (!ctx.Cancellation.IsCancellationRequested)
+            catch (OperationCanceledException) when (deadlineCts.IsCancellationRequested && (!ctx.Cancellation.IsCancellationRequested || ctx.TimedOut))
             {
                 return FanOut.Failed(host, handle.Scheme, inner.Name, target, ReshError.Unavailable($"The agent {host.Alias} did not answer within {DurationValue(deadline)}.",
                     $"Check that resh agent runs on {host.Alias} and is connected to NATS (its stderr or journal); nothing is known about whether it ran.",

@@ -141,7 +141,9 @@ public sealed class AgentServer
             return Refuse("replayed", "agent:" + caller.Name, ReshError.Unavailable("The agent's replay cache is full; nothing was run.", "Try again in a few minutes."));
         if (!_seen.TryAdd(id, claimed.Expires))
             return Refuse("replayed", "agent:" + caller.Name, ReshError.PermissionDenied($"The request {id} was seen before (a replay); nothing was run.", "Every call needs a new id: call again."));
-        var timeout = claimed.Expires + AgentWire.Skew - now;
+        // The run is bounded by the request's expiry (the caller stops waiting then); a clock behind the caller's still gets a second.
+        var timeout = claimed.Expires - now;
+        if (timeout < TimeSpan.FromSeconds(1)) timeout = TimeSpan.FromSeconds(1);
         var env = await RunAsync(caller, claimed, timeout, clock, ct).ConfigureAwait(false);
         _log($"call {id} from {caller.Name}: {env.Handle}.{env.Verb} {(env.Ok ? "ok" : env.Error?.Code.ToWire())}{(env.Changed ? " changed" : "")} in {env.DurationMs:0.00} ms");
         return Answer(id, env);
