@@ -113,9 +113,12 @@ public static class AgentCommand
                 var data = msg.Data ?? [];
                 var reply = msg.ReplyTo;
                 await gate.WaitAsync(stop.Token).ConfigureAwait(false);
+                // The task starts only once it is in the set, so its own removal always comes after.
+                var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 Task? task = null;
                 task = Task.Run(async () =>
                 {
+                    await registered.Task.ConfigureAwait(false);
                     try
                     {
                         byte[]? answer;
@@ -136,7 +139,8 @@ public static class AgentCommand
                         lock (inFlight) inFlight.Remove(task!);
                     }
                 });
-                lock (inFlight) if (!task.IsCompleted) inFlight.Add(task);
+                lock (inFlight) inFlight.Add(task);
+                registered.SetResult();
             }
             await discoverLoop.ConfigureAwait(false);
         }
