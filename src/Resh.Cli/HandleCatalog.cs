@@ -21,6 +21,7 @@ public static class HandleCatalog
         registry.Add("snapshot", Resh.Handles.Snapshot.SnapshotHandle.Create);
         registry.Add("fs", Resh.Handles.Fs.FsHandle.Create);
         registry.Add("ssh", () => Resh.Handles.Ssh.SshHandle.Create(registry));
+        registry.Add("agent", () => Resh.Agent.AgentHandle.Create(registry)); // fleets over NATS: agent://FILTER/STAGE (resh agent on each host)
         registry.Add("proc", Resh.Handles.Proc.ProcHandle.Create);
         registry.Add("lock", Resh.Handles.Lock.LockHandle.Create);
         Resh.Handles.Lock.LockTarget.RedisProvider = Resh.Handles.Cache.Lock.RedisLockBackend.ConnectAsync; // lock://PROFILE/NAME on Redis (the cache project owns Redis)
@@ -55,7 +56,8 @@ public static class HandleCatalog
         Resh.Handles.Plugin.PluginHandles.Attach(registry); // installed plugins: asked only for schemes no built-in has, and by listings
         Resh.Handles.Plugin.PluginSchema.Validator = Resh.Handles.Config.SchemaValidation.Problems; // plugin://.test checks with config://'s validator
         registry.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(registry, BuildInfo(),
-            [Resh.Surfaces.Mcp.McpCommand.Declaration(), Resh.Surfaces.Serve.ServeCommand.Declaration(), .. Resh.Surfaces.Serve.TokenVerbs.Create()]));
+            [Resh.Surfaces.Mcp.McpCommand.Declaration(), Resh.Surfaces.Serve.ServeCommand.Declaration(), .. Resh.Surfaces.Serve.TokenVerbs.Create(),
+             Resh.Agent.AgentCommand.Declaration(), .. Resh.Agent.AgentKeyVerbs.Create()]));
         return registry;
     }
 
@@ -64,6 +66,7 @@ public static class HandleCatalog
     {
         "mcp" => start => Resh.Surfaces.Mcp.McpCommand.RunAsync(start, BuildInfo().Version),
         "serve" => start => Resh.Surfaces.Serve.ServeCommand.RunAsync(start, BuildInfo().Version),
+        "agent" => start => Resh.Agent.AgentCommand.RunAsync(start, BuildInfo().Version),
         _ => null,
     };
 

@@ -52,7 +52,14 @@ public sealed class CommandLineParser(HandleRegistry registry, StdinSource stdin
         }
 
         var meta = Meta();
-        var builtin = meta.FindVerb(first);
+        VerbInfo? builtin = null;
+        // Three-word commands (`agent key create`) are the verbs agent.key.create; they win over `agent` with arguments.
+        if (i + 1 < argv.Count && IsWord(argv[i]) && IsWord(argv[i + 1]) && meta.FindVerb($"{first}.{argv[i]}.{argv[i + 1]}") is { } threeWord)
+        {
+            builtin = threeWord;
+            i += 2;
+        }
+        builtin ??= meta.FindVerb(first);
         // Two-word commands (`audit verify`) are the verbs audit.verify of the resh handle.
         if (builtin is null && i < argv.Count && IsWord(argv[i]) && meta.FindVerb($"{first}.{argv[i]}") is { } twoWord)
         {

@@ -19,16 +19,16 @@ public static class FanOut
 {
     public const int DefaultForks = 20;
 
-    /// <summary>Phases in which resh never got to run anything on the host (Ansible's "unreachable").</summary>
-    static readonly HashSet<string> UnreachablePhases = ["connect", "hostkey", "auth", "config"];
+    /// <summary>Phases in which resh never got to run anything on the host (Ansible's "unreachable"); no_answer is an agent:// host that never answered.</summary>
+    static readonly HashSet<string> UnreachablePhases = ["connect", "hostkey", "auth", "config", "no_answer"];
 
     public static async Task<Envelope> RunAsync(VerbContext ctx, IReadOnlyList<HostTarget> hosts, string handle, string verb, string target,
-        Func<HostTarget, string> hostTarget, Func<HostTarget, Task<Envelope>> perHost)
+        Func<HostTarget, string> hostTarget, Func<HostTarget, Task<Envelope>> perHost, int? forks = null)
     {
         var clock = Stopwatch.StartNew();
         var stream = ctx.Format == OutputFormat.Ndjson;
-        var forks = Math.Max(1, ctx.Runtime.Forks ?? DefaultForks);
-        using var gate = new SemaphoreSlim(forks);
+        forks = Math.Max(1, forks ?? ctx.Runtime.Forks ?? DefaultForks); // agent:// passes the host count: its hosts all run at once on their own machines
+        using var gate = new SemaphoreSlim(forks.Value);
         var results = new Envelope[hosts.Count];
         var tasks = hosts.Select(async (host, i) =>
         {

@@ -1,0 +1,180 @@
+using System.Runtime.InteropServices;
+using System.Text.Json.Serialization;
+using NATS.Client.Core;
+using Resh.Core.Cli;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+using Resh.Core.Output;
+using Resh.Surfaces.Mcp;
+
+namespace Resh.Agent;
+
+/// <summary>
+/// `resh agent --config FILE`: a long-running surface like `resh serve`, on NATS instead of HTTP. It answers discovery on
+/// resh.agent.discover with its host name and facts, and runs the signed calls on resh.agent.call that name it
+/// (<see cref="AgentServer"/>). SIGTERM drains; NATS.Net reconnects, and every connection event is one line on stderr.
+/// </summary>
+public static class AgentCommand
+{
+    public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(30);
+
+    public static VerbInfo Declaration() => VerbInfo.Define("agent", Effect.Mutate,
+        "Run as a resh agent on NATS: answer discovery with this host's facts and run signed calls from trusted callers (agent://).",
+        [], () => AgentJson.Default.AgentServeResult,
+        _ => ReshError.Usage("agent runs as a service until it is stopped.", "resh agent --config /etc/resh/agent.toml"),
+        notes: "The config file's [agent] table names the NATS server(s) (url or urls), credentials as secret references (user and password, token, " +
+               "nkey = a seed, or creds = a .creds file), tls and ca, this agent's host name (default: the machine's), roles and labels (its facts, with os and arch), " +
+               "and the trusted callers: [agent.callers.NAME] key = \"ed25519:...\" (from `resh agent key create`) and role = a [roles.NAME] table " +
+               "(allow, deny, read_only: the same roles and the same check as `resh serve`; deny by default). " +
+               "A call must be signed by a trusted key, unexpired (at most 5 minutes, 30 s of clock skew), never seen before (its id is remembered until it expires) " +
+               "and name this host. Verbs that run programs or command lines (proc.spawn, secret.exec, lock.run, cron.add, svc.create, ssh://, plugins) are refused unless exec = true. " +
+               "Every call, run or refused, is in the audit trail with surface agent and identity agent:CALLER. --dry-run makes every call a dry run. " +
+               "SIGTERM or SIGINT stops taking calls and lets those in flight finish (at most 30 s). See docs/agent.md for the protocol.",
+        examples:
+        [
+            new("agent --config /etc/resh/agent.toml", "Serve calls from NATS with the settings of that file."),
+            new("agent --config agent.toml --dry-run", "Answer every call as a dry run."),
+        ]);
+
+    public static async Task<int> RunAsync(SurfaceStart start, string version)
+    {
+        var inv = start.Invocation;
+        var stderr = start.IO.Stderr;
+        void Log(string line) { lock (stderr) stderr.WriteLine("resh agent: " + line.ReplaceLineEndings(" ")); }
+        AgentSettings settings;
+        NatsConnection nats;
+        try
+        {
+            settings = AgentSettings.Read(start.Runtime.Config);
+            if (settings.Callers.Count == 0) Log("warning: no [agent.callers] in the config file, so every call is refused");
+            var opts = settings.Nats(start.Runtime, "resh-agent " + settings.Host, reconnectForever: true, CancellationToken.None) with { RetryOnInitialConnect = false };
+            nats = new NatsConnection(opts);
+            nats.ConnectionDisconnected += (_, e) => { Log($"disconnected from NATS ({e.Message}); reconnecting"); return ValueTask.CompletedTask; };
+            nats.ConnectionOpened += (_, e) => { Log($"connected to NATS ({e.Message})"); return ValueTask.CompletedTask; };
+            nats.ReconnectFailed += (_, e) => { Log($"reconnect failed ({e.Message})"); return ValueTask.CompletedTask; };
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await nats.ConnectAsync().AsTask().WaitAsync(cts.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is NatsException or OperationCanceledException or TimeoutException)
+            {
+                _ = nats.DisposeAsync().AsTask();
+                throw ReshError.Unavailable($"Cannot connect to NATS at {string.Join(", ", settings.Urls)}: {ExceptionTranslation.OneLine(e.Message)}",
+                    "Check [agent] url, the credentials and that nats-server runs; the agent exits so its service manager restarts it.").ToException();
+            }
+        }
+        catch (ReshException ex)
+        {
+            var env = Envelope.Failure(ex.Error, "resh", "agent", "", inv.Globals.DryRun);
+            start.IO.Stdout.Write(McpToolCall.EnvelopeBytes(env));
+            start.IO.Stdout.WriteByte((byte)'\n');
+            start.IO.Stdout.Flush();
+            return env.ExitStatus;
+        }
+
+        var server = new AgentServer(start.Registry, start.Runtime, settings, inv.Globals.DryRun, Log);
+        using var stop = new CancellationTokenSource();
+        using var interrupt = new CancellationTokenSource();
+        void Stop()
+        {
+            if (stop.IsCancellationRequested) { interrupt.Cancel(); return; }
+            Log($"stopping; calls in flight get up to {DrainTimeout.TotalSeconds:0} s to finish (a second signal interrupts them)");
+            stop.Cancel();
+            interrupt.CancelAfter(DrainTimeout);
+        }
+        PosixSignalRegistration? sigint = null, sigterm = null;
+        if (start.IO.HandleSignals)
+        {
+            sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; Stop(); });
+            sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; Stop(); });
+        }
+        using var sweep = new Timer(_ => server.FlushRefusals(false), null, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(60));
+        var gate = new SemaphoreSlim(settings.MaxCalls);
+        var inFlight = new HashSet<Task>();
+        try
+        {
+            await using var discover = await nats.SubscribeCoreAsync<byte[]>(AgentWire.DiscoverSubject, cancellationToken: stop.Token).ConfigureAwait(false);
+            await using var calls = await nats.SubscribeCoreAsync<byte[]>(AgentWire.CallSubject, cancellationToken: stop.Token).ConfigureAwait(false);
+            Log($"{settings.Host} ready on {string.Join(", ", settings.Urls)} (exec {(settings.Exec ? "allowed" : "refused")}, {settings.Callers.Count} trusted callers{(inv.Globals.DryRun ? ", dry-run" : "")})");
+            var discoverLoop = Task.Run(async () =>
+            {
+                await foreach (var msg in discover.Msgs.ReadAllAsync(stop.Token).ConfigureAwait(false))
+                {
+                    if (msg.ReplyTo is not { } reply || msg.Data is null) continue;
+                    if (server.Discover(msg.Data) is { } answer)
+                        try { await nats.PublishAsync(reply, answer).ConfigureAwait(false); }
+                        catch (Exception e) when (e is NatsException or OperationCanceledException) { Log($"could not answer discovery: {e.Message}"); }
+                }
+            });
+            await foreach (var msg in calls.Msgs.ReadAllAsync(stop.Token).ConfigureAwait(false))
+            {
+                var data = msg.Data ?? [];
+                var reply = msg.ReplyTo;
+                await gate.WaitAsync(stop.Token).ConfigureAwait(false);
+                // The task starts only once it is in the set, so its own removal always comes after.
+                var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Task? task = null;
+                task = Task.Run(async () =>
+                {
+                    await registered.Task.ConfigureAwait(false);
+                    try
+                    {
+                        byte[]? answer;
+                        try { answer = await server.CallAsync(data, interrupt.Token).ConfigureAwait(false); }
+                        catch (Exception e) when (e is not OperationCanceledException)
+                        {
+                            Log($"a call failed inside the agent: {ExceptionTranslation.OneLine(e.Message)}");
+                            answer = null;
+                        }
+                        if (answer is not null && reply is not null)
+                            try { await nats.PublishAsync(reply, answer).ConfigureAwait(false); }
+                            catch (Exception e) when (e is NatsException or OperationCanceledException) { Log($"could not send an answer: {e.Message}"); }
+                    }
+                    catch (OperationCanceledException) { }
+                    finally
+                    {
+                        gate.Release();
+                        lock (inFlight) inFlight.Remove(task!);
+                    }
+                });
+                lock (inFlight) inFlight.Add(task);
+                registered.SetResult();
+            }
+            await discoverLoop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
+        finally
+        {
+            Task[] pending;
+            lock (inFlight) pending = inFlight.ToArray();
+            try { await Task.WhenAll(pending).WaitAsync(DrainTimeout + TimeSpan.FromSeconds(5)).ConfigureAwait(false); }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException) { }
+            sigint?.Dispose();
+            sigterm?.Dispose();
+            server.FlushRefusals(true);
+            await nats.DisposeAsync().ConfigureAwait(false);
+            Log("stopped");
+        }
+        return 0;
+    }
+}
+
+/// <summary>The declared result of `resh agent` (it never answers with one: it serves until stopped).</summary>
+public sealed record AgentServeResult(string Host);
+
+/// <summary>`resh agent key create`: where the private key went and the line agents trust it by.</summary>
+public sealed record AgentKeyResult(string Name, string PublicKey, string Path, string ConfigLines);
+
+/// <summary>`agent://FILTER.discover`: the agents that answered, with their facts.</summary>
+public sealed record AgentDiscoverResult(IReadOnlyList<AgentFound> Agents, int Count);
+
+public sealed record AgentFound(string Host, System.Text.Json.Nodes.JsonObject Facts);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(AgentServeResult))]
+[JsonSerializable(typeof(AgentKeyResult))]
+[JsonSerializable(typeof(AgentDiscoverResult))]
+[JsonSerializable(typeof(System.Text.Json.Nodes.JsonNode))]
+internal sealed partial class AgentJson : JsonSerializerContext;

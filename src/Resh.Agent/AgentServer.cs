@@ -1,0 +1,237 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using NATS.Client.Core;
+using Resh.Core.Audit;
+using Resh.Core.Cli;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Model;
+using Resh.Core.Output;
+using Resh.Core.Registry;
+using Resh.Surfaces.Mcp;
+using Resh.Surfaces.Serve;
+
+namespace Resh.Agent;
+
+/// <summary>
+/// The agent's side of a call: the message is opened, its signature checked against the trusted callers, its expiry
+/// and id (replay cache), its host list, then the caller's role with the same check serve and MCP use
+/// (<see cref="McpToolCall.Check"/>), and it runs through the same <see cref="Executor"/>. Every call is audited with
+/// surface <c>agent</c> and identity <c>agent:CALLER</c>, refused ones too (floods of unverified, expired or replayed
+/// messages coalesced per caller and minute, as serve's <see cref="RefusalAudit"/> does).
+/// </summary>
+public sealed class AgentServer
+{
+    static StdinSource NoStdin => StdinSource.Unavailable("An agent call has no standard input; @- is not available.", "Pass the value in the call's arguments.");
+
+    /// <summary>Verbs that run a program or a command line of the caller's choosing: refused unless [agent] exec = true.</summary>
+    static readonly string[] ExecVerbs = ["proc.spawn", "secret.exec", "lock.run", "cron.add", "cron.run-now", "svc.create", "svc.edit.set"];
+
+    readonly HandleRegistry _registry;
+    readonly ReshRuntime _runtime;
+    readonly AgentSettings _settings;
+    readonly bool _forceDryRun;
+    readonly ConcurrentDictionary<string, AuditTrail> _trails = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, DateTime> _seen = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, RefusalAudit> _floods = new(StringComparer.Ordinal);
+    readonly Action<string> _log;
+    public const int MaxSeen = 1_000_000;
+
+    public AgentServer(HandleRegistry registry, ReshRuntime runtime, AgentSettings settings, bool forceDryRun, Action<string> log)
+    {
+        _registry = registry;
+        _runtime = runtime;
+        _settings = settings;
+        _forceDryRun = forceDryRun;
+        _log = log;
+    }
+
+    public string Host => _settings.Host;
+
+    AuditTrail Trail(string identity) => _trails.GetOrAdd(identity, id => new AuditTrail(_runtime.Paths, "agent", id));
+
+    RefusalAudit Flood(string kind) => _floods.GetOrAdd(kind, _ => new RefusalAudit(r => Trail(r.Identity).Append(r with { Surface = "agent", Args = new JsonObject { ["refused"] = kind, ["coalesced"] = r.Args["coalesced"]?.DeepClone() } })));
+
+    public void FlushRefusals(bool all)
+    {
+        foreach (var f in _floods.Values) f.Flush(all);
+        var now = DateTime.UtcNow;
+        foreach (var (id, until) in _seen)
+            if (until < now - AgentWire.Skew) _seen.TryRemove(id, out _);
+    }
+
+    /// <summary>The answer to a discovery request, or null when this agent does not match (or the request is malformed).</summary>
+    public byte[]? Discover(ReadOnlySpan<byte> message)
+    {
+        if (message.Length > 4096) return null;
+        string? filterText;
+        try
+        {
+            var reader = new Utf8JsonReader(message);
+            filterText = JsonNode.Parse(ref reader) is JsonObject o && o["filter"] is JsonValue f && f.GetValueKind() == JsonValueKind.String ? f.GetValue<string>() : null;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException) { filterText = null; }
+        if (filterText is null) return null;
+        AgentFilter filter;
+        try { filter = AgentFilter.Parse(filterText); }
+        catch (ReshException) { return null; }
+        if (!filter.Matches(_settings.Host, _settings)) return null;
+        var answer = new JsonObject { ["host"] = _settings.Host, ["facts"] = _settings.Facts() };
+        return Encoding.UTF8.GetBytes(answer.ToJsonString());
+    }
+
+    /// <summary>
+    /// A call message: null when it is not for this agent (its host list does not name it, or it cannot be read at all),
+    /// else the answer (an envelope, refused or run) to send to the reply inbox.
+    /// </summary>
+    public async Task<byte[]?> CallAsync(byte[] message, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        if (message.Length > _settings.MaxRequest)
+        {
+            _log($"refused a call message of {message.Length} bytes (max_request {_settings.MaxRequest})");
+            Flood("oversized").Refused("agent-unverified:?", null, "", clock.Elapsed.TotalMilliseconds, ErrorCode.Usage);
+            return null;
+        }
+        if (AgentWire.Open(message, out var why) is not { } opened)
+        {
+            _log($"ignored a malformed call message ({why})");
+            Flood("malformed").Refused("agent-unverified:?", null, "", clock.Elapsed.TotalMilliseconds, ErrorCode.Usage);
+            return null;
+        }
+        var (payload, sig) = opened;
+        // Not yet trusted: read only to learn whether the message names this host and whom it claims to come from.
+        var claimed = AgentWire.Parse(payload);
+        if (claimed is null)
+        {
+            _log("ignored a call message whose payload is not a request");
+            Flood("malformed").Refused("agent-unverified:" + AgentWire.ClaimedCaller(payload), null, "", clock.Elapsed.TotalMilliseconds, ErrorCode.Usage);
+            return null;
+        }
+        if (!claimed.Hosts.Contains(_settings.Host, StringComparer.Ordinal)) return null; // addressed to other agents
+        var id = AgentWire.ValidId(claimed.Id) ? claimed.Id : "";
+        byte[] Refuse(string kind, string identity, ReshError error)
+        {
+            _log($"refused call {Clip(claimed.Id)} from {Clip(claimed.Caller)}: {error.Message}");
+            Flood(kind).Refused(identity, null, Clip(claimed.Stage), clock.Elapsed.TotalMilliseconds, error.Code);
+            return Answer(id, Envelope.Failure(error, "resh", claimed.Verb ?? "", "", false, clock.Elapsed.TotalMilliseconds));
+        }
+        if (!_settings.Callers.TryGetValue(claimed.Caller, out var caller))
+            return Refuse("unverified", "agent-unverified:" + (AgentWire.ValidWord(claimed.Caller) ? claimed.Caller : "?"),
+                ReshError.PermissionDenied($"The caller `{Clip(claimed.Caller)}` is not trusted by the agent {_settings.Host}; nothing was run.",
+                    $"Add its public key to the agent's config: [agent.callers.NAME] key = \"ed25519:...\" role = \"...\"."));
+        if (!AgentKeys.Verify(caller.PublicKey, payload, sig))
+            return Refuse("unverified", "agent-unverified:" + caller.Name,
+                ReshError.PermissionDenied($"The request is not signed by {caller.Name}'s key; nothing was run.",
+                    "Sign with the key whose public half is in the agent's [agent.callers] (resh agent key create)."));
+        var now = DateTime.UtcNow;
+        if (id.Length == 0)
+            return Refuse("malformed", "agent:" + caller.Name, ReshError.Usage("The request id is not 32 hex digits; nothing was run.", "resh makes a random 128-bit id for every call."));
+        if (claimed.Expires - claimed.Issued > AgentWire.MaxLifetime || claimed.Expires < claimed.Issued)
+            return Refuse("expired", "agent:" + caller.Name, ReshError.PermissionDenied($"The request would stay valid longer than {AgentWire.MaxLifetime.TotalMinutes:0} minutes; nothing was run.", "Lower [agent] timeout of the caller."));
+        if (claimed.Issued > now + AgentWire.Skew)
+            return Refuse("expired", "agent:" + caller.Name, ReshError.PermissionDenied("The request was issued in the future (beyond 30 s of clock skew); nothing was run.", "Synchronize the clocks of the caller and the agent (NTP)."));
+        if (now > claimed.Expires + AgentWire.Skew)
+            return Refuse("expired", "agent:" + caller.Name, ReshError.PermissionDenied("The request has expired; nothing was run.", "Call again; check the clocks of the caller and the agent (NTP) if this repeats."));
+        if (_seen.Count >= MaxSeen) FlushRefusals(false);
+        if (_seen.Count >= MaxSeen)
+            return Refuse("replayed", "agent:" + caller.Name, ReshError.Unavailable("The agent's replay cache is full; nothing was run.", "Try again in a few minutes."));
+        if (!_seen.TryAdd(id, claimed.Expires))
+            return Refuse("replayed", "agent:" + caller.Name, ReshError.PermissionDenied($"The request {id} was seen before (a replay); nothing was run.", "Every call needs a new id: call again."));
+        // The run is bounded by the request's expiry (the caller stops waiting then); a clock behind the caller's still gets a second.
+        var timeout = claimed.Expires - now;
+        if (timeout < TimeSpan.FromSeconds(1)) timeout = TimeSpan.FromSeconds(1);
+        var env = await RunAsync(caller, claimed, timeout, clock, ct).ConfigureAwait(false);
+        _log($"call {id} from {caller.Name}: {env.Handle}.{env.Verb} {(env.Ok ? "ok" : env.Error?.Code.ToWire())}{(env.Changed ? " changed" : "")} in {env.DurationMs:0.00} ms");
+        return Answer(id, env);
+    }
+
+    byte[] Answer(string id, Envelope env)
+    {
+        var bytes = McpToolCall.EnvelopeBytes(env);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(bytes.Length + 128);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("id", id);
+            w.WriteString("host", _settings.Host);
+            w.WritePropertyName("envelope");
+            w.WriteRawValue(bytes, skipInputValidation: true);
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    async Task<Envelope> RunAsync(AgentSettings.Caller caller, AgentWire.Request request, TimeSpan timeout, Stopwatch clock, CancellationToken ct)
+    {
+        var who = "agent:" + caller.Name;
+        var runtime = _runtime.ForCall(null, NoStdin);
+        runtime.Audit = Trail(who);
+        Envelope Refused(ReshError error, Invocation? known = null)
+        {
+            var env = Envelope.Failure(error, known?.HandleName ?? "resh", known?.VerbName ?? request.Verb ?? "", known?.EnvelopeTarget ?? "", false, clock.Elapsed.TotalMilliseconds);
+            Trail(who).Append(new AuditRecord(0, "", who, "agent", known is not null ? env.Handle : "", known is not null ? env.Verb : Clip(request.Verb ?? ""),
+                known is not null ? env.Target : Clip(request.Stage), "", [], false, error.Code.ToWire(), false, false, Math.Round(clock.Elapsed.TotalMilliseconds, 3), ""));
+            return env;
+        }
+        var stage = request.Stage;
+        if (stage.TrimEnd().EndsWith(')'))
+            return Refused(ReshError.Usage("The stage ends in (...); an agent call takes its arguments in \"args\".", "Write the arguments as \"args\": {...}."));
+        foreach (var reserved in (string[])[McpTool.TargetArg, McpTool.HostArg, McpTool.DryRunArg])
+            if (request.Args.ContainsKey(reserved))
+                return Refused(ReshError.Usage($"\"args\" has `{reserved}`, which an agent call gives elsewhere; nothing was run.", "Put the target in the stage."));
+        var probe = new Invocation();
+        try { new CommandLineParser(_registry, NoStdin).ParseRequest(stage, request.Verb, null, probe); }
+        catch (ReshException ex)
+        {
+            if (probe.Handle is { Hidden: false } && probe.Verb is not null && ex.Error.Code == ErrorCode.Usage) { } // a missing required argument: the real parse says it
+            else return Refused(ex.Error, probe.Handle is { Hidden: false } ? probe : null);
+        }
+        if (probe.Handle is not { Hidden: false } handle || probe.Verb is not { } verb)
+            return Refused(ReshError.NotFound($"No handle for the stage `{Clip(stage)}` on this agent.", "resh handles lists them."));
+        var tool = new McpTool(handle, verb);
+        if (!_settings.Exec && RunsCommands(handle, verb))
+        {
+            var env = Envelope.Failure(ReshError.PermissionDenied($"{verb.FullName} runs a program or command of the caller's choosing, which the agent {_settings.Host} does not allow (exec = false); nothing was run.",
+                "Set exec = true in the agent's [agent] table to allow it (the role must grant the verb too)."), handle.Scheme, verb.Name, handle.Scheme + "://" + probe.Target, false, clock.Elapsed.TotalMilliseconds);
+            probe.Handle = handle;
+            runtime.RecordCall(probe, env);
+            return env;
+        }
+        McpPolicy policy;
+        try { policy = ServeRoles.Policy(_runtime.Config, caller.Role, timeout, _forceDryRun, _registry.IsPlugin); }
+        catch (ReshException ex) { return Refused(ex.Error, probe); }
+        var arguments = (JsonObject)request.Args.DeepClone();
+        arguments[McpTool.TargetArg] = handle.Scheme + "://" + probe.Target;
+        if (request.DryRun && tool.Mutating) arguments[McpTool.DryRunArg] = true;
+        var call = McpToolCall.Check(_registry, runtime, policy, tool, arguments);
+        if (call.Error is { } refusal)
+        {
+            var failure = Envelope.Failure(refusal, handle.Scheme, verb.Name, call.TargetUri, call.DryRun, clock.Elapsed.TotalMilliseconds);
+            call.Invocation.Handle = handle;
+            call.Invocation.Verb = verb;
+            runtime.RecordCall(call.Invocation, failure);
+            return failure;
+        }
+        using var timeoutCts = new CancellationTokenSource(timeout);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeoutCts.Token);
+        using var confined = McpToolCall.Confine(policy, tool, call.Host);
+        return await Executor.RunAsync(call.Invocation, runtime, OutputFormat.Json, NullEvents.Instance, linked.Token, timeoutCts.Token, ct, call.DryRun || request.DryRun && tool.Mutating, clock, timeout)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>ssh:// (exec, nested stages that run resh elsewhere), plugins and the verbs that run commands.</summary>
+    bool RunsCommands(HandleInfo handle, VerbInfo verb) =>
+        handle.Scheme == "ssh" || _registry.IsPlugin(handle.Scheme) || handle.Scheme == "plugin" && verb.Name is "install" or "update" || ExecVerbs.Contains($"{handle.Scheme}.{verb.Name}");
+
+    static string Clip(string s) => s.Length > 200 ? s[..200] + "…" : s;
+
+    sealed class NullEvents : IEventSink
+    {
+        public static readonly NullEvents Instance = new();
+        public void Emit(string eventName, JsonObject fields) { }
+    }
+}

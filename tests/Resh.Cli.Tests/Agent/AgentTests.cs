@@ -1,0 +1,493 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Crypto.Signers;
+using Resh.TestSupport;
+using Xunit;
+
+namespace Resh.Cli.Tests.Agent;
+
+/// <summary>The real nats-server of the agent tests (tests/setup/nats.sh on free loopback ports), one per class, stopped by PID.</summary>
+public sealed class AgentNats : IDisposable
+{
+    public AgentNats()
+    {
+        Dir = Path.Combine(Path.GetTempPath(), $"resh-agentnats-{Guid.NewGuid():N}"[..26]);
+        Directory.CreateDirectory(Dir);
+        var ports = LoopbackPorts.Free(2);
+        Port = ports[0];
+        var up = Shell.Run($"{Shell.Q(Script)} up {Shell.Q(Dir)} {ports[0]} {ports[1]}", wait: TimeSpan.FromSeconds(60));
+        if (up.ExitCode != 0)
+        {
+            Dispose();
+            throw new InvalidOperationException($"tests/setup/nats.sh up failed (a missing backend fails the suite):\n{up}");
+        }
+        Password = File.ReadAllText(Path.Combine(Dir, "password")).Trim();
+    }
+
+    public string Dir { get; }
+    public int Port { get; }
+    public string Password { get; }
+    static string Script => Path.Combine(ReshBinary.RepoRoot, "tests", "setup", "nats.sh");
+
+    public void Dispose()
+    {
+        Shell.Run($"{Shell.Q(Script)} down {Shell.Q(Dir)}", wait: TimeSpan.FromSeconds(30));
+        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+/// <summary>
+/// Issue 21: `resh agent` processes (each its own state dir, home, host name, facts and roles) on a real nats-server,
+/// called through agent:// by a caller with its own key. Refusals are asserted on the real effect (no file written)
+/// and on the agent's audit trail; forged, expired, replayed and malformed messages are published as raw NATS bytes.
+/// </summary>
+public sealed class AgentTests : IClassFixture<AgentNats>, IDisposable
+{
+    readonly AgentNats _nats;
+    readonly TempDir _dir = new("agent");
+    readonly string _callerHome;
+    readonly string _callerConfig;
+    readonly string _alicePub;
+    readonly byte[] _aliceSeed;
+    readonly string _bobPub;
+    readonly string _p = "t" + Guid.NewGuid().ToString("N")[..6]; // host names of this test
+    readonly List<AgentProc> _agents = [];
+
+    sealed record AgentProc(string Host, string Home, string Data, Process Process, StringBuilder Err);
+
+    public AgentTests(AgentNats nats)
+    {
+        _nats = nats;
+        _callerHome = _dir["caller"];
+        Directory.CreateDirectory(_callerHome);
+        _alicePub = CreateKey("alice");
+        _bobPub = CreateKey("bob");
+        _aliceSeed = Convert.FromBase64String(File.ReadAllText(Path.Combine(_callerHome, "agent", "keys", "alice.key")).Trim()["ed25519-seed:".Length..]);
+        _callerConfig = CallerConfig("alice");
+    }
+
+    public void Dispose()
+    {
+        foreach (var a in _agents)
+        {
+            try { if (!a.Process.HasExited) { a.Process.Kill(true); a.Process.WaitForExit(5000); } } catch (InvalidOperationException) { }
+            a.Process.Dispose();
+        }
+        _dir.Dispose();
+    }
+
+    string CreateKey(string name)
+    {
+        var run = ReshBinary.Run(["agent", "key", "create", $"name={name}", "--format", "json"], env: CallerEnv);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var path = run.Result!["path"]!.GetValue<string>();
+        Assert.Equal("600", Convert.ToString((int)File.GetUnixFileMode(path) & 0x1ff, 8));
+        Assert.DoesNotContain(File.ReadAllText(path).Trim(), run.Stdout); // the private key is never printed
+        return run.Result!["public_key"]!.GetValue<string>();
+    }
+
+    Dictionary<string, string> CallerEnv => new() { ["RESH_HOME"] = _callerHome, ["HOME"] = _callerHome };
+
+    string CallerConfig(string key) => _dir.File($"caller-{key}.toml", $"""
+        [agent]
+        url = "nats://127.0.0.1:{_nats.Port}"
+        tls = "off"
+        key = "{key}"
+        timeout = "10s"
+        discover_wait = "3s"
+        discover_idle = "500ms"
+        """);
+
+    ReshRun Call(params string[] args) => CallWith(_callerConfig, args);
+
+    ReshRun CallWith(string config, params string[] args) =>
+        ReshBinary.Run([.. args, "--config", config, .. args.Contains("--format") ? Array.Empty<string>() : ["--format", "json"]], env: CallerEnv, wait: TimeSpan.FromSeconds(90));
+
+    string H(string name) => $"{_p}-{name}";
+
+    /// <summary>Starts an agent and waits until it says it is ready.</summary>
+    AgentProc StartAgent(string name, string roles = "[]", string labels = "{}", bool exec = false, bool password = false)
+    {
+        var host = H(name);
+        var home = _dir[$"home-{name}"];
+        var data = _dir[$"data-{name}"];
+        Directory.CreateDirectory(home);
+        Directory.CreateDirectory(data);
+        var config = _dir.File($"agent-{name}.toml", $$"""
+            [agent]
+            url = "nats://127.0.0.1:{{_nats.Port}}"
+            tls = "off"
+            {{(password ? "user = \"resh\"\npassword = \"env:RESH_TEST_NATS_PW\"" : "")}}
+            host = "{{host}}"
+            roles = {{roles}}
+            labels = {{labels}}
+            exec = {{(exec ? "true" : "false")}}
+            max_request = 65536
+
+            [agent.callers.alice]
+            key = "{{_alicePub}}"
+            role = "ops"
+
+            [agent.callers.bob]
+            key = "{{_bobPub}}"
+            role = "viewer"
+
+            [roles.ops]
+            allow = ["system.*", "file.*:file://{{data}}/**", "proc.spawn"]
+
+            [roles.viewer]
+            allow = ["system.*", "file.*:file://{{data}}/**"]
+            read_only = true
+            """);
+        var psi = new ProcessStartInfo(ReshBinary.Path) { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var a in (string[])["agent", "--config", config]) psi.ArgumentList.Add(a);
+        psi.Environment["RESH_HOME"] = home;
+        psi.Environment["HOME"] = data; // file://~/NAME is this agent's own data dir
+        psi.Environment["NO_COLOR"] = "1";
+        psi.Environment["RESH_TEST_NATS_PW"] = _nats.Password;
+        psi.Environment.Remove("RESH_CONFIG");
+        var err = new StringBuilder();
+        var ready = new ManualResetEventSlim();
+        var p = new Process { StartInfo = psi };
+        p.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (err) err.AppendLine(e.Data);
+            if (e.Data.Contains($"{host} ready on")) ready.Set();
+        };
+        p.Start();
+        var agent = new AgentProc(host, home, data, p, err);
+        _agents.Add(agent);
+        p.BeginErrorReadLine();
+        p.BeginOutputReadLine();
+        Assert.True(ready.Wait(TimeSpan.FromSeconds(60)), $"resh agent {host} did not become ready:\n{Err(agent)}");
+        return agent;
+    }
+
+    static string Err(AgentProc a) { lock (a.Err) return a.Err.ToString(); }
+
+    static List<JsonObject> Audit(AgentProc a)
+    {
+        var run = ReshBinary.Run(["audit", "list", "limit=1000", "--format", "json"], env: new Dictionary<string, string> { ["RESH_HOME"] = a.Home, ["HOME"] = a.Data });
+        if (run.ErrorCode == "not_found") return []; // no call reached the agent yet
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return run.Result!["records"]!.AsArray().Select(r => (JsonObject)r!).ToList();
+    }
+
+    static string Str(JsonNode? n) => n?.GetValue<string>() ?? "";
+
+    static string Code(JsonObject env) => env["error"]?["code"]?.GetValue<string>() ?? "ok";
+
+    static HashSet<string> Hosts(ReshRun run) => run.Result!["agents"]!.AsArray().Select(a => Str(a!["host"])).ToHashSet();
+
+    /// <summary>A call message signed with <paramref name="seed"/> over <paramref name="signedPayload"/>, carrying <paramref name="payload"/>.</summary>
+    static byte[] Message(string payload, byte[] seed, string? signedPayload = null)
+    {
+        var signer = new Ed25519Signer();
+        signer.Init(true, new Ed25519PrivateKeyParameters(seed, 0));
+        var bytes = Encoding.UTF8.GetBytes(signedPayload ?? payload);
+        signer.BlockUpdate(bytes, 0, bytes.Length);
+        var sig = signer.GenerateSignature();
+        return Encoding.UTF8.GetBytes(new JsonObject { ["payload"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(payload)), ["sig"] = Convert.ToBase64String(sig) }.ToJsonString());
+    }
+
+    static string T(DateTime t) => t.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    static string Payload(string[] hosts, string stage, string verb, string args, DateTime? issued = null, DateTime? expires = null, string caller = "alice", string? id = null)
+    {
+        var i = issued ?? DateTime.UtcNow;
+        var e = expires ?? i.AddSeconds(60);
+        return new JsonObject
+        {
+            ["v"] = 1, ["id"] = id ?? Guid.NewGuid().ToString("N"), ["caller"] = caller, ["issued"] = T(i), ["expires"] = T(e),
+            ["hosts"] = new JsonArray(hosts.Select(h => (JsonNode?)JsonValue.Create(h)).ToArray()),
+            ["stage"] = stage, ["verb"] = verb, ["args"] = JsonNode.Parse(args), ["dry_run"] = false,
+        }.ToJsonString();
+    }
+
+    /// <summary>Publishes raw bytes on resh.agent.call and returns the answers that came within <paramref name="wait"/>.</summary>
+    List<JsonObject> Publish(byte[] message, TimeSpan wait, int expected = 1)
+    {
+        using var raw = new RawNats(_nats.Port);
+        var inbox = "_INBOX.test." + Guid.NewGuid().ToString("N");
+        raw.Subscribe(inbox);
+        raw.Publish("resh.agent.call", message, inbox);
+        var answers = new List<JsonObject>();
+        var end = DateTime.UtcNow + wait;
+        while (answers.Count < expected && DateTime.UtcNow < end && raw.Next(end - DateTime.UtcNow) is { } msg)
+            answers.Add((JsonObject)JsonNode.Parse(msg.Data)!);
+        return answers;
+    }
+
+    [Fact]
+    public void Discovery_finds_every_agent_and_filters_by_their_facts()
+    {
+        StartAgent("a", roles: """["web"]""", labels: """{ dc = "fra" }""");
+        StartAgent("b", roles: """["web", "db"]""", labels: """{ dc = "fra" }""");
+        StartAgent("c", roles: """["db"]""", labels: """{ dc = "ams" }""", password: true); // user/password from env: over NATS auth
+
+        var all = Call("agent://*.discover");
+        Assert.True(all.ExitCode == 0, all.ToString());
+        Assert.Equal([H("a"), H("b"), H("c")], Hosts(all).Order());
+        var c = all.Result!["agents"]!.AsArray().Single(x => Str(x!["host"]) == H("c"))!["facts"]!;
+        Assert.Equal("linux", Str(c["os"]));
+        Assert.Equal("ams", Str(c["labels"]!["dc"]));
+
+        Assert.Equal([H("b"), H("c")], Hosts(Call("agent://@db.discover")).Order());
+        Assert.Equal([H("b"), H("c")], Hosts(Call("agent://role=db.discover")).Order());
+        Assert.Equal([H("c")], Hosts(Call("agent://label.dc=ams.discover")).Order());
+        Assert.Equal([H("a"), H("b")], Hosts(Call("agent://@web+label.dc=fra.discover")).Order());
+        Assert.Equal([H("a"), H("c")], Hosts(Call($"agent://{H("a")},{H("c")}.discover")).Order());
+        Assert.Empty(Hosts(Call("agent://@nosuchrole.discover")));
+
+        var bad = Call("agent://@we!b/system://.uptime");
+        Assert.Equal((2, "usage"), (bad.ExitCode, bad.ErrorCode));
+        var none = Call("agent://@nosuchrole/system://.uptime");
+        Assert.Equal((3, "not_found"), (none.ExitCode, none.ErrorCode));
+    }
+
+    [Fact]
+    public void A_read_verb_runs_on_every_agent_and_streams_one_envelope_per_host()
+    {
+        StartAgent("a", roles: """["web"]""");
+        StartAgent("b", roles: """["web"]""");
+        StartAgent("c", roles: """["db"]""");
+
+        var run = Call("agent://*/system://.uptime");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var hosts = run.Result!["hosts"]!.AsArray();
+        Assert.Equal([H("a"), H("b"), H("c")], hosts.Select(h => Str(h!["host"])).Order());
+        Assert.All(hosts, h => Assert.True(h!["result"]!["seconds"]!.GetValue<double>() > 0));
+        Assert.Equal(3, run.Result!["summary"]!["ok"]!.GetValue<int>());
+
+        var nd = Call("agent://@web/system://.uptime", "--format", "ndjson");
+        Assert.True(nd.ExitCode == 0, nd.ToString());
+        var lines = nd.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => (JsonObject)JsonNode.Parse(l)!).ToList();
+        Assert.Equal(3, lines.Count);
+        Assert.Equal([H("a"), H("b")], lines.Take(2).Select(l => Str(l["host"])).Order());
+        Assert.Equal(2, lines[2]["result"]!["summary"]!["hosts"]!.GetValue<int>());
+        Assert.Null(lines[2]["result"]!["hosts"]);
+    }
+
+    [Fact]
+    public void A_mutating_verb_on_a_filtered_subset_changes_exactly_those_agents_files()
+    {
+        var a = StartAgent("a", roles: """["web"]""");
+        var b = StartAgent("b", roles: """["db"]""");
+        var c = StartAgent("c", roles: """["db"]""");
+
+        var run = Call("agent://@db/file://~/flag.write", "content=on");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(2, run.Result!["summary"]!["changed"]!.GetValue<int>());
+        Assert.False(File.Exists(Path.Combine(a.Data, "flag")));
+        Assert.Equal("on", File.ReadAllText(Path.Combine(b.Data, "flag")));
+        Assert.Equal("on", File.ReadAllText(Path.Combine(c.Data, "flag")));
+        var record = Audit(b).Last(r => Str(r["verb"]) == "write");
+        Assert.Equal(("agent:alice", "agent", "ok"), (Str(record["identity"]), Str(record["surface"]), Str(record["code"])));
+        Assert.DoesNotContain(Audit(a), r => Str(r["verb"]) == "write");
+
+        // One host named answers with its own envelope, host set.
+        var one = Call($"agent://{H("a")}/file://~/flag.write", "content=a");
+        Assert.True(one.ExitCode == 0, one.ToString());
+        Assert.Equal((H("a"), "file", "write"), (Str(one.Envelope["host"]), Str(one.Envelope["handle"]), Str(one.Envelope["verb"])));
+        Assert.Equal("a", File.ReadAllText(Path.Combine(a.Data, "flag")));
+        Assert.Equal("on", File.ReadAllText(Path.Combine(b.Data, "flag")));
+    }
+
+    [Fact]
+    public void An_agent_killed_before_the_call_is_unreachable_and_the_call_partial()
+    {
+        StartAgent("a");
+        var b = StartAgent("b");
+        b.Process.Kill(true);
+        b.Process.WaitForExit(5000);
+
+        var clock = Stopwatch.StartNew();
+        var run = Call($"agent://{H("a")},{H("b")}/system://.uptime", "--timeout", "3s");
+        Assert.Equal((9, "partial"), (run.ExitCode, run.ErrorCode));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the call waited far past its deadline");
+        Assert.Equal([H("b")], run.Envelope["error"]!["details"]!["unreachable"]!.AsArray().Select(Str));
+        var hosts = run.Result!["hosts"]!.AsArray();
+        Assert.True(hosts.Single(h => Str(h!["host"]) == H("a"))!["ok"]!.GetValue<bool>());
+        Assert.Equal("no_answer", Str(hosts.Single(h => Str(h!["host"]) == H("b"))!["error"]!["details"]!["phase"]));
+        Assert.Equal(1, run.Result!["summary"]!["unreachable"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void A_caller_whose_key_no_agent_trusts_runs_nothing_and_is_audited()
+    {
+        var a = StartAgent("a");
+        var mallory = CreateKey("mallory");
+        Assert.NotEqual(_alicePub, mallory);
+        var run = CallWith(CallerConfig("mallory"), $"agent://{H("a")}/file://~/m.write", "content=x");
+        Assert.Equal((4, "permission_denied"), (run.ExitCode, run.ErrorCode));
+        Assert.Contains("not trusted", Str(run.Envelope["error"]!["message"]));
+        Assert.False(File.Exists(Path.Combine(a.Data, "m")));
+        Assert.Contains(Audit(a), r => Str(r["identity"]) == "agent-unverified:mallory" && Str(r["code"]) == "permission_denied" && Str(r["surface"]) == "agent");
+    }
+
+    [Fact]
+    public void A_forged_signature_runs_nothing_and_is_audited()
+    {
+        var a = StartAgent("a");
+        var signedFor = Payload([a.Host], "file://~/ok", "write", """{"content":"fine"}""");
+        var forged = signedFor.Replace("file://~/ok", "file://~/forged");
+        var answers = Publish(Message(forged, _aliceSeed, signedPayload: signedFor), TimeSpan.FromSeconds(10));
+        var env = (JsonObject)Assert.Single(answers)["envelope"]!;
+        Assert.Equal("permission_denied", Code(env));
+        Assert.Contains("not signed", Str(env["error"]!["message"]));
+        Assert.False(File.Exists(Path.Combine(a.Data, "forged")));
+        Assert.False(File.Exists(Path.Combine(a.Data, "ok")));
+        Assert.Contains(Audit(a), r => Str(r["identity"]) == "agent-unverified:alice" && Str(r["code"]) == "permission_denied");
+
+        // The same bytes, signed as they are, run: the refusal above was the signature's doing.
+        var good = Publish(Message(forged, _aliceSeed), TimeSpan.FromSeconds(10));
+        Assert.Equal("ok", Code((JsonObject)Assert.Single(good)["envelope"]!));
+        Assert.Equal("fine", File.ReadAllText(Path.Combine(a.Data, "forged")));
+    }
+
+    [Fact]
+    public void Expired_future_and_overlong_requests_run_nothing_and_are_audited()
+    {
+        var a = StartAgent("a");
+        var now = DateTime.UtcNow;
+        var cases = new (string File, DateTime Issued, DateTime Expires)[]
+        {
+            ("expired", now.AddMinutes(-10), now.AddMinutes(-6)),
+            ("future", now.AddMinutes(10), now.AddMinutes(11)),
+            ("overlong", now, now.AddHours(1)),
+        };
+        foreach (var (file, issued, expires) in cases)
+        {
+            var answers = Publish(Message(Payload([a.Host], $"file://~/{file}", "write", """{"content":"x"}""", issued, expires), _aliceSeed), TimeSpan.FromSeconds(10));
+            Assert.Equal("permission_denied", Code((JsonObject)Assert.Single(answers)["envelope"]!));
+            Assert.False(File.Exists(Path.Combine(a.Data, file)), file);
+        }
+        var refusals = Audit(a).Where(r => Str(r["identity"]) == "agent:alice" && Str(r["code"]) == "permission_denied").ToList();
+        Assert.NotEmpty(refusals);
+        Assert.Contains(refusals, r => Str(r["target"]).Contains("expired"));
+    }
+
+    [Fact]
+    public void A_request_replayed_from_the_broker_is_refused_and_audited()
+    {
+        var a = StartAgent("a");
+        using var spy = new RawNats(_nats.Port);
+        spy.Subscribe("resh.agent.call");
+        var run = Call($"agent://{a.Host}/file://~/r.write", "content=1");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var captured = spy.Next(TimeSpan.FromSeconds(10));
+        Assert.NotNull(captured);
+        var flag = Path.Combine(a.Data, "r");
+        Assert.Equal("1", File.ReadAllText(flag));
+        File.Delete(flag);
+
+        var answers = Publish(captured.Value.Data, TimeSpan.FromSeconds(10));
+        var env = (JsonObject)Assert.Single(answers)["envelope"]!;
+        Assert.Equal("permission_denied", Code(env));
+        Assert.Contains("seen before", Str(env["error"]!["message"]));
+        Assert.False(File.Exists(flag));
+        Assert.Contains(Audit(a), r => Str(r["identity"]) == "agent:alice" && Str(r["code"]) == "permission_denied" && (r["args"]?["refused"] is { } k && Str(k) == "replayed"));
+    }
+
+    [Fact]
+    public void An_agent_not_named_in_the_hosts_runs_nothing()
+    {
+        var a = StartAgent("a");
+        var b = StartAgent("b");
+        // Signed by alice for a alone: a runs it, b (which receives every call message) does not.
+        var answers = Publish(Message(Payload([a.Host], "file://~/only", "write", """{"content":"x"}"""), _aliceSeed), TimeSpan.FromSeconds(5), expected: 2);
+        Assert.Equal([a.Host], answers.Select(x => Str(x["host"])));
+        Assert.True(File.Exists(Path.Combine(a.Data, "only")));
+        Assert.False(File.Exists(Path.Combine(b.Data, "only")));
+        // For a host that is not there: nobody runs it, nobody answers.
+        Assert.Empty(Publish(Message(Payload([H("nosuch")], "file://~/none", "write", """{"content":"x"}"""), _aliceSeed), TimeSpan.FromSeconds(3)));
+        Assert.False(File.Exists(Path.Combine(a.Data, "none")));
+        Assert.False(File.Exists(Path.Combine(b.Data, "none")));
+    }
+
+    [Fact]
+    public void The_role_decides_what_runs_deny_by_default()
+    {
+        var a = StartAgent("a");
+        var outside = _dir["outside"];
+        Directory.CreateDirectory(outside);
+
+        var run = Call($"agent://{a.Host}/file://{outside}/x.write", "content=x");
+        Assert.Equal((4, "permission_denied"), (run.ExitCode, run.ErrorCode));
+        Assert.False(File.Exists(Path.Combine(outside, "x")));
+        Assert.Contains(Audit(a), r => Str(r["identity"]) == "agent:alice" && Str(r["verb"]) == "write" && Str(r["code"]) == "permission_denied");
+
+        // bob's role is read_only: he may read in the data dir but not write there.
+        File.WriteAllText(Path.Combine(a.Data, "notes"), "hello");
+        var bob = CallerConfig("bob");
+        var read = CallWith(bob, $"agent://{a.Host}/file://~/notes.read");
+        Assert.True(read.ExitCode == 0, read.ToString());
+        var write = CallWith(bob, $"agent://{a.Host}/file://~/notes.write", "content=changed");
+        Assert.Equal((4, "permission_denied"), (write.ExitCode, write.ErrorCode));
+        Assert.Equal("hello", File.ReadAllText(Path.Combine(a.Data, "notes")));
+        Assert.Contains(Audit(a), r => Str(r["identity"]) == "agent:bob" && Str(r["verb"]) == "write" && Str(r["code"]) == "permission_denied");
+    }
+
+    [Fact]
+    public void Exec_is_refused_unless_the_agent_allows_it()
+    {
+        var a = StartAgent("a");
+        var e = StartAgent("e", exec: true);
+        var touchA = Path.Combine(a.Data, "spawned");
+        var refused = Call($"agent://{a.Host}/proc://.spawn", $"command=/usr/bin/touch {touchA}");
+        Assert.Equal((4, "permission_denied"), (refused.ExitCode, refused.ErrorCode));
+        Assert.Contains("exec = false", Str(refused.Envelope["error"]!["message"]));
+        Thread.Sleep(500);
+        Assert.False(File.Exists(touchA));
+        Assert.Contains(Audit(a), r => Str(r["identity"]) == "agent:alice" && Str(r["verb"]) == "spawn" && Str(r["code"]) == "permission_denied");
+
+        // The same call on an agent with exec = true (its role grants proc.spawn) runs.
+        var touchE = Path.Combine(e.Data, "spawned");
+        var ran = Call($"agent://{e.Host}/proc://.spawn", $"command=/usr/bin/touch {touchE}");
+        Assert.True(ran.ExitCode == 0, ran.ToString());
+        for (int i = 0; i < 50 && !File.Exists(touchE); i++) Thread.Sleep(100);
+        Assert.True(File.Exists(touchE));
+    }
+
+    [Fact]
+    public void Malformed_and_oversized_messages_leave_the_agent_answering()
+    {
+        var a = StartAgent("a");
+        var garbage = new List<byte[]>
+        {
+            "garbage"u8.ToArray(), "{}"u8.ToArray(), "[1,2,3]"u8.ToArray(), "{\"payload\":\"!!notbase64\",\"sig\":\"x\"}"u8.ToArray(),
+            Encoding.UTF8.GetBytes(new JsonObject { ["payload"] = Convert.ToBase64String("not json"u8.ToArray()), ["sig"] = "AAAA" }.ToJsonString()),
+            Encoding.UTF8.GetBytes(new JsonObject { ["payload"] = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{{\"v\":1,\"hosts\":[\"{a.Host}\"],\"args\":5}}")), ["sig"] = "AAAA" }.ToJsonString()),
+            new byte[200_000], // beyond max_request (64 KiB), within the server's max_payload
+            Encoding.UTF8.GetBytes("{\"payload\":\"" + new string('A', 150_000) + "\",\"sig\":\"\"}"),
+        };
+        using (var raw = new RawNats(_nats.Port))
+        {
+            foreach (var g in garbage) raw.Publish("resh.agent.call", g, "_INBOX.nobody");
+            foreach (var g in garbage) raw.Publish("resh.agent.discover", g, "_INBOX.nobody");
+        }
+        var run = Call($"agent://{a.Host}/system://.uptime");
+        Assert.True(run.ExitCode == 0, run.ToString() + Err(a));
+        Assert.False(a.Process.HasExited);
+        Assert.Contains("malformed", Err(a));
+        Assert.Contains("max_request", Err(a));
+        var audit = Audit(a);
+        Assert.Contains(audit, r => r["args"]?["refused"] is { } k && Str(k) == "malformed");
+        Assert.Contains(audit, r => r["args"]?["refused"] is { } k && Str(k) == "oversized");
+    }
+
+    [Fact]
+    public void Sigterm_stops_the_agent_with_exit_0()
+    {
+        var a = StartAgent("a");
+        Assert.Equal(0, Shell.Run($"kill -TERM {a.Process.Id}").ExitCode);
+        Assert.True(a.Process.WaitForExit(20000), "resh agent did not stop on SIGTERM");
+        a.Process.WaitForExit(); // the stderr lines read so far are all in
+        Assert.Equal(0, a.Process.ExitCode);
+        Assert.Contains("stopped", Err(a));
+    }
+}
