@@ -163,7 +163,7 @@ public sealed class McpHttpTests : IDisposable
     }
 
     [Fact]
-    public void Progress_arrives_as_server_sent_events_before_the_answer()
+    public async Task Progress_arrives_as_server_sent_events_before_the_answer()
     {
         var url = Start("--timeout", "3s");
         var token = Token("agent", "ops");
@@ -185,7 +185,7 @@ public sealed class McpHttpTests : IDisposable
         var values = progress.Select(p => p!["progress"]!.GetValue<double>()).ToList();
         Assert.Equal(values.Order().Distinct().ToList(), values);
         Assert.Equal("start", Envelope(Step(run, 1))["result"]!["content"]!.GetValue<string>()[..5]);
-        Assert.True(writer.Wait(TimeSpan.FromSeconds(30)), "the log writer did not finish");
+        await writer.WaitAsync(TimeSpan.FromSeconds(30)); // throws TimeoutException when the log writer did not finish
     }
 
     [Fact]
