@@ -52,13 +52,11 @@ public sealed class CommandLineParser(HandleRegistry registry, StdinSource stdin
         }
 
         var meta = Meta();
-        var builtin = meta.FindVerb(first);
-        // Two-word commands (`audit verify`) are the verbs audit.verify of the resh handle.
-        if (builtin is null && i < argv.Count && IsWord(argv[i]) && meta.FindVerb($"{first}.{argv[i]}") is { } twoWord)
-        {
-            builtin = twoWord;
-            i++;
-        }
+        // Two-word commands (`audit verify`) are the verbs audit.verify of the resh handle; they win over a one-word
+        // command of the same first word (`serve install` is serve.install, not serve with an argument).
+        var builtin = i < argv.Count && IsWord(argv[i]) && meta.FindVerb($"{first}.{argv[i]}") is { } twoWord ? twoWord : null;
+        if (builtin is not null) i++;
+        else builtin = meta.FindVerb(first);
         if (builtin is null && meta.Verbs.Where(v => v.Name.StartsWith(first + ".", StringComparison.Ordinal)).Select(v => v.Name[(first.Length + 1)..]).ToList() is { Count: > 0 } subcommands)
             throw ReshError.Usage($"`{Clip(first)}` needs one of: {string.Join(", ", subcommands)}.", $"Example: resh {first} {subcommands[0]}").ToException();
         if (builtin is null)
