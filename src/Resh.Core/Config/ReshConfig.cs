@@ -89,18 +89,30 @@ public sealed partial class ReshConfig
     /// </summary>
     static (int? Line, int? Column, string Reason) Diagnostic(Tomlyn.TomlException ex)
     {
+        // The parser's own diagnostic, "(25,6) : error : Expected ...", wherever it is: the converter's wrapper has
+        // diagnostics of its own that point at the table being converted, not at the error.
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            var texts = new List<string> { e.Message };
+            if (e is Tomlyn.TomlException t) foreach (var d in t.Diagnostics ?? []) texts.Add(d.Message);
+            // The last "(L,C) : error :" of a text is the innermost: the wrapper prefixes its own position and text.
+            foreach (var text in texts)
+                if (DiagnosticText().Matches(text) is { Count: > 0 } all && all[^1] is var m)
+                {
+                    var rest = text[(m.Index + m.Length)..];
+                    var end = rest.IndexOfAny(['\r', '\n']);
+                    return (int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
+                        int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), ExceptionTranslation.OneLine(end < 0 ? rest : rest[..end]));
+                }
+        }
         for (Exception? e = ex; e is not null; e = e.InnerException)
             if (e is Tomlyn.TomlException te)
                 foreach (var d in te.Diagnostics ?? [])
                     return (d.Span.Start.Line + 1, d.Span.Start.Column + 1, ExceptionTranslation.OneLine(d.Message));
-        for (Exception? e = ex; e is not null; e = e.InnerException)
-            if (DiagnosticText().Match(e.Message) is { Success: true } m)
-                return (int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
-                    int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), ExceptionTranslation.OneLine(m.Groups[3].Value));
         return (ex.Line is { } l ? l + 1 : null, null, "the parser gave no reason");
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"\((\d+),(\d+)\)\s*:\s*error\s*:\s*([^\r\n]+)")]
+    [System.Text.RegularExpressions.GeneratedRegex(@"\((\d+),(\d+)\)\s*:\s*error\s*:\s*")]
     private static partial System.Text.RegularExpressions.Regex DiagnosticText();
 
     static int? FirstDiagnosticLine(Tomlyn.TomlException ex)

@@ -25,7 +25,7 @@ public sealed class McpConformanceTests : IDisposable
     static readonly string[] MustPass = ["server-initialize", "logging-set-level", "ping", "tools-list", "server-sse-multiple-streams", "resources-list", "prompts-list"];
 
     [Fact]
-    public void The_conformance_suites_protocol_scenarios_pass_against_serve_mcp()
+    public async Task The_conformance_suites_protocol_scenarios_pass_against_serve_mcp()
     {
         var suite = Path.Combine(Modules, "@modelcontextprotocol", "conformance", "dist", "index.js");
         if (!File.Exists(suite)) throw new InvalidOperationException($"The MCP conformance suite is missing under {Modules}; run scripts/install-test-deps.sh.");
@@ -47,12 +47,16 @@ public sealed class McpConformanceTests : IDisposable
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(300_000))
+        using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(300)))
         {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail("The conformance suite did not finish in 300 s.");
+            try { await p.WaitForExitAsync(limit.Token); }
+            catch (OperationCanceledException)
+            {
+                p.Kill(entireProcessTree: true);
+                Assert.Fail("The conformance suite did not finish in 300 s.");
+            }
         }
-        var output = Regex.Replace(stdout.Result + stderr.Result, @"\x1b\[[0-9;]*m", "");
+        var output = Regex.Replace(await stdout + await stderr, @"\x1b\[[0-9;]*m", "");
         // The suite exits 1 when any scenario fails (the fixture ones do); its summary says which.
         Assert.Contains("=== SUMMARY ===", output);
         foreach (var scenario in MustPass)

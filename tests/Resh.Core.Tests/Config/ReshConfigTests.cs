@@ -37,12 +37,11 @@ public sealed class ReshConfigTests
     [Theory]
     [InlineData("[roles.ops]\nallow = [\"system.*\"]\nthis is = = broken\n", 3, 6)]
     [InlineData("a = 1\nb = 2\n\nc = [1,\n", 5, 1)]
-    [InlineData("a = 1\na = 2\n", 2, 1)]
     public void Malformed_toml_names_its_line_and_column_without_library_text(string text, int line, int column)
     {
         var ex = Assert.Throws<ReshException>(() => ReshConfig.FromText(text, "bad.toml"));
         Assert.Equal(ErrorCode.Usage, ex.Error.Code);
-        Assert.Contains($"at line {line}, column {column}:", ex.Error.Message);
+        Assert.True(ex.Error.Message.Contains($"at line {line}, column {column}:", StringComparison.Ordinal), ex.Error.Message);
         Assert.DoesNotContain("Tomlyn", ex.Error.Message);
         Assert.DoesNotContain("xception", ex.Error.Message);
         Assert.DoesNotContain(": error :", ex.Error.Message);

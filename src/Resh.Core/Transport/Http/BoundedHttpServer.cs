@@ -354,7 +354,8 @@ public sealed class BoundedHttpServer : IDisposable
         var subject = cert?.Subject is { Length: > 0 } sub ? $" ({(sub.Length > 120 ? sub[..120] + "…" : sub)})" : "";
         if ((status & X509ChainStatusFlags.NotTimeValid) != 0)
             return ("expired", $"The client certificate{subject} is expired or not yet valid; nothing was run.");
-        if ((status & (X509ChainStatusFlags.UntrustedRoot | X509ChainStatusFlags.PartialChain)) != 0)
+        // Another CA of the same name signed it: its signature does not verify with the trusted one's key.
+        if ((status & (X509ChainStatusFlags.UntrustedRoot | X509ChainStatusFlags.PartialChain | X509ChainStatusFlags.NotSignatureValid)) != 0)
             return ("unknown_ca", $"The client certificate{subject} is not issued by a CA this server trusts (--client-ca); nothing was run.");
         if ((status & (X509ChainStatusFlags.NotValidForUsage | X509ChainStatusFlags.InvalidExtension)) != 0)
             return ("bad_usage", $"The client certificate{subject} is not valid for client authentication (extended key usage clientAuth); nothing was run.");
