@@ -127,7 +127,9 @@ public static class ServeInstall
         if (!created.Ok) throw created.Error!.ToException();
         var r = created.ResultAsNode();
         var started = false;
-        if (ctx.Get(Start))
+        // A dry run has written no unit, so there is nothing to enable yet: it shows the unit, and says it would start it.
+        if (ctx.Get(Start) && ctx.DryRun) ctx.Warn($"start=true: {name}.service would be enabled and started (svc://{name}.enable now=true).");
+        else if (ctx.Get(Start))
         {
             var enabled = await NestedCall.RunAsync(ctx, "svc://" + name, "enable", new JsonObject { ["now"] = true }).ConfigureAwait(false);
             if (!enabled.Ok) throw enabled.Error!.ToException();

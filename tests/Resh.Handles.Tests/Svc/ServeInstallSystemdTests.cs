@@ -47,13 +47,13 @@ public sealed class ServeInstallSystemdTests(SystemdContainer box)
         string[] install = ["serve", "install", "name=reshtest-serve", "listen=127.0.0.1:18480", "--mcp", "config_file=/etc/resh-serve-test.toml", "writable=/srv/out", "start=true"];
 
         // --dry-run shows the whole unit and writes nothing.
-        var dry = box.Resh([.. install, "--dry-run"]);
+        var dry = box.Resh([.. install.Where(a => a != "start=true"), "--dry-run"]);
         Assert.True(dry.Ok, dry.ToString());
         var diff = dry.Result!["diff"]!.GetValue<string>();
-        Assert.Contains("+ExecStart=/opt/resh/resh serve --listen 127.0.0.1:18480 --mcp\n", diff);
+        Assert.True(diff.Contains("+ExecStart=/opt/resh/resh serve \"--listen\" 127.0.0.1:18480 \"--mcp\"\n", StringComparison.Ordinal), diff);
         foreach (var line in new[] { "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=read-only", "PrivateTmp=yes", "StateDirectory=resh", "StateDirectoryMode=0700",
                      "ReadWritePaths=/srv/out", "RESH_HOME=/var/lib/resh", "RESH_CONFIG=/etc/resh-serve-test.toml", "Restart=on-failure", "After=network-online.target" })
-            Assert.Contains(line, diff);
+            Assert.True(diff.Contains(line, StringComparison.Ordinal), line + "\n" + diff);
         Assert.False(File.Exists(box.HostPath("/etc/systemd/system/" + Unit)), "a dry run wrote the unit");
 
         var run = box.Resh(install);
