@@ -76,3 +76,12 @@ if [[ ! -f "$mcp_dir/node_modules/@modelcontextprotocol/sdk/package.json" || ! -
     npm install --prefix "$mcp_dir" --no-audit --no-fund --loglevel=error \
         @modelcontextprotocol/sdk@1.32.2 ajv@8.20.0 @modelcontextprotocol/inspector-cli@1.0.3 >&2
 fi
+# The MCP conformance suite, run against `resh serve --mcp` (tests/Resh.Cli.Tests/Mcp/McpConformanceTests.cs); it wants
+# Node 22's fs.globSync, which Mcp/conformance/preload.mjs supplies on Node 20 from the glob package installed beside it.
+conf_dir="$root/.build/mcp-conformance"
+if [[ ! -f "$conf_dir/node_modules/@modelcontextprotocol/conformance/package.json" || ! -f "$conf_dir/node_modules/glob/package.json" ]]; then
+    echo "test deps: installing the MCP conformance suite into .build/mcp-conformance" >&2
+    mkdir -p "$conf_dir"
+    [[ -f "$conf_dir/package.json" ]] || printf '{"name":"resh-mcp-conformance","private":true}\n' > "$conf_dir/package.json"
+    npm install --prefix "$conf_dir" --no-audit --no-fund --loglevel=error @modelcontextprotocol/conformance@0.1.16 glob@11.1.0 >&2
+fi

@@ -54,10 +54,11 @@ public static class HandleCatalog
         registry.Add("git", Resh.Handles.Git.GitHandle.Create);
         registry.Add("plugin", Resh.Handles.Plugin.PluginHandle.Create);
         Resh.Handles.Plugin.PluginHandles.Attach(registry); // installed plugins: asked only for schemes no built-in has, and by listings
+        Resh.Surfaces.Mcp.McpHttpTransport.RefreshPlugins = Resh.Handles.Plugin.PluginHandles.Changed; // resh serve --mcp: a change by another process
         Resh.Handles.Plugin.PluginSchema.Validator = Resh.Handles.Config.SchemaValidation.Problems; // plugin://.test checks with config://'s validator
         registry.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(registry, BuildInfo(),
-            [Resh.Surfaces.Mcp.McpCommand.Declaration(), Resh.Surfaces.Serve.ServeCommand.Declaration(), .. Resh.Surfaces.Serve.TokenVerbs.Create(),
-             Resh.Agent.AgentCommand.Declaration(), .. Resh.Agent.AgentKeyVerbs.Create()]));
+            [Resh.Surfaces.Mcp.McpCommand.Declaration(), Resh.Surfaces.Serve.ServeCommand.Declaration(), Resh.Surfaces.Serve.ServeInstall.Declaration(),
+             .. Resh.Surfaces.Serve.TokenVerbs.Create(), Resh.Agent.AgentCommand.Declaration(), .. Resh.Agent.AgentKeyVerbs.Create()]));
         return registry;
     }
 

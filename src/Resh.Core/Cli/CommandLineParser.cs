@@ -52,20 +52,20 @@ public sealed class CommandLineParser(HandleRegistry registry, StdinSource stdin
         }
 
         var meta = Meta();
-        VerbInfo? builtin = null;
-        // Three-word commands (`agent key create`) are the verbs agent.key.create; they win over `agent` with arguments.
+        VerbInfo? builtin;
+        // Multi-word commands win over a shorter command followed by arguments: `agent key create` is the verb
+        // agent.key.create, `serve install` is serve.install (not serve with an argument), `audit verify` audit.verify.
         if (i + 1 < argv.Count && IsWord(argv[i]) && IsWord(argv[i + 1]) && meta.FindVerb($"{first}.{argv[i]}.{argv[i + 1]}") is { } threeWord)
         {
             builtin = threeWord;
             i += 2;
         }
-        builtin ??= meta.FindVerb(first);
-        // Two-word commands (`audit verify`) are the verbs audit.verify of the resh handle.
-        if (builtin is null && i < argv.Count && IsWord(argv[i]) && meta.FindVerb($"{first}.{argv[i]}") is { } twoWord)
+        else if (i < argv.Count && IsWord(argv[i]) && meta.FindVerb($"{first}.{argv[i]}") is { } twoWord)
         {
             builtin = twoWord;
             i++;
         }
+        else builtin = meta.FindVerb(first);
         if (builtin is null && meta.Verbs.Where(v => v.Name.StartsWith(first + ".", StringComparison.Ordinal)).Select(v => v.Name[(first.Length + 1)..]).ToList() is { Count: > 0 } subcommands)
             throw ReshError.Usage($"`{Clip(first)}` needs one of: {string.Join(", ", subcommands)}.", $"Example: resh {first} {subcommands[0]}").ToException();
         if (builtin is null)

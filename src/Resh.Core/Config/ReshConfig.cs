@@ -8,7 +8,7 @@ namespace Resh.Core.Config;
 /// The TOML config file (SPEC §7), exposed as JSON so handles read named connections, inventory and
 /// defaults the same way they read arguments. Nothing in the core requires a config file.
 /// </summary>
-public sealed class ReshConfig
+public sealed partial class ReshConfig
 {
     ReshConfig(string? path, JsonObject root)
     {
@@ -68,11 +68,11 @@ public sealed class ReshConfig
         }
         catch (Tomlyn.TomlException ex)
         {
-            var line = ex.Line ?? FirstDiagnosticLine(ex);
-            var reason = FirstDiagnostic(ex) ?? ExceptionTranslation.OneLine(ex.Message);
-            throw ReshError.Usage($"Config file {path ?? "(text)"} is not valid TOML{(line is { } l ? $" at line {l}" : "")}: {reason.TrimEnd('.')}.",
+            var (line, column, reason) = Diagnostic(ex);
+            var at = line is { } l ? column is { } c ? $" at line {l}, column {c}" : $" at line {l}" : "";
+            throw ReshError.Usage($"Config file {path ?? "(text)"} is not valid TOML{at}: {reason.TrimEnd('.')}.",
                 line is { } n ? $"Fix line {n} of {path ?? "the file"}." : "Fix the file; `resh` reads TOML (https://toml.io).",
-                new JsonObject { ["path"] = path, ["line"] = line }).ToException();
+                new JsonObject { ["path"] = path, ["line"] = line, ["column"] = column }).ToException();
         }
         catch (Exception ex) when (ex is not ReshException)
         {
@@ -81,6 +81,39 @@ public sealed class ReshConfig
         }
         return new ReshConfig(path, (JsonObject)ToJson(table)!);
     }
+
+    /// <summary>
+    /// Where and why the TOML is wrong, as the parser's diagnostic says it (1-based line and column): the converter's
+    /// wrapper exception carries the diagnostic in its inner exception or only in its message text, "(25,6) : error :
+    /// Expected ...", and a 0-based line of its own (s38 user #12: "line 24" for line 25, and the library's text).
+    /// </summary>
+    static (int? Line, int? Column, string Reason) Diagnostic(Tomlyn.TomlException ex)
+    {
+        // The parser's own diagnostic, "(25,6) : error : Expected ...", wherever it is: the converter's wrapper has
+        // diagnostics of its own that point at the table being converted, not at the error.
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            var texts = new List<string> { e.Message };
+            if (e is Tomlyn.TomlException t) foreach (var d in t.Diagnostics ?? []) texts.Add(d.Message);
+            // The last "(L,C) : error :" of a text is the innermost: the wrapper prefixes its own position and text.
+            foreach (var text in texts)
+                if (DiagnosticText().Matches(text) is { Count: > 0 } all && all[^1] is var m)
+                {
+                    var rest = text[(m.Index + m.Length)..];
+                    var end = rest.IndexOfAny(['\r', '\n']);
+                    return (int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
+                        int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), ExceptionTranslation.OneLine(end < 0 ? rest : rest[..end]));
+                }
+        }
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+            if (e is Tomlyn.TomlException te)
+                foreach (var d in te.Diagnostics ?? [])
+                    return (d.Span.Start.Line + 1, d.Span.Start.Column + 1, ExceptionTranslation.OneLine(d.Message));
+        return (ex.Line is { } l ? l + 1 : null, null, "the parser gave no reason");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\((\d+),(\d+)\)\s*:\s*error\s*:\s*")]
+    private static partial System.Text.RegularExpressions.Regex DiagnosticText();
 
     static int? FirstDiagnosticLine(Tomlyn.TomlException ex)
     {

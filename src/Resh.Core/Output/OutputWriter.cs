@@ -97,11 +97,23 @@ public sealed class OutputWriter
         }
     }
 
+    /// <summary>
+    /// Under --format raw stdout is the bare payload (TOKEN=$(resh token create ... --format raw)), so the warnings an
+    /// envelope carries go to stderr, as gh and kubectl print theirs (s38 user #16).
+    /// </summary>
+    void WarningsToStderr(Envelope env)
+    {
+        if (env.Warnings.Count == 0) return;
+        foreach (var w in env.Warnings) _stderr.WriteLine(SecretRedactor.Scrub($"resh: warning: {TerminalText.Escape(w)}", env.Revealed));
+        _stderr.Flush();
+    }
+
     /// <summary>Prints the envelope (or its raw payload) and returns the exit status of what was printed.</summary>
     public async ValueTask<int> WriteEnvelopeAsync(Envelope env, CancellationToken ct = default)
     {
         if (Format == OutputFormat.Raw && env.Ok && env.Raw is not null && !_quiet)
         {
+            WarningsToStderr(env);
             try
             {
                 await env.Raw.WriteToAsync(_stdout, ct).ConfigureAwait(false);
@@ -223,6 +235,7 @@ public sealed class OutputWriter
                     break;
                 case OutputFormat.Raw:
                     if (!env.Ok) { WriteErrorLine(env); break; }
+                    WarningsToStderr(env);
                     var node = env.ResultAsNode();
                     if (node is JsonValue v && v.GetValueKind() == JsonValueKind.String)
                     {

@@ -48,6 +48,9 @@ public sealed class McpHttpTransport
     /// <summary>Where a refused request is audited (serve's coalescing <see cref="Serve.RefusalAudit"/>); null: not audited.</summary>
     public Action<string, IPAddress?, ErrorCode>? RefusedAudit { get; init; }
 
+    /// <summary>Told of every tools/call's end: handle, verb, outcome code (ok or the error code), seconds (serve's /metrics).</summary>
+    public Action<string, string, string, double>? ToolCalled { get; init; }
+
     /// <summary>Sessions open at once; one more initialize first ends the caller's own idlest session, else is 503.</summary>
     public int MaxSessions { get; init; } = 256;
     /// <summary>Sessions one identity may hold; an initialize beyond ends that identity's least recently used one.</summary>
@@ -75,10 +78,13 @@ public sealed class McpHttpTransport
     /// <summary>One session: its MCP state, the identity it belongs to, when it was last used, requests in flight.</summary>
     static long _uses;
 
-    sealed class HttpSession(string id, string identity, McpSession session, McpPolicy policy)
+    sealed class HttpSession(string id, string identity, string role, McpSession session, McpPolicy policy, ServerStream stream)
     {
         public string Id { get; } = id;
         public string Identity { get; } = identity;
+        public string Role { get; } = role;
+        /// <summary>What the server sends outside any answer (notifications/tools/list_changed): to the session's GET stream.</summary>
+        public ServerStream Stream { get; } = stream;
         /// <summary>The role's policy the session was opened under; when the role changes, the session ends.</summary>
         public McpPolicy Policy { get; } = policy;
         public McpSession Session { get; } = session;
@@ -92,11 +98,111 @@ public sealed class McpHttpTransport
         public bool Ended;
     }
 
-    /// <summary>Messages sent to no request (there is no GET stream): nowhere to deliver them.</summary>
-    sealed class Nowhere : IMcpSink
+    /// <summary>
+    /// Messages a session sends outside any answer, delivered on its GET stream (one per session: a new GET replaces the
+    /// open one) as events with ids counting from 1. The last <see cref="Replay"/> are kept, so a client that comes back
+    /// with Last-Event-ID gets what it missed; with no stream open they wait there.
+    /// </summary>
+    sealed class ServerStream : IMcpSink
     {
-        public static readonly Nowhere Instance = new();
-        public ValueTask SendAsync(ReadOnlyMemory<byte> message) => ValueTask.CompletedTask;
+        const int Replay = 64;
+        readonly Lock _lock = new();
+        readonly Queue<(long Id, byte[] Message)> _recent = new();
+        long _next;
+        Channel<(long Id, byte[] Message)>? _open;
+
+        public ValueTask SendAsync(ReadOnlyMemory<byte> message)
+        {
+            lock (_lock)
+            {
+                var e = (++_next, message.ToArray());
+                _recent.Enqueue(e);
+                while (_recent.Count > Replay) _recent.Dequeue();
+                _open?.Writer.TryWrite(e);
+            }
+            return ValueTask.CompletedTask;
+        }
+
+        /// <summary>Opens the session's stream (ending the one open before): the kept events after <paramref name="lastEventId"/> first.</summary>
+        public ChannelReader<(long Id, byte[] Message)> Attach(long? lastEventId)
+        {
+            lock (_lock)
+            {
+                _open?.Writer.TryComplete();
+                var channel = Channel.CreateBounded<(long, byte[])>(new BoundedChannelOptions(Replay) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+                if (lastEventId is { } last)
+                    foreach (var e in _recent)
+                        if (e.Id > last) channel.Writer.TryWrite(e);
+                _open = channel;
+                return channel.Reader;
+            }
+        }
+
+        public void Detach(ChannelReader<(long Id, byte[] Message)> reader)
+        {
+            lock (_lock) if (_open is { } open && ReferenceEquals(open.Reader, reader)) _open = null;
+        }
+
+        public void Close()
+        {
+            lock (_lock)
+            {
+                _open?.Writer.TryComplete();
+                _open = null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Makes the registry read the installed plugins again (they were changed by another process: `resh plugin://...install`
+    /// bumps only its own process's generation). Set by the CLI's catalog, which knows the plugin store; null: nothing to refresh.
+    /// </summary>
+    public static Action? RefreshPlugins { get; set; }
+
+    /// <summary>How often the installed plugins are looked at (their fingerprint: a few stat calls) while sessions are open.</summary>
+    public TimeSpan PluginPoll { get; init; } = TimeSpan.FromSeconds(2);
+    Timer? _pluginWatch;
+    string? _pluginFingerprint;
+    static readonly byte[] ListChanged = """{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}"""u8.ToArray();
+
+    /// <summary>Starts looking at the installed plugins (once, at the first session).</summary>
+    void WatchPlugins()
+    {
+        if (_pluginWatch is not null) return;
+        _pluginFingerprint = _registry.ExternalFingerprint;
+        _pluginWatch = new Timer(_ => PluginsChanged(), null, PluginPoll, PluginPoll);
+    }
+
+    /// <summary>
+    /// When a plugin was installed, removed, enabled or disabled: every open session gets its role's tool list made
+    /// again and `notifications/tools/list_changed` on its GET stream, so a client lists its tools again (as MCP says).
+    /// </summary>
+    void PluginsChanged()
+    {
+        string now;
+        try { now = _registry.ExternalFingerprint; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return; }
+        lock (_admit)
+        {
+            if (now == _pluginFingerprint) return;
+            _pluginFingerprint = now;
+            RefreshPlugins?.Invoke();
+            _catalogs.Clear();
+            foreach (var s in _sessions.Values)
+            {
+                if (s.Ended) continue;
+                s.Session.Server.Tools = Catalog(s.Role, s.Policy);
+                _ = s.Stream.SendAsync(ListChanged);
+            }
+        }
+        _runtime.Log($"mcp-http: the installed plugins changed; {_sessions.Count} session(s) told to list their tools again");
+    }
+
+    McpToolCatalog Catalog(string role, McpPolicy policy)
+    {
+        if (!_catalogs.TryGetValue(role, out var known) || !ReferenceEquals(known.Policy, policy))
+            _catalogs[role] = known = (policy, new McpToolCatalog(_registry, policy, _runtime.Log, McpToolCache.PathFor(_runtime.Paths, policy, _registry.ExternalFingerprint)));
+        return known.Catalog;
     }
 
     /// <summary>One POSTed request's messages, in order, ending with its answer (or none: cancelled).</summary>
@@ -167,6 +273,7 @@ public sealed class McpHttpTransport
         return head.Method switch
         {
             "POST" => await PostAsync(request, who, role, ct).ConfigureAwait(false),
+            "GET" => Listen(head, who, role),
             "DELETE" => Delete(head, who),
             _ => NotAllowed(head),
         };
@@ -176,11 +283,9 @@ public sealed class McpHttpTransport
 
     static HttpServerResponse NotAllowed(HttpRequestHead head)
     {
-        var r = Error(405, -32000, head.Method == "GET"
-                ? "This server opens no stream of its own (GET): every message comes as the answer to a POST."
-                : $"{Endpoint} takes POST and DELETE, not {Clip(head.Method)}.", "usage",
-            "POST one JSON-RPC message; DELETE with Mcp-Session-Id ends the session.");
-        r.Headers.Add(new("Allow", "POST, DELETE"));
+        var r = Error(405, -32000, $"{Endpoint} takes POST, GET and DELETE, not {Clip(head.Method)}.", "usage",
+            "POST one JSON-RPC message; GET with Mcp-Session-Id opens the session's event stream; DELETE with it ends the session.");
+        r.Headers.Add(new("Allow", "POST, GET, DELETE"));
         return r;
     }
 
@@ -342,6 +447,74 @@ public sealed class McpHttpTransport
         return bytes;
     }
 
+    /// <summary>How long the GET stream may be quiet before a comment line keeps it (and its proxies) open.</summary>
+    public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(25);
+
+    /// <summary>
+    /// GET /mcp: the session's own event stream, for what the server sends outside any answer
+    /// (notifications/tools/list_changed when plugins change). Each event has an id; Last-Event-ID replays the missed
+    /// ones. The stream holds its session in use (it does not expire idle) until the client closes it or the session ends.
+    /// </summary>
+    HttpServerResponse Listen(HttpRequestHead head, string who, string role)
+    {
+        var accept = head.Header("Accept");
+        if (accept is null || !Accepts(accept, "text/event-stream"))
+            return Error(406, JsonRpcCodes.InvalidRequest, "GET opens an event stream, and Accept does not name text/event-stream.", "usage", "Send Accept: text/event-stream.");
+        var id = head.Header(SessionHeader);
+        if (id is null)
+            return Error(400, JsonRpcCodes.InvalidRequest, "GET needs the Mcp-Session-Id of the session whose events to stream.", "usage", "Send initialize first, then GET with its Mcp-Session-Id.");
+        if (!_sessions.TryGetValue(id, out var found) || found.Identity != who || found.Ended)
+            return Error(404, -32001, "The session does not exist or has ended.", "not_found", "Send initialize again (without Mcp-Session-Id) for a new session.");
+        var (now, _) = _policyOf(role);
+        if (!ReferenceEquals(now, found.Policy))
+        {
+            End(found, "its role changed");
+            return Error(404, -32001, "The session has ended: its role's grants changed since it opened.", "not_found",
+                "Send initialize again (without Mcp-Session-Id) for a session under the role's current grants.");
+        }
+        long? last = head.Header("Last-Event-ID") is { } l && long.TryParse(l.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
+        var reader = found.Stream.Attach(last);
+        Interlocked.Increment(ref found.Busy);
+        var response = new HttpServerResponse(200, [], "text/event-stream")
+        {
+            Streamed = async (body, stop) =>
+            {
+                try
+                {
+                    await body.WriteAsync(": resh mcp event stream\n\n"u8.ToArray()).ConfigureAwait(false);
+                    while (!stop.IsCancellationRequested)
+                    {
+                        bool more;
+                        using (var quiet = CancellationTokenSource.CreateLinkedTokenSource(stop))
+                        {
+                            quiet.CancelAfter(KeepAlive);
+                            try { more = await reader.WaitToReadAsync(quiet.Token).ConfigureAwait(false); }
+                            catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+                            {
+                                await body.WriteAsync(": keep-alive\n\n"u8.ToArray()).ConfigureAwait(false);
+                                continue;
+                            }
+                            catch (OperationCanceledException) { break; }
+                        }
+                        if (!more) break;
+                        while (reader.TryRead(out var e)) await body.WriteAsync(Event(e.Message, e.Id)).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    found.Stream.Detach(reader);
+                    Release(found);
+                }
+            },
+        };
+        response.Headers.Add(new("Cache-Control", "no-cache"));
+        return response;
+    }
+
+    /// <summary>`id: N`, `event: message` and the JSON-RPC message as its one data line.</summary>
+    static byte[] Event(byte[] message, long id) =>
+        [.. Encoding.ASCII.GetBytes($"id: {id.ToString(System.Globalization.CultureInfo.InvariantCulture)}\n"), .. Event(message)];
+
     HttpServerResponse Delete(HttpRequestHead head, string who)
     {
         var id = head.Header(SessionHeader);
@@ -366,14 +539,14 @@ public sealed class McpHttpTransport
                 if (idle is null) return null;
                 End(idle, "every session slot was taken");
             }
-            if (!_catalogs.TryGetValue(role, out var known) || !ReferenceEquals(known.Policy, policy))
-                _catalogs[role] = known = (policy, new McpToolCatalog(_registry, policy, _runtime.Log, McpToolCache.PathFor(_runtime.Paths, policy, _registry.ExternalFingerprint)));
-            var catalog = known.Catalog;
+            WatchPlugins();
+            var catalog = Catalog(role, policy);
             var runtime = _runtime.ForCall(null, StdinSource.Unavailable("An MCP call has no standard input; @- is not available.", "Pass the value in the tool's arguments."));
             runtime.Audit = Trail(who);
-            var server = new McpServerInfo(_registry, runtime, policy, _version, catalog);
+            var server = new McpServerInfo(_registry, runtime, policy, _version, catalog) { OnToolCall = ToolCalled };
             var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-            var session = new HttpSession(id, who, new McpSession(server, Nowhere.Instance), policy);
+            var stream = new ServerStream();
+            var session = new HttpSession(id, who, role, new McpSession(server, stream), policy, stream);
             _sessions[id] = session;
             _runtime.Log($"mcp-http: session {id[..8]}… opened by {who} (role {role}); {_sessions.Count} open");
             return session;
@@ -383,6 +556,7 @@ public sealed class McpHttpTransport
     void End(HttpSession session, string why)
     {
         session.Ended = true;
+        session.Stream.Close();
         _sessions.TryRemove(new KeyValuePair<string, HttpSession>(session.Id, session));
         _runtime.Log($"mcp-http: session {session.Id[..8]}… of {session.Identity} ended: {why}");
         // Calls still running are cancelled and given a moment; the answers they still make go to their POSTs.
@@ -405,6 +579,8 @@ public sealed class McpHttpTransport
     {
         var all = _sessions.Values.ToArray();
         _sessions.Clear();
+        _pluginWatch?.Dispose();
+        foreach (var s in all) s.Stream.Close();
         await Task.WhenAll(all.Select(s => { s.Ended = true; return s.Session.CloseAsync(TimeSpan.Zero, grace); })).ConfigureAwait(false);
     }
 

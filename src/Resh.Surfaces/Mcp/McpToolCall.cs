@@ -40,7 +40,10 @@ public static class McpToolCall
         var progressToken = (p["_meta"] as JsonObject)?["progressToken"] is JsonValue pt && pt.GetValueKind() is JsonValueKind.String or JsonValueKind.Number
             ? pt.DeepClone() : null;
 
+        var started = Stopwatch.GetTimestamp();
         var envelope = await CallAsync(session, tool, arguments, progressToken, ct).ConfigureAwait(false);
+        session.Server.OnToolCall?.Invoke(tool.Handle.Scheme, tool.Verb.Name, envelope.Ok ? "ok" : (envelope.Error?.Code ?? ErrorCode.Failed).ToWire(),
+            Stopwatch.GetElapsedTime(started).TotalSeconds);
         var json = EnvelopeBytes(envelope);
         return JsonRpcWriter.Result(msg.Id, w =>
         {

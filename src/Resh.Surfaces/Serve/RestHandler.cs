@@ -44,7 +44,7 @@ public sealed class RestHandler : IHttpRequestHandler
     (DateTime Mtime, long Size) _rolesStamp;
     volatile bool _reloadRoles;
 
-    public ServeMetrics Metrics { get; } = new();
+    public ServeMetrics Metrics { get; }
 
     /// <summary>The MCP endpoint (`resh serve --mcp`), or null.</summary>
     public McpHttpTransport? Mcp { get; private set; }
@@ -63,10 +63,14 @@ public sealed class RestHandler : IHttpRequestHandler
     public McpHttpTransport MountMcp(bool loopback, IReadOnlyList<string> origins)
     {
         _origins = origins;
-        return Mcp = new McpHttpTransport(_registry, _runtime, _version, (head, cert, ct) => Auth.AuthenticateAsync(head, cert, Authenticate, ct), PolicyOf, loopback, origins)
+        Mcp = new McpHttpTransport(_registry, _runtime, _version, (head, cert, ct) => Auth.AuthenticateAsync(head, cert, Authenticate, ct), PolicyOf, loopback, origins)
         {
             RefusedAudit = (caller, address, code) => _refusals.Refused(caller, address, McpHttpTransport.Endpoint, 0, code),
+            ToolCalled = Metrics.McpCall, // tools/call counted as REST calls are (s38 user #10)
         };
+        var mcp = Mcp;
+        Metrics.McpSessions = () => mcp.SessionCount;
+        return mcp;
     }
 
     /// <summary>Web origins whose pages may call (--mcp-origin); any other Origin but a loopback page is refused (403).</summary>
@@ -106,6 +110,7 @@ public sealed class RestHandler : IHttpRequestHandler
         _runtime = runtime;
         _tokens = new TokenCache(TokenStore.PathOf(runtime.Paths));
         _version = version;
+        Metrics = new ServeMetrics(version, ServeMetrics.Commit());
         _forceDryRun = forceDryRun;
         _timeout = timeout;
         _refusals = new RefusalAudit(record => Trail(record.Identity).Append(record));
@@ -153,9 +158,30 @@ public sealed class RestHandler : IHttpRequestHandler
             414 or 431 => ReshError.Usage(reason, "Send a shorter request line and fewer, smaller headers."),
             501 or 505 => ReshError.Unsupported(reason, "Send HTTP/1.1 with Content-Length or Transfer-Encoding: chunked."),
             503 => ReshError.Unavailable(reason, "Retry in a moment (the server limits connections at once, in all and per client address)."),
+            403 => ReshError.PermissionDenied(reason, "Present a client certificate issued by a CA of the server's --client-ca, valid now and for clientAuth, or none and another identity (a token)."),
             _ => ReshError.Usage(reason, "Send a well-formed HTTP/1.1 request."),
         };
         return Json(status, Envelope.Failure(error, "resh", "serve", head?.Path ?? ""));
+    }
+
+    /// <summary>Where one-line notices go (resh serve: its stderr); null: nowhere.</summary>
+    public Action<string>? Notice { get; init; }
+
+    long _lastTlsNotice, _tlsSuppressed;
+
+    /// <summary>
+    /// A client certificate refused at the handshake (s38 user #9): counted by reason, and a stderr line (at most one a
+    /// second, with how many were left out since, so a flood of bad certificates cannot flood the log).
+    /// </summary>
+    public void ClientCertificateRefused(IPEndPoint? remote, string reason, string detail)
+    {
+        Metrics.TlsRefused(reason);
+        if (Notice is not { } notice) return;
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastTlsNotice);
+        if (now - last < 1000 || Interlocked.CompareExchange(ref _lastTlsNotice, now, last) != last) { Interlocked.Increment(ref _tlsSuppressed); return; }
+        var more = Interlocked.Exchange(ref _tlsSuppressed, 0);
+        notice($"resh serve: refused a client certificate from {remote?.Address}: {reason}: {detail}{(more > 0 ? $" ({more} more refused since the last line)" : "")}");
     }
 
     /// <summary>The method a route takes, or null for no such route.</summary>
@@ -602,11 +628,13 @@ public sealed class RestHandler : IHttpRequestHandler
     /// <summary>A request refused before its verb was known: audited with what is known, counted under empty labels.</summary>
     Envelope Refused(string who, ReshError error, Stopwatch clock, Invocation? known = null, (string Stage, string Verb)? asked = null)
     {
-        var env = Envelope.Failure(error, known?.HandleName ?? "resh", known?.VerbName ?? "", known?.EnvelopeTarget ?? "", false, clock.Elapsed.TotalMilliseconds);
-        // The audit keeps what the client asked for (clipped), even when it named no real handle or verb.
+        // The envelope and the audit keep what the client asked for (clipped), even when it named no real handle or verb (s38 user #19).
         var stage = asked?.Stage ?? "";
         var sep = stage.IndexOf("://", StringComparison.Ordinal);
         var askedHandle = sep > 0 ? Clip(stage[..sep]) : "";
+        var env = known is not null || askedHandle.Length == 0
+            ? Envelope.Failure(error, known?.HandleName ?? "resh", known?.VerbName ?? "", known?.EnvelopeTarget ?? "", false, clock.Elapsed.TotalMilliseconds)
+            : Envelope.Failure(error, askedHandle, Clip(asked?.Verb ?? ""), Clip(stage), false, clock.Elapsed.TotalMilliseconds);
         Trail(who).Append(new AuditRecord(0, "", who, "rest", known is not null ? env.Handle : askedHandle.Length > 0 ? askedHandle : env.Handle,
             known is not null ? env.Verb : Clip(asked?.Verb ?? ""), known is not null ? env.Target : Clip(stage), "", [], false, error.Code.ToWire(), false, false,
             Math.Round(clock.Elapsed.TotalMilliseconds, 3), ""));

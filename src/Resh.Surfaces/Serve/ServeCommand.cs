@@ -84,7 +84,10 @@ public static class ServeCommand
             var clientCa = clientPolicy is not null;
             var allowPlaintext = inv.Args.Get(AllowPlaintext);
             handler = new RestHandler(start.Registry, start.Runtime, version, inv.Globals.DryRun, inv.Globals.Timeout, auth, limiter,
-                config => Identity.ServeAuthenticator.Create(config, start.Runtime, clientCa, allowPlaintext));
+                config => Identity.ServeAuthenticator.Create(config, start.Runtime, clientCa, allowPlaintext))
+            {
+                Notice = line => { lock (start.IO.Stderr) start.IO.Stderr.WriteLine(line); },
+            };
             if (inv.Args.Get(Mcp)) handler.MountMcp(IPAddress.IsLoopback(endPoint.Address), inv.Args.Get(McpOrigin));
             else if (inv.Args.Get(McpOrigin).Count > 0) throw ReshError.Usage("--mcp-origin needs --mcp.", "Add --mcp to serve MCP at /mcp.").ToException();
             var limits = new HttpServerLimits
@@ -211,6 +214,7 @@ public sealed record ServeResult(string Listen);
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(ServeResult))]
 [JsonSerializable(typeof(TokenCreateResult))]
+[JsonSerializable(typeof(ServeInstallResult))]
 [JsonSerializable(typeof(TokenListResult))]
 [JsonSerializable(typeof(TokenEntry))]
 [JsonSerializable(typeof(TokenFile))]

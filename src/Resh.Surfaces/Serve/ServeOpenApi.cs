@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Resh.Core.Errors;
 using Resh.Core.Introspection;
 using Resh.Core.Model;
 using Resh.Core.Registry;
@@ -19,7 +20,7 @@ public static class ServeOpenApi
 {
     public static JsonObject Build(HandleRegistry registry, string version, bool withPlugins)
     {
-        var schemas = new JsonObject();
+        var schemas = new JsonObject { ["Envelope"] = EnvelopeComponent() };
         var paths = new JsonObject
         {
             ["/v1/call"] = new JsonObject
@@ -106,6 +107,13 @@ public static class ServeOpenApi
             ["components"] = new JsonObject
             {
                 ["schemas"] = schemas,
+                ["responses"] = new JsonObject
+                {
+                    ["Usage"] = ErrorResponse("The request or its arguments are not valid (error.code usage); nothing was run."),
+                    ["Unauthorized"] = ErrorResponse("No valid identity: a missing, unknown, expired or revoked token, or a failed login."),
+                    ["Denied"] = ErrorResponse("The identity's role does not grant the call (permission_denied); refused and audited."),
+                    ["Error"] = ErrorResponse("An error envelope; the status follows error.code."),
+                },
                 ["securitySchemes"] = new JsonObject { ["bearer"] = new JsonObject { ["type"] = "http", ["scheme"] = "bearer", ["description"] = "A token from `resh token create`." } },
             },
             ["security"] = new JsonArray(new JsonObject { ["bearer"] = new JsonArray() }),
@@ -214,17 +222,63 @@ public static class ServeOpenApi
         ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = schema } },
     };
 
-    static JsonObject AnyEnvelope() => new()
+    /// <summary>A reference to components/schemas/Envelope: the envelope of any verb (<see cref="EnvelopeComponent"/>).</summary>
+    static JsonObject AnyEnvelope() => new() { ["$ref"] = "#/components/schemas/Envelope" };
+
+    /// <summary>
+    /// resh's envelope with every member described (s38 user #17: a `required` without `properties` is what linters
+    /// flag): the schema of an error answer of any route, and of the routes that answer with some other verb's envelope.
+    /// </summary>
+    internal static JsonObject EnvelopeComponent() => new()
     {
         ["type"] = "object",
-        ["required"] = new JsonArray("ok", "handle", "verb"),
-        ["description"] = "resh's envelope (SPEC §2): ok, result, changed, error {code, message, hint}.",
+        ["description"] = "resh's envelope (SPEC §2): one JSON object per answer; on failure ok is false and error says why (the HTTP status follows error.code).",
+        ["required"] = new JsonArray("ok", "handle", "verb", "error"),
+        ["properties"] = new JsonObject
+        {
+            ["id"] = new JsonObject { ["description"] = "The request's id, echoed first when it gave one." },
+            ["ok"] = new JsonObject { ["type"] = "boolean" },
+            ["handle"] = new JsonObject { ["type"] = "string", ["description"] = "The handle (scheme) asked for; resh for the server's own refusals." },
+            ["verb"] = new JsonObject { ["type"] = "string" },
+            ["target"] = new JsonObject { ["type"] = "string" },
+            ["host"] = new JsonObject { ["type"] = "string" },
+            ["changed"] = new JsonObject { ["type"] = "boolean" },
+            ["dry_run"] = new JsonObject { ["type"] = "boolean" },
+            ["result"] = new JsonObject { ["description"] = "The verb's result (see its operation's 200 schema), or null." },
+            ["error"] = new JsonObject
+            {
+                ["anyOf"] = new JsonArray(new JsonObject
+                {
+                    ["type"] = "object",
+                    ["required"] = new JsonArray("code", "message"),
+                    ["properties"] = new JsonObject
+                    {
+                        ["code"] = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray(ErrorCodes.All.Select(c => (JsonNode?)c).ToArray()) },
+                        ["message"] = new JsonObject { ["type"] = "string" },
+                        ["details"] = new JsonObject { ["type"] = new JsonArray("object", "null") },
+                        ["hint"] = new JsonObject { ["type"] = new JsonArray("string", "null") },
+                    },
+                }, new JsonObject { ["type"] = "null" }),
+            },
+            ["warnings"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string" } },
+            ["duration_ms"] = new JsonObject { ["type"] = "number" },
+            ["ts"] = new JsonObject { ["type"] = "string" },
+        },
+    };
+
+    static JsonObject ErrorResponse(string description) => new()
+    {
+        ["description"] = description,
+        ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = AnyEnvelope() } },
     };
 
     static JsonObject Responses(JsonObject envelope) => new()
     {
         ["200"] = new JsonObject { ["description"] = "The verb ran and succeeded.", ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = envelope } } },
-        ["default"] = new JsonObject { ["description"] = "An error envelope; the status follows error.code.", ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = AnyEnvelope() } } },
+        ["400"] = new JsonObject { ["$ref"] = "#/components/responses/Usage" },
+        ["401"] = new JsonObject { ["$ref"] = "#/components/responses/Unauthorized" },
+        ["403"] = new JsonObject { ["$ref"] = "#/components/responses/Denied" },
+        ["default"] = new JsonObject { ["$ref"] = "#/components/responses/Error" },
     };
 
     static JsonObject Get(string id, string summary, string? param = null, bool open = false, bool text = false)

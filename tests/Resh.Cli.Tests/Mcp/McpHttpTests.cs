@@ -302,7 +302,8 @@ public sealed class McpHttpTests : IDisposable
         (status, _, _) = await PostAsync(url, token, list, session, r => r.Headers.Add("MCP-Protocol-Version", "2025-11-25"));
         Assert.Equal(200, status);
 
-        // Malformed: not JSON, a batch, the wrong media type; GET has no stream here (405).
+        // Malformed: not JSON, a batch, the wrong media type, another method (GET opens the session's event stream:
+        // ServeOpsTests.Mcp_get_stream_delivers_tools_list_changed_with_event_ids_when_a_plugin_is_installed).
         (status, body, _) = await PostAsync(url, token, "{nope", session);
         Assert.Equal(400, status);
         Assert.Equal(-32700, JsonNode.Parse(body)!["error"]!["code"]!.GetValue<int>());
@@ -310,9 +311,10 @@ public sealed class McpHttpTests : IDisposable
         Assert.Equal(400, status);
         (status, _, _) = await PostAsync(url, token, list, session, r => r.Content = new StringContent(list, Encoding.UTF8, "text/plain"));
         Assert.Equal(415, status);
-        (status, _, resp) = await PostAsync(url, token, "", session, method: HttpMethod.Get);
+        (status, _, resp) = await PostAsync(url, token, "", session, method: HttpMethod.Put);
         Assert.Equal(405, status);
         Assert.Contains("POST", resp.Content.Headers.Allow);
+        Assert.Contains("GET", resp.Content.Headers.Allow);
 
         // DELETE ends the session (only its own token's), then the id is unknown.
         (status, _, _) = await PostAsync(url, other, "", session, method: HttpMethod.Delete);

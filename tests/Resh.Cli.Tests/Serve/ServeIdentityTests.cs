@@ -23,6 +23,8 @@ public sealed class ServeIdentityTests : IDisposable
     readonly string _state;
     readonly List<Process> _servers = [];
     internal readonly TestPki Pki;
+    /// <summary>What the servers wrote (stderr and stdout).</summary>
+    readonly StringBuilder _output = new();
 
     public ServeIdentityTests()
     {
@@ -61,7 +63,7 @@ public sealed class ServeIdentityTests : IDisposable
         foreach (var (k, v) in Env(config)) psi.Environment[k] = v;
         psi.Environment["NO_COLOR"] = "1";
         var listening = new ManualResetEventSlim();
-        var output = new StringBuilder();
+        var output = _output;
         var p = new Process { StartInfo = psi };
         p.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); if (e.Data?.Contains("listening on https://127.0.0.1:" + port) == true) listening.Set(); };
         p.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
@@ -162,33 +164,44 @@ public sealed class ServeIdentityTests : IDisposable
     }
 
     [Fact]
-    public async Task A_certificate_of_another_ca_or_expired_or_not_for_client_auth_is_refused_at_the_handshake()
+    public async Task A_certificate_of_another_ca_or_expired_or_not_for_client_auth_is_refused_with_403_a_log_line_and_a_counter()
     {
         var config = Config("""
             [serve.clients]
             "cn:ci-runner" = "ops"
             """);
         var url = Start(config, "--client-ca", Pki.CaCert);
-        foreach (var (what, cert) in new[]
+        var marker = Path.Combine(Dir.Path, "ran");
+        foreach (var (what, reason, cert) in new[]
                  {
-                     ("another CA", Pki.Client("ci-runner", otherCa: true)),
-                     ("expired", Pki.Client("ci-runner", expired: true)),
-                     ("server-only usage", Pki.Client("ci-runner", serverAuthOnly: true)),
+                     ("another CA", "unknown_ca", Pki.Client("ci-runner", otherCa: true)),
+                     ("expired", "expired", Pki.Client("ci-runner", expired: true)),
+                     ("server-only usage", "bad_usage", Pki.Client("ci-runner", serverAuthOnly: true)),
                  })
         {
+            // Not a closed connection without a word (s38 user #9): an HTTP 403 saying why, and the call is not run,
+            // even with a valid token beside the certificate.
             using var http = Client(cert);
-            var refused = false;
-            try
-            {
-                var (status, env, _) = await CallAsync(http, url, null);
-                Assert.Fail($"{what}: answered {status} {env.ToJsonString()}");
-            }
-            catch (HttpRequestException) { refused = true; }
-            Assert.True(refused, what);
+            var token = Resh(config, "token", "create", $"name=t{reason}", "role=ops", "--format", "raw").Stdout.Trim();
+            var (status, env, _) = await CallAsync(http, url, new AuthenticationHeaderValue("Bearer", token),
+                $$$"""{"stage":"file://{{{marker}}}","verb":"write","args":{"content":"x"}}""");
+            Assert.True(status == 403, $"{what}: {status} {env.ToJsonString()}");
+            Assert.Equal("permission_denied", Code(env));
+            var message = env["error"]!["message"]!.GetValue<string>();
+            Assert.Contains("client certificate", message);
+            Assert.True(message.Contains(reason switch { "expired" => "expired", "unknown_ca" => "not issued by a CA this server trusts", _ => "client authentication" }, StringComparison.Ordinal), message);
+            Assert.False(File.Exists(marker), what);
         }
-        // The server still serves after refusing them.
+        // One stderr line per refusal (at most one a second: the three came within a second or so, so at least one line).
+        lock (_output) Assert.Contains("resh serve: refused a client certificate from 127.0.0.1:", _output.ToString());
+        // The server still serves after refusing them, and counted them by reason.
         using (var good = Client(Pki.Client("ci-runner")))
+        {
             Assert.Equal(200, (await CallAsync(good, url, null)).Status);
+            var metrics = await good.GetStringAsync(url + "/metrics");
+            foreach (var reason in new[] { "unknown_ca", "expired", "bad_usage" })
+                Assert.Contains($"resh_tls_client_certificates_refused_total{{reason=\"{reason}\"}} 1\n", metrics);
+        }
     }
 
     [Fact]

@@ -34,6 +34,20 @@ public sealed class ReshConfigTests
         Assert.Equal(ErrorCode.Usage, ex.Error.Code);
     }
 
+    [Theory]
+    [InlineData("[roles.ops]\nallow = [\"system.*\"]\nthis is = = broken\n", 3, 6)]
+    [InlineData("a = 1\nb = 2\n\nc = [1,\n", 5, 1)]
+    public void Malformed_toml_names_its_line_and_column_without_library_text(string text, int line, int column)
+    {
+        var ex = Assert.Throws<ReshException>(() => ReshConfig.FromText(text, "bad.toml"));
+        Assert.Equal(ErrorCode.Usage, ex.Error.Code);
+        Assert.True(ex.Error.Message.Contains($"at line {line}, column {column}:", StringComparison.Ordinal), ex.Error.Message);
+        Assert.DoesNotContain("Tomlyn", ex.Error.Message);
+        Assert.DoesNotContain("xception", ex.Error.Message);
+        Assert.DoesNotContain(": error :", ex.Error.Message);
+        Assert.Equal($"Fix line {line} of bad.toml.", ex.Error.Hint);
+    }
+
     [Fact]
     public void Paths_follow_spec_section_7()
     {

@@ -234,6 +234,10 @@ public sealed class BoundedHttpServer : IDisposable
         {
             HttpRequestReader? reader = null;
             X509Certificate2? clientCertificate = null;
+            // A client certificate that failed verification (expired, unknown CA, wrong usage): the handshake is let
+            // through so the client gets an HTTP 403 saying why, instead of a connection closed without a word (OpenSSL
+            // under SslStream sends no TLS alert for a refusal of the validation callback); it is never an identity.
+            (string Reason, string Detail)? refusedCertificate = null;
             // HTTP/1.1 keep-alive: requests one after another on the connection, each within the same limits; between
             // them the connection counts as arriving again (it can be cut off to make room, like a slow head).
             for (var served = 0; ; served++)
@@ -261,10 +265,16 @@ public sealed class BoundedHttpServer : IDisposable
                                 CertificateChainPolicy = _clientPolicy,
                                 // No certificate is allowed (the request may carry a token); one that does not chain to the roots is not.
                                 RemoteCertificateValidationCallback = _clientPolicy is null ? null
-                                    : (_, _, _, errors) => errors is SslPolicyErrors.None or SslPolicyErrors.RemoteCertificateNotAvailable,
+                                    : (_, cert, chain, errors) =>
+                                    {
+                                        if (errors is not (SslPolicyErrors.None or SslPolicyErrors.RemoteCertificateNotAvailable))
+                                            refusedCertificate = CertificateRefusal(cert, chain, errors);
+                                        return true;
+                                    },
                                 ApplicationProtocols = [SslApplicationProtocol.Http11],
                             }, headCts.Token).ConfigureAwait(false);
-                            if (_clientPolicy is not null && ssl.RemoteCertificate is { } rc)
+                            if (refusedCertificate is { } refused) _handler.ClientCertificateRefused(remote, refused.Reason, refused.Detail);
+                            else if (_clientPolicy is not null && ssl.RemoteCertificate is { } rc)
                                 clientCertificate = X509CertificateLoader.LoadCertificate(rc.GetRawCertData());
                         }
                         reader = new HttpRequestReader(stream, _limits);
@@ -275,6 +285,7 @@ public sealed class BoundedHttpServer : IDisposable
                         return; // a kept-alive connection closed, idle too long, or cut off to make room: nothing to answer
                     }
                     if (draining.IsCancellationRequested) throw new HttpRequestRejected(503, Draining);
+                    if (refusedCertificate is { } why) throw new HttpRequestRejected(403, why.Detail); // answered, never run; the connection then closes
                     if (await _handler.ScreenAsync(head, clientCertificate, headCts.Token).ConfigureAwait(false) is { } early)
                         throw new Screened(early); // answered from the head: the body is never read
                     var framing = HttpRequestReader.Framing(head);
@@ -369,6 +380,22 @@ public sealed class BoundedHttpServer : IDisposable
     }
 
     /// <summary>The request asks for the connection to end after its answer (`Connection: close`).</summary>
+    /// <summary>Why a client certificate failed the chain policy: a fixed reason word (a metric label) and one sentence.</summary>
+    static (string Reason, string Detail) CertificateRefusal(X509Certificate? cert, X509Chain? chain, SslPolicyErrors errors)
+    {
+        var status = X509ChainStatusFlags.NoError;
+        foreach (var s in chain?.ChainStatus ?? []) status |= s.Status;
+        var subject = cert?.Subject is { Length: > 0 } sub ? $" ({(sub.Length > 120 ? sub[..120] + "…" : sub)})" : "";
+        if ((status & X509ChainStatusFlags.NotTimeValid) != 0)
+            return ("expired", $"The client certificate{subject} is expired or not yet valid; nothing was run.");
+        // Another CA of the same name signed it: its signature does not verify with the trusted one's key.
+        if ((status & (X509ChainStatusFlags.UntrustedRoot | X509ChainStatusFlags.PartialChain | X509ChainStatusFlags.NotSignatureValid)) != 0)
+            return ("unknown_ca", $"The client certificate{subject} is not issued by a CA this server trusts (--client-ca); nothing was run.");
+        if ((status & (X509ChainStatusFlags.NotValidForUsage | X509ChainStatusFlags.InvalidExtension)) != 0)
+            return ("bad_usage", $"The client certificate{subject} is not valid for client authentication (extended key usage clientAuth); nothing was run.");
+        return ("invalid", $"The client certificate{subject} failed verification ({(status != X509ChainStatusFlags.NoError ? status : errors)}); nothing was run.");
+    }
+
     static bool WantsClose(HttpRequestHead head) =>
         head.Header("Connection") is { } c && c.Split(',').Any(t => t.Trim().Equals("close", StringComparison.OrdinalIgnoreCase));
 

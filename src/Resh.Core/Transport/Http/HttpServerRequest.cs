@@ -91,4 +91,9 @@ public interface IHttpRequestHandler
     /// and returns the answer to send (an error envelope for resh's listeners); head is null when it was not read.
     /// </summary>
     HttpServerResponse Rejected(HttpRequestHead? head, IPEndPoint? remote, int status, string reason);
+    /// <summary>
+    /// A client certificate failed verification at the TLS handshake (<paramref name="reason"/>: expired, unknown_ca,
+    /// bad_usage or invalid): the connection's request is then refused with 403 through <see cref="Rejected"/>.
+    /// </summary>
+    void ClientCertificateRefused(IPEndPoint? remote, string reason, string detail) { }
 }

@@ -29,10 +29,17 @@ public static class SvcCreate
     static readonly Arg<IReadOnlyList<string>> Wants = Arg.List("wants", "Wants= units (weak dependencies).");
     static readonly Arg<string?> WantedBy = Arg.String("wanted_by", "WantedBy= in [Install] (what `enable` hooks it into).", "multi-user.target");
     static readonly Arg<bool> Force = Arg.Bool("force", "Overwrite a unit file in /etc/systemd/system that resh did not create.");
+    static readonly Arg<IReadOnlyList<string>> Directives = Arg.List("directives",
+        "More [Service] lines as Key=value, one per item: sandboxing (NoNewPrivileges=yes, ProtectSystem=strict, ReadWritePaths=/srv/x), limits (LimitNOFILE=65536). " +
+        "Keys that other arguments write (ExecStart, User, Environment...) and every Exec* key are refused.",
+        examples: ["NoNewPrivileges=yes", "ProtectSystem=strict"]);
+
+    /// <summary>Keys written from other arguments, or that would run more commands (Exec*: their prefixes escape the checks on exec).</summary>
+    static readonly string[] OwnKeys = ["User", "Group", "Environment", "EnvironmentFile", "WorkingDirectory", "Type", "Restart", "RestartSec"];
 
     public static readonly VerbInfo Verb = VerbInfo.Define("create", Effect.Mutate,
         "Write a service unit file from arguments (ExecStart argv, user, env, restart policy, ordering), then daemon-reload; idempotent.",
-        [Exec, Description, User, Group, Env, SecretEnvArg, WorkingDir, Type, Restart, RestartSec, After, Wants, WantedBy, Force, ServiceManagers.BackendArg],
+        [Exec, Description, User, Group, Env, SecretEnvArg, WorkingDir, Type, Restart, RestartSec, After, Wants, WantedBy, Directives, Force, ServiceManagers.BackendArg],
         () => SvcJson.Default.SvcFileResult, RunAsync,
         examples:
         [
@@ -64,6 +71,18 @@ public static class SvcCreate
         if (ctx.Get(Group) is { } group && Users.ResolveGid(group) is null)
             return ReshError.NotFound($"No group `{group}` on this host; the unit would fail at every start (216/GROUP).", "Create the group first, or name an existing one.",
                 new JsonObject { ["group"] = group });
+        foreach (var d in ctx.Get(Directives))
+        {
+            var eq = d.IndexOf('=');
+            var key = eq > 0 ? d[..eq].Trim() : "";
+            if (key.Length == 0 || !char.IsAsciiLetterUpper(key[0]) || !key.All(char.IsAsciiLetterOrDigit) || d.Contains('\n') || d.Contains('\r'))
+                return ReshError.Usage($"directives item `{(d.Length > 60 ? d[..60] + "…" : d)}` is not one Key=value line.", "Example: directives=NoNewPrivileges=yes",
+                    new JsonObject { ["directive"] = d.Length > 200 ? d[..200] : d });
+            if (key.StartsWith("Exec", StringComparison.Ordinal) || OwnKeys.Contains(key))
+                return ReshError.Usage($"directives may not set {key}=: {(key.StartsWith("Exec", StringComparison.Ordinal) ? "it would run more commands" : "another argument writes it")}.",
+                    key.StartsWith("Exec", StringComparison.Ordinal) ? "Run one program (exec); start helpers as units of their own." : $"Use the argument for {key}= (see resh help svc.create).",
+                    new JsonObject { ["key"] = key });
+        }
         // Secrets (and plain values whose names look secret, with a warning) go to a 0600 file the unit names.
         var environment = SecretEnv.Split(ctx, ctx.Get(Env), ctx.Get(SecretEnvArg), "env", "secret_env", moveSecretLooking: true);
         var envPath = Path.Combine(SecretEnvFile.SystemdDir, name + ".env");
@@ -113,6 +132,7 @@ public static class SvcCreate
         if (envFile is not null) sb.Append("EnvironmentFile=").Append(UnitFileText.Plain(envFile)).Append('\n');
         sb.Append("Restart=").Append(ctx.Get(Restart)).Append('\n');
         if (ctx.Get(RestartSec) is { } rs) sb.Append("RestartSec=").Append(Math.Max(0, (long)rs.TotalMilliseconds)).Append("ms\n");
+        foreach (var d in ctx.Get(Directives)) sb.Append(d.Trim()).Append('\n');
         sb.Append("\n[Install]\n");
         sb.Append("WantedBy=").Append(ctx.Get(WantedBy)).Append('\n');
         return sb.ToString();
