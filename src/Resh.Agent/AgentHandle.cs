@@ -38,7 +38,7 @@ public static class AgentHandle
     static readonly VerbInfo Discover = VerbInfo.Define("discover", Effect.Read,
         "List the agents a filter selects, with their facts (host, os, arch, roles, labels).", [], () => AgentJson.Default.AgentDiscoverResult,
         ctx => DiscoverVerbAsync(ctx),
-        examples: [new("agent://*.discover", "Every agent connected to the NATS server of [agent]."), new("agent://@web.discover --format table", "The agents with the role web.")]);
+        examples: [new("'agent://*.discover'", "Every agent connected to the NATS server of [agent]."), new("agent://@web.discover --format table", "The agents with the role web.")]);
 
     public static HandleInfo Create(HandleRegistry registry) => new("agent",
         "Fleets over NATS: run any stage on the resh agents a filter selects, with signed requests checked against each agent's roles.",
