@@ -50,6 +50,24 @@ static class NatsErrors
         return Resh.Core.Errors.ExceptionTranslation.OneLine(inner.Message).TrimEnd('.');
     }
 
+    /// <summary>
+    /// Runs one server call within the call's cancellation and a deadline (the server's timeout plus a second, or
+    /// limit), turning client exceptions into envelopes and a hang into a timeout.
+    /// </summary>
+    public static async Task<T> Call<T>(Resh.Core.Execution.VerbContext ctx, NatsServer server, Func<CancellationToken, Task<T>> call, TimeSpan? limit = null)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
+        cts.CancelAfter(limit ?? server.Timeout + TimeSpan.FromSeconds(1));
+        try
+        {
+            return await call(cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not ReshException && IsCaught(e) && !ctx.Cancellation.IsCancellationRequested)
+        {
+            throw Translate(e, server, cts.IsCancellationRequested).ToException();
+        }
+    }
+
     public static bool IsCaught(Exception e) =>
         e is NatsException or System.Net.Sockets.SocketException or IOException or TimeoutException or OperationCanceledException;
 }

@@ -50,19 +50,7 @@ public sealed partial class NatsMqBackend : IMqBackend
     }
 
     /// <summary>Runs one server call, turning client exceptions into envelopes (and a hang into a timeout).</summary>
-    async Task<T> Call<T>(VerbContext ctx, Func<CancellationToken, Task<T>> call, TimeSpan? limit = null)
-    {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
-        cts.CancelAfter(limit ?? _server.Timeout + TimeSpan.FromSeconds(1));
-        try
-        {
-            return await call(cts.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not ReshException && NatsErrors.IsCaught(e) && !ctx.Cancellation.IsCancellationRequested)
-        {
-            throw NatsErrors.Translate(e, _server, cts.IsCancellationRequested).ToException();
-        }
-    }
+    Task<T> Call<T>(VerbContext ctx, Func<CancellationToken, Task<T>> call, TimeSpan? limit = null) => NatsErrors.Call(ctx, _server, call, limit);
 
     void CheckSize(VerbContext ctx, int bytes)
     {
