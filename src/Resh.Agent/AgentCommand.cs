@@ -122,7 +122,7 @@ public static class AgentCommand
                     try
                     {
                         byte[]? answer;
-                        try { answer = await server.CallAsync(data, interrupt.Token).ConfigureAwait(false); }
+                        try { answer = await server.CallAsync(data, reply, interrupt.Token).ConfigureAwait(false); }
                         catch (Exception e) when (e is not OperationCanceledException)
                         {
                             Log($"a call failed inside the agent: {ExceptionTranslation.OneLine(e.Message)}");

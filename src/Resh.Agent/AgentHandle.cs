@@ -169,11 +169,11 @@ public static class AgentHandle
         if (deadline > AgentWire.MaxLifetime) deadline = AgentWire.MaxLifetime;
         var now = DateTime.UtcNow;
         var lifetime = deadline;
-        var request = new AgentWire.Request(AgentWire.NewId(), callerName, now, now + lifetime, hosts, $"{handle.Scheme}://{innerRawTarget}", inner.Name, args, ctx.DryRun);
+        var inbox = nats.NewInbox();
+        var request = new AgentWire.Request(AgentWire.NewId(), callerName, now, now + lifetime, hosts, filter.Text, inbox, $"{handle.Scheme}://{innerRawTarget}", inner.Name, args, ctx.DryRun);
         var target = $"{handle.Scheme}://{innerRawTarget}";
 
         var answers = hosts.ToDictionary(h => h, _ => new TaskCompletionSource<Envelope>(TaskCreationOptions.RunContinuationsAsynchronously), StringComparer.Ordinal);
-        var inbox = nats.NewInbox();
         await using var sub = await nats.SubscribeCoreAsync<byte[]>(inbox, cancellationToken: ctx.Cancellation).ConfigureAwait(false);
         using var deadlineCts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation);
         deadlineCts.CancelAfter(deadline);

@@ -28,7 +28,7 @@ public sealed class AgentServer
     static StdinSource NoStdin => StdinSource.Unavailable("An agent call has no standard input; @- is not available.", "Pass the value in the call's arguments.");
 
     /// <summary>Verbs that run a program or a command line of the caller's choosing: refused unless [agent] exec = true.</summary>
-    static readonly string[] ExecVerbs = ["proc.spawn", "secret.exec", "lock.run", "cron.add", "cron.run-now", "svc.create", "svc.edit.set"];
+    static readonly string[] ExecVerbs = ["proc.spawn", "secret.exec", "lock.run", "cron.add", "cron.run-now", "svc.create", "svc.edit.set", "plugin.test"];
 
     readonly HandleRegistry _registry;
     readonly ReshRuntime _runtime;
@@ -38,6 +38,8 @@ public sealed class AgentServer
     readonly ConcurrentDictionary<string, DateTime> _seen = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, RefusalAudit> _floods = new(StringComparer.Ordinal);
     readonly Action<string> _log;
+    /// <summary>When this agent started: a request issued before it is refused, so the in-memory replay cache holds across restarts.</summary>
+    readonly DateTime _started = DateTime.UtcNow;
     public const int MaxSeen = 1_000_000;
 
     public AgentServer(HandleRegistry registry, ReshRuntime runtime, AgentSettings settings, bool forceDryRun, Action<string> log)
@@ -87,7 +89,7 @@ public sealed class AgentServer
     /// A call message: null when it is not for this agent (its host list does not name it, or it cannot be read at all),
     /// else the answer (an envelope, refused or run) to send to the reply inbox.
     /// </summary>
-    public async Task<byte[]?> CallAsync(byte[] message, CancellationToken ct)
+    public async Task<byte[]?> CallAsync(byte[] message, string? replyTo, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         if (message.Length > _settings.MaxRequest)
@@ -127,6 +129,23 @@ public sealed class AgentServer
             return Refuse("unverified", "agent-unverified:" + caller.Name,
                 ReshError.PermissionDenied($"The request is not signed by {caller.Name}'s key; nothing was run.",
                     "Sign with the key whose public half is in the agent's [agent.callers] (resh agent key create)."));
+        if (!string.Equals(claimed.Reply, replyTo, StringComparison.Ordinal))
+        {
+            // Signed for another inbox: a replay (or a relay) that would send the answer elsewhere. Not answered.
+            _log($"refused call {Clip(claimed.Id)} from {caller.Name}: its reply subject is not the one it was signed for");
+            Flood("replayed").Refused("agent:" + caller.Name, null, Clip(claimed.Stage), clock.Elapsed.TotalMilliseconds, ErrorCode.PermissionDenied);
+            return null;
+        }
+        AgentFilter signedFilter;
+        try { signedFilter = AgentFilter.Parse(claimed.Filter); }
+        catch (ReshException ex) { return Refuse("malformed", "agent:" + caller.Name, ex.Error); }
+        if (!signedFilter.Matches(_settings.Host, _settings))
+        {
+            // Named in the hosts, yet not selected by the signed filter: the host list came from an unsigned discovery answer.
+            _log($"refused call {Clip(claimed.Id)} from {caller.Name}: the filter `{Clip(claimed.Filter)}` does not select {_settings.Host}");
+            Flood("filter").Refused("agent:" + caller.Name, null, Clip(claimed.Stage), clock.Elapsed.TotalMilliseconds, ErrorCode.PermissionDenied);
+            return null;
+        }
         var now = DateTime.UtcNow;
         if (id.Length == 0)
             return Refuse("malformed", "agent:" + caller.Name, ReshError.Usage("The request id is not 32 hex digits; nothing was run.", "resh makes a random 128-bit id for every call."));
@@ -136,6 +155,9 @@ public sealed class AgentServer
             return Refuse("expired", "agent:" + caller.Name, ReshError.PermissionDenied("The request was issued in the future (beyond 30 s of clock skew); nothing was run.", "Synchronize the clocks of the caller and the agent (NTP)."));
         if (now > claimed.Expires + AgentWire.Skew)
             return Refuse("expired", "agent:" + caller.Name, ReshError.PermissionDenied("The request has expired; nothing was run.", "Call again; check the clocks of the caller and the agent (NTP) if this repeats."));
+        if (claimed.Issued < _started)
+            return Refuse("replayed", "agent:" + caller.Name, ReshError.PermissionDenied("The request was issued before this agent started (a replay across a restart is refused); nothing was run.",
+                "Call again; a caller whose clock runs behind the agent's must wait that long after an agent restart (NTP)."));
         if (_seen.Count >= MaxSeen) FlushRefusals(false);
         if (_seen.Count >= MaxSeen)
             return Refuse("replayed", "agent:" + caller.Name, ReshError.Unavailable("The agent's replay cache is full; nothing was run.", "Try again in a few minutes."));
@@ -223,9 +245,12 @@ public sealed class AgentServer
             .ConfigureAwait(false);
     }
 
-    /// <summary>ssh:// (exec, nested stages that run resh elsewhere), plugins and the verbs that run commands.</summary>
+    /// <summary>
+    /// ssh:// (exec, nested stages that run resh elsewhere), git:// (it runs what the repository's own config names:
+    /// hooks, clean/smudge filters, fsmonitor), plugins, plugin.test and the verbs that run commands.
+    /// </summary>
     bool RunsCommands(HandleInfo handle, VerbInfo verb) =>
-        handle.Scheme == "ssh" || _registry.IsPlugin(handle.Scheme) || handle.Scheme == "plugin" && verb.Name is "install" or "update" || ExecVerbs.Contains($"{handle.Scheme}.{verb.Name}");
+        handle.Scheme is "ssh" or "git" || _registry.IsPlugin(handle.Scheme) || handle.Scheme == "plugin" && verb.Name is "install" or "update" || ExecVerbs.Contains($"{handle.Scheme}.{verb.Name}");
 
     static string Clip(string s) => s.Length > 200 ? s[..200] + "…" : s;
 

@@ -11,7 +11,8 @@ namespace Resh.Agent;
 /// The agent protocol on NATS (docs/agent.md). Discovery: a request on <see cref="DiscoverSubject"/>
 /// <c>{"filter": F}</c>; each agent whose facts match answers <c>{"host", "facts"}</c> to the reply inbox. A call: one
 /// message on <see cref="CallSubject"/> <c>{"payload": BASE64, "sig": BASE64}</c>, where payload is the request's
-/// canonical JSON (keys in a fixed order, no spaces: v, id, caller, issued, expires, hosts, stage, verb, args, dry_run)
+/// canonical JSON (keys in a fixed order, no spaces: v, id, caller, issued, expires, hosts, filter, reply, stage, verb,
+/// args, dry_run)
 /// and sig the caller's Ed25519 signature over exactly those bytes; each named agent answers
 /// <c>{"id", "host", "envelope"}</c> to the reply inbox.
 /// </summary>
@@ -23,8 +24,13 @@ public static class AgentWire
     public static readonly TimeSpan Skew = TimeSpan.FromSeconds(30);
     public const int MaxHosts = 100_000;
 
+    /// <summary>
+    /// A call. Filter (the caller's agent filter) and Reply (the inbox its answers go to) are signed too: an agent runs a
+    /// call only when its own facts match the filter, so an unsigned discovery answer cannot add a host the filter does
+    /// not select, and it answers only to the signed inbox, so a replayed message cannot send an answer elsewhere.
+    /// </summary>
     public sealed record Request(string Id, string Caller, DateTime Issued, DateTime Expires, IReadOnlyList<string> Hosts,
-        string Stage, string? Verb, JsonObject Args, bool DryRun);
+        string Filter, string Reply, string Stage, string? Verb, JsonObject Args, bool DryRun);
 
     public static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
@@ -51,6 +57,8 @@ public static class AgentWire
             w.WriteStartArray("hosts");
             foreach (var h in r.Hosts) w.WriteStringValue(h);
             w.WriteEndArray();
+            w.WriteString("filter", r.Filter);
+            w.WriteString("reply", r.Reply);
             w.WriteString("stage", r.Stage);
             if (r.Verb is null) w.WriteNull("verb"); else w.WriteString("verb", r.Verb);
             w.WritePropertyName("args");
@@ -103,14 +111,16 @@ public static class AgentWire
             var caller = S("caller");
             var stage = S("stage");
             var verb = S("verb");
-            if (id is null || caller is null || stage is null || (verb is null && o["verb"] is not null)) return null;
+            var filter = S("filter");
+            var reply = S("reply");
+            if (id is null || caller is null || stage is null || filter is null || reply is null || (verb is null && o["verb"] is not null)) return null;
             if (!DateTime.TryParse(S("issued"), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var issued)) return null;
             if (!DateTime.TryParse(S("expires"), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var expires)) return null;
             if (o["hosts"] is not JsonArray ha || ha.Count > MaxHosts || !ha.All(n => n is JsonValue hv && hv.GetValueKind() == JsonValueKind.String)) return null;
             if (o["args"] is not JsonObject args) return null;
             var dry = o["dry_run"] is JsonValue d && d.GetValueKind() == JsonValueKind.True;
             o.Remove("args");
-            return new Request(id, caller, issued, expires, ha.Select(n => n!.GetValue<string>()).ToArray(), stage, verb, args, dry);
+            return new Request(id, caller, issued, expires, ha.Select(n => n!.GetValue<string>()).ToArray(), filter, reply, stage, verb, args, dry);
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or ArgumentException)
         {

@@ -158,6 +158,18 @@ internal static class CertFiles
         }
         catch (CryptographicException)
         {
+            // A bundle with an Ed25519 key (the platform's loader takes none): read bag by bag.
+            if (CertPkcs12Ed25519.TryRead(bytes, password, noKey: false) is var (certs, key))
+            {
+                var ed = new CertMaterial { Target = target, Format = "pkcs12" };
+                if (key is not null)
+                {
+                    ed.Keys.Add(new KeyInfo(key.Type, key.Size, key.Curve, false));
+                    key.Dispose();
+                }
+                ed.Certificates.AddRange(certs);
+                return ed;
+            }
             if (password is null)
                 throw ReshError.Usage($"{target.Display} is a PKCS#12 bundle that needs a password.", "Give password=secret:NAME (or env:VAR, file:PATH, @-).").ToException();
             // A wrong credential is permission_denied (SPEC §3), as a rejected login is; `usage` is for a missing one.

@@ -196,7 +196,11 @@ public sealed class AgentTests : IClassFixture<AgentNats>, IDisposable
 
     static string T(DateTime t) => t.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    static string Payload(string[] hosts, string stage, string verb, string args, DateTime? issued = null, DateTime? expires = null, string caller = "alice", string? id = null)
+    /// <summary>The inbox this test's raw calls are signed for and answered to.</summary>
+    readonly string _inbox = "_INBOX.test." + Guid.NewGuid().ToString("N");
+
+    string Payload(string[] hosts, string stage, string verb, string args, DateTime? issued = null, DateTime? expires = null, string caller = "alice", string? id = null,
+        string? filter = null, string? reply = null)
     {
         var i = issued ?? DateTime.UtcNow;
         var e = expires ?? i.AddSeconds(60);
@@ -204,15 +208,16 @@ public sealed class AgentTests : IClassFixture<AgentNats>, IDisposable
         {
             ["v"] = 1, ["id"] = id ?? Guid.NewGuid().ToString("N"), ["caller"] = caller, ["issued"] = T(i), ["expires"] = T(e),
             ["hosts"] = new JsonArray(hosts.Select(h => (JsonNode?)JsonValue.Create(h)).ToArray()),
+            ["filter"] = filter ?? string.Join(',', hosts), ["reply"] = reply ?? _inbox,
             ["stage"] = stage, ["verb"] = verb, ["args"] = JsonNode.Parse(args), ["dry_run"] = false,
         }.ToJsonString();
     }
 
     /// <summary>Publishes raw bytes on resh.agent.call and returns the answers that came within <paramref name="wait"/>.</summary>
-    List<JsonObject> Publish(byte[] message, TimeSpan wait, int expected = 1)
+    List<JsonObject> Publish(byte[] message, TimeSpan wait, int expected = 1, string? replyTo = null)
     {
         using var raw = new RawNats(_nats.Port);
-        var inbox = "_INBOX.test." + Guid.NewGuid().ToString("N");
+        var inbox = replyTo ?? _inbox;
         raw.Subscribe(inbox);
         raw.Publish("resh.agent.call", message, inbox);
         var answers = new List<JsonObject>();
@@ -385,12 +390,40 @@ public sealed class AgentTests : IClassFixture<AgentNats>, IDisposable
         Assert.Equal("1", File.ReadAllText(flag));
         File.Delete(flag);
 
-        var answers = Publish(captured.Value.Data, TimeSpan.FromSeconds(10));
+        // Replayed to another inbox: the reply subject is signed, so nothing runs and nothing is answered.
+        Assert.Empty(Publish(captured.Value.Data, TimeSpan.FromSeconds(3)));
+        Assert.False(File.Exists(flag));
+        // Replayed to the inbox it was signed for: refused as seen before.
+        var answers = Publish(captured.Value.Data, TimeSpan.FromSeconds(10), replyTo: captured.Value.ReplyTo);
         var env = (JsonObject)Assert.Single(answers)["envelope"]!;
         Assert.Equal("permission_denied", Code(env));
         Assert.Contains("seen before", Str(env["error"]!["message"]));
         Assert.False(File.Exists(flag));
         Assert.Contains(Audit(a), r => Str(r["identity"]) == "agent:alice" && Str(r["code"]) == "permission_denied" && (r["args"]?["refused"] is { } k && Str(k) == "replayed"));
+    }
+
+    [Fact]
+    public void A_host_named_by_a_forged_discovery_answer_but_not_selected_by_the_signed_filter_runs_nothing()
+    {
+        var web = StartAgent("w", roles: """["web"]""");
+        var db = StartAgent("d", roles: """["db"]""");
+        // A discovery answer forged on the broker put the db host into the host list of a call for @web.
+        var answers = Publish(Message(Payload([web.Host, db.Host], "file://~/f", "write", """{"content":"x"}""", filter: "@web"), _aliceSeed), TimeSpan.FromSeconds(5), expected: 2);
+        Assert.Equal([web.Host], answers.Select(x => Str(x["host"])));
+        Assert.True(File.Exists(Path.Combine(web.Data, "f")));
+        Assert.False(File.Exists(Path.Combine(db.Data, "f")));
+    }
+
+    [Fact]
+    public void A_request_issued_before_the_agent_started_is_refused_so_replays_survive_no_restart()
+    {
+        var a = StartAgent("a");
+        var issued = DateTime.UtcNow.AddSeconds(-20); // valid for 60 s, but older than the agent
+        var answers = Publish(Message(Payload([a.Host], "file://~/old", "write", """{"content":"x"}""", issued, issued.AddSeconds(60)), _aliceSeed), TimeSpan.FromSeconds(10));
+        var env = (JsonObject)Assert.Single(answers)["envelope"]!;
+        Assert.Equal("permission_denied", Code(env));
+        Assert.Contains("before this agent started", Str(env["error"]!["message"]));
+        Assert.False(File.Exists(Path.Combine(a.Data, "old")));
     }
 
     [Fact]
@@ -444,6 +477,15 @@ public sealed class AgentTests : IClassFixture<AgentNats>, IDisposable
         Thread.Sleep(500);
         Assert.False(File.Exists(touchA));
         Assert.Contains(Audit(a), r => Str(r["identity"]) == "agent:alice" && Str(r["verb"]) == "spawn" && Str(r["code"]) == "permission_denied");
+
+        // git:// runs what a repository's config names (hooks, filters) and plugin.test runs a plugin's program:
+        // both are exec too (s39 attacker #3).
+        foreach (var stage in new[] { $"git://{a.Data}.status", "plugin://hello.test" })
+        {
+            var r = Call($"agent://{a.Host}/{stage}");
+            Assert.True((r.ExitCode, r.ErrorCode) == (4, "permission_denied"), r.ToString());
+            Assert.Contains("exec = false", Str(r.Envelope["error"]!["message"]));
+        }
 
         // The same call on an agent with exec = true (its role grants proc.spawn) runs.
         var touchE = Path.Combine(e.Data, "spawned");

@@ -103,6 +103,9 @@ public sealed class CertConvertTests : IDisposable
         Assert.Equal("600", Tool.Mode(pem));
         Assert.Equal(Tool.Ok("openssl", "x509", "-in", leaf, "-noout", "-fingerprint", "-sha256"), Tool.Ok("openssl", "x509", "-in", pem, "-noout", "-fingerprint", "-sha256"));
         Assert.Equal(Tool.Ok("openssl", "pkey", "-in", key, "-pubout"), Tool.Ok("openssl", "pkey", "-in", pem, "-pubout"));
+        // cert.info reads the same bundle (s39 user review D4: it answered a wrong password).
+        var info = Resh.Ok(Resh.WithEnv(env, $"cert://{op12}", "info", "password=env:P12"));
+        Assert.Contains("conv.test", info.ToJsonString());
         // The wrong password opens nothing and writes nothing.
         Resh.Fails(Resh.WithEnv(new Dictionary<string, string> { ["P12"] = "nope" }, $"cert://{op12}", "convert", $"out={_dir["x.pem"]}", "password=env:P12"), "permission_denied");
         Assert.False(File.Exists(_dir["x.pem"]));
