@@ -222,6 +222,9 @@ public sealed class NatsEventLog : IEventLog
                 if (Decode(msg.Subject, md.Sequence.Stream, msg.Data, w => { if (warned.Add(w)) ctx.Warn(w); }) is not { } rec) continue;
                 if (!onEvent(rec)) return;
             }
+            // The client ends the enumeration quietly when the token is cancelled: say why it ended (--timeout, Ctrl-C),
+            // or follow would report a normal end by count.
+            ctx.Cancellation.ThrowIfCancellationRequested();
         }
         catch (Exception e) when (e is not ReshException && e is not OperationCanceledException && NatsErrors.IsCaught(e))
         {

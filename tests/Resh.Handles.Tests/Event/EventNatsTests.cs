@@ -121,6 +121,11 @@ public sealed class EventNatsTests(NatsBackend nats) : IDisposable
             if (!follow.HasExited) follow.Kill();
         }
 
+        // An end by --timeout says so (s39 user D5: the nats backend said "count"), also when nothing matched.
+        var quiet = Ok(Resh(c, $"event:///{_t}.nomatch.follow", "--timeout", "2s"));
+        Assert.Equal("timeout", quiet["ended"]!.GetValue<string>());
+        Assert.Equal(0, quiet["received"]!.GetValue<long>());
+
         // backend=embedded still reaches this host's own trail.
         Ok(Resh(a, $"event:///{_t}.local.emit", "backend=embedded", "data:=5"));
         Assert.Equal(1, Ok(Resh(a, $"event:///{_t}.>.list", "backend=embedded"))["count"]!.GetValue<int>());
