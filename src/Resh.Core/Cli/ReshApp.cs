@@ -150,6 +150,7 @@ public sealed class ReshApp(HandleRegistry registry)
         }
 
         PosixSignalRegistration? sigint = null, sigterm = null;
+        var ended = 0; // set once the call is over: the stdout watcher's thread outlives it
         if (io.HandleSignals)
         {
             void OnSignal(PosixSignalContext c)
@@ -179,11 +180,17 @@ public sealed class ReshApp(HandleRegistry registry)
             if (!io.StdoutIsTerminal && !io.StdoutClosed)
                 StdoutHangup.Watch(() =>
                 {
-                    if (interrupt.IsCancellationRequested) return; // a signal came first and is being handled
-                    runtime.Log("stdout: its reader is gone; stopping the verb");
-                    terminate.Cancel();
-                    interrupt.Cancel();
-                    Watchdog();
+                    // A signal came first and is being handled, or the call is over: the reader left after the answer
+                    // (`| head -c 10` while agent:// tears its connection down), and the token sources may be gone.
+                    if (Volatile.Read(ref ended) != 0 || interrupt.IsCancellationRequested) return;
+                    try
+                    {
+                        runtime.Log("stdout: its reader is gone; stopping the verb");
+                        terminate.Cancel();
+                        interrupt.Cancel();
+                        Watchdog();
+                    }
+                    catch (ObjectDisposedException) { } // the call ended between the check and the cancel (s39 user D8: exit 134)
                 });
         }
         if (g.Timeout is { } t)
@@ -204,6 +211,7 @@ public sealed class ReshApp(HandleRegistry registry)
         }
         finally
         {
+            Volatile.Write(ref ended, 1);
             sigint?.Dispose();
             sigterm?.Dispose();
             output.Flush();
