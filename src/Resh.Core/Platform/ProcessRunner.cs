@@ -69,7 +69,7 @@ public static class ProcessRunner
         {
             // posix_spawn, not System.Diagnostics.Process (SpawnedChild says why). Waits for a slot while file descriptors
             // or processes have run out (ProcessSlots says what ran out when none frees).
-            (child, slot) = await ProcessSlots.StartAsync(argv[0], () => SpawnedChild.Start(argv, environment, options.WorkingDirectory, SpawnStdin.Pipe), ct)
+            (child, slot) = await ProcessSlots.StartAsync(argv[0], () => SpawnedChild.Start(argv, environment, options.WorkingDirectory, SpawnStdin.Pipe, closeInherited: true), ct)
                 .ConfigureAwait(false);
         }
         catch (Win32Exception ex)

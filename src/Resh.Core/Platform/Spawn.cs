@@ -60,7 +60,10 @@ public sealed unsafe partial class SpawnedChild : IDisposable
     /// <paramref name="environment"/> (a null value removes the variable). stdout and stderr are pipes. Failures are
     /// <see cref="Win32Exception"/> with the errno (ENOENT, EACCES, EMFILE, EAGAIN...), as Process.Start throws them.
     /// </summary>
-    public static SpawnedChild Start(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string?>? environment, string? workingDirectory, SpawnStdin stdin)
+    /// <param name="closeInherited">Close every descriptor above 2 in the child: a tool resh runs for its own work (systemctl,
+    /// nft, useradd) gets nothing resh itself inherited from its caller. A program run on the user's behalf in the
+    /// foreground (lock.run, secret.exec) keeps them, as under flock(1) or exec (`3>file` reaches it).</param>
+    public static SpawnedChild Start(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string?>? environment, string? workingDirectory, SpawnStdin stdin, bool closeInherited = false)
     {
         if (argv.Count == 0) throw new ArgumentException("argv is empty", nameof(argv));
         var path = Resolve(argv[0]);
@@ -88,6 +91,7 @@ public sealed unsafe partial class SpawnedChild : IDisposable
             if (stdin == SpawnStdin.Pipe) Check(posix_spawn_file_actions_adddup2(actions, inPipe[0], 0));
             Check(posix_spawn_file_actions_adddup2(actions, outPipe[1], 1));
             Check(posix_spawn_file_actions_adddup2(actions, errPipe[1], 2));
+            if (closeInherited) Check(posix_spawn_file_actions_addclosefrom_np(actions, 3)); // glibc 2.34, resh's floor
             if (workingDirectory is { Length: > 0 }) Check(posix_spawn_file_actions_addchdir_np(actions, block[block.Count - 1]));
             Check(posix_spawnattr_init(attr));
             attrMade = true;
@@ -392,6 +396,7 @@ public sealed unsafe partial class SpawnedChild : IDisposable
     [LibraryImport("libc")] private static partial int posix_spawn_file_actions_destroy(void* actions);
     [LibraryImport("libc")] private static partial int posix_spawn_file_actions_adddup2(void* actions, int fd, int newfd);
     [LibraryImport("libc")] private static partial int posix_spawn_file_actions_addchdir_np(void* actions, byte* path);
+    [LibraryImport("libc")] private static partial int posix_spawn_file_actions_addclosefrom_np(void* actions, int from);
     [LibraryImport("libc")] private static partial int posix_spawnattr_init(void* attr);
     [LibraryImport("libc")] private static partial int posix_spawnattr_destroy(void* attr);
     [LibraryImport("libc")] private static partial int posix_spawnattr_setflags(void* attr, short flags);
