@@ -319,6 +319,44 @@ public sealed class ServeSecTests : IDisposable
     }
 
     [Fact]
+    public async Task A_login_whose_bind_is_cut_by_the_head_timeout_still_counts_as_a_guess()
+    {
+        // s39 attacker #13: the head arrives just before the 10 s head timeout, the bind goes out, the timeout ends the
+        // request while the directory answers, and the guess was not counted: unlimited binds per name and address.
+        using var ldap = new FakeLdap { BindDelay = TimeSpan.FromSeconds(5) };
+        var config = LdapConfig(ldap);
+        var (url, port, _, _) = Start(config);
+        const string Body = """{"stage":"system://","verb":"uptime"}""";
+        var auth = Basic("bob", "guess").Parameter;
+        var cut = Enumerable.Range(0, 5).Select(async i =>
+        {
+            using var tcp = new TcpClient();
+            await tcp.ConnectAsync(IPAddress.Loopback, port);
+            var stream = tcp.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"POST /v1/call HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\nContent-Length: {Body.Length}\r\n"));
+            await Task.Delay(TimeSpan.FromSeconds(7)); // the head ends 7 s in; the bind then needs 5 s, past the 10 s head timeout
+            try
+            {
+                await stream.WriteAsync(Encoding.ASCII.GetBytes("\r\n" + Body));
+                var buffer = new byte[4096];
+                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                while (await stream.ReadAsync(buffer, wait.Token) > 0) { }
+            }
+            catch (Exception) { } // the server may close first
+        }).ToList();
+        await Task.WhenAll(cut);
+        await Task.Delay(TimeSpan.FromSeconds(6)); // every bind has been answered
+        Assert.Equal(5, ldap.Binds.Count(b => b == "uid=bob,ou=people,dc=ex"));
+        // Those five guesses count: after five failures each further one doubles the wait (1 s after the fifth, long
+        // over by now; 2 s after the sixth), so the sixth reaches the directory and the seventh, at once, is held back.
+        // Before the fix the cut binds were forgotten and both reached the directory.
+        ldap.BindDelay = TimeSpan.Zero;
+        Assert.Equal(401, (await SendAsync(Http, HttpMethod.Post, url + "/v1/call", Basic("bob", "sixth"), Body)).Status);
+        Assert.Equal(429, (await SendAsync(Http, HttpMethod.Post, url + "/v1/call", Basic("bob", "seventh"), Body)).Status);
+        Assert.Equal(6, ldap.Binds.Count(b => b == "uid=bob,ou=people,dc=ex"));
+    }
+
+    [Fact]
     public async Task While_ldap_is_slow_refusals_are_audited_as_anonymous_not_as_the_unverified_name()
     {
         using var ldap = new FakeLdap(slow: true);
@@ -489,6 +527,8 @@ internal sealed class FakeLdap : IDisposable
     public readonly ConcurrentQueue<string> Binds = new();
     public readonly ConcurrentQueue<string> Searches = new();
     public bool Slow { get; init; }
+    /// <summary>How long a bind waits (after it is counted) before its answer.</summary>
+    public TimeSpan BindDelay { get; set; }
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     public FakeLdap(bool slow = false)
@@ -531,6 +571,7 @@ internal sealed class FakeLdap : IDisposable
                         var (_, dn, r2) = Split(r1);
                         var (_, pw, _) = Split(r2);
                         Binds.Enqueue(Encoding.UTF8.GetString(dn));
+                        if (BindDelay > TimeSpan.Zero) await Task.Delay(BindDelay, _stop.Token);
                         await stream.WriteAsync(Msg(id, Tlv(0x61, Int(Encoding.UTF8.GetString(pw) == "good" ? 0 : 49, 0x0A), Str(""), Str(""))));
                         break;
                     }

@@ -136,7 +136,10 @@ public sealed class LdapLogin
         var counted = false;
         try
         {
-            var outcome = await VerifyAsync(user, password, ct).ConfigureAwait(false);
+            // Not cancelled by the client: once the bind is out, the directory has seen the guess, so its answer is
+            // counted even when the head timeout or a disconnect ends the request meanwhile (s39 attacker #13: a client
+            // that let the head timeout cut every bind got unlimited guesses). The bind is bounded by its own timeout.
+            var outcome = await VerifyAsync(user, password, CancellationToken.None).ConfigureAwait(false);
             counted = true;
             if (outcome.Status != 401)
             {
@@ -160,7 +163,7 @@ public sealed class LdapLogin
         }
         finally
         {
-            if (!counted) Throttle.NotFailed(name, client); // cancelled (the client went away) or a bug: not a failed login
+            if (!counted) Throttle.NotFailed(name, client); // a bug (an exception): not a failed login
             CryptographicOperations.ZeroMemory(raw);
         }
     }
