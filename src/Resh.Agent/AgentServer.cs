@@ -27,9 +27,6 @@ public sealed class AgentServer
 {
     static StdinSource NoStdin => StdinSource.Unavailable("An agent call has no standard input; @- is not available.", "Pass the value in the call's arguments.");
 
-    /// <summary>Verbs that run a program or a command line of the caller's choosing: refused unless [agent] exec = true.</summary>
-    static readonly string[] ExecVerbs = ["proc.spawn", "secret.exec", "lock.run", "cron.add", "cron.run-now", "svc.create", "svc.edit.set", "plugin.test"];
-
     readonly HandleRegistry _registry;
     readonly ReshRuntime _runtime;
     readonly AgentSettings _settings;
@@ -215,10 +212,10 @@ public sealed class AgentServer
         if (probe.Handle is not { Hidden: false } handle || probe.Verb is not { } verb)
             return Refused(ReshError.NotFound($"No handle for the stage `{Clip(stage)}` on this agent.", "resh handles lists them."));
         var tool = new McpTool(handle, verb);
-        if (!_settings.Exec && RunsCommands(handle, verb))
+        if (!_settings.Exec && handle.VerbRunsPrograms(verb))
         {
             var env = Envelope.Failure(ReshError.PermissionDenied($"{verb.FullName} runs a program or command of the caller's choosing, which the agent {_settings.Host} does not allow (exec = false); nothing was run.",
-                "Set exec = true in the agent's [agent] table to allow it (the role must grant the verb too)."), handle.Scheme, verb.Name, handle.Scheme + "://" + probe.Target, false, clock.Elapsed.TotalMilliseconds);
+                "Set exec = true in the agent's [agent] table to allow it (the caller's role must grant the verb and say exec = true too)."), handle.Scheme, verb.Name, handle.Scheme + "://" + probe.Target, false, clock.Elapsed.TotalMilliseconds);
             probe.Handle = handle;
             runtime.RecordCall(probe, env);
             return env;
@@ -244,13 +241,6 @@ public sealed class AgentServer
         return await Executor.RunAsync(call.Invocation, runtime, OutputFormat.Json, NullEvents.Instance, linked.Token, timeoutCts.Token, ct, call.DryRun || request.DryRun && tool.Mutating, clock, timeout)
             .ConfigureAwait(false);
     }
-
-    /// <summary>
-    /// ssh:// (exec, nested stages that run resh elsewhere), git:// (it runs what the repository's own config names:
-    /// hooks, clean/smudge filters, fsmonitor), plugins, plugin.test and the verbs that run commands.
-    /// </summary>
-    bool RunsCommands(HandleInfo handle, VerbInfo verb) =>
-        handle.Scheme is "ssh" or "git" || _registry.IsPlugin(handle.Scheme) || handle.Scheme == "plugin" && verb.Name is "install" or "update" || ExecVerbs.Contains($"{handle.Scheme}.{verb.Name}");
 
     static string Clip(string s) => s.Length > 200 ? s[..200] + "…" : s;
 

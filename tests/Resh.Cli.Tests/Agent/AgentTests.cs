@@ -137,6 +137,7 @@ public sealed class AgentTests : IClassFixture<AgentNats>, IDisposable
 
             [roles.ops]
             allow = ["system.*", "file.*:file://{{data}}/**", "proc.spawn"]
+            exec = true
 
             [roles.viewer]
             allow = ["system.*", "file.*:file://{{data}}/**"]
