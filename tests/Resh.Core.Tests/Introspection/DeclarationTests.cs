@@ -119,8 +119,8 @@ public sealed class DeclarationTests
         // Reviewed: the argument names no program resh runs for the caller.
         string[] reviewed =
         [
-            "resh.complete.shell", // bash, zsh or fish: which completion to print
-            "user.modify.shell", // a login shell, run by login for that user, not by resh
+            "resh.complete.shell", "resh.completion.shell", // bash, zsh or fish: which completion to print
+            "user.add.shell", "user.ensure.shell", "user.modify.shell", "user.list.shell", // a login shell, run by login for that user, not by resh
             "firewall.rules.add.action", "firewall.rules.delete.action", // accept, drop, reject
         ];
         var missed = new List<string>();
