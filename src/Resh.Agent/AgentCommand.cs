@@ -1,3 +1,4 @@
+using System.Text;
 using System.Runtime.InteropServices;
 using System.Text.Json.Serialization;
 using NATS.Client.Core;
@@ -41,12 +42,21 @@ public static class AgentCommand
     {
         var inv = start.Invocation;
         var stderr = start.IO.Stderr;
-        void Log(string line) { lock (stderr) stderr.WriteLine("resh agent: " + line.ReplaceLineEndings(" ")); }
+        IReadOnlyList<string> hidden = [];
+        // One line per event; a URL's password never shows, and control characters (a claimed caller name, a NATS
+        // message) are escaped so a log viewer's terminal is not driven by them (s39 attacker #8).
+        void Log(string line)
+        {
+            foreach (var h in hidden) line = line.Replace(h, "***", StringComparison.Ordinal);
+            line = AgentLog.Escape(line);
+            lock (stderr) stderr.WriteLine("resh agent: " + line);
+        }
         AgentSettings settings;
         NatsConnection nats;
         try
         {
             settings = AgentSettings.Read(start.Runtime.Config);
+            hidden = settings.UrlSecrets();
             if (settings.Callers.Count == 0) Log("warning: no [agent.callers] in the config file, so every call is refused");
             var opts = settings.Nats(start.Runtime, "resh-agent " + settings.Host, reconnectForever: true, CancellationToken.None) with { RetryOnInitialConnect = false };
             nats = new NatsConnection(opts);
@@ -61,7 +71,7 @@ public static class AgentCommand
             catch (Exception e) when (e is NatsException or OperationCanceledException or TimeoutException)
             {
                 _ = nats.DisposeAsync().AsTask();
-                throw ReshError.Unavailable($"Cannot connect to NATS at {string.Join(", ", settings.Urls)}: {ExceptionTranslation.OneLine(e.Message)}",
+                throw ReshError.Unavailable($"Cannot connect to NATS at {settings.ShownUrls}: {AgentLog.Hide(ExceptionTranslation.OneLine(e.Message), settings.UrlSecrets())}",
                     "Check [agent] url, the credentials and that nats-server runs; the agent exits so its service manager restarts it.").ToException();
             }
         }
@@ -75,6 +85,8 @@ public static class AgentCommand
         }
 
         var server = new AgentServer(start.Registry, start.Runtime, settings, inv.Globals.DryRun, Log);
+        if (nats.ServerInfo?.MaxPayload is > 0 and var max) server.MaxAnswer = (int)Math.Min(max, int.MaxValue);
+        nats.ConnectionOpened += (_, _) => { if (nats.ServerInfo?.MaxPayload is > 0 and var m) server.MaxAnswer = (int)Math.Min(m, int.MaxValue); return ValueTask.CompletedTask; };
         using var stop = new CancellationTokenSource();
         using var interrupt = new CancellationTokenSource();
         void Stop()
@@ -97,7 +109,7 @@ public static class AgentCommand
         {
             await using var discover = await nats.SubscribeCoreAsync<byte[]>(AgentWire.DiscoverSubject, cancellationToken: stop.Token).ConfigureAwait(false);
             await using var calls = await nats.SubscribeCoreAsync<byte[]>(AgentWire.CallSubject, cancellationToken: stop.Token).ConfigureAwait(false);
-            Log($"{settings.Host} ready on {string.Join(", ", settings.Urls)} (exec {(settings.Exec ? "allowed" : "refused")}, {settings.Callers.Count} trusted callers{(inv.Globals.DryRun ? ", dry-run" : "")})");
+            Log($"{settings.Host} ready on {settings.ShownUrls} (exec {(settings.Exec ? "allowed" : "refused")}, {settings.Callers.Count} trusted callers{(inv.Globals.DryRun ? ", dry-run" : "")})");
             var discoverLoop = Task.Run(async () =>
             {
                 await foreach (var msg in discover.Msgs.ReadAllAsync(stop.Token).ConfigureAwait(false))
@@ -158,6 +170,32 @@ public static class AgentCommand
             Log("stopped");
         }
         return 0;
+    }
+}
+
+/// <summary>What the agent's log lines may not carry as they are.</summary>
+public static class AgentLog
+{
+    /// <summary>Control characters (C0, DEL, C1) and line breaks as \uXXXX: one event is one line, and no byte drives a terminal.</summary>
+    public static string Escape(string line)
+    {
+        StringBuilder? sb = null;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            var control = char.IsControl(c) || c is '\u2028' or '\u2029' or '\u202e' or '\u202d' or '\u2066' or '\u2067' or '\u2068' or '\u2069';
+            if (!control) { sb?.Append(c); continue; }
+            sb ??= new StringBuilder(line, 0, i, line.Length + 16);
+            sb.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return sb?.ToString() ?? line;
+    }
+
+    /// <summary>The text with every secret replaced by ***.</summary>
+    public static string Hide(string text, IReadOnlyList<string> secrets)
+    {
+        foreach (var h in secrets) text = text.Replace(h, "***", StringComparison.Ordinal);
+        return text;
     }
 }
 

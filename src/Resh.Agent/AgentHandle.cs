@@ -97,13 +97,13 @@ public static class AgentHandle
         {
             await nats.DisposeAsync().ConfigureAwait(false);
             ctx.Cancellation.ThrowIfCancellationRequested();
-            throw ReshError.Unavailable($"Cannot connect to NATS at {string.Join(", ", settings.Urls)}: {ExceptionTranslation.OneLine(e.Message)}",
+            throw ReshError.Unavailable($"Cannot connect to NATS at {settings.ShownUrls}: {AgentLog.Hide(ExceptionTranslation.OneLine(e.Message), settings.UrlSecrets())}",
                 "Check [agent] url and credentials in the config file, and that nats-server runs.", new JsonObject { ["phase"] = "connect" }).ToException();
         }
     }
 
     /// <summary>Agents that answer the filter: until discover_wait, or discover_idle after the last answer once one came.</summary>
-    static async Task<List<(string Host, JsonObject Facts)>> DiscoverAsync(NatsConnection nats, AgentFilter filter, AgentSettings settings, VerbContext ctx)
+    static async Task<List<(string Host, JsonObject Facts)>> DiscoverAsync(NatsConnection nats, AgentFilter filter, AgentSettings settings, VerbContext ctx, List<string>? duplicates = null)
     {
         var inbox = nats.NewInbox();
         await using var sub = await nats.SubscribeCoreAsync<byte[]>(inbox, cancellationToken: ctx.Cancellation).ConfigureAwait(false);
@@ -129,7 +129,8 @@ public static class AgentHandle
                 {
                     var host = h.GetValue<string>();
                     if (seen.Add(host)) found.Add((host, (JsonObject)facts.DeepClone()));
-                    else ctx.Warn($"Two agents answer as {host}; the call goes to the name, so both would run it. Give each agent its own [agent] host.");
+                    else if (duplicates is not null) { if (!duplicates.Contains(host)) duplicates.Add(host); }
+                    else ctx.Warn($"Two agents answer as {host}; a call goes to the name, so both would run it. Give each agent its own [agent] host.");
                 }
             }
             catch (JsonException) { }
@@ -156,10 +157,18 @@ public static class AgentHandle
         else return ReshError.Unsupported("Binary arguments are not sent to agents.", "Pass text, or copy the file to the hosts first.");
 
         await using var nats = await ConnectAsync(settings, ctx).ConfigureAwait(false);
-        var hosts = filter.Hosts ?? (await DiscoverAsync(nats, filter, settings, ctx).ConfigureAwait(false)).Select(f => f.Host).ToArray();
+        var duplicates = new List<string>();
+        var hosts = filter.Hosts ?? (await DiscoverAsync(nats, filter, settings, ctx, duplicates).ConfigureAwait(false)).Select(f => f.Host).ToArray();
         if (hosts.Count == 0)
             return ReshError.NotFound($"No agent answered for `{filterText}` within {DurationValue(settings.DiscoverWait)}.",
                 "List the agents with resh 'agent://*.discover'; check their [agent] roles and labels, and that they run.");
+        // Two agents with one name would both run the call and only one answer would count: an ambiguous target runs nothing (s39 user D3).
+        if (duplicates.Count > 0)
+            return ReshError.Conflict($"More than one agent answers as {string.Join(", ", duplicates)}, so a call to that name would run on each of them; nothing was run.",
+                "Give each agent its own [agent] host (resh 'agent://*.discover' shows the names), then call again.", new JsonObject { ["duplicates"] = new JsonArray(duplicates.Select(d => (JsonNode?)d).ToArray()) });
+        // Discovery knows only the agents that answered in time: one that is down is missing, not failed (s39 user D10).
+        if (filter.Hosts is null)
+            ctx.Warn($"Discovery found {hosts.Count} agent{(hosts.Count == 1 ? "" : "s")} for `{filterText}` within {DurationValue(settings.DiscoverWait)}; an agent that is down or did not answer in time is not in this call (name hosts to have a missing one reported).");
         // The wait ends a little before --timeout (a quarter, 200 ms to 1 s), so hosts that did not answer are reported as
         // unreachable instead of the whole call timing out; the request expires then too, which bounds the run on the agents.
         var deadline = settings.Timeout;
@@ -187,6 +196,7 @@ public static class AgentHandle
                     var msg = await sub.Msgs.ReadAsync(deadlineCts.Token).ConfigureAwait(false);
                     if (Reply(msg.Data, request.Id, inner, handle) is not { } got || !answers.TryGetValue(got.Host, out var tcs)) continue;
                     if (tcs.TrySetResult(got.Envelope)) left--;
+                    else ctx.Warn($"A second agent answered as {got.Host} ({(got.Envelope.Ok ? "ok" : got.Envelope.Error?.Code.ToWire())}{(got.Envelope.Changed ? ", changed" : "")}): the call ran on more than one machine of that name, and the first answer is shown. Give each agent its own [agent] host.");
                 }
             }
             catch (OperationCanceledException) { }

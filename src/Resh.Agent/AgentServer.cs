@@ -27,9 +27,6 @@ public sealed class AgentServer
 {
     static StdinSource NoStdin => StdinSource.Unavailable("An agent call has no standard input; @- is not available.", "Pass the value in the call's arguments.");
 
-    /// <summary>Verbs that run a program or a command line of the caller's choosing: refused unless [agent] exec = true.</summary>
-    static readonly string[] ExecVerbs = ["proc.spawn", "secret.exec", "lock.run", "cron.add", "cron.run-now", "svc.create", "svc.edit.set", "plugin.test"];
-
     readonly HandleRegistry _registry;
     readonly ReshRuntime _runtime;
     readonly AgentSettings _settings;
@@ -42,8 +39,20 @@ public sealed class AgentServer
     readonly DateTime _started = DateTime.UtcNow;
     public const int MaxSeen = 1_000_000;
 
+    /// <summary>Refusals are logged one line per window, the others counted (a flood of junk adds a line per 10 s, not one per message).</summary>
+    readonly CoalescedLog _refusalLog;
+    /// <summary>Refusal answers sent: at most <see cref="RefusalAnswersPerSecond"/> a second (a flood is not answered message by message).</summary>
+    readonly TokenBucket _refusalAnswers = new(RefusalAnswersPerSecond);
+    public const int RefusalAnswersPerSecond = 20;
+    /// <summary>At most this many audit trails kept open by identity; unverified identities beyond it share one.</summary>
+    public const int MaxTrails = 1024;
+
+    /// <summary>The largest answer the broker takes (its max_payload, told by the server on connect).</summary>
+    public int MaxAnswer { get; set; } = 1 << 20;
+
     public AgentServer(HandleRegistry registry, ReshRuntime runtime, AgentSettings settings, bool forceDryRun, Action<string> log)
     {
+        _refusalLog = new CoalescedLog(log, TimeSpan.FromSeconds(10));
         _registry = registry;
         _runtime = runtime;
         _settings = settings;
@@ -53,13 +62,20 @@ public sealed class AgentServer
 
     public string Host => _settings.Host;
 
-    AuditTrail Trail(string identity) => _trails.GetOrAdd(identity, id => new AuditTrail(_runtime.Paths, "agent", id));
+    AuditTrail Trail(string identity)
+    {
+        if (_trails.TryGetValue(identity, out var trail)) return trail;
+        // Claimed (unverified) names are the sender's choice: past the bound they share one trail, so memory stays bounded.
+        if (_trails.Count >= MaxTrails && identity.StartsWith("agent-unverified:", StringComparison.Ordinal)) identity = "agent-unverified:?";
+        return _trails.GetOrAdd(identity, id => new AuditTrail(_runtime.Paths, "agent", id));
+    }
 
     RefusalAudit Flood(string kind) => _floods.GetOrAdd(kind, _ => new RefusalAudit(r => Trail(r.Identity).Append(r with { Surface = "agent", Args = new JsonObject { ["refused"] = kind, ["coalesced"] = r.Args["coalesced"]?.DeepClone() } })));
 
     public void FlushRefusals(bool all)
     {
         foreach (var f in _floods.Values) f.Flush(all);
+        _refusalLog.Flush();
         var now = DateTime.UtcNow;
         foreach (var (id, until) in _seen)
             if (until < now - AgentWire.Skew) _seen.TryRemove(id, out _);
@@ -94,13 +110,13 @@ public sealed class AgentServer
         var clock = Stopwatch.StartNew();
         if (message.Length > _settings.MaxRequest)
         {
-            _log($"refused a call message of {message.Length} bytes (max_request {_settings.MaxRequest})");
+            _refusalLog.Note($"refused a call message of {message.Length} bytes (max_request {_settings.MaxRequest})");
             Flood("oversized").Refused("agent-unverified:?", null, "", clock.Elapsed.TotalMilliseconds, ErrorCode.Usage);
             return null;
         }
         if (AgentWire.Open(message, out var why) is not { } opened)
         {
-            _log($"ignored a malformed call message ({why})");
+            _refusalLog.Note($"ignored a malformed call message ({why})");
             Flood("malformed").Refused("agent-unverified:?", null, "", clock.Elapsed.TotalMilliseconds, ErrorCode.Usage);
             return null;
         }
@@ -109,16 +125,17 @@ public sealed class AgentServer
         var claimed = AgentWire.Parse(payload);
         if (claimed is null)
         {
-            _log("ignored a call message whose payload is not a request");
+            _refusalLog.Note("ignored a call message whose payload is not a request");
             Flood("malformed").Refused("agent-unverified:" + AgentWire.ClaimedCaller(payload), null, "", clock.Elapsed.TotalMilliseconds, ErrorCode.Usage);
             return null;
         }
         if (!claimed.Hosts.Contains(_settings.Host, StringComparer.Ordinal)) return null; // addressed to other agents
         var id = AgentWire.ValidId(claimed.Id) ? claimed.Id : "";
-        byte[] Refuse(string kind, string identity, ReshError error)
+        byte[]? Refuse(string kind, string identity, ReshError error)
         {
-            _log($"refused call {Clip(claimed.Id)} from {Clip(claimed.Caller)}: {error.Message}");
+            _refusalLog.Note($"refused call {Clip(claimed.Id)} from {Clip(claimed.Caller)}: {error.Message}");
             Flood(kind).Refused(identity, null, Clip(claimed.Stage), clock.Elapsed.TotalMilliseconds, error.Code);
+            if (!_refusalAnswers.Take()) return null; // a flood: its refusals are audited and counted in the log, not answered one by one
             return Answer(id, Envelope.Failure(error, "resh", claimed.Verb ?? "", "", false, clock.Elapsed.TotalMilliseconds));
         }
         if (!_settings.Callers.TryGetValue(claimed.Caller, out var caller))
@@ -132,7 +149,7 @@ public sealed class AgentServer
         if (!string.Equals(claimed.Reply, replyTo, StringComparison.Ordinal))
         {
             // Signed for another inbox: a replay (or a relay) that would send the answer elsewhere. Not answered.
-            _log($"refused call {Clip(claimed.Id)} from {caller.Name}: its reply subject is not the one it was signed for");
+            _refusalLog.Note($"refused call {Clip(claimed.Id)} from {caller.Name}: its reply subject is not the one it was signed for");
             Flood("replayed").Refused("agent:" + caller.Name, null, Clip(claimed.Stage), clock.Elapsed.TotalMilliseconds, ErrorCode.PermissionDenied);
             return null;
         }
@@ -142,7 +159,7 @@ public sealed class AgentServer
         if (!signedFilter.Matches(_settings.Host, _settings))
         {
             // Named in the hosts, yet not selected by the signed filter: the host list came from an unsigned discovery answer.
-            _log($"refused call {Clip(claimed.Id)} from {caller.Name}: the filter `{Clip(claimed.Filter)}` does not select {_settings.Host}");
+            _refusalLog.Note($"refused call {Clip(claimed.Id)} from {caller.Name}: the filter `{Clip(claimed.Filter)}` does not select {_settings.Host}");
             Flood("filter").Refused("agent:" + caller.Name, null, Clip(claimed.Stage), clock.Elapsed.TotalMilliseconds, ErrorCode.PermissionDenied);
             return null;
         }
@@ -172,6 +189,18 @@ public sealed class AgentServer
     }
 
     byte[] Answer(string id, Envelope env)
+    {
+        var answer = AnswerBytes(id, env);
+        // The broker drops a message over its max_payload, and the caller would wait for nothing: say so instead (s39 user D2).
+        if (answer.Length <= MaxAnswer) return answer;
+        _log($"answer to call {id} is {answer.Length} bytes, over the broker's max_payload ({MaxAnswer}): sent as an error");
+        var error = ReshError.Failed($"The answer of {env.Handle}.{env.Verb} on {_settings.Host} is {answer.Length} bytes, more than the NATS server's max_payload ({MaxAnswer} bytes), so it cannot be sent{(env.Changed ? "; the call ran and changed something" : env.Ok ? "; the call ran" : "")}.",
+            "Ask for less (a narrower target, lines=, limit=), or raise max_payload in the NATS server's config.",
+            new JsonObject { ["phase"] = "answer", ["size"] = answer.Length, ["max_payload"] = MaxAnswer, ["ran_ok"] = env.Ok, ["changed"] = env.Changed });
+        return AnswerBytes(id, Envelope.Failure(error, env.Handle, env.Verb, env.Target, env.DryRun, env.DurationMs));
+    }
+
+    byte[] AnswerBytes(string id, Envelope env)
     {
         var bytes = McpToolCall.EnvelopeBytes(env);
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(bytes.Length + 128);
@@ -215,10 +244,10 @@ public sealed class AgentServer
         if (probe.Handle is not { Hidden: false } handle || probe.Verb is not { } verb)
             return Refused(ReshError.NotFound($"No handle for the stage `{Clip(stage)}` on this agent.", "resh handles lists them."));
         var tool = new McpTool(handle, verb);
-        if (!_settings.Exec && RunsCommands(handle, verb))
+        if (!_settings.Exec && handle.VerbRunsPrograms(verb))
         {
             var env = Envelope.Failure(ReshError.PermissionDenied($"{verb.FullName} runs a program or command of the caller's choosing, which the agent {_settings.Host} does not allow (exec = false); nothing was run.",
-                "Set exec = true in the agent's [agent] table to allow it (the role must grant the verb too)."), handle.Scheme, verb.Name, handle.Scheme + "://" + probe.Target, false, clock.Elapsed.TotalMilliseconds);
+                "Set exec = true in the agent's [agent] table to allow it (the caller's role must grant the verb and say exec = true too)."), handle.Scheme, verb.Name, handle.Scheme + "://" + probe.Target, false, clock.Elapsed.TotalMilliseconds);
             probe.Handle = handle;
             runtime.RecordCall(probe, env);
             return env;
@@ -245,14 +274,67 @@ public sealed class AgentServer
             .ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// ssh:// (exec, nested stages that run resh elsewhere), git:// (it runs what the repository's own config names:
-    /// hooks, clean/smudge filters, fsmonitor), plugins, plugin.test and the verbs that run commands.
-    /// </summary>
-    bool RunsCommands(HandleInfo handle, VerbInfo verb) =>
-        handle.Scheme is "ssh" or "git" || _registry.IsPlugin(handle.Scheme) || handle.Scheme == "plugin" && verb.Name is "install" or "update" || ExecVerbs.Contains($"{handle.Scheme}.{verb.Name}");
-
     static string Clip(string s) => s.Length > 200 ? s[..200] + "…" : s;
+
+    /// <summary>The first line of a window is logged; the rest are counted and summed up in one line when the window is over.</summary>
+    sealed class CoalescedLog(Action<string> log, TimeSpan window)
+    {
+        readonly object _gate = new();
+        DateTime _start = DateTime.MinValue;
+        long _suppressed;
+        string _last = "";
+
+        public void Note(string line)
+        {
+            lock (_gate)
+            {
+                var now = DateTime.UtcNow;
+                if (now - _start < window)
+                {
+                    _suppressed++;
+                    _last = line;
+                    return;
+                }
+                FlushLocked();
+                _start = now;
+            }
+            log(line);
+        }
+
+        public void Flush()
+        {
+            lock (_gate) FlushLocked();
+        }
+
+        void FlushLocked()
+        {
+            if (_suppressed == 0) return;
+            log($"{_suppressed} more refused or malformed call messages since the line before (last: {(_last.Length > 300 ? _last[..300] + "…" : _last)})");
+            _suppressed = 0;
+            _last = "";
+        }
+    }
+
+    /// <summary>At most N takes a second, refilled continuously.</summary>
+    sealed class TokenBucket(int perSecond)
+    {
+        readonly object _gate = new();
+        double _tokens = perSecond;
+        long _stamp = Stopwatch.GetTimestamp();
+
+        public bool Take()
+        {
+            lock (_gate)
+            {
+                var now = Stopwatch.GetTimestamp();
+                _tokens = Math.Min(perSecond, _tokens + Stopwatch.GetElapsedTime(_stamp, now).TotalSeconds * perSecond);
+                _stamp = now;
+                if (_tokens < 1) return false;
+                _tokens -= 1;
+                return true;
+            }
+        }
+    }
 
     sealed class NullEvents : IEventSink
     {

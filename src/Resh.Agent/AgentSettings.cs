@@ -62,6 +62,11 @@ public sealed class AgentSettings
         var tls = Str(t, "tls") ?? "auto";
         if (tls is not ("auto" or "on" or "off"))
             throw Usage($"[agent] tls = \"{Clip(tls)}\" is not auto, on or off.", "Example: tls = \"on\"");
+        // A password inside a URL (nats://user:pw@host) is a literal secret: never shown, and never sent in clear off this machine.
+        foreach (var u in urls ?? [])
+            if (UrlPassword(u) is not null && Uri.TryCreate(u, UriKind.Absolute, out var pu) && !IsLoopback(pu.Host) && pu.Scheme != "tls" && tls == "off")
+                throw Usage($"[agent] url `{Clip(Shown(u))}` carries a password, and tls = \"off\" would send it to {Clip(pu.Host)} in clear.",
+                    "Set tls = \"on\" (or leave tls out: a URL password turns it on), and move the password to password = \"file:/etc/resh/nats.pw\" (a secret reference) with user = \"NAME\".");
         var host = Str(t, "host") ?? DefaultHost();
         if (!AgentWire.ValidHost(host))
             throw Usage($"[agent] host `{Clip(host)}` is not a host name (letters, digits, . _ -, at most 253).", "Example: host = \"web01\"");
@@ -138,7 +143,7 @@ public sealed class AgentSettings
         var seed = Reveal(NKeySeed, "nkey")?.Trim();
         var tls = Tls;
         // A password is never sent in clear unless tls = "off" says so (as mq:// on NATS does).
-        if ((password is not null || Token is not null) && tls == "auto") tls = "on";
+        if ((password is not null || Token is not null || Urls.Any(u => UrlPassword(u) is not null && !(Uri.TryCreate(u, UriKind.Absolute, out var pu) && IsLoopback(pu.Host)))) && tls == "auto") tls = "on";
         var url = string.Join(",", Urls);
         return NatsOpts.Default with
         {
@@ -170,6 +175,42 @@ public sealed class AgentSettings
             SerializerRegistry = NatsDefaultSerializerRegistry.Default,
         };
     }
+
+    /// <summary>The URLs as logs and envelopes show them: a password in a URL is ***.</summary>
+    public string ShownUrls => string.Join(", ", Urls.Select(Shown));
+
+    /// <summary>A URL with the password of its user info replaced by ***.</summary>
+    public static string Shown(string url)
+    {
+        var sep = url.IndexOf("://", StringComparison.Ordinal);
+        if (sep < 0) return url;
+        var authorityEnd = url.IndexOfAny(['/', '?', '#'], sep + 3);
+        var authority = authorityEnd < 0 ? url[(sep + 3)..] : url[(sep + 3)..authorityEnd];
+        var at = authority.LastIndexOf('@');
+        var colon = at < 0 ? -1 : authority.IndexOf(':');
+        if (colon < 0 || colon > at) return url;
+        return url[..(sep + 3)] + authority[..colon] + ":***" + authority[at..] + (authorityEnd < 0 ? "" : url[authorityEnd..]);
+    }
+
+    /// <summary>The password inside a URL's user info (as written and decoded), or null.</summary>
+    public static string? UrlPassword(string url)
+    {
+        var shown = Shown(url);
+        if (shown == url) return null;
+        var sep = url.IndexOf("://", StringComparison.Ordinal);
+        var authorityEnd = url.IndexOfAny(['/', '?', '#'], sep + 3);
+        var authority = authorityEnd < 0 ? url[(sep + 3)..] : url[(sep + 3)..authorityEnd];
+        var at = authority.LastIndexOf('@');
+        var colon = authority.IndexOf(':');
+        return authority[(colon + 1)..at];
+    }
+
+    /// <summary>Every password inside the URLs, as written and percent-decoded: what a log line must never show.</summary>
+    public IReadOnlyList<string> UrlSecrets() => Urls.Select(UrlPassword).Where(p => !string.IsNullOrEmpty(p))
+        .SelectMany(p => new[] { p!, Uri.UnescapeDataString(p!) }).Distinct().OrderByDescending(p => p.Length).ToArray();
+
+    static bool IsLoopback(string host) =>
+        host is "localhost" || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
 
     /// <summary>The public key (U...) of an NKEY seed (SU...), which NATS.Net wants beside the seed.</summary>
     static string? NKeyPublic(string seed)

@@ -52,5 +52,6 @@ public static class SshHandle
     {
         Resolver = request => RemoteStage.Resolve(registry, request),
         Notes = Notes,
+        RunsPrograms = true, // exec, and nested stages that run resh (any verb) on the host
     };
 }

@@ -45,7 +45,9 @@ public static class Executor
 
         if (outcome.Forwarded is { } forwarded)
         {
-            var answer = forwarded.With(durationMs: clock.Elapsed.TotalMilliseconds);
+            // The forwarding verb's own warnings (an agent call's discovery count) come first, the forwarded envelope's after.
+            var own = ctx.Warnings.ToArray();
+            var answer = forwarded.With(durationMs: clock.Elapsed.TotalMilliseconds, warnings: own.Length == 0 ? null : [.. own, .. forwarded.Warnings]);
             runtime.RecordCall(inv, answer);
             return answer;
         }

@@ -100,9 +100,16 @@ public sealed class ReshRuntime
     /// <summary>Told of every progress report (label, done, total): a server surface forwards them to its client.</summary>
     public Action<string, long, long?>? ProgressObserver { get; init; }
 
+    /// <summary>
+    /// The call comes through a server surface (resh serve, resh mcp, an agent: <see cref="ForCall"/>), whose client owns no
+    /// process here: a verb that would tie state to the calling process (lock.acquire's owner) bounds it otherwise.
+    /// </summary>
+    public bool ServerCall { get; private init; }
+
     /// <summary>A runtime for one call of a server surface: the same paths, config and logging, its own progress observer and no stdin.</summary>
     public ReshRuntime ForCall(Action<string, long, long?>? progress, StdinSource stdin) => new(this)
     {
+        ServerCall = true,
         Forks = Forks,
         Handles = Handles,
         Stdin = stdin,

@@ -32,6 +32,25 @@ public sealed class HandleInfo
     internal IReadOnlyList<VerbInfo> VerbsBySuffixLength { get; }
     /// <summary>Longer description for help and docs.</summary>
     public string? Notes { get; init; }
+    /// <summary>
+    /// Every verb of the handle runs programs of the caller's choosing (<see cref="VerbInfo.RunsPrograms"/>): ssh:// (exec,
+    /// nested stages that run resh elsewhere), git:// (git runs what a repository's own config names: hooks, filters,
+    /// fsmonitor), a plugin's handle (its executable). Setting it marks every verb.
+    /// </summary>
+    public bool RunsPrograms
+    {
+        get => _runsPrograms;
+        init
+        {
+            _runsPrograms = value;
+            if (value) foreach (var v in Verbs) v.RunsPrograms = true;
+        }
+    }
+    readonly bool _runsPrograms;
+
+    /// <summary>Whether a verb resolved on this handle runs programs (the handle's flag or the verb's own: a nested stage's verb of ssh:// is the handle's).</summary>
+    public bool VerbRunsPrograms(VerbInfo verb) => _runsPrograms || verb.RunsPrograms;
+
     /// <summary>Not listed by <c>resh handles</c> (the built-in meta handle).</summary>
     public bool Hidden { get; init; }
     /// <summary>

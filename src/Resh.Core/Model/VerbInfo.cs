@@ -77,6 +77,22 @@ public sealed class VerbInfo
     /// </summary>
     public bool ConfinesPaths { get; private set; }
 
+    /// <summary>
+    /// The verb runs a program or command line of the caller's choosing (proc.spawn, lock.run, cron.add's job, a unit's
+    /// ExecStart...), now or later: a server surface refuses it unless its grant says exec (an agent's and a role's
+    /// <c>exec = true</c>), since its patterns judge the verb's target, not what that program does. A handle whose every
+    /// verb does (ssh, git, plugins) says so once: <see cref="HandleInfo.RunsPrograms"/>. Beside
+    /// <see cref="ArgRole.SideCommand"/>, an argument that adds a command to a verb that otherwise runs none.
+    /// </summary>
+    public bool RunsPrograms { get; internal set; }
+
+    /// <summary>Marks the verb as <see cref="RunsPrograms"/>.</summary>
+    public VerbInfo WithRunsPrograms()
+    {
+        RunsPrograms = true;
+        return this;
+    }
+
     /// <summary>Marks the verb as <see cref="ConfinesPaths"/>.</summary>
     public VerbInfo WithPathConfinement()
     {

@@ -49,11 +49,11 @@ public sealed class Envelope
     /// <summary>An exit status the verb passes through instead of the one its error code maps to (secret.exec: the program's).</summary>
     public int? ExitStatusOverride { get; init; }
 
-    /// <summary>A copy with another duration or batch id (envelopes are immutable).</summary>
-    public Envelope With(double? durationMs = null, JsonNode? id = null, bool? hasId = null) => new()
+    /// <summary>A copy with another duration, batch id or warnings (envelopes are immutable).</summary>
+    public Envelope With(double? durationMs = null, JsonNode? id = null, bool? hasId = null, IReadOnlyList<string>? warnings = null) => new()
     {
         Ok = Ok, Handle = Handle, Verb = Verb, Target = Target, Host = Host, Changed = Changed, DryRun = DryRun,
-        Result = Result, ResultType = ResultType, ResultTypeFactory = ResultTypeFactory, ResultDeclaredType = ResultDeclaredType, ResultNode = ResultNode, Error = Error, Warnings = Warnings,
+        Result = Result, ResultType = ResultType, ResultTypeFactory = ResultTypeFactory, ResultDeclaredType = ResultDeclaredType, ResultNode = ResultNode, Error = Error, Warnings = warnings ?? Warnings,
         DurationMs = durationMs ?? DurationMs, Timestamp = Timestamp, Id = hasId is null ? Id : id, HasId = hasId ?? HasId,
         Raw = Raw, Human = Human, Mutating = Mutating, Revealed = Revealed, ExitStatusOverride = ExitStatusOverride,
     };

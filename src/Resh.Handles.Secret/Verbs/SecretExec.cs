@@ -42,7 +42,7 @@ public static class SecretExec
             + "Exit status: when the program ran, resh exits with the program's status (a signal N gives 128+N), as `op run` does; the envelope is ok for 0, "
             + "else `failed` with details.exit_code, stdout and stderr (127 `not_found`, 126 `permission_denied`), each still exiting with the program's status. "
             + "check=false makes any status an ok envelope (result.exit_code) and exit 0. Before the program runs (a missing secret, a bad argument, a program not on PATH) "
-            + "the exit status is resh's own (SPEC §3). Every secret is resolved before the program starts: a missing one runs nothing. Under --dry-run the secrets are checked and nothing runs.");
+            + "the exit status is resh's own (SPEC §3). Every secret is resolved before the program starts: a missing one runs nothing. Under --dry-run the secrets are checked and nothing runs.").WithRunsPrograms();
 
     static async ValueTask<Outcome<SecretExecResult>> Run(VerbContext ctx)
     {

@@ -36,6 +36,8 @@ public static class GitHandle
             GitLsRemote.Verb,
         ])
     {
+        // git runs what a repository's own config names (clean/smudge filters, hooks with hooks=true, an ssh command...).
+        RunsPrograms = true,
         Notes = "resh runs the git CLI (argv only) and reads its machine forms: status --porcelain=v2 -z, log -z with a NUL-separated format, for-each-ref, diff --numstat -z, push --porcelain. "
             + "A repository's own config cannot make resh run code it did not ask for: every command runs with core.fsmonitor=false and, unless a verb's hooks=true, core.hooksPath=/dev/null; "
             + "diff skips external drivers and textconv, log never checks signatures (gpg), and nothing prompts (GIT_TERMINAL_PROMPT=0, ssh -o BatchMode=yes). "

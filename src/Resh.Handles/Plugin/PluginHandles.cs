@@ -137,6 +137,7 @@ public sealed class PluginHandles(Func<ReshPaths> paths) : IExternalHandles
         var verbs = m.Verbs.Select(v => BuildVerb(plugin, v)).ToList();
         return new HandleInfo(m.Scheme, m.Summary, m.Target, verbs)
         {
+            RunsPrograms = true, // every verb runs the plugin's executable, whatever its manifest claims
             Notes = $"A plugin: {m.Name} {m.Version}, installed in {plugin.Dir}. "
                 + (m.Mode == "ndjson"
                     ? $"{m.Executable} is started once per resh process and answers one JSON request per line (protocol 1, mode ndjson; see resh help plugin). "

@@ -92,7 +92,10 @@ internal static class ServiceManagers
     }
 
     /// <summary>The service name from the target; an empty target is a usage error.</summary>
-    public static string TargetName(VerbContext ctx, ServiceManager mgr)
+    public static string TargetName(VerbContext ctx, ServiceManager mgr) => TargetName(ctx, mgr.Normalize);
+
+    /// <summary>As above, normalized by a backend's rule without its connection.</summary>
+    public static string TargetName(VerbContext ctx, Func<string, string> normalize)
     {
         var t = ctx.Target.Trim();
         if (t.Length == 0)
@@ -100,6 +103,6 @@ internal static class ServiceManagers
         // systemd's unit-name alphabet (OpenRC's names are a subset): anything else is a typo or an injection attempt.
         if (t.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is ':' or '-' or '_' or '.' or '@' or '\\')))
             throw ReshError.Usage($"`{t}` is not a service name.", "Names look like nginx, nginx.service or getty@tty1.service.").ToException();
-        return mgr.Normalize(t);
+        return normalize(t);
     }
 }

@@ -27,6 +27,12 @@ public sealed class McpPolicy
     /// they are not: resh cannot check what a plugin's program does, so its `read` is only the author's claim.
     /// </summary>
     public bool AllowPluginReads { get; init; }
+    /// <summary>
+    /// Verbs that run programs of the caller's choosing (<see cref="VerbInfo.RunsPrograms"/>: proc.spawn, lock.run, ssh.*,
+    /// git.*, plugins...) may be listed and called. `resh mcp` on stdio: true (its --allow/--deny decide); a role of
+    /// `resh serve` or of an agent: its `exec` key, false by default.
+    /// </summary>
+    public bool Exec { get; init; } = true;
     /// <summary>Whether a scheme is an installed plugin's (not built into resh).</summary>
     public Func<string, bool> IsPlugin { get; init; } = static _ => false;
     /// <summary>
@@ -77,9 +83,21 @@ public sealed class McpPolicy
         if (ReadOnly && v.Effect != Effect.Read) return false;
         if (ReadOnly && McpReadOnlyRules.Refuses(v)) return false;
         if (RefusesPlugin(v)) return false;
+        if (!Exec && v.RunsPrograms) return false;
         if (McpRevealRule.RefusesVerb(this, v)) return false;
         if (Deny.Any(d => d.Target is null && d.MatchesVerb(v))) return false;
         return (Allow.Count == 0 && Role is null) || Allow.Any(a => a.MatchesVerb(v));
+    }
+
+    /// <summary>Why a verb (resolved on <paramref name="handle"/>) that runs programs is refused, or null.</summary>
+    public ReshError? ExecRefusal(HandleInfo handle, VerbInfo v)
+    {
+        if (Exec || !handle.VerbRunsPrograms(v)) return null;
+        return Role is null
+            ? ReshError.PermissionDenied($"{v.FullName} runs a program or command of the caller's choosing, which this server does not allow; nothing was run.",
+                "Ask the operator to allow it.")
+            : ReshError.PermissionDenied($"{v.FullName} runs a program or command of the caller's choosing, which the role `{Role}` does not allow (exec = false); nothing was run.",
+                $"Set exec = true in [roles.{Role}] of the config file to allow it (its allow patterns must grant {v.FullName} too).");
     }
 
     /// <summary>Why this call is refused, or null when it may run (subject to confirmation of destructive verbs).</summary>

@@ -160,7 +160,7 @@ public static class McpToolCall
 
     /// <summary>
     /// Everything a call must pass before it may run, shared by every server surface (MCP here, REST in Serve): the
-    /// target, `host` and `dry_run` arguments, the policy's patterns on the target and the host, read-only, reveal and
+    /// target, `host` and `dry_run` arguments, the exec grant (verbs that run programs), the policy's patterns on the target and the host, read-only, reveal and
     /// secret-source rules, the parse of the arguments, that the parse resolved to the verb and target checked, and
     /// the patterns on every path argument. Not the confirmation of destructive verbs (a surface's own business).
     /// </summary>
@@ -194,6 +194,7 @@ public static class McpToolCall
             }
             var home = runtime.Paths.Home;
             forms = McpTarget.Of(scheme, body, home, remote: host is not null);
+            if (policy.ExecRefusal(tool.Handle, tool.Verb) is { } execRefusal) return Refuse(execRefusal);
             if (policy.Refusal(tool.Verb, forms, targetUri) is { } refusal) return Refuse(refusal);
             if (host is not null && policy.HostRefusal(tool.Verb, host, home) is { } hostRefusal) return Refuse(hostRefusal);
             if ((McpReadOnlyRules.Refusal(policy, tool.Verb, args) ?? McpRevealRule.Refusal(policy, tool.Verb) ?? McpSecretSources.Refusal(policy, tool.Verb, scheme, args)) is { } unsafeArg) return Refuse(unsafeArg);

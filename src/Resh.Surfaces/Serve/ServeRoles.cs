@@ -8,13 +8,14 @@ namespace Resh.Surfaces.Serve;
 
 /// <summary>
 /// Roles of `resh serve`, from the config file: <c>[roles.NAME]</c> with <c>allow</c> (patterns of handle.verb[:target],
-/// the same as `resh mcp --allow`), <c>deny</c>, <c>read_only</c>, <c>allow_secret</c> and <c>allow_reveal</c>. Deny by
+/// the same as `resh mcp --allow`), <c>deny</c>, <c>read_only</c>, <c>allow_secret</c>, <c>allow_reveal</c> and <c>exec</c> (verbs that run programs:
+/// <see cref="Resh.Core.Model.VerbInfo.RunsPrograms"/>; false by default). Deny by
 /// default: a role without `allow` may call nothing, and an identity without a role nothing at all. Each role becomes
 /// the <see cref="McpPolicy"/> its calls are checked against, so REST and MCP refuse the same things the same way.
 /// </summary>
 public static class ServeRoles
 {
-    static readonly string[] Keys = ["allow", "deny", "read_only", "allow_secret", "allow_reveal"];
+    static readonly string[] Keys = ["allow", "deny", "read_only", "allow_secret", "allow_reveal", "exec"];
 
     public static JsonObject? Find(ReshConfig config, string role) =>
         TokenStore.ValidName(role) ? config.Section("roles")?[role] as JsonObject : null;
@@ -35,6 +36,7 @@ public static class ServeRoles
             Deny = Strings(table, "deny", role).Select(McpPolicy.Pattern.Parse).ToArray(),
             ReadOnly = Bool(table, "read_only", role),
             AllowReveal = Bool(table, "allow_reveal", role),
+            Exec = Bool(table, "exec", role),
             AllowSecret = Strings(table, "allow_secret", role),
             AllowDestructive = true, // no one to ask over REST: a role's allow patterns are the consent
             AllowPluginReads = false,

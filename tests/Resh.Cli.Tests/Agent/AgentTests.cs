@@ -109,16 +109,16 @@ public sealed class AgentTests : IClassFixture<AgentNats>, IDisposable
     string H(string name) => $"{_p}-{name}";
 
     /// <summary>Starts an agent and waits until it says it is ready.</summary>
-    AgentProc StartAgent(string name, string roles = "[]", string labels = "{}", bool exec = false, bool password = false)
+    AgentProc StartAgent(string name, string roles = "[]", string labels = "{}", bool exec = false, bool password = false, string? url = null, string? host = null)
     {
-        var host = H(name);
+        host ??= H(name);
         var home = _dir[$"home-{name}"];
         var data = _dir[$"data-{name}"];
         Directory.CreateDirectory(home);
         Directory.CreateDirectory(data);
         var config = _dir.File($"agent-{name}.toml", $$"""
             [agent]
-            url = "nats://127.0.0.1:{{_nats.Port}}"
+            url = "{{url ?? $"nats://127.0.0.1:{_nats.Port}"}}"
             tls = "off"
             {{(password ? "user = \"resh\"\npassword = \"env:RESH_TEST_NATS_PW\"" : "")}}
             host = "{{host}}"
@@ -137,6 +137,7 @@ public sealed class AgentTests : IClassFixture<AgentNats>, IDisposable
 
             [roles.ops]
             allow = ["system.*", "file.*:file://{{data}}/**", "proc.spawn"]
+            exec = true
 
             [roles.viewer]
             allow = ["system.*", "file.*:file://{{data}}/**"]
@@ -515,11 +516,119 @@ public sealed class AgentTests : IClassFixture<AgentNats>, IDisposable
         var run = Call($"agent://{a.Host}/system://.uptime");
         Assert.True(run.ExitCode == 0, run.ToString() + Err(a));
         Assert.False(a.Process.HasExited);
-        Assert.Contains("malformed", Err(a));
-        Assert.Contains("max_request", Err(a));
+        Assert.Matches("malformed|max_request", Err(a)); // the first refusal (calls run concurrently); the others are counted in one line later (coalesced)
         var audit = Audit(a);
         Assert.Contains(audit, r => r["args"]?["refused"] is { } k && Str(k) == "malformed");
         Assert.Contains(audit, r => r["args"]?["refused"] is { } k && Str(k) == "oversized");
+    }
+
+    [Fact]
+    public void A_password_in_the_url_is_never_logged_and_not_sent_in_clear_off_loopback()
+    {
+        // Loopback: allowed, and the log shows *** where the password is.
+        var a = StartAgent("a", url: $"nats://resh:{_nats.Password}@127.0.0.1:{_nats.Port}");
+        var run = Call($"agent://{a.Host}/system://.uptime");
+        Assert.True(run.ExitCode == 0, run.ToString() + Err(a));
+        Assert.DoesNotContain(_nats.Password, Err(a));
+        Assert.Contains("resh:***@127.0.0.1", Err(a));
+
+        // Another host without TLS: refused at start with a usage envelope that does not show the password either.
+        var config = _dir.File("agent-offloop.toml", """
+            [agent]
+            url = "nats://resh:Sup3rSecretPw@192.0.2.10:4222"
+            tls = "off"
+            host = "offloop"
+            """);
+        var start = ReshBinary.Run(["agent", "--config", config, "--format", "json"], env: new Dictionary<string, string> { ["RESH_HOME"] = _dir["home-offloop"], ["HOME"] = _dir["home-offloop"] }, wait: TimeSpan.FromSeconds(30));
+        Assert.True((start.ExitCode, start.ErrorCode) == (2, "usage"), start.ToString());
+        Assert.Contains("tls", start.Envelope["error"]!["hint"]!.GetValue<string>());
+        Assert.DoesNotContain("Sup3rSecretPw", start.Stdout + start.Stderr);
+    }
+
+    [Fact]
+    public void A_claimed_caller_name_with_control_characters_is_escaped_in_the_log()
+    {
+        var a = StartAgent("a");
+        var payload = Payload([a.Host], "system://", "uptime", "{}", caller: "mal\u001b[31mory\nresh agent: fake line");
+        Publish(Message(payload, _aliceSeed), TimeSpan.FromSeconds(5));
+        for (var i = 0; i < 50 && !Err(a).Contains("refused call"); i++) Thread.Sleep(100);
+        var log = Err(a);
+        Assert.Contains("refused call", log);
+        Assert.DoesNotContain("\u001b", log); // no raw ESC reaches the log
+        Assert.Contains("\\u001b[31m", log);
+        Assert.DoesNotContain(log.Split('\n'), l => l.StartsWith("resh agent: fake line", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Two_agents_answering_as_one_name_make_a_discovered_call_refuse_and_discovery_counts_in_a_warning()
+    {
+        var a = StartAgent("a", roles: """["dup"]""");
+        var twin = StartAgent("twin", roles: """["dup"]""", host: a.Host);
+        var run = Call("agent://@dup/file://~/dup.write", "content=x");
+        Assert.True((run.ExitCode, run.ErrorCode) == (5, "conflict"), run.ToString());
+        Assert.Contains(a.Host, Str(run.Envelope["error"]!["message"]));
+        Assert.False(File.Exists(Path.Combine(a.Data, "dup")));
+        Assert.False(File.Exists(Path.Combine(twin.Data, "dup")));
+
+        var b = StartAgent("b", roles: """["solo"]""");
+        var one = Call("agent://@solo/system://.uptime");
+        Assert.True(one.ExitCode == 0, one.ToString());
+        Assert.Contains(one.Envelope["warnings"]!.AsArray(), w => Str(w).Contains("Discovery found 1 agent"));
+        _ = b;
+    }
+
+    [Fact]
+    public void An_answer_over_the_brokers_max_payload_comes_back_as_an_error_not_silence()
+    {
+        var a = StartAgent("a");
+        File.WriteAllText(Path.Combine(a.Data, "big.txt"), new string('x', 400_000)); // the test broker's max_payload is 256 KiB
+        var clock = Stopwatch.StartNew();
+        var run = Call($"agent://{a.Host}/file://~/big.txt.read");
+        Assert.True((run.ExitCode, run.ErrorCode) == (1, "failed"), run.ToString() + Err(a));
+        Assert.Contains("max_payload", Str(run.Envelope["error"]!["message"]));
+        Assert.Equal("answer", Str(run.Envelope["error"]!["details"]!["phase"]));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), "the caller waited for an answer that never came");
+    }
+
+    [Fact]
+    public void A_flood_of_junk_messages_is_neither_logged_nor_answered_one_by_one_and_memory_stays_bounded()
+    {
+        var a = StartAgent("a");
+        var linesBefore = Err(a).Split('\n').Length;
+        var rssBefore = RssKb(a.Process.Id);
+        var answers = 0;
+        using (var raw = new RawNats(_nats.Port))
+        {
+            var inbox = "_INBOX.flood." + Guid.NewGuid().ToString("N");
+            raw.Subscribe(inbox);
+            for (var i = 0; i < 10_000; i++)
+            {
+                byte[] junk = (i % 3) switch
+                {
+                    0 => Encoding.UTF8.GetBytes("junk " + i),
+                    1 => Message(Payload([a.Host], "system://", "uptime", "{}", caller: "nobody" + i, reply: inbox), _aliceSeed), // an unknown caller each time
+                    _ => Message(Payload([a.Host], "system://", "uptime", "{}", reply: inbox) + " ", _aliceSeed, signedPayload: "x"), // a bad signature
+                };
+                raw.Publish("resh.agent.call", junk, inbox);
+            }
+            var end = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+            while (DateTime.UtcNow < end && raw.Next(end - DateTime.UtcNow) is not null) answers++;
+        }
+        // Still answering, after the flood.
+        var run = Call($"agent://{a.Host}/system://.uptime");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var lines = Err(a).Split('\n').Length - linesBefore;
+        Assert.True(lines < 40, $"{lines} log lines for 10,000 junk messages:\n{Err(a)[^Math.Min(3000, Err(a).Length)..]}");
+        Assert.True(answers < 1000, $"{answers} answers to 10,000 junk messages");
+        var rss = RssKb(a.Process.Id);
+        Assert.True(rss - rssBefore < 150_000, $"RSS grew from {rssBefore} KiB to {rss} KiB");
+    }
+
+    static long RssKb(int pid)
+    {
+        foreach (var line in File.ReadAllLines($"/proc/{pid}/status"))
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        return -1;
     }
 
     [Fact]

@@ -197,7 +197,7 @@ public sealed class ServeOpsTests : IDisposable
     [Fact]
     public async Task Mcp_get_stream_delivers_tools_list_changed_with_event_ids_when_a_plugin_is_installed()
     {
-        File.AppendAllText(_config, "\n[roles.agent]\nallow = [\"system.*\", \"hellob.*\"]\n");
+        File.AppendAllText(_config, "\n[roles.agent]\nallow = [\"system.*\", \"hellob.*\"]\nexec = true\n"); // a plugin's verbs run its program
         var server = Start("--mcp");
         var token = server.Token("agent", "agent");
         var mcp = server.Url + "/mcp";

@@ -87,6 +87,56 @@ public sealed class DeclarationTests
         }
     }
 
+    /// <summary>
+    /// The one declaration of "runs programs of the caller's choosing" (VerbInfo.RunsPrograms, HandleInfo.RunsPrograms),
+    /// read by the agent's `exec` and by serve/MCP roles' `exec` (McpPolicy.ExecRefusal in McpToolCall.Check). A verb
+    /// added to or dropped from it changes what a server surface runs without `exec = true`: the list is reviewed here.
+    /// </summary>
+    [Fact]
+    public void The_verbs_that_run_programs_are_the_reviewed_ones()
+    {
+        string[] handles = ["git", "ssh"]; // every verb (plugins' handles too, built from their manifests)
+        string[] verbs = ["cron.add", "cron.run-now", "lock.run", "plugin.install", "plugin.test", "plugin.update", "proc.spawn", "secret.exec", "svc.create", "svc.edit.set"];
+        var actualHandles = Real.All.Where(h => h.RunsPrograms).Select(h => h.Scheme).Order(StringComparer.Ordinal).ToArray();
+        var actualVerbs = Real.All.Where(h => !h.RunsPrograms).SelectMany(h => h.Verbs.Where(v => h.VerbRunsPrograms(v)).Select(v => v.FullName)).Order(StringComparer.Ordinal).ToArray();
+        Assert.True(handles.SequenceEqual(actualHandles),
+            $"Handles declared RunsPrograms: [{string.Join(", ", actualHandles)}], reviewed: [{string.Join(", ", handles)}]. Decide whether the change is meant (a server surface refuses them without exec = true) and update this list.");
+        Assert.True(verbs.SequenceEqual(actualVerbs),
+            $"Verbs declared WithRunsPrograms(): [{string.Join(", ", actualVerbs)}], reviewed: [{string.Join(", ", verbs)}]. Decide whether the change is meant (a server surface refuses them without exec = true) and update this list.");
+        foreach (var h in Real.All.Where(h => h.RunsPrograms))
+            Assert.All(h.Verbs, v => Assert.True(v.RunsPrograms, $"{v.FullName}: its handle runs programs, so the verb says so too (tools/list hides it)."));
+    }
+
+    /// <summary>
+    /// A verb with an argument that names a program (a Command-parsed list, or an argument called command/argv/exec/...) either
+    /// runs programs (declared) or has the argument as a side command (refused on every server surface), or is reviewed here.
+    /// A new verb that takes a command therefore cannot slip past the `exec` rule silently.
+    /// </summary>
+    [Fact]
+    public void A_verb_that_takes_a_command_declares_that_it_runs_programs()
+    {
+        string[] commandish = ["command", "cmd", "argv", "exec", "program", "script", "shell", "run", "action", "validate", "hook", "hooks", "exec_start", "check"];
+        // Reviewed: the argument names no program resh runs for the caller.
+        string[] reviewed =
+        [
+            "resh.complete.shell", "resh.completion.shell", // bash, zsh or fish: which completion to print
+            "user.add.shell", "user.ensure.shell", "user.modify.shell", "user.list.shell", // a login shell, run by login for that user, not by resh
+            "firewall.rules.add.action", "firewall.rules.delete.action", // accept, drop, reject
+        ];
+        var missed = new List<string>();
+        foreach (var h in Real.All)
+            foreach (var v in h.Verbs)
+                foreach (var a in v.Args)
+                {
+                    var isCommand = commandish.Contains(a.Name) || a.Aliases.Any(commandish.Contains);
+                    if (!isCommand || h.VerbRunsPrograms(v) || a.Role == ArgRole.SideCommand || reviewed.Contains($"{v.FullName}.{a.Name}")) continue;
+                    missed.Add($"{v.FullName}.{a.Name}");
+                }
+        Assert.True(missed.Count == 0,
+            $"These arguments look like commands, yet their verb is not declared WithRunsPrograms() and the argument is not ArgRole.SideCommand: {string.Join(", ", missed)}. " +
+            "Decide: a verb that runs a program of the caller's choosing says .WithRunsPrograms() (list it in The_verbs_that_run_programs_are_the_reviewed_ones); an argument that only rides along is role: ArgRole.SideCommand; otherwise add it to `reviewed` with the reason.");
+    }
+
     [Fact]
     public void Enum_defaults_are_among_their_choices()
     {

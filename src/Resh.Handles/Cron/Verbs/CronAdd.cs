@@ -36,7 +36,7 @@ public static class CronAdd
             new("'cron://report.add(schedule=0 7 * * 1-5,user=www-data,backend=systemd)' -- /srv/report.sh", "A weekday timer running as www-data."),
         ],
         notes: "The job lives between `# BEGIN resh ID` and `# END resh ID`; every other line of the crontab stays byte for byte (a last line without a newline stays last, so adding and removing leaves the file as it was). " +
-               "A systemd timer behaves like cron unless asked: AccuracySec=1s (systemd's default is a minute) and Persistent=false (cron never catches up missed runs). Adding the same id again replaces its block (`changed: false` when identical). Writes are atomic. A crontab file that is a symlink (file= in /etc/cron.d) is refused with `conflict` naming its target: resh neither replaces the link nor writes through it. Parallel calls take turns (a lock in the state dir), so none loses another's block.");
+               "A systemd timer behaves like cron unless asked: AccuracySec=1s (systemd's default is a minute) and Persistent=false (cron never catches up missed runs). Adding the same id again replaces its block (`changed: false` when identical). Writes are atomic. A crontab file that is a symlink (file= in /etc/cron.d) is refused with `conflict` naming its target: resh neither replaces the link nor writes through it. Parallel calls take turns (a lock in the state dir), so none loses another's block.").WithRunsPrograms();
 
     static async ValueTask<Outcome<CronChangeResult>> RunAsync(VerbContext ctx)
     {

@@ -15,7 +15,7 @@ public static class CronRunNow
         [CronJobs.OwnerArg, CronLocations.RootArg], () => CronJson.Default.CronRunResult, RunAsync,
         examples: [new("cron://backup.run-now --timeout 10m", "Run the backup now and see its output.")],
         notes: "The environment is cron's: HOME, LOGNAME, USER, SHELL=/bin/sh and PATH=/usr/bin:/bin, then every NAME=value line of the crontab above the job " +
-               "(SHELL among them chooses the shell that runs the command, as cron does), in the user's home directory. Any job can be run by id, managed or not. A non-zero exit is `failed` with exit_code, stdout and stderr in details. A systemd timer job starts its service and waits for it.");
+               "(SHELL among them chooses the shell that runs the command, as cron does), in the user's home directory. Any job can be run by id, managed or not. A non-zero exit is `failed` with exit_code, stdout and stderr in details. A systemd timer job starts its service and waits for it.").WithRunsPrograms();
 
     static async ValueTask<Outcome<CronRunResult>> RunAsync(VerbContext ctx)
     {

@@ -12,6 +12,9 @@ public static class LockAcquire
         min: 1, max: int.MaxValue);
     static readonly Arg<string?> Note = Arg.String("note", "What the holder is doing, shown by status and list.", examples: ["deploy 1.4.2"]);
 
+    /// <summary>Through a server surface (REST, MCP, an agent) a lease without ttl= ends after this; a longer one is refused.</summary>
+    public static readonly TimeSpan ServerDefaultTtl = TimeSpan.FromMinutes(15), ServerMaxTtl = TimeSpan.FromHours(24);
+
     public static readonly VerbInfo Verb = VerbInfo.Define("acquire", Effect.Mutate,
         "Take a named lock for a process (the calling script by default) until release, its ttl, or that process ends.",
         [LockArgs.Wait, Ttl, OwnerPid, Note], () => LockJson.Default.LockAcquireResult, Run,
@@ -23,6 +26,8 @@ public static class LockAcquire
         notes: "Give the returned token to release. By default the lock lives as long as the job that called resh: the leader of resh's process group "
             + "(the script, also when the call is inside `$(...)`), or the interactive shell when resh runs as a job of its own; owner_pid=$$ names the calling shell exactly. "
             + "The lock is not re-entrant: a second acquire by the same owner is `conflict` like any other. "
+            + "Through a server surface (resh serve, resh mcp, an agent) the caller owns no process on the server, and the default owner would be the server itself, which lives on: "
+            + "there the lease always ends by itself, after ttl= (at most 24h) or 15m when ttl= is not given (with a warning). "
             + "On Redis the owner process is only recorded (a server cannot see it end): the lease ends at release or after ttl (30s by default), and the result carries the fencing number.",
         targetHelp: "The lock's name: lock:///deploy");
 
@@ -34,6 +39,18 @@ public static class LockAcquire
             return ReshError.NotFound($"There is no process {pid} to tie the lock to.", "Give owner_pid= of a running process, or leave it out.");
         if (LockArgs.CheckTtl(ctx, Ttl, backend) is { } bad) return bad;
         var ttl = ctx.Get(Ttl) ?? backend.DefaultTtl;
+        if (ctx.Runtime.ServerCall)
+        {
+            // The server's process (or PID 1 above it) would hold the lock for ever: a server call's lease always ends.
+            if (ttl > ServerMaxTtl)
+                return ReshError.Usage($"ttl= must be at most {Resh.Core.Values.DurationValue.Format(ServerMaxTtl)} for a lock taken through a server surface.",
+                    "Example: ttl=1h (release it earlier with the token).");
+            if (ctx.Get(Ttl) is null)
+            {
+                ttl = ServerDefaultTtl;
+                ctx.Warn($"No ttl= was given: a lock taken through a server ends after {Resh.Core.Values.DurationValue.Format(ServerDefaultTtl)} (or at release); give ttl= to choose.");
+            }
+        }
         if (ctx.DryRun)
         {
             if (await backend.ReadAsync(name, ctx.Cancellation).ConfigureAwait(false) is { } held) return LockStore.Held(name, held, TimeSpan.Zero, LockArgs.Display(ctx));

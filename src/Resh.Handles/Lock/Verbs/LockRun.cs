@@ -42,7 +42,7 @@ public static class LockRun
             + "Under --dry-run nothing runs: the call only says whether the lock is free. "
             + "On Redis the lease is renewed every ttl/3 while the command runs; if resh dies the lease ends after ttl (the command is not stopped), "
             + "and if a renewal finds the lock lost (expired or broken with force=true) the envelope warns.",
-        targetHelp: "The lock's name: lock:///deploy");
+        targetHelp: "The lock's name: lock:///deploy").WithRunsPrograms();
 
     static async ValueTask<Outcome<LockRunResult>> Run(VerbContext ctx)
     {

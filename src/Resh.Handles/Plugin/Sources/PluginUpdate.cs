@@ -29,7 +29,7 @@ public static class PluginUpdate
                "with a warning (whoever can re-create that path would choose the code): reinstall it with plugin://.install, or pass force=true. " +
                "Only a higher version is installed; the same or a lower one leaves the plugin as it is (up_to_date). --dry-run fetches the index " +
                "(and a git or archive source) but changes nothing, and reports from→to.",
-        targetHelp: "The plugin's name; empty for every installed plugin.");
+        targetHelp: "The plugin's name; empty for every installed plugin.").WithRunsPrograms();
 
     static async ValueTask<Outcome<PluginUpdateResult>> RunAsync(VerbContext ctx)
     {

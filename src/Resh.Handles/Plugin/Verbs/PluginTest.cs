@@ -20,7 +20,7 @@ public static class PluginTest
         ],
         notes: "The plugin's examples really run (a write verb's example writes; under --dry-run each request has dry_run: true). "
             + "Exit partial (9) when an example fails, with every case in the result. For a directory, files that differ from the checksums are a warning "
-            + "(install refuses them; resh plugin://.checksums path=DIR updates them).");
+            + "(install refuses them; resh plugin://.checksums path=DIR updates them).").WithRunsPrograms();
 
     static async ValueTask<Outcome<PluginTestResult>> RunAsync(VerbContext ctx)
     {

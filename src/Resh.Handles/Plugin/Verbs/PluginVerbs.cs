@@ -20,7 +20,7 @@ public static class PluginInstall
         examples: [new("plugin://.install from=./hello", "Install the plugin in ./hello.")],
         notes: "A symbolic link, a device or a file the checksums do not list is refused; the copy is hashed again before it is renamed into "
             + "plugins/NAME, and the old version stays until then. Installing the same content again is changed: false. A lower version, or the same "
-            + "version with other content, needs force=true. A scheme of a built-in handle or of another installed plugin is refused.");
+            + "version with other content, needs force=true. A scheme of a built-in handle or of another installed plugin is refused.").WithRunsPrograms();
 
     static async ValueTask<Outcome<PluginInstallResult>> RunAsync(VerbContext ctx)
     {

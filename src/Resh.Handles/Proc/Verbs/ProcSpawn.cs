@@ -25,7 +25,7 @@ public static class ProcSpawn
             new("'proc://.spawn(argv:=[\"sleep\",\"600\"])'", "The same call shape from JSON."),
         ],
         notes: "The child runs in its own session (setsid), so it survives resh and the terminal; it is started with posix_spawn, never a shell.",
-        targetHelp: "Empty: proc://.spawn");
+        targetHelp: "Empty: proc://.spawn").WithRunsPrograms();
 
     /// <summary>What execve would refuse with E2BIG, as `usage` before anything starts: the total of argv and environment
     /// (strings, their terminating NULs and pointers) above ARG_MAX, or one string above MAX_ARG_STRLEN.</summary>

@@ -27,7 +27,10 @@ internal sealed class SystemdManager : ServiceManager
 
     public override void Dispose() => _bus.Dispose();
 
-    public override string Normalize(string target)
+    public override string Normalize(string target) => NormalizeName(target);
+
+    /// <summary>A unit name: the target, with .service when it has no unit suffix.</summary>
+    public static string NormalizeName(string target)
     {
         foreach (var s in UnitSuffixes) if (target.EndsWith(s, StringComparison.Ordinal) && target.Length > s.Length) return target;
         return target + ".service";

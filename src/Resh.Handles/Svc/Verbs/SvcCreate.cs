@@ -47,14 +47,18 @@ public static class SvcCreate
             new("'svc://job.create(exec:=[\"/usr/local/bin/job\",\"--once\"],type=oneshot)'", "A oneshot job, argv as JSON."),
         ],
         notes: "Writes /etc/systemd/system/NAME.service atomically. secret_env (and env values whose names look secret, with a warning) go to " +
-               "/etc/resh/env/NAME.service.env (0600, root's), named by EnvironmentFile=; the envelope and its diff show their names, never their values. Identical content is `changed: false` and skips the reload. Arguments are quoted for systemd (spaces, quotes, $ and % survive as written). Does not enable or start: chain svc://NAME.enable(now=true).");
+               "/etc/resh/env/NAME.service.env (0600, root's), named by EnvironmentFile=; the envelope and its diff show their names, never their values. Identical content is `changed: false` and skips the reload. Arguments are quoted for systemd (spaces, quotes, $ and % survive as written). Does not enable or start: chain svc://NAME.enable(now=true).").WithRunsPrograms();
 
     static async ValueTask<Outcome<SvcFileResult>> RunAsync(VerbContext ctx)
     {
-        using var mgr = await ServiceManagers.OpenAsync(ctx).ConfigureAwait(false);
-        if (mgr is not SystemdManager sd)
+        // A dry run only renders the unit: it needs no running systemd (resh serve install --dry-run on a build host, s39 user D12).
+        var renderOnly = ctx.DryRun && ctx.Get(ServiceManagers.BackendArg) is "auto" or "systemd" && ServiceManagers.Detect() != "systemd";
+        using var mgr = renderOnly ? null : await ServiceManagers.OpenAsync(ctx).ConfigureAwait(false);
+        var sd = mgr as SystemdManager;
+        if (!renderOnly && sd is null)
             return ReshError.Unsupported("create writes systemd units; OpenRC init scripts are shell code resh does not generate.", "Write the script with file://, then resh svc://NAME.enable.");
-        var name = ServiceManagers.TargetName(ctx, mgr);
+        var name = ServiceManagers.TargetName(ctx, sd is null ? SystemdManager.NormalizeName : sd.Normalize);
+        if (renderOnly) ctx.Warn("systemd is not running here: the unit is shown as it would be written, against this machine's /etc/systemd/system.");
         if (!name.EndsWith(".service", StringComparison.Ordinal))
             return ReshError.Usage($"create makes .service units, not {name}.", "Drop the suffix or use .service.");
         var argv = ctx.Get(Exec);
@@ -105,9 +109,9 @@ public static class SvcCreate
         if (reload)
         {
             AtomicFile.Write(path, Encoding.UTF8.GetBytes(content), (UnixFileMode)0x1a4);
-            await sd.DaemonReloadAsync(ctx.Cancellation).ConfigureAwait(false);
+            await sd!.DaemonReloadAsync(ctx.Cancellation).ConfigureAwait(false);
         }
-        var st = await sd.StatusAsync(name, ctx.Cancellation).ConfigureAwait(false);
+        var st = await sd!.StatusAsync(name, ctx.Cancellation).ConfigureAwait(false);
         if (old is not null && st.ActiveState == "active") ctx.Warn($"{name} is running the old definition; restart it to apply: resh svc://{name}.restart");
         return Outcome.Changed(new SvcFileResult(name, path, diff, reload, envFile));
     }

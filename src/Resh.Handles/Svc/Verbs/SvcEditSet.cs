@@ -33,7 +33,7 @@ public static class SvcEditSet
             new("'svc://nginx.edit.set(set=Restart=always)'", "Always restart nginx."),
             new("'svc://nginx.edit.set(properties:={\"LimitNOFILE\":\"65536\",\"Environment\":[\"A=1\"]})'", "Several settings at once."),
         ],
-        notes: "Each Environment value is one NAME=value, quoted for systemd as create does (spaces survive). Keys already in the drop-in's section are replaced; other lines stay. Environment values whose names look secret (with a warning) and secret_env go to /etc/resh/env/NAME.d-FILE.env (0600), named by EnvironmentFile= in the drop-in and shown masked in the diff. Exec* settings get an empty reset line first, so they replace the vendor command instead of adding one. Identical content is `changed: false`.");
+        notes: "Each Environment value is one NAME=value, quoted for systemd as create does (spaces survive). Keys already in the drop-in's section are replaced; other lines stay. Environment values whose names look secret (with a warning) and secret_env go to /etc/resh/env/NAME.d-FILE.env (0600), named by EnvironmentFile= in the drop-in and shown masked in the diff. Exec* settings get an empty reset line first, so they replace the vendor command instead of adding one. Identical content is `changed: false`.").WithRunsPrograms();
 
     static async ValueTask<Outcome<SvcFileResult>> RunAsync(VerbContext ctx)
     {

@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Resh.TestSupport;
+using Xunit;
+
+namespace Resh.Cli.Tests.Serve;
+
+/// <summary>
+/// `resh serve` after the s39 reviews (issues 18/21): verbs that run programs need a role's `exec = true` (the one
+/// declaration the agent reads too), a lock taken over REST has a finite lease, file.tail follow=true is refused on
+/// REST instead of answering without its lines, and `serve install --dry-run` shows its unit without systemd.
+/// </summary>
+public sealed class ServeMendTests : IDisposable
+{
+    readonly TempDir _dir = new("serve-mend");
+    readonly string _state;
+    readonly string _data;
+    readonly string _config;
+    readonly List<Process> _servers = [];
+    static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(60) };
+
+    public ServeMendTests()
+    {
+        _state = _dir["state"];
+        _data = _dir["data"];
+        Directory.CreateDirectory(_data);
+        File.WriteAllText(Path.Combine(_data, "log.txt"), "one\ntwo\n");
+        _config = _dir.File("config.toml", $$"""
+            [roles.ops]
+            allow = ["proc.spawn", "lock.*", "file.*:file://{{_data}}/**", "git.status"]
+
+            [roles.runner]
+            allow = ["proc.spawn"]
+            exec = true
+            """);
+    }
+
+    public void Dispose()
+    {
+        foreach (var p in _servers)
+        {
+            try { if (!p.HasExited) { p.Kill(true); p.WaitForExit(5000); } } catch (InvalidOperationException) { }
+            p.Dispose();
+        }
+        _dir.Dispose();
+    }
+
+    Dictionary<string, string> Env => new() { ["RESH_HOME"] = _state, ["RESH_CONFIG"] = _config };
+
+    string Token(string name, string role)
+    {
+        var run = ReshBinary.Run(["token", "create", $"name={name}", $"role={role}", "--format", "json"], env: Env);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return run.Result!["token"]!.GetValue<string>();
+    }
+
+    string StartServer()
+    {
+        var port = LoopbackPorts.Free(1)[0];
+        var psi = new ProcessStartInfo(ReshBinary.Path) { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var a in (string[])["serve", "--listen", $"127.0.0.1:{port}"]) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in Env) psi.Environment[k] = v;
+        psi.Environment["NO_COLOR"] = "1";
+        var listening = new ManualResetEventSlim();
+        var p = new Process { StartInfo = psi };
+        p.ErrorDataReceived += (_, e) => { if (e.Data?.Contains("listening on http://127.0.0.1:" + port) == true) listening.Set(); };
+        p.Start();
+        _servers.Add(p);
+        p.BeginErrorReadLine();
+        p.BeginOutputReadLine();
+        Assert.True(listening.Wait(TimeSpan.FromSeconds(30)), "resh serve did not say it listens");
+        return $"http://127.0.0.1:{port}";
+    }
+
+    static async Task<(int Status, JsonObject Body)> CallAsync(string url, string token, string body)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Post, url + "/v1/call");
+        req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        req.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        var resp = await Http.SendAsync(req);
+        var text = await resp.Content.ReadAsStringAsync();
+        return ((int)resp.StatusCode, JsonNode.Parse(text) as JsonObject ?? new JsonObject { ["raw"] = text });
+    }
+
+    static string Code(JsonObject env) => env["error"]?["code"]?.GetValue<string>() ?? "ok";
+    static string Message(JsonObject env) => env["error"]?["message"]?.GetValue<string>() ?? "";
+
+    [Fact]
+    public async Task A_role_runs_programs_only_with_exec_true_and_the_refusal_names_the_role()
+    {
+        var url = StartServer();
+        var ops = Token("ops", "ops");
+        var runner = Token("runner", "runner");
+        var marker = Path.Combine(_data, "spawned");
+        var spawn = new JsonObject { ["stage"] = "proc://", ["verb"] = "spawn", ["args"] = new JsonObject { ["argv"] = new JsonArray("/usr/bin/touch", marker) } }.ToJsonString();
+
+        var (s, e) = await CallAsync(url, ops, spawn);
+        Assert.True((s, Code(e)) == (403, "permission_denied"), e.ToJsonString());
+        Assert.Contains("role `ops`", Message(e));
+        Assert.Contains("exec = true", e["error"]!["hint"]!.GetValue<string>());
+        // git:// is declared as running programs (a repository's config names them): the same rule, granted or not.
+        (s, e) = await CallAsync(url, ops, new JsonObject { ["stage"] = $"git://{_data}", ["verb"] = "status" }.ToJsonString());
+        Assert.True((s, Code(e)) == (403, "permission_denied"), e.ToJsonString());
+        Assert.Contains("exec = false", Message(e));
+        Thread.Sleep(300);
+        Assert.False(File.Exists(marker));
+
+        (s, e) = await CallAsync(url, runner, spawn);
+        Assert.True(s == 200 && Code(e) == "ok", e.ToJsonString());
+        for (var i = 0; i < 50 && !File.Exists(marker); i++) Thread.Sleep(100);
+        Assert.True(File.Exists(marker));
+    }
+
+    [Fact]
+    public async Task A_lock_taken_over_rest_has_a_finite_lease_and_is_free_after_it()
+    {
+        var url = StartServer();
+        var ops = Token("ops", "ops");
+        var name = "mend-" + Guid.NewGuid().ToString("N")[..8];
+
+        var (s, e) = await CallAsync(url, ops, $$"""{"stage":"lock:///{{name}}","verb":"acquire"}""");
+        Assert.True(s == 200 && Code(e) == "ok", e.ToJsonString());
+        Assert.NotNull(e["result"]!["holder"]!["expires"]); // no ttl= given: the server's default lease
+        Assert.Contains(e["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("15m"));
+
+        (s, e) = await CallAsync(url, ops, $$$"""{"stage":"lock:///{{{name}}}x","verb":"acquire","args":{"ttl":"48h"}}""");
+        Assert.True((s, Code(e)) == (400, "usage"), e.ToJsonString());
+
+        (s, e) = await CallAsync(url, ops, $$$"""{"stage":"lock:///{{{name}}}s","verb":"acquire","args":{"ttl":"2s"}}""");
+        Assert.True(s == 200 && Code(e) == "ok", e.ToJsonString());
+        (s, e) = await CallAsync(url, ops, $$"""{"stage":"lock:///{{name}}s","verb":"acquire"}""");
+        Assert.True(Code(e) == "conflict", e.ToJsonString()); // held by the server's call
+        Thread.Sleep(2500);
+        (s, e) = await CallAsync(url, ops, $$$"""{"stage":"lock:///{{{name}}}s","verb":"acquire","args":{"ttl":"10s"}}""");
+        Assert.True(s == 200 && Code(e) == "ok", "the 2s lease did not end: " + e.ToJsonString());
+    }
+
+    [Fact]
+    public async Task File_tail_follow_over_rest_is_refused_with_a_hint_and_plain_tail_answers_lines()
+    {
+        var url = StartServer();
+        var ops = Token("ops", "ops");
+        var log = Path.Combine(_data, "log.txt");
+        var (s, e) = await CallAsync(url, ops, new JsonObject { ["stage"] = "file://" + log, ["verb"] = "tail", ["timeout"] = "2s", ["args"] = new JsonObject { ["follow"] = true } }.ToJsonString());
+        Assert.True((s, Code(e)) == (400, "usage"), e.ToJsonString());
+        Assert.Contains("follow", Message(e));
+        Assert.Contains("MCP", e["error"]!["hint"]!.GetValue<string>());
+        (s, e) = await CallAsync(url, ops, new JsonObject { ["stage"] = "file://" + log, ["verb"] = "tail" }.ToJsonString());
+        Assert.True(s == 200, e.ToJsonString());
+        Assert.Equal(["one", "two"], e["result"]!["lines"]!.AsArray().Select(l => l!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void Serve_install_dry_run_prints_the_unit_without_systemd()
+    {
+        if (Directory.Exists("/run/systemd/system")) return; // systemd runs here: the dry run has a manager to talk to (ServeInstallSystemdTests)
+        var unit = "resh-mend-" + Guid.NewGuid().ToString("N")[..6];
+        var run = ReshBinary.Run(["serve", "install", $"name={unit}", "--dry-run", "--format", "json"], env: Env);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var diff = run.Result!["diff"]!.GetValue<string>();
+        Assert.Contains("ExecStart=", diff);
+        Assert.Contains("127.0.0.1:8080", diff.Split('\n').Single(l => l.StartsWith("+ExecStart=", StringComparison.Ordinal)));
+        Assert.Contains(run.Envelope["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("systemd is not running"));
+        Assert.False(File.Exists($"/etc/systemd/system/{unit}.service"));
+    }
+}
