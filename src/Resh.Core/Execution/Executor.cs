@@ -35,11 +35,10 @@ public static class Executor
         bool dryRun, Stopwatch clock, TimeSpan? timeout, CancellationToken terminateToken, long? deadline)
     {
         var verb = inv.Verb!;
-        var mutating = verb.Effect != Model.Effect.Read;
         var earlier = new List<string>();
         int attempt = 1;
         while (!envelope.Ok && envelope.Error is { } error && attempt <= retry.Retries && !cancellation.IsCancellationRequested
-               && RetryPolicy.MayRetry(error, mutating))
+               && RetryPolicy.MayRetry(error, verb))
         {
             var wait = retry.Backoff(attempt, error);
             var failure = $"{error.Code.ToWire()}: {error.Message}";

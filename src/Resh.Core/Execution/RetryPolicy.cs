@@ -20,9 +20,13 @@ public sealed record RetryPolicy(int Retries, TimeSpan Delay, TimeSpan MaxDelay)
     /// <summary>
     /// Whether a call that failed with <paramref name="error"/> may run again. Only transient errors are retried, never
     /// `usage`, `not_found`, `permission_denied`, `unsupported`, `partial` (a fleet retries its hosts itself) or
-    /// `interrupted`, whatever a backend says. A mutating verb runs again only when nothing reached the backend
-    /// (<see cref="ReshError.NotSent"/>): a POST whose connection broke after the body went out may have been done.
+    /// `interrupted`, whatever a backend says. A mutating verb that is not idempotent (<see cref="Model.VerbInfo.Idempotent"/>)
+    /// runs again only when nothing reached the backend (<see cref="ReshError.NotSent"/>): a POST whose connection broke
+    /// after the body went out may have been done.
     /// </summary>
+    public static bool MayRetry(ReshError error, Model.VerbInfo verb) => MayRetry(error, verb.Effect != Model.Effect.Read && !verb.Idempotent);
+
+    /// <summary>See <see cref="MayRetry(ReshError, Model.VerbInfo)"/>; <paramref name="mutating"/>: a mutating verb that is not idempotent.</summary>
     public static bool MayRetry(ReshError error, bool mutating) =>
         error.Transient
         && error.Code is not (ErrorCode.Usage or ErrorCode.NotFound or ErrorCode.PermissionDenied or ErrorCode.Unsupported
