@@ -277,8 +277,10 @@ public sealed class RetryTests
     [Fact]
     public void The_envelope_schema_and_the_help_know_the_flags()
     {
-        var schema = Run("schema", "flaky.read", "--format", "json");
-        Assert.Contains("\"attempts\":{\"type\":\"integer\"", schema.Stdout.Replace(" ", "").Replace("\n", ""));
+        var verb = Registry().Find("flaky")!.FindVerb("read")!;
+        var schema = Resh.Core.Introspection.SchemaBuilder.EnvelopeSchema(verb);
+        Assert.Equal("integer", schema["properties"]!["attempts"]!["type"]!.GetValue<string>());
+        Assert.DoesNotContain("attempts", schema["required"]!.AsArray().Select(x => x!.GetValue<string>())); // a new field, not a changed one
         var help = Run("help");
         Assert.Contains("--retry-max-delay", help.Stdout);
     }

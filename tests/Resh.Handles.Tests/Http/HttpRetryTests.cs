@@ -189,7 +189,8 @@ public sealed class HttpRetryTests
 
         using var slow = new RawHttpServer(_ => Status(503, "Service Unavailable", "Retry-After: 30\r\n"));
         clock.Restart();
-        var t = Resh(slow.Url("/busy.get"), "--retry", "5", "--retry-max-delay", "20s", "--timeout", "2s");
+        // --timeout before the stage: after it, `--timeout` is http's own timeout= (each exchange), not the global.
+        var t = Resh("--timeout", "2s", slow.Url("/busy.get"), "--retry", "5", "--retry-max-delay", "20s");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), clock.Elapsed.ToString());
         Assert.Equal("timeout", t.ErrorCode);
         Assert.Equal(6, t.ExitCode);
