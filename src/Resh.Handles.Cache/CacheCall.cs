@@ -107,7 +107,7 @@ internal static class CacheCall
         var details = new JsonObject { ["server"] = server, ["backend"] = target.Kind.ToString().ToLowerInvariant() };
         if ((timedOut || e is TimeoutException or RedisTimeoutException || e is OperationCanceledException) && target.Kind != CacheKind.Embedded && Refuses(target.Host, target.Port))
             return ReshError.Unavailable($"Cannot connect to {server}: the connection was refused (nothing listens there).",
-                target.Kind == CacheKind.Redis ? "Check that redis-server runs there (redis-cli -h HOST -p PORT ping), or give the right host:port." : "Check that the server runs there, or give the right host:port.", details);
+                target.Kind == CacheKind.Redis ? "Check that redis-server runs there (redis-cli -h HOST -p PORT ping), or give the right host:port." : "Check that the server runs there, or give the right host:port.", details) with { NotSent = true };
         if (timedOut || e is TimeoutException or RedisTimeoutException || e is OperationCanceledException)
             return ReshError.Timeout($"{server} did not answer within {Resh.Core.Values.DurationValue.Format(timeout)}.",
                 "Check that the server is up and not overloaded; give a longer timeout= if it is just slow.", details);
@@ -118,13 +118,14 @@ internal static class CacheCall
             {
                 details["tls_failure"] = RedisConnections.LastTrust?.LastFailure;
                 return ReshError.Unavailable($"The TLS handshake with {server} failed: {RedisConnections.LastTrust?.LastFailure ?? "its certificate was not trusted (or it does not speak TLS)"}.",
-                    Resh.Core.Endpoints.TlsTrust.Hint, details);
+                    Resh.Core.Endpoints.TlsTrust.Hint, details) with { NotSent = true, Transient = false };
             }
             if (rc.FailureType == ConnectionFailureType.AuthenticationFailure || Inner<RedisServerException>(rc) is { } auth && IsAuth(auth.Message))
                 return ReshError.PermissionDenied($"{server} refused the login: wrong or missing password (or user).",
                     "Give password=secret:NAME (or env:VAR, file:PATH) and user= for an ACL user, or set them in the [cache.NAME] table.", details);
             return ReshError.Unavailable($"Cannot connect to Redis at {server}: {Reason(rc)}.",
-                target.Kind == CacheKind.Redis ? "Check that redis-server runs there (redis-cli -h HOST -p PORT ping), or give the right host:port." : null, details);
+                target.Kind == CacheKind.Redis ? "Check that redis-server runs there (redis-cli -h HOST -p PORT ping), or give the right host:port." : null, details)
+                with { NotSent = rc.FailureType == ConnectionFailureType.UnableToConnect || ExceptionTranslation.NeverConnected(rc) };
         }
         if (e is RedisServerException rs)
         {
@@ -153,7 +154,7 @@ internal static class CacheCall
         {
             details["errno"] = se.SocketErrorCode.ToString();
             return ReshError.Unavailable($"Cannot connect to {target.Kind.ToString().ToLowerInvariant()} at {server}: {ExceptionTranslation.OneLine(se.Message)}.",
-                "Check that the server runs there and listens on that port.", details);
+                "Check that the server runs there and listens on that port.", details) with { NotSent = ExceptionTranslation.NeverConnected(se) };
         }
         if (e is IOException io && target.Kind != CacheKind.Embedded)
             return ReshError.Unavailable($"The connection to {server} failed: {ExceptionTranslation.OneLine(io.Message)}", "Retry; check the server's log if it keeps failing.", details);

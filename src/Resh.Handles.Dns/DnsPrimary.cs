@@ -94,7 +94,7 @@ internal sealed class DnsPrimary
         var answer = await AskAsync(name, type, token).ConfigureAwait(false);
         if (answer.ReturnCode is not (Ar.ReturnCode.NoError or Ar.ReturnCode.NxDomain))
             throw new ReshException(ReshError.Unavailable($"{DnsServers.Show(Server)} answered {Rcode(answer.ReturnCode)} for {name} {type}.",
-                "Check that server= is the zone's primary and answers for it."));
+                "Check that server= is the zone's primary and answers for it.") with { Transient = answer.ReturnCode == Ar.ReturnCode.ServerFailure }); // SERVFAIL may pass; REFUSED is policy
         var canonical = DnsNames.Canonical(name);
         return answer.AnswerRecords.Where(r => DnsNames.Canonical(r.Name.ToString()) == canonical && (type == Ar.RecordType.Any || r.RecordType == type)).ToList();
     }

@@ -69,14 +69,14 @@ internal static class DnsServers
         try { return ResolvConf.Parse(File.ReadAllText(path)); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ReshException(ReshError.Unavailable($"No name server is configured: {path} cannot be read ({ExceptionTranslation.OneLine(e.Message)}).", "Give server=IP[:PORT]."));
+            throw new ReshException(ReshError.Unavailable($"No name server is configured: {path} cannot be read ({ExceptionTranslation.OneLine(e.Message)}).", "Give server=IP[:PORT].") with { Transient = false });
         }
     }
 
     internal static IReadOnlyList<IPEndPoint> Endpoints(ResolverConfig config, int port, string path = ResolvConf.Path) =>
         config.Nameservers.Count > 0
             ? config.Nameservers.Select(ip => new IPEndPoint(ip, port)).ToList()
-            : throw new ReshException(ReshError.Unavailable($"No name server is configured ({path} lists none).", "Give server=IP[:PORT]."));
+            : throw new ReshException(ReshError.Unavailable($"No name server is configured ({path} lists none).", "Give server=IP[:PORT].") with { Transient = false });
 
     public static string Show(IPEndPoint ep) => ep.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{ep.Address}]:{ep.Port}" : $"{ep.Address}:{ep.Port}";
 }

@@ -197,7 +197,8 @@ internal sealed class MailSession : IAsyncDisposable
         details["phase"] = phase;
         details["server"] = Target.Server;
         details["phases"] = PhasesJson();
-        return new MailPhaseException(phase, error with { Details = details });
+        // Session phases (connect, greeting, tls, auth) come before any message: nothing was sent, so --retry may repeat a send.
+        return new MailPhaseException(phase, error with { Details = details, NotSent = true });
     }
 
     public JsonArray PhasesJson() => new(Phases.Select(p => (JsonNode?)new JsonObject
@@ -231,7 +232,12 @@ internal sealed class MailSession : IAsyncDisposable
                 "Servers usually offer AUTH only after STARTTLS; check tls=."),
             SmtpCommandException sc => ReshError.Failed($"{server} refused the command during {phase}: {(int)sc.StatusCode} {ExceptionTranslation.OneLine(sc.Message)}",
                 "Read the server's answer; check the addresses and the server's policy.",
-                new JsonObject { ["status"] = (int)sc.StatusCode, ["mailbox"] = sc.Mailbox?.Address }),
+                new JsonObject { ["status"] = (int)sc.StatusCode, ["mailbox"] = sc.Mailbox?.Address }) with
+                {
+                    // 4xx is SMTP's "try again later"; a sender or recipient refused means DATA never started.
+                    Transient = (int)sc.StatusCode is >= 400 and < 500,
+                    NotSent = sc.ErrorCode is SmtpErrorCode.SenderNotAccepted or SmtpErrorCode.RecipientNotAccepted,
+                },
             SmtpProtocolException or ImapProtocolException => ReshError.Failed($"{server} broke the protocol during {phase}: {ExceptionTranslation.OneLine(e.Message)}",
                 "Check that the port belongs to an SMTP (send, test) or IMAP (list, search, fetch...) server."),
             ImapCommandException ic => ReshError.Failed($"{server} refused the IMAP command during {phase}: {ExceptionTranslation.OneLine(ic.ResponseText ?? ic.Message)}", null),

@@ -98,6 +98,7 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
         var inv = new Invocation();
         bool dryRun = globals.DryRun;
         TimeSpan? timeout = globals.Timeout;
+        var retry = new GlobalOptions { Retry = globals.Retry, RetryDelay = globals.RetryDelay, RetryMaxDelay = globals.RetryMaxDelay };
         try
         {
             JsonObject request;
@@ -140,11 +141,18 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
                     throw ReshError.Usage("\"timeout\" must be a positive duration.", "Example: \"timeout\": \"30s\"").ToException();
                 timeout = t;
             }
+            // A line's own "retry", "retry_delay" and "retry_max_delay" win over the batch's flags and the config.
+            if (request["retry"] is JsonNode rn)
+                retry.Retry = rn is JsonValue rv && rv.TryGetValue<long>(out var n) && n >= 0 && n <= RetryPolicy.MaxRetries ? (int)n
+                    : throw ReshError.Usage($"\"retry\" must be a number from 0 to {RetryPolicy.MaxRetries}; nothing was run.", "Example: \"retry\": 3").ToException();
+            if (request["retry_delay"] is not null) retry.RetryDelay = GlobalFlags.ParseRetryDuration("\"retry_delay\"", Str(request, "retry_delay"));
+            if (request["retry_max_delay"] is not null) retry.RetryMaxDelay = GlobalFlags.ParseRetryDuration("\"retry_max_delay\"", Str(request, "retry_max_delay"));
             var parser = new CommandLineParser(registry, NoStdin)
             {
                 Defaults = () => runtime.Defaults,
             };
             parser.ParseRequest(stage, verb, args, inv);
+            if (runtime.Defaults is { } defaults && inv.Handle is { } h && inv.Verb is { } v) Config.ConfigDefaults.ApplyRetry(defaults, retry, h, v);
         }
         catch (Exception ex) when (ex is ReshException or not OutOfMemoryException)
         {
@@ -159,17 +167,18 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
         var timeoutToken = timeoutCts?.Token ?? CancellationToken.None;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(interrupt, timeoutToken);
         var events = new EventSink(output, id, true);
-        var env = await Executor.RunAsync(inv, runtime, OutputFormat.Ndjson, events, linked.Token, timeoutToken, interrupt, dryRun, clock, timeout).ConfigureAwait(false);
+        var env = await Executor.RunAsync(inv, runtime, OutputFormat.Ndjson, events, linked.Token, timeoutToken, interrupt, dryRun, clock, timeout,
+            retry: retry.RetryPolicy).ConfigureAwait(false);
         return new Envelope
         {
             Ok = env.Ok, Handle = env.Handle, Verb = env.Verb, Target = env.Target, Host = env.Host, Changed = env.Changed,
             DryRun = env.DryRun, Result = env.Result, ResultType = env.ResultType, ResultTypeFactory = env.ResultTypeFactory, ResultDeclaredType = env.ResultDeclaredType, ResultNode = env.ResultNode, Error = env.Error,
-            Warnings = env.Warnings, DurationMs = env.DurationMs, Timestamp = env.Timestamp, Id = id, HasId = true, Revealed = env.Revealed,
+            Warnings = env.Warnings, Attempts = env.Attempts, DurationMs = env.DurationMs, Timestamp = env.Timestamp, Id = id, HasId = true, Revealed = env.Revealed,
         };
     }
 
     /// <summary>Every key a request may have: a misspelt one (`dryrun`) must not be ignored while the verb runs for real.</summary>
-    static readonly string[] RequestKeys = ["id", "stage", "verb", "args", "dry_run", "timeout"];
+    static readonly string[] RequestKeys = ["id", "stage", "verb", "args", "dry_run", "timeout", "retry", "retry_delay", "retry_max_delay"];
 
     static string Clip(string s) => s.Length > 60 ? s[..60] + "…" : s;
 

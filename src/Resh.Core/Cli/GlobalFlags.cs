@@ -41,6 +41,12 @@ public static class GlobalFlags
                 throw ReshError.Usage($"--forks expects a number from 1 to 1000, got `{v}`.", null).ToException();
             o.Forks = n;
         }),
+        new("retry", "N", "Run the call again, up to N times (0-10), when it fails with a transient error (connection refused or reset, a timeout, 429/503, a lock held); a mutating verb only when nothing reached the backend. Waits --retry-delay, doubling, with jitter.", (o, v) =>
+            o.Retry = ParseRetries("--retry", v)),
+        new("retry-delay", "DURATION", "The wait before the first --retry (default 200ms); it doubles each time, randomised (full jitter), up to --retry-max-delay.", (o, v) =>
+            o.RetryDelay = ParseRetryDuration("--retry-delay", v)),
+        new("retry-max-delay", "DURATION", "The longest wait between --retry attempts (default 10s); a server's Retry-After is honoured up to it.", (o, v) =>
+            o.RetryMaxDelay = ParseRetryDuration("--retry-max-delay", v)),
         new("columns", "LIST", "Table view: show only these fields, in this order (e.g. pid,name,rss); a unit suffix may be left out (rss for rss_bytes).", (o, v) =>
         {
             var names = (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -68,6 +74,22 @@ public static class GlobalFlags
         new("help", null, "Show help (also `resh help [HANDLE[.VERB]]`).", (o, _) => o.Help = true, "h"),
         new("list-schemas", null, "Print the argument and result JSON Schema of every verb of every handle.", (o, _) => o.ListSchemas = true),
     ];
+
+    /// <summary>A --retry count (also [defaults] retry and a batch line's "retry").</summary>
+    public static int ParseRetries(string what, string? v)
+    {
+        if (!int.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n > Execution.RetryPolicy.MaxRetries)
+            throw ReshError.Usage($"{what} expects a number from 0 to {Execution.RetryPolicy.MaxRetries}, got `{v}`.", $"Example: {what} 3").ToException();
+        return n;
+    }
+
+    /// <summary>A --retry-delay or --retry-max-delay: a duration from 0 up to 10 minutes.</summary>
+    public static TimeSpan ParseRetryDuration(string what, string? v)
+    {
+        if (!DurationValue.TryParse(v ?? "", out var t) || t < TimeSpan.Zero || t > TimeSpan.FromMinutes(10))
+            throw ReshError.Usage($"{what} expects a duration from 0 to 10m, got `{v}`.", $"Examples: {what} 200ms, {what} 2s.").ToException();
+        return t;
+    }
 
     public static GlobalFlag? Find(string name)
     {

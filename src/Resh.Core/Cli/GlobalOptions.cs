@@ -17,6 +17,11 @@ public sealed class GlobalOptions
     public bool Help { get; set; }
     public bool ListSchemas { get; set; }
     public int? Forks { get; set; }
+    /// <summary>--retry N: re-run a call whose error is transient up to N more times (see <see cref="Execution.RetryPolicy"/>).</summary>
+    public int? Retry { get; set; }
+    public TimeSpan? RetryDelay { get; set; }
+    public TimeSpan? RetryMaxDelay { get; set; }
+    public Execution.RetryPolicy? RetryPolicy => Execution.RetryPolicy.From(Retry, RetryDelay, RetryMaxDelay);
     /// <summary>--become: run as another user (sudo by default, root by default), as Ansible's become.</summary>
     public bool Become { get; set; }
     public string? BecomeUser { get; set; }

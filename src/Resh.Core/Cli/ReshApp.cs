@@ -38,7 +38,10 @@ public sealed class ReshApp(HandleRegistry registry)
             if (RawArgv.Check(argv) is { } notUtf8) throw notUtf8.ToException(); // never a silently different name (U+FFFD)
             parser.Parse(argv, inv);
             if (inv.Handle?.Scheme != HandleRegistry.MetaScheme && configFile.Defaults is { } defaults)
+            {
                 ConfigDefaults.ApplyGlobals(defaults, inv.Globals, registry);
+                if (inv.Handle is { } ch && inv.Verb is { } cv) ConfigDefaults.ApplyRetry(defaults, inv.Globals, ch, cv);
+            }
             if (inv.Globals.Columns is { } columns && inv.Verb is { } verb) CheckColumns(columns, verb);
         }
         catch (ReshException ex)
@@ -98,7 +101,7 @@ public sealed class ReshApp(HandleRegistry registry)
         {
             Platform.ProcessRunner.Trace = runtime.Log;
             runtime.Log(parseError is null
-                ? $"{inv.HandleName}.{inv.VerbName} target=`{Invocation.WithoutPassword(inv.Target)}` format={format.ToWire()}{(g.DryRun ? " dry-run" : "")}{(g.Timeout is { } to ? $" timeout={to.TotalMilliseconds}ms" : "")} (parsed in {clock.Elapsed.TotalMilliseconds:0.00} ms)"
+                ? $"{inv.HandleName}.{inv.VerbName} target=`{Invocation.WithoutPassword(inv.Target)}` format={format.ToWire()}{(g.DryRun ? " dry-run" : "")}{(g.Timeout is { } to ? $" timeout={to.TotalMilliseconds}ms" : "")}{(g.RetryPolicy is { } rp ? $" retry={rp.Retries} delay={rp.Delay.TotalMilliseconds}ms max_delay={rp.MaxDelay.TotalMilliseconds}ms" : "")} (parsed in {clock.Elapsed.TotalMilliseconds:0.00} ms)"
                 : $"parse failed: {parseError.Code.ToWire()}");
         }
 
@@ -201,7 +204,8 @@ public sealed class ReshApp(HandleRegistry registry)
 
         try
         {
-            var envelope = await Executor.RunAsync(inv, runtime, format, events, linked.Token, timeout.Token, interrupt.Token, g.DryRun, clock, g.Timeout, terminate.Token).ConfigureAwait(false);
+            var envelope = await Executor.RunAsync(inv, runtime, format, events, linked.Token, timeout.Token, interrupt.Token, g.DryRun, clock, g.Timeout, terminate.Token,
+                g.RetryPolicy).ConfigureAwait(false);
             runtime.Log($"{inv.HandleName}.{inv.VerbName} {(envelope.Ok ? "ok" : envelope.Error?.Code.ToWire())}{(envelope.Changed ? " changed" : "")} in {envelope.DurationMs:0.00} ms, {GC.GetTotalAllocatedBytes() / 1024} KiB allocated");
             if (!gate.TryFinish())
             {

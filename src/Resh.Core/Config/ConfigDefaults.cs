@@ -19,7 +19,55 @@ namespace Resh.Core.Config;
 /// </summary>
 public static class ConfigDefaults
 {
-    public static readonly string[] GlobalKeys = ["format", "timeout", "forks", "no_color"];
+    public static readonly string[] GlobalKeys = ["format", "timeout", "forks", "no_color", "retry", "retry_delay", "retry_max_delay"];
+
+    /// <summary>The --retry keys, which may also stand in a handle's or a verb's table (<c>[defaults.http.get] retry = 3</c>).</summary>
+    public static readonly string[] RetryKeys = ["retry", "retry_delay", "retry_max_delay"];
+
+    static bool IsRetryKey(string key) => Array.IndexOf(RetryKeys, key) >= 0;
+
+    /// <summary>
+    /// Fills the --retry settings the command line (or a batch line) left unset from the config: the verb's table
+    /// first (<c>[defaults.http.get]</c>), then the handle's (<c>[defaults.http]</c>), then <c>[defaults]</c>.
+    /// </summary>
+    public static void ApplyRetry(JsonObject defaults, GlobalOptions g, HandleInfo handle, VerbInfo verb)
+    {
+        if (defaults[handle.Scheme] is JsonObject table)
+        {
+            if (table[verb.Name] is JsonObject own) ApplyRetryKeys(own, g, $"[defaults.{handle.Scheme}.{verb.Name}]");
+            ApplyRetryKeys(table, g, $"[defaults.{handle.Scheme}]");
+        }
+        ApplyRetryKeys(defaults, g, "[defaults]");
+    }
+
+    static void ApplyRetryKeys(JsonObject table, GlobalOptions g, string where)
+    {
+        foreach (var key in RetryKeys)
+        {
+            if (!table.TryGetPropertyValue(key, out var value)) continue;
+            try
+            {
+                switch (key)
+                {
+                    case "retry":
+                        if (value is not JsonValue rv || !rv.TryGetValue<long>(out var n) || n < 0 || n > Execution.RetryPolicy.MaxRetries) throw new FormatException();
+                        g.Retry ??= (int)n;
+                        break;
+                    case "retry_delay":
+                        g.RetryDelay ??= GlobalFlags.ParseRetryDuration("retry_delay", Text(key, value));
+                        break;
+                    case "retry_max_delay":
+                        g.RetryMaxDelay ??= GlobalFlags.ParseRetryDuration("retry_max_delay", Text(key, value));
+                        break;
+                }
+            }
+            catch (Exception ex) when (ex is FormatException or ReshException)
+            {
+                throw ReshError.Usage($"`{key} = {value?.ToJsonString() ?? "null"}` in {where} of the config file is not valid.",
+                    key == "retry" ? $"A number from 0 to {Execution.RetryPolicy.MaxRetries}." : "A duration from 0 to 10m: \"200ms\", \"2s\".").ToException();
+            }
+        }
+    }
 
     /// <summary>Applies the global keys to flags the command line left unset.</summary>
     public static void ApplyGlobals(JsonObject defaults, GlobalOptions g, HandleRegistry registry)
@@ -42,6 +90,8 @@ public static class ConfigDefaults
                     if (value is not JsonValue fv || !fv.TryGetValue<long>(out var n) || n < 1 || n > 1000) throw Bad(key, value, "A number from 1 to 1000.");
                     g.Forks ??= (int)n;
                     break;
+                case "retry" or "retry_delay" or "retry_max_delay":
+                    break; // ApplyRetry: a handle's or verb's own table comes first
                 case "no_color":
                     if (value is not JsonValue bv || bv.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False)) throw Bad(key, value, "true or false.");
                     if (bv.GetValue<bool>()) g.NoColor = true;
@@ -72,6 +122,7 @@ public static class ConfigDefaults
         var result = new Dictionary<ArgInfo, JsonNode?>(ReferenceEqualityComparer.Instance);
         foreach (var (key, value) in table)
         {
+            if (IsRetryKey(key)) continue; // --retry settings for the handle's verbs (ApplyRetry)
             var name = CommandLineParser.Normalize(key);
             if (value is JsonObject verbTable && handle.FindVerb(key) is { } named)
             {
@@ -90,6 +141,7 @@ public static class ConfigDefaults
         {
             foreach (var (key, value) in own)
             {
+                if (IsRetryKey(key)) continue;
                 var arg = verb.FindArg(CommandLineParser.Normalize(key)) ?? throw UnknownInVerb(handle, verb, key);
                 result[arg] = value;
             }
@@ -100,7 +152,7 @@ public static class ConfigDefaults
     static void CheckVerbTable(HandleInfo handle, VerbInfo verb, JsonObject table)
     {
         foreach (var (key, _) in table)
-            if (verb.FindArg(CommandLineParser.Normalize(key)) is null) throw UnknownInVerb(handle, verb, key);
+            if (!IsRetryKey(key) && verb.FindArg(CommandLineParser.Normalize(key)) is null) throw UnknownInVerb(handle, verb, key);
     }
 
     static ReshException UnknownInVerb(HandleInfo handle, VerbInfo verb, string key) =>

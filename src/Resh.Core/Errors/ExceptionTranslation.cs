@@ -18,6 +18,22 @@ public static class ExceptionTranslation
 {
     public const int ENAMETOOLONG = 36;
 
+    /// <summary>
+    /// True when <paramref name="ex"/> (or an exception inside it) says the connection was never made: refused, no
+    /// route, the name did not resolve. Nothing reached the server, so even a non-idempotent call may be repeated
+    /// (<see cref="ReshError.NotSent"/>).
+    /// </summary>
+    public static bool NeverConnected(Exception? ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+            if (e is System.Net.Sockets.SocketException se && se.SocketErrorCode is System.Net.Sockets.SocketError.ConnectionRefused
+                    or System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.HostUnreachable
+                    or System.Net.Sockets.SocketError.NetworkUnreachable or System.Net.Sockets.SocketError.TryAgain
+                    or System.Net.Sockets.SocketError.NoData or System.Net.Sockets.SocketError.AddressNotAvailable)
+                return true;
+        return false;
+    }
+
     public static ReshError ToError(Exception ex, string? subject = null)
     {
         var about = subject is null ? "" : $" ({subject})";

@@ -11,6 +11,16 @@ public sealed record ReshError(ErrorCode Code, string Message, string? Hint = nu
     /// <summary>True when retrying the same call later may succeed (network blips, locks).</summary>
     public bool Transient { get; init; }
 
+    /// <summary>
+    /// True when the failure happened before anything reached the backend (connection refused, DNS, TLS handshake,
+    /// a lock that was never taken): repeating even a mutating, non-idempotent call cannot do it twice. Written as
+    /// <c>details.sent = false</c>; <c>--retry</c> re-runs a mutating verb only on a transient error with this set.
+    /// </summary>
+    public bool NotSent { get; init; }
+
+    /// <summary>How long the backend asked the caller to wait before trying again (HTTP Retry-After); <c>--retry</c> honours it up to --retry-max-delay.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     public static ReshError Failed(string message, string? hint = null, JsonObject? details = null) => new(ErrorCode.Failed, message, hint, details);
     public static ReshError Usage(string message, string? hint = null, JsonObject? details = null) => new(ErrorCode.Usage, message, hint, details);
     public static ReshError NotFound(string message, string? hint = null, JsonObject? details = null) => new(ErrorCode.NotFound, message, hint, details);

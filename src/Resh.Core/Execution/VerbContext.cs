@@ -16,11 +16,12 @@ public sealed class VerbContext
 
     internal VerbContext(HandleInfo handle, VerbInfo verb, string target, string rawTarget, BoundArgs args,
         bool dryRun, OutputFormat format, ReshRuntime runtime, IEventSink events,
-        CancellationToken cancellation, CancellationToken timeoutToken, TimeSpan? timeout = null, CancellationToken terminateToken = default)
+        CancellationToken cancellation, CancellationToken timeoutToken, TimeSpan? timeout = null, CancellationToken terminateToken = default,
+        long? deadline = null)
     {
         _terminateToken = terminateToken;
         Timeout = timeout;
-        _deadline = timeout is { } t ? Environment.TickCount64 + (long)t.TotalMilliseconds : null;
+        _deadline = deadline ?? (timeout is { } t ? Environment.TickCount64 + (long)t.TotalMilliseconds : null);
         Handle = handle;
         Verb = verb;
         Target = target;
@@ -58,6 +59,8 @@ public sealed class VerbContext
     /// </summary>
     public bool Terminated => _terminateToken.IsCancellationRequested;
     public IReadOnlyList<string> Warnings => _warnings;
+    /// <summary>The call's --retry policy, when one was given (a fleet retries each host on its own with it).</summary>
+    public RetryPolicy? Retry { get; init; }
     /// <summary>The call's --timeout (or batch "timeout"), when one was given.</summary>
     public TimeSpan? Timeout { get; }
     /// <summary>Time left before --timeout fires, or null without one (a remote resh is handed what is left).</summary>

@@ -130,6 +130,7 @@ public static class SchemaBuilder
                     }, new JsonObject { ["type"] = "null" }),
                 },
                 ["warnings"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string" } },
+                ["attempts"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["description"] = "With --retry: how many times the call ran; each earlier attempt's error is a warning." },
                 ["duration_ms"] = new JsonObject { ["type"] = "number" },
                 ["ts"] = new JsonObject { ["type"] = "string", ["format"] = "date-time" },
             },

@@ -100,6 +100,20 @@ public sealed class VerbInfo
         return this;
     }
 
+    /// <summary>
+    /// Running the verb twice has the effect of running it once (HTTP PUT and DELETE, a cache set): <c>--retry</c> may
+    /// repeat it after any transient error. A mutating verb without it is repeated only when its error says nothing
+    /// reached the backend (<see cref="Errors.ReshError.NotSent"/>).
+    /// </summary>
+    public bool Idempotent { get; private set; }
+
+    /// <summary>Marks the mutating verb as <see cref="Idempotent"/>.</summary>
+    public VerbInfo WithIdempotence()
+    {
+        Idempotent = true;
+        return this;
+    }
+
     /// <summary>Marks the verb as one that may defer its fsync in a batch (<see cref="DefersSync"/>).</summary>
     public VerbInfo WithDeferredSync()
     {

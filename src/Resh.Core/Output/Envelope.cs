@@ -35,6 +35,11 @@ public sealed class Envelope
     public JsonNode? ResultNode { get; init; }
     public ReshError? Error { get; init; }
     public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>
+    /// How many times the call ran under <c>--retry</c> (1 = the first attempt answered); 0 = no retry policy, and the
+    /// field is not written. Each earlier attempt's error is a warning.
+    /// </summary>
+    public int Attempts { get; init; }
     public double DurationMs { get; init; }
     public DateTime Timestamp { get; init; } = DateTime.UtcNow;
     /// <summary>The request id in batch mode; written first when present.</summary>
@@ -53,8 +58,18 @@ public sealed class Envelope
     public Envelope With(double? durationMs = null, JsonNode? id = null, bool? hasId = null, IReadOnlyList<string>? warnings = null) => new()
     {
         Ok = Ok, Handle = Handle, Verb = Verb, Target = Target, Host = Host, Changed = Changed, DryRun = DryRun,
-        Result = Result, ResultType = ResultType, ResultTypeFactory = ResultTypeFactory, ResultDeclaredType = ResultDeclaredType, ResultNode = ResultNode, Error = Error, Warnings = warnings ?? Warnings,
+        Result = Result, ResultType = ResultType, ResultTypeFactory = ResultTypeFactory, ResultDeclaredType = ResultDeclaredType, ResultNode = ResultNode, Error = Error, Warnings = warnings ?? Warnings, Attempts = Attempts,
         DurationMs = durationMs ?? DurationMs, Timestamp = Timestamp, Id = hasId is null ? Id : id, HasId = hasId ?? HasId,
+        Raw = Raw, Human = Human, Mutating = Mutating, Revealed = Revealed, ExitStatusOverride = ExitStatusOverride,
+    };
+
+    /// <summary>A copy that records a retried call: the attempts it took and the earlier attempts' errors as warnings first.</summary>
+    public Envelope WithAttempts(int attempts, IReadOnlyList<string> earlier) => new()
+    {
+        Ok = Ok, Handle = Handle, Verb = Verb, Target = Target, Host = Host, Changed = Changed, DryRun = DryRun,
+        Result = Result, ResultType = ResultType, ResultTypeFactory = ResultTypeFactory, ResultDeclaredType = ResultDeclaredType, ResultNode = ResultNode, Error = Error,
+        Warnings = earlier.Count == 0 ? Warnings : [.. earlier, .. Warnings], Attempts = attempts,
+        DurationMs = DurationMs, Timestamp = Timestamp, Id = Id, HasId = HasId,
         Raw = Raw, Human = Human, Mutating = Mutating, Revealed = Revealed, ExitStatusOverride = ExitStatusOverride,
     };
 

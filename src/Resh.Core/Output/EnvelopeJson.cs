@@ -52,6 +52,7 @@ public static class EnvelopeJson
         w.WriteStartArray("warnings");
         foreach (var warning in env.Warnings) w.WriteStringValue(TextSafety.Scrub(warning));
         w.WriteEndArray();
+        if (env.Attempts > 0) w.WriteNumber("attempts", env.Attempts);
         w.WriteNumber("duration_ms", Math.Round(env.DurationMs, 2));
         w.WriteString("ts", env.Timestamp.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
         w.WriteEndObject();
@@ -64,10 +65,12 @@ public static class EnvelopeJson
         w.WriteString("message", TextSafety.Scrub(e.Message));
         w.WritePropertyName("details");
         var details = e.Details;
-        if (e.Transient)
+        if (e.Transient || e.NotSent || e.RetryAfter is not null)
         {
             details = details is null ? new JsonObject() : (JsonObject)details.DeepClone();
-            details["transient"] = true;
+            if (e.Transient) details["transient"] = true;
+            if (e.NotSent) details["sent"] = false;
+            if (e.RetryAfter is { } ra && !details.ContainsKey("retry_after_s")) details["retry_after_s"] = Math.Round(ra.TotalSeconds, 3);
         }
         if (details is null) w.WriteNullValue(); else details.WriteTo(w);
         if (e.Hint is null) w.WriteNull("hint"); else w.WriteString("hint", TextSafety.Scrub(e.Hint));

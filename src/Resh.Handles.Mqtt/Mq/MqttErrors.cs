@@ -25,7 +25,7 @@ static class MqttErrors
         }
         if (e is MqttCommunicationException or System.Net.Sockets.SocketException or IOException or System.Security.Authentication.AuthenticationException)
             return ReshError.Unavailable($"Cannot connect to MQTT at {where}: {inner}.",
-                "Check that the broker (mosquitto) runs there and the address and port are right (1883 plain, 8883 TLS).", details);
+                "Check that the broker (mosquitto) runs there and the address and port are right (1883 plain, 8883 TLS).", details) with { NotSent = ExceptionTranslation.NeverConnected(e) };
         return ReshError.Failed($"The MQTT call to {where} failed: {ExceptionTranslation.OneLine(e.Message)}", "Retry; check the broker's log if it keeps failing.", details);
     }
 
@@ -40,7 +40,7 @@ static class MqttErrors
                 ReshError.PermissionDenied($"{server.Label} refused the user and password{said}.",
                     "Check user and password (password = \"env:VAR\", \"secret:NAME\" or \"file:PATH\") of the [mq.NAME] table.", details),
             MqttClientConnectResultCode.ServerUnavailable or MqttClientConnectResultCode.ServerBusy or MqttClientConnectResultCode.QuotaExceeded =>
-                ReshError.Unavailable($"{server.Label} is not accepting connections now: {code}{said}.", "Retry later; check the broker's log.", details),
+                ReshError.Unavailable($"{server.Label} is not accepting connections now: {code}{said}.", "Retry later; check the broker's log.", details) with { NotSent = true },
             MqttClientConnectResultCode.UnsupportedProtocolVersion =>
                 ReshError.Unsupported($"{server.Label} does not speak MQTT 5{said}.", "resh needs an MQTT 5 broker (mosquitto 1.6 or later).", details),
             _ => ReshError.Failed($"{server.Label} refused the connection: {code}{said}.", "Check the broker's log and configuration.", details),

@@ -39,7 +39,7 @@ static class NatsErrors
                 $"Enable TLS on the server (tls {{ cert_file, key_file }} in nats.conf) and set ca = \"PATH\", or write tls = \"off\" in {server.Table} to send the password in clear (loopback only).", details);
         if (e is NatsException or System.Net.Sockets.SocketException or IOException)
             return ReshError.Unavailable($"Cannot connect to NATS at {where}: {inner}.",
-                "Check that nats-server runs there (with -js for JetStream) and the address and port are right.", details);
+                "Check that nats-server runs there (with -js for JetStream) and the address and port are right.", details) with { NotSent = Resh.Core.Errors.ExceptionTranslation.NeverConnected(e) };
         return ReshError.Failed($"The NATS call to {where} failed: {text}", "Retry; check the server's log if it keeps failing.", details);
     }
 

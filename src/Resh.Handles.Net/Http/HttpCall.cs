@@ -16,7 +16,7 @@ internal static class HttpCall
             [.. extra, .. (withBody ? HttpArgs.BodyArgs : []), .. HttpArgs.Common],
             () => HttpJson.Default.HttpResult,
             ctx => RunAsync(ctx, method ?? throw new InvalidOperationException(), withBody),
-            examples: examples, notes: notes);
+            examples: examples, notes: notes) is var v && method is "PUT" or "DELETE" ? v.WithIdempotence() : v;
 
     public static async ValueTask<Outcome<HttpResult>> RunAsync(VerbContext ctx, string method, bool withBody, HttpRequestSpec? prepared = null)
     {
@@ -146,7 +146,13 @@ internal static class HttpCall
             ["body_excerpt"] = HttpBody.Excerpt(excerpt),
         };
         if (ex.Response.Content.Headers.Allow.Count > 0) details["allow"] = string.Join(", ", ex.Response.Content.Headers.Allow);
-        return ReshError.Failed($"{ex.Method} {ex.Url} answered {status} {reason}".TrimEnd() + ".", hint, details);
+        // 429 and 502-504 say "not now": --retry tries again, after the server's Retry-After when it sent one.
+        // The request did reach the server, so a POST is not repeated (sent stays unsaid).
+        return ReshError.Failed($"{ex.Method} {ex.Url} answered {status} {reason}".TrimEnd() + ".", hint, details) with
+        {
+            Transient = status is 429 or 502 or 503 or 504,
+            RetryAfter = status is 429 or 503 ? HttpExchange.RetryAfter(ex.Response.Headers.RetryAfter) : null,
+        };
     }
 
     /// <summary>The response head as curl -I prints it: status line, then each header line as received, then an empty line.</summary>

@@ -162,7 +162,7 @@ internal static class HttpExchange
         || name.Equals("Expires", StringComparison.OrdinalIgnoreCase) || name.Equals("Last-Modified", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Allow", StringComparison.OrdinalIgnoreCase);
 
-    static TimeSpan? RetryAfter(RetryConditionHeaderValue? value) =>
+    public static TimeSpan? RetryAfter(RetryConditionHeaderValue? value) =>
         value?.Delta ?? (value?.Date is { } d ? (d - DateTimeOffset.UtcNow) is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero : null);
 
     static bool IsTransient(HttpRequestException ex) =>
@@ -187,11 +187,11 @@ internal static class HttpExchange
             {
                 case HttpRequestError.NameResolutionError:
                     return ReshError.Unavailable($"Cannot resolve the host {url.Host}.", "Check the spelling of the host and the resolver (/etc/resolv.conf, /etc/hosts).",
-                        new JsonObject { ["host"] = url.Host });
+                        new JsonObject { ["host"] = url.Host }) with { NotSent = true };
                 case HttpRequestError.ConnectionError when inner is SocketException se && ProxyFailed(connector, url) is { } proxy:
                     return ReshError.Unavailable($"Cannot connect to the proxy {proxy} (on the way to {authority}): {SocketReason(se)}.",
                         "Check proxy= (or the http_proxy/https_proxy/no_proxy environment); proxy= with an empty value connects directly.",
-                        new JsonObject { ["url"] = url.ToString(), ["proxy"] = proxy, ["socket_error"] = se.SocketErrorCode.ToString() });
+                        new JsonObject { ["url"] = url.ToString(), ["proxy"] = proxy, ["socket_error"] = se.SocketErrorCode.ToString() }) with { NotSent = true };
                 case HttpRequestError.ConnectionError when inner is SocketException se:
                     return ReshError.Unavailable($"Cannot connect to {authority}: {se.SocketErrorCode switch
                     {
@@ -202,27 +202,33 @@ internal static class HttpExchange
                         SocketError.HostNotFound => "host not found",
                         _ => ExceptionTranslation.OneLine(se.Message),
                     }}.", "Is the server running and listening on that port?",
-                        new JsonObject { ["url"] = url.ToString(), ["socket_error"] = se.SocketErrorCode.ToString() });
+                        new JsonObject { ["url"] = url.ToString(), ["socket_error"] = se.SocketErrorCode.ToString() }) with { NotSent = true };
                 case HttpRequestError.SecureConnectionError:
                     var why = connector.Trust.LastFailure ?? (inner is AuthenticationException ae ? ExceptionTranslation.OneLine(ae.Message) : ExceptionTranslation.OneLine(inner.Message));
                     return ReshError.Failed($"TLS with {authority} failed: {why}.", TlsTrust.Hint,
-                        new JsonObject { ["url"] = url.ToString(), ["tls_error"] = why });
+                        new JsonObject { ["url"] = url.ToString(), ["tls_error"] = why }) with { NotSent = true };
                 case HttpRequestError.ProxyTunnelError:
-                    return ReshError.Unavailable($"The proxy refused the tunnel to {authority}: {ExceptionTranslation.OneLine(hre.Message)}", "Check proxy=.");
+                    return ReshError.Unavailable($"The proxy refused the tunnel to {authority}: {ExceptionTranslation.OneLine(hre.Message)}", "Check proxy=.") with { NotSent = true };
             }
             if (inner is TimeoutException)
-                return ReshError.Timeout($"Connecting to {authority} timed out.", "Raise connect_timeout= or check that the host is reachable.");
+                return ReshError.Timeout($"Connecting to {authority} timed out.", "Raise connect_timeout= or check that the host is reachable.") with { NotSent = true };
+            if (hre.HttpRequestError is HttpRequestError.ResponseEnded || inner is IOException or SocketException)
+                // The connection broke during the exchange (reset, closed before the answer): a read may be tried
+                // again; the request may have reached the server, so a POST is not repeated.
+                return ReshError.Failed($"The connection to {authority} broke before the answer: {ExceptionTranslation.OneLine(inner.Message)}",
+                    "Try again; check the server's log if it keeps happening.",
+                    new JsonObject { ["url"] = url.ToString(), ["error"] = hre.HttpRequestError.ToString() }) with { Transient = true };
             return ReshError.Failed($"The exchange with {authority} failed: {ExceptionTranslation.OneLine(inner.Message)}", null,
                 new JsonObject { ["url"] = url.ToString(), ["error"] = hre.HttpRequestError.ToString() });
         }
         if (ex is OperationCanceledException && inner is TimeoutException)
-            return ReshError.Timeout($"Connecting to {authority} timed out.", "Raise connect_timeout= or check that the host is reachable.");
+            return ReshError.Timeout($"Connecting to {authority} timed out.", "Raise connect_timeout= or check that the host is reachable.") with { NotSent = true };
         if (inner is IOException { HResult: 28 or 122 }) // ENOSPC, EDQUOT: the local file, not the connection
             return ReshError.Failed($"Cannot write the response body: {ExceptionTranslation.OneLine(inner.Message)}",
                 "Free space on that file system, or choose another output=.", new JsonObject { ["url"] = url.ToString(), ["bytes_read"] = bytesRead, ["local"] = true });
         if (ex is IOException or HttpIOException)
             return ReshError.Failed($"The connection to {authority} was cut{(bytesRead >= 0 ? $" after {bytesRead} body bytes" : "")}: {ExceptionTranslation.OneLine(inner.Message)}",
-                "Try again; download resumes from where it stopped.", new JsonObject { ["url"] = url.ToString(), ["bytes_read"] = bytesRead });
+                "Try again; download resumes from where it stopped.", new JsonObject { ["url"] = url.ToString(), ["bytes_read"] = bytesRead }) with { Transient = true };
         return ReshError.Failed($"The exchange with {authority} failed: {ExceptionTranslation.OneLine(inner.Message)}", null,
             new JsonObject { ["url"] = url.ToString() });
     }

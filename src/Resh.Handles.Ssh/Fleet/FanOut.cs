@@ -57,7 +57,40 @@ public static class FanOut
         return Summarize(ctx, results, handle, verb, target, stream, clock.Elapsed.TotalMilliseconds);
     }
 
+    /// <summary>
+    /// One host, with --retry applied to it alone: a host that fails transiently runs again on its own while the others
+    /// go on (the fleet's own `partial` is never retried). Its envelope records the attempts.
+    /// </summary>
     static async Task<Envelope> RunOneAsync(VerbContext ctx, HostTarget host, string handle, string verb, string target, Func<HostTarget, Task<Envelope>> perHost)
+    {
+        var envelope = await RunOnceAsync(ctx, host, handle, verb, target, perHost).ConfigureAwait(false);
+        if (ctx.Retry is not { } retry) return envelope;
+        var earlier = new List<string>();
+        int attempt = 1;
+        while (!envelope.Ok && envelope.Error is { } error && attempt <= retry.Retries && !ctx.Cancellation.IsCancellationRequested
+               && RetryPolicy.MayRetry(error, ctx.Verb))
+        {
+            var wait = retry.Backoff(attempt, error);
+            if (ctx.TimeRemaining is { } left && wait >= left) break; // never sleep past --timeout: this host keeps its last error
+            var failure = $"{error.Code.ToWire()}: {error.Message}";
+            earlier.Add($"Attempt {attempt} failed ({failure}); retried after {Resh.Core.Values.DurationValue.Format(wait)}.");
+            ctx.Runtime.Log($"retry: {host.Alias}: attempt {attempt} of {retry.Retries + 1} failed ({failure}); retrying in {wait.TotalMilliseconds:0} ms");
+            try
+            {
+                await Task.Delay(wait, ctx.Cancellation).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                envelope = Failed(host, handle, verb, target, CancelError(ctx), envelope.DurationMs);
+                break;
+            }
+            attempt++;
+            envelope = await RunOnceAsync(ctx, host, handle, verb, target, perHost).ConfigureAwait(false);
+        }
+        return envelope.WithAttempts(attempt, earlier);
+    }
+
+    static async Task<Envelope> RunOnceAsync(VerbContext ctx, HostTarget host, string handle, string verb, string target, Func<HostTarget, Task<Envelope>> perHost)
     {
         var clock = Stopwatch.StartNew();
         try

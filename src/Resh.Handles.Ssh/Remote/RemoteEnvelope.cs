@@ -63,6 +63,7 @@ public static class RemoteEnvelope
         return new ReshError(code, Str(e["message"]) ?? "The remote operation failed.", hint is null ? h : hint(h), details)
         {
             Transient = details?["transient"] is JsonValue t && t.TryGetValue<bool>(out var tr) && tr,
+            NotSent = details?["sent"] is JsonValue sv && sv.TryGetValue<bool>(out var sent) && !sent,
         };
     }
 

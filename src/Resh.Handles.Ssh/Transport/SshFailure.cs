@@ -44,7 +44,7 @@ public sealed record SshFailure(string Phase, string Reason, string LastLine)
     {
         var details = new JsonObject { ["host"] = host.Alias, ["phase"] = Phase, ["reason"] = Reason, ["ssh_error"] = LastLine };
         if (extra is not null) foreach (var (k, v) in extra) details[k] = v?.DeepClone();
-        return (Phase, Reason) switch
+        var error = (Phase, Reason) switch
         {
             ("hostkey", "changed") => ReshError.PermissionDenied(
                 $"The host key of {host.Alias} has changed since it was trusted; the connection was refused.",
@@ -58,8 +58,10 @@ public sealed record SshFailure(string Phase, string Reason, string LastLine)
             ("connect", "unresolved") => ReshError.Unavailable($"{host.Alias} does not resolve: {LastLine}", "Check the name, or add a Host entry with HostName to ~/.ssh/config.", details),
             ("connect", "timed_out") => ReshError.Unavailable($"{host.Alias} did not answer in time: {LastLine}", "Check that the host is up and port 22 (or its Port) is reachable; [ssh] connect_timeout in the config raises the limit.", details),
             ("connect", _) => ReshError.Unavailable($"Cannot reach {host.Alias}: {LastLine}", "Check that the host is up and sshd listens on its port.", details),
-            ("sftp", _) => ReshError.Unavailable($"{host.Alias} offers no SFTP subsystem: {LastLine}", "Enable `Subsystem sftp` in the host's sshd_config.", details),
+            ("sftp", _) => ReshError.Unavailable($"{host.Alias} offers no SFTP subsystem: {LastLine}", "Enable `Subsystem sftp` in the host's sshd_config.", details) with { Transient = false },
             _ => ReshError.Unavailable($"ssh to {host.Alias} failed: {LastLine}", "Rerun with --verbose to see the ssh command.", details),
         };
+        // No session was made, so nothing ran on the host: --retry may repeat even a mutating stage.
+        return Phase == "connect" ? error with { NotSent = true } : error;
     }
 }
