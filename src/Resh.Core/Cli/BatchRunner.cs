@@ -98,6 +98,7 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
         var inv = new Invocation();
         bool dryRun = globals.DryRun;
         TimeSpan? timeout = globals.Timeout;
+        Pipeline.PipelinePlan? pipeline = null;
         try
         {
             JsonObject request;
@@ -140,17 +141,48 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
                     throw ReshError.Usage("\"timeout\" must be a positive duration.", "Example: \"timeout\": \"30s\"").ToException();
                 timeout = t;
             }
-            var parser = new CommandLineParser(registry, NoStdin)
+            if (Pipeline.PipelineSyntax.IsPipeline([stage]))
             {
-                Defaults = () => runtime.Defaults,
-            };
-            parser.ParseRequest(stage, verb, args, inv);
+                // A pipeline as the stage (docs/pipelines.md): its flags are written in the stage text.
+                if (verb is not null || args is not null)
+                    throw ReshError.Usage("A pipeline request takes neither \"verb\" nor \"args\"; nothing was run.",
+                        "Write each stage's verb and arguments in the stage text: \"stage\": \"proc://.list(name=sleep) | proc://{pid}.kill\"").ToException();
+                pipeline = Pipeline.PipelinePlan.Parse([stage], registry, NoStdin, () => runtime.Defaults, new GlobalOptions { DryRun = dryRun, Timeout = timeout });
+            }
+            else
+            {
+                var parser = new CommandLineParser(registry, NoStdin)
+                {
+                    Defaults = () => runtime.Defaults,
+                };
+                parser.ParseRequest(stage, verb, args, inv);
+            }
         }
         catch (Exception ex) when (ex is ReshException or not OutOfMemoryException)
         {
             var error = ex is ReshException r ? r.Error : ExceptionTranslation.ToError(ex);
             return Envelope.Failure(error, inv.HandleName, inv.VerbName, inv.Handle is null ? inv.StageText : inv.EnvelopeTarget,
                 dryRun, clock.Elapsed.TotalMilliseconds, id, hasId: true);
+        }
+
+        if (pipeline is not null)
+        {
+            await flushBefore().ConfigureAwait(false);
+            var pt = pipeline.Globals.Timeout;
+            using var pipelineTimeout = pt is { } ptt ? new CancellationTokenSource(ptt) : null;
+            var ptToken = pipelineTimeout?.Token ?? CancellationToken.None;
+            using var pipelineLinked = CancellationTokenSource.CreateLinkedTokenSource(interrupt, ptToken);
+            Envelope answer;
+            try
+            {
+                answer = await new Pipeline.PipelineRunner(registry, runtime).RunAsync(pipeline, new Pipeline.PipelineTokens(pipelineLinked.Token, ptToken, interrupt), clock).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                answer = Envelope.Failure(Executor.CancelError(ptToken, interrupt, runtime), Pipeline.PipelineRunner.Handle, Pipeline.PipelineRunner.Verb, pipeline.Text,
+                    pipeline.Globals.DryRun, clock.Elapsed.TotalMilliseconds);
+            }
+            return answer.With(id: id, hasId: true);
         }
 
         // A line that does not defer its own fsync runs only after every earlier line's data is on disk (and answered).
