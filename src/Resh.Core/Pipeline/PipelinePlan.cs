@@ -106,7 +106,7 @@ public sealed class PipelinePlan
             if (seg.Words.Count > 0 && StageParser.LooksLikeStage(seg.Words[0]))
             {
                 var words = TakePipelineFlags(seg.Words, ref parallel, ref stopOnError);
-                var stage = ParseStage(words, registry, defaults, globals, seg.Text);
+                var stage = ParseStage(words, registry, defaults, globals, WithoutTrailingFlags(seg));
                 foreach (var f in stage.Fields)
                     if (fields is not null && !ItemFields.Knows(fields, f))
                         throw ReshError.Usage($"`{{{f}}}` in `{Clip(seg.Text)}` is not a field of the items flowing into it.",
@@ -137,9 +137,28 @@ public sealed class PipelinePlan
         }
         return new PipelinePlan
         {
-            Globals = globals, Source = source, SourceText = first.Text.Trim(), Steps = steps, Parallel = parallel, StopOnError = stopOnError,
+            Globals = globals, Source = source, SourceText = WithoutTrailingFlags(first), Steps = steps, Parallel = parallel, StopOnError = stopOnError,
             SourceFields = sourceFields,
         };
+    }
+
+    /// <summary>A segment's text for the envelope's target: without the global and pipeline flags written at its end.</summary>
+    static string WithoutTrailingFlags(PipelineSegment seg)
+    {
+        var words = seg.Words;
+        int k = words.Count;
+        for (int i = words.Count - 1; i >= 1; i--)
+        {
+            if (words[i].StartsWith("--", StringComparison.Ordinal) && words[i].Length > 2 && IsFlagWord(words[i])) { k = i; continue; }
+            // a value after a flag that takes one
+            if (i - 1 >= 1 && words[i - 1].StartsWith("--", StringComparison.Ordinal) && !words[i - 1].Contains('=') && IsFlagWord(words[i - 1])
+                && (PipelineFlags.TakesValue(words[i - 1][2..]) || GlobalFlags.Find(words[i - 1][2..])?.ValueName is not null)) { k = i - 1; i--; continue; }
+            break;
+        }
+        var text = seg.Text.Trim();
+        if (k >= words.Count) return text;
+        var at = text.LastIndexOf(" " + words[k], StringComparison.Ordinal);
+        return at > 0 ? text[..at].TrimEnd() : text;
     }
 
     static bool IsFlagWord(string w)
