@@ -240,6 +240,9 @@ public abstract class ItemQuery
                 return _op switch { "==" => fv == lv, "!=" => fv != lv, _ => false };
             }
             var unit = FieldUnits.ByName(key);
+            // A duration written as text against a duration (`age < 1h` with age "10m"): seconds, unless the field holds bytes.
+            if (_lit.Seconds is { } lsec && unit != UnitAttribute.Bytes && kind == JsonValueKind.String && DurationValue.TryParse(v.GetValue<string>(), out var fd))
+                return Order(fd.TotalSeconds.CompareTo(lsec));
             // A size literal (or any literal, on a field that holds bytes), both ways: a number of bytes or a size text.
             if (_lit.Bytes is { } lb2 && (unit == UnitAttribute.Bytes || _lit.Seconds is null || kind == JsonValueKind.String && SizeValue.TryParse(v.GetValue<string>(), out _)))
                 return Bytes(v, kind) is { } fb && Order(fb.CompareTo(lb2));

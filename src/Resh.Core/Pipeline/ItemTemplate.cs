@@ -21,6 +21,10 @@ public sealed class ItemTemplate
     public bool HasFields => _parts.Any(p => p.Field is not null);
     /// <summary>The source offset of the first placeholder (-1 when none).</summary>
     public int FirstFieldOffset => _parts.FirstOrDefault(p => p.Field is not null) is { Field: not null } f ? f.Offset : -1;
+    /// <summary>True when the text is one placeholder and nothing else.</summary>
+    public bool IsOnlyField => _parts.Count == 1 && _parts[0].Field is not null;
+    /// <summary>The source offsets of the placeholders.</summary>
+    public IEnumerable<int> FieldOffsets => _parts.Where(p => p.Field is not null).Select(p => p.Offset);
     /// <summary>True when the text starts with a placeholder (no literal before it).</summary>
     public bool StartsWithField => _parts.Count > 0 && _parts[0].Field is not null;
 

@@ -39,7 +39,7 @@ public sealed class StageTemplate
     {
         var argv = new List<string> { Target.Sample("0") };
         foreach (var (literal, prefix, value) in Words)
-            argv.Add(literal ?? prefix + value!.Sample(sampleFor(prefix!)));
+            argv.Add(literal ?? prefix + (value!.IsOnlyField ? value.Sample(sampleFor(prefix!)) : value.Sample("1"))); // `delay={ms}ms`: a digit fits most surroundings
         return argv;
     }
 }
@@ -233,7 +233,7 @@ public sealed class PipelinePlan
     {
         var target = new ItemTemplate(words[0]);
         var open = words[0].IndexOf('(');
-        if (open >= 0 && target.FirstFieldOffset > open)
+        if (open >= 0 && target.FieldOffsets.Any(o => o > open))
             throw ReshError.Usage("A {field} cannot stand inside the stage's parentheses.",
                 "Write the argument after the stage as key={field}: resh '... | proc://{pid}.kill grace={g}'").ToException();
         var rest = new List<(string?, string?, ItemTemplate?)>();

@@ -7,7 +7,7 @@ namespace Resh.Core.Pipeline;
 
 /// <summary>
 /// One stage of a pipeline as written: its argv words (quotes removed, for a resh stage) and its text (quotes kept,
-/// for a filter's expression). <see cref="Flags"/> are the pipeline-level flags written in this segment.
+/// for a filter's expression).
 /// </summary>
 public sealed record PipelineSegment(IReadOnlyList<string> Words, string Text);
 
@@ -46,7 +46,7 @@ public static class PipelineSyntax
 
         void Close()
         {
-            if (words.Count == 0 && text.Length == 0)
+            if (words.Count == 0 && text.ToString().Trim().Length == 0)
                 throw ReshError.Usage("The pipeline has an empty stage (two `|` in a row, or one at an end).",
                     "Write one stage or filter between each pair of `|`: resh 'proc://.list | where name == \"sleep\" | count'").ToException();
             segments.Add(new PipelineSegment(words.ToList(), text.ToString().Trim()));

@@ -75,8 +75,8 @@ public static class PipeTestHandle
     [
         VerbInfo.Define("list", Effect.Read, "list", [], PtJson.Default.PtList, List),
         VerbInfo.Define("one", Effect.Read, "one", [], PtJson.Default.PtOne, _ => new PtOne("x")),
-        VerbInfo.Define("touch", Effect.Change, "touch", [Name, Force, Delay], PtJson.Default.PtEcho, Touch),
-        VerbInfo.Define("need", Effect.Change, "need", [Needed], PtJson.Default.PtEcho, Touch),
+        VerbInfo.Define("touch", Effect.Mutate, "touch", [Name, Force, Delay], PtJson.Default.PtEcho, Touch),
+        VerbInfo.Define("need", Effect.Mutate, "need", [Needed], PtJson.Default.PtEcho, Touch),
     ]);
 
     public static HandleRegistry Registry()

@@ -179,7 +179,7 @@ public sealed class PipelineRunTests
         {
             PipeTestHandle.Reset();
             // The first item is the slowest: one at a time it finishes first; four at a time it finishes last.
-            PipeTestHandle.Items = ["a", "b", "c", "d"].Select((n, i) => new PtItem(n, 1, "1B", i == 0 ? 600 : 10, "1s", true, null)).ToList();
+            PipeTestHandle.Items = new[] { "a", "b", "c", "d" }.Select((n, i) => new PtItem(n, 1, "1B", i == 0 ? 600 : 10, "1s", true, null)).ToList();
             var r = InProcess.Run(PipeTestHandle.Registry(), ["pt://.list | pt://{name}.touch delay={age_seconds}ms", "--parallel", "4"]);
             Assert.Equal(0, r.Exit);
             var order = r.Envelope["result"]!["items"]!.AsArray().Select(i => i!["item"]!["name"]!.GetValue<string>()).ToList();

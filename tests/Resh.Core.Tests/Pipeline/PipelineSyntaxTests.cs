@@ -7,22 +7,22 @@ namespace Resh.Core.Tests.Pipeline;
 public sealed class PipelineSyntaxTests
 {
     [Theory]
-    [InlineData(new[] { "proc://.list | where name == \"sleep\" | count" })]
-    [InlineData(new[] { "proc://.list", "|", "count" })]
-    [InlineData(new[] { "--dry-run", "proc://.list | count" })]
-    [InlineData(new[] { "--format", "table", "proc://.list", "|", "count" })]
-    [InlineData(new[] { "ssh://@web/system://.disk | where used_percent > 80", "--forks", "20" })]
-    public void Pipelines_are_recognised_in_both_spellings(string[] argv) => Assert.True(PipelineSyntax.IsPipeline(argv));
+    [InlineData("proc://.list | where name == \"sleep\" | count")]
+    [InlineData("proc://.list", "|", "count")]
+    [InlineData("--dry-run", "proc://.list | count")]
+    [InlineData("--format", "table", "proc://.list", "|", "count")]
+    [InlineData("ssh://@web/system://.disk | where used_percent > 80", "--forks", "20")]
+    public void Pipelines_are_recognised_in_both_spellings(params string[] argv) => Assert.True(PipelineSyntax.IsPipeline(argv));
 
     [Theory]
-    [InlineData(new[] { "file:///tmp/x.write", "content=a | b" })]           // a | inside an argument value
-    [InlineData(new[] { "'file:///tmp/x.write(content=a | b)'" })]           // inside parentheses
-    [InlineData(new[] { "file:///tmp/x.write(content=\"a | b\")" })]
-    [InlineData(new[] { "ssh://h.exec", "--", "a", "|", "b" })]               // after --
-    [InlineData(new[] { "help", "|", "count" })]                             // not a stage
-    [InlineData(new[] { "proc://.list" })]
-    [InlineData(new[] { "proc://a|b.list" })]                                // a | without spaces is target text
-    public void Other_command_lines_are_not_pipelines(string[] argv) => Assert.False(PipelineSyntax.IsPipeline(argv));
+    [InlineData("file:///tmp/x.write", "content=a | b")]           // a | inside an argument value
+    [InlineData("'file:///tmp/x.write(content=a | b)'")]           // inside parentheses
+    [InlineData("file:///tmp/x.write(content=\"a | b\")")]
+    [InlineData("ssh://h.exec", "--", "a", "|", "b")]               // after --
+    [InlineData("help", "|", "count")]                             // not a stage
+    [InlineData("proc://.list")]
+    [InlineData("proc://a|b.list")]                                // a | without spaces is target text
+    public void Other_command_lines_are_not_pipelines(params string[] argv) => Assert.False(PipelineSyntax.IsPipeline(argv));
 
     [Fact]
     public void Both_spellings_give_the_same_segments()
@@ -52,10 +52,10 @@ public sealed class PipelineSyntaxTests
     }
 
     [Theory]
-    [InlineData(new[] { "pt://.list |  | count" })]
-    [InlineData(new[] { "pt://.list", "|" })]
-    [InlineData(new[] { "pt://.list", "|", "|", "count" })]
-    public void An_empty_stage_is_usage(string[] argv)
+    [InlineData("pt://.list |  | count")]
+    [InlineData("pt://.list", "|")]
+    [InlineData("pt://.list", "|", "|", "count")]
+    public void An_empty_stage_is_usage(params string[] argv)
     {
         var ex = Assert.Throws<ReshException>(() => PipelineSyntax.Split(argv));
         Assert.Equal(ErrorCode.Usage, ex.Error.Code);
