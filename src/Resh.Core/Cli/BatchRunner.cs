@@ -99,6 +99,7 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
         bool dryRun = globals.DryRun;
         TimeSpan? timeout = globals.Timeout;
         var retry = new GlobalOptions { Retry = globals.Retry, RetryDelay = globals.RetryDelay, RetryMaxDelay = globals.RetryMaxDelay };
+        Pipeline.PipelinePlan? pipeline = null;
         try
         {
             JsonObject request;
@@ -147,18 +148,50 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
                     : throw ReshError.Usage($"\"retry\" must be a number from 0 to {RetryPolicy.MaxRetries}; nothing was run.", "Example: \"retry\": 3").ToException();
             if (request["retry_delay"] is not null) retry.RetryDelay = GlobalFlags.ParseRetryDuration("\"retry_delay\"", Str(request, "retry_delay"));
             if (request["retry_max_delay"] is not null) retry.RetryMaxDelay = GlobalFlags.ParseRetryDuration("\"retry_max_delay\"", Str(request, "retry_max_delay"));
-            var parser = new CommandLineParser(registry, NoStdin)
+            if (Pipeline.PipelineSyntax.IsPipeline([stage]))
             {
-                Defaults = () => runtime.Defaults,
-            };
-            parser.ParseRequest(stage, verb, args, inv);
-            if (runtime.Defaults is { } defaults && inv.Handle is { } h && inv.Verb is { } v) Config.ConfigDefaults.ApplyRetry(defaults, retry, h, v);
+                // A pipeline as the stage (docs/pipelines.md): its flags are written in the stage text.
+                if (verb is not null || args is not null)
+                    throw ReshError.Usage("A pipeline request takes neither \"verb\" nor \"args\"; nothing was run.",
+                        "Write each stage's verb and arguments in the stage text: \"stage\": \"proc://.list(name=sleep) | proc://{pid}.kill\"").ToException();
+                pipeline = Pipeline.PipelinePlan.Parse([stage], registry, NoStdin, () => runtime.Defaults,
+                    new GlobalOptions { DryRun = dryRun, Timeout = timeout, Retry = retry.Retry, RetryDelay = retry.RetryDelay, RetryMaxDelay = retry.RetryMaxDelay });
+            }
+            else
+            {
+                var parser = new CommandLineParser(registry, NoStdin)
+                {
+                    Defaults = () => runtime.Defaults,
+                };
+                parser.ParseRequest(stage, verb, args, inv);
+                if (runtime.Defaults is { } defaults && inv.Handle is { } h && inv.Verb is { } v) Config.ConfigDefaults.ApplyRetry(defaults, retry, h, v);
+            }
         }
         catch (Exception ex) when (ex is ReshException or not OutOfMemoryException)
         {
             var error = ex is ReshException r ? r.Error : ExceptionTranslation.ToError(ex);
             return Envelope.Failure(error, inv.HandleName, inv.VerbName, inv.Handle is null ? inv.StageText : inv.EnvelopeTarget,
                 dryRun, clock.Elapsed.TotalMilliseconds, id, hasId: true);
+        }
+
+        if (pipeline is not null)
+        {
+            await flushBefore().ConfigureAwait(false);
+            var pt = pipeline.Globals.Timeout;
+            using var pipelineTimeout = pt is { } ptt ? new CancellationTokenSource(ptt) : null;
+            var ptToken = pipelineTimeout?.Token ?? CancellationToken.None;
+            using var pipelineLinked = CancellationTokenSource.CreateLinkedTokenSource(interrupt, ptToken);
+            Envelope answer;
+            try
+            {
+                answer = await new Pipeline.PipelineRunner(registry, runtime).RunAsync(pipeline, new Pipeline.PipelineTokens(pipelineLinked.Token, ptToken, interrupt), clock).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                answer = Envelope.Failure(Executor.CancelError(ptToken, interrupt, runtime), Pipeline.PipelineRunner.Handle, Pipeline.PipelineRunner.Verb, pipeline.Text,
+                    pipeline.Globals.DryRun, clock.Elapsed.TotalMilliseconds);
+            }
+            return answer.With(id: id, hasId: true);
         }
 
         // A line that does not defer its own fsync runs only after every earlier line's data is on disk (and answered).

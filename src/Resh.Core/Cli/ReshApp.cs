@@ -13,7 +13,7 @@ namespace Resh.Core.Cli;
 /// argv to envelope: parse, pick the output format, run the verb under --timeout and signal
 /// handling, print exactly one envelope and return its exit status.
 /// </summary>
-public sealed class ReshApp(HandleRegistry registry)
+public sealed partial class ReshApp(HandleRegistry registry)
 {
     /// <summary>How long a verb gets to stop cleanly after cancellation before resh answers for it and exits.</summary>
     public static TimeSpan CancelGrace { get; set; } = TimeSpan.FromSeconds(2);
@@ -27,6 +27,8 @@ public sealed class ReshApp(HandleRegistry registry)
     public async Task<int> RunAsync(string[] argv, AppIO io)
     {
         var clock = Stopwatch.StartNew();
+        // A pipeline (`resh 'proc://.list | where name == "sleep" | count'`): the REPL passes its line here too.
+        if (Pipeline.PipelineSyntax.IsPipeline(argv) && RawArgv.Check(argv) is null) return await RunPipelineAsync(argv, io, clock).ConfigureAwait(false);
         var inv = new Invocation();
         var paths = ReshPaths.FromEnvironment();
         var configFile = new ConfigFile(paths, () => inv.Globals.ConfigPath);

@@ -1,0 +1,289 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Resh.Core.Errors;
+using Resh.Core.Model;
+using Resh.Core.Output;
+using Resh.Core.Values;
+
+namespace Resh.Core.Pipeline;
+
+/// <summary>
+/// The expression of <c>where</c>: <c>FIELD OP VALUE</c> comparisons joined by <c>and</c>/<c>or</c>/<c>not</c> (also
+/// <c>&amp;&amp;</c>, <c>||</c>, <c>!</c>) and parentheses; a bare FIELD tests truthiness. Operators: == != &lt; &lt;= &gt; &gt;=,
+/// =~ and !~ (regular expressions, bounded in time), contains. VALUE is a literal: "quoted" or 'quoted' text, a number,
+/// a size (10MiB, 1.5GB, 512k), a duration (5m, 2h, 500ms), true/false, null, or a bare word (text).
+/// Comparisons are typed by the field's value: numbers numerically, sizes in bytes (a field holding "10MiB" or a
+/// number of bytes), durations in seconds (a field holding "5m", or a number of seconds, or of ms for *_ms), text
+/// ordinally. An item without the field does not match.
+/// </summary>
+public abstract class ItemQuery
+{
+    public static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(200);
+
+    public abstract bool Matches(JsonObject item);
+
+    /// <summary>The fields the expression reads.</summary>
+    public abstract IEnumerable<string> Fields { get; }
+
+    public static ItemQuery Parse(string text)
+    {
+        var tokens = Lex(text);
+        if (tokens.Count == 0) throw Usage("`where` needs an expression.", "Example: where rss > 100MiB and name == \"nginx\"");
+        var p = new Parser(tokens);
+        var q = p.Or();
+        if (p.Pos < tokens.Count)
+            throw Usage($"Unexpected `{tokens[p.Pos].Text}` in the `where` expression.", "Join comparisons with and/or; quote text that holds spaces or operators.");
+        return q;
+    }
+
+    static ReshException Usage(string message, string hint) => ReshError.Usage(message, hint).ToException();
+
+    enum Kind { Word, String, Op, Open, Close }
+
+    readonly record struct Token(Kind Kind, string Text);
+
+    static List<Token> Lex(string s)
+    {
+        var list = new List<Token>();
+        int i = 0;
+        while (i < s.Length)
+        {
+            var c = s[i];
+            if (char.IsWhiteSpace(c)) { i++; continue; }
+            if (c == '(') { list.Add(new(Kind.Open, "(")); i++; continue; }
+            if (c == ')') { list.Add(new(Kind.Close, ")")); i++; continue; }
+            if (c is '"' or '\'')
+            {
+                var sb = new StringBuilder();
+                int j = i + 1;
+                while (j < s.Length && s[j] != c)
+                {
+                    if (c == '"' && s[j] == '\\' && j + 1 < s.Length) j++;
+                    sb.Append(s[j++]);
+                }
+                if (j >= s.Length) throw Usage($"A quote ({c}) in the `where` expression is not closed.", "Close the quote.");
+                list.Add(new(Kind.String, sb.ToString()));
+                i = j + 1;
+                continue;
+            }
+            var two = i + 1 < s.Length ? s.Substring(i, 2) : "";
+            if (two is "==" or "!=" or "<=" or ">=" or "=~" or "!~" or "&&" or "||") { list.Add(new(Kind.Op, two)); i += 2; continue; }
+            if (c is '<' or '>' or '!') { list.Add(new(Kind.Op, c.ToString())); i++; continue; }
+            if (c is '=' or '&' or '|')
+                throw Usage($"`{c}` is not an operator of `where`.", c == '=' ? "Compare with == (equal) or =~ (regular expression)." : "Join comparisons with and / or (&& / ||).");
+            int k = i;
+            while (k < s.Length && !char.IsWhiteSpace(s[k]) && s[k] is not ('(' or ')' or '"' or '\'' or '=' or '!' or '<' or '>' or '&' or '|')) k++;
+            list.Add(new(Kind.Word, s[i..k]));
+            i = k;
+        }
+        return list;
+    }
+
+    sealed class Parser(List<Token> t)
+    {
+        public int Pos;
+
+        Token? Peek => Pos < t.Count ? t[Pos] : null;
+
+        bool IsKeyword(string a, string b) => Peek is { } p && (p.Kind == Kind.Word && p.Text.Equals(a, StringComparison.OrdinalIgnoreCase) || p.Kind == Kind.Op && p.Text == b);
+
+        public ItemQuery Or()
+        {
+            var left = And();
+            while (IsKeyword("or", "||")) { Pos++; left = new Either(left, And()); }
+            return left;
+        }
+
+        ItemQuery And()
+        {
+            var left = Unary();
+            while (IsKeyword("and", "&&")) { Pos++; left = new Both(left, Unary()); }
+            return left;
+        }
+
+        ItemQuery Unary()
+        {
+            if (IsKeyword("not", "!")) { Pos++; return new Not(Unary()); }
+            if (Peek is { Kind: Kind.Open })
+            {
+                Pos++;
+                var inner = Or();
+                if (Peek is not { Kind: Kind.Close }) throw Usage("A `(` in the `where` expression is not closed.", "Close it with `)`.");
+                Pos++;
+                return inner;
+            }
+            if (Peek is not { Kind: Kind.Word } field)
+                throw Usage(Peek is null ? "The `where` expression ends too early." : $"`{Peek.Value.Text}` is not a field name.",
+                    "A comparison starts with a field: where size > 10MiB");
+            Pos++;
+            string? op = null;
+            if (Peek is { Kind: Kind.Op } o && o.Text is "==" or "!=" or "<" or "<=" or ">" or ">=" or "=~" or "!~") op = o.Text;
+            else if (Peek is { Kind: Kind.Word } w && w.Text.Equals("contains", StringComparison.OrdinalIgnoreCase)) op = "contains";
+            if (op is null) return new Truthy(field.Text);
+            Pos++;
+            if (Peek is not { Kind: Kind.Word or Kind.String } value)
+                throw Usage($"`{field.Text} {op}` needs a value.", $"Example: where {field.Text} {op} {(op is "=~" or "!~" ? "\"^web\"" : "10")}");
+            Pos++;
+            return new Compare(field.Text, op, Literal.Of(value.Text, value.Kind == Kind.String));
+        }
+    }
+
+    sealed class Either(ItemQuery a, ItemQuery b) : ItemQuery
+    {
+        public override bool Matches(JsonObject item) => a.Matches(item) || b.Matches(item);
+        public override IEnumerable<string> Fields => a.Fields.Concat(b.Fields);
+    }
+
+    sealed class Both(ItemQuery a, ItemQuery b) : ItemQuery
+    {
+        public override bool Matches(JsonObject item) => a.Matches(item) && b.Matches(item);
+        public override IEnumerable<string> Fields => a.Fields.Concat(b.Fields);
+    }
+
+    sealed class Not(ItemQuery a) : ItemQuery
+    {
+        public override bool Matches(JsonObject item) => !a.Matches(item);
+        public override IEnumerable<string> Fields => a.Fields;
+    }
+
+    sealed class Truthy(string name) : ItemQuery
+    {
+        public override bool Matches(JsonObject item)
+        {
+            if (!ItemFields.TryGet(item, name, out var v, out _) || v is null) return false;
+            if (v is JsonValue jv)
+                return jv.GetValueKind() switch
+                {
+                    JsonValueKind.False => false,
+                    JsonValueKind.Number => jv.GetValue<double>() != 0,
+                    JsonValueKind.String => jv.GetValue<string>().Length > 0,
+                    _ => true,
+                };
+            return v is not JsonArray { Count: 0 };
+        }
+
+        public override IEnumerable<string> Fields => [name];
+    }
+
+    /// <summary>A literal with every reading it has: text always; a number, size, duration, bool or null when it reads as one.</summary>
+    internal sealed record Literal(string Text, bool Quoted, double? Number, long? Bytes, double? Seconds, bool? Bool, bool IsNull, bool HasUnit)
+    {
+        public static Literal Of(string text, bool quoted)
+        {
+            double? number = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && !text.Contains('e', StringComparison.OrdinalIgnoreCase) ? n : null;
+            var hasUnit = text.Length > 0 && char.IsAsciiDigit(text[0]) && char.IsAsciiLetter(text[^1]);
+            long? bytes = hasUnit && SizeValue.TryParse(text, out var b) ? b : null;
+            double? seconds = hasUnit && DurationValue.TryParse(text, out var d) ? d.TotalSeconds : null;
+            bool? boolean = quoted ? null : text.ToLowerInvariant() switch { "true" => true, "false" => false, _ => null };
+            return new Literal(text, quoted, number, bytes, seconds, boolean, !quoted && text == "null", hasUnit && (bytes is not null || seconds is not null));
+        }
+    }
+
+    sealed class Compare : ItemQuery
+    {
+        readonly string _field, _op;
+        readonly Literal _lit;
+        readonly Regex? _regex;
+
+        public Compare(string field, string op, Literal lit)
+        {
+            _field = field;
+            _op = op;
+            _lit = lit;
+            if (op is "=~" or "!~")
+            {
+                try { _regex = new Regex(lit.Text, RegexOptions.CultureInvariant, RegexTimeout); }
+                catch (ArgumentException ex)
+                {
+                    throw Usage($"`{lit.Text}` is not a valid regular expression: {ExceptionTranslation.OneLine(ex.Message)}", "Quote the pattern: where name =~ \"^web[0-9]+$\"");
+                }
+            }
+            else if (!lit.HasUnit && lit.Number is null && lit.Bool is null && !lit.IsNull && op is "<" or "<=" or ">" or ">=" && !lit.Quoted
+                     && lit.Text.Length > 0 && char.IsAsciiDigit(lit.Text[0]))
+                throw Usage($"`{lit.Text}` is neither a number, a size nor a duration.", "Sizes: 512k, 10MiB, 1.5GB; durations: 500ms, 5m, 2h.");
+        }
+
+        public override IEnumerable<string> Fields => [_field];
+
+        public override bool Matches(JsonObject item)
+        {
+            if (!ItemFields.TryGet(item, _field, out var v, out var key)) return false;
+            if (_regex is not null)
+            {
+                if (v is null) return false;
+                bool m;
+                try { m = _regex.IsMatch(ItemFields.Text(v)); }
+                catch (RegexMatchTimeoutException) { throw Usage($"The pattern `{_lit.Text}` took too long on a value of {_field}.", "Simplify the regular expression."); }
+                return _op == "=~" ? m : !m;
+            }
+            if (_op == "contains")
+            {
+                return v switch
+                {
+                    JsonArray a => a.Any(x => x is not null && ItemFields.Text(x) == _lit.Text),
+                    null => false,
+                    _ => ItemFields.Text(v).Contains(_lit.Text, StringComparison.Ordinal),
+                };
+            }
+            if (_lit.IsNull) return _op switch { "==" => v is null, "!=" => v is not null, _ => false };
+            if (v is null) return _op == "!=";
+            var kind = v is JsonValue jv ? jv.GetValueKind() : JsonValueKind.Object;
+            if (kind is JsonValueKind.True or JsonValueKind.False || _lit.Bool is not null)
+            {
+                bool? fv = kind is JsonValueKind.True ? true : kind is JsonValueKind.False ? false
+                    : kind == JsonValueKind.String && BoolValue.TryParse(v.GetValue<string>(), out var pb) ? pb : null;
+                bool? lv = _lit.Bool ?? (BoolValue.TryParse(_lit.Text, out var lb) ? lb : null);
+                if (fv is null || lv is null) return Texts(v);
+                return _op switch { "==" => fv == lv, "!=" => fv != lv, _ => false };
+            }
+            var unit = FieldUnits.ByName(key);
+            // A duration written as text against a duration (`age < 1h` with age "10m"): seconds, unless the field holds bytes.
+            if (_lit.Seconds is { } lsec && unit != UnitAttribute.Bytes && kind == JsonValueKind.String && DurationValue.TryParse(v.GetValue<string>(), out var fd))
+                return Order(fd.TotalSeconds.CompareTo(lsec));
+            // A size literal (or any literal, on a field that holds bytes), both ways: a number of bytes or a size text.
+            if (_lit.Bytes is { } lb2 && (unit == UnitAttribute.Bytes || _lit.Seconds is null || kind == JsonValueKind.String && SizeValue.TryParse(v.GetValue<string>(), out _)))
+                return Bytes(v, kind) is { } fb && Order(fb.CompareTo(lb2));
+            if (_lit.Seconds is { } ls)
+                return Seconds(v, kind, unit) is { } fs && Order(fs.CompareTo(ls));
+            if (kind == JsonValueKind.Number)
+            {
+                var fv = v.GetValue<double>();
+                if (_lit.Number is { } ln) return Order(fv.CompareTo(ln));
+                if (double.TryParse(_lit.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var qn)) return Order(fv.CompareTo(qn));
+                if (SizeValue.TryParse(_lit.Text, out var qb)) return Order(fv.CompareTo(qb));
+                return _op == "!=";
+            }
+            if (kind == JsonValueKind.String && _lit.Number is { } num && !_lit.Quoted)
+            {
+                var s = v.GetValue<string>();
+                if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var sn)) return Order(sn.CompareTo(num));
+                if (SizeValue.TryParse(s, out var sb)) return Order(((double)sb).CompareTo(num));
+            }
+            return Texts(v);
+        }
+
+        bool Texts(JsonNode v) => Order(string.CompareOrdinal(ItemFields.Text(v), _lit.Text));
+
+        bool Order(int c) => _op switch
+        {
+            "==" => c == 0,
+            "!=" => c != 0,
+            "<" => c < 0,
+            "<=" => c <= 0,
+            ">" => c > 0,
+            ">=" => c >= 0,
+            _ => false,
+        };
+
+        static double? Bytes(JsonNode v, JsonValueKind kind) =>
+            kind == JsonValueKind.Number ? v.GetValue<double>()
+            : kind == JsonValueKind.String && SizeValue.TryParse(v.GetValue<string>(), out var b) ? b : null;
+
+        static double? Seconds(JsonNode v, JsonValueKind kind, string? unit) =>
+            kind == JsonValueKind.Number ? (unit == UnitAttribute.Milliseconds ? v.GetValue<double>() / 1000 : v.GetValue<double>())
+            : kind == JsonValueKind.String && DurationValue.TryParse(v.GetValue<string>(), out var d) ? d.TotalSeconds : null;
+    }
+}

@@ -1,0 +1,90 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+
+namespace Resh.Core.Pipeline;
+
+/// <summary>
+/// Text with <c>{field}</c> placeholders filled from an item (PowerShell's ValueFromPipelineByPropertyName);
+/// <c>{{</c> and <c>}}</c> are literal braces. In a target every filled value is percent-encoded (all but
+/// letters, digits and <c>-_~</c>), so a value holding <c>|</c>, <c>/</c>, <c>..</c>, <c>.verb</c>, quotes,
+/// parentheses or <c>{x}</c> can never change the stage's handle, verb or arguments: it decodes to exactly
+/// itself as (part of) the target. In an argument value it is the value, one argv word.
+/// </summary>
+public sealed class ItemTemplate
+{
+    readonly List<(string? Literal, string? Field, int Offset)> _parts = [];
+
+    public string Source { get; }
+    public IReadOnlyList<string> Fields => _parts.Where(p => p.Field is not null).Select(p => p.Field!).ToList();
+    public bool HasFields => _parts.Any(p => p.Field is not null);
+    /// <summary>The source offset of the first placeholder (-1 when none).</summary>
+    public int FirstFieldOffset => _parts.FirstOrDefault(p => p.Field is not null) is { Field: not null } f ? f.Offset : -1;
+    /// <summary>True when the text is one placeholder and nothing else.</summary>
+    public bool IsOnlyField => _parts.Count == 1 && _parts[0].Field is not null;
+    /// <summary>The source offsets of the placeholders.</summary>
+    public IEnumerable<int> FieldOffsets => _parts.Where(p => p.Field is not null).Select(p => p.Offset);
+    /// <summary>True when the text starts with a placeholder (no literal before it).</summary>
+    public bool StartsWithField => _parts.Count > 0 && _parts[0].Field is not null;
+
+    public ItemTemplate(string source)
+    {
+        Source = source;
+        var lit = new StringBuilder();
+        for (int i = 0; i < source.Length; i++)
+        {
+            var c = source[i];
+            if (c == '{' && i + 1 < source.Length && source[i + 1] == '{') { lit.Append('{'); i++; continue; }
+            if (c == '}' && i + 1 < source.Length && source[i + 1] == '}') { lit.Append('}'); i++; continue; }
+            if (c == '{')
+            {
+                var end = source.IndexOf('}', i + 1);
+                var name = end < 0 ? "" : source[(i + 1)..end];
+                if (end < 0 || name.Length == 0 || name.Any(ch => !(char.IsLetterOrDigit(ch) || ch is '_' or '-' or '.')))
+                    throw ReshError.Usage($"`{Clip(source)}` has a `{{` that does not start a {{field}} placeholder.",
+                        "Write {field} with a field name of the items, or {{ for a literal brace.").ToException();
+                if (lit.Length > 0) { _parts.Add((lit.ToString(), null, i)); lit.Clear(); }
+                _parts.Add((null, name, i));
+                i = end;
+                continue;
+            }
+            lit.Append(c);
+        }
+        if (lit.Length > 0) _parts.Add((lit.ToString(), null, source.Length));
+    }
+
+    /// <summary>Fills the placeholders with a sample value (to check the stage parses before anything runs).</summary>
+    public string Sample(string value) => string.Concat(_parts.Select(p => p.Literal ?? value));
+
+    /// <summary>The text for one item; a field it lacks, or one that is null, is a usage error for this item.</summary>
+    public string Render(JsonObject item, bool percentEncode)
+    {
+        var sb = new StringBuilder();
+        foreach (var (literal, field, _) in _parts)
+        {
+            if (literal is not null) { sb.Append(literal); continue; }
+            if (!ItemFields.TryGet(item, field!, out var v, out _))
+                throw ReshError.Usage($"This item has no field `{field}`.", "Filter the items first: where " + field + " != null").ToException();
+            if (v is null)
+                throw ReshError.Usage($"This item's field `{field}` is null.", "Filter the items first: where " + field + " != null").ToException();
+            var text = ItemFields.Text(v);
+            sb.Append(percentEncode ? Encode(text) : text);
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Percent-encodes all but ASCII letters, digits and -_~ (UTF-8 bytes).</summary>
+    public static string Encode(string text)
+    {
+        var sb = new StringBuilder(text.Length);
+        foreach (var b in Encoding.UTF8.GetBytes(text))
+        {
+            if (b < 0x80 && (char.IsAsciiLetterOrDigit((char)b) || b is (byte)'-' or (byte)'_' or (byte)'~')) sb.Append((char)b);
+            else sb.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return sb.ToString();
+    }
+
+    static string Clip(string s) => s.Length > 60 ? s[..60] + "…" : s;
+}

@@ -1,0 +1,302 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Resh.Core.Cli;
+using Resh.Core.Errors;
+using Resh.Core.Execution;
+using Resh.Core.Output;
+using Resh.Core.Registry;
+
+namespace Resh.Core.Pipeline;
+
+/// <summary>The cancellation a pipeline runs under (the same three tokens every call gets).</summary>
+public readonly record struct PipelineTokens(CancellationToken Cancellation, CancellationToken Timeout, CancellationToken Interrupt, CancellationToken Terminate = default);
+
+/// <summary>
+/// Runs a parsed pipeline through the one executor (SPEC §10): the first stage once, the filters over its items,
+/// each later stage once per item (in-process, same runtime and connections), at most <c>--parallel</c> at a time,
+/// answers in input order. The answer is one envelope, handle <c>pipeline</c>, verb <c>run</c> (docs/pipelines.md).
+/// </summary>
+public sealed class PipelineRunner(HandleRegistry registry, ReshRuntime runtime)
+{
+    public const string Handle = "pipeline";
+    public const string Verb = "run";
+
+    /// <summary>True when argv is a pipeline: the one check the command line, batch and the REPL make.</summary>
+    public static bool IsPipeline(IReadOnlyList<string> argv) => PipelineSyntax.IsPipeline(argv);
+
+    /// <summary>Called with each per-item envelope of the last stage as it finishes, in input order (--format ndjson).</summary>
+    public Action<Envelope>? OnItem { get; init; }
+
+    public async Task<Envelope> RunAsync(PipelinePlan plan, PipelineTokens tokens, Stopwatch clock)
+    {
+        var g = plan.Globals;
+        var target = plan.Text;
+        var warnings = new List<string>();
+        var first = await Executor.RunAsync(plan.Source, runtime, OutputFormat.Json, NullSink.Instance, tokens.Cancellation, tokens.Timeout, tokens.Interrupt,
+            g.DryRun, Stopwatch.StartNew(), g.Timeout, tokens.Terminate).ConfigureAwait(false);
+        var failedHosts = new List<string>();
+        if (!first.Ok && first.Error?.Code != ErrorCode.Partial) return first.With(durationMs: clock.Elapsed.TotalMilliseconds);
+        var items = ItemsOf(first, failedHosts, out var noList);
+        if (noList)
+            return Fail(ReshError.Usage($"The result of {plan.Source.HandleName}.{plan.Source.VerbName} has no list of items to pass on.",
+                "Start the pipeline with a verb that lists (its result is a list, or has one list field)."), plan, clock);
+        warnings.AddRange(first.Warnings);
+        if (failedHosts.Count > 0) warnings.Add($"{failedHosts.Count} host(s) failed in the first stage and gave no items: {string.Join(", ", failedHosts.Take(20))}.");
+
+        int failedItems = 0, okItems = 0, skipped = 0;
+        bool changed = first.Changed;
+        bool stopped = false;
+        JsonObject? lastSummary = null;
+        for (int s = 0; s < plan.Steps.Count; s++)
+        {
+            var step = plan.Steps[s];
+            tokens.Cancellation.ThrowIfCancellationRequested();
+            if (step.Filter is { } filter)
+            {
+                if (items.Count > 0)
+                    foreach (var f in filter.Reads)
+                        if (!items.Any(i => ItemFields.TryGet(i, f, out _, out _)))
+                            warnings.Add($"No item has a field `{f}` (in `{filter.Text}`); the items' fields are: {string.Join(", ", items[0].Select(kv => kv.Key))}.");
+                try { items = filter.Apply(items); }
+                catch (ReshException ex) { return Fail(ex.Error, plan, clock); }
+                lastSummary = null;
+                continue;
+            }
+            var stage = step.Stage!;
+            // A {field} no item has is `usage` before this stage runs for any item.
+            if (items.Count > 0)
+                foreach (var f in stage.Fields)
+                    if (!items.Any(i => ItemFields.TryGet(i, f, out _, out _)))
+                        return Fail(ReshError.Usage($"No item has a field `{f}`, so `{stage.Text}` was not run.",
+                            $"The items' fields are: {string.Join(", ", items[0].Select(kv => kv.Key))}.", new JsonObject { ["field"] = f }), plan, clock);
+            var last = s == plan.Steps.Count - 1;
+            var (records, envs, stop) = await RunStageAsync(stage, items, plan, tokens, last ? OnItem : null).ConfigureAwait(false);
+            stopped |= stop;
+            int ok = 0, failed = 0, ch = 0;
+            for (int i = 0; i < envs.Length; i++)
+            {
+                if (envs[i] is not { } e) continue;
+                if (e.Ok) ok++; else failed++;
+                if (e.Changed) ch++;
+                foreach (var w in e.Warnings) if (warnings.Count < 100) warnings.Add($"item {i + 1}: {w}");
+            }
+            okItems += ok;
+            failedItems += failed;
+            skipped = envs.Count(e => e is null);
+            changed |= ch > 0;
+            items = records.Where(r => r is not null).Select(r => r!).ToList();
+            lastSummary = new JsonObject { ["items"] = envs.Length, ["ok"] = ok, ["failed"] = failed, ["skipped"] = skipped, ["changed"] = ch };
+            if (stop) break;
+        }
+
+        JsonObject result;
+        var streamed = OnItem is not null && lastSummary is not null && plan.Steps[^1].Stage is not null;
+        if (lastSummary is not null) result = new JsonObject { ["items"] = streamed ? null : ToArray(items), ["summary"] = lastSummary };
+        else if (plan.Steps.Count > 0 && plan.Steps[^1].Filter?.Name == "count" && items.Count == 1) result = items[0];
+        else result = new JsonObject { ["count"] = items.Count, ["items"] = ToArray(items) };
+
+        ReshError? error = null;
+        if (failedItems > 0 || failedHosts.Count > 0 || first.Error?.Code == ErrorCode.Partial)
+        {
+            var what = failedItems > 0 ? $"{failedItems} of {failedItems + okItems + skipped} items failed" : $"{Math.Max(failedHosts.Count, 1)} host(s) of the first stage failed";
+            error = new ReshError(ErrorCode.Partial, stopped ? $"{what}; stopped at the first failure (--stop-on-error), {skipped} not run." : $"{what}.",
+                streamed ? "Each item's envelope is on its own line above; look at those with ok false."
+                    : "Each item's outcome is in result.items; look at those with ok false.",
+                new JsonObject { ["failed_items"] = failedItems, ["skipped_items"] = skipped, ["failed_hosts"] = new JsonArray(failedHosts.Select(h => (JsonNode?)h).ToArray()) });
+        }
+        return new Envelope
+        {
+            Ok = error is null, Handle = Handle, Verb = Verb, Target = target, Changed = changed, DryRun = g.DryRun,
+            ResultNode = result, Error = error, Warnings = warnings, DurationMs = clock.Elapsed.TotalMilliseconds,
+            Mutating = plan.Steps.Any(st => st.Stage?.Verb.Effect is { } e && e != Model.Effect.Read),
+        };
+    }
+
+    static JsonArray ToArray(List<JsonObject> items)
+    {
+        var a = new JsonArray();
+        foreach (var i in items) a.Add(i.Parent is null ? i : i.DeepClone());
+        return a;
+    }
+
+    Envelope Fail(ReshError error, PipelinePlan plan, Stopwatch clock) =>
+        Envelope.Failure(error, Handle, Verb, plan.Text, plan.Globals.DryRun, clock.Elapsed.TotalMilliseconds);
+
+    async Task<(JsonObject?[] Records, Envelope?[] Envs, bool Stopped)> RunStageAsync(StageTemplate stage, List<JsonObject> items, PipelinePlan plan,
+        PipelineTokens tokens, Action<Envelope>? onItem)
+    {
+        var records = new JsonObject?[items.Count];
+        var envs = new Envelope?[items.Count];
+        var done = new bool[items.Count];
+        int nextToEmit = 0;
+        var emitLock = new object();
+        bool stop = false;
+        using var gate = new SemaphoreSlim(plan.Parallel);
+        var fields = stage.Fields;
+
+        async Task One(int i)
+        {
+            await gate.WaitAsync(tokens.Cancellation).ConfigureAwait(false);
+            try
+            {
+                if (Volatile.Read(ref stop)) return;
+                var env = await RunItemAsync(stage, items[i], plan, tokens).ConfigureAwait(false);
+                envs[i] = env;
+                records[i] = Record(items[i], fields, env);
+                if (!env.Ok && plan.StopOnError) Volatile.Write(ref stop, true);
+            }
+            finally
+            {
+                gate.Release();
+                if (onItem is not null)
+                    lock (emitLock)
+                    {
+                        done[i] = true;
+                        while (nextToEmit < done.Length && done[nextToEmit])
+                        {
+                            if (envs[nextToEmit] is { } e) onItem(e);
+                            nextToEmit++;
+                        }
+                    }
+            }
+        }
+
+        var tasks = new List<Task>(items.Count);
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (plan.StopOnError && Volatile.Read(ref stop)) break;
+            tasks.Add(One(i));
+            // With --stop-on-error and one at a time, the next item starts only after this one answered.
+            if (plan.StopOnError && plan.Parallel == 1) await tasks[^1].ConfigureAwait(false);
+        }
+        try { await Task.WhenAll(tasks).ConfigureAwait(false); }
+        catch (OperationCanceledException) { }
+        if (tokens.Cancellation.IsCancellationRequested)
+        {
+            var error = Executor.CancelError(tokens.Timeout, tokens.Interrupt, runtime);
+            for (int i = 0; i < items.Count; i++)
+                if (envs[i] is null && !stop)
+                {
+                    envs[i] = Envelope.Failure(error, stage.Verb.HandleScheme, stage.Verb.Name, stage.Text, plan.Globals.DryRun);
+                    records[i] = Record(items[i], fields, envs[i]!);
+                }
+        }
+        return (records, envs, stop);
+    }
+
+    async Task<Envelope> RunItemAsync(StageTemplate stage, JsonObject item, PipelinePlan plan, PipelineTokens tokens)
+    {
+        var clock = Stopwatch.StartNew();
+        var inv = new Invocation();
+        try
+        {
+            var argv = stage.Render(item);
+            new CommandLineParser(registry, BatchRunner.NoStdin) { Defaults = () => runtime.Defaults }.Parse(argv, inv);
+            if (inv.Handle is null || inv.Handle.Scheme == HandleRegistry.MetaScheme)
+                throw ReshError.Usage($"`{stage.Text}` did not make a stage for this item.", "Check the item's fields.").ToException();
+        }
+        catch (ReshException ex)
+        {
+            return Envelope.Failure(ex.Error, inv.HandleName, inv.VerbName, inv.Handle is null ? stage.Text : inv.EnvelopeTarget, plan.Globals.DryRun, clock.Elapsed.TotalMilliseconds);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return Envelope.Failure(ExceptionTranslation.ToError(ex), inv.HandleName, inv.VerbName, stage.Text, plan.Globals.DryRun, clock.Elapsed.TotalMilliseconds);
+        }
+        return await Executor.RunAsync(inv, runtime, OutputFormat.Json, NullSink.Instance, tokens.Cancellation, tokens.Timeout, tokens.Interrupt,
+            plan.Globals.DryRun, clock, plan.Globals.Timeout, tokens.Terminate).ConfigureAwait(false);
+    }
+
+    /// <summary>One item's outcome: the fields its stage used (and its host), ok, changed, and the stage's result or error.</summary>
+    static JsonObject Record(JsonObject item, IReadOnlyList<string> fields, Envelope env)
+    {
+        JsonObject key;
+        if (fields.Count == 0) key = (JsonObject)item.DeepClone();
+        else
+        {
+            key = new JsonObject();
+            if (item.TryGetPropertyValue("host", out var h)) key["host"] = h?.DeepClone();
+            foreach (var f in fields)
+                if (ItemFields.TryGet(item, f, out var v, out var k)) key[k] = v?.DeepClone();
+        }
+        var json = EnvelopeNode(env);
+        return new JsonObject
+        {
+            ["item"] = key,
+            ["ok"] = env.Ok,
+            ["changed"] = env.Changed,
+            ["target"] = env.Target,
+            ["result"] = json["result"]?.DeepClone(),
+            ["error"] = json["error"]?.DeepClone(),
+        };
+    }
+
+    /// <summary>An envelope as the JSON it prints as.</summary>
+    static JsonObject EnvelopeNode(Envelope e)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        EnvelopeJson.Write(buffer, e, indented: false);
+        return (JsonObject)JsonNode.Parse(buffer.WrittenSpan)!;
+    }
+
+    /// <summary>
+    /// The items of a stage's answer: its result when that is a list, else the result's list field (the same list
+    /// --format ndjson prints). A remote host's answer gives its items with a <c>host</c> field; a fleet's answer gives
+    /// every host's items, each with its <c>host</c> (hosts that failed give none and are listed).
+    /// </summary>
+    internal static List<JsonObject> ItemsOf(Envelope env, List<string> failedHosts, out bool noList)
+    {
+        noList = false;
+        var node = env.ResultAsNode();
+        if (env.ResultNode is JsonObject fleet && fleet["hosts"] is JsonArray hosts && fleet["summary"] is JsonObject summary && summary.ContainsKey("unreachable"))
+        {
+            var all = new List<JsonObject>();
+            foreach (var h in hosts)
+            {
+                if (h is not JsonObject he) continue;
+                var host = he["host"] is JsonValue hv && hv.TryGetValue<string>(out var hs) ? hs : "?";
+                if (he["ok"] is not JsonValue ok || !ok.TryGetValue<bool>(out var isOk) || !isOk) { failedHosts.Add(host); continue; }
+                all.AddRange(WithHost(ListOf(he["result"], null, out _), host));
+            }
+            return all;
+        }
+        var items = ListOf(node, NdjsonLines.NotItemsOf(env.ResolvedResultType), out noList);
+        return env.Host != "local" ? WithHost(items, env.Host) : items;
+    }
+
+    static List<JsonObject> WithHost(List<JsonObject> items, string host)
+    {
+        foreach (var i in items) if (!i.ContainsKey("host")) i["host"] = host;
+        return items;
+    }
+
+    /// <summary>The list of a result, detached from it: a list itself, else its first list field (records first); scalars become {value}.</summary>
+    static List<JsonObject> ListOf(JsonNode? result, IReadOnlySet<string>? notItems, out bool noList)
+    {
+        noList = false;
+        JsonArray? list = result as JsonArray;
+        if (list is null && result is JsonObject obj)
+        {
+            JsonArray? firstEmpty = null, firstScalars = null;
+            foreach (var (k, v) in obj)
+            {
+                if (v is not JsonArray a || notItems?.Contains(k) == true) continue;
+                if (a.Count == 0) { firstEmpty ??= a; continue; }
+                if (a.All(x => x is JsonObject)) { list = a; break; }
+                firstScalars ??= a;
+            }
+            list ??= firstScalars ?? firstEmpty;
+        }
+        if (list is null) { noList = true; return []; }
+        var nodes = list.ToList();
+        list.Clear(); // detaches the items, so they can join other lists without a copy
+        return nodes.Select(n => n as JsonObject ?? new JsonObject { ["value"] = n }).ToList();
+    }
+
+    sealed class NullSink : IEventSink
+    {
+        public static readonly NullSink Instance = new();
+        public void Emit(string eventName, JsonObject fields) { }
+    }
+}

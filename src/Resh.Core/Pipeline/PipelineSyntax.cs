@@ -1,0 +1,190 @@
+using System.Text;
+using Resh.Core.Cli;
+using Resh.Core.Errors;
+using Resh.Core.Grammar;
+
+namespace Resh.Core.Pipeline;
+
+/// <summary>
+/// One stage of a pipeline as written: its argv words (quotes removed, for a resh stage) and its text (quotes kept,
+/// for a filter's expression).
+/// </summary>
+public sealed record PipelineSegment(IReadOnlyList<string> Words, string Text);
+
+/// <summary>A pipeline split into its stages, with the flags written before the first stage.</summary>
+public sealed record PipelineArgv(IReadOnlyList<string> LeadingFlags, IReadOnlyList<PipelineSegment> Segments);
+
+/// <summary>
+/// Where a command line is a pipeline and how it splits (docs/pipelines.md). Two spellings mean the same pipeline:
+/// one argv word holding <c> | </c> outside quotes and brackets (<c>'proc://.list | where name == "sleep" | count'</c>),
+/// or stages separated by a bare <c>|</c> word (<c>proc://.list '|' count</c>). The first stage must be a resh stage;
+/// a <c>|</c> after <c>--</c> is an ordinary argument, and so is a <c>|</c> inside an argument value
+/// (<c>content='a | b'</c>): only a stage's first word is split.
+/// </summary>
+public static class PipelineSyntax
+{
+    /// <summary>True when argv is a pipeline (the entry the REPL and the command line share).</summary>
+    public static bool IsPipeline(IReadOnlyList<string> argv)
+    {
+        var i = SkipLeadingFlags(argv);
+        if (i >= argv.Count || !StageParser.LooksLikeStage(argv[i])) return false;
+        if (SplitTopLevel(argv[i]).Count > 1) return true;
+        for (int j = i + 1; j < argv.Count && argv[j] != "--"; j++)
+            if (argv[j] == "|") return true;
+        return false;
+    }
+
+    /// <summary>Splits a pipeline's argv into segments (call only when <see cref="IsPipeline"/> is true).</summary>
+    public static PipelineArgv Split(IReadOnlyList<string> argv)
+    {
+        var first = SkipLeadingFlags(argv);
+        var leading = argv.Take(first).ToList();
+        var segments = new List<PipelineSegment>();
+        var words = new List<string>();
+        var text = new StringBuilder();
+        bool rest = false, atStart = true;
+
+        void Close()
+        {
+            if (words.Count == 0 && text.ToString().Trim().Length == 0)
+                throw ReshError.Usage("The pipeline has an empty stage (two `|` in a row, or one at an end).",
+                    "Write one stage or filter between each pair of `|`: resh 'proc://.list | where name == \"sleep\" | count'").ToException();
+            segments.Add(new PipelineSegment(words.ToList(), text.ToString().Trim()));
+            words.Clear();
+            text.Clear();
+        }
+
+        for (int i = first; i < argv.Count; i++)
+        {
+            var w = argv[i];
+            if (!rest && w == "|") { Close(); atStart = true; continue; }
+            if (!rest && w == "--") rest = true;
+            if (atStart && !rest)
+            {
+                var pieces = SplitTopLevel(w);
+                for (int p = 0; p < pieces.Count; p++)
+                {
+                    if (p > 0) Close();
+                    words.AddRange(Words(pieces[p]));
+                    text.Append(pieces[p]).Append(' ');
+                }
+                atStart = false;
+                continue;
+            }
+            atStart = false;
+            words.Add(w);
+            text.Append(QuoteForText(w)).Append(' ');
+        }
+        Close();
+        return new PipelineArgv(leading, segments);
+    }
+
+    /// <summary>Index of the first word that is not a leading global flag (or its value).</summary>
+    static int SkipLeadingFlags(IReadOnlyList<string> argv)
+    {
+        int i = 0;
+        while (i < argv.Count && argv[i].StartsWith('-') && argv[i].Length > 1 && argv[i] != "--")
+        {
+            var a = argv[i];
+            if (a.StartsWith("--", StringComparison.Ordinal) && !a.Contains('=')
+                && (GlobalFlags.Find(a[2..])?.ValueName is not null || PipelineFlags.TakesValue(a[2..]))) i++;
+            i++;
+        }
+        return i;
+    }
+
+    /// <summary>A separate argv word inside a filter's text: quoted when it holds a space or a quote, so the lexer sees one token.</summary>
+    static string QuoteForText(string w) =>
+        w.Length > 0 && !w.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '(' or ')') ? w
+        : "\"" + w.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    /// <summary>Splits text at each <c>|</c> that has whitespace on both sides and is outside quotes and brackets.</summary>
+    public static List<string> SplitTopLevel(string text)
+    {
+        var parts = new List<string>();
+        int depth = 0, start = 0;
+        char quote = '\0';
+        for (int i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quote != '\0')
+            {
+                if (c == '\\' && quote == '"' && i + 1 < text.Length) { i++; continue; }
+                if (c == quote) quote = '\0';
+                continue;
+            }
+            switch (c)
+            {
+                case '"' or '\'': quote = c; break;
+                case '(' or '[' or '{': depth++; break;
+                case ')' or ']' or '}': if (depth > 0) depth--; break;
+                case '|' when depth == 0 && i > 0 && char.IsWhiteSpace(text[i - 1]) && i + 1 < text.Length && char.IsWhiteSpace(text[i + 1]):
+                    parts.Add(text[start..i].Trim());
+                    start = i + 1;
+                    break;
+            }
+        }
+        parts.Add(text[start..].Trim());
+        return parts;
+    }
+
+    /// <summary>
+    /// The words of one stage written inside a quoted pipeline, as a shell would split them: whitespace outside quotes
+    /// and brackets separates words, quotes are removed (a quote inside brackets is kept: the stage parser reads it).
+    /// </summary>
+    public static List<string> Words(string text)
+    {
+        var words = new List<string>();
+        var w = new StringBuilder();
+        bool any = false;
+        int depth = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (depth == 0 && char.IsWhiteSpace(c))
+            {
+                if (any) words.Add(w.ToString());
+                w.Clear();
+                any = false;
+                continue;
+            }
+            any = true;
+            if (c is '"' or '\'')
+            {
+                int j = i + 1;
+                var keep = depth > 0;
+                if (keep) w.Append(c);
+                while (j < text.Length && text[j] != c)
+                {
+                    if (c == '"' && text[j] == '\\' && j + 1 < text.Length)
+                    {
+                        if (keep) w.Append('\\');
+                        j++;
+                    }
+                    w.Append(text[j]);
+                    j++;
+                }
+                if (j >= text.Length)
+                    throw ReshError.Usage($"A quote ({c}) in the pipeline is not closed.", "Close the quote, or escape it with a backslash inside \"...\".").ToException();
+                if (keep) w.Append(c);
+                i = j;
+                continue;
+            }
+            if (c is '(' or '[') depth++;
+            else if (c is ')' or ']' && depth > 0) depth--;
+            w.Append(c);
+        }
+        if (any) words.Add(w.ToString());
+        return words;
+    }
+}
+
+/// <summary>The flags only a pipeline has: <c>--parallel N</c> and <c>--stop-on-error</c>.</summary>
+public static class PipelineFlags
+{
+    public const int MaxParallel = 256;
+
+    public static bool TakesValue(string name) => name == "parallel";
+
+    public static bool IsFlag(string name) => name is "parallel" or "stop-on-error";
+}

@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+using Resh.Core.Grammar;
+using Resh.Core.Pipeline;
+using Xunit;
+
+namespace Resh.Core.Tests.Pipeline;
+
+public sealed class ItemTemplateTests
+{
+    [Fact]
+    public void Fields_are_filled_and_double_braces_are_literal()
+    {
+        var t = new ItemTemplate("proc://{pid}.kill{{x}}");
+        Assert.Equal(["pid"], t.Fields);
+        Assert.Equal("proc://42.kill{x}", t.Render(new JsonObject { ["pid"] = 42 }, percentEncode: false));
+    }
+
+    [Theory]
+    [InlineData("a|b")]
+    [InlineData("../../etc/passwd")]
+    [InlineData("x.kill")]
+    [InlineData("x\" y' z")]
+    [InlineData("{pid}")]
+    [InlineData("a(b=1),c")]
+    [InlineData("100%")]
+    [InlineData("ü ☃")]
+    public void A_filled_target_value_decodes_to_exactly_itself(string value)
+    {
+        var encoded = new ItemTemplate("{v}").Render(new JsonObject { ["v"] = value }, percentEncode: true);
+        Assert.DoesNotContain('.', encoded);
+        Assert.DoesNotContain('/', encoded);
+        Assert.DoesNotContain('|', encoded);
+        Assert.DoesNotContain('(', encoded);
+        Assert.DoesNotContain('{', encoded);
+        Assert.Equal(value, PercentDecoding.Decode(encoded));
+    }
+
+    [Fact]
+    public void A_missing_or_null_field_is_usage_for_that_item()
+    {
+        var t = new ItemTemplate("x/{a}");
+        Assert.Equal(ErrorCode.Usage, Assert.Throws<ReshException>(() => t.Render(new JsonObject(), true)).Error.Code);
+        Assert.Equal(ErrorCode.Usage, Assert.Throws<ReshException>(() => t.Render(new JsonObject { ["a"] = null }, true)).Error.Code);
+    }
+
+    [Theory]
+    [InlineData("x{")]
+    [InlineData("x{}")]
+    [InlineData("x{a b}")]
+    [InlineData("x{a")]
+    public void A_bad_placeholder_is_usage(string text) =>
+        Assert.Equal(ErrorCode.Usage, Assert.Throws<ReshException>(() => new ItemTemplate(text)).Error.Code);
+}

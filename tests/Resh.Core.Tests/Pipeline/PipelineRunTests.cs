@@ -1,0 +1,267 @@
+using System.Text.Json.Nodes;
+using Xunit;
+
+namespace Resh.Core.Tests.Pipeline;
+
+/// <summary>Whole pipelines through ReshApp, in-process, over the `pt://` test handle (one class: it shares the handle's record of calls).</summary>
+public sealed class PipelineRunTests
+{
+    static readonly object Gate = new();
+
+    static InProcess.Result Run(params string[] argv)
+    {
+        PipeTestHandle.Reset();
+        return InProcess.Run(PipeTestHandle.Registry(), argv);
+    }
+
+    static List<string> TouchedTargets() => PipeTestHandle.Touched.Select(t => t.Target).ToList();
+
+    [Fact]
+    public void Filters_flow_and_the_envelope_is_the_pipelines()
+    {
+        lock (Gate)
+        {
+            var r = Run("pt://.list | where size_bytes > 1MiB and enabled | select name,size | sort -size");
+            Assert.Equal(0, r.Exit);
+            var env = r.Envelope;
+            Assert.Equal("pipeline", env["handle"]!.GetValue<string>());
+            Assert.Equal("run", env["verb"]!.GetValue<string>());
+            Assert.Equal(1, env["result"]!["count"]!.GetValue<int>());
+            Assert.Equal("""[{"name":"gamma","size":"20MiB"}]""", env["result"]!["items"]!.ToJsonString());
+        }
+    }
+
+    [Fact]
+    public void Count_answers_a_number_and_both_spellings_agree()
+    {
+        lock (Gate)
+        {
+            var a = Run("pt://.list | where age < 1m | count");
+            var b = Run("pt://.list", "|", "where", "age", "<", "1m", "|", "count");
+            Assert.Equal("""{"count":3}""", a.Envelope["result"]!.ToJsonString());
+            Assert.Equal(a.Envelope["result"]!.ToJsonString(), b.Envelope["result"]!.ToJsonString());
+        }
+    }
+
+    [Fact]
+    public void A_later_stage_runs_once_per_item_with_fields_filled()
+    {
+        lock (Gate)
+        {
+            var r = Run("pt://.list | where enabled and name != bad | pt://{name}.touch name={size}");
+            Assert.Equal(0, r.Exit);
+            Assert.Equal(["alpha", "gamma"], TouchedTargets());
+            Assert.Equal(["512B", "20MiB"], PipeTestHandle.Touched.Select(t => t.Name!).ToList());
+            var items = r.Envelope["result"]!["items"]!.AsArray();
+            Assert.Equal("""{"name":"alpha","size":"512B"}""", items[0]!["item"]!.ToJsonString());
+            Assert.True(items[0]!["ok"]!.GetValue<bool>());
+            Assert.Equal("alpha", items[0]!["result"]!["target"]!.GetValue<string>());
+            Assert.True(r.Envelope["changed"]!.GetValue<bool>());
+        }
+    }
+
+    [Fact]
+    public void A_failing_item_makes_the_pipeline_partial_and_the_rest_still_run()
+    {
+        lock (Gate)
+        {
+            var r = Run("pt://.list | pt://{name}.touch");
+            Assert.Equal(9, r.Exit);
+            Assert.Equal("partial", r.Code);
+            Assert.Equal(5, TouchedTargets().Count);
+            var bad = r.Envelope["result"]!["items"]!.AsArray().Single(i => !i!["ok"]!.GetValue<bool>());
+            Assert.Equal("failed", bad!["error"]!["code"]!.GetValue<string>());
+            Assert.Equal(4, r.Envelope["result"]!["summary"]!["ok"]!.GetValue<int>());
+        }
+    }
+
+    [Fact]
+    public void Stop_on_error_stops_at_the_first_failure()
+    {
+        lock (Gate)
+        {
+            PipeTestHandle.Reset();
+            var r = InProcess.Run(PipeTestHandle.Registry(), ["pt://.list | sort name | pt://{name}.touch", "--stop-on-error"]);
+            // sorted: alpha, bad, beta, delta, gamma: alpha runs, bad fails, nothing after it
+            Assert.Equal(["alpha", "bad"], TouchedTargets());
+            Assert.Equal("partial", r.Code);
+            Assert.Equal(3, r.Envelope["result"]!["summary"]!["skipped"]!.GetValue<int>());
+        }
+    }
+
+    [Fact]
+    public void Dry_run_flows_into_every_stage()
+    {
+        lock (Gate)
+        {
+            var r = Run("--dry-run", "pt://.list | first 2 | pt://{name}.touch");
+            Assert.Equal(0, r.Exit);
+            Assert.All(PipeTestHandle.Touched, t => Assert.True(t.DryRun));
+            Assert.True(r.Envelope["dry_run"]!.GetValue<bool>());
+            var r2 = Run("pt://.list | first 1 | pt://{name}.touch --dry-run");
+            Assert.True(PipeTestHandle.Touched.Single().DryRun);
+        }
+    }
+
+    [Theory]
+    [InlineData("pt://.list | wher name == x | pt://{name}.touch")]           // misspelt filter
+    [InlineData("pt://.list | where name = x | pt://{name}.touch")]           // bad expression
+    [InlineData("pt://.list | pt://{name}.tuoch")]                           // unknown verb
+    [InlineData("pt://.list | nosuch://{name}.touch")]                       // unknown handle
+    [InlineData("pt://.list | pt://{name}.touch colour=red")]                // unknown argument
+    [InlineData("pt://.list | pt://{nmae}.touch")]                           // unknown field
+    [InlineData("pt://.list | select name | pt://{size}.touch")]             // field dropped by select
+    [InlineData("pt://.list | pt://{name}.touch {force}")]                   // a field as a word of its own
+    [InlineData("pt://.list | pt://{name}.touch(name={size})")]              // a field inside parentheses
+    [InlineData("pt://.list | pt://{name}.touch --parallel 0")]
+    [InlineData("pt://.one | count")]                                        // not a list
+    [InlineData("pt://.list | pt://{name}.need")]                            // required argument missing
+    public void A_bad_stage_anywhere_is_usage_and_nothing_runs(string pipeline)
+    {
+        lock (Gate)
+        {
+            var r = Run(pipeline);
+            Assert.Equal(2, r.Exit);
+            Assert.Equal("usage", r.Code);
+            Assert.NotNull(r.Envelope["error"]!["hint"]);
+            Assert.Equal(0, PipeTestHandle.ListCalls);
+            Assert.Empty(PipeTestHandle.Touched);
+        }
+    }
+
+    [Theory]
+    [InlineData("a|b")]
+    [InlineData("../../etc/passwd")]
+    [InlineData("x.need")]
+    [InlineData("x(name=evil)")]
+    [InlineData("q\"uo'te")]
+    [InlineData("{name}")]
+    [InlineData("x | pt://y.need")]
+    public void A_field_value_cannot_change_the_stage(string hostile)
+    {
+        lock (Gate)
+        {
+            PipeTestHandle.Reset();
+            PipeTestHandle.Items = [new PtItem(hostile, 1, "1B", 1, "1s", false, null)];
+            var r = InProcess.Run(PipeTestHandle.Registry(), ["pt://.list | pt://{name}.touch name={name}"]);
+            Assert.Equal(0, r.Exit);
+            var t = Assert.Single(PipeTestHandle.Touched);
+            Assert.Equal(hostile, t.Target);     // the whole value is the target, decoded
+            Assert.Equal(hostile, t.Name);       // and one argument value
+            Assert.False(t.Force);
+            Assert.Equal(hostile, r.Envelope["result"]!["items"]![0]!["result"]!["target"]!.GetValue<string>());
+        }
+    }
+
+    [Theory]
+    [InlineData("@/etc/passwd")]
+    [InlineData("force=true")]
+    [InlineData("--force")]
+    [InlineData("x force=true")]
+    public void A_field_value_is_one_argument_value(string hostile)
+    {
+        lock (Gate)
+        {
+            PipeTestHandle.Reset();
+            PipeTestHandle.Items = [new PtItem(hostile, 1, "1B", 1, "1s", false, null)];
+            var r = InProcess.Run(PipeTestHandle.Registry(), ["pt://.list | pt://x.touch name={name}"]);
+            Assert.Equal(0, r.Exit);
+            var t = Assert.Single(PipeTestHandle.Touched);
+            Assert.Equal(hostile, t.Name);   // never read from a file, never a flag or another argument
+            Assert.False(t.Force);
+        }
+    }
+
+    [Fact]
+    public void Parallel_runs_concurrently_and_keeps_input_order()
+    {
+        lock (Gate)
+        {
+            PipeTestHandle.Reset();
+            // The first item is the slowest: one at a time it finishes first; four at a time it finishes last.
+            PipeTestHandle.Items = new[] { "a", "b", "c", "d" }.Select((n, i) => new PtItem(n, 1, "1B", i == 0 ? 600 : 10, "1s", true, null)).ToList();
+            var r = InProcess.Run(PipeTestHandle.Registry(), ["pt://.list | pt://{name}.touch delay={age_seconds}ms", "--parallel", "4"]);
+            Assert.Equal(0, r.Exit);
+            var order = r.Envelope["result"]!["items"]!.AsArray().Select(i => i!["item"]!["name"]!.GetValue<string>()).ToList();
+            Assert.Equal(["a", "b", "c", "d"], order);
+            Assert.Equal("a", TouchedTargets()[^1]);
+
+            PipeTestHandle.Touched.Clear();
+            InProcess.Run(PipeTestHandle.Registry(), ["pt://.list | pt://{name}.touch delay={age_seconds}ms"]);
+            Assert.Equal(["a", "b", "c", "d"], TouchedTargets()); // --parallel 1 (the default): one after the other
+        }
+    }
+
+    [Fact]
+    public void Ndjson_streams_each_items_envelope_then_the_summary()
+    {
+        lock (Gate)
+        {
+            var r = Run("pt://.list | first 3 | pt://{name}.touch", "--format", "ndjson");
+            var lines = r.Stdout.Trim().Split('\n');
+            Assert.Equal(4, lines.Length);
+            for (int i = 0; i < 3; i++) Assert.Equal("touch", JsonNode.Parse(lines[i])!["verb"]!.GetValue<string>());
+            var last = JsonNode.Parse(lines[3])!;
+            Assert.Equal("pipeline", last["handle"]!.GetValue<string>());
+            Assert.Equal(3, last["result"]!["summary"]!["ok"]!.GetValue<int>());
+        }
+    }
+
+    [Fact]
+    public void Ndjson_of_filter_output_prints_the_items()
+    {
+        lock (Gate)
+        {
+            var r = Run("pt://.list | select name | first 2", "--format", "ndjson");
+            var lines = r.Stdout.Trim().Split('\n');
+            Assert.Equal("""{"name":"alpha"}""", lines[0]);
+            Assert.Equal("""{"name":"beta"}""", lines[1]);
+        }
+    }
+
+    [Fact]
+    public void A_field_no_item_has_warns_and_matches_nothing()
+    {
+        lock (Gate)
+        {
+            var r = Run("pt://.list | where colour == red | count");
+            Assert.Equal(0, r.Exit);
+            Assert.Equal(0, r.Envelope["result"]!["count"]!.GetValue<int>());
+            Assert.Contains(r.Envelope["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("colour"));
+        }
+    }
+
+    [Fact]
+    public void Table_renders_filter_output()
+    {
+        lock (Gate)
+        {
+            var r = Run("pt://.list | select name,size | first 2", "--format", "table");
+            Assert.Equal(0, r.Exit);
+            Assert.Contains("alpha", r.Stdout);
+            Assert.Contains("NAME", r.Stdout.ToUpperInvariant());
+        }
+    }
+
+    [Fact]
+    public void A_batch_line_may_be_a_pipeline()
+    {
+        lock (Gate)
+        {
+            PipeTestHandle.Reset();
+            var stdin = """
+                {"id":1,"stage":"pt://.list | where enabled | count"}
+                {"id":2,"stage":"pt://.list | first 1 | pt://{name}.touch","dry_run":true}
+                {"id":3,"stage":"pt://.list | wher x","verb":"list"}
+                """;
+            var r = InProcess.Run(PipeTestHandle.Registry(), ["batch"], stdin);
+            var lines = r.Stdout.Trim().Split('\n').Select(l => JsonNode.Parse(l)!).ToList();
+            Assert.Equal(3, lines.Count);
+            Assert.Equal(3, lines[0]["result"]!["count"]!.GetValue<int>());
+            Assert.Equal(1, lines[0]["id"]!.GetValue<int>());
+            Assert.True(lines[1]["ok"]!.GetValue<bool>());
+            Assert.True(PipeTestHandle.Touched.Single().DryRun);
+            Assert.Equal("usage", lines[2]["error"]!["code"]!.GetValue<string>());
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using System.Text.Json.Nodes;
+using Xunit;
+
+namespace Resh.Handles.Tests.Ssh;
+
+/// <summary>
+/// Pipelines whose first stage is remote (issue 19): the items of every host's answer flow on, each with its
+/// `host`; the filters and later stages run locally on them (docs/pipelines.md).
+/// </summary>
+[Collection("ssh")]
+public sealed class SshPipelineTests(SshBackend ssh)
+{
+    [Fact]
+    public void A_fleets_items_are_filtered_locally_each_with_its_host()
+    {
+        var run = ssh.Run("ssh://reshf[1:3]/system://.disk | where mount_point == \"/\" | select host,mount_point,used_percent", "--forks", "3");
+        Assert.True(run.Ok, run.ToString());
+        Assert.Equal("pipeline", run.Envelope["handle"]!.GetValue<string>());
+        var items = run.Result!["items"]!.AsArray();
+        Assert.Equal(["reshf1", "reshf2", "reshf3"], items.Select(i => i!["host"]!.GetValue<string>()).Order());
+        Assert.All(items, i => Assert.Equal("/", i!["mount_point"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void One_remote_hosts_items_carry_its_host_and_feed_a_later_stage()
+    {
+        var run = ssh.Run("ssh://reshf4/system://.disk | where mount_point == \"/\" | first 1 | system://.hostname");
+        Assert.True(run.Ok, run.ToString());
+        var item = run.Result!["items"]![0]!;
+        Assert.Equal("reshf4", item["item"]!["host"]!.GetValue<string>());
+        Assert.True(item["ok"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void An_unreachable_host_makes_the_pipeline_partial()
+    {
+        var run = ssh.Run("ssh://reshf5,ghost/system://.disk | where mount_point == \"/\" | count", "--timeout", "60s");
+        Assert.Equal(9, run.ExitCode);
+        Assert.Equal("partial", run.ErrorCode);
+        Assert.Equal(1, run.Result!["count"]!.GetValue<int>());
+        Assert.Contains("ghost", run.Envelope["error"]!["details"]!["failed_hosts"]!.ToJsonString());
+    }
+}
