@@ -17,10 +17,10 @@ driver, binary = sys.argv[1], sys.argv[2]
 unit, tree, runs = os.environ["UNIT"], os.environ["TREE"], int(os.environ["RUNS"])
 cases = [
     ("registry: scheme", "sys\t", r"system://$"),
-    ("registry: verb", "system://.mem\t", r"\.memory $"),
-    ("registry: argument", "file:///etc/hosts.lines.ensure li\t", r"line=$"),
-    ("live: path (201 entries)", f"file://{tree}/zz\t", r"zz-unique\.conf $"),
-    ("live: service name", f"svc://{unit[:-1]}\t", unit + " $"),
+    ("registry: verb", "system://.mem\t", r"\.memory "),
+    ("registry: argument", "file:///etc/hosts.lines.ensure li\t", r"line="),
+    ("live: path (201 entries)", f"file://{tree}/zz\t", r"zz-unique\.conf "),
+    ("live: service name", f"svc://{unit[:-1]}\t", unit + " "),
 ]
 steps = [{"expect": r"> $", "timeout": 20}]
 for _ in range(runs):

@@ -141,9 +141,10 @@ public static class Completion
         // Live targets (unit names, hosts, PIDs): the handle's own bounded list.
         if (handle.CompleteTarget is { } live && dot < 0)
             results.AddRange(live(body).Select(t => $"{scheme}://{t}"));
-        if (dot >= 0)
+        // Every dot may start the verb: dotted verbs (`lines.ensure`) complete from `hosts.lines.ens` too.
+        for (var d = body.IndexOf('.'); d >= 0; d = body.IndexOf('.', d + 1))
         {
-            var prefix = current[..(sep + 3 + dot + 1)];
+            var prefix = current[..(sep + 3 + d + 1)];
             results.AddRange(Filter(handle.Verbs.Select(v => prefix + v.Name), current));
         }
         if (scheme == "file" && body.Length > 0)

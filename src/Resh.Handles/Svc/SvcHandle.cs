@@ -49,6 +49,8 @@ public static class SvcHandle
                 {
                     "systemd" => await Systemd.SystemdManager.ConnectAsync(cts.Token).ConfigureAwait(false),
                     "openrc" => new OpenRc.OpenRcManager(),
+                    // No manager has booted (a container): the init scripts still name the services one could start.
+                    _ when Directory.Exists("/etc/init.d") => new OpenRc.OpenRcManager(),
                     _ => throw new OperationCanceledException(),
                 };
                 using (mgr) return await mgr.KnownNamesAsync(cts.Token).ConfigureAwait(false);

@@ -155,12 +155,16 @@ internal sealed class LineEditor(RawTerminal term, LineEditor.Callbacks callback
             common = common[..n];
         }
         string? replacement = null;
+        var space = "";
         if (candidates.Count == 1)
-            replacement = common + (common.EndsWith('/') || common.EndsWith('=') || common.EndsWith(':') || common.EndsWith('.') ? "" : " ");
+        {
+            replacement = common;
+            space = common.EndsWith('/') || common.EndsWith('=') || common.EndsWith(':') || common.EndsWith('.') ? "" : " ";
+        }
         else if (common.Length > word.Length && common.StartsWith(word, StringComparison.Ordinal)) replacement = common;
         if (replacement is not null)
         {
-            var escaped = ShellWords.Escape(replacement);
+            var escaped = ShellWords.Escape(replacement) + space;
             _line.Remove(start, _cursor - start).Insert(start, escaped);
             _cursor = start + escaped.Length;
             return;
