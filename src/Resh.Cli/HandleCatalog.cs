@@ -58,7 +58,8 @@ public static class HandleCatalog
         Resh.Handles.Plugin.PluginSchema.Validator = Resh.Handles.Config.SchemaValidation.Problems; // plugin://.test checks with config://'s validator
         registry.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(registry, BuildInfo(),
             [Resh.Surfaces.Mcp.McpCommand.Declaration(), Resh.Surfaces.Serve.ServeCommand.Declaration(), Resh.Surfaces.Serve.ServeInstall.Declaration(),
-             .. Resh.Surfaces.Serve.TokenVerbs.Create(), Resh.Agent.AgentCommand.Declaration(), .. Resh.Agent.AgentKeyVerbs.Create()]));
+             .. Resh.Surfaces.Serve.TokenVerbs.Create(), Resh.Agent.AgentCommand.Declaration(), .. Resh.Agent.AgentKeyVerbs.Create(),
+             Resh.Surfaces.Shell.ShellCommand.Declaration()]));
         return registry;
     }
 
@@ -68,6 +69,7 @@ public static class HandleCatalog
         "mcp" => start => Resh.Surfaces.Mcp.McpCommand.RunAsync(start, BuildInfo().Version),
         "serve" => start => Resh.Surfaces.Serve.ServeCommand.RunAsync(start, BuildInfo().Version),
         "agent" => start => Resh.Agent.AgentCommand.RunAsync(start, BuildInfo().Version),
+        "shell" => start => Resh.Surfaces.Shell.ShellCommand.RunAsync(start, Surface), // the interactive shell (docs/shell.md)
         _ => null,
     };
 

@@ -51,6 +51,7 @@ public static class SshHandle
         ])
     {
         Resolver = request => RemoteStage.Resolve(registry, request),
+        CompleteTarget = partial => Hosts.HostResolver.Completions(partial),
         Notes = Notes,
         RunsPrograms = true, // exec, and nested stages that run resh (any verb) on the host
     };

@@ -19,6 +19,13 @@ public sealed class AppIO
     public bool HandleSignals { get; init; }
     /// <summary>Columns of the terminal on stdout, asked only when a table is drawn.</summary>
     public Func<int?> TerminalWidth { get; init; } = () => null;
+    /// <summary>
+    /// Cancels the running call as Ctrl-C does, without ending the process: the interactive shell runs each
+    /// line through <see cref="ReshApp"/> and owns SIGINT itself (its <see cref="HandleSignals"/> is false).
+    /// </summary>
+    public CancellationToken Interrupt { get; init; }
+    /// <summary>Sees the envelope that answers the call (the shell keeps it as <c>$_</c>); null elsewhere.</summary>
+    public Action<Output.Envelope>? OnAnswer { get; init; }
 
     public static AppIO Console()
     {

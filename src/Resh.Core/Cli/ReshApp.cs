@@ -27,6 +27,8 @@ public sealed partial class ReshApp(HandleRegistry registry)
     public async Task<int> RunAsync(string[] argv, AppIO io)
     {
         var clock = Stopwatch.StartNew();
+        // `resh` alone on a terminal (stdin and stdout) is the interactive shell; piped or redirected it prints help.
+        if (argv.Length == 0 && io.StdinIsTerminal && io.StdoutIsTerminal && Surfaces?.Invoke("shell") is not null) argv = ["shell"];
         // A pipeline (`resh 'proc://.list | where name == "sleep" | count'`): the REPL passes its line here too.
         if (Pipeline.PipelineSyntax.IsPipeline(argv) && RawArgv.Check(argv) is null) return await RunPipelineAsync(argv, io, clock).ConfigureAwait(false);
         var inv = new Invocation();
@@ -92,6 +94,7 @@ public sealed partial class ReshApp(HandleRegistry registry)
             // Only a table needs the terminal's width: one ioctl, never on the JSON path. COLUMNS sets it when piped.
             TableWidth = format == OutputFormat.Table ? TerminalWidthFor(io) : null,
             Columns = g.Columns,
+            OnAnswer = io.OnAnswer,
         };
         if (io.StdoutClosed && !g.Quiet)
         {
@@ -133,12 +136,14 @@ public sealed partial class ReshApp(HandleRegistry registry)
         using var terminate = new CancellationTokenSource(); // SIGTERM: also cancels interrupt; a long-lived server ends normally on it
         using var timeout = new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(interrupt.Token, timeout.Token);
+        using var shellInterrupt = io.Interrupt.Register(() => interrupt.Cancel()); // the shell's Ctrl-C: this call only
         var gate = new FinishGate();
         var events = new EventSink(output, null, false);
 
         void Watchdog()
         {
             // The verb was asked to stop; if it does not answer within the grace period, answer for it.
+            if (io.Interrupt.CanBeCanceled) return; // the interactive shell outlives a call: the verb answers for itself
             _ = Task.Run(async () =>
             {
                 await Task.Delay(CancelGrace).ConfigureAwait(false);

@@ -126,11 +126,25 @@ public static class Completion
         var handle = registry.Find(scheme);
         if (handle is null) return Filter(registry.Visible.Select(h => h.Scheme + "://"), current);
         var body = current[(sep + 3)..];
-        var dot = body.LastIndexOf('.');
         var results = new List<string>();
-        if (dot >= 0)
+        // A stage inside a stage (ssh://HOST/STAGE): the inner stage completes as a stage of its own.
+        if (handle.Resolver is not null && body.IndexOf('/') is var slash and > 0)
         {
-            var prefix = current[..(sep + 3 + dot + 1)];
+            var inner = body[(slash + 1)..];
+            var outer = current[..(sep + 3 + slash + 1)];
+            var innerCandidates = inner.Contains("://", StringComparison.Ordinal)
+                ? StageCandidates(registry, inner)
+                : Filter(registry.Visible.Select(h => h.Scheme + "://"), inner);
+            return innerCandidates.Select(c => outer + c).ToList();
+        }
+        var dot = body.LastIndexOf('.');
+        // Live targets (unit names, hosts, PIDs): the handle's own bounded list.
+        if (handle.CompleteTarget is { } live && dot < 0)
+            results.AddRange(live(body).Select(t => $"{scheme}://{t}"));
+        // Every dot may start the verb: dotted verbs (`lines.ensure`) complete from `hosts.lines.ens` too.
+        for (var d = body.IndexOf('.'); d >= 0; d = body.IndexOf('.', d + 1))
+        {
+            var prefix = current[..(sep + 3 + d + 1)];
             results.AddRange(Filter(handle.Verbs.Select(v => prefix + v.Name), current));
         }
         if (scheme == "file" && body.Length > 0)

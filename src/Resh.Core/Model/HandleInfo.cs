@@ -58,6 +58,11 @@ public sealed class HandleInfo
     /// the standard rule of SPEC §1 (next word, else longest <c>.verb</c> suffix).
     /// </summary>
     public Func<StageResolveRequest, StageResolution?>? Resolver { get; init; }
+    /// <summary>
+    /// Live completion of a partial target (unit names, hosts, PIDs) for the interactive shell and the completion
+    /// scripts: cheap, bounded, and never throwing (an empty list when the backend cannot answer). Null: none.
+    /// </summary>
+    public Func<string, IReadOnlyList<string>>? CompleteTarget { get; init; }
 
     public VerbInfo? FindVerb(string name)
     {

@@ -108,11 +108,15 @@ public sealed class OutputWriter
         _stderr.Flush();
     }
 
+    /// <summary>Sees each answer before it is printed (the interactive shell keeps it as <c>$_</c>).</summary>
+    public Action<Envelope>? OnAnswer { get; init; }
+
     /// <summary>Prints the envelope (or its raw payload) and returns the exit status of what was printed.</summary>
     public async ValueTask<int> WriteEnvelopeAsync(Envelope env, CancellationToken ct = default)
     {
         if (Format == OutputFormat.Raw && env.Ok && env.Raw is not null && !_quiet)
         {
+            OnAnswer?.Invoke(env);
             WarningsToStderr(env);
             try
             {
@@ -149,6 +153,7 @@ public sealed class OutputWriter
             try
             {
                 if (!answer) _streamed = true;
+                else OnAnswer?.Invoke(env);
                 WriteEnvelopeCore(env, answer);
                 return env.ExitStatus;
             }

@@ -25,6 +25,40 @@ public sealed class HostResolver
         _inventoryPath = inventoryPath;
     }
 
+    /// <summary>
+    /// The shell's completion of ssh://: Host aliases of ~/.ssh/config (no patterns), then @groups and hosts of the
+    /// config's inventory. Never throws: a broken inventory completes nothing from it.
+    /// </summary>
+    public static IReadOnlyList<string> Completions(string partial)
+    {
+        var names = new List<string>();
+        try
+        {
+            var home = Environment.GetEnvironmentVariable("HOME");
+            var sshConfig = string.IsNullOrEmpty(home) ? null : Path.Combine(home, ".ssh", "config");
+            if (sshConfig is not null && File.Exists(sshConfig))
+                foreach (var line in File.ReadLines(sshConfig).Take(5000))
+                {
+                    var t = line.Trim();
+                    if (!t.StartsWith("Host ", StringComparison.OrdinalIgnoreCase) && !t.StartsWith("Host\t", StringComparison.OrdinalIgnoreCase)) continue;
+                    names.AddRange(t[5..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Where(n => n.IndexOfAny(['*', '?', '!']) < 0));
+                }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+        try
+        {
+            var resolver = new HostResolver(() => ReshConfig.Load(ReshPaths.FromEnvironment(), null), null);
+            resolver.Load();
+            foreach (var inv in resolver.Sources())
+            {
+                names.AddRange(inv.GroupNames.Select(g => "@" + g));
+                names.AddRange(inv.HostNames);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException) { }
+        return names.Where(n => n.StartsWith(partial, StringComparison.Ordinal)).Distinct().Take(500).ToList();
+    }
+
     public IReadOnlyList<HostTarget> Resolve(HostSpec spec)
     {
         var result = new List<HostTarget>();

@@ -24,6 +24,9 @@ public sealed class Inventory
         public Dictionary<string, string> Vars { get; } = new(StringComparer.Ordinal);
     }
 
+    /// <summary>Every host, in the order first named.</summary>
+    public IEnumerable<string> HostNames => _hostOrder;
+
     public IEnumerable<string> GroupNames => _groups.Keys.Append("all").Distinct();
 
     public Group GetOrAddGroup(string name)

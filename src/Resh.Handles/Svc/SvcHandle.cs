@@ -31,8 +31,33 @@ public static class SvcHandle
             SvcDaemonReload.Verb,
         ])
     {
+        CompleteTarget = CompleteTarget,
         Notes = "The backend is systemd when it is PID 1 (/run/systemd/system exists), else OpenRC when it has booted (/run/openrc/softlevel); backend= overrides. "
             + "With systemd, state is read over D-Bus from PID 1 (the private socket as root, else the system bus) and changes go through systemctl, so job errors read as they do for an operator. "
             + "Every change is idempotent and truthful: starting a running service is `changed: false`, a failed start is `failed` with the last journal lines in details, an unknown service is `not_found` with similar names.",
     };
+
+    /// <summary>The shell's completion of svc://: the service manager's own list of known names, bounded to a second.</summary>
+    static IReadOnlyList<string> CompleteTarget(string partial)
+    {
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            var names = Task.Run(async () =>
+            {
+                ServiceManager mgr = ServiceManagers.Detect() switch
+                {
+                    "systemd" => await Systemd.SystemdManager.ConnectAsync(cts.Token).ConfigureAwait(false),
+                    "openrc" => new OpenRc.OpenRcManager(),
+                    // No manager has booted (a container): the init scripts still name the services one could start.
+                    _ when Directory.Exists("/etc/init.d") => new OpenRc.OpenRcManager(),
+                    _ => throw new OperationCanceledException(),
+                };
+                using (mgr) return await mgr.KnownNamesAsync(cts.Token).ConfigureAwait(false);
+            }).WaitAsync(cts.Token).GetAwaiter().GetResult();
+            return names.Select(n => n.EndsWith(".service", StringComparison.Ordinal) ? n[..^8] : n)
+                .Where(n => n.StartsWith(partial, StringComparison.Ordinal)).Distinct().Take(500).ToList();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException) { return []; } // completion never fails a keystroke
+    }
 }

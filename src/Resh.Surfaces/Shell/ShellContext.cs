@@ -1,0 +1,139 @@
+using Resh.Core.Cli;
+using Resh.Core.Grammar;
+using Resh.Core.Introspection;
+using Resh.Core.Model;
+using Resh.Core.Registry;
+using Resh.Core.Secrets;
+
+namespace Resh.Surfaces.Shell;
+
+/// <summary>
+/// What `use` set: a remote (<c>use ssh://web01</c>: later stages run as ssh://web01/STAGE) and a base stage
+/// (<c>use file:///etc/nginx</c>: <c>file://nginx.conf.read</c> and a bare <c>nginx.conf.read</c> resolve there).
+/// </summary>
+internal sealed class ShellContext(HandleRegistry registry)
+{
+    public string? Remote { get; private set; }
+    public string? Base { get; private set; }
+
+    public string Prompt => string.Join(' ', new[] { Remote, Base }.Where(x => x is not null)) is { Length: > 0 } ctx ? $"resh {ctx}> " : "resh> ";
+
+    /// <summary>`use STAGE` or `use` alone; returns the message to print, or throws a usage message.</summary>
+    public string Use(IReadOnlyList<string> args)
+    {
+        if (args.Count == 0) { Remote = Base = null; return "context cleared"; }
+        if (args.Count > 1) throw new ShellWords.VariableException("use takes one stage: use ssh://web01, use file:///etc/nginx, or use alone to clear.");
+        var stage = args[0].TrimEnd('/');
+        if (!StageParser.LooksLikeStage(args[0])) throw new ShellWords.VariableException($"`{args[0]}` is not a stage (scheme://target).");
+        var syntax = StageParser.Parse(args[0]);
+        if (registry.Find(syntax.Scheme) is null) throw new ShellWords.VariableException($"`{syntax.Scheme}://` is not a handle here (resh handles lists them).");
+        if (syntax.Scheme == "ssh")
+        {
+            if (syntax.Body.Length == 0) throw new ShellWords.VariableException("use ssh://HOST names a host.");
+            Remote = "ssh://" + syntax.Body.TrimEnd('/');
+            return $"stages run on {Remote}";
+        }
+        Base = syntax.Scheme == "file" && syntax.Body.Length > 1 ? stage : args[0];
+        return $"relative targets resolve in {Base}";
+    }
+
+    /// <summary>The argv for ReshApp: the first word rewritten for the base stage and the remote.</summary>
+    public List<string> Apply(List<string> words)
+    {
+        if (words.Count == 0) return words;
+        var first = words[0];
+        if (first.StartsWith('-')) return words; // global flags first: left as typed
+        string? stage = null;
+        if (StageParser.LooksLikeStage(first)) stage = Relative(first);
+        else if (Base is not null && registry.Meta?.FindVerb(first) is null && first != "|") stage = Bare(first);
+        if (stage is null) return words;
+        if (Remote is not null && !stage.StartsWith("ssh://", StringComparison.Ordinal)) stage = $"{Remote}/{stage}";
+        words[0] = stage;
+        return words;
+    }
+
+    /// <summary><c>file://REL</c> under a file:// base becomes <c>file:///BASE/REL</c>.</summary>
+    string Relative(string stage)
+    {
+        if (Base is null || !Base.StartsWith("file://", StringComparison.Ordinal) || !stage.StartsWith("file://", StringComparison.Ordinal)) return stage;
+        var body = stage[7..];
+        if (body.StartsWith('/') || body.StartsWith('.') || body.Length == 0) return stage;
+        return $"{Base}/{body}";
+    }
+
+    /// <summary>A word without a scheme: <c>.verb</c> applies to the base target, <c>name.verb</c> to a target under it.</summary>
+    string Bare(string word)
+    {
+        if (word.StartsWith('.')) return Base + word;
+        var sep = Base!.IndexOf("://", StringComparison.Ordinal);
+        var body = Base[(sep + 3)..];
+        return body.Length == 0 || body.EndsWith('/') ? Base + word : $"{Base}/{word}";
+    }
+}
+
+/// <summary>Which lines the history file may keep (SPEC §8: secrets never written), judged by the declarations.</summary>
+internal static class HistoryFilter
+{
+    static readonly string[] SecretReferences = ["secret:", "env:", "file:", "@"];
+
+    /// <summary>False when the line carries a secret literally: a secret-typed argument, anything the redactor masks, a URL password.</summary>
+    public static bool MayKeep(string line, HandleRegistry registry)
+    {
+        if (SecretRedactor.Scrub(line) != line) return false;
+        List<string> words;
+        try { words = ShellWords.Split(line); }
+        catch (ShellWords.VariableException) { return false; }
+        foreach (var w in words)
+            if (w.Contains("://", StringComparison.Ordinal) && Invocation.WithoutPassword(w) != w) return false;
+        var stageAt = words.FindIndex(w => StageParser.LooksLikeStage(w));
+        if (stageAt < 0) return !words.Any(LooksSecret);
+        try
+        {
+            var stage = words[stageAt];
+            // The innermost stage of ssh://HOST/STAGE is the one whose arguments are declared.
+            while (true)
+            {
+                var s = StageParser.Parse(stage);
+                if (s.Scheme == "ssh" && s.Body.IndexOf('/') is var slash and > 0 && StageParser.LooksLikeStage(s.Body[(slash + 1)..])) { stage = s.Body[(slash + 1)..]; continue; }
+                break;
+            }
+            var syntax = StageParser.Parse(stage);
+            var handle = registry.Find(syntax.Scheme);
+            if (handle is null) return !words.Any(LooksSecret);
+            var next = stageAt + 1 < words.Count ? words[stageAt + 1] : null;
+            VerbInfo verb;
+            try { verb = VerbResolver.Resolve(handle, syntax.Body, next).Verb; }
+            catch (Resh.Core.Errors.ReshException) { return !words.Any(LooksSecret); }
+            var given = new List<(string Key, string Value)>();
+            foreach (var p in syntax.ParenArgs) if (p.Key is not null) given.Add((p.Key, p.Value));
+            for (int i = stageAt + 1; i < words.Count; i++)
+            {
+                var w = words[i];
+                if (w.StartsWith("--", StringComparison.Ordinal))
+                {
+                    var eq = w.IndexOf('=');
+                    if (eq > 0) given.Add((w[2..eq], w[(eq + 1)..]));
+                    else if (i + 1 < words.Count) given.Add((w[2..], words[i + 1]));
+                }
+                else if (w.IndexOf('=') is var e and > 0) given.Add((w[..e].TrimEnd(':'), w[(e + 1)..]));
+            }
+            foreach (var (key, value) in given)
+            {
+                var arg = verb.FindArg(CommandLineParser.Normalize(key));
+                var secret = arg is not null ? arg.Kind == ArgKind.Secret || arg.Secret : LooksSecretName(key);
+                if (handle.Scheme == "secret" && key is "value" or "content") secret = true; // secret://NAME.set value=...
+                if (secret && !SecretReferences.Any(r => value.StartsWith(r, StringComparison.Ordinal))) return false;
+            }
+            return true;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException) { return !words.Any(LooksSecret); }
+    }
+
+    static bool LooksSecret(string word) => word.IndexOf('=') is var eq and > 0 && LooksSecretName(word[..eq].TrimStart('-'));
+
+    static bool LooksSecretName(string key)
+    {
+        var k = key.ToLowerInvariant();
+        return k.Contains("pass") || k.Contains("token") || k.Contains("secret") || k.Contains("key") || k.Contains("credential");
+    }
+}

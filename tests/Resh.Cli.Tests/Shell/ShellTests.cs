@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Resh.TestSupport;
+using Xunit;
+
+namespace Resh.Cli.Tests.Interactive;
+
+/// <summary>
+/// Issue 19, the interactive shell: the real binary driven through a real pseudo-terminal (pty_drive.py, the
+/// python pty module as expect would): completion, `use`, $_ and $name, history without secrets, and `resh`
+/// without a terminal still printing help.
+/// </summary>
+public sealed class ShellTests : IDisposable
+{
+    readonly TempDir _home = new("shell");
+
+    public void Dispose() => _home.Dispose();
+
+    public sealed record Step(string? Send, string? Expect, double Timeout = 5);
+
+    public sealed record PtyRun(IReadOnlyList<(bool Matched, double? Ms, string Output)> Steps, int? Exit, string Transcript)
+    {
+        public string Out(int i) => Steps[i].Output;
+        public void AllMatched()
+        {
+            for (int i = 0; i < Steps.Count; i++)
+                Assert.True(Steps[i].Matched, $"step {i} did not see what it expected; its output:\n{Steps[i].Output}\n--- transcript:\n{Transcript}");
+        }
+    }
+
+    /// <summary>Runs resh (with <paramref name="args"/>) on a pseudo-terminal through the steps; HOME and RESH_HOME are the test's own.</summary>
+    public static PtyRun Drive(string home, IEnumerable<Step> steps, params string[] args)
+    {
+        var driver = Path.Combine(AppContext.BaseDirectory, "Shell", "pty_drive.py");
+        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(driver);
+        psi.ArgumentList.Add(ReshBinary.Path);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["HOME"] = home;
+        psi.Environment["RESH_HOME"] = Path.Combine(home, "state");
+        psi.Environment["TERM"] = "xterm";
+        psi.Environment.Remove("RESH_CONFIG");
+        psi.Environment.Remove("NO_COLOR");
+        var spec = new JsonObject
+        {
+            ["steps"] = new JsonArray(steps.Select(s => (JsonNode)StepJson(s)).ToArray()),
+        };
+        using var p = Process.Start(psi)!;
+        p.StandardInput.Write(spec.ToJsonString());
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromSeconds(120))) { p.Kill(true); throw new TimeoutException("pty driver did not finish"); }
+        var json = JsonNode.Parse(stdout.Result) ?? throw new InvalidOperationException("driver printed nothing: " + stderr.Result);
+        var list = json["steps"]!.AsArray().Select(s => (s!["matched"]!.GetValue<bool>(), s["ms"]?.GetValue<double>(), s["output"]!.GetValue<string>())).ToList();
+        return new PtyRun(list, json["exit"]?.GetValue<int>(), json["transcript"]!.GetValue<string>());
+    }
+
+    static JsonObject StepJson(Step s)
+    {
+        var o = new JsonObject { ["timeout"] = s.Timeout };
+        if (s.Send is not null) o["send"] = s.Send;
+        if (s.Expect is not null) o["expect"] = s.Expect;
+        return o;
+    }
+
+    static Step Prompt(double timeout = 10) => new(null, @"resh[^\n]*> $", timeout);
+
+    [Fact]
+    public void Tab_completes_a_scheme_a_verb_and_an_argument_name()
+    {
+        var run = Drive(_home.Path,
+        [
+            Prompt(20),
+            new("sys\t", @"system://$"),                       // the scheme
+            new(".mem\t", @"system://\.memory "),            // a verb of system://
+            new("\u0015file:///etc/hosts.lines.ens\t", @"lines\.ensure "),
+            new("li\t", @"line="),                            // an argument name, from the declaration
+            new("\u0003", @"\^C"),
+            new("\u0004", null, 1),
+        ], "shell");
+        run.AllMatched();
+        Assert.Equal(0, run.Exit);
+    }
+
+    [Fact]
+    public void Tab_completes_a_path_a_unit_name_and_an_enum_value()
+    {
+        var dir = Directory.CreateDirectory(_home["tree"]).FullName;
+        File.WriteAllText(Path.Combine(dir, "unique-config.toml"), "a = 1\n");
+        var unit = LiveUnit();
+        var run = Drive(_home.Path,
+        [
+            Prompt(20),
+            new($"file://{dir}/uni\t", @"unique-config\.toml $"),
+            new("\u0015" + $"svc://{unit[..Math.Min(3, unit.Length)]}\t", System.Text.RegularExpressions.Regex.Escape(unit) + " "),
+            new("\u0015svc://.list type=ti\t", @"type=timer"),
+            new("\u0003", @"\^C"),
+            new("\u0004", null, 1),
+        ], "shell");
+        run.AllMatched();
+        // The unit the service manager lists completes (or the menu lists it when several share the prefix).
+        Assert.Contains(unit, run.Out(2));
+    }
+
+    /// <summary>A service this machine's manager knows: OpenRC's /etc/init.d scripts or a systemd unit.</summary>
+    static string LiveUnit()
+    {
+        if (Directory.Exists("/run/systemd/system"))
+        {
+            var r = ReshBinary.Run("svc://.list");
+            return r.Result!["units"]!.AsArray()[0]!["name"]!.GetValue<string>().Replace(".service", "");
+        }
+        var names = Directory.GetFiles("/etc/init.d").Select(Path.GetFileName).OfType<string>()
+            .Where(n => (File.GetUnixFileMode(Path.Combine("/etc/init.d", n)) & UnixFileMode.UserExecute) != 0).Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(names);
+        // A name no other script shares its first three letters with, so Tab completes it whole.
+        return names.FirstOrDefault(n => n.Length > 3 && names.Count(o => o.StartsWith(n[..3], StringComparison.Ordinal)) == 1) ?? names[0];
+    }
+
+    [Fact]
+    public void Use_changes_where_a_relative_file_read_goes_and_the_prompt_shows_it()
+    {
+        var a = Directory.CreateDirectory(_home["a"]).FullName;
+        var b = Directory.CreateDirectory(_home["b"]).FullName;
+        File.WriteAllText(Path.Combine(a, "note.txt"), "from-a\n");
+        File.WriteAllText(Path.Combine(b, "note.txt"), "from-b\n");
+        var run = Drive(_home.Path,
+        [
+            Prompt(20),
+            new($"use file://{a}\r", $@"resh file://{a}> $"),
+            new("file://note.txt.read --format raw\r", @"from-a[\s\S]*> $"),
+            new($"use file://{b}\r", $@"resh file://{b}> $"),
+            new("note.txt.read --format raw\r", @"from-b[\s\S]*> $"),
+            new("use\r", @"resh> $"),
+            new("\u0004", null, 1),
+        ], "shell");
+        run.AllMatched();
+        Assert.DoesNotContain("from-b", run.Out(2));
+        Assert.DoesNotContain("from-a", run.Out(4));
+    }
+
+    [Fact]
+    public void Dollar_underscore_is_the_last_result_and_a_kept_result_feeds_an_argument()
+    {
+        var file = _home.File("data.txt", "hello shell\n");
+        var copy = Path.Combine(_home.Path, "copy.txt");
+        var run = Drive(_home.Path,
+        [
+            Prompt(20),
+            new($"file://{file}.stat\r", @"> $"),
+            new("$_.size\r", @"\b12\b[\s\S]*> $"),
+            new($"$f = file://{file}.read\r", @"\$f kept[\s\S]*> $"),
+            new($"file://{copy}.write content=$f.content\r", @"> $"),
+            new("$nope\r", @"\$nope is not set[\s\S]*> $"),
+            new("\u0004", null, 1),
+        ], "shell");
+        run.AllMatched();
+        Assert.Equal("hello shell\n", File.ReadAllText(copy));
+    }
+
+    [Fact]
+    public void The_history_file_keeps_lines_but_never_a_literal_secret()
+    {
+        var state = Path.Combine(_home.Path, "state");
+        var run = Drive(_home.Path,
+        [
+            Prompt(20),
+            new("system://.uptime\r", @"> $", 20),
+            new("secret://shell-test-token.set value=hunter2-literal-XYZ\r", @"> $", 20),
+            new("'http://127.0.0.1:9/x.get(password=pw-literal-ABC)'\r", @"> $", 20),
+            new("secret://shell-test-token.set value=env:SHELL_TEST_VALUE\r", @"> $", 20),
+            new("\u0004", null, 1),
+        ], "shell");
+        run.AllMatched();
+        var history = Path.Combine(state, "shell_history");
+        Assert.True(File.Exists(history), run.Transcript);
+        var text = File.ReadAllText(history);
+        Assert.Contains("system://.uptime", text);
+        Assert.Contains("value=env:SHELL_TEST_VALUE", text); // a reference is no secret
+        Assert.DoesNotContain("hunter2", text);
+        Assert.DoesNotContain("pw-literal", text);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(history));
+    }
+
+    [Fact]
+    public void Resh_without_a_terminal_prints_help_and_resh_alone_on_one_opens_the_shell()
+    {
+        var piped = ReshBinary.Run([], stdin: "");
+        Assert.Equal(0, piped.ExitCode);
+        Assert.Contains("Commands:", piped.Stdout); // the help page, as before
+        Assert.DoesNotContain("resh shell:", piped.Stdout + piped.Stderr);
+        var tty = Drive(_home.Path, [Prompt(20), new(":quit\r", null, 1)]);
+        tty.AllMatched();
+        Assert.Equal(0, tty.Exit);
+        // `resh shell` with no terminal is a usage error, never a hang.
+        var noTty = ReshBinary.Run(["shell"], stdin: "");
+        Assert.Equal(2, noTty.ExitCode);
+    }
+
+    [Fact]
+    public void Ctrl_c_cancels_the_running_call_and_the_shell_stays()
+    {
+        var log = _home.File("follow.log", "one\n");
+        var run = Drive(_home.Path,
+        [
+            Prompt(20),
+            new($"file://{log}.tail --follow\r", "one", 10),
+            new("\u0003", @"interrupted[\s\S]*> $", 10),
+            new("system://.uptime --format json\r", "\"ok\": ?true", 10),
+            new("\u0004", null, 1),
+        ], "shell");
+        Assert.True(run.Steps[2].Matched, run.Transcript);
+        Assert.True(run.Steps[3].Matched, run.Transcript);
+    }
+}
