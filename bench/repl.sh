@@ -33,6 +33,6 @@ res = json.loads(out.stdout)["steps"]
 for i, (name, _, _) in enumerate(cases):
     ms = [res[1 + 2 * (r * len(cases) + i)]["ms"] for r in range(runs)]
     missed = sum(m is None for m in ms)
-    got = sorted(m for m in ms if m is not None)
-    print(f"{name}: median {statistics.median(got):.1f} ms, p90 {got[int(len(got) * 0.9) - 1]:.1f} ms over {len(got)} runs" + (f", {missed} missed" if missed else ""))
+    got = [m for m in ms if m is not None]
+    print(f"{name}: first {ms[0]:.1f} ms, then median {statistics.median(got[1:] if len(got) > 1 else got):.2f} ms, max {max(got):.1f} ms over {len(got)} runs" + (f", {missed} missed" if missed else ""))
 PY
