@@ -34,7 +34,7 @@ public sealed class PipelineRunner(HandleRegistry registry, ReshRuntime runtime)
         var target = plan.Text;
         var warnings = new List<string>();
         var first = await Executor.RunAsync(plan.Source, runtime, OutputFormat.Json, NullSink.Instance, tokens.Cancellation, tokens.Timeout, tokens.Interrupt,
-            g.DryRun, Stopwatch.StartNew(), g.Timeout, tokens.Terminate).ConfigureAwait(false);
+            g.DryRun, Stopwatch.StartNew(), g.Timeout, tokens.Terminate, g.RetryPolicy).ConfigureAwait(false);
         var failedHosts = new List<string>();
         if (!first.Ok && first.Error?.Code != ErrorCode.Partial) return first.With(durationMs: clock.Elapsed.TotalMilliseconds);
         var items = ItemsOf(first, failedHosts, out var noList);
@@ -205,7 +205,7 @@ public sealed class PipelineRunner(HandleRegistry registry, ReshRuntime runtime)
             return Envelope.Failure(ExceptionTranslation.ToError(ex), inv.HandleName, inv.VerbName, stage.Text, plan.Globals.DryRun, clock.Elapsed.TotalMilliseconds);
         }
         return await Executor.RunAsync(inv, runtime, OutputFormat.Json, NullSink.Instance, tokens.Cancellation, tokens.Timeout, tokens.Interrupt,
-            plan.Globals.DryRun, clock, plan.Globals.Timeout, tokens.Terminate).ConfigureAwait(false);
+            plan.Globals.DryRun, clock, plan.Globals.Timeout, tokens.Terminate, plan.Globals.RetryPolicy).ConfigureAwait(false);
     }
 
     /// <summary>One item's outcome: the fields its stage used (and its host), ok, changed, and the stage's result or error.</summary>
