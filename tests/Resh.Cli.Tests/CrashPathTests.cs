@@ -11,6 +11,17 @@ namespace Resh.Cli.Tests;
 public sealed partial class CrashPathTests
 {
     [Fact]
+    public void A_pipe_read_raw_streams_in_order_instead_of_crashing()
+    {
+        // s40: `file:///dev/stdin.read --format raw` on a pipe was an unhandled NotSupportedException (a stack trace):
+        // the raw copy read at offsets, which a pipe cannot do.
+        var run = Shell.Run("printf 'one\\ntwo\\n' | \"$RESH\" file:///dev/stdin.read --format raw");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("one\ntwo\n", run.Stdout);
+        Assert.DoesNotContain("Unhandled", run.Stderr);
+    }
+
+    [Fact]
     public void Closed_stdout_is_failed_with_one_line_on_stderr_and_runs_nothing()
     {
         using var dir = new TempDir("closed");

@@ -41,6 +41,7 @@ public sealed partial class ReshApp
             OnStdoutFailure = ex => ExitAfterOutputFailure(ex, io.Stderr),
             TableWidth = format == OutputFormat.Table ? TerminalWidthFor(io) : null,
             Columns = globals.Columns,
+            OnAnswer = io.OnAnswer, // the shell's $_ and $name = PIPELINE
         };
         if (parseError is not null || plan is null)
             return output.WriteEnvelope(Envelope.Failure(parseError ?? ReshError.Failed("The pipeline could not be read.", null),
@@ -76,6 +77,7 @@ public sealed partial class ReshApp
         using var terminate = new CancellationTokenSource();
         using var timeout = new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(interrupt.Token, timeout.Token);
+        using var shellInterrupt = io.Interrupt.Register(() => interrupt.Cancel()); // the shell's Ctrl-C stops the pipeline, not the shell
         PosixSignalRegistration? sigint = null, sigterm = null;
         if (io.HandleSignals)
         {
@@ -105,6 +107,10 @@ public sealed partial class ReshApp
                 envelope = Envelope.Failure(Executor.CancelError(timeout.Token, interrupt.Token, runtime), PipelineRunner.Handle, PipelineRunner.Verb, plan.Text,
                     globals.DryRun, clock.Elapsed.TotalMilliseconds);
             }
+            // Stopped by Ctrl-C or --timeout: the answer says so (interrupted, timeout), with the items that did run, rather
+            // than `partial` for the items that never started (s40 user review).
+            if (linked.IsCancellationRequested && envelope.Error?.Code != ErrorCode.Interrupted && envelope.Error?.Code != ErrorCode.Timeout)
+                envelope = envelope.With(error: Executor.CancelError(timeout.Token, interrupt.Token, runtime));
             runtime.Log($"pipeline {(envelope.Ok ? "ok" : envelope.Error?.Code.ToWire())}{(envelope.Changed ? " changed" : "")} in {envelope.DurationMs:0.00} ms");
             return await output.WriteEnvelopeAsync(envelope).ConfigureAwait(false);
         }

@@ -114,8 +114,9 @@ public static class Executor
 
         if (outcome.Forwarded is { } forwarded)
         {
-            // The forwarding verb's own warnings (an agent call's discovery count) come first, the forwarded envelope's after.
-            var own = ctx.Warnings.ToArray();
+            // The forwarding verb's own warnings (an agent call's discovery count) come first, the forwarded envelope's after;
+            // a warning the verb also put into the envelope it forwards (ssh upload's skipped links) is said once.
+            var own = ctx.Warnings.Where(w => !forwarded.Warnings.Contains(w)).ToArray();
             return forwarded.With(durationMs: clock.Elapsed.TotalMilliseconds, warnings: own.Length == 0 ? null : [.. own, .. forwarded.Warnings]);
         }
 

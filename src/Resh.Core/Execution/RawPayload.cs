@@ -40,21 +40,33 @@ public abstract class RawPayload
     /// the thread pool on the hot path of `file.read --format raw`. The buffer stays under the large
     /// object heap threshold (and is as small as the file).
     /// </summary>
+    static bool IsSeekable(Microsoft.Win32.SafeHandles.SafeFileHandle handle) =>
+        Platform.Posix.StatDescriptor((int)handle.DangerousGetHandle(), out _)?.FileType is not (Platform.FileStatus.S_IFIFO or Platform.FileStatus.S_IFSOCK or Platform.FileStatus.S_IFCHR);
+
     sealed class FilePayload(string? path, long offset, long? length, Microsoft.Win32.SafeHandles.SafeFileHandle? opened = null) : RawPayload
     {
         public override ValueTask WriteToAsync(Stream output, CancellationToken ct)
         {
             using var handle = opened ?? File.OpenHandle(path!, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan);
             long size = 0;
-            try { size = RandomAccess.GetLength(handle); } catch (IOException) { }
+            try { size = RandomAccess.GetLength(handle); } catch (Exception ex) when (ex is IOException or NotSupportedException) { } // a pipe has no length
             var buffer = new byte[size is > 0 and < 64 * 1024 ? size - Math.Min(offset, size) + 1 : 64 * 1024];
             long pos = offset;
             long remaining = length ?? long.MaxValue;
+            // A pipe, FIFO or terminal (file:///dev/stdin) cannot be read at an offset: it is read in order, the bytes
+            // before the offset skipped (RandomAccess would throw NotSupportedException: an unhandled crash before).
+            using var sequential = IsSeekable(handle) ? null : new FileStream(handle, FileAccess.Read, 1);
+            for (long skip = sequential is null ? 0 : offset; skip > 0;)
+            {
+                int n = sequential!.Read(buffer, 0, (int)Math.Min(buffer.Length, skip));
+                if (n == 0) return ValueTask.CompletedTask;
+                skip -= n;
+            }
             while (remaining > 0)
             {
                 ct.ThrowIfCancellationRequested();
                 int want = (int)Math.Min(buffer.Length, remaining);
-                int n = RandomAccess.Read(handle, buffer.AsSpan(0, want), pos);
+                int n = sequential is null ? RandomAccess.Read(handle, buffer.AsSpan(0, want), pos) : sequential.Read(buffer, 0, want);
                 if (n == 0) break;
                 output.Write(buffer, 0, n);
                 pos += n;

@@ -55,10 +55,10 @@ public sealed class Envelope
     public int? ExitStatusOverride { get; init; }
 
     /// <summary>A copy with another duration, batch id or warnings (envelopes are immutable).</summary>
-    public Envelope With(double? durationMs = null, JsonNode? id = null, bool? hasId = null, IReadOnlyList<string>? warnings = null) => new()
+    public Envelope With(double? durationMs = null, JsonNode? id = null, bool? hasId = null, IReadOnlyList<string>? warnings = null, ReshError? error = null) => new()
     {
-        Ok = Ok, Handle = Handle, Verb = Verb, Target = Target, Host = Host, Changed = Changed, DryRun = DryRun,
-        Result = Result, ResultType = ResultType, ResultTypeFactory = ResultTypeFactory, ResultDeclaredType = ResultDeclaredType, ResultNode = ResultNode, Error = Error, Warnings = warnings ?? Warnings, Attempts = Attempts,
+        Ok = error is null && Ok, Handle = Handle, Verb = Verb, Target = Target, Host = Host, Changed = Changed, DryRun = DryRun,
+        Result = Result, ResultType = ResultType, ResultTypeFactory = ResultTypeFactory, ResultDeclaredType = ResultDeclaredType, ResultNode = ResultNode, Error = error ?? Error, Warnings = warnings ?? Warnings, Attempts = Attempts,
         DurationMs = durationMs ?? DurationMs, Timestamp = Timestamp, Id = hasId is null ? Id : id, HasId = hasId ?? HasId,
         Raw = Raw, Human = Human, Mutating = Mutating, Revealed = Revealed, ExitStatusOverride = ExitStatusOverride,
     };

@@ -104,7 +104,20 @@ public abstract class ItemQuery
             return left;
         }
 
+        // Parsing and evaluating recurse: bounded, or a hostile expression (60,000 nested parentheses) overflows the stack and
+        // takes the process down, a whole `resh batch` with it (s40 attacker).
+        const int MaxDepth = 64, MaxTerms = 1000;
+        int _depth, _terms;
+
         ItemQuery Unary()
+        {
+            if (++_terms > MaxTerms) throw Usage($"The `where` expression has more than {MaxTerms} terms.", "Split it into several `where` stages.");
+            if (++_depth > MaxDepth) throw Usage($"The `where` expression nests deeper than {MaxDepth} levels.", "Write it with fewer parentheses and `not`s.");
+            try { return UnaryInner(); }
+            finally { _depth--; }
+        }
+
+        ItemQuery UnaryInner()
         {
             if (IsKeyword("not", "!")) { Pos++; return new Not(Unary()); }
             if (Peek is { Kind: Kind.Open })

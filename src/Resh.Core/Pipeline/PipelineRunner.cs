@@ -267,7 +267,9 @@ public sealed class PipelineRunner(HandleRegistry registry, ReshRuntime runtime)
 
     static List<JsonObject> WithHost(List<JsonObject> items, string host)
     {
-        foreach (var i in items) if (!i.ContainsKey("host")) i["host"] = host;
+        // Always the host that answered: a `host` field the remote put into its own items would otherwise choose where a
+        // later `ssh://{host}/…` stage runs, or pass a `where host == …` filter (s40 attacker #1).
+        foreach (var i in items) i["host"] = host;
         return items;
     }
 

@@ -604,11 +604,6 @@ public sealed class RestHandler : IHttpRequestHandler
         var call = McpToolCall.Check(_registry, runtime, policy, tool, arguments);
         if (call.Error is { } refusal)
             return Fail(runtime, tool, refusal, call.TargetUri, call.DryRun, clock, call.Invocation);
-        // A follow streams its lines as events, and a REST answer is one envelope at the end: the lines would be lost (s39 user D6).
-        if (verb.Streams && verb.FindArg("follow") is Resh.Core.Model.Arg<bool> follow && call.Invocation.Args is { } bound && bound.Get(follow))
-            return Fail(runtime, tool, ReshError.Usage($"{verb.FullName} with follow=true streams its lines as events, which a REST answer (one envelope at the end) cannot carry; nothing was run.",
-                $"Call {verb.FullName} without follow (lines=N, again as often as needed), or follow through MCP (resh serve --mcp: its event stream carries them) or from the command line."),
-                call.TargetUri, call.DryRun, clock, call.Invocation);
         var effectiveDryRun = call.DryRun || (dryRun == true);
         using var timeoutCts = timeout is { } tt ? new CancellationTokenSource(tt) : null;
         var timeoutToken = timeoutCts?.Token ?? CancellationToken.None;

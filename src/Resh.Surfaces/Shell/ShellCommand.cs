@@ -68,6 +68,16 @@ public static partial class ShellCommand
             c.Cancel = true; // the shell stays; the call stops
             running?.Cancel();
         });
+        // The line as it will run (`use secret://x` then `.set value=…`): judged too, since the typed line names no verb.
+        bool MayKeepInContext(string line)
+        {
+            try
+            {
+                var applied = context.Apply(ShellWords.Split(line));
+                return HistoryFilter.MayKeep(string.Join(' ', applied.Select(w => w.Any(char.IsWhiteSpace) ? "'" + w.Replace("'", "'\\''") + "'" : w)), registry);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException) { return true; } // the typed line was judged already
+        }
         io.Stderr.WriteLine(ansi.Dim("resh shell: Tab completes, :help for commands, Ctrl-D or :quit ends."));
         while (true)
         {
@@ -78,7 +88,7 @@ public static partial class ShellCommand
             if (trimmed.Length == 0) continue;
             if (history.Count == 0 || history[^1] != trimmed)
             {
-                if (HistoryFilter.MayKeep(trimmed, registry)) { history.Add(trimmed); AppendHistory(historyPath, trimmed); }
+                if (HistoryFilter.MayKeep(trimmed, registry) && MayKeepInContext(trimmed)) { history.Add(trimmed); AppendHistory(historyPath, trimmed); }
             }
             try
             {
@@ -216,6 +226,7 @@ public static partial class ShellCommand
         try
         {
             Resh.Core.Config.ReshPaths.EnsurePrivateDir(Path.GetDirectoryName(path)!);
+            if (new FileInfo(path).LinkTarget is not null) return; // a planted symlink is not followed (s40 attacker)
             using var fs = new FileStream(path, new FileStreamOptions
             {
                 Mode = FileMode.Append, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,

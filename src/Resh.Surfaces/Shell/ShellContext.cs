@@ -37,19 +37,33 @@ internal sealed class ShellContext(HandleRegistry registry)
         return $"relative targets resolve in {Base}";
     }
 
-    /// <summary>The argv for ReshApp: the first word rewritten for the base stage and the remote.</summary>
+    /// <summary>
+    /// The argv for ReshApp: the first word, and the first word of every later pipeline stage (after a `|` word), rewritten
+    /// for the base stage and the remote, so that `use ssh://web01` runs every stage of a pipeline there (a later stage
+    /// left local would act on this machine with the remote's items: the s40 user review killed local PIDs that way).
+    /// </summary>
     public List<string> Apply(List<string> words)
     {
         if (words.Count == 0) return words;
-        var first = words[0];
-        if (first.StartsWith('-')) return words; // global flags first: left as typed
-        string? stage = null;
-        if (StageParser.LooksLikeStage(first)) stage = Relative(first);
-        else if (Base is not null && registry.Meta?.FindVerb(first) is null && first != "|") stage = Bare(first);
-        if (stage is null) return words;
-        if (Remote is not null && !stage.StartsWith("ssh://", StringComparison.Ordinal)) stage = $"{Remote}/{stage}";
-        words[0] = stage;
+        if ((Remote is not null || Base is not null) && words.Any(w => w != "|" && Resh.Core.Pipeline.PipelineSyntax.IsPipeline([w])))
+            throw new ShellWords.VariableException("In a `use` context write a pipeline's `|` as a word of its own (unquoted), so that every stage gets the context; or `use` alone to clear it.");
+        RewriteStage(words, 0, first: true);
+        for (int i = 0; i + 1 < words.Count; i++)
+            if (words[i] == "|") RewriteStage(words, i + 1, first: false);
         return words;
+    }
+
+    /// <summary>The stage word at <paramref name="at"/>: relative to the base, then on the remote. Filters (`where`, `count`) are left alone.</summary>
+    void RewriteStage(List<string> words, int at, bool first)
+    {
+        var word = words[at];
+        if (word.StartsWith('-')) return; // global flags first: left as typed
+        string? stage = null;
+        if (StageParser.LooksLikeStage(word)) stage = Relative(word);
+        else if (first && Base is not null && registry.Meta?.FindVerb(word) is null && word != "|") stage = Bare(word);
+        if (stage is null) return;
+        if (Remote is not null && !stage.StartsWith("ssh://", StringComparison.Ordinal)) stage = $"{Remote}/{stage}";
+        words[at] = stage;
     }
 
     /// <summary><c>file://REL</c> under a file:// base becomes <c>file:///BASE/REL</c>.</summary>
@@ -80,9 +94,36 @@ internal static class HistoryFilter
     public static bool MayKeep(string line, HandleRegistry registry)
     {
         if (SecretRedactor.Scrub(line) != line) return false;
+        // A credential written into a header value (header='Authorization: Bearer …') is no argument of its own.
+        if (line.Contains("authorization:", StringComparison.OrdinalIgnoreCase) || line.Contains("bearer ", StringComparison.OrdinalIgnoreCase)) return false;
         List<string> words;
         try { words = ShellWords.Split(line); }
         catch (ShellWords.VariableException) { return false; }
+        // A pipeline: every stage is judged by its own verb's declaration (s40 user review: a later stage's bearer= was kept).
+        var segments = new List<List<string>> { new() };
+        foreach (var w in words)
+        {
+            if (w == "|") { segments.Add([]); continue; }
+            if (w.Contains(" | ", StringComparison.Ordinal) && Resh.Core.Pipeline.PipelineSyntax.IsPipeline([w]))
+            {
+                List<string> stages;
+                try { stages = Resh.Core.Pipeline.PipelineSyntax.SplitTopLevel(w); }
+                catch (Exception ex) when (ex is not OutOfMemoryException) { return false; }
+                for (int i = 0; i < stages.Count; i++)
+                {
+                    if (i > 0) segments.Add([]);
+                    try { segments[^1].AddRange(ShellWords.Split(stages[i])); }
+                    catch (ShellWords.VariableException) { return false; }
+                }
+                continue;
+            }
+            segments[^1].Add(w);
+        }
+        return segments.All(s => MayKeepStage(s, registry));
+    }
+
+    static bool MayKeepStage(List<string> words, HandleRegistry registry)
+    {
         foreach (var w in words)
             if (w.Contains("://", StringComparison.Ordinal) && Invocation.WithoutPassword(w) != w) return false;
         var stageAt = words.FindIndex(w => StageParser.LooksLikeStage(w));
@@ -116,6 +157,17 @@ internal static class HistoryFilter
                     else if (i + 1 < words.Count) given.Add((w[2..], words[i + 1]));
                 }
                 else if (w.IndexOf('=') is var e and > 0) given.Add((w[..e].TrimEnd(':'), w[(e + 1)..]));
+            }
+            // --args '{"password":"…"}' (or args=…): each key of the JSON object is an argument of its own.
+            foreach (var (key, value) in given.ToList())
+            {
+                if (key != "args") continue;
+                try
+                {
+                    if (System.Text.Json.Nodes.JsonNode.Parse(value) is System.Text.Json.Nodes.JsonObject o)
+                        foreach (var (k, v) in o) given.Add((k, v is System.Text.Json.Nodes.JsonValue jv && jv.TryGetValue<string>(out var str) ? str : v?.ToJsonString() ?? ""));
+                }
+                catch (System.Text.Json.JsonException) { }
             }
             foreach (var (key, value) in given)
             {

@@ -9,8 +9,7 @@ namespace Resh.Cli.Tests.Serve;
 
 /// <summary>
 /// `resh serve` after the s39 reviews (issues 18/21): verbs that run programs need a role's `exec = true` (the one
-/// declaration the agent reads too), a lock taken over REST has a finite lease, file.tail follow=true is refused on
-/// REST instead of answering without its lines, and `serve install --dry-run` shows its unit without systemd.
+/// declaration the agent reads too), a lock taken over REST has a finite lease, and `serve install --dry-run` shows its unit without systemd.
 /// </summary>
 public sealed class ServeMendTests : IDisposable
 {
@@ -135,21 +134,6 @@ public sealed class ServeMendTests : IDisposable
         Thread.Sleep(2500);
         (s, e) = await CallAsync(url, ops, $$$"""{"stage":"lock:///{{{name}}}s","verb":"acquire","args":{"ttl":"10s"}}""");
         Assert.True(s == 200 && Code(e) == "ok", "the 2s lease did not end: " + e.ToJsonString());
-    }
-
-    [Fact]
-    public async Task File_tail_follow_over_rest_is_refused_with_a_hint_and_plain_tail_answers_lines()
-    {
-        var url = StartServer();
-        var ops = Token("ops", "ops");
-        var log = Path.Combine(_data, "log.txt");
-        var (s, e) = await CallAsync(url, ops, new JsonObject { ["stage"] = "file://" + log, ["verb"] = "tail", ["timeout"] = "2s", ["args"] = new JsonObject { ["follow"] = true } }.ToJsonString());
-        Assert.True((s, Code(e)) == (400, "usage"), e.ToJsonString());
-        Assert.Contains("follow", Message(e));
-        Assert.Contains("MCP", e["error"]!["hint"]!.GetValue<string>());
-        (s, e) = await CallAsync(url, ops, new JsonObject { ["stage"] = "file://" + log, ["verb"] = "tail" }.ToJsonString());
-        Assert.True(s == 200, e.ToJsonString());
-        Assert.Equal(["one", "two"], e["result"]!["lines"]!.AsArray().Select(l => l!.GetValue<string>()));
     }
 
     [Fact]

@@ -92,6 +92,25 @@ public sealed class ItemQueryTests
     }
 
     [Fact]
+    public void Hostile_nesting_and_length_are_usage_not_a_stack_overflow()
+    {
+        // s40 attacker: 60,000 nested parentheses overflowed the stack (a segfault, a whole `resh batch` with it).
+        foreach (var expr in new[]
+        {
+            new string('(', 60_000) + "pid == 1" + new string(')', 60_000),
+            string.Concat(Enumerable.Repeat("not ", 60_000)) + "pid == 1",
+            string.Join(" or ", Enumerable.Repeat("pid == 1", 60_000)),
+        })
+        {
+            var ex = Assert.Throws<ReshException>(() => ItemQuery.Parse(expr));
+            Assert.Equal(ErrorCode.Usage, ex.Error.Code);
+        }
+        // Reasonable ones still parse and match.
+        Assert.True(ItemQuery.Parse(new string('(', 30) + "pid == 1234" + new string(')', 30)).Matches(Item));
+        Assert.True(ItemQuery.Parse(string.Join(" or ", Enumerable.Repeat("pid == 1", 500)) + " or pid == 1234").Matches(Item));
+    }
+
+    [Fact]
     public void A_catastrophic_regex_is_bounded_in_time()
     {
         var item = new JsonObject { ["s"] = new string('a', 90) + "!" };
