@@ -300,6 +300,10 @@ public sealed class PipelinePlan
         if (from.ConfigPath is not null) into.ConfigPath = from.ConfigPath;
         if (from.Forks is not null) into.Forks = from.Forks;
         if (from.Columns is not null) into.Columns = from.Columns;
+        // --retry written after the pipeline or inside a stage is the pipeline's too (s40 user D5: it was dropped silently).
+        if (from.Retry is not null) into.Retry = from.Retry;
+        if (from.RetryDelay is not null) into.RetryDelay = from.RetryDelay;
+        if (from.RetryMaxDelay is not null) into.RetryMaxDelay = from.RetryMaxDelay;
         if (from.Help || from.Version || from.ListSchemas)
             throw ReshError.Usage("--help, --version and --list-schemas do not apply to a pipeline.", "Ask for help on one stage: resh help proc.kill").ToException();
     }

@@ -28,7 +28,7 @@ public sealed class ServeMendTests : IDisposable
         File.WriteAllText(Path.Combine(_data, "log.txt"), "one\ntwo\n");
         _config = _dir.File("config.toml", $$"""
             [roles.ops]
-            allow = ["proc.spawn", "lock.*", "file.*:file://{{_data}}/**", "git.status"]
+            allow = ["proc.spawn", "lock.*", "file.*:file://{{_data}}/**", "git.status", "backup.*"]
 
             [roles.runner]
             allow = ["proc.spawn"]
@@ -110,6 +110,25 @@ public sealed class ServeMendTests : IDisposable
         Assert.True(s == 200 && Code(e) == "ok", e.ToJsonString());
         for (var i = 0; i < 50 && !File.Exists(marker); i++) Thread.Sleep(100);
         Assert.True(File.Exists(marker));
+    }
+
+    [Fact]
+    public async Task A_backup_ssh_config_is_refused_over_rest_because_it_names_programs()
+    {
+        // s40 attacker #2: backup.* with ssh_config= ran a ProxyCommand of the caller's choosing as the server's user.
+        var url = StartServer();
+        var ops = Token("ops-bk", "ops");
+        var config = Path.Combine(_data, "evil_ssh_config");
+        var marker = Path.Combine(_data, "proxy-ran");
+        File.WriteAllText(config, $"Host *\n  ProxyCommand /usr/bin/touch {marker}\n");
+        var (s, e) = await CallAsync(url, ops, new JsonObject
+        {
+            ["stage"] = "backup://sftp:evil@127.0.0.1:/repo", ["verb"] = "init",
+            ["args"] = new JsonObject { ["ssh_config"] = config },
+        }.ToJsonString());
+        Assert.True((s, Code(e)) == (403, "permission_denied"), e.ToJsonString());
+        Assert.Contains("ssh_config", Message(e));
+        Assert.False(File.Exists(marker));
     }
 
     [Fact]

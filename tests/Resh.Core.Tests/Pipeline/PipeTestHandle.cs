@@ -49,10 +49,13 @@ public static class PipeTestHandle
         new("bad", 1, "1B", 1, "1s", true, null),
     ];
 
+    public static int FlakyFailed;
+
     public static void Reset()
     {
         Touched.Clear();
         ListCalls = 0;
+        FlakyFailed = 0;
         Items = Default();
     }
 
@@ -68,6 +71,9 @@ public static class PipeTestHandle
         var echo = new PtEcho(ctx.Target, ctx.Get(Name), ctx.Get(Force), ctx.DryRun);
         Touched.Enqueue(echo);
         if (ctx.Target == "bad") return ReshError.Failed("bad target.", null);
+        // `flaky` fails once per Reset, transiently and before anything was sent (so --retry may run it again).
+        if (ctx.Target == "flaky" && Interlocked.Exchange(ref FlakyFailed, 1) == 0)
+            return ReshError.Unavailable("flaky target, first try.") with { NotSent = true };
         return Outcome.Changed(echo);
     }
 

@@ -32,6 +32,28 @@ public sealed class PipelineRunTests
     }
 
     [Fact]
+    public void Retry_applies_to_the_stages_wherever_it_is_written()
+    {
+        // s40 user D5: --retry after the pipeline or inside a stage was dropped silently.
+        lock (Gate)
+        {
+            foreach (var argv in new[]
+            {
+                new[] { "--retry", "2", "--retry-delay", "1ms", "pt://.list | first 1 | pt://flaky.touch" },
+                new[] { "pt://.list | first 1 | pt://flaky.touch", "--retry", "2", "--retry-delay", "1ms" },
+                new[] { "pt://.list | first 1 | pt://flaky.touch --retry 2 --retry-delay 1ms" },
+            })
+            {
+                var r = Run(argv);
+                Assert.True(r.Exit == 0, string.Join(' ', argv) + ": " + r.Envelope.ToJsonString());
+                Assert.Equal(2, PipeTestHandle.Touched.Count(t => t.Target == "flaky"));
+            }
+            var once = Run("pt://.list | first 1 | pt://flaky.touch");
+            Assert.Equal(9, once.Exit); // partial: without --retry the one item fails
+        }
+    }
+
+    [Fact]
     public void Count_answers_a_number_and_both_spellings_agree()
     {
         lock (Gate)
