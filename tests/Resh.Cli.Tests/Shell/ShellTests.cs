@@ -170,6 +170,13 @@ public sealed class ShellTests : IDisposable
             new("secret://shell-test-token.set value=hunter2-literal-XYZ\r", @"> $", 20),
             new("'http://127.0.0.1:9/x.get(password=pw-literal-ABC)'\r", @"> $", 20),
             new("secret://shell-test-token.set value=env:SHELL_TEST_VALUE\r", @"> $", 20),
+            // s40 reviews: a later pipeline stage, JSON --args, a header, and a `use` context each carried one through.
+            new("system://.disk | first 1 | http://127.0.0.1:9/p.get bearer=PipeSecretTok2 --timeout 5s\r", @"> $", 30),
+            new("http://127.0.0.1:9/x.get --args '{\"password\":\"argsJsonPW\"}' --timeout 5s\r", @"> $", 30),
+            new("http://127.0.0.1:9/x.get header='Authorization: Bearer hdrTok' --timeout 5s\r", @"> $", 30),
+            new("use secret://shell-ctx-token\r", @"> $", 20),
+            new(".set value=ctxLiteralPW\r", @"> $", 20),
+            new("use\r", @"> $", 20),
             new("\u0004", null, 1),
         ], "shell");
         run.AllMatched();
@@ -180,6 +187,8 @@ public sealed class ShellTests : IDisposable
         Assert.Contains("value=env:SHELL_TEST_VALUE", text); // a reference is no secret
         Assert.DoesNotContain("hunter2", text);
         Assert.DoesNotContain("pw-literal", text);
+        foreach (var secret in new[] { "PipeSecretTok2", "argsJsonPW", "hdrTok", "ctxLiteralPW" }) Assert.DoesNotContain(secret, text);
+        Assert.Contains("use secret://shell-ctx-token", text); // the lines around them are kept
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(history));
     }
 
