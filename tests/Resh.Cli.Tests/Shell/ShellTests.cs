@@ -132,12 +132,15 @@ public sealed class ShellTests : IDisposable
             new("file://note.txt.read --format raw\r", @"from-a[\s\S]*> $"),
             new($"use file://{b}\r", $@"resh file://{b}> $"),
             new("note.txt.read --format raw\r", @"from-b[\s\S]*> $"),
+            // Every stage of a pipeline gets the context, not only the first (s40 review: later stages ran here).
+            new(".list | where name == note.txt | file://{name}.read --format json\r", @"from-b[\s\S]*> $", 20),
             new("use\r", @"resh> $"),
             new("\u0004", null, 1),
         ], "shell");
         run.AllMatched();
         Assert.DoesNotContain("from-b", run.Out(2));
         Assert.DoesNotContain("from-a", run.Out(4));
+        Assert.Contains("\"ok\": true", run.Out(5).Replace("\"ok\":true", "\"ok\": true"));
     }
 
     [Fact]
@@ -145,6 +148,8 @@ public sealed class ShellTests : IDisposable
     {
         var file = _home.File("data.txt", "hello shell\n");
         var copy = Path.Combine(_home.Path, "copy.txt");
+        var at = _home.File("at.txt", "@/etc/hostname");
+        var copy2 = Path.Combine(_home.Path, "copy2.txt");
         var run = Drive(_home.Path,
         [
             Prompt(20),
@@ -153,10 +158,17 @@ public sealed class ShellTests : IDisposable
             new($"$f = file://{file}.read\r", @"\$f kept[\s\S]*> $"),
             new($"file://{copy}.write content=$f.content\r", @"> $"),
             new("$nope\r", @"\$nope is not set[\s\S]*> $"),
+            // A pipeline's answer is $_ and can be kept too (s40 user D6).
+            new($"$c = file://{_home.Path}.list | where name == data.txt | count\r", @"\$c kept[\s\S]*> $", 20),
+            new("$c.count\r", @"\b1\b[\s\S]*> $"),
+            // A value that starts with @ would make resh read that file: refused (s40 attacker #3).
+            new($"$a = file://{at}.read\r", @"\$a kept[\s\S]*> $"),
+            new($"file://{copy2}.write content=$a.content\r", @"starts with @[\s\S]*> $"),
             new("\u0004", null, 1),
         ], "shell");
         run.AllMatched();
         Assert.Equal("hello shell\n", File.ReadAllText(copy));
+        Assert.False(File.Exists(copy2));
     }
 
     [Fact]
