@@ -93,6 +93,20 @@ public sealed class VerbInfo
         return this;
     }
 
+    /// <summary>
+    /// The verb runs programs of the caller's choosing for some calls only, judged on the bound target and arguments
+    /// (pkg.install of a local package file: its maintainer scripts run as the server's user; from the sources it
+    /// does not). Server surfaces refuse such a call as they refuse <see cref="RunsPrograms"/> verbs.
+    /// </summary>
+    public Func<string, Execution.BoundArgs, bool>? RunsProgramsWhen { get; private set; }
+
+    /// <summary>Sets <see cref="RunsProgramsWhen"/>.</summary>
+    public VerbInfo WithRunsProgramsWhen(Func<string, Execution.BoundArgs, bool> when)
+    {
+        RunsProgramsWhen = when;
+        return this;
+    }
+
     /// <summary>Marks the verb as <see cref="ConfinesPaths"/>.</summary>
     public VerbInfo WithPathConfinement()
     {

@@ -100,6 +100,13 @@ public sealed class McpPolicy
                 $"Set exec = true in [roles.{Role}] of the config file to allow it (its allow patterns must grant {v.FullName} too).");
     }
 
+    /// <summary>The refusal of a call that runs programs only for some targets or arguments (<see cref="VerbInfo.RunsProgramsWhen"/>).</summary>
+    public ReshError ExecRefusalFor(VerbInfo v, string when) => Role is null
+        ? ReshError.PermissionDenied($"{v.FullName} {when} runs a program of the caller's choosing, which this server does not allow; nothing was run.",
+            "Ask the operator to allow it.")
+        : ReshError.PermissionDenied($"{v.FullName} {when} runs a program of the caller's choosing, which the role `{Role}` does not allow (exec = false); nothing was run.",
+            $"Set exec = true in [roles.{Role}] of the config file to allow it.");
+
     /// <summary>Why this call is refused, or null when it may run (subject to confirmation of destructive verbs).</summary>
     public ReshError? Refusal(VerbInfo v, string targetUri) => Refusal(v, new McpTargetText(targetUri), targetUri);
 

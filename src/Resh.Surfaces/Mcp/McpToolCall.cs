@@ -212,6 +212,8 @@ public static class McpToolCall
                 return Refuse(ReshError.PermissionDenied($"{tool.Verb.FullName} on {targetUri} resolves to another verb or target than the one checked against this server's patterns.",
                     $"Give the target as a plain {scheme}:// URI."));
             if (PathArgRefusal(policy, tool, inv, args, body, runtime.Paths.Home, host is not null) is { } pathRefusal) return Refuse(pathRefusal);
+            if (!policy.Exec && tool.Verb.RunsProgramsWhen is { } runsPrograms && inv.Args is { } bound && runsPrograms(inv.Target, bound))
+                return Refuse(policy.ExecRefusalFor(tool.Verb, "with this target or these arguments (a local package file's scripts, for one)"));
             if (UnconfinedRefusal(policy, tool, inv, body, host) is { } unconfined) return Refuse(unconfined);
         }
         catch (ReshException ex)

@@ -28,7 +28,7 @@ public sealed class ServeMendTests : IDisposable
         File.WriteAllText(Path.Combine(_data, "log.txt"), "one\ntwo\n");
         _config = _dir.File("config.toml", $$"""
             [roles.ops]
-            allow = ["proc.spawn", "lock.*", "file.*:file://{{_data}}/**", "git.status", "backup.*"]
+            allow = ["proc.spawn", "lock.*", "file.*:file://{{_data}}/**", "git.status", "backup.*", "pkg.install"]
 
             [roles.runner]
             allow = ["proc.spawn"]
@@ -129,6 +129,28 @@ public sealed class ServeMendTests : IDisposable
         Assert.True((s, Code(e)) == (403, "permission_denied"), e.ToJsonString());
         Assert.Contains("ssh_config", Message(e));
         Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
+    public async Task A_local_package_file_needs_exec_but_a_package_name_does_not()
+    {
+        // s40 user D7: a role without exec installed a caller-supplied .deb (its postinst runs as the server's user).
+        var url = StartServer();
+        var ops = Token("ops-pkg", "ops");
+        var deb = Path.Combine(_data, "probe_1.0_all.deb");
+        File.WriteAllText(deb, "not really a package");
+        foreach (var body in new[]
+        {
+            new JsonObject { ["stage"] = "pkg://" + deb, ["verb"] = "install", ["dry_run"] = true },
+            new JsonObject { ["stage"] = "pkg://resh-test-hello", ["verb"] = "install", ["dry_run"] = true, ["args"] = new JsonObject { ["packages"] = new JsonArray(deb) } },
+        })
+        {
+            var (s, e) = await CallAsync(url, ops, body.ToJsonString());
+            Assert.True((s, Code(e)) == (403, "permission_denied"), e.ToJsonString());
+            Assert.Contains("exec = true", e["error"]!["hint"]!.GetValue<string>());
+        }
+        var (s2, e2) = await CallAsync(url, ops, new JsonObject { ["stage"] = "pkg://resh-test-hello", ["verb"] = "install", ["dry_run"] = true }.ToJsonString());
+        Assert.True(Code(e2) != "permission_denied", e2.ToJsonString());
     }
 
     [Fact]

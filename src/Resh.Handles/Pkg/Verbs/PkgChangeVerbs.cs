@@ -21,7 +21,9 @@ public static class PkgInstall
         ],
         notes: "Ensure semantics, like Ansible's state=present: an installed package is left alone unless a different version is pinned or latest=true. "
             + "--dry-run runs the manager's simulation (apt-get -s) and lists exact versions; the result otherwise lists what actually changed (dpkg's status before and after). "
-            + "A held dpkg lock is waited for up to --timeout (60 s without one) and then answered with `conflict` naming the holding process.");
+            + "A held dpkg lock is waited for up to --timeout (60 s without one) and then answered with `conflict` naming the holding process. "
+            + "Through a server surface, a local package file (a path as the target or in packages=) needs the role's exec = true: its maintainer scripts run as the server's user.")
+        .WithRunsProgramsWhen((target, args) => target.Contains('/') || args.Get(PkgFlow.Packages)?.Any(p => p.Contains('/')) == true);
 
     static async ValueTask<Outcome<PkgChangeResult>> RunAsync(VerbContext ctx)
     {
