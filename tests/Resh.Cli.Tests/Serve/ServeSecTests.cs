@@ -214,7 +214,7 @@ public sealed class ServeSecTests : IDisposable
         var token = Token(config, "ro", "ro");
         var log = Path.Combine(_data, "log.txt");
         using (var client = await SendRawAsync(port, "POST", "/v1/batch", token, $$"""{"id":1,"stage":"file://{{log}}","verb":"tail","args":{"follow":true},"timeout":"30m"}""" + "\n"))
-            Assert.True(await EventuallyAsync(() => OpenOn(server.Id, log) == 1, TimeSpan.FromSeconds(10)), "the batch's follow did not start");
+            Assert.True(await EventuallyAsync(() => OpenOn(server.Id, log) == 1, TimeSpan.FromSeconds(30)), "the batch's follow did not start");
         Assert.True(await EventuallyAsync(() => OpenOn(server.Id, log) == 0, TimeSpan.FromSeconds(10)), "the batch's follow runs on after its client left");
 
         // MCP: a session, then a follow whose POST is abandoned (with and without progress: JSON and event stream).
@@ -233,7 +233,7 @@ public sealed class ServeSecTests : IDisposable
             var body = $$$"""{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"file_tail","arguments":{"target":"file://{{{log}}}","follow":true}{{{meta}}}}}""";
             using (var client = await SendRawAsync(port, "POST", "/mcp", token, body, $"Mcp-Session-Id: {sid}\r\nAccept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-11-25\r\n"))
             {
-                Assert.True(await EventuallyAsync(() => OpenOn(server.Id, log) == 1, TimeSpan.FromSeconds(10)), "the MCP follow did not start");
+                Assert.True(await EventuallyAsync(() => OpenOn(server.Id, log) == 1, TimeSpan.FromSeconds(30)), "the MCP follow did not start");
                 File.AppendAllText(log, "more\n"); // progress: the answer becomes an event stream
                 await Task.Delay(300);
             }
@@ -497,7 +497,7 @@ public sealed class ServeSecTests : IDisposable
         // A call in flight (a follow bounded at 3 s) keeps the drain going.
         var log = Path.Combine(_data, "log.txt");
         var inFlight = SendAsync(Http, HttpMethod.Post, url + "/v1/call", Bearer(token), $$"""{"stage":"file://{{log}}","verb":"tail","args":{"follow":true},"timeout":"3s"}""");
-        Assert.True(await EventuallyAsync(() => OpenOn(server.Id, log) == 1, TimeSpan.FromSeconds(10)), "the follow did not start");
+        Assert.True(await EventuallyAsync(() => OpenOn(server.Id, log) == 1, TimeSpan.FromSeconds(30)), "the follow did not start");
         using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", server.Id.ToString() }, UseShellExecute = false })!) kill.WaitForExit();
         await Task.Delay(300);
         var health = await OnAsync(k1, "GET", "/healthz", null);
