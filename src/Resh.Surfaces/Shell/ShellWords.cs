@@ -98,7 +98,7 @@ internal static class ShellWords
             p++;
         }
         var text = Text(Resolve(path, lookup));
-        // `content=$p.command` with a value `@/root/secret` would make resh read that file (a process name, a file name:
+        // `content=$p.command` with a value `@/etc/shadow` would make resh read that file (a process name, a file name:
         // text others choose; s40 attacker #3). A value that starts with @ is refused, not passed on.
         if (text.StartsWith('@') && (sb.Length == 0 || sb[^1] == '='))
             throw new VariableException($"${string.Join("", path.Select((x, k) => k == 0 || x.StartsWith('[') ? x : "." + x))} starts with @, which resh would read as a file name; it is not passed on.");
