@@ -39,11 +39,18 @@ public static class ItemFields
         _ => v.ToJsonString(),
     };
 
+    /// <summary>
+    /// A JSON number's value. GetValue&lt;double&gt; throws for a number made in-process from an int or a long (the
+    /// `count` of `| count`, a group's `count`): such a value is read through its JSON text (s41).
+    /// </summary>
+    public static double Number(JsonNode v) =>
+        v is JsonValue jv && jv.TryGetValue<double>(out var d) ? d : double.Parse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
+
     public static bool TryNumber(JsonNode? v, out double d)
     {
         d = 0;
         if (v is not JsonValue jv) return false;
-        if (jv.GetValueKind() == JsonValueKind.Number) { d = jv.GetValue<double>(); return true; }
+        if (jv.GetValueKind() == JsonValueKind.Number) { d = Number(jv); return true; }
         return jv.GetValueKind() == JsonValueKind.String
             && double.TryParse(jv.GetValue<string>(), NumberStyles.Float, CultureInfo.InvariantCulture, out d);
     }

@@ -150,7 +150,7 @@ public sealed class ItemFilter
     static double? Num(JsonNode v)
     {
         if (v is not JsonValue jv) return null;
-        if (jv.GetValueKind() == JsonValueKind.Number) return jv.GetValue<double>();
+        if (jv.GetValueKind() == JsonValueKind.Number) return ItemFields.Number(jv);
         if (jv.GetValueKind() != JsonValueKind.String) return null;
         var s = jv.GetValue<string>();
         if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return d;

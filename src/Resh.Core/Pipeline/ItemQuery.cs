@@ -171,7 +171,7 @@ public abstract class ItemQuery
                 return jv.GetValueKind() switch
                 {
                     JsonValueKind.False => false,
-                    JsonValueKind.Number => jv.GetValue<double>() != 0,
+                    JsonValueKind.Number => ItemFields.Number(jv) != 0,
                     JsonValueKind.String => jv.GetValue<string>().Length > 0,
                     _ => true,
                 };
@@ -263,7 +263,7 @@ public abstract class ItemQuery
                 return Seconds(v, kind, unit) is { } fs && Order(fs.CompareTo(ls));
             if (kind == JsonValueKind.Number)
             {
-                var fv = v.GetValue<double>();
+                var fv = ItemFields.Number(v);
                 if (_lit.Number is { } ln) return Order(fv.CompareTo(ln));
                 if (double.TryParse(_lit.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var qn)) return Order(fv.CompareTo(qn));
                 if (SizeValue.TryParse(_lit.Text, out var qb)) return Order(fv.CompareTo(qb));
@@ -292,11 +292,11 @@ public abstract class ItemQuery
         };
 
         static double? Bytes(JsonNode v, JsonValueKind kind) =>
-            kind == JsonValueKind.Number ? v.GetValue<double>()
+            kind == JsonValueKind.Number ? ItemFields.Number(v)
             : kind == JsonValueKind.String && SizeValue.TryParse(v.GetValue<string>(), out var b) ? b : null;
 
         static double? Seconds(JsonNode v, JsonValueKind kind, string? unit) =>
-            kind == JsonValueKind.Number ? (unit == UnitAttribute.Milliseconds ? v.GetValue<double>() / 1000 : v.GetValue<double>())
+            kind == JsonValueKind.Number ? (unit == UnitAttribute.Milliseconds ? ItemFields.Number(v) / 1000 : ItemFields.Number(v))
             : kind == JsonValueKind.String && DurationValue.TryParse(v.GetValue<string>(), out var d) ? d.TotalSeconds : null;
     }
 }

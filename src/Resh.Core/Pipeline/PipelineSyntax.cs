@@ -62,6 +62,15 @@ public static class PipelineSyntax
             if (atStart && !rest)
             {
                 var pieces = SplitTopLevel(w);
+                if (pieces.Count == 1 && StageParser.LooksLikeStage(w))
+                {
+                    // A stage that is its own argv word (`resh 'file:///tmp/a b.list' '|' count`, or a word the shell
+                    // split) is already one word: splitting it again would part `a b` (s41).
+                    words.Add(w);
+                    text.Append(w).Append(' ');
+                    atStart = false;
+                    continue;
+                }
                 for (int p = 0; p < pieces.Count; p++)
                 {
                     if (p > 0) Close();
@@ -129,54 +138,11 @@ public static class PipelineSyntax
     }
 
     /// <summary>
-    /// The words of one stage written inside a quoted pipeline, as a shell would split them: whitespace outside quotes
-    /// and brackets separates words, quotes are removed (a quote inside brackets is kept: the stage parser reads it).
+    /// The words of one stage written inside a quoted pipeline, split as the interactive shell splits a line (one
+    /// splitter, <see cref="Text.WordSplitter"/>): whitespace outside quotes and brackets separates words, quotes are
+    /// removed (inside brackets they are kept: the stage parser reads them), a backslash escapes one character.
     /// </summary>
-    public static List<string> Words(string text)
-    {
-        var words = new List<string>();
-        var w = new StringBuilder();
-        bool any = false;
-        int depth = 0;
-        for (int i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (depth == 0 && char.IsWhiteSpace(c))
-            {
-                if (any) words.Add(w.ToString());
-                w.Clear();
-                any = false;
-                continue;
-            }
-            any = true;
-            if (c is '"' or '\'')
-            {
-                int j = i + 1;
-                var keep = depth > 0;
-                if (keep) w.Append(c);
-                while (j < text.Length && text[j] != c)
-                {
-                    if (c == '"' && text[j] == '\\' && j + 1 < text.Length)
-                    {
-                        if (keep) w.Append('\\');
-                        j++;
-                    }
-                    w.Append(text[j]);
-                    j++;
-                }
-                if (j >= text.Length)
-                    throw ReshError.Usage($"A quote ({c}) in the pipeline is not closed.", "Close the quote, or escape it with a backslash inside \"...\".").ToException();
-                if (keep) w.Append(c);
-                i = j;
-                continue;
-            }
-            if (c is '(' or '[') depth++;
-            else if (c is ')' or ']' && depth > 0) depth--;
-            w.Append(c);
-        }
-        if (any) words.Add(w.ToString());
-        return words;
-    }
+    public static List<string> Words(string text) => Resh.Core.Text.WordSplitter.Split(text);
 }
 
 /// <summary>The flags only a pipeline has: <c>--parallel N</c> and <c>--stop-on-error</c>.</summary>

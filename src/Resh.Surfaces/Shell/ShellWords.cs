@@ -1,14 +1,17 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Resh.Core.Errors;
+using Resh.Core.Text;
 
 namespace Resh.Surfaces.Shell;
 
 /// <summary>
-/// A shell line into argv words, as a POSIX shell quotes: '…' literal, "…" with \" \\ \$, a backslash escapes
-/// one character outside quotes, whitespace separates. Outside single quotes, <c>$_</c>, <c>$name</c> and
-/// <c>{$name}</c> followed by <c>.field</c> or <c>[index]</c> steps expand to a kept result's value (a string as
-/// itself, anything else as compact JSON). Nothing else is special: no globs, no command substitution, and a
-/// <c>|</c> stays a word of its own for the pipeline parser.
+/// A shell line into argv words with resh's one splitter (<see cref="WordSplitter"/>, the same as a quoted pipeline's
+/// stages: '…' literal, "…" with \" \\ \$, a backslash escapes one character outside quotes, whitespace separates
+/// outside quotes and brackets, quotes inside brackets are kept for the stage parser). This adds the shell's variables:
+/// outside single quotes, <c>$_</c>, <c>$name</c> and <c>{$name}</c> followed by <c>.field</c> or <c>[index]</c> steps
+/// expand to a kept result's value (a string as itself, anything else as compact JSON). Nothing else is special: no
+/// globs, no command substitution, and a <c>|</c> stays a word of its own for the pipeline parser.
 /// </summary>
 internal static class ShellWords
 {
@@ -16,55 +19,13 @@ internal static class ShellWords
 
     public static List<string> Split(string line, Func<string, JsonNode?>? lookup = null)
     {
-        var words = new List<string>();
-        var sb = new StringBuilder();
-        bool any = false;
-        int i = 0;
-        while (i < line.Length)
+        try
         {
-            var c = line[i];
-            if (char.IsWhiteSpace(c))
-            {
-                if (any) { words.Add(sb.ToString()); sb.Clear(); any = false; }
-                i++;
-                continue;
-            }
-            any = true;
-            if (c == '\\')
-            {
-                if (i + 1 < line.Length) sb.Append(line[i + 1]);
-                i += 2;
-                continue;
-            }
-            if (c == '\'')
-            {
-                var end = line.IndexOf('\'', i + 1);
-                if (end < 0) throw new VariableException("A quote ' is not closed.");
-                sb.Append(line, i + 1, end - i - 1);
-                i = end + 1;
-                continue;
-            }
-            if (c == '"')
-            {
-                i++;
-                while (true)
-                {
-                    if (i >= line.Length) throw new VariableException("A quote \" is not closed.");
-                    var d = line[i];
-                    if (d == '"') { i++; break; }
-                    if (d == '\\' && i + 1 < line.Length && line[i + 1] is '"' or '\\' or '$') { sb.Append(line[i + 1]); i += 2; continue; }
-                    if (lookup is not null && TryVariable(line, ref i, lookup, sb)) continue;
-                    sb.Append(d);
-                    i++;
-                }
-                continue;
-            }
-            if (lookup is not null && TryVariable(line, ref i, lookup, sb)) continue;
-            sb.Append(c);
-            i++;
+            WordSplitter.Expander? variables = null;
+            if (lookup is not null) variables = (string text, ref int i, StringBuilder sb) => TryVariable(text, ref i, lookup, sb);
+            return WordSplitter.Split(line, variables);
         }
-        if (any) words.Add(sb.ToString());
-        return words;
+        catch (ReshException ex) { throw new VariableException(ex.Error.Message); } // an unclosed quote
     }
 
     /// <summary>A variable reference at <paramref name="i"/>: <c>$name(.field|[n])*</c> or <c>{$name(.field|[n])*}</c>.</summary>
@@ -166,7 +127,7 @@ internal static class ShellWords
         var sb = new StringBuilder(word.Length + 4);
         foreach (var c in word)
         {
-            if (char.IsWhiteSpace(c) || c is '\\' or '\'' or '"' or '$') sb.Append('\\');
+            if (char.IsWhiteSpace(c) || c is '\\' or '\'' or '"' or '$' or '(' or ')' or '[' or ']') sb.Append('\\');
             sb.Append(c);
         }
         return sb.ToString();
