@@ -27,8 +27,12 @@ public static class PipelineSyntax
     public static bool IsPipeline(IReadOnlyList<string> argv)
     {
         var i = SkipLeadingFlags(argv);
-        if (i >= argv.Count || !StageParser.LooksLikeStage(argv[i])) return false;
-        if (SplitTopLevel(argv[i]).Count > 1) return true;
+        if (i >= argv.Count) return false;
+        // Every command line asks: no `|` anywhere (the usual call) is answered without splitting or allocating.
+        bool bar = false;
+        for (int j = i; j < argv.Count && !bar; j++) bar = argv[j].Contains('|');
+        if (!bar || !StageParser.LooksLikeStage(argv[i])) return false;
+        if (argv[i].Contains('|') && SplitTopLevel(argv[i]).Count > 1) return true;
         for (int j = i + 1; j < argv.Count && argv[j] != "--"; j++)
             if (argv[j] == "|") return true;
         return false;

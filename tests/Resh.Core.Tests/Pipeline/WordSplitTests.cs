@@ -93,4 +93,16 @@ public sealed class WordSplitTests
         Assert.Equal(["proc://{$p.pid}.kill"], WordSplitter.Split("proc://{$p.pid}.kill"));
         Assert.Throws<ShellWords.VariableException>(() => ShellWords.Split("file:///x.write content=$p.cmd", Lookup));
     }
+
+    [Fact]
+    public void Is_pipeline_allocates_nothing_for_a_call_without_a_bar()
+    {
+        string[] argv = ["proc://.list(match=abc)", "--format", "json", "--timeout", "5s"];
+        Assert.False(PipelineSyntax.IsPipeline(argv)); // warm up
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++) Assert.False(PipelineSyntax.IsPipeline(argv));
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(PipelineSyntax.IsPipeline(["proc://.list | count"]));
+        Assert.True(PipelineSyntax.IsPipeline(["proc://.list", "|", "count"]));
+    }
 }
