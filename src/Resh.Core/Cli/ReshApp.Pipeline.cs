@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Resh.Core.Config;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
@@ -35,62 +34,27 @@ public sealed partial class ReshApp
         if (parseError is not null) PrescanOutputFlags(argv, globals);
 
         var format = ResolveFormat(globals, null, io.StdoutIsTerminal);
-        var color = !globals.NoColor && string.IsNullOrEmpty(io.Env("NO_COLOR")) && io.StdoutIsTerminal && io.Env("TERM") != "dumb";
-        var output = new OutputWriter(io.Stdout, io.Stderr, format, globals.Quiet, new Ansi(color))
-        {
-            OnStdoutFailure = ex => ExitAfterOutputFailure(ex, io.Stderr),
-            TableWidth = format == OutputFormat.Table ? TerminalWidthFor(io) : null,
-            Columns = globals.Columns,
-            OnAnswer = io.OnAnswer, // the shell's $_ and $name = PIPELINE
-        };
+        var color = ColorFor(globals, io);
+        var output = OutputFor(io, globals, format, color);
         if (parseError is not null || plan is null)
             return output.WriteEnvelope(Envelope.Failure(parseError ?? ReshError.Failed("The pipeline could not be read.", null),
                 PipelineRunner.Handle, PipelineRunner.Verb, string.Join(' ', argv), globals.DryRun, clock.Elapsed.TotalMilliseconds));
-        if (io.StdoutClosed && !globals.Quiet)
-        {
-            io.Stderr.WriteLine("resh: error[failed]: standard output is closed, so the answer could not be written; nothing was run (redirect it to /dev/null to discard it, or pass --quiet).");
-            return ErrorCode.Failed.ExitStatus();
-        }
+        if (RefuseClosedStdout(io, globals) is { } closed) return closed;
 
-        var runtime = new ReshRuntime(paths, globals.ConfigPath, globals.Verbose, globals.Quiet, io.Stderr, io.StderrIsTerminal, color, configFile)
-        {
-            Forks = globals.Forks,
-            Handles = registry,
-            Stdin = stdin,
-        };
-        try
-        {
-            if (configFile.AuditEnabled) runtime.Audit = new Audit.AuditTrail(paths, "cli", Audit.AuditTrail.LocalIdentity());
-            runtime.RecordChanges = configFile.EventsRecord;
-        }
-        catch (ReshException ex)
-        {
-            return output.WriteEnvelope(Envelope.Failure(ex.Error, PipelineRunner.Handle, PipelineRunner.Verb, plan.Text, globals.DryRun, clock.Elapsed.TotalMilliseconds));
-        }
+        var runtime = RuntimeFor(paths, globals, io, color, configFile, stdin);
+        if (StartRecording(runtime, configFile, paths, "cli") is { } configError)
+            return output.WriteEnvelope(Envelope.Failure(configError, PipelineRunner.Handle, PipelineRunner.Verb, plan.Text, globals.DryRun, clock.Elapsed.TotalMilliseconds));
         if (globals.Verbose)
         {
             Platform.ProcessRunner.Trace = runtime.Log;
             runtime.Log($"pipeline: {plan.Text} ({plan.Steps.Count + 1} stages, parallel {plan.Parallel}{(globals.DryRun ? ", dry-run" : "")}) parsed in {clock.Elapsed.TotalMilliseconds:0.00} ms");
         }
 
-        using var interrupt = new CancellationTokenSource();
-        using var terminate = new CancellationTokenSource();
-        using var timeout = new CancellationTokenSource();
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(interrupt.Token, timeout.Token);
-        using var shellInterrupt = io.Interrupt.Register(() => interrupt.Cancel()); // the shell's Ctrl-C stops the pipeline, not the shell
-        PosixSignalRegistration? sigint = null, sigterm = null;
-        if (io.HandleSignals)
-        {
-            void OnSignal(PosixSignalContext c)
-            {
-                c.Cancel = true;
-                if (c.Signal == PosixSignal.SIGTERM) terminate.Cancel();
-                interrupt.Cancel();
-            }
-            sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-            sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        }
-        if (globals.Timeout is { } t) timeout.CancelAfter(t);
+        // The same cancellation as one call (CallScope): Ctrl-C, SIGTERM, --timeout, a stdout reader that went away,
+        // and the watchdog that answers when the pipeline does not stop within the grace period.
+        using var scope = new CallScope(io, runtime, output, globals.Timeout,
+            error => Envelope.Failure(error, PipelineRunner.Handle, PipelineRunner.Verb, plan.Text, globals.DryRun, clock.Elapsed.TotalMilliseconds), null);
+        var linked = scope.Linked;
         try
         {
             var runner = new PipelineRunner(registry, runtime)
@@ -100,24 +64,27 @@ public sealed partial class ReshApp
             Envelope envelope;
             try
             {
-                envelope = await runner.RunAsync(plan, new PipelineTokens(linked.Token, timeout.Token, interrupt.Token, terminate.Token), clock).ConfigureAwait(false);
+                envelope = await runner.RunAsync(plan, new PipelineTokens(linked.Token, scope.Timeout.Token, scope.Interrupt.Token, scope.Terminate.Token), clock).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                envelope = Envelope.Failure(Executor.CancelError(timeout.Token, interrupt.Token, runtime), PipelineRunner.Handle, PipelineRunner.Verb, plan.Text,
+                envelope = Envelope.Failure(Executor.CancelError(scope.Timeout.Token, scope.Interrupt.Token, runtime), PipelineRunner.Handle, PipelineRunner.Verb, plan.Text,
                     globals.DryRun, clock.Elapsed.TotalMilliseconds);
             }
             // Stopped by Ctrl-C or --timeout: the answer says so (interrupted, timeout), with the items that did run, rather
             // than `partial` for the items that never started (s40 user review).
             if (linked.IsCancellationRequested && envelope.Error?.Code != ErrorCode.Interrupted && envelope.Error?.Code != ErrorCode.Timeout)
-                envelope = envelope.With(error: Executor.CancelError(timeout.Token, interrupt.Token, runtime));
+                envelope = envelope.With(error: Executor.CancelError(scope.Timeout.Token, scope.Interrupt.Token, runtime));
             runtime.Log($"pipeline {(envelope.Ok ? "ok" : envelope.Error?.Code.ToWire())}{(envelope.Changed ? " changed" : "")} in {envelope.DurationMs:0.00} ms");
+            if (!scope.TryFinish())
+            {
+                await Task.Delay(Timeout.Infinite).ConfigureAwait(false); // the watchdog is printing and exiting
+            }
             return await output.WriteEnvelopeAsync(envelope).ConfigureAwait(false);
         }
         finally
         {
-            sigint?.Dispose();
-            sigterm?.Dispose();
+            scope.End();
             output.Flush();
         }
     }

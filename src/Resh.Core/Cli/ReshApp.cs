@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Resh.Core.Config;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
@@ -64,44 +63,20 @@ public sealed partial class ReshApp(HandleRegistry registry)
         if (parseError is null && g.ConfigPath is { } cfg && !File.Exists(cfg))
             parseError = ReshError.Usage($"Config file {cfg} does not exist.", "Pass an existing TOML file to --config, or drop the flag.");
         var format = ResolveFormat(g, inv.Verb, io.StdoutIsTerminal);
-        var color = !g.NoColor && string.IsNullOrEmpty(io.Env("NO_COLOR")) && io.StdoutIsTerminal && io.Env("TERM") != "dumb";
+        var color = ColorFor(g, io);
         var isBatch = inv.Handle?.Scheme == HandleRegistry.MetaScheme && inv.Verb?.Name == "batch";
         var surface = parseError is null && inv.Handle?.Scheme == HandleRegistry.MetaScheme && inv.Verb is { } mv ? Surfaces?.Invoke(mv.Name) : null;
-        var runtime = new ReshRuntime(paths, g.ConfigPath, g.Verbose, g.Quiet, io.Stderr, io.StderrIsTerminal, color, configFile)
-        {
-            Forks = g.Forks,
-            Handles = registry,
-            Stdin = isBatch || surface is not null ? BatchRunner.NoStdin : stdin,
-        };
+        var runtime = RuntimeFor(paths, g, io, color, configFile, isBatch || surface is not null ? BatchRunner.NoStdin : stdin);
         if (parseError is null && inv.Handle is { } called && (!called.Hidden || isBatch))
-        {
-            try
-            {
-                if (configFile.AuditEnabled) runtime.Audit = new Audit.AuditTrail(paths, isBatch ? "batch" : "cli", Audit.AuditTrail.LocalIdentity());
-                runtime.RecordChanges = configFile.EventsRecord;
-            }
-            catch (ReshException ex) { parseError = ex.Error; } // a config that does not parse
-        }
+            parseError = StartRecording(runtime, configFile, paths, isBatch ? "batch" : "cli"); // a config that does not parse
         else if (parseError is null && surface is not null)
         {
             // A server surface (resh mcp) records its calls' changes as events too when [events] record = true.
             try { runtime.RecordChanges = configFile.EventsRecord; }
             catch (ReshException ex) { parseError = ex.Error; }
         }
-        var output = new OutputWriter(io.Stdout, io.Stderr, format, g.Quiet, new Ansi(color))
-        {
-            OnStdoutFailure = ex => ExitAfterOutputFailure(ex, io.Stderr),
-            // Only a table needs the terminal's width: one ioctl, never on the JSON path. COLUMNS sets it when piped.
-            TableWidth = format == OutputFormat.Table ? TerminalWidthFor(io) : null,
-            Columns = g.Columns,
-            OnAnswer = io.OnAnswer,
-        };
-        if (io.StdoutClosed && !g.Quiet)
-        {
-            // The answer would be lost: refuse before doing anything (a mutating verb must not run unreported).
-            io.Stderr.WriteLine("resh: error[failed]: standard output is closed, so the answer could not be written; nothing was run (redirect it to /dev/null to discard it, or pass --quiet).");
-            return ErrorCode.Failed.ExitStatus();
-        }
+        var output = OutputFor(io, g, format, color);
+        if (RefuseClosedStdout(io, g) is { } closed) return closed;
         if (g.Verbose)
         {
             Platform.ProcessRunner.Trace = runtime.Log;
@@ -132,89 +107,16 @@ public sealed partial class ReshApp(HandleRegistry registry)
             if (await LocalBecome.RunAsync(inv, runtime, format, io, output, clock).ConfigureAwait(false) is { } code) return code;
         }
 
-        using var interrupt = new CancellationTokenSource();
-        using var terminate = new CancellationTokenSource(); // SIGTERM: also cancels interrupt; a long-lived server ends normally on it
-        using var timeout = new CancellationTokenSource();
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(interrupt.Token, timeout.Token);
-        using var shellInterrupt = io.Interrupt.Register(() => interrupt.Cancel()); // the shell's Ctrl-C: this call only
-        var gate = new FinishGate();
         var events = new EventSink(output, null, false);
-
-        void Watchdog()
-        {
-            // The verb was asked to stop; if it does not answer within the grace period, answer for it.
-            if (io.Interrupt.CanBeCanceled) return; // the interactive shell outlives a call: the verb answers for itself
-            _ = Task.Run(async () =>
-            {
-                await Task.Delay(CancelGrace).ConfigureAwait(false);
-                await Cleanup.WaitForHoldsAsync().ConfigureAwait(false); // undo work at a server (a dns-01 record) finishes first, bounded
-                if (!gate.TryForce()) return;
-                var error = Executor.CancelError(timeout.Token, interrupt.Token, runtime);
-                var env = Envelope.Failure(error, inv.HandleName, inv.VerbName, inv.EnvelopeTarget, g.DryRun, clock.Elapsed.TotalMilliseconds);
-                runtime.RecordCall(inv, env);
-                Cleanup.RunAll(); // the verb is still running: its temporary files go before the envelope says "rolled back"
-                var status = output.WriteEnvelope(env);
-                Cleanup.RunAll();
-                Environment.Exit(status);
-            });
-        }
-
-        PosixSignalRegistration? sigint = null, sigterm = null;
-        var ended = 0; // set once the call is over: the stdout watcher's thread outlives it
-        if (io.HandleSignals)
-        {
-            void OnSignal(PosixSignalContext c)
-            {
-                c.Cancel = true;
-                if (interrupt.IsCancellationRequested)
-                {
-                    // A second Ctrl-C: stop now.
-                    if (gate.TryForce())
-                    {
-                        var env = Envelope.Failure(ReshError.Interrupted("Interrupted twice; stopped at once.", "Check the target for partial work."),
-                            inv.HandleName, inv.VerbName, inv.EnvelopeTarget, g.DryRun, clock.Elapsed.TotalMilliseconds);
-                        Cleanup.RunAll();
-                        output.WriteEnvelope(env);
-                        Environment.Exit(130);
-                    }
-                    return;
-                }
-                if (c.Signal == PosixSignal.SIGTERM) terminate.Cancel();
-                interrupt.Cancel();
-                Watchdog();
-            }
-            sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-            sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-            // The reader of stdout is gone (a remote stage whose caller's ssh died, `resh ... | head` after head
-            // exited): nobody will read the answer, so the verb is stopped as on SIGTERM, with its rollback.
-            if (!io.StdoutIsTerminal && !io.StdoutClosed)
-                StdoutHangup.Watch(() =>
-                {
-                    // A signal came first and is being handled, or the call is over: the reader left after the answer
-                    // (`| head -c 10` while agent:// tears its connection down), and the token sources may be gone.
-                    if (Volatile.Read(ref ended) != 0 || interrupt.IsCancellationRequested) return;
-                    try
-                    {
-                        runtime.Log("stdout: its reader is gone; stopping the verb");
-                        terminate.Cancel();
-                        interrupt.Cancel();
-                        Watchdog();
-                    }
-                    catch (ObjectDisposedException) { } // the call ended between the check and the cancel (s39 user D8: exit 134)
-                });
-        }
-        if (g.Timeout is { } t)
-        {
-            timeout.Token.Register(Watchdog);
-            timeout.CancelAfter(t);
-        }
-
+        using var scope = new CallScope(io, runtime, output, g.Timeout,
+            error => Envelope.Failure(error, inv.HandleName, inv.VerbName, inv.EnvelopeTarget, g.DryRun, clock.Elapsed.TotalMilliseconds),
+            env => runtime.RecordCall(inv, env));
         try
         {
-            var envelope = await Executor.RunAsync(inv, runtime, format, events, linked.Token, timeout.Token, interrupt.Token, g.DryRun, clock, g.Timeout, terminate.Token,
-                g.RetryPolicy).ConfigureAwait(false);
+            var envelope = await Executor.RunAsync(inv, runtime, format, events, scope.Linked.Token, scope.Timeout.Token, scope.Interrupt.Token, g.DryRun, clock, g.Timeout,
+                scope.Terminate.Token, g.RetryPolicy).ConfigureAwait(false);
             runtime.Log($"{inv.HandleName}.{inv.VerbName} {(envelope.Ok ? "ok" : envelope.Error?.Code.ToWire())}{(envelope.Changed ? " changed" : "")} in {envelope.DurationMs:0.00} ms, {GC.GetTotalAllocatedBytes() / 1024} KiB allocated");
-            if (!gate.TryFinish())
+            if (!scope.TryFinish())
             {
                 await Task.Delay(Timeout.Infinite).ConfigureAwait(false); // the watchdog is printing and exiting
             }
@@ -222,9 +124,7 @@ public sealed partial class ReshApp(HandleRegistry registry)
         }
         finally
         {
-            Volatile.Write(ref ended, 1);
-            sigint?.Dispose();
-            sigterm?.Dispose();
+            scope.End();
             output.Flush();
         }
     }

@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Resh.TestSupport;
+using Xunit;
+
+namespace Resh.Cli.Tests.Pipeline;
+
+/// <summary>
+/// Per-item targets end to end (s41): the envelope shows the target as users typed it (D11), not percent-encoded, while
+/// the call acts on exactly the item's file; a name that is not UTF-8 (listed as %XX, escaped true) and a name literally
+/// spelled %XX reach their own files; a pipeline whose stdout reader goes away stops promptly, as one call does.
+/// </summary>
+public sealed class PipelineTargetTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("resh-pipetarget-").FullName;
+
+    public void Dispose()
+    {
+        // .NET cannot name a file that is not UTF-8 to delete it: rm can.
+        using var rm = Process.Start(new ProcessStartInfo("rm") { ArgumentList = { "-rf", "--", _dir }, UseShellExecute = false })!;
+        rm.WaitForExit();
+    }
+
+    [Fact]
+    public void A_pipeline_whose_stdout_reader_goes_away_ends_promptly_and_cleanly()
+    {
+        using var sleeper = Process.Start(new ProcessStartInfo("sleep", (730000 + Random.Shared.Next(0, 9999)).ToString()) { UseShellExecute = false })!;
+        try
+        {
+            Thread.Sleep(200);
+            var psi = new ProcessStartInfo(ReshBinary.Path) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            psi.ArgumentList.Add($"proc://.list(match={sleeper.StartInfo.Arguments}) | where name == \"sleep\" | proc://{{pid}}.wait timeout=60s");
+            psi.Environment["NO_COLOR"] = "1";
+            psi.Environment.Remove("RESH_CONFIG");
+            using var resh = Process.Start(psi)!;
+            var stderr = new System.Text.StringBuilder();
+            resh.ErrorDataReceived += (_, e) => { lock (stderr) stderr.AppendLine(e.Data); };
+            resh.BeginErrorReadLine();
+            Thread.Sleep(1500); // the wait is running
+            Assert.False(resh.HasExited, "the pipeline should still be waiting");
+            var clock = Stopwatch.StartNew();
+            resh.StandardOutput.Close(); // `| head -1` has exited: nobody reads the answer
+            var ended = resh.WaitForExit(15_000);
+            if (!ended) resh.Kill();
+            Assert.True(ended, "the pipeline kept running after its stdout reader went away");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), clock.Elapsed.ToString());
+            string err;
+            lock (stderr) err = stderr.ToString();
+            Assert.DoesNotContain("Unhandled", err);
+            Assert.DoesNotContain("   at ", err);
+            Assert.False(sleeper.HasExited); // a read-only wait: the waited-for process is left alone
+        }
+        finally
+        {
+            if (!sleeper.HasExited) sleeper.Kill();
+        }
+    }
+}
