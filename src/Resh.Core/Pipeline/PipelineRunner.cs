@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Resh.Core.Cli;
+using Resh.Core.Config;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Output;
@@ -33,8 +34,11 @@ public sealed class PipelineRunner(HandleRegistry registry, ReshRuntime runtime)
         var g = plan.Globals;
         var target = plan.Text;
         var warnings = new List<string>();
+        RetryPolicy? sourceRetry;
+        try { sourceRetry = RetryFor(plan, plan.Source); }
+        catch (ReshException ex) { return Fail(ex.Error, plan, clock); }
         var first = await Executor.RunAsync(plan.Source, runtime, OutputFormat.Json, NullSink.Instance, tokens.Cancellation, tokens.Timeout, tokens.Interrupt,
-            g.DryRun, Stopwatch.StartNew(), g.Timeout, tokens.Terminate, g.RetryPolicy).ConfigureAwait(false);
+            g.DryRun, Stopwatch.StartNew(), g.Timeout, tokens.Terminate, sourceRetry).ConfigureAwait(false);
         var failedHosts = new List<string>();
         if (!first.Ok && first.Error?.Code != ErrorCode.Partial) return first.With(durationMs: clock.Elapsed.TotalMilliseconds);
         var items = ItemsOf(first, failedHosts, out var noList);
@@ -189,12 +193,14 @@ public sealed class PipelineRunner(HandleRegistry registry, ReshRuntime runtime)
     {
         var clock = Stopwatch.StartNew();
         var inv = new Invocation();
+        RetryPolicy? retry;
         try
         {
             var argv = stage.Render(item);
             new CommandLineParser(registry, BatchRunner.NoStdin) { Defaults = () => runtime.Defaults }.Parse(argv, inv);
             if (inv.Handle is null || inv.Handle.Scheme == HandleRegistry.MetaScheme)
                 throw ReshError.Usage($"`{stage.Text}` did not make a stage for this item.", "Check the item's fields.").ToException();
+            retry = RetryFor(plan, inv);
         }
         catch (ReshException ex)
         {
@@ -204,8 +210,22 @@ public sealed class PipelineRunner(HandleRegistry registry, ReshRuntime runtime)
         {
             return Envelope.Failure(ExceptionTranslation.ToError(ex), inv.HandleName, inv.VerbName, stage.Text, plan.Globals.DryRun, clock.Elapsed.TotalMilliseconds);
         }
-        return await Executor.RunAsync(inv, runtime, OutputFormat.Json, NullSink.Instance, tokens.Cancellation, tokens.Timeout, tokens.Interrupt,
-            plan.Globals.DryRun, clock, plan.Globals.Timeout, tokens.Terminate, plan.Globals.RetryPolicy).ConfigureAwait(false);
+        var env = await Executor.RunAsync(inv, runtime, OutputFormat.Json, NullSink.Instance, tokens.Cancellation, tokens.Timeout, tokens.Interrupt,
+            plan.Globals.DryRun, clock, plan.Globals.Timeout, tokens.Terminate, retry).ConfigureAwait(false);
+        return env;
+    }
+
+    /// <summary>
+    /// The --retry policy of one call of the pipeline, as for the same call on its own: the flags (written anywhere in the
+    /// pipeline), else the config's <c>[defaults.HANDLE.VERB]</c>, <c>[defaults.HANDLE]</c>, <c>[defaults]</c> (docs/retry.md).
+    /// </summary>
+    RetryPolicy? RetryFor(PipelinePlan plan, Invocation inv)
+    {
+        var g = plan.Globals;
+        if (runtime.Defaults is not { } defaults || inv.Handle is not { } handle || inv.Verb is not { } verb) return g.RetryPolicy;
+        var merged = new GlobalOptions { Retry = g.Retry, RetryDelay = g.RetryDelay, RetryMaxDelay = g.RetryMaxDelay };
+        ConfigDefaults.ApplyRetry(defaults, merged, handle, verb);
+        return merged.RetryPolicy;
     }
 
     /// <summary>One item's outcome: the fields its stage used (and its host), ok, changed, and the stage's result or error.</summary>

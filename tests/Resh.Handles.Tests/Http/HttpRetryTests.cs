@@ -258,4 +258,44 @@ public sealed class HttpRetryTests
         Assert.Equal(3, refused.Envelope["attempts"]!.GetValue<int>());
         Assert.False(refused.Envelope["error"]!["details"]!["sent"]!.GetValue<bool>());
     }
+
+    [Fact]
+    public void Config_retry_defaults_apply_to_a_pipeline_stage_as_the_flag_does()
+    {
+        // s41 (issue 19): [defaults.http.get] retry and [defaults] retry reach every call of a pipeline, as they reach
+        // the same call on its own; before, only the --retry flag did.
+        var dir = Directory.CreateTempSubdirectory("resh-piperetry-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "one"), "x");
+            var config = Path.Combine(dir, "resh.toml");
+            foreach (var table in (string[])["[defaults.http.get]\nretry = 3\nretry_delay = \"20ms\"\n", "[defaults]\nretry = 3\nretry_delay = \"20ms\"\n"])
+            {
+                File.WriteAllText(config, table);
+                using var server = new RawHttpServer(n => n <= 2 ? null : Ok("hello"));
+                var r = ReshBinary.Run([$"file://{dir}.list | where name == one | {server.Url("/flaky.get")}"], env: new Dictionary<string, string> { ["RESH_CONFIG"] = config });
+                Assert.True(r.Ok, table + r);
+                Assert.Equal(3, server.Requests);
+                var item = r.Result!["items"]![0]!;
+                Assert.True(item["ok"]!.GetValue<bool>(), r.ToString());
+                Assert.Equal("hello", item["result"]!["body"]!.GetValue<string>());
+            }
+
+            // The flag still wins over the config: --retry 0 makes one attempt.
+            File.WriteAllText(config, "[defaults.http.get]\nretry = 3\n");
+            using var once = new RawHttpServer(n => n <= 2 ? null : Ok("hello"));
+            var f = ReshBinary.Run([$"file://{dir}.list | where name == one | {once.Url("/flaky.get")}", "--retry", "0"], env: new Dictionary<string, string> { ["RESH_CONFIG"] = config });
+            Assert.Equal("partial", f.ErrorCode);
+            Assert.Equal(1, once.Requests);
+
+            // A bad value in the config is `usage` naming the table, for a pipeline as for one call.
+            File.WriteAllText(config, "[defaults.http.get]\nretry = \"many\"\n");
+            using var none = new RawHttpServer(_ => Ok("x"));
+            var bad = ReshBinary.Run([$"file://{dir}.list | where name == one | {none.Url("/x.get")}"], env: new Dictionary<string, string> { ["RESH_CONFIG"] = config });
+            Assert.Equal("partial", bad.ErrorCode);
+            Assert.Contains("[defaults.http.get]", bad.Result!["items"]![0]!["error"]!["message"]!.GetValue<string>());
+            Assert.Equal(0, none.Requests);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }
