@@ -63,6 +63,15 @@ public sealed class Envelope
         Raw = Raw, Human = Human, Mutating = Mutating, Revealed = Revealed, ExitStatusOverride = ExitStatusOverride,
     };
 
+    /// <summary>A copy with another target (a pipeline shows an item's target as users read it: docs/pipelines.md).</summary>
+    public Envelope WithTarget(string target) => new()
+    {
+        Ok = Ok, Handle = Handle, Verb = Verb, Target = target, Host = Host, Changed = Changed, DryRun = DryRun,
+        Result = Result, ResultType = ResultType, ResultTypeFactory = ResultTypeFactory, ResultDeclaredType = ResultDeclaredType, ResultNode = ResultNode, Error = Error, Warnings = Warnings, Attempts = Attempts,
+        DurationMs = DurationMs, Timestamp = Timestamp, Id = Id, HasId = HasId,
+        Raw = Raw, Human = Human, Mutating = Mutating, Revealed = Revealed, ExitStatusOverride = ExitStatusOverride,
+    };
+
     /// <summary>A copy that records a retried call: the attempts it took and the earlier attempts' errors as warnings first.</summary>
     public Envelope WithAttempts(int attempts, IReadOnlyList<string> earlier) => new()
     {

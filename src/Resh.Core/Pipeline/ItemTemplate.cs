@@ -64,21 +64,54 @@ public sealed class ItemTemplate
         foreach (var (literal, field, _) in _parts)
         {
             if (literal is not null) { sb.Append(literal); continue; }
-            if (!ItemFields.TryGet(item, field!, out var v, out _))
-                throw ReshError.Usage($"This item has no field `{field}`.", "Filter the items first: where " + field + " != null").ToException();
-            if (v is null)
-                throw ReshError.Usage($"This item's field `{field}` is null.", "Filter the items first: where " + field + " != null").ToException();
-            var text = ItemFields.Text(v);
-            sb.Append(percentEncode ? Encode(text) : text);
+            var (text, encoded) = Value(item, field!);
+            sb.Append(percentEncode ? encoded : text);
         }
         return sb.ToString();
     }
 
-    /// <summary>Percent-encodes all but ASCII letters, digits and -_~ (UTF-8 bytes).</summary>
-    public static string Encode(string text)
+    /// <summary>
+    /// The target as users read it (s41, D11): the first <paramref name="encodedLength"/> characters of the encoded
+    /// rendering (the part the envelope's target holds), with each filled value shown as itself instead of encoded.
+    /// </summary>
+    public string RenderShown(JsonObject item, int encodedLength)
     {
-        var sb = new StringBuilder(text.Length);
-        foreach (var b in Encoding.UTF8.GetBytes(text))
+        var sb = new StringBuilder();
+        int left = encodedLength;
+        foreach (var (literal, field, _) in _parts)
+        {
+            if (left <= 0) break;
+            if (literal is not null)
+            {
+                sb.Append(literal, 0, Math.Min(left, literal.Length));
+                left -= literal.Length;
+                continue;
+            }
+            var (text, encoded) = Value(item, field!);
+            sb.Append(encoded.Length <= left ? text : encoded[..left]);
+            left -= encoded.Length;
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>A field's value as text and percent-encoded for a target.</summary>
+    static (string Text, string Encoded) Value(JsonObject item, string field)
+    {
+        if (!ItemFields.TryGet(item, field, out var v, out var key))
+            throw ReshError.Usage($"This item has no field `{field}`.", "Filter the items first: where " + field + " != null").ToException();
+        if (v is null)
+            throw ReshError.Usage($"This item's field `{field}` is null.", "Filter the items first: where " + field + " != null").ToException();
+        var text = ItemFields.Text(v);
+        return (text, Encode(text));
+    }
+
+    /// <summary>Percent-encodes all but ASCII letters, digits and -_~ (UTF-8 bytes).</summary>
+    public static string Encode(string text) => EncodeBytes(Encoding.UTF8.GetBytes(text));
+
+    static string EncodeBytes(byte[] bytes)
+    {
+        var sb = new StringBuilder(bytes.Length);
+        foreach (var b in bytes)
         {
             if (b < 0x80 && (char.IsAsciiLetterOrDigit((char)b) || b is (byte)'-' or (byte)'_' or (byte)'~')) sb.Append((char)b);
             else sb.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));

@@ -34,6 +34,24 @@ public sealed class StageTemplate
         return argv;
     }
 
+    /// <summary>
+    /// One item's envelope target as users read it (s41, D11): the values filled into the target shown as themselves
+    /// (<c>file:///tmp/a b</c>), not percent-encoded. The call ran with the encoded target, so a value still could not
+    /// change its handle, verb or arguments; only the text shown differs. When the call's target is not a prefix of
+    /// the rendered one (a password masked, a handle that rewrites it), the call's own target is kept.
+    /// </summary>
+    public string Shown(JsonObject item, string callTarget)
+    {
+        try
+        {
+            if (!Target.HasFields || !Target.Render(item, percentEncode: true).StartsWith(callTarget, StringComparison.Ordinal)) return callTarget;
+            var shown = Target.RenderShown(item, callTarget.Length);
+            var sep = shown.IndexOf("://", StringComparison.Ordinal);
+            return sep > 0 ? shown[..(sep + 3)] + Invocation.WithoutPassword(shown[(sep + 3)..]) : shown;
+        }
+        catch (ReshException) { return callTarget; }
+    }
+
     /// <summary>The argv with every placeholder filled by a sample of its argument's type, to check the stage before anything runs.</summary>
     public List<string> Sample(Func<string, string> sampleFor)
     {

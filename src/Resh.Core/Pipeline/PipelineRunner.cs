@@ -212,7 +212,8 @@ public sealed class PipelineRunner(HandleRegistry registry, ReshRuntime runtime)
         }
         var env = await Executor.RunAsync(inv, runtime, OutputFormat.Json, NullSink.Instance, tokens.Cancellation, tokens.Timeout, tokens.Interrupt,
             plan.Globals.DryRun, clock, plan.Globals.Timeout, tokens.Terminate, retry).ConfigureAwait(false);
-        return env;
+        var shown = stage.Shown(item, env.Target);
+        return shown == env.Target ? env : env.WithTarget(shown);
     }
 
     /// <summary>

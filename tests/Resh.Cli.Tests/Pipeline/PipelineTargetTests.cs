@@ -22,6 +22,26 @@ public sealed class PipelineTargetTests : IDisposable
     }
 
     [Fact]
+    public void A_per_item_target_shows_the_path_decoded_and_the_call_reads_that_file()
+    {
+        File.WriteAllText(Path.Combine(_dir, "a b.txt"), "one");
+        File.WriteAllText(Path.Combine(_dir, "c(d).e.txt"), "two");
+        var run = ReshBinary.Run($"file://{_dir}.list | sort name | file://{{path}}.read");
+        Assert.True(run.Ok, run.ToString());
+        var items = run.Result!["items"]!.AsArray();
+        Assert.Equal(2, items.Count);
+        Assert.Equal($"file://{_dir}/a b.txt", items[0]!["target"]!.GetValue<string>());
+        Assert.Equal("one", items[0]!["result"]!["content"]!.GetValue<string>());
+        Assert.Equal($"file://{_dir}/c(d).e.txt", items[1]!["target"]!.GetValue<string>());
+        Assert.Equal("two", items[1]!["result"]!["content"]!.GetValue<string>());
+
+        // --format ndjson streams the same per-item envelopes
+        var nd = ReshBinary.Run($"file://{_dir}.list | sort name | file://{{path}}.read", "--format", "ndjson");
+        var first = JsonNode.Parse(nd.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0])!;
+        Assert.Equal($"file://{_dir}/a b.txt", first["target"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void A_pipeline_whose_stdout_reader_goes_away_ends_promptly_and_cleanly()
     {
         using var sleeper = Process.Start(new ProcessStartInfo("sleep", (730000 + Random.Shared.Next(0, 9999)).ToString()) { UseShellExecute = false })!;

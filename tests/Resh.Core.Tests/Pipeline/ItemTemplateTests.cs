@@ -51,4 +51,15 @@ public sealed class ItemTemplateTests
     [InlineData("x{a")]
     public void A_bad_placeholder_is_usage(string text) =>
         Assert.Equal(ErrorCode.Usage, Assert.Throws<ReshException>(() => new ItemTemplate(text)).Error.Code);
+
+    [Fact]
+    public void The_shown_target_has_the_values_as_typed_up_to_the_calls_target()
+    {
+        var t = new ItemTemplate("file://{path}.read");
+        var item = new JsonObject { ["path"] = "/tmp/a b(c).txt" };
+        var encoded = t.Render(item, percentEncode: true);
+        var callTarget = encoded[..encoded.LastIndexOf(".read", StringComparison.Ordinal)];
+        Assert.Equal("file:///tmp/a b(c).txt", t.RenderShown(item, callTarget.Length));
+        Assert.Equal("file:///tmp/a b(c).txt.read", t.RenderShown(item, encoded.Length));
+    }
 }
