@@ -41,6 +41,17 @@ public abstract class ItemQuery
 
     static ReshException Usage(string message, string hint) => ReshError.Usage(message, hint).ToException();
 
+    /// <summary>
+    /// Text that is a point in time: an RFC 3339 / ISO 8601 date or date-time (<c>2026-12-01</c>,
+    /// <c>2026-12-01T10:00:00Z</c>); without an offset it is UTC. Anything else (a duration, a name) is not.
+    /// </summary>
+    internal static DateTimeOffset? TimeOf(string s)
+    {
+        if (s.Length < 10 || s.Length > 40 || !char.IsAsciiDigit(s[0]) || !char.IsAsciiDigit(s[3]) || s[4] != '-' || s[7] != '-') return null;
+        if (s.Length > 10 && s[10] is not ('T' or 't' or ' ')) return null;
+        return DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t : null;
+    }
+
     enum Kind { Word, String, Op, Open, Close }
 
     readonly record struct Token(Kind Kind, string Text);
@@ -140,7 +151,16 @@ public abstract class ItemQuery
             if (Peek is not { Kind: Kind.Word or Kind.String } value)
                 throw Usage($"`{field.Text} {op}` needs a value.", $"Example: where {field.Text} {op} {(op is "=~" or "!~" ? "\"^web\"" : "10")}");
             Pos++;
-            return new Compare(field.Text, op, Literal.Of(value.Text, value.Kind == Kind.String));
+            var lit = Literal.Of(value.Text, value.Kind == Kind.String);
+            if (Peek is { Kind: Kind.Word } ago && ago.Text.Equals("ago", StringComparison.OrdinalIgnoreCase))
+            {
+                // `mtime > 1h ago`: a time within the last hour (s41, D12).
+                Pos++;
+                if (lit.Seconds is null || lit.Quoted || op is "=~" or "!~" or "contains")
+                    throw Usage($"`{value.Text} ago` is not a time to compare with {op}.", $"Write a duration before ago and compare with < or >: where {field.Text} > 1h ago");
+                lit = lit with { Ago = true };
+            }
+            return new Compare(field.Text, op, lit);
         }
     }
 
@@ -184,6 +204,11 @@ public abstract class ItemQuery
     /// <summary>A literal with every reading it has: text always; a number, size, duration, bool or null when it reads as one.</summary>
     internal sealed record Literal(string Text, bool Quoted, double? Number, long? Bytes, double? Seconds, bool? Bool, bool IsNull, bool HasUnit)
     {
+        /// <summary>`1h ago`: the time that long before the filter was read.</summary>
+        public bool Ago { get; init; }
+        /// <summary>The literal read as a point in time (2026-12-01, 2026-12-01T10:00:00Z), when it is one.</summary>
+        public DateTimeOffset? Time => TimeOf(Text);
+
         public static Literal Of(string text, bool quoted)
         {
             double? number = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && !text.Contains('e', StringComparison.OrdinalIgnoreCase) ? n : null;
@@ -214,16 +239,32 @@ public abstract class ItemQuery
                     throw Usage($"`{lit.Text}` is not a valid regular expression: {ExceptionTranslation.OneLine(ex.Message)}", "Quote the pattern: where name =~ \"^web[0-9]+$\"");
                 }
             }
-            else if (!lit.HasUnit && lit.Number is null && lit.Bool is null && !lit.IsNull && op is "<" or "<=" or ">" or ">=" && !lit.Quoted
+            else if (!lit.HasUnit && lit.Number is null && lit.Bool is null && !lit.IsNull && op is "<" or "<=" or ">" or ">=" && !lit.Quoted && lit.Time is null
                      && lit.Text.Length > 0 && char.IsAsciiDigit(lit.Text[0]))
-                throw Usage($"`{lit.Text}` is neither a number, a size nor a duration.", "Sizes: 512k, 10MiB, 1.5GB; durations: 500ms, 5m, 2h.");
+                throw Usage($"`{lit.Text}` is neither a number, a size nor a duration.", "Sizes: 512k, 10MiB, 1.5GB; durations: 500ms, 5m, 2h; times: 2026-12-01, 2026-12-01T10:00:00Z, 1h ago.");
         }
 
         public override IEnumerable<string> Fields => [_field];
 
+        /// <summary>`now` for `ago`: one instant for every item of the run.</summary>
+        readonly DateTimeOffset _now = DateTimeOffset.UtcNow;
+
         public override bool Matches(JsonObject item)
         {
             if (!ItemFields.TryGet(item, _field, out var v, out var key)) return false;
+            if (_regex is null && _op != "contains" && !_lit.IsNull && v is JsonValue tv && tv.GetValueKind() == JsonValueKind.String && TimeOf(tv.GetValue<string>()) is { } ft)
+            {
+                // A timestamp (RFC 3339, as every resh result writes times): compared as a time, never as text or a duration.
+                if (_lit.Ago) return Order(ft.CompareTo(_now - TimeSpan.FromSeconds(_lit.Seconds!.Value)));
+                if (_lit.Time is { } lt) return Order(ft.CompareTo(lt));
+                if (_lit.Seconds is not null)
+                    throw Usage($"`{_field}` holds a time ({Clip(tv.GetValue<string>())}) and `{_lit.Text}` is a duration, so `{_field} {_op} {_lit.Text}` compares nothing.",
+                        $"For a time within the last {_lit.Text}: where {_field} > {_lit.Text} ago (older than that: where {_field} < {_lit.Text} ago).");
+                return Texts(v);
+            }
+            if (_lit.Ago)
+                throw Usage($"`{_field}` holds {(v is null ? "null" : $"`{Clip(ItemFields.Text(v))}`")}, not a time, so `{_lit.Text} ago` cannot be compared with it.",
+                    "`ago` compares a timestamp field (mtime, started_at, ...): where mtime > 1h ago");
             if (_regex is not null)
             {
                 if (v is null) return false;
@@ -290,6 +331,8 @@ public abstract class ItemQuery
             ">=" => c >= 0,
             _ => false,
         };
+
+        static string Clip(string s) => s.Length > 40 ? s[..40] + "…" : s;
 
         static double? Bytes(JsonNode v, JsonValueKind kind) =>
             kind == JsonValueKind.Number ? ItemFields.Number(v)
