@@ -93,6 +93,16 @@ public sealed class McpPolicy
     public ReshError? ExecRefusal(HandleInfo handle, VerbInfo v)
     {
         if (Exec || !handle.VerbRunsPrograms(v)) return null;
+        if (handle.Scheme != v.HandleScheme)
+        {
+            // An inner stage over ssh:// (or another remote handle): the remote command is what runs, not the inner verb
+            // itself; the refusal names both (s40 user D8), so nobody looks for why system.uptime would run programs.
+            var what = $"{v.FullName} over {handle.Scheme}:// runs as a command on the remote host ({handle.Scheme}.* runs programs of the caller's choosing)";
+            return Role is null
+                ? ReshError.PermissionDenied($"{what}, which this server does not allow; nothing was run.", "Ask the operator to allow it.")
+                : ReshError.PermissionDenied($"{what}, which the role `{Role}` does not allow (exec = false); nothing was run.",
+                    $"Set exec = true in [roles.{Role}] of the config file to allow {handle.Scheme}:// stages (its allow patterns must grant {v.FullName} too).");
+        }
         return Role is null
             ? ReshError.PermissionDenied($"{v.FullName} runs a program or command of the caller's choosing, which this server does not allow; nothing was run.",
                 "Ask the operator to allow it.")
