@@ -102,7 +102,30 @@ public sealed class ItemTemplate
         if (v is null)
             throw ReshError.Usage($"This item's field `{field}` is null.", "Filter the items first: where " + field + " != null").ToException();
         var text = ItemFields.Text(v);
-        return (text, Encode(text));
+        // A name that is not valid UTF-8 is listed percent-escaped (each raw byte %XX, a literal % as %25) with
+        // `escaped: true` (file.list, PathBytes.Display): its target is its exact bytes, so `%FF` from a raw byte and
+        // a file literally named `%FF` (escaped false) never reach the same file (s41).
+        var escaped = item["escaped"] is JsonValue ev && ev.TryGetValue<bool>(out var e) && e && key[(key.LastIndexOf('.') + 1)..] is "path" or "name";
+        return (text, escaped ? EncodeBytes(PercentDecode(text)) : Encode(text));
+    }
+
+    /// <summary>The bytes a percent-escaped name stands for: %XX is that byte, anything else its UTF-8.</summary>
+    static byte[] PercentDecode(string text)
+    {
+        var bytes = new List<byte>(text.Length);
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (text[i] == '%' && i + 2 < text.Length && byte.TryParse(text.AsSpan(i + 1, 2), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var b))
+            {
+                bytes.Add(b);
+                i += 2;
+                continue;
+            }
+            int n = char.IsHighSurrogate(text[i]) && i + 1 < text.Length ? 2 : 1;
+            bytes.AddRange(Encoding.UTF8.GetBytes(text.Substring(i, n)));
+            i += n - 1;
+        }
+        return bytes.ToArray();
     }
 
     /// <summary>Percent-encodes all but ASCII letters, digits and -_~ (UTF-8 bytes).</summary>

@@ -42,6 +42,27 @@ public sealed class PipelineTargetTests : IDisposable
     }
 
     [Fact]
+    public void A_name_that_is_not_utf8_and_a_name_spelled_as_its_escape_reach_their_own_files()
+    {
+        // Attacker (low): a raw byte 0xFF is listed as %FF (escaped true); a file literally named %FF must not be the
+        // one a later stage acts on for it, nor the other way round.
+        var pi = new ProcessStartInfo("/usr/bin/python3") { UseShellExecute = false };
+        foreach (var a in (string[])["-c", "import os,sys; d=os.fsencode(sys.argv[1]); open(d+b'/\\xff','w').write('raw'); open(d+b'/%FF','w').write('literal'); open(d+b'/%25','w').write('percent')", _dir])
+            pi.ArgumentList.Add(a);
+        var py = Process.Start(pi)!;
+        py.WaitForExit();
+        Assert.Equal(0, py.ExitCode);
+        var run = ReshBinary.Run($"file://{_dir}.list | file://{{path}}.read");
+        Assert.True(run.Ok, run.ToString());
+        var list = ReshBinary.Run($"file://{_dir}.list");
+        var entries = list.Result!["entries"]!.AsArray();
+        Assert.Equal(3, entries.Count);
+        Assert.Equal(2, entries.Count(e => e!["name"]!.GetValue<string>() == "%FF")); // the listing shows both the same: only `escaped` tells them apart
+        var contents = run.Result!["items"]!.AsArray().Select(i => i!["result"]!["content"]!.GetValue<string>()).Order().ToList();
+        Assert.Equal(["literal", "percent", "raw"], contents);
+    }
+
+    [Fact]
     public void A_pipeline_whose_stdout_reader_goes_away_ends_promptly_and_cleanly()
     {
         using var sleeper = Process.Start(new ProcessStartInfo("sleep", (730000 + Random.Shared.Next(0, 9999)).ToString()) { UseShellExecute = false })!;

@@ -53,6 +53,22 @@ public sealed class ItemTemplateTests
         Assert.Equal(ErrorCode.Usage, Assert.Throws<ReshException>(() => new ItemTemplate(text)).Error.Code);
 
     [Fact]
+    public void A_name_listed_escaped_stands_for_its_bytes_and_a_name_spelled_the_same_for_its_text()
+    {
+        // s41: file.list shows a raw byte 0xFF as %FF with escaped true, and a file literally named %FF as %FF with
+        // escaped false; their targets must differ (each decodes to its own file's bytes).
+        var t = new ItemTemplate("file://{path}.read");
+        var raw = t.Render(new JsonObject { ["path"] = "/d/%FF", ["escaped"] = true }, percentEncode: true);
+        var literal = t.Render(new JsonObject { ["path"] = "/d/%FF", ["escaped"] = false }, percentEncode: true);
+        Assert.Equal("file://%2Fd%2F%FF.read", raw);
+        Assert.Equal("file://%2Fd%2F%25FF.read", literal);
+        // an escaped name's literal % is %25 in the listing, and stays one %
+        Assert.Equal("file://%2Fd%2F%25%FF%C3%BC.read", t.Render(new JsonObject { ["path"] = "/d/%25%FFü", ["escaped"] = true }, percentEncode: true));
+        // only path and name are escaped by the listing: another field is text as always
+        Assert.Equal("x://%25FF.y", new ItemTemplate("x://{type}.y").Render(new JsonObject { ["type"] = "%FF", ["escaped"] = true }, percentEncode: true));
+    }
+
+    [Fact]
     public void The_shown_target_has_the_values_as_typed_up_to_the_calls_target()
     {
         var t = new ItemTemplate("file://{path}.read");

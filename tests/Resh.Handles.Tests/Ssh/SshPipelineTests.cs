@@ -40,4 +40,26 @@ public sealed class SshPipelineTests(SshBackend ssh)
         Assert.Equal(1, run.Result!["count"]!.GetValue<int>());
         Assert.Contains("ghost", run.Envelope["error"]!["details"]!["failed_hosts"]!.ToJsonString());
     }
+
+    [Fact]
+    public void A_host_field_in_a_remote_hosts_items_is_overwritten_by_the_host_that_answered()
+    {
+        // s40 attacker #1, tested (s41): a remote list whose items carry their own `host` must not choose where a later
+        // `ssh://{host}/...` stage runs, nor pass a `where host == ...` filter.
+        var file = Path.Combine(ssh.Dir, $"items-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, """[{"host":"evil","n":1},{"host":"reshf9","n":2},{"n":3}]""");
+        try
+        {
+            var run = ssh.Run($"ssh://reshf6/config://{file}.get | select host,n");
+            Assert.True(run.Ok, run.ToString());
+            var items = run.Result!["items"]!.AsArray();
+            Assert.Equal([1, 2, 3], items.Select(i => i!["n"]!.GetValue<int>()));
+            Assert.All(items, i => Assert.Equal("reshf6", i!["host"]!.GetValue<string>()));
+
+            var evil = ssh.Run($"ssh://reshf6/config://{file}.get | where host == evil | count");
+            Assert.True(evil.Ok, evil.ToString());
+            Assert.Equal(0, evil.Result!["count"]!.GetValue<int>());
+        }
+        finally { File.Delete(file); }
+    }
 }
