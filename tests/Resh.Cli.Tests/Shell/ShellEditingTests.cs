@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+using Resh.TestSupport;
+using Xunit;
+using static Resh.Cli.Tests.Interactive.ShellTests;
+
+namespace Resh.Cli.Tests.Interactive;
+
+/// <summary>
+/// The shell's completion inside pipelines and parentheses, ssh host completion from the configured ssh_config, the
+/// redraw of lines wider than the terminal, and Ctrl-C stopping a running pipeline: all through a real pseudo-terminal
+/// (pty_drive.py), the real binary and real processes.
+/// </summary>
+public sealed class ShellEditingTests : IDisposable
+{
+    readonly TempDir _home = new("shell-edit");
+
+    public void Dispose() => _home.Dispose();
+
+    static Step Prompt(double timeout = 20) => new(null, @"resh[^\n]*> $", timeout);
+
+    [Fact]
+    public void Tab_after_a_pipe_completes_the_stage_under_the_cursor_not_the_first_one()
+    {
+        var run = Drive(_home.Path,
+        [
+            Prompt(),
+            // After `| `: the filters and the schemes, not proc.list's arguments.
+            new("proc://.list | \t", @"where[\s\S]*select[\s\S]*proc://"),
+            new("wh\t", @"\| where "),
+            // A filter's operand: the fields of proc.list's items (name, not the argument match=).
+            new("na\t", @"where name "),
+            new("== x | so\t", @"\| sort "),
+            new("rs\t", @"sort rss_bytes "),
+            // A later stage: `{` offers the fields as templates.
+            new("| proc://{pi\t", @"proc://\{pid\}"),
+            new("\u0015proc://.list | select pid,us\t", @"select pid,user "),
+            new("\u0003", @"\^C"),
+            new("\u0004", null, 1),
+        ], "shell");
+        run.AllMatched();
+        // The menu row: the first stage's arguments are not offered after the pipe.
+        var menu = run.Out(1).Split('\n').First(l => l.Contains("where", StringComparison.Ordinal));
+        Assert.DoesNotContain("match=", menu);
+        Assert.Contains("count", menu);
+    }
+}
