@@ -112,6 +112,8 @@ public sealed class IntrospectionTests
     [InlineData("resh proc://.list | proc://{pi", "proc://{pid}")]
     [InlineData("resh proc://.list | proc://{pid}.ki", "proc://{pid}.kill")]
     [InlineData("resh proc://.list | proc://{pid}.kill gr", "grace=")]
+    [InlineData("resh 'proc://.list(ma", "proc://.list(match=")]
+    [InlineData("resh proc://.list(limit=3,sort=c", "proc://.list(limit=3,sort=cpu")]
     public void Completion_candidates_come_from_the_declarations(string line, string expected)
     {
         var run = ReshBinary.Run("complete", "--line", line);
@@ -123,6 +125,7 @@ public sealed class IntrospectionTests
     [InlineData("resh proc://.list | ", "match=")]                 // not the first stage's arguments after a pipe
     [InlineData("resh proc://.list | where na", "name=")]
     [InlineData("resh proc://.list | select pid | sort p", "ppid")] // select left only pid
+    [InlineData("resh proc://.list(sort=cpu,so", "proc://.list(sort=cpu,sort=")]
     public void Completion_does_not_offer_what_does_not_fit_the_stage_under_the_cursor(string line, string unexpected)
     {
         var run = ReshBinary.Run("complete", "--line", line);

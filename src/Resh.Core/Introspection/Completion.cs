@@ -224,6 +224,18 @@ public static class Completion
                 : Filter(registry.Visible.Select(h => h.Scheme + "://"), inner);
             return innerCandidates.Select(c => outer + c).ToList();
         }
+        // Inside the parentheses of a stage (`proc://.list(na`, `svc://.list(state=`): the verb's argument names and values.
+        var paren = body.IndexOf('(');
+        if (paren >= 0 && body.Count(c => c == '(') > body.Count(c => c == ')'))
+        {
+            if (!TryResolve(handle, body[..paren], null, out var verb) || verb is null) return [];
+            var inner = body[(paren + 1)..];
+            var fragment = inner[(inner.LastIndexOf(',') + 1)..].TrimStart();
+            var prefix = current[..(current.Length - fragment.Length)];
+            var given = inner[..(inner.Length - fragment.Length)].Split(',').Select(a => a.Split('=')[0].Trim()).ToHashSet(StringComparer.Ordinal);
+            return ArgCandidates(verb, fragment).Where(c => c.Contains('=') && !given.Contains(c[..c.IndexOf('=')]) || fragment.Contains('='))
+                .Select(c => prefix + c).ToList();
+        }
         var dot = body.LastIndexOf('.');
         // Live targets (unit names, hosts, PIDs): the handle's own bounded list.
         if (handle.CompleteTarget is { } live && dot < 0)

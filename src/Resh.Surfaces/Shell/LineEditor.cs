@@ -159,7 +159,9 @@ internal sealed class LineEditor(RawTerminal term, LineEditor.Callbacks callback
         if (candidates.Count == 1)
         {
             replacement = common;
-            space = common.EndsWith('/') || common.EndsWith('=') || common.EndsWith(':') || common.EndsWith('.') ? "" : " ";
+            // No space after a word that goes on: a directory, `name=`, `scheme:`, `.`, or inside an open `(` (the stage's arguments).
+            space = common.EndsWith('/') || common.EndsWith('=') || common.EndsWith(':') || common.EndsWith('.')
+                || common.Count(c => c == '(') > common.Count(c => c == ')') ? "" : " ";
         }
         else if (common.Length > word.Length && common.StartsWith(word, StringComparison.Ordinal)) replacement = common;
         if (replacement is not null)

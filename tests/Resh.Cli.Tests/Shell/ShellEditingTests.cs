@@ -45,4 +45,23 @@ public sealed class ShellEditingTests : IDisposable
         Assert.DoesNotContain("match=", menu);
         Assert.Contains("count", menu);
     }
+
+    [Fact]
+    public void Tab_inside_parentheses_completes_argument_names_and_enum_values()
+    {
+        var run = Drive(_home.Path,
+        [
+            Prompt(),
+            new("proc://.list(ma\t", @"proc://\.list\(match="),
+            new("\u0015svc://.list(ty\t", @"svc://\.list\(type="),
+            new("\t", @"timer[\s\S]*> svc://\.list\(type="),            // the enum's values, as a menu
+            new("ti\t", @"\(type=timer"),
+            new(")", @"type=timer\)"),                                    // no space was added inside the parentheses
+            new("\u0015svc://.list(type=timer,ty\t", null, 1),           // an argument already given is not offered again
+            new("\u0003", @"\^C"),
+            new("\u0004", null, 1),
+        ], "shell");
+        run.AllMatched();
+        Assert.DoesNotContain("type=timer,type=", run.Out(6));
+    }
 }
