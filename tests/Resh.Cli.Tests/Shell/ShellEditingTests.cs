@@ -64,4 +64,28 @@ public sealed class ShellEditingTests : IDisposable
         run.AllMatched();
         Assert.DoesNotContain("type=timer,type=", run.Out(6));
     }
+
+    [Fact]
+    public void Ssh_hosts_complete_from_the_configured_ssh_config_and_the_inventory()
+    {
+        var custom = _home.File("custom_ssh_config", "Host zeta-custom-only\n  HostName 127.0.0.1\nHost *.wild\n  User x\n");
+        Directory.CreateDirectory(_home[".ssh"]);
+        File.WriteAllText(Path.Combine(_home[".ssh"], "config"), "Host alpha-home-only\n  HostName 127.0.0.1\n");
+        Directory.CreateDirectory(Path.Combine(_home.Path, ".config", "resh"));
+        File.WriteAllText(Path.Combine(_home.Path, ".config", "resh", "config.toml"),
+            $"[ssh]\nconfig = \"{custom}\"\n\n[inventory]\nwebfarm = [\"farm01.example\"]\n");
+        var run = Drive(_home.Path,
+        [
+            Prompt(),
+            new("ssh://zeta\t", @"ssh://zeta-custom-only"),
+            new("\u0015ssh://@web\t", @"ssh://@webfarm"),
+            new("\u0015ssh://farm\t", @"ssh://farm01\.example"),
+            // ssh -F reads only the configured file: ~/.ssh/config's hosts are not ssh's hosts here.
+            new("\u0015ssh://alpha\t", null, 1.5),
+            new("\u0003", @"\^C"),
+            new("\u0004", null, 1),
+        ], "shell");
+        run.AllMatched();
+        Assert.DoesNotContain("alpha-home-only", run.Out(4));
+    }
 }
