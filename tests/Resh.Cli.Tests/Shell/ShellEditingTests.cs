@@ -88,4 +88,36 @@ public sealed class ShellEditingTests : IDisposable
         run.AllMatched();
         Assert.DoesNotContain("alpha-home-only", run.Out(4));
     }
+
+    [Fact]
+    public void Editing_a_line_wider_than_the_terminal_leaves_exactly_the_line_on_the_screen()
+    {
+        const int cols = 20;
+        var start = "file:///tmp/" + new string('a', 30) + "b";
+        var expected = new StringBuilder(start);
+        expected.Remove(30, 3).Insert(30, "XYZ").Insert(0, "Q").Append("cdefghi");
+        var run = Drive(_home.Path,
+        [
+            Prompt(),
+            new(start, "b", 10),                                          // three rows at 20 columns
+            new(string.Concat(Enumerable.Repeat("\u001b[D", 10)) + "\u007f\u007f\u007f", null, 1), // left 10, backspace 3 (mid-line, across a row edge)
+            new("XYZ", "Z", 5),
+            new("\u0001Q", "Q", 5),                                      // Home, insert at the start: every row shifts
+            new("\u0005cdefghijklmn", "n", 5),                            // End, grow to four rows (through the exact right margin)
+            new("\u007f\u007f\u007f\u007f\u007f", null, 1, Screen: true), // shrink back to three
+            new("\u0003", @"\^C"),
+            new("\u0004", null, 1),
+        ], new PtyOptions(Cols: cols, Rows: 24), "shell");
+        Assert.True(run.Steps[1].Matched && run.Steps[3].Matched && run.Steps[4].Matched && run.Steps[5].Matched, run.Transcript);
+        var screen = run.Screens[6];
+        var full = "resh> " + expected;
+        var want = Enumerable.Range(0, (full.Length + cols - 1) / cols).Select(i => full.Substring(i * cols, Math.Min(cols, full.Length - i * cols))).ToList();
+        var at = screen.Rows.ToList().FindLastIndex(r => r.StartsWith("resh> ", StringComparison.Ordinal));
+        var shown = string.Join("\n", screen.Rows);
+        Assert.True(at >= 0, shown);
+        Assert.Equal(want, screen.Rows.Skip(at).Take(want.Count).ToList());
+        Assert.All(screen.Rows.Skip(at + want.Count), r => Assert.Equal("", r));              // nothing stale below
+        Assert.Equal(1, screen.Rows.Count(r => r.StartsWith("resh> ", StringComparison.Ordinal))); // and no second copy above
+        Assert.Equal((at + full.Length / cols, full.Length % cols), (screen.Row, screen.Col));   // the cursor after the line
+    }
 }
