@@ -120,4 +120,44 @@ public sealed class ShellEditingTests : IDisposable
         Assert.Equal(1, screen.Rows.Count(r => r.StartsWith("resh> ", StringComparison.Ordinal))); // and no second copy above
         Assert.Equal((at + full.Length / cols, full.Length % cols), (screen.Row, screen.Col));   // the cursor after the line
     }
+
+    [Fact]
+    public void Ctrl_c_stops_a_running_pipeline_before_its_remaining_items_and_the_shell_stays()
+    {
+        var tag = Random.Shared.Next(100000, 999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var procs = new List<Process>();
+        try
+        {
+            // The first (lowest PID) ignores TERM, so kill(grace=60s) on it is a slow stage; the others die on TERM.
+            procs.Add(Start("/bin/sh", "-c", $"trap '' TERM; exec sleep {tag}0"));
+            Thread.Sleep(100);
+            for (int i = 1; i <= 3; i++) procs.Add(Start("sleep", $"{tag}{i}"));
+            Thread.Sleep(200);
+            var run = Drive(_home.Path,
+            [
+                Prompt(),
+                new($"'proc://.list(match=sleep {tag})' | sort pid | proc://{{pid}}.kill grace=60s --format json\r", "(?!)", 5),
+                new("\u0003", @"> $", 15),
+                new("system://.uptime --format json\r", "\"ok\": ?true", 15),
+                new("\u0004", null, 1),
+            ], "shell");
+            Assert.True(run.Steps[2].Matched, run.Transcript);
+            Assert.True(run.Steps[2].Ms < 10_000, $"the prompt came back after {run.Steps[2].Ms} ms; the stage's grace is 60 s");
+            Assert.Contains("interrupted", run.Out(2));
+            Assert.True(run.Steps[3].Matched, run.Transcript);                 // the shell survived
+            Assert.False(procs[0].HasExited);                                     // the slow item was started (and ignores TERM)
+            foreach (var p in procs.Skip(1)) Assert.False(p.HasExited, $"sleep {p.Id} was killed: an item after Ctrl-C ran\n{run.Transcript}");
+        }
+        finally
+        {
+            foreach (var p in procs) { try { p.Kill(); p.WaitForExit(2000); } catch (InvalidOperationException) { } p.Dispose(); }
+        }
+    }
+
+    static Process Start(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardInput = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        return Process.Start(psi)!;
+    }
 }
