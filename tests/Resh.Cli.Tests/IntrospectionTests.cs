@@ -103,11 +103,34 @@ public sealed class IntrospectionTests
     [InlineData("resh --format js", "json")]
     [InlineData("resh help fi", "file.read")]
     [InlineData("resh file:///et", "file:///etc/")]
+    // In a pipeline: the stage under the cursor (s40 D9), and inside a stage's parentheses.
+    [InlineData("resh proc://.list | wh", "where")]
+    [InlineData("resh proc://.list | ", "proc://")]
+    [InlineData("resh proc://.list | where na", "name")]
+    [InlineData("resh proc://.list | where name == x | sort -rs", "-rss_bytes")]
+    [InlineData("resh proc://.list | select pid | sort p", "pid")]
+    [InlineData("resh proc://.list | proc://{pi", "proc://{pid}")]
+    [InlineData("resh proc://.list | proc://{pid}.ki", "proc://{pid}.kill")]
+    [InlineData("resh proc://.list | proc://{pid}.kill gr", "grace=")]
+    [InlineData("resh 'proc://.list(ma", "proc://.list(match=")]
+    [InlineData("resh proc://.list(limit=3,sort=c", "proc://.list(limit=3,sort=cpu")]
     public void Completion_candidates_come_from_the_declarations(string line, string expected)
     {
         var run = ReshBinary.Run("complete", "--line", line);
         Assert.Equal(0, run.ExitCode);
         Assert.Contains(expected, run.Stdout.Split('\n'));
+    }
+
+    [Theory]
+    [InlineData("resh proc://.list | ", "match=")]                 // not the first stage's arguments after a pipe
+    [InlineData("resh proc://.list | where na", "name=")]
+    [InlineData("resh proc://.list | select pid | sort p", "ppid")] // select left only pid
+    [InlineData("resh proc://.list(sort=cpu,so", "proc://.list(sort=cpu,sort=")]
+    public void Completion_does_not_offer_what_does_not_fit_the_stage_under_the_cursor(string line, string unexpected)
+    {
+        var run = ReshBinary.Run("complete", "--line", line);
+        Assert.Equal(0, run.ExitCode);
+        Assert.DoesNotContain(unexpected, run.Stdout.Split('\n'));
     }
 
     [Fact]

@@ -53,7 +53,13 @@ public static class Completion
         var newWord = line.Length == 0 || (char.IsWhiteSpace(line[^1]) && Split(line + "x") is { Count: > 0 } probe && probe[^1] == "x");
         var current = newWord ? "" : (words.Count > 0 ? words[^1] : "");
         if (current.Length > 0) words.RemoveAt(words.Count - 1);
+        if (PipelineCandidates(registry, words, current) is { } piped) return piped;
+        return WordCandidates(registry, words, current);
+    }
 
+    /// <summary>Candidates for <paramref name="current"/> after the complete <paramref name="words"/> of one stage (or a builtin).</summary>
+    static IReadOnlyList<string> WordCandidates(HandleRegistry registry, List<string> words, string current)
+    {
         // Flags with values: --format <TAB>
         if (words.Count > 0 && words[^1] == "--format")
             return Filter(OutputFormats.Names, current);
@@ -105,6 +111,87 @@ public static class Completion
         return ArgCandidates(verb, current);
     }
 
+    /// <summary>
+    /// A line with a <c>|</c> word: completion for the stage under the cursor, not the first one (s40 D9). After <c>| </c>
+    /// the filters and schemes; a filter's operands are the field names of the items flowing into it (from the first
+    /// verb's declared result type, through the filters before it); a later stage completes as a stage of its own,
+    /// with <c>{field}</c> templates offered where a <c>{</c> is open. Null: not a pipeline.
+    /// </summary>
+    static IReadOnlyList<string>? PipelineCandidates(HandleRegistry registry, List<string> words, string current)
+    {
+        var last = words.LastIndexOf("|");
+        var stageIndex = words.FindIndex(w => !w.StartsWith('-'));
+        if (last < 0 || stageIndex < 0 || stageIndex >= last || !StageParser.LooksLikeStage(words[stageIndex])) return null;
+        var dashdash = words.IndexOf("--");
+        if (dashdash >= 0 && dashdash < last) return null; // after --, a | is an argument
+
+        // The fields of the items: the first verb's declared item type, then through each segment before the cursor's.
+        IReadOnlySet<string>? fields = null;
+        try
+        {
+            var syntax = StageParser.Parse(words[stageIndex]);
+            if (registry.Find(syntax.Scheme) is { } handle)
+            {
+                var next = stageIndex + 1 < last ? words[stageIndex + 1] : null;
+                if (TryResolve(handle, syntax.Body, next, out var verb) && verb is not null)
+                    fields = Pipeline.ItemFields.OfResultType(verb.ResultType);
+            }
+        }
+        catch (Errors.ReshException) { }
+        var segStart = words.IndexOf("|", stageIndex) + 1;
+        while (segStart <= last)
+        {
+            var end = words.IndexOf("|", segStart);
+            if (end < 0) break;
+            var seg = words.GetRange(segStart, end - segStart);
+            if (seg.Count > 0 && StageParser.LooksLikeStage(seg[0]))
+                fields = new HashSet<string>(StringComparer.Ordinal) { "item", "ok", "changed", "result", "error" };
+            else if (seg.Count > 0)
+            {
+                try { fields = Pipeline.ItemFilter.Parse(string.Join(' ', seg)).FieldsAfter(fields); }
+                catch (Errors.ReshException) { }
+            }
+            segStart = end + 1;
+        }
+        var fieldNames = (fields ?? new HashSet<string>()).Where(f => f.Length > 0).Order(StringComparer.Ordinal).ToList();
+        var cur = words.GetRange(last + 1, words.Count - last - 1);
+
+        // `{` open in the word: a template of the item's fields (`proc://{`, `pid={`).
+        var brace = current.LastIndexOf('{');
+        if (brace >= 0 && current.IndexOf('}', brace) < 0 && (cur.Count == 0 ? current.Contains("://") : StageParser.LooksLikeStage(cur[0])))
+        {
+            var prefix = current[..(brace + 1)];
+            return Filter(fieldNames.Select(f => prefix + f + "}"), current);
+        }
+        if (cur.Count == 0)
+        {
+            if (current.Contains("://")) return StageCandidates(registry, current);
+            return Filter(Pipeline.ItemFilter.Names.Concat(registry.Visible.Select(h => h.Scheme + "://")), current);
+        }
+        if (StageParser.LooksLikeStage(cur[0])) return WordCandidates(registry, cur, current);
+        switch (cur[0])
+        {
+            case "select":
+            {
+                // select a,b,c: the field after the last comma, none twice.
+                var comma = current.LastIndexOf(',');
+                var prefix = current[..(comma + 1)];
+                var chosen = cur.Skip(1).Concat([prefix]).SelectMany(w => w.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
+                return Filter(fieldNames.Where(f => !chosen.Contains(f)).Select(f => prefix + f), current);
+            }
+            case "sort":
+                if (cur.Count == 1) return current.StartsWith('-') ? Filter(fieldNames.Select(f => "-" + f), current) : Filter(fieldNames, current);
+                return cur.Count == 2 ? Filter(["asc", "desc"], current) : [];
+            case "unique" or "group":
+                return cur.Count == 1 ? Filter(fieldNames, current) : [];
+            case "where":
+                // A field where an operand starts: after `where`, `and`, `or`, `not`.
+                return cur[^1] is "where" or "and" or "or" or "not" or "&&" or "||" ? Filter(fieldNames, current) : [];
+            default:
+                return [];
+        }
+    }
+
     static bool TryResolve(HandleInfo handle, string body, string? next, out VerbInfo? verb)
     {
         try
@@ -136,6 +223,18 @@ public static class Completion
                 ? StageCandidates(registry, inner)
                 : Filter(registry.Visible.Select(h => h.Scheme + "://"), inner);
             return innerCandidates.Select(c => outer + c).ToList();
+        }
+        // Inside the parentheses of a stage (`proc://.list(na`, `svc://.list(state=`): the verb's argument names and values.
+        var paren = body.IndexOf('(');
+        if (paren >= 0 && body.Count(c => c == '(') > body.Count(c => c == ')'))
+        {
+            if (!TryResolve(handle, body[..paren], null, out var verb) || verb is null) return [];
+            var inner = body[(paren + 1)..];
+            var fragment = inner[(inner.LastIndexOf(',') + 1)..].TrimStart();
+            var prefix = current[..(current.Length - fragment.Length)];
+            var given = inner[..(inner.Length - fragment.Length)].Split(',').Select(a => a.Split('=')[0].Trim()).ToHashSet(StringComparer.Ordinal);
+            return ArgCandidates(verb, fragment).Where(c => c.Contains('=') && !given.Contains(c[..c.IndexOf('=')]) || fragment.Contains('='))
+                .Select(c => prefix + c).ToList();
         }
         var dot = body.LastIndexOf('.');
         // Live targets (unit names, hosts, PIDs): the handle's own bounded list.

@@ -26,16 +26,21 @@ public sealed class HostResolver
     }
 
     /// <summary>
-    /// The shell's completion of ssh://: Host aliases of ~/.ssh/config (no patterns), then @groups and hosts of the
-    /// config's inventory. Never throws: a broken inventory completes nothing from it.
+    /// The shell's completion of ssh://: Host aliases (no patterns) of the ssh_config ssh itself will read (the config's
+    /// <c>[ssh] config</c>, else ~/.ssh/config; see <see cref="Transport.SshSettings.ConfigFileOf"/>), then @groups and
+    /// hosts of the config's inventory. Never throws: a broken file completes nothing from it.
     /// </summary>
     public static IReadOnlyList<string> Completions(string partial)
     {
         var names = new List<string>();
+        ReshConfig? config = null;
+        try { config = ReshConfig.Load(ReshPaths.FromEnvironment(), null); }
+        catch (Exception ex) when (ex is not OutOfMemoryException) { }
         try
         {
             var home = Environment.GetEnvironmentVariable("HOME");
-            var sshConfig = string.IsNullOrEmpty(home) ? null : Path.Combine(home, ".ssh", "config");
+            var sshConfig = Transport.SshSettings.ConfigFileOf(config?.Section("ssh"))
+                ?? (string.IsNullOrEmpty(home) ? null : Path.Combine(home, ".ssh", "config"));
             if (sshConfig is not null && File.Exists(sshConfig))
                 foreach (var line in File.ReadLines(sshConfig).Take(5000))
                 {
@@ -44,18 +49,21 @@ public sealed class HostResolver
                     names.AddRange(t[5..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Where(n => n.IndexOfAny(['*', '?', '!']) < 0));
                 }
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
-        try
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ReshException) { }
+        if (config is not null)
         {
-            var resolver = new HostResolver(() => ReshConfig.Load(ReshPaths.FromEnvironment(), null), null);
-            resolver.Load();
-            foreach (var inv in resolver.Sources())
+            try
             {
-                names.AddRange(inv.GroupNames.Select(g => "@" + g));
-                names.AddRange(inv.HostNames);
+                var resolver = new HostResolver(() => config, null);
+                resolver.Load();
+                foreach (var inv in resolver.Sources())
+                {
+                    names.AddRange(inv.GroupNames.Select(g => "@" + g));
+                    names.AddRange(inv.HostNames);
+                }
             }
+            catch (Exception ex) when (ex is not OutOfMemoryException) { }
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException) { }
         return names.Where(n => n.StartsWith(partial, StringComparison.Ordinal)).Distinct().Take(500).ToList();
     }
 

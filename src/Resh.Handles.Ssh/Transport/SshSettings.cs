@@ -54,7 +54,7 @@ public sealed class SshSettings
         }
         return new SshSettings
         {
-            ConfigFile = Path(section, "config"),
+            ConfigFile = ConfigFileOf(section),
             ConnectTimeout = connect,
             ControlPersist = Duration(section, "control_persist") ?? DefaultControlPersist,
             CommandTimeout = Duration(section, "command_timeout") ?? DefaultCommandTimeout,
@@ -124,6 +124,9 @@ public sealed class SshSettings
     }
 
     static string? Str(JsonObject? section, string key) => section?[key] is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0 ? s : null;
+
+    /// <summary>The ssh_config of <c>[ssh] config</c> (given to ssh as -F), or null for ssh's own ~/.ssh/config: one rule for calls and completion.</summary>
+    public static string? ConfigFileOf(JsonObject? section) => Path(section, "config");
 
     static string? Path(JsonObject? section, string key) => Str(section, key) is { } p
         ? p.StartsWith("~/", StringComparison.Ordinal) ? System.IO.Path.Combine(Environment.GetEnvironmentVariable("HOME") ?? "/", p[2..]) : p

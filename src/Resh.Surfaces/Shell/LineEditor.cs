@@ -6,7 +6,8 @@ namespace Resh.Surfaces.Shell;
 /// A small line editor over the raw terminal (docs/shell.md; chosen over a library by start-up cost, see
 /// docs/benchmarks.md): arrows, Home/End, Ctrl-A/E/B/F/K/U/W/L, Ctrl-R reverse search, Ctrl-C (discard the line),
 /// Ctrl-D (end on an empty line), Tab completion with a menu, history (Up/Down, Ctrl-P/N), an inline hint and
-/// syntax highlighting. One line, no wrapping of lines wider than the terminal beyond what the terminal does.
+/// syntax highlighting. A line wider than the terminal wraps onto more rows: each redraw goes back to the row the
+/// prompt is on, clears to the end of the screen and paints the whole line again (as linenoise's multi-line mode).
 /// </summary>
 internal sealed class LineEditor(RawTerminal term, LineEditor.Callbacks callbacks, List<string> history)
 {
@@ -30,6 +31,8 @@ internal sealed class LineEditor(RawTerminal term, LineEditor.Callbacks callback
     StringBuilder _line = new();
     int _cursor;
     string _prompt = "";
+    // Where the last paint left things, in rows below the prompt's row: the terminal's cursor and the paint's last row.
+    int _cursorRow, _endRow;
 
     /// <summary>The line typed (Enter), "" after Ctrl-C, null at end of input (Ctrl-D on an empty line).</summary>
     public string? ReadLine(string prompt)
@@ -37,6 +40,7 @@ internal sealed class LineEditor(RawTerminal term, LineEditor.Callbacks callback
         _prompt = prompt;
         _line = new StringBuilder();
         _cursor = 0;
+        _cursorRow = _endRow = 0;
         int historyIndex = history.Count;
         string? draft = null;
         term.EnterRaw();
@@ -48,11 +52,11 @@ internal sealed class LineEditor(RawTerminal term, LineEditor.Callbacks callback
                 var key = Next();
                 switch (key.Kind)
                 {
-                    case K.Eof: RawTerminal.WriteOut("\r\n"); return null;
-                    case K.Enter: Render(hint: false); RawTerminal.WriteOut("\r\n"); return _line.ToString();
-                    case K.CtrlC: Render(hint: false); RawTerminal.WriteOut("^C\r\n"); return "";
+                    case K.Eof: Render(hint: false, atEnd: true); RawTerminal.WriteOut("\r\n"); return null;
+                    case K.Enter: Render(hint: false, atEnd: true); RawTerminal.WriteOut("\r\n"); return _line.ToString();
+                    case K.CtrlC: Render(hint: false, atEnd: true); RawTerminal.WriteOut("^C\r\n"); return "";
                     case K.CtrlD:
-                        if (_line.Length == 0) { RawTerminal.WriteOut("\r\n"); return null; }
+                        if (_line.Length == 0) { Render(hint: false, atEnd: true); RawTerminal.WriteOut("\r\n"); return null; }
                         if (_cursor < _line.Length) _line.Remove(_cursor, 1);
                         break;
                     case K.Char: _line.Insert(_cursor++, key.Ch); break;
@@ -73,7 +77,7 @@ internal sealed class LineEditor(RawTerminal term, LineEditor.Callbacks callback
                         _cursor = start;
                         break;
                     }
-                    case K.CtrlL: RawTerminal.WriteOut("\x1b[H\x1b[2J"); break;
+                    case K.CtrlL: RawTerminal.WriteOut("\x1b[H\x1b[2J"); _cursorRow = _endRow = 0; break;
                     case K.Up or K.CtrlP:
                         if (historyIndex > 0)
                         {
@@ -90,7 +94,7 @@ internal sealed class LineEditor(RawTerminal term, LineEditor.Callbacks callback
                         break;
                     case K.Tab: Complete(); break;
                     case K.CtrlR:
-                        if (ReverseSearch()) { Render(hint: false); RawTerminal.WriteOut("\r\n"); return _line.ToString(); }
+                        if (ReverseSearch()) { Render(hint: false, atEnd: true); RawTerminal.WriteOut("\r\n"); return _line.ToString(); }
                         break;
                 }
                 Render();
@@ -108,24 +112,63 @@ internal sealed class LineEditor(RawTerminal term, LineEditor.Callbacks callback
         _cursor = text.Length;
     }
 
-    void Render(bool hint = true)
+    /// <param name="atEnd">Leave the terminal's cursor after the line (before a newline), not at the editing cursor.</param>
+    void Render(bool hint = true, bool atEnd = false)
     {
         var text = _line.ToString();
-        var sb = new StringBuilder("\r");
-        sb.Append(_prompt).Append(callbacks.Highlight(text));
+        var promptLength = VisibleLength(_prompt);
+        var cols = Columns();
         string? h = null;
         if (hint && _cursor == text.Length)
         {
             try { h = callbacks.Hint(text); } catch (Exception ex) when (ex is not OutOfMemoryException) { }
-            var room = callbacks.Width() - VisibleLength(_prompt) - text.Length - 1;
+            // The hint stays on the line's last row: it never makes the line wrap.
+            var room = cols - (promptLength + text.Length) % cols - 1;
             if (h is not null && room < 8) h = null;
             else if (h is not null && h.Length > room) h = h[..(room - 1)] + "…";
         }
-        if (!string.IsNullOrEmpty(h)) sb.Append("\x1b[2m").Append(h).Append("\x1b[0m");
-        sb.Append("\x1b[K");
-        var back = text.Length - _cursor + (h?.Length ?? 0);
-        if (back > 0) sb.Append("\x1b[").Append(back).Append('D');
+        var painted = new StringBuilder(_prompt).Append(callbacks.Highlight(text));
+        if (!string.IsNullOrEmpty(h)) painted.Append("\x1b[2m").Append(h).Append("\x1b[0m");
+        Paint(painted.ToString(), promptLength + text.Length + (h?.Length ?? 0), atEnd ? promptLength + text.Length : promptLength + _cursor);
+    }
+
+    int Columns()
+    {
+        int cols;
+        try { cols = callbacks.Width(); } catch (Exception ex) when (ex is not OutOfMemoryException) { cols = 80; }
+        return cols > 0 ? cols : 80;
+    }
+
+    /// <summary>
+    /// Paints <paramref name="painted"/> (<paramref name="length"/> visible columns) from the start of the prompt's row,
+    /// over whatever the last paint left on this and the rows below, and puts the cursor at column offset <paramref name="cursor"/>.
+    /// </summary>
+    void Paint(string painted, int length, int cursor)
+    {
+        var cols = Columns();
+        var sb = new StringBuilder();
+        if (_cursorRow > 0) sb.Append("\x1b[").Append(_cursorRow).Append('A');
+        sb.Append("\r\x1b[J").Append(painted);
+        // Text that ends exactly at the right margin leaves the terminal's cursor there with a wrap pending (where a
+        // relative move would count wrongly): a newline puts it at the start of the next row.
+        int endRow = length / cols;
+        if (length > 0 && length % cols == 0) sb.Append("\r\n");
+        int row = cursor / cols, col = cursor % cols;
+        if (endRow > row) sb.Append("\x1b[").Append(endRow - row).Append('A');
+        sb.Append('\r');
+        if (col > 0) sb.Append("\x1b[").Append(col).Append('C');
+        _cursorRow = row;
+        _endRow = endRow;
         RawTerminal.WriteOut(sb.ToString());
+    }
+
+    /// <summary>Moves the terminal's cursor to the start of the row after the painted line (before printing under it).</summary>
+    string BelowLine()
+    {
+        var down = _endRow - _cursorRow;
+        var s = (down > 0 ? $"\x1b[{down}B" : "") + "\r\n";
+        _cursorRow = _endRow = 0;
+        return s;
     }
 
     static int VisibleLength(string s)
@@ -159,7 +202,9 @@ internal sealed class LineEditor(RawTerminal term, LineEditor.Callbacks callback
         if (candidates.Count == 1)
         {
             replacement = common;
-            space = common.EndsWith('/') || common.EndsWith('=') || common.EndsWith(':') || common.EndsWith('.') ? "" : " ";
+            // No space after a word that goes on: a directory, `name=`, `scheme:`, `.`, or inside an open `(` (the stage's arguments).
+            space = common.EndsWith('/') || common.EndsWith('=') || common.EndsWith(':') || common.EndsWith('.')
+                || common.Count(c => c == '(') > common.Count(c => c == ')') ? "" : " ";
         }
         else if (common.Length > word.Length && common.StartsWith(word, StringComparison.Ordinal)) replacement = common;
         if (replacement is not null)
@@ -176,7 +221,7 @@ internal sealed class LineEditor(RawTerminal term, LineEditor.Callbacks callback
         var width = Math.Max(20, callbacks.Width());
         var col = Math.Min(width, shown.Max(c => c.Length) + 2);
         var perRow = Math.Max(1, width / col);
-        var sb = new StringBuilder("\r\n");
+        var sb = new StringBuilder(BelowLine());
         for (int i = 0; i < shown.Count; i++)
         {
             sb.Append(shown[i].PadRight(col));
@@ -208,7 +253,9 @@ internal sealed class LineEditor(RawTerminal term, LineEditor.Callbacks callback
         }
         while (true)
         {
-            RawTerminal.WriteOut($"\r(reverse-i-search)`{query}': {match}\x1b[K");
+            var shownMatch = match is null ? "" : Visible(match);
+            var search = $"(reverse-i-search)`{Visible(query.ToString())}': {shownMatch}";
+            Paint(search, search.Length, search.Length);
             var key = Next();
             switch (key.Kind)
             {

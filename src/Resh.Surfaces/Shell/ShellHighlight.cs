@@ -104,6 +104,17 @@ internal static class ShellHighlight
     public static string? Hint(string line, HandleRegistry registry)
     {
         if (line.Length == 0) return null;
+        // In a pipeline the hint is the stage under the cursor's (after the last `|` word); a filter has none.
+        for (var bar = line.LastIndexOf(" | ", StringComparison.Ordinal); bar >= 0; bar = bar > 0 ? line.LastIndexOf(" | ", bar - 1, StringComparison.Ordinal) : -1)
+        {
+            try { ShellWords.Split(line[..bar]); }
+            catch (ShellWords.VariableException) { continue; } // inside a quote: not a pipe
+            var tail = line[(bar + 3)..].TrimStart();
+            List<string> tw;
+            try { tw = ShellWords.Split(tail); }
+            catch (ShellWords.VariableException) { return null; }
+            return tw.Count > 0 && StageParser.LooksLikeStage(tw[0]) ? Hint(tail, registry) : null;
+        }
         var verb = VerbOf(line, registry, out _, out _);
         if (verb is null) return null;
         var given = new HashSet<string>(StringComparer.Ordinal);

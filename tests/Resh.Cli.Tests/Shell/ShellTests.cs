@@ -16,10 +16,14 @@ public sealed class ShellTests : IDisposable
 
     public void Dispose() => _home.Dispose();
 
-    public sealed record Step(string? Send, string? Expect, double Timeout = 5);
+    public sealed record Step(string? Send, string? Expect, double Timeout = 5, bool Screen = false);
+
+    /// <summary>The terminal's screen after a step (pty_drive.py's VT model): rows without trailing spaces, and the cursor.</summary>
+    public sealed record ScreenShot(IReadOnlyList<string> Rows, int Row, int Col);
 
     public sealed record PtyRun(IReadOnlyList<(bool Matched, double? Ms, string Output)> Steps, int? Exit, string Transcript)
     {
+        public IReadOnlyDictionary<int, ScreenShot> Screens { get; init; } = new Dictionary<int, ScreenShot>();
         public string Out(int i) => Steps[i].Output;
         public void AllMatched()
         {
@@ -29,7 +33,12 @@ public sealed class ShellTests : IDisposable
     }
 
     /// <summary>Runs resh (with <paramref name="args"/>) on a pseudo-terminal through the steps; HOME and RESH_HOME are the test's own.</summary>
-    public static PtyRun Drive(string home, IEnumerable<Step> steps, params string[] args)
+    public static PtyRun Drive(string home, IEnumerable<Step> steps, params string[] args) => Drive(home, steps, new PtyOptions(), args);
+
+    /// <summary>The pseudo-terminal's size and extra environment variables.</summary>
+    public sealed record PtyOptions(int Cols = 200, int Rows = 50, IReadOnlyDictionary<string, string>? Env = null);
+
+    public static PtyRun Drive(string home, IEnumerable<Step> steps, PtyOptions options, params string[] args)
     {
         var driver = Path.Combine(AppContext.BaseDirectory, "Shell", "pty_drive.py");
         var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -41,9 +50,14 @@ public sealed class ShellTests : IDisposable
         psi.Environment["TERM"] = "xterm";
         psi.Environment.Remove("RESH_CONFIG");
         psi.Environment.Remove("NO_COLOR");
+        psi.Environment.Remove("XDG_CONFIG_HOME");
+        psi.Environment.Remove("XDG_DATA_HOME");
+        foreach (var (k, v) in options.Env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         var spec = new JsonObject
         {
             ["steps"] = new JsonArray(steps.Select(s => (JsonNode)StepJson(s)).ToArray()),
+            ["cols"] = options.Cols,
+            ["rows"] = options.Rows,
         };
         using var p = Process.Start(psi)!;
         p.StandardInput.Write(spec.ToJsonString());
@@ -53,7 +67,12 @@ public sealed class ShellTests : IDisposable
         if (!p.WaitForExit(TimeSpan.FromSeconds(120))) { p.Kill(true); throw new TimeoutException("pty driver did not finish"); }
         var json = JsonNode.Parse(stdout.Result) ?? throw new InvalidOperationException("driver printed nothing: " + stderr.Result);
         var list = json["steps"]!.AsArray().Select(s => (s!["matched"]!.GetValue<bool>(), s["ms"]?.GetValue<double>(), s["output"]!.GetValue<string>())).ToList();
-        return new PtyRun(list, json["exit"]?.GetValue<int>(), json["transcript"]!.GetValue<string>());
+        var screens = new Dictionary<int, ScreenShot>();
+        var all = json["steps"]!.AsArray();
+        for (int i = 0; i < all.Count; i++)
+            if (all[i]!["screen"] is JsonObject sc)
+                screens[i] = new ScreenShot(sc["rows"]!.AsArray().Select(r => r!.GetValue<string>()).ToList(), sc["row"]!.GetValue<int>(), sc["col"]!.GetValue<int>());
+        return new PtyRun(list, json["exit"]?.GetValue<int>(), json["transcript"]!.GetValue<string>()) { Screens = screens };
     }
 
     static JsonObject StepJson(Step s)
@@ -61,6 +80,7 @@ public sealed class ShellTests : IDisposable
         var o = new JsonObject { ["timeout"] = s.Timeout };
         if (s.Send is not null) o["send"] = s.Send;
         if (s.Expect is not null) o["expect"] = s.Expect;
+        if (s.Screen) o["screen"] = true;
         return o;
     }
 
