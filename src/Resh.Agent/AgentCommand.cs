@@ -48,7 +48,7 @@ public static class AgentCommand
         void Log(string line)
         {
             foreach (var h in hidden) line = line.Replace(h, "***", StringComparison.Ordinal);
-            line = AgentLog.Escape(line);
+            line = Resh.Core.Text.TerminalText.Escape(line); // one event is one line, and no byte drives a terminal
             lock (stderr) stderr.WriteLine("resh agent: " + line);
         }
         AgentSettings settings;
@@ -173,24 +173,9 @@ public static class AgentCommand
     }
 }
 
-/// <summary>What the agent's log lines may not carry as they are.</summary>
+/// <summary>What the agent's log lines may not carry as they are (control characters: TerminalText.Escape).</summary>
 public static class AgentLog
 {
-    /// <summary>Control characters (C0, DEL, C1) and line breaks as \uXXXX: one event is one line, and no byte drives a terminal.</summary>
-    public static string Escape(string line)
-    {
-        StringBuilder? sb = null;
-        for (var i = 0; i < line.Length; i++)
-        {
-            var c = line[i];
-            var control = char.IsControl(c) || c is '\u2028' or '\u2029' or '\u202e' or '\u202d' or '\u2066' or '\u2067' or '\u2068' or '\u2069';
-            if (!control) { sb?.Append(c); continue; }
-            sb ??= new StringBuilder(line, 0, i, line.Length + 16);
-            sb.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
-        }
-        return sb?.ToString() ?? line;
-    }
-
     /// <summary>The text with every secret replaced by ***.</summary>
     public static string Hide(string text, IReadOnlyList<string> secrets)
     {

@@ -555,7 +555,7 @@ public sealed class AgentTests : IClassFixture<AgentNats>, IDisposable
         var log = Err(a);
         Assert.Contains("refused call", log);
         Assert.DoesNotContain("\u001b", log); // no raw ESC reaches the log
-        Assert.Contains("\\u001b[31m", log);
+        Assert.Contains("\\x1b[31m", log); // TerminalText.Escape, the one escaper (s41)
         Assert.DoesNotContain(log.Split('\n'), l => l.StartsWith("resh agent: fake line", StringComparison.Ordinal));
     }
 
