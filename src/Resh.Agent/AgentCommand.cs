@@ -166,6 +166,15 @@ public static class AgentCommand
             sigint?.Dispose();
             sigterm?.Dispose();
             server.FlushRefusals(true);
+            // Disposing closes the socket first and drops pending writes: an answer published by a call that finished while
+            // draining would be lost. A PING goes out after every queued write and its PONG comes back once the server has
+            // them (NATS.Net 2+ has no FlushAsync; this is its flush).
+            try
+            {
+                using var flush = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await nats.PingAsync(flush.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is NatsException or OperationCanceledException or TimeoutException) { Log($"could not flush the last answers to NATS: {e.Message}"); }
             await nats.DisposeAsync().ConfigureAwait(false);
             Log("stopped");
         }

@@ -136,7 +136,7 @@ public sealed class AgentTests : IClassFixture<AgentNats>, IDisposable
             role = "viewer"
 
             [roles.ops]
-            allow = ["system.*", "file.*:file://{{data}}/**", "proc.spawn"]
+            allow = ["system.*", "file.*:file://{{data}}/**", "proc.spawn", "proc.wait"]
             exec = true
 
             [roles.viewer]
@@ -641,4 +641,28 @@ public sealed class AgentTests : IClassFixture<AgentNats>, IDisposable
         Assert.Equal(0, a.Process.ExitCode);
         Assert.Contains("stopped", Err(a));
     }
+
+    [Fact]
+    public async Task A_call_in_flight_when_the_agent_gets_sigterm_still_gets_its_answer()
+    {
+        // s41 (issue 21): the agent drained calls at stop but disposed the NATS connection with the last answer still queued.
+        var a = StartAgent("drain");
+        using var sleeper = Process.Start("/bin/sleep", "6");
+        var call = Task.Run(() => Call($"agent://{a.Host}/proc://{sleeper.Id}.wait", "--timeout", "25s"));
+        await Task.Delay(3000);
+        if (call.IsCompleted) Assert.Fail("the call ended before the agent was stopped: " + await call + Err(a));
+        Assert.Equal(0, Shell.Run($"kill -TERM {a.Process.Id}").ExitCode);
+        var run = await call;
+        Assert.True(a.Process.WaitForExit(30000), "resh agent did not stop on SIGTERM");
+        a.Process.WaitForExit();
+        var log = Err(a);
+        Assert.True(run.ExitCode == 0, run + "\n" + log);
+        Assert.Equal("ok", Code(run.Envelope));
+        // The call was in flight when the signal came: the agent said it was stopping before the call ended.
+        var stopping = log.IndexOf("stopping;", StringComparison.Ordinal);
+        var answered = log.IndexOf("proc.wait ok", StringComparison.Ordinal);
+        Assert.True(stopping >= 0 && answered > stopping, log);
+        Assert.Equal(0, a.Process.ExitCode);
+    }
+
 }
