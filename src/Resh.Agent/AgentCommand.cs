@@ -96,11 +96,13 @@ public static class AgentCommand
             stop.Cancel();
             interrupt.CancelAfter(DrainTimeout);
         }
-        PosixSignalRegistration? sigint = null, sigterm = null;
+        PosixSignalRegistration? sigint = null, sigterm = null, sighup = null;
         if (start.IO.HandleSignals)
         {
             sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; Stop(); });
             sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; Stop(); });
+            // SIGHUP re-reads the callers and roles (systemctl reload); the connection stays.
+            sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; server.Reload(); });
         }
         using var sweep = new Timer(_ => server.FlushRefusals(false), null, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(60));
         var gate = new SemaphoreSlim(settings.MaxCalls);
@@ -165,6 +167,7 @@ public static class AgentCommand
             catch (Exception e) when (e is TimeoutException or OperationCanceledException) { }
             sigint?.Dispose();
             sigterm?.Dispose();
+            sighup?.Dispose();
             server.FlushRefusals(true);
             // Disposing closes the socket first and drops pending writes: an answer published by a call that finished while
             // draining would be lost. A PING goes out after every queued write and its PONG comes back once the server has

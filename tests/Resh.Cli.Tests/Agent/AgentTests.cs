@@ -665,4 +665,32 @@ public sealed class AgentTests : IClassFixture<AgentNats>, IDisposable
         Assert.Equal(0, a.Process.ExitCode);
     }
 
+    [Fact]
+    public void Sighup_re_reads_the_callers_and_roles_and_a_broken_file_refuses_every_call()
+    {
+        // s41 (issue 21): the agent read its roles only at start; a narrowed grant needed a restart.
+        var a = StartAgent("hup");
+        var run = Call($"agent://{a.Host}/file://~/before.write", "content=1");
+        Assert.True(run.ExitCode == 0, run + Err(a));
+        var config = _dir["agent-hup.toml"];
+        var text = File.ReadAllText(config);
+        var alice = text.IndexOf("[agent.callers.alice]", StringComparison.Ordinal);
+        var role = text.IndexOf("role = \"ops\"", alice, StringComparison.Ordinal);
+        File.WriteAllText(config, text[..role] + "role = \"viewer\"" + text[(role + "role = \"ops\"".Length)..]);
+        Assert.Equal(0, Shell.Run($"kill -HUP {a.Process.Id}").ExitCode);
+        for (var i = 0; i < 100 && !Err(a).Contains("config re-read"); i++) Thread.Sleep(100);
+        Assert.Contains("config re-read", Err(a));
+        Assert.False(a.Process.HasExited);
+        run = Call($"agent://{a.Host}/file://~/after.write", "content=1");
+        Assert.True((run.ExitCode, run.ErrorCode) == (4, "permission_denied"), run + Err(a));
+        Assert.False(File.Exists(Path.Combine(a.Data, "after")));
+        Assert.True(Call($"agent://{a.Host}/system://.uptime").ExitCode == 0); // the viewer role still reads
+
+        File.WriteAllText(config, "[agent\nbroken");
+        Assert.Equal(0, Shell.Run($"kill -HUP {a.Process.Id}").ExitCode);
+        for (var i = 0; i < 100 && !Err(a).Contains("refuses every call"); i++) Thread.Sleep(100);
+        run = Call($"agent://{a.Host}/system://.uptime");
+        Assert.True(run.ErrorCode == "unavailable", run + Err(a));
+        Assert.False(a.Process.HasExited);
+    }
 }
