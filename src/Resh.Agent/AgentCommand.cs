@@ -31,7 +31,8 @@ public static class AgentCommand
                "A call must be signed by a trusted key, unexpired (at most 5 minutes, 30 s of clock skew), never seen before (its id is remembered until it expires) " +
                "and name this host. Verbs that run programs or command lines (proc.spawn, secret.exec, lock.run, cron.add, svc.create, ssh://, plugins) are refused unless exec = true. " +
                "Every call, run or refused, is in the audit trail with surface agent and identity agent:CALLER. --dry-run makes every call a dry run. " +
-               "SIGTERM or SIGINT stops taking calls and lets those in flight finish (at most 30 s). See docs/agent.md for the protocol.",
+               "SIGTERM or SIGINT stops taking calls and lets those in flight finish (at most 30 s); their answers are flushed to NATS before it exits. " +
+               "SIGHUP reads the config file again (callers, roles, exec, facts; a file that no longer reads refuses every call until fixed). See docs/agent.md for the protocol.",
         examples:
         [
             new("agent --config /etc/resh/agent.toml", "Serve calls from NATS with the settings of that file."),
