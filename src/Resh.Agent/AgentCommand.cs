@@ -31,7 +31,8 @@ public static class AgentCommand
                "A call must be signed by a trusted key, unexpired (at most 5 minutes, 30 s of clock skew), never seen before (its id is remembered until it expires) " +
                "and name this host. Verbs that run programs or command lines (proc.spawn, secret.exec, lock.run, cron.add, svc.create, ssh://, plugins) are refused unless exec = true. " +
                "Every call, run or refused, is in the audit trail with surface agent and identity agent:CALLER. --dry-run makes every call a dry run. " +
-               "SIGTERM or SIGINT stops taking calls and lets those in flight finish (at most 30 s). See docs/agent.md for the protocol.",
+               "SIGTERM or SIGINT stops taking calls and lets those in flight finish (at most 30 s); their answers are flushed to NATS before it exits. " +
+               "SIGHUP reads the config file again (callers, roles, exec, facts; a file that no longer reads refuses every call until fixed). See docs/agent.md for the protocol.",
         examples:
         [
             new("agent --config /etc/resh/agent.toml", "Serve calls from NATS with the settings of that file."),
@@ -48,7 +49,7 @@ public static class AgentCommand
         void Log(string line)
         {
             foreach (var h in hidden) line = line.Replace(h, "***", StringComparison.Ordinal);
-            line = AgentLog.Escape(line);
+            line = Resh.Core.Text.TerminalText.Escape(line); // one event is one line, and no byte drives a terminal
             lock (stderr) stderr.WriteLine("resh agent: " + line);
         }
         AgentSettings settings;
@@ -96,11 +97,13 @@ public static class AgentCommand
             stop.Cancel();
             interrupt.CancelAfter(DrainTimeout);
         }
-        PosixSignalRegistration? sigint = null, sigterm = null;
+        PosixSignalRegistration? sigint = null, sigterm = null, sighup = null;
         if (start.IO.HandleSignals)
         {
             sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; Stop(); });
             sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; Stop(); });
+            // SIGHUP re-reads the callers and roles (systemctl reload); the connection stays.
+            sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; server.Reload(); });
         }
         using var sweep = new Timer(_ => server.FlushRefusals(false), null, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(60));
         var gate = new SemaphoreSlim(settings.MaxCalls);
@@ -165,7 +168,17 @@ public static class AgentCommand
             catch (Exception e) when (e is TimeoutException or OperationCanceledException) { }
             sigint?.Dispose();
             sigterm?.Dispose();
+            sighup?.Dispose();
             server.FlushRefusals(true);
+            // Disposing closes the socket first and drops pending writes: an answer published by a call that finished while
+            // draining would be lost. A PING goes out after every queued write and its PONG comes back once the server has
+            // them (NATS.Net 2+ has no FlushAsync; this is its flush).
+            try
+            {
+                using var flush = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await nats.PingAsync(flush.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is NatsException or OperationCanceledException or TimeoutException) { Log($"could not flush the last answers to NATS: {e.Message}"); }
             await nats.DisposeAsync().ConfigureAwait(false);
             Log("stopped");
         }
@@ -173,24 +186,9 @@ public static class AgentCommand
     }
 }
 
-/// <summary>What the agent's log lines may not carry as they are.</summary>
+/// <summary>What the agent's log lines may not carry as they are (control characters: TerminalText.Escape).</summary>
 public static class AgentLog
 {
-    /// <summary>Control characters (C0, DEL, C1) and line breaks as \uXXXX: one event is one line, and no byte drives a terminal.</summary>
-    public static string Escape(string line)
-    {
-        StringBuilder? sb = null;
-        for (var i = 0; i < line.Length; i++)
-        {
-            var c = line[i];
-            var control = char.IsControl(c) || c is '\u2028' or '\u2029' or '\u202e' or '\u202d' or '\u2066' or '\u2067' or '\u2068' or '\u2069';
-            if (!control) { sb?.Append(c); continue; }
-            sb ??= new StringBuilder(line, 0, i, line.Length + 16);
-            sb.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
-        }
-        return sb?.ToString() ?? line;
-    }
-
     /// <summary>The text with every secret replaced by ***.</summary>
     public static string Hide(string text, IReadOnlyList<string> secrets)
     {

@@ -29,7 +29,11 @@ public sealed class AgentServer
 
     readonly HandleRegistry _registry;
     readonly ReshRuntime _runtime;
-    readonly AgentSettings _settings;
+    // Re-read on SIGHUP (Reload): callers, their roles, the [roles] tables, exec, facts. The connection keeps its settings.
+    volatile AgentSettings _settings;
+    volatile Resh.Core.Config.ReshConfig _rolesConfig;
+    /// <summary>Set when the config file could not be read again: every call is refused until a reload succeeds (fail closed).</summary>
+    volatile ReshError? _reloadError;
     readonly bool _forceDryRun;
     readonly ConcurrentDictionary<string, AuditTrail> _trails = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, DateTime> _seen = new(StringComparer.Ordinal);
@@ -56,11 +60,41 @@ public sealed class AgentServer
         _registry = registry;
         _runtime = runtime;
         _settings = settings;
+        _rolesConfig = runtime.Config;
         _forceDryRun = forceDryRun;
         _log = log;
     }
 
     public string Host => _settings.Host;
+
+    /// <summary>
+    /// SIGHUP: reads the config file again, so that trusted callers, their roles, the [roles] grants, exec and the facts
+    /// apply to the next call without a restart. A file that no longer reads refuses every call until it is fixed (an
+    /// operator narrowing a grant must not keep the old one by a typo). The NATS connection ([agent] url, credentials,
+    /// tls) and max_calls stay as they were started.
+    /// </summary>
+    public void Reload()
+    {
+        var path = _runtime.Config.Path;
+        if (path is null) { _log("SIGHUP: no config file to read again"); return; }
+        try
+        {
+            var config = Resh.Core.Config.ReshConfig.Parse(path);
+            var settings = AgentSettings.Read(config);
+            if (settings.Host != _settings.Host) _log($"[agent] host changed to {settings.Host}; it takes effect at restart");
+            _settings = settings.WithHost(_settings.Host);
+            _rolesConfig = config;
+            _reloadError = null;
+            _log($"config re-read from {path}: {settings.Callers.Count} trusted callers, exec {(settings.Exec ? "allowed" : "refused")}");
+        }
+        catch (Exception e) when (e is ReshException or IOException or UnauthorizedAccessException)
+        {
+            var why = e is ReshException ex ? ex.Error.Message : ExceptionTranslation.OneLine(e.Message);
+            _reloadError = ReshError.Unavailable($"The agent {_settings.Host} could not read its config file again, so it refuses every call until it is fixed: {why}",
+                "Fix the agent's config file and send it SIGHUP again.");
+            _log(_reloadError.Message);
+        }
+    }
 
     AuditTrail Trail(string identity)
     {
@@ -228,6 +262,7 @@ public sealed class AgentServer
                 known is not null ? env.Target : Clip(request.Stage), "", [], false, error.Code.ToWire(), false, false, Math.Round(clock.Elapsed.TotalMilliseconds, 3), ""));
             return env;
         }
+        if (_reloadError is { } broken) return Refused(broken);
         var stage = request.Stage;
         if (stage.TrimEnd().EndsWith(')'))
             return Refused(ReshError.Usage("The stage ends in (...); an agent call takes its arguments in \"args\".", "Write the arguments as \"args\": {...}."));
@@ -253,7 +288,7 @@ public sealed class AgentServer
             return env;
         }
         McpPolicy policy;
-        try { policy = ServeRoles.Policy(_runtime.Config, caller.Role, timeout, _forceDryRun, _registry.IsPlugin); }
+        try { policy = ServeRoles.Policy(_rolesConfig, caller.Role, timeout, _forceDryRun, _registry.IsPlugin); }
         catch (ReshException ex) { return Refused(ex.Error, probe); }
         var arguments = (JsonObject)request.Args.DeepClone();
         arguments[McpTool.TargetArg] = handle.Scheme + "://" + probe.Target;

@@ -32,7 +32,7 @@ public sealed class AgentSettings
     public string? CredsFile { get; private init; }
     public string Tls { get; private init; } = "auto";
     public string? Ca { get; private init; }
-    public string Host { get; private init; } = DefaultHost();
+    public string Host { get; private set; } = DefaultHost();
     public IReadOnlyList<string> Roles { get; private init; } = [];
     public IReadOnlyDictionary<string, string> Labels { get; private init; } = new Dictionary<string, string>();
     public bool Exec { get; private init; }
@@ -47,6 +47,14 @@ public sealed class AgentSettings
 
     /// <summary>A trusted caller: its Ed25519 public key (32 bytes) and the role its calls are checked against.</summary>
     public sealed record Caller(string Name, byte[] PublicKey, string Role);
+
+    /// <summary>These settings under another host name (a reload keeps the name the agent subscribed and answers as).</summary>
+    public AgentSettings WithHost(string host)
+    {
+        var copy = (AgentSettings)MemberwiseClone();
+        copy.Host = host;
+        return copy;
+    }
 
     public static AgentSettings Read(ReshConfig config)
     {

@@ -7,28 +7,11 @@ namespace Resh.Core.Secrets;
 /// Environment variables for a program a handle starts or installs (ssh exec, svc units, cron jobs), split
 /// into plain ones (<c>env=NAME=value</c>) and secret ones (<c>secret_env=NAME=SOURCE</c>, where SOURCE is a
 /// secret-typed value: <c>secret:NAME</c>, <c>env:VAR</c>, <c>file:PATH</c>, or a literal with a warning).
-/// A plain value whose name looks secret (PASSWORD, TOKEN, SECRET, KEY...) is warned about, masked in
+/// A plain value whose name looks secret (<see cref="SecretKeys.LooksSecret"/>: DB_PASSWORD, API_TOKEN, SSH_KEY...) is warned about, masked in
 /// every output like a resolved secret, and, where the handle asks, treated as secret from then on.
 /// </summary>
 public static class SecretEnv
 {
-    static readonly string[] SecretParts = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "CREDENTIAL", "APIKEY", "PASSPHRASE"];
-    static readonly string[] SecretWords = ["PASS", "PW", "AUTH", "PRIVATE"];
-
-    /// <summary>
-    /// True for names such as DB_PASSWORD, API_TOKEN, AWS_SECRET_ACCESS_KEY, GITHUB_AUTH, SSH_KEY or MYSQL_PWD
-    /// (not PWD, KEYBOARD, GIT_AUTHOR_NAME or AWS_ACCESS_KEY_ID).
-    /// </summary>
-    public static bool LooksSecret(string name)
-    {
-        var upper = name.ToUpperInvariant();
-        foreach (var p in SecretParts) if (upper.Contains(p, StringComparison.Ordinal)) return true;
-        var words = upper.Split('_', StringSplitOptions.RemoveEmptyEntries);
-        if (words.Length == 0) return false;
-        if (words.Any(w => SecretWords.Contains(w))) return true;
-        return words.Length > 1 && (words[^1] is "KEY" or "PWD");
-    }
-
     public static bool IsName(string s) => s.Length > 0 && (char.IsAsciiLetter(s[0]) || s[0] == '_') && s.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
     public sealed record Result(IReadOnlyList<(string Name, string Value)> Plain, IReadOnlyList<(string Name, SecretValue Value)> Secret);
@@ -41,7 +24,7 @@ public static class SecretEnv
         foreach (var e in env)
         {
             var (name, value) = Pair(e, envArg, "LANG=C.UTF-8");
-            if (LooksSecret(name))
+            if (SecretKeys.LooksSecret(name))
             {
                 SecretRedactor.Register(value);
                 ctx.Warn($"{envArg} {name} looks like a secret but was given as a literal, which other users can read in /proc/PID/cmdline and which stays in shell history; " +

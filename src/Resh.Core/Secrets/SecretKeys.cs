@@ -1,14 +1,16 @@
 namespace Resh.Core.Secrets;
 
 /// <summary>
-/// Whether a key in a document or store (db.password, apiKey, private-key, spring.datasource.password) names a secret:
-/// camelCase, <c>-</c>, <c>.</c>, <c>/</c>, <c>:</c> and spaces are read as word breaks. A key is secret when it holds
-/// password, passwd, secret, token, credential, apikey or passphrase anywhere; or has one of the words pass, pw, pwd,
-/// auth, private, bearer, pat (<c>GITHUB_PAT</c>) or jwt; or ends in key (<c>ssl_key</c>, <c>sslkey</c>, <c>clientKey</c>) after a word that says what
-/// kind of key it is (ssl, tls, ssh, private, secret, api, access, signing, encryption, client, master, hmac, jwt, session,
-/// account, ca). Other keys ending in key (<c>primary_key</c>, <c>sort_key</c>, <c>keyboard</c>) stay visible. config://
-/// masks such values; the audit trail never records them. Values that carry a credential themselves (a URL's password,
-/// a connection string's Password=) are found by <see cref="CredentialText"/>.
+/// Whether a name (a key in a document or store, an argument, an environment variable) names a secret: the one rule
+/// for config:// masking, the audit trail, env= warnings (<see cref="SecretEnv"/>), MCP secret sources and the shell's
+/// history. camelCase, <c>-</c>, <c>.</c>, <c>/</c>, <c>:</c>, <c>_</c> and spaces are read as word breaks. A name is secret when
+/// it holds password, passwd, secret, token, credential, apikey or passphrase anywhere; or has one of the words pass, pw,
+/// pwd, auth, private, bearer, pat (<c>GITHUB_PAT</c>) or jwt; or ends in the word key after another word
+/// (<c>ssl_key</c>, <c>STRIPE_KEY</c>, <c>clientKey</c>) unless that word says the key is no secret (primary, sort,
+/// foreign, partition, public, cache...); or is one word of a key kind and key run together (<c>sslkey</c>, <c>privatekey</c>;
+/// not <c>keyboard</c>, <c>monkey</c>). <c>key</c> alone, <c>keys</c>, <c>key_file</c>, <c>AWS_ACCESS_KEY_ID</c> and the
+/// working-directory variable <c>PWD</c> stay visible. Values that carry a credential themselves (a URL's password, a
+/// connection string's Password=) are found by <see cref="CredentialText"/>.
 /// </summary>
 public static class SecretKeys
 {
@@ -17,17 +19,24 @@ public static class SecretKeys
     static readonly string[] KeyKinds =
         ["SSL", "TLS", "SSH", "PRIVATE", "SECRET", "API", "ACCESS", "SIGNING", "ENCRYPTION", "CLIENT", "MASTER", "HMAC", "JWT", "SESSION", "ACCOUNT", "CA",
          "ENCRYPT", "DECRYPTION", "SHARED", "LICENSE", "GPG", "PGP", "AES"];
+    // WORD_KEY is secret unless WORD says what kind of non-secret key it is (a database, cache or map key, a public key).
+    static readonly string[] PlainKeyKinds =
+        ["PRIMARY", "SORT", "FOREIGN", "PARTITION", "PUBLIC", "PUB", "UNIQUE", "CACHE", "ROUTING", "HASH", "SHARD", "INDEX", "LOOKUP",
+         "COMPOSITE", "CLUSTER", "CLUSTERING", "ROW", "RANGE", "GROUP", "MAP", "DICT", "IDEMPOTENCY", "DEDUP", "DEDUPE", "MESSAGE",
+         "OBJECT", "SURROGATE", "NATURAL", "CANDIDATE", "BUSINESS", "DISTRIBUTION", "SEARCH", "PARENT", "CHILD", "RECORD", "ITEM",
+         "ENTRY", "EVENT", "STREAM", "QUEUE", "TOPIC", "ORDER", "CURSOR", "PAGE", "NEXT", "LAST", "FIRST", "START", "END", "HOT",
+         "SHORTCUT", "MUSIC", "NO", "MAX", "MIN", "ID", "NAME", "TYPE", "PREFIX", "SUFFIX", "LOCK", "DEDUPLICATION"];
 
     public static bool LooksSecret(string key)
     {
-        if (key.Length == 0 || key.Length > 200) return false;
+        if (key.Length == 0 || key.Length > 200 || key == "PWD") return false; // PWD: the working-directory variable
         var words = WordsOf(key);
         if (words.Count == 0) return false;
         var joined = string.Concat(words);
         foreach (var p in Inside) if (joined.Contains(p, StringComparison.Ordinal)) return true;
         foreach (var w in words) if (Array.IndexOf(Words, w) >= 0) return true;
         var last = words[^1];
-        if (last == "KEY") return words.Count > 1 && Array.IndexOf(KeyKinds, words[^2]) >= 0;
+        if (last == "KEY") return words.Count > 1 && Array.IndexOf(PlainKeyKinds, words[^2]) < 0;
         // One word that is a kind and "key" run together: sslkey, privatekey, signingkey (not keyboard, monkey).
         return last.Length > 3 && last.EndsWith("KEY", StringComparison.Ordinal) && Array.IndexOf(KeyKinds, last[..^3]) >= 0;
     }

@@ -73,13 +73,98 @@ public static class SecretRedactor
     }
 
     /// <summary>Masks every registered secret in <paramref name="text"/>, except values in <paramref name="revealed"/>.</summary>
+    /// <remarks>Also masks the credential of an Authorization header or a Bearer token written into the text (<see cref="MaskAuthorization"/>).</remarks>
     public static string Scrub(string text, IReadOnlyCollection<string>? revealed = null)
     {
+        text = MaskAuthorization(text);
         var needles = Needles(revealed);
         if (needles.Length == 0 || text.Length < MinLength) return text;
         foreach (var n in needles)
             if (text.Contains(n, StringComparison.Ordinal)) text = text.Replace(n, Mask, StringComparison.Ordinal);
         return text;
+    }
+
+    /// <summary>
+    /// Masks credentials written as text, registered or not: the value of an Authorization header
+    /// (<c>Authorization: Bearer xyz</c>, <c>authorization=Basic dXNl…</c>, <c>Authorization: xyz</c>) and the token after the
+    /// word Bearer (<c>Bearer eyJhb…</c>). A placeholder stays (<c>Bearer TOKEN</c>, <c>$TOKEN</c>, <c>&lt;token&gt;</c>), and so
+    /// does a plain word after Bearer (<c>Bearer tokens</c>, <c>Bearer realm="resh"</c>): a token has a digit, a symbol or an
+    /// inner capital. Returns the same instance when nothing was masked.
+    /// </summary>
+    public static string MaskAuthorization(string text)
+    {
+        if (text.Length < 10 || (text.IndexOf("bearer", StringComparison.OrdinalIgnoreCase) < 0 && text.IndexOf("authorization", StringComparison.OrdinalIgnoreCase) < 0))
+            return text;
+        StringBuilder? sb = null;
+        int copied = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (i > 0 && char.IsAsciiLetterOrDigit(text[i - 1])) continue;
+            int start = -1, end = -1;
+            if (WordAt(text, i, "authorization"))
+            {
+                var j = i + "authorization".Length;
+                while (j < text.Length && text[j] == ' ') j++;
+                if (j >= text.Length || text[j] is not (':' or '=')) continue;
+                j++;
+                while (j < text.Length && text[j] == ' ') j++;
+                // An auth scheme word (Bearer, Basic, token) and then its credential; or the credential alone.
+                var w = j;
+                while (w < text.Length && (char.IsAsciiLetterOrDigit(text[w]) || text[w] == '-')) w++;
+                var afterScheme = w;
+                while (afterScheme < text.Length && text[afterScheme] == ' ') afterScheme++;
+                if (w > j && afterScheme > w && afterScheme < text.Length && IsTokenChar(text[afterScheme])) j = afterScheme;
+                (start, end) = (j, TokenEnd(text, j));
+                if (!LooksCredential(text.AsSpan(start, end - start), strict: false)) start = -1;
+            }
+            else if (WordAt(text, i, "bearer"))
+            {
+                var j = i + "bearer".Length;
+                if (j >= text.Length || !char.IsWhiteSpace(text[j])) continue;
+                while (j < text.Length && char.IsWhiteSpace(text[j])) j++;
+                (start, end) = (j, TokenEnd(text, j));
+                if (end < text.Length && text[end] == '"') start = -1; // Bearer realm="resh": an auth-param, no token
+                else if (!LooksCredential(text.AsSpan(start, end - start), strict: true)) start = -1;
+            }
+            if (start < 0) continue;
+            sb ??= new StringBuilder(text.Length);
+            sb.Append(text, copied, start - copied).Append(Mask);
+            copied = end;
+            i = end - 1;
+        }
+        if (sb is null) return text;
+        sb.Append(text, copied, text.Length - copied);
+        return sb.ToString();
+    }
+
+    static bool WordAt(string text, int i, string word) =>
+        string.Compare(text, i, word, 0, word.Length, StringComparison.OrdinalIgnoreCase) == 0 &&
+        (i + word.Length >= text.Length || !char.IsAsciiLetterOrDigit(text[i + word.Length]));
+
+    /// <summary>RFC 7235 token68 characters (and : for user:pass written out).</summary>
+    static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '~' or '+' or '/' or '=' or ':';
+
+    static int TokenEnd(string text, int start)
+    {
+        var end = start;
+        while (end < text.Length && IsTokenChar(text[end])) end++;
+        while (end > start && text[end - 1] is '.' or ':' or '-') end--; // sentence punctuation after the token
+        return end;
+    }
+
+    static readonly string[] Schemes = ["Basic", "Bearer", "Digest", "Negotiate", "NTLM", "Token", "HOBA", "Mutual"];
+
+    static bool LooksCredential(ReadOnlySpan<char> token, bool strict)
+    {
+        if (token.Length < MinLength) return false;
+        var placeholder = true;
+        foreach (var c in token) if (!(char.IsAsciiLetterUpper(c) || c == '_')) { placeholder = false; break; }
+        if (placeholder) return false;
+        if (Schemes.Contains(token.ToString(), StringComparer.OrdinalIgnoreCase)) return false; // `Authorization: Basic` names the scheme only
+        if (!strict) return true;
+        for (int k = 0; k < token.Length; k++)
+            if (!char.IsAsciiLetterLower(token[k]) && !(k == 0 && char.IsAsciiLetterUpper(token[k]))) return true;
+        return false;
     }
 
     /// <summary>The shortest fragment of a secret <see cref="ScrubEdges"/> masks at a cut.</summary>

@@ -142,7 +142,7 @@ internal static class NetTarget
     /// <summary>A value from the command line shown in a message: control characters escaped, long values cut.</summary>
     public static string Show(string text)
     {
-        var s = string.Concat(text.Take(80).Select(c => char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString()));
+        var s = Resh.Core.Text.TerminalText.Escape(text.Length > 80 ? text[..80] : text);
         return text.Length > 80 ? s + "…" : s;
     }
 }

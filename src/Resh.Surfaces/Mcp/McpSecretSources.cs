@@ -38,7 +38,7 @@ public static class McpSecretSources
                 continue;
             }
             // A secret argument of the verb, or one the ssh:// stage takes (become_password): names the verb does not declare.
-            if (text is null || !(arg?.Secret ?? LooksSecret(name))) continue;
+            if (text is null || !(arg?.Secret ?? SecretKeys.LooksSecret(name))) continue;
             if (SourceRefusal(policy, $"`{name}`", text) is { } refusal) return refusal;
         }
         // @-, @FILE in any argument is refused by the parser (no stdin); nothing else here.
@@ -72,6 +72,4 @@ public static class McpSecretSources
 
     /// <summary>secret:BACKEND:NAME is matched by its NAME.</summary>
     static string StoreName(string name) => name.IndexOf(':') is var c and >= 0 ? name[(c + 1)..] : name;
-
-    static bool LooksSecret(string name) => name.Contains("password") || name.Contains("token") || name.Contains("secret") || name.EndsWith("key") || name.Contains("bearer");
 }

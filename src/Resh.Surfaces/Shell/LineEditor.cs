@@ -217,7 +217,7 @@ internal sealed class LineEditor(RawTerminal term, LineEditor.Callbacks callback
         // Several candidates and nothing more in common: the menu, under the line.
         // Names come from the live system (file names, unit names): control characters are shown escaped, never sent to
         // the terminal as they are (a file named with escape sequences would paint it; s40 attacker).
-        var shown = candidates.Take(100).Select(Visible).ToList();
+        var shown = candidates.Take(100).Select(name => Resh.Core.Text.TerminalText.Escape(name)).ToList();
         var width = Math.Max(20, callbacks.Width());
         var col = Math.Min(width, shown.Max(c => c.Length) + 2);
         var perRow = Math.Max(1, width / col);
@@ -229,14 +229,6 @@ internal sealed class LineEditor(RawTerminal term, LineEditor.Callbacks callback
         }
         if (candidates.Count > shown.Count) sb.Append($"… {candidates.Count - shown.Count} more\r\n");
         RawTerminal.WriteOut(sb.ToString());
-    }
-
-    static string Visible(string name)
-    {
-        if (!name.Any(char.IsControl)) return name;
-        var sb = new StringBuilder(name.Length + 8);
-        foreach (var c in name) sb.Append(char.IsControl(c) ? $"\\x{(int)c:x2}" : c);
-        return sb.ToString();
     }
 
     /// <summary>Ctrl-R: the newest history line holding what is typed; Ctrl-R again goes older. True: run it (Enter).</summary>

@@ -93,9 +93,8 @@ internal static class HistoryFilter
     /// <summary>False when the line carries a secret literally: a secret-typed argument, anything the redactor masks, a URL password.</summary>
     public static bool MayKeep(string line, HandleRegistry registry)
     {
+        // The redactor also masks a credential written into a header value (header='Authorization: Bearer …'), no argument of its own.
         if (SecretRedactor.Scrub(line) != line) return false;
-        // A credential written into a header value (header='Authorization: Bearer …') is no argument of its own.
-        if (line.Contains("authorization:", StringComparison.OrdinalIgnoreCase) || line.Contains("bearer ", StringComparison.OrdinalIgnoreCase)) return false;
         List<string> words;
         try { words = ShellWords.Split(line); }
         catch (ShellWords.VariableException) { return false; }
@@ -172,7 +171,7 @@ internal static class HistoryFilter
             foreach (var (key, value) in given)
             {
                 var arg = verb.FindArg(CommandLineParser.Normalize(key));
-                var secret = arg is not null ? arg.Kind == ArgKind.Secret || arg.Secret : LooksSecretName(key);
+                var secret = arg is not null ? arg.Kind == ArgKind.Secret || arg.Secret : SecretKeys.LooksSecret(key);
                 if (handle.Scheme == "secret" && key is "value" or "content") secret = true; // secret://NAME.set value=...
                 if (secret && !SecretReferences.Any(r => value.StartsWith(r, StringComparison.Ordinal))) return false;
             }
@@ -181,11 +180,5 @@ internal static class HistoryFilter
         catch (Exception ex) when (ex is not OutOfMemoryException) { return !words.Any(LooksSecret); }
     }
 
-    static bool LooksSecret(string word) => word.IndexOf('=') is var eq and > 0 && LooksSecretName(word[..eq].TrimStart('-'));
-
-    static bool LooksSecretName(string key)
-    {
-        var k = key.ToLowerInvariant();
-        return k.Contains("pass") || k.Contains("token") || k.Contains("secret") || k.Contains("key") || k.Contains("credential");
-    }
+    static bool LooksSecret(string word) => word.IndexOf('=') is var eq and > 0 && SecretKeys.LooksSecret(word[..eq].TrimStart('-'));
 }

@@ -136,7 +136,7 @@ public sealed class AgentTests : IClassFixture<AgentNats>, IDisposable
             role = "viewer"
 
             [roles.ops]
-            allow = ["system.*", "file.*:file://{{data}}/**", "proc.spawn"]
+            allow = ["system.*", "file.*:file://{{data}}/**", "proc.spawn", "proc.wait"]
             exec = true
 
             [roles.viewer]
@@ -555,7 +555,7 @@ public sealed class AgentTests : IClassFixture<AgentNats>, IDisposable
         var log = Err(a);
         Assert.Contains("refused call", log);
         Assert.DoesNotContain("\u001b", log); // no raw ESC reaches the log
-        Assert.Contains("\\u001b[31m", log);
+        Assert.Contains("\\x1b[31m", log); // TerminalText.Escape, the one escaper (s41)
         Assert.DoesNotContain(log.Split('\n'), l => l.StartsWith("resh agent: fake line", StringComparison.Ordinal));
     }
 
@@ -640,5 +640,57 @@ public sealed class AgentTests : IClassFixture<AgentNats>, IDisposable
         a.Process.WaitForExit(); // the stderr lines read so far are all in
         Assert.Equal(0, a.Process.ExitCode);
         Assert.Contains("stopped", Err(a));
+    }
+
+    [Fact]
+    public async Task A_call_in_flight_when_the_agent_gets_sigterm_still_gets_its_answer()
+    {
+        // s41 (issue 21): the agent drained calls at stop but disposed the NATS connection with the last answer still queued.
+        var a = StartAgent("drain");
+        using var sleeper = Process.Start("/bin/sleep", "6");
+        var call = Task.Run(() => Call($"agent://{a.Host}/proc://{sleeper.Id}.wait", "--timeout", "25s"));
+        await Task.Delay(3000);
+        if (call.IsCompleted) Assert.Fail("the call ended before the agent was stopped: " + await call + Err(a));
+        Assert.Equal(0, Shell.Run($"kill -TERM {a.Process.Id}").ExitCode);
+        var run = await call;
+        Assert.True(a.Process.WaitForExit(30000), "resh agent did not stop on SIGTERM");
+        a.Process.WaitForExit();
+        var log = Err(a);
+        Assert.True(run.ExitCode == 0, run + "\n" + log);
+        Assert.Equal("ok", Code(run.Envelope));
+        // The call was in flight when the signal came: the agent said it was stopping before the call ended.
+        var stopping = log.IndexOf("stopping;", StringComparison.Ordinal);
+        var answered = log.IndexOf("proc.wait ok", StringComparison.Ordinal);
+        Assert.True(stopping >= 0 && answered > stopping, log);
+        Assert.Equal(0, a.Process.ExitCode);
+    }
+
+    [Fact]
+    public void Sighup_re_reads_the_callers_and_roles_and_a_broken_file_refuses_every_call()
+    {
+        // s41 (issue 21): the agent read its roles only at start; a narrowed grant needed a restart.
+        var a = StartAgent("hup");
+        var run = Call($"agent://{a.Host}/file://~/before.write", "content=1");
+        Assert.True(run.ExitCode == 0, run + Err(a));
+        var config = _dir["agent-hup.toml"];
+        var text = File.ReadAllText(config);
+        var alice = text.IndexOf("[agent.callers.alice]", StringComparison.Ordinal);
+        var role = text.IndexOf("role = \"ops\"", alice, StringComparison.Ordinal);
+        File.WriteAllText(config, text[..role] + "role = \"viewer\"" + text[(role + "role = \"ops\"".Length)..]);
+        Assert.Equal(0, Shell.Run($"kill -HUP {a.Process.Id}").ExitCode);
+        for (var i = 0; i < 100 && !Err(a).Contains("config re-read"); i++) Thread.Sleep(100);
+        Assert.Contains("config re-read", Err(a));
+        Assert.False(a.Process.HasExited);
+        run = Call($"agent://{a.Host}/file://~/after.write", "content=1");
+        Assert.True((run.ExitCode, run.ErrorCode) == (4, "permission_denied"), run + Err(a));
+        Assert.False(File.Exists(Path.Combine(a.Data, "after")));
+        Assert.True(Call($"agent://{a.Host}/system://.uptime").ExitCode == 0); // the viewer role still reads
+
+        File.WriteAllText(config, "[agent\nbroken");
+        Assert.Equal(0, Shell.Run($"kill -HUP {a.Process.Id}").ExitCode);
+        for (var i = 0; i < 100 && !Err(a).Contains("refuses every call"); i++) Thread.Sleep(100);
+        run = Call($"agent://{a.Host}/system://.uptime");
+        Assert.True(run.ErrorCode == "unavailable", run + Err(a));
+        Assert.False(a.Process.HasExited);
     }
 }
