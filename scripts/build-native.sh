@@ -37,6 +37,15 @@ start=$(date +%s)
 dotnet publish "$root/src/Resh.Cli/Resh.Cli.csproj" -c Release -r "$rid" -o "$out.tmp" \
     -p:SourceRevisionId="$commit" -p:ReshBuildDate="$built" "${cross[@]}" -nologo -clp:ErrorsOnly -v:quiet >&2
 rm -f "$out.tmp/"*.dbg "$out.tmp/"*.pdb
+# The MCP tools' JSON, made by the new binary from its own declarations and appended to it (McpToolTable): the
+# first tools/list of a fresh binary copies it instead of exporting every result schema. Only where the binary runs.
+if [[ "$rid" == linux-x64 && "$(uname -m)" == x86_64 ]]; then
+    scratch="$(mktemp -d)"
+    touch "$scratch/config.toml"
+    RESH_HOME="$scratch/home" RESH_CONFIG="$scratch/config.toml" RESH_MCP_DUMP_TOOLS="$scratch/tools.bin" "$out.tmp/resh" mcp </dev/null
+    cat "$scratch/tools.bin" >> "$out.tmp/resh"
+    rm -rf "$scratch"
+fi
 rm -rf "$out"
 mv "$out.tmp" "$out"
 touch "$out/resh"

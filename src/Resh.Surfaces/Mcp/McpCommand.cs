@@ -49,6 +49,12 @@ public static class McpCommand
     public static async Task<int> RunAsync(SurfaceStart start, string version)
     {
         var inv = start.Invocation;
+        if (Environment.GetEnvironmentVariable(McpToolTable.DumpVariable) is { Length: > 0 } dump)
+        {
+            // At build time (scripts/build-native.sh): the tools' JSON, to be appended to this binary.
+            File.WriteAllBytes(dump, McpToolTable.Build(start.Registry));
+            return 0;
+        }
         McpPolicy policy;
         try
         {

@@ -39,6 +39,10 @@ public static class McpReadOnlyRules
     /// The tool's JSON as listed: under --read-only its write arguments are not offered, `reveal` is not offered without
     /// --allow-reveal, and `host` is not offered where the patterns refuse every host.
     /// </summary>
+    /// <summary>Whether <see cref="Trim"/> would leave anything out of this tool's JSON under this policy.</summary>
+    public static bool Trims(McpPolicy policy, McpTool tool) =>
+        (tool.TakesHost && policy.RefusesEveryHost) || tool.Verb.Args.Any(a => (policy.ReadOnly && Writes(a)) || McpRevealRule.Hides(policy, a));
+
     public static JsonObject Trim(McpPolicy policy, McpTool tool, JsonObject json)
     {
         if (json["inputSchema"] is not JsonObject schema || schema["properties"] is not JsonObject props) return json;

@@ -120,7 +120,14 @@ public sealed class McpToolCatalog(HandleRegistry registry, McpPolicy policy, Ac
             w.WriteStartObject();
             w.WriteStartArray("tools");
             var end = Math.Min(offset + PageSize, _listed.Count);
-            for (int i = offset; i < end; i++) McpReadOnlyRules.Trim(policy, _listed[i], _listed[i].ToJson()).WriteTo(w);
+            for (int i = offset; i < end; i++)
+            {
+                // A built-in tool's JSON was made when the binary was built (McpToolTable): copied as is unless the policy trims it.
+                var tool = _listed[i];
+                var made = McpToolTable.Find(registry, tool);
+                if (made is not null && !McpReadOnlyRules.Trims(policy, tool)) w.WriteRawValue(made, skipInputValidation: true);
+                else McpReadOnlyRules.Trim(policy, tool, made is null ? tool.ToJson() : JsonNode.Parse(made)!.AsObject()).WriteTo(w);
+            }
             w.WriteEndArray();
             if (end < _listed.Count) w.WriteString("nextCursor", EncodeCursor(end));
             w.WriteEndObject();

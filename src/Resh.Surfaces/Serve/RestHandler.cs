@@ -357,7 +357,7 @@ public sealed class RestHandler : IHttpRequestHandler
             case "/v1/handles":
                 return Method(head, "GET") ?? Json(await MetaAsync(["handles"], ct).ConfigureAwait(false));
             case "/v1/call":
-                return Method(head, "POST") ?? Json(await CallBodyAsync(who, role, request.Body, null, clock, ct).ConfigureAwait(false));
+                return Method(head, "POST") ?? await CallRouteAsync(head, who, role, request.Body, null, clock, ct).ConfigureAwait(false);
             case "/v1/batch":
                 return Method(head, "POST") ?? Batch(who, role, request.Body);
         }
@@ -375,7 +375,7 @@ public sealed class RestHandler : IHttpRequestHandler
             if (Method(head, "POST") is { } wrong) return wrong;
             var full = Uri.UnescapeDataString(path["/v1/call/".Length..]);
             var dot = full.IndexOf('.');
-            return Json(await CallBodyAsync(who, role, request.Body, dot > 0 ? (full[..dot], full[(dot + 1)..]) : (full, ""), clock, ct).ConfigureAwait(false));
+            return await CallRouteAsync(head, who, role, request.Body, dot > 0 ? (full[..dot], full[(dot + 1)..]) : (full, ""), clock, ct).ConfigureAwait(false);
         }
         return NoRoute(path);
     }
@@ -485,7 +485,7 @@ public sealed class RestHandler : IHttpRequestHandler
     }
 
     /// <summary>A /v1/call body ({stage, verb, args, dry_run, timeout, id}), or with <paramref name="route"/> a /v1/call/{handle}.{verb} body ({target, args, dry_run, timeout}).</summary>
-    async Task<(Envelope, JsonNode?)> CallBodyAsync(string who, string role, byte[] body, (string Scheme, string Verb)? route, Stopwatch clock, CancellationToken ct)
+    async Task<(Envelope, JsonNode?)> CallBodyAsync(string who, string role, byte[] body, (string Scheme, string Verb)? route, Stopwatch clock, CancellationToken ct, NdjsonCallStream? stream = null)
     {
         JsonObject request;
         var asked = route is { } r0 ? (r0.Scheme + "://", r0.Verb) : ((string, string)?)null;
@@ -500,13 +500,94 @@ public sealed class RestHandler : IHttpRequestHandler
         }
         catch (ReshException ex) { return (Refused(who, ex.Error, clock, null, asked), null); }
         var id = request["id"]?.DeepClone();
-        return (await CallAsync(who, role, request, route, clock, ct).ConfigureAwait(false), id);
+        return (await CallAsync(who, role, request, route, clock, ct, stream).ConfigureAwait(false), id);
+    }
+
+    /// <summary>The client takes NDJSON: `Accept` names application/x-ndjson (without q=0).</summary>
+    public static bool AcceptsNdjson(HttpRequestHead head)
+    {
+        if (head.Header("Accept") is not { } accept) return false;
+        foreach (var range in accept.Split(','))
+        {
+            var parts = range.Split(';');
+            if (!parts[0].Trim().Equals(NdjsonType, StringComparison.OrdinalIgnoreCase)) continue;
+            var refused = parts.Skip(1).Select(p => p.Trim().Replace(" ", "")).Any(p => p.StartsWith("q=", StringComparison.OrdinalIgnoreCase)
+                && double.TryParse(p[2..], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var q) && q <= 0);
+            if (!refused) return true;
+        }
+        return false;
+    }
+
+    public const string NdjsonType = "application/x-ndjson";
+
+    /// <summary>How long a streamed call's head waits for its first line (or its end, which then sets the status).</summary>
+    public static readonly TimeSpan HeadGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// POST /v1/call (and /v1/call/{handle}.{verb}). A streaming verb asked for with `Accept: application/x-ndjson` is
+    /// answered as NDJSON: each event a line as it happens (flushed per line), the envelope last. The head waits for the
+    /// first line: a call that ends (or is refused) before any event is one envelope line with the status of its error
+    /// code; once lines flow the status is 200 and the last line's `ok` and `error` tell how the call ended. The client
+    /// closing the connection, or not reading for the server's write timeout, cancels the verb. One call, one audit record.
+    /// </summary>
+    async Task<HttpServerResponse> CallRouteAsync(HttpRequestHead head, string who, string role, byte[] body, (string Scheme, string Verb)? route, Stopwatch clock, CancellationToken ct)
+    {
+        if (!AcceptsNdjson(head)) return Json(await CallBodyAsync(who, role, body, route, clock, ct).ConfigureAwait(false));
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var stream = new NdjsonCallStream(stop.Token);
+        var running = RunStreamAsync();
+        async Task<(Envelope, JsonNode?)> RunStreamAsync()
+        {
+            try { return await CallBodyAsync(who, role, body, route, clock, stop.Token, stream).ConfigureAwait(false); }
+            finally { stream.Complete(); }
+        }
+        // The head is sent with the first line, or with the envelope when the call ends first, or after HeadGrace of silence.
+        var first = stream.Reader.WaitToReadAsync(CancellationToken.None).AsTask();
+        await Task.WhenAny(first, running, Task.Delay(HeadGrace, ct)).ConfigureAwait(false);
+        if (running.IsCompleted && !stream.Reader.TryPeek(out _))
+        {
+            var (env, id) = await running.ConfigureAwait(false);
+            stop.Dispose();
+            var plain = new HttpServerResponse(StatusOf(env), Line(env, id, false), stream.Attached ? NdjsonType : "application/json");
+            return plain;
+        }
+        var answer = new HttpServerResponse(200, [], NdjsonType)
+        {
+            Streamed = async (writer, _) =>
+            {
+                try
+                {
+                    await foreach (var line in stream.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+                    {
+                        await writer.WriteAsync(line).ConfigureAwait(false);
+                        stream.Sent();
+                    }
+                    var (env, id) = await running.ConfigureAwait(false);
+                    await writer.WriteAsync(Line(env, id, false)).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException or OperationCanceledException or System.Net.Sockets.SocketException or ObjectDisposedException)
+                {
+                    // The client left or stopped reading (the write timeout): the verb is cancelled, and its end audited.
+                    _runtime.Log("serve: a streaming call's client went away or stopped reading; the call is cancelled.");
+                    stop.Cancel();
+                    await running.ConfigureAwait(false);
+                    throw new IOException("The client stopped reading.", e);
+                }
+                finally
+                {
+                    if (!running.IsCompleted) { stop.Cancel(); await running.ConfigureAwait(false); }
+                    stop.Dispose();
+                }
+            },
+        };
+        answer.Headers.Add(new("Cache-Control", "no-store"));
+        return answer;
     }
 
     static readonly string[] CallKeys = ["id", "stage", "verb", "args", "dry_run", "timeout"];
     static readonly string[] RouteKeys = ["id", "target", "args", "dry_run", "timeout"];
 
-    async Task<Envelope> CallAsync(string who, string role, JsonObject request, (string Scheme, string Verb)? route, Stopwatch clock, CancellationToken ct)
+    async Task<Envelope> CallAsync(string who, string role, JsonObject request, (string Scheme, string Verb)? route, Stopwatch clock, CancellationToken ct, NdjsonCallStream? stream = null)
     {
         var keys = route is null ? CallKeys : RouteKeys;
         // What was asked for, for the audit record of a refusal before the verb is known (s37 user #11).
@@ -589,8 +670,9 @@ public sealed class RestHandler : IHttpRequestHandler
         if (probe.Handle is not { Hidden: false } handle || probe.Verb is not { } verb)
             return Refused(who, ReshError.NotFound($"No handle for the stage `{Clip(stage)}`.", "GET /v1/handles lists the handles a REST call may use."), clock);
 
-        // A streaming verb (tail follow) has no end of its own and a REST answer comes only at the end: it gets a bound.
-        if (verb.Streams && timeout is null) timeout = StreamTimeout;
+        // A streaming verb (tail follow) has no end of its own: answered as one envelope at the end, it gets a bound;
+        // streamed as NDJSON (Accept: application/x-ndjson), it runs until its client leaves or the call's cap.
+        if (verb.Streams && timeout is null && stream is null) timeout = StreamTimeout;
         timeout ??= CallCap; // every call ends (its client leaving ends it sooner)
         var tool = _tools.GetOrAdd((handle.Scheme, verb.Name), _ => new McpTool(handle, verb));
         var (policy, roleError) = PolicyOf(role);
@@ -609,8 +691,13 @@ public sealed class RestHandler : IHttpRequestHandler
         var timeoutToken = timeoutCts?.Token ?? CancellationToken.None;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeoutToken);
         using var confined = McpToolCall.Confine(policy, tool, call.Host);
-        var env = await Executor.RunAsync(call.Invocation, runtime, OutputFormat.Json, NullEvents.Instance, linked.Token, timeoutToken, ct, effectiveDryRun, clock, timeout)
+        // A streaming verb's events: NDJSON lines when the client accepts them, else counted and named in a warning.
+        var counted = verb.Streams && stream is null ? new CountingEvents() : null;
+        IEventSink events = verb.Streams && stream is not null ? stream.Attach(request["id"]) : counted ?? (IEventSink)NullEvents.Instance;
+        var env = await Executor.RunAsync(call.Invocation, runtime, OutputFormat.Json, events, linked.Token, timeoutToken, ct, effectiveDryRun, clock, timeout)
             .ConfigureAwait(false);
+        if (counted is { Count: > 0 } n)
+            env = env.With(warnings: [.. env.Warnings, $"{n.Count} stream event{(n.Count == 1 ? " was" : "s were")} not sent: this answer carries the envelope only; POST /v1/call with `Accept: application/x-ndjson` to receive each event as it happens."]);
         Metrics.Call(handle.Scheme, verb.Name, env.Ok ? "ok" : (env.Error?.Code ?? ErrorCode.Failed).ToWire(), clock.Elapsed.TotalSeconds);
         return env;
     }
@@ -757,6 +844,15 @@ public sealed class RestHandler : IHttpRequestHandler
     }
 
     static string Clip(string s) => s.Length > 80 ? s[..80] + "…" : s;
+
+    /// <summary>Counts the events of a streaming verb whose client takes one envelope (no NDJSON).</summary>
+    sealed class CountingEvents : IEventSink
+    {
+        long _count;
+        public long Count => Interlocked.Read(ref _count);
+        public void Emit(string eventName, JsonObject fields) => Interlocked.Increment(ref _count);
+        public void EmitEnvelope(Envelope envelope) => Interlocked.Increment(ref _count);
+    }
 
     sealed class NullEvents : IEventSink
     {

@@ -44,7 +44,7 @@ public static class ServeOpenApi
                             ["id"] = new JsonObject { ["description"] = "Any JSON value, echoed first in the envelope (\"id\")." },
                         },
                     }),
-                    ["responses"] = Responses(AnyEnvelope()),
+                    ["responses"] = Responses(AnyEnvelope(), streams: true),
                 },
             },
             ["/v1/batch"] = new JsonObject
@@ -88,7 +88,7 @@ public static class ServeOpenApi
                         ["description"] = verb.Notes ?? verb.Summary,
                         ["x-resh-effect"] = verb.Effect.ToWire(),
                         ["requestBody"] = Body(new JsonObject { ["type"] = "object", ["additionalProperties"] = false, ["properties"] = props }),
-                        ["responses"] = Responses(envelope),
+                        ["responses"] = Responses(envelope, verb.Streams),
                     },
                 };
             }
@@ -272,13 +272,40 @@ public static class ServeOpenApi
         ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = AnyEnvelope() } },
     };
 
-    static JsonObject Responses(JsonObject envelope) => new()
+    static JsonObject Responses(JsonObject envelope, bool streams) => new()
     {
-        ["200"] = new JsonObject { ["description"] = "The verb ran and succeeded.", ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = envelope } } },
+        ["200"] = streams
+            ? new JsonObject
+            {
+                ["description"] = "The verb ran and succeeded (application/json: its envelope, the events left out and counted in a warning). "
+                    + "A streaming verb: with `Accept: application/x-ndjson` the answer is NDJSON, one event per line ({\"event\": ...}) as it happens, "
+                    + "the envelope last; once lines flow the status is 200 and the last line's ok and error tell how the call ended.",
+                ["content"] = new JsonObject
+                {
+                    ["application/json"] = new JsonObject { ["schema"] = envelope },
+                    ["application/x-ndjson"] = new JsonObject
+                    {
+                        ["schema"] = new JsonObject { ["anyOf"] = new JsonArray(StreamEvent(), envelope.DeepClone()), ["description"] = "One line: an event, or (last) the envelope." },
+                    },
+                },
+            }
+            : new JsonObject { ["description"] = "The verb ran and succeeded.", ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = envelope } } },
         ["400"] = new JsonObject { ["$ref"] = "#/components/responses/Usage" },
         ["401"] = new JsonObject { ["$ref"] = "#/components/responses/Unauthorized" },
         ["403"] = new JsonObject { ["$ref"] = "#/components/responses/Denied" },
         ["default"] = new JsonObject { ["$ref"] = "#/components/responses/Error" },
+    };
+
+    /// <summary>A line of a streaming verb's NDJSON answer before its envelope.</summary>
+    static JsonObject StreamEvent() => new()
+    {
+        ["type"] = "object",
+        ["required"] = new JsonArray("event"),
+        ["properties"] = new JsonObject
+        {
+            ["id"] = new JsonObject { ["description"] = "The request's id, when it gave one." },
+            ["event"] = new JsonObject { ["type"] = "string", ["description"] = "What happened (line, message, ...); the other members are the event's fields." },
+        },
     };
 
     static JsonObject Get(string id, string summary, string? param = null, bool open = false, bool text = false)

@@ -19,9 +19,10 @@ public sealed class McpProcess : IDisposable
 
     /// <param name="home">A state dir (RESH_HOME) to share between servers; null gives this server its own.</param>
     /// <param name="env">More environment for the server (RESH_CONFIG ...).</param>
-    public McpProcess(string? home, string[] args, IReadOnlyDictionary<string, string>? env = null)
+    /// <param name="exe">Another resh executable (a copy of the binary) instead of <see cref="ReshBinary.Path"/>.</param>
+    public McpProcess(string? home, string[] args, IReadOnlyDictionary<string, string>? env = null, string? exe = null)
     {
-        var psi = new ProcessStartInfo(ReshBinary.Path)
+        var psi = new ProcessStartInfo(exe ?? ReshBinary.Path)
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             StandardInputEncoding = new UTF8Encoding(false),

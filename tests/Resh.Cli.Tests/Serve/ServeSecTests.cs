@@ -180,8 +180,23 @@ public sealed class ServeSecTests : IDisposable
         var call = $$"""{"stage":"file://{{log}}","verb":"tail","args":{"follow":true},"timeout":"30m"}""";
         for (int i = 0; i < 5; i++)
         {
-            using var client = await SendRawAsync(port, "POST", "/v1/call", token, call);
-            await Task.Delay(400);
+            // Every other client streams (Accept: application/x-ndjson) and sees the file's line before it leaves.
+            var streams = i % 2 == 0;
+            using var client = await SendRawAsync(port, "POST", "/v1/call", token, call, streams ? "Accept: application/x-ndjson\r\n" : null);
+            if (streams)
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                var seen = new StringBuilder();
+                var buffer = new byte[4096];
+                while (!seen.ToString().Contains("\"line\":\"start\""))
+                {
+                    var n = await client.GetStream().ReadAsync(buffer, cts.Token);
+                    Assert.True(n > 0, "the stream ended before its first line: " + seen);
+                    seen.Append(Encoding.UTF8.GetString(buffer, 0, n));
+                }
+                Assert.Contains("application/x-ndjson", seen.ToString());
+            }
+            else await Task.Delay(400);
         } // each client closes its connection while its follow runs
         Assert.True(await EventuallyAsync(() => OpenOn(server.Id, log) == 0, TimeSpan.FromSeconds(10)),
             $"the server still follows {log} for clients that have gone ({OpenOn(server.Id, log)} descriptors)");

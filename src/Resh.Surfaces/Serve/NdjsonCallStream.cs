@@ -1,0 +1,100 @@
+using System.Buffers;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Resh.Core.Execution;
+using Resh.Core.Output;
+using Resh.Core.Secrets;
+
+namespace Resh.Surfaces.Serve;
+
+/// <summary>
+/// The events of a streaming verb called over REST with <c>Accept: application/x-ndjson</c>: each event (a line of
+/// `tail follow`, a host's envelope of a fleet call) becomes one NDJSON line, masked like the envelope and tagged with
+/// the request's id when it gave one, queued for the response writer. The queue holds at most <see cref="MaxQueued"/>
+/// lines: a verb that emits faster than its client reads waits (as the CLI waits on a full stdout pipe), so a slow
+/// reader never makes the server hold more; a reader that stops altogether ends the call at the server's write timeout.
+/// </summary>
+public sealed class NdjsonCallStream : IEventSink
+{
+    /// <summary>Lines queued at most between the verb and the connection.</summary>
+    public const int MaxQueued = 64;
+
+    readonly Channel<byte[]> _lines = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+    readonly SemaphoreSlim _room = new(MaxQueued, MaxQueued);
+    readonly CancellationToken _stopped;
+    JsonNode? _id;
+    bool _hasId;
+    long _emitted, _dropped;
+
+    /// <param name="stopped">The call's own token: once cancelled (client gone, write failed), events are no longer queued.</param>
+    public NdjsonCallStream(CancellationToken stopped) => _stopped = stopped;
+
+    /// <summary>Set when the call turned out to be a streaming verb: only then is the answer NDJSON.</summary>
+    public bool Attached { get; private set; }
+
+    public long Emitted => Interlocked.Read(ref _emitted);
+
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Attaches to a call of a streaming verb, with the request's id (events carry it first, as the envelope does).</summary>
+    public IEventSink Attach(JsonNode? id)
+    {
+        _id = id?.DeepClone();
+        _hasId = id is not null;
+        Attached = true;
+        return this;
+    }
+
+    public ChannelReader<byte[]> Reader => _lines.Reader;
+
+    /// <summary>Called by the writer after each line it sent: room for one more.</summary>
+    public void Sent() => _room.Release();
+
+    /// <summary>The verb has ended: no more lines (the writer sends the envelope after what is queued).</summary>
+    public void Complete() => _lines.Writer.TryComplete();
+
+    public void Emit(string eventName, JsonObject fields)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        EnvelopeJson.WriteEvent(buffer, eventName, fields, _id, _hasId);
+        Enqueue(Masked(buffer.WrittenSpan, null));
+    }
+
+    public void EmitEnvelope(Envelope envelope)
+    {
+        var env = _hasId ? envelope.With(id: _id, hasId: true) : envelope;
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        EnvelopeJson.Write(buffer, env, indented: false);
+        Enqueue(Masked(buffer.WrittenSpan, env.Revealed));
+    }
+
+    static byte[] Masked(ReadOnlySpan<byte> json, IReadOnlyCollection<string>? revealed)
+    {
+        var masked = SecretRedactor.Active ? SecretRedactor.ScrubJson(json, EnvelopeJson.WriterOptions(false), revealed) : null;
+        var body = masked is null ? json : masked;
+        var line = new byte[body.Length + 1];
+        body.CopyTo(line);
+        line[^1] = (byte)'\n';
+        return line;
+    }
+
+    void Enqueue(byte[] line)
+    {
+        try
+        {
+            // Wait for room (the reader is behind): the verb slows down to the client's pace instead of the queue growing.
+            _room.Wait(_stopped);
+        }
+        catch (OperationCanceledException)
+        {
+            Interlocked.Increment(ref _dropped); // the call is ending (its client left): nobody will read the line
+            return;
+        }
+        if (_lines.Writer.TryWrite(line)) Interlocked.Increment(ref _emitted);
+        else
+        {
+            _room.Release();
+            Interlocked.Increment(ref _dropped); // emitted after the verb's end (a late callback): the envelope is already out
+        }
+    }
+}

@@ -1,0 +1,433 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Resh.TestSupport;
+using Xunit;
+
+namespace Resh.Cli.Tests.Serve;
+
+/// <summary>
+/// Streaming verbs over REST (issue 18): `POST /v1/call` of a streaming verb with `Accept: application/x-ndjson` is
+/// answered as chunked NDJSON, each event a line as it happens and the envelope last; without it the answer stays one
+/// envelope (its events counted in a warning). RBAC, rate and audit apply as to any call; a client that leaves cancels
+/// the verb; a client that stops reading does not make the server read (or hold) the followed file ahead of it.
+/// Each test runs `resh serve` as a process on a free loopback port and talks raw HTTP/1.1 to it.
+/// </summary>
+public sealed class ServeStreamTests : IDisposable
+{
+    readonly TempDir _dir = new("serve-stream");
+    readonly string _state;
+    readonly string _data;
+    readonly string _log;
+    readonly List<Process> _servers = [];
+
+    public ServeStreamTests()
+    {
+        _state = _dir["state"];
+        _data = _dir["data"];
+        Directory.CreateDirectory(_data);
+        _log = Path.Combine(_data, "app.log");
+        File.WriteAllText(_log, "first\nsecond\n");
+        File.WriteAllText(Path.Combine(_data, "secret.log"), "x\n");
+    }
+
+    public void Dispose()
+    {
+        foreach (var p in _servers)
+        {
+            try { if (!p.HasExited) { p.Kill(true); p.WaitForExit(5000); } } catch (InvalidOperationException) { }
+            p.Dispose();
+        }
+        _dir.Dispose();
+    }
+
+    string Config(string extra = "") => _dir.File("config.toml", $$"""
+        [roles.ro]
+        allow = ["file.*:file://{{_data}}/app.log", "system.*"]
+        read_only = true
+        {{extra}}
+        """);
+
+    Dictionary<string, string> Env(string config) => new() { ["RESH_HOME"] = _state, ["RESH_CONFIG"] = config };
+
+    string Token(string config, string name, string role)
+    {
+        var run = ReshBinary.Run(["token", "create", $"name={name}", $"role={role}", "--format", "json"], env: Env(config));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return run.Result!["token"]!.GetValue<string>();
+    }
+
+    (int Port, Process Process) Start(string config)
+    {
+        var port = LoopbackPorts.Free(1)[0];
+        var psi = new ProcessStartInfo(ReshBinary.Path) { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var a in (string[])["serve", "--listen", $"127.0.0.1:{port}"]) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in Env(config)) psi.Environment[k] = v;
+        psi.Environment["NO_COLOR"] = "1";
+        var listening = new ManualResetEventSlim();
+        var stderr = new StringBuilder();
+        var p = new Process { StartInfo = psi };
+        p.ErrorDataReceived += (_, e) =>
+        {
+            lock (stderr) stderr.AppendLine(e.Data);
+            if (e.Data?.Contains("listening on http://127.0.0.1:" + port) == true) listening.Set();
+        };
+        p.Start();
+        _servers.Add(p);
+        p.BeginErrorReadLine();
+        p.BeginOutputReadLine();
+        Assert.True(listening.Wait(TimeSpan.FromSeconds(30)), "resh serve did not say it listens: " + stderr);
+        return (port, p);
+    }
+
+    /// <summary>A raw HTTP/1.1 POST on a new connection, left open; the caller reads the answer (or does not).</summary>
+    static async Task<TcpClient> PostAsync(int port, string path, string token, string body, string? accept)
+    {
+        var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        var bytes = Encoding.UTF8.GetBytes(body);
+        var head = $"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {bytes.Length}\r\n"
+            + (accept is null ? "" : $"Accept: {accept}\r\n") + "\r\n";
+        await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes(head).Concat(bytes).ToArray());
+        return client;
+    }
+
+    /// <summary>Reads an answer's head, then its body as lines (chunked or Content-Length) as they arrive.</summary>
+    sealed class Answer(NetworkStream stream)
+    {
+        readonly List<byte> _pending = [];
+        readonly byte[] _buf = new byte[64 * 1024];
+        int _chunkLeft = -1;
+        bool _chunked, _ended;
+        long _lengthLeft;
+        public int Status { get; private set; }
+        public string Head { get; private set; } = "";
+
+        async Task<bool> FillAsync(CancellationToken ct)
+        {
+            var n = await stream.ReadAsync(_buf, ct);
+            if (n == 0) return false;
+            _pending.AddRange(_buf.AsSpan(0, n).ToArray());
+            return true;
+        }
+
+        async Task<string?> RawLineAsync(CancellationToken ct)
+        {
+            while (true)
+            {
+                var i = _pending.IndexOf((byte)'\n');
+                if (i >= 0)
+                {
+                    var line = Encoding.UTF8.GetString(_pending.GetRange(0, i).ToArray()).TrimEnd('\r');
+                    _pending.RemoveRange(0, i + 1);
+                    return line;
+                }
+                if (!await FillAsync(ct)) return null;
+            }
+        }
+
+        public async Task ReadHeadAsync(CancellationToken ct)
+        {
+            var sb = new StringBuilder();
+            string? line;
+            while ((line = await RawLineAsync(ct)) is { Length: > 0 }) sb.Append(line).Append("\r\n");
+            Head = sb.ToString();
+            Status = int.Parse(Head.Split(' ')[1]);
+            _chunked = Head.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase);
+            foreach (var h in Head.Split("\r\n"))
+                if (h.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)) _lengthLeft = long.Parse(h[15..].Trim());
+        }
+
+        readonly List<byte> _body = [];
+
+        /// <summary>The next line of the body, or null at its end.</summary>
+        public async Task<string?> NextLineAsync(CancellationToken ct)
+        {
+            while (true)
+            {
+                var i = _body.IndexOf((byte)'\n');
+                if (i >= 0)
+                {
+                    var line = Encoding.UTF8.GetString(_body.GetRange(0, i).ToArray());
+                    _body.RemoveRange(0, i + 1);
+                    return line;
+                }
+                if (_ended) return null;
+                if (!_chunked)
+                {
+                    if (_lengthLeft == 0) { _ended = true; continue; }
+                    if (_pending.Count == 0 && !await FillAsync(ct)) { _ended = true; continue; }
+                    var take = (int)Math.Min(_lengthLeft, _pending.Count);
+                    _body.AddRange(_pending.GetRange(0, take));
+                    _pending.RemoveRange(0, take);
+                    _lengthLeft -= take;
+                    continue;
+                }
+                if (_chunkLeft <= 0)
+                {
+                    if (_chunkLeft == 0) await RawLineAsync(ct); // the CRLF after a chunk
+                    var size = await RawLineAsync(ct);
+                    if (size is null) { _ended = true; continue; }
+                    _chunkLeft = Convert.ToInt32(size.Split(';')[0].Trim(), 16);
+                    if (_chunkLeft == 0) { _ended = true; continue; }
+                }
+                if (_pending.Count == 0 && !await FillAsync(ct)) { _ended = true; continue; }
+                var n = Math.Min(_chunkLeft, _pending.Count);
+                _body.AddRange(_pending.GetRange(0, n));
+                _pending.RemoveRange(0, n);
+                _chunkLeft -= n;
+                if (_chunkLeft == 0) _chunkLeft = 0;
+            }
+        }
+    }
+
+    static string Follow(string path, string timeout = "2m", string extra = "") =>
+        $$"""{"id":"f1","stage":"file://{{path}}","verb":"tail","args":{"follow":true,"lines":5}{{extra}},"timeout":"{{timeout}}"}""";
+
+    static int OpenOn(int pid, string file)
+    {
+        var n = 0;
+        foreach (var fd in Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd"))
+        {
+            try { if (new FileInfo(fd).LinkTarget == file) n++; }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return n;
+    }
+
+    /// <summary>How far the process has read the file (the position of its descriptor on it), or -1.</summary>
+    static long ReadPosition(int pid, string file)
+    {
+        foreach (var fd in Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd"))
+        {
+            try
+            {
+                if (new FileInfo(fd).LinkTarget != file) continue;
+                var info = File.ReadAllText($"/proc/{pid}/fdinfo/{Path.GetFileName(fd)}");
+                return long.Parse(info.Split('\n').First(l => l.StartsWith("pos:"))[4..].Trim());
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return -1;
+    }
+
+    static long RssKiB(int pid) =>
+        long.Parse(File.ReadAllLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:"))[6..].Trim().Split(' ')[0]);
+
+    static async Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan within)
+    {
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < within)
+        {
+            if (condition()) return true;
+            await Task.Delay(100);
+        }
+        return condition();
+    }
+
+    static string[] AuditLines(string state) =>
+        File.Exists(Path.Combine(state, "audit", "audit.jsonl")) ? File.ReadAllLines(Path.Combine(state, "audit", "audit.jsonl")) : [];
+
+    [Fact]
+    public async Task A_follow_streams_each_appended_line_before_its_end_then_the_envelope()
+    {
+        var config = Config();
+        var (port, server) = Start(config);
+        var token = Token(config, "ro", "ro");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var client = await PostAsync(port, "/v1/call", token, Follow(_log, "8s"), "application/x-ndjson");
+        var answer = new Answer(client.GetStream());
+        await answer.ReadHeadAsync(cts.Token);
+        Assert.True(answer.Status == 200, answer.Head);
+        Assert.Contains("Content-Type: application/x-ndjson", answer.Head);
+        Assert.Contains("Transfer-Encoding: chunked", answer.Head);
+        // The lines already there come first, each an event carrying the request's id.
+        var first = JsonNode.Parse((await answer.NextLineAsync(cts.Token))!)!.AsObject();
+        Assert.Equal("f1", first["id"]!.GetValue<string>());
+        Assert.Equal("line", first["event"]!.GetValue<string>());
+        Assert.Equal("first", first["line"]!.GetValue<string>());
+        Assert.Equal("second", JsonNode.Parse((await answer.NextLineAsync(cts.Token))!)!["line"]!.GetValue<string>());
+        // A line appended while following arrives while the call still runs (its envelope has not come).
+        var clock = Stopwatch.StartNew();
+        File.AppendAllText(_log, "third\n");
+        var third = JsonNode.Parse((await answer.NextLineAsync(cts.Token))!)!.AsObject();
+        Assert.Equal("third", third["line"]!.GetValue<string>());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(6), $"the appended line came after {clock.Elapsed}");
+        Assert.Equal(1, OpenOn(server.Id, _log)); // still following
+        File.AppendAllText(_log, "fourth\n");
+        Assert.Equal("fourth", JsonNode.Parse((await answer.NextLineAsync(cts.Token))!)!["line"]!.GetValue<string>());
+        // The envelope is last: the follow ended at its timeout (a normal end), then the body ends.
+        var last = JsonNode.Parse((await answer.NextLineAsync(cts.Token))!)!.AsObject();
+        Assert.True(last["ok"]!.GetValue<bool>(), last.ToJsonString());
+        Assert.Equal("f1", last["id"]!.GetValue<string>());
+        Assert.Equal("tail", last["verb"]!.GetValue<string>());
+        Assert.Null(await answer.NextLineAsync(cts.Token));
+        // One audit record for the call.
+        Assert.Single(AuditLines(_state), l => l.Contains("\"verb\":\"tail\""));
+    }
+
+    [Fact]
+    public async Task Without_ndjson_a_follow_answers_one_envelope_and_says_its_events_were_not_sent()
+    {
+        var config = Config();
+        var (port, _) = Start(config);
+        var token = Token(config, "ro", "ro");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var client = await PostAsync(port, "/v1/call", token, Follow(_log, "2s"), "application/json");
+        var answer = new Answer(client.GetStream());
+        await answer.ReadHeadAsync(cts.Token);
+        Assert.True(answer.Status == 200, answer.Head);
+        Assert.Contains("Content-Type: application/json", answer.Head);
+        var env = JsonNode.Parse((await answer.NextLineAsync(cts.Token))!)!.AsObject();
+        Assert.True(env["ok"]!.GetValue<bool>(), env.ToJsonString());
+        Assert.Contains(env["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("2 stream events were not sent") && w.GetValue<string>().Contains("application/x-ndjson"));
+        Assert.Null(await answer.NextLineAsync(cts.Token));
+    }
+
+    [Fact]
+    public async Task Refusals_keep_their_status_and_non_streaming_verbs_stay_json()
+    {
+        var config = Config();
+        var (port, _) = Start(config);
+        var token = Token(config, "ro", "ro");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        // RBAC: a file the role does not grant is refused (403) before anything runs, as one envelope, and audited.
+        var denied = Path.Combine(_data, "secret.log");
+        using (var client = await PostAsync(port, "/v1/call", token, Follow(denied), "application/x-ndjson"))
+        {
+            var answer = new Answer(client.GetStream());
+            await answer.ReadHeadAsync(cts.Token);
+            Assert.True(answer.Status == 403, answer.Head);
+            var env = JsonNode.Parse((await answer.NextLineAsync(cts.Token))!)!.AsObject();
+            Assert.Equal("permission_denied", env["error"]!["code"]!.GetValue<string>());
+            Assert.Null(await answer.NextLineAsync(cts.Token));
+        }
+        Assert.Contains(AuditLines(_state), l => l.Contains("secret.log") && l.Contains("permission_denied"));
+        // A missing file fails at once: its status is its error code's (404), the body one envelope line.
+        using (var client = await PostAsync(port, "/v1/call", token, Follow(Path.Combine(_data, "app.log.missing")), "application/x-ndjson"))
+        {
+            var answer = new Answer(client.GetStream());
+            await answer.ReadHeadAsync(cts.Token);
+            Assert.True(answer.Status is 403 or 404, answer.Head); // the role grants app.log only: refused or not found, never run
+        }
+        // A non-streaming verb asked for with NDJSON is answered as before: application/json, one envelope.
+        using (var client = await PostAsync(port, "/v1/call", token, """{"stage":"system://","verb":"uptime"}""", "application/x-ndjson"))
+        {
+            var answer = new Answer(client.GetStream());
+            await answer.ReadHeadAsync(cts.Token);
+            Assert.True(answer.Status == 200, answer.Head);
+            Assert.Contains("Content-Type: application/json", answer.Head);
+            Assert.DoesNotContain("chunked", answer.Head);
+            Assert.True(JsonNode.Parse((await answer.NextLineAsync(cts.Token))!)!["ok"]!.GetValue<bool>());
+        }
+        // /v1/call/{handle}.{verb} streams the same way.
+        using (var client = await PostAsync(port, "/v1/call/file.tail", token, $$"""{"target":"{{_log}}","args":{"follow":true},"timeout":"2s"}""", "application/json, application/x-ndjson"))
+        {
+            var answer = new Answer(client.GetStream());
+            await answer.ReadHeadAsync(cts.Token);
+            Assert.True(answer.Status == 200, answer.Head);
+            Assert.Contains("application/x-ndjson", answer.Head);
+            Assert.Equal("line", JsonNode.Parse((await answer.NextLineAsync(cts.Token))!)!["event"]!.GetValue<string>());
+        }
+        // `q=0` refuses NDJSON: one envelope.
+        using (var client = await PostAsync(port, "/v1/call", token, Follow(_log, "1s"), "application/x-ndjson;q=0, application/json"))
+        {
+            var answer = new Answer(client.GetStream());
+            await answer.ReadHeadAsync(cts.Token);
+            Assert.Contains("Content-Type: application/json", answer.Head);
+        }
+    }
+
+    [Fact]
+    public async Task A_stream_over_the_rate_is_refused_before_it_runs()
+    {
+        var config = Config("[serve]\nrate = \"2/m\"\n");
+        var (port, server) = Start(config);
+        var token = Token(config, "ro", "ro");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using (var ok = await PostAsync(port, "/v1/call", token, Follow(_log, "1s"), "application/x-ndjson"))
+        {
+            var a = new Answer(ok.GetStream());
+            await a.ReadHeadAsync(cts.Token);
+            Assert.True(a.Status == 200, a.Head);
+        }
+        // The next streams within the minute are over the rate: refused from the head, never run.
+        Answer answer;
+        TcpClient client;
+        var tries = 0;
+        do
+        {
+            client = await PostAsync(port, "/v1/call", token, Follow(_log, "30s"), "application/x-ndjson");
+            answer = new Answer(client.GetStream());
+            await answer.ReadHeadAsync(cts.Token);
+        } while (answer.Status == 200 && ++tries < 3);
+        using var last = client;
+        Assert.True(answer.Status == 429, answer.Head);
+        Assert.Contains("Retry-After:", answer.Head);
+        Assert.Equal("unavailable", JsonNode.Parse((await answer.NextLineAsync(cts.Token))!)!["error"]!["code"]!.GetValue<string>());
+        Assert.Equal(0, OpenOn(server.Id, _log));
+    }
+
+    [Fact]
+    public async Task A_client_that_leaves_cancels_the_stream_and_the_call_is_audited_once()
+    {
+        var config = Config();
+        var (port, server) = Start(config);
+        var token = Token(config, "ro", "ro");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using (var client = await PostAsync(port, "/v1/call", token, Follow(_log, "30m"), "application/x-ndjson"))
+        {
+            var answer = new Answer(client.GetStream());
+            await answer.ReadHeadAsync(cts.Token);
+            Assert.Equal("first", JsonNode.Parse((await answer.NextLineAsync(cts.Token))!)!["line"]!.GetValue<string>());
+            Assert.Equal(1, OpenOn(server.Id, _log));
+        }
+        Assert.True(await EventuallyAsync(() => OpenOn(server.Id, _log) == 0, TimeSpan.FromSeconds(10)), "the follow runs on after its client left");
+        Assert.True(await EventuallyAsync(() => AuditLines(_state).Any(l => l.Contains("\"verb\":\"tail\"")), TimeSpan.FromSeconds(10)));
+        var tails = AuditLines(_state).Where(l => l.Contains("\"verb\":\"tail\"")).ToArray();
+        Assert.Single(tails);
+        Assert.Contains("interrupted", tails[0]);
+    }
+
+    [Fact]
+    public async Task A_client_that_stops_reading_holds_back_the_verb_not_the_server_memory()
+    {
+        var config = Config();
+        var (port, server) = Start(config);
+        var token = Token(config, "ro", "ro");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        using var client = await PostAsync(port, "/v1/call", token, Follow(_log, "30m"), "application/x-ndjson");
+        client.ReceiveBufferSize = 4096;
+        var answer = new Answer(client.GetStream());
+        await answer.ReadHeadAsync(cts.Token);
+        Assert.Equal("first", JsonNode.Parse((await answer.NextLineAsync(cts.Token))!)!["line"]!.GetValue<string>());
+        // 32 MiB of lines appended while the client reads nothing more, then 32 MiB again: the server reads only as far
+        // as the queue and the socket's buffers take, and its memory does not grow with what is appended.
+        var line = new string('x', 1023) + "\n";
+        var block = string.Concat(Enumerable.Repeat(line, 1024));
+        async Task AppendAsync()
+        {
+            await using var w = new StreamWriter(_log, append: true);
+            for (var i = 0; i < 32; i++) await w.WriteAsync(block);
+        }
+        await AppendAsync();
+        await Task.Delay(2000);
+        var size = new FileInfo(_log).Length;
+        var position = ReadPosition(server.Id, _log);
+        var rss = RssKiB(server.Id);
+        Assert.True(position >= 0 && position < size / 2, $"the server read {position} of {size} bytes for a client that reads nothing");
+        await AppendAsync();
+        await Task.Delay(2000);
+        var position2 = ReadPosition(server.Id, _log);
+        var grown = RssKiB(server.Id) - rss;
+        Assert.True(position2 - position < 2 * 1024 * 1024, $"the server read on from {position} to {position2} for a client that reads nothing");
+        Assert.True(grown < 16 * 1024, $"the server's memory grew by {grown} KiB while 32 MiB more were appended (read {position} then {position2})");
+        // It stays there: a reader that never reads ends the call at the server's write timeout (10 s).
+        Assert.True(await EventuallyAsync(() => OpenOn(server.Id, _log) == 0, TimeSpan.FromSeconds(40)), "the follow runs on for a client that stopped reading");
+        Assert.True(await EventuallyAsync(() => AuditLines(_state).Count(l => l.Contains("\"verb\":\"tail\"")) == 1, TimeSpan.FromSeconds(10)));
+    }
+}
