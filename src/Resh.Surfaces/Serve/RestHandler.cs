@@ -523,6 +523,9 @@ public sealed class RestHandler : IHttpRequestHandler
     /// <summary>How long a streamed call's head waits for its first line (or its end, which then sets the status).</summary>
     public static readonly TimeSpan HeadGrace = TimeSpan.FromSeconds(1);
 
+    /// <summary>A streamed call whose body writer has not started by then (its head was never written) is cancelled.</summary>
+    static readonly TimeSpan StreamStartLimit = TimeSpan.FromMinutes(1);
+
     /// <summary>
     /// POST /v1/call (and /v1/call/{handle}.{verb}). A streaming verb asked for with `Accept: application/x-ndjson` is
     /// answered as NDJSON: each event a line as it happens (flushed per line), the envelope last. The head waits for the
@@ -551,10 +554,12 @@ public sealed class RestHandler : IHttpRequestHandler
             var plain = new HttpServerResponse(StatusOf(env), Line(env, id, false), stream.Attached ? NdjsonType : "application/json");
             return plain;
         }
+        var started = 0;
         var answer = new HttpServerResponse(200, [], NdjsonType)
         {
             Streamed = async (writer, _) =>
             {
+                Volatile.Write(ref started, 1);
                 try
                 {
                     await foreach (var line in stream.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
@@ -581,6 +586,13 @@ public sealed class RestHandler : IHttpRequestHandler
             },
         };
         answer.Headers.Add(new("Cache-Control", "no-store"));
+        // The body writer starts right after the head, which the server writes within its write timeout; when the head
+        // could not be written (the connection failed first) nothing would end the verb but its timeout: this does.
+        _ = Task.Delay(StreamStartLimit, CancellationToken.None).ContinueWith(_ =>
+        {
+            if (Volatile.Read(ref started) == 0 && !running.IsCompleted)
+                try { stop.Cancel(); } catch (ObjectDisposedException) { }
+        }, TaskScheduler.Default);
         return answer;
     }
 
