@@ -19,6 +19,8 @@ cases = [
     ("registry: scheme", "sys\t", r"system://$"),
     ("registry: verb", "system://.mem\t", r"\.memory "),
     ("registry: argument", "file:///etc/hosts.lines.ensure li\t", r"line="),
+    ("registry: argument in ( )", "proc://.list(ma\t", r"\(match="),
+    ("registry: pipeline field", "proc://.list | where na\t", r"where name "),
     ("live: path (201 entries)", f"file://{tree}/zz\t", r"zz-unique\.conf "),
     ("live: service name", f"svc://{unit[:-1]}\t", unit + " "),
 ]
