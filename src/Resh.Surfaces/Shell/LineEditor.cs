@@ -245,8 +245,8 @@ internal sealed class LineEditor(RawTerminal term, LineEditor.Callbacks callback
         }
         while (true)
         {
-            var shownMatch = match is null ? "" : Visible(match);
-            var search = $"(reverse-i-search)`{Visible(query.ToString())}': {shownMatch}";
+            var shownMatch = match is null ? "" : Resh.Core.Text.TerminalText.Escape(match);
+            var search = $"(reverse-i-search)`{Resh.Core.Text.TerminalText.Escape(query.ToString())}': {shownMatch}";
             Paint(search, search.Length, search.Length);
             var key = Next();
             switch (key.Kind)
