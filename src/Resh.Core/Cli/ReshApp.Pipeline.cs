@@ -71,6 +71,16 @@ public sealed partial class ReshApp
                 envelope = Envelope.Failure(Executor.CancelError(scope.Timeout.Token, scope.Interrupt.Token, runtime), PipelineRunner.Handle, PipelineRunner.Verb, plan.Text,
                     globals.DryRun, clock.Elapsed.TotalMilliseconds);
             }
+            catch (ReshException ex)
+            {
+                envelope = Envelope.Failure(ex.Error, PipelineRunner.Handle, PipelineRunner.Verb, plan.Text, globals.DryRun, clock.Elapsed.TotalMilliseconds);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A bug in a filter or a stage still answers with an envelope, never a stack trace (s41: `| count | where
+                // count > 0` crashed on a number made in-process).
+                envelope = Envelope.Failure(ExceptionTranslation.ToError(ex), PipelineRunner.Handle, PipelineRunner.Verb, plan.Text, globals.DryRun, clock.Elapsed.TotalMilliseconds);
+            }
             // Stopped by Ctrl-C or --timeout: the answer says so (interrupted, timeout), with the items that did run, rather
             // than `partial` for the items that never started (s40 user review).
             if (linked.IsCancellationRequested && envelope.Error?.Code != ErrorCode.Interrupted && envelope.Error?.Code != ErrorCode.Timeout)
