@@ -61,9 +61,14 @@ public sealed class ServeProcess : IDisposable
     }
 
     /// <summary>`resh token create name=NAME role=ROLE` with the server's state dir and config: the bare token.</summary>
-    public string Token(string name, string role)
+    public string Token(string name, string role, string? expires = null) => Token(Env, name, role, expires);
+
+    /// <summary>`resh token create name=NAME role=ROLE [expires=…]` with RESH_HOME and RESH_CONFIG in <paramref name="env"/> (no server needed).</summary>
+    public static string Token(IReadOnlyDictionary<string, string> env, string name, string role, string? expires = null)
     {
-        var run = ReshBinary.Run(["token", "create", $"name={name}", $"role={role}", "--format", "json"], env: new Dictionary<string, string>(Env));
+        string[] args = ["token", "create", $"name={name}", $"role={role}", "--format", "json"];
+        if (expires is not null) args = [.. args, $"expires={expires}"];
+        var run = ReshBinary.Run(args, env: new Dictionary<string, string>(env));
         Assert.True(run.ExitCode == 0, run.ToString());
         return run.Result!["token"]!.GetValue<string>();
     }

@@ -13,69 +13,26 @@ namespace Resh.Cli.Tests.Mcp;
 /// StreamableHTTPClientTransport (Mcp/mcp-client.cjs) and the inspector CLI, and by raw requests for what the spec
 /// says a server must refuse. The token's role is the policy; calls are audited with surface mcp-http.
 /// </summary>
-public sealed class McpHttpTests : IDisposable
+public sealed class McpHttpTests : ServeTestBase
 {
-    readonly TempDir _dir = new("mcphttp");
-    readonly string _state;
-    readonly string _data;
-    readonly string _config;
-    readonly List<Process> _servers = [];
     static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
-    public McpHttpTests()
+    public McpHttpTests() : base("mcphttp")
     {
-        _state = _dir["state"];
-        _data = _dir["data"];
-        Directory.CreateDirectory(_data);
-        File.WriteAllText(Path.Combine(_data, "notes.txt"), "hello mcp over http\n");
-        File.WriteAllText(_dir["outside.txt"], "not yours\n");
-        _config = _dir.File("config.toml", $$"""
+        File.WriteAllText(Path.Combine(Data, "notes.txt"), "hello mcp over http\n");
+        File.WriteAllText(Dir["outside.txt"], "not yours\n");
+        Config = Dir.File("config.toml", $$"""
             [roles.ops]
-            allow = ["system.*", "file.*:file://{{_data}}/**"]
+            allow = ["system.*", "file.*:file://{{Data}}/**"]
 
             [roles.viewer]
-            allow = ["file.*:file://{{_data}}/**"]
+            allow = ["file.*:file://{{Data}}/**"]
             read_only = true
             """);
     }
 
-    public void Dispose()
-    {
-        foreach (var p in _servers)
-        {
-            try { if (!p.HasExited) { p.Kill(true); p.WaitForExit(5000); } } catch (InvalidOperationException) { }
-            p.Dispose();
-        }
-        _dir.Dispose();
-    }
-
-    Dictionary<string, string> Env => new() { ["RESH_HOME"] = _state, ["RESH_CONFIG"] = _config };
-
-    string Token(string name, string role)
-    {
-        var run = ReshBinary.Run(["token", "create", $"name={name}", $"role={role}", "--format", "json"], env: Env);
-        Assert.True(run.ExitCode == 0, run.ToString());
-        return run.Result!["token"]!.GetValue<string>();
-    }
-
     /// <summary>Starts `resh serve --mcp` on a free loopback port; the base URL.</summary>
-    string Start(params string[] extra)
-    {
-        var port = LoopbackPorts.Free(1)[0];
-        var psi = new ProcessStartInfo(ReshBinary.Path) { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var a in (string[])["serve", "--mcp", "--listen", $"127.0.0.1:{port}", .. extra]) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in Env) psi.Environment[k] = v;
-        psi.Environment["NO_COLOR"] = "1";
-        var listening = new ManualResetEventSlim();
-        var p = new Process { StartInfo = psi };
-        p.ErrorDataReceived += (_, e) => { if (e.Data?.Contains($"MCP at http://127.0.0.1:{port}/mcp") == true) listening.Set(); };
-        p.Start();
-        _servers.Add(p);
-        p.BeginErrorReadLine();
-        p.BeginOutputReadLine();
-        Assert.True(listening.Wait(TimeSpan.FromSeconds(30)), "resh serve --mcp did not say it listens");
-        return $"http://127.0.0.1:{port}";
-    }
+    string Start(params string[] extra) => StartServe(["--mcp", .. extra]).Url;
 
     static JsonObject Client(string url, string token, params JsonObject[] steps)
     {
@@ -118,11 +75,11 @@ public sealed class McpHttpTests : IDisposable
     {
         var url = Start();
         var token = Token("agent", "ops");
-        var notes = Path.Combine(_data, "notes.txt");
+        var notes = Path.Combine(Data, "notes.txt");
         var run = Client(url, token,
             McpNodeClient.Op("list"),
             McpNodeClient.Call("file_read", new JsonObject { ["target"] = "file://" + notes }),
-            McpNodeClient.Call("file_read", new JsonObject { ["target"] = "file://" + Path.Combine(_data, "missing.txt") }),
+            McpNodeClient.Call("file_read", new JsonObject { ["target"] = "file://" + Path.Combine(Data, "missing.txt") }),
             McpNodeClient.Call("system_uptime", new JsonObject()),
             McpNodeClient.Op("ping"),
             McpNodeClient.Op("terminate"));
@@ -167,7 +124,7 @@ public sealed class McpHttpTests : IDisposable
     {
         var url = Start("--timeout", "3s");
         var token = Token("agent", "ops");
-        var log = Path.Combine(_data, "growing.log");
+        var log = Path.Combine(Data, "growing.log");
         File.WriteAllText(log, "start\n");
         var writer = Task.Run(async () =>
         {
@@ -193,7 +150,7 @@ public sealed class McpHttpTests : IDisposable
     {
         var url = Start();
         var token = Token("agent", "ops");
-        var log = Path.Combine(_data, "quiet.log");
+        var log = Path.Combine(Data, "quiet.log");
         File.WriteAllText(log, "one\n");
         var run = Client(url, token,
             McpNodeClient.Call("file_tail", new JsonObject { ["target"] = "file://" + log, ["follow"] = true }, progress: true, abortAfterMs: 1000),
@@ -216,8 +173,8 @@ public sealed class McpHttpTests : IDisposable
         Assert.True(status == 200, body);
         Assert.Contains("system_uptime", body);
         // ops loses system.*: the open session ends (404: the client initializes again) and the new one lists no system tool.
-        var config = File.ReadAllText(_config);
-        File.WriteAllText(_config, config.Replace("allow = [\"system.*\", ", "allow = [") + "\n# narrowed\n");
+        var config = File.ReadAllText(Config);
+        File.WriteAllText(Config, config.Replace("allow = [\"system.*\", ", "allow = [") + "\n# narrowed\n");
         (status, body, _) = await PostAsync(url, token, list, session);
         Assert.True(status == 404, body);
         var again = await OpenAsync(url, token);
@@ -236,8 +193,8 @@ public sealed class McpHttpTests : IDisposable
         var token = Token("reader", "viewer");
         var run = Client(url, token,
             McpNodeClient.Op("list"),
-            McpNodeClient.Call("file_write", new JsonObject { ["target"] = "file://" + Path.Combine(_data, "new.txt"), ["content"] = "x" }),
-            McpNodeClient.Call("file_read", new JsonObject { ["target"] = "file://" + _dir["outside.txt"] }),
+            McpNodeClient.Call("file_write", new JsonObject { ["target"] = "file://" + Path.Combine(Data, "new.txt"), ["content"] = "x" }),
+            McpNodeClient.Call("file_read", new JsonObject { ["target"] = "file://" + Dir["outside.txt"] }),
             McpNodeClient.Call("system_uptime", new JsonObject()));
         var tools = Step(run, 0)["tools"]!.AsArray().Select(t => t!["name"]!.GetValue<string>()).ToList();
         Assert.Contains("file_read", tools);
@@ -251,7 +208,7 @@ public sealed class McpHttpTests : IDisposable
             // Only listed tools have a schema the client knows (file_read); the others are refused unlisted.
             if (i == 2) Assert.True(step["ajvValid"]!.GetValue<bool>(), step.ToJsonString());
         }
-        Assert.False(File.Exists(Path.Combine(_data, "new.txt")));
+        Assert.False(File.Exists(Path.Combine(Data, "new.txt")));
     }
 
     [Fact]
@@ -377,7 +334,7 @@ public sealed class McpHttpTests : IDisposable
     {
         var url = Start();
         var token = Token("agent", "ops");
-        var notes = Path.Combine(_data, "notes.txt");
+        var notes = Path.Combine(Data, "notes.txt");
         var list = Inspect(url + "/mcp", token, "--method", "tools/list");
         Assert.Contains("file_read", list["tools"]!.AsArray().Select(t => t!["name"]!.GetValue<string>()));
         var call = Inspect(url + "/mcp", token, "--method", "tools/call", "--tool-name", "file_read", "--tool-arg", "target=file://" + notes);

@@ -19,7 +19,7 @@ public sealed class ServeConfineRaceTests : IDisposable
 {
     readonly TempDir _dir = new("confrace");
     readonly string _state, _config, _app, _u, _outside;
-    readonly List<Process> _servers = [];
+    readonly List<ServeProcess> _servers = [];
     Process? _sink;
     static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(60) };
     const string Secret = "root:$6$SHADOWHASH";
@@ -36,7 +36,8 @@ public sealed class ServeConfineRaceTests : IDisposable
 
     public void Dispose()
     {
-        foreach (var p in _servers.Append(_sink).OfType<Process>())
+        foreach (var s in _servers) s.Dispose();
+        if (_sink is { } p)
         {
             try { if (!p.HasExited) { p.Kill(true); p.WaitForExit(5000); } } catch (InvalidOperationException) { }
             p.Dispose();
@@ -73,28 +74,13 @@ public sealed class ServeConfineRaceTests : IDisposable
 
     Dictionary<string, string> Env => new() { ["RESH_HOME"] = _state, ["RESH_CONFIG"] = _config };
 
-    string Token(string role)
-    {
-        var run = ReshBinary.Run(["token", "create", $"name={role}{Guid.NewGuid():N}"[..12], $"role={role}", "--format", "json"], env: Env);
-        Assert.True(run.ExitCode == 0, run.ToString());
-        return run.Result!["token"]!.GetValue<string>();
-    }
+    string Token(string role) => ServeProcess.Token(Env, $"{role}{Guid.NewGuid():N}"[..12], role);
 
     string Start()
     {
-        var port = LoopbackPorts.Free(1)[0];
-        var psi = new ProcessStartInfo(ReshBinary.Path) { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var a in (string[])["serve", "--listen", $"127.0.0.1:{port}"]) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in Env) psi.Environment[k] = v;
-        var listening = new ManualResetEventSlim();
-        var p = new Process { StartInfo = psi };
-        p.ErrorDataReceived += (_, e) => { if (e.Data?.Contains("listening on http://127.0.0.1:" + port) == true) listening.Set(); };
-        p.Start();
-        _servers.Add(p);
-        p.BeginErrorReadLine();
-        p.BeginOutputReadLine();
-        Assert.True(listening.Wait(TimeSpan.FromSeconds(30)), "resh serve did not say it listens");
-        return $"http://127.0.0.1:{port}";
+        var server = ServeProcess.Start(_state, _config);
+        _servers.Add(server);
+        return server.Url;
     }
 
     static async Task<JsonObject> CallAsync(string url, string token, JsonObject call)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -11,24 +10,16 @@ namespace Resh.Cli.Tests.Serve;
 /// `resh serve` after the s39 reviews (issues 18/21): verbs that run programs need a role's `exec = true` (the one
 /// declaration the agent reads too), a lock taken over REST has a finite lease, and `serve install --dry-run` shows its unit without systemd.
 /// </summary>
-public sealed class ServeMendTests : IDisposable
+public sealed class ServeMendTests : ServeTestBase
 {
-    readonly TempDir _dir = new("serve-mend");
-    readonly string _state;
-    readonly string _data;
-    readonly string _config;
-    readonly List<Process> _servers = [];
     static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(60) };
 
-    public ServeMendTests()
+    public ServeMendTests() : base("serve-mend")
     {
-        _state = _dir["state"];
-        _data = _dir["data"];
-        Directory.CreateDirectory(_data);
-        File.WriteAllText(Path.Combine(_data, "log.txt"), "one\ntwo\n");
-        _config = _dir.File("config.toml", $$"""
+        File.WriteAllText(Path.Combine(Data, "log.txt"), "one\ntwo\n");
+        Config = Dir.File("config.toml", $$"""
             [roles.ops]
-            allow = ["proc.spawn", "lock.*", "file.*:file://{{_data}}/**", "git.status", "backup.*", "pkg.install"]
+            allow = ["proc.spawn", "lock.*", "file.*:file://{{Data}}/**", "git.status", "backup.*", "pkg.install"]
 
             [roles.runner]
             allow = ["proc.spawn"]
@@ -36,42 +27,7 @@ public sealed class ServeMendTests : IDisposable
             """);
     }
 
-    public void Dispose()
-    {
-        foreach (var p in _servers)
-        {
-            try { if (!p.HasExited) { p.Kill(true); p.WaitForExit(5000); } } catch (InvalidOperationException) { }
-            p.Dispose();
-        }
-        _dir.Dispose();
-    }
-
-    Dictionary<string, string> Env => new() { ["RESH_HOME"] = _state, ["RESH_CONFIG"] = _config };
-
-    string Token(string name, string role)
-    {
-        var run = ReshBinary.Run(["token", "create", $"name={name}", $"role={role}", "--format", "json"], env: Env);
-        Assert.True(run.ExitCode == 0, run.ToString());
-        return run.Result!["token"]!.GetValue<string>();
-    }
-
-    string StartServer()
-    {
-        var port = LoopbackPorts.Free(1)[0];
-        var psi = new ProcessStartInfo(ReshBinary.Path) { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var a in (string[])["serve", "--listen", $"127.0.0.1:{port}"]) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in Env) psi.Environment[k] = v;
-        psi.Environment["NO_COLOR"] = "1";
-        var listening = new ManualResetEventSlim();
-        var p = new Process { StartInfo = psi };
-        p.ErrorDataReceived += (_, e) => { if (e.Data?.Contains("listening on http://127.0.0.1:" + port) == true) listening.Set(); };
-        p.Start();
-        _servers.Add(p);
-        p.BeginErrorReadLine();
-        p.BeginOutputReadLine();
-        Assert.True(listening.Wait(TimeSpan.FromSeconds(30)), "resh serve did not say it listens");
-        return $"http://127.0.0.1:{port}";
-    }
+    string StartServer() => StartServe().Url;
 
     static async Task<(int Status, JsonObject Body)> CallAsync(string url, string token, string body)
     {
@@ -92,7 +48,7 @@ public sealed class ServeMendTests : IDisposable
         var url = StartServer();
         var ops = Token("ops", "ops");
         var runner = Token("runner", "runner");
-        var marker = Path.Combine(_data, "spawned");
+        var marker = Path.Combine(Data, "spawned");
         var spawn = new JsonObject { ["stage"] = "proc://", ["verb"] = "spawn", ["args"] = new JsonObject { ["argv"] = new JsonArray("/usr/bin/touch", marker) } }.ToJsonString();
 
         var (s, e) = await CallAsync(url, ops, spawn);
@@ -100,7 +56,7 @@ public sealed class ServeMendTests : IDisposable
         Assert.Contains("role `ops`", Message(e));
         Assert.Contains("exec = true", e["error"]!["hint"]!.GetValue<string>());
         // git:// is declared as running programs (a repository's config names them): the same rule, granted or not.
-        (s, e) = await CallAsync(url, ops, new JsonObject { ["stage"] = $"git://{_data}", ["verb"] = "status" }.ToJsonString());
+        (s, e) = await CallAsync(url, ops, new JsonObject { ["stage"] = $"git://{Data}", ["verb"] = "status" }.ToJsonString());
         Assert.True((s, Code(e)) == (403, "permission_denied"), e.ToJsonString());
         Assert.Contains("exec = false", Message(e));
         Thread.Sleep(300);
@@ -118,8 +74,8 @@ public sealed class ServeMendTests : IDisposable
         // s40 attacker #2: backup.* with ssh_config= ran a ProxyCommand of the caller's choosing as the server's user.
         var url = StartServer();
         var ops = Token("ops-bk", "ops");
-        var config = Path.Combine(_data, "evil_ssh_config");
-        var marker = Path.Combine(_data, "proxy-ran");
+        var config = Path.Combine(Data, "evil_ssh_config");
+        var marker = Path.Combine(Data, "proxy-ran");
         File.WriteAllText(config, $"Host *\n  ProxyCommand /usr/bin/touch {marker}\n");
         var (s, e) = await CallAsync(url, ops, new JsonObject
         {
@@ -137,7 +93,7 @@ public sealed class ServeMendTests : IDisposable
         // s40 user D7: a role without exec installed a caller-supplied .deb (its postinst runs as the server's user).
         var url = StartServer();
         var ops = Token("ops-pkg", "ops");
-        var deb = Path.Combine(_data, "probe_1.0_all.deb");
+        var deb = Path.Combine(Data, "probe_1.0_all.deb");
         File.WriteAllText(deb, "not really a package");
         foreach (var body in new[]
         {

@@ -13,79 +13,36 @@ namespace Resh.Cli.Tests.Serve;
 /// Issue 18, `resh serve`: the REST API started as a process on a loopback port and called over HTTP. Tokens from
 /// `resh token create`, roles from the config file (deny by default), every call audited with the token's identity.
 /// </summary>
-public sealed class ServeTests : IDisposable
+public sealed class ServeTests : ServeTestBase
 {
-    readonly TempDir _dir = new("serve");
-    readonly string _state;
-    readonly string _data;
-    readonly string _config;
-    readonly List<Process> _servers = [];
     static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
-    public ServeTests()
+    public ServeTests() : base("serve")
     {
-        _state = _dir["state"];
-        _data = _dir["data"];
-        Directory.CreateDirectory(_data);
-        File.WriteAllText(Path.Combine(_data, "notes.txt"), "hello rest\n");
-        File.WriteAllText(_dir["outside.txt"], "not yours\n");
-        _config = _dir.File("config.toml", $$"""
+        File.WriteAllText(Path.Combine(Data, "notes.txt"), "hello rest\n");
+        File.WriteAllText(Dir["outside.txt"], "not yours\n");
+        Config = Dir.File("config.toml", $$"""
             [roles.ops]
-            allow = ["system.*", "file.read:file://{{_data}}/**", "file.write:file://{{_data}}/**", "file.stat"]
+            allow = ["system.*", "file.read:file://{{Data}}/**", "file.write:file://{{Data}}/**", "file.stat"]
             deny = ["file.stat:file:///etc/**"]
 
             [roles.viewer]
-            allow = ["file.*:file://{{_data}}/**"]
+            allow = ["file.*:file://{{Data}}/**"]
             read_only = true
 
             [roles.nothing]
             read_only = true
 
             [roles.render]
-            allow = ["template.render:template://{{_data}}/**"]
+            allow = ["template.render:template://{{Data}}/**"]
             allow_reveal = true
             """);
     }
 
-    public void Dispose()
-    {
-        foreach (var p in _servers)
-        {
-            try { if (!p.HasExited) { p.Kill(true); p.WaitForExit(5000); } } catch (InvalidOperationException) { }
-            p.Dispose();
-        }
-        _dir.Dispose();
-    }
-
-    Dictionary<string, string> Env => new() { ["RESH_HOME"] = _state, ["RESH_CONFIG"] = _config };
-
     ReshRun Resh(params string[] args) => ReshBinary.Run(args, env: Env);
 
-    string Token(string name, string role, string? expires = null)
-    {
-        var run = Resh(expires is null ? ["token", "create", $"name={name}", $"role={role}", "--format", "json"] : ["token", "create", $"name={name}", $"role={role}", $"expires={expires}", "--format", "json"]);
-        Assert.True(run.ExitCode == 0, run.ToString());
-        return run.Result!["token"]!.GetValue<string>();
-    }
-
-    /// <summary>Starts `resh serve` on a free loopback port and waits until it says it listens.</summary>
-    string Start(params string[] extra)
-    {
-        var port = LoopbackPorts.Free(1)[0];
-        var psi = new ProcessStartInfo(ReshBinary.Path) { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var a in (string[])["serve", "--listen", $"127.0.0.1:{port}", .. extra]) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in Env) psi.Environment[k] = v;
-        psi.Environment["NO_COLOR"] = "1";
-        var listening = new ManualResetEventSlim();
-        var p = new Process { StartInfo = psi };
-        p.ErrorDataReceived += (_, e) => { if (e.Data?.Contains("listening on http://127.0.0.1:" + port) == true) listening.Set(); };
-        p.Start();
-        _servers.Add(p);
-        p.BeginErrorReadLine();
-        p.BeginOutputReadLine();
-        Assert.True(listening.Wait(TimeSpan.FromSeconds(30)), "resh serve did not say it listens");
-        return $"http://127.0.0.1:{port}";
-    }
+    /// <summary>Starts `resh serve` on a free loopback port and waits until it says it listens; the base URL.</summary>
+    string Start(params string[] extra) => StartServe(extra).Url;
 
     static async Task<(int Status, JsonObject Body, HttpResponseMessage Response)> SendAsync(HttpMethod method, string url, string? token, string? body = null, string contentType = "application/json")
     {
@@ -121,7 +78,7 @@ public sealed class ServeTests : IDisposable
         Assert.Equal("system", env["handle"]!.GetValue<string>());
         Assert.True(env["result"]!["seconds"]!.GetValue<double>() > 0);
 
-        var notes = Path.Combine(_data, "notes.txt");
+        var notes = Path.Combine(Data, "notes.txt");
         (status, env, _) = await CallAsync(url, token, $$"""{"stage":"file://{{notes}}","verb":"read"}""");
         Assert.Equal(200, status);
         Assert.Contains("hello rest", env["result"]!.ToJsonString());
@@ -129,7 +86,7 @@ public sealed class ServeTests : IDisposable
         (status, env, _) = await CallAsync(url, token, $$"""{"stage":"file://{{notes}}.read"}""");
         Assert.Equal(200, status);
 
-        (status, env, _) = await CallAsync(url, token, $$"""{"stage":"file://{{_data}}/missing.txt","verb":"read"}""");
+        (status, env, _) = await CallAsync(url, token, $$"""{"stage":"file://{{Data}}/missing.txt","verb":"read"}""");
         Assert.Equal((404, "not_found"), (status, Code(env)));
         (status, env, _) = await CallAsync(url, token, """{"stage":"nosuch://x","verb":"read"}"""); // as on /v1/call/nosuch.read: no such handle
         Assert.Equal((404, "not_found"), (status, Code(env)));
@@ -189,7 +146,7 @@ public sealed class ServeTests : IDisposable
         var token = Token("ci", "ops", "30d");
         Assert.StartsWith("resh_", token);
         Assert.True(token.Length >= 45);
-        var file = Path.Combine(_state, "serve", "tokens.json");
+        var file = Path.Combine(State, "serve", "tokens.json");
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
         var stored = File.ReadAllText(file);
         Assert.DoesNotContain(token, stored);
@@ -224,7 +181,7 @@ public sealed class ServeTests : IDisposable
         var nothing = Token("nothing", "nothing");
         var ghost = Token("ghost", "undefined-role");
         var url = Start();
-        var target = Path.Combine(_data, "written.txt");
+        var target = Path.Combine(Data, "written.txt");
         var write = $$"""{"stage":"file://{{target}}","verb":"write","args":{"content":"via rest"} }""";
 
         var (s, e, _) = await CallAsync(url, nothing, """{"stage":"system://","verb":"uptime"}""");
@@ -238,13 +195,13 @@ public sealed class ServeTests : IDisposable
         Assert.Equal((403, "permission_denied"), (s, Code(e)));
         Assert.Contains("read-only", e["error"]!["message"]!.GetValue<string>());
         Assert.False(File.Exists(target));
-        (s, _, _) = await CallAsync(url, viewer, $$"""{"stage":"file://{{_data}}/notes.txt","verb":"read"}""");
+        (s, _, _) = await CallAsync(url, viewer, $$"""{"stage":"file://{{Data}}/notes.txt","verb":"read"}""");
         Assert.Equal(200, s);
 
         // ops may read and write under data/ only; a target pattern is checked on the canonical path.
-        (s, e, _) = await CallAsync(url, ops, $$"""{"stage":"file://{{_dir["outside.txt"]}}","verb":"read"}""");
+        (s, e, _) = await CallAsync(url, ops, $$"""{"stage":"file://{{Dir["outside.txt"]}}","verb":"read"}""");
         Assert.Equal((403, "permission_denied"), (s, Code(e)));
-        (s, e, _) = await CallAsync(url, ops, $$"""{"stage":"file://{{_data}}/../outside.txt","verb":"read"}""");
+        (s, e, _) = await CallAsync(url, ops, $$"""{"stage":"file://{{Data}}/../outside.txt","verb":"read"}""");
         Assert.Equal((403, "permission_denied"), (s, Code(e)));
         (s, e, _) = await CallAsync(url, ops, """{"stage":"file:///etc/hostname","verb":"stat"}""");
         Assert.Equal((403, "permission_denied"), (s, Code(e)));
@@ -260,9 +217,9 @@ public sealed class ServeTests : IDisposable
         Assert.Equal("via rest", File.ReadAllText(target));
 
         // A path argument meets the patterns too: copying out of data/ is refused.
-        (s, e, _) = await CallAsync(url, ops, $$"""{"stage":"file://{{target}}","verb":"copy","args":{"to":"{{_dir["stolen.txt"]}}"} }""");
+        (s, e, _) = await CallAsync(url, ops, $$"""{"stage":"file://{{target}}","verb":"copy","args":{"to":"{{Dir["stolen.txt"]}}"} }""");
         Assert.Equal((403, "permission_denied"), (s, Code(e)));
-        Assert.False(File.Exists(_dir["stolen.txt"]));
+        Assert.False(File.Exists(Dir["stolen.txt"]));
     }
 
     [Fact]
@@ -288,7 +245,7 @@ public sealed class ServeTests : IDisposable
         var verify = Resh("audit", "verify", "--format", "json");
         Assert.Equal(0, verify.ExitCode);
         Assert.True(verify.Result!["intact"]!.GetValue<bool>());
-        Assert.DoesNotContain("resh_", File.ReadAllText(Path.Combine(_state, "audit", "audit.jsonl")));
+        Assert.DoesNotContain("resh_", File.ReadAllText(Path.Combine(State, "audit", "audit.jsonl")));
     }
 
     [Fact]
@@ -337,9 +294,9 @@ public sealed class ServeTests : IDisposable
 
         var batch = $$"""
             {"id":1,"stage":"system://","verb":"uptime"}
-            {"id":"two","stage":"file://{{_dir["outside.txt"]}}","verb":"read"}
+            {"id":"two","stage":"file://{{Dir["outside.txt"]}}","verb":"read"}
             not json
-            {"id":4,"stage":"file://{{_data}}/notes.txt","verb":"read"}
+            {"id":4,"stage":"file://{{Data}}/notes.txt","verb":"read"}
             """;
         using (var req = new HttpRequestMessage(HttpMethod.Post, url + "/v1/batch") { Content = new StringContent(batch, Encoding.UTF8, "application/x-ndjson") })
         {
@@ -371,10 +328,10 @@ public sealed class ServeTests : IDisposable
         // template.render's validate= runs a program: a role that may render into a tree may not run commands through it.
         var token = Token("r", "render");
         var url = Start();
-        var template = Path.Combine(_data, "t.j2");
+        var template = Path.Combine(Data, "t.j2");
         File.WriteAllText(template, "x={{ 1 }}\n");
-        var dest = Path.Combine(_data, "out.conf");
-        var marker = Path.Combine(_data, "ran");
+        var dest = Path.Combine(Data, "out.conf");
+        var marker = Path.Combine(Data, "ran");
         var (s, e, _) = await CallAsync(url, token, $$$"""{"stage":"template://{{{template}}}","verb":"render","args":{"dest":"{{{dest}}}","validate":["touch","{{{marker}}}"]}}""");
         Assert.Equal((403, "permission_denied"), (s, Code(e)));
         Assert.Contains("validate", e["error"]!["message"]!.GetValue<string>());
@@ -388,7 +345,7 @@ public sealed class ServeTests : IDisposable
         foreach (var body in new[]
         {
             """{"stage":"system://","verb":"uptime","verb":"uptime"}""",
-            $$$"""{"stage":"template://{{{template}}}","verb":"render","args":{"dest":"{{{_data}}}/\ud800"}}""",
+            $$$"""{"stage":"template://{{{template}}}","verb":"render","args":{"dest":"{{{Data}}}/\ud800"}}""",
             """{"stage":"system://","verb":"uptime","timeout":"100000d"}""",
         })
         {
@@ -411,10 +368,10 @@ public sealed class ServeTests : IDisposable
         Assert.False(e["ok"]!.GetValue<bool>());
         (s, e, _) = await SendAsync(HttpMethod.Post, url + "/v1/call/resh.token.create", token, """{"args":{"name":"evil","role":"ops"}}""");
         Assert.Equal((404, "not_found"), (s, Code(e)));
-        Assert.DoesNotContain("evil", File.ReadAllText(Path.Combine(_state, "serve", "tokens.json")));
+        Assert.DoesNotContain("evil", File.ReadAllText(Path.Combine(State, "serve", "tokens.json")));
         (s, e, _) = await CallAsync(url, token, """{"stage":"system://(x=1)","verb":"uptime"}""");
         Assert.Equal((400, "usage"), (s, Code(e)));
-        (s, e, _) = await CallAsync(url, token, $$"""{"stage":"file://{{_data}}/notes.txt","verb":"read","args":{"target":"/etc/shadow"} }""");
+        (s, e, _) = await CallAsync(url, token, $$"""{"stage":"file://{{Data}}/notes.txt","verb":"read","args":{"target":"/etc/shadow"} }""");
         Assert.Equal((400, "usage"), (s, Code(e)));
         (s, e, _) = await CallAsync(url, token, """{"stage":"system://","verb":"uptime","args":{"host":"web01"}}""");
         Assert.Equal((400, "usage"), (s, Code(e)));
