@@ -15,71 +15,35 @@ namespace Resh.Cli.Tests.Serve;
 /// the verb; a client that stops reading does not make the server read (or hold) the followed file ahead of it.
 /// Each test runs `resh serve` as a process on a free loopback port and talks raw HTTP/1.1 to it.
 /// </summary>
-public sealed class ServeStreamTests : IDisposable
+public sealed class ServeStreamTests : ServeTestBase
 {
-    readonly TempDir _dir = new("serve-stream");
-    readonly string _state;
-    readonly string _data;
     readonly string _log;
-    readonly List<Process> _servers = [];
 
-    public ServeStreamTests()
+    public ServeStreamTests() : base("serve-stream")
     {
-        _state = _dir["state"];
-        _data = _dir["data"];
-        Directory.CreateDirectory(_data);
-        _log = Path.Combine(_data, "app.log");
+        _log = Path.Combine(Data, "app.log");
         File.WriteAllText(_log, "first\nsecond\n");
-        File.WriteAllText(Path.Combine(_data, "secret.log"), "x\n");
+        File.WriteAllText(Path.Combine(Data, "secret.log"), "x\n");
     }
 
-    public void Dispose()
-    {
-        foreach (var p in _servers)
-        {
-            try { if (!p.HasExited) { p.Kill(true); p.WaitForExit(5000); } } catch (InvalidOperationException) { }
-            p.Dispose();
-        }
-        _dir.Dispose();
-    }
-
-    string Config(string extra = "") => _dir.File("config.toml", $$"""
+    string WriteConfig(string extra = "") => Config = Dir.File("config.toml", $$"""
         [roles.ro]
-        allow = ["file.*:file://{{_data}}/app.log", "system.*"]
+        allow = ["file.*:file://{{Data}}/app.log", "system.*"]
         read_only = true
         {{extra}}
         """);
 
-    Dictionary<string, string> Env(string config) => new() { ["RESH_HOME"] = _state, ["RESH_CONFIG"] = config };
+    (int Port, int Pid) Start(string config)
+    {
+        Config = config;
+        var server = StartServe();
+        return (server.Port, server.Pid);
+    }
 
     string Token(string config, string name, string role)
     {
-        var run = ReshBinary.Run(["token", "create", $"name={name}", $"role={role}", "--format", "json"], env: Env(config));
-        Assert.True(run.ExitCode == 0, run.ToString());
-        return run.Result!["token"]!.GetValue<string>();
-    }
-
-    (int Port, Process Process) Start(string config)
-    {
-        var port = LoopbackPorts.Free(1)[0];
-        var psi = new ProcessStartInfo(ReshBinary.Path) { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var a in (string[])["serve", "--listen", $"127.0.0.1:{port}"]) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in Env(config)) psi.Environment[k] = v;
-        psi.Environment["NO_COLOR"] = "1";
-        var listening = new ManualResetEventSlim();
-        var stderr = new StringBuilder();
-        var p = new Process { StartInfo = psi };
-        p.ErrorDataReceived += (_, e) =>
-        {
-            lock (stderr) stderr.AppendLine(e.Data);
-            if (e.Data?.Contains("listening on http://127.0.0.1:" + port) == true) listening.Set();
-        };
-        p.Start();
-        _servers.Add(p);
-        p.BeginErrorReadLine();
-        p.BeginOutputReadLine();
-        Assert.True(listening.Wait(TimeSpan.FromSeconds(30)), "resh serve did not say it listens: " + stderr);
-        return (port, p);
+        Config = config;
+        return Token(name, role);
     }
 
     /// <summary>A raw HTTP/1.1 POST on a new connection, left open; the caller reads the answer (or does not).</summary>
@@ -235,7 +199,7 @@ public sealed class ServeStreamTests : IDisposable
     [Fact]
     public async Task A_follow_streams_each_appended_line_before_its_end_then_the_envelope()
     {
-        var config = Config();
+        var config = WriteConfig();
         var (port, server) = Start(config);
         var token = Token(config, "ro", "ro");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
@@ -257,7 +221,7 @@ public sealed class ServeStreamTests : IDisposable
         var third = JsonNode.Parse((await answer.NextLineAsync(cts.Token))!)!.AsObject();
         Assert.Equal("third", third["line"]!.GetValue<string>());
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(6), $"the appended line came after {clock.Elapsed}");
-        Assert.Equal(1, OpenOn(server.Id, _log)); // still following
+        Assert.Equal(1, OpenOn(server, _log)); // still following
         File.AppendAllText(_log, "fourth\n");
         Assert.Equal("fourth", JsonNode.Parse((await answer.NextLineAsync(cts.Token))!)!["line"]!.GetValue<string>());
         // The envelope is last: the follow ended at its timeout (a normal end), then the body ends.
@@ -267,13 +231,13 @@ public sealed class ServeStreamTests : IDisposable
         Assert.Equal("tail", last["verb"]!.GetValue<string>());
         Assert.Null(await answer.NextLineAsync(cts.Token));
         // One audit record for the call.
-        Assert.Single(AuditLines(_state), l => l.Contains("\"verb\":\"tail\""));
+        Assert.Single(AuditLines(State), l => l.Contains("\"verb\":\"tail\""));
     }
 
     [Fact]
     public async Task Without_ndjson_a_follow_answers_one_envelope_and_says_its_events_were_not_sent()
     {
-        var config = Config();
+        var config = WriteConfig();
         var (port, _) = Start(config);
         var token = Token(config, "ro", "ro");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -291,12 +255,12 @@ public sealed class ServeStreamTests : IDisposable
     [Fact]
     public async Task Refusals_keep_their_status_and_non_streaming_verbs_stay_json()
     {
-        var config = Config();
+        var config = WriteConfig();
         var (port, _) = Start(config);
         var token = Token(config, "ro", "ro");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         // RBAC: a file the role does not grant is refused (403) before anything runs, as one envelope, and audited.
-        var denied = Path.Combine(_data, "secret.log");
+        var denied = Path.Combine(Data, "secret.log");
         using (var client = await PostAsync(port, "/v1/call", token, Follow(denied), "application/x-ndjson"))
         {
             var answer = new Answer(client.GetStream());
@@ -306,9 +270,9 @@ public sealed class ServeStreamTests : IDisposable
             Assert.Equal("permission_denied", env["error"]!["code"]!.GetValue<string>());
             Assert.Null(await answer.NextLineAsync(cts.Token));
         }
-        Assert.Contains(AuditLines(_state), l => l.Contains("secret.log") && l.Contains("permission_denied"));
+        Assert.Contains(AuditLines(State), l => l.Contains("secret.log") && l.Contains("permission_denied"));
         // A missing file fails at once: its status is its error code's (404), the body one envelope line.
-        using (var client = await PostAsync(port, "/v1/call", token, Follow(Path.Combine(_data, "app.log.missing")), "application/x-ndjson"))
+        using (var client = await PostAsync(port, "/v1/call", token, Follow(Path.Combine(Data, "app.log.missing")), "application/x-ndjson"))
         {
             var answer = new Answer(client.GetStream());
             await answer.ReadHeadAsync(cts.Token);
@@ -345,7 +309,7 @@ public sealed class ServeStreamTests : IDisposable
     [Fact]
     public async Task A_stream_over_the_rate_is_refused_before_it_runs()
     {
-        var config = Config("[serve]\nrate = \"2/m\"\n");
+        var config = WriteConfig("[serve]\nrate = \"2/m\"\n");
         var (port, server) = Start(config);
         var token = Token(config, "ro", "ro");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -361,7 +325,7 @@ public sealed class ServeStreamTests : IDisposable
         var tries = 0;
         while (true)
         {
-            Assert.True(await EventuallyAsync(() => OpenOn(server.Id, _log) == 0, TimeSpan.FromSeconds(10)), "an earlier follow runs on");
+            Assert.True(await EventuallyAsync(() => OpenOn(server, _log) == 0, TimeSpan.FromSeconds(10)), "an earlier follow runs on");
             client = await PostAsync(port, "/v1/call", token, Follow(_log, "30s"), "application/x-ndjson");
             answer = new Answer(client.GetStream());
             await answer.ReadHeadAsync(cts.Token);
@@ -373,13 +337,13 @@ public sealed class ServeStreamTests : IDisposable
         Assert.Contains("Retry-After:", answer.Head);
         Assert.Equal("unavailable", JsonNode.Parse((await answer.NextLineAsync(cts.Token))!)!["error"]!["code"]!.GetValue<string>());
         await Task.Delay(500);
-        Assert.Equal(0, OpenOn(server.Id, _log));
+        Assert.Equal(0, OpenOn(server, _log));
     }
 
     [Fact]
     public async Task A_client_that_leaves_cancels_the_stream_and_the_call_is_audited_once()
     {
-        var config = Config();
+        var config = WriteConfig();
         var (port, server) = Start(config);
         var token = Token(config, "ro", "ro");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -388,11 +352,11 @@ public sealed class ServeStreamTests : IDisposable
             var answer = new Answer(client.GetStream());
             await answer.ReadHeadAsync(cts.Token);
             Assert.Equal("first", JsonNode.Parse((await answer.NextLineAsync(cts.Token))!)!["line"]!.GetValue<string>());
-            Assert.Equal(1, OpenOn(server.Id, _log));
+            Assert.Equal(1, OpenOn(server, _log));
         }
-        Assert.True(await EventuallyAsync(() => OpenOn(server.Id, _log) == 0, TimeSpan.FromSeconds(10)), "the follow runs on after its client left");
-        Assert.True(await EventuallyAsync(() => AuditLines(_state).Any(l => l.Contains("\"verb\":\"tail\"")), TimeSpan.FromSeconds(10)));
-        var tails = AuditLines(_state).Where(l => l.Contains("\"verb\":\"tail\"")).ToArray();
+        Assert.True(await EventuallyAsync(() => OpenOn(server, _log) == 0, TimeSpan.FromSeconds(10)), "the follow runs on after its client left");
+        Assert.True(await EventuallyAsync(() => AuditLines(State).Any(l => l.Contains("\"verb\":\"tail\"")), TimeSpan.FromSeconds(10)));
+        var tails = AuditLines(State).Where(l => l.Contains("\"verb\":\"tail\"")).ToArray();
         Assert.Single(tails);
         Assert.Contains("interrupted", tails[0]);
     }
@@ -400,7 +364,7 @@ public sealed class ServeStreamTests : IDisposable
     [Fact]
     public async Task A_client_that_stops_reading_holds_back_the_verb_not_the_server_memory()
     {
-        var config = Config();
+        var config = WriteConfig();
         var (port, server) = Start(config);
         var token = Token(config, "ro", "ro");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
@@ -421,17 +385,17 @@ public sealed class ServeStreamTests : IDisposable
         await AppendAsync();
         await Task.Delay(2000);
         var size = new FileInfo(_log).Length;
-        var position = ReadPosition(server.Id, _log);
-        var rss = RssKiB(server.Id);
+        var position = ReadPosition(server, _log);
+        var rss = RssKiB(server);
         Assert.True(position >= 0 && position < size / 2, $"the server read {position} of {size} bytes for a client that reads nothing");
         await AppendAsync();
         await Task.Delay(2000);
-        var position2 = ReadPosition(server.Id, _log);
-        var grown = RssKiB(server.Id) - rss;
+        var position2 = ReadPosition(server, _log);
+        var grown = RssKiB(server) - rss;
         Assert.True(position2 - position < 2 * 1024 * 1024, $"the server read on from {position} to {position2} for a client that reads nothing");
         Assert.True(grown < 16 * 1024, $"the server's memory grew by {grown} KiB while 32 MiB more were appended (read {position} then {position2})");
         // It stays there: a reader that never reads ends the call at the server's write timeout (10 s).
-        Assert.True(await EventuallyAsync(() => OpenOn(server.Id, _log) == 0, TimeSpan.FromSeconds(40)), "the follow runs on for a client that stopped reading");
-        Assert.True(await EventuallyAsync(() => AuditLines(_state).Count(l => l.Contains("\"verb\":\"tail\"")) == 1, TimeSpan.FromSeconds(10)));
+        Assert.True(await EventuallyAsync(() => OpenOn(server, _log) == 0, TimeSpan.FromSeconds(40)), "the follow runs on for a client that stopped reading");
+        Assert.True(await EventuallyAsync(() => AuditLines(State).Count(l => l.Contains("\"verb\":\"tail\"")) == 1, TimeSpan.FromSeconds(10)));
     }
 }
