@@ -40,12 +40,6 @@ public sealed class ServeStreamTests : ServeTestBase
         return (server.Port, server.Pid);
     }
 
-    string Token(string config, string name, string role)
-    {
-        Config = config;
-        return Token(name, role);
-    }
-
     /// <summary>A raw HTTP/1.1 POST on a new connection, left open; the caller reads the answer (or does not).</summary>
     static async Task<TcpClient> PostAsync(int port, string path, string token, string body, string? accept)
     {
@@ -201,7 +195,7 @@ public sealed class ServeStreamTests : ServeTestBase
     {
         var config = WriteConfig();
         var (port, server) = Start(config);
-        var token = Token(config, "ro", "ro");
+        var token = Token("ro", "ro");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         using var client = await PostAsync(port, "/v1/call", token, Follow(_log, "8s"), "application/x-ndjson");
         var answer = new Answer(client.GetStream());
@@ -239,7 +233,7 @@ public sealed class ServeStreamTests : ServeTestBase
     {
         var config = WriteConfig();
         var (port, _) = Start(config);
-        var token = Token(config, "ro", "ro");
+        var token = Token("ro", "ro");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         using var client = await PostAsync(port, "/v1/call", token, Follow(_log, "2s"), "application/json");
         var answer = new Answer(client.GetStream());
@@ -257,7 +251,7 @@ public sealed class ServeStreamTests : ServeTestBase
     {
         var config = WriteConfig();
         var (port, _) = Start(config);
-        var token = Token(config, "ro", "ro");
+        var token = Token("ro", "ro");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         // RBAC: a file the role does not grant is refused (403) before anything runs, as one envelope, and audited.
         var denied = Path.Combine(Data, "secret.log");
@@ -311,7 +305,7 @@ public sealed class ServeStreamTests : ServeTestBase
     {
         var config = WriteConfig("[serve]\nrate = \"2/m\"\n");
         var (port, server) = Start(config);
-        var token = Token(config, "ro", "ro");
+        var token = Token("ro", "ro");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         using (var ok = await PostAsync(port, "/v1/call", token, Follow(_log, "1s"), "application/x-ndjson"))
         {
@@ -345,7 +339,7 @@ public sealed class ServeStreamTests : ServeTestBase
     {
         var config = WriteConfig();
         var (port, server) = Start(config);
-        var token = Token(config, "ro", "ro");
+        var token = Token("ro", "ro");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         using (var client = await PostAsync(port, "/v1/call", token, Follow(_log, "30m"), "application/x-ndjson"))
         {
@@ -366,7 +360,7 @@ public sealed class ServeStreamTests : ServeTestBase
     {
         var config = WriteConfig();
         var (port, server) = Start(config);
-        var token = Token(config, "ro", "ro");
+        var token = Token("ro", "ro");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         using var client = await PostAsync(port, "/v1/call", token, Follow(_log, "30m"), "application/x-ndjson");
         client.ReceiveBufferSize = 4096;
