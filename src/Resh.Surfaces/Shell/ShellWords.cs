@@ -121,15 +121,40 @@ internal static class ShellWords
         return (start, word);
     }
 
-    /// <summary>A word as typed so that <see cref="Split"/> gives it back.</summary>
+    /// <summary>
+    /// A word as typed so that <see cref="Split"/> gives it back. Brackets are escaped too, except a stage's own
+    /// argument list (<c>proc://.list(match=</c>, the first bracket opening right after <c>.verb</c>), which the splitter
+    /// keeps in one word as it is; a bracket in a name (<c>file:///tmp/a(b</c>) is escaped so it opens no group.
+    /// </summary>
     public static string Escape(string word)
+    {
+        if (OpensArguments(word))
+        {
+            var plain = EscapeWith(word, brackets: false);
+            try { if (Split(plain) is [var back] && back == word) return plain; }
+            catch (VariableException) { }
+        }
+        return EscapeWith(word, brackets: true);
+    }
+
+    static string EscapeWith(string word, bool brackets)
     {
         var sb = new StringBuilder(word.Length + 4);
         foreach (var c in word)
         {
-            if (char.IsWhiteSpace(c) || c is '\\' or '\'' or '"' or '$' or '(' or ')' or '[' or ']') sb.Append('\\');
+            if (char.IsWhiteSpace(c) || c is '\\' or '\'' or '"' or '$' || (brackets && c is '(' or ')' or '[' or ']')) sb.Append('\\');
             sb.Append(c);
         }
         return sb.ToString();
+    }
+
+    /// <summary>Whether the word's first bracket is a `(` right after `.verb` (the stage's arguments).</summary>
+    static bool OpensArguments(string word)
+    {
+        var at = word.AsSpan().IndexOfAny("()[]");
+        if (at <= 0 || word[at] != '(') return false;
+        var name = at;
+        while (name > 0 && (char.IsAsciiLetterOrDigit(word[name - 1]) || word[name - 1] is '-' or '_')) name--;
+        return name < at && name > 0 && word[name - 1] == '.';
     }
 }
