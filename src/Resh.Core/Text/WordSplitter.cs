@@ -16,9 +16,17 @@ public static class WordSplitter
 {
     /// <summary>
     /// Expands a reference that starts at <c>text[i]</c> (outside single quotes), appending its value to <c>word</c> and
-    /// moving <c>i</c> past it; false when there is none there (the character is then ordinary).
+    /// moving <c>i</c> past it; false when there is none there (the character is then ordinary). <paramref name="at"/>
+    /// says where the reference stands, so a value can be quoted for the reader of that place (the stage parser inside
+    /// parentheses, percent-encoding in a target).
     /// </summary>
-    public delegate bool Expander(string text, ref int i, StringBuilder word);
+    public delegate bool Expander(string text, ref int i, StringBuilder word, ExpandAt at);
+
+    /// <summary>
+    /// Where an expansion stands: the bracket depth, whether inside <c>"…"</c>, and (inside brackets, where the quote is
+    /// kept in the word) the index in the word of that opening quote, else -1.
+    /// </summary>
+    public readonly record struct ExpandAt(int Depth, bool InQuotes, int QuoteStart);
 
     /// <summary>Splits <paramref name="text"/> into words; an unclosed quote is `usage`.</summary>
     /// <param name="expand">The shell's <c>$variable</c> hook; null (a pipeline on the command line) expands nothing.</param>
@@ -60,6 +68,7 @@ public static class WordSplitter
             }
             if (c == '"')
             {
+                var quoteStart = depth > 0 ? w.Length : -1;
                 if (depth > 0) w.Append(c);
                 i++;
                 while (true)
@@ -74,13 +83,13 @@ public static class WordSplitter
                         i += 2;
                         continue;
                     }
-                    if (expand is not null && expand(text, ref i, w)) continue;
+                    if (expand is not null && expand(text, ref i, w, new ExpandAt(depth, true, quoteStart))) continue;
                     w.Append(d);
                     i++;
                 }
                 continue;
             }
-            if (expand is not null && expand(text, ref i, w)) continue;
+            if (expand is not null && expand(text, ref i, w, new ExpandAt(depth, false, -1))) continue;
             if (c is '(' or '[') depth++;
             else if (c is ')' or ']' && depth > 0) depth--;
             w.Append(c);

@@ -112,7 +112,7 @@ public static partial class ShellCommand
                 JsonNode? Lookup(string name) =>
                     name == "_" ? last ?? throw new ShellWords.VariableException("$_ is empty: no call has succeeded yet.")
                     : vars.TryGetValue(name, out var v) ? v : throw new ShellWords.VariableException($"${name} is not set (set it with ${name} = STAGE).");
-                var words = ShellWords.Split(toRun, Lookup);
+                var words = ShellWords.SplitLine(toRun, Lookup);
                 if (keepAs is null && words.Count == 1 && toRun.TrimStart().StartsWith('$') && !toRun.Contains("://"))
                 {
                     // `$name` alone prints the value.

@@ -192,6 +192,32 @@ public sealed class ShellTests : IDisposable
     }
 
     [Fact]
+    public void A_filter_with_parentheses_runs_as_typed_and_a_hostile_variable_stays_one_value()
+    {
+        var dir = Path.Combine(_home.Path, "pf");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "big.txt"), new string('b', 100));
+        File.WriteAllText(Path.Combine(dir, "s.txt"), "s");
+        File.WriteAllText(Path.Combine(dir, "t.txt"), "t");
+        var hostile = _home.File("hostile.txt", "a,b)c\"d=(e");
+        var copy = Path.Combine(_home.Path, "copy3.txt");
+        var run = Drive(_home.Path,
+        [
+            Prompt(20),
+            // s41: the group was re-quoted into a string and the line was `usage`.
+            new($"$c = file://{dir}.list | where (size > 50 or name == \"s.txt\") | count\r", @"\$c kept[\s\S]*> $", 20),
+            new("$c.count\r", @"\b2\b[\s\S]*> $"),
+            new($"$h = file://{hostile}.read\r", @"\$h kept[\s\S]*> $"),
+            // A value holding , ) = and a quote inside the parentheses is one value, not more arguments.
+            new($"file://{copy}.write(content=$h.content)\r", @"> $", 20),
+            new("\u0004", null, 1),
+        ], "shell");
+        run.AllMatched();
+        Assert.DoesNotContain("usage", run.Out(1));
+        Assert.Equal("a,b)c\"d=(e", File.ReadAllText(copy));
+    }
+
+    [Fact]
     public void The_history_file_keeps_lines_but_never_a_literal_secret()
     {
         var state = Path.Combine(_home.Path, "state");

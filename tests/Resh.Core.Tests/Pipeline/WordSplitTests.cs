@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Resh.Core.Errors;
+using Resh.Core.Grammar;
 using Resh.Core.Pipeline;
 using Resh.Core.Text;
 using Resh.Surfaces.Shell;
@@ -92,6 +93,94 @@ public sealed class WordSplitTests
         Assert.Equal(["proc://42.kill", "note=a b", "x=$p.pid", "y=a b"], ShellWords.Split("proc://{$p.pid}.kill note=\"$p.name\" x='$p.pid' y={$p.name}", Lookup));
         Assert.Equal(["proc://{$p.pid}.kill"], WordSplitter.Split("proc://{$p.pid}.kill"));
         Assert.Throws<ShellWords.VariableException>(() => ShellWords.Split("file:///x.write content=$p.cmd", Lookup));
+    }
+
+    static JsonNode? Vars(string n) => n switch
+    {
+        "v" => JsonNode.Parse("""{"comma":"a,recursive=true","paren":"a),recursive=true,x=(","quote":"a\\\",recursive=true,x=\"","name":"x y","evil":"x\" or name != \"","n":5,"obj":{"k":"a,b)"},"dots":"a.delete(recursive=true)","bar":"1 | file:///etc.delete"}"""),
+        _ => throw new ShellWords.VariableException("$" + n + " is not set"),
+    };
+
+    [Theory]
+    [InlineData("pt://.list | where (size > 1MiB or name == \"x y\") | count")]
+    [InlineData("pt://.list | where (name == 'zzz' or (size < 3MiB and name != \"a b c\")) | first 2")]
+    [InlineData("pt://.list | where not (name =~ \"^a b\") | sort -size | first 2")]
+    public void A_shell_line_passes_a_filter_with_parentheses_through_as_typed(string line)
+    {
+        // s41: the group was a word of its own and was re-quoted into a string, so the filter was `usage` in the shell.
+        var quoted = PipelineSyntax.Split([line]);
+        var typed = PipelineSyntax.Split(ShellWords.SplitLine(line, Vars));
+        Assert.Equal(quoted.Segments.Select(s => s.Text), typed.Segments.Select(s => s.Text));
+        Assert.Equal(quoted.Segments.Select(s => s.Words), typed.Segments.Select(s => s.Words));
+        var kept = ItemFilter.Parse(typed.Segments[1].Text).Apply(Items.Select(x => (JsonObject)x.DeepClone()).ToList());
+        Assert.NotEmpty(kept);
+        Assert.True(kept.Count < Items.Count);
+    }
+
+    [Fact]
+    public void A_variable_in_a_filter_is_one_literal()
+    {
+        string Filter(string line) => PipelineSyntax.Split(ShellWords.SplitLine(line, Vars)).Segments[1].Text;
+        List<JsonObject> Keep(string line) => ItemFilter.Parse(Filter(line)).Apply(Items.Select(x => (JsonObject)x.DeepClone()).ToList());
+        Assert.Equal(["x y"], Keep("pt://.list | where name == $v.name").Select(x => (string)x["name"]!));
+        Assert.Equal(["x y"], Keep("pt://.list | where (name == $v.name)").Select(x => (string)x["name"]!));
+        // A value holding quotes and `or` stays a string: it matches no item instead of all of them.
+        Assert.Empty(Keep("pt://.list | where name == $v.evil"));
+        Assert.Empty(Keep("pt://.list | where name == \"$v.evil\""));
+        Assert.Equal("where size > 5", Filter("pt://.list | where size > $v.n"));
+    }
+
+    [Theory]
+    [InlineData("comma")]
+    [InlineData("paren")]
+    [InlineData("quote")]
+    [InlineData("name")]
+    public void A_variable_inside_a_stages_parentheses_is_exactly_one_value(string field)
+    {
+        var value = (string)Vars("v")![field]!;
+        foreach (var line in new[] { $"pt://.list(match=$v.{field})", $"pt://.list(match={{$v.{field}}})", $"pt://.list(match=\"pre $v.{field}\")",
+                                     $"pt://.list(n=1,match=$v.{field})", $"pt://.list($v.{field})" })
+        {
+            var words = ShellWords.SplitLine(line, Vars);
+            var stage = Assert.Single(words);
+            var args = StageParser.Parse(stage).ParenArgs;
+            var piece = args[^1];
+            Assert.Equal(line.Contains("(n=1") ? 2 : 1, args.Count);
+            Assert.Equal(line.Contains("pre ") ? "pre " + value : value, piece.Value);
+            Assert.Equal(line.Contains("($v") ? null : "match", piece.Key);
+        }
+        // After key:= the value is its JSON: one JSON value.
+        var json = StageParser.Parse(Assert.Single(ShellWords.SplitLine("pt://.list(spec:=$v.obj,n=1)", Vars))).ParenArgs;
+        Assert.Equal(2, json.Count);
+        Assert.Equal("""{"k":"a,b)"}""", json[0].Value);
+    }
+
+    [Theory]
+    [InlineData("pt://.list(sql=COUNT($v.paren))")]   // nested: a quote there is not the stage parser's
+    [InlineData("pt://.list(a=b$v.comma)")]           // mid-value: the same
+    [InlineData("pt://.list(a=b\"$v.comma\")")]
+    [InlineData("pt://.list(tag=[$v.comma])")]
+    public void A_variable_inside_parentheses_that_cannot_be_one_value_is_refused(string line)
+    {
+        var ex = Assert.Throws<ShellWords.VariableException>(() => ShellWords.SplitLine(line, Vars));
+        Assert.Contains("whole argument value", ex.Message);
+    }
+
+    [Fact]
+    public void A_variable_in_a_target_is_percent_encoded_and_cannot_change_the_stage()
+    {
+        var word = Assert.Single(ShellWords.SplitLine("file:///tmp/{$v.dots}.stat", Vars));
+        var stage = StageParser.Parse(word);
+        Assert.False(stage.HasParenArgs);
+        Assert.EndsWith(".stat", stage.Body);
+        Assert.Equal("/tmp/a.delete(recursive=true)", PercentDecoding.Decode(stage.Body[..^".stat".Length]));
+        // A `|` in a value is no pipeline: one word, and the line is no pipeline.
+        var words = ShellWords.SplitLine("proc://{$v.bar}.status", Vars);
+        Assert.Equal("proc://1%20%7C%20file%3A%2F%2F%2Fetc%2Edelete.status", Assert.Single(words));
+        Assert.False(PipelineSyntax.IsPipeline(words));
+        // Not a target: an argument value stays the value (one argv word).
+        Assert.Equal(["pt://x.touch", "note=a.delete(recursive=true)", "url=file://a.delete(recursive=true)"],
+            ShellWords.SplitLine("pt://x.touch note=$v.dots url=file://$v.dots", Vars));
     }
 
     [Fact]
