@@ -48,7 +48,7 @@ public sealed class AppIO
         {
             Stdin = new FdStream(0, write: false),
             Stdout = new BufferedStream(new FdStream(1, write: true), 64 * 1024),
-            Stderr = new StreamWriter(new FdStream(2, write: true, ignoreErrors: true)) { AutoFlush = true },
+            Stderr = new StreamWriter(new FdStream(2, write: true, ignoreErrors: true), new System.Text.UTF8Encoding(false)) /* a lone surrogate becomes U+FFFD, never an exception */ { AutoFlush = true },
             StdinIsTerminal = tty[0],
             StdoutIsTerminal = tty[1],
             StderrIsTerminal = tty[2],

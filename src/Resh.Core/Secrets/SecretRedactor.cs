@@ -104,15 +104,15 @@ public static class SecretRedactor
             if (WordAt(text, i, "authorization"))
             {
                 var j = i + "authorization".Length;
-                while (j < text.Length && text[j] == ' ') j++;
+                while (j < text.Length && text[j] is ' ' or '\t') j++;
                 if (j >= text.Length || text[j] is not (':' or '=')) continue;
                 j++;
-                while (j < text.Length && text[j] == ' ') j++;
+                while (j < text.Length && text[j] is ' ' or '\t') j++;
                 // An auth scheme word (Bearer, Basic, token) and then its credential; or the credential alone.
                 var w = j;
                 while (w < text.Length && (char.IsAsciiLetterOrDigit(text[w]) || text[w] == '-')) w++;
                 var afterScheme = w;
-                while (afterScheme < text.Length && text[afterScheme] == ' ') afterScheme++;
+                while (afterScheme < text.Length && text[afterScheme] is ' ' or '\t') afterScheme++;
                 if (w > j && afterScheme > w && afterScheme < text.Length && IsTokenChar(text[afterScheme])) j = afterScheme;
                 (start, end) = (j, TokenEnd(text, j));
                 if (!LooksCredential(text.AsSpan(start, end - start), strict: false)) start = -1;
@@ -206,14 +206,16 @@ public static class SecretRedactor
     }
 
     /// <summary>
-    /// Scrubs one JSON document (an envelope or an event): every string and property name is masked, and a
+    /// Scrubs one JSON document (an envelope or an event): every string and property name is masked (registered
+    /// secrets, and in string values an Authorization or Bearer credential, <see cref="MaskAuthorization"/>), and a
     /// number whose digits are a secret becomes the string <c>"***"</c>. Returns null when nothing matched,
     /// which is checked on the encoded bytes first so clean output is never re-encoded.
     /// </summary>
     public static byte[]? ScrubJson(ReadOnlySpan<byte> json, JsonWriterOptions options, IReadOnlyCollection<string>? revealed = null)
     {
         var needles = Needles(revealed);
-        if (needles.Length == 0 || !MayContain(json, needles, options)) return null;
+        var auth = MayHoldAuthorization(json);
+        if (!auth && (needles.Length == 0 || !MayContain(json, needles, options))) return null;
         var output = new ArrayBufferWriter<byte>(json.Length + 64);
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
         using (var w = new Utf8JsonWriter(output, options))
@@ -227,7 +229,10 @@ public static class SecretRedactor
                     case JsonTokenType.StartArray: w.WriteStartArray(); break;
                     case JsonTokenType.EndArray: w.WriteEndArray(); break;
                     case JsonTokenType.PropertyName: w.WritePropertyName(ScrubWith(reader.GetString()!, needles)); break;
-                    case JsonTokenType.String: w.WriteStringValue(ScrubWith(reader.GetString()!, needles)); break;
+                    case JsonTokenType.String:
+                        var value = reader.GetString()!;
+                        w.WriteStringValue(ScrubWith(auth ? MaskAuthorization(value) : value, needles));
+                        break;
                     case JsonTokenType.Number:
                         var digits = Encoding.UTF8.GetString(reader.ValueSpan);
                         if (ScrubWith(digits, needles) != digits) w.WriteStringValue(Mask);
@@ -241,6 +246,10 @@ public static class SecretRedactor
         }
         return output.WrittenSpan.ToArray();
     }
+
+    /// <summary>Whether the JSON may carry an Authorization header or a Bearer token (<see cref="MaskAuthorization"/>).</summary>
+    static bool MayHoldAuthorization(ReadOnlySpan<byte> json) =>
+        json.IndexOf("earer"u8) >= 0 || json.IndexOf("EARER"u8) >= 0 || json.IndexOf("uthorization"u8) >= 0 || json.IndexOf("UTHORIZATION"u8) >= 0;
 
     static string ScrubWith(string text, string[] needles)
     {

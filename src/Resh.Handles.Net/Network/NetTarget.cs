@@ -142,7 +142,8 @@ internal static class NetTarget
     /// <summary>A value from the command line shown in a message: control characters escaped, long values cut.</summary>
     public static string Show(string text)
     {
-        var s = Resh.Core.Text.TerminalText.Escape(text.Length > 80 ? text[..80] : text);
+        var cut = text.Length > 80 && char.IsHighSurrogate(text[79]) ? 79 : 80; // never inside a surrogate pair
+        var s = Resh.Core.Text.TerminalText.Escape(text.Length > 80 ? text[..cut] : text);
         return text.Length > 80 ? s + "…" : s;
     }
 }

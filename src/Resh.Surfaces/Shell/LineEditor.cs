@@ -189,6 +189,9 @@ internal sealed class LineEditor(RawTerminal term, LineEditor.Callbacks callback
         IReadOnlyList<string> candidates;
         try { candidates = callbacks.Complete(before); }
         catch (Exception ex) when (ex is not OutOfMemoryException) { candidates = []; }
+        // A name holding a control, bidi or line-separator character (a hostile file name, an ssh_config Host line) is
+        // never written into the line: inserted raw it would paint the terminal, inserted escaped it names another thing.
+        if (candidates.Any(c => c.Any(Resh.Core.Text.TerminalText.IsControl))) candidates = candidates.Where(c => !c.Any(Resh.Core.Text.TerminalText.IsControl)).ToList();
         if (candidates.Count == 0) { RawTerminal.WriteOut("\a"); return; }
         var common = candidates[0];
         foreach (var c in candidates.Skip(1))

@@ -66,6 +66,25 @@ public sealed class ShellEditingTests : IDisposable
     }
 
     [Fact]
+    public void A_name_with_control_characters_is_never_inserted_by_completion()
+    {
+        // s41 attacker #4: a file another user names with ESC c (terminal reset) was inserted raw as the one candidate.
+        var dir = _home["hostile"];
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "zz\u001bc\u001b#8"), "");
+        var run = Drive(_home.Path,
+        [
+            Prompt(),
+            new($"file://{dir}/zz\t", null, 2),
+            new("\u0003", @"\^C"),
+            new("\u0004", null, 1),
+        ], "shell");
+        run.AllMatched();
+        Assert.DoesNotContain("\u001bc", run.Out(1));
+        Assert.DoesNotContain("\u001b#8", run.Out(1));
+    }
+
+    [Fact]
     public void Ssh_hosts_complete_from_the_configured_ssh_config_and_the_inventory()
     {
         var custom = _home.File("custom_ssh_config", "Host zeta-custom-only\n  HostName 127.0.0.1\nHost *.wild\n  User x\n");

@@ -16,6 +16,9 @@ public sealed class SecretNameRuleTests
     // MCP's undeclared names (become_password, bearer) and the shell's (credential, passphrase).
     [InlineData("become_password"), InlineData("bearer"), InlineData("credential"), InlineData("passphrase"), InlineData("db_passwd"), InlineData("pw")]
     [InlineData("api_key"), InlineData("apikey"), InlineData("private_key"), InlineData("client_secret"), InlineData("jwt"), InlineData("GITHUB_PAT")]
+    // s41 attacker #1/#3: credentials a wider plain-key list and whole-word PASS let through.
+    [InlineData("TWITCH_STREAM_KEY"), InlineData("COOKIE_HASH_KEY"), InlineData("GOOGLE_MAP_KEY"), InlineData("ALGOLIA_SEARCH_KEY"), InlineData("stream_key")]
+    [InlineData("passcode"), InlineData("dbpass"), InlineData("sshpass"), InlineData("adminPass"), InlineData("passkey")]
     public void Secret_names(string name) => Assert.True(SecretKeys.LooksSecret(name), name);
 
     [Theory]
@@ -33,6 +36,7 @@ public sealed class SecretNameRuleTests
     [InlineData("curl -H 'Bearer eyJhbGciOi.x.y' http://h", "curl -H 'Bearer ***' http://h")]
     [InlineData("sent bearer s3cr3t-value.", "sent bearer ***.")]
     [InlineData("a Bearer ABCDEF12 and Bearer xyzAB99", "a Bearer *** and Bearer ***")]
+    [InlineData("b Authorization:\tBasic dXNlcjpwYXNzd29yZA==", "b Authorization:\tBasic ***")]
     public void Authorization_and_bearer_credentials_in_text_are_masked(string text, string masked) =>
         Assert.Equal(masked, SecretRedactor.MaskAuthorization(text));
 
@@ -48,4 +52,20 @@ public sealed class SecretNameRuleTests
     [Fact]
     public void Scrub_masks_a_bearer_token_with_nothing_registered() =>
         Assert.Equal("resh: error: upstream said Bearer *** is expired", SecretRedactor.Scrub("resh: error: upstream said Bearer aB3dE5gH7 is expired"));
+
+    [Fact]
+    public void Json_output_masks_authorization_and_bearer_credentials_in_string_values()
+    {
+        var json = """{"line":"a Authorization: Basic dXNlcjpwYXNzd29yZA==","other":"c Bearer eyJhbGciOiJIUzI1NiJ9.x.y","n":1}"""u8;
+        var scrubbed = SecretRedactor.ScrubJson(json, new System.Text.Json.JsonWriterOptions());
+        Assert.NotNull(scrubbed);
+        var text = System.Text.Encoding.UTF8.GetString(scrubbed);
+        Assert.Contains("a Authorization: Basic ***", text);
+        Assert.Contains("c Bearer ***", text);
+        Assert.DoesNotContain("dXNlcjpwYXNzd29yZA", text);
+    }
+
+    [Fact]
+    public void Json_without_credentials_is_not_rewritten() =>
+        Assert.Null(SecretRedactor.ScrubJson("""{"line":"plain text","n":1}"""u8, new System.Text.Json.JsonWriterOptions()));
 }
