@@ -260,6 +260,16 @@ public abstract class ItemQuery
                 if (_lit.Seconds is not null)
                     throw Usage($"`{_field}` holds a time ({Clip(tv.GetValue<string>())}) and `{_lit.Text}` is a duration, so `{_field} {_op} {_lit.Text}` compares nothing.",
                         $"For a time within the last {_lit.Text}: where {_field} > {_lit.Text} ago (older than that: where {_field} < {_lit.Text} ago).");
+                if (_op is "<" or "<=" or ">" or ">=")
+                {
+                    // Quoted ("7d ago", "2026-12-01"): still a time, never an ordering of texts, which would match at random.
+                    var text = _lit.Text.Trim();
+                    if (TimeOf(text) is { } qt) return Order(ft.CompareTo(qt));
+                    if (text.EndsWith(" ago", StringComparison.OrdinalIgnoreCase) && DurationValue.TryParse(text[..^4].Trim(), out var qd))
+                        return Order(ft.CompareTo(_now - qd));
+                    throw Usage($"`{_field}` holds a time ({Clip(tv.GetValue<string>())}) and `{Clip(_lit.Text)}` is not one, so `{_field} {_op}` compares nothing.",
+                        $"Times: 2026-12-01, 2026-12-01T10:00:00Z, or a duration ago: where {_field} < 7d ago");
+                }
                 return Texts(v);
             }
             if (_lit.Ago)

@@ -150,6 +150,12 @@ public sealed class PipelinePlan
                 text = at > 0 ? text[..at] : string.Join(' ', seg.Words.Take(flagAt));
             }
             var filter = ItemFilter.Parse(text);
+            // A misspelt field is refused before anything runs: `where not siz > 1` would match every item.
+            foreach (var f in filter.Reads)
+                if (fields is not null && !ItemFields.Knows(fields, f))
+                    throw ReshError.Usage($"`{Clip(f)}` in `{Clip(seg.Text)}` is not a field of the items flowing into it.",
+                        Resh.Core.Text.Suggest.Hint(f, fields) ?? $"Fields: {string.Join(", ", fields.Order(StringComparer.Ordinal))}.",
+                        new JsonObject { ["field"] = f }).ToException();
             steps.Add(new PipelineStep(filter, null));
             fields = filter.FieldsAfter(fields);
         }

@@ -42,6 +42,18 @@ public sealed class PipelineTargetTests : IDisposable
     }
 
     [Fact]
+    public void A_misspelt_filter_field_is_refused_before_anything_runs()
+    {
+        // s41 user D2: `where not siz > 1` matched every item (a warning only), so a delete stage after it removed all.
+        File.WriteAllText(Path.Combine(_dir, "keep.txt"), "keep");
+        var run = ReshBinary.Run($"file://{_dir}.list | where not siz > 1 | file://{{path}}.delete");
+        Assert.Equal("usage", run.ErrorCode);
+        Assert.Contains("siz", run.Stdout + run.Stderr);
+        Assert.True(File.Exists(Path.Combine(_dir, "keep.txt")));
+        Assert.Equal("usage", ReshBinary.Run($"file://{_dir}.list | sort sise").ErrorCode);
+    }
+
+    [Fact]
     public void A_name_that_is_not_utf8_and_a_name_spelled_as_its_escape_reach_their_own_files()
     {
         // Attacker (low): a raw byte 0xFF is listed as %FF (escaped true); a file literally named %FF must not be the

@@ -74,4 +74,15 @@ public sealed class ItemQueryTimeTests
         var ex = Assert.Throws<ReshException>(() => filter.Apply([At(TimeSpan.FromMinutes(1))]));
         Assert.Equal(ErrorCode.Usage, ex.Error.Code);
     }
+
+    [Fact]
+    public void A_quoted_time_still_compares_as_a_time_and_other_text_is_refused()
+    {
+        // s41 user D1: `where mtime < "7d ago"` compared texts and matched every file (a delete stage after it...).
+        Assert.False(M("mtime < \"7d ago\"", At(TimeSpan.FromMinutes(5))));
+        Assert.True(M("mtime < \"7d ago\"", At(TimeSpan.FromDays(8))));
+        Assert.True(M("mtime > '2000-01-01'", At(TimeSpan.FromMinutes(5))));
+        var ex = Assert.ThrowsAny<Exception>(() => M("mtime < \"yesterday\"", At(TimeSpan.FromMinutes(5))));
+        Assert.Contains("not one", ex.Message);
+    }
 }

@@ -242,14 +242,15 @@ public sealed class PipelineRunTests
     }
 
     [Fact]
-    public void A_field_no_item_has_warns_and_matches_nothing()
+    public void A_field_the_declared_items_lack_is_refused_before_anything_runs()
     {
+        // s41 user D2: a misspelt field only warned, and `where not colour == red` then matched every item.
         lock (Gate)
         {
-            var r = Run("pt://.list | where colour == red | count");
-            Assert.Equal(0, r.Exit);
-            Assert.Equal(0, r.Envelope["result"]!["count"]!.GetValue<int>());
-            Assert.Contains(r.Envelope["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("colour"));
+            var r = Run("pt://.list | where not colour == red | count");
+            Assert.NotEqual(0, r.Exit);
+            Assert.Equal("usage", r.Envelope["error"]!["code"]!.GetValue<string>());
+            Assert.Contains("colour", r.Envelope["error"]!["message"]!.GetValue<string>());
         }
     }
 
