@@ -56,6 +56,8 @@ public static class AgentCommand
         NatsConnection nats;
         try
         {
+            // Callers, roles and exec come from this file: another user who can change it must not grant themselves (s41 attacker #5).
+            if (start.Runtime.Config.Path is { } configPath) Resh.Core.Config.OwnedStateDir.CheckTrustedFile(configPath, "agent config file");
             settings = AgentSettings.Read(start.Runtime.Config);
             hidden = settings.UrlSecrets();
             if (settings.Callers.Count == 0) Log("warning: no [agent.callers] in the config file, so every call is refused");

@@ -79,6 +79,8 @@ public sealed class AgentServer
         if (path is null) { _log("SIGHUP: no config file to read again"); return; }
         try
         {
+            // The same owner/mode rule as at start: a file another user can change fails closed, like one that no longer parses.
+            Resh.Core.Config.OwnedStateDir.CheckTrustedFile(path, "agent config file");
             var config = Resh.Core.Config.ReshConfig.Parse(path);
             var settings = AgentSettings.Read(config);
             if (settings.Host != _settings.Host) _log($"[agent] host changed to {settings.Host}; it takes effect at restart");

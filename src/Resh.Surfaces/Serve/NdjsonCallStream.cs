@@ -11,7 +11,7 @@ namespace Resh.Surfaces.Serve;
 /// The events of a streaming verb called over REST with <c>Accept: application/x-ndjson</c>: each event (a line of
 /// `tail follow`, a host's envelope of a fleet call) becomes one NDJSON line, masked like the envelope and tagged with
 /// the request's id when it gave one, queued for the response writer. The queue holds at most <see cref="MaxQueued"/>
-/// lines: a verb that emits faster than its client reads waits (as the CLI waits on a full stdout pipe), so a slow
+/// lines and <see cref="MaxQueuedBytes"/> bytes (one longer line may be queued alone): a verb that emits faster than its client reads waits (as the CLI waits on a full stdout pipe), so a slow
 /// reader never makes the server hold more; a reader that stops altogether ends the call at the server's write timeout.
 /// </summary>
 public sealed class NdjsonCallStream : IEventSink
@@ -19,15 +19,25 @@ public sealed class NdjsonCallStream : IEventSink
     /// <summary>Lines queued at most between the verb and the connection.</summary>
     public const int MaxQueued = 64;
 
+    /// <summary>Bytes queued at most (s41 attacker #7: a bound in lines alone let big lines pin ~64 MiB per stream).</summary>
+    public const int MaxQueuedBytes = 1 << 20;
+
     readonly Channel<byte[]> _lines = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
-    readonly SemaphoreSlim _room = new(MaxQueued, MaxQueued);
+    readonly object _gate = new();
+    int _queued;
+    long _queuedBytes;
     readonly CancellationToken _stopped;
     JsonNode? _id;
     bool _hasId;
     long _emitted, _dropped;
 
     /// <param name="stopped">The call's own token: once cancelled (client gone, write failed), events are no longer queued.</param>
-    public NdjsonCallStream(CancellationToken stopped) => _stopped = stopped;
+    public NdjsonCallStream(CancellationToken stopped)
+    {
+        _stopped = stopped;
+        // A verb waiting for room wakes when the call ends.
+        stopped.Register(() => { lock (_gate) Monitor.PulseAll(_gate); });
+    }
 
     /// <summary>Set when the call turned out to be a streaming verb: only then is the answer NDJSON.</summary>
     public bool Attached { get; private set; }
@@ -47,8 +57,33 @@ public sealed class NdjsonCallStream : IEventSink
 
     public ChannelReader<byte[]> Reader => _lines.Reader;
 
-    /// <summary>Called by the writer after each line it sent: room for one more.</summary>
-    public void Sent() => _room.Release();
+    /// <summary>Called by the writer after each line it sent: room for more.</summary>
+    public void Sent(byte[] line)
+    {
+        lock (_gate)
+        {
+            _queued--;
+            _queuedBytes -= line.Length;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    /// <summary>Waits until the line fits (or the queue is empty: a line longer than the bound goes alone); false when the call stopped.</summary>
+    bool TakeRoom(int size)
+    {
+        lock (_gate)
+        {
+            while (_queued > 0 && (_queued >= MaxQueued || _queuedBytes + size > MaxQueuedBytes))
+            {
+                if (_stopped.IsCancellationRequested) return false;
+                Monitor.Wait(_gate);
+            }
+            if (_stopped.IsCancellationRequested) return false;
+            _queued++;
+            _queuedBytes += size;
+            return true;
+        }
+    }
 
     /// <summary>The verb has ended: no more lines (the writer sends the envelope after what is queued).</summary>
     public void Complete() => _lines.Writer.TryComplete();
@@ -80,12 +115,8 @@ public sealed class NdjsonCallStream : IEventSink
 
     void Enqueue(byte[] line)
     {
-        try
-        {
-            // Wait for room (the reader is behind): the verb slows down to the client's pace instead of the queue growing.
-            _room.Wait(_stopped);
-        }
-        catch (OperationCanceledException)
+        // Wait for room (the reader is behind): the verb slows down to the client's pace instead of the queue growing.
+        if (!TakeRoom(line.Length))
         {
             Interlocked.Increment(ref _dropped); // the call is ending (its client left): nobody will read the line
             return;
@@ -93,7 +124,7 @@ public sealed class NdjsonCallStream : IEventSink
         if (_lines.Writer.TryWrite(line)) Interlocked.Increment(ref _emitted);
         else
         {
-            _room.Release();
+            Sent(line);
             Interlocked.Increment(ref _dropped); // emitted after the verb's end (a late callback): the envelope is already out
         }
     }

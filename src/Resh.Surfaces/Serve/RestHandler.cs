@@ -499,7 +499,7 @@ public sealed class RestHandler : IHttpRequestHandler
             return (Refused(who, ReshError.Usage(ex is JsonException je ? $"The body is not valid JSON (at byte {(je.BytePositionInLine ?? 0) + 1}): {ExceptionTranslation.OneLine(je.Message).Split(" LineNumber", 2)[0]}" : "The body is not valid JSON.", "Send one JSON object in UTF-8."), clock, null, asked), null);
         }
         catch (ReshException ex) { return (Refused(who, ex.Error, clock, null, asked), null); }
-        var id = request["id"]?.DeepClone();
+        var id = EchoId(request["id"]);
         return (await CallAsync(who, role, request, route, clock, ct, stream).ConfigureAwait(false), id);
     }
 
@@ -565,7 +565,7 @@ public sealed class RestHandler : IHttpRequestHandler
                     await foreach (var line in stream.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
                     {
                         await writer.WriteAsync(line).ConfigureAwait(false);
-                        stream.Sent();
+                        stream.Sent(line);
                     }
                     var (env, id) = await running.ConfigureAwait(false);
                     await writer.WriteAsync(Line(env, id, false)).ConfigureAwait(false);
@@ -596,6 +596,20 @@ public sealed class RestHandler : IHttpRequestHandler
         return answer;
     }
 
+    /// <summary>The longest request `id` (as JSON text): it is repeated in every line of a streamed answer (s41 attacker #7).</summary>
+    public const int MaxIdLength = 1024;
+
+    /// <summary>An id too long to carry: the call is refused and its answer carries no id.</summary>
+    static bool IdTooLong(JsonNode? id) => id switch
+    {
+        null => false,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>().Length > MaxIdLength,
+        _ => id.ToJsonString().Length > MaxIdLength,
+    };
+
+    /// <summary>The request's id to echo in its answer (none when too long to carry).</summary>
+    static JsonNode? EchoId(JsonNode? id) => IdTooLong(id) ? null : id?.DeepClone();
+
     static readonly string[] CallKeys = ["id", "stage", "verb", "args", "dry_run", "timeout"];
     static readonly string[] RouteKeys = ["id", "target", "args", "dry_run", "timeout"];
 
@@ -611,6 +625,8 @@ public sealed class RestHandler : IHttpRequestHandler
         foreach (var (key, _) in request)
             if (Array.IndexOf(keys, key) < 0)
                 return Refused(who, ReshError.Usage($"Unknown key \"{Clip(key)}\" in the request; nothing was run.", Suggest.Hint(key, keys) ?? $"A request has the keys {string.Join(", ", keys)}."), clock);
+        if (IdTooLong(request["id"]))
+            return Refused(who, ReshError.Usage($"\"id\" is longer than {MaxIdLength} characters; nothing was run.", "Use a short id (a number or a short string): every line of the answer repeats it."), clock);
         string stage;
         string? verbName;
         if (route is { } rt)
@@ -781,7 +797,7 @@ public sealed class RestHandler : IHttpRequestHandler
                         }
                         var request = Whole(JsonNode.Parse(line) as JsonObject)
                             ?? throw ReshError.Usage("A batch line must be a JSON object.", "Example: {\"id\":1,\"stage\":\"system://\",\"verb\":\"uptime\"}").ToException();
-                        id = request["id"]?.DeepClone();
+                        id = EchoId(request["id"]);
                         // The rate counts calls (s38 attacker #11): the request took the first line's token, each other line takes one.
                         env = taken++ > 0 && _limiter?.Take(who) is { } limited
                             ? LimitedLine(who, limited, clock)

@@ -693,4 +693,70 @@ public sealed class AgentTests : IClassFixture<AgentNats>, IDisposable
         Assert.True(run.ErrorCode == "unavailable", run + Err(a));
         Assert.False(a.Process.HasExited);
     }
+
+    [Fact]
+    public void A_config_file_others_can_write_or_another_user_owns_refuses_start()
+    {
+        // s41 attacker #5: the agent (often root) took its callers, roles and exec from a file another user could change.
+        // The url points at a closed port: without the check the agent would fail "unavailable" instead.
+        var config = _dir.File("agent-perm.toml", "[agent]\nurl = \"nats://127.0.0.1:1\"\ntls = \"off\"\nhost = \"" + H("perm") + "\"\n");
+        var env = new Dictionary<string, string> { ["RESH_HOME"] = _dir["home-perm"], ["NO_COLOR"] = "1" };
+        File.SetUnixFileMode(config, (UnixFileMode)0x1b4); // 0664
+        var run = ReshBinary.Run(["agent", "--config", config], env: env, wait: TimeSpan.FromSeconds(30));
+        Assert.True((run.ExitCode, run.ErrorCode) == (4, "permission_denied"), run.ToString());
+        Assert.Contains("chmod go-w", run.Stdout);
+        File.SetUnixFileMode(config, (UnixFileMode)0x1a4); // 0644: now it passes the check and fails on the closed port
+        run = ReshBinary.Run(["agent", "--config", config], env: env, wait: TimeSpan.FromSeconds(30));
+        Assert.True(run.ErrorCode == "unavailable", run.ToString());
+        if (Environment.UserName != "root") return; // chown needs root
+        Assert.Equal(0, Shell.Run($"chown nobody '{config}'").ExitCode);
+        run = ReshBinary.Run(["agent", "--config", config], env: env, wait: TimeSpan.FromSeconds(30));
+        Assert.True((run.ExitCode, run.ErrorCode) == (4, "permission_denied"), run.ToString());
+        Assert.Contains("belongs to user", run.Stdout);
+    }
+
+    [Fact]
+    public void A_sighup_after_the_config_became_writable_by_others_takes_no_new_grant()
+    {
+        // s41 attacker #5: bob (viewer) edits himself to ops in a file others can write, then a routine reload follows.
+        var a = StartAgent("hupw");
+        var bob = CallerConfig("bob");
+        var config = _dir["agent-hupw.toml"];
+        var text = File.ReadAllText(config);
+        var at = text.IndexOf("[agent.callers.bob]", StringComparison.Ordinal);
+        var role = text.IndexOf("role = \"viewer\"", at, StringComparison.Ordinal);
+        var widened = text[..role] + "role = \"ops\"" + text[(role + "role = \"viewer\"".Length)..];
+        Assert.True(CallWith(bob, $"agent://{a.Host}/file://~/pre.write", "content=1").ErrorCode == "permission_denied");
+
+        void Hup(string expect)
+        {
+            var before = Err(a).Length;
+            Assert.Equal(0, Shell.Run($"kill -HUP {a.Process.Id}").ExitCode);
+            for (var i = 0; i < 100 && !Err(a)[before..].Contains(expect); i++) Thread.Sleep(100);
+            Assert.True(Err(a)[before..].Contains(expect), Err(a));
+        }
+        File.WriteAllText(config, widened);
+        File.SetUnixFileMode(config, (UnixFileMode)0x1a6); // 0646: o+w
+        Hup("writable by group or others");
+        var run = CallWith(bob, $"agent://{a.Host}/file://~/w1.write", "content=1");
+        Assert.True(run.ErrorCode == "unavailable", run + Err(a)); // fail closed, as for a file that no longer reads
+        Assert.False(File.Exists(Path.Combine(a.Data, "w1")));
+        Assert.False(a.Process.HasExited);
+
+        if (Environment.UserName == "root")
+        {
+            File.SetUnixFileMode(config, (UnixFileMode)0x1a4); // 0644 but owned by another user
+            Assert.Equal(0, Shell.Run($"chown nobody '{config}'").ExitCode);
+            Hup("belongs to user");
+            run = CallWith(bob, $"agent://{a.Host}/file://~/w2.write", "content=1");
+            Assert.True(run.ErrorCode == "unavailable", run + Err(a));
+            Assert.False(File.Exists(Path.Combine(a.Data, "w2")));
+            Assert.Equal(0, Shell.Run($"chown 0 '{config}'").ExitCode);
+        }
+        // Owned and private again: the reload takes the file (the refusals above were the owner/mode check, nothing else).
+        File.SetUnixFileMode(config, (UnixFileMode)0x1a4);
+        Hup("config re-read");
+        run = CallWith(bob, $"agent://{a.Host}/file://~/w3.write", "content=1");
+        Assert.True(run.ExitCode == 0, run + Err(a));
+    }
 }

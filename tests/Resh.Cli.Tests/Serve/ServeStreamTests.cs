@@ -392,4 +392,85 @@ public sealed class ServeStreamTests : ServeTestBase
         Assert.True(await EventuallyAsync(() => OpenOn(server, _log) == 0, TimeSpan.FromSeconds(40)), "the follow runs on for a client that stopped reading");
         Assert.True(await EventuallyAsync(() => AuditLines(State).Count(l => l.Contains("\"verb\":\"tail\"")) == 1, TimeSpan.FromSeconds(10)));
     }
+
+    [Fact]
+    public async Task A_request_id_longer_than_1024_characters_is_refused_before_it_runs_and_not_echoed()
+    {
+        var config = WriteConfig();
+        var (port, server) = Start(config);
+        var token = Token("ro", "ro");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var big = new string('I', 200_000);
+        var body = $$"""{"id":"{{big}}","stage":"file://{{_log}}","verb":"tail","args":{"follow":true,"lines":5},"timeout":"30s"}""";
+        using (var client = await PostAsync(port, "/v1/call", token, body, "application/x-ndjson"))
+        {
+            var answer = new Answer(client.GetStream());
+            await answer.ReadHeadAsync(cts.Token);
+            Assert.True(answer.Status == 400, answer.Head);
+            var line = (await answer.NextLineAsync(cts.Token))!;
+            Assert.True(line.Length < 4096, $"the refusal is {line.Length} characters long");
+            var env = JsonNode.Parse(line)!.AsObject();
+            Assert.Equal("usage", env["error"]!["code"]!.GetValue<string>());
+            Assert.Contains("id", env["error"]!["message"]!.GetValue<string>());
+            Assert.False(string.IsNullOrEmpty(env["error"]!["hint"]?.GetValue<string>()));
+            Assert.Null(await answer.NextLineAsync(cts.Token));
+        }
+        Assert.Equal(0, OpenOn(server, _log));
+        // An id of 1024 characters is still carried on every line.
+        var ok = new string('k', 1024);
+        using (var client = await PostAsync(port, "/v1/call", token, $$"""{"id":"{{ok}}","stage":"file://{{_log}}","verb":"tail","args":{"follow":true,"lines":5},"timeout":"1s"}""", "application/x-ndjson"))
+        {
+            var answer = new Answer(client.GetStream());
+            await answer.ReadHeadAsync(cts.Token);
+            Assert.True(answer.Status == 200, answer.Head);
+            var first = JsonNode.Parse((await answer.NextLineAsync(cts.Token))!)!;
+            Assert.Equal(ok, first["id"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
+    public async Task Long_lines_are_cut_at_1_MiB_and_non_reading_streams_hold_no_more_than_their_byte_bound()
+    {
+        var config = WriteConfig("[serve]\nrate = \"1000/m\"\n");
+        var (port, server) = Start(config);
+        var token = Token("ro", "ro");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var id = new string('i', 1000);
+        var body = $$"""{"id":"{{id}}","stage":"file://{{_log}}","verb":"tail","args":{"follow":true,"lines":5},"timeout":"60s"}""";
+        // One reading client, four that read nothing after the head.
+        using var reader = await PostAsync(port, "/v1/call", token, body, "application/x-ndjson");
+        var answer = new Answer(reader.GetStream());
+        await answer.ReadHeadAsync(cts.Token);
+        var idle = new List<TcpClient>();
+        for (var i = 0; i < 4; i++)
+        {
+            var c = await PostAsync(port, "/v1/call", token, body, "application/x-ndjson");
+            c.ReceiveBufferSize = 4096;
+            idle.Add(c);
+        }
+        Assert.True(await EventuallyAsync(() => OpenOn(server, _log) == 5, TimeSpan.FromSeconds(20)), "five follows should run");
+        await Task.Delay(1000);
+        var rss = RssKiB(server);
+        // 12 lines of 3 MiB: before the byte bound each idle stream queued up to 64 of them (or 64 copies of a big id).
+        await using (var w = new StreamWriter(_log, append: true))
+        {
+            var longLine = new string('y', 3 << 20) + "\n";
+            for (var i = 0; i < 12; i++) await w.WriteAsync(longLine);
+            await w.WriteAsync("after\n");
+        }
+        string? got;
+        JsonNode? cut = null;
+        while ((got = await answer.NextLineAsync(cts.Token)) is not null)
+        {
+            var ev = JsonNode.Parse(got)!;
+            if (ev["line"]?.GetValue<string>() is { } l && l.StartsWith('y')) { cut ??= ev; Assert.Equal(1 << 20, l.Length); }
+            if (ev["line"]?.GetValue<string>() == "after") break;
+        }
+        Assert.NotNull(cut);
+        Assert.True(cut!["cut"]!.GetValue<bool>());
+        await Task.Delay(2000);
+        var grown = RssKiB(server) - rss;
+        Assert.True(grown < 96 * 1024, $"the server's memory grew by {grown} KiB for 4 streams that read nothing");
+        foreach (var c in idle) c.Dispose();
+    }
 }

@@ -22,7 +22,7 @@ public static class FileTail
             new("file:///var/log/syslog.tail lines=50", "The last 50 lines."),
             new("file:///var/log/app.log.tail follow=true --timeout 30s", "Stream new lines for 30 seconds: {\"event\":\"line\",\"line\":...} per line, then the envelope."),
         ],
-        notes: "Follow polls every 150 ms. When the file is truncated or replaced (log rotation) it emits a `truncated` or `rotated` event and reads the new content from the start. A follow ended by --timeout is a normal end (`ok: true`, `ended: \"timeout\"`); Ctrl-C ends it as `interrupted`. Lines are UTF-8 (invalid bytes become U+FFFD), without their line endings.").WithPathConfinement();
+        notes: "Follow polls every 150 ms. When the file is truncated or replaced (log rotation) it emits a `truncated` or `rotated` event and reads the new content from the start. A follow ended by --timeout is a normal end (`ok: true`, `ended: \"timeout\"`); Ctrl-C ends it as `interrupted`. Lines are UTF-8 (invalid bytes become U+FFFD), without their line endings. A followed line longer than 1 MiB is cut to its first 1 MiB and its event carries `\"cut\": true`.").WithPathConfinement();
 
     const int MaxTailBytes = 16 << 20;
     static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(150);
@@ -96,8 +96,31 @@ public static class FileTail
         return Resh.Core.Platform.Posix.OpenHandle(Resh.Core.Platform.Posix.AT_FDCWD, path, Resh.Core.Platform.Posix.O_RDONLY, 0, out _);
     }
 
-    static void EmitLine(VerbContext ctx, string path, string line) =>
-        ctx.Events.Emit("line", new JsonObject { ["path"] = path, ["line"] = line });
+    /// <summary>A followed line longer than this (in UTF-8 bytes) is cut to it, and its event says `cut: true`: one
+    /// line of a file someone else writes must not make the stream (or a server's queue) hold more.</summary>
+    public const int MaxLineBytes = 1 << 20;
+
+    static void EmitLine(VerbContext ctx, string path, string line, bool cut = false)
+    {
+        if (!cut && Encoding.UTF8.GetMaxByteCount(line.Length) > MaxLineBytes && Encoding.UTF8.GetByteCount(line) > MaxLineBytes)
+        {
+            var bytes = Encoding.UTF8.GetBytes(line);
+            line = Encoding.UTF8.GetString(bytes, 0, CutPoint(bytes, MaxLineBytes));
+            cut = true;
+        }
+        var fields = new JsonObject { ["path"] = path, ["line"] = line };
+        if (cut) fields["cut"] = true;
+        ctx.Events.Emit("line", fields);
+    }
+
+    /// <summary>At most <paramref name="max"/> bytes of <paramref name="bytes"/>, not splitting a UTF-8 sequence.</summary>
+    static int CutPoint(ReadOnlySpan<byte> bytes, int max)
+    {
+        if (bytes.Length <= max) return bytes.Length;
+        var end = max;
+        while (end > 0 && end > max - 4 && (bytes[end] & 0xC0) == 0x80) end--;
+        return end;
+    }
 
     /// <summary>
     /// The last <paramref name="want"/> lines, read backwards in blocks. Returns where the returned text ends:
@@ -185,6 +208,7 @@ public static class FileTail
     {
         var handle = first;
         var pending = new List<byte>();
+        var overflow = false; // the pending line passed MaxLineBytes: the rest of it is skipped, its event says cut
         var buffer = new byte[64 * 1024];
         long reopened = 0;
         bool ownsHandle = false;
@@ -207,15 +231,31 @@ public static class FileTail
                 for (int i = 0; i < n; i++)
                 {
                     if (buffer[i] != '\n') continue;
-                    pending.AddRange(buffer.AsSpan(start, i - start));
-                    EmitLine(ctx, path, StripCr(Encoding.UTF8.GetString(pending.ToArray())));
-                    emitted++;
-                    pending.Clear();
+                    Keep(buffer.AsSpan(start, i - start));
+                    EmitPending();
                     start = i + 1;
                 }
-                pending.AddRange(buffer.AsSpan(start, n - start));
+                Keep(buffer.AsSpan(start, n - start));
                 signature = RefillCheck.Take(handle, position);
             }
+        }
+
+        // Bytes of the pending line, up to MaxLineBytes (a longer line is cut: its rest is read and dropped).
+        void Keep(ReadOnlySpan<byte> bytes)
+        {
+            var room = MaxLineBytes - pending.Count;
+            if (bytes.Length > room) overflow = true;
+            if (room > 0) pending.AddRange(bytes[..Math.Min(room, bytes.Length)]);
+        }
+
+        void EmitPending()
+        {
+            var bytes = pending.ToArray();
+            var text = Encoding.UTF8.GetString(bytes, 0, overflow ? CutPoint(bytes, MaxLineBytes) : bytes.Length);
+            EmitLine(ctx, path, overflow ? text : StripCr(text), overflow);
+            emitted++;
+            pending.Clear();
+            overflow = false;
         }
 
         try
@@ -231,6 +271,7 @@ public static class FileTail
                     position = 0;
                     signature = [];
                     pending.Clear();
+                    overflow = false;
                     reopened++;
                     ctx.Events.Emit("truncated", new JsonObject { ["path"] = path });
                 }
@@ -256,6 +297,7 @@ public static class FileTail
                     position = 0;
                     signature = [];
                     pending.Clear();
+                    overflow = false;
                     reopened++;
                     ctx.Events.Emit("rotated", new JsonObject { ["path"] = path });
                     continue;
@@ -265,11 +307,7 @@ public static class FileTail
         }
         catch (OperationCanceledException) when (ctx.TimedOut)
         {
-            if (pending.Count > 0)
-            {
-                EmitLine(ctx, path, StripCr(Encoding.UTF8.GetString(pending.ToArray())));
-                emitted++;
-            }
+            if (pending.Count > 0) EmitPending();
             return new FileTailResult(FilePaths.Display(path), [], emitted, true, "timeout", reopened);
         }
         finally
