@@ -105,7 +105,7 @@ public sealed class NdjsonCallStream : IEventSink
 
     static byte[] Masked(ReadOnlySpan<byte> json, IReadOnlyCollection<string>? revealed)
     {
-        var masked = SecretRedactor.Active ? SecretRedactor.ScrubJson(json, EnvelopeJson.WriterOptions(false), revealed) : null;
+        var masked = SecretRedactor.ScrubJson(json, EnvelopeJson.WriterOptions(false), revealed); // also when nothing is registered: Authorization/Bearer text
         var body = masked is null ? json : masked;
         var line = new byte[body.Length + 1];
         body.CopyTo(line);

@@ -538,7 +538,9 @@ public sealed class RestHandler : IHttpRequestHandler
         if (!AcceptsNdjson(head)) return Json(await CallBodyAsync(who, role, body, route, clock, ct).ConfigureAwait(false));
         var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var stream = new NdjsonCallStream(stop.Token);
-        var running = RunStreamAsync();
+        // Off the request thread: a verb that emits more than the queue holds before its first await (tail lines=65) waits for
+        // room, which only the writer below makes (s41 user D3: the call hung with no head).
+        var running = Task.Run(RunStreamAsync);
         async Task<(Envelope, JsonNode?)> RunStreamAsync()
         {
             try { return await CallBodyAsync(who, role, body, route, clock, stop.Token, stream).ConfigureAwait(false); }

@@ -229,6 +229,28 @@ public sealed class ServeStreamTests : ServeTestBase
     }
 
     [Fact]
+    public async Task A_follow_that_starts_with_more_lines_than_the_queue_holds_streams_them_all()
+    {
+        // s41 user D3: `tail lines=65 follow=true` emitted 65 lines before its first await, the 65th waited for room on the
+        // request's own thread, and the call hung with no head at all.
+        File.WriteAllText(_log, string.Concat(Enumerable.Range(1, 100).Select(i => $"l{i}\n")));
+        var config = WriteConfig();
+        var (port, _) = Start(config);
+        var token = Token("ro", "ro");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var client = await PostAsync(port, "/v1/call", token, $$"""{"id":"f1","stage":"file://{{_log}}","verb":"tail","args":{"follow":true,"lines":90},"timeout":"3s"}""", "application/x-ndjson");
+        var answer = new Answer(client.GetStream());
+        await answer.ReadHeadAsync(cts.Token);
+        Assert.True(answer.Status == 200, answer.Head);
+        var lines = new List<JsonObject>();
+        while (await answer.NextLineAsync(cts.Token) is { } line) lines.Add(JsonNode.Parse(line)!.AsObject());
+        Assert.Equal(91, lines.Count); // 90 lines, then the envelope
+        Assert.Equal("l11", lines[0]["line"]!.GetValue<string>());
+        Assert.Equal("l100", lines[89]["line"]!.GetValue<string>());
+        Assert.True(lines[90]["ok"]!.GetValue<bool>(), lines[90].ToJsonString());
+    }
+
+    [Fact]
     public async Task Without_ndjson_a_follow_answers_one_envelope_and_says_its_events_were_not_sent()
     {
         var config = WriteConfig();
