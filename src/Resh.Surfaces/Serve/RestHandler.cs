@@ -549,6 +549,8 @@ public sealed class RestHandler : IHttpRequestHandler
         // The head is sent with the first line, or with the envelope when the call ends first, or after HeadGrace of silence.
         var first = stream.Reader.WaitToReadAsync(CancellationToken.None).AsTask();
         await Task.WhenAny(first, running, Task.Delay(HeadGrace, ct)).ConfigureAwait(false);
+        // The queue completed with no line: the call is ending (Complete runs in its finally), so its envelope is the answer.
+        if (first.IsCompleted && !stream.Reader.TryPeek(out _)) await Task.WhenAny(running).ConfigureAwait(false);
         if (running.IsCompleted && !stream.Reader.TryPeek(out _))
         {
             var (env, id) = await running.ConfigureAwait(false);
