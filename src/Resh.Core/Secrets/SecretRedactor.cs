@@ -231,7 +231,9 @@ public static class SecretRedactor
                     case JsonTokenType.PropertyName: w.WritePropertyName(ScrubWith(reader.GetString()!, needles)); break;
                     case JsonTokenType.String:
                         var value = reader.GetString()!;
-                        w.WriteStringValue(ScrubWith(auth ? MaskAuthorization(value) : value, needles));
+                        // Registered values first (a whole `Bearer tok…` header value is one secret), then credentials written as text.
+                        var scrubbed = ScrubWith(value, needles);
+                        w.WriteStringValue(auth ? MaskAuthorization(scrubbed) : scrubbed);
                         break;
                     case JsonTokenType.Number:
                         var digits = Encoding.UTF8.GetString(reader.ValueSpan);
