@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Resh.TestSupport;
+using static Resh.TestSupport.ProcessProbe;
 using Xunit;
 
 namespace Resh.Cli.Tests.Serve;
@@ -111,30 +112,6 @@ public sealed class ServeSecTests : IDisposable
     static AuthenticationHeaderValue Bearer(string token) => new("Bearer", token);
     static AuthenticationHeaderValue Basic(string user, string password) => new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password)));
     static string Code(JsonObject env) => env["error"]?["code"]?.GetValue<string>() ?? "ok";
-
-    /// <summary>How many descriptors the process holds open on <paramref name="file"/>.</summary>
-    static int OpenOn(int pid, string file)
-    {
-        var n = 0;
-        foreach (var fd in Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd"))
-        {
-            try { if (new FileInfo(fd).LinkTarget == file) n++; }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
-        }
-        return n;
-    }
-
-    static async Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan within)
-    {
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < within)
-        {
-            if (condition()) return true;
-            await Task.Delay(100);
-        }
-        return condition();
-    }
 
     /// <summary>A raw HTTP/1.1 request on a new connection; the connection is returned open (the caller closes it).</summary>
     static async Task<TcpClient> SendRawAsync(int port, string method, string path, string? token, string? body, string? extraHeaders = null)

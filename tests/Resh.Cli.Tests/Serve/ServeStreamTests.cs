@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Resh.TestSupport;
+using static Resh.TestSupport.ProcessProbe;
 using Xunit;
 
 namespace Resh.Cli.Tests.Serve;
@@ -144,18 +145,6 @@ public sealed class ServeStreamTests : ServeTestBase
     static string Follow(string path, string timeout = "2m", string extra = "") =>
         $$"""{"id":"f1","stage":"file://{{path}}","verb":"tail","args":{"follow":true,"lines":5}{{extra}},"timeout":"{{timeout}}"}""";
 
-    static int OpenOn(int pid, string file)
-    {
-        var n = 0;
-        foreach (var fd in Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd"))
-        {
-            try { if (new FileInfo(fd).LinkTarget == file) n++; }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
-        }
-        return n;
-    }
-
     /// <summary>How far the process has read the file (the position of its descriptor on it), or -1.</summary>
     static long ReadPosition(int pid, string file)
     {
@@ -175,17 +164,6 @@ public sealed class ServeStreamTests : ServeTestBase
 
     static long RssKiB(int pid) =>
         long.Parse(File.ReadAllLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:"))[6..].Trim().Split(' ')[0]);
-
-    static async Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan within)
-    {
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < within)
-        {
-            if (condition()) return true;
-            await Task.Delay(100);
-        }
-        return condition();
-    }
 
     static string[] AuditLines(string state) =>
         File.Exists(Path.Combine(state, "audit", "audit.jsonl")) ? File.ReadAllLines(Path.Combine(state, "audit", "audit.jsonl")) : [];
