@@ -125,6 +125,20 @@ public sealed class ServeSecTests : IDisposable
         return client;
     }
 
+    /// <summary>Whatever the server sent on <paramref name="client"/> within two seconds: for a failing test's message.</summary>
+    static async Task<string> WhatCameBackAsync(TcpClient client)
+    {
+        var buffer = new byte[8192];
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            var n = await client.GetStream().ReadAsync(buffer, cts.Token);
+            return n == 0 ? "(the connection closed)" : Encoding.UTF8.GetString(buffer, 0, n);
+        }
+        catch (OperationCanceledException) { return "(nothing yet)"; }
+        catch (IOException e) { return "(" + e.Message + ")"; }
+    }
+
     /// <summary>Reads one answer with a Content-Length body from a kept-alive connection: status line, headers, body.</summary>
     static async Task<(int Status, string Head, string Body)> ReadAnswerAsync(NetworkStream stream)
     {
@@ -225,7 +239,8 @@ public sealed class ServeSecTests : IDisposable
             var body = $$$"""{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"file_tail","arguments":{"target":"file://{{{log}}}","follow":true}{{{meta}}}}}""";
             using (var client = await SendRawAsync(port, "POST", "/mcp", token, body, $"Mcp-Session-Id: {sid}\r\nAccept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-11-25\r\n"))
             {
-                Assert.True(await EventuallyAsync(() => OpenOn(server.Id, log) == 1, TimeSpan.FromSeconds(30)), "the MCP follow did not start");
+                if (!await EventuallyAsync(() => OpenOn(server.Id, log) == 1, TimeSpan.FromSeconds(60)))
+                    Assert.Fail($"the MCP follow did not start (open: {OpenOn(server.Id, log)}); the server answered: {await WhatCameBackAsync(client)}");
                 File.AppendAllText(log, "more\n"); // progress: the answer becomes an event stream
                 await Task.Delay(300);
             }
