@@ -147,6 +147,31 @@ public sealed class PipelineProcessTests
     }
 
     /// <summary>
+    /// s42 user D6: --format table showed OK/CHANGED/TARGET only when every item shown had failed (--stop-on-error after
+    /// the first): the error column came only from rows whose error was null. Each item's error is a column whenever
+    /// any item failed, as `code: message`.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Table_format_shows_each_failed_items_error(bool stopOnError)
+    {
+        using var t = new Sleeps(2);
+        // PID 1 sorts first and is refused without force=true.
+        var args = new List<string> { $"proc://.list | where pid == 1 or command =~ \"^sleep {t.Base / 10}[0-9]$\" | sort pid | proc://{{pid}}.kill", "--dry-run", "--format", "table", "--no-color" };
+        if (stopOnError) args.Add("--stop-on-error");
+        var run = ReshBinary.Run([.. args]);
+        Assert.Equal(9, run.ExitCode);
+        var shown = run.Stdout + run.Stderr; // a failed envelope's table goes to stderr
+        var lines = shown.Split('\n');
+        var header = lines.FirstOrDefault(l => l.Contains("TARGET", StringComparison.Ordinal));
+        Assert.True(header is not null && header.Contains("ERROR", StringComparison.Ordinal), shown);
+        var pid1 = lines.FirstOrDefault(l => l.Contains("proc://1 ", StringComparison.Ordinal));
+        Assert.True(pid1 is not null && pid1.Contains("usage: Refusing to kill PID 1", StringComparison.Ordinal), shown);
+        for (int i = 0; i < 2; i++) Assert.True(t.Alive(i));
+    }
+
+    /// <summary>
     /// s42 user D8: a pipeline stopped by Ctrl-C (SIGINT) or --timeout printed `result: null`. It answers with the items
     /// that ran, in a finished pipeline's shape (items, summary), with the code that says why it stopped; the item stopped
     /// while running has its own error, the items never started count as skipped and are not run.
