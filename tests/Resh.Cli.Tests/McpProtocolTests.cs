@@ -58,6 +58,38 @@ public sealed class McpProtocolTests
         Assert.Equal(0, mcp.CloseAndWait());
     }
 
+    /// <summary>
+    /// A tool call is one call: a pipeline written into its target is refused with what to do instead (issue 19, s42 user
+    /// D4), not run as one stage with a strange target (proc_list listed processes named `.list | where …` and answered ok).
+    /// A target that only holds ` | ` (a file of that name) is still a target.
+    /// </summary>
+    [Fact]
+    public void A_pipeline_in_a_tool_target_is_refused_with_where_pipelines_run()
+    {
+        using var dir = new TempDir("mcp-pipe");
+        var odd = dir.File("a | b.txt", "odd name\n");
+        using var mcp = new McpProcess();
+        mcp.Initialize();
+        int id = 1;
+        foreach (var (tool, target) in new[]
+                 {
+                     ("proc_list", "proc://.list | where name == \"sleep\" | count"),
+                     ("proc_list", " | count"),
+                     ("proc_list", "proc://.list(name=sleep) | proc://{pid}.info"),
+                     ("file_read", $"{dir.Path}/x.txt | first 2"),
+                 })
+        {
+            var env = mcp.CallTool(id++, tool, new JsonObject { ["target"] = target });
+            Assert.Equal("usage", McpProcess.Code(env));
+            Assert.Equal("Pipelines run from the command line, the shell, resh batch or ssh://; send each stage as its own call here.",
+                env["error"]!["message"]!.GetValue<string>());
+            Assert.False(string.IsNullOrEmpty(env["error"]!["hint"]?.GetValue<string>()), env.ToJsonString());
+        }
+        var read = mcp.CallTool(id, "file_read", new JsonObject { ["target"] = odd });
+        Assert.True(read["ok"]!.GetValue<bool>(), read.ToJsonString());
+        Assert.Equal(0, mcp.CloseAndWait());
+    }
+
     [Fact]
     public void A_call_in_flight_does_not_block_ping_and_cancel_gets_no_answer()
     {

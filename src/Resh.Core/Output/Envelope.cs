@@ -86,7 +86,9 @@ public sealed class Envelope
     /// True when <c>result</c> is printed: on success, and on <c>partial</c> failures, whose result
     /// says which items failed (SPEC §6: a fleet envelope holds every host's envelope).
     /// </summary>
-    public bool HasResult => Ok || Error?.Code == ErrorCode.Partial;
+    public bool HasResult => Ok || Error?.Code == ErrorCode.Partial
+        // A pipeline stopped by Ctrl-C or --timeout answers with the items that ran (s42 user D8).
+        || (Error?.Code is ErrorCode.Interrupted or ErrorCode.Timeout && ResultNode is not null);
 
     /// <summary>The process exit status: a verb's override (a command's own status), except that a failed envelope never exits 0.</summary>
     public int ExitStatus => ExitStatusOverride is { } own && (own != 0 || Ok) ? own : (Ok ? 0 : (Error?.Code ?? ErrorCode.Failed).ExitStatus());

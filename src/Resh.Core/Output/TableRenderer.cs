@@ -240,7 +240,7 @@ public sealed class TableRenderer(Ansi ansi, int? width = null, FieldUnits? unit
         var keys = new List<string>();
         foreach (var (row, _) in rows.Take(200))
             foreach (var (k, v) in row)
-                if (!keys.Contains(k) && !(tree && k == "children") && (v is not JsonObject and not JsonArray || IsSmall(v)))
+                if (!keys.Contains(k) && !(tree && k == "children") && (v is not JsonObject and not JsonArray || IsSmall(v) || IsError(v)))
                     keys.Add(k);
         if (columns is not null)
         {
@@ -300,6 +300,13 @@ public sealed class TableRenderer(Ansi ansi, int? width = null, FieldUnits? unit
 
     static bool IsSmall(JsonNode? v) => v is JsonArray a && a.Count <= 4 && a.All(x => x is JsonValue);
 
+    /// <summary>
+    /// An error as envelopes write it (<c>{"code", "message", ...}</c>): a row's outcome, so a column of its own, shown as
+    /// <c>code: message</c> (a pipeline's items, s42 user D6: when every item shown had failed, the column was dropped).
+    /// </summary>
+    static bool IsError(JsonNode? v) =>
+        v is JsonObject o && o["code"] is JsonValue c && c.GetValueKind() == JsonValueKind.String && o["message"] is JsonValue m && m.GetValueKind() == JsonValueKind.String;
+
     static string Clip(string s) => TerminalText.Truncate(s, MaxCell);
 
     static string Esc(string s) => TerminalText.Escape(s);
@@ -319,6 +326,9 @@ public sealed class TableRenderer(Ansi ansi, int? width = null, FieldUnits? unit
                 return jv.ToJsonString();
             case JsonArray a when a.All(x => x is JsonValue):
                 return string.Join(",", a.Select(x => Cell(key, x, oneLine)));
+            case JsonObject o when IsError(o):
+                var message = o["code"]!.GetValue<string>() + ": " + o["message"]!.GetValue<string>();
+                return oneLine ? Esc(message.ReplaceLineEndings("⏎")) : Esc(message);
             default:
                 return Esc(v.ToJsonString());
         }

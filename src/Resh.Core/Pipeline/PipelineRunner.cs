@@ -50,12 +50,13 @@ public sealed class PipelineRunner(HandleRegistry registry, ReshRuntime runtime)
 
         int failedItems = 0, okItems = 0, skipped = 0;
         bool changed = first.Changed;
-        bool stopped = false;
+        bool stopped = false, interrupted = false;
         JsonObject? lastSummary = null;
         for (int s = 0; s < plan.Steps.Count; s++)
         {
             var step = plan.Steps[s];
-            tokens.Cancellation.ThrowIfCancellationRequested();
+            // Stopped (Ctrl-C, SIGTERM, --timeout): the answer holds what ran so far (s42 user D8), no further stage runs.
+            if (tokens.Cancellation.IsCancellationRequested) { interrupted = true; break; }
             if (step.Filter is { } filter)
             {
                 if (items.Count > 0)
@@ -91,6 +92,7 @@ public sealed class PipelineRunner(HandleRegistry registry, ReshRuntime runtime)
             changed |= ch > 0;
             items = records.Where(r => r is not null).Select(r => r!).ToList();
             lastSummary = new JsonObject { ["items"] = envs.Length, ["ok"] = ok, ["failed"] = failed, ["skipped"] = skipped, ["changed"] = ch };
+            if (tokens.Cancellation.IsCancellationRequested) { interrupted = true; break; }
             if (stop) break;
         }
 
@@ -101,13 +103,27 @@ public sealed class PipelineRunner(HandleRegistry registry, ReshRuntime runtime)
         else result = new JsonObject { ["count"] = items.Count, ["items"] = ToArray(items) };
 
         ReshError? error = null;
-        if (failedItems > 0 || failedHosts.Count > 0 || first.Error?.Code == ErrorCode.Partial)
+        var details = new JsonObject { ["failed_items"] = failedItems, ["skipped_items"] = skipped, ["failed_hosts"] = new JsonArray(failedHosts.Select(h => (JsonNode?)h).ToArray()) };
+        if (interrupted)
+        {
+            // The code says why it stopped (interrupted, timeout; SPEC §3); the result is what ran, as a finished pipeline's.
+            var cancel = Executor.CancelError(tokens.Timeout, tokens.Interrupt, runtime);
+            var why = cancel.Code == ErrorCode.Timeout ? "The pipeline gave up when the --timeout elapsed"
+                : tokens.Interrupt.IsCancellationRequested ? "The pipeline was interrupted by a signal" : "The pipeline was cancelled";
+            var done = okItems + failedItems;
+            var what = lastSummary is null ? "before any item ran" : $"after {done} of {done + skipped} items ({skipped} not run)";
+            error = new ReshError(cancel.Code, $"{why} {what}.",
+                streamed ? "Each finished item's envelope is on its own line above; the items not run never started."
+                    : "Each item that ran is in result.items (one stopped while running has ok false); the items not run never started.",
+                details);
+        }
+        else if (failedItems > 0 || failedHosts.Count > 0 || first.Error?.Code == ErrorCode.Partial)
         {
             var what = failedItems > 0 ? $"{failedItems} of {failedItems + okItems + skipped} items failed" : $"{Math.Max(failedHosts.Count, 1)} host(s) of the first stage failed";
             error = new ReshError(ErrorCode.Partial, stopped ? $"{what}; stopped at the first failure (--stop-on-error), {skipped} not run." : $"{what}.",
                 streamed ? "Each item's envelope is on its own line above; look at those with ok false."
                     : "Each item's outcome is in result.items; look at those with ok false.",
-                new JsonObject { ["failed_items"] = failedItems, ["skipped_items"] = skipped, ["failed_hosts"] = new JsonArray(failedHosts.Select(h => (JsonNode?)h).ToArray()) });
+                details);
         }
         return new Envelope
         {
@@ -144,7 +160,8 @@ public sealed class PipelineRunner(HandleRegistry registry, ReshRuntime runtime)
             await gate.WaitAsync(tokens.Cancellation).ConfigureAwait(false);
             try
             {
-                if (Volatile.Read(ref stop)) return;
+                // A slot freed by the item that was stopped must not start the next one (it never starts: skipped).
+                if (Volatile.Read(ref stop) || tokens.Cancellation.IsCancellationRequested) return;
                 var env = await RunItemAsync(stage, items[i], plan, tokens).ConfigureAwait(false);
                 envs[i] = env;
                 records[i] = Record(items[i], fields, env);
@@ -174,18 +191,10 @@ public sealed class PipelineRunner(HandleRegistry registry, ReshRuntime runtime)
             // With --stop-on-error and one at a time, the next item starts only after this one answered.
             if (plan.StopOnError && plan.Parallel == 1) await tasks[^1].ConfigureAwait(false);
         }
+        // Stopped (Ctrl-C, --timeout): an item stopped while running answered for itself (interrupted, timeout); the items
+        // that never started have no envelope and count as skipped, as after --stop-on-error.
         try { await Task.WhenAll(tasks).ConfigureAwait(false); }
         catch (OperationCanceledException) { }
-        if (tokens.Cancellation.IsCancellationRequested)
-        {
-            var error = Executor.CancelError(tokens.Timeout, tokens.Interrupt, runtime);
-            for (int i = 0; i < items.Count; i++)
-                if (envs[i] is null && !stop)
-                {
-                    envs[i] = Envelope.Failure(error, stage.Verb.HandleScheme, stage.Verb.Name, stage.Text, plan.Globals.DryRun);
-                    records[i] = Record(items[i], fields, envs[i]!);
-                }
-        }
         return (records, envs, stop);
     }
 

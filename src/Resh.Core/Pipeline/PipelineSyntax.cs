@@ -38,6 +38,29 @@ public static class PipelineSyntax
         return false;
     }
 
+    /// <summary>
+    /// True when one stage text, as a surface that takes a single call receives it (REST /v1/call, an MCP tool's target,
+    /// the agent), is written as a pipeline: a <c>|</c> splits it (<see cref="SplitTopLevel"/>) and every part after the
+    /// first starts with a filter or a stage. A target that only holds <c> | </c> (a file named <c>a | b</c>) is not one.
+    /// </summary>
+    public static bool LooksLikePipeline(string stage)
+    {
+        if (!stage.Contains('|') || !StageParser.LooksLikeStage(stage.TrimStart())) return false;
+        var parts = SplitTopLevel(stage);
+        if (parts.Count < 2) return false;
+        for (int k = 1; k < parts.Count; k++)
+        {
+            var first = parts[k].Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries) is [var w, ..] ? w : "";
+            if (!ItemFilter.IsFilter(first) && !StageParser.LooksLikeStage(first)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>The answer of a surface that takes one call at a time to a pipeline (issue 19: pipelines are the CLI's, the shell's, batch's and ssh://'s).</summary>
+    public static ReshError NotOnThisSurface() =>
+        ReshError.Usage("Pipelines run from the command line, the shell, resh batch or ssh://; send each stage as its own call here.",
+            "Call the first stage (e.g. proc://.list), then call the next stage once per item with that item's fields; or run the pipeline with resh on the command line or in resh batch.");
+
     /// <summary>Splits a pipeline's argv into segments (call only when <see cref="IsPipeline"/> is true).</summary>
     public static PipelineArgv Split(IReadOnlyList<string> argv)
     {

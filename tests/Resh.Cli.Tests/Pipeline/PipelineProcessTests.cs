@@ -146,6 +146,108 @@ public sealed class PipelineProcessTests
         for (int i = 0; i < 3; i++) Assert.True(s.Alive(i));
     }
 
+    /// <summary>
+    /// s42 user D6: --format table showed OK/CHANGED/TARGET only when every item shown had failed (--stop-on-error after
+    /// the first): the error column came only from rows whose error was null. Each item's error is a column whenever
+    /// any item failed, as `code: message`.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Table_format_shows_each_failed_items_error(bool stopOnError)
+    {
+        using var t = new Sleeps(2);
+        // PID 1 sorts first and is refused without force=true.
+        var args = new List<string> { $"proc://.list | where pid == 1 or command =~ \"^sleep {t.Base / 10}[0-9]$\" | sort pid | proc://{{pid}}.kill", "--dry-run", "--format", "table", "--no-color" };
+        if (stopOnError) args.Add("--stop-on-error");
+        var run = ReshBinary.Run([.. args]);
+        Assert.Equal(9, run.ExitCode);
+        var shown = run.Stdout + run.Stderr; // a failed envelope's table goes to stderr
+        var lines = shown.Split('\n');
+        var header = lines.FirstOrDefault(l => l.Contains("TARGET", StringComparison.Ordinal));
+        Assert.True(header is not null && header.Contains("ERROR", StringComparison.Ordinal), shown);
+        var pid1 = lines.FirstOrDefault(l => l.Contains("proc://1 ", StringComparison.Ordinal));
+        Assert.True(pid1 is not null && pid1.Contains("usage: Refusing to kill PID 1", StringComparison.Ordinal), shown);
+        for (int i = 0; i < 2; i++) Assert.True(t.Alive(i));
+    }
+
+    /// <summary>
+    /// s42 user D8: a pipeline stopped by Ctrl-C (SIGINT) or --timeout printed `result: null`. It answers with the items
+    /// that ran, in a finished pipeline's shape (items, summary), with the code that says why it stopped; the item stopped
+    /// while running has its own error, the items never started count as skipped and are not run.
+    /// </summary>
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("timeout")]
+    public async Task An_interrupted_pipeline_answers_with_the_items_that_ran(string how)
+    {
+        var tag = Random.Shared.Next(100000, 999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var procs = new List<Process>();
+        try
+        {
+            // In PID order: two sleeps that die on TERM, one that ignores TERM (kill grace=60s on it is the slow item), two more.
+            procs.Add(StartProcess("sleep", $"{tag}1"));
+            procs.Add(StartProcess("sleep", $"{tag}2"));
+            Thread.Sleep(50);
+            procs.Add(StartProcess("/bin/sh", "-c", $"trap '' TERM; exec sleep {tag}3"));
+            Thread.Sleep(50);
+            procs.Add(StartProcess("sleep", $"{tag}4"));
+            procs.Add(StartProcess("sleep", $"{tag}5"));
+            var until = DateTime.UtcNow.AddSeconds(10);
+            while (DateTime.UtcNow < until && procs.Any(p => !Comm(p.Id).StartsWith("sleep", StringComparison.Ordinal))) Thread.Sleep(20);
+
+            var psi = new ProcessStartInfo(ReshBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            psi.ArgumentList.Add($"proc://.list(match=sleep {tag}) | where name == \"sleep\" | sort pid | proc://{{pid}}.kill grace=60s");
+            psi.ArgumentList.Add("--format");
+            psi.ArgumentList.Add("json");
+            if (how == "timeout") { psi.ArgumentList.Add("--timeout"); psi.ArgumentList.Add("4s"); }
+            using var resh = Process.Start(psi)!;
+            var stdout = resh.StandardOutput.ReadToEndAsync();
+            var stderr = resh.StandardError.ReadToEndAsync();
+            // The first two items ran (their sleeps are gone); the third is waiting out its grace.
+            Assert.True(procs[0].WaitForExit(20_000) && procs[1].WaitForExit(20_000), "the first items did not run");
+            Thread.Sleep(500);
+            if (how == "INT") Process.Start("kill", $"-INT {resh.Id}")!.WaitForExit();
+            Assert.True(resh.WaitForExit(TimeSpan.FromSeconds(30)), "resh did not stop");
+            var text = (await stdout).Trim();
+            var env = (JsonObject)JsonNode.Parse(text)!;
+            Assert.Equal(how == "INT" ? 130 : 6, resh.ExitCode);
+            Assert.Equal(how == "INT" ? "interrupted" : "timeout", env["error"]!["code"]!.GetValue<string>());
+            Assert.Equal("pipeline", env["handle"]!.GetValue<string>());
+            var result = env["result"] as JsonObject;
+            Assert.True(result is not null, text + await stderr);
+            var items = result!["items"]!.AsArray();
+            Assert.True(items.Count == 3, text);
+            Assert.Equal([procs[0].Id, procs[1].Id, procs[2].Id], items.Select(i => i!["item"]!["pid"]!.GetValue<int>()));
+            Assert.True(items[0]!["ok"]!.GetValue<bool>() && items[1]!["ok"]!.GetValue<bool>(), text);
+            Assert.False(items[2]!["ok"]!.GetValue<bool>());
+            Assert.Equal(how == "INT" ? "interrupted" : "timeout", items[2]!["error"]!["code"]!.GetValue<string>());
+            var summary = result["summary"]!;
+            Assert.Equal((5, 2, 1, 2), (summary["items"]!.GetValue<int>(), summary["ok"]!.GetValue<int>(), summary["failed"]!.GetValue<int>(), summary["skipped"]!.GetValue<int>()));
+            Assert.Equal(2, env["error"]!["details"]!["skipped_items"]!.GetValue<int>());
+            Assert.Contains("2 not run", env["error"]!["message"]!.GetValue<string>());
+            // The items after the stop never ran.
+            Assert.False(procs[3].HasExited, "an item after the stop ran");
+            Assert.False(procs[4].HasExited, "an item after the stop ran");
+        }
+        finally
+        {
+            foreach (var p in procs) { try { if (!p.HasExited) p.Kill(); p.WaitForExit(2000); } catch (InvalidOperationException) { } p.Dispose(); }
+        }
+    }
+
+    static Process StartProcess(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        return Process.Start(psi)!;
+    }
+
+    static string Comm(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/comm"); } catch (IOException) { return ""; }
+    }
+
     [Fact]
     public void Table_format_renders_the_filter_output()
     {

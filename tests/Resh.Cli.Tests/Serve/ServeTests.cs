@@ -67,6 +67,35 @@ public sealed class ServeTests : ServeTestBase
 
     static string Code(JsonObject env) => env["error"]?["code"]?.GetValue<string>() ?? "ok";
 
+    /// <summary>
+    /// /v1/call takes one call: a pipeline as the stage is refused (usage, 400) with where pipelines run and what to send
+    /// instead (issue 19, s42 user D4), before any other reading of the stage (a last stage's `(...)` is not "arguments
+    /// inside the stage").
+    /// </summary>
+    [Fact]
+    public async Task A_pipeline_as_the_stage_is_refused_with_where_pipelines_run()
+    {
+        var token = Token("ci", "ops");
+        var url = Start();
+        foreach (var stage in new[]
+                 {
+                     "system://.uptime | count",
+                     "proc://.list | where name == \"sleep\" | proc://{pid}.kill(grace=2s)",
+                     $"file://{Data}/notes.txt.read | first 1",
+                 })
+        {
+            var (status, env, _) = await CallAsync(url, token, new JsonObject { ["stage"] = stage }.ToJsonString());
+            Assert.Equal((400, "usage"), (status, Code(env)));
+            Assert.Equal("Pipelines run from the command line, the shell, resh batch or ssh://; send each stage as its own call here.",
+                env["error"]!["message"]!.GetValue<string>());
+            Assert.False(string.IsNullOrEmpty(env["error"]!["hint"]?.GetValue<string>()), env.ToJsonString());
+        }
+        // A stage of its own still runs.
+        var (okStatus, ok, _) = await CallAsync(url, token, """{"stage":"system://","verb":"uptime"}""");
+        Assert.Equal(200, okStatus);
+        Assert.True(ok["ok"]!.GetValue<bool>(), ok.ToJsonString());
+    }
+
     [Fact]
     public async Task A_call_runs_the_verb_and_answers_its_envelope_with_the_status_of_its_error_code()
     {
