@@ -186,10 +186,13 @@ public sealed class OutputWriter
             switch (Format)
             {
                 case OutputFormat.Ndjson when answer && env.HasResult && !SecretRedactor.Active:
-                    // The items go out as the envelope's JSON is made (a listing of /usr in the memory of one item).
-                    var lines = NdjsonLines.Streaming(_stdout, itemsAlreadyStreamed: _streamed, notItems: NdjsonLines.NotItemsOf(env.ResolvedResultType));
+                    // The items go out as the envelope's JSON is made (a listing of /usr in the memory of one item); a line
+                    // that may hold an Authorization header or Bearer token written as text is masked on its way (s41 review).
+                    var ndjsonOut = new CredentialLineStream(_stdout, json: true);
+                    var lines = NdjsonLines.Streaming(ndjsonOut, itemsAlreadyStreamed: _streamed, notItems: NdjsonLines.NotItemsOf(env.ResolvedResultType));
                     EnvelopeJson.Write(lines, env, false);
                     lines.Complete();
+                    ndjsonOut.Complete();
                     break;
                 case OutputFormat.Ndjson when answer && env.HasResult:
                     // Masking a secret needs the whole text.
@@ -197,16 +200,19 @@ public sealed class OutputWriter
                     NdjsonLines.Write(_stdout, Scrubbed(false, env.Revealed), itemsAlreadyStreamed: _streamed, NdjsonLines.NotItemsOf(env.ResolvedResultType));
                     break;
                 case OutputFormat.Json or OutputFormat.Ndjson or OutputFormat.JsonPretty when !SecretRedactor.Active:
-                    // Nothing to mask: the JSON goes out as it is made, in chunks once it is large (a listing of /usr).
+                    // No secret registered: the JSON goes out as it is made, in chunks once it is large (a listing of /usr).
+                    // Credentials written as text (an Authorization header in a file read) are still masked: a small
+                    // envelope through the same scrub as with a secret registered, a large one chunk by chunk.
                     _buffer.Clear();
-                    var spill = new SpillingBufferWriter(_stdout, _buffer);
+                    var spill = new SpillingBufferWriter(_stdout, _buffer) { MaskCredentials = true };
                     try { EnvelopeJson.Write(spill, env, Format == OutputFormat.JsonPretty); }
                     catch when (spill.Spilled)
                     {
                         _stdout.Write("\n"u8); // what was printed cannot be taken back: end that line before the fallback envelope
                         throw;
                     }
-                    spill.Complete();
+                    if (spill.Spilled) spill.Complete();
+                    else _stdout.Write(Scrubbed(Format == OutputFormat.JsonPretty, env.Revealed));
                     _stdout.Write("\n"u8);
                     break;
                 case OutputFormat.Json or OutputFormat.Ndjson or OutputFormat.JsonPretty:
@@ -215,9 +221,11 @@ public sealed class OutputWriter
                     _stdout.Write("\n"u8);
                     break;
                 case OutputFormat.Yaml when !SecretRedactor.Active:
-                    var yaml = YamlRenderer.Streaming(_stdout);
+                    var yamlOut = new CredentialLineStream(_stdout, json: false);
+                    var yaml = YamlRenderer.Streaming(yamlOut);
                     EnvelopeJson.Write(yaml, env, false);
                     yaml.Complete();
+                    yamlOut.Complete();
                     break;
                 case OutputFormat.Yaml:
                     Encode(env, false);
@@ -229,9 +237,11 @@ public sealed class OutputWriter
                     var table = new TableRenderer(_ansi, TableWidth, units, Columns);
                     if (env.Ok && !SecretRedactor.Active)
                     {
-                        // Straight to stdout as it is made (file.list of a whole tree); masking a secret needs the whole text.
-                        using var stdout = new StreamWriter(_stdout, Utf8NoBom, 1 << 14, leaveOpen: true);
-                        table.Render(env, stdout);
+                        // Straight to stdout as it is made (file.list of a whole tree); masking a secret needs the whole text,
+                        // an Authorization header written as text only its line.
+                        var tableOut = new CredentialLineStream(_stdout, json: false);
+                        using (var stdout = new StreamWriter(tableOut, Utf8NoBom, 1 << 14, leaveOpen: true)) table.Render(env, stdout);
+                        tableOut.Complete();
                         break;
                     }
                     var text = SecretRedactor.Scrub(table.Render(env), env.Revealed);
@@ -250,7 +260,7 @@ public sealed class OutputWriter
                     else if (node is not null)
                     {
                         var json = Encoding.UTF8.GetBytes(node.ToJsonString());
-                        if (SecretRedactor.Active)
+                        if (SecretRedactor.MayNeedScrub(json))
                             json = SecretRedactor.ScrubJson(json, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default }, env.Revealed) ?? json;
                         _stdout.Write(json);
                         _stdout.Write("\n"u8);
@@ -267,10 +277,13 @@ public sealed class OutputWriter
         EnvelopeJson.Write(_buffer, env, indented);
     }
 
-    /// <summary>The JSON in the buffer with every registered secret masked (the buffer itself when none matched).</summary>
+    /// <summary>
+    /// The JSON in the buffer with every registered secret and every Authorization/Bearer credential written as text
+    /// masked (the buffer itself when none matched).
+    /// </summary>
     ReadOnlySpan<byte> Scrubbed(bool indented, IReadOnlyList<string>? revealed = null)
     {
-        if (!SecretRedactor.Active) return _buffer.WrittenSpan;
+        if (!SecretRedactor.MayNeedScrub(_buffer.WrittenSpan)) return _buffer.WrittenSpan;
         return SecretRedactor.ScrubJson(_buffer.WrittenSpan, EnvelopeJson.WriterOptions(indented), revealed) ?? _buffer.WrittenSpan;
     }
 

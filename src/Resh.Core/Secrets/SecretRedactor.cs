@@ -249,9 +249,33 @@ public static class SecretRedactor
         return output.WrittenSpan.ToArray();
     }
 
-    /// <summary>Whether the JSON may carry an Authorization header or a Bearer token (<see cref="MaskAuthorization"/>).</summary>
-    static bool MayHoldAuthorization(ReadOnlySpan<byte> json) =>
-        json.IndexOf("earer"u8) >= 0 || json.IndexOf("EARER"u8) >= 0 || json.IndexOf("uthorization"u8) >= 0 || json.IndexOf("UTHORIZATION"u8) >= 0;
+    /// <summary>
+    /// Whether UTF-8 text (JSON, a table, YAML) may carry an Authorization header or a Bearer token
+    /// (<see cref="MaskAuthorization"/>): the word `bearer` or `authorization` in any case. A vectorized scan for the
+    /// first letter, so clean output costs a pass over its bytes.
+    /// </summary>
+    public static bool MayHoldAuthorization(ReadOnlySpan<byte> utf8) => HasWord(utf8, "bearer"u8) || HasWord(utf8, "authorization"u8);
+
+    /// <summary>
+    /// The one gate of every output path: true when <paramref name="utf8"/> must go through the scrub, because a secret
+    /// is registered in this process or the bytes may hold a credential written as text (an Authorization header in a
+    /// file that was read). False for nearly every output, which then goes out as it was made.
+    /// </summary>
+    public static bool MayNeedScrub(ReadOnlySpan<byte> utf8) => Active || MayHoldAuthorization(utf8);
+
+    static bool HasWord(ReadOnlySpan<byte> text, ReadOnlySpan<byte> lower)
+    {
+        var first = lower[0];
+        var upper = (byte)(first - 32);
+        while (text.Length >= lower.Length)
+        {
+            var i = text.IndexOfAny(first, upper);
+            if (i < 0 || text.Length - i < lower.Length) return false;
+            if (System.Text.Ascii.EqualsIgnoreCase(text.Slice(i, lower.Length), lower)) return true;
+            text = text[(i + 1)..];
+        }
+        return false;
+    }
 
     static string ScrubWith(string text, string[] needles)
     {

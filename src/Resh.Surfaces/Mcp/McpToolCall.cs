@@ -61,12 +61,15 @@ public static class McpToolCall
         });
     }
 
-    /// <summary>The envelope as the CLI prints it under --format json: secrets resolved during the call are masked.</summary>
+    /// <summary>
+    /// The envelope as the CLI prints it under --format json: secrets resolved during the call, and Authorization/Bearer
+    /// credentials written as text, are masked.
+    /// </summary>
     public static byte[] EnvelopeBytes(Envelope env)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
         EnvelopeJson.Write(buffer, env, indented: false);
-        if (SecretRedactor.Active)
+        if (SecretRedactor.MayNeedScrub(buffer.WrittenSpan))
             return SecretRedactor.ScrubJson(buffer.WrittenSpan, EnvelopeJson.WriterOptions(false), env.Revealed) ?? buffer.WrittenSpan.ToArray();
         return buffer.WrittenSpan.ToArray();
     }

@@ -441,6 +441,8 @@ public sealed class RestHandler : IHttpRequestHandler
                 _roles.Clear();
                 try
                 {
+                    // The same owner/mode rule as at start: a file another user can change fails closed, like one that no longer parses.
+                    Resh.Core.Config.OwnedStateDir.CheckTrustedFile(path, "serve config file");
                     var config = ReshConfig.Parse(path);
                     if (_authFrom is not null)
                     {

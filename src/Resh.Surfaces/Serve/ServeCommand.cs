@@ -70,6 +70,9 @@ public static class ServeCommand
                 throw ReshError.Usage($"{endPoint} is not a loopback address, and without TLS the API tokens would cross the network in clear.",
                     "Give --tls-cert (and --tls-key), or --allow-plaintext behind a TLS proxy, or listen on 127.0.0.1.").ToException();
             var clientPolicy = ClientPolicy(inv.Args.Get(ClientCa), certificate is not null);
+            // Roles, clients and LDAP group mappings come from this file: another user who can change it must not grant
+            // themselves (s41 review, as for the agent's config: OwnedStateDir.CheckTrustedFile).
+            if (start.Runtime.Config.Path is { } configPath) Resh.Core.Config.OwnedStateDir.CheckTrustedFile(configPath, "serve config file");
             Identity.ServeAuthenticator auth;
             Identity.RateLimiter? limiter;
             try

@@ -356,6 +356,55 @@ public sealed class ServeStreamTests : ServeTestBase
     }
 
     [Fact]
+    public async Task A_client_that_sends_junk_after_its_body_then_leaves_still_cancels_the_stream()
+    {
+        // s41 attacker #2: more than the read-ahead buffer (32 KiB) after the body ended the disconnect watch, so the
+        // follow ran to its own end (here 30 min) after its client left.
+        var config = WriteConfig();
+        var (port, server) = Start(config);
+        var token = Token("ro", "ro");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using (var client = await PostAsync(port, "/v1/call", token, Follow(_log, "30m"), "application/x-ndjson"))
+        {
+            var answer = new Answer(client.GetStream());
+            await answer.ReadHeadAsync(cts.Token);
+            Assert.Equal("first", JsonNode.Parse((await answer.NextLineAsync(cts.Token))!)!["line"]!.GetValue<string>());
+            await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes(new string('j', 96 * 1024)), cts.Token);
+            await Task.Delay(500);
+            Assert.Equal(1, OpenOn(server, _log));
+        }
+        Assert.True(await EventuallyAsync(() => OpenOn(server, _log) == 0, TimeSpan.FromSeconds(15)), "the follow runs on after its client sent junk and left");
+        Assert.True(await EventuallyAsync(() => AuditLines(State).Any(l => l.Contains("\"verb\":\"tail\"")), TimeSpan.FromSeconds(10)));
+        Assert.Contains("interrupted", AuditLines(State).Single(l => l.Contains("\"verb\":\"tail\"")));
+    }
+
+    [Fact]
+    public async Task A_client_that_keeps_sending_while_it_streams_is_cut_off_at_the_discard_cap()
+    {
+        var config = WriteConfig();
+        var (port, server) = Start(config);
+        var token = Token("ro", "ro");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var client = await PostAsync(port, "/v1/call", token, Follow(_log, "30m"), "application/x-ndjson");
+        var answer = new Answer(client.GetStream());
+        await answer.ReadHeadAsync(cts.Token);
+        Assert.Equal("first", JsonNode.Parse((await answer.NextLineAsync(cts.Token))!)!["line"]!.GetValue<string>());
+        // 4 MiB of junk, more than the 1 MiB the server drops while it watches: the call ends although the client stays.
+        var junk = Task.Run(async () =>
+        {
+            try { await client.GetStream().WriteAsync(new byte[4 << 20], cts.Token); }
+            catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException) { }
+        });
+        Assert.True(await EventuallyAsync(() => OpenOn(server, _log) == 0, TimeSpan.FromSeconds(15)), "the follow runs on for a client that floods its connection");
+        await junk;
+        // The server still answers others.
+        using var other = await PostAsync(port, "/v1/call", token, $$"""{"stage":"system://","verb":"uptime"}""", null);
+        var ok = new Answer(other.GetStream());
+        await ok.ReadHeadAsync(cts.Token);
+        Assert.Equal(200, ok.Status);
+    }
+
+    [Fact]
     public async Task A_client_that_stops_reading_holds_back_the_verb_not_the_server_memory()
     {
         var config = WriteConfig();

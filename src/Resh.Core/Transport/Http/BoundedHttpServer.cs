@@ -334,7 +334,7 @@ public sealed class BoundedHttpServer : IDisposable
                     response = _handler.Rejected(head, remote, 408, why);
                 }
                 var keepAlive = !unread && head is { Version: "1.1" } && served + 1 < _limits.MaxRequestsPerConnection && !response.Close
-                    && !serverCt.IsCancellationRequested && !draining.IsCancellationRequested && !WantsClose(head);
+                    && !serverCt.IsCancellationRequested && !draining.IsCancellationRequested && !WantsClose(head) && reader?.Discarded is null or 0;
                 try
                 {
                     // A HEAD answer has the head of a GET's, never a body. A streamed body runs with the call's token.
@@ -352,6 +352,7 @@ public sealed class BoundedHttpServer : IDisposable
                     call?.Dispose();
                 }
                 if (call is { IsCancellationRequested: true } && !serverCt.IsCancellationRequested) return; // the client has gone
+                if (reader?.Discarded > 0) keepAlive = false; // bytes after the request were dropped to keep watching: its next request is lost
                 if (!keepAlive)
                 {
                     try { client.Shutdown(SocketShutdown.Send); } catch (SocketException) { }

@@ -25,10 +25,18 @@ public sealed class HttpRequestReader(Stream stream, HttpServerLimits limits)
     bool _closed;
 
     /// <summary>
+    /// Bytes the watch read and dropped because the buffer was full: the connection's next request is lost, so it is
+    /// closed after the answer.
+    /// </summary>
+    public long Discarded { get; private set; }
+
+    /// <summary>
     /// While a request is handled: reads what the client sends next (a pipelined request, kept in the buffer for
     /// <see cref="ReadHeadAsync"/>) so that its closing the connection is seen at once; <paramref name="closed"/> runs then
     /// (the call's cancellation). Stops at <paramref name="stop"/> (the answer is sent), leaving a read in flight for the
-    /// next head, or when the buffer is full (a client that pipelines that much is not watched any longer).
+    /// next head. Once the buffer is full, what arrives is read and dropped (<see cref="Discarded"/>) so a close is still
+    /// seen; past MaxDiscardBytes the call is cancelled as if the client had gone (s41 attacker #2: before, a full buffer
+    /// ended the watch and a follow ran to its own end after its client left).
     /// </summary>
     public async Task WatchAsync(Action closed, CancellationToken stop)
     {
@@ -42,15 +50,54 @@ public sealed class HttpRequestReader(Stream stream, HttpServerLimits limits)
         using var registration = stop.Register(() => stopped.TrySetResult());
         while (!stop.IsCancellationRequested && !_closed)
         {
+            if (_ahead is null && _end == _buffer.Length)
+            {
+                await DiscardAsync(closed, stopped.Task).ConfigureAwait(false);
+                return;
+            }
             if (_ahead is null)
             {
-                if (_end == _buffer.Length) return;
                 try { _ahead = stream.ReadAsync(_buffer.AsMemory(_end), CancellationToken.None).AsTask(); }
                 catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException) { _ahead = Task.FromResult(0); }
             }
             if (await Task.WhenAny(_ahead, stopped.Task).ConfigureAwait(false) != _ahead) return;
             if (TakeAhead() == 0)
             {
+                closed();
+                return;
+            }
+        }
+    }
+
+    /// <summary>The watch with a full buffer: reads and drops the client's bytes until it closes, the answer is sent, or the cap.</summary>
+    async Task DiscardAsync(Action closed, Task stopped)
+    {
+        var scratch = new byte[16 * 1024];
+        while (true)
+        {
+            Task<int> read;
+            try { read = stream.ReadAsync(scratch, CancellationToken.None).AsTask(); }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException) { read = Task.FromResult(0); }
+            if (await Task.WhenAny(read, stopped).ConfigureAwait(false) != read)
+            {
+                // The answer is sent with a read in flight into the scratch buffer: the connection is closed (Discarded > 0).
+                Discarded = Math.Max(Discarded, 1);
+                _ = read.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+                return;
+            }
+            int n;
+            try { n = read.GetAwaiter().GetResult(); }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or System.Net.Sockets.SocketException) { n = 0; }
+            if (n == 0)
+            {
+                _closed = true;
+                closed();
+                return;
+            }
+            Discarded += n;
+            if (Discarded > limits.MaxDiscardBytes)
+            {
+                _closed = true;
                 closed();
                 return;
             }

@@ -39,6 +39,12 @@ public sealed record HttpServerLimits
     /// default: webhook:// listen) closes after every answer; `resh serve` keeps connections alive.
     /// </summary>
     public int MaxRequestsPerConnection { get; init; } = 1;
+    /// <summary>
+    /// While a request is handled, what the client sends beyond the read-ahead buffer (MaxHeadBytes) is read and dropped
+    /// up to this many bytes, so its closing the connection still cancels the call (s41 attacker #2); more ends the call and
+    /// the connection. A connection that had bytes dropped is closed after its answer (its next request is gone).
+    /// </summary>
+    public long MaxDiscardBytes { get; init; } = 1024 * 1024;
     /// <summary>The largest body when the handler names no limit of its own.</summary>
     public long DefaultMaxBody { get; init; } = 1024 * 1024;
 }
