@@ -2,7 +2,8 @@
 # resh agents on NATS (issue 21): N `resh agent` processes (each its own state dir, host name and facts) on one
 # nats-server (tests/setup/nats.sh, loopback), one caller key trusted by all. Measures:
 #   1. discovery of all agents (agent://*.discover): wall time and how many answered;
-#   2. a read verb on all (agent://HOSTS/system://.uptime, the host list given so discovery is not counted):
+#   2. a read verb on all (agent://HOSTS/system://.uptime, the host list given so discovery is not counted, and
+#      agent://*/system://.uptime, discovery included):
 #      per-host latency = when that host's ndjson line reached the caller, from the caller's start (median, p99
 #      over every host of every run), the call's wall time, and the caller's CPU (user+sys) per call;
 #   3. a mutating verb (file.write) on a filtered subset (@even, half the agents): wall time, files written;
@@ -80,7 +81,7 @@ hosts=$(seq -f 'agent%g' 1 "$n" | paste -sd, -)
 export RESH_HOME="$DIR/caller" HOME="$DIR/caller"
 sleep 2
 echo "agents running: $n (asked for $want); MemAvailable $(awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo) MiB" >&2
-PIDS="${pids[*]}" N="$n" RUNS="$runs" HOSTS="$hosts" RESH="$RESH" CFG="$DIR/caller.toml" DIR="$DIR" /usr/bin/python3 - <<'PY'
+MON=$((port + 1)) PIDS="${pids[*]}" N="$n" RUNS="$runs" HOSTS="$hosts" RESH="$RESH" CFG="$DIR/caller.toml" DIR="$DIR" /usr/bin/python3 - <<'PY'
 import json, os, resource, statistics, subprocess, time
 n, runs, resh, cfg = int(os.environ["N"]), int(os.environ["RUNS"]), os.environ["RESH"], os.environ["CFG"]
 def cpu():
@@ -94,19 +95,32 @@ for _ in range(runs):
     disc.append((time.perf_counter() - t) * 1000)
     found = json.loads(out.stdout)["result"]["count"]
 print(f"discovery of {n} agents: {found} answered; median {statistics.median(disc):.0f} ms (discover_idle 500 ms included)")
-lat, wall, cpus, bad = [], [], [], 0
-for _ in range(runs):
-    c0, t = cpu(), time.perf_counter()
-    p = subprocess.Popen([resh, f"agent://{os.environ['HOSTS']}/system://.uptime", "--config", cfg, "--format", "ndjson"], stdout=subprocess.PIPE, text=True)
-    for line in p.stdout:
-        e = json.loads(line)
-        if e.get("handle") == "system":
-            lat.append((time.perf_counter() - t) * 1000); bad += 0 if e["ok"] else 1
-    p.wait(); wall.append((time.perf_counter() - t) * 1000); cpus.append((cpu() - c0) * 1000)
+def varz():
+    import urllib.request
+    v = json.load(urllib.request.urlopen(f"http://127.0.0.1:{os.environ['MON']}/varz"))
+    return {k: v[k] for k in ("in_msgs", "out_msgs", "in_bytes", "out_bytes")}
+def read_all(target, what):
+    lat, wall, cpus, bad = [], [], [], 0
+    v0 = varz()
+    for _ in range(runs):
+        c0, t = cpu(), time.perf_counter()
+        p = subprocess.Popen([resh, f"agent://{target}/system://.uptime", "--config", cfg, "--format", "ndjson"], stdout=subprocess.PIPE, text=True)
+        for line in p.stdout:
+            e = json.loads(line)
+            if e.get("handle") == "system":
+                lat.append((time.perf_counter() - t) * 1000); bad += 0 if e["ok"] else 1
+            elif e.get("handle") == "agent" and not e.get("ok"):
+                print(f"read verb on {n} agents ({what}): refused: {e['error']['code']}: {e['error']['message'][:160]}"); p.wait(); return
+        p.wait(); wall.append((time.perf_counter() - t) * 1000); cpus.append((cpu() - c0) * 1000)
+    print(f"read verb on {n} agents ({what}) x {runs}: per-host latency median {statistics.median(lat):.0f} ms, p99 {pct(lat, 99):.0f} ms; "
+          f"call wall median {statistics.median(wall):.0f} ms, max {max(wall):.0f} ms; caller CPU median {statistics.median(cpus):.0f} ms; "
+          f"{len(lat)} answers of {n * runs}, {bad} failed")
+    v1 = varz(); d = {k: (v1[k] - v0[k]) / runs for k in v0}
+    print(f"  broker per call: {d['in_msgs']:.0f} messages in ({d['in_bytes'] / 1024:.1f} KiB), {d['out_msgs']:.0f} out ({d['out_bytes'] / 1024:.1f} KiB)")
+read_all(os.environ["HOSTS"], "host list, no discovery")
+read_all("*", "agent://*: discovery included")
 caller_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(f"read verb on {n} agents x {runs}: per-host latency median {statistics.median(lat):.0f} ms, p99 {pct(lat, 99):.0f} ms; "
-      f"call wall median {statistics.median(wall):.0f} ms, max {max(wall):.0f} ms; caller CPU median {statistics.median(cpus):.0f} ms; "
-      f"caller peak RSS {caller_rss:.1f} MiB; {len(lat)} answers of {n * runs}, {bad} failed")
+print(f"caller peak RSS (any of its calls) {caller_rss:.1f} MiB")
 t = time.perf_counter()
 out = subprocess.run([resh, "agent://@even/file://~/flag.write", "content=on", "--config", cfg, "--format", "json"], capture_output=True, text=True)
 env = json.loads(out.stdout)
