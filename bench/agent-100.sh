@@ -117,5 +117,5 @@ import json, statistics, sys
 for r in json.load(open(sys.argv[1]))["results"]:
     print(f"{r['command']}: caller CPU (user+sys, children included) {1000 * (r['user'] + r['system']):.0f} ms per call")
 PY
-echo "ansible: $( ((have_ansible)) && ansible --version | head -1 || echo 'not installed')"
+echo "ansible: $( ((have_ansible)) && ansible --version 2>/dev/null | sed -n 1p || echo "not installed")"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
