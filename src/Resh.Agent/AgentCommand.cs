@@ -214,5 +214,6 @@ public sealed record AgentFound(string Host, System.Text.Json.Nodes.JsonObject F
 [JsonSerializable(typeof(AgentServeResult))]
 [JsonSerializable(typeof(AgentKeyResult))]
 [JsonSerializable(typeof(AgentDiscoverResult))]
+[JsonSerializable(typeof(Resh.Surfaces.Serve.ServeInstallResult))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonNode))]
 internal sealed partial class AgentJson : JsonSerializerContext;
