@@ -188,20 +188,20 @@ public static class AgentHandle
         deadlineCts.CancelAfter(deadline);
         var reader = Task.Run(async () =>
         {
-            var left = answers.Count;
+            // Reads until the call is over (not only until every host answered): a second answer under one name is a warning, not lost.
             try
             {
-                while (left > 0)
+                while (true)
                 {
                     var msg = await sub.Msgs.ReadAsync(deadlineCts.Token).ConfigureAwait(false);
                     if (Reply(msg.Data, request.Id, inner, handle) is not { } got || !answers.TryGetValue(got.Host, out var tcs)) continue;
-                    if (tcs.TrySetResult(got.Envelope)) left--;
-                    else ctx.Warn($"A second agent answered as {got.Host} ({(got.Envelope.Ok ? "ok" : got.Envelope.Error?.Code.ToWire())}{(got.Envelope.Changed ? ", changed" : "")}): the call ran on more than one machine of that name, and the first answer is shown. Give each agent its own [agent] host.");
+                    if (!tcs.TrySetResult(got.Envelope)) ctx.Warn($"A second agent answered as {got.Host} ({(got.Envelope.Ok ? "ok" : got.Envelope.Error?.Code.ToWire())}{(got.Envelope.Changed ? ", changed" : "")}): the call ran on more than one machine of that name, and the first answer is shown. Give each agent its own [agent] host.");
                 }
             }
             catch (OperationCanceledException) { }
         });
         await nats.PublishAsync(AgentWire.CallSubject, AgentWire.Signed(request, seed), replyTo: inbox, cancellationToken: ctx.Cancellation).ConfigureAwait(false);
+        var published = System.Diagnostics.Stopwatch.StartNew();
 
         async Task<Envelope> PerHost(HostTarget host)
         {
@@ -226,6 +226,9 @@ public static class AgentHandle
         {
             deadlineCts.Cancel();
             await reader.ConfigureAwait(false);
+            // The caller stops waiting (SIGINT, SIGTERM, --timeout, the deadline): the agents still running it are told to cancel it.
+            var unanswered = hosts.Where(h => !answers[h].Task.IsCompleted).ToArray();
+            if (unanswered.Length > 0) await AgentCancel.PublishAsync(nats, request.Id, callerName, unanswered, seed, ctx.TimeRemaining, ctx.Warn).ConfigureAwait(false);
         }
     }
 
