@@ -218,7 +218,20 @@ public static class AgentHandle
         {
             var targets = hosts.Select(h => new HostTarget(h, h)).ToArray();
             if (filter.Hosts is { Count: 1 })
-                return Outcome.Forward<JsonNode>(await PerHost(targets[0]).ConfigureAwait(false));
+            {
+                var one = await PerHost(targets[0]).ConfigureAwait(false);
+                // Two agents claiming one name both run the call; the second answer must not go unseen. It comes about as late
+                // as the first did after the call went out: wait that long again (50 ms to discover_idle) for it.
+                if (answers[hosts[0]].Task.IsCompletedSuccessfully && !ctx.Cancellation.IsCancellationRequested)
+                {
+                    var grace = TimeSpan.FromMilliseconds(Math.Clamp(published.Elapsed.TotalMilliseconds, 50, Math.Max(50, settings.DiscoverIdle.TotalMilliseconds)));
+                    if (ctx.TimeRemaining is { } rest && rest - TimeSpan.FromMilliseconds(100) < grace) grace = rest - TimeSpan.FromMilliseconds(100);
+                    if (grace > TimeSpan.Zero)
+                        try { await Task.Delay(grace, deadlineCts.Token).ConfigureAwait(false); }
+                        catch (OperationCanceledException) { }
+                }
+                return Outcome.Forward<JsonNode>(one);
+            }
             var fleet = await FanOut.RunAsync(ctx, targets, "agent", inner.Name, $"agent://{ctx.RawTarget}", _ => target, PerHost, forks: targets.Length).ConfigureAwait(false);
             return Outcome.Forward<JsonNode>(fleet);
         }

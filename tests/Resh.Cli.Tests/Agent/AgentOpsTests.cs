@@ -153,4 +153,34 @@ public sealed partial class AgentTests
         }
         finally { Kill(sleeper); }
     }
+
+    [Fact]
+    public void Two_agents_answering_one_named_host_are_a_warning_not_silence()
+    {
+        var twin = H("twin");
+        var a = StartAgent("twin1", host: twin);
+        var b = StartAgent("twin2", host: twin);
+        // Both wait on one process, so both answer when it exits, within a scheduler's noise of each other (on a loaded
+        // machine two agents' answers to an instant verb can be further apart than the caller's wait for a twin).
+        using var sleeper = Process.Start("/bin/sleep", "3")!;
+        var config = _dir.File("caller-twin.toml", $"""
+            [agent]
+            url = "nats://127.0.0.1:{_nats.Port}"
+            tls = "off"
+            key = "alice"
+            timeout = "30s"
+            discover_idle = "3s"
+            """);
+        var run = CallWith(config, $"agent://{twin}/proc://{sleeper.Id}.wait");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        // Both ran it: the caller says so instead of showing one answer as if it were the only one.
+        Assert.True(WaitForLog(a, "proc.wait ok", TimeSpan.FromSeconds(5)) is not null && WaitForLog(b, "proc.wait ok", TimeSpan.FromSeconds(5)) is not null, Err(a) + Err(b));
+        Assert.True(run.Envelope["warnings"]!.AsArray().Any(w => w!.GetValue<string>().Contains($"A second agent answered as {twin}")), run + Err(a) + Err(b));
+
+        // One agent alone under its name: no such warning.
+        var solo = StartAgent("solo");
+        var one = Call($"agent://{solo.Host}/file://~/t.write", "content=1");
+        Assert.True(one.ExitCode == 0, one.ToString());
+        Assert.DoesNotContain(one.Envelope["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("second agent"));
+    }
 }
