@@ -114,6 +114,7 @@ public static class AgentCommand
         {
             await using var discover = await nats.SubscribeCoreAsync<byte[]>(AgentWire.DiscoverSubject, cancellationToken: stop.Token).ConfigureAwait(false);
             await using var calls = await nats.SubscribeCoreAsync<byte[]>(AgentWire.CallSubject, cancellationToken: stop.Token).ConfigureAwait(false);
+            await using var cancels = await nats.SubscribeCoreAsync<byte[]>(AgentCancel.Subject, cancellationToken: stop.Token).ConfigureAwait(false);
             Log($"{settings.Host} ready on {settings.ShownUrls} (exec {(settings.Exec ? "allowed" : "refused")}, {settings.Callers.Count} trusted callers{(inv.Globals.DryRun ? ", dry-run" : "")})");
             var discoverLoop = Task.Run(async () =>
             {
@@ -124,6 +125,12 @@ public static class AgentCommand
                         try { await nats.PublishAsync(reply, answer).ConfigureAwait(false); }
                         catch (Exception e) when (e is NatsException or OperationCanceledException) { Log($"could not answer discovery: {e.Message}"); }
                 }
+            });
+            // A caller that stopped waiting cancels its call (AgentCancel); read apart from calls, so a full max_calls gate never delays one.
+            var cancelLoop = Task.Run(async () =>
+            {
+                await foreach (var msg in cancels.Msgs.ReadAllAsync(stop.Token).ConfigureAwait(false))
+                    if (msg.Data is { } data) server.Cancel(data);
             });
             await foreach (var msg in calls.Msgs.ReadAllAsync(stop.Token).ConfigureAwait(false))
             {
@@ -160,6 +167,7 @@ public static class AgentCommand
                 registered.SetResult();
             }
             await discoverLoop.ConfigureAwait(false);
+            await cancelLoop.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
         finally
@@ -214,5 +222,6 @@ public sealed record AgentFound(string Host, System.Text.Json.Nodes.JsonObject F
 [JsonSerializable(typeof(AgentServeResult))]
 [JsonSerializable(typeof(AgentKeyResult))]
 [JsonSerializable(typeof(AgentDiscoverResult))]
+[JsonSerializable(typeof(Resh.Surfaces.Serve.ServeInstallResult))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonNode))]
 internal sealed partial class AgentJson : JsonSerializerContext;

@@ -188,20 +188,20 @@ public static class AgentHandle
         deadlineCts.CancelAfter(deadline);
         var reader = Task.Run(async () =>
         {
-            var left = answers.Count;
+            // Reads until the call is over (not only until every host answered): a second answer under one name is a warning, not lost.
             try
             {
-                while (left > 0)
+                while (true)
                 {
                     var msg = await sub.Msgs.ReadAsync(deadlineCts.Token).ConfigureAwait(false);
                     if (Reply(msg.Data, request.Id, inner, handle) is not { } got || !answers.TryGetValue(got.Host, out var tcs)) continue;
-                    if (tcs.TrySetResult(got.Envelope)) left--;
-                    else ctx.Warn($"A second agent answered as {got.Host} ({(got.Envelope.Ok ? "ok" : got.Envelope.Error?.Code.ToWire())}{(got.Envelope.Changed ? ", changed" : "")}): the call ran on more than one machine of that name, and the first answer is shown. Give each agent its own [agent] host.");
+                    if (!tcs.TrySetResult(got.Envelope)) ctx.Warn($"A second agent answered as {got.Host} ({(got.Envelope.Ok ? "ok" : got.Envelope.Error?.Code.ToWire())}{(got.Envelope.Changed ? ", changed" : "")}): the call ran on more than one machine of that name, and the first answer is shown. Give each agent its own [agent] host.");
                 }
             }
             catch (OperationCanceledException) { }
         });
         await nats.PublishAsync(AgentWire.CallSubject, AgentWire.Signed(request, seed), replyTo: inbox, cancellationToken: ctx.Cancellation).ConfigureAwait(false);
+        var published = System.Diagnostics.Stopwatch.StartNew();
 
         async Task<Envelope> PerHost(HostTarget host)
         {
@@ -218,7 +218,20 @@ public static class AgentHandle
         {
             var targets = hosts.Select(h => new HostTarget(h, h)).ToArray();
             if (filter.Hosts is { Count: 1 })
-                return Outcome.Forward<JsonNode>(await PerHost(targets[0]).ConfigureAwait(false));
+            {
+                var one = await PerHost(targets[0]).ConfigureAwait(false);
+                // Two agents claiming one name both run the call; the second answer must not go unseen. It comes about as late
+                // as the first did after the call went out: wait that long again (50 ms to discover_idle) for it.
+                if (answers[hosts[0]].Task.IsCompletedSuccessfully && !ctx.Cancellation.IsCancellationRequested)
+                {
+                    var grace = TimeSpan.FromMilliseconds(Math.Clamp(published.Elapsed.TotalMilliseconds, 50, Math.Max(50, settings.DiscoverIdle.TotalMilliseconds)));
+                    if (ctx.TimeRemaining is { } rest && rest - TimeSpan.FromMilliseconds(100) < grace) grace = rest - TimeSpan.FromMilliseconds(100);
+                    if (grace > TimeSpan.Zero)
+                        try { await Task.Delay(grace, deadlineCts.Token).ConfigureAwait(false); }
+                        catch (OperationCanceledException) { }
+                }
+                return Outcome.Forward<JsonNode>(one);
+            }
             var fleet = await FanOut.RunAsync(ctx, targets, "agent", inner.Name, $"agent://{ctx.RawTarget}", _ => target, PerHost, forks: targets.Length).ConfigureAwait(false);
             return Outcome.Forward<JsonNode>(fleet);
         }
@@ -226,6 +239,9 @@ public static class AgentHandle
         {
             deadlineCts.Cancel();
             await reader.ConfigureAwait(false);
+            // The caller stops waiting (SIGINT, SIGTERM, --timeout, the deadline): the agents still running it are told to cancel it.
+            var unanswered = hosts.Where(h => !answers[h].Task.IsCompleted).ToArray();
+            if (unanswered.Length > 0) await AgentCancel.PublishAsync(nats, request.Id, callerName, unanswered, seed, ctx.TimeRemaining, ctx.Warn).ConfigureAwait(false);
         }
     }
 

@@ -23,7 +23,7 @@ namespace Resh.Agent;
 /// surface <c>agent</c> and identity <c>agent:CALLER</c>, refused ones too (floods of unverified, expired or replayed
 /// messages coalesced per caller and minute, as serve's <see cref="RefusalAudit"/> does).
 /// </summary>
-public sealed class AgentServer
+public sealed partial class AgentServer
 {
     static StdinSource NoStdin => StdinSource.Unavailable("An agent call has no standard input; @- is not available.", "Pass the value in the call's arguments.");
 
@@ -115,6 +115,7 @@ public sealed class AgentServer
         var now = DateTime.UtcNow;
         foreach (var (id, until) in _seen)
             if (until < now - AgentWire.Skew) _seen.TryRemove(id, out _);
+        SweepCancelled(now);
     }
 
     /// <summary>The answer to a discovery request, or null when this agent does not match (or the request is malformed).</summary>
@@ -216,11 +217,13 @@ public sealed class AgentServer
             return Refuse("replayed", "agent:" + caller.Name, ReshError.Unavailable("The agent's replay cache is full; nothing was run.", "Try again in a few minutes."));
         if (!_seen.TryAdd(id, claimed.Expires))
             return Refuse("replayed", "agent:" + caller.Name, ReshError.PermissionDenied($"The request {id} was seen before (a replay); nothing was run.", "Every call needs a new id: call again."));
+        if (WasCancelled(caller.Name, id))
+            return Refuse("cancelled", "agent:" + caller.Name, ReshError.Interrupted($"The caller cancelled the request {id} before it reached this agent; nothing was run.", "Call again."));
         // The run is bounded by the request's expiry (the caller stops waiting then); a clock behind the caller's still gets a second.
         var timeout = claimed.Expires - now;
         if (timeout < TimeSpan.FromSeconds(1)) timeout = TimeSpan.FromSeconds(1);
         var env = await RunAsync(caller, claimed, timeout, clock, ct).ConfigureAwait(false);
-        _log($"call {id} from {caller.Name}: {env.Handle}.{env.Verb} {(env.Ok ? "ok" : env.Error?.Code.ToWire())}{(env.Changed ? " changed" : "")} in {env.DurationMs:0.00} ms");
+        _log($"call {id} from {caller.Name}: {env.Handle}.{env.Verb} {(env.Ok ? "ok" : env.Error?.Code.ToWire())}{(env.Changed ? " changed" : "")} in {env.DurationMs:0.00} ms{(WasCancelled(caller.Name, id) ? " (cancelled by the caller)" : "")}");
         return Answer(id, env);
     }
 
@@ -305,9 +308,12 @@ public sealed class AgentServer
             return failure;
         }
         using var timeoutCts = new CancellationTokenSource(timeout);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeoutCts.Token);
+        // The caller's cancel (resh.agent.cancel) interrupts the run as a signal would the CLI's: the verb's rollback runs.
+        using var running = BeginCall(caller.Name, request.Id);
+        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(ct, running.Token);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(interrupt.Token, timeoutCts.Token);
         using var confined = McpToolCall.Confine(policy, tool, call.Host);
-        return await Executor.RunAsync(call.Invocation, runtime, OutputFormat.Json, NullEvents.Instance, linked.Token, timeoutCts.Token, ct, call.DryRun || request.DryRun && tool.Mutating, clock, timeout)
+        return await Executor.RunAsync(call.Invocation, runtime, OutputFormat.Json, NullEvents.Instance, linked.Token, timeoutCts.Token, interrupt.Token, call.DryRun || request.DryRun && tool.Mutating, clock, timeout)
             .ConfigureAwait(false);
     }
 

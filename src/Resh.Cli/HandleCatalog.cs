@@ -58,7 +58,7 @@ public static class HandleCatalog
         Resh.Handles.Plugin.PluginSchema.Validator = Resh.Handles.Config.SchemaValidation.Problems; // plugin://.test checks with config://'s validator
         registry.Add(HandleRegistry.MetaScheme, () => MetaHandle.Create(registry, BuildInfo(),
             [Resh.Surfaces.Mcp.McpCommand.Declaration(), Resh.Surfaces.Serve.ServeCommand.Declaration(), Resh.Surfaces.Serve.ServeInstall.Declaration(),
-             .. Resh.Surfaces.Serve.TokenVerbs.Create(), Resh.Agent.AgentCommand.Declaration(), .. Resh.Agent.AgentKeyVerbs.Create(),
+             .. Resh.Surfaces.Serve.TokenVerbs.Create(), Resh.Agent.AgentCommand.Declaration(), Resh.Agent.AgentInstall.Declaration(), .. Resh.Agent.AgentKeyVerbs.Create(),
              Resh.Surfaces.Shell.ShellCommand.Declaration()]));
         return registry;
     }

@@ -44,7 +44,7 @@ public sealed class AgentNats : IDisposable
 /// called through agent:// by a caller with its own key. Refusals are asserted on the real effect (no file written)
 /// and on the agent's audit trail; forged, expired, replayed and malformed messages are published as raw NATS bytes.
 /// </summary>
-public sealed class AgentTests : IClassFixture<AgentNats>, IDisposable
+public sealed partial class AgentTests : IClassFixture<AgentNats>, IDisposable
 {
     readonly AgentNats _nats;
     readonly TempDir _dir = new("agent");

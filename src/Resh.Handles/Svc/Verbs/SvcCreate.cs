@@ -25,6 +25,9 @@ public static class SvcCreate
     static readonly Arg<string?> Type = Arg.Enum("type", "Type= of the service.", ["simple", "exec", "forking", "oneshot", "notify", "idle"], "simple");
     static readonly Arg<string?> Restart = Arg.Enum("restart", "Restart= policy.", ["no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "always"], "no");
     static readonly Arg<TimeSpan?> RestartSec = Arg.Duration("restart_sec", "RestartSec= (pause before a restart).");
+    static readonly Arg<string?> ReloadSignal = Arg.Enum("reload_signal",
+        "ExecReload= that sends this signal to the main process (`/bin/kill -s HUP $MAINPID`), so `systemctl reload` (svc://NAME.reload) asks the service to re-read its config; default: none.",
+        ["HUP", "USR1", "USR2"]);
     static readonly Arg<IReadOnlyList<string>> After = Arg.List("after", "After= units (ordering).", examples: ["network-online.target"]);
     static readonly Arg<IReadOnlyList<string>> Wants = Arg.List("wants", "Wants= units (weak dependencies).");
     static readonly Arg<string?> WantedBy = Arg.String("wanted_by", "WantedBy= in [Install] (what `enable` hooks it into).", "multi-user.target");
@@ -39,7 +42,7 @@ public static class SvcCreate
 
     public static readonly VerbInfo Verb = VerbInfo.Define("create", Effect.Mutate,
         "Write a service unit file from arguments (ExecStart argv, user, env, restart policy, ordering), then daemon-reload; idempotent.",
-        [Exec, Description, User, Group, Env, SecretEnvArg, WorkingDir, Type, Restart, RestartSec, After, Wants, WantedBy, Directives, Force, ServiceManagers.BackendArg],
+        [Exec, Description, User, Group, Env, SecretEnvArg, WorkingDir, Type, Restart, RestartSec, ReloadSignal, After, Wants, WantedBy, Directives, Force, ServiceManagers.BackendArg],
         () => SvcJson.Default.SvcFileResult, RunAsync,
         examples:
         [
@@ -129,6 +132,8 @@ public static class SvcCreate
         sb.Append("\n[Service]\n");
         sb.Append("Type=").Append(ctx.Get(Type)).Append('\n');
         sb.Append("ExecStart=").Append(UnitFileText.ExecLine(argv)).Append('\n');
+        // A fixed program and a signal from a closed list: no command of the caller's choosing.
+        if (ctx.Get(ReloadSignal) is { } signal) sb.Append("ExecReload=/bin/kill -s ").Append(signal).Append(" $MAINPID\n");
         if (ctx.Get(User) is { } u) sb.Append("User=").Append(UnitFileText.Plain(u)).Append('\n');
         if (ctx.Get(Group) is { } g) sb.Append("Group=").Append(UnitFileText.Plain(g)).Append('\n');
         if (ctx.Get(WorkingDir) is { } wd) sb.Append("WorkingDirectory=").Append(UnitFileText.Plain(wd)).Append('\n');
