@@ -24,7 +24,7 @@ public static class SecretEnv
         foreach (var e in env)
         {
             var (name, value) = Pair(e, envArg, "LANG=C.UTF-8");
-            if (SecretKeys.LooksSecret(name))
+            if (name != "PWD" && SecretKeys.LooksSecret(name)) // PWD as a variable is the working directory
             {
                 SecretRedactor.Register(value);
                 ctx.Warn($"{envArg} {name} looks like a secret but was given as a literal, which other users can read in /proc/PID/cmdline and which stays in shell history; " +

@@ -8,8 +8,9 @@ namespace Resh.Core.Secrets;
 /// pwd, auth, private, bearer, pat (<c>GITHUB_PAT</c>) or jwt; or ends in the word key after another word
 /// (<c>ssl_key</c>, <c>STRIPE_KEY</c>, <c>stream_key</c>) unless that word says it is a database or public key (primary, sort,
 /// foreign, partition, public...); or has a word ending in pass (<c>dbpass</c>, <c>sshpass</c>; not bypass, compass); or is one word of a key kind and key run together (<c>sslkey</c>, <c>privatekey</c>;
-/// not <c>keyboard</c>, <c>monkey</c>). <c>key</c> alone, <c>keys</c>, <c>key_file</c>, <c>AWS_ACCESS_KEY_ID</c> and the
-/// working-directory variable <c>PWD</c> stay visible. Values that carry a credential themselves (a URL's password, a
+/// not <c>keyboard</c>, <c>monkey</c>). <c>key</c> alone, <c>keys</c>, <c>key_file</c> and <c>AWS_ACCESS_KEY_ID</c> stay
+/// visible. <c>PWD</c> and <c>pwd</c> alone are secret (a config key named so is a password: s41 review); the working-directory
+/// variable of that name is exempted where a name is an environment variable's (<see cref="SecretEnv"/>). Values that carry a credential themselves (a URL's password, a
 /// connection string's Password=) are found by <see cref="CredentialText"/>.
 /// </summary>
 public static class SecretKeys
@@ -29,7 +30,7 @@ public static class SecretKeys
 
     public static bool LooksSecret(string key)
     {
-        if (key.Length == 0 || key.Length > 200 || key == "PWD") return false; // PWD: the working-directory variable
+        if (key.Length == 0 || key.Length > 200) return false;
         var words = WordsOf(key);
         if (words.Count == 0) return false;
         var joined = string.Concat(words);

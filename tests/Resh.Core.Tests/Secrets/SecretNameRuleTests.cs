@@ -19,10 +19,12 @@ public sealed class SecretNameRuleTests
     // s41 attacker #1/#3: credentials a wider plain-key list and whole-word PASS let through.
     [InlineData("TWITCH_STREAM_KEY"), InlineData("COOKIE_HASH_KEY"), InlineData("GOOGLE_MAP_KEY"), InlineData("ALGOLIA_SEARCH_KEY"), InlineData("stream_key")]
     [InlineData("passcode"), InlineData("dbpass"), InlineData("sshpass"), InlineData("adminPass"), InlineData("passkey")]
+    // s41 review: a config key named exactly PWD (or pwd) is a password; config:// showed its value.
+    [InlineData("PWD"), InlineData("pwd"), InlineData("Pwd"), InlineData("db.pwd"), InlineData("mysql/PWD"), InlineData("user_pwd")]
     public void Secret_names(string name) => Assert.True(SecretKeys.LooksSecret(name), name);
 
     [Theory]
-    [InlineData("PWD"), InlineData("KEYBOARD"), InlineData("keyboard"), InlineData("monkey"), InlineData("turkey"), InlineData("GIT_AUTHOR_NAME")]
+    [InlineData("cwd"), InlineData("OLDPWD"), InlineData("pwdx"), InlineData("KEYBOARD"), InlineData("keyboard"), InlineData("monkey"), InlineData("turkey"), InlineData("GIT_AUTHOR_NAME")]
     [InlineData("AWS_ACCESS_KEY_ID"), InlineData("key"), InlineData("keys"), InlineData("primary_key"), InlineData("sort_key"), InlineData("public_key")]
     [InlineData("ssh_public_key"), InlineData("cache_key"), InlineData("routing_key"), InlineData("partition_key"), InlineData("key_file"), InlineData("no_key")]
     [InlineData("passive"), InlineData("compass"), InlineData("bypass_cache"), InlineData("path"), InlineData("author"), InlineData("max_keys")]
