@@ -76,6 +76,42 @@ public sealed class McpClientTests
     }
 
     [Fact]
+    public void A_follow_ends_at_the_timeout_or_the_max_events_its_caller_gives()
+    {
+        // s41 D10: a follow (file.tail follow=true) has no end of its own, and an MCP caller could not bound it without
+        // the server's --timeout. Streaming tools now take `timeout` and `max_events`.
+        using var dir = new TempDir();
+        var path = dir.File("app.log", "a\nb\nc\nd\ne\n");
+        JsonObject Tail(JsonObject extra)
+        {
+            var args = new JsonObject { ["target"] = "file://" + path, ["follow"] = true, ["lines"] = 5 };
+            foreach (var (k, v) in extra) args[k] = v?.DeepClone();
+            return args;
+        }
+        var run = McpNodeClient.Run(Config(null, null, Op("list"),
+            Call("file_tail", Tail(new JsonObject { ["timeout"] = "2s" })),
+            Call("file_tail", Tail(new JsonObject { ["max_events"] = 3 }), progress: true),
+            Call("file_tail", Tail(new JsonObject { ["timeout"] = "soon" })),
+            Call("file_tail", Tail(new JsonObject { ["max_events"] = 0 }))));
+        var props = (JsonObject)Tool(Step(run, 0), "file_tail")["inputSchema"]!["properties"]!;
+        Assert.Equal("string", props["timeout"]!["type"]!.GetValue<string>());
+        Assert.Equal("integer", props["max_events"]!["type"]!.GetValue<string>());
+        Assert.DoesNotContain("max_events", ((JsonObject)Tool(Step(run, 0), "file_read")["inputSchema"]!["properties"]!).Select(p => p.Key));
+        var timed = Envelope(Step(run, 1));
+        Assert.True(timed["ok"]!.GetValue<bool>(), timed.ToJsonString());
+        Assert.Equal("timeout", timed["result"]!["ended"]!.GetValue<string>());
+        Assert.Equal(5, timed["result"]!["count"]!.GetValue<long>());
+        var bounded = Envelope(Step(run, 2));
+        Assert.True(bounded["ok"]!.GetValue<bool>(), bounded.ToJsonString());
+        // It ended (a follow has no end of its own, and this server no --timeout), as its timeout would; no more than
+        // 3 events went out as progress (the client may stop listening at the result before the last notifications).
+        Assert.Equal("timeout", bounded["result"]!["ended"]!.GetValue<string>());
+        Assert.InRange(((JsonArray)Step(run, 2)["progress"]!).Count, 0, 3);
+        Assert.Equal("usage", Envelope(Step(run, 3))["error"]!["code"]!.GetValue<string>());
+        Assert.Equal("usage", Envelope(Step(run, 4))["error"]!["code"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void File_read_returns_the_real_content_as_a_valid_envelope()
     {
         using var dir = new TempDir();

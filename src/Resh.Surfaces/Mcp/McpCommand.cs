@@ -111,7 +111,6 @@ public static class McpCommand
         {
             await transport.RunAsync(session, CancellationToken.None).ConfigureAwait(false);
             await session.CloseAsync(DrainLimit, start.CancelGrace).ConfigureAwait(false);
-            await server.Tools.SavedAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
         finally
         {

@@ -201,7 +201,7 @@ public sealed class McpHttpTransport
     McpToolCatalog Catalog(string role, McpPolicy policy)
     {
         if (!_catalogs.TryGetValue(role, out var known) || !ReferenceEquals(known.Policy, policy))
-            _catalogs[role] = known = (policy, new McpToolCatalog(_registry, policy, _runtime.Log, McpToolCache.PathFor(_runtime.Paths, policy, _registry.ExternalFingerprint)));
+            _catalogs[role] = known = (policy, new McpToolCatalog(_registry, policy, _runtime.Log));
         return known.Catalog;
     }
 

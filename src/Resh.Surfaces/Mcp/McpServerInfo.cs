@@ -14,7 +14,7 @@ public sealed class McpServerInfo(HandleRegistry registry, ReshRuntime runtime, 
     /// <summary>Told of every tools/call's end (handle, verb, outcome code, seconds); null: nobody counts them.</summary>
     public Action<string, string, string, double>? OnToolCall { get; init; }
     /// <summary>The tools of this session; replaced (then notifications/tools/list_changed) when the installed plugins change.</summary>
-    public McpToolCatalog Tools { get; set; } = tools ?? new(registry, policy, runtime.Log, McpToolCache.PathFor(runtime.Paths, policy, registry.ExternalFingerprint));
+    public McpToolCatalog Tools { get; set; } = tools ?? new(registry, policy, runtime.Log);
 
     public const string Instructions =
         "resh exposes every resource of this machine as a URI and every operation as a verb: one tool per verb " +

@@ -18,6 +18,15 @@ public sealed class McpTool(HandleInfo handle, VerbInfo verb)
     /// <summary>The extra arguments every tool has besides the verb's own.</summary>
     public const string TargetArg = "target", HostArg = "host", DryRunArg = "dry_run";
 
+    /// <summary>
+    /// The bounds a caller sets on a streaming verb (a follow has no end of its own; s41 D10): `timeout` and `max_events`,
+    /// each offered unless the verb declares an argument of that name.
+    /// </summary>
+    public const string TimeoutArg = "timeout", MaxEventsArg = "max_events";
+
+    public bool TakesTimeout => Verb.Streams && Verb.FindArg(TimeoutArg) is null;
+    public bool TakesMaxEvents => Verb.Streams && Verb.FindArg(MaxEventsArg) is null;
+
     /// <summary>Handles whose verbs reach other machines (MCP's openWorldHint); every other handle works on this host.</summary>
     static readonly string[] OpenWorldSchemes = ["cache", "cert", "dns", "http", "https", "mail", "net", "pkg", "ssh"];
 
@@ -61,6 +70,20 @@ public sealed class McpTool(HandleInfo handle, VerbInfo verb)
                 ["type"] = "string",
                 ["description"] = "Run it on this host through ssh:// ([user@]host[:port] or an ssh profile name) instead of locally.",
             });
+        if (TakesTimeout)
+            props[TimeoutArg] = new JsonObject
+            {
+                ["type"] = "string",
+                ["description"] = "End the call after this long (30s, 5m, 1h), with what it streamed so far: this verb has no end of its own. "
+                    + "At most the server's --timeout when it has one.",
+            };
+        if (TakesMaxEvents)
+            props[MaxEventsArg] = new JsonObject
+            {
+                ["type"] = "integer",
+                ["minimum"] = 1,
+                ["description"] = "End the call after this many events (lines, messages), as its timeout would.",
+            };
         if (Mutating)
             props[DryRunArg] = new JsonObject
             {

@@ -80,6 +80,16 @@ public static class McpToolCall
         var server = session.Server;
         var policy = server.Policy;
         var scheme = tool.Handle.Scheme;
+        // The caller's bounds of a streaming verb are MCP's own arguments: taken out before the verb's are parsed.
+        TimeSpan? callerTimeout = null;
+        long? maxEvents = null;
+        ReshError? boundError = null;
+        if (tool.TakesTimeout || tool.TakesMaxEvents)
+        {
+            arguments = (JsonObject)arguments.DeepClone();
+            try { (callerTimeout, maxEvents) = TakeBounds(tool, arguments); }
+            catch (ReshException ex) { boundError = ex.Error; }
+        }
         var call = Check(server.Registry, server.Runtime, policy, tool, arguments);
         var (inv, dryRun, targetUri, body, host, forms) = (call.Invocation, call.DryRun, call.TargetUri, call.Body, call.Host, call.Forms);
         Envelope Fail(ReshError error)
@@ -92,6 +102,7 @@ public static class McpToolCall
             return failure;
         }
         if (call.Error is { } refused) return Fail(refused);
+        if (boundError is not null) return Fail(boundError);
 
         if (McpDestructive.Is(tool.Verb, arguments) && !dryRun && !policy.AllowDestructive)
         {
@@ -115,17 +126,71 @@ public static class McpToolCall
         using var progress = progressToken is null ? null : new McpProgress(session, progressToken);
         var runtime = server.Runtime.ForCall(progress is null ? null : progress.Report, NoStdin);
         IEventSink events = progress is null ? NullEvents.Instance : progress;
-        using var timeoutCts = policy.Timeout is { } t ? new CancellationTokenSource(t) : null;
+        // The caller's timeout shortens the server's, never lengthens it; max_events ends the call as its timeout would.
+        var timeout = policy.Timeout is { } serverTimeout && (callerTimeout is null || serverTimeout < callerTimeout) ? serverTimeout : callerTimeout;
+        using var timeoutCts = timeout is { } t ? new CancellationTokenSource(t) : maxEvents is not null ? new CancellationTokenSource() : null;
+        if (maxEvents is { } max) events = new BoundedEvents(events, max, timeoutCts!);
         var timeoutToken = timeoutCts?.Token ?? CancellationToken.None;
         // A streaming verb (tail follow) has no end of its own: it also stops when the client's input ends.
         using var linked = tool.Verb.Streams
             ? CancellationTokenSource.CreateLinkedTokenSource(ct, timeoutToken, session.InputEnded)
             : CancellationTokenSource.CreateLinkedTokenSource(ct, timeoutToken);
         using var confined = Confine(policy, tool, host);
-        var env = await Executor.RunAsync(inv, runtime, OutputFormat.Json, events, linked.Token, timeoutToken, CancellationToken.None, dryRun, clock, policy.Timeout)
+        var env = await Executor.RunAsync(inv, runtime, OutputFormat.Json, events, linked.Token, timeoutToken, CancellationToken.None, dryRun, clock, timeout)
             .ConfigureAwait(false);
         server.Runtime.Log($"mcp: {tool.Name} {(env.Ok ? "ok" : env.Error?.Code.ToWire())}{(env.Changed ? " changed" : "")} in {env.DurationMs:0.00} ms");
         return env;
+    }
+
+    /// <summary>`timeout` and `max_events` of a streaming tool, removed from <paramref name="args"/>; a bad one is usage.</summary>
+    static (TimeSpan?, long?) TakeBounds(McpTool tool, JsonObject args)
+    {
+        TimeSpan? timeout = null;
+        long? max = null;
+        if (tool.TakesTimeout && args.TryGetPropertyValue(McpTool.TimeoutArg, out var tn))
+        {
+            args.Remove(McpTool.TimeoutArg);
+            var text = tn is JsonValue nv && nv.GetValueKind() == JsonValueKind.Number ? nv.GetValue<double>().ToString(System.Globalization.CultureInfo.InvariantCulture) + "s"
+                : tn is JsonValue sv && sv.GetValueKind() == JsonValueKind.String ? sv.GetValue<string>() : null;
+            if (text is null || !Resh.Core.Values.DurationValue.TryParse(text, out var t) || t <= TimeSpan.Zero || t > TimeSpan.FromDays(1))
+                throw ReshError.Usage("`timeout` must be a positive duration of at most 24h; nothing was run.", "Example: \"timeout\": \"30s\"").ToException();
+            timeout = t;
+        }
+        if (tool.TakesMaxEvents && args.TryGetPropertyValue(McpTool.MaxEventsArg, out var mn))
+        {
+            args.Remove(McpTool.MaxEventsArg);
+            if (mn is not JsonValue mv || mv.GetValueKind() != JsonValueKind.Number || !mv.TryGetValue<long>(out var m) || m < 1)
+                throw ReshError.Usage("`max_events` must be a whole number of at least 1; nothing was run.", "Example: \"max_events\": 100").ToException();
+            max = m;
+        }
+        return (timeout, max);
+    }
+
+    /// <summary>Passes events on and, at the caller's max_events, ends the call as its timeout would.</summary>
+    sealed class BoundedEvents(IEventSink inner, long max, CancellationTokenSource end) : IEventSink
+    {
+        long _count;
+
+        public void Emit(string eventName, JsonObject fields)
+        {
+            var n = Interlocked.Increment(ref _count);
+            if (n > max) return; // after the bound: the call is ending
+            inner.Emit(eventName, fields);
+            if (n == max) End();
+        }
+
+        public void EmitEnvelope(Envelope envelope)
+        {
+            var n = Interlocked.Increment(ref _count);
+            if (n > max) return;
+            inner.EmitEnvelope(envelope);
+            if (n == max) End();
+        }
+
+        void End()
+        {
+            try { end.Cancel(); } catch (ObjectDisposedException) { }
+        }
     }
 
     /// <summary>

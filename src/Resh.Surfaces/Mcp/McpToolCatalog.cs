@@ -9,10 +9,12 @@ namespace Resh.Surfaces.Mcp;
 
 /// <summary>
 /// The tools of this server: one per verb of every visible handle that the policy lists, in scheme order.
-/// Derived from the registry alone, on first use; each tool's JSON is made once and kept for the session, and the
-/// pages are kept across sessions in <paramref name="cachePath"/> (<see cref="McpToolCache"/>) when one is given.
+/// Derived from the registry alone, on first use; each page's JSON is made once and kept for the session. A built-in
+/// tool's JSON comes from the table in the binary (<see cref="McpToolTable"/>), so a cold list costs a copy; the
+/// state-dir cache of pages that came before the table was removed (s41 review: it saved nothing then, and was a file
+/// to trust). Plugins' tools build their JSON from their declarations.
 /// </summary>
-public sealed class McpToolCatalog(HandleRegistry registry, McpPolicy policy, Action<string>? log = null, string? cachePath = null)
+public sealed class McpToolCatalog(HandleRegistry registry, McpPolicy policy, Action<string>? log = null)
 {
     /// <summary>Tools per tools/list page.</summary>
     public const int PageSize = 100;
@@ -21,8 +23,6 @@ public sealed class McpToolCatalog(HandleRegistry registry, McpPolicy policy, Ac
     List<McpTool>? _listed;
     Dictionary<string, McpTool>? _byName;
     readonly Dictionary<int, byte[]> _pages = [];
-    bool _cacheRead, _fromCache;
-    Task? _saving;
 
     void Build()
     {
@@ -65,48 +65,11 @@ public sealed class McpToolCatalog(HandleRegistry registry, McpPolicy policy, Ac
     public byte[] Page(string? cursor)
     {
         var offset = cursor is null ? 0 : DecodeCursor(cursor);
-        byte[] page;
         lock (_lock)
         {
             if (_pages.TryGetValue(offset, out var cached)) return cached;
-            if (!_cacheRead)
-            {
-                _cacheRead = true;
-                if (cachePath is not null && McpToolCache.Load(cachePath) is { } loaded)
-                {
-                    foreach (var (at, bytes) in loaded) _pages[at] = bytes;
-                    _fromCache = true;
-                    if (_pages.TryGetValue(offset, out cached)) return cached;
-                }
-            }
-            page = BuildPage(offset);
-            if (_fromCache || _saving is not null || cachePath is null) return page;
-            // The rest of the pages are made after this answer is sent, and all of them kept for the next session.
-            _saving = Task.Run(SaveAll);
+            return BuildPage(offset);
         }
-        return page;
-    }
-
-    /// <summary>Waits (bounded) for the pages being written for the next session, so a short session still leaves them.</summary>
-    public async Task SavedAsync(TimeSpan limit)
-    {
-        Task? saving;
-        lock (_lock) saving = _saving;
-        if (saving is not null) await Task.WhenAny(saving, Task.Delay(limit)).ConfigureAwait(false);
-    }
-
-    void SaveAll()
-    {
-        var pages = new Dictionary<int, byte[]>();
-        lock (_lock)
-        {
-            for (var offset = 0; ; offset += PageSize)
-            {
-                pages[offset] = _pages.TryGetValue(offset, out var built) ? built : BuildPage(offset);
-                if (offset + PageSize >= _listed!.Count) break;
-            }
-        }
-        McpToolCache.Save(cachePath!, pages);
     }
 
     /// <summary>Builds (and keeps) the page at an offset; the lock is held.</summary>

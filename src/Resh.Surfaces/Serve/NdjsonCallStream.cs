@@ -23,9 +23,11 @@ public sealed class NdjsonCallStream : IEventSink
     public const int MaxQueuedBytes = 1 << 20;
 
     readonly Channel<byte[]> _lines = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
-    readonly object _gate = new();
+    readonly Lock _gate = new();
     int _queued;
     long _queuedBytes;
+    // Completed when room is made (a line sent) or the call stops; a new one for the next wait. No thread waits on it.
+    TaskCompletionSource? _room;
     readonly CancellationToken _stopped;
     JsonNode? _id;
     bool _hasId;
@@ -36,7 +38,18 @@ public sealed class NdjsonCallStream : IEventSink
     {
         _stopped = stopped;
         // A verb waiting for room wakes when the call ends.
-        stopped.Register(() => { lock (_gate) Monitor.PulseAll(_gate); });
+        stopped.Register(WakeWaiters);
+    }
+
+    void WakeWaiters()
+    {
+        TaskCompletionSource? room;
+        lock (_gate)
+        {
+            room = _room;
+            _room = null;
+        }
+        room?.TrySetResult();
     }
 
     /// <summary>Set when the call turned out to be a streaming verb: only then is the answer NDJSON.</summary>
@@ -64,35 +77,66 @@ public sealed class NdjsonCallStream : IEventSink
         {
             _queued--;
             _queuedBytes -= line.Length;
-            Monitor.PulseAll(_gate);
         }
+        WakeWaiters();
     }
 
-    /// <summary>Waits until the line fits (or the queue is empty: a line longer than the bound goes alone); false when the call stopped.</summary>
-    bool TakeRoom(int size)
+    /// <summary>
+    /// Takes room for a line of <paramref name="size"/> bytes, at once when it fits (or the queue is empty: a line longer
+    /// than the bound goes alone); else the wait for room to be made, which no thread sits in (s41 review: Monitor.Wait
+    /// parked a pool thread per slow reader). False when the call stopped.
+    /// </summary>
+    bool TryTakeRoom(int size, out Task? wait)
     {
         lock (_gate)
         {
-            while (_queued > 0 && (_queued >= MaxQueued || _queuedBytes + size > MaxQueuedBytes))
-            {
-                if (_stopped.IsCancellationRequested) return false;
-                Monitor.Wait(_gate);
-            }
+            wait = null;
             if (_stopped.IsCancellationRequested) return false;
-            _queued++;
-            _queuedBytes += size;
-            return true;
+            if (_queued == 0 || (_queued < MaxQueued && _queuedBytes + size <= MaxQueuedBytes))
+            {
+                _queued++;
+                _queuedBytes += size;
+                return true;
+            }
+            wait = (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            return false;
+        }
+    }
+
+    async ValueTask<bool> TakeRoomAsync(int size, CancellationToken ct = default)
+    {
+        while (true)
+        {
+            if (TryTakeRoom(size, out var wait)) return true;
+            if (wait is null) return false;
+            try { await wait.WaitAsync(ct).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return false; }
         }
     }
 
     /// <summary>The verb has ended: no more lines (the writer sends the envelope after what is queued).</summary>
     public void Complete() => _lines.Writer.TryComplete();
 
+    /// <summary>An event from a verb that has no await point (most): when the queue is full, its thread waits for room.</summary>
     public void Emit(string eventName, JsonObject fields)
+    {
+        var line = EventLine(eventName, fields);
+        var room = TakeRoomAsync(line.Length);
+        Enqueue(line, room.IsCompleted ? room.Result : room.AsTask().GetAwaiter().GetResult());
+    }
+
+    /// <summary>An event from a verb that awaits it (file.tail follow): a full queue holds the verb, not a thread.</summary>
+    public async ValueTask EmitAsync(string eventName, JsonObject fields, CancellationToken ct = default)
+    {
+        var line = EventLine(eventName, fields);
+        Enqueue(line, await TakeRoomAsync(line.Length, ct).ConfigureAwait(false));
+    }
+
+    byte[] EventLine(string eventName, JsonObject fields)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         EnvelopeJson.WriteEvent(buffer, eventName, fields, _id, _hasId);
-        Enqueue(Masked(buffer.WrittenSpan, null));
+        return Masked(buffer.WrittenSpan, null);
     }
 
     public void EmitEnvelope(Envelope envelope)
@@ -100,7 +144,9 @@ public sealed class NdjsonCallStream : IEventSink
         var env = _hasId ? envelope.With(id: _id, hasId: true) : envelope;
         var buffer = new ArrayBufferWriter<byte>(1024);
         EnvelopeJson.Write(buffer, env, indented: false);
-        Enqueue(Masked(buffer.WrittenSpan, env.Revealed));
+        var line = Masked(buffer.WrittenSpan, env.Revealed);
+        var room = TakeRoomAsync(line.Length);
+        Enqueue(line, room.IsCompleted ? room.Result : room.AsTask().GetAwaiter().GetResult());
     }
 
     static byte[] Masked(ReadOnlySpan<byte> json, IReadOnlyCollection<string>? revealed)
@@ -113,10 +159,10 @@ public sealed class NdjsonCallStream : IEventSink
         return line;
     }
 
-    void Enqueue(byte[] line)
+    /// <param name="room">Whether room was taken for it (the verb waited for the reader: it slows down to the client's pace instead of the queue growing).</param>
+    void Enqueue(byte[] line, bool room)
     {
-        // Wait for room (the reader is behind): the verb slows down to the client's pace instead of the queue growing.
-        if (!TakeRoom(line.Length))
+        if (!room)
         {
             Interlocked.Increment(ref _dropped); // the call is ending (its client left): nobody will read the line
             return;

@@ -443,6 +443,49 @@ public sealed class ServeStreamTests : ServeTestBase
     }
 
     [Fact]
+    public async Task Twenty_streams_that_read_nothing_hold_no_thread_and_a_plain_call_still_answers()
+    {
+        // s41 review: a follow whose queue was full parked its pool thread in Monitor.Wait, so clients that stop reading
+        // held a thread each and starved the pool for every other call. The server runs with at most 6 pool threads
+        // (DOTNET_ThreadPool_ForceMaxWorkerThreads, honoured under Native AOT too): before, 20 stalled streams took them
+        // all and a plain call was never answered; now a follow awaits room and holds no thread.
+        Config = WriteConfig("[serve]\nrate = \"1000/s\"\nburst = 100\n");
+        using var serve = ServeProcess.Start(State, Config, env: new Dictionary<string, string> { ["DOTNET_ThreadPool_ForceMaxWorkerThreads"] = "6" });
+        var (port, server) = (serve.Port, serve.Pid);
+        var token = Token("ro", "ro");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var idle = new List<TcpClient>();
+        try
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                var c = await PostAsync(port, "/v1/call", token, Follow(_log, "60s"), "application/x-ndjson");
+                c.ReceiveBufferSize = 4096;
+                idle.Add(c);
+            }
+            Assert.True(await EventuallyAsync(() => OpenOn(server, _log) == 20, TimeSpan.FromSeconds(20)), "twenty follows should run");
+            // 16 MiB of lines: far more than each stream's queue and socket buffers take, so every follow waits for room.
+            var line = new string('z', 1023) + "\n";
+            var block = string.Concat(Enumerable.Repeat(line, 1024));
+            await using (var w = new StreamWriter(_log, append: true))
+                for (var i = 0; i < 16; i++) await w.WriteAsync(block);
+            await Task.Delay(3000);
+            using var plain = await PostAsync(port, "/v1/call", token, $$"""{"stage":"system://","verb":"uptime"}""", null);
+            var answer = new Answer(plain.GetStream());
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+            bound.CancelAfter(TimeSpan.FromSeconds(20));
+            try { await answer.ReadHeadAsync(bound.Token); }
+            catch (OperationCanceledException) { Assert.Fail("a plain call was not answered within 20 s beside 20 stalled streams"); }
+            Assert.Equal(200, answer.Status);
+        }
+        finally
+        {
+            foreach (var c in idle) c.Dispose();
+        }
+        Assert.True(await EventuallyAsync(() => OpenOn(server, _log) == 0, TimeSpan.FromSeconds(30)), "the stalled follows end when their clients leave");
+    }
+
+    [Fact]
     public async Task A_request_id_longer_than_1024_characters_is_refused_before_it_runs_and_not_echoed()
     {
         var config = WriteConfig();

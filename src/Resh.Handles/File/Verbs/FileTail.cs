@@ -59,7 +59,7 @@ public static class FileTail
                 return new Outcome<FileTailResult>(new FileTailResult(FilePaths.Display(path), lines, lines.Count, false, null, 0), false)
                     .WithRaw(RawPayload.FromText(lines.Count == 0 ? "" : string.Join('\n', lines) + "\n", newline: false));
 
-            foreach (var line in lines) EmitLine(ctx, path, line);
+            foreach (var line in lines) await EmitLineAsync(ctx, path, line).ConfigureAwait(false);
             return await FollowAsync(ctx, path, handle, st.Inode, consumed, lines.Count).ConfigureAwait(false);
         }
         finally
@@ -100,7 +100,7 @@ public static class FileTail
     /// line of a file someone else writes must not make the stream (or a server's queue) hold more.</summary>
     public const int MaxLineBytes = 1 << 20;
 
-    static void EmitLine(VerbContext ctx, string path, string line, bool cut = false)
+    static ValueTask EmitLineAsync(VerbContext ctx, string path, string line, bool cut = false)
     {
         if (!cut && Encoding.UTF8.GetMaxByteCount(line.Length) > MaxLineBytes && Encoding.UTF8.GetByteCount(line) > MaxLineBytes)
         {
@@ -110,7 +110,8 @@ public static class FileTail
         }
         var fields = new JsonObject { ["path"] = path, ["line"] = line };
         if (cut) fields["cut"] = true;
-        ctx.Events.Emit("line", fields);
+        // Awaited: a REST stream whose client reads slowly holds the follow here without holding a thread.
+        return ctx.Events.EmitAsync("line", fields, ctx.Cancellation);
     }
 
     /// <summary>At most <paramref name="max"/> bytes of <paramref name="bytes"/>, not splitting a UTF-8 sequence.</summary>
@@ -217,7 +218,7 @@ public static class FileTail
         // The bytes just before `position`: if they change, the file was truncated and refilled between two polls.
         var signature = RefillCheck.Take(handle, position);
 
-        void Drain()
+        async ValueTask DrainAsync()
         {
             while (true)
             {
@@ -232,7 +233,7 @@ public static class FileTail
                 {
                     if (buffer[i] != '\n') continue;
                     Keep(buffer.AsSpan(start, i - start));
-                    EmitPending();
+                    await EmitPendingAsync().ConfigureAwait(false);
                     start = i + 1;
                 }
                 Keep(buffer.AsSpan(start, n - start));
@@ -248,11 +249,11 @@ public static class FileTail
             if (room > 0) pending.AddRange(bytes[..Math.Min(room, bytes.Length)]);
         }
 
-        void EmitPending()
+        async ValueTask EmitPendingAsync()
         {
             var bytes = pending.ToArray();
             var text = Encoding.UTF8.GetString(bytes, 0, overflow ? CutPoint(bytes, MaxLineBytes) : bytes.Length);
-            EmitLine(ctx, path, overflow ? text : StripCr(text), overflow);
+            await EmitLineAsync(ctx, path, overflow ? text : StripCr(text), overflow).ConfigureAwait(false);
             emitted++;
             pending.Clear();
             overflow = false;
@@ -275,7 +276,7 @@ public static class FileTail
                     reopened++;
                     ctx.Events.Emit("truncated", new JsonObject { ["path"] = path });
                 }
-                Drain();
+                await DrainAsync().ConfigureAwait(false);
                 var named = confined ? Posix.Stat(path, true, out _) : now;
                 if (named is { } st && st.Inode != inode && (confined ? TryOpenConfined(path) : TryOpen(path)) is { } next)
                 {
@@ -307,7 +308,7 @@ public static class FileTail
         }
         catch (OperationCanceledException) when (ctx.TimedOut)
         {
-            if (pending.Count > 0) EmitPending();
+            if (pending.Count > 0) await EmitPendingAsync().ConfigureAwait(false);
             return new FileTailResult(FilePaths.Display(path), [], emitted, true, "timeout", reopened);
         }
         finally
