@@ -247,6 +247,24 @@ internal static partial class ShellWords
     }
 
     /// <summary>
+    /// A completed word as it goes into the line at the end of <paramref name="before"/>: in a pipeline's filter stage
+    /// (<c>… | where (na</c>), whose text is passed on as typed, a field name (with the <c>(</c> or <c>!</c> before it) goes
+    /// in as it is; anywhere else <see cref="Escape"/>.
+    /// </summary>
+    public static string EscapeAt(string before, string word)
+    {
+        var segments = PipelineSyntax.SplitTopLevel(before + "x"); // the x: a segment the cursor is in, even when empty
+        if (segments.Count > 1 && word.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' or ',' or '(' or '!'))
+        {
+            List<string> typed;
+            try { typed = Split(segments[^1]); }
+            catch (VariableException) { typed = []; }
+            if (typed is [var name, _, ..] && ItemFilter.IsFilter(name)) return word;
+        }
+        return Escape(word);
+    }
+
+    /// <summary>
     /// A word as typed so that <see cref="Split"/> gives it back. Brackets are escaped too, except a stage's own
     /// argument list (<c>proc://.list(match=</c>, the first bracket opening right after <c>.verb</c>), which the splitter
     /// keeps in one word as it is; a bracket in a name (<c>file:///tmp/a(b</c>) is escaped so it opens no group.

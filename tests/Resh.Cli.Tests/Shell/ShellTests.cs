@@ -277,6 +277,28 @@ public sealed class ShellTests : IDisposable
         Assert.Contains("password=secret:shell-db", text);  // and so is a reference
     }
 
+    /// <summary>
+    /// s42 user items: Tab inside a `where (` group completes the item's field names, keeping the `(` as typed (not
+    /// escaped: a filter's text is passed on as typed); Ctrl-R with no history line matching says so, as bash does.
+    /// </summary>
+    [Fact]
+    public void Tab_completes_a_field_inside_where_parentheses_and_ctrl_r_says_when_nothing_matches()
+    {
+        var run = Drive(_home.Path,
+        [
+            Prompt(20),
+            new("proc://.list | where (na\t", @"where \(name(?!\S)"),
+            new(" == \"init\" or !us\t", @"or !user(?!\S)"),
+            new("\u0015system://.uptime --format json\r", "\"ok\": ?true[\\s\\S]*> $", 20), // the prompt back: the terminal is raw again
+            new("\u0012upt", @"\(reverse-i-search\)`upt': system://\.uptime"),
+            new("zzq", @"\(failed reverse-i-search\)`uptzzq': system://\.uptime"),
+            new("\u0007", @"> $"),
+            new("\u0004", null, 1),
+        ], "shell");
+        run.AllMatched();
+        Assert.DoesNotContain(@"\(", run.Out(1));
+    }
+
     [Fact]
     public void Resh_without_a_terminal_prints_help_and_resh_alone_on_one_opens_the_shell()
     {

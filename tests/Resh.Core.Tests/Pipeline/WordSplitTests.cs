@@ -183,6 +183,17 @@ public sealed class WordSplitTests
             ShellWords.SplitLine("pt://x.touch note=$v.dots url=file://$v.dots", Vars));
     }
 
+    /// <summary>In a pipeline's filter stage, whose text is passed on as typed, a completed field goes in as it is (s42: `where (na`).</summary>
+    [Theory]
+    [InlineData("proc://.list | where ", "(name", "(name")]
+    [InlineData("proc://.list | where (name == \"x\" or ", "!user", "!user")]
+    [InlineData("proc://.list | sort ", "-pid", "-pid")]
+    [InlineData("proc://.list | ", "proc://{pid}", "proc://{pid}")]
+    [InlineData("file:///tmp/x.write content=", "(name", "\\(name")]
+    [InlineData("proc://.list | where ", "a b", "a\\ b")]
+    public void Escape_at_leaves_a_filters_words_as_typed(string before, string word, string typed) =>
+        Assert.Equal(typed, ShellWords.EscapeAt(before, word));
+
     [Fact]
     public void Is_pipeline_allocates_nothing_for_a_call_without_a_bar()
     {
