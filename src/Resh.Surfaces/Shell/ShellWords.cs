@@ -266,12 +266,13 @@ internal static partial class ShellWords
 
     /// <summary>
     /// A word as typed so that <see cref="Split"/> gives it back. Brackets are escaped too, except a stage's own
-    /// argument list (<c>proc://.list(match=</c>, the first bracket opening right after <c>.verb</c>), which the splitter
-    /// keeps in one word as it is; a bracket in a name (<c>file:///tmp/a(b</c>) is escaped so it opens no group.
+    /// argument list (<c>proc://.list(match=</c>: where the stage grammar says the arguments begin,
+    /// <see cref="StageParser.ArgumentsAt"/>), which the splitter keeps in one word as it is; a bracket in a name
+    /// (<c>file:///tmp/a(b</c>) is escaped so it opens no group.
     /// </summary>
     public static string Escape(string word)
     {
-        if (OpensArguments(word))
+        if (StageParser.ArgumentsAt(word) >= 0)
         {
             var plain = EscapeWith(word, brackets: false);
             try { if (Split(plain) is [var back] && back == word) return plain; }
@@ -289,15 +290,5 @@ internal static partial class ShellWords
             sb.Append(c);
         }
         return sb.ToString();
-    }
-
-    /// <summary>Whether the word's first bracket is a `(` right after `.verb` (the stage's arguments).</summary>
-    static bool OpensArguments(string word)
-    {
-        var at = word.AsSpan().IndexOfAny("()[]");
-        if (at <= 0 || word[at] != '(') return false;
-        var name = at;
-        while (name > 0 && (char.IsAsciiLetterOrDigit(word[name - 1]) || word[name - 1] is '-' or '_')) name--;
-        return name < at && name > 0 && word[name - 1] == '.';
     }
 }
