@@ -46,6 +46,27 @@ public static class StageParser
         return new StageSyntax(scheme, body, [], false);
     }
 
+    /// <summary>
+    /// Where the stage's argument list begins: the index in <paramref name="stage"/> of the <c>(</c> that opens it, or -1.
+    /// The list follows the verb (<c>.list(</c>, <c>.nice.set(</c>): its <c>(</c> is the target's first bracket and comes
+    /// right after <c>.NAME</c>. Closed or still being typed (<c>proc://.list(ma</c>, as completion sees it), the answer is the
+    /// same; a bracket inside a name (<c>file:///tmp/a(b</c>, <c>file:///tmp/[x].read(</c>) opens no list here, so a
+    /// caller escapes it. <see cref="Parse"/> reads a closed list from this <c>(</c>.
+    /// </summary>
+    public static int ArgumentsAt(string stage)
+    {
+        var sep = stage.IndexOf("://", StringComparison.Ordinal);
+        if (sep <= 0 || !IsScheme(stage.AsSpan(0, sep))) return -1;
+        var body = sep + 3;
+        var rel = stage.AsSpan(body).IndexOfAny("()[]");
+        if (rel < 0) return -1;
+        var at = body + rel;
+        if (stage[at] != '(') return -1;
+        var name = at;
+        while (name > body && (char.IsAsciiLetterOrDigit(stage[name - 1]) || stage[name - 1] is '-' or '_')) name--;
+        return name < at && name > body && stage[name - 1] == '.' ? at : -1;
+    }
+
     static bool IsScheme(ReadOnlySpan<char> s)
     {
         if (s.Length == 0 || !char.IsAsciiLetter(s[0])) return false;

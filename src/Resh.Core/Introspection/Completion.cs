@@ -185,8 +185,14 @@ public static class Completion
             case "unique" or "group":
                 return cur.Count == 1 ? Filter(fieldNames, current) : [];
             case "where":
-                // A field where an operand starts: after `where`, `and`, `or`, `not`.
-                return cur[^1] is "where" or "and" or "or" or "not" or "&&" or "||" ? Filter(fieldNames, current) : [];
+            {
+                // A field where an operand starts: after `where`, `and`, `or`, `not`, and after an opening `(` or a `!`
+                // (`where (na<Tab>`, `where not (siz<Tab>`, `where !ok`), which stay in front of the field.
+                var opens = current.Length - current.TrimStart('(', '!').Length;
+                var prefix = current[..opens];
+                var after = cur[^1] is "where" or "and" or "or" or "not" or "&&" or "||" || (cur[^1].Length > 0 && cur[^1].All(c => c is '(' or '!'));
+                return after ? Filter(fieldNames.Select(f => prefix + f), current) : [];
+            }
             default:
                 return [];
         }

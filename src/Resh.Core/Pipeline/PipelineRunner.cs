@@ -39,14 +39,15 @@ public sealed class PipelineRunner(HandleRegistry registry, ReshRuntime runtime)
         catch (ReshException ex) { return Fail(ex.Error, plan, clock); }
         var first = await Executor.RunAsync(plan.Source, runtime, OutputFormat.Json, NullSink.Instance, tokens.Cancellation, tokens.Timeout, tokens.Interrupt,
             g.DryRun, Stopwatch.StartNew(), g.Timeout, tokens.Terminate, sourceRetry).ConfigureAwait(false);
-        var failedHosts = new List<string>();
+        var failedHosts = new List<JsonObject>();
         if (!first.Ok && first.Error?.Code != ErrorCode.Partial) return first.With(durationMs: clock.Elapsed.TotalMilliseconds);
         var items = ItemsOf(first, failedHosts, out var noList);
         if (noList)
             return Fail(ReshError.Usage($"The result of {plan.Source.HandleName}.{plan.Source.VerbName} has no list of items to pass on.",
                 "Start the pipeline with a verb that lists (its result is a list, or has one list field)."), plan, clock);
         warnings.AddRange(first.Warnings);
-        if (failedHosts.Count > 0) warnings.Add($"{failedHosts.Count} host(s) failed in the first stage and gave no items: {string.Join(", ", failedHosts.Take(20))}.");
+        if (failedHosts.Count > 0)
+            warnings.Add($"{failedHosts.Count} host(s) failed in the first stage and gave no items: {string.Join("; ", failedHosts.Take(20).Select(h => $"{h["host"]} ({h["code"]}: {h["message"]})"))}.");
 
         int failedItems = 0, okItems = 0, skipped = 0;
         bool changed = first.Changed;
@@ -103,7 +104,7 @@ public sealed class PipelineRunner(HandleRegistry registry, ReshRuntime runtime)
         else result = new JsonObject { ["count"] = items.Count, ["items"] = ToArray(items) };
 
         ReshError? error = null;
-        var details = new JsonObject { ["failed_items"] = failedItems, ["skipped_items"] = skipped, ["failed_hosts"] = new JsonArray(failedHosts.Select(h => (JsonNode?)h).ToArray()) };
+        var details = new JsonObject { ["failed_items"] = failedItems, ["skipped_items"] = skipped, ["failed_hosts"] = new JsonArray(failedHosts.Select(h => (JsonNode?)h.DeepClone()).ToArray()) };
         if (interrupted)
         {
             // The code says why it stopped (interrupted, timeout; SPEC §3); the result is what ran, as a finished pipeline's.
@@ -119,7 +120,9 @@ public sealed class PipelineRunner(HandleRegistry registry, ReshRuntime runtime)
         }
         else if (failedItems > 0 || failedHosts.Count > 0 || first.Error?.Code == ErrorCode.Partial)
         {
-            var what = failedItems > 0 ? $"{failedItems} of {failedItems + okItems + skipped} items failed" : $"{Math.Max(failedHosts.Count, 1)} host(s) of the first stage failed";
+            var what = failedItems > 0 ? $"{failedItems} of {failedItems + okItems + skipped} items failed"
+                : failedHosts.Count > 0 ? $"{failedHosts.Count} host(s) of the first stage failed ({string.Join(", ", failedHosts.Take(3).Select(h => $"{h["host"]}: {h["code"]}"))}{(failedHosts.Count > 3 ? ", …" : "")})"
+                : "1 host(s) of the first stage failed";
             error = new ReshError(ErrorCode.Partial, stopped ? $"{what}; stopped at the first failure (--stop-on-error), {skipped} not run." : $"{what}.",
                 streamed ? "Each item's envelope is on its own line above; look at those with ok false."
                     : "Each item's outcome is in result.items; look at those with ok false.",
@@ -275,7 +278,7 @@ public sealed class PipelineRunner(HandleRegistry registry, ReshRuntime runtime)
     /// --format ndjson prints). A remote host's answer gives its items with a <c>host</c> field; a fleet's answer gives
     /// every host's items, each with its <c>host</c> (hosts that failed give none and are listed).
     /// </summary>
-    internal static List<JsonObject> ItemsOf(Envelope env, List<string> failedHosts, out bool noList)
+    internal static List<JsonObject> ItemsOf(Envelope env, List<JsonObject> failedHosts, out bool noList)
     {
         noList = false;
         var node = env.ResultAsNode();
@@ -286,13 +289,30 @@ public sealed class PipelineRunner(HandleRegistry registry, ReshRuntime runtime)
             {
                 if (h is not JsonObject he) continue;
                 var host = he["host"] is JsonValue hv && hv.TryGetValue<string>(out var hs) ? hs : "?";
-                if (he["ok"] is not JsonValue ok || !ok.TryGetValue<bool>(out var isOk) || !isOk) { failedHosts.Add(host); continue; }
+                if (he["ok"] is not JsonValue ok || !ok.TryGetValue<bool>(out var isOk) || !isOk) { failedHosts.Add(FailedHost(host, he["error"])); continue; }
                 all.AddRange(WithHost(ListOf(he["result"], null, out _), host));
             }
             return all;
         }
         var items = ListOf(node, NdjsonLines.NotItemsOf(env.ResolvedResultType), out noList);
         return env.Host != "local" ? WithHost(items, env.Host) : items;
+    }
+
+    /// <summary>
+    /// A host of the first stage that gave no items, as the pipeline's envelope keeps it: the host, its error's code and
+    /// message (and hint), so the reason survives the fan-out (s42 user D11: only the names were kept).
+    /// </summary>
+    static JsonObject FailedHost(string host, JsonNode? error)
+    {
+        static string? Text(JsonNode? n) => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+        var failed = new JsonObject
+        {
+            ["host"] = host,
+            ["code"] = Text(error?["code"]) ?? ErrorCode.Failed.ToWire(),
+            ["message"] = Text(error?["message"]) ?? "The host gave no answer.",
+        };
+        if (Text(error?["hint"]) is { } hint) failed["hint"] = hint;
+        return failed;
     }
 
     static List<JsonObject> WithHost(List<JsonObject> items, string host)

@@ -4,7 +4,9 @@ namespace Resh.Core.Secrets;
 /// Credentials written inside a value rather than under a secret-looking key: the password of a URL's userinfo
 /// (<c>postgres://app:PASSWORD@db/app</c>, <c>redis://:PASSWORD@cache:6379</c>) and the <c>Password=</c> / <c>Pwd=</c>
 /// fields of a connection string (<c>Server=db;User Id=app;Password=PASSWORD</c>, or libpq's space-separated
-/// <c>host=db password=PASSWORD</c>). <see cref="Spans"/> says where they are, so callers can mask just that part
+/// <c>host=db password=PASSWORD</c>), and a <c>Name: value</c> or <c>Name:value</c> pair whose name looks secret by the
+/// one rule <see cref="SecretKeys.LooksSecret"/> (an HTTP header written into a value: <c>X-Api-Key: KEY</c>,
+/// <c>header=X-Auth-Token:TOKEN</c>). <see cref="Spans"/> says where they are, so callers can mask just that part
 /// (<c>postgres://app:***@db/app</c>); the authority rule is the one envelope targets use (<c>Invocation.WithoutPassword</c>).
 /// </summary>
 public static class CredentialText
@@ -71,6 +73,7 @@ public static class CredentialText
             ConnectionStringPasswords(value, spans);
             QueryPasswords(value, spans);
         }
+        if (value.IndexOf(':') > 0) SecretNamedPairs(value, spans);
         TokenWords(value, spans);
         spans.Sort();
         return spans;
@@ -91,6 +94,55 @@ public static class CredentialText
             while (e < value.Length && value[e] is not ('&' or '#' or ';' or '"' or '\'') && !char.IsWhiteSpace(value[e])) e++;
             if (e > eq + 1) into.Add((eq + 1, e - eq - 1));
         }
+    }
+
+    /// <summary>Auth scheme words a header value may start with (<c>X-Auth: Token abc</c>): the credential is the word after.</summary>
+    static readonly string[] AuthSchemes = ["Bearer", "Basic", "Token", "Digest", "ApiKey"];
+
+    /// <summary>The reference forms a secret-typed argument takes (<c>secret:NAME</c>, <c>env:VAR</c>, <c>file:PATH</c>): no pair.</summary>
+    static readonly string[] ReferenceNames = ["secret", "env", "file"];
+
+    /// <summary>
+    /// <c>Name: value</c> / <c>Name:value</c> (a header inside a value, s42 user D5: <c>headers=X-Api-Key:abc</c> was kept
+    /// in the shell's history) whose Name looks secret (<see cref="SecretKeys.LooksSecret"/>, the one rule): the value, from
+    /// after the colon and its blanks to the next whitespace, <c>,</c>, <c>;</c>, <c>&amp;</c>, quote or closing bracket (after an auth
+    /// scheme word, <c>Token abc</c>, the word after it too). The name starts the value or follows whitespace,
+    /// <c>=</c>, <c>,</c>, <c>;</c>, a quote or an opening bracket; <c>scheme://</c> and the reference forms
+    /// <c>secret:NAME</c>, <c>env:VAR</c>, <c>file:PATH</c> are no pairs.
+    /// </summary>
+    static void SecretNamedPairs(string value, List<(int, int)> into)
+    {
+        for (int colon = value.IndexOf(':'); colon > 0; colon = value.IndexOf(':', colon + 1))
+        {
+            int n = colon;
+            while (n > 0 && (char.IsAsciiLetterOrDigit(value[n - 1]) || value[n - 1] is '-' or '_' or '.')) n--;
+            if (n == colon) continue;
+            if (n > 0 && !char.IsWhiteSpace(value[n - 1]) && value[n - 1] is not ('=' or ',' or ';' or '"' or '\'' or '(' or '[' or '{')) continue;
+            if (colon + 1 < value.Length && value[colon + 1] == '/') continue; // scheme://…
+            var name = value.AsSpan(n, colon - n);
+            bool reference = false;
+            foreach (var r in ReferenceNames) if (name.Equals(r, StringComparison.OrdinalIgnoreCase)) { reference = true; break; }
+            if (reference || !SecretKeys.LooksSecret(name.ToString())) continue;
+            int vs = colon + 1;
+            while (vs < value.Length && value[vs] is ' ' or '\t') vs++;
+            int ve = WordEnd(value, vs);
+            foreach (var scheme in AuthSchemes)
+            {
+                if (!value.AsSpan(vs, ve - vs).Equals(scheme, StringComparison.OrdinalIgnoreCase)) continue;
+                int next = ve;
+                while (next < value.Length && value[next] is ' ' or '\t') next++;
+                if (WordEnd(value, next) is var after && after > next) ve = after;
+                break;
+            }
+            if (ve > vs) into.Add((vs, ve - vs));
+        }
+    }
+
+    static int WordEnd(string value, int from)
+    {
+        int e = from;
+        while (e < value.Length && !char.IsWhiteSpace(value[e]) && value[e] is not (',' or ';' or '&' or '"' or '\'' or ')' or ']' or '}')) e++;
+        return e;
     }
 
     /// <summary>Words that start with a well-known token prefix (<c>ghp_...</c>, <c>xoxb-...</c>), and the path of a webhook URL.</summary>

@@ -212,7 +212,7 @@ internal sealed class LineEditor(RawTerminal term, LineEditor.Callbacks callback
         else if (common.Length > word.Length && common.StartsWith(word, StringComparison.Ordinal)) replacement = common;
         if (replacement is not null)
         {
-            var escaped = ShellWords.Escape(replacement) + space;
+            var escaped = ShellWords.EscapeAt(before[..start], replacement) + space;
             _line.Remove(start, _cursor - start).Insert(start, escaped);
             _cursor = start + escaped.Length;
             return;
@@ -240,23 +240,30 @@ internal sealed class LineEditor(RawTerminal term, LineEditor.Callbacks callback
         var query = new StringBuilder();
         int at = history.Count;
         string? match = null;
+        // No line holds what is typed (or none older, after Ctrl-R again): said as bash says it, the last match kept.
+        bool failed = false;
         var original = _line.ToString();
-        void Find(int from)
+        bool Find(int from)
         {
             for (int i = Math.Min(from, history.Count - 1); i >= 0; i--)
-                if (history[i].Contains(query.ToString(), StringComparison.Ordinal)) { at = i; match = history[i]; return; }
+                if (history[i].Contains(query.ToString(), StringComparison.Ordinal)) { at = i; match = history[i]; return true; }
+            return false;
         }
         while (true)
         {
             var shownMatch = match is null ? "" : Resh.Core.Text.TerminalText.Escape(match);
-            var search = $"(reverse-i-search)`{Resh.Core.Text.TerminalText.Escape(query.ToString())}': {shownMatch}";
+            var search = $"({(failed ? "failed " : "")}reverse-i-search)`{Resh.Core.Text.TerminalText.Escape(query.ToString())}': {shownMatch}";
             Paint(search, search.Length, search.Length);
             var key = Next();
             switch (key.Kind)
             {
-                case K.Char: query.Append(key.Ch); Find(at); break;
-                case K.Backspace: if (query.Length > 0) query.Length--; at = history.Count; Find(at - 1); break;
-                case K.CtrlR: Find(at - 1); break;
+                case K.Char: query.Append(key.Ch); failed = !Find(at); break;
+                case K.Backspace:
+                    if (query.Length > 0) query.Length--;
+                    at = history.Count;
+                    failed = !Find(at - 1) && query.Length > 0;
+                    break;
+                case K.CtrlR: failed = !Find(at - 1); break;
                 case K.Enter: SetLine(match ?? original); return true;
                 case K.CtrlC or K.CtrlG or K.Escape or K.Eof: SetLine(original); return false;
                 default: SetLine(match ?? original); return false;

@@ -98,6 +98,12 @@ internal static class HistoryFilter
         List<string> words;
         try { words = ShellWords.Split(line); }
         catch (ShellWords.VariableException) { return false; }
+        // A credential inside a value, whatever the argument (s42 user D5: header=X-Api-Key:abc): a secret-named
+        // `Name: value` pair, a URL's or connection string's password, a well-known token (CredentialText, Core's one
+        // rule); a reference there (password=secret:db) is no secret.
+        foreach (var w in words)
+            foreach (var (start, length) in CredentialText.Spans(w))
+                if (!SecretReferences.Any(r => w.AsSpan(start, length).StartsWith(r, StringComparison.Ordinal))) return false;
         // A pipeline: every stage is judged by its own verb's declaration (s40 user review: a later stage's bearer= was kept).
         var segments = new List<List<string>> { new() };
         foreach (var w in words)
@@ -157,14 +163,20 @@ internal static class HistoryFilter
                 }
                 else if (w.IndexOf('=') is var e and > 0) given.Add((w[..e].TrimEnd(':'), w[(e + 1)..]));
             }
-            // --args '{"password":"…"}' (or args=…): each key of the JSON object is an argument of its own.
+            // --args '{"password":"…"}' (or args=…): each key of the JSON object is an argument of its own; in any other
+            // JSON object value (headers:={"X-Api-Key":"…"}) a key that looks secret holds a secret (s42 user D5).
             foreach (var (key, value) in given.ToList())
             {
-                if (key != "args") continue;
+                if (!value.TrimStart().StartsWith('{')) continue;
                 try
                 {
                     if (System.Text.Json.Nodes.JsonNode.Parse(value) is System.Text.Json.Nodes.JsonObject o)
-                        foreach (var (k, v) in o) given.Add((k, v is System.Text.Json.Nodes.JsonValue jv && jv.TryGetValue<string>(out var str) ? str : v?.ToJsonString() ?? ""));
+                        foreach (var (k, v) in o)
+                        {
+                            var text = v is System.Text.Json.Nodes.JsonValue jv && jv.TryGetValue<string>(out var str) ? str : v?.ToJsonString() ?? "";
+                            if (key == "args") given.Add((k, text));
+                            else if (SecretKeys.LooksSecret(k) && v is not null && !SecretReferences.Any(r => text.StartsWith(r, StringComparison.Ordinal))) return false;
+                        }
                 }
                 catch (System.Text.Json.JsonException) { }
             }

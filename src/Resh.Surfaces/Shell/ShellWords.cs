@@ -247,13 +247,32 @@ internal static partial class ShellWords
     }
 
     /// <summary>
+    /// A completed word as it goes into the line at the end of <paramref name="before"/>: in a pipeline's filter stage
+    /// (<c>… | where (na</c>), whose text is passed on as typed, a field name (with the <c>(</c> or <c>!</c> before it) goes
+    /// in as it is; anywhere else <see cref="Escape"/>.
+    /// </summary>
+    public static string EscapeAt(string before, string word)
+    {
+        var segments = PipelineSyntax.SplitTopLevel(before + "x"); // the x: a segment the cursor is in, even when empty
+        if (segments.Count > 1 && word.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' or ',' or '(' or '!'))
+        {
+            List<string> typed;
+            try { typed = Split(segments[^1]); }
+            catch (VariableException) { typed = []; }
+            if (typed is [var name, _, ..] && ItemFilter.IsFilter(name)) return word;
+        }
+        return Escape(word);
+    }
+
+    /// <summary>
     /// A word as typed so that <see cref="Split"/> gives it back. Brackets are escaped too, except a stage's own
-    /// argument list (<c>proc://.list(match=</c>, the first bracket opening right after <c>.verb</c>), which the splitter
-    /// keeps in one word as it is; a bracket in a name (<c>file:///tmp/a(b</c>) is escaped so it opens no group.
+    /// argument list (<c>proc://.list(match=</c>: where the stage grammar says the arguments begin,
+    /// <see cref="StageParser.ArgumentsAt"/>), which the splitter keeps in one word as it is; a bracket in a name
+    /// (<c>file:///tmp/a(b</c>) is escaped so it opens no group.
     /// </summary>
     public static string Escape(string word)
     {
-        if (OpensArguments(word))
+        if (StageParser.ArgumentsAt(word) >= 0)
         {
             var plain = EscapeWith(word, brackets: false);
             try { if (Split(plain) is [var back] && back == word) return plain; }
@@ -271,15 +290,5 @@ internal static partial class ShellWords
             sb.Append(c);
         }
         return sb.ToString();
-    }
-
-    /// <summary>Whether the word's first bracket is a `(` right after `.verb` (the stage's arguments).</summary>
-    static bool OpensArguments(string word)
-    {
-        var at = word.AsSpan().IndexOfAny("()[]");
-        if (at <= 0 || word[at] != '(') return false;
-        var name = at;
-        while (name > 0 && (char.IsAsciiLetterOrDigit(word[name - 1]) || word[name - 1] is '-' or '_')) name--;
-        return name < at && name > 0 && word[name - 1] == '.';
     }
 }

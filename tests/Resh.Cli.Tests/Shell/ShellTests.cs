@@ -250,6 +250,55 @@ public sealed class ShellTests : IDisposable
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(history));
     }
 
+    /// <summary>
+    /// s42 user D5: a header whose NAME looks secret, written inside an argument's value (header=X-Api-Key:…,
+    /// header='X-Auth-Token: …', headers:={"Private-Token":"…"}), was kept in the history. Such a pair is judged by the one
+    /// rule (SecretKeys.LooksSecret): the line is not written; a harmless header is.
+    /// </summary>
+    [Fact]
+    public void The_history_file_keeps_no_secret_named_header_written_in_a_value()
+    {
+        var state = Path.Combine(_home.Path, "state");
+        var run = Drive(_home.Path,
+        [
+            Prompt(20),
+            new("http://127.0.0.1:9/x.get header=X-Api-Key:apiKeyValue1 --timeout 5s\r", @"> $", 30),
+            new("http://127.0.0.1:9/x.get header='X-Auth-Token: authTokValue2' --timeout 5s\r", @"> $", 30),
+            new("http://127.0.0.1:9/x.get headers:='{\"Private-Token\":\"privTokValue3\"}' --timeout 5s\r", @"> $", 30),
+            new("system://.disk | first 1 | http://127.0.0.1:9/p.get header=X-Api-Key:pipeKeyValue4 --timeout 5s\r", @"> $", 30),
+            new("http://127.0.0.1:9/x.get header=Accept:text/plain --timeout 5s\r", @"> $", 30),
+            new("http://127.0.0.1:9/x.get user=ann password=secret:shell-db --timeout 5s\r", @"> $", 30),
+            new("\u0004", null, 1),
+        ], "shell");
+        run.AllMatched();
+        var text = File.ReadAllText(Path.Combine(state, "shell_history"));
+        foreach (var secret in new[] { "apiKeyValue1", "authTokValue2", "privTokValue3", "pipeKeyValue4" }) Assert.DoesNotContain(secret, text);
+        Assert.Contains("header=Accept:text/plain", text); // a header that is no secret is kept
+        Assert.Contains("password=secret:shell-db", text);  // and so is a reference
+    }
+
+    /// <summary>
+    /// s42 user items: Tab inside a `where (` group completes the item's field names, keeping the `(` as typed (not
+    /// escaped: a filter's text is passed on as typed); Ctrl-R with no history line matching says so, as bash does.
+    /// </summary>
+    [Fact]
+    public void Tab_completes_a_field_inside_where_parentheses_and_ctrl_r_says_when_nothing_matches()
+    {
+        var run = Drive(_home.Path,
+        [
+            Prompt(20),
+            new("proc://.list | where (na\t", @"where \(name(?!\S)"),
+            new(" == \"init\" or !us\t", @"or !user(?!\S)"),
+            new("\u0015system://.uptime --format json\r", "\"ok\": ?true[\\s\\S]*> $", 20), // the prompt back: the terminal is raw again
+            new("\u0012upt", @"\(reverse-i-search\)`upt': system://\.uptime"),
+            new("zzq", @"\(failed reverse-i-search\)`uptzzq': system://\.uptime"),
+            new("\u0007", @"> $"),
+            new("\u0004", null, 1),
+        ], "shell");
+        run.AllMatched();
+        Assert.DoesNotContain(@"\(", run.Out(1));
+    }
+
     [Fact]
     public void Resh_without_a_terminal_prints_help_and_resh_alone_on_one_opens_the_shell()
     {

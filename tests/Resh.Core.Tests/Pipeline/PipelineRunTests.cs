@@ -53,6 +53,33 @@ public sealed class PipelineRunTests
         }
     }
 
+    /// <summary>
+    /// s42 user D11: a fleet's first stage with a failed host kept only the host's name; each failed host keeps its host,
+    /// code and message (and hint) in the pipeline's error details, and the warning says why.
+    /// </summary>
+    [Fact]
+    public void A_fleets_failed_hosts_keep_their_code_and_message()
+    {
+        var fleet = JsonNode.Parse("""
+            {"hosts":[
+              {"host":"web1","ok":true,"result":{"disks":[{"mount_point":"/","used_percent":40}]},"error":null},
+              {"host":"ghost","ok":false,"result":null,"error":{"code":"unavailable","message":"ghost: Could not resolve hostname.","details":null,"hint":"Check the host name."}},
+              {"host":"web3","ok":false,"result":null,"error":{"code":"permission_denied","message":"Permission denied (publickey).","details":null,"hint":null}}],
+             "summary":{"hosts":3,"ok":1,"failed":1,"unreachable":1}}
+            """)!.AsObject();
+        var env = new Resh.Core.Output.Envelope { Ok = false, Handle = "system", Verb = "disk", Target = "ssh://@web/system://.disk", ResultNode = fleet,
+            Error = new Resh.Core.Errors.ReshError(Resh.Core.Errors.ErrorCode.Partial, "2 of 3 hosts failed.", null) };
+        var failed = new List<JsonObject>();
+        var items = Resh.Core.Pipeline.PipelineRunner.ItemsOf(env, failed, out var noList);
+        Assert.False(noList);
+        Assert.Equal("web1", Assert.Single(items)["host"]!.GetValue<string>());
+        Assert.Equal(2, failed.Count);
+        Assert.Equal(("ghost", "unavailable", "ghost: Could not resolve hostname.", "Check the host name."),
+            (failed[0]["host"]!.GetValue<string>(), failed[0]["code"]!.GetValue<string>(), failed[0]["message"]!.GetValue<string>(), failed[0]["hint"]!.GetValue<string>()));
+        Assert.Equal(("web3", "permission_denied"), (failed[1]["host"]!.GetValue<string>(), failed[1]["code"]!.GetValue<string>()));
+        Assert.False(failed[1].ContainsKey("hint"));
+    }
+
     [Fact]
     public void Count_answers_a_number_and_both_spellings_agree()
     {

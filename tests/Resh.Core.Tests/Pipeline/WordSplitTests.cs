@@ -183,6 +183,39 @@ public sealed class WordSplitTests
             ShellWords.SplitLine("pt://x.touch note=$v.dots url=file://$v.dots", Vars));
     }
 
+    /// <summary>
+    /// A completed word goes into the line so that the splitter gives it back; a stage's own argument list stays open as
+    /// typed, where the stage grammar says the arguments begin (StageParser.ArgumentsAt, s42), and a bracket in a name is escaped.
+    /// </summary>
+    [Theory]
+    [InlineData("proc://.list(match=", "proc://.list(match=", 12)]
+    [InlineData("svc://.list(type=timer)", "svc://.list(type=timer)", 11)]
+    [InlineData("proc://.nice.set(", "proc://.nice.set(", 16)]
+    [InlineData("ssh://web01/proc://.list(ma", "ssh://web01/proc://.list(ma", 24)]
+    [InlineData("file:///tmp/a(b", "file:///tmp/a\\(b", -1)]
+    [InlineData("file:///tmp/[x].read(", "file:///tmp/\\[x\\].read\\(", -1)]
+    [InlineData("file:///tmp/a b.txt", "file:///tmp/a\\ b.txt", -1)]
+    [InlineData("proc://(", "proc://\\(", -1)]
+    [InlineData("x.list(", "x.list\\(", -1)]
+    [InlineData("(name", "\\(name", -1)]
+    public void Escape_keeps_a_stages_argument_list_where_the_grammar_says_it_begins(string word, string typed, int at)
+    {
+        Assert.Equal(at, StageParser.ArgumentsAt(word));
+        Assert.Equal(typed, ShellWords.Escape(word));
+        Assert.Equal([word], ShellWords.Split(typed));
+    }
+
+    /// <summary>In a pipeline's filter stage, whose text is passed on as typed, a completed field goes in as it is (s42: `where (na`).</summary>
+    [Theory]
+    [InlineData("proc://.list | where ", "(name", "(name")]
+    [InlineData("proc://.list | where (name == \"x\" or ", "!user", "!user")]
+    [InlineData("proc://.list | sort ", "-pid", "-pid")]
+    [InlineData("proc://.list | ", "proc://{pid}", "proc://{pid}")]
+    [InlineData("file:///tmp/x.write content=", "(name", "\\(name")]
+    [InlineData("proc://.list | where ", "a b", "a\\ b")]
+    public void Escape_at_leaves_a_filters_words_as_typed(string before, string word, string typed) =>
+        Assert.Equal(typed, ShellWords.EscapeAt(before, word));
+
     [Fact]
     public void Is_pipeline_allocates_nothing_for_a_call_without_a_bar()
     {

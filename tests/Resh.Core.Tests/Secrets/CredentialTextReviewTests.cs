@@ -26,6 +26,22 @@ public sealed class CredentialTextReviewTests
     public void Credentials_the_first_rules_missed_are_masked(string value, string masked) =>
         Assert.Equal(masked, CredentialText.Mask(value));
 
+    /// <summary>s42 user D5: a header whose name looks secret (the one rule, SecretKeys.LooksSecret), written inside a value.</summary>
+    [Theory]
+    [InlineData("X-Api-Key:abc123", "X-Api-Key:***")]
+    [InlineData("X-Auth-Token: tok value", "X-Auth-Token: *** value")]
+    [InlineData("Private-Token: Token glxyz1", "Private-Token: ***")]
+    [InlineData("Accept:json,X-Api-Key:k1,X-Trace:1", "Accept:json,X-Api-Key:***,X-Trace:1")]
+    [InlineData("header=X-Api-Key:abc", "header=X-Api-Key:***")]
+    [InlineData("{client_secret: s3cr3t}", "{client_secret: ***}")]
+    public void A_secret_named_pair_inside_a_value_is_masked(string value, string masked) =>
+        Assert.Equal(masked, CredentialText.Mask(value));
+
+    [Theory]
+    [InlineData("Accept: application/json"), InlineData("X-Trace-Id:42"), InlineData("note=secret:db"), InlineData("token=env:API_TOKEN")]
+    [InlineData("secret://x.get"), InlineData("key=file:/etc/k"), InlineData("keys: a,b"), InlineData("12:30"), InlineData("api_key:")]
+    public void Pairs_that_are_no_secret_and_references_stay_as_they_are(string value) => Assert.Same(value, CredentialText.Mask(value));
+
     [Theory]
     [InlineData("http://host:8080/a@b"), InlineData("http://host/path?email=a@b.com"), InlineData("https://example.com/x?user=app&sslmode=require")]
     [InlineData("ghp_"), InlineData("mysk_live_abcdefghijk"), InlineData("host=db port = 5432"), InlineData("https://hooks.example.com/services/x")]

@@ -38,7 +38,13 @@ public sealed class SshPipelineTests(SshBackend ssh)
         Assert.Equal(9, run.ExitCode);
         Assert.Equal("partial", run.ErrorCode);
         Assert.Equal(1, run.Result!["count"]!.GetValue<int>());
-        Assert.Contains("ghost", run.Envelope["error"]!["details"]!["failed_hosts"]!.ToJsonString());
+        // Each failed host keeps why it failed (s42 user D11): host, code and message, not only its name.
+        var failed = Assert.Single(run.Envelope["error"]!["details"]!["failed_hosts"]!.AsArray())!;
+        Assert.Equal("ghost", failed["host"]!.GetValue<string>());
+        Assert.Equal("unavailable", failed["code"]!.GetValue<string>());
+        Assert.False(string.IsNullOrWhiteSpace(failed["message"]!.GetValue<string>()));
+        Assert.Contains("ghost: unavailable", run.Envelope["error"]!["message"]!.GetValue<string>());
+        Assert.Contains(run.Envelope["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("ghost (unavailable: ", StringComparison.Ordinal));
     }
 
     [Fact]
