@@ -75,6 +75,18 @@ public static class ServiceUnitInstall
         return writable;
     }
 
+    /// <summary>PrivateTmp=yes gives the service its own empty /tmp and /var/tmp: a binary, config or directory there is
+    /// not what the service sees, so it would fail (and restart) at every start while the install reports ok.</summary>
+    static void WarnOfPrivateTmp(VerbContext ctx, ServiceUnitSpec spec, string stateDir)
+    {
+        if (!spec.Sandbox.Contains("PrivateTmp=yes")) return;
+        IEnumerable<string?> paths = [spec.Exec.Count > 0 ? spec.Exec[0] : null, spec.ConfigFile, stateDir, .. spec.Writable];
+        foreach (var path in paths.OfType<string>().Distinct())
+            if (path.StartsWith("/tmp/", StringComparison.Ordinal) || path.StartsWith("/var/tmp/", StringComparison.Ordinal))
+                ctx.Warn($"{path} is under {(path.StartsWith("/tmp/", StringComparison.Ordinal) ? "/tmp" : "/var/tmp")}, which the unit's PrivateTmp=yes replaces with an empty one: the service would not find it. "
+                    + "Move it (the binary to /usr/local/bin, the config to /etc/resh), or install with sandbox=false.");
+    }
+
     public static async ValueTask<Outcome<ServeInstallResult>> InstallAsync(VerbContext ctx, ServiceUnitSpec spec)
     {
         var name = spec.Name;
@@ -92,6 +104,7 @@ public static class ServiceUnitInstall
         var readWrite = (stateDirectory is null ? [stateDir] : new List<string>()).Concat(spec.Writable).ToList();
         if (readWrite.Count > 0) directives.Add((JsonNode?)("ReadWritePaths=" + string.Join(' ', readWrite.Select(QuotePath))));
 
+        WarnOfPrivateTmp(ctx, spec, stateDir);
         var env = new JsonArray("RESH_HOME=" + stateDir);
         if (spec.ConfigFile is not null) env.Add((JsonNode?)("RESH_CONFIG=" + spec.ConfigFile));
         var args = new JsonObject

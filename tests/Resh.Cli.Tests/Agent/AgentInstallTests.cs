@@ -53,12 +53,16 @@ public sealed class AgentInstallTests : IDisposable
                      "+PrivateTmp=yes", "+StateDirectory=resh-agent", "+StateDirectoryMode=0700", $"+ReadWritePaths={_dir.Path}", "RESH_HOME=/var/lib/resh-agent", "+After=network-online.target" })
             Assert.True(diff.Contains(line, StringComparison.Ordinal), line + "\n" + diff);
         Assert.False(File.Exists($"/etc/systemd/system/{unit}.service"));
+        // The config is under /tmp here: PrivateTmp=yes would hide it from the service (s42 user review #1).
+        static bool Hides(ReshRun r, string path) => r.Envelope["warnings"]!.AsArray().Any(w => w!.GetValue<string>().Contains(path) && w.GetValue<string>().Contains("PrivateTmp=yes"));
+        if (config.StartsWith("/tmp/", StringComparison.Ordinal)) Assert.True(Hides(run, config), run.ToString());
 
         // sandbox=false: an agent that manages the host keeps only the file limit.
         var open = Install($"name={unit}", $"config_file={config}", "sandbox=false", "--dry-run");
         Assert.True(open.ExitCode == 0, open.ToString());
         Assert.DoesNotContain("ProtectSystem", Diff(open));
         Assert.DoesNotContain("PrivateTmp", Diff(open));
+        Assert.False(Hides(open, config), open.ToString());
         Assert.Contains("+LimitNOFILE=65536", Diff(open));
         Assert.Contains("+ExecReload=/bin/kill -s HUP $MAINPID", Diff(open));
     }
