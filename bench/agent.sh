@@ -88,17 +88,20 @@ def cpu():
     r = resource.getrusage(resource.RUSAGE_CHILDREN); return r.ru_utime + r.ru_stime
 def pct(xs, p):
     xs = sorted(xs); return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+def varz():
+    import urllib.request
+    v = json.load(urllib.request.urlopen(f"http://127.0.0.1:{os.environ['MON']}/varz"))
+    return {k: v[k] for k in ("in_msgs", "out_msgs", "in_bytes", "out_bytes")}
 disc = []
+dv0 = varz()
 for _ in range(runs):
     t = time.perf_counter()
     out = subprocess.run([resh, "agent://*.discover", "--config", cfg, "--format", "json"], capture_output=True, text=True)
     disc.append((time.perf_counter() - t) * 1000)
     found = json.loads(out.stdout)["result"]["count"]
 print(f"discovery of {n} agents: {found} answered; median {statistics.median(disc):.0f} ms (discover_idle 500 ms included)")
-def varz():
-    import urllib.request
-    v = json.load(urllib.request.urlopen(f"http://127.0.0.1:{os.environ['MON']}/varz"))
-    return {k: v[k] for k in ("in_msgs", "out_msgs", "in_bytes", "out_bytes")}
+dv1 = varz(); d = {k: (dv1[k] - dv0[k]) / runs for k in dv0}
+print(f"  broker per discovery: {d['in_msgs']:.0f} messages in ({d['in_bytes'] / 1024:.1f} KiB), {d['out_msgs']:.0f} out ({d['out_bytes'] / 1024:.1f} KiB)")
 def read_all(target, what):
     lat, wall, cpus, bad = [], [], [], 0
     v0 = varz()
@@ -143,6 +146,9 @@ def roll(pid):
 pu = [roll(p) for p in pids]
 pss, uss = [x[0] for x in pu], [x[1] for x in pu]
 cpu_ms = [(t1[p] - t0[p]) * 1000 / os.sysconf("SC_CLK_TCK") for p in pids]
+import urllib.request
+vz = json.load(urllib.request.urlopen(f"http://127.0.0.1:{os.environ['MON']}/varz"))
+print(f"nats-server: {vz['connections']} connections, RSS {vz['mem'] / 1048576:.1f} MiB, CPU {vz['cpu']}% now")
 print(f"idle agents: RSS median {statistics.median(r):.1f} MiB, max {max(r):.1f} MiB; PSS median {statistics.median(pss):.1f} MiB, "
       f"USS median {statistics.median(uss):.1f} MiB; all {n} together: PSS {sum(pss) / 1024:.2f} GiB; "
       f"CPU over 10 s idle: median {statistics.median(cpu_ms):.0f} ms, max {max(cpu_ms):.0f} ms, sum {sum(cpu_ms):.0f} ms")

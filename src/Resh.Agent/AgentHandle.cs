@@ -105,6 +105,10 @@ public static class AgentHandle
     /// <summary>Agents that answer the filter: until discover_wait, or discover_idle after the last answer once one came.</summary>
     static async Task<List<(string Host, JsonObject Facts)>> DiscoverAsync(NatsConnection nats, AgentFilter filter, AgentSettings settings, VerbContext ctx, List<string>? duplicates = null)
     {
+        // Agents read a discovery request of at most 4 KiB: a longer host list would be dropped by all of them, unanswered.
+        if (filter.Text.Length > AgentFilter.MaxFilter)
+            throw ReshError.Usage($"A host list of {filter.Text.Length:N0} characters is too long to discover (at most {AgentFilter.MaxFilter:N0}).",
+                "Call the hosts directly (agent://HOSTS/STAGE reports those that do not answer), or discover by facts (agent://@web.discover).").ToException();
         var inbox = nats.NewInbox();
         await using var sub = await nats.SubscribeCoreAsync<byte[]>(inbox, cancellationToken: ctx.Cancellation).ConfigureAwait(false);
         await nats.PublishAsync(AgentWire.DiscoverSubject, Encoding.UTF8.GetBytes(new JsonObject { ["filter"] = filter.Text }.ToJsonString()), replyTo: inbox, cancellationToken: ctx.Cancellation).ConfigureAwait(false);

@@ -155,10 +155,21 @@ public sealed class AgentFilter
 
     AgentFilter(string text) => Text = text;
 
+    /// <summary>The longest filter by facts (it travels in a discovery request, which agents read up to 4 KiB).</summary>
+    public const int MaxFilter = 4000;
+    /// <summary>The longest host list (~50,000 names of 20 characters; the signed request carries it twice: hosts and filter).</summary>
+    public const int MaxHostList = 512 * 1024;
+
     public static AgentFilter Parse(string text)
     {
         var f = new AgentFilter(text);
-        if (text.Length == 0 || text.Length > 4096) throw Bad(text);
+        if (text.Length == 0) throw Bad(text);
+        // A filter by facts fits a discovery request (4 KiB); a host list skips discovery and may name up to MaxHostList
+        // characters of hosts (500 hosts are ~4.4 KB: the old 4 KiB bound refused them as "not an agent filter").
+        var limit = text.AsSpan().IndexOfAny("@=+") < 0 && text != "*" ? MaxHostList : MaxFilter;
+        if (text.Length > limit)
+            throw Resh.Core.Errors.ReshError.Usage($"The agent filter is {text.Length:N0} characters long; at most {limit:N0} for {(limit == MaxFilter ? "a filter by facts" : "a host list")}.",
+                limit == MaxFilter ? "Select with fewer terms (agent://@web/..., agent://label.dc=fra/...)." : "Select by facts (agent://@web/..., agent://label.dc=fra/...) or split the host list over several calls.").ToException();
         if (text == "*") return f;
         foreach (var term in text.Split('+'))
         {

@@ -304,6 +304,34 @@ public sealed partial class AgentTests : IClassFixture<AgentNats>, IDisposable
     }
 
     [Fact]
+    public void A_host_list_of_hundreds_of_names_is_called_and_an_overlong_filter_says_how_long()
+    {
+        // 500 names are ~4.4 KB: the filter was capped at 4 KiB and such a list was refused as "not an agent filter" (s42 scale run).
+        StartAgent("a");
+        StartAgent("b");
+        var names = new List<string> { H("a"), H("b") };
+        names.AddRange(Enumerable.Range(1, 598).Select(i => H($"ghost{i}")));
+        var list = string.Join(',', names);
+        Assert.True(list.Length > 4096);
+        var run = Call($"agent://{list}/system://.uptime", "--timeout", "3s");
+        Assert.Equal((9, "partial"), (run.ExitCode, run.ErrorCode));
+        Assert.Equal((600, 2, 598), (run.Result!["summary"]!["hosts"]!.GetValue<int>(), run.Result!["summary"]!["ok"]!.GetValue<int>(),
+            run.Result!["summary"]!["unreachable"]!.GetValue<int>()));
+
+        // Discovery cannot carry such a list (agents read a discovery request up to 4 KiB): refused before anything is sent.
+        var discover = Call($"agent://{list}.discover");
+        Assert.Equal((2, "usage"), (discover.ExitCode, discover.ErrorCode));
+        Assert.Contains("too long to discover", discover.Envelope["error"]!["message"]!.GetValue<string>());
+
+        // A filter by facts is bounded at 4,000 characters; past it the message says how long it is, not that it is malformed.
+        var facts = "role=" + string.Join(',', Enumerable.Range(1, 900).Select(i => $"r{i}"));
+        var bad = Call($"agent://{facts}/system://.uptime");
+        Assert.Equal((2, "usage"), (bad.ExitCode, bad.ErrorCode));
+        Assert.Contains("characters long; at most 4,000", bad.Envelope["error"]!["message"]!.GetValue<string>());
+        Assert.NotNull(bad.Envelope["error"]!["hint"]);
+    }
+
+    [Fact]
     public void An_agent_killed_before_the_call_is_unreachable_and_the_call_partial()
     {
         StartAgent("a");
