@@ -103,11 +103,12 @@ public static class SecretRedactor
             int start = -1, end = -1;
             if (WordAt(text, i, "authorization"))
             {
-                var j = i + "authorization".Length;
+                var j = SkipQuote(text, i + "authorization".Length); // "Authorization": "Bearer …" (JSON, YAML, Python dicts)
                 while (j < text.Length && text[j] is ' ' or '\t') j++;
                 if (j >= text.Length || text[j] is not (':' or '=')) continue;
                 j++;
                 while (j < text.Length && text[j] is ' ' or '\t') j++;
+                j = SkipQuote(text, j);
                 // An auth scheme word (Bearer, Basic, token) and then its credential; or the credential alone.
                 var w = j;
                 while (w < text.Length && (char.IsAsciiLetterOrDigit(text[w]) || text[w] == '-')) w++;
@@ -123,7 +124,7 @@ public static class SecretRedactor
                 if (j >= text.Length || !char.IsWhiteSpace(text[j])) continue;
                 while (j < text.Length && char.IsWhiteSpace(text[j])) j++;
                 (start, end) = (j, TokenEnd(text, j));
-                if (end < text.Length && text[end] == '"') start = -1; // Bearer realm="resh": an auth-param, no token
+                if (end < text.Length && text[end] == '"' && end > start && text[end - 1] == '=') start = -1; // Bearer realm="resh": an auth-param, no token
                 else if (!LooksCredential(text.AsSpan(start, end - start), strict: true)) start = -1;
             }
             if (start < 0) continue;
@@ -135,6 +136,14 @@ public static class SecretRedactor
         if (sb is null) return text;
         sb.Append(text, copied, text.Length - copied);
         return sb.ToString();
+    }
+
+    /// <summary>Past one closing or opening quote at <paramref name="j"/> (", ', or a JSON-escaped \"), else <paramref name="j"/>.</summary>
+    static int SkipQuote(string text, int j)
+    {
+        if (j < text.Length && text[j] is '"' or '\'') return j + 1;
+        if (j + 1 < text.Length && text[j] == '\\' && text[j + 1] == '"') return j + 2;
+        return j;
     }
 
     static bool WordAt(string text, int i, string word) =>

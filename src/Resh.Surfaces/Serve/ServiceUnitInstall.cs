@@ -80,7 +80,7 @@ public static class ServiceUnitInstall
     static void WarnOfPrivateTmp(VerbContext ctx, ServiceUnitSpec spec, string stateDir)
     {
         if (!spec.Sandbox.Contains("PrivateTmp=yes")) return;
-        IEnumerable<string?> paths = [spec.Exec.Count > 0 ? spec.Exec[0] : null, spec.ConfigFile, stateDir, .. spec.Writable];
+        IEnumerable<string?> paths = [.. spec.Exec, spec.ConfigFile, stateDir, .. spec.Writable];
         foreach (var path in paths.OfType<string>().Distinct())
             if (path.StartsWith("/tmp/", StringComparison.Ordinal) || path.StartsWith("/var/tmp/", StringComparison.Ordinal))
                 ctx.Warn($"{path} is under {(path.StartsWith("/tmp/", StringComparison.Ordinal) ? "/tmp" : "/var/tmp")}, which the unit's PrivateTmp=yes replaces with an empty one: the service would not find it. "

@@ -34,6 +34,8 @@ public static class TokenStore
 
     public static List<StoredToken> Load(string path)
     {
+        // The file grants roles: one that another user can change (or replace, through its directory) is not taken (s42 attacker F1).
+        Resh.Core.Config.OwnedStateDir.CheckTrustedFile(path, "token file");
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return []; }

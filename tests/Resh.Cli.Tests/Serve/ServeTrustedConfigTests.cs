@@ -49,6 +49,23 @@ public sealed class ServeTrustedConfigTests : ServeTestBase
     }
 
     [Fact]
+    public void A_token_file_another_user_can_change_grants_nothing()
+    {
+        // s42 attacker F1: serve read state/serve/tokens.json without the config's owner and mode check, so whoever
+        // could write the state dir planted a token of any role.
+        Token("ci", "ro");
+        var tokens = Path.Combine(State, "serve", "tokens.json");
+        Assert.Equal(0, ReshBinary.Run(["token", "list", "--format", "json"], env: Env).ExitCode);
+        File.SetUnixFileMode(tokens, File.GetUnixFileMode(tokens) | UnixFileMode.OtherWrite);
+        var list = ReshBinary.Run(["token", "list", "--format", "json"], env: Env);
+        Assert.Equal("permission_denied", list.ErrorCode);
+        Assert.Contains("token file", list.Envelope["error"]!["message"]!.GetValue<string>());
+        File.SetUnixFileMode(tokens, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Assert.Equal(0, Shell.Run($"chown 65534 {Shell.Q(Path.GetDirectoryName(tokens)!)}").ExitCode);
+        Assert.Equal("permission_denied", ReshBinary.Run(["token", "list", "--format", "json"], env: Env).ErrorCode);
+    }
+
+    [Fact]
     public void A_config_owned_by_another_user_is_refused_at_start()
     {
         File.SetUnixFileMode(Config, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);

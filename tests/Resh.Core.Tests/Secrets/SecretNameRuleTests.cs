@@ -39,6 +39,11 @@ public sealed class SecretNameRuleTests
     [InlineData("sent bearer s3cr3t-value.", "sent bearer ***.")]
     [InlineData("a Bearer ABCDEF12 and Bearer xyzAB99", "a Bearer *** and Bearer ***")]
     [InlineData("b Authorization:\tBasic dXNlcjpwYXNzd29yZA==", "b Authorization:\tBasic ***")]
+    // s42 attacker F2: a quoted bearer token, and a quoted Authorization key (JSON, Python, escaped JSON in a string).
+    [InlineData("h = \"Bearer AbCdEf123456\"", "h = \"Bearer ***\"")]
+    [InlineData("{\"Authorization\": \"Bearer AbCdEf123456\"}", "{\"Authorization\": \"Bearer ***\"}")]
+    [InlineData("{'authorization': 'Basic dXNlcjpwYXNz'}", "{'authorization': 'Basic ***'}")]
+    [InlineData("headers={\\\"Authorization\\\":\\\"Bearer AbCdEf123456\\\"}", "headers={\\\"Authorization\\\":\\\"Bearer ***\\\"}")]
     public void Authorization_and_bearer_credentials_in_text_are_masked(string text, string masked) =>
         Assert.Equal(masked, SecretRedactor.MaskAuthorization(text));
 
