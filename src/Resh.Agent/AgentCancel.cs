@@ -25,8 +25,6 @@ public static class AgentCancel
 
     public sealed record Message(string Id, string Caller, DateTime Issued, DateTime Expires, IReadOnlyList<string> Hosts);
 
-    static string Time(DateTime t) => t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-
     /// <summary>The signed bytes. "kind":"cancel" keeps a call's signature from being taken for a cancel's and the reverse (a call has no kind).</summary>
     public static byte[] Canonical(Message m)
     {
@@ -38,8 +36,8 @@ public static class AgentCancel
             w.WriteString("kind", "cancel");
             w.WriteString("id", m.Id);
             w.WriteString("caller", m.Caller);
-            w.WriteString("issued", Time(m.Issued));
-            w.WriteString("expires", Time(m.Expires));
+            w.WriteString("issued", AgentWire.Time(m.Issued));
+            w.WriteString("expires", AgentWire.Time(m.Expires));
             w.WriteStartArray("hosts");
             foreach (var h in m.Hosts) w.WriteStringValue(h);
             w.WriteEndArray();

@@ -78,8 +78,7 @@ public sealed partial class AgentServer
             return;
         }
         var now = DateTime.UtcNow;
-        if (!AgentWire.ValidId(claimed.Id) || claimed.Expires - claimed.Issued > AgentWire.MaxLifetime || claimed.Expires < claimed.Issued
-            || claimed.Issued > now + AgentWire.Skew || now > claimed.Expires + AgentWire.Skew)
+        if (!AgentWire.ValidId(claimed.Id) || AgentWire.WindowOf(claimed.Issued, claimed.Expires, now) != AgentWire.Window.Ok)
         {
             Refuse("expired", "agent:" + caller.Name, "its id, issue time or expiry is out of bounds", Resh.Core.Errors.ErrorCode.PermissionDenied);
             return;

@@ -203,11 +203,12 @@ public sealed partial class AgentServer
         var now = DateTime.UtcNow;
         if (id.Length == 0)
             return Refuse("malformed", "agent:" + caller.Name, ReshError.Usage("The request id is not 32 hex digits; nothing was run.", "resh makes a random 128-bit id for every call."));
-        if (claimed.Expires - claimed.Issued > AgentWire.MaxLifetime || claimed.Expires < claimed.Issued)
+        var window = AgentWire.WindowOf(claimed.Issued, claimed.Expires, now);
+        if (window == AgentWire.Window.TooLong)
             return Refuse("expired", "agent:" + caller.Name, ReshError.PermissionDenied($"The request would stay valid longer than {AgentWire.MaxLifetime.TotalMinutes:0} minutes; nothing was run.", "Lower [agent] timeout of the caller."));
-        if (claimed.Issued > now + AgentWire.Skew)
+        if (window == AgentWire.Window.Future)
             return Refuse("expired", "agent:" + caller.Name, ReshError.PermissionDenied("The request was issued in the future (beyond 30 s of clock skew); nothing was run.", "Synchronize the clocks of the caller and the agent (NTP)."));
-        if (now > claimed.Expires + AgentWire.Skew)
+        if (window == AgentWire.Window.Expired)
             return Refuse("expired", "agent:" + caller.Name, ReshError.PermissionDenied("The request has expired; nothing was run.", "Call again; check the clocks of the caller and the agent (NTP) if this repeats."));
         if (claimed.Issued < _started)
             return Refuse("replayed", "agent:" + caller.Name, ReshError.PermissionDenied("The request was issued before this agent started (a replay across a restart is refused); nothing was run.",

@@ -40,7 +40,16 @@ public static class AgentWire
 
     public static bool ValidHost(string s) => s.Length is > 0 and <= 253 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
-    static string Time(DateTime t) => t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    internal static string Time(DateTime t) => t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>Where a signed message's validity window stands: the one rule for calls and cancels.</summary>
+    public enum Window { Ok, TooLong, Future, Expired }
+
+    public static Window WindowOf(DateTime issued, DateTime expires, DateTime now) =>
+        expires - issued > MaxLifetime || expires < issued ? Window.TooLong
+        : issued > now + Skew ? Window.Future
+        : now > expires + Skew ? Window.Expired
+        : Window.Ok;
 
     /// <summary>The canonical bytes of a request: what is signed and what the agent verifies, byte for byte.</summary>
     public static byte[] Canonical(Request r)
