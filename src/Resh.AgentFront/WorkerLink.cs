@@ -57,6 +57,7 @@ public sealed class WorkerLink
             var counted = kind is AgentFrame.Discover or AgentFrame.Call;
             lock (_gate)
             {
+                if (w.Retired) { attempt--; continue; } // retired since: it takes no more messages (a counted one keeps it from retiring)
                 if (counted) w.InFlight++;
                 w.LastActivity = Stopwatch.GetTimestamp();
             }
