@@ -32,7 +32,9 @@ public static class AgentCommand
                "and name this host. Verbs that run programs or command lines (proc.spawn, secret.exec, lock.run, cron.add, svc.create, ssh://, plugins) are refused unless exec = true. " +
                "Every call, run or refused, is in the audit trail with surface agent and identity agent:CALLER. --dry-run makes every call a dry run. " +
                "SIGTERM or SIGINT stops taking calls and lets those in flight finish (at most 30 s); their answers are flushed to NATS before it exits. " +
-               "SIGHUP reads the config file again (callers, roles, exec, facts; a file that no longer reads refuses every call until fixed). See docs/agent.md for the protocol.",
+               "SIGHUP reads the config file again (callers, roles, exec, facts; a file that no longer reads refuses every call until fixed). " +
+               "The native binary then becomes a small front holding the NATS connection (same PID); the full resh runs as its worker while calls come and exits after " +
+               "[agent] worker_idle (default 30 s) without one (RESH_AGENT_FRONT=0 keeps one process). See docs/agent.md for the protocol and the front.",
         examples:
         [
             new("agent --config /etc/resh/agent.toml", "Serve calls from NATS with the settings of that file."),
