@@ -46,6 +46,17 @@ if [[ "$rid" == linux-x64 && "$(uname -m)" == x86_64 ]]; then
     cat "$scratch/tools.bin" >> "$out.tmp/resh"
     rm -rf "$scratch"
 fi
+# The agent front (src/Resh.AgentFront, issue 21): its own small Native AOT program, zlib-compressed and appended as the
+# last section (AppendedData reads both); `resh agent` execs it from a memfd so an idle agent is not the full image.
+dotnet publish "$root/src/Resh.AgentFront/Resh.AgentFront.csproj" -c Release -r "$rid" -o "$out.front" \
+    "${cross[@]}" -nologo -clp:ErrorsOnly -v:quiet >&2
+/usr/bin/env python3 - "$out.front/resh-agent-front" "$out.tmp/resh" <<'PY'
+import struct, sys, zlib
+front = zlib.compress(open(sys.argv[1], "rb").read(), 9)
+with open(sys.argv[2], "ab") as f:
+    f.write(front + struct.pack("<q", len(front)) + b"RESHFRNT")
+PY
+rm -rf "$out.front"
 rm -rf "$out"
 mv "$out.tmp" "$out"
 touch "$out/resh"

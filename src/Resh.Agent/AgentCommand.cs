@@ -32,7 +32,9 @@ public static class AgentCommand
                "and name this host. Verbs that run programs or command lines (proc.spawn, secret.exec, lock.run, cron.add, svc.create, ssh://, plugins) are refused unless exec = true. " +
                "Every call, run or refused, is in the audit trail with surface agent and identity agent:CALLER. --dry-run makes every call a dry run. " +
                "SIGTERM or SIGINT stops taking calls and lets those in flight finish (at most 30 s); their answers are flushed to NATS before it exits. " +
-               "SIGHUP reads the config file again (callers, roles, exec, facts; a file that no longer reads refuses every call until fixed). See docs/agent.md for the protocol.",
+               "SIGHUP reads the config file again (callers, roles, exec, facts; a file that no longer reads refuses every call until fixed). " +
+               "The native binary then becomes a small front holding the NATS connection (same PID); the full resh runs as its worker while calls come and exits after " +
+               "[agent] worker_idle (default 30 s) without one (RESH_AGENT_FRONT=0 keeps one process). See docs/agent.md for the protocol and the front.",
         examples:
         [
             new("agent --config /etc/resh/agent.toml", "Serve calls from NATS with the settings of that file."),
@@ -52,7 +54,10 @@ public static class AgentCommand
             line = Resh.Core.Text.TerminalText.Escape(line); // one event is one line, and no byte drives a terminal
             lock (stderr) stderr.WriteLine("resh agent: " + line);
         }
+        // Behind the front (AgentFront): the messages come on standard input, the answers go to standard output.
+        if (Environment.GetEnvironmentVariable(AgentWorker.Variable) == "1") return await AgentWorker.RunAsync(start, Log).ConfigureAwait(false);
         AgentSettings settings;
+        NatsOpts opts;
         NatsConnection nats;
         try
         {
@@ -61,7 +66,7 @@ public static class AgentCommand
             settings = AgentSettings.Read(start.Runtime.Config);
             hidden = settings.UrlSecrets();
             if (settings.Callers.Count == 0) Log("warning: no [agent.callers] in the config file, so every call is refused");
-            var opts = settings.Nats(start.Runtime, "resh-agent " + settings.Host, reconnectForever: true, CancellationToken.None) with { RetryOnInitialConnect = false };
+            opts = settings.Nats(start.Runtime, "resh-agent " + settings.Host, reconnectForever: true, CancellationToken.None) with { RetryOnInitialConnect = false };
             nats = new NatsConnection(opts);
             nats.ConnectionDisconnected += (_, e) => { Log($"disconnected from NATS ({e.Message}); reconnecting"); return ValueTask.CompletedTask; };
             nats.ConnectionOpened += (_, e) => { Log($"connected to NATS ({e.Message})"); return ValueTask.CompletedTask; };
@@ -86,18 +91,42 @@ public static class AgentCommand
             start.IO.Stdout.Flush();
             return env.ExitStatus;
         }
+        var ready = $"{settings.Host} ready on {settings.ShownUrls} (exec {(settings.Exec ? "allowed" : "refused")}, {settings.Callers.Count} trusted callers{(inv.Globals.DryRun ? ", dry-run" : "")})";
+
+        // The connection answered: this process becomes the small front (the big image leaves memory), unless it cannot.
+        if (start.IO.HandleSignals)
+        {
+            var launch = AgentFrontLaunch.Prepare(start, settings, opts, ready, hidden, out var why);
+            if (launch is not null)
+            {
+                await nats.DisposeAsync().ConfigureAwait(false);
+                why = launch.Exec(); // returns only when the exec failed
+                opts = opts with { RetryOnInitialConnect = true }; // it answered a moment ago
+                nats = new NatsConnection(opts);
+                nats.ConnectionDisconnected += (_, e) => { Log($"disconnected from NATS ({e.Message}); reconnecting"); return ValueTask.CompletedTask; };
+                nats.ConnectionOpened += (_, e) => { Log($"connected to NATS ({e.Message})"); return ValueTask.CompletedTask; };
+                nats.ReconnectFailed += (_, e) => { Log($"reconnect failed ({e.Message})"); return ValueTask.CompletedTask; };
+                await nats.ConnectAsync().ConfigureAwait(false);
+            }
+            Log($"the agent runs in one process: {why}");
+        }
 
         var server = new AgentServer(start.Registry, start.Runtime, settings, inv.Globals.DryRun, Log);
         if (nats.ServerInfo?.MaxPayload is > 0 and var max) server.MaxAnswer = (int)Math.Min(max, int.MaxValue);
         nats.ConnectionOpened += (_, _) => { if (nats.ServerInfo?.MaxPayload is > 0 and var m) server.MaxAnswer = (int)Math.Min(m, int.MaxValue); return ValueTask.CompletedTask; };
+        var dispatch = new AgentDispatch(server, settings.MaxCalls, Log, async (reply, answer) =>
+        {
+            if (answer is null || reply is null) return;
+            try { await nats.PublishAsync(reply, answer).ConfigureAwait(false); }
+            catch (Exception e) when (e is NatsException or OperationCanceledException) { Log($"could not send an answer: {e.Message}"); }
+        });
         using var stop = new CancellationTokenSource();
-        using var interrupt = new CancellationTokenSource();
         void Stop()
         {
-            if (stop.IsCancellationRequested) { interrupt.Cancel(); return; }
+            if (stop.IsCancellationRequested) { dispatch.Interrupt(); return; }
             Log($"stopping; calls in flight get up to {DrainTimeout.TotalSeconds:0} s to finish (a second signal interrupts them)");
             stop.Cancel();
-            interrupt.CancelAfter(DrainTimeout);
+            dispatch.InterruptAfter(DrainTimeout);
         }
         PosixSignalRegistration? sigint = null, sigterm = null, sighup = null;
         if (start.IO.HandleSignals)
@@ -108,74 +137,29 @@ public static class AgentCommand
             sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; server.Reload(); });
         }
         using var sweep = new Timer(_ => server.FlushRefusals(false), null, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(60));
-        var gate = new SemaphoreSlim(settings.MaxCalls);
-        var inFlight = new HashSet<Task>();
         try
         {
             await using var discover = await nats.SubscribeCoreAsync<byte[]>(AgentWire.DiscoverSubject, cancellationToken: stop.Token).ConfigureAwait(false);
             await using var calls = await nats.SubscribeCoreAsync<byte[]>(AgentWire.CallSubject, cancellationToken: stop.Token).ConfigureAwait(false);
             await using var cancels = await nats.SubscribeCoreAsync<byte[]>(AgentCancel.Subject, cancellationToken: stop.Token).ConfigureAwait(false);
-            Log($"{settings.Host} ready on {settings.ShownUrls} (exec {(settings.Exec ? "allowed" : "refused")}, {settings.Callers.Count} trusted callers{(inv.Globals.DryRun ? ", dry-run" : "")})");
+            Log(ready);
             var discoverLoop = Task.Run(async () =>
             {
                 await foreach (var msg in discover.Msgs.ReadAllAsync(stop.Token).ConfigureAwait(false))
-                {
-                    if (msg.ReplyTo is not { } reply || msg.Data is null) continue;
-                    if (server.Discover(msg.Data) is { } answer)
-                        try { await nats.PublishAsync(reply, answer).ConfigureAwait(false); }
-                        catch (Exception e) when (e is NatsException or OperationCanceledException) { Log($"could not answer discovery: {e.Message}"); }
-                }
+                    if (msg.ReplyTo is not null && msg.Data is not null) await dispatch.DiscoverAsync(msg.Data, msg.ReplyTo).ConfigureAwait(false);
             });
-            // A caller that stopped waiting cancels its call (AgentCancel); read apart from calls, so a full max_calls gate never delays one.
             var cancelLoop = Task.Run(async () =>
             {
-                await foreach (var msg in cancels.Msgs.ReadAllAsync(stop.Token).ConfigureAwait(false))
-                    if (msg.Data is { } data) server.Cancel(data);
+                await foreach (var msg in cancels.Msgs.ReadAllAsync(stop.Token).ConfigureAwait(false)) dispatch.Cancel(msg.Data);
             });
-            await foreach (var msg in calls.Msgs.ReadAllAsync(stop.Token).ConfigureAwait(false))
-            {
-                var data = msg.Data ?? [];
-                var reply = msg.ReplyTo;
-                await gate.WaitAsync(stop.Token).ConfigureAwait(false);
-                // The task starts only once it is in the set, so its own removal always comes after.
-                var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                Task? task = null;
-                task = Task.Run(async () =>
-                {
-                    await registered.Task.ConfigureAwait(false);
-                    try
-                    {
-                        byte[]? answer;
-                        try { answer = await server.CallAsync(data, reply, interrupt.Token).ConfigureAwait(false); }
-                        catch (Exception e) when (e is not OperationCanceledException)
-                        {
-                            Log($"a call failed inside the agent: {ExceptionTranslation.OneLine(e.Message)}");
-                            answer = null;
-                        }
-                        if (answer is not null && reply is not null)
-                            try { await nats.PublishAsync(reply, answer).ConfigureAwait(false); }
-                            catch (Exception e) when (e is NatsException or OperationCanceledException) { Log($"could not send an answer: {e.Message}"); }
-                    }
-                    catch (OperationCanceledException) { }
-                    finally
-                    {
-                        gate.Release();
-                        lock (inFlight) inFlight.Remove(task!);
-                    }
-                });
-                lock (inFlight) inFlight.Add(task);
-                registered.SetResult();
-            }
+            await dispatch.RunCallsAsync(Messages(calls, stop.Token), stop.Token).ConfigureAwait(false);
             await discoverLoop.ConfigureAwait(false);
             await cancelLoop.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
         finally
         {
-            Task[] pending;
-            lock (inFlight) pending = inFlight.ToArray();
-            try { await Task.WhenAll(pending).WaitAsync(DrainTimeout + TimeSpan.FromSeconds(5)).ConfigureAwait(false); }
-            catch (Exception e) when (e is TimeoutException or OperationCanceledException) { }
+            await dispatch.DrainAsync(DrainTimeout + TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             sigint?.Dispose();
             sigterm?.Dispose();
             sighup?.Dispose();
@@ -193,6 +177,11 @@ public static class AgentCommand
             Log("stopped");
         }
         return 0;
+    }
+
+    static async IAsyncEnumerable<(byte[] Data, string? Reply)> Messages(INatsSub<byte[]> sub, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var msg in sub.Msgs.ReadAllAsync(ct).ConfigureAwait(false)) yield return (msg.Data ?? [], msg.ReplyTo);
     }
 }
 

@@ -39,8 +39,12 @@ public sealed partial class AgentServer
     readonly ConcurrentDictionary<string, DateTime> _seen = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, RefusalAudit> _floods = new(StringComparer.Ordinal);
     readonly Action<string> _log;
-    /// <summary>When this agent started: a request issued before it is refused, so the in-memory replay cache holds across restarts.</summary>
-    readonly DateTime _started = DateTime.UtcNow;
+    /// <summary>When this agent started: a request issued before it is refused, so the in-memory replay cache holds across restarts.
+    /// A worker behind the front (<see cref="Resume"/>) takes the front's start time.</summary>
+    DateTime _started = DateTime.UtcNow;
+
+    /// <summary>Told every call id this agent accepted, with its expiry (a worker reports them to the front, which keeps the replay cache).</summary>
+    public Action<string, DateTime>? Verified { get; set; }
     public const int MaxSeen = 1_000_000;
 
     /// <summary>Refusals are logged one line per window, the others counted (a flood of junk adds a line per 10 s, not one per message).</summary>
@@ -66,6 +70,21 @@ public sealed partial class AgentServer
     }
 
     public string Host => _settings.Host;
+
+    /// <summary>A worker behind the front: the agent's start time and the ids earlier workers verified (the front kept them).</summary>
+    public void Resume(DateTime started, IEnumerable<KeyValuePair<string, DateTime>> seen)
+    {
+        _started = started;
+        foreach (var (id, until) in seen) _seen.TryAdd(id, until);
+    }
+
+    /// <summary>A worker whose config file does not read refuses every call until a SIGHUP reads it (as a failed reload does).</summary>
+    public void RefuseAll(string why)
+    {
+        _reloadError = ReshError.Unavailable($"The agent {_settings.Host} could not read its config file, so it refuses every call until it is fixed: {why}",
+            "Fix the agent's config file and send it SIGHUP.");
+        _log(_reloadError.Message);
+    }
 
     /// <summary>
     /// SIGHUP: reads the config file again, so that trusted callers, their roles, the [roles] grants, exec and the facts
@@ -218,6 +237,7 @@ public sealed partial class AgentServer
             return Refuse("replayed", "agent:" + caller.Name, ReshError.Unavailable("The agent's replay cache is full; nothing was run.", "Try again in a few minutes."));
         if (!_seen.TryAdd(id, claimed.Expires))
             return Refuse("replayed", "agent:" + caller.Name, ReshError.PermissionDenied($"The request {id} was seen before (a replay); nothing was run.", "Every call needs a new id: call again."));
+        Verified?.Invoke(id, claimed.Expires);
         if (WasCancelled(caller.Name, id))
             return Refuse("cancelled", "agent:" + caller.Name, ReshError.Interrupted($"The caller cancelled the request {id} before it reached this agent; nothing was run.", "Call again."));
         // The run is bounded by the request's expiry (the caller stops waiting then); a clock behind the caller's still gets a second.

@@ -21,7 +21,7 @@ public sealed class AgentSettings
     static readonly string[] Keys =
     [
         "url", "urls", "user", "password", "token", "nkey", "creds", "tls", "ca", "host", "roles", "labels", "exec", "callers",
-        "key", "caller", "timeout", "discover_wait", "discover_idle", "max_request", "max_calls",
+        "key", "caller", "timeout", "discover_wait", "discover_idle", "max_request", "max_calls", "worker_idle",
     ];
 
     public IReadOnlyList<string> Urls { get; private init; } = ["nats://127.0.0.1:4222"];
@@ -44,6 +44,8 @@ public sealed class AgentSettings
     public TimeSpan DiscoverIdle { get; private init; } = TimeSpan.FromMilliseconds(300);
     public int MaxRequest { get; private init; } = 1 << 20;
     public int MaxCalls { get; private init; } = 16;
+    /// <summary>How long the agent's worker (the full resh behind the front) stays with no call before it exits.</summary>
+    public TimeSpan WorkerIdle { get; private init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>A trusted caller: its Ed25519 public key (32 bytes) and the role its calls are checked against.</summary>
     public sealed record Caller(string Name, byte[] PublicKey, string Role);
@@ -55,6 +57,13 @@ public sealed class AgentSettings
         copy.Host = host;
         return copy;
     }
+
+    /// <summary>No callers, nothing allowed: what a worker whose config file does not read runs with (it refuses every call).</summary>
+    public static AgentSettings Nothing(string host) => new() { Host = host };
+
+    /// <summary>The environment variables the credentials are read from (env: references): the front and the worker are started without them.</summary>
+    public IEnumerable<string> SecretVariables() =>
+        new[] { Password, Token, NKeySeed }.Where(r => r is { Kind: SecretSourceKind.Env }).Select(r => r!.Name!);
 
     public static AgentSettings Read(ReshConfig config)
     {
@@ -130,6 +139,7 @@ public sealed class AgentSettings
             DiscoverIdle = Duration(t, "discover_idle", TimeSpan.FromMilliseconds(300)),
             MaxRequest = (int)Int(t, "max_request", 1 << 20, 1024, 64 << 20),
             MaxCalls = (int)Int(t, "max_calls", 16, 1, 1024),
+            WorkerIdle = Duration(t, "worker_idle", TimeSpan.FromSeconds(30)),
         };
     }
 

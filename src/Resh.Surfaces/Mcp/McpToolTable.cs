@@ -14,7 +14,7 @@ namespace Resh.Surfaces.Mcp;
 /// JSON Schema exporter's reflection and its garbage were ~90% of a cold list). The table is a function of the binary's
 /// own declarations only, so it cannot be stale; a binary without it (a JIT build, a plugin's tool) builds the JSON
 /// as before. Layout at the end of the executable: entries (int32 name length, name, int32 JSON length, JSON), then
-/// the entries' length (int64) and <see cref="Magic"/>. RESH_MCP_TABLE=0 ignores the table (the tests compare both).
+/// the entries' length (int64) and <see cref="Magic"/> (the layout <see cref="Resh.Core.Platform.AppendedData"/> reads; the agent front may follow it). RESH_MCP_TABLE=0 ignores the table (the tests compare both).
 /// </summary>
 public static class McpToolTable
 {
@@ -37,22 +37,7 @@ public static class McpToolTable
     /// <summary>The table at the end of <paramref name="path"/>, or null when it has none (or a damaged one).</summary>
     public static Dictionary<string, byte[]>? Read(string path)
     {
-        try
-        {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
-            if (file.Length < 16) return null;
-            Span<byte> trailer = stackalloc byte[16];
-            file.Seek(-16, SeekOrigin.End);
-            file.ReadExactly(trailer);
-            if (!trailer[8..].SequenceEqual(Magic)) return null;
-            var length = BinaryPrimitives.ReadInt64LittleEndian(trailer);
-            if (length <= 0 || length > MaxTable || length > file.Length - 16) return null;
-            var data = new byte[length];
-            file.Seek(-16 - length, SeekOrigin.End);
-            file.ReadExactly(data);
-            return Parse(data);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException) { return null; }
+        return Resh.Core.Platform.AppendedData.Read(path, Magic, MaxTable) is { } data ? Parse(data) : null;
     }
 
     /// <summary>The entries of a table (without its trailer), or null when they do not parse.</summary>

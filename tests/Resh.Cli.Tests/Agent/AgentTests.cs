@@ -109,7 +109,7 @@ public sealed partial class AgentTests : IClassFixture<AgentNats>, IDisposable
     string H(string name) => $"{_p}-{name}";
 
     /// <summary>Starts an agent and waits until it says it is ready.</summary>
-    AgentProc StartAgent(string name, string roles = "[]", string labels = "{}", bool exec = false, bool password = false, string? url = null, string? host = null)
+    AgentProc StartAgent(string name, string roles = "[]", string labels = "{}", bool exec = false, bool password = false, string? url = null, string? host = null, string extra = "")
     {
         host ??= H(name);
         var home = _dir[$"home-{name}"];
@@ -126,6 +126,7 @@ public sealed partial class AgentTests : IClassFixture<AgentNats>, IDisposable
             labels = {{labels}}
             exec = {{(exec ? "true" : "false")}}
             max_request = 65536
+            {{extra}}
 
             [agent.callers.alice]
             key = "{{_alicePub}}"

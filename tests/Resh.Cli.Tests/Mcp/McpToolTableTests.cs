@@ -72,13 +72,18 @@ public sealed class McpToolTableTests : IDisposable
         return File.ReadAllBytes(file);
     }
 
-    /// <summary>The table at the end of the binary under test, or null (a JIT build has none).</summary>
+    /// <summary>The table appended to the binary under test (with its trailer), or null (a JIT build has none). Other
+    /// sections (the agent front) may follow it: each ends in its length and an 8-byte RESH... magic.</summary>
     static byte[]? Carried()
     {
         var exe = File.ReadAllBytes(ReshBinary.Path);
-        if (exe.Length < 16 || !exe.AsSpan(exe.Length - 8).SequenceEqual(Magic)) return null;
-        var length = BinaryPrimitives.ReadInt64LittleEndian(exe.AsSpan(exe.Length - 16));
-        return exe[(exe.Length - 16 - (int)length)..];
+        for (var end = exe.Length; end >= 16 && exe.AsSpan(end - 8, 4).SequenceEqual("RESH"u8);)
+        {
+            var length = (int)BinaryPrimitives.ReadInt64LittleEndian(exe.AsSpan(end - 16));
+            if (exe.AsSpan(end - 8, 8).SequenceEqual(Magic)) return exe[(end - 16 - length)..end];
+            end -= 16 + length;
+        }
+        return null;
     }
 
     [Fact]
