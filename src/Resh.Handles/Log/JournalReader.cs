@@ -50,6 +50,10 @@ public static class JournalReader
         var argv = Args(q);
         var program = ProcessRunner.Which("journalctl")
             ?? throw ReshError.Unavailable("journalctl is not installed.", "Install systemd (journalctl), or read log files: log:///var/log/syslog").ToException();
+        // journalctl --quiet says nothing and exits 0 when it finds no journal file at all, exactly as for a unit with no
+        // entries: say so, or a host that keeps no journal looks like a quiet unit.
+        if (!HasJournalFiles(q.Directory))
+            ctx.Warn($"No journal files were found in {q.Directory ?? string.Join(" or ", SystemJournalDirs)}: this host keeps no systemd journal there, so there are no entries to read; its logs may be in files (log:///var/log/syslog) or another journal directory (directory=).");
         ProcessRunner.Trace?.Invoke(string.Join(' ', argv));
         var psi = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var a in argv.Skip(1)) psi.ArgumentList.Add(a);
@@ -92,6 +96,30 @@ public static class JournalReader
     /// <summary>The entry as journalctl -o short-iso prints it: time host identifier[pid]: message.</summary>
     public static string Text(LogEntry e) =>
         $"{(e.Time is { } t ? LogTime.Format(t) : "-")} {e.Host ?? "-"} {e.App ?? "-"}{(e.Pid is { } p ? $"[{p}]" : "")}: {e.Message.ReplaceLineEndings(" ")}";
+
+    /// <summary>Where journalctl reads the system journal (persistent, then volatile), each with a subdirectory per machine id.</summary>
+    static readonly string[] SystemJournalDirs = ["/var/log/journal", "/run/log/journal"];
+
+    /// <summary>
+    /// Whether a *.journal (or *.journal~) file exists in the directory journalctl -D reads, or in the system journal's
+    /// directories, at most two levels down (machine-id subdirectories). A directory that may not be listed counts as
+    /// having files: journalctl's own permission error then says what is wrong.
+    /// </summary>
+    static bool HasJournalFiles(string? directory)
+    {
+        foreach (var dir in directory is null ? SystemJournalDirs : [directory])
+        {
+            try
+            {
+                var options = new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 1, IgnoreInaccessible = false, AttributesToSkip = 0 };
+                if (System.IO.Directory.Exists(dir) && System.IO.Directory.EnumerateFiles(dir, "*.journal*", options).Any(f => f.EndsWith(".journal", StringComparison.Ordinal) || f.EndsWith(".journal~", StringComparison.Ordinal)))
+                    return true;
+            }
+            catch (UnauthorizedAccessException) { return true; }
+            catch (IOException) { return true; }
+        }
+        return false;
+    }
 
     static bool Denied(string stderr) => stderr.Contains("insufficient permissions", StringComparison.Ordinal) || stderr.Contains("Permission denied", StringComparison.Ordinal);
 

@@ -71,7 +71,9 @@ public sealed class LogJournalTests : IDisposable
         WaitFor("CRON", 6);
         WaitFor("other", 1);
 
-        var last = Ok("log://journal/cron.service.read", "lines=2", Journal).Result!;
+        var read = Ok("log://journal/cron.service.read", "lines=2", Journal);
+        Assert.Empty(read.Envelope["warnings"]!.AsArray());
+        var last = read.Result!;
         Assert.Equal(["cron job 5 ran", "cron job 6 failed: exit 2"], last["lines"]!.AsArray().Select(l => l!["text"]!.GetValue<string>().Split(": ", 2)[1]));
         Assert.Equal("err", last["lines"]![1]!["level"]!.GetValue<string>());
 
@@ -129,6 +131,19 @@ public sealed class LogJournalTests : IDisposable
             catch (IOException) { return false; }
             catch (UnauthorizedAccessException) { return false; }
         });
+
+    [Fact]
+    public void A_directory_without_journal_files_answers_no_entries_with_a_warning()
+    {
+        // journalctl --quiet prints nothing and exits 0 when it finds no journal file at all, the same as for a unit
+        // with no entries: a host that keeps no journal must not look like a quiet unit.
+        Directory.CreateDirectory(_dir["empty"]);
+        var run = Ok("log://journal/cron.service.read", "lines=50", $"directory={_dir["empty"]}");
+        Assert.Equal(0, run.Result!["count"]!.GetValue<long>());
+        Assert.Contains(run.Envelope["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains($"No journal files were found in {_dir["empty"]}"));
+        var search = Ok("log://journal.search", "pattern=x", $"directory={_dir["empty"]}");
+        Assert.Contains(search.Envelope["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("No journal files were found"));
+    }
 
     [Fact]
     public void A_missing_journal_directory_is_not_found()
