@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Resh.AgentFront;
 using Resh.Core.Cli;
 using Resh.Core.Errors;
+using Resh.Core.Platform;
 
 namespace Resh.Agent;
 
@@ -18,10 +19,31 @@ public static class AgentWorker
 {
     public const string Variable = "RESH_AGENT_WORKER";
 
+    /// <summary>
+    /// The frame pipe moves to descriptors closed at exec, and standard input becomes /dev/null and standard output the
+    /// log (stderr): a stray write to standard output, or a program a call runs, can then neither forge nor swallow a
+    /// frame.
+    /// </summary>
+    static (Stream Input, Stream Output)? TakeFramePipe()
+    {
+        var input = LibC.DupCloseOnExec(0);
+        var output = LibC.DupCloseOnExec(1);
+        if (input < 0 || output < 0) return null;
+        LibC.Close(0);
+        LibC.ReserveWithDevNull(0);
+        if (!LibC.DupTo(2, 1)) return null;
+        return (new FdStream(input, write: false), new FdStream(output, write: true));
+    }
+
     public static async Task<int> RunAsync(SurfaceStart start, Action<string> log)
     {
-        var input = start.IO.Stdin;
-        var output = start.IO.Stdout;
+        var pipe = TakeFramePipe();
+        if (pipe is null)
+        {
+            log("the worker cannot move its frame pipe off standard input and output");
+            return 70;
+        }
+        var (input, output) = pipe.Value;
         if (AgentFrame.Read(input) is not { Kind: AgentFrame.Init } init)
         {
             log("the worker got no init frame on its standard input (it is started by the agent's front, not by hand)");

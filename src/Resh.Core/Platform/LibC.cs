@@ -34,6 +34,15 @@ public static partial class LibC
     [LibraryImport("libc", EntryPoint = "dup2")]
     private static partial int Dup2(int from, int to);
 
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int fd, int cmd, int arg);
+
+    /// <summary>A new descriptor (above 2) for the same file as <paramref name="fd"/>, closed at exec; -1 on failure.</summary>
+    public static int DupCloseOnExec(int fd) => Fcntl(fd, 1030 /* F_DUPFD_CLOEXEC */, 3);
+
+    /// <summary>Makes <paramref name="to"/> another name for the file of <paramref name="from"/> (dup2(2)).</summary>
+    public static bool DupTo(int from, int to) => Dup2(from, to) == to;
+
     /// <summary>Opens /dev/null on a closed standard descriptor so that nothing else can take its number.</summary>
     public static void ReserveWithDevNull(int fd)
     {
