@@ -63,6 +63,7 @@ public static class AgentCommand
         {
             // Callers, roles and exec come from this file: another user who can change it must not grant themselves (s41 attacker #5).
             if (start.Runtime.Config.Path is { } configPath) Resh.Core.Config.OwnedStateDir.CheckTrustedFile(configPath, "agent config file");
+            Resh.Core.Audit.AuditTrail.RequireKept(start.Runtime.Paths, "agent"); // not a silent loss of every call's record (s43 F5)
             settings = AgentSettings.Read(start.Runtime.Config);
             hidden = settings.UrlSecrets();
             if (settings.Callers.Count == 0) Log("warning: no [agent.callers] in the config file, so every call is refused");

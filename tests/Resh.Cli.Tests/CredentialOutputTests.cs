@@ -58,6 +58,30 @@ public sealed class CredentialOutputTests : IDisposable
         if (format != "ndjson") JsonNode.Parse(run.Stdout); // still one valid JSON document
     }
 
+    [Theory]
+    [InlineData("json")]
+    [InlineData("json-pretty")]
+    public void A_credential_written_with_json_escapes_is_masked_past_the_first_32_KiB_as_in_them(string format)
+    {
+        // s43 #5: file.tail's lines are strings of their own, so past the first 32 KiB the output goes out in chunks; a
+        // chunk was masked as text, where `Authorization:<TAB>Bearer x` is written `\t` and was not seen as a header.
+        string[] secretLines = [$"Authorization:\tBearer {Credential}", $"\"Authorization\":\t\"Bearer {Credential}\"", $"x\u0001Bearer {Credential}"];
+        string MaskedLines(int linesBefore)
+        {
+            var filler = string.Concat(Enumerable.Range(0, linesBefore).Select(i => $"line {i:D6} {new string('f', 50)}\n"));
+            var path = Write($"esc{linesBefore}.txt", filler + string.Join("\n", secretLines) + "\n" + filler);
+            var run = ReshBinary.Run($"file://{path}.tail", "lines=100000", "--format", format);
+            Assert.True(run.ExitCode == 0, run.ToString()[..Math.Min(2000, run.ToString().Length)]);
+            Assert.DoesNotContain(Credential, run.Stdout);
+            var lines = JsonNode.Parse(run.Stdout)!["result"]!["lines"]!.AsArray().Select(l => l!.GetValue<string>()).ToList();
+            var at = lines.FindIndex(l => l.StartsWith("Authorization:", StringComparison.Ordinal));
+            return string.Join("\n", lines.Skip(at).Take(secretLines.Length));
+        }
+        var early = MaskedLines(0);
+        Assert.Contains("Bearer ***", early);
+        Assert.Equal(early, MaskedLines(4000)); // ~250 KiB before it: the same masking in a later chunk
+    }
+
     [Fact]
     public void Raw_of_a_file_read_is_the_files_bytes()
     {

@@ -127,6 +127,29 @@ public sealed class AuditTrail(ReshPaths paths, string surface, string identity)
     }
 
     /// <summary>
+    /// For a long-running surface (`resh agent`, `resh serve`) at its start: the audit trail can be kept in the state dir
+    /// (made 0700 when missing), or a permission_denied error that says so. Without this check every call would run with
+    /// its record lost and only a warning in each answer, which the service's own log never shows (s43 attacker F5).
+    /// </summary>
+    public static void RequireKept(ReshPaths paths, string surface)
+    {
+        try
+        {
+            if (Path.Exists(paths.StateDir)) CheckPrivate(paths.StateDir); // before making anything in another user's directory
+            var dir = paths.StateSubdir("audit");
+            CheckPrivate(paths.StateDir);
+            CheckPrivate(dir);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Errors.ReshException)
+        {
+            var why = ex is Errors.ReshException r ? r.Error.Message : ex.Message;
+            throw Errors.ReshError.PermissionDenied($"resh {surface} keeps an audit trail of every call in its state directory {paths.StateDir}, and cannot: {why}",
+                $"Give the state directory to the user resh {surface} runs as (chown, chmod 700), or set RESH_HOME to a directory of that user's.",
+                new System.Text.Json.Nodes.JsonObject { ["state_dir"] = paths.StateDir }).ToException();
+        }
+    }
+
+    /// <summary>
     /// The state dir and its audit dir must be real directories of this user that no one else may write: otherwise
     /// another user could plant a link where the log or head is written (and root would write through it).
     /// </summary>

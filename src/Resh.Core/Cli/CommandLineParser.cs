@@ -205,6 +205,9 @@ public sealed class CommandLineParser(HandleRegistry registry, StdinSource stdin
 
     void ParseTokens(IReadOnlyList<string> argv, int i, VerbInfo verb, GlobalOptions globals, List<Assignment> assignments, List<RawValue> positional)
     {
+        // `--timeout` after a stage whose verb has its own `timeout` is that argument (SPEC §1), unless the argument is also
+        // given another way (`.wait(timeout=60s) --timeout 3s`): then the flag is the global one, not a second value (s43 #6).
+        var ownedFlags = new List<(Assignment Assignment, int Index)>();
         bool rest = false;
         for (; i < argv.Count; i++)
         {
@@ -225,12 +228,15 @@ public sealed class CommandLineParser(HandleRegistry registry, StdinSource stdin
                 }
                 if (arg is not null)
                 {
+                    var at = i;
                     string value;
                     if (arg.Kind == ArgKind.Bool) value = inline ?? "true";
                     else if (inline is not null) value = inline;
                     else if (i + 1 < argv.Count) value = argv[++i];
                     else throw ReshError.Usage($"--{name} needs a value.", $"Example: --{name} {Example(arg)}").ToException();
-                    assignments.Add(new Assignment(arg.Name, value, null, false, false, ValueOrigin.CommandLine));
+                    var assignment = new Assignment(arg.Name, value, null, false, false, ValueOrigin.CommandLine);
+                    assignments.Add(assignment);
+                    if (GlobalFlags.Find(name) is not null) ownedFlags.Add((assignment, at));
                     continue;
                 }
                 if (GlobalFlags.Find(name) is not null)
@@ -271,6 +277,14 @@ public sealed class CommandLineParser(HandleRegistry registry, StdinSource stdin
             // Values piped in with --args - never were on a command line (a literal secret there is not warned about).
             var origin = argsJson == "-" ? ValueOrigin.Stdin : ValueOrigin.ArgsJson;
             foreach (var (k, v) in obj) assignments.Add(new Assignment(k, null, v?.DeepClone(), true, false, origin));
+        }
+
+        foreach (var (assignment, at) in ownedFlags)
+        {
+            if (!assignments.Any(a => !ReferenceEquals(a, assignment) && !ownedFlags.Any(o => ReferenceEquals(o.Assignment, a))
+                    && verb.FindArg(Normalize(a.Key)) is { } other && other.Name == assignment.Key)) continue;
+            assignments.Remove(assignment);
+            ApplyGlobalFlag(argv, at, globals, verb);
         }
     }
 

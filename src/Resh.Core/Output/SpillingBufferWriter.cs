@@ -47,7 +47,7 @@ internal sealed class SpillingBufferWriter(Stream output, ArrayBufferWriter<byte
         Spilled = true;
     }
 
-    /// <summary>Just after the last unescaped quote (a string's end or start), or 0.</summary>
+    /// <summary>Just after the last unescaped quote (a string's end or start: the writer advances at token ends), or 0.</summary>
     static int StringBoundary(ReadOnlySpan<byte> json)
     {
         var end = json.Length;
@@ -55,15 +55,58 @@ internal sealed class SpillingBufferWriter(Stream output, ArrayBufferWriter<byte
         {
             var q = json[..end].LastIndexOf((byte)'"');
             if (q < 0) return 0;
-            if (q == 0 || json[q - 1] != '\\') return q + 1;
+            var backslashes = 0;
+            while (q - backslashes > 0 && json[q - backslashes - 1] == '\\') backslashes++;
+            if (backslashes % 2 == 0) return q + 1; // `\\"` ends a string that ends in a backslash
             end = q;
         }
         return 0;
     }
 
-    static ReadOnlySpan<byte> Masked(ReadOnlySpan<byte> chunk) =>
-        !Secrets.SecretRedactor.MayHoldAuthorization(chunk) ? chunk
-            : System.Text.Encoding.UTF8.GetBytes(Secrets.SecretRedactor.MaskAuthorization(System.Text.Encoding.UTF8.GetString(chunk)));
+    /// <summary>
+    /// A chunk of JSON with each string value masked as the whole-document scrub masks it (<see cref="Secrets.SecretRedactor.ScrubJson"/>):
+    /// decoded, so `Authorization:\tBearer x` written as `\t` is seen as the header it is, then encoded again with the
+    /// envelope's encoder. The same credential is masked the same way in the first 32 KiB and after them (s43 #5).
+    /// </summary>
+    static ReadOnlySpan<byte> Masked(ReadOnlySpan<byte> chunk)
+    {
+        if (!Secrets.SecretRedactor.MayHoldAuthorization(chunk)) return chunk;
+        ArrayBufferWriter<byte>? output = null;
+        var copied = 0;
+        var i = 0;
+        while (i < chunk.Length)
+        {
+            if (chunk[i] != '"') { i++; continue; }
+            var end = i + 1;
+            while (end < chunk.Length && chunk[end] != '"') end += chunk[end] == '\\' ? 2 : 1;
+            if (end >= chunk.Length) break; // no string is cut by a chunk; should one be, it is left as written
+            var token = chunk[i..(end + 1)];
+            i = end + 1;
+            var next = i;
+            while (next < chunk.Length && chunk[next] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t') next++;
+            if (next < chunk.Length && chunk[next] == ':') continue; // a property name: the scrub masks values
+            if (!Secrets.SecretRedactor.MayHoldAuthorization(token)) continue;
+            string value;
+            try
+            {
+                var reader = new System.Text.Json.Utf8JsonReader(token);
+                reader.Read();
+                value = reader.GetString()!;
+            }
+            catch (System.Text.Json.JsonException) { continue; }
+            var masked = Secrets.SecretRedactor.MaskAuthorization(value);
+            if (ReferenceEquals(masked, value)) continue;
+            output ??= new ArrayBufferWriter<byte>(chunk.Length);
+            output.Write(chunk[copied..(i - token.Length)]);
+            output.Write("\""u8);
+            output.Write(System.Text.Json.JsonEncodedText.Encode(masked, EnvelopeJson.WriterOptions(false).Encoder).EncodedUtf8Bytes);
+            output.Write("\""u8);
+            copied = i;
+        }
+        if (output is null) return chunk;
+        output.Write(chunk[copied..]);
+        return output.WrittenSpan;
+    }
 
     public Memory<byte> GetMemory(int sizeHint = 0) => buffer.GetMemory(sizeHint);
 

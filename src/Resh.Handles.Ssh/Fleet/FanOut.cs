@@ -169,7 +169,15 @@ public static class FanOut
         };
         ReshError? error = null;
         var bad = failed + unreachable + keyChanged;
-        if (bad > 0)
+        if (bad > 0 && ctx.Cancellation.IsCancellationRequested && !ctx.TimedOut)
+        {
+            // Ctrl-C (or SIGTERM) stopped the fleet: the answer says so and exits 130, as a single call and a pipeline do
+            // (docs/pipelines.md D8); result.hosts still says what each host did (s43 #7).
+            error = ReshError.Interrupted($"Interrupted: {bad} of {results.Length} hosts did not finish or failed.",
+                "Check the hosts for partial work: " + (streamed ? "each host's envelope is on its own line above." : "each host's envelope is in result.hosts."),
+                new JsonObject { ["failed"] = failedHosts, ["unreachable"] = unreachableHosts, ["host_key_changed"] = keyChangedHosts });
+        }
+        else if (bad > 0)
         {
             var keyNote = keyChanged > 0 ? $", {keyChanged} with a changed host key" : "";
             error = new ReshError(ErrorCode.Partial,

@@ -11,7 +11,7 @@ namespace Resh.Surfaces.Serve;
 /// The events of a streaming verb called over REST with <c>Accept: application/x-ndjson</c>: each event (a line of
 /// `tail follow`, a host's envelope of a fleet call) becomes one NDJSON line, masked like the envelope and tagged with
 /// the request's id when it gave one, queued for the response writer. The queue holds at most <see cref="MaxQueued"/>
-/// lines and <see cref="MaxQueuedBytes"/> bytes (one longer line may be queued alone): a verb that emits faster than its client reads waits (as the CLI waits on a full stdout pipe), so a slow
+/// lines and <see cref="MaxQueuedBytes"/> bytes as written (an event's line is cut to fit; one longer envelope may be queued alone): a verb that emits faster than its client reads waits (as the CLI waits on a full stdout pipe), so a slow
 /// reader never makes the server hold more; a reader that stops altogether ends the call at the server's write timeout.
 /// </summary>
 public sealed class NdjsonCallStream : IEventSink
@@ -21,6 +21,11 @@ public sealed class NdjsonCallStream : IEventSink
 
     /// <summary>Bytes queued at most (s41 attacker #7: a bound in lines alone let big lines pin ~64 MiB per stream).</summary>
     public const int MaxQueuedBytes = 1 << 20;
+
+    static long _peakQueuedBytes;
+
+    /// <summary>The most bytes (as written: JSON-escaped) one stream of this process has had queued at once: /metrics's resh_rest_stream_queue_peak_bytes.</summary>
+    public static long PeakQueuedBytes => Interlocked.Read(ref _peakQueuedBytes);
 
     readonly Channel<byte[]> _lines = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     readonly Lock _gate = new();
@@ -96,6 +101,8 @@ public sealed class NdjsonCallStream : IEventSink
             {
                 _queued++;
                 _queuedBytes += size;
+                for (var peak = Interlocked.Read(ref _peakQueuedBytes); _queuedBytes > peak; peak = Interlocked.Read(ref _peakQueuedBytes))
+                    if (Interlocked.CompareExchange(ref _peakQueuedBytes, _queuedBytes, peak) == peak) break;
                 return true;
             }
             wait = (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
@@ -132,11 +139,43 @@ public sealed class NdjsonCallStream : IEventSink
         Enqueue(line, await TakeRoomAsync(line.Length, ct).ConfigureAwait(false));
     }
 
+    /// <summary>
+    /// The event's NDJSON line, at most <see cref="MaxQueuedBytes"/> as written: a longer one (a followed line of control
+    /// bytes, each escaped to six: s43 attacker F3) has its longest string fields cut until it fits, and says `cut: true`,
+    /// so the bound holds in the bytes queued, not in the characters the verb read.
+    /// </summary>
     byte[] EventLine(string eventName, JsonObject fields)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        EnvelopeJson.WriteEvent(buffer, eventName, fields, _id, _hasId);
-        return Masked(buffer.WrittenSpan, null);
+        var line = Line();
+        for (var tries = 0; line.Length > MaxQueuedBytes && tries < 16 && CutLongest(fields, line.Length - MaxQueuedBytes); tries++)
+        {
+            fields["cut"] = true;
+            line = Line();
+        }
+        return line;
+
+        byte[] Line()
+        {
+            var buffer = new ArrayBufferWriter<byte>(256);
+            EnvelopeJson.WriteEvent(buffer, eventName, fields, _id, _hasId);
+            return Masked(buffer.WrittenSpan, null);
+        }
+    }
+
+    /// <summary>Cuts the longest string field by about <paramref name="excess"/> bytes as written (and a little more); false when there is none to cut.</summary>
+    static bool CutLongest(JsonObject fields, int excess)
+    {
+        string? key = null, value = null;
+        foreach (var (k, v) in fields)
+            if (v is JsonValue jv && jv.GetValueKind() == System.Text.Json.JsonValueKind.String && jv.GetValue<string>() is { Length: > 0 } text && (value is null || text.Length > value.Length))
+                (key, value) = (k, text);
+        if (key is null || value is null) return false;
+        var written = System.Text.Json.JsonEncodedText.Encode(value, EnvelopeJson.WriterOptions(false).Encoder).EncodedUtf8Bytes.Length;
+        var perChar = Math.Max(1.0, written / (double)value.Length);
+        var keep = value.Length - (int)Math.Ceiling((excess + 64) / perChar);
+        if (keep > 0 && char.IsHighSurrogate(value[keep - 1])) keep--;
+        fields[key] = keep > 0 ? value[..keep] : "";
+        return true;
     }
 
     public void EmitEnvelope(Envelope envelope)

@@ -73,6 +73,7 @@ public static class ServeCommand
             // Roles, clients and LDAP group mappings come from this file: another user who can change it must not grant
             // themselves (s41 review, as for the agent's config: OwnedStateDir.CheckTrustedFile).
             if (start.Runtime.Config.Path is { } configPath) Resh.Core.Config.OwnedStateDir.CheckTrustedFile(configPath, "serve config file");
+            Resh.Core.Audit.AuditTrail.RequireKept(start.Runtime.Paths, "serve"); // not a silent loss of every call's record (s43 F5)
             Identity.ServeAuthenticator auth;
             Identity.RateLimiter? limiter;
             try

@@ -97,6 +97,9 @@ public sealed class ServeMetrics(string version = "", string commit = "")
             sb.Append("# TYPE resh_mcp_sessions gauge\n");
             sb.Append("resh_mcp_sessions ").Append(sessions()).Append('\n');
         }
+        sb.Append("# HELP resh_rest_stream_queue_peak_bytes The most bytes one NDJSON streaming call has had queued for its client at once (the bound is 1 MiB, or one longer envelope).\n");
+        sb.Append("# TYPE resh_rest_stream_queue_peak_bytes gauge\n");
+        sb.Append("resh_rest_stream_queue_peak_bytes ").Append(NdjsonCallStream.PeakQueuedBytes).Append('\n');
         sb.Append("# HELP resh_build_info The running resh: version and commit (always 1).\n");
         sb.Append("# TYPE resh_build_info gauge\n");
         sb.Append("resh_build_info{version=\"").Append(Label(version)).Append("\",commit=\"").Append(Label(commit)).Append("\"} 1\n");

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
 using Resh.Core.Model;
+using Resh.Core.Platform;
 
 namespace Resh.Surfaces.Serve;
 
@@ -23,19 +24,30 @@ public sealed record ServiceUnitSpec(string Name, IReadOnlyList<string> Exec, st
 /// </summary>
 public static class ServiceUnitInstall
 {
-    /// <summary>The sandbox of a resh surface's unit: the network, its state dir, the paths of `writable`, and little else.</summary>
+    /// <summary>
+    /// The sandbox of a resh surface's unit: the network, its state dir, the paths of `writable`, and little else. Besides
+    /// the file system read-only, the kernel's tunables (/proc/sys), modules, logs and cgroups and the clock cannot be
+    /// changed, and /dev holds only the pseudo devices (null, zero, random, tty...; s43 F6). Left out because they break
+    /// what an agent or serve does: ProtectHostname= (a private UTS namespace would hide a renamed host from the facts),
+    /// RestrictNamespaces= and RestrictAddressFamilies= (programs a role runs), MemoryDenyWriteExecute= (the JIT build),
+    /// ProtectProc= (proc:// lists every process).
+    /// </summary>
     public static readonly IReadOnlyList<string> Sandbox =
     [
         "NoNewPrivileges=yes",
         "ProtectSystem=strict",
         "ProtectHome=read-only",
         "PrivateTmp=yes",
+        "PrivateDevices=yes",
+        "ProtectKernelTunables=yes",
         "ProtectKernelModules=yes",
         "ProtectKernelLogs=yes",
         "ProtectControlGroups=yes",
         "RestrictSUIDSGID=yes",
         "RestrictRealtime=yes",
         "LockPersonality=yes",
+        "ProtectClock=yes",
+        "SystemCallArchitectures=native",
         "UMask=0077",
         "LimitNOFILE=65536",
     ];
@@ -75,6 +87,62 @@ public static class ServiceUnitInstall
         return writable;
     }
 
+    /// <summary>
+    /// The binary the unit runs (as root by default) must be changeable by root (or the installing user) only, as sshd and
+    /// sudo refuse insecure paths: the file and every directory on its path owned by root or you and writable by neither
+    /// group nor others (a sticky directory like /tmp may be: others cannot replace an entry they do not own). Otherwise
+    /// whoever can replace it runs their code as the service's user at its next start (s43 attacker F4).
+    /// </summary>
+    public static string TrustedBinary(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var euid = LibC.GetEUid();
+        const string Hint = "Copy it to a directory only root can change (install -o root -g root -m 0755 {0} /usr/local/bin/resh), "
+            + "or install the .deb; then run the install with that binary.";
+        for (var p = full; p is not null; p = Path.GetDirectoryName(p))
+        {
+            var what = p == full ? "binary" : "directory";
+            if (Posix.Stat(p, follow: true, out _) is not { } st)
+                throw ReshError.PermissionDenied($"The {what} {p} of the resh binary {full} cannot be read, so it cannot be checked as the service's program.",
+                    string.Format(System.Globalization.CultureInfo.InvariantCulture, Hint, full), new JsonObject { ["path"] = p }).ToException();
+            if (st.Uid != 0 && st.Uid != euid)
+                throw ReshError.PermissionDenied($"The {what} {p} belongs to user {st.Uid}, who could replace the resh binary {full} that the service would run; the unit is not written.",
+                    string.Format(System.Globalization.CultureInfo.InvariantCulture, Hint, full), new JsonObject { ["path"] = p, ["owner_uid"] = st.Uid }).ToException();
+            if ((st.Permissions & 0x12) != 0 && !(st.IsDirectory && (st.Permissions & 0x200) != 0))
+                throw ReshError.PermissionDenied($"The {what} {p} is writable by {((st.Permissions & 0x2) != 0 ? "others" : "its group")} (mode {Convert.ToString(st.Permissions, 8)}), who could replace the resh binary {full} that the service would run; the unit is not written.",
+                    string.Format(System.Globalization.CultureInfo.InvariantCulture, Hint, full), new JsonObject { ["path"] = p, ["mode"] = Convert.ToString(st.Permissions, 8) }).ToException();
+        }
+        return full;
+    }
+
+    /// <summary>
+    /// An existing state dir must be the service's own: the service keeps its audit trail there only in a directory of its
+    /// user that no one else may write (AuditTrail), so another user's directory would leave it without one (s43 attacker F5).
+    /// Under /var/lib (StateDirectory=) systemd gives the directory to User= and makes it 0700 at every start, so a directory
+    /// of root or that user is fine; elsewhere it must already be that user's, writable by no one else, with its audit dir.
+    /// </summary>
+    static void CheckStateDir(string stateDir, bool managed, string? user)
+    {
+        var owner = user is null ? 0u : Users.ResolveUid(user);
+        if (owner is null) return; // an unknown User= is the unit's own error
+        var runAs = user ?? "root";
+        foreach (var dir in managed ? [stateDir] : new[] { stateDir, Path.Combine(stateDir, "audit") })
+        {
+            if (Posix.Stat(dir, follow: false, out _) is not { } st) continue; // not there yet: made by systemd or by the service
+            var fix = managed ? $"Remove {dir} or chown {runAs} it, or choose another state_dir."
+                : $"chown {runAs} {dir} && chmod 700 {dir}  (or use a state_dir under /var/lib, which systemd makes for the service)";
+            if (!st.IsDirectory)
+                throw ReshError.PermissionDenied($"{dir} is a {(st.IsSymlink ? "symbolic link" : "file")}, not a directory; the service would keep no audit trail there.",
+                    $"Remove it, or choose another state_dir.", new JsonObject { ["path"] = dir }).ToException();
+            if (st.Uid != owner && !(managed && st.Uid == 0))
+                throw ReshError.PermissionDenied($"The state directory {dir} belongs to user {st.Uid}, not to {runAs} (the service's user): the service would keep no audit trail there, and that user could change what it keeps.",
+                    fix, new JsonObject { ["path"] = dir, ["owner_uid"] = st.Uid }).ToException();
+            if (!managed && (st.Permissions & 0x12) != 0)
+                throw ReshError.PermissionDenied($"The state directory {dir} is writable by group or others (mode {Convert.ToString(st.Permissions, 8)}): the service would keep no audit trail there.",
+                    $"chmod 700 {dir}", new JsonObject { ["path"] = dir, ["mode"] = Convert.ToString(st.Permissions, 8) }).ToException();
+        }
+    }
+
     /// <summary>PrivateTmp=yes gives the service its own empty /tmp and /var/tmp: a binary, config or directory there is
     /// not what the service sees, so it would fail (and restart) at every start while the install reports ok.</summary>
     static void WarnOfPrivateTmp(VerbContext ctx, ServiceUnitSpec spec, string stateDir)
@@ -91,6 +159,7 @@ public static class ServiceUnitInstall
     {
         var name = spec.Name;
         var stateDir = spec.StateDir;
+        TrustedBinary(spec.Exec[0]);
         var directives = new JsonArray(spec.Sandbox.Select(s => (JsonNode?)s).ToArray());
         // Under /var/lib systemd makes the state dir itself (owned by User=, 0700); elsewhere it must exist and is made writable.
         var stateDirectory = stateDir.StartsWith("/var/lib/", StringComparison.Ordinal) && stateDir.Length > 9 ? stateDir[9..] : null;
@@ -101,6 +170,7 @@ public static class ServiceUnitInstall
         }
         else if (!Directory.Exists(stateDir))
             return ReshError.NotFound($"{stateDir} does not exist; outside /var/lib the service cannot make its own state directory.", "Create it (mode 0700), or use a state_dir under /var/lib.", new JsonObject { ["path"] = stateDir });
+        CheckStateDir(stateDir, stateDirectory is not null, spec.User);
         var readWrite = (stateDirectory is null ? [stateDir] : new List<string>()).Concat(spec.Writable).ToList();
         if (readWrite.Count > 0) directives.Add((JsonNode?)("ReadWritePaths=" + string.Join(' ', readWrite.Select(QuotePath))));
 

@@ -555,7 +555,8 @@ public sealed class ServeStreamTests : ServeTestBase
         while ((got = await answer.NextLineAsync(cts.Token)) is not null)
         {
             var ev = JsonNode.Parse(got)!;
-            if (ev["line"]?.GetValue<string>() is { } l && l.StartsWith('y')) { cut ??= ev; Assert.Equal(1 << 20, l.Length); }
+            // file.tail cuts it at 1 MiB; over REST the event's whole line (its id and names too) must fit the 1 MiB bound as written (s43 F3).
+            if (ev["line"]?.GetValue<string>() is { } l && l.StartsWith('y')) { cut ??= ev; Assert.InRange(l.Length, (1 << 20) - 8192, 1 << 20); Assert.True(Encoding.UTF8.GetByteCount(got) < 1 << 20); }
             if (ev["line"]?.GetValue<string>() == "after") break;
         }
         Assert.NotNull(cut);
@@ -563,6 +564,59 @@ public sealed class ServeStreamTests : ServeTestBase
         await Task.Delay(2000);
         var grown = RssKiB(server) - rss;
         Assert.True(grown < 96 * 1024, $"the server's memory grew by {grown} KiB for 4 streams that read nothing");
+        foreach (var c in idle) c.Dispose();
+    }
+
+    [Fact]
+    public async Task A_followed_line_of_control_bytes_is_bounded_as_written_not_as_read()
+    {
+        // s43 attacker F3: a line of 1 MiB of control bytes is 6 MiB as JSON (\u0001 each); the queue's bound must hold in
+        // the bytes written, so the event is cut to fit and no stream ever holds more than the bound.
+        var config = WriteConfig("[serve]\nrate = \"1000/m\"\n");
+        var (port, server) = Start(config);
+        var token = Token("ro", "ro");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        using var reader = await PostAsync(port, "/v1/call", token, Follow(_log, "60s"), "application/x-ndjson");
+        var answer = new Answer(reader.GetStream());
+        await answer.ReadHeadAsync(cts.Token);
+        var idle = new List<TcpClient>();
+        for (var i = 0; i < 3; i++)
+        {
+            var c = await PostAsync(port, "/v1/call", token, Follow(_log, "60s"), "application/x-ndjson");
+            c.ReceiveBufferSize = 4096;
+            idle.Add(c);
+        }
+        Assert.True(await EventuallyAsync(() => OpenOn(server, _log) == 4, TimeSpan.FromSeconds(20)), "four follows should run");
+        await using (var w = new FileStream(_log, FileMode.Append))
+        {
+            var control = new byte[(1 << 20) + 1];
+            Array.Fill(control, (byte)1);
+            control[^1] = (byte)'\n';
+            for (var i = 0; i < 4; i++) await w.WriteAsync(control);
+            await w.WriteAsync("after\n"u8.ToArray());
+        }
+        string? got;
+        var cuts = 0;
+        while ((got = await answer.NextLineAsync(cts.Token)) is not null)
+        {
+            var ev = JsonNode.Parse(got)!;
+            if (ev["line"]?.GetValue<string>() is { } l && l.StartsWith('\u0001'))
+            {
+                cuts++;
+                Assert.True(Encoding.UTF8.GetByteCount(got) + 1 <= 1 << 20, $"a line of {Encoding.UTF8.GetByteCount(got)} bytes as written");
+                Assert.True(ev["cut"]!.GetValue<bool>());
+                Assert.True(l.Length > 100_000, $"cut to {l.Length} characters: far more than needed");
+            }
+            if (ev["line"]?.GetValue<string>() == "after") break;
+        }
+        Assert.Equal(4, cuts);
+        // What the server says it held: never more than the bound in one stream, the idle ones included.
+        using var http = new HttpClient();
+        using var req = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/metrics");
+        req.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        var metrics = await (await http.SendAsync(req, cts.Token)).Content.ReadAsStringAsync(cts.Token);
+        var peak = long.Parse(metrics.Split('\n').Single(m => m.StartsWith("resh_rest_stream_queue_peak_bytes ", StringComparison.Ordinal)).Split(' ')[1]);
+        Assert.InRange(peak, 1, 1 << 20);
         foreach (var c in idle) c.Dispose();
     }
 }

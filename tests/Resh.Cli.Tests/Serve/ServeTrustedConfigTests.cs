@@ -38,6 +38,19 @@ public sealed class ServeTrustedConfigTests : ServeTestBase
     }
 
     [Fact]
+    public void A_state_dir_of_another_user_is_refused_at_start_not_every_audit_record_lost()
+    {
+        // s43 F5: the audit trail is kept only in a state dir of the server's user; the server says so at start.
+        Directory.CreateDirectory(State);
+        Assert.Equal(0, Shell.Run($"chown 65534 {Shell.Q(State)}").ExitCode);
+        var run = Serve();
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.True(run.ErrorCode == "permission_denied", run.ToString());
+        Assert.Contains("audit trail", run.Envelope["error"]!["message"]!.GetValue<string>());
+        Assert.Contains("RESH_HOME", run.Envelope["error"]!["hint"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void A_group_writable_config_is_refused_at_start()
     {
         File.SetUnixFileMode(Config, File.GetUnixFileMode(Config) | UnixFileMode.GroupWrite);

@@ -68,7 +68,7 @@ public sealed class AgentInstallSystemdTests(SystemdContainer box)
             Assert.True(dry.Ok, dry.ToString());
             var diff = dry.Result!["diff"]!.GetValue<string>();
             foreach (var line in new[] { "+ExecStart=/opt/resh/resh agent \"--config\" /etc/resh-agent-test.toml\n", "+ExecReload=/bin/kill -s HUP $MAINPID\n",
-                         "+Restart=on-failure\n", "+ProtectSystem=strict\n", "+StateDirectory=resh-agent\n", "+ReadWritePaths=/srv/agentout\n" })
+                         "+Restart=on-failure\n", "+ProtectSystem=strict\n", "+PrivateDevices=yes\n", "+ProtectKernelTunables=yes\n", "+StateDirectory=resh-agent\n", "+ReadWritePaths=/srv/agentout\n" })
                 Assert.True(diff.Contains(line, StringComparison.Ordinal), line + "\n" + diff);
             Assert.False(File.Exists(box.HostPath("/etc/systemd/system/" + Unit)), "a dry run wrote the unit");
 

@@ -51,7 +51,7 @@ public sealed class ServeInstallSystemdTests(SystemdContainer box)
         Assert.True(dry.Ok, dry.ToString());
         var diff = dry.Result!["diff"]!.GetValue<string>();
         Assert.True(diff.Contains("+ExecStart=/opt/resh/resh serve \"--listen\" 127.0.0.1:18480 \"--mcp\"\n", StringComparison.Ordinal), diff);
-        foreach (var line in new[] { "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=read-only", "PrivateTmp=yes", "StateDirectory=resh", "StateDirectoryMode=0700",
+        foreach (var line in new[] { "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=read-only", "PrivateTmp=yes", "PrivateDevices=yes", "ProtectKernelTunables=yes", "ProtectClock=yes", "StateDirectory=resh", "StateDirectoryMode=0700",
                      "ReadWritePaths=/srv/out", "RESH_HOME=/var/lib/resh", "RESH_CONFIG=/etc/resh-serve-test.toml", "Restart=on-failure", "After=network-online.target" })
             Assert.True(diff.Contains(line, StringComparison.Ordinal), line + "\n" + diff);
         Assert.False(File.Exists(box.HostPath("/etc/systemd/system/" + Unit)), "a dry run wrote the unit");
