@@ -36,15 +36,23 @@ public sealed class StageTemplate
 
     /// <summary>
     /// One item's envelope target as users read it (s41, D11): the values filled into the target shown as themselves
-    /// (<c>file:///tmp/a b</c>), not percent-encoded. The call ran with the encoded target, so a value still could not
-    /// change its handle, verb or arguments; only the text shown differs. When the call's target is not a prefix of
-    /// the rendered one (a password masked, a handle that rewrites it), the call's own target is kept.
+    /// (<c>file:///tmp/a b</c>), not percent-encoded, but for a <c>%</c> and control characters, so that the target
+    /// given back to resh addresses the same item. The call ran with the encoded target, so a value still could not
+    /// change its handle, verb or arguments; only the text shown differs. A remote stage (<c>ssh://{host}/file://{path}</c>)
+    /// answers with the remote's own target: it is shown with the <c>ssh://HOST/</c> it ran under (s42 user review). When
+    /// the call's target is not a prefix of the rendered one (a password masked, a handle that rewrites it), the call's
+    /// own target is kept.
     /// </summary>
-    public string Shown(JsonObject item, string callTarget)
+    /// <param name="host">The host that answered (the envelope's <c>host</c>): other than <c>local</c> for a remote stage.</param>
+    public string Shown(JsonObject item, string callTarget, string host = "local")
     {
         try
         {
-            if (!Target.HasFields || !Target.Render(item, percentEncode: true).StartsWith(callTarget, StringComparison.Ordinal)) return callTarget;
+            var rendered = Target.Render(item, percentEncode: true);
+            if (host != "local" && rendered.StartsWith("ssh://", StringComparison.Ordinal) && !callTarget.StartsWith("ssh://", StringComparison.Ordinal)
+                && rendered.IndexOf('/', "ssh://".Length) is var slash and > 0 && rendered.AsSpan(slash + 1).StartsWith(callTarget, StringComparison.Ordinal))
+                callTarget = rendered[..(slash + 1)] + callTarget;
+            if (!Target.HasFields || !rendered.StartsWith(callTarget, StringComparison.Ordinal)) return callTarget;
             var shown = Target.RenderShown(item, callTarget.Length);
             var sep = shown.IndexOf("://", StringComparison.Ordinal);
             return sep > 0 ? shown[..(sep + 3)] + Invocation.WithoutPassword(shown[(sep + 3)..]) : shown;

@@ -42,6 +42,26 @@ public sealed class PipelineTargetTests : IDisposable
     }
 
     [Fact]
+    public void A_per_item_target_given_back_to_resh_addresses_the_same_file()
+    {
+        // s42 user review #2: a target is shown as typed, so it must also read back as the same name: a literal `%` is
+        // %25 (`50%41` shown as itself would name `50A`), a control character is escaped; anything else is itself.
+        File.WriteAllText(Path.Combine(_dir, "50%41.txt"), "percent");
+        File.WriteAllText(Path.Combine(_dir, "50A.txt"), "decoy");
+        File.WriteAllText(Path.Combine(_dir, "tab\there"), "tab");
+        var run = ReshBinary.Run($"file://{_dir}.list | sort name | file://{{path}}.read");
+        Assert.True(run.Ok, run.ToString());
+        var targets = run.Result!["items"]!.AsArray().Select(i => i!["target"]!.GetValue<string>()).ToList();
+        Assert.Equal([$"file://{_dir}/50%2541.txt", $"file://{_dir}/50A.txt", $"file://{_dir}/tab%09here"], targets);
+        foreach (var (target, content) in targets.Zip(["percent", "decoy", "tab"]))
+        {
+            var again = ReshBinary.Run(target + ".read");
+            Assert.True(again.Ok, again.ToString());
+            Assert.Equal(content, again.Result!["content"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
     public void A_misspelt_filter_field_is_refused_before_anything_runs()
     {
         // s41 user D2: `where not siz > 1` matched every item (a warning only), so a delete stage after it removed all.
