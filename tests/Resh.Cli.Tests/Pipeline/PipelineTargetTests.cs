@@ -73,6 +73,27 @@ public sealed class PipelineTargetTests : IDisposable
         Assert.Equal("usage", ReshBinary.Run($"file://{_dir}.list | sort sise").ErrorCode);
     }
 
+    [Theory]
+    [InlineData("select path,nmae", "nmae", "name")]
+    [InlineData("where nmae == \"x\"", "nmae", "name")]
+    [InlineData("sort -siez", "siez", "size")]
+    [InlineData("unique pth", "pth", "path")]
+    [InlineData("group tpye", "tpye", "type")]
+    public void Every_filter_refuses_a_misspelt_field_alike_with_a_did_you_mean(string filter, string field, string meant)
+    {
+        // s42 user review: `select` and `where` must agree on a field the declared items lack: usage, the same message
+        // (quoting the filter as written, without the flags after it), a did-you-mean hint, the field in details.
+        var run = ReshBinary.Run($"file://{_dir}.list | {filter}", "--format", "json");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal("usage", run.ErrorCode);
+        var error = run.Envelope["error"]!;
+        Assert.Equal($"`{field}` in `{filter}` is not a field of the items flowing into it.", error["message"]!.GetValue<string>());
+        Assert.Equal($"did you mean `{meant}`?", error["hint"]!.GetValue<string>());
+        Assert.Equal(field, error["details"]!["field"]!.GetValue<string>());
+        Assert.Equal(filter, error["details"]!["stage"]!.GetValue<string>());
+        Assert.Equal(2, error["details"]!["stage_index"]!.GetValue<int>());
+    }
+
     [Fact]
     public void A_name_that_is_not_utf8_and_a_name_spelled_as_its_escape_reach_their_own_files()
     {
