@@ -78,6 +78,55 @@ public sealed class BatchTests
         Assert.Equal("usage", lines[1]["error"]!["code"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// s42 user review: a pipeline line that fails to parse answered `handle: resh`, an empty target and no word of which
+    /// stage failed. Its envelope is the pipeline's (`pipeline`, `run`, the line's pipeline as the target) and names the
+    /// line and the failing stage's text, in the message and in error.details.
+    /// </summary>
+    [Fact]
+    public void A_pipeline_line_that_does_not_parse_names_its_line_and_the_stage_that_failed()
+    {
+        var input = string.Join("\n",
+            "{\"id\":1,\"stage\":\"file:///etc/hosts.stat\"}",
+            "",
+            "{\"id\":3,\"stage\":\"proc://.list | where siz > 1 | count\"}",
+            "{\"id\":4,\"stage\":\"proc://.list | first 1 | nosuch://{pid}.kill\"}",
+            "{\"id\":5,\"stage\":\"proc://.list | sort pid | where name == x y\"}") + "\n";
+        var run = ReshBinary.Run(["batch"], stdin: input);
+        var lines = Lines(run);
+        Assert.Equal(4, lines.Count);
+        Assert.True(lines[0]["ok"]!.GetValue<bool>(), run.Stdout);
+        foreach (var (line, number, stage, index) in new[]
+                 {
+                     (lines[1], 3, "where siz > 1", 2),
+                     (lines[2], 4, "nosuch://{pid}.kill", 3),
+                     (lines[3], 5, "where name == x y", 3),
+                 })
+        {
+            Assert.Equal("usage", line["error"]!["code"]!.GetValue<string>());
+            Assert.Equal("pipeline", line["handle"]!.GetValue<string>());
+            Assert.Equal("run", line["verb"]!.GetValue<string>());
+            Assert.Equal(line["id"]!.GetValue<int>() switch { 3 => "proc://.list | where siz > 1 | count", 4 => "proc://.list | first 1 | nosuch://{pid}.kill", _ => "proc://.list | sort pid | where name == x y" },
+                line["target"]!.GetValue<string>());
+            var message = line["error"]!["message"]!.GetValue<string>();
+            Assert.StartsWith($"Line {number}: ", message);
+            Assert.Contains($"`{stage}`", message);
+            var details = line["error"]!["details"]!;
+            Assert.Equal(number, details["line"]!.GetValue<int>());
+            Assert.Equal(stage, details["stage"]!.GetValue<string>());
+            Assert.Equal(index, details["stage_index"]!.GetValue<int>());
+        }
+    }
+
+    [Fact]
+    public void A_pipeline_split_between_stage_and_verb_is_refused_as_one()
+    {
+        var run = ReshBinary.Run(["batch"], stdin: "{\"id\":1,\"stage\":\"proc://\",\"verb\":\"list | count\"}\n");
+        var line = Lines(run).Single();
+        Assert.Equal("usage", line["error"]!["code"]!.GetValue<string>());
+        Assert.Contains("whole in \"stage\"", line["error"]!["message"]!.GetValue<string>());
+    }
+
     [Fact]
     public void Empty_input_is_an_empty_successful_batch()
     {

@@ -25,7 +25,7 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
             sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; interrupt.Cancel(); });
             sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; interrupt.Cancel(); });
         }
-        int requests = 0, failed = 0;
+        int requests = 0, failed = 0, lineNumber = 0;
         var deferred = runtime.Deferred = new DeferredSync();
         try
         {
@@ -36,10 +36,11 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
                 try { line = await reader.ReadLineAsync(interrupt.Token).ConfigureAwait(false); }
                 catch (OperationCanceledException) { break; }
                 if (line is null) break;
+                lineNumber++;
                 if (string.IsNullOrWhiteSpace(line)) continue;
                 requests++;
                 var before = deferred.Registered;
-                var env = await RunLineAsync(line, interrupt.Token, async () => failed += await FlushHeldAsync().ConfigureAwait(false)).ConfigureAwait(false);
+                var env = await RunLineAsync(line, lineNumber, interrupt.Token, async () => failed += await FlushHeldAsync().ConfigureAwait(false)).ConfigureAwait(false);
                 var deferredOne = deferred.Registered != before;
                 if (_held.Count == 0 && !deferredOne)
                 {
@@ -91,7 +92,8 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
         return failed;
     }
 
-    async Task<Envelope> RunLineAsync(string line, CancellationToken interrupt, Func<Task> flushBefore)
+    /// <param name="lineNumber">The line's number in the input (1 for the first, blank lines counted), which a pipeline's parse error names.</param>
+    async Task<Envelope> RunLineAsync(string line, int lineNumber, CancellationToken interrupt, Func<Task> flushBefore)
     {
         var clock = Stopwatch.StartNew();
         JsonNode? id = null;
@@ -154,11 +156,26 @@ internal sealed class BatchRunner(HandleRegistry registry, ReshRuntime runtime, 
                 if (verb is not null || args is not null)
                     throw ReshError.Usage("A pipeline request takes neither \"verb\" nor \"args\"; nothing was run.",
                         "Write each stage's verb and arguments in the stage text: \"stage\": \"proc://.list(name=sleep) | proc://{pid}.kill\"").ToException();
-                pipeline = Pipeline.PipelinePlan.Parse([stage], registry, NoStdin, () => runtime.Defaults,
-                    new GlobalOptions { DryRun = dryRun, Timeout = timeout, Retry = retry.Retry, RetryDelay = retry.RetryDelay, RetryMaxDelay = retry.RetryMaxDelay });
+                try
+                {
+                    pipeline = Pipeline.PipelinePlan.Parse([stage], registry, NoStdin, () => runtime.Defaults,
+                        new GlobalOptions { DryRun = dryRun, Timeout = timeout, Retry = retry.Retry, RetryDelay = retry.RetryDelay, RetryMaxDelay = retry.RetryMaxDelay });
+                }
+                catch (ReshException ex)
+                {
+                    // The pipeline's envelope, naming the line and (PipelinePlan) the stage that failed (s42 user review: it
+                    // answered `resh` with an empty target).
+                    var details = ex.Error.Details?.DeepClone() as JsonObject ?? new JsonObject();
+                    details["line"] = lineNumber;
+                    return Envelope.Failure(ex.Error with { Message = $"Line {lineNumber}: {ex.Error.Message}", Details = details },
+                        Pipeline.PipelineRunner.Handle, Pipeline.PipelineRunner.Verb, stage, dryRun, clock.Elapsed.TotalMilliseconds, id, hasId: true);
+                }
             }
             else
             {
+                if (verb is not null && Pipeline.PipelineSyntax.LooksLikePipeline(stage, verb))
+                    throw ReshError.Usage("A pipeline is written whole in \"stage\"; \"verb\" names one verb.",
+                        "Write \"stage\": \"proc://.list | where name == 'sleep' | count\" without \"verb\".").ToException();
                 var parser = new CommandLineParser(registry, NoStdin)
                 {
                     Defaults = () => runtime.Defaults,

@@ -92,7 +92,7 @@ public sealed class CommandLineParser(HandleRegistry registry, StdinSource stdin
     {
         inv.StageText = stage;
         // One call per request (REST, MCP, the agent): a pipeline would otherwise be read as one stage with a strange target.
-        if (Pipeline.PipelineSyntax.LooksLikePipeline(stage)) throw Pipeline.PipelineSyntax.NotOnThisSurface().ToException();
+        if (Pipeline.PipelineSyntax.LooksLikePipeline(stage, verbWord)) throw Pipeline.PipelineSyntax.NotOnThisSurface().ToException();
         var syntax = StageParser.Parse(stage);
         var handle = FindHandle(syntax);
         inv.Handle = handle;

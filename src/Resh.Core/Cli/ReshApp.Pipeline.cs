@@ -50,17 +50,19 @@ public sealed partial class ReshApp
             runtime.Log($"pipeline: {plan.Text} ({plan.Steps.Count + 1} stages, parallel {plan.Parallel}{(globals.DryRun ? ", dry-run" : "")}) parsed in {clock.Elapsed.TotalMilliseconds:0.00} ms");
         }
 
+        var runner = new PipelineRunner(registry, runtime)
+        {
+            OnItem = format == OutputFormat.Ndjson ? e => output.WriteEnvelope(e, answer: false) : null,
+        };
         // The same cancellation as one call (CallScope): Ctrl-C, SIGTERM, --timeout, a stdout reader that went away,
-        // and the watchdog that answers when the pipeline does not stop within the grace period.
+        // and the watchdog that answers when the pipeline does not stop within the grace period: with the items that
+        // ran, as a pipeline that stopped in time answers (s42 user D8; it answered result: null).
         using var scope = new CallScope(io, runtime, output, globals.Timeout,
-            error => Envelope.Failure(error, PipelineRunner.Handle, PipelineRunner.Verb, plan.Text, globals.DryRun, clock.Elapsed.TotalMilliseconds), null);
+            error => runner.AnswerStopped(error)
+                ?? Envelope.Failure(error, PipelineRunner.Handle, PipelineRunner.Verb, plan.Text, globals.DryRun, clock.Elapsed.TotalMilliseconds), null);
         var linked = scope.Linked;
         try
         {
-            var runner = new PipelineRunner(registry, runtime)
-            {
-                OnItem = format == OutputFormat.Ndjson ? e => output.WriteEnvelope(e, answer: false) : null,
-            };
             Envelope envelope;
             try
             {

@@ -64,7 +64,7 @@ public sealed class ItemTemplate
         foreach (var (literal, field, _) in _parts)
         {
             if (literal is not null) { sb.Append(literal); continue; }
-            var (text, encoded) = Value(item, field!);
+            var (text, encoded, _) = Value(item, field!);
             sb.Append(percentEncode ? encoded : text);
         }
         return sb.ToString();
@@ -72,7 +72,9 @@ public sealed class ItemTemplate
 
     /// <summary>
     /// The target as users read it (s41, D11): the first <paramref name="encodedLength"/> characters of the encoded
-    /// rendering (the part the envelope's target holds), with each filled value shown as itself instead of encoded.
+    /// rendering (the part the envelope's target holds), with each filled value shown as itself instead of encoded,
+    /// but for what must stay escaped to read back as the same name (s42 user review): a literal <c>%</c> (as
+    /// <c>%25</c>) and control characters. Given back to resh, the target addresses the same item.
     /// </summary>
     public string RenderShown(JsonObject item, int encodedLength)
     {
@@ -87,15 +89,15 @@ public sealed class ItemTemplate
                 left -= literal.Length;
                 continue;
             }
-            var (text, encoded) = Value(item, field!);
-            sb.Append(encoded.Length <= left ? text : encoded[..left]);
+            var (_, encoded, shown) = Value(item, field!);
+            sb.Append(encoded.Length <= left ? shown : encoded[..left]);
             left -= encoded.Length;
         }
         return sb.ToString();
     }
 
-    /// <summary>A field's value as text and percent-encoded for a target.</summary>
-    static (string Text, string Encoded) Value(JsonObject item, string field)
+    /// <summary>A field's value as text, percent-encoded for a target, and as a target shows it (escaped only where it must be).</summary>
+    static (string Text, string Encoded, string Shown) Value(JsonObject item, string field)
     {
         if (!ItemFields.TryGet(item, field, out var v, out var key))
             throw ReshError.Usage($"This item has no field `{field}`.", "Filter the items first: where " + field + " != null").ToException();
@@ -106,7 +108,25 @@ public sealed class ItemTemplate
         // `escaped: true` (file.list, PathBytes.Display): its target is its exact bytes, so `%FF` from a raw byte and
         // a file literally named `%FF` (escaped false) never reach the same file (s41).
         var escaped = item["escaped"] is JsonValue ev && ev.TryGetValue<bool>(out var e) && e && key[(key.LastIndexOf('.') + 1)..] is "path" or "name";
-        return (text, escaped ? EncodeBytes(PercentDecode(text)) : Encode(text));
+        // An escaped name is shown as listed: its %XX already stand for its bytes (and a literal % is %25 there).
+        return (text, escaped ? EncodeBytes(PercentDecode(text)) : Encode(text), escaped ? text : Readable(text));
+    }
+
+    /// <summary>
+    /// A value as a shown target holds it: itself, but a <c>%</c> (which a target decodes) as <c>%25</c> and a control,
+    /// bidi or line-separator character as the %XX of its UTF-8 bytes, so the text reads back as the same value.
+    /// </summary>
+    static string Readable(string text)
+    {
+        if (!text.Any(c => c == '%' || Resh.Core.Text.TerminalText.IsControl(c))) return text;
+        var sb = new StringBuilder(text.Length + 8);
+        foreach (var c in text)
+        {
+            if (c == '%') sb.Append("%25");
+            else if (Resh.Core.Text.TerminalText.IsControl(c)) sb.Append(EncodeBytes(Encoding.UTF8.GetBytes(c.ToString())));
+            else sb.Append(c);
+        }
+        return sb.ToString();
     }
 
     /// <summary>The bytes a percent-escaped name stands for: %XX is that byte, anything else its UTF-8.</summary>

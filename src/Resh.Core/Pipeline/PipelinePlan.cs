@@ -36,15 +36,23 @@ public sealed class StageTemplate
 
     /// <summary>
     /// One item's envelope target as users read it (s41, D11): the values filled into the target shown as themselves
-    /// (<c>file:///tmp/a b</c>), not percent-encoded. The call ran with the encoded target, so a value still could not
-    /// change its handle, verb or arguments; only the text shown differs. When the call's target is not a prefix of
-    /// the rendered one (a password masked, a handle that rewrites it), the call's own target is kept.
+    /// (<c>file:///tmp/a b</c>), not percent-encoded, but for a <c>%</c> and control characters, so that the target
+    /// given back to resh addresses the same item. The call ran with the encoded target, so a value still could not
+    /// change its handle, verb or arguments; only the text shown differs. A remote stage (<c>ssh://{host}/file://{path}</c>)
+    /// answers with the remote's own target: it is shown with the <c>ssh://HOST/</c> it ran under (s42 user review). When
+    /// the call's target is not a prefix of the rendered one (a password masked, a handle that rewrites it), the call's
+    /// own target is kept.
     /// </summary>
-    public string Shown(JsonObject item, string callTarget)
+    /// <param name="host">The host that answered (the envelope's <c>host</c>): other than <c>local</c> for a remote stage.</param>
+    public string Shown(JsonObject item, string callTarget, string host = "local")
     {
         try
         {
-            if (!Target.HasFields || !Target.Render(item, percentEncode: true).StartsWith(callTarget, StringComparison.Ordinal)) return callTarget;
+            var rendered = Target.Render(item, percentEncode: true);
+            if (host != "local" && rendered.StartsWith("ssh://", StringComparison.Ordinal) && !callTarget.StartsWith("ssh://", StringComparison.Ordinal)
+                && rendered.IndexOf('/', "ssh://".Length) is var slash and > 0 && rendered.AsSpan(slash + 1).StartsWith(callTarget, StringComparison.Ordinal))
+                callTarget = rendered[..(slash + 1)] + callTarget;
+            if (!Target.HasFields || !rendered.StartsWith(callTarget, StringComparison.Ordinal)) return callTarget;
             var shown = Target.RenderShown(item, callTarget.Length);
             var sep = shown.IndexOf("://", StringComparison.Ordinal);
             return sep > 0 ? shown[..(sep + 3)] + Invocation.WithoutPassword(shown[(sep + 3)..]) : shown;
@@ -94,6 +102,33 @@ public sealed class PipelinePlan
     public static PipelinePlan Parse(IReadOnlyList<string> argv, HandleRegistry registry, StdinSource stdin, Func<JsonObject?>? defaults, GlobalOptions globals)
     {
         var split = PipelineSyntax.Split(argv);
+        int segment = -1; // the segment being read: an error there names it
+        try { return Parse(split, registry, stdin, defaults, globals, ref segment); }
+        catch (ReshException ex) when (segment >= 0 && segment < split.Segments.Count)
+        {
+            throw InStage(ex.Error, segment + 1, WithoutTrailingFlags(split.Segments[segment])).ToException();
+        }
+    }
+
+    /// <summary>
+    /// An error of one stage of the pipeline, naming it: <c>details.stage</c> (its text) and <c>details.stage_index</c>
+    /// (1 for the first stage), and its text in the message when the message does not quote it already (a batch line
+    /// or a long command line would otherwise leave the reader to guess which stage failed; s42 user review).
+    /// </summary>
+    static ReshError InStage(ReshError error, int index, string text)
+    {
+        var details = error.Details?.DeepClone() as JsonObject ?? new JsonObject();
+        if (details.ContainsKey("stage")) return error;
+        details["stage"] = text;
+        details["stage_index"] = index;
+        var message = error.Message;
+        if (!message.Contains($"`{text}`", StringComparison.Ordinal) && !message.Contains($"`{Clip(text)}`", StringComparison.Ordinal))
+            message = $"{message.TrimEnd().TrimEnd('.')} (stage {index}: `{Clip(text)}`).";
+        return error with { Message = message, Details = details };
+    }
+
+    static PipelinePlan Parse(PipelineArgv split, HandleRegistry registry, StdinSource stdin, Func<JsonObject?>? defaults, GlobalOptions globals, ref int segment)
+    {
         int parallel = 1;
         bool stopOnError = false;
 
@@ -102,6 +137,7 @@ public sealed class PipelinePlan
         for (int i = 0; i < leading.Count; i++)
             i = ApplyFlag(leading, i, globals, ref parallel, ref stopOnError);
 
+        segment = 0;
         var first = split.Segments[0];
         var sourceWords = TakePipelineFlags(first.Words, ref parallel, ref stopOnError);
         var source = new Invocation();
@@ -114,20 +150,21 @@ public sealed class PipelinePlan
 
         IReadOnlySet<string>? fields = ItemFields.OfResultType(source.Verb!.ResultType);
         if (fields is { Count: 0 })
-            throw ReshError.Usage($"{source.Verb.FullName} answers with one result, not a list of items, so nothing flows into `{Clip(split.Segments[1].Text)}`.",
+            throw ReshError.Usage($"{source.Verb.FullName} answers with one result, not a list of items, so nothing flows into `{Clip(WithoutTrailingFlags(split.Segments[1]))}`.",
                 "Start the pipeline with a verb that lists (its result is a list, or has one list field): resh help " + source.HandleName).ToException();
         var sourceFields = fields;
 
         var steps = new List<PipelineStep>();
         foreach (var seg in split.Segments.Skip(1))
         {
+            segment++;
             if (seg.Words.Count > 0 && StageParser.LooksLikeStage(seg.Words[0]))
             {
                 var words = TakePipelineFlags(seg.Words, ref parallel, ref stopOnError);
                 var stage = ParseStage(words, registry, defaults, globals, WithoutTrailingFlags(seg));
                 foreach (var f in stage.Fields)
                     if (fields is not null && !ItemFields.Knows(fields, f))
-                        throw ReshError.Usage($"`{{{f}}}` in `{Clip(seg.Text)}` is not a field of the items flowing into it.",
+                        throw ReshError.Usage($"`{{{f}}}` in `{Clip(WithoutTrailingFlags(seg))}` is not a field of the items flowing into it.",
                             Resh.Core.Text.Suggest.Hint(f, fields, prefix: "{", suffix: "}") ?? $"Fields: {string.Join(", ", fields.Order(StringComparer.Ordinal))}.",
                             new JsonObject { ["field"] = f }).ToException();
                 steps.Add(new PipelineStep(null, stage));
@@ -150,10 +187,12 @@ public sealed class PipelinePlan
                 text = at > 0 ? text[..at] : string.Join(' ', seg.Words.Take(flagAt));
             }
             var filter = ItemFilter.Parse(text);
-            // A misspelt field is refused before anything runs: `where not siz > 1` would match every item.
+            // A misspelt field is refused before anything runs, by every filter alike (where, select, sort, unique,
+            // group): `where not siz > 1` would match every item. Items whose type is not declared (a remote host's
+            // answer) are checked as they flow: a field no item has is a warning (PipelineRunner).
             foreach (var f in filter.Reads)
                 if (fields is not null && !ItemFields.Knows(fields, f))
-                    throw ReshError.Usage($"`{Clip(f)}` in `{Clip(seg.Text)}` is not a field of the items flowing into it.",
+                    throw ReshError.Usage($"`{Clip(f)}` in `{Clip(text)}` is not a field of the items flowing into it.",
                         Resh.Core.Text.Suggest.Hint(f, fields) ?? $"Fields: {string.Join(", ", fields.Order(StringComparer.Ordinal))}.",
                         new JsonObject { ["field"] = f }).ToException();
             steps.Add(new PipelineStep(filter, null));

@@ -56,6 +56,15 @@ public static class PipelineSyntax
         return true;
     }
 
+    /// <summary>
+    /// True when a request's stage and verb make a pipeline: the stage is one, or the verb holds the rest of one
+    /// (<c>"stage": "proc://", "verb": "list | where name == \"sleep\""</c>), which would otherwise be refused as an
+    /// unknown verb rather than as a pipeline (s42 user review).
+    /// </summary>
+    public static bool LooksLikePipeline(string stage, string? verb) =>
+        LooksLikePipeline(stage)
+        || verb is not null && verb.Contains('|') && StageParser.LooksLikeStage(stage.TrimStart()) && LooksLikePipeline(stage.TrimEnd() + " " + verb.Trim());
+
     /// <summary>The answer of a surface that takes one call at a time to a pipeline (issue 19: pipelines are the CLI's, the shell's, batch's and ssh://'s).</summary>
     public static ReshError NotOnThisSurface() =>
         ReshError.Usage("Pipelines run from the command line, the shell, resh batch or ssh://; send each stage as its own call here.",

@@ -684,7 +684,7 @@ public sealed class RestHandler : IHttpRequestHandler
             if (args.ContainsKey(reserved))
                 return Refused(who, ReshError.Usage($"\"args\" has `{reserved}`, which a REST call gives elsewhere; nothing was run.",
                     reserved == McpTool.DryRunArg ? "Put \"dry_run\" beside \"args\"." : reserved == McpTool.HostArg ? "Run on another host with an ssh:// stage (ssh://HOST/scheme://target)." : "Put the target in the stage (scheme://target)."), clock);
-        if (route is null && Resh.Core.Pipeline.PipelineSyntax.LooksLikePipeline(stage)) return Refused(who, Resh.Core.Pipeline.PipelineSyntax.NotOnThisSurface(), clock);
+        if (route is null && Resh.Core.Pipeline.PipelineSyntax.LooksLikePipeline(stage, verbName)) return Refused(who, Resh.Core.Pipeline.PipelineSyntax.NotOnThisSurface(), clock);
         var trimmed = stage.TrimEnd();
         if (trimmed.EndsWith(')'))
             return Refused(who, ReshError.Usage("The stage ends in (...), arguments inside the stage; a REST call takes them in \"args\".", "Write the arguments as \"args\": {...} (a `)` of the target is written %29)."), clock);

@@ -4,7 +4,10 @@ namespace Resh.Surfaces.Shell;
 
 /// <summary>
 /// The terminal on stdin in raw mode for the line editor (no echo, no line buffering, Ctrl-C as a key), and
-/// back to the mode it had while a call runs (so Ctrl-C is SIGINT and a verb's prompt reads a line).
+/// while a call runs in the mode it had, but without IEXTEN (so Ctrl-C is SIGINT and a verb's prompt reads a line,
+/// while Ctrl-R, Ctrl-W and Ctrl-V typed ahead wait for the editor as typed: with IEXTEN the terminal itself takes
+/// them as reprint, word-erase and literal-next, and a Ctrl-R typed during a call never reached the editor; s42 user
+/// review). Back to the mode it had when the shell ends.
 /// glibc's struct termios on Linux: c_iflag, c_oflag, c_cflag, c_lflag (4 bytes each), c_line, c_cc[32].
 /// </summary>
 internal sealed partial class RawTerminal : IDisposable
@@ -35,8 +38,9 @@ internal sealed partial class RawTerminal : IDisposable
     readonly int _fd;
     readonly byte[] _saved = new byte[64];
     readonly byte[] _raw = new byte[64];
+    readonly byte[] _call = new byte[64];
     readonly bool _ok;
-    bool _isRaw;
+    bool _isRaw, _inCall;
 
     public RawTerminal(int fd = 0)
     {
@@ -49,6 +53,8 @@ internal sealed partial class RawTerminal : IDisposable
         BitConverter.TryWriteBytes(_raw.AsSpan(LflagOffset), lflag);
         _raw[CcOffset + VMIN] = 1;
         _raw[CcOffset + VTIME] = 0;
+        _saved.CopyTo(_call, 0);
+        BitConverter.TryWriteBytes(_call.AsSpan(LflagOffset), BitConverter.ToUInt32(_call, LflagOffset) & ~IEXTEN);
     }
 
     /// <summary>False when stdin is not a terminal (termios refused).</summary>
@@ -59,13 +65,24 @@ internal sealed partial class RawTerminal : IDisposable
         if (!_ok || _isRaw) return;
         TcSetAttr(_fd, TCSADRAIN, _raw);
         _isRaw = true;
+        _inCall = false;
     }
 
+    /// <summary>The mode a call runs in: the terminal's own, with keys typed ahead kept for the editor as typed.</summary>
+    public void EnterCall()
+    {
+        if (!_ok || _inCall) return;
+        TcSetAttr(_fd, TCSANOW, _call);
+        _inCall = true;
+        _isRaw = false;
+    }
+
+    /// <summary>The mode the terminal had (never flushing what was typed ahead).</summary>
     public void Restore()
     {
-        if (!_ok || !_isRaw) return;
+        if (!_ok || !_isRaw && !_inCall) return;
         TcSetAttr(_fd, TCSANOW, _saved);
-        _isRaw = false;
+        _isRaw = _inCall = false;
     }
 
     /// <summary>Reads what the terminal has (at least one byte, blocking); 0 at end of input.</summary>

@@ -140,10 +140,13 @@ public static partial class ShellCommand
                     Interrupt = running.Token,
                     OnAnswer = env => answer = env,
                 };
+                // Keys typed while the call runs wait for the editor, as typed (Ctrl-R included; RawTerminal).
+                term.EnterCall();
                 try { await app.RunAsync([.. argv], callIO).ConfigureAwait(false); }
                 finally
                 {
                     io.Stdout.Flush();
+                    term.Restore();
                     running.Dispose();
                     running = null;
                 }

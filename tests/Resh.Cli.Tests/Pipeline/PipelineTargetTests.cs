@@ -42,6 +42,26 @@ public sealed class PipelineTargetTests : IDisposable
     }
 
     [Fact]
+    public void A_per_item_target_given_back_to_resh_addresses_the_same_file()
+    {
+        // s42 user review #2: a target is shown as typed, so it must also read back as the same name: a literal `%` is
+        // %25 (`50%41` shown as itself would name `50A`), a control character is escaped; anything else is itself.
+        File.WriteAllText(Path.Combine(_dir, "50%41.txt"), "percent");
+        File.WriteAllText(Path.Combine(_dir, "50A.txt"), "decoy");
+        File.WriteAllText(Path.Combine(_dir, "tab\there"), "tab");
+        var run = ReshBinary.Run($"file://{_dir}.list | sort name | file://{{path}}.read");
+        Assert.True(run.Ok, run.ToString());
+        var targets = run.Result!["items"]!.AsArray().Select(i => i!["target"]!.GetValue<string>()).ToList();
+        Assert.Equal([$"file://{_dir}/50%2541.txt", $"file://{_dir}/50A.txt", $"file://{_dir}/tab%09here"], targets);
+        foreach (var (target, content) in targets.Zip(["percent", "decoy", "tab"]))
+        {
+            var again = ReshBinary.Run(target + ".read");
+            Assert.True(again.Ok, again.ToString());
+            Assert.Equal(content, again.Result!["content"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
     public void A_misspelt_filter_field_is_refused_before_anything_runs()
     {
         // s41 user D2: `where not siz > 1` matched every item (a warning only), so a delete stage after it removed all.
@@ -51,6 +71,27 @@ public sealed class PipelineTargetTests : IDisposable
         Assert.Contains("siz", run.Stdout + run.Stderr);
         Assert.True(File.Exists(Path.Combine(_dir, "keep.txt")));
         Assert.Equal("usage", ReshBinary.Run($"file://{_dir}.list | sort sise").ErrorCode);
+    }
+
+    [Theory]
+    [InlineData("select path,nmae", "nmae", "name")]
+    [InlineData("where nmae == \"x\"", "nmae", "name")]
+    [InlineData("sort -siez", "siez", "size")]
+    [InlineData("unique pth", "pth", "path")]
+    [InlineData("group tpye", "tpye", "type")]
+    public void Every_filter_refuses_a_misspelt_field_alike_with_a_did_you_mean(string filter, string field, string meant)
+    {
+        // s42 user review: `select` and `where` must agree on a field the declared items lack: usage, the same message
+        // (quoting the filter as written, without the flags after it), a did-you-mean hint, the field in details.
+        var run = ReshBinary.Run($"file://{_dir}.list | {filter}", "--format", "json");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal("usage", run.ErrorCode);
+        var error = run.Envelope["error"]!;
+        Assert.Equal($"`{field}` in `{filter}` is not a field of the items flowing into it.", error["message"]!.GetValue<string>());
+        Assert.Equal($"did you mean `{meant}`?", error["hint"]!.GetValue<string>());
+        Assert.Equal(field, error["details"]!["field"]!.GetValue<string>());
+        Assert.Equal(filter, error["details"]!["stage"]!.GetValue<string>());
+        Assert.Equal(2, error["details"]!["stage_index"]!.GetValue<int>());
     }
 
     [Fact]

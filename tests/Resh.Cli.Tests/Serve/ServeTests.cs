@@ -90,6 +90,23 @@ public sealed class ServeTests : ServeTestBase
                 env["error"]!["message"]!.GetValue<string>());
             Assert.False(string.IsNullOrEmpty(env["error"]!["hint"]?.GetValue<string>()), env.ToJsonString());
         }
+        // The `|` in "verb" rather than in the stage (s42 user review): the same refusal, not "not a verb".
+        foreach (var (stage, verb) in new[]
+                 {
+                     ("proc://", "list | where name == \"sleep\" | count"),
+                     ("system://", "uptime | count"),
+                     ("proc://", "list | proc://{pid}.info"),
+                 })
+        {
+            var (status, env, _) = await CallAsync(url, token, new JsonObject { ["stage"] = stage, ["verb"] = verb }.ToJsonString());
+            Assert.Equal((400, "usage"), (status, Code(env)));
+            Assert.Equal("Pipelines run from the command line, the shell, resh batch or ssh://; send each stage as its own call here.",
+                env["error"]!["message"]!.GetValue<string>());
+        }
+        // A verb that only holds a `|` is still judged as a verb: not a pipeline.
+        var (badStatus, bad, _) = await CallAsync(url, token, """{"stage":"system://","verb":"uptime | nosuch"}""");
+        Assert.Equal((400, "usage"), (badStatus, Code(bad)));
+        Assert.DoesNotContain("Pipelines run", bad["error"]!["message"]!.GetValue<string>());
         // A stage of its own still runs.
         var (okStatus, ok, _) = await CallAsync(url, token, """{"stage":"system://","verb":"uptime"}""");
         Assert.Equal(200, okStatus);

@@ -173,6 +173,40 @@ public sealed class ShellEditingTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// s42 user review: a Ctrl-R typed while a call ran was dropped (the terminal, back in its own mode for the call, took
+    /// it as "reprint the line"). Keys typed while a call runs wait for the editor, as bash's typeahead does: Ctrl-R
+    /// starts the reverse search once the call has answered, and plain text is on the next line.
+    /// </summary>
+    [Fact]
+    public void Keys_typed_while_a_call_runs_reach_the_editor_ctrl_r_included()
+    {
+        var file = _home["typeahead.txt"];
+        File.WriteAllText(file, "typed ahead\n");
+        using var sleeper = Start("sleep", Random.Shared.Next(700000, 799999).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        try
+        {
+            var run = Drive(_home.Path,
+            [
+                Prompt(),
+                new($"file://{file}.read --format raw\r", "typed ahead", 15),             // a line in the history
+                new($"proc://{sleeper.Id}.wait timeout=2500ms --format json\r", "\"verb\"", 0.6), // a call that takes 2.5 s
+                new("\u0012typeah", "\"code\": ?\"timeout\"[\\s\\S]*reverse-i-search\\)`typeah': file://", 15),
+                new("\r", "typed ahead", 15),                                             // Enter runs the match
+                new($"proc://{sleeper.Id}.wait timeout=2s --format json\r", "\"verb\"", 0.6),
+                new("system://.upt", "\"code\": ?\"timeout\"[\\s\\S]*resh> system://\\.upt", 15), // plain typeahead
+                new("\u0015\u0004", null, 1),
+            ], "shell");
+            Assert.True(run.Steps[3].Matched, run.Transcript);
+            Assert.True(run.Steps[4].Matched, run.Transcript);
+            Assert.True(run.Steps[6].Matched, run.Transcript);
+        }
+        finally
+        {
+            try { sleeper.Kill(); sleeper.WaitForExit(2000); } catch (InvalidOperationException) { }
+        }
+    }
+
     static Process Start(string file, params string[] args)
     {
         var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardInput = true };

@@ -68,4 +68,52 @@ public sealed class SshPipelineTests(SshBackend ssh)
         }
         finally { File.Delete(file); }
     }
+
+    [Fact]
+    public void A_remote_per_item_target_names_its_host_and_reads_as_typed()
+    {
+        // s42 user review #2: the per-item target of `ssh://{host}/file://{path}.read` was the remote's target alone,
+        // percent-encoded (file://%2Ftmp%2F...%20b.txt): neither readable nor usable again. It is ssh://HOST/ and the
+        // path as itself; only what must be escaped to read back as the same name is (a literal % as %25).
+        var dir = Path.Combine(ssh.Dir, $"pt-{Guid.NewGuid():N}"[..12]);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "a b.txt"), "one");
+        File.WriteAllText(Path.Combine(dir, "50%41.txt"), "two");
+        try
+        {
+            var run = ssh.Run($"ssh://reshf7/file://{dir}.list | sort name | ssh://{{host}}/file://{{path}}.read");
+            Assert.True(run.Ok, run.ToString());
+            var items = run.Result!["items"]!.AsArray();
+            Assert.Equal(2, items.Count);
+            Assert.Equal($"ssh://reshf7/file://{dir}/50%2541.txt", items[0]!["target"]!.GetValue<string>());
+            Assert.Equal($"ssh://reshf7/file://{dir}/a b.txt", items[1]!["target"]!.GetValue<string>());
+            Assert.Equal(["two", "one"], items.Select(i => i!["result"]!["content"]!.GetValue<string>()));
+            // Given back to resh, each target addresses that item on that host.
+            foreach (var (item, content) in items.Zip(["two", "one"]))
+            {
+                var again = ssh.Run(item!["target"]!.GetValue<string>() + ".read");
+                Assert.True(again.Ok, again.ToString());
+                Assert.Equal(content, again.Result!["content"]!.GetValue<string>());
+                Assert.Equal("reshf7", again.Envelope["host"]!.GetValue<string>());
+            }
+            // --format ndjson streams the same targets.
+            var nd = ssh.Run($"ssh://reshf7/file://{dir}.list | sort name | ssh://{{host}}/file://{{path}}.read", "--format", "ndjson");
+            var first = JsonNode.Parse(nd.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0])!;
+            Assert.Equal($"ssh://reshf7/file://{dir}/50%2541.txt", first["target"]!.GetValue<string>());
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void A_field_no_remote_item_has_warns_alike_in_select_and_where()
+    {
+        // A remote host's answer declares no item type: a misspelt field cannot be refused before the items arrive, so
+        // `select` and `where` both run and warn that no item has it (s42 user review: the two must agree).
+        foreach (var filter in new[] { "select nmae", "where nmae == x" })
+        {
+            var run = ssh.Run($"ssh://reshf8/system://.disk | {filter}");
+            Assert.True(run.Ok, run.ToString());
+            Assert.Contains(run.Envelope["warnings"]!.AsArray(), w => w!.GetValue<string>().StartsWith("No item has a field `nmae`", StringComparison.Ordinal));
+        }
+    }
 }
