@@ -32,7 +32,9 @@ public static class ConfigWatch
         var (store, prefix, display) = await KvTarget.OpenAsync(ctx, prefix: true).ConfigureAwait(false);
         var limit = ctx.Get(Count);
         var reveal = ctx.Get(ConfigArgs.Reveal);
-        long seen = 0, last = ctx.Get(KvVerbs.Revision) ?? 0;
+        // Without revision= the watch starts at the store's revision now, which is also the cursor a watch that saw nothing hands back.
+        var start = ctx.Get(KvVerbs.Revision) ?? (await store.ListAsync(prefix, 1, ctx.Cancellation).ConfigureAwait(false)).Revision;
+        long seen = 0, last = start;
         bool OnEvent(KvEvent e)
         {
             var fields = new JsonObject { ["key"] = e.Key, ["revision"] = e.Revision };
@@ -42,7 +44,7 @@ public static class ConfigWatch
             seen++;
             return limit is null || seen < limit;
         }
-        try { last = Math.Max(last, await store.WatchAsync(prefix, ctx.Get(KvVerbs.Revision), OnEvent, ctx.Cancellation).ConfigureAwait(false)); }
+        try { last = Math.Max(last, await store.WatchAsync(prefix, start, OnEvent, ctx.Cancellation).ConfigureAwait(false)); }
         catch (Exception e) when (ctx.TimedOut && e is OperationCanceledException or IOException)
         {
             return new ConfigWatchResult(display, store.Backend, prefix, seen, last, "timeout");

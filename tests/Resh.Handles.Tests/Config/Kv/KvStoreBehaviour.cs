@@ -177,6 +177,7 @@ public abstract class KvStoreBehaviour : IDisposable
         // A watch with nothing to see ends at its --timeout, normally.
         var idle = Resh($"config://{Store}/{P}/w/.watch", "--timeout", "1s");
         Assert.Equal("timeout", Ok(idle)["ended"]!.GetValue<string>());
+        Assert.Equal(Ok(Resh($"config://{Store}/{P}/w/.list"))["revision"]!.GetValue<long>(), idle.Result!["last_revision"]!.GetValue<long>());
     }
 
     [Fact]
