@@ -9,8 +9,12 @@ internal static class ConfigArgs
     public static readonly Arg<string?> Key = Arg.String("key", "Key path: dotted (server.tls.port, servers[0].name, a\\.b for a key holding a dot) or a JSON Pointer (/server/tls.port). Empty: the whole document.",
         examples: ["server.port", "/server/tls.port", "servers[0].name"]);
 
-    public static readonly Arg<string?> RequiredKey = Arg.String("key", "Key path: dotted (server.tls.port, servers[0].name, a\\.b for a key holding a dot) or a JSON Pointer (/server/tls.port).",
-        required: true, examples: ["server.port", "/server/tls.port", "servers[0].name"]);
+    public static readonly Arg<string?> RequiredKey = Arg.String("key", "Key path in a file (required there): dotted (server.tls.port, servers[0].name, a\\.b for a key holding a dot) or a JSON Pointer (/server/tls.port). A key-value store's key is in the target instead.",
+        examples: ["server.port", "/server/tls.port", "servers[0].name"]);
+
+    /// <summary>The key= a file edit needs (a key-value store's key is in its target instead).</summary>
+    public static string FileKey(Resh.Core.Execution.VerbContext ctx, string verb) => ctx.Get(RequiredKey)
+        ?? throw Resh.Core.Errors.ReshError.Usage($"{verb} on a file needs key=.", $"Example: resh config:///etc/app/config.yaml.{verb} key=server.port").ToException();
 
     public static readonly Arg<bool> Reveal = Arg.Bool("reveal", "Show the values of secret-looking keys (password, token, secret, api_key, private_key...) and the passwords inside URLs and connection strings; without it they are \"***\".", role: ArgRole.Reveal);
 

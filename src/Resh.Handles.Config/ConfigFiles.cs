@@ -72,8 +72,8 @@ internal static class ConfigFiles
     {
         var t = ctx.Target;
         if (t.Length > 0 && t[0] != '/' && t[0] != '~')
-            throw ReshError.Unsupported($"config://{t.Split('/')[0]}/... names a key-value store; this build edits configuration files only.",
-                "Name a file with an empty authority: config:///etc/app/config.yaml.").ToException();
+            throw ReshError.Usage($"config://{t.Split('/')[0]}/... names a key-value store; {ctx.Verb.Name} works on configuration files.",
+                "On a store use get, set, delete, list or watch; name a file with an empty authority: config:///etc/app/config.yaml.").ToException();
         return FilePaths.Resolve(t, ctx.Runtime.Paths.Home);
     }
 

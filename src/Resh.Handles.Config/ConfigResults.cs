@@ -10,7 +10,8 @@ public sealed record ConfigGetResult(
     [property: Description("The key as given (empty: the whole document).")] string Key,
     bool Exists,
     [property: Description("object, array, string, number, boolean or null.")] string? Type,
-    JsonNode? Value);
+    JsonNode? Value,
+    [property: Description("Key-value stores: the revision that last changed the key (null for files and absent keys); pass it as revision= to set only over this value.")] long? Revision = null);
 
 public sealed record ConfigChangeResult(
     string Path,
@@ -19,7 +20,9 @@ public sealed record ConfigChangeResult(
     [property: Description("The value before (null when the key was absent).")] JsonNode? Previous,
     [property: Description("The value after (null after a delete).")] JsonNode? Value,
     [property: Description("True when the file did not exist and was created.")] bool Created,
-    [property: Description("Unified diff of the file (null when unchanged).")] string? Diff);
+    [property: Description("Unified diff of the file (null when unchanged).")] string? Diff,
+    [property: Description("Key-value stores: the store revision the write made (null for files, dry runs and unchanged keys).")] long? Revision = null,
+    [property: Description("Key-value stores: the key's revision before the write (null for files and absent keys).")] long? PreviousRevision = null);
 
 public sealed record ConfigMergeResult(
     string Path,
@@ -63,6 +66,31 @@ public sealed record ConfigDiffResult(
     int Count,
     IReadOnlyList<ConfigDifference> Differences);
 
+public sealed record ConfigKvItem(
+    string Key,
+    [property: Description("The revision that last changed the key.")] long Revision,
+    [property: Description("The revision that created the key.")] long CreateRevision,
+    [property: Description("How many times the key was written since it was created.")] long Version,
+    string Type,
+    [property: Description("Typed: JSON when the stored text parses as JSON, else the string.")] JsonNode? Value);
+
+public sealed record ConfigListResult(
+    [property: Description("The store and prefix, as config://NAME/PREFIX.")] string Store,
+    [property: Description("etcd or embedded.")] string Backend,
+    string Prefix,
+    int Count,
+    [property: Description("True when more keys match than limit= let through.")] bool More,
+    [property: Description("The store's revision when listed (a watch from it misses nothing).")] long Revision,
+    IReadOnlyList<ConfigKvItem> Keys);
+
+public sealed record ConfigWatchResult(
+    string Store,
+    string Backend,
+    string Prefix,
+    [property: Description("Changes streamed (put and delete events).")] long Events,
+    [property: Description("The last revision seen: pass it as revision= to go on without a gap.")] long LastRevision,
+    [property: Description("count (count= reached) or timeout (--timeout ended it, a normal end).")] string Ended);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(ConfigGetResult))]
 [JsonSerializable(typeof(ConfigChangeResult))]
@@ -71,4 +99,6 @@ public sealed record ConfigDiffResult(
 [JsonSerializable(typeof(ConfigValidateResult))]
 [JsonSerializable(typeof(ConfigConvertResult))]
 [JsonSerializable(typeof(ConfigDiffResult))]
+[JsonSerializable(typeof(ConfigListResult))]
+[JsonSerializable(typeof(ConfigWatchResult))]
 internal sealed partial class ConfigJson : JsonSerializerContext;

@@ -8,7 +8,7 @@ public static class ConfigDelete
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("delete", Effect.Mutate,
         "Remove one key (its line or lines, or a whole table/section), leaving the rest of the file as it was.",
-        [ConfigArgs.RequiredKey, ConfigFiles.FormatArg], () => ConfigJson.Default.ConfigChangeResult, RunAsync,
+        [ConfigArgs.RequiredKey, ConfigFiles.FormatArg, Kv.KvVerbs.Revision], () => ConfigJson.Default.ConfigChangeResult, RunAsync,
         examples:
         [
             new("config:///etc/app/config.yaml.delete key=server.debug", "Drop one key."),
@@ -18,8 +18,11 @@ public static class ConfigDelete
 
     static async ValueTask<Outcome<ConfigChangeResult>> RunAsync(VerbContext ctx)
     {
+        if (Kv.KvTarget.IsKv(ctx.Target)) return await Kv.KvVerbs.DeleteAsync(ctx, ctx.Get(ConfigArgs.RequiredKey)).ConfigureAwait(false);
+        Kv.KvVerbs.NoRevisionForFiles(ctx);
+        var keyText = ConfigArgs.FileKey(ctx, "delete");
         using var doc = ConfigFiles.Open(ctx, ConfigFiles.ResolvePath(ctx), ctx.Get(ConfigFiles.FormatArg), false, "edit");
-        var key = KeyPath.Parse(ctx.Get(ConfigArgs.RequiredKey));
+        var key = KeyPath.Parse(keyText);
         var dataPath = doc.DataPath(key);
         var previous = ConfigFormat.Lookup(doc.Data, dataPath, out var found);
         var text = found ? doc.Format.Delete(doc.Text, key) : null;

@@ -19,6 +19,7 @@ public static class ConfigGet
 
     static ValueTask<Outcome<ConfigGetResult>> RunAsync(VerbContext ctx)
     {
+        if (Kv.KvTarget.IsKv(ctx.Target)) return Kv.KvVerbs.GetAsync(ctx, ctx.Get(ConfigArgs.Key), ctx.Get(ConfigArgs.Reveal));
         using var doc = ConfigFiles.Open(ctx, ConfigFiles.ResolvePath(ctx), ctx.Get(ConfigFiles.FormatArg), false, "read");
         var key = KeyPath.Parse(ctx.Get(ConfigArgs.Key));
         var dataPath = doc.DataPath(key);

@@ -9,7 +9,7 @@ public static class ConfigSet
 {
     public static readonly VerbInfo Verb = VerbInfo.Define("set", Effect.Mutate,
         "Set one key, editing only its text: comments, order, quoting and indentation elsewhere stay, so a one-key change is a one-line diff.",
-        [ConfigArgs.RequiredKey, ConfigArgs.Value, ConfigFiles.FormatArg], () => ConfigJson.Default.ConfigChangeResult, RunAsync,
+        [ConfigArgs.RequiredKey, ConfigArgs.Value, ConfigFiles.FormatArg, Kv.KvVerbs.Revision], () => ConfigJson.Default.ConfigChangeResult, RunAsync,
         examples:
         [
             new("'config:///etc/app/config.yaml.set(key=server.port,value:=8080)'", "Set a number (value:= is typed JSON)."),
@@ -24,8 +24,11 @@ public static class ConfigSet
 
     static async ValueTask<Outcome<ConfigChangeResult>> RunAsync(VerbContext ctx)
     {
+        if (Kv.KvTarget.IsKv(ctx.Target)) return await Kv.KvVerbs.SetAsync(ctx, ctx.Get(ConfigArgs.RequiredKey), ctx.Get(ConfigArgs.Value)).ConfigureAwait(false);
+        Kv.KvVerbs.NoRevisionForFiles(ctx);
+        var keyText = ConfigArgs.FileKey(ctx, "set");
         using var doc = ConfigFiles.Open(ctx, ConfigFiles.ResolvePath(ctx), ctx.Get(ConfigFiles.FormatArg), true, "edit");
-        var key = KeyPath.Parse(ctx.Get(ConfigArgs.RequiredKey));
+        var key = KeyPath.Parse(keyText);
         var value = ctx.Get(ConfigArgs.Value);
         var normalized = doc.Format.Normalize(value);
         var dataPath = doc.DataPath(key);

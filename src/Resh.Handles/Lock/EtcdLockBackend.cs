@@ -1,18 +1,14 @@
-using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Security;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Resh.Core.Endpoints;
 using Resh.Core.Errors;
 using Resh.Core.Execution;
+using Resh.Handles.Etcd;
 
 namespace Resh.Handles.Lock;
 
 /// <summary>
-/// lock:// on etcd (v3), through its JSON gateway over HTTP(S): no client library, a few POSTs. A lease is the key
+/// lock:// on etcd (v3), through the shared JSON-gateway client (<see cref="EtcdClient"/>). A lease is the key
 /// <c>resh/lock/NAME</c> holding the holder's JSON, attached to an etcd lease of ttl seconds; taking it is one
 /// transaction that puts the key only if it does not exist (create_revision = 0), so two takers never both win.
 /// The fencing number is the key's create revision: etcd's revision counter only grows, so a later holder always has
@@ -22,87 +18,30 @@ namespace Resh.Handles.Lock;
 public sealed class EtcdLockBackend : ILockBackend
 {
     const string Prefix = "resh/lock/";
-    const int MaxReply = 4 << 20;
     const int MaxNames = 100_000;
-    static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
 
-    readonly HttpClient _http;
-    readonly Uri _base;
-    readonly string _server;
-    readonly TlsTrust? _trust;
-    string? _authToken;
+    readonly EtcdClient _etcd;
 
-    EtcdLockBackend(HttpClient http, Uri baseUri, TlsTrust? trust)
-    {
-        _http = http;
-        _base = baseUri;
-        _trust = trust;
-        _server = baseUri.IsDefaultPort ? baseUri.Host : $"{baseUri.Host}:{baseUri.Port.ToString(CultureInfo.InvariantCulture)}";
-    }
+    EtcdLockBackend(EtcdClient etcd) => _etcd = etcd;
 
     public string Kind => "etcd";
-    public string? Server => _server;
+    public string? Server => _etcd.Server;
     public TimeSpan? DefaultTtl => TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// The etcd server of a [lock.NAME] table: url = "http://HOST:2379", "https://HOST:2379" or "etcd://HOST:2379"
     /// (plain HTTP), user and password (secret-typed) when auth is on, ca or tls = "insecure" for HTTPS, timeout.
     /// </summary>
-    public static async Task<ILockBackend> ConnectAsync(VerbContext ctx, Endpoint endpoint, CancellationToken ct)
-    {
-        var table = endpoint.Profile is null ? "the target" : $"[lock.{endpoint.Profile}]";
-        var url = endpoint.Setting("url") is { } u && Uri.TryCreate(u, UriKind.Absolute, out var parsed) ? parsed : null;
-        var https = url?.Scheme == "https" || endpoint.Setting("ca") is not null || endpoint.Setting("tls") is "on" or "insecure";
-        var port = url is { IsDefaultPort: false } ? url.Port : endpoint.Port ?? 2379;
-        var host = url?.Host ?? endpoint.Host;
-        var baseUri = new UriBuilder(https ? "https" : "http", host.Trim('[', ']'), port).Uri;
-        var timeout = DefaultTimeout;
-        if (endpoint.Setting("timeout") is { } text
-            && !(Resh.Core.Values.DurationValue.TryParse(text, out timeout) && timeout > TimeSpan.Zero && timeout <= TimeSpan.FromHours(1)))
-            throw ReshError.Usage($"timeout = \"{text}\" in {table} is not a duration between 1ms and 1h.", "Example: timeout = \"10s\"").ToException();
-
-        TlsTrust? trust = null;
-        var handler = new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = timeout };
-        if (https)
-        {
-            var insecure = endpoint.Setting("tls") == "insecure";
-            trust = TlsTrust.Create(endpoint.Setting("ca"), insecure);
-            if (insecure) ctx.Warn(TlsTrust.InsecureWarning);
-            handler.SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = trust.Validate, CertificateChainPolicy = trust.ChainPolicy() };
-        }
-        var http = new HttpClient(handler) { Timeout = timeout, MaxResponseContentBufferSize = MaxReply };
-        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("resh", "1"));
-        var backend = new EtcdLockBackend(http, baseUri, trust);
-        var user = endpoint.User ?? endpoint.Setting("user");
-        if (user is not null)
-        {
-            var password = endpoint.Secret(ctx, "password")
-                ?? throw ReshError.Usage($"{table} names user = \"{user}\" but no password.", "Add password = \"env:ETCD_PASSWORD\" (or secret:NAME, file:PATH).").ToException();
-            if (!https)
-                ctx.Warn($"The password for {table} goes to etcd over plain http:// (readable on the network); use an https:// url with ca=.");
-            backend._login = (user, password);
-            await backend.LoginAsync(ct).ConfigureAwait(false);
-        }
-        return backend;
-    }
-
-    (string User, Resh.Core.Secrets.SecretValue Password)? _login;
-
-    /// <summary>Authenticates (again: etcd's simple tokens expire after minutes, longer than a run may hold a lock).</summary>
-    async Task LoginAsync(CancellationToken ct)
-    {
-        var (user, password) = _login!.Value;
-        _authToken = null;
-        var answer = await PostAsync("/v3/auth/authenticate", new JsonObject { ["name"] = user, ["password"] = password.Reveal() }, ct, secretBody: true).ConfigureAwait(false);
-        _authToken = answer["token"]?.GetValue<string>()
-            ?? throw ReshError.PermissionDenied($"etcd at {_server} gave no token for user {user}.", "Check the user and password.").ToException();
-    }
+    public static async Task<ILockBackend> ConnectAsync(VerbContext ctx, Endpoint endpoint, CancellationToken ct) =>
+        new EtcdLockBackend(await EtcdClient.ConnectAsync(ctx, endpoint, "the prefix " + Prefix, ct).ConfigureAwait(false));
 
     static string Key(string name) => Prefix + name;
-    static string B64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
-    static string Text(JsonNode? b64) => b64 is null ? "" : Encoding.UTF8.GetString(Convert.FromBase64String(b64.GetValue<string>()));
-    static long Num(JsonNode? n) => n is null ? 0 : n.GetValueKind() == JsonValueKind.String
-        ? long.Parse(n.GetValue<string>(), CultureInfo.InvariantCulture) : n.GetValue<long>();
+    static string B64(string text) => EtcdClient.B64(text);
+    static string Text(JsonNode? b64) => EtcdClient.Text(b64);
+    static long Num(JsonNode? n) => EtcdClient.Num(n);
+    Task<JsonObject> PostAsync(string path, JsonObject body, CancellationToken ct) => _etcd.PostAsync(path, body, ct);
+    Task<T> Guard<T>(Func<Task<T>> call) => _etcd.Guard(call);
+    ReshException Protocol(string what) => _etcd.Protocol(what);
 
     public Task<LockAttempt> TryAcquireAsync(string name, LockLease lease, TimeSpan? ttl, CancellationToken ct) => Guard(() => TryAcquireCore(name, lease, ttl, ct));
 
@@ -244,69 +183,4 @@ public sealed class EtcdLockBackend : ILockBackend
         try { await PostAsync("/v3/lease/revoke", new JsonObject { ["ID"] = leaseId }, CancellationToken.None).ConfigureAwait(false); }
         catch (ReshException) { } // the lease ends by its TTL
     }
-
-    async Task<JsonObject> PostAsync(string path, JsonObject body, CancellationToken ct, bool secretBody = false)
-    {
-        try { return await PostOnceAsync(path, body, ct, secretBody).ConfigureAwait(false); }
-        catch (ReshException e) when (!secretBody && _login is not null && e.Error.Message.Contains("invalid auth token", StringComparison.OrdinalIgnoreCase))
-        {
-            await LoginAsync(ct).ConfigureAwait(false);
-            return await PostOnceAsync(path, body, ct, secretBody).ConfigureAwait(false);
-        }
-    }
-
-    async Task<JsonObject> PostOnceAsync(string path, JsonObject body, CancellationToken ct, bool secretBody)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_base, path))
-        {
-            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
-        };
-        if (_authToken is not null) request.Headers.TryAddWithoutValidation("Authorization", _authToken);
-        HttpResponseMessage response;
-        try { response = await _http.SendAsync(request, ct).ConfigureAwait(false); }
-        catch (HttpRequestException e)
-        {
-            var why = _trust?.LastFailure is { } tls ? $"its certificate was refused: {tls}" : ExceptionTranslation.OneLine(e.InnerException?.Message ?? e.Message);
-            throw ReshError.Unavailable($"Cannot reach etcd at {_server}: {why}.", "Check that etcd listens there (url = \"http://HOST:2379\" in the [lock.NAME] table).").ToException();
-        }
-        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
-        {
-            throw ReshError.Timeout($"etcd at {_server} did not answer within {Resh.Core.Values.DurationValue.Format(_http.Timeout)}.", "Check the server, or raise timeout = in the [lock.NAME] table.").ToException();
-        }
-        using (response)
-        {
-            string text;
-            try { text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false); }
-            catch (HttpRequestException) { throw Protocol($"its answer to {path} was larger than {MaxReply >> 20} MiB"); }
-            JsonNode? json;
-            try { json = JsonNode.Parse(text.Split('\n', 2)[0]); }
-            catch (JsonException) { json = null; }
-            if (!response.IsSuccessStatusCode)
-            {
-                var message = json?["message"]?.GetValue<string>() ?? json?["error"]?["message"]?.GetValue<string>() ?? response.ReasonPhrase ?? "error";
-                if (secretBody) message = "authentication failed";
-                throw (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden || message.Contains("permission denied", StringComparison.OrdinalIgnoreCase)
-                        || message.Contains("authentication failed", StringComparison.OrdinalIgnoreCase) || message.Contains("invalid auth token", StringComparison.OrdinalIgnoreCase) || message.Contains("user name is empty", StringComparison.OrdinalIgnoreCase)
-                    ? ReshError.PermissionDenied($"etcd at {_server} refused {path}: {ExceptionTranslation.OneLine(message)}.", "Check user and password in the [lock.NAME] table, and the user's role on the prefix resh/lock/.")
-                    : ReshError.Failed($"etcd at {_server} answered {(int)response.StatusCode} to {path}: {ExceptionTranslation.OneLine(message)}.", "Check the server's log.")).ToException();
-            }
-            return json as JsonObject ?? throw Protocol($"its answer to {path} is not a JSON object");
-        }
-    }
-
-    /// <summary>
-    /// A reply resh cannot read (a lying or foreign server: a string where a number or a bool belongs, bad base64, a
-    /// shape that is not etcd's) is the protocol error, not an internal one (s32 attacker #4).
-    /// </summary>
-    async Task<T> Guard<T>(Func<Task<T>> call)
-    {
-        try { return await call().ConfigureAwait(false); }
-        catch (Exception e) when (e is FormatException or InvalidOperationException or JsonException or OverflowException or ArgumentException or KeyNotFoundException or NullReferenceException)
-        {
-            throw Protocol(ExceptionTranslation.OneLine(e.Message));
-        }
-    }
-
-    ReshException Protocol(string what) =>
-        ReshError.Failed($"etcd at {_server} answered something resh cannot read: {what}.", "Check that the url names an etcd v3 server (3.4 or later).").ToException();
 }
