@@ -70,12 +70,13 @@ public static class ReshBinary
 
     public static ReshRun Run(params string[] args) => Run(args, stdin: null);
 
+    /// <param name="binary">Another copy of the binary to run (default: <see cref="Path"/>).</param>
     public static ReshRun Run(IEnumerable<string> args, string? stdin = null, byte[]? stdinBytes = null, string? cwd = null,
-        IDictionary<string, string>? env = null, TimeSpan? wait = null)
+        IDictionary<string, string>? env = null, TimeSpan? wait = null, string? binary = null)
     {
-        if (!File.Exists(Path))
+        if (binary is null && !File.Exists(Path))
             throw new InvalidOperationException($"The native resh binary is missing at {Path}. Run ./test.sh (it publishes it first) or set RESH_BIN.");
-        var psi = new ProcessStartInfo(Path)
+        var psi = new ProcessStartInfo(binary ?? Path)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,

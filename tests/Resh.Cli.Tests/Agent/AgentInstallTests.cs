@@ -37,22 +37,7 @@ public sealed class AgentInstallTests : IDisposable
     ReshRun Install(params string[] args) => ReshBinary.Run(["agent", "install", .. args, "--format", "json"], env: Env);
 
     /// <summary>resh run from another copy of its binary (a JIT build's files are linked beside it; the program itself is copied, so its owner can change).</summary>
-    ReshRun RunCopy(string binary, params string[] args)
-    {
-        var psi = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.ArgumentList.Add("--format");
-        psi.ArgumentList.Add("json");
-        foreach (var (k, v) in Env) psi.Environment[k] = v;
-        psi.Environment["NO_COLOR"] = "1";
-        psi.Environment.Remove("RESH_CONFIG");
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)), "resh did not finish");
-        return new ReshRun(p.ExitCode, stdout.Result, stderr.Result, System.Text.Encoding.UTF8.GetBytes(stdout.Result));
-    }
+    ReshRun RunCopy(string binary, params string[] args) => ReshBinary.Run([.. args, "--format", "json"], env: Env, binary: binary);
 
     /// <summary>A copy of the resh binary in <paramref name="dir"/> (made with <paramref name="mode"/>).</summary>
     static string CopyBinary(string dir, UnixFileMode mode)
