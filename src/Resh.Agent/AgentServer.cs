@@ -64,7 +64,10 @@ public sealed partial class AgentServer
         _registry = registry;
         _runtime = runtime;
         _settings = settings;
-        _rolesConfig = runtime.Config;
+        // A worker whose config no longer parses gets the empty config here and refuses every call (RefuseAll): the runtime's
+        // lazily read config throws again on every use (s43 user review: the worker died with a stack trace instead).
+        try { _rolesConfig = runtime.Config; }
+        catch (ReshException) { _rolesConfig = Resh.Core.Config.ReshConfig.Empty; }
         _forceDryRun = forceDryRun;
         _log = log;
     }
@@ -94,7 +97,9 @@ public sealed partial class AgentServer
     /// </summary>
     public void Reload()
     {
-        var path = _runtime.Config.Path;
+        string? path;
+        try { path = _runtime.Config.Path; }
+        catch (ReshException) { path = null; } // a worker started on a config that did not read (it leaves on a reload instead)
         if (path is null) { _log("SIGHUP: no config file to read again"); return; }
         try
         {

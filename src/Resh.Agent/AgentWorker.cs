@@ -103,7 +103,9 @@ public static class AgentWorker
                             catch (OperationCanceledException) { }
                         break;
                     case AgentFrame.Cancel: dispatch.Cancel(frame.Data); break;
-                    case AgentFrame.Reload: server.Reload(); break;
+                    // A worker started on a config that does not read cannot re-read it in place (the runtime keeps the
+                    // failed read): it leaves, and the next message starts one that reads the file again.
+                    case AgentFrame.Reload: if (broken is null) server.Reload(); else Stop(); break;
                     case AgentFrame.Stop: Stop(); break;
                 }
             }

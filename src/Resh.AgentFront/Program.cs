@@ -95,6 +95,7 @@ public static class Program
                 {
                     var data = msg.Data ?? [];
                     if (data.Length > settings.MaxMessage) continue; // unread: the worker would refuse it anyway
+                    if (kind == AgentFrame.Call && CallAddress.ForOthersOnly(data, settings.Host)) continue; // for other agents: no worker starts for it
                     await worker.SendAsync(kind, msg.Subject, msg.ReplyTo ?? "", data, stop.Token).ConfigureAwait(false);
                 }
             }

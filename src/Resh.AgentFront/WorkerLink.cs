@@ -15,7 +15,10 @@ public sealed class WorkerLink
     const int MaxSeen = 1_000_000;
 
     readonly FrontSettings _settings;
-    readonly DateTime _started;
+    /// <summary>Calls issued before this are refused by every worker: the agent's start, moved forward when an id could not be kept.</summary>
+    DateTime _started;
+    /// <summary>The worker binary's size and write time when the front started: a worker is not started from a changed file.</summary>
+    readonly (long Size, DateTime Written)? _binary;
     readonly FrontLog _log;
     readonly Func<string, byte[], ValueTask> _publish;
     readonly object _gate = new();
@@ -23,6 +26,7 @@ public sealed class WorkerLink
     readonly Timer _idle;
     Worker? _current;
     long _lastStart = -1;
+    long _lastPrune = Stopwatch.GetTimestamp();
     bool _draining;
 
     public int MaxAnswer { get; set; } = 1 << 20;
@@ -41,6 +45,7 @@ public sealed class WorkerLink
     {
         _settings = settings;
         _started = started;
+        _binary = BinaryStamp();
         _log = log;
         _publish = publish;
         var tick = TimeSpan.FromMilliseconds(Math.Clamp(settings.WorkerIdle.TotalMilliseconds / 4, 50, 1000));
@@ -103,23 +108,47 @@ public sealed class WorkerLink
         }
     }
 
+    /// <summary>Size and last write of the file behind the worker's /proc/self/fd/N (the same inode however it was renamed).</summary>
+    (long, DateTime)? BinaryStamp()
+    {
+        try
+        {
+            var f = new FileInfo(_settings.Worker[0]);
+            return (f.Length, f.LastWriteTimeUtc);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
     Worker Start()
     {
+        // The held descriptor keeps the inode, not its content: a file written over in place (cp onto it) would run as
+        // the next worker (s43 attacker #2). Such a change stops new workers until the agent is restarted.
+        if (BinaryStamp() != _binary)
+            throw new InvalidOperationException("the resh binary this agent started from was changed in place since; restart the agent to run the new one");
+
         var psi = new ProcessStartInfo(_settings.Worker[0]) { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true };
         foreach (var a in _settings.Worker.Skip(1)) psi.ArgumentList.Add(a);
         psi.Environment["RESH_AGENT_WORKER"] = "1";
         var w = new Worker(Process.Start(psi) ?? throw new InvalidOperationException("no process"));
         List<KeyValuePair<string, DateTime>> seen;
-        var now = DateTime.UtcNow;
         lock (_seen)
         {
-            foreach (var (id, until) in _seen.ToArray())
-                if (until < now - TimeSpan.FromSeconds(30)) _seen.Remove(id);
+            PruneSeen();
             seen = _seen.ToList();
         }
-        AgentFrame.Write(w.Input, AgentFrame.Init, "", "", AgentFrame.InitData(_started, MaxAnswer, _settings.Host, seen));
+        DateTime notBefore;
+        lock (_seen) notBefore = _started;
+        AgentFrame.Write(w.Input, AgentFrame.Init, "", "", AgentFrame.InitData(notBefore, MaxAnswer, _settings.Host, seen));
         w.Reader = Task.Run(() => ReadAnswers(w));
         return w;
+    }
+
+    /// <summary>Forgets the ids whose calls expired (with the skew the workers allow); called under the lock of _seen.</summary>
+    void PruneSeen()
+    {
+        var now = DateTime.UtcNow;
+        foreach (var (id, until) in _seen.ToArray())
+            if (until < now - TimeSpan.FromSeconds(30)) _seen.Remove(id);
     }
 
     async Task ReadAnswers(Worker w)
@@ -129,7 +158,14 @@ public sealed class WorkerLink
         {
             if (frame.Kind == AgentFrame.Verified && frame.Data.Length == 8)
             {
-                lock (_seen) if (_seen.Count < MaxSeen) _seen[frame.Subject] = new DateTime(BinaryPrimitives.ReadInt64LittleEndian(frame.Data), DateTimeKind.Utc);
+                lock (_seen)
+                {
+                    if (_seen.Count >= MaxSeen) PruneSeen();
+                    if (_seen.Count < MaxSeen) _seen[frame.Subject] = new DateTime(BinaryPrimitives.ReadInt64LittleEndian(frame.Data), DateTimeKind.Utc);
+                    // An id that cannot be kept could be replayed to a later worker (s43 attacker #1): later workers refuse
+                    // every call issued before now instead, as an agent that restarted does.
+                    else _started = DateTime.UtcNow;
+                }
                 continue;
             }
             if (frame.Kind != AgentFrame.Answer) continue;
@@ -143,6 +179,9 @@ public sealed class WorkerLink
                 catch (Exception e) when (e is NATS.Client.Core.NatsException or OperationCanceledException) { _log.Line($"could not send an answer: {e.Message}"); }
         }
         await w.Process.WaitForExitAsync().ConfigureAwait(false);
+        // Both pipe ends are closed here, not left to the Process object (s43 user review: one descriptor leaked per worker).
+        try { w.Input.Dispose(); } catch (IOException) { }
+        output.Dispose();
         int lost;
         bool retired;
         lock (_gate)
@@ -158,6 +197,12 @@ public sealed class WorkerLink
 
     void RetireIdle()
     {
+        // A busy worker never retires, so the cache of verified ids is also pruned here, every 30 s, to what can still be replayed.
+        if (Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastPrune)) > TimeSpan.FromSeconds(30))
+        {
+            Interlocked.Exchange(ref _lastPrune, Stopwatch.GetTimestamp());
+            lock (_seen) PruneSeen();
+        }
         Worker? w;
         lock (_gate)
         {
@@ -182,6 +227,7 @@ public sealed class WorkerLink
         Worker? w;
         lock (_gate) w = _current;
         if (w is not null) Tell(w, AgentFrame.Reload);
+        else _log.Line("SIGHUP: no worker runs now; the next message starts one that reads the config file");
     }
 
     /// <summary>A second stop signal: the worker interrupts the calls it still runs.</summary>
@@ -208,7 +254,7 @@ public sealed class WorkerLink
         catch (TimeoutException)
         {
             _log.Line("the worker did not finish in time; it is killed");
-            try { w.Process.Kill(); } catch (InvalidOperationException) { }
+            try { w.Process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } // its calls' programs too (s43 attacker #3)
         }
     }
 }

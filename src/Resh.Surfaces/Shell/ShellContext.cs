@@ -8,7 +8,7 @@ using Resh.Core.Secrets;
 namespace Resh.Surfaces.Shell;
 
 /// <summary>
-/// What `use` set: a remote (<c>use ssh://web01</c>: later stages run as ssh://web01/STAGE) and a base stage
+/// What `use` set: a remote (<c>use ssh://web01</c> or <c>use agent://@web</c>: later stages run as ssh://web01/STAGE) and a base stage
 /// (<c>use file:///etc/nginx</c>: <c>file://nginx.conf.read</c> and a bare <c>nginx.conf.read</c> resolve there).
 /// </summary>
 internal sealed class ShellContext(HandleRegistry registry)
@@ -27,10 +27,12 @@ internal sealed class ShellContext(HandleRegistry registry)
         if (!StageParser.LooksLikeStage(args[0])) throw new ShellWords.VariableException($"`{args[0]}` is not a stage (scheme://target).");
         var syntax = StageParser.Parse(args[0]);
         if (registry.Find(syntax.Scheme) is null) throw new ShellWords.VariableException($"`{syntax.Scheme}://` is not a handle here (resh handles lists them).");
-        if (syntax.Scheme == "ssh")
+        if (syntax.Scheme is "ssh" or "agent")
         {
-            if (syntax.Body.Length == 0) throw new ShellWords.VariableException("use ssh://HOST names a host.");
-            Remote = "ssh://" + syntax.Body.TrimEnd('/');
+            // A fleet context like a host: every later stage runs there (s43 user review: `use agent://@web` was taken
+            // as a base and the stages ran on this machine).
+            if (syntax.Body.Length == 0) throw new ShellWords.VariableException($"use {syntax.Scheme}://{(syntax.Scheme == "ssh" ? "HOST names a host" : "FILTER names agents (@web, role=db, web01,web02)")}.");
+            Remote = syntax.Scheme + "://" + syntax.Body.TrimEnd('/');
             return $"stages run on {Remote}";
         }
         Base = syntax.Scheme == "file" && syntax.Body.Length > 1 ? stage : args[0];
@@ -62,7 +64,7 @@ internal sealed class ShellContext(HandleRegistry registry)
         if (StageParser.LooksLikeStage(word)) stage = Relative(word);
         else if (first && Base is not null && registry.Meta?.FindVerb(word) is null && word != "|") stage = Bare(word);
         if (stage is null) return;
-        if (Remote is not null && !stage.StartsWith("ssh://", StringComparison.Ordinal)) stage = $"{Remote}/{stage}";
+        if (Remote is not null && !stage.StartsWith("ssh://", StringComparison.Ordinal) && !stage.StartsWith("agent://", StringComparison.Ordinal)) stage = $"{Remote}/{stage}";
         words[at] = stage;
     }
 

@@ -42,6 +42,50 @@ public sealed partial class AgentTests
     }
 
     [Fact]
+    public void A_call_for_other_agents_does_not_start_this_agents_worker()
+    {
+        // s43 user review: every call on the subject woke the full resh on every agent, named or not.
+        var a = StartAgent("bystander", extra: "worker_idle = \"1s\"");
+        var b = StartAgent("named", extra: "worker_idle = \"1s\"");
+        var run = Call($"agent://{b.Host}/system://.uptime");
+        Assert.True(run.ExitCode == 0, run + Err(b));
+        Assert.True(Eventually(() => Children(b.Process.Id).Count == 0, TimeSpan.FromSeconds(15)), "the named agent's worker did not leave:\n" + Err(b));
+        for (var i = 0; i < 5; i++)
+        {
+            run = Call($"agent://{b.Host}/system://.uptime");
+            Assert.True(run.ExitCode == 0, run + Err(b));
+            Assert.Empty(Children(a.Process.Id)); // the bystander never started one
+        }
+        // A control: the bystander's front does start its worker for a call that names it.
+        run = Call($"agent://{a.Host}/system://.uptime");
+        Assert.True(run.ExitCode == 0, run + Err(a));
+    }
+
+    [Fact]
+    public void A_binary_written_over_in_place_is_not_run_as_the_next_worker()
+    {
+        // s43 attacker #2: the held descriptor keeps the inode, so `cp new onto it` changed what the next worker ran.
+        var copy = Path.Combine(_dir["bin"], "resh");
+        Directory.CreateDirectory(_dir["bin"]);
+        File.Copy(ReshBinary.Path, copy);
+        File.SetUnixFileMode(copy, (UnixFileMode)0b111_101_101);
+        var marker = Path.Combine(_dir["bin"], "ran");
+        var a = StartAgent("inplace", extra: "worker_idle = \"1s\"", binary: copy);
+        var run = Call($"agent://{a.Host}/system://.uptime");
+        Assert.True(run.ExitCode == 0, run + Err(a));
+        Assert.True(Eventually(() => Children(a.Process.Id).Count == 0, TimeSpan.FromSeconds(15)), "the worker did not leave:\n" + Err(a));
+        using (var f = new FileStream(copy, FileMode.Open, FileAccess.Write)) // written over in place: same inode
+        {
+            f.SetLength(0);
+            f.Write(Encoding.UTF8.GetBytes($"#!/bin/sh\necho replaced > {marker}\n"));
+        }
+        run = Call($"agent://{a.Host}/system://.uptime", "--timeout", "5s");
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.False(File.Exists(marker), "the replaced binary ran as the worker");
+        Assert.True(Eventually(() => Err(a).Contains("changed in place", StringComparison.Ordinal), TimeSpan.FromSeconds(10)), Err(a));
+    }
+
+    [Fact]
     public void An_idle_agent_is_its_small_front_and_its_worker_is_gone()
     {
         var a = StartAgent("idle", extra: "worker_idle = \"1s\"");

@@ -109,7 +109,7 @@ public sealed partial class AgentTests : IClassFixture<AgentNats>, IDisposable
     string H(string name) => $"{_p}-{name}";
 
     /// <summary>Starts an agent and waits until it says it is ready.</summary>
-    AgentProc StartAgent(string name, string roles = "[]", string labels = "{}", bool exec = false, bool password = false, string? url = null, string? host = null, string extra = "")
+    AgentProc StartAgent(string name, string roles = "[]", string labels = "{}", bool exec = false, bool password = false, string? url = null, string? host = null, string extra = "", string? binary = null)
     {
         host ??= H(name);
         var home = _dir[$"home-{name}"];
@@ -144,7 +144,7 @@ public sealed partial class AgentTests : IClassFixture<AgentNats>, IDisposable
             allow = ["system.*", "file.*:file://{{data}}/**"]
             read_only = true
             """);
-        var psi = new ProcessStartInfo(ReshBinary.Path) { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(binary ?? ReshBinary.Path) { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (var a in (string[])["agent", "--config", config]) psi.ArgumentList.Add(a);
         psi.Environment["RESH_HOME"] = home;
         psi.Environment["HOME"] = data; // file://~/NAME is this agent's own data dir

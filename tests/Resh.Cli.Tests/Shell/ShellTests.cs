@@ -164,6 +164,23 @@ public sealed class ShellTests : IDisposable
     }
 
     [Fact]
+    public void Use_agent_sends_later_stages_to_the_agents_and_never_runs_them_here()
+    {
+        // s43 user review: `use agent://@web` was taken as a base stage, so a write typed next ran on this machine.
+        var target = Path.Combine(_home.Path, "useflag");
+        var run = Drive(_home.Path,
+        [
+            Prompt(20),
+            new("use agent://@web\r", @"stages run on agent://@web[\s\S]*resh agent://@web> $"),
+            new($"file://{target}.write content=x --format json\r", @"> $", 30),
+            new("\u0004", null, 1),
+        ], "shell");
+        run.AllMatched();
+        Assert.False(File.Exists(target), "the write ran on this machine");
+        Assert.Contains("[agent]", run.Out(2)); // agent://'s own answer: this home has no [agent] table to reach agents with
+    }
+
+    [Fact]
     public void Dollar_underscore_is_the_last_result_and_a_kept_result_feeds_an_argument()
     {
         var file = _home.File("data.txt", "hello shell\n");
