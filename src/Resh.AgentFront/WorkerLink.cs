@@ -111,12 +111,19 @@ public sealed class WorkerLink
     /// <summary>Size and last write of the file behind the worker's /proc/self/fd/N (the same inode however it was renamed).</summary>
     (long, DateTime)? BinaryStamp()
     {
+        const string Held = "/proc/self/fd/";
         try
         {
+            // fstat(2) of the held descriptor itself: a stat through the /proc link may describe the link, not the file.
+            if (_settings.Worker[0].StartsWith(Held, StringComparison.Ordinal) && int.TryParse(_settings.Worker[0].AsSpan(Held.Length), out var fd))
+            {
+                using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false);
+                return (RandomAccess.GetLength(handle), File.GetLastWriteTimeUtc(handle));
+            }
             var f = new FileInfo(_settings.Worker[0]);
             return (f.Length, f.LastWriteTimeUtc);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { return null; }
     }
 
     Worker Start()

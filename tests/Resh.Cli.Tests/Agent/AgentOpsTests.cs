@@ -95,7 +95,8 @@ public sealed partial class AgentTests
 
             // The agent's run ends at once (not at its 90 s expiry), interrupted, and says why; the process waited on lives on.
             Assert.True(WaitForLog(a, $"call {id} from alice: proc.wait interrupted", TimeSpan.FromSeconds(10)) is not null, Err(a));
-            Assert.Contains($"call {id} from alice: cancelled by the caller", Err(a));
+            // The worker's log line and its answer travel apart (stderr, and the frame pipe then NATS): wait for the line.
+            Assert.True(Eventually(() => Err(a).Contains($"call {id} from alice: cancelled by the caller", StringComparison.Ordinal), TimeSpan.FromSeconds(10)), Err(a));
             Assert.Contains("(cancelled by the caller)", Err(a));
             Assert.Contains(Audit(a), r => Str(r["identity"]) == "agent:alice" && Str(r["verb"]) == "wait" && Str(r["code"]) == "interrupted");
             Assert.False(sleeper.HasExited);
@@ -137,7 +138,7 @@ public sealed partial class AgentTests
             Assert.NotNull(answer);
             var env = (JsonObject)JsonNode.Parse(answer.Value.Data)!["envelope"]!;
             Assert.Equal("interrupted", Code(env));
-            Assert.Contains($"call {id} from alice: cancelled by the caller", Err(a));
+            Assert.True(Eventually(() => Err(a).Contains($"call {id} from alice: cancelled by the caller", StringComparison.Ordinal), TimeSpan.FromSeconds(10)), Err(a));
             Assert.Contains(Audit(a), r => Str(r["identity"]) == "agent-unverified:alice"); // the forged cancel
 
             // A cancel that comes before its call: the call is refused when it comes, and nothing runs.

@@ -172,7 +172,7 @@ public sealed class ShellTests : IDisposable
         [
             Prompt(20),
             new("use agent://@web\r", @"stages run on agent://@web[\s\S]*resh agent://@web> $"),
-            new($"file://{target}.write content=x --format json\r", @"> $", 30),
+            new($"file://{target}.write content=x --format json\r", @"\[agent\][\s\S]*> $", 30),
             new("\u0004", null, 1),
         ], "shell");
         run.AllMatched();
